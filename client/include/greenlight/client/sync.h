@@ -1,0 +1,42 @@
+// Sync of published export files (docs/api.md "Published content"): the index format and
+// the per-sync report. The sync itself is Client::sync().
+//
+// `<base>/v1/exports/index.txt` lists one path per line, oldest first, relative to the
+// server root (e.g. "v1/exports/1764000000-1764003600-00001.zip"). The client fetches
+// `<base>/<path>` for every path it has not processed yet, verifies the signature with its
+// pinned keys, refuses a zip whose SHA-256 it has processed before (replay), matches the
+// keys against its encounter log and stores the exposure windows. Transport integrity is
+// not relied on: anything a server or network changes fails the signature check.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "greenlight/crypto/result.h"
+
+namespace greenlight::client {
+
+inline constexpr std::string_view kExportIndexPath = "v1/exports/index.txt";
+inline constexpr std::size_t kMaxIndexBytes = 1u << 20;
+inline constexpr std::size_t kMaxIndexPathLength = 256;
+
+// Splits the index into paths (LF or CRLF line ends, blank lines ignored). Every path must
+// be relative, made of [A-Za-z0-9._/-], without "..", and end in ".zip"; otherwise the whole
+// index is rejected with the offending line number.
+[[nodiscard]] Result<std::vector<std::string>> parse_export_index(std::string_view text);
+
+struct SyncReport {
+  std::size_t exports_processed = 0;
+  std::size_t exports_already_processed = 0;  // replays / duplicates refused
+  std::size_t exports_failed = 0;             // fetch or verification failures
+  std::size_t keys_in_exports = 0;
+  std::size_t keys_expanded = 0;
+  std::size_t keys_matched = 0;
+  std::size_t windows_stored = 0;
+  std::size_t sightings_rejected = 0;  // outside +-2 h or bad TX power
+  std::vector<std::string> errors;     // one line per failed export
+};
+
+}  // namespace greenlight::client

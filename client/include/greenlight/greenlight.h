@@ -1,0 +1,136 @@
+/* greenlight client C API: the stable interface for mobile bindings (Swift, Kotlin/JNI,
+ * Dart FFI) over the C++ client core (greenlight/client/client.h).
+ *
+ * Conventions:
+ * - Every function returns a gl_status; GL_OK is 0. On failure, gl_last_error(client)
+ *   gives a one-line message (valid until the next call on that handle).
+ * - No exception ever crosses this interface; unexpected failures give GL_ERR_INTERNAL.
+ * - Buffers are owned by the caller. Functions that write variable-size output take the
+ *   buffer capacity in *len and set *len to the size needed (including the terminating NUL
+ *   for strings); when the buffer is too small they return GL_ERR_BUFFER_TOO_SMALL and
+ *   write nothing else.
+ * - A gl_client is safe to use from several threads (calls are serialised internally).
+ * - Times are UTC unix seconds. "now" comes from the callback given to gl_client_open, or
+ *   from the system clock when it is NULL.
+ * - Nothing in this API sends data anywhere: fetching exports is the app's job (or
+ *   gl_client_sync over plain HTTP); the colour never leaves the phone.
+ */
+#ifndef GREENLIGHT_GREENLIGHT_H_
+#define GREENLIGHT_GREENLIGHT_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct gl_client gl_client;
+
+typedef enum gl_status {
+  GL_OK = 0,
+  GL_ERR_INVALID_ARGUMENT = 1,
+  GL_ERR_AUTHENTICATION = 2, /* signature did not verify */
+  GL_ERR_NOT_FOUND = 3,
+  GL_ERR_ALREADY_EXISTS = 4, /* e.g. an export processed before (replay) */
+  GL_ERR_FAILED_PRECONDITION = 5,
+  GL_ERR_RESOURCE_EXHAUSTED = 6,
+  GL_ERR_IO = 7,
+  GL_ERR_UNAVAILABLE = 8,
+  GL_ERR_INTERNAL = 9,
+  GL_ERR_BUFFER_TOO_SMALL = 10
+} gl_status;
+
+typedef enum gl_colour { GL_GREEN = 0, GL_YELLOW = 1, GL_RED = 2 } gl_colour;
+
+typedef enum gl_colour_rule {
+  GL_RULE_NONE = 0,
+  GL_RULE_OWN_POSITIVE_TEST = 1,
+  GL_RULE_HIGH_RISK_EXPOSURE = 2,
+  GL_RULE_LOW_RISK_EXPOSURE = 3,
+  GL_RULE_VENUE_WARNING = 4
+} gl_colour_rule;
+
+/* The advertisement service data: RPI (16 bytes) || AEM (4 bytes). */
+#define GL_ADVERTISEMENT_SIZE 20
+
+/* Returns UTC unix seconds. */
+typedef int64_t (*gl_now_fn)(void* user_data);
+
+typedef struct gl_colour_info {
+  gl_colour colour;
+  gl_colour_rule rule;
+  int64_t day;         /* 00:00 UTC of the day the rule refers to; 0 for GREEN */
+  double minutes;      /* exposure or overlap minutes behind the rule */
+  double score;        /* normalized exposure minutes (exposure rules) */
+  int64_t valid_until; /* when the rule stops applying; 0 for GREEN */
+} gl_colour_info;
+
+typedef struct gl_tek {
+  uint8_t key_data[16];
+  uint32_t rolling_start_interval_number;
+  uint32_t rolling_period;
+} gl_tek;
+
+/* A static string naming the status ("GL_OK", ...). */
+const char* gl_status_name(gl_status status);
+
+/* Opens (creating if needed) the device database at db_path. now may be NULL (system
+ * clock). On failure *out is set to NULL and, if error is not NULL, a NUL-terminated
+ * message of at most error_size bytes is written to it. */
+gl_status gl_client_open(const char* db_path, gl_now_fn now, void* now_user_data, gl_client** out,
+                         char* error, size_t error_size);
+/* Closes the handle; NULL is allowed. */
+void gl_client_close(gl_client* client);
+/* The message of the last failed call on this handle ("" if none). */
+const char* gl_last_error(const gl_client* client);
+
+/* The 20-byte payload to advertise now. *len: capacity in, 20 out. */
+gl_status gl_client_current_advertisement(gl_client* client, uint8_t* out, size_t* len);
+
+/* Records one received advertisement (payload_len must be 20) with its calibrated RSSI. */
+gl_status gl_client_record_observation(gl_client* client, const uint8_t* payload,
+                                       size_t payload_len, int32_t rssi_dbm);
+/* Records one scan (also an empty one: count 0) of count advertisements; payloads holds
+ * count * 20 bytes, rssi_dbm count values. */
+gl_status gl_client_record_scan(gl_client* client, const uint8_t* payloads, const int32_t* rssi_dbm,
+                                size_t count);
+
+/* Pins an export signing key (PEM SubjectPublicKeyInfo, ECDSA P-256) under the key id and
+ * version the export's signature info names (e.g. "310", "v1"). */
+gl_status gl_client_pin_signing_key(gl_client* client, const char* public_key_pem,
+                                    const char* key_id, const char* key_version);
+/* Verifies an export zip against the pinned keys, matches it and stores the result.
+ * GL_ERR_ALREADY_EXISTS for an export processed before. matched_keys may be NULL. */
+gl_status gl_client_process_export(gl_client* client, const uint8_t* zip, size_t zip_len,
+                                   uint32_t* matched_keys);
+/* Fetches base_url/v1/exports/index.txt and all new exports over plain HTTP.
+ * processed may be NULL. */
+gl_status gl_client_sync(gl_client* client, const char* base_url, uint32_t* processed);
+
+/* Records the user's own verified positive test (RED for the isolation period). */
+gl_status gl_client_set_positive_test(gl_client* client, int64_t test_time);
+
+/* The colour now. info may be NULL. explanation receives a NUL-terminated sentence;
+ * *explanation_len: capacity in, bytes needed (with NUL) out. explanation may be NULL with
+ * *explanation_len 0 to query the size. */
+gl_status gl_client_colour(gl_client* client, gl_colour_info* info, char* explanation,
+                           size_t* explanation_len);
+
+/* The own keys to upload after a positive test (last 14 days, never the still-valid key
+ * unless release_current_key is non-zero, which rotates it). *count: capacity in, number
+ * of keys out. */
+gl_status gl_client_keys_for_upload(gl_client* client, int release_current_key, gl_tek* keys,
+                                    size_t* count);
+
+/* Deletes data older than 14 days and truncates the WAL. */
+gl_status gl_client_run_retention(gl_client* client);
+
+/* Replaces the risk configuration with a JSON one (see greenlight/client/risk.h). */
+gl_status gl_client_set_risk_config_json(gl_client* client, const char* json);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GREENLIGHT_GREENLIGHT_H_ */

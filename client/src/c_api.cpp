@@ -1,0 +1,365 @@
+// The C API (greenlight/greenlight.h) over greenlight::client::Client. Every entry point
+// catches everything: no exception crosses the C boundary.
+#include <algorithm>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "greenlight/client/client.h"
+#include "greenlight/greenlight.h"
+
+using greenlight::ByteSpan;
+using greenlight::Error;
+using greenlight::ErrorCode;
+namespace client = greenlight::client;
+
+namespace {
+
+class CallbackClock final : public client::Clock {
+ public:
+  CallbackClock(gl_now_fn callback, void* user_data) : now_(callback), user_data_(user_data) {}
+  std::int64_t now() const override { return now_ != nullptr ? now_(user_data_) : system_.now(); }
+
+ private:
+  gl_now_fn now_;
+  void* user_data_;
+  client::SystemClock system_;
+};
+
+gl_status status_for(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+      return GL_ERR_INVALID_ARGUMENT;
+    case ErrorCode::kAuthentication:
+      return GL_ERR_AUTHENTICATION;
+    case ErrorCode::kNotFound:
+      return GL_ERR_NOT_FOUND;
+    case ErrorCode::kAlreadyExists:
+      return GL_ERR_ALREADY_EXISTS;
+    case ErrorCode::kFailedPrecondition:
+      return GL_ERR_FAILED_PRECONDITION;
+    case ErrorCode::kResourceExhausted:
+      return GL_ERR_RESOURCE_EXHAUSTED;
+    case ErrorCode::kIo:
+      return GL_ERR_IO;
+    case ErrorCode::kUnavailable:
+      return GL_ERR_UNAVAILABLE;
+    case ErrorCode::kInternal:
+      return GL_ERR_INTERNAL;
+  }
+  return GL_ERR_INTERNAL;
+}
+
+void copy_message(const std::string& message, char* out, std::size_t size) {
+  if (out == nullptr || size == 0) return;
+  const std::size_t n = std::min(message.size(), size - 1);
+  std::memcpy(out, message.data(), n);
+  out[n] = '\0';
+}
+
+}  // namespace
+
+struct gl_client {
+  CallbackClock clock;
+  greenlight::SystemRandom random;
+  std::unique_ptr<client::Client> impl;
+  std::mutex mutex;
+  std::string last_error;
+
+  gl_client(gl_now_fn now, void* user_data) : clock(now, user_data) {}
+
+  gl_status fail(const Error& error) {
+    last_error = error.message;
+    return status_for(error.code);
+  }
+  gl_status fail(gl_status status, std::string message) {
+    last_error = std::move(message);
+    return status;
+  }
+};
+
+namespace {
+
+// Runs body under the handle's lock, translating exceptions into GL_ERR_INTERNAL.
+template <typename Body>
+gl_status guarded(gl_client* c, Body&& body) noexcept {
+  if (c == nullptr) return GL_ERR_INVALID_ARGUMENT;
+  try {
+    std::lock_guard<std::mutex> lock(c->mutex);
+    c->last_error.clear();
+    return body(*c);
+  } catch (const std::bad_alloc&) {
+    try {
+      c->last_error = "out of memory";
+    } catch (...) {
+    }
+    return GL_ERR_RESOURCE_EXHAUSTED;
+  } catch (const std::exception& e) {
+    try {
+      c->last_error = std::string("internal error: ") + e.what();
+    } catch (...) {
+    }
+    return GL_ERR_INTERNAL;
+  } catch (...) {
+    return GL_ERR_INTERNAL;
+  }
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* gl_status_name(gl_status status) {
+  switch (status) {
+    case GL_OK:
+      return "GL_OK";
+    case GL_ERR_INVALID_ARGUMENT:
+      return "GL_ERR_INVALID_ARGUMENT";
+    case GL_ERR_AUTHENTICATION:
+      return "GL_ERR_AUTHENTICATION";
+    case GL_ERR_NOT_FOUND:
+      return "GL_ERR_NOT_FOUND";
+    case GL_ERR_ALREADY_EXISTS:
+      return "GL_ERR_ALREADY_EXISTS";
+    case GL_ERR_FAILED_PRECONDITION:
+      return "GL_ERR_FAILED_PRECONDITION";
+    case GL_ERR_RESOURCE_EXHAUSTED:
+      return "GL_ERR_RESOURCE_EXHAUSTED";
+    case GL_ERR_IO:
+      return "GL_ERR_IO";
+    case GL_ERR_UNAVAILABLE:
+      return "GL_ERR_UNAVAILABLE";
+    case GL_ERR_INTERNAL:
+      return "GL_ERR_INTERNAL";
+    case GL_ERR_BUFFER_TOO_SMALL:
+      return "GL_ERR_BUFFER_TOO_SMALL";
+  }
+  return "GL_ERR_UNKNOWN";
+}
+
+gl_status gl_client_open(const char* db_path, gl_now_fn now, void* now_user_data, gl_client** out,
+                         char* error, size_t error_size) {
+  if (out == nullptr) return GL_ERR_INVALID_ARGUMENT;
+  *out = nullptr;
+  try {
+    if (db_path == nullptr) {
+      copy_message("db_path must not be NULL", error, error_size);
+      return GL_ERR_INVALID_ARGUMENT;
+    }
+    auto handle = std::make_unique<gl_client>(now, now_user_data);
+    auto opened =
+        client::Client::open(db_path, client::ClientConfig{}, handle->clock, handle->random);
+    if (!opened) {
+      copy_message(opened.error().message, error, error_size);
+      return status_for(opened.error().code);
+    }
+    handle->impl = std::move(*opened);
+    *out = handle.release();
+    copy_message("", error, error_size);
+    return GL_OK;
+  } catch (const std::bad_alloc&) {
+    copy_message("out of memory", error, error_size);
+    return GL_ERR_RESOURCE_EXHAUSTED;
+  } catch (...) {
+    copy_message("internal error while opening", error, error_size);
+    return GL_ERR_INTERNAL;
+  }
+}
+
+void gl_client_close(gl_client* client) { delete client; }
+
+const char* gl_last_error(const gl_client* client) {
+  return client == nullptr ? "client handle is NULL" : client->last_error.c_str();
+}
+
+gl_status gl_client_current_advertisement(gl_client* client, uint8_t* out, size_t* len) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    if (len == nullptr) return c.fail(GL_ERR_INVALID_ARGUMENT, "len must not be NULL");
+    if (out == nullptr || *len < GL_ADVERTISEMENT_SIZE) {
+      *len = GL_ADVERTISEMENT_SIZE;
+      return c.fail(GL_ERR_BUFFER_TOO_SMALL, "advertisement needs 20 bytes");
+    }
+    auto ad = c.impl->advertisement();
+    if (!ad) return c.fail(ad.error());
+    const auto payload = ad->payload();
+    std::memcpy(out, payload.data(), payload.size());
+    *len = payload.size();
+    return GL_OK;
+  });
+}
+
+namespace {
+
+gl_status to_observation(gl_client& c, const uint8_t* payload, int32_t rssi_dbm,
+                         client::Observation& o) {
+  if (rssi_dbm < -128 || rssi_dbm > 127) {
+    return c.fail(GL_ERR_INVALID_ARGUMENT,
+                  "rssi_dbm must be in -128..127, got " + std::to_string(rssi_dbm));
+  }
+  std::memcpy(o.rpi.data(), payload, o.rpi.size());
+  std::memcpy(o.aem.data(), payload + o.rpi.size(), o.aem.size());
+  o.rssi_dbm = static_cast<std::int8_t>(rssi_dbm);
+  return GL_OK;
+}
+
+}  // namespace
+
+gl_status gl_client_record_observation(gl_client* client, const uint8_t* payload,
+                                       size_t payload_len, int32_t rssi_dbm) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    if (payload == nullptr || payload_len != GL_ADVERTISEMENT_SIZE) {
+      return c.fail(GL_ERR_INVALID_ARGUMENT,
+                    "payload must be 20 bytes, got " + std::to_string(payload_len));
+    }
+    client::Observation o;
+    if (gl_status s = to_observation(c, payload, rssi_dbm, o); s != GL_OK) return s;
+    if (auto s = c.impl->record_observation(o); !s) return c.fail(s.error());
+    return GL_OK;
+  });
+}
+
+gl_status gl_client_record_scan(gl_client* client, const uint8_t* payloads, const int32_t* rssi_dbm,
+                                size_t count) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    if (count > 0 && (payloads == nullptr || rssi_dbm == nullptr)) {
+      return c.fail(GL_ERR_INVALID_ARGUMENT, "payloads and rssi_dbm must not be NULL");
+    }
+    std::vector<client::Observation> heard(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      if (gl_status s =
+              to_observation(c, payloads + i * GL_ADVERTISEMENT_SIZE, rssi_dbm[i], heard[i]);
+          s != GL_OK) {
+        return s;
+      }
+    }
+    if (auto s = c.impl->record_scan(heard); !s) return c.fail(s.error());
+    return GL_OK;
+  });
+}
+
+gl_status gl_client_pin_signing_key(gl_client* client, const char* public_key_pem,
+                                    const char* key_id, const char* key_version) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    if (public_key_pem == nullptr || key_id == nullptr || key_version == nullptr) {
+      return c.fail(GL_ERR_INVALID_ARGUMENT, "public_key_pem, key_id and key_version are required");
+    }
+    auto key = greenlight::EcdsaP256PublicKey::from_pem(public_key_pem);
+    if (!key) return c.fail(key.error());
+    c.impl->add_trusted_key(greenlight::wire::TrustedSigningKey{key_id, key_version, *key});
+    return GL_OK;
+  });
+}
+
+gl_status gl_client_process_export(gl_client* client, const uint8_t* zip, size_t zip_len,
+                                   uint32_t* matched_keys) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    if (zip == nullptr && zip_len > 0) return c.fail(GL_ERR_INVALID_ARGUMENT, "zip is NULL");
+    auto report = c.impl->process_export(ByteSpan(zip, zip_len));
+    if (!report) return c.fail(report.error());
+    if (matched_keys != nullptr) *matched_keys = static_cast<uint32_t>(report->keys_matched);
+    return GL_OK;
+  });
+}
+
+gl_status gl_client_sync(gl_client* client, const char* base_url, uint32_t* processed) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    if (base_url == nullptr) return c.fail(GL_ERR_INVALID_ARGUMENT, "base_url is NULL");
+    client::BeastHttpFetcher fetcher;
+    auto report = c.impl->sync(fetcher, base_url);
+    if (!report) return c.fail(report.error());
+    if (processed != nullptr) *processed = static_cast<uint32_t>(report->exports_processed);
+    if (report->exports_failed > 0) {
+      return c.fail(GL_ERR_UNAVAILABLE, std::to_string(report->exports_failed) +
+                                            " export(s) failed; first: " + report->errors.front());
+    }
+    return GL_OK;
+  });
+}
+
+gl_status gl_client_set_positive_test(gl_client* client, int64_t test_time) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    if (auto s = c.impl->set_positive_test(test_time); !s) return c.fail(s.error());
+    return GL_OK;
+  });
+}
+
+gl_status gl_client_colour(gl_client* client, gl_colour_info* info, char* explanation,
+                           size_t* explanation_len) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    if (explanation_len == nullptr) {
+      return c.fail(GL_ERR_INVALID_ARGUMENT, "explanation_len must not be NULL");
+    }
+    auto decision = c.impl->colour();
+    if (!decision) return c.fail(decision.error());
+    const client::ColourExplanation& e = decision->explanation;
+    const std::size_t needed = e.text.size() + 1;
+    if (explanation == nullptr || *explanation_len < needed) {
+      *explanation_len = needed;
+      return c.fail(GL_ERR_BUFFER_TOO_SMALL,
+                    "explanation needs " + std::to_string(needed) + " bytes");
+    }
+    std::memcpy(explanation, e.text.c_str(), needed);
+    *explanation_len = needed;
+    if (info != nullptr) {
+      info->colour = static_cast<gl_colour>(decision->colour);
+      info->rule = static_cast<gl_colour_rule>(e.rule);
+      info->day = e.day;
+      info->minutes = e.minutes;
+      info->score = e.score;
+      info->valid_until = e.valid_until;
+    }
+    return GL_OK;
+  });
+}
+
+gl_status gl_client_keys_for_upload(gl_client* client, int release_current_key, gl_tek* keys,
+                                    size_t* count) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    if (count == nullptr) return c.fail(GL_ERR_INVALID_ARGUMENT, "count must not be NULL");
+    // Size check without side effects first: a release rotates the key and must not happen
+    // on a call that then fails for lack of space.
+    auto existing = c.impl->keys_for_upload(client::SameDayRelease::kNo);
+    if (!existing) return c.fail(existing.error());
+    const std::size_t needed = existing->size() + (release_current_key != 0 ? 1 : 0);
+    if (keys == nullptr || *count < needed) {
+      *count = needed;
+      return c.fail(GL_ERR_BUFFER_TOO_SMALL, "keys need room for " + std::to_string(needed));
+    }
+    auto result = existing;
+    if (release_current_key != 0) {
+      result = c.impl->keys_for_upload(client::SameDayRelease::kYes);
+      if (!result) return c.fail(result.error());
+    }
+    for (std::size_t i = 0; i < result->size(); ++i) {
+      const greenlight::TemporaryExposureKey& k = (*result)[i];
+      std::memcpy(keys[i].key_data, k.key_data.data(), sizeof keys[i].key_data);
+      keys[i].rolling_start_interval_number = k.rolling_start_interval_number.value;
+      keys[i].rolling_period = k.rolling_period;
+    }
+    *count = result->size();
+    return GL_OK;
+  });
+}
+
+gl_status gl_client_run_retention(gl_client* client) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    if (auto s = c.impl->run_retention(); !s) return c.fail(s.error());
+    return GL_OK;
+  });
+}
+
+gl_status gl_client_set_risk_config_json(gl_client* client, const char* json) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    if (json == nullptr) return c.fail(GL_ERR_INVALID_ARGUMENT, "json is NULL");
+    auto config = client::risk_config_from_json(json);
+    if (!config) return c.fail(config.error());
+    if (auto s = c.impl->set_risk_config(*config); !s) return c.fail(s.error());
+    return GL_OK;
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,202 @@
+#include "greenlight/client/client.h"
+
+#include <utility>
+
+namespace greenlight::client {
+
+Result<std::unique_ptr<Client>> Client::open(const std::string& db_path, ClientConfig config,
+                                             const Clock& clock, RandomSource& random) {
+  if (auto s = validate(config.risk); !s) return std::unexpected(s.error());
+  if (config.retention_seconds <= 0) {
+    return make_error(ErrorCode::kInvalidArgument, "retention_seconds must be positive, got " +
+                                                       std::to_string(config.retention_seconds));
+  }
+  auto db = Database::open(db_path);
+  if (!db) return std::unexpected(db.error());
+  std::unique_ptr<Client> client(new Client(std::move(*db), std::move(config), clock, random));
+  if (auto s = client->run_retention(); !s) return std::unexpected(s.error());
+  return client;
+}
+
+Client::Client(Database db, ClientConfig config, const Clock& clock, RandomSource& random)
+    : db_(std::move(db)),
+      config_(std::move(config)),
+      clock_(clock),
+      random_(random),
+      identifiers_(db_, random_, config_.metadata),
+      encounter_log_(db_, config_.encounter_limits),
+      store_(db_) {}
+
+Client::~Client() = default;
+
+Result<Advertisement> Client::advertisement() { return identifiers_.advertisement(clock_.now()); }
+
+Result<std::vector<TemporaryExposureKey>> Client::keys_for_upload(SameDayRelease release) {
+  return identifiers_.keys_for_upload(clock_.now(), release, config_.retention_seconds);
+}
+
+Status Client::record_scan(std::span<const Observation> heard) {
+  return encounter_log_.record_scan(clock_.now(), heard);
+}
+
+Status Client::record_observation(const Observation& observation) {
+  return encounter_log_.record_observation(clock_.now(), observation);
+}
+
+Result<EncounterStats> Client::encounter_stats() { return encounter_log_.stats(); }
+
+Status Client::process_one(ByteSpan zip, std::string_view source,
+                           std::optional<EncounterSnapshot>& snapshot, SyncReport& report) {
+  auto verified = wire::read_export_zip(zip, config_.trusted_keys, config_.export_limits);
+  if (!verified) return std::unexpected(verified.error());
+  const std::int64_t now = clock_.now();
+
+  auto processed = store_.is_processed(verified->zip_sha256);
+  if (!processed) return std::unexpected(processed.error());
+  if (*processed) {
+    ++report.exports_already_processed;
+    // Remember the path too, so the sync does not fetch it again.
+    if (!source.empty()) {
+      auto known = store_.is_path_processed(source);
+      if (!known) return std::unexpected(known.error());
+      if (!*known) {
+        if (auto s = store_.mark_processed(verified->zip_sha256, source, now); !s) return s;
+      }
+    }
+    return make_error(ErrorCode::kAlreadyExists, "export already processed");
+  }
+
+  if (!snapshot) {
+    auto built = encounter_log_.snapshot(random_.next_u64());
+    if (!built) return std::unexpected(built.error());
+    snapshot.emplace(std::move(*built));
+  }
+  MatchOptions options = config_.match;
+  options.now = now;
+  options.retention_seconds = config_.retention_seconds;
+  Matcher matcher(*snapshot, options);
+  MatchResult result;
+  matcher.match(verified->batch.keys, result);
+  std::vector<KeyTag> revoked;
+  for (const TemporaryExposureKey& key : verified->batch.revised_keys) {
+    if (key.report_type == ReportType::kRevoked) {
+      revoked.push_back(key_tag(key.key_data));
+    } else {
+      matcher.match(std::span<const TemporaryExposureKey>(&key, 1), result);
+    }
+  }
+
+  auto tx = Transaction::begin(db_);
+  if (!tx) return std::unexpected(tx.error());
+  for (const KeyTag& tag : revoked) {
+    if (auto s = store_.delete_windows(tag); !s) return s;
+  }
+  std::size_t windows = 0;
+  for (const KeyExposure& exposure : result.exposures) {
+    if (auto s = store_.replace_windows(exposure.tag, exposure.windows, now); !s) return s;
+    windows += exposure.windows.size();
+  }
+  if (auto s = store_.mark_processed(verified->zip_sha256, source, now); !s) return s;
+  if (auto s = tx->commit(); !s) return s;
+
+  ++report.exports_processed;
+  report.keys_in_exports += verified->batch.keys.size() + verified->batch.revised_keys.size();
+  report.keys_expanded += result.keys_expanded;
+  report.keys_matched += result.keys_matched;
+  report.windows_stored += windows;
+  report.sightings_rejected += result.sightings_outside_time_window + result.sightings_bad_tx_power;
+  return ok();
+}
+
+Result<SyncReport> Client::process_export(ByteSpan zip, std::string_view source) {
+  SyncReport report;
+  std::optional<EncounterSnapshot> snapshot;
+  if (auto s = process_one(zip, source, snapshot, report); !s) return std::unexpected(s.error());
+  return report;
+}
+
+Result<SyncReport> Client::sync(HttpFetcher& fetcher, std::string_view base_url) {
+  std::string base(base_url);
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  auto index = fetcher.get(base + "/" + std::string(kExportIndexPath));
+  if (!index) return std::unexpected(index.error());
+  auto paths = parse_export_index(as_string_view(*index));
+  if (!paths) return std::unexpected(paths.error());
+
+  SyncReport report;
+  std::optional<EncounterSnapshot> snapshot;
+  for (const std::string& path : *paths) {
+    auto known = store_.is_path_processed(path);
+    if (!known) return std::unexpected(known.error());
+    if (*known) continue;
+    auto zip = fetcher.get(base + "/" + path);
+    if (!zip) {
+      ++report.exports_failed;
+      report.errors.push_back(path + ": " + zip.error().message);
+      continue;
+    }
+    if (auto s = process_one(*zip, path, snapshot, report); !s) {
+      if (s.error().code == ErrorCode::kAlreadyExists) continue;
+      ++report.exports_failed;
+      report.errors.push_back(path + ": " + s.error().message);
+    }
+  }
+  if (auto s = run_retention(); !s) return std::unexpected(s.error());
+  return report;
+}
+
+Status Client::set_positive_test(std::int64_t test_time) {
+  return store_.set_positive_test(test_time);
+}
+
+Status Client::clear_positive_test() { return store_.clear_positive_test(); }
+
+Result<std::vector<ExposureWindow>> Client::exposure_windows() { return store_.windows(); }
+
+Result<RiskSummary> Client::risk() {
+  auto windows = store_.windows();
+  if (!windows) return std::unexpected(windows.error());
+  return score_windows(*windows, config_.risk, clock_.now());
+}
+
+Result<ColourDecision> Client::colour(std::span<const VenueWarningMatch> venue_warnings) {
+  const std::int64_t now = clock_.now();
+  auto windows = store_.windows();
+  if (!windows) return std::unexpected(windows.error());
+  const RiskSummary summary = score_windows(*windows, config_.risk, now);
+  auto test = store_.positive_test();
+  if (!test) return std::unexpected(test.error());
+  ColourInputs inputs;
+  inputs.own_positive_test_time = *test;
+  inputs.exposure_days = summary.days;
+  inputs.venue_warnings = venue_warnings;
+  return decide_colour(inputs, config_.risk, now);
+}
+
+Status Client::run_retention() {
+  const std::int64_t now = clock_.now();
+  const std::int64_t cutoff = now - config_.retention_seconds;
+  const std::int64_t isolation_start =
+      now - static_cast<std::int64_t>(config_.risk.colour.isolation_days) * kSecondsPerDay;
+  {
+    auto tx = Transaction::begin(db_);
+    if (!tx) return std::unexpected(tx.error());
+    if (auto s = identifiers_.delete_older_than(cutoff); !s) return s;
+    if (auto s = encounter_log_.delete_older_than(cutoff); !s) return s;
+    if (auto s = store_.delete_older_than(cutoff, isolation_start); !s) return s;
+    if (auto s = tx->commit(); !s) return s;
+  }
+  return db_.checkpoint_truncate();
+}
+
+Status Client::set_risk_config(const RiskConfig& risk) {
+  if (auto s = validate(risk); !s) return s;
+  config_.risk = risk;
+  return ok();
+}
+
+void Client::add_trusted_key(wire::TrustedSigningKey key) {
+  config_.trusted_keys.push_back(std::move(key));
+}
+
+}  // namespace greenlight::client

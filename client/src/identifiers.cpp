@@ -1,0 +1,170 @@
+#include "greenlight/client/identifiers.h"
+
+#include <algorithm>
+
+namespace greenlight::client {
+
+struct IdentifierManager::CachedKey {
+  std::int64_t id = 0;
+  Rpik rpik;
+  Aemk aemk;
+};
+
+ByteArray<kAdvertisementPayloadSize> Advertisement::payload() const {
+  ByteArray<kAdvertisementPayloadSize> out{};
+  std::copy(rpi.begin(), rpi.end(), out.begin());
+  std::copy(aem.begin(), aem.end(), out.begin() + static_cast<std::ptrdiff_t>(rpi.size()));
+  return out;
+}
+
+IdentifierManager::IdentifierManager(Database& db, RandomSource& random, BluetoothMetadata metadata)
+    : db_(db), random_(random), metadata_(metadata) {}
+
+IdentifierManager::~IdentifierManager() = default;
+
+Result<std::optional<IdentifierManager::StoredKey>> IdentifierManager::newest_covering(
+    EnIntervalNumber interval) {
+  auto st = db_.cached(
+      "SELECT id, key_data, rolling_start_interval, rolling_period FROM own_tek "
+      "WHERE rolling_start_interval <= ?1 AND rolling_start_interval + rolling_period > ?1 "
+      "ORDER BY id DESC LIMIT 1");
+  if (!st) return std::unexpected(st.error());
+  (*st)->bind(1, static_cast<std::int64_t>(interval.value));
+  auto row = (*st)->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<StoredKey>{};
+  StoredKey stored;
+  stored.id = (*st)->column_int64(0);
+  const ByteSpan data = (*st)->column_blob(1);
+  if (data.size() != Tek::size()) {
+    return make_error(ErrorCode::kInternal,
+                      "stored key_data must be 16 bytes, got " + std::to_string(data.size()));
+  }
+  stored.key.key_data = Tek(data);
+  stored.key.rolling_start_interval_number = {static_cast<std::uint32_t>((*st)->column_int64(2))};
+  stored.key.rolling_period = static_cast<std::uint32_t>((*st)->column_int64(3));
+  return std::optional<StoredKey>(std::move(stored));
+}
+
+Result<IdentifierManager::StoredKey> IdentifierManager::create_key(EnIntervalNumber start,
+                                                                   std::uint32_t period,
+                                                                   std::int64_t now) {
+  StoredKey stored;
+  random_.fill(stored.key.key_data.mutable_span());
+  stored.key.rolling_start_interval_number = start;
+  stored.key.rolling_period = period;
+  auto st = db_.cached(
+      "INSERT INTO own_tek(key_data, rolling_start_interval, rolling_period, created_at) "
+      "VALUES (?1, ?2, ?3, ?4)");
+  if (!st) return std::unexpected(st.error());
+  (*st)
+      ->bind(1, stored.key.key_data.span())
+      .bind(2, static_cast<std::int64_t>(start.value))
+      .bind(3, static_cast<std::int64_t>(period))
+      .bind(4, now);
+  if (auto s = (*st)->run(); !s) return std::unexpected(s.error());
+  stored.id = db_.last_insert_rowid();
+  return stored;
+}
+
+Result<TemporaryExposureKey> IdentifierManager::current_key(std::int64_t now) {
+  const EnIntervalNumber interval = interval_from_unix_seconds(now);
+  auto found = newest_covering(interval);
+  if (!found) return std::unexpected(found.error());
+  if (*found) return std::move((*found)->key);
+  auto created = create_key(day_start(interval), kTekRollingPeriod, now);
+  if (!created) return std::unexpected(created.error());
+  return std::move(created->key);
+}
+
+Result<Advertisement> IdentifierManager::advertisement(std::int64_t now) {
+  const EnIntervalNumber interval = interval_from_unix_seconds(now);
+  auto found = newest_covering(interval);
+  if (!found) return std::unexpected(found.error());
+  std::optional<StoredKey> key = std::move(*found);
+  if (!key) {
+    auto created = create_key(day_start(interval), kTekRollingPeriod, now);
+    if (!created) return std::unexpected(created.error());
+    key = std::move(*created);
+  }
+  if (!cache_ || cache_->id != key->id) {
+    auto cached = std::make_unique<CachedKey>();
+    cached->id = key->id;
+    cached->rpik = derive_rpik(key->key.key_data);
+    cached->aemk = derive_aemk(key->key.key_data);
+    cache_ = std::move(cached);
+  }
+  Advertisement ad;
+  ad.interval = interval;
+  ad.rpi = make_rpi(cache_->rpik, interval);
+  ad.aem = encrypt_aem(cache_->aemk, ad.rpi, encode_metadata(metadata_));
+  return ad;
+}
+
+Result<std::vector<TemporaryExposureKey>> IdentifierManager::keys_for_upload(
+    std::int64_t now, SameDayRelease release, std::int64_t retention_seconds) {
+  const EnIntervalNumber interval = interval_from_unix_seconds(now);
+  auto tx = Transaction::begin(db_);
+  if (!tx) return std::unexpected(tx.error());
+
+  std::int64_t released_id = -1;
+  if (release == SameDayRelease::kYes) {
+    auto found = newest_covering(interval);
+    if (!found) return std::unexpected(found.error());
+    if (*found) {
+      const StoredKey& current = **found;
+      const std::uint32_t truncated =
+          interval.value - current.key.rolling_start_interval_number.value + 1;
+      auto st = db_.cached("UPDATE own_tek SET rolling_period = ?1 WHERE id = ?2");
+      if (!st) return std::unexpected(st.error());
+      (*st)->bind(1, static_cast<std::int64_t>(truncated)).bind(2, current.id);
+      if (auto s = (*st)->run(); !s) return std::unexpected(s.error());
+      released_id = current.id;
+      // The replacement runs from this interval to the end of the UTC day.
+      const std::uint32_t to_midnight =
+          day_start(interval).value + kTekRollingPeriod - interval.value;
+      auto created = create_key(interval, to_midnight, now);
+      if (!created) return std::unexpected(created.error());
+      cache_.reset();
+    }
+  }
+
+  const std::int64_t cutoff_interval = interval_from_unix_seconds(now - retention_seconds).value;
+  auto st = db_.cached(
+      "SELECT id, key_data, rolling_start_interval, rolling_period FROM own_tek "
+      "WHERE rolling_start_interval + rolling_period > ?1 "
+      "ORDER BY rolling_start_interval, id");
+  if (!st) return std::unexpected(st.error());
+  (*st)->bind(1, cutoff_interval);
+  std::vector<TemporaryExposureKey> keys;
+  for (;;) {
+    auto row = (*st)->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    const std::int64_t id = (*st)->column_int64(0);
+    TemporaryExposureKey key;
+    const ByteSpan data = (*st)->column_blob(1);
+    if (data.size() != Tek::size()) {
+      return make_error(ErrorCode::kInternal,
+                        "stored key_data must be 16 bytes, got " + std::to_string(data.size()));
+    }
+    key.key_data = Tek(data);
+    key.rolling_start_interval_number = {static_cast<std::uint32_t>((*st)->column_int64(2))};
+    key.rolling_period = static_cast<std::uint32_t>((*st)->column_int64(3));
+    const bool ended = key.end_interval().value <= interval.value;
+    if (ended || id == released_id) keys.push_back(std::move(key));
+  }
+  if (auto s = tx->commit(); !s) return std::unexpected(s.error());
+  return keys;
+}
+
+Status IdentifierManager::delete_older_than(std::int64_t cutoff) {
+  auto st =
+      db_.cached("DELETE FROM own_tek WHERE (rolling_start_interval + rolling_period) * 600 <= ?1");
+  if (!st) return std::unexpected(st.error());
+  (*st)->bind(1, cutoff);
+  cache_.reset();
+  return (*st)->run();
+}
+
+}  // namespace greenlight::client

@@ -1,0 +1,455 @@
+#include "greenlight/client/risk.h"
+
+#include <boost/json.hpp>
+#include <cmath>
+#include <map>
+
+#include "greenlight/client/clock.h"
+
+namespace greenlight::client {
+namespace {
+
+namespace json = boost::json;
+
+constexpr double kMaxWeight = 2.5;
+
+std::int32_t report_type_offset(ReportType type, const RiskConfig& config) {
+  switch (type) {
+    case ReportType::kConfirmedTest:
+      return config.report_type_offset_confirmed_test;
+    case ReportType::kConfirmedClinicalDiagnosis:
+      return config.report_type_offset_clinical;
+    case ReportType::kSelfReport:
+      return config.report_type_offset_self_report;
+    case ReportType::kRecursive:
+      return config.report_type_offset_recursive;
+    case ReportType::kUnknown:
+    case ReportType::kRevoked:
+      break;
+  }
+  return 0;
+}
+
+double attenuation_weight(std::int32_t attenuation, const RiskConfig& config) {
+  for (const AttenuationWeight& w : config.attenuation_weights) {
+    if (attenuation < w.below_db) return w.weight;
+  }
+  return 0.0;
+}
+
+std::string_view infectiousness_name(Infectiousness i) {
+  switch (i) {
+    case Infectiousness::kNone:
+      return "none";
+    case Infectiousness::kStandard:
+      return "standard";
+    case Infectiousness::kHigh:
+      return "high";
+  }
+  return "none";
+}
+
+std::string_view report_type_name(ReportType t) {
+  switch (t) {
+    case ReportType::kConfirmedTest:
+      return "confirmed_test";
+    case ReportType::kConfirmedClinicalDiagnosis:
+      return "clinical";
+    case ReportType::kSelfReport:
+      return "self_report";
+    case ReportType::kRecursive:
+      return "recursive";
+    case ReportType::kUnknown:
+    case ReportType::kRevoked:
+      break;
+  }
+  return "unknown";
+}
+
+// Reads JSON fields with messages that name the field, what was expected and what arrived.
+class Reader {
+ public:
+  explicit Reader(std::string path) : path_(std::move(path)) {}
+
+  Result<double> number(const json::value& v, std::string_view field) const {
+    if (!v.is_number()) return wrong(field, "a number", v);
+    json::error_code ec;
+    const double d = v.to_number<double>(ec);
+    if (ec || !std::isfinite(d)) return wrong(field, "a finite number", v);
+    return d;
+  }
+
+  Result<std::int32_t> integer(const json::value& v, std::string_view field) const {
+    auto d = number(v, field);
+    if (!d) return std::unexpected(d.error());
+    if (*d != std::floor(*d) || *d < -1e9 || *d > 1e9) return wrong(field, "an integer", v);
+    return static_cast<std::int32_t>(*d);
+  }
+
+  Result<std::string> string(const json::value& v, std::string_view field) const {
+    if (!v.is_string()) return wrong(field, "a string", v);
+    return std::string(v.as_string());
+  }
+
+  std::unexpected<Error> wrong(std::string_view field, std::string_view expected,
+                               const json::value& got) const {
+    std::string shown = json::serialize(got);
+    if (shown.size() > 40) shown = shown.substr(0, 40) + "...";
+    return make_error(ErrorCode::kInvalidArgument, "risk config: " + path_ + std::string(field) +
+                                                       " must be " + std::string(expected) +
+                                                       ", got " + shown);
+  }
+
+  std::unexpected<Error> unknown(std::string_view field) const {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "risk config: unknown field " + path_ + std::string(field));
+  }
+
+ private:
+  std::string path_;
+};
+
+Result<Infectiousness> parse_infectiousness(const Reader& r, const json::value& v,
+                                            std::string_view field) {
+  auto s = r.string(v, field);
+  if (!s) return std::unexpected(s.error());
+  if (*s == "none") return Infectiousness::kNone;
+  if (*s == "standard") return Infectiousness::kStandard;
+  if (*s == "high") return Infectiousness::kHigh;
+  return r.wrong(field, "\"none\", \"standard\" or \"high\"", v);
+}
+
+Result<ReportType> parse_report_type(const Reader& r, const json::value& v,
+                                     std::string_view field) {
+  auto s = r.string(v, field);
+  if (!s) return std::unexpected(s.error());
+  if (*s == "confirmed_test") return ReportType::kConfirmedTest;
+  if (*s == "clinical") return ReportType::kConfirmedClinicalDiagnosis;
+  if (*s == "self_report") return ReportType::kSelfReport;
+  if (*s == "recursive") return ReportType::kRecursive;
+  return r.wrong(field, "\"confirmed_test\", \"clinical\", \"self_report\" or \"recursive\"", v);
+}
+
+Status read_int_fields(const json::object& object, const Reader& r,
+                       std::initializer_list<std::pair<std::string_view, std::int32_t*>> fields) {
+  for (const auto& item : object) {
+    bool known = false;
+    for (const auto& [name, target] : fields) {
+      if (item.key() != name) continue;
+      auto value = r.integer(item.value(), name);
+      if (!value) return std::unexpected(value.error());
+      *target = *value;
+      known = true;
+    }
+    if (!known) return r.unknown(item.key());
+  }
+  return ok();
+}
+
+Status check(bool condition, std::string message) {
+  if (condition) return ok();
+  return make_error(ErrorCode::kInvalidArgument, "risk config: " + std::move(message));
+}
+
+}  // namespace
+
+std::array<Infectiousness, 29> RiskConfig::default_infectiousness() {
+  std::array<Infectiousness, 29> map{};
+  for (std::int32_t d = -14; d <= 14; ++d) {
+    map[static_cast<std::size_t>(d + 14)] =
+        (d >= -2 && d <= 3) ? Infectiousness::kHigh : Infectiousness::kStandard;
+  }
+  return map;
+}
+
+Status validate(const RiskConfig& c) {
+  const auto weight_ok = [](double w) { return w >= 0.0 && w <= kMaxWeight; };
+  const auto offset_ok = [](std::int32_t o) { return o >= 0 && o <= 8; };
+  if (auto s = check(c.close_attenuation_below_db >= 0 && c.close_attenuation_below_db <= 255,
+                     "close_attenuation_below_db must be in 0..255");
+      !s) {
+    return s;
+  }
+  if (auto s = check(c.minimum_close_minutes >= 0.0, "minimum_close_minutes must be >= 0"); !s) {
+    return s;
+  }
+  std::int32_t previous = -1;
+  for (const AttenuationWeight& w : c.attenuation_weights) {
+    if (auto s = check(w.below_db > previous && w.below_db <= 255,
+                       "attenuation_weights edges must increase within 0..255, got " +
+                           std::to_string(w.below_db) + " after " + std::to_string(previous));
+        !s) {
+      return s;
+    }
+    if (auto s = check(weight_ok(w.weight), "attenuation weights must be in [0, 2.5]"); !s) {
+      return s;
+    }
+    previous = w.below_db;
+  }
+  for (std::int32_t o :
+       {c.infectiousness_offset_standard, c.infectiousness_offset_high,
+        c.report_type_offset_confirmed_test, c.report_type_offset_clinical,
+        c.report_type_offset_self_report, c.report_type_offset_recursive, c.drop_trl_at_most}) {
+    if (auto s = check(offset_ok(o),
+                       "offsets and drop_trl_at_most must be in 0..8, got " + std::to_string(o));
+        !s) {
+      return s;
+    }
+  }
+  if (auto s = check(weight_ok(c.trl_multiplier), "trl_multiplier must be in [0, 2.5]"); !s) {
+    return s;
+  }
+  if (auto s = check(c.report_type_when_missing != ReportType::kUnknown &&
+                         c.report_type_when_missing != ReportType::kRevoked,
+                     "report_type_when_missing must be a real report type");
+      !s) {
+    return s;
+  }
+  if (auto s = check(c.high_risk_normalized_minutes >= 0.0 && c.minimum_normalized_minutes >= 0.0 &&
+                         c.minimum_normalized_minutes <= c.high_risk_normalized_minutes,
+                     "thresholds must satisfy 0 <= minimum <= high");
+      !s) {
+    return s;
+  }
+  if (auto s = check(c.max_encounter_age_days >= 0 && c.max_encounter_age_days <= 14,
+                     "max_encounter_age_days must be in 0..14");
+      !s) {
+    return s;
+  }
+  for (std::int32_t d :
+       {c.colour.isolation_days, c.colour.high_risk_days, c.colour.low_risk_days}) {
+    if (auto s = check(d >= 0 && d <= 28, "colour days must be in 0..28, got " + std::to_string(d));
+        !s) {
+      return s;
+    }
+  }
+  return ok();
+}
+
+Result<RiskConfig> risk_config_from_json(std::string_view text) {
+  json::error_code ec;
+  const json::value root = json::parse(json::string_view(text.data(), text.size()), ec);
+  if (ec)
+    return make_error(ErrorCode::kInvalidArgument, "risk config: invalid JSON: " + ec.message());
+  const Reader r("");
+  if (!root.is_object()) return r.wrong("(top level)", "an object", root);
+  RiskConfig c;
+  for (const auto& item : root.as_object()) {
+    const std::string_view key = item.key();
+    const json::value& v = item.value();
+    if (key == "close_attenuation_below_db") {
+      auto x = r.integer(v, key);
+      if (!x) return std::unexpected(x.error());
+      c.close_attenuation_below_db = *x;
+    } else if (key == "minimum_close_minutes") {
+      auto x = r.number(v, key);
+      if (!x) return std::unexpected(x.error());
+      c.minimum_close_minutes = *x;
+    } else if (key == "attenuation_weights") {
+      if (!v.is_array()) return r.wrong(key, "an array", v);
+      c.attenuation_weights.clear();
+      for (const json::value& e : v.as_array()) {
+        if (!e.is_object()) return r.wrong("attenuation_weights[]", "an object", e);
+        AttenuationWeight w;
+        bool have_edge = false;
+        bool have_weight = false;
+        const Reader er("attenuation_weights[].");
+        for (const auto& f : e.as_object()) {
+          if (f.key() == "below_db") {
+            auto x = er.integer(f.value(), "below_db");
+            if (!x) return std::unexpected(x.error());
+            w.below_db = *x;
+            have_edge = true;
+          } else if (f.key() == "weight") {
+            auto x = er.number(f.value(), "weight");
+            if (!x) return std::unexpected(x.error());
+            w.weight = *x;
+            have_weight = true;
+          } else {
+            return er.unknown(f.key());
+          }
+        }
+        if (!have_edge || !have_weight) {
+          return r.wrong("attenuation_weights[]", "{\"below_db\": N, \"weight\": W}", e);
+        }
+        c.attenuation_weights.push_back(w);
+      }
+    } else if (key == "infectiousness_offsets") {
+      if (!v.is_object()) return r.wrong(key, "an object", v);
+      if (auto s = read_int_fields(v.as_object(), Reader("infectiousness_offsets."),
+                                   {{"standard", &c.infectiousness_offset_standard},
+                                    {"high", &c.infectiousness_offset_high}});
+          !s) {
+        return std::unexpected(s.error());
+      }
+    } else if (key == "report_type_offsets") {
+      if (!v.is_object()) return r.wrong(key, "an object", v);
+      if (auto s = read_int_fields(v.as_object(), Reader("report_type_offsets."),
+                                   {{"confirmed_test", &c.report_type_offset_confirmed_test},
+                                    {"clinical", &c.report_type_offset_clinical},
+                                    {"self_report", &c.report_type_offset_self_report},
+                                    {"recursive", &c.report_type_offset_recursive}});
+          !s) {
+        return std::unexpected(s.error());
+      }
+    } else if (key == "drop_trl_at_most") {
+      auto x = r.integer(v, key);
+      if (!x) return std::unexpected(x.error());
+      c.drop_trl_at_most = *x;
+    } else if (key == "trl_multiplier") {
+      auto x = r.number(v, key);
+      if (!x) return std::unexpected(x.error());
+      c.trl_multiplier = *x;
+    } else if (key == "days_since_onset_to_infectiousness") {
+      if (!v.is_array() || v.as_array().size() != c.days_since_onset_to_infectiousness.size()) {
+        return r.wrong(key, "an array of 29 entries (days -14..14)", v);
+      }
+      for (std::size_t i = 0; i < c.days_since_onset_to_infectiousness.size(); ++i) {
+        auto x = parse_infectiousness(r, v.as_array()[i], key);
+        if (!x) return std::unexpected(x.error());
+        c.days_since_onset_to_infectiousness[i] = *x;
+      }
+    } else if (key == "infectiousness_when_dsos_missing") {
+      auto x = parse_infectiousness(r, v, key);
+      if (!x) return std::unexpected(x.error());
+      c.infectiousness_when_dsos_missing = *x;
+    } else if (key == "report_type_when_missing") {
+      auto x = parse_report_type(r, v, key);
+      if (!x) return std::unexpected(x.error());
+      c.report_type_when_missing = *x;
+    } else if (key == "high_risk_normalized_minutes") {
+      auto x = r.number(v, key);
+      if (!x) return std::unexpected(x.error());
+      c.high_risk_normalized_minutes = *x;
+    } else if (key == "minimum_normalized_minutes") {
+      auto x = r.number(v, key);
+      if (!x) return std::unexpected(x.error());
+      c.minimum_normalized_minutes = *x;
+    } else if (key == "max_encounter_age_days") {
+      auto x = r.integer(v, key);
+      if (!x) return std::unexpected(x.error());
+      c.max_encounter_age_days = *x;
+    } else if (key == "colour") {
+      if (!v.is_object()) return r.wrong(key, "an object", v);
+      if (auto s = read_int_fields(v.as_object(), Reader("colour."),
+                                   {{"isolation_days", &c.colour.isolation_days},
+                                    {"high_risk_days", &c.colour.high_risk_days},
+                                    {"low_risk_days", &c.colour.low_risk_days}});
+          !s) {
+        return std::unexpected(s.error());
+      }
+    } else {
+      return r.unknown(key);
+    }
+  }
+  if (auto s = validate(c); !s) return std::unexpected(s.error());
+  return c;
+}
+
+std::string risk_config_to_json(const RiskConfig& c) {
+  json::object o;
+  o["close_attenuation_below_db"] = c.close_attenuation_below_db;
+  o["minimum_close_minutes"] = c.minimum_close_minutes;
+  json::array weights;
+  for (const AttenuationWeight& w : c.attenuation_weights) {
+    weights.push_back(json::object{{"below_db", w.below_db}, {"weight", w.weight}});
+  }
+  o["attenuation_weights"] = std::move(weights);
+  o["infectiousness_offsets"] = json::object{{"standard", c.infectiousness_offset_standard},
+                                             {"high", c.infectiousness_offset_high}};
+  o["report_type_offsets"] = json::object{{"confirmed_test", c.report_type_offset_confirmed_test},
+                                          {"clinical", c.report_type_offset_clinical},
+                                          {"self_report", c.report_type_offset_self_report},
+                                          {"recursive", c.report_type_offset_recursive}};
+  o["drop_trl_at_most"] = c.drop_trl_at_most;
+  o["trl_multiplier"] = c.trl_multiplier;
+  json::array dsos;
+  for (Infectiousness i : c.days_since_onset_to_infectiousness) {
+    dsos.push_back(json::string(infectiousness_name(i)));
+  }
+  o["days_since_onset_to_infectiousness"] = std::move(dsos);
+  o["infectiousness_when_dsos_missing"] =
+      json::string(infectiousness_name(c.infectiousness_when_dsos_missing));
+  o["report_type_when_missing"] = json::string(report_type_name(c.report_type_when_missing));
+  o["high_risk_normalized_minutes"] = c.high_risk_normalized_minutes;
+  o["minimum_normalized_minutes"] = c.minimum_normalized_minutes;
+  o["max_encounter_age_days"] = c.max_encounter_age_days;
+  o["colour"] = json::object{{"isolation_days", c.colour.isolation_days},
+                             {"high_risk_days", c.colour.high_risk_days},
+                             {"low_risk_days", c.colour.low_risk_days}};
+  return json::serialize(o);
+}
+
+WindowRisk score_window(const ExposureWindow& window, const RiskConfig& config) {
+  WindowRisk risk;
+  for (const ScanInstance& s : window.scans) {
+    const double minutes = s.seconds_since_last_scan / 60.0;
+    risk.exposure_minutes += minutes;
+    if (s.min_attenuation_db < config.close_attenuation_below_db) risk.close_minutes += minutes;
+    risk.weighted_minutes += minutes * attenuation_weight(s.min_attenuation_db, config);
+  }
+  if (window.report_type == ReportType::kRevoked) {
+    risk.outcome = WindowOutcome::kRevoked;
+    return risk;
+  }
+  const ReportType type = window.report_type == ReportType::kUnknown
+                              ? config.report_type_when_missing
+                              : window.report_type;
+  Infectiousness infectiousness = config.infectiousness_when_dsos_missing;
+  if (window.days_since_onset && *window.days_since_onset >= -14 &&
+      *window.days_since_onset <= 14) {
+    infectiousness = config.days_since_onset_to_infectiousness[static_cast<std::size_t>(
+        *window.days_since_onset + 14)];
+  }
+  if (infectiousness == Infectiousness::kNone) {
+    risk.outcome = WindowOutcome::kNoInfectiousness;
+    return risk;
+  }
+  if (risk.close_minutes < config.minimum_close_minutes) {
+    risk.outcome = WindowOutcome::kTooShortClose;
+    return risk;
+  }
+  const std::int32_t infectiousness_offset = infectiousness == Infectiousness::kHigh
+                                                 ? config.infectiousness_offset_high
+                                                 : config.infectiousness_offset_standard;
+  risk.transmission_risk_level = infectiousness_offset + report_type_offset(type, config);
+  if (risk.transmission_risk_level <= config.drop_trl_at_most) {
+    risk.outcome = WindowOutcome::kLowTrl;
+    return risk;
+  }
+  risk.normalized_minutes =
+      risk.transmission_risk_level * config.trl_multiplier * risk.weighted_minutes;
+  risk.outcome = WindowOutcome::kCounted;
+  return risk;
+}
+
+RiskSummary score_windows(std::span<const ExposureWindow> windows, const RiskConfig& config,
+                          std::int64_t now) {
+  const std::int64_t oldest_day =
+      utc_day_start(now) -
+      static_cast<std::int64_t>(config.max_encounter_age_days) * kSecondsPerDay;
+  std::map<std::int64_t, DailyRisk> by_day;
+  for (const ExposureWindow& window : windows) {
+    if (window.day < oldest_day) continue;
+    const WindowRisk risk = score_window(window, config);
+    if (risk.outcome != WindowOutcome::kCounted) continue;
+    DailyRisk& day = by_day[window.day];
+    day.day = window.day;
+    day.normalized_minutes += risk.normalized_minutes;
+    day.exposure_minutes += risk.exposure_minutes;
+    ++day.windows;
+  }
+  RiskSummary summary;
+  for (auto& [day_start, day] : by_day) {
+    if (day.normalized_minutes >= config.high_risk_normalized_minutes) {
+      day.level = RiskLevel::kHigh;
+    } else if (day.normalized_minutes > config.minimum_normalized_minutes) {
+      day.level = RiskLevel::kLow;
+    }
+    if (day.level > summary.overall) summary.overall = day.level;
+    summary.days.push_back(day);
+  }
+  return summary;
+}
+
+}  // namespace greenlight::client

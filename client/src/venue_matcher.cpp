@@ -1,0 +1,243 @@
+#include "greenlight/client/venue_matcher.h"
+
+#include <algorithm>
+#include <cstring>
+#include <unordered_map>
+#include <utility>
+
+namespace greenlight::client {
+namespace {
+
+// Tags are SHA-256 outputs: their first bytes are already uniformly distributed.
+struct TagHash {
+  std::size_t operator()(const VenueLocationTag& tag) const noexcept {
+    std::size_t h = 0;
+    std::memcpy(&h, tag.data(), sizeof h);
+    return h;
+  }
+};
+
+bool allowed_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '/' || c == '-';
+}
+
+constexpr std::size_t kMaxVenueIndexBytes = 1u << 20;
+constexpr std::size_t kMaxVenueIndexPathLength = 256;
+
+}  // namespace
+
+std::int64_t overlap_seconds(std::int64_t a_start, std::int64_t a_end, std::int64_t b_start,
+                             std::int64_t b_end) {
+  const std::int64_t start = std::max(a_start, b_start);
+  const std::int64_t end = std::min(a_end, b_end);
+  return end > start ? end - start : 0;
+}
+
+std::vector<VenueReportMatch> match_venue_reports(std::span<const SealedVenueReport> reports,
+                                                  std::span<const VenueVisit> visits,
+                                                  std::int64_t now,
+                                                  const VenueMatchOptions& options) {
+  std::unordered_map<VenueLocationTag, std::vector<const VenueVisit*>, TagHash> by_tag;
+  for (const auto& visit : visits) by_tag[visit.location_tag].push_back(&visit);
+
+  std::vector<VenueReportMatch> out;
+  for (const auto& report : reports) {
+    const auto it = by_tag.find(report.location_tag);
+    if (it == by_tag.end()) continue;
+    // Every visit with this tag has the same location_id; open once.
+    auto record = open_venue_report(it->second.front()->location_id, report);
+    if (!record) continue;
+    const std::int64_t start = unix_seconds_from_interval(record->start_interval);
+    const std::int64_t end = unix_seconds_from_interval(record->end_interval());
+    if (end <= now - options.retention_seconds || start > now + options.max_future_seconds) {
+      continue;
+    }
+    for (const VenueVisit* visit : it->second) {
+      const std::int64_t overlap = overlap_seconds(start, end, visit->arrival, visit->departure);
+      if (overlap <= 0 || overlap < options.min_overlap_seconds) continue;
+      VenueReportMatch match;
+      match.checkin_id = visit->checkin_id;
+      match.warning.day = utc_day_start(std::max(start, visit->arrival));
+      match.warning.overlap_minutes = (overlap + 59) / 60;
+      match.risk_level = record->risk_level;
+      out.push_back(match);
+    }
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> parse_venue_index(std::string_view text) {
+  if (text.size() > kMaxVenueIndexBytes) {
+    return make_error(ErrorCode::kResourceExhausted,
+                      "venue index must be at most " + std::to_string(kMaxVenueIndexBytes) +
+                          " bytes, got " + std::to_string(text.size()));
+  }
+  std::vector<std::string> paths;
+  std::size_t line_number = 0;
+  while (!text.empty()) {
+    ++line_number;
+    const std::size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    const auto bad = [&](std::string_view why) {
+      return make_error(
+          ErrorCode::kInvalidArgument,
+          "venue index line " + std::to_string(line_number) + ": " + std::string(why));
+    };
+    if (line.size() > kMaxVenueIndexPathLength) return bad("path too long");
+    if (!std::all_of(line.begin(), line.end(), allowed_char)) {
+      return bad("expected only [A-Za-z0-9._/-] in the path");
+    }
+    if (line.front() == '/') return bad("expected a relative path");
+    if (line.find("..") != std::string_view::npos) return bad("'..' is not allowed in a path");
+    if (!line.ends_with(".bin") || line.size() < 5) return bad("expected a path ending in .bin");
+    paths.emplace_back(line);
+  }
+  return paths;
+}
+
+VenueWarnings::VenueWarnings(CheckinStore& store, const Clock& clock,
+                             std::vector<wire::TrustedSigningKey> trusted,
+                             VenueMatchOptions options, wire::VenueWarningReadLimits limits)
+    : store_(store),
+      clock_(clock),
+      trusted_(std::move(trusted)),
+      options_(options),
+      limits_(limits) {}
+
+void VenueWarnings::add_trusted_key(wire::TrustedSigningKey key) {
+  trusted_.push_back(std::move(key));
+}
+
+Result<VenueSyncReport> VenueWarnings::process_batch(ByteSpan file, std::string_view source) {
+  Database& db = store_.database();
+  auto verified = wire::read_venue_warning_file(file, trusted_, limits_);
+  if (!verified) return std::unexpected(verified.error());
+
+  auto tx = Transaction::begin(db);
+  if (!tx) return std::unexpected(tx.error());
+  {
+    auto seen = db.cached("SELECT 1 FROM venue_processed_batch WHERE sha256 = ?");
+    if (!seen) return std::unexpected(seen.error());
+    (*seen)->bind(1, ByteSpan(verified->file_sha256));
+    auto row = (*seen)->step();
+    if (!row) return std::unexpected(row.error());
+    if (*row) {
+      return make_error(ErrorCode::kAlreadyExists, "venue batch was processed before");
+    }
+  }
+  const std::int64_t now = clock_.now();
+  auto visits = store_.visits();
+  if (!visits) return std::unexpected(visits.error());
+  const auto matches = match_venue_reports(verified->batch.reports, *visits, now, options_);
+
+  VenueSyncReport report;
+  report.batches_processed = 1;
+  report.reports_seen = verified->batch.reports.size();
+  for (const auto& match : matches) {
+    auto stmt = db.cached(
+        "INSERT INTO venue_warning_match(checkin_id, day, overlap_minutes) VALUES(?, ?, ?) "
+        "ON CONFLICT(checkin_id, day) DO UPDATE SET "
+        "overlap_minutes = MAX(overlap_minutes, excluded.overlap_minutes)");
+    if (!stmt) return std::unexpected(stmt.error());
+    (*stmt)
+        ->bind(1, match.checkin_id)
+        .bind(2, match.warning.day)
+        .bind(3, match.warning.overlap_minutes);
+    if (auto s = (*stmt)->run(); !s) return std::unexpected(s.error());
+  }
+  report.new_matches = matches.size();
+  {
+    auto stmt =
+        db.cached("INSERT INTO venue_processed_batch(sha256, path, processed_at) VALUES(?, ?, ?)");
+    if (!stmt) return std::unexpected(stmt.error());
+    (*stmt)->bind(1, ByteSpan(verified->file_sha256)).bind_text(2, source).bind(3, now);
+    if (auto s = (*stmt)->run(); !s) return std::unexpected(s.error());
+  }
+  if (auto s = tx->commit(); !s) return std::unexpected(s.error());
+  return report;
+}
+
+Result<VenueSyncReport> VenueWarnings::sync(HttpFetcher& fetcher, std::string_view base_url) {
+  std::string base(base_url);
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  auto index = fetcher.get(base + "/" + std::string(kVenueIndexPath));
+  if (!index) return std::unexpected(index.error());
+  auto paths = parse_venue_index(as_string_view(*index));
+  if (!paths) return std::unexpected(paths.error());
+
+  VenueSyncReport total;
+  Database& db = store_.database();
+  for (const std::string& path : *paths) {
+    {
+      auto known = db.cached("SELECT 1 FROM venue_processed_batch WHERE path = ?");
+      if (!known) return std::unexpected(known.error());
+      (*known)->bind_text(1, path);
+      auto row = (*known)->step();
+      if (!row) return std::unexpected(row.error());
+      if (*row) continue;
+    }
+    auto file = fetcher.get(base + "/" + path);
+    if (!file) {
+      ++total.batches_failed;
+      total.errors.push_back(path + ": " + file.error().message);
+      continue;
+    }
+    auto one = process_batch(*file, path);
+    if (!one) {
+      if (one.error().code == ErrorCode::kAlreadyExists) {
+        ++total.batches_already_processed;
+      } else {
+        ++total.batches_failed;
+        total.errors.push_back(path + ": " + one.error().message);
+      }
+      continue;
+    }
+    total.batches_processed += one->batches_processed;
+    total.reports_seen += one->reports_seen;
+    total.new_matches += one->new_matches;
+  }
+  if (auto s = delete_expired(clock_.now()); !s) return std::unexpected(s.error());
+  return total;
+}
+
+Result<std::vector<VenueWarningMatch>> VenueWarnings::matches() {
+  Database& db = store_.database();
+  auto stmt = db.cached(
+      "SELECT day, overlap_minutes FROM venue_warning_match "
+      "WHERE checkin_id IN (SELECT id FROM venue_checkin) ORDER BY day");
+  if (!stmt) return std::unexpected(stmt.error());
+  std::vector<VenueWarningMatch> out;
+  while (true) {
+    auto row = (*stmt)->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back(VenueWarningMatch{(*stmt)->column_int64(0), (*stmt)->column_int64(1)});
+  }
+  return out;
+}
+
+Status VenueWarnings::delete_expired(std::int64_t now) {
+  Database& db = store_.database();
+  const std::int64_t cutoff = now - options_.retention_seconds;
+  auto tx = Transaction::begin(db);
+  if (!tx) return std::unexpected(tx.error());
+  {
+    auto stmt = db.cached("DELETE FROM venue_processed_batch WHERE processed_at < ?");
+    if (!stmt) return std::unexpected(stmt.error());
+    (*stmt)->bind(1, cutoff);
+    if (auto s = (*stmt)->run(); !s) return s;
+  }
+  {
+    auto stmt = db.cached("DELETE FROM venue_warning_match WHERE day < ?");
+    if (!stmt) return std::unexpected(stmt.error());
+    (*stmt)->bind(1, utc_day_start(cutoff));
+    if (auto s = (*stmt)->run(); !s) return s;
+  }
+  return tx->commit();
+}
+
+}  // namespace greenlight::client

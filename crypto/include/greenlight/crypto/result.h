@@ -1,0 +1,50 @@
+// Result and Error: the return type of every library boundary in greenlight.
+//
+// A small set of error codes plus a human-readable message. Parsing and validation
+// errors say what was expected and what arrived; authentication failures use one
+// generic message (see authentication_failed()).
+#pragma once
+
+#include <expected>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace greenlight {
+
+enum class ErrorCode {
+  kInvalidArgument,    // malformed or out-of-range input
+  kAuthentication,     // signature, MAC, code or token did not verify
+  kNotFound,           // the thing asked for does not exist
+  kAlreadyExists,      // a replay or a duplicate that must not be applied twice
+  kFailedPrecondition, // state does not allow the operation (expired, embargoed, ...)
+  kResourceExhausted,  // a size cap, budget or quota was hit
+  kIo,                 // file, database or network failure
+  kUnavailable,        // transient: try again later
+  kInternal,           // a bug or an unexpected library failure
+};
+
+std::string_view error_code_name(ErrorCode code) noexcept;
+
+struct Error {
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;
+};
+
+template <typename T>
+using Result = std::expected<T, Error>;
+using Status = std::expected<void, Error>;
+
+[[nodiscard]] inline std::unexpected<Error> make_error(ErrorCode code, std::string message) {
+  return std::unexpected<Error>(Error{code, std::move(message)});
+}
+
+// The one message every authentication failure carries, so that the failure reveals
+// nothing about which check failed.
+[[nodiscard]] inline std::unexpected<Error> authentication_failed() {
+  return make_error(ErrorCode::kAuthentication, "authentication failed");
+}
+
+inline Status ok() { return {}; }
+
+}  // namespace greenlight

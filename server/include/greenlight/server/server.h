@@ -1,0 +1,157 @@
+// The key-publication server: HTTP(S) front end, upload authorisation, publishing,
+// exports and retention, assembled from the parts in this folder (docs/server.md).
+//
+// In-process use (tests, simulator, benchmarks):
+//
+//   ServerOptions options;                 // listen on 127.0.0.1:0 = any free port
+//   options.database_path = dir / "server.db";
+//   options.export_directory = dir / "site";
+//   ServerKeys keys{...};                  // export signer, authority key, API keys
+//   auto server = Server::create(options, std::move(keys));
+//   auto port = (*server)->start();        // serving on worker threads now
+//   ... (*server)->export_now(); ...
+//   (*server)->stop();                     // graceful; also done by the destructor
+//
+// Extension points for other modules (transparency log, venue warnings), used before
+// start(): add_module(), or directly context().router (routes),
+// context().site.add_before_publish_hook (log before serve), context().publisher
+// .add_extension (extra upload members), context().add_retention_job.
+//
+// Shutdown (stop(), SIGINT/SIGTERM via run_until_signal): stops accepting, lets every
+// request in flight finish (its response is written only after its commit), closes idle
+// connections, then joins all threads. No acknowledged upload is lost: acknowledgement
+// follows the commit, and the commit is durable.
+//
+// Thread-safety: create/add_module/start/stop from one controlling thread; export_now and
+// run_retention from any thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "greenlight/crypto/ecdsa.h"
+#include "greenlight/crypto/random.h"
+#include "greenlight/server/authorization.h"
+#include "greenlight/server/clock.h"
+#include "greenlight/server/exporter.h"
+#include "greenlight/server/log.h"
+#include "greenlight/server/metrics.h"
+#include "greenlight/server/publish.h"
+#include "greenlight/server/router.h"
+#include "greenlight/server/static_site.h"
+#include "greenlight/server/store.h"
+
+namespace greenlight::server {
+
+struct TlsOptions {
+  std::filesystem::path certificate_chain_file;  // PEM
+  std::filesystem::path private_key_file;        // PEM
+};
+
+struct HttpOptions {
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: any free port
+  std::size_t io_threads = 2;
+  std::size_t worker_threads = 64;  // handlers may block on commits
+  std::size_t max_body_bytes = 64 * 1024;
+  std::size_t max_header_bytes = 8 * 1024;
+  std::chrono::milliseconds read_timeout{30000};  // per request, from its first byte wait
+  std::chrono::milliseconds shutdown_grace{10000};
+  std::size_t max_requests_per_connection = 10000;
+  std::optional<TlsOptions> tls;
+  // Bodies of the authorisation and publish responses (success, error and chaff) are
+  // padded to a multiple of this many bytes.
+  std::size_t response_padding_bucket = 1024;
+};
+
+struct ServerOptions {
+  HttpOptions http;
+  std::filesystem::path database_path;     // SQLite file (ignored if a store is injected)
+  std::filesystem::path export_directory;  // root of the static tree ("v1/exports/...")
+  AuthorizationConfig authorization;
+  PublishConfig publish;
+  ExportConfig exports;
+  std::int64_t export_period_seconds = 0;  // 0: exports only on demand
+  std::int64_t retention_seconds = 14 * 24 * 3600;
+  std::int64_t retention_period_seconds = 3600;  // 0: retention only on demand
+};
+
+struct ServerKeys {
+  std::vector<wire::ExportSigner> export_signers;      // at least one
+  EcdsaP256PrivateKey authority_key;                   // signs upload certificates
+  std::vector<std::string> health_authority_api_keys;  // may call POST /v1/codes
+  std::vector<std::string> admin_api_keys;             // may call POST /v1/admin/*
+};
+
+struct ServerEnvironment {
+  std::shared_ptr<const Clock> clock;  // default: SystemClock
+  RandomSource* rng = nullptr;         // default: system_random(); must be thread-safe
+  std::unique_ptr<Store> store;        // default: SQLite at database_path
+  LogSink log_sink;                    // default: stderr
+};
+
+// Everything a module may use. References stay valid for the life of the Server.
+struct ServerContext {
+  const ServerOptions& options;
+  Router& router;
+  Store& store;
+  StaticSite& site;
+  Metrics& metrics;
+  Logger& logger;
+  const Clock& clock;
+  RandomSource& rng;
+  Authorization& authorization;
+  Publisher& publisher;
+  Exporter& exporter;
+  // Runs with retention: fn(now, cutoff) deletes the module's data older than cutoff.
+  std::function<void(std::function<Status(std::int64_t, std::int64_t)>)> add_retention_job;
+  // Pads a JSON response body to the configured bucket (for chaff-equal sizes).
+  std::function<HttpResponse(unsigned, boost::json::object)> padded_json;
+};
+
+class ServerModule {
+ public:
+  virtual ~ServerModule() = default;
+  // Registers routes, hooks, extensions and tables. Called by add_module, before start.
+  [[nodiscard]] virtual Status attach(ServerContext& context) = 0;
+};
+
+class Server {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<Server>> create(ServerOptions options,
+                                                              ServerKeys keys,
+                                                              ServerEnvironment environment = {});
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  ServerContext& context();
+  [[nodiscard]] Status add_module(std::shared_ptr<ServerModule> module);
+
+  // Binds, starts the I/O and worker threads and the export/retention timers. Returns the
+  // bound port.
+  [[nodiscard]] Result<std::uint16_t> start();
+  void stop();
+  // Blocks until stop() has completed (called from another thread or a signal).
+  void wait();
+  std::uint16_t port() const;
+
+  [[nodiscard]] Result<std::optional<ExportRun>> export_now();
+  [[nodiscard]] Result<RetentionResult> run_retention();
+
+ private:
+  struct Impl;
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Starts nothing: waits for SIGINT or SIGTERM, then calls server.stop().
+void run_until_signal(Server& server);
+
+}  // namespace greenlight::server

@@ -1,0 +1,111 @@
+#include "greenlight/server/exporter.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace greenlight::server {
+
+namespace {
+constexpr char kZipCacheControl[] = "public, max-age=1209600, immutable";
+constexpr char kIndexCacheControl[] = "public, max-age=60";
+}  // namespace
+
+Exporter::Exporter(ExportConfig config, Store& store, StaticSite& site, const Clock& clock,
+                   RandomSource& rng, std::vector<wire::ExportSigner> signers, Metrics* metrics)
+    : config_(std::move(config)),
+      store_(store),
+      site_(site),
+      clock_(clock),
+      rng_(rng),
+      signers_(std::move(signers)),
+      metrics_(metrics) {
+  if (!config_.directory.empty() && config_.directory.back() != '/') config_.directory += '/';
+}
+
+Result<std::optional<ExportRun>> Exporter::export_now() {
+  std::lock_guard lock(run_mutex_);
+  const std::int64_t granularity = std::max<std::int64_t>(1, config_.time_granularity_seconds);
+  const std::int64_t now = clock_.now_unix_seconds();
+  const std::int64_t end = floor_to(now, granularity);
+  auto last = store_.last_export_end();
+  if (!last) return std::unexpected(last.error());
+  const std::int64_t start =
+      last->value_or(std::max<std::int64_t>(0, end - config_.first_window_lookback_seconds));
+  if (end <= start) return std::optional<ExportRun>{};
+
+  auto stored = store_.keys_available(start, end);
+  if (!stored) return std::unexpected(stored.error());
+  ExportRun run{start, end, stored->size(), {}};
+  std::vector<TemporaryExposureKey> keys;
+  keys.reserve(stored->size());
+  for (auto& k : *stored) keys.push_back(std::move(k.key));
+  stored->clear();
+
+  auto built = build_export_files(std::move(keys), start, end, config_.build, signers_, rng_);
+  if (!built) return std::unexpected(built.error());
+
+  std::vector<wire::SignatureInfo> infos;
+  for (const auto& s : signers_) infos.push_back(s.info);
+  for (BuiltExportFile& f : *built) {
+    Publication p;
+    p.path = config_.directory + f.name;
+    p.kind = "export";
+    p.content_type = "application/zip";
+    p.cache_control = kZipCacheControl;
+    auto bytes = std::make_shared<const std::string>(f.zip.begin(), f.zip.end());
+    p.sha256 = sha256(as_bytes(*bytes));
+    p.bytes = std::move(bytes);
+    p.window_start = start;
+    p.window_end = end;
+    p.item_count = f.key_count;
+    p.region = config_.build.region;
+    p.signed_by = infos;
+    const std::string hex = to_hex(p.sha256);
+    const std::string path = p.path;
+    if (auto s = site_.publish(std::move(p)); !s) return std::unexpected(s.error());
+    run.files.push_back(
+        ExportFileRecord{path, start, end, now, static_cast<std::int64_t>(f.key_count), hex});
+  }
+  ExportBatchRecord record{start, end, now, static_cast<std::int64_t>(run.real_keys), run.files};
+  if (auto s = store_.record_export_batch(record); !s) return std::unexpected(s.error());
+  if (auto s = rebuild_index(); !s) return std::unexpected(s.error());
+  if (metrics_ != nullptr) {
+    metrics_->counter("greenlight_export_batches_total").add();
+    metrics_->counter("greenlight_export_files_total").add(run.files.size());
+    metrics_->counter("greenlight_export_keys_total", {{"kind", "real"}}).add(run.real_keys);
+    std::size_t total = 0;
+    for (const auto& f : run.files) total += static_cast<std::size_t>(f.key_count);
+    metrics_->counter("greenlight_export_keys_total", {{"kind", "padding"}})
+        .add(total - run.real_keys);
+  }
+  return std::optional<ExportRun>(std::move(run));
+}
+
+Status Exporter::rebuild_index() {
+  auto files = store_.export_files();
+  if (!files) return std::unexpected(files.error());
+  std::string index;
+  for (const auto& f : *files) index += f.path + "\n";
+  return site_.write_metadata(config_.index_path, std::move(index), "text/plain; charset=utf-8",
+                              kIndexCacheControl);
+}
+
+Status Exporter::load_published() {
+  auto files = store_.export_files();
+  if (!files) return std::unexpected(files.error());
+  for (const auto& f : *files) {
+    if (auto s = site_.load(f.path, "application/zip", kZipCacheControl); !s) {
+      return make_error(ErrorCode::kIo, "export file listed in the database is missing: " + f.path);
+    }
+  }
+  return rebuild_index();
+}
+
+Status Exporter::remove_files(const std::vector<std::string>& paths) {
+  for (const auto& p : paths) {
+    if (auto s = site_.remove(p); !s) return s;
+  }
+  return rebuild_index();
+}
+
+}  // namespace greenlight::server

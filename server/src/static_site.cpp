@@ -1,0 +1,210 @@
+#include "greenlight/server/static_site.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+namespace greenlight::server {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct FdCloser {
+  int fd = -1;
+  ~FdCloser() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+Error io_error(const std::string& what, const fs::path& path) {
+  return Error{ErrorCode::kIo, what + " " + path.string() + ": " + std::strerror(errno)};
+}
+
+Status fsync_directory(const fs::path& dir) {
+  FdCloser d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (d.fd < 0) return std::unexpected(io_error("cannot open directory", dir));
+  if (::fsync(d.fd) != 0) return std::unexpected(io_error("cannot sync directory", dir));
+  return ok();
+}
+
+std::string quoted_etag(const Sha256Digest& digest) { return "\"" + to_hex(digest) + "\""; }
+
+bool etag_matches(std::string_view header, std::string_view etag) {
+  // If-None-Match: "*" or a comma-separated list of (possibly weak) entity tags.
+  std::size_t pos = 0;
+  while (pos <= header.size()) {
+    std::size_t comma = header.find(',', pos);
+    if (comma == std::string_view::npos) comma = header.size();
+    std::string_view item = header.substr(pos, comma - pos);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.starts_with("W/")) item.remove_prefix(2);
+    if (item == "*" || item == etag) return true;
+    pos = comma + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+StaticSite::StaticSite(fs::path root, const Clock& clock) : root_(std::move(root)), clock_(clock) {}
+
+void StaticSite::add_before_publish_hook(BeforePublishHook hook) {
+  hooks_.push_back(std::move(hook));
+}
+
+bool StaticSite::valid_path(std::string_view path) {
+  if (path.empty() || path.size() > 512 || path.front() == '/' || path.back() == '/') return false;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    const std::string_view segment = path.substr(start, slash - start);
+    if (segment.empty() || segment == "." || segment == "..") return false;
+    for (char c : segment) {
+      const bool okc = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '.' || c == '_' || c == '-';
+      if (!okc) return false;
+    }
+    start = slash + 1;
+  }
+  return true;
+}
+
+Status StaticSite::write_atomically(const std::string& path, const std::string& bytes) {
+  const fs::path target = root_ / path;
+  std::error_code ec;
+  fs::create_directories(target.parent_path(), ec);
+  if (ec)
+    return make_error(ErrorCode::kIo,
+                      "cannot create " + target.parent_path().string() + ": " + ec.message());
+  const fs::path tmp = target.string() + ".tmp";
+  {
+    FdCloser f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+    if (f.fd < 0) return std::unexpected(io_error("cannot create", tmp));
+    std::size_t written = 0;
+    while (written < bytes.size()) {
+      const ssize_t n = ::write(f.fd, bytes.data() + written, bytes.size() - written);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return std::unexpected(io_error("cannot write", tmp));
+      }
+      written += static_cast<std::size_t>(n);
+    }
+    if (::fsync(f.fd) != 0) return std::unexpected(io_error("cannot sync", tmp));
+  }
+  if (::rename(tmp.c_str(), target.c_str()) != 0)
+    return std::unexpected(io_error("cannot rename", tmp));
+  return fsync_directory(target.parent_path());
+}
+
+void StaticSite::cache(const std::string& path, std::shared_ptr<const std::string> bytes,
+                       std::string content_type, std::string cache_control,
+                       std::int64_t last_modified) {
+  StaticFile f;
+  f.etag = quoted_etag(sha256(as_bytes(*bytes)));
+  f.bytes = std::move(bytes);
+  f.content_type = std::move(content_type);
+  f.cache_control = std::move(cache_control);
+  f.last_modified = last_modified;
+  std::unique_lock lock(mutex_);
+  files_[path] = std::move(f);
+}
+
+Status StaticSite::publish(Publication publication) {
+  if (!valid_path(publication.path)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "invalid publication path \"" + publication.path + "\"");
+  }
+  if (!publication.bytes)
+    return make_error(ErrorCode::kInvalidArgument, "publication has no bytes");
+  if (publication.sha256 == Sha256Digest{})
+    publication.sha256 = sha256(as_bytes(*publication.bytes));
+  for (const auto& hook : hooks_) {
+    if (auto s = hook(publication); !s) return s;
+  }
+  if (auto s = write_atomically(publication.path, *publication.bytes); !s) return s;
+  cache(publication.path, publication.bytes, publication.content_type, publication.cache_control,
+        clock_.now_unix_seconds());
+  return ok();
+}
+
+Status StaticSite::write_metadata(const std::string& path, std::string bytes,
+                                  std::string content_type, std::string cache_control) {
+  if (!valid_path(path))
+    return make_error(ErrorCode::kInvalidArgument, "invalid path \"" + path + "\"");
+  if (auto s = write_atomically(path, bytes); !s) return s;
+  cache(path, std::make_shared<const std::string>(std::move(bytes)), std::move(content_type),
+        std::move(cache_control), clock_.now_unix_seconds());
+  return ok();
+}
+
+Status StaticSite::remove(const std::string& path) {
+  if (!valid_path(path))
+    return make_error(ErrorCode::kInvalidArgument, "invalid path \"" + path + "\"");
+  {
+    std::unique_lock lock(mutex_);
+    files_.erase(path);
+  }
+  const fs::path target = root_ / path;
+  if (::unlink(target.c_str()) != 0 && errno != ENOENT) {
+    return std::unexpected(io_error("cannot delete", target));
+  }
+  return ok();
+}
+
+Status StaticSite::load(const std::string& path, std::string content_type,
+                        std::string cache_control) {
+  if (!valid_path(path))
+    return make_error(ErrorCode::kInvalidArgument, "invalid path \"" + path + "\"");
+  const fs::path target = root_ / path;
+  std::ifstream in(target, std::ios::binary);
+  if (!in) return make_error(ErrorCode::kNotFound, "cannot read " + target.string());
+  std::ostringstream data;
+  data << in.rdbuf();
+  struct stat st {};
+  std::int64_t mtime = clock_.now_unix_seconds();
+  if (::stat(target.c_str(), &st) == 0) mtime = static_cast<std::int64_t>(st.st_mtime);
+  cache(path, std::make_shared<const std::string>(std::move(data).str()), std::move(content_type),
+        std::move(cache_control), mtime);
+  return ok();
+}
+
+std::optional<StaticFile> StaticSite::find(const std::string& path) const {
+  std::shared_lock lock(mutex_);
+  auto it = files_.find(path);
+  if (it == files_.end()) return std::nullopt;
+  return it->second;
+}
+
+HttpResponse StaticSite::serve(const HttpRequest& request) const {
+  std::string_view path = request.path;
+  if (path.starts_with('/')) path.remove_prefix(1);
+  std::optional<StaticFile> file;
+  {
+    std::shared_lock lock(mutex_);
+    auto it = files_.find(path);
+    if (it != files_.end()) file = it->second;
+  }
+  if (!file) return error_response(Error{ErrorCode::kNotFound, "no such file"});
+  HttpResponse r;
+  r.content_type = file->content_type;
+  r.set_header("ETag", file->etag);
+  r.set_header("Last-Modified", http_date(file->last_modified));
+  r.set_header("Cache-Control", file->cache_control);
+  if (auto inm = request.header("If-None-Match"); inm && etag_matches(*inm, file->etag)) {
+    r.status = 304;
+    return r;
+  }
+  r.status = 200;
+  r.body = file->bytes;
+  return r;
+}
+
+}  // namespace greenlight::server

@@ -1,0 +1,216 @@
+// Simulation parameters, their JSON form (Boost.JSON) and overrides.
+//
+// One SimConfig describes a whole run; with the same config (seed included) a run is
+// reproducible byte for byte, at any thread count. The defaults are the built-in
+// "openabm-like" preset: OpenABM-Covid19's default contact and disease structure
+// (reference/sim.md sections 1.4 and 5) with durations and distances from the
+// abesim/Copenhagen fits, the Lovett attenuation model, and the Corona-Warn-App v2 risk
+// parameters (reference/gaen.md section 4c). docs/simulation.md lists every field.
+//
+// JSON: an object with the sections below; every key is optional (missing keys keep
+// their defaults) and unknown keys are rejected, naming the key.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "greenlight/crypto/result.h"
+
+namespace greenlight::sim {
+
+// Nine age groups: 0-9, 10-19, ..., 70-79, 80+.
+inline constexpr std::size_t kAgeGroups = 9;
+using AgeTable = std::array<double, kAgeGroups>;
+
+struct PopulationConfig {
+  std::uint32_t people = 5000;
+  // Household sizes 1..6 (UK-like shares).
+  std::array<double, 6> household_size_weights{0.29, 0.35, 0.16, 0.13, 0.05, 0.02};
+  // Age of the adults who head a household, by age group (groups 0 and 1 are ignored).
+  AgeTable adult_age_weights{0, 0, 0.15, 0.16, 0.16, 0.17, 0.15, 0.12, 0.09};
+  double employment_rate = 0.8;  // of people aged 20-69
+  std::uint32_t school_size = 300;
+  double mean_workplace_size = 20;
+  std::uint32_t elderly_group_size = 30;
+  double shops_per_1000 = 4;
+  double restaurants_per_1000 = 2;
+  double event_venues_per_1000 = 0.3;
+};
+
+struct ContactConfig {
+  // Mean links in the recurring school / work / elderly networks, and the fraction of
+  // links met on a given day (OpenABM: 10/7/3, 0.5).
+  double school_links = 10;
+  double work_links = 7;
+  double elderly_links = 3;
+  double daily_link_fraction = 0.5;
+  // Random encounters per day: negative binomial with mean = sd, by child/adult/elderly.
+  double random_mean_child = 2;
+  double random_mean_adult = 4;
+  double random_mean_elderly = 3;
+  // Venue visits per person and day, and contacts per visit.
+  double shop_visit_probability = 0.15;
+  double restaurant_visit_probability = 0.05;
+  double event_visit_probability = 0.02;
+  double shop_contacts = 1;
+  double restaurant_contacts = 2;
+  double event_contacts = 4;
+  // Household evening block in hours.
+  double household_hours_min = 2;
+  double household_hours_max = 6;
+  // Distance (metres) of non-household contacts ~ Gamma(shape, scale); household ~ Gamma.
+  double distance_shape = 1.472;
+  double distance_scale = 1.898;
+  double household_distance_shape = 2.0;
+  double household_distance_scale = 1.0;
+  // Random-encounter duration = Pareto(shape) x scale minutes (abesim: 1.51, 5 min).
+  double random_duration_pareto_shape = 1.51;
+  double random_duration_scale_minutes = 5;
+  // Work and school: minutes = min + Exp(mean).
+  double link_minutes_min = 10;
+  double link_minutes_mean = 45;
+};
+
+struct RadioConfig {
+  // Lovett et al. 2020: attenuation = tx - (rssi + correction), rssi = -exp(a + b ln d).
+  double lovett_intercept = 3.92;
+  double lovett_slope = 0.21;
+  double rssi_correction_db = 2.398;
+  // Per contact: multiplicative log-normal noise on |rssi|.
+  double contact_noise_sigma = 0.1;
+  // Phone in a pocket or bag (each phone independently).
+  double pocket_probability = 0.5;
+  double pocket_loss_db = 5;
+  // A wall between household members.
+  double household_wall_probability = 0.3;
+  double wall_loss_db = 10;
+  // Per scan: Gaussian jitter, and scans above the limit are missed.
+  double scan_noise_sd_db = 3;
+  double detection_limit_db = 90;
+  // No noise, no losses, every contact is seen by at least one scan.
+  bool perfect = false;
+};
+
+struct DiseaseConfig {
+  // Per-contact hazard scale (OpenABM's infectious_rate, normalised by the mean daily
+  // contact dose of the population).
+  double infectious_rate = 6.0;
+  // Infectiousness over days since infection ~ Gamma(mean, sd) (OpenABM 5.5, 2.14).
+  double infectious_mean_days = 5.5;
+  double infectious_sd_days = 2.14;
+  // Incubation ~ Gamma(mean, sd) (OpenABM 5.42, 2.7).
+  double incubation_mean_days = 5.42;
+  double incubation_sd_days = 2.7;
+  AgeTable asymptomatic_fraction{0.456, 0.412, 0.370, 0.332, 0.296, 0.265, 0.238, 0.214, 0.192};
+  AgeTable mild_fraction{0.5, 0.5, 0.5, 0.5, 0.45, 0.4, 0.35, 0.3, 0.25};
+  AgeTable susceptibility{0.35, 0.69, 1.03, 1.03, 1.03, 1.03, 1.27, 1.52, 1.52};
+  double asymptomatic_infectiousness = 0.33;
+  double mild_infectiousness = 0.72;
+  double household_weight = 2.0;
+  // Dose of one contact = (1 - exp(-minutes / dose_minutes)) / (1 + (d / dose_distance)^2).
+  double dose_minutes = 30;
+  double dose_distance_m = 1.5;
+  std::uint32_t infectious_days = 14;
+  std::uint32_t initial_infections = 10;
+  // Daily probability of symptoms that are not COVID-19 (lead to tests).
+  double false_symptom_rate = 0.002;
+};
+
+struct TestingConfig {
+  // Of people with symptoms, the fraction who isolate (with their household) and order a
+  // test.
+  double symptom_isolation = 0.8;
+  bool household_isolation = true;
+  std::uint32_t order_delay_days = 1;
+  std::uint32_t result_delay_days = 1;
+  double sensitivity = 0.8;
+  std::uint32_t sensitive_from_day = 3;  // days since infection
+  std::uint32_t sensitive_to_day = 14;
+  double specificity = 0.999;
+  std::uint32_t isolation_days = 10;
+  double isolation_adherence = 0.9;       // after a positive test
+  double isolation_daily_dropout = 0.02;  // everyone isolating or quarantined
+};
+
+// Risk scoring on the phone (CWA v2; reference/gaen.md 4c). Attenuation buckets are
+// [0, t0), [t0, t1), [t1, t2), [t2, inf).
+struct RiskConfig {
+  std::array<double, 3> attenuation_thresholds_db{63, 73, 79};
+  std::array<double, 4> attenuation_weights{0.8, 1.0, 0.1, 0.0};
+  // A window is dropped if its minutes below min_minutes_attenuation_db are fewer than this.
+  double min_window_minutes = 5;
+  double min_minutes_attenuation_db = 79;
+  // TRL = infectiousness offset + report-type offset; TRL <= drop_trl_at_most is dropped.
+  std::uint32_t drop_trl_at_most = 2;
+  double trl_multiplier = 0.2;
+  // Days since onset -14..14 -> 0 NONE, 1 STANDARD, 2 HIGH.
+  std::array<std::uint8_t, 29> dsos_infectiousness{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 2, 2,
+                                                   2, 2, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  std::uint8_t infectiousness_when_dsos_missing = 1;
+  double high_threshold_minutes = 13;  // per-day sum of normalised minutes
+  std::uint32_t max_encounter_age_days = 10;
+  // How long a venue warning keeps the phone YELLOW (days after the check-in).
+  std::uint32_t venue_warning_days = 10;
+};
+
+struct AppConfig {
+  double uptake = 0.72;          // fraction of people with the app
+  double upload_consent = 0.72;  // positive app users who upload (NHS: 72 %)
+  double checkin_probability = 0.6;
+  // Behaviour on the colours.
+  double red_isolation_adherence = 0.7;
+  std::uint32_t red_isolation_days = 10;
+  double red_test_probability = 0.8;
+  double yellow_test_probability = 0.5;
+  RiskConfig risk;
+};
+
+enum class ServerMode { kNone, kInProcess, kLoopback };
+std::string_view server_mode_name(ServerMode mode);
+[[nodiscard]] Result<ServerMode> server_mode_from_name(std::string_view name);
+
+struct RunConfig {
+  std::uint64_t seed = 1;
+  std::uint32_t days = 42;
+  std::uint32_t threads = 2;
+  // Simulated day 0 begins at this UTC midnight (2024-03-01).
+  std::int64_t start_unix_seconds = 1709251200;
+  // Where positive users upload: an in-memory publisher (none), the real server in this
+  // process, or the real server over loopback HTTP.
+  ServerMode server = ServerMode::kNone;
+  // Also run the same seed without the app, for the with/without comparison.
+  bool baseline = true;
+  // Number of phones re-matched through the per-phone library path each day to check the
+  // shared matching table (0 = off).
+  std::uint32_t verify_phones = 0;
+};
+
+struct SimConfig {
+  PopulationConfig population;
+  ContactConfig contacts;
+  RadioConfig radio;
+  DiseaseConfig disease;
+  TestingConfig testing;
+  AppConfig app;
+  RunConfig run;
+};
+
+// Parses a JSON document on top of base (missing keys keep base's values). Errors name
+// the key and say what was expected.
+[[nodiscard]] Result<SimConfig> config_from_json(std::string_view json, const SimConfig& base = {});
+// The full configuration as pretty-printed JSON (every key).
+std::string config_to_json(const SimConfig& config);
+// Applies "section.key=value" (value in JSON syntax; bare words are taken as strings).
+[[nodiscard]] Status apply_override(SimConfig& config, std::string_view assignment);
+// Checks ranges (probabilities in [0, 1], positive sizes, ...).
+[[nodiscard]] Status validate_config(const SimConfig& config);
+// SHA-256 of config_to_json, hex: identifies a configuration in every output.
+std::string config_hash(const SimConfig& config);
+
+// Named presets: "openabm-like" (the defaults), "no-intervention" (no testing, no
+// isolation, no app), "self-isolation" (testing and isolation, no app).
+[[nodiscard]] Result<SimConfig> preset(std::string_view name);
+
+}  // namespace greenlight::sim

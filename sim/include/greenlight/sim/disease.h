@@ -1,0 +1,47 @@
+// Disease model: SEIR-style progression with an infectiousness profile over days since
+// infection, symptoms, and a per-contact transmission hazard (reference/sim.md 1.4, 3.1).
+//
+// - Infectiousness on day k after infection (k = 0 is the day of infection) is the mass of
+//   Gamma(mean, sd) on [k, k + 1), scaled by the course (asymptomatic / mild / other).
+// - A symptomatic course has an onset day drawn from the incubation Gamma(mean, sd).
+// - Per contact: hazard = beta * infectiousness(k) * course factor * susceptibility(age)
+//   * layer weight * dose(distance, minutes), p = 1 - exp(-hazard), with
+//   dose = (1 - exp(-minutes / dose_minutes)) / (1 + (distance / dose_distance)^2).
+//   beta = infectious_rate / (mean daily dose per person), which the simulation measures
+//   on an intervention-free day of its own population (OpenABM divides by the mean number
+//   of daily interactions in the same way).
+// Thread-safe (const).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "greenlight/sim/config.h"
+
+namespace greenlight::sim {
+
+struct Course {
+  bool symptomatic = false;
+  std::uint16_t onset_delay_days = 0;  // days from infection to symptoms (symptomatic only)
+  float infectiousness_factor = 1.0f;
+};
+
+class DiseaseModel {
+ public:
+  explicit DiseaseModel(const DiseaseConfig& config);
+
+  // Share of a course's infectiousness on day k since infection; 0 for k >= infectious_days.
+  double infectiousness(std::uint32_t days_since_infection) const;
+  std::uint32_t infectious_days() const { return config_.infectious_days; }
+  Course sample_course(std::uint8_t age_group, std::uint64_t key) const;
+  // Dose of one contact (before the layer weight).
+  double dose(double distance_m, double minutes) const;
+  double susceptibility(std::uint8_t age_group) const { return config_.susceptibility[age_group]; }
+  const DiseaseConfig& config() const { return config_; }
+
+ private:
+  DiseaseConfig config_;
+  std::vector<double> profile_;
+};
+
+}  // namespace greenlight::sim

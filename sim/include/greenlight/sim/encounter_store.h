@@ -1,0 +1,100 @@
+// Every simulated phone's encounter log, stored compactly (TARGETS.md, "Notes for reaching
+// the simulation targets").
+//
+// A contact between two phones is not stored as one record per 10-minute sighting but as
+// one run per listening phone: {RPI prefix, peer key reference, start scan, scan count,
+// attenuation}. The peer key reference (the broadcasting phone; the day is the run's day,
+// so together they name one TEK) encodes exactly which RPIs the phone heard: the RPI of
+// scan k is RPI_{j} of that TEK for the scan's interval j, and re-deriving it gives the
+// same 16 bytes the phone received. The first 8 bytes of the RPI heard at the first scan
+// are kept so that matching is a table probe without re-deriving anything. Per-scan
+// attenuations are re-created from the run's base attenuation and a noise key
+// (RadioModel::scan), so both matching paths see identical scans. The run also keeps the
+// true distance, which only the simulator's ground truth uses.
+//
+// One DayEncounters holds one UTC day of all logs, grouped by listening phone (CSR).
+// EncounterStore keeps retention_days + 1 of them in a ring; older days are dropped, as a
+// phone deletes encounters after 14 days. Not thread-safe for writing; concurrent reads
+// are fine.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace greenlight::sim {
+
+inline constexpr std::uint32_t kNoDay = 0xffffffffu;
+
+// start scan (9 bits) | true distance in decimetres, capped at 12.7 m (7 bits) |
+// scan count (8 bits) | base attenuation in dB (8 bits).
+struct RunMeta {
+  static constexpr std::uint32_t pack(std::uint32_t start_scan, std::uint32_t distance_dm,
+                                      std::uint32_t scans, std::uint32_t attenuation_db) {
+    return start_scan | (distance_dm << 9) | (scans << 16) | (attenuation_db << 24);
+  }
+  static constexpr std::uint32_t start_scan(std::uint32_t m) { return m & 0x1ffu; }
+  static constexpr std::uint32_t distance_dm(std::uint32_t m) { return (m >> 9) & 0x7fu; }
+  static constexpr std::uint32_t scans(std::uint32_t m) { return (m >> 16) & 0xffu; }
+  static constexpr std::uint8_t attenuation_db(std::uint32_t m) {
+    return static_cast<std::uint8_t>(m >> 24);
+  }
+};
+
+struct DayEncounters {
+  std::uint32_t day = kNoDay;
+  std::vector<std::uint32_t> offsets;  // runs of phone p: [offsets[p], offsets[p + 1])
+  std::vector<std::uint64_t> rpi_prefix;
+  std::vector<std::uint32_t> peer;
+  std::vector<std::uint32_t> meta;
+
+  std::size_t runs() const { return peer.size(); }
+  std::size_t memory_bytes() const {
+    return offsets.capacity() * 4 + rpi_prefix.capacity() * 8 + peer.capacity() * 4 +
+           meta.capacity() * 4;
+  }
+};
+
+// The first 8 bytes of an RPI, little-endian.
+std::uint64_t rpi_prefix(std::span<const std::uint8_t, 16> rpi);
+
+// Noise key of a run's scans: both matching paths derive scans from it.
+std::uint64_t scan_noise_key(std::uint64_t seed, std::uint32_t day, std::uint32_t observer,
+                             std::uint32_t peer, std::uint32_t start_scan);
+
+class EncounterStore {
+ public:
+  EncounterStore(std::uint32_t people, std::uint32_t retention_days);
+
+  // The slot for `day`, emptied (the oldest day is dropped).
+  DayEncounters& begin_day(std::uint32_t day);
+  // The stored day, or nullptr when it is not (or no longer) retained.
+  const DayEncounters* find(std::uint32_t day) const;
+  // The stored days, oldest first.
+  std::vector<std::uint32_t> days() const;
+  std::uint32_t retention_days() const { return retention_days_; }
+  std::uint32_t people() const { return people_; }
+  std::size_t memory_bytes() const;
+  std::size_t runs() const;
+
+ private:
+  std::uint32_t people_;
+  std::uint32_t retention_days_;
+  std::vector<DayEncounters> ring_;
+};
+
+// A venue check-in as the phone stores it (venue by index: the scanned payload is the same
+// for every phone, see VenueDirectory).
+struct CheckIn {
+  std::uint32_t person = 0;
+  std::uint32_t venue = 0;
+  std::uint16_t start_scan = 0;  // 5-minute slot of the day of arrival
+  std::uint16_t scans = 0;       // length of stay in 5-minute slots
+};
+
+struct DayCheckIns {
+  std::uint32_t day = kNoDay;
+  std::vector<CheckIn> check_ins;  // sorted by person
+};
+
+}  // namespace greenlight::sim

@@ -1,0 +1,66 @@
+// Running simulations end to end: one run with its no-app baseline, a sweep over uptake and
+// seeds, and the benchmark (person-days per second and peak resident memory).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "greenlight/crypto/result.h"
+#include "greenlight/sim/config.h"
+#include "greenlight/sim/publisher.h"
+#include "greenlight/sim/report.h"
+#include "greenlight/sim/simulation.h"
+
+namespace greenlight::sim {
+
+// The publisher for config.run.server: in memory for kNone; the real server in this process
+// or over loopback HTTP when the server library is part of the build.
+[[nodiscard]] Result<std::unique_ptr<KeyPublisher>> make_publisher(const SimConfig& config);
+
+struct RunOutcome {
+  RunSummary summary;
+  std::vector<DailyStats> daily;
+  PrivacyView privacy;
+  std::string publisher_name;
+  double seconds = 0;
+};
+
+// One simulation with the publisher for config.run.server.
+[[nodiscard]] Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress = {});
+
+struct ScenarioOutcome {
+  RunOutcome app;
+  std::optional<RunOutcome> baseline;  // same config with uptake 0 and no server
+};
+// run_once, plus the baseline when config.run.baseline is set and uptake > 0.
+[[nodiscard]] Result<ScenarioOutcome> run_scenario(const SimConfig& config,
+                                                   const ProgressFn& progress = {});
+
+// Every uptake x seed combination, in that order.
+[[nodiscard]] Result<std::vector<SweepPoint>> run_sweep(
+    const SimConfig& base, std::span<const double> uptakes, std::span<const std::uint64_t> seeds,
+    const std::function<void(const SweepPoint&)>& done = {});
+
+struct BenchResult {
+  std::uint32_t people = 0;
+  std::uint32_t days = 0;
+  std::uint32_t threads = 0;
+  double setup_seconds = 0;
+  double run_seconds = 0;
+  double person_days_per_second = 0;
+  std::uint64_t peak_rss_bytes = 0;
+  std::uint64_t encounter_store_bytes = 0;
+  std::uint64_t infections = 0;
+  std::uint64_t runs_stored = 0;
+};
+// Runs config (in-memory publisher) and measures wall time and peak RSS (getrusage).
+[[nodiscard]] Result<BenchResult> run_benchmark(const SimConfig& config);
+
+// Peak resident set size of this process so far, in bytes.
+std::uint64_t peak_rss_bytes();
+
+}  // namespace greenlight::sim

@@ -1,0 +1,155 @@
+// Matching the phones' encounter logs against published diagnosis keys, two ways.
+//
+// Shared path (what the simulation runs for every phone): each newly published key is
+// expanded into its 144 RPIs once per run (HKDF + one AES call, GaenExpander) into one
+// table per UTC day; every phone probes the table with the RPI prefix of each stored run
+// of that day and accepts a hit whose interval is within +-2 h (12 intervals) of the
+// observation. A phone's result is a function of its own log and the public keys only;
+// the table just avoids deriving the same RPIs once per phone (about 10^12 AES operations a
+// day at a million phones).
+//
+// Per-phone path (PhoneMatcher): one phone's individual sightings (every scan, with its
+// full 16-byte RPI and AEM re-created from the runs) matched on their own against the
+// keys, as a phone does. LiteralPhoneMatcher derives every key's RPIs itself;
+// the client library's matcher plugs in behind the same interface. Tests and the
+// simulation's verify_phones option check that both paths give the same windows.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "greenlight/crypto/gaen.h"
+#include "greenlight/crypto/result.h"
+#include "greenlight/sim/encounter_store.h"
+#include "greenlight/sim/phone_keys.h"
+#include "greenlight/sim/radio.h"
+#include "greenlight/sim/risk.h"
+
+namespace greenlight::sim {
+
+class SharedRpiTable {
+ public:
+  struct Entry {
+    std::uint32_t key_index = 0;
+    std::uint32_t interval_offset = 0;  // interval - start of the key's day
+  };
+
+  // The RPIs of one UTC day: an open-addressing table keyed by RPI prefix, behind a
+  // two-bit filter (16 bits per entry) that rejects almost every miss with one cache line.
+  class DayTable {
+   public:
+    std::uint32_t day() const { return day_; }
+    std::size_t entries() const { return entries_; }
+    std::optional<Entry> find(std::uint64_t prefix) const {
+      const std::uint64_t b1 = (prefix >> 7) & filter_mask_;
+      const std::uint64_t b2 = (prefix >> 35) & filter_mask_;
+      if ((filter_[b1 >> 6] >> (b1 & 63) & 1) == 0 || (filter_[b2 >> 6] >> (b2 & 63) & 1) == 0) {
+        return std::nullopt;
+      }
+      const std::size_t mask = slots_.size() - 1;
+      for (std::size_t s = prefix & mask; slots_[s].key_plus_one != 0; s = (s + 1) & mask) {
+        if (slots_[s].prefix == prefix) {
+          return Entry{slots_[s].key_plus_one - 1, slots_[s].interval_offset};
+        }
+      }
+      return std::nullopt;
+    }
+
+   private:
+    friend class SharedRpiTable;
+    struct Slot {
+      std::uint64_t prefix = 0;
+      std::uint32_t key_plus_one = 0;  // 0 = empty
+      std::uint32_t interval_offset = 0;
+    };
+    void insert(std::uint64_t prefix, std::uint32_t key_index, std::uint32_t interval_offset);
+    std::uint32_t day_ = kNoDay;
+    std::vector<Slot> slots_;  // power-of-two size, at most half full
+    std::vector<std::uint64_t> filter_;
+    std::uint64_t filter_mask_ = 0;
+    std::size_t entries_ = 0;
+  };
+
+  // Expands every key whose day lies in [first_day, last_day] once, into that day's table.
+  void build(std::span<const TemporaryExposureKey> keys, const TekSchedule& schedule,
+             std::uint32_t first_day, std::uint32_t last_day, GaenExpander& expander);
+  // The table of one day, or nullptr when no key of that day was published.
+  const DayTable* day(std::uint32_t day) const;
+  // Days with at least one key, ascending.
+  std::vector<std::uint32_t> days() const;
+  std::optional<Entry> find(std::uint32_t day, std::uint64_t prefix) const {
+    const DayTable* t = this->day(day);
+    return t == nullptr ? std::nullopt : t->find(prefix);
+  }
+  std::size_t entries() const;
+  std::size_t keys_expanded() const { return keys_expanded_; }
+
+ private:
+  std::vector<DayTable> tables_;
+  std::size_t keys_expanded_ = 0;
+};
+
+// One heard advertisement as the phone stored it.
+struct Sighting {
+  Rpi rpi{};
+  Aem aem{};
+  std::int64_t unix_seconds = 0;  // time of the scan (the receiver's clock)
+  std::uint8_t attenuation_db = 0;
+};
+
+// Everything phone `phone` heard on days [first_day, last_day], one sighting per detected
+// scan, with the real RPI and AEM of the broadcasting phone's TEK.
+std::vector<Sighting> phone_sightings(std::uint32_t phone, const EncounterStore& store,
+                                      std::uint32_t first_day, std::uint32_t last_day,
+                                      const TekSchedule& schedule, const RadioModel& radio,
+                                      std::uint64_t seed, GaenExpander& expander);
+
+// The detected scans of run `run` (an index into day.peer) of phone `observer`.
+void run_scans(const DayEncounters& day, std::uint32_t observer, std::size_t run,
+               const RadioModel& radio, std::uint64_t seed, std::vector<RawScan>& out);
+
+// A run of phone `phone` that matched key `key_index`.
+struct RunHit {
+  std::uint32_t phone = 0;
+  std::uint32_t day = 0;
+  std::uint32_t run = 0;
+  std::uint32_t key_index = 0;
+  friend auto operator<=>(const RunHit&, const RunHit&) = default;
+};
+
+// Shared path: the windows of one phone from its hits (any order), sorted by
+// (key_index, day, first scan).
+std::vector<ExposureWindow> windows_from_hits(std::span<const RunHit> hits,
+                                              const EncounterStore& store,
+                                              std::span<const TemporaryExposureKey> keys,
+                                              const RadioModel& radio, std::uint64_t seed);
+
+class PhoneMatcher {
+ public:
+  virtual ~PhoneMatcher() = default;
+  // The exposure windows of one phone's sightings against keys, sorted by
+  // (key_index, day, first scan); key_index indexes keys.
+  [[nodiscard]] virtual Result<std::vector<ExposureWindow>> match(
+      std::span<const Sighting> sightings, std::span<const TemporaryExposureKey> keys) = 0;
+};
+
+// The literal on-device algorithm: derive all RPIs of every key, look every sighting up,
+// accept it within +-12 intervals, decrypt its AEM, group into windows.
+class LiteralPhoneMatcher final : public PhoneMatcher {
+ public:
+  // start_unix_seconds: 00:00 UTC of simulation day 0 (scan indices count from there).
+  explicit LiteralPhoneMatcher(std::int64_t start_unix_seconds) : start_(start_unix_seconds) {}
+  [[nodiscard]] Result<std::vector<ExposureWindow>> match(
+      std::span<const Sighting> sightings, std::span<const TemporaryExposureKey> keys) override;
+
+ private:
+  std::int64_t start_;
+  GaenExpander expander_;
+};
+
+// Sort order of windows used by both paths.
+void sort_windows(std::vector<ExposureWindow>& windows);
+
+}  // namespace greenlight::sim

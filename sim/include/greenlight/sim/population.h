@@ -1,0 +1,57 @@
+// The synthetic population: people with ages, households, recurring networks (schools,
+// workplaces, groups of elderly people), venues, random-encounter counts and app users,
+// generated from one seed.
+//
+// Layout: struct of arrays indexed by 32-bit person ids. People are numbered household by
+// household, so a household's members are one contiguous id range (data locality for the
+// daily household contacts). Recurring links are stored once per direction in CSR form.
+// Generation is deterministic in (config, seed) and single-threaded.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "greenlight/sim/config.h"
+
+namespace greenlight::sim {
+
+inline constexpr std::uint32_t kNoPerson = 0xffffffffu;
+
+enum class Network : std::uint8_t { kNone = 0, kSchool = 1, kWork = 2, kElderly = 3 };
+enum class VenueKind : std::uint8_t { kShop = 0, kRestaurant = 1, kEvent = 2 };
+
+struct Population {
+  // Per person.
+  std::vector<std::uint8_t> age_group;       // 0..8 (decades, 80+ last)
+  std::vector<std::uint32_t> household;      // household id
+  std::vector<std::uint8_t> network;         // Network
+  std::vector<std::uint8_t> random_per_day;  // daily random encounters (fixed per person)
+  std::vector<std::uint8_t> has_app;         // 1 if the person runs the app
+  // Household h has the people [household_start[h], household_start[h + 1]).
+  std::vector<std::uint32_t> household_start;
+  // Recurring links of person p: links[link_start[p] .. link_start[p + 1]).
+  std::vector<std::uint32_t> link_start;
+  std::vector<std::uint32_t> links;
+  // Venues: kinds, and the first venue of each kind (venues are grouped by kind).
+  std::vector<VenueKind> venue_kind;
+  std::array<std::uint32_t, 4> venue_kind_start{};
+
+  std::uint32_t size() const { return static_cast<std::uint32_t>(age_group.size()); }
+  std::uint32_t households() const {
+    return static_cast<std::uint32_t>(household_start.size() - 1);
+  }
+  std::uint32_t app_users() const;
+  std::span<const std::uint32_t> links_of(std::uint32_t p) const {
+    return {links.data() + link_start[p], links.data() + link_start[p + 1]};
+  }
+  // Bytes held by the arrays (for the memory report).
+  std::size_t memory_bytes() const;
+};
+
+// Builds the population for config.population, config.contacts (link counts and random
+// encounters) and config.app.uptake, from config.run.seed.
+Population generate_population(const SimConfig& config);
+
+}  // namespace greenlight::sim

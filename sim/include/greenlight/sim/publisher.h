@@ -1,0 +1,86 @@
+// The publication seam between simulated phones and a key server.
+//
+// A positive user uploads its diagnosis keys (and sealed venue reports) through
+// KeyPublisher::publish; once a day the phones fetch what was published since the last
+// sync through fetch_new, exactly once for all phones (every phone downloads the same
+// public files, so the download is shared work). Implementations:
+// - InMemoryPublisher (here): the publication rules of a key server without HTTP (the
+//   health authority's report type and symptom onset turn into each key's report type and
+//   days since onset; keys are released after the 2-hour embargo).
+// - The real server (greenlight::server, in process or over loopback HTTP with the
+//   code -> token -> certificate -> publish flow) plugs in behind the same interface.
+// Not thread-safe: the simulation calls it from one thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "greenlight/crypto/gaen.h"
+#include "greenlight/crypto/result.h"
+#include "greenlight/crypto/venue_crypto.h"
+
+namespace greenlight::sim {
+
+// Embargo: a key is published no earlier than 2 hours after it stopped being valid.
+inline constexpr std::int64_t kEmbargoSeconds = 2 * 3600;
+
+struct SimUpload {
+  // The uploader's own keys (report type and days since onset unset: the health
+  // authority's verification determines them).
+  std::vector<TemporaryExposureKey> keys;
+  std::vector<SealedVenueReport> venue_reports;
+  // What the health authority states when it issues the verification code.
+  ReportType report_type = ReportType::kConfirmedTest;
+  std::optional<EnIntervalNumber> symptom_onset_interval;
+};
+
+struct PublishedBatch {
+  std::vector<TemporaryExposureKey> keys;  // report type and days since onset set
+  std::vector<SealedVenueReport> venue_reports;
+  std::uint64_t download_bytes = 0;  // what one phone downloads for this batch
+};
+
+// What the server holds (for the privacy view).
+struct ServerHoldings {
+  std::uint64_t uploads = 0;
+  std::uint64_t keys = 0;          // diagnosis keys stored, padding included
+  std::uint64_t padding_keys = 0;  // of which random padding keys
+  std::uint64_t venue_reports = 0;
+  std::uint64_t stored_bytes = 0;
+};
+
+class KeyPublisher {
+ public:
+  virtual ~KeyPublisher() = default;
+  virtual std::string_view name() const = 0;
+  [[nodiscard]] virtual Status publish(const SimUpload& upload, std::int64_t unix_seconds) = 0;
+  // Everything that became public since the previous call, as of unix_seconds.
+  [[nodiscard]] virtual Result<PublishedBatch> fetch_new(std::int64_t unix_seconds) = 0;
+  virtual ServerHoldings holdings() const = 0;
+};
+
+// Days since onset of a key (its start relative to the onset interval), or nothing when
+// the difference is outside -14..14.
+std::optional<std::int32_t> days_since_onset(const TemporaryExposureKey& key,
+                                             EnIntervalNumber onset);
+
+class InMemoryPublisher final : public KeyPublisher {
+ public:
+  std::string_view name() const override { return "in-memory"; }
+  [[nodiscard]] Status publish(const SimUpload& upload, std::int64_t unix_seconds) override;
+  [[nodiscard]] Result<PublishedBatch> fetch_new(std::int64_t unix_seconds) override;
+  ServerHoldings holdings() const override { return holdings_; }
+
+ private:
+  struct Pending {
+    TemporaryExposureKey key;
+    std::int64_t release_at = 0;
+  };
+  std::vector<Pending> pending_;
+  std::vector<SealedVenueReport> pending_reports_;
+  ServerHoldings holdings_;
+};
+
+}  // namespace greenlight::sim

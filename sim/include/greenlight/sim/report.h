@@ -1,0 +1,61 @@
+// Outputs of a simulation: the daily CSV time series, the text report (epidemic,
+// notifications with precision/recall, colours, privacy view), the progress line, and
+// plots drawn by gnuplot (SVG through its svg terminal, PNG through pngcairo).
+// Pure formatting functions are thread-safe; write_plots runs a gnuplot subprocess.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "greenlight/crypto/result.h"
+#include "greenlight/sim/config.h"
+#include "greenlight/sim/simulation.h"
+
+namespace greenlight::sim {
+
+// Header line plus one line per day; the bytes depend only on the stats.
+std::string daily_csv(std::span<const DailyStats> days);
+
+struct ReportInput {
+  const SimConfig* config = nullptr;
+  RunSummary app;
+  std::span<const DailyStats> app_daily;
+  std::optional<RunSummary> baseline;  // same seed, no app
+  std::span<const DailyStats> baseline_daily;
+  PrivacyView privacy;
+  std::string publisher_name;
+  double seconds = 0;
+};
+std::string format_report(const ReportInput& input);
+std::string format_privacy(const PrivacyView& privacy, std::uint32_t people, std::uint32_t days);
+
+// "[#####.....]  12/42 days  infected 1234  RED 12  1.2 s"
+std::string progress_line(const Progress& progress, double elapsed_seconds, std::size_t width = 30);
+
+struct PlotResult {
+  std::vector<std::filesystem::path> files;
+  std::string warning;  // set when gnuplot is missing or failed; no plots then
+};
+// Writes epidemic.{svg,png} (new and cumulative infections, with and without the app) and
+// colours.{svg,png} (app users by colour per day) into dir. baseline may be empty.
+PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailyStats> app,
+                       std::span<const DailyStats> baseline);
+
+struct SweepPoint {
+  double uptake = 0;
+  std::uint64_t seed = 0;
+  RunSummary summary;
+};
+std::string sweep_csv(std::span<const SweepPoint> points);
+// Medians over seeds per uptake, as a table.
+std::string format_sweep(std::span<const SweepPoint> points);
+// sweep.{svg,png}: infections (median over seeds) against uptake.
+PlotResult write_sweep_plot(const std::filesystem::path& dir, std::span<const SweepPoint> points);
+
+// Writes text to path (creating parent directories).
+[[nodiscard]] Status write_file(const std::filesystem::path& path, std::string_view text);
+
+}  // namespace greenlight::sim

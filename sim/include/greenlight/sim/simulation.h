@@ -1,0 +1,188 @@
+// The population simulation: one object runs one seeded epidemic day by day.
+//
+// Each simulated day t:
+//  1. 06:00 sync: the phones fetch what was published since yesterday (KeyPublisher), the
+//     new keys are expanded once into the shared table, every phone matches its own
+//     encounter log and venue check-ins, scores its exposure windows (RiskScorer) and takes
+//     its colour; notified people act on RED (isolate, test) and YELLOW (test).
+//  2. 09:00 health: symptom onsets (isolate and order a test), test samples and results,
+//     isolation drop-out; a positive app user may upload (12:00) its last 14 daily keys and
+//     its venue check-ins of infectious days.
+//  3. Contacts: households, schools/workplaces/elderly groups, random encounters and venue
+//     visits, each with a start, duration and distance; people who isolate only meet their
+//     household. Transmission per contact (DiseaseModel). Phones with the app hear each
+//     other through the radio model and store compact runs with the real RPIs of the
+//     other phone's TEK (GaenExpander), and check in to venues with their QR payloads.
+//  4. Statistics for the day.
+// Everything random is drawn from counter-based streams of the seed, and all parallel work
+// is split into a fixed number of shards whose results are merged in shard order, so the
+// output is the same at any thread count. Not thread-safe itself (one caller).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "greenlight/crypto/result.h"
+#include "greenlight/sim/config.h"
+#include "greenlight/sim/matching.h"
+#include "greenlight/sim/population.h"
+#include "greenlight/sim/publisher.h"
+#include "greenlight/sim/risk.h"
+
+namespace greenlight::sim {
+
+enum class Layer : std::uint8_t { kHousehold = 0, kSchoolWork = 1, kRandom = 2, kVenue = 3 };
+inline constexpr std::size_t kLayers = 4;
+std::string_view layer_name(Layer layer);
+
+struct DailyStats {
+  std::uint32_t day = 0;
+  std::uint32_t susceptible = 0;
+  std::uint32_t exposed = 0;     // infected, days since infection < 2
+  std::uint32_t infectious = 0;  // 2 <= days since infection < infectious_days
+  std::uint32_t recovered = 0;
+  std::uint32_t new_infections = 0;
+  std::array<std::uint32_t, kLayers> new_infections_by_layer{};
+  std::uint64_t cumulative_infections = 0;
+  std::uint32_t new_symptomatic = 0;
+  std::uint32_t tests = 0;  // results returned today
+  std::uint32_t positives = 0;
+  std::uint32_t uploads = 0;
+  std::uint32_t keys_fetched = 0;
+  std::uint32_t venue_reports_fetched = 0;
+  std::uint32_t isolating = 0;
+  std::uint32_t notified_red = 0;  // phones newly RED from an exposure
+  std::uint32_t notified_yellow = 0;
+  std::uint32_t venue_notifications = 0;  // of which from a venue warning
+  std::uint32_t green = 0;                // app users by colour after today's sync
+  std::uint32_t yellow = 0;
+  std::uint32_t red = 0;
+  std::uint64_t contacts = 0;
+  std::uint64_t app_contacts = 0;  // both people have the app
+  std::uint64_t runs_stored = 0;   // encounter runs written today
+  std::uint64_t check_ins = 0;
+};
+
+struct Ratio {
+  std::uint64_t hits = 0;
+  std::uint64_t total = 0;
+  double value() const {
+    return total == 0 ? 0.0 : static_cast<double>(hits) / static_cast<double>(total);
+  }
+};
+
+struct RunSummary {
+  std::uint32_t people = 0;
+  std::uint32_t app_users = 0;
+  std::uint32_t days = 0;
+  std::uint64_t infections = 0;  // ever infected, initial cases included
+  std::uint32_t peak_infectious = 0;
+  std::uint32_t peak_day = 0;
+  std::uint64_t tests = 0;
+  std::uint64_t positives = 0;
+  std::uint64_t uploads = 0;
+  std::uint64_t notifications_red = 0;
+  std::uint64_t notifications_yellow = 0;
+  std::uint64_t venue_notifications = 0;
+  double notifications_per_upload = 0;
+  // Against true close contacts (>= 15 minutes within 2 m of an uploaded case on a day its
+  // key covered): precision of RED / YELLOW / any notification, and recall.
+  Ratio red_precision;
+  Ratio yellow_precision;
+  Ratio red_recall;
+  Ratio any_recall;
+  // Notified phones infected by a case whose key they matched (secondary attack rate).
+  Ratio notified_infected_by_index;
+  // App users infected by an uploaded case on a day its published key covered, notified.
+  Ratio infected_contacts_notified;
+  // Days from infection to notification, for notified phones that were infected.
+  double median_days_infection_to_notification = 0;
+  double mean_days_infection_to_notification = 0;
+  std::uint64_t isolation_person_days = 0;
+  // Per-phone path check (run.verify_phones).
+  std::uint64_t verified_phones = 0;
+  std::uint64_t verified_windows = 0;
+  std::uint64_t verify_mismatches = 0;
+  double beta = 0;  // calibrated hazard scale
+};
+
+// What the decentralized server holds at the end, next to what a centralized health-code
+// server would hold for the same run.
+struct PrivacyView {
+  ServerHoldings server;
+  std::uint64_t positive_uploaders = 0;
+  std::uint64_t warned_venues = 0;  // venues whose tag appears in a published report
+  // Centralized baseline: every contact between app users (both sides report it), every
+  // check-in, every test result, linked to phone numbers.
+  std::uint64_t central_people = 0;
+  std::uint64_t central_contact_records = 0;  // one per phone per contact
+  std::uint64_t central_contact_pairs = 0;
+  std::uint64_t central_check_ins = 0;
+  std::uint64_t central_test_results = 0;
+  std::uint64_t central_bytes = 0;
+};
+
+// A phone's matched exposure to one published key (ground truth for tests and metrics).
+struct ExposureHit {
+  std::uint32_t phone = 0;
+  std::uint32_t owner = kNoPerson;  // the uploader of the key (simulator bookkeeping)
+  std::uint32_t exposure_day = 0;
+  std::uint32_t sync_day = 0;
+  double normalized_minutes = 0;  // of the windows that survived the drop rules
+  std::uint32_t windows = 0;
+};
+
+struct Progress {
+  std::uint32_t day = 0;
+  std::uint32_t days = 0;
+  const DailyStats* today = nullptr;
+};
+using ProgressFn = std::function<void(const Progress&)>;
+
+class Simulation {
+ public:
+  // publisher must outlive the simulation.
+  [[nodiscard]] static Result<std::unique_ptr<Simulation>> create(const SimConfig& config,
+                                                                  KeyPublisher& publisher);
+  ~Simulation();
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  // Simulates the next day.
+  [[nodiscard]] Status step();
+  // Simulates all remaining days, calling progress after each.
+  [[nodiscard]] Status run(const ProgressFn& progress = {});
+
+  std::uint32_t days_done() const;
+  const SimConfig& config() const;
+  const Population& population() const;
+  const std::vector<DailyStats>& daily() const;
+  RunSummary summary() const;
+  PrivacyView privacy() const;
+
+  // Ground truth.
+  std::span<const std::int32_t> infection_day() const;  // -1 = never infected
+  std::span<const std::uint32_t> infector() const;      // kNoPerson for seeds / never
+  std::span<const ExposureHit> exposure_hits() const;
+  // (owner, key day) of every published key the phones fetched, with the sync day.
+  struct FetchedKey {
+    std::uint32_t owner = kNoPerson;
+    std::uint32_t day = 0;
+    std::uint32_t sync_day = 0;
+  };
+  std::span<const FetchedKey> fetched_keys() const;
+  // Peak bytes held by the encounter store.
+  std::size_t encounter_store_bytes() const;
+
+ private:
+  struct Impl;
+  explicit Simulation(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace greenlight::sim

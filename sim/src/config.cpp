@@ -1,0 +1,434 @@
+#include "greenlight/sim/config.h"
+
+#include <boost/json.hpp>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <type_traits>
+#include <utility>
+
+#include "greenlight/crypto/hash.h"
+
+namespace greenlight::sim {
+namespace json = boost::json;
+
+namespace {
+
+// One table of every field: each section lists (name, member) pairs, so that reading,
+// writing and overriding share a single description of the schema.
+template <typename Visitor>
+void visit_fields(SimConfig& c, Visitor&& v) {
+  auto& p = c.population;
+  v("population", "people", p.people);
+  v("population", "household_size_weights", p.household_size_weights);
+  v("population", "adult_age_weights", p.adult_age_weights);
+  v("population", "employment_rate", p.employment_rate);
+  v("population", "school_size", p.school_size);
+  v("population", "mean_workplace_size", p.mean_workplace_size);
+  v("population", "elderly_group_size", p.elderly_group_size);
+  v("population", "shops_per_1000", p.shops_per_1000);
+  v("population", "restaurants_per_1000", p.restaurants_per_1000);
+  v("population", "event_venues_per_1000", p.event_venues_per_1000);
+
+  auto& k = c.contacts;
+  v("contacts", "school_links", k.school_links);
+  v("contacts", "work_links", k.work_links);
+  v("contacts", "elderly_links", k.elderly_links);
+  v("contacts", "daily_link_fraction", k.daily_link_fraction);
+  v("contacts", "random_mean_child", k.random_mean_child);
+  v("contacts", "random_mean_adult", k.random_mean_adult);
+  v("contacts", "random_mean_elderly", k.random_mean_elderly);
+  v("contacts", "shop_visit_probability", k.shop_visit_probability);
+  v("contacts", "restaurant_visit_probability", k.restaurant_visit_probability);
+  v("contacts", "event_visit_probability", k.event_visit_probability);
+  v("contacts", "shop_contacts", k.shop_contacts);
+  v("contacts", "restaurant_contacts", k.restaurant_contacts);
+  v("contacts", "event_contacts", k.event_contacts);
+  v("contacts", "household_hours_min", k.household_hours_min);
+  v("contacts", "household_hours_max", k.household_hours_max);
+  v("contacts", "distance_shape", k.distance_shape);
+  v("contacts", "distance_scale", k.distance_scale);
+  v("contacts", "household_distance_shape", k.household_distance_shape);
+  v("contacts", "household_distance_scale", k.household_distance_scale);
+  v("contacts", "random_duration_pareto_shape", k.random_duration_pareto_shape);
+  v("contacts", "random_duration_scale_minutes", k.random_duration_scale_minutes);
+  v("contacts", "link_minutes_min", k.link_minutes_min);
+  v("contacts", "link_minutes_mean", k.link_minutes_mean);
+
+  auto& r = c.radio;
+  v("radio", "lovett_intercept", r.lovett_intercept);
+  v("radio", "lovett_slope", r.lovett_slope);
+  v("radio", "rssi_correction_db", r.rssi_correction_db);
+  v("radio", "contact_noise_sigma", r.contact_noise_sigma);
+  v("radio", "pocket_probability", r.pocket_probability);
+  v("radio", "pocket_loss_db", r.pocket_loss_db);
+  v("radio", "household_wall_probability", r.household_wall_probability);
+  v("radio", "wall_loss_db", r.wall_loss_db);
+  v("radio", "scan_noise_sd_db", r.scan_noise_sd_db);
+  v("radio", "detection_limit_db", r.detection_limit_db);
+  v("radio", "perfect", r.perfect);
+
+  auto& d = c.disease;
+  v("disease", "infectious_rate", d.infectious_rate);
+  v("disease", "infectious_mean_days", d.infectious_mean_days);
+  v("disease", "infectious_sd_days", d.infectious_sd_days);
+  v("disease", "incubation_mean_days", d.incubation_mean_days);
+  v("disease", "incubation_sd_days", d.incubation_sd_days);
+  v("disease", "asymptomatic_fraction", d.asymptomatic_fraction);
+  v("disease", "mild_fraction", d.mild_fraction);
+  v("disease", "susceptibility", d.susceptibility);
+  v("disease", "asymptomatic_infectiousness", d.asymptomatic_infectiousness);
+  v("disease", "mild_infectiousness", d.mild_infectiousness);
+  v("disease", "household_weight", d.household_weight);
+  v("disease", "dose_minutes", d.dose_minutes);
+  v("disease", "dose_distance_m", d.dose_distance_m);
+  v("disease", "infectious_days", d.infectious_days);
+  v("disease", "initial_infections", d.initial_infections);
+  v("disease", "false_symptom_rate", d.false_symptom_rate);
+
+  auto& t = c.testing;
+  v("testing", "symptom_isolation", t.symptom_isolation);
+  v("testing", "household_isolation", t.household_isolation);
+  v("testing", "order_delay_days", t.order_delay_days);
+  v("testing", "result_delay_days", t.result_delay_days);
+  v("testing", "sensitivity", t.sensitivity);
+  v("testing", "sensitive_from_day", t.sensitive_from_day);
+  v("testing", "sensitive_to_day", t.sensitive_to_day);
+  v("testing", "specificity", t.specificity);
+  v("testing", "isolation_days", t.isolation_days);
+  v("testing", "isolation_adherence", t.isolation_adherence);
+  v("testing", "isolation_daily_dropout", t.isolation_daily_dropout);
+
+  auto& a = c.app;
+  v("app", "uptake", a.uptake);
+  v("app", "upload_consent", a.upload_consent);
+  v("app", "checkin_probability", a.checkin_probability);
+  v("app", "red_isolation_adherence", a.red_isolation_adherence);
+  v("app", "red_isolation_days", a.red_isolation_days);
+  v("app", "red_test_probability", a.red_test_probability);
+  v("app", "yellow_test_probability", a.yellow_test_probability);
+
+  auto& rk = c.app.risk;
+  v("risk", "attenuation_thresholds_db", rk.attenuation_thresholds_db);
+  v("risk", "attenuation_weights", rk.attenuation_weights);
+  v("risk", "min_window_minutes", rk.min_window_minutes);
+  v("risk", "min_minutes_attenuation_db", rk.min_minutes_attenuation_db);
+  v("risk", "drop_trl_at_most", rk.drop_trl_at_most);
+  v("risk", "trl_multiplier", rk.trl_multiplier);
+  v("risk", "dsos_infectiousness", rk.dsos_infectiousness);
+  v("risk", "infectiousness_when_dsos_missing", rk.infectiousness_when_dsos_missing);
+  v("risk", "high_threshold_minutes", rk.high_threshold_minutes);
+  v("risk", "max_encounter_age_days", rk.max_encounter_age_days);
+  v("risk", "venue_warning_days", rk.venue_warning_days);
+
+  auto& u = c.run;
+  v("run", "seed", u.seed);
+  v("run", "days", u.days);
+  v("run", "threads", u.threads);
+  v("run", "start_unix_seconds", u.start_unix_seconds);
+  v("run", "server", u.server);
+  v("run", "baseline", u.baseline);
+  v("run", "verify_phones", u.verify_phones);
+}
+
+std::string path_of(std::string_view section, std::string_view name) {
+  return std::string(section) + "." + std::string(name);
+}
+
+Status type_error(std::string_view section, std::string_view name, std::string_view expected,
+                  const json::value& got) {
+  return make_error(ErrorCode::kInvalidArgument,
+                    path_of(section, name) + ": expected " + std::string(expected) + ", got " +
+                        json::serialize(got));
+}
+
+template <typename T>
+Status read_value(std::string_view section, std::string_view name, const json::value& in,
+                  T& out) {
+  if constexpr (std::is_same_v<T, bool>) {
+    if (!in.is_bool()) return type_error(section, name, "true or false", in);
+    out = in.get_bool();
+  } else if constexpr (std::is_same_v<T, double>) {
+    if (!in.is_number()) return type_error(section, name, "a number", in);
+    out = in.to_number<double>();
+    if (!std::isfinite(out)) return type_error(section, name, "a finite number", in);
+  } else if constexpr (std::is_integral_v<T>) {
+    std::error_code ec;
+    const T v = in.to_number<T>(ec);
+    if (ec) {
+      return type_error(section, name,
+                        std::is_signed_v<T> ? "an integer" : "a non-negative integer", in);
+    }
+    out = v;
+  } else if constexpr (std::is_same_v<T, ServerMode>) {
+    if (!in.is_string()) return type_error(section, name, "\"none\", \"inprocess\" or \"loopback\"", in);
+    auto mode = server_mode_from_name(in.get_string());
+    if (!mode) return type_error(section, name, "\"none\", \"inprocess\" or \"loopback\"", in);
+    out = *mode;
+  } else {
+    // std::array<E, N>
+    if (!in.is_array() || in.get_array().size() != out.size()) {
+      return type_error(section, name, "an array of " + std::to_string(out.size()) + " numbers",
+                        in);
+    }
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      auto st = read_value(section, std::string(name) + "[" + std::to_string(i) + "]",
+                           in.get_array()[i], out[i]);
+      if (!st) return st;
+    }
+  }
+  return ok();
+}
+
+template <typename T>
+json::value write_value(const T& v) {
+  if constexpr (std::is_same_v<T, bool> || std::is_arithmetic_v<T>) {
+    return json::value(v);
+  } else if constexpr (std::is_same_v<T, ServerMode>) {
+    return json::value(server_mode_name(v));
+  } else {
+    json::array a;
+    for (const auto& e : v) a.push_back(write_value(e));
+    return a;
+  }
+}
+
+Status check(bool condition, std::string_view what) {
+  if (condition) return ok();
+  return make_error(ErrorCode::kInvalidArgument, std::string(what));
+}
+
+bool is_probability(double p) { return p >= 0 && p <= 1; }
+
+}  // namespace
+
+std::string_view server_mode_name(ServerMode mode) {
+  switch (mode) {
+    case ServerMode::kNone:
+      return "none";
+    case ServerMode::kInProcess:
+      return "inprocess";
+    case ServerMode::kLoopback:
+      return "loopback";
+  }
+  return "none";
+}
+
+Result<ServerMode> server_mode_from_name(std::string_view name) {
+  if (name == "none") return ServerMode::kNone;
+  if (name == "inprocess") return ServerMode::kInProcess;
+  if (name == "loopback") return ServerMode::kLoopback;
+  return make_error(ErrorCode::kInvalidArgument, "server mode must be none, inprocess or loopback, got '" +
+                                                     std::string(name) + "'");
+}
+
+Result<SimConfig> config_from_json(std::string_view text, const SimConfig& base) {
+  std::error_code ec;
+  json::value doc = json::parse(text, ec);
+  if (ec) return make_error(ErrorCode::kInvalidArgument, "config is not valid JSON: " + ec.message());
+  if (!doc.is_object()) {
+    return make_error(ErrorCode::kInvalidArgument, "config must be a JSON object, got " +
+                                                       json::serialize(doc));
+  }
+  SimConfig config = base;
+  // Collect the known keys per section, then read every key present in the document.
+  std::map<std::string, std::map<std::string, int>> known;
+  visit_fields(config, [&](std::string_view s, std::string_view n, auto&) {
+    known[std::string(s)][std::string(n)] = 0;
+  });
+  for (const auto& [section_key, section_value] : doc.get_object()) {
+    const std::string section(section_key);
+    if (!known.contains(section)) {
+      return make_error(ErrorCode::kInvalidArgument, "unknown config section '" + section + "'");
+    }
+    if (!section_value.is_object()) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "config section '" + section + "' must be an object");
+    }
+    for (const auto& [key, value] : section_value.get_object()) {
+      if (!known[section].contains(std::string(key))) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          "unknown config key '" + path_of(section, key) + "'");
+      }
+    }
+  }
+  Status status = ok();
+  visit_fields(config, [&](std::string_view s, std::string_view n, auto& field) {
+    if (!status) return;
+    const auto* section = doc.get_object().if_contains(s);
+    if (section == nullptr) return;
+    const auto* value = section->get_object().if_contains(n);
+    if (value == nullptr) return;
+    status = read_value(s, n, *value, field);
+  });
+  if (!status) return std::unexpected(status.error());
+  auto valid = validate_config(config);
+  if (!valid) return std::unexpected(valid.error());
+  return config;
+}
+
+std::string config_to_json(const SimConfig& config) {
+  SimConfig copy = config;
+  json::object root;
+  visit_fields(copy, [&](std::string_view s, std::string_view n, auto& field) {
+    auto& section = root[s];
+    if (!section.is_object()) section = json::object();
+    section.get_object()[n] = write_value(field);
+  });
+  // Pretty print: one key per line, arrays inline.
+  std::string out = "{\n";
+  bool first_section = true;
+  for (const auto& [s, section] : root) {
+    if (!first_section) out += ",\n";
+    first_section = false;
+    out += "  \"" + std::string(s) + "\": {\n";
+    bool first = true;
+    for (const auto& [n, v] : section.get_object()) {
+      if (!first) out += ",\n";
+      first = false;
+      out += "    \"" + std::string(n) + "\": " + json::serialize(v);
+    }
+    out += "\n  }";
+  }
+  out += "\n}\n";
+  return out;
+}
+
+Status apply_override(SimConfig& config, std::string_view assignment) {
+  const auto eq = assignment.find('=');
+  const auto dot = assignment.find('.');
+  if (eq == std::string_view::npos || dot == std::string_view::npos || dot > eq) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "override must look like section.key=value, got '" +
+                          std::string(assignment) + "'");
+  }
+  const std::string section(assignment.substr(0, dot));
+  const std::string key(assignment.substr(dot + 1, eq - dot - 1));
+  const std::string_view raw = assignment.substr(eq + 1);
+  std::error_code ec;
+  json::value value = json::parse(raw, ec);
+  if (ec) value = json::string(raw);
+  json::object doc;
+  doc[section] = json::object{{key, value}};
+  auto updated = config_from_json(json::serialize(doc), config);
+  if (!updated) return std::unexpected(updated.error());
+  config = *updated;
+  return ok();
+}
+
+Status validate_config(const SimConfig& c) {
+  Status st = ok();
+  auto need = [&](bool condition, std::string_view what) {
+    if (st) st = check(condition, what);
+  };
+  need(c.population.people >= 10, "population.people must be at least 10");
+  need(c.population.people <= 50'000'000, "population.people must be at most 50000000");
+  double hh = 0;
+  for (double w : c.population.household_size_weights) {
+    need(w >= 0, "population.household_size_weights must be non-negative");
+    hh += w;
+  }
+  need(hh > 0, "population.household_size_weights must not all be zero");
+  double adults = 0;
+  for (std::size_t g = 2; g < kAgeGroups; ++g) adults += c.population.adult_age_weights[g];
+  need(adults > 0, "population.adult_age_weights must give some weight to ages 20+");
+  need(is_probability(c.population.employment_rate), "population.employment_rate must be in [0, 1]");
+  need(c.population.school_size >= 2, "population.school_size must be at least 2");
+  need(c.population.mean_workplace_size >= 2, "population.mean_workplace_size must be at least 2");
+  need(c.population.elderly_group_size >= 2, "population.elderly_group_size must be at least 2");
+  need(is_probability(c.contacts.daily_link_fraction), "contacts.daily_link_fraction must be in [0, 1]");
+  need(is_probability(c.contacts.shop_visit_probability) &&
+           is_probability(c.contacts.restaurant_visit_probability) &&
+           is_probability(c.contacts.event_visit_probability),
+       "contacts.*_visit_probability must be in [0, 1]");
+  need(c.contacts.household_hours_min > 0 &&
+           c.contacts.household_hours_max >= c.contacts.household_hours_min &&
+           c.contacts.household_hours_max <= 16,
+       "contacts.household_hours_min/max must satisfy 0 < min <= max <= 16");
+  need(c.contacts.distance_shape > 0 && c.contacts.distance_scale > 0 &&
+           c.contacts.household_distance_shape > 0 && c.contacts.household_distance_scale > 0,
+       "contacts distance parameters must be positive");
+  need(c.contacts.random_duration_pareto_shape > 1,
+       "contacts.random_duration_pareto_shape must be > 1");
+  need(is_probability(c.radio.pocket_probability) &&
+           is_probability(c.radio.household_wall_probability),
+       "radio probabilities must be in [0, 1]");
+  need(c.radio.contact_noise_sigma >= 0 && c.radio.scan_noise_sd_db >= 0,
+       "radio noise must be non-negative");
+  need(c.disease.infectious_rate >= 0, "disease.infectious_rate must be non-negative");
+  need(c.disease.infectious_mean_days > 0 && c.disease.infectious_sd_days > 0 &&
+           c.disease.incubation_mean_days > 0 && c.disease.incubation_sd_days > 0,
+       "disease durations must be positive");
+  need(c.disease.infectious_days >= 1 && c.disease.infectious_days <= 60,
+       "disease.infectious_days must be in [1, 60]");
+  need(c.disease.initial_infections >= 1 && c.disease.initial_infections <= c.population.people,
+       "disease.initial_infections must be in [1, population.people]");
+  for (std::size_t g = 0; g < kAgeGroups; ++g) {
+    need(is_probability(c.disease.asymptomatic_fraction[g]) &&
+             is_probability(c.disease.mild_fraction[g]),
+         "disease.asymptomatic_fraction and mild_fraction must be in [0, 1]");
+    need(c.disease.susceptibility[g] >= 0, "disease.susceptibility must be non-negative");
+  }
+  need(is_probability(c.disease.false_symptom_rate), "disease.false_symptom_rate must be in [0, 1]");
+  need(c.disease.dose_minutes > 0 && c.disease.dose_distance_m > 0,
+       "disease.dose_minutes and dose_distance_m must be positive");
+  need(is_probability(c.testing.symptom_isolation) && is_probability(c.testing.sensitivity) &&
+           is_probability(c.testing.specificity) &&
+           is_probability(c.testing.isolation_adherence) &&
+           is_probability(c.testing.isolation_daily_dropout),
+       "testing probabilities must be in [0, 1]");
+  need(c.testing.order_delay_days <= 14 && c.testing.result_delay_days <= 14,
+       "testing delays must be at most 14 days");
+  need(c.testing.sensitive_from_day <= c.testing.sensitive_to_day,
+       "testing.sensitive_from_day must not exceed sensitive_to_day");
+  need(is_probability(c.app.uptake) && is_probability(c.app.upload_consent) &&
+           is_probability(c.app.checkin_probability) &&
+           is_probability(c.app.red_isolation_adherence) &&
+           is_probability(c.app.red_test_probability) &&
+           is_probability(c.app.yellow_test_probability),
+       "app probabilities must be in [0, 1]");
+  const auto& r = c.app.risk;
+  need(r.attenuation_thresholds_db[0] <= r.attenuation_thresholds_db[1] &&
+           r.attenuation_thresholds_db[1] <= r.attenuation_thresholds_db[2],
+       "risk.attenuation_thresholds_db must be increasing");
+  for (double w : r.attenuation_weights) {
+    need(w >= 0 && w <= 2.5, "risk.attenuation_weights must be in [0, 2.5]");
+  }
+  for (auto v : r.dsos_infectiousness) need(v <= 2, "risk.dsos_infectiousness values must be 0, 1 or 2");
+  need(r.infectiousness_when_dsos_missing <= 2,
+       "risk.infectiousness_when_dsos_missing must be 0, 1 or 2");
+  need(r.max_encounter_age_days >= 1 && r.max_encounter_age_days <= 14,
+       "risk.max_encounter_age_days must be in [1, 14]");
+  need(c.run.days >= 1 && c.run.days <= 2000, "run.days must be in [1, 2000]");
+  need(c.run.threads >= 1 && c.run.threads <= 256, "run.threads must be in [1, 256]");
+  need(c.run.start_unix_seconds >= 0 && c.run.start_unix_seconds % 86400 == 0,
+       "run.start_unix_seconds must be a UTC midnight");
+  return st;
+}
+
+std::string config_hash(const SimConfig& config) {
+  const std::string text = config_to_json(config);
+  return to_hex(sha256(as_bytes(text)));
+}
+
+Result<SimConfig> preset(std::string_view name) {
+  SimConfig c;
+  if (name == "openabm-like" || name == "default") return c;
+  if (name == "no-intervention") {
+    c.testing.symptom_isolation = 0;
+    c.testing.household_isolation = false;
+    c.app.uptake = 0;
+    c.run.baseline = false;
+    return c;
+  }
+  if (name == "self-isolation") {
+    c.app.uptake = 0;
+    c.run.baseline = false;
+    return c;
+  }
+  return make_error(ErrorCode::kInvalidArgument,
+                    "unknown preset '" + std::string(name) +
+                        "' (expected openabm-like, no-intervention or self-isolation)");
+}
+
+}  // namespace greenlight::sim

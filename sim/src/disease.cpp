@@ -1,0 +1,73 @@
+#include "greenlight/sim/disease.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "internal/rng.h"
+
+namespace greenlight::sim {
+namespace {
+
+double gamma_pdf(double x, double shape, double scale) {
+  if (x <= 0) return 0;
+  return std::exp((shape - 1) * std::log(x) - x / scale - std::lgamma(shape) -
+                  shape * std::log(scale));
+}
+
+// Mass of Gamma(shape, scale) on [a, b) by Simpson's rule on a fine grid.
+double gamma_mass(double a, double b, double shape, double scale) {
+  constexpr int kSteps = 200;
+  const double h = (b - a) / kSteps;
+  double sum = gamma_pdf(a, shape, scale) + gamma_pdf(b, shape, scale);
+  for (int i = 1; i < kSteps; ++i) {
+    sum += gamma_pdf(a + i * h, shape, scale) * (i % 2 == 1 ? 4 : 2);
+  }
+  return sum * h / 3;
+}
+
+}  // namespace
+
+DiseaseModel::DiseaseModel(const DiseaseConfig& config) : config_(config) {
+  const double shape = (config.infectious_mean_days * config.infectious_mean_days) /
+                       (config.infectious_sd_days * config.infectious_sd_days);
+  const double scale = config.infectious_mean_days / shape;
+  profile_.resize(config.infectious_days);
+  double total = 0;
+  for (std::uint32_t k = 0; k < config.infectious_days; ++k) {
+    profile_[k] = gamma_mass(k, k + 1.0, shape, scale);
+    total += profile_[k];
+  }
+  // The truncated tail is spread proportionally so that a course's total is 1.
+  if (total > 0) {
+    for (auto& v : profile_) v /= total;
+  }
+}
+
+double DiseaseModel::infectiousness(std::uint32_t days_since_infection) const {
+  return days_since_infection < profile_.size() ? profile_[days_since_infection] : 0.0;
+}
+
+Course DiseaseModel::sample_course(std::uint8_t age_group, std::uint64_t key) const {
+  internal::Rng rng(key);
+  Course c;
+  if (rng.bernoulli(config_.asymptomatic_fraction[age_group])) {
+    c.infectiousness_factor = static_cast<float>(config_.asymptomatic_infectiousness);
+    return c;
+  }
+  c.symptomatic = true;
+  c.infectiousness_factor = rng.bernoulli(config_.mild_fraction[age_group])
+                                ? static_cast<float>(config_.mild_infectiousness)
+                                : 1.0f;
+  const double onset = rng.gamma_mean_sd(config_.incubation_mean_days, config_.incubation_sd_days);
+  c.onset_delay_days =
+      static_cast<std::uint16_t>(std::clamp(std::lround(onset), 1L, static_cast<long>(config_.infectious_days)));
+  return c;
+}
+
+double DiseaseModel::dose(double distance_m, double minutes) const {
+  const double t = 1.0 - std::exp(-minutes / config_.dose_minutes);
+  const double r = distance_m / config_.dose_distance_m;
+  return t / (1.0 + r * r);
+}
+
+}  // namespace greenlight::sim

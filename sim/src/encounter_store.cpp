@@ -1,0 +1,60 @@
+#include "greenlight/sim/encounter_store.h"
+
+#include <algorithm>
+
+#include "internal/rng.h"
+
+namespace greenlight::sim {
+
+std::uint64_t rpi_prefix(std::span<const std::uint8_t, 16> rpi) {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | rpi[static_cast<std::size_t>(i)];
+  return v;
+}
+
+std::uint64_t scan_noise_key(std::uint64_t seed, std::uint32_t day, std::uint32_t observer,
+                             std::uint32_t peer, std::uint32_t start_scan) {
+  return internal::stream_key(seed, internal::kPurposeScanNoise, day, observer,
+                              (static_cast<std::uint64_t>(peer) << 9) | start_scan);
+}
+
+EncounterStore::EncounterStore(std::uint32_t people, std::uint32_t retention_days)
+    : people_(people), retention_days_(retention_days), ring_(retention_days + 1) {}
+
+DayEncounters& EncounterStore::begin_day(std::uint32_t day) {
+  DayEncounters& slot = ring_[day % ring_.size()];
+  slot.day = day;
+  slot.offsets.assign(people_ + 1, 0);
+  slot.rpi_prefix.clear();
+  slot.peer.clear();
+  slot.meta.clear();
+  return slot;
+}
+
+const DayEncounters* EncounterStore::find(std::uint32_t day) const {
+  const DayEncounters& slot = ring_[day % ring_.size()];
+  return slot.day == day ? &slot : nullptr;
+}
+
+std::vector<std::uint32_t> EncounterStore::days() const {
+  std::vector<std::uint32_t> out;
+  for (const auto& d : ring_) {
+    if (d.day != kNoDay) out.push_back(d.day);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::size_t EncounterStore::memory_bytes() const {
+  std::size_t total = 0;
+  for (const auto& d : ring_) total += d.memory_bytes();
+  return total;
+}
+
+std::size_t EncounterStore::runs() const {
+  std::size_t total = 0;
+  for (const auto& d : ring_) total += d.runs();
+  return total;
+}
+
+}  // namespace greenlight::sim

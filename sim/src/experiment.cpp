@@ -1,0 +1,114 @@
+#include "greenlight/sim/experiment.h"
+
+#include <sys/resource.h>
+
+#include <chrono>
+
+namespace greenlight::sim {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<KeyPublisher>> make_publisher(const SimConfig& config) {
+  switch (config.run.server) {
+    case ServerMode::kNone:
+      return std::unique_ptr<KeyPublisher>(std::make_unique<InMemoryPublisher>());
+    case ServerMode::kInProcess:
+    case ServerMode::kLoopback:
+      break;
+  }
+  return make_error(ErrorCode::kFailedPrecondition,
+                    "server mode '" + std::string(server_mode_name(config.run.server)) +
+                        "' needs the server library, which this build does not include; use "
+                        "--server none");
+}
+
+Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress) {
+  auto publisher = make_publisher(config);
+  if (!publisher) return std::unexpected(publisher.error());
+  const auto start = std::chrono::steady_clock::now();
+  auto sim = Simulation::create(config, **publisher);
+  if (!sim) return std::unexpected(sim.error());
+  if (auto s = (*sim)->run(progress); !s) return std::unexpected(s.error());
+  RunOutcome out;
+  out.summary = (*sim)->summary();
+  out.daily = (*sim)->daily();
+  out.privacy = (*sim)->privacy();
+  out.publisher_name = std::string((*publisher)->name());
+  out.seconds = seconds_since(start);
+  return out;
+}
+
+Result<ScenarioOutcome> run_scenario(const SimConfig& config, const ProgressFn& progress) {
+  ScenarioOutcome out;
+  auto app = run_once(config, progress);
+  if (!app) return std::unexpected(app.error());
+  out.app = std::move(*app);
+  if (config.run.baseline && config.app.uptake > 0) {
+    SimConfig base = config;
+    base.app.uptake = 0;
+    base.run.server = ServerMode::kNone;
+    base.run.verify_phones = 0;
+    auto b = run_once(base, progress);
+    if (!b) return std::unexpected(b.error());
+    out.baseline = std::move(*b);
+  }
+  return out;
+}
+
+Result<std::vector<SweepPoint>> run_sweep(const SimConfig& base, std::span<const double> uptakes,
+                                          std::span<const std::uint64_t> seeds,
+                                          const std::function<void(const SweepPoint&)>& done) {
+  std::vector<SweepPoint> points;
+  for (const double u : uptakes) {
+    for (const std::uint64_t seed : seeds) {
+      SimConfig c = base;
+      c.app.uptake = u;
+      c.run.seed = seed;
+      c.run.baseline = false;
+      if (auto v = validate_config(c); !v) return std::unexpected(v.error());
+      auto r = run_once(c);
+      if (!r) return std::unexpected(r.error());
+      points.push_back({u, seed, r->summary});
+      if (done) done(points.back());
+    }
+  }
+  return points;
+}
+
+std::uint64_t peak_rss_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
+Result<BenchResult> run_benchmark(const SimConfig& config) {
+  SimConfig c = config;
+  c.run.server = ServerMode::kNone;
+  c.run.verify_phones = 0;
+  InMemoryPublisher publisher;
+  BenchResult out;
+  out.people = c.population.people;
+  out.days = c.run.days;
+  out.threads = c.run.threads;
+  const auto setup_start = std::chrono::steady_clock::now();
+  auto sim = Simulation::create(c, publisher);
+  if (!sim) return std::unexpected(sim.error());
+  out.setup_seconds = seconds_since(setup_start);
+  const auto run_start = std::chrono::steady_clock::now();
+  if (auto s = (*sim)->run(); !s) return std::unexpected(s.error());
+  out.run_seconds = seconds_since(run_start);
+  out.person_days_per_second =
+      out.run_seconds > 0 ? static_cast<double>(out.people) * out.days / out.run_seconds : 0;
+  out.peak_rss_bytes = peak_rss_bytes();
+  out.encounter_store_bytes = (*sim)->encounter_store_bytes();
+  out.infections = (*sim)->summary().infections;
+  for (const auto& d : (*sim)->daily()) out.runs_stored += d.runs_stored;
+  return out;
+}
+
+}  // namespace greenlight::sim

@@ -1,0 +1,250 @@
+// Daily contact generation (four layers) split into kShards fixed shards.
+//
+// Shard s owns slice s of the households, of the people (for recurring links), of the
+// day's random-encounter pairs and of the venues. Each shard draws from its own streams
+// (seed, purpose, day, shard, salt), so a shard's contacts, and their order, do not depend
+// on which thread generates them. prepare_day() runs once per day on one thread; after it,
+// generate() may run for different shards concurrently.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "greenlight/sim/config.h"
+#include "greenlight/sim/population.h"
+#include "greenlight/sim/simulation.h"
+#include "internal/rng.h"
+
+namespace greenlight::sim::internal {
+
+inline constexpr std::uint32_t kShards = 64;
+inline constexpr std::uint32_t kMinutesPerDay = 1440;
+
+struct Contact {
+  std::uint32_t a = 0;
+  std::uint32_t b = 0;
+  std::uint16_t start_minute = 0;
+  std::uint16_t minutes = 0;
+  float distance_m = 0;
+  Layer layer = Layer::kHousehold;
+};
+
+struct Visit {
+  std::uint32_t person = 0;
+  std::uint32_t venue = 0;
+  std::uint16_t arrival = 0;  // minute of the day
+  std::uint16_t minutes = 0;
+};
+
+// [begin, end) of slice `shard` of `n` items.
+inline std::pair<std::uint32_t, std::uint32_t> shard_range(std::uint32_t n, std::uint32_t shard) {
+  const auto begin = static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) * shard / kShards);
+  const auto end = static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) * (shard + 1) / kShards);
+  return {begin, end};
+}
+
+class ContactGenerator {
+ public:
+  ContactGenerator(const SimConfig& config, const Population& population)
+      : config_(config),
+        pop_(population),
+        seed_(config.run.seed),
+        distance_(gamma_table(config.contacts.distance_shape, config.contacts.distance_scale)),
+        household_distance_(gamma_table(config.contacts.household_distance_shape,
+                                        config.contacts.household_distance_scale)) {}
+
+  // People with isolating[p] != 0 meet only their household today.
+  void prepare_day(std::uint32_t day, std::span<const std::uint8_t> isolating,
+                   std::uint64_t salt) {
+    day_ = day;
+    salt_ = salt;
+    isolating_ = isolating;
+    const std::uint32_t n = pop_.size();
+    const auto& cc = config_.contacts;
+    // Random encounters: one stub per wanted encounter, shuffled and paired.
+    stubs_.clear();
+    for (std::uint32_t p = 0; p < n; ++p) {
+      if (isolating[p] != 0) continue;
+      stubs_.insert(stubs_.end(), pop_.random_per_day[p], p);
+    }
+    Rng shuffle_rng(stream_key(seed_, kPurposeRandomShuffle, day, 0, salt));
+    for (std::size_t i = stubs_.size(); i > 1; --i) {
+      std::swap(stubs_[i - 1], stubs_[shuffle_rng.below(static_cast<std::uint32_t>(i))]);
+    }
+    // Venue visits, grouped by venue and sorted by arrival.
+    visits_.clear();
+    const auto& vs = pop_.venue_kind_start;
+    const std::array<double, 3> prob{cc.shop_visit_probability, cc.restaurant_visit_probability,
+                                     cc.event_visit_probability};
+    for (std::uint32_t p = 0; p < n; ++p) {
+      if (isolating[p] != 0) continue;
+      Rng r(stream_key(seed_, kPurposeVisits, day, p, salt));
+      for (std::uint32_t kind = 0; kind < 3; ++kind) {
+        if (!r.bernoulli(prob[kind])) continue;
+        const std::uint32_t count = vs[kind + 1] - vs[kind];
+        Visit v{p, vs[kind] + r.below(count), 0, 0};
+        if (kind == 0) {
+          v.arrival = static_cast<std::uint16_t>(9 * 60 + r.below(10 * 60));
+          v.minutes = static_cast<std::uint16_t>(std::min(90.0, 5 + r.exponential(15)));
+        } else if (kind == 1) {
+          v.arrival = static_cast<std::uint16_t>(r.bernoulli(0.5) ? 12 * 60 + r.below(90)
+                                                                  : 18 * 60 + 30 + r.below(120));
+          v.minutes = static_cast<std::uint16_t>(std::min(150.0, 45 + r.exponential(30)));
+        } else {
+          v.arrival = static_cast<std::uint16_t>(19 * 60 + r.below(30));
+          v.minutes = static_cast<std::uint16_t>(120 + r.below(60));
+        }
+        visits_.push_back(v);
+      }
+    }
+    const std::uint32_t venues = static_cast<std::uint32_t>(pop_.venue_kind.size());
+    venue_start_.assign(venues + 1, 0);
+    for (const auto& v : visits_) ++venue_start_[v.venue + 1];
+    for (std::uint32_t i = 0; i < venues; ++i) venue_start_[i + 1] += venue_start_[i];
+    std::vector<Visit> grouped(visits_.size());
+    std::vector<std::uint32_t> fill(venue_start_.begin(), venue_start_.end() - 1);
+    for (const auto& v : visits_) grouped[fill[v.venue]++] = v;
+    visits_ = std::move(grouped);
+    for (std::uint32_t i = 0; i < venues; ++i) {
+      std::stable_sort(visits_.begin() + venue_start_[i], visits_.begin() + venue_start_[i + 1],
+                       [](const Visit& x, const Visit& y) { return x.arrival < y.arrival; });
+    }
+  }
+
+  // Visits of the prepared day, grouped by venue and sorted by arrival.
+  std::span<const Visit> visits() const { return visits_; }
+
+  template <typename Sink>
+  void generate(std::uint32_t shard, Sink&& sink) const {
+    households(shard, sink);
+    links(shard, sink);
+    random(shard, sink);
+    venues(shard, sink);
+  }
+
+ private:
+  Rng stream(std::uint64_t purpose, std::uint32_t shard) const {
+    return Rng(stream_key(seed_, purpose, day_, shard, salt_));
+  }
+  float distance(Rng& r) const { return static_cast<float>(distance_.sample(r)); }
+
+  template <typename Sink>
+  void households(std::uint32_t shard, Sink& sink) const {
+    const auto [h0, h1] = shard_range(pop_.households(), shard);
+    Rng r = stream(kPurposeHouseholdContacts, shard);
+    const auto& cc = config_.contacts;
+    for (std::uint32_t h = h0; h < h1; ++h) {
+      const std::uint32_t first = pop_.household_start[h];
+      const std::uint32_t last = pop_.household_start[h + 1];
+      for (std::uint32_t a = first; a < last; ++a) {
+        for (std::uint32_t b = a + 1; b < last; ++b) {
+          Contact c{a, b, 0, 0, 0, Layer::kHousehold};
+          c.start_minute = static_cast<std::uint16_t>(17 * 60 + r.below(120));
+          const double hours =
+              cc.household_hours_min + r.uniform() * (cc.household_hours_max - cc.household_hours_min);
+          c.minutes = static_cast<std::uint16_t>(
+              std::min<double>(hours * 60, kMinutesPerDay - 1 - c.start_minute));
+          c.distance_m = static_cast<float>(household_distance_.sample(r));
+          sink(c);
+        }
+      }
+    }
+  }
+
+  template <typename Sink>
+  void links(std::uint32_t shard, Sink& sink) const {
+    const auto [p0, p1] = shard_range(pop_.size(), shard);
+    Rng r = stream(kPurposeLinkContacts, shard);
+    const auto& cc = config_.contacts;
+    for (std::uint32_t a = p0; a < p1; ++a) {
+      if (isolating_[a] != 0) continue;
+      for (const std::uint32_t b : pop_.links_of(a)) {
+        if (b <= a || isolating_[b] != 0) continue;
+        if (!r.bernoulli(cc.daily_link_fraction)) continue;
+        Contact c{a, b, 0, 0, 0, Layer::kSchoolWork};
+        c.start_minute = static_cast<std::uint16_t>(8 * 60 + r.below(8 * 60));
+        c.minutes = static_cast<std::uint16_t>(std::min<double>(
+            cc.link_minutes_min + r.exponential(cc.link_minutes_mean), 8 * 60));
+        c.distance_m = distance(r);
+        sink(c);
+      }
+    }
+  }
+
+  template <typename Sink>
+  void random(std::uint32_t shard, Sink& sink) const {
+    const auto pairs = static_cast<std::uint32_t>(stubs_.size() / 2);
+    const auto [i0, i1] = shard_range(pairs, shard);
+    Rng r = stream(kPurposeRandomContacts, shard);
+    const auto& cc = config_.contacts;
+    for (std::uint32_t i = i0; i < i1; ++i) {
+      const std::uint32_t a = stubs_[2 * i];
+      const std::uint32_t b = stubs_[2 * i + 1];
+      if (a == b) continue;
+      Contact c{std::min(a, b), std::max(a, b), 0, 0, 0, Layer::kRandom};
+      c.start_minute = static_cast<std::uint16_t>(7 * 60 + r.below(15 * 60));
+      const double pareto = cc.random_duration_scale_minutes *
+                            std::pow(1.0 - r.uniform(), -1.0 / cc.random_duration_pareto_shape);
+      c.minutes = static_cast<std::uint16_t>(std::max(1.0, std::min(pareto, 240.0)));
+      c.distance_m = distance(r);
+      sink(c);
+    }
+  }
+
+  template <typename Sink>
+  void venues(std::uint32_t shard, Sink& sink) const {
+    const auto [v0, v1] = shard_range(static_cast<std::uint32_t>(pop_.venue_kind.size()), shard);
+    Rng r = stream(kPurposeVenueContacts, shard);
+    const auto& cc = config_.contacts;
+    const std::array<double, 3> per_visit{cc.shop_contacts, cc.restaurant_contacts,
+                                          cc.event_contacts};
+    constexpr std::uint32_t kWindow = 8;
+    for (std::uint32_t v = v0; v < v1; ++v) {
+      const std::uint32_t first = venue_start_[v];
+      const std::uint32_t n = venue_start_[v + 1] - first;
+      if (n < 2) continue;
+      const double mean = per_visit[static_cast<std::size_t>(pop_.venue_kind[v])];
+      for (std::uint32_t i = 0; i < n; ++i) {
+        const Visit& x = visits_[first + i];
+        const std::uint32_t k = r.poisson(mean / 2);  // each contact is proposed by either side
+        for (std::uint32_t m = 0; m < k; ++m) {
+          const std::uint32_t lo = i >= kWindow ? i - kWindow : 0;
+          const std::uint32_t hi = std::min(n - 1, i + kWindow);
+          const std::uint32_t j = lo + r.below(hi - lo + 1);
+          if (j == i) continue;
+          const Visit& y = visits_[first + j];
+          if (x.person == y.person) continue;
+          const int start = std::max(x.arrival, y.arrival);
+          const int end = std::min(x.arrival + x.minutes, y.arrival + y.minutes);
+          if (end <= start) continue;
+          Contact c{std::min(x.person, y.person), std::max(x.person, y.person), 0, 0, 0,
+                    Layer::kVenue};
+          const double share = 0.2 + 0.8 * r.uniform();
+          c.start_minute = static_cast<std::uint16_t>(start);
+          c.minutes = static_cast<std::uint16_t>(std::max(1.0, (end - start) * share));
+          c.minutes = static_cast<std::uint16_t>(
+              std::min<int>(c.minutes, static_cast<int>(kMinutesPerDay) - 1 - start));
+          c.distance_m = distance(r);
+          sink(c);
+        }
+      }
+    }
+  }
+
+  const SimConfig& config_;
+  const Population& pop_;
+  std::uint64_t seed_;
+  QuantileTable distance_;
+  QuantileTable household_distance_;
+  std::uint32_t day_ = 0;
+  std::uint64_t salt_ = 0;
+  std::span<const std::uint8_t> isolating_;
+  std::vector<std::uint32_t> stubs_;
+  std::vector<Visit> visits_;
+  std::vector<std::uint32_t> venue_start_;
+};
+
+}  // namespace greenlight::sim::internal

@@ -1,0 +1,202 @@
+#include "greenlight/sim/matching.h"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <map>
+#include <unordered_map>
+
+namespace greenlight::sim {
+void SharedRpiTable::DayTable::insert(std::uint64_t prefix, std::uint32_t key_index,
+                                      std::uint32_t interval_offset) {
+  const std::uint64_t b1 = (prefix >> 7) & filter_mask_;
+  const std::uint64_t b2 = (prefix >> 35) & filter_mask_;
+  filter_[b1 >> 6] |= 1ULL << (b1 & 63);
+  filter_[b2 >> 6] |= 1ULL << (b2 & 63);
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t s = prefix & mask;
+  while (slots_[s].key_plus_one != 0) s = (s + 1) & mask;
+  slots_[s] = {prefix, key_index + 1, interval_offset};
+  ++entries_;
+}
+
+void SharedRpiTable::build(std::span<const TemporaryExposureKey> keys, const TekSchedule& schedule,
+                           std::uint32_t first_day, std::uint32_t last_day,
+                           GaenExpander& expander) {
+  tables_.clear();
+  keys_expanded_ = 0;
+  const EnIntervalNumber first = schedule.day_interval(first_day);
+  const EnIntervalNumber last_end = schedule.day_interval(last_day + 1);
+  std::map<std::uint32_t, std::vector<std::uint32_t>> by_day;
+  for (std::uint32_t i = 0; i < keys.size(); ++i) {
+    const auto start = keys[i].rolling_start_interval_number;
+    if (start < first || !(start < last_end)) continue;
+    by_day[schedule.day_of(start)].push_back(i);
+  }
+  std::array<Rpi, kTekRollingPeriod> rpis;
+  for (const auto& [d, indices] : by_day) {
+    DayTable t;
+    t.day_ = d;
+    std::size_t expected = 0;
+    for (auto i : indices) expected += std::min(keys[i].rolling_period, kTekRollingPeriod);
+    t.slots_.resize(std::bit_ceil(std::max<std::size_t>(16, expected * 2)));
+    const std::size_t filter_bits = std::bit_ceil(std::max<std::size_t>(64, expected * 16));
+    t.filter_.assign(filter_bits / 64, 0);
+    t.filter_mask_ = filter_bits - 1;
+    const EnIntervalNumber day_start_interval = schedule.day_interval(d);
+    for (auto i : indices) {
+      const auto& key = keys[i];
+      const std::uint32_t count = std::min(key.rolling_period, kTekRollingPeriod);
+      expander.expand_rpis(key.key_data, key.rolling_start_interval_number,
+                           std::span<Rpi>(rpis.data(), count));
+      ++keys_expanded_;
+      for (std::uint32_t j = 0; j < count; ++j) {
+        t.insert(rpi_prefix(rpis[j]), i,
+                 key.rolling_start_interval_number.value + j - day_start_interval.value);
+      }
+    }
+    tables_.push_back(std::move(t));
+  }
+}
+
+const SharedRpiTable::DayTable* SharedRpiTable::day(std::uint32_t d) const {
+  for (const auto& t : tables_) {
+    if (t.day_ == d) return &t;
+  }
+  return nullptr;
+}
+
+std::vector<std::uint32_t> SharedRpiTable::days() const {
+  std::vector<std::uint32_t> out;
+  for (const auto& t : tables_) out.push_back(t.day_);
+  return out;
+}
+
+std::size_t SharedRpiTable::entries() const {
+  std::size_t n = 0;
+  for (const auto& t : tables_) n += t.entries_;
+  return n;
+}
+
+void run_scans(const DayEncounters& day, std::uint32_t observer, std::size_t run,
+               const RadioModel& radio, std::uint64_t seed, std::vector<RawScan>& out) {
+  const std::uint32_t meta = day.meta[run];
+  const std::uint32_t start = RunMeta::start_scan(meta);
+  const std::uint32_t n = RunMeta::scans(meta);
+  const std::uint64_t key = scan_noise_key(seed, day.day, observer, day.peer[run], start);
+  for (std::uint32_t k = 0; k < n; ++k) {
+    const ScanSample s = radio.scan(RunMeta::attenuation_db(meta), key, k);
+    if (s.detected) out.push_back({day.day * kScansPerDay + start + k, s.attenuation_db});
+  }
+}
+
+std::vector<Sighting> phone_sightings(std::uint32_t phone, const EncounterStore& store,
+                                      std::uint32_t first_day, std::uint32_t last_day,
+                                      const TekSchedule& schedule, const RadioModel& radio,
+                                      std::uint64_t seed, GaenExpander& expander) {
+  std::vector<Sighting> out;
+  const Metadata metadata = simulated_metadata();
+  std::vector<RawScan> scans;
+  for (const std::uint32_t d : store.days()) {
+    if (d < first_day || d > last_day) continue;
+    const DayEncounters* day = store.find(d);
+    for (std::uint32_t r = day->offsets[phone]; r < day->offsets[phone + 1]; ++r) {
+      scans.clear();
+      run_scans(*day, phone, r, radio, seed, scans);
+      if (scans.empty()) continue;
+      const Tek tek = schedule.tek(day->peer[r], d);
+      const Rpik rpik = expander.rpik(tek);
+      const Aemk aemk = expander.aemk(tek);
+      for (const auto& s : scans) {
+        const std::uint32_t slot = s.scan_index % kScansPerDay;
+        const EnIntervalNumber interval{schedule.day_interval(d).value + slot / kScansPerInterval};
+        Sighting sighting;
+        expander.expand_rpis_from_rpik(rpik, interval, std::span<Rpi>(&sighting.rpi, 1));
+        sighting.aem = encrypt_aem(aemk, sighting.rpi, metadata);
+        sighting.unix_seconds =
+            schedule.start_unix_seconds() + static_cast<std::int64_t>(s.scan_index) * kScanSeconds;
+        sighting.attenuation_db = s.attenuation_db;
+        out.push_back(sighting);
+      }
+    }
+  }
+  return out;
+}
+
+void sort_windows(std::vector<ExposureWindow>& windows) {
+  std::sort(windows.begin(), windows.end(), [](const ExposureWindow& a, const ExposureWindow& b) {
+    if (a.key_index != b.key_index) return a.key_index < b.key_index;
+    return a.first_scan_index < b.first_scan_index;
+  });
+}
+
+std::vector<ExposureWindow> windows_from_hits(std::span<const RunHit> hits,
+                                              const EncounterStore& store,
+                                              std::span<const TemporaryExposureKey> keys,
+                                              const RadioModel& radio, std::uint64_t seed) {
+  std::map<std::uint32_t, std::vector<RawScan>> by_key;
+  for (const auto& h : hits) {
+    const DayEncounters* day = store.find(h.day);
+    if (day == nullptr) continue;
+    run_scans(*day, h.phone, h.run, radio, seed, by_key[h.key_index]);
+  }
+  std::vector<ExposureWindow> out;
+  for (auto& [k, raw] : by_key) {
+    const auto scans = aggregate_scans(std::move(raw));
+    append_windows(scans, k, keys[k].report_type, keys[k].days_since_onset_of_symptoms, out);
+  }
+  sort_windows(out);
+  return out;
+}
+
+Result<std::vector<ExposureWindow>> LiteralPhoneMatcher::match(
+    std::span<const Sighting> sightings, std::span<const TemporaryExposureKey> keys) {
+  struct Where {
+    std::uint32_t key_index;
+    EnIntervalNumber interval;
+  };
+  // This phone's own table of every RPI of every key (no sharing).
+  std::unordered_map<std::uint64_t, std::vector<Where>> table;
+  std::array<Rpi, kTekRollingPeriod> rpis;
+  for (std::uint32_t i = 0; i < keys.size(); ++i) {
+    const std::uint32_t count = std::min(keys[i].rolling_period, kTekRollingPeriod);
+    expander_.expand_rpis(keys[i].key_data, keys[i].rolling_start_interval_number,
+                          std::span<Rpi>(rpis.data(), count));
+    for (std::uint32_t j = 0; j < count; ++j) {
+      table[rpi_prefix(rpis[j])].push_back(
+          {i, {keys[i].rolling_start_interval_number.value + j}});
+    }
+  }
+  const Metadata expected = simulated_metadata();
+  std::map<std::uint32_t, std::vector<RawScan>> by_key;
+  for (const auto& s : sightings) {
+    auto it = table.find(rpi_prefix(s.rpi));
+    if (it == table.end()) continue;
+    const EnIntervalNumber seen = interval_from_unix_seconds(s.unix_seconds);
+    for (const auto& w : it->second) {
+      const auto& key = keys[w.key_index];
+      // The prefix only finds candidates: compare all 16 bytes.
+      Rpi full{};
+      expander_.expand_rpis(key.key_data, w.interval, std::span<Rpi>(&full, 1));
+      if (full != s.rpi) continue;
+      const std::int64_t drift = static_cast<std::int64_t>(seen.value) - w.interval.value;
+      if (drift < -static_cast<std::int64_t>(kMatchingClockDriftIntervals) ||
+          drift > static_cast<std::int64_t>(kMatchingClockDriftIntervals)) {
+        continue;
+      }
+      const Aemk aemk = expander_.aemk(key.key_data);
+      if (decrypt_aem(aemk, s.rpi, s.aem) != expected) continue;
+      const auto scan_index = static_cast<std::uint32_t>((s.unix_seconds - start_) / kScanSeconds);
+      by_key[w.key_index].push_back({scan_index, s.attenuation_db});
+    }
+  }
+  std::vector<ExposureWindow> out;
+  for (auto& [k, raw] : by_key) {
+    const auto scans = aggregate_scans(std::move(raw));
+    append_windows(scans, k, keys[k].report_type, keys[k].days_since_onset_of_symptoms, out);
+  }
+  sort_windows(out);
+  return out;
+}
+
+}  // namespace greenlight::sim

@@ -1,0 +1,215 @@
+#include "greenlight/sim/population.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <utility>
+
+#include "internal/rng.h"
+
+namespace greenlight::sim {
+namespace {
+
+using internal::Rng;
+using internal::stream_key;
+
+std::size_t draw_index(Rng& rng, std::span<const double> weights) {
+  double total = 0;
+  for (double w : weights) total += w;
+  double x = rng.uniform() * total;
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    if (x < weights[i]) return i;
+    x -= weights[i];
+  }
+  return weights.size() - 1;
+}
+
+std::uint8_t draw_adult_group(Rng& rng, const AgeTable& weights) {
+  const std::span<const double> adult(weights.data() + 2, kAgeGroups - 2);
+  return static_cast<std::uint8_t>(2 + draw_index(rng, adult));
+}
+
+// Adds a small-world network over members (Watts-Strogatz: a ring lattice with mean degree
+// `degree`, each forward link rewired to a random member with probability 0.1).
+void add_small_world(std::span<const std::uint32_t> members, double degree, Rng& rng,
+                     std::vector<std::pair<std::uint32_t, std::uint32_t>>& edges) {
+  const auto n = static_cast<std::uint32_t>(members.size());
+  if (n < 2 || degree <= 0) return;
+  if (static_cast<double>(n) <= degree + 1) {
+    for (std::uint32_t i = 0; i < n; ++i) {
+      for (std::uint32_t j = i + 1; j < n; ++j) edges.emplace_back(members[i], members[j]);
+    }
+    return;
+  }
+  const double half = degree / 2;
+  const auto whole = static_cast<std::uint32_t>(half);
+  const double extra = half - whole;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const std::uint32_t forward = whole + (rng.bernoulli(extra) ? 1u : 0u);
+    for (std::uint32_t s = 1; s <= forward; ++s) {
+      std::uint32_t j = (i + s) % n;
+      if (rng.bernoulli(0.1)) {
+        j = rng.below(n);
+        if (j == i) continue;
+      }
+      edges.emplace_back(members[i], members[j]);
+    }
+  }
+}
+
+template <typename T>
+void shuffle(std::vector<T>& v, Rng& rng) {
+  for (std::size_t i = v.size(); i > 1; --i) {
+    const std::size_t j = rng.below(static_cast<std::uint32_t>(i));
+    std::swap(v[i - 1], v[j]);
+  }
+}
+
+}  // namespace
+
+std::uint32_t Population::app_users() const {
+  return static_cast<std::uint32_t>(std::count(has_app.begin(), has_app.end(), 1));
+}
+
+std::size_t Population::memory_bytes() const {
+  return age_group.size() * (1 + 4 + 1 + 1 + 1) + household_start.size() * 4 +
+         link_start.size() * 4 + links.size() * 4 + venue_kind.size();
+}
+
+Population generate_population(const SimConfig& config) {
+  const auto& pc = config.population;
+  const auto& cc = config.contacts;
+  const std::uint64_t seed = config.run.seed;
+  const std::uint32_t n = pc.people;
+  Population pop;
+  pop.age_group.reserve(n);
+  pop.household.reserve(n);
+
+  // Households, numbered in order; people are numbered household by household.
+  Rng hh_rng(stream_key(seed, internal::kPurposePopulation));
+  while (pop.age_group.size() < n) {
+    const auto remaining = static_cast<std::uint32_t>(n - pop.age_group.size());
+    auto size = static_cast<std::uint32_t>(1 + draw_index(hh_rng, pc.household_size_weights));
+    size = std::min(size, remaining);
+    const auto h = static_cast<std::uint32_t>(pop.household_start.size());
+    pop.household_start.push_back(static_cast<std::uint32_t>(pop.age_group.size()));
+    const std::uint8_t head = draw_adult_group(hh_rng, pc.adult_age_weights);
+    std::vector<std::uint8_t> ages{head};
+    if (size >= 2) {
+      // A couple of similar age, or (one in five, for heads under 60) a parent and child.
+      if (head <= 5 && hh_rng.bernoulli(0.2)) {
+        ages.push_back(static_cast<std::uint8_t>(hh_rng.bernoulli(0.5) ? 0 : 1));
+      } else {
+        int partner = head + static_cast<int>(hh_rng.below(3)) - 1;
+        partner = std::clamp(partner, 2, static_cast<int>(kAgeGroups) - 1);
+        ages.push_back(static_cast<std::uint8_t>(partner));
+      }
+    }
+    while (ages.size() < size) {
+      ages.push_back(static_cast<std::uint8_t>(hh_rng.bernoulli(0.55) ? 0 : 1));
+    }
+    for (auto a : ages) {
+      pop.age_group.push_back(a);
+      pop.household.push_back(h);
+    }
+  }
+  pop.household_start.push_back(n);
+
+  // Recurring networks: schools (0-19), workplaces (employed 20-69), elderly groups (70+).
+  pop.network.assign(n, static_cast<std::uint8_t>(Network::kNone));
+  std::vector<std::uint32_t> children;
+  std::vector<std::uint32_t> workers;
+  std::vector<std::uint32_t> elderly;
+  Rng work_rng(stream_key(seed, internal::kPurposeWorkplaces));
+  for (std::uint32_t p = 0; p < n; ++p) {
+    const auto g = pop.age_group[p];
+    if (g <= 1) {
+      children.push_back(p);
+      pop.network[p] = static_cast<std::uint8_t>(Network::kSchool);
+    } else if (g <= 6) {
+      if (work_rng.bernoulli(pc.employment_rate)) {
+        workers.push_back(p);
+        pop.network[p] = static_cast<std::uint8_t>(Network::kWork);
+      }
+    } else {
+      elderly.push_back(p);
+      pop.network[p] = static_cast<std::uint8_t>(Network::kElderly);
+    }
+  }
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
+  Rng link_rng(stream_key(seed, internal::kPurposeLinks));
+  {
+    Rng school_rng(stream_key(seed, internal::kPurposeSchools));
+    shuffle(children, school_rng);
+    for (std::size_t i = 0; i < children.size(); i += pc.school_size) {
+      const std::size_t len = std::min<std::size_t>(pc.school_size, children.size() - i);
+      add_small_world({children.data() + i, len}, cc.school_links, link_rng, edges);
+    }
+  }
+  {
+    shuffle(workers, work_rng);
+    // Workplace sizes are log-normal (sigma 1) with the configured mean, at least 2.
+    const double mu = std::log(pc.mean_workplace_size) - 0.5;
+    std::size_t i = 0;
+    while (i < workers.size()) {
+      const double draw = std::exp(mu + work_rng.normal());
+      const auto size = std::max<std::size_t>(2, static_cast<std::size_t>(std::lround(draw)));
+      const std::size_t len = std::min(size, workers.size() - i);
+      add_small_world({workers.data() + i, len}, cc.work_links, link_rng, edges);
+      i += len;
+    }
+  }
+  {
+    shuffle(elderly, link_rng);
+    for (std::size_t i = 0; i < elderly.size(); i += pc.elderly_group_size) {
+      const std::size_t len = std::min<std::size_t>(pc.elderly_group_size, elderly.size() - i);
+      add_small_world({elderly.data() + i, len}, cc.elderly_links, link_rng, edges);
+    }
+  }
+  // CSR, both directions.
+  pop.link_start.assign(n + 1, 0);
+  for (const auto& [a, b] : edges) {
+    ++pop.link_start[a + 1];
+    ++pop.link_start[b + 1];
+  }
+  std::partial_sum(pop.link_start.begin(), pop.link_start.end(), pop.link_start.begin());
+  pop.links.resize(pop.link_start[n]);
+  {
+    std::vector<std::uint32_t> fill(pop.link_start.begin(), pop.link_start.end() - 1);
+    for (const auto& [a, b] : edges) {
+      pop.links[fill[a]++] = b;
+      pop.links[fill[b]++] = a;
+    }
+  }
+
+  // Random encounters per day, fixed per person (OpenABM): negative binomial, mean = sd.
+  pop.random_per_day.resize(n);
+  pop.has_app.resize(n);
+  for (std::uint32_t p = 0; p < n; ++p) {
+    Rng r(stream_key(seed, internal::kPurposeRandomCounts, p));
+    const auto g = pop.age_group[p];
+    const double mean = g <= 1   ? cc.random_mean_child
+                        : g <= 6 ? cc.random_mean_adult
+                                 : cc.random_mean_elderly;
+    pop.random_per_day[p] =
+        static_cast<std::uint8_t>(std::min<std::uint32_t>(60, r.negative_binomial(mean, mean)));
+    Rng app(stream_key(seed, internal::kPurposeAppUsers, p));
+    pop.has_app[p] = app.bernoulli(config.app.uptake) ? 1 : 0;
+  }
+
+  // Venues, grouped by kind.
+  const auto count = [&](double per_1000) {
+    return std::max<std::uint32_t>(1, static_cast<std::uint32_t>(std::lround(n * per_1000 / 1000)));
+  };
+  const std::uint32_t shops = count(pc.shops_per_1000);
+  const std::uint32_t restaurants = count(pc.restaurants_per_1000);
+  const std::uint32_t events = count(pc.event_venues_per_1000);
+  pop.venue_kind_start = {0, shops, shops + restaurants, shops + restaurants + events};
+  pop.venue_kind.reserve(pop.venue_kind_start[3]);
+  pop.venue_kind.insert(pop.venue_kind.end(), shops, VenueKind::kShop);
+  pop.venue_kind.insert(pop.venue_kind.end(), restaurants, VenueKind::kRestaurant);
+  pop.venue_kind.insert(pop.venue_kind.end(), events, VenueKind::kEvent);
+  return pop;
+}
+
+}  // namespace greenlight::sim

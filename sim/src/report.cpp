@@ -1,0 +1,380 @@
+#include "greenlight/sim/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace greenlight::sim {
+namespace {
+
+__attribute__((format(printf, 1, 2))) std::string fmt(const char* format, ...) {
+  char buf[1024];
+  std::va_list args;
+  va_start(args, format);
+  std::vsnprintf(buf, sizeof buf, format, args);
+  va_end(args);
+  return buf;
+}
+
+std::string pct(double x) { return fmt("%.1f %%", 100 * x); }
+
+std::string ratio(const Ratio& r) {
+  if (r.total == 0) return "n/a (0 cases)";
+  return fmt("%5.1f %%  (%llu of %llu)", 100 * r.value(), static_cast<unsigned long long>(r.hits),
+             static_cast<unsigned long long>(r.total));
+}
+
+std::string count_pct(std::uint64_t n, std::uint32_t of) {
+  return fmt("%llu (%.1f %%)", static_cast<unsigned long long>(n),
+             of ? 100.0 * static_cast<double>(n) / of : 0.0);
+}
+
+std::string human_bytes(std::uint64_t b) {
+  const auto d = static_cast<double>(b);
+  if (b >= (1ull << 30)) return fmt("%.2f GiB", d / 1073741824.0);
+  if (b >= (1ull << 20)) return fmt("%.1f MiB", d / 1048576.0);
+  if (b >= (1ull << 10)) return fmt("%.1f KiB", d / 1024.0);
+  return fmt("%llu B", static_cast<unsigned long long>(b));
+}
+
+// Runs gnuplot with script on stdin; false if it could not run or failed.
+bool run_gnuplot(const std::string& script) {
+  FILE* pipe = popen("gnuplot 2>&1", "w");
+  if (pipe == nullptr) return false;
+  std::fwrite(script.data(), 1, script.size(), pipe);
+  return pclose(pipe) == 0;
+}
+
+bool have_gnuplot() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
+
+std::string quote(const std::filesystem::path& p) {
+  std::string s = p.string();
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "''";
+    else out += c;
+  }
+  return out + "'";
+}
+
+// Draws the same plot commands to SVG and PNG.
+PlotResult draw(const std::filesystem::path& dir, const std::string& stem, const std::string& body) {
+  PlotResult result;
+  if (!have_gnuplot()) {
+    result.warning = "gnuplot not found (Debian package gnuplot-nox): plots skipped";
+    return result;
+  }
+  const auto svg = dir / (stem + ".svg");
+  const auto png = dir / (stem + ".png");
+  std::string script;
+  script += "set terminal svg size 900,500 dynamic enhanced font 'sans,12' background rgb 'white'\n";
+  script += "set output " + quote(svg) + "\n" + body;
+  script += "set terminal pngcairo size 900,500 enhanced font 'sans,10'\n";
+  script += "set output " + quote(png) + "\nreplot\nset output\n";
+  if (!run_gnuplot(script)) {
+    result.warning = "gnuplot failed: plot '" + stem + "' skipped";
+    return result;
+  }
+  result.files = {svg, png};
+  return result;
+}
+
+}  // namespace
+
+std::string daily_csv(std::span<const DailyStats> days) {
+  std::string out =
+      "day,susceptible,exposed,infectious,recovered,new_infections,new_household,"
+      "new_school_work,new_random,new_venue,cumulative_infections,new_symptomatic,tests,"
+      "positives,uploads,keys_fetched,venue_reports_fetched,isolating,notified_red,"
+      "notified_yellow,venue_notifications,green,yellow,red,contacts,app_contacts,runs_stored,"
+      "check_ins\n";
+  for (const auto& d : days) {
+    out += fmt("%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
+               "%llu,%llu,%llu\n",
+               d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
+               d.new_infections_by_layer[0], d.new_infections_by_layer[1],
+               d.new_infections_by_layer[2], d.new_infections_by_layer[3],
+               static_cast<unsigned long long>(d.cumulative_infections), d.new_symptomatic, d.tests,
+               d.positives, d.uploads, d.keys_fetched, d.venue_reports_fetched, d.isolating,
+               d.notified_red, d.notified_yellow, d.venue_notifications, d.green, d.yellow, d.red,
+               static_cast<unsigned long long>(d.contacts),
+               static_cast<unsigned long long>(d.app_contacts),
+               static_cast<unsigned long long>(d.runs_stored),
+               static_cast<unsigned long long>(d.check_ins));
+  }
+  return out;
+}
+
+std::string format_privacy(const PrivacyView& v, std::uint32_t people, std::uint32_t days) {
+  std::string o;
+  o += "Privacy: what a server holds at the end\n";
+  o += "                                  greenlight key server      centralized health-code server\n";
+  o += fmt("  people identified               %-26s %llu (every app user, by phone number)\n", "0",
+           static_cast<unsigned long long>(v.central_people));
+  o += fmt("  positive uploads                %-26s %llu test results of named people\n",
+           fmt("%llu (anonymous)", static_cast<unsigned long long>(v.server.uploads)).c_str(),
+           static_cast<unsigned long long>(v.central_test_results));
+  o += fmt("  diagnosis keys                  %-26s -\n",
+           fmt("%llu", static_cast<unsigned long long>(v.server.keys)).c_str());
+  o += fmt("  contact records                 %-26s %llu (%llu person-pair-days)\n", "0",
+           static_cast<unsigned long long>(v.central_contact_records),
+           static_cast<unsigned long long>(v.central_contact_pairs));
+  o += fmt("  venue check-ins                 %-26s %llu\n", "0",
+           static_cast<unsigned long long>(v.central_check_ins));
+  o += fmt("  venue reports                   %-26s -\n",
+           fmt("%llu (%llu venues)", static_cast<unsigned long long>(v.server.venue_reports),
+               static_cast<unsigned long long>(v.warned_venues))
+               .c_str());
+  o += fmt("  bytes held                      %-26s %s\n", human_bytes(v.server.stored_bytes).c_str(),
+           human_bytes(v.central_bytes).c_str());
+  o += "  What it could reveal:\n";
+  o += fmt("    greenlight: that %llu people tested positive, and for each uploaded key one day of\n"
+           "    that person's Bluetooth identifiers (linkable only by someone who recorded them\n"
+           "    nearby); which %llu venues had a positive visitor and when. Nothing about the other\n"
+           "    %u people, nobody's contacts, and no check-in of anybody.\n",
+           static_cast<unsigned long long>(v.positive_uploaders),
+           static_cast<unsigned long long>(v.warned_venues),
+           people - static_cast<std::uint32_t>(std::min<std::uint64_t>(people, v.positive_uploaders)));
+  o += fmt("    centralized: the social graph and movement trail of every app user over %u days,\n"
+           "    and the power to set anyone's colour with one database write.\n",
+           days);
+  return o;
+}
+
+std::string format_report(const ReportInput& in) {
+  const SimConfig& c = *in.config;
+  const RunSummary& a = in.app;
+  std::string o;
+  o += fmt("greenlight population simulation: %u people (%u with the app, %.1f %%), %u days, seed %llu\n",
+           a.people, a.app_users, a.people ? 100.0 * a.app_users / a.people : 0.0, a.days,
+           static_cast<unsigned long long>(c.run.seed));
+  o += fmt("key server: %s; config sha256 %s; %.1f s\n\n", in.publisher_name.c_str(),
+           config_hash(c).substr(0, 16).c_str(), in.seconds);
+
+  const bool base = in.baseline.has_value();
+  const RunSummary* b = base ? &*in.baseline : nullptr;
+  o += "Epidemic                                with app";
+  o += base ? "             without app\n" : "\n";
+  auto row = [&](const char* label, const std::string& x, const std::string& y) {
+    o += fmt("  %-36s %-20s %s\n", label, x.c_str(), base ? y.c_str() : "");
+  };
+  row("infected (ever)", count_pct(a.infections, a.people),
+      b ? count_pct(b->infections, b->people) : "");
+  row("peak infectious (day)", fmt("%u (day %u)", a.peak_infectious, a.peak_day),
+      b ? fmt("%u (day %u)", b->peak_infectious, b->peak_day) : "");
+  row("tests / positives", fmt("%llu / %llu", static_cast<unsigned long long>(a.tests),
+                               static_cast<unsigned long long>(a.positives)),
+      b ? fmt("%llu / %llu", static_cast<unsigned long long>(b->tests),
+              static_cast<unsigned long long>(b->positives))
+        : "");
+  row("isolation person-days", fmt("%llu", static_cast<unsigned long long>(a.isolation_person_days)),
+      b ? fmt("%llu", static_cast<unsigned long long>(b->isolation_person_days)) : "");
+  if (b && b->infections > 0) {
+    o += fmt("  infections averted by the app          %lld (%.1f %%)\n",
+             static_cast<long long>(b->infections) - static_cast<long long>(a.infections),
+             100.0 * (static_cast<double>(b->infections) - static_cast<double>(a.infections)) /
+                 static_cast<double>(b->infections));
+  }
+  o += "\nNotifications (app users)\n";
+  o += fmt("  uploads by positive app users        %llu\n", static_cast<unsigned long long>(a.uploads));
+  o += fmt("  RED / YELLOW notifications           %llu / %llu (%llu from venue warnings)\n",
+           static_cast<unsigned long long>(a.notifications_red),
+           static_cast<unsigned long long>(a.notifications_yellow),
+           static_cast<unsigned long long>(a.venue_notifications));
+  o += fmt("  notifications per upload             %.2f\n", a.notifications_per_upload);
+  o += "  against true close contacts (>= 15 min within 2 m of an uploaded case):\n";
+  o += "    RED precision                      " + ratio(a.red_precision) + "\n";
+  o += "    YELLOW precision                   " + ratio(a.yellow_precision) + "\n";
+  o += "    RED recall                         " + ratio(a.red_recall) + "\n";
+  o += "    RED or YELLOW recall               " + ratio(a.any_recall) + "\n";
+  o += "  notified who were infected by a case they matched\n";
+  o += "                                       " + ratio(a.notified_infected_by_index) + "\n";
+  o += "  infected contacts of uploaded cases who were notified\n";
+  o += "                                       " + ratio(a.infected_contacts_notified) + "\n";
+  o += fmt("  days from infection to notification  median %.1f, mean %.1f\n",
+           a.median_days_infection_to_notification, a.mean_days_infection_to_notification);
+  if (a.verified_phones > 0) {
+    o += fmt("  per-phone path check                 %llu phone-days, %llu windows, %llu mismatches\n",
+             static_cast<unsigned long long>(a.verified_phones),
+             static_cast<unsigned long long>(a.verified_windows),
+             static_cast<unsigned long long>(a.verify_mismatches));
+  }
+  if (!in.app_daily.empty()) {
+    o += "\nColours of app users (after the morning sync)\n";
+    o += "  day      green     yellow        red\n";
+    const std::size_t n = in.app_daily.size();
+    const std::size_t step = std::max<std::size_t>(1, n / 8);
+    for (std::size_t i = 0; i < n; i += step) {
+      const auto& d = in.app_daily[i];
+      o += fmt("  %3u %10u %10u %10u\n", d.day, d.green, d.yellow, d.red);
+    }
+    if ((n - 1) % step != 0) {
+      const auto& d = in.app_daily.back();
+      o += fmt("  %3u %10u %10u %10u\n", d.day, d.green, d.yellow, d.red);
+    }
+  }
+  o += "\n" + format_privacy(in.privacy, a.people, a.days);
+  return o;
+}
+
+std::string progress_line(const Progress& p, double elapsed, std::size_t width) {
+  const std::size_t filled = p.days ? width * p.day / p.days : width;
+  std::string bar(filled, '#');
+  bar.resize(width, '.');
+  std::string line = fmt("[%s] %4u/%u days", bar.c_str(), p.day, p.days);
+  if (p.today != nullptr) {
+    line += fmt("  infected %llu  red %u  yellow %u",
+                static_cast<unsigned long long>(p.today->cumulative_infections), p.today->red,
+                p.today->yellow);
+  }
+  line += fmt("  %.1f s", elapsed);
+  return line;
+}
+
+PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailyStats> app,
+                       std::span<const DailyStats> baseline) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  // Data files for gnuplot (whitespace separated).
+  std::string data;
+  const std::size_t n = std::max(app.size(), baseline.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const DailyStats* a = i < app.size() ? &app[i] : nullptr;
+    const DailyStats* b = i < baseline.size() ? &baseline[i] : nullptr;
+    data += fmt("%zu %s %s %s %s %s %s %s\n", i,
+                a ? fmt("%u", a->new_infections).c_str() : "NaN",
+                a ? fmt("%llu", static_cast<unsigned long long>(a->cumulative_infections)).c_str() : "NaN",
+                b ? fmt("%u", b->new_infections).c_str() : "NaN",
+                b ? fmt("%llu", static_cast<unsigned long long>(b->cumulative_infections)).c_str() : "NaN",
+                a ? fmt("%u", a->green).c_str() : "NaN", a ? fmt("%u", a->yellow).c_str() : "NaN",
+                a ? fmt("%u", a->red).c_str() : "NaN");
+  }
+  const auto data_path = dir / "plot_data.txt";
+  if (!write_file(data_path, data)) return {{}, "could not write " + data_path.string()};
+  PlotResult all;
+  std::string epi = "set title 'Epidemic curve'\nset xlabel 'day'\nset ylabel 'new infections per day'\n"
+                    "set y2label 'infected (cumulative)'\nset y2tics\nset ytics nomirror\n"
+                    "set key top left\nset grid\n";
+  epi += "plot " + quote(data_path) +
+         " using 1:2 with lines lw 2 lc rgb '#1b7837' title 'new, with app', '' using 1:3 axes x1y2 "
+         "with lines dt 2 lw 2 lc rgb '#1b7837' title 'cumulative, with app'";
+  if (!baseline.empty()) {
+    epi += ", '' using 1:4 with lines lw 2 lc rgb '#b2182b' title 'new, without app', '' using "
+           "1:5 axes x1y2 with lines dt 2 lw 2 lc rgb '#b2182b' title 'cumulative, without app'";
+  }
+  epi += "\n";
+  auto r1 = draw(dir, "epidemic", epi);
+  std::string col = "set title 'Colours of app users (with app)'\nset xlabel 'day'\n"
+                    "set ylabel 'phones'\nset key top right\nset grid\nset style fill solid 0.8\n";
+  col += "plot " + quote(data_path) +
+         " using 1:($6+$7+$8) with filledcurves x1 lc rgb '#4dac26' title 'green', '' using "
+         "1:($7+$8) with filledcurves x1 lc rgb '#f1c40f' title 'yellow', '' using 1:8 with "
+         "filledcurves x1 lc rgb '#d7191c' title 'red'\n";
+  auto r2 = draw(dir, "colours", col);
+  for (auto* r : {&r1, &r2}) {
+    all.files.insert(all.files.end(), r->files.begin(), r->files.end());
+    if (!r->warning.empty() && all.warning.empty()) all.warning = r->warning;
+  }
+  return all;
+}
+
+std::string sweep_csv(std::span<const SweepPoint> points) {
+  std::string out =
+      "uptake,seed,people,app_users,infections,peak_infectious,tests,positives,uploads,"
+      "notifications_red,notifications_yellow,red_precision,red_recall,any_recall,"
+      "notified_infected_by_index,isolation_person_days\n";
+  for (const auto& p : points) {
+    const auto& s = p.summary;
+    out += fmt("%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu\n",
+               p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
+               static_cast<unsigned long long>(s.infections), s.peak_infectious,
+               static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
+               static_cast<unsigned long long>(s.uploads),
+               static_cast<unsigned long long>(s.notifications_red),
+               static_cast<unsigned long long>(s.notifications_yellow), s.red_precision.value(),
+               s.red_recall.value(), s.any_recall.value(), s.notified_infected_by_index.value(),
+               static_cast<unsigned long long>(s.isolation_person_days));
+  }
+  return out;
+}
+
+namespace {
+
+std::map<double, std::vector<const SweepPoint*>> by_uptake(std::span<const SweepPoint> points) {
+  std::map<double, std::vector<const SweepPoint*>> m;
+  for (const auto& p : points) m[p.uptake].push_back(&p);
+  return m;
+}
+
+double median_of(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+}  // namespace
+
+std::string format_sweep(std::span<const SweepPoint> points) {
+  std::string o = "uptake   runs   infected (median)   vs uptake 0   RED (median)   RED precision   any recall\n";
+  const auto groups = by_uptake(points);
+  double reference = -1;
+  for (const auto& [u, ps] : groups) {
+    std::vector<double> inf, red, prec, rec;
+    for (const auto* p : ps) {
+      inf.push_back(static_cast<double>(p->summary.infections));
+      red.push_back(static_cast<double>(p->summary.notifications_red));
+      prec.push_back(p->summary.red_precision.value());
+      rec.push_back(p->summary.any_recall.value());
+    }
+    const double mi = median_of(inf);
+    if (reference < 0) reference = mi;
+    const std::string change =
+        reference > 0 ? fmt("%+.1f %%", 100 * (mi - reference) / reference) : std::string("-");
+    o += fmt("%5.0f %% %6zu %19.0f %13s %14.0f %15s %12s\n", 100 * u, ps.size(), mi,
+             change.c_str(), median_of(red), pct(median_of(prec)).c_str(),
+             pct(median_of(rec)).c_str());
+  }
+  return o;
+}
+
+PlotResult write_sweep_plot(const std::filesystem::path& dir, std::span<const SweepPoint> points) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::string data;
+  for (const auto& [u, ps] : by_uptake(points)) {
+    std::vector<double> inf;
+    double lo = 1e300;
+    double hi = 0;
+    for (const auto* p : ps) {
+      const auto v = static_cast<double>(p->summary.infections);
+      inf.push_back(v);
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+    data += fmt("%.4f %.1f %.1f %.1f\n", 100 * u, median_of(inf), lo, hi);
+  }
+  const auto data_path = dir / "sweep_data.txt";
+  if (!write_file(data_path, data)) return {{}, "could not write " + data_path.string()};
+  std::string body = "set title 'Infections against app uptake'\nset xlabel 'app uptake (% of people)'\n"
+                     "set ylabel 'infected (median over seeds, range)'\nset grid\nset key off\n";
+  body += "plot " + quote(data_path) +
+          " using 1:2:3:4 with yerrorlines lw 2 pt 7 lc rgb '#2166ac'\n";
+  return draw(dir, "sweep", body);
+}
+
+Status write_file(const std::filesystem::path& path, std::string_view text) {
+  std::error_code ec;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!f) return make_error(ErrorCode::kIo, "cannot open " + path.string() + " for writing");
+  f.write(text.data(), static_cast<std::streamsize>(text.size()));
+  if (!f) return make_error(ErrorCode::kIo, "cannot write " + path.string());
+  return ok();
+}
+
+}  // namespace greenlight::sim

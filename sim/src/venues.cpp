@@ -1,0 +1,66 @@
+#include "greenlight/sim/venues.h"
+
+#include "greenlight/crypto/random.h"
+#include "greenlight/wire/venue.h"
+#include "internal/rng.h"
+
+namespace greenlight::sim {
+namespace {
+
+std::string tag_key(const VenueLocationTag& tag) {
+  return {reinterpret_cast<const char*>(tag.data()), tag.size()};
+}
+
+}  // namespace
+
+Result<VenueDirectory> VenueDirectory::create(const Population& population, std::uint64_t seed) {
+  VenueDirectory dir;
+  SeededRandom rng(internal::stream_key(seed, internal::kPurposeVenuePayload));
+  const auto n = static_cast<std::uint32_t>(population.venue_kind.size());
+  dir.urls_.reserve(n);
+  dir.ids_.reserve(n);
+  dir.tags_.reserve(n);
+  for (std::uint32_t v = 0; v < n; ++v) {
+    wire::VenueInfo info;
+    switch (population.venue_kind[v]) {
+      case VenueKind::kShop:
+        info.description = "Shop " + std::to_string(v);
+        info.type = wire::VenueType::kRetail;
+        info.default_checkin_minutes = 30;
+        break;
+      case VenueKind::kRestaurant:
+        info.description = "Restaurant " + std::to_string(v);
+        info.type = wire::VenueType::kFoodService;
+        info.default_checkin_minutes = 90;
+        break;
+      case VenueKind::kEvent:
+        info.description = "Event hall " + std::to_string(v);
+        info.type = wire::VenueType::kCulturalEvent;
+        info.default_checkin_minutes = 180;
+        break;
+    }
+    info.address = "Simulated Street " + std::to_string(v % 997 + 1);
+    auto payload = wire::new_venue_payload(info, rng);
+    if (!payload) return std::unexpected(payload.error());
+    auto raw = wire::encode_venue_payload(*payload);
+    if (!raw) return std::unexpected(raw.error());
+    auto url = wire::venue_url(wire::kDefaultVenueBaseUrl, *raw);
+    if (!url) return std::unexpected(url.error());
+    // What a phone does when it scans the poster.
+    auto scanned = wire::parse_venue_url(*url);
+    if (!scanned) return std::unexpected(scanned.error());
+    dir.by_tag_.emplace(tag_key(scanned->location_tag), v);
+    dir.urls_.push_back(std::move(*url));
+    dir.ids_.push_back(scanned->location_id);
+    dir.tags_.push_back(scanned->location_tag);
+  }
+  return dir;
+}
+
+std::optional<std::uint32_t> VenueDirectory::find(const VenueLocationTag& tag) const {
+  auto it = by_tag_.find(tag_key(tag));
+  if (it == by_tag_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace greenlight::sim

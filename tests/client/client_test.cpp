@@ -1,0 +1,312 @@
+#include "greenlight/client/client.h"
+
+#include <catch2/catch.hpp>
+
+#include "client_test_support.h"
+#include "test_http_server.h"
+
+namespace greenlight::client {
+namespace {
+
+using test::kDay0;
+using test::kHour;
+using test::kMinute;
+
+// Two phones that spend time together: "me" hears "other".
+struct TwoPhones {
+  test::TempDir dir;
+  ManualClock clock{kDay0 + 9 * kHour};
+  SeededRandom my_random{101};
+  SeededRandom other_random{202};
+  test::TestSigner signer = test::make_signer();
+  std::unique_ptr<Client> me;
+  std::unique_ptr<Client> other;
+
+  TwoPhones() {
+    ClientConfig config;
+    config.trusted_keys.push_back(signer.trusted());
+    auto a = Client::open(dir.file("me.db"), config, clock, my_random);
+    REQUIRE(a);
+    me = std::move(*a);
+    auto b = Client::open(dir.file("other.db"), ClientConfig{}, clock, other_random);
+    REQUIRE(b);
+    other = std::move(*b);
+  }
+
+  // Both phones scan every 5 minutes for `minutes`, "me" hearing "other" at rssi.
+  void meet(std::int64_t minutes, std::int8_t rssi) {
+    for (std::int64_t m = 0; m < minutes; m += 5) {
+      auto ad = other->advertisement();
+      REQUIRE(ad);
+      const Observation o = test::heard(*ad, rssi);
+      REQUIRE(me->record_scan(std::span<const Observation>(&o, 1)));
+      clock.advance(5 * kMinute);
+    }
+  }
+
+  // The other phone's keys as a health authority would publish them.
+  std::vector<TemporaryExposureKey> published_keys() {
+    auto keys = other->keys_for_upload();
+    REQUIRE(keys);
+    for (auto& k : *keys) k.report_type = ReportType::kConfirmedTest;
+    return *keys;
+  }
+};
+
+TEST_CASE("an export with the other phone's key turns the colour RED", "[client]") {
+  TwoPhones p;
+  p.meet(30, -65);  // attenuation 55 -> weight 0.8; 30 min x 0.8 x TRV 1.4 = 33.6
+  p.clock.set(kDay0 + 86400 + 3 * kHour);
+  auto colour = p.me->colour();
+  REQUIRE(colour);
+  CHECK(colour->colour == Colour::kGreen);
+
+  const Bytes zip = test::build_export(p.published_keys(), p.signer, kDay0, kDay0 + 86400);
+  auto report = p.me->process_export(zip, "v1/exports/a.zip");
+  REQUIRE(report);
+  CHECK(report->exports_processed == 1);
+  CHECK(report->keys_matched == 1);
+  CHECK(report->windows_stored == 1);
+
+  auto risk = p.me->risk();
+  REQUIRE(risk);
+  REQUIRE(risk->days.size() == 1);
+  CHECK(risk->days[0].day == kDay0);
+  // Six scans; the first has no previous scan (120 s), the rest 300 s: 27 minutes at 0.8,
+  // TRL 7 (confirmed + standard) -> 1.4 x 21.6.
+  CHECK(risk->days[0].normalized_minutes == Approx(1.4 * 0.8 * 27.0));
+  colour = p.me->colour();
+  REQUIRE(colour);
+  CHECK(colour->colour == Colour::kRed);
+  CHECK(colour->explanation.rule == ColourRule::kHighRiskExposure);
+  CHECK(colour->explanation.day == kDay0);
+}
+
+TEST_CASE("the same export file is refused the second time (replay)", "[client][security]") {
+  TwoPhones p;
+  p.meet(10, -70);
+  p.clock.set(kDay0 + 86400 + 3 * kHour);
+  const Bytes zip = test::build_export(p.published_keys(), p.signer, kDay0, kDay0 + 86400);
+  REQUIRE(p.me->process_export(zip));
+  auto windows = p.me->exposure_windows();
+  REQUIRE(windows);
+  const std::size_t before = windows->size();
+  CHECK(before == 1);
+
+  auto again = p.me->process_export(zip);
+  REQUIRE_FALSE(again);
+  CHECK(again.error().code == ErrorCode::kAlreadyExists);
+  windows = p.me->exposure_windows();
+  REQUIRE(windows);
+  CHECK(windows->size() == before);
+
+  // The same key in a different file replaces its windows instead of adding to them.
+  const Bytes other_zip =
+      test::build_export(p.published_keys(), p.signer, kDay0, kDay0 + 86400 + 1);
+  REQUIRE(p.me->process_export(other_zip));
+  windows = p.me->exposure_windows();
+  REQUIRE(windows);
+  CHECK(windows->size() == before);
+}
+
+TEST_CASE("exports not signed by a pinned key are refused and leave no trace",
+          "[client][security]") {
+  TwoPhones p;
+  p.meet(10, -70);
+  p.clock.set(kDay0 + 86400 + 3 * kHour);
+  const test::TestSigner stranger = test::make_signer();
+  const Bytes zip = test::build_export(p.published_keys(), stranger, kDay0, kDay0 + 86400);
+  auto report = p.me->process_export(zip);
+  REQUIRE_FALSE(report);
+  CHECK(report.error().code == ErrorCode::kAuthentication);
+  auto windows = p.me->exposure_windows();
+  REQUIRE(windows);
+  CHECK(windows->empty());
+  // Not recorded as processed: the genuine file is still accepted.
+  const Bytes genuine = test::build_export(p.published_keys(), p.signer, kDay0, kDay0 + 86400);
+  REQUIRE(p.me->process_export(genuine));
+}
+
+TEST_CASE("a revoked key removes its exposure windows", "[client]") {
+  TwoPhones p;
+  p.meet(30, -65);
+  p.clock.set(kDay0 + 86400 + 3 * kHour);
+  std::vector<TemporaryExposureKey> keys = p.published_keys();
+  REQUIRE(p.me->process_export(test::build_export(keys, p.signer, kDay0, kDay0 + 86400)));
+  auto colour = p.me->colour();
+  REQUIRE(colour);
+  CHECK(colour->colour == Colour::kRed);
+  for (auto& k : keys) k.report_type = ReportType::kRevoked;
+  REQUIRE(
+      p.me->process_export(test::build_export({}, p.signer, kDay0, kDay0 + 86400 + 7200, keys)));
+  colour = p.me->colour();
+  REQUIRE(colour);
+  CHECK(colour->colour == Colour::kGreen);
+}
+
+TEST_CASE("sync over loopback HTTP fetches, verifies and matches new exports", "[client][sync]") {
+  TwoPhones p;
+  p.meet(15, -60);
+  p.clock.set(kDay0 + 86400 + 3 * kHour);
+  test::TempDir site;
+  const Bytes zip = test::build_export(p.published_keys(), p.signer, kDay0, kDay0 + 86400);
+  SeededRandom noise(5);
+  const Bytes padding_zip = test::build_export({test::random_key(noise, kDay0)}, p.signer,
+                                               kDay0 + 86400, kDay0 + 86400 + 3600);
+  test::write_file(site.path() / "v1/exports/0001.zip", zip);
+  test::write_file(site.path() / "v1/exports/0002.zip", padding_zip);
+  const std::string index = "v1/exports/0001.zip\nv1/exports/0002.zip\n";
+  test::write_file(site.path() / "v1/exports/index.txt", as_bytes(index));
+  test::TestHttpServer server(site.path());
+  BeastHttpFetcher fetcher;
+
+  auto report = p.me->sync(fetcher, server.base_url() + "/");
+  REQUIRE(report);
+  CAPTURE(report->errors);
+  CHECK(report->exports_processed == 2);
+  CHECK(report->exports_failed == 0);
+  CHECK(report->keys_matched == 1);
+  CHECK(server.requests() == 3);
+  auto colour = p.me->colour();
+  REQUIRE(colour);
+  CHECK(colour->colour != Colour::kGreen);
+
+  // The second sync fetches only the index.
+  auto second = p.me->sync(fetcher, server.base_url());
+  REQUIRE(second);
+  CHECK(second->exports_processed == 0);
+  CHECK(server.requests() == 4);
+
+  // A replay of the first file under a new name is fetched once and refused.
+  test::write_file(site.path() / "v1/exports/0003.zip", zip);
+  const std::string index2 = index + "v1/exports/0003.zip\n";
+  test::write_file(site.path() / "v1/exports/index.txt", as_bytes(index2));
+  auto third = p.me->sync(fetcher, server.base_url());
+  REQUIRE(third);
+  CHECK(third->exports_processed == 0);
+  CHECK(third->exports_already_processed == 1);
+  CHECK(server.requests() == 6);
+  auto fourth = p.me->sync(fetcher, server.base_url());
+  REQUIRE(fourth);
+  CHECK(server.requests() == 7);
+
+  // A missing file is a per-export failure; a missing index fails the sync.
+  const std::string index3 = index2 + "v1/exports/0004.zip\n";
+  test::write_file(site.path() / "v1/exports/index.txt", as_bytes(index3));
+  auto fifth = p.me->sync(fetcher, server.base_url());
+  REQUIRE(fifth);
+  CHECK(fifth->exports_failed == 1);
+  auto missing = p.me->sync(fetcher, server.base_url() + "/elsewhere");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == ErrorCode::kNotFound);
+}
+
+TEST_CASE("retention deletes old data down to the bytes in every file (A29)",
+          "[client][security]") {
+  test::TempDir dir;
+  const std::string path = dir.file("device.db");
+  ManualClock clock(kDay0);
+  SeededRandom random(31);
+  SeededRandom noise(32);
+  const test::TestSigner signer = test::make_signer();
+  ClientConfig config;
+  config.trusted_keys.push_back(signer.trusted());
+  auto opened = Client::open(path, config, clock, random);
+  REQUIRE(opened);
+  Client& client = **opened;
+
+  struct DayMarkers {
+    Rpi rpi{};
+    ByteArray<16> tek{};
+    Sha256Digest export_hash{};
+  };
+  std::vector<DayMarkers> markers;
+  for (int day = 0; day < 20; ++day) {
+    const std::int64_t t = kDay0 + day * 86400 + 10 * kHour;
+    clock.set(t);
+    DayMarkers m;
+    noise.fill(m.rpi);
+    // A marker RPI heard in two scans among 300 other RPIs per scan, which makes SQLite
+    // split and rebalance pages.
+    for (int scan = 0; scan < 2; ++scan) {
+      std::vector<Observation> heard;
+      heard.push_back(Observation{m.rpi, Aem{}, -60});
+      for (int i = 0; i < 300; ++i) {
+        Observation o;
+        noise.fill(o.rpi);
+        o.rssi_dbm = -70;
+        heard.push_back(o);
+      }
+      REQUIRE(client.record_scan(heard));
+      clock.advance(5 * kMinute);
+    }
+    auto key = client.identifiers().current_key(clock.now());
+    REQUIRE(key);
+    m.tek = key->key_data.array();
+    const Bytes zip = test::build_export({test::random_key(noise, t - 86400)}, signer, t - 3600, t);
+    m.export_hash = sha256(zip);
+    REQUIRE(client.process_export(zip));
+    markers.push_back(m);
+  }
+  const std::int64_t now = kDay0 + 20 * 86400 + 12 * kHour;
+  clock.set(now);
+  REQUIRE(client.run_retention());
+
+  const auto scan_files = [&](const char* when) {
+    CAPTURE(when);
+    for (std::size_t day = 0; day < markers.size(); ++day) {
+      CAPTURE(day);
+      // Day 6 at 10:00 is older than now - 14 days (day 6 at 12:00); day 6's key was still
+      // valid after the cutoff and is kept.
+      const bool data_old = day <= 6;
+      const bool key_old = day <= 5;
+      bool rpi_found = false;
+      bool tek_found = false;
+      bool hash_found = false;
+      for (const auto& file : test::database_files(path)) {
+        rpi_found = rpi_found || test::file_contains(file, markers[day].rpi);
+        tek_found = tek_found || test::file_contains(file, markers[day].tek);
+        hash_found = hash_found || test::file_contains(file, markers[day].export_hash);
+      }
+      CHECK(rpi_found == !data_old);
+      CHECK(tek_found == !key_old);
+      CHECK(hash_found == !data_old);
+    }
+  };
+  scan_files("while open");
+  CHECK(std::filesystem::file_size(path + "-wal") == 0);
+  opened->reset();
+  scan_files("after close");
+}
+
+TEST_CASE("a positive test turns the colour RED and is kept for the isolation period", "[client]") {
+  test::TempDir dir;
+  ManualClock clock(kDay0 + 8 * kHour);
+  SeededRandom random(41);
+  auto client = Client::open(dir.file("device.db"), ClientConfig{}, clock, random);
+  REQUIRE(client);
+  REQUIRE((*client)->set_positive_test(clock.now()));
+  auto colour = (*client)->colour();
+  REQUIRE(colour);
+  CHECK(colour->colour == Colour::kRed);
+  CHECK(colour->explanation.rule == ColourRule::kOwnPositiveTest);
+  clock.advance(10 * 86400);
+  REQUIRE((*client)->run_retention());
+  colour = (*client)->colour();
+  REQUIRE(colour);
+  CHECK(colour->colour == Colour::kGreen);
+}
+
+TEST_CASE("a bad risk configuration is refused", "[client]") {
+  test::TempDir dir;
+  ManualClock clock(kDay0);
+  SeededRandom random(1);
+  ClientConfig config;
+  config.risk.trl_multiplier = -1;
+  auto client = Client::open(dir.file("device.db"), config, clock, random);
+  REQUIRE_FALSE(client);
+  CHECK(client.error().code == ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace greenlight::client

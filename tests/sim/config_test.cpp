@@ -1,0 +1,65 @@
+#include "greenlight/sim/config.h"
+
+#include <catch2/catch.hpp>
+
+namespace greenlight::sim {
+
+TEST_CASE("config JSON round-trips and keeps defaults for missing keys") {
+  SimConfig c;
+  c.population.people = 1234;
+  c.app.uptake = 0.5;
+  c.run.server = ServerMode::kLoopback;
+  c.app.risk.attenuation_weights = {1, 0.5, 0.25, 0};
+  auto back = config_from_json(config_to_json(c));
+  REQUIRE(back);
+  CHECK(config_to_json(*back) == config_to_json(c));
+  CHECK(config_hash(*back) == config_hash(c));
+  auto partial = config_from_json(R"({"population": {"people": 99}})");
+  REQUIRE(partial);
+  CHECK(partial->population.people == 99);
+  CHECK(partial->app.uptake == SimConfig{}.app.uptake);
+}
+
+TEST_CASE("config errors name the key and what was expected") {
+  auto unknown = config_from_json(R"({"population": {"peple": 5}})");
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().message.find("population.peple") != std::string::npos);
+  auto section = config_from_json(R"({"popul": {}})");
+  REQUIRE_FALSE(section);
+  CHECK(section.error().message.find("popul") != std::string::npos);
+  auto type = config_from_json(R"({"app": {"uptake": "high"}})");
+  REQUIRE_FALSE(type);
+  CHECK(type.error().message.find("app.uptake: expected a number") != std::string::npos);
+  auto range = config_from_json(R"({"app": {"uptake": 1.5}})");
+  REQUIRE_FALSE(range);
+  CHECK(range.error().message.find("app probabilities") != std::string::npos);
+  auto array = config_from_json(R"({"risk": {"attenuation_weights": [1, 2]}})");
+  REQUIRE_FALSE(array);
+  CHECK(array.error().message.find("array of 4") != std::string::npos);
+  CHECK_FALSE(config_from_json("[1, 2]"));
+  CHECK_FALSE(config_from_json("{"));
+}
+
+TEST_CASE("overrides use section.key=value") {
+  SimConfig c;
+  REQUIRE(apply_override(c, "app.uptake=0.25"));
+  CHECK(c.app.uptake == 0.25);
+  REQUIRE(apply_override(c, "run.server=inprocess"));
+  CHECK(c.run.server == ServerMode::kInProcess);
+  REQUIRE(apply_override(c, "radio.perfect=true"));
+  CHECK(c.radio.perfect);
+  CHECK_FALSE(apply_override(c, "uptake=1"));
+  CHECK_FALSE(apply_override(c, "app.nothing=1"));
+  CHECK_FALSE(apply_override(c, "run.server=ftp"));
+}
+
+TEST_CASE("presets") {
+  auto none = preset("no-intervention");
+  REQUIRE(none);
+  CHECK(none->app.uptake == 0);
+  CHECK(none->testing.symptom_isolation == 0);
+  CHECK(preset("self-isolation")->app.uptake == 0);
+  CHECK_FALSE(preset("lockdown"));
+}
+
+}  // namespace greenlight::sim

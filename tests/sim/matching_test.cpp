@@ -1,0 +1,93 @@
+#include "greenlight/sim/matching.h"
+
+#include <catch2/catch.hpp>
+
+#include "greenlight/sim/phone_keys.h"
+#include "greenlight/sim/publisher.h"
+#include "greenlight/sim/simulation.h"
+
+namespace greenlight::sim {
+
+TEST_CASE("the shared table finds every RPI of a key, and nothing else") {
+  const TekSchedule schedule(42, 1709251200);
+  GaenExpander expander;
+  std::vector<TemporaryExposureKey> keys{schedule.key(1, 3), schedule.key(2, 3), schedule.key(1, 4)};
+  SharedRpiTable table;
+  table.build(keys, schedule, 0, 10, expander);
+  CHECK(table.keys_expanded() == 3);
+  CHECK(table.entries() == 3 * 144);
+  CHECK(table.days() == std::vector<std::uint32_t>{3, 4});
+  for (std::uint32_t k = 0; k < keys.size(); ++k) {
+    for (std::uint32_t j : {0u, 71u, 143u}) {
+      const Rpi rpi = make_rpi(derive_rpik(keys[k].key_data),
+                               {keys[k].rolling_start_interval_number.value + j});
+      const auto e = table.find(schedule.day_of(keys[k].rolling_start_interval_number), rpi_prefix(rpi));
+      REQUIRE(e);
+      CHECK(e->key_index == k);
+      CHECK(e->interval_offset == j);
+    }
+  }
+  // Another phone's RPI, and a key's RPI looked up on the wrong day, are not found.
+  const Rpi other = make_rpi(derive_rpik(schedule.tek(3, 3)), schedule.day_interval(3));
+  CHECK_FALSE(table.find(3, rpi_prefix(other)));
+  const Rpi day3 = make_rpi(derive_rpik(keys[0].key_data), schedule.day_interval(3));
+  CHECK_FALSE(table.find(4, rpi_prefix(day3)));
+  // Keys outside the retained days are not expanded.
+  SharedRpiTable old;
+  old.build(keys, schedule, 5, 10, expander);
+  CHECK(old.entries() == 0);
+}
+
+TEST_CASE("the per-phone path gives the same exposure windows as the shared table") {
+  SimConfig c;
+  c.population.people = 1500;
+  c.run.days = 28;
+  c.run.seed = 21;
+  c.run.baseline = false;
+  c.disease.initial_infections = 20;
+  c.app.uptake = 0.9;
+  c.app.upload_consent = 1;
+  c.run.verify_phones = 12;
+  InMemoryPublisher publisher;
+  auto sim = Simulation::create(c, publisher);
+  REQUIRE(sim);
+  REQUIRE((*sim)->run());
+  const RunSummary s = (*sim)->summary();
+  INFO("phones " << s.verified_phones << ", windows " << s.verified_windows);
+  CHECK(s.verified_phones > 50);
+  CHECK(s.verified_windows > 20);
+  CHECK(s.verify_mismatches == 0);
+}
+
+TEST_CASE("the literal matcher rejects sightings outside the +-2 h tolerance and wrong AEMs") {
+  const std::int64_t start = 1709251200;
+  const TekSchedule schedule(5, start);
+  const TemporaryExposureKey key = schedule.key(9, 2);
+  const Rpik rpik = derive_rpik(key.key_data);
+  const Aemk aemk = derive_aemk(key.key_data);
+  const EnIntervalNumber j{key.rolling_start_interval_number.value + 60};
+  Sighting good;
+  good.rpi = make_rpi(rpik, j);
+  good.aem = encrypt_aem(aemk, good.rpi, simulated_metadata());
+  good.unix_seconds = unix_seconds_from_interval(j) + 60;
+  good.attenuation_db = 50;
+  Sighting late = good;
+  late.unix_seconds = unix_seconds_from_interval({j.value + 13});
+  Sighting edge = good;
+  edge.unix_seconds = unix_seconds_from_interval({j.value + 12});
+  Sighting bad_aem = good;
+  bad_aem.aem[0] ^= 1;
+  LiteralPhoneMatcher matcher(start);
+  const std::vector<TemporaryExposureKey> keys{key};
+  auto only = [&](const Sighting& s) {
+    auto w = matcher.match(std::vector<Sighting>{s}, keys);
+    REQUIRE(w);
+    return w->size();
+  };
+  CHECK(only(good) == 1);
+  CHECK(only(edge) == 1);
+  CHECK(only(late) == 0);
+  CHECK(only(bad_aem) == 0);
+}
+
+}  // namespace greenlight::sim

@@ -1,0 +1,49 @@
+#include "greenlight/sim/radio.h"
+
+#include <catch2/catch.hpp>
+
+namespace greenlight::sim {
+
+TEST_CASE("median attenuation follows the Lovett curve") {
+  const RadioModel radio(RadioConfig{});
+  // reference/sim.md 3.1: about 48 dB at 1 m, 56 dB at 2 m, 61 dB at 3 m.
+  CHECK(radio.median_attenuation_db(1.0) == Approx(48.0).margin(0.5));
+  CHECK(radio.median_attenuation_db(2.0) == Approx(56.0).margin(0.5));
+  CHECK(radio.median_attenuation_db(3.0) == Approx(61.0).margin(0.5));
+}
+
+TEST_CASE("perfect radio: attenuation depends on distance only and every scan is heard") {
+  RadioConfig config;
+  config.perfect = true;
+  const RadioModel radio(config);
+  const auto a = radio.contact_attenuation_db(1.5, true, 1);
+  CHECK(a == radio.contact_attenuation_db(1.5, false, 999));
+  CHECK(a < radio.contact_attenuation_db(4.0, false, 1));
+  for (std::uint32_t k = 0; k < 20; ++k) {
+    const ScanSample s = radio.scan(a, 77, k);
+    CHECK(s.detected);
+    CHECK(s.attenuation_db == a);
+  }
+}
+
+TEST_CASE("noisy radio: same key same value, different keys spread, far scans get lost") {
+  const RadioModel radio(RadioConfig{});
+  CHECK(radio.contact_attenuation_db(2.0, true, 5) == radio.contact_attenuation_db(2.0, true, 5));
+  int lower = 0;
+  int higher = 0;
+  const double median = radio.median_attenuation_db(2.0);
+  for (std::uint64_t key = 0; key < 400; ++key) {
+    const double a = radio.contact_attenuation_db(2.0, true, key);
+    if (a < median - 3) ++lower;
+    if (a > median + 3) ++higher;
+  }
+  // Noise goes both ways; walls and pockets push more towards higher attenuation.
+  CHECK(lower > 10);
+  CHECK(higher > lower);
+  int lost = 0;
+  for (std::uint32_t k = 0; k < 200; ++k) lost += radio.scan(95, 3, k).detected ? 0 : 1;
+  CHECK(lost > 100);
+  CHECK(radio.scan(95, 3, 7).detected == radio.scan(95, 3, 7).detected);
+}
+
+}  // namespace greenlight::sim

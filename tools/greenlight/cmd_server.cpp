@@ -1,0 +1,391 @@
+// `greenlight server`: run the key-publication server and talk to a running one
+// (docs/server.md).
+//
+//   greenlight server run --db FILE --export-dir DIR --signing-key PEM --authority-key PEM
+//       --ha-api-key-file FILE [--listen 127.0.0.1:8080] [--threads N] [--export-period S] ...
+//   greenlight server keygen --out PEM [--public-out PEM]
+//   greenlight server issue-code --url HOST:PORT --api-key-file FILE [--short] ...
+//   greenlight server export-now (--url HOST:PORT --admin-api-key-file FILE | --db FILE
+//       --export-dir DIR --signing-key PEM ...)
+#include <sys/stat.h>
+
+#include <boost/json.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "command.h"
+#include "greenlight/crypto/ecdsa.h"
+#include "greenlight/crypto/secret_bytes.h"
+#include "greenlight/server/exporter.h"
+#include "greenlight/server/http_client.h"
+#include "greenlight/server/server.h"
+#include "greenlight/server/sqlite_store.h"
+#include "greenlight/server/static_site.h"
+
+namespace greenlight::cli {
+namespace {
+
+using server::HttpClient;
+using server::HttpClientOptions;
+
+constexpr std::uintmax_t kMaxSmallFileBytes = 64u << 10;
+
+std::string read_small_file(const std::string& path) {
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) throw CommandError{"cannot read " + path + ": " + ec.message()};
+  if (size > kMaxSmallFileBytes) {
+    throw CommandError{path + " must be at most " + std::to_string(kMaxSmallFileBytes) +
+                       " bytes, got " + std::to_string(size)};
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream data;
+  data << in.rdbuf();
+  if (!in) throw CommandError{"cannot read " + path};
+  return std::move(data).str();
+}
+
+EcdsaP256PrivateKey load_private_key(const std::string& path) {
+  std::string pem = read_small_file(path);
+  auto key = EcdsaP256PrivateKey::from_pem(pem);
+  secure_wipe(pem.data(), pem.size());
+  if (!key) throw CommandError{path + ": " + key.error().message};
+  return std::move(*key);
+}
+
+// One API key per line; blank lines and lines starting with '#' are ignored.
+std::vector<std::string> load_api_keys(const std::string& path) {
+  std::istringstream in(read_small_file(path));
+  std::vector<std::string> keys;
+  std::string line;
+  while (std::getline(in, line)) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (line.empty() || line.front() == '#') continue;
+    if (line.size() < 16) throw CommandError{path + ": API keys must be at least 16 characters"};
+    keys.push_back(line);
+  }
+  if (keys.empty()) throw CommandError{path + ": no API key found"};
+  return keys;
+}
+
+void write_secret_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.close();
+  if (!out) throw CommandError{"cannot write " + path};
+  ::chmod(path.c_str(), 0600);
+}
+
+struct ExportFlags {
+  std::string db;
+  std::string export_dir;
+  std::string signing_key;
+  std::string key_id = "greenlight";
+  std::string key_version = "v1";
+  std::string region = "GL";
+  std::size_t min_keys = 1000;
+  std::size_t padding_range = 100;
+  std::size_t max_keys_per_file = 30000;
+  std::int64_t time_granularity = 3600;
+
+  void add_to(CLI::App* app, bool required) {
+    auto* db_opt = app->add_option("--db", db, "SQLite database file (created if missing)");
+    auto* dir_opt = app->add_option("--export-dir", export_dir,
+                                    "Root of the published tree (v1/exports/...), servable by any "
+                                    "web server");
+    auto* key_opt = app->add_option("--signing-key", signing_key, "PEM P-256 export signing key");
+    if (required) {
+      db_opt->required();
+      dir_opt->required();
+      key_opt->required();
+    }
+    app->add_option("--key-id", key_id,
+                    "verification_key_id in SignatureInfo (default greenlight)");
+    app->add_option("--key-version", key_version, "verification_key_version (default v1)");
+    app->add_option("--region", region, "Region of the exports (default GL)");
+    app->add_option("--min-keys", min_keys,
+                    "Pad exports to at least this many keys (default 1000)");
+    app->add_option("--padding-range", padding_range,
+                    "Plus a random number of keys in [0, N) (default 100)");
+    app->add_option("--max-keys-per-file", max_keys_per_file,
+                    "Split exports above this many keys (default 30000)");
+    app->add_option("--time-granularity", time_granularity,
+                    "Seconds: export windows end on multiples of this; arrival times are stored "
+                    "at this granularity (default 3600)")
+        ->check(CLI::PositiveNumber);
+  }
+
+  server::ExportConfig export_config() const {
+    server::ExportConfig c;
+    c.build.region = region;
+    c.build.min_keys = min_keys;
+    c.build.padding_range = padding_range;
+    c.build.max_keys_per_file = max_keys_per_file;
+    c.time_granularity_seconds = time_granularity;
+    return c;
+  }
+
+  wire::ExportSigner signer() const {
+    return wire::ExportSigner{{key_version, key_id, wire::kEcdsaP256Sha256Oid},
+                              load_private_key(signing_key)};
+  }
+};
+
+struct RunFlags {
+  ExportFlags exports;
+  std::string authority_key;
+  std::string ha_api_key_file;
+  std::string admin_api_key_file;
+  std::string listen = "127.0.0.1:8080";
+  std::size_t threads = 2;
+  std::size_t workers = 64;
+  std::int64_t export_period = 3600;
+  std::int64_t retention_period = 3600;
+  std::size_t max_body = 64 * 1024;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string issuer;
+  std::string audience;
+};
+
+void run_server(const RunFlags& f) {
+  auto listen = server::parse_host_port(f.listen);
+  if (!listen) throw CommandError{"--listen: " + listen.error().message};
+  server::ServerOptions options;
+  options.http.listen_address = listen->first;
+  options.http.port = listen->second;
+  options.http.io_threads = f.threads;
+  options.http.worker_threads = f.workers;
+  options.http.max_body_bytes = f.max_body;
+  if (!f.tls_cert.empty() || !f.tls_key.empty()) {
+    if (f.tls_cert.empty() || f.tls_key.empty()) {
+      throw CommandError{"--tls-cert and --tls-key must be given together"};
+    }
+    options.http.tls = server::TlsOptions{f.tls_cert, f.tls_key};
+  }
+  options.database_path = f.exports.db;
+  options.export_directory = f.exports.export_dir;
+  options.exports = f.exports.export_config();
+  options.publish.arrival_granularity_seconds = f.exports.time_granularity;
+  options.export_period_seconds = f.export_period;
+  options.retention_period_seconds = f.retention_period;
+  if (!f.issuer.empty()) options.authorization.issuer = f.issuer;
+  if (!f.audience.empty()) options.authorization.audience = f.audience;
+
+  server::ServerKeys keys{{f.exports.signer()},
+                          load_private_key(f.authority_key),
+                          load_api_keys(f.ha_api_key_file),
+                          f.admin_api_key_file.empty() ? std::vector<std::string>{}
+                                                       : load_api_keys(f.admin_api_key_file)};
+  auto created = server::Server::create(std::move(options), std::move(keys));
+  if (!created) throw CommandError{created.error().message};
+  auto port = (*created)->start();
+  if (!port) throw CommandError{port.error().message};
+  std::printf("listening on %s:%u\n", listen->first.c_str(), static_cast<unsigned>(*port));
+  std::fflush(stdout);
+  server::run_until_signal(**created);
+}
+
+struct ClientFlags {
+  std::string url;
+  std::string api_key_file;
+  bool tls = false;
+  std::string ca_file;
+
+  std::unique_ptr<HttpClient> client() const {
+    auto hp = server::parse_host_port(url);
+    if (!hp) throw CommandError{"--url: " + hp.error().message};
+    HttpClientOptions o;
+    o.host = hp->first;
+    o.port = hp->second;
+    o.tls = tls;
+    o.ca_file = ca_file;
+    return std::make_unique<HttpClient>(o);
+  }
+};
+
+std::string call(const ClientFlags& c, const std::string& target, const std::string& body) {
+  const std::vector<std::string> keys = load_api_keys(c.api_key_file);
+  auto response = c.client()->post_json(target, body, keys.front());
+  if (!response) throw CommandError{response.error().message};
+  if (response->status != 200) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(response->body, ec);
+    std::string message = response->body;
+    if (!ec && v.is_object() && v.as_object().contains("message") &&
+        v.as_object().at("message").is_string()) {
+      message = std::string(v.as_object().at("message").as_string());
+    }
+    throw CommandError{"server answered " + std::to_string(response->status) + ": " + message};
+  }
+  return response->body;
+}
+
+struct IssueFlags {
+  ClientFlags client;
+  bool short_code = false;
+  std::string report_type = "confirmed";
+  std::string purpose = "keys";
+  std::int64_t onset = -1;
+};
+
+void run_issue_code(const IssueFlags& f) {
+  boost::json::object body{{"kind", f.short_code ? "short" : "long"},
+                           {"report_type", f.report_type},
+                           {"purpose", f.purpose}};
+  if (f.onset >= 0) body["symptom_onset_interval"] = f.onset;
+  const std::string answer = call(f.client, "/v1/codes", boost::json::serialize(body));
+  boost::system::error_code ec;
+  auto v = boost::json::parse(answer, ec);
+  if (ec || !v.is_object() || !v.as_object().contains("code")) {
+    throw CommandError{"unexpected answer from the server"};
+  }
+  std::printf("%s %lld\n", std::string(v.as_object().at("code").as_string()).c_str(),
+              static_cast<long long>(v.as_object().at("expires_at").to_number<std::int64_t>()));
+}
+
+struct ExportNowFlags {
+  ClientFlags client;
+  ExportFlags exports;
+};
+
+void run_export_now(const ExportNowFlags& f) {
+  if (!f.client.url.empty()) {
+    if (f.client.api_key_file.empty()) throw CommandError{"--url needs --admin-api-key-file"};
+    std::printf("%s\n", call(f.client, "/v1/admin/export", "{}").c_str());
+    return;
+  }
+  if (f.exports.db.empty() || f.exports.export_dir.empty() || f.exports.signing_key.empty()) {
+    throw CommandError{"give --url (running server) or --db, --export-dir and --signing-key"};
+  }
+  server::SystemClock clock;
+  server::SqliteStoreOptions so;
+  so.path = f.exports.db;
+  auto store = server::open_sqlite_store(so, clock, system_random());
+  if (!store) throw CommandError{store.error().message};
+  server::StaticSite site(f.exports.export_dir, clock);
+  server::Exporter exporter(f.exports.export_config(), **store, site, clock, system_random(),
+                            {f.exports.signer()});
+  if (auto s = exporter.load_published(); !s) throw CommandError{s.error().message};
+  auto run = exporter.export_now();
+  if (!run) throw CommandError{run.error().message};
+  if (!*run) {
+    std::puts("nothing to export: no complete window since the last export");
+    return;
+  }
+  std::printf("window %lld-%lld: %zu real keys\n", static_cast<long long>((**run).window_start),
+              static_cast<long long>((**run).window_end), (**run).real_keys);
+  for (const auto& file : (**run).files) {
+    std::printf("%s %lld keys sha256 %s\n", file.path.c_str(),
+                static_cast<long long>(file.key_count), file.sha256_hex.c_str());
+  }
+}
+
+void setup_server(CLI::App& app) {
+  CLI::App* command = app.add_subcommand("server", "Run and operate the key-publication server");
+  command->require_subcommand(1);
+
+  auto run = std::make_shared<RunFlags>();
+  CLI::App* run_cmd = command->add_subcommand(
+      "run",
+      "Serve the HTTP API (docs/api.md) until SIGINT/SIGTERM; prints \"listening on "
+      "ADDRESS:PORT\" once bound");
+  run->exports.add_to(run_cmd, true);
+  run_cmd
+      ->add_option("--authority-key", run->authority_key,
+                   "PEM P-256 key that signs upload certificates (health authority)")
+      ->required();
+  run_cmd
+      ->add_option("--ha-api-key-file", run->ha_api_key_file,
+                   "File with the health authority's API key(s), one per line")
+      ->required();
+  run_cmd->add_option("--admin-api-key-file", run->admin_api_key_file,
+                      "File with admin API key(s) for POST /v1/admin/* (disabled without)");
+  run_cmd->add_option("--listen", run->listen,
+                      "ADDRESS:PORT, port 0 = any free (default 127.0.0.1:8080)");
+  run_cmd->add_option("--threads", run->threads, "I/O threads (default 2)")
+      ->check(CLI::PositiveNumber);
+  run_cmd->add_option("--workers", run->workers, "Handler threads (default 64)")
+      ->check(CLI::PositiveNumber);
+  run_cmd
+      ->add_option("--export-period", run->export_period,
+                   "Seconds between scheduled exports, 0 = only on demand (default 3600)")
+      ->check(CLI::NonNegativeNumber);
+  run_cmd
+      ->add_option("--retention-period", run->retention_period,
+                   "Seconds between retention runs, 0 = only on demand (default 3600)")
+      ->check(CLI::NonNegativeNumber);
+  run_cmd->add_option("--max-body", run->max_body, "Largest request body in bytes (default 65536)")
+      ->check(CLI::PositiveNumber);
+  run_cmd->add_option("--tls-cert", run->tls_cert, "PEM certificate chain: serve HTTPS");
+  run_cmd->add_option("--tls-key", run->tls_key, "PEM private key of --tls-cert");
+  run_cmd->add_option("--issuer", run->issuer, "Certificate issuer (iss)");
+  run_cmd->add_option("--audience", run->audience, "Certificate audience (aud)");
+  run_cmd->callback([run] { run_server(*run); });
+
+  auto keygen_out = std::make_shared<std::pair<std::string, std::string>>();
+  CLI::App* keygen = command->add_subcommand(
+      "keygen",
+      "Write a new P-256 private key (PKCS#8 PEM, mode 0600) for export signing or "
+      "certificates");
+  keygen->add_option("--out", keygen_out->first, "Private key PEM to write")->required();
+  keygen->add_option("--public-out", keygen_out->second, "Also write the public key PEM here");
+  keygen->callback([keygen_out] {
+    auto key = EcdsaP256PrivateKey::generate();
+    if (!key) throw CommandError{key.error().message};
+    std::string pem = key->to_pem();
+    write_secret_file(keygen_out->first, pem);
+    secure_wipe(pem.data(), pem.size());
+    if (!keygen_out->second.empty()) {
+      std::ofstream out(keygen_out->second, std::ios::trunc);
+      out << key->public_key().to_pem();
+      if (!out) throw CommandError{"cannot write " + keygen_out->second};
+    }
+    std::printf("wrote %s\n", keygen_out->first.c_str());
+  });
+
+  auto issue = std::make_shared<IssueFlags>();
+  CLI::App* issue_cmd = command->add_subcommand(
+      "issue-code",
+      "Ask a running server for a verification code (health authority); prints "
+      "\"CODE EXPIRES_AT\"");
+  issue_cmd->add_option("--url", issue->client.url, "Server HOST:PORT")->required();
+  issue_cmd
+      ->add_option("--api-key-file", issue->client.api_key_file,
+                   "File with the health authority API key")
+      ->required();
+  issue_cmd->add_flag("--short", issue->short_code, "Short code (8 digits, short lifetime)");
+  issue_cmd->add_option("--report-type", issue->report_type,
+                        "confirmed, clinical or self_report (default confirmed)");
+  issue_cmd->add_option("--purpose", issue->purpose, "keys or venue_host (default keys)");
+  issue_cmd->add_option("--symptom-onset-interval", issue->onset, "ENIN of symptom onset");
+  issue_cmd->add_flag("--tls", issue->client.tls, "Use HTTPS");
+  issue_cmd->add_option("--ca-file", issue->client.ca_file,
+                        "PEM certificate(s) to trust with --tls");
+  issue_cmd->callback([issue] { run_issue_code(*issue); });
+
+  auto now = std::make_shared<ExportNowFlags>();
+  CLI::App* now_cmd = command->add_subcommand(
+      "export-now",
+      "Publish the pending export window now: through a running server (--url, "
+      "--admin-api-key-file) or directly on the database when no server runs (--db, "
+      "--export-dir, --signing-key)");
+  now_cmd->add_option("--url", now->client.url, "Running server HOST:PORT");
+  now_cmd->add_option("--admin-api-key-file", now->client.api_key_file,
+                      "File with an admin API key");
+  now_cmd->add_flag("--tls", now->client.tls, "Use HTTPS");
+  now_cmd->add_option("--ca-file", now->client.ca_file, "PEM certificate(s) to trust with --tls");
+  now->exports.add_to(now_cmd, false);
+  now_cmd->callback([now] { run_export_now(*now); });
+}
+
+}  // namespace
+
+GREENLIGHT_REGISTER_COMMAND(server, setup_server);
+
+}  // namespace greenlight::cli

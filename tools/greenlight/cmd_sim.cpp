@@ -1,0 +1,310 @@
+// `greenlight sim`: population simulations on the real protocol stack (docs/simulation.md).
+//
+//   greenlight sim run   [--people N --days D --seed S --uptake U --config FILE --preset NAME
+//                         --set section.key=value ... --server none|inprocess|loopback
+//                         --threads T --out DIR --no-baseline --verify-phones N --quiet]
+//   greenlight sim sweep --uptake 0,0.25,0.5,0.75,1 [--seeds 1,2,3] [the run options]
+//   greenlight sim bench [--people N --days D --threads T --uptake U]
+//   greenlight sim config [--preset NAME]   (print the full configuration as JSON)
+//
+// Progress goes to stderr, the report to stdout, files into --out.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "command.h"
+#include "greenlight/sim/config.h"
+#include "greenlight/sim/experiment.h"
+#include "greenlight/sim/report.h"
+#include "greenlight/sim/simulation.h"
+
+namespace greenlight::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using sim::SimConfig;
+
+struct CommonOptions {
+  std::optional<std::uint32_t> people;
+  std::optional<std::uint32_t> days;
+  std::optional<std::uint64_t> seed;
+  std::optional<double> uptake;
+  std::optional<std::uint32_t> threads;
+  std::optional<std::string> server;
+  std::string config_file;
+  std::string preset = "openabm-like";
+  std::vector<std::string> overrides;
+  std::string out = "sim-out";
+  bool no_baseline = false;
+  std::optional<std::uint32_t> verify_phones;
+  bool quiet = false;
+};
+
+void add_common(CLI::App* cmd, CommonOptions& o, bool with_uptake) {
+  cmd->add_option("--people", o.people, "Number of people (default 5000)");
+  cmd->add_option("--days", o.days, "Simulated days (default 42)");
+  cmd->add_option("--seed", o.seed, "Seed of the whole run (default 1)");
+  if (with_uptake) cmd->add_option("--uptake", o.uptake, "Fraction of people with the app, 0..1");
+  cmd->add_option("--threads", o.threads, "Worker threads (default 2)");
+  cmd->add_option("--server", o.server,
+                  "Where positive users upload: none (in memory), inprocess or loopback");
+  cmd->add_option("--config", o.config_file, "JSON configuration file (see `greenlight sim config`)");
+  cmd->add_option("--preset", o.preset,
+                  "openabm-like (default), no-intervention or self-isolation");
+  cmd->add_option("--set", o.overrides, "Override one setting: section.key=value (repeatable)");
+  cmd->add_option("--out", o.out, "Output directory (default sim-out)");
+  cmd->add_flag("--quiet", o.quiet, "No progress bar");
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw CommandError{"cannot read config file " + path.string()};
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+SimConfig build_config(const CommonOptions& o) {
+  auto base = sim::preset(o.preset);
+  if (!base) throw CommandError{"--preset: " + base.error().message};
+  SimConfig c = *base;
+  if (!o.config_file.empty()) {
+    auto parsed = sim::config_from_json(read_text(o.config_file), c);
+    if (!parsed) throw CommandError{o.config_file + ": " + parsed.error().message};
+    c = *parsed;
+  }
+  for (const auto& s : o.overrides) {
+    if (auto st = sim::apply_override(c, s); !st) throw CommandError{"--set: " + st.error().message};
+  }
+  if (o.people) c.population.people = *o.people;
+  if (o.days) c.run.days = *o.days;
+  if (o.seed) c.run.seed = *o.seed;
+  if (o.uptake) c.app.uptake = *o.uptake;
+  if (o.threads) c.run.threads = *o.threads;
+  if (o.server) {
+    auto mode = sim::server_mode_from_name(*o.server);
+    if (!mode) throw CommandError{"--server: " + mode.error().message};
+    c.run.server = *mode;
+  }
+  if (o.no_baseline) c.run.baseline = false;
+  if (o.verify_phones) c.run.verify_phones = *o.verify_phones;
+  if (c.disease.initial_infections > c.population.people) {
+    c.disease.initial_infections = c.population.people;
+  }
+  if (auto v = sim::validate_config(c); !v) throw CommandError{v.error().message};
+  return c;
+}
+
+// Redraws one progress line on a terminal; on a pipe, prints a line every 10 %.
+class ProgressPrinter {
+ public:
+  explicit ProgressPrinter(bool quiet, std::string label)
+      : quiet_(quiet), tty_(isatty(STDERR_FILENO) != 0), label_(std::move(label)),
+        start_(std::chrono::steady_clock::now()) {}
+  void operator()(const sim::Progress& p) {
+    if (quiet_) return;
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const std::string line = label_ + sim::progress_line(p, elapsed);
+    if (tty_) {
+      std::fprintf(stderr, "\r%s\033[K", line.c_str());
+      if (p.day == p.days) std::fputc('\n', stderr);
+    } else if (p.days > 0 && (p.day * 10 / p.days != last_decile_ || p.day == p.days)) {
+      last_decile_ = p.day * 10 / p.days;
+      std::fprintf(stderr, "%s\n", line.c_str());
+    }
+    std::fflush(stderr);
+  }
+
+ private:
+  bool quiet_;
+  bool tty_;
+  std::string label_;
+  std::chrono::steady_clock::time_point start_;
+  std::uint32_t last_decile_ = 0;
+};
+
+void write_or_throw(const fs::path& path, std::string_view text) {
+  if (auto s = sim::write_file(path, text); !s) throw CommandError{s.error().message};
+}
+
+void print_files(const std::vector<fs::path>& files) {
+  std::printf("\nFiles:\n");
+  for (const auto& f : files) std::printf("  %s\n", f.string().c_str());
+}
+
+void run_run(const CommonOptions& o) {
+  const SimConfig c = build_config(o);
+  const fs::path out = o.out;
+  write_or_throw(out / "config.json", sim::config_to_json(c));
+  int pass = 0;
+  const bool two = c.run.baseline && c.app.uptake > 0;
+  std::optional<ProgressPrinter> printer;
+  auto progress = [&](const sim::Progress& p) {
+    if (p.day == 1) {
+      ++pass;
+      printer.emplace(o.quiet, two ? (pass == 1 ? "with app    " : "without app ") : "");
+    }
+    (*printer)(p);
+  };
+  auto result = sim::run_scenario(c, progress);
+  if (!result) throw CommandError{result.error().message};
+  std::vector<fs::path> files{out / "config.json", out / "timeseries.csv"};
+  write_or_throw(out / "timeseries.csv", sim::daily_csv(result->app.daily));
+  std::span<const sim::DailyStats> baseline_daily;
+  if (result->baseline) {
+    baseline_daily = result->baseline->daily;
+    write_or_throw(out / "timeseries_without_app.csv", sim::daily_csv(baseline_daily));
+    files.push_back(out / "timeseries_without_app.csv");
+  }
+  sim::ReportInput report;
+  report.config = &c;
+  report.app = result->app.summary;
+  report.app_daily = result->app.daily;
+  if (result->baseline) report.baseline = result->baseline->summary;
+  report.baseline_daily = baseline_daily;
+  report.privacy = result->app.privacy;
+  report.publisher_name = result->app.publisher_name;
+  report.seconds = result->app.seconds + (result->baseline ? result->baseline->seconds : 0);
+  const std::string text = sim::format_report(report);
+  write_or_throw(out / "report.txt", text);
+  files.push_back(out / "report.txt");
+  const auto plots = sim::write_plots(out, result->app.daily, baseline_daily);
+  if (!plots.warning.empty()) std::fprintf(stderr, "greenlight: warning: %s\n", plots.warning.c_str());
+  files.insert(files.end(), plots.files.begin(), plots.files.end());
+  std::fputs(text.c_str(), stdout);
+  print_files(files);
+}
+
+std::vector<double> parse_list(const std::string& text, const char* what) {
+  std::vector<double> out;
+  std::stringstream s(text);
+  std::string item;
+  while (std::getline(s, item, ',')) {
+    try {
+      std::size_t used = 0;
+      out.push_back(std::stod(item, &used));
+      if (used != item.size()) throw std::invalid_argument(item);
+    } catch (const std::exception&) {
+      throw CommandError{std::string(what) + ": expected comma-separated numbers, got '" + item + "'"};
+    }
+  }
+  if (out.empty()) throw CommandError{std::string(what) + ": expected at least one value"};
+  return out;
+}
+
+void run_sweep(const CommonOptions& o, const std::string& uptakes_text, const std::string& seeds_text) {
+  SimConfig c = build_config(o);
+  const auto uptakes = parse_list(uptakes_text, "--uptake");
+  for (double u : uptakes) {
+    if (u < 0 || u > 1) throw CommandError{"--uptake values must be in [0, 1], got " + std::to_string(u)};
+  }
+  std::vector<std::uint64_t> seeds;
+  if (seeds_text.empty()) {
+    seeds.push_back(c.run.seed);
+  } else {
+    for (double s : parse_list(seeds_text, "--seeds")) {
+      if (s < 0 || s != static_cast<double>(static_cast<std::uint64_t>(s))) {
+        throw CommandError{"--seeds must be non-negative integers"};
+      }
+      seeds.push_back(static_cast<std::uint64_t>(s));
+    }
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const std::size_t total = uptakes.size() * seeds.size();
+  std::size_t done = 0;
+  auto points = sim::run_sweep(c, uptakes, seeds, [&](const sim::SweepPoint& p) {
+    ++done;
+    if (!o.quiet) {
+      const double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::fprintf(stderr, "sweep %zu/%zu: uptake %.2f seed %llu -> %llu infected (%.1f s)\n", done,
+                   total, p.uptake, static_cast<unsigned long long>(p.seed),
+                   static_cast<unsigned long long>(p.summary.infections), elapsed);
+    }
+  });
+  if (!points) throw CommandError{points.error().message};
+  const fs::path out = o.out;
+  write_or_throw(out / "config.json", sim::config_to_json(c));
+  write_or_throw(out / "sweep.csv", sim::sweep_csv(*points));
+  const std::string table = sim::format_sweep(*points);
+  write_or_throw(out / "sweep.txt", table);
+  std::vector<fs::path> files{out / "config.json", out / "sweep.csv", out / "sweep.txt"};
+  const auto plot = sim::write_sweep_plot(out, *points);
+  if (!plot.warning.empty()) std::fprintf(stderr, "greenlight: warning: %s\n", plot.warning.c_str());
+  files.insert(files.end(), plot.files.begin(), plot.files.end());
+  std::printf("Sweep: %u people, %u days, %zu seeds\n%s", c.population.people, c.run.days,
+              seeds.size(), table.c_str());
+  print_files(files);
+}
+
+void run_bench(const CommonOptions& o) {
+  CommonOptions copy = o;
+  if (!copy.people) copy.people = 100000;
+  if (!copy.days) copy.days = 30;
+  SimConfig c = build_config(copy);
+  auto r = sim::run_benchmark(c);
+  if (!r) throw CommandError{r.error().message};
+  std::printf("people %u, days %u, threads %u, uptake %.2f\n", r->people, r->days, r->threads,
+              c.app.uptake);
+  std::printf("setup %.2f s, simulation %.2f s (%.3f s/day)\n", r->setup_seconds, r->run_seconds,
+              r->days ? r->run_seconds / r->days : 0.0);
+  std::printf("person-days per second %.0f\n", r->person_days_per_second);
+  std::printf("peak RSS %.1f MiB (encounter store %.1f MiB)\n",
+              static_cast<double>(r->peak_rss_bytes) / 1048576.0,
+              static_cast<double>(r->encounter_store_bytes) / 1048576.0);
+  std::printf("infections %llu, encounter runs stored %llu\n",
+              static_cast<unsigned long long>(r->infections),
+              static_cast<unsigned long long>(r->runs_stored));
+}
+
+void setup_sim(CLI::App& app) {
+  CLI::App* cmd = app.add_subcommand("sim", "Population simulation on the real protocol stack");
+  cmd->require_subcommand(1);
+
+  auto run_opts = std::make_shared<CommonOptions>();
+  CLI::App* run = cmd->add_subcommand("run", "Run one simulation (and its no-app baseline)");
+  add_common(run, *run_opts, true);
+  run->add_flag("--no-baseline", run_opts->no_baseline, "Skip the same run without the app");
+  run->add_option("--verify-phones", run_opts->verify_phones,
+                  "Phones re-matched each day through the per-phone path (check)");
+  run->callback([run_opts] { run_run(*run_opts); });
+
+  auto sweep_opts = std::make_shared<CommonOptions>();
+  auto uptakes = std::make_shared<std::string>("0,0.25,0.5,0.75,1");
+  auto seeds = std::make_shared<std::string>();
+  CLI::App* sweep = cmd->add_subcommand("sweep", "Run a sweep over app uptake (and seeds)");
+  add_common(sweep, *sweep_opts, false);
+  sweep->add_option("--uptake", *uptakes, "Comma-separated uptakes (default 0,0.25,0.5,0.75,1)");
+  sweep->add_option("--seeds", *seeds, "Comma-separated seeds (default: --seed)");
+  sweep->callback([sweep_opts, uptakes, seeds] { run_sweep(*sweep_opts, *uptakes, *seeds); });
+
+  auto bench_opts = std::make_shared<CommonOptions>();
+  CLI::App* bench = cmd->add_subcommand(
+      "bench", "Measure person-days per second and peak memory (default 100000 people, 30 days)");
+  add_common(bench, *bench_opts, true);
+  bench->callback([bench_opts] { run_bench(*bench_opts); });
+
+  auto config_preset = std::make_shared<std::string>("openabm-like");
+  CLI::App* config = cmd->add_subcommand("config", "Print the full configuration as JSON");
+  config->add_option("--preset", *config_preset, "openabm-like, no-intervention or self-isolation");
+  config->callback([config_preset] {
+    auto c = sim::preset(*config_preset);
+    if (!c) throw CommandError{"--preset: " + c.error().message};
+    std::fputs(sim::config_to_json(*c).c_str(), stdout);
+  });
+}
+
+}  // namespace
+
+GREENLIGHT_REGISTER_COMMAND(sim, setup_sim);
+
+}  // namespace greenlight::cli

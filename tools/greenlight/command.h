@@ -1,0 +1,33 @@
+// Subcommand registry of the `greenlight` executable. Each cmd_*.cpp file defines one
+// top-level subcommand and registers it with GREENLIGHT_REGISTER_COMMAND; main() builds
+// the CLI11 app from the registry. Commands parse flags and call library functions only.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace greenlight::cli {
+
+// A command adds its subcommand (with its own subcommands, options and callbacks) to app.
+// Callbacks report failure by throwing CommandError (caught in main, printed as one line,
+// exit code 1).
+using CommandSetup = std::function<void(CLI::App& app)>;
+
+struct CommandError {
+  std::string message;
+  int exit_code = 1;
+};
+
+std::vector<CommandSetup>& command_registry();
+
+struct CommandRegistrar {
+  explicit CommandRegistrar(CommandSetup setup) { command_registry().push_back(std::move(setup)); }
+};
+
+#define GREENLIGHT_REGISTER_COMMAND(name, fn) \
+  static const ::greenlight::cli::CommandRegistrar greenlight_register_##name{fn}
+
+}  // namespace greenlight::cli

@@ -1,0 +1,40 @@
+// `greenlight`: one executable, one subcommand per part (spec/protocol.md,
+// "Command-line contract").
+#include <cstdio>
+#include <exception>
+
+#include "command.h"
+
+namespace greenlight::cli {
+std::vector<CommandSetup>& command_registry() {
+  static std::vector<CommandSetup> registry;
+  return registry;
+}
+}  // namespace greenlight::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{"greenlight: privacy-preserving, decentralized exposure notification"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "greenlight 0.1.0");
+  for (const auto& setup : greenlight::cli::command_registry()) setup(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // One line, as for every other error; --help is where the usage lives.
+    std::fprintf(stderr, "greenlight: error: %s (see --help)\n", e.what());
+    return e.get_exit_code() == 0 ? 2 : e.get_exit_code();
+  } catch (const greenlight::cli::CommandError& e) {
+    std::fprintf(stderr, "greenlight: error: %s\n", e.message.c_str());
+    return e.exit_code;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "greenlight: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
