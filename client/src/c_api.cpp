@@ -11,6 +11,7 @@
 
 #include "greenlight/client/client.h"
 #include "greenlight/greenlight.h"
+#include "internal/c_api_access.h"
 
 using greenlight::ByteSpan;
 using greenlight::Error;
@@ -363,3 +364,13 @@ gl_status gl_client_set_risk_config_json(gl_client* client, const char* json) {
 }
 
 }  // extern "C"
+
+// Accessors for C API extensions of this library (internal/c_api_access.h).
+namespace greenlight::client::internal {
+Client* client_of(gl_client* handle) noexcept {
+  return handle != nullptr ? handle->impl.get() : nullptr;
+}
+std::mutex* mutex_of(gl_client* handle) noexcept {
+  return handle != nullptr ? &handle->mutex : nullptr;
+}
+}  // namespace greenlight::client::internal

@@ -88,7 +88,9 @@ struct HttpClient::Impl {
         tls_ready = true;
       }
       secure.emplace(ioc, tls_context);
-      SSL_set_tlsext_host_name(secure->native_handle(), options.host.c_str());
+      // SNI (SSL_set_tlsext_host_name is a macro with a C cast).
+      SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+               const_cast<char*>(options.host.c_str()));
       secure->set_verify_callback(ssl::host_name_verification(options.host));
       beast::get_lowest_layer(*secure).expires_after(options.timeout);
       beast::get_lowest_layer(*secure).connect(endpoints, ec);

@@ -28,6 +28,7 @@ struct Server::Impl {
   std::unique_ptr<Exporter> exporter;
   std::unique_ptr<internal::HttpTransport> transport;
   std::vector<std::function<Status(std::int64_t, std::int64_t)>> retention_jobs;
+  std::vector<std::function<Status()>> export_jobs;
   std::vector<std::shared_ptr<ServerModule>> modules;
   std::unique_ptr<ServerContext> context;
   std::uint16_t port = 0;
@@ -39,6 +40,11 @@ struct Server::Impl {
 
   Result<std::optional<ExportRun>> export_now() {
     auto run = exporter->export_now();
+    for (const auto& job : export_jobs) {
+      if (auto s = job(); !s) {
+        logger->log(LogLevel::kError, "export_job_failed", {{"message", s.error().message}});
+      }
+    }
     if (!run) {
       logger->log(LogLevel::kError, "export_failed",
                   {{"error", std::string(error_code_name(run.error().code))},
@@ -134,7 +140,8 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions options, ServerKeys
       },
       [bucket](unsigned status, boost::json::object body) {
         return internal::padded_json(status, std::move(body), bucket);
-      }});
+      },
+      [raw](std::function<Status()> job) { raw->export_jobs.push_back(std::move(job)); }});
   d->metrics.describe("greenlight_http_requests_total",
                       "HTTP requests by route pattern, method and status.");
   internal::add_ops_routes(*d->context);

@@ -141,6 +141,11 @@ Status VenueWarningModule::attach(ServerContext& context) {
                             [site](const HttpRequest& request) { return site->serve(request); });
   context.add_retention_job(
       [self](std::int64_t now, std::int64_t cutoff) { return self->delete_expired(now, cutoff); });
+  context.add_export_job([self]() -> Status {
+    auto published = self->publish_now();
+    if (!published) return std::unexpected(published.error());
+    return ok();
+  });
 
   auto files = batch_files();
   if (!files) return std::unexpected(files.error());

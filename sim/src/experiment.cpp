@@ -108,6 +108,7 @@ Result<BenchResult> run_benchmark(const SimConfig& config) {
   out.encounter_store_bytes = (*sim)->encounter_store_bytes();
   out.infections = (*sim)->summary().infections;
   for (const auto& d : (*sim)->daily()) out.runs_stored += d.runs_stored;
+  out.phase_seconds = (*sim)->phase_seconds();
   return out;
 }
 

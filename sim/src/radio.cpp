@@ -17,19 +17,19 @@ double RadioModel::median_attenuation_db(double distance_m) const {
 
 std::uint8_t RadioModel::contact_attenuation_db(double distance_m, bool household,
                                                 std::uint64_t noise_key) const {
-  double rssi_abs = std::exp(config_.lovett_intercept + config_.lovett_slope *
-                                                            std::log(std::max(distance_m, 0.05)));
+  double log_rssi_abs =
+      config_.lovett_intercept + config_.lovett_slope * std::log(std::max(distance_m, 0.05));
   double loss = 0;
   if (!config_.perfect) {
     internal::Rng rng(noise_key);
-    rssi_abs *= std::exp(config_.contact_noise_sigma * rng.normal());
+    log_rssi_abs += config_.contact_noise_sigma * rng.normal();
     if (rng.bernoulli(config_.pocket_probability)) loss += config_.pocket_loss_db;
     if (rng.bernoulli(config_.pocket_probability)) loss += config_.pocket_loss_db;
     if (household && rng.bernoulli(config_.household_wall_probability)) {
       loss += config_.wall_loss_db;
     }
   }
-  const double attenuation = rssi_abs - config_.rssi_correction_db + loss;
+  const double attenuation = std::exp(log_rssi_abs) - config_.rssi_correction_db + loss;
   return static_cast<std::uint8_t>(std::clamp(std::lround(attenuation), 0L, 255L));
 }
 

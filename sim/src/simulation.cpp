@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -75,6 +76,36 @@ struct CloseRecord {
 struct ProbeOut {
   std::vector<RunHit> hits;
   std::vector<CloseRecord> close;
+};
+
+enum Phase : std::size_t {
+  kPhaseSync,
+  kPhaseHealth,
+  kPhaseUploads,
+  kPhaseContacts,
+  kPhaseStore,
+  kPhaseRpis,
+  kPhaseInfections,
+  kPhaseStats,
+  kPhases
+};
+constexpr std::array<std::string_view, kPhases> kPhaseNames{
+    "sync+match", "health", "uploads", "contacts", "store runs", "derive RPIs", "infections",
+    "statistics"};
+
+// Adds the time since construction (or the last lap) to a phase.
+class PhaseClock {
+ public:
+  explicit PhaseClock(std::array<double, kPhases>& sums) : sums_(sums) {}
+  void lap(Phase phase) {
+    const auto now = std::chrono::steady_clock::now();
+    sums_[phase] += std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+  }
+
+ private:
+  std::array<double, kPhases>& sums_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
 struct Notification {
@@ -598,7 +629,7 @@ struct Simulation::Impl {
 
   // --- contacts ------------------------------------------------------------------------------
 
-  void contacts(std::uint32_t t, DailyStats& st) {
+  void contacts(std::uint32_t t, DailyStats& st, PhaseClock& clock) {
     const std::uint32_t n = pop.size();
     const auto day = static_cast<std::int32_t>(t);
     for (std::uint32_t p = 0; p < n; ++p) {
@@ -662,6 +693,7 @@ struct Simulation::Impl {
       });
     });
 
+    clock.lap(kPhaseContacts);
     // Merge the shards' runs into today's log, grouped by listening phone.
     DayEncounters& bucket = store.begin_day(t);
     std::size_t total = 0;
@@ -686,8 +718,10 @@ struct Simulation::Impl {
       }
     }
     st.runs_stored = total;
+    clock.lap(kPhaseStore);
     derive_rpis(t, bucket);
     peak_store_bytes = std::max(peak_store_bytes, store.memory_bytes());
+    clock.lap(kPhaseRpis);
 
     // Infections: a person infected by several contacts today keeps the first in shard order.
     std::vector<InfectionCandidate> all;
@@ -700,6 +734,7 @@ struct Simulation::Impl {
       ++st.new_infections_by_layer[static_cast<std::size_t>(all[i].layer)];
     }
     cumulative += st.new_infections;
+    clock.lap(kPhaseInfections);
   }
 
   void stage_runs(const internal::Contact& c, std::uint32_t t, ShardOut& out) const {
@@ -818,12 +853,17 @@ struct Simulation::Impl {
     DailyStats st;
     st.day = t;
     const std::int64_t midnight = config.run.start_unix_seconds + t * kDaySeconds;
+    PhaseClock clock(phase_sums);
     if (auto s = sync(t, midnight + 6 * 3600, st); !s) return s;
+    clock.lap(kPhaseSync);
     std::vector<std::uint32_t> uploaders;
     health(t, st, uploaders);
+    clock.lap(kPhaseHealth);
     if (auto s = uploads(t, midnight + 12 * 3600, uploaders, st); !s) return s;
-    contacts(t, st);
+    clock.lap(kPhaseUploads);
+    contacts(t, st, clock);
     finish(t, st);
+    clock.lap(kPhaseStats);
     daily.push_back(st);
     ++current_day;
     return ok();
@@ -883,6 +923,7 @@ struct Simulation::Impl {
   std::uint64_t verified_windows = 0;
   std::uint64_t verify_mismatches = 0;
   std::size_t peak_store_bytes = 0;
+  std::array<double, kPhases> phase_sums{};
 };
 
 RunSummary Simulation::Impl::summary() const {
@@ -1025,5 +1066,13 @@ std::span<const std::uint32_t> Simulation::infector() const { return impl_->infe
 std::span<const ExposureHit> Simulation::exposure_hits() const { return impl_->exposure_hits; }
 std::span<const Simulation::FetchedKey> Simulation::fetched_keys() const { return impl_->fetched; }
 std::size_t Simulation::encounter_store_bytes() const { return impl_->peak_store_bytes; }
+
+std::vector<std::pair<std::string, double>> Simulation::phase_seconds() const {
+  std::vector<std::pair<std::string, double>> out;
+  for (std::size_t i = 0; i < kPhases; ++i) {
+    out.emplace_back(std::string(kPhaseNames[i]), impl_->phase_sums[i]);
+  }
+  return out;
+}
 
 }  // namespace greenlight::sim

@@ -28,7 +28,7 @@ TEST_CASE("exposure windows are stored per key tag and replaced, not duplicated"
   const std::vector<ExposureWindow> first{make_window(kDay0 + 3600, 3),
                                           make_window(kDay0 + 7200, std::nullopt)};
   REQUIRE(store.replace_windows(a, first, kDay0 + 86400));
-  REQUIRE(store.replace_windows(b, {make_window(kDay0 + 100, -2)}, kDay0 + 86400));
+  REQUIRE(store.replace_windows(b, std::vector{make_window(kDay0 + 100, -2)}, kDay0 + 86400));
   auto windows = store.windows();
   REQUIRE(windows);
   REQUIRE(windows->size() == 3);
@@ -44,7 +44,7 @@ TEST_CASE("exposure windows are stored per key tag and replaced, not duplicated"
   CHECK(w.scans[1] == ScanInstance{255, 0, 120});  // attenuations clamp to 0..255
   CHECK_FALSE((*windows)[2].days_since_onset.has_value());
 
-  REQUIRE(store.replace_windows(a, {make_window(kDay0 + 9000, 1)}, kDay0 + 86400));
+  REQUIRE(store.replace_windows(a, std::vector{make_window(kDay0 + 9000, 1)}, kDay0 + 86400));
   windows = store.windows();
   REQUIRE(windows);
   CHECK(windows->size() == 2);
@@ -75,7 +75,7 @@ TEST_CASE("the positive test and retention", "[exposure_store]") {
   CHECK_FALSE(store.positive_test()->has_value());
   REQUIRE(store.set_positive_test(kDay0));
   CHECK(store.positive_test()->value() == kDay0);
-  REQUIRE(store.replace_windows(KeyTag{1}, {make_window(kDay0, 0)}, kDay0));
+  REQUIRE(store.replace_windows(KeyTag{1}, std::vector{make_window(kDay0, 0)}, kDay0));
   REQUIRE(store.mark_processed(Sha256Digest{1}, "a.zip", kDay0));
 
   // Older than the cutoff but still within the isolation period: the test stays.

@@ -48,7 +48,7 @@ void write(const fs::path& path, std::string_view contents) {
 
 // A published site: leaves, checkpoint, exports and their index, as the server writes them.
 struct Site {
-  explicit Site(const fs::path& root) : root(root) {}
+  explicit Site(fs::path site_root) : root(std::move(site_root)) {}
 
   std::string add_export(std::uint64_t i) {
     const std::string zip = "zip bytes of export " + std::to_string(i);

@@ -261,6 +261,9 @@ TEST_CASE("L5/L6: a split view with a targeted warning is detected when views me
                                sha_of(warning_leaf("targeted at A"))));
   CHECK_FALSE(phone_b.require_logged(LogLeafKind::kVenueWarningBatch,
                                      sha_of(warning_leaf("targeted at A"))));
+  // B refuses the file and keeps it as evidence; that is B's only evidence so far.
+  REQUIRE(phone_b.evidence().size() == 1);
+  CHECK(phone_b.evidence()[0].kind == EvidenceKind::kUnloggedContent);
 
   SECTION("B's checkpoint of the same size (gossip): two roots, both signed") {
     auto s = phone_a.compare(phone_b.checkpoint_note(), fork_for_a);
@@ -282,7 +285,8 @@ TEST_CASE("L5/L6: a split view with a targeted warning is detected when views me
     CHECK(text.find(e.second_note) != std::string::npos);
     // B detects it the same way with A's checkpoint.
     CHECK_FALSE(phone_b.compare(phone_a.checkpoint_note(), honest));
-    CHECK(phone_b.evidence().size() == 1);
+    REQUIRE(phone_b.evidence().size() == 2);
+    CHECK(phone_b.evidence()[1].kind == EvidenceKind::kSameSizeDifferentRoot);
   }
 
   SECTION("a later honest checkpoint (a witness's) is not consistent with A's") {
@@ -295,7 +299,7 @@ TEST_CASE("L5/L6: a split view with a targeted warning is detected when views me
     CHECK_FALSE(phone_a.compare(witness_view, fork_for_a));  // no proof exists there either
     // B's view is consistent with the witness.
     CHECK(phone_b.compare(witness_view, honest));
-    CHECK(phone_b.evidence().empty());
+    CHECK(phone_b.evidence().size() == 1);  // still only the refused file
   }
 
   SECTION("the server moves A back to the honest branch") {

@@ -26,6 +26,7 @@
 #include "greenlight/server/server.h"
 #include "greenlight/server/sqlite_store.h"
 #include "greenlight/server/static_site.h"
+#include "greenlight/server/venue_warnings.h"
 
 namespace greenlight::cli {
 namespace {
@@ -184,6 +185,9 @@ void run_server(const RunFlags& f) {
                                                        : load_api_keys(f.admin_api_key_file)};
   auto created = server::Server::create(std::move(options), std::move(keys));
   if (!created) throw CommandError{created.error().message};
+  if (auto s = (*created)->add_module(std::make_shared<server::VenueWarningModule>()); !s) {
+    throw CommandError{s.error().message};
+  }
   auto port = (*created)->start();
   if (!port) throw CommandError{port.error().message};
   std::printf("listening on %s:%u\n", listen->first.c_str(), static_cast<unsigned>(*port));

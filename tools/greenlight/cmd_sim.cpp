@@ -264,6 +264,9 @@ void run_bench(const CommonOptions& o) {
   std::printf("infections %llu, encounter runs stored %llu\n",
               static_cast<unsigned long long>(r->infections),
               static_cast<unsigned long long>(r->runs_stored));
+  std::printf("time by phase:");
+  for (const auto& [name, seconds] : r->phase_seconds) std::printf("  %s %.2f s", name.c_str(), seconds);
+  std::printf("\n");
 }
 
 void setup_sim(CLI::App& app) {

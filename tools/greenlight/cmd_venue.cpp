@@ -4,10 +4,14 @@
 //                           [--valid-from TIME] [--valid-until TIME] [--base-url URL]
 //                           --out-dir DIR
 //   greenlight venue decode URL|IMAGE.png
+//   greenlight venue warn --secret DIR/venue.secret --code CODE --from TIME --until TIME
+//                         --url HOST:PORT [--tls] [--ca-file PEM] [--risk N]
 //
 // create prints the check-in URL and writes DIR/venue.url, DIR/venue.secret (0600),
 // DIR/poster.png, DIR/poster.svg and DIR/poster.pdf (when built with cairo). decode prints
-// the payload's fields and the venue's location tag. Neither touches the network.
+// the payload's fields and the venue's location tag. Neither touches the network. warn sends
+// a venue host's warning for [from, until) with a health-authority code of purpose
+// "venue_host" (docs/venues.md "Host warning").
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
@@ -17,6 +21,8 @@
 #include "command.h"
 #include "greenlight/crypto/bytes.h"
 #include "greenlight/crypto/random.h"
+#include "greenlight/server/http_client.h"
+#include "greenlight/venue_tools/host_warning.h"
 #include "greenlight/venue_tools/poster.h"
 #include "greenlight/wire/venue.h"
 
@@ -125,6 +131,42 @@ void run_decode(const std::string& input) {
   std::printf("location_tag: %s\n", to_hex(venue->location_tag).c_str());
 }
 
+struct WarnOptions {
+  std::string secret;
+  std::string code;
+  std::string from;
+  std::string until;
+  std::string url;
+  bool tls = false;
+  std::string ca_file;
+  unsigned risk = 8;
+};
+
+void run_warn(const WarnOptions& options) {
+  auto venue = venue_tools::read_venue_secret(options.secret);
+  if (!venue) throw CommandError{"--secret: " + venue.error().message};
+  auto host_port = server::parse_host_port(options.url);
+  if (!host_port) throw CommandError{"--url: " + host_port.error().message};
+  if (options.risk < 1 || options.risk > 8) {
+    throw CommandError{"--risk must be 1..8, got " + std::to_string(options.risk)};
+  }
+  venue_tools::HostWarningRequest request;
+  request.host = host_port->first;
+  request.port = host_port->second;
+  request.tls = options.tls;
+  request.ca_file = options.ca_file;
+  request.code = options.code;
+  request.from = static_cast<std::int64_t>(parse_time("--from", options.from));
+  request.until = static_cast<std::int64_t>(parse_time("--until", options.until));
+  request.risk_level = static_cast<std::uint8_t>(options.risk);
+  auto sent = venue_tools::send_host_warning(
+      *venue, request, static_cast<std::int64_t>(std::time(nullptr)), system_random());
+  if (!sent) throw CommandError{sent.error().message};
+  std::printf("warning accepted: %zu report(s) for %s .. %s\n", *sent,
+              format_time(static_cast<std::uint64_t>(request.from)).c_str(),
+              format_time(static_cast<std::uint64_t>(request.until)).c_str());
+}
+
 void setup_venue(CLI::App& app) {
   CLI::App* venue = app.add_subcommand("venue", "Venue QR codes: create posters, decode codes");
   venue->require_subcommand(1);
@@ -161,6 +203,24 @@ void setup_venue(CLI::App& app) {
   decode->add_option("input", *input, "Check-in URL, or a PNG image of a venue QR code")
       ->required();
   decode->callback([input] { run_decode(*input); });
+
+  auto warn_options = std::make_shared<WarnOptions>();
+  CLI::App* warn = venue->add_subcommand(
+      "warn", "Warn every guest of a time window (venue host, with a health-authority code)");
+  warn->add_option("--secret", warn_options->secret, "The venue.secret file of `venue create`")
+      ->required();
+  warn->add_option("--code", warn_options->code, "Verification code of purpose venue_host")
+      ->required();
+  warn->add_option("--from", warn_options->from,
+                   "Start of the window: UTC seconds or YYYY-MM-DD[THH:MM[:SS]Z]")
+      ->required();
+  warn->add_option("--until", warn_options->until, "End of the window (in the past, <= 14 days)")
+      ->required();
+  warn->add_option("--url", warn_options->url, "Key server HOST:PORT")->required();
+  warn->add_flag("--tls", warn_options->tls, "Use HTTPS");
+  warn->add_option("--ca-file", warn_options->ca_file, "PEM of the server's CA (with --tls)");
+  warn->add_option("--risk", warn_options->risk, "Risk level 1..8 (default 8)");
+  warn->callback([warn_options] { run_warn(*warn_options); });
 }
 
 }  // namespace

@@ -105,7 +105,9 @@ gl_status gl_client_pin_signing_key(gl_client* client, const char* public_key_pe
 gl_status gl_client_process_export(gl_client* client, const uint8_t* zip, size_t zip_len,
                                    uint32_t* matched_keys);
 /* Fetches base_url/v1/exports/index.txt and all new exports over plain HTTP.
- * processed may be NULL. */
+ * processed (may be NULL) receives the number of exports processed. Returns
+ * GL_ERR_UNAVAILABLE when some exports could not be fetched or verified (the others were
+ * processed; the failed ones are tried again on the next sync). */
 gl_status gl_client_sync(gl_client* client, const char* base_url, uint32_t* processed);
 
 /* Records the user's own verified positive test (RED for the isolation period). */

@@ -182,7 +182,8 @@ class QuantileTable {
     const double total = cdf[kSteps];
     std::size_t j = 0;
     for (std::size_t k = 0; k <= kSize; ++k) {
-      const double target = std::min(static_cast<double>(k) / kSize, 1 - 1e-6) * total;
+      const double target =
+          std::min(static_cast<double>(k) / static_cast<double>(kSize), 1 - 1e-6) * total;
       while (j < kSteps && cdf[j + 1] < target) ++j;
       const double span = cdf[j + 1] - cdf[j];
       const double frac = span > 0 ? (target - cdf[j]) / span : 0;
@@ -190,7 +191,7 @@ class QuantileTable {
     }
   }
   double sample(Rng& rng) const {
-    const double x = rng.uniform() * kSize;
+    const double x = rng.uniform() * static_cast<double>(kSize);
     const auto i = static_cast<std::size_t>(x);
     const double f = x - static_cast<double>(i);
     return q_[i] + f * (q_[i + 1] - q_[i]);
@@ -204,8 +205,7 @@ inline QuantileTable gamma_table(double shape, double scale) {
   const double log_norm = -std::lgamma(shape) - shape * std::log(scale);
   return QuantileTable(
       [=](double x) {
-        return x <= 0 ? (shape < 1 ? 0.0 : (shape == 1 ? std::exp(log_norm) : 0.0))
-                      : std::exp(log_norm + (shape - 1) * std::log(x) - x / scale);
+        return x <= 0 ? 0.0 : std::exp(log_norm + (shape - 1) * std::log(x) - x / scale);
       },
       shape * scale + 14 * std::sqrt(shape) * scale);
 }

@@ -18,7 +18,9 @@ struct PngImageDeleter {
   void operator()(png_image* image) const { png_image_free(image); }
 };
 struct ZbarScannerDeleter {
-  void operator()(zbar::zbar_image_scanner_t* scanner) const { zbar::zbar_image_scanner_destroy(scanner); }
+  void operator()(zbar::zbar_image_scanner_t* scanner) const {
+    zbar::zbar_image_scanner_destroy(scanner);
+  }
 };
 struct ZbarImageDeleter {
   void operator()(zbar::zbar_image_t* image) const { zbar::zbar_image_destroy(image); }
@@ -130,7 +132,8 @@ Result<std::vector<std::string>> scan_qr_codes(const GrayImage& image) {
   if (image.pixels.size() != static_cast<std::size_t>(image.width) * image.height) {
     return make_error(ErrorCode::kInvalidArgument, "image size does not match its pixels");
   }
-  std::unique_ptr<zbar::zbar_image_scanner_t, ZbarScannerDeleter> scanner(zbar::zbar_image_scanner_create());
+  std::unique_ptr<zbar::zbar_image_scanner_t, ZbarScannerDeleter> scanner(
+      zbar::zbar_image_scanner_create());
   std::unique_ptr<zbar::zbar_image_t, ZbarImageDeleter> zimage(zbar::zbar_image_create());
   if (!scanner || !zimage) return make_error(ErrorCode::kInternal, "zbar: out of memory");
   zbar::zbar_image_scanner_set_config(scanner.get(), zbar::ZBAR_NONE, zbar::ZBAR_CFG_ENABLE, 0);

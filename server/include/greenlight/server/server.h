@@ -113,6 +113,9 @@ struct ServerContext {
   std::function<void(std::function<Status(std::int64_t, std::int64_t)>)> add_retention_job;
   // Pads a JSON response body to the configured bucket (for chaff-equal sizes).
   std::function<HttpResponse(unsigned, boost::json::object)> padded_json;
+  // Runs after every export run (timer and admin trigger): fn() publishes the module's own
+  // batches (venue warnings). A failure is logged and does not stop the export.
+  std::function<void(std::function<Status()>)> add_export_job;
 };
 
 class ServerModule {

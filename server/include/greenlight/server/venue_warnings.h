@@ -9,7 +9,8 @@
 //   1..max_host_reports reports, all with one location tag; the certificate's tekmac must
 //   equal wire::venue_host_mac(hmac_key, reports) (constant time); the certificate id is
 //   single use. Chaff requests do the same work and store nothing;
-// - publishes signed venue-warning batches (wire::write_venue_warning_file, signed by the
+// - after every export run (ServerContext::add_export_job) and on publish_now(), publishes
+//   signed venue-warning batches (wire::write_venue_warning_file, signed by the
 //   export signers) under v1/venues/, listed in v1/venues/index.txt, through
 //   StaticSite::publish (kind "venue_warnings": the transparency log appends a leaf before
 //   the file is served), and serves them (GET/HEAD /v1/venues/...);

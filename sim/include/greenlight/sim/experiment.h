@@ -7,6 +7,8 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "greenlight/crypto/result.h"
@@ -56,6 +58,7 @@ struct BenchResult {
   std::uint64_t encounter_store_bytes = 0;
   std::uint64_t infections = 0;
   std::uint64_t runs_stored = 0;
+  std::vector<std::pair<std::string, double>> phase_seconds;
 };
 // Runs config (in-memory publisher) and measures wall time and peak RSS (getrusage).
 [[nodiscard]] Result<BenchResult> run_benchmark(const SimConfig& config);

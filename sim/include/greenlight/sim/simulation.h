@@ -25,6 +25,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "greenlight/crypto/result.h"
@@ -178,6 +179,8 @@ class Simulation {
   std::span<const FetchedKey> fetched_keys() const;
   // Peak bytes held by the encounter store.
   std::size_t encounter_store_bytes() const;
+  // Wall-clock seconds spent in each phase of a day, summed over the days so far.
+  std::vector<std::pair<std::string, double>> phase_seconds() const;
 
  private:
   struct Impl;
