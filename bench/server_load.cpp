@@ -31,7 +31,7 @@ namespace {
 using namespace greenlight;
 using namespace greenlight::server;
 namespace json = boost::json;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 struct Samples {
   std::vector<double> flow_ms, codes_ms, verify_ms, certificate_ms, publish_ms;
@@ -55,8 +55,8 @@ double percentile(std::vector<double> v, double p) {
   return v[i];
 }
 
-double ms_since(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+double ms_since(SteadyClock::time_point t) {
+  return std::chrono::duration<double, std::milli>(SteadyClock::now() - t).count();
 }
 
 std::vector<TemporaryExposureKey> make_keys(std::size_t n, std::int64_t now) {
@@ -88,21 +88,21 @@ std::string upload_body(const std::vector<TemporaryExposureKey>& keys,
 }
 
 void worker(const HttpClientOptions& options, const std::string& ha_key, std::size_t nkeys,
-            Clock::time_point until, std::int64_t now, Samples& out) {
+            SteadyClock::time_point until, std::int64_t now, Samples& out) {
   HttpClient c(options);
-  while (Clock::now() < until) {
+  while (SteadyClock::now() < until) {
     const auto keys = make_keys(nkeys, now);
     Bytes hmac_key(32);
     system_random().fill(hmac_key);
-    const auto flow_start = Clock::now();
-    auto t = Clock::now();
+    const auto flow_start = SteadyClock::now();
+    auto t = SteadyClock::now();
     auto code = c.post_json("/v1/codes", R"({"kind":"long"})", ha_key);
     if (!code || code->status != 200) {
       ++out.errors;
       continue;
     }
     out.codes_ms.push_back(ms_since(t));
-    t = Clock::now();
+    t = SteadyClock::now();
     auto v = c.post_json("/v1/verify",
                          json::serialize(json::object{{"code", json::parse(code->body).at("code")},
                                                       {"chaff", false}}));
@@ -111,7 +111,7 @@ void worker(const HttpClientOptions& options, const std::string& ha_key, std::si
       continue;
     }
     out.verify_ms.push_back(ms_since(t));
-    t = Clock::now();
+    t = SteadyClock::now();
     auto cert = c.post_json("/v1/certificate",
                             json::serialize(json::object{
                                 {"token", json::parse(v->body).at("token")},
@@ -121,7 +121,7 @@ void worker(const HttpClientOptions& options, const std::string& ha_key, std::si
       continue;
     }
     out.certificate_ms.push_back(ms_since(t));
-    t = Clock::now();
+    t = SteadyClock::now();
     auto pub = c.post_json("/v1/publish",
                            upload_body(keys, json::parse(cert->body).at("certificate"), hmac_key));
     if (!pub || pub->status != 200) {
@@ -197,15 +197,15 @@ int main(int argc, char** argv) {
 
   std::vector<Samples> samples(connections);
   std::vector<std::thread> threads;
-  const auto start = Clock::now();
+  const auto start = SteadyClock::now();
   const auto until =
-      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+      start + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(seconds));
   for (std::size_t i = 0; i < connections; ++i) {
     threads.emplace_back(worker, std::cref(options), std::cref(ha_key), nkeys, until, now,
                          std::ref(samples[i]));
   }
   for (auto& t : threads) t.join();
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  const double elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
   Samples all;
   for (const auto& s : samples) all.merge(s);
 
