@@ -160,6 +160,7 @@ TEST_CASE("GaenExpander equals make_rpi for every interval and partial count", "
     std::vector<Rpi> from_rpik(count);
     expander.expand_rpis(tek, {start}, from_tek);
     expander.expand_rpis_from_rpik(rpik, {start}, from_rpik);
+    REQUIRE(from_tek.size() == count);
     for (std::size_t j = 0; j < count; ++j) {
       const Rpi expected = make_rpi(rpik, {start + static_cast<std::uint32_t>(j)});
       REQUIRE(from_tek[j] == expected);
