@@ -198,8 +198,8 @@ int main(int argc, char** argv) {
   std::vector<Samples> samples(connections);
   std::vector<std::thread> threads;
   const auto start = SteadyClock::now();
-  const auto until =
-      start + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(seconds));
+  const auto until = start + std::chrono::duration_cast<SteadyClock::duration>(
+                                 std::chrono::duration<double>(seconds));
   for (std::size_t i = 0; i < connections; ++i) {
     threads.emplace_back(worker, std::cref(options), std::cref(ha_key), nkeys, until, now,
                          std::ref(samples[i]));

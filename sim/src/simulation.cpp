@@ -90,8 +90,8 @@ enum Phase : std::size_t {
   kPhases
 };
 constexpr std::array<std::string_view, kPhases> kPhaseNames{
-    "sync+match", "health", "uploads", "contacts", "store runs", "derive RPIs", "infections",
-    "statistics"};
+    "sync+match", "health",      "uploads",    "contacts",
+    "store runs", "derive RPIs", "infections", "statistics"};
 
 // Adds the time since construction (or the last lap) to a phase.
 class PhaseClock {
@@ -212,13 +212,14 @@ struct Simulation::Impl {
     infection_day[p] = static_cast<std::int32_t>(day);
     infector[p] = by;
     infection_layer[p] = static_cast<std::uint8_t>(layer);
-    course[p] = disease.sample_course(pop.age_group[p],
-                                      stream_key(seed, internal::kPurposeProgression, p));
+    course[p] =
+        disease.sample_course(pop.age_group[p], stream_key(seed, internal::kPurposeProgression, p));
   }
 
   // --- helpers -----------------------------------------------------------------------
 
-  Rng decision(std::uint64_t purpose, std::uint32_t p, std::uint32_t day, std::uint64_t what) const {
+  Rng decision(std::uint64_t purpose, std::uint32_t p, std::uint32_t day,
+               std::uint64_t what) const {
     return Rng(stream_key(seed, purpose, p, day, what));
   }
 
@@ -295,8 +296,8 @@ struct Simulation::Impl {
             for (std::uint32_t r = day->offsets[p]; r < day->offsets[p + 1]; ++r) {
               const std::uint32_t meta = day->meta[r];
               if (auto e = rpis->find(day->rpi_prefix[r])) {
-                const auto seen = static_cast<std::int64_t>(RunMeta::start_scan(meta) /
-                                                            kScansPerInterval);
+                const auto seen =
+                    static_cast<std::int64_t>(RunMeta::start_scan(meta) / kScansPerInterval);
                 const std::int64_t drift = seen - e->interval_offset;
                 if (drift >= -static_cast<std::int64_t>(kMatchingClockDriftIntervals) &&
                     drift <= static_cast<std::int64_t>(kMatchingClockDriftIntervals)) {
@@ -512,13 +513,12 @@ struct Simulation::Impl {
         isolated_until[p] = day;
       }
       const bool infected = infection_day[p] != kNever;
-      const bool onset = infected && course[p].symptomatic &&
-                         day == infection_day[p] + course[p].onset_delay_days;
+      const bool onset =
+          infected && course[p].symptomatic && day == infection_day[p] + course[p].onset_delay_days;
       if (onset) ++st.new_symptomatic;
-      const bool false_symptoms =
-          !onset && config.disease.false_symptom_rate > 0 &&
-          decision(internal::kPurposeFalseSymptoms, p, t, 0)
-              .bernoulli(config.disease.false_symptom_rate);
+      const bool false_symptoms = !onset && config.disease.false_symptom_rate > 0 &&
+                                  decision(internal::kPurposeFalseSymptoms, p, t, 0)
+                                      .bernoulli(config.disease.false_symptom_rate);
       if ((onset || false_symptoms) && positive_day[p] == kNever && tc.symptom_isolation > 0 &&
           decision(internal::kPurposeBehaviour, p, t, 2).bernoulli(tc.symptom_isolation)) {
         isolate(p, day + static_cast<std::int32_t>(tc.isolation_days));
@@ -548,7 +548,8 @@ struct Simulation::Impl {
       if (test_result_day[p] == day) {
         test_result_day[p] = kNever;
         ++st.tests;
-        if (test_positive[p] != 0 && positive_day[p] == kNever) positive_result(p, t, st, uploaders);
+        if (test_positive[p] != 0 && positive_day[p] == kNever)
+          positive_result(p, t, st, uploaders);
       }
     }
   }
@@ -566,7 +567,8 @@ struct Simulation::Impl {
     if (tc.household_isolation) {
       const std::uint32_t h = pop.household[p];
       for (std::uint32_t q = pop.household_start[h]; q < pop.household_start[h + 1]; ++q) {
-        if (q != p && decision(internal::kPurposeBehaviour, q, t, 4).bernoulli(tc.isolation_adherence)) {
+        if (q != p &&
+            decision(internal::kPurposeBehaviour, q, t, 4).bernoulli(tc.isolation_adherence)) {
           isolate(q, until);
         }
       }
@@ -608,12 +610,13 @@ struct Simulation::Impl {
                                    [](const CheckIn& c, std::uint32_t q) { return c.person < q; });
         for (; lo != ring.check_ins.end() && lo->person == p; ++lo) {
           VenueReportRecord rec;
-          rec.start_interval = {schedule.day_interval(d).value + lo->start_scan / kScansPerInterval};
+          rec.start_interval = {schedule.day_interval(d).value +
+                                lo->start_scan / kScansPerInterval};
           const std::uint32_t end_scan =
               std::min<std::uint32_t>(kScansPerDay, lo->start_scan + lo->scans);
-          rec.duration_intervals = std::max<std::uint32_t>(
-              1, (end_scan + kScansPerInterval - 1) / kScansPerInterval -
-                     lo->start_scan / kScansPerInterval);
+          rec.duration_intervals =
+              std::max<std::uint32_t>(1, (end_scan + kScansPerInterval - 1) / kScansPerInterval -
+                                             lo->start_scan / kScansPerInterval);
           rec.risk_level = inf == 2 ? 8 : 7;
           auto sealed = seal_venue_report(venues.location_id(lo->venue), rec, sealing);
           if (!sealed) return std::unexpected(sealed.error());
@@ -656,8 +659,8 @@ struct Simulation::Impl {
       }
       const auto start = static_cast<std::uint16_t>(v.arrival / 5);
       const auto end = std::min<std::uint32_t>(kScansPerDay, (v.arrival + v.minutes + 4u) / 5);
-      ci.check_ins.push_back(
-          {v.person, v.venue, start, static_cast<std::uint16_t>(std::max<std::uint32_t>(1, end - start))});
+      ci.check_ins.push_back({v.person, v.venue, start,
+                              static_cast<std::uint16_t>(std::max<std::uint32_t>(1, end - start))});
     }
     std::stable_sort(ci.check_ins.begin(), ci.check_ins.end(),
                      [](const CheckIn& a, const CheckIn& b) { return a.person < b.person; });
@@ -679,11 +682,13 @@ struct Simulation::Impl {
           const double dose =
               disease.dose(c.distance_m, c.minutes) * (c.layer == Layer::kHousehold ? hh : 1.0);
           if (ia > 0 && infection_day[c.b] == kNever) {
-            const double h = beta * static_cast<double>(ia) * disease.susceptibility(pop.age_group[c.b]) * dose;
+            const double h =
+                beta * static_cast<double>(ia) * disease.susceptibility(pop.age_group[c.b]) * dose;
             if (trng.uniform() < 1 - std::exp(-h)) out.infections.push_back({c.b, c.a, c.layer});
           }
           if (ib > 0 && infection_day[c.a] == kNever) {
-            const double h = beta * static_cast<double>(ib) * disease.susceptibility(pop.age_group[c.a]) * dose;
+            const double h =
+                beta * static_cast<double>(ib) * disease.susceptibility(pop.age_group[c.a]) * dose;
             if (trng.uniform() < 1 - std::exp(-h)) out.infections.push_back({c.a, c.b, c.layer});
           }
         }
@@ -726,7 +731,8 @@ struct Simulation::Impl {
     // Infections: a person infected by several contacts today keeps the first in shard order.
     std::vector<InfectionCandidate> all;
     for (const auto& o : shard_out) all.insert(all.end(), o.infections.begin(), o.infections.end());
-    std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.victim < b.victim; });
+    std::stable_sort(all.begin(), all.end(),
+                     [](const auto& a, const auto& b) { return a.victim < b.victim; });
     for (std::size_t i = 0; i < all.size(); ++i) {
       if (i > 0 && all[i].victim == all[i - 1].victim) continue;
       infect(all[i].victim, all[i].infector, all[i].layer, t);
@@ -800,11 +806,13 @@ struct Simulation::Impl {
           std::uint32_t lo = kTekRollingPeriod;
           std::uint32_t hi = 0;
           for (std::uint32_t k = r0; k < r1; ++k) {
-            const std::uint32_t iv = RunMeta::start_scan(bucket.meta[by_peer[k]]) / kScansPerInterval;
+            const std::uint32_t iv =
+                RunMeta::start_scan(bucket.meta[by_peer[k]]) / kScansPerInterval;
             lo = std::min(lo, iv);
             hi = std::max(hi, iv);
           }
-          ex.expand_rpis_from_rpik(rpik, {base.value + lo}, std::span<Rpi>(rpis.data(), hi - lo + 1));
+          ex.expand_rpis_from_rpik(rpik, {base.value + lo},
+                                   std::span<Rpi>(rpis.data(), hi - lo + 1));
           for (std::uint32_t k = r0; k < r1; ++k) {
             const std::uint32_t r = by_peer[k];
             const std::uint32_t iv = RunMeta::start_scan(bucket.meta[r]) / kScansPerInterval;
@@ -978,8 +986,10 @@ RunSummary Simulation::Impl::summary() const {
       const std::uint32_t by = infector[n.phone];
       if (by != kNoPerson && matched_owner(n.phone, by)) ++s.notified_infected_by_index.hits;
     }
-    if (infection_day[n.phone] != kNever && infection_day[n.phone] <= static_cast<std::int32_t>(n.day)) {
-      delays.push_back(static_cast<double>(static_cast<std::int32_t>(n.day) - infection_day[n.phone]));
+    if (infection_day[n.phone] != kNever &&
+        infection_day[n.phone] <= static_cast<std::int32_t>(n.day)) {
+      delays.push_back(
+          static_cast<double>(static_cast<std::int32_t>(n.day) - infection_day[n.phone]));
     }
   }
   for (std::uint32_t p = 0; p < pop.size(); ++p) {

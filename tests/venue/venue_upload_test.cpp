@@ -86,7 +86,7 @@ TEST_CASE("uploads always carry the same number of same-size reports", "[venue][
     if (open_venue_report(bar.location_id, r)) ++bar_reports;
   }
   CHECK(cafe_reports == 1);
-  CHECK(bar_reports == 2);                     // the bar visit crossed midnight
+  CHECK(bar_reports == 2);                         // the bar visit crossed midnight
   CHECK(tags.size() == options.padded_count - 1);  // fakes carry random tags; 2 bar reports
   for (const auto& r : *none) {
     CHECK_FALSE(open_venue_report(cafe.location_id, r));

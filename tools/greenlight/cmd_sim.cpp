@@ -56,7 +56,8 @@ void add_common(CLI::App* cmd, CommonOptions& o, bool with_uptake) {
   cmd->add_option("--threads", o.threads, "Worker threads (default 2)");
   cmd->add_option("--server", o.server,
                   "Where positive users upload: none (in memory), inprocess or loopback");
-  cmd->add_option("--config", o.config_file, "JSON configuration file (see `greenlight sim config`)");
+  cmd->add_option("--config", o.config_file,
+                  "JSON configuration file (see `greenlight sim config`)");
   cmd->add_option("--preset", o.preset,
                   "openabm-like (default), no-intervention or self-isolation");
   cmd->add_option("--set", o.overrides, "Override one setting: section.key=value (repeatable)");
@@ -82,7 +83,8 @@ SimConfig build_config(const CommonOptions& o) {
     c = *parsed;
   }
   for (const auto& s : o.overrides) {
-    if (auto st = sim::apply_override(c, s); !st) throw CommandError{"--set: " + st.error().message};
+    if (auto st = sim::apply_override(c, s); !st)
+      throw CommandError{"--set: " + st.error().message};
   }
   if (o.people) c.population.people = *o.people;
   if (o.days) c.run.days = *o.days;
@@ -107,7 +109,9 @@ SimConfig build_config(const CommonOptions& o) {
 class ProgressPrinter {
  public:
   explicit ProgressPrinter(bool quiet, std::string label)
-      : quiet_(quiet), tty_(isatty(STDERR_FILENO) != 0), label_(std::move(label)),
+      : quiet_(quiet),
+        tty_(isatty(STDERR_FILENO) != 0),
+        label_(std::move(label)),
         start_(std::chrono::steady_clock::now()) {}
   void operator()(const sim::Progress& p) {
     if (quiet_) return;
@@ -178,7 +182,8 @@ void run_run(const CommonOptions& o) {
   write_or_throw(out / "report.txt", text);
   files.push_back(out / "report.txt");
   const auto plots = sim::write_plots(out, result->app.daily, baseline_daily);
-  if (!plots.warning.empty()) std::fprintf(stderr, "greenlight: warning: %s\n", plots.warning.c_str());
+  if (!plots.warning.empty())
+    std::fprintf(stderr, "greenlight: warning: %s\n", plots.warning.c_str());
   files.insert(files.end(), plots.files.begin(), plots.files.end());
   std::fputs(text.c_str(), stdout);
   print_files(files);
@@ -194,18 +199,21 @@ std::vector<double> parse_list(const std::string& text, const char* what) {
       out.push_back(std::stod(item, &used));
       if (used != item.size()) throw std::invalid_argument(item);
     } catch (const std::exception&) {
-      throw CommandError{std::string(what) + ": expected comma-separated numbers, got '" + item + "'"};
+      throw CommandError{std::string(what) + ": expected comma-separated numbers, got '" + item +
+                         "'"};
     }
   }
   if (out.empty()) throw CommandError{std::string(what) + ": expected at least one value"};
   return out;
 }
 
-void run_sweep(const CommonOptions& o, const std::string& uptakes_text, const std::string& seeds_text) {
+void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
+               const std::string& seeds_text) {
   SimConfig c = build_config(o);
   const auto uptakes = parse_list(uptakes_text, "--uptake");
   for (double u : uptakes) {
-    if (u < 0 || u > 1) throw CommandError{"--uptake values must be in [0, 1], got " + std::to_string(u)};
+    if (u < 0 || u > 1)
+      throw CommandError{"--uptake values must be in [0, 1], got " + std::to_string(u)};
   }
   std::vector<std::uint64_t> seeds;
   if (seeds_text.empty()) {
@@ -239,7 +247,8 @@ void run_sweep(const CommonOptions& o, const std::string& uptakes_text, const st
   write_or_throw(out / "sweep.txt", table);
   std::vector<fs::path> files{out / "config.json", out / "sweep.csv", out / "sweep.txt"};
   const auto plot = sim::write_sweep_plot(out, *points);
-  if (!plot.warning.empty()) std::fprintf(stderr, "greenlight: warning: %s\n", plot.warning.c_str());
+  if (!plot.warning.empty())
+    std::fprintf(stderr, "greenlight: warning: %s\n", plot.warning.c_str());
   files.insert(files.end(), plot.files.begin(), plot.files.end());
   std::printf("Sweep: %u people, %u days, %zu seeds\n%s", c.population.people, c.run.days,
               seeds.size(), table.c_str());
@@ -265,7 +274,8 @@ void run_bench(const CommonOptions& o) {
               static_cast<unsigned long long>(r->infections),
               static_cast<unsigned long long>(r->runs_stored));
   std::printf("time by phase:");
-  for (const auto& [name, seconds] : r->phase_seconds) std::printf("  %s %.2f s", name.c_str(), seconds);
+  for (const auto& [name, seconds] : r->phase_seconds)
+    std::printf("  %s %.2f s", name.c_str(), seconds);
   std::printf("\n");
 }
 

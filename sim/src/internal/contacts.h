@@ -42,7 +42,8 @@ struct Visit {
 // [begin, end) of slice `shard` of `n` items.
 inline std::pair<std::uint32_t, std::uint32_t> shard_range(std::uint32_t n, std::uint32_t shard) {
   const auto begin = static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) * shard / kShards);
-  const auto end = static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) * (shard + 1) / kShards);
+  const auto end =
+      static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) * (shard + 1) / kShards);
   return {begin, end};
 }
 
@@ -57,8 +58,7 @@ class ContactGenerator {
                                         config.contacts.household_distance_scale)) {}
 
   // People with isolating[p] != 0 meet only their household today.
-  void prepare_day(std::uint32_t day, std::span<const std::uint8_t> isolating,
-                   std::uint64_t salt) {
+  void prepare_day(std::uint32_t day, std::span<const std::uint8_t> isolating, std::uint64_t salt) {
     day_ = day;
     salt_ = salt;
     isolating_ = isolating;
@@ -143,8 +143,8 @@ class ContactGenerator {
         for (std::uint32_t b = a + 1; b < last; ++b) {
           Contact c{a, b, 0, 0, 0, Layer::kHousehold};
           c.start_minute = static_cast<std::uint16_t>(17 * 60 + r.below(120));
-          const double hours =
-              cc.household_hours_min + r.uniform() * (cc.household_hours_max - cc.household_hours_min);
+          const double hours = cc.household_hours_min +
+                               r.uniform() * (cc.household_hours_max - cc.household_hours_min);
           c.minutes = static_cast<std::uint16_t>(
               std::min<double>(hours * 60, kMinutesPerDay - 1 - c.start_minute));
           c.distance_m = static_cast<float>(household_distance_.sample(r));
@@ -166,8 +166,8 @@ class ContactGenerator {
         if (!r.bernoulli(cc.daily_link_fraction)) continue;
         Contact c{a, b, 0, 0, 0, Layer::kSchoolWork};
         c.start_minute = static_cast<std::uint16_t>(8 * 60 + r.below(8 * 60));
-        c.minutes = static_cast<std::uint16_t>(std::min<double>(
-            cc.link_minutes_min + r.exponential(cc.link_minutes_mean), 8 * 60));
+        c.minutes = static_cast<std::uint16_t>(
+            std::min<double>(cc.link_minutes_min + r.exponential(cc.link_minutes_mean), 8 * 60));
         c.distance_m = distance(r);
         sink(c);
       }
@@ -220,8 +220,8 @@ class ContactGenerator {
           const int start = std::max(x.arrival, y.arrival);
           const int end = std::min(x.arrival + x.minutes, y.arrival + y.minutes);
           if (end <= start) continue;
-          Contact c{std::min(x.person, y.person), std::max(x.person, y.person), 0, 0, 0,
-                    Layer::kVenue};
+          Contact c{
+              std::min(x.person, y.person), std::max(x.person, y.person), 0, 0, 0, Layer::kVenue};
           const double share = 0.2 + 0.8 * r.uniform();
           c.start_minute = static_cast<std::uint16_t>(start);
           c.minutes = static_cast<std::uint16_t>(std::max(1.0, (end - start) * share));
