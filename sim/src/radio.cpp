@@ -7,7 +7,24 @@
 
 namespace greenlight::sim {
 
-RadioModel::RadioModel(const RadioConfig& config) : config_(config) {}
+namespace {
+constexpr std::size_t kMaxCentimetres = 3000;
+constexpr std::size_t kNoiseLevels = 4096;
+}  // namespace
+
+RadioModel::RadioModel(const RadioConfig& config) : config_(config) {
+  abs_rssi_by_cm_.resize(kMaxCentimetres + 1);
+  for (std::size_t cm = 0; cm <= kMaxCentimetres; ++cm) {
+    const double d = std::max(static_cast<double>(cm) / 100.0, 0.05);
+    abs_rssi_by_cm_[cm] =
+        static_cast<float>(std::exp(config.lovett_intercept + config.lovett_slope * std::log(d)));
+  }
+  noise_factor_.resize(kNoiseLevels);
+  for (std::size_t k = 0; k < kNoiseLevels; ++k) {
+    const double z = internal::inverse_normal_cdf((static_cast<double>(k) + 0.5) / kNoiseLevels);
+    noise_factor_[k] = static_cast<float>(std::exp(config.contact_noise_sigma * z));
+  }
+}
 
 double RadioModel::median_attenuation_db(double distance_m) const {
   const double d = std::max(distance_m, 0.05);
@@ -17,19 +34,20 @@ double RadioModel::median_attenuation_db(double distance_m) const {
 
 std::uint8_t RadioModel::contact_attenuation_db(double distance_m, bool household,
                                                 std::uint64_t noise_key) const {
-  double log_rssi_abs =
-      config_.lovett_intercept + config_.lovett_slope * std::log(std::max(distance_m, 0.05));
+  const auto cm = static_cast<std::size_t>(
+      std::clamp(std::lround(distance_m * 100), 0L, static_cast<long>(kMaxCentimetres)));
+  double rssi_abs = abs_rssi_by_cm_[cm];
   double loss = 0;
   if (!config_.perfect) {
     internal::Rng rng(noise_key);
-    log_rssi_abs += config_.contact_noise_sigma * rng.normal();
+    rssi_abs *= static_cast<double>(noise_factor_[rng.next() >> 52]);
     if (rng.bernoulli(config_.pocket_probability)) loss += config_.pocket_loss_db;
     if (rng.bernoulli(config_.pocket_probability)) loss += config_.pocket_loss_db;
     if (household && rng.bernoulli(config_.household_wall_probability)) {
       loss += config_.wall_loss_db;
     }
   }
-  const double attenuation = std::exp(log_rssi_abs) - config_.rssi_correction_db + loss;
+  const double attenuation = rssi_abs - config_.rssi_correction_db + loss;
   return static_cast<std::uint8_t>(std::clamp(std::lround(attenuation), 0L, 255L));
 }
 

@@ -181,7 +181,7 @@ struct Simulation::Impl {
 
   void calibrate() {
     const std::vector<std::uint8_t> nobody(pop.size(), 0);
-    generator.prepare_day(0, nobody, kCalibrationSalt);
+    generator.prepare_day(0, nobody, kCalibrationSalt, threads);
     std::vector<double> sums(kShards, 0.0);
     const double hh = config.disease.household_weight;
     internal::parallel_for(threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
@@ -645,7 +645,7 @@ struct Simulation::Impl {
       }
       infectiousness_today[p] = inf;
     }
-    generator.prepare_day(t, isolating_today, 0);
+    generator.prepare_day(t, isolating_today, 0, threads);
 
     // Check-ins: app users scan the venue's QR code (decoded once per venue).
     DayCheckIns& ci = checkins[t % checkins.size()];
@@ -699,29 +699,39 @@ struct Simulation::Impl {
     });
 
     clock.lap(kPhaseContacts);
-    // Merge the shards' runs into today's log, grouped by listening phone.
+    // Merge the shards' runs into today's log, grouped by listening phone. Each thread
+    // handles one range of listening phones; runs keep shard order within a phone.
     DayEncounters& bucket = store.begin_day(t);
     std::size_t total = 0;
     for (const auto& o : shard_out) {
       total += o.runs.size();
       st.contacts += o.contacts;
       st.app_contacts += o.app_contacts;
-      for (const auto& r : o.runs) ++bucket.offsets[r.observer + 1];
     }
+    internal::parallel_for(threads, threads, [&](std::uint32_t part, std::uint32_t) {
+      const auto [lo, hi] = internal::split_range(n, part, threads);
+      for (const auto& o : shard_out) {
+        for (const auto& r : o.runs) {
+          if (r.observer >= lo && r.observer < hi) ++bucket.offsets[r.observer + 1];
+        }
+      }
+    });
     for (std::uint32_t p = 0; p < n; ++p) bucket.offsets[p + 1] += bucket.offsets[p];
     bucket.rpi_prefix.assign(total, 0);
     bucket.peer.resize(total);
     bucket.meta.resize(total);
-    {
-      std::vector<std::uint32_t> fill(bucket.offsets.begin(), bucket.offsets.end() - 1);
+    internal::parallel_for(threads, threads, [&](std::uint32_t part, std::uint32_t) {
+      const auto [lo, hi] = internal::split_range(n, part, threads);
+      std::vector<std::uint32_t> fill(bucket.offsets.begin() + lo, bucket.offsets.begin() + hi);
       for (const auto& o : shard_out) {
         for (const auto& r : o.runs) {
-          const std::uint32_t at = fill[r.observer]++;
+          if (r.observer < lo || r.observer >= hi) continue;
+          const std::uint32_t at = fill[r.observer - lo]++;
           bucket.peer[at] = r.peer;
           bucket.meta[at] = r.meta;
         }
       }
-    }
+    });
     st.runs_stored = total;
     clock.lap(kPhaseStore);
     derive_rpis(t, bucket);

@@ -10,6 +10,8 @@
 #include "greenlight/client/http_fetcher.h"
 #include "greenlight/client/venue_checkins.h"
 #include "greenlight/server/venue_warnings.h"
+#include "greenlight/venue_tools/host_warning.h"
+#include "greenlight/venue_tools/poster.h"
 #include "greenlight/wire/venue_warning.h"
 #include "test_server.h"
 #include "venue_test_support.h"
@@ -324,6 +326,54 @@ TEST_CASE("a copied QR code affects only the copier (A23)", "[venue][e2e][securi
   CHECK(copier_at_night->sync_and_colour(w.server.port()).colour == client::Colour::kGreen);
   CHECK(copier_inside->sync_and_colour(w.server.port()).colour == client::Colour::kYellow);
   CHECK(bystander->sync_and_colour(w.server.port()).colour == client::Colour::kGreen);
+}
+
+TEST_CASE("a host warning from venue.secret, published with the next export run", "[venue][e2e]") {
+  World w;
+  wire::VenueInfo info;
+  info.description = "Community Hall";
+  info.default_checkin_minutes = 120;
+  auto created =
+      venue_tools::create_venue(info, wire::kDefaultVenueBaseUrl, w.dir.path() / "hall", w.rng);
+  REQUIRE(created);
+  auto guest = w.phone("guest", 21);
+  w.set_time(kDay + 10 * kHour);
+  guest->check_in(created->url);  // 10:00-12:00
+
+  w.set_time(kT0);
+  auto c = w.server.client();
+  auto code =
+      c.post_json("/v1/codes",
+                  json::serialize(json::object{
+                      {"kind", "long"}, {"report_type", "confirmed"}, {"purpose", "venue_host"}}),
+                  kHaKey);
+  REQUIRE(code);
+  REQUIRE(code->status == 200);
+  auto secret = venue_tools::read_venue_secret(created->secret_file);
+  REQUIRE(secret);
+  venue_tools::HostWarningRequest request;
+  request.port = w.server.port();
+  request.code = std::string(server::testing::parse_object(code->body).at("code").as_string());
+  request.from = kDay + 11 * kHour;
+  request.until = kDay + 14 * kHour;
+  auto sent = venue_tools::send_host_warning(*secret, request, kT0, w.rng);
+  INFO((sent ? std::string() : sent.error().message));
+  REQUIRE(sent);
+  CHECK(*sent == 1);
+  // A code is single use.
+  CHECK(venue_tools::send_host_warning(*secret, request, kT0, w.rng).error().code ==
+        ErrorCode::kAuthentication);
+
+  // The export run (timer or admin trigger) publishes the venue batch too.
+  w.set_time(kT0 + kHour);
+  REQUIRE(w.server.server().export_now());
+  auto files = w.module->batch_files();
+  REQUIRE(files);
+  CHECK(files->size() == 1);
+
+  const auto colour = guest->sync_and_colour(w.server.port());
+  CHECK(colour.colour == client::Colour::kYellow);
+  CHECK(colour.explanation.minutes == 60.0);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "greenlight/sim/config.h"
 #include "greenlight/sim/population.h"
 #include "greenlight/sim/simulation.h"
+#include "internal/parallel.h"
 #include "internal/rng.h"
 
 namespace greenlight::sim::internal {
@@ -58,7 +59,8 @@ class ContactGenerator {
                                         config.contacts.household_distance_scale)) {}
 
   // People with isolating[p] != 0 meet only their household today.
-  void prepare_day(std::uint32_t day, std::span<const std::uint8_t> isolating, std::uint64_t salt) {
+  void prepare_day(std::uint32_t day, std::span<const std::uint8_t> isolating, std::uint64_t salt,
+                   std::uint32_t threads) {
     day_ = day;
     salt_ = salt;
     isolating_ = isolating;
@@ -74,32 +76,40 @@ class ContactGenerator {
     for (std::size_t i = stubs_.size(); i > 1; --i) {
       std::swap(stubs_[i - 1], stubs_[shuffle_rng.below(static_cast<std::uint32_t>(i))]);
     }
-    // Venue visits, grouped by venue and sorted by arrival.
-    visits_.clear();
+    // Venue visits, by person shard (concatenated in shard order = person order), then
+    // grouped by venue and sorted by arrival.
     const auto& vs = pop_.venue_kind_start;
     const std::array<double, 3> prob{cc.shop_visit_probability, cc.restaurant_visit_probability,
                                      cc.event_visit_probability};
-    for (std::uint32_t p = 0; p < n; ++p) {
-      if (isolating[p] != 0) continue;
-      Rng r(stream_key(seed_, kPurposeVisits, day, p, salt));
-      for (std::uint32_t kind = 0; kind < 3; ++kind) {
-        if (!r.bernoulli(prob[kind])) continue;
-        const std::uint32_t count = vs[kind + 1] - vs[kind];
-        Visit v{p, vs[kind] + r.below(count), 0, 0};
-        if (kind == 0) {
-          v.arrival = static_cast<std::uint16_t>(9 * 60 + r.below(10 * 60));
-          v.minutes = static_cast<std::uint16_t>(std::min(90.0, 5 + r.exponential(15)));
-        } else if (kind == 1) {
-          v.arrival = static_cast<std::uint16_t>(r.bernoulli(0.5) ? 12 * 60 + r.below(90)
-                                                                  : 18 * 60 + 30 + r.below(120));
-          v.minutes = static_cast<std::uint16_t>(std::min(150.0, 45 + r.exponential(30)));
-        } else {
-          v.arrival = static_cast<std::uint16_t>(19 * 60 + r.below(30));
-          v.minutes = static_cast<std::uint16_t>(120 + r.below(60));
+    shard_visits_.resize(kShards);
+    parallel_for(threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
+      auto& out = shard_visits_[shard];
+      out.clear();
+      const auto [p0, p1] = shard_range(n, shard);
+      for (std::uint32_t p = p0; p < p1; ++p) {
+        if (isolating[p] != 0) continue;
+        Rng r(stream_key(seed_, kPurposeVisits, day, p, salt));
+        for (std::uint32_t kind = 0; kind < 3; ++kind) {
+          if (!r.bernoulli(prob[kind])) continue;
+          const std::uint32_t count = vs[kind + 1] - vs[kind];
+          Visit v{p, vs[kind] + r.below(count), 0, 0};
+          if (kind == 0) {
+            v.arrival = static_cast<std::uint16_t>(9 * 60 + r.below(10 * 60));
+            v.minutes = static_cast<std::uint16_t>(std::min(90.0, 5 + r.exponential(15)));
+          } else if (kind == 1) {
+            v.arrival = static_cast<std::uint16_t>(r.bernoulli(0.5) ? 12 * 60 + r.below(90)
+                                                                    : 18 * 60 + 30 + r.below(120));
+            v.minutes = static_cast<std::uint16_t>(std::min(150.0, 45 + r.exponential(30)));
+          } else {
+            v.arrival = static_cast<std::uint16_t>(19 * 60 + r.below(30));
+            v.minutes = static_cast<std::uint16_t>(120 + r.below(60));
+          }
+          out.push_back(v);
         }
-        visits_.push_back(v);
       }
-    }
+    });
+    visits_.clear();
+    for (const auto& part : shard_visits_) visits_.insert(visits_.end(), part.begin(), part.end());
     const std::uint32_t venues = static_cast<std::uint32_t>(pop_.venue_kind.size());
     venue_start_.assign(venues + 1, 0);
     for (const auto& v : visits_) ++venue_start_[v.venue + 1];
@@ -244,6 +254,7 @@ class ContactGenerator {
   std::span<const std::uint8_t> isolating_;
   std::vector<std::uint32_t> stubs_;
   std::vector<Visit> visits_;
+  std::vector<std::vector<Visit>> shard_visits_;
   std::vector<std::uint32_t> venue_start_;
 };
 

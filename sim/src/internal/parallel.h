@@ -7,9 +7,17 @@
 #include <atomic>
 #include <cstdint>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace greenlight::sim::internal {
+
+// [begin, end) of part `part` of `parts` equal slices of n items.
+inline std::pair<std::uint32_t, std::uint32_t> split_range(std::uint32_t n, std::uint32_t part,
+                                                           std::uint32_t parts) {
+  return {static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) * part / parts),
+          static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) * (part + 1) / parts)};
+}
 
 template <typename Fn>
 void parallel_for(std::uint32_t threads, std::uint32_t tasks, Fn&& fn) {

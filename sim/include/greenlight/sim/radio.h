@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "greenlight/sim/config.h"
 
@@ -45,6 +46,10 @@ class RadioModel {
 
  private:
   RadioConfig config_;
+  // Median |rssi| by distance in centimetres (0..30 m), and the log-normal contact noise
+  // factor tabulated at 4096 quantiles: no transcendental function per contact.
+  std::vector<float> abs_rssi_by_cm_;
+  std::vector<float> noise_factor_;
 };
 
 }  // namespace greenlight::sim
