@@ -109,6 +109,7 @@ Result<BenchResult> run_benchmark(const SimConfig& config) {
   out.infections = (*sim)->summary().infections;
   for (const auto& d : (*sim)->daily()) out.runs_stored += d.runs_stored;
   out.phase_seconds = (*sim)->phase_seconds();
+  for (const auto& p : out.phase_seconds) out.cpu_seconds += p.cpu_seconds;
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "greenlight/sim/simulation.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -93,19 +95,33 @@ constexpr std::array<std::string_view, kPhases> kPhaseNames{
     "sync+match", "health",      "uploads",    "contacts",
     "store runs", "derive RPIs", "infections", "statistics"};
 
-// Adds the time since construction (or the last lap) to a phase.
+// CPU time of the whole process (all threads), in seconds.
+double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// Adds the wall-clock and process CPU time since construction (or the last lap) to a phase.
 class PhaseClock {
  public:
-  explicit PhaseClock(std::array<double, kPhases>& sums) : sums_(sums) {}
+  PhaseClock(std::array<double, kPhases>& wall, std::array<double, kPhases>& cpu)
+      : wall_(wall), cpu_(cpu) {}
   void lap(Phase phase) {
     const auto now = std::chrono::steady_clock::now();
-    sums_[phase] += std::chrono::duration<double>(now - last_).count();
+    const double cpu_now = process_cpu_seconds();
+    wall_[phase] += std::chrono::duration<double>(now - last_).count();
+    cpu_[phase] += cpu_now - last_cpu_;
     last_ = now;
+    last_cpu_ = cpu_now;
   }
 
  private:
-  std::array<double, kPhases>& sums_;
+  std::array<double, kPhases>& wall_;
+  std::array<double, kPhases>& cpu_;
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  double last_cpu_ = process_cpu_seconds();
 };
 
 struct Notification {
@@ -871,7 +887,7 @@ struct Simulation::Impl {
     DailyStats st;
     st.day = t;
     const std::int64_t midnight = config.run.start_unix_seconds + t * kDaySeconds;
-    PhaseClock clock(phase_sums);
+    PhaseClock clock(phase_sums, phase_cpu);
     if (auto s = sync(t, midnight + 6 * 3600, st); !s) return s;
     clock.lap(kPhaseSync);
     std::vector<std::uint32_t> uploaders;
@@ -942,6 +958,7 @@ struct Simulation::Impl {
   std::uint64_t verify_mismatches = 0;
   std::size_t peak_store_bytes = 0;
   std::array<double, kPhases> phase_sums{};
+  std::array<double, kPhases> phase_cpu{};
 };
 
 RunSummary Simulation::Impl::summary() const {
@@ -1087,10 +1104,10 @@ std::span<const ExposureHit> Simulation::exposure_hits() const { return impl_->e
 std::span<const Simulation::FetchedKey> Simulation::fetched_keys() const { return impl_->fetched; }
 std::size_t Simulation::encounter_store_bytes() const { return impl_->peak_store_bytes; }
 
-std::vector<std::pair<std::string, double>> Simulation::phase_seconds() const {
-  std::vector<std::pair<std::string, double>> out;
+std::vector<PhaseTime> Simulation::phase_seconds() const {
+  std::vector<PhaseTime> out;
   for (std::size_t i = 0; i < kPhases; ++i) {
-    out.emplace_back(std::string(kPhaseNames[i]), impl_->phase_sums[i]);
+    out.push_back({std::string(kPhaseNames[i]), impl_->phase_sums[i], impl_->phase_cpu[i]});
   }
   return out;
 }

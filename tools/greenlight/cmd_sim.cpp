@@ -273,10 +273,12 @@ void run_bench(const CommonOptions& o) {
   std::printf("infections %llu, encounter runs stored %llu\n",
               static_cast<unsigned long long>(r->infections),
               static_cast<unsigned long long>(r->runs_stored));
-  std::printf("time by phase:");
-  for (const auto& [name, seconds] : r->phase_seconds)
-    std::printf("  %s %.2f s", name.c_str(), seconds);
-  std::printf("\n");
+  std::printf("process CPU time %.2f s (%.2f CPU-s/day)\n", r->cpu_seconds,
+              r->days ? r->cpu_seconds / r->days : 0.0);
+  std::printf("%-14s %10s %10s\n", "phase", "wall s", "CPU s");
+  for (const auto& p : r->phase_seconds) {
+    std::printf("%-14s %10.2f %10.2f\n", p.name.c_str(), p.wall_seconds, p.cpu_seconds);
+  }
 }
 
 void setup_sim(CLI::App& app) {

@@ -58,7 +58,8 @@ struct BenchResult {
   std::uint64_t encounter_store_bytes = 0;
   std::uint64_t infections = 0;
   std::uint64_t runs_stored = 0;
-  std::vector<std::pair<std::string, double>> phase_seconds;
+  std::vector<PhaseTime> phase_seconds;
+  double cpu_seconds = 0;  // process CPU time of the simulation (all threads)
 };
 // Runs config (in-memory publisher) and measures wall time and peak RSS (getrusage).
 [[nodiscard]] Result<BenchResult> run_benchmark(const SimConfig& config);

@@ -138,6 +138,12 @@ struct ExposureHit {
   std::uint32_t windows = 0;
 };
 
+struct PhaseTime {
+  std::string name;
+  double wall_seconds = 0;
+  double cpu_seconds = 0;  // process CPU time (all threads)
+};
+
 struct Progress {
   std::uint32_t day = 0;
   std::uint32_t days = 0;
@@ -179,8 +185,8 @@ class Simulation {
   std::span<const FetchedKey> fetched_keys() const;
   // Peak bytes held by the encounter store.
   std::size_t encounter_store_bytes() const;
-  // Wall-clock seconds spent in each phase of a day, summed over the days so far.
-  std::vector<std::pair<std::string, double>> phase_seconds() const;
+  // Time spent in each phase of a day, summed over the days so far.
+  std::vector<PhaseTime> phase_seconds() const;
 
  private:
   struct Impl;
