@@ -1,7 +1,9 @@
 # One warning list for every greenlight target; never through CMAKE_CXX_FLAGS.
+# -Wnull-dereference is left out: at -O2 it fires inside inlined Boost.Asio and libstdc++ code
+# (false positives we cannot fix), burying real warnings in the build log.
 set(GREENLIGHT_WARNINGS
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
-  -Wold-style-cast -Woverloaded-virtual -Wnull-dereference -Wdouble-promotion -Wformat=2
+  -Wold-style-cast -Woverloaded-virtual -Wdouble-promotion -Wformat=2
   -Wimplicit-fallthrough)
 
 # greenlight_target_defaults(TARGET): standard, warnings and sanitizers for one of our targets.

@@ -273,9 +273,43 @@ gl_status gl_client_sync(gl_client* client, const char* base_url, uint32_t* proc
     auto report = c.impl->sync(fetcher, base_url);
     if (!report) return c.fail(report.error());
     if (processed != nullptr) *processed = static_cast<uint32_t>(report->exports_processed);
+    if (report->exports_unlogged > 0) {
+      return c.fail(GL_ERR_FAILED_PRECONDITION,
+                    std::to_string(report->exports_unlogged) +
+                        " export(s) refused: not in the transparency log");
+    }
+    if (!report->log_error.empty()) {
+      return c.fail(GL_ERR_UNAVAILABLE, "transparency log did not verify: " + report->log_error);
+    }
     if (report->exports_failed > 0) {
       return c.fail(GL_ERR_UNAVAILABLE, std::to_string(report->exports_failed) +
                                             " export(s) failed; first: " + report->errors.front());
+    }
+    return GL_OK;
+  });
+}
+
+gl_status gl_client_require_log(gl_client* client, const char* log_vkey, const char* origin) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    if (log_vkey == nullptr) return c.fail(GL_ERR_INVALID_ARGUMENT, "log_vkey is NULL");
+    auto verifier = greenlight::NoteVerifier::from_vkey(log_vkey);
+    if (!verifier) return c.fail(GL_ERR_INVALID_ARGUMENT, "log_vkey: " + verifier.error().message);
+    client::LogMonitorConfig config{greenlight::CheckpointPolicy{
+        origin != nullptr ? std::string(origin) : verifier->name(), *verifier, {}, 0}};
+    if (auto s = c.impl->require_log(std::move(config)); !s) return c.fail(s.error());
+    return GL_OK;
+  });
+}
+
+gl_status gl_client_log_status(gl_client* client, uint64_t* tree_size, uint32_t* evidence_count) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    const client::LogMonitor* monitor = c.impl->log_monitor();
+    if (monitor == nullptr) {
+      return c.fail(GL_ERR_FAILED_PRECONDITION, "no transparency log required");
+    }
+    if (tree_size != nullptr) *tree_size = monitor->size();
+    if (evidence_count != nullptr) {
+      *evidence_count = static_cast<uint32_t>(monitor->evidence().size());
     }
     return GL_OK;
   });

@@ -1,8 +1,25 @@
 #include "greenlight/client/client.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace greenlight::client {
+namespace {
+
+// The monitor's state lives in the device database, one row, replaced after every change.
+constexpr std::string_view kLogStateSchema = R"sql(
+CREATE TABLE IF NOT EXISTS log_monitor_state(
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  state BLOB NOT NULL);
+)sql";
+
+std::string trimmed_base(std::string_view base_url) {
+  std::string base(base_url);
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Client>> Client::open(const std::string& db_path, ClientConfig config,
                                              const Clock& clock, RandomSource& random) {
@@ -14,6 +31,7 @@ Result<std::unique_ptr<Client>> Client::open(const std::string& db_path, ClientC
   auto db = Database::open(db_path);
   if (!db) return std::unexpected(db.error());
   std::unique_ptr<Client> client(new Client(std::move(*db), std::move(config), clock, random));
+  if (auto s = client->load_log_state(); !s) return std::unexpected(s.error());
   if (auto s = client->run_retention(); !s) return std::unexpected(s.error());
   return client;
 }
@@ -45,8 +63,84 @@ Status Client::record_observation(const Observation& observation) {
 
 Result<EncounterStats> Client::encounter_stats() { return encounter_log_.stats(); }
 
+Status Client::load_log_state() {
+  if (!config_.log) return ok();
+  if (auto s = db_.exec(kLogStateSchema); !s) return s;
+  auto stmt = db_.cached("SELECT state FROM log_monitor_state WHERE id = 1");
+  if (!stmt) return std::unexpected(stmt.error());
+  auto row = (*stmt)->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) {
+    log_.emplace(*config_.log);
+    return ok();
+  }
+  const ByteSpan blob = (*stmt)->column_blob(0);
+  auto restored = LogMonitor::restore(*config_.log, blob);
+  if (!restored) {
+    return make_error(restored.error().code,
+                      "stored transparency-log state: " + restored.error().message);
+  }
+  log_.emplace(std::move(*restored));
+  return ok();
+}
+
+Status Client::require_log(LogMonitorConfig config) {
+  std::optional<LogMonitorConfig> previous = std::move(config_.log);
+  std::optional<LogMonitor> previous_monitor = std::move(log_);
+  config_.log = std::move(config);
+  log_.reset();
+  if (auto s = load_log_state(); !s) {
+    config_.log = std::move(previous);
+    log_ = std::move(previous_monitor);
+    return s;
+  }
+  return ok();
+}
+
+Status Client::save_log_state() {
+  if (!log_) return ok();
+  auto stmt = db_.cached("INSERT OR REPLACE INTO log_monitor_state(id, state) VALUES(1, ?)");
+  if (!stmt) return std::unexpected(stmt.error());
+  const Bytes state = log_->state();
+  (*stmt)->bind(1, ByteSpan(state));
+  return (*stmt)->run();
+}
+
+bool Client::log_covers(LogLeafKind kind, const Sha256Digest& sha256) const {
+  if (!log_) return true;
+  const auto& covered = log_->covered();
+  return std::any_of(covered.begin(), covered.end(),
+                     [&](const CoveredContent& c) { return c.kind == kind && c.sha256 == sha256; });
+}
+
+Result<LogSyncReport> Client::sync_log(HttpFetcher& fetcher, std::string_view base_url) {
+  if (!log_) return make_error(ErrorCode::kFailedPrecondition, "no transparency log configured");
+  HttpLogFetcher log_fetcher(fetcher, trimmed_base(base_url));
+  auto report = log_->sync(log_fetcher);
+  // Evidence is kept even when the sync is refused.
+  if (auto s = save_log_state(); !s) return std::unexpected(s.error());
+  return report;
+}
+
+Status Client::require_logged(LogLeafKind kind, const Sha256Digest& sha256, LogFetcher* resync) {
+  if (!log_) return ok();
+  auto s = log_->require_logged(kind, sha256, resync);
+  if (auto saved = save_log_state(); !saved) return saved;
+  return s;
+}
+
+Status Client::compare_log_checkpoint(std::string_view note, HttpFetcher& fetcher,
+                                      std::string_view base_url) {
+  if (!log_) return make_error(ErrorCode::kFailedPrecondition, "no transparency log configured");
+  HttpLogFetcher log_fetcher(fetcher, trimmed_base(base_url));
+  auto s = log_->compare(note, log_fetcher);
+  if (auto saved = save_log_state(); !saved) return saved;
+  return s;
+}
+
 Status Client::process_one(ByteSpan zip, std::string_view source,
-                           std::optional<EncounterSnapshot>& snapshot, SyncReport& report) {
+                           std::optional<EncounterSnapshot>& snapshot, SyncReport& report,
+                           LogGate& gate) {
   auto verified = wire::read_export_zip(zip, config_.trusted_keys, config_.export_limits);
   if (!verified) return std::unexpected(verified.error());
   const std::int64_t now = clock_.now();
@@ -64,6 +158,25 @@ Status Client::process_one(ByteSpan zip, std::string_view source,
       }
     }
     return make_error(ErrorCode::kAlreadyExists, "export already processed");
+  }
+
+  // Log before use: only a signed export that a verified leaf commits to is matched.
+  if (log_ && !log_covers(LogLeafKind::kExportBatch, verified->zip_sha256)) {
+    if (!gate.verified) {
+      return make_error(ErrorCode::kUnavailable,
+                        "export " + to_hex(verified->zip_sha256) +
+                            " is not covered by the last verified transparency-log checkpoint "
+                            "and the log did not verify now: not used, retried next sync");
+    }
+    const std::size_t evidence_before = log_->evidence().size();
+    LogFetcher* resync = std::exchange(gate.resync, nullptr);
+    auto logged = require_logged(LogLeafKind::kExportBatch, verified->zip_sha256, resync);
+    report.new_evidence += log_->evidence().size() - evidence_before;
+    report.log_size = log_->size();
+    if (!logged) {
+      ++report.exports_unlogged;
+      return logged;
+    }
   }
 
   if (!snapshot) {
@@ -110,20 +223,42 @@ Status Client::process_one(ByteSpan zip, std::string_view source,
 
 Result<SyncReport> Client::process_export(ByteSpan zip, std::string_view source) {
   SyncReport report;
+  report.log_required = log_.has_value();
+  report.log_size = log_ ? log_->size() : 0;
   std::optional<EncounterSnapshot> snapshot;
-  if (auto s = process_one(zip, source, snapshot, report); !s) return std::unexpected(s.error());
+  // Only what the monitor verified before may be used; uncovered content is evidence.
+  LogGate gate{nullptr, true};
+  if (auto s = process_one(zip, source, snapshot, report, gate); !s) {
+    return std::unexpected(s.error());
+  }
   return report;
 }
 
 Result<SyncReport> Client::sync(HttpFetcher& fetcher, std::string_view base_url) {
-  std::string base(base_url);
-  while (!base.empty() && base.back() == '/') base.pop_back();
+  const std::string base = trimmed_base(base_url);
+  SyncReport report;
+  HttpLogFetcher log_fetcher(fetcher, base);
+  LogGate gate;
+  if (log_) {
+    report.log_required = true;
+    const std::size_t evidence_before = log_->evidence().size();
+    auto synced = log_->sync(log_fetcher);
+    if (auto s = save_log_state(); !s) return std::unexpected(s.error());
+    report.new_evidence += log_->evidence().size() - evidence_before;
+    if (synced) {
+      gate = LogGate{&log_fetcher, true};
+    } else {
+      report.log_error = synced.error().message;
+    }
+    report.log_verified = synced.has_value();
+    report.log_size = log_->size();
+  }
+
   auto index = fetcher.get(base + "/" + std::string(kExportIndexPath));
   if (!index) return std::unexpected(index.error());
   auto paths = parse_export_index(as_string_view(*index));
   if (!paths) return std::unexpected(paths.error());
 
-  SyncReport report;
   std::optional<EncounterSnapshot> snapshot;
   for (const std::string& path : *paths) {
     auto known = store_.is_path_processed(path);
@@ -135,7 +270,7 @@ Result<SyncReport> Client::sync(HttpFetcher& fetcher, std::string_view base_url)
       report.errors.push_back(path + ": " + zip.error().message);
       continue;
     }
-    if (auto s = process_one(*zip, path, snapshot, report); !s) {
+    if (auto s = process_one(*zip, path, snapshot, report, gate); !s) {
       if (s.error().code == ErrorCode::kAlreadyExists) continue;
       ++report.exports_failed;
       report.errors.push_back(path + ": " + s.error().message);

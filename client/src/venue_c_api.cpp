@@ -18,7 +18,6 @@ using greenlight::ErrorCode;
 namespace client = greenlight::client;
 
 struct gl_venue {
-  gl_client* owner = nullptr;
   std::mutex* lock = nullptr;
   greenlight::SystemRandom random;
   std::unique_ptr<client::VenueCheckins> impl;
@@ -138,7 +137,6 @@ gl_status gl_venue_open(gl_client* handle, const uint8_t* store_key, size_t stor
       return GL_ERR_INVALID_ARGUMENT;
     }
     auto venue = std::make_unique<gl_venue>();
-    venue->owner = handle;
     venue->lock = client::internal::mutex_of(handle);
     std::lock_guard<std::mutex> lock(*venue->lock);
     const client::CheckinStoreKey key(greenlight::ByteSpan(store_key, store_key_len));

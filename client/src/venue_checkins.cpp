@@ -1,5 +1,6 @@
 #include "greenlight/client/venue_checkins.h"
 
+#include <string>
 #include <utility>
 
 namespace greenlight::client {
@@ -23,12 +24,44 @@ Result<wire::ScannedVenue> VenueCheckins::scan(std::string_view url) {
   return scan_venue(url, client_.clock().now());
 }
 
+// With a transparency log configured, a batch is used only if a leaf the Client's monitor
+// verified commits to it (Client::require_logged; evidence when not).
 Result<VenueSyncReport> VenueCheckins::process_batch(ByteSpan file, std::string_view source) {
-  return matcher().process_batch(file, source);
+  VenueWarnings warnings = matcher();
+  if (client_.log_monitor() != nullptr) {
+    warnings.set_content_gate([this](const Sha256Digest& sha256) {
+      return client_.require_logged(LogLeafKind::kVenueWarningBatch, sha256);
+    });
+  }
+  return warnings.process_batch(file, source);
 }
 
+// With a log: syncs it first; if it verified, uncovered batches are refused with evidence
+// (after one more log sync for batches newer than the checkpoint); if it did not, batches
+// the last verified state does not cover are skipped and retried next sync.
 Result<VenueSyncReport> VenueCheckins::sync(HttpFetcher& fetcher, std::string_view base_url) {
-  return matcher().sync(fetcher, base_url);
+  VenueWarnings warnings = matcher();
+  if (client_.log_monitor() == nullptr) return warnings.sync(fetcher, base_url);
+  std::string base(base_url);
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  HttpLogFetcher log_fetcher(fetcher, base);
+  auto synced = client_.sync_log(fetcher, base);
+  const bool verified = synced.has_value();
+  LogFetcher* resync = verified ? &log_fetcher : nullptr;
+  warnings.set_content_gate([&](const Sha256Digest& sha256) -> Status {
+    if (client_.log_covers(LogLeafKind::kVenueWarningBatch, sha256)) return ok();
+    if (!verified) {
+      return make_error(ErrorCode::kUnavailable,
+                        "venue batch " + to_hex(sha256) +
+                            " is not covered by the last verified transparency-log checkpoint "
+                            "and the log did not verify now: not used, retried next sync");
+    }
+    return client_.require_logged(LogLeafKind::kVenueWarningBatch, sha256,
+                                  std::exchange(resync, nullptr));
+  });
+  auto report = warnings.sync(fetcher, base);
+  if (report && !verified) report->log_error = synced.error().message;
+  return report;
 }
 
 Result<std::vector<VenueWarningMatch>> VenueCheckins::warnings() { return matcher().matches(); }

@@ -116,6 +116,9 @@ Result<VenueSyncReport> VenueWarnings::process_batch(ByteSpan file, std::string_
   Database& db = store_.database();
   auto verified = wire::read_venue_warning_file(file, trusted_, limits_);
   if (!verified) return std::unexpected(verified.error());
+  if (gate_) {
+    if (auto s = gate_(verified->file_sha256); !s) return std::unexpected(s.error());
+  }
 
   auto tx = Transaction::begin(db);
   if (!tx) return std::unexpected(tx.error());
@@ -191,6 +194,7 @@ Result<VenueSyncReport> VenueWarnings::sync(HttpFetcher& fetcher, std::string_vi
       if (one.error().code == ErrorCode::kAlreadyExists) {
         ++total.batches_already_processed;
       } else {
+        if (one.error().code == ErrorCode::kFailedPrecondition) ++total.batches_unlogged;
         ++total.batches_failed;
         total.errors.push_back(path + ": " + one.error().message);
       }

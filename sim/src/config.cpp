@@ -88,6 +88,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
 
   auto& t = c.testing;
   v("testing", "symptom_isolation", t.symptom_isolation);
+  v("testing", "symptom_isolation_days", t.symptom_isolation_days);
   v("testing", "household_isolation", t.household_isolation);
   v("testing", "order_delay_days", t.order_delay_days);
   v("testing", "result_delay_days", t.result_delay_days);
@@ -105,6 +106,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("app", "checkin_probability", a.checkin_probability);
   v("app", "red_isolation_adherence", a.red_isolation_adherence);
   v("app", "red_isolation_days", a.red_isolation_days);
+  v("app", "household_isolation_on_red", a.household_isolation_on_red);
   v("app", "red_test_probability", a.red_test_probability);
   v("app", "yellow_test_probability", a.yellow_test_probability);
 
@@ -137,14 +139,13 @@ std::string path_of(std::string_view section, std::string_view name) {
 
 Status type_error(std::string_view section, std::string_view name, std::string_view expected,
                   const json::value& got) {
-  return make_error(ErrorCode::kInvalidArgument,
-                    path_of(section, name) + ": expected " + std::string(expected) + ", got " +
-                        json::serialize(got));
+  return make_error(ErrorCode::kInvalidArgument, path_of(section, name) + ": expected " +
+                                                     std::string(expected) + ", got " +
+                                                     json::serialize(got));
 }
 
 template <typename T>
-Status read_value(std::string_view section, std::string_view name, const json::value& in,
-                  T& out) {
+Status read_value(std::string_view section, std::string_view name, const json::value& in, T& out) {
   if constexpr (std::is_same_v<T, bool>) {
     if (!in.is_bool()) return type_error(section, name, "true or false", in);
     out = in.get_bool();
@@ -161,7 +162,8 @@ Status read_value(std::string_view section, std::string_view name, const json::v
     }
     out = v;
   } else if constexpr (std::is_same_v<T, ServerMode>) {
-    if (!in.is_string()) return type_error(section, name, "\"none\", \"inprocess\" or \"loopback\"", in);
+    if (!in.is_string())
+      return type_error(section, name, "\"none\", \"inprocess\" or \"loopback\"", in);
     auto mode = server_mode_from_name(in.get_string());
     if (!mode) return type_error(section, name, "\"none\", \"inprocess\" or \"loopback\"", in);
     out = *mode;
@@ -218,17 +220,19 @@ Result<ServerMode> server_mode_from_name(std::string_view name) {
   if (name == "none") return ServerMode::kNone;
   if (name == "inprocess") return ServerMode::kInProcess;
   if (name == "loopback") return ServerMode::kLoopback;
-  return make_error(ErrorCode::kInvalidArgument, "server mode must be none, inprocess or loopback, got '" +
-                                                     std::string(name) + "'");
+  return make_error(
+      ErrorCode::kInvalidArgument,
+      "server mode must be none, inprocess or loopback, got '" + std::string(name) + "'");
 }
 
 Result<SimConfig> config_from_json(std::string_view text, const SimConfig& base) {
   std::error_code ec;
   json::value doc = json::parse(text, ec);
-  if (ec) return make_error(ErrorCode::kInvalidArgument, "config is not valid JSON: " + ec.message());
+  if (ec)
+    return make_error(ErrorCode::kInvalidArgument, "config is not valid JSON: " + ec.message());
   if (!doc.is_object()) {
-    return make_error(ErrorCode::kInvalidArgument, "config must be a JSON object, got " +
-                                                       json::serialize(doc));
+    return make_error(ErrorCode::kInvalidArgument,
+                      "config must be a JSON object, got " + json::serialize(doc));
   }
   SimConfig config = base;
   // Collect the known keys per section, then read every key present in the document.
@@ -298,9 +302,9 @@ Status apply_override(SimConfig& config, std::string_view assignment) {
   const auto eq = assignment.find('=');
   const auto dot = assignment.find('.');
   if (eq == std::string_view::npos || dot == std::string_view::npos || dot > eq) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "override must look like section.key=value, got '" +
-                          std::string(assignment) + "'");
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        "override must look like section.key=value, got '" + std::string(assignment) + "'");
   }
   const std::string section(assignment.substr(0, dot));
   const std::string key(assignment.substr(dot + 1, eq - dot - 1));
@@ -332,11 +336,13 @@ Status validate_config(const SimConfig& c) {
   double adults = 0;
   for (std::size_t g = 2; g < kAgeGroups; ++g) adults += c.population.adult_age_weights[g];
   need(adults > 0, "population.adult_age_weights must give some weight to ages 20+");
-  need(is_probability(c.population.employment_rate), "population.employment_rate must be in [0, 1]");
+  need(is_probability(c.population.employment_rate),
+       "population.employment_rate must be in [0, 1]");
   need(c.population.school_size >= 2, "population.school_size must be at least 2");
   need(c.population.mean_workplace_size >= 2, "population.mean_workplace_size must be at least 2");
   need(c.population.elderly_group_size >= 2, "population.elderly_group_size must be at least 2");
-  need(is_probability(c.contacts.daily_link_fraction), "contacts.daily_link_fraction must be in [0, 1]");
+  need(is_probability(c.contacts.daily_link_fraction),
+       "contacts.daily_link_fraction must be in [0, 1]");
   need(is_probability(c.contacts.shop_visit_probability) &&
            is_probability(c.contacts.restaurant_visit_probability) &&
            is_probability(c.contacts.event_visit_probability),
@@ -369,12 +375,12 @@ Status validate_config(const SimConfig& c) {
          "disease.asymptomatic_fraction and mild_fraction must be in [0, 1]");
     need(c.disease.susceptibility[g] >= 0, "disease.susceptibility must be non-negative");
   }
-  need(is_probability(c.disease.false_symptom_rate), "disease.false_symptom_rate must be in [0, 1]");
+  need(is_probability(c.disease.false_symptom_rate),
+       "disease.false_symptom_rate must be in [0, 1]");
   need(c.disease.dose_minutes > 0 && c.disease.dose_distance_m > 0,
        "disease.dose_minutes and dose_distance_m must be positive");
   need(is_probability(c.testing.symptom_isolation) && is_probability(c.testing.sensitivity) &&
-           is_probability(c.testing.specificity) &&
-           is_probability(c.testing.isolation_adherence) &&
+           is_probability(c.testing.specificity) && is_probability(c.testing.isolation_adherence) &&
            is_probability(c.testing.isolation_daily_dropout),
        "testing probabilities must be in [0, 1]");
   need(c.testing.order_delay_days <= 14 && c.testing.result_delay_days <= 14,
@@ -394,7 +400,8 @@ Status validate_config(const SimConfig& c) {
   for (double w : r.attenuation_weights) {
     need(w >= 0 && w <= 2.5, "risk.attenuation_weights must be in [0, 2.5]");
   }
-  for (auto v : r.dsos_infectiousness) need(v <= 2, "risk.dsos_infectiousness values must be 0, 1 or 2");
+  for (auto v : r.dsos_infectiousness)
+    need(v <= 2, "risk.dsos_infectiousness values must be 0, 1 or 2");
   need(r.infectiousness_when_dsos_missing <= 2,
        "risk.infectiousness_when_dsos_missing must be 0, 1 or 2");
   need(r.max_encounter_age_days >= 1 && r.max_encounter_age_days <= 14,
@@ -426,9 +433,24 @@ Result<SimConfig> preset(std::string_view name) {
     c.run.baseline = false;
     return c;
   }
-  return make_error(ErrorCode::kInvalidArgument,
-                    "unknown preset '" + std::string(name) +
-                        "' (expected openabm-like, no-intervention or self-isolation)");
+  if (name == "openabm-app") {
+    c.app.upload_consent = 1;
+    c.app.red_isolation_adherence = 0.9;
+    c.app.red_isolation_days = 14;
+    c.app.household_isolation_on_red = true;
+    auto& r = c.app.risk;
+    r.min_window_minutes = 0;
+    r.drop_trl_at_most = 0;
+    r.dsos_infectiousness.fill(1);
+    r.attenuation_weights = {1, 1, 1, 1};
+    r.high_threshold_minutes = 0;
+    r.max_encounter_age_days = 7;
+    return c;
+  }
+  return make_error(
+      ErrorCode::kInvalidArgument,
+      "unknown preset '" + std::string(name) +
+          "' (expected openabm-like, no-intervention, self-isolation or openabm-app)");
 }
 
 }  // namespace greenlight::sim

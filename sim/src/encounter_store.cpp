@@ -12,10 +12,16 @@ std::uint64_t rpi_prefix(std::span<const std::uint8_t, 16> rpi) {
   return v;
 }
 
-std::uint64_t scan_noise_key(std::uint64_t seed, std::uint32_t day, std::uint32_t observer,
-                             std::uint32_t peer, std::uint32_t start_scan) {
-  return internal::stream_key(seed, internal::kPurposeScanNoise, day, observer,
-                              (static_cast<std::uint64_t>(peer) << 9) | start_scan);
+std::uint64_t scan_noise_key(std::uint64_t seed, std::uint32_t day, std::uint32_t listener,
+                             std::uint32_t broadcaster, std::uint32_t start_scan) {
+  return internal::stream_key(seed, internal::kPurposeScanNoise, day, listener,
+                              (static_cast<std::uint64_t>(broadcaster) << 9) | start_scan);
+}
+
+std::uint32_t DayEncounters::broadcaster(std::size_t r) const {
+  // The last p with offsets[p] <= r.
+  const auto it = std::upper_bound(offsets.begin(), offsets.end(), static_cast<std::uint32_t>(r));
+  return static_cast<std::uint32_t>(it - offsets.begin() - 1);
 }
 
 EncounterStore::EncounterStore(std::uint32_t people, std::uint32_t retention_days)
@@ -26,7 +32,7 @@ DayEncounters& EncounterStore::begin_day(std::uint32_t day) {
   slot.day = day;
   slot.offsets.assign(people_ + 1, 0);
   slot.rpi_prefix.clear();
-  slot.peer.clear();
+  slot.listener.clear();
   slot.meta.clear();
   return slot;
 }

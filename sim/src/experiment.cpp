@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "greenlight/sim/server_publisher.h"
+
 namespace greenlight::sim {
 namespace {
 
@@ -14,17 +16,25 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 Result<std::unique_ptr<KeyPublisher>> make_publisher(const SimConfig& config) {
+  ServerPublisherOptions options;
+  options.seed = config.run.seed;  // the same seed gives the same bytes, server included
   switch (config.run.server) {
     case ServerMode::kNone:
       return std::unique_ptr<KeyPublisher>(std::make_unique<InMemoryPublisher>());
     case ServerMode::kInProcess:
+      options.transport = ServerTransport::kInProcess;
+      break;
     case ServerMode::kLoopback:
+      options.transport = ServerTransport::kLoopback;
       break;
   }
-  return make_error(ErrorCode::kFailedPrecondition,
-                    "server mode '" + std::string(server_mode_name(config.run.server)) +
-                        "' needs the server library, which this build does not include; use "
-                        "--server none");
+  auto server = ServerPublisher::create(options);
+  if (!server) {
+    return make_error(server.error().code, "starting the key server for --server " +
+                                               std::string(server_mode_name(config.run.server)) +
+                                               ": " + server.error().message);
+  }
+  return std::unique_ptr<KeyPublisher>(std::move(*server));
 }
 
 Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress) {

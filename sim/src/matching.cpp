@@ -9,12 +9,9 @@
 namespace greenlight::sim {
 void SharedRpiTable::DayTable::insert(std::uint64_t prefix, std::uint32_t key_index,
                                       std::uint32_t interval_offset) {
-  const std::uint64_t b1 = (prefix >> 7) & filter_mask_;
-  const std::uint64_t b2 = (prefix >> 35) & filter_mask_;
-  filter_[b1 >> 6] |= 1ULL << (b1 & 63);
-  filter_[b2 >> 6] |= 1ULL << (b2 & 63);
+  filter_[(prefix >> 12) & filter_mask_] |= filter_bits(prefix);
   const std::size_t mask = slots_.size() - 1;
-  std::size_t s = prefix & mask;
+  std::size_t s = (prefix >> 20) & mask;
   while (slots_[s].key_plus_one != 0) s = (s + 1) & mask;
   slots_[s] = {prefix, key_index + 1, interval_offset};
   ++entries_;
@@ -40,9 +37,9 @@ void SharedRpiTable::build(std::span<const TemporaryExposureKey> keys, const Tek
     std::size_t expected = 0;
     for (auto i : indices) expected += std::min(keys[i].rolling_period, kTekRollingPeriod);
     t.slots_.resize(std::bit_ceil(std::max<std::size_t>(16, expected * 2)));
-    const std::size_t filter_bits = std::bit_ceil(std::max<std::size_t>(64, expected * 16));
-    t.filter_.assign(filter_bits / 64, 0);
-    t.filter_mask_ = filter_bits - 1;
+    const std::size_t words = std::bit_ceil(std::max<std::size_t>(1, expected / 4));
+    t.filter_.assign(words, 0);
+    t.filter_mask_ = words - 1;
     const EnIntervalNumber day_start_interval = schedule.day_interval(d);
     for (auto i : indices) {
       const auto& key = keys[i];
@@ -78,12 +75,12 @@ std::size_t SharedRpiTable::entries() const {
   return n;
 }
 
-void run_scans(const DayEncounters& day, std::uint32_t observer, std::size_t run,
+void run_scans(const DayEncounters& day, std::size_t run, std::uint32_t broadcaster,
                const RadioModel& radio, std::uint64_t seed, std::vector<RawScan>& out) {
   const std::uint32_t meta = day.meta[run];
   const std::uint32_t start = RunMeta::start_scan(meta);
   const std::uint32_t n = RunMeta::scans(meta);
-  const std::uint64_t key = scan_noise_key(seed, day.day, observer, day.peer[run], start);
+  const std::uint64_t key = scan_noise_key(seed, day.day, day.listener[run], broadcaster, start);
   for (std::uint32_t k = 0; k < n; ++k) {
     const ScanSample s = radio.scan(RunMeta::attenuation_db(meta), key, k);
     if (s.detected) out.push_back({day.day * kScansPerDay + start + k, s.attenuation_db});
@@ -100,11 +97,15 @@ std::vector<Sighting> phone_sightings(std::uint32_t phone, const EncounterStore&
   for (const std::uint32_t d : store.days()) {
     if (d < first_day || d > last_day) continue;
     const DayEncounters* day = store.find(d);
-    for (std::uint32_t r = day->offsets[phone]; r < day->offsets[phone + 1]; ++r) {
+    // This phone's log: the runs it is the listener of.
+    std::uint32_t broadcaster = 0;
+    for (std::uint32_t r = 0; r < day->runs(); ++r) {
+      if (day->listener[r] != phone) continue;
+      while (day->offsets[broadcaster + 1] <= r) ++broadcaster;
       scans.clear();
-      run_scans(*day, phone, r, radio, seed, scans);
+      run_scans(*day, r, broadcaster, radio, seed, scans);
       if (scans.empty()) continue;
-      const Tek tek = schedule.tek(day->peer[r], d);
+      const Tek tek = schedule.tek(broadcaster, d);
       const Rpik rpik = expander.rpik(tek);
       const Aemk aemk = expander.aemk(tek);
       for (const auto& s : scans) {
@@ -138,7 +139,7 @@ std::vector<ExposureWindow> windows_from_hits(std::span<const RunHit> hits,
   for (const auto& h : hits) {
     const DayEncounters* day = store.find(h.day);
     if (day == nullptr) continue;
-    run_scans(*day, h.phone, h.run, radio, seed, by_key[h.key_index]);
+    run_scans(*day, h.run, h.broadcaster, radio, seed, by_key[h.key_index]);
   }
   std::vector<ExposureWindow> out;
   for (auto& [k, raw] : by_key) {
@@ -150,7 +151,8 @@ std::vector<ExposureWindow> windows_from_hits(std::span<const RunHit> hits,
 }
 
 Result<std::vector<ExposureWindow>> LiteralPhoneMatcher::match(
-    std::span<const Sighting> sightings, std::span<const TemporaryExposureKey> keys) {
+    std::span<const Sighting> sightings, std::span<const TemporaryExposureKey> keys,
+    std::int64_t /*now*/) {
   struct Where {
     std::uint32_t key_index;
     EnIntervalNumber interval;
@@ -163,8 +165,7 @@ Result<std::vector<ExposureWindow>> LiteralPhoneMatcher::match(
     expander_.expand_rpis(keys[i].key_data, keys[i].rolling_start_interval_number,
                           std::span<Rpi>(rpis.data(), count));
     for (std::uint32_t j = 0; j < count; ++j) {
-      table[rpi_prefix(rpis[j])].push_back(
-          {i, {keys[i].rolling_start_interval_number.value + j}});
+      table[rpi_prefix(rpis[j])].push_back({i, {keys[i].rolling_start_interval_number.value + j}});
     }
   }
   const Metadata expected = simulated_metadata();

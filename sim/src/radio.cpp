@@ -35,7 +35,7 @@ double RadioModel::median_attenuation_db(double distance_m) const {
 std::uint8_t RadioModel::contact_attenuation_db(double distance_m, bool household,
                                                 std::uint64_t noise_key) const {
   const auto cm = static_cast<std::size_t>(
-      std::clamp(std::lround(distance_m * 100), 0L, static_cast<long>(kMaxCentimetres)));
+      std::clamp(distance_m * 100 + 0.5, 0.0, static_cast<double>(kMaxCentimetres)));
   double rssi_abs = abs_rssi_by_cm_[cm];
   double loss = 0;
   if (!config_.perfect) {
@@ -48,7 +48,7 @@ std::uint8_t RadioModel::contact_attenuation_db(double distance_m, bool househol
     }
   }
   const double attenuation = rssi_abs - config_.rssi_correction_db + loss;
-  return static_cast<std::uint8_t>(std::clamp(std::lround(attenuation), 0L, 255L));
+  return static_cast<std::uint8_t>(std::clamp(attenuation + 0.5, 0.0, 255.0));
 }
 
 ScanSample RadioModel::scan(std::uint8_t base_db, std::uint64_t noise_key,

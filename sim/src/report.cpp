@@ -55,14 +55,17 @@ std::string quote(const std::filesystem::path& p) {
   std::string s = p.string();
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'') out += "''";
-    else out += c;
+    if (c == '\'')
+      out += "''";
+    else
+      out += c;
   }
   return out + "'";
 }
 
 // Draws the same plot commands to SVG and PNG.
-PlotResult draw(const std::filesystem::path& dir, const std::string& stem, const std::string& body) {
+PlotResult draw(const std::filesystem::path& dir, const std::string& stem,
+                const std::string& body) {
   PlotResult result;
   if (!have_gnuplot()) {
     result.warning = "gnuplot not found (Debian package gnuplot-nox): plots skipped";
@@ -71,7 +74,8 @@ PlotResult draw(const std::filesystem::path& dir, const std::string& stem, const
   const auto svg = dir / (stem + ".svg");
   const auto png = dir / (stem + ".png");
   std::string script;
-  script += "set terminal svg size 900,500 dynamic enhanced font 'sans,12' background rgb 'white'\n";
+  script +=
+      "set terminal svg size 900,500 dynamic enhanced font 'sans,12' background rgb 'white'\n";
   script += "set output " + quote(svg) + "\n" + body;
   script += "set terminal pngcairo size 900,500 enhanced font 'sans,10'\n";
   script += "set output " + quote(png) + "\nreplot\nset output\n";
@@ -93,18 +97,18 @@ std::string daily_csv(std::span<const DailyStats> days) {
       "notified_yellow,venue_notifications,green,yellow,red,contacts,app_contacts,runs_stored,"
       "check_ins\n";
   for (const auto& d : days) {
-    out += fmt("%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
-               "%llu,%llu,%llu\n",
-               d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
-               d.new_infections_by_layer[0], d.new_infections_by_layer[1],
-               d.new_infections_by_layer[2], d.new_infections_by_layer[3],
-               static_cast<unsigned long long>(d.cumulative_infections), d.new_symptomatic, d.tests,
-               d.positives, d.uploads, d.keys_fetched, d.venue_reports_fetched, d.isolating,
-               d.notified_red, d.notified_yellow, d.venue_notifications, d.green, d.yellow, d.red,
-               static_cast<unsigned long long>(d.contacts),
-               static_cast<unsigned long long>(d.app_contacts),
-               static_cast<unsigned long long>(d.runs_stored),
-               static_cast<unsigned long long>(d.check_ins));
+    out += fmt(
+        "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
+        "%llu,%llu,%llu\n",
+        d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
+        d.new_infections_by_layer[0], d.new_infections_by_layer[1], d.new_infections_by_layer[2],
+        d.new_infections_by_layer[3], static_cast<unsigned long long>(d.cumulative_infections),
+        d.new_symptomatic, d.tests, d.positives, d.uploads, d.keys_fetched, d.venue_reports_fetched,
+        d.isolating, d.notified_red, d.notified_yellow, d.venue_notifications, d.green, d.yellow,
+        d.red, static_cast<unsigned long long>(d.contacts),
+        static_cast<unsigned long long>(d.app_contacts),
+        static_cast<unsigned long long>(d.runs_stored),
+        static_cast<unsigned long long>(d.check_ins));
   }
   return out;
 }
@@ -112,14 +116,17 @@ std::string daily_csv(std::span<const DailyStats> days) {
 std::string format_privacy(const PrivacyView& v, std::uint32_t people, std::uint32_t days) {
   std::string o;
   o += "Privacy: what a server holds at the end\n";
-  o += "                                  greenlight key server      centralized health-code server\n";
+  o += "                                  greenlight key server      centralized health-code "
+       "server\n";
   o += fmt("  people identified               %-26s %llu (every app user, by phone number)\n", "0",
            static_cast<unsigned long long>(v.central_people));
   o += fmt("  positive uploads                %-26s %llu test results of named people\n",
            fmt("%llu (anonymous)", static_cast<unsigned long long>(v.server.uploads)).c_str(),
            static_cast<unsigned long long>(v.central_test_results));
   o += fmt("  diagnosis keys                  %-26s -\n",
-           fmt("%llu", static_cast<unsigned long long>(v.server.keys)).c_str());
+           fmt("%llu (%llu padding)", static_cast<unsigned long long>(v.server.keys),
+               static_cast<unsigned long long>(v.server.padding_keys))
+               .c_str());
   o += fmt("  contact records                 %-26s %llu (%llu person-pair-days)\n", "0",
            static_cast<unsigned long long>(v.central_contact_records),
            static_cast<unsigned long long>(v.central_contact_pairs));
@@ -129,19 +136,21 @@ std::string format_privacy(const PrivacyView& v, std::uint32_t people, std::uint
            fmt("%llu (%llu venues)", static_cast<unsigned long long>(v.server.venue_reports),
                static_cast<unsigned long long>(v.warned_venues))
                .c_str());
-  o += fmt("  bytes held                      %-26s %s\n", human_bytes(v.server.stored_bytes).c_str(),
-           human_bytes(v.central_bytes).c_str());
+  o += fmt("  bytes held                      %-26s %s\n",
+           human_bytes(v.server.stored_bytes).c_str(), human_bytes(v.central_bytes).c_str());
   o += "  What it could reveal:\n";
-  o += fmt("    greenlight: that %llu people tested positive, and for each uploaded key one day of\n"
-           "    that person's Bluetooth identifiers (linkable only by someone who recorded them\n"
-           "    nearby); which %llu venues had a positive visitor and when. Nothing about the other\n"
-           "    %u people, nobody's contacts, and no check-in of anybody.\n",
-           static_cast<unsigned long long>(v.positive_uploaders),
-           static_cast<unsigned long long>(v.warned_venues),
-           people - static_cast<std::uint32_t>(std::min<std::uint64_t>(people, v.positive_uploaders)));
-  o += fmt("    centralized: the social graph and movement trail of every app user over %u days,\n"
-           "    and the power to set anyone's colour with one database write.\n",
-           days);
+  o += fmt(
+      "    greenlight: that %llu people tested positive, and for each uploaded key one day of\n"
+      "    that person's Bluetooth identifiers (linkable only by someone who recorded them\n"
+      "    nearby); which %llu venues had a positive visitor and when. Nothing about the other\n"
+      "    %u people, nobody's contacts, and no check-in of anybody.\n",
+      static_cast<unsigned long long>(v.positive_uploaders),
+      static_cast<unsigned long long>(v.warned_venues),
+      people - static_cast<std::uint32_t>(std::min<std::uint64_t>(people, v.positive_uploaders)));
+  o +=
+      fmt("    centralized: the social graph and movement trail of every app user over %u days,\n"
+          "    and the power to set anyone's colour with one database write.\n",
+          days);
   return o;
 }
 
@@ -149,9 +158,11 @@ std::string format_report(const ReportInput& in) {
   const SimConfig& c = *in.config;
   const RunSummary& a = in.app;
   std::string o;
-  o += fmt("greenlight population simulation: %u people (%u with the app, %.1f %%), %u days, seed %llu\n",
-           a.people, a.app_users, a.people ? 100.0 * a.app_users / a.people : 0.0, a.days,
-           static_cast<unsigned long long>(c.run.seed));
+  o +=
+      fmt("greenlight population simulation: %u people (%u with the app, %.1f %%), %u days, seed "
+          "%llu\n",
+          a.people, a.app_users, a.people ? 100.0 * a.app_users / a.people : 0.0, a.days,
+          static_cast<unsigned long long>(c.run.seed));
   o += fmt("key server: %s; config sha256 %s; %.1f s\n\n", in.publisher_name.c_str(),
            config_hash(c).substr(0, 16).c_str(), in.seconds);
 
@@ -166,12 +177,14 @@ std::string format_report(const ReportInput& in) {
       b ? count_pct(b->infections, b->people) : "");
   row("peak infectious (day)", fmt("%u (day %u)", a.peak_infectious, a.peak_day),
       b ? fmt("%u (day %u)", b->peak_infectious, b->peak_day) : "");
-  row("tests / positives", fmt("%llu / %llu", static_cast<unsigned long long>(a.tests),
-                               static_cast<unsigned long long>(a.positives)),
+  row("tests / positives",
+      fmt("%llu / %llu", static_cast<unsigned long long>(a.tests),
+          static_cast<unsigned long long>(a.positives)),
       b ? fmt("%llu / %llu", static_cast<unsigned long long>(b->tests),
               static_cast<unsigned long long>(b->positives))
         : "");
-  row("isolation person-days", fmt("%llu", static_cast<unsigned long long>(a.isolation_person_days)),
+  row("isolation person-days",
+      fmt("%llu", static_cast<unsigned long long>(a.isolation_person_days)),
       b ? fmt("%llu", static_cast<unsigned long long>(b->isolation_person_days)) : "");
   if (b && b->infections > 0) {
     o += fmt("  infections averted by the app          %lld (%.1f %%)\n",
@@ -180,7 +193,8 @@ std::string format_report(const ReportInput& in) {
                  static_cast<double>(b->infections));
   }
   o += "\nNotifications (app users)\n";
-  o += fmt("  uploads by positive app users        %llu\n", static_cast<unsigned long long>(a.uploads));
+  o += fmt("  uploads by positive app users        %llu\n",
+           static_cast<unsigned long long>(a.uploads));
   o += fmt("  RED / YELLOW notifications           %llu / %llu (%llu from venue warnings)\n",
            static_cast<unsigned long long>(a.notifications_red),
            static_cast<unsigned long long>(a.notifications_yellow),
@@ -198,10 +212,13 @@ std::string format_report(const ReportInput& in) {
   o += fmt("  days from infection to notification  median %.1f, mean %.1f\n",
            a.median_days_infection_to_notification, a.mean_days_infection_to_notification);
   if (a.verified_phones > 0) {
-    o += fmt("  per-phone path check                 %llu phone-days, %llu windows, %llu mismatches\n",
-             static_cast<unsigned long long>(a.verified_phones),
-             static_cast<unsigned long long>(a.verified_windows),
-             static_cast<unsigned long long>(a.verify_mismatches));
+    o +=
+        fmt("  client-library check                 %llu phone-syncs, %llu windows, %llu window "
+            "mismatches, %llu colour mismatches\n",
+            static_cast<unsigned long long>(a.verified_phones),
+            static_cast<unsigned long long>(a.verified_windows),
+            static_cast<unsigned long long>(a.verify_mismatches),
+            static_cast<unsigned long long>(a.verify_colour_mismatches));
   }
   if (!in.app_daily.empty()) {
     o += "\nColours of app users (after the morning sync)\n";
@@ -245,35 +262,41 @@ PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailySt
   for (std::size_t i = 0; i < n; ++i) {
     const DailyStats* a = i < app.size() ? &app[i] : nullptr;
     const DailyStats* b = i < baseline.size() ? &baseline[i] : nullptr;
-    data += fmt("%zu %s %s %s %s %s %s %s\n", i,
-                a ? fmt("%u", a->new_infections).c_str() : "NaN",
-                a ? fmt("%llu", static_cast<unsigned long long>(a->cumulative_infections)).c_str() : "NaN",
-                b ? fmt("%u", b->new_infections).c_str() : "NaN",
-                b ? fmt("%llu", static_cast<unsigned long long>(b->cumulative_infections)).c_str() : "NaN",
-                a ? fmt("%u", a->green).c_str() : "NaN", a ? fmt("%u", a->yellow).c_str() : "NaN",
-                a ? fmt("%u", a->red).c_str() : "NaN");
+    data += fmt(
+        "%zu %s %s %s %s %s %s %s\n", i, a ? fmt("%u", a->new_infections).c_str() : "NaN",
+        a ? fmt("%llu", static_cast<unsigned long long>(a->cumulative_infections)).c_str() : "NaN",
+        b ? fmt("%u", b->new_infections).c_str() : "NaN",
+        b ? fmt("%llu", static_cast<unsigned long long>(b->cumulative_infections)).c_str() : "NaN",
+        a ? fmt("%u", a->green).c_str() : "NaN", a ? fmt("%u", a->yellow).c_str() : "NaN",
+        a ? fmt("%u", a->red).c_str() : "NaN");
   }
   const auto data_path = dir / "plot_data.txt";
   if (!write_file(data_path, data)) return {{}, "could not write " + data_path.string()};
   PlotResult all;
-  std::string epi = "set title 'Epidemic curve'\nset xlabel 'day'\nset ylabel 'new infections per day'\n"
-                    "set y2label 'infected (cumulative)'\nset y2tics\nset ytics nomirror\n"
-                    "set key top left\nset grid\n";
-  epi += "plot " + quote(data_path) +
-         " using 1:2 with lines lw 2 lc rgb '#1b7837' title 'new, with app', '' using 1:3 axes x1y2 "
-         "with lines dt 2 lw 2 lc rgb '#1b7837' title 'cumulative, with app'";
+  std::string epi =
+      "set title 'Epidemic curve'\nset xlabel 'day'\nset ylabel 'new infections per day'\n"
+      "set y2label 'infected (cumulative)'\nset y2tics\nset ytics nomirror\n"
+      "set key top left\nset grid\n";
+  epi +=
+      "plot " + quote(data_path) +
+      " using 1:2 with lines lw 2 lc rgb '#1b7837' title 'new, with app', '' using 1:3 axes x1y2 "
+      "with lines dt 2 lw 2 lc rgb '#1b7837' title 'cumulative, with app'";
   if (!baseline.empty()) {
-    epi += ", '' using 1:4 with lines lw 2 lc rgb '#b2182b' title 'new, without app', '' using "
-           "1:5 axes x1y2 with lines dt 2 lw 2 lc rgb '#b2182b' title 'cumulative, without app'";
+    epi +=
+        ", '' using 1:4 with lines lw 2 lc rgb '#b2182b' title 'new, without app', '' using "
+        "1:5 axes x1y2 with lines dt 2 lw 2 lc rgb '#b2182b' title 'cumulative, without app'";
   }
   epi += "\n";
   auto r1 = draw(dir, "epidemic", epi);
-  std::string col = "set title 'Colours of app users (with app)'\nset xlabel 'day'\n"
-                    "set ylabel 'phones'\nset key top right\nset grid\nset style fill solid 0.8\n";
+  std::string col =
+      "set title 'App users warned: RED and YELLOW phones (the rest are GREEN)'\n"
+      "set xlabel 'day'\nset ylabel '% of app users'\nset key top left\nset grid\n"
+      "set yrange [0:*]\nset style fill solid 0.8\n";
+  col += "total(g, y, r) = (g + y + r) > 0 ? (g + y + r) : 1\n";
   col += "plot " + quote(data_path) +
-         " using 1:($6+$7+$8) with filledcurves x1 lc rgb '#4dac26' title 'green', '' using "
-         "1:($7+$8) with filledcurves x1 lc rgb '#f1c40f' title 'yellow', '' using 1:8 with "
-         "filledcurves x1 lc rgb '#d7191c' title 'red'\n";
+         " using 1:(100 * ($7 + $8) / total($6, $7, $8)) with filledcurves x1 lc rgb '#f1c40f' "
+         "title 'yellow', '' using 1:(100 * $8 / total($6, $7, $8)) with filledcurves x1 lc rgb "
+         "'#d7191c' title 'red'\n";
   auto r2 = draw(dir, "colours", col);
   for (auto* r : {&r1, &r2}) {
     all.files.insert(all.files.end(), r->files.begin(), r->files.end());
@@ -289,15 +312,16 @@ std::string sweep_csv(std::span<const SweepPoint> points) {
       "notified_infected_by_index,isolation_person_days\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
-    out += fmt("%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu\n",
-               p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
-               static_cast<unsigned long long>(s.infections), s.peak_infectious,
-               static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
-               static_cast<unsigned long long>(s.uploads),
-               static_cast<unsigned long long>(s.notifications_red),
-               static_cast<unsigned long long>(s.notifications_yellow), s.red_precision.value(),
-               s.red_recall.value(), s.any_recall.value(), s.notified_infected_by_index.value(),
-               static_cast<unsigned long long>(s.isolation_person_days));
+    out +=
+        fmt("%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu\n", p.uptake,
+            static_cast<unsigned long long>(p.seed), s.people, s.app_users,
+            static_cast<unsigned long long>(s.infections), s.peak_infectious,
+            static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
+            static_cast<unsigned long long>(s.uploads),
+            static_cast<unsigned long long>(s.notifications_red),
+            static_cast<unsigned long long>(s.notifications_yellow), s.red_precision.value(),
+            s.red_recall.value(), s.any_recall.value(), s.notified_infected_by_index.value(),
+            static_cast<unsigned long long>(s.isolation_person_days));
   }
   return out;
 }
@@ -320,7 +344,9 @@ double median_of(std::vector<double> v) {
 }  // namespace
 
 std::string format_sweep(std::span<const SweepPoint> points) {
-  std::string o = "uptake   runs   infected (median)   vs uptake 0   RED (median)   RED precision   any recall\n";
+  std::string o =
+      "uptake   runs   infected (median)   vs uptake 0   RED (median)   RED precision   any "
+      "recall\n";
   const auto groups = by_uptake(points);
   double reference = -1;
   for (const auto& [u, ps] : groups) {
@@ -335,9 +361,8 @@ std::string format_sweep(std::span<const SweepPoint> points) {
     if (reference < 0) reference = mi;
     const std::string change =
         reference > 0 ? fmt("%+.1f %%", 100 * (mi - reference) / reference) : std::string("-");
-    o += fmt("%5.0f %% %6zu %19.0f %13s %14.0f %15s %12s\n", 100 * u, ps.size(), mi,
-             change.c_str(), median_of(red), pct(median_of(prec)).c_str(),
-             pct(median_of(rec)).c_str());
+    o += fmt("%5.0f %% %6zu %19.0f %13s %14.0f %15s %12s\n", 100 * u, ps.size(), mi, change.c_str(),
+             median_of(red), pct(median_of(prec)).c_str(), pct(median_of(rec)).c_str());
   }
   return o;
 }
@@ -360,10 +385,11 @@ PlotResult write_sweep_plot(const std::filesystem::path& dir, std::span<const Sw
   }
   const auto data_path = dir / "sweep_data.txt";
   if (!write_file(data_path, data)) return {{}, "could not write " + data_path.string()};
-  std::string body = "set title 'Infections against app uptake'\nset xlabel 'app uptake (% of people)'\n"
-                     "set ylabel 'infected (median over seeds, range)'\nset grid\nset key off\n";
-  body += "plot " + quote(data_path) +
-          " using 1:2:3:4 with yerrorlines lw 2 pt 7 lc rgb '#2166ac'\n";
+  std::string body =
+      "set title 'Infections against app uptake'\nset xlabel 'app uptake (% of people)'\n"
+      "set ylabel 'infected (median over seeds, range)'\nset grid\nset key off\n";
+  body +=
+      "plot " + quote(data_path) + " using 1:2:3:4 with yerrorlines lw 2 pt 7 lc rgb '#2166ac'\n";
   return draw(dir, "sweep", body);
 }
 

@@ -15,6 +15,7 @@
 
 #include "greenlight/crypto/random.h"
 #include "greenlight/crypto/venue_crypto.h"
+#include "greenlight/sim/client_matcher.h"
 #include "greenlight/sim/disease.h"
 #include "greenlight/sim/encounter_store.h"
 #include "greenlight/sim/phone_keys.h"
@@ -49,9 +50,22 @@ struct TekBytesHash {
 };
 
 struct StagedRun {
-  std::uint32_t observer;
-  std::uint32_t peer;
+  std::uint32_t broadcaster;
+  std::uint32_t listener;
   std::uint32_t meta;
+};
+
+// Staged runs are partitioned by broadcaster range, so that the daily merge runs in
+// parallel with each task touching one slice of the log.
+constexpr std::uint32_t kRunParts = 64;
+
+// What a contact needs to know about a person, refreshed daily (one cache line load).
+struct ContactState {
+  float infectiousness = 0;  // today's, 0 when not infectious
+  std::uint8_t susceptible = 0;
+  std::uint8_t app = 0;
+  std::uint8_t age_group = 0;
+  std::uint8_t unused = 0;
 };
 
 struct InfectionCandidate {
@@ -61,7 +75,7 @@ struct InfectionCandidate {
 };
 
 struct ShardOut {
-  std::vector<StagedRun> runs;
+  std::array<std::vector<StagedRun>, kRunParts> runs;
   std::vector<InfectionCandidate> infections;
   std::uint64_t contacts = 0;
   std::uint64_t app_contacts = 0;
@@ -186,7 +200,8 @@ struct Simulation::Impl {
     first_red_day.assign(n, kNever);
     first_any_day.assign(n, kNever);
     isolating_today.assign(n, 0);
-    infectiousness_today.assign(n, 0.0f);
+    contact_state.assign(n, ContactState{});
+    while ((static_cast<std::uint64_t>(n - 1) >> part_shift) >= kRunParts) ++part_shift;
     sample_day_of_result.assign(n, 0);
     shard_out.resize(kShards);
     expanders.resize(std::max<std::uint32_t>(1, threads));
@@ -282,6 +297,8 @@ struct Simulation::Impl {
       if (it == uploaded_keys.end()) continue;
       owner[i] = it->second.first;
       const std::uint32_t d = it->second.second;
+      // A key is published once; its owner is not needed after this sync.
+      uploaded_keys.erase(it);
       fetched.push_back({owner[i], d, t});
       fetched_person_day[(static_cast<std::uint64_t>(owner[i]) << 32) | d] = t;
       if (d >= first_day && d <= last_day) {
@@ -308,22 +325,33 @@ struct Simulation::Impl {
           const auto bits_it = published_bits.find(d);
           const std::uint64_t* bits =
               bits_it == published_bits.end() ? nullptr : bits_it->second.data();
-          for (std::uint32_t p = p0; p < p1; ++p) {
-            for (std::uint32_t r = day->offsets[p]; r < day->offsets[p + 1]; ++r) {
-              const std::uint32_t meta = day->meta[r];
-              if (auto e = rpis->find(day->rpi_prefix[r])) {
-                const auto seen =
-                    static_cast<std::int64_t>(RunMeta::start_scan(meta) / kScansPerInterval);
-                const std::int64_t drift = seen - e->interval_offset;
-                if (drift >= -static_cast<std::int64_t>(kMatchingClockDriftIntervals) &&
-                    drift <= static_cast<std::int64_t>(kMatchingClockDriftIntervals)) {
-                  out.hits.push_back({p, d, r, e->key_index});
+          // Runs are grouped by broadcaster p; each run is one listener's stored run. The
+          // probe reads only the RPI prefixes (the filter rejects almost every run).
+          const std::uint64_t* prefix = day->rpi_prefix.data();
+          const std::uint32_t r_end = day->offsets[p1];
+          std::uint32_t p = p0;
+          for (std::uint32_t r = day->offsets[p0]; r < r_end; ++r) {
+            if (r + 16 < r_end) __builtin_prefetch(rpis->filter_word(prefix[r + 16]));
+            const auto e = rpis->find(prefix[r]);
+            if (!e) continue;
+            while (day->offsets[p + 1] <= r) ++p;
+            const std::int64_t seen = RunMeta::start_scan(day->meta[r]) / kScansPerInterval;
+            const std::int64_t drift = seen - e->interval_offset;
+            if (drift >= -static_cast<std::int64_t>(kMatchingClockDriftIntervals) &&
+                drift <= static_cast<std::int64_t>(kMatchingClockDriftIntervals)) {
+              out.hits.push_back({day->listener[r], d, r, e->key_index, p});
+            }
+          }
+          // Ground truth: runs of uploaded cases at close range.
+          if (bits != nullptr) {
+            for (std::uint32_t b = p0; b < p1; ++b) {
+              if ((bits[b / 64] >> (b % 64) & 1) == 0) continue;
+              for (std::uint32_t r = day->offsets[b]; r < day->offsets[b + 1]; ++r) {
+                const std::uint32_t meta = day->meta[r];
+                if (RunMeta::distance_dm(meta) <= kCloseDistanceDm) {
+                  out.close.push_back(
+                      {day->listener[r], b, d, RunMeta::scans(meta) * (kScanSeconds / 60)});
                 }
-              }
-              const std::uint32_t peer = day->peer[r];
-              if (bits != nullptr && (bits[peer / 64] >> (peer % 64) & 1) != 0 &&
-                  RunMeta::distance_dm(meta) <= kCloseDistanceDm) {
-                out.close.push_back({p, peer, d, RunMeta::scans(meta) * (kScanSeconds / 60)});
               }
             }
           }
@@ -381,17 +409,20 @@ struct Simulation::Impl {
         if (!s.counted) continue;
         h.normalized_minutes += s.normalized_minutes;
         ++h.windows;
-        if (t - w.day >= risk.max_encounter_age_days) continue;
+        // The client's rule: a window counts while its day is at most max_encounter_age_days
+        // before today.
+        if (t - w.day > risk.max_encounter_age_days) continue;
         day_scores[(static_cast<std::uint64_t>(p) << 32) | w.day] += s.normalized_minutes;
         days_touched.insert(w.day);
       }
       for (auto& [kd, h] : per_key_day) exposure_hits.push_back(h);
       for (const std::uint32_t d : days_touched) {
         const double sum = day_scores[(static_cast<std::uint64_t>(p) << 32) | d];
-        const auto until = static_cast<std::int32_t>(d + risk.max_encounter_age_days);
+        // The client's colour rule: until max_encounter_age_days full days after day d.
+        const auto until = static_cast<std::int32_t>(d + risk.max_encounter_age_days + 1);
         if (scorer.is_high(sum)) {
           u.red_until = std::max(u.red_until, until);
-        } else {
+        } else if (sum > 0) {
           u.yellow_until = std::max(u.yellow_until, until);
         }
       }
@@ -415,7 +446,7 @@ struct Simulation::Impl {
       for (std::uint32_t d = first_day; d <= last_day; ++d) {
         const DayCheckIns& ring = checkins[d % checkins.size()];
         if (ring.day != d) continue;
-        if (t - d >= risk.venue_warning_days) continue;
+        if (t - d > risk.venue_warning_days) continue;
         const std::uint32_t base = schedule.day_interval(d).value;
         for (const auto& c : ring.check_ins) {
           auto it = warnings.find(c.venue);
@@ -426,7 +457,7 @@ struct Simulation::Impl {
           for (const auto& w : it->second) {
             if (w.start_interval.value < out && in < w.end_interval().value) {
               updates.push_back(
-                  {c.person, 0, static_cast<std::int32_t>(d + risk.venue_warning_days), true});
+                  {c.person, 0, static_cast<std::int32_t>(d + risk.venue_warning_days + 1), true});
               break;
             }
           }
@@ -473,8 +504,18 @@ struct Simulation::Impl {
     if (positive_day[p] != kNever) return;
     const auto& app = config.app;
     if (c == Colour::kRed) {
+      const auto until = static_cast<std::int32_t>(t + app.red_isolation_days);
       if (decision(internal::kPurposeBehaviour, p, t, 10).bernoulli(app.red_isolation_adherence)) {
-        isolate(p, static_cast<std::int32_t>(t + app.red_isolation_days));
+        isolate(p, until);
+      }
+      if (app.household_isolation_on_red) {
+        const std::uint32_t h = pop.household[p];
+        for (std::uint32_t q = pop.household_start[h]; q < pop.household_start[h + 1]; ++q) {
+          if (q != p && decision(internal::kPurposeBehaviour, q, t, 13)
+                            .bernoulli(app.red_isolation_adherence)) {
+            isolate(q, until);
+          }
+        }
       }
       if (decision(internal::kPurposeBehaviour, p, t, 11).bernoulli(app.red_test_probability)) {
         order_test(p, t);
@@ -502,18 +543,28 @@ struct Simulation::Impl {
       if (std::find(sample.begin(), sample.end(), p) != sample.end()) continue;
       sample.push_back(p);
     }
-    LiteralPhoneMatcher matcher(schedule.start_unix_seconds());
+    // Each sampled phone's log goes through the client library: its encounter log, matcher,
+    // exposure windows, risk scoring and colour rule, against this sync's keys.
+    ClientPhoneMatcher matcher(schedule.start_unix_seconds(), config.app.risk);
+    const std::int64_t now = schedule.start_unix_seconds() + t * kDaySeconds + 6 * 3600;
     for (const std::uint32_t p : sample) {
       const auto sightings =
           phone_sightings(p, store, first_day, last_day, schedule, radio, seed, *expanders[0]);
-      auto literal = matcher.match(sightings, keys);
-      if (!literal) return std::unexpected(literal.error());
+      auto client_windows = matcher.match(sightings, keys, now);
+      if (!client_windows) return std::unexpected(client_windows.error());
       const auto it = shared.find(p);
       const std::vector<ExposureWindow> none;
       const auto& mine = it == shared.end() ? none : it->second;
       ++verified_phones;
-      verified_windows += literal->size();
-      if (*literal != mine) ++verify_mismatches;
+      verified_windows += client_windows->size();
+      if (*client_windows != mine) ++verify_mismatches;
+      if (matcher.colour() != colour_of_windows(mine, scorer, t)) ++verify_colour_mismatches;
+      if (matcher.colour() != Colour::kGreen) ++verified_not_green;
+      const auto& log = matcher.log_stats();
+      verify_client_evictions +=
+          static_cast<std::uint64_t>(log.evicted_pending + log.evicted_confirmed +
+                                     log.evicted_one_off + log.dropped_sightings);
+      verify_client_rejected += matcher.sightings_rejected();
     }
     return ok();
   }
@@ -537,11 +588,12 @@ struct Simulation::Impl {
                                       .bernoulli(config.disease.false_symptom_rate);
       if ((onset || false_symptoms) && positive_day[p] == kNever && tc.symptom_isolation > 0 &&
           decision(internal::kPurposeBehaviour, p, t, 2).bernoulli(tc.symptom_isolation)) {
-        isolate(p, day + static_cast<std::int32_t>(tc.isolation_days));
+        const auto until = day + static_cast<std::int32_t>(tc.symptom_isolation_days);
+        isolate(p, until);
         if (tc.household_isolation) {
           const std::uint32_t h = pop.household[p];
           for (std::uint32_t q = pop.household_start[h]; q < pop.household_start[h + 1]; ++q) {
-            isolate(q, day + static_cast<std::int32_t>(tc.isolation_days));
+            isolate(q, until);
           }
         }
         order_test(p, t);
@@ -659,7 +711,8 @@ struct Simulation::Impl {
             disease.infectiousness(static_cast<std::uint32_t>(day - infection_day[p])) *
             static_cast<double>(course[p].infectiousness_factor));
       }
-      infectiousness_today[p] = inf;
+      contact_state[p] = {inf, static_cast<std::uint8_t>(infection_day[p] == kNever ? 1 : 0),
+                          pop.has_app[p], pop.age_group[p], 0};
     }
     generator.prepare_day(t, isolating_today, 0, threads);
 
@@ -685,69 +738,88 @@ struct Simulation::Impl {
     const double hh = config.disease.household_weight;
     internal::parallel_for(threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
       ShardOut& out = shard_out[shard];
-      out.runs.clear();
+      for (auto& part : out.runs) part.clear();
       out.infections.clear();
       out.contacts = 0;
       out.app_contacts = 0;
       Rng trng(stream_key(seed, internal::kPurposeTransmission, t, shard));
-      generator.generate(shard, [&](const internal::Contact& c) {
+      Rng rrng(stream_key(seed, internal::kPurposeRadio, t, shard));
+      auto process = [&](const internal::Contact& c) {
         ++out.contacts;
-        const float ia = infectiousness_today[c.a];
-        const float ib = infectiousness_today[c.b];
-        if (ia > 0 || ib > 0) {
+        const ContactState a = contact_state[c.a];
+        const ContactState b = contact_state[c.b];
+        if (a.infectiousness > 0 || b.infectiousness > 0) {
           const double dose =
               disease.dose(c.distance_m, c.minutes) * (c.layer == Layer::kHousehold ? hh : 1.0);
-          if (ia > 0 && infection_day[c.b] == kNever) {
-            const double h =
-                beta * static_cast<double>(ia) * disease.susceptibility(pop.age_group[c.b]) * dose;
+          if (a.infectiousness > 0 && b.susceptible != 0) {
+            const double h = beta * static_cast<double>(a.infectiousness) *
+                             disease.susceptibility(b.age_group) * dose;
             if (trng.uniform() < 1 - std::exp(-h)) out.infections.push_back({c.b, c.a, c.layer});
           }
-          if (ib > 0 && infection_day[c.a] == kNever) {
-            const double h =
-                beta * static_cast<double>(ib) * disease.susceptibility(pop.age_group[c.a]) * dose;
+          if (b.infectiousness > 0 && a.susceptible != 0) {
+            const double h = beta * static_cast<double>(b.infectiousness) *
+                             disease.susceptibility(a.age_group) * dose;
             if (trng.uniform() < 1 - std::exp(-h)) out.infections.push_back({c.a, c.b, c.layer});
           }
         }
-        if (pop.has_app[c.a] == 0 || pop.has_app[c.b] == 0) return;
+        if (a.app == 0 || b.app == 0) return;
         ++out.app_contacts;
-        stage_runs(c, t, out);
+        stage_runs(c, rrng, out);
+      };
+      // Contacts are processed in generation order, kAhead behind, so that the two people's
+      // states are prefetched (random accesses into a large array).
+      constexpr std::uint32_t kAhead = 16;
+      std::array<internal::Contact, kAhead> ring;
+      std::uint32_t head = 0;
+      std::uint32_t held = 0;
+      generator.generate(shard, [&](const internal::Contact& c) {
+        __builtin_prefetch(&contact_state[c.a]);
+        __builtin_prefetch(&contact_state[c.b]);
+        if (held == kAhead) {
+          process(ring[head]);
+          ring[head] = c;
+          head = (head + 1) % kAhead;
+        } else {
+          ring[(head + held++) % kAhead] = c;
+        }
       });
+      for (std::uint32_t i = 0; i < held; ++i) process(ring[(head + i) % kAhead]);
     });
 
     clock.lap(kPhaseContacts);
-    // Merge the shards' runs into today's log, grouped by listening phone. Each thread
-    // handles one range of listening phones; runs keep shard order within a phone.
+    // Merge the shards' runs into today's log, grouped by broadcasting phone. Part k of
+    // every shard holds the broadcasters of slice k, so the parts merge independently;
+    // within a broadcaster, runs keep shard order.
     DayEncounters& bucket = store.begin_day(t);
-    std::size_t total = 0;
+    std::array<std::size_t, kRunParts + 1> part_start{};
     for (const auto& o : shard_out) {
-      total += o.runs.size();
       st.contacts += o.contacts;
       st.app_contacts += o.app_contacts;
+      for (std::uint32_t k = 0; k < kRunParts; ++k) part_start[k + 1] += o.runs[k].size();
     }
-    internal::parallel_for(threads, threads, [&](std::uint32_t part, std::uint32_t) {
-      const auto [lo, hi] = internal::split_range(n, part, threads);
-      for (const auto& o : shard_out) {
-        for (const auto& r : o.runs) {
-          if (r.observer >= lo && r.observer < hi) ++bucket.offsets[r.observer + 1];
-        }
-      }
-    });
-    for (std::uint32_t p = 0; p < n; ++p) bucket.offsets[p + 1] += bucket.offsets[p];
-    bucket.rpi_prefix.assign(total, 0);
-    bucket.peer.resize(total);
+    for (std::uint32_t k = 0; k < kRunParts; ++k) part_start[k + 1] += part_start[k];
+    const std::size_t total = part_start[kRunParts];
+    bucket.rpi_prefix.resize(total);
+    bucket.listener.resize(total);
     bucket.meta.resize(total);
-    internal::parallel_for(threads, threads, [&](std::uint32_t part, std::uint32_t) {
-      const auto [lo, hi] = internal::split_range(n, part, threads);
-      std::vector<std::uint32_t> fill(bucket.offsets.begin() + lo, bucket.offsets.begin() + hi);
+    internal::parallel_for(threads, kRunParts, [&](std::uint32_t k, std::uint32_t) {
+      const auto [lo, hi] = part_range(k);
+      std::vector<std::uint32_t> fill(hi - lo + 1, 0);
       for (const auto& o : shard_out) {
-        for (const auto& r : o.runs) {
-          if (r.observer < lo || r.observer >= hi) continue;
-          const std::uint32_t at = fill[r.observer - lo]++;
-          bucket.peer[at] = r.peer;
+        for (const auto& r : o.runs[k]) ++fill[r.broadcaster - lo + 1];
+      }
+      fill[0] = static_cast<std::uint32_t>(part_start[k]);
+      for (std::uint32_t i = 0; i < hi - lo; ++i) fill[i + 1] += fill[i];
+      std::copy(fill.begin(), fill.end() - 1, bucket.offsets.begin() + lo);
+      for (const auto& o : shard_out) {
+        for (const auto& r : o.runs[k]) {
+          const std::uint32_t at = fill[r.broadcaster - lo]++;
+          bucket.listener[at] = r.listener;
           bucket.meta[at] = r.meta;
         }
       }
     });
+    bucket.offsets[n] = static_cast<std::uint32_t>(total);
     st.runs_stored = total;
     clock.lap(kPhaseStore);
     derive_rpis(t, bucket);
@@ -769,7 +841,15 @@ struct Simulation::Impl {
     clock.lap(kPhaseInfections);
   }
 
-  void stage_runs(const internal::Contact& c, std::uint32_t t, ShardOut& out) const {
+  // Merge part k holds the broadcasters [k << part_shift, (k + 1) << part_shift).
+  std::pair<std::uint32_t, std::uint32_t> part_range(std::uint32_t k) const {
+    const std::uint64_t lo = static_cast<std::uint64_t>(k) << part_shift;
+    const std::uint64_t hi = static_cast<std::uint64_t>(k + 1) << part_shift;
+    return {static_cast<std::uint32_t>(std::min<std::uint64_t>(lo, pop.size())),
+            static_cast<std::uint32_t>(std::min<std::uint64_t>(hi, pop.size()))};
+  }
+
+  void stage_runs(const internal::Contact& c, Rng& noise, ShardOut& out) const {
     // Phones scan every 5 minutes; the scans that fall inside the contact hear it.
     const std::uint32_t m0 = c.start_minute;
     const std::uint32_t end = m0 + c.minutes;
@@ -784,31 +864,18 @@ struct Simulation::Impl {
     scans = std::min<std::uint32_t>(scans, 255);
     const auto dist_dm = static_cast<std::uint32_t>(std::min(127L, std::lround(c.distance_m * 10)));
     const bool household = c.layer == Layer::kHousehold;
-    const auto key_ab = stream_key(seed, internal::kPurposeRadio, t, c.a,
-                                   (static_cast<std::uint64_t>(c.b) << 9) | first);
-    const auto key_ba = stream_key(seed, internal::kPurposeRadio, t, c.b,
-                                   (static_cast<std::uint64_t>(c.a) << 9) | first);
-    const std::uint8_t att_ab = radio.contact_attenuation_db(c.distance_m, household, key_ab);
-    const std::uint8_t att_ba = radio.contact_attenuation_db(c.distance_m, household, key_ba);
-    out.runs.push_back({c.a, c.b, RunMeta::pack(first, dist_dm, scans, att_ab)});
-    out.runs.push_back({c.b, c.a, RunMeta::pack(first, dist_dm, scans, att_ba)});
+    const std::uint8_t att_ab = radio.contact_attenuation_db(c.distance_m, household, noise.next());
+    const std::uint8_t att_ba = radio.contact_attenuation_db(c.distance_m, household, noise.next());
+    // a hears b's RPIs (a run broadcast by b) and b hears a's.
+    out.runs[c.b >> part_shift].push_back({c.b, c.a, RunMeta::pack(first, dist_dm, scans, att_ab)});
+    out.runs[c.a >> part_shift].push_back({c.a, c.b, RunMeta::pack(first, dist_dm, scans, att_ba)});
   }
 
-  // Every phone derives today's RPIK from its TEK; the RPIs its listeners stored are its
-  // real RPIs for the intervals they heard it in.
+  // Every phone derives today's RPIK from its TEK; the runs in which it was heard
+  // (contiguous: the log is grouped by broadcaster) get its real RPIs for their intervals,
+  // expanded with one key schedule per phone.
   void derive_rpis(std::uint32_t t, DayEncounters& bucket) {
     const std::uint32_t n = pop.size();
-    const std::size_t total = bucket.runs();
-    std::vector<std::uint32_t> by_peer_start(n + 1, 0);
-    for (std::size_t r = 0; r < total; ++r) ++by_peer_start[bucket.peer[r] + 1];
-    for (std::uint32_t p = 0; p < n; ++p) by_peer_start[p + 1] += by_peer_start[p];
-    std::vector<std::uint32_t> by_peer(total);
-    {
-      std::vector<std::uint32_t> fill(by_peer_start.begin(), by_peer_start.end() - 1);
-      for (std::size_t r = 0; r < total; ++r) {
-        by_peer[fill[bucket.peer[r]]++] = static_cast<std::uint32_t>(r);
-      }
-    }
     const std::uint32_t chunks = (n + kTekChunk - 1) / kTekChunk;
     const EnIntervalNumber base = schedule.day_interval(t);
     internal::parallel_for(threads, kShards, [&](std::uint32_t shard, std::uint32_t worker) {
@@ -826,21 +893,19 @@ struct Simulation::Impl {
         for (std::uint32_t p = first; p < last; ++p) {
           if (pop.has_app[p] == 0) continue;
           const Rpik rpik = ex.rpik(teks[p - first]);
-          const std::uint32_t r0 = by_peer_start[p];
-          const std::uint32_t r1 = by_peer_start[p + 1];
+          const std::uint32_t r0 = bucket.offsets[p];
+          const std::uint32_t r1 = bucket.offsets[p + 1];
           if (r0 == r1) continue;
           std::uint32_t lo = kTekRollingPeriod;
           std::uint32_t hi = 0;
-          for (std::uint32_t k = r0; k < r1; ++k) {
-            const std::uint32_t iv =
-                RunMeta::start_scan(bucket.meta[by_peer[k]]) / kScansPerInterval;
+          for (std::uint32_t r = r0; r < r1; ++r) {
+            const std::uint32_t iv = RunMeta::start_scan(bucket.meta[r]) / kScansPerInterval;
             lo = std::min(lo, iv);
             hi = std::max(hi, iv);
           }
           ex.expand_rpis_from_rpik(rpik, {base.value + lo},
                                    std::span<Rpi>(rpis.data(), hi - lo + 1));
-          for (std::uint32_t k = r0; k < r1; ++k) {
-            const std::uint32_t r = by_peer[k];
+          for (std::uint32_t r = r0; r < r1; ++r) {
             const std::uint32_t iv = RunMeta::start_scan(bucket.meta[r]) / kScansPerInterval;
             bucket.rpi_prefix[r] = rpi_prefix(rpis[iv - lo]);
           }
@@ -938,7 +1003,8 @@ struct Simulation::Impl {
   std::vector<std::int32_t> first_red_day;
   std::vector<std::int32_t> first_any_day;
   std::vector<std::uint8_t> isolating_today;
-  std::vector<float> infectiousness_today;
+  std::vector<ContactState> contact_state;
+  std::uint32_t part_shift = 0;
   std::vector<std::uint32_t> sample_day_of_result;
 
   std::vector<ShardOut> shard_out;
@@ -956,6 +1022,10 @@ struct Simulation::Impl {
   std::uint64_t verified_phones = 0;
   std::uint64_t verified_windows = 0;
   std::uint64_t verify_mismatches = 0;
+  std::uint64_t verify_colour_mismatches = 0;
+  std::uint64_t verified_not_green = 0;
+  std::uint64_t verify_client_evictions = 0;
+  std::uint64_t verify_client_rejected = 0;
   std::size_t peak_store_bytes = 0;
   std::array<double, kPhases> phase_sums{};
   std::array<double, kPhases> phase_cpu{};
@@ -1045,6 +1115,10 @@ RunSummary Simulation::Impl::summary() const {
   s.verified_phones = verified_phones;
   s.verified_windows = verified_windows;
   s.verify_mismatches = verify_mismatches;
+  s.verify_colour_mismatches = verify_colour_mismatches;
+  s.verified_not_green = verified_not_green;
+  s.verify_client_evictions = verify_client_evictions;
+  s.verify_client_rejected = verify_client_rejected;
   return s;
 }
 

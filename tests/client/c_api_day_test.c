@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "c_test_support.h"
 #include "greenlight/greenlight.h"
 
 /* Implemented in greenlight_test.cpp (C++): signs an export of the keys (report type
@@ -16,33 +17,6 @@ int gl_test_build_export(const gl_tek* keys, size_t count, int64_t start, int64_
                          size_t* zip_len, char* pem, size_t pem_size);
 
 int gl_c_api_day_test(void);
-
-static int64_t g_now;
-
-static int64_t test_now(void* user_data) {
-  (void)user_data;
-  return g_now;
-}
-
-#define EXPECT(condition)                                                      \
-  do {                                                                         \
-    if (!(condition)) {                                                        \
-      fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #condition); \
-      return __LINE__;                                                         \
-    }                                                                          \
-  } while (0)
-
-enum { kDay0 = 1714521600 }; /* 2024-05-01T00:00:00Z */
-
-static void remove_database(const char* dir, const char* name) {
-  static const char* const suffixes[] = {"", "-wal", "-shm", "-journal"};
-  char path[512];
-  size_t i;
-  for (i = 0; i < sizeof suffixes / sizeof suffixes[0]; ++i) {
-    snprintf(path, sizeof path, "%s/%s%s", dir, name, suffixes[i]);
-    unlink(path);
-  }
-}
 
 static int run_day(const char* dir) {
   char me_path[512];

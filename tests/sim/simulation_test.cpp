@@ -69,7 +69,8 @@ TEST_CASE("with uptake 0 nobody is notified") {
   }
 }
 
-TEST_CASE("with uptake 100 % and perfect radio every infected contact of a reported case is notified") {
+TEST_CASE(
+    "with uptake 100 % and perfect radio every infected contact of a reported case is notified") {
   SimConfig c = small(2000, 35, 11);
   c.disease.initial_infections = 20;
   c.app.uptake = 1;
@@ -106,8 +107,8 @@ TEST_CASE("with uptake 100 % and perfect radio every infected contact of a repor
       ++checked;
       bool found = false;
       for (const auto& h : hits) {
-        found = found || (h.phone == p && h.owner == k.owner && h.exposure_day == k.day &&
-                          h.windows > 0);
+        found = found ||
+                (h.phone == p && h.owner == k.owner && h.exposure_day == k.day && h.windows > 0);
       }
       CAPTURE(p, k.owner, k.day);
       CHECK(found);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../client/c_test_support.h"
 #include "greenlight/greenlight_venue.h"
 
 /* Implemented in greenlight_venue_test.cpp (C++): a venue URL named "Marker Bistro", and a
@@ -17,23 +18,6 @@ int gl_venue_test_build_batch(const char* url, int64_t start, int64_t end, uint8
                               size_t* file_len, char* pem, size_t pem_size);
 
 int gl_venue_c_api_day(const char* dir);
-
-static int64_t g_now;
-
-static int64_t test_now(void* user_data) {
-  (void)user_data;
-  return g_now;
-}
-
-#define EXPECT(condition)                                                      \
-  do {                                                                         \
-    if (!(condition)) {                                                        \
-      fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #condition); \
-      return __LINE__;                                                         \
-    }                                                                          \
-  } while (0)
-
-enum { kDay0 = 1714521600 }; /* 2024-05-01T00:00:00Z */
 
 int gl_venue_c_api_day(const char* dir) {
   char path[512];

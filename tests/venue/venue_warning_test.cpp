@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include "greenlight/crypto/random.h"
 #include "proto_bytes.h"
@@ -141,6 +143,27 @@ TEST_CASE("venue report uploads", "[venue]") {
 
   std::vector<SealedVenueReport> too_many(kMaxVenueReportsPerUpload + 1);
   CHECK_FALSE(encode_venue_report_upload(too_many));
+}
+
+// The fuzz seed was written independently (protobuf by hand, signed with the openssl CLI):
+// it checks the file layout against another encoder and keeps the seed on the verified path.
+TEST_CASE("an independently written venue warning file verifies", "[venue]") {
+  std::ifstream in(std::string(GREENLIGHT_TEST_DATA_DIR) + "/fuzz/venue_warning/signed.bin",
+                   std::ios::binary);
+  REQUIRE(in);
+  const Bytes file{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  auto der = base64_decode(
+      "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEK60IN7RiCHe2HF5K0nBMFs82b0AlF177mzwULgp62jTuTGmfiGnelL"
+      "sZ6vioNC/BDd0TGezJWUtMbY82D7xc7A==");
+  REQUIRE(der);
+  auto key = EcdsaP256PublicKey::from_spki_der(*der);
+  REQUIRE(key);
+  auto read = read_venue_warning_file(file, {TrustedSigningKey{"fuzz", "v1", *key}});
+  REQUIRE(read);
+  CHECK(read->batch.start_timestamp == 1764000000);
+  CHECK(read->batch.end_timestamp == 1764003600);
+  CHECK(read->batch.region == "GL");
+  CHECK(read->batch.reports.size() == 3);
 }
 
 }  // namespace

@@ -2,11 +2,12 @@
 // (docs/server.md).
 //
 //   greenlight server run --db FILE --export-dir DIR --signing-key PEM --authority-key PEM
-//       --ha-api-key-file FILE [--listen 127.0.0.1:8080] [--threads N] [--export-period S] ...
+//       --ha-api-key-file FILE [--listen 127.0.0.1:8080] [--threads N] [--export-period S]
+//       [--log-key-file FILE [--log-db FILE] [--log-origin NAME]] ...
 //   greenlight server keygen --out PEM [--public-out PEM]
 //   greenlight server issue-code --url HOST:PORT --api-key-file FILE [--short] ...
 //   greenlight server export-now (--url HOST:PORT --admin-api-key-file FILE | --db FILE
-//       --export-dir DIR --signing-key PEM ...)
+//       --export-dir DIR --signing-key PEM [--log-key-file FILE ...] ...)
 #include <sys/stat.h>
 
 #include <boost/json.hpp>
@@ -21,11 +22,13 @@
 #include "command.h"
 #include "greenlight/crypto/ecdsa.h"
 #include "greenlight/crypto/secret_bytes.h"
+#include "greenlight/crypto/signed_note.h"
 #include "greenlight/server/exporter.h"
 #include "greenlight/server/http_client.h"
 #include "greenlight/server/server.h"
 #include "greenlight/server/sqlite_store.h"
 #include "greenlight/server/static_site.h"
+#include "greenlight/server/transparency_log.h"
 #include "greenlight/server/venue_warnings.h"
 
 namespace greenlight::cli {
@@ -137,8 +140,86 @@ struct ExportFlags {
   }
 };
 
+// The transparency log (docs/transparency.md): on when --log-key-file is given. Every export
+// and venue-warning batch is then appended to the log and covered by a signed checkpoint
+// before it is served.
+struct LogFlags {
+  std::string db;
+  std::string key_file;
+  std::string origin;
+
+  void add_to(CLI::App* app) {
+    app->add_option("--log-key-file", key_file,
+                    "Transparency log: Ed25519 signer key file (PRIVATE+KEY+..., from `greenlight "
+                    "log keygen`). Turns the log on: every batch is logged before it is served");
+    app->add_option("--log-db", db,
+                    "Transparency log SQLite file (created if missing; default: --db with "
+                    "\".log\" before its extension, e.g. server.log.db)");
+    app->add_option("--log-origin", origin,
+                    "Checkpoint origin, the log's name (default: the key's name)");
+  }
+
+  bool enabled() const { return !key_file.empty(); }
+
+  std::string db_path(const std::string& main_db) const {
+    if (!db.empty()) return db;
+    std::filesystem::path p(main_db);
+    const std::string ext = p.has_extension() ? p.extension().string() : ".db";
+    p.replace_filename(p.stem().string() + ".log" + ext);
+    return p.string();
+  }
+
+  // nullptr when the log is off. Throws CommandError on bad flags or an unusable log.
+  std::shared_ptr<server::TransparencyLog> open(const std::string& main_db) const {
+    if (!enabled()) {
+      if (!db.empty() || !origin.empty()) {
+        throw CommandError{
+            "--log-db and --log-origin need --log-key-file (create a key with `greenlight log "
+            "keygen --name ORIGIN --out FILE`)"};
+      }
+      return nullptr;
+    }
+    std::string text = read_small_file(key_file);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
+      text.pop_back();
+    }
+    if (!text.starts_with("PRIVATE+KEY+")) {
+      secure_wipe(text.data(), text.size());
+      throw CommandError{"--log-key-file " + key_file +
+                         ": expected a signer key PRIVATE+KEY+NAME+HASH+KEY (the file written by "
+                         "`greenlight log keygen --out`), got something else"};
+    }
+    auto signer = NoteSigner::from_skey(text);
+    secure_wipe(text.data(), text.size());
+    if (!signer) throw CommandError{"--log-key-file " + key_file + ": " + signer.error().message};
+    const std::string path = db_path(main_db);
+    if (std::filesystem::path(path) == std::filesystem::path(main_db)) {
+      throw CommandError{"--log-db must differ from --db, got " + path + " for both"};
+    }
+    std::string log_origin = origin.empty() ? signer->name() : origin;
+    auto log = server::TransparencyLog::open(path, std::move(log_origin), std::move(*signer));
+    if (!log) throw CommandError{"transparency log " + path + ": " + log.error().message};
+    // TransparencyLog::open checks the origin and the roots, not who signed: a log file
+    // continued with another key would serve checkpoints no phone accepts.
+    auto latest = (*log)->latest_checkpoint();
+    if (!latest) throw CommandError{"transparency log " + path + ": " + latest.error().message};
+    const NoteVerifier verifier = (*log)->verifier();
+    if (!open_checkpoint(*latest, CheckpointPolicy{(*log)->origin(), verifier, {}, 0})) {
+      throw CommandError{"transparency log " + path + " was signed with another key than " +
+                         key_file + " (" + verifier.vkey() + ")"};
+    }
+    return std::shared_ptr<server::TransparencyLog>(std::move(*log));
+  }
+};
+
+std::string describe_log(const server::TransparencyLog& log) {
+  return "transparency log " + log.origin() + ": " + std::to_string(log.published_size()) +
+         " leaves, verifier key " + log.verifier().vkey();
+}
+
 struct RunFlags {
   ExportFlags exports;
+  LogFlags log;
   std::string authority_key;
   std::string ha_api_key_file;
   std::string admin_api_key_file;
@@ -183,14 +264,27 @@ void run_server(const RunFlags& f) {
                           load_api_keys(f.ha_api_key_file),
                           f.admin_api_key_file.empty() ? std::vector<std::string>{}
                                                        : load_api_keys(f.admin_api_key_file)};
+  std::shared_ptr<server::TransparencyLog> log = f.log.open(f.exports.db);
   auto created = server::Server::create(std::move(options), std::move(keys));
   if (!created) throw CommandError{created.error().message};
+  // The log module first: its before-publish hook must be in place before any module or
+  // timer can publish.
+  if (log) {
+    if (auto s = (*created)->add_module(server::make_transparency_log_module(log)); !s) {
+      throw CommandError{"transparency log: " + s.error().message};
+    }
+  }
   if (auto s = (*created)->add_module(std::make_shared<server::VenueWarningModule>()); !s) {
     throw CommandError{s.error().message};
   }
   auto port = (*created)->start();
   if (!port) throw CommandError{port.error().message};
   std::printf("listening on %s:%u\n", listen->first.c_str(), static_cast<unsigned>(*port));
+  if (log) {
+    std::printf("%s\n", describe_log(*log).c_str());
+  } else {
+    std::printf("transparency log: off (no --log-key-file)\n");
+  }
   std::fflush(stdout);
   server::run_until_signal(**created);
 }
@@ -256,11 +350,15 @@ void run_issue_code(const IssueFlags& f) {
 struct ExportNowFlags {
   ClientFlags client;
   ExportFlags exports;
+  LogFlags log;
 };
 
 void run_export_now(const ExportNowFlags& f) {
   if (!f.client.url.empty()) {
     if (f.client.api_key_file.empty()) throw CommandError{"--url needs --admin-api-key-file"};
+    if (f.log.enabled() || !f.log.db.empty() || !f.log.origin.empty()) {
+      throw CommandError{"--log-* flags are for the direct mode; the running server logs itself"};
+    }
     std::printf("%s\n", call(f.client, "/v1/admin/export", "{}").c_str());
     return;
   }
@@ -273,6 +371,21 @@ void run_export_now(const ExportNowFlags& f) {
   auto store = server::open_sqlite_store(so, clock, system_random());
   if (!store) throw CommandError{store.error().message};
   server::StaticSite site(f.exports.export_dir, clock);
+  std::shared_ptr<server::TransparencyLog> log = f.log.open(f.exports.db);
+  if (log) {
+    // The same log-before-serve step as the server's module: leaf, checkpoint, mirror.
+    site.add_before_publish_hook([log, &site](const server::Publication& p) -> Status {
+      auto leaf = server::log_leaf_for_publication(p);
+      if (!leaf) return std::unexpected(leaf.error());
+      const std::uint64_t before = log->published_size();
+      auto receipt = log->publish(*leaf);
+      if (!receipt) return std::unexpected(receipt.error());
+      return server::write_log_mirror(*log, site, before);
+    });
+    if (auto s = server::write_log_mirror(*log, site, 0); !s) {
+      throw CommandError{"transparency log mirror: " + s.error().message};
+    }
+  }
   server::Exporter exporter(f.exports.export_config(), **store, site, clock, system_random(),
                             {f.exports.signer()});
   if (auto s = exporter.load_published(); !s) throw CommandError{s.error().message};
@@ -282,6 +395,7 @@ void run_export_now(const ExportNowFlags& f) {
     std::puts("nothing to export: no complete window since the last export");
     return;
   }
+  if (log) std::printf("%s\n", describe_log(*log).c_str());
   std::printf("window %lld-%lld: %zu real keys\n", static_cast<long long>((**run).window_start),
               static_cast<long long>((**run).window_end), (**run).real_keys);
   for (const auto& file : (**run).files) {
@@ -298,7 +412,8 @@ void setup_server(CLI::App& app) {
   CLI::App* run_cmd = command->add_subcommand(
       "run",
       "Serve the HTTP API (docs/api.md) until SIGINT/SIGTERM; prints \"listening on "
-      "ADDRESS:PORT\" once bound");
+      "ADDRESS:PORT\" once bound, then the transparency log's size and verifier key (or "
+      "\"transparency log: off\" without --log-key-file)");
   run->exports.add_to(run_cmd, true);
   run_cmd
       ->add_option("--authority-key", run->authority_key,
@@ -330,6 +445,7 @@ void setup_server(CLI::App& app) {
   run_cmd->add_option("--tls-key", run->tls_key, "PEM private key of --tls-cert");
   run_cmd->add_option("--issuer", run->issuer, "Certificate issuer (iss)");
   run_cmd->add_option("--audience", run->audience, "Certificate audience (aud)");
+  run->log.add_to(run_cmd);
   run_cmd->callback([run] { run_server(*run); });
 
   auto keygen_out = std::make_shared<std::pair<std::string, std::string>>();
@@ -385,6 +501,7 @@ void setup_server(CLI::App& app) {
   now_cmd->add_flag("--tls", now->client.tls, "Use HTTPS");
   now_cmd->add_option("--ca-file", now->client.ca_file, "PEM certificate(s) to trust with --tls");
   now->exports.add_to(now_cmd, false);
+  now->log.add_to(now_cmd);
   now_cmd->callback([now] { run_export_now(*now); });
 }
 

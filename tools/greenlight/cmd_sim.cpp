@@ -290,7 +290,7 @@ void setup_sim(CLI::App& app) {
   add_common(run, *run_opts, true);
   run->add_flag("--no-baseline", run_opts->no_baseline, "Skip the same run without the app");
   run->add_option("--verify-phones", run_opts->verify_phones,
-                  "Phones re-matched each day through the per-phone path (check)");
+                  "Phones re-matched at each sync through the client library (check)");
   run->callback([run_opts] { run_run(*run_opts); });
 
   auto sweep_opts = std::make_shared<CommonOptions>();

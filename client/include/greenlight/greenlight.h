@@ -107,8 +107,23 @@ gl_status gl_client_process_export(gl_client* client, const uint8_t* zip, size_t
 /* Fetches base_url/v1/exports/index.txt and all new exports over plain HTTP.
  * processed (may be NULL) receives the number of exports processed. Returns
  * GL_ERR_UNAVAILABLE when some exports could not be fetched or verified (the others were
- * processed; the failed ones are tried again on the next sync). */
+ * processed; the failed ones are tried again on the next sync).
+ * With a transparency log required (gl_client_require_log), the log is verified first and
+ * an export is used only if the log covers it: GL_ERR_FAILED_PRECONDITION when some signed
+ * exports were refused because they are not in the log (evidence kept, colour unchanged),
+ * GL_ERR_UNAVAILABLE when the log itself did not verify (only exports covered by the last
+ * verified checkpoint were used). */
 gl_status gl_client_sync(gl_client* client, const char* base_url, uint32_t* processed);
+
+/* Requires the transparency log (docs/transparency.md) from now on: log_vkey is the log's
+ * verifier key "NAME+HASH+KEY" (pinned in the app), origin the checkpoint origin (NULL: the
+ * key's name). Loads the stored log state; GL_ERR_INVALID_ARGUMENT for a bad key. Cannot be
+ * undone for this handle. */
+gl_status gl_client_require_log(gl_client* client, const char* log_vkey, const char* origin);
+/* Size of the verified log tree and the number of evidence records kept (misbehaviour of
+ * the log: forks, shrunk trees, content offered that the log does not cover). Either
+ * pointer may be NULL. GL_ERR_FAILED_PRECONDITION without gl_client_require_log. */
+gl_status gl_client_log_status(gl_client* client, uint64_t* tree_size, uint32_t* evidence_count);
 
 /* Records the user's own verified positive test (RED for the isolation period). */
 gl_status gl_client_set_positive_test(gl_client* client, int64_t test_time);

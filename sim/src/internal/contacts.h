@@ -56,7 +56,14 @@ class ContactGenerator {
         seed_(config.run.seed),
         distance_(gamma_table(config.contacts.distance_shape, config.contacts.distance_scale)),
         household_distance_(gamma_table(config.contacts.household_distance_shape,
-                                        config.contacts.household_distance_scale)) {}
+                                        config.contacts.household_distance_scale)),
+        // Random encounters: Pareto(shape) x scale minutes, capped at 4 hours.
+        random_minutes_(QuantileTable::from_quantile([&](double u) {
+          const auto& cc = config.contacts;
+          return std::clamp(cc.random_duration_scale_minutes *
+                                std::pow(1.0 - u, -1.0 / cc.random_duration_pareto_shape),
+                            1.0, 240.0);
+        })) {}
 
   // People with isolating[p] != 0 meet only their household today.
   void prepare_day(std::uint32_t day, std::span<const std::uint8_t> isolating, std::uint64_t salt,
@@ -189,16 +196,13 @@ class ContactGenerator {
     const auto pairs = static_cast<std::uint32_t>(stubs_.size() / 2);
     const auto [i0, i1] = shard_range(pairs, shard);
     Rng r = stream(kPurposeRandomContacts, shard);
-    const auto& cc = config_.contacts;
     for (std::uint32_t i = i0; i < i1; ++i) {
       const std::uint32_t a = stubs_[2 * i];
       const std::uint32_t b = stubs_[2 * i + 1];
       if (a == b) continue;
       Contact c{std::min(a, b), std::max(a, b), 0, 0, 0, Layer::kRandom};
       c.start_minute = static_cast<std::uint16_t>(7 * 60 + r.below(15 * 60));
-      const double pareto = cc.random_duration_scale_minutes *
-                            std::pow(1.0 - r.uniform(), -1.0 / cc.random_duration_pareto_shape);
-      c.minutes = static_cast<std::uint16_t>(std::max(1.0, std::min(pareto, 240.0)));
+      c.minutes = static_cast<std::uint16_t>(random_minutes_.sample(r));
       c.distance_m = distance(r);
       sink(c);
     }
@@ -249,6 +253,7 @@ class ContactGenerator {
   std::uint64_t seed_;
   QuantileTable distance_;
   QuantileTable household_distance_;
+  QuantileTable random_minutes_;
   std::uint32_t day_ = 0;
   std::uint64_t salt_ = 0;
   std::span<const std::uint8_t> isolating_;

@@ -190,6 +190,16 @@ class QuantileTable {
       q_[k] = h * (static_cast<double>(j) + frac);
     }
   }
+  // From a quantile function q(u), u in [0, 1].
+  template <typename Quantile>
+  static QuantileTable from_quantile(Quantile q) {
+    QuantileTable t;
+    t.q_.resize(kSize + 1);
+    for (std::size_t k = 0; k <= kSize; ++k) {
+      t.q_[k] = q(std::min(static_cast<double>(k) / static_cast<double>(kSize), 1 - 1e-6));
+    }
+    return t;
+  }
   double sample(Rng& rng) const {
     const double x = rng.uniform() * static_cast<double>(kSize);
     const auto i = static_cast<std::size_t>(x);
@@ -198,6 +208,7 @@ class QuantileTable {
   }
 
  private:
+  QuantileTable() = default;
   std::vector<double> q_;
 };
 

@@ -11,6 +11,13 @@
 //   export records older than retention_seconds (14 days), then truncates the WAL so the
 //   bytes are gone from the files. It runs at open and after every sync; apps call it at
 //   least daily.
+// - Transparency log (ClientConfig::log, docs/transparency.md "Client checks"): when a log
+//   is configured it is required. sync() first verifies the log's latest checkpoint
+//   (signature, witnesses, append-only extension of the stored tree) and then uses an
+//   export only if a verified leaf commits to the zip's SHA-256; anything else is refused
+//   (not matched, the colour unchanged) and kept as evidence. The monitor's state (frontier,
+//   checkpoints, covered content, evidence) is persisted in the device database after
+//   every change.
 // - Nothing here sends anything: the colour and the encounter log stay on the phone.
 //
 // Time comes from the injected Clock and randomness from the injected RandomSource (both
@@ -32,6 +39,7 @@
 #include "greenlight/client/exposure_store.h"
 #include "greenlight/client/http_fetcher.h"
 #include "greenlight/client/identifiers.h"
+#include "greenlight/client/log_monitor.h"
 #include "greenlight/client/matcher.h"
 #include "greenlight/client/risk.h"
 #include "greenlight/client/sync.h"
@@ -53,6 +61,9 @@ struct ClientConfig {
   std::int64_t retention_seconds = 14 * kSecondsPerDay;
   // Matching rules; now and retention_seconds are filled in by the Client.
   MatchOptions match;
+  // The transparency log: its origin, verifier key and witness policy (pinned in the app).
+  // Set: the log is required (see the guarantees above). Unset: no log checks.
+  std::optional<LogMonitorConfig> log;
 };
 
 class Client {
@@ -75,12 +86,37 @@ class Client {
   [[nodiscard]] Result<EncounterStats> encounter_stats();
 
   // Exports. process_export() verifies, refuses replays (kAlreadyExists), matches and
-  // stores; source is recorded as the export's path (may be empty).
+  // stores; source is recorded as the export's path (may be empty). With a log configured,
+  // the export must be covered by a leaf the monitor has verified already (no network
+  // here); otherwise kFailedPrecondition and evidence.
   [[nodiscard]] Result<SyncReport> process_export(ByteSpan zip, std::string_view source = {});
-  // Fetches <base_url>/v1/exports/index.txt and every listed export not yet processed.
-  // Fails only when the index cannot be fetched or parsed; per-export failures are counted
-  // in the report.
+  // sync(): with a log configured, first syncs the log (<base_url>/v1/log/...) and records
+  // the outcome in the report; then fetches <base_url>/v1/exports/index.txt and every listed
+  // export not yet processed, each used only if logged (one extra log sync is allowed per
+  // call, for exports newer than the checkpoint). If the log did not verify, exports that
+  // the last verified state does not cover are skipped without evidence and retried next
+  // time. Fails only when the index cannot be fetched or parsed or the database fails;
+  // per-export failures are counted in the report.
   [[nodiscard]] Result<SyncReport> sync(HttpFetcher& fetcher, std::string_view base_url);
+
+  // Transparency log. log_monitor(): the verified state and the evidence, nullptr without a
+  // configured log. sync_log(): brings the monitor up to the server's latest checkpoint and
+  // persists it. require_logged(): ok without a configured log or when a verified leaf of
+  // this kind covers sha256; else, with resync, syncs the log once and checks again; still
+  // uncovered: kFailedPrecondition and kUnloggedContent evidence (persisted).
+  // compare_log_checkpoint(): checks a checkpoint seen elsewhere (another phone, a witness)
+  // against the verified one, fetching proofs from base_url; a fork becomes evidence.
+  // require_log(): configures the log after open (as ClientConfig::log would) and loads
+  // its stored state; once set, it cannot be removed.
+  [[nodiscard]] Status require_log(LogMonitorConfig config);
+  const LogMonitor* log_monitor() const { return log_ ? &*log_ : nullptr; }
+  [[nodiscard]] Result<LogSyncReport> sync_log(HttpFetcher& fetcher, std::string_view base_url);
+  [[nodiscard]] Status require_logged(LogLeafKind kind, const Sha256Digest& sha256,
+                                      LogFetcher* resync = nullptr);
+  [[nodiscard]] Status compare_log_checkpoint(std::string_view note, HttpFetcher& fetcher,
+                                              std::string_view base_url);
+  // Whether a verified leaf of this kind covers sha256 (true without a configured log).
+  bool log_covers(LogLeafKind kind, const Sha256Digest& sha256) const;
 
   // Own test result.
   [[nodiscard]] Status set_positive_test(std::int64_t test_time);
@@ -107,9 +143,20 @@ class Client {
   ExposureStore& exposure_store() { return store_; }
 
  private:
+  // How one sync may use the log: resync is the fetcher for one more log sync (cleared
+  // once used, nullptr: none); verified says whether the log verified during this sync
+  // (only then is uncovered content evidence).
+  struct LogGate {
+    LogFetcher* resync = nullptr;
+    bool verified = false;
+  };
+
   Client(Database db, ClientConfig config, const Clock& clock, RandomSource& random);
   [[nodiscard]] Status process_one(ByteSpan zip, std::string_view source,
-                                   std::optional<EncounterSnapshot>& snapshot, SyncReport& report);
+                                   std::optional<EncounterSnapshot>& snapshot, SyncReport& report,
+                                   LogGate& gate);
+  [[nodiscard]] Status load_log_state();
+  [[nodiscard]] Status save_log_state();
 
   Database db_;
   ClientConfig config_;
@@ -118,6 +165,7 @@ class Client {
   IdentifierManager identifiers_;
   EncounterLog encounter_log_;
   ExposureStore store_;
+  std::optional<LogMonitor> log_;
 };
 
 }  // namespace greenlight::client

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,17 @@ struct SyncReport {
   std::size_t windows_stored = 0;
   std::size_t sightings_rejected = 0;  // outside +-2 h or bad TX power
   std::vector<std::string> errors;     // one line per failed export
+
+  // Transparency log (ClientConfig::log; all zero/false when no log is configured).
+  bool log_required = false;   // a log is configured: only logged exports are used
+  bool log_verified = false;   // this sync's checkpoint verified and extends the stored one
+  std::uint64_t log_size = 0;  // size of the verified tree after this sync
+  std::string log_error;       // why the log did not verify (the last verified state was used)
+  // Verified exports refused because no verified leaf commits to their SHA-256: not
+  // matched, not marked processed, kUnloggedContent evidence kept. Also counted in
+  // exports_failed.
+  std::size_t exports_unlogged = 0;
+  std::size_t new_evidence = 0;  // evidence records added during this sync
 };
 
 }  // namespace greenlight::client

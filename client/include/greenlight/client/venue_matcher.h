@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -76,7 +77,16 @@ struct VenueSyncReport {
   std::size_t reports_seen = 0;
   std::size_t new_matches = 0;
   std::vector<std::string> errors;  // one line per failed batch
+  // Transparency log (VenueCheckins with ClientConfig::log): verified batches refused
+  // because no verified leaf covers them (also counted in batches_failed), and why the log
+  // did not verify during this sync (empty when it did or when no log is configured).
+  std::size_t batches_unlogged = 0;
+  std::string log_error;
 };
+
+// Decides whether a verified batch may be used (the transparency log's require_logged):
+// ok to use; kFailedPrecondition: not logged, refused; any other error: not usable now.
+using VenueContentGate = std::function<Status(const Sha256Digest& file_sha256)>;
 
 class VenueWarnings {
  public:
@@ -87,6 +97,8 @@ class VenueWarnings {
                 wire::VenueWarningReadLimits limits = {});
 
   void add_trusted_key(wire::TrustedSigningKey key);
+  // Called for every verified batch before it is matched; a failure refuses the batch.
+  void set_content_gate(VenueContentGate gate) { gate_ = std::move(gate); }
 
   // Verifies, refuses replays (kAlreadyExists), matches and stores, in one transaction.
   [[nodiscard]] Result<VenueSyncReport> process_batch(ByteSpan file, std::string_view source = {});
@@ -105,6 +117,7 @@ class VenueWarnings {
   std::vector<wire::TrustedSigningKey> trusted_;
   VenueMatchOptions options_;
   wire::VenueWarningReadLimits limits_;
+  VenueContentGate gate_;
 };
 
 }  // namespace greenlight::client

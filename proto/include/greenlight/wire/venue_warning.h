@@ -4,9 +4,10 @@
 // File layout: the 16-byte header "GL Venue v1" (space padded) followed by a
 // SignedVenueWarningBatch protobuf {batch bytes, signatures}. Each signature is ECDSA P-256
 // over SHA-256 of the exact batch bytes (DER), keyed by (key id, key version) as in
-// export.sig. Reading checks the header and size caps, verifies a signature under a trusted
-// key over the batch bytes *before* the batch is parsed, then checks every report's field
-// sizes and the report count. Writing is deterministic for a given batch and signer
+// export.sig. Reading checks the size cap and the header, parses the two-field container
+// (no unknown fields, at most max_signatures signatures), verifies a signature under a
+// trusted key over the batch bytes *before* the batch is parsed, then checks every report's
+// field sizes and the report count. Writing is deterministic for a given batch and signer
 // (except for the ECDSA nonce). Thread-safe (no shared state).
 #pragma once
 

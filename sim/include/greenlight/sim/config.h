@@ -119,9 +119,10 @@ struct DiseaseConfig {
 };
 
 struct TestingConfig {
-  // Of people with symptoms, the fraction who isolate (with their household) and order a
-  // test.
+  // Of people with symptoms, the fraction who isolate (with their household, for
+  // symptom_isolation_days) and order a test.
   double symptom_isolation = 0.8;
+  std::uint32_t symptom_isolation_days = 7;
   bool household_isolation = true;
   std::uint32_t order_delay_days = 1;
   std::uint32_t result_delay_days = 1;
@@ -129,7 +130,7 @@ struct TestingConfig {
   std::uint32_t sensitive_from_day = 3;  // days since infection
   std::uint32_t sensitive_to_day = 14;
   double specificity = 0.999;
-  std::uint32_t isolation_days = 10;
+  std::uint32_t isolation_days = 10;      // after a positive test (and the household)
   double isolation_adherence = 0.9;       // after a positive test
   double isolation_daily_dropout = 0.02;  // everyone isolating or quarantined
 };
@@ -162,6 +163,7 @@ struct AppConfig {
   // Behaviour on the colours.
   double red_isolation_adherence = 0.7;
   std::uint32_t red_isolation_days = 10;
+  bool household_isolation_on_red = false;  // the household quarantines with a RED phone
   double red_test_probability = 0.8;
   double yellow_test_probability = 0.5;
   RiskConfig risk;
@@ -209,8 +211,11 @@ std::string config_to_json(const SimConfig& config);
 // SHA-256 of config_to_json, hex: identifies a configuration in every output.
 std::string config_hash(const SimConfig& config);
 
-// Named presets: "openabm-like" (the defaults), "no-intervention" (no testing, no
-// isolation, no app), "self-isolation" (testing and isolation, no app).
+// Named presets: "openabm-like" (the defaults: CWA thresholds), "no-intervention" (no
+// testing, no isolation, no app), "self-isolation" (testing and isolation, no app),
+// "openabm-app" (OpenABM's app_pos arm: every matched contact of the last 7 days turns RED
+// and quarantines with its household for 14 days at 90 % adherence, every positive app
+// user uploads).
 [[nodiscard]] Result<SimConfig> preset(std::string_view name);
 
 }  // namespace greenlight::sim

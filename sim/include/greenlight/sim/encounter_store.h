@@ -2,20 +2,22 @@
 // the simulation targets").
 //
 // A contact between two phones is not stored as one record per 10-minute sighting but as
-// one run per listening phone: {RPI prefix, peer key reference, start scan, scan count,
-// attenuation}. The peer key reference (the broadcasting phone; the day is the run's day,
-// so together they name one TEK) encodes exactly which RPIs the phone heard: the RPI of
-// scan k is RPI_{j} of that TEK for the scan's interval j, and re-deriving it gives the
-// same 16 bytes the phone received. The first 8 bytes of the RPI heard at the first scan
-// are kept so that matching is a table probe without re-deriving anything. Per-scan
-// attenuations are re-created from the run's base attenuation and a noise key
-// (RadioModel::scan), so both matching paths see identical scans. The run also keeps the
-// true distance, which only the simulator's ground truth uses.
+// one run per listening phone: {listener, peer key reference, RPI prefix, start scan, scan
+// count, attenuation}. The peer key reference is the broadcasting phone (with the run's day
+// it names one TEK) and encodes exactly which RPIs the listener heard: the RPI of scan k is
+// RPI_j of that TEK for the scan's interval j, and re-deriving it gives the same 16 bytes
+// the phone received. The first 8 bytes of the RPI heard at the first scan are kept so that
+// matching is a table probe without re-deriving anything. Per-scan attenuations are
+// re-created from the run's base attenuation and a noise key (RadioModel::scan), so both
+// matching paths see identical scans. The run also keeps the true distance, which only the
+// simulator's ground truth uses.
 //
-// One DayEncounters holds one UTC day of all logs, grouped by listening phone (CSR).
-// EncounterStore keeps retention_days + 1 of them in a ring; older days are dropped, as a
-// phone deletes encounters after 14 days. Not thread-safe for writing; concurrent reads
-// are fine.
+// One DayEncounters holds one UTC day of all logs. Runs are grouped by broadcasting phone
+// (CSR): the runs in which phone p was heard are contiguous, so each phone's RPIs are
+// derived with one key schedule and written sequentially. Phone q's own log is the set of
+// runs whose listener is q. EncounterStore keeps retention_days + 1 days in a ring; older
+// days are dropped, as a phone deletes encounters after 14 days. Not thread-safe for
+// writing; concurrent reads are fine.
 #pragma once
 
 #include <cstdint>
@@ -43,14 +45,17 @@ struct RunMeta {
 
 struct DayEncounters {
   std::uint32_t day = kNoDay;
-  std::vector<std::uint32_t> offsets;  // runs of phone p: [offsets[p], offsets[p + 1])
+  // Runs in which phone p was heard (p broadcast): [offsets[p], offsets[p + 1]).
+  std::vector<std::uint32_t> offsets;
   std::vector<std::uint64_t> rpi_prefix;
-  std::vector<std::uint32_t> peer;
+  std::vector<std::uint32_t> listener;
   std::vector<std::uint32_t> meta;
 
-  std::size_t runs() const { return peer.size(); }
+  std::size_t runs() const { return listener.size(); }
+  // The broadcasting phone of run r.
+  std::uint32_t broadcaster(std::size_t r) const;
   std::size_t memory_bytes() const {
-    return offsets.capacity() * 4 + rpi_prefix.capacity() * 8 + peer.capacity() * 4 +
+    return offsets.capacity() * 4 + rpi_prefix.capacity() * 8 + listener.capacity() * 4 +
            meta.capacity() * 4;
   }
 };
@@ -59,8 +64,8 @@ struct DayEncounters {
 std::uint64_t rpi_prefix(std::span<const std::uint8_t, 16> rpi);
 
 // Noise key of a run's scans: both matching paths derive scans from it.
-std::uint64_t scan_noise_key(std::uint64_t seed, std::uint32_t day, std::uint32_t observer,
-                             std::uint32_t peer, std::uint32_t start_scan);
+std::uint64_t scan_noise_key(std::uint64_t seed, std::uint32_t day, std::uint32_t listener,
+                             std::uint32_t broadcaster, std::uint32_t start_scan);
 
 class EncounterStore {
  public:

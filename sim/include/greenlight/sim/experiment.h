@@ -19,8 +19,9 @@
 
 namespace greenlight::sim {
 
-// The publisher for config.run.server: in memory for kNone; the real server in this process
-// or over loopback HTTP when the server library is part of the build.
+// The publisher for config.run.server: InMemoryPublisher for kNone; a ServerPublisher
+// (server_publisher.h: a real greenlight server in a temporary directory) called through its
+// router in this process for kInProcess, or over HTTP on 127.0.0.1 for kLoopback.
 [[nodiscard]] Result<std::unique_ptr<KeyPublisher>> make_publisher(const SimConfig& config);
 
 struct RunOutcome {

@@ -11,8 +11,9 @@
 // Per-phone path (PhoneMatcher): one phone's individual sightings (every scan, with its
 // full 16-byte RPI and AEM re-created from the runs) matched on their own against the
 // keys, as a phone does. LiteralPhoneMatcher derives every key's RPIs itself;
-// the client library's matcher plugs in behind the same interface. Tests and the
-// simulation's verify_phones option check that both paths give the same windows.
+// ClientPhoneMatcher (client_matcher.h) runs the client library's encounter log, matcher
+// and risk scoring. Tests and the simulation's verify_phones option check that both paths
+// give the same windows.
 #pragma once
 
 #include <cstdint>
@@ -37,19 +38,24 @@ class SharedRpiTable {
   };
 
   // The RPIs of one UTC day: an open-addressing table keyed by RPI prefix, behind a
-  // two-bit filter (16 bits per entry) that rejects almost every miss with one cache line.
+  // blocked filter (16 bits per entry; two bits in one 64-bit word per entry) that rejects
+  // almost every miss with a single memory access.
   class DayTable {
    public:
     std::uint32_t day() const { return day_; }
     std::size_t entries() const { return entries_; }
+    // The filter word of a prefix, for prefetching ahead of find().
+    const std::uint64_t* filter_word(std::uint64_t prefix) const {
+      return &filter_[(prefix >> 12) & filter_mask_];
+    }
+    static std::uint64_t filter_bits(std::uint64_t prefix) {
+      return (1ULL << (prefix & 63)) | (1ULL << ((prefix >> 6) & 63));
+    }
     std::optional<Entry> find(std::uint64_t prefix) const {
-      const std::uint64_t b1 = (prefix >> 7) & filter_mask_;
-      const std::uint64_t b2 = (prefix >> 35) & filter_mask_;
-      if ((filter_[b1 >> 6] >> (b1 & 63) & 1) == 0 || (filter_[b2 >> 6] >> (b2 & 63) & 1) == 0) {
-        return std::nullopt;
-      }
+      const std::uint64_t bits = filter_bits(prefix);
+      if ((*filter_word(prefix) & bits) != bits) return std::nullopt;
       const std::size_t mask = slots_.size() - 1;
-      for (std::size_t s = prefix & mask; slots_[s].key_plus_one != 0; s = (s + 1) & mask) {
+      for (std::size_t s = (prefix >> 20) & mask; slots_[s].key_plus_one != 0; s = (s + 1) & mask) {
         if (slots_[s].prefix == prefix) {
           return Entry{slots_[s].key_plus_one - 1, slots_[s].interval_offset};
         }
@@ -66,9 +72,9 @@ class SharedRpiTable {
     };
     void insert(std::uint64_t prefix, std::uint32_t key_index, std::uint32_t interval_offset);
     std::uint32_t day_ = kNoDay;
-    std::vector<Slot> slots_;  // power-of-two size, at most half full
-    std::vector<std::uint64_t> filter_;
-    std::uint64_t filter_mask_ = 0;
+    std::vector<Slot> slots_;            // power-of-two size, at most half full
+    std::vector<std::uint64_t> filter_;  // power-of-two number of words
+    std::uint64_t filter_mask_ = 0;      // words - 1
     std::size_t entries_ = 0;
   };
 
@@ -106,16 +112,17 @@ std::vector<Sighting> phone_sightings(std::uint32_t phone, const EncounterStore&
                                       const TekSchedule& schedule, const RadioModel& radio,
                                       std::uint64_t seed, GaenExpander& expander);
 
-// The detected scans of run `run` (an index into day.peer) of phone `observer`.
-void run_scans(const DayEncounters& day, std::uint32_t observer, std::size_t run,
+// The detected scans of run `run` of `day`, broadcast by `broadcaster`.
+void run_scans(const DayEncounters& day, std::size_t run, std::uint32_t broadcaster,
                const RadioModel& radio, std::uint64_t seed, std::vector<RawScan>& out);
 
-// A run of phone `phone` that matched key `key_index`.
+// A run stored by phone `phone` (its listener) that matched key `key_index`.
 struct RunHit {
   std::uint32_t phone = 0;
   std::uint32_t day = 0;
   std::uint32_t run = 0;
   std::uint32_t key_index = 0;
+  std::uint32_t broadcaster = 0;
   friend auto operator<=>(const RunHit&, const RunHit&) = default;
 };
 
@@ -129,10 +136,12 @@ std::vector<ExposureWindow> windows_from_hits(std::span<const RunHit> hits,
 class PhoneMatcher {
  public:
   virtual ~PhoneMatcher() = default;
-  // The exposure windows of one phone's sightings against keys, sorted by
-  // (key_index, day, first scan); key_index indexes keys.
+  // The exposure windows of one phone's sightings against keys, matched at time `now`
+  // (unix seconds, the phone's sync), sorted by (key_index, day, first scan); key_index
+  // indexes keys.
   [[nodiscard]] virtual Result<std::vector<ExposureWindow>> match(
-      std::span<const Sighting> sightings, std::span<const TemporaryExposureKey> keys) = 0;
+      std::span<const Sighting> sightings, std::span<const TemporaryExposureKey> keys,
+      std::int64_t now) = 0;
 };
 
 // The literal on-device algorithm: derive all RPIs of every key, look every sighting up,
@@ -142,7 +151,8 @@ class LiteralPhoneMatcher final : public PhoneMatcher {
   // start_unix_seconds: 00:00 UTC of simulation day 0 (scan indices count from there).
   explicit LiteralPhoneMatcher(std::int64_t start_unix_seconds) : start_(start_unix_seconds) {}
   [[nodiscard]] Result<std::vector<ExposureWindow>> match(
-      std::span<const Sighting> sightings, std::span<const TemporaryExposureKey> keys) override;
+      std::span<const Sighting> sightings, std::span<const TemporaryExposureKey> keys,
+      std::int64_t now) override;
 
  private:
   std::int64_t start_;

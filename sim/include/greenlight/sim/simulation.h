@@ -105,10 +105,17 @@ struct RunSummary {
   double median_days_infection_to_notification = 0;
   double mean_days_infection_to_notification = 0;
   std::uint64_t isolation_person_days = 0;
-  // Per-phone path check (run.verify_phones).
+  // Per-phone path check (run.verify_phones): phone-syncs re-matched through the client
+  // library (ClientPhoneMatcher), their windows, and how many gave other windows or another
+  // colour than the shared path; sightings the client's encounter log evicted or dropped
+  // (flood limits) and the client's matcher rejected (time window, TX power).
   std::uint64_t verified_phones = 0;
   std::uint64_t verified_windows = 0;
   std::uint64_t verify_mismatches = 0;
+  std::uint64_t verify_colour_mismatches = 0;
+  std::uint64_t verified_not_green = 0;  // phone-syncs the client coloured RED or YELLOW
+  std::uint64_t verify_client_evictions = 0;
+  std::uint64_t verify_client_rejected = 0;
   double beta = 0;  // calibrated hazard scale
 };
 

@@ -1,0 +1,449 @@
+#include "greenlight/sim/server_publisher.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "greenlight/crypto/bytes.h"
+#include "greenlight/crypto/ecdsa.h"
+#include "greenlight/crypto/hash.h"
+#include "greenlight/crypto/random.h"
+#include "greenlight/server/clock.h"
+#include "greenlight/server/http.h"
+#include "greenlight/server/http_client.h"
+#include "greenlight/server/server.h"
+#include "greenlight/server/venue_warnings.h"
+#include "greenlight/wire/export_file.h"
+#include "greenlight/wire/upload_auth.h"
+#include "greenlight/wire/venue_warning.h"
+
+namespace greenlight::sim {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using server::Method;
+
+constexpr char kKeyId[] = "sim";
+constexpr char kKeyVersion[] = "v1";
+constexpr char kExportIndex[] = "/v1/exports/index.txt";
+constexpr char kVenueIndex[] = "/v1/venues/index.txt";
+constexpr std::size_t kHmacKeyBytes = 32;
+constexpr std::size_t kMaxBodyBytes = 1 << 20;  // an upload with 512 venue reports is ~60 KiB
+
+struct Reply {
+  unsigned status = 0;
+  std::string body;
+  std::uint64_t bytes = 0;  // received: the whole response over HTTP, the body in process
+};
+
+// The server's randomness (codes, tokens, certificate ids, padding keys, batch shuffles)
+// from one seed, behind a mutex because the server may call it from several threads.
+class LockedSeededRandom final : public RandomSource {
+ public:
+  explicit LockedSeededRandom(ByteSpan seed) : rng_(seed) {}
+  void fill(MutableByteSpan out) override {
+    std::lock_guard lock(mutex_);
+    rng_.fill(out);
+  }
+
+ private:
+  std::mutex mutex_;
+  SeededRandom rng_;
+};
+
+std::string random_hex(std::size_t bytes) {
+  Bytes b(bytes);
+  system_random().fill(b);
+  return to_hex(b);
+}
+
+Result<std::string_view> report_type_name(ReportType type) {
+  switch (type) {
+    case ReportType::kConfirmedTest:
+      return "confirmed";
+    case ReportType::kConfirmedClinicalDiagnosis:
+      return "clinical";
+    case ReportType::kSelfReport:
+      return "self_report";
+    default:
+      break;
+  }
+  return make_error(ErrorCode::kInvalidArgument,
+                    "the health authority issues codes for confirmed, clinical or self-reported "
+                    "cases, got report type " +
+                        std::to_string(static_cast<int>(type)));
+}
+
+Result<json::object> parse_object(const Reply& r, std::string_view what) {
+  boost::system::error_code ec;
+  json::value v = json::parse(r.body, ec);
+  if (ec || !v.is_object()) {
+    return make_error(ErrorCode::kInternal, std::string(what) + ": expected a JSON object, got " +
+                                                std::to_string(r.body.size()) +
+                                                " bytes that do not parse");
+  }
+  return std::move(v.as_object());
+}
+
+Result<std::string> string_member(const json::object& o, std::string_view member,
+                                  std::string_view what) {
+  const json::value* v = o.if_contains(member);
+  if (v == nullptr || !v->is_string()) {
+    return make_error(ErrorCode::kInternal, std::string(what) + ": expected a string member \"" +
+                                                std::string(member) + "\"");
+  }
+  return std::string(v->as_string());
+}
+
+// A non-200 reply as an error: "<what>: HTTP 400 invalid_argument: <server message>".
+Error reply_error(const Reply& r, std::string_view what) {
+  std::string detail;
+  boost::system::error_code ec;
+  json::value v = json::parse(r.body, ec);
+  if (!ec && v.is_object()) {
+    const auto& o = v.as_object();
+    if (const auto* e = o.if_contains("error"); e != nullptr && e->is_string()) {
+      detail += " " + std::string(e->as_string());
+    }
+    if (const auto* m = o.if_contains("message"); m != nullptr && m->is_string()) {
+      detail += ": " + std::string(m->as_string());
+    }
+  }
+  ErrorCode code = ErrorCode::kUnavailable;
+  if (r.status == 401 || r.status == 403) {
+    code = ErrorCode::kAuthentication;
+  } else if (r.status == 409) {
+    code = ErrorCode::kAlreadyExists;
+  } else if (r.status >= 400 && r.status < 500) {
+    code = ErrorCode::kInvalidArgument;
+  }
+  return Error{code, std::string(what) + ": HTTP " + std::to_string(r.status) + detail};
+}
+
+std::vector<std::string> index_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) out.push_back(std::move(line));
+    pos = end + 1;
+  }
+  return out;
+}
+
+std::uint64_t tree_bytes(const fs::path& dir) {
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec)) {
+      const auto size = it->file_size(size_ec);
+      if (!size_ec) total += size;
+    }
+  }
+  return total;
+}
+
+std::int64_t as_int(const server::SqlValue& v) {
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
+  return 0;
+}
+
+}  // namespace
+
+struct ServerPublisher::Impl {
+  ServerTransport transport = ServerTransport::kLoopback;
+  fs::path directory;
+  std::string name;
+  std::string ha_key;
+  std::shared_ptr<server::ManualClock> clock;
+  std::unique_ptr<RandomSource> seeded;  // outlives the server
+  RandomSource* rng = &system_random();
+  std::unique_ptr<server::Server> server;
+  std::shared_ptr<server::VenueWarningModule> venues;
+  std::unique_ptr<server::HttpClient> client;  // loopback only
+  std::vector<wire::TrustedSigningKey> trusted;
+  std::set<std::string> downloaded;  // paths of export and venue files already fetched
+
+  ~Impl() {
+    client.reset();
+    if (server) server->stop();
+    server.reset();
+    std::error_code ec;
+    if (!directory.empty()) fs::remove_all(directory, ec);
+  }
+
+  Result<Reply> call(Method method, std::string_view path, std::string_view body = {},
+                     std::string_view bearer = {}) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
+    if (!bearer.empty()) headers.emplace_back("Authorization", "Bearer " + std::string(bearer));
+    if (transport == ServerTransport::kLoopback) {
+      auto r = client->request(method, path, body, headers);
+      if (!r) return std::unexpected(r.error());
+      return Reply{r->status, std::move(r->body), client->last_response_bytes()};
+    }
+    server::HttpRequest request;
+    request.method = method;
+    request.path = std::string(path);
+    request.headers = std::move(headers);
+    request.body = std::string(body);
+    server::HttpResponse response = server->context().router.dispatch(request);
+    std::string text = response.body ? *response.body : std::string();
+    const std::uint64_t bytes = text.size();
+    return Reply{response.status, std::move(text), bytes};
+  }
+
+  // POST a JSON body; the parsed 200 response, or the step's error.
+  Result<json::object> post(std::string_view path, const json::object& body, std::string_view what,
+                            std::string_view bearer = {}) {
+    auto r = call(Method::kPost, path, json::serialize(body), bearer);
+    if (!r) return std::unexpected(r.error());
+    if (r->status != 200) return std::unexpected(reply_error(*r, what));
+    return parse_object(*r, what);
+  }
+
+  Result<Reply> get(std::string_view path) {
+    auto r = call(Method::kGet, path);
+    if (!r) return std::unexpected(r.error());
+    if (r->status != 200) return std::unexpected(reply_error(*r, "GET " + std::string(path)));
+    return r;
+  }
+};
+
+ServerPublisher::ServerPublisher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ServerPublisher::~ServerPublisher() = default;
+
+Result<std::unique_ptr<ServerPublisher>> ServerPublisher::create(
+    const ServerPublisherOptions& options) {
+  auto d = std::make_unique<Impl>();
+  d->transport = options.transport;
+  if (options.seed) {
+    // A stream of its own: never the simulation's key streams for the same seed.
+    std::string label = "greenlight-sim-server-rng:" + std::to_string(*options.seed);
+    d->seeded = std::make_unique<LockedSeededRandom>(sha256(as_bytes(label)));
+    d->rng = d->seeded.get();
+  }
+
+  std::error_code ec;
+  const fs::path parent =
+      options.temp_parent.empty() ? fs::temp_directory_path(ec) : options.temp_parent;
+  if (ec) return make_error(ErrorCode::kIo, "no temporary directory: " + ec.message());
+  std::string pattern = (parent / "greenlight-sim-server-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    return make_error(ErrorCode::kIo,
+                      "cannot create a temporary directory under " + parent.string());
+  }
+  d->directory = pattern;
+
+  auto export_key = EcdsaP256PrivateKey::generate();
+  if (!export_key) return std::unexpected(export_key.error());
+  auto authority_key = EcdsaP256PrivateKey::generate();
+  if (!authority_key) return std::unexpected(authority_key.error());
+  d->trusted.push_back(wire::TrustedSigningKey{kKeyId, kKeyVersion, export_key->public_key()});
+  d->ha_key = "sim-health-authority-" + random_hex(16);
+
+  server::ServerOptions so;
+  so.database_path = d->directory / "server.db";
+  so.export_directory = d->directory / "site";
+  so.http.listen_address = "127.0.0.1";
+  so.http.port = 0;
+  so.http.io_threads = 1;
+  so.http.worker_threads = 2;
+  so.http.max_body_bytes = kMaxBodyBytes;
+  so.exports.build.min_keys = options.export_min_keys;
+  so.exports.build.padding_range = options.export_padding_range;
+  so.export_period_seconds = 0;     // exports only when fetch_new asks
+  so.retention_period_seconds = 0;  // the run keeps everything (the privacy view counts it all)
+
+  std::vector<wire::ExportSigner> signers;
+  signers.push_back(wire::ExportSigner{
+      wire::SignatureInfo{kKeyVersion, kKeyId, wire::kEcdsaP256Sha256Oid}, std::move(*export_key)});
+  server::ServerKeys keys{std::move(signers), std::move(*authority_key), {d->ha_key}, {}};
+  server::ServerEnvironment env;
+  d->clock = std::make_shared<server::ManualClock>(0);
+  env.clock = d->clock;
+  env.rng = d->rng;
+  env.log_sink = [](std::string_view) {};  // failures reach the caller as HTTP errors
+
+  auto created = server::Server::create(std::move(so), std::move(keys), std::move(env));
+  if (!created) return std::unexpected(created.error());
+  d->server = std::move(*created);
+  d->venues = std::make_shared<server::VenueWarningModule>();
+  if (auto s = d->server->add_module(d->venues); !s) return std::unexpected(s.error());
+
+  if (d->transport == ServerTransport::kLoopback) {
+    auto port = d->server->start();
+    if (!port) return std::unexpected(port.error());
+    server::HttpClientOptions co;
+    co.host = "127.0.0.1";
+    co.port = *port;
+    d->client = std::make_unique<server::HttpClient>(co);
+    d->name = "greenlight server over loopback HTTP (127.0.0.1:" + std::to_string(*port) + ")";
+  } else {
+    d->name = "greenlight server in process (router dispatch, no sockets)";
+  }
+  return std::unique_ptr<ServerPublisher>(new ServerPublisher(std::move(d)));
+}
+
+std::string_view ServerPublisher::name() const { return impl_->name; }
+ServerTransport ServerPublisher::transport() const { return impl_->transport; }
+std::uint16_t ServerPublisher::port() const {
+  return impl_->transport == ServerTransport::kLoopback ? impl_->server->port() : 0;
+}
+const std::filesystem::path& ServerPublisher::directory() const { return impl_->directory; }
+
+Status ServerPublisher::publish(const SimUpload& upload, std::int64_t unix_seconds) {
+  Impl& d = *impl_;
+  d.clock->set(unix_seconds);
+  auto type = report_type_name(upload.report_type);
+  if (!type) return std::unexpected(type.error());
+
+  // Health authority: a verification code stating the report type and symptom onset.
+  json::object code_request{{"kind", "long"}, {"report_type", *type}, {"purpose", "keys"}};
+  if (upload.symptom_onset_interval) {
+    code_request["symptom_onset_interval"] = upload.symptom_onset_interval->value;
+  }
+  auto code_reply = d.post("/v1/codes", code_request, "POST /v1/codes", d.ha_key);
+  if (!code_reply) return std::unexpected(code_reply.error());
+  auto code = string_member(*code_reply, "code", "POST /v1/codes");
+  if (!code) return std::unexpected(code.error());
+
+  // Phone: code -> token -> certificate binding the HMAC of the canonical key list.
+  auto verified =
+      d.post("/v1/verify", json::object{{"code", *code}, {"chaff", false}}, "POST /v1/verify");
+  if (!verified) return std::unexpected(verified.error());
+  auto token = string_member(*verified, "token", "POST /v1/verify");
+  if (!token) return std::unexpected(token.error());
+
+  SecretBytes hmac_key(kHmacKeyBytes);
+  d.rng->fill(hmac_key.mutable_span());
+  const Sha256Digest tekmac = wire::compute_tekmac(hmac_key.span(), upload.keys);
+  auto cert_reply =
+      d.post("/v1/certificate",
+             json::object{{"token", *token}, {"tekmac", base64_encode(tekmac)}, {"chaff", false}},
+             "POST /v1/certificate");
+  if (!cert_reply) return std::unexpected(cert_reply.error());
+  auto certificate = string_member(*cert_reply, "certificate", "POST /v1/certificate");
+  if (!certificate) return std::unexpected(certificate.error());
+
+  json::array keys;
+  for (const auto& k : upload.keys) {
+    keys.push_back(
+        json::object{{"key", base64_encode(k.key_data.span())},
+                     {"rolling_start_interval_number", k.rolling_start_interval_number.value},
+                     {"rolling_period", k.rolling_period},
+                     {"transmission_risk_level", k.transmission_risk_level}});
+  }
+  json::array reports;
+  for (const auto& r : upload.venue_reports) {
+    reports.push_back(json::string(wire::venue_report_to_base64(r)));
+  }
+  auto published = d.post("/v1/publish",
+                          json::object{{"keys", std::move(keys)},
+                                       {"certificate", *certificate},
+                                       {"hmac_key", base64_encode(hmac_key.span())},
+                                       {"venue_reports", std::move(reports)},
+                                       {"chaff", false}},
+                          "POST /v1/publish");
+  if (!published) return std::unexpected(published.error());
+  return ok();
+}
+
+Result<PublishedBatch> ServerPublisher::fetch_new(std::int64_t unix_seconds) {
+  Impl& d = *impl_;
+  d.clock->set(unix_seconds);
+  // The export run also publishes the venue-warning batches (an export job of the module).
+  if (auto run = d.server->export_now(); !run) return std::unexpected(run.error());
+
+  PublishedBatch batch;
+  auto export_index = d.get(kExportIndex);
+  if (!export_index) return std::unexpected(export_index.error());
+  batch.download_bytes += export_index->bytes;
+  for (const auto& path : index_lines(export_index->body)) {
+    if (d.downloaded.contains(path)) continue;
+    auto file = d.get("/" + path);
+    if (!file) return std::unexpected(file.error());
+    batch.download_bytes += file->bytes;
+    const std::string& body = file->body;
+    auto verified = wire::read_export_zip(as_bytes(body), d.trusted);
+    if (!verified) {
+      return make_error(verified.error().code,
+                        "export " + path + " rejected: " + verified.error().message);
+    }
+    for (auto& k : verified->batch.keys) batch.keys.push_back(std::move(k));
+    d.downloaded.insert(path);
+  }
+
+  auto venue_index = d.get(kVenueIndex);
+  if (!venue_index) return std::unexpected(venue_index.error());
+  batch.download_bytes += venue_index->bytes;
+  for (const auto& path : index_lines(venue_index->body)) {
+    if (d.downloaded.contains(path)) continue;
+    auto file = d.get("/" + path);
+    if (!file) return std::unexpected(file.error());
+    batch.download_bytes += file->bytes;
+    const std::string& body = file->body;
+    auto verified = wire::read_venue_warning_file(as_bytes(body), d.trusted);
+    if (!verified) {
+      return make_error(verified.error().code,
+                        "venue-warning batch " + path + " rejected: " + verified.error().message);
+    }
+    for (auto& r : verified->batch.reports) batch.venue_reports.push_back(std::move(r));
+    d.downloaded.insert(path);
+  }
+  // Within one export keys are sorted by key bytes; across several exports sort again so
+  // that the order never depends on how the server split its windows.
+  wire::sort_keys_by_key_data(batch.keys);
+  return batch;
+}
+
+ServerHoldings ServerPublisher::holdings() const {
+  Impl& d = *impl_;
+  ServerHoldings h;
+  std::int64_t stored_keys = 0;
+  std::int64_t exported_keys = 0;
+  std::int64_t exported_real = 0;
+  auto read = d.server->context().store.read([&](server::StoreTransaction& tx) -> Status {
+    auto one = [&](std::string_view sql) -> Result<std::int64_t> {
+      auto rows = tx.query(sql);
+      if (!rows) return std::unexpected(rows.error());
+      if (rows->empty() || rows->front().empty()) return 0;
+      return as_int(rows->front()[0]);
+    };
+    auto uploads = one("SELECT COUNT(*) FROM used_certificates");
+    auto keys = one("SELECT COUNT(*) FROM exposure_keys");
+    auto in_files = one("SELECT COALESCE(SUM(key_count), 0) FROM export_files");
+    auto real = one("SELECT COALESCE(SUM(real_key_count), 0) FROM export_batches");
+    auto reports = one("SELECT COUNT(*) FROM venue_report");
+    for (const auto* r : {&uploads, &keys, &in_files, &real, &reports}) {
+      if (!*r) return std::unexpected(r->error());
+    }
+    h.uploads = static_cast<std::uint64_t>(*uploads);
+    stored_keys = *keys;
+    exported_keys = *in_files;
+    exported_real = *real;
+    h.venue_reports = static_cast<std::uint64_t>(*reports);
+    return ok();
+  });
+  if (!read) return h;  // the privacy view shows zeros rather than failing the run
+  h.padding_keys =
+      static_cast<std::uint64_t>(std::max<std::int64_t>(0, exported_keys - exported_real));
+  h.keys = static_cast<std::uint64_t>(stored_keys) + h.padding_keys;
+  h.stored_bytes = tree_bytes(d.directory);
+  return h;
+}
+
+}  // namespace greenlight::sim

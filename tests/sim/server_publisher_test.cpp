@@ -1,0 +1,278 @@
+#include "greenlight/sim/server_publisher.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <set>
+
+#include "greenlight/crypto/random.h"
+#include "greenlight/crypto/venue_crypto.h"
+#include "greenlight/sim/config.h"
+#include "greenlight/sim/experiment.h"
+#include "greenlight/sim/publisher.h"
+#include "greenlight/sim/report.h"
+
+namespace greenlight::sim {
+namespace {
+
+constexpr std::int64_t kDay = 86400;
+constexpr std::int64_t kMidnight = 1709251200 + 10 * kDay;  // 2024-03-11 00:00 UTC
+constexpr std::int64_t kNoon = kMidnight + 12 * 3600;
+
+std::unique_ptr<ServerPublisher> make_server(ServerTransport transport, std::size_t padding = 0) {
+  ServerPublisherOptions o;
+  o.transport = transport;
+  o.export_min_keys = padding;
+  o.export_padding_range = 0;
+  auto s = ServerPublisher::create(o);
+  REQUIRE(s);
+  return std::move(*s);
+}
+
+TemporaryExposureKey key_of_day(std::int64_t midnight, SeededRandom& rng) {
+  TemporaryExposureKey k;
+  rng.fill(k.key_data.mutable_span());
+  k.rolling_start_interval_number = interval_from_unix_seconds(midnight);
+  k.rolling_period = kTekRollingPeriod;
+  return k;
+}
+
+// Keys of the three days before kMidnight, onset two days before, and two venue reports.
+SimUpload sample_upload(SeededRandom& rng) {
+  SimUpload up;
+  for (int d = 1; d <= 3; ++d) up.keys.push_back(key_of_day(kMidnight - d * kDay, rng));
+  up.report_type = ReportType::kConfirmedClinicalDiagnosis;
+  up.symptom_onset_interval = interval_from_unix_seconds(kMidnight - 2 * kDay);
+  for (int v = 0; v < 2; ++v) {
+    VenueLocationId id{};
+    rng.fill(id.mutable_span());
+    VenueReportRecord rec;
+    rec.start_interval = interval_from_unix_seconds(kMidnight - kDay + v * 3600);
+    rec.duration_intervals = 6;
+    rec.risk_level = 8;
+    auto sealed = seal_venue_report(id, rec, rng);
+    REQUIRE(sealed);
+    up.venue_reports.push_back(*sealed);
+  }
+  return up;
+}
+
+std::set<std::array<std::uint8_t, 16>> key_bytes(const std::vector<TemporaryExposureKey>& keys) {
+  std::set<std::array<std::uint8_t, 16>> out;
+  for (const auto& k : keys) out.insert(k.key_data.array());
+  return out;
+}
+
+SimConfig small_run(ServerMode mode) {
+  SimConfig c;
+  c.population.people = 400;
+  c.run.days = 21;
+  c.run.seed = 11;
+  c.run.threads = 2;
+  c.run.baseline = false;
+  c.run.server = mode;
+  c.disease.initial_infections = 12;
+  c.app.uptake = 0.8;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("a publish through the server appears in the next fetch, as the in-memory rules say") {
+  const auto transport = GENERATE(ServerTransport::kLoopback, ServerTransport::kInProcess);
+  CAPTURE(static_cast<int>(transport));
+  auto server = make_server(transport);
+  InMemoryPublisher memory;
+  SeededRandom rng(5);
+  const SimUpload up = sample_upload(rng);
+
+  REQUIRE(server->publish(up, kNoon));
+  REQUIRE(memory.publish(up, kNoon));
+  auto got = server->fetch_new(kMidnight + kDay + 6 * 3600);
+  REQUIRE(got);
+  auto want = memory.fetch_new(kMidnight + kDay + 6 * 3600);
+  REQUIRE(want);
+
+  // Same keys in the same order, with the health authority's report type and the days since
+  // onset the server derived from the certificate.
+  REQUIRE(got->keys.size() == up.keys.size());
+  REQUIRE(got->keys.size() == want->keys.size());
+  for (std::size_t i = 0; i < got->keys.size(); ++i) {
+    CAPTURE(i);
+    CHECK(got->keys[i].key_data.array() == want->keys[i].key_data.array());
+    CHECK(got->keys[i].rolling_start_interval_number ==
+          want->keys[i].rolling_start_interval_number);
+    CHECK(got->keys[i].rolling_period == want->keys[i].rolling_period);
+    CHECK(got->keys[i].report_type == ReportType::kConfirmedClinicalDiagnosis);
+    CHECK(got->keys[i].days_since_onset_of_symptoms == want->keys[i].days_since_onset_of_symptoms);
+  }
+  REQUIRE(got->venue_reports.size() == up.venue_reports.size());
+  std::set<std::array<std::uint8_t, 32>> tags;
+  for (const auto& r : got->venue_reports) tags.insert(r.location_tag);
+  for (const auto& r : up.venue_reports) CHECK(tags.contains(r.location_tag));
+  CHECK(got->download_bytes > 0);
+
+  const ServerHoldings h = server->holdings();
+  CHECK(h.uploads == 1);
+  CHECK(h.keys == up.keys.size());
+  CHECK(h.padding_keys == 0);
+  CHECK(h.venue_reports == up.venue_reports.size());
+  CHECK(h.stored_bytes > 0);
+
+  // Nothing new the next day: the files already downloaded are not fetched again.
+  auto again = server->fetch_new(kMidnight + 2 * kDay + 6 * 3600);
+  REQUIRE(again);
+  CHECK(again->keys.empty());
+  CHECK(again->venue_reports.empty());
+  CHECK(again->download_bytes < got->download_bytes);
+  CHECK((server->port() != 0) == (transport == ServerTransport::kLoopback));
+}
+
+TEST_CASE("the server holds back keys until 2 hours after they end, as the in-memory publisher") {
+  auto server = make_server(ServerTransport::kLoopback);
+  InMemoryPublisher memory;
+  SeededRandom rng(6);
+  SimUpload up;
+  up.keys.push_back(key_of_day(kMidnight, rng));  // today's key, still valid at noon
+  up.keys.push_back(key_of_day(kMidnight - kDay, rng));
+  REQUIRE(server->publish(up, kNoon));
+  REQUIRE(memory.publish(up, kNoon));
+
+  for (const std::int64_t t :
+       {kNoon + 4 * 3600, kMidnight + kDay + 1 * 3600, kMidnight + kDay + 3 * 3600}) {
+    CAPTURE(t - kMidnight);
+    auto got = server->fetch_new(t);
+    auto want = memory.fetch_new(t);
+    REQUIRE(got);
+    REQUIRE(want);
+    CHECK(key_bytes(got->keys) == key_bytes(want->keys));
+  }
+}
+
+TEST_CASE("export padding keys are downloaded, verified and counted but are not uploads") {
+  auto server = make_server(ServerTransport::kInProcess, 50);
+  SeededRandom rng(7);
+  const SimUpload up = sample_upload(rng);
+  REQUIRE(server->publish(up, kNoon));
+  auto got = server->fetch_new(kMidnight + kDay + 6 * 3600);
+  REQUIRE(got);
+  CHECK(got->keys.size() == 50);
+  const auto fetched = key_bytes(got->keys);
+  for (const auto& k : up.keys) CHECK(fetched.contains(k.key_data.array()));
+  const ServerHoldings h = server->holdings();
+  CHECK(h.padding_keys == 50 - up.keys.size());
+  CHECK(h.keys == 50);
+}
+
+TEST_CASE("a bad upload is rejected by the server and stores nothing") {
+  const auto transport = GENERATE(ServerTransport::kLoopback, ServerTransport::kInProcess);
+  auto server = make_server(transport);
+  SeededRandom rng(8);
+  SimUpload up = sample_upload(rng);
+
+  SECTION("a key field out of range") {
+    up.keys[1].rolling_period = 0;
+    auto s = server->publish(up, kNoon);
+    REQUIRE_FALSE(s);
+    CHECK(s.error().code == ErrorCode::kInvalidArgument);
+    CHECK(s.error().message.find("POST /v1/publish: HTTP 400") != std::string::npos);
+    CHECK(s.error().message.find("rolling_period") != std::string::npos);
+  }
+  SECTION("overlapping keys") {
+    up.keys.push_back(up.keys.front());
+    up.keys.back().key_data.mutable_span()[0] ^= 1;
+    auto s = server->publish(up, kNoon);
+    REQUIRE_FALSE(s);
+    CHECK(s.error().message.find("POST /v1/publish: HTTP 400") != std::string::npos);
+  }
+  SECTION("a report type the health authority does not issue codes for") {
+    up.report_type = ReportType::kRevoked;
+    auto s = server->publish(up, kNoon);
+    REQUIRE_FALSE(s);
+    CHECK(s.error().code == ErrorCode::kInvalidArgument);
+  }
+  const ServerHoldings h = server->holdings();
+  CHECK(h.uploads == 0);
+  CHECK(h.keys == 0);
+  CHECK(h.venue_reports == 0);
+  auto got = server->fetch_new(kMidnight + kDay + 6 * 3600);
+  REQUIRE(got);
+  CHECK(got->keys.empty());
+  CHECK(got->venue_reports.empty());
+}
+
+TEST_CASE("the temporary server directory is removed with the publisher") {
+  std::filesystem::path dir;
+  {
+    auto server = make_server(ServerTransport::kInProcess);
+    dir = server->directory();
+    CHECK(std::filesystem::exists(dir / "server.db"));
+  }
+  CHECK_FALSE(std::filesystem::exists(dir));
+}
+
+TEST_CASE("a run against the real server over loopback gives the in-memory run's numbers") {
+  auto none = run_once(small_run(ServerMode::kNone));
+  REQUIRE(none);
+  auto loopback = run_once(small_run(ServerMode::kLoopback));
+  REQUIRE(loopback);
+  CHECK(loopback->publisher_name.find("loopback") != std::string::npos);
+
+  const RunSummary& a = none->summary;
+  const RunSummary& b = loopback->summary;
+  // The run is not trivial: people upload and phones are notified.
+  REQUIRE(a.uploads > 0);
+  CHECK(a.notifications_red + a.notifications_yellow > 0);
+  CHECK(b.infections == a.infections);
+  CHECK(b.tests == a.tests);
+  CHECK(b.positives == a.positives);
+  CHECK(b.uploads == a.uploads);
+  CHECK(b.notifications_red == a.notifications_red);
+  CHECK(b.notifications_yellow == a.notifications_yellow);
+  CHECK(b.venue_notifications == a.venue_notifications);
+  CHECK(b.red_precision.hits == a.red_precision.hits);
+  CHECK(b.red_precision.total == a.red_precision.total);
+  CHECK(b.any_recall.hits == a.any_recall.hits);
+  CHECK(b.any_recall.total == a.any_recall.total);
+  CHECK(b.isolation_person_days == a.isolation_person_days);
+  CHECK(b.median_days_infection_to_notification == a.median_days_infection_to_notification);
+
+  REQUIRE(loopback->daily.size() == none->daily.size());
+  std::uint64_t keys_none = 0;
+  std::uint64_t keys_server = 0;
+  for (std::size_t d = 0; d < none->daily.size(); ++d) {
+    const DailyStats& x = none->daily[d];
+    const DailyStats& y = loopback->daily[d];
+    CAPTURE(d);
+    CHECK(y.new_infections == x.new_infections);
+    CHECK(y.uploads == x.uploads);
+    CHECK(y.notified_red == x.notified_red);
+    CHECK(y.notified_yellow == x.notified_yellow);
+    CHECK(y.venue_reports_fetched == x.venue_reports_fetched);
+    CHECK(y.green == x.green);
+    CHECK(y.yellow == x.yellow);
+    CHECK(y.red == x.red);
+    // The server's exports add random padding keys (at least 1000 per file).
+    CHECK(y.keys_fetched >= x.keys_fetched);
+    keys_none += x.keys_fetched;
+    keys_server += y.keys_fetched;
+  }
+  CHECK(keys_server > keys_none);
+
+  // What the server holds: the same uploads and reports, and the real keys plus padding.
+  const ServerHoldings& m = none->privacy.server;
+  const ServerHoldings& s = loopback->privacy.server;
+  CHECK(s.uploads == m.uploads);
+  CHECK(s.venue_reports == m.venue_reports);
+  CHECK(s.keys - s.padding_keys == m.keys);
+  CHECK(s.padding_keys > 0);
+
+  // The server's randomness comes from the run's seed: in process and over loopback give the
+  // same bytes, padding counts included (1000 + rand[0, 100) keys per export file).
+  auto inprocess = run_once(small_run(ServerMode::kInProcess));
+  REQUIRE(inprocess);
+  CHECK(inprocess->publisher_name.find("in process") != std::string::npos);
+  CHECK(daily_csv(inprocess->daily) == daily_csv(loopback->daily));
+  CHECK(inprocess->privacy.server.keys == s.keys);
+}
+
+}  // namespace greenlight::sim

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# `greenlight venue` command-line contract (docs/venues.md "CLI"): create -> decode the PNG with
+# zbar -> same fields and tag as the URL; one-line errors and non-zero exit codes on bad input.
+# Usage: venue_cli_test.sh GREENLIGHT_BINARY WORK_DIR
+set -u
+bin="$1"
+work="$2"
+rm -rf "$work" && mkdir -p "$work"
+failures=0
+
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+out="$("$bin" venue create --name "Café Rose <&>" --address "1 High St" --type food_service \
+  --minutes 90 --valid-from 2024-01-01 --valid-until 2030-01-01T00:00Z --out-dir "$work/rose" 2>/dev/null)"
+[ $? -eq 0 ] || fail "create exit code"
+case "$out" in
+  https://greenlight.example/v1/venue#*) ;;
+  *) fail "create printed '$out'" ;;
+esac
+[ "$(cat "$work/rose/venue.url")" = "$out" ] || fail "venue.url differs from stdout"
+[ "$(stat -c %a "$work/rose/venue.secret")" = "600" ] || fail "venue.secret is not 0600"
+for f in poster.png poster.svg; do [ -s "$work/rose/$f" ] || fail "$f missing"; done
+
+from_png="$("$bin" venue decode "$work/rose/poster.png")" || fail "decode png exit code"
+from_url="$("$bin" venue decode "$out")" || fail "decode url exit code"
+[ "$from_png" = "$from_url" ] || fail "png and url decode differently"
+grep -qx "name: Café Rose <&>" <<<"$from_png" || fail "name line: $from_png"
+grep -qx "type: food_service" <<<"$from_png" || fail "type line"
+grep -qx "default_checkin_minutes: 90" <<<"$from_png" || fail "minutes line"
+grep -qx "valid_from: 1704067200 (2024-01-01T00:00:00Z)" <<<"$from_png" || fail "valid_from line"
+grep -qE "^location_tag: [0-9a-f]{64}$" <<<"$from_png" || fail "tag line"
+
+# Never overwrites a venue; bad input gives one line on stderr and exit code 1.
+expect_error() {
+  local name="$1"
+  shift
+  local err
+  err="$("$@" 2>&1 >/dev/null)"
+  local rc=$?
+  [ $rc -ne 0 ] || fail "$name: exit code 0"
+  [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "$name: expected one line, got '$err'"
+  grep -q "^greenlight: error: " <<<"$err" || fail "$name: '$err'"
+}
+expect_error "existing dir" "$bin" venue create --name X --out-dir "$work/rose"
+expect_error "bad type" "$bin" venue create --name X --type bar --out-dir "$work/x1"
+expect_error "bad minutes" "$bin" venue create --name X --minutes 0 --out-dir "$work/x2"
+expect_error "bad date" "$bin" venue create --name X --valid-from 2024-13-01 --out-dir "$work/x3"
+expect_error "empty name" "$bin" venue create --name "" --out-dir "$work/x4"
+expect_error "bad url" "$bin" venue decode "https://greenlight.example/v1/venue#AAAA"
+expect_error "no fragment" "$bin" venue decode "https://greenlight.example/v1/venue"
+expect_error "not a png" "$bin" venue decode "$work/rose/venue.url"
+[ ! -e "$work/x1" ] && [ ! -e "$work/x2" ] || fail "a failed create left files behind"
+
+if [ $failures -ne 0 ]; then
+  echo "$failures failure(s)" >&2
+  exit 1
+fi
+echo "venue CLI: all checks passed"
