@@ -159,6 +159,15 @@ Status TransparencyLog::load() {
     published_size_ = *size;
     latest_note_ = *note;
   }
+  // The log must be continued by the key that signed it: checkpoints under another key are
+  // refused by every phone that pinned the first one (and leaves waiting to be signed would
+  // otherwise get the new key's signature).
+  if (!latest_note_.empty() &&
+      !open_checkpoint(latest_note_, CheckpointPolicy{origin_, signer_.verifier(), {}, 0})) {
+    return make_error(
+        ErrorCode::kFailedPrecondition,
+        "transparency log database was signed with another key than " + signer_.verifier().vkey());
+  }
   return ok();
 }
 

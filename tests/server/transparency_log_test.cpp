@@ -164,6 +164,18 @@ TEST_CASE("transparency log: append, sign, read back and prove", "[transparency_
     CHECK_FALSE(other);
   }
 
+  SECTION("another signing key is refused, even with leaves waiting to be signed") {
+    REQUIRE(log->append(test_leaf(40)));
+    log.reset();
+    auto other = TransparencyLog::open(dir.path() / "log.db", kOrigin, test_signer(2));
+    REQUIRE_FALSE(other);
+    CHECK(other.error().code == ErrorCode::kFailedPrecondition);
+    CHECK_THAT(other.error().message, Catch::Contains("signed with another key"));
+    auto reopened = open_log(dir.path() / "log.db");
+    CHECK(reopened->published_size() == 41);
+    CHECK(open_cp(reopened->latest_checkpoint().value(), verifier).size == 41);
+  }
+
   SECTION("leaves appended but not signed before a restart are signed at open") {
     REQUIRE(log->append(test_leaf(40)));
     REQUIRE(log->append(test_leaf(41)));

@@ -65,7 +65,8 @@ struct LogReceipt {
 class TransparencyLog {
  public:
   // Opens or creates the log database. origin is the checkpoint's first line; a database
-  // created with another origin is refused.
+  // created with another origin, or whose latest checkpoint does not verify under signer's
+  // key (kFailedPrecondition), is refused.
   [[nodiscard]] static Result<std::unique_ptr<TransparencyLog>> open(
       const std::filesystem::path& database_path, std::string origin, NoteSigner signer);
   ~TransparencyLog();
