@@ -138,6 +138,13 @@ std::string format_privacy(const PrivacyView& v, std::uint32_t people, std::uint
                .c_str());
   o += fmt("  bytes held                      %-26s %s\n",
            human_bytes(v.server.stored_bytes).c_str(), human_bytes(v.central_bytes).c_str());
+  if (v.server.transparency_log) {
+    o += fmt(
+        "  transparency log                %llu leaves, all %llu downloaded batches verified as "
+        "logged\n",
+        static_cast<unsigned long long>(v.server.log_leaves),
+        static_cast<unsigned long long>(v.server.logged_files_verified));
+  }
   o += "  What it could reveal:\n";
   o += fmt(
       "    greenlight: that %llu people tested positive, and for each uploaded key one day of\n"

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -12,14 +13,19 @@
 #include <variant>
 #include <vector>
 
+#include "greenlight/client/log_monitor.h"
 #include "greenlight/crypto/bytes.h"
 #include "greenlight/crypto/ecdsa.h"
+#include "greenlight/crypto/ed25519.h"
 #include "greenlight/crypto/hash.h"
+#include "greenlight/crypto/log_leaf.h"
 #include "greenlight/crypto/random.h"
+#include "greenlight/crypto/signed_note.h"
 #include "greenlight/server/clock.h"
 #include "greenlight/server/http.h"
 #include "greenlight/server/http_client.h"
 #include "greenlight/server/server.h"
+#include "greenlight/server/transparency_log.h"
 #include "greenlight/server/venue_warnings.h"
 #include "greenlight/wire/export_file.h"
 #include "greenlight/wire/upload_auth.h"
@@ -36,6 +42,7 @@ constexpr char kKeyId[] = "sim";
 constexpr char kKeyVersion[] = "v1";
 constexpr char kExportIndex[] = "/v1/exports/index.txt";
 constexpr char kVenueIndex[] = "/v1/venues/index.txt";
+constexpr char kLogOrigin[] = "greenlight.sim/log";
 constexpr std::size_t kHmacKeyBytes = 32;
 constexpr std::size_t kMaxBodyBytes = 1 << 20;  // an upload with 512 venue reports is ~60 KiB
 
@@ -176,11 +183,15 @@ struct ServerPublisher::Impl {
   std::unique_ptr<server::HttpClient> client;  // loopback only
   std::vector<wire::TrustedSigningKey> trusted;
   std::set<std::string> downloaded;  // paths of export and venue files already fetched
+  std::shared_ptr<server::TransparencyLog> log;
+  std::optional<client::LogMonitor> monitor;  // the phones' shared view of the log
+  std::uint64_t logged_files_verified = 0;
 
   ~Impl() {
     client.reset();
     if (server) server->stop();
     server.reset();
+    log.reset();  // closes the log database before the directory goes
     std::error_code ec;
     if (!directory.empty()) fs::remove_all(directory, ec);
   }
@@ -197,7 +208,9 @@ struct ServerPublisher::Impl {
     }
     server::HttpRequest request;
     request.method = method;
-    request.path = std::string(path);
+    const std::size_t question = path.find('?');
+    request.path = std::string(path.substr(0, question));
+    if (question != std::string_view::npos) request.query = std::string(path.substr(question + 1));
     request.headers = std::move(headers);
     request.body = std::string(body);
     server::HttpResponse response = server->context().router.dispatch(request);
@@ -222,6 +235,45 @@ struct ServerPublisher::Impl {
     return r;
   }
 };
+
+namespace {
+
+// The phone's log requests over the publisher's transport; counts what was received.
+class PublisherLogFetcher final : public client::LogFetcher {
+ public:
+  using Get = std::function<Result<Reply>(std::string_view path)>;
+  explicit PublisherLogFetcher(Get get) : get_(std::move(get)) {}
+  Result<Bytes> fetch(std::string_view path) override {
+    auto r = get_("/" + std::string(path));
+    if (!r) return std::unexpected(r.error());
+    bytes_ += r->bytes;
+    if (r->status == 404) {
+      return make_error(ErrorCode::kNotFound, "GET /" + std::string(path) + ": HTTP 404");
+    }
+    if (r->status != 200) return std::unexpected(reply_error(*r, "GET /" + std::string(path)));
+    return Bytes(r->body.begin(), r->body.end());
+  }
+  std::uint64_t bytes() const { return bytes_; }
+
+ private:
+  Get get_;
+  std::uint64_t bytes_ = 0;
+};
+
+// Log before use: a downloaded file is used only if a verified leaf commits to its SHA-256.
+Status require_logged(client::LogMonitor& monitor, LogLeafKind kind, std::string_view body,
+                      std::string_view path, client::LogFetcher& fetcher) {
+  auto s = monitor.require_logged(kind, sha256(as_bytes(body)), &fetcher);
+  if (!s) {
+    return make_error(ErrorCode::kFailedPrecondition,
+                      std::string(path) + " is not covered by the verified transparency log (" +
+                          std::string(log_leaf_kind_name(kind)) + ", " +
+                          std::to_string(monitor.size()) + " leaves): " + s.error().message);
+  }
+  return ok();
+}
+
+}  // namespace
 
 ServerPublisher::ServerPublisher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ServerPublisher::~ServerPublisher() = default;
@@ -255,6 +307,23 @@ Result<std::unique_ptr<ServerPublisher>> ServerPublisher::create(
   d->trusted.push_back(wire::TrustedSigningKey{kKeyId, kKeyVersion, export_key->public_key()});
   d->ha_key = "sim-health-authority-" + random_hex(16);
 
+  // The log's checkpoint key: from the seeded stream when there is one (a reproducible run
+  // signs the same checkpoints), otherwise from OpenSSL.
+  auto signer = [&]() -> Result<NoteSigner> {
+    if (!d->seeded) return NoteSigner::generate(kLogOrigin);
+    SecretBytes seed(32);
+    d->rng->fill(seed.mutable_span());
+    auto key = Ed25519PrivateKey::from_seed(seed.span());
+    if (!key) return std::unexpected(key.error());
+    return NoteSigner::create(kLogOrigin, std::move(*key));
+  }();
+  if (!signer) return std::unexpected(signer.error());
+  const NoteVerifier log_verifier = signer->verifier();
+  auto log = server::TransparencyLog::open(d->directory / "log.db", kLogOrigin, std::move(*signer));
+  if (!log) return std::unexpected(log.error());
+  d->log = std::move(*log);
+  d->monitor.emplace(client::LogMonitorConfig{CheckpointPolicy{kLogOrigin, log_verifier, {}, 0}});
+
   server::ServerOptions so;
   so.database_path = d->directory / "server.db";
   so.export_directory = d->directory / "site";
@@ -281,6 +350,10 @@ Result<std::unique_ptr<ServerPublisher>> ServerPublisher::create(
   auto created = server::Server::create(std::move(so), std::move(keys), std::move(env));
   if (!created) return std::unexpected(created.error());
   d->server = std::move(*created);
+  // Same order as `greenlight server run`: the log's before-publish hook sees every file.
+  if (auto s = d->server->add_module(server::make_transparency_log_module(d->log)); !s) {
+    return std::unexpected(s.error());
+  }
   d->venues = std::make_shared<server::VenueWarningModule>();
   if (auto s = d->server->add_module(d->venues); !s) return std::unexpected(s.error());
 
@@ -304,6 +377,7 @@ std::uint16_t ServerPublisher::port() const {
   return impl_->transport == ServerTransport::kLoopback ? impl_->server->port() : 0;
 }
 const std::filesystem::path& ServerPublisher::directory() const { return impl_->directory; }
+const server::TransparencyLog& ServerPublisher::transparency_log() const { return *impl_->log; }
 
 Status ServerPublisher::publish(const SimUpload& upload, std::int64_t unix_seconds) {
   Impl& d = *impl_;
@@ -369,6 +443,15 @@ Result<PublishedBatch> ServerPublisher::fetch_new(std::int64_t unix_seconds) {
   if (auto run = d.server->export_now(); !run) return std::unexpected(run.error());
 
   PublishedBatch batch;
+  // The phones' log check: the latest checkpoint's signature, and that it extends the one
+  // verified before (folding the new leaves into the verified frontier).
+  PublisherLogFetcher log_fetcher(
+      [&d](std::string_view path) { return d.call(Method::kGet, path); });
+  auto synced = d.monitor->sync(log_fetcher);
+  if (!synced) {
+    return make_error(synced.error().code,
+                      "transparency log check failed: " + synced.error().message);
+  }
   auto export_index = d.get(kExportIndex);
   if (!export_index) return std::unexpected(export_index.error());
   batch.download_bytes += export_index->bytes;
@@ -383,6 +466,11 @@ Result<PublishedBatch> ServerPublisher::fetch_new(std::int64_t unix_seconds) {
       return make_error(verified.error().code,
                         "export " + path + " rejected: " + verified.error().message);
     }
+    if (auto s = require_logged(*d.monitor, LogLeafKind::kExportBatch, body, path, log_fetcher);
+        !s) {
+      return std::unexpected(s.error());
+    }
+    ++d.logged_files_verified;
     for (auto& k : verified->batch.keys) batch.keys.push_back(std::move(k));
     d.downloaded.insert(path);
   }
@@ -401,9 +489,16 @@ Result<PublishedBatch> ServerPublisher::fetch_new(std::int64_t unix_seconds) {
       return make_error(verified.error().code,
                         "venue-warning batch " + path + " rejected: " + verified.error().message);
     }
+    if (auto s =
+            require_logged(*d.monitor, LogLeafKind::kVenueWarningBatch, body, path, log_fetcher);
+        !s) {
+      return std::unexpected(s.error());
+    }
+    ++d.logged_files_verified;
     for (auto& r : verified->batch.reports) batch.venue_reports.push_back(std::move(r));
     d.downloaded.insert(path);
   }
+  batch.download_bytes += log_fetcher.bytes();
   // Within one export keys are sorted by key bytes; across several exports sort again so
   // that the order never depends on how the server split its windows.
   wire::sort_keys_by_key_data(batch.keys);
@@ -443,6 +538,9 @@ ServerHoldings ServerPublisher::holdings() const {
       static_cast<std::uint64_t>(std::max<std::int64_t>(0, exported_keys - exported_real));
   h.keys = static_cast<std::uint64_t>(stored_keys) + h.padding_keys;
   h.stored_bytes = tree_bytes(d.directory);
+  h.transparency_log = true;
+  h.log_leaves = d.log->published_size();
+  h.logged_files_verified = d.logged_files_verified;
   return h;
 }
 

@@ -2,10 +2,18 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
+#include <string>
+#include <vector>
 
+#include "greenlight/crypto/hash.h"
+#include "greenlight/crypto/log_leaf.h"
 #include "greenlight/crypto/random.h"
+#include "greenlight/crypto/signed_note.h"
 #include "greenlight/crypto/venue_crypto.h"
+#include "greenlight/server/transparency_log.h"
 #include "greenlight/sim/config.h"
 #include "greenlight/sim/experiment.h"
 #include "greenlight/sim/publisher.h"
@@ -73,6 +81,27 @@ SimConfig small_run(ServerMode mode) {
   c.disease.initial_infections = 12;
   c.app.uptake = 0.8;
   return c;
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The files the server serves, as its static index files list them.
+std::vector<std::string> served_files(const std::filesystem::path& site) {
+  std::vector<std::string> out;
+  for (const char* index : {"v1/exports/index.txt", "v1/venues/index.txt"}) {
+    const std::string text = read_text(site / index);
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+      std::size_t end = text.find('\n', pos);
+      if (end == std::string::npos) end = text.size();
+      if (end > pos) out.push_back(text.substr(pos, end - pos));
+      pos = end + 1;
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -273,6 +302,62 @@ TEST_CASE("a run against the real server over loopback gives the in-memory run's
   CHECK(inprocess->publisher_name.find("in process") != std::string::npos);
   CHECK(daily_csv(inprocess->daily) == daily_csv(loopback->daily));
   CHECK(inprocess->privacy.server.keys == s.keys);
+}
+
+TEST_CASE("every served file is logged, and the fetch verifies the log's checkpoint") {
+  const auto transport = GENERATE(ServerTransport::kLoopback, ServerTransport::kInProcess);
+  CAPTURE(static_cast<int>(transport));
+  auto server = make_server(transport);
+  SeededRandom rng(8);
+  for (int round = 0; round < 3; ++round) {
+    CAPTURE(round);
+    const std::int64_t shift = round * kDay;
+    SimUpload up = sample_upload(rng);
+    for (auto& k : up.keys) {
+      k.rolling_start_interval_number.value += static_cast<std::uint32_t>(shift / 600);
+    }
+    REQUIRE(server->publish(up, kNoon + shift));
+    auto got = server->fetch_new(kMidnight + kDay + 6 * 3600 + shift);
+    INFO((got ? std::string() : got.error().message));
+    REQUIRE(got);
+    CHECK(got->keys.size() == up.keys.size());
+  }
+
+  const server::TransparencyLog& log = server->transparency_log();
+  const auto served = served_files(server->directory() / "site");
+  REQUIRE(served.size() >= 6);  // each round: at least one export and one venue batch
+  const ServerHoldings h = server->holdings();
+  CHECK(h.transparency_log);
+  CHECK(h.log_leaves == served.size());
+  CHECK(h.logged_files_verified == served.size());
+
+  // The checkpoint verifies with the log's key and covers one leaf per served file, each
+  // committing to that file's SHA-256 with the right kind.
+  auto note = log.latest_checkpoint();
+  REQUIRE(note);
+  auto checkpoint = open_checkpoint(*note, CheckpointPolicy{log.origin(), log.verifier(), {}, 0});
+  REQUIRE(checkpoint);
+  CHECK(checkpoint->checkpoint.size == served.size());
+  auto leaves = log.leaves(0, checkpoint->checkpoint.size);
+  REQUIRE(leaves);
+  std::set<std::pair<LogLeafKind, Sha256Digest>> logged;
+  for (const auto& encoded : *leaves) {
+    auto leaf = decode_log_leaf(encoded);
+    REQUIRE(leaf);
+    logged.emplace(log_leaf_kind(*leaf), log_leaf_content_sha256(*leaf));
+  }
+  for (const auto& path : served) {
+    CAPTURE(path);
+    const std::string body = read_text(server->directory() / "site" / path);
+    const LogLeafKind kind = path.starts_with("v1/venues/") ? LogLeafKind::kVenueWarningBatch
+                                                            : LogLeafKind::kExportBatch;
+    CHECK(logged.contains({kind, sha256(as_bytes(body))}));
+  }
+
+  // A checkpoint signed by another key does not verify.
+  auto other = NoteSigner::generate(log.origin());
+  REQUIRE(other);
+  CHECK_FALSE(open_checkpoint(*note, CheckpointPolicy{log.origin(), other->verifier(), {}, 0}));
 }
 
 }  // namespace greenlight::sim

@@ -49,6 +49,12 @@ struct ServerHoldings {
   std::uint64_t padding_keys = 0;  // of which random padding keys
   std::uint64_t venue_reports = 0;
   std::uint64_t stored_bytes = 0;
+  // The server's transparency log (ServerPublisher only; off for the in-memory publisher):
+  // leaves in the latest checkpoint, and the downloaded export and venue-warning files that
+  // the shared sync verified as covered by a leaf.
+  bool transparency_log = false;
+  std::uint64_t log_leaves = 0;
+  std::uint64_t logged_files_verified = 0;
 };
 
 class KeyPublisher {

@@ -3,8 +3,10 @@
 // ServerPublisher::create starts a greenlight::server::Server of its own: SQLite store and
 // static export tree in a fresh temporary directory (removed on destruction), a P-256
 // export signing key and an ES256 authority key generated at start, one health-authority
-// API key, the venue-warning module, and a manual clock that is set to the simulated time
-// before every call (the server never reads the wall clock; its timers are off).
+// API key, the transparency-log module (docs/transparency.md; log "greenlight.sim/log" in
+// its own SQLite file, Ed25519 checkpoint key made at start) and then the venue-warning
+// module, as `greenlight server run` adds them, and a manual clock that is set to the simulated
+// time before every call (the server never reads the wall clock; its timers are off).
 //
 // publish(upload, now) walks the real authorisation flow:
 //   health authority: POST /v1/codes {report_type, symptom_onset_interval}  -> code
@@ -14,13 +16,16 @@
 // and fails (nothing stored) when any step does not answer 200; the error names the step,
 // the status and the server's message.
 // fetch_new(now) runs the export (Server::export_now, which also publishes the venue-warning
-// batches), downloads v1/exports/index.txt and v1/venues/index.txt, then every file not
+// batches and logs every file before it is served), syncs the phones' shared
+// client::LogMonitor (the latest checkpoint's signature and that it extends the one verified
+// before), downloads v1/exports/index.txt and v1/venues/index.txt, then every file not
 // downloaded before, and verifies each one as a phone does (wire::read_export_zip /
-// wire::read_venue_warning_file against the server's export public key); a file that does
-// not verify fails the fetch. The batch carries every key of the new exports, random padding
-// keys included (they never match an encounter), and download_bytes counts what was
+// wire::read_venue_warning_file against the server's export public key, and
+// LogMonitor::require_logged: a verified leaf commits to the file's SHA-256); a file that
+// does not verify or is not logged fails the fetch. The batch carries every key of the new exports,
+// random padding keys included (they never match an encounter), and download_bytes counts what was
 // received: whole HTTP responses (status line, headers and body) over loopback, bodies in
-// process.
+// process, log requests included.
 //
 // Transports:
 // - kLoopback: the server listens on 127.0.0.1 with an OS-chosen port; every request goes
@@ -31,7 +36,9 @@
 //
 // holdings() reads the server's store: uploads = certificates used, keys = stored diagnosis
 // keys plus the padding keys in the published export files, venue reports stored, and
-// stored_bytes = the size of the database files and the export tree on disk.
+// stored_bytes = the size of the database files and the export tree on disk; log_leaves =
+// the latest checkpoint's size and logged_files_verified = the files fetch_new verified as
+// logged.
 //
 // Not thread-safe (the simulation calls it from one thread).
 #pragma once
@@ -47,6 +54,10 @@
 #include "greenlight/crypto/result.h"
 #include "greenlight/sim/publisher.h"
 
+namespace greenlight::server {
+class TransparencyLog;
+}
+
 namespace greenlight::sim {
 
 enum class ServerTransport { kInProcess, kLoopback };
@@ -57,8 +68,9 @@ struct ServerPublisherOptions {
   std::size_t export_min_keys = 1000;
   std::size_t export_padding_range = 100;
   // The server's randomness (codes, tokens, certificate ids, per-upload HMAC keys, padding
-  // keys and counts, venue-batch shuffles) from this seed, so that a run is reproducible
-  // byte for byte; nothing: the system CSPRNG. The signing keys always come from OpenSSL.
+  // keys and counts, venue-batch shuffles, the log's checkpoint key) from this seed, so that
+  // a run is reproducible byte for byte; nothing: the system CSPRNG. The export and
+  // certificate signing keys always come from OpenSSL.
   std::optional<std::uint64_t> seed;
   // Parent of the temporary server directory; empty: the system temp directory.
   std::filesystem::path temp_parent;
@@ -81,6 +93,8 @@ class ServerPublisher final : public KeyPublisher {
   ServerTransport transport() const;
   std::uint16_t port() const;  // 0 in process
   const std::filesystem::path& directory() const;
+  // The server's log, e.g. to verify its checkpoint with verifier().
+  const server::TransparencyLog& transparency_log() const;
 
  private:
   struct Impl;
