@@ -17,6 +17,8 @@ using greenlight::ByteSpan;
 using greenlight::Error;
 using greenlight::ErrorCode;
 namespace client = greenlight::client;
+using greenlight::client::internal::copy_message;
+using greenlight::client::internal::status_for;
 
 namespace {
 
@@ -30,37 +32,6 @@ class CallbackClock final : public client::Clock {
   void* user_data_;
   client::SystemClock system_;
 };
-
-gl_status status_for(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kInvalidArgument:
-      return GL_ERR_INVALID_ARGUMENT;
-    case ErrorCode::kAuthentication:
-      return GL_ERR_AUTHENTICATION;
-    case ErrorCode::kNotFound:
-      return GL_ERR_NOT_FOUND;
-    case ErrorCode::kAlreadyExists:
-      return GL_ERR_ALREADY_EXISTS;
-    case ErrorCode::kFailedPrecondition:
-      return GL_ERR_FAILED_PRECONDITION;
-    case ErrorCode::kResourceExhausted:
-      return GL_ERR_RESOURCE_EXHAUSTED;
-    case ErrorCode::kIo:
-      return GL_ERR_IO;
-    case ErrorCode::kUnavailable:
-      return GL_ERR_UNAVAILABLE;
-    case ErrorCode::kInternal:
-      return GL_ERR_INTERNAL;
-  }
-  return GL_ERR_INTERNAL;
-}
-
-void copy_message(const std::string& message, char* out, std::size_t size) {
-  if (out == nullptr || size == 0) return;
-  const std::size_t n = std::min(message.size(), size - 1);
-  std::memcpy(out, message.data(), n);
-  out[n] = '\0';
-}
 
 }  // namespace
 
@@ -406,5 +377,35 @@ Client* client_of(gl_client* handle) noexcept {
 }
 std::mutex* mutex_of(gl_client* handle) noexcept {
   return handle != nullptr ? &handle->mutex : nullptr;
+}
+gl_status status_for(ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+      return GL_ERR_INVALID_ARGUMENT;
+    case ErrorCode::kAuthentication:
+      return GL_ERR_AUTHENTICATION;
+    case ErrorCode::kNotFound:
+      return GL_ERR_NOT_FOUND;
+    case ErrorCode::kAlreadyExists:
+      return GL_ERR_ALREADY_EXISTS;
+    case ErrorCode::kFailedPrecondition:
+      return GL_ERR_FAILED_PRECONDITION;
+    case ErrorCode::kResourceExhausted:
+      return GL_ERR_RESOURCE_EXHAUSTED;
+    case ErrorCode::kIo:
+      return GL_ERR_IO;
+    case ErrorCode::kUnavailable:
+      return GL_ERR_UNAVAILABLE;
+    case ErrorCode::kInternal:
+      return GL_ERR_INTERNAL;
+  }
+  return GL_ERR_INTERNAL;
+}
+
+void copy_message(const std::string& message, char* out, std::size_t size) noexcept {
+  if (out == nullptr || size == 0) return;
+  const std::size_t n = std::min(message.size(), size - 1);
+  std::memcpy(out, message.data(), n);
+  out[n] = '\0';
 }
 }  // namespace greenlight::client::internal

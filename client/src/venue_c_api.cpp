@@ -16,6 +16,8 @@
 using greenlight::Error;
 using greenlight::ErrorCode;
 namespace client = greenlight::client;
+using greenlight::client::internal::copy_message;
+using greenlight::client::internal::status_for;
 
 struct gl_venue {
   std::mutex* lock = nullptr;
@@ -26,30 +28,6 @@ struct gl_venue {
 
 namespace {
 
-gl_status status_for(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kInvalidArgument:
-      return GL_ERR_INVALID_ARGUMENT;
-    case ErrorCode::kAuthentication:
-      return GL_ERR_AUTHENTICATION;
-    case ErrorCode::kNotFound:
-      return GL_ERR_NOT_FOUND;
-    case ErrorCode::kAlreadyExists:
-      return GL_ERR_ALREADY_EXISTS;
-    case ErrorCode::kFailedPrecondition:
-      return GL_ERR_FAILED_PRECONDITION;
-    case ErrorCode::kResourceExhausted:
-      return GL_ERR_RESOURCE_EXHAUSTED;
-    case ErrorCode::kIo:
-      return GL_ERR_IO;
-    case ErrorCode::kUnavailable:
-      return GL_ERR_UNAVAILABLE;
-    case ErrorCode::kInternal:
-      return GL_ERR_INTERNAL;
-  }
-  return GL_ERR_INTERNAL;
-}
-
 gl_status fail(gl_venue& v, const Error& error) {
   v.last_error = error.message;
   return status_for(error.code);
@@ -57,13 +35,6 @@ gl_status fail(gl_venue& v, const Error& error) {
 gl_status fail(gl_venue& v, gl_status status, std::string message) {
   v.last_error = std::move(message);
   return status;
-}
-
-void copy_message(const std::string& message, char* out, std::size_t size) {
-  if (out == nullptr || size == 0) return;
-  const std::size_t n = std::min(message.size(), size - 1);
-  std::memcpy(out, message.data(), n);
-  out[n] = '\0';
 }
 
 void copy_text(const std::string& text, char (&out)[GL_VENUE_TEXT_SIZE]) {
