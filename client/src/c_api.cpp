@@ -60,25 +60,7 @@ namespace {
 template <typename Body>
 gl_status guarded(gl_client* c, Body&& body) noexcept {
   if (c == nullptr) return GL_ERR_INVALID_ARGUMENT;
-  try {
-    std::lock_guard<std::mutex> lock(c->mutex);
-    c->last_error.clear();
-    return body(*c);
-  } catch (const std::bad_alloc&) {
-    try {
-      c->last_error = "out of memory";
-    } catch (...) {
-    }
-    return GL_ERR_RESOURCE_EXHAUSTED;
-  } catch (const std::exception& e) {
-    try {
-      c->last_error = std::string("internal error: ") + e.what();
-    } catch (...) {
-    }
-    return GL_ERR_INTERNAL;
-  } catch (...) {
-    return GL_ERR_INTERNAL;
-  }
+  return client::internal::run_guarded(c->mutex, c->last_error, [&] { return body(*c); });
 }
 
 }  // namespace

@@ -66,25 +66,7 @@ gl_status write_string(gl_venue& v, const std::string& text, char* out, size_t* 
 template <typename Body>
 gl_status guarded(gl_venue* v, Body&& body) noexcept {
   if (v == nullptr) return GL_ERR_INVALID_ARGUMENT;
-  try {
-    std::lock_guard<std::mutex> lock(*v->lock);
-    v->last_error.clear();
-    return body(*v);
-  } catch (const std::bad_alloc&) {
-    try {
-      v->last_error = "out of memory";
-    } catch (...) {
-    }
-    return GL_ERR_RESOURCE_EXHAUSTED;
-  } catch (const std::exception& e) {
-    try {
-      v->last_error = std::string("internal error: ") + e.what();
-    } catch (...) {
-    }
-    return GL_ERR_INTERNAL;
-  } catch (...) {
-    return GL_ERR_INTERNAL;
-  }
+  return client::internal::run_guarded(*v->lock, v->last_error, [&] { return body(*v); });
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <mutex>
+#include <new>
 #include <string>
 
 #include "greenlight/client/client.h"
@@ -21,5 +23,30 @@ std::mutex* mutex_of(gl_client* handle) noexcept;
 gl_status status_for(ErrorCode code) noexcept;
 // Copies message into out (size bytes, NUL-terminated, truncated); nothing when out is null.
 void copy_message(const std::string& message, char* out, std::size_t size) noexcept;
+
+// Runs body() under lock with last_error cleared; an exception becomes a status code and a
+// message in last_error, so no exception leaves a C entry point.
+template <typename Body>
+gl_status run_guarded(std::mutex& lock, std::string& last_error, Body&& body) noexcept {
+  try {
+    std::lock_guard<std::mutex> guard(lock);
+    last_error.clear();
+    return body();
+  } catch (const std::bad_alloc&) {
+    try {
+      last_error = "out of memory";
+    } catch (...) {
+    }
+    return GL_ERR_RESOURCE_EXHAUSTED;
+  } catch (const std::exception& e) {
+    try {
+      last_error = std::string("internal error: ") + e.what();
+    } catch (...) {
+    }
+    return GL_ERR_INTERNAL;
+  } catch (...) {
+    return GL_ERR_INTERNAL;
+  }
+}
 
 }  // namespace greenlight::client::internal
