@@ -60,16 +60,25 @@ Result<CodeRequest> parse_code_request(const json::object& body) {
 
 }  // namespace
 
-void add_authorization_routes(ServerContext& ctx, ApiKeys health_authority) {
+Status add_authorization_routes(ServerContext& ctx, ApiKeys health_authority) {
+  if (auto s = ensure_chaff_commit_schema(ctx.store); !s) return s;
   const std::size_t bucket = ctx.options.http.response_padding_bucket;
   Metrics& metrics = ctx.metrics;
   Authorization& auth = ctx.authorization;
-  metrics.describe("greenlight_codes_issued_total", "Verification codes issued, by kind.");
-  metrics.describe("greenlight_verify_total", "Code exchanges (POST /v1/verify), by result.");
-  metrics.describe("greenlight_certificates_total", "Certificate requests, by result.");
+  Store& store = ctx.store;
+  const Clock& clock = ctx.clock;
+  // Counted per UTC day for operators only (metrics.h): live public counts of codes or of
+  // verify/certificate results would date diagnoses and tell real requests from chaff.
+  metrics.describe("greenlight_codes_issued_daily", "Verification codes issued per UTC day.");
+  metrics.describe("greenlight_verify_daily", "Code exchanges per UTC day, by result.");
+  metrics.describe("greenlight_certificates_daily", "Certificate requests per UTC day, by result.");
+  auto count = [&metrics, &clock](const char* name, std::string result) {
+    metrics.add_daily(name, {{"result", std::move(result)}}, clock.now_unix_seconds());
+  };
 
   ctx.router.add(
-      Method::kPost, "/v1/codes", [&auth, &metrics, health_authority](const HttpRequest& req) {
+      Method::kPost, "/v1/codes",
+      upload_flow_handler([&auth, &metrics, &clock, health_authority](const HttpRequest& req) {
         if (!health_authority.allows(req)) return error_response(authentication_failed().error());
         auto body = parse_json_object(req.body);
         if (!body) return error_response(body.error());
@@ -78,46 +87,46 @@ void add_authorization_routes(ServerContext& ctx, ApiKeys health_authority) {
         auto code = auth.issue_code(*request);
         if (!code) return error_response(code.error());
         const bool is_short = code->kind == CodeKind::kShort;
-        metrics.counter("greenlight_codes_issued_total", {{"kind", is_short ? "short" : "long"}})
-            .add();
+        metrics.add_daily("greenlight_codes_issued_daily", {{"kind", is_short ? "short" : "long"}},
+                          clock.now_unix_seconds());
         return HttpResponse::json(200, json::object{{"code", code->code},
                                                     {"kind", is_short ? "short" : "long"},
                                                     {"expires_at", code->expires_at}});
-      });
-
-  ctx.router.add(Method::kPost, "/v1/verify", [&auth, &metrics, bucket](const HttpRequest& req) {
-    auto body = parse_json_object(req.body);
-    if (!body) return padded_error(body.error(), bucket);
-    auto chaff = chaff_flag(*body);
-    if (!chaff) return padded_error(chaff.error(), bucket);
-    auto code = optional_string(*body, "code");
-    if (!code) return padded_error(code.error(), bucket);
-    if (!*code) return padded_error(Error{ErrorCode::kInvalidArgument, "code is required"}, bucket);
-    IssuedToken token;
-    if (*chaff) {
-      token = auth.chaff_token();
-      metrics.counter("greenlight_verify_total", {{"result", "chaff"}}).add();
-    } else {
-      auto t = auth.exchange_code(**code);
-      if (!t) {
-        metrics
-            .counter("greenlight_verify_total",
-                     {{"result", std::string(error_code_name(t.error().code))}})
-            .add();
-        return padded_error(t.error(), bucket);
-      }
-      metrics.counter("greenlight_verify_total", {{"result", "ok"}}).add();
-      token = std::move(*t);
-    }
-    return padded_json(200,
-                       json::object{{"token", token.token},
-                                    {"report_type", report_type_name(token.grant.report_type)},
-                                    {"purpose", token.grant.purpose}},
-                       bucket);
-  });
+      }));
 
   ctx.router.add(
-      Method::kPost, "/v1/certificate", [&auth, &metrics, bucket](const HttpRequest& req) {
+      Method::kPost, "/v1/verify", [&auth, &store, count, bucket](const HttpRequest& req) {
+        auto body = parse_json_object(req.body);
+        if (!body) return padded_error(body.error(), bucket);
+        auto chaff = chaff_flag(*body);
+        if (!chaff) return padded_error(chaff.error(), bucket);
+        auto code = optional_string(*body, "code");
+        if (!code) return padded_error(code.error(), bucket);
+        if (!*code)
+          return padded_error(Error{ErrorCode::kInvalidArgument, "code is required"}, bucket);
+        IssuedToken token;
+        if (*chaff) {
+          token = auth.chaff_token();
+          if (auto s = chaff_commit(store); !s) return padded_error(s.error(), bucket);
+          count("greenlight_verify_daily", "chaff");
+        } else {
+          auto t = auth.exchange_code(**code);
+          if (!t) {
+            count("greenlight_verify_daily", std::string(error_code_name(t.error().code)));
+            return padded_error(t.error(), bucket);
+          }
+          count("greenlight_verify_daily", "ok");
+          token = std::move(*t);
+        }
+        return padded_json(200,
+                           json::object{{"token", token.token},
+                                        {"report_type", report_type_name(token.grant.report_type)},
+                                        {"purpose", token.grant.purpose}},
+                           bucket);
+      });
+
+  ctx.router.add(
+      Method::kPost, "/v1/certificate", [&auth, &store, count, bucket](const HttpRequest& req) {
         auto body = parse_json_object(req.body);
         if (!body) return padded_error(body.error(), bucket);
         auto chaff = chaff_flag(*body);
@@ -139,14 +148,17 @@ void add_authorization_routes(ServerContext& ctx, ApiKeys health_authority) {
         std::copy(mac->begin(), mac->end(), tekmac.begin());
         auto certificate =
             *chaff ? auth.chaff_certificate(tekmac) : auth.issue_certificate(**token, tekmac);
-        const std::string result = *chaff ? "chaff"
-                                   : certificate
-                                       ? "ok"
-                                       : std::string(error_code_name(certificate.error().code));
-        metrics.counter("greenlight_certificates_total", {{"result", result}}).add();
+        if (*chaff && certificate) {
+          if (auto s = chaff_commit(store); !s) return padded_error(s.error(), bucket);
+        }
+        count("greenlight_certificates_daily",
+              *chaff        ? "chaff"
+              : certificate ? "ok"
+                            : std::string(error_code_name(certificate.error().code)));
         if (!certificate) return padded_error(certificate.error(), bucket);
         return padded_json(200, json::object{{"certificate", *certificate}}, bucket);
       });
+  return ok();
 }
 
 }  // namespace greenlight::server::internal

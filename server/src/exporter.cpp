@@ -72,11 +72,12 @@ Result<std::optional<ExportRun>> Exporter::export_now() {
   if (metrics_ != nullptr) {
     metrics_->counter("greenlight_export_batches_total").add();
     metrics_->counter("greenlight_export_files_total").add(run.files.size());
-    metrics_->counter("greenlight_export_keys_total", {{"kind", "real"}}).add(run.real_keys);
     std::size_t total = 0;
     for (const auto& f : run.files) total += static_cast<std::size_t>(f.key_count);
-    metrics_->counter("greenlight_export_keys_total", {{"kind", "padding"}})
-        .add(total - run.real_keys);
+    // The published files show the total; how many keys are real is what the padding hides,
+    // so that count is for operators only, per UTC day (metrics.h).
+    metrics_->counter("greenlight_export_keys_total").add(total);
+    metrics_->add_daily("greenlight_export_real_keys_daily", {}, now, run.real_keys);
   }
   return std::optional<ExportRun>(std::move(run));
 }

@@ -113,6 +113,16 @@ HttpResponse error_response(const Error& error, std::optional<unsigned> status_o
                             error_body(error));
 }
 
+std::chrono::steady_clock::time_point response_release_time(
+    std::chrono::steady_clock::time_point arrival, std::chrono::steady_clock::time_point ready,
+    std::chrono::steady_clock::duration deadline) noexcept {
+  if (deadline <= std::chrono::steady_clock::duration::zero()) return ready;
+  const auto late = ready - arrival;
+  auto steps =
+      late <= deadline ? 1 : (late + deadline - std::chrono::steady_clock::duration(1)) / deadline;
+  return arrival + steps * deadline;
+}
+
 std::string http_date(std::int64_t unix_seconds) {
   const std::time_t t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};

@@ -99,9 +99,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
  public:
   Session(tcp::socket&& socket, Shared& shared) requires(!kTls)
-      : stream_(std::move(socket)), shared_(shared) {}
+      : stream_(std::move(socket)), shared_(shared), hold_(stream_.get_executor()) {}
   Session(tcp::socket&& socket, ssl::context& context, Shared& shared) requires(kTls)
-      : stream_(std::move(socket), context), shared_(shared) {}
+      : stream_(std::move(socket), context), shared_(shared), hold_(stream_.get_executor()) {}
 
   ~Session() override { shared_.remove(this); }
 
@@ -215,16 +215,32 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     request.body = std::move(req.body());
     const bool keep_alive = req.keep_alive();
     const unsigned version = req.version();
+    const auto arrival = std::chrono::steady_clock::now();
     net::post(shared_.workers, [self = this->shared_from_this(), request = std::move(request),
-                                keep_alive, version]() mutable {
+                                keep_alive, version, arrival]() mutable {
       std::string route;
       HttpResponse response = self->shared_.router.dispatch(request, &route);
-      self->shared_.count(route, request.method, response.status);
+      if (!response.upload_flow) self->shared_.count(route, request.method, response.status);
       const bool head = request.method == Method::kHead;
-      net::post(self->stream_.get_executor(),
-                [self, response = std::move(response), keep_alive, version, head]() mutable {
-                  self->write(std::move(response), keep_alive, version, head);
-                });
+      net::post(self->stream_.get_executor(), [self, response = std::move(response), keep_alive,
+                                               version, head, arrival]() mutable {
+        self->release(std::move(response), keep_alive, version, head, arrival);
+      });
+    });
+  }
+
+  // Upload-flow responses wait on a timer (not a thread) until their release time.
+  void release(HttpResponse response, bool keep_alive, unsigned version, bool head,
+               std::chrono::steady_clock::time_point arrival) {
+    const auto at = response_release_time(arrival, std::chrono::steady_clock::now(),
+                                          shared_.options.response_deadline);
+    if (!response.upload_flow || at <= std::chrono::steady_clock::now()) {
+      return write(std::move(response), keep_alive, version, head);
+    }
+    hold_.expires_at(at);
+    hold_.async_wait([self = this->shared_from_this(), response = std::move(response), keep_alive,
+                      version, head](beast::error_code) mutable {
+      self->write(std::move(response), keep_alive, version, head);
     });
   }
 
@@ -280,6 +296,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   Shared& shared_;
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
+  net::steady_timer hold_;  // holds an upload-flow response until its release time
   bool busy_ = false;
   bool closing_ = false;
   std::size_t requests_ = 0;

@@ -44,11 +44,38 @@ HttpResponse padded_json(unsigned status, json::object body, std::size_t bucket)
     body["padding"] = std::string(extra, 'x');
     text = json::serialize(body);
   }
-  return HttpResponse::text(status, std::move(text), "application/json");
+  HttpResponse response = HttpResponse::text(status, std::move(text), "application/json");
+  response.upload_flow = true;
+  return response;
 }
 
 HttpResponse padded_error(const Error& error, std::size_t bucket) {
   return padded_json(http_status_for(error.code), error_body(error), bucket);
+}
+
+Handler upload_flow_handler(Handler handler) {
+  return [handler = std::move(handler)](const HttpRequest& request) {
+    HttpResponse response = handler(request);
+    response.upload_flow = true;
+    return response;
+  };
+}
+
+namespace {
+const std::vector<std::string> kChaffCommitSchema = {
+    "CREATE TABLE IF NOT EXISTS chaff_commit(n INTEGER NOT NULL)"};
+}  // namespace
+
+Status ensure_chaff_commit_schema(Store& store) { return store.ensure_schema(kChaffCommitSchema); }
+
+Status chaff_commit(Store& store) {
+  return store.transact([](StoreTransaction& tx) -> Status {
+    if (auto r = tx.execute("INSERT INTO chaff_commit(n) VALUES(?)", {std::int64_t{0}}); !r) {
+      return std::unexpected(r.error());
+    }
+    if (auto r = tx.execute("DELETE FROM chaff_commit", {}); !r) return std::unexpected(r.error());
+    return ok();
+  });
 }
 
 }  // namespace greenlight::server::internal

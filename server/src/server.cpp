@@ -57,7 +57,6 @@ struct Server::Impl {
                   {{"window_start", std::to_string((**run).window_start)},
                    {"window_end", std::to_string((**run).window_end)},
                    {"files", std::to_string((**run).files.size())},
-                   {"real_keys", std::to_string((**run).real_keys)},
                    {"keys", std::to_string(keys)}});
     }
     return run;
@@ -144,10 +143,13 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions options, ServerKeys
       [raw](std::function<Status()> job) { raw->export_jobs.push_back(std::move(job)); }});
   d->metrics.describe("greenlight_http_requests_total",
                       "HTTP requests by route pattern, method and status.");
-  internal::add_ops_routes(*d->context);
-  internal::add_authorization_routes(*d->context,
-                                     internal::ApiKeys(keys.health_authority_api_keys));
-  internal::add_publish_routes(*d->context);
+  internal::add_ops_routes(*d->context, internal::ApiKeys(keys.admin_api_keys));
+  if (auto s = internal::add_authorization_routes(
+          *d->context, internal::ApiKeys(keys.health_authority_api_keys));
+      !s) {
+    return std::unexpected(s.error());
+  }
+  if (auto s = internal::add_publish_routes(*d->context); !s) return std::unexpected(s.error());
   internal::add_export_routes(*d->context, internal::ApiKeys(keys.admin_api_keys),
                               internal::AdminActions{[raw] { return raw->export_now(); },
                                                      [raw] { return raw->run_retention(); }});

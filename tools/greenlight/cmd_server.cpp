@@ -220,6 +220,7 @@ struct RunFlags {
   std::int64_t export_period = 3600;
   std::int64_t retention_period = 3600;
   std::size_t max_body = 64 * 1024;
+  std::int64_t response_deadline_ms = server::kDefaultResponseDeadline.count();
   std::string tls_cert;
   std::string tls_key;
   std::string issuer;
@@ -235,6 +236,7 @@ void run_server(const RunFlags& f) {
   options.http.io_threads = f.threads;
   options.http.worker_threads = f.workers;
   options.http.max_body_bytes = f.max_body;
+  options.http.response_deadline = std::chrono::milliseconds(f.response_deadline_ms);
   if (!f.tls_cert.empty() || !f.tls_key.empty()) {
     if (f.tls_cert.empty() || f.tls_key.empty()) {
       throw CommandError{"--tls-cert and --tls-key must be given together"};
@@ -432,6 +434,11 @@ void setup_server(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   run_cmd->add_option("--max-body", run->max_body, "Largest request body in bytes (default 65536)")
       ->check(CLI::PositiveNumber);
+  run_cmd
+      ->add_option("--response-deadline-ms", run->response_deadline_ms,
+                   "Upload-flow responses (real, error, chaff) leave at this many ms after the "
+                   "request arrived, or the next multiple; 0 = off (default 100)")
+      ->check(CLI::NonNegativeNumber);
   run_cmd->add_option("--tls-cert", run->tls_cert, "PEM certificate chain: serve HTTPS");
   run_cmd->add_option("--tls-key", run->tls_key, "PEM private key of --tls-cert");
   run_cmd->add_option("--issuer", run->issuer, "Certificate issuer (iss)");

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -41,6 +42,12 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;
   // Shared so that cached static content (exports) is served without copying.
   std::shared_ptr<const std::string> body = std::make_shared<const std::string>();
+  // A response of the upload flow (POST /v1/codes, /v1/verify, /v1/certificate, /v1/publish,
+  // /v1/venue-warning; success, error and chaff alike). The transport releases it at the
+  // response deadline (HttpOptions::response_deadline, response_release_time below) and
+  // leaves it out of the public request metrics, so neither its timing nor /metrics tells a
+  // real request from chaff or dates a diagnosis. Set by padded_json / padded_error.
+  bool upload_flow = false;
 
   void set_header(std::string name, std::string value);
   std::optional<std::string_view> header(std::string_view name) const;
@@ -63,6 +70,14 @@ boost::json::object error_body(const Error& error);
 // unless the transport layer knows a more specific one (413 for an oversized body, 431 for
 // oversized headers), which it passes as status_override.
 HttpResponse error_response(const Error& error, std::optional<unsigned> status_override = {});
+
+// When an upload-flow response that was ready at `ready` leaves the server: at
+// arrival + deadline, or, if it was not ready by then (a slow commit), at the next step of the
+// grid arrival + k * deadline (k = 2, 3, ...). Real and chaff responses therefore leave at the
+// same times as seen from the network. A deadline of zero or less releases at `ready`.
+std::chrono::steady_clock::time_point response_release_time(
+    std::chrono::steady_clock::time_point arrival, std::chrono::steady_clock::time_point ready,
+    std::chrono::steady_clock::duration deadline) noexcept;
 
 // RFC 7231 IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
 std::string http_date(std::int64_t unix_seconds);
