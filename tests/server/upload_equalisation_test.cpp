@@ -1,6 +1,7 @@
 // The server answers real and chaff alike (issue 11 item 4; reference/security.md A19, A30):
 // the response deadline, equal sizes and statuses, and metrics that neither separate real
 // from chaff nor date diagnoses.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include "greenlight/server/http.h"
 #include "greenlight/server/server.h"
+#include "greenlight/server/sqlite_store.h"
 #include "greenlight/wire/upload_auth.h"
 #include "test_server.h"
 
@@ -62,6 +64,55 @@ TestServerConfig with_deadline() {
   config.adjust = [](ServerOptions& o) { o.http.response_deadline = kDeadline; };
   return config;
 }
+
+// Counts the write transactions that modules run through transact() (the chaff commits).
+class CountingStore final : public Store {
+ public:
+  CountingStore(std::unique_ptr<Store> inner, std::shared_ptr<std::atomic<int>> transacts)
+      : inner_(std::move(inner)), transacts_(std::move(transacts)) {}
+  Status insert_code(const CodeRecord& c) override { return inner_->insert_code(c); }
+  Result<CodeGrant> redeem_code(const Sha256Digest& h, std::int64_t now, const Sha256Digest& t,
+                                std::int64_t e) override {
+    return inner_->redeem_code(h, now, t, e);
+  }
+  Result<CodeGrant> redeem_token(const Sha256Digest& h, std::int64_t now) override {
+    return inner_->redeem_token(h, now);
+  }
+  Result<UploadOutcome> publish_upload(const UploadWrite& u) override {
+    return inner_->publish_upload(u);
+  }
+  Result<std::vector<StoredKey>> keys_available(std::int64_t s, std::int64_t e) override {
+    return inner_->keys_available(s, e);
+  }
+  Result<std::optional<std::int64_t>> last_export_end() override {
+    return inner_->last_export_end();
+  }
+  Status record_export_batch(const ExportBatchRecord& b) override {
+    return inner_->record_export_batch(b);
+  }
+  Result<std::vector<ExportFileRecord>> export_files() override { return inner_->export_files(); }
+  Result<RetentionResult> delete_expired(std::int64_t now, std::int64_t cutoff) override {
+    return inner_->delete_expired(now, cutoff);
+  }
+  Result<SecretBytes> server_secret(std::string_view name) override {
+    return inner_->server_secret(name);
+  }
+  Status ensure_schema(const std::vector<std::string>& s) override {
+    return inner_->ensure_schema(s);
+  }
+  Status transact(std::function<Status(StoreTransaction&)> fn) override {
+    ++*transacts_;
+    return inner_->transact(std::move(fn));
+  }
+  Status read(std::function<Status(StoreTransaction&)> fn) override {
+    return inner_->read(std::move(fn));
+  }
+  Result<std::string> content_digest() override { return inner_->content_digest(); }
+
+ private:
+  std::unique_ptr<Store> inner_;
+  std::shared_ptr<std::atomic<int>> transacts_;
+};
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -201,6 +252,77 @@ TEST_CASE("the admin metric needs the admin key and gives per-day aggregates of 
   CHECK(!contains(text, "chaff"));
   CHECK(ts.server().context().metrics.daily_value("greenlight_uploads_daily", {{"result", "chaff"}},
                                                   kT0) == 3);
+}
+
+}  // namespace greenlight::server::testing
+
+namespace greenlight::server::testing {
+
+TEST_CASE("each chaff step runs one write transaction of its own and changes no content",
+          "[equalise][chaff]") {
+  TempDir dir;
+  ManualClock store_clock(kT0);
+  auto inner = open_sqlite_store({(dir.path() / "s.db").string()}, store_clock, system_random());
+  REQUIRE(inner.has_value());
+  auto transacts = std::make_shared<std::atomic<int>>(0);
+  ServerOptions options;
+  options.export_directory = dir.path() / "site";
+  options.retention_period_seconds = 0;
+  ServerKeys keys{{wire::ExportSigner{{"v1", "test", wire::kEcdsaP256Sha256Oid},
+                                      *EcdsaP256PrivateKey::generate()}},
+                  *EcdsaP256PrivateKey::generate(),
+                  {kHaKey},
+                  {kAdminKey}};
+  ServerEnvironment env;
+  env.clock = std::make_shared<ManualClock>(kT0);
+  env.store = std::make_unique<CountingStore>(std::move(*inner), transacts);
+  env.log_sink = [](std::string_view) {};
+  auto server = Server::create(std::move(options), std::move(keys), std::move(env));
+  REQUIRE(server.has_value());
+  auto port = (*server)->start();
+  REQUIRE(port.has_value());
+  HttpClientOptions o;
+  o.port = *port;
+  HttpClient c(o);
+  auto digest = (*server)->context().store.content_digest();
+  REQUIRE(digest.has_value());
+
+  const auto keys14 = make_keys(14, kT0);
+  const Bytes hmac_key = random_bytes(32);
+  const int before = transacts->load();
+  auto v = c.post_json("/v1/verify", R"({"code":"12345678901234567890","chaff":true})");
+  REQUIRE(v.has_value());
+  REQUIRE(v->status == 200);
+  CHECK(transacts->load() == before + 1);
+  auto cert = c.post_json("/v1/certificate",
+                          json::serialize(json::object{
+                              {"token", parse_object(v->body).at("token")},
+                              {"tekmac", base64_encode(wire::compute_tekmac(hmac_key, keys14))},
+                              {"chaff", true}}));
+  REQUIRE(cert.has_value());
+  REQUIRE(cert->status == 200);
+  CHECK(transacts->load() == before + 2);
+  json::array list;
+  for (const auto& k : keys14) {
+    list.push_back(
+        json::object{{"key", base64_encode(k.key_data.span())},
+                     {"rolling_start_interval_number", k.rolling_start_interval_number.value},
+                     {"rolling_period", k.rolling_period},
+                     {"transmission_risk_level", k.transmission_risk_level}});
+  }
+  auto pub = c.post_json(
+      "/v1/publish",
+      json::serialize(json::object{{"keys", std::move(list)},
+                                   {"certificate", parse_object(cert->body).at("certificate")},
+                                   {"hmac_key", base64_encode(hmac_key)},
+                                   {"chaff", true}}));
+  REQUIRE(pub.has_value());
+  REQUIRE(pub->status == 200);
+  CHECK(transacts->load() == before + 3);
+  auto after = (*server)->context().store.content_digest();
+  REQUIRE(after.has_value());
+  CHECK(*after == *digest);
+  (*server)->stop();
 }
 
 }  // namespace greenlight::server::testing
