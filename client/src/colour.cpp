@@ -25,6 +25,35 @@ std::int64_t end_of_days_after(std::int64_t day, std::int32_t days) {
 
 }  // namespace
 
+Colour rule_colour(ColourRule rule) {
+  switch (rule) {
+    case ColourRule::kOwnPositiveTest:
+    case ColourRule::kHighRiskExposure:
+      return Colour::kRed;
+    case ColourRule::kLowRiskExposure:
+    case ColourRule::kVenueWarning:
+      return Colour::kYellow;
+    case ColourRule::kNone:
+      break;
+  }
+  return Colour::kGreen;
+}
+
+std::int64_t rule_valid_until(ColourRule rule, std::int64_t from, const RiskConfig& config) {
+  switch (rule) {
+    case ColourRule::kOwnPositiveTest:
+      return from + static_cast<std::int64_t>(config.colour.isolation_days) * kSecondsPerDay;
+    case ColourRule::kHighRiskExposure:
+      return end_of_days_after(from, config.colour.high_risk_days);
+    case ColourRule::kLowRiskExposure:
+    case ColourRule::kVenueWarning:
+      return end_of_days_after(from, config.colour.low_risk_days);
+    case ColourRule::kNone:
+      break;
+  }
+  return 0;
+}
+
 std::string_view colour_name(Colour colour) {
   switch (colour) {
     case Colour::kGreen:
@@ -54,8 +83,7 @@ ColourDecision decide_colour(const ColourInputs& inputs, const RiskConfig& confi
 
   if (inputs.own_positive_test_time) {
     const std::int64_t test_time = *inputs.own_positive_test_time;
-    const std::int64_t until =
-        test_time + static_cast<std::int64_t>(config.colour.isolation_days) * kSecondsPerDay;
+    const std::int64_t until = rule_valid_until(ColourRule::kOwnPositiveTest, test_time, config);
     if (now < until) {
       decision.colour = Colour::kRed;
       e.rule = ColourRule::kOwnPositiveTest;
@@ -68,27 +96,27 @@ ColourDecision decide_colour(const ColourInputs& inputs, const RiskConfig& confi
   }
 
   // The latest day at the given level that still applies.
-  const auto latest = [&](RiskLevel level, std::int32_t days) -> const DailyRisk* {
+  const auto latest = [&](RiskLevel level, ColourRule rule) -> const DailyRisk* {
     const DailyRisk* best = nullptr;
     for (const DailyRisk& d : inputs.exposure_days) {
-      if (d.level != level || d.day > now || now >= end_of_days_after(d.day, days)) continue;
+      if (d.level != level || d.day > now || now >= rule_valid_until(rule, d.day, config)) continue;
       if (best == nullptr || d.day > best->day) best = &d;
     }
     return best;
   };
 
-  const auto explain_exposure = [&](const DailyRisk& d, ColourRule rule, std::int32_t days) {
+  const auto explain_exposure = [&](const DailyRisk& d, ColourRule rule) {
     e.rule = rule;
     e.day = d.day;
     e.minutes = d.exposure_minutes;
     e.score = d.normalized_minutes;
     e.threshold = config.high_risk_normalized_minutes;
-    e.valid_until = end_of_days_after(d.day, days);
+    e.valid_until = rule_valid_until(rule, d.day, config);
   };
 
-  if (const DailyRisk* d = latest(RiskLevel::kHigh, config.colour.high_risk_days)) {
+  if (const DailyRisk* d = latest(RiskLevel::kHigh, ColourRule::kHighRiskExposure)) {
     decision.colour = Colour::kRed;
-    explain_exposure(*d, ColourRule::kHighRiskExposure, config.colour.high_risk_days);
+    explain_exposure(*d, ColourRule::kHighRiskExposure);
     e.text = "Red: on " + utc_date(d->day) + " you were exposed for about " +
              whole_minutes(d->exposure_minutes) + " minutes, a risk score of " +
              one_decimal(d->normalized_minutes) + " (high-risk threshold " +
@@ -96,9 +124,9 @@ ColourDecision decide_colour(const ColourInputs& inputs, const RiskConfig& confi
              utc_date(e.valid_until - 1) + ".";
     return decision;
   }
-  if (const DailyRisk* d = latest(RiskLevel::kLow, config.colour.low_risk_days)) {
+  if (const DailyRisk* d = latest(RiskLevel::kLow, ColourRule::kLowRiskExposure)) {
     decision.colour = Colour::kYellow;
-    explain_exposure(*d, ColourRule::kLowRiskExposure, config.colour.low_risk_days);
+    explain_exposure(*d, ColourRule::kLowRiskExposure);
     e.text = "Yellow: on " + utc_date(d->day) + " you were exposed for about " +
              whole_minutes(d->exposure_minutes) + " minutes, a risk score of " +
              one_decimal(d->normalized_minutes) + " (below the high-risk threshold " +
@@ -108,7 +136,7 @@ ColourDecision decide_colour(const ColourInputs& inputs, const RiskConfig& confi
   }
   const VenueWarningMatch* venue = nullptr;
   for (const VenueWarningMatch& v : inputs.venue_warnings) {
-    if (v.day > now || now >= end_of_days_after(v.day, config.colour.low_risk_days)) continue;
+    if (v.day > now || now >= rule_valid_until(ColourRule::kVenueWarning, v.day, config)) continue;
     if (venue == nullptr || v.day > venue->day) venue = &v;
   }
   if (venue != nullptr) {
@@ -116,7 +144,7 @@ ColourDecision decide_colour(const ColourInputs& inputs, const RiskConfig& confi
     e.rule = ColourRule::kVenueWarning;
     e.day = venue->day;
     e.minutes = static_cast<double>(venue->overlap_minutes);
-    e.valid_until = end_of_days_after(venue->day, config.colour.low_risk_days);
+    e.valid_until = rule_valid_until(ColourRule::kVenueWarning, venue->day, config);
     e.text = "Yellow: a place you checked in at on " + utc_date(venue->day) +
              " reported a warning that overlaps your visit by " +
              std::to_string(venue->overlap_minutes) + " minutes. Get tested. This lasts through " +

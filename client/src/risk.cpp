@@ -381,25 +381,28 @@ std::string risk_config_to_json(const RiskConfig& c) {
 }
 
 WindowRisk score_window(const ExposureWindow& window, const RiskConfig& config) {
+  return score_window(window.scans, window.report_type, window.days_since_onset, config);
+}
+
+WindowRisk score_window(std::span<const ScanInstance> scans, ReportType report_type,
+                        std::optional<std::int32_t> days_since_onset, const RiskConfig& config) {
   WindowRisk risk;
-  for (const ScanInstance& s : window.scans) {
+  for (const ScanInstance& s : scans) {
     const double minutes = s.seconds_since_last_scan / 60.0;
     risk.exposure_minutes += minutes;
     if (s.min_attenuation_db < config.close_attenuation_below_db) risk.close_minutes += minutes;
     risk.weighted_minutes += minutes * attenuation_weight(s.min_attenuation_db, config);
   }
-  if (window.report_type == ReportType::kRevoked) {
+  if (report_type == ReportType::kRevoked) {
     risk.outcome = WindowOutcome::kRevoked;
     return risk;
   }
-  const ReportType type = window.report_type == ReportType::kUnknown
-                              ? config.report_type_when_missing
-                              : window.report_type;
+  const ReportType type =
+      report_type == ReportType::kUnknown ? config.report_type_when_missing : report_type;
   Infectiousness infectiousness = config.infectiousness_when_dsos_missing;
-  if (window.days_since_onset && *window.days_since_onset >= -14 &&
-      *window.days_since_onset <= 14) {
-    infectiousness = config.days_since_onset_to_infectiousness[static_cast<std::size_t>(
-        *window.days_since_onset + 14)];
+  if (days_since_onset && *days_since_onset >= -14 && *days_since_onset <= 14) {
+    infectiousness =
+        config.days_since_onset_to_infectiousness[static_cast<std::size_t>(*days_since_onset + 14)];
   }
   if (infectiousness == Infectiousness::kNone) {
     risk.outcome = WindowOutcome::kNoInfectiousness;
@@ -423,11 +426,20 @@ WindowRisk score_window(const ExposureWindow& window, const RiskConfig& config) 
   return risk;
 }
 
+RiskLevel day_risk_level(double normalized_minutes, const RiskConfig& config) {
+  if (normalized_minutes >= config.high_risk_normalized_minutes) return RiskLevel::kHigh;
+  if (normalized_minutes > config.minimum_normalized_minutes) return RiskLevel::kLow;
+  return RiskLevel::kNone;
+}
+
+std::int64_t oldest_counted_day(std::int64_t now, const RiskConfig& config) {
+  return utc_day_start(now) -
+         static_cast<std::int64_t>(config.max_encounter_age_days) * kSecondsPerDay;
+}
+
 RiskSummary score_windows(std::span<const ExposureWindow> windows, const RiskConfig& config,
                           std::int64_t now) {
-  const std::int64_t oldest_day =
-      utc_day_start(now) -
-      static_cast<std::int64_t>(config.max_encounter_age_days) * kSecondsPerDay;
+  const std::int64_t oldest_day = oldest_counted_day(now, config);
   std::map<std::int64_t, DailyRisk> by_day;
   for (const ExposureWindow& window : windows) {
     if (window.day < oldest_day) continue;
@@ -441,11 +453,7 @@ RiskSummary score_windows(std::span<const ExposureWindow> windows, const RiskCon
   }
   RiskSummary summary;
   for (auto& [day_start, day] : by_day) {
-    if (day.normalized_minutes >= config.high_risk_normalized_minutes) {
-      day.level = RiskLevel::kHigh;
-    } else if (day.normalized_minutes > config.minimum_normalized_minutes) {
-      day.level = RiskLevel::kLow;
-    }
+    day.level = day_risk_level(day.normalized_minutes, config);
     if (day.level > summary.overall) summary.overall = day.level;
     summary.days.push_back(day);
   }

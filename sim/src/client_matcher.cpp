@@ -18,78 +18,30 @@ constexpr std::int64_t kDaySeconds = 86400;
 // Any value works: it only salts the snapshot's hash table.
 constexpr std::uint64_t kSnapshotHashSeed = 0x9e3779b97f4a7c15ULL;
 
-client::Infectiousness client_infectiousness(std::uint8_t level) {
-  switch (level) {
-    case 0:
-      return client::Infectiousness::kNone;
-    case 1:
-      return client::Infectiousness::kStandard;
-    default:
-      return client::Infectiousness::kHigh;
-  }
-}
-
-Colour from_client(client::Colour c) {
-  switch (c) {
-    case client::Colour::kGreen:
-      return Colour::kGreen;
-    case client::Colour::kYellow:
-      return Colour::kYellow;
-    case client::Colour::kRed:
-      return Colour::kRed;
-  }
-  return Colour::kGreen;
-}
-
-std::uint8_t clamp_db(std::int32_t db) { return static_cast<std::uint8_t>(std::clamp(db, 0, 255)); }
-
 }  // namespace
 
-client::RiskConfig to_client_risk_config(const RiskConfig& config) {
-  client::RiskConfig c;
-  c.close_attenuation_below_db = static_cast<std::int32_t>(config.min_minutes_attenuation_db);
-  c.minimum_close_minutes = config.min_window_minutes;
-  c.attenuation_weights.clear();
-  for (std::size_t i = 0; i < 3; ++i) {
-    c.attenuation_weights.push_back({static_cast<std::int32_t>(config.attenuation_thresholds_db[i]),
-                                     config.attenuation_weights[i]});
-  }
-  // The simulator's last weight covers every attenuation above the last threshold.
-  if (config.attenuation_weights[3] != 0) {
-    c.attenuation_weights.push_back({255, config.attenuation_weights[3]});
-  }
-  c.infectiousness_offset_standard = 1;
-  c.infectiousness_offset_high = 2;
-  c.drop_trl_at_most = static_cast<std::int32_t>(config.drop_trl_at_most);
-  c.trl_multiplier = config.trl_multiplier;
-  for (std::size_t i = 0; i < config.dsos_infectiousness.size(); ++i) {
-    c.days_since_onset_to_infectiousness[i] = client_infectiousness(config.dsos_infectiousness[i]);
-  }
-  c.infectiousness_when_dsos_missing =
-      client_infectiousness(config.infectiousness_when_dsos_missing);
-  c.report_type_when_missing = ReportType::kConfirmedTest;
-  c.high_risk_normalized_minutes = config.high_threshold_minutes;
-  c.minimum_normalized_minutes = 0;
-  c.max_encounter_age_days = static_cast<std::int32_t>(config.max_encounter_age_days);
-  c.colour.high_risk_days = static_cast<std::int32_t>(config.max_encounter_age_days);
-  c.colour.low_risk_days = static_cast<std::int32_t>(config.max_encounter_age_days);
-  return c;
-}
-
 Colour colour_of_windows(std::span<const ExposureWindow> windows, const RiskScorer& scorer,
-                         std::uint32_t today) {
-  std::map<std::uint32_t, double> per_day;
+                         std::int64_t start_unix_seconds, std::int64_t now) {
+  const client::RiskConfig& config = scorer.client_config();
+  const std::int64_t oldest = client::oldest_counted_day(now, config);
+  std::map<std::int64_t, client::DailyRisk> per_day;
   for (const auto& w : windows) {
-    if (w.day > today || today - w.day > scorer.config().max_encounter_age_days) continue;
+    const std::int64_t day = start_unix_seconds + static_cast<std::int64_t>(w.day) * kDaySeconds;
+    if (day < oldest) continue;
     const WindowScore s = scorer.score(w);
-    if (s.counted) per_day[w.day] += s.normalized_minutes;
+    if (!s.counted) continue;
+    client::DailyRisk& d = per_day[day];
+    d.day = day;
+    d.normalized_minutes += s.normalized_minutes;
   }
-  Colour c = Colour::kGreen;
-  for (const auto& [day, sum] : per_day) {
-    if (scorer.is_high(sum)) return Colour::kRed;
-    if (sum > 0) c = Colour::kYellow;
+  std::vector<client::DailyRisk> days;
+  for (auto& [day, d] : per_day) {
+    d.level = client::day_risk_level(d.normalized_minutes, config);
+    days.push_back(d);
   }
-  return c;
+  client::ColourInputs inputs;
+  inputs.exposure_days = days;
+  return client::decide_colour(inputs, config, now).colour;
 }
 
 ClientPhoneMatcher::ClientPhoneMatcher(std::int64_t start_unix_seconds, const RiskConfig& risk)
@@ -163,11 +115,7 @@ Result<std::vector<ExposureWindow>> ClientPhoneMatcher::match(
       w.key_index = it->second;
       w.report_type = cw.report_type;
       w.days_since_onset = cw.days_since_onset;
-      for (const auto& s : cw.scans) {
-        w.scans.push_back(
-            {clamp_db(s.typical_attenuation_db), clamp_db(s.min_attenuation_db),
-             static_cast<std::uint16_t>(std::clamp(s.seconds_since_last_scan, 0, 65535))});
-      }
+      w.scans = cw.scans;
       out.push_back(std::move(w));
     }
   }
@@ -176,7 +124,7 @@ Result<std::vector<ExposureWindow>> ClientPhoneMatcher::match(
   const client::RiskSummary summary = client::score_windows(all, risk_, now);
   client::ColourInputs inputs;
   inputs.exposure_days = summary.days;
-  colour_ = from_client(client::decide_colour(inputs, risk_, now).colour);
+  colour_ = client::decide_colour(inputs, risk_, now).colour;
   return out;
 }
 

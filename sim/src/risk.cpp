@@ -6,18 +6,6 @@
 
 namespace greenlight::sim {
 
-std::string_view colour_name(Colour c) {
-  switch (c) {
-    case Colour::kGreen:
-      return "green";
-    case Colour::kYellow:
-      return "yellow";
-    case Colour::kRed:
-      return "red";
-  }
-  return "green";
-}
-
 void append_windows(std::span<const TimedScan> scans, std::uint32_t key_index,
                     ReportType report_type, std::optional<std::int32_t> days_since_onset,
                     std::vector<ExposureWindow>& out) {
@@ -37,7 +25,7 @@ void append_windows(std::span<const TimedScan> scans, std::uint32_t key_index,
       // The phone scans every 5 minutes whether or not it hears this key, so the time since
       // its previous scan is always one scan period.
       w.scans.push_back(
-          {scans[i].typical_db, scans[i].min_db, static_cast<std::uint16_t>(kScanSeconds)});
+          {scans[i].typical_db, scans[i].min_db, static_cast<std::int32_t>(kScanSeconds)});
       ++i;
     }
     out.push_back(std::move(w));
@@ -64,60 +52,65 @@ std::vector<TimedScan> aggregate_scans(std::vector<RawScan> raw) {
   return out;
 }
 
-RiskScorer::RiskScorer(const RiskConfig& config) : config_(config) {}
+namespace {
 
-std::uint8_t RiskScorer::infectiousness(std::optional<std::int32_t> dsos) const {
-  if (!dsos || *dsos < -14 || *dsos > 14) return config_.infectiousness_when_dsos_missing;
-  return config_.dsos_infectiousness[static_cast<std::size_t>(*dsos + 14)];
+client::Infectiousness client_infectiousness(std::uint8_t level) {
+  switch (level) {
+    case 0:
+      return client::Infectiousness::kNone;
+    case 1:
+      return client::Infectiousness::kStandard;
+    default:
+      return client::Infectiousness::kHigh;
+  }
 }
 
-std::uint32_t RiskScorer::transmission_risk_level(std::optional<std::int32_t> dsos,
-                                                  ReportType report_type) const {
-  const std::uint8_t inf = infectiousness(dsos);
-  if (inf == 0) return 0;
-  // CWA: report-type offsets; an unknown report type counts as a confirmed test.
-  std::uint32_t offset = 6;
-  switch (report_type) {
-    case ReportType::kConfirmedClinicalDiagnosis:
-      offset = 4;
-      break;
-    case ReportType::kSelfReport:
-      offset = 2;
-      break;
-    case ReportType::kRecursive:
-      offset = 0;
-      break;
-    case ReportType::kRevoked:
-      return 0;
-    case ReportType::kUnknown:
-    case ReportType::kConfirmedTest:
-      offset = 6;
-      break;
+}  // namespace
+
+client::RiskConfig to_client_risk_config(const RiskConfig& config) {
+  client::RiskConfig c;
+  c.close_attenuation_below_db = static_cast<std::int32_t>(config.min_minutes_attenuation_db);
+  c.minimum_close_minutes = config.min_window_minutes;
+  c.attenuation_weights.clear();
+  for (std::size_t i = 0; i < 3; ++i) {
+    c.attenuation_weights.push_back({static_cast<std::int32_t>(config.attenuation_thresholds_db[i]),
+                                     config.attenuation_weights[i]});
   }
-  return inf + offset;
+  // The simulator's last weight covers every attenuation above the last threshold.
+  if (config.attenuation_weights[3] != 0) {
+    c.attenuation_weights.push_back({255, config.attenuation_weights[3]});
+  }
+  c.infectiousness_offset_standard = 1;
+  c.infectiousness_offset_high = 2;
+  c.drop_trl_at_most = static_cast<std::int32_t>(config.drop_trl_at_most);
+  c.trl_multiplier = config.trl_multiplier;
+  for (std::size_t i = 0; i < config.dsos_infectiousness.size(); ++i) {
+    c.days_since_onset_to_infectiousness[i] = client_infectiousness(config.dsos_infectiousness[i]);
+  }
+  c.infectiousness_when_dsos_missing =
+      client_infectiousness(config.infectiousness_when_dsos_missing);
+  c.report_type_when_missing = ReportType::kConfirmedTest;
+  c.high_risk_normalized_minutes = config.high_threshold_minutes;
+  c.minimum_normalized_minutes = 0;
+  c.max_encounter_age_days = static_cast<std::int32_t>(config.max_encounter_age_days);
+  c.colour.high_risk_days = static_cast<std::int32_t>(config.max_encounter_age_days);
+  c.colour.low_risk_days = static_cast<std::int32_t>(config.max_encounter_age_days);
+  return c;
+}
+
+RiskScorer::RiskScorer(const RiskConfig& config)
+    : config_(config), client_config_(to_client_risk_config(config)) {}
+
+client::Infectiousness RiskScorer::infectiousness(std::optional<std::int32_t> dsos) const {
+  if (!dsos || *dsos < -14 || *dsos > 14) return client_config_.infectiousness_when_dsos_missing;
+  return client_config_.days_since_onset_to_infectiousness[static_cast<std::size_t>(*dsos + 14)];
 }
 
 WindowScore RiskScorer::score(const ExposureWindow& window) const {
-  const std::uint32_t trl = transmission_risk_level(window.days_since_onset, window.report_type);
-  if (trl == 0 || trl <= config_.drop_trl_at_most) return {};
-  double close_seconds = 0;
-  double weighted_seconds = 0;
-  for (const auto& s : window.scans) {
-    if (s.min_attenuation_db < config_.min_minutes_attenuation_db) {
-      close_seconds += s.seconds_since_last_scan;
-    }
-    const double a = s.min_attenuation_db;
-    std::size_t bucket = 3;
-    for (std::size_t b = 0; b < 3; ++b) {
-      if (a < config_.attenuation_thresholds_db[b]) {
-        bucket = b;
-        break;
-      }
-    }
-    weighted_seconds += s.seconds_since_last_scan * config_.attenuation_weights[bucket];
-  }
-  if (close_seconds / 60.0 < config_.min_window_minutes) return {};
-  return {true, trl * config_.trl_multiplier * weighted_seconds / 60.0};
+  const client::WindowRisk r = client::score_window(window.scans, window.report_type,
+                                                    window.days_since_onset, client_config_);
+  if (r.outcome != client::WindowOutcome::kCounted) return {};
+  return {true, r.normalized_minutes};
 }
 
 }  // namespace greenlight::sim

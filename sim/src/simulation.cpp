@@ -391,6 +391,17 @@ struct Simulation::Impl {
     std::vector<Update> updates;
     std::map<std::uint32_t, std::vector<ExposureWindow>> shared_windows;
     const auto& risk = config.app.risk;
+    // The client's rules decide which days still count, their level and how long the colour
+    // lasts; the simulator only keeps per-day sums across syncs.
+    const client::RiskConfig& client_risk = scorer.client_config();
+    const std::int64_t start = schedule.start_unix_seconds();
+    const auto unix_day = [&](std::uint32_t d) {
+      return start + static_cast<std::int64_t>(d) * kDaySeconds;
+    };
+    const auto sim_day = [&](std::int64_t unix_seconds) {
+      return static_cast<std::int32_t>((unix_seconds - start) / kDaySeconds);
+    };
+    const std::int64_t oldest_day = client::oldest_counted_day(now, client_risk);
     for (std::size_t i = 0; i < hits.size();) {
       std::size_t j = i;
       while (j < hits.size() && hits[j].phone == hits[i].phone) ++j;
@@ -409,21 +420,27 @@ struct Simulation::Impl {
         if (!s.counted) continue;
         h.normalized_minutes += s.normalized_minutes;
         ++h.windows;
-        // The client's rule: a window counts while its day is at most max_encounter_age_days
-        // before today.
-        if (t - w.day > risk.max_encounter_age_days) continue;
+        if (unix_day(w.day) < oldest_day) continue;
         day_scores[(static_cast<std::uint64_t>(p) << 32) | w.day] += s.normalized_minutes;
         days_touched.insert(w.day);
       }
       for (auto& [kd, h] : per_key_day) exposure_hits.push_back(h);
       for (const std::uint32_t d : days_touched) {
         const double sum = day_scores[(static_cast<std::uint64_t>(p) << 32) | d];
-        // The client's colour rule: until max_encounter_age_days full days after day d.
-        const auto until = static_cast<std::int32_t>(d + risk.max_encounter_age_days + 1);
-        if (scorer.is_high(sum)) {
-          u.red_until = std::max(u.red_until, until);
-        } else if (sum > 0) {
-          u.yellow_until = std::max(u.yellow_until, until);
+        switch (scorer.day_level(sum)) {
+          case client::RiskLevel::kHigh:
+            u.red_until = std::max(
+                u.red_until, sim_day(client::rule_valid_until(client::ColourRule::kHighRiskExposure,
+                                                              unix_day(d), client_risk)));
+            break;
+          case client::RiskLevel::kLow:
+            u.yellow_until =
+                std::max(u.yellow_until,
+                         sim_day(client::rule_valid_until(client::ColourRule::kLowRiskExposure,
+                                                          unix_day(d), client_risk)));
+            break;
+          case client::RiskLevel::kNone:
+            break;
         }
       }
       if (u.red_until > 0 || u.yellow_until > 0) updates.push_back(u);
@@ -558,7 +575,9 @@ struct Simulation::Impl {
       ++verified_phones;
       verified_windows += client_windows->size();
       if (*client_windows != mine) ++verify_mismatches;
-      if (matcher.colour() != colour_of_windows(mine, scorer, t)) ++verify_colour_mismatches;
+      if (matcher.colour() != colour_of_windows(mine, scorer, schedule.start_unix_seconds(), now)) {
+        ++verify_colour_mismatches;
+      }
       if (matcher.colour() != Colour::kGreen) ++verified_not_green;
       const auto& log = matcher.log_stats();
       verify_client_evictions +=
@@ -670,8 +689,8 @@ struct Simulation::Impl {
         up.keys.push_back(std::move(k));
         // Check-ins of infectious days (by the same days-since-onset rule as the keys).
         const auto dsos = static_cast<std::int32_t>(d) - static_cast<std::int32_t>(onset);
-        const std::uint8_t inf = scorer.infectiousness(dsos);
-        if (inf == 0) continue;
+        const client::Infectiousness inf = scorer.infectiousness(dsos);
+        if (inf == client::Infectiousness::kNone) continue;
         const DayCheckIns& ring = checkins[d % checkins.size()];
         if (ring.day != d) continue;
         auto lo = std::lower_bound(ring.check_ins.begin(), ring.check_ins.end(), p,
@@ -685,7 +704,7 @@ struct Simulation::Impl {
           rec.duration_intervals =
               std::max<std::uint32_t>(1, (end_scan + kScansPerInterval - 1) / kScansPerInterval -
                                              lo->start_scan / kScansPerInterval);
-          rec.risk_level = inf == 2 ? 8 : 7;
+          rec.risk_level = inf == client::Infectiousness::kHigh ? 8 : 7;
           auto sealed = seal_venue_report(venues.location_id(lo->venue), rec, sealing);
           if (!sealed) return std::unexpected(sealed.error());
           up.venue_reports.push_back(*sealed);

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "client_test_support.h"
+#include "greenlight/client/clock.h"
 
 namespace greenlight::client {
 namespace {
@@ -17,6 +18,29 @@ DailyRisk day_risk(std::int64_t day, RiskLevel level, double score, double minut
   d.exposure_minutes = minutes;
   d.windows = 1;
   return d;
+}
+
+TEST_CASE("each rule's colour and end are what decide_colour applies", "[colour]") {
+  RiskConfig config;
+  config.colour = {3, 5, 7};
+  CHECK(rule_colour(ColourRule::kOwnPositiveTest) == Colour::kRed);
+  CHECK(rule_colour(ColourRule::kHighRiskExposure) == Colour::kRed);
+  CHECK(rule_colour(ColourRule::kLowRiskExposure) == Colour::kYellow);
+  CHECK(rule_colour(ColourRule::kVenueWarning) == Colour::kYellow);
+  CHECK(rule_colour(ColourRule::kNone) == Colour::kGreen);
+  CHECK(rule_valid_until(ColourRule::kOwnPositiveTest, kDay0 + 100, config) ==
+        kDay0 + 100 + 3 * kSecondsPerDay);
+  CHECK(rule_valid_until(ColourRule::kHighRiskExposure, kDay0, config) ==
+        kDay0 + 6 * kSecondsPerDay);
+  CHECK(rule_valid_until(ColourRule::kLowRiskExposure, kDay0, config) ==
+        kDay0 + 8 * kSecondsPerDay);
+  const DailyRisk high = day_risk(kDay0, RiskLevel::kHigh, 20, 30);
+  ColourInputs inputs;
+  inputs.exposure_days = {&high, 1};
+  const ColourDecision d = decide_colour(inputs, config, kDay0 + 3600);
+  CHECK(d.colour == rule_colour(d.explanation.rule));
+  CHECK(d.explanation.valid_until ==
+        rule_valid_until(ColourRule::kHighRiskExposure, kDay0, config));
 }
 
 TEST_CASE("GREEN without any input", "[colour]") {

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "client_test_support.h"
+#include "greenlight/client/clock.h"
 
 namespace greenlight::client {
 namespace {
@@ -38,6 +39,29 @@ TEST_CASE("a window is scored as hand-computed with the CWA v2 defaults", "[risk
   CHECK(risk.close_minutes == Approx(22.0));
   CHECK(risk.weighted_minutes == Approx(12.0 + 5.0 + 0.2));
   CHECK(risk.normalized_minutes == Approx(1.6 * 17.2));
+}
+
+TEST_CASE("a window's parts score as the window", "[risk]") {
+  const RiskConfig config;
+  const ExposureWindow w =
+      window(kDay0, ReportType::kSelfReport, -1, {scan(50, 300), scan(66, 300), scan(77, 240)});
+  const WindowRisk whole = score_window(w, config);
+  const WindowRisk parts = score_window(w.scans, w.report_type, w.days_since_onset, config);
+  CHECK(parts.outcome == whole.outcome);
+  CHECK(parts.transmission_risk_level == whole.transmission_risk_level);
+  CHECK(parts.normalized_minutes == whole.normalized_minutes);
+  CHECK(parts.weighted_minutes == whole.weighted_minutes);
+}
+
+TEST_CASE("a day's level: HIGH at the threshold, LOW above the minimum", "[risk]") {
+  RiskConfig config;
+  config.high_risk_normalized_minutes = 13;
+  config.minimum_normalized_minutes = 1;
+  CHECK(day_risk_level(13.0, config) == RiskLevel::kHigh);
+  CHECK(day_risk_level(12.99, config) == RiskLevel::kLow);
+  CHECK(day_risk_level(1.0, config) == RiskLevel::kNone);
+  CHECK(day_risk_level(1.01, config) == RiskLevel::kLow);
+  CHECK(oldest_counted_day(kDay0 + 5 * 3600, config) == kDay0 - 10 * kSecondsPerDay);
 }
 
 TEST_CASE("windows are dropped by the CWA rules", "[risk]") {

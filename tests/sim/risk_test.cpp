@@ -2,6 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "greenlight/client/colour.h"
+#include "greenlight/client/risk.h"
+#include "greenlight/sim/radio.h"
+
 namespace greenlight::sim {
 namespace {
 
@@ -58,13 +62,74 @@ TEST_CASE("CWA v2 scoring: weights, minimum minutes, TRL") {
   // Days since onset +10 is NONE: dropped; STANDARD (+4) gives TRL 7.
   w.days_since_onset = 10;
   CHECK_FALSE(scorer.score(w).counted);
-  w.days_since_onset = 4;
-  CHECK(scorer.transmission_risk_level(4, ReportType::kConfirmedTest) == 7);
+  w.days_since_onset = 4;  // STANDARD: TRL 7
   CHECK(scorer.score(w).normalized_minutes == Approx(13 * 1.4));
-  // Self reports with STANDARD infectiousness have TRL 3; recursive ones TRL 1 (dropped).
-  CHECK(scorer.transmission_risk_level(4, ReportType::kSelfReport) == 3);
+  // Self reports with STANDARD infectiousness have TRL 3 (counted); recursive ones TRL 1
+  // (dropped).
+  w.report_type = ReportType::kSelfReport;
+  CHECK(scorer.score(w).normalized_minutes == Approx(13 * 0.6));
   w.report_type = ReportType::kRecursive;
   CHECK_FALSE(scorer.score(w).counted);
+}
+
+// The simulator holds no copy of the client's rules: whatever the client computes for a
+// window, a day or a colour's duration is what the simulator uses, for any configuration.
+TEST_CASE("the simulator's scores are the client's score_window, bit for bit") {
+  RiskConfig changed;
+  changed.attenuation_thresholds_db = {55, 67, 80};
+  changed.attenuation_weights = {1.2, 0.7, 0.3, 0.05};
+  changed.min_window_minutes = 10;
+  changed.drop_trl_at_most = 3;
+  changed.trl_multiplier = 0.35;
+  changed.infectiousness_when_dsos_missing = 2;
+  for (const RiskConfig& config : {RiskConfig{}, changed}) {
+    const RiskScorer scorer(config);
+    const client::RiskConfig client_config = to_client_risk_config(config);
+    std::uint32_t counted = 0;
+    for (std::uint32_t seed = 0; seed < 400; ++seed) {
+      ExposureWindow w;
+      w.report_type = static_cast<ReportType>(seed % 6);
+      if (seed % 7 != 0) w.days_since_onset = static_cast<std::int32_t>(seed % 33) - 16;
+      for (std::uint32_t i = 0; i < 1 + seed % 6; ++i) {
+        const auto db = static_cast<std::int32_t>(40 + (seed * 13 + i * 29) % 50);
+        w.scans.push_back({db + 2, db, static_cast<std::int32_t>(kScanSeconds)});
+      }
+      const client::WindowRisk expected =
+          client::score_window(w.scans, w.report_type, w.days_since_onset, client_config);
+      const WindowScore got = scorer.score(w);
+      CAPTURE(seed);
+      CHECK(got.counted == (expected.outcome == client::WindowOutcome::kCounted));
+      CHECK(got.normalized_minutes == expected.normalized_minutes);
+      if (got.counted) ++counted;
+    }
+    CHECK(counted > 50);
+  }
+}
+
+TEST_CASE("a changed threshold reaches the simulator exactly as the client applies it") {
+  RiskConfig config;
+  config.high_threshold_minutes = 21.5;
+  config.max_encounter_age_days = 6;
+  const RiskScorer scorer(config);
+  const client::RiskConfig& c = scorer.client_config();
+  CHECK(c.high_risk_normalized_minutes == 21.5);
+  for (const double sum : {0.0, 0.01, 13.0, 21.49, 21.5, 40.0}) {
+    CAPTURE(sum);
+    CHECK(scorer.day_level(sum) == client::day_risk_level(sum, c));
+  }
+  CHECK(scorer.is_high(21.5));
+  CHECK_FALSE(scorer.is_high(21.49));
+  // Colours last max_encounter_age_days full days after the exposure day, as decide_colour
+  // says for the same configuration.
+  const std::int64_t day = 1709251200;
+  const client::DailyRisk high{day, 30.0, 20.0, 1, client::RiskLevel::kHigh};
+  client::ColourInputs inputs;
+  inputs.exposure_days = {&high, 1};
+  const std::int64_t until =
+      client::rule_valid_until(client::ColourRule::kHighRiskExposure, day, c);
+  CHECK(until == day + 7 * 86400);
+  CHECK(client::decide_colour(inputs, c, until - 1).colour == Colour::kRed);
+  CHECK(client::decide_colour(inputs, c, until).colour == Colour::kGreen);
 }
 
 }  // namespace greenlight::sim

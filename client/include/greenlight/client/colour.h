@@ -69,6 +69,12 @@ struct ColourDecision {
 ColourDecision decide_colour(const ColourInputs& inputs, const RiskConfig& config,
                              std::int64_t now);
 
+// The colour a rule gives (GREEN for kNone) and until when (exclusive, unix seconds) it
+// applies: `from` is the test time for kOwnPositiveTest, the day (00:00 UTC) otherwise.
+// decide_colour() uses exactly these; the simulator applies them without explanations.
+Colour rule_colour(ColourRule rule);
+std::int64_t rule_valid_until(ColourRule rule, std::int64_t from, const RiskConfig& config);
+
 std::string_view colour_name(Colour colour);  // "green", "yellow", "red"
 // "YYYY-MM-DD" of the UTC day containing unix_seconds.
 std::string utc_date(std::int64_t unix_seconds);

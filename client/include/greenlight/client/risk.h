@@ -21,6 +21,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -129,6 +130,15 @@ struct RiskSummary {
 };
 
 WindowRisk score_window(const ExposureWindow& window, const RiskConfig& config);
+// The same rules on a window's parts, for callers that keep scans elsewhere (the simulator
+// scores millions of windows without building an ExposureWindow for each).
+WindowRisk score_window(std::span<const ScanInstance> scans, ReportType report_type,
+                        std::optional<std::int32_t> days_since_onset, const RiskConfig& config);
+// The level of a day whose counted windows add up to normalized_minutes.
+RiskLevel day_risk_level(double normalized_minutes, const RiskConfig& config);
+// 00:00 UTC of the oldest day whose windows still count at now (max_encounter_age_days
+// before today).
+std::int64_t oldest_counted_day(std::int64_t now, const RiskConfig& config);
 // now decides which windows are too old (max_encounter_age_days before today's UTC day).
 RiskSummary score_windows(std::span<const ExposureWindow> windows, const RiskConfig& config,
                           std::int64_t now);

@@ -30,15 +30,11 @@
 
 namespace greenlight::sim {
 
-// The client's risk configuration equivalent to the simulator's (the same thresholds,
-// weights, offsets and days; colours last max_encounter_age_days after the exposure day).
-client::RiskConfig to_client_risk_config(const RiskConfig& config);
-
-// The exposure colour of one phone from the windows of one match, by the simulator's rules
-// (RiskScorer; a day counts while today - day <= max_encounter_age_days; HIGH at the
-// threshold, LOW above 0) at simulation day `today`.
+// The exposure colour of one phone from the simulator's windows of one match at `now`: the
+// client's scoring of each window (RiskScorer), its per-day levels and decide_colour().
+// start_unix_seconds is 00:00 UTC of simulation day 0.
 Colour colour_of_windows(std::span<const ExposureWindow> windows, const RiskScorer& scorer,
-                         std::uint32_t today);
+                         std::int64_t start_unix_seconds, std::int64_t now);
 
 class ClientPhoneMatcher final : public PhoneMatcher {
  public:

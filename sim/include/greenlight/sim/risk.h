@@ -2,16 +2,14 @@
 // ExposureWindow model with the Corona-Warn-App v2 rules, reference/gaen.md section 4):
 //
 // 1. Sightings of one diagnosis key are grouped into windows of at most 30 minutes.
-// 2. A window is dropped if fewer than min_window_minutes were below
-//    min_minutes_attenuation_db, or if its transmission risk level (infectiousness offset +
-//    report-type offset) is at most drop_trl_at_most, or its infectiousness is NONE.
-// 3. Weighted minutes = sum over scans of seconds_since_last_scan x weight(attenuation) / 60;
-//    normalised minutes = TRL x trl_multiplier x weighted minutes.
-// 4. Per UTC day, the sum of normalised minutes >= high_threshold_minutes is a HIGH day;
-//    a day with surviving windows below it is LOW.
-// Colour (spec/protocol.md "Colour"): RED for an own verified positive test or a HIGH day
-// in the last max_encounter_age_days; YELLOW for a LOW day or a venue warning; GREEN
-// otherwise. Pure functions; thread-safe.
+// 2. Each window is scored by the client library's own rules (client::score_window: drop
+//    rules, transmission risk level, weighted and normalised minutes), with the client
+//    RiskConfig equivalent to the simulator's (to_client_risk_config).
+// 3. Per UTC day, the sum of normalised minutes gives the day's level
+//    (client::day_risk_level), and the colour lasts as the client's colour rule says
+//    (client::rule_valid_until). The simulator holds no copy of these rules: a change to
+//    the client's scoring or colour rule changes the simulation the same way.
+// Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -20,13 +18,17 @@
 #include <string_view>
 #include <vector>
 
+#include "greenlight/client/colour.h"
+#include "greenlight/client/exposure_window.h"
+#include "greenlight/client/risk.h"
 #include "greenlight/crypto/gaen.h"
 #include "greenlight/sim/config.h"
 
 namespace greenlight::sim {
 
-enum class Colour : std::uint8_t { kGreen = 0, kYellow = 1, kRed = 2 };
-std::string_view colour_name(Colour c);
+// The phone's colour is the client's.
+using client::Colour;
+using client::colour_name;
 
 inline constexpr std::uint32_t kMaxWindowSeconds = 30 * 60;
 
@@ -51,17 +53,13 @@ struct RawScan {
 // Sorts raw scans of one key and aggregates those of the same scan.
 std::vector<TimedScan> aggregate_scans(std::vector<RawScan> raw);
 
-struct ScanInstance {
-  std::uint8_t typical_attenuation_db = 0;
-  std::uint8_t min_attenuation_db = 0;
-  std::uint16_t seconds_since_last_scan = 0;
-  friend bool operator==(const ScanInstance&, const ScanInstance&) = default;
-};
+// The client's scan instance, so that windows are scored without conversion.
+using client::ScanInstance;
 
 struct ExposureWindow {
   std::uint32_t day = 0;               // simulation day of the window's first scan
   std::uint32_t first_scan_index = 0;  // scan_index of its first scan
-  std::uint32_t key_index = 0;  // index of the diagnosis key in the run's published keys
+  std::uint32_t key_index = 0;         // index of the diagnosis key in the run's published keys
   ReportType report_type = ReportType::kUnknown;
   std::optional<std::int32_t> days_since_onset;
   std::vector<ScanInstance> scans;
@@ -73,24 +71,35 @@ void append_windows(std::span<const TimedScan> scans, std::uint32_t key_index,
                     ReportType report_type, std::optional<std::int32_t> days_since_onset,
                     std::vector<ExposureWindow>& out);
 
+// The client's risk configuration equivalent to the simulator's (the same thresholds,
+// weights, offsets and days; colours last max_encounter_age_days after the exposure day).
+client::RiskConfig to_client_risk_config(const RiskConfig& config);
+
 struct WindowScore {
   bool counted = false;  // survived the drop rules
   double normalized_minutes = 0;
 };
 
+// The client's scoring with the simulator's configuration converted once.
 class RiskScorer {
  public:
   explicit RiskScorer(const RiskConfig& config);
+  // client::score_window on the window's scans, report type and days since onset.
   WindowScore score(const ExposureWindow& window) const;
-  // 0 NONE, 1 STANDARD, 2 HIGH for a key's days since onset.
-  std::uint8_t infectiousness(std::optional<std::int32_t> days_since_onset) const;
-  std::uint32_t transmission_risk_level(std::optional<std::int32_t> days_since_onset,
-                                        ReportType report_type) const;
-  bool is_high(double day_sum) const { return day_sum >= config_.high_threshold_minutes; }
+  // client::day_risk_level of a day's sum.
+  client::RiskLevel day_level(double day_sum) const {
+    return client::day_risk_level(day_sum, client_config_);
+  }
+  bool is_high(double day_sum) const { return day_level(day_sum) == client::RiskLevel::kHigh; }
+  // The client configuration's infectiousness for a key's days since onset (which of an
+  // uploader's days carry venue reports).
+  client::Infectiousness infectiousness(std::optional<std::int32_t> days_since_onset) const;
   const RiskConfig& config() const { return config_; }
+  const client::RiskConfig& client_config() const { return client_config_; }
 
  private:
   RiskConfig config_;
+  client::RiskConfig client_config_;
 };
 
 }  // namespace greenlight::sim

@@ -1,0 +1,262 @@
+#include "greenlight/client/phone_folder.h"
+
+#include <sys/stat.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <iterator>
+#include <system_error>
+
+#include "greenlight/crypto/ecdsa.h"
+#include "greenlight/crypto/secret_bytes.h"
+#include "greenlight/crypto/signed_note.h"
+
+namespace greenlight::client {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+constexpr const char* kDatabaseFile = "phone.db";
+constexpr const char* kTrustFile = "trust.json";
+constexpr const char* kCheckinKeyFile = "checkin.key";
+
+Result<std::string> read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(ErrorCode::kIo, "cannot read " + path.string());
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return make_error(ErrorCode::kIo, "cannot read " + path.string());
+  return text;
+}
+
+// Writes to a temporary file next to path and renames it over path, so readers see the old
+// or the new content, never a mix.
+Status write_file_atomically(const fs::path& path, std::string_view text, bool private_file) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return make_error(ErrorCode::kIo, "cannot write " + tmp.string());
+    if (private_file) ::chmod(tmp.c_str(), 0600);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    out.flush();
+    if (!out) return make_error(ErrorCode::kIo, "cannot write " + tmp.string());
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return make_error(ErrorCode::kIo, "cannot rename " + tmp.string() + ": " + ec.message());
+  return ok();
+}
+
+Result<std::string> string_field(const json::object& o, std::string_view name,
+                                 std::string_view where) {
+  const json::value* v = o.if_contains(name);
+  if (v == nullptr || !v->is_string()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      std::string(where) + "." + std::string(name) + " must be a string");
+  }
+  return std::string(v->as_string());
+}
+
+Result<CheckpointPolicy> log_policy(const PinnedLog& log) {
+  auto verifier = NoteVerifier::from_vkey(log.verifier_key);
+  if (!verifier) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "log verifier key must be NAME+HASH+KEY: " + verifier.error().message);
+  }
+  std::string origin = log.origin.empty() ? verifier->name() : log.origin;
+  return CheckpointPolicy{std::move(origin), std::move(*verifier), {}, 0};
+}
+
+Result<wire::TrustedSigningKey> trusted_key(const PinnedExportKey& key) {
+  if (key.key_id.empty() || key.key_version.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "key id and key version must not be empty");
+  }
+  auto public_key = EcdsaP256PublicKey::from_pem(key.public_key_pem);
+  if (!public_key) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "expected a PEM P-256 public key: " + public_key.error().message);
+  }
+  return wire::TrustedSigningKey{key.key_id, key.key_version, std::move(*public_key)};
+}
+
+}  // namespace
+
+std::string phone_trust_to_json(const PhoneTrust& trust) {
+  json::array keys;
+  for (const PinnedExportKey& k : trust.export_keys) {
+    keys.push_back(json::object{{"key_id", k.key_id},
+                                {"key_version", k.key_version},
+                                {"public_key_pem", k.public_key_pem}});
+  }
+  json::object root{{"export_keys", std::move(keys)}};
+  if (trust.log) {
+    root["log"] =
+        json::object{{"origin", trust.log->origin}, {"verifier_key", trust.log->verifier_key}};
+  }
+  return json::serialize(root) + "\n";
+}
+
+Result<PhoneTrust> phone_trust_from_json(std::string_view text) {
+  json::error_code ec;
+  const json::value root = json::parse(text, ec);
+  if (ec || !root.is_object()) {
+    return make_error(ErrorCode::kInvalidArgument, "trust.json must be a JSON object");
+  }
+  PhoneTrust trust;
+  const json::value* keys = root.as_object().if_contains("export_keys");
+  if (keys == nullptr || !keys->is_array()) {
+    return make_error(ErrorCode::kInvalidArgument, "trust.json: export_keys must be an array");
+  }
+  for (const json::value& v : keys->as_array()) {
+    if (!v.is_object()) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "trust.json: export_keys entries must be objects");
+    }
+    const json::object& o = v.as_object();
+    PinnedExportKey k;
+    auto id = string_field(o, "key_id", "export_keys[]");
+    if (!id) return std::unexpected(id.error());
+    auto version = string_field(o, "key_version", "export_keys[]");
+    if (!version) return std::unexpected(version.error());
+    auto pem = string_field(o, "public_key_pem", "export_keys[]");
+    if (!pem) return std::unexpected(pem.error());
+    trust.export_keys.push_back({std::move(*id), std::move(*version), std::move(*pem)});
+  }
+  if (const json::value* log = root.as_object().if_contains("log")) {
+    if (!log->is_object()) {
+      return make_error(ErrorCode::kInvalidArgument, "trust.json: log must be an object");
+    }
+    auto origin = string_field(log->as_object(), "origin", "log");
+    if (!origin) return std::unexpected(origin.error());
+    auto vkey = string_field(log->as_object(), "verifier_key", "log");
+    if (!vkey) return std::unexpected(vkey.error());
+    trust.log = PinnedLog{std::move(*origin), std::move(*vkey)};
+  }
+  return trust;
+}
+
+Status PhoneFolder::init(const fs::path& dir, RandomSource& random) {
+  std::error_code ec;
+  if (fs::exists(dir / kDatabaseFile, ec)) {
+    return make_error(ErrorCode::kAlreadyExists, dir.string() + " already holds a phone");
+  }
+  fs::create_directories(dir, ec);
+  if (ec) return make_error(ErrorCode::kIo, "cannot create " + dir.string() + ": " + ec.message());
+  CheckinStoreKey key(random.bytes<kCheckinStoreKeySize>());
+  if (auto s = write_file_atomically(
+          dir / kCheckinKeyFile,
+          std::string_view(reinterpret_cast<const char*>(key.data()), key.size()), true);
+      !s) {
+    return s;
+  }
+  if (auto s = write_file_atomically(dir / kTrustFile, phone_trust_to_json({}), false); !s) {
+    return s;
+  }
+  // Creates the database with its schema and the first key.
+  ManualClock clock(0);
+  auto client = Client::open((dir / kDatabaseFile).string(), {}, clock, random);
+  if (!client) return std::unexpected(client.error());
+  return ok();
+}
+
+Result<std::unique_ptr<PhoneFolder>> PhoneFolder::open(const fs::path& dir, const Clock& clock,
+                                                       RandomSource& random, ClientConfig config) {
+  std::error_code ec;
+  if (!fs::exists(dir / kDatabaseFile, ec)) {
+    return make_error(ErrorCode::kNotFound,
+                      dir.string() + " holds no phone (create one with `greenlight phone init`)");
+  }
+  auto trust_text = read_file(dir / kTrustFile);
+  if (!trust_text) return std::unexpected(trust_text.error());
+  auto trust = phone_trust_from_json(*trust_text);
+  if (!trust) return std::unexpected(trust.error());
+  auto key_text = read_file(dir / kCheckinKeyFile);
+  if (!key_text) return std::unexpected(key_text.error());
+  if (key_text->size() != kCheckinStoreKeySize) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "checkin.key must be " + std::to_string(kCheckinStoreKeySize) +
+                          " bytes, got " + std::to_string(key_text->size()));
+  }
+  const CheckinStoreKey checkin_key(
+      ByteSpan(reinterpret_cast<const std::uint8_t*>(key_text->data()), key_text->size()));
+  secure_wipe(key_text->data(), key_text->size());
+
+  for (const PinnedExportKey& k : trust->export_keys) {
+    auto key = trusted_key(k);
+    if (!key) return std::unexpected(key.error());
+    config.trusted_keys.push_back(std::move(*key));
+  }
+  if (trust->log) {
+    auto policy = log_policy(*trust->log);
+    if (!policy) return std::unexpected(policy.error());
+    config.log = LogMonitorConfig{std::move(*policy)};
+  }
+  auto client = Client::open((dir / kDatabaseFile).string(), std::move(config), clock, random);
+  if (!client) return std::unexpected(client.error());
+  return std::unique_ptr<PhoneFolder>(
+      new PhoneFolder(dir, random, std::move(*trust), std::move(*client), checkin_key));
+}
+
+Status PhoneFolder::save_trust(const PhoneTrust& trust) const {
+  return write_file_atomically(dir_ / kTrustFile, phone_trust_to_json(trust), false);
+}
+
+Status PhoneFolder::pin_export_key(const PinnedExportKey& key) {
+  auto trusted = trusted_key(key);
+  if (!trusted) return std::unexpected(trusted.error());
+  for (const PinnedExportKey& k : trust_.export_keys) {
+    if (k.key_id == key.key_id && k.key_version == key.key_version &&
+        k.public_key_pem == key.public_key_pem) {
+      return ok();
+    }
+  }
+  PhoneTrust next = trust_;
+  std::erase_if(next.export_keys, [&](const PinnedExportKey& k) {
+    return k.key_id == key.key_id && k.key_version == key.key_version;
+  });
+  next.export_keys.push_back(key);
+  if (auto s = save_trust(next); !s) return s;
+  trust_ = std::move(next);
+  client_->add_trusted_key(std::move(*trusted));
+  return ok();
+}
+
+Status PhoneFolder::pin_log(const PinnedLog& log) {
+  auto policy = log_policy(log);
+  if (!policy) return std::unexpected(policy.error());
+  PinnedLog pinned{policy->origin, log.verifier_key};
+  if (trust_.log) {
+    if (trust_.log->origin == pinned.origin && trust_.log->verifier_key == pinned.verifier_key) {
+      return ok();
+    }
+    return make_error(ErrorCode::kFailedPrecondition, "this phone already pins the log " +
+                                                          trust_.log->origin +
+                                                          "; a pinned log cannot be replaced");
+  }
+  PhoneTrust next = trust_;
+  next.log = pinned;
+  if (auto s = save_trust(next); !s) return s;
+  if (auto s = client_->require_log(LogMonitorConfig{std::move(*policy)}); !s) {
+    (void)save_trust(trust_);
+    return s;
+  }
+  trust_ = std::move(next);
+  return ok();
+}
+
+Result<VenueCheckins*> PhoneFolder::venues() {
+  if (!venues_) {
+    auto v = VenueCheckins::open(*client_, checkin_key_, random_);
+    if (!v) return std::unexpected(v.error());
+    venues_ = std::move(*v);
+  }
+  return venues_.get();
+}
+
+Result<ColourDecision> PhoneFolder::colour() {
+  auto v = venues();
+  if (!v) return std::unexpected(v.error());
+  return (*v)->colour();
+}
+
+}  // namespace greenlight::client

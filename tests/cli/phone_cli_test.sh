@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# `greenlight phone` end to end (docs/cli.md "phone"): a server with a transparency log on a
+# free port; phones A and B (each a folder) hear each other's advertisements for 30 minutes
+# at close range yesterday; B pins the export key and the log and syncs; B checked in at a
+# venue whose host then warns the guests: after the export B syncs and turns YELLOW (first
+# line), and GREEN again when the warning has expired. Bad input gives one error line and
+# exit != 0.
+# Usage: phone_cli_test.sh GREENLIGHT_BINARY WORK_DIR
+set -u
+bin=$1
+work=$2
+rm -rf "$work" && mkdir -p "$work"
+failures=0
+server_pid=
+
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+cleanup() {
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null
+    wait "$server_pid" 2>/dev/null
+  fi
+}
+trap cleanup EXIT
+# run CMD...: sets out (stdout), err (stderr) and status.
+run() {
+  out=$("$@" 2>"$work/stderr")
+  status=$?
+  err=$(cat "$work/stderr")
+}
+expect_ok() {
+  [ "$status" -eq 0 ] || fail "$1: exit $status, stderr: $err, stdout: $out"
+}
+# expect_error NAME TEXT: non-zero exit and exactly one stderr line containing TEXT.
+expect_error() {
+  [ "$status" -ne 0 ] || fail "$1: exit 0, expected an error (stdout: $out)"
+  [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "$1: expected one error line, got: $err"
+  case "$err" in *"$2"*) ;; *) fail "$1: error '$err' does not mention '$2'" ;; esac
+}
+first_line() { printf '%s\n' "$1" | sed -n 1p; }
+
+# --- the server: export key, authority key, API keys, a transparency log ---
+run "$bin" server keygen --out "$work/export.pem" --public-out "$work/export.pub.pem"
+expect_ok "export keygen"
+run "$bin" server keygen --out "$work/authority.pem"
+expect_ok "authority keygen"
+run "$bin" log keygen --name greenlight.test/phone-log --out "$work/log.key"
+expect_ok "log keygen"
+vkey=$out
+printf '# health authority\nhealth-authority-phone-key-01\n' >"$work/ha.key"
+printf 'admin-phone-test-key-000000001\n' >"$work/admin.key"
+"$bin" server run --db "$work/server.db" --export-dir "$work/site" --signing-key "$work/export.pem" \
+  --authority-key "$work/authority.pem" --ha-api-key-file "$work/ha.key" \
+  --admin-api-key-file "$work/admin.key" --listen 127.0.0.1:0 --export-period 0 \
+  --log-key-file "$work/log.key" >"$work/server.out" 2>"$work/server.err" &
+server_pid=$!
+for _ in $(seq 1 100); do
+  grep -q '^transparency log' "$work/server.out" 2>/dev/null && break
+  kill -0 "$server_pid" 2>/dev/null || break
+  sleep 0.1
+done
+listen=$(sed -n 1p "$work/server.out")
+case "$listen" in
+  "listening on 127.0.0.1:"*) ;;
+  *)
+    fail "server did not start: '$listen' $(cat "$work/server.err")"
+    exit 1
+    ;;
+esac
+port=${listen##*:}
+url="http://127.0.0.1:$port"
+
+# --- two phones; the contact is yesterday 10:00-10:30 UTC, everything else now ---
+now=$(date -u +%s)
+t0=$((now - now % 86400 - 86400 + 36000))
+A=(--dir "$work/phoneA")
+B=(--dir "$work/phoneB")
+run "$bin" phone init "${A[@]}"
+expect_ok "init A"
+run "$bin" phone init "${B[@]}"
+expect_ok "init B"
+run "$bin" phone init "${B[@]}"
+expect_error "init twice" "already holds a phone"
+run "$bin" phone colour "${B[@]}" --now "$t0"
+expect_ok "colour before"
+[ "$(first_line "$out")" = GREEN ] || fail "B before the contact: $out"
+
+# Three 10-minute intervals, one rotating identifier each, heard once a minute at -60 dBm.
+for i in 0 1 2; do
+  t=$((t0 + 600 * i))
+  run "$bin" phone advertise "${A[@]}" --now "$t"
+  expect_ok "advertise A"
+  payload_a=$out
+  [[ "$payload_a" =~ ^[0-9a-f]{40}$ ]] || fail "advertise printed '$payload_a'"
+  run "$bin" phone advertise "${B[@]}" --now "$t"
+  expect_ok "advertise B"
+  payload_b=$out
+  run "$bin" phone hear "${B[@]}" --now "$t" --payload "$payload_a" --rssi -60 --minutes 10
+  expect_ok "B hears A"
+  [ "$out" = "recorded 10 sightings" ] || fail "hear printed '$out'"
+  run "$bin" phone hear "${A[@]}" --now "$t" --payload "$payload_b" --rssi -60 --minutes 10
+  expect_ok "A hears B"
+done
+# The same interval gives the same identifier.
+run "$bin" phone advertise "${A[@]}" --now "$((t0 + 1200 + 30))"
+[ "$out" = "$payload_a" ] || fail "advertise within one interval changed: $out vs $payload_a"
+
+# --- B pins the export key and the log; a sync before anything is published ---
+run "$bin" phone pin "${B[@]}" --public-key "$work/export.pub.pem" --key-id greenlight \
+  --key-version v1 --log-key "$vkey"
+expect_ok "pin"
+[ "$(first_line "$out")" = "pinned export key greenlight/v1" ] || fail "pin printed: $out"
+run "$bin" phone sync "${B[@]}" --server "$url"
+expect_ok "empty sync"
+case "$out" in "exports: 0 new"*"log: verified, 0 leaves"*) ;; *) fail "empty sync: $out" ;; esac
+
+# --- B checked in at a venue during the contact; its host warns the guests ---
+run "$bin" venue create --name "Phone Cafe" --valid-from 2024-01-01 --out-dir "$work/venue"
+expect_ok "venue create"
+venue_url=$(cat "$work/venue/venue.url")
+run "$bin" phone checkin "${B[@]}" --now "$t0" "$venue_url"
+expect_ok "checkin"
+case "$out" in "checked in at Phone Cafe"*) ;; *) fail "checkin printed: $out" ;; esac
+run "$bin" server issue-code --url "127.0.0.1:$port" --api-key-file "$work/ha.key" --purpose venue_host
+expect_ok "issue-code venue_host"
+code=${out%% *}
+run "$bin" venue warn --secret "$work/venue/venue.secret" --code "$code" --from "$((t0 - 1800))" \
+  --until "$((t0 + 1800))" --url "127.0.0.1:$port"
+expect_ok "venue warn"
+run "$bin" server export-now --url "127.0.0.1:$port" --admin-api-key-file "$work/admin.key"
+expect_ok "export-now"
+run "$bin" phone sync "${B[@]}" --server "$url"
+expect_ok "sync B"
+case "$out" in *"log: verified, 1 leaves"*"venue warnings: 1 new batches, 1 new matches"*) ;;
+  *) fail "sync B: $out" ;; esac
+run "$bin" phone colour "${B[@]}"
+expect_ok "colour B"
+[ "$(first_line "$out")" = YELLOW ] || fail "B after the venue warning: $out"
+run "$bin" phone colour "${A[@]}"
+[ "$(first_line "$out")" = GREEN ] || fail "A did not check in: $out"
+# The warning expires: 10 full days after the warned day.
+run "$bin" phone colour "${B[@]}" --now "$((t0 + 12 * 86400))"
+[ "$(first_line "$out")" = GREEN ] || fail "B 12 days later: $out"
+
+# --- one error line and exit != 0 for bad input ---
+run "$bin" phone colour --dir "$work/nophone"
+expect_error "no phone" "phone init"
+run "$bin" phone hear "${B[@]}" --payload 00ff --rssi -60
+expect_error "short payload" "--payload"
+run "$bin" phone advertise "${B[@]}" --now 2024-13-01
+expect_error "bad --now" "--now"
+run "$bin" phone pin "${B[@]}" --public-key "$work/export.pem" --key-id x --key-version v1
+expect_error "private key as public key" "--public-key"
+run "$bin" phone pin "${B[@]}" --public-key "$work/export.pub.pem" --key-id greenlight \
+  --key-version v1 --log-key "other.test/log+00000000+AAAA"
+expect_error "bad log key" "--log-key"
+run "$bin" phone checkin "${B[@]}" "https://example.org/#not-a-venue"
+expect_error "bad venue URL" "checkin"
+run "$bin" phone advertise "${B[@]}" --now 2024-03-01T10:00:00Z
+expect_ok "ISO --now"
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures phone CLI check(s) failed" >&2
+  exit 1
+fi
+echo "all phone CLI checks passed"
