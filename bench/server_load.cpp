@@ -7,6 +7,11 @@
 //
 //   greenlight_server_load [--connections 32] [--seconds 10] [--keys 14]
 //                          [--url HOST:PORT --ha-key KEY] [--io-threads 2]
+//                          [--db SQLITE_FILE|POSTGRES_CONNINFO] [--instances N]
+//                          [--compare-pg POSTGRES_CONNINFO]
+//
+// --compare-pg runs, in one invocation on the same machine: 1 instance on SQLite, then 1 and
+// 2 instances on the (empty) PostgreSQL database, and prints each result.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -18,6 +23,7 @@
 #include <filesystem>
 #include <mutex>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "greenlight/crypto/ecdsa.h"
@@ -133,86 +139,79 @@ void worker(const HttpClientOptions& options, const std::string& ha_key, std::si
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{"greenlight key-server load generator (full authorised upload flow)"};
+struct LoadConfig {
   std::size_t connections = 32;
   double seconds = 10;
   std::size_t nkeys = 14;
-  std::string url;
   std::string ha_key = "load-generator-health-authority-key";
   std::size_t io_threads = 2;
   std::size_t workers = 64;
-  app.add_option("--connections", connections, "Concurrent keep-alive connections (default 32)");
-  app.add_option("--seconds", seconds, "Duration (default 10)");
-  app.add_option("--keys", nkeys, "Keys per upload (default 14)");
-  app.add_option("--url", url, "HOST:PORT of a running server (default: start one in-process)");
-  app.add_option("--ha-key", ha_key, "Health authority API key (with --url)");
-  app.add_option("--io-threads", io_threads, "In-process server: I/O threads (default 2)");
-  app.add_option("--workers", workers, "In-process server: handler threads (default 64)");
-  CLI11_PARSE(app, argc, argv);
+};
 
-  std::unique_ptr<Server> server;
-  std::filesystem::path dir;
-  HttpClientOptions options;
+struct LoadResult {
+  Samples all;
+  double elapsed = 0;
+};
+
+// Runs the workers against the given ports (connection i uses port i % ports.size()).
+LoadResult drive(const LoadConfig& config, const std::vector<HttpClientOptions>& targets) {
   const std::int64_t now = std::time(nullptr);
-  if (url.empty()) {
-    char dir_template[] = "/tmp/greenlight-load-XXXXXX";
-    dir = ::mkdtemp(dir_template);
+  std::vector<Samples> samples(config.connections);
+  std::vector<std::thread> threads;
+  const auto start = SteadyClock::now();
+  const auto until = start + std::chrono::duration_cast<SteadyClock::duration>(
+                                 std::chrono::duration<double>(config.seconds));
+  for (std::size_t i = 0; i < config.connections; ++i) {
+    threads.emplace_back(worker, std::cref(targets[i % targets.size()]), std::cref(config.ha_key),
+                         config.nkeys, until, now, std::ref(samples[i]));
+  }
+  for (auto& t : threads) t.join();
+  LoadResult r;
+  r.elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  for (const auto& s : samples) r.all.merge(s);
+  return r;
+}
+
+// instances in-process servers on one database (SQLite file or PostgreSQL), one export tree.
+Result<std::vector<std::unique_ptr<Server>>> start_instances(const LoadConfig& config,
+                                                             const std::string& database,
+                                                             const std::filesystem::path& dir,
+                                                             std::size_t instances) {
+  std::vector<std::unique_ptr<Server>> servers;
+  auto export_key = EcdsaP256PrivateKey::generate();
+  auto authority_key = EcdsaP256PrivateKey::generate();
+  if (!export_key || !authority_key) return make_error(ErrorCode::kInternal, "keygen failed");
+  const std::string export_pem = export_key->to_pem();
+  const std::string authority_pem = authority_key->to_pem();
+  for (std::size_t i = 0; i < instances; ++i) {
     ServerOptions so;
-    so.database_path = dir / "server.db";
+    so.database_path = database;
     so.export_directory = dir / "site";
-    so.http.io_threads = io_threads;
-    so.http.worker_threads = workers;
+    so.http.io_threads = config.io_threads;
+    so.http.worker_threads = config.workers;
     so.retention_period_seconds = 0;
     ServerKeys keys{{wire::ExportSigner{{"v1", "load", wire::kEcdsaP256Sha256Oid},
-                                        *EcdsaP256PrivateKey::generate()}},
-                    *EcdsaP256PrivateKey::generate(),
-                    {ha_key},
+                                        *EcdsaP256PrivateKey::from_pem(export_pem)}},
+                    *EcdsaP256PrivateKey::from_pem(authority_pem),
+                    {config.ha_key},
                     {}};
     ServerEnvironment env;
     env.log_sink = [](std::string_view) {};
     auto created = Server::create(std::move(so), std::move(keys), std::move(env));
-    if (!created) {
-      std::fprintf(stderr, "server: %s\n", created.error().message.c_str());
-      return 1;
-    }
-    server = std::move(*created);
-    auto port = server->start();
-    if (!port) {
-      std::fprintf(stderr, "server: %s\n", port.error().message.c_str());
-      return 1;
-    }
-    options.port = *port;
-  } else {
-    auto hp = parse_host_port(url);
-    if (!hp) {
-      std::fprintf(stderr, "--url: %s\n", hp.error().message.c_str());
-      return 1;
-    }
-    options.host = hp->first;
-    options.port = hp->second;
+    if (!created) return std::unexpected(created.error());
+    auto port = (*created)->start();
+    if (!port) return std::unexpected(port.error());
+    servers.push_back(std::move(*created));
   }
+  return servers;
+}
 
-  std::vector<Samples> samples(connections);
-  std::vector<std::thread> threads;
-  const auto start = SteadyClock::now();
-  const auto until = start + std::chrono::duration_cast<SteadyClock::duration>(
-                                 std::chrono::duration<double>(seconds));
-  for (std::size_t i = 0; i < connections; ++i) {
-    threads.emplace_back(worker, std::cref(options), std::cref(ha_key), nkeys, until, now,
-                         std::ref(samples[i]));
-  }
-  for (auto& t : threads) t.join();
-  const double elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
-  Samples all;
-  for (const auto& s : samples) all.merge(s);
-
-  std::printf("connections %zu, keys per upload %zu, %.1f s, %s server\n", connections, nkeys,
-              elapsed, url.empty() ? "in-process" : "remote");
+void print_result(const LoadResult& r, const LoadConfig& config, const std::string& what) {
+  const Samples& all = r.all;
+  std::printf("%s: connections %zu, keys per upload %zu, %.1f s\n", what.c_str(),
+              config.connections, config.nkeys, r.elapsed);
   std::printf("uploads (full flow, durable): %zu, %.0f uploads/s, errors %zu\n", all.flow_ms.size(),
-              static_cast<double>(all.flow_ms.size()) / elapsed, all.errors);
+              static_cast<double>(all.flow_ms.size()) / r.elapsed, all.errors);
   std::printf("%-28s %10s %10s %10s\n", "latency (ms)", "p50", "p99", "max");
   for (const auto& [name, v] : {std::pair{"full flow (4 requests)", &all.flow_ms},
                                 {"POST /v1/codes", &all.codes_ms},
@@ -222,7 +221,89 @@ int main(int argc, char** argv) {
     std::printf("%-28s %10.2f %10.2f %10.2f\n", name, percentile(*v, 0.5), percentile(*v, 0.99),
                 percentile(*v, 1.0));
   }
-  if (server) server->stop();
-  if (!dir.empty()) std::filesystem::remove_all(dir);
-  return all.errors == 0 ? 0 : 1;
+  std::fflush(stdout);
+}
+
+// One in-process run: instances servers on database; returns the errors count or -1.
+long run_in_process(const LoadConfig& config, const std::string& database, std::size_t instances,
+                    const std::string& label) {
+  char dir_template[] = "/tmp/greenlight-load-XXXXXX";
+  const std::filesystem::path dir = ::mkdtemp(dir_template);
+  const std::string db = database.empty() ? (dir / "server.db").string() : database;
+  auto servers = start_instances(config, db, dir, instances);
+  if (!servers) {
+    std::fprintf(stderr, "server: %s\n", servers.error().message.c_str());
+    std::filesystem::remove_all(dir);
+    return -1;
+  }
+  std::vector<HttpClientOptions> targets;
+  for (const auto& s : *servers) {
+    HttpClientOptions o;
+    o.port = s->port();
+    targets.push_back(o);
+  }
+  const LoadResult r = drive(config, targets);
+  for (auto& s : *servers) s->stop();
+  std::filesystem::remove_all(dir);
+  print_result(r, config, label);
+  return static_cast<long>(r.all.errors);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"greenlight key-server load generator (full authorised upload flow)"};
+  LoadConfig config;
+  std::string url;
+  std::string database;
+  std::size_t instances = 1;
+  std::string compare_pg;
+  app.add_option("--connections", config.connections,
+                 "Concurrent keep-alive connections (default 32)");
+  app.add_option("--seconds", config.seconds, "Duration (default 10)");
+  app.add_option("--keys", config.nkeys, "Keys per upload (default 14)");
+  app.add_option("--url", url, "HOST:PORT of a running server (default: start one in-process)");
+  app.add_option("--ha-key", config.ha_key, "Health authority API key (with --url)");
+  app.add_option("--io-threads", config.io_threads, "In-process server: I/O threads (default 2)");
+  app.add_option("--workers", config.workers, "In-process server: handler threads (default 64)");
+  app.add_option("--db", database,
+                 "In-process servers' database: SQLite file or PostgreSQL connection string "
+                 "(default: a new SQLite file)");
+  app.add_option("--instances", instances,
+                 "In-process server instances on --db, connections spread round-robin "
+                 "(default 1)");
+  app.add_option("--compare-pg", compare_pg,
+                 "Same run, one after the other: 1 instance on SQLite, 1 and 2 instances on "
+                 "this (empty) PostgreSQL database");
+  CLI11_PARSE(app, argc, argv);
+
+  if (!compare_pg.empty()) {
+    long errors = 0;
+    for (const auto& [db, n, label] :
+         {std::tuple{std::string(), std::size_t{1}, std::string("1 instance, SQLite")},
+          std::tuple{compare_pg, std::size_t{1}, std::string("1 instance, PostgreSQL")},
+          std::tuple{compare_pg, std::size_t{2}, std::string("2 instances, PostgreSQL")}}) {
+      const long e = run_in_process(config, db, n, label);
+      if (e < 0) return 1;
+      errors += e;
+      std::printf("\n");
+    }
+    return errors == 0 ? 0 : 1;
+  }
+  if (url.empty()) {
+    const long e = run_in_process(config, database, instances,
+                                  std::to_string(instances) + " in-process instance(s)");
+    return e == 0 ? 0 : 1;
+  }
+  auto hp = parse_host_port(url);
+  if (!hp) {
+    std::fprintf(stderr, "--url: %s\n", hp.error().message.c_str());
+    return 1;
+  }
+  HttpClientOptions options;
+  options.host = hp->first;
+  options.port = hp->second;
+  const LoadResult r = drive(config, {options});
+  print_result(r, config, "remote server");
+  return r.all.errors == 0 ? 0 : 1;
 }

@@ -77,39 +77,27 @@ Result<IssuedCode> Authorization::issue_code(const CodeRequest& request) {
   return make_error(ErrorCode::kUnavailable, "could not draw an unused verification code");
 }
 
-bool Authorization::budget_exhausted(std::int64_t now) {
-  std::lock_guard lock(budget_mutex_);
-  const std::int64_t window =
-      floor_to(now, std::max<std::int64_t>(1, config_.failure_budget_window_seconds));
-  if (window != budget_window_start_) {
-    budget_window_start_ = window;
-    budget_failures_ = 0;
-  }
-  return budget_failures_ >= config_.failure_budget;
-}
-
-void Authorization::record_short_failure(std::int64_t now) {
-  std::lock_guard lock(budget_mutex_);
-  const std::int64_t window =
-      floor_to(now, std::max<std::int64_t>(1, config_.failure_budget_window_seconds));
-  if (window != budget_window_start_) {
-    budget_window_start_ = window;
-    budget_failures_ = 0;
-  }
-  ++budget_failures_;
+std::int64_t Authorization::budget_window(std::int64_t now) const {
+  return floor_to(now, std::max<std::int64_t>(1, config_.failure_budget_window_seconds));
 }
 
 std::int64_t Authorization::short_code_failures() const {
-  std::lock_guard lock(budget_mutex_);
-  return budget_failures_;
+  auto failures = store_.short_code_failures(budget_window(clock_.now_unix_seconds()));
+  return failures ? *failures : 0;
 }
 
 Result<IssuedToken> Authorization::exchange_code(std::string_view code) {
   const std::int64_t now = clock_.now_unix_seconds();
   const bool is_short = code.size() == config_.short_code_digits;
-  if (is_short && budget_exhausted(now)) {
-    return make_error(ErrorCode::kResourceExhausted,
-                      "too many failed verification attempts, try again later");
+  if (is_short) {
+    // The budget is in the store, shared by every instance; if it cannot be read, no
+    // short code is tried (fail closed).
+    auto failures = store_.short_code_failures(budget_window(now));
+    if (!failures) return std::unexpected(failures.error());
+    if (*failures >= config_.failure_budget) {
+      return make_error(ErrorCode::kResourceExhausted,
+                        "too many failed verification attempts, try again later");
+    }
   }
   if (!all_digits(code) || (!is_short && code.size() != config_.long_code_digits)) {
     return authentication_failed();
@@ -119,7 +107,11 @@ Result<IssuedToken> Authorization::exchange_code(std::string_view code) {
   auto grant =
       store_.redeem_code(code_hash(code), now, token_hash, now + config_.token_ttl_seconds);
   if (!grant) {
-    if (is_short && grant.error().code == ErrorCode::kAuthentication) record_short_failure(now);
+    if (is_short && grant.error().code == ErrorCode::kAuthentication) {
+      if (auto counted = store_.add_short_code_failure(budget_window(now)); !counted) {
+        return std::unexpected(counted.error());
+      }
+    }
     return std::unexpected(grant.error());
   }
   token.grant = std::move(*grant);

@@ -1,6 +1,7 @@
 #include "greenlight/server/exporter.h"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
 namespace greenlight::server {
@@ -8,6 +9,13 @@ namespace greenlight::server {
 namespace {
 constexpr char kZipCacheControl[] = "public, max-age=1209600, immutable";
 constexpr char kIndexCacheControl[] = "public, max-age=60";
+constexpr char kExportLease[] = "export";
+
+std::string index_text(const std::vector<ExportFileRecord>& files) {
+  std::string index;
+  for (const auto& f : files) index += f.path + "\n";
+  return index;
+}
 }  // namespace
 
 Exporter::Exporter(ExportConfig config, Store& store, StaticSite& site, const Clock& clock,
@@ -20,9 +28,38 @@ Exporter::Exporter(ExportConfig config, Store& store, StaticSite& site, const Cl
       signers_(std::move(signers)),
       metrics_(metrics) {
   if (!config_.directory.empty() && config_.directory.back() != '/') config_.directory += '/';
+  ByteArray<16> id{};
+  rng_.fill(id);
+  lease_holder_ = to_hex(id);
+}
+
+Status Exporter::under_lease(const std::function<Status()>& fn) {
+  std::lock_guard lock(run_mutex_);
+  const std::int64_t now = clock_.now_unix_seconds();
+  auto acquired = store_.acquire_lease(kExportLease, lease_holder_, now,
+                                       now + std::max<std::int64_t>(1, config_.lease_seconds));
+  if (!acquired) return std::unexpected(acquired.error());
+  if (!*acquired) {
+    return make_error(ErrorCode::kUnavailable,
+                      "another exporter holds the export lease (another instance or export-now)");
+  }
+  Status s = fn();
+  // A failed release only delays the next run until the lease expires.
+  (void)store_.release_lease(kExportLease, lease_holder_);
+  return s;
 }
 
 Result<std::optional<ExportRun>> Exporter::export_now() {
+  Result<std::optional<ExportRun>> run = std::optional<ExportRun>{};
+  Status s = under_lease([&]() -> Status {
+    run = export_window();
+    return ok();
+  });
+  if (!s) return std::unexpected(s.error());
+  return run;
+}
+
+Result<std::optional<ExportRun>> Exporter::export_window() {
   std::lock_guard lock(run_mutex_);
   const std::int64_t granularity = std::max<std::int64_t>(1, config_.time_granularity_seconds);
   const std::int64_t now = clock_.now_unix_seconds();
@@ -85,10 +122,42 @@ Result<std::optional<ExportRun>> Exporter::export_now() {
 Status Exporter::rebuild_index() {
   auto files = store_.export_files();
   if (!files) return std::unexpected(files.error());
-  std::string index;
-  for (const auto& f : *files) index += f.path + "\n";
-  return site_.write_metadata(config_.index_path, std::move(index), "text/plain; charset=utf-8",
+  return site_.write_metadata(config_.index_path, index_text(*files), "text/plain; charset=utf-8",
                               kIndexCacheControl);
+}
+
+Result<bool> Exporter::sync_published() {
+  std::lock_guard lock(sync_mutex_);
+  // While this process exports, its new files are cached before their batch is recorded
+  // and its index is rewritten after: then only files are added, nothing is dropped.
+  std::unique_lock running(run_mutex_, std::try_to_lock);
+  auto files = store_.export_files();
+  if (!files) return std::unexpected(files.error());
+  bool changed = false;
+  std::set<std::string> listed;
+  for (const auto& f : *files) {
+    listed.insert(f.path);
+    if (site_.find(f.path)) continue;
+    if (auto s = site_.load(f.path, "application/zip", kZipCacheControl); !s) {
+      return make_error(ErrorCode::kIo, "export file listed in the database is missing: " + f.path);
+    }
+    changed = true;
+  }
+  if (!running.owns_lock()) return changed;
+  for (const std::string& path : site_.cached_paths(config_.directory)) {
+    if (path == config_.index_path || listed.contains(path)) continue;
+    site_.forget(path);
+    changed = true;
+  }
+  std::string index = index_text(*files);
+  const auto current = site_.find(config_.index_path);
+  if (!current || *current->bytes != index) {
+    // Served from memory only: the instance that published writes the index file.
+    site_.put(config_.index_path, std::move(index), "text/plain; charset=utf-8",
+              kIndexCacheControl);
+    changed = true;
+  }
+  return changed;
 }
 
 Status Exporter::load_published() {

@@ -1,5 +1,10 @@
 #include "internal/http_transport.h"
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -13,7 +18,11 @@
 #include <optional>
 #include <thread>
 #include <type_traits>
+#include <unordered_map>
 #include <vector>
+
+#include "greenlight/crypto/hash.h"
+#include "greenlight/crypto/random.h"
 
 namespace greenlight::server::internal {
 namespace {
@@ -28,6 +37,58 @@ using ResponseMessage = http::response<http::span_body<const char>>;
 
 constexpr std::chrono::seconds kWriteTimeout{30};
 constexpr std::chrono::seconds kHandshakeTimeout{10};
+constexpr std::chrono::seconds kOverflowHeaderTimeout{2};
+constexpr std::chrono::milliseconds kNoDescriptorsBackoff{50};
+constexpr std::size_t kMaxTrackedClients = 1 << 20;
+
+// Endpoints a client calls to get an upload authorised (per-client limit).
+bool client_limited(Method method, std::string_view path) {
+  return method == Method::kPost &&
+         (path == "/v1/verify" || path == "/v1/certificate" || path == "/v1/publish");
+}
+
+std::string_view trim(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+// Requests per client and minute. Clients are keyed by a hash under a per-process random
+// key, and the table is dropped every minute: no address is kept beyond that.
+class ClientLimiter {
+ public:
+  ClientLimiter() { system_random().fill(key_); }
+
+  // true: within the limit. retry_after: seconds until the window ends.
+  bool allow(std::string_view client, std::size_t limit, std::int64_t& retry_after) {
+    const Sha256Digest h = hmac_sha256(key_, as_bytes(client));
+    std::uint64_t id = 0;
+    for (int i = 0; i < 8; ++i) id = (id << 8) | h[static_cast<std::size_t>(i)];
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::steady_clock::now().time_since_epoch())
+                         .count();
+    std::lock_guard lock(mutex_);
+    if (now / 60 != window_ || counts_.size() >= kMaxTrackedClients) {
+      window_ = now / 60;
+      counts_.clear();
+    }
+    retry_after = 60 - now % 60;
+    return ++counts_[id] <= limit;
+  }
+
+ private:
+  ByteArray<32> key_{};
+  std::mutex mutex_;
+  std::int64_t window_ = -1;
+  std::unordered_map<std::uint64_t, std::size_t> counts_;
+};
+
+HttpResponse overload_response(std::int64_t retry_after) {
+  HttpResponse r = error_response(
+      Error{ErrorCode::kUnavailable, "the server is overloaded, try again later"}, 503);
+  r.set_header("Retry-After", std::to_string(retry_after));
+  return r;
+}
 
 Method to_method(http::verb verb) {
   switch (verb) {
@@ -67,6 +128,12 @@ struct Shared {
   HttpOptions options;
   net::thread_pool workers;
   std::atomic<bool> stopping{false};
+  // Open sessions, normal and overflow (see HttpOptions), and their caps (set at start).
+  std::atomic<std::size_t> connections{0};
+  std::atomic<std::size_t> overflow_connections{0};
+  std::size_t connection_cap = 0;
+  std::size_t overflow_cap = 0;
+  ClientLimiter limiter;
 
   std::mutex sessions_mutex;
   std::condition_variable sessions_cv;
@@ -98,12 +165,25 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
  public:
-  Session(tcp::socket&& socket, Shared& shared) requires(!kTls)
-      : stream_(std::move(socket)), shared_(shared), hold_(stream_.get_executor()) {}
-  Session(tcp::socket&& socket, ssl::context& context, Shared& shared) requires(kTls)
-      : stream_(std::move(socket), context), shared_(shared), hold_(stream_.get_executor()) {}
+  Session(tcp::socket&& socket, Shared& shared, bool overflow) requires(!kTls)
+      : stream_(std::move(socket)),
+        shared_(shared),
+        overflow_(overflow),
+        hold_(stream_.get_executor()) {
+    count_in();
+  }
+  Session(tcp::socket&& socket, ssl::context& context, Shared& shared, bool overflow) requires(kTls)
+      : stream_(std::move(socket), context),
+        shared_(shared),
+        overflow_(overflow),
+        hold_(stream_.get_executor()) {
+    count_in();
+  }
 
-  ~Session() override { shared_.remove(this); }
+  ~Session() override {
+    (overflow_ ? shared_.overflow_connections : shared_.connections)--;
+    shared_.remove(this);
+  }
 
   void run() {
     shared_.add(this, this->weak_from_this());
@@ -120,6 +200,13 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
  private:
   auto& lowest() { return beast::get_lowest_layer(stream_); }
 
+  void count_in() {
+    (overflow_ ? shared_.overflow_connections : shared_.connections)++;
+    beast::error_code ec;
+    const auto remote = lowest().socket().remote_endpoint(ec);
+    if (!ec) peer_ = remote.address().to_string();
+  }
+
   void start() {
     if constexpr (kTls) {
       lowest().expires_after(kHandshakeTimeout);
@@ -134,13 +221,19 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void read_header() {
-    if (closing_ || shared_.stopping || requests_ >= shared_.options.max_requests_per_connection) {
+    if (closing_ || shared_.stopping || requests_ >= shared_.options.max_requests_per_connection ||
+        (overflow_ && requests_ > 0)) {
       return close();
     }
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(shared_.options.max_header_bytes));
     parser_->body_limit(shared_.options.max_body_bytes);
-    lowest().expires_after(shared_.options.read_timeout);
+    if (overflow_) {
+      lowest().expires_after(std::min<std::chrono::milliseconds>(shared_.options.header_timeout,
+                                                                 kOverflowHeaderTimeout));
+    } else {
+      lowest().expires_after(shared_.options.header_timeout);
+    }
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                               self->on_header(ec);
@@ -150,6 +243,23 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void on_header(beast::error_code ec) {
     if (ec) return on_read_error(ec);
     auto& req = parser_->get();
+    // Request smuggling: a body framing that a proxy in front may read differently. Only
+    // one Transfer-Encoding field whose whole value is "chunked", and never together with
+    // Content-Length, is accepted; anything else is refused and the connection closed, so
+    // the bytes after the headers are never read as another request.
+    std::size_t transfer_encodings = 0;
+    for (const auto& field : req) {
+      if (field.name() == http::field::transfer_encoding) ++transfer_encodings;
+    }
+    if (transfer_encodings > 0 &&
+        (transfer_encodings > 1 ||
+         !beast::iequals(trim(req[http::field::transfer_encoding]), "chunked") ||
+         req.count(http::field::content_length) > 0)) {
+      return reject(Error{ErrorCode::kInvalidArgument,
+                          "Transfer-Encoding must be exactly \"chunked\", once, without "
+                          "Content-Length"},
+                    400);
+    }
     if (auto length = parser_->content_length();
         length && *length > shared_.options.max_body_bytes) {
       return reject(Error{ErrorCode::kResourceExhausted,
@@ -173,7 +283,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void read_body() {
-    lowest().expires_after(shared_.options.read_timeout);
+    lowest().expires_after(shared_.options.body_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                        self->on_read(ec);
@@ -213,9 +323,33 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
     request.body = std::move(req.body());
-    const bool keep_alive = req.keep_alive();
+    const bool keep_alive = req.keep_alive() && !overflow_;
     const unsigned version = req.version();
     const auto arrival = std::chrono::steady_clock::now();
+    if (overflow_ && !(request.method == Method::kGet && request.path == "/healthz")) {
+      shared_.count("overload", request.method, 503);
+      return write(overload_response(shared_.options.retry_after_seconds), false, version,
+                   request.method == Method::kHead);
+    }
+    if (shared_.options.client_requests_per_minute > 0 &&
+        client_limited(request.method, request.path)) {
+      std::string_view client = peer_;
+      if (!shared_.options.client_address_header.empty()) {
+        if (auto forwarded = request.header(shared_.options.client_address_header)) {
+          const std::size_t comma = forwarded->rfind(',');
+          client =
+              trim(comma == std::string_view::npos ? *forwarded : forwarded->substr(comma + 1));
+        }
+      }
+      std::int64_t retry_after = 60;
+      if (!shared_.limiter.allow(client, shared_.options.client_requests_per_minute, retry_after)) {
+        shared_.count("client_limit", request.method, 429);
+        HttpResponse limited = error_response(
+            Error{ErrorCode::kResourceExhausted, "too many requests, try again later"}, 429);
+        limited.set_header("Retry-After", std::to_string(retry_after));
+        return write(std::move(limited), keep_alive, version, false);
+      }
+    }
     net::post(shared_.workers, [self = this->shared_from_this(), request = std::move(request),
                                 keep_alive, version, arrival]() mutable {
       std::string route;
@@ -294,6 +428,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   Stream stream_;
   Shared& shared_;
+  const bool overflow_;
+  std::string peer_;  // for the per-client limit only; never logged
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
   net::steady_timer hold_;  // holds an upload-flow response until its release time
@@ -322,21 +458,82 @@ struct HttpTransport::Impl {
   bool started = false;
   bool stopped = false;
 
+  // The fixed answer to connections beyond every cap, written without a session.
+  std::string refusal;
+  int reserve_fd = -1;  // given up to accept (and refuse) one connection when out of fds
+  std::optional<net::steady_timer> backoff;
+
   void accept() {
     acceptor->async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
       if (ec) {
         if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
+        if (ec == net::error::no_descriptors || ec.value() == ENFILE ||
+            ec == net::error::no_buffer_space || ec == net::error::no_memory) {
+          return on_no_descriptors();
+        }
       } else if (shared.stopping) {
         return;
       } else {
-        beast::error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);
-        if (tls) {
-          std::make_shared<TlsSession>(std::move(socket), *tls, shared)->run();
-        } else {
-          std::make_shared<PlainSession>(std::move(socket), shared)->run();
-        }
+        start_session(std::move(socket));
       }
+      accept();
+    });
+  }
+
+  void start_session(tcp::socket socket) {
+    bool overflow = false;
+    if (shared.connections.load() >= shared.connection_cap) {
+      if (shared.overflow_connections.load() >= shared.overflow_cap) return refuse(socket);
+      overflow = true;
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    if (tls) {
+      std::make_shared<TlsSession>(std::move(socket), *tls, shared, overflow)->run();
+    } else {
+      std::make_shared<PlainSession>(std::move(socket), shared, overflow)->run();
+    }
+  }
+
+  void refuse(tcp::socket& socket) {
+    shared.count("overload", Method::kOther, 503);
+    beast::error_code ignored;
+    // Best effort and never blocking: a client that does not read gets a reset.
+    socket.non_blocking(true, ignored);
+    socket.write_some(net::buffer(refusal), ignored);
+    // Read what the client already sent: closing with unread bytes would reset the
+    // connection and could discard the answer before the client reads it.
+    std::array<char, 4096> sink{};
+    for (int i = 0; i < 16; ++i) {
+      beast::error_code ec;
+      socket.read_some(net::buffer(sink), ec);
+      if (ec) break;
+    }
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+  }
+
+  // Out of file descriptors: the pending connection would make accept fail at once again
+  // and again. Give up the reserve descriptor, take that connection, refuse it, take the
+  // reserve back, and wait a little before accepting again.
+  void on_no_descriptors() {
+    shared.metrics.counter("greenlight_http_accept_failures_total", {{"reason", "descriptors"}})
+        .add();
+    if (reserve_fd >= 0) {
+      ::close(reserve_fd);
+      reserve_fd = -1;
+      tcp::socket socket(ioc);
+      beast::error_code ec;
+      acceptor->non_blocking(true, ec);
+      if (!ec) acceptor->accept(socket, ec);
+      beast::error_code ignored;
+      acceptor->non_blocking(false, ignored);
+      if (!ec) refuse(socket);
+      reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    backoff->expires_after(kNoDescriptorsBackoff);
+    backoff->async_wait([this](beast::error_code ec) {
+      if (ec || shared.stopping || !acceptor->is_open()) return;
       accept();
     });
   }
@@ -396,6 +593,29 @@ Result<std::uint16_t> HttpTransport::start() {
                                           std::to_string(o.port) + ": " + ec.message());
   }
   const std::uint16_t port = d.acceptor->local_endpoint().port();
+  std::size_t cap = std::max<std::size_t>(1, o.max_connections);
+  std::size_t overflow = o.overflow_connections;
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    // Keep a quarter of the descriptors for the store, files and overflow connections.
+    const auto fds = static_cast<std::size_t>(limit.rlim_cur);
+    cap = std::min(cap, std::max<std::size_t>(1, fds * 3 / 4));
+    overflow = std::min(overflow, fds / 8);
+  }
+  d.shared.connection_cap = cap;
+  d.shared.overflow_cap = overflow;
+  {
+    const HttpResponse answer = overload_response(o.retry_after_seconds);
+    const std::string body = answer.body ? *answer.body : std::string();
+    d.refusal =
+        "HTTP/1.1 503 Service Unavailable\r\nServer: greenlight\r\n"
+        "Content-Type: application/json\r\nRetry-After: " +
+        std::to_string(o.retry_after_seconds) +
+        "\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+        body;
+  }
+  d.reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  d.backoff.emplace(d.ioc);
   d.work.emplace(d.ioc.get_executor());
   d.accept();
   for (std::size_t i = 0; i < std::max<std::size_t>(1, o.io_threads); ++i) {
@@ -427,6 +647,7 @@ void HttpTransport::stop() {
   net::post(d.ioc, [&d] {
     beast::error_code ignored;
     if (d.acceptor) d.acceptor->close(ignored);
+    if (d.backoff) d.backoff->cancel();
     for (auto& t : d.timers) t->cancel();
   });
   {
@@ -450,6 +671,8 @@ void HttpTransport::stop() {
   d.ioc.stop();
   for (auto& t : d.threads) t.join();
   d.threads.clear();
+  if (d.reserve_fd >= 0) ::close(d.reserve_fd);
+  d.reserve_fd = -1;
 }
 
 }  // namespace greenlight::server::internal

@@ -8,7 +8,6 @@
 #include <mutex>
 #include <utility>
 
-#include "greenlight/server/sqlite_store.h"
 #include "internal/http_transport.h"
 #include "internal/routes.h"
 
@@ -39,13 +38,23 @@ struct Server::Impl {
   bool stopped = false;
 
   Result<std::optional<ExportRun>> export_now() {
-    auto run = exporter->export_now();
-    for (const auto& job : export_jobs) {
-      if (auto s = job(); !s) {
-        logger->log(LogLevel::kError, "export_job_failed", {{"message", s.error().message}});
+    // One lease for the key export and the modules' batches: one instance publishes all.
+    Result<std::optional<ExportRun>> run = std::optional<ExportRun>{};
+    Status leased = exporter->under_lease([&]() -> Status {
+      run = exporter->export_window();
+      for (const auto& job : export_jobs) {
+        if (auto s = job(); !s) {
+          logger->log(LogLevel::kError, "export_job_failed", {{"message", s.error().message}});
+        }
       }
-    }
-    if (!run) {
+      return ok();
+    });
+    const bool skipped = !leased && leased.error().code == ErrorCode::kUnavailable;
+    if (!leased) run = std::unexpected(leased.error());
+    if (skipped) {
+      logger->log(LogLevel::kInfo, "export_skipped", {{"message", run.error().message}});
+      metrics.counter("greenlight_export_skipped_total").add();
+    } else if (!run) {
       logger->log(LogLevel::kError, "export_failed",
                   {{"error", std::string(error_code_name(run.error().code))},
                    {"message", run.error().message}});
@@ -110,9 +119,7 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions options, ServerKeys
     if (d->options.database_path.empty()) {
       return make_error(ErrorCode::kInvalidArgument, "a database path is required");
     }
-    SqliteStoreOptions so;
-    so.path = d->options.database_path.string();
-    auto store = open_sqlite_store(so, *d->clock, *d->rng);
+    auto store = open_store(d->options.database_path.string(), *d->clock, *d->rng);
     if (!store) return std::unexpected(store.error());
     d->store = std::move(*store);
   }
@@ -128,6 +135,11 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions options, ServerKeys
   d->exporter = std::make_unique<Exporter>(d->options.exports, *d->store, *d->site, *d->clock,
                                            *d->rng, std::move(keys.export_signers), &d->metrics);
   if (auto s = d->exporter->load_published(); !s) return std::unexpected(s.error());
+  Impl* site_owner = d.get();
+  d->site->set_miss_handler([site_owner] {
+    auto changed = site_owner->exporter->sync_published();
+    return changed && *changed;
+  });
 
   Impl* raw = d.get();
   const std::size_t bucket = d->options.http.response_padding_bucket;
@@ -177,6 +189,13 @@ Result<std::uint16_t> Server::start() {
   Impl* raw = &d;
   if (d.options.export_period_seconds > 0) {
     d.transport->every(d.options.export_period_seconds, [raw] { (void)raw->export_now(); });
+  }
+  if (d.options.site_refresh_seconds > 0) {
+    d.transport->every(d.options.site_refresh_seconds, [raw] {
+      if (auto r = raw->exporter->sync_published(); !r) {
+        raw->logger->log(LogLevel::kError, "site_refresh_failed", {{"message", r.error().message}});
+      }
+    });
   }
   if (d.options.retention_period_seconds > 0) {
     d.transport->every(d.options.retention_period_seconds, [raw] {

@@ -12,58 +12,13 @@
 
 #include "greenlight/crypto/hash.h"
 #include "internal/sqlite.h"
+#include "internal/store_schema.h"
 
 namespace greenlight::server {
 namespace {
 
 using internal::Connection;
 using internal::ConnectionTransaction;
-
-constexpr char kSchema[] = R"sql(
-CREATE TABLE IF NOT EXISTS meta(
-  name TEXT PRIMARY KEY,
-  value BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS codes(
-  code_hash BLOB PRIMARY KEY,
-  kind INTEGER NOT NULL,
-  report_type INTEGER NOT NULL,
-  symptom_onset INTEGER,
-  purpose TEXT NOT NULL,
-  issued_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL,
-  claimed INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS tokens(
-  token_hash BLOB PRIMARY KEY,
-  report_type INTEGER NOT NULL,
-  symptom_onset INTEGER,
-  purpose TEXT NOT NULL,
-  expires_at INTEGER NOT NULL,
-  claimed INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS used_certificates(
-  jti TEXT PRIMARY KEY,
-  expires_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS exposure_keys(
-  key_data BLOB PRIMARY KEY,
-  rolling_start INTEGER NOT NULL,
-  rolling_period INTEGER NOT NULL,
-  transmission_risk INTEGER NOT NULL,
-  report_type INTEGER NOT NULL,
-  days_since_onset INTEGER,
-  available_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS exposure_keys_available ON exposure_keys(available_at);
-CREATE TABLE IF NOT EXISTS export_batches(
-  window_end INTEGER PRIMARY KEY,
-  window_start INTEGER NOT NULL,
-  created_at INTEGER NOT NULL,
-  real_key_count INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS export_files(
-  path TEXT PRIMARY KEY,
-  window_start INTEGER NOT NULL,
-  window_end INTEGER NOT NULL,
-  created_at INTEGER NOT NULL,
-  key_count INTEGER NOT NULL,
-  sha256 TEXT NOT NULL);
-)sql";
 
 constexpr char kConnectionPragmas[] =
     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; "
@@ -422,11 +377,9 @@ class SqliteStore final : public Store {
                                   batch.real_key_count}));
       (void)b;
       for (const ExportFileRecord& f : batch.files) {
-        GL_TRY_ASSIGN(r, c.execute("INSERT OR REPLACE INTO export_files(path, window_start, "
-                                   "window_end, created_at, key_count, sha256) "
-                                   "VALUES(?, ?, ?, ?, ?, ?)",
-                                   {f.path, f.window_start, f.window_end, f.created_at, f.key_count,
-                                    f.sha256_hex}));
+        GL_TRY_ASSIGN(
+            r, c.execute(internal::kUpsertExportFile, {f.path, f.window_start, f.window_end,
+                                                       f.created_at, f.key_count, f.sha256_hex}));
         (void)r;
       }
       return ok();
@@ -467,6 +420,9 @@ class SqliteStore final : public Store {
           GL_TRY_ASSIGN(certs,
                         c.execute("DELETE FROM used_certificates WHERE expires_at <= ?", {now}));
           result.certificates = certs;
+          GL_TRY_ASSIGN(budget, c.execute("DELETE FROM short_code_failures WHERE window_start < ?",
+                                          {cutoff}));
+          (void)budget;
           GL_TRY_ASSIGN(paths,
                         c.query("SELECT path FROM export_files WHERE window_end < ?", {cutoff}));
           for (const SqlRow& r : paths) result.export_paths.push_back(as_text(r[0]));
@@ -479,6 +435,52 @@ class SqliteStore final : public Store {
         /*checkpoint_after=*/true);
     if (!s) return std::unexpected(s.error());
     return result;
+  }
+
+  Result<std::int64_t> add_short_code_failure(std::int64_t window_start) override {
+    std::int64_t failures = 0;
+    Status s = writer_->submit([&](Connection& c) -> Status {
+      GL_TRY_ASSIGN(changed, c.execute(internal::kAddShortCodeFailure, {window_start}));
+      (void)changed;
+      GL_TRY_ASSIGN(rows, c.query(internal::kShortCodeFailures, {window_start}));
+      if (!rows.empty()) failures = as_int(rows[0][0]);
+      return ok();
+    });
+    if (!s) return std::unexpected(s.error());
+    return failures;
+  }
+
+  Result<std::int64_t> short_code_failures(std::int64_t window_start) override {
+    std::int64_t failures = 0;
+    Status s = reads_->with([&](Connection& c) -> Status {
+      GL_TRY_ASSIGN(rows, c.query(internal::kShortCodeFailures, {window_start}));
+      if (!rows.empty()) failures = as_int(rows[0][0]);
+      return ok();
+    });
+    if (!s) return std::unexpected(s.error());
+    return failures;
+  }
+
+  Result<bool> acquire_lease(std::string_view name, std::string_view holder, std::int64_t now,
+                             std::int64_t expires_at) override {
+    bool acquired = false;
+    Status s = writer_->submit([&](Connection& c) -> Status {
+      GL_TRY_ASSIGN(changed, c.execute(internal::kAcquireLease,
+                                       {std::string(name), std::string(holder), expires_at, now}));
+      acquired = changed == 1;
+      return ok();
+    });
+    if (!s) return std::unexpected(s.error());
+    return acquired;
+  }
+
+  Status release_lease(std::string_view name, std::string_view holder) override {
+    return writer_->submit([&](Connection& c) -> Status {
+      GL_TRY_ASSIGN(changed,
+                    c.execute(internal::kReleaseLease, {std::string(name), std::string(holder)}));
+      (void)changed;
+      return ok();
+    });
   }
 
   Result<SecretBytes> server_secret(std::string_view name) override {
@@ -589,9 +591,11 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteStoreOptions& optio
   if (auto s = (*writer_connection)->exec(kConnectionPragmas); !s)
     return std::unexpected(s.error());
   if (auto s = (*writer_connection)->exec("BEGIN IMMEDIATE"); !s) return std::unexpected(s.error());
-  if (auto s = (*writer_connection)->exec(kSchema); !s) {
-    (void)(*writer_connection)->exec("ROLLBACK");
-    return std::unexpected(s.error());
+  for (std::string_view statement : internal::kStoreSchema) {
+    if (auto s = (*writer_connection)->exec(statement); !s) {
+      (void)(*writer_connection)->exec("ROLLBACK");
+      return std::unexpected(s.error());
+    }
   }
   if (auto s = (*writer_connection)->exec("COMMIT"); !s) return std::unexpected(s.error());
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -84,7 +85,10 @@ Status StaticSite::write_atomically(const std::string& path, const std::string& 
   if (ec)
     return make_error(ErrorCode::kIo,
                       "cannot create " + target.parent_path().string() + ": " + ec.message());
-  const fs::path tmp = target.string() + ".tmp";
+  // Unique per process and call: several instances may write into one shared tree.
+  static std::atomic<std::uint64_t> counter{0};
+  const fs::path tmp = target.string() + ".tmp." + std::to_string(::getpid()) + "." +
+                       std::to_string(counter.fetch_add(1));
   {
     FdCloser f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
     if (f.fd < 0) return std::unexpected(io_error("cannot create", tmp));
@@ -176,6 +180,31 @@ Status StaticSite::load(const std::string& path, std::string content_type,
   return ok();
 }
 
+void StaticSite::put(const std::string& path, std::string bytes, std::string content_type,
+                     std::string cache_control) {
+  cache(path, std::make_shared<const std::string>(std::move(bytes)), std::move(content_type),
+        std::move(cache_control), clock_.now_unix_seconds());
+}
+
+void StaticSite::forget(const std::string& path) {
+  std::unique_lock lock(mutex_);
+  files_.erase(path);
+}
+
+std::vector<std::string> StaticSite::cached_paths(std::string_view prefix) const {
+  std::vector<std::string> out;
+  std::shared_lock lock(mutex_);
+  for (auto it = files_.lower_bound(prefix); it != files_.end() && it->first.starts_with(prefix);
+       ++it) {
+    out.push_back(it->first);
+  }
+  return out;
+}
+
+void StaticSite::set_miss_handler(std::function<bool()> handler) {
+  miss_handler_ = std::move(handler);
+}
+
 std::optional<StaticFile> StaticSite::find(const std::string& path) const {
   std::shared_lock lock(mutex_);
   auto it = files_.find(path);
@@ -191,6 +220,23 @@ HttpResponse StaticSite::serve(const HttpRequest& request) const {
     std::shared_lock lock(mutex_);
     auto it = files_.find(path);
     if (it != files_.end()) file = it->second;
+  }
+  if (!file && miss_handler_ && valid_path(path)) {
+    bool refresh = false;
+    {
+      // At most one refresh a second, whatever the request rate of missing paths.
+      std::lock_guard lock(miss_mutex_);
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_miss_refresh_ >= std::chrono::seconds(1)) {
+        last_miss_refresh_ = now;
+        refresh = true;
+      }
+    }
+    if (refresh && miss_handler_()) {
+      std::shared_lock lock(mutex_);
+      auto it = files_.find(path);
+      if (it != files_.end()) file = it->second;
+    }
   }
   if (!file) return error_response(Error{ErrorCode::kNotFound, "no such file"});
   HttpResponse r;

@@ -38,8 +38,10 @@ EcdsaP256PrivateKey new_key() {
 TestServer::TestServer(TestServerConfig config)
     : config_(std::move(config)),
       clock_(std::make_shared<ManualClock>(kT0)),
-      export_key_pem_(new_key().to_pem()),
-      authority_key_pem_(new_key().to_pem()),
+      export_key_pem_(config_.same_keys_as ? config_.same_keys_as->export_key_pem_
+                                           : new_key().to_pem()),
+      authority_key_pem_(config_.same_keys_as ? config_.same_keys_as->authority_key_pem_
+                                              : new_key().to_pem()),
       export_public_(EcdsaP256PrivateKey::from_pem(export_key_pem_)->public_key()) {
   if (config_.directory.empty()) {
     temp_ = std::make_unique<TempDir>();
@@ -64,7 +66,8 @@ void TestServer::restart() {
 
 void TestServer::start() {
   ServerOptions options;
-  options.database_path = dir_ / "server.db";
+  options.database_path =
+      config_.database.empty() ? dir_ / "server.db" : std::filesystem::path(config_.database);
   options.export_directory = dir_ / "site";
   options.http.io_threads = 2;
   options.http.worker_threads = 16;

@@ -41,6 +41,9 @@ struct TestServerConfig {
   std::int64_t granularity = 3600;
   bool tls = false;
   std::filesystem::path directory{};  // reuse (restart); empty = a new temp dir
+  std::string database{};  // empty: SQLite in the directory; else e.g. a PostgreSQL conninfo
+  // Another instance of the same service: same export and authority keys.
+  const class TestServer* same_keys_as = nullptr;
   std::function<void(ServerOptions&)> adjust{};
   std::function<void(Server&)> before_start{};  // e.g. add_module
 };

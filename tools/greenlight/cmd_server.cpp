@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <boost/json.hpp>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -23,10 +24,11 @@
 #include "greenlight/crypto/ecdsa.h"
 #include "greenlight/crypto/secret_bytes.h"
 #include "greenlight/crypto/signed_note.h"
+#include "greenlight/server/assembly.h"
 #include "greenlight/server/exporter.h"
 #include "greenlight/server/http_client.h"
+#include "greenlight/server/pg_store.h"
 #include "greenlight/server/server.h"
-#include "greenlight/server/sqlite_store.h"
 #include "greenlight/server/static_site.h"
 #include "greenlight/server/transparency_log.h"
 #include "greenlight/server/venue_warnings.h"
@@ -98,7 +100,10 @@ struct ExportFlags {
   std::int64_t time_granularity = 3600;
 
   void add_to(CLI::App* app, bool required) {
-    auto* db_opt = app->add_option("--db", db, "SQLite database file (created if missing)");
+    auto* db_opt = app->add_option(
+        "--db", db,
+        "SQLite database file (created if missing), or a PostgreSQL database shared by several "
+        "instances: postgresql://USER@HOST/DB or a libpq string \"host=... dbname=...\"");
     auto* dir_opt = app->add_option("--export-dir", export_dir,
                                     "Root of the published tree (v1/exports/...), servable by any "
                                     "web server");
@@ -169,15 +174,18 @@ struct LogFlags {
     return p.string();
   }
 
-  // nullptr when the log is off. Throws CommandError on bad flags or an unusable log.
-  std::shared_ptr<server::TransparencyLog> open(const std::string& main_db) const {
+  // nullopt when the log is off. Throws CommandError on bad flags or an unusable key.
+  std::optional<server::TransparencyLogSetup> setup(const std::string& main_db) const {
     if (!enabled()) {
       if (!db.empty() || !origin.empty()) {
         throw CommandError{
             "--log-db and --log-origin need --log-key-file (create a key with `greenlight log "
             "keygen --name ORIGIN --out FILE`)"};
       }
-      return nullptr;
+      return std::nullopt;
+    }
+    if (db.empty() && server::is_postgres_database(main_db)) {
+      throw CommandError{"--log-db FILE is required when --db is a PostgreSQL database"};
     }
     std::string text = read_small_file(key_file);
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
@@ -196,10 +204,7 @@ struct LogFlags {
     if (std::filesystem::path(path) == std::filesystem::path(main_db)) {
       throw CommandError{"--log-db must differ from --db, got " + path + " for both"};
     }
-    std::string log_origin = origin.empty() ? signer->name() : origin;
-    auto log = server::TransparencyLog::open(path, std::move(log_origin), std::move(*signer));
-    if (!log) throw CommandError{"transparency log " + path + ": " + log.error().message};
-    return std::shared_ptr<server::TransparencyLog>(std::move(*log));
+    return server::TransparencyLogSetup{path, origin, std::move(*signer)};
   }
 };
 
@@ -225,6 +230,11 @@ struct RunFlags {
   std::string tls_key;
   std::string issuer;
   std::string audience;
+  std::size_t max_connections = 10000;
+  std::int64_t header_timeout_ms = 10000;
+  std::int64_t body_timeout_ms = 10000;
+  std::size_t client_requests_per_minute = 0;
+  std::string client_address_header;
 };
 
 void run_server(const RunFlags& f) {
@@ -237,6 +247,11 @@ void run_server(const RunFlags& f) {
   options.http.worker_threads = f.workers;
   options.http.max_body_bytes = f.max_body;
   options.http.response_deadline = std::chrono::milliseconds(f.response_deadline_ms);
+  options.http.max_connections = f.max_connections;
+  options.http.header_timeout = std::chrono::milliseconds(f.header_timeout_ms);
+  options.http.body_timeout = std::chrono::milliseconds(f.body_timeout_ms);
+  options.http.client_requests_per_minute = f.client_requests_per_minute;
+  options.http.client_address_header = f.client_address_header;
   if (!f.tls_cert.empty() || !f.tls_key.empty()) {
     if (f.tls_cert.empty() || f.tls_key.empty()) {
       throw CommandError{"--tls-cert and --tls-key must be given together"};
@@ -257,20 +272,17 @@ void run_server(const RunFlags& f) {
                           load_api_keys(f.ha_api_key_file),
                           f.admin_api_key_file.empty() ? std::vector<std::string>{}
                                                        : load_api_keys(f.admin_api_key_file)};
-  std::shared_ptr<server::TransparencyLog> log = f.log.open(f.exports.db);
-  auto created = server::Server::create(std::move(options), std::move(keys));
-  if (!created) throw CommandError{created.error().message};
-  // The log module first: its before-publish hook must be in place before any module or
-  // timer can publish.
-  if (log) {
-    if (auto s = (*created)->add_module(server::make_transparency_log_module(log)); !s) {
-      throw CommandError{"transparency log: " + s.error().message};
-    }
-  }
-  if (auto s = (*created)->add_module(std::make_shared<server::VenueWarningModule>()); !s) {
-    throw CommandError{s.error().message};
-  }
-  auto port = (*created)->start();
+  server::ServerRunConfig config{std::move(options),
+                                 std::move(keys),
+                                 server::ServerEnvironment{},
+                                 f.log.setup(f.exports.db),
+                                 true,
+                                 server::VenueWarningConfig{}};
+  auto assembled = server::assemble_server(std::move(config));
+  if (!assembled) throw CommandError{assembled.error().message};
+  const std::shared_ptr<server::TransparencyLog>& log = assembled->log;
+  server::Server& running = *assembled->server;
+  auto port = running.start();
   if (!port) throw CommandError{port.error().message};
   std::printf("listening on %s:%u\n", listen->first.c_str(), static_cast<unsigned>(*port));
   if (log) {
@@ -279,7 +291,7 @@ void run_server(const RunFlags& f) {
     std::printf("transparency log: off (no --log-key-file)\n");
   }
   std::fflush(stdout);
-  server::run_until_signal(**created);
+  server::run_until_signal(running);
 }
 
 struct ClientFlags {
@@ -358,31 +370,27 @@ void run_export_now(const ExportNowFlags& f) {
   if (f.exports.db.empty() || f.exports.export_dir.empty() || f.exports.signing_key.empty()) {
     throw CommandError{"give --url (running server) or --db, --export-dir and --signing-key"};
   }
-  server::SystemClock clock;
-  server::SqliteStoreOptions so;
-  so.path = f.exports.db;
-  auto store = server::open_sqlite_store(so, clock, system_random());
-  if (!store) throw CommandError{store.error().message};
-  server::StaticSite site(f.exports.export_dir, clock);
-  std::shared_ptr<server::TransparencyLog> log = f.log.open(f.exports.db);
-  if (log) {
-    // The same log-before-serve step as the server's module: leaf, checkpoint, mirror.
-    site.add_before_publish_hook([log, &site](const server::Publication& p) -> Status {
-      auto leaf = server::log_leaf_for_publication(p);
-      if (!leaf) return std::unexpected(leaf.error());
-      const std::uint64_t before = log->published_size();
-      auto receipt = log->publish(*leaf);
-      if (!receipt) return std::unexpected(receipt.error());
-      return server::write_log_mirror(*log, site, before);
-    });
-    if (auto s = server::write_log_mirror(*log, site, 0); !s) {
-      throw CommandError{"transparency log mirror: " + s.error().message};
-    }
-  }
-  server::Exporter exporter(f.exports.export_config(), **store, site, clock, system_random(),
-                            {f.exports.signer()});
-  if (auto s = exporter.load_published(); !s) throw CommandError{s.error().message};
-  auto run = exporter.export_now();
+  // The same assembly as `server run`, without serving: the export takes the store's export
+  // lease, so it is refused while a running server on this database exports, and a running
+  // server serves the new files as soon as they are recorded.
+  server::ServerOptions options;
+  options.database_path = f.exports.db;
+  options.export_directory = f.exports.export_dir;
+  options.exports = f.exports.export_config();
+  options.publish.arrival_granularity_seconds = f.exports.time_granularity;
+  auto unused_authority = EcdsaP256PrivateKey::generate();  // certificates are not issued here
+  if (!unused_authority) throw CommandError{unused_authority.error().message};
+  server::ServerKeys keys{{f.exports.signer()}, std::move(*unused_authority), {}, {}};
+  server::ServerRunConfig config{std::move(options),
+                                 std::move(keys),
+                                 server::ServerEnvironment{},
+                                 f.log.setup(f.exports.db),
+                                 true,
+                                 server::VenueWarningConfig{}};
+  auto assembled = server::assemble_server(std::move(config));
+  if (!assembled) throw CommandError{assembled.error().message};
+  const std::shared_ptr<server::TransparencyLog>& log = assembled->log;
+  auto run = assembled->server->export_now();
   if (!run) throw CommandError{run.error().message};
   if (!*run) {
     std::puts("nothing to export: no complete window since the last export");
@@ -439,6 +447,25 @@ void setup_server(CLI::App& app) {
                    "Upload-flow responses (real, error, chaff) leave at this many ms after the "
                    "request arrived, or the next multiple; 0 = off (default 100)")
       ->check(CLI::NonNegativeNumber);
+  run_cmd
+      ->add_option("--max-connections", run->max_connections,
+                   "Connections served normally; beyond, /healthz only and 503 + Retry-After "
+                   "(default 10000, at most 3/4 of the open-file limit)")
+      ->check(CLI::PositiveNumber);
+  run_cmd
+      ->add_option("--header-timeout-ms", run->header_timeout_ms,
+                   "Time for a request's headers, also the keep-alive idle time (default 10000)")
+      ->check(CLI::PositiveNumber);
+  run_cmd
+      ->add_option("--body-timeout-ms", run->body_timeout_ms,
+                   "Time for a request's body after its headers (default 10000)")
+      ->check(CLI::PositiveNumber);
+  run_cmd->add_option("--client-requests-per-minute", run->client_requests_per_minute,
+                      "Per-client limit on /v1/verify, /v1/certificate and /v1/publish, 429 "
+                      "beyond; 0 = off (default 0)");
+  run_cmd->add_option("--client-address-header", run->client_address_header,
+                      "Behind a proxy that sets it (e.g. X-Forwarded-For): the client is the "
+                      "header's last entry");
   run_cmd->add_option("--tls-cert", run->tls_cert, "PEM certificate chain: serve HTTPS");
   run_cmd->add_option("--tls-key", run->tls_key, "PEM private key of --tls-cert");
   run_cmd->add_option("--issuer", run->issuer, "Certificate issuer (iss)");

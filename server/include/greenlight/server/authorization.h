@@ -7,7 +7,9 @@
 // - Long codes: 20 random decimal digits (66 bits) for links; short codes: 8 digits with a
 //   lifetime of at most one hour and a failure budget: after failure_budget failed
 //   short-code attempts in a budget window every short-code attempt gets kResourceExhausted
-//   (HTTP 429) until the window ends; long codes are not affected.
+//   (HTTP 429) until the window ends; long codes are not affected. The budget is counted in
+//   the store (Store::add_short_code_failure), so it survives restarts and is shared by
+//   every server instance on the database.
 // - Codes are stored as HMAC-SHA256(pepper, code) and looked up by that value; tokens as
 //   SHA-256(token). Both are single use (the store's atomic claim).
 // - Chaff: chaff_token / chaff_certificate return values of exactly the shape and length
@@ -86,15 +88,14 @@ class Authorization {
 
   const std::vector<TrustedAuthorityKey>& trusted_keys() const { return trusted_; }
   const std::string& key_id() const { return key_id_; }
-  // Failed short-code attempts in the current budget window.
+  // Failed short-code attempts in the current budget window (0 if the store cannot say).
   std::int64_t short_code_failures() const;
 
  private:
   Sha256Digest code_hash(std::string_view code) const;
   std::string random_digits(std::size_t n);
   std::string random_token();
-  bool budget_exhausted(std::int64_t now);
-  void record_short_failure(std::int64_t now);
+  std::int64_t budget_window(std::int64_t now) const;
 
   AuthorizationConfig config_;
   Store& store_;
@@ -105,9 +106,6 @@ class Authorization {
   std::string key_id_;
   std::vector<TrustedAuthorityKey> trusted_;
   SecretBytes code_pepper_;
-  mutable std::mutex budget_mutex_;
-  std::int64_t budget_window_start_ = 0;
-  std::int64_t budget_failures_ = 0;
 };
 
 }  // namespace greenlight::server

@@ -10,10 +10,19 @@
 // no file. If the process dies between writing a file and recording its batch, the next
 // run rebuilds the same window under the same name (the hook then sees the new bytes).
 //
+// Several instances on one database (docs/deploy.md): a run holds the store lease "export"
+// (Store::acquire_lease), so exactly one instance (or `greenlight server export-now --db`)
+// builds a window; a run that finds the lease taken fails with kUnavailable and publishes
+// nothing. The window is chosen after the lease is taken, so a window is never built twice.
+// The other instances pick the new files up with sync_published() (on a timer and when a
+// request misses), loading them from the shared export directory; a file is served only
+// once its batch is recorded, so a half-finished run is never visible.
+//
 // Thread-safe: export runs are serialised.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -36,6 +45,8 @@ struct ExportConfig {
   std::int64_t first_window_lookback_seconds = 14 * 24 * 3600;
   std::string directory = "v1/exports/";
   std::string index_path = "v1/exports/index.txt";
+  // A holder that dies keeps the export lease this long (by the injected clock).
+  std::int64_t lease_seconds = 600;
 };
 
 struct ExportRun {
@@ -53,8 +64,18 @@ class Exporter {
   const ExportConfig& config() const { return config_; }
   const std::vector<wire::ExportSigner>& signers() const { return signers_; }
 
-  // Publishes the next window; nullopt when no complete window is pending.
+  // Publishes the next window under the export lease; nullopt when no complete window is
+  // pending; kUnavailable when another exporter holds the lease.
   [[nodiscard]] Result<std::optional<ExportRun>> export_now();
+  // Runs fn while holding the export lease (fn may call export_window() and publish other
+  // content, e.g. venue batches); kUnavailable when another exporter holds it.
+  [[nodiscard]] Status under_lease(const std::function<Status()>& fn);
+  // The export step itself; the caller holds the lease (under_lease).
+  [[nodiscard]] Result<std::optional<ExportRun>> export_window();
+  // Brings the served export files and index in line with the store (files another
+  // instance or export-now published, or retention removed). Returns whether anything
+  // changed.
+  [[nodiscard]] Result<bool> sync_published();
   // Loads the index and every retained export file from the store into the site cache
   // (after a restart) and rewrites the index.
   [[nodiscard]] Status load_published();
@@ -70,7 +91,9 @@ class Exporter {
   RandomSource& rng_;
   std::vector<wire::ExportSigner> signers_;
   Metrics* metrics_;
-  std::mutex run_mutex_;
+  std::string lease_holder_;
+  std::recursive_mutex run_mutex_;
+  std::mutex sync_mutex_;
 };
 
 }  // namespace greenlight::server

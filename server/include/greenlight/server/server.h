@@ -61,7 +61,24 @@ struct HttpOptions {
   std::size_t worker_threads = 64;  // handlers may block on commits
   std::size_t max_body_bytes = 64 * 1024;
   std::size_t max_header_bytes = 8 * 1024;
-  std::chrono::milliseconds read_timeout{30000};  // per request, from its first byte wait
+  // Time allowed for a request's headers (counted from the wait for its first byte, so it
+  // is also the keep-alive idle time) and then for its body.
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds body_timeout{10000};
+  // Overload protection (docs/server.md "Overload"). Connections beyond max_connections
+  // (further capped at 3/4 of RLIMIT_NOFILE) are overflow connections: each is served one
+  // request, /healthz normally and anything else 503 with Retry-After, with a short header
+  // timeout. Beyond overflow_connections, and when the process is out of descriptors, a
+  // connection gets a fixed 503 at once and is closed (the accept loop never spins).
+  std::size_t max_connections = 10000;
+  std::size_t overflow_connections = 64;
+  std::int64_t retry_after_seconds = 5;
+  // Per-client limit on POST /v1/verify, /v1/certificate and /v1/publish (429 with
+  // Retry-After beyond it); 0 = off. The client is its address (or the last entry of
+  // client_address_header, set only behind a proxy that writes it), kept in memory as a
+  // keyed hash for the current minute only, never logged or stored.
+  std::size_t client_requests_per_minute = 0;
+  std::string client_address_header;
   std::chrono::milliseconds shutdown_grace{10000};
   std::size_t max_requests_per_connection = 10000;
   std::optional<TlsOptions> tls;
@@ -83,7 +100,9 @@ inline constexpr std::chrono::milliseconds kDefaultResponseDeadline{100};
 
 struct ServerOptions {
   HttpOptions http;
-  std::filesystem::path database_path;     // SQLite file (ignored if a store is injected)
+  // SQLite file, or PostgreSQL URI / libpq string (store.h open_store); ignored if a store
+  // is injected.
+  std::filesystem::path database_path;
   std::filesystem::path export_directory;  // root of the static tree ("v1/exports/...")
   AuthorizationConfig authorization;
   PublishConfig publish;
@@ -91,6 +110,8 @@ struct ServerOptions {
   std::int64_t export_period_seconds = 0;  // 0: exports only on demand
   std::int64_t retention_seconds = 14 * 24 * 3600;
   std::int64_t retention_period_seconds = 3600;  // 0: retention only on demand
+  // Seconds between loads of export files other instances published (also on a miss).
+  std::int64_t site_refresh_seconds = 10;  // 0: only on a miss
 };
 
 struct ServerKeys {

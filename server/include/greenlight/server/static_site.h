@@ -10,12 +10,16 @@
 // only point at content (index files) are written with write_metadata(), without hooks.
 //
 // Serving (serve()): only paths in the cache are served, so a request path never reaches
-// the file system. Responses carry ETag ("<sha256 hex>"), Last-Modified and Cache-Control;
-// If-None-Match with a matching ETag (or "*") gives 304.
+// the file system. On a miss, the miss handler (if set; e.g. Exporter::sync_published via
+// the server) may bring the cache in line with the store, at most once per second, and
+// the path is looked up again: content another instance published is served at once. Responses
+// carry ETag ("<sha256 hex>"), Last-Modified and Cache-Control; If-None-Match with a matching ETag
+// (or "*") gives 304.
 //
 // Thread-safe. Hooks are added before the server starts.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -75,6 +79,16 @@ class StaticSite {
   [[nodiscard]] Status load(const std::string& path, std::string content_type,
                             std::string cache_control);
 
+  // Caches bytes under path without writing the file (e.g. an index another instance wrote).
+  void put(const std::string& path, std::string bytes, std::string content_type,
+           std::string cache_control);
+  // Drops path from the cache only (the file was removed by another instance).
+  void forget(const std::string& path);
+  // Cached paths that start with prefix, sorted.
+  std::vector<std::string> cached_paths(std::string_view prefix) const;
+  // Called on a miss (rate-limited); returns whether the cache changed. Set before serving.
+  void set_miss_handler(std::function<bool()> handler);
+
   std::optional<StaticFile> find(const std::string& path) const;
   // GET/HEAD handler for any path under the root ("/v1/exports/x.zip" -> "v1/exports/x.zip").
   HttpResponse serve(const HttpRequest& request) const;
@@ -92,6 +106,9 @@ class StaticSite {
   std::vector<BeforePublishHook> hooks_;
   mutable std::shared_mutex mutex_;
   std::map<std::string, StaticFile, std::less<>> files_;
+  std::function<bool()> miss_handler_;
+  mutable std::mutex miss_mutex_;
+  mutable std::chrono::steady_clock::time_point last_miss_refresh_{};
 };
 
 }  // namespace greenlight::server

@@ -16,10 +16,16 @@
 // - Codes and tokens are stored only as hashes; nothing here stores IP addresses.
 // - All methods are thread-safe.
 //
-// Other modules (venue reports, transparency log) keep their own tables in the same
-// database: ensure_schema() creates them, UploadPart::apply / transact() write them with
-// portable SQL ('?' placeholders, types INTEGER/TEXT/BLOB) inside the same transaction
-// model.
+// Other modules (venue reports) keep their own tables in the same database: ensure_schema()
+// creates them, UploadPart::apply / transact() / read() use them, all with portable SQL that
+// every backend runs as written or translates (pg_store.h):
+// - parameters are '?' placeholders, bound from SqlValue (NULL, integer, real, text, blob);
+// - column types are INTEGER (64-bit), REAL, TEXT and BLOB; "INTEGER PRIMARY KEY" is an
+//   integer key that the database assigns when the insert leaves it out;
+// - statements are the common subset of SQLite and PostgreSQL: CREATE TABLE/INDEX IF NOT
+//   EXISTS, INSERT ... ON CONFLICT(...) DO NOTHING / DO UPDATE SET c = excluded.c, UPDATE,
+//   DELETE, SELECT with COUNT/MIN/MAX/SUM, ORDER BY, LIMIT. No INSERT OR REPLACE, no
+//   PRAGMA, no dialect functions.
 #pragma once
 
 #include <cstdint>
@@ -34,7 +40,9 @@
 #include "greenlight/crypto/bytes.h"
 #include "greenlight/crypto/gaen.h"
 #include "greenlight/crypto/hash.h"
+#include "greenlight/crypto/random.h"
 #include "greenlight/crypto/result.h"
+#include "greenlight/server/clock.h"
 
 namespace greenlight::server {
 
@@ -158,10 +166,27 @@ class Store {
   [[nodiscard]] virtual Result<std::vector<ExportFileRecord>> export_files() = 0;
 
   // Deletes keys whose available_at or validity end is before cutoff, export batches whose
-  // window ended before cutoff, and codes, tokens and certificate ids that expired before
-  // now. Also makes the freed bytes unrecoverable from the database files.
+  // window ended before cutoff, failure-budget windows that started before cutoff, and
+  // codes, tokens and certificate ids that expired before now. Also makes the freed bytes
+  // unrecoverable from the database files.
   [[nodiscard]] virtual Result<RetentionResult> delete_expired(std::int64_t now,
                                                                std::int64_t cutoff) = 0;
+
+  // The short-code failure budget (authorization.h), shared by every server instance on the
+  // database and durable: adds one failed attempt to the budget window that starts at
+  // window_start and returns the window's count including it.
+  [[nodiscard]] virtual Result<std::int64_t> add_short_code_failure(std::int64_t window_start) = 0;
+  // Failed attempts counted so far in the window that starts at window_start.
+  [[nodiscard]] virtual Result<std::int64_t> short_code_failures(std::int64_t window_start) = 0;
+
+  // Named leases that elect one holder among all instances on the database (e.g. the
+  // instance that builds the next export window). Takes the lease until expires_at if it is
+  // free, expired at now, or already held by holder (a renewal); false if another holder
+  // has it. A holder that dies loses the lease at its expiry.
+  [[nodiscard]] virtual Result<bool> acquire_lease(std::string_view name, std::string_view holder,
+                                                   std::int64_t now, std::int64_t expires_at) = 0;
+  // Gives the lease up if holder has it; otherwise does nothing.
+  [[nodiscard]] virtual Status release_lease(std::string_view name, std::string_view holder) = 0;
 
   // A random secret (e.g. the code pepper) stored in the database, created on first use.
   [[nodiscard]] virtual Result<SecretBytes> server_secret(std::string_view name) = 0;
@@ -177,5 +202,11 @@ class Store {
   // equal stored content.
   [[nodiscard]] virtual Result<std::string> content_digest() = 0;
 };
+
+// Opens the backend that `database` names: a PostgreSQL URI ("postgresql://...") or libpq
+// key=value string (pg_store.h), otherwise a SQLite file path (sqlite_store.h). clock and
+// rng must outlive the store.
+[[nodiscard]] Result<std::unique_ptr<Store>> open_store(const std::string& database,
+                                                        const Clock& clock, RandomSource& rng);
 
 }  // namespace greenlight::server

@@ -1,0 +1,51 @@
+// One way to build a complete key server, used by `greenlight server run`, `greenlight
+// server export-now --db`, the tests, the simulator and the benchmarks, so that every
+// instance is built the same way (docs/server.md "Assembly"):
+//
+//   store (SQLite file or PostgreSQL, by the database string) -> Server -> transparency log
+//   module first (its before-publish hook must be in place before anything can publish) ->
+//   venue-warning module -> ready to start() or to export_now() without serving.
+//
+// Several instances assembled with the same PostgreSQL database and export directory
+// form one service: claims are single use across them, the failure budget is shared, one
+// instance at a time builds an export window (lease "export") and the others serve it.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "greenlight/crypto/signed_note.h"
+#include "greenlight/server/server.h"
+#include "greenlight/server/transparency_log.h"
+#include "greenlight/server/venue_warnings.h"
+
+namespace greenlight::server {
+
+struct TransparencyLogSetup {
+  std::filesystem::path database;  // the log's own SQLite file
+  std::string origin;              // empty: the signer's name
+  NoteSigner signer;
+};
+
+struct ServerRunConfig {
+  // options.database_path: SQLite file or PostgreSQL connection string (store.h open_store).
+  ServerOptions options;
+  ServerKeys keys;
+  ServerEnvironment environment;
+  std::optional<TransparencyLogSetup> log;  // nullopt: no transparency log
+  bool venue_warnings = true;
+  VenueWarningConfig venue;  // its arrival granularity follows options.publish
+};
+
+struct AssembledServer {
+  std::unique_ptr<Server> server;
+  std::shared_ptr<TransparencyLog> log;        // null without a log
+  std::shared_ptr<VenueWarningModule> venues;  // null without venue warnings
+};
+
+// Opens the store, creates the server and attaches its modules; does not start it.
+[[nodiscard]] Result<AssembledServer> assemble_server(ServerRunConfig config);
+
+}  // namespace greenlight::server
