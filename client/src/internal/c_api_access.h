@@ -18,6 +18,9 @@ namespace greenlight::client::internal {
 Client* client_of(gl_client* handle) noexcept;
 // The lock every call on the handle holds; extensions hold it too.
 std::mutex* mutex_of(gl_client* handle) noexcept;
+// The fetcher every download of the handle goes through (the app's transport when one is
+// registered, otherwise the built-in client); call with the handle's lock held.
+HttpFetcher* fetcher_of(gl_client* handle) noexcept;
 
 // The C status of an error code (one mapping for every C entry point).
 gl_status status_for(ErrorCode code) noexcept;
