@@ -516,16 +516,11 @@ gl_status gl_client_upload(gl_client* client, const char* base_url, const char* 
     if (base_url == nullptr || code == nullptr) {
       return c.fail(GL_ERR_INVALID_ARGUMENT, "base_url and code are required");
     }
-    auto uploader = open_uploader(c, base_url);
-    if (!uploader) return c.fail(uploader.error());
     client::UploadRequest request;
     request.code = code;
     request.release =
         release_current_key != 0 ? client::SameDayRelease::kYes : client::SameDayRelease::kNo;
-    auto s = (*uploader)->upload(request);
-    if (!s) return c.fail(s.error());
-    fill_upload_status(*s, status);
-    return upload_result(c, *s);
+    return client::internal::run_upload(&c, base_url, request, status, &c.last_error);
   });
 }
 
@@ -606,6 +601,26 @@ std::mutex* mutex_of(gl_client* handle) noexcept {
 }
 HttpFetcher* fetcher_of(gl_client* handle) noexcept {
   return handle != nullptr ? &handle->fetcher() : nullptr;
+}
+gl_status run_upload(gl_client* handle, const char* base_url, const UploadRequest& request,
+                     gl_upload_status* status, std::string* message) {
+  gl_client& c = *handle;
+  auto uploader = open_uploader(c, base_url);
+  gl_status result = GL_OK;
+  if (!uploader) {
+    result = status_for(uploader.error().code);
+    *message = uploader.error().message;
+    return result;
+  }
+  auto s = (*uploader)->upload(request);
+  if (!s) {
+    *message = s.error().message;
+    return status_for(s.error().code);
+  }
+  fill_upload_status(*s, status);
+  result = upload_result(c, *s);
+  *message = c.last_error;
+  return result;
 }
 gl_status status_for(ErrorCode code) noexcept {
   switch (code) {

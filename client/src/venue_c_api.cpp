@@ -262,6 +262,22 @@ gl_status gl_venue_upload_reports(gl_venue* venue, int64_t from, int chaff, char
   });
 }
 
+gl_status gl_venue_upload(gl_venue* venue, const char* base_url, const char* code,
+                          int release_current_key, int64_t venue_from, gl_upload_status* status) {
+  return guarded(venue, [&](gl_venue& v) -> gl_status {
+    if (base_url == nullptr || code == nullptr) {
+      return fail(v, GL_ERR_INVALID_ARGUMENT, "base_url and code are required");
+    }
+    client::UploadRequest request;
+    request.code = code;
+    request.release =
+        release_current_key != 0 ? client::SameDayRelease::kYes : client::SameDayRelease::kNo;
+    request.checkins = &v.impl->store();
+    request.venue_from = venue_from;
+    return client::internal::run_upload(v.owner, base_url, request, status, &v.last_error);
+  });
+}
+
 gl_status gl_venue_run_retention(gl_venue* venue) {
   return guarded(venue, [&](gl_venue& v) -> gl_status {
     if (auto s = v.impl->run_retention(); !s) return fail(v, s.error());

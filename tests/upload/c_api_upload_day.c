@@ -12,6 +12,7 @@
 
 #include "../client/c_test_support.h"
 #include "greenlight/greenlight.h"
+#include "greenlight/greenlight_venue.h"
 
 /* Provided by c_api_upload_test.cpp: the server and the "platform HTTP stack". */
 const char* gl_test_base_url(void);
@@ -20,6 +21,7 @@ int64_t gl_test_yesterday(void);
 void gl_test_set_server_time(int64_t now);
 int gl_test_issue_code(char* code, size_t size);
 int gl_test_export_now(void);
+const char* gl_test_venue_url(void);
 gl_status gl_test_platform_http(const char* method, const char* url,
                                 const char* const* header_names, const char* const* header_values,
                                 size_t header_count, const uint8_t* body, size_t body_len,
@@ -58,6 +60,10 @@ static int run(const char* dir) {
   char code[64];
   gl_client* me = NULL;
   gl_client* positive = NULL;
+  gl_venue* positive_venues = NULL;
+  gl_venue* me_venues = NULL;
+  uint8_t store_key[GL_VENUE_STORE_KEY_SIZE];
+  int64_t checkin_id = 0;
   uint8_t ad[GL_ADVERTISEMENT_SIZE];
   size_t len;
   int scan;
@@ -88,6 +94,14 @@ static int run(const char* dir) {
   EXPECT(gl_client_set_transport(me, app_transport, &me_net) == GL_OK);
   EXPECT(gl_client_set_transport(positive, app_transport, &positive_net) == GL_OK);
   EXPECT(gl_client_pin_signing_key(me, gl_test_export_key_pem(), "test", "v1") == GL_OK);
+  /* Both were at the same cafe at 10:00 (check-ins make no request). */
+  memset(store_key, 7, sizeof store_key);
+  EXPECT(gl_venue_open(positive, store_key, sizeof store_key, &positive_venues, error,
+                       sizeof error) == GL_OK);
+  EXPECT(gl_venue_open(me, store_key, sizeof store_key, &me_venues, error, sizeof error) == GL_OK);
+  EXPECT(gl_venue_check_in(positive_venues, gl_test_venue_url(), &checkin_id) == GL_OK);
+  EXPECT(gl_venue_check_in(me_venues, gl_test_venue_url(), &checkin_id) == GL_OK);
+  EXPECT(positive_net.count == 0 && me_net.count == 0);
   for (scan = 0; scan < 6; ++scan) {
     len = sizeof ad;
     EXPECT(gl_client_current_advertisement(positive, ad, &len) == GL_OK);
@@ -114,7 +128,8 @@ static int run(const char* dir) {
 
   EXPECT(gl_test_issue_code(code, sizeof code) == 0);
   positive_net.count = 0;
-  EXPECT(gl_client_upload(positive, base, code, 0, &status) == GL_OK);
+  /* The upload with the check-ins of the last two days (through the same transport). */
+  EXPECT(gl_venue_upload(positive_venues, base, code, 0, g_now - 2 * 86400, &status) == GL_OK);
   EXPECT(status.stage == GL_UPLOAD_PUBLISHED);
   EXPECT(status.keys == 1);
   EXPECT(status.inserted == 1);
@@ -142,6 +157,12 @@ static int run(const char* dir) {
   explanation_len = sizeof explanation;
   EXPECT(gl_client_colour(me, &info, explanation, &explanation_len) == GL_OK);
   EXPECT(info.colour == GL_RED);
+  /* The venue warning from the upload arrives through the transport too. */
+  processed = 0;
+  EXPECT(gl_venue_sync(me_venues, base, &processed) == GL_OK);
+  EXPECT(processed == 1);
+  EXPECT(me_net.count == 4);
+  EXPECT(strcmp(me_net.paths[2], "/v1/venues/index.txt") == 0);
 
   /* The contact's chaff: once a day on average; nothing runs before it is due. */
   EXPECT(gl_client_set_chaff_interval(me, 86400.0) == GL_OK);
@@ -181,6 +202,8 @@ static int run(const char* dir) {
   EXPECT(gl_client_set_transport(me, NULL, NULL) == GL_OK);
   EXPECT(gl_client_sync(me, "http://127.0.0.1:1", &processed) != GL_OK);
 
+  gl_venue_close(me_venues);
+  gl_venue_close(positive_venues);
   gl_client_close(me);
   gl_client_close(positive);
   return 0;

@@ -6,12 +6,14 @@
 #include "greenlight/client/http_fetcher.h"
 #include "greenlight/greenlight.h"
 #include "upload_test_support.h"
+#include "venue_test_support.h"
 
 namespace {
 
 greenlight::server::testing::TestServer* g_server = nullptr;
 std::string g_base;
 std::string g_pem;
+std::string g_venue_url;
 
 }  // namespace
 
@@ -21,6 +23,7 @@ int gl_c_api_upload_day(const char* dir);
 
 const char* gl_test_base_url(void) { return g_base.c_str(); }
 const char* gl_test_export_key_pem(void) { return g_pem.c_str(); }
+const char* gl_test_venue_url(void) { return g_venue_url.c_str(); }
 int64_t gl_test_yesterday(void) { return greenlight::upload_test::kYesterday; }
 void gl_test_set_server_time(int64_t now) { g_server->clock().set(now); }
 
@@ -70,6 +73,8 @@ TEST_CASE("C API: a day ending with an upload and a chaff flow through the app's
   g_server = &server;
   g_base = greenlight::upload_test::base_url(server.port());
   g_pem = server.export_public_key().to_pem();
+  greenlight::SeededRandom venue_rng(21);
+  g_venue_url = greenlight::test::url_of(greenlight::test::make_venue("C Cafe", venue_rng));
   const int failed_line = gl_c_api_upload_day(dir.path().c_str());
   g_server = nullptr;
   CHECK(failed_line == 0);
