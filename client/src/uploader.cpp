@@ -539,13 +539,12 @@ Result<UploadStatus> Uploader::run(State& st) {
             UploadStage::kFailed, UploadFailure::kTooManyAttempts,
             "too many code attempts; try again later with a new code (" + describe_reply(r) + ")");
       }
-      auto body = r.status == 200 ? parse_object(r.body) : std::nullopt;
-      if (r.status == 400 && parse_object(r.body) &&
-          string_member(*parse_object(r.body), "error") == "failed_precondition") {
+      const auto body = parse_object(r.body);
+      if (r.status == 400 && body && string_member(*body, "error") == "failed_precondition") {
         return finish(UploadStage::kFailed, UploadFailure::kExpiredCode,
                       "the code has expired: ask the health authority for a new code");
       }
-      if (!body || string_member(*body, "token").empty()) {
+      if (r.status != 200 || !body || string_member(*body, "token").empty()) {
         return finish(UploadStage::kFailed, UploadFailure::kProtocol,
                       "verify: unexpected answer " + describe_reply(r));
       }
@@ -672,8 +671,7 @@ Result<ChaffReport> Uploader::run_chaff() {
   if (!verified) return report;
   auto v = verified->status == 200 ? parse_object(verified->body) : std::nullopt;
   std::string token = v ? string_member(*v, "token") : std::string();
-  // A real flow stops after a refused step; a chaff answer is never refused, but keep
-  // going with a token of the right size if the server did not send one.
+  // A real flow stops after a refused step; so does chaff (the server never refuses it).
   if (token.empty()) return report;
 
   step_pause();
