@@ -307,9 +307,9 @@ PlotResult write_threshold_sweep_plot(const std::filesystem::path& dir,
     const double averted = q.baseline_infections - q.infections;
     const std::string ratio =
         q.extra_isolation > 0 ? fmt("%.4f", 1000 * averted / q.extra_isolation) : "?";
-    by_minutes[q.minutes] += fmt("%.2f %.2f %.2f %.1f %s\n", 100 * q.red_recall.value(),
-                                 100 * q.red_precision.value(), q.offset, q.thresholds[0],
-                                 ratio.c_str());
+    by_minutes[q.minutes] +=
+        fmt("%.2f %.2f %.2f %.1f %s\n", 100 * q.red_recall.value(), 100 * q.red_precision.value(),
+            q.offset, q.thresholds[0], ratio.c_str());
   }
   const auto data_path = dir / "threshold_sweep_data.txt";
   std::string data;
