@@ -1,6 +1,7 @@
 #include "greenlight/sim/radio_report.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -131,12 +132,11 @@ std::vector<Pooled> pool(std::span<const ThresholdPoint> points) {
   return out;
 }
 
-// Infections averted per 1000 extra person-days of isolation, or "-" when the app did not
-// add isolation (it then averts infections and isolation at once).
-std::string per_thousand(const Pooled& q) {
-  const double averted = q.baseline_infections - q.infections;
-  if (q.extra_isolation <= 0) return "-";
-  return fmt("%.1f", 1000 * averted / q.extra_isolation);
+// Infections averted per 1000 person-days of isolation caused by RED notifications.
+std::string per_thousand(const Pooled& q, double days_per_red) {
+  const double days = q.red * days_per_red;
+  if (days <= 0) return "-";
+  return fmt("%.1f", 1000 * (q.baseline_infections - q.infections) / days);
 }
 
 }  // namespace
@@ -276,7 +276,14 @@ std::string threshold_sweep_csv(std::span<const ThresholdPoint> points) {
   return o;
 }
 
-std::string format_threshold_sweep(std::span<const ThresholdPoint> points) {
+double isolation_days_per_red(const SimConfig& config) {
+  const double q = config.testing.isolation_daily_dropout;
+  const double n = config.app.red_isolation_days;
+  const double expected_days = q > 0 ? (1 - std::pow(1 - q, n)) / q : n;
+  return config.app.red_isolation_adherence * expected_days;
+}
+
+std::string format_threshold_sweep(std::span<const ThresholdPoint> points, double days_per_red) {
   std::string o = fmt("%-16s %5s %8s %9s %9s %9s %9s %10s %9s %11s %12s\n", "thresholds (dB)",
                       "min", "RED", "RED prec", "RED rec", "any rec", "SAR", "infected", "averted",
                       "isol. +pd", "avert/1000pd");
@@ -285,28 +292,31 @@ std::string format_threshold_sweep(std::span<const ThresholdPoint> points) {
              q.thresholds[0], q.thresholds[1], q.thresholds[2], q.minutes, q.red,
              pct(q.red_precision.value()).c_str(), pct(q.red_recall.value()).c_str(),
              pct(q.any_recall.value()).c_str(), pct(q.sar.value()).c_str(), q.infections,
-             q.baseline_infections - q.infections, q.extra_isolation, per_thousand(q).c_str());
+             q.baseline_infections - q.infections, q.extra_isolation,
+             per_thousand(q, days_per_red).c_str());
   }
   o += "\nthresholds: attenuation bucket edges t0/t1/t2 (the window-drop limit moves with t2); "
        "min: weighted minutes for RED;\nRED prec / rec: RED notifications that were true close "
        "contacts (>= 15 min within 2 m) / true close contacts notified RED;\nany rec: notified "
        "RED or YELLOW; SAR: notified people infected by the case they matched; infected and "
        "averted: mean\nover seeds, against the same seed without the app; isol. +pd: extra "
-       "person-days of isolation against the run without\nthe app; avert/1000pd: infections "
-       "averted per 1000 extra person-days of isolation ('-': the app did not add isolation).\n";
+       "person-days of isolation (all causes) against the run\nwithout the app; avert/1000pd: "
+       "infections averted per 1000 person-days of isolation caused by RED notifications\n"
+       "(RED x " +
+       fmt("%.2f", days_per_red) + " person-days each, from the behaviour settings).\n";
   return o;
 }
 
 PlotResult write_threshold_sweep_plot(const std::filesystem::path& dir,
-                                      std::span<const ThresholdPoint> points) {
+                                      std::span<const ThresholdPoint> points, double days_per_red) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   const auto pooled = pool(points);
   std::map<double, std::string> by_minutes;
   for (const auto& q : pooled) {
     const double averted = q.baseline_infections - q.infections;
-    const std::string ratio =
-        q.extra_isolation > 0 ? fmt("%.4f", 1000 * averted / q.extra_isolation) : "?";
+    const double days = q.red * days_per_red;
+    const std::string ratio = days > 0 ? fmt("%.4f", 1000 * averted / days) : "?";
     by_minutes[q.minutes] +=
         fmt("%.2f %.2f %.2f %.1f %s\n", 100 * q.red_recall.value(), 100 * q.red_precision.value(),
             q.offset, q.thresholds[0], ratio.c_str());
@@ -342,7 +352,7 @@ PlotResult write_threshold_sweep_plot(const std::filesystem::path& dir,
       "set xlabel 'RED recall of true close contacts (%)'\nset ylabel 'RED precision (%)'\n" +
       precision_plot;
   body +=
-      "set title 'Infections averted per 1000 extra person-days of isolation'\n"
+      "set title 'Infections averted per 1000 person-days of notification isolation'\n"
       "set xlabel 'attenuation threshold offset (dB)'\nset ylabel 'averted per 1000 "
       "person-days'\nset key top left\n" +
       ratio_plot;

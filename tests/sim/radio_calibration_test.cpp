@@ -224,7 +224,9 @@ TEST_CASE("threshold sweep: one point per seed, offset and minutes, against a ru
   const std::string csv = threshold_sweep_csv(p);
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 5);
   CHECK(csv.rfind("offset_db,t0_db,t1_db,t2_db,high_threshold_minutes,seed,", 0) == 0);
-  const std::string table = format_threshold_sweep(p);
+  // 0.7 adherence x (1 - 0.98^10) / 0.02 expected days of a 10-day isolation.
+  CHECK(isolation_days_per_red(c) == Approx(0.7 * (1 - std::pow(0.98, 10)) / 0.02));
+  const std::string table = format_threshold_sweep(p, isolation_days_per_red(c));
   CHECK(table.find("RED prec") != std::string::npos);
   CHECK(table.find("avert/1000pd") != std::string::npos);
 }

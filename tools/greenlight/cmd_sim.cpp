@@ -374,11 +374,12 @@ void run_threshold_sweep(const CommonOptions& o, const std::string& offsets_text
   const fs::path out = o.out;
   write_or_throw(out / "config.json", sim::config_to_json(c));
   write_or_throw(out / "threshold_sweep.csv", sim::threshold_sweep_csv(*points));
-  const std::string table = sim::format_threshold_sweep(*points);
+  const double days_per_red = sim::isolation_days_per_red(c);
+  const std::string table = sim::format_threshold_sweep(*points, days_per_red);
   write_or_throw(out / "threshold_sweep.txt", table);
   std::vector<fs::path> files{out / "config.json", out / "threshold_sweep.csv",
                               out / "threshold_sweep.txt"};
-  const auto plot = sim::write_threshold_sweep_plot(out, *points);
+  const auto plot = sim::write_threshold_sweep_plot(out, *points, days_per_red);
   if (!plot.warning.empty())
     std::fprintf(stderr, "greenlight: warning: %s\n", plot.warning.c_str());
   files.insert(files.end(), plot.files.begin(), plot.files.end());

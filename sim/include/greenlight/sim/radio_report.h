@@ -34,14 +34,21 @@ PlotResult write_radio_plot(const std::filesystem::path& dir,
 
 // One line per run of the sweep.
 std::string threshold_sweep_csv(std::span<const ThresholdPoint> points);
+// Person-days of isolation one RED notification causes, expected from the behaviour
+// settings: red_isolation_adherence x the expected days of a red_isolation_days isolation
+// with isolation_daily_dropout (an estimate: it ignores people already isolating and
+// household quarantine).
+double isolation_days_per_red(const SimConfig& config);
 // Pooled over seeds, per (offset, minutes): notifications, RED precision and recall, the
 // share of notified people infected by their case, infections averted against the no-app
-// run, extra person-days of isolation and infections averted per 1000 of them.
-std::string format_threshold_sweep(std::span<const ThresholdPoint> points);
+// run, extra person-days of isolation (all causes) against the no-app run, and infections
+// averted per 1000 person-days of isolation caused by RED notifications (RED notifications
+// x days_per_red).
+std::string format_threshold_sweep(std::span<const ThresholdPoint> points, double days_per_red);
 // threshold_sweep.{svg,png}: RED precision against RED recall (one line per minutes
 // threshold, the points are the attenuation offsets), and infections averted per 1000
-// person-days of isolation against the offset.
+// person-days of notification isolation against the offset.
 PlotResult write_threshold_sweep_plot(const std::filesystem::path& dir,
-                                      std::span<const ThresholdPoint> points);
+                                      std::span<const ThresholdPoint> points, double days_per_red);
 
 }  // namespace greenlight::sim
