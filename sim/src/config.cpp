@@ -56,6 +56,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("contacts", "link_minutes_mean", k.link_minutes_mean);
 
   auto& r = c.radio;
+  v("radio", "model", r.model);
   v("radio", "lovett_intercept", r.lovett_intercept);
   v("radio", "lovett_slope", r.lovett_slope);
   v("radio", "rssi_correction_db", r.rssi_correction_db);
@@ -67,6 +68,22 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("radio", "scan_noise_sd_db", r.scan_noise_sd_db);
   v("radio", "detection_limit_db", r.detection_limit_db);
   v("radio", "perfect", r.perfect);
+  v("radio", "env_intercept_db", r.env_intercept_db);
+  v("radio", "env_slope_db_per_decade", r.env_slope_db_per_decade);
+  v("radio", "env_shadowing_sd_db", r.env_shadowing_sd_db);
+  v("radio", "random_environment_shares", r.random_environment_shares);
+  v("radio", "carriage_shares", r.carriage_shares);
+  v("radio", "carriage_loss_db", r.carriage_loss_db);
+  v("radio", "orientation_sd_db", r.orientation_sd_db);
+  v("radio", "phone_models", r.phone_models);
+  v("radio", "model_tx_residual_sd_db", r.model_tx_residual_sd_db);
+  v("radio", "model_rx_residual_sd_db", r.model_rx_residual_sd_db);
+  v("radio", "fading_sd_db", r.fading_sd_db);
+  v("radio", "missed_scan_probability", r.missed_scan_probability);
+  v("radio", "scan_window_seconds", r.scan_window_seconds);
+  v("radio", "advertising_interval_ms", r.advertising_interval_ms);
+  v("radio", "sensitivity_db", r.sensitivity_db);
+  v("radio", "sensitivity_width_db", r.sensitivity_width_db);
 
   auto& d = c.disease;
   v("disease", "infectious_rate", d.infectious_rate);
@@ -167,6 +184,11 @@ Status read_value(std::string_view section, std::string_view name, const json::v
     auto mode = server_mode_from_name(in.get_string());
     if (!mode) return type_error(section, name, "\"none\", \"inprocess\" or \"loopback\"", in);
     out = *mode;
+  } else if constexpr (std::is_same_v<T, RadioModelKind>) {
+    if (!in.is_string()) return type_error(section, name, "\"clean\" or \"calibrated\"", in);
+    auto kind = radio_model_from_name(in.get_string());
+    if (!kind) return type_error(section, name, "\"clean\" or \"calibrated\"", in);
+    out = *kind;
   } else {
     // std::array<E, N>
     if (!in.is_array() || in.get_array().size() != out.size()) {
@@ -188,6 +210,8 @@ json::value write_value(const T& v) {
     return json::value(v);
   } else if constexpr (std::is_same_v<T, ServerMode>) {
     return json::value(server_mode_name(v));
+  } else if constexpr (std::is_same_v<T, RadioModelKind>) {
+    return json::value(radio_model_name(v));
   } else {
     json::array a;
     for (const auto& e : v) a.push_back(write_value(e));
@@ -223,6 +247,17 @@ Result<ServerMode> server_mode_from_name(std::string_view name) {
   return make_error(
       ErrorCode::kInvalidArgument,
       "server mode must be none, inprocess or loopback, got '" + std::string(name) + "'");
+}
+
+std::string_view radio_model_name(RadioModelKind kind) {
+  return kind == RadioModelKind::kClean ? "clean" : "calibrated";
+}
+
+Result<RadioModelKind> radio_model_from_name(std::string_view name) {
+  if (name == "clean") return RadioModelKind::kClean;
+  if (name == "calibrated") return RadioModelKind::kCalibrated;
+  return make_error(ErrorCode::kInvalidArgument,
+                    "radio model must be clean or calibrated, got '" + std::string(name) + "'");
 }
 
 Result<SimConfig> config_from_json(std::string_view text, const SimConfig& base) {
@@ -361,6 +396,33 @@ Status validate_config(const SimConfig& c) {
        "radio probabilities must be in [0, 1]");
   need(c.radio.contact_noise_sigma >= 0 && c.radio.scan_noise_sd_db >= 0,
        "radio noise must be non-negative");
+  {
+    const auto& r = c.radio;
+    double env_share = 0;
+    for (std::size_t e = 0; e < kRadioEnvironments; ++e) {
+      need(r.env_shadowing_sd_db[e] >= 0, "radio.env_shadowing_sd_db must be non-negative");
+      need(r.random_environment_shares[e] >= 0,
+           "radio.random_environment_shares must be non-negative");
+      env_share += r.random_environment_shares[e];
+    }
+    need(env_share > 0, "radio.random_environment_shares must not all be zero");
+    double carriage = 0;
+    for (std::size_t k = 0; k < kCarriageStates; ++k) {
+      need(r.carriage_shares[k] >= 0, "radio.carriage_shares must be non-negative");
+      need(r.carriage_loss_db[k] >= 0, "radio.carriage_loss_db must be non-negative");
+      carriage += r.carriage_shares[k];
+    }
+    need(carriage > 0, "radio.carriage_shares must not all be zero");
+    need(r.orientation_sd_db >= 0 && r.model_tx_residual_sd_db >= 0 &&
+             r.model_rx_residual_sd_db >= 0 && r.fading_sd_db >= 0,
+         "radio standard deviations must be non-negative");
+    need(r.phone_models >= 1 && r.phone_models <= 1000, "radio.phone_models must be in [1, 1000]");
+    need(is_probability(r.missed_scan_probability),
+         "radio.missed_scan_probability must be in [0, 1]");
+    need(r.scan_window_seconds > 0 && r.advertising_interval_ms > 0 && r.sensitivity_width_db > 0,
+         "radio.scan_window_seconds, advertising_interval_ms and sensitivity_width_db must be "
+         "positive");
+  }
   need(c.disease.infectious_rate >= 0, "disease.infectious_rate must be non-negative");
   need(c.disease.infectious_mean_days > 0 && c.disease.infectious_sd_days > 0 &&
            c.disease.incubation_mean_days > 0 && c.disease.incubation_sd_days > 0,
@@ -416,6 +478,19 @@ Status validate_config(const SimConfig& c) {
 std::string config_hash(const SimConfig& config) {
   const std::string text = config_to_json(config);
   return to_hex(sha256(as_bytes(text)));
+}
+
+Status apply_radio_preset(SimConfig& config, std::string_view name) {
+  auto kind = radio_model_from_name(name);
+  if (!kind) {
+    return make_error(ErrorCode::kInvalidArgument, "unknown radio preset '" + std::string(name) +
+                                                       "' (expected calibrated or clean)");
+  }
+  const bool perfect = config.radio.perfect;
+  config.radio = RadioConfig{};
+  config.radio.model = *kind;
+  config.radio.perfect = perfect;
+  return ok();
 }
 
 Result<SimConfig> preset(std::string_view name) {

@@ -90,6 +90,46 @@ Result<std::vector<SweepPoint>> run_sweep(const SimConfig& base, std::span<const
   return points;
 }
 
+Result<std::vector<ThresholdPoint>> run_threshold_sweep(
+    const SimConfig& base, const ThresholdSweepSpec& spec,
+    const std::function<void(const ThresholdPoint&)>& done) {
+  std::vector<ThresholdPoint> points;
+  for (const std::uint64_t seed : spec.seeds) {
+    SimConfig without = base;
+    without.run.seed = seed;
+    without.run.baseline = false;
+    without.run.server = ServerMode::kNone;
+    without.run.verify_phones = 0;
+    without.app.uptake = 0;
+    auto reference = run_once(without);
+    if (!reference) return std::unexpected(reference.error());
+    for (const double offset : spec.offsets_db) {
+      for (const double minutes : spec.minutes) {
+        SimConfig c = base;
+        c.run.seed = seed;
+        c.run.baseline = false;
+        auto& risk = c.app.risk;
+        for (double& t : risk.attenuation_thresholds_db) t += offset;
+        risk.min_minutes_attenuation_db += offset;
+        risk.high_threshold_minutes = minutes;
+        if (auto v = validate_config(c); !v) return std::unexpected(v.error());
+        auto r = run_once(c);
+        if (!r) return std::unexpected(r.error());
+        ThresholdPoint p;
+        p.offset_db = offset;
+        p.thresholds_db = risk.attenuation_thresholds_db;
+        p.high_threshold_minutes = minutes;
+        p.seed = seed;
+        p.summary = r->summary;
+        p.baseline = reference->summary;
+        points.push_back(p);
+        if (done) done(points.back());
+      }
+    }
+  }
+  return points;
+}
+
 std::uint64_t peak_rss_bytes() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);

@@ -173,7 +173,7 @@ struct Simulation::Impl {
       : config(c),
         publisher(p),
         pop(std::move(population)),
-        radio(c.radio),
+        radio(c.radio, c.run.seed),
         disease(c.disease),
         scorer(c.app.risk),
         schedule(c.run.seed, c.run.start_unix_seconds),
@@ -882,9 +882,12 @@ struct Simulation::Impl {
     }
     scans = std::min<std::uint32_t>(scans, 255);
     const auto dist_dm = static_cast<std::uint32_t>(std::min(127L, std::lround(c.distance_m * 10)));
-    const bool household = c.layer == Layer::kHousehold;
-    const std::uint8_t att_ab = radio.contact_attenuation_db(c.distance_m, household, noise.next());
-    const std::uint8_t att_ba = radio.contact_attenuation_db(c.distance_m, household, noise.next());
+    const std::uint64_t key_ab = noise.next();
+    const std::uint64_t key_ba = noise.next();
+    const ContactAttenuation att =
+        radio.contact(c.distance_m, static_cast<RadioSetting>(c.layer), c.a, c.b, key_ab, key_ba);
+    const std::uint8_t att_ab = att.heard_by_a_db;
+    const std::uint8_t att_ba = att.heard_by_b_db;
     // a hears b's RPIs (a run broadcast by b) and b hears a's.
     out.runs[c.b >> part_shift].push_back({c.b, c.a, RunMeta::pack(first, dist_dm, scans, att_ab)});
     out.runs[c.a >> part_shift].push_back({c.a, c.b, RunMeta::pack(first, dist_dm, scans, att_ba)});

@@ -6,6 +6,10 @@
 //   greenlight sim sweep --uptake 0,0.25,0.5,0.75,1 [--seeds 1,2,3] [the run options]
 //   greenlight sim bench [--people N --days D --threads T --uptake U]
 //   greenlight sim config [--preset NAME]   (print the full configuration as JSON)
+//   greenlight sim radio-plot [--out DIR --contacts N --seed S --radio ... --config/--set]
+//   greenlight sim threshold-sweep [--offsets -8,-4,0,4 --minutes 5,13,20 --seeds 1,2]
+//                         [the run options]
+// Every command takes --radio calibrated|clean (the radio model; default calibrated).
 //
 // Progress goes to stderr, the report to stdout, files into --out.
 #include <unistd.h>
@@ -23,6 +27,8 @@
 #include "command.h"
 #include "greenlight/sim/config.h"
 #include "greenlight/sim/experiment.h"
+#include "greenlight/sim/radio_calibration.h"
+#include "greenlight/sim/radio_report.h"
 #include "greenlight/sim/report.h"
 #include "greenlight/sim/simulation.h"
 
@@ -41,6 +47,7 @@ struct CommonOptions {
   std::optional<std::string> server;
   std::string config_file;
   std::string preset = "openabm-like";
+  std::optional<std::string> radio;
   std::vector<std::string> overrides;
   std::string out = "sim-out";
   bool no_baseline = false;
@@ -60,6 +67,9 @@ void add_common(CLI::App* cmd, CommonOptions& o, bool with_uptake) {
                   "JSON configuration file (see `greenlight sim config`)");
   cmd->add_option("--preset", o.preset,
                   "openabm-like (default), no-intervention or self-isolation");
+  cmd->add_option("--radio", o.radio,
+                  "Radio model: calibrated (default; fitted to published measurements) or clean "
+                  "(the earlier, kinder radio)");
   cmd->add_option("--set", o.overrides, "Override one setting: section.key=value (repeatable)");
   cmd->add_option("--out", o.out, "Output directory (default sim-out)");
   cmd->add_flag("--quiet", o.quiet, "No progress bar");
@@ -77,6 +87,10 @@ SimConfig build_config(const CommonOptions& o) {
   auto base = sim::preset(o.preset);
   if (!base) throw CommandError{"--preset: " + base.error().message};
   SimConfig c = *base;
+  if (o.radio) {
+    if (auto st = sim::apply_radio_preset(c, *o.radio); !st)
+      throw CommandError{"--radio: " + st.error().message};
+  }
   if (!o.config_file.empty()) {
     auto parsed = sim::config_from_json(read_text(o.config_file), c);
     if (!parsed) throw CommandError{o.config_file + ": " + parsed.error().message};
@@ -281,6 +295,101 @@ void run_bench(const CommonOptions& o) {
   }
 }
 
+void run_radio_plot(const CommonOptions& o, std::uint32_t contacts) {
+  const SimConfig c = build_config(o);
+  if (contacts == 0) throw CommandError{"--contacts must be at least 1"};
+  const std::vector<double> distances{0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 6};
+  SimConfig calibrated = c;
+  calibrated.radio.model = sim::RadioModelKind::kCalibrated;
+  SimConfig clean = c;
+  if (auto st = sim::apply_radio_preset(clean, "clean"); !st)
+    throw CommandError{st.error().message};
+  const auto cal =
+      sim::simulate_attenuation_profile(calibrated.radio, c.run.seed, distances, contacts);
+  const auto cln = sim::simulate_attenuation_profile(clean.radio, c.run.seed, distances, contacts);
+  const auto targets = sim::published_radio_targets();
+  const fs::path out = o.out;
+  write_or_throw(out / "config.json", sim::config_to_json(calibrated));
+  write_or_throw(out / "radio_profile.csv", sim::attenuation_profile_csv(cal, cln));
+  write_or_throw(out / "radio_targets.csv", sim::radio_targets_csv(targets));
+  const std::string table = sim::format_attenuation_profile(cal, cln, targets);
+  write_or_throw(out / "radio_profile.txt", table);
+  std::vector<fs::path> files{out / "config.json", out / "radio_profile.csv",
+                              out / "radio_targets.csv", out / "radio_profile.txt"};
+  const auto plot = sim::write_radio_plot(out, cal, cln, targets);
+  if (!plot.warning.empty())
+    std::fprintf(stderr, "greenlight: warning: %s\n", plot.warning.c_str());
+  files.insert(files.end(), plot.files.begin(), plot.files.end());
+  std::printf("Radio: %u contacts per environment and distance, seed %llu\n%s", contacts,
+              static_cast<unsigned long long>(c.run.seed), table.c_str());
+  print_files(files);
+}
+
+std::vector<std::uint64_t> parse_seeds(const std::string& text, std::uint64_t fallback) {
+  std::vector<std::uint64_t> seeds;
+  if (text.empty()) {
+    seeds.push_back(fallback);
+    return seeds;
+  }
+  for (double s : parse_list(text, "--seeds")) {
+    if (s < 0 || s != static_cast<double>(static_cast<std::uint64_t>(s))) {
+      throw CommandError{"--seeds must be non-negative integers"};
+    }
+    seeds.push_back(static_cast<std::uint64_t>(s));
+  }
+  return seeds;
+}
+
+void run_threshold_sweep(const CommonOptions& o, const std::string& offsets_text,
+                         const std::string& minutes_text, const std::string& seeds_text) {
+  CommonOptions copy = o;
+  if (!copy.people) copy.people = 20000;
+  if (!copy.days) copy.days = 90;
+  const SimConfig c = build_config(copy);
+  sim::ThresholdSweepSpec spec;
+  if (!offsets_text.empty()) spec.offsets_db = parse_list(offsets_text, "--offsets");
+  if (!minutes_text.empty()) spec.minutes = parse_list(minutes_text, "--minutes");
+  for (double m : spec.minutes) {
+    if (m < 0) throw CommandError{"--minutes must be non-negative"};
+  }
+  spec.seeds = parse_seeds(seeds_text, c.run.seed);
+  const auto start = std::chrono::steady_clock::now();
+  const std::size_t total = spec.seeds.size() * spec.offsets_db.size() * spec.minutes.size();
+  std::size_t done = 0;
+  auto points = sim::run_threshold_sweep(c, spec, [&](const sim::ThresholdPoint& p) {
+    ++done;
+    if (!o.quiet) {
+      const double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::fprintf(stderr,
+                   "threshold sweep %zu/%zu: %+.0f dB, %.0f min, seed %llu -> %llu RED, %llu "
+                   "infected (%.1f s)\n",
+                   done, total, p.offset_db, p.high_threshold_minutes,
+                   static_cast<unsigned long long>(p.seed),
+                   static_cast<unsigned long long>(p.summary.notifications_red),
+                   static_cast<unsigned long long>(p.summary.infections), elapsed);
+    }
+  });
+  if (!points) throw CommandError{points.error().message};
+  const fs::path out = o.out;
+  write_or_throw(out / "config.json", sim::config_to_json(c));
+  write_or_throw(out / "threshold_sweep.csv", sim::threshold_sweep_csv(*points));
+  const double days_per_red = sim::isolation_days_per_red(c);
+  const std::string table = sim::format_threshold_sweep(*points, days_per_red);
+  write_or_throw(out / "threshold_sweep.txt", table);
+  std::vector<fs::path> files{out / "config.json", out / "threshold_sweep.csv",
+                              out / "threshold_sweep.txt"};
+  const auto plot = sim::write_threshold_sweep_plot(out, *points, days_per_red);
+  if (!plot.warning.empty())
+    std::fprintf(stderr, "greenlight: warning: %s\n", plot.warning.c_str());
+  files.insert(files.end(), plot.files.begin(), plot.files.end());
+  std::printf("Threshold sweep: %u people, %u days, radio %s, uptake %.2f, %zu seeds\n%s",
+              c.population.people, c.run.days,
+              std::string(sim::radio_model_name(c.radio.model)).c_str(), c.app.uptake,
+              spec.seeds.size(), table.c_str());
+  print_files(files);
+}
+
 void setup_sim(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("sim", "Population simulation on the real protocol stack");
   cmd->require_subcommand(1);
@@ -308,12 +417,47 @@ void setup_sim(CLI::App& app) {
   add_common(bench, *bench_opts, true);
   bench->callback([bench_opts] { run_bench(*bench_opts); });
 
+  auto plot_opts = std::make_shared<CommonOptions>();
+  auto contacts = std::make_shared<std::uint32_t>(20000);
+  CLI::App* plot = cmd->add_subcommand(
+      "radio-plot",
+      "Plot simulated attenuation against distance per environment beside published values");
+  add_common(plot, *plot_opts, false);
+  plot->add_option("--contacts", *contacts,
+                   "Simulated contacts per environment and distance (default 20000)");
+  plot->callback([plot_opts, contacts] { run_radio_plot(*plot_opts, *contacts); });
+
+  auto ts_opts = std::make_shared<CommonOptions>();
+  auto offsets = std::make_shared<std::string>();
+  auto minutes = std::make_shared<std::string>();
+  auto ts_seeds = std::make_shared<std::string>();
+  CLI::App* ts = cmd->add_subcommand(
+      "threshold-sweep",
+      "Sweep the risk thresholds: precision/recall and infections averted per person-day of "
+      "isolation (default 20000 people, 90 days)");
+  add_common(ts, *ts_opts, true);
+  ts->add_option("--offsets", *offsets,
+                 "Comma-separated dB shifts of all attenuation thresholds (default "
+                 "-12,-8,-4,0,4,8)");
+  ts->add_option("--minutes", *minutes,
+                 "Comma-separated weighted minutes for RED (default 5,9,13,20,30)");
+  ts->add_option("--seeds", *ts_seeds, "Comma-separated seeds (default: --seed)");
+  ts->callback([ts_opts, offsets, minutes, ts_seeds] {
+    run_threshold_sweep(*ts_opts, *offsets, *minutes, *ts_seeds);
+  });
+
   auto config_preset = std::make_shared<std::string>("openabm-like");
+  auto config_radio = std::make_shared<std::string>();
   CLI::App* config = cmd->add_subcommand("config", "Print the full configuration as JSON");
   config->add_option("--preset", *config_preset, "openabm-like, no-intervention or self-isolation");
-  config->callback([config_preset] {
+  config->add_option("--radio", *config_radio, "Radio model: calibrated (default) or clean");
+  config->callback([config_preset, config_radio] {
     auto c = sim::preset(*config_preset);
     if (!c) throw CommandError{"--preset: " + c.error().message};
+    if (!config_radio->empty()) {
+      if (auto st = sim::apply_radio_preset(*c, *config_radio); !st)
+        throw CommandError{"--radio: " + st.error().message};
+    }
     std::fputs(sim::config_to_json(*c).c_str(), stdout);
   });
 }

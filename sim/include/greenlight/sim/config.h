@@ -73,7 +73,28 @@ struct ContactConfig {
   double link_minutes_mean = 45;
 };
 
+// Which radio model turns a contact into attenuations (radio.h, docs/simulation.md "Radio").
+//  - kClean: the original Lovett curve with mild noise (the "clean" preset, kept for
+//    comparison; it reproduces the earlier runs byte for byte).
+//  - kCalibrated: environments, carriage, phone-model calibration residuals, orientation,
+//    multipath fading, scan duty cycle and missed scans, fitted to published measurements.
+enum class RadioModelKind : std::uint8_t { kClean = 0, kCalibrated = 1 };
+std::string_view radio_model_name(RadioModelKind kind);
+[[nodiscard]] Result<RadioModelKind> radio_model_from_name(std::string_view name);
+
+// Radio environments of the calibrated model: open air, indoors (homes, offices, schools,
+// shops), vehicles (bus, tram, train).
+inline constexpr std::size_t kRadioEnvironments = 3;
+using EnvironmentTable = std::array<double, kRadioEnvironments>;
+// Where a phone is carried: in the hand or on a table, in a trouser pocket, in a bag, or
+// with the owner's body between it and the other phone.
+inline constexpr std::size_t kCarriageStates = 4;
+using CarriageTable = std::array<double, kCarriageStates>;
+
 struct RadioConfig {
+  RadioModelKind model = RadioModelKind::kCalibrated;
+
+  // --- clean model -------------------------------------------------------------------
   // Lovett et al. 2020: attenuation = tx - (rssi + correction), rssi = -exp(a + b ln d).
   double lovett_intercept = 3.92;
   double lovett_slope = 0.21;
@@ -83,14 +104,45 @@ struct RadioConfig {
   // Phone in a pocket or bag (each phone independently).
   double pocket_probability = 0.5;
   double pocket_loss_db = 5;
-  // A wall between household members.
+  // A wall between household members (both models).
   double household_wall_probability = 0.3;
   double wall_loss_db = 10;
   // Per scan: Gaussian jitter, and scans above the limit are missed.
   double scan_noise_sd_db = 3;
   double detection_limit_db = 90;
-  // No noise, no losses, every contact is seen by at least one scan.
+  // No noise, no losses, every contact is seen by at least one scan (both models).
   bool perfect = false;
+
+  // --- calibrated model (fitted values: docs/simulation.md "Radio calibration") --------
+  // Per environment (open air, indoor, vehicle): median attenuation at 1 m between two
+  // phones in the hand after GAEN calibration, its change per decade of distance, and the
+  // per-contact shadowing (geometry and multipath of that placement), standard deviation.
+  EnvironmentTable env_intercept_db{40.1, 44.1, 65.2};
+  EnvironmentTable env_slope_db_per_decade{27.7, 16.8, 0.0};
+  EnvironmentTable env_shadowing_sd_db{1.1, 3.8, 1.1};
+  // Shares of random encounters in each environment (households, workplaces, schools and
+  // venues are indoors).
+  EnvironmentTable random_environment_shares{0.3, 0.5, 0.2};
+  // Carriage (hand/table, pocket, bag, behind the body): share of phones and extra loss.
+  CarriageTable carriage_shares{0.35, 0.35, 0.2, 0.1};
+  CarriageTable carriage_loss_db{0, 4, 7, 12};
+  // Relative orientation of the two phones' antennas, per contact, standard deviation.
+  double orientation_sd_db = 1.5;
+  // Phone models: how many, and the standard deviation across models of the TX-power and
+  // RSSI errors left after GAEN's per-model calibration (tx_power, rssi_correction).
+  std::uint32_t phone_models = 20;
+  double model_tx_residual_sd_db = 1.5;
+  double model_rx_residual_sd_db = 1.5;
+  // Per scan: multipath fading (standard deviation of one scan's mean attenuation), a scan
+  // the phone skips altogether (OS scheduling, Doze), and the scan duty cycle: a scan
+  // listens for scan_window_seconds to advertisements every advertising_interval_ms; one
+  // advertisement is received with probability 1/2 at sensitivity_db of attenuation.
+  double fading_sd_db = 4.0;
+  double missed_scan_probability = 0.1;
+  double scan_window_seconds = 4;
+  double advertising_interval_ms = 250;
+  double sensitivity_db = 88;
+  double sensitivity_width_db = 2;
 };
 
 struct DiseaseConfig {
@@ -217,5 +269,10 @@ std::string config_hash(const SimConfig& config);
 // and quarantines with its household for 14 days at 90 % adherence, every positive app
 // user uploads).
 [[nodiscard]] Result<SimConfig> preset(std::string_view name);
+
+// Radio presets applied on top of a configuration: "calibrated" (the default radio) or
+// "clean" (the earlier, kinder radio; its runs are byte-identical to those before the
+// calibrated model existed).
+[[nodiscard]] Status apply_radio_preset(SimConfig& config, std::string_view name);
 
 }  // namespace greenlight::sim

@@ -2,6 +2,7 @@
 // seeds, and the benchmark (person-days per second and peak resident memory).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -47,6 +48,28 @@ struct ScenarioOutcome {
 [[nodiscard]] Result<std::vector<SweepPoint>> run_sweep(
     const SimConfig& base, std::span<const double> uptakes, std::span<const std::uint64_t> seeds,
     const std::function<void(const SweepPoint&)>& done = {});
+
+// Risk-threshold sweep (docs/simulation.md "Threshold advice"): the configured attenuation
+// bucket thresholds, and with them the window-drop limit (min_minutes_attenuation_db), are
+// all shifted by offset_db, and the RED threshold set to high_threshold_minutes; each
+// combination is run for every seed against the same seed without the app.
+struct ThresholdSweepSpec {
+  std::vector<double> offsets_db{-12, -8, -4, 0, 4, 8};
+  std::vector<double> minutes{5, 9, 13, 20, 30};
+  std::vector<std::uint64_t> seeds{1};
+};
+struct ThresholdPoint {
+  double offset_db = 0;
+  std::array<double, 3> thresholds_db{};
+  double high_threshold_minutes = 0;
+  std::uint64_t seed = 0;
+  RunSummary summary;
+  RunSummary baseline;  // same seed, uptake 0
+};
+// Every seed x offset x minutes, in that order. done is called after each run.
+[[nodiscard]] Result<std::vector<ThresholdPoint>> run_threshold_sweep(
+    const SimConfig& base, const ThresholdSweepSpec& spec,
+    const std::function<void(const ThresholdPoint&)>& done = {});
 
 struct BenchResult {
   std::uint32_t people = 0;
