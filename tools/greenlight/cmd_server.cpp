@@ -224,6 +224,9 @@ struct RunFlags {
   std::string tls_key;
   std::string issuer;
   std::string audience;
+  std::string venue_owner_policy = "require";
+  std::int64_t venue_owner_wait_hours = 14 * 24;
+  std::string venue_authority_key;
 };
 
 void run_server(const RunFlags& f) {
@@ -265,7 +268,20 @@ void run_server(const RunFlags& f) {
       throw CommandError{"transparency log: " + s.error().message};
     }
   }
-  if (auto s = (*created)->add_module(std::make_shared<server::VenueWarningModule>()); !s) {
+  server::VenueWarningConfig venue_config;
+  auto owner_policy = server::parse_venue_owner_policy(f.venue_owner_policy);
+  if (!owner_policy) throw CommandError{"--venue-owner-policy: " + owner_policy.error().message};
+  venue_config.owner_policy = *owner_policy;
+  if (f.venue_owner_wait_hours < 1 || f.venue_owner_wait_hours > 14 * 24) {
+    throw CommandError{"--venue-owner-wait-hours must be 1..336"};
+  }
+  venue_config.owner_wait_seconds = f.venue_owner_wait_hours * 3600;
+  // The health authority signs venue warnings with its certificate key unless it names
+  // another; phones pin the public half (docs/venues.md "Two-party warnings").
+  venue_config.authority_key =
+      load_private_key(f.venue_authority_key.empty() ? f.authority_key : f.venue_authority_key);
+  if (auto s = (*created)->add_module(std::make_shared<server::VenueWarningModule>(venue_config));
+      !s) {
     throw CommandError{s.error().message};
   }
   auto port = (*created)->start();
@@ -436,6 +452,14 @@ void setup_server(CLI::App& app) {
   run_cmd->add_option("--tls-key", run->tls_key, "PEM private key of --tls-cert");
   run_cmd->add_option("--issuer", run->issuer, "Certificate issuer (iss)");
   run_cmd->add_option("--audience", run->audience, "Certificate audience (aud)");
+  run_cmd->add_option("--venue-owner-policy", run->venue_owner_policy,
+                      "Positive visitors' venue reports: require (kept until the venue owner "
+                      "releases them or the wait ends; default) or host-only (not kept). "
+                      "Recorded in the transparency log; no value publishes without the owner");
+  run_cmd->add_option("--venue-owner-wait-hours", run->venue_owner_wait_hours,
+                      "How long pending venue reports wait for their owner, 1..336 (default 336)");
+  run_cmd->add_option("--venue-authority-key", run->venue_authority_key,
+                      "PEM private key that authorises venue warnings (default: --authority-key)");
   run->log.add_to(run_cmd);
   run_cmd->callback([run] { run_server(*run); });
 
