@@ -343,8 +343,7 @@ TEST_CASE("the health authority alone cannot warn a venue: phones stay GREEN, ke
   auto direct = seal_venue_warning(owned.venue.location_id, record,
                                    VenueWarningOrigin::kVisitorRelease, *forger, w.rng);
   REQUIRE(direct);
-  REQUIRE(
-      authorize_venue_warning(*direct, w.venue_authority));
+  REQUIRE(authorize_venue_warning(*direct, w.venue_authority));
   REQUIRE(w.server.server().context().store.transact([&](server::StoreTransaction& tx) -> Status {
     auto r = tx.execute("INSERT INTO venue_report(report, received_at) VALUES(?, ?)",
                         {wire::venue_warning_to_stored_bytes(*direct), kT0});
@@ -706,6 +705,42 @@ TEST_CASE("owner policy: host-only keeps no visitor reports; pending reports exp
     REQUIRE(policy);
     CHECK(policy->status == 200);
     CHECK(policy->body.find("policy: host-only\n") != std::string::npos);
+  }
+  SECTION("require with a one-hour wait: pending reports go after an hour, before retention") {
+    World w;
+    server::VenueWarningConfig config;
+    config.owner_wait_seconds = 3600;
+    config.authority_key = w.venue_authority;
+    auto module = std::make_shared<server::VenueWarningModule>(config);
+    server::testing::TestServerConfig sc;
+    sc.before_start = [&](server::Server& s) { REQUIRE(s.add_module(module)); };
+    server::testing::TestServer short_wait(sc);
+    short_wait.clock().set(kT0);
+    auto c = short_wait.client();
+    const auto keys = server::testing::make_keys(1, kT0);
+    auto [cert, hmac_key] = short_wait.authorise(c, keys);
+    // Real uploads whose reports happen to be fakes: the server cannot tell and keeps them.
+    auto reports = client::venue_chaff_reports(w.rng);
+    REQUIRE(short_wait
+                .publish(c, keys, cert, hmac_key, false,
+                         json::object{{"venue_reports", to_json(reports)}})
+                .status == 200);
+    auto pending = module->pending_reports();
+    REQUIRE(pending);
+    CHECK(*pending == static_cast<std::int64_t>(reports.size()));
+    short_wait.clock().set(kT0 + 1800);
+    REQUIRE(short_wait.server().run_retention());
+    pending = module->pending_reports();
+    REQUIRE(pending);
+    CHECK(*pending == static_cast<std::int64_t>(reports.size()));
+    short_wait.clock().set(kT0 + 2 * 3600 + 1);
+    REQUIRE(short_wait.server().run_retention());
+    pending = module->pending_reports();
+    REQUIRE(pending);
+    CHECK(*pending == 0);
+    auto published = module->publish_now();
+    REQUIRE(published);
+    CHECK_FALSE(published->has_value());
   }
   SECTION("require: pending reports are deleted, never published, after the owner wait") {
     World w;

@@ -74,7 +74,8 @@ struct VenueVisit {
 
 // A published warning for one of the user's venues that failed the two-party check
 // (crypto/venue_crypto.h check_venue_warning): kept, sealed under the store key like the
-// check-ins, as the user's proof that the server published it (docs/venues.md "Evidence").
+// check-ins, as the user's proof that the server published it (docs/venues.md "Two-party
+// warnings").
 struct VenueWarningEvidence {
   std::int64_t id = 0;
   std::int64_t detected_at = 0;

@@ -77,7 +77,7 @@ ByteArray<kVenueReportWireSize> venue_report_to_bytes(const SealedVenueReport& r
 std::string venue_report_to_base64(const SealedVenueReport& report);
 [[nodiscard]] Result<SealedVenueReport> venue_report_from_base64(std::string_view text);
 
-// What a venue host's certificate binds (docs/venues.md "Host warning"): the tekmac of a
+// What a venue host's certificate binds (docs/venues.md "Host tools"): the tekmac of a
 // host's submission is HMAC-SHA256(hmac_key, "GL-VENUE-HOST-V2" || location_tag), so the
 // certificate covers one venue. The content of each warning is bound by the owner's
 // signature inside it, which the server cannot read and phones check.
