@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "greenlight/client/chaff_scheduler.h"
 #include "greenlight/client/client.h"
+#include "greenlight/client/uploader.h"
 #include "greenlight/greenlight.h"
 #include "internal/c_api_access.h"
 
@@ -35,14 +37,74 @@ class CallbackClock final : public client::Clock {
 
 }  // namespace
 
+struct gl_http_response {
+  client::TransportResponse response;
+};
+
+namespace {
+
+// The app's transport: every request through its callback, the answer copied out of the
+// gl_http_response it filled.
+class CallbackTransport final : public client::HttpTransport {
+ public:
+  CallbackTransport(gl_http_send_fn callback, void* user_data)
+      : send_(callback), user_data_(user_data) {}
+  greenlight::Result<client::TransportResponse> send(
+      const client::TransportRequest& request) override {
+    std::vector<const char*> names;
+    std::vector<const char*> values;
+    for (const auto& [name, value] : request.headers) {
+      names.push_back(name.c_str());
+      values.push_back(value.c_str());
+    }
+    const std::string method(client::http_method_name(request.method));
+    gl_http_response response;
+    const bool has_body = request.method == client::HttpMethod::kPost;
+    const gl_status status = send_(
+        user_data_, method.c_str(), request.url.c_str(), names.data(), values.data(), names.size(),
+        has_body ? reinterpret_cast<const uint8_t*>(request.body.data()) : nullptr,
+        has_body ? request.body.size() : 0, &response);
+    if (status != GL_OK) {
+      return greenlight::make_error(status == GL_ERR_IO ? ErrorCode::kIo : ErrorCode::kUnavailable,
+                                    "the app's transport failed for " + method + " " + request.url +
+                                        " (" + gl_status_name(status) + ")");
+    }
+    if (response.response.status < 100 || response.response.status > 599) {
+      return greenlight::make_error(ErrorCode::kUnavailable,
+                                    "the app's transport gave no HTTP status for " + request.url);
+    }
+    return std::move(response.response);
+  }
+
+ private:
+  gl_http_send_fn send_;
+  void* user_data_;
+};
+
+}  // namespace
+
 struct gl_client {
   CallbackClock clock;
   greenlight::SystemRandom random;
   std::unique_ptr<client::Client> impl;
   std::mutex mutex;
   std::string last_error;
+  client::BeastHttpFetcherOptions builtin_options;
+  std::unique_ptr<client::BeastHttpFetcher> builtin = std::make_unique<client::BeastHttpFetcher>();
+  std::unique_ptr<CallbackTransport> app_transport;
+  std::unique_ptr<client::TransportFetcher> app_fetcher;
+  client::ChaffOptions chaff_options;
 
   gl_client(gl_now_fn now, void* user_data) : clock(now, user_data) {}
+
+  client::HttpTransport& transport() {
+    if (app_transport) return *app_transport;
+    return *builtin;
+  }
+  client::HttpFetcher& fetcher() {
+    if (app_fetcher) return *app_fetcher;
+    return *builtin;
+  }
 
   gl_status fail(const Error& error) {
     last_error = error.message;
@@ -222,8 +284,7 @@ gl_status gl_client_process_export(gl_client* client, const uint8_t* zip, size_t
 gl_status gl_client_sync(gl_client* client, const char* base_url, uint32_t* processed) {
   return guarded(client, [&](gl_client& c) -> gl_status {
     if (base_url == nullptr) return c.fail(GL_ERR_INVALID_ARGUMENT, "base_url is NULL");
-    client::BeastHttpFetcher fetcher;
-    auto report = c.impl->sync(fetcher, base_url);
+    auto report = c.impl->sync(c.fetcher(), base_url);
     if (!report) return c.fail(report.error());
     if (processed != nullptr) *processed = static_cast<uint32_t>(report->exports_processed);
     if (report->exports_unlogged > 0) {
@@ -350,6 +411,184 @@ gl_status gl_client_set_risk_config_json(gl_client* client, const char* json) {
   });
 }
 
+void gl_http_response_set_status(gl_http_response* response, int status) {
+  if (response != nullptr && status >= 0) response->response.status = static_cast<unsigned>(status);
+}
+
+gl_status gl_http_response_add_header(gl_http_response* response, const char* name,
+                                      const char* value) {
+  if (response == nullptr || name == nullptr || value == nullptr) return GL_ERR_INVALID_ARGUMENT;
+  try {
+    response->response.headers.emplace_back(name, value);
+    return GL_OK;
+  } catch (...) {
+    return GL_ERR_RESOURCE_EXHAUSTED;
+  }
+}
+
+gl_status gl_http_response_set_body(gl_http_response* response, const uint8_t* body,
+                                    size_t body_len) {
+  if (response == nullptr || (body == nullptr && body_len > 0)) return GL_ERR_INVALID_ARGUMENT;
+  try {
+    response->response.body.assign(reinterpret_cast<const char*>(body), body_len);
+    return GL_OK;
+  } catch (...) {
+    return GL_ERR_RESOURCE_EXHAUSTED;
+  }
+}
+
+gl_status gl_client_set_transport(gl_client* client, gl_http_send_fn send, void* user_data) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    c.app_fetcher.reset();
+    c.app_transport.reset();
+    if (send != nullptr) {
+      c.app_transport = std::make_unique<CallbackTransport>(send, user_data);
+      c.app_fetcher = std::make_unique<client::TransportFetcher>(*c.app_transport);
+    }
+    return GL_OK;
+  });
+}
+
+gl_status gl_client_set_ca_file(gl_client* client, const char* ca_file) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    c.builtin_options.ca_file = ca_file != nullptr ? std::string(ca_file) : std::string();
+    c.builtin = std::make_unique<client::BeastHttpFetcher>(c.builtin_options);
+    return GL_OK;
+  });
+}
+
+}  // extern "C"
+
+namespace {
+
+void fill_upload_status(const client::UploadStatus& s, gl_upload_status* out) {
+  if (out == nullptr) return;
+  out->stage = static_cast<gl_upload_stage>(s.stage);
+  out->failure = static_cast<gl_upload_failure>(s.failure);
+  out->started_at = s.started_at;
+  out->updated_at = s.updated_at;
+  out->keys = static_cast<uint32_t>(s.keys);
+  out->inserted = static_cast<uint32_t>(s.inserted);
+  out->already_uploaded = s.already_uploaded ? 1 : 0;
+}
+
+// The C status of where an upload stands after a call.
+gl_status upload_result(gl_client& c, const client::UploadStatus& s) {
+  switch (s.stage) {
+    case client::UploadStage::kPublished:
+      c.last_error = s.message;
+      return GL_OK;
+    case client::UploadStage::kFailed:
+      switch (s.failure) {
+        case client::UploadFailure::kInvalidCode:
+        case client::UploadFailure::kExpiredAuthorisation:
+          return c.fail(GL_ERR_AUTHENTICATION, s.message);
+        case client::UploadFailure::kExpiredCode:
+          return c.fail(GL_ERR_FAILED_PRECONDITION, s.message);
+        case client::UploadFailure::kTooManyAttempts:
+          return c.fail(GL_ERR_RESOURCE_EXHAUSTED, s.message);
+        case client::UploadFailure::kRejected:
+          return c.fail(GL_ERR_INVALID_ARGUMENT, s.message);
+        default:
+          return c.fail(GL_ERR_INTERNAL, s.message);
+      }
+    case client::UploadStage::kNone:
+      return c.fail(GL_ERR_NOT_FOUND, "no upload was started");
+    default:
+      return c.fail(GL_ERR_UNAVAILABLE, s.message);
+  }
+}
+
+greenlight::Result<std::unique_ptr<client::Uploader>> open_uploader(gl_client& c,
+                                                                    const char* base_url) {
+  client::UploaderOptions options;
+  options.base_url = base_url != nullptr ? base_url : "";
+  return client::Uploader::open(*c.impl, c.transport(), std::move(options));
+}
+
+}  // namespace
+
+extern "C" {
+
+gl_status gl_client_upload(gl_client* client, const char* base_url, const char* code,
+                           int release_current_key, gl_upload_status* status) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    if (base_url == nullptr || code == nullptr) {
+      return c.fail(GL_ERR_INVALID_ARGUMENT, "base_url and code are required");
+    }
+    client::UploadRequest request;
+    request.code = code;
+    request.release =
+        release_current_key != 0 ? client::SameDayRelease::kYes : client::SameDayRelease::kNo;
+    return client::internal::run_upload(&c, base_url, request, status, &c.last_error);
+  });
+}
+
+gl_status gl_client_upload_resume(gl_client* client, const char* base_url,
+                                  gl_upload_status* status) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    if (base_url == nullptr) return c.fail(GL_ERR_INVALID_ARGUMENT, "base_url is NULL");
+    auto uploader = open_uploader(c, base_url);
+    if (!uploader) return c.fail(uploader.error());
+    auto s = (*uploader)->resume();
+    if (!s) return c.fail(s.error());
+    fill_upload_status(*s, status);
+    return upload_result(c, *s);
+  });
+}
+
+gl_status gl_client_upload_status(gl_client* client, gl_upload_status* status) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    auto uploader = open_uploader(c, "");
+    if (!uploader) return c.fail(uploader.error());
+    auto s = (*uploader)->status();
+    if (!s) return c.fail(s.error());
+    fill_upload_status(*s, status);
+    c.last_error = s->message;
+    return GL_OK;
+  });
+}
+
+gl_status gl_client_set_chaff_interval(gl_client* client, double mean_interval_seconds) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    client::ChaffOptions options{mean_interval_seconds};
+    auto scheduler =
+        client::ChaffScheduler::open(c.impl->database(), c.clock, c.random, c.chaff_options);
+    if (!scheduler) return c.fail(scheduler.error());
+    if (auto s = scheduler->set_options(options); !s) return c.fail(s.error());
+    c.chaff_options = options;
+    return GL_OK;
+  });
+}
+
+gl_status gl_client_chaff_next_due(gl_client* client, int64_t* next_due) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    auto scheduler =
+        client::ChaffScheduler::open(c.impl->database(), c.clock, c.random, c.chaff_options);
+    if (!scheduler) return c.fail(scheduler.error());
+    auto next = scheduler->next_due();
+    if (!next) return c.fail(next.error());
+    if (next_due != nullptr) *next_due = *next;
+    return GL_OK;
+  });
+}
+
+gl_status gl_client_chaff_run_due(gl_client* client, const char* base_url, int* ran) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    if (ran != nullptr) *ran = 0;
+    if (base_url == nullptr) return c.fail(GL_ERR_INVALID_ARGUMENT, "base_url is NULL");
+    auto scheduler =
+        client::ChaffScheduler::open(c.impl->database(), c.clock, c.random, c.chaff_options);
+    if (!scheduler) return c.fail(scheduler.error());
+    auto uploader = open_uploader(c, base_url);
+    if (!uploader) return c.fail(uploader.error());
+    auto run = scheduler->run_due(**uploader);
+    if (!run) return c.fail(run.error());
+    if (ran != nullptr) *ran = run->ran ? 1 : 0;
+    return GL_OK;
+  });
+}
+
 }  // extern "C"
 
 // Accessors for C API extensions of this library (internal/c_api_access.h).
@@ -359,6 +598,29 @@ Client* client_of(gl_client* handle) noexcept {
 }
 std::mutex* mutex_of(gl_client* handle) noexcept {
   return handle != nullptr ? &handle->mutex : nullptr;
+}
+HttpFetcher* fetcher_of(gl_client* handle) noexcept {
+  return handle != nullptr ? &handle->fetcher() : nullptr;
+}
+gl_status run_upload(gl_client* handle, const char* base_url, const UploadRequest& request,
+                     gl_upload_status* status, std::string* message) {
+  gl_client& c = *handle;
+  auto uploader = open_uploader(c, base_url);
+  gl_status result = GL_OK;
+  if (!uploader) {
+    result = status_for(uploader.error().code);
+    *message = uploader.error().message;
+    return result;
+  }
+  auto s = (*uploader)->upload(request);
+  if (!s) {
+    *message = s.error().message;
+    return status_for(s.error().code);
+  }
+  fill_upload_status(*s, status);
+  result = upload_result(c, *s);
+  *message = c.last_error;
+  return result;
 }
 gl_status status_for(ErrorCode code) noexcept {
   switch (code) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "greenlight/client/feed_sync.h"
+
 namespace greenlight::client {
 namespace {
 
@@ -254,28 +256,29 @@ Result<SyncReport> Client::sync(HttpFetcher& fetcher, std::string_view base_url)
     report.log_size = log_->size();
   }
 
-  auto index = fetcher.get(base + "/" + std::string(kExportIndexPath));
-  if (!index) return std::unexpected(index.error());
-  auto paths = parse_export_index(as_string_view(*index));
-  if (!paths) return std::unexpected(paths.error());
+  // The shared feed pipeline; process_one verifies, checks the log, matches and remembers.
+  class ExportConsumer final : public FeedConsumer {
+   public:
+    ExportConsumer(Client& client, SyncReport& report, LogGate& gate)
+        : client_(client), report_(report), gate_(gate) {}
+    Result<bool> known(std::string_view path) override {
+      return client_.store_.is_path_processed(path);
+    }
+    Status consume(ByteSpan file, std::string_view path) override {
+      return client_.process_one(file, path, snapshot_, report_, gate_);
+    }
 
-  std::optional<EncounterSnapshot> snapshot;
-  for (const std::string& path : *paths) {
-    auto known = store_.is_path_processed(path);
-    if (!known) return std::unexpected(known.error());
-    if (*known) continue;
-    auto zip = fetcher.get(base + "/" + path);
-    if (!zip) {
-      ++report.exports_failed;
-      report.errors.push_back(path + ": " + zip.error().message);
-      continue;
-    }
-    if (auto s = process_one(*zip, path, snapshot, report, gate); !s) {
-      if (s.error().code == ErrorCode::kAlreadyExists) continue;
-      ++report.exports_failed;
-      report.errors.push_back(path + ": " + s.error().message);
-    }
-  }
+   private:
+    Client& client_;
+    SyncReport& report_;
+    LogGate& gate_;
+    std::optional<EncounterSnapshot> snapshot_;
+  };
+  ExportConsumer consumer(*this, report, gate);
+  auto counts = sync_feed(fetcher, base, wire::Feed::kExports, consumer);
+  if (!counts) return std::unexpected(counts.error());
+  report.exports_failed += counts->failed;
+  for (std::string& e : counts->errors) report.errors.push_back(std::move(e));
   if (auto s = run_retention(); !s) return std::unexpected(s.error());
   return report;
 }

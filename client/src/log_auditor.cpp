@@ -80,7 +80,8 @@ Result<std::vector<Bytes>> FetcherLogSource::leaves(std::uint64_t start, std::ui
   std::vector<Bytes> out;
   for (std::uint64_t from = start; from < end;) {
     const std::uint64_t to = std::min(end, from + leaves_per_request_);
-    auto body = fetcher_.fetch("v1/log/leaves?start=" + num(from) + "&end=" + num(to));
+    auto body = fetcher_.fetch(std::string(wire::kLogLeavesPath) + "?start=" + num(from) +
+                               "&end=" + num(to));
     if (!body) return std::unexpected(body.error());
     auto items = base64_lines(as_string_view(*body), "log leaves");
     if (!items) return std::unexpected(items.error());
@@ -110,7 +111,7 @@ Result<std::string> DirectoryLogSource::checkpoint() {
 Result<std::vector<Bytes>> DirectoryLogSource::leaves(std::uint64_t start, std::uint64_t end) {
   std::vector<Bytes> out;
   for (std::uint64_t bundle = start / kLogBundleLeaves; bundle * kLogBundleLeaves < end; ++bundle) {
-    const std::filesystem::path path = root_ / "v1/log/leaves" / num(bundle);
+    const std::filesystem::path path = root_ / wire::kLogLeafBundleDirectory / num(bundle);
     auto bytes = read_file(path);
     if (!bytes) return std::unexpected(bytes.error());
     auto items = base64_lines(as_string_view(*bytes), path.string());

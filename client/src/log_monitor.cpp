@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <variant>
 
+#include "greenlight/wire/published_layout.h"
+
 namespace greenlight::client {
 namespace {
 
@@ -52,8 +54,8 @@ Result<std::vector<MerkleHash>> parse_hashes(ByteSpan body, std::string_view wha
 
 Result<std::vector<MerkleHash>> fetch_consistency(LogFetcher& fetcher, std::uint64_t old_size,
                                                   std::uint64_t new_size) {
-  auto body =
-      fetcher.fetch("v1/log/proof/consistency?old=" + num(old_size) + "&new=" + num(new_size));
+  auto body = fetcher.fetch(std::string(wire::kLogConsistencyProofPath) + "?old=" + num(old_size) +
+                            "&new=" + num(new_size));
   if (!body) return std::unexpected(body.error());
   return parse_hashes(*body, "consistency proof");
 }
@@ -285,7 +287,8 @@ Result<std::vector<Bytes>> LogMonitor::fetch_leaves(LogFetcher& fetcher, std::ui
   out.reserve(end - start);
   for (std::uint64_t from = start; from < end;) {
     const std::uint64_t to = std::min(end, from + config_.leaves_per_request);
-    auto body = fetcher.fetch("v1/log/leaves?start=" + num(from) + "&end=" + num(to));
+    auto body = fetcher.fetch(std::string(wire::kLogLeavesPath) + "?start=" + num(from) +
+                              "&end=" + num(to));
     if (!body) return std::unexpected(body.error());
     auto leaves = parse_base64_lines(*body, "log leaves");
     if (!leaves) return std::unexpected(leaves.error());
@@ -305,7 +308,7 @@ Result<LogSyncReport> LogMonitor::bootstrap(LogFetcher& fetcher, const VerifiedC
       cp.size > config_.bootstrap_leaves ? cp.size - config_.bootstrap_leaves : 0;
   MerkleFrontier frontier;
   if (start > 0) {
-    auto body = fetcher.fetch("v1/log/frontier?size=" + num(start));
+    auto body = fetcher.fetch(std::string(wire::kLogFrontierPath) + "?size=" + num(start));
     if (!body) return std::unexpected(body.error());
     auto hashes = parse_hashes(*body, "frontier");
     if (!hashes) return std::unexpected(hashes.error());
@@ -342,7 +345,7 @@ Result<LogSyncReport> LogMonitor::bootstrap(LogFetcher& fetcher, const VerifiedC
 }
 
 Result<LogSyncReport> LogMonitor::sync(LogFetcher& fetcher) {
-  auto body = fetcher.fetch("v1/log/checkpoint");
+  auto body = fetcher.fetch(wire::kLogCheckpointPath);
   if (!body) return std::unexpected(body.error());
   const std::string new_note(as_string_view(*body));
   auto vc = open_checkpoint(new_note, config_.policy);
@@ -477,7 +480,8 @@ Status LogMonitor::verify_logged_at(LogFetcher& fetcher, std::uint64_t index, Lo
   }
   auto leaves = fetch_leaves(fetcher, index, index + 1);
   if (!leaves) return std::unexpected(leaves.error());
-  auto body = fetcher.fetch("v1/log/proof/inclusion?index=" + num(index) + "&size=" + num(n));
+  auto body = fetcher.fetch(std::string(wire::kLogInclusionProofPath) + "?index=" + num(index) +
+                            "&size=" + num(n));
   if (!body) return std::unexpected(body.error());
   auto proof = parse_hashes(*body, "inclusion proof");
   if (!proof) return std::unexpected(proof.error());

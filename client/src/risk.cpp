@@ -5,6 +5,7 @@
 #include <map>
 
 #include "greenlight/client/clock.h"
+#include "greenlight/wire/published_layout.h"
 
 namespace greenlight::client {
 namespace {
@@ -47,23 +48,6 @@ std::string_view infectiousness_name(Infectiousness i) {
       return "high";
   }
   return "none";
-}
-
-std::string_view report_type_name(ReportType t) {
-  switch (t) {
-    case ReportType::kConfirmedTest:
-      return "confirmed_test";
-    case ReportType::kConfirmedClinicalDiagnosis:
-      return "clinical";
-    case ReportType::kSelfReport:
-      return "self_report";
-    case ReportType::kRecursive:
-      return "recursive";
-    case ReportType::kUnknown:
-    case ReportType::kRevoked:
-      break;
-  }
-  return "unknown";
 }
 
 // Reads JSON fields with messages that name the field, what was expected and what arrived.
@@ -123,11 +107,13 @@ Result<ReportType> parse_report_type(const Reader& r, const json::value& v,
                                      std::string_view field) {
   auto s = r.string(v, field);
   if (!s) return std::unexpected(s.error());
-  if (*s == "confirmed_test") return ReportType::kConfirmedTest;
-  if (*s == "clinical") return ReportType::kConfirmedClinicalDiagnosis;
-  if (*s == "self_report") return ReportType::kSelfReport;
-  if (*s == "recursive") return ReportType::kRecursive;
-  return r.wrong(field, "\"confirmed_test\", \"clinical\", \"self_report\" or \"recursive\"", v);
+  // The one name mapping of the published layout; a key with a missing report type is
+  // scored as one of the four real types, never as revoked or unknown.
+  auto type = wire::parse_report_type(*s);
+  if (!type || *type == ReportType::kRevoked || *type == ReportType::kUnknown) {
+    return r.wrong(field, "\"confirmed\", \"clinical\", \"self_report\" or \"recursive\"", v);
+  }
+  return *type;
 }
 
 Status read_int_fields(const json::object& object, const Reader& r,
@@ -285,7 +271,8 @@ Result<RiskConfig> risk_config_from_json(std::string_view text) {
     } else if (key == "report_type_offsets") {
       if (!v.is_object()) return r.wrong(key, "an object", v);
       if (auto s = read_int_fields(v.as_object(), Reader("report_type_offsets."),
-                                   {{"confirmed_test", &c.report_type_offset_confirmed_test},
+                                   {{wire::report_type_name(ReportType::kConfirmedTest),
+                                     &c.report_type_offset_confirmed_test},
                                     {"clinical", &c.report_type_offset_clinical},
                                     {"self_report", &c.report_type_offset_self_report},
                                     {"recursive", &c.report_type_offset_recursive}});
@@ -357,10 +344,11 @@ std::string risk_config_to_json(const RiskConfig& c) {
   o["attenuation_weights"] = std::move(weights);
   o["infectiousness_offsets"] = json::object{{"standard", c.infectiousness_offset_standard},
                                              {"high", c.infectiousness_offset_high}};
-  o["report_type_offsets"] = json::object{{"confirmed_test", c.report_type_offset_confirmed_test},
-                                          {"clinical", c.report_type_offset_clinical},
-                                          {"self_report", c.report_type_offset_self_report},
-                                          {"recursive", c.report_type_offset_recursive}};
+  o["report_type_offsets"] = json::object{
+      {wire::report_type_name(ReportType::kConfirmedTest), c.report_type_offset_confirmed_test},
+      {"clinical", c.report_type_offset_clinical},
+      {"self_report", c.report_type_offset_self_report},
+      {"recursive", c.report_type_offset_recursive}};
   o["drop_trl_at_most"] = c.drop_trl_at_most;
   o["trl_multiplier"] = c.trl_multiplier;
   json::array dsos;
@@ -370,7 +358,7 @@ std::string risk_config_to_json(const RiskConfig& c) {
   o["days_since_onset_to_infectiousness"] = std::move(dsos);
   o["infectiousness_when_dsos_missing"] =
       json::string(infectiousness_name(c.infectiousness_when_dsos_missing));
-  o["report_type_when_missing"] = json::string(report_type_name(c.report_type_when_missing));
+  o["report_type_when_missing"] = json::string(wire::report_type_name(c.report_type_when_missing));
   o["high_risk_normalized_minutes"] = c.high_risk_normalized_minutes;
   o["minimum_normalized_minutes"] = c.minimum_normalized_minutes;
   o["max_encounter_age_days"] = c.max_encounter_age_days;

@@ -21,6 +21,7 @@ using greenlight::client::internal::status_for;
 
 struct gl_venue {
   std::mutex* lock = nullptr;
+  gl_client* owner = nullptr;  // downloads go through its transport
   greenlight::SystemRandom random;
   std::unique_ptr<client::VenueCheckins> impl;
   std::string last_error;
@@ -91,6 +92,7 @@ gl_status gl_venue_open(gl_client* handle, const uint8_t* store_key, size_t stor
     }
     auto venue = std::make_unique<gl_venue>();
     venue->lock = client::internal::mutex_of(handle);
+    venue->owner = handle;
     std::lock_guard<std::mutex> lock(*venue->lock);
     const client::CheckinStoreKey key(greenlight::ByteSpan(store_key, store_key_len));
     auto impl = client::VenueCheckins::open(*core, key, venue->random);
@@ -202,8 +204,7 @@ gl_status gl_venue_process_batch(gl_venue* venue, const uint8_t* file, size_t fi
 gl_status gl_venue_sync(gl_venue* venue, const char* base_url, uint32_t* processed) {
   return guarded(venue, [&](gl_venue& v) -> gl_status {
     if (base_url == nullptr) return fail(v, GL_ERR_INVALID_ARGUMENT, "base_url must not be NULL");
-    client::BeastHttpFetcher fetcher;
-    auto report = v.impl->sync(fetcher, base_url);
+    auto report = v.impl->sync(*client::internal::fetcher_of(v.owner), base_url);
     if (!report) return fail(v, report.error());
     if (processed != nullptr) *processed = static_cast<uint32_t>(report->batches_processed);
     if (report->batches_failed > 0) {
@@ -258,6 +259,22 @@ gl_status gl_venue_upload_reports(gl_venue* venue, int64_t from, int chaff, char
     }
     text += ']';
     return write_string(v, text, json, json_len);
+  });
+}
+
+gl_status gl_venue_upload(gl_venue* venue, const char* base_url, const char* code,
+                          int release_current_key, int64_t venue_from, gl_upload_status* status) {
+  return guarded(venue, [&](gl_venue& v) -> gl_status {
+    if (base_url == nullptr || code == nullptr) {
+      return fail(v, GL_ERR_INVALID_ARGUMENT, "base_url and code are required");
+    }
+    client::UploadRequest request;
+    request.code = code;
+    request.release =
+        release_current_key != 0 ? client::SameDayRelease::kYes : client::SameDayRelease::kNo;
+    request.checkins = &v.impl->store();
+    request.venue_from = venue_from;
+    return client::internal::run_upload(v.owner, base_url, request, status, &v.last_error);
   });
 }
 

@@ -5,6 +5,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "greenlight/client/feed_sync.h"
+
 namespace greenlight::client {
 namespace {
 
@@ -16,14 +18,6 @@ struct TagHash {
     return h;
   }
 };
-
-bool allowed_char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == '/' || c == '-';
-}
-
-constexpr std::size_t kMaxVenueIndexBytes = 1u << 20;
-constexpr std::size_t kMaxVenueIndexPathLength = 256;
 
 }  // namespace
 
@@ -75,35 +69,7 @@ VenueMatchResult match_venue_warnings(std::span<const SealedVenueWarning> warnin
 }
 
 Result<std::vector<std::string>> parse_venue_index(std::string_view text) {
-  if (text.size() > kMaxVenueIndexBytes) {
-    return make_error(ErrorCode::kResourceExhausted,
-                      "venue index must be at most " + std::to_string(kMaxVenueIndexBytes) +
-                          " bytes, got " + std::to_string(text.size()));
-  }
-  std::vector<std::string> paths;
-  std::size_t line_number = 0;
-  while (!text.empty()) {
-    ++line_number;
-    const std::size_t end = text.find('\n');
-    std::string_view line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) continue;
-    const auto bad = [&](std::string_view why) {
-      return make_error(
-          ErrorCode::kInvalidArgument,
-          "venue index line " + std::to_string(line_number) + ": " + std::string(why));
-    };
-    if (line.size() > kMaxVenueIndexPathLength) return bad("path too long");
-    if (!std::all_of(line.begin(), line.end(), allowed_char)) {
-      return bad("expected only [A-Za-z0-9._/-] in the path");
-    }
-    if (line.front() == '/') return bad("expected a relative path");
-    if (line.find("..") != std::string_view::npos) return bad("'..' is not allowed in a path");
-    if (!line.ends_with(".bin") || line.size() < 5) return bad("expected a path ending in .bin");
-    paths.emplace_back(line);
-  }
-  return paths;
+  return wire::parse_feed_index(wire::Feed::kVenueWarnings, text);
 }
 
 VenueWarnings::VenueWarnings(CheckinStore& store, const Clock& clock,
@@ -185,46 +151,40 @@ Result<VenueSyncReport> VenueWarnings::process_batch(ByteSpan file, std::string_
 }
 
 Result<VenueSyncReport> VenueWarnings::sync(HttpFetcher& fetcher, std::string_view base_url) {
-  std::string base(base_url);
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  auto index = fetcher.get(base + "/" + std::string(kVenueIndexPath));
-  if (!index) return std::unexpected(index.error());
-  auto paths = parse_venue_index(as_string_view(*index));
-  if (!paths) return std::unexpected(paths.error());
+  // The shared feed pipeline; process_batch verifies, checks the log (the content gate),
+  // matches and remembers.
+  class BatchConsumer final : public FeedConsumer {
+   public:
+    BatchConsumer(VenueWarnings& owner, VenueSyncReport& total) : owner_(owner), total_(total) {}
+    Result<bool> known(std::string_view path) override {
+      auto stmt =
+          owner_.store_.database().cached("SELECT 1 FROM venue_processed_batch WHERE path = ?");
+      if (!stmt) return std::unexpected(stmt.error());
+      (*stmt)->bind_text(1, path);
+      return (*stmt)->step();
+    }
+    Status consume(ByteSpan file, std::string_view path) override {
+      auto one = owner_.process_batch(file, path);
+      if (!one) return std::unexpected(one.error());
+      total_.batches_processed += one->batches_processed;
+      total_.reports_seen += one->reports_seen;
+      total_.new_matches += one->new_matches;
+      total_.warnings_rejected += one->warnings_rejected;
+      return ok();
+    }
 
+   private:
+    VenueWarnings& owner_;
+    VenueSyncReport& total_;
+  };
   VenueSyncReport total;
-  Database& db = store_.database();
-  for (const std::string& path : *paths) {
-    {
-      auto known = db.cached("SELECT 1 FROM venue_processed_batch WHERE path = ?");
-      if (!known) return std::unexpected(known.error());
-      (*known)->bind_text(1, path);
-      auto row = (*known)->step();
-      if (!row) return std::unexpected(row.error());
-      if (*row) continue;
-    }
-    auto file = fetcher.get(base + "/" + path);
-    if (!file) {
-      ++total.batches_failed;
-      total.errors.push_back(path + ": " + file.error().message);
-      continue;
-    }
-    auto one = process_batch(*file, path);
-    if (!one) {
-      if (one.error().code == ErrorCode::kAlreadyExists) {
-        ++total.batches_already_processed;
-      } else {
-        if (one.error().code == ErrorCode::kFailedPrecondition) ++total.batches_unlogged;
-        ++total.batches_failed;
-        total.errors.push_back(path + ": " + one.error().message);
-      }
-      continue;
-    }
-    total.batches_processed += one->batches_processed;
-    total.reports_seen += one->reports_seen;
-    total.new_matches += one->new_matches;
-    total.warnings_rejected += one->warnings_rejected;
-  }
+  BatchConsumer consumer(*this, total);
+  auto counts = sync_feed(fetcher, base_url, wire::Feed::kVenueWarnings, consumer);
+  if (!counts) return std::unexpected(counts.error());
+  total.batches_already_processed += counts->already_processed;
+  total.batches_failed += counts->failed;
+  total.batches_unlogged += counts->unlogged;
+  total.errors = std::move(counts->errors);
   if (auto s = delete_expired(clock_.now()); !s) return std::unexpected(s.error());
   return total;
 }

@@ -4,19 +4,12 @@
 #include <boost/json.hpp>
 #include <limits>
 
+#include "greenlight/wire/published_layout.h"
+
 namespace greenlight::server {
 namespace json = boost::json;
 
 namespace {
-
-constexpr std::array<std::pair<ReportType, std::string_view>, 6> kReportTypeNames{{
-    {ReportType::kConfirmedTest, "confirmed"},
-    {ReportType::kConfirmedClinicalDiagnosis, "clinical"},
-    {ReportType::kSelfReport, "self_report"},
-    {ReportType::kRecursive, "recursive"},
-    {ReportType::kRevoked, "revoked"},
-    {ReportType::kUnknown, "unknown"},
-}};
 
 std::optional<std::int64_t> get_int(const json::object& o, std::string_view name) {
   const json::value* v = o.if_contains(name);
@@ -50,21 +43,11 @@ std::string authority_key_id(const EcdsaP256PublicKey& key) {
   return to_hex(sha256(key.to_spki_der())).substr(0, 16);
 }
 
-std::string_view report_type_name(ReportType type) {
-  for (const auto& [t, name] : kReportTypeNames) {
-    if (t == type) return name;
-  }
-  return "unknown";
-}
+// The one mapping of the published layout (wire/published_layout.h).
+std::string_view report_type_name(ReportType type) { return wire::report_type_name(type); }
 
 Result<ReportType> parse_report_type(std::string_view name) {
-  for (const auto& [t, n] : kReportTypeNames) {
-    if (n == name) return t;
-  }
-  return make_error(ErrorCode::kInvalidArgument,
-                    "report_type must be one of confirmed, clinical, self_report, recursive, "
-                    "revoked, unknown; got \"" +
-                        std::string(name.substr(0, 32)) + "\"");
+  return wire::parse_report_type(name);
 }
 
 Result<std::string> sign_certificate(const CertificateClaims& claims,

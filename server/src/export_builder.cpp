@@ -5,6 +5,8 @@
 #include <cstring>
 #include <numeric>
 
+#include "greenlight/wire/published_layout.h"
+
 namespace greenlight::server {
 
 namespace {
@@ -12,7 +14,8 @@ namespace {
 std::string file_name(std::int64_t start, std::int64_t end, std::size_t number) {
   char suffix[24];
   std::snprintf(suffix, sizeof(suffix), "%05zu", number);
-  return std::to_string(start) + "-" + std::to_string(end) + "-" + suffix + ".zip";
+  return std::to_string(start) + "-" + std::to_string(end) + "-" + suffix +
+         std::string(wire::kExportSuffix);
 }
 
 }  // namespace

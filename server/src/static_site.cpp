@@ -10,6 +10,8 @@
 #include <sstream>
 #include <utility>
 
+#include "greenlight/wire/published_layout.h"
+
 namespace greenlight::server {
 namespace fs = std::filesystem;
 
@@ -59,23 +61,8 @@ void StaticSite::add_before_publish_hook(BeforePublishHook hook) {
   hooks_.push_back(std::move(hook));
 }
 
-bool StaticSite::valid_path(std::string_view path) {
-  if (path.empty() || path.size() > 512 || path.front() == '/' || path.back() == '/') return false;
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    std::size_t slash = path.find('/', start);
-    if (slash == std::string_view::npos) slash = path.size();
-    const std::string_view segment = path.substr(start, slash - start);
-    if (segment.empty() || segment == "." || segment == "..") return false;
-    for (char c : segment) {
-      const bool okc = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       c == '.' || c == '_' || c == '-';
-      if (!okc) return false;
-    }
-    start = slash + 1;
-  }
-  return true;
-}
+// The published-path grammar is the shared contract (wire/published_layout.h).
+bool StaticSite::valid_path(std::string_view path) { return wire::valid_published_path(path); }
 
 Status StaticSite::write_atomically(const std::string& path, const std::string& bytes) {
   const fs::path target = root_ / path;

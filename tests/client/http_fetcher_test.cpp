@@ -31,9 +31,10 @@ TEST_CASE("BeastHttpFetcher gets files over loopback HTTP", "[http]") {
   CHECK(too_big.error().code == ErrorCode::kResourceExhausted);
 }
 
-TEST_CASE("BeastHttpFetcher accepts only http URLs", "[http]") {
+TEST_CASE("BeastHttpFetcher accepts only http and https URLs", "[http]") {
   BeastHttpFetcher fetcher;
-  for (const char* url : {"https://example.org/x", "not a url", "file:///etc/passwd", "http://"}) {
+  for (const char* url : {"ftp://example.org/x", "not a url", "file:///etc/passwd", "http://",
+                          "https://"}) {
     CAPTURE(url);
     auto got = fetcher.get(url);
     REQUIRE_FALSE(got);

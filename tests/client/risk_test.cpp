@@ -157,6 +157,9 @@ TEST_CASE("bad JSON configurations are rejected with a message", "[risk]") {
       Case{"{\"colour\": {\"isolation_days\": 7.5}}", "colour.isolation_days must be an integer"},
       Case{"{\"days_since_onset_to_infectiousness\": [\"high\"]}", "29 entries"},
       Case{"{\"report_type_when_missing\": \"revoked\"}", "report_type_when_missing must be"},
+      // One spelling of report types everywhere (wire/published_layout.h).
+      Case{"{\"report_type_when_missing\": \"confirmed_test\"}", "\"confirmed\""},
+      Case{"{\"report_type_offsets\": {\"confirmed_test\": 6}}", "confirmed_test"},
       Case{"{", "invalid JSON"});
   CAPTURE(c.json);
   auto parsed = risk_config_from_json(c.json);

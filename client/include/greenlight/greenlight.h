@@ -12,8 +12,13 @@
  * - A gl_client is safe to use from several threads (calls are serialised internally).
  * - Times are UTC unix seconds. "now" comes from the callback given to gl_client_open, or
  *   from the system clock when it is NULL.
- * - Nothing in this API sends data anywhere: fetching exports is the app's job (or
- *   gl_client_sync over plain HTTP); the colour never leaves the phone.
+ * - Network: every request (export and venue sync, the transparency log, uploads, chaff)
+ *   goes through the app's transport when one is registered (gl_client_set_transport),
+ *   otherwise through the built-in HTTP/1.1 client (http:// and https://, system trust
+ *   store or a pinned CA file: gl_client_set_ca_file).
+ * - Nothing is sent but what the app asks for: the own keys (gl_client_upload, after a
+ *   positive test) and chaff flows (gl_client_chaff_run_due). The colour never leaves the
+ *   phone.
  */
 #ifndef GREENLIGHT_GREENLIGHT_H_
 #define GREENLIGHT_GREENLIGHT_H_
@@ -104,7 +109,7 @@ gl_status gl_client_pin_signing_key(gl_client* client, const char* public_key_pe
  * GL_ERR_ALREADY_EXISTS for an export processed before. matched_keys may be NULL. */
 gl_status gl_client_process_export(gl_client* client, const uint8_t* zip, size_t zip_len,
                                    uint32_t* matched_keys);
-/* Fetches base_url/v1/exports/index.txt and all new exports over plain HTTP.
+/* Fetches base_url/v1/exports/index.txt and all new exports (through the transport).
  * processed (may be NULL) receives the number of exports processed. Returns
  * GL_ERR_UNAVAILABLE when some exports could not be fetched or verified (the others were
  * processed; the failed ones are tried again on the next sync).
@@ -145,6 +150,98 @@ gl_status gl_client_run_retention(gl_client* client);
 
 /* Replaces the risk configuration with a JSON one (see greenlight/client/risk.h). */
 gl_status gl_client_set_risk_config_json(gl_client* client, const char* json);
+
+/* ---- Transport ---------------------------------------------------------------------------
+ * The app's own HTTP stack (URLSession, OkHttp, ...). One callback serves GET and POST:
+ * method is "GET" or "POST", url an absolute URL, headers header_count name/value pairs
+ * (NUL-terminated), body body_len bytes (NULL for GET). All inputs are valid only during
+ * the call. The callback fills the response through gl_http_response_set_status,
+ * gl_http_response_add_header and gl_http_response_set_body (the library copies), and
+ * returns GL_OK when the server answered with any HTTP status, or GL_ERR_UNAVAILABLE /
+ * GL_ERR_IO when no answer arrived (DNS, TLS, timeout, connection lost).
+ * Threading: the callback runs synchronously on the thread that called the gl_client
+ * function (sync, log sync, venue sync, upload, chaff), with the handle's lock held: it
+ * must block until the answer is complete and must not call into the same gl_client.
+ * user_data must stay valid until the transport is replaced or the client closed. */
+typedef struct gl_http_response gl_http_response;
+
+typedef gl_status (*gl_http_send_fn)(void* user_data, const char* method, const char* url,
+                                     const char* const* header_names,
+                                     const char* const* header_values, size_t header_count,
+                                     const uint8_t* body, size_t body_len,
+                                     gl_http_response* response);
+
+void gl_http_response_set_status(gl_http_response* response, int status);
+gl_status gl_http_response_add_header(gl_http_response* response, const char* name,
+                                      const char* value);
+gl_status gl_http_response_set_body(gl_http_response* response, const uint8_t* body,
+                                    size_t body_len);
+
+/* Registers the app's transport (send NULL: back to the built-in client). */
+gl_status gl_client_set_transport(gl_client* client, gl_http_send_fn send, void* user_data);
+/* The built-in client trusts only the CA certificates in this PEM file for https:// (NULL:
+ * the system trust store). */
+gl_status gl_client_set_ca_file(gl_client* client, const char* ca_file);
+
+/* ---- Upload (docs/client.md "Upload") ---------------------------------------------------
+ * gl_client_upload fixes the key set (the last 14 days; release_current_key non-zero also
+ * releases today's key), exchanges the code for a token and a certificate and publishes.
+ * The state is kept in the device database: after a crash or a network failure
+ * gl_client_upload_resume continues where it stopped; a publish is never sent twice
+ * with different keys and a replay the server refuses is reported as published with
+ * already_uploaded set. status (may be NULL) receives where the upload stands.
+ * Returns GL_OK when the upload was published; GL_ERR_AUTHENTICATION for a wrong or used
+ * code (failure GL_UPLOAD_INVALID_CODE) or an expired authorisation;
+ * GL_ERR_FAILED_PRECONDITION for an expired code or when another upload is unfinished;
+ * GL_ERR_RESOURCE_EXHAUSTED for too many attempts; GL_ERR_UNAVAILABLE / GL_ERR_IO when the
+ * network failed (stage kept: resume later). gl_last_error says what happened. */
+typedef enum gl_upload_stage {
+  GL_UPLOAD_NONE = 0,
+  GL_UPLOAD_STARTED = 1,
+  GL_UPLOAD_VERIFIED = 2,
+  GL_UPLOAD_CERTIFIED = 3,
+  GL_UPLOAD_PUBLISHED = 4,
+  GL_UPLOAD_FAILED = 5
+} gl_upload_stage;
+
+typedef enum gl_upload_failure {
+  GL_UPLOAD_FAILURE_NONE = 0,
+  GL_UPLOAD_INVALID_CODE = 1,
+  GL_UPLOAD_EXPIRED_CODE = 2,
+  GL_UPLOAD_TOO_MANY_ATTEMPTS = 3,
+  GL_UPLOAD_EXPIRED_AUTHORISATION = 4,
+  GL_UPLOAD_REJECTED = 5,
+  GL_UPLOAD_PROTOCOL = 6
+} gl_upload_failure;
+
+typedef struct gl_upload_status {
+  gl_upload_stage stage;
+  gl_upload_failure failure;
+  int64_t started_at; /* UTC seconds; 0 for GL_UPLOAD_NONE */
+  int64_t updated_at;
+  uint32_t keys;        /* own keys in the upload */
+  uint32_t inserted;    /* keys the server stored new (GL_UPLOAD_PUBLISHED) */
+  int already_uploaded; /* non-zero: published, learnt from a refused replay */
+} gl_upload_status;
+
+gl_status gl_client_upload(gl_client* client, const char* base_url, const char* code,
+                           int release_current_key, gl_upload_status* status);
+gl_status gl_client_upload_resume(gl_client* client, const char* base_url,
+                                  gl_upload_status* status);
+/* No network. */
+gl_status gl_client_upload_status(gl_client* client, gl_upload_status* status);
+
+/* ---- Chaff (docs/client.md "Chaff") ------------------------------------------------------
+ * Fake upload flows at exponentially distributed times (mean interval in seconds, default
+ * three days), indistinguishable on the network from a real upload; a real upload takes the
+ * place of the next fake. The app calls gl_client_chaff_run_due from its background task;
+ * nothing runs by itself. */
+gl_status gl_client_set_chaff_interval(gl_client* client, double mean_interval_seconds);
+/* The next due time (UTC seconds); either pointer may be NULL. */
+gl_status gl_client_chaff_next_due(gl_client* client, int64_t* next_due);
+/* If due, runs one chaff flow against base_url (or skips it for a real upload) and draws
+ * the next time. ran (may be NULL) is set to 1 when a flow was sent. */
+gl_status gl_client_chaff_run_due(gl_client* client, const char* base_url, int* ran);
 
 #ifdef __cplusplus
 }

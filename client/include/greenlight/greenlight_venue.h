@@ -15,7 +15,8 @@
  *   gl_venue_pin_authority_key(v, pem);      once per open: the health authority's key
  *   gl_venue_sync(v, base_url, &n);          download and match venue warnings
  *   gl_venue_colour(v, &colour, text, &len); the colour including venue warnings
- *   gl_venue_upload_reports(v, from, json, &len)  "venue_reports" of a positive upload
+ *   gl_venue_upload(v, base_url, code, 0, from, &status)  upload keys and check-ins
+ *   gl_venue_upload_reports(v, from, json, &len)  "venue_reports" for an app's own upload
  */
 #ifndef GREENLIGHT_GREENLIGHT_VENUE_H_
 #define GREENLIGHT_GREENLIGHT_VENUE_H_
@@ -97,6 +98,12 @@ gl_status gl_venue_colour(gl_venue* venue, gl_colour_info* info, char* explanati
  * non-zero gives only fake reports (for a chaff upload). The output is NUL-terminated. */
 gl_status gl_venue_upload_reports(gl_venue* venue, int64_t from, int chaff, char* json,
                                   size_t* json_len);
+
+/* gl_client_upload (greenlight.h) with the check-ins that ended after venue_from (the start
+ * of the contagious period) as sealed venue reports, through the client's transport. Same
+ * statuses, persistence and resume (gl_client_upload_resume) as gl_client_upload. */
+gl_status gl_venue_upload(gl_venue* venue, const char* base_url, const char* code,
+                          int release_current_key, int64_t venue_from, gl_upload_status* status);
 
 /* Deletes check-ins and warnings older than 14 days and truncates the WAL. */
 gl_status gl_venue_run_retention(gl_venue* venue);

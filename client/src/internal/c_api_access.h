@@ -9,6 +9,7 @@
 #include <string>
 
 #include "greenlight/client/client.h"
+#include "greenlight/client/uploader.h"
 #include "greenlight/crypto/result.h"
 #include "greenlight/greenlight.h"
 
@@ -18,6 +19,13 @@ namespace greenlight::client::internal {
 Client* client_of(gl_client* handle) noexcept;
 // The lock every call on the handle holds; extensions hold it too.
 std::mutex* mutex_of(gl_client* handle) noexcept;
+// The fetcher every download of the handle goes through (the app's transport when one is
+// registered, otherwise the built-in client); call with the handle's lock held.
+HttpFetcher* fetcher_of(gl_client* handle) noexcept;
+// Runs an upload through the handle's transport (lock held); fills status (may be null)
+// and returns the C status of where the upload stands, with its message in *message.
+gl_status run_upload(gl_client* handle, const char* base_url, const UploadRequest& request,
+                     gl_upload_status* status, std::string* message);
 
 // The C status of an error code (one mapping for every C entry point).
 gl_status status_for(ErrorCode code) noexcept;

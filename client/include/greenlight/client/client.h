@@ -135,6 +135,7 @@ class Client {
   void add_trusted_key(wire::TrustedSigningKey key);
   const ClientConfig& config() const { return config_; }
   const Clock& clock() const { return clock_; }
+  RandomSource& random() { return random_; }
 
   // For features built on the same database (venue check-ins) and for tests.
   Database& database() { return db_; }

@@ -33,10 +33,11 @@
 #include "greenlight/crypto/merkle.h"
 #include "greenlight/crypto/result.h"
 #include "greenlight/crypto/signed_note.h"
+#include "greenlight/wire/published_layout.h"
 
 namespace greenlight::client {
 
-inline constexpr std::string_view kLogCheckpointPath = "v1/log/checkpoint";
+using wire::kLogCheckpointPath;  // the shared contract (wire/published_layout.h)
 inline constexpr std::uint64_t kLogBundleLeaves = 256;
 
 // Where published data comes from.

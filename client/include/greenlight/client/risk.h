@@ -87,11 +87,11 @@ struct RiskConfig {
 // {"close_attenuation_below_db": 79, "minimum_close_minutes": 5,
 //  "attenuation_weights": [{"below_db": 63, "weight": 0.8}, ...],
 //  "infectiousness_offsets": {"standard": 1, "high": 2},
-//  "report_type_offsets": {"confirmed_test": 6, "clinical": 4, "self_report": 2, "recursive": 0},
+//  "report_type_offsets": {"confirmed": 6, "clinical": 4, "self_report": 2, "recursive": 0},
 //  "drop_trl_at_most": 2, "trl_multiplier": 0.2,
 //  "days_since_onset_to_infectiousness": [29 x "none"|"standard"|"high"],
 //  "infectiousness_when_dsos_missing": "standard",
-//  "report_type_when_missing": "confirmed_test"|"clinical"|"self_report"|"recursive",
+//  "report_type_when_missing": "confirmed"|"clinical"|"self_report"|"recursive",
 //  "high_risk_normalized_minutes": 13, "minimum_normalized_minutes": 0,
 //  "max_encounter_age_days": 10,
 //  "colour": {"isolation_days": 10, "high_risk_days": 10, "low_risk_days": 10}}

@@ -16,16 +16,17 @@
 #include <vector>
 
 #include "greenlight/crypto/result.h"
+#include "greenlight/wire/published_layout.h"
 
 namespace greenlight::client {
 
-inline constexpr std::string_view kExportIndexPath = "v1/exports/index.txt";
-inline constexpr std::size_t kMaxIndexBytes = 1u << 20;
-inline constexpr std::size_t kMaxIndexPathLength = 256;
+// The layout is the shared contract (wire/published_layout.h).
+using wire::kExportIndexPath;
+using wire::kMaxIndexBytes;
+using wire::kMaxIndexPathLength;
 
-// Splits the index into paths (LF or CRLF line ends, blank lines ignored). Every path must
-// be relative, made of [A-Za-z0-9._/-], without "..", and end in ".zip"; otherwise the whole
-// index is rejected with the offending line number.
+// wire::parse_feed_index(wire::Feed::kExports, text): relative [A-Za-z0-9._/-] paths under
+// v1/exports/ ending in ".zip"; otherwise the whole index is rejected with the line number.
 [[nodiscard]] Result<std::vector<std::string>> parse_export_index(std::string_view text);
 
 struct SyncReport {

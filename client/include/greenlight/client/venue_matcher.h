@@ -43,11 +43,12 @@
 #include "greenlight/crypto/ecdsa.h"
 #include "greenlight/crypto/venue_crypto.h"
 #include "greenlight/wire/export_file.h"
+#include "greenlight/wire/published_layout.h"
 #include "greenlight/wire/venue_warning.h"
 
 namespace greenlight::client {
 
-inline constexpr std::string_view kVenueIndexPath = "v1/venues/index.txt";
+using wire::kVenueIndexPath;  // the shared contract (wire/published_layout.h)
 
 struct VenueMatchOptions {
   std::int64_t min_overlap_seconds = 60;

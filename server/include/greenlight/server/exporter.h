@@ -25,6 +25,7 @@
 #include "greenlight/server/metrics.h"
 #include "greenlight/server/static_site.h"
 #include "greenlight/server/store.h"
+#include "greenlight/wire/published_layout.h"
 
 namespace greenlight::server {
 
@@ -34,8 +35,8 @@ struct ExportConfig {
   std::int64_t time_granularity_seconds = 3600;
   // The first window starts this long before its end.
   std::int64_t first_window_lookback_seconds = 14 * 24 * 3600;
-  std::string directory = "v1/exports/";
-  std::string index_path = "v1/exports/index.txt";
+  std::string directory = std::string(wire::kExportDirectory);
+  std::string index_path = std::string(wire::kExportIndexPath);
 };
 
 struct ExportRun {
