@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "greenlight/crypto/aead.h"
+#include "greenlight/wire/venue_warning.h"
 
 namespace greenlight::client {
 namespace {
@@ -34,7 +35,18 @@ CREATE TABLE IF NOT EXISTS venue_processed_batch(
   path TEXT NOT NULL,
   processed_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS venue_processed_batch_by_path ON venue_processed_batch(path);
+CREATE TABLE IF NOT EXISTS venue_warning_evidence(
+  id INTEGER PRIMARY KEY,
+  expires_at INTEGER NOT NULL,
+  sealed BLOB NOT NULL);
 )sql";
+
+constexpr std::string_view kEvidenceAadLabel = "GL-VENUE-EVIDENCE-V1";
+constexpr std::uint8_t kEvidenceVersion = 1;
+// version | verdict | detected_at BE64 | checkin_id BE64 | batch sha256 | stored warning
+constexpr std::size_t kEvidenceWarningOffset = 2 + 8 + 8 + 32;
+constexpr std::size_t kEvidenceSize =
+    kEvidenceWarningOffset + wire::kVenueWarningWireSize + kVenueAuthoritySignatureSize;
 
 void put_be64(std::uint8_t* out, std::int64_t value) {
   const auto v = static_cast<std::uint64_t>(value);
@@ -51,6 +63,13 @@ ByteArray<kAadLabel.size() + 8> aad_for(std::int64_t id) {
   ByteArray<kAadLabel.size() + 8> aad{};
   std::copy(kAadLabel.begin(), kAadLabel.end(), aad.begin());
   put_be64(aad.data() + kAadLabel.size(), id);
+  return aad;
+}
+
+ByteArray<kEvidenceAadLabel.size() + 8> evidence_aad_for(std::int64_t id) {
+  ByteArray<kEvidenceAadLabel.size() + 8> aad{};
+  std::copy(kEvidenceAadLabel.begin(), kEvidenceAadLabel.end(), aad.begin());
+  put_be64(aad.data() + kEvidenceAadLabel.size(), id);
   return aad;
 }
 
@@ -281,6 +300,10 @@ Result<std::vector<VenueVisit>> CheckinStore::visits() {
     visit.checkin_id = record.id;
     visit.location_id = venue_location_id(record.raw_payload.span());
     visit.location_tag = venue_location_tag(visit.location_id);
+    // Stored payloads passed the strict parser when they were scanned.
+    auto payload = wire::decode_venue_payload(record.raw_payload.span());
+    if (!payload) return std::unexpected(payload.error());
+    visit.owner_public_key = payload->owner_public_key;
     visit.arrival = record.arrival;
     visit.departure = record.departure;
     out.push_back(std::move(visit));
@@ -321,7 +344,79 @@ Result<std::int64_t> CheckinStore::delete_expired(std::int64_t now) {
       !s) {
     return std::unexpected(s.error());
   }
+  auto evidence = db_->cached("DELETE FROM venue_warning_evidence WHERE expires_at <= ?");
+  if (!evidence) return std::unexpected(evidence.error());
+  (*evidence)->bind(1, now);
+  if (auto s = (*evidence)->run(); !s) return std::unexpected(s.error());
   return deleted;
+}
+
+Result<std::int64_t> CheckinStore::add_warning_evidence(const VenueWarningEvidence& evidence) {
+  SecretBytes plain(kEvidenceSize);
+  std::uint8_t* p = plain.data();
+  p[0] = kEvidenceVersion;
+  p[1] = static_cast<std::uint8_t>(evidence.verdict);
+  put_be64(p + 2, evidence.detected_at);
+  put_be64(p + 10, evidence.checkin_id);
+  std::copy(evidence.batch_sha256.begin(), evidence.batch_sha256.end(), p + 18);
+  const Bytes warning = wire::venue_warning_to_stored_bytes(evidence.warning);
+  std::copy(warning.begin(), warning.end(), p + kEvidenceWarningOffset);
+  // Evidence lives as long as the check-ins it concerns would.
+  const std::int64_t expires_at = utc_day_start(evidence.detected_at + config_.retention_seconds);
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    const auto id = static_cast<std::int64_t>(rng_->uniform(kIdRange - 1) + 1);
+    ByteArray<kAeadNonceSize> nonce{};
+    rng_->fill(nonce);
+    auto sealed = aead_seal(key_.span(), nonce, plain.span(), evidence_aad_for(id));
+    if (!sealed) return std::unexpected(sealed.error());
+    Bytes blob(nonce.size() + sealed->size());
+    std::copy(sealed->begin(), sealed->end(), std::copy(nonce.begin(), nonce.end(), blob.begin()));
+    auto stmt =
+        db_->cached("INSERT INTO venue_warning_evidence(id, expires_at, sealed) VALUES(?, ?, ?)");
+    if (!stmt) return std::unexpected(stmt.error());
+    (*stmt)->bind(1, id).bind(2, expires_at).bind(3, ByteSpan(blob));
+    auto s = (*stmt)->run();
+    if (s) return id;
+    if (s.error().code != ErrorCode::kAlreadyExists) return std::unexpected(s.error());
+  }
+  return make_error(ErrorCode::kInternal, "could not draw a free evidence id");
+}
+
+Result<std::vector<VenueWarningEvidence>> CheckinStore::warning_evidence() {
+  std::vector<VenueWarningEvidence> out;
+  auto stmt = db_->cached("SELECT id, sealed FROM venue_warning_evidence ORDER BY id");
+  if (!stmt) return std::unexpected(stmt.error());
+  while (true) {
+    auto row = (*stmt)->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    const std::int64_t id = (*stmt)->column_int64(0);
+    const ByteSpan blob = (*stmt)->column_blob(1);
+    if (blob.size() != kAeadNonceSize + kEvidenceSize + kAeadTagSize) {
+      return authentication_failed();
+    }
+    auto plain_bytes = aead_open(key_.span(), blob.first(kAeadNonceSize),
+                                 blob.subspan(kAeadNonceSize), evidence_aad_for(id));
+    if (!plain_bytes) return authentication_failed();
+    const SecretBytes plain(*plain_bytes);
+    secure_wipe(plain_bytes->data(), plain_bytes->size());
+    const std::uint8_t* p = plain.data();
+    if (p[0] != kEvidenceVersion) {
+      return make_error(ErrorCode::kInternal,
+                        "evidence " + std::to_string(id) + " has an unknown record format");
+    }
+    VenueWarningEvidence e;
+    e.id = id;
+    e.verdict = static_cast<VenueWarningVerdict>(p[1]);
+    e.detected_at = get_be64(p + 2);
+    e.checkin_id = get_be64(p + 10);
+    std::copy(p + 18, p + 18 + e.batch_sha256.size(), e.batch_sha256.begin());
+    auto warning = wire::venue_warning_from_bytes(plain.span().subspan(kEvidenceWarningOffset));
+    if (!warning) return std::unexpected(warning.error());
+    e.warning = *warning;
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 }  // namespace greenlight::client

@@ -285,4 +285,26 @@ gl_status gl_venue_run_retention(gl_venue* venue) {
   });
 }
 
+gl_status gl_venue_pin_authority_key(gl_venue* venue, const char* public_key_pem) {
+  return guarded(venue, [&](gl_venue& v) -> gl_status {
+    if (public_key_pem == nullptr) {
+      return fail(v, GL_ERR_INVALID_ARGUMENT, "public_key_pem must not be NULL");
+    }
+    auto key = greenlight::EcdsaP256PublicKey::from_pem(public_key_pem);
+    if (!key) return fail(v, key.error());
+    v.impl->pin_authority_key(*key);
+    return GL_OK;
+  });
+}
+
+gl_status gl_venue_evidence_count(gl_venue* venue, uint32_t* count) {
+  return guarded(venue, [&](gl_venue& v) -> gl_status {
+    if (count == nullptr) return fail(v, GL_ERR_INVALID_ARGUMENT, "count must not be NULL");
+    auto evidence = v.impl->warning_evidence();
+    if (!evidence) return fail(v, evidence.error());
+    *count = static_cast<uint32_t>(evidence->size());
+    return GL_OK;
+  });
+}
+
 }  // extern "C"

@@ -28,22 +28,29 @@ std::int64_t overlap_seconds(std::int64_t a_start, std::int64_t a_end, std::int6
   return end > start ? end - start : 0;
 }
 
-std::vector<VenueReportMatch> match_venue_reports(std::span<const SealedVenueReport> reports,
-                                                  std::span<const VenueVisit> visits,
-                                                  std::int64_t now,
-                                                  const VenueMatchOptions& options) {
+VenueMatchResult match_venue_warnings(std::span<const SealedVenueWarning> warnings,
+                                      std::span<const VenueVisit> visits, std::int64_t now,
+                                      const VenueMatchOptions& options) {
   std::unordered_map<VenueLocationTag, std::vector<const VenueVisit*>, TagHash> by_tag;
   for (const auto& visit : visits) by_tag[visit.location_tag].push_back(&visit);
 
-  std::vector<VenueReportMatch> out;
-  for (const auto& report : reports) {
-    const auto it = by_tag.find(report.location_tag);
+  VenueMatchResult out;
+  for (const auto& warning : warnings) {
+    const auto it = by_tag.find(warning.location_tag);
     if (it == by_tag.end()) continue;
-    // Every visit with this tag has the same location_id; open once.
-    auto record = open_venue_report(it->second.front()->location_id, report);
-    if (!record) continue;
-    const std::int64_t start = unix_seconds_from_interval(record->start_interval);
-    const std::int64_t end = unix_seconds_from_interval(record->end_interval());
+    // Every visit with this tag has the same payload, hence location_id and owner key.
+    const VenueVisit& first = *it->second.front();
+    const VenueWarningCheck check = check_venue_warning(first.location_id, first.owner_public_key,
+                                                        options.authority_keys, warning);
+    if (check.verdict != VenueWarningVerdict::kAccepted) {
+      if (check.verdict != VenueWarningVerdict::kNotThisVenue) {
+        out.rejections.push_back({first.checkin_id, check.verdict, warning});
+      }
+      continue;
+    }
+    const VenueReportRecord& record = check.record;
+    const std::int64_t start = unix_seconds_from_interval(record.start_interval);
+    const std::int64_t end = unix_seconds_from_interval(record.end_interval());
     if (end <= now - options.retention_seconds || start > now + options.max_future_seconds) {
       continue;
     }
@@ -54,8 +61,8 @@ std::vector<VenueReportMatch> match_venue_reports(std::span<const SealedVenueRep
       match.checkin_id = visit->checkin_id;
       match.warning.day = utc_day_start(std::max(start, visit->arrival));
       match.warning.overlap_minutes = (overlap + 59) / 60;
-      match.risk_level = record->risk_level;
-      out.push_back(match);
+      match.risk_level = record.risk_level;
+      out.matches.push_back(match);
     }
   }
   return out;
@@ -101,11 +108,24 @@ Result<VenueSyncReport> VenueWarnings::process_batch(ByteSpan file, std::string_
   const std::int64_t now = clock_.now();
   auto visits = store_.visits();
   if (!visits) return std::unexpected(visits.error());
-  const auto matches = match_venue_reports(verified->batch.reports, *visits, now, options_);
+  const VenueMatchResult result =
+      match_venue_warnings(verified->batch.warnings, *visits, now, options_);
+  const auto& matches = result.matches;
 
   VenueSyncReport report;
   report.batches_processed = 1;
-  report.reports_seen = verified->batch.reports.size();
+  report.reports_seen = verified->batch.warnings.size();
+  for (const auto& rejection : result.rejections) {
+    VenueWarningEvidence evidence;
+    evidence.detected_at = now;
+    evidence.checkin_id = rejection.checkin_id;
+    evidence.verdict = rejection.verdict;
+    evidence.batch_sha256 = verified->file_sha256;
+    evidence.warning = rejection.warning;
+    auto added = store_.add_warning_evidence(evidence);
+    if (!added) return std::unexpected(added.error());
+  }
+  report.warnings_rejected = result.rejections.size();
   for (const auto& match : matches) {
     auto stmt = db.cached(
         "INSERT INTO venue_warning_match(checkin_id, day, overlap_minutes) VALUES(?, ?, ?) "
@@ -149,6 +169,7 @@ Result<VenueSyncReport> VenueWarnings::sync(HttpFetcher& fetcher, std::string_vi
       total_.batches_processed += one->batches_processed;
       total_.reports_seen += one->reports_seen;
       total_.new_matches += one->new_matches;
+      total_.warnings_rejected += one->warnings_rejected;
       return ok();
     }
 

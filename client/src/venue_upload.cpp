@@ -69,21 +69,42 @@ std::vector<SealedVenueReport> venue_chaff_reports(RandomSource& rng,
   return out;
 }
 
-Result<std::vector<SealedVenueReport>> host_warning_reports(const VenueLocationId& location_id,
-                                                            std::int64_t start, std::int64_t end,
-                                                            std::int64_t now,
-                                                            std::uint8_t risk_level,
-                                                            RandomSource& rng) {
+Result<std::vector<SealedVenueWarning>> host_warnings(const VenueLocationId& location_id,
+                                                      const Ed25519PrivateKey& owner,
+                                                      std::int64_t start, std::int64_t end,
+                                                      std::int64_t now, std::uint8_t risk_level,
+                                                      RandomSource& rng) {
   if (start < 0 || end <= start || end > now || end - start > kMaxHostWarningSeconds) {
     return make_error(ErrorCode::kInvalidArgument,
                       "a host warning window must end in the past and last at most 14 days, got [" +
                           std::to_string(start) + ", " + std::to_string(end) + ")");
   }
-  std::vector<SealedVenueReport> out;
+  std::vector<SealedVenueWarning> out;
   for (const auto& record : split_visit(start, end, risk_level)) {
-    auto sealed = seal_venue_report(location_id, record, rng);
+    auto sealed =
+        seal_venue_warning(location_id, record, VenueWarningOrigin::kHostWarning, owner, rng);
     if (!sealed) return std::unexpected(sealed.error());
     out.push_back(*sealed);
+  }
+  return out;
+}
+
+Result<VenueRelease> release_visitor_reports(const VenueLocationId& location_id,
+                                             const Ed25519PrivateKey& owner,
+                                             std::span<const SealedVenueReport> pending,
+                                             RandomSource& rng) {
+  VenueRelease out;
+  for (const auto& report : pending) {
+    auto record = open_venue_report(location_id, report);
+    if (!record) {
+      ++out.unreadable;
+      continue;
+    }
+    auto sealed =
+        seal_venue_warning(location_id, *record, VenueWarningOrigin::kVisitorRelease, owner, rng);
+    if (!sealed) return std::unexpected(sealed.error());
+    out.records.push_back(*record);
+    out.warnings.push_back(*sealed);
   }
   return out;
 }

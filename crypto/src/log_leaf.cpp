@@ -115,6 +115,9 @@ Status validate(const LogLeaf& leaf) {
                           if (auto s = check_string(l.key_id, "key id"); !s) return s;
                           return check_string(l.key_version, "key version");
                         },
+                        [](const VenueOwnerPolicyLeaf& l) -> Status {
+                          return check_string(l.policy, "venue owner policy");
+                        },
                     },
                     leaf);
 }
@@ -128,6 +131,7 @@ LogLeafKind log_leaf_kind(const LogLeaf& leaf) {
           [](const VenueWarningBatchLeaf&) { return LogLeafKind::kVenueWarningBatch; },
           [](const RiskConfigLeaf&) { return LogLeafKind::kRiskConfig; },
           [](const SigningKeyChangeLeaf&) { return LogLeafKind::kSigningKeyChange; },
+          [](const VenueOwnerPolicyLeaf&) { return LogLeafKind::kVenueOwnerPolicy; },
       },
       leaf);
 }
@@ -142,6 +146,8 @@ std::string_view log_leaf_kind_name(LogLeafKind kind) {
       return "RISK_CONFIG";
     case LogLeafKind::kSigningKeyChange:
       return "SIGNING_KEY_CHANGE";
+    case LogLeafKind::kVenueOwnerPolicy:
+      return "VENUE_OWNER_POLICY";
   }
   return "UNKNOWN";
 }
@@ -169,6 +175,7 @@ const Sha256Digest& log_leaf_content_sha256(const LogLeaf& leaf) {
           [](const VenueWarningBatchLeaf& l) -> const Sha256Digest& { return l.file_sha256; },
           [](const RiskConfigLeaf& l) -> const Sha256Digest& { return l.config_sha256; },
           [](const SigningKeyChangeLeaf& l) -> const Sha256Digest& { return l.spki_sha256; },
+          [](const VenueOwnerPolicyLeaf& l) -> const Sha256Digest& { return l.policy_sha256; },
       },
       leaf);
 }
@@ -201,6 +208,11 @@ Result<Bytes> encode_log_leaf(const LogLeaf& leaf) {
                    w.u8(static_cast<std::uint8_t>(l.purpose));
                    w.str(l.key_id);
                    w.str(l.key_version);
+                 },
+                 [&](const VenueOwnerPolicyLeaf& l) {
+                   w.digest(l.policy_sha256);
+                   w.str(l.policy);
+                   w.u64(l.owner_wait_seconds);
                  },
              },
              leaf);
@@ -261,6 +273,14 @@ Result<LogLeaf> decode_log_leaf(ByteSpan encoded) {
       leaf = std::move(l);
       break;
     }
+    case static_cast<std::uint8_t>(LogLeafKind::kVenueOwnerPolicy): {
+      VenueOwnerPolicyLeaf l;
+      l.policy_sha256 = r.digest();
+      l.policy = r.str();
+      l.owner_wait_seconds = r.u64();
+      leaf = std::move(l);
+      break;
+    }
     default:
       return make_error(ErrorCode::kInvalidArgument,
                         "unknown log leaf kind " + std::to_string(kind));
@@ -301,6 +321,10 @@ std::string describe_log_leaf(const LogLeaf& leaf) {
                  [&](const SigningKeyChangeLeaf& l) {
                    out += " purpose=" + std::string(signing_key_purpose_name(l.purpose)) +
                           " key_id=" + l.key_id + " key_version=" + l.key_version;
+                 },
+                 [&](const VenueOwnerPolicyLeaf& l) {
+                   out += " policy=" + l.policy +
+                          " owner_wait_seconds=" + std::to_string(l.owner_wait_seconds);
                  },
              },
              leaf);

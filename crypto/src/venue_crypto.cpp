@@ -1,5 +1,6 @@
 #include "greenlight/crypto/venue_crypto.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
@@ -11,6 +12,15 @@ namespace {
 
 constexpr std::string_view kVenueIdLabel = "GL-VENUE-ID";
 constexpr std::string_view kVenueReportInfo = "GL-VENUE-REPORT";
+constexpr std::string_view kOwnerLabel = "GL-VENUE-OWNER-V2";
+constexpr std::string_view kAuthorityLabel = "GL-VENUE-HA-V2";
+
+Bytes owner_message(const VenueLocationTag& tag, ByteSpan record16) {
+  Bytes m(kOwnerLabel.begin(), kOwnerLabel.end());
+  m.insert(m.end(), tag.begin(), tag.end());
+  m.insert(m.end(), record16.begin(), record16.end());
+  return m;
+}
 
 }  // namespace
 
@@ -134,6 +144,133 @@ SealedVenueReport make_fake_venue_report(RandomSource& rng) {
   rng.fill(report.nonce);
   rng.fill(report.ciphertext);
   return report;
+}
+
+Result<SealedVenueWarning> seal_venue_warning(const VenueLocationId& location_id,
+                                              const VenueReportRecord& record,
+                                              VenueWarningOrigin origin,
+                                              const Ed25519PrivateKey& owner, RandomSource& rng) {
+  if (origin != VenueWarningOrigin::kHostWarning && origin != VenueWarningOrigin::kVisitorRelease) {
+    return make_error(ErrorCode::kInvalidArgument, "venue warning origin must be 1 or 2");
+  }
+  auto base = encode_venue_report_record(record);
+  if (!base) return std::unexpected(base.error());
+  ByteArray<kVenueWarningRecordSize> plaintext{};
+  std::copy(base->begin(), base->end(), plaintext.begin());
+  plaintext[0] = kVenueWarningRecordVersion;
+  plaintext[8] = static_cast<std::uint8_t>(origin);
+  SealedVenueWarning warning;
+  warning.location_tag = venue_location_tag(location_id);
+  auto signature = owner.sign(
+      owner_message(warning.location_tag, ByteSpan(plaintext.data(), kVenueReportRecordSize)));
+  if (!signature) return std::unexpected(signature.error());
+  std::copy(signature->begin(), signature->end(), plaintext.begin() + kVenueReportRecordSize);
+  rng.fill(warning.nonce);
+  const SecretArray<32> key = venue_report_key(location_id);
+  auto sealed = aead_seal(key.span(), warning.nonce, plaintext, warning.location_tag);
+  secure_wipe(plaintext.data(), plaintext.size());
+  if (!sealed) return std::unexpected(sealed.error());
+  if (sealed->size() != kVenueWarningCiphertextSize) {
+    return make_error(ErrorCode::kInternal, "AEAD produced " + std::to_string(sealed->size()) +
+                                                " bytes, expected " +
+                                                std::to_string(kVenueWarningCiphertextSize));
+  }
+  std::copy(sealed->begin(), sealed->end(), warning.ciphertext.begin());
+  return warning;
+}
+
+Bytes venue_warning_authority_message(const SealedVenueWarning& warning) {
+  Bytes m(kAuthorityLabel.begin(), kAuthorityLabel.end());
+  m.insert(m.end(), warning.location_tag.begin(), warning.location_tag.end());
+  m.insert(m.end(), warning.nonce.begin(), warning.nonce.end());
+  m.insert(m.end(), warning.ciphertext.begin(), warning.ciphertext.end());
+  return m;
+}
+
+Status authorize_venue_warning(SealedVenueWarning& warning, const EcdsaP256PrivateKey& authority) {
+  auto signature = authority.sign_raw(venue_warning_authority_message(warning));
+  if (!signature) return std::unexpected(signature.error());
+  if (signature->size() != kVenueAuthoritySignatureSize) {
+    return make_error(ErrorCode::kInternal, "raw ECDSA signature is not 64 bytes");
+  }
+  std::copy(signature->begin(), signature->end(), warning.authority_signature.begin());
+  return ok();
+}
+
+std::string_view venue_warning_verdict_name(VenueWarningVerdict verdict) {
+  switch (verdict) {
+    case VenueWarningVerdict::kAccepted:
+      return "accepted";
+    case VenueWarningVerdict::kNotThisVenue:
+      return "not_this_venue";
+    case VenueWarningVerdict::kNoAuthority:
+      return "no_health_authority_signature";
+    case VenueWarningVerdict::kUndecryptable:
+      return "undecryptable";
+    case VenueWarningVerdict::kLegacyVenue:
+      return "legacy_venue_without_owner_key";
+    case VenueWarningVerdict::kBadOwnerSignature:
+      return "no_owner_signature";
+  }
+  return "unknown";
+}
+
+VenueWarningCheck check_venue_warning(const VenueLocationId& location_id,
+                                      const std::optional<VenueOwnerPublicKey>& owner_public_key,
+                                      std::span<const EcdsaP256PublicKey> authority_keys,
+                                      const SealedVenueWarning& warning) {
+  VenueWarningCheck check;
+  const VenueLocationTag tag = venue_location_tag(location_id);
+  if (!constant_time_equal(tag, warning.location_tag)) return check;
+  const Bytes authority_message = venue_warning_authority_message(warning);
+  bool authorised = false;
+  for (const auto& key : authority_keys) {
+    if (key.verify_raw(authority_message, warning.authority_signature)) {
+      authorised = true;
+      break;
+    }
+  }
+  if (!authorised) {
+    check.verdict = VenueWarningVerdict::kNoAuthority;
+    return check;
+  }
+  const SecretArray<32> key = venue_report_key(location_id);
+  auto plaintext = aead_open(key.span(), warning.nonce, warning.ciphertext, warning.location_tag);
+  check.verdict = VenueWarningVerdict::kUndecryptable;
+  if (!plaintext) return check;
+  SecretBytes wiped(*plaintext);
+  secure_wipe(plaintext->data(), plaintext->size());
+  const ByteSpan bytes = wiped.span();
+  if (bytes.size() != kVenueWarningRecordSize || bytes[0] != kVenueWarningRecordVersion) {
+    return check;
+  }
+  const std::uint8_t origin = bytes[8];
+  if (origin != static_cast<std::uint8_t>(VenueWarningOrigin::kHostWarning) &&
+      origin != static_cast<std::uint8_t>(VenueWarningOrigin::kVisitorRelease)) {
+    return check;
+  }
+  // The base record decoder checks ranges and zero padding: version 1 and origin 0 there.
+  ByteArray<kVenueReportRecordSize> base{};
+  std::copy(bytes.begin(), bytes.begin() + kVenueReportRecordSize, base.begin());
+  base[0] = kVenueReportRecordVersion;
+  base[8] = 0;
+  auto record = decode_venue_report_record(base);
+  if (!record) return check;
+  if (!owner_public_key) {
+    check.verdict = VenueWarningVerdict::kLegacyVenue;
+    return check;
+  }
+  check.verdict = VenueWarningVerdict::kBadOwnerSignature;
+  auto owner = Ed25519PublicKey::from_raw(*owner_public_key);
+  if (!owner) return check;
+  if (!owner->verify(owner_message(warning.location_tag, bytes.first(kVenueReportRecordSize)),
+                     bytes.subspan(kVenueReportRecordSize))) {
+    return check;
+  }
+  check.verdict = VenueWarningVerdict::kAccepted;
+  check.record = *record;
+  check.origin = static_cast<VenueWarningOrigin>(origin);
+  return check;
 }
 
 }  // namespace greenlight

@@ -2,6 +2,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/unknown_field_set.h>
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <utility>
@@ -98,6 +99,9 @@ proto::VenuePayload to_proto(const VenuePayload& payload) {
   msg.set_seed(payload.seed.data(), payload.seed.size());
   msg.set_valid_from(payload.valid_from);
   msg.set_valid_until(payload.valid_until);
+  if (payload.owner_public_key) {
+    msg.set_owner_public_key(payload.owner_public_key->data(), payload.owner_public_key->size());
+  }
   return msg;
 }
 
@@ -136,10 +140,21 @@ Result<VenueType> venue_type_from_name(std::string_view name) {
 }
 
 Status validate_venue_payload(const VenuePayload& payload) {
-  if (payload.version != kVenuePayloadVersion) {
-    return make_error(ErrorCode::kInvalidArgument, "venue payload version must be " +
-                                                       std::to_string(kVenuePayloadVersion) +
-                                                       ", got " + std::to_string(payload.version));
+  if (payload.version != kVenuePayloadVersion && payload.version != kVenuePayloadLegacyVersion) {
+    return make_error(ErrorCode::kInvalidArgument, "venue payload version must be 1 or 2, got " +
+                                                       std::to_string(payload.version));
+  }
+  if (payload.version == kVenuePayloadVersion && !payload.owner_public_key) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "venue payload version 2 needs a 32-byte owner_public_key, got none");
+  }
+  if (payload.version == kVenuePayloadLegacyVersion && payload.owner_public_key) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "venue payload version 1 has no owner_public_key, got one");
+  }
+  if (payload.owner_public_key && !Ed25519PublicKey::from_raw(*payload.owner_public_key)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "venue owner_public_key is not a valid Ed25519 public key");
   }
   if (auto s = validate_text("description", payload.description, 1, kMaxVenueDescriptionChars);
       !s) {
@@ -168,8 +183,16 @@ Status validate_venue_payload(const VenuePayload& payload) {
   return ok();
 }
 
-Result<VenuePayload> new_venue_payload(const VenueInfo& info, RandomSource& rng) {
-  VenuePayload payload;
+Result<Ed25519PrivateKey> venue_owner_key(const VenueOwnerSeed& seed) {
+  return Ed25519PrivateKey::from_seed(seed.span());
+}
+
+Result<NewVenue> new_venue(const VenueInfo& info, RandomSource& rng) {
+  NewVenue venue;
+  rng.fill(venue.owner_seed.mutable_span());
+  auto owner = venue_owner_key(venue.owner_seed);
+  if (!owner) return std::unexpected(owner.error());
+  VenuePayload& payload = venue.payload;
   payload.description = info.description;
   payload.address = info.address;
   payload.type = info.type;
@@ -177,8 +200,10 @@ Result<VenuePayload> new_venue_payload(const VenueInfo& info, RandomSource& rng)
   payload.valid_from = info.valid_from;
   payload.valid_until = info.valid_until;
   rng.fill(payload.seed.mutable_span());
+  payload.version = kVenuePayloadVersion;
+  payload.owner_public_key = owner->public_key().raw();
   if (auto s = validate_venue_payload(payload); !s) return std::unexpected(s.error());
-  return payload;
+  return venue;
 }
 
 Result<Bytes> encode_venue_payload(const VenuePayload& payload) {
@@ -210,10 +235,19 @@ Result<VenuePayload> decode_venue_payload(ByteSpan raw) {
                           std::to_string(msg.GetReflection()->GetUnknownFields(msg).field_count()) +
                           " unknown field(s)");
   }
-  if (msg.version() != kVenuePayloadVersion) {
-    return make_error(ErrorCode::kInvalidArgument, "venue payload version must be " +
-                                                       std::to_string(kVenuePayloadVersion) +
-                                                       ", got " + std::to_string(msg.version()));
+  if (msg.version() != kVenuePayloadVersion && msg.version() != kVenuePayloadLegacyVersion) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "venue payload version must be 1 or 2, got " + std::to_string(msg.version()));
+  }
+  if (msg.version() == kVenuePayloadVersion &&
+      msg.owner_public_key().size() != kVenueOwnerPublicKeySize) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "venue owner_public_key must be " + std::to_string(kVenueOwnerPublicKeySize) +
+                          " bytes, got " + std::to_string(msg.owner_public_key().size()));
+  }
+  if (msg.version() == kVenuePayloadLegacyVersion && !msg.owner_public_key().empty()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "venue payload version 1 must not carry an owner_public_key");
   }
   if (msg.seed().size() != kVenueSeedSize) {
     return make_error(ErrorCode::kInvalidArgument,
@@ -239,6 +273,11 @@ Result<VenuePayload> decode_venue_payload(ByteSpan raw) {
   payload.seed = SecretArray<kVenueSeedSize>(as_bytes(msg.seed()));
   payload.valid_from = msg.valid_from();
   payload.valid_until = msg.valid_until();
+  if (!msg.owner_public_key().empty()) {
+    VenueOwnerPublicKey key{};
+    std::copy(msg.owner_public_key().begin(), msg.owner_public_key().end(), key.begin());
+    payload.owner_public_key = key;
+  }
   msg.mutable_seed()->assign(msg.seed().size(), '\0');
   if (auto s = validate_venue_payload(payload); !s) return std::unexpected(s.error());
   return payload;

@@ -49,7 +49,44 @@ Result<SealedVenueReport> from_proto(const proto::ProtectedReport& msg, std::siz
   if (auto s = copy_fixed("ciphertext", msg.ciphertext(), report.ciphertext, index); !s) {
     return std::unexpected(s.error());
   }
+  if (!msg.authority_signature().empty()) {
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        "report " + std::to_string(index) + ": a visitor report carries no authority_signature");
+  }
   return report;
+}
+
+void warning_to_proto(const SealedVenueWarning& warning, proto::ProtectedReport& msg) {
+  msg.set_location_tag(warning.location_tag.data(), warning.location_tag.size());
+  msg.set_nonce(warning.nonce.data(), warning.nonce.size());
+  msg.set_ciphertext(warning.ciphertext.data(), warning.ciphertext.size());
+  msg.set_authority_signature(warning.authority_signature.data(),
+                              warning.authority_signature.size());
+}
+
+Result<SealedVenueWarning> warning_from_proto(const proto::ProtectedReport& msg,
+                                              std::size_t index) {
+  if (!has_no_unknown_fields(msg)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "warning " + std::to_string(index) + " has unknown fields");
+  }
+  SealedVenueWarning w;
+  if (auto s = copy_fixed("location_tag", msg.location_tag(), w.location_tag, index); !s) {
+    return std::unexpected(s.error());
+  }
+  if (auto s = copy_fixed("nonce", msg.nonce(), w.nonce, index); !s) {
+    return std::unexpected(s.error());
+  }
+  if (auto s = copy_fixed("ciphertext", msg.ciphertext(), w.ciphertext, index); !s) {
+    return std::unexpected(s.error());
+  }
+  if (auto s = copy_fixed("authority_signature", msg.authority_signature(), w.authority_signature,
+                          index);
+      !s) {
+    return std::unexpected(s.error());
+  }
+  return w;
 }
 
 Bytes serialize(const google::protobuf::MessageLite& msg) {
@@ -86,8 +123,8 @@ Result<Bytes> write_venue_warning_file(const VenueWarningBatch& batch,
   msg.set_end_timestamp(batch.end_timestamp);
   msg.set_region(batch.region);
   msg.set_batch_num(batch.batch_num);
-  msg.mutable_reports()->Reserve(static_cast<int>(batch.reports.size()));
-  for (const auto& report : batch.reports) to_proto(report, *msg.add_reports());
+  msg.mutable_reports()->Reserve(static_cast<int>(batch.warnings.size()));
+  for (const auto& warning : batch.warnings) warning_to_proto(warning, *msg.add_reports());
   const Bytes batch_bytes = serialize(msg);
 
   proto::SignedVenueWarningBatch signed_msg;
@@ -118,7 +155,7 @@ Result<VerifiedVenueWarnings> read_venue_warning_file(ByteSpan file,
   if (file.size() < kVenueWarningHeaderSize ||
       std::memcmp(file.data(), kVenueWarningHeader, kVenueWarningHeaderSize) != 0) {
     return make_error(ErrorCode::kInvalidArgument,
-                      "venue warning file must start with the header \"GL Venue v1\"");
+                      "venue warning file must start with the header \"GL Venue v2\"");
   }
   const ByteSpan body = file.subspan(kVenueWarningHeaderSize);
   proto::SignedVenueWarningBatch signed_msg;
@@ -160,11 +197,11 @@ Result<VerifiedVenueWarnings> read_venue_warning_file(ByteSpan file,
   out.batch.end_timestamp = msg.end_timestamp();
   out.batch.region = msg.region();
   out.batch.batch_num = msg.batch_num();
-  out.batch.reports.reserve(static_cast<std::size_t>(msg.reports_size()));
+  out.batch.warnings.reserve(static_cast<std::size_t>(msg.reports_size()));
   for (int i = 0; i < msg.reports_size(); ++i) {
-    auto report = from_proto(msg.reports(i), static_cast<std::size_t>(i));
-    if (!report) return std::unexpected(report.error());
-    out.batch.reports.push_back(*report);
+    auto warning = warning_from_proto(msg.reports(i), static_cast<std::size_t>(i));
+    if (!warning) return std::unexpected(warning.error());
+    out.batch.warnings.push_back(*warning);
   }
   out.file_sha256 = sha256(file);
   out.signed_by.verification_key_id = verified_by->verification_key_id;
@@ -253,15 +290,64 @@ Result<SealedVenueReport> venue_report_from_base64(std::string_view text) {
   return venue_report_from_bytes(*bytes);
 }
 
-Sha256Digest venue_host_mac(ByteSpan hmac_key, std::span<const SealedVenueReport> reports) {
-  std::vector<ByteArray<kVenueReportWireSize>> forms;
-  forms.reserve(reports.size());
-  for (const auto& r : reports) forms.push_back(venue_report_to_bytes(r));
-  std::sort(forms.begin(), forms.end());
-  constexpr std::string_view kLabel = "GL-VENUE-HOST-V1";
+Sha256Digest venue_host_mac(ByteSpan hmac_key, const VenueLocationTag& location_tag) {
+  constexpr std::string_view kLabel = "GL-VENUE-HOST-V2";
   Bytes message(kLabel.begin(), kLabel.end());
-  for (const auto& f : forms) message.insert(message.end(), f.begin(), f.end());
+  message.insert(message.end(), location_tag.begin(), location_tag.end());
   return hmac_sha256(hmac_key, message);
+}
+
+ByteArray<kVenueWarningWireSize> venue_warning_to_bytes(const SealedVenueWarning& warning) {
+  ByteArray<kVenueWarningWireSize> out{};
+  auto it = std::copy(warning.location_tag.begin(), warning.location_tag.end(), out.begin());
+  it = std::copy(warning.nonce.begin(), warning.nonce.end(), it);
+  std::copy(warning.ciphertext.begin(), warning.ciphertext.end(), it);
+  return out;
+}
+
+Result<SealedVenueWarning> venue_warning_from_bytes(ByteSpan bytes) {
+  if (bytes.size() != kVenueWarningWireSize &&
+      bytes.size() != kVenueWarningWireSize + kVenueAuthoritySignatureSize) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "a venue warning must be " + std::to_string(kVenueWarningWireSize) + " or " +
+                          std::to_string(kVenueWarningWireSize + kVenueAuthoritySignatureSize) +
+                          " bytes, got " + std::to_string(bytes.size()));
+  }
+  SealedVenueWarning w;
+  std::size_t at = 0;
+  std::memcpy(w.location_tag.data(), bytes.data() + at, w.location_tag.size());
+  at += w.location_tag.size();
+  std::memcpy(w.nonce.data(), bytes.data() + at, w.nonce.size());
+  at += w.nonce.size();
+  std::memcpy(w.ciphertext.data(), bytes.data() + at, w.ciphertext.size());
+  at += w.ciphertext.size();
+  if (bytes.size() > at) {
+    std::memcpy(w.authority_signature.data(), bytes.data() + at, w.authority_signature.size());
+  }
+  return w;
+}
+
+Bytes venue_warning_to_stored_bytes(const SealedVenueWarning& warning) {
+  const auto base = venue_warning_to_bytes(warning);
+  Bytes out(base.begin(), base.end());
+  out.insert(out.end(), warning.authority_signature.begin(), warning.authority_signature.end());
+  return out;
+}
+
+std::string venue_warning_to_base64(const SealedVenueWarning& warning) {
+  return base64_encode(venue_warning_to_bytes(warning));
+}
+
+Result<SealedVenueWarning> venue_warning_from_base64(std::string_view text) {
+  constexpr std::size_t kChars = (kVenueWarningWireSize + 2) / 3 * 4;
+  if (text.size() != kChars) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "a venue warning must be " + std::to_string(kChars) +
+                          " base64 characters, got " + std::to_string(text.size()));
+  }
+  auto bytes = base64_decode(text);
+  if (!bytes) return std::unexpected(bytes.error());
+  return venue_warning_from_bytes(*bytes);
 }
 
 }  // namespace greenlight::wire

@@ -23,6 +23,11 @@ Result<AssembledServer> assemble_server(ServerRunConfig config) {
     out.log = std::shared_ptr<TransparencyLog>(std::move(*log));
   }
   const std::int64_t granularity = config.options.publish.arrival_granularity_seconds;
+  // Venue warnings are signed with the certificate key unless the authority named another
+  // (docs/venues.md "Two-party warnings"); phones pin its public half.
+  if (config.venue_warnings && !config.venue.authority_key) {
+    config.venue.authority_key = config.keys.authority_key;
+  }
   auto created = Server::create(std::move(config.options), std::move(config.keys),
                                 std::move(config.environment));
   if (!created) return std::unexpected(created.error());

@@ -397,6 +397,11 @@ Result<LogLeaf> log_leaf_for_publication(const Publication& p) {
   if (p.kind == "risk_config") {
     return RiskConfigLeaf{p.sha256, static_cast<std::uint64_t>(p.item_count)};
   }
+  // The venue owner policy file (venue_warnings.h): region carries the policy name and
+  // item_count the owner wait in seconds.
+  if (p.kind == "venue_owner_policy") {
+    return VenueOwnerPolicyLeaf{p.sha256, p.region, static_cast<std::uint64_t>(p.item_count)};
+  }
   return make_error(ErrorCode::kInvalidArgument,
                     "publication kind \"" + p.kind + "\" has no transparency-log leaf type");
 }

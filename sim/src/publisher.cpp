@@ -1,6 +1,7 @@
 #include "greenlight/sim/publisher.h"
 
 #include <algorithm>
+#include <set>
 
 namespace greenlight::sim {
 namespace {
@@ -9,6 +10,7 @@ namespace {
 // sealed venue report (tag, nonce, ciphertext and framing).
 constexpr std::uint64_t kExportKeyBytes = 28;
 constexpr std::uint64_t kVenueReportBytes = 82;
+constexpr std::uint64_t kVenueWarningBytes = 212;
 
 }  // namespace
 
@@ -41,10 +43,25 @@ Status InMemoryPublisher::publish(const SimUpload& upload, std::int64_t unix_sec
     ++holdings_.keys;
     holdings_.stored_bytes += kExportKeyBytes;
   }
+  // Visitors' reports are held and never published; the owners' release is, once the
+  // health authority signed it, and resolves the held reports of that venue (as the server).
+  std::set<VenueLocationTag> released;
+  for (const auto& w : upload.venue_warnings) released.insert(w.location_tag);
   for (const auto& r : upload.venue_reports) {
-    pending_reports_.push_back(r);
+    if (released.contains(r.location_tag)) continue;
     ++holdings_.venue_reports;
     holdings_.stored_bytes += kVenueReportBytes;
+  }
+  if (!upload.venue_warnings.empty() && !authority_) {
+    auto key = EcdsaP256PrivateKey::generate();
+    if (!key) return std::unexpected(key.error());
+    authority_ = std::move(*key);
+  }
+  for (auto w : upload.venue_warnings) {
+    if (auto s = authorize_venue_warning(w, *authority_); !s) return s;
+    pending_warnings_.push_back(w);
+    ++holdings_.venue_reports;
+    holdings_.stored_bytes += kVenueWarningBytes;
   }
   return ok();
 }
@@ -60,15 +77,20 @@ Result<PublishedBatch> InMemoryPublisher::fetch_new(std::int64_t unix_seconds) {
     }
   }
   pending_ = std::move(still);
-  batch.venue_reports = std::move(pending_reports_);
-  pending_reports_.clear();
+  batch.venue_warnings = std::move(pending_warnings_);
+  pending_warnings_.clear();
   // An export lists keys sorted by key bytes, so the order reveals nothing about uploads.
   std::sort(batch.keys.begin(), batch.keys.end(), [](const auto& a, const auto& b) {
     return a.key_data.array() < b.key_data.array();
   });
   batch.download_bytes =
-      batch.keys.size() * kExportKeyBytes + batch.venue_reports.size() * kVenueReportBytes;
+      batch.keys.size() * kExportKeyBytes + batch.venue_warnings.size() * kVenueWarningBytes;
   return batch;
+}
+
+std::vector<EcdsaP256PublicKey> InMemoryPublisher::authority_keys() const {
+  if (!authority_) return {};
+  return {authority_->public_key()};
 }
 
 }  // namespace greenlight::sim

@@ -180,6 +180,8 @@ struct ServerPublisher::Impl {
   RandomSource* rng = &system_random();
   std::unique_ptr<server::Server> server;
   std::shared_ptr<server::VenueWarningModule> venues;
+  std::optional<EcdsaP256PublicKey> venue_authority;  // pinned by the phones
+  std::int64_t host_certificates = 0;  // used by venue owners' releases, not uploads
   std::unique_ptr<server::HttpClient> client;  // loopback only
   std::vector<wire::TrustedSigningKey> trusted;
   std::set<std::string> downloaded;  // paths of export and venue files already fetched
@@ -340,6 +342,10 @@ Result<std::unique_ptr<ServerPublisher>> ServerPublisher::create(
   std::vector<wire::ExportSigner> signers;
   signers.push_back(wire::ExportSigner{
       wire::SignatureInfo{kKeyVersion, kKeyId, wire::kEcdsaP256Sha256Oid}, std::move(*export_key)});
+  // The health authority authorises venue warnings with its certificate key; phones pin it.
+  server::VenueWarningConfig venue_config;
+  venue_config.authority_key = *authority_key;
+  d->venue_authority = authority_key->public_key();
   server::ServerKeys keys{std::move(signers), std::move(*authority_key), {d->ha_key}, {}};
   server::ServerEnvironment env;
   d->clock = std::make_shared<server::ManualClock>(0);
@@ -354,7 +360,7 @@ Result<std::unique_ptr<ServerPublisher>> ServerPublisher::create(
   if (auto s = d->server->add_module(server::make_transparency_log_module(d->log)); !s) {
     return std::unexpected(s.error());
   }
-  d->venues = std::make_shared<server::VenueWarningModule>();
+  d->venues = std::make_shared<server::VenueWarningModule>(venue_config);
   if (auto s = d->server->add_module(d->venues); !s) return std::unexpected(s.error());
 
   if (d->transport == ServerTransport::kLoopback) {
@@ -433,7 +439,50 @@ Status ServerPublisher::publish(const SimUpload& upload, std::int64_t unix_secon
                                        {"chaff", false}},
                           "POST /v1/publish");
   if (!published) return std::unexpected(published.error());
+
+  // Each venue's owner releases its warnings with its own venue_host code from the health
+  // authority (tools/venue host_warning.h); the server adds the authority's signature.
+  for (std::size_t first = 0; first < upload.venue_warnings.size();) {
+    const VenueLocationTag tag = upload.venue_warnings[first].location_tag;
+    std::size_t last = first;
+    json::array warnings;
+    while (last < upload.venue_warnings.size() && upload.venue_warnings[last].location_tag == tag) {
+      warnings.push_back(json::string(wire::venue_warning_to_base64(upload.venue_warnings[last])));
+      ++last;
+    }
+    first = last;
+    auto host_code = d.post("/v1/codes", json::object{{"kind", "long"}, {"purpose", "venue_host"}},
+                            "POST /v1/codes", d.ha_key);
+    if (!host_code) return std::unexpected(host_code.error());
+    auto hcode = string_member(*host_code, "code", "POST /v1/codes");
+    if (!hcode) return std::unexpected(hcode.error());
+    auto htoken_reply = d.post("/v1/verify", json::object{{"code", *hcode}}, "POST /v1/verify");
+    if (!htoken_reply) return std::unexpected(htoken_reply.error());
+    auto htoken = string_member(*htoken_reply, "token", "POST /v1/verify");
+    if (!htoken) return std::unexpected(htoken.error());
+    SecretBytes host_key(kHmacKeyBytes);
+    d.rng->fill(host_key.mutable_span());
+    const Sha256Digest host_mac = wire::venue_host_mac(host_key.span(), tag);
+    auto hcert_reply = d.post("/v1/certificate",
+                              json::object{{"token", *htoken}, {"tekmac", base64_encode(host_mac)}},
+                              "POST /v1/certificate");
+    if (!hcert_reply) return std::unexpected(hcert_reply.error());
+    auto hcert = string_member(*hcert_reply, "certificate", "POST /v1/certificate");
+    if (!hcert) return std::unexpected(hcert.error());
+    auto released = d.post("/v1/venue-warning",
+                           json::object{{"certificate", *hcert},
+                                        {"hmac_key", base64_encode(host_key.span())},
+                                        {"venue_warnings", std::move(warnings)},
+                                        {"resolve_pending", true}},
+                           "POST /v1/venue-warning");
+    if (!released) return std::unexpected(released.error());
+    ++d.host_certificates;
+  }
   return ok();
+}
+
+std::vector<EcdsaP256PublicKey> ServerPublisher::authority_keys() const {
+  return {*impl_->venue_authority};
 }
 
 Result<PublishedBatch> ServerPublisher::fetch_new(std::int64_t unix_seconds) {
@@ -495,7 +544,7 @@ Result<PublishedBatch> ServerPublisher::fetch_new(std::int64_t unix_seconds) {
       return std::unexpected(s.error());
     }
     ++d.logged_files_verified;
-    for (auto& r : verified->batch.reports) batch.venue_reports.push_back(std::move(r));
+    for (auto& w : verified->batch.warnings) batch.venue_warnings.push_back(std::move(w));
     d.downloaded.insert(path);
   }
   batch.download_bytes += log_fetcher.bytes();
@@ -522,11 +571,12 @@ ServerHoldings ServerPublisher::holdings() const {
     auto keys = one("SELECT COUNT(*) FROM exposure_keys");
     auto in_files = one("SELECT COALESCE(SUM(key_count), 0) FROM export_files");
     auto real = one("SELECT COALESCE(SUM(real_key_count), 0) FROM export_batches");
-    auto reports = one("SELECT COUNT(*) FROM venue_report");
+    auto reports =
+        one("SELECT (SELECT COUNT(*) FROM venue_pending) + (SELECT COUNT(*) FROM venue_report)");
     for (const auto* r : {&uploads, &keys, &in_files, &real, &reports}) {
       if (!*r) return std::unexpected(r->error());
     }
-    h.uploads = static_cast<std::uint64_t>(*uploads);
+    h.uploads = static_cast<std::uint64_t>(*uploads - d.host_certificates);
     stored_keys = *keys;
     exported_keys = *in_files;
     exported_real = *real;

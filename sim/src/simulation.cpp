@@ -283,7 +283,7 @@ struct Simulation::Impl {
     auto batch = publisher.fetch_new(now);
     if (!batch) return std::unexpected(batch.error());
     st.keys_fetched = static_cast<std::uint32_t>(batch->keys.size());
-    st.venue_reports_fetched = static_cast<std::uint32_t>(batch->venue_reports.size());
+    st.venue_reports_fetched = static_cast<std::uint32_t>(batch->venue_warnings.size());
     if (t == 0) return ok();
     const std::uint32_t first_day = t > kRetentionDays ? t - kRetentionDays : 0;
     const std::uint32_t last_day = t - 1;
@@ -448,15 +448,19 @@ struct Simulation::Impl {
       i = j;
     }
 
-    // Venue warnings: each report is opened once (every phone that checked in at the
-    // venue would open it the same way), then phones compare it with their check-ins.
+    // Venue warnings: each warning is checked once as every phone that checked in at the
+    // venue checks it (the health authority's signature with the pinned key, the owner's
+    // with the poster's owner key: check_venue_warning), then phones compare it with their
+    // check-ins.
     std::unordered_map<std::uint32_t, std::vector<VenueReportRecord>> warnings;
-    for (const auto& report : batch->venue_reports) {
-      const auto v = venues.find(report.location_tag);
+    const std::vector<EcdsaP256PublicKey> authority = publisher.authority_keys();
+    for (const auto& warning : batch->venue_warnings) {
+      const auto v = venues.find(warning.location_tag);
       if (!v) continue;
-      auto record = open_venue_report(venues.location_id(*v), report);
-      if (!record) continue;
-      warnings[*v].push_back(*record);
+      const VenueWarningCheck check = check_venue_warning(
+          venues.location_id(*v), venues.owner_public_key(*v), authority, warning);
+      if (check.verdict != VenueWarningVerdict::kAccepted) continue;
+      warnings[*v].push_back(check.record);
       warned_venues.insert(*v);
     }
     if (!warnings.empty()) {
@@ -708,8 +712,17 @@ struct Simulation::Impl {
           auto sealed = seal_venue_report(venues.location_id(lo->venue), rec, sealing);
           if (!sealed) return std::unexpected(sealed.error());
           up.venue_reports.push_back(*sealed);
+          // The venue's owner, asked by the health authority, releases this stay.
+          auto released = venues.release(lo->venue, *sealed, sealing);
+          if (!released) return std::unexpected(released.error());
+          up.venue_warnings.push_back(*released);
         }
       }
+      // One venue's warnings together: its owner releases them in one request.
+      std::stable_sort(up.venue_warnings.begin(), up.venue_warnings.end(),
+                       [](const SealedVenueWarning& a, const SealedVenueWarning& b) {
+                         return a.location_tag < b.location_tag;
+                       });
       auto s = publisher.publish(up, now);
       if (!s) return s;
       ++st.uploads;

@@ -40,9 +40,11 @@ Result<VenueDirectory> VenueDirectory::create(const Population& population, std:
         break;
     }
     info.address = "Simulated Street " + std::to_string(v % 997 + 1);
-    auto payload = wire::new_venue_payload(info, rng);
-    if (!payload) return std::unexpected(payload.error());
-    auto raw = wire::encode_venue_payload(*payload);
+    auto created = wire::new_venue(info, rng);
+    if (!created) return std::unexpected(created.error());
+    auto owner = wire::venue_owner_key(created->owner_seed);
+    if (!owner) return std::unexpected(owner.error());
+    auto raw = wire::encode_venue_payload(created->payload);
     if (!raw) return std::unexpected(raw.error());
     auto url = wire::venue_url(wire::kDefaultVenueBaseUrl, *raw);
     if (!url) return std::unexpected(url.error());
@@ -53,8 +55,20 @@ Result<VenueDirectory> VenueDirectory::create(const Population& population, std:
     dir.urls_.push_back(std::move(*url));
     dir.ids_.push_back(scanned->location_id);
     dir.tags_.push_back(scanned->location_tag);
+    dir.owner_public_keys_.push_back(scanned->payload.owner_public_key);
+    dir.owners_.push_back(std::move(*owner));
   }
   return dir;
+}
+
+Result<SealedVenueWarning> VenueDirectory::release(std::uint32_t venue,
+                                                   const SealedVenueReport& pending,
+                                                   RandomSource& rng) const {
+  // As client::release_visitor_reports does for a host: open with the payload, re-seal signed.
+  auto record = open_venue_report(ids_[venue], pending);
+  if (!record) return std::unexpected(record.error());
+  return seal_venue_warning(ids_[venue], *record, VenueWarningOrigin::kVisitorRelease,
+                            owners_[venue], rng);
 }
 
 std::optional<std::uint32_t> VenueDirectory::find(const VenueLocationTag& tag) const {

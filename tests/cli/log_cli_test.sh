@@ -92,8 +92,8 @@ expect_ok "audit of the empty log"
 case "$out" in "OK: log of 0 leaves"*) ;; *) fail "empty audit: $out" ;; esac
 
 # Publish: a venue host warns the guests of an hour two hours ago (health-authority code of
-# purpose venue_host); the next export run publishes the warning batch, logged before it is
-# served. (An export of an empty window publishes no file.)
+# purpose venue_host); the next export run publishes the venue owner policy and the warning
+# batch, each logged before it is served. (An export of an empty window publishes no file.)
 run "$bin" venue create --name "Log Cafe" --valid-from 2024-01-01 --out-dir "$work/venue"
 expect_ok "venue create"
 run "$bin" server issue-code --url "127.0.0.1:$port" --api-key-file "$work/ha.key" --purpose venue_host
@@ -111,13 +111,13 @@ index=(--index v1/exports/index.txt --index v1/venues/index.txt)
 run "$bin" log audit --server "$url" --log-key "$vkey" --state "$work/audit.state" "${index[@]}"
 expect_ok "audit over HTTP"
 case "$out" in
-  "OK: log of 1 leaves (1 VENUE_WARNING_BATCH)"*", 1 served files logged") ;;
+  "OK: log of 2 leaves (1 VENUE_WARNING_BATCH, 1 VENUE_OWNER_POLICY)"*", 1 served files logged") ;;
   *) fail "audit over HTTP: $out" ;;
 esac
 [ -s "$work/audit.state" ] || fail "audit did not write its state"
 run "$bin" log audit --dir "$work/site" --log-key "$work/log.vkey" --state "$work/audit.state" "${index[@]}"
 expect_ok "audit of the directory"
-case "$out" in "OK: log of 1 leaves"*"extends the audited size 1"*) ;; *) fail "dir audit: $out" ;; esac
+case "$out" in "OK: log of 2 leaves"*"extends the audited size 2"*) ;; *) fail "dir audit: $out" ;; esac
 
 # Someone else's key: the checkpoint does not verify.
 run "$bin" log audit --server "$url" --log-key "$other_vkey"
@@ -133,7 +133,7 @@ run "$bin" log audit --dir "$work/rogue-site" --log-key "$vkey" "${index[@]}"
 case "$out" in "FAIL:"*) ;; *) fail "rogue audit: $out" ;; esac
 printf '%s\n' "$out" | grep -q "9999999999-9999999999-00001.zip" || fail "rogue audit names no file: $out"
 
-# The log survives a restart: same key, same file, one leaf.
+# The log survives a restart: same key, same file, two leaves (owner policy and batch).
 kill "$server_pid"
 wait "$server_pid"
 [ $? -eq 0 ] || fail "server exit code after SIGTERM"
@@ -146,7 +146,7 @@ for _ in $(seq 1 100); do
   kill -0 "$server_pid" 2>/dev/null || break
   sleep 0.1
 done
-[ "$(sed -n 2p "$work/server2.out")" = "transparency log $origin: 1 leaves, verifier key $vkey" ] ||
+[ "$(sed -n 2p "$work/server2.out")" = "transparency log $origin: 2 leaves, verifier key $vkey" ] ||
   fail "after restart: $(cat "$work/server2.out" "$work/server2.err")"
 # Another key for the same log file is refused.
 cleanup

@@ -19,6 +19,7 @@ std::vector<LogLeaf> sample_leaves() {
       SigningKeyChangeLeaf{sha256(as_bytes("spki")), SigningKeyPurpose::kExportSigning, "310",
                            "v1"},
       SigningKeyChangeLeaf{sha256(as_bytes("wit")), SigningKeyPurpose::kWitness, "", ""},
+      VenueOwnerPolicyLeaf{sha256(as_bytes("policy")), "require", 1209600},
   };
 }
 
@@ -55,6 +56,14 @@ TEST_CASE("log leaves: the documented byte layout", "[log_leaf]") {
   const Bytes venue = encode_log_leaf(VenueWarningBatchLeaf{h, 1, 2, 3}).value();
   CHECK(venue.size() == 2 + 32 + 8 + 8 + 4);
   CHECK(venue[1] == 0x02);
+  const Bytes policy = encode_log_leaf(VenueOwnerPolicyLeaf{h, "host-only", 3600}).value();
+  CHECK(policy.size() == 2 + 32 + 1 + 9 + 8);
+  CHECK(policy[1] == 0x05);
+  CHECK(policy[34] == 9);
+  CHECK(policy.back() == 0x10);  // 3600 = 0x0e10, big-endian
+  CHECK(
+      describe_log_leaf(VenueOwnerPolicyLeaf{h, "require", 60}).starts_with("VENUE_OWNER_POLICY"));
+  CHECK_FALSE(encode_log_leaf(VenueOwnerPolicyLeaf{h, "bad\npolicy", 60}));
 }
 
 TEST_CASE("log leaves: round trip, kind and content hash", "[log_leaf]") {

@@ -11,8 +11,8 @@
 namespace {
 
 constexpr char kSeedSpkiBase64[] =
-    "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEK60IN7RiCHe2HF5K0nBMFs82b0AlF177mzwULgp62jTuTGmfiGnelL"
-    "sZ6vioNC/BDd0TGezJWUtMbY82D7xc7A==";
+    "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEpBzXuDqhVSYQxQby2qrKJIpGtXvNDjeXEjkKfdNLzeXilBRrDLRNzP"
+    "eauedO2Wn/IW1vDYt5tG7D9Rl7W/wRUg==";
 
 const std::vector<greenlight::wire::TrustedSigningKey>& trusted_keys() {
   static const std::vector<greenlight::wire::TrustedSigningKey> keys = [] {
@@ -34,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limits.max_file_bytes = 1u << 20;
   limits.max_reports = 10000;
   auto file = greenlight::wire::read_venue_warning_file(bytes, trusted_keys(), limits);
-  if (file && file->batch.reports.size() > limits.max_reports) __builtin_trap();
+  if (file && file->batch.warnings.size() > limits.max_reports) __builtin_trap();
 
   auto upload = greenlight::wire::decode_venue_report_upload(bytes);
   if (upload) {

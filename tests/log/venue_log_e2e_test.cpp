@@ -49,6 +49,12 @@ NoteSigner log_signer() {
   return *signer;
 }
 
+EcdsaP256PrivateKey new_authority_key() {
+  auto k = EcdsaP256PrivateKey::generate();
+  REQUIRE(k);
+  return std::move(*k);
+}
+
 struct World {
   World() : log(open_log()), server(server_config()) {}
 
@@ -62,7 +68,9 @@ struct World {
     TestServerConfig c;
     c.before_start = [this](server::Server& s) {
       if (log_attached) REQUIRE(s.add_module(server::make_transparency_log_module(log)));
-      venues = std::make_shared<server::VenueWarningModule>();
+      server::VenueWarningConfig venue_config;
+      venue_config.authority_key = venue_authority;
+      venues = std::make_shared<server::VenueWarningModule>(venue_config);
       REQUIRE(s.add_module(venues));
     };
     return c;
@@ -74,8 +82,10 @@ struct World {
   }
 
   // The venue host warns every guest of [start, end): code -> token -> certificate -> post.
-  void host_warning(const wire::ScannedVenue& venue, std::int64_t start, std::int64_t end) {
-    auto reports = client::host_warning_reports(venue.location_id, start, end, clock.now(), 8, rng);
+  void host_warning(const test::OwnedVenue& owned, std::int64_t start, std::int64_t end) {
+    const wire::ScannedVenue& venue = owned.venue;
+    auto reports =
+        client::host_warnings(venue.location_id, owned.owner(), start, end, clock.now(), 8, rng);
     REQUIRE(reports);
     Bytes host_key(32);
     rng.fill(host_key);
@@ -92,16 +102,16 @@ struct World {
     REQUIRE(v.status == 200);
     auto cert = server.certificate(
         c, std::string(server::testing::parse_object(v.body).at("token").as_string()),
-        wire::venue_host_mac(host_key, *reports));
+        wire::venue_host_mac(host_key, venue.location_tag));
     REQUIRE(cert.status == 200);
     json::array sealed;
-    for (const auto& r : *reports) sealed.push_back(json::string(wire::venue_report_to_base64(r)));
+    for (const auto& r : *reports) sealed.push_back(json::string(wire::venue_warning_to_base64(r)));
     auto posted =
         c.post_json("/v1/venue-warning",
                     json::serialize(json::object{
                         {"certificate", server::testing::parse_object(cert.body).at("certificate")},
                         {"hmac_key", base64_encode(host_key)},
-                        {"venue_reports", sealed}}));
+                        {"venue_warnings", sealed}}));
     REQUIRE(posted);
     INFO(posted->body);
     REQUIRE(posted->status == 200);
@@ -120,6 +130,7 @@ struct World {
   bool log_attached = true;
   std::shared_ptr<server::TransparencyLog> log;
   std::shared_ptr<server::VenueWarningModule> venues;
+  EcdsaP256PrivateKey venue_authority = new_authority_key();
   TestServer server;
   client::ManualClock clock{kDay};
   SeededRandom rng{99};
@@ -142,6 +153,7 @@ struct Guest {
     auto v = client::VenueCheckins::open(*client, client::CheckinStoreKey(key), rng);
     REQUIRE(v);
     venues = std::move(*v);
+    venues->pin_authority_key(w.venue_authority.public_key());
   }
 
   client::VenueSyncReport sync(std::uint16_t port) {
@@ -165,16 +177,18 @@ struct Guest {
 TEST_CASE("venue warnings: a logged batch is used, an unlogged one is refused with evidence",
           "[log][venue][e2e]") {
   World w;
-  const wire::ScannedVenue venue = test::make_venue("Log Cafe", w.rng);
+  const test::OwnedVenue owned = test::make_owned_venue("Log Cafe", w.rng);
+  const wire::ScannedVenue& venue = owned.venue;
   Guest guest(w, 1);
   w.set_time(kDay + 10 * kHour);
   REQUIRE(guest.venues->store().check_in(venue));  // 10:00-11:00 (default 60 minutes)
   w.set_time(kT0);
 
   SECTION("logged: the guest turns YELLOW") {
-    w.host_warning(venue, kDay + 9 * kHour, kDay + 12 * kHour);
+    w.host_warning(owned, kDay + 9 * kHour, kDay + 12 * kHour);
     const std::string path = w.publish_venue_batch();
-    REQUIRE(w.log->published_size() == 1);
+    // The owner policy (VENUE_OWNER_POLICY, first publication run) and the batch.
+    REQUIRE(w.log->published_size() == 2);
     const client::VenueSyncReport report = guest.sync(w.server.port());
     INFO((report.errors.empty() ? std::string() : report.errors.front()));
     CHECK(report.batches_processed == 1);
@@ -183,13 +197,13 @@ TEST_CASE("venue warnings: a logged batch is used, an unlogged one is refused wi
     CHECK(report.log_error.empty());
     CHECK(guest.colour() == client::Colour::kYellow);
     REQUIRE(guest.client->log_monitor() != nullptr);
-    CHECK(guest.client->log_monitor()->size() == 1);
+    CHECK(guest.client->log_monitor()->size() == 2);
     CHECK(guest.client->log_monitor()->evidence().empty());
   }
   SECTION("published behind the log's back: refused, the guest stays GREEN") {
     w.log_attached = false;
     w.server.restart();
-    w.host_warning(venue, kDay + 9 * kHour, kDay + 12 * kHour);
+    w.host_warning(owned, kDay + 9 * kHour, kDay + 12 * kHour);
     w.publish_venue_batch();
     w.log_attached = true;
     w.server.restart();

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "greenlight/client/venue_upload.h"
 #include "greenlight/crypto/hash.h"
 #include "greenlight/crypto/log_leaf.h"
 #include "greenlight/crypto/random.h"
@@ -18,6 +19,7 @@
 #include "greenlight/sim/experiment.h"
 #include "greenlight/sim/publisher.h"
 #include "greenlight/sim/report.h"
+#include "greenlight/wire/venue.h"
 
 namespace greenlight::sim {
 namespace {
@@ -44,15 +46,26 @@ TemporaryExposureKey key_of_day(std::int64_t midnight, SeededRandom& rng) {
   return k;
 }
 
-// Keys of the three days before kMidnight, onset two days before, and two venue reports.
-SimUpload sample_upload(SeededRandom& rng) {
+struct VenueOwner {
+  VenueLocationId id;
+  VenueOwnerPublicKey owner_public_key;
+};
+
+// Keys of the three days before kMidnight, onset two days before, and two venue reports with
+// their owners' release.
+SimUpload sample_upload(SeededRandom& rng, std::vector<VenueOwner>& owners) {
   SimUpload up;
   for (int d = 1; d <= 3; ++d) up.keys.push_back(key_of_day(kMidnight - d * kDay, rng));
   up.report_type = ReportType::kConfirmedClinicalDiagnosis;
   up.symptom_onset_interval = interval_from_unix_seconds(kMidnight - 2 * kDay);
   for (int v = 0; v < 2; ++v) {
-    VenueLocationId id{};
-    rng.fill(id.mutable_span());
+    wire::VenueInfo info;
+    info.description = "Venue " + std::to_string(v);
+    auto venue = wire::new_venue(info, rng);
+    REQUIRE(venue);
+    auto raw = wire::encode_venue_payload(venue->payload);
+    REQUIRE(raw);
+    const VenueLocationId id = venue_location_id(*raw);
     VenueReportRecord rec;
     rec.start_interval = interval_from_unix_seconds(kMidnight - kDay + v * 3600);
     rec.duration_intervals = 6;
@@ -60,8 +73,22 @@ SimUpload sample_upload(SeededRandom& rng) {
     auto sealed = seal_venue_report(id, rec, rng);
     REQUIRE(sealed);
     up.venue_reports.push_back(*sealed);
+    // The venue's owner releases it (two-party warnings).
+    auto owner = wire::venue_owner_key(venue->owner_seed);
+    REQUIRE(owner);
+    auto released =
+        client::release_visitor_reports(id, *owner, std::span(&up.venue_reports.back(), 1), rng);
+    REQUIRE(released);
+    REQUIRE(released->warnings.size() == 1);
+    up.venue_warnings.push_back(released->warnings.front());
+    owners.push_back({id, *venue->payload.owner_public_key});
   }
   return up;
+}
+
+SimUpload sample_upload(SeededRandom& rng) {
+  std::vector<VenueOwner> owners;
+  return sample_upload(rng, owners);
 }
 
 std::set<std::array<std::uint8_t, 16>> key_bytes(const std::vector<TemporaryExposureKey>& keys) {
@@ -112,7 +139,8 @@ TEST_CASE("a publish through the server appears in the next fetch, as the in-mem
   auto server = make_server(transport);
   InMemoryPublisher memory;
   SeededRandom rng(5);
-  const SimUpload up = sample_upload(rng);
+  std::vector<VenueOwner> owners;
+  const SimUpload up = sample_upload(rng, owners);
 
   REQUIRE(server->publish(up, kNoon));
   REQUIRE(memory.publish(up, kNoon));
@@ -134,10 +162,26 @@ TEST_CASE("a publish through the server appears in the next fetch, as the in-mem
     CHECK(got->keys[i].report_type == ReportType::kConfirmedClinicalDiagnosis);
     CHECK(got->keys[i].days_since_onset_of_symptoms == want->keys[i].days_since_onset_of_symptoms);
   }
-  REQUIRE(got->venue_reports.size() == up.venue_reports.size());
-  std::set<std::array<std::uint8_t, 32>> tags;
-  for (const auto& r : got->venue_reports) tags.insert(r.location_tag);
-  for (const auto& r : up.venue_reports) CHECK(tags.contains(r.location_tag));
+  // The owners' warnings, authorised by the server's health-authority key, which phones pin;
+  // the in-memory publisher plays the authority with its own key.
+  REQUIRE(got->venue_warnings.size() == up.venue_warnings.size());
+  REQUIRE(want->venue_warnings.size() == up.venue_warnings.size());
+  const auto accepted = [&](const std::vector<SealedVenueWarning>& warnings,
+                            const std::vector<EcdsaP256PublicKey>& authority) {
+    std::size_t n = 0;
+    for (const auto& w : warnings) {
+      for (const auto& o : owners) {
+        if (check_venue_warning(o.id, o.owner_public_key, authority, w).verdict ==
+            VenueWarningVerdict::kAccepted) {
+          ++n;
+        }
+      }
+    }
+    return n;
+  };
+  CHECK(accepted(got->venue_warnings, server->authority_keys()) == owners.size());
+  CHECK(accepted(want->venue_warnings, memory.authority_keys()) == owners.size());
+  CHECK(accepted(got->venue_warnings, memory.authority_keys()) == 0);
   CHECK(got->download_bytes > 0);
 
   const ServerHoldings h = server->holdings();
@@ -151,7 +195,7 @@ TEST_CASE("a publish through the server appears in the next fetch, as the in-mem
   auto again = server->fetch_new(kMidnight + 2 * kDay + 6 * 3600);
   REQUIRE(again);
   CHECK(again->keys.empty());
-  CHECK(again->venue_reports.empty());
+  CHECK(again->venue_warnings.empty());
   CHECK(again->download_bytes < got->download_bytes);
   CHECK((server->port() != 0) == (transport == ServerTransport::kLoopback));
 }
@@ -226,7 +270,7 @@ TEST_CASE("a bad upload is rejected by the server and stores nothing") {
   auto got = server->fetch_new(kMidnight + kDay + 6 * 3600);
   REQUIRE(got);
   CHECK(got->keys.empty());
-  CHECK(got->venue_reports.empty());
+  CHECK(got->venue_warnings.empty());
 }
 
 TEST_CASE("the temporary server directory is removed with the publisher") {
@@ -328,7 +372,7 @@ TEST_CASE("every served file is logged, and the fetch verifies the log's checkpo
   REQUIRE(served.size() >= 6);  // each round: at least one export and one venue batch
   const ServerHoldings h = server->holdings();
   CHECK(h.transparency_log);
-  CHECK(h.log_leaves == served.size());
+  CHECK(h.log_leaves == served.size() + 1);  // and the venue owner policy
   CHECK(h.logged_files_verified == served.size());
 
   // The checkpoint verifies with the log's key and covers one leaf per served file, each
@@ -337,7 +381,7 @@ TEST_CASE("every served file is logged, and the fetch verifies the log's checkpo
   REQUIRE(note);
   auto checkpoint = open_checkpoint(*note, CheckpointPolicy{log.origin(), log.verifier(), {}, 0});
   REQUIRE(checkpoint);
-  CHECK(checkpoint->checkpoint.size == served.size());
+  CHECK(checkpoint->checkpoint.size == served.size() + 1);
   auto leaves = log.leaves(0, checkpoint->checkpoint.size);
   REQUIRE(leaves);
   std::set<std::pair<LogLeafKind, Sha256Digest>> logged;
@@ -353,6 +397,10 @@ TEST_CASE("every served file is logged, and the fetch verifies the log's checkpo
                                                             : LogLeafKind::kExportBatch;
     CHECK(logged.contains({kind, sha256(as_bytes(body))}));
   }
+  // The server's venue owner policy (docs/venues.md "When the owner cannot be reached").
+  const std::string policy = read_text(server->directory() / "site" / "v1/venues/policy.txt");
+  CHECK(policy.find("policy: require\n") != std::string::npos);
+  CHECK(logged.contains({LogLeafKind::kVenueOwnerPolicy, sha256(as_bytes(policy))}));
 
   // A checkpoint signed by another key does not verify.
   auto other = NoteSigner::generate(log.origin());

@@ -22,6 +22,8 @@ void gl_test_set_server_time(int64_t now);
 int gl_test_issue_code(char* code, size_t size);
 int gl_test_export_now(void);
 const char* gl_test_venue_url(void);
+const char* gl_test_venue_authority_pem(void);
+int gl_test_release_venue(void);
 gl_status gl_test_platform_http(const char* method, const char* url,
                                 const char* const* header_names, const char* const* header_values,
                                 size_t header_count, const uint8_t* body, size_t body_len,
@@ -99,6 +101,7 @@ static int run(const char* dir) {
   EXPECT(gl_venue_open(positive, store_key, sizeof store_key, &positive_venues, error,
                        sizeof error) == GL_OK);
   EXPECT(gl_venue_open(me, store_key, sizeof store_key, &me_venues, error, sizeof error) == GL_OK);
+  EXPECT(gl_venue_pin_authority_key(me_venues, gl_test_venue_authority_pem()) == GL_OK);
   EXPECT(gl_venue_check_in(positive_venues, gl_test_venue_url(), &checkin_id) == GL_OK);
   EXPECT(gl_venue_check_in(me_venues, gl_test_venue_url(), &checkin_id) == GL_OK);
   EXPECT(positive_net.count == 0 && me_net.count == 0);
@@ -148,6 +151,8 @@ static int run(const char* dir) {
   /* One hour later the export; the contact syncs through its transport and turns RED. */
   g_now += 3600;
   gl_test_set_server_time(g_now);
+  /* The venue's owner releases the pending check-in report (two-party warnings). */
+  EXPECT(gl_test_release_venue() == 0);
   EXPECT(gl_test_export_now() == 0);
   EXPECT(gl_client_sync(me, base, &processed) == GL_OK);
   EXPECT(processed == 1);
@@ -161,6 +166,11 @@ static int run(const char* dir) {
   processed = 0;
   EXPECT(gl_venue_sync(me_venues, base, &processed) == GL_OK);
   EXPECT(processed == 1);
+  {
+    uint32_t evidence = 99;
+    EXPECT(gl_venue_evidence_count(me_venues, &evidence) == GL_OK);
+    EXPECT(evidence == 0);
+  }
   EXPECT(me_net.count == 4);
   EXPECT(strcmp(me_net.paths[2], "/v1/venues/index.txt") == 0);
 

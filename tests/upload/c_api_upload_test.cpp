@@ -1,10 +1,12 @@
 // Runs the C day of c_api_upload_day.c against a real server on loopback, and provides it
 // with the server and the "platform HTTP stack" behind the app's transport callback.
 #include <catch2/catch.hpp>
+#include <optional>
 #include <string>
 
 #include "greenlight/client/http_fetcher.h"
 #include "greenlight/greenlight.h"
+#include "greenlight/venue_tools/host_warning.h"
 #include "upload_test_support.h"
 #include "venue_test_support.h"
 
@@ -14,6 +16,8 @@ greenlight::server::testing::TestServer* g_server = nullptr;
 std::string g_base;
 std::string g_pem;
 std::string g_venue_url;
+std::optional<greenlight::test::OwnedVenue> g_venue;
+std::string g_authority_pem;
 
 }  // namespace
 
@@ -32,6 +36,32 @@ int gl_test_issue_code(char* code, size_t size) {
   if (c.size() + 1 > size) return 1;
   std::memcpy(code, c.c_str(), c.size() + 1);
   return 0;
+}
+
+const char* gl_test_venue_authority_pem(void) { return g_authority_pem.c_str(); }
+
+// The venue's owner releases the positive visitor's pending report with a health-authority
+// code (two-party warnings, docs/venues.md).
+int gl_test_release_venue(void) {
+  try {
+    auto c = g_server->client();
+    auto code =
+        c.post_json("/v1/codes",
+                    boost::json::serialize(boost::json::object{
+                        {"kind", "long"}, {"report_type", "confirmed"}, {"purpose", "venue_host"}}),
+                    greenlight::server::testing::kHaKey);
+    if (!code || code->status != 200) return 1;
+    greenlight::venue_tools::HostWarningRequest host;
+    host.port = g_server->port();
+    host.code =
+        std::string(greenlight::server::testing::parse_object(code->body).at("code").as_string());
+    greenlight::SeededRandom rng(22);
+    auto released = greenlight::venue_tools::release_pending_reports(
+        greenlight::venue_tools::VenueSecret{g_venue->venue, g_venue->owner_seed}, host, rng);
+    return released && released->released.size() == 1 ? 0 : 2;
+  } catch (...) {
+    return 3;
+  }
 }
 
 int gl_test_export_now(void) {
@@ -74,7 +104,9 @@ TEST_CASE("C API: a day ending with an upload and a chaff flow through the app's
   g_base = greenlight::upload_test::base_url(server.port());
   g_pem = server.export_public_key().to_pem();
   greenlight::SeededRandom venue_rng(21);
-  g_venue_url = greenlight::test::url_of(greenlight::test::make_venue("C Cafe", venue_rng));
+  g_venue = greenlight::test::make_owned_venue("C Cafe", venue_rng);
+  g_venue_url = greenlight::test::url_of(g_venue->venue);
+  g_authority_pem = greenlight::upload_test::venue_authority_key().public_key().to_pem();
   const int failed_line = gl_c_api_upload_day(dir.path().c_str());
   g_server = nullptr;
   CHECK(failed_line == 0);

@@ -1,6 +1,7 @@
 #include "upload_test_support.h"
 
 #include <catch2/catch.hpp>
+#include <stdexcept>
 
 #include "greenlight/server/venue_warnings.h"
 
@@ -8,10 +9,21 @@ namespace greenlight::upload_test {
 
 std::string base_url(std::uint16_t port) { return "http://127.0.0.1:" + std::to_string(port); }
 
+const EcdsaP256PrivateKey& venue_authority_key() {
+  static const EcdsaP256PrivateKey key = [] {
+    auto k = EcdsaP256PrivateKey::generate();
+    if (!k) throw std::runtime_error("cannot generate the venue authority key");
+    return *k;
+  }();
+  return key;
+}
+
 server::testing::TestServerConfig server_with_venues() {
   server::testing::TestServerConfig config;
   config.before_start = [](server::Server& s) {
-    REQUIRE(s.add_module(std::make_shared<server::VenueWarningModule>()));
+    server::VenueWarningConfig venues;
+    venues.authority_key = venue_authority_key();
+    REQUIRE(s.add_module(std::make_shared<server::VenueWarningModule>(venues)));
   };
   return config;
 }

@@ -24,6 +24,8 @@ constexpr std::int64_t kYesterday =
 std::string base_url(std::uint16_t port);
 
 // A test server with the venue module, as deployed: uploads carry venue reports.
+// The health authority's venue-warning key of the test servers (phones pin its public half).
+const EcdsaP256PrivateKey& venue_authority_key();
 server::testing::TestServerConfig server_with_venues();
 
 struct Sent {

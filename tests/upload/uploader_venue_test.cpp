@@ -1,9 +1,12 @@
 // The upload carries the positive user's venue check-ins (sealed, padded to 112 reports):
-// after the export run, another guest of the same place and time turns YELLOW.
+// once the venue's owner released them with a health-authority code (two-party warnings,
+// docs/venues.md), the export run publishes them and another guest of the same place and time
+// turns YELLOW.
 #include <catch2/catch.hpp>
 
 #include "greenlight/client/uploader.h"
 #include "greenlight/client/venue_checkins.h"
+#include "greenlight/venue_tools/host_warning.h"
 #include "upload_test_support.h"
 #include "venue_test_support.h"
 
@@ -17,6 +20,7 @@ struct Guest {
     auto v = client::VenueCheckins::open(*phone->client, client::CheckinStoreKey(key), phone->rng);
     REQUIRE(v);
     venues = std::move(*v);
+    venues->pin_authority_key(venue_authority_key().public_key());
   }
   std::unique_ptr<Phone> phone;
   std::unique_ptr<client::VenueCheckins> venues;
@@ -26,7 +30,8 @@ TEST_CASE("upload: venue check-ins travel with the keys and warn the other guest
           "[upload][venue][e2e]") {
   World w;
   SeededRandom venue_rng(5);
-  const wire::ScannedVenue venue = test::make_venue("Upload Cafe", venue_rng);
+  const test::OwnedVenue owned = test::make_owned_venue("Upload Cafe", venue_rng);
+  const wire::ScannedVenue& venue = owned.venue;
   Guest positive(w, "positive", 2);
   Guest guest(w, "guest", 3);
   w.set_time(kYesterday + 10 * kHour);
@@ -56,6 +61,23 @@ TEST_CASE("upload: venue check-ins travel with the keys and warn the other guest
   REQUIRE(chaff_uploader);
   REQUIRE((*chaff_uploader)->run_chaff());
   CHECK(chaff.sent == transport.sent);
+
+  // The health authority asks the venue's owner, who releases the pending reports.
+  auto c = w.server.client();
+  auto code =
+      c.post_json("/v1/codes",
+                  boost::json::serialize(boost::json::object{
+                      {"kind", "long"}, {"report_type", "confirmed"}, {"purpose", "venue_host"}}),
+                  server::testing::kHaKey);
+  REQUIRE(code);
+  REQUIRE(code->status == 200);
+  venue_tools::HostWarningRequest host;
+  host.port = w.server.port();
+  host.code = std::string(server::testing::parse_object(code->body).at("code").as_string());
+  auto released = venue_tools::release_pending_reports(
+      venue_tools::VenueSecret{owned.venue, owned.owner_seed}, host, venue_rng);
+  REQUIRE(released);
+  CHECK(released->released.size() == 1);
 
   CHECK(w.export_real_keys() == 1);
   client::BeastHttpFetcher fetcher;

@@ -48,9 +48,9 @@ TEST_CASE("scan shows the venue and checks its validity, storing nothing", "[ven
   info.description = "Pop-up market";
   info.valid_from = kNoon - 3600;
   info.valid_until = kNoon + 3600;
-  auto payload = wire::new_venue_payload(info, rng);
+  auto payload = wire::new_venue(info, rng);
   REQUIRE(payload);
-  auto raw = wire::encode_venue_payload(*payload);
+  auto raw = wire::encode_venue_payload(payload->payload);
   REQUIRE(raw);
   auto url = wire::venue_url(wire::kDefaultVenueBaseUrl, *raw);
   REQUIRE(url);
@@ -142,9 +142,9 @@ TEST_CASE("an expired code cannot be checked in", "[venue][checkin]") {
   wire::VenueInfo info;
   info.description = "Concert";
   info.valid_until = kNoon;
-  auto payload = wire::new_venue_payload(info, f.rng);
+  auto payload = wire::new_venue(info, f.rng);
   REQUIRE(payload);
-  auto raw = wire::encode_venue_payload(*payload);
+  auto raw = wire::encode_venue_payload(payload->payload);
   REQUIRE(raw);
   auto venue = wire::scan_venue_payload(*raw);
   REQUIRE(venue);

@@ -27,17 +27,23 @@ extern "C" int gl_venue_test_build_batch(const char* url, int64_t start, int64_t
                                          size_t* file_len, char* pem, size_t pem_size) {
   using namespace greenlight;
   try {
+    // The venue of gl_venue_test_url again (same seed), with its owner key.
+    SeededRandom venue_rng(31);
+    const auto owned = test::make_owned_venue("Marker Bistro", venue_rng, 45);
     auto venue = wire::parse_venue_url(url);
     auto key = EcdsaP256PrivateKey::generate();
-    if (!venue || !key) return 1;
+    if (!venue || !key || venue->location_tag != owned.venue.location_tag) return 1;
     SeededRandom rng(32);
-    auto reports = client::host_warning_reports(venue->location_id, start, end, end, 5, rng);
-    if (!reports) return 2;
+    auto warnings =
+        client::host_warnings(venue->location_id, owned.owner(), start, end, end, 5, rng);
+    if (!warnings) return 2;
     wire::VenueWarningBatch batch;
     batch.start_timestamp = static_cast<std::uint64_t>(end);
     batch.end_timestamp = static_cast<std::uint64_t>(end + 3600);
-    batch.reports = *reports;
-    for (int i = 0; i < 10; ++i) batch.reports.push_back(make_fake_venue_report(rng));
+    for (auto w : *warnings) {
+      if (!authorize_venue_warning(w, *key)) return 2;
+      batch.warnings.push_back(w);
+    }
     auto bytes = wire::write_venue_warning_file(
         batch, {wire::ExportSigner{{"v1", "310", wire::kEcdsaP256Sha256Oid}, *key}});
     const std::string public_pem = key->public_key().to_pem();

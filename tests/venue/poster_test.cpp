@@ -16,6 +16,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+SeededRandom& test_rng() {
+  static SeededRandom rng(99);
+  return rng;
+}
+
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -54,7 +59,22 @@ TEST_CASE("create_venue writes URL, secret and posters that decode back", "[venu
 
   auto secret = read_venue_secret(out / "venue.secret");
   REQUIRE(secret);
-  CHECK(secret->location_id == created->venue.location_id);
+  CHECK(secret->venue.location_id == created->venue.location_id);
+  REQUIRE(secret->owner_seed);
+  CHECK(*secret->owner_seed == created->owner_seed);
+  auto owner = venue_owner_key(*secret);
+  REQUIRE(owner);
+  CHECK(owner->public_key().raw() == *created->venue.payload.owner_public_key);
+  // The owner key is in venue.secret only: not on the poster, not in the URL.
+  const std::string secret_text = slurp(out / "venue.secret");
+  CHECK(secret_text.starts_with("greenlight-venue-secret v2\n# KEEP THIS FILE SECRET"));
+  const std::string owner_b64 = base64url_encode(created->owner_seed.span());
+  CHECK(secret_text.find("owner-key: " + owner_b64 + "\n") != std::string::npos);
+  for (const auto* f : {"venue.url", "poster.svg", "poster.png"}) {
+    CAPTURE(f);
+    CHECK(slurp(out / f).find(owner_b64) == std::string::npos);
+  }
+  CHECK(created->url.find(owner_b64) == std::string::npos);
 
   const std::string svg = slurp(out / "poster.svg");
   CHECK(svg.find("Bar &lt;Rose&gt; &amp; &quot;Crown&quot;") != std::string::npos);
@@ -118,6 +138,29 @@ TEST_CASE("decode rejects files that are not one venue QR code", "[venue][poster
 
   { std::ofstream(dir.path() / "bad.secret") << "greenlight-venue-secret v1\nAAAA\n"; }
   CHECK_FALSE(read_venue_secret(dir.path() / "bad.secret"));
+  // A secret whose owner key belongs to another venue is refused.
+  SeededRandom rng(12);
+  const fs::path out = dir.path() / "venue";
+  REQUIRE(create_venue(sample_info(), wire::kDefaultVenueBaseUrl, out, rng));
+  REQUIRE(read_venue_secret(out / "venue.secret"));
+  {
+    const std::string text = slurp(out / "venue.secret");
+    const std::size_t at = text.find("owner-key: ");
+    REQUIRE(at != std::string::npos);
+    std::ofstream(dir.path() / "swapped.secret")
+        << text.substr(0, at) << "owner-key: " << base64url_encode(Bytes(32, 7)) << "\n";
+  }
+  CHECK_FALSE(read_venue_secret(dir.path() / "swapped.secret"));
+  // A version-1 secret (legacy poster) reads, but has no owner key: no warnings.
+  {
+    std::ofstream(dir.path() / "legacy.secret")
+        << "greenlight-venue-secret v1\n"
+        << base64url_encode(test::make_legacy_venue("Old", test_rng()).raw_payload.span()) << "\n";
+  }
+  auto legacy = read_venue_secret(dir.path() / "legacy.secret");
+  REQUIRE(legacy);
+  CHECK_FALSE(legacy->owner_seed);
+  CHECK(venue_owner_key(*legacy).error().code == ErrorCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -78,6 +78,11 @@ int gl_venue_c_api_day(const char* dir) {
                                    &file_len, pem, sizeof pem) == 0);
   EXPECT(gl_venue_process_batch(venue, file, file_len, &matches) == GL_ERR_AUTHENTICATION);
   EXPECT(gl_client_pin_signing_key(client, pem, "310", "v1") == GL_OK);
+  /* The test's one key also plays the health authority (the batch's warnings carry its
+   * signature and the venue owner's). */
+  EXPECT(gl_venue_pin_authority_key(venue, NULL) == GL_ERR_INVALID_ARGUMENT);
+  EXPECT(gl_venue_pin_authority_key(venue, "not a key") != GL_OK);
+  EXPECT(gl_venue_pin_authority_key(venue, pem) == GL_OK);
   EXPECT(gl_venue_process_batch(venue, file, file_len, &matches) == GL_OK);
   EXPECT(matches == 1);
   EXPECT(gl_venue_process_batch(venue, file, file_len, &matches) == GL_ERR_ALREADY_EXISTS);
@@ -88,6 +93,11 @@ int gl_venue_c_api_day(const char* dir) {
   EXPECT(colour.rule == GL_RULE_VENUE_WARNING);
   EXPECT(colour.day == kDay0);
   EXPECT(colour.minutes == 15.0);
+  {
+    uint32_t evidence = 99;
+    EXPECT(gl_venue_evidence_count(venue, &evidence) == GL_OK);
+    EXPECT(evidence == 0);
+  }
   EXPECT(strstr(explanation, "2024-05-01") != NULL);
   EXPECT(strstr(explanation, "Marker") == NULL);
   /* The plain client colour does not know about venues. */

@@ -23,6 +23,16 @@ esac
 [ "$(cat "$work/rose/venue.url")" = "$out" ] || fail "venue.url differs from stdout"
 [ "$(stat -c %a "$work/rose/venue.secret")" = "600" ] || fail "venue.secret is not 0600"
 for f in poster.png poster.svg; do [ -s "$work/rose/$f" ] || fail "$f missing"; done
+# The owner key lives in venue.secret only, with a warning to keep it; never on the poster.
+head -n 1 "$work/rose/venue.secret" | grep -qx "greenlight-venue-secret v2" || fail "secret header"
+grep -q "^# KEEP THIS FILE SECRET" "$work/rose/venue.secret" || fail "secret warning text"
+owner="$(sed -n 's/^owner-key: //p' "$work/rose/venue.secret")"
+[ "${#owner}" -eq 43 ] || fail "owner-key line: '$owner'"
+for f in venue.url poster.svg; do
+  ! grep -qF -- "$owner" "$work/rose/$f" || fail "owner key found in $f"
+done
+"$bin" venue create --name "Keep" --out-dir "$work/keep" 2>&1 >/dev/null |
+  grep -q "KEEP .*venue.secret SECRET AND SAFE" || fail "create does not warn about the secret"
 
 from_png="$("$bin" venue decode "$work/rose/poster.png")" || fail "decode png exit code"
 from_url="$("$bin" venue decode "$out")" || fail "decode url exit code"
@@ -32,6 +42,7 @@ grep -qx "type: food_service" <<<"$from_png" || fail "type line"
 grep -qx "default_checkin_minutes: 90" <<<"$from_png" || fail "minutes line"
 grep -qx "valid_from: 1704067200 (2024-01-01T00:00:00Z)" <<<"$from_png" || fail "valid_from line"
 grep -qE "^location_tag: [0-9a-f]{64}$" <<<"$from_png" || fail "tag line"
+grep -qx "version: 2" <<<"$from_png" || fail "version line"
 
 # Never overwrites a venue; bad input gives one line on stderr and exit code 1.
 expect_error() {
@@ -53,6 +64,15 @@ expect_error "bad url" "$bin" venue decode "https://greenlight.example/v1/venue#
 expect_error "no fragment" "$bin" venue decode "https://greenlight.example/v1/venue"
 expect_error "not a png" "$bin" venue decode "$work/rose/venue.url"
 [ ! -e "$work/x1" ] && [ ! -e "$work/x2" ] || fail "a failed create left files behind"
+# warn and release need the owner key: a version-1 secret (legacy poster) is refused offline.
+payload="$(sed -n 's/^payload: //p' "$work/rose/venue.secret")"
+printf 'greenlight-venue-secret v1\n%s\n' "$payload" >"$work/legacy.secret"
+expect_error "legacy secret (warn)" "$bin" venue warn --secret "$work/legacy.secret" --code 1 \
+  --from 2024-01-01 --until 2024-01-02 --url 127.0.0.1:9
+expect_error "legacy secret (release)" "$bin" venue release --secret "$work/legacy.secret" \
+  --code 1 --url 127.0.0.1:9
+"$bin" venue release --secret "$work/legacy.secret" --code 1 --url 127.0.0.1:9 2>&1 |
+  grep -q "create a new venue" || fail "legacy secret error does not say to make a new poster"
 
 if [ $failures -ne 0 ]; then
   echo "$failures failure(s)" >&2

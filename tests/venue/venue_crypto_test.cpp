@@ -1,7 +1,10 @@
 #include "greenlight/crypto/venue_crypto.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <optional>
 #include <string_view>
+#include <vector>
 
 #include "greenlight/crypto/aead.h"
 #include "greenlight/crypto/hash.h"
@@ -118,6 +121,87 @@ TEST_CASE("fake reports have the sizes of real ones and open for no venue", "[ve
   CHECK_FALSE(open_venue_report(id_of("venue A"), fake));
   // Sizes are fixed by the types; a real report has exactly the same shape.
   STATIC_REQUIRE(sizeof(fake.ciphertext) == kVenueReportRecordSize + kAeadTagSize);
+}
+
+// The two-party check (docs/venues.md "Two-party warnings"): each party alone, the poster
+// plus either, and every tampering fail with a named verdict; both together pass.
+TEST_CASE("venue warnings need the owner and the health authority", "[venue][security]") {
+  SeededRandom rng(11);
+  const VenueLocationId venue = id_of("venue payload");
+  auto owner = Ed25519PrivateKey::generate();
+  auto other_owner = Ed25519PrivateKey::generate();
+  auto authority = EcdsaP256PrivateKey::generate();
+  auto other_authority = EcdsaP256PrivateKey::generate();
+  REQUIRE(owner);
+  REQUIRE(other_owner);
+  REQUIRE(authority);
+  REQUIRE(other_authority);
+  const std::optional<VenueOwnerPublicKey> owner_pk = owner->public_key().raw();
+  const std::vector<EcdsaP256PublicKey> pinned = {authority->public_key()};
+  const VenueReportRecord record{{2833000}, 6, 8};
+
+  const auto sealed = [&](const Ed25519PrivateKey& o) {
+    auto w = seal_venue_warning(venue, record, VenueWarningOrigin::kHostWarning, o, rng);
+    REQUIRE(w);
+    return *w;
+  };
+  const auto signed_by = [&](SealedVenueWarning w, const EcdsaP256PrivateKey& a) {
+    REQUIRE(authorize_venue_warning(w, a));
+    return w;
+  };
+  const auto verdict = [&](const SealedVenueWarning& w) {
+    return check_venue_warning(venue, owner_pk, pinned, w).verdict;
+  };
+
+  const SealedVenueWarning both = signed_by(sealed(*owner), *authority);
+  const auto ok = check_venue_warning(venue, owner_pk, pinned, both);
+  REQUIRE(ok.verdict == VenueWarningVerdict::kAccepted);
+  CHECK(ok.record == record);
+  CHECK(ok.origin == VenueWarningOrigin::kHostWarning);
+  CHECK(both.ciphertext.size() == kVenueWarningCiphertextSize);
+
+  // Owner alone: no authority signature, or one by a key the phone does not pin.
+  CHECK(verdict(sealed(*owner)) == VenueWarningVerdict::kNoAuthority);
+  CHECK(verdict(signed_by(sealed(*owner), *other_authority)) == VenueWarningVerdict::kNoAuthority);
+  CHECK(check_venue_warning(venue, owner_pk, {}, both).verdict ==
+        VenueWarningVerdict::kNoAuthority);
+  // Authority alone (with the poster, hence location_id): any owner key but the venue's.
+  CHECK(verdict(signed_by(sealed(*other_owner), *authority)) ==
+        VenueWarningVerdict::kBadOwnerSignature);
+  // A legacy venue has no owner key: nothing is ever accepted for it.
+  CHECK(check_venue_warning(venue, std::nullopt, pinned, both).verdict ==
+        VenueWarningVerdict::kLegacyVenue);
+  // A visitor report re-labelled as a warning does not decode as one.
+  {
+    auto report = seal_venue_report(venue, record, rng);
+    REQUIRE(report);
+    SealedVenueWarning w;
+    w.location_tag = report->location_tag;
+    w.nonce = report->nonce;
+    std::copy(report->ciphertext.begin(), report->ciphertext.end(), w.ciphertext.begin());
+    CHECK(verdict(signed_by(w, *authority)) == VenueWarningVerdict::kUndecryptable);
+  }
+  // Another venue's warning is not this venue's (no evidence: not about this venue).
+  CHECK(check_venue_warning(id_of("other"), owner_pk, pinned, both).verdict ==
+        VenueWarningVerdict::kNotThisVenue);
+  // Every byte of the sealed part flipped after authorisation: the authority check fails.
+  for (std::size_t i = 0; i < both.ciphertext.size(); i += 7) {
+    SealedVenueWarning t = both;
+    t.ciphertext[i] ^= 1;
+    CAPTURE(i);
+    CHECK(verdict(t) == VenueWarningVerdict::kNoAuthority);
+  }
+  {
+    SealedVenueWarning t = both;
+    t.nonce[0] ^= 1;
+    CHECK(verdict(t) == VenueWarningVerdict::kNoAuthority);
+    // Re-authorised by the authority (which cannot read it): the AEAD fails.
+    CHECK(verdict(signed_by(t, *authority)) == VenueWarningVerdict::kUndecryptable);
+  }
+  for (const auto& name : {venue_warning_verdict_name(VenueWarningVerdict::kAccepted),
+                           venue_warning_verdict_name(VenueWarningVerdict::kBadOwnerSignature)}) {
+    CHECK_FALSE(name.empty());
+  }
 }
 
 }  // namespace

@@ -14,9 +14,16 @@ namespace {
 
 using test::ProtoBytes;
 
+// An Ed25519 public key (made with `openssl genpkey -algorithm ed25519`).
+Bytes owner_key_bytes() {
+  auto key = from_hex("0769bacab58eae97cf177d7d231d4b8de1880c74af03d3dcc0e249d2ea620854");
+  REQUIRE(key);
+  return *key;
+}
+
 // The fields of a payload as they go on the wire; std::nullopt = field omitted.
 struct RawFields {
-  std::optional<std::uint64_t> version = 1;
+  std::optional<std::uint64_t> version = 2;
   std::optional<std::string> description = "Café Zürich";
   std::optional<std::string> address = "Bahnhofstrasse 1, 8001 Zürich";
   std::optional<std::uint64_t> venue_type = 2;
@@ -24,6 +31,7 @@ struct RawFields {
   std::optional<Bytes> seed = Bytes(32, 0x5a);
   std::optional<std::uint64_t> valid_from = 1700000000;
   std::optional<std::uint64_t> valid_until = 1800000000;
+  std::optional<Bytes> owner_key = owner_key_bytes();
 };
 
 Bytes encode_fields(const RawFields& f) {
@@ -36,6 +44,7 @@ Bytes encode_fields(const RawFields& f) {
   if (f.seed) p.bytes_field(6, *f.seed);
   if (f.valid_from) p.uint_field(7, *f.valid_from);
   if (f.valid_until) p.uint_field(8, *f.valid_until);
+  if (f.owner_key) p.bytes_field(9, *f.owner_key);
   return p.bytes();
 }
 
@@ -49,6 +58,10 @@ VenuePayload sample_payload() {
   for (std::size_t i = 0; i < 32; ++i) p.seed.data()[i] = 0x5a;
   p.valid_from = 1700000000;
   p.valid_until = 1800000000;
+  VenueOwnerPublicKey key{};
+  const Bytes raw = owner_key_bytes();
+  std::copy(raw.begin(), raw.end(), key.begin());
+  p.owner_public_key = key;
   return p;
 }
 
@@ -117,11 +130,12 @@ TEST_CASE("non-canonical encodings are rejected, not re-encoded", "[venue]") {
     ProtoBytes p;
     p.raw(encode_fields(f)).key(5, 0).overlong_varint(90, 3);
     p.bytes_field(6, Bytes(32, 0x5a)).uint_field(7, 1700000000).uint_field(8, 1800000000);
+    p.bytes_field(9, owner_key_bytes());
     CHECK_FALSE(decode_venue_payload(p.bytes()));
   }
   SECTION("an unknown field, at the end or in the middle") {
     ProtoBytes end;
-    end.raw(canonical).uint_field(9, 1);
+    end.raw(canonical).uint_field(10, 1);
     auto r = decode_venue_payload(end.bytes());
     REQUIRE_FALSE(r);
     CHECK(r.error().message.find("unknown") != std::string::npos);
@@ -145,18 +159,12 @@ TEST_CASE("non-canonical encodings are rejected, not re-encoded", "[venue]") {
     CHECK_FALSE(decode_venue_payload(b));
   }
   SECTION("truncation at every length") {
-    // Rejected, except where a cut falls between the optional trailing fields: then it is
-    // a shorter canonical payload, i.e. another venue (without the validity end).
-    int accepted = 0;
+    // Always rejected: the owner key (field 9) comes last, and a version-2 payload without
+    // it is invalid, so no cut leaves a shorter valid venue.
     for (std::size_t n = 0; n < canonical.size(); ++n) {
       CAPTURE(n);
-      auto decoded = decode_venue_payload(ByteSpan(canonical).first(n));
-      if (decoded) {
-        ++accepted;
-        CHECK(decoded->valid_until == 0);
-      }
+      CHECK_FALSE(decode_venue_payload(ByteSpan(canonical).first(n)));
     }
-    CHECK(accepted == 2);  // cut before field 7 and before field 8
   }
 }
 
@@ -171,7 +179,11 @@ TEST_CASE("field rules", "[venue]") {
     return f;
   };
   const Case cases[] = {
-      {"version 2", with([](RawFields& f) { f.version = 2; })},
+      {"version 3", with([](RawFields& f) { f.version = 3; })},
+      {"version 2 without owner key", with([](RawFields& f) { f.owner_key.reset(); })},
+      {"owner key 31 bytes", with([](RawFields& f) { f.owner_key = Bytes(31, 7); })},
+      {"owner key 33 bytes", with([](RawFields& f) { f.owner_key = Bytes(33, 7); })},
+      {"version 1 with an owner key", with([](RawFields& f) { f.version = 1; })},
       {"version 0 (omitted)", with([](RawFields& f) { f.version.reset(); })},
       {"seed 31 bytes", with([](RawFields& f) { f.seed = Bytes(31, 1); })},
       {"seed 33 bytes", with([](RawFields& f) { f.seed = Bytes(33, 1); })},
@@ -212,8 +224,13 @@ TEST_CASE("field rules", "[venue]") {
   p.description = std::string(101, 'a');
   CHECK_FALSE(encode_venue_payload(p));
   p = sample_payload();
-  p.version = 2;
+  p.version = 3;
   CHECK_FALSE(encode_venue_payload(p));
+  p = sample_payload();
+  p.owner_public_key.reset();
+  CHECK_FALSE(encode_venue_payload(p));
+  p.version = kVenuePayloadLegacyVersion;
+  CHECK(encode_venue_payload(p));
 
   // Limits are inclusive: 100 characters (multi-byte) and 1440 minutes are accepted.
   RawFields edge;
@@ -276,20 +293,45 @@ TEST_CASE("venue URLs", "[venue]") {
   }
 }
 
-TEST_CASE("new_venue_payload draws the seed from the RNG", "[venue]") {
+TEST_CASE("new_venue draws the seed and the owner key from the RNG", "[venue]") {
   VenueInfo info;
   info.description = "Library";
   SeededRandom a(1), b(1), c(2);
-  auto pa = new_venue_payload(info, a);
-  auto pb = new_venue_payload(info, b);
-  auto pc = new_venue_payload(info, c);
+  auto pa = new_venue(info, a);
+  auto pb = new_venue(info, b);
+  auto pc = new_venue(info, c);
   REQUIRE(pa);
   REQUIRE(pb);
   REQUIRE(pc);
-  CHECK(pa->seed == pb->seed);
-  CHECK_FALSE(pa->seed == pc->seed);
+  CHECK(pa->payload.seed == pb->payload.seed);
+  CHECK_FALSE(pa->payload.seed == pc->payload.seed);
+  CHECK(pa->payload.version == kVenuePayloadVersion);
+  REQUIRE(pa->payload.owner_public_key);
+  CHECK(*pa->payload.owner_public_key != *pc->payload.owner_public_key);
+  // The public half is in the payload; the private half only in owner_seed.
+  auto owner = venue_owner_key(pa->owner_seed);
+  REQUIRE(owner);
+  CHECK(owner->public_key().raw() == *pa->payload.owner_public_key);
+  auto raw = encode_venue_payload(pa->payload);
+  REQUIRE(raw);
+  const std::string_view text(reinterpret_cast<const char*>(raw->data()), raw->size());
+  CHECK(text.find(std::string_view(reinterpret_cast<const char*>(pa->owner_seed.data()), 32)) ==
+        std::string_view::npos);
   info.description.clear();
-  CHECK_FALSE(new_venue_payload(info, a));
+  CHECK_FALSE(new_venue(info, a));
+}
+
+TEST_CASE("legacy version-1 payloads (no owner key) still decode", "[venue]") {
+  RawFields f;
+  f.version = 1;
+  f.owner_key.reset();
+  auto decoded = decode_venue_payload(encode_fields(f));
+  REQUIRE(decoded);
+  CHECK(decoded->version == kVenuePayloadLegacyVersion);
+  CHECK_FALSE(decoded->owner_public_key);
+  auto again = encode_venue_payload(*decoded);
+  REQUIRE(again);
+  CHECK(*again == encode_fields(f));
 }
 
 TEST_CASE("validity window", "[venue]") {

@@ -12,16 +12,54 @@
 
 namespace greenlight::test {
 
-inline wire::ScannedVenue make_venue(const std::string& name, RandomSource& rng,
-                                     std::uint32_t minutes = 60) {
+// A version-2 venue and its owner's secret (what `greenlight venue create` writes).
+struct OwnedVenue {
+  wire::ScannedVenue venue;
+  wire::VenueOwnerSeed owner_seed;
+  Ed25519PrivateKey owner() const {
+    auto key = wire::venue_owner_key(owner_seed);
+    REQUIRE(key);
+    return *key;
+  }
+};
+
+inline wire::VenueInfo venue_info(const std::string& name, std::uint32_t minutes) {
   wire::VenueInfo info;
   info.description = name;
   info.address = name + " Street 1";
   info.type = wire::VenueType::kFoodService;
   info.default_checkin_minutes = minutes;
-  auto payload = wire::new_venue_payload(info, rng);
-  REQUIRE(payload);
-  auto raw = wire::encode_venue_payload(*payload);
+  return info;
+}
+
+inline OwnedVenue make_owned_venue(const std::string& name, RandomSource& rng,
+                                   std::uint32_t minutes = 60) {
+  auto created = wire::new_venue(venue_info(name, minutes), rng);
+  REQUIRE(created);
+  auto raw = wire::encode_venue_payload(created->payload);
+  REQUIRE(raw);
+  auto venue = wire::scan_venue_payload(*raw);
+  REQUIRE(venue);
+  return OwnedVenue{std::move(*venue), created->owner_seed};
+}
+
+inline wire::ScannedVenue make_venue(const std::string& name, RandomSource& rng,
+                                     std::uint32_t minutes = 60) {
+  return make_owned_venue(name, rng, minutes).venue;
+}
+
+// A version-1 (legacy) venue: no owner key.
+inline wire::ScannedVenue make_legacy_venue(const std::string& name, RandomSource& rng,
+                                            std::uint32_t minutes = 60) {
+  const wire::VenueInfo info = venue_info(name, minutes);
+  wire::VenuePayload payload;
+  payload.version = wire::kVenuePayloadLegacyVersion;
+  payload.description = info.description;
+  payload.address = info.address;
+  payload.type = info.type;
+  payload.default_checkin_minutes = info.default_checkin_minutes;
+  rng.fill(payload.seed.mutable_span());
+  auto raw = wire::encode_venue_payload(payload);
   REQUIRE(raw);
   auto venue = wire::scan_venue_payload(*raw);
   REQUIRE(venue);

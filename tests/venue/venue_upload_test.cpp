@@ -136,24 +136,62 @@ TEST_CASE("uploads always carry the same number of same-size reports", "[venue][
   }
 }
 
-TEST_CASE("host warnings", "[venue][upload]") {
+TEST_CASE("host warnings are owner-signed, per UTC day", "[venue][upload]") {
   SeededRandom rng(22);
-  const auto hall = make_venue("Hall", rng);
+  const auto hall = test::make_owned_venue("Hall", rng);
+  const auto owner = hall.owner();
+  auto authority = EcdsaP256PrivateKey::generate();
+  REQUIRE(authority);
+  const std::vector<EcdsaP256PublicKey> pinned = {authority->public_key()};
   const std::int64_t start = kNow - kSecondsPerDay - 3600;
-  auto reports = host_warning_reports(hall.location_id, start, kNow - 3600, kNow, 7, rng);
-  REQUIRE(reports);
-  REQUIRE(reports->size() == 2);  // across one midnight
-  for (const auto& r : *reports) {
-    CHECK(r.location_tag == hall.location_tag);
-    auto rec = open_venue_report(hall.location_id, r);
-    REQUIRE(rec);
-    CHECK(rec->risk_level == 7);
+  auto warnings = host_warnings(hall.venue.location_id, owner, start, kNow - 3600, kNow, 7, rng);
+  REQUIRE(warnings);
+  REQUIRE(warnings->size() == 2);  // across one midnight
+  for (auto w : *warnings) {
+    CHECK(w.location_tag == hall.venue.location_tag);
+    REQUIRE(authorize_venue_warning(w, *authority));
+    const auto check =
+        check_venue_warning(hall.venue.location_id, hall.venue.payload.owner_public_key, pinned, w);
+    REQUIRE(check.verdict == VenueWarningVerdict::kAccepted);
+    CHECK(check.record.risk_level == 7);
+    CHECK(check.origin == VenueWarningOrigin::kHostWarning);
   }
-  CHECK_FALSE(host_warning_reports(hall.location_id, kNow, kNow + 600, kNow, 7, rng));
-  CHECK_FALSE(host_warning_reports(hall.location_id, kNow - 600, kNow - 600, kNow, 7, rng));
+  CHECK_FALSE(host_warnings(hall.venue.location_id, owner, kNow, kNow + 600, kNow, 7, rng));
+  CHECK_FALSE(host_warnings(hall.venue.location_id, owner, kNow - 600, kNow - 600, kNow, 7, rng));
   CHECK_FALSE(
-      host_warning_reports(hall.location_id, kNow - 15 * kSecondsPerDay, kNow, kNow, 7, rng));
-  CHECK_FALSE(host_warning_reports(hall.location_id, kNow - 600, kNow, kNow, 9, rng));
+      host_warnings(hall.venue.location_id, owner, kNow - 15 * kSecondsPerDay, kNow, kNow, 7, rng));
+  CHECK_FALSE(host_warnings(hall.venue.location_id, owner, kNow - 600, kNow, kNow, 9, rng));
+}
+
+TEST_CASE("releasing visitor reports: only this venue's open, windows kept", "[venue][upload]") {
+  SeededRandom rng(23);
+  const auto hall = test::make_owned_venue("Hall", rng);
+  const auto other = test::make_owned_venue("Other", rng);
+  std::vector<SealedVenueReport> pending;
+  const VenueReportRecord stay{{2900000}, 6, 5};
+  auto mine = seal_venue_report(hall.venue.location_id, stay, rng);
+  REQUIRE(mine);
+  pending.push_back(*mine);
+  auto theirs = seal_venue_report(other.venue.location_id, stay, rng);
+  REQUIRE(theirs);
+  pending.push_back(*theirs);
+  pending.push_back(make_fake_venue_report(rng));
+  auto released = release_visitor_reports(hall.venue.location_id, hall.owner(), pending, rng);
+  REQUIRE(released);
+  CHECK(released->unreadable == 2);
+  REQUIRE(released->records.size() == 1);
+  CHECK(released->records.front() == stay);
+  REQUIRE(released->warnings.size() == 1);
+  auto authority = EcdsaP256PrivateKey::generate();
+  REQUIRE(authority);
+  SealedVenueWarning w = released->warnings.front();
+  REQUIRE(authorize_venue_warning(w, *authority));
+  const std::vector<EcdsaP256PublicKey> pinned = {authority->public_key()};
+  const auto check =
+      check_venue_warning(hall.venue.location_id, hall.venue.payload.owner_public_key, pinned, w);
+  REQUIRE(check.verdict == VenueWarningVerdict::kAccepted);
+  CHECK(check.record == stay);
+  CHECK(check.origin == VenueWarningOrigin::kVisitorRelease);
 }
 
 }  // namespace

@@ -235,6 +235,9 @@ struct RunFlags {
   std::int64_t body_timeout_ms = 10000;
   std::size_t client_requests_per_minute = 0;
   std::string client_address_header;
+  std::string venue_owner_policy = "require";
+  std::int64_t venue_owner_wait_hours = 14 * 24;
+  std::string venue_authority_key;
 };
 
 void run_server(const RunFlags& f) {
@@ -272,12 +275,25 @@ void run_server(const RunFlags& f) {
                           load_api_keys(f.ha_api_key_file),
                           f.admin_api_key_file.empty() ? std::vector<std::string>{}
                                                        : load_api_keys(f.admin_api_key_file)};
+  server::VenueWarningConfig venue_config;
+  auto owner_policy = server::parse_venue_owner_policy(f.venue_owner_policy);
+  if (!owner_policy) throw CommandError{"--venue-owner-policy: " + owner_policy.error().message};
+  venue_config.owner_policy = *owner_policy;
+  if (f.venue_owner_wait_hours < 1 || f.venue_owner_wait_hours > 14 * 24) {
+    throw CommandError{"--venue-owner-wait-hours must be 1..336"};
+  }
+  venue_config.owner_wait_seconds = f.venue_owner_wait_hours * 3600;
+  // The health authority signs venue warnings with its certificate key unless it names
+  // another (assemble_server's default); phones pin the public half (docs/venues.md).
+  if (!f.venue_authority_key.empty()) {
+    venue_config.authority_key = load_private_key(f.venue_authority_key);
+  }
   server::ServerRunConfig config{std::move(options),
                                  std::move(keys),
                                  server::ServerEnvironment{},
                                  f.log.setup(f.exports.db),
                                  true,
-                                 server::VenueWarningConfig{}};
+                                 std::move(venue_config)};
   auto assembled = server::assemble_server(std::move(config));
   if (!assembled) throw CommandError{assembled.error().message};
   const std::shared_ptr<server::TransparencyLog>& log = assembled->log;
@@ -356,6 +372,7 @@ struct ExportNowFlags {
   ClientFlags client;
   ExportFlags exports;
   LogFlags log;
+  std::string authority_key;  // direct mode: venue warnings too (their policy names this key)
 };
 
 void run_export_now(const ExportNowFlags& f) {
@@ -378,15 +395,16 @@ void run_export_now(const ExportNowFlags& f) {
   options.export_directory = f.exports.export_dir;
   options.exports = f.exports.export_config();
   options.publish.arrival_granularity_seconds = f.exports.time_granularity;
-  auto unused_authority = EcdsaP256PrivateKey::generate();  // certificates are not issued here
-  if (!unused_authority) throw CommandError{unused_authority.error().message};
-  server::ServerKeys keys{{f.exports.signer()}, std::move(*unused_authority), {}, {}};
-  server::ServerRunConfig config{std::move(options),
-                                 std::move(keys),
-                                 server::ServerEnvironment{},
-                                 f.log.setup(f.exports.db),
-                                 true,
-                                 server::VenueWarningConfig{}};
+  // Certificates are not issued here. Venue warnings are published only with the authority's
+  // real key: their policy file names it, and phones pin it.
+  const bool venues = !f.authority_key.empty();
+  auto authority = venues ? Result<EcdsaP256PrivateKey>(load_private_key(f.authority_key))
+                          : EcdsaP256PrivateKey::generate();
+  if (!authority) throw CommandError{authority.error().message};
+  server::ServerKeys keys{{f.exports.signer()}, std::move(*authority), {}, {}};
+  server::ServerRunConfig config{
+      std::move(options),        std::move(keys), server::ServerEnvironment{},
+      f.log.setup(f.exports.db), venues,          server::VenueWarningConfig{}};
   auto assembled = server::assemble_server(std::move(config));
   if (!assembled) throw CommandError{assembled.error().message};
   const std::shared_ptr<server::TransparencyLog>& log = assembled->log;
@@ -470,6 +488,14 @@ void setup_server(CLI::App& app) {
   run_cmd->add_option("--tls-key", run->tls_key, "PEM private key of --tls-cert");
   run_cmd->add_option("--issuer", run->issuer, "Certificate issuer (iss)");
   run_cmd->add_option("--audience", run->audience, "Certificate audience (aud)");
+  run_cmd->add_option("--venue-owner-policy", run->venue_owner_policy,
+                      "Positive visitors' venue reports: require (kept until the venue owner "
+                      "releases them or the wait ends; default) or host-only (not kept). "
+                      "Recorded in the transparency log; no value publishes without the owner");
+  run_cmd->add_option("--venue-owner-wait-hours", run->venue_owner_wait_hours,
+                      "How long pending venue reports wait for their owner, 1..336 (default 336)");
+  run_cmd->add_option("--venue-authority-key", run->venue_authority_key,
+                      "PEM private key that authorises venue warnings (default: --authority-key)");
   run->log.add_to(run_cmd);
   run_cmd->callback([run] { run_server(*run); });
 
@@ -527,6 +553,9 @@ void setup_server(CLI::App& app) {
   now_cmd->add_option("--ca-file", now->client.ca_file, "PEM certificate(s) to trust with --tls");
   now->exports.add_to(now_cmd, false);
   now->log.add_to(now_cmd);
+  now_cmd->add_option("--authority-key", now->authority_key,
+                      "Direct mode: the health authority's PEM key (as given to server run), to "
+                      "publish venue warnings too; without it only diagnosis-key exports");
   now_cmd->callback([now] { run_export_now(*now); });
 }
 

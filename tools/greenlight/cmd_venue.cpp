@@ -6,12 +6,15 @@
 //   greenlight venue decode URL|IMAGE.png
 //   greenlight venue warn --secret DIR/venue.secret --code CODE --from TIME --until TIME
 //                         --url HOST:PORT [--tls] [--ca-file PEM] [--risk N]
+//   greenlight venue release --secret DIR/venue.secret --code CODE --url HOST:PORT
+//                            [--tls] [--ca-file PEM]
 //
-// create prints the check-in URL and writes DIR/venue.url, DIR/venue.secret (0600),
-// DIR/poster.png, DIR/poster.svg and DIR/poster.pdf (when built with cairo). decode prints
-// the payload's fields and the venue's location tag. Neither touches the network. warn sends
-// a venue host's warning for [from, until) with a health-authority code of purpose
-// "venue_host" (docs/venues.md "Host warning").
+// create prints the check-in URL and writes DIR/venue.url, DIR/venue.secret (0600, the
+// owner key, apart from the poster), DIR/poster.png, DIR/poster.svg and DIR/poster.pdf
+// (when built with cairo). decode prints the payload's fields and the venue's location tag.
+// Neither touches the network. warn signs a warning for [from, until) with the owner key;
+// release signs the positive visitors' reports the server holds for this venue; both need
+// a health-authority code of purpose "venue_host" (docs/venues.md "Host tools").
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
@@ -115,6 +118,11 @@ void run_create(const CreateOptions& options) {
                created->secret_file.c_str(), created->png_file.c_str(), created->svg_file.c_str(),
                created->pdf_file.empty() ? "" : ", ", created->pdf_file.c_str());
   if (created->pdf_file.empty()) std::fprintf(stderr, "no poster.pdf: built without cairo\n");
+  std::fprintf(stderr,
+               "KEEP %s SECRET AND SAFE: it holds the venue owner's key, which every warning "
+               "for this venue needs. It is not on the poster. If you lose it, create a new "
+               "venue and replace the poster.\n",
+               created->secret_file.c_str());
 }
 
 void run_decode(const std::string& input) {
@@ -127,6 +135,8 @@ void run_decode(const std::string& input) {
   std::printf("default_checkin_minutes: %u\n", p.default_checkin_minutes);
   std::printf("valid_from: %s\n", format_time(p.valid_from).c_str());
   std::printf("valid_until: %s\n", format_time(p.valid_until).c_str());
+  std::printf("version: %u%s\n", p.version,
+              p.owner_public_key ? "" : " (legacy: no owner key, warnings are never accepted)");
   std::printf("payload_bytes: %zu\n", venue->raw_payload.size());
   std::printf("location_tag: %s\n", to_hex(venue->location_tag).c_str());
 }
@@ -145,6 +155,9 @@ struct WarnOptions {
 void run_warn(const WarnOptions& options) {
   auto venue = venue_tools::read_venue_secret(options.secret);
   if (!venue) throw CommandError{"--secret: " + venue.error().message};
+  if (auto owner = venue_tools::venue_owner_key(*venue); !owner) {
+    throw CommandError{"--secret: " + owner.error().message};
+  }
   auto host_port = server::parse_host_port(options.url);
   if (!host_port) throw CommandError{"--url: " + host_port.error().message};
   if (options.risk < 1 || options.risk > 8) {
@@ -165,6 +178,32 @@ void run_warn(const WarnOptions& options) {
   std::printf("warning accepted: %zu report(s) for %s .. %s\n", *sent,
               format_time(static_cast<std::uint64_t>(request.from)).c_str(),
               format_time(static_cast<std::uint64_t>(request.until)).c_str());
+}
+
+void run_release(const WarnOptions& options) {
+  auto venue = venue_tools::read_venue_secret(options.secret);
+  if (!venue) throw CommandError{"--secret: " + venue.error().message};
+  if (auto owner = venue_tools::venue_owner_key(*venue); !owner) {
+    throw CommandError{"--secret: " + owner.error().message};
+  }
+  auto host_port = server::parse_host_port(options.url);
+  if (!host_port) throw CommandError{"--url: " + host_port.error().message};
+  venue_tools::HostWarningRequest request;
+  request.host = host_port->first;
+  request.port = host_port->second;
+  request.tls = options.tls;
+  request.ca_file = options.ca_file;
+  request.code = options.code;
+  auto released = venue_tools::release_pending_reports(*venue, request, system_random());
+  if (!released) throw CommandError{released.error().message};
+  for (const auto& r : released->released) {
+    const auto start = static_cast<std::uint64_t>(unix_seconds_from_interval(r.start_interval));
+    const auto end = static_cast<std::uint64_t>(unix_seconds_from_interval(r.end_interval()));
+    std::printf("released: %s .. %s risk %u\n", format_time(start).c_str(),
+                format_time(end).c_str(), static_cast<unsigned>(r.risk_level));
+  }
+  std::printf("pending: %zu, released: %zu, unreadable: %zu\n", released->pending,
+              released->released.size(), released->unreadable);
 }
 
 void setup_venue(CLI::App& app) {
@@ -207,7 +246,8 @@ void setup_venue(CLI::App& app) {
   auto warn_options = std::make_shared<WarnOptions>();
   CLI::App* warn = venue->add_subcommand(
       "warn", "Warn every guest of a time window (venue host, with a health-authority code)");
-  warn->add_option("--secret", warn_options->secret, "The venue.secret file of `venue create`")
+  warn->add_option("--secret", warn_options->secret,
+                   "The venue.secret file of `venue create` (holds the owner key)")
       ->required();
   warn->add_option("--code", warn_options->code, "Verification code of purpose venue_host")
       ->required();
@@ -221,6 +261,22 @@ void setup_venue(CLI::App& app) {
   warn->add_option("--ca-file", warn_options->ca_file, "PEM of the server's CA (with --tls)");
   warn->add_option("--risk", warn_options->risk, "Risk level 1..8 (default 8)");
   warn->callback([warn_options] { run_warn(*warn_options); });
+
+  auto release_options = std::make_shared<WarnOptions>();
+  CLI::App* release = venue->add_subcommand(
+      "release",
+      "Release the positive visitors' reports held for this venue as owner-signed warnings "
+      "(venue host, with a health-authority code)");
+  release
+      ->add_option("--secret", release_options->secret,
+                   "The venue.secret file of `venue create` (holds the owner key)")
+      ->required();
+  release->add_option("--code", release_options->code, "Verification code of purpose venue_host")
+      ->required();
+  release->add_option("--url", release_options->url, "Key server HOST:PORT")->required();
+  release->add_flag("--tls", release_options->tls, "Use HTTPS");
+  release->add_option("--ca-file", release_options->ca_file, "PEM of the server's CA (with --tls)");
+  release->callback([release_options] { run_release(*release_options); });
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
  * Typical use:
  *   gl_venue_scan(v, url, &info);            show info.name, ask the user
  *   gl_venue_check_in(v, url, &id);          automatic check-out after the default minutes
+ *   gl_venue_pin_authority_key(v, pem);      once per open: the health authority's key
  *   gl_venue_sync(v, base_url, &n);          download and match venue warnings
  *   gl_venue_colour(v, &colour, text, &len); the colour including venue warnings
  *   gl_venue_upload(v, base_url, code, 0, from, &status)  upload keys and check-ins
@@ -70,6 +71,15 @@ gl_status gl_venue_check_out(gl_venue* venue, int64_t checkin_id);
 /* Newest first. *count: capacity in, number of check-ins out. */
 gl_status gl_venue_list(gl_venue* venue, gl_checkin* checkins, size_t* count);
 gl_status gl_venue_delete(gl_venue* venue, int64_t checkin_id);
+
+/* Pins a health-authority public key (PEM SPKI, ECDSA P-256: the key that signs upload
+ * certificates). A venue warning changes the colour only if one pinned authority key and
+ * the venue owner's key (from the scanned poster) both signed it; without a pinned
+ * authority key no warning is accepted. */
+gl_status gl_venue_pin_authority_key(gl_venue* venue, const char* public_key_pem);
+/* Number of published warnings for the user's venues that failed the owner or authority
+ * check and are kept as evidence (the colour is unchanged by them). */
+gl_status gl_venue_evidence_count(gl_venue* venue, uint32_t* count);
 
 /* Verifies (pinned keys of the client), matches and stores one venue-warning file.
  * GL_ERR_ALREADY_EXISTS for a file processed before. new_matches may be NULL. */

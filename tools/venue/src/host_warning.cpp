@@ -1,6 +1,7 @@
 #include "greenlight/venue_tools/host_warning.h"
 
 #include <boost/json.hpp>
+#include <memory>
 
 #include "greenlight/client/venue_upload.h"
 #include "greenlight/server/http_client.h"
@@ -40,44 +41,98 @@ Result<std::string> string_member(const json::object& o, std::string_view name) 
   return std::string(v->as_string());
 }
 
-}  // namespace
-
-Result<std::size_t> send_host_warning(const wire::ScannedVenue& venue,
-                                      const HostWarningRequest& request, std::int64_t now,
-                                      RandomSource& rng) {
-  if (request.code.empty()) return make_error(ErrorCode::kInvalidArgument, "a code is required");
-  auto reports = client::host_warning_reports(venue.location_id, request.from, request.until, now,
-                                              request.risk_level, rng);
-  if (!reports) return std::unexpected(reports.error());
+// code -> token -> certificate bound to the venue's tag, over one connection.
+struct Certified {
+  std::unique_ptr<server::HttpClient> http;
+  std::string certificate;
   SecretArray<32> hmac_key;
-  rng.fill(hmac_key.mutable_span());
-  const Sha256Digest mac = wire::venue_host_mac(hmac_key.span(), *reports);
+};
 
+Result<Certified> certify(const VenueLocationTag& tag, const HostWarningRequest& request,
+                          RandomSource& rng) {
+  if (request.code.empty()) return make_error(ErrorCode::kInvalidArgument, "a code is required");
+  Certified out;
+  rng.fill(out.hmac_key.mutable_span());
+  const Sha256Digest mac = wire::venue_host_mac(out.hmac_key.span(), tag);
   server::HttpClientOptions options;
   options.host = request.host;
   options.port = request.port;
   options.tls = request.tls;
   options.ca_file = request.ca_file;
-  server::HttpClient http(options);
-
-  auto verified = post(http, "/v1/verify", json::object{{"code", request.code}});
+  out.http = std::make_unique<server::HttpClient>(options);
+  auto verified = post(*out.http, "/v1/verify", json::object{{"code", request.code}});
   if (!verified) return std::unexpected(verified.error());
   auto token = string_member(*verified, "token");
   if (!token) return std::unexpected(token.error());
-  auto certified = post(http, "/v1/certificate",
+  auto certified = post(*out.http, "/v1/certificate",
                         json::object{{"token", *token}, {"tekmac", base64_encode(mac)}});
   if (!certified) return std::unexpected(certified.error());
   auto certificate = string_member(*certified, "certificate");
   if (!certificate) return std::unexpected(certificate.error());
+  out.certificate = std::move(*certificate);
+  return out;
+}
 
+Result<std::size_t> post_warnings(Certified& c, const std::vector<SealedVenueWarning>& warnings,
+                                  bool resolve_pending) {
   json::array list;
-  for (const auto& r : *reports) list.push_back(json::string(wire::venue_report_to_base64(r)));
-  auto stored = post(http, "/v1/venue-warning",
-                     json::object{{"certificate", *certificate},
-                                  {"hmac_key", base64_encode(hmac_key.span())},
-                                  {"venue_reports", std::move(list)}});
+  for (const auto& w : warnings) list.push_back(json::string(wire::venue_warning_to_base64(w)));
+  auto stored = post(*c.http, "/v1/venue-warning",
+                     json::object{{"certificate", c.certificate},
+                                  {"hmac_key", base64_encode(c.hmac_key.span())},
+                                  {"venue_warnings", std::move(list)},
+                                  {"resolve_pending", resolve_pending}});
   if (!stored) return std::unexpected(stored.error());
-  return reports->size();
+  return warnings.size();
+}
+
+}  // namespace
+
+Result<std::size_t> send_host_warning(const VenueSecret& secret, const HostWarningRequest& request,
+                                      std::int64_t now, RandomSource& rng) {
+  auto owner = venue_owner_key(secret);
+  if (!owner) return std::unexpected(owner.error());
+  auto warnings = client::host_warnings(secret.venue.location_id, *owner, request.from,
+                                        request.until, now, request.risk_level, rng);
+  if (!warnings) return std::unexpected(warnings.error());
+  auto certified = certify(secret.venue.location_tag, request, rng);
+  if (!certified) return std::unexpected(certified.error());
+  return post_warnings(*certified, *warnings, false);
+}
+
+Result<ReleaseResult> release_pending_reports(const VenueSecret& secret,
+                                              const HostWarningRequest& request,
+                                              RandomSource& rng) {
+  auto owner = venue_owner_key(secret);
+  if (!owner) return std::unexpected(owner.error());
+  auto certified = certify(secret.venue.location_tag, request, rng);
+  if (!certified) return std::unexpected(certified.error());
+  auto answer = post(*certified->http, "/v1/venue-pending",
+                     json::object{{"certificate", certified->certificate},
+                                  {"hmac_key", base64_encode(certified->hmac_key.span())},
+                                  {"location_tag", base64_encode(secret.venue.location_tag)}});
+  if (!answer) return std::unexpected(answer.error());
+  const json::value* list = answer->if_contains("venue_reports");
+  if (list == nullptr || !list->is_array()) {
+    return make_error(ErrorCode::kIo, "the server's answer has no \"venue_reports\" array");
+  }
+  std::vector<SealedVenueReport> pending;
+  for (const auto& item : list->as_array()) {
+    if (!item.is_string()) return make_error(ErrorCode::kIo, "a pending report is not a string");
+    auto report = wire::venue_report_from_base64(std::string_view(item.as_string()));
+    if (!report) return std::unexpected(report.error());
+    pending.push_back(*report);
+  }
+  ReleaseResult result;
+  result.pending = pending.size();
+  auto release = client::release_visitor_reports(secret.venue.location_id, *owner, pending, rng);
+  if (!release) return std::unexpected(release.error());
+  result.unreadable = release->unreadable;
+  if (release->warnings.empty()) return result;
+  auto posted = post_warnings(*certified, release->warnings, true);
+  if (!posted) return std::unexpected(posted.error());
+  result.released = std::move(release->records);
+  return result;
 }
 
 }  // namespace greenlight::venue_tools

@@ -32,7 +32,17 @@ extern "C" const char* __lsan_default_options() { return "print_suppressions=0";
 namespace greenlight::venue_tools {
 namespace {
 
-constexpr std::string_view kSecretHeader = "greenlight-venue-secret v1\n";
+constexpr std::string_view kSecretHeader = "greenlight-venue-secret v2\n";
+constexpr std::string_view kLegacySecretHeader = "greenlight-venue-secret v1\n";
+constexpr std::string_view kSecretWarning =
+    "# KEEP THIS FILE SECRET AND SAFE. It holds the venue owner's key. Warnings for this\n"
+    "# venue reach your guests only if you sign them with it (`greenlight venue warn` or\n"
+    "# `greenlight venue release`) and the health authority authorises them. It is NOT on\n"
+    "# the poster; do not print, photograph or share it. Whoever holds it can co-sign\n"
+    "# warnings for your venue. If you lose it, no warning can ever reach the guests of this\n"
+    "# poster: create a new venue and replace the poster.\n";
+constexpr std::string_view kPayloadField = "payload: ";
+constexpr std::string_view kOwnerKeyField = "owner-key: ";
 constexpr std::size_t kMaxSecretFileBytes = 4096;
 constexpr std::size_t kMaxImageFileBytes = 32u << 20;
 constexpr std::string_view kInstruction = "Scan with greenlight to check in.";
@@ -278,8 +288,9 @@ Result<Bytes> render_poster_pdf(const QrMatrix& qr, const wire::VenuePayload& pa
 
 Result<CreatedVenue> create_venue(const wire::VenueInfo& info, std::string_view base_url,
                                   const std::filesystem::path& out_dir, RandomSource& rng) {
-  auto payload = wire::new_venue_payload(info, rng);
-  if (!payload) return std::unexpected(payload.error());
+  auto created_venue = wire::new_venue(info, rng);
+  if (!created_venue) return std::unexpected(created_venue.error());
+  const wire::VenuePayload* payload = &created_venue->payload;
   auto raw = wire::encode_venue_payload(*payload);
   if (!raw) return std::unexpected(raw.error());
   auto url = wire::venue_url(base_url, *raw);
@@ -326,7 +337,12 @@ Result<CreatedVenue> create_venue(const wire::VenueInfo& info, std::string_view 
     }
   }
   std::string secret(kSecretHeader);
+  secret += kSecretWarning;
+  secret += kPayloadField;
   secret += base64url_encode(*raw);
+  secret += '\n';
+  secret += kOwnerKeyField;
+  secret += base64url_encode(created_venue->owner_seed.span());
   secret += '\n';
   const Status secret_written = write_new_file(created.secret_file, as_bytes(secret), 0600);
   secure_wipe(secret.data(), secret.size());
@@ -344,29 +360,76 @@ Result<CreatedVenue> create_venue(const wire::VenueInfo& info, std::string_view 
   }
   secure_wipe(raw->data(), raw->size());
   created.venue = std::move(*scanned);
+  created.owner_seed = created_venue->owner_seed;
   return created;
 }
 
-Result<wire::ScannedVenue> read_venue_secret(const std::filesystem::path& file) {
+Result<VenueSecret> read_venue_secret(const std::filesystem::path& file) {
   auto text = read_small_file(file, kMaxSecretFileBytes);
   if (!text) return std::unexpected(text.error());
-  std::string_view view(*text);
-  if (!view.starts_with(kSecretHeader) || !view.ends_with('\n')) {
-    secure_wipe(text->data(), text->size());
-    return make_error(ErrorCode::kInvalidArgument,
-                      file.string() +
-                          " is not a greenlight venue secret (expected the line "
-                          "\"greenlight-venue-secret v1\")");
+  const SecretBytes wiped(as_bytes(*text));
+  secure_wipe(text->data(), text->size());
+  std::string_view view(reinterpret_cast<const char*>(wiped.data()), wiped.size());
+  const auto bad = [&](std::string_view why) {
+    return make_error(ErrorCode::kInvalidArgument, file.string() + ": " + std::string(why));
+  };
+  if (!view.ends_with('\n')) return bad("expected a newline at the end");
+  const bool legacy = view.starts_with(kLegacySecretHeader);
+  if (!legacy && !view.starts_with(kSecretHeader)) {
+    return bad("not a greenlight venue secret (expected the line \"greenlight-venue-secret v2\")");
   }
   view.remove_prefix(kSecretHeader.size());
   view.remove_suffix(1);
-  auto raw = base64url_decode(view);
-  secure_wipe(text->data(), text->size());
-  if (!raw)
-    return make_error(ErrorCode::kInvalidArgument, file.string() + ": " + raw.error().message);
+  std::optional<std::string_view> payload_text;
+  std::optional<std::string_view> owner_text;
+  if (legacy) {
+    payload_text = view;  // version 1: the payload line only
+  } else {
+    while (!view.empty()) {
+      const std::size_t end = view.find('\n');
+      const std::string_view line = view.substr(0, end);
+      view = end == std::string_view::npos ? std::string_view{} : view.substr(end + 1);
+      if (line.empty() || line.front() == '#') continue;
+      if (line.starts_with(kPayloadField) && !payload_text) {
+        payload_text = line.substr(kPayloadField.size());
+      } else if (line.starts_with(kOwnerKeyField) && !owner_text) {
+        owner_text = line.substr(kOwnerKeyField.size());
+      } else {
+        return bad("unexpected or repeated line (expected \"payload: \" and \"owner-key: \")");
+      }
+    }
+    if (!payload_text || !owner_text) return bad("expected a payload and an owner-key line");
+  }
+  auto raw = base64url_decode(*payload_text);
+  if (!raw) return bad(raw.error().message);
   auto venue = wire::scan_venue_payload(*raw);
   secure_wipe(raw->data(), raw->size());
-  return venue;
+  if (!venue) return std::unexpected(venue.error());
+  VenueSecret secret;
+  secret.venue = std::move(*venue);
+  if (owner_text) {
+    auto seed = base64url_decode(*owner_text);
+    if (!seed || seed->size() != 32) return bad("owner-key must be base64url of 32 bytes");
+    secret.owner_seed = wire::VenueOwnerSeed(ByteSpan(*seed));
+    secure_wipe(seed->data(), seed->size());
+    auto key = wire::venue_owner_key(*secret.owner_seed);
+    if (!key) return std::unexpected(key.error());
+    if (!secret.venue.payload.owner_public_key ||
+        key->public_key().raw() != *secret.venue.payload.owner_public_key) {
+      return bad("the owner key does not belong to this venue's payload");
+    }
+  }
+  return secret;
+}
+
+Result<Ed25519PrivateKey> venue_owner_key(const VenueSecret& secret) {
+  if (!secret.owner_seed) {
+    return make_error(ErrorCode::kFailedPrecondition,
+                      "this venue.secret holds no owner key (a version-1 poster), so phones never "
+                      "accept a warning for it: create a new venue with `greenlight venue create` "
+                      "and replace the poster");
+  }
+  return wire::venue_owner_key(*secret.owner_seed);
 }
 
 Result<wire::ScannedVenue> decode_venue_url_or_image(std::string_view input) {

@@ -32,6 +32,7 @@
 
 #include "greenlight/client/clock.h"
 #include "greenlight/client/database.h"
+#include "greenlight/crypto/hash.h"
 #include "greenlight/crypto/random.h"
 #include "greenlight/crypto/result.h"
 #include "greenlight/crypto/secret_bytes.h"
@@ -64,8 +65,24 @@ struct VenueVisit {
   std::int64_t checkin_id = 0;
   VenueLocationId location_id;
   VenueLocationTag location_tag{};
+  // From the payload: set for version-2 venues, nullopt for legacy (version 1) posters,
+  // whose warnings are never accepted.
+  std::optional<VenueOwnerPublicKey> owner_public_key;
   std::int64_t arrival = 0;
   std::int64_t departure = 0;
+};
+
+// A published warning for one of the user's venues that failed the two-party check
+// (crypto/venue_crypto.h check_venue_warning): kept, sealed under the store key like the
+// check-ins, as the user's proof that the server published it (docs/venues.md "Two-party
+// warnings").
+struct VenueWarningEvidence {
+  std::int64_t id = 0;
+  std::int64_t detected_at = 0;
+  std::int64_t checkin_id = 0;
+  VenueWarningVerdict verdict = VenueWarningVerdict::kNoAuthority;
+  Sha256Digest batch_sha256{};  // the signed, logged file that carried it
+  SealedVenueWarning warning;
 };
 
 // Parses a scanned URL and checks the validity window at now. No storage, no network.
@@ -94,9 +111,15 @@ class CheckinStore {
   // Deletes one visit (kNotFound if absent).
   [[nodiscard]] Status remove(std::int64_t id);
   // Deletes visits whose expires_at (the UTC midnight at or before departure +
-  // retention_seconds) is not after now, and warning matches of deleted visits; returns how
-  // many visits were deleted.
+  // retention_seconds) is not after now, warning matches of deleted visits and expired
+  // evidence; returns how many visits were deleted.
   [[nodiscard]] Result<std::int64_t> delete_expired(std::int64_t now);
+
+  // Evidence of rejected warnings (table venue_warning_evidence: random id, expiry day,
+  // sealed record), deleted by delete_expired after the retention period. Returns the id.
+  [[nodiscard]] Result<std::int64_t> add_warning_evidence(const VenueWarningEvidence& evidence);
+  // Oldest id first; rows that do not decrypt fail with the generic authentication error.
+  [[nodiscard]] Result<std::vector<VenueWarningEvidence>> warning_evidence();
 
   const CheckinConfig& config() const { return config_; }
   Database& database() { return *db_; }

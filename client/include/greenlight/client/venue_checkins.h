@@ -38,7 +38,17 @@ class VenueCheckins {
   // Parses and checks the validity at the clock's now; stores nothing.
   [[nodiscard]] Result<wire::ScannedVenue> scan(std::string_view url);
 
-  // Batches are verified with the Client's pinned keys (ClientConfig::trusted_keys).
+  // The health authority's key for venue warnings (VenueMatchOptions::authority_keys).
+  void pin_authority_key(EcdsaP256PublicKey key) {
+    match_.authority_keys.push_back(std::move(key));
+  }
+  // Warnings that failed the owner or authority check (CheckinStore::warning_evidence).
+  [[nodiscard]] Result<std::vector<VenueWarningEvidence>> warning_evidence() {
+    return store_.warning_evidence();
+  }
+
+  // Batches are verified with the Client's pinned keys (ClientConfig::trusted_keys), each
+  // warning with the pinned authority keys and the venue owner's key.
   [[nodiscard]] Result<VenueSyncReport> process_batch(ByteSpan file, std::string_view source = {});
   [[nodiscard]] Result<VenueSyncReport> sync(HttpFetcher& fetcher, std::string_view base_url);
   [[nodiscard]] Result<std::vector<VenueWarningMatch>> warnings();

@@ -8,8 +8,14 @@
 // - A batch is used only if a signature by a pinned key verifies over its bytes
 //   (wire::read_venue_warning_file) and its SHA-256 was not processed before (replays give
 //   kAlreadyExists and change nothing).
-// - A report matches a visit when the tags are equal, the report opens under the visit's
-//   location_id, its window [start, start + duration) (10-minute intervals) overlaps
+// - A warning counts only if it passes the two-party check (check_venue_warning): a
+//   signature by one of the pinned health-authority keys (VenueMatchOptions::authority_keys)
+//   over the sealed warning, and inside it the venue owner's signature under the owner key
+//   of the visit's own payload. A warning for one of the user's venues that fails is kept
+//   as evidence (CheckinStore::add_warning_evidence) and never changes the colour; warnings
+//   for legacy (version 1) payloads, which have no owner key, always fail.
+// - A warning matches a visit when the tags are equal, it passes that check, its window
+//   [start, start + duration) (10-minute intervals) overlaps
 //   [arrival, departure) by at least min_overlap_seconds (touching intervals do not
 //   overlap), and the report's window lies within [now - retention, now + max_future].
 // - The match's day is 00:00 UTC of the start of the overlap; overlap_minutes is rounded up.
@@ -34,6 +40,7 @@
 #include "greenlight/client/clock.h"
 #include "greenlight/client/colour.h"
 #include "greenlight/client/http_fetcher.h"
+#include "greenlight/crypto/ecdsa.h"
 #include "greenlight/crypto/venue_crypto.h"
 #include "greenlight/wire/export_file.h"
 #include "greenlight/wire/published_layout.h"
@@ -48,6 +55,9 @@ struct VenueMatchOptions {
   std::int64_t retention_seconds = 14 * kSecondsPerDay;
   // Reports that start later than now + this are ignored (clock skew allowance).
   std::int64_t max_future_seconds = 2 * 3600;
+  // The health authority's pinned keys (the ES256 key that signs upload certificates).
+  // Without one, no warning is accepted.
+  std::vector<EcdsaP256PublicKey> authority_keys;
 };
 
 struct VenueReportMatch {
@@ -61,11 +71,22 @@ struct VenueReportMatch {
 std::int64_t overlap_seconds(std::int64_t a_start, std::int64_t a_end, std::int64_t b_start,
                              std::int64_t b_end);
 
-// Pure matching of reports against visits at now.
-std::vector<VenueReportMatch> match_venue_reports(std::span<const SealedVenueReport> reports,
-                                                  std::span<const VenueVisit> visits,
-                                                  std::int64_t now,
-                                                  const VenueMatchOptions& options = {});
+// A warning for one of the visits' venues that failed the two-party check.
+struct VenueWarningRejection {
+  std::int64_t checkin_id = 0;
+  VenueWarningVerdict verdict = VenueWarningVerdict::kNoAuthority;
+  SealedVenueWarning warning;
+};
+
+struct VenueMatchResult {
+  std::vector<VenueReportMatch> matches;
+  std::vector<VenueWarningRejection> rejections;
+};
+
+// Pure matching of published warnings against visits at now (options.authority_keys).
+VenueMatchResult match_venue_warnings(std::span<const SealedVenueWarning> warnings,
+                                      std::span<const VenueVisit> visits, std::int64_t now,
+                                      const VenueMatchOptions& options);
 
 // Splits the index into paths (LF or CRLF; blank lines ignored). Paths are relative, made
 // of [A-Za-z0-9._/-], without "..", at most 256 characters, ending in ".bin".
@@ -77,6 +98,9 @@ struct VenueSyncReport {
   std::size_t batches_failed = 0;
   std::size_t reports_seen = 0;
   std::size_t new_matches = 0;
+  // Warnings for the user's venues that failed the owner or health-authority check (each
+  // kept as evidence, colour unchanged).
+  std::size_t warnings_rejected = 0;
   std::vector<std::string> errors;  // one line per failed batch
   // Transparency log (VenueCheckins with ClientConfig::log): verified batches refused
   // because no verified leaf covers them (also counted in batches_failed), and why the log
@@ -107,6 +131,10 @@ class VenueWarnings {
   // only when the index cannot be fetched or parsed.
   [[nodiscard]] Result<VenueSyncReport> sync(HttpFetcher& fetcher, std::string_view base_url);
 
+  // Evidence of rejected warnings (CheckinStore::warning_evidence).
+  [[nodiscard]] Result<std::vector<VenueWarningEvidence>> evidence() {
+    return store_.warning_evidence();
+  }
   // Stored matches whose visit still exists, for Client::colour().
   [[nodiscard]] Result<std::vector<VenueWarningMatch>> matches();
   // Deletes processed-batch records and matches older than the retention period.

@@ -9,9 +9,14 @@
 //   sent inside the same authorised upload as the keys ("venue_reports").
 // - A chaff upload carries padded_count fake reports: the same count and sizes as a real
 //   upload of a light user.
-// - A venue host warns every guest of a time window: reports for [start, end) at its own
-//   venue (location_id derived from the payload in venue.secret), split at midnight, no
-//   padding. The certificate binds them (wire::venue_host_mac).
+// - A venue host warns every guest of a time window: owner-signed warnings for [start, end)
+//   at its own venue (location_id from the payload, the owner key from venue.secret), split
+//   at midnight, no padding (host_warnings).
+// - A venue owner releases the pending reports of positive visitors: each report that opens
+//   under the venue's location_id becomes an owner-signed warning for the same window
+//   (release_visitor_reports). Reports of other venues or fakes do not open and are skipped.
+// In both cases the health authority's signature is added by the server after it checked
+// the authority's certificate (docs/venues.md "Two-party warnings").
 //
 // Pure functions (randomness injected); thread-safe.
 #pragma once
@@ -48,8 +53,18 @@ std::vector<SealedVenueReport> venue_chaff_reports(RandomSource& rng,
 inline constexpr std::int64_t kMaxHostWarningSeconds = 14 * 86400;
 
 // start < end <= now, end - start <= kMaxHostWarningSeconds, risk level 1..8.
-[[nodiscard]] Result<std::vector<SealedVenueReport>> host_warning_reports(
-    const VenueLocationId& location_id, std::int64_t start, std::int64_t end, std::int64_t now,
-    std::uint8_t risk_level, RandomSource& rng);
+[[nodiscard]] Result<std::vector<SealedVenueWarning>> host_warnings(
+    const VenueLocationId& location_id, const Ed25519PrivateKey& owner, std::int64_t start,
+    std::int64_t end, std::int64_t now, std::uint8_t risk_level, RandomSource& rng);
+
+struct VenueRelease {
+  std::vector<VenueReportRecord> records;  // what the owner releases, for display
+  std::vector<SealedVenueWarning> warnings;
+  std::size_t unreadable = 0;  // pending reports that did not open for this venue
+};
+
+[[nodiscard]] Result<VenueRelease> release_visitor_reports(
+    const VenueLocationId& location_id, const Ed25519PrivateKey& owner,
+    std::span<const SealedVenueReport> pending, RandomSource& rng);
 
 }  // namespace greenlight::client

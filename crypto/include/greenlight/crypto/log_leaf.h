@@ -13,6 +13,7 @@
 //                          report_count u32
 //   3 RISK_CONFIG          config_sha256[32] | version u64
 //   4 SIGNING_KEY_CHANGE   spki_sha256[32] | purpose u8 | key_id str | key_version str
+//   5 VENUE_OWNER_POLICY   policy_sha256[32] | policy str | owner_wait_seconds u64
 // Windows are UTC seconds, [start, end) with start <= end. decode_log_leaf accepts exactly the
 // bytes encode_log_leaf produces (no trailing bytes, no unknown kind or purpose), so
 // encode(decode(b)) == b for every accepted b.
@@ -40,6 +41,7 @@ enum class LogLeafKind : std::uint8_t {
   kVenueWarningBatch = 2,
   kRiskConfig = 3,
   kSigningKeyChange = 4,
+  kVenueOwnerPolicy = 5,
 };
 
 enum class SigningKeyPurpose : std::uint8_t {
@@ -81,8 +83,18 @@ struct SigningKeyChangeLeaf {
   friend bool operator==(const SigningKeyChangeLeaf&, const SigningKeyChangeLeaf&) = default;
 };
 
-using LogLeaf =
-    std::variant<ExportBatchLeaf, VenueWarningBatchLeaf, RiskConfigLeaf, SigningKeyChangeLeaf>;
+// The server's setting for positive visitors' venue reports whose venue owner does not take
+// part (docs/venues.md "When the owner cannot be reached"): policy "require" or
+// "host-only", how long pending reports wait, and the hash of the served policy file.
+struct VenueOwnerPolicyLeaf {
+  Sha256Digest policy_sha256{};
+  std::string policy;
+  std::uint64_t owner_wait_seconds = 0;
+  friend bool operator==(const VenueOwnerPolicyLeaf&, const VenueOwnerPolicyLeaf&) = default;
+};
+
+using LogLeaf = std::variant<ExportBatchLeaf, VenueWarningBatchLeaf, RiskConfigLeaf,
+                             SigningKeyChangeLeaf, VenueOwnerPolicyLeaf>;
 
 LogLeafKind log_leaf_kind(const LogLeaf& leaf);
 std::string_view log_leaf_kind_name(LogLeafKind kind);  // "EXPORT_BATCH", ...

@@ -15,14 +15,31 @@
 // - The AAD binds each ciphertext to its tag: moving a ciphertext under another tag fails.
 // - Every report and every fake report has the same size (32-byte ciphertext).
 //
+// Two-party warnings (docs/venues.md "Two-party warnings"): what phones accept as a venue
+// warning is a SealedVenueWarning, which needs both
+// - the venue owner: the 80-byte warning record under the AEAD is the 16-byte record (version
+//   2, origin in byte 8) followed by owner_signature = Ed25519(owner key, "GL-VENUE-OWNER-V2"
+//   || location_tag || the 16 record bytes); the owner's public key is in the QR payload
+//   (version 2), its private half only in the host's venue.secret;
+// - the health authority: authority_signature = ECDSA P-256 (raw r || s) over
+//   "GL-VENUE-HA-V2" || location_tag || nonce || ciphertext, checked against the phone's
+//   pinned authority keys.
+// The poster (payload) gives neither signature: a holder of the poster plus one of the two
+// keys produces a warning that check_venue_warning rejects.
+//
 // Pure functions; thread-safe. The record layout is fixed here so that the plaintext has
 // one encoding and a constant length.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
 
 #include "greenlight/crypto/bytes.h"
+#include "greenlight/crypto/ecdsa.h"
+#include "greenlight/crypto/ed25519.h"
 #include "greenlight/crypto/gaen.h"
 #include "greenlight/crypto/random.h"
 #include "greenlight/crypto/result.h"
@@ -40,6 +57,13 @@ inline constexpr std::uint8_t kVenueReportRecordVersion = 1;
 inline constexpr std::uint32_t kVenueReportMaxDurationIntervals = 144;
 inline constexpr std::uint8_t kVenueReportMinRiskLevel = 1;
 inline constexpr std::uint8_t kVenueReportMaxRiskLevel = 8;
+
+inline constexpr std::size_t kVenueOwnerPublicKeySize = 32;
+inline constexpr std::size_t kVenueOwnerSignatureSize = 64;
+inline constexpr std::uint8_t kVenueWarningRecordVersion = 2;
+inline constexpr std::size_t kVenueWarningRecordSize = kVenueReportRecordSize + 64;  // 80
+inline constexpr std::size_t kVenueWarningCiphertextSize = kVenueWarningRecordSize + 16;
+inline constexpr std::size_t kVenueAuthoritySignatureSize = 64;
 
 // Knowing location_id is knowing the venue: it is kept in a wiping type.
 using VenueLocationId = SecretArray<kVenueLocationIdSize>;
@@ -85,5 +109,63 @@ struct SealedVenueReport {
 // A fake report: random tag, nonce and ciphertext of exactly the sizes of a real one, so
 // that the server cannot tell it apart (plausible deniability; it matches no venue).
 SealedVenueReport make_fake_venue_report(RandomSource& rng);
+
+// --- two-party warnings -------------------------------------------------------------------
+
+using VenueOwnerPublicKey = ByteArray<kVenueOwnerPublicKeySize>;
+
+// Why the owner signed: a warning the host started (`greenlight venue warn`) or the
+// release of a positive visitor's pending report (`greenlight venue release`).
+enum class VenueWarningOrigin : std::uint8_t {
+  kHostWarning = 1,
+  kVisitorRelease = 2,
+};
+
+struct SealedVenueWarning {
+  VenueLocationTag location_tag{};
+  ByteArray<kVenueReportNonceSize> nonce{};
+  ByteArray<kVenueWarningCiphertextSize> ciphertext{};
+  ByteArray<kVenueAuthoritySignatureSize> authority_signature{};  // zero until authorised
+  friend bool operator==(const SealedVenueWarning&, const SealedVenueWarning&) = default;
+};
+
+// The venue owner's part: seals record for the venue with the owner's signature inside.
+// authority_signature stays zero.
+[[nodiscard]] Result<SealedVenueWarning> seal_venue_warning(const VenueLocationId& location_id,
+                                                            const VenueReportRecord& record,
+                                                            VenueWarningOrigin origin,
+                                                            const Ed25519PrivateKey& owner,
+                                                            RandomSource& rng);
+
+// "GL-VENUE-HA-V2" || tag || nonce || ciphertext: what the health authority signs.
+Bytes venue_warning_authority_message(const SealedVenueWarning& warning);
+// The health authority's part: sets authority_signature.
+[[nodiscard]] Status authorize_venue_warning(SealedVenueWarning& warning,
+                                             const EcdsaP256PrivateKey& authority);
+
+// The phone's verdict on a warning whose tag is one of its visits' tags.
+enum class VenueWarningVerdict : std::uint8_t {
+  kAccepted = 0,
+  kNotThisVenue = 1,       // tag differs from the visit's (not evidence)
+  kNoAuthority = 2,        // no pinned authority key verifies authority_signature
+  kUndecryptable = 3,      // the ciphertext does not open or the record is malformed
+  kLegacyVenue = 4,        // the visit's payload is version 1: it has no owner key
+  kBadOwnerSignature = 5,  // the owner's signature does not verify
+};
+std::string_view venue_warning_verdict_name(VenueWarningVerdict verdict);
+
+struct VenueWarningCheck {
+  VenueWarningVerdict verdict = VenueWarningVerdict::kNotThisVenue;
+  VenueReportRecord record;  // valid when accepted
+  VenueWarningOrigin origin = VenueWarningOrigin::kHostWarning;
+};
+
+// Checks, in this order: the tag, the authority signature (any of authority_keys), the
+// AEAD under the venue's key, the record, then the owner's signature with owner_public_key
+// (nullopt: a legacy payload, never accepted). Constant-time tag comparison.
+VenueWarningCheck check_venue_warning(const VenueLocationId& location_id,
+                                      const std::optional<VenueOwnerPublicKey>& owner_public_key,
+                                      std::span<const EcdsaP256PublicKey> authority_keys,
+                                      const SealedVenueWarning& warning);
 
 }  // namespace greenlight

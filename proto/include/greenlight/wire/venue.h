@@ -8,7 +8,9 @@
 // - it parses as VenuePayload with no unknown fields, and the deterministic re-encoding of
 //   the parsed message equals the input byte for byte (no reordered or repeated fields, no
 //   explicit default values, no overlong varints);
-// - version is kVenuePayloadVersion; seed is exactly 32 bytes; description is 1..100 and
+// - version is kVenuePayloadVersion (2), with an owner_public_key of exactly 32 bytes that is
+//   a valid Ed25519 point, or kVenuePayloadLegacyVersion (1) without one; seed is exactly 32
+//   bytes; description is 1..100 and
 //   address 0..100 characters of valid UTF-8 without control or bidirectional-override
 //   characters; venue_type is known; default_checkin_minutes is 1..1440; a validity window
 //   with both ends set has valid_from < valid_until.
@@ -17,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,7 +31,11 @@
 
 namespace greenlight::wire {
 
-inline constexpr std::uint32_t kVenuePayloadVersion = 1;
+// Version 2 carries the owner's public key: warnings for it need the owner and the health
+// authority. Version 1 posters (no owner key) still scan and check in, but no warning for
+// them is ever accepted (docs/venues.md "Old posters").
+inline constexpr std::uint32_t kVenuePayloadVersion = 2;
+inline constexpr std::uint32_t kVenuePayloadLegacyVersion = 1;
 inline constexpr std::size_t kMaxVenuePayloadBytes = 1024;
 inline constexpr std::size_t kMaxVenueUrlBytes = 2048;
 inline constexpr std::size_t kMaxVenueDescriptionChars = 100;
@@ -69,6 +76,8 @@ struct VenuePayload {
   SecretArray<kVenueSeedSize> seed;
   std::uint64_t valid_from = 0;   // UTC seconds; 0 = no lower bound
   std::uint64_t valid_until = 0;  // UTC seconds; 0 = no upper bound
+  // Set exactly for version 2.
+  std::optional<VenueOwnerPublicKey> owner_public_key;
 };
 
 // The public, user-editable part of a payload (what `greenlight venue create` takes).
@@ -81,9 +90,20 @@ struct VenueInfo {
   std::uint64_t valid_until = 0;
 };
 
-// A new payload for info with a 32-byte seed from rng (SystemRandom in production).
-// Validates info with the parser's rules.
-[[nodiscard]] Result<VenuePayload> new_venue_payload(const VenueInfo& info, RandomSource& rng);
+// The venue owner's secret: the Ed25519 seed whose public key is in the payload. Kept by the
+// host (venue.secret, mode 0600), never printed on the poster. Losing it means a new poster.
+using VenueOwnerSeed = SecretArray<32>;
+
+struct NewVenue {
+  VenuePayload payload;
+  VenueOwnerSeed owner_seed;
+};
+
+// A new version-2 payload for info: a 32-byte seed and the owner's Ed25519 key, both from
+// rng (SystemRandom in production). Validates info with the parser's rules.
+[[nodiscard]] Result<NewVenue> new_venue(const VenueInfo& info, RandomSource& rng);
+// The owner's signing key from its seed.
+[[nodiscard]] Result<Ed25519PrivateKey> venue_owner_key(const VenueOwnerSeed& seed);
 
 // Validation shared by encoding and decoding.
 [[nodiscard]] Status validate_venue_payload(const VenuePayload& payload);

@@ -1,14 +1,17 @@
 // Venue-warning batches and the venue part of an upload (proto/venue.proto,
 // docs/venues.md "Published batches").
 //
-// File layout: the 16-byte header "GL Venue v1" (space padded) followed by a
+// File layout: the 16-byte header "GL Venue v2" (space padded) followed by a
 // SignedVenueWarningBatch protobuf {batch bytes, signatures}. Each signature is ECDSA P-256
 // over SHA-256 of the exact batch bytes (DER), keyed by (key id, key version) as in
 // export.sig. Reading checks the size cap and the header, parses the two-field container
 // (no unknown fields, at most max_signatures signatures), verifies a signature under a
-// trusted key over the batch bytes *before* the batch is parsed, then checks every report's
-// field sizes and the report count. Writing is deterministic for a given batch and signer
-// (except for the ECDSA nonce). Thread-safe (no shared state).
+// trusted key over the batch bytes *before* the batch is parsed, then checks every
+// warning's field sizes (32-byte tag, 12-byte nonce, 96-byte ciphertext, 64-byte authority
+// signature) and the count. The batch signature says only that the server published the
+// file; whether a phone acts on a warning is decided per warning by check_venue_warning
+// (owner and health authority, crypto/venue_crypto.h). Writing is deterministic for a given batch
+// and signer (except for the ECDSA nonce). Thread-safe (no shared state).
 #pragma once
 
 #include <cstdint>
@@ -25,7 +28,7 @@
 
 namespace greenlight::wire {
 
-inline constexpr char kVenueWarningHeader[] = "GL Venue v1     ";  // 16 bytes
+inline constexpr char kVenueWarningHeader[] = "GL Venue v2     ";  // 16 bytes
 inline constexpr std::size_t kVenueWarningHeaderSize = 16;
 
 struct VenueWarningBatch {
@@ -33,12 +36,12 @@ struct VenueWarningBatch {
   std::uint64_t end_timestamp = 0;
   std::string region;
   std::uint32_t batch_num = 1;
-  std::vector<SealedVenueReport> reports;
+  std::vector<SealedVenueWarning> warnings;  // authorised by the health authority
 };
 
 struct VenueWarningReadLimits {
   std::size_t max_file_bytes = 16u << 20;
-  std::size_t max_reports = 200000;
+  std::size_t max_reports = 50000;
   std::size_t max_signatures = 8;
 };
 
@@ -74,9 +77,22 @@ ByteArray<kVenueReportWireSize> venue_report_to_bytes(const SealedVenueReport& r
 std::string venue_report_to_base64(const SealedVenueReport& report);
 [[nodiscard]] Result<SealedVenueReport> venue_report_from_base64(std::string_view text);
 
-// What a venue host's certificate binds (docs/venues.md "Host warning"): the tekmac of a
-// host warning is HMAC-SHA256(hmac_key, "GL-VENUE-HOST-V1" || the reports' 76-byte wire
-// forms sorted bytewise and concatenated), so the certificate covers exactly these reports.
-Sha256Digest venue_host_mac(ByteSpan hmac_key, std::span<const SealedVenueReport> reports);
+// What a venue host's certificate binds (docs/venues.md "Host tools"): the tekmac of a
+// host's submission is HMAC-SHA256(hmac_key, "GL-VENUE-HOST-V2" || location_tag), so the
+// certificate covers one venue. The content of each warning is bound by the owner's
+// signature inside it, which the server cannot read and phones check.
+Sha256Digest venue_host_mac(ByteSpan hmac_key, const VenueLocationTag& location_tag);
+
+// A warning as a host submits it: tag || nonce || ciphertext (140 bytes); as the server
+// stores and publishes it, followed by the authority signature (204 bytes). In JSON:
+// base64 (standard alphabet, padded) of the 140 bytes (188 characters).
+inline constexpr std::size_t kVenueWarningWireSize =
+    kVenueLocationTagSize + kVenueReportNonceSize + kVenueWarningCiphertextSize;
+ByteArray<kVenueWarningWireSize> venue_warning_to_bytes(const SealedVenueWarning& warning);
+Bytes venue_warning_to_stored_bytes(const SealedVenueWarning& warning);
+// 140 bytes (authority_signature zero) or 204 bytes.
+[[nodiscard]] Result<SealedVenueWarning> venue_warning_from_bytes(ByteSpan bytes);
+std::string venue_warning_to_base64(const SealedVenueWarning& warning);
+[[nodiscard]] Result<SealedVenueWarning> venue_warning_from_base64(std::string_view text);
 
 }  // namespace greenlight::wire

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "greenlight/crypto/ecdsa.h"
 #include "greenlight/crypto/gaen.h"
 #include "greenlight/crypto/result.h"
 #include "greenlight/crypto/venue_crypto.h"
@@ -30,16 +31,21 @@ struct SimUpload {
   // The uploader's own keys (report type and days since onset unset: the health
   // authority's verification determines them).
   std::vector<TemporaryExposureKey> keys;
+  // The check-ins as the phone uploads them: held by the server, never published as such.
   std::vector<SealedVenueReport> venue_reports;
+  // The venue owners' release of those reports (docs/venues.md "Two-party warnings"):
+  // owner-signed warnings, one venue after another; the server (the health authority) adds
+  // its signature before publishing them.
+  std::vector<SealedVenueWarning> venue_warnings;
   // What the health authority states when it issues the verification code.
   ReportType report_type = ReportType::kConfirmedTest;
   std::optional<EnIntervalNumber> symptom_onset_interval;
 };
 
 struct PublishedBatch {
-  std::vector<TemporaryExposureKey> keys;  // report type and days since onset set
-  std::vector<SealedVenueReport> venue_reports;
-  std::uint64_t download_bytes = 0;  // what one phone downloads for this batch
+  std::vector<TemporaryExposureKey> keys;          // report type and days since onset set
+  std::vector<SealedVenueWarning> venue_warnings;  // owner- and authority-signed
+  std::uint64_t download_bytes = 0;                // what one phone downloads for this batch
 };
 
 // What the server holds (for the privacy view).
@@ -65,6 +71,8 @@ class KeyPublisher {
   // Everything that became public since the previous call, as of unix_seconds.
   [[nodiscard]] virtual Result<PublishedBatch> fetch_new(std::int64_t unix_seconds) = 0;
   virtual ServerHoldings holdings() const = 0;
+  // The health authority's keys that phones pin to check venue warnings.
+  virtual std::vector<EcdsaP256PublicKey> authority_keys() const = 0;
 };
 
 // Days since onset of a key (its start relative to the onset interval), or nothing when
@@ -78,6 +86,7 @@ class InMemoryPublisher final : public KeyPublisher {
   [[nodiscard]] Status publish(const SimUpload& upload, std::int64_t unix_seconds) override;
   [[nodiscard]] Result<PublishedBatch> fetch_new(std::int64_t unix_seconds) override;
   ServerHoldings holdings() const override { return holdings_; }
+  std::vector<EcdsaP256PublicKey> authority_keys() const override;
 
  private:
   struct Pending {
@@ -85,7 +94,8 @@ class InMemoryPublisher final : public KeyPublisher {
     std::int64_t release_at = 0;
   };
   std::vector<Pending> pending_;
-  std::vector<SealedVenueReport> pending_reports_;
+  std::vector<SealedVenueWarning> pending_warnings_;
+  std::optional<EcdsaP256PrivateKey> authority_;  // the health authority, made on first use
   ServerHoldings holdings_;
 };
 

@@ -89,6 +89,7 @@ class ServerPublisher final : public KeyPublisher {
   [[nodiscard]] Status publish(const SimUpload& upload, std::int64_t unix_seconds) override;
   [[nodiscard]] Result<PublishedBatch> fetch_new(std::int64_t unix_seconds) override;
   ServerHoldings holdings() const override;
+  std::vector<EcdsaP256PublicKey> authority_keys() const override;
 
   ServerTransport transport() const;
   std::uint16_t port() const;  // 0 in process

@@ -5,7 +5,11 @@
 // Every phone that scans a venue's poster decodes the same URL to the same ScannedVenue,
 // so the decoding is done once per venue (shared work) and a phone's check-in refers to
 // the venue by index. The tag -> venue lookup is likewise what every phone computes for its
-// own check-ins, done once. Immutable after creation; thread-safe.
+// own check-ins, done once. Each venue is version 2 (docs/venues.md "Two-party warnings"):
+// its owner key comes from the same seeded stream, and release() is what the venue's owner
+// does when the health authority asks: open a positive visitor's report with the payload
+// and re-seal it as an owner-signed warning (as client::release_visitor_reports). Immutable
+// after creation; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +18,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "greenlight/crypto/ed25519.h"
+#include "greenlight/crypto/random.h"
 #include "greenlight/crypto/result.h"
 #include "greenlight/crypto/venue_crypto.h"
 #include "greenlight/sim/population.h"
@@ -29,12 +35,22 @@ class VenueDirectory {
   const std::string& url(std::uint32_t venue) const { return urls_[venue]; }
   const VenueLocationId& location_id(std::uint32_t venue) const { return ids_[venue]; }
   const VenueLocationTag& location_tag(std::uint32_t venue) const { return tags_[venue]; }
+  const std::optional<VenueOwnerPublicKey>& owner_public_key(std::uint32_t venue) const {
+    return owner_public_keys_[venue];
+  }
+  // The owner of venue releases one pending report of a positive visitor (kAuthentication
+  // when the report is not one of this venue's).
+  [[nodiscard]] Result<SealedVenueWarning> release(std::uint32_t venue,
+                                                   const SealedVenueReport& pending,
+                                                   RandomSource& rng) const;
   std::optional<std::uint32_t> find(const VenueLocationTag& tag) const;
 
  private:
   std::vector<std::string> urls_;
   std::vector<VenueLocationId> ids_;
   std::vector<VenueLocationTag> tags_;
+  std::vector<std::optional<VenueOwnerPublicKey>> owner_public_keys_;
+  std::vector<Ed25519PrivateKey> owners_;
   std::unordered_map<std::string, std::uint32_t> by_tag_;
 };
 

@@ -3,9 +3,11 @@
 // create_venue() makes a new payload with a 32-byte seed from the given RandomSource and
 // writes, into an existing or new directory:
 //   venue.url     the check-in URL (base_url#base64url(payload)) and a newline
-//   venue.secret  mode 0600: the raw payload, which a venue host needs for a host warning
-//                 (docs/venues.md "Host warning"); format "greenlight-venue-secret v1\n"
-//                 followed by base64url(payload) and a newline
+//   venue.secret  mode 0600, apart from the poster: the venue owner's key (Ed25519 seed)
+//                 and the payload, which the host needs to warn or release warnings
+//                 (docs/venues.md "Host tools"). Format: "greenlight-venue-secret v2\n",
+//                 "#" comment lines (a warning to keep it secret), "payload: " +
+//                 base64url(payload) and "owner-key: " + base64url(seed), one per line
 //   poster.png    the QR code (PNG, grayscale)
 //   poster.svg    A4 poster: venue name, QR code, address, instructions
 //   poster.pdf    the same A4 poster, only when built with cairo (poster_pdf_supported())
@@ -14,6 +16,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -36,6 +39,7 @@ bool poster_pdf_supported();
 struct CreatedVenue {
   std::string url;
   wire::ScannedVenue venue;
+  wire::VenueOwnerSeed owner_seed;
   std::filesystem::path url_file;
   std::filesystem::path secret_file;
   std::filesystem::path png_file;
@@ -48,8 +52,15 @@ struct CreatedVenue {
                                                 const std::filesystem::path& out_dir,
                                                 RandomSource& rng);
 
-// Reads venue.secret back (for a host warning).
-[[nodiscard]] Result<wire::ScannedVenue> read_venue_secret(const std::filesystem::path& file);
+// venue.secret read back. owner_seed is nullopt for a version-1 file (a legacy poster
+// without owner key), and checked against the payload's owner key otherwise.
+struct VenueSecret {
+  wire::ScannedVenue venue;
+  std::optional<wire::VenueOwnerSeed> owner_seed;
+};
+[[nodiscard]] Result<VenueSecret> read_venue_secret(const std::filesystem::path& file);
+// The owner's signing key; kFailedPrecondition for a legacy venue (a new poster is needed).
+[[nodiscard]] Result<Ed25519PrivateKey> venue_owner_key(const VenueSecret& secret);
 
 // `greenlight venue decode` input: a URL, or the path of a PNG image holding exactly one
 // venue QR code.
