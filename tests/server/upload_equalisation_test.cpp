@@ -94,6 +94,19 @@ class CountingStore final : public Store {
   Result<RetentionResult> delete_expired(std::int64_t now, std::int64_t cutoff) override {
     return inner_->delete_expired(now, cutoff);
   }
+  Result<std::int64_t> add_short_code_failure(std::int64_t window_start) override {
+    return inner_->add_short_code_failure(window_start);
+  }
+  Result<std::int64_t> short_code_failures(std::int64_t window_start) override {
+    return inner_->short_code_failures(window_start);
+  }
+  Result<bool> acquire_lease(std::string_view name, std::string_view holder, std::int64_t now,
+                             std::int64_t expires_at) override {
+    return inner_->acquire_lease(name, holder, now, expires_at);
+  }
+  Status release_lease(std::string_view name, std::string_view holder) override {
+    return inner_->release_lease(name, holder);
+  }
   Result<SecretBytes> server_secret(std::string_view name) override {
     return inner_->server_secret(name);
   }
