@@ -254,8 +254,6 @@ Status VenueWarningModule::attach(ServerContext& context) {
       config_.max_reports_per_upload,
       std::max<std::int64_t>(1, config_.arrival_granularity_seconds),
       config_.owner_policy == VenueOwnerPolicy::kRequire));
-  context.metrics.describe("greenlight_venue_reports_total",
-                           "Venue reports received from venue hosts, by result.");
   context.metrics.describe("greenlight_venue_batches_total",
                            "Venue-warning batch files published.");
 
@@ -292,10 +290,9 @@ HttpResponse VenueWarningModule::handle_host_warning(const HttpRequest& request)
   ServerContext& ctx = *context_;
   const std::size_t bucket = ctx.options.http.response_padding_bucket;
   auto reject = [&](const Error& e) {
-    ctx.metrics
-        .counter("greenlight_venue_reports_total",
-                 {{"result", std::string(error_code_name(e.code))}})
-        .add();
+    ctx.metrics.add_daily("greenlight_venue_reports_daily",
+                          {{"result", std::string(error_code_name(e.code))}},
+                          ctx.clock.now_unix_seconds());
     return internal::padded_error(e, bucket);
   };
   auto body = internal::parse_json_object(request.body);
@@ -324,7 +321,9 @@ HttpResponse VenueWarningModule::handle_host_warning(const HttpRequest& request)
   auto claims = ctx.authorization.verify_certificate(host->certificate);
   const Sha256Digest mac = wire::venue_host_mac(host->hmac_key.span(), tag);
   if (host->chaff) {
-    ctx.metrics.counter("greenlight_venue_reports_total", {{"result", "chaff"}}).add();
+    // Operators only (GET /v1/admin/metrics): a public chaff count would tell real from fake.
+    ctx.metrics.add_daily("greenlight_venue_reports_daily", {{"result", "chaff"}},
+                          ctx.clock.now_unix_seconds(), warnings->size());
     return internal::padded_json(200, json::object{{"inserted", warnings->size()}}, bucket);
   }
   if (!claims) return reject(claims.error());
@@ -349,7 +348,8 @@ HttpResponse VenueWarningModule::handle_host_warning(const HttpRequest& request)
   write.parts.push_back(&part);
   auto stored = ctx.store.publish_upload(write);
   if (!stored) return reject(stored.error());
-  ctx.metrics.counter("greenlight_venue_reports_total", {{"result", "ok"}}).add(count);
+  ctx.metrics.add_daily("greenlight_venue_reports_daily", {{"result", "ok"}},
+                        ctx.clock.now_unix_seconds(), count);
   return internal::padded_json(200, json::object{{"inserted", count}}, bucket);
 }
 
