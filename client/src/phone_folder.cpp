@@ -259,4 +259,47 @@ Result<ColourDecision> PhoneFolder::colour() {
   return (*v)->colour();
 }
 
+Result<std::unique_ptr<Uploader>> PhoneFolder::uploader(HttpTransport& transport,
+                                                        const std::string& base_url) {
+  UploaderOptions options;
+  options.base_url = base_url;
+  return Uploader::open(*client_, transport, std::move(options));
+}
+
+Result<UploadStatus> PhoneFolder::upload(HttpTransport& transport, const std::string& base_url,
+                                         const std::string& code, SameDayRelease release) {
+  auto checkins = venues();
+  if (!checkins) return std::unexpected(checkins.error());
+  auto up = uploader(transport, base_url);
+  if (!up) return std::unexpected(up.error());
+  UploadRequest request;
+  request.code = code;
+  request.release = release;
+  request.checkins = &(*checkins)->store();
+  // The contagious period the keys cover: the client's retention (14 days).
+  request.venue_from = client_->clock().now() - client_->config().retention_seconds;
+  return (*up)->upload(request);
+}
+
+Result<UploadStatus> PhoneFolder::resume_upload(HttpTransport& transport,
+                                                const std::string& base_url) {
+  auto up = uploader(transport, base_url);
+  if (!up) return std::unexpected(up.error());
+  return (*up)->resume();
+}
+
+Result<UploadStatus> PhoneFolder::upload_status() {
+  // No request is sent: the transport is never used.
+  BeastHttpFetcher unused;
+  auto up = uploader(unused, "");
+  if (!up) return std::unexpected(up.error());
+  return (*up)->status();
+}
+
+Result<ChaffReport> PhoneFolder::chaff(HttpTransport& transport, const std::string& base_url) {
+  auto up = uploader(transport, base_url);
+  if (!up) return std::unexpected(up.error());
+  return (*up)->run_chaff();
+}
+
 }  // namespace greenlight::client

@@ -3,8 +3,11 @@
 # free port; phones A and B (each a folder) hear each other's advertisements for 30 minutes
 # at close range yesterday; B pins the export key and the log and syncs; B checked in at a
 # venue whose host then warns the guests: after the export B syncs and turns YELLOW (first
-# line), and GREEN again when the warning has expired. Bad input gives one error line and
-# exit != 0.
+# line), and GREEN again when the warning has expired. A tests positive: its upload is
+# interrupted by a server that is down (exit 75, resumable), `phone upload-status` says so,
+# `phone upload --resume` publishes; after the export B syncs and turns RED. The used code is
+# refused for B (one line, exit 1); `phone chaff` completes and the next export holds no
+# key. Bad input gives one error line and exit != 0.
 # Usage: phone_cli_test.sh GREENLIGHT_BINARY WORK_DIR
 set -u
 bin=$1
@@ -54,7 +57,7 @@ printf 'admin-phone-test-key-000000001\n' >"$work/admin.key"
 "$bin" server run --db "$work/server.db" --export-dir "$work/site" --signing-key "$work/export.pem" \
   --authority-key "$work/authority.pem" --ha-api-key-file "$work/ha.key" \
   --admin-api-key-file "$work/admin.key" --listen 127.0.0.1:0 --export-period 0 \
-  --log-key-file "$work/log.key" >"$work/server.out" 2>"$work/server.err" &
+  --log-key-file "$work/log.key" --time-granularity 1 >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 for _ in $(seq 1 100); do
   grep -q '^transparency log' "$work/server.out" 2>/dev/null && break
@@ -143,6 +146,61 @@ run "$bin" phone colour "${A[@]}"
 # The warning expires: 10 full days after the warned day.
 run "$bin" phone colour "${B[@]}" --now "$((t0 + 12 * 86400))"
 [ "$(first_line "$out")" = GREEN ] || fail "B 12 days later: $out"
+
+# --- A tests positive and uploads; a lost connection first, then --resume ---
+run "$bin" server issue-code --url "127.0.0.1:$port" --api-key-file "$work/ha.key"
+expect_ok "issue-code"
+code=${out%% *}
+[[ "$code" =~ ^[0-9]+$ ]] || fail "issue-code printed '$out'"
+run "$bin" phone upload-status "${A[@]}"
+expect_ok "upload-status before"
+[ "$out" = "upload: none" ] || fail "upload-status before: $out"
+# Nothing listens on port 1: every attempt fails before the code reaches a server.
+run "$bin" phone upload "${A[@]}" --server "http://127.0.0.1:1" --code "$code"
+[ "$status" -eq 75 ] || fail "upload, server down: exit $status (expected 75), stderr: $err"
+[ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "upload, server down: not one line: $err"
+case "$err" in *"unfinished (stage started)"*"--resume"*) ;; *) fail "upload, server down: $err" ;; esac
+run "$bin" phone upload-status "${A[@]}"
+expect_ok "upload-status interrupted"
+case "$(first_line "$out")" in "upload: started; 1 key, 112 venue reports, 3 requests"*) ;;
+  *) fail "upload-status interrupted: $out" ;; esac
+run "$bin" phone upload "${A[@]}" --server "$url" --code "$code"
+expect_error "second upload while one is unfinished" "resume"
+run "$bin" phone upload "${A[@]}" --server "$url" --resume
+expect_ok "upload --resume"
+[ "$out" = "published 1 key (1 new) and 112 venue reports; report type confirmed" ] ||
+  fail "upload --resume printed: $out"
+run "$bin" phone upload-status "${A[@]}"
+case "$(first_line "$out")" in "upload: published; 1 key"*) ;; *) fail "upload-status after: $out" ;; esac
+sleep 1 # export windows end on whole seconds (--time-granularity 1): the upload's is closed
+run "$bin" server export-now --url "127.0.0.1:$port" --admin-api-key-file "$work/admin.key"
+expect_ok "export-now after the upload"
+case "$out" in *'"real_keys":1'*) ;; *) fail "export after the upload: $out" ;; esac
+run "$bin" phone sync "${B[@]}" --server "$url"
+expect_ok "sync B after the upload"
+case "$out" in "exports: 1 new"*"1 matched"*"log: verified"*) ;;
+  *) fail "sync B after the upload: $out" ;; esac
+run "$bin" phone colour "${B[@]}"
+expect_ok "colour B after the upload"
+[ "$(first_line "$out")" = RED ] || fail "B after A's upload: $out"
+
+# --- the used code is refused; chaff publishes nothing ---
+run "$bin" phone upload "${B[@]}" --server "$url" --code "$code"
+expect_error "reused code" "wrong or was already used"
+[ "$status" -eq 1 ] || fail "reused code: exit $status (expected 1)"
+run "$bin" phone upload "${B[@]}" --server "$url" --code 12ab
+expect_error "code not digits" "decimal digits"
+run "$bin" phone upload "${B[@]}" --server "$url"
+expect_error "neither --code nor --resume" "--resume"
+run "$bin" phone chaff "${A[@]}" --server "$url"
+expect_ok "chaff"
+[ "$out" = "chaff flow sent: 3 requests, nothing published" ] || fail "chaff printed: $out"
+run "$bin" phone chaff "${A[@]}" --server "http://127.0.0.1:1"
+expect_error "chaff, server down" "did not answer"
+sleep 1
+run "$bin" server export-now --url "127.0.0.1:$port" --admin-api-key-file "$work/admin.key"
+expect_ok "export-now after chaff"
+case "$out" in *'"real_keys":0'*) ;; *) fail "export after chaff: $out" ;; esac
 
 # --- one error line and exit != 0 for bad input ---
 run "$bin" phone colour --dir "$work/nophone"

@@ -11,6 +11,14 @@
 //   greenlight phone sync --dir DIR --server URL
 //   greenlight phone colour --dir DIR                   GREEN|YELLOW|RED, then why
 //   greenlight phone checkin --dir DIR URL
+//   greenlight phone upload --dir DIR --server URL --code CODE [--release-current]
+//   greenlight phone upload --dir DIR --server URL --resume
+//   greenlight phone upload-status --dir DIR
+//   greenlight phone chaff --dir DIR --server URL
+//
+// upload exits 0 when the keys are published, 1 when the upload failed or was refused (one
+// line says why), and 75 (EX_TEMPFAIL) when the server did not answer: the upload is kept in
+// phone.db and `phone upload --resume` continues it.
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
@@ -239,6 +247,94 @@ void run_checkin(const PhoneOptions& options, const std::string& url) {
               static_cast<long long>(id));
 }
 
+// Exit code of an upload the server did not finish answering (sysexits.h EX_TEMPFAIL).
+constexpr int kExitResumable = 75;
+
+struct UploadOptions {
+  std::string server;
+  std::string code;
+  bool release_current = false;
+  bool resume = false;
+};
+
+void print_upload_status(const client::UploadStatus& s) {
+  std::printf("upload: %s", std::string(client::upload_stage_name(s.stage)).c_str());
+  if (s.stage == client::UploadStage::kNone) {
+    std::printf("\n");
+    return;
+  }
+  if (s.failure != client::UploadFailure::kNone) {
+    std::printf(" (%s)", std::string(client::upload_failure_name(s.failure)).c_str());
+  }
+  std::printf("; %zu key%s, %zu venue reports, %zu request%s; started %lld, updated %lld\n", s.keys,
+              s.keys == 1 ? "" : "s", s.venue_reports, s.attempts, s.attempts == 1 ? "" : "s",
+              static_cast<long long>(s.started_at), static_cast<long long>(s.updated_at));
+  if (!s.message.empty()) std::printf("%s\n", s.message.c_str());
+}
+
+// Prints a published upload; throws for a failed or unfinished one.
+void finish_upload(const client::UploadStatus& s, const std::string& dir,
+                   const std::string& server) {
+  switch (s.stage) {
+    case client::UploadStage::kPublished:
+      if (s.already_uploaded) {
+        std::printf("published %zu key%s (the server already had them)\n", s.keys,
+                    s.keys == 1 ? "" : "s");
+      } else {
+        std::printf("published %zu key%s (%zu new) and %zu venue reports; report type %s\n", s.keys,
+                    s.keys == 1 ? "" : "s", s.inserted, s.venue_reports, s.report_type.c_str());
+      }
+      return;
+    case client::UploadStage::kFailed:
+      throw CommandError{"upload failed (" + std::string(client::upload_failure_name(s.failure)) +
+                         "): " + s.message};
+    case client::UploadStage::kNone:
+      throw CommandError{"upload: no upload was started (use --code)"};
+    default:
+      throw CommandError{"upload unfinished (stage " +
+                             std::string(client::upload_stage_name(s.stage)) + "): " + s.message +
+                             "; continue with `greenlight phone upload --dir " + dir +
+                             " --server " + server + " --resume`",
+                         kExitResumable};
+  }
+}
+
+void run_upload(const PhoneOptions& options, const UploadOptions& upload) {
+  if (upload.resume == !upload.code.empty()) {
+    throw CommandError{"phone upload: give either --code CODE or --resume"};
+  }
+  if (upload.resume && upload.release_current) {
+    throw CommandError{"--release-current goes with --code (a resumed upload keeps its keys)"};
+  }
+  PhoneSession session(options);
+  client::BeastHttpFetcher transport;
+  const auto status =
+      upload.resume
+          ? value_or_fail(session.folder().resume_upload(transport, upload.server), "upload")
+          : value_or_fail(
+                session.folder().upload(transport, upload.server, upload.code,
+                                        upload.release_current ? client::SameDayRelease::kYes
+                                                               : client::SameDayRelease::kNo),
+                "upload");
+  finish_upload(status, options.dir, upload.server);
+}
+
+void run_upload_status(const PhoneOptions& options) {
+  PhoneSession session(options);
+  print_upload_status(value_or_fail(session.folder().upload_status(), "upload-status"));
+}
+
+void run_chaff(const PhoneOptions& options, const std::string& server) {
+  PhoneSession session(options);
+  client::BeastHttpFetcher transport;
+  const auto report = value_or_fail(session.folder().chaff(transport, server), "chaff");
+  if (!report.completed) {
+    throw CommandError{"chaff: the server did not answer every step (" +
+                       std::to_string(report.requests) + " requests sent)"};
+  }
+  std::printf("chaff flow sent: %zu requests, nothing published\n", report.requests);
+}
+
 CLI::App* add_phone_subcommand(CLI::App* phone, const std::string& name,
                                const std::string& description,
                                const std::shared_ptr<PhoneOptions>& options) {
@@ -327,6 +423,38 @@ void setup_phone(CLI::App& app) {
     sub->add_option("url", *url, "The venue's check-in URL (`greenlight venue create`)")
         ->required();
     sub->callback([o, url] { run_checkin(*o, *url); });
+  }
+  {
+    auto o = std::make_shared<PhoneOptions>();
+    auto u = std::make_shared<UploadOptions>();
+    CLI::App* sub = add_phone_subcommand(
+        phone, "upload",
+        "Upload the phone's keys (and venue visits) with a verification code, or --resume an "
+        "interrupted upload",
+        o);
+    sub->add_option("--server", u->server, "Base URL of the key server, e.g. http://host:port")
+        ->required();
+    sub->add_option("--code", u->code, "The verification code from the health authority");
+    sub->add_flag("--release-current", u->release_current,
+                  "Also upload today's key (it is rotated: the phone advertises a new one)");
+    sub->add_flag("--resume", u->resume,
+                  "Continue the upload a lost connection interrupted (no --code)");
+    sub->callback([o, u] { run_upload(*o, *u); });
+  }
+  {
+    auto o = std::make_shared<PhoneOptions>();
+    add_phone_subcommand(phone, "upload-status", "Print where the last upload stands (no network)",
+                         o)
+        ->callback([o] { run_upload_status(*o); });
+  }
+  {
+    auto o = std::make_shared<PhoneOptions>();
+    auto server = std::make_shared<std::string>();
+    CLI::App* sub = add_phone_subcommand(
+        phone, "chaff", "Send one fake upload flow now (same requests as an upload)", o);
+    sub->add_option("--server", *server, "Base URL of the key server, e.g. http://host:port")
+        ->required();
+    sub->callback([o, server] { run_chaff(*o, *server); });
   }
 }
 

@@ -12,7 +12,10 @@
 // does not. Pinning validates the key before anything is written, then replaces trust.json
 // atomically (write to a temporary file, rename), so a failed pin changes nothing. Every
 // open() applies the pinned trust: the Client verifies exports with the pinned keys and,
-// with a pinned log, requires log coverage (client.h). Not thread-safe; one process at a
+// with a pinned log, requires log coverage (client.h). Uploads go through client::Uploader
+// (uploader.h): their state lives in phone.db, so an upload interrupted by a lost
+// connection (or a killed process) is resumed by resume_upload() in a later open().
+// Not thread-safe; one process at a
 // time per folder (SQLite serialises writers, trust.json is last-writer-wins).
 #pragma once
 
@@ -24,6 +27,8 @@
 
 #include "greenlight/client/client.h"
 #include "greenlight/client/clock.h"
+#include "greenlight/client/http_fetcher.h"
+#include "greenlight/client/uploader.h"
 #include "greenlight/client/venue_checkins.h"
 #include "greenlight/crypto/random.h"
 #include "greenlight/crypto/result.h"
@@ -75,6 +80,24 @@ class PhoneFolder {
   // The colour with venue warnings included.
   [[nodiscard]] Result<ColourDecision> colour();
 
+  // Uploads the phone's keys of the last 14 days (and, with release, today's key, which is
+  // then rotated) with the verification code, reporting the venue visits that ended in the
+  // same 14 days (fake reports pad the list), to the key server at base_url over transport.
+  // The returned status says how it ended: kPublished, kFailed (with the failure), or an
+  // unfinished stage after a network error (resume_upload() later). Errors: as
+  // Uploader::upload (kInvalidArgument for a code that is not digits, kFailedPrecondition
+  // while an unfinished upload exists or when there are no keys).
+  [[nodiscard]] Result<UploadStatus> upload(HttpTransport& transport, const std::string& base_url,
+                                            const std::string& code,
+                                            SameDayRelease release = SameDayRelease::kNo);
+  // Continues an unfinished upload; a finished one is returned as is (kNone: none started).
+  [[nodiscard]] Result<UploadStatus> resume_upload(HttpTransport& transport,
+                                                   const std::string& base_url);
+  // Where the last upload stands, without network.
+  [[nodiscard]] Result<UploadStatus> upload_status();
+  // One fake upload flow now (the same requests and sizes as upload()); stores nothing.
+  [[nodiscard]] Result<ChaffReport> chaff(HttpTransport& transport, const std::string& base_url);
+
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
@@ -86,6 +109,8 @@ class PhoneFolder {
         client_(std::move(client)),
         checkin_key_(checkin_key) {}
   [[nodiscard]] Status save_trust(const PhoneTrust& trust) const;
+  [[nodiscard]] Result<std::unique_ptr<Uploader>> uploader(HttpTransport& transport,
+                                                           const std::string& base_url);
 
   std::filesystem::path dir_;
   RandomSource& random_;
