@@ -15,6 +15,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "internal/http_request.h"
+
 namespace greenlight::server::internal {
 namespace {
 
@@ -28,23 +30,6 @@ using ResponseMessage = http::response<http::span_body<const char>>;
 
 constexpr std::chrono::seconds kWriteTimeout{30};
 constexpr std::chrono::seconds kHandshakeTimeout{10};
-
-Method to_method(http::verb verb) {
-  switch (verb) {
-    case http::verb::get:
-      return Method::kGet;
-    case http::verb::head:
-      return Method::kHead;
-    case http::verb::post:
-      return Method::kPost;
-    case http::verb::put:
-      return Method::kPut;
-    case http::verb::delete_:
-      return Method::kDelete;
-    default:
-      return Method::kOther;
-  }
-}
 
 class SessionBase {
  public:
@@ -203,18 +188,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     ++requests_;
     auto req = parser_->release();
     parser_.reset();
-    HttpRequest request;
-    request.method = to_method(req.method());
-    const std::string_view target = req.target();
-    const std::size_t q = target.find('?');
-    request.path = std::string(target.substr(0, q));
-    if (q != std::string_view::npos) request.query = std::string(target.substr(q + 1));
-    for (const auto& field : req) {
-      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
-    request.body = std::move(req.body());
     const bool keep_alive = req.keep_alive();
     const unsigned version = req.version();
+    HttpRequest request = to_http_request(std::move(req));
     net::post(shared_.workers, [self = this->shared_from_this(), request = std::move(request),
                                 keep_alive, version]() mutable {
       std::string route;
