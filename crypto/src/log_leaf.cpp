@@ -9,6 +9,9 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+// C++20 deduces this aggregate's arguments; clang 16 does not implement that yet.
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
 
 class Writer {
  public:

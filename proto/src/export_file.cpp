@@ -594,6 +594,14 @@ Result<UnverifiedExport> read_export_zip_unverified(ByteSpan zip, const ExportRe
   return out;
 }
 
+Result<std::vector<ExportSignature>> read_export_signatures(ByteSpan zip,
+                                                            const ExportReadLimits& limits) {
+  auto entries = read_entries(zip, limits);
+  if (!entries) return std::unexpected(entries.error());
+  if (auto s = check_header(entries->export_bin); !s) return std::unexpected(s.error());
+  return decode_signature_list(entries->export_sig);
+}
+
 void sort_keys_by_key_data(std::vector<TemporaryExposureKey>& keys) {
   std::ranges::sort(keys, [](const TemporaryExposureKey& a, const TemporaryExposureKey& b) {
     return a.key_data.array() < b.key_data.array();

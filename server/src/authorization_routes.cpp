@@ -30,8 +30,15 @@ Result<CodeRequest> parse_code_request(const json::object& body) {
   auto report_type = optional_string(body, "report_type");
   if (!report_type) return std::unexpected(report_type.error());
   if (*report_type) {
+    // Only what a test result can be (docs/api.md); revoked, recursive and unknown are states
+    // of published keys, never grounds for an upload.
     auto rt = parse_report_type(**report_type);
-    if (!rt) return std::unexpected(rt.error());
+    if (!rt || (*rt != ReportType::kConfirmedTest &&
+                *rt != ReportType::kConfirmedClinicalDiagnosis && *rt != ReportType::kSelfReport)) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "report_type must be one of confirmed, clinical, self_report, got \"" +
+                            std::string((**report_type).substr(0, 32)) + "\"");
+    }
     request.grant.report_type = *rt;
   }
   auto kind = optional_string(body, "kind");

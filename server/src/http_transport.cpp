@@ -23,6 +23,7 @@
 
 #include "greenlight/crypto/hash.h"
 #include "greenlight/crypto/random.h"
+#include "internal/http_request.h"
 
 namespace greenlight::server::internal {
 namespace {
@@ -88,23 +89,6 @@ HttpResponse overload_response(std::int64_t retry_after) {
       Error{ErrorCode::kUnavailable, "the server is overloaded, try again later"}, 503);
   r.set_header("Retry-After", std::to_string(retry_after));
   return r;
-}
-
-Method to_method(http::verb verb) {
-  switch (verb) {
-    case http::verb::get:
-      return Method::kGet;
-    case http::verb::head:
-      return Method::kHead;
-    case http::verb::post:
-      return Method::kPost;
-    case http::verb::put:
-      return Method::kPut;
-    case http::verb::delete_:
-      return Method::kDelete;
-    default:
-      return Method::kOther;
-  }
 }
 
 class SessionBase {
@@ -313,18 +297,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     ++requests_;
     auto req = parser_->release();
     parser_.reset();
-    HttpRequest request;
-    request.method = to_method(req.method());
-    const std::string_view target = req.target();
-    const std::size_t q = target.find('?');
-    request.path = std::string(target.substr(0, q));
-    if (q != std::string_view::npos) request.query = std::string(target.substr(q + 1));
-    for (const auto& field : req) {
-      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
-    request.body = std::move(req.body());
     const bool keep_alive = req.keep_alive() && !overflow_;
     const unsigned version = req.version();
+    HttpRequest request = to_http_request(std::move(req));
     const auto arrival = std::chrono::steady_clock::now();
     if (overflow_ && !(request.method == Method::kGet && request.path == "/healthz")) {
       shared_.count("overload", request.method, 503);

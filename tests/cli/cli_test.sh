@@ -96,6 +96,14 @@ expect_ok "inspect without key"
 [ "$(printf '%s\n' "$out" | tail -1)" = "signature: not checked (no --public-key)" ] ||
   fail "inspect without key: last line"
 
+# 6 KB zip, 3,000,000 empty key messages (A27): with a key the signature fails before
+# export.bin is parsed; without a key export.bin is over the unverified cap.
+run "$bin" export inspect "$data/cli/empty_key_bomb.zip" --public-key "$data/cli/test_signing_key_public.pem"
+expect_error "inspect key bomb with key" "signature does not verify"
+[ "$(printf '%s\n' "$out" | tail -1)" = "signature: NOT verified" ] || fail "key bomb: printed $out"
+run "$bin" export inspect "$data/cli/empty_key_bomb.zip"
+expect_error "inspect key bomb without key" "export.bin must be at most 4194304 bytes"
+
 # The published example (reference/gaen.md 3c) verifies with its SPKI key.
 run "$bin" export inspect "$data/export/srv_example.zip" \
   --public-key "$data/export/srv_example_public.pem" --key-id some_id --key-version 1

@@ -111,7 +111,7 @@ index=(--index v1/exports/index.txt --index v1/venues/index.txt)
 run "$bin" log audit --server "$url" --log-key "$vkey" --state "$work/audit.state" "${index[@]}"
 expect_ok "audit over HTTP"
 case "$out" in
-  "OK: log of 2 leaves (1 VENUE_WARNING_BATCH, 1 VENUE_OWNER_POLICY)"*", 1 served files logged") ;;
+  "OK: log of 2 leaves (1 VENUE_WARNING_BATCH, 1 VENUE_OWNER_POLICY)"*", 1 served files logged, 1 logged batches served") ;;
   *) fail "audit over HTTP: $out" ;;
 esac
 [ -s "$work/audit.state" ] || fail "audit did not write its state"
@@ -132,6 +132,24 @@ run "$bin" log audit --dir "$work/rogue-site" --log-key "$vkey" "${index[@]}"
 [ "$status" -ne 0 ] || fail "audit of a site with an unlogged file: exit 0"
 case "$out" in "FAIL:"*) ;; *) fail "rogue audit: $out" ;; esac
 printf '%s\n' "$out" | grep -q "9999999999-9999999999-00001.zip" || fail "rogue audit names no file: $out"
+
+# Suppression (A17): the logged venue batch and its index line deleted together -> FAIL.
+cp -r "$work/site" "$work/hidden-site"
+batch=$(head -n1 "$work/hidden-site/v1/venues/index.txt")
+rm -f "$work/hidden-site/$batch"
+: >"$work/hidden-site/v1/venues/index.txt"
+run "$bin" log audit --dir "$work/hidden-site" --log-key "$vkey" "${index[@]}"
+[ "$status" -eq 1 ] || fail "audit of a site withholding a logged batch: exit $status"
+case "$out" in "FAIL:"*"is not served"*) ;; *) fail "withheld-batch audit: $out" ;; esac
+# A listed batch replaced by junk, and a listed batch that is missing -> FAIL, not a warning.
+cp -r "$work/site" "$work/junk-site"
+echo junk >"$work/junk-site/$batch"
+run "$bin" log audit --dir "$work/junk-site" --log-key "$vkey" "${index[@]}"
+[ "$status" -eq 1 ] || fail "audit of a site serving junk: exit $status"
+rm -f "$work/junk-site/$batch"
+run "$bin" log audit --dir "$work/junk-site" --log-key "$vkey" "${index[@]}"
+[ "$status" -eq 1 ] || fail "audit of a site missing a listed batch: exit $status"
+case "$out" in "FAIL:"*"cannot be read"*) ;; *) fail "missing-file audit: $out" ;; esac
 
 # The log survives a restart: same key, same file, two leaves (owner policy and batch).
 kill "$server_pid"

@@ -87,10 +87,14 @@ struct Site {
   std::string index;
 };
 
+// The audit runs 1001 hours after the first export window: with 14-day retention, exports
+// whose window ended before hour 665 may be gone; export 1000 must be served.
+constexpr std::int64_t kAuditNow = 1764000000 + 3600 * 1001;
+
 AuditOptions options(std::optional<std::string> previous = std::nullopt) {
-  return AuditOptions{CheckpointPolicy{kOrigin, make_signer(1).verifier(), {}, 0},
-                      std::move(previous),
-                      {"v1/exports/index.txt"}};
+  return AuditOptions{.policy = CheckpointPolicy{kOrigin, make_signer(1).verifier(), {}, 0},
+                      .previous_checkpoint = std::move(previous),
+                      .now = kAuditNow};
 }
 
 Site populated(const fs::path& root) {
@@ -197,6 +201,100 @@ TEST_CASE("auditor: every failure is reported as FAIL", "[log_auditor]") {
   SECTION("unreadable checkpoint") {
     fs::remove(dir.path() / "v1/log/checkpoint");
     CHECK_FALSE(audit_log(source, options()));
+  }
+}
+
+TEST_CASE("auditor: suppression and a lying index fail (A17)", "[log_auditor][security]") {
+  TempDir dir;
+  Site site = populated(dir.path());
+  const std::string recent = site.add_export(900);  // window ends hour 901: must be served
+  site.publish();
+  DirectoryLogSource source(dir.path());
+  {
+    auto clean = audit_log(source, options());
+    REQUIRE(clean);
+    CAPTURE(format_audit_report(*clean));
+    CHECK(clean->ok());
+    CHECK(clean->batches_required == 1);
+  }
+  const std::string index_without_recent = site.index.substr(0, site.index.find(recent));
+  const auto failure = [&](std::string_view text) {
+    auto report = audit_log(source, options());
+    REQUIRE(report);
+    CAPTURE(format_audit_report(*report));
+    CHECK_FALSE(report->ok());
+    bool found = false;
+    for (const std::string& f : report->failures) found = found || f.find(text) != f.npos;
+    CHECK(found);
+  };
+
+  SECTION("a logged export and its index line deleted together") {
+    fs::remove(dir.path() / recent);
+    write(dir.path() / "v1/exports/index.txt", index_without_recent);
+    failure("is not served: a published batch is withheld");
+  }
+  SECTION("the whole index deleted") {
+    fs::remove(dir.path() / "v1/exports/index.txt");
+    failure("is not served");
+  }
+  SECTION("a listed export that is missing") {
+    fs::remove(dir.path() / recent);
+    failure("listed file " + recent + " cannot be read");
+  }
+  SECTION("a listed export replaced by junk") {
+    write(dir.path() / recent, "junk");
+    failure("served file " + recent);
+  }
+  SECTION("the index lists one export twice") {
+    write(dir.path() / "v1/exports/index.txt", site.index + recent + "\n");
+    failure("more than once");
+  }
+  SECTION("the index names a window the leaf contradicts") {
+    const std::string renamed = "v1/exports/1764000000-1764003600-00001.zip";
+    fs::rename(dir.path() / recent, dir.path() / renamed);
+    write(dir.path() / "v1/exports/index.txt", index_without_recent + renamed + "\n");
+    failure("names the window 1764000000-1764003600");
+  }
+  SECTION("the export index serves a venue-warning batch") {
+    write(dir.path() / "v1/exports/venue.zip", "venue batch");
+    site.add_leaf(VenueWarningBatchLeaf{sha256(as_bytes("venue batch")), 1, 2, 3});
+    site.index += "v1/exports/venue.zip\n";
+    site.publish();
+    failure("is logged as VENUE_WARNING_BATCH");
+  }
+  SECTION("retention: a batch that ended 14 days before now may be gone") {
+    AuditOptions later = options();
+    later.now = kAuditNow + 14 * 86400;
+    fs::remove(dir.path() / recent);
+    write(dir.path() / "v1/exports/index.txt", index_without_recent);
+    auto report = audit_log(source, later);
+    REQUIRE(report);
+    CAPTURE(format_audit_report(*report));
+    CHECK(report->ok());
+  }
+}
+
+TEST_CASE("auditor: bounded memory on huge or hostile indexes", "[log_auditor][security]") {
+  TempDir dir;
+  Site site = populated(dir.path());
+  DirectoryLogSource source(dir.path());
+  SECTION("an index over the size cap fails without being parsed") {
+    write(dir.path() / "v1/exports/index.txt", std::string(kMaxAuditIndexBytes + 1, '\n'));
+    auto report = audit_log(source, options());
+    REQUIRE(report);
+    CHECK_FALSE(report->ok());
+    CHECK(report->failures.front().find("bytes, more than") != std::string::npos);
+  }
+  SECTION("thousands of bogus lines keep at most kMaxAuditMessages lines") {
+    std::string index;
+    for (int i = 0; i < 3000; ++i) index += "v1/exports/missing-" + std::to_string(i) + ".zip\n";
+    write(dir.path() / "v1/exports/index.txt", index);
+    auto report = audit_log(source, options());
+    REQUIRE(report);
+    CHECK_FALSE(report->ok());
+    CHECK(report->failures.size() == kMaxAuditMessages);
+    CHECK(report->failures_omitted > 2000);
+    CHECK(format_audit_report(*report).find("more\n") != std::string::npos);
   }
 }
 

@@ -68,26 +68,37 @@ struct InspectOptions {
   std::string public_key_path;
   std::string key_id;
   std::string key_version;
+  // Without a key nothing is authenticated, so export.bin is capped well below the verified
+  // limit: protobuf spends about 70 bytes per (even empty) key message, and a 61 KB zip can
+  // inflate to 60 MB of 2-byte key messages.
+  std::size_t max_unverified_bytes = 4u << 20;
 };
 
 void run_inspect(const InspectOptions& options) {
   const std::string zip = read_file(options.zip_path, wire::ExportReadLimits{}.max_zip_bytes);
-  auto parsed = wire::read_export_zip_unverified(as_bytes(zip));
-  if (!parsed) throw CommandError{options.zip_path + ": " + parsed.error().message};
-  std::fputs(wire::format_export_summary(*parsed).c_str(), stdout);
-
   if (options.public_key_path.empty()) {
+    wire::ExportReadLimits limits;
+    limits.max_export_bin_bytes = options.max_unverified_bytes;
+    auto parsed = wire::read_export_zip_unverified(as_bytes(zip), limits);
+    if (!parsed) throw CommandError{options.zip_path + ": " + parsed.error().message};
+    std::fputs(wire::format_export_summary(*parsed).c_str(), stdout);
     std::puts("signature: not checked (no --public-key)");
     return;
   }
+  // With a key: the signature is verified over the exact export.bin bytes before the
+  // protobuf is parsed (reference/security.md A14, A27); only export.sig is read first, to
+  // learn which key ids the file claims.
   const EcdsaP256PublicKey public_key = load_public_key(options.public_key_path);
+  auto signatures = wire::read_export_signatures(as_bytes(zip));
+  if (!signatures) throw CommandError{options.zip_path + ": " + signatures.error().message};
   std::vector<wire::TrustedSigningKey> trusted;
   if (!options.key_id.empty()) {
     trusted.push_back({options.key_id, options.key_version, public_key});
   } else {
     // No id given: trust the key under whatever id/version each signature names.
-    for (const auto& [info, signature] : parsed->signatures) {
-      trusted.push_back({info.verification_key_id, info.verification_key_version, public_key});
+    for (const auto& signature : *signatures) {
+      trusted.push_back({signature.info.verification_key_id,
+                         signature.info.verification_key_version, public_key});
     }
   }
   auto verified = wire::read_export_zip(as_bytes(zip), trusted);
@@ -97,6 +108,11 @@ void run_inspect(const InspectOptions& options) {
     throw CommandError{options.zip_path + ": signature does not verify with " +
                        options.public_key_path + " (" + verified.error().message + ")"};
   }
+  wire::UnverifiedExport summary{std::move(verified->batch), {}, {}};
+  for (auto& signature : *signatures) {
+    summary.signatures.emplace_back(std::move(signature.info), std::move(signature.signature));
+  }
+  std::fputs(wire::format_export_summary(summary).c_str(), stdout);
   std::printf("signature: verified (key_id=%s key_version=%s)\n",
               verified->signed_by.verification_key_id.c_str(),
               verified->signed_by.verification_key_version.c_str());
@@ -179,6 +195,10 @@ void setup_export(CLI::App& app) {
                                                  "verification_key_version (with --key-id)");
   key_id->needs(public_key)->needs(key_version);
   key_version->needs(key_id);
+  inspect
+      ->add_option("--max-unverified-bytes", inspect_options->max_unverified_bytes,
+                   "Without --public-key, refuse an export.bin larger than this (default 4 MiB)")
+      ->check(CLI::Range(std::size_t{16}, std::size_t{64} << 20));
   inspect->callback([inspect_options] { run_inspect(*inspect_options); });
 
   auto build_options = std::make_shared<BuildOptions>();

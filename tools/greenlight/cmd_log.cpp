@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -32,6 +33,8 @@ struct AuditCliOptions {
   std::vector<std::string> witnesses;
   std::size_t witness_threshold = 0;
   std::vector<std::string> indexes;
+  std::int64_t now = 0;  // 0: the system clock
+  std::int64_t retention_days = 14;
   bool verbose = false;
 };
 
@@ -108,15 +111,16 @@ void run_audit(const AuditCliOptions& options) {
                        " is above the " + std::to_string(witnesses.size()) + " witnesses given"};
   }
   client::AuditOptions audit{
-      CheckpointPolicy{options.origin.empty() ? log_key.name() : options.origin, log_key, witnesses,
-                       options.witness_threshold},
-      std::nullopt,
-      {}};
+      .policy = CheckpointPolicy{options.origin.empty() ? log_key.name() : options.origin, log_key,
+                                 witnesses, options.witness_threshold}};
   if (!options.indexes.empty()) {
     audit.content_indexes = options.indexes;
   } else {
     audit.content_indexes = {"v1/exports/index.txt"};
   }
+  if (options.retention_days < 0) throw CommandError{"--retention-days must be >= 0"};
+  audit.now = options.now != 0 ? options.now : static_cast<std::int64_t>(std::time(nullptr));
+  audit.retention_seconds = options.retention_days * 24 * 3600;
   if (!options.state.empty()) {
     std::error_code ec;
     if (fs::exists(options.state, ec)) {
@@ -165,7 +169,8 @@ void setup_log(CLI::App& app) {
   CLI::App* au = command->add_subcommand(
       "audit",
       "Re-verify the whole log: checkpoint signature, root recomputed from every leaf, "
-      "consistency with the checkpoint saved in --state, and that every served file is logged. "
+      "consistency with the checkpoint saved in --state, that every served file is logged and "
+      "every logged batch younger than --retention-days is served. "
       "Prints OK: ... or FAIL: ...; exit code 0 or 1");
   au->add_option("--server", audit->server, "Server base URL, e.g. http://127.0.0.1:8080");
   au->add_option("--dir", audit->dir, "Directory mirror of the server's static files");
@@ -179,6 +184,11 @@ void setup_log(CLI::App& app) {
                  "Witness cosignatures required (default 0)");
   au->add_option("--index", audit->indexes,
                  "Content index path to check (repeatable; default v1/exports/index.txt)");
+  au->add_option("--retention-days", audit->retention_days,
+                 "Batches whose window ended this long ago may be deleted (default 14); "
+                 "every younger logged batch must be served")
+      ->check(CLI::Range(0, 3650));
+  au->add_option("--now", audit->now, "Audit time in unix seconds (default: the system clock)");
   au->add_flag("--verbose", audit->verbose, "Also print the verified checkpoint");
   au->callback([audit] { run_audit(*audit); });
 }

@@ -126,8 +126,16 @@ void run_create(const CreateOptions& options) {
 }
 
 void run_decode(const std::string& input) {
+  constexpr std::string_view kExpected =
+      "expected a venue URL (https://HOST/PATH#PAYLOAD) or a PNG image holding one venue QR code";
+  if (input.empty()) throw CommandError{std::string(kExpected) + ", got an empty argument"};
   auto venue = venue_tools::decode_venue_url_or_image(input);
-  if (!venue) throw CommandError{venue.error().message};
+  if (!venue) {
+    const bool unreadable =
+        venue.error().code == ErrorCode::kIo || venue.error().code == ErrorCode::kNotFound;
+    throw CommandError{unreadable ? std::string(kExpected) + ": " + venue.error().message
+                                  : venue.error().message};
+  }
   const auto& p = venue->payload;
   std::printf("name: %s\n", p.description.c_str());
   std::printf("address: %s\n", p.address.c_str());

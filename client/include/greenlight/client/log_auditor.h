@@ -8,8 +8,17 @@
 //   3. that the checkpoint extends the one the auditor saw last time (same root at the old
 //      size, recomputed from the leaves: stronger than a consistency proof);
 //   4. that every file the server serves (the content indexes, e.g. v1/exports/index.txt)
-//      has a leaf committing to its SHA-256;
+//      has a leaf committing to its SHA-256, of the kind that index serves, with the window
+//      its name claims ("S-E-N.zip"), listed once; a listed file that cannot be read fails;
+//   5. that nothing logged is withheld: every batch leaf of a kind an audited index serves,
+//      whose window ended less than the retention period before `now`, is served by it
+//      (deleting a logged batch and its index line is suppression, reference/security.md
+//      A17);
 // and lists notable events (risk-config and signing-key leaves) for people to review.
+// Memory is bounded on hostile inputs: leaves are folded in chunks into a frontier (O(log n)
+// hashes), only content hashes are kept per leaf, an index holds at most
+// kMaxAuditIndexBytes / kMaxAuditIndexEntries, and at most kMaxAuditMessages lines of each
+// kind are kept (the rest counted).
 //
 // Directory mirror layout (what the server's StaticSite writes):
 //   DIR/v1/log/checkpoint        the signed checkpoint
@@ -39,6 +48,9 @@ namespace greenlight::client {
 
 using wire::kLogCheckpointPath;  // the shared contract (wire/published_layout.h)
 inline constexpr std::uint64_t kLogBundleLeaves = 256;
+inline constexpr std::size_t kMaxAuditIndexBytes = 16u << 20;
+inline constexpr std::size_t kMaxAuditIndexEntries = 100000;
+inline constexpr std::size_t kMaxAuditMessages = 100;
 
 // Where published data comes from.
 class LogSource {
@@ -82,9 +94,18 @@ class DirectoryLogSource final : public LogSource {
 struct AuditOptions {
   CheckpointPolicy policy;
   // The checkpoint note this auditor verified last time (its state), if any.
-  std::optional<std::string> previous_checkpoint;
+  std::optional<std::string> previous_checkpoint{};
   // Index files listing served content, one path per line.
   std::vector<std::string> content_indexes = {"v1/exports/index.txt"};
+  // The leaf kind each known index serves; batches of these kinds must be served (check 5)
+  // when their index is audited. Indexes not named here are checked only for check 4.
+  std::map<std::string, LogLeafKind> index_kinds = {
+      {"v1/exports/index.txt", LogLeafKind::kExportBatch},
+      {"v1/venues/index.txt", LogLeafKind::kVenueWarningBatch}};
+  // Unix seconds of the audit. Batches whose window ended at least retention_seconds before
+  // now may be deleted by retention; without now, every logged batch must be served.
+  std::optional<std::int64_t> now{};
+  std::int64_t retention_seconds = 14 * 24 * 3600;
 };
 
 struct AuditReport {
@@ -98,6 +119,10 @@ struct AuditReport {
   std::optional<std::uint64_t> previous_size;
   std::map<LogLeafKind, std::uint64_t> leaves_by_kind;
   std::uint64_t files_checked = 0;
+  std::uint64_t batches_required = 0;  // logged batches that had to be served (check 5)
+  // Lines beyond kMaxAuditMessages that were counted but not kept.
+  std::uint64_t failures_omitted = 0;
+  std::uint64_t warnings_omitted = 0;
 };
 
 // Runs every check; failures are collected in the report rather than returned. Returns an

@@ -110,6 +110,12 @@ struct UnverifiedExport {
 [[nodiscard]] Result<UnverifiedExport> read_export_zip_unverified(
     ByteSpan zip, const ExportReadLimits& limits = {});
 
+// The TEKSignature entries of export.sig, with the zip's structural checks and limits, without
+// parsing export.bin: what a verifier needs to pick keys before anything unauthenticated is
+// parsed (`greenlight export inspect --public-key`).
+[[nodiscard]] Result<std::vector<struct ExportSignature>> read_export_signatures(
+    ByteSpan zip, const ExportReadLimits& limits = {});
+
 // --- Lower-level pieces (used by the functions above; public for tests and tools). ---
 
 // One TEKSignature entry of export.sig.
