@@ -131,7 +131,9 @@ class Reader {
   bool ok_ = true;
 };
 
-bool known_kind(std::uint8_t k) { return k >= 1 && k <= 4; }
+bool known_kind(std::uint8_t k) {
+  return log_leaf_kind_name(static_cast<LogLeafKind>(k)) != "UNKNOWN";
+}
 
 }  // namespace
 
