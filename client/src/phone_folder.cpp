@@ -89,6 +89,12 @@ std::string phone_trust_to_json(const PhoneTrust& trust) {
                                 {"public_key_pem", k.public_key_pem}});
   }
   json::object root{{"export_keys", std::move(keys)}};
+  if (!trust.venue_authority_keys.empty()) {
+    json::array authority;
+    for (const std::string& pem : trust.venue_authority_keys)
+      authority.push_back(json::string(pem));
+    root["venue_authority_keys"] = std::move(authority);
+  }
   if (trust.log) {
     root["log"] =
         json::object{{"origin", trust.log->origin}, {"verifier_key", trust.log->verifier_key}};
@@ -131,6 +137,19 @@ Result<PhoneTrust> phone_trust_from_json(std::string_view text) {
     auto vkey = string_field(log->as_object(), "verifier_key", "log");
     if (!vkey) return std::unexpected(vkey.error());
     trust.log = PinnedLog{std::move(*origin), std::move(*vkey)};
+  }
+  if (const json::value* authority = root.as_object().if_contains("venue_authority_keys")) {
+    if (!authority->is_array()) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "trust.json: venue_authority_keys must be an array");
+    }
+    for (const json::value& v : authority->as_array()) {
+      if (!v.is_string()) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          "trust.json: venue_authority_keys entries must be strings");
+      }
+      trust.venue_authority_keys.emplace_back(v.as_string());
+    }
   }
   return trust;
 }
@@ -249,8 +268,32 @@ Result<VenueCheckins*> PhoneFolder::venues() {
     auto v = VenueCheckins::open(*client_, checkin_key_, random_);
     if (!v) return std::unexpected(v.error());
     venues_ = std::move(*v);
+    for (const std::string& pem : trust_.venue_authority_keys) {
+      auto key = EcdsaP256PublicKey::from_pem(pem);
+      if (!key)
+        return make_error(ErrorCode::kInvalidArgument,
+                          "trust.json: venue authority key: " + key.error().message);
+      venues_->pin_authority_key(std::move(*key));
+    }
   }
   return venues_.get();
+}
+
+Status PhoneFolder::pin_venue_authority_key(const std::string& public_key_pem) {
+  auto key = EcdsaP256PublicKey::from_pem(public_key_pem);
+  if (!key) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "expected a PEM P-256 public key: " + key.error().message);
+  }
+  for (const std::string& pem : trust_.venue_authority_keys) {
+    if (pem == public_key_pem) return ok();
+  }
+  PhoneTrust next = trust_;
+  next.venue_authority_keys.push_back(public_key_pem);
+  if (auto s = save_trust(next); !s) return s;
+  trust_ = std::move(next);
+  if (venues_) venues_->pin_authority_key(std::move(*key));
+  return ok();
 }
 
 Result<ColourDecision> PhoneFolder::colour() {

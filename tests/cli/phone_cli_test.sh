@@ -47,7 +47,7 @@ first_line() { printf '%s\n' "$1" | sed -n 1p; }
 # --- the server: export key, authority key, API keys, a transparency log ---
 run "$bin" server keygen --out "$work/export.pem" --public-out "$work/export.pub.pem"
 expect_ok "export keygen"
-run "$bin" server keygen --out "$work/authority.pem"
+run "$bin" server keygen --out "$work/authority.pem" --public-out "$work/authority.pub.pem"
 expect_ok "authority keygen"
 run "$bin" log keygen --name greenlight.test/phone-log --out "$work/log.key"
 expect_ok "log keygen"
@@ -110,11 +110,12 @@ done
 run "$bin" phone advertise "${A[@]}" --now "$((t0 + 1200 + 30))"
 [ "$out" = "$payload_a" ] || fail "advertise within one interval changed: $out vs $payload_a"
 
-# --- B pins the export key and the log; a sync before anything is published ---
+# --- B pins the export key, the authority's venue-warning key and the log; an empty sync ---
 run "$bin" phone pin "${B[@]}" --public-key "$work/export.pub.pem" --key-id greenlight \
-  --key-version v1 --log-key "$vkey"
+  --key-version v1 --log-key "$vkey" --venue-authority-key "$work/authority.pub.pem"
 expect_ok "pin"
 [ "$(first_line "$out")" = "pinned export key greenlight/v1" ] || fail "pin printed: $out"
+printf '%s\n' "$out" | grep -qx "pinned venue-warning authority key" || fail "pin printed: $out"
 run "$bin" phone sync "${B[@]}" --server "$url"
 expect_ok "empty sync"
 case "$out" in "exports: 0 new"*"log: verified, 0 leaves"*) ;; *) fail "empty sync: $out" ;; esac
@@ -136,7 +137,7 @@ run "$bin" server export-now --url "127.0.0.1:$port" --admin-api-key-file "$work
 expect_ok "export-now"
 run "$bin" phone sync "${B[@]}" --server "$url"
 expect_ok "sync B"
-case "$out" in *"log: verified, 1 leaves"*"venue warnings: 1 new batches, 1 new matches"*) ;;
+case "$out" in *"log: verified, 2 leaves"*"venue warnings: 1 new batches, 1 new matches"*) ;;
   *) fail "sync B: $out" ;; esac
 run "$bin" phone colour "${B[@]}"
 expect_ok "colour B"

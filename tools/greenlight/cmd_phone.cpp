@@ -172,6 +172,7 @@ struct PinOptions {
   std::string key_version;
   std::string log_key;
   std::string log_origin;
+  std::string venue_authority_key;
 };
 
 void run_pin(const PhoneOptions& options, const PinOptions& pin) {
@@ -180,6 +181,12 @@ void run_pin(const PhoneOptions& options, const PinOptions& pin) {
             {pin.key_id, pin.key_version, read_text_file("--public-key", pin.public_key)}),
         "--public-key " + pin.public_key);
   std::printf("pinned export key %s/%s\n", pin.key_id.c_str(), pin.key_version.c_str());
+  if (!pin.venue_authority_key.empty()) {
+    check(session.folder().pin_venue_authority_key(
+              read_text_file("--venue-authority-key", pin.venue_authority_key)),
+          "--venue-authority-key " + pin.venue_authority_key);
+    std::printf("pinned venue-warning authority key\n");
+  }
   if (pin.log_key.empty()) {
     if (!pin.log_origin.empty()) throw CommandError{"--log-origin needs --log-key"};
     return;
@@ -398,6 +405,9 @@ void setup_phone(CLI::App& app) {
                     "export must then be logged");
     sub->add_option("--log-origin", p->log_origin,
                     "Checkpoint origin of the log (default: the key's name)");
+    sub->add_option("--venue-authority-key", p->venue_authority_key,
+                    "PEM file of the health authority's P-256 public key that signs venue "
+                    "warnings (without it no venue warning is accepted)");
     sub->callback([o, p] { run_pin(*o, *p); });
   }
   {

@@ -3,8 +3,9 @@
 //
 //   DIR/phone.db       the device database (Client: keys, encounter log, exports, windows,
 //                      check-ins)
-//   DIR/trust.json     what the phone trusts, as an app pins it: export signing keys and,
-//                      optionally, the transparency log (origin + verifier key)
+//   DIR/trust.json     what the phone trusts, as an app pins it: export signing keys,
+//                      optionally the transparency log (origin + verifier key) and the
+//                      health authority's venue-warning keys
 //   DIR/checkin.key    the 32-byte key of the encrypted check-in store (an app keeps it in
 //                      the platform keystore), mode 0600
 //
@@ -50,6 +51,9 @@ struct PinnedLog {
 struct PhoneTrust {
   std::vector<PinnedExportKey> export_keys;
   std::optional<PinnedLog> log;
+  // PEM P-256 public keys of the health authority that signs venue warnings (without one,
+  // no venue warning is accepted: venue_matcher.h).
+  std::vector<std::string> venue_authority_keys;
 };
 
 class PhoneFolder {
@@ -72,6 +76,9 @@ class PhoneFolder {
   // Pins the transparency log; from then on every sync requires log coverage. A log cannot
   // be unpinned or replaced by another (kFailedPrecondition), as in Client::require_log.
   [[nodiscard]] Status pin_log(const PinnedLog& log);
+  // Pins the health authority's venue-warning key (a PEM P-256 public key); pinning the same
+  // key again changes nothing.
+  [[nodiscard]] Status pin_venue_authority_key(const std::string& public_key_pem);
 
   const PhoneTrust& trust() const { return trust_; }
   Client& client() { return *client_; }
