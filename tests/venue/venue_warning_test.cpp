@@ -200,12 +200,12 @@ TEST_CASE("venue warnings on the wire: 140 bytes submitted, 204 stored, sizes ch
         .bytes_field(4, Bytes(sig, 4));
     test::ProtoBytes b;
     b.uint_field(1, 1).uint_field(2, 2).bytes_field(5, report.bytes());
-    auto key = keys.signer.private_key.sign(b.bytes());
-    REQUIRE(key);
+    auto signature = keys.signer.private_key.sign(b.bytes());
+    REQUIRE(signature);
     test::ProtoBytes sigmsg;
     sigmsg.bytes_field(1, as_bytes(std::string_view("310")))
         .bytes_field(2, as_bytes(std::string_view("v1")))
-        .bytes_field(3, *key);
+        .bytes_field(3, *signature);
     test::ProtoBytes signed_msg;
     signed_msg.bytes_field(1, b.bytes()).bytes_field(2, sigmsg.bytes());
     Bytes file(kVenueWarningHeader, kVenueWarningHeader + kVenueWarningHeaderSize);
