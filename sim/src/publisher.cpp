@@ -16,8 +16,9 @@ constexpr std::uint64_t kVenueWarningBytes = 212;
 
 std::optional<std::int32_t> days_since_onset(const TemporaryExposureKey& key,
                                              EnIntervalNumber onset) {
-  const std::int64_t diff = static_cast<std::int64_t>(day_start(key.rolling_start_interval_number).value) -
-                            static_cast<std::int64_t>(day_start(onset).value);
+  const std::int64_t diff =
+      static_cast<std::int64_t>(day_start(key.rolling_start_interval_number).value) -
+      static_cast<std::int64_t>(day_start(onset).value);
   const std::int64_t days = diff / kTekRollingPeriod;
   if (days < -14 || days > 14) return std::nullopt;
   return static_cast<std::int32_t>(days);
@@ -34,11 +35,11 @@ Status InMemoryPublisher::publish(const SimUpload& upload, std::int64_t unix_sec
   for (const auto& k : upload.keys) {
     Pending p{k, 0};
     p.key.report_type = upload.report_type;
-    p.key.days_since_onset_of_symptoms =
-        upload.symptom_onset_interval ? days_since_onset(k, *upload.symptom_onset_interval)
-                                      : std::nullopt;
-    p.release_at = std::max(unix_seconds, unix_seconds_from_interval(k.end_interval()) +
-                                              kEmbargoSeconds);
+    p.key.days_since_onset_of_symptoms = upload.symptom_onset_interval
+                                             ? days_since_onset(k, *upload.symptom_onset_interval)
+                                             : std::nullopt;
+    p.release_at =
+        std::max(unix_seconds, unix_seconds_from_interval(k.end_interval()) + kEmbargoSeconds);
     pending_.push_back(std::move(p));
     ++holdings_.keys;
     holdings_.stored_bytes += kExportKeyBytes;
@@ -80,9 +81,8 @@ Result<PublishedBatch> InMemoryPublisher::fetch_new(std::int64_t unix_seconds) {
   batch.venue_warnings = std::move(pending_warnings_);
   pending_warnings_.clear();
   // An export lists keys sorted by key bytes, so the order reveals nothing about uploads.
-  std::sort(batch.keys.begin(), batch.keys.end(), [](const auto& a, const auto& b) {
-    return a.key_data.array() < b.key_data.array();
-  });
+  std::sort(batch.keys.begin(), batch.keys.end(),
+            [](const auto& a, const auto& b) { return a.key_data.array() < b.key_data.array(); });
   batch.download_bytes =
       batch.keys.size() * kExportKeyBytes + batch.venue_warnings.size() * kVenueWarningBytes;
   return batch;

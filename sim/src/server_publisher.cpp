@@ -181,8 +181,8 @@ struct ServerPublisher::Impl {
   std::unique_ptr<server::Server> server;
   std::shared_ptr<server::VenueWarningModule> venues;
   std::optional<EcdsaP256PublicKey> venue_authority;  // pinned by the phones
-  std::int64_t host_certificates = 0;  // used by venue owners' releases, not uploads
-  std::unique_ptr<server::HttpClient> client;  // loopback only
+  std::int64_t host_certificates = 0;                 // used by venue owners' releases, not uploads
+  std::unique_ptr<server::HttpClient> client;         // loopback only
   std::vector<wire::TrustedSigningKey> trusted;
   std::set<std::string> downloaded;  // paths of export and venue files already fetched
   std::shared_ptr<server::TransparencyLog> log;

@@ -33,8 +33,8 @@ TEST_CASE("BeastHttpFetcher gets files over loopback HTTP", "[http]") {
 
 TEST_CASE("BeastHttpFetcher accepts only http and https URLs", "[http]") {
   BeastHttpFetcher fetcher;
-  for (const char* url : {"ftp://example.org/x", "not a url", "file:///etc/passwd", "http://",
-                          "https://"}) {
+  for (const char* url :
+       {"ftp://example.org/x", "not a url", "file:///etc/passwd", "http://", "https://"}) {
     CAPTURE(url);
     auto got = fetcher.get(url);
     REQUIRE_FALSE(got);
