@@ -28,6 +28,7 @@
 #include "greenlight/venue_tools/host_warning.h"
 #include "greenlight/venue_tools/poster.h"
 #include "greenlight/wire/venue.h"
+#include "utc_time.h"
 
 namespace greenlight::cli {
 namespace {
@@ -43,51 +44,10 @@ struct CreateOptions {
   std::string out_dir;
 };
 
-// UTC seconds, or an ISO 8601 UTC time "YYYY-MM-DD", "YYYY-MM-DDTHH:MMZ" or
-// "YYYY-MM-DDTHH:MM:SSZ".
+// An unset time (empty flag) is 0: no bound.
 std::uint64_t parse_time(const std::string& flag, const std::string& text) {
   if (text.empty()) return 0;
-  if (text.find_first_not_of("0123456789") == std::string::npos) {
-    if (text.size() > 19) throw CommandError{flag + ": " + text + " is out of range"};
-    return std::stoull(text);
-  }
-  const auto consumed_all = [&](int consumed) {
-    return consumed >= 0 && static_cast<std::size_t>(consumed) == text.size();
-  };
-  int v[6] = {0, 0, 0, 0, 0, 0};
-  int consumed = -1;
-  char z = '\0';
-  bool parsed = std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &v[0], &v[1], &v[2], &consumed) == 3 &&
-                consumed_all(consumed);
-  if (!parsed) {
-    consumed = -1;
-    parsed = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d%c%n", &v[0], &v[1], &v[2], &v[3], &v[4],
-                         &z, &consumed) == 6 &&
-             z == 'Z' && consumed_all(consumed);
-  }
-  if (!parsed) {
-    consumed = -1;
-    parsed = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c%n", &v[0], &v[1], &v[2], &v[3],
-                         &v[4], &v[5], &z, &consumed) == 7 &&
-             z == 'Z' && consumed_all(consumed);
-  }
-  if (!parsed) {
-    throw CommandError{flag + ": expected UTC seconds or YYYY-MM-DD[THH:MM[:SS]Z], got \"" + text +
-                       "\""};
-  }
-  std::tm tm{};
-  tm.tm_year = v[0] - 1900;
-  tm.tm_mon = v[1] - 1;
-  tm.tm_mday = v[2];
-  tm.tm_hour = v[3];
-  tm.tm_min = v[4];
-  tm.tm_sec = v[5];
-  const std::time_t t = timegm(&tm);
-  if (v[0] < 1970 || v[1] < 1 || v[1] > 12 || v[3] > 23 || v[4] > 59 || v[5] > 59 || t < 0 ||
-      tm.tm_mday != v[2]) {
-    throw CommandError{flag + ": \"" + text + "\" is not a valid UTC time"};
-  }
-  return static_cast<std::uint64_t>(t);
+  return static_cast<std::uint64_t>(parse_utc_time(flag, text));
 }
 
 std::string format_time(std::uint64_t t) {
