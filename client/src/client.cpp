@@ -15,6 +15,13 @@ CREATE TABLE IF NOT EXISTS log_monitor_state(
   state BLOB NOT NULL);
 )sql";
 
+// Matching runs per UTC day (A18): one row per day, older rows deleted when a run is taken.
+constexpr std::string_view kMatchingBudgetSchema = R"sql(
+CREATE TABLE IF NOT EXISTS matching_budget(
+  day INTEGER PRIMARY KEY,
+  runs INTEGER NOT NULL);
+)sql";
+
 std::string trimmed_base(std::string_view base_url) {
   std::string base(base_url);
   while (!base.empty() && base.back() == '/') base.pop_back();
@@ -32,6 +39,7 @@ Result<std::unique_ptr<Client>> Client::open(const std::string& db_path, ClientC
   }
   auto db = Database::open(db_path);
   GL_RETURN_IF_ERROR(db);
+  GL_RETURN_IF_ERROR(db->exec(kMatchingBudgetSchema));
   std::unique_ptr<Client> client(new Client(std::move(*db), std::move(config), clock, random));
   GL_RETURN_IF_ERROR(client->load_log_state());
   GL_RETURN_IF_ERROR(client->run_retention());
@@ -223,7 +231,35 @@ Status Client::process_one(ByteSpan zip, std::string_view source,
   return ok();
 }
 
+Status Client::check_matching_budget() {
+  GL_ASSIGN_OR_RETURN(auto stmt, db_.cached("SELECT runs FROM matching_budget WHERE day = ?"));
+  stmt->bind(1, utc_day_start(clock_.now()));
+  GL_ASSIGN_OR_RETURN(const bool found, stmt->step());
+  const std::int64_t runs = found ? stmt->column_int64(0) : 0;
+  stmt->reset();
+  if (runs >= static_cast<std::int64_t>(config_.max_matching_runs_per_day)) {
+    return make_error(ErrorCode::kResourceExhausted,
+                      "the matcher already ran " + std::to_string(runs) +
+                          " times today, the limit per UTC day; the next run is possible after "
+                          "00:00 UTC");
+  }
+  return ok();
+}
+
+Status Client::take_matching_run() {
+  const std::int64_t today = utc_day_start(clock_.now());
+  GL_RETURN_IF_ERROR(check_matching_budget());
+  GL_ASSIGN_OR_RETURN(auto tx, Transaction::begin(db_));
+  GL_RETURN_IF_ERROR(db_.exec("DELETE FROM matching_budget WHERE day <> " + std::to_string(today)));
+  GL_ASSIGN_OR_RETURN(auto stmt, db_.cached("INSERT INTO matching_budget(day, runs) VALUES(?, 1) "
+                                            "ON CONFLICT(day) DO UPDATE SET runs = runs + 1"));
+  stmt->bind(1, today);
+  GL_RETURN_IF_ERROR(stmt->run());
+  return tx.commit();
+}
+
 Result<SyncReport> Client::process_export(ByteSpan zip, std::string_view source) {
+  GL_RETURN_IF_ERROR(take_matching_run());
   SyncReport report;
   report.log_required = log_.has_value();
   report.log_size = log_ ? log_->size() : 0;
@@ -235,6 +271,9 @@ Result<SyncReport> Client::process_export(ByteSpan zip, std::string_view source)
 }
 
 Result<SyncReport> Client::sync(HttpFetcher& fetcher, std::string_view base_url) {
+  // Refused before any request when today's runs are used up; the run itself is taken when
+  // the first new export arrives, so a sync that finds nothing new costs nothing.
+  GL_RETURN_IF_ERROR(check_matching_budget());
   const std::string base = trimmed_base(base_url);
   SyncReport report;
   HttpLogFetcher log_fetcher(fetcher, base);
@@ -263,6 +302,10 @@ Result<SyncReport> Client::sync(HttpFetcher& fetcher, std::string_view base_url)
       return client_.store_.is_path_processed(path);
     }
     Status consume(ByteSpan file, std::string_view path) override {
+      if (!run_taken_) {
+        GL_RETURN_IF_ERROR(client_.take_matching_run());
+        run_taken_ = true;
+      }
       return client_.process_one(file, path, snapshot_, report_, gate_);
     }
 
@@ -271,6 +314,7 @@ Result<SyncReport> Client::sync(HttpFetcher& fetcher, std::string_view base_url)
     SyncReport& report_;
     LogGate& gate_;
     std::optional<EncounterSnapshot> snapshot_;
+    bool run_taken_ = false;
   };
   ExportConsumer consumer(*this, report, gate);
   auto counts = sync_feed(fetcher, base, wire::Feed::kExports, consumer);

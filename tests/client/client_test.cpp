@@ -308,5 +308,70 @@ TEST_CASE("a bad risk configuration is refused", "[client]") {
   CHECK(client.error().code == ErrorCode::kInvalidArgument);
 }
 
+TEST_CASE("A18: the matcher runs at most max_matching_runs_per_day times per UTC day",
+          "[client][security][attack]") {
+  TwoPhones p;
+  p.meet(30, -65);
+  p.clock.set(kDay0 + 86400 + 3 * kHour);
+  ClientConfig config;
+  config.trusted_keys.push_back(p.signer.trusted());
+  config.max_matching_runs_per_day = 3;
+  auto reopened = Client::open(p.dir.file("me.db"), config, p.clock, p.my_random);
+  REQUIRE(reopened);
+  p.me = std::move(*reopened);
+
+  // Three runs with batches that match nothing (one of them unsigned: every run counts).
+  SeededRandom noise(18);
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE(p.me->process_export(test::build_export({test::random_key(noise, kDay0)}, p.signer,
+                                                    kDay0 + i * 3600, kDay0 + (i + 1) * 3600)));
+  }
+  const test::TestSigner stranger = test::make_signer();
+  CHECK_FALSE(p.me->process_export(
+      test::build_export({test::random_key(noise, kDay0)}, stranger, kDay0, kDay0 + 3600)));
+
+  // The fourth run of the day is refused before matching: the probe with the other phone's
+  // real keys learns nothing, the colour stays GREEN.
+  const Bytes probe = test::build_export(p.published_keys(), p.signer, kDay0, kDay0 + 86400);
+  auto refused = p.me->process_export(probe);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == ErrorCode::kResourceExhausted);
+  CHECK_THAT(refused.error().message, Catch::Contains("limit per UTC day"));
+  CHECK(p.me->colour()->colour == Colour::kGreen);
+
+  // A restart does not reset the count.
+  p.me.reset();
+  auto again = Client::open(p.dir.file("me.db"), config, p.clock, p.my_random);
+  REQUIRE(again);
+  p.me = std::move(*again);
+  auto still = p.me->process_export(probe);
+  REQUIRE_FALSE(still);
+  CHECK(still.error().code == ErrorCode::kResourceExhausted);
+
+  // sync() is refused before any request while the budget is used up.
+  test::TempDir site;
+  test::write_file(site.path() / "v1/exports/0001.zip", probe);
+  test::write_file(site.path() / "v1/exports/index.txt",
+                   as_bytes(std::string("v1/exports/0001.zip\n")));
+  test::TestHttpServer server(site.path());
+  BeastHttpFetcher fetcher;
+  auto blocked = p.me->sync(fetcher, server.base_url());
+  REQUIRE_FALSE(blocked);
+  CHECK(blocked.error().code == ErrorCode::kResourceExhausted);
+  CHECK(server.requests() == 0);
+
+  // The next UTC day has a fresh budget: the sync runs, matches, and a second sync that
+  // finds nothing new costs no run.
+  p.clock.set(kDay0 + 2 * 86400 + kHour);
+  auto synced = p.me->sync(fetcher, server.base_url());
+  REQUIRE(synced);
+  CHECK(synced->keys_matched == 1);
+  for (int i = 0; i < 5; ++i) REQUIRE(p.me->sync(fetcher, server.base_url()));
+  REQUIRE(p.me->process_export(
+      test::build_export({test::random_key(noise, kDay0)}, p.signer, kDay0 + 7200, kDay0 + 10800)));
+  REQUIRE(p.me->process_export(test::build_export({test::random_key(noise, kDay0)}, p.signer,
+                                                  kDay0 + 10800, kDay0 + 14400)));
+  CHECK(p.me->process_export(probe).error().code == ErrorCode::kResourceExhausted);
+}
 }  // namespace
 }  // namespace greenlight::client

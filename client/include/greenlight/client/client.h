@@ -18,6 +18,12 @@
 //   (not matched, the colour unchanged) and kept as evidence. The monitor's state (frontier,
 //   checkpoints, covered content, evidence) is persisted in the device database after
 //   every change.
+// - Matching budget (reference/security.md A18): at most
+//   ClientConfig::max_matching_runs_per_day matching runs per UTC day, counted in the
+//   database so a restart does not reset them. A run is one process_export() call, or one
+//   sync() that finds at least one new export; over the budget both fail with
+//   kResourceExhausted before touching the network or the matcher. A caller cannot probe
+//   the matcher with a stream of crafted batches.
 // - Nothing here sends anything: the colour and the encounter log stay on the phone.
 //
 // Time comes from the injected Clock and randomness from the injected RandomSource (both
@@ -58,6 +64,9 @@ struct ClientConfig {
   // Export signing keys the phone trusts (pinned in the app).
   std::vector<wire::TrustedSigningKey> trusted_keys;
   wire::ExportReadLimits export_limits;
+  // Matching runs allowed per UTC day (see "Matching budget" above). 24 lets an app sync
+  // hourly; the GAEN framework allowed 6 to 20 calls of provideDiagnosisKeys a day.
+  std::uint32_t max_matching_runs_per_day = 24;
   std::int64_t retention_seconds = 14 * kSecondsPerDay;
   // Matching rules; now and retention_seconds are filled in by the Client.
   MatchOptions match;
@@ -158,6 +167,10 @@ class Client {
                                    LogGate& gate);
   [[nodiscard]] Status load_log_state();
   [[nodiscard]] Status save_log_state();
+  // Whether a matching run is left today (UTC), and taking one (kResourceExhausted when
+  // none is left).
+  [[nodiscard]] Status check_matching_budget();
+  [[nodiscard]] Status take_matching_run();
 
   Database db_;
   ClientConfig config_;
