@@ -1,6 +1,7 @@
 #include "internal/http_request.h"
 
 #include <boost/asio/buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <optional>
@@ -28,7 +29,34 @@ Method to_method(http::verb verb) {
   }
 }
 
+std::string_view trim(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
 }  // namespace
+
+Status check_request_header(const RequestParser& parser, const HttpOptions& options) {
+  const auto& req = parser.get();
+  std::size_t transfer_encodings = 0;
+  for (const auto& field : req) {
+    if (field.name() == http::field::transfer_encoding) ++transfer_encodings;
+  }
+  if (transfer_encodings > 0 &&
+      (transfer_encodings > 1 ||
+       !boost::beast::iequals(trim(req[http::field::transfer_encoding]), "chunked") ||
+       req.count(http::field::content_length) > 0)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "Transfer-Encoding must be exactly \"chunked\", once, without "
+                      "Content-Length");
+  }
+  if (auto length = parser.content_length(); length && *length > options.max_body_bytes) {
+    return make_error(ErrorCode::kResourceExhausted,
+                      "request body exceeds " + std::to_string(options.max_body_bytes) + " bytes");
+  }
+  return ok();
+}
 
 HttpRequest to_http_request(RequestMessage&& message) {
   HttpRequest request;
@@ -45,13 +73,13 @@ HttpRequest to_http_request(RequestMessage&& message) {
 }
 
 Result<ParsedHttpRequest> parse_http_request(std::string_view bytes, const HttpOptions& options) {
-  http::request_parser<http::string_body> parser;
+  RequestParser parser;
   parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
   parser.body_limit(options.max_body_bytes);
   const std::string body_too_large =
       "request body exceeds " + std::to_string(options.max_body_bytes) + " bytes";
   std::size_t consumed = 0;
-  bool checked_length = false;
+  bool checked_header = false;
   while (!parser.is_done()) {
     boost::system::error_code ec;
     const std::size_t used =
@@ -71,11 +99,9 @@ Result<ParsedHttpRequest> parse_http_request(std::string_view bytes, const HttpO
       return make_error(ErrorCode::kResourceExhausted, "request headers too large");
     }
     if (ec) return make_error(ErrorCode::kInvalidArgument, "malformed HTTP request");
-    if (parser.is_header_done() && !checked_length) {
-      checked_length = true;
-      if (auto length = parser.content_length(); length && *length > options.max_body_bytes) {
-        return make_error(ErrorCode::kResourceExhausted, body_too_large);
-      }
+    if (parser.is_header_done() && !checked_header) {
+      checked_header = true;
+      GL_RETURN_IF_ERROR(check_request_header(parser, options));
     }
     if (used == 0 && !parser.is_done()) {
       return make_error(ErrorCode::kUnavailable, "the request is incomplete");

@@ -227,29 +227,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void on_header(beast::error_code ec) {
     if (ec) return on_read_error(ec);
     auto& req = parser_->get();
-    // Request smuggling: a body framing that a proxy in front may read differently. Only
-    // one Transfer-Encoding field whose whole value is "chunked", and never together with
-    // Content-Length, is accepted; anything else is refused and the connection closed, so
-    // the bytes after the headers are never read as another request.
-    std::size_t transfer_encodings = 0;
-    for (const auto& field : req) {
-      if (field.name() == http::field::transfer_encoding) ++transfer_encodings;
-    }
-    if (transfer_encodings > 0 &&
-        (transfer_encodings > 1 ||
-         !beast::iequals(trim(req[http::field::transfer_encoding]), "chunked") ||
-         req.count(http::field::content_length) > 0)) {
-      return reject(Error{ErrorCode::kInvalidArgument,
-                          "Transfer-Encoding must be exactly \"chunked\", once, without "
-                          "Content-Length"},
-                    400);
-    }
-    if (auto length = parser_->content_length();
-        length && *length > shared_.options.max_body_bytes) {
-      return reject(Error{ErrorCode::kResourceExhausted,
-                          "request body exceeds " + std::to_string(shared_.options.max_body_bytes) +
-                              " bytes"},
-                    413);
+    // Smuggling and oversized bodies (the same check parse_http_request makes).
+    if (auto checked = internal::check_request_header(*parser_, shared_.options); !checked) {
+      return reject(checked.error(),
+                    checked.error().code == ErrorCode::kResourceExhausted ? 413 : 400);
     }
     if (beast::iequals(req[http::field::expect], "100-continue")) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_,

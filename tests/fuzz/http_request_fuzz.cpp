@@ -2,7 +2,10 @@
 // the function the transport's sessions use): the input is a connection's byte stream, parsed
 // request after request as a keep-alive connection would, each request routed through a
 // Router like the server's (exact and prefix routes, bearer tokens read). Invariants: a parsed
-// request never exceeds the body limit, and parsing always makes progress.
+// request never exceeds the body limit, parsing always makes progress, and no request with a
+// smuggling-prone framing (a Transfer-Encoding other than exactly one "chunked", or one next
+// to Content-Length) is ever accepted.
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -31,6 +34,35 @@ const greenlight::server::Router& router() {
   return *r;
 }
 
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Whether the request's framing is one the server must refuse (see check_request_header).
+bool smuggling_framing(const greenlight::server::HttpRequest& request) {
+  int transfer_encodings = 0;
+  bool chunked_only = true;
+  bool content_length = false;
+  for (const auto& [name, value] : request.headers) {
+    if (iequals(name, "Transfer-Encoding")) {
+      ++transfer_encodings;
+      std::string_view v = value;
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+      while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+      chunked_only = chunked_only && iequals(v, "chunked");
+    }
+    if (iequals(name, "Content-Length")) content_length = true;
+  }
+  return transfer_encodings > 1 || (transfer_encodings == 1 && (!chunked_only || content_length));
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -43,6 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!parsed) break;
     if (parsed->request.body.size() > options.max_body_bytes) __builtin_trap();
     if (parsed->consumed == 0 || parsed->consumed > stream.size()) __builtin_trap();
+    if (smuggling_framing(parsed->request)) __builtin_trap();
     (void)router().dispatch(parsed->request);
     if (!parsed->keep_alive) break;
     stream.remove_prefix(parsed->consumed);

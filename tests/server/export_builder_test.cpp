@@ -1,8 +1,11 @@
 #include "greenlight/server/export_builder.h"
 
 #include <algorithm>
+#include <array>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstring>
+#include <map>
 #include <set>
 #include <tuple>
 
@@ -34,7 +37,121 @@ std::vector<TemporaryExposureKey> real_keys(std::size_t n) {
   return keys;
 }
 
+// Upper tail of the chi-square distribution with df degrees of freedom: the regularized upper
+// incomplete gamma function Q(df/2, x/2), by its series (x < a + 1) or continued fraction.
+double chi_square_p_value(double x, double df) {
+  const double a = df / 2;
+  const double z = x / 2;
+  if (z <= 0) return 1.0;
+  const double log_front = a * std::log(z) - z - std::lgamma(a);
+  if (z < a + 1) {
+    double term = 1 / a;
+    double sum = term;
+    for (int n = 1; n < 1000 && term > sum * 1e-15; ++n) {
+      term *= z / (a + n);
+      sum += term;
+    }
+    return std::clamp(1 - std::exp(log_front) * sum, 0.0, 1.0);
+  }
+  // Lentz's continued fraction for Q.
+  double b = z + 1 - a;
+  double c = 1e300;
+  double d = 1 / b;
+  double h = d;
+  for (int i = 1; i < 1000; ++i) {
+    const double an = -i * (i - a);
+    b += 2;
+    d = an * d + b;
+    if (std::abs(d) < 1e-300) d = 1e-300;
+    c = b + an / c;
+    if (std::abs(c) < 1e-300) c = 1e-300;
+    d = 1 / d;
+    const double delta = d * c;
+    h *= delta;
+    if (std::abs(delta - 1) < 1e-15) break;
+  }
+  return std::clamp(std::exp(log_front) * h, 0.0, 1.0);
+}
+
+// Chi-square test of homogeneity of two samples over categories (rows: sample, columns:
+// category counts). Categories empty in both samples are dropped. Returns the p-value.
+double homogeneity_p_value(const std::map<Meta, std::array<double, 2>>& table) {
+  double n[2] = {0, 0};
+  for (const auto& [m, c] : table) {
+    n[0] += c[0];
+    n[1] += c[1];
+  }
+  double chi2 = 0;
+  int categories = 0;
+  for (const auto& [m, c] : table) {
+    const double col = c[0] + c[1];
+    if (col == 0) continue;
+    ++categories;
+    for (std::size_t r = 0; r < 2; ++r) {
+      const double expected = n[r] * col / (n[0] + n[1]);
+      chi2 += (c[r] - expected) * (c[r] - expected) / expected;
+    }
+  }
+  return chi_square_p_value(chi2, std::max(1, categories - 1));
+}
+
 }  // namespace
+
+TEST_CASE("A21: padding metadata is distributed like the real keys' (chi-square p > 0.01)",
+          "[export_builder][attack]") {
+  // The chi-square tail itself against known values: P(chi2_1 > 3.841) = 0.05,
+  // P(chi2_10 > 23.209) = 0.01, P(chi2_4 > 0) = 1.
+  CHECK(chi_square_p_value(3.841, 1) == Approx(0.05).epsilon(0.001));
+  CHECK(chi_square_p_value(23.209, 10) == Approx(0.01).epsilon(0.001));
+  CHECK(chi_square_p_value(0, 4) == 1.0);
+
+  const auto key = *EcdsaP256PrivateKey::generate();
+  // 40 real keys over 14 days with varied report types, TRL and onset, as one day's uploads.
+  std::vector<TemporaryExposureKey> keys;
+  SeededRandom meta_rng(21);
+  for (std::size_t day = 0; day < 14; ++day) {
+    auto day_keys = make_keys(3, kT0 - static_cast<std::int64_t>(day) * 86400);
+    for (auto& k : day_keys) {
+      k.report_type =
+          meta_rng.uniform(3) == 0 ? ReportType::kSelfReport : ReportType::kConfirmedTest;
+      k.transmission_risk_level = static_cast<std::int32_t>(meta_rng.uniform(3) * 3);
+      k.days_since_onset_of_symptoms = static_cast<std::int32_t>(day % 3);
+      keys.push_back(k);
+    }
+  }
+  std::set<std::string> real;
+  std::map<Meta, std::array<double, 2>> table;
+  for (const auto& k : keys) {
+    real.insert(to_hex(k.key_data.span()));
+    table[meta(k)][0] += 1;
+  }
+  ExportBuildOptions o;
+  o.min_keys = 4000;
+  o.padding_range = 1;
+  SeededRandom rng(2121);
+  auto files = build_export_files(keys, kT0 - 3600, kT0, o, signers(key), rng);
+  REQUIRE(files);
+  REQUIRE(files->size() == 1);
+  auto v = wire::read_export_zip(files->front().zip,
+                                 {wire::TrustedSigningKey{"test", "v1", key.public_key()}});
+  REQUIRE(v);
+  std::size_t padding = 0;
+  for (const auto& k : v->batch.keys) {
+    if (real.count(to_hex(k.key_data.span()))) continue;
+    ++padding;
+    table[meta(k)][1] += 1;
+  }
+  REQUIRE(padding >= 3900);
+  const double p = homogeneity_p_value(table);
+  CAPTURE(p, padding);
+  CHECK(p > 0.01);
+
+  // Power: padding that always used the first real key's metadata is rejected.
+  std::map<Meta, std::array<double, 2>> lazy;
+  for (const auto& k : keys) lazy[meta(k)][0] += 1;
+  lazy[meta(keys.front())][1] = static_cast<double>(padding);
+  CHECK(homogeneity_p_value(lazy) < 1e-6);
+}
 
 TEST_CASE("padding reaches the minimum with keys that copy real metadata", "[export_builder]") {
   const auto key = *EcdsaP256PrivateKey::generate();

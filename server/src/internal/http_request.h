@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <cstddef>
 #include <string_view>
@@ -16,6 +17,14 @@
 namespace greenlight::server::internal {
 
 using RequestMessage = boost::beast::http::request<boost::beast::http::string_body>;
+using RequestParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+
+// The checks a session makes once the headers are in, before it reads a body: request
+// smuggling (only one Transfer-Encoding field whose whole value is "chunked", never together
+// with Content-Length: anything else is kInvalidArgument, answered 400 and the connection
+// closed, so the bytes after the headers are never read as another request) and a declared
+// Content-Length above the body limit (kResourceExhausted, 413).
+[[nodiscard]] Status check_request_header(const RequestParser& parser, const HttpOptions& options);
 
 // Converts a parsed message into what the router sees: method, path and raw query split at
 // the first '?', headers in order, the body moved out.
