@@ -8,10 +8,14 @@
 //   greenlight_server_load [--connections 32] [--seconds 10] [--keys 14]
 //                          [--url HOST:PORT --ha-key KEY] [--io-threads 2]
 //                          [--db SQLITE_FILE|POSTGRES_CONNINFO] [--instances N]
-//                          [--compare-pg POSTGRES_CONNINFO]
+//                          [--compare-pg POSTGRES_CONNINFO] [--chaff] [--compare-chaff]
 //
 // --compare-pg runs, in one invocation on the same machine: 1 instance on SQLite, then 1 and
 // 2 instances on the (empty) PostgreSQL database, and prints each result.
+// --chaff runs chaff flows instead of real ones (verify -> certificate -> publish with
+// "chaff": true, as client::Uploader::run_chaff sends them: a fresh random code, no
+// /v1/codes call); --compare-chaff runs real flows, then chaff flows, on fresh in-process
+// servers one after the other, so the cost of a chaff flow is measured in one window.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -78,7 +82,7 @@ std::vector<TemporaryExposureKey> make_keys(std::size_t n, std::int64_t now) {
 }
 
 std::string upload_body(const std::vector<TemporaryExposureKey>& keys,
-                        const json::value& certificate, ByteSpan hmac_key) {
+                        const json::value& certificate, ByteSpan hmac_key, bool chaff) {
   json::array list;
   for (const auto& k : keys) {
     list.push_back(
@@ -90,11 +94,19 @@ std::string upload_body(const std::vector<TemporaryExposureKey>& keys,
   return json::serialize(json::object{{"keys", std::move(list)},
                                       {"certificate", certificate},
                                       {"hmac_key", base64_encode(hmac_key)},
+                                      {"chaff", chaff},
                                       {"padding", std::string(1024, 'p')}});
 }
 
+// A random long code of 16 digits, as a chaff flow sends.
+std::string random_code() {
+  std::string code;
+  for (int i = 0; i < 16; ++i) code.push_back(static_cast<char>('0' + system_random().uniform(10)));
+  return code;
+}
+
 void worker(const HttpClientOptions& options, const std::string& ha_key, std::size_t nkeys,
-            SteadyClock::time_point until, std::int64_t now, Samples& out) {
+            bool chaff, SteadyClock::time_point until, std::int64_t now, Samples& out) {
   HttpClient c(options);
   while (SteadyClock::now() < until) {
     const auto keys = make_keys(nkeys, now);
@@ -102,16 +114,21 @@ void worker(const HttpClientOptions& options, const std::string& ha_key, std::si
     system_random().fill(hmac_key);
     const auto flow_start = SteadyClock::now();
     auto t = SteadyClock::now();
-    auto code = c.post_json("/v1/codes", R"({"kind":"long"})", ha_key);
-    if (!code || code->status != 200) {
-      ++out.errors;
-      continue;
+    json::value code_value;
+    if (chaff) {
+      code_value = json::value(random_code());
+    } else {
+      auto code = c.post_json("/v1/codes", R"({"kind":"long"})", ha_key);
+      if (!code || code->status != 200) {
+        ++out.errors;
+        continue;
+      }
+      out.codes_ms.push_back(ms_since(t));
+      code_value = json::parse(code->body).at("code");
     }
-    out.codes_ms.push_back(ms_since(t));
     t = SteadyClock::now();
     auto v = c.post_json("/v1/verify",
-                         json::serialize(json::object{{"code", json::parse(code->body).at("code")},
-                                                      {"chaff", false}}));
+                         json::serialize(json::object{{"code", code_value}, {"chaff", chaff}}));
     if (!v || v->status != 200) {
       ++out.errors;
       continue;
@@ -121,15 +138,17 @@ void worker(const HttpClientOptions& options, const std::string& ha_key, std::si
     auto cert = c.post_json("/v1/certificate",
                             json::serialize(json::object{
                                 {"token", json::parse(v->body).at("token")},
-                                {"tekmac", base64_encode(wire::compute_tekmac(hmac_key, keys))}}));
+                                {"tekmac", base64_encode(wire::compute_tekmac(hmac_key, keys))},
+                                {"chaff", chaff}}));
     if (!cert || cert->status != 200) {
       ++out.errors;
       continue;
     }
     out.certificate_ms.push_back(ms_since(t));
     t = SteadyClock::now();
-    auto pub = c.post_json("/v1/publish",
-                           upload_body(keys, json::parse(cert->body).at("certificate"), hmac_key));
+    auto pub =
+        c.post_json("/v1/publish",
+                    upload_body(keys, json::parse(cert->body).at("certificate"), hmac_key, chaff));
     if (!pub || pub->status != 200) {
       ++out.errors;
       continue;
@@ -146,6 +165,7 @@ struct LoadConfig {
   std::string ha_key = "load-generator-health-authority-key";
   std::size_t io_threads = 2;
   std::size_t workers = 64;
+  bool chaff = false;
 };
 
 struct LoadResult {
@@ -163,7 +183,7 @@ LoadResult drive(const LoadConfig& config, const std::vector<HttpClientOptions>&
                                  std::chrono::duration<double>(config.seconds));
   for (std::size_t i = 0; i < config.connections; ++i) {
     threads.emplace_back(worker, std::cref(targets[i % targets.size()]), std::cref(config.ha_key),
-                         config.nkeys, until, now, std::ref(samples[i]));
+                         config.nkeys, config.chaff, until, now, std::ref(samples[i]));
   }
   for (auto& t : threads) t.join();
   LoadResult r;
@@ -210,10 +230,11 @@ void print_result(const LoadResult& r, const LoadConfig& config, const std::stri
   const Samples& all = r.all;
   std::printf("%s: connections %zu, keys per upload %zu, %.1f s\n", what.c_str(),
               config.connections, config.nkeys, r.elapsed);
-  std::printf("uploads (full flow, durable): %zu, %.0f uploads/s, errors %zu\n", all.flow_ms.size(),
-              static_cast<double>(all.flow_ms.size()) / r.elapsed, all.errors);
+  std::printf(config.chaff ? "chaff flows (3 requests each): %zu, %.0f flows/s, errors %zu\n"
+                           : "uploads (full flow, durable): %zu, %.0f uploads/s, errors %zu\n",
+              all.flow_ms.size(), static_cast<double>(all.flow_ms.size()) / r.elapsed, all.errors);
   std::printf("%-28s %10s %10s %10s\n", "latency (ms)", "p50", "p99", "max");
-  for (const auto& [name, v] : {std::pair{"full flow (4 requests)", &all.flow_ms},
+  for (const auto& [name, v] : {std::pair{"full flow", &all.flow_ms},
                                 {"POST /v1/codes", &all.codes_ms},
                                 {"POST /v1/verify", &all.verify_ms},
                                 {"POST /v1/certificate", &all.certificate_ms},
@@ -258,6 +279,7 @@ int main(int argc, char** argv) {
   std::string database;
   std::size_t instances = 1;
   std::string compare_pg;
+  bool compare_chaff = false;
   app.add_option("--connections", config.connections,
                  "Concurrent keep-alive connections (default 32)");
   app.add_option("--seconds", config.seconds, "Duration (default 10)");
@@ -275,7 +297,25 @@ int main(int argc, char** argv) {
   app.add_option("--compare-pg", compare_pg,
                  "Same run, one after the other: 1 instance on SQLite, 1 and 2 instances on "
                  "this (empty) PostgreSQL database");
+  app.add_flag("--chaff", config.chaff,
+               "Run chaff flows (\"chaff\": true, no /v1/codes) instead of real uploads");
+  app.add_flag("--compare-chaff", compare_chaff,
+               "In-process: real flows, then chaff flows, one after the other on fresh servers "
+               "(the cost of a chaff flow)");
   CLI11_PARSE(app, argc, argv);
+
+  if (compare_chaff) {
+    long errors = 0;
+    for (const bool chaff : {false, true}) {
+      config.chaff = chaff;
+      const long e =
+          run_in_process(config, database, instances, chaff ? "chaff flows" : "real uploads");
+      if (e < 0) return 1;
+      errors += e;
+      std::printf("\n");
+    }
+    return errors == 0 ? 0 : 1;
+  }
 
   if (!compare_pg.empty()) {
     long errors = 0;
