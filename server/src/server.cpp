@@ -28,10 +28,23 @@ struct Server::Impl {
   std::unique_ptr<internal::HttpTransport> transport;
   std::vector<std::function<Status(std::int64_t, std::int64_t)>> retention_jobs;
   std::vector<std::function<Status()>> export_jobs;
+  std::vector<std::function<Result<bool>()>> site_refresh_jobs;
   std::vector<std::shared_ptr<ServerModule>> modules;
   std::unique_ptr<ServerContext> context;
   std::uint16_t port = 0;
   bool started = false;
+
+  // What other instances on the same database published: export files, then the modules'.
+  Result<bool> refresh_site() {
+    auto changed = exporter->sync_published();
+    GL_RETURN_IF_ERROR(changed);
+    bool any = *changed;
+    for (const auto& job : site_refresh_jobs) {
+      GL_ASSIGN_OR_RETURN(const bool c, job());
+      any = any || c;
+    }
+    return any;
+  }
 
   std::mutex state_mutex;
   std::condition_variable state_cv;
@@ -136,7 +149,7 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions options, ServerKeys
   GL_RETURN_IF_ERROR(d->exporter->load_published());
   Impl* site_owner = d.get();
   d->site->set_miss_handler([site_owner] {
-    auto changed = site_owner->exporter->sync_published();
+    auto changed = site_owner->refresh_site();
     return changed && *changed;
   });
 
@@ -151,7 +164,10 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions options, ServerKeys
       [bucket](unsigned status, boost::json::object body) {
         return internal::padded_json(status, std::move(body), bucket);
       },
-      [raw](std::function<Status()> job) { raw->export_jobs.push_back(std::move(job)); }});
+      [raw](std::function<Status()> job) { raw->export_jobs.push_back(std::move(job)); },
+      [raw](std::function<Result<bool>()> job) {
+        raw->site_refresh_jobs.push_back(std::move(job));
+      }});
   d->metrics.describe("greenlight_http_requests_total",
                       "HTTP requests by route pattern, method and status.");
   internal::add_ops_routes(*d->context, internal::ApiKeys(keys.admin_api_keys));
@@ -188,7 +204,7 @@ Result<std::uint16_t> Server::start() {
   }
   if (d.options.site_refresh_seconds > 0) {
     d.transport->every(d.options.site_refresh_seconds, [raw] {
-      if (auto r = raw->exporter->sync_published(); !r) {
+      if (auto r = raw->refresh_site(); !r) {
         raw->logger->log(LogLevel::kError, "site_refresh_failed", {{"message", r.error().message}});
       }
     });
@@ -226,6 +242,8 @@ std::uint16_t Server::port() const { return impl_->port; }
 Result<std::optional<ExportRun>> Server::export_now() { return impl_->export_now(); }
 
 Result<RetentionResult> Server::run_retention() { return impl_->run_retention(); }
+
+Result<bool> Server::refresh_site() { return impl_->refresh_site(); }
 
 void run_until_signal(Server& server) {
   boost::asio::io_context ioc;

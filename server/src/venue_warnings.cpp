@@ -270,6 +270,7 @@ Status VenueWarningModule::attach(ServerContext& context) {
                             [site](const HttpRequest& request) { return site->serve(request); });
   context.add_retention_job(
       [self](std::int64_t now, std::int64_t cutoff) { return self->delete_expired(now, cutoff); });
+  context.add_site_refresh_job([self]() { return self->sync_published(); });
   context.add_export_job([self]() -> Status {
     auto published = self->publish_now();
     GL_RETURN_IF_ERROR(published);
@@ -562,6 +563,30 @@ Result<std::optional<std::vector<VenueBatchFile>>> VenueWarningModule::publish_n
       LogLevel::kInfo, "venue_batches_published",
       {{"files", std::to_string(files.size())}, {"reports", std::to_string(pending.size())}});
   return std::optional<std::vector<VenueBatchFile>>(std::move(files));
+}
+
+Result<bool> VenueWarningModule::sync_published() {
+  std::lock_guard lock(publish_mutex_);
+  GL_ASSIGN_OR_RETURN(const auto files, batch_files());
+  ServerContext& ctx = *context_;
+  bool changed = false;
+  std::string index;
+  for (const auto& f : files) {
+    index += f.path + "\n";
+    if (ctx.site.find(f.path)) continue;
+    if (auto s = ctx.site.load(f.path, kBatchContentType, kBatchCacheControl); !s) {
+      return make_error(ErrorCode::kIo, "venue batch listed in the database is missing: " + f.path);
+    }
+    changed = true;
+  }
+  const auto current = ctx.site.find(config_.index_path);
+  if (!current || *current->bytes != index) {
+    // Memory only: the instance that published wrote the index file.
+    ctx.site.put(config_.index_path, std::move(index), "text/plain; charset=utf-8",
+                 kIndexCacheControl);
+    changed = true;
+  }
+  return changed;
 }
 
 Status VenueWarningModule::rebuild_index() {

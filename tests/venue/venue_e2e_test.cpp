@@ -677,6 +677,68 @@ TEST_CASE("a host warning from venue.secret, published with the next export run"
   CHECK(colour.explanation.minutes == 60.0);
 }
 
+TEST_CASE("a venue batch published by one instance is served by another on the same database",
+          "[venue][e2e][instances]") {
+  World w;
+  // A second instance of the same service: same database file, export tree and keys, its
+  // own venue module with the same authority key.
+  auto second_module = [&w] {
+    server::VenueWarningConfig config;
+    config.authority_key = w.venue_authority;
+    return std::make_shared<server::VenueWarningModule>(config);
+  }();
+  TestServerConfig second_config;
+  second_config.directory = w.server.dir();
+  second_config.same_keys_as = &w.server;
+  second_config.adjust = [](server::ServerOptions& o) { o.site_refresh_seconds = 0; };
+  second_config.before_start = [&](server::Server& s) { REQUIRE(s.add_module(second_module)); };
+  TestServer second(second_config);
+
+  wire::VenueInfo info;
+  info.description = "Market Square";
+  auto created =
+      venue_tools::create_venue(info, wire::kDefaultVenueBaseUrl, w.dir.path() / "square", w.rng);
+  REQUIRE(created);
+  auto guest = w.phone("guest", 31);
+  w.set_time(kDay + 10 * kHour);
+  second.clock().set(kDay + 10 * kHour);
+  guest->check_in(created->url);
+
+  w.set_time(kT0);
+  second.clock().set(kT0);
+  auto secret = venue_tools::read_venue_secret(created->secret_file);
+  REQUIRE(secret);
+  venue_tools::HostWarningRequest request = w.host_request(w.host_code());
+  request.from = kDay + 9 * kHour;
+  request.until = kDay + 12 * kHour;
+  REQUIRE(venue_tools::send_host_warning(*secret, request, kT0, w.rng));
+  w.set_time(kT0 + kHour);
+  second.clock().set(kT0 + kHour);
+  const auto paths = w.publish();
+  REQUIRE(paths.size() == 1);
+
+  // Before a refresh the second instance's index does not list the batch yet ...
+  auto c = second.client();
+  auto stale = c.get("/v1/venues/index.txt");
+  REQUIRE(stale);
+  CHECK(stale->body.find(paths[0]) == std::string::npos);
+  // ... but a request for the file itself is a miss that refreshes (the file is served) ...
+  auto file = c.get("/" + paths[0]);
+  REQUIRE(file);
+  CHECK(file->status == 200);
+  // ... and after the refresh (timer, or this call) the index lists it: a phone syncing from
+  // the second instance turns YELLOW.
+  auto refreshed = second.server().refresh_site();
+  REQUIRE(refreshed);
+  auto index = c.get("/v1/venues/index.txt");
+  REQUIRE(index);
+  CHECK(index->body.find(paths[0]) != std::string::npos);
+  CHECK(guest->sync_and_colour(second.port()).colour == client::Colour::kYellow);
+  auto unchanged = second.server().refresh_site();
+  REQUIRE(unchanged);
+  CHECK_FALSE(*unchanged);
+}
+
 TEST_CASE("owner policy: host-only keeps no visitor reports; pending reports expire unpublished",
           "[venue][e2e]") {
   SECTION("host-only") {

@@ -22,8 +22,8 @@
 // connections, then joins all threads. No acknowledged upload is lost: acknowledgement
 // follows the commit, and the commit is durable.
 //
-// Thread-safety: create/add_module/start/stop from one controlling thread; export_now and
-// run_retention from any thread.
+// Thread-safety: create/add_module/start/stop from one controlling thread; export_now,
+// run_retention and refresh_site from any thread.
 #pragma once
 
 #include <chrono>
@@ -148,6 +148,10 @@ struct ServerContext {
   // Runs after every export run (timer and admin trigger): fn() publishes the module's own
   // batches (venue warnings). A failure is logged and does not stop the export.
   std::function<void(std::function<Status()>)> add_export_job;
+  // Runs with the site refresh (every ServerOptions::site_refresh_seconds and on a request
+  // for a missing file): fn() picks up what another instance on the same database published
+  // (the module's batch files and index) and returns whether anything changed.
+  std::function<void(std::function<Result<bool>()>)> add_site_refresh_job;
 };
 
 class ServerModule {
@@ -179,6 +183,10 @@ class Server {
 
   [[nodiscard]] Result<std::optional<ExportRun>> export_now();
   [[nodiscard]] Result<RetentionResult> run_retention();
+  // Picks up what other instances on the same database published (export files, module
+  // batches, their indexes); runs by itself every ServerOptions::site_refresh_seconds and on
+  // a request for a missing file. Returns whether anything changed.
+  [[nodiscard]] Result<bool> refresh_site();
 
  private:
   struct Impl;

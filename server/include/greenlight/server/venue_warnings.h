@@ -93,6 +93,10 @@ class VenueWarningModule final : public ServerModule {
   // Publishes every stored report not yet published (nullopt when there is none).
   [[nodiscard]] Result<std::optional<std::vector<VenueBatchFile>>> publish_now();
   [[nodiscard]] Result<std::vector<VenueBatchFile>> batch_files();
+  // Serves what another instance on the same database published: loads batch files this
+  // instance has not cached and refreshes the in-memory index. Registered as a site refresh
+  // job; returns whether anything changed.
+  [[nodiscard]] Result<bool> sync_published();
   // Visitor reports waiting for their venue's owner.
   [[nodiscard]] Result<std::int64_t> pending_reports();
   // Authorised warnings not yet published.
