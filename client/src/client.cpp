@@ -30,7 +30,9 @@ Result<std::unique_ptr<Client>> Client::open(const std::string& db_path, ClientC
     return make_error(ErrorCode::kInvalidArgument, "retention_seconds must be positive, got " +
                                                        std::to_string(config.retention_seconds));
   }
-  auto db = Database::open(db_path);
+  DatabaseOptions options;
+  options.store_key = std::exchange(config.store_key, std::nullopt);
+  auto db = Database::open(db_path, options);
   GL_RETURN_IF_ERROR(db);
   std::unique_ptr<Client> client(new Client(std::move(*db), std::move(config), clock, random));
   GL_RETURN_IF_ERROR(client->load_log_state());

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <string>
 
-#include "greenlight/crypto/aead.h"
 #include "greenlight/crypto/random.h"
 
 namespace greenlight::client {
@@ -11,11 +10,9 @@ namespace {
 
 constexpr std::string_view kAadPrefix = "GL-STORE-V1";
 
-Result<SecretArray<32>> derive_one(const StoreKey& key, ByteSpan salt, std::string_view info) {
+Result<SecretBytes> derive_one(const StoreKey& key, ByteSpan salt, std::string_view info) {
   const ByteSpan info_bytes(reinterpret_cast<const std::uint8_t*>(info.data()), info.size());
-  auto out = hkdf_sha256(key.span(), salt, info_bytes, 32);
-  if (!out) return std::unexpected(out.error());
-  return SecretArray<32>(out->span());
+  return hkdf_sha256(key.span(), salt, info_bytes, 32);
 }
 
 // prefix || label || 0x00 || context
@@ -38,18 +35,15 @@ Result<StoreCipher> StoreCipher::derive(const StoreKey& key, ByteSpan salt) {
                           std::to_string(salt.size()));
   }
   StoreCipher cipher;
-  auto row = derive_one(key, salt, "GL-STORE-ROW-V1");
-  if (!row) return std::unexpected(row.error());
-  auto lookup = derive_one(key, salt, "GL-STORE-LOOKUP-V1");
-  if (!lookup) return std::unexpected(lookup.error());
-  auto check = derive_one(key, salt, "GL-STORE-CHECK-V1");
-  if (!check) return std::unexpected(check.error());
+  GL_ASSIGN_OR_RETURN(auto row, derive_one(key, salt, "GL-STORE-ROW-V1"));
+  GL_ASSIGN_OR_RETURN(auto lookup, derive_one(key, salt, "GL-STORE-LOOKUP-V1"));
+  GL_ASSIGN_OR_RETURN(auto check, derive_one(key, salt, "GL-STORE-CHECK-V1"));
+  GL_ASSIGN_OR_RETURN(cipher.row_key_, AeadKey::from_bytes(row.span()));
+  GL_ASSIGN_OR_RETURN(cipher.lookup_key_, decltype(cipher.lookup_key_)::from_span(lookup.span()));
   cipher.encrypted_ = true;
-  cipher.row_key_ = *row;
-  cipher.lookup_key_ = *lookup;
   // The verifier is stored in the clear: it is one more HKDF output, which says nothing about
   // the row and lookup keys.
-  cipher.verifier_ = check->array();
+  std::copy(check.span().begin(), check.span().end(), cipher.verifier_.begin());
   return cipher;
 }
 
@@ -61,10 +55,10 @@ Result<Bytes> StoreCipher::seal(std::string_view label, ByteSpan context, ByteSp
   if (!encrypted_) return Bytes(plain.begin(), plain.end());
   ByteArray<kAeadNonceSize> nonce{};
   system_random().fill(nonce);
-  auto sealed = aead_seal(row_key_.span(), nonce, plain, labelled(kAadPrefix, label, context));
-  if (!sealed) return std::unexpected(sealed.error());
-  Bytes out(nonce.size() + sealed->size());
-  std::copy(sealed->begin(), sealed->end(), std::copy(nonce.begin(), nonce.end(), out.begin()));
+  GL_ASSIGN_OR_RETURN(auto sealed,
+                      row_key_.seal(nonce, plain, labelled(kAadPrefix, label, context)));
+  Bytes out(nonce.size() + sealed.size());
+  std::copy(sealed.begin(), sealed.end(), std::copy(nonce.begin(), nonce.end(), out.begin()));
   return out;
 }
 
@@ -72,12 +66,10 @@ Result<SecretBytes> StoreCipher::open(std::string_view label, ByteSpan context,
                                       ByteSpan sealed) const {
   if (!encrypted_) return SecretBytes(sealed);
   if (sealed.size() < kAeadNonceSize + kAeadTagSize) return authentication_failed();
-  auto plain = aead_open(row_key_.span(), sealed.first(kAeadNonceSize),
-                         sealed.subspan(kAeadNonceSize), labelled(kAadPrefix, label, context));
+  auto plain = row_key_.open(sealed.first(kAeadNonceSize), sealed.subspan(kAeadNonceSize),
+                             labelled(kAadPrefix, label, context));
   if (!plain) return authentication_failed();
-  SecretBytes out(*plain);
-  secure_wipe(plain->data(), plain->size());
-  return out;
+  return plain;
 }
 
 Bytes StoreCipher::lookup_tag(std::string_view label, ByteSpan value) const {

@@ -62,9 +62,9 @@ struct StoreMeta {
 Result<std::optional<StoreMeta>> read_meta(Database& db) {
   auto st =
       db.prepare("SELECT encrypted, salt, verifier, scrub_pending FROM store_meta WHERE id = 1");
-  if (!st) return std::unexpected(st.error());
+  GL_RETURN_IF_ERROR(st);
   auto row = st->step();
-  if (!row) return std::unexpected(row.error());
+  GL_RETURN_IF_ERROR(row);
   if (!*row) return std::optional<StoreMeta>{};
   StoreMeta meta;
   meta.encrypted = st->column_int64(0) != 0;
@@ -85,10 +85,11 @@ class Rebuild {
       : db_(db), v1_(from_version1), from_(from), to_(to), observer_(observer) {}
 
   Status run() {
-    if (auto s = own_teks(); !s) return s;
-    if (auto s = encounters(); !s) return s;
-    if (auto s = windows(); !s) return s;
-    return own_test();
+    GL_RETURN_IF_ERROR(own_teks());
+    GL_RETURN_IF_ERROR(encounters());
+    GL_RETURN_IF_ERROR(windows());
+    GL_RETURN_IF_ERROR(own_test());
+    return upload_state();
   }
 
  private:
@@ -102,13 +103,13 @@ class Rebuild {
   template <typename Each>
   Status for_rows(std::string_view sql, Each&& each) {
     auto st = db_.prepare(sql);
-    if (!st) return std::unexpected(st.error());
+    GL_RETURN_IF_ERROR(st);
     for (;;) {
       auto row = st->step();
-      if (!row) return std::unexpected(row.error());
+      GL_RETURN_IF_ERROR(row);
       if (!*row) return ok();
-      if (auto s = each(*st); !s) return s;
-      if (auto s = wrote(); !s) return s;
+      GL_RETURN_IF_ERROR(each(*st));
+      GL_RETURN_IF_ERROR(wrote());
     }
   }
 
@@ -116,7 +117,7 @@ class Rebuild {
     auto insert = db_.prepare(
         "INSERT INTO own_tek_next(id, rolling_start_interval, rolling_period, created_at, sealed) "
         "VALUES (?1, ?2, ?3, ?4, ?5)");
-    if (!insert) return std::unexpected(insert.error());
+    GL_RETURN_IF_ERROR(insert);
     const std::string_view select =
         v1_ ? "SELECT id, rolling_start_interval, rolling_period, created_at, key_data FROM own_tek"
             : "SELECT id, rolling_start_interval, rolling_period, created_at, sealed FROM own_tek";
@@ -125,9 +126,9 @@ class Rebuild {
       const auto context = rows::be64(start);
       auto key = v1_ ? Result<SecretBytes>(SecretBytes(row.column_blob(4)))
                      : from_.open(rows::kOwnTek, context, row.column_blob(4));
-      if (!key) return std::unexpected(key.error());
+      GL_RETURN_IF_ERROR(key);
       auto sealed = to_.seal(rows::kOwnTek, context, key->span());
-      if (!sealed) return std::unexpected(sealed.error());
+      GL_RETURN_IF_ERROR(sealed);
       insert->bind(1, row.column_int64(0))
           .bind(2, start)
           .bind(3, row.column_int64(2))
@@ -141,7 +142,7 @@ class Rebuild {
     auto insert = db_.prepare(
         "INSERT INTO encounter_next(tag, bucket, first_seen, last_seen, scan_count, max_rssi, "
         "sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    if (!insert) return std::unexpected(insert.error());
+    GL_RETURN_IF_ERROR(insert);
     const std::string_view select =
         v1_ ? "SELECT bucket, first_seen, last_seen, scan_count, max_rssi, rpi, aem, scans "
               "FROM encounter"
@@ -162,16 +163,16 @@ class Rebuild {
         plain.insert(plain.end(), scans.begin(), scans.end());
       } else {
         auto opened = from_.open(rows::kEncounter, row.column_blob(5), row.column_blob(6));
-        if (!opened) return std::unexpected(opened.error());
+        GL_RETURN_IF_ERROR(opened);
         plain.assign(opened->span().begin(), opened->span().end());
       }
       auto payload = rows::decode_encounter(plain);
       secure_wipe(plain.data(), plain.size());
-      if (!payload) return std::unexpected(payload.error());
+      GL_RETURN_IF_ERROR(payload);
       const Bytes tag = to_.lookup_tag(rows::kEncounter, payload->rpi);
       const Bytes encoded = rows::encode_encounter(payload->rpi, payload->aem, payload->scans);
       auto sealed = to_.seal(rows::kEncounter, tag, encoded);
-      if (!sealed) return std::unexpected(sealed.error());
+      GL_RETURN_IF_ERROR(sealed);
       insert->bind(1, ByteSpan(tag))
           .bind(2, row.column_int64(0))
           .bind(3, row.column_int64(1))
@@ -186,7 +187,7 @@ class Rebuild {
   Status windows() {
     auto insert =
         db_.prepare("INSERT INTO exposure_window_next(id, key_tag, sealed) VALUES (?1, ?2, ?3)");
-    if (!insert) return std::unexpected(insert.error());
+    GL_RETURN_IF_ERROR(insert);
     const std::string_view select =
         v1_ ? "SELECT id, key_tag, start_time, report_type, days_since_onset, "
               "calibration_confidence, scans FROM exposure_window"
@@ -215,19 +216,19 @@ class Rebuild {
         const ByteSpan scans = row.column_blob(6);
         with_scans.insert(with_scans.end(), scans.begin(), scans.end());
         auto decoded = rows::decode_window(with_scans);
-        if (!decoded) return std::unexpected(decoded.error());
+        GL_RETURN_IF_ERROR(decoded);
         payload = std::move(*decoded);
       } else {
         auto opened = from_.open(rows::kExposureWindow, row.column_blob(1), row.column_blob(2));
-        if (!opened) return std::unexpected(opened.error());
+        GL_RETURN_IF_ERROR(opened);
         auto decoded = rows::decode_window(opened->span());
-        if (!decoded) return std::unexpected(decoded.error());
+        GL_RETURN_IF_ERROR(decoded);
         payload = std::move(*decoded);
       }
       const Bytes tag = to_.lookup_tag(rows::kExposureWindow, payload.tag);
       auto sealed =
           to_.seal(rows::kExposureWindow, tag, rows::encode_window(payload.tag, payload.window));
-      if (!sealed) return std::unexpected(sealed.error());
+      GL_RETURN_IF_ERROR(sealed);
       insert->bind(1, row.column_int64(0)).bind(2, ByteSpan(tag)).bind(3, ByteSpan(*sealed));
       return insert->run();
     });
@@ -235,7 +236,7 @@ class Rebuild {
 
   Status own_test() {
     auto insert = db_.prepare("INSERT INTO own_test_next(id, sealed) VALUES (1, ?1)");
-    if (!insert) return std::unexpected(insert.error());
+    GL_RETURN_IF_ERROR(insert);
     const std::string_view select = v1_ ? "SELECT test_time FROM own_test WHERE id = 1"
                                         : "SELECT sealed FROM own_test WHERE id = 1";
     return for_rows(select, [&](Statement& row) -> Status {
@@ -244,14 +245,44 @@ class Rebuild {
         test_time = row.column_int64(0);
       } else {
         auto opened = from_.open(rows::kOwnTest, {}, row.column_blob(0));
-        if (!opened) return std::unexpected(opened.error());
+        GL_RETURN_IF_ERROR(opened);
         test_time = rows::read_be64(opened->span());
       }
       auto sealed = to_.seal(rows::kOwnTest, {}, rows::be64(test_time));
-      if (!sealed) return std::unexpected(sealed.error());
+      GL_RETURN_IF_ERROR(sealed);
       insert->bind(1, ByteSpan(*sealed));
       return insert->run();
     });
+  }
+
+  // An unfinished upload keeps the own keys and the HMAC key sealed (uploader.cpp); its table
+  // exists once the uploader was opened.
+  Status upload_state() {
+    auto exists =
+        db_.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'upload_state'");
+    GL_RETURN_IF_ERROR(exists);
+    auto found = exists->step();
+    GL_RETURN_IF_ERROR(found);
+    if (!*found) return ok();
+    auto update = db_.prepare("UPDATE upload_state SET hmac_key = ?1, keys = ?2 WHERE id = 1");
+    GL_RETURN_IF_ERROR(update);
+    return for_rows("SELECT hmac_key, keys FROM upload_state WHERE id = 1",
+                    [&](Statement& row) -> Status {
+                      auto hmac_key = reseal(rows::kUploadHmacKey, row.column_blob(0));
+                      GL_RETURN_IF_ERROR(hmac_key);
+                      auto keys = reseal(rows::kUploadKeys, row.column_blob(1));
+                      GL_RETURN_IF_ERROR(keys);
+                      update->bind(1, ByteSpan(*hmac_key)).bind(2, ByteSpan(*keys));
+                      return update->run();
+                    });
+  }
+
+  // A finished upload keeps empty values, which stay empty.
+  Result<Bytes> reseal(std::string_view label, ByteSpan value) {
+    if (value.empty()) return Bytes{};
+    auto plain = from_.open(label, {}, value);
+    GL_RETURN_IF_ERROR(plain);
+    return to_.seal(label, {}, plain->span());
   }
 
   Database& db_;
@@ -266,7 +297,7 @@ Status write_meta(Database& db, const StoreCipher& cipher, ByteSpan salt, bool s
   auto st = db.prepare(
       "INSERT OR REPLACE INTO store_meta(id, encrypted, salt, verifier, scrub_pending) "
       "VALUES (1, ?1, ?2, ?3, ?4)");
-  if (!st) return std::unexpected(st.error());
+  GL_RETURN_IF_ERROR(st);
   st->bind(1, cipher.encrypted() ? 1 : 0)
       .bind(2, salt)
       .bind(3, ByteSpan(cipher.verifier()))
@@ -278,16 +309,14 @@ Status write_meta(Database& db, const StoreCipher& cipher, ByteSpan salt, bool s
 Status rebuild(Database& db, bool from_version1, const StoreCipher& from, const StoreCipher& to,
                ByteSpan salt, const MigrationObserver& observer) {
   auto tx = Transaction::begin(db);
-  if (!tx) return std::unexpected(tx.error());
-  if (auto s = db.exec(kNextTables); !s) return s;
+  GL_RETURN_IF_ERROR(tx);
+  GL_RETURN_IF_ERROR(db.exec(kNextTables));
   Rebuild copy(db, from_version1, from, to, observer);
-  if (auto s = copy.run(); !s) return s;
-  if (auto s = db.exec(kSwapTables); !s) return s;
-  if (auto s = write_meta(db, to, salt, to.encrypted()); !s) return s;
-  if (auto s = db.exec("PRAGMA user_version = " + std::to_string(kDeviceStoreSchemaVersion)); !s) {
-    return s;
-  }
-  if (auto s = tx->commit(); !s) return s;
+  GL_RETURN_IF_ERROR(copy.run());
+  GL_RETURN_IF_ERROR(db.exec(kSwapTables));
+  GL_RETURN_IF_ERROR(write_meta(db, to, salt, to.encrypted()));
+  GL_RETURN_IF_ERROR(db.exec("PRAGMA user_version = " + std::to_string(kDeviceStoreSchemaVersion)));
+  GL_RETURN_IF_ERROR(tx->commit());
   if (observer) observer(-1);
   return ok();
 }
@@ -296,9 +325,9 @@ Status rebuild(Database& db, bool from_version1, const StoreCipher& from, const 
 // freed pages; VACUUM rewrites the file without them and the truncating checkpoint empties
 // the WAL.
 Status scrub(Database& db) {
-  if (auto s = db.checkpoint_truncate(); !s) return s;
-  if (auto s = db.exec("VACUUM"); !s) return s;
-  if (auto s = db.exec("UPDATE store_meta SET scrub_pending = 0 WHERE id = 1"); !s) return s;
+  GL_RETURN_IF_ERROR(db.checkpoint_truncate());
+  GL_RETURN_IF_ERROR(db.exec("VACUUM"));
+  GL_RETURN_IF_ERROR(db.exec("UPDATE store_meta SET scrub_pending = 0 WHERE id = 1"));
   return db.checkpoint_truncate();
 }
 
@@ -307,7 +336,7 @@ Status scrub(Database& db) {
 Result<StoreCipher> open_device_store(Database& db, const std::optional<StoreKey>& key,
                                       const MigrationObserver& observer) {
   auto version = db.schema_version();
-  if (!version) return std::unexpected(version.error());
+  GL_RETURN_IF_ERROR(version);
   if (*version > kDeviceStoreSchemaVersion) {
     return make_error(ErrorCode::kFailedPrecondition,
                       "database schema version " + std::to_string(*version) +
@@ -317,7 +346,7 @@ Result<StoreCipher> open_device_store(Database& db, const std::optional<StoreKey
   std::optional<StoreMeta> meta;
   if (*version == kDeviceStoreSchemaVersion) {
     auto read = read_meta(db);
-    if (!read) return std::unexpected(read.error());
+    GL_RETURN_IF_ERROR(read);
     if (!*read) {
       return make_error(ErrorCode::kInternal, "device store of version 2 without store_meta");
     }
@@ -330,13 +359,13 @@ Result<StoreCipher> open_device_store(Database& db, const std::optional<StoreKey
                         "the device database is encrypted: open it with its store key");
     }
     auto cipher = StoreCipher::derive(*key, meta->salt);
-    if (!cipher) return std::unexpected(cipher.error());
+    GL_RETURN_IF_ERROR(cipher);
     if (!cipher->matches(meta->verifier)) {
       return make_error(ErrorCode::kAuthentication,
                         "wrong store key: it does not open this device database");
     }
     if (meta->scrub_pending) {
-      if (auto s = scrub(db); !s) return std::unexpected(s.error());
+      GL_RETURN_IF_ERROR(scrub(db));
     }
     return cipher;
   }
@@ -348,14 +377,12 @@ Result<StoreCipher> open_device_store(Database& db, const std::optional<StoreKey
   if (key) {
     system_random().fill(salt);
     auto derived = StoreCipher::derive(*key, salt);
-    if (!derived) return std::unexpected(derived.error());
+    GL_RETURN_IF_ERROR(derived);
     to = std::move(*derived);
   }
-  if (auto s = rebuild(db, !meta.has_value(), StoreCipher{}, to, salt, observer); !s) {
-    return std::unexpected(s.error());
-  }
+  GL_RETURN_IF_ERROR(rebuild(db, !meta.has_value(), StoreCipher{}, to, salt, observer));
   if (to.encrypted()) {
-    if (auto s = scrub(db); !s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(scrub(db));
   }
   return to;
 }

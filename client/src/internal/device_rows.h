@@ -12,6 +12,8 @@
 //     sealed = seal("exposure_window", key_tag, encode_window(KeyTag, window))
 //   own_test(id = 1, sealed)
 //     sealed = seal("own_test", {}, BE64(test_time))
+//   upload_state.keys, upload_state.hmac_key (unfinished upload only; empty when finished)
+//     seal("upload_keys", {}, keys), seal("upload_hmac_key", {}, hmac key)
 #pragma once
 
 #include <cstdint>
@@ -31,6 +33,10 @@ inline constexpr std::string_view kOwnTek = "own_tek";
 inline constexpr std::string_view kEncounter = "encounter";
 inline constexpr std::string_view kExposureWindow = "exposure_window";
 inline constexpr std::string_view kOwnTest = "own_test";
+// upload_state (uploader.cpp) while an upload is unfinished: the encoded own keys and the
+// HMAC key that binds them, each seal(label, {}, value).
+inline constexpr std::string_view kUploadKeys = "upload_keys";
+inline constexpr std::string_view kUploadHmacKey = "upload_hmac_key";
 
 ByteArray<8> be64(std::int64_t value);
 std::int64_t read_be64(ByteSpan in);

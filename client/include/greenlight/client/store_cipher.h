@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "greenlight/crypto/aead.h"
 #include "greenlight/crypto/bytes.h"
 #include "greenlight/crypto/hash.h"
 #include "greenlight/crypto/result.h"
@@ -40,7 +41,7 @@ inline constexpr std::size_t kStoreKeySize = 32;
 inline constexpr std::size_t kStoreSaltSize = 16;
 inline constexpr std::size_t kLookupTagSize = 16;
 // The store key the app keeps in its keystore.
-using StoreKey = SecretArray<kStoreKeySize>;
+using StoreKey = SecretArray<kStoreKeySize, struct StoreKeyTag>;
 
 class StoreCipher {
  public:
@@ -66,8 +67,8 @@ class StoreCipher {
 
  private:
   bool encrypted_ = false;
-  SecretArray<32> row_key_;
-  SecretArray<32> lookup_key_;
+  AeadKey row_key_{ByteArray<kAeadKeySize>{}};
+  SecretArray<32, struct StoreLookupKeyTag> lookup_key_;
   Sha256Digest verifier_{};
 };
 
