@@ -15,6 +15,7 @@
 #include "greenlight/greenlight.h"
 #include "internal/c_api_access.h"
 
+using greenlight::ByteArray;
 using greenlight::ByteSpan;
 using greenlight::Error;
 using greenlight::ErrorCode;
@@ -157,8 +158,12 @@ const char* gl_status_name(gl_status status) {
   return "GL_ERR_UNKNOWN";
 }
 
-gl_status gl_client_open(const char* db_path, gl_now_fn now, void* now_user_data, gl_client** out,
-                         char* error, size_t error_size) {
+namespace {
+
+// gl_client_open and gl_client_open_encrypted: store_key null means no encryption.
+gl_status open_client(const char* db_path, const uint8_t* store_key, size_t store_key_len,
+                      gl_now_fn now, void* now_user_data, gl_client** out, char* error,
+                      size_t error_size) {
   if (out == nullptr) return GL_ERR_INVALID_ARGUMENT;
   *out = nullptr;
   try {
@@ -166,9 +171,21 @@ gl_status gl_client_open(const char* db_path, gl_now_fn now, void* now_user_data
       copy_message("db_path must not be NULL", error, error_size);
       return GL_ERR_INVALID_ARGUMENT;
     }
+    client::ClientConfig config;
+    if (store_key != nullptr) {
+      if (store_key_len != GL_STORE_KEY_SIZE) {
+        copy_message("store_key must be " + std::to_string(GL_STORE_KEY_SIZE) + " bytes, got " +
+                         std::to_string(store_key_len),
+                     error, error_size);
+        return GL_ERR_INVALID_ARGUMENT;
+      }
+      ByteArray<GL_STORE_KEY_SIZE> key{};
+      std::copy_n(store_key, GL_STORE_KEY_SIZE, key.begin());
+      config.store_key.emplace(key);
+      greenlight::secure_wipe(key.data(), key.size());
+    }
     auto handle = std::make_unique<gl_client>(now, now_user_data);
-    auto opened =
-        client::Client::open(db_path, client::ClientConfig{}, handle->clock, handle->random);
+    auto opened = client::Client::open(db_path, std::move(config), handle->clock, handle->random);
     if (!opened) {
       copy_message(opened.error().message, error, error_size);
       return status_for(opened.error().code);
@@ -184,6 +201,24 @@ gl_status gl_client_open(const char* db_path, gl_now_fn now, void* now_user_data
     copy_message("internal error while opening", error, error_size);
     return GL_ERR_INTERNAL;
   }
+}
+
+}  // namespace
+
+gl_status gl_client_open(const char* db_path, gl_now_fn now, void* now_user_data, gl_client** out,
+                         char* error, size_t error_size) {
+  return open_client(db_path, nullptr, 0, now, now_user_data, out, error, error_size);
+}
+
+gl_status gl_client_open_encrypted(const char* db_path, const uint8_t* store_key,
+                                   size_t store_key_len, gl_now_fn now, void* now_user_data,
+                                   gl_client** out, char* error, size_t error_size) {
+  if (store_key == nullptr) {
+    if (out != nullptr) *out = nullptr;
+    copy_message("store_key must not be NULL", error, error_size);
+    return GL_ERR_INVALID_ARGUMENT;
+  }
+  return open_client(db_path, store_key, store_key_len, now, now_user_data, out, error, error_size);
 }
 
 void gl_client_close(gl_client* client) { delete client; }

@@ -37,7 +37,9 @@ Result<std::unique_ptr<Client>> Client::open(const std::string& db_path, ClientC
     return make_error(ErrorCode::kInvalidArgument, "retention_seconds must be positive, got " +
                                                        std::to_string(config.retention_seconds));
   }
-  auto db = Database::open(db_path);
+  DatabaseOptions options;
+  options.store_key = std::exchange(config.store_key, std::nullopt);
+  auto db = Database::open(db_path, options);
   GL_RETURN_IF_ERROR(db);
   GL_RETURN_IF_ERROR(db->exec(kMatchingBudgetSchema));
   std::unique_ptr<Client> client(new Client(std::move(*db), std::move(config), clock, random));

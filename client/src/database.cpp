@@ -5,11 +5,14 @@
 #include <array>
 #include <limits>
 
+#include "internal/store_migration.h"
+
 namespace greenlight::client {
 namespace {
 
 // Schema migrations, applied in order; PRAGMA user_version counts the ones that ran.
-// Append new entries (the venue check-in store is the next one); never edit a shipped one.
+// Version 2 is the sealed store built in C++ (store_migration.cpp); later versions append
+// here; never edit a shipped one.
 constexpr std::array<std::string_view, 1> kMigrations = {
     R"sql(
 CREATE TABLE own_tek(
@@ -174,7 +177,7 @@ bool Statement::column_is_null(int column) const {
   return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL;
 }
 
-Result<Database> Database::open(const std::string& path) {
+Result<Database> Database::open(const std::string& path, const DatabaseOptions& options) {
   Database database;
   database.path_ = path;
   sqlite3* raw = nullptr;
@@ -189,6 +192,9 @@ Result<Database> Database::open(const std::string& path) {
   sqlite3_busy_timeout(raw, 5000);
   GL_RETURN_IF_ERROR(database.configure());
   GL_RETURN_IF_ERROR(database.migrate());
+  auto cipher = open_device_store(database, options.store_key, options.migration_observer);
+  GL_RETURN_IF_ERROR(cipher);
+  *database.cipher_ = std::move(*cipher);
   return database;
 }
 
@@ -217,12 +223,7 @@ Status Database::configure() {
 Status Database::migrate() {
   auto version = schema_version();
   GL_RETURN_IF_ERROR(version);
-  if (*version > static_cast<std::int64_t>(kMigrations.size())) {
-    return make_error(ErrorCode::kFailedPrecondition, "database schema version " +
-                                                          std::to_string(*version) +
-                                                          " is newer than this library (" +
-                                                          std::to_string(kMigrations.size()) + ")");
-  }
+  // Newer versions are refused by open_device_store, which knows the latest.
   for (auto v = static_cast<std::size_t>(*version); v < kMigrations.size(); ++v) {
     auto tx = Transaction::begin(*this);
     GL_RETURN_IF_ERROR(tx);

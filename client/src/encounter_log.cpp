@@ -4,6 +4,8 @@
 #include <limits>
 #include <vector>
 
+#include "internal/device_rows.h"
+
 namespace greenlight::client {
 namespace {
 
@@ -92,6 +94,15 @@ std::vector<Heard> aggregate(std::span<const Observation> observations) {
   return heard;
 }
 
+// The plaintext cipher's rows are decoded in place (the simulator's in-memory logs).
+Result<rows::EncounterPayload> open_encounter(const StoreCipher& cipher, ByteSpan tag,
+                                              ByteSpan sealed) {
+  if (!cipher.encrypted()) return rows::decode_encounter(sealed);
+  auto opened = cipher.open(rows::kEncounter, tag, sealed);
+  GL_RETURN_IF_ERROR(opened);
+  return rows::decode_encounter(opened->span());
+}
+
 std::int64_t bucket_of(std::int64_t t) {
   return static_cast<std::int64_t>(interval_from_unix_seconds(t).value);
 }
@@ -151,20 +162,23 @@ Status EncounterLog::record_in_scan(std::int64_t scan_time, std::span<const Obse
     distinct.resize(limits_.max_observations_per_scan);
   }
 
-  auto select = db_.cached("SELECT bucket, first_seen, scans FROM encounter WHERE rpi = ?1");
+  // Rows are found by the RPI's keyed lookup tag; the RPI, AEM and sightings are sealed.
+  auto select = db_.cached("SELECT bucket, first_seen, sealed FROM encounter WHERE tag = ?1");
   GL_RETURN_IF_ERROR(select);
   auto insert = db_.cached(
-      "INSERT INTO encounter(rpi, bucket, first_seen, last_seen, aem, scan_count, max_rssi, "
-      "scans) VALUES (?1, ?2, ?3, ?3, ?4, 1, ?5, ?6)");
+      "INSERT INTO encounter(tag, bucket, first_seen, last_seen, scan_count, max_rssi, sealed) "
+      "VALUES (?1, ?2, ?3, ?3, 1, ?4, ?5)");
   GL_RETURN_IF_ERROR(insert);
   auto update = db_.cached(
-      "UPDATE encounter SET last_seen = ?2, scan_count = ?3, max_rssi = ?4, scans = ?5 "
-      "WHERE rpi = ?1");
+      "UPDATE encounter SET last_seen = ?2, scan_count = ?3, max_rssi = ?4, sealed = ?5 "
+      "WHERE tag = ?1");
   GL_RETURN_IF_ERROR(update);
+  const StoreCipher& cipher = db_.cipher();
 
   std::vector<std::int64_t> buckets;
   for (const Heard& h : distinct) {
-    (*select)->bind(1, ByteSpan(h.rpi));
+    const Bytes tag = cipher.lookup_tag(rows::kEncounter, h.rpi);
+    (*select)->bind(1, ByteSpan(tag));
     auto row = (*select)->step();
     GL_RETURN_IF_ERROR(row);
     if (!*row) {
@@ -175,22 +189,25 @@ Status EncounterLog::record_in_scan(std::int64_t scan_time, std::span<const Obse
       s.max_rssi = h.max_rssi;
       Bytes blob;
       append_packed(blob, s);
+      auto sealed = cipher.seal(rows::kEncounter, tag, rows::encode_encounter(h.rpi, h.aem, blob));
+      GL_RETURN_IF_ERROR(sealed);
       const std::int64_t bucket = bucket_of(scan_time);
       (*insert)
-          ->bind(1, ByteSpan(h.rpi))
+          ->bind(1, ByteSpan(tag))
           .bind(2, bucket)
           .bind(3, scan_time)
-          .bind(4, ByteSpan(h.aem))
-          .bind(5, static_cast<std::int64_t>(h.max_rssi))
-          .bind(6, blob);
+          .bind(4, static_cast<std::int64_t>(h.max_rssi))
+          .bind(5, ByteSpan(*sealed));
       GL_RETURN_IF_ERROR((*insert)->run());
       buckets.push_back(bucket);
       continue;
     }
     const std::int64_t bucket = (*select)->column_int64(0);
     const std::int64_t first_seen = (*select)->column_int64(1);
-    std::vector<PackedSighting> sightings = unpack((*select)->column_blob(2));
+    auto payload = open_encounter(cipher, tag, (*select)->column_blob(2));
     (*select)->reset();
+    GL_RETURN_IF_ERROR(payload);
+    std::vector<PackedSighting> sightings = unpack(payload->scans);
 
     const std::int64_t offset = scan_time - first_seen;
     if (offset < 0 || offset > limits_.max_rpi_span_seconds ||
@@ -217,12 +234,16 @@ Status EncounterLog::record_in_scan(std::int64_t scan_time, std::span<const Obse
     }
     std::int8_t max_rssi = std::numeric_limits<std::int8_t>::min();
     for (const PackedSighting& s : sightings) max_rssi = std::max(max_rssi, s.max_rssi);
+    // The AEM of the first sighting stays, as in the clear store.
+    auto sealed = cipher.seal(rows::kEncounter, tag,
+                              rows::encode_encounter(payload->rpi, payload->aem, pack(sightings)));
+    GL_RETURN_IF_ERROR(sealed);
     (*update)
-        ->bind(1, ByteSpan(h.rpi))
+        ->bind(1, ByteSpan(tag))
         .bind(2, first_seen + sightings.back().offset)
         .bind(3, static_cast<std::int64_t>(sightings.size()))
         .bind(4, static_cast<std::int64_t>(max_rssi))
-        .bind(5, pack(sightings));
+        .bind(5, ByteSpan(*sealed));
     GL_RETURN_IF_ERROR((*update)->run());
     buckets.push_back(bucket);
   }
@@ -237,7 +258,7 @@ Status EncounterLog::enforce_caps(std::int64_t scan_time, std::span<const std::i
   // Confirmed cap per touched bucket.
   {
     auto st = db_.cached(
-        "DELETE FROM encounter WHERE rpi IN (SELECT rpi FROM encounter "
+        "DELETE FROM encounter WHERE tag IN (SELECT tag FROM encounter "
         "WHERE bucket = ?1 AND scan_count >= 2 "
         "ORDER BY scan_count DESC, max_rssi DESC, first_seen ASC LIMIT -1 OFFSET ?2)");
     GL_RETURN_IF_ERROR(st);
@@ -252,7 +273,7 @@ Status EncounterLog::enforce_caps(std::int64_t scan_time, std::span<const std::i
   const std::int64_t pending_since = scan_time - limits_.pending_seconds;
   {
     auto st = db_.cached(
-        "DELETE FROM encounter WHERE rpi IN (SELECT rpi FROM encounter "
+        "DELETE FROM encounter WHERE tag IN (SELECT tag FROM encounter "
         "WHERE bucket >= ?1 AND scan_count = 1 AND first_seen > ?2 "
         "ORDER BY first_seen DESC, max_rssi DESC LIMIT -1 OFFSET ?3)");
     GL_RETURN_IF_ERROR(st);
@@ -267,8 +288,8 @@ Status EncounterLog::enforce_caps(std::int64_t scan_time, std::span<const std::i
   // One-off cap for buckets whose pending time is over (and for late writes into
   // buckets already settled).
   auto settle = db_.cached(
-      "DELETE FROM encounter WHERE rpi IN (SELECT rpi FROM ("
-      "SELECT rpi, row_number() OVER (PARTITION BY bucket "
+      "DELETE FROM encounter WHERE tag IN (SELECT tag FROM ("
+      "SELECT tag, row_number() OVER (PARTITION BY bucket "
       "ORDER BY max_rssi DESC, first_seen ASC) AS rank FROM encounter "
       "WHERE bucket BETWEEN ?1 AND ?2 AND scan_count = 1) WHERE rank > ?3)");
   GL_RETURN_IF_ERROR(settle);
@@ -296,24 +317,20 @@ Status EncounterLog::enforce_caps(std::int64_t scan_time, std::span<const std::i
 Result<EncounterSnapshot> EncounterLog::snapshot(std::uint64_t hash_seed) {
   std::vector<EncounterRecord> records;
   {
-    auto st = db_.cached("SELECT rpi, aem, first_seen, scans FROM encounter");
+    const StoreCipher& cipher = db_.cipher();
+    auto st = db_.cached("SELECT tag, first_seen, sealed FROM encounter");
     GL_RETURN_IF_ERROR(st);
     for (;;) {
       auto row = (*st)->step();
       GL_RETURN_IF_ERROR(row);
       if (!*row) break;
-      const ByteSpan rpi = (*st)->column_blob(0);
-      const ByteSpan aem = (*st)->column_blob(1);
-      if (rpi.size() != Rpi{}.size() || aem.size() != Aem{}.size()) {
-        return make_error(ErrorCode::kInternal,
-                          "encounter row with rpi of " + std::to_string(rpi.size()) +
-                              " bytes and aem of " + std::to_string(aem.size()) + " bytes");
-      }
+      auto payload = open_encounter(cipher, (*st)->column_blob(0), (*st)->column_blob(2));
+      GL_RETURN_IF_ERROR(payload);
       EncounterRecord record;
-      std::copy(rpi.begin(), rpi.end(), record.rpi.begin());
-      std::copy(aem.begin(), aem.end(), record.aem.begin());
-      const std::int64_t first_seen = (*st)->column_int64(2);
-      for (const PackedSighting& p : unpack((*st)->column_blob(3))) {
+      record.rpi = payload->rpi;
+      record.aem = payload->aem;
+      const std::int64_t first_seen = (*st)->column_int64(1);
+      for (const PackedSighting& p : unpack(payload->scans)) {
         record.sightings.push_back(
             ScanSighting{first_seen + p.offset, p.rssi_sum, p.count, p.max_rssi});
       }

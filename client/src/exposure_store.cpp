@@ -3,41 +3,10 @@
 #include <algorithm>
 
 #include "greenlight/client/clock.h"
+#include "internal/device_rows.h"
 
 namespace greenlight::client {
 namespace {
-
-// Packed scan instance: u8 typical attenuation, u8 min attenuation, u16 LE seconds since
-// the last scan.
-constexpr std::size_t kPackedScanSize = 4;
-
-std::uint8_t clamp_u8(std::int32_t v) { return static_cast<std::uint8_t>(std::clamp(v, 0, 255)); }
-
-Bytes pack_scans(std::span<const ScanInstance> scans) {
-  Bytes out;
-  out.reserve(scans.size() * kPackedScanSize);
-  for (const ScanInstance& s : scans) {
-    const auto seconds =
-        static_cast<std::uint16_t>(std::clamp(s.seconds_since_last_scan, 0, 65535));
-    out.push_back(clamp_u8(s.typical_attenuation_db));
-    out.push_back(clamp_u8(s.min_attenuation_db));
-    out.push_back(static_cast<std::uint8_t>(seconds & 0xffU));
-    out.push_back(static_cast<std::uint8_t>(seconds >> 8));
-  }
-  return out;
-}
-
-std::vector<ScanInstance> unpack_scans(ByteSpan blob) {
-  std::vector<ScanInstance> out;
-  for (std::size_t i = 0; i + kPackedScanSize <= blob.size(); i += kPackedScanSize) {
-    ScanInstance s;
-    s.typical_attenuation_db = blob[i];
-    s.min_attenuation_db = blob[i + 1];
-    s.seconds_since_last_scan = blob[i + 2] | (blob[i + 3] << 8);
-    out.push_back(s);
-  }
-  return out;
-}
 
 Result<bool> exists(Database& db, std::string_view sql, const auto& bind) {
   auto st = db.cached(sql);
@@ -46,6 +15,42 @@ Result<bool> exists(Database& db, std::string_view sql, const auto& bind) {
   auto row = (*st)->step();
   GL_RETURN_IF_ERROR(row);
   return *row;
+}
+
+// One stored window with its row id.
+struct StoredWindow {
+  std::int64_t id = 0;
+  ExposureWindow window;
+};
+
+// Every window, opened with the store's cipher, in row order.
+Result<std::vector<StoredWindow>> load_windows(Database& db) {
+  auto st = db.cached("SELECT id, key_tag, sealed FROM exposure_window ORDER BY id");
+  GL_RETURN_IF_ERROR(st);
+  std::vector<StoredWindow> out;
+  for (;;) {
+    auto row = (*st)->step();
+    GL_RETURN_IF_ERROR(row);
+    if (!*row) break;
+    auto plain =
+        db.cipher().open(rows::kExposureWindow, (*st)->column_blob(1), (*st)->column_blob(2));
+    GL_RETURN_IF_ERROR(plain);
+    auto payload = rows::decode_window(plain->span());
+    GL_RETURN_IF_ERROR(payload);
+    out.push_back(StoredWindow{(*st)->column_int64(0), std::move(payload->window)});
+  }
+  return out;
+}
+
+Result<std::optional<std::int64_t>> load_test_time(Database& db) {
+  auto st = db.cached("SELECT sealed FROM own_test WHERE id = 1");
+  GL_RETURN_IF_ERROR(st);
+  auto row = (*st)->step();
+  GL_RETURN_IF_ERROR(row);
+  if (!*row) return std::optional<std::int64_t>{};
+  auto plain = db.cipher().open(rows::kOwnTest, {}, (*st)->column_blob(0));
+  GL_RETURN_IF_ERROR(plain);
+  return std::optional<std::int64_t>(rows::read_be64(plain->span()));
 }
 
 }  // namespace
@@ -70,25 +75,16 @@ Status ExposureStore::mark_processed(const Sha256Digest& zip_sha256, std::string
 }
 
 Status ExposureStore::replace_windows(const KeyTag& tag, std::span<const ExposureWindow> windows,
-                                      std::int64_t now) {
+                                      std::int64_t /*now*/) {
   GL_RETURN_IF_ERROR(delete_windows(tag));
-  auto st = db_.cached(
-      "INSERT INTO exposure_window(key_tag, start_time, report_type, days_since_onset, "
-      "calibration_confidence, scans, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  // The key tag would tell which published key matched: only its keyed lookup tag is stored.
+  const Bytes lookup = db_.cipher().lookup_tag(rows::kExposureWindow, tag);
+  auto st = db_.cached("INSERT INTO exposure_window(key_tag, sealed) VALUES (?1, ?2)");
   GL_RETURN_IF_ERROR(st);
   for (const ExposureWindow& w : windows) {
-    (*st)
-        ->bind(1, ByteSpan(tag))
-        .bind(2, w.start_time)
-        .bind(3, static_cast<std::int64_t>(w.report_type))
-        .bind(5, static_cast<std::int64_t>(w.calibration_confidence))
-        .bind(6, pack_scans(w.scans))
-        .bind(7, now);
-    if (w.days_since_onset) {
-      (*st)->bind(4, static_cast<std::int64_t>(*w.days_since_onset));
-    } else {
-      (*st)->bind_null(4);
-    }
+    auto sealed = db_.cipher().seal(rows::kExposureWindow, lookup, rows::encode_window(tag, w));
+    GL_RETURN_IF_ERROR(sealed);
+    (*st)->bind(1, ByteSpan(lookup)).bind(2, ByteSpan(*sealed));
     GL_RETURN_IF_ERROR((*st)->run());
   }
   return ok();
@@ -97,39 +93,29 @@ Status ExposureStore::replace_windows(const KeyTag& tag, std::span<const Exposur
 Status ExposureStore::delete_windows(const KeyTag& tag) {
   auto st = db_.cached("DELETE FROM exposure_window WHERE key_tag = ?1");
   GL_RETURN_IF_ERROR(st);
-  (*st)->bind(1, ByteSpan(tag));
+  (*st)->bind(1, ByteSpan(db_.cipher().lookup_tag(rows::kExposureWindow, tag)));
   return (*st)->run();
 }
 
 Result<std::vector<ExposureWindow>> ExposureStore::windows() {
-  auto st = db_.cached(
-      "SELECT start_time, report_type, days_since_onset, calibration_confidence, scans "
-      "FROM exposure_window ORDER BY start_time, id");
-  GL_RETURN_IF_ERROR(st);
+  auto stored = load_windows(db_);
+  GL_RETURN_IF_ERROR(stored);
+  std::stable_sort(stored->begin(), stored->end(),
+                   [](const StoredWindow& a, const StoredWindow& b) {
+                     return a.window.start_time < b.window.start_time;
+                   });
   std::vector<ExposureWindow> out;
-  for (;;) {
-    auto row = (*st)->step();
-    GL_RETURN_IF_ERROR(row);
-    if (!*row) break;
-    ExposureWindow w;
-    w.start_time = (*st)->column_int64(0);
-    w.day = utc_day_start(w.start_time);
-    const std::int64_t type = (*st)->column_int64(1);
-    w.report_type = (type >= 0 && type <= 5) ? static_cast<ReportType>(type) : ReportType::kUnknown;
-    if (!(*st)->column_is_null(2)) {
-      w.days_since_onset = static_cast<std::int32_t>((*st)->column_int64(2));
-    }
-    w.calibration_confidence = static_cast<std::uint8_t>((*st)->column_int64(3) & 0x3);
-    w.scans = unpack_scans((*st)->column_blob(4));
-    out.push_back(std::move(w));
-  }
+  out.reserve(stored->size());
+  for (auto& s : *stored) out.push_back(std::move(s.window));
   return out;
 }
 
 Status ExposureStore::set_positive_test(std::int64_t test_time) {
-  auto st = db_.cached("INSERT OR REPLACE INTO own_test(id, test_time) VALUES (1, ?1)");
+  auto sealed = db_.cipher().seal(rows::kOwnTest, {}, rows::be64(test_time));
+  GL_RETURN_IF_ERROR(sealed);
+  auto st = db_.cached("INSERT OR REPLACE INTO own_test(id, sealed) VALUES (1, ?1)");
   GL_RETURN_IF_ERROR(st);
-  (*st)->bind(1, test_time);
+  (*st)->bind(1, ByteSpan(*sealed));
   return (*st)->run();
 }
 
@@ -139,21 +125,20 @@ Status ExposureStore::clear_positive_test() {
   return (*st)->run();
 }
 
-Result<std::optional<std::int64_t>> ExposureStore::positive_test() {
-  auto st = db_.cached("SELECT test_time FROM own_test WHERE id = 1");
-  GL_RETURN_IF_ERROR(st);
-  auto row = (*st)->step();
-  GL_RETURN_IF_ERROR(row);
-  if (!*row) return std::optional<std::int64_t>{};
-  return std::optional<std::int64_t>((*st)->column_int64(0));
-}
+Result<std::optional<std::int64_t>> ExposureStore::positive_test() { return load_test_time(db_); }
 
 Status ExposureStore::delete_older_than(std::int64_t cutoff, std::int64_t keep_test_until_after) {
   {
-    auto st = db_.cached("DELETE FROM exposure_window WHERE start_time < ?1");
+    // Start times are sealed: the windows (a handful) are opened and deleted by id.
+    auto stored = load_windows(db_);
+    GL_RETURN_IF_ERROR(stored);
+    auto st = db_.cached("DELETE FROM exposure_window WHERE id = ?1");
     GL_RETURN_IF_ERROR(st);
-    (*st)->bind(1, cutoff);
-    GL_RETURN_IF_ERROR((*st)->run());
+    for (const StoredWindow& w : *stored) {
+      if (w.window.start_time >= cutoff) continue;
+      (*st)->bind(1, w.id);
+      GL_RETURN_IF_ERROR((*st)->run());
+    }
   }
   {
     auto st = db_.cached("DELETE FROM processed_export WHERE processed_at < ?1");
@@ -161,10 +146,12 @@ Status ExposureStore::delete_older_than(std::int64_t cutoff, std::int64_t keep_t
     (*st)->bind(1, cutoff);
     GL_RETURN_IF_ERROR((*st)->run());
   }
-  auto st = db_.cached("DELETE FROM own_test WHERE test_time < ?1 AND test_time < ?2");
-  GL_RETURN_IF_ERROR(st);
-  (*st)->bind(1, cutoff).bind(2, keep_test_until_after);
-  return (*st)->run();
+  auto test_time = load_test_time(db_);
+  GL_RETURN_IF_ERROR(test_time);
+  if (*test_time && **test_time < cutoff && **test_time < keep_test_until_after) {
+    return clear_positive_test();
+  }
+  return ok();
 }
 
 }  // namespace greenlight::client

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "internal/device_rows.h"
+
 namespace greenlight::client {
 
 struct IdentifierManager::CachedKey {
@@ -17,6 +19,21 @@ ByteArray<kAdvertisementPayloadSize> Advertisement::payload() const {
   return out;
 }
 
+namespace {
+
+// key_data of an own_tek row, sealed under the store key with its start interval as context.
+Result<Tek> open_key(const Database& db, std::int64_t start, ByteSpan sealed) {
+  auto data = db.cipher().open(rows::kOwnTek, rows::be64(start), sealed);
+  GL_RETURN_IF_ERROR(data);
+  if (data->size() != Tek::size()) {
+    return make_error(ErrorCode::kInternal,
+                      "stored key_data must be 16 bytes, got " + std::to_string(data->size()));
+  }
+  return Tek::from_span(data->span());
+}
+
+}  // namespace
+
 IdentifierManager::IdentifierManager(Database& db, RandomSource& random, BluetoothMetadata metadata)
     : db_(db), random_(random), metadata_(metadata) {}
 
@@ -25,7 +42,7 @@ IdentifierManager::~IdentifierManager() = default;
 Result<std::optional<IdentifierManager::StoredKey>> IdentifierManager::newest_covering(
     EnIntervalNumber interval) {
   auto st = db_.cached(
-      "SELECT id, key_data, rolling_start_interval, rolling_period FROM own_tek "
+      "SELECT id, sealed, rolling_start_interval, rolling_period FROM own_tek "
       "WHERE rolling_start_interval <= ?1 AND rolling_start_interval + rolling_period > ?1 "
       "ORDER BY id DESC LIMIT 1");
   GL_RETURN_IF_ERROR(st);
@@ -35,12 +52,9 @@ Result<std::optional<IdentifierManager::StoredKey>> IdentifierManager::newest_co
   if (!*row) return std::optional<StoredKey>{};
   StoredKey stored;
   stored.id = (*st)->column_int64(0);
-  const ByteSpan data = (*st)->column_blob(1);
-  if (data.size() != Tek::size()) {
-    return make_error(ErrorCode::kInternal,
-                      "stored key_data must be 16 bytes, got " + std::to_string(data.size()));
-  }
-  GL_ASSIGN_OR_RETURN(stored.key.key_data, Tek::from_span(data));
+  auto data = open_key(db_, (*st)->column_int64(2), (*st)->column_blob(1));
+  GL_RETURN_IF_ERROR(data);
+  stored.key.key_data = std::move(*data);
   stored.key.rolling_start_interval_number = {static_cast<std::uint32_t>((*st)->column_int64(2))};
   stored.key.rolling_period = static_cast<std::uint32_t>((*st)->column_int64(3));
   return std::optional<StoredKey>(std::move(stored));
@@ -53,12 +67,15 @@ Result<IdentifierManager::StoredKey> IdentifierManager::create_key(EnIntervalNum
   random_.fill(stored.key.key_data.mutable_span());
   stored.key.rolling_start_interval_number = start;
   stored.key.rolling_period = period;
+  auto sealed =
+      db_.cipher().seal(rows::kOwnTek, rows::be64(start.value), stored.key.key_data.span());
+  GL_RETURN_IF_ERROR(sealed);
   auto st = db_.cached(
-      "INSERT INTO own_tek(key_data, rolling_start_interval, rolling_period, created_at) "
+      "INSERT INTO own_tek(sealed, rolling_start_interval, rolling_period, created_at) "
       "VALUES (?1, ?2, ?3, ?4)");
   GL_RETURN_IF_ERROR(st);
   (*st)
-      ->bind(1, stored.key.key_data.span())
+      ->bind(1, ByteSpan(*sealed))
       .bind(2, static_cast<std::int64_t>(start.value))
       .bind(3, static_cast<std::int64_t>(period))
       .bind(4, now);
@@ -131,7 +148,7 @@ Result<std::vector<TemporaryExposureKey>> IdentifierManager::keys_for_upload(
 
   const std::int64_t cutoff_interval = interval_from_unix_seconds(now - retention_seconds).value;
   auto st = db_.cached(
-      "SELECT id, key_data, rolling_start_interval, rolling_period FROM own_tek "
+      "SELECT id, sealed, rolling_start_interval, rolling_period FROM own_tek "
       "WHERE rolling_start_interval + rolling_period > ?1 "
       "ORDER BY rolling_start_interval, id");
   GL_RETURN_IF_ERROR(st);
@@ -143,12 +160,9 @@ Result<std::vector<TemporaryExposureKey>> IdentifierManager::keys_for_upload(
     if (!*row) break;
     const std::int64_t id = (*st)->column_int64(0);
     TemporaryExposureKey key;
-    const ByteSpan data = (*st)->column_blob(1);
-    if (data.size() != Tek::size()) {
-      return make_error(ErrorCode::kInternal,
-                        "stored key_data must be 16 bytes, got " + std::to_string(data.size()));
-    }
-    GL_ASSIGN_OR_RETURN(key.key_data, Tek::from_span(data));
+    auto data = open_key(db_, (*st)->column_int64(2), (*st)->column_blob(1));
+    GL_RETURN_IF_ERROR(data);
+    key.key_data = std::move(*data);
     key.rolling_start_interval_number = {static_cast<std::uint32_t>((*st)->column_int64(2))};
     key.rolling_period = static_cast<std::uint32_t>((*st)->column_int64(3));
     const bool ended = key.end_interval().value <= interval.value;

@@ -162,13 +162,18 @@ Status PhoneFolder::init(const fs::path& dir, RandomSource& random) {
   fs::create_directories(dir, ec);
   if (ec) return make_error(ErrorCode::kIo, "cannot create " + dir.string() + ": " + ec.message());
   CheckinStoreKey key(random.bytes<kCheckinStoreKeySize>());
-  GL_RETURN_IF_ERROR(write_file_atomically(
-      dir / kCheckinKeyFile,
-      std::string_view(reinterpret_cast<const char*>(key.data()), key.size()), true));
+  if (auto s = write_file_atomically(
+          dir / kCheckinKeyFile,
+          std::string_view(reinterpret_cast<const char*>(key.data()), key.size()), true);
+      !s) {
+    return s;
+  }
   GL_RETURN_IF_ERROR(write_file_atomically(dir / kTrustFile, phone_trust_to_json({}), false));
-  // Creates the database with its schema and the first key.
+  // Creates the encrypted database with its schema and the first key.
   ManualClock clock(0);
-  auto client = Client::open((dir / kDatabaseFile).string(), {}, clock, random);
+  ClientConfig config;
+  config.store_key.emplace(key.array());
+  auto client = Client::open((dir / kDatabaseFile).string(), std::move(config), clock, random);
   GL_RETURN_IF_ERROR(client);
   return ok();
 }
@@ -205,6 +210,9 @@ Result<std::unique_ptr<PhoneFolder>> PhoneFolder::open(const fs::path& dir, cons
     GL_RETURN_IF_ERROR(policy);
     config.log = LogMonitorConfig{std::move(*policy)};
   }
+  // The folder's key file stands in for the phone's keystore: it also opens the device store
+  // (a folder from before the encrypted store is encrypted in place here).
+  config.store_key.emplace(checkin_key->array());
   auto client = Client::open((dir / kDatabaseFile).string(), std::move(config), clock, random);
   GL_RETURN_IF_ERROR(client);
   return std::unique_ptr<PhoneFolder>(

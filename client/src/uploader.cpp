@@ -9,6 +9,7 @@
 #include "greenlight/wire/published_layout.h"
 #include "greenlight/wire/upload_auth.h"
 #include "greenlight/wire/venue_warning.h"
+#include "internal/device_rows.h"
 
 namespace greenlight::client {
 namespace json = boost::json;
@@ -303,8 +304,14 @@ Status Uploader::save(const State& st) {
     // Finished: only the outcome stays.
     return save_state(db, st.status, {}, {}, {}, {}, {}, {}, 0);
   }
+  // The own keys and the HMAC key that binds them are sealed under the store key while the
+  // upload is unfinished (docs/client.md "Encrypted device store").
   const SecretBytes keys = encode_keys(st.keys);
-  return save_state(db, st.status, st.code, st.token, st.hmac_key.span(), keys.span(),
+  auto sealed_keys = db.cipher().seal(rows::kUploadKeys, {}, keys.span());
+  GL_RETURN_IF_ERROR(sealed_keys);
+  auto sealed_hmac_key = db.cipher().seal(rows::kUploadHmacKey, {}, st.hmac_key.span());
+  GL_RETURN_IF_ERROR(sealed_hmac_key);
+  return save_state(db, st.status, st.code, st.token, *sealed_hmac_key, *sealed_keys,
                     join_lines(st.venue_reports), st.certificate, st.in_flight);
 }
 
@@ -438,8 +445,13 @@ Result<UploadStatus> Uploader::resume() {
     if (!*row) return make_error(ErrorCode::kInternal, "the upload row vanished");
     st.code = std::string((*stmt)->column_text(0));
     st.token = std::string((*stmt)->column_text(1));
-    st.hmac_key = SecretBytes((*stmt)->column_blob(2));
-    auto keys = decode_keys((*stmt)->column_blob(3));
+    const StoreCipher& cipher = client_.database().cipher();
+    auto hmac_key = cipher.open(rows::kUploadHmacKey, {}, (*stmt)->column_blob(2));
+    GL_RETURN_IF_ERROR(hmac_key);
+    st.hmac_key = std::move(*hmac_key);
+    auto plain_keys = cipher.open(rows::kUploadKeys, {}, (*stmt)->column_blob(3));
+    GL_RETURN_IF_ERROR(plain_keys);
+    auto keys = decode_keys(plain_keys->span());
     GL_RETURN_IF_ERROR(keys);
     st.keys = std::move(*keys);
     st.venue_reports = split_lines((*stmt)->column_text(4));

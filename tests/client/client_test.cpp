@@ -201,8 +201,26 @@ TEST_CASE("sync over loopback HTTP fetches, verifies and matches new exports", "
   CHECK(missing.error().code == ErrorCode::kNotFound);
 }
 
+// The first column of the row sql (one parameter, key) selects.
+template <typename Key>
+Bytes column_blob(Database& db, std::string_view sql, const Key& key) {
+  auto st = db.prepare(sql);
+  REQUIRE(st);
+  st->bind(1, key);
+  auto row = st->step();
+  REQUIRE(row);
+  REQUIRE(*row);
+  const ByteSpan blob = st->column_blob(0);
+  return Bytes(blob.begin(), blob.end());
+}
+
 TEST_CASE("retention deletes old data down to the bytes in every file (A29)",
           "[client][security]") {
+  // In the clear, the markers are the RPI and TEK bytes themselves. Encrypted, those never
+  // reach the disk (A25); deletion is proved on what stands for them there: the RPI's lookup
+  // tag, its sealed row and the TEK's sealed row.
+  const bool encrypted = GENERATE(false, true);
+  CAPTURE(encrypted);
   test::TempDir dir;
   const std::string path = dir.file("device.db");
   ManualClock clock(kDay0);
@@ -211,6 +229,7 @@ TEST_CASE("retention deletes old data down to the bytes in every file (A29)",
   const test::TestSigner signer = test::make_signer();
   ClientConfig config;
   config.trusted_keys.push_back(signer.trusted());
+  if (encrypted) config.store_key = StoreKey(ByteArray<kStoreKeySize>{29, 29});
   auto opened = Client::open(path, config, clock, random);
   REQUIRE(opened);
   Client& client = **opened;
@@ -219,6 +238,9 @@ TEST_CASE("retention deletes old data down to the bytes in every file (A29)",
     Rpi rpi{};
     ByteArray<16> tek{};
     Sha256Digest export_hash{};
+    Bytes rpi_on_disk;  // what stands for the RPI in the files
+    Bytes tek_on_disk;
+    Bytes rpi_row;  // encrypted: the sealed encounter row
   };
   std::vector<DayMarkers> markers;
   for (int day = 0; day < 20; ++day) {
@@ -243,6 +265,18 @@ TEST_CASE("retention deletes old data down to the bytes in every file (A29)",
     auto key = client.identifiers().current_key(clock.now());
     REQUIRE(key);
     m.tek = key->key_data.array();
+    // The lookup-tag label of the encounter table (client/src/internal/device_rows.h).
+    const Bytes tag = client.database().cipher().lookup_tag("encounter", m.rpi);
+    m.rpi_on_disk = encrypted ? tag : Bytes(m.rpi.begin(), m.rpi.end());
+    m.tek_on_disk =
+        encrypted ? column_blob(client.database(),
+                                "SELECT sealed FROM own_tek WHERE rolling_start_interval = ?1",
+                                std::int64_t{key->rolling_start_interval_number.value})
+                  : Bytes(m.tek.begin(), m.tek.end());
+    if (encrypted) {
+      m.rpi_row = column_blob(client.database(), "SELECT sealed FROM encounter WHERE tag = ?1",
+                              ByteSpan(tag));
+    }
     const Bytes zip = test::build_export({test::random_key(noise, t - 86400)}, signer, t - 3600, t);
     m.export_hash = sha256(zip);
     REQUIRE(client.process_export(zip));
@@ -263,14 +297,25 @@ TEST_CASE("retention deletes old data down to the bytes in every file (A29)",
       bool rpi_found = false;
       bool tek_found = false;
       bool hash_found = false;
+      bool row_found = false;
+      bool plaintext_found = false;
       for (const auto& file : test::database_files(path)) {
-        rpi_found = rpi_found || test::file_contains(file, markers[day].rpi);
-        tek_found = tek_found || test::file_contains(file, markers[day].tek);
+        rpi_found = rpi_found || test::file_contains(file, markers[day].rpi_on_disk);
+        tek_found = tek_found || test::file_contains(file, markers[day].tek_on_disk);
         hash_found = hash_found || test::file_contains(file, markers[day].export_hash);
+        if (encrypted) {
+          row_found = row_found || test::file_contains(file, markers[day].rpi_row);
+          plaintext_found = plaintext_found || test::file_contains(file, markers[day].rpi) ||
+                            test::file_contains(file, markers[day].tek);
+        }
       }
       CHECK(rpi_found == !data_old);
       CHECK(tek_found == !key_old);
       CHECK(hash_found == !data_old);
+      if (encrypted) {
+        CHECK(row_found == !data_old);
+        CHECK_FALSE(plaintext_found);
+      }
     }
   };
   scan_files("while open");

@@ -9,7 +9,22 @@
  *   buffer capacity in *len and set *len to the size needed (including the terminating NUL
  *   for strings); when the buffer is too small they return GL_ERR_BUFFER_TOO_SMALL and
  *   write nothing else.
- * - A gl_client is safe to use from several threads (calls are serialised internally).
+ * - Ownership: a gl_client belongs to the caller from gl_client_open* until gl_client_close,
+ *   which frees it and everything derived from it (a gl_venue from gl_venue_open must be
+ *   closed first). Pointers passed in (paths, keys, payloads, PEM text) are only read during
+ *   the call; the library copies what it keeps. Returned strings (gl_last_error,
+ *   gl_status_name) are owned by the library: gl_last_error's until the next call on that
+ *   handle, gl_status_name's forever.
+ * - Threading: a gl_client is safe to use from several threads (calls are serialised by a
+ *   lock per handle, so a long sync blocks the other calls on that handle). Callbacks (the
+ *   clock, the transport) run synchronously on the calling thread with the lock held and
+ *   must not call back into the same handle. Different handles are independent; open one
+ *   handle per database file (two handles on one file only wait on SQLite's locks, up to
+ *   5 s). Bindings (JNI, Swift, Dart FFI) may call from any thread; no call needs a
+ *   particular thread or a run loop.
+ * - ABI: the functions, structs and enum values here only ever grow (new functions, new enum
+ *   values at the end); a binding built against this header keeps working with later
+ *   releases of the library.
  * - Times are UTC unix seconds. "now" comes from the callback given to gl_client_open, or
  *   from the system clock when it is NULL.
  * - Network: every request (export and venue sync, the transparency log, uploads, chaff)
@@ -80,9 +95,22 @@ typedef struct gl_tek {
 /* A static string naming the status ("GL_OK", ...). */
 const char* gl_status_name(gl_status status);
 
-/* Opens (creating if needed) the device database at db_path. now may be NULL (system
- * clock). On failure *out is set to NULL and, if error is not NULL, a NUL-terminated
- * message of at most error_size bytes is written to it. */
+/* Bytes of the device store key (gl_client_open_encrypted). */
+#define GL_STORE_KEY_SIZE 32
+
+/* Opens (creating if needed) the device database at db_path, encrypted at rest with the
+ * app's store key (GL_STORE_KEY_SIZE bytes from the Android Keystore / iOS Keychain; never
+ * store it next to the database). The library copies the key; the caller may wipe its
+ * buffer on return. A database of an earlier release, or one written without a key, is
+ * encrypted in place (atomically: an interrupted open loses nothing and the next one finishes
+ * it). GL_ERR_AUTHENTICATION: the key does not open this database (nothing was changed).
+ * now may be NULL (system clock). On failure *out is set to NULL and, if error is not NULL, a
+ * NUL-terminated message of at most error_size bytes is written to it. */
+gl_status gl_client_open_encrypted(const char* db_path, const uint8_t* store_key,
+                                   size_t store_key_len, gl_now_fn now, void* now_user_data,
+                                   gl_client** out, char* error, size_t error_size);
+/* As gl_client_open_encrypted, without encryption at rest (tests, desktop tools): apps use
+ * gl_client_open_encrypted. An encrypted database fails with GL_ERR_FAILED_PRECONDITION. */
 gl_status gl_client_open(const char* db_path, gl_now_fn now, void* now_user_data, gl_client** out,
                          char* error, size_t error_size);
 /* Closes the handle; NULL is allowed. */

@@ -73,6 +73,11 @@ struct ClientConfig {
   // The transparency log: its origin, verifier key and witness policy (pinned in the app).
   // Set: the log is required (see the guarantees above). Unset: no log checks.
   std::optional<LogMonitorConfig> log;
+  // The device store key from the platform keystore (database.h "Encryption at rest"): set,
+  // the database is encrypted at rest (a plaintext one is encrypted in place at open); unset,
+  // it is stored in the clear (tests, desktop tools). Open() takes it out of the config, so
+  // config() never shows it.
+  std::optional<StoreKey> store_key;
 };
 
 class Client {

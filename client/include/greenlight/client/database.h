@@ -12,19 +12,30 @@
 //   bytes, so deleted rows are not left in the -wal file either. temp_store=MEMORY keeps
 //   sorts and temporary tables off the disk.
 // - Schema: migrations in database.cpp are applied in order at open; PRAGMA user_version
-//   records how many ran. New features append a migration, never edit an old one.
+//   records how many ran. New features append a migration, never edit an old one. Version 2
+//   (store_migration.h) seals the sensitive tables under the app's store key.
+// - Encryption at rest (docs/client.md "Encrypted device store"): opened with a store key, the
+//   own keys, the encounter log, the exposure windows and the own test result are sealed per
+//   row (AES-256-GCM) with keyed lookup tags (HMAC-SHA256), under keys derived from the store
+//   key (store_cipher.h); a wrong key fails with kAuthentication and changes nothing; an
+//   encrypted database opened without a key fails with kFailedPrecondition. Opened without a
+//   key (the simulator's in-memory databases, desktop tools), the same rows are stored in the
+//   clear.
 //
 // Thread-safety: a Database and everything prepared from it belong to one thread at a
 // time (the owner serialises calls). Handles are owned by unique_ptr with deleters.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 
+#include "greenlight/client/store_cipher.h"
 #include "greenlight/crypto/bytes.h"
 #include "greenlight/crypto/result.h"
 
@@ -89,11 +100,20 @@ class StatementLease {
   Statement* statement_;
 };
 
+struct DatabaseOptions {
+  // The app's store key (from the platform keystore; never stored with the database).
+  // nullopt: the rows are stored in the clear.
+  std::optional<StoreKey> store_key;
+  // Test hook: called while the store is encrypted in place (store_migration.h).
+  std::function<void(std::int64_t)> migration_observer;
+};
+
 class Database {
  public:
   // Opens (creating if needed) the database at path and applies the pragmas and
   // migrations above. ":memory:" gives a private in-memory database (no WAL).
-  [[nodiscard]] static Result<Database> open(const std::string& path);
+  [[nodiscard]] static Result<Database> open(const std::string& path,
+                                             const DatabaseOptions& options = {});
 
   Database(Database&&) noexcept = default;
   Database& operator=(Database&&) noexcept = default;
@@ -119,6 +139,8 @@ class Database {
 
   const std::string& path() const { return path_; }
   sqlite3* handle() const { return db_.get(); }
+  // Seals and opens the sensitive rows (the pass-through cipher without a store key).
+  const StoreCipher& cipher() const { return *cipher_; }
 
  private:
   Database() = default;
@@ -127,6 +149,8 @@ class Database {
   [[nodiscard]] Result<std::int64_t> query_int64(std::string_view sql);
 
   std::string path_;
+  // Behind a pointer so that its address stays put when the Database moves.
+  std::unique_ptr<StoreCipher> cipher_ = std::make_unique<StoreCipher>();
   // Declared before the cache: statements are finalized before the connection closes.
   std::unique_ptr<sqlite3, SqliteConnectionCloser> db_;
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;

@@ -1,0 +1,108 @@
+#include "internal/device_rows.h"
+
+#include <algorithm>
+#include <string>
+
+#include "greenlight/client/clock.h"
+
+namespace greenlight::client::rows {
+namespace {
+
+// Packed scan instance: u8 typical attenuation, u8 min attenuation, u16 LE seconds since
+// the last scan.
+constexpr std::size_t kPackedScanSize = 4;
+// key tag (16) | start_time BE64 | report type | onset flag | onset BE32 | calibration
+constexpr std::size_t kWindowHeaderSize = 16 + 8 + 1 + 1 + 4 + 1;
+
+std::uint8_t clamp_u8(std::int32_t v) { return static_cast<std::uint8_t>(std::clamp(v, 0, 255)); }
+
+}  // namespace
+
+ByteArray<8> be64(std::int64_t value) {
+  ByteArray<8> out{};
+  const auto v = static_cast<std::uint64_t>(value);
+  for (std::size_t i = 0; i < 8; ++i) out[i] = static_cast<std::uint8_t>(v >> (56 - 8 * i));
+  return out;
+}
+
+std::int64_t read_be64(ByteSpan in) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < 8 && i < in.size(); ++i) v = (v << 8) | in[i];
+  return static_cast<std::int64_t>(v);
+}
+
+Bytes encode_encounter(const Rpi& rpi, const Aem& aem, ByteSpan scans) {
+  Bytes out;
+  out.reserve(rpi.size() + aem.size() + scans.size());
+  out.insert(out.end(), rpi.begin(), rpi.end());
+  out.insert(out.end(), aem.begin(), aem.end());
+  out.insert(out.end(), scans.begin(), scans.end());
+  return out;
+}
+
+Result<EncounterPayload> decode_encounter(ByteSpan plain) {
+  EncounterPayload out;
+  if (plain.size() < out.rpi.size() + out.aem.size()) {
+    return make_error(ErrorCode::kInternal, "encounter row must hold at least 20 bytes, got " +
+                                                std::to_string(plain.size()));
+  }
+  std::copy_n(plain.begin(), out.rpi.size(), out.rpi.begin());
+  std::copy_n(plain.begin() + 16, out.aem.size(), out.aem.begin());
+  out.scans.assign(plain.begin() + 20, plain.end());
+  return out;
+}
+
+Bytes encode_window(const KeyTag& tag, const ExposureWindow& window) {
+  Bytes out;
+  out.reserve(kWindowHeaderSize + window.scans.size() * kPackedScanSize);
+  out.insert(out.end(), tag.begin(), tag.end());
+  const auto start = be64(window.start_time);
+  out.insert(out.end(), start.begin(), start.end());
+  out.push_back(static_cast<std::uint8_t>(window.report_type));
+  out.push_back(window.days_since_onset ? 1 : 0);
+  const auto onset = static_cast<std::uint32_t>(window.days_since_onset.value_or(0));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<std::uint8_t>(onset >> shift));
+  out.push_back(window.calibration_confidence);
+  for (const ScanInstance& s : window.scans) {
+    const auto seconds =
+        static_cast<std::uint16_t>(std::clamp(s.seconds_since_last_scan, 0, 65535));
+    out.push_back(clamp_u8(s.typical_attenuation_db));
+    out.push_back(clamp_u8(s.min_attenuation_db));
+    out.push_back(static_cast<std::uint8_t>(seconds & 0xffU));
+    out.push_back(static_cast<std::uint8_t>(seconds >> 8));
+  }
+  return out;
+}
+
+Result<WindowPayload> decode_window(ByteSpan plain) {
+  if (plain.size() < kWindowHeaderSize ||
+      (plain.size() - kWindowHeaderSize) % kPackedScanSize != 0) {
+    return make_error(ErrorCode::kInternal, "exposure window row must hold 31 + 4n bytes, got " +
+                                                std::to_string(plain.size()));
+  }
+  WindowPayload out;
+  std::copy_n(plain.begin(), out.tag.size(), out.tag.begin());
+  ExposureWindow& w = out.window;
+  w.start_time = read_be64(plain.subspan(16, 8));
+  w.day = utc_day_start(w.start_time);
+  const std::uint8_t type = plain[24];
+  w.report_type = type <= 5 ? static_cast<ReportType>(type) : ReportType::kUnknown;
+  if (plain[25] != 0) {
+    std::uint32_t onset = 0;
+    for (std::size_t i = 26; i < 30; ++i) onset = (onset << 8) | plain[i];
+    w.days_since_onset = static_cast<std::int32_t>(onset);
+  }
+  w.calibration_confidence = static_cast<std::uint8_t>(plain[30] & 0x3);
+  for (std::size_t i = kWindowHeaderSize; i + kPackedScanSize <= plain.size();
+       i += kPackedScanSize) {
+    ScanInstance s;
+    s.typical_attenuation_db = plain[i];
+    s.min_attenuation_db = plain[i + 1];
+    s.seconds_since_last_scan = plain[i + 2] | (plain[i + 3] << 8);
+    w.scans.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace greenlight::client::rows
