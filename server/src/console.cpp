@@ -33,7 +33,7 @@ constexpr char kCookieName[] = "gl_console";
 constexpr char kAssetPrefix[] = "console/";
 constexpr char kCsp[] =
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-    "img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+    "img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 // A case worker enters the symptom onset date; older onsets are not a reason for an upload
 // (the keys of the last 14 days are what counts, docs/console.md).
 constexpr std::int64_t kMaxOnsetAgeDays = 28;

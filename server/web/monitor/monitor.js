@@ -318,7 +318,12 @@ async function checkLog(vkeyText) {
   }
   const verdicts = [];
   for (const seen of history) {
-    if (seen.size > checkpoint.size) {
+    if (seen.size === checkpoint.size && seen.root !== b64encode(checkpoint.root)) {
+      raiseAlarm('the log forked: two signed checkpoints of size ' + seen.size +
+        ' with different roots (the first seen on ' + seen.first_seen + '). Both are evidence.',
+      seen.note + '\n' + note);
+      verdicts.push([seen, false]);
+    } else if (seen.size > checkpoint.size) {
       raiseAlarm('the log shrank: this browser saw size ' + seen.size + ' on ' + seen.first_seen +
         ', the log now has size ' + checkpoint.size + '. Both signed checkpoints are evidence.',
       seen.note + '\n' + note);
@@ -564,7 +569,8 @@ async function checkVenue(url) {
   } else {
     const accepted = found.filter((w) => w.accepted).length;
     box.append(el('h3', found.length + ' logged warning(s) for ' + title + window),
-      el('p', accepted + ' of them accepted by phones; the others are published attempts that phones reject.'));
+      el('p', accepted === found.length ? 'All of them are accepted by phones.'
+        : accepted + ' of them accepted by phones; the others are published attempts that phones reject.'));
     const table = el('table');
     const head = el('tr');
     for (const h of ['from (UTC)', 'until (UTC)', 'risk', 'origin', 'verdict', 'log leaf']) {
