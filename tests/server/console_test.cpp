@@ -206,6 +206,10 @@ TEST_CASE("console statistics: ended days only, small counts and chaff left out"
     CHECK(std::string(name).find("chaff") == std::string::npos);
   }
   CHECK(call(c, Method::kGet, "/console/api/stats", "", {}).status == 401);
+  // The public metrics count no console request (like POST /v1/codes, metrics.h).
+  auto metrics = c.get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("/console/api") == std::string::npos);
 }
 
 TEST_CASE("monitor pages are written next to the export tree and served", "[monitor]") {
