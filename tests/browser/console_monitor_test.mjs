@@ -179,6 +179,15 @@ try {
   check(!requests.some((u) => fragments.some((f) => u.includes(f.slice(0, 16)))),
     'no request carries a venue payload');
 
+  // A checkpoint from elsewhere (here the server's own) is compared with the served log.
+  const honestNote = fs.readFileSync(file('site/v1/log/checkpoint'), 'utf8');
+  await page.click('details summary');
+  await page.$eval('#compare-note', (e, v) => { e.value = v; }, honestNote);
+  await page.click('#compare-form button[type=submit]');
+  await page.waitForFunction(() => document.getElementById('compare-result').textContent !== '');
+  const compared = await page.$eval('#compare-result', (e) => e.textContent);
+  check(compared.startsWith('Consistent'), 'a pasted checkpoint of the same log is consistent: ' + compared);
+
   // --- monitor on a mirror: a forked checkpoint and a tampered one raise the alarm --------
   fs.cpSync(file('site'), mirrorRoot, { recursive: true });
   await page.goto(mirrorBase + '/monitor/');

@@ -52,6 +52,20 @@ function utc(seconds) {
   return new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 }
 
+// Readable names for the daily series (server/src/*_routes.cpp); others are shown as named.
+const SERIES = {
+  'codes_issued kind=long': 'Long codes issued',
+  'codes_issued kind=short': 'Short codes issued',
+  'verify result=ok': 'Codes redeemed',
+  'verify result=authentication': 'Unknown or used codes tried',
+  'verify result=failed_precondition': 'Expired codes tried',
+  'certificates result=ok': 'Certificates issued',
+  'uploads result=ok': 'Uploads published',
+  'keys_inserted': 'Keys stored',
+  'export_real_keys': 'Keys exported',
+  'venue_reports result=ok': 'Venue reports stored',
+};
+
 async function loadStats() {
   const table = $('stats');
   let stats;
@@ -63,7 +77,7 @@ async function loadStats() {
   for (const name of ['day', ...series]) {
     const th = document.createElement('th');
     th.scope = 'col';
-    th.textContent = name;
+    th.textContent = SERIES[name] || name;
     head.append(th);
   }
   table.tHead.replaceChildren(head);
