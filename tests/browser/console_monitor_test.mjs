@@ -19,7 +19,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 
 const [bin, work, npmDir] = process.argv.slice(2);
-const require = createRequire(path.join(npmDir, 'package.json'));
+const require = createRequire(path.resolve(npmDir, "package.json"));
 const puppeteer = require('puppeteer-core');
 
 const HA_KEY = 'health-authority-browser-key-0001';
@@ -224,7 +224,8 @@ try {
 
 // A checkpoint signed with the log's own key (PRIVATE+KEY+NAME+HASH+BASE64(0x01 || seed)).
 function signCheckpoint(skey, text) {
-  const [, , name, hash, data] = skey.split('+');
+  const [, , name, hash, ...rest] = skey.split('+');
+  const data = rest.join('+');  // base64 may hold '+'
   const seed = Buffer.from(data, 'base64').subarray(1);
   const key = crypto.createPrivateKey({
     key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8',

@@ -125,8 +125,10 @@ const field = (fields, n) => fields.find((f) => f.number === n);
 // ---- signed notes and checkpoints (C2SP signed-note, tlog-checkpoint) ------------------------
 
 async function parseVkey(vkey) {
-  const parts = vkey.trim().split('+');
-  if (parts.length !== 3 || !parts[0] || !/^[0-9a-f]{8}$/.test(parts[1])) {
+  // NAME+HASH+BASE64: the name has no '+', the base64 may.
+  const all = vkey.trim().split('+');
+  const parts = [all[0], all[1], all.slice(2).join('+')];
+  if (all.length < 3 || !parts[0] || !/^[0-9a-f]{8}$/.test(parts[1])) {
     throw new Error('a verifier key looks like NAME+HASH+BASE64');
   }
   const key = b64decode(parts[2]);
@@ -294,11 +296,12 @@ async function checkLog(vkeyText) {
   for (let b = 0; b * BUNDLE < checkpoint.size; b++) {
     const text = await fetchSite('v1/log/leaves/' + b, 'text');
     if (text === null) throw new Error('leaf bundle ' + b + ' is missing');
-    const lines = text.split('\n').filter((l) => l.length);
-    for (const line of lines) {
-      if (frontier.size === checkpoint.size) break;
-      const bytes = b64decode(line);
-      const h = await leafHash(bytes);
+    const lines = text.split('\n').filter((l) => l.length).slice(0, checkpoint.size - frontier.size);
+    const leafBytes = lines.map(b64decode);
+    // The leaf hashes of a bundle are independent: let WebCrypto compute them concurrently.
+    const hashes = await Promise.all(leafBytes.map(leafHash));
+    for (const [i, bytes] of leafBytes.entries()) {
+      const h = hashes[i];
       leafHashes.push(h);
       await frontier.push(h);
       let leaf;
@@ -307,6 +310,11 @@ async function checkLog(vkeyText) {
       leaves.push(leaf);
       if (wanted.has(frontier.size)) roots.set(frontier.size, await frontier.root());
     }
+  }
+  const undecodable = leaves.filter((l) => l.kind === 0);
+  if (undecodable.length) {
+    raiseAlarm(undecodable.length + ' logged leaf (leaves) do not decode, the first #' +
+      undecodable[0].index + ': ' + undecodable[0].error);
   }
   if (frontier.size !== checkpoint.size) {
     raiseAlarm('the mirror serves ' + frontier.size + ' leaves for a checkpoint of size ' + checkpoint.size);
