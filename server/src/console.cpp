@@ -18,17 +18,6 @@ using internal::parse_json_object;
 
 namespace {
 
-// Until the tree-wide error helper lands: bind the value of a Result or return its error
-// (CONSOLE_TRY) or its error response (CONSOLE_TRY_OR_RESPOND).
-#define CONSOLE_TRY(var, expr)                                     \
-  auto var##_result = (expr);                                      \
-  if (!var##_result) return std::unexpected(var##_result.error()); \
-  auto var = std::move(*var##_result)
-#define CONSOLE_TRY_OR_RESPOND(var, expr)               \
-  auto var##_result = (expr);                           \
-  if (!var##_result) return fail(var##_result.error()); \
-  auto var = std::move(*var##_result)
-
 constexpr char kCookieName[] = "gl_console";
 constexpr char kAssetPrefix[] = "console/";
 constexpr char kCsp[] =
@@ -57,10 +46,14 @@ HttpResponse api_response(HttpResponse response) {
   return harden(std::move(response));
 }
 
-HttpResponse fail(const Error& error) { return api_response(error_response(error)); }
+HttpResponse json_ok(const json::object& body) { return HttpResponse::json(200, body); }
 
-HttpResponse json_ok(const json::object& body) {
-  return api_response(HttpResponse::json(200, body));
+// A console API handler: its error becomes the server's JSON error response.
+Handler api(std::function<Result<HttpResponse>(const HttpRequest&)> handler) {
+  return [handler = std::move(handler)](const HttpRequest& request) {
+    Result<HttpResponse> response = handler(request);
+    return api_response(response ? std::move(*response) : error_response(response.error()));
+  };
 }
 
 std::optional<std::string_view> cookie(const HttpRequest& request, std::string_view name) {
@@ -119,14 +112,14 @@ Result<std::int64_t> parse_day(std::string_view text) {
 
 Result<CodeRequest> parse_console_code_request(const json::object& body, std::int64_t now) {
   CodeRequest request;
-  CONSOLE_TRY(kind, string_member(body, "kind", 8));
+  GL_ASSIGN_OR_RETURN(auto kind, string_member(body, "kind", 8));
   if (kind == "short") {
     request.kind = CodeKind::kShort;
   } else if (!kind.empty() && kind != "long") {
     return make_error(ErrorCode::kInvalidArgument,
                       "kind must be \"long\" or \"short\", got \"" + kind + "\"");
   }
-  CONSOLE_TRY(report_type, string_member(body, "report_type", 32));
+  GL_ASSIGN_OR_RETURN(auto report_type, string_member(body, "report_type", 32));
   if (!report_type.empty()) {
     auto rt = parse_report_type(report_type);
     if (!rt || (*rt != ReportType::kConfirmedTest &&
@@ -137,7 +130,7 @@ Result<CodeRequest> parse_console_code_request(const json::object& body, std::in
     }
     request.grant.report_type = *rt;
   }
-  CONSOLE_TRY(purpose, string_member(body, "purpose", 16));
+  GL_ASSIGN_OR_RETURN(auto purpose, string_member(body, "purpose", 16));
   if (!purpose.empty()) {
     if (purpose != "keys" && purpose != "venue_host") {
       return make_error(ErrorCode::kInvalidArgument,
@@ -145,9 +138,9 @@ Result<CodeRequest> parse_console_code_request(const json::object& body, std::in
     }
     request.grant.purpose = purpose;
   }
-  CONSOLE_TRY(onset, string_member(body, "symptom_onset", 16));
+  GL_ASSIGN_OR_RETURN(auto onset, string_member(body, "symptom_onset", 16));
   if (!onset.empty()) {
-    CONSOLE_TRY(day, parse_day(onset));
+    GL_ASSIGN_OR_RETURN(auto day, parse_day(onset));
     const std::int64_t today = now / kDaySeconds;
     if (day > today || day < today - kMaxOnsetAgeDays) {
       return make_error(ErrorCode::kInvalidArgument, "symptom_onset must be within the last " +
@@ -214,29 +207,30 @@ class ConsoleModule final : public ServerModule {
       return make_error(ErrorCode::kInvalidArgument,
                         "the console needs at least one health-authority API key");
     }
-    CONSOLE_TRY(pepper, ctx.store.server_secret("code_pepper"));
-    pepper_ = std::move(pepper);
+    GL_ASSIGN_OR_RETURN(pepper_, ctx.store.server_secret("code_pepper"));
     ctx_ = &ctx;
     add_assets(ctx.router);
     ctx.router.add(Method::kPost, "/console/api/session",
-                   [this](const HttpRequest& r) { return sign_in(r); });
-    ctx.router.add(Method::kGet, "/console/api/session", [this](const HttpRequest& r) {
-      auto session = find_session(r, false);
-      if (!session) return fail(session.error());
-      return json_ok({{"csrf_token", session->csrf}, {"expires_at", session->expires_at}});
-    });
+                   api([this](const HttpRequest& r) { return sign_in(r); }));
+    ctx.router.add(
+        Method::kGet, "/console/api/session",
+        api([this](const HttpRequest& r) -> Result<HttpResponse> {
+          GL_ASSIGN_OR_RETURN(const Session session, find_session(r, false));
+          return json_ok({{"csrf_token", session.csrf}, {"expires_at", session.expires_at}});
+        }));
     ctx.router.add(Method::kPost, "/console/api/logout",
-                   [this](const HttpRequest& r) { return sign_out(r); });
+                   api([this](const HttpRequest& r) { return sign_out(r); }));
     ctx.router.add(Method::kPost, "/console/api/codes",
-                   [this](const HttpRequest& r) { return issue_code(r); });
+                   api([this](const HttpRequest& r) { return issue_code(r); }));
     ctx.router.add(Method::kPost, "/console/api/code-status",
-                   [this](const HttpRequest& r) { return code_status(r); });
-    ctx.router.add(Method::kGet, "/console/api/stats", [this](const HttpRequest& r) {
-      if (auto session = find_session(r, false); !session) return fail(session.error());
-      const std::int64_t now = ctx_->clock.now_unix_seconds();
-      return json_ok(
-          daily_statistics(ctx_->metrics.daily_text(now, config_.min_count), config_.min_count));
-    });
+                   api([this](const HttpRequest& r) { return code_status(r); }));
+    ctx.router.add(Method::kGet, "/console/api/stats",
+                   api([this](const HttpRequest& r) -> Result<HttpResponse> {
+                     GL_RETURN_IF_ERROR(find_session(r, false));
+                     const std::int64_t now = ctx_->clock.now_unix_seconds();
+                     return json_ok(daily_statistics(
+                         ctx_->metrics.daily_text(now, config_.min_count), config_.min_count));
+                   }));
     return ok();
   }
 
@@ -269,13 +263,13 @@ class ConsoleModule final : public ServerModule {
     return base64url_encode(bytes);
   }
 
-  HttpResponse sign_in(const HttpRequest& request) {
-    if (!same_origin(request)) return fail(cross_site());
-    CONSOLE_TRY_OR_RESPOND(body, parse_json_object(request.body));
-    CONSOLE_TRY_OR_RESPOND(key, string_member(body, "api_key", 512));
+  Result<HttpResponse> sign_in(const HttpRequest& request) {
+    if (!same_origin(request)) return std::unexpected(cross_site());
+    GL_ASSIGN_OR_RETURN(auto body, parse_json_object(request.body));
+    GL_ASSIGN_OR_RETURN(auto key, string_member(body, "api_key", 512));
     HttpRequest presented;
     presented.headers.emplace_back("Authorization", "Bearer " + key);
-    if (key.empty() || !keys_.allows(presented)) return fail(authentication_failed().error());
+    if (key.empty() || !keys_.allows(presented)) return authentication_failed();
     const std::int64_t now = ctx_->clock.now_unix_seconds();
     const std::string id = random_token();
     Session session{random_token(), now + config_.session_seconds};
@@ -283,7 +277,7 @@ class ConsoleModule final : public ServerModule {
       std::lock_guard lock(mutex_);
       std::erase_if(sessions_, [now](const auto& s) { return s.second.expires_at <= now; });
       if (sessions_.size() >= config_.max_sessions) {
-        return fail(Error{ErrorCode::kUnavailable, "too many console sessions; try again later"});
+        return make_error(ErrorCode::kUnavailable, "too many console sessions; try again later");
       }
       sessions_[sha256(as_bytes(id))] = session;
     }
@@ -296,8 +290,8 @@ class ConsoleModule final : public ServerModule {
     return response;
   }
 
-  HttpResponse sign_out(const HttpRequest& request) {
-    if (auto session = find_session(request, true); !session) return fail(session.error());
+  Result<HttpResponse> sign_out(const HttpRequest& request) {
+    GL_RETURN_IF_ERROR(find_session(request, true));
     if (auto id = cookie(request, kCookieName)) {
       std::lock_guard lock(mutex_);
       sessions_.erase(sha256(as_bytes(*id)));
@@ -337,12 +331,12 @@ class ConsoleModule final : public ServerModule {
     return Error{ErrorCode::kAuthentication, "cross-site request refused"};
   }
 
-  HttpResponse issue_code(const HttpRequest& request) {
-    if (auto session = find_session(request, true); !session) return fail(session.error());
+  Result<HttpResponse> issue_code(const HttpRequest& request) {
+    GL_RETURN_IF_ERROR(find_session(request, true));
     const std::int64_t now = ctx_->clock.now_unix_seconds();
-    CONSOLE_TRY_OR_RESPOND(body, parse_json_object(request.body));
-    CONSOLE_TRY_OR_RESPOND(code_request, parse_console_code_request(body, now));
-    CONSOLE_TRY_OR_RESPOND(code, ctx_->authorization.issue_code(code_request));
+    GL_ASSIGN_OR_RETURN(auto body, parse_json_object(request.body));
+    GL_ASSIGN_OR_RETURN(auto code_request, parse_console_code_request(body, now));
+    GL_ASSIGN_OR_RETURN(auto code, ctx_->authorization.issue_code(code_request));
     const bool is_short = code.kind == CodeKind::kShort;
     // The same daily count as POST /v1/codes (metrics.h): operators see one figure.
     ctx_->metrics.add_daily("greenlight_codes_issued_daily",
@@ -355,23 +349,24 @@ class ConsoleModule final : public ServerModule {
     return json_ok(issued);
   }
 
-  HttpResponse code_status(const HttpRequest& request) {
-    if (auto session = find_session(request, true); !session) return fail(session.error());
-    CONSOLE_TRY_OR_RESPOND(body, parse_json_object(request.body));
-    CONSOLE_TRY_OR_RESPOND(code, string_member(body, "code", 64));
+  Result<HttpResponse> code_status(const HttpRequest& request) {
+    GL_RETURN_IF_ERROR(find_session(request, true));
+    GL_ASSIGN_OR_RETURN(auto body, parse_json_object(request.body));
+    GL_ASSIGN_OR_RETURN(auto code, string_member(body, "code", 64));
     code.erase(
         std::remove_if(code.begin(), code.end(), [](char c) { return c == ' ' || c == '-'; }),
         code.end());
     if (code.empty() ||
         !std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      return fail(Error{ErrorCode::kInvalidArgument, "code must be digits"});
+      return make_error(ErrorCode::kInvalidArgument, "code must be digits");
     }
     const Sha256Digest hash = hmac_sha256(pepper_.span(), as_bytes(code));
     const std::int64_t now = ctx_->clock.now_unix_seconds();
     std::string status = "unknown";
     Status read = ctx_->store.read([&](StoreTransaction& tx) -> Status {
-      CONSOLE_TRY(rows, tx.query("SELECT claimed, expires_at FROM codes WHERE code_hash = ?",
-                                 {Bytes(hash.begin(), hash.end())}));
+      GL_ASSIGN_OR_RETURN(auto rows,
+                          tx.query("SELECT claimed, expires_at FROM codes WHERE code_hash = ?",
+                                   {Bytes(hash.begin(), hash.end())}));
       if (rows.empty()) return ok();
       const auto* claimed = std::get_if<std::int64_t>(&rows[0][0]);
       const auto* expires = std::get_if<std::int64_t>(&rows[0][1]);
@@ -382,7 +377,7 @@ class ConsoleModule final : public ServerModule {
       }
       return ok();
     });
-    if (!read) return fail(read.error());
+    GL_RETURN_IF_ERROR(read);
     return json_ok({{"status", status}});
   }
 

@@ -27,11 +27,8 @@ std::vector<MonitorFile> monitor_files(const MonitorConfig& config) {
 
 Status write_monitor_pages(StaticSite& site, const MonitorConfig& config) {
   for (MonitorFile& file : monitor_files(config)) {
-    if (auto s =
-            site.write_metadata(file.path, std::move(file.bytes), file.content_type, "no-cache");
-        !s) {
-      return s;
-    }
+    GL_RETURN_IF_ERROR(
+        site.write_metadata(file.path, std::move(file.bytes), file.content_type, "no-cache"));
   }
   return ok();
 }
@@ -43,7 +40,7 @@ class MonitorModule final : public ServerModule {
   explicit MonitorModule(MonitorConfig config) : config_(std::move(config)) {}
 
   Status attach(ServerContext& ctx) override {
-    if (auto s = write_monitor_pages(ctx.site, config_); !s) return s;
+    GL_RETURN_IF_ERROR(write_monitor_pages(ctx.site, config_));
     const StaticSite& site = ctx.site;
     const std::string prefix = "/" + std::string(kMonitorDirectory) + "/";
     ctx.router.add_prefix(Method::kGet, prefix, [&site, prefix](const HttpRequest& request) {
