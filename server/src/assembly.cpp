@@ -1,6 +1,11 @@
 #include "greenlight/server/assembly.h"
 
+#include <optional>
+#include <string>
 #include <utility>
+#include <vector>
+
+#include "greenlight/server/monitor_site.h"
 
 namespace greenlight::server {
 
@@ -28,6 +33,10 @@ Result<AssembledServer> assemble_server(ServerRunConfig config) {
   if (config.venue_warnings && !config.venue.authority_key) {
     config.venue.authority_key = config.keys.authority_key;
   }
+  // What the monitor and the console need from the keys before Server::create takes them.
+  const std::vector<std::string> ha_api_keys = config.keys.health_authority_api_keys;
+  std::optional<EcdsaP256PublicKey> venue_authority;
+  if (config.venue_warnings) venue_authority = config.venue.authority_key->public_key();
   auto created = Server::create(std::move(config.options), std::move(config.keys),
                                 std::move(config.environment));
   GL_RETURN_IF_ERROR(created);
@@ -42,6 +51,20 @@ Result<AssembledServer> assemble_server(ServerRunConfig config) {
     config.venue.arrival_granularity_seconds = granularity;
     out.venues = std::make_shared<VenueWarningModule>(std::move(config.venue));
     GL_RETURN_IF_ERROR(out.server->add_module(out.venues));
+  }
+  if (config.monitor) {
+    MonitorConfig monitor;
+    if (out.log) monitor.log_vkey = out.log->verifier().vkey();
+    if (venue_authority) monitor.venue_authority_keys.push_back(*venue_authority);
+    if (auto s = out.server->add_module(make_monitor_module(std::move(monitor))); !s) {
+      return make_error(s.error().code, "monitor pages: " + s.error().message);
+    }
+  }
+  if (config.console) {
+    if (config.console->api_keys.empty()) config.console->api_keys = ha_api_keys;
+    if (auto s = out.server->add_module(make_console_module(std::move(*config.console))); !s) {
+      return make_error(s.error().code, "console: " + s.error().message);
+    }
   }
   return out;
 }

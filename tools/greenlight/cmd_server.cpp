@@ -3,7 +3,8 @@
 //
 //   greenlight server run --db FILE --export-dir DIR --signing-key PEM --authority-key PEM
 //       --ha-api-key-file FILE [--listen 127.0.0.1:8080] [--threads N] [--export-period S]
-//       [--log-key-file FILE [--log-db FILE] [--log-origin NAME]] ...
+//       [--log-key-file FILE [--log-db FILE] [--log-origin NAME]]
+//       [--console [--console-session-minutes N]] [--monitor] ...
 //   greenlight server keygen --out PEM [--public-out PEM]
 //   greenlight server issue-code --url HOST:PORT --api-key-file FILE [--short] ...
 //   greenlight server export-now (--url HOST:PORT --admin-api-key-file FILE | --db FILE
@@ -238,6 +239,9 @@ struct RunFlags {
   std::string venue_owner_policy = "require";
   std::int64_t venue_owner_wait_hours = 14 * 24;
   std::string venue_authority_key;
+  bool console = false;
+  std::int64_t console_session_minutes = 15;
+  bool monitor = false;
 };
 
 void run_server(const RunFlags& f) {
@@ -294,6 +298,16 @@ void run_server(const RunFlags& f) {
                                  f.log.setup(f.exports.db),
                                  true,
                                  std::move(venue_config)};
+  if (f.console_session_minutes < 1 || f.console_session_minutes > 480) {
+    throw CommandError{"--console-session-minutes must be 1..480, got " +
+                       std::to_string(f.console_session_minutes)};
+  }
+  if (f.console) {
+    server::ConsoleConfig console;
+    console.session_seconds = f.console_session_minutes * 60;
+    config.console = std::move(console);
+  }
+  config.monitor = f.monitor;
   auto assembled = server::assemble_server(std::move(config));
   if (!assembled) throw CommandError{assembled.error().message};
   const std::shared_ptr<server::TransparencyLog>& log = assembled->log;
@@ -494,6 +508,17 @@ void setup_server(CLI::App& app) {
                       "Recorded in the transparency log; no value publishes without the owner");
   run_cmd->add_option("--venue-owner-wait-hours", run->venue_owner_wait_hours,
                       "How long pending venue reports wait for their owner, 1..336 (default 336)");
+  auto* console_flag = run_cmd->add_flag(
+      "--console", run->console,
+      "Serve the health-authority console at /console/ (docs/console.md): staff sign in with a "
+      "key of --ha-api-key-file (Secure session cookie: HTTPS, or http on loopback only)");
+  run_cmd
+      ->add_option("--console-session-minutes", run->console_session_minutes,
+                   "Lifetime of a console session, 1..480 minutes (default 15)")
+      ->needs(console_flag);
+  run_cmd->add_flag("--monitor", run->monitor,
+                    "Write the public monitor pages into --export-dir as monitor/ and serve "
+                    "/monitor/ (docs/monitor.md)");
   run_cmd->add_option("--venue-authority-key", run->venue_authority_key,
                       "PEM private key that authorises venue warnings (default: --authority-key)");
   run->log.add_to(run_cmd);

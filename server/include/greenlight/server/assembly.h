@@ -4,7 +4,8 @@
 //
 //   store (SQLite file or PostgreSQL, by the database string) -> Server -> transparency log
 //   module first (its before-publish hook must be in place before anything can publish) ->
-//   venue-warning module -> ready to start() or to export_now() without serving.
+//   venue-warning module -> monitor pages and console when configured -> ready to start() or
+//   to export_now() without serving.
 //
 // Several instances assembled with the same PostgreSQL database and export directory
 // form one service: claims are single use across them, the failure budget is shared, one
@@ -17,6 +18,7 @@
 #include <string>
 
 #include "greenlight/crypto/signed_note.h"
+#include "greenlight/server/console.h"
 #include "greenlight/server/server.h"
 #include "greenlight/server/transparency_log.h"
 #include "greenlight/server/venue_warnings.h"
@@ -37,6 +39,10 @@ struct ServerRunConfig {
   std::optional<TransparencyLogSetup> log;  // nullopt: no transparency log
   bool venue_warnings = true;
   VenueWarningConfig venue;  // its arrival granularity follows options.publish
+  // The HA console at /console/ (docs/console.md); empty api_keys: the health-authority keys.
+  std::optional<ConsoleConfig> console = std::nullopt;
+  // Write the public monitor pages into the export tree and serve /monitor/ (docs/monitor.md).
+  bool monitor = false;
 };
 
 struct AssembledServer {
