@@ -6,14 +6,14 @@ Result<FeedSyncCounts> sync_feed(HttpFetcher& fetcher, std::string_view base_url
                                  FeedConsumer& consumer) {
   const wire::FeedLayout& layout = wire::feed_layout(feed);
   auto index = fetcher.get(wire::url_for(base_url, layout.index_path));
-  if (!index) return std::unexpected(index.error());
+  GL_RETURN_IF_ERROR(index);
   auto paths = wire::parse_feed_index(feed, as_string_view(*index));
-  if (!paths) return std::unexpected(paths.error());
+  GL_RETURN_IF_ERROR(paths);
 
   FeedSyncCounts counts;
   for (const std::string& path : *paths) {
     auto known = consumer.known(path);
-    if (!known) return std::unexpected(known.error());
+    GL_RETURN_IF_ERROR(known);
     if (*known) continue;
     auto file = fetcher.get(wire::url_for(base_url, path));
     if (!file) {
