@@ -24,11 +24,11 @@ Result<std::string> url_target(std::string_view url) {
 Result<client::TransportResponse> PublisherTransport::send(
     const client::TransportRequest& request) {
   auto target = url_target(request.url);
-  if (!target) return std::unexpected(target.error());
+  GL_RETURN_IF_ERROR(target);
   if (observer_) observer_(request);
   ++requests_;
   auto reply = call_(request, *target);
-  if (!reply) return std::unexpected(reply.error());
+  GL_RETURN_IF_ERROR(reply);
   received_bytes_ += reply->bytes;
   return std::move(reply->response);
 }

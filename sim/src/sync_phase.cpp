@@ -45,7 +45,7 @@ std::optional<std::uint32_t> SyncPhase::fetched_on(std::uint32_t owner, std::uin
 
 Status SyncPhase::run(std::uint32_t t, std::int64_t now, const Phases& phases, DailyStats& st) {
   auto batch = publisher_.fetch_new(now);
-  if (!batch) return std::unexpected(batch.error());
+  GL_RETURN_IF_ERROR(batch);
   st.keys_fetched = static_cast<std::uint32_t>(batch->keys.size());
   st.venue_reports_fetched = static_cast<std::uint32_t>(batch->venue_warnings.size());
   if (t == 0) return ok();
@@ -358,7 +358,7 @@ Status SyncPhase::verify(std::uint32_t t, std::uint32_t first_day, std::uint32_t
     const auto sightings = phone_sightings(p, radio.store(), first_day, last_day, w_.schedule,
                                            radio.model(), w_.seed, expander);
     auto client_windows = matcher.match(sightings, keys, now);
-    if (!client_windows) return std::unexpected(client_windows.error());
+    GL_RETURN_IF_ERROR(client_windows);
     const auto it = shared.find(p);
     const std::vector<ExposureWindow> none;
     const auto& mine = it == shared.end() ? none : it->second;

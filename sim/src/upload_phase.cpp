@@ -52,11 +52,11 @@ Result<SimUpload> UploadPhase::prepare(std::uint32_t p, std::uint32_t t, const H
                                          lo->start_scan / kScansPerInterval);
       rec.risk_level = inf == client::Infectiousness::kHigh ? 8 : 7;
       auto sealed = seal_venue_report(w_.venues.location_id(lo->venue), rec, sealing);
-      if (!sealed) return std::unexpected(sealed.error());
+      GL_RETURN_IF_ERROR(sealed);
       up.venue_reports.push_back(*sealed);
       // The venue's owner, asked by the health authority, releases this stay.
       auto released = w_.venues.release(lo->venue, *sealed, sealing);
-      if (!released) return std::unexpected(released.error());
+      GL_RETURN_IF_ERROR(released);
       up.venue_warnings.push_back(*released);
     }
   }
@@ -73,8 +73,8 @@ Status UploadPhase::run(std::uint32_t t, std::int64_t now, std::span<const std::
   if (t == 0) return ok();  // no key of a past day to upload yet
   for (const std::uint32_t p : uploaders) {
     auto up = prepare(p, t, health, contacts);
-    if (!up) return std::unexpected(up.error());
-    if (auto s = publisher_.publish(*up, now); !s) return s;
+    GL_RETURN_IF_ERROR(up);
+    GL_RETURN_IF_ERROR(publisher_.publish(*up, now));
     ++st.uploads;
   }
   return ok();
