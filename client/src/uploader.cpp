@@ -369,10 +369,9 @@ Status Uploader::clear() {
   return client_.database().exec("DELETE FROM upload_state");
 }
 
-Result<UploadStatus> Uploader::upload(const UploadRequest& request) {
-  if (request.code.empty() || request.code.size() > 64 ||
-      !std::all_of(request.code.begin(), request.code.end(),
-                   [](char c) { return c >= '0' && c <= '9'; })) {
+Status Uploader::check_can_start(std::string_view code) {
+  if (code.empty() || code.size() > 64 ||
+      !std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return make_error(ErrorCode::kInvalidArgument,
                       "the verification code must be 1..64 decimal digits");
   }
@@ -383,50 +382,74 @@ Result<UploadStatus> Uploader::upload(const UploadRequest& request) {
                       "an upload is already in progress (stage " +
                           std::string(upload_stage_name(current->stage)) + "): resume it");
   }
-  const std::int64_t now = client_.clock().now();
-  RandomSource& rng = client_.random();
+  return ok();
+}
 
+Uploader::State Uploader::begin_state(std::string code) {
+  const std::int64_t now = client_.clock().now();
   State st;
   st.status.stage = UploadStage::kStarted;
   st.status.started_at = now;
   st.status.updated_at = now;
-  st.code = request.code;
+  st.code = std::move(code);
   st.hmac_key = SecretBytes(options_.hmac_key_bytes);
-  rng.fill(st.hmac_key.mutable_span());
+  client_.random().fill(st.hmac_key.mutable_span());
+  return st;
+}
 
-  // The venue reports are always padded_count (or a multiple) long, real or fake.
-  std::vector<SealedVenueReport> reports;
-  if (request.checkins != nullptr) {
-    auto visits = request.checkins->visits();
-    GL_RETURN_IF_ERROR(visits);
-    auto sealed = venue_reports_for_upload(*visits, request.venue_from, now, rng, options_.venue);
-    GL_RETURN_IF_ERROR(sealed);
-    reports = std::move(*sealed);
-  } else {
-    reports = venue_chaff_reports(rng, options_.venue);
-  }
+Result<UploadStatus> Uploader::start(State& st, std::span<const SealedVenueReport> reports,
+                                     const KeySource& keys) {
   st.venue_reports = reports_base64(reports);
   st.status.venue_reports = st.venue_reports.size();
-
   {
     // Keys (a same-day release rotates the current key), the state and the chaff record
     // in one transaction: a crash leaves either nothing or an upload ready to resume.
     auto tx = Transaction::begin(client_.database());
     GL_RETURN_IF_ERROR(tx);
-    auto keys = client_.keys_for_upload(request.release);
-    GL_RETURN_IF_ERROR(keys);
-    if (keys->empty()) {
+    auto k = keys();
+    GL_RETURN_IF_ERROR(k);
+    if (k->empty()) {
       return make_error(ErrorCode::kFailedPrecondition,
                         "there are no keys to upload (none valid in the last 14 days)");
     }
-    if (keys->size() > wire::kMaxUploadKeys) keys->resize(wire::kMaxUploadKeys);
-    st.keys = std::move(*keys);
+    if (k->size() > wire::kMaxUploadKeys) k->resize(wire::kMaxUploadKeys);
+    st.keys = std::move(*k);
     st.status.keys = st.keys.size();
     GL_RETURN_IF_ERROR(save(st));
     GL_RETURN_IF_ERROR(ChaffScheduler::record_real_upload(client_.database()));
     GL_RETURN_IF_ERROR(tx->commit());
   }
   return run(st);
+}
+
+Result<UploadStatus> Uploader::upload(const UploadRequest& request) {
+  GL_RETURN_IF_ERROR(check_can_start(request.code));
+  State st = begin_state(request.code);
+  // The venue reports are always padded_count (or a multiple) long, real or fake.
+  std::vector<SealedVenueReport> reports;
+  if (request.checkins != nullptr) {
+    auto visits = request.checkins->visits();
+    GL_RETURN_IF_ERROR(visits);
+    auto sealed = venue_reports_for_upload(*visits, request.venue_from, st.status.started_at,
+                                           client_.random(), options_.venue);
+    GL_RETURN_IF_ERROR(sealed);
+    reports = std::move(*sealed);
+  } else {
+    reports = venue_chaff_reports(client_.random(), options_.venue);
+  }
+  return start(st, reports, [&] { return client_.keys_for_upload(request.release); });
+}
+
+Result<UploadStatus> Uploader::upload_prepared(const PreparedUpload& request) {
+  if (request.keys.empty() || request.keys.size() > wire::kMaxUploadKeys) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "an upload carries 1.." + std::to_string(wire::kMaxUploadKeys) +
+                          " keys, got " + std::to_string(request.keys.size()));
+  }
+  GL_RETURN_IF_ERROR(check_can_start(request.code));
+  State st = begin_state(request.code);
+  return start(st, request.venue_reports,
+               [&]() -> Result<std::vector<TemporaryExposureKey>> { return request.keys; });
 }
 
 Result<UploadStatus> Uploader::resume() {

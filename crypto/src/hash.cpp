@@ -102,39 +102,4 @@ void hkdf_sha256_16(ByteSpan ikm, ByteSpan info, MutableByteSpan out16) {
   internal::thread_short_hkdf().derive(ikm, info, out16);
 }
 
-namespace internal {
-
-ShortHkdf::ShortHkdf() : extract_(new_hmac_sha256_ctx()), expand_(new_hmac_sha256_ctx()) {
-  const std::array<std::uint8_t, 32> zero_salt{};
-  if (EVP_MAC_init(extract_.get(), zero_salt.data(), zero_salt.size(), nullptr) != 1) {
-    fatal_openssl("HKDF extract key");
-  }
-}
-
-void ShortHkdf::derive(ByteSpan ikm, ByteSpan info, MutableByteSpan out) {
-  if (out.empty() || out.size() > 32) fatal_openssl("ShortHkdf output length");
-  std::array<std::uint8_t, 32> prk{};
-  std::array<std::uint8_t, 32> block{};
-  const std::uint8_t counter = 1;
-  std::size_t len = 0;
-  // EVP_MAC_init without a key restarts HMAC with the key already set (the zero salt).
-  bool ok = EVP_MAC_init(extract_.get(), nullptr, 0, nullptr) == 1 &&
-            EVP_MAC_update(extract_.get(), ikm.data(), ikm.size()) == 1 &&
-            EVP_MAC_final(extract_.get(), prk.data(), &len, prk.size()) == 1 && len == prk.size();
-  ok = ok && EVP_MAC_init(expand_.get(), prk.data(), prk.size(), nullptr) == 1 &&
-       EVP_MAC_update(expand_.get(), info.data(), info.size()) == 1 &&
-       EVP_MAC_update(expand_.get(), &counter, 1) == 1 &&
-       EVP_MAC_final(expand_.get(), block.data(), &len, block.size()) == 1 && len == block.size();
-  if (!ok) fatal_openssl("HKDF-SHA256");
-  std::copy_n(block.data(), out.size(), out.data());
-  OPENSSL_cleanse(prk.data(), prk.size());
-  OPENSSL_cleanse(block.data(), block.size());
-}
-
-ShortHkdf& thread_short_hkdf() {
-  thread_local ShortHkdf instance;
-  return instance;
-}
-
-}  // namespace internal
 }  // namespace greenlight

@@ -13,7 +13,10 @@
 #include <variant>
 #include <vector>
 
+#include "greenlight/client/client.h"
+#include "greenlight/client/clock.h"
 #include "greenlight/client/log_monitor.h"
+#include "greenlight/client/uploader.h"
 #include "greenlight/crypto/bytes.h"
 #include "greenlight/crypto/ecdsa.h"
 #include "greenlight/crypto/ed25519.h"
@@ -28,8 +31,10 @@
 #include "greenlight/server/transparency_log.h"
 #include "greenlight/server/venue_warnings.h"
 #include "greenlight/wire/export_file.h"
+#include "greenlight/wire/published_layout.h"
 #include "greenlight/wire/upload_auth.h"
 #include "greenlight/wire/venue_warning.h"
+#include "internal/publisher_transport.h"
 
 namespace greenlight::sim {
 namespace {
@@ -73,14 +78,13 @@ std::string random_hex(std::size_t bytes) {
   return to_hex(b);
 }
 
-Result<std::string_view> report_type_name(ReportType type) {
+// The report types the health authority issues codes for, by their one wire name.
+Result<std::string_view> code_report_type(ReportType type) {
   switch (type) {
     case ReportType::kConfirmedTest:
-      return "confirmed";
     case ReportType::kConfirmedClinicalDiagnosis:
-      return "clinical";
     case ReportType::kSelfReport:
-      return "self_report";
+      return wire::report_type_name(type);
     default:
       break;
   }
@@ -188,8 +192,19 @@ struct ServerPublisher::Impl {
   std::shared_ptr<server::TransparencyLog> log;
   std::optional<client::LogMonitor> monitor;  // the phones' shared view of the log
   std::uint64_t logged_files_verified = 0;
+  // The uploading phones: the client library's Uploader over the publisher's transport, its
+  // upload state in one in-memory device database (one upload at a time, each finished
+  // before the next starts), the phone's clock set to the simulated time.
+  client::ManualClock phone_clock;
+  std::unique_ptr<client::Client> phone;
+  std::unique_ptr<internal::PublisherTransport> phone_transport;
+  std::unique_ptr<client::Uploader> uploader;
+  client::UploadStatus last_upload;
 
   ~Impl() {
+    uploader.reset();
+    phone_transport.reset();
+    phone.reset();
     client.reset();
     if (server) server->stop();
     server.reset();
@@ -203,6 +218,12 @@ struct ServerPublisher::Impl {
     std::vector<std::pair<std::string, std::string>> headers;
     if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
     if (!bearer.empty()) headers.emplace_back("Authorization", "Bearer " + std::string(bearer));
+    return send(method, path, body, std::move(headers));
+  }
+
+  // One request over the publisher's transport; path is "/path?query".
+  Result<Reply> send(Method method, std::string_view path, std::string_view body,
+                     std::vector<std::pair<std::string, std::string>> headers) {
     if (transport == ServerTransport::kLoopback) {
       auto r = client->request(method, path, body, headers);
       GL_RETURN_IF_ERROR(r);
@@ -236,6 +257,20 @@ struct ServerPublisher::Impl {
     if (r->status != 200) return std::unexpected(reply_error(*r, "GET " + std::string(path)));
     return r;
   }
+
+  // A phone's request (client::Uploader) over the same transport.
+  Result<internal::ServerReply> phone_send(const client::TransportRequest& request,
+                                           std::string_view target) {
+    const Method method =
+        request.method == client::HttpMethod::kPost ? Method::kPost : Method::kGet;
+    auto r = send(method, target, request.body, request.headers);
+    GL_RETURN_IF_ERROR(r);
+    internal::ServerReply out;
+    out.response.status = r->status;
+    out.response.body = std::move(r->body);
+    out.bytes = r->bytes;
+    return out;
+  }
 };
 
 namespace {
@@ -261,6 +296,33 @@ class PublisherLogFetcher final : public client::LogFetcher {
   Get get_;
   std::uint64_t bytes_ = 0;
 };
+
+// An upload the Uploader did not publish, as an error naming the client's outcome.
+Error upload_error(const client::UploadStatus& s) {
+  ErrorCode code = ErrorCode::kUnavailable;  // no answer: the upload stays resumable
+  switch (s.failure) {
+    case client::UploadFailure::kNone:
+      break;
+    case client::UploadFailure::kInvalidCode:
+    case client::UploadFailure::kExpiredAuthorisation:
+      code = ErrorCode::kAuthentication;
+      break;
+    case client::UploadFailure::kExpiredCode:
+      code = ErrorCode::kFailedPrecondition;
+      break;
+    case client::UploadFailure::kTooManyAttempts:
+      code = ErrorCode::kResourceExhausted;
+      break;
+    case client::UploadFailure::kRejected:
+      code = ErrorCode::kInvalidArgument;
+      break;
+    case client::UploadFailure::kProtocol:
+      code = ErrorCode::kInternal;
+      break;
+  }
+  return Error{code, "client upload " + std::string(client::upload_stage_name(s.stage)) + " (" +
+                         std::string(client::upload_failure_name(s.failure)) + "): " + s.message};
+}
 
 // Log before use: a downloaded file is used only if a verified leaf commits to its SHA-256.
 Status require_logged(client::LogMonitor& monitor, LogLeafKind kind, std::string_view body,
@@ -372,6 +434,26 @@ Result<std::unique_ptr<ServerPublisher>> ServerPublisher::create(
   } else {
     d->name = "greenlight server in process (router dispatch, no sockets)";
   }
+
+  // The uploading phones: the client's Uploader, drawing its HMAC keys from the publisher's
+  // stream (as the run's phones did before the client had an uploader, so a seeded run
+  // keeps its bytes).
+  auto phone = client::Client::open(":memory:", client::ClientConfig{}, d->phone_clock, *d->rng);
+  GL_RETURN_IF_ERROR(phone);
+  d->phone = std::move(*phone);
+  Impl* impl = d.get();
+  d->phone_transport = std::make_unique<internal::PublisherTransport>(
+      [impl](const client::TransportRequest& request, std::string_view target) {
+        return impl->phone_send(request, target);
+      });
+  d->phone_transport->set_observer(options.phone_request_observer);
+  client::UploaderOptions upload_options;
+  upload_options.base_url = d->transport == ServerTransport::kLoopback
+                                ? "http://127.0.0.1:" + std::to_string(d->server->port())
+                                : std::string("http://greenlight.sim");
+  auto uploader = client::Uploader::open(*d->phone, *d->phone_transport, upload_options);
+  GL_RETURN_IF_ERROR(uploader);
+  d->uploader = std::move(*uploader);
   return std::unique_ptr<ServerPublisher>(new ServerPublisher(std::move(d)));
 }
 
@@ -382,11 +464,12 @@ std::uint16_t ServerPublisher::port() const {
 }
 const std::filesystem::path& ServerPublisher::directory() const { return impl_->directory; }
 const server::TransparencyLog& ServerPublisher::transparency_log() const { return *impl_->log; }
+const client::UploadStatus& ServerPublisher::last_upload() const { return impl_->last_upload; }
 
 Status ServerPublisher::publish(const SimUpload& upload, std::int64_t unix_seconds) {
   Impl& d = *impl_;
   d.clock->set(unix_seconds);
-  auto type = report_type_name(upload.report_type);
+  auto type = code_report_type(upload.report_type);
   GL_RETURN_IF_ERROR(type);
 
   // Health authority: a verification code stating the report type and symptom onset.
@@ -399,44 +482,16 @@ Status ServerPublisher::publish(const SimUpload& upload, std::int64_t unix_secon
   auto code = string_member(*code_reply, "code", "POST /v1/codes");
   GL_RETURN_IF_ERROR(code);
 
-  // Phone: code -> token -> certificate binding the HMAC of the canonical key list.
-  auto verified =
-      d.post("/v1/verify", json::object{{"code", *code}, {"chaff", false}}, "POST /v1/verify");
-  GL_RETURN_IF_ERROR(verified);
-  auto token = string_member(*verified, "token", "POST /v1/verify");
-  GL_RETURN_IF_ERROR(token);
-
-  SecretBytes hmac_key(kHmacKeyBytes);
-  d.rng->fill(hmac_key.mutable_span());
-  const Sha256Digest tekmac = wire::compute_tekmac(hmac_key.span(), upload.keys);
-  auto cert_reply =
-      d.post("/v1/certificate",
-             json::object{{"token", *token}, {"tekmac", base64_encode(tekmac)}, {"chaff", false}},
-             "POST /v1/certificate");
-  GL_RETURN_IF_ERROR(cert_reply);
-  auto certificate = string_member(*cert_reply, "certificate", "POST /v1/certificate");
-  GL_RETURN_IF_ERROR(certificate);
-
-  json::array keys;
-  for (const auto& k : upload.keys) {
-    keys.push_back(
-        json::object{{"key", base64_encode(k.key_data.span())},
-                     {"rolling_start_interval_number", k.rolling_start_interval_number.value},
-                     {"rolling_period", k.rolling_period},
-                     {"transmission_risk_level", k.transmission_risk_level}});
+  // Phone: the client library's Uploader runs code -> token -> certificate (binding the HMAC
+  // of the canonical key list) -> publish with the keys and the sealed venue reports.
+  d.phone_clock.set(unix_seconds);
+  auto uploaded = d.uploader->upload_prepared({*code, upload.keys, upload.venue_reports});
+  GL_RETURN_IF_ERROR(uploaded);
+  d.last_upload = *uploaded;
+  if (uploaded->stage != client::UploadStage::kPublished) {
+    return std::unexpected(upload_error(*uploaded));
   }
-  json::array reports;
-  for (const auto& r : upload.venue_reports) {
-    reports.push_back(json::string(wire::venue_report_to_base64(r)));
-  }
-  auto published = d.post("/v1/publish",
-                          json::object{{"keys", std::move(keys)},
-                                       {"certificate", *certificate},
-                                       {"hmac_key", base64_encode(hmac_key.span())},
-                                       {"venue_reports", std::move(reports)},
-                                       {"chaff", false}},
-                          "POST /v1/publish");
-  GL_RETURN_IF_ERROR(published);
+  GL_RETURN_IF_ERROR(d.uploader->clear());  // the row goes, secrets with it
 
   // Each venue's owner releases its warnings with its own venue_host code from the health
   // authority (tools/venue host_warning.h); the server adds the authority's signature.

@@ -247,7 +247,9 @@ TEST_CASE("a bad upload is rejected by the server and stores nothing") {
     auto s = server->publish(up, kNoon);
     REQUIRE_FALSE(s);
     CHECK(s.error().code == ErrorCode::kInvalidArgument);
-    CHECK(s.error().message.find("POST /v1/publish: HTTP 400") != std::string::npos);
+    // The client Uploader's outcome: refused at publish, with the server's answer.
+    CHECK(s.error().message.find("(rejected)") != std::string::npos);
+    CHECK(s.error().message.find("HTTP 400") != std::string::npos);
     CHECK(s.error().message.find("rolling_period") != std::string::npos);
   }
   SECTION("overlapping keys") {
@@ -255,7 +257,9 @@ TEST_CASE("a bad upload is rejected by the server and stores nothing") {
     up.keys.back().key_data.mutable_span()[0] ^= 1;
     auto s = server->publish(up, kNoon);
     REQUIRE_FALSE(s);
-    CHECK(s.error().message.find("POST /v1/publish: HTTP 400") != std::string::npos);
+    // The client Uploader's outcome: refused at publish, with the server's answer.
+    CHECK(s.error().message.find("(rejected)") != std::string::npos);
+    CHECK(s.error().message.find("HTTP 400") != std::string::npos);
   }
   SECTION("a report type the health authority does not issue codes for") {
     up.report_type = ReportType::kRevoked;

@@ -119,6 +119,18 @@ struct UploadRequest {
   std::int64_t venue_from = 0;
 };
 
+// An upload of keys and sealed venue reports that the caller holds instead of this device's
+// database (an app whose keys come from the platform's exposure-notification API, or the
+// simulator's phones). The same flow, persisted state, chaff-schedule record and guarantees as
+// upload(); the keys (1..wire::kMaxUploadKeys) and the reports are sent exactly as given: no
+// padding is added to the reports (pad them with venue_reports_for_upload or
+// venue_chaff_reports when the server must not learn their number).
+struct PreparedUpload {
+  std::string code;
+  std::vector<TemporaryExposureKey> keys;
+  std::vector<SealedVenueReport> venue_reports;
+};
+
 // What run_chaff() sent, for tests and diagnostics.
 struct ChaffReport {
   std::size_t requests = 0;
@@ -139,6 +151,9 @@ class Uploader {
   // upload in the chaff schedule) and runs it as far as it goes. kFailedPrecondition while
   // another upload is unfinished (resume() it). The returned status is also persisted.
   [[nodiscard]] Result<UploadStatus> upload(const UploadRequest& request);
+  // As upload(), with the caller's keys and sealed venue reports (PreparedUpload).
+  // kInvalidArgument for no keys or more than wire::kMaxUploadKeys.
+  [[nodiscard]] Result<UploadStatus> upload_prepared(const PreparedUpload& request);
   // Continues an unfinished upload from its stored stage; a finished one is returned as is.
   [[nodiscard]] Result<UploadStatus> resume();
   // Where the upload stands (kNone when none was ever started). No network.
@@ -153,7 +168,12 @@ class Uploader {
 
  private:
   struct State;
+  using KeySource = std::function<Result<std::vector<TemporaryExposureKey>>()>;
   Uploader(Client& client, HttpTransport& transport, UploaderOptions options);
+  [[nodiscard]] Status check_can_start(std::string_view code);
+  State begin_state(std::string code);
+  [[nodiscard]] Result<UploadStatus> start(State& state, std::span<const SealedVenueReport> reports,
+                                           const KeySource& keys);
   [[nodiscard]] Result<UploadStatus> run(State& state);
   [[nodiscard]] Status save(const State& state);
 

@@ -10,11 +10,18 @@
 //
 // publish(upload, now) walks the real authorisation flow:
 //   health authority: POST /v1/codes {report_type, symptom_onset_interval}  -> code
-//   phone:            POST /v1/verify {code}                                 -> token
-//                     POST /v1/certificate {token, tekmac = HMAC(k, canonical key list)}
-//                     POST /v1/publish {keys, certificate, hmac_key = k, venue_reports}
-// and fails (nothing stored) when any step does not answer 200; the error names the step,
-// the status and the server's message.
+//   phone:            the client library's Uploader (client::Uploader::upload_prepared) with
+//                     the upload's keys and sealed venue reports: POST /v1/verify {code} ->
+//                     token, POST /v1/certificate {token, tekmac = HMAC(k, canonical key
+//                     list)}, POST /v1/publish {keys, certificate, hmac_key = k,
+//                     venue_reports}, bodies padded as every phone pads them
+//   venue owners:     per visited venue, a venue_host code -> /v1/verify ->
+//                     /v1/certificate -> POST /v1/venue-warning with the owner's release
+// and fails when any step does not answer 200 or the Uploader does not reach kPublished (the
+// error names the client's stage, failure and the server's answer); a refused upload stores
+// nothing. The phones' requests go over the same transport as everything else (see
+// Transports) through an adapter (sim/src/internal/publisher_transport.h); their upload state
+// is one row of an in-memory device database, cleared after each upload.
 // fetch_new(now) runs the export (Server::export_now, which also publishes the venue-warning
 // batches and logs every file before it is served), syncs the phones' shared
 // client::LogMonitor (the latest checkpoint's signature and that it extends the one verified
@@ -46,11 +53,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "greenlight/client/http_fetcher.h"
+#include "greenlight/client/uploader.h"
 #include "greenlight/crypto/result.h"
 #include "greenlight/sim/publisher.h"
 
@@ -74,6 +84,8 @@ struct ServerPublisherOptions {
   std::optional<std::uint64_t> seed;
   // Parent of the temporary server directory; empty: the system temp directory.
   std::filesystem::path temp_parent;
+  // Sees every request the uploading phones send (client::Uploader), before it is sent.
+  std::function<void(const client::TransportRequest&)> phone_request_observer;
 };
 
 class ServerPublisher final : public KeyPublisher {
@@ -96,6 +108,8 @@ class ServerPublisher final : public KeyPublisher {
   const std::filesystem::path& directory() const;
   // The server's log, e.g. to verify its checkpoint with verifier().
   const server::TransparencyLog& transparency_log() const;
+  // The client Uploader's outcome of the last publish (stage kNone before the first).
+  const client::UploadStatus& last_upload() const;
 
  private:
   struct Impl;

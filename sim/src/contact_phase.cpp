@@ -1,0 +1,153 @@
+#include "internal/contact_phase.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <numeric>
+
+#include "internal/parallel.h"
+
+namespace greenlight::sim::internal {
+namespace {
+
+// Salt of the contact streams of the calibration day (never a simulated day's).
+constexpr std::uint64_t kCalibrationSalt = 0xca1;
+
+}  // namespace
+
+ContactPhase::ContactPhase(const World& world)
+    : w_(world),
+      generator_(world.config, world.pop),
+      contact_state_(world.pop.size()),
+      isolating_today_(world.pop.size(), 0),
+      tallies_(kShards),
+      runs_(kShards),
+      checkins_(kRetentionDays + 1) {}
+
+void ContactPhase::calibrate() {
+  const std::vector<std::uint8_t> nobody(w_.pop.size(), 0);
+  generator_.prepare_day(0, nobody, kCalibrationSalt, w_.threads);
+  std::vector<double> sums(kShards, 0.0);
+  const double hh = w_.config.disease.household_weight;
+  parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
+    double s = 0;
+    generator_.generate(shard, [&](const Contact& c) {
+      s += w_.disease.dose(c.distance_m, c.minutes) * (c.layer == Layer::kHousehold ? hh : 1.0);
+    });
+    sums[shard] = s;
+  });
+  const double total = std::accumulate(sums.begin(), sums.end(), 0.0);
+  const double per_person = 2 * total / w_.pop.size();
+  beta_ = per_person > 0 ? w_.config.disease.infectious_rate / per_person : 0;
+}
+
+const DayCheckIns* ContactPhase::checkins(std::uint32_t day) const {
+  const DayCheckIns& ring = checkins_[day % checkins_.size()];
+  return ring.day == day ? &ring : nullptr;
+}
+
+void ContactPhase::record_checkins(std::uint32_t t, DailyStats& st) {
+  // App users scan the venue's QR code (decoded once per venue).
+  DayCheckIns& ci = checkins_[t % checkins_.size()];
+  ci.day = t;
+  ci.check_ins.clear();
+  for (const auto& v : generator_.visits()) {
+    if (w_.pop.has_app[v.person] == 0) continue;
+    if (!Rng(stream_key(w_.seed, kPurposeVisits, t, v.person, 0x1000 + v.venue))
+             .bernoulli(w_.config.app.checkin_probability)) {
+      continue;
+    }
+    const auto start = static_cast<std::uint16_t>(v.arrival / 5);
+    const auto end = std::min<std::uint32_t>(kScansPerDay, (v.arrival + v.minutes + 4u) / 5);
+    ci.check_ins.push_back({v.person, v.venue, start,
+                            static_cast<std::uint16_t>(std::max<std::uint32_t>(1, end - start))});
+  }
+  std::stable_sort(ci.check_ins.begin(), ci.check_ins.end(),
+                   [](const CheckIn& a, const CheckIn& b) { return a.person < b.person; });
+  st.check_ins = ci.check_ins.size();
+}
+
+void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPhase& radio,
+                       DailyStats& st) {
+  const std::uint32_t n = w_.pop.size();
+  const auto day = static_cast<std::int32_t>(t);
+  const auto infection_day = health.infection_day();
+  const auto isolated_until = health.isolated_until();
+  for (std::uint32_t p = 0; p < n; ++p) {
+    isolating_today_[p] = isolated_until[p] > day ? 1 : 0;
+    float inf = 0;
+    if (infection_day[p] != kNever) {
+      inf = static_cast<float>(
+          w_.disease.infectiousness(static_cast<std::uint32_t>(day - infection_day[p])) *
+          static_cast<double>(health.course(p).infectiousness_factor));
+    }
+    contact_state_[p] = {inf, static_cast<std::uint8_t>(infection_day[p] == kNever ? 1 : 0),
+                         w_.pop.has_app[p], w_.pop.age_group[p], 0};
+  }
+  generator_.prepare_day(t, isolating_today_, 0, w_.threads);
+  record_checkins(t, st);
+
+  const double hh = w_.config.disease.household_weight;
+  parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
+    ShardTally& out = tallies_[shard];
+    StagedRuns& runs = runs_[shard];
+    for (auto& part : runs) part.clear();
+    out.infections.clear();
+    out.contacts = 0;
+    out.app_contacts = 0;
+    Rng trng(stream_key(w_.seed, kPurposeTransmission, t, shard));
+    Rng rrng(stream_key(w_.seed, kPurposeRadio, t, shard));
+    auto process = [&](const Contact& c) {
+      ++out.contacts;
+      const ContactState a = contact_state_[c.a];
+      const ContactState b = contact_state_[c.b];
+      if (a.infectiousness > 0 || b.infectiousness > 0) {
+        const double dose =
+            w_.disease.dose(c.distance_m, c.minutes) * (c.layer == Layer::kHousehold ? hh : 1.0);
+        if (a.infectiousness > 0 && b.susceptible != 0) {
+          const double h = beta_ * static_cast<double>(a.infectiousness) *
+                           w_.disease.susceptibility(b.age_group) * dose;
+          if (trng.uniform() < 1 - std::exp(-h)) out.infections.push_back({c.b, c.a, c.layer});
+        }
+        if (b.infectiousness > 0 && a.susceptible != 0) {
+          const double h = beta_ * static_cast<double>(b.infectiousness) *
+                           w_.disease.susceptibility(a.age_group) * dose;
+          if (trng.uniform() < 1 - std::exp(-h)) out.infections.push_back({c.a, c.b, c.layer});
+        }
+      }
+      if (a.app == 0 || b.app == 0) return;
+      ++out.app_contacts;
+      radio.stage(c, rrng, runs);
+    };
+    // Contacts are processed in generation order, kAhead behind, so that the two people's
+    // states are prefetched (random accesses into a large array).
+    constexpr std::uint32_t kAhead = 16;
+    std::array<Contact, kAhead> ring;
+    std::uint32_t head = 0;
+    std::uint32_t held = 0;
+    generator_.generate(shard, [&](const Contact& c) {
+      __builtin_prefetch(&contact_state_[c.a]);
+      __builtin_prefetch(&contact_state_[c.b]);
+      if (held == kAhead) {
+        process(ring[head]);
+        ring[head] = c;
+        head = (head + 1) % kAhead;
+      } else {
+        ring[(head + held++) % kAhead] = c;
+      }
+    });
+    for (std::uint32_t i = 0; i < held; ++i) process(ring[(head + i) % kAhead]);
+  });
+  for (const auto& o : tallies_) {
+    st.contacts += o.contacts;
+    st.app_contacts += o.app_contacts;
+  }
+}
+
+std::vector<InfectionCandidate> ContactPhase::candidates() const {
+  std::vector<InfectionCandidate> all;
+  for (const auto& o : tallies_) all.insert(all.end(), o.infections.begin(), o.infections.end());
+  return all;
+}
+
+}  // namespace greenlight::sim::internal

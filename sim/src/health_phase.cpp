@@ -1,0 +1,153 @@
+#include "internal/health_phase.h"
+
+#include <algorithm>
+
+namespace greenlight::sim::internal {
+
+HealthPhase::HealthPhase(const World& world) : w_(world) {
+  const std::uint32_t n = w_.pop.size();
+  infection_day_.assign(n, kNever);
+  infector_.assign(n, kNoPerson);
+  infection_layer_.assign(n, 0);
+  course_.assign(n, Course{});
+  isolated_until_.assign(n, 0);
+  test_sample_day_.assign(n, kNever);
+  test_result_day_.assign(n, kNever);
+  test_positive_.assign(n, 0);
+  positive_day_.assign(n, kNever);
+  own_red_until_.assign(n, 0);
+  sample_day_of_result_.assign(n, 0);
+}
+
+void HealthPhase::seed_infections() {
+  Rng r(stream_key(w_.seed, kPurposeSeedInfections));
+  std::uint32_t placed = 0;
+  while (placed < w_.config.disease.initial_infections) {
+    const std::uint32_t p = r.below(w_.pop.size());
+    if (infection_day_[p] != kNever) continue;
+    infect(p, kNoPerson, Layer::kHousehold, 0);
+    ++placed;
+  }
+  cumulative_ = placed;
+}
+
+void HealthPhase::infect(std::uint32_t p, std::uint32_t by, Layer layer, std::uint32_t day) {
+  infection_day_[p] = static_cast<std::int32_t>(day);
+  infector_[p] = by;
+  infection_layer_[p] = static_cast<std::uint8_t>(layer);
+  course_[p] =
+      w_.disease.sample_course(w_.pop.age_group[p], stream_key(w_.seed, kPurposeProgression, p));
+}
+
+void HealthPhase::isolate(std::uint32_t p, std::int32_t until) {
+  isolated_until_[p] = std::max(isolated_until_[p], until);
+}
+
+void HealthPhase::order_test(std::uint32_t p, std::uint32_t day) {
+  if (positive_day_[p] != kNever || test_sample_day_[p] != kNever ||
+      test_result_day_[p] != kNever) {
+    return;
+  }
+  test_sample_day_[p] = static_cast<std::int32_t>(day + w_.config.testing.order_delay_days);
+}
+
+std::uint32_t HealthPhase::recorded_onset_day(std::uint32_t p, std::uint32_t t) const {
+  std::uint32_t onset = sample_day_of_result_[p];
+  if (infection_day_[p] != kNever && course_[p].symptomatic) {
+    const auto o = static_cast<std::uint32_t>(infection_day_[p] + course_[p].onset_delay_days);
+    if (o <= t) onset = o;
+  }
+  return onset;
+}
+
+void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t>& uploaders) {
+  const auto& tc = w_.config.testing;
+  const auto day = static_cast<std::int32_t>(t);
+  for (std::uint32_t p = 0; p < w_.pop.size(); ++p) {
+    if (isolated_until_[p] > day && tc.isolation_daily_dropout > 0 &&
+        w_.decision(kPurposeBehaviour, p, t, 1).bernoulli(tc.isolation_daily_dropout)) {
+      isolated_until_[p] = day;
+    }
+    const bool infected = infection_day_[p] != kNever;
+    const bool onset = infected && course_[p].symptomatic &&
+                       day == infection_day_[p] + course_[p].onset_delay_days;
+    if (onset) ++st.new_symptomatic;
+    const bool false_symptoms =
+        !onset && w_.config.disease.false_symptom_rate > 0 &&
+        w_.decision(kPurposeFalseSymptoms, p, t, 0).bernoulli(w_.config.disease.false_symptom_rate);
+    if ((onset || false_symptoms) && positive_day_[p] == kNever && tc.symptom_isolation > 0 &&
+        w_.decision(kPurposeBehaviour, p, t, 2).bernoulli(tc.symptom_isolation)) {
+      const auto until = day + static_cast<std::int32_t>(tc.symptom_isolation_days);
+      isolate(p, until);
+      if (tc.household_isolation) {
+        const std::uint32_t h = w_.pop.household[p];
+        for (std::uint32_t q = w_.pop.household_start[h]; q < w_.pop.household_start[h + 1]; ++q) {
+          isolate(q, until);
+        }
+      }
+      order_test(p, t);
+    }
+    if (test_sample_day_[p] == day) {
+      test_sample_day_[p] = kNever;
+      Rng r = w_.decision(kPurposeTesting, p, t, 0);
+      bool positive = false;
+      if (infected) {
+        const auto since = static_cast<std::uint32_t>(day - infection_day_[p]);
+        const bool sensitive = since >= tc.sensitive_from_day && since <= tc.sensitive_to_day;
+        positive = sensitive ? r.bernoulli(tc.sensitivity) : r.bernoulli(1 - tc.specificity);
+      } else {
+        positive = r.bernoulli(1 - tc.specificity);
+      }
+      test_positive_[p] = positive ? 1 : 0;
+      test_result_day_[p] = day + static_cast<std::int32_t>(tc.result_delay_days);
+      sample_day_of_result_[p] = t;
+    }
+    if (test_result_day_[p] == day) {
+      test_result_day_[p] = kNever;
+      ++st.tests;
+      if (test_positive_[p] != 0 && positive_day_[p] == kNever) {
+        positive_result(p, t, st, uploaders);
+      }
+    }
+  }
+}
+
+void HealthPhase::positive_result(std::uint32_t p, std::uint32_t t, DailyStats& st,
+                                  std::vector<std::uint32_t>& uploaders) {
+  const auto& tc = w_.config.testing;
+  const auto day = static_cast<std::int32_t>(t);
+  positive_day_[p] = day;
+  ++st.positives;
+  const auto until = day + static_cast<std::int32_t>(tc.isolation_days);
+  if (w_.decision(kPurposeBehaviour, p, t, 3).bernoulli(tc.isolation_adherence)) {
+    isolate(p, until);
+  }
+  if (tc.household_isolation) {
+    const std::uint32_t h = w_.pop.household[p];
+    for (std::uint32_t q = w_.pop.household_start[h]; q < w_.pop.household_start[h + 1]; ++q) {
+      if (q != p && w_.decision(kPurposeBehaviour, q, t, 4).bernoulli(tc.isolation_adherence)) {
+        isolate(q, until);
+      }
+    }
+  }
+  if (w_.pop.has_app[p] == 0) return;
+  own_red_until_[p] = until;
+  if (w_.decision(kPurposeUpload, p, t, 0).bernoulli(w_.config.app.upload_consent)) {
+    uploaders.push_back(p);
+  }
+}
+
+void HealthPhase::apply_infections(std::vector<InfectionCandidate> candidates, std::uint32_t t,
+                                   DailyStats& st) {
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const auto& a, const auto& b) { return a.victim < b.victim; });
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    if (i > 0 && candidates[i].victim == candidates[i - 1].victim) continue;
+    infect(candidates[i].victim, candidates[i].infector, candidates[i].layer, t);
+    ++st.new_infections;
+    ++st.new_infections_by_layer[static_cast<std::size_t>(candidates[i].layer)];
+  }
+  cumulative_ += st.new_infections;
+}
+
+}  // namespace greenlight::sim::internal

@@ -1,0 +1,71 @@
+// The contact phase: who meets whom today (households, schools and workplaces, random
+// encounters, venue visits; people who isolate meet only their household), transmission
+// per contact (DiseaseModel, hazard scaled by the calibrated beta), venue check-ins of app
+// users, and for contacts between app users the radio runs (RadioPhase::stage). It owns the
+// contact generator, the per-person contact state of the day, the shards' outputs and the
+// phones' venue check-ins (14 days plus today).
+//
+// Contacts are generated in kShards fixed shards with their own streams, in parallel;
+// outputs are read in shard order, so a run is the same at any thread count. Not
+// thread-safe otherwise.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "greenlight/sim/encounter_store.h"
+#include "internal/contacts.h"
+#include "internal/health_phase.h"
+#include "internal/radio_phase.h"
+#include "internal/world.h"
+
+namespace greenlight::sim::internal {
+
+class ContactPhase {
+ public:
+  explicit ContactPhase(const World& world);
+
+  // Scales the hazard so that a fully infectious person causes config.disease
+  // .infectious_rate expected infections a day in a fully susceptible population, from a
+  // calibration day of contacts (streams of their own, never a simulated day's).
+  void calibrate();
+  double beta() const { return beta_; }
+
+  // Today's contacts, check-ins, transmissions (candidates()) and staged radio runs
+  // (staged_runs()); counts go to st.
+  void run(std::uint32_t t, const HealthPhase& health, const RadioPhase& radio, DailyStats& st);
+  // Today's transmissions, in shard order.
+  std::vector<InfectionCandidate> candidates() const;
+  const std::vector<StagedRuns>& staged_runs() const { return runs_; }
+
+  // A day's check-ins, sorted by person; nullptr when the day is no longer kept.
+  const DayCheckIns* checkins(std::uint32_t day) const;
+
+ private:
+  // What a contact needs to know about a person, refreshed daily (one cache line load).
+  struct ContactState {
+    float infectiousness = 0;  // today's, 0 when not infectious
+    std::uint8_t susceptible = 0;
+    std::uint8_t app = 0;
+    std::uint8_t age_group = 0;
+    std::uint8_t unused = 0;
+  };
+  struct ShardTally {
+    std::vector<InfectionCandidate> infections;
+    std::uint64_t contacts = 0;
+    std::uint64_t app_contacts = 0;
+  };
+
+  void record_checkins(std::uint32_t t, DailyStats& st);
+
+  const World& w_;
+  ContactGenerator generator_;
+  double beta_ = 0;
+  std::vector<ContactState> contact_state_;
+  std::vector<std::uint8_t> isolating_today_;
+  std::vector<ShardTally> tallies_;  // per shard
+  std::vector<StagedRuns> runs_;     // per shard
+  std::vector<DayCheckIns> checkins_;
+};
+
+}  // namespace greenlight::sim::internal

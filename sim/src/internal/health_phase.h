@@ -1,0 +1,76 @@
+// The health phase (09:00 of each simulated day): who is infected, by whom and how the
+// course runs; symptom onsets, isolation and drop-out; test orders, samples and results;
+// a positive app user's consent to upload. It owns the epidemic and testing state of every
+// person; the other phases change it only through infect (contacts), isolate and
+// order_test (a notified phone's user acting on RED or YELLOW).
+// Not thread-safe (the simulation calls it from one thread).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "greenlight/sim/disease.h"
+#include "greenlight/sim/simulation.h"
+#include "internal/world.h"
+
+namespace greenlight::sim::internal {
+
+struct InfectionCandidate {
+  std::uint32_t victim;
+  std::uint32_t infector;
+  Layer layer;
+};
+
+class HealthPhase {
+ public:
+  explicit HealthPhase(const World& world);
+
+  // Day 0: config.disease.initial_infections people drawn from the seed, infected by nobody.
+  void seed_infections();
+  // The day's events in person order; positive app users who consent to upload are
+  // appended to uploaders.
+  void run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t>& uploaders);
+  // Today's transmissions: a person infected by several contacts keeps the first candidate
+  // (candidates in shard order).
+  void apply_infections(std::vector<InfectionCandidate> candidates, std::uint32_t t,
+                        DailyStats& st);
+
+  void isolate(std::uint32_t p, std::int32_t until);
+  // A test sample after config.testing.order_delay_days, unless one is pending or p tested
+  // positive already.
+  void order_test(std::uint32_t p, std::uint32_t day);
+  // The symptom onset the health authority records for an upload on day t: the onset of a
+  // symptomatic infection if it has happened, otherwise the day of the positive sample.
+  std::uint32_t recorded_onset_day(std::uint32_t p, std::uint32_t t) const;
+
+  std::span<const std::int32_t> infection_day() const { return infection_day_; }
+  std::span<const std::uint32_t> infector() const { return infector_; }
+  std::span<const std::int32_t> isolated_until() const { return isolated_until_; }
+  bool tested_positive(std::uint32_t p) const { return positive_day_[p] != kNever; }
+  // Day until which p's own positive test keeps the phone RED (0: never).
+  std::int32_t own_red_until(std::uint32_t p) const { return own_red_until_[p]; }
+  const Course& course(std::uint32_t p) const { return course_[p]; }
+  std::uint64_t cumulative_infections() const { return cumulative_; }
+
+ private:
+  void infect(std::uint32_t p, std::uint32_t by, Layer layer, std::uint32_t day);
+  void positive_result(std::uint32_t p, std::uint32_t t, DailyStats& st,
+                       std::vector<std::uint32_t>& uploaders);
+
+  const World& w_;
+  std::vector<std::int32_t> infection_day_;
+  std::vector<std::uint32_t> infector_;
+  std::vector<std::uint8_t> infection_layer_;
+  std::vector<Course> course_;
+  std::vector<std::int32_t> isolated_until_;
+  std::vector<std::int32_t> test_sample_day_;
+  std::vector<std::int32_t> test_result_day_;
+  std::vector<std::uint8_t> test_positive_;
+  std::vector<std::int32_t> positive_day_;
+  std::vector<std::int32_t> own_red_until_;
+  std::vector<std::uint32_t> sample_day_of_result_;
+  std::uint64_t cumulative_ = 0;
+};
+
+}  // namespace greenlight::sim::internal

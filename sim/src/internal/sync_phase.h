@@ -1,0 +1,141 @@
+// The sync and matching phase (06:00): the phones fetch what was published since
+// yesterday (KeyPublisher::fetch_new, shared by all phones: every phone downloads the same
+// public files), the new keys are expanded once into the shared RPI table, every phone
+// probes it with its own runs, builds exposure windows and scores them with the client
+// library's rules (RiskScorer: client::score_window, day levels, rule_valid_until), venue
+// warnings are checked and matched against the phones' check-ins, and a phone whose
+// exposure colour rises notifies its user, who acts on it (HealthPhase::isolate and
+// order_test). Optionally (run.verify_phones) a sample of phones is re-matched through the
+// client library itself (ClientPhoneMatcher).
+//
+// It owns every phone's exposure colour, the day sums of its scores, and the ground truth
+// of matching (exposure hits, notifications, true close contacts, fetched keys, warned
+// venues, verification counters). Not thread-safe (parallel inside).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "greenlight/crypto/result.h"
+#include "greenlight/sim/matching.h"
+#include "greenlight/sim/publisher.h"
+#include "greenlight/sim/simulation.h"
+#include "internal/contact_phase.h"
+#include "internal/health_phase.h"
+#include "internal/radio_phase.h"
+#include "internal/upload_phase.h"
+#include "internal/world.h"
+
+namespace greenlight::sim::internal {
+
+struct Notification {
+  std::uint32_t phone = 0;
+  std::uint32_t day = 0;
+  Colour colour = Colour::kGreen;
+  bool venue = false;
+};
+
+// The per-phone path check of run.verify_phones (RunSummary's verify_* fields).
+struct VerifyCounters {
+  std::uint64_t phones = 0;
+  std::uint64_t windows = 0;
+  std::uint64_t mismatches = 0;
+  std::uint64_t colour_mismatches = 0;
+  std::uint64_t not_green = 0;
+  std::uint64_t client_evictions = 0;
+  std::uint64_t client_rejected = 0;
+};
+
+class SyncPhase {
+ public:
+  struct Phases {
+    HealthPhase& health;
+    const RadioPhase& radio;
+    const ContactPhase& contacts;
+    UploadPhase& uploads;
+    GaenExpander& expander;
+  };
+
+  SyncPhase(const World& world, KeyPublisher& publisher);
+
+  [[nodiscard]] Status run(std::uint32_t t, std::int64_t now, const Phases& phases, DailyStats& st);
+
+  // The colour from exposures (RED, YELLOW or GREEN) of phone p on day `day`.
+  Colour exposure_colour(std::uint32_t p, std::uint32_t day) const;
+
+  std::span<const ExposureHit> exposure_hits() const { return exposure_hits_; }
+  std::span<const Notification> notifications() const { return notifications_; }
+  std::span<const Simulation::FetchedKey> fetched() const { return fetched_; }
+  // The sync day a key of (owner, key day) reached the phones, if it did.
+  std::optional<std::uint32_t> fetched_on(std::uint32_t owner, std::uint32_t day) const;
+  std::span<const std::int32_t> true_close_day() const { return true_close_day_; }
+  std::span<const std::int32_t> first_red_day() const { return first_red_day_; }
+  std::span<const std::int32_t> first_any_day() const { return first_any_day_; }
+  std::size_t warned_venues() const { return warned_venues_.size(); }
+  const VerifyCounters& verify_counters() const { return verify_; }
+
+ private:
+  struct Update {
+    std::uint32_t phone;
+    std::int32_t red_until;
+    std::int32_t yellow_until;
+    bool venue;
+  };
+  struct CloseRecord {
+    std::uint32_t phone;
+    std::uint32_t peer;
+    std::uint32_t day;
+    std::uint32_t minutes;
+    friend auto operator<=>(const CloseRecord&, const CloseRecord&) = default;
+  };
+  // One bit per person: the uploaders of the keys published for one day.
+  using PublishedBits = std::map<std::uint32_t, std::vector<std::uint64_t>>;
+  using SharedWindows = std::map<std::uint32_t, std::vector<ExposureWindow>>;
+
+  // Ground truth: the owner of each published key (kNoPerson for padding keys).
+  std::vector<std::uint32_t> attribute(std::span<const TemporaryExposureKey> keys, std::uint32_t t,
+                                       std::uint32_t first_day, std::uint32_t last_day,
+                                       UploadPhase& uploads, PublishedBits& published);
+  // Every phone probes the shared table with its runs of each day that has new keys.
+  void probe(const SharedRpiTable& table, const PublishedBits& published,
+             const EncounterStore& store, std::vector<RunHit>& hits,
+             std::vector<CloseRecord>& close) const;
+  // True close contacts: >= 15 minutes within 2 m of an uploaded case on one day.
+  void mark_close_contacts(std::span<const CloseRecord> close, std::uint32_t t);
+  // Per phone: windows, client scores, day levels and how long the colour lasts.
+  void score(std::span<const RunHit> hits, std::span<const TemporaryExposureKey> keys,
+             std::span<const std::uint32_t> owner, std::uint32_t t, std::int64_t now,
+             const RadioPhase& radio, std::vector<Update>& updates, SharedWindows& shared);
+  void match_venues(const std::vector<SealedVenueWarning>& published, std::uint32_t t,
+                    std::uint32_t first_day, std::uint32_t last_day, const ContactPhase& contacts,
+                    std::vector<Update>& updates);
+  // A notification when a phone's exposure colour rises.
+  void apply(std::vector<Update>& updates, std::uint32_t t, HealthPhase& health, DailyStats& st);
+  void notify(std::uint32_t p, std::uint32_t t, Colour c, bool venue, HealthPhase& health,
+              DailyStats& st);
+  [[nodiscard]] Status verify(std::uint32_t t, std::uint32_t first_day, std::uint32_t last_day,
+                              std::span<const TemporaryExposureKey> keys,
+                              const SharedWindows& shared, const RadioPhase& radio,
+                              GaenExpander& expander);
+
+  const World& w_;
+  KeyPublisher& publisher_;
+  std::vector<std::int32_t> red_until_;
+  std::vector<std::int32_t> yellow_until_;
+  std::unordered_map<std::uint64_t, double> day_scores_;  // (phone << 32 | day) -> sum
+  std::vector<std::int32_t> true_close_day_;
+  std::vector<std::int32_t> first_red_day_;
+  std::vector<std::int32_t> first_any_day_;
+  std::vector<ExposureHit> exposure_hits_;
+  std::vector<Notification> notifications_;
+  std::vector<Simulation::FetchedKey> fetched_;
+  std::unordered_map<std::uint64_t, std::uint32_t> fetched_person_day_;
+  std::unordered_set<std::uint32_t> warned_venues_;
+  VerifyCounters verify_;
+};
+
+}  // namespace greenlight::sim::internal

@@ -1,0 +1,54 @@
+// The upload phase (12:00): every positive app user who consented uploads its last 14
+// daily keys with the venue reports of its infectious days, sealed for each venue, through
+// the KeyPublisher (with the ServerPublisher: the client library's Uploader against the
+// real server); each venue's owner releases the reports of its venue. The health authority
+// states the symptom onset it recorded. It owns the ground truth of who uploaded which key
+// (the sync phase takes it when the key is published; phones never see it).
+// Not thread-safe (the simulation calls it from one thread).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "greenlight/crypto/bytes.h"
+#include "greenlight/crypto/result.h"
+#include "greenlight/sim/publisher.h"
+#include "greenlight/sim/simulation.h"
+#include "internal/contact_phase.h"
+#include "internal/health_phase.h"
+#include "internal/world.h"
+
+namespace greenlight::sim::internal {
+
+// The uploader of a published key and the simulation day the key was valid on.
+struct KeyOwner {
+  std::uint32_t person = kNoPerson;
+  std::uint32_t day = 0;
+};
+
+class UploadPhase {
+ public:
+  UploadPhase(const World& world, KeyPublisher& publisher) : w_(world), publisher_(publisher) {}
+
+  [[nodiscard]] Status run(std::uint32_t t, std::int64_t now,
+                           std::span<const std::uint32_t> uploaders, const HealthPhase& health,
+                           const ContactPhase& contacts, DailyStats& st);
+  // The owner of an uploaded key, once: a key is published once, so its entry goes.
+  std::optional<KeyOwner> take_owner(const ByteArray<16>& key_data);
+
+ private:
+  struct KeyHash {
+    std::size_t operator()(const ByteArray<16>& k) const;
+  };
+  [[nodiscard]] Result<SimUpload> prepare(std::uint32_t p, std::uint32_t t,
+                                          const HealthPhase& health, const ContactPhase& contacts);
+
+  const World& w_;
+  KeyPublisher& publisher_;
+  std::unordered_map<ByteArray<16>, KeyOwner, KeyHash> uploaded_keys_;
+};
+
+}  // namespace greenlight::sim::internal

@@ -1,0 +1,130 @@
+#include "internal/radio_phase.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "internal/parallel.h"
+
+namespace greenlight::sim::internal {
+
+RadioPhase::RadioPhase(const World& world)
+    : w_(world), radio_(world.config.radio, world.seed), store_(world.pop.size(), kRetentionDays) {
+  const std::uint32_t n = w_.pop.size();
+  while ((static_cast<std::uint64_t>(n - 1) >> part_shift_) >= kRunParts) ++part_shift_;
+  expanders_.resize(std::max<std::uint32_t>(1, w_.threads));
+  for (auto& e : expanders_) e = std::make_unique<GaenExpander>();
+}
+
+std::pair<std::uint32_t, std::uint32_t> RadioPhase::part_range(std::uint32_t k) const {
+  const std::uint64_t lo = static_cast<std::uint64_t>(k) << part_shift_;
+  const std::uint64_t hi = static_cast<std::uint64_t>(k + 1) << part_shift_;
+  return {static_cast<std::uint32_t>(std::min<std::uint64_t>(lo, w_.pop.size())),
+          static_cast<std::uint32_t>(std::min<std::uint64_t>(hi, w_.pop.size()))};
+}
+
+void RadioPhase::stage(const Contact& c, Rng& noise, StagedRuns& out) const {
+  // Phones scan every 5 minutes; the scans that fall inside the contact hear it.
+  const std::uint32_t m0 = c.start_minute;
+  const std::uint32_t end = m0 + c.minutes;
+  std::uint32_t first = (m0 + 4) / 5;
+  const std::uint32_t stop = std::min<std::uint32_t>(kScansPerDay, (end + 4) / 5);
+  std::uint32_t scans = stop > first ? stop - first : 0;
+  if (scans == 0) {
+    if (!radio_.perfect()) return;
+    first = std::min(m0 / 5, kScansPerDay - 1);
+    scans = 1;
+  }
+  scans = std::min<std::uint32_t>(scans, 255);
+  const auto dist_dm = static_cast<std::uint32_t>(std::min(127L, std::lround(c.distance_m * 10)));
+  const std::uint64_t key_ab = noise.next();
+  const std::uint64_t key_ba = noise.next();
+  const ContactAttenuation att =
+      radio_.contact(c.distance_m, static_cast<RadioSetting>(c.layer), c.a, c.b, key_ab, key_ba);
+  const std::uint8_t att_ab = att.heard_by_a_db;
+  const std::uint8_t att_ba = att.heard_by_b_db;
+  out[c.b >> part_shift_].push_back({c.b, c.a, RunMeta::pack(first, dist_dm, scans, att_ab)});
+  out[c.a >> part_shift_].push_back({c.a, c.b, RunMeta::pack(first, dist_dm, scans, att_ba)});
+}
+
+std::uint64_t RadioPhase::store_day(std::uint32_t t, std::span<const StagedRuns> shards) {
+  // Part k of every shard holds the broadcasters of slice k, so the parts merge
+  // independently; within a broadcaster, runs keep shard order.
+  const std::uint32_t n = w_.pop.size();
+  DayEncounters& bucket = store_.begin_day(t);
+  today_ = &bucket;
+  std::array<std::size_t, kRunParts + 1> part_start{};
+  for (const auto& o : shards) {
+    for (std::uint32_t k = 0; k < kRunParts; ++k) part_start[k + 1] += o[k].size();
+  }
+  for (std::uint32_t k = 0; k < kRunParts; ++k) part_start[k + 1] += part_start[k];
+  const std::size_t total = part_start[kRunParts];
+  bucket.rpi_prefix.resize(total);
+  bucket.listener.resize(total);
+  bucket.meta.resize(total);
+  parallel_for(w_.threads, kRunParts, [&](std::uint32_t k, std::uint32_t) {
+    const auto [lo, hi] = part_range(k);
+    std::vector<std::uint32_t> fill(hi - lo + 1, 0);
+    for (const auto& o : shards) {
+      for (const auto& r : o[k]) ++fill[r.broadcaster - lo + 1];
+    }
+    fill[0] = static_cast<std::uint32_t>(part_start[k]);
+    for (std::uint32_t i = 0; i < hi - lo; ++i) fill[i + 1] += fill[i];
+    std::copy(fill.begin(), fill.end() - 1, bucket.offsets.begin() + lo);
+    for (const auto& o : shards) {
+      for (const auto& r : o[k]) {
+        const std::uint32_t at = fill[r.broadcaster - lo]++;
+        bucket.listener[at] = r.listener;
+        bucket.meta[at] = r.meta;
+      }
+    }
+  });
+  bucket.offsets[n] = static_cast<std::uint32_t>(total);
+  return total;
+}
+
+void RadioPhase::derive_rpis(std::uint32_t t) {
+  if (today_ == nullptr) return;
+  // Every phone derives today's RPIK from its TEK; the runs in which it was heard
+  // (contiguous: the log is grouped by broadcaster) get its real RPIs for their intervals,
+  // expanded with one key schedule per phone.
+  DayEncounters& bucket = *today_;
+  const std::uint32_t n = w_.pop.size();
+  const std::uint32_t chunks = (n + kTekChunk - 1) / kTekChunk;
+  const EnIntervalNumber base = w_.schedule.day_interval(t);
+  parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t worker) {
+    GaenExpander& ex = *expanders_[worker];
+    const auto [c0, c1] = shard_range(chunks, shard);
+    std::array<Tek, kTekChunk> teks;
+    std::array<Rpi, kTekRollingPeriod> rpis;
+    for (std::uint32_t c = c0; c < c1; ++c) {
+      const std::uint32_t first = c * kTekChunk;
+      const std::uint32_t last = std::min(n, first + kTekChunk);
+      bool any = false;
+      for (std::uint32_t p = first; p < last && !any; ++p) any = w_.pop.has_app[p] != 0;
+      if (!any) continue;
+      w_.schedule.chunk(first, t, teks);
+      for (std::uint32_t p = first; p < last; ++p) {
+        if (w_.pop.has_app[p] == 0) continue;
+        const std::uint32_t r0 = bucket.offsets[p];
+        const std::uint32_t r1 = bucket.offsets[p + 1];
+        if (r0 == r1) continue;  // nobody heard p today: no RPI needed
+        const Rpik rpik = ex.rpik(teks[p - first]);
+        std::uint32_t lo = kTekRollingPeriod;
+        std::uint32_t hi = 0;
+        for (std::uint32_t r = r0; r < r1; ++r) {
+          const std::uint32_t iv = RunMeta::start_scan(bucket.meta[r]) / kScansPerInterval;
+          lo = std::min(lo, iv);
+          hi = std::max(hi, iv);
+        }
+        ex.expand_rpis_from_rpik(rpik, {base.value + lo}, std::span<Rpi>(rpis.data(), hi - lo + 1));
+        for (std::uint32_t r = r0; r < r1; ++r) {
+          const std::uint32_t iv = RunMeta::start_scan(bucket.meta[r]) / kScansPerInterval;
+          bucket.rpi_prefix[r] = rpi_prefix(rpis[iv - lo]);
+        }
+      }
+    }
+  });
+  peak_store_bytes_ = std::max(peak_store_bytes_, store_.memory_bytes());
+}
+
+}  // namespace greenlight::sim::internal

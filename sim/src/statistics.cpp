@@ -1,0 +1,206 @@
+#include "internal/statistics.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+#include <string>
+
+namespace greenlight::sim::internal {
+namespace {
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t m = v.size() / 2;
+  return v.size() % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+}  // namespace
+
+double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+void PhaseTimes::Clock::lap(Phase phase) {
+  const auto now = std::chrono::steady_clock::now();
+  const double cpu_now = process_cpu_seconds();
+  times_.wall_[phase] += std::chrono::duration<double>(now - last_).count();
+  times_.cpu_[phase] += cpu_now - last_cpu_;
+  last_ = now;
+  last_cpu_ = cpu_now;
+}
+
+std::vector<PhaseTime> PhaseTimes::seconds() const {
+  std::vector<PhaseTime> out;
+  for (std::size_t i = 0; i < kPhases; ++i) {
+    out.push_back({std::string(kPhaseNames[i]), wall_[i], cpu_[i]});
+  }
+  return out;
+}
+
+Colour phone_colour(const HealthPhase& health, const SyncPhase& sync, std::uint32_t p,
+                    std::uint32_t day) {
+  if (health.own_red_until(p) > static_cast<std::int32_t>(day)) return Colour::kRed;
+  return sync.exposure_colour(p, day);
+}
+
+void finish_day(const World& world, const HealthPhase& health, const SyncPhase& sync,
+                std::uint32_t t, DailyStats& st) {
+  const auto day = static_cast<std::int32_t>(t);
+  const auto inf_days = static_cast<std::int32_t>(world.config.disease.infectious_days);
+  const auto infection_day = health.infection_day();
+  const auto isolated_until = health.isolated_until();
+  for (std::uint32_t p = 0; p < world.pop.size(); ++p) {
+    const std::int32_t d = infection_day[p];
+    if (d == kNever) {
+      ++st.susceptible;
+    } else if (day - d < 2) {
+      ++st.exposed;
+    } else if (day - d < inf_days) {
+      ++st.infectious;
+    } else {
+      ++st.recovered;
+    }
+    if (isolated_until[p] > day) ++st.isolating;
+    if (world.pop.has_app[p] == 0) continue;
+    switch (phone_colour(health, sync, p, t)) {
+      case Colour::kGreen:
+        ++st.green;
+        break;
+      case Colour::kYellow:
+        ++st.yellow;
+        break;
+      case Colour::kRed:
+        ++st.red;
+        break;
+    }
+  }
+  st.cumulative_infections = health.cumulative_infections();
+}
+
+RunSummary summarise(const World& world, double beta, std::uint32_t days,
+                     std::span<const DailyStats> daily, const HealthPhase& health,
+                     const SyncPhase& sync) {
+  const Population& pop = world.pop;
+  RunSummary s;
+  s.people = pop.size();
+  s.app_users = pop.app_users();
+  s.days = days;
+  s.beta = beta;
+  s.infections = health.cumulative_infections();
+  for (const auto& d : daily) {
+    if (d.infectious > s.peak_infectious) {
+      s.peak_infectious = d.infectious;
+      s.peak_day = d.day;
+    }
+    s.tests += d.tests;
+    s.positives += d.positives;
+    s.uploads += d.uploads;
+    s.notifications_red += d.notified_red;
+    s.notifications_yellow += d.notified_yellow;
+    s.venue_notifications += d.venue_notifications;
+    s.isolation_person_days += d.isolating;
+  }
+  if (s.uploads > 0) {
+    s.notifications_per_upload = static_cast<double>(s.notifications_red + s.notifications_yellow) /
+                                 static_cast<double>(s.uploads);
+  }
+  // Owners each phone matched (sorted hits per phone).
+  std::multimap<std::uint32_t, std::uint32_t> matched;
+  for (const auto& h : sync.exposure_hits()) {
+    if (h.owner != kNoPerson && h.windows > 0) matched.emplace(h.phone, h.owner);
+  }
+  auto matched_owner = [&](std::uint32_t phone, std::uint32_t who) {
+    auto [a, b] = matched.equal_range(phone);
+    for (auto it = a; it != b; ++it) {
+      if (it->second == who) return true;
+    }
+    return false;
+  };
+  const auto infection_day = health.infection_day();
+  const auto infector = health.infector();
+  const auto true_close_day = sync.true_close_day();
+  std::vector<double> delays;
+  for (const auto& n : sync.notifications()) {
+    const bool close = true_close_day[n.phone] != kNever &&
+                       true_close_day[n.phone] <= static_cast<std::int32_t>(n.day);
+    if (n.colour == Colour::kRed) {
+      ++s.red_precision.total;
+      if (close) ++s.red_precision.hits;
+    } else if (!n.venue) {
+      ++s.yellow_precision.total;
+      if (close) ++s.yellow_precision.hits;
+    }
+    if (!n.venue) {
+      ++s.notified_infected_by_index.total;
+      const std::uint32_t by = infector[n.phone];
+      if (by != kNoPerson && matched_owner(n.phone, by)) ++s.notified_infected_by_index.hits;
+    }
+    if (infection_day[n.phone] != kNever &&
+        infection_day[n.phone] <= static_cast<std::int32_t>(n.day)) {
+      delays.push_back(
+          static_cast<double>(static_cast<std::int32_t>(n.day) - infection_day[n.phone]));
+    }
+  }
+  const auto first_red_day = sync.first_red_day();
+  const auto first_any_day = sync.first_any_day();
+  for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    if (true_close_day[p] == kNever) continue;
+    ++s.red_recall.total;
+    ++s.any_recall.total;
+    if (first_red_day[p] != kNever) ++s.red_recall.hits;
+    if (first_any_day[p] != kNever) ++s.any_recall.hits;
+  }
+  // Infected app users whose infector's key for the day of infection reached the phones
+  // while the phone still kept that day.
+  for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    if (pop.has_app[p] == 0 || infection_day[p] == kNever || infector[p] == kNoPerson) continue;
+    if (pop.has_app[infector[p]] == 0) continue;
+    const auto d = static_cast<std::uint32_t>(infection_day[p]);
+    const auto synced = sync.fetched_on(infector[p], d);
+    if (!synced || *synced - d > kRetentionDays) continue;
+    ++s.infected_contacts_notified.total;
+    if (matched_owner(p, infector[p])) ++s.infected_contacts_notified.hits;
+  }
+  s.median_days_infection_to_notification = median(delays);
+  if (!delays.empty()) {
+    s.mean_days_infection_to_notification =
+        std::accumulate(delays.begin(), delays.end(), 0.0) / static_cast<double>(delays.size());
+  }
+  const VerifyCounters& v = sync.verify_counters();
+  s.verified_phones = v.phones;
+  s.verified_windows = v.windows;
+  s.verify_mismatches = v.mismatches;
+  s.verify_colour_mismatches = v.colour_mismatches;
+  s.verified_not_green = v.not_green;
+  s.verify_client_evictions = v.client_evictions;
+  s.verify_client_rejected = v.client_rejected;
+  return s;
+}
+
+PrivacyView privacy_view(const World& world, const KeyPublisher& publisher,
+                         std::span<const DailyStats> daily, const SyncPhase& sync) {
+  PrivacyView v;
+  v.server = publisher.holdings();
+  for (const auto& d : daily) {
+    v.positive_uploaders += d.uploads;
+    v.central_contact_pairs += d.app_contacts;
+    v.central_contact_records += 2 * d.app_contacts;
+    v.central_check_ins += d.check_ins;
+    v.central_test_results += d.tests;
+  }
+  v.warned_venues = sync.warned_venues();
+  v.central_people = world.pop.app_users();
+  // Phone number + peer + time + duration + attenuation per contact record; phone + venue
+  // + times per check-in; phone + date + result per test.
+  v.central_bytes = v.central_contact_records * 24 + v.central_check_ins * 20 +
+                    v.central_test_results * 16 + v.central_people * 32;
+  return v;
+}
+
+}  // namespace greenlight::sim::internal

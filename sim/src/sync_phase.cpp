@@ -1,0 +1,380 @@
+#include "internal/sync_phase.h"
+
+#include <algorithm>
+#include <set>
+
+#include "greenlight/sim/client_matcher.h"
+#include "greenlight/sim/venues.h"
+#include "internal/parallel.h"
+
+namespace greenlight::sim::internal {
+namespace {
+
+// A true close contact: at least this long within this distance of an uploaded case.
+constexpr std::uint32_t kCloseMinutes = 15;
+constexpr std::uint32_t kCloseDistanceDm = 20;
+
+std::uint64_t person_day(std::uint32_t p, std::uint32_t day) {
+  return (static_cast<std::uint64_t>(p) << 32) | day;
+}
+
+}  // namespace
+
+SyncPhase::SyncPhase(const World& world, KeyPublisher& publisher)
+    : w_(world), publisher_(publisher) {
+  const std::uint32_t n = w_.pop.size();
+  red_until_.assign(n, 0);
+  yellow_until_.assign(n, 0);
+  true_close_day_.assign(n, kNever);
+  first_red_day_.assign(n, kNever);
+  first_any_day_.assign(n, kNever);
+}
+
+Colour SyncPhase::exposure_colour(std::uint32_t p, std::uint32_t day) const {
+  const auto t = static_cast<std::int32_t>(day);
+  if (red_until_[p] > t) return Colour::kRed;
+  if (yellow_until_[p] > t) return Colour::kYellow;
+  return Colour::kGreen;
+}
+
+std::optional<std::uint32_t> SyncPhase::fetched_on(std::uint32_t owner, std::uint32_t day) const {
+  auto it = fetched_person_day_.find(person_day(owner, day));
+  if (it == fetched_person_day_.end()) return std::nullopt;
+  return it->second;
+}
+
+Status SyncPhase::run(std::uint32_t t, std::int64_t now, const Phases& phases, DailyStats& st) {
+  auto batch = publisher_.fetch_new(now);
+  GL_RETURN_IF_ERROR(batch);
+  st.keys_fetched = static_cast<std::uint32_t>(batch->keys.size());
+  st.venue_reports_fetched = static_cast<std::uint32_t>(batch->venue_warnings.size());
+  if (t == 0) return ok();
+  const std::uint32_t first_day = t > kRetentionDays ? t - kRetentionDays : 0;
+  const std::uint32_t last_day = t - 1;
+  const auto& keys = batch->keys;
+
+  PublishedBits published;
+  const std::vector<std::uint32_t> owner =
+      attribute(keys, t, first_day, last_day, phases.uploads, published);
+
+  SharedRpiTable table;
+  if (!keys.empty()) table.build(keys, w_.schedule, first_day, last_day, phases.expander);
+  std::vector<RunHit> hits;
+  std::vector<CloseRecord> close;
+  probe(table, published, phases.radio.store(), hits, close);
+  mark_close_contacts(close, t);
+
+  std::vector<Update> updates;
+  SharedWindows shared;
+  score(hits, keys, owner, t, now, phases.radio, updates, shared);
+  match_venues(batch->venue_warnings, t, first_day, last_day, phases.contacts, updates);
+  apply(updates, t, phases.health, st);
+
+  if (w_.config.run.verify_phones > 0 && !keys.empty()) {
+    return verify(t, first_day, last_day, keys, shared, phases.radio, phases.expander);
+  }
+  return ok();
+}
+
+std::vector<std::uint32_t> SyncPhase::attribute(std::span<const TemporaryExposureKey> keys,
+                                                std::uint32_t t, std::uint32_t first_day,
+                                                std::uint32_t last_day, UploadPhase& uploads,
+                                                PublishedBits& published) {
+  std::vector<std::uint32_t> owner(keys.size(), kNoPerson);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const auto who = uploads.take_owner(keys[i].key_data.array());
+    if (!who) continue;
+    owner[i] = who->person;
+    const std::uint32_t d = who->day;
+    fetched_.push_back({owner[i], d, t});
+    fetched_person_day_[person_day(owner[i], d)] = t;
+    if (d >= first_day && d <= last_day) {
+      auto& bits = published[d];
+      if (bits.empty()) bits.assign((w_.pop.size() + 63) / 64, 0);
+      bits[owner[i] / 64] |= 1ULL << (owner[i] % 64);
+    }
+  }
+  return owner;
+}
+
+void SyncPhase::probe(const SharedRpiTable& table, const PublishedBits& published,
+                      const EncounterStore& store, std::vector<RunHit>& hits,
+                      std::vector<CloseRecord>& close) const {
+  struct ProbeOut {
+    std::vector<RunHit> hits;
+    std::vector<CloseRecord> close;
+  };
+  const std::vector<std::uint32_t> table_days = table.days();
+  if (table_days.empty()) return;
+  std::vector<ProbeOut> probes(kShards);
+  parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
+    const auto [p0, p1] = shard_range(w_.pop.size(), shard);
+    ProbeOut& out = probes[shard];
+    for (const std::uint32_t d : table_days) {
+      const DayEncounters* day = store.find(d);
+      const SharedRpiTable::DayTable* rpis = table.day(d);
+      if (day == nullptr || rpis == nullptr) continue;
+      const auto bits_it = published.find(d);
+      const std::uint64_t* bits = bits_it == published.end() ? nullptr : bits_it->second.data();
+      // Runs are grouped by broadcaster p; each run is one listener's stored run. The probe
+      // reads only the RPI prefixes (the filter rejects almost every run).
+      const std::uint64_t* prefix = day->rpi_prefix.data();
+      const std::uint32_t r_end = day->offsets[p1];
+      std::uint32_t p = p0;
+      for (std::uint32_t r = day->offsets[p0]; r < r_end; ++r) {
+        if (r + 16 < r_end) __builtin_prefetch(rpis->filter_word(prefix[r + 16]));
+        const auto e = rpis->find(prefix[r]);
+        if (!e) continue;
+        while (day->offsets[p + 1] <= r) ++p;
+        const std::int64_t seen = RunMeta::start_scan(day->meta[r]) / kScansPerInterval;
+        const std::int64_t drift = seen - e->interval_offset;
+        if (drift >= -static_cast<std::int64_t>(kMatchingClockDriftIntervals) &&
+            drift <= static_cast<std::int64_t>(kMatchingClockDriftIntervals)) {
+          out.hits.push_back({day->listener[r], d, r, e->key_index, p});
+        }
+      }
+      // Ground truth: runs of uploaded cases at close range.
+      if (bits != nullptr) {
+        for (std::uint32_t b = p0; b < p1; ++b) {
+          if ((bits[b / 64] >> (b % 64) & 1) == 0) continue;
+          for (std::uint32_t r = day->offsets[b]; r < day->offsets[b + 1]; ++r) {
+            const std::uint32_t meta = day->meta[r];
+            if (RunMeta::distance_dm(meta) <= kCloseDistanceDm) {
+              out.close.push_back(
+                  {day->listener[r], b, d, RunMeta::scans(meta) * (kScanSeconds / 60)});
+            }
+          }
+        }
+      }
+    }
+  });
+  for (auto& o : probes) {
+    hits.insert(hits.end(), o.hits.begin(), o.hits.end());
+    close.insert(close.end(), o.close.begin(), o.close.end());
+  }
+  std::sort(hits.begin(), hits.end());
+  std::sort(close.begin(), close.end());
+}
+
+void SyncPhase::mark_close_contacts(std::span<const CloseRecord> close, std::uint32_t t) {
+  for (std::size_t i = 0; i < close.size();) {
+    std::size_t j = i;
+    std::uint32_t minutes = 0;
+    while (j < close.size() && close[j].phone == close[i].phone && close[j].peer == close[i].peer &&
+           close[j].day == close[i].day) {
+      minutes += close[j].minutes;
+      ++j;
+    }
+    if (minutes >= kCloseMinutes && true_close_day_[close[i].phone] == kNever) {
+      true_close_day_[close[i].phone] = static_cast<std::int32_t>(t);
+    }
+    i = j;
+  }
+}
+
+void SyncPhase::score(std::span<const RunHit> hits, std::span<const TemporaryExposureKey> keys,
+                      std::span<const std::uint32_t> owner, std::uint32_t t, std::int64_t now,
+                      const RadioPhase& radio, std::vector<Update>& updates,
+                      SharedWindows& shared) {
+  // The client's rules decide which days still count, their level and how long the colour
+  // lasts; the simulator only keeps per-day sums across syncs.
+  const RiskScorer& scorer = w_.scorer;
+  const client::RiskConfig& client_risk = scorer.client_config();
+  const std::int64_t start = w_.schedule.start_unix_seconds();
+  const auto unix_day = [&](std::uint32_t d) {
+    return start + static_cast<std::int64_t>(d) * kDaySeconds;
+  };
+  const auto sim_day = [&](std::int64_t unix_seconds) {
+    return static_cast<std::int32_t>((unix_seconds - start) / kDaySeconds);
+  };
+  const auto valid_until = [&](client::ColourRule rule, std::uint32_t d) {
+    return sim_day(client::rule_valid_until(rule, unix_day(d), client_risk));
+  };
+  const std::int64_t oldest_day = client::oldest_counted_day(now, client_risk);
+  for (std::size_t i = 0; i < hits.size();) {
+    std::size_t j = i;
+    while (j < hits.size() && hits[j].phone == hits[i].phone) ++j;
+    const std::uint32_t p = hits[i].phone;
+    auto windows =
+        windows_from_hits(hits.subspan(i, j - i), radio.store(), keys, radio.model(), w_.seed);
+    Update u{p, 0, 0, false};
+    std::map<std::pair<std::uint32_t, std::uint32_t>, ExposureHit> per_key_day;
+    std::set<std::uint32_t> days_touched;
+    for (const auto& win : windows) {
+      const WindowScore s = scorer.score(win);
+      auto& h = per_key_day[{win.key_index, win.day}];
+      h.phone = p;
+      h.owner = owner[win.key_index];
+      h.exposure_day = win.day;
+      h.sync_day = t;
+      if (!s.counted) continue;
+      h.normalized_minutes += s.normalized_minutes;
+      ++h.windows;
+      if (unix_day(win.day) < oldest_day) continue;
+      day_scores_[person_day(p, win.day)] += s.normalized_minutes;
+      days_touched.insert(win.day);
+    }
+    for (auto& [kd, h] : per_key_day) exposure_hits_.push_back(h);
+    for (const std::uint32_t d : days_touched) {
+      switch (scorer.day_level(day_scores_[person_day(p, d)])) {
+        case client::RiskLevel::kHigh:
+          u.red_until =
+              std::max(u.red_until, valid_until(client::ColourRule::kHighRiskExposure, d));
+          break;
+        case client::RiskLevel::kLow:
+          u.yellow_until =
+              std::max(u.yellow_until, valid_until(client::ColourRule::kLowRiskExposure, d));
+          break;
+        case client::RiskLevel::kNone:
+          break;
+      }
+    }
+    if (u.red_until > 0 || u.yellow_until > 0) updates.push_back(u);
+    if (w_.config.run.verify_phones > 0) shared[p] = std::move(windows);
+    i = j;
+  }
+}
+
+void SyncPhase::match_venues(const std::vector<SealedVenueWarning>& published, std::uint32_t t,
+                             std::uint32_t first_day, std::uint32_t last_day,
+                             const ContactPhase& contacts, std::vector<Update>& updates) {
+  // Each warning is checked once as every phone that checked in at the venue checks it (the
+  // health authority's signature with the pinned key, the owner's with the poster's owner
+  // key: check_venue_warning), then phones compare it with their check-ins.
+  std::unordered_map<std::uint32_t, std::vector<VenueReportRecord>> warnings;
+  const std::vector<EcdsaP256PublicKey> authority = publisher_.authority_keys();
+  for (const auto& warning : published) {
+    const auto v = w_.venues.find(warning.location_tag);
+    if (!v) continue;
+    const VenueWarningCheck check = check_venue_warning(
+        w_.venues.location_id(*v), w_.venues.owner_public_key(*v), authority, warning);
+    if (check.verdict != VenueWarningVerdict::kAccepted) continue;
+    warnings[*v].push_back(check.record);
+    warned_venues_.insert(*v);
+  }
+  if (warnings.empty()) return;
+  const auto& risk = w_.config.app.risk;
+  for (std::uint32_t d = first_day; d <= last_day; ++d) {
+    const DayCheckIns* ring = contacts.checkins(d);
+    if (ring == nullptr) continue;
+    if (t - d > risk.venue_warning_days) continue;
+    const std::uint32_t base = w_.schedule.day_interval(d).value;
+    for (const auto& c : ring->check_ins) {
+      auto it = warnings.find(c.venue);
+      if (it == warnings.end()) continue;
+      const std::uint32_t in = base + c.start_scan / kScansPerInterval;
+      const std::uint32_t out =
+          base + (c.start_scan + c.scans + kScansPerInterval - 1) / kScansPerInterval;
+      for (const auto& warn : it->second) {
+        if (warn.start_interval.value < out && in < warn.end_interval().value) {
+          updates.push_back(
+              {c.person, 0, static_cast<std::int32_t>(d + risk.venue_warning_days + 1), true});
+          break;
+        }
+      }
+    }
+  }
+}
+
+void SyncPhase::apply(std::vector<Update>& updates, std::uint32_t t, HealthPhase& health,
+                      DailyStats& st) {
+  std::sort(updates.begin(), updates.end(),
+            [](const Update& a, const Update& b) { return a.phone < b.phone; });
+  for (std::size_t i = 0; i < updates.size();) {
+    const std::uint32_t p = updates[i].phone;
+    const Colour before = exposure_colour(p, t);
+    bool venue_only = true;
+    std::size_t j = i;
+    while (j < updates.size() && updates[j].phone == p) {
+      red_until_[p] = std::max(red_until_[p], updates[j].red_until);
+      yellow_until_[p] = std::max(yellow_until_[p], updates[j].yellow_until);
+      if (!updates[j].venue) venue_only = false;
+      ++j;
+    }
+    const Colour after = exposure_colour(p, t);
+    if (after > before) notify(p, t, after, venue_only, health, st);
+    i = j;
+  }
+}
+
+void SyncPhase::notify(std::uint32_t p, std::uint32_t t, Colour c, bool venue, HealthPhase& health,
+                       DailyStats& st) {
+  notifications_.push_back({p, t, c, venue});
+  if (c == Colour::kRed) {
+    ++st.notified_red;
+    if (first_red_day_[p] == kNever) first_red_day_[p] = static_cast<std::int32_t>(t);
+  } else {
+    ++st.notified_yellow;
+  }
+  if (venue) ++st.venue_notifications;
+  if (first_any_day_[p] == kNever) first_any_day_[p] = static_cast<std::int32_t>(t);
+  if (health.tested_positive(p)) return;
+  const auto& app = w_.config.app;
+  if (c == Colour::kRed) {
+    const auto until = static_cast<std::int32_t>(t + app.red_isolation_days);
+    if (w_.decision(kPurposeBehaviour, p, t, 10).bernoulli(app.red_isolation_adherence)) {
+      health.isolate(p, until);
+    }
+    if (app.household_isolation_on_red) {
+      const std::uint32_t h = w_.pop.household[p];
+      for (std::uint32_t q = w_.pop.household_start[h]; q < w_.pop.household_start[h + 1]; ++q) {
+        if (q != p &&
+            w_.decision(kPurposeBehaviour, q, t, 13).bernoulli(app.red_isolation_adherence)) {
+          health.isolate(q, until);
+        }
+      }
+    }
+    if (w_.decision(kPurposeBehaviour, p, t, 11).bernoulli(app.red_test_probability)) {
+      health.order_test(p, t);
+    }
+  } else if (w_.decision(kPurposeBehaviour, p, t, 12).bernoulli(app.yellow_test_probability)) {
+    health.order_test(p, t);
+  }
+}
+
+Status SyncPhase::verify(std::uint32_t t, std::uint32_t first_day, std::uint32_t last_day,
+                         std::span<const TemporaryExposureKey> keys, const SharedWindows& shared,
+                         const RadioPhase& radio, GaenExpander& expander) {
+  // Half the sample from phones the shared path matched, half uniformly from app users.
+  std::vector<std::uint32_t> sample;
+  const std::uint32_t want = w_.config.run.verify_phones;
+  for (const auto& [p, win] : shared) {
+    if (sample.size() >= want / 2 + want % 2) break;
+    sample.push_back(p);
+  }
+  Rng r(stream_key(w_.seed, kPurposeVerify, t));
+  for (std::uint32_t tries = 0; sample.size() < want && tries < want * 20; ++tries) {
+    const std::uint32_t p = r.below(w_.pop.size());
+    if (w_.pop.has_app[p] == 0) continue;
+    if (std::find(sample.begin(), sample.end(), p) != sample.end()) continue;
+    sample.push_back(p);
+  }
+  // Each sampled phone's log goes through the client library: its encounter log, matcher,
+  // exposure windows, risk scoring and colour rule, against this sync's keys.
+  const std::int64_t start = w_.schedule.start_unix_seconds();
+  ClientPhoneMatcher matcher(start, w_.config.app.risk);
+  const std::int64_t now = start + t * kDaySeconds + 6 * 3600;
+  for (const std::uint32_t p : sample) {
+    const auto sightings = phone_sightings(p, radio.store(), first_day, last_day, w_.schedule,
+                                           radio.model(), w_.seed, expander);
+    auto client_windows = matcher.match(sightings, keys, now);
+    GL_RETURN_IF_ERROR(client_windows);
+    const auto it = shared.find(p);
+    const std::vector<ExposureWindow> none;
+    const auto& mine = it == shared.end() ? none : it->second;
+    ++verify_.phones;
+    verify_.windows += client_windows->size();
+    if (*client_windows != mine) ++verify_.mismatches;
+    if (matcher.colour() != colour_of_windows(mine, w_.scorer, start, now)) {
+      ++verify_.colour_mismatches;
+    }
+    if (matcher.colour() != Colour::kGreen) ++verify_.not_green;
+    const auto& log = matcher.log_stats();
+    verify_.client_evictions += static_cast<std::uint64_t>(
+        log.evicted_pending + log.evicted_confirmed + log.evicted_one_off + log.dropped_sightings);
+    verify_.client_rejected += matcher.sightings_rejected();
+  }
+  return ok();
+}
+
+}  // namespace greenlight::sim::internal

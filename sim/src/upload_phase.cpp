@@ -1,0 +1,83 @@
+#include "internal/upload_phase.h"
+
+#include <algorithm>
+
+#include "greenlight/crypto/random.h"
+#include "greenlight/crypto/venue_crypto.h"
+
+namespace greenlight::sim::internal {
+
+std::size_t UploadPhase::KeyHash::operator()(const ByteArray<16>& k) const {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | k[static_cast<std::size_t>(i)];
+  return static_cast<std::size_t>(v);
+}
+
+std::optional<KeyOwner> UploadPhase::take_owner(const ByteArray<16>& key_data) {
+  auto it = uploaded_keys_.find(key_data);
+  if (it == uploaded_keys_.end()) return std::nullopt;
+  const KeyOwner owner = it->second;
+  uploaded_keys_.erase(it);
+  return owner;
+}
+
+Result<SimUpload> UploadPhase::prepare(std::uint32_t p, std::uint32_t t, const HealthPhase& health,
+                                       const ContactPhase& contacts) {
+  SimUpload up;
+  up.report_type = ReportType::kConfirmedTest;
+  // The health authority records the symptom onset, or the test date without symptoms.
+  const std::uint32_t onset = health.recorded_onset_day(p, t);
+  up.symptom_onset_interval = w_.schedule.day_interval(onset);
+  const std::uint32_t first = t > kRetentionDays ? t - kRetentionDays : 0;
+  SeededRandom sealing(stream_key(w_.seed, kPurposeUpload, p, t, 1));
+  for (std::uint32_t d = first; d < t; ++d) {
+    TemporaryExposureKey k = w_.schedule.key(p, d);
+    uploaded_keys_[k.key_data.array()] = {p, d};
+    up.keys.push_back(std::move(k));
+    // Check-ins of infectious days (by the same days-since-onset rule as the keys).
+    const auto dsos = static_cast<std::int32_t>(d) - static_cast<std::int32_t>(onset);
+    const client::Infectiousness inf = w_.scorer.infectiousness(dsos);
+    if (inf == client::Infectiousness::kNone) continue;
+    const DayCheckIns* ring = contacts.checkins(d);
+    if (ring == nullptr) continue;
+    auto lo = std::lower_bound(ring->check_ins.begin(), ring->check_ins.end(), p,
+                               [](const CheckIn& c, std::uint32_t q) { return c.person < q; });
+    for (; lo != ring->check_ins.end() && lo->person == p; ++lo) {
+      VenueReportRecord rec;
+      rec.start_interval = {w_.schedule.day_interval(d).value + lo->start_scan / kScansPerInterval};
+      const std::uint32_t end_scan =
+          std::min<std::uint32_t>(kScansPerDay, lo->start_scan + lo->scans);
+      rec.duration_intervals =
+          std::max<std::uint32_t>(1, (end_scan + kScansPerInterval - 1) / kScansPerInterval -
+                                         lo->start_scan / kScansPerInterval);
+      rec.risk_level = inf == client::Infectiousness::kHigh ? 8 : 7;
+      auto sealed = seal_venue_report(w_.venues.location_id(lo->venue), rec, sealing);
+      GL_RETURN_IF_ERROR(sealed);
+      up.venue_reports.push_back(*sealed);
+      // The venue's owner, asked by the health authority, releases this stay.
+      auto released = w_.venues.release(lo->venue, *sealed, sealing);
+      GL_RETURN_IF_ERROR(released);
+      up.venue_warnings.push_back(*released);
+    }
+  }
+  // One venue's warnings together: its owner releases them in one request.
+  std::stable_sort(up.venue_warnings.begin(), up.venue_warnings.end(),
+                   [](const SealedVenueWarning& a, const SealedVenueWarning& b) {
+                     return a.location_tag < b.location_tag;
+                   });
+  return up;
+}
+
+Status UploadPhase::run(std::uint32_t t, std::int64_t now, std::span<const std::uint32_t> uploaders,
+                        const HealthPhase& health, const ContactPhase& contacts, DailyStats& st) {
+  if (t == 0) return ok();  // no key of a past day to upload yet
+  for (const std::uint32_t p : uploaders) {
+    auto up = prepare(p, t, health, contacts);
+    GL_RETURN_IF_ERROR(up);
+    GL_RETURN_IF_ERROR(publisher_.publish(*up, now));
+    ++st.uploads;
+  }
+  return ok();
+}
+
+}  // namespace greenlight::sim::internal
