@@ -69,8 +69,7 @@ FeedSource own_export_source(std::string_view base_url) {
 }
 
 FeedSource federated_export_source(std::string_view base_url, std::string_view region) {
-  return index_source(wire::url_for(base_url, std::string(wire::kExportDirectory) + "federated/" +
-                                                  std::string(region) + "/index.txt"),
+  return index_source(wire::url_for(base_url, "v1/federated/" + std::string(region) + "/index.txt"),
                       base_url);
 }
 

@@ -82,6 +82,30 @@ std::expected<std::pair<wire::ExportBatch, std::string>, Refusal> verify_partner
                         to_hex(sha256(ByteSpan(unverified->export_bin))));
 }
 
+// Index entries as servers write them: relative paths of any depth, blank lines and a
+// missing final newline tolerated.
+Result<std::vector<std::string>> parse_partner_index(std::string_view text) {
+  if (text.size() > wire::kMaxIndexBytes) {
+    return make_error(ErrorCode::kResourceExhausted,
+                      "index larger than " + std::to_string(wire::kMaxIndexBytes));
+  }
+  std::vector<std::string> paths;
+  while (!text.empty()) {
+    const std::size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    if (!wire::valid_published_path(line, wire::kMaxIndexPathLength)) {
+      return make_error(
+          ErrorCode::kInvalidArgument,
+          "index entry \"" + std::string(line.substr(0, 60)) + "\" is not a relative path");
+    }
+    paths.emplace_back(line);
+  }
+  return paths;
+}
+
 }  // namespace
 
 std::string federated_index_path(std::string_view region) {
@@ -157,6 +181,9 @@ Status FederationModule::attach(ServerContext& context) {
   }
   if (auto s = context.store.ensure_schema(kSchema); !s) return s;
   context_ = &context;
+  StaticSite& site = context.site;
+  context.router.add_prefix(Method::kGet, "/" + std::string(kFederatedDirectory),
+                            [&site](const HttpRequest& req) { return site.serve(req); });
   // Load the federated indexes and files already published (a restart).
   for (const auto& p : config_.partners) {
     (void)context.site.load(federated_index_path(p.region), "text/plain; charset=utf-8",
@@ -222,7 +249,7 @@ Status FederationModule::pull_partner(const FederationPartner& partner,
     refuse(partner.index_path, "index unavailable: " + index.error().message);
     return ok();
   }
-  auto paths = wire::parse_feed_index(wire::Feed::kExports, *index);
+  auto paths = parse_partner_index(*index);
   if (!paths) {
     refuse(partner.index_path, "malformed index: " + paths.error().message);
     return ok();

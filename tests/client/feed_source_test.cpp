@@ -89,7 +89,7 @@ TEST_CASE("greenlight's own and federated sources", "[feed_source]") {
   const FeedSource own = own_export_source("http://127.0.0.1:8080/");
   CHECK(own.index_url == "http://127.0.0.1:8080/v1/exports/index.txt");
   const FeedSource aa = federated_export_source("http://127.0.0.1:8080", "AA");
-  CHECK(aa.index_url == "http://127.0.0.1:8080/v1/exports/federated/AA/index.txt");
+  CHECK(aa.index_url == "http://127.0.0.1:8080/v1/federated/AA/index.txt");
   CHECK(aa.base_url == "http://127.0.0.1:8080");
 }
 

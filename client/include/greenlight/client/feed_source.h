@@ -44,7 +44,7 @@ struct FeedSource {
 // greenlight's own exports: <base>/v1/exports/index.txt.
 FeedSource own_export_source(std::string_view base_url);
 // A region another greenlight server republishes (server federation.h):
-// <base>/v1/exports/federated/<region>/index.txt.
+// <base>/v1/federated/<region>/index.txt.
 FeedSource federated_export_source(std::string_view base_url, std::string_view region);
 // An index of another server, e.g. ("https://cdn.example/export/US/index.txt",
 // "https://cdn.example/export/").

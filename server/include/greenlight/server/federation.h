@@ -13,8 +13,8 @@
 //   after every export run: the keys pulled since the last run are built into signed export
 //     files of their origin region (export_builder.h, this server's signers), published
 //     through the static site (so the transparency log's before-publish hook logs them as
-//     KEY_BATCH leaves, like local batches) under v1/exports/federated/<REGION>/ with their
-//     own index v1/exports/federated/<REGION>/index.txt.
+//     KEY_BATCH leaves, like local batches) under v1/federated/<REGION>/ with their
+//     own index v1/federated/<REGION>/index.txt.
 //
 // Refused files (bad or missing signature, wrong region, replay, malformed) are logged
 // ("federation_file_refused", partner region, path, reason) and remembered by the SHA-256 of
@@ -43,9 +43,9 @@
 
 namespace greenlight::server {
 
-inline constexpr std::string_view kFederatedDirectory = "v1/exports/federated/";
+inline constexpr std::string_view kFederatedDirectory = "v1/federated/";
 
-// "v1/exports/federated/<region>/index.txt".
+// "v1/federated/<region>/index.txt".
 std::string federated_index_path(std::string_view region);
 
 struct FederationPartner {
