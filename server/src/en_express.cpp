@@ -353,6 +353,89 @@ std::string seal_revision_token(ByteSpan aead_key, RandomSource& rng,
   return base64_encode(nonce);
 }
 
+// (key bytes, start interval) -> report type, as sealed in a revision token.
+using RevisionMap = std::map<std::pair<std::string, std::uint32_t>, ReportType>;
+constexpr std::size_t kRevisionEntryBytes = 16 + 4 + 1;
+
+EnResult<RevisionMap> open_revision_token(ByteSpan aead_key, std::string_view token) {
+  const auto invalid = [] {
+    return en_error(400, "invalid_revision_token", "revision token is invalid");
+  };
+  auto raw = base64_decode(token);
+  if (!raw || raw->size() < kAeadNonceSize + kAeadTagSize) return invalid();
+  const ByteSpan all(*raw);
+  auto plain = aead_open(aead_key, all.first(kAeadNonceSize), all.subspan(kAeadNonceSize),
+                         as_bytes(std::string_view("greenlight-en-rev")));
+  if (!plain || plain->size() % kRevisionEntryBytes != 0) return invalid();
+  RevisionMap out;
+  for (std::size_t at = 0; at < plain->size(); at += kRevisionEntryBytes) {
+    const auto* e = plain->data() + at;
+    const std::uint32_t rsin = (std::uint32_t{e[16]} << 24) | (std::uint32_t{e[17]} << 16) |
+                               (std::uint32_t{e[18]} << 8) | std::uint32_t{e[19]};
+    out[{std::string(e, e + 16), rsin}] = static_cast<ReportType>(e[20]);
+  }
+  secure_wipe(plain->data(), plain->size());
+  return out;
+}
+
+// How much a report type says: a later upload may only make a key's type stronger (a self
+// report or clinical diagnosis confirmed by a test), never weaker.
+int report_type_rank(ReportType type) {
+  switch (type) {
+    case ReportType::kSelfReport:
+      return 1;
+    case ReportType::kConfirmedClinicalDiagnosis:
+      return 2;
+    case ReportType::kConfirmedTest:
+      return 3;
+    default:
+      return 0;
+  }
+}
+
+// The revised keys of one upload, written in the upload's transaction.
+class RevisionPart final : public UploadPart {
+ public:
+  RevisionPart(std::vector<TemporaryExposureKey> keys, std::int64_t now, std::int64_t available_at)
+      : keys_(std::move(keys)), now_(now), available_at_(available_at) {}
+  Status apply(StoreTransaction& tx) override {
+    for (const TemporaryExposureKey& k : keys_) {
+      std::vector<SqlValue> params{Bytes(k.key_data.span().begin(), k.key_data.span().end()),
+                                   std::int64_t{k.rolling_start_interval_number.value},
+                                   std::int64_t{k.rolling_period},
+                                   std::int64_t{k.transmission_risk_level},
+                                   static_cast<std::int64_t>(k.report_type),
+                                   std::monostate{},
+                                   now_,
+                                   available_at_};
+      if (k.days_since_onset_of_symptoms) {
+        params[5] = std::int64_t{*k.days_since_onset_of_symptoms};
+      }
+      auto r = tx.execute(
+          "INSERT INTO en_revision(key_data, rsin, rp, trl, report_type, dsos, revised_at, "
+          "available_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key_data, rsin) DO UPDATE "
+          "SET trl = excluded.trl, report_type = excluded.report_type, dsos = excluded.dsos, "
+          "revised_at = excluded.revised_at, available_at = excluded.available_at",
+          params);
+      if (!r) return std::unexpected(r.error());
+    }
+    return ok();
+  }
+
+ private:
+  std::vector<TemporaryExposureKey> keys_;
+  std::int64_t now_;
+  std::int64_t available_at_;
+};
+
+const std::vector<std::string> kRevisionSchema = {
+    "CREATE TABLE IF NOT EXISTS en_revision("
+    "key_data BLOB NOT NULL, rsin INTEGER NOT NULL, rp INTEGER NOT NULL, trl INTEGER NOT NULL, "
+    "report_type INTEGER NOT NULL, dsos INTEGER, revised_at INTEGER NOT NULL, "
+    "available_at INTEGER NOT NULL, PRIMARY KEY(key_data, rsin))",
+    "CREATE INDEX IF NOT EXISTS en_revision_by_available ON en_revision(available_at)",
+};
+
 class EnExpressModule final : public ServerModule {
  public:
   explicit EnExpressModule(EnExpressConfig config) : config_(std::move(config)) {
@@ -363,6 +446,14 @@ class EnExpressModule final : public ServerModule {
 
   Status attach(ServerContext& ctx) override {
     if (auto s = internal::ensure_chaff_commit_schema(ctx.store); !s) return s;
+    if (auto s = ctx.store.ensure_schema(kRevisionSchema); !s) return s;
+    ctx.add_retention_job([&ctx](std::int64_t, std::int64_t cutoff) -> Status {
+      return ctx.store.transact([cutoff](StoreTransaction& tx) -> Status {
+        auto r = tx.execute("DELETE FROM en_revision WHERE revised_at < ?", {cutoff});
+        if (!r) return std::unexpected(r.error());
+        return ok();
+      });
+    });
     auto secret = ctx.store.server_secret("en_revision_token_key");
     if (!secret) return std::unexpected(secret.error());
     if (secret->size() < kAeadKeySize) {
@@ -550,10 +641,17 @@ class EnExpressModule final : public ServerModule {
           (now / kIntervalSeconds / kTekRollingPeriod - kDefaultOnsetDaysAgo) * kTekRollingPeriod;
     }
     const std::int64_t onset_day = onset_interval / kTekRollingPeriod;
+    RevisionMap previous;
+    if (p->revision_token) {
+      auto opened = open_revision_token(revision_key_.span(), *p->revision_token);
+      if (!opened) return std::unexpected(opened.error());
+      previous = std::move(*opened);
+    }
     UploadWrite write;
     write.certificate_id = claims->id;
     write.certificate_expires_at = claims->expires_at;
     write.arrival_granularity_seconds = ctx_->publisher.config().arrival_granularity_seconds;
+    std::vector<TemporaryExposureKey> revised;
     for (TemporaryExposureKey& k : checked.valid) {
       k.report_type = report_type;
       if (k.transmission_risk_level == 0) {
@@ -567,8 +665,25 @@ class EnExpressModule final : public ServerModule {
       }
       const std::int64_t embargo_until =
           unix_seconds_from_interval(k.end_interval()) + ctx_->publisher.config().embargo_seconds;
-      write.keys.push_back(KeyToStore{k, embargo_until});
+      const auto data = k.key_data.span();
+      const auto before = previous.find(
+          {std::string(data.begin(), data.end()), k.rolling_start_interval_number.value});
+      if (before == previous.end()) {
+        write.keys.push_back(KeyToStore{k, embargo_until});
+        continue;
+      }
+      // A key of the earlier upload: unchanged, or revised to a stronger report type.
+      if (before->second == k.report_type) continue;
+      if (report_type_rank(k.report_type) <= report_type_rank(before->second)) {
+        return en_error(400, "invalid_revision_transition",
+                        "a key's report type may only change to a stronger one");
+      }
+      revised.push_back(k);
     }
+    const std::int64_t granularity =
+        std::max<std::int64_t>(1, ctx_->publisher.config().arrival_granularity_seconds);
+    RevisionPart revision_part(revised, now, now - now % granularity);
+    if (!revised.empty()) write.parts.push_back(&revision_part);
     auto stored = ctx_->store.publish_upload(write);
     if (!stored) {
       if (stored.error().code == ErrorCode::kAlreadyExists) return invalid_certificate();
@@ -576,7 +691,7 @@ class EnExpressModule final : public ServerModule {
     }
     json::object reply{
         {"revisionToken", seal_revision_token(revision_key_.span(), ctx_->rng, checked.valid)},
-        {"insertedExposures", stored->inserted}};
+        {"insertedExposures", stored->inserted + revised.size()}};
     if (!checked.warnings.empty()) {
       reply["code"] = "partial_failure";
       reply["error"] = std::to_string(checked.warnings.size()) + " exposure key(s) rejected";
@@ -625,6 +740,41 @@ std::optional<std::string_view> en_test_type(ReportType type) {
     default:
       return std::nullopt;
   }
+}
+
+Result<std::vector<TemporaryExposureKey>> en_revised_keys(Store& store, std::int64_t window_start,
+                                                          std::int64_t window_end) {
+  std::vector<TemporaryExposureKey> keys;
+  auto s = store.read([&](StoreTransaction& tx) -> Status {
+    // The table exists only on servers that ran in EN Express mode.
+    auto exists = tx.query("SELECT COUNT(*) FROM en_revision WHERE 0 = 1");
+    if (!exists) return ok();
+    auto rows = tx.query(
+        "SELECT key_data, rsin, rp, trl, report_type, dsos FROM en_revision "
+        "WHERE available_at >= ? AND available_at < ? ORDER BY key_data",
+        {window_start, window_end});
+    if (!rows) return std::unexpected(rows.error());
+    for (const auto& row : *rows) {
+      const auto* data = std::get_if<Bytes>(&row[0]);
+      if (data == nullptr || data->size() != Tek::size()) {
+        return make_error(ErrorCode::kInternal, "en_revision.key_data is not 16 bytes");
+      }
+      TemporaryExposureKey k;
+      k.key_data = Tek(ByteSpan(*data));
+      k.rolling_start_interval_number = {
+          static_cast<std::uint32_t>(std::get<std::int64_t>(row[1]))};
+      k.rolling_period = static_cast<std::uint32_t>(std::get<std::int64_t>(row[2]));
+      k.transmission_risk_level = static_cast<std::int32_t>(std::get<std::int64_t>(row[3]));
+      k.report_type = static_cast<ReportType>(std::get<std::int64_t>(row[4]));
+      if (const auto* dsos = std::get_if<std::int64_t>(&row[5])) {
+        k.days_since_onset_of_symptoms = static_cast<std::int32_t>(*dsos);
+      }
+      keys.push_back(std::move(k));
+    }
+    return ok();
+  });
+  if (!s) return std::unexpected(s.error());
+  return keys;
 }
 
 std::shared_ptr<ServerModule> make_en_express_module(EnExpressConfig config) {

@@ -314,3 +314,70 @@ TEST_CASE("EN Express canonical key list: sorted, 4-part or 3-part", "[en_expres
 }
 
 }  // namespace greenlight::server::testing
+
+namespace greenlight::server::testing {
+
+TEST_CASE("EN Express: a revision token lets a later upload confirm a self report",
+          "[en_express][revision]") {
+  TestServer ts(en_config());
+  HttpClient c = ts.client();
+  auto keys = make_keys(2, kT0, 0);
+  EnFlow first = authorise(ts, c, keys, true, "self_report");
+  CHECK(first.verify_reply.at("testtype") == "user-report");
+  auto r1 = post(c, "/v1/publish", publish_body(keys, first));
+  REQUIRE(r1.status == 200);
+  const std::string token(parse_object(r1.body).at("revisionToken").as_string());
+  CHECK(en_revised_keys(ts.server().context().store, 0, kT0 + 86400)->empty());
+
+  SECTION("confirmed later: the keys are revised") {
+    EnFlow second = authorise(ts, c, keys, true, "confirmed");
+    json::object body = publish_body(keys, second);
+    body["revisionToken"] = token;
+    auto r2 = post(c, "/v1/publish", body);
+    INFO(r2.body);
+    REQUIRE(r2.status == 200);
+    CHECK(parse_object(r2.body).at("insertedExposures") == 2);
+    auto revised = en_revised_keys(ts.server().context().store, 0, kT0 + 86400);
+    REQUIRE(revised.has_value());
+    REQUIRE(revised->size() == 2);
+    for (const auto& k : *revised) {
+      CHECK(k.report_type == ReportType::kConfirmedTest);
+      CHECK(k.transmission_risk_level == 2);
+    }
+    // The revision is published after its window, not before.
+    CHECK(en_revised_keys(ts.server().context().store, 0, kT0 - 3600)->empty());
+  }
+  SECTION("a weaker report type is refused") {
+    EnFlow second = authorise(ts, c, keys, true, "self_report");
+    // Same type: nothing to revise, not an error.
+    json::object body = publish_body(keys, second);
+    body["revisionToken"] = token;
+    CHECK(post(c, "/v1/publish", body).status == 200);
+    // A confirmed upload revises, then a clinical one may not weaken it.
+    EnFlow confirmed = authorise(ts, c, keys, true, "confirmed");
+    body = publish_body(keys, confirmed);
+    body["revisionToken"] = token;
+    auto r2 = post(c, "/v1/publish", body);
+    REQUIRE(r2.status == 200);
+    const std::string token2(parse_object(r2.body).at("revisionToken").as_string());
+    EnFlow clinical = authorise(ts, c, keys, true, "clinical");
+    body = publish_body(keys, clinical);
+    body["revisionToken"] = token2;
+    auto r3 = post(c, "/v1/publish", body);
+    CHECK(r3.status == 400);
+    CHECK(parse_object(r3.body).at("code") == "invalid_revision_transition");
+  }
+  SECTION("a token that does not open is refused") {
+    EnFlow second = authorise(ts, c, keys, true, "confirmed");
+    json::object body = publish_body(keys, second);
+    std::string bad = token;
+    bad[bad.size() / 2] = bad[bad.size() / 2] == 'A' ? 'B' : 'A';
+    body["revisionToken"] = bad;
+    auto r2 = post(c, "/v1/publish", body);
+    CHECK(r2.status == 400);
+    CHECK(parse_object(r2.body).at("code") == "invalid_revision_token");
+    CHECK(en_revised_keys(ts.server().context().store, 0, kT0 + 86400)->empty());
+  }
+}
+
+}  // namespace greenlight::server::testing

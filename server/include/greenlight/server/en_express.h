@@ -76,6 +76,16 @@ std::string en_canonical_key_list(std::span<const EnUploadKey> keys, bool with_t
 // clinical, self_report); nullopt for the others.
 std::optional<std::string_view> en_test_type(ReportType type);
 
+// Key revision (GAEN revised_keys): a publish whose revisionToken lists a key of an earlier
+// upload may change that key's report type to a stronger one (self report < clinical <
+// confirmed test; a weaker one is 400 invalid_revision_transition, a token that does not open
+// 400 invalid_revision_token). The revised key is kept apart from the stored keys and
+// published in the revised_keys of the export window its revision arrived in.
+// The revised keys that became available in [window_start, window_end).
+[[nodiscard]] Result<std::vector<TemporaryExposureKey>> en_revised_keys(Store& store,
+                                                                        std::int64_t window_start,
+                                                                        std::int64_t window_end);
+
 // Registers the three routes above (POST /v1/publish replaces greenlight's own).
 [[nodiscard]] std::shared_ptr<ServerModule> make_en_express_module(EnExpressConfig config);
 
