@@ -1,9 +1,11 @@
 #include "greenlight/server/federation.h"
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <map>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "greenlight/server/export_builder.h"
@@ -14,13 +16,17 @@
 namespace greenlight::server {
 namespace {
 
+namespace json = boost::json;
+
 constexpr char kLease[] = "federation";
 constexpr std::int64_t kLeaseSeconds = 600;
 constexpr char kIndexCacheControl[] = "public, max-age=60";
 
 // federation_file: every partner file looked at, by the SHA-256 of its bytes ("ok" or
 // "refused"). federation_bin: the export.bin hashes imported (replays). federation_key: the
-// pulled keys with their origin, batch = the federated file that republished them.
+// pulled keys with their origin, batch = the window that republished them.
+// federation_outbound: traveller keys offered to a visited region. federation_batch: the
+// files published, by feed (directory).
 const std::vector<std::string> kSchema = {
     "CREATE TABLE IF NOT EXISTS federation_file("
     "region TEXT NOT NULL, path TEXT NOT NULL, content_sha256 TEXT NOT NULL, "
@@ -34,8 +40,14 @@ const std::vector<std::string> kSchema = {
     "origin TEXT NOT NULL, key_data BLOB NOT NULL, rsin INTEGER NOT NULL, rp INTEGER NOT NULL, "
     "trl INTEGER NOT NULL, report_type INTEGER NOT NULL, dsos INTEGER, "
     "received_at INTEGER NOT NULL, batch TEXT, PRIMARY KEY(origin, key_data, rsin))",
+    "CREATE TABLE IF NOT EXISTS federation_outbound("
+    "key_data BLOB NOT NULL, rsin INTEGER NOT NULL, rp INTEGER NOT NULL, trl INTEGER NOT NULL, "
+    "report_type INTEGER NOT NULL, dsos INTEGER, region TEXT NOT NULL, "
+    "embargo_until INTEGER NOT NULL, received_at INTEGER NOT NULL, batch TEXT, "
+    "PRIMARY KEY(key_data, rsin, region))",
     "CREATE TABLE IF NOT EXISTS federation_batch("
-    "path TEXT PRIMARY KEY, origin TEXT NOT NULL, window_start INTEGER NOT NULL, "
+    "path TEXT PRIMARY KEY, feed TEXT NOT NULL, origin TEXT NOT NULL, "
+    "window_start INTEGER NOT NULL, "
     "window_end INTEGER NOT NULL, created_at INTEGER NOT NULL, key_count INTEGER NOT NULL, "
     "sha256_hex TEXT NOT NULL)",
 };
@@ -106,10 +118,91 @@ Result<std::vector<std::string>> parse_partner_index(std::string_view text) {
   return paths;
 }
 
+// The traveller keys of one upload: one row per key and visited region.
+class OutboundPart final : public UploadPart {
+ public:
+  OutboundPart(std::vector<std::vector<SqlValue>> rows) : rows_(std::move(rows)) {}
+  Status apply(StoreTransaction& tx) override {
+    for (const auto& row : rows_) {
+      auto r = tx.execute(
+          "INSERT INTO federation_outbound(key_data, rsin, rp, trl, report_type, dsos, region, "
+          "embargo_until, received_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+          row);
+      if (!r) return std::unexpected(r.error());
+    }
+    return ok();
+  }
+
+ private:
+  std::vector<std::vector<SqlValue>> rows_;
+};
+
+// "visited_regions": ["BB", ...] in greenlight's upload JSON (publish.h UploadExtension).
+class VisitedRegionsExtension final : public UploadExtension {
+ public:
+  VisitedRegionsExtension(std::string own_region, std::int64_t embargo_seconds)
+      : own_region_(std::move(own_region)), embargo_seconds_(embargo_seconds) {}
+  std::string_view field() const override { return "visited_regions"; }
+
+  Result<std::unique_ptr<UploadPart>> prepare(const json::value& value,
+                                              const UploadContext& context) override {
+    if (!value.is_array() || value.as_array().size() > kMaxVisitedRegions) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "visited_regions must be an array of at most " +
+                            std::to_string(kMaxVisitedRegions) + " region codes");
+    }
+    std::set<std::string> regions;
+    for (const json::value& v : value.as_array()) {
+      if (!v.is_string() || !valid_region(v.as_string())) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          "visited_regions entries must be 2..8 of [A-Z0-9], got " +
+                              json::serialize(v).substr(0, 20));
+      }
+      if (v.as_string() != own_region_) regions.emplace(v.as_string());
+    }
+    if (context.chaff || context.claims == nullptr || context.keys == nullptr) {
+      return std::unique_ptr<UploadPart>(
+          std::make_unique<OutboundPart>(std::vector<std::vector<SqlValue>>{}));
+    }
+    // Report type and days since onset as the publisher gives them to the stored keys.
+    const CodeGrant& grant = context.claims->grant;
+    std::vector<std::vector<SqlValue>> rows;
+    for (const TemporaryExposureKey& k : *context.keys) {
+      SqlValue dsos = std::monostate{};
+      if (grant.symptom_onset_interval) {
+        const std::int64_t days =
+            (static_cast<std::int64_t>(day_start(k.rolling_start_interval_number).value) -
+             static_cast<std::int64_t>(
+                 day_start({static_cast<std::uint32_t>(*grant.symptom_onset_interval)}).value)) /
+            kTekRollingPeriod;
+        if (days >= -14 && days <= 14) dsos = days;
+      }
+      const std::int64_t embargo_until =
+          unix_seconds_from_interval(k.end_interval()) + embargo_seconds_;
+      for (const std::string& region : regions) {
+        rows.push_back({Bytes(k.key_data.span().begin(), k.key_data.span().end()),
+                        std::int64_t{k.rolling_start_interval_number.value},
+                        std::int64_t{k.rolling_period}, std::int64_t{k.transmission_risk_level},
+                        static_cast<std::int64_t>(grant.report_type), dsos, region, embargo_until,
+                        context.now});
+      }
+    }
+    return std::unique_ptr<UploadPart>(std::make_unique<OutboundPart>(std::move(rows)));
+  }
+
+ private:
+  std::string own_region_;
+  std::int64_t embargo_seconds_;
+};
+
 }  // namespace
 
 std::string federated_index_path(std::string_view region) {
   return std::string(kFederatedDirectory) + std::string(region) + "/index.txt";
+}
+
+std::string traveller_index_path(std::string_view region) {
+  return std::string(kTravellerDirectory) + std::string(region) + "/index.txt";
 }
 
 bool valid_region(std::string_view region) {
@@ -126,6 +219,9 @@ Result<FederateFromSpec> parse_federate_from(std::string_view spec) {
   };
   const auto eq = spec.find('=');
   if (eq == std::string_view::npos) return bad("no '='");
+  constexpr std::string_view kTravellersOption = ",travellers";
+  const bool travellers_only = spec.ends_with(kTravellersOption);
+  if (travellers_only) spec.remove_suffix(kTravellersOption.size());
   const auto comma = spec.rfind(',');
   if (comma == std::string_view::npos || comma < eq) return bad("no ',' after the URL");
   FederateFromSpec out{std::string(spec.substr(0, eq)),
@@ -137,6 +233,7 @@ Result<FederateFromSpec> parse_federate_from(std::string_view spec) {
     return bad("URL must be http:// or https:// with a host");
   }
   if (out.pem_path.empty()) return bad("no PEM file");
+  out.travellers_only = travellers_only;
   return out;
 }
 
@@ -182,19 +279,24 @@ Status FederationModule::attach(ServerContext& context) {
   if (auto s = context.store.ensure_schema(kSchema); !s) return s;
   context_ = &context;
   StaticSite& site = context.site;
-  context.router.add_prefix(Method::kGet, "/" + std::string(kFederatedDirectory),
-                            [&site](const HttpRequest& req) { return site.serve(req); });
-  // Load the federated indexes and files already published (a restart).
-  for (const auto& p : config_.partners) {
-    (void)context.site.load(federated_index_path(p.region), "text/plain; charset=utf-8",
-                            kIndexCacheControl);
+  for (std::string_view directory : {kFederatedDirectory, kTravellerDirectory}) {
+    context.router.add_prefix(Method::kGet, "/" + std::string(directory),
+                              [&site](const HttpRequest& req) { return site.serve(req); });
   }
+  context.publisher.add_extension(std::make_shared<VisitedRegionsExtension>(
+      config_.region, context.publisher.config().embargo_seconds));
+  // Load the indexes and files already published (a restart).
   auto loaded = context.store.read([&](StoreTransaction& tx) -> Status {
-    auto rows = tx.query("SELECT path FROM federation_batch");
+    auto rows = tx.query("SELECT path, feed FROM federation_batch");
     if (!rows) return std::unexpected(rows.error());
+    std::set<std::string> feeds;
     for (const auto& row : *rows) {
       (void)context.site.load(text_of(row[0]), "application/zip",
                               "public, max-age=1209600, immutable");
+      feeds.insert(text_of(row[1]));
+    }
+    for (const auto& feed : feeds) {
+      (void)context.site.load(feed + "index.txt", "text/plain; charset=utf-8", kIndexCacheControl);
     }
     return ok();
   });
@@ -204,6 +306,8 @@ Status FederationModule::attach(ServerContext& context) {
     if (!pulled) return std::unexpected(pulled.error());
     auto published = republish();
     if (!published) return std::unexpected(published.error());
+    auto offered = offer_travellers();
+    if (!offered) return std::unexpected(offered.error());
     return ok();
   });
   context.add_retention_job(
@@ -356,6 +460,34 @@ Status FederationModule::import_file(const FederationPartner& partner, const std
   return ok();
 }
 
+namespace {
+
+// Reads rows of (key_data, rsin, rp, trl, report_type, dsos, time) into keys; window_start
+// becomes the earliest time.
+Status read_key_rows(const std::vector<SqlRow>& rows, std::vector<TemporaryExposureKey>& keys,
+                     std::int64_t& window_start) {
+  for (const auto& row : rows) {
+    const auto* data = std::get_if<Bytes>(&row[0]);
+    if (data == nullptr || data->size() != Tek::size()) {
+      return make_error(ErrorCode::kInternal, "federation key_data is not 16 bytes");
+    }
+    TemporaryExposureKey k;
+    k.key_data = Tek(ByteSpan(*data));
+    k.rolling_start_interval_number = {static_cast<std::uint32_t>(int_of(row[1]))};
+    k.rolling_period = static_cast<std::uint32_t>(int_of(row[2]));
+    k.transmission_risk_level = static_cast<std::int32_t>(int_of(row[3]));
+    k.report_type = static_cast<ReportType>(int_of(row[4]));
+    if (std::holds_alternative<std::int64_t>(row[5])) {
+      k.days_since_onset_of_symptoms = static_cast<std::int32_t>(int_of(row[5]));
+    }
+    window_start = std::min(window_start, int_of(row[6]));
+    keys.push_back(std::move(k));
+  }
+  return ok();
+}
+
+}  // namespace
+
 Result<std::size_t> FederationModule::republish() {
   std::lock_guard lock(mutex_);
   ServerContext& ctx = *context_;
@@ -363,6 +495,7 @@ Result<std::size_t> FederationModule::republish() {
   std::size_t written = 0;
   for (const auto& partner : config_.partners) {
     const std::string& origin = partner.region;
+    const std::string feed = std::string(kFederatedDirectory) + origin + "/";
     std::vector<TemporaryExposureKey> keys;
     std::int64_t window_start = now;
     auto read = ctx.store.read([&](StoreTransaction& tx) -> Status {
@@ -371,87 +504,26 @@ Result<std::size_t> FederationModule::republish() {
           "WHERE origin = ? AND batch IS NULL",
           {origin});
       if (!rows) return std::unexpected(rows.error());
-      for (const auto& row : *rows) {
-        const auto* data = std::get_if<Bytes>(&row[0]);
-        if (data == nullptr || data->size() != Tek::size()) {
-          return make_error(ErrorCode::kInternal, "federation_key.key_data is not 16 bytes");
-        }
-        TemporaryExposureKey k;
-        k.key_data = Tek(ByteSpan(*data));
-        k.rolling_start_interval_number = {static_cast<std::uint32_t>(int_of(row[1]))};
-        k.rolling_period = static_cast<std::uint32_t>(int_of(row[2]));
-        k.transmission_risk_level = static_cast<std::int32_t>(int_of(row[3]));
-        k.report_type = static_cast<ReportType>(int_of(row[4]));
-        if (std::holds_alternative<std::int64_t>(row[5])) {
-          k.days_since_onset_of_symptoms = static_cast<std::int32_t>(int_of(row[5]));
-        }
-        window_start = std::min(window_start, int_of(row[6]));
-        keys.push_back(std::move(k));
-      }
-      auto last =
-          tx.query("SELECT MAX(window_end) FROM federation_batch WHERE origin = ?", {origin});
-      if (!last) return std::unexpected(last.error());
-      if (!last->empty() && std::holds_alternative<std::int64_t>(last->front()[0])) {
-        window_start = std::min(window_start, int_of(last->front()[0]));
-      }
-      return ok();
+      return read_key_rows(*rows, keys, window_start);
     });
     if (!read) return std::unexpected(read.error());
     if (keys.empty()) continue;
     const std::int64_t window_end = std::max(now, window_start + 1);
-    std::vector<Bytes> key_bytes;
-    for (const auto& k : keys)
-      key_bytes.emplace_back(k.key_data.span().begin(), k.key_data.span().end());
-    ExportBuildOptions options = ctx.exporter.config().build;
-    options.region = origin;
-    const auto& signers = ctx.exporter.signers();
-    auto files =
-        build_export_files(std::move(keys), window_start, window_end, options, signers, ctx.rng);
-    if (!files) return std::unexpected(files.error());
-    std::vector<wire::SignatureInfo> infos;
-    for (const auto& s : signers) infos.push_back(s.info);
-    const std::string directory = std::string(kFederatedDirectory) + origin + "/";
-    for (auto& f : *files) {
-      Publication p;
-      p.path = directory + f.name;
-      p.kind = "export";
-      auto shared = std::make_shared<const std::string>(f.zip.begin(), f.zip.end());
-      p.sha256 = sha256(as_bytes(*shared));
-      p.bytes = std::move(shared);
-      p.window_start = window_start;
-      p.window_end = window_end;
-      p.item_count = f.key_count;
-      p.region = origin;
-      p.signed_by = infos;
-      const std::string path = p.path;
-      const std::string sha_hex = to_hex(p.sha256);
-      if (auto s = ctx.site.publish(std::move(p)); !s) return std::unexpected(s.error());
-      auto recorded = ctx.store.transact([&](StoreTransaction& tx) -> Status {
+    auto s = ctx.store.transact([&](StoreTransaction& tx) -> Status {
+      for (const auto& k : keys) {
         auto r = tx.execute(
-            "INSERT INTO federation_batch(path, origin, window_start, window_end, created_at, "
-            "key_count, sha256_hex) VALUES(?, ?, ?, ?, ?, ?, ?)",
-            {path, origin, window_start, window_end, now, static_cast<std::int64_t>(f.key_count),
-             sha_hex});
-        if (!r) return std::unexpected(r.error());
-        return ok();
-      });
-      if (!recorded) return std::unexpected(recorded.error());
-      ++written;
-    }
-    // Every key of the window is in the files just written (they are not split by key).
-    auto marked = ctx.store.transact([&](StoreTransaction& tx) -> Status {
-      for (const Bytes& data : key_bytes) {
-        auto r = tx.execute(
-            "UPDATE federation_key SET batch = ? WHERE origin = ? AND key_data = ? AND batch IS "
-            "NULL",
-            {directory + std::to_string(window_start) + "-" + std::to_string(window_end), origin,
-             data});
+            "UPDATE federation_key SET batch = ? WHERE origin = ? AND key_data = ? AND rsin = ?",
+            {feed + std::to_string(window_end), origin,
+             Bytes(k.key_data.span().begin(), k.key_data.span().end()),
+             std::int64_t{k.rolling_start_interval_number.value}});
         if (!r) return std::unexpected(r.error());
       }
       return ok();
     });
-    if (!marked) return std::unexpected(marked.error());
-    if (auto s = rebuild_index(origin); !s) return std::unexpected(s.error());
+    if (!s) return std::unexpected(s.error());
+    auto files = publish_batch(feed, origin, std::move(keys), window_start, window_end);
+    if (!files) return std::unexpected(files.error());
+    written += *files;
   }
   if (written > 0) {
     ctx.logger.log(LogLevel::kInfo, "federation_republished", {{"files", std::to_string(written)}});
@@ -459,18 +531,113 @@ Result<std::size_t> FederationModule::republish() {
   return written;
 }
 
-Status FederationModule::rebuild_index(const std::string& region) {
+Result<std::size_t> FederationModule::offer_travellers() {
+  std::lock_guard lock(mutex_);
+  ServerContext& ctx = *context_;
+  const std::int64_t now = ctx.clock.now_unix_seconds();
+  std::vector<std::string> regions;
+  auto listed = ctx.store.read([&](StoreTransaction& tx) -> Status {
+    auto rows = tx.query(
+        "SELECT DISTINCT region FROM federation_outbound WHERE batch IS NULL AND "
+        "embargo_until <= ? ORDER BY region",
+        {now});
+    if (!rows) return std::unexpected(rows.error());
+    for (const auto& row : *rows) regions.push_back(text_of(row[0]));
+    return ok();
+  });
+  if (!listed) return std::unexpected(listed.error());
+  std::size_t written = 0;
+  for (const std::string& region : regions) {
+    const std::string feed = std::string(kTravellerDirectory) + region + "/";
+    std::vector<TemporaryExposureKey> keys;
+    std::int64_t window_start = now;
+    // Claimed first: a crash after this republishes nothing twice (the keys are then in the
+    // partners' next pull of the whole feed only).
+    auto s = ctx.store.transact([&](StoreTransaction& tx) -> Status {
+      auto rows = tx.query(
+          "SELECT key_data, rsin, rp, trl, report_type, dsos, received_at FROM "
+          "federation_outbound WHERE region = ? AND batch IS NULL AND embargo_until <= ?",
+          {region, now});
+      if (!rows) return std::unexpected(rows.error());
+      if (auto r = read_key_rows(*rows, keys, window_start); !r) return r;
+      auto r = tx.execute(
+          "UPDATE federation_outbound SET batch = ? WHERE region = ? AND batch IS NULL AND "
+          "embargo_until <= ?",
+          {feed + std::to_string(now), region, now});
+      if (!r) return std::unexpected(r.error());
+      return ok();
+    });
+    if (!s) return std::unexpected(s.error());
+    if (keys.empty()) continue;
+    auto files = publish_batch(feed, config_.region, std::move(keys), window_start,
+                               std::max(now, window_start + 1));
+    if (!files) return std::unexpected(files.error());
+    written += *files;
+  }
+  if (written > 0) {
+    ctx.logger.log(LogLevel::kInfo, "federation_travellers_offered",
+                   {{"files", std::to_string(written)}});
+  }
+  return written;
+}
+
+Result<std::size_t> FederationModule::publish_batch(const std::string& feed,
+                                                    const std::string& region,
+                                                    std::vector<TemporaryExposureKey> keys,
+                                                    std::int64_t window_start,
+                                                    std::int64_t window_end) {
+  ServerContext& ctx = *context_;
+  const std::int64_t now = ctx.clock.now_unix_seconds();
+  ExportBuildOptions options = ctx.exporter.config().build;
+  options.region = region;
+  const auto& signers = ctx.exporter.signers();
+  auto files =
+      build_export_files(std::move(keys), window_start, window_end, options, signers, ctx.rng);
+  if (!files) return std::unexpected(files.error());
+  std::vector<wire::SignatureInfo> infos;
+  for (const auto& s : signers) infos.push_back(s.info);
+  for (auto& f : *files) {
+    Publication p;
+    p.path = feed + f.name;
+    p.kind = "export";
+    auto shared = std::make_shared<const std::string>(f.zip.begin(), f.zip.end());
+    p.sha256 = sha256(as_bytes(*shared));
+    p.bytes = std::move(shared);
+    p.window_start = window_start;
+    p.window_end = window_end;
+    p.item_count = f.key_count;
+    p.region = region;
+    p.signed_by = infos;
+    const std::string path = p.path;
+    const std::string sha_hex = to_hex(p.sha256);
+    if (auto s = ctx.site.publish(std::move(p)); !s) return std::unexpected(s.error());
+    auto recorded = ctx.store.transact([&](StoreTransaction& tx) -> Status {
+      auto r = tx.execute(
+          "INSERT INTO federation_batch(path, feed, origin, window_start, window_end, "
+          "created_at, key_count, sha256_hex) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+          {path, feed, region, window_start, window_end, now,
+           static_cast<std::int64_t>(f.key_count), sha_hex});
+      if (!r) return std::unexpected(r.error());
+      return ok();
+    });
+    if (!recorded) return std::unexpected(recorded.error());
+  }
+  if (auto s = rebuild_index(feed); !s) return std::unexpected(s.error());
+  return files->size();
+}
+
+Status FederationModule::rebuild_index(const std::string& feed) {
   ServerContext& ctx = *context_;
   std::vector<std::string> paths;
   auto read = ctx.store.read([&](StoreTransaction& tx) -> Status {
     auto rows = tx.query(
-        "SELECT path FROM federation_batch WHERE origin = ? ORDER BY window_end, path", {region});
+        "SELECT path FROM federation_batch WHERE feed = ? ORDER BY window_end, path", {feed});
     if (!rows) return std::unexpected(rows.error());
     for (const auto& row : *rows) paths.push_back(text_of(row[0]));
     return ok();
   });
   if (!read) return read;
-  return ctx.site.write_metadata(federated_index_path(region), wire::format_feed_index(paths),
+  return ctx.site.write_metadata(feed + "index.txt", wire::format_feed_index(paths),
                                  "text/plain; charset=utf-8", kIndexCacheControl);
 }
 
@@ -478,12 +645,17 @@ Status FederationModule::delete_expired(std::int64_t /*now*/, std::int64_t cutof
   std::lock_guard lock(mutex_);
   ServerContext& ctx = *context_;
   std::vector<std::string> expired;
+  std::set<std::string> feeds;
   auto s = ctx.store.transact([&](StoreTransaction& tx) -> Status {
-    auto rows = tx.query("SELECT path FROM federation_batch WHERE window_end < ?", {cutoff});
+    auto rows = tx.query("SELECT path, feed FROM federation_batch WHERE window_end < ?", {cutoff});
     if (!rows) return std::unexpected(rows.error());
-    for (const auto& row : *rows) expired.push_back(text_of(row[0]));
+    for (const auto& row : *rows) {
+      expired.push_back(text_of(row[0]));
+      feeds.insert(text_of(row[1]));
+    }
     for (const char* sql : {"DELETE FROM federation_batch WHERE window_end < ?",
                             "DELETE FROM federation_key WHERE received_at < ?",
+                            "DELETE FROM federation_outbound WHERE received_at < ?",
                             "DELETE FROM federation_bin WHERE processed_at < ?",
                             "DELETE FROM federation_file WHERE processed_at < ?"}) {
       if (auto r = tx.execute(sql, {cutoff}); !r) return std::unexpected(r.error());
@@ -494,8 +666,8 @@ Status FederationModule::delete_expired(std::int64_t /*now*/, std::int64_t cutof
   for (const auto& path : expired) {
     if (auto r = ctx.site.remove(path); !r) return r;
   }
-  for (const auto& p : config_.partners) {
-    if (auto r = rebuild_index(p.region); !r) return r;
+  for (const auto& feed : feeds) {
+    if (auto r = rebuild_index(feed); !r) return r;
   }
   return ok();
 }

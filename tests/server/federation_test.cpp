@@ -259,3 +259,59 @@ TEST_CASE("--federate-from REGION=URL,PEM", "[federation]") {
 }
 
 }  // namespace greenlight::server::testing
+
+namespace greenlight::server::testing {
+
+TEST_CASE("federation: traveller keys are offered to the regions visited", "[federation]") {
+  std::shared_ptr<FederationModule> module_a;
+  TestServer a(region_config("AA", [&](Server& server) {
+    module_a = std::make_shared<FederationModule>(FederationConfig{"AA", {}, {}});
+    REQUIRE(server.add_module(module_a).has_value());
+  }));
+  HttpClient c = a.client();
+  const std::int64_t now = a.clock().now_unix_seconds();
+  auto traveller = make_keys(2, now);
+  auto [cert, hmac_key] = a.authorise(c, traveller);
+  auto r = a.publish(c, traveller, cert, hmac_key, false,
+                     boost::json::object{{"visited_regions", boost::json::array{"BB", "AA"}}});
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  auto stay_at_home = make_keys(1, now);
+  REQUIRE(a.upload(c, stay_at_home).status == 200);
+  // A bad region list is refused with the upload.
+  auto more = make_keys(1, now);
+  auto [cert2, hmac2] = a.authorise(c, more);
+  CHECK(a.publish(c, more, cert2, hmac2, false,
+                  boost::json::object{{"visited_regions", boost::json::array{"b"}}})
+            .status == 400);
+
+  a.clock().advance(3 * 3600);
+  REQUIRE(a.server().export_now().has_value());  // also runs offer_travellers
+  CHECK(*module_a->offer_travellers() == 0);     // nothing left
+  CHECK_FALSE(a.server().context().site.find(traveller_index_path("AA")).has_value());
+
+  std::shared_ptr<FederationModule> module_b;
+  FederationPartner partner = partner_of(a, "AA");
+  partner.index_path = traveller_index_path("BB");
+  TestServer b(region_config("BB", [&](Server& server) {
+    module_b = std::make_shared<FederationModule>(FederationConfig{"BB", {partner}, {}});
+    REQUIRE(server.add_module(module_b).has_value());
+  }));
+  b.clock().set(a.clock().now_unix_seconds());
+  auto pulled = module_b->pull();
+  REQUIRE(pulled.has_value());
+  CHECK(pulled->files_refused == 0);
+  CHECK(pulled->keys_imported == 2);
+  REQUIRE(*module_b->republish() == 1);
+  CHECK(federated_keys(b, "AA") == hexes(traveller));
+}
+
+TEST_CASE("--federate-from with travellers only", "[federation]") {
+  auto spec = parse_federate_from("AA=http://a.example,/k.pem,travellers");
+  REQUIRE(spec.has_value());
+  CHECK(spec->travellers_only);
+  CHECK(spec->pem_path == "/k.pem");
+  CHECK_FALSE(parse_federate_from("AA=http://a.example,/k.pem")->travellers_only);
+}
+
+}  // namespace greenlight::server::testing

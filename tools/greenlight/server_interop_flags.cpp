@@ -27,8 +27,9 @@ void InteropFlags::add_to(CLI::App* run_cmd) {
                       "With --api google-en: an accepted healthAuthorityID (repeatable; "
                       "default: any)");
   run_cmd->add_option("--federate-from", federate_from,
-                      "REGION=URL,PEMFILE: pull and republish a partner region's exports, "
-                      "verified with its export public key (repeatable; docs/federation.md)");
+                      "REGION=URL,PEMFILE[,travellers]: pull and republish a partner region's "
+                      "exports (or only the travellers it offers to --region), verified with its "
+                      "export public key (repeatable; docs/federation.md)");
 }
 
 void InteropFlags::attach(
@@ -57,8 +58,10 @@ void InteropFlags::attach(
     auto key = EcdsaP256PublicKey::from_pem(
         read_input_file("--federate-from", parsed->pem_path, kMaxPemBytes));
     if (!key) throw CommandError{"--federate-from " + parsed->region + ": " + key.error().message};
-    config.partners.push_back(
-        server::FederationPartner{parsed->region, parsed->base_url, std::move(*key)});
+    server::FederationPartner partner{parsed->region, parsed->base_url, std::move(*key)};
+    // Only the travellers the partner offers to this region (its feed for us).
+    if (parsed->travellers_only) partner.index_path = server::traveller_index_path(region);
+    config.partners.push_back(std::move(partner));
   }
   if (auto s = server.add_module(std::make_shared<server::FederationModule>(std::move(config)));
       !s) {

@@ -23,6 +23,12 @@
 // not at all, and the next pull resumes with the first file not recorded. Keys older than
 // retention are deleted with their files.
 //
+// Travellers: an upload (greenlight's API) may carry "visited_regions": ["BB", ...]; its keys
+// are then also offered to those regions in a traveller feed of this server's own region,
+// v1/travellers/<BB>/index.txt (signed by this server, logged, published once each key's
+// embargo is over). A partner that takes only the travellers offered to it is configured with
+// "REGION=URL,PEMFILE,travellers" and pulls that feed instead of the partner's whole index.
+//
 // Phones choose regions by syncing the federated index of each region they want next to
 // the server's own index. Single-instance: pulls and republication run under the store
 // lease "federation".
@@ -44,9 +50,13 @@
 namespace greenlight::server {
 
 inline constexpr std::string_view kFederatedDirectory = "v1/federated/";
+inline constexpr std::string_view kTravellerDirectory = "v1/travellers/";
+inline constexpr std::size_t kMaxVisitedRegions = 30;
 
 // "v1/federated/<region>/index.txt".
 std::string federated_index_path(std::string_view region);
+// "v1/travellers/<region>/index.txt": the keys offered to region.
+std::string traveller_index_path(std::string_view region);
 
 struct FederationPartner {
   std::string region;    // the region its exports carry, e.g. "BB"
@@ -55,11 +65,12 @@ struct FederationPartner {
   std::string index_path = "v1/exports/index.txt";
 };
 
-// "BB=URL,PEMFILE" as given to --federate-from; the PEM file is not read here.
+// "BB=URL,PEMFILE[,travellers]" as given to --federate-from; the PEM file is not read here.
 struct FederateFromSpec {
   std::string region;
   std::string base_url;
   std::string pem_path;
+  bool travellers_only = false;
 };
 [[nodiscard]] Result<FederateFromSpec> parse_federate_from(std::string_view spec);
 // Region names: 2..8 characters [A-Z0-9] (ISO 3166 codes or MCCs).
@@ -94,12 +105,21 @@ class FederationModule final : public ServerModule {
   [[nodiscard]] Result<FederationPullReport> pull();
   // Publishes the pulled keys not yet republished; returns the number of files written.
   [[nodiscard]] Result<std::size_t> republish();
+  // Publishes the traveller keys whose embargo is over; returns the number of files written.
+  [[nodiscard]] Result<std::size_t> offer_travellers();
 
  private:
   [[nodiscard]] Status pull_partner(const FederationPartner& partner, FederationPullReport& report);
   [[nodiscard]] Status import_file(const FederationPartner& partner, const std::string& path,
                                    const std::string& bytes, FederationPullReport& report);
-  [[nodiscard]] Status rebuild_index(const std::string& region);
+  // Writes feed + "index.txt" from the batches recorded for feed (a directory).
+  [[nodiscard]] Status rebuild_index(const std::string& feed);
+  // Builds, signs, publishes and records the files of one window of feed; returns how many.
+  [[nodiscard]] Result<std::size_t> publish_batch(const std::string& feed,
+                                                  const std::string& region,
+                                                  std::vector<TemporaryExposureKey> keys,
+                                                  std::int64_t window_start,
+                                                  std::int64_t window_end);
   [[nodiscard]] Status delete_expired(std::int64_t now, std::int64_t cutoff);
 
   FederationConfig config_;
