@@ -120,8 +120,8 @@ int main(int argc, char** argv) {
   const double secret = measure(
       "SecretArray<32>::operator==",
       [](const std::uint8_t* a, const std::uint8_t* b) {
-        return greenlight::SecretArray<kBytes>(ByteSpan(a, kBytes)) ==
-               greenlight::SecretArray<kBytes>(ByteSpan(b, kBytes));
+        return *greenlight::SecretArray<kBytes>::from_span(ByteSpan(a, kBytes)) ==
+               *greenlight::SecretArray<kBytes>::from_span(ByteSpan(b, kBytes));
       },
       measurements);
   const double control = measure(

@@ -198,9 +198,9 @@ Result<std::vector<std::unique_ptr<Server>>> start_instances(const LoadConfig& c
     ServerEnvironment env;
     env.log_sink = [](std::string_view) {};
     auto created = Server::create(std::move(so), std::move(keys), std::move(env));
-    if (!created) return std::unexpected(created.error());
+    GL_RETURN_IF_ERROR(created);
     auto port = (*created)->start();
-    if (!port) return std::unexpected(port.error());
+    GL_RETURN_IF_ERROR(port);
     servers.push_back(std::move(*created));
   }
   return servers;

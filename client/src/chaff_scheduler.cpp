@@ -35,20 +35,18 @@ Result<ChaffScheduler> ChaffScheduler::open(Database& db, const Clock& clock, Ra
                       "mean_interval_seconds must be a finite number of at least 60, got " +
                           std::to_string(options.mean_interval_seconds));
   }
-  if (auto s = db.exec(kChaffSchema); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(db.exec(kChaffSchema));
   ChaffScheduler scheduler(db, clock, random, options);
   auto stmt = db.cached("SELECT next_due, skip_next FROM chaff_schedule WHERE id = 1");
-  if (!stmt) return std::unexpected(stmt.error());
+  GL_RETURN_IF_ERROR(stmt);
   auto row = (*stmt)->step();
-  if (!row) return std::unexpected(row.error());
+  GL_RETURN_IF_ERROR(row);
   // No schedule yet, or only a real upload recorded before the first open (next_due 0).
   const bool known = *row && (*stmt)->column_int64(0) != 0;
   const bool skip = *row && (*stmt)->column_int64(1) != 0;
   (*stmt)->reset();
   if (!known) {
-    if (auto s = scheduler.store(clock.now() + scheduler.draw_interval(), skip); !s) {
-      return std::unexpected(s.error());
-    }
+    GL_RETURN_IF_ERROR(scheduler.store(clock.now() + scheduler.draw_interval(), skip));
   }
   return scheduler;
 }
@@ -64,33 +62,33 @@ Status ChaffScheduler::store(std::int64_t next_due, bool skip_next) {
   auto stmt = db_->cached(
       "INSERT INTO chaff_schedule(id, next_due, skip_next) VALUES(1, ?, ?) "
       "ON CONFLICT(id) DO UPDATE SET next_due = excluded.next_due, skip_next = excluded.skip_next");
-  if (!stmt) return std::unexpected(stmt.error());
+  GL_RETURN_IF_ERROR(stmt);
   (*stmt)->bind(1, next_due).bind(2, skip_next ? 1 : 0);
   return (*stmt)->run();
 }
 
 Status ChaffScheduler::record_real_upload(Database& db) {
-  if (auto s = db.exec(kChaffSchema); !s) return s;
+  GL_RETURN_IF_ERROR(db.exec(kChaffSchema));
   // Without a schedule yet (the app never opened one), the first fake is skipped too.
   auto stmt = db.cached(
       "INSERT INTO chaff_schedule(id, next_due, skip_next) VALUES(1, 0, 1) "
       "ON CONFLICT(id) DO UPDATE SET skip_next = 1");
-  if (!stmt) return std::unexpected(stmt.error());
+  GL_RETURN_IF_ERROR(stmt);
   return (*stmt)->run();
 }
 
 Result<std::int64_t> ChaffScheduler::next_due() {
   auto stmt = db_->cached("SELECT next_due FROM chaff_schedule WHERE id = 1");
-  if (!stmt) return std::unexpected(stmt.error());
+  GL_RETURN_IF_ERROR(stmt);
   auto row = (*stmt)->step();
-  if (!row) return std::unexpected(row.error());
+  GL_RETURN_IF_ERROR(row);
   if (!*row) return make_error(ErrorCode::kInternal, "the chaff schedule is missing");
   return (*stmt)->column_int64(0);
 }
 
 Result<bool> ChaffScheduler::due() {
   auto next = next_due();
-  if (!next) return std::unexpected(next.error());
+  GL_RETURN_IF_ERROR(next);
   return clock_->now() >= *next;
 }
 
@@ -102,9 +100,9 @@ Status ChaffScheduler::set_options(ChaffOptions options) {
   }
   options_ = options;
   auto stmt = db_->cached("SELECT skip_next FROM chaff_schedule WHERE id = 1");
-  if (!stmt) return std::unexpected(stmt.error());
+  GL_RETURN_IF_ERROR(stmt);
   auto row = (*stmt)->step();
-  if (!row) return std::unexpected(row.error());
+  GL_RETURN_IF_ERROR(row);
   const bool skip = *row && (*stmt)->column_int64(0) != 0;
   (*stmt)->reset();
   return store(clock_->now() + draw_interval(), skip);
@@ -113,9 +111,9 @@ Status ChaffScheduler::set_options(ChaffOptions options) {
 Result<ChaffRun> ChaffScheduler::run_due(Uploader& uploader) {
   ChaffRun run;
   auto stmt = db_->cached("SELECT next_due, skip_next FROM chaff_schedule WHERE id = 1");
-  if (!stmt) return std::unexpected(stmt.error());
+  GL_RETURN_IF_ERROR(stmt);
   auto row = (*stmt)->step();
-  if (!row) return std::unexpected(row.error());
+  GL_RETURN_IF_ERROR(row);
   if (!*row) return make_error(ErrorCode::kInternal, "the chaff schedule is missing");
   const std::int64_t due_at = (*stmt)->column_int64(0);
   const bool skip = (*stmt)->column_int64(1) != 0;
@@ -127,13 +125,13 @@ Result<ChaffRun> ChaffScheduler::run_due(Uploader& uploader) {
   }
   // Draw and store the next time before the flow, so a crash during it does not repeat it.
   run.next_due = now + draw_interval();
-  if (auto s = store(run.next_due, false); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(store(run.next_due, false));
   if (skip) {
     run.skipped = true;
     return run;
   }
   auto report = uploader.run_chaff();
-  if (!report) return std::unexpected(report.error());
+  GL_RETURN_IF_ERROR(report);
   run.ran = true;
   run.completed = report->completed;
   return run;

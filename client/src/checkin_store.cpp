@@ -85,10 +85,8 @@ struct CheckinStore::Record {
 
 Result<wire::ScannedVenue> scan_venue(std::string_view url, std::int64_t now) {
   auto venue = wire::parse_venue_url(url);
-  if (!venue) return std::unexpected(venue.error());
-  if (auto s = wire::check_venue_validity(venue->payload, now); !s) {
-    return std::unexpected(s.error());
-  }
+  GL_RETURN_IF_ERROR(venue);
+  GL_RETURN_IF_ERROR(wire::check_venue_validity(venue->payload, now));
   return venue;
 }
 
@@ -99,7 +97,7 @@ Result<CheckinStore> CheckinStore::open(Database& db, const CheckinStoreKey& key
     return make_error(ErrorCode::kInvalidArgument,
                       "check-in retention and maximum stay must be positive");
   }
-  if (auto s = db.exec(kSchema); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(db.exec(kSchema));
   return CheckinStore(db, key, clock, rng, config);
 }
 
@@ -122,8 +120,8 @@ Status CheckinStore::store(const Record& record, bool insert) {
 
   ByteArray<kAeadNonceSize> nonce{};
   rng_->fill(nonce);
-  auto sealed = aead_seal(key_.span(), nonce, plain.span(), aad_for(record.id));
-  if (!sealed) return std::unexpected(sealed.error());
+  auto sealed = key_.seal(nonce, plain.span(), aad_for(record.id));
+  GL_RETURN_IF_ERROR(sealed);
   Bytes blob(nonce.size() + sealed->size());
   std::copy(sealed->begin(), sealed->end(), std::copy(nonce.begin(), nonce.end(), blob.begin()));
 
@@ -133,9 +131,9 @@ Status CheckinStore::store(const Record& record, bool insert) {
   auto stmt =
       db_->cached(insert ? "INSERT INTO venue_checkin(id, expires_at, sealed) VALUES(?, ?, ?)"
                          : "UPDATE venue_checkin SET expires_at = ?2, sealed = ?3 WHERE id = ?1");
-  if (!stmt) return std::unexpected(stmt.error());
+  GL_RETURN_IF_ERROR(stmt);
   (*stmt)->bind(1, record.id).bind(2, expires_at).bind(3, ByteSpan(blob));
-  if (auto s = (*stmt)->run(); !s) return s;
+  GL_RETURN_IF_ERROR((*stmt)->run());
   if (!insert && db_->changes() != 1) {
     return make_error(ErrorCode::kNotFound, "no check-in " + std::to_string(record.id));
   }
@@ -145,21 +143,19 @@ Status CheckinStore::store(const Record& record, bool insert) {
 Result<std::vector<CheckinStore::Record>> CheckinStore::load_all() {
   std::vector<Record> out;
   auto stmt = db_->cached("SELECT id, sealed FROM venue_checkin");
-  if (!stmt) return std::unexpected(stmt.error());
+  GL_RETURN_IF_ERROR(stmt);
   while (true) {
     auto row = (*stmt)->step();
-    if (!row) return std::unexpected(row.error());
+    GL_RETURN_IF_ERROR(row);
     if (!*row) break;
     Record record;
     record.id = (*stmt)->column_int64(0);
     const ByteSpan blob = (*stmt)->column_blob(1);
     if (blob.size() != kAeadNonceSize + kRecordSize + kAeadTagSize) return authentication_failed();
-    auto plain_bytes = aead_open(key_.span(), blob.first(kAeadNonceSize),
-                                 blob.subspan(kAeadNonceSize), aad_for(record.id));
-    if (!plain_bytes) return authentication_failed();
-    const SecretBytes plain(*plain_bytes);
-    secure_wipe(plain_bytes->data(), plain_bytes->size());
-    const std::uint8_t* p = plain.data();
+    auto plain =
+        key_.open(blob.first(kAeadNonceSize), blob.subspan(kAeadNonceSize), aad_for(record.id));
+    if (!plain) return authentication_failed();
+    const std::uint8_t* p = plain->data();
     const std::size_t len = (std::size_t{p[18]} << 8) | p[19];
     if (p[0] != kRecordVersion || len == 0 || len > wire::kMaxVenuePayloadBytes) {
       return make_error(ErrorCode::kInternal,
@@ -168,7 +164,7 @@ Result<std::vector<CheckinStore::Record>> CheckinStore::load_all() {
     record.checked_out = (p[1] & kFlagCheckedOut) != 0;
     record.arrival = get_be64(p + 2);
     record.departure = get_be64(p + 10);
-    record.raw_payload = SecretBytes(plain.span().subspan(kRecordHeaderSize, len));
+    record.raw_payload = SecretBytes(plain->span().subspan(kRecordHeaderSize, len));
     out.push_back(std::move(record));
   }
   return out;
@@ -176,7 +172,7 @@ Result<std::vector<CheckinStore::Record>> CheckinStore::load_all() {
 
 Result<CheckinStore::Record> CheckinStore::load(std::int64_t id) {
   auto all = load_all();
-  if (!all) return std::unexpected(all.error());
+  GL_RETURN_IF_ERROR(all);
   for (auto& record : *all) {
     if (record.id == id) return std::move(record);
   }
@@ -201,26 +197,24 @@ Result<std::int64_t> CheckinStore::insert_new(const wire::ScannedVenue& venue, s
 
 Result<std::int64_t> CheckinStore::check_in(const wire::ScannedVenue& venue) {
   const std::int64_t now = clock_->now();
-  if (auto s = wire::check_venue_validity(venue.payload, now); !s) {
-    return std::unexpected(s.error());
-  }
+  GL_RETURN_IF_ERROR(wire::check_venue_validity(venue.payload, now));
   auto tx = Transaction::begin(*db_);
-  if (!tx) return std::unexpected(tx.error());
+  GL_RETURN_IF_ERROR(tx);
   auto all = load_all();
-  if (!all) return std::unexpected(all.error());
+  GL_RETURN_IF_ERROR(all);
   for (auto& record : *all) {
     if (!record.checked_out && record.arrival < now && record.departure > now) {
       record.departure = now;
       record.checked_out = true;
-      if (auto s = store(record, false); !s) return std::unexpected(s.error());
+      GL_RETURN_IF_ERROR(store(record, false));
     }
   }
   const std::int64_t departure =
       now + std::min<std::int64_t>(std::int64_t{venue.payload.default_checkin_minutes} * 60,
                                    config_.max_stay_seconds);
   auto id = insert_new(venue, now, departure);
-  if (!id) return id;
-  if (auto s = tx->commit(); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(id);
+  GL_RETURN_IF_ERROR(tx->commit());
   return id;
 }
 
@@ -237,9 +231,7 @@ Result<std::int64_t> CheckinStore::check_in_at(const wire::ScannedVenue& venue,
     return make_error(ErrorCode::kInvalidArgument,
                       "arrival " + std::to_string(arrival) + " is older than the retention period");
   }
-  if (auto s = wire::check_venue_validity(venue.payload, arrival); !s) {
-    return std::unexpected(s.error());
-  }
+  GL_RETURN_IF_ERROR(wire::check_venue_validity(venue.payload, arrival));
   const std::int64_t end = departure.value_or(
       arrival + std::min<std::int64_t>(std::int64_t{venue.payload.default_checkin_minutes} * 60,
                                        config_.max_stay_seconds));
@@ -254,9 +246,9 @@ Result<std::int64_t> CheckinStore::check_in_at(const wire::ScannedVenue& venue,
 
 Status CheckinStore::check_out(std::int64_t id, std::optional<std::int64_t> departure) {
   auto tx = Transaction::begin(*db_);
-  if (!tx) return std::unexpected(tx.error());
+  GL_RETURN_IF_ERROR(tx);
   auto record = load(id);
-  if (!record) return std::unexpected(record.error());
+  GL_RETURN_IF_ERROR(record);
   std::int64_t end = 0;
   if (departure) {
     if (*departure <= record->arrival) {
@@ -269,18 +261,18 @@ Status CheckinStore::check_out(std::int64_t id, std::optional<std::int64_t> depa
   }
   record->departure = std::min(end, record->arrival + config_.max_stay_seconds);
   record->checked_out = true;
-  if (auto s = store(*record, false); !s) return s;
+  GL_RETURN_IF_ERROR(store(*record, false));
   return tx->commit();
 }
 
 Result<std::vector<CheckIn>> CheckinStore::list() {
   auto all = load_all();
-  if (!all) return std::unexpected(all.error());
+  GL_RETURN_IF_ERROR(all);
   std::vector<CheckIn> out;
   out.reserve(all->size());
   for (const auto& record : *all) {
     auto payload = wire::decode_venue_payload(record.raw_payload.span());
-    if (!payload) return std::unexpected(payload.error());
+    GL_RETURN_IF_ERROR(payload);
     out.push_back(CheckIn{record.id, std::move(*payload), record.arrival, record.departure,
                           record.checked_out});
   }
@@ -292,7 +284,7 @@ Result<std::vector<CheckIn>> CheckinStore::list() {
 
 Result<std::vector<VenueVisit>> CheckinStore::visits() {
   auto all = load_all();
-  if (!all) return std::unexpected(all.error());
+  GL_RETURN_IF_ERROR(all);
   std::vector<VenueVisit> out;
   out.reserve(all->size());
   for (const auto& record : *all) {
@@ -302,7 +294,7 @@ Result<std::vector<VenueVisit>> CheckinStore::visits() {
     visit.location_tag = venue_location_tag(visit.location_id);
     // Stored payloads passed the strict parser when they were scanned.
     auto payload = wire::decode_venue_payload(record.raw_payload.span());
-    if (!payload) return std::unexpected(payload.error());
+    GL_RETURN_IF_ERROR(payload);
     visit.owner_public_key = payload->owner_public_key;
     visit.arrival = record.arrival;
     visit.departure = record.departure;
@@ -313,12 +305,12 @@ Result<std::vector<VenueVisit>> CheckinStore::visits() {
 
 Status CheckinStore::remove(std::int64_t id) {
   auto tx = Transaction::begin(*db_);
-  if (!tx) return std::unexpected(tx.error());
+  GL_RETURN_IF_ERROR(tx);
   {
     auto stmt = db_->cached("DELETE FROM venue_checkin WHERE id = ?");
-    if (!stmt) return std::unexpected(stmt.error());
+    GL_RETURN_IF_ERROR(stmt);
     (*stmt)->bind(1, id);
-    if (auto s = (*stmt)->run(); !s) return s;
+    GL_RETURN_IF_ERROR((*stmt)->run());
     if (db_->changes() != 1) {
       return make_error(ErrorCode::kNotFound, "no check-in " + std::to_string(id));
     }
@@ -326,28 +318,26 @@ Status CheckinStore::remove(std::int64_t id) {
   {
     // A warning matched to a visit the user deleted goes with it.
     auto stmt = db_->cached("DELETE FROM venue_warning_match WHERE checkin_id = ?");
-    if (!stmt) return std::unexpected(stmt.error());
+    GL_RETURN_IF_ERROR(stmt);
     (*stmt)->bind(1, id);
-    if (auto s = (*stmt)->run(); !s) return s;
+    GL_RETURN_IF_ERROR((*stmt)->run());
   }
   return tx->commit();
 }
 
 Result<std::int64_t> CheckinStore::delete_expired(std::int64_t now) {
   auto stmt = db_->cached("DELETE FROM venue_checkin WHERE expires_at <= ?");
-  if (!stmt) return std::unexpected(stmt.error());
+  GL_RETURN_IF_ERROR(stmt);
   (*stmt)->bind(1, now);
-  if (auto s = (*stmt)->run(); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR((*stmt)->run());
   const std::int64_t deleted = db_->changes();
-  if (auto s = db_->exec("DELETE FROM venue_warning_match WHERE checkin_id NOT IN "
-                         "(SELECT id FROM venue_checkin)");
-      !s) {
-    return std::unexpected(s.error());
-  }
+  GL_RETURN_IF_ERROR(
+      db_->exec("DELETE FROM venue_warning_match WHERE checkin_id NOT IN "
+                "(SELECT id FROM venue_checkin)"));
   auto evidence = db_->cached("DELETE FROM venue_warning_evidence WHERE expires_at <= ?");
-  if (!evidence) return std::unexpected(evidence.error());
+  GL_RETURN_IF_ERROR(evidence);
   (*evidence)->bind(1, now);
-  if (auto s = (*evidence)->run(); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR((*evidence)->run());
   return deleted;
 }
 
@@ -367,13 +357,13 @@ Result<std::int64_t> CheckinStore::add_warning_evidence(const VenueWarningEviden
     const auto id = static_cast<std::int64_t>(rng_->uniform(kIdRange - 1) + 1);
     ByteArray<kAeadNonceSize> nonce{};
     rng_->fill(nonce);
-    auto sealed = aead_seal(key_.span(), nonce, plain.span(), evidence_aad_for(id));
-    if (!sealed) return std::unexpected(sealed.error());
+    auto sealed = key_.seal(nonce, plain.span(), evidence_aad_for(id));
+    GL_RETURN_IF_ERROR(sealed);
     Bytes blob(nonce.size() + sealed->size());
     std::copy(sealed->begin(), sealed->end(), std::copy(nonce.begin(), nonce.end(), blob.begin()));
     auto stmt =
         db_->cached("INSERT INTO venue_warning_evidence(id, expires_at, sealed) VALUES(?, ?, ?)");
-    if (!stmt) return std::unexpected(stmt.error());
+    GL_RETURN_IF_ERROR(stmt);
     (*stmt)->bind(1, id).bind(2, expires_at).bind(3, ByteSpan(blob));
     auto s = (*stmt)->run();
     if (s) return id;
@@ -385,22 +375,20 @@ Result<std::int64_t> CheckinStore::add_warning_evidence(const VenueWarningEviden
 Result<std::vector<VenueWarningEvidence>> CheckinStore::warning_evidence() {
   std::vector<VenueWarningEvidence> out;
   auto stmt = db_->cached("SELECT id, sealed FROM venue_warning_evidence ORDER BY id");
-  if (!stmt) return std::unexpected(stmt.error());
+  GL_RETURN_IF_ERROR(stmt);
   while (true) {
     auto row = (*stmt)->step();
-    if (!row) return std::unexpected(row.error());
+    GL_RETURN_IF_ERROR(row);
     if (!*row) break;
     const std::int64_t id = (*stmt)->column_int64(0);
     const ByteSpan blob = (*stmt)->column_blob(1);
     if (blob.size() != kAeadNonceSize + kEvidenceSize + kAeadTagSize) {
       return authentication_failed();
     }
-    auto plain_bytes = aead_open(key_.span(), blob.first(kAeadNonceSize),
-                                 blob.subspan(kAeadNonceSize), evidence_aad_for(id));
-    if (!plain_bytes) return authentication_failed();
-    const SecretBytes plain(*plain_bytes);
-    secure_wipe(plain_bytes->data(), plain_bytes->size());
-    const std::uint8_t* p = plain.data();
+    auto plain =
+        key_.open(blob.first(kAeadNonceSize), blob.subspan(kAeadNonceSize), evidence_aad_for(id));
+    if (!plain) return authentication_failed();
+    const std::uint8_t* p = plain->data();
     if (p[0] != kEvidenceVersion) {
       return make_error(ErrorCode::kInternal,
                         "evidence " + std::to_string(id) + " has an unknown record format");
@@ -411,8 +399,8 @@ Result<std::vector<VenueWarningEvidence>> CheckinStore::warning_evidence() {
     e.detected_at = get_be64(p + 2);
     e.checkin_id = get_be64(p + 10);
     std::copy(p + 18, p + 18 + e.batch_sha256.size(), e.batch_sha256.begin());
-    auto warning = wire::venue_warning_from_bytes(plain.span().subspan(kEvidenceWarningOffset));
-    if (!warning) return std::unexpected(warning.error());
+    auto warning = wire::venue_warning_from_bytes(plain->span().subspan(kEvidenceWarningOffset));
+    GL_RETURN_IF_ERROR(warning);
     e.warning = *warning;
     out.push_back(std::move(e));
   }

@@ -25,16 +25,16 @@ std::string trimmed_base(std::string_view base_url) {
 
 Result<std::unique_ptr<Client>> Client::open(const std::string& db_path, ClientConfig config,
                                              const Clock& clock, RandomSource& random) {
-  if (auto s = validate(config.risk); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(validate(config.risk));
   if (config.retention_seconds <= 0) {
     return make_error(ErrorCode::kInvalidArgument, "retention_seconds must be positive, got " +
                                                        std::to_string(config.retention_seconds));
   }
   auto db = Database::open(db_path);
-  if (!db) return std::unexpected(db.error());
+  GL_RETURN_IF_ERROR(db);
   std::unique_ptr<Client> client(new Client(std::move(*db), std::move(config), clock, random));
-  if (auto s = client->load_log_state(); !s) return std::unexpected(s.error());
-  if (auto s = client->run_retention(); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(client->load_log_state());
+  GL_RETURN_IF_ERROR(client->run_retention());
   return client;
 }
 
@@ -67,11 +67,11 @@ Result<EncounterStats> Client::encounter_stats() { return encounter_log_.stats()
 
 Status Client::load_log_state() {
   if (!config_.log) return ok();
-  if (auto s = db_.exec(kLogStateSchema); !s) return s;
+  GL_RETURN_IF_ERROR(db_.exec(kLogStateSchema));
   auto stmt = db_.cached("SELECT state FROM log_monitor_state WHERE id = 1");
-  if (!stmt) return std::unexpected(stmt.error());
+  GL_RETURN_IF_ERROR(stmt);
   auto row = (*stmt)->step();
-  if (!row) return std::unexpected(row.error());
+  GL_RETURN_IF_ERROR(row);
   if (!*row) {
     log_.emplace(*config_.log);
     return ok();
@@ -102,7 +102,7 @@ Status Client::require_log(LogMonitorConfig config) {
 Status Client::save_log_state() {
   if (!log_) return ok();
   auto stmt = db_.cached("INSERT OR REPLACE INTO log_monitor_state(id, state) VALUES(1, ?)");
-  if (!stmt) return std::unexpected(stmt.error());
+  GL_RETURN_IF_ERROR(stmt);
   const Bytes state = log_->state();
   (*stmt)->bind(1, ByteSpan(state));
   return (*stmt)->run();
@@ -120,14 +120,14 @@ Result<LogSyncReport> Client::sync_log(HttpFetcher& fetcher, std::string_view ba
   HttpLogFetcher log_fetcher(fetcher, trimmed_base(base_url));
   auto report = log_->sync(log_fetcher);
   // Evidence is kept even when the sync is refused.
-  if (auto s = save_log_state(); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(save_log_state());
   return report;
 }
 
 Status Client::require_logged(LogLeafKind kind, const Sha256Digest& sha256, LogFetcher* resync) {
   if (!log_) return ok();
   auto s = log_->require_logged(kind, sha256, resync);
-  if (auto saved = save_log_state(); !saved) return saved;
+  GL_RETURN_IF_ERROR(save_log_state());
   return s;
 }
 
@@ -136,7 +136,7 @@ Status Client::compare_log_checkpoint(std::string_view note, HttpFetcher& fetche
   if (!log_) return make_error(ErrorCode::kFailedPrecondition, "no transparency log configured");
   HttpLogFetcher log_fetcher(fetcher, trimmed_base(base_url));
   auto s = log_->compare(note, log_fetcher);
-  if (auto saved = save_log_state(); !saved) return saved;
+  GL_RETURN_IF_ERROR(save_log_state());
   return s;
 }
 
@@ -144,19 +144,25 @@ Status Client::process_one(ByteSpan zip, std::string_view source,
                            std::optional<EncounterSnapshot>& snapshot, SyncReport& report,
                            LogGate& gate) {
   auto verified = wire::read_export_zip(zip, config_.trusted_keys, config_.export_limits);
-  if (!verified) return std::unexpected(verified.error());
+  GL_RETURN_IF_ERROR(verified);
   const std::int64_t now = clock_.now();
 
-  auto processed = store_.is_processed(verified->zip_sha256);
-  if (!processed) return std::unexpected(processed.error());
-  if (*processed) {
+  // The same export.bin re-signed or re-zipped (another server's copy, a republication)
+  // counts as processed too: both hashes are remembered.
+  GL_ASSIGN_OR_RETURN(auto contents, wire::read_export_zip_unverified(zip, config_.export_limits));
+  const Sha256Digest bin_sha256 = sha256(ByteSpan(contents.export_bin));
+  GL_ASSIGN_OR_RETURN(bool processed, store_.is_processed(verified->zip_sha256));
+  if (!processed) {
+    GL_ASSIGN_OR_RETURN(processed, store_.is_processed(bin_sha256));
+  }
+  if (processed) {
     ++report.exports_already_processed;
     // Remember the path too, so the sync does not fetch it again.
     if (!source.empty()) {
       auto known = store_.is_path_processed(source);
-      if (!known) return std::unexpected(known.error());
+      GL_RETURN_IF_ERROR(known);
       if (!*known) {
-        if (auto s = store_.mark_processed(verified->zip_sha256, source, now); !s) return s;
+        GL_RETURN_IF_ERROR(store_.mark_processed(verified->zip_sha256, source, now));
       }
     }
     return make_error(ErrorCode::kAlreadyExists, "export already processed");
@@ -183,7 +189,7 @@ Status Client::process_one(ByteSpan zip, std::string_view source,
 
   if (!snapshot) {
     auto built = encounter_log_.snapshot(random_.next_u64());
-    if (!built) return std::unexpected(built.error());
+    GL_RETURN_IF_ERROR(built);
     snapshot.emplace(std::move(*built));
   }
   MatchOptions options = config_.match;
@@ -202,17 +208,18 @@ Status Client::process_one(ByteSpan zip, std::string_view source,
   }
 
   auto tx = Transaction::begin(db_);
-  if (!tx) return std::unexpected(tx.error());
+  GL_RETURN_IF_ERROR(tx);
   for (const KeyTag& tag : revoked) {
-    if (auto s = store_.delete_windows(tag); !s) return s;
+    GL_RETURN_IF_ERROR(store_.delete_windows(tag));
   }
   std::size_t windows = 0;
   for (const KeyExposure& exposure : result.exposures) {
-    if (auto s = store_.replace_windows(exposure.tag, exposure.windows, now); !s) return s;
+    GL_RETURN_IF_ERROR(store_.replace_windows(exposure.tag, exposure.windows, now));
     windows += exposure.windows.size();
   }
-  if (auto s = store_.mark_processed(verified->zip_sha256, source, now); !s) return s;
-  if (auto s = tx->commit(); !s) return s;
+  GL_RETURN_IF_ERROR(store_.mark_processed(verified->zip_sha256, source, now));
+  GL_RETURN_IF_ERROR(store_.mark_processed(bin_sha256, source, now));
+  GL_RETURN_IF_ERROR(tx->commit());
 
   ++report.exports_processed;
   report.keys_in_exports += verified->batch.keys.size() + verified->batch.revised_keys.size();
@@ -230,9 +237,7 @@ Result<SyncReport> Client::process_export(ByteSpan zip, std::string_view source)
   std::optional<EncounterSnapshot> snapshot;
   // Only what the monitor verified before may be used; uncovered content is evidence.
   LogGate gate{nullptr, true};
-  if (auto s = process_one(zip, source, snapshot, report, gate); !s) {
-    return std::unexpected(s.error());
-  }
+  GL_RETURN_IF_ERROR(process_one(zip, source, snapshot, report, gate));
   return report;
 }
 
@@ -245,7 +250,7 @@ Result<SyncReport> Client::sync(HttpFetcher& fetcher, std::string_view base_url)
     report.log_required = true;
     const std::size_t evidence_before = log_->evidence().size();
     auto synced = log_->sync(log_fetcher);
-    if (auto s = save_log_state(); !s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(save_log_state());
     report.new_evidence += log_->evidence().size() - evidence_before;
     if (synced) {
       gate = LogGate{&log_fetcher, true};
@@ -276,10 +281,10 @@ Result<SyncReport> Client::sync(HttpFetcher& fetcher, std::string_view base_url)
   };
   ExportConsumer consumer(*this, report, gate);
   auto counts = sync_feed(fetcher, base, wire::Feed::kExports, consumer);
-  if (!counts) return std::unexpected(counts.error());
+  GL_RETURN_IF_ERROR(counts);
   report.exports_failed += counts->failed;
   for (std::string& e : counts->errors) report.errors.push_back(std::move(e));
-  if (auto s = run_retention(); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(run_retention());
   return report;
 }
 
@@ -293,17 +298,17 @@ Result<std::vector<ExposureWindow>> Client::exposure_windows() { return store_.w
 
 Result<RiskSummary> Client::risk() {
   auto windows = store_.windows();
-  if (!windows) return std::unexpected(windows.error());
+  GL_RETURN_IF_ERROR(windows);
   return score_windows(*windows, config_.risk, clock_.now());
 }
 
 Result<ColourDecision> Client::colour(std::span<const VenueWarningMatch> venue_warnings) {
   const std::int64_t now = clock_.now();
   auto windows = store_.windows();
-  if (!windows) return std::unexpected(windows.error());
+  GL_RETURN_IF_ERROR(windows);
   const RiskSummary summary = score_windows(*windows, config_.risk, now);
   auto test = store_.positive_test();
-  if (!test) return std::unexpected(test.error());
+  GL_RETURN_IF_ERROR(test);
   ColourInputs inputs;
   inputs.own_positive_test_time = *test;
   inputs.exposure_days = summary.days;
@@ -318,17 +323,17 @@ Status Client::run_retention() {
       now - static_cast<std::int64_t>(config_.risk.colour.isolation_days) * kSecondsPerDay;
   {
     auto tx = Transaction::begin(db_);
-    if (!tx) return std::unexpected(tx.error());
-    if (auto s = identifiers_.delete_older_than(cutoff); !s) return s;
-    if (auto s = encounter_log_.delete_older_than(cutoff); !s) return s;
-    if (auto s = store_.delete_older_than(cutoff, isolation_start); !s) return s;
-    if (auto s = tx->commit(); !s) return s;
+    GL_RETURN_IF_ERROR(tx);
+    GL_RETURN_IF_ERROR(identifiers_.delete_older_than(cutoff));
+    GL_RETURN_IF_ERROR(encounter_log_.delete_older_than(cutoff));
+    GL_RETURN_IF_ERROR(store_.delete_older_than(cutoff, isolation_start));
+    GL_RETURN_IF_ERROR(tx->commit());
   }
   return db_.checkpoint_truncate();
 }
 
 Status Client::set_risk_config(const RiskConfig& risk) {
-  if (auto s = validate(risk); !s) return s;
+  GL_RETURN_IF_ERROR(validate(risk));
   config_.risk = risk;
   return ok();
 }

@@ -61,7 +61,7 @@ Result<double> number_at(const json::value& v, const Path& path) {
 
 Result<std::int32_t> integer_at(const json::value& v, const Path& path) {
   auto d = number_at(v, path);
-  if (!d) return std::unexpected(d.error());
+  GL_RETURN_IF_ERROR(d);
   if (*d != std::floor(*d) || std::fabs(*d) > 1e9) return path.wrong("an integer", v);
   return static_cast<std::int32_t>(*d);
 }
@@ -82,7 +82,7 @@ Status read_optional(const json::object& object, const Path& path, std::string_v
   const json::value* v = object.if_contains(name);
   if (v == nullptr) return ok();
   auto d = number_at(*v, path.member(name));
-  if (!d) return std::unexpected(d.error());
+  GL_RETURN_IF_ERROR(d);
   out = *d;
   return ok();
 }
@@ -92,7 +92,7 @@ Status read_optional(const json::object& object, const Path& path, std::string_v
   const json::value* v = object.if_contains(name);
   if (v == nullptr) return ok();
   auto i = integer_at(*v, path.member(name));
-  if (!i) return std::unexpected(i.error());
+  GL_RETURN_IF_ERROR(i);
   out = *i;
   return ok();
 }
@@ -115,16 +115,14 @@ Result<const json::value*> required(const json::object& object, const Path& path
 
 Result<Range> read_range(const json::value& v, const Path& path) {
   auto object = object_at(v, path);
-  if (!object) return std::unexpected(object.error());
-  if (auto s = only_members(**object, path, {"min", "max", "minExclusive", "maxExclusive"}); !s) {
-    return std::unexpected(s.error());
-  }
+  GL_RETURN_IF_ERROR(object);
+  GL_RETURN_IF_ERROR(only_members(**object, path, {"min", "max", "minExclusive", "maxExclusive"}));
   Range range;
   for (auto s : {read_optional(**object, path, "min", range.min),
                  read_optional(**object, path, "max", range.max),
                  read_optional(**object, path, "minExclusive", range.min_exclusive),
                  read_optional(**object, path, "maxExclusive", range.max_exclusive)}) {
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
   }
   return range;
 }
@@ -132,7 +130,7 @@ Result<Range> read_range(const json::value& v, const Path& path) {
 Result<Range> read_range_member(const json::object& object, const Path& path,
                                 std::string_view name) {
   auto v = required(object, path, name);
-  if (!v) return std::unexpected(v.error());
+  GL_RETURN_IF_ERROR(v);
   return read_range(**v, path.member(name));
 }
 
@@ -144,7 +142,7 @@ Result<RiskLevel> read_risk_level(const json::value& v, const Path& path) {
     return path.wrong("\"LOW\", \"HIGH\" or \"UNSPECIFIED\"", v);
   }
   auto i = integer_at(v, path);
-  if (!i) return std::unexpected(i.error());
+  GL_RETURN_IF_ERROR(i);
   if (*i < 0 || *i > 2) return path.wrong("0 (UNSPECIFIED), 1 (LOW) or 2 (HIGH)", v);
   return static_cast<RiskLevel>(*i);
 }
@@ -154,32 +152,30 @@ template <typename T, typename ReadOne>
 Result<std::vector<T>> read_list(const json::object& object, const Path& path,
                                  std::string_view name, ReadOne read_one) {
   auto v = required(object, path, name);
-  if (!v) return std::unexpected(v.error());
+  GL_RETURN_IF_ERROR(v);
   const Path list_path = path.member(name);
   auto array = array_at(**v, list_path);
-  if (!array) return std::unexpected(array.error());
+  GL_RETURN_IF_ERROR(array);
   std::vector<T> out;
   for (std::size_t i = 0; i < (*array)->size(); ++i) {
     const Path item_path = list_path.index(i);
     auto item = object_at((**array)[i], item_path);
-    if (!item) return std::unexpected(item.error());
+    GL_RETURN_IF_ERROR(item);
     auto one = read_one(**item, item_path);
-    if (!one) return std::unexpected(one.error());
+    GL_RETURN_IF_ERROR(one);
     out.push_back(std::move(*one));
   }
   return out;
 }
 
 Result<NormalizedTimeToRiskLevel> read_time_mapping(const json::object& object, const Path& path) {
-  if (auto s = only_members(object, path, {"normalizedTimeRange", "riskLevel"}); !s) {
-    return std::unexpected(s.error());
-  }
+  GL_RETURN_IF_ERROR(only_members(object, path, {"normalizedTimeRange", "riskLevel"}));
   auto range = read_range_member(object, path, "normalizedTimeRange");
-  if (!range) return std::unexpected(range.error());
+  GL_RETURN_IF_ERROR(range);
   auto level_value = required(object, path, "riskLevel");
-  if (!level_value) return std::unexpected(level_value.error());
+  GL_RETURN_IF_ERROR(level_value);
   auto level = read_risk_level(**level_value, path.member("riskLevel"));
-  if (!level) return std::unexpected(level.error());
+  GL_RETURN_IF_ERROR(level);
   return NormalizedTimeToRiskLevel{*range, *level};
 }
 
@@ -197,9 +193,7 @@ Result<TrlEncoding> read_trl_encoding(const json::object& object, const Path& pa
     const auto* field = std::find_if(fields.begin(), fields.end(),
                                      [&](const auto& f) { return f.first == item.key(); });
     if (field == fields.end()) return path.fail("unknown member " + path.member(item.key()).text());
-    if (auto s = read_optional(object, path, field->first, *field->second); !s) {
-      return std::unexpected(s.error());
-    }
+    GL_RETURN_IF_ERROR(read_optional(object, path, field->first, *field->second));
   }
   return e;
 }
@@ -228,7 +222,7 @@ Result<ReportType> read_report_type(const json::value& v, const Path& path) {
     return path.wrong("1..4 or an ENF report type name", v);
   }
   auto i = integer_at(v, path);
-  if (!i) return std::unexpected(i.error());
+  GL_RETURN_IF_ERROR(i);
   // CWA throws on other report types when scoring, not when reading; keep the value.
   if (*i < 0 || *i > 5) return path.wrong("a report type 0..5", v);
   return static_cast<ReportType>(*i);
@@ -241,7 +235,7 @@ Result<Infectiousness> read_infectiousness(const json::value& v, const Path& pat
     return path.wrong("1, 2, \"STANDARD\" or \"HIGH\"", v);
   }
   auto i = integer_at(v, path);
-  if (!i) return std::unexpected(i.error());
+  GL_RETURN_IF_ERROR(i);
   if (*i < 1 || *i > 2) return path.wrong("1 (STANDARD) or 2 (HIGH)", v);
   return static_cast<Infectiousness>(*i);
 }
@@ -266,7 +260,7 @@ Result<std::int64_t> read_window_date(const json::object& object, const Path& pa
                                       std::int64_t today) {
   if (const json::value* age = object.if_contains("ageInDays")) {
     auto days = integer_at(*age, path.member("ageInDays"));
-    if (!days) return std::unexpected(days.error());
+    GL_RETURN_IF_ERROR(days);
     return today - std::int64_t{*days} * kSecondsPerDay;
   }
   if (const json::value* date = object.if_contains("date")) {
@@ -274,24 +268,21 @@ Result<std::int64_t> read_window_date(const json::object& object, const Path& pa
   }
   if (const json::value* millis = object.if_contains("dateMillisSinceEpoch")) {
     auto ms = number_at(*millis, path.member("dateMillisSinceEpoch"));
-    if (!ms) return std::unexpected(ms.error());
+    GL_RETURN_IF_ERROR(ms);
     return utc_day_start(static_cast<std::int64_t>(std::floor(*ms / 1000.0)));
   }
   return path.fail(path.text() + " needs ageInDays, date or dateMillisSinceEpoch");
 }
 
 Result<ScanInstance> read_scan(const json::object& object, const Path& path) {
-  if (auto s = only_members(object, path,
-                            {"minAttenuation", "typicalAttenuation", "secondsSinceLastScan"});
-      !s) {
-    return std::unexpected(s.error());
-  }
+  GL_RETURN_IF_ERROR(
+      only_members(object, path, {"minAttenuation", "typicalAttenuation", "secondsSinceLastScan"}));
   ScanInstance scan;
   for (auto s :
        {read_optional(object, path, "minAttenuation", scan.min_attenuation_db),
         read_optional(object, path, "typicalAttenuation", scan.typical_attenuation_db),
         read_optional(object, path, "secondsSinceLastScan", scan.seconds_since_last_scan)}) {
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
   }
   if (scan.seconds_since_last_scan < 0) {
     return path.fail(path.member("secondsSinceLastScan").text() + " must be >= 0, got " +
@@ -301,32 +292,27 @@ Result<ScanInstance> read_scan(const json::object& object, const Path& path) {
 }
 
 Result<Window> read_window(const json::object& object, const Path& path, std::int64_t today) {
-  if (auto s = only_members(object, path,
-                            {"ageInDays", "date", "dateMillisSinceEpoch", "reportType",
-                             "infectiousness", "calibrationConfidence", "scanInstances"});
-      !s) {
-    return std::unexpected(s.error());
-  }
+  GL_RETURN_IF_ERROR(only_members(object, path,
+                                  {"ageInDays", "date", "dateMillisSinceEpoch", "reportType",
+                                   "infectiousness", "calibrationConfidence", "scanInstances"}));
   Window window;
   auto date = read_window_date(object, path, today);
-  if (!date) return std::unexpected(date.error());
+  GL_RETURN_IF_ERROR(date);
   window.date = *date;
   if (const json::value* v = object.if_contains("reportType")) {
     auto type = read_report_type(*v, path.member("reportType"));
-    if (!type) return std::unexpected(type.error());
+    GL_RETURN_IF_ERROR(type);
     window.report_type = *type;
   }
   if (const json::value* v = object.if_contains("infectiousness")) {
     auto infectiousness = read_infectiousness(*v, path.member("infectiousness"));
-    if (!infectiousness) return std::unexpected(infectiousness.error());
+    GL_RETURN_IF_ERROR(infectiousness);
     window.infectiousness = *infectiousness;
   }
-  if (auto s = read_optional(object, path, "calibrationConfidence", window.calibration_confidence);
-      !s) {
-    return std::unexpected(s.error());
-  }
+  GL_RETURN_IF_ERROR(
+      read_optional(object, path, "calibrationConfidence", window.calibration_confidence));
   auto scans = read_list<ScanInstance>(object, path, "scanInstances", read_scan);
-  if (!scans) return std::unexpected(scans.error());
+  GL_RETURN_IF_ERROR(scans);
   window.scans = std::move(*scans);
   return window;
 }
@@ -444,94 +430,82 @@ Result<RiskParameters> risk_parameters_from_json(std::string_view text) {
   }
   const Path root("");
   auto file = object_at(document, Path("parameters"));
-  if (!file) return std::unexpected(file.error());
+  GL_RETURN_IF_ERROR(file);
   const json::object& object = *parameters_object(**file);
 
   RiskParameters p;
   auto filters = read_list<MinutesAtAttenuationFilter>(
       object, root, "minutesAtAttenuationFilters",
       [](const json::object& o, const Path& path) -> Result<MinutesAtAttenuationFilter> {
-        if (auto s = only_members(o, path, {"attenuationRange", "dropIfMinutesInRange"}); !s) {
-          return std::unexpected(s.error());
-        }
+        GL_RETURN_IF_ERROR(only_members(o, path, {"attenuationRange", "dropIfMinutesInRange"}));
         auto attenuation = read_range_member(o, path, "attenuationRange");
-        if (!attenuation) return std::unexpected(attenuation.error());
+        GL_RETURN_IF_ERROR(attenuation);
         auto minutes = read_range_member(o, path, "dropIfMinutesInRange");
-        if (!minutes) return std::unexpected(minutes.error());
+        GL_RETURN_IF_ERROR(minutes);
         return MinutesAtAttenuationFilter{*attenuation, *minutes};
       });
-  if (!filters) return std::unexpected(filters.error());
+  GL_RETURN_IF_ERROR(filters);
   p.minutes_at_attenuation_filters = std::move(*filters);
 
   auto trl_filters = read_list<Range>(
       object, root, "trlFilters", [](const json::object& o, const Path& path) -> Result<Range> {
-        if (auto s = only_members(o, path, {"dropIfTrlInRange"}); !s) {
-          return std::unexpected(s.error());
-        }
+        GL_RETURN_IF_ERROR(only_members(o, path, {"dropIfTrlInRange"}));
         return read_range_member(o, path, "dropIfTrlInRange");
       });
-  if (!trl_filters) return std::unexpected(trl_filters.error());
+  GL_RETURN_IF_ERROR(trl_filters);
   p.trl_filters = std::move(*trl_filters);
 
   auto weights = read_list<MinutesAtAttenuationWeight>(
       object, root, "minutesAtAttenuationWeights",
       [](const json::object& o, const Path& path) -> Result<MinutesAtAttenuationWeight> {
-        if (auto s = only_members(o, path, {"attenuationRange", "weight"}); !s) {
-          return std::unexpected(s.error());
-        }
+        GL_RETURN_IF_ERROR(only_members(o, path, {"attenuationRange", "weight"}));
         auto attenuation = read_range_member(o, path, "attenuationRange");
-        if (!attenuation) return std::unexpected(attenuation.error());
+        GL_RETURN_IF_ERROR(attenuation);
         MinutesAtAttenuationWeight w{*attenuation, 0.0};
-        if (auto s = read_optional(o, path, "weight", w.weight); !s) {
-          return std::unexpected(s.error());
-        }
+        GL_RETURN_IF_ERROR(read_optional(o, path, "weight", w.weight));
         return w;
       });
-  if (!weights) return std::unexpected(weights.error());
+  GL_RETURN_IF_ERROR(weights);
   p.minutes_at_attenuation_weights = std::move(*weights);
 
   auto per_window = read_list<NormalizedTimeToRiskLevel>(
       object, root, "normalizedTimePerEWToRiskLevelMapping", read_time_mapping);
-  if (!per_window) return std::unexpected(per_window.error());
+  GL_RETURN_IF_ERROR(per_window);
   p.normalized_time_per_ew_to_risk_level = std::move(*per_window);
 
   auto per_day = read_list<NormalizedTimeToRiskLevel>(
       object, root, "normalizedTimePerDayToRiskLevelMapping", read_time_mapping);
-  if (!per_day) return std::unexpected(per_day.error());
+  GL_RETURN_IF_ERROR(per_day);
   p.normalized_time_per_day_to_risk_level = std::move(*per_day);
 
   auto encoding_value = required(object, root, "trlEncoding");
-  if (!encoding_value) return std::unexpected(encoding_value.error());
+  GL_RETURN_IF_ERROR(encoding_value);
   auto encoding_object = object_at(**encoding_value, root.member("trlEncoding"));
-  if (!encoding_object) return std::unexpected(encoding_object.error());
+  GL_RETURN_IF_ERROR(encoding_object);
   auto encoding = read_trl_encoding(**encoding_object, root.member("trlEncoding"));
-  if (!encoding) return std::unexpected(encoding.error());
+  GL_RETURN_IF_ERROR(encoding);
   p.trl_encoding = *encoding;
 
   if (object.contains("transmissionRiskValueMapping")) {
     auto values = read_list<TransmissionRiskValue>(
         object, root, "transmissionRiskValueMapping",
         [](const json::object& o, const Path& path) -> Result<TransmissionRiskValue> {
-          if (auto s = only_members(o, path, {"transmissionRiskLevel", "transmissionRiskValue"});
-              !s) {
-            return std::unexpected(s.error());
-          }
+          GL_RETURN_IF_ERROR(
+              only_members(o, path, {"transmissionRiskLevel", "transmissionRiskValue"}));
           TransmissionRiskValue v;
           for (auto s :
                {read_optional(o, path, "transmissionRiskLevel", v.transmission_risk_level),
                 read_optional(o, path, "transmissionRiskValue", v.transmission_risk_value)}) {
-            if (!s) return std::unexpected(s.error());
+            GL_RETURN_IF_ERROR(s);
           }
           return v;
         });
-    if (!values) return std::unexpected(values.error());
+    GL_RETURN_IF_ERROR(values);
     p.transmission_risk_value_mapping = std::move(*values);
   }
   if (object.contains("transmissionRiskLevelMultiplier")) {
     double multiplier = 0.0;
-    if (auto s = read_optional(object, root, "transmissionRiskLevelMultiplier", multiplier); !s) {
-      return std::unexpected(s.error());
-    }
+    GL_RETURN_IF_ERROR(read_optional(object, root, "transmissionRiskLevelMultiplier", multiplier));
     p.transmission_risk_level_multiplier = multiplier;
   }
   if (p.transmission_risk_value_mapping.empty() && !p.transmission_risk_level_multiplier) {
@@ -540,9 +514,7 @@ Result<RiskParameters> risk_parameters_from_json(std::string_view text) {
   }
   if (object.contains("maxEncounterAgeInDays")) {
     std::int32_t days = 0;
-    if (auto s = read_optional(object, root, "maxEncounterAgeInDays", days); !s) {
-      return std::unexpected(s.error());
-    }
+    GL_RETURN_IF_ERROR(read_optional(object, root, "maxEncounterAgeInDays", days));
     // protobuf's JSON form writes 0 for "not set"; CWA then keeps every window.
     if (days > 0) p.max_encounter_age_in_days = days;
   }
@@ -565,7 +537,7 @@ Result<std::vector<Window>> windows_from_json(std::string_view text, std::int64_
         [today](const json::object& o, const Path& path) { return read_window(o, path, today); });
   }
   auto object = object_at(document, Path("windows"));
-  if (!object) return std::unexpected(object.error());
+  GL_RETURN_IF_ERROR(object);
   return read_list<Window>(
       **object, root, "exposureWindows",
       [today](const json::object& o, const Path& path) { return read_window(o, path, today); });
@@ -604,7 +576,7 @@ Result<WindowResult> score_window(const Window& window, const RiskParameters& p)
     }
   }
   auto report_offset = report_type_offset(window.report_type, p.trl_encoding);
-  if (!report_offset) return std::unexpected(report_offset.error());
+  GL_RETURN_IF_ERROR(report_offset);
   result.transmission_risk_level =
       *report_offset + (window.infectiousness == Infectiousness::kHigh
                             ? p.trl_encoding.infectiousness_offset_high
@@ -629,7 +601,7 @@ Result<WindowResult> score_window(const Window& window, const RiskParameters& p)
   result.normalized_time = result.transmission_risk_value * result.weighted_minutes;
   auto level = first_level(p.normalized_time_per_ew_to_risk_level, result.normalized_time,
                            "normalizedTimePerEWToRiskLevelMapping");
-  if (!level) return std::unexpected(level.error());
+  GL_RETURN_IF_ERROR(level);
   result.risk_level = *level;
   return result;
 }
@@ -645,14 +617,14 @@ Result<AggregatedResult> aggregate(std::span<const Window> windows, const RiskPa
       continue;
     }
     auto result = score_window(window, p);
-    if (!result) return std::unexpected(result.error());
+    GL_RETURN_IF_ERROR(result);
     if (result->dropped == Drop::kNone) time_per_date[window.date] += result->normalized_time;
     out.windows.push_back(*result);
   }
   for (const auto& [date, normalized_time] : time_per_date) {
     auto level = first_level(p.normalized_time_per_day_to_risk_level, normalized_time,
                              "normalizedTimePerDayToRiskLevelMapping");
-    if (!level) return std::unexpected(level.error());
+    GL_RETURN_IF_ERROR(level);
     DateResult d{date, normalized_time, *level,
                  distinct_encounters(windows, out.windows, date, RiskLevel::kLow),
                  distinct_encounters(windows, out.windows, date, RiskLevel::kHigh)};

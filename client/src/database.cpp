@@ -187,8 +187,8 @@ Result<Database> Database::open(const std::string& path) {
   }
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, 5000);
-  if (auto s = database.configure(); !s) return std::unexpected(s.error());
-  if (auto s = database.migrate(); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(database.configure());
+  GL_RETURN_IF_ERROR(database.migrate());
   return database;
 }
 
@@ -197,28 +197,26 @@ Database::~Database() = default;
 Status Database::configure() {
   // secure_delete must be on before anything is deleted; journal_mode=WAL persists in the
   // file, the others are per connection.
-  if (auto s = exec("PRAGMA secure_delete=ON; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY;"
-                    "PRAGMA foreign_keys=ON;");
-      !s) {
-    return s;
-  }
+  GL_RETURN_IF_ERROR(
+      exec("PRAGMA secure_delete=ON; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY;"
+           "PRAGMA foreign_keys=ON;"));
   auto mode = prepare("PRAGMA journal_mode=WAL");
-  if (!mode) return std::unexpected(mode.error());
+  GL_RETURN_IF_ERROR(mode);
   auto row = mode->step();
-  if (!row) return std::unexpected(row.error());
+  GL_RETURN_IF_ERROR(row);
   const std::string journal(*row ? mode->column_text(0) : std::string_view{});
   if (journal != "wal" && journal != "memory") {
     return make_error(ErrorCode::kIo, "expected journal_mode wal, got '" + journal + "'");
   }
   auto secure = query_int64("PRAGMA secure_delete");
-  if (!secure) return std::unexpected(secure.error());
+  GL_RETURN_IF_ERROR(secure);
   if (*secure != 1) return make_error(ErrorCode::kInternal, "secure_delete could not be enabled");
   return ok();
 }
 
 Status Database::migrate() {
   auto version = schema_version();
-  if (!version) return std::unexpected(version.error());
+  GL_RETURN_IF_ERROR(version);
   if (*version > static_cast<std::int64_t>(kMigrations.size())) {
     return make_error(ErrorCode::kFailedPrecondition, "database schema version " +
                                                           std::to_string(*version) +
@@ -227,10 +225,10 @@ Status Database::migrate() {
   }
   for (auto v = static_cast<std::size_t>(*version); v < kMigrations.size(); ++v) {
     auto tx = Transaction::begin(*this);
-    if (!tx) return std::unexpected(tx.error());
-    if (auto s = exec(kMigrations[v]); !s) return s;
-    if (auto s = exec("PRAGMA user_version = " + std::to_string(v + 1)); !s) return s;
-    if (auto s = tx->commit(); !s) return s;
+    GL_RETURN_IF_ERROR(tx);
+    GL_RETURN_IF_ERROR(exec(kMigrations[v]));
+    GL_RETURN_IF_ERROR(exec("PRAGMA user_version = " + std::to_string(v + 1)));
+    GL_RETURN_IF_ERROR(tx->commit());
   }
   return ok();
 }
@@ -250,7 +248,7 @@ Result<StatementLease> Database::cached(std::string_view sql) {
   auto it = cache_.find(std::string(sql));
   if (it == cache_.end()) {
     auto statement = prepare(sql);
-    if (!statement) return std::unexpected(statement.error());
+    GL_RETURN_IF_ERROR(statement);
     it = cache_.emplace(std::string(sql), std::make_unique<Statement>(std::move(*statement))).first;
   }
   it->second->reset();
@@ -285,11 +283,11 @@ Status Database::checkpoint_truncate() {
 
 Result<std::string> Database::integrity_check() {
   auto statement = prepare("PRAGMA integrity_check");
-  if (!statement) return std::unexpected(statement.error());
+  GL_RETURN_IF_ERROR(statement);
   std::string findings;
   for (;;) {
     auto row = statement->step();
-    if (!row) return std::unexpected(row.error());
+    GL_RETURN_IF_ERROR(row);
     if (!*row) break;
     if (!findings.empty()) findings += '\n';
     findings += statement->column_text(0);
@@ -299,9 +297,9 @@ Result<std::string> Database::integrity_check() {
 
 Result<std::int64_t> Database::size_bytes() {
   auto pages = query_int64("PRAGMA page_count");
-  if (!pages) return pages;
+  GL_RETURN_IF_ERROR(pages);
   auto page_size = query_int64("PRAGMA page_size");
-  if (!page_size) return page_size;
+  GL_RETURN_IF_ERROR(page_size);
   return *pages * *page_size;
 }
 
@@ -309,15 +307,15 @@ Result<std::int64_t> Database::schema_version() { return query_int64("PRAGMA use
 
 Result<std::int64_t> Database::query_int64(std::string_view sql) {
   auto statement = prepare(sql);
-  if (!statement) return std::unexpected(statement.error());
+  GL_RETURN_IF_ERROR(statement);
   auto row = statement->step();
-  if (!row) return std::unexpected(row.error());
+  GL_RETURN_IF_ERROR(row);
   if (!*row) return make_error(ErrorCode::kInternal, "query returned no row: " + std::string(sql));
   return statement->column_int64(0);
 }
 
 Result<Transaction> Transaction::begin(Database& db) {
-  if (auto s = db.exec("SAVEPOINT greenlight_tx"); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(db.exec("SAVEPOINT greenlight_tx"));
   return Transaction(&db);
 }
 

@@ -108,38 +108,36 @@ EncounterLog::EncounterLog(Database& db, EncounterLogLimits limits) : db_(db), l
 
 Status EncounterLog::record_scan(std::int64_t scan_time, std::span<const Observation> heard) {
   auto tx = Transaction::begin(db_);
-  if (!tx) return std::unexpected(tx.error());
+  GL_RETURN_IF_ERROR(tx);
   auto st = db_.cached("INSERT OR IGNORE INTO scan(time) VALUES (?1)");
-  if (!st) return std::unexpected(st.error());
+  GL_RETURN_IF_ERROR(st);
   (*st)->bind(1, scan_time);
-  if (auto s = (*st)->run(); !s) return s;
-  if (auto s = record_in_scan(scan_time, heard); !s) return s;
+  GL_RETURN_IF_ERROR((*st)->run());
+  GL_RETURN_IF_ERROR(record_in_scan(scan_time, heard));
   return tx->commit();
 }
 
 Status EncounterLog::record_observation(std::int64_t t, const Observation& observation) {
   auto tx = Transaction::begin(db_);
-  if (!tx) return std::unexpected(tx.error());
+  GL_RETURN_IF_ERROR(tx);
   std::int64_t scan_time = t;
   {
     auto st = db_.cached("SELECT time FROM scan WHERE time <= ?1 ORDER BY time DESC LIMIT 1");
-    if (!st) return std::unexpected(st.error());
+    GL_RETURN_IF_ERROR(st);
     (*st)->bind(1, t);
     auto row = (*st)->step();
-    if (!row) return std::unexpected(row.error());
+    GL_RETURN_IF_ERROR(row);
     if (*row && t - (*st)->column_int64(0) <= limits_.scan_merge_seconds) {
       scan_time = (*st)->column_int64(0);
     }
   }
   if (scan_time == t) {
     auto st = db_.cached("INSERT OR IGNORE INTO scan(time) VALUES (?1)");
-    if (!st) return std::unexpected(st.error());
+    GL_RETURN_IF_ERROR(st);
     (*st)->bind(1, scan_time);
-    if (auto s = (*st)->run(); !s) return s;
+    GL_RETURN_IF_ERROR((*st)->run());
   }
-  if (auto s = record_in_scan(scan_time, std::span<const Observation>(&observation, 1)); !s) {
-    return s;
-  }
+  GL_RETURN_IF_ERROR(record_in_scan(scan_time, std::span<const Observation>(&observation, 1)));
   return tx->commit();
 }
 
@@ -154,21 +152,21 @@ Status EncounterLog::record_in_scan(std::int64_t scan_time, std::span<const Obse
   }
 
   auto select = db_.cached("SELECT bucket, first_seen, scans FROM encounter WHERE rpi = ?1");
-  if (!select) return std::unexpected(select.error());
+  GL_RETURN_IF_ERROR(select);
   auto insert = db_.cached(
       "INSERT INTO encounter(rpi, bucket, first_seen, last_seen, aem, scan_count, max_rssi, "
       "scans) VALUES (?1, ?2, ?3, ?3, ?4, 1, ?5, ?6)");
-  if (!insert) return std::unexpected(insert.error());
+  GL_RETURN_IF_ERROR(insert);
   auto update = db_.cached(
       "UPDATE encounter SET last_seen = ?2, scan_count = ?3, max_rssi = ?4, scans = ?5 "
       "WHERE rpi = ?1");
-  if (!update) return std::unexpected(update.error());
+  GL_RETURN_IF_ERROR(update);
 
   std::vector<std::int64_t> buckets;
   for (const Heard& h : distinct) {
     (*select)->bind(1, ByteSpan(h.rpi));
     auto row = (*select)->step();
-    if (!row) return std::unexpected(row.error());
+    GL_RETURN_IF_ERROR(row);
     if (!*row) {
       (*select)->reset();
       PackedSighting s;
@@ -185,7 +183,7 @@ Status EncounterLog::record_in_scan(std::int64_t scan_time, std::span<const Obse
           .bind(4, ByteSpan(h.aem))
           .bind(5, static_cast<std::int64_t>(h.max_rssi))
           .bind(6, blob);
-      if (auto st = (*insert)->run(); !st) return st;
+      GL_RETURN_IF_ERROR((*insert)->run());
       buckets.push_back(bucket);
       continue;
     }
@@ -225,7 +223,7 @@ Status EncounterLog::record_in_scan(std::int64_t scan_time, std::span<const Obse
         .bind(3, static_cast<std::int64_t>(sightings.size()))
         .bind(4, static_cast<std::int64_t>(max_rssi))
         .bind(5, pack(sightings));
-    if (auto st = (*update)->run(); !st) return st;
+    GL_RETURN_IF_ERROR((*update)->run());
     buckets.push_back(bucket);
   }
   return enforce_caps(scan_time, buckets);
@@ -242,10 +240,10 @@ Status EncounterLog::enforce_caps(std::int64_t scan_time, std::span<const std::i
         "DELETE FROM encounter WHERE rpi IN (SELECT rpi FROM encounter "
         "WHERE bucket = ?1 AND scan_count >= 2 "
         "ORDER BY scan_count DESC, max_rssi DESC, first_seen ASC LIMIT -1 OFFSET ?2)");
-    if (!st) return std::unexpected(st.error());
+    GL_RETURN_IF_ERROR(st);
     for (std::int64_t bucket : buckets) {
       (*st)->bind(1, bucket).bind(2, static_cast<std::int64_t>(limits_.max_confirmed_per_interval));
-      if (auto s = (*st)->run(); !s) return s;
+      GL_RETURN_IF_ERROR((*st)->run());
       counters_.evicted_confirmed += db_.changes();
     }
   }
@@ -257,12 +255,12 @@ Status EncounterLog::enforce_caps(std::int64_t scan_time, std::span<const std::i
         "DELETE FROM encounter WHERE rpi IN (SELECT rpi FROM encounter "
         "WHERE bucket >= ?1 AND scan_count = 1 AND first_seen > ?2 "
         "ORDER BY first_seen DESC, max_rssi DESC LIMIT -1 OFFSET ?3)");
-    if (!st) return std::unexpected(st.error());
+    GL_RETURN_IF_ERROR(st);
     (*st)
         ->bind(1, bucket_of(pending_since))
         .bind(2, pending_since)
         .bind(3, static_cast<std::int64_t>(limits_.max_pending));
-    if (auto s = (*st)->run(); !s) return s;
+    GL_RETURN_IF_ERROR((*st)->run());
     counters_.evicted_pending += db_.changes();
   }
 
@@ -273,23 +271,23 @@ Status EncounterLog::enforce_caps(std::int64_t scan_time, std::span<const std::i
       "SELECT rpi, row_number() OVER (PARTITION BY bucket "
       "ORDER BY max_rssi DESC, first_seen ASC) AS rank FROM encounter "
       "WHERE bucket BETWEEN ?1 AND ?2 AND scan_count = 1) WHERE rank > ?3)");
-  if (!settle) return std::unexpected(settle.error());
+  GL_RETURN_IF_ERROR(settle);
   const auto settle_range = [&](std::int64_t lo, std::int64_t hi) -> Status {
     (*settle)->bind(1, lo).bind(2, hi).bind(
         3, static_cast<std::int64_t>(limits_.max_one_off_per_interval));
-    if (auto s = (*settle)->run(); !s) return s;
+    GL_RETURN_IF_ERROR((*settle)->run());
     counters_.evicted_one_off += db_.changes();
     return ok();
   };
   for (std::int64_t bucket : buckets) {
     if (bucket <= settled_through_) {
-      if (auto s = settle_range(bucket, bucket); !s) return s;
+      GL_RETURN_IF_ERROR(settle_range(bucket, bucket));
     }
   }
   // A bucket is settled once even its last second is older than pending_seconds.
   const std::int64_t settle_hi = bucket_of(pending_since) - 1;
   if (settle_hi > settled_through_) {
-    if (auto s = settle_range(settled_through_ + 1, settle_hi); !s) return s;
+    GL_RETURN_IF_ERROR(settle_range(settled_through_ + 1, settle_hi));
     settled_through_ = settle_hi;
   }
   return ok();
@@ -299,10 +297,10 @@ Result<EncounterSnapshot> EncounterLog::snapshot(std::uint64_t hash_seed) {
   std::vector<EncounterRecord> records;
   {
     auto st = db_.cached("SELECT rpi, aem, first_seen, scans FROM encounter");
-    if (!st) return std::unexpected(st.error());
+    GL_RETURN_IF_ERROR(st);
     for (;;) {
       auto row = (*st)->step();
-      if (!row) return std::unexpected(row.error());
+      GL_RETURN_IF_ERROR(row);
       if (!*row) break;
       const ByteSpan rpi = (*st)->column_blob(0);
       const ByteSpan aem = (*st)->column_blob(1);
@@ -325,10 +323,10 @@ Result<EncounterSnapshot> EncounterLog::snapshot(std::uint64_t hash_seed) {
   std::vector<std::int64_t> scans;
   {
     auto st = db_.cached("SELECT time FROM scan ORDER BY time");
-    if (!st) return std::unexpected(st.error());
+    GL_RETURN_IF_ERROR(st);
     for (;;) {
       auto row = (*st)->step();
-      if (!row) return std::unexpected(row.error());
+      GL_RETURN_IF_ERROR(row);
       if (!*row) break;
       scans.push_back((*st)->column_int64(0));
     }
@@ -342,18 +340,18 @@ Result<EncounterStats> EncounterLog::stats() {
     auto st = db_.cached(
         "SELECT count(*), coalesce(sum(scan_count = 1), 0), coalesce(sum(scan_count >= 2), 0) "
         "FROM encounter");
-    if (!st) return std::unexpected(st.error());
+    GL_RETURN_IF_ERROR(st);
     auto row = (*st)->step();
-    if (!row) return std::unexpected(row.error());
+    GL_RETURN_IF_ERROR(row);
     stats.rpis = (*st)->column_int64(0);
     stats.pending = (*st)->column_int64(1);
     stats.confirmed = (*st)->column_int64(2);
   }
   {
     auto st = db_.cached("SELECT count(*) FROM scan");
-    if (!st) return std::unexpected(st.error());
+    GL_RETURN_IF_ERROR(st);
     auto row = (*st)->step();
-    if (!row) return std::unexpected(row.error());
+    GL_RETURN_IF_ERROR(row);
     stats.scans = (*st)->column_int64(0);
   }
   return stats;
@@ -361,18 +359,18 @@ Result<EncounterStats> EncounterLog::stats() {
 
 Status EncounterLog::delete_older_than(std::int64_t cutoff) {
   auto tx = Transaction::begin(db_);
-  if (!tx) return std::unexpected(tx.error());
+  GL_RETURN_IF_ERROR(tx);
   {
     auto st = db_.cached("DELETE FROM encounter WHERE bucket <= ?1 AND first_seen < ?2");
-    if (!st) return std::unexpected(st.error());
+    GL_RETURN_IF_ERROR(st);
     (*st)->bind(1, bucket_of(cutoff)).bind(2, cutoff);
-    if (auto s = (*st)->run(); !s) return s;
+    GL_RETURN_IF_ERROR((*st)->run());
   }
   {
     auto st = db_.cached("DELETE FROM scan WHERE time < ?1");
-    if (!st) return std::unexpected(st.error());
+    GL_RETURN_IF_ERROR(st);
     (*st)->bind(1, cutoff);
-    if (auto s = (*st)->run(); !s) return s;
+    GL_RETURN_IF_ERROR((*st)->run());
   }
   return tx->commit();
 }

@@ -41,10 +41,10 @@ std::vector<ScanInstance> unpack_scans(ByteSpan blob) {
 
 Result<bool> exists(Database& db, std::string_view sql, const auto& bind) {
   auto st = db.cached(sql);
-  if (!st) return std::unexpected(st.error());
+  GL_RETURN_IF_ERROR(st);
   bind(**st);
   auto row = (*st)->step();
-  if (!row) return std::unexpected(row.error());
+  GL_RETURN_IF_ERROR(row);
   return *row;
 }
 
@@ -64,18 +64,18 @@ Status ExposureStore::mark_processed(const Sha256Digest& zip_sha256, std::string
                                      std::int64_t now) {
   auto st =
       db_.cached("INSERT INTO processed_export(sha256, path, processed_at) VALUES (?1, ?2, ?3)");
-  if (!st) return std::unexpected(st.error());
+  GL_RETURN_IF_ERROR(st);
   (*st)->bind(1, ByteSpan(zip_sha256)).bind_text(2, path).bind(3, now);
   return (*st)->run();
 }
 
 Status ExposureStore::replace_windows(const KeyTag& tag, std::span<const ExposureWindow> windows,
                                       std::int64_t now) {
-  if (auto s = delete_windows(tag); !s) return s;
+  GL_RETURN_IF_ERROR(delete_windows(tag));
   auto st = db_.cached(
       "INSERT INTO exposure_window(key_tag, start_time, report_type, days_since_onset, "
       "calibration_confidence, scans, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-  if (!st) return std::unexpected(st.error());
+  GL_RETURN_IF_ERROR(st);
   for (const ExposureWindow& w : windows) {
     (*st)
         ->bind(1, ByteSpan(tag))
@@ -89,14 +89,14 @@ Status ExposureStore::replace_windows(const KeyTag& tag, std::span<const Exposur
     } else {
       (*st)->bind_null(4);
     }
-    if (auto s = (*st)->run(); !s) return s;
+    GL_RETURN_IF_ERROR((*st)->run());
   }
   return ok();
 }
 
 Status ExposureStore::delete_windows(const KeyTag& tag) {
   auto st = db_.cached("DELETE FROM exposure_window WHERE key_tag = ?1");
-  if (!st) return std::unexpected(st.error());
+  GL_RETURN_IF_ERROR(st);
   (*st)->bind(1, ByteSpan(tag));
   return (*st)->run();
 }
@@ -105,11 +105,11 @@ Result<std::vector<ExposureWindow>> ExposureStore::windows() {
   auto st = db_.cached(
       "SELECT start_time, report_type, days_since_onset, calibration_confidence, scans "
       "FROM exposure_window ORDER BY start_time, id");
-  if (!st) return std::unexpected(st.error());
+  GL_RETURN_IF_ERROR(st);
   std::vector<ExposureWindow> out;
   for (;;) {
     auto row = (*st)->step();
-    if (!row) return std::unexpected(row.error());
+    GL_RETURN_IF_ERROR(row);
     if (!*row) break;
     ExposureWindow w;
     w.start_time = (*st)->column_int64(0);
@@ -128,22 +128,22 @@ Result<std::vector<ExposureWindow>> ExposureStore::windows() {
 
 Status ExposureStore::set_positive_test(std::int64_t test_time) {
   auto st = db_.cached("INSERT OR REPLACE INTO own_test(id, test_time) VALUES (1, ?1)");
-  if (!st) return std::unexpected(st.error());
+  GL_RETURN_IF_ERROR(st);
   (*st)->bind(1, test_time);
   return (*st)->run();
 }
 
 Status ExposureStore::clear_positive_test() {
   auto st = db_.cached("DELETE FROM own_test");
-  if (!st) return std::unexpected(st.error());
+  GL_RETURN_IF_ERROR(st);
   return (*st)->run();
 }
 
 Result<std::optional<std::int64_t>> ExposureStore::positive_test() {
   auto st = db_.cached("SELECT test_time FROM own_test WHERE id = 1");
-  if (!st) return std::unexpected(st.error());
+  GL_RETURN_IF_ERROR(st);
   auto row = (*st)->step();
-  if (!row) return std::unexpected(row.error());
+  GL_RETURN_IF_ERROR(row);
   if (!*row) return std::optional<std::int64_t>{};
   return std::optional<std::int64_t>((*st)->column_int64(0));
 }
@@ -151,18 +151,18 @@ Result<std::optional<std::int64_t>> ExposureStore::positive_test() {
 Status ExposureStore::delete_older_than(std::int64_t cutoff, std::int64_t keep_test_until_after) {
   {
     auto st = db_.cached("DELETE FROM exposure_window WHERE start_time < ?1");
-    if (!st) return std::unexpected(st.error());
+    GL_RETURN_IF_ERROR(st);
     (*st)->bind(1, cutoff);
-    if (auto s = (*st)->run(); !s) return s;
+    GL_RETURN_IF_ERROR((*st)->run());
   }
   {
     auto st = db_.cached("DELETE FROM processed_export WHERE processed_at < ?1");
-    if (!st) return std::unexpected(st.error());
+    GL_RETURN_IF_ERROR(st);
     (*st)->bind(1, cutoff);
-    if (auto s = (*st)->run(); !s) return s;
+    GL_RETURN_IF_ERROR((*st)->run());
   }
   auto st = db_.cached("DELETE FROM own_test WHERE test_time < ?1 AND test_time < ?2");
-  if (!st) return std::unexpected(st.error());
+  GL_RETURN_IF_ERROR(st);
   (*st)->bind(1, cutoff).bind(2, keep_test_until_after);
   return (*st)->run();
 }

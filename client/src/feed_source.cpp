@@ -119,9 +119,9 @@ Result<std::vector<std::string>> cwa_export_paths(HttpFetcher& fetcher, std::str
   }
   const std::string dates_path = std::string(kCwaRoot) + std::string(country) + "/date";
   auto days_body = fetcher.get(wire::url_for(base_url, dates_path));
-  if (!days_body) return std::unexpected(days_body.error());
+  GL_RETURN_IF_ERROR(days_body);
   auto days = read_listing(*days_body, "CWA day");
-  if (!days) return std::unexpected(days.error());
+  GL_RETURN_IF_ERROR(days);
   std::vector<std::string> paths;
   std::set<std::string> listed;
   for (const std::string& day : *days) {
@@ -136,7 +136,7 @@ Result<std::vector<std::string>> cwa_export_paths(HttpFetcher& fetcher, std::str
     auto hours_body = fetcher.get(wire::url_for(base_url, hours_path));
     if (!hours_body) continue;  // no hourly listing (yet)
     auto hours = read_listing(*hours_body, "CWA hour");
-    if (!hours) return std::unexpected(hours.error());
+    GL_RETURN_IF_ERROR(hours);
     for (const std::string& hour : *hours) paths.push_back(hours_path + "/" + hour);
   }
   return paths;
@@ -148,7 +148,7 @@ Result<std::vector<std::string>> list_source(HttpFetcher& fetcher, const FeedSou
     return cwa_export_paths(fetcher, source.base_url, source.country, today);
   }
   auto index = fetcher.get(source.index_url);
-  if (!index) return std::unexpected(index.error());
+  GL_RETURN_IF_ERROR(index);
   return parse_foreign_index(as_string_view(*index));
 }
 
@@ -157,7 +157,7 @@ Result<FeedSyncCounts> sync_paths(HttpFetcher& fetcher, std::string_view base_ur
   FeedSyncCounts counts;
   for (const std::string& path : paths) {
     auto known = consumer.known(path);
-    if (!known) return std::unexpected(known.error());
+    GL_RETURN_IF_ERROR(known);
     if (*known) continue;
     auto file = fetcher.get(wire::url_for(base_url, path));
     if (!file) {

@@ -130,7 +130,7 @@ Result<Bytes> TransportFetcher::get(std::string_view url) {
   request.method = HttpMethod::kGet;
   request.url = std::string(url);
   auto response = transport_.send(request);
-  if (!response) return std::unexpected(response.error());
+  GL_RETURN_IF_ERROR(response);
   return body_of_get(*response, url);
 }
 
@@ -138,13 +138,13 @@ Result<Bytes> BeastHttpFetcher::get(std::string_view url) {
   TransportRequest request;
   request.url = std::string(url);
   auto response = send(request);
-  if (!response) return std::unexpected(response.error());
+  GL_RETURN_IF_ERROR(response);
   return body_of_get(*response, url);
 }
 
 Result<TransportResponse> BeastHttpFetcher::send(const TransportRequest& request) {
   auto target = parse_target(request.url);
-  if (!target) return std::unexpected(target.error());
+  GL_RETURN_IF_ERROR(target);
 
   net::io_context io;
   tcp::resolver resolver(io);

@@ -28,10 +28,10 @@ Result<std::optional<IdentifierManager::StoredKey>> IdentifierManager::newest_co
       "SELECT id, key_data, rolling_start_interval, rolling_period FROM own_tek "
       "WHERE rolling_start_interval <= ?1 AND rolling_start_interval + rolling_period > ?1 "
       "ORDER BY id DESC LIMIT 1");
-  if (!st) return std::unexpected(st.error());
+  GL_RETURN_IF_ERROR(st);
   (*st)->bind(1, static_cast<std::int64_t>(interval.value));
   auto row = (*st)->step();
-  if (!row) return std::unexpected(row.error());
+  GL_RETURN_IF_ERROR(row);
   if (!*row) return std::optional<StoredKey>{};
   StoredKey stored;
   stored.id = (*st)->column_int64(0);
@@ -40,7 +40,7 @@ Result<std::optional<IdentifierManager::StoredKey>> IdentifierManager::newest_co
     return make_error(ErrorCode::kInternal,
                       "stored key_data must be 16 bytes, got " + std::to_string(data.size()));
   }
-  stored.key.key_data = Tek(data);
+  GL_ASSIGN_OR_RETURN(stored.key.key_data, Tek::from_span(data));
   stored.key.rolling_start_interval_number = {static_cast<std::uint32_t>((*st)->column_int64(2))};
   stored.key.rolling_period = static_cast<std::uint32_t>((*st)->column_int64(3));
   return std::optional<StoredKey>(std::move(stored));
@@ -56,13 +56,13 @@ Result<IdentifierManager::StoredKey> IdentifierManager::create_key(EnIntervalNum
   auto st = db_.cached(
       "INSERT INTO own_tek(key_data, rolling_start_interval, rolling_period, created_at) "
       "VALUES (?1, ?2, ?3, ?4)");
-  if (!st) return std::unexpected(st.error());
+  GL_RETURN_IF_ERROR(st);
   (*st)
       ->bind(1, stored.key.key_data.span())
       .bind(2, static_cast<std::int64_t>(start.value))
       .bind(3, static_cast<std::int64_t>(period))
       .bind(4, now);
-  if (auto s = (*st)->run(); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR((*st)->run());
   stored.id = db_.last_insert_rowid();
   return stored;
 }
@@ -70,21 +70,21 @@ Result<IdentifierManager::StoredKey> IdentifierManager::create_key(EnIntervalNum
 Result<TemporaryExposureKey> IdentifierManager::current_key(std::int64_t now) {
   const EnIntervalNumber interval = interval_from_unix_seconds(now);
   auto found = newest_covering(interval);
-  if (!found) return std::unexpected(found.error());
+  GL_RETURN_IF_ERROR(found);
   if (*found) return std::move((*found)->key);
   auto created = create_key(day_start(interval), kTekRollingPeriod, now);
-  if (!created) return std::unexpected(created.error());
+  GL_RETURN_IF_ERROR(created);
   return std::move(created->key);
 }
 
 Result<Advertisement> IdentifierManager::advertisement(std::int64_t now) {
   const EnIntervalNumber interval = interval_from_unix_seconds(now);
   auto found = newest_covering(interval);
-  if (!found) return std::unexpected(found.error());
+  GL_RETURN_IF_ERROR(found);
   std::optional<StoredKey> key = std::move(*found);
   if (!key) {
     auto created = create_key(day_start(interval), kTekRollingPeriod, now);
-    if (!created) return std::unexpected(created.error());
+    GL_RETURN_IF_ERROR(created);
     key = std::move(*created);
   }
   if (!cache_ || cache_->id != key->id) {
@@ -105,26 +105,26 @@ Result<std::vector<TemporaryExposureKey>> IdentifierManager::keys_for_upload(
     std::int64_t now, SameDayRelease release, std::int64_t retention_seconds) {
   const EnIntervalNumber interval = interval_from_unix_seconds(now);
   auto tx = Transaction::begin(db_);
-  if (!tx) return std::unexpected(tx.error());
+  GL_RETURN_IF_ERROR(tx);
 
   std::int64_t released_id = -1;
   if (release == SameDayRelease::kYes) {
     auto found = newest_covering(interval);
-    if (!found) return std::unexpected(found.error());
+    GL_RETURN_IF_ERROR(found);
     if (*found) {
       const StoredKey& current = **found;
       const std::uint32_t truncated =
           interval.value - current.key.rolling_start_interval_number.value + 1;
       auto st = db_.cached("UPDATE own_tek SET rolling_period = ?1 WHERE id = ?2");
-      if (!st) return std::unexpected(st.error());
+      GL_RETURN_IF_ERROR(st);
       (*st)->bind(1, static_cast<std::int64_t>(truncated)).bind(2, current.id);
-      if (auto s = (*st)->run(); !s) return std::unexpected(s.error());
+      GL_RETURN_IF_ERROR((*st)->run());
       released_id = current.id;
       // The replacement runs from this interval to the end of the UTC day.
       const std::uint32_t to_midnight =
           day_start(interval).value + kTekRollingPeriod - interval.value;
       auto created = create_key(interval, to_midnight, now);
-      if (!created) return std::unexpected(created.error());
+      GL_RETURN_IF_ERROR(created);
       cache_.reset();
     }
   }
@@ -134,12 +134,12 @@ Result<std::vector<TemporaryExposureKey>> IdentifierManager::keys_for_upload(
       "SELECT id, key_data, rolling_start_interval, rolling_period FROM own_tek "
       "WHERE rolling_start_interval + rolling_period > ?1 "
       "ORDER BY rolling_start_interval, id");
-  if (!st) return std::unexpected(st.error());
+  GL_RETURN_IF_ERROR(st);
   (*st)->bind(1, cutoff_interval);
   std::vector<TemporaryExposureKey> keys;
   for (;;) {
     auto row = (*st)->step();
-    if (!row) return std::unexpected(row.error());
+    GL_RETURN_IF_ERROR(row);
     if (!*row) break;
     const std::int64_t id = (*st)->column_int64(0);
     TemporaryExposureKey key;
@@ -148,20 +148,20 @@ Result<std::vector<TemporaryExposureKey>> IdentifierManager::keys_for_upload(
       return make_error(ErrorCode::kInternal,
                         "stored key_data must be 16 bytes, got " + std::to_string(data.size()));
     }
-    key.key_data = Tek(data);
+    GL_ASSIGN_OR_RETURN(key.key_data, Tek::from_span(data));
     key.rolling_start_interval_number = {static_cast<std::uint32_t>((*st)->column_int64(2))};
     key.rolling_period = static_cast<std::uint32_t>((*st)->column_int64(3));
     const bool ended = key.end_interval().value <= interval.value;
     if (ended || id == released_id) keys.push_back(std::move(key));
   }
-  if (auto s = tx->commit(); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(tx->commit());
   return keys;
 }
 
 Status IdentifierManager::delete_older_than(std::int64_t cutoff) {
   auto st =
       db_.cached("DELETE FROM own_tek WHERE (rolling_start_interval + rolling_period) * 600 <= ?1");
-  if (!st) return std::unexpected(st.error());
+  GL_RETURN_IF_ERROR(st);
   (*st)->bind(1, cutoff);
   cache_.reset();
   return (*st)->run();

@@ -72,7 +72,7 @@ Result<Bytes> read_file(const std::filesystem::path& path) {
 
 Result<std::string> FetcherLogSource::checkpoint() {
   auto body = fetcher_.fetch(kLogCheckpointPath);
-  if (!body) return std::unexpected(body.error());
+  GL_RETURN_IF_ERROR(body);
   return std::string(as_string_view(*body));
 }
 
@@ -82,9 +82,9 @@ Result<std::vector<Bytes>> FetcherLogSource::leaves(std::uint64_t start, std::ui
     const std::uint64_t to = std::min(end, from + leaves_per_request_);
     auto body = fetcher_.fetch(std::string(wire::kLogLeavesPath) + "?start=" + num(from) +
                                "&end=" + num(to));
-    if (!body) return std::unexpected(body.error());
+    GL_RETURN_IF_ERROR(body);
     auto items = base64_lines(as_string_view(*body), "log leaves");
-    if (!items) return std::unexpected(items.error());
+    GL_RETURN_IF_ERROR(items);
     if (items->size() != to - from) {
       return make_error(ErrorCode::kInvalidArgument, "asked for leaves [" + num(from) + ", " +
                                                          num(to) + "), got " + num(items->size()));
@@ -104,7 +104,7 @@ Result<Bytes> FetcherLogSource::file(std::string_view path) {
 
 Result<std::string> DirectoryLogSource::checkpoint() {
   auto bytes = read_file(root_ / kLogCheckpointPath);
-  if (!bytes) return std::unexpected(bytes.error());
+  GL_RETURN_IF_ERROR(bytes);
   return std::string(as_string_view(*bytes));
 }
 
@@ -113,9 +113,9 @@ Result<std::vector<Bytes>> DirectoryLogSource::leaves(std::uint64_t start, std::
   for (std::uint64_t bundle = start / kLogBundleLeaves; bundle * kLogBundleLeaves < end; ++bundle) {
     const std::filesystem::path path = root_ / wire::kLogLeafBundleDirectory / num(bundle);
     auto bytes = read_file(path);
-    if (!bytes) return std::unexpected(bytes.error());
+    GL_RETURN_IF_ERROR(bytes);
     auto items = base64_lines(as_string_view(*bytes), path.string());
-    if (!items) return std::unexpected(items.error());
+    GL_RETURN_IF_ERROR(items);
     const std::uint64_t first = bundle * kLogBundleLeaves;
     const std::uint64_t needed_end = std::min(end, first + kLogBundleLeaves);
     if (items->size() > kLogBundleLeaves || first + items->size() < needed_end) {
@@ -211,7 +211,7 @@ Result<AuditReport> audit_log(LogSource& source, const AuditOptions& options) {
     add_line(report.warnings, report.warnings_omitted, std::move(line));
   };
   auto note = source.checkpoint();
-  if (!note) return std::unexpected(note.error());
+  GL_RETURN_IF_ERROR(note);
   auto verified = open_checkpoint(*note, options.policy);
   if (!verified) {
     fail("checkpoint does not verify: " + verified.error().message);

@@ -38,7 +38,7 @@ Result<std::vector<Bytes>> parse_base64_lines(ByteSpan body, std::string_view wh
 
 Result<std::vector<MerkleHash>> parse_hashes(ByteSpan body, std::string_view what) {
   auto lines = parse_base64_lines(body, what);
-  if (!lines) return std::unexpected(lines.error());
+  GL_RETURN_IF_ERROR(lines);
   std::vector<MerkleHash> out;
   for (const Bytes& line : *lines) {
     if (line.size() != 32) {
@@ -56,7 +56,7 @@ Result<std::vector<MerkleHash>> fetch_consistency(LogFetcher& fetcher, std::uint
                                                   std::uint64_t new_size) {
   auto body = fetcher.fetch(std::string(wire::kLogConsistencyProofPath) + "?old=" + num(old_size) +
                             "&new=" + num(new_size));
-  if (!body) return std::unexpected(body.error());
+  GL_RETURN_IF_ERROR(body);
   return parse_hashes(*body, "consistency proof");
 }
 
@@ -291,9 +291,9 @@ Result<std::vector<Bytes>> LogMonitor::fetch_leaves(LogFetcher& fetcher, std::ui
     const std::uint64_t to = std::min(end, from + config_.leaves_per_request);
     auto body = fetcher.fetch(std::string(wire::kLogLeavesPath) + "?start=" + num(from) +
                               "&end=" + num(to));
-    if (!body) return std::unexpected(body.error());
+    GL_RETURN_IF_ERROR(body);
     auto leaves = parse_base64_lines(*body, "log leaves");
-    if (!leaves) return std::unexpected(leaves.error());
+    GL_RETURN_IF_ERROR(leaves);
     if (leaves->size() != to - from) {
       return make_error(ErrorCode::kInvalidArgument, "asked for leaves [" + num(from) + ", " +
                                                          num(to) + "), got " + num(leaves->size()));
@@ -311,15 +311,15 @@ Result<LogSyncReport> LogMonitor::bootstrap(LogFetcher& fetcher, const VerifiedC
   MerkleFrontier frontier;
   if (start > 0) {
     auto body = fetcher.fetch(std::string(wire::kLogFrontierPath) + "?size=" + num(start));
-    if (!body) return std::unexpected(body.error());
+    GL_RETURN_IF_ERROR(body);
     auto hashes = parse_hashes(*body, "frontier");
-    if (!hashes) return std::unexpected(hashes.error());
+    GL_RETURN_IF_ERROR(hashes);
     auto f = MerkleFrontier::from_hashes(start, std::move(*hashes));
-    if (!f) return std::unexpected(f.error());
+    GL_RETURN_IF_ERROR(f);
     frontier = std::move(*f);
   }
   auto leaves = fetch_leaves(fetcher, start, cp.size);
-  if (!leaves) return std::unexpected(leaves.error());
+  GL_RETURN_IF_ERROR(leaves);
   std::vector<MerkleHash> hashes;
   for (const Bytes& l : *leaves) hashes.push_back(merkle_leaf_hash(l));
   if (auto s = frontier.extend(hashes, cp.size, cp.root); !s) {
@@ -348,10 +348,10 @@ Result<LogSyncReport> LogMonitor::bootstrap(LogFetcher& fetcher, const VerifiedC
 
 Result<LogSyncReport> LogMonitor::sync(LogFetcher& fetcher) {
   auto body = fetcher.fetch(wire::kLogCheckpointPath);
-  if (!body) return std::unexpected(body.error());
+  GL_RETURN_IF_ERROR(body);
   const std::string new_note(as_string_view(*body));
   auto vc = open_checkpoint(new_note, config_.policy);
-  if (!vc) return std::unexpected(vc.error());
+  GL_RETURN_IF_ERROR(vc);
   if (!initialized()) return bootstrap(fetcher, *vc);
 
   const Checkpoint& cp = vc->checkpoint;
@@ -379,7 +379,7 @@ Result<LogSyncReport> LogMonitor::sync(LogFetcher& fetcher) {
   }
 
   auto leaves = fetch_leaves(fetcher, n, cp.size);
-  if (!leaves) return std::unexpected(leaves.error());
+  GL_RETURN_IF_ERROR(leaves);
   std::vector<MerkleHash> hashes;
   hashes.reserve(leaves->size());
   for (const Bytes& l : *leaves) hashes.push_back(merkle_leaf_hash(l));
@@ -421,7 +421,7 @@ Status LogMonitor::compare(std::string_view other_note, LogFetcher& fetcher) {
     return make_error(ErrorCode::kFailedPrecondition, "no verified checkpoint to compare with");
   }
   auto vc = open_checkpoint(other_note, config_.policy);
-  if (!vc) return std::unexpected(vc.error());
+  GL_RETURN_IF_ERROR(vc);
   const Checkpoint& other = vc->checkpoint;
   const std::uint64_t n = frontier_.size();
   const MerkleHash r = frontier_.root();
@@ -481,18 +481,16 @@ Status LogMonitor::verify_logged_at(LogFetcher& fetcher, std::uint64_t index, Lo
                       "leaf " + num(index) + " is beyond the verified size " + num(n));
   }
   auto leaves = fetch_leaves(fetcher, index, index + 1);
-  if (!leaves) return std::unexpected(leaves.error());
+  GL_RETURN_IF_ERROR(leaves);
   auto body = fetcher.fetch(std::string(wire::kLogInclusionProofPath) + "?index=" + num(index) +
                             "&size=" + num(n));
-  if (!body) return std::unexpected(body.error());
+  GL_RETURN_IF_ERROR(body);
   auto proof = parse_hashes(*body, "inclusion proof");
-  if (!proof) return std::unexpected(proof.error());
+  GL_RETURN_IF_ERROR(proof);
   const Bytes& encoded = (*leaves)[0];
-  if (auto s = verify_merkle_inclusion(merkle_leaf_hash(encoded), index, n, *proof, root()); !s) {
-    return s;
-  }
+  GL_RETURN_IF_ERROR(verify_merkle_inclusion(merkle_leaf_hash(encoded), index, n, *proof, root()));
   auto leaf = decode_log_leaf(encoded);
-  if (!leaf) return std::unexpected(leaf.error());
+  GL_RETURN_IF_ERROR(leaf);
   if (log_leaf_kind(*leaf) != kind || log_leaf_content_sha256(*leaf) != content_sha256) {
     return make_error(ErrorCode::kFailedPrecondition,
                       "leaf " + num(index) + " does not commit to this content");

@@ -121,11 +121,11 @@ Result<PhoneTrust> phone_trust_from_json(std::string_view text) {
     const json::object& o = v.as_object();
     PinnedExportKey k;
     auto id = string_field(o, "key_id", "export_keys[]");
-    if (!id) return std::unexpected(id.error());
+    GL_RETURN_IF_ERROR(id);
     auto version = string_field(o, "key_version", "export_keys[]");
-    if (!version) return std::unexpected(version.error());
+    GL_RETURN_IF_ERROR(version);
     auto pem = string_field(o, "public_key_pem", "export_keys[]");
-    if (!pem) return std::unexpected(pem.error());
+    GL_RETURN_IF_ERROR(pem);
     trust.export_keys.push_back({std::move(*id), std::move(*version), std::move(*pem)});
   }
   if (const json::value* log = root.as_object().if_contains("log")) {
@@ -133,9 +133,9 @@ Result<PhoneTrust> phone_trust_from_json(std::string_view text) {
       return make_error(ErrorCode::kInvalidArgument, "trust.json: log must be an object");
     }
     auto origin = string_field(log->as_object(), "origin", "log");
-    if (!origin) return std::unexpected(origin.error());
+    GL_RETURN_IF_ERROR(origin);
     auto vkey = string_field(log->as_object(), "verifier_key", "log");
-    if (!vkey) return std::unexpected(vkey.error());
+    GL_RETURN_IF_ERROR(vkey);
     trust.log = PinnedLog{std::move(*origin), std::move(*vkey)};
   }
   if (const json::value* authority = root.as_object().if_contains("venue_authority_keys")) {
@@ -162,19 +162,14 @@ Status PhoneFolder::init(const fs::path& dir, RandomSource& random) {
   fs::create_directories(dir, ec);
   if (ec) return make_error(ErrorCode::kIo, "cannot create " + dir.string() + ": " + ec.message());
   CheckinStoreKey key(random.bytes<kCheckinStoreKeySize>());
-  if (auto s = write_file_atomically(
-          dir / kCheckinKeyFile,
-          std::string_view(reinterpret_cast<const char*>(key.data()), key.size()), true);
-      !s) {
-    return s;
-  }
-  if (auto s = write_file_atomically(dir / kTrustFile, phone_trust_to_json({}), false); !s) {
-    return s;
-  }
+  GL_RETURN_IF_ERROR(write_file_atomically(
+      dir / kCheckinKeyFile,
+      std::string_view(reinterpret_cast<const char*>(key.data()), key.size()), true));
+  GL_RETURN_IF_ERROR(write_file_atomically(dir / kTrustFile, phone_trust_to_json({}), false));
   // Creates the database with its schema and the first key.
   ManualClock clock(0);
   auto client = Client::open((dir / kDatabaseFile).string(), {}, clock, random);
-  if (!client) return std::unexpected(client.error());
+  GL_RETURN_IF_ERROR(client);
   return ok();
 }
 
@@ -186,34 +181,34 @@ Result<std::unique_ptr<PhoneFolder>> PhoneFolder::open(const fs::path& dir, cons
                       dir.string() + " holds no phone (create one with `greenlight phone init`)");
   }
   auto trust_text = read_file(dir / kTrustFile);
-  if (!trust_text) return std::unexpected(trust_text.error());
+  GL_RETURN_IF_ERROR(trust_text);
   auto trust = phone_trust_from_json(*trust_text);
-  if (!trust) return std::unexpected(trust.error());
+  GL_RETURN_IF_ERROR(trust);
   auto key_text = read_file(dir / kCheckinKeyFile);
-  if (!key_text) return std::unexpected(key_text.error());
-  if (key_text->size() != kCheckinStoreKeySize) {
+  GL_RETURN_IF_ERROR(key_text);
+  auto checkin_key = CheckinStoreKey::from_span(
+      ByteSpan(reinterpret_cast<const std::uint8_t*>(key_text->data()), key_text->size()));
+  secure_wipe(key_text->data(), key_text->size());
+  if (!checkin_key) {
     return make_error(ErrorCode::kInvalidArgument,
                       "checkin.key must be " + std::to_string(kCheckinStoreKeySize) +
                           " bytes, got " + std::to_string(key_text->size()));
   }
-  const CheckinStoreKey checkin_key(
-      ByteSpan(reinterpret_cast<const std::uint8_t*>(key_text->data()), key_text->size()));
-  secure_wipe(key_text->data(), key_text->size());
 
   for (const PinnedExportKey& k : trust->export_keys) {
     auto key = trusted_key(k);
-    if (!key) return std::unexpected(key.error());
+    GL_RETURN_IF_ERROR(key);
     config.trusted_keys.push_back(std::move(*key));
   }
   if (trust->log) {
     auto policy = log_policy(*trust->log);
-    if (!policy) return std::unexpected(policy.error());
+    GL_RETURN_IF_ERROR(policy);
     config.log = LogMonitorConfig{std::move(*policy)};
   }
   auto client = Client::open((dir / kDatabaseFile).string(), std::move(config), clock, random);
-  if (!client) return std::unexpected(client.error());
+  GL_RETURN_IF_ERROR(client);
   return std::unique_ptr<PhoneFolder>(
-      new PhoneFolder(dir, random, std::move(*trust), std::move(*client), checkin_key));
+      new PhoneFolder(dir, random, std::move(*trust), std::move(*client), *checkin_key));
 }
 
 Status PhoneFolder::save_trust(const PhoneTrust& trust) const {
@@ -222,7 +217,7 @@ Status PhoneFolder::save_trust(const PhoneTrust& trust) const {
 
 Status PhoneFolder::pin_export_key(const PinnedExportKey& key) {
   auto trusted = trusted_key(key);
-  if (!trusted) return std::unexpected(trusted.error());
+  GL_RETURN_IF_ERROR(trusted);
   for (const PinnedExportKey& k : trust_.export_keys) {
     if (k.key_id == key.key_id && k.key_version == key.key_version &&
         k.public_key_pem == key.public_key_pem) {
@@ -234,7 +229,7 @@ Status PhoneFolder::pin_export_key(const PinnedExportKey& key) {
     return k.key_id == key.key_id && k.key_version == key.key_version;
   });
   next.export_keys.push_back(key);
-  if (auto s = save_trust(next); !s) return s;
+  GL_RETURN_IF_ERROR(save_trust(next));
   trust_ = std::move(next);
   client_->add_trusted_key(std::move(*trusted));
   return ok();
@@ -242,7 +237,7 @@ Status PhoneFolder::pin_export_key(const PinnedExportKey& key) {
 
 Status PhoneFolder::pin_log(const PinnedLog& log) {
   auto policy = log_policy(log);
-  if (!policy) return std::unexpected(policy.error());
+  GL_RETURN_IF_ERROR(policy);
   PinnedLog pinned{policy->origin, log.verifier_key};
   if (trust_.log) {
     if (trust_.log->origin == pinned.origin && trust_.log->verifier_key == pinned.verifier_key) {
@@ -254,7 +249,7 @@ Status PhoneFolder::pin_log(const PinnedLog& log) {
   }
   PhoneTrust next = trust_;
   next.log = pinned;
-  if (auto s = save_trust(next); !s) return s;
+  GL_RETURN_IF_ERROR(save_trust(next));
   if (auto s = client_->require_log(LogMonitorConfig{std::move(*policy)}); !s) {
     (void)save_trust(trust_);
     return s;
@@ -266,7 +261,7 @@ Status PhoneFolder::pin_log(const PinnedLog& log) {
 Result<VenueCheckins*> PhoneFolder::venues() {
   if (!venues_) {
     auto v = VenueCheckins::open(*client_, checkin_key_, random_);
-    if (!v) return std::unexpected(v.error());
+    GL_RETURN_IF_ERROR(v);
     venues_ = std::move(*v);
     for (const std::string& pem : trust_.venue_authority_keys) {
       auto key = EcdsaP256PublicKey::from_pem(pem);
@@ -290,7 +285,7 @@ Status PhoneFolder::pin_venue_authority_key(const std::string& public_key_pem) {
   }
   PhoneTrust next = trust_;
   next.venue_authority_keys.push_back(public_key_pem);
-  if (auto s = save_trust(next); !s) return s;
+  GL_RETURN_IF_ERROR(save_trust(next));
   trust_ = std::move(next);
   if (venues_) venues_->pin_authority_key(std::move(*key));
   return ok();
@@ -298,7 +293,7 @@ Status PhoneFolder::pin_venue_authority_key(const std::string& public_key_pem) {
 
 Result<ColourDecision> PhoneFolder::colour() {
   auto v = venues();
-  if (!v) return std::unexpected(v.error());
+  GL_RETURN_IF_ERROR(v);
   return (*v)->colour();
 }
 
@@ -312,9 +307,9 @@ Result<std::unique_ptr<Uploader>> PhoneFolder::uploader(HttpTransport& transport
 Result<UploadStatus> PhoneFolder::upload(HttpTransport& transport, const std::string& base_url,
                                          const std::string& code, SameDayRelease release) {
   auto checkins = venues();
-  if (!checkins) return std::unexpected(checkins.error());
+  GL_RETURN_IF_ERROR(checkins);
   auto up = uploader(transport, base_url);
-  if (!up) return std::unexpected(up.error());
+  GL_RETURN_IF_ERROR(up);
   UploadRequest request;
   request.code = code;
   request.release = release;
@@ -327,7 +322,7 @@ Result<UploadStatus> PhoneFolder::upload(HttpTransport& transport, const std::st
 Result<UploadStatus> PhoneFolder::resume_upload(HttpTransport& transport,
                                                 const std::string& base_url) {
   auto up = uploader(transport, base_url);
-  if (!up) return std::unexpected(up.error());
+  GL_RETURN_IF_ERROR(up);
   return (*up)->resume();
 }
 
@@ -335,13 +330,13 @@ Result<UploadStatus> PhoneFolder::upload_status() {
   // No request is sent: the transport is never used.
   BeastHttpFetcher unused;
   auto up = uploader(unused, "");
-  if (!up) return std::unexpected(up.error());
+  GL_RETURN_IF_ERROR(up);
   return (*up)->status();
 }
 
 Result<ChaffReport> PhoneFolder::chaff(HttpTransport& transport, const std::string& base_url) {
   auto up = uploader(transport, base_url);
-  if (!up) return std::unexpected(up.error());
+  GL_RETURN_IF_ERROR(up);
   return (*up)->run_chaff();
 }
 

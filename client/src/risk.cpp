@@ -65,7 +65,7 @@ class Reader {
 
   Result<std::int32_t> integer(const json::value& v, std::string_view field) const {
     auto d = number(v, field);
-    if (!d) return std::unexpected(d.error());
+    GL_RETURN_IF_ERROR(d);
     if (*d != std::floor(*d) || *d < -1e9 || *d > 1e9) return wrong(field, "an integer", v);
     return static_cast<std::int32_t>(*d);
   }
@@ -96,7 +96,7 @@ class Reader {
 Result<Infectiousness> parse_infectiousness(const Reader& r, const json::value& v,
                                             std::string_view field) {
   auto s = r.string(v, field);
-  if (!s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(s);
   if (*s == "none") return Infectiousness::kNone;
   if (*s == "standard") return Infectiousness::kStandard;
   if (*s == "high") return Infectiousness::kHigh;
@@ -106,7 +106,7 @@ Result<Infectiousness> parse_infectiousness(const Reader& r, const json::value& 
 Result<ReportType> parse_report_type(const Reader& r, const json::value& v,
                                      std::string_view field) {
   auto s = r.string(v, field);
-  if (!s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(s);
   // The one name mapping of the published layout; a key with a missing report type is
   // scored as one of the four real types, never as revoked or unknown.
   auto type = wire::parse_report_type(*s);
@@ -123,7 +123,7 @@ Status read_int_fields(const json::object& object, const Reader& r,
     for (const auto& [name, target] : fields) {
       if (item.key() != name) continue;
       auto value = r.integer(item.value(), name);
-      if (!value) return std::unexpected(value.error());
+      GL_RETURN_IF_ERROR(value);
       *target = *value;
       known = true;
     }
@@ -151,63 +151,39 @@ std::array<Infectiousness, 29> RiskConfig::default_infectiousness() {
 Status validate(const RiskConfig& c) {
   const auto weight_ok = [](double w) { return w >= 0.0 && w <= kMaxWeight; };
   const auto offset_ok = [](std::int32_t o) { return o >= 0 && o <= 8; };
-  if (auto s = check(c.close_attenuation_below_db >= 0 && c.close_attenuation_below_db <= 255,
-                     "close_attenuation_below_db must be in 0..255");
-      !s) {
-    return s;
-  }
-  if (auto s = check(c.minimum_close_minutes >= 0.0, "minimum_close_minutes must be >= 0"); !s) {
-    return s;
-  }
+  GL_RETURN_IF_ERROR(check(c.close_attenuation_below_db >= 0 && c.close_attenuation_below_db <= 255,
+                           "close_attenuation_below_db must be in 0..255"));
+  GL_RETURN_IF_ERROR(check(c.minimum_close_minutes >= 0.0, "minimum_close_minutes must be >= 0"));
   std::int32_t previous = -1;
   for (const AttenuationWeight& w : c.attenuation_weights) {
-    if (auto s = check(w.below_db > previous && w.below_db <= 255,
-                       "attenuation_weights edges must increase within 0..255, got " +
-                           std::to_string(w.below_db) + " after " + std::to_string(previous));
-        !s) {
-      return s;
-    }
-    if (auto s = check(weight_ok(w.weight), "attenuation weights must be in [0, 2.5]"); !s) {
-      return s;
-    }
+    GL_RETURN_IF_ERROR(check(w.below_db > previous && w.below_db <= 255,
+                             "attenuation_weights edges must increase within 0..255, got " +
+                                 std::to_string(w.below_db) + " after " +
+                                 std::to_string(previous)));
+    GL_RETURN_IF_ERROR(check(weight_ok(w.weight), "attenuation weights must be in [0, 2.5]"));
     previous = w.below_db;
   }
   for (std::int32_t o :
        {c.infectiousness_offset_standard, c.infectiousness_offset_high,
         c.report_type_offset_confirmed_test, c.report_type_offset_clinical,
         c.report_type_offset_self_report, c.report_type_offset_recursive, c.drop_trl_at_most}) {
-    if (auto s = check(offset_ok(o),
-                       "offsets and drop_trl_at_most must be in 0..8, got " + std::to_string(o));
-        !s) {
-      return s;
-    }
+    GL_RETURN_IF_ERROR(check(
+        offset_ok(o), "offsets and drop_trl_at_most must be in 0..8, got " + std::to_string(o)));
   }
-  if (auto s = check(weight_ok(c.trl_multiplier), "trl_multiplier must be in [0, 2.5]"); !s) {
-    return s;
-  }
-  if (auto s = check(c.report_type_when_missing != ReportType::kUnknown &&
-                         c.report_type_when_missing != ReportType::kRevoked,
-                     "report_type_when_missing must be a real report type");
-      !s) {
-    return s;
-  }
-  if (auto s = check(c.high_risk_normalized_minutes >= 0.0 && c.minimum_normalized_minutes >= 0.0 &&
-                         c.minimum_normalized_minutes <= c.high_risk_normalized_minutes,
-                     "thresholds must satisfy 0 <= minimum <= high");
-      !s) {
-    return s;
-  }
-  if (auto s = check(c.max_encounter_age_days >= 0 && c.max_encounter_age_days <= 14,
-                     "max_encounter_age_days must be in 0..14");
-      !s) {
-    return s;
-  }
+  GL_RETURN_IF_ERROR(check(weight_ok(c.trl_multiplier), "trl_multiplier must be in [0, 2.5]"));
+  GL_RETURN_IF_ERROR(check(c.report_type_when_missing != ReportType::kUnknown &&
+                               c.report_type_when_missing != ReportType::kRevoked,
+                           "report_type_when_missing must be a real report type"));
+  GL_RETURN_IF_ERROR(check(c.high_risk_normalized_minutes >= 0.0 &&
+                               c.minimum_normalized_minutes >= 0.0 &&
+                               c.minimum_normalized_minutes <= c.high_risk_normalized_minutes,
+                           "thresholds must satisfy 0 <= minimum <= high"));
+  GL_RETURN_IF_ERROR(check(c.max_encounter_age_days >= 0 && c.max_encounter_age_days <= 14,
+                           "max_encounter_age_days must be in 0..14"));
   for (std::int32_t d :
        {c.colour.isolation_days, c.colour.high_risk_days, c.colour.low_risk_days}) {
-    if (auto s = check(d >= 0 && d <= 28, "colour days must be in 0..28, got " + std::to_string(d));
-        !s) {
-      return s;
-    }
+    GL_RETURN_IF_ERROR(
+        check(d >= 0 && d <= 28, "colour days must be in 0..28, got " + std::to_string(d)));
   }
   return ok();
 }
@@ -224,13 +200,9 @@ Result<RiskConfig> risk_config_from_json(std::string_view text) {
     const std::string_view key = item.key();
     const json::value& v = item.value();
     if (key == "close_attenuation_below_db") {
-      auto x = r.integer(v, key);
-      if (!x) return std::unexpected(x.error());
-      c.close_attenuation_below_db = *x;
+      GL_ASSIGN_OR_RETURN(c.close_attenuation_below_db, r.integer(v, key));
     } else if (key == "minimum_close_minutes") {
-      auto x = r.number(v, key);
-      if (!x) return std::unexpected(x.error());
-      c.minimum_close_minutes = *x;
+      GL_ASSIGN_OR_RETURN(c.minimum_close_minutes, r.number(v, key));
     } else if (key == "attenuation_weights") {
       if (!v.is_array()) return r.wrong(key, "an array", v);
       c.attenuation_weights.clear();
@@ -243,12 +215,12 @@ Result<RiskConfig> risk_config_from_json(std::string_view text) {
         for (const auto& f : e.as_object()) {
           if (f.key() == "below_db") {
             auto x = er.integer(f.value(), "below_db");
-            if (!x) return std::unexpected(x.error());
+            GL_RETURN_IF_ERROR(x);
             w.below_db = *x;
             have_edge = true;
           } else if (f.key() == "weight") {
             auto x = er.number(f.value(), "weight");
-            if (!x) return std::unexpected(x.error());
+            GL_RETURN_IF_ERROR(x);
             w.weight = *x;
             have_weight = true;
           } else {
@@ -262,74 +234,50 @@ Result<RiskConfig> risk_config_from_json(std::string_view text) {
       }
     } else if (key == "infectiousness_offsets") {
       if (!v.is_object()) return r.wrong(key, "an object", v);
-      if (auto s = read_int_fields(v.as_object(), Reader("infectiousness_offsets."),
-                                   {{"standard", &c.infectiousness_offset_standard},
-                                    {"high", &c.infectiousness_offset_high}});
-          !s) {
-        return std::unexpected(s.error());
-      }
+      GL_RETURN_IF_ERROR(read_int_fields(v.as_object(), Reader("infectiousness_offsets."),
+                                         {{"standard", &c.infectiousness_offset_standard},
+                                          {"high", &c.infectiousness_offset_high}}));
     } else if (key == "report_type_offsets") {
       if (!v.is_object()) return r.wrong(key, "an object", v);
-      if (auto s = read_int_fields(v.as_object(), Reader("report_type_offsets."),
-                                   {{wire::report_type_name(ReportType::kConfirmedTest),
-                                     &c.report_type_offset_confirmed_test},
-                                    {"clinical", &c.report_type_offset_clinical},
-                                    {"self_report", &c.report_type_offset_self_report},
-                                    {"recursive", &c.report_type_offset_recursive}});
-          !s) {
-        return std::unexpected(s.error());
-      }
+      GL_RETURN_IF_ERROR(read_int_fields(v.as_object(), Reader("report_type_offsets."),
+                                         {{wire::report_type_name(ReportType::kConfirmedTest),
+                                           &c.report_type_offset_confirmed_test},
+                                          {"clinical", &c.report_type_offset_clinical},
+                                          {"self_report", &c.report_type_offset_self_report},
+                                          {"recursive", &c.report_type_offset_recursive}}));
     } else if (key == "drop_trl_at_most") {
-      auto x = r.integer(v, key);
-      if (!x) return std::unexpected(x.error());
-      c.drop_trl_at_most = *x;
+      GL_ASSIGN_OR_RETURN(c.drop_trl_at_most, r.integer(v, key));
     } else if (key == "trl_multiplier") {
-      auto x = r.number(v, key);
-      if (!x) return std::unexpected(x.error());
-      c.trl_multiplier = *x;
+      GL_ASSIGN_OR_RETURN(c.trl_multiplier, r.number(v, key));
     } else if (key == "days_since_onset_to_infectiousness") {
       if (!v.is_array() || v.as_array().size() != c.days_since_onset_to_infectiousness.size()) {
         return r.wrong(key, "an array of 29 entries (days -14..14)", v);
       }
       for (std::size_t i = 0; i < c.days_since_onset_to_infectiousness.size(); ++i) {
-        auto x = parse_infectiousness(r, v.as_array()[i], key);
-        if (!x) return std::unexpected(x.error());
-        c.days_since_onset_to_infectiousness[i] = *x;
+        GL_ASSIGN_OR_RETURN(c.days_since_onset_to_infectiousness[i],
+                            parse_infectiousness(r, v.as_array()[i], key));
       }
     } else if (key == "infectiousness_when_dsos_missing") {
-      auto x = parse_infectiousness(r, v, key);
-      if (!x) return std::unexpected(x.error());
-      c.infectiousness_when_dsos_missing = *x;
+      GL_ASSIGN_OR_RETURN(c.infectiousness_when_dsos_missing, parse_infectiousness(r, v, key));
     } else if (key == "report_type_when_missing") {
-      auto x = parse_report_type(r, v, key);
-      if (!x) return std::unexpected(x.error());
-      c.report_type_when_missing = *x;
+      GL_ASSIGN_OR_RETURN(c.report_type_when_missing, parse_report_type(r, v, key));
     } else if (key == "high_risk_normalized_minutes") {
-      auto x = r.number(v, key);
-      if (!x) return std::unexpected(x.error());
-      c.high_risk_normalized_minutes = *x;
+      GL_ASSIGN_OR_RETURN(c.high_risk_normalized_minutes, r.number(v, key));
     } else if (key == "minimum_normalized_minutes") {
-      auto x = r.number(v, key);
-      if (!x) return std::unexpected(x.error());
-      c.minimum_normalized_minutes = *x;
+      GL_ASSIGN_OR_RETURN(c.minimum_normalized_minutes, r.number(v, key));
     } else if (key == "max_encounter_age_days") {
-      auto x = r.integer(v, key);
-      if (!x) return std::unexpected(x.error());
-      c.max_encounter_age_days = *x;
+      GL_ASSIGN_OR_RETURN(c.max_encounter_age_days, r.integer(v, key));
     } else if (key == "colour") {
       if (!v.is_object()) return r.wrong(key, "an object", v);
-      if (auto s = read_int_fields(v.as_object(), Reader("colour."),
-                                   {{"isolation_days", &c.colour.isolation_days},
-                                    {"high_risk_days", &c.colour.high_risk_days},
-                                    {"low_risk_days", &c.colour.low_risk_days}});
-          !s) {
-        return std::unexpected(s.error());
-      }
+      GL_RETURN_IF_ERROR(read_int_fields(v.as_object(), Reader("colour."),
+                                         {{"isolation_days", &c.colour.isolation_days},
+                                          {"high_risk_days", &c.colour.high_risk_days},
+                                          {"low_risk_days", &c.colour.low_risk_days}}));
     } else {
       return r.unknown(key);
     }
   }
-  if (auto s = validate(c); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(validate(c));
   return c;
 }
 

@@ -77,7 +77,7 @@ Result<std::vector<TemporaryExposureKey>> decode_keys(ByteSpan blob) {
   std::vector<TemporaryExposureKey> keys;
   for (std::size_t off = 0; off < blob.size(); off += kKeyRecordBytes) {
     TemporaryExposureKey k;
-    k.key_data = Tek(blob.subspan(off, 16));
+    GL_ASSIGN_OR_RETURN(k.key_data, Tek::from_span(blob.subspan(off, 16)));
     k.rolling_start_interval_number = EnIntervalNumber{get_u32(blob.subspan(off + 16, 4))};
     k.rolling_period = get_u32(blob.subspan(off + 20, 4));
     k.transmission_risk_level = static_cast<std::int32_t>(get_u32(blob.subspan(off + 24, 4)));
@@ -268,7 +268,7 @@ Status save_state(Database& db, const UploadStatus& s, std::string_view code,
       "token, hmac_key, keys, key_count, venue_reports, report_count, certificate, inserted, "
       "already_uploaded, attempts, in_flight, report_type, message) "
       "VALUES(1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  if (!stmt) return std::unexpected(stmt.error());
+  GL_RETURN_IF_ERROR(stmt);
   (*stmt)
       ->bind(1, static_cast<std::int64_t>(s.stage))
       .bind(2, static_cast<std::int64_t>(s.failure))
@@ -324,7 +324,7 @@ Result<std::unique_ptr<Uploader>> Uploader::open(Client& client, HttpTransport& 
     return make_error(ErrorCode::kInvalidArgument,
                       "step_pause_max must not be below step_pause_min");
   }
-  if (auto s = client.database().exec(kUploadSchema); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(client.database().exec(kUploadSchema));
   return std::unique_ptr<Uploader>(new Uploader(client, transport, std::move(options)));
 }
 
@@ -332,9 +332,9 @@ Result<UploadStatus> Uploader::status() {
   auto stmt = client_.database().cached(
       "SELECT stage, failure, started_at, updated_at, key_count, report_count, inserted, "
       "already_uploaded, attempts, report_type, message FROM upload_state WHERE id = 1");
-  if (!stmt) return std::unexpected(stmt.error());
+  GL_RETURN_IF_ERROR(stmt);
   auto row = (*stmt)->step();
-  if (!row) return std::unexpected(row.error());
+  GL_RETURN_IF_ERROR(row);
   UploadStatus s;
   if (!*row) return s;
   s.stage = static_cast<UploadStage>((*stmt)->column_int64(0));
@@ -353,7 +353,7 @@ Result<UploadStatus> Uploader::status() {
 
 Status Uploader::clear() {
   auto s = status();
-  if (!s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(s);
   if (s->stage != UploadStage::kNone && !terminal(s->stage)) {
     return make_error(ErrorCode::kFailedPrecondition, "the upload is unfinished (stage " +
                                                           std::string(upload_stage_name(s->stage)) +
@@ -370,7 +370,7 @@ Result<UploadStatus> Uploader::upload(const UploadRequest& request) {
                       "the verification code must be 1..64 decimal digits");
   }
   auto current = status();
-  if (!current) return std::unexpected(current.error());
+  GL_RETURN_IF_ERROR(current);
   if (current->stage != UploadStage::kNone && !terminal(current->stage)) {
     return make_error(ErrorCode::kFailedPrecondition,
                       "an upload is already in progress (stage " +
@@ -391,9 +391,9 @@ Result<UploadStatus> Uploader::upload(const UploadRequest& request) {
   std::vector<SealedVenueReport> reports;
   if (request.checkins != nullptr) {
     auto visits = request.checkins->visits();
-    if (!visits) return std::unexpected(visits.error());
+    GL_RETURN_IF_ERROR(visits);
     auto sealed = venue_reports_for_upload(*visits, request.venue_from, now, rng, options_.venue);
-    if (!sealed) return std::unexpected(sealed.error());
+    GL_RETURN_IF_ERROR(sealed);
     reports = std::move(*sealed);
   } else {
     reports = venue_chaff_reports(rng, options_.venue);
@@ -405,9 +405,9 @@ Result<UploadStatus> Uploader::upload(const UploadRequest& request) {
     // Keys (a same-day release rotates the current key), the state and the chaff record
     // in one transaction: a crash leaves either nothing or an upload ready to resume.
     auto tx = Transaction::begin(client_.database());
-    if (!tx) return std::unexpected(tx.error());
+    GL_RETURN_IF_ERROR(tx);
     auto keys = client_.keys_for_upload(request.release);
-    if (!keys) return std::unexpected(keys.error());
+    GL_RETURN_IF_ERROR(keys);
     if (keys->empty()) {
       return make_error(ErrorCode::kFailedPrecondition,
                         "there are no keys to upload (none valid in the last 14 days)");
@@ -415,11 +415,9 @@ Result<UploadStatus> Uploader::upload(const UploadRequest& request) {
     if (keys->size() > wire::kMaxUploadKeys) keys->resize(wire::kMaxUploadKeys);
     st.keys = std::move(*keys);
     st.status.keys = st.keys.size();
-    if (auto s = save(st); !s) return std::unexpected(s.error());
-    if (auto s = ChaffScheduler::record_real_upload(client_.database()); !s) {
-      return std::unexpected(s.error());
-    }
-    if (auto s = tx->commit(); !s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(save(st));
+    GL_RETURN_IF_ERROR(ChaffScheduler::record_real_upload(client_.database()));
+    GL_RETURN_IF_ERROR(tx->commit());
   }
   return run(st);
 }
@@ -428,21 +426,21 @@ Result<UploadStatus> Uploader::resume() {
   auto stmt = client_.database().cached(
       "SELECT code, token, hmac_key, keys, venue_reports, certificate, in_flight "
       "FROM upload_state WHERE id = 1");
-  if (!stmt) return std::unexpected(stmt.error());
+  GL_RETURN_IF_ERROR(stmt);
   auto current = status();
-  if (!current) return std::unexpected(current.error());
+  GL_RETURN_IF_ERROR(current);
   if (current->stage == UploadStage::kNone || terminal(current->stage)) return current;
   State st;
   st.status = *current;
   {
     auto row = (*stmt)->step();
-    if (!row) return std::unexpected(row.error());
+    GL_RETURN_IF_ERROR(row);
     if (!*row) return make_error(ErrorCode::kInternal, "the upload row vanished");
     st.code = std::string((*stmt)->column_text(0));
     st.token = std::string((*stmt)->column_text(1));
     st.hmac_key = SecretBytes((*stmt)->column_blob(2));
     auto keys = decode_keys((*stmt)->column_blob(3));
-    if (!keys) return std::unexpected(keys.error());
+    GL_RETURN_IF_ERROR(keys);
     st.keys = std::move(*keys);
     st.venue_reports = split_lines((*stmt)->column_text(4));
     st.certificate = std::string((*stmt)->column_text(5));
@@ -477,7 +475,7 @@ Result<UploadStatus> Uploader::run(State& st) {
       st.in_flight = static_cast<std::uint8_t>(step);
       ++st.status.attempts;
       st.status.updated_at = client_.clock().now();
-      if (auto s = save(st); !s) return std::unexpected(s.error());
+      GL_RETURN_IF_ERROR(save(st));
       ++out.requests;
       auto r = transport_.send(request);
       if (r && r->status < 500) {
@@ -504,7 +502,7 @@ Result<UploadStatus> Uploader::run(State& st) {
     st.status.message = std::move(message);
     st.status.updated_at = client_.clock().now();
     st.in_flight = 0;
-    if (auto s = save(st); !s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(save(st));
     return st.status;
   };
 
@@ -513,7 +511,7 @@ Result<UploadStatus> Uploader::run(State& st) {
                         std::to_string(o.requests) + " attempts (" + o.network_error +
                         "); the upload is kept and resumes later";
     st.status.updated_at = client_.clock().now();
-    if (auto s = save(st); !s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(save(st));
     return st.status;
   };
 
@@ -523,7 +521,7 @@ Result<UploadStatus> Uploader::run(State& st) {
       auto o =
           send_step(Step::kVerify, padded_body(json::object{{"code", st.code}, {"chaff", false}},
                                                step_bucket(Step::kVerify)));
-      if (!o) return std::unexpected(o.error());
+      GL_RETURN_IF_ERROR(o);
       if (!o->response) return unanswered(*o, Step::kVerify);
       const TransportResponse& r = *o->response;
       const bool lost_before = retry_after_loss || o->requests > 1;
@@ -555,7 +553,7 @@ Result<UploadStatus> Uploader::run(State& st) {
       st.in_flight = 0;
       st.status.message.clear();
       st.status.updated_at = client_.clock().now();
-      if (auto s = save(st); !s) return std::unexpected(s.error());
+      GL_RETURN_IF_ERROR(save(st));
       continue;
     }
     if (st.status.stage == UploadStage::kVerified) {
@@ -566,7 +564,7 @@ Result<UploadStatus> Uploader::run(State& st) {
                                                                  {"tekmac", base64_encode(tekmac)},
                                                                  {"chaff", false}},
                                                     step_bucket(Step::kCertificate)));
-      if (!o) return std::unexpected(o.error());
+      GL_RETURN_IF_ERROR(o);
       if (!o->response) return unanswered(*o, Step::kCertificate);
       const TransportResponse& r = *o->response;
       if (r.status == 401) {
@@ -585,7 +583,7 @@ Result<UploadStatus> Uploader::run(State& st) {
       st.in_flight = 0;
       st.status.message.clear();
       st.status.updated_at = client_.clock().now();
-      if (auto s = save(st); !s) return std::unexpected(s.error());
+      GL_RETURN_IF_ERROR(save(st));
       continue;
     }
     // kCertified: publish the stored key set with the one certificate.
@@ -598,7 +596,7 @@ Result<UploadStatus> Uploader::run(State& st) {
                                                 {"venue_reports", reports_json(st.venue_reports)},
                                                 {"chaff", false}},
                                    step_bucket(Step::kPublish)));
-    if (!o) return std::unexpected(o.error());
+    GL_RETURN_IF_ERROR(o);
     if (!o->response) return unanswered(*o, Step::kPublish);
     const TransportResponse& r = *o->response;
     if (r.status == 200) {

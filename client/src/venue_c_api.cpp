@@ -94,8 +94,12 @@ gl_status gl_venue_open(gl_client* handle, const uint8_t* store_key, size_t stor
     venue->lock = client::internal::mutex_of(handle);
     venue->owner = handle;
     std::lock_guard<std::mutex> lock(*venue->lock);
-    const client::CheckinStoreKey key(greenlight::ByteSpan(store_key, store_key_len));
-    auto impl = client::VenueCheckins::open(*core, key, venue->random);
+    auto key = client::CheckinStoreKey::from_span(greenlight::ByteSpan(store_key, store_key_len));
+    if (!key) {
+      copy_message(key.error().message, error, error_size);
+      return status_for(key.error().code);
+    }
+    auto impl = client::VenueCheckins::open(*core, *key, venue->random);
     if (!impl) {
       copy_message(impl.error().message, error, error_size);
       return status_for(impl.error().code);

@@ -10,7 +10,7 @@ Result<std::unique_ptr<VenueCheckins>> VenueCheckins::open(Client& client,
                                                            RandomSource& rng, CheckinConfig config,
                                                            VenueMatchOptions match) {
   auto store = CheckinStore::open(client.database(), store_key, client.clock(), rng, config);
-  if (!store) return std::unexpected(store.error());
+  GL_RETURN_IF_ERROR(store);
   match.retention_seconds = config.retention_seconds;
   return std::unique_ptr<VenueCheckins>(new VenueCheckins(client, std::move(*store), rng, match));
 }
@@ -68,14 +68,14 @@ Result<std::vector<VenueWarningMatch>> VenueCheckins::warnings() { return matche
 
 Result<ColourDecision> VenueCheckins::colour() {
   auto matches = warnings();
-  if (!matches) return std::unexpected(matches.error());
+  GL_RETURN_IF_ERROR(matches);
   return client_.colour(*matches);
 }
 
 Result<std::vector<SealedVenueReport>> VenueCheckins::reports_for_upload(
     std::int64_t from, const VenueUploadOptions& options) {
   auto visits = store_.visits();
-  if (!visits) return std::unexpected(visits.error());
+  GL_RETURN_IF_ERROR(visits);
   return venue_reports_for_upload(*visits, from, client_.clock().now(), rng_, options);
 }
 
@@ -83,11 +83,11 @@ Status VenueCheckins::run_retention() {
   const std::int64_t now = client_.clock().now();
   {
     auto tx = Transaction::begin(client_.database());
-    if (!tx) return std::unexpected(tx.error());
+    GL_RETURN_IF_ERROR(tx);
     auto deleted = store_.delete_expired(now);
-    if (!deleted) return std::unexpected(deleted.error());
-    if (auto s = matcher().delete_expired(now); !s) return s;
-    if (auto s = tx->commit(); !s) return s;
+    GL_RETURN_IF_ERROR(deleted);
+    GL_RETURN_IF_ERROR(matcher().delete_expired(now));
+    GL_RETURN_IF_ERROR(tx->commit());
   }
   return client_.database().checkpoint_truncate();
 }

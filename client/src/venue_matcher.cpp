@@ -88,26 +88,26 @@ void VenueWarnings::add_trusted_key(wire::TrustedSigningKey key) {
 Result<VenueSyncReport> VenueWarnings::process_batch(ByteSpan file, std::string_view source) {
   Database& db = store_.database();
   auto verified = wire::read_venue_warning_file(file, trusted_, limits_);
-  if (!verified) return std::unexpected(verified.error());
+  GL_RETURN_IF_ERROR(verified);
   if (gate_) {
-    if (auto s = gate_(verified->file_sha256); !s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(gate_(verified->file_sha256));
   }
 
   auto tx = Transaction::begin(db);
-  if (!tx) return std::unexpected(tx.error());
+  GL_RETURN_IF_ERROR(tx);
   {
     auto seen = db.cached("SELECT 1 FROM venue_processed_batch WHERE sha256 = ?");
-    if (!seen) return std::unexpected(seen.error());
+    GL_RETURN_IF_ERROR(seen);
     (*seen)->bind(1, ByteSpan(verified->file_sha256));
     auto row = (*seen)->step();
-    if (!row) return std::unexpected(row.error());
+    GL_RETURN_IF_ERROR(row);
     if (*row) {
       return make_error(ErrorCode::kAlreadyExists, "venue batch was processed before");
     }
   }
   const std::int64_t now = clock_.now();
   auto visits = store_.visits();
-  if (!visits) return std::unexpected(visits.error());
+  GL_RETURN_IF_ERROR(visits);
   const VenueMatchResult result =
       match_venue_warnings(verified->batch.warnings, *visits, now, options_);
   const auto& matches = result.matches;
@@ -123,7 +123,7 @@ Result<VenueSyncReport> VenueWarnings::process_batch(ByteSpan file, std::string_
     evidence.batch_sha256 = verified->file_sha256;
     evidence.warning = rejection.warning;
     auto added = store_.add_warning_evidence(evidence);
-    if (!added) return std::unexpected(added.error());
+    GL_RETURN_IF_ERROR(added);
   }
   report.warnings_rejected = result.rejections.size();
   for (const auto& match : matches) {
@@ -131,22 +131,22 @@ Result<VenueSyncReport> VenueWarnings::process_batch(ByteSpan file, std::string_
         "INSERT INTO venue_warning_match(checkin_id, day, overlap_minutes) VALUES(?, ?, ?) "
         "ON CONFLICT(checkin_id, day) DO UPDATE SET "
         "overlap_minutes = MAX(overlap_minutes, excluded.overlap_minutes)");
-    if (!stmt) return std::unexpected(stmt.error());
+    GL_RETURN_IF_ERROR(stmt);
     (*stmt)
         ->bind(1, match.checkin_id)
         .bind(2, match.warning.day)
         .bind(3, match.warning.overlap_minutes);
-    if (auto s = (*stmt)->run(); !s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR((*stmt)->run());
   }
   report.new_matches = matches.size();
   {
     auto stmt =
         db.cached("INSERT INTO venue_processed_batch(sha256, path, processed_at) VALUES(?, ?, ?)");
-    if (!stmt) return std::unexpected(stmt.error());
+    GL_RETURN_IF_ERROR(stmt);
     (*stmt)->bind(1, ByteSpan(verified->file_sha256)).bind_text(2, source).bind(3, now);
-    if (auto s = (*stmt)->run(); !s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR((*stmt)->run());
   }
-  if (auto s = tx->commit(); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(tx->commit());
   return report;
 }
 
@@ -159,13 +159,13 @@ Result<VenueSyncReport> VenueWarnings::sync(HttpFetcher& fetcher, std::string_vi
     Result<bool> known(std::string_view path) override {
       auto stmt =
           owner_.store_.database().cached("SELECT 1 FROM venue_processed_batch WHERE path = ?");
-      if (!stmt) return std::unexpected(stmt.error());
+      GL_RETURN_IF_ERROR(stmt);
       (*stmt)->bind_text(1, path);
       return (*stmt)->step();
     }
     Status consume(ByteSpan file, std::string_view path) override {
       auto one = owner_.process_batch(file, path);
-      if (!one) return std::unexpected(one.error());
+      GL_RETURN_IF_ERROR(one);
       total_.batches_processed += one->batches_processed;
       total_.reports_seen += one->reports_seen;
       total_.new_matches += one->new_matches;
@@ -180,12 +180,12 @@ Result<VenueSyncReport> VenueWarnings::sync(HttpFetcher& fetcher, std::string_vi
   VenueSyncReport total;
   BatchConsumer consumer(*this, total);
   auto counts = sync_feed(fetcher, base_url, wire::Feed::kVenueWarnings, consumer);
-  if (!counts) return std::unexpected(counts.error());
+  GL_RETURN_IF_ERROR(counts);
   total.batches_already_processed += counts->already_processed;
   total.batches_failed += counts->failed;
   total.batches_unlogged += counts->unlogged;
   total.errors = std::move(counts->errors);
-  if (auto s = delete_expired(clock_.now()); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(delete_expired(clock_.now()));
   return total;
 }
 
@@ -194,11 +194,11 @@ Result<std::vector<VenueWarningMatch>> VenueWarnings::matches() {
   auto stmt = db.cached(
       "SELECT day, overlap_minutes FROM venue_warning_match "
       "WHERE checkin_id IN (SELECT id FROM venue_checkin) ORDER BY day");
-  if (!stmt) return std::unexpected(stmt.error());
+  GL_RETURN_IF_ERROR(stmt);
   std::vector<VenueWarningMatch> out;
   while (true) {
     auto row = (*stmt)->step();
-    if (!row) return std::unexpected(row.error());
+    GL_RETURN_IF_ERROR(row);
     if (!*row) break;
     out.push_back(VenueWarningMatch{(*stmt)->column_int64(0), (*stmt)->column_int64(1)});
   }
@@ -209,18 +209,18 @@ Status VenueWarnings::delete_expired(std::int64_t now) {
   Database& db = store_.database();
   const std::int64_t cutoff = now - options_.retention_seconds;
   auto tx = Transaction::begin(db);
-  if (!tx) return std::unexpected(tx.error());
+  GL_RETURN_IF_ERROR(tx);
   {
     auto stmt = db.cached("DELETE FROM venue_processed_batch WHERE processed_at < ?");
-    if (!stmt) return std::unexpected(stmt.error());
+    GL_RETURN_IF_ERROR(stmt);
     (*stmt)->bind(1, cutoff);
-    if (auto s = (*stmt)->run(); !s) return s;
+    GL_RETURN_IF_ERROR((*stmt)->run());
   }
   {
     auto stmt = db.cached("DELETE FROM venue_warning_match WHERE day < ?");
-    if (!stmt) return std::unexpected(stmt.error());
+    GL_RETURN_IF_ERROR(stmt);
     (*stmt)->bind(1, utc_day_start(cutoff));
-    if (auto s = (*stmt)->run(); !s) return s;
+    GL_RETURN_IF_ERROR((*stmt)->run());
   }
   return tx->commit();
 }

@@ -41,7 +41,7 @@ Result<std::vector<SealedVenueReport>> venue_reports_for_upload(std::span<const 
     const std::int64_t departure = std::min(visit.departure, now);
     for (const auto& record : split_visit(arrival, departure, options.risk_level)) {
       auto sealed = seal_venue_report(visit.location_id, record, rng);
-      if (!sealed) return std::unexpected(sealed.error());
+      GL_RETURN_IF_ERROR(sealed);
       out.push_back(*sealed);
     }
   }
@@ -83,7 +83,7 @@ Result<std::vector<SealedVenueWarning>> host_warnings(const VenueLocationId& loc
   for (const auto& record : split_visit(start, end, risk_level)) {
     auto sealed =
         seal_venue_warning(location_id, record, VenueWarningOrigin::kHostWarning, owner, rng);
-    if (!sealed) return std::unexpected(sealed.error());
+    GL_RETURN_IF_ERROR(sealed);
     out.push_back(*sealed);
   }
   return out;
@@ -102,7 +102,7 @@ Result<VenueRelease> release_visitor_reports(const VenueLocationId& location_id,
     }
     auto sealed =
         seal_venue_warning(location_id, *record, VenueWarningOrigin::kVisitorRelease, owner, rng);
-    if (!sealed) return std::unexpected(sealed.error());
+    GL_RETURN_IF_ERROR(sealed);
     out.records.push_back(*record);
     out.warnings.push_back(*sealed);
   }

@@ -7,11 +7,7 @@
 namespace greenlight {
 namespace {
 
-Status check_sizes(ByteSpan key, ByteSpan nonce, std::size_t text_size, ByteSpan aad) {
-  if (key.size() != kAeadKeySize) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "AES-256-GCM key must be 32 bytes, got " + std::to_string(key.size()));
-  }
+Status check_sizes(ByteSpan nonce, std::size_t text_size, ByteSpan aad) {
   if (nonce.size() != kAeadNonceSize) {
     return make_error(ErrorCode::kInvalidArgument,
                       "AES-256-GCM nonce must be 12 bytes, got " + std::to_string(nonce.size()));
@@ -24,10 +20,18 @@ Status check_sizes(ByteSpan key, ByteSpan nonce, std::size_t text_size, ByteSpan
 
 }  // namespace
 
-Result<Bytes> aead_seal(ByteSpan key, ByteSpan nonce, ByteSpan plaintext, ByteSpan aad) {
-  if (auto s = check_sizes(key, nonce, plaintext.size(), aad); !s) {
-    return std::unexpected(s.error());
+Result<AeadKey> AeadKey::from_bytes(ByteSpan key) {
+  if (key.size() != kAeadKeySize) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "AES-256-GCM key must be 32 bytes, got " + std::to_string(key.size()));
   }
+  GL_ASSIGN_OR_RETURN(auto secret, Secret::from_span(key));
+  return AeadKey(secret);
+}
+
+Result<Bytes> AeadKey::seal(ByteSpan nonce, ByteSpan plaintext, ByteSpan aad) const {
+  GL_RETURN_IF_ERROR(check_sizes(nonce, plaintext.size(), aad));
+  const ByteSpan key = key_.span();
   internal::CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return internal::openssl_error("EVP_CIPHER_CTX_new");
   Bytes out(plaintext.size() + kAeadTagSize);
@@ -51,17 +55,16 @@ Result<Bytes> aead_seal(ByteSpan key, ByteSpan nonce, ByteSpan plaintext, ByteSp
   return out;
 }
 
-Result<Bytes> aead_open(ByteSpan key, ByteSpan nonce, ByteSpan ciphertext_and_tag, ByteSpan aad) {
-  if (auto s = check_sizes(key, nonce, ciphertext_and_tag.size(), aad); !s) {
-    return std::unexpected(s.error());
-  }
+Result<SecretBytes> AeadKey::open(ByteSpan nonce, ByteSpan ciphertext_and_tag, ByteSpan aad) const {
+  GL_RETURN_IF_ERROR(check_sizes(nonce, ciphertext_and_tag.size(), aad));
+  const ByteSpan key = key_.span();
   if (ciphertext_and_tag.size() < kAeadTagSize) return authentication_failed();
   const std::size_t text_size = ciphertext_and_tag.size() - kAeadTagSize;
   ByteArray<kAeadTagSize> tag{};
   std::copy_n(ciphertext_and_tag.data() + text_size, kAeadTagSize, tag.data());
   internal::CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return internal::openssl_error("EVP_CIPHER_CTX_new");
-  Bytes out(text_size);
+  SecretBytes out(text_size);
   int len = 0;
   int final_len = 0;
   if (EVP_DecryptInit_ex2(ctx.get(), internal::aes_256_gcm(), key.data(), nonce.data(), nullptr) !=
@@ -77,8 +80,7 @@ Result<Bytes> aead_open(ByteSpan key, ByteSpan nonce, ByteSpan ciphertext_and_ta
   if (text_size == 0) len = 0;
   if (EVP_DecryptFinal_ex(ctx.get(), out.data() + len, &final_len) != 1) {
     internal::clear_openssl_errors();
-    secure_wipe(out.data(), out.size());
-    return authentication_failed();
+    return authentication_failed();  // out wipes itself
   }
   return out;
 }

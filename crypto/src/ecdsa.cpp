@@ -75,7 +75,7 @@ Result<EcdsaP256PublicKey> EcdsaP256PublicKey::from_pem(std::string_view pem) {
     return make_error(ErrorCode::kInvalidArgument,
                       "expected a PEM \"PUBLIC KEY\" (SPKI) block, none could be parsed");
   }
-  if (auto s = check_p256(key.get()); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(check_p256(key.get()));
   return EcdsaP256PublicKey(share(std::move(key)));
 }
 
@@ -96,7 +96,7 @@ Result<EcdsaP256PublicKey> EcdsaP256PublicKey::from_spki_der(ByteSpan der) {
     return make_error(ErrorCode::kInvalidArgument,
                       "SPKI DER has " + std::to_string(der.size() - consumed) + " trailing bytes");
   }
-  if (auto s = check_p256(key.get()); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(check_p256(key.get()));
   return EcdsaP256PublicKey(share(std::move(key)));
 }
 
@@ -158,7 +158,7 @@ Result<EcdsaP256PrivateKey> EcdsaP256PrivateKey::from_pem(std::string_view pem) 
                       "expected a PEM \"PRIVATE KEY\" (PKCS#8) or \"EC PRIVATE KEY\" (SEC1) "
                       "block, none could be parsed");
   }
-  if (auto s = check_p256(key.get()); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(check_p256(key.get()));
   return EcdsaP256PrivateKey(share(std::move(key)));
 }
 
@@ -192,7 +192,7 @@ Result<Bytes> EcdsaP256PrivateKey::sign(ByteSpan message) const {
 
 Result<Bytes> EcdsaP256PrivateKey::sign_raw(ByteSpan message) const {
   auto der = sign_der(key_.get(), message);
-  if (!der) return der;
+  GL_RETURN_IF_ERROR(der);
   return ecdsa_der_to_raw(*der);
 }
 

@@ -103,7 +103,7 @@ bool is_known_purpose(std::uint8_t v) { return v >= 1 && v <= 5; }
 Status validate(const LogLeaf& leaf) {
   return std::visit(Overloaded{
                         [](const ExportBatchLeaf& l) -> Status {
-                          if (auto s = check_window(l.window_start, l.window_end); !s) return s;
+                          GL_RETURN_IF_ERROR(check_window(l.window_start, l.window_end));
                           return check_string(l.region, "region");
                         },
                         [](const VenueWarningBatchLeaf& l) -> Status {
@@ -115,7 +115,7 @@ Status validate(const LogLeaf& leaf) {
                             return make_error(ErrorCode::kInvalidArgument,
                                               "unknown signing-key purpose");
                           }
-                          if (auto s = check_string(l.key_id, "key id"); !s) return s;
+                          GL_RETURN_IF_ERROR(check_string(l.key_id, "key id"));
                           return check_string(l.key_version, "key version");
                         },
                         [](const VenueOwnerPolicyLeaf& l) -> Status {
@@ -184,7 +184,7 @@ const Sha256Digest& log_leaf_content_sha256(const LogLeaf& leaf) {
 }
 
 Result<Bytes> encode_log_leaf(const LogLeaf& leaf) {
-  if (auto s = validate(leaf); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(validate(leaf));
   Writer w;
   w.u8(kLogLeafFormatVersion);
   w.u8(static_cast<std::uint8_t>(log_leaf_kind(leaf)));
@@ -299,7 +299,7 @@ Result<LogLeaf> decode_log_leaf(ByteSpan encoded) {
                           " leaf has " + std::to_string(encoded.size() - r.position()) +
                           " trailing bytes");
   }
-  if (auto s = validate(leaf); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(validate(leaf));
   return leaf;
 }
 

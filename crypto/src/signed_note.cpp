@@ -270,11 +270,11 @@ Result<NoteVerifier> NoteVerifier::create(std::string name, const Ed25519PublicK
 
 Result<NoteVerifier> NoteVerifier::from_vkey(std::string_view vkey) {
   auto parsed = parse_key_text(vkey, "verifier key");
-  if (!parsed) return std::unexpected(parsed.error());
+  GL_RETURN_IF_ERROR(parsed);
   auto key = Ed25519PublicKey::from_raw(parsed->key);
-  if (!key) return std::unexpected(key.error());
+  GL_RETURN_IF_ERROR(key);
   auto verifier = create(parsed->name, *key);
-  if (!verifier) return verifier;
+  GL_RETURN_IF_ERROR(verifier);
   if (verifier->key_hash() != parsed->hash) {
     return make_error(ErrorCode::kInvalidArgument, "verifier key hash " + to_hex(parsed->hash) +
                                                        " does not match its key (" +
@@ -302,7 +302,7 @@ Status NoteVerifier::verify(std::string_view text, ByteSpan signature) const {
 
 Result<NoteSigner> NoteSigner::create(std::string name, Ed25519PrivateKey private_key) {
   auto verifier = NoteVerifier::create(name, private_key.public_key());
-  if (!verifier) return std::unexpected(verifier.error());
+  GL_RETURN_IF_ERROR(verifier);
   return NoteSigner(std::move(name), std::move(private_key), std::move(*verifier));
 }
 
@@ -311,12 +311,12 @@ Result<NoteSigner> NoteSigner::from_skey(std::string_view skey) {
     return make_error(ErrorCode::kInvalidArgument, "signer key must start with PRIVATE+KEY+");
   }
   auto parsed = parse_key_text(skey.substr(kSkeyPrefix.size()), "signer key");
-  if (!parsed) return std::unexpected(parsed.error());
+  GL_RETURN_IF_ERROR(parsed);
   auto key = Ed25519PrivateKey::from_seed(parsed->key);
   secure_wipe(parsed->key.data(), parsed->key.size());
-  if (!key) return std::unexpected(key.error());
+  GL_RETURN_IF_ERROR(key);
   auto signer = create(parsed->name, std::move(*key));
-  if (!signer) return signer;
+  GL_RETURN_IF_ERROR(signer);
   if (signer->verifier().key_hash() != parsed->hash) {
     return make_error(ErrorCode::kInvalidArgument, "signer key hash does not match its key");
   }
@@ -325,7 +325,7 @@ Result<NoteSigner> NoteSigner::from_skey(std::string_view skey) {
 
 Result<NoteSigner> NoteSigner::generate(std::string name) {
   auto key = Ed25519PrivateKey::generate();
-  if (!key) return std::unexpected(key.error());
+  GL_RETURN_IF_ERROR(key);
   return create(std::move(name), std::move(*key));
 }
 
@@ -353,7 +353,7 @@ Result<NoteSignature> NoteSigner::sign(std::string_view text) const {
                       "characters");
   }
   auto sig = key_.sign(as_bytes(text));
-  if (!sig) return std::unexpected(sig.error());
+  GL_RETURN_IF_ERROR(sig);
   return NoteSignature{name_, verifier_.key_hash(), Bytes(sig->begin(), sig->end())};
 }
 
@@ -364,7 +364,7 @@ Result<std::string> sign_note(std::string_view text, std::span<const NoteSigner>
   Note note{std::string(text), {}};
   for (const NoteSigner& signer : signers) {
     auto sig = signer.sign(text);
-    if (!sig) return std::unexpected(sig.error());
+    GL_RETURN_IF_ERROR(sig);
     note.signatures.push_back(std::move(*sig));
   }
   return format_note(note);
@@ -372,9 +372,9 @@ Result<std::string> sign_note(std::string_view text, std::span<const NoteSigner>
 
 Result<std::string> cosign_note(std::string_view message, const NoteSigner& signer) {
   auto note = parse_note(message);
-  if (!note) return std::unexpected(note.error());
+  GL_RETURN_IF_ERROR(note);
   auto sig = signer.sign(note->text);
-  if (!sig) return std::unexpected(sig.error());
+  GL_RETURN_IF_ERROR(sig);
   note->signatures.push_back(std::move(*sig));
   if (note->signatures.size() > kMaxNoteSignatures) {
     return make_error(ErrorCode::kResourceExhausted,
@@ -385,7 +385,7 @@ Result<std::string> cosign_note(std::string_view message, const NoteSigner& sign
 
 Result<VerifiedNote> open_note(std::string_view message, std::span<const NoteVerifier> known_keys) {
   auto note = parse_note(message);
-  if (!note) return std::unexpected(note.error());
+  GL_RETURN_IF_ERROR(note);
   VerifiedNote out;
   for (const NoteSignature& sig : note->signatures) {
     for (const NoteVerifier& key : known_keys) {
@@ -438,7 +438,7 @@ Result<Checkpoint> parse_checkpoint(std::string_view text) {
   }
   out.origin = std::string(lines[0]);
   auto size = parse_decimal(lines[1]);
-  if (!size) return std::unexpected(size.error());
+  GL_RETURN_IF_ERROR(size);
   out.size = *size;
   auto root = base64_decode(lines[2]);
   if (!root)
@@ -468,7 +468,7 @@ Result<std::string> sign_checkpoint(const Checkpoint& checkpoint, const NoteSign
 
 Result<VerifiedCheckpoint> open_checkpoint(std::string_view note, const CheckpointPolicy& policy) {
   auto parsed = parse_note(note);
-  if (!parsed) return std::unexpected(parsed.error());
+  GL_RETURN_IF_ERROR(parsed);
   bool log_signed = false;
   std::vector<bool> witnessed(policy.witnesses.size(), false);
   for (const NoteSignature& sig : parsed->signatures) {
@@ -508,7 +508,7 @@ Result<VerifiedCheckpoint> open_checkpoint(std::string_view note, const Checkpoi
                           std::to_string(policy.witness_threshold));
   }
   auto checkpoint = parse_checkpoint(parsed->text);
-  if (!checkpoint) return std::unexpected(checkpoint.error());
+  GL_RETURN_IF_ERROR(checkpoint);
   if (checkpoint->origin != policy.origin) {
     return make_error(ErrorCode::kInvalidArgument, "checkpoint origin is '" + checkpoint->origin +
                                                        "', expected '" + policy.origin + "'");

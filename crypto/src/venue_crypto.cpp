@@ -38,11 +38,13 @@ VenueLocationTag venue_location_tag(const VenueLocationId& location_id) {
   return sha256(location_id.span());
 }
 
-SecretArray<32> venue_report_key(const VenueLocationId& location_id) {
-  auto okm = hkdf_sha256(location_id.span(), {}, as_bytes(kVenueReportInfo), 32);
+AeadKey venue_report_key(const VenueLocationId& location_id) {
+  auto okm = hkdf_sha256(location_id.span(), {}, as_bytes(kVenueReportInfo), kAeadKeySize);
   // Only a length above 255 * 32 can make HKDF fail; 32 is a constant.
   if (!okm) std::abort();
-  return SecretArray<32>(okm->span());
+  auto key = AeadKey::from_bytes(okm->span());
+  if (!key) std::abort();
+  return *key;
 }
 
 Result<ByteArray<kVenueReportRecordSize>> encode_venue_report_record(
@@ -98,21 +100,21 @@ Result<VenueReportRecord> decode_venue_report_record(ByteSpan bytes) {
   record.risk_level = bytes[7];
   // Re-encoding applies the same range checks as encoding.
   auto check = encode_venue_report_record(record);
-  if (!check) return std::unexpected(check.error());
+  GL_RETURN_IF_ERROR(check);
   return record;
 }
 
 Result<SealedVenueReport> seal_venue_report(const VenueLocationId& location_id,
                                             const VenueReportRecord& record, RandomSource& rng) {
   auto plaintext = encode_venue_report_record(record);
-  if (!plaintext) return std::unexpected(plaintext.error());
+  GL_RETURN_IF_ERROR(plaintext);
   SealedVenueReport report;
   report.location_tag = venue_location_tag(location_id);
   rng.fill(report.nonce);
-  const SecretArray<32> key = venue_report_key(location_id);
-  auto sealed = aead_seal(key.span(), report.nonce, *plaintext, report.location_tag);
+  const AeadKey key = venue_report_key(location_id);
+  auto sealed = key.seal(report.nonce, *plaintext, report.location_tag);
   secure_wipe(plaintext->data(), plaintext->size());
-  if (!sealed) return std::unexpected(sealed.error());
+  GL_RETURN_IF_ERROR(sealed);
   if (sealed->size() != kVenueReportCiphertextSize) {
     return make_error(ErrorCode::kInternal, "AEAD produced " + std::to_string(sealed->size()) +
                                                 " bytes, expected " +
@@ -126,12 +128,10 @@ Result<VenueReportRecord> open_venue_report(const VenueLocationId& location_id,
                                             const SealedVenueReport& report) {
   const VenueLocationTag tag = venue_location_tag(location_id);
   if (!constant_time_equal(tag, report.location_tag)) return authentication_failed();
-  const SecretArray<32> key = venue_report_key(location_id);
-  auto plaintext = aead_open(key.span(), report.nonce, report.ciphertext, report.location_tag);
+  const AeadKey key = venue_report_key(location_id);
+  auto plaintext = key.open(report.nonce, report.ciphertext, report.location_tag);
   if (!plaintext) return authentication_failed();
-  SecretBytes wiped(*plaintext);
-  secure_wipe(plaintext->data(), plaintext->size());
-  auto record = decode_venue_report_record(wiped.span());
+  auto record = decode_venue_report_record(plaintext->span());
   // A record that authenticates but does not decode was made by a holder of the key with a
   // broken or foreign encoder; to the caller it is the same as a report that does not open.
   if (!record) return authentication_failed();
@@ -154,7 +154,7 @@ Result<SealedVenueWarning> seal_venue_warning(const VenueLocationId& location_id
     return make_error(ErrorCode::kInvalidArgument, "venue warning origin must be 1 or 2");
   }
   auto base = encode_venue_report_record(record);
-  if (!base) return std::unexpected(base.error());
+  GL_RETURN_IF_ERROR(base);
   ByteArray<kVenueWarningRecordSize> plaintext{};
   std::copy(base->begin(), base->end(), plaintext.begin());
   plaintext[0] = kVenueWarningRecordVersion;
@@ -163,13 +163,13 @@ Result<SealedVenueWarning> seal_venue_warning(const VenueLocationId& location_id
   warning.location_tag = venue_location_tag(location_id);
   auto signature = owner.sign(
       owner_message(warning.location_tag, ByteSpan(plaintext.data(), kVenueReportRecordSize)));
-  if (!signature) return std::unexpected(signature.error());
+  GL_RETURN_IF_ERROR(signature);
   std::copy(signature->begin(), signature->end(), plaintext.begin() + kVenueReportRecordSize);
   rng.fill(warning.nonce);
-  const SecretArray<32> key = venue_report_key(location_id);
-  auto sealed = aead_seal(key.span(), warning.nonce, plaintext, warning.location_tag);
+  const AeadKey key = venue_report_key(location_id);
+  auto sealed = key.seal(warning.nonce, plaintext, warning.location_tag);
   secure_wipe(plaintext.data(), plaintext.size());
-  if (!sealed) return std::unexpected(sealed.error());
+  GL_RETURN_IF_ERROR(sealed);
   if (sealed->size() != kVenueWarningCiphertextSize) {
     return make_error(ErrorCode::kInternal, "AEAD produced " + std::to_string(sealed->size()) +
                                                 " bytes, expected " +
@@ -189,7 +189,7 @@ Bytes venue_warning_authority_message(const SealedVenueWarning& warning) {
 
 Status authorize_venue_warning(SealedVenueWarning& warning, const EcdsaP256PrivateKey& authority) {
   auto signature = authority.sign_raw(venue_warning_authority_message(warning));
-  if (!signature) return std::unexpected(signature.error());
+  GL_RETURN_IF_ERROR(signature);
   if (signature->size() != kVenueAuthoritySignatureSize) {
     return make_error(ErrorCode::kInternal, "raw ECDSA signature is not 64 bytes");
   }
@@ -234,13 +234,11 @@ VenueWarningCheck check_venue_warning(const VenueLocationId& location_id,
     check.verdict = VenueWarningVerdict::kNoAuthority;
     return check;
   }
-  const SecretArray<32> key = venue_report_key(location_id);
-  auto plaintext = aead_open(key.span(), warning.nonce, warning.ciphertext, warning.location_tag);
+  const AeadKey key = venue_report_key(location_id);
+  auto plaintext = key.open(warning.nonce, warning.ciphertext, warning.location_tag);
   check.verdict = VenueWarningVerdict::kUndecryptable;
   if (!plaintext) return check;
-  SecretBytes wiped(*plaintext);
-  secure_wipe(plaintext->data(), plaintext->size());
-  const ByteSpan bytes = wiped.span();
+  const ByteSpan bytes = plaintext->span();
   if (bytes.size() != kVenueWarningRecordSize || bytes[0] != kVenueWarningRecordVersion) {
     return check;
   }

@@ -118,26 +118,14 @@ Status check_range(std::int64_t value, std::int64_t low, std::int64_t high,
 // The checks a key must pass before we write it (a superset of what reading checks, so
 // every file we write reads back).
 Status validate_key_for_write(const TemporaryExposureKey& key, const std::string& where) {
-  if (auto s = check_range(key.rolling_period, kMinRollingPeriod, kMaxRollingPeriod,
-                           where + ".rolling_period");
-      !s) {
-    return s;
-  }
-  if (auto s = check_range(key.rolling_start_interval_number.value, 0, INT32_MAX,
-                           where + ".rolling_start_interval_number");
-      !s) {
-    return s;
-  }
-  if (auto s = check_range(key.transmission_risk_level, 0, kMaxTransmissionRiskLevel,
-                           where + ".transmission_risk_level");
-      !s) {
-    return s;
-  }
-  if (auto s = check_range(static_cast<std::int32_t>(key.report_type), 0, kMaxReportType,
-                           where + ".report_type");
-      !s) {
-    return s;
-  }
+  GL_RETURN_IF_ERROR(check_range(key.rolling_period, kMinRollingPeriod, kMaxRollingPeriod,
+                                 where + ".rolling_period"));
+  GL_RETURN_IF_ERROR(check_range(key.rolling_start_interval_number.value, 0, INT32_MAX,
+                                 where + ".rolling_start_interval_number"));
+  GL_RETURN_IF_ERROR(check_range(key.transmission_risk_level, 0, kMaxTransmissionRiskLevel,
+                                 where + ".transmission_risk_level"));
+  GL_RETURN_IF_ERROR(check_range(static_cast<std::int32_t>(key.report_type), 0, kMaxReportType,
+                                 where + ".report_type"));
   if (key.days_since_onset_of_symptoms) {
     return check_range(*key.days_since_onset_of_symptoms, -kMaxDaysSinceOnset, kMaxDaysSinceOnset,
                        where + ".days_since_onset_of_symptoms");
@@ -178,26 +166,18 @@ void key_to_proto(const TemporaryExposureKey& key, pb::TemporaryExposureKey& out
 
 Result<TemporaryExposureKey> key_from_proto(const pb::TemporaryExposureKey& in,
                                             const std::string& where) {
-  if (auto s = check_known_fields_intact(in, kKeyFieldsRead, kKeyReportTypeField, where); !s) {
-    return std::unexpected(s.error());
-  }
+  GL_RETURN_IF_ERROR(check_known_fields_intact(in, kKeyFieldsRead, kKeyReportTypeField, where));
   if (in.key_data().size() != Tek::size()) {
     return invalid(where + ".key_data must be " + std::to_string(Tek::size()) + " bytes, got " +
                    std::to_string(in.key_data().size()));
   }
   // rolling_period defaults to 144 when absent ([default = 144] in the proto).
-  if (auto s = check_range(in.rolling_period(), kMinRollingPeriod, kMaxRollingPeriod,
-                           where + ".rolling_period");
-      !s) {
-    return std::unexpected(s.error());
-  }
-  if (auto s = check_range(in.rolling_start_interval_number(), 0, INT32_MAX,
-                           where + ".rolling_start_interval_number");
-      !s) {
-    return std::unexpected(s.error());
-  }
+  GL_RETURN_IF_ERROR(check_range(in.rolling_period(), kMinRollingPeriod, kMaxRollingPeriod,
+                                 where + ".rolling_period"));
+  GL_RETURN_IF_ERROR(check_range(in.rolling_start_interval_number(), 0, INT32_MAX,
+                                 where + ".rolling_start_interval_number"));
   TemporaryExposureKey key;
-  key.key_data = Tek(as_bytes(in.key_data()));
+  GL_ASSIGN_OR_RETURN(key.key_data, Tek::from_span(as_bytes(in.key_data())));
   key.rolling_start_interval_number = {
       static_cast<std::uint32_t>(in.rolling_start_interval_number())};
   key.rolling_period = static_cast<std::uint32_t>(in.rolling_period());
@@ -205,11 +185,8 @@ Result<TemporaryExposureKey> key_from_proto(const pb::TemporaryExposureKey& in,
   key.transmission_risk_level = get_trl(in);
   key.report_type = static_cast<ReportType>(in.report_type());
   if (in.has_days_since_onset_of_symptoms()) {
-    if (auto s = check_range(in.days_since_onset_of_symptoms(), -kMaxDaysSinceOnset,
-                             kMaxDaysSinceOnset, where + ".days_since_onset_of_symptoms");
-        !s) {
-      return std::unexpected(s.error());
-    }
+    GL_RETURN_IF_ERROR(check_range(in.days_since_onset_of_symptoms(), -kMaxDaysSinceOnset,
+                                   kMaxDaysSinceOnset, where + ".days_since_onset_of_symptoms"));
     key.days_since_onset_of_symptoms = in.days_since_onset_of_symptoms();
   }
   return key;
@@ -352,10 +329,10 @@ Result<ExportEntries> read_entries(ByteSpan zip, const ExportReadLimits& limits)
 
   auto bin =
       read_entry(archive.get(), *bin_index, kExportBinEntryName, limits.max_export_bin_bytes);
-  if (!bin) return std::unexpected(bin.error());
+  GL_RETURN_IF_ERROR(bin);
   auto sig =
       read_entry(archive.get(), *sig_index, kExportSigEntryName, limits.max_export_sig_bytes);
-  if (!sig) return std::unexpected(sig.error());
+  GL_RETURN_IF_ERROR(sig);
   return ExportEntries{std::move(*bin), std::move(*sig)};
 }
 
@@ -405,31 +382,25 @@ Result<Bytes> encode_export_bin(const ExportBatch& batch) {
   for (const auto& info : batch.signature_infos)
     info_to_proto(info, *message.add_signature_infos());
   for (std::size_t i = 0; i < batch.keys.size(); ++i) {
-    if (auto s = validate_key_for_write(batch.keys[i], indexed("keys", i)); !s) {
-      return std::unexpected(s.error());
-    }
+    GL_RETURN_IF_ERROR(validate_key_for_write(batch.keys[i], indexed("keys", i)));
     key_to_proto(batch.keys[i], *message.add_keys());
   }
   for (std::size_t i = 0; i < batch.revised_keys.size(); ++i) {
-    if (auto s = validate_key_for_write(batch.revised_keys[i], indexed("revised_keys", i)); !s) {
-      return std::unexpected(s.error());
-    }
+    GL_RETURN_IF_ERROR(validate_key_for_write(batch.revised_keys[i], indexed("revised_keys", i)));
     key_to_proto(batch.revised_keys[i], *message.add_revised_keys());
   }
   Bytes out(kExportBinHeader.begin(), kExportBinHeader.end());
-  if (auto s = append_serialized(message, out); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(append_serialized(message, out));
   return out;
 }
 
 Result<ExportBatch> decode_export_bin(ByteSpan export_bin) {
-  if (auto s = check_header(export_bin); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(check_header(export_bin));
   pb::TemporaryExposureKeyExport message;
   if (!parse_message(export_bin.subspan(kExportBinHeader.size()), message)) {
     return invalid("export.bin must hold a TemporaryExposureKeyExport protobuf after the header");
   }
-  if (auto s = check_known_fields_intact(message, kExportFieldsRead, 0, "export.bin"); !s) {
-    return std::unexpected(s.error());
-  }
+  GL_RETURN_IF_ERROR(check_known_fields_intact(message, kExportFieldsRead, 0, "export.bin"));
   ExportBatch batch;
   batch.start_timestamp = message.start_timestamp();
   batch.end_timestamp = message.end_timestamp();
@@ -442,14 +413,14 @@ Result<ExportBatch> decode_export_bin(ByteSpan export_bin) {
   batch.keys.reserve(static_cast<std::size_t>(message.keys_size()));
   for (int i = 0; i < message.keys_size(); ++i) {
     auto key = key_from_proto(message.keys(i), indexed("keys", static_cast<std::size_t>(i)));
-    if (!key) return std::unexpected(key.error());
+    GL_RETURN_IF_ERROR(key);
     batch.keys.push_back(std::move(*key));
   }
   batch.revised_keys.reserve(static_cast<std::size_t>(message.revised_keys_size()));
   for (int i = 0; i < message.revised_keys_size(); ++i) {
     auto key = key_from_proto(message.revised_keys(i),
                               indexed("revised_keys", static_cast<std::size_t>(i)));
-    if (!key) return std::unexpected(key.error());
+    GL_RETURN_IF_ERROR(key);
     batch.revised_keys.push_back(std::move(*key));
   }
   return batch;
@@ -465,7 +436,7 @@ Result<Bytes> encode_signature_list(const std::vector<ExportSignature>& signatur
     entry->set_signature(std::string(as_string_view(signature.signature)));
   }
   Bytes out;
-  if (auto s = append_serialized(list, out); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(append_serialized(list, out));
   return out;
 }
 
@@ -497,10 +468,8 @@ Result<Bytes> make_export_zip(ByteSpan export_bin, ByteSpan export_sig) {
   // survive zip_close.
   zip_source_keep(target.get());
 
-  if (auto s = add_zip_entry(archive.get(), kExportBinEntryName, export_bin); !s)
-    return std::unexpected(s.error());
-  if (auto s = add_zip_entry(archive.get(), kExportSigEntryName, export_sig); !s)
-    return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(add_zip_entry(archive.get(), kExportBinEntryName, export_bin));
+  GL_RETURN_IF_ERROR(add_zip_entry(archive.get(), kExportSigEntryName, export_sig));
   if (zip_close(archive.get()) != 0) {
     return make_error(ErrorCode::kInternal,
                       std::string("cannot write the zip: ") + zip_strerror(archive.get()));
@@ -550,42 +519,42 @@ Result<Bytes> write_export_zip(const ExportBatch& batch, const std::vector<Expor
     }
   }
   auto bin = encode_export_bin(signed_batch);
-  if (!bin) return std::unexpected(bin.error());
+  GL_RETURN_IF_ERROR(bin);
   std::vector<ExportSignature> signatures;
   signatures.reserve(signers.size());
   for (const auto& signer : signers) {
     auto der = signer.private_key.sign(*bin);
-    if (!der) return std::unexpected(der.error());
+    GL_RETURN_IF_ERROR(der);
     signatures.push_back(
         {signer.info, signed_batch.batch_num, signed_batch.batch_size, std::move(*der)});
   }
   auto sig = encode_signature_list(signatures);
-  if (!sig) return std::unexpected(sig.error());
+  GL_RETURN_IF_ERROR(sig);
   return make_export_zip(*bin, *sig);
 }
 
 Result<VerifiedExport> read_export_zip(ByteSpan zip, const std::vector<TrustedSigningKey>& trusted,
                                        const ExportReadLimits& limits) {
   auto entries = read_entries(zip, limits);
-  if (!entries) return std::unexpected(entries.error());
-  if (auto s = check_header(entries->export_bin); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(entries);
+  GL_RETURN_IF_ERROR(check_header(entries->export_bin));
   auto signatures = decode_signature_list(entries->export_sig);
-  if (!signatures) return std::unexpected(signatures.error());
+  GL_RETURN_IF_ERROR(signatures);
   // Authenticate the exact bytes before the protobuf parser sees them.
   auto signer = verify_signatures(entries->export_bin, *signatures, trusted);
-  if (!signer) return std::unexpected(signer.error());
+  GL_RETURN_IF_ERROR(signer);
   auto batch = decode_export_bin(entries->export_bin);
-  if (!batch) return std::unexpected(batch.error());
+  GL_RETURN_IF_ERROR(batch);
   return VerifiedExport{std::move(*batch), sha256(zip), std::move(*signer)};
 }
 
 Result<UnverifiedExport> read_export_zip_unverified(ByteSpan zip, const ExportReadLimits& limits) {
   auto entries = read_entries(zip, limits);
-  if (!entries) return std::unexpected(entries.error());
+  GL_RETURN_IF_ERROR(entries);
   auto signatures = decode_signature_list(entries->export_sig);
-  if (!signatures) return std::unexpected(signatures.error());
+  GL_RETURN_IF_ERROR(signatures);
   auto batch = decode_export_bin(entries->export_bin);
-  if (!batch) return std::unexpected(batch.error());
+  GL_RETURN_IF_ERROR(batch);
   UnverifiedExport out{std::move(*batch), std::move(entries->export_bin), {}};
   out.signatures.reserve(signatures->size());
   for (auto& signature : *signatures) {
@@ -597,8 +566,8 @@ Result<UnverifiedExport> read_export_zip_unverified(ByteSpan zip, const ExportRe
 Result<std::vector<ExportSignature>> read_export_signatures(ByteSpan zip,
                                                             const ExportReadLimits& limits) {
   auto entries = read_entries(zip, limits);
-  if (!entries) return std::unexpected(entries.error());
-  if (auto s = check_header(entries->export_bin); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(entries);
+  GL_RETURN_IF_ERROR(check_header(entries->export_bin));
   return decode_signature_list(entries->export_sig);
 }
 

@@ -68,9 +68,9 @@ Result<Tek> key_data_field(const json::object& object, const std::string& where)
   // Hex first: a 16-byte key is 32 hex digits but 24 base64 characters, and a base64 string
   // that happens to be all hex digits decodes to the wrong length as hex.
   const Result<Bytes> as_hex = from_hex(s);
-  if (as_hex && as_hex->size() == Tek::size()) return Tek(ByteSpan(*as_hex));
+  if (as_hex && as_hex->size() == Tek::size()) return Tek::from_span(*as_hex);
   const Result<Bytes> as_base64 = base64_decode(s);
-  if (as_base64 && as_base64->size() == Tek::size()) return Tek(ByteSpan(*as_base64));
+  if (as_base64 && as_base64->size() == Tek::size()) return Tek::from_span(*as_base64);
   const std::string prefix = where + ".key must be 16 bytes as 32 hex digits or base64, got ";
   if (as_hex) return invalid(prefix + std::to_string(as_hex->size()) + " bytes of hex");
   if (as_base64) return invalid(prefix + std::to_string(as_base64->size()) + " bytes of base64");
@@ -88,29 +88,29 @@ Result<TemporaryExposureKey> key_from_json(const json::value& value, const std::
   }
   TemporaryExposureKey key;
   auto tek = key_data_field(*object, where);
-  if (!tek) return std::unexpected(tek.error());
+  GL_RETURN_IF_ERROR(tek);
   key.key_data = *tek;
 
   auto rsin = integer_field(*object, kRsinField, 0, INT32_MAX, where);
-  if (!rsin) return std::unexpected(rsin.error());
+  GL_RETURN_IF_ERROR(rsin);
   if (!*rsin) return invalid(where + "." + std::string(kRsinField) + " is required");
   key.rolling_start_interval_number = {static_cast<std::uint32_t>(**rsin)};
 
   auto period = integer_field(*object, kPeriodField, 1, kTekRollingPeriod, where);
-  if (!period) return std::unexpected(period.error());
+  GL_RETURN_IF_ERROR(period);
   if (*period) key.rolling_period = static_cast<std::uint32_t>(**period);
 
   auto trl = integer_field(*object, kTrlField, 0, 8, where);
-  if (!trl) return std::unexpected(trl.error());
+  GL_RETURN_IF_ERROR(trl);
   if (*trl) key.transmission_risk_level = static_cast<std::int32_t>(**trl);
 
   auto report_type = integer_field(*object, kReportTypeField, 0,
                                    static_cast<std::int64_t>(ReportType::kRevoked), where);
-  if (!report_type) return std::unexpected(report_type.error());
+  GL_RETURN_IF_ERROR(report_type);
   if (*report_type) key.report_type = static_cast<ReportType>(**report_type);
 
   auto dsos = integer_field(*object, kDsosField, -14, 14, where);
-  if (!dsos) return std::unexpected(dsos.error());
+  GL_RETURN_IF_ERROR(dsos);
   if (*dsos) key.days_since_onset_of_symptoms = static_cast<std::int32_t>(**dsos);
   return key;
 }
@@ -126,7 +126,7 @@ Status keys_from_json(const json::object& root, std::string_view list,
   out.reserve(array->size());
   for (std::size_t i = 0; i < array->size(); ++i) {
     auto key = key_from_json((*array)[i], std::string(list) + "[" + std::to_string(i) + "]");
-    if (!key) return std::unexpected(key.error());
+    GL_RETURN_IF_ERROR(key);
     out.push_back(std::move(*key));
   }
   return ok();
@@ -170,10 +170,8 @@ Result<KeyFile> parse_key_file_json(std::string_view text) {
   if (!object->contains("keys"))
     return invalid("key file must have a \"keys\" array, it is missing");
   KeyFile file;
-  if (auto s = keys_from_json(*object, "keys", file.keys); !s) return std::unexpected(s.error());
-  if (auto s = keys_from_json(*object, "revised_keys", file.revised_keys); !s) {
-    return std::unexpected(s.error());
-  }
+  GL_RETURN_IF_ERROR(keys_from_json(*object, "keys", file.keys));
+  GL_RETURN_IF_ERROR(keys_from_json(*object, "revised_keys", file.revised_keys));
   return file;
 }
 

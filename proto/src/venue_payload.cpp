@@ -156,11 +156,9 @@ Status validate_venue_payload(const VenuePayload& payload) {
     return make_error(ErrorCode::kInvalidArgument,
                       "venue owner_public_key is not a valid Ed25519 public key");
   }
-  if (auto s = validate_text("description", payload.description, 1, kMaxVenueDescriptionChars);
-      !s) {
-    return s;
-  }
-  if (auto s = validate_text("address", payload.address, 0, kMaxVenueAddressChars); !s) return s;
+  GL_RETURN_IF_ERROR(
+      validate_text("description", payload.description, 1, kMaxVenueDescriptionChars));
+  GL_RETURN_IF_ERROR(validate_text("address", payload.address, 0, kMaxVenueAddressChars));
   if (static_cast<std::uint32_t>(payload.type) > kMaxVenueType) {
     return make_error(ErrorCode::kInvalidArgument,
                       "venue_type must be 0.." + std::to_string(kMaxVenueType) + ", got " +
@@ -191,7 +189,7 @@ Result<NewVenue> new_venue(const VenueInfo& info, RandomSource& rng) {
   NewVenue venue;
   rng.fill(venue.owner_seed.mutable_span());
   auto owner = venue_owner_key(venue.owner_seed);
-  if (!owner) return std::unexpected(owner.error());
+  GL_RETURN_IF_ERROR(owner);
   VenuePayload& payload = venue.payload;
   payload.description = info.description;
   payload.address = info.address;
@@ -202,12 +200,12 @@ Result<NewVenue> new_venue(const VenueInfo& info, RandomSource& rng) {
   rng.fill(payload.seed.mutable_span());
   payload.version = kVenuePayloadVersion;
   payload.owner_public_key = owner->public_key().raw();
-  if (auto s = validate_venue_payload(payload); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(validate_venue_payload(payload));
   return venue;
 }
 
 Result<Bytes> encode_venue_payload(const VenuePayload& payload) {
-  if (auto s = validate_venue_payload(payload); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(validate_venue_payload(payload));
   proto::VenuePayload msg = to_proto(payload);
   Bytes out = encode_proto(msg);
   msg.mutable_seed()->assign(msg.seed().size(), '\0');
@@ -270,7 +268,7 @@ Result<VenuePayload> decode_venue_payload(ByteSpan raw) {
   payload.address = msg.address();
   payload.type = static_cast<VenueType>(msg.venue_type());
   payload.default_checkin_minutes = msg.default_checkin_minutes();
-  payload.seed = SecretArray<kVenueSeedSize>(as_bytes(msg.seed()));
+  GL_ASSIGN_OR_RETURN(payload.seed, SecretArray<kVenueSeedSize>::from_span(as_bytes(msg.seed())));
   payload.valid_from = msg.valid_from();
   payload.valid_until = msg.valid_until();
   if (!msg.owner_public_key().empty()) {
@@ -279,13 +277,13 @@ Result<VenuePayload> decode_venue_payload(ByteSpan raw) {
     payload.owner_public_key = key;
   }
   msg.mutable_seed()->assign(msg.seed().size(), '\0');
-  if (auto s = validate_venue_payload(payload); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(validate_venue_payload(payload));
   return payload;
 }
 
 Result<ScannedVenue> scan_venue_payload(ByteSpan raw) {
   auto payload = decode_venue_payload(raw);
-  if (!payload) return std::unexpected(payload.error());
+  GL_RETURN_IF_ERROR(payload);
   ScannedVenue venue;
   venue.payload = std::move(*payload);
   venue.raw_payload = SecretBytes(raw);
@@ -313,10 +311,8 @@ Status validate_base_url(std::string_view base) {
 }  // namespace
 
 Result<std::string> venue_url(std::string_view base_url, ByteSpan raw_payload) {
-  if (auto s = validate_base_url(base_url); !s) return std::unexpected(s.error());
-  if (auto payload = decode_venue_payload(raw_payload); !payload) {
-    return std::unexpected(payload.error());
-  }
+  GL_RETURN_IF_ERROR(validate_base_url(base_url));
+  GL_RETURN_IF_ERROR(decode_venue_payload(raw_payload));
   std::string url(base_url);
   url += '#';
   url += base64url_encode(raw_payload);
@@ -338,7 +334,7 @@ Result<ScannedVenue> parse_venue_url(std::string_view url) {
   if (hash == std::string_view::npos) {
     return make_error(ErrorCode::kInvalidArgument, "venue URL has no '#' fragment");
   }
-  if (auto s = validate_base_url(url.substr(0, hash)); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(validate_base_url(url.substr(0, hash)));
   auto raw = base64url_decode(url.substr(hash + 1));
   if (!raw) {
     return make_error(ErrorCode::kInvalidArgument, "venue URL fragment: " + raw.error().message);

@@ -40,15 +40,9 @@ Result<SealedVenueReport> from_proto(const proto::ProtectedReport& msg, std::siz
                       "report " + std::to_string(index) + " has unknown fields");
   }
   SealedVenueReport report;
-  if (auto s = copy_fixed("location_tag", msg.location_tag(), report.location_tag, index); !s) {
-    return std::unexpected(s.error());
-  }
-  if (auto s = copy_fixed("nonce", msg.nonce(), report.nonce, index); !s) {
-    return std::unexpected(s.error());
-  }
-  if (auto s = copy_fixed("ciphertext", msg.ciphertext(), report.ciphertext, index); !s) {
-    return std::unexpected(s.error());
-  }
+  GL_RETURN_IF_ERROR(copy_fixed("location_tag", msg.location_tag(), report.location_tag, index));
+  GL_RETURN_IF_ERROR(copy_fixed("nonce", msg.nonce(), report.nonce, index));
+  GL_RETURN_IF_ERROR(copy_fixed("ciphertext", msg.ciphertext(), report.ciphertext, index));
   if (!msg.authority_signature().empty()) {
     return make_error(
         ErrorCode::kInvalidArgument,
@@ -72,20 +66,11 @@ Result<SealedVenueWarning> warning_from_proto(const proto::ProtectedReport& msg,
                       "warning " + std::to_string(index) + " has unknown fields");
   }
   SealedVenueWarning w;
-  if (auto s = copy_fixed("location_tag", msg.location_tag(), w.location_tag, index); !s) {
-    return std::unexpected(s.error());
-  }
-  if (auto s = copy_fixed("nonce", msg.nonce(), w.nonce, index); !s) {
-    return std::unexpected(s.error());
-  }
-  if (auto s = copy_fixed("ciphertext", msg.ciphertext(), w.ciphertext, index); !s) {
-    return std::unexpected(s.error());
-  }
-  if (auto s = copy_fixed("authority_signature", msg.authority_signature(), w.authority_signature,
-                          index);
-      !s) {
-    return std::unexpected(s.error());
-  }
+  GL_RETURN_IF_ERROR(copy_fixed("location_tag", msg.location_tag(), w.location_tag, index));
+  GL_RETURN_IF_ERROR(copy_fixed("nonce", msg.nonce(), w.nonce, index));
+  GL_RETURN_IF_ERROR(copy_fixed("ciphertext", msg.ciphertext(), w.ciphertext, index));
+  GL_RETURN_IF_ERROR(
+      copy_fixed("authority_signature", msg.authority_signature(), w.authority_signature, index));
   return w;
 }
 
@@ -131,7 +116,7 @@ Result<Bytes> write_venue_warning_file(const VenueWarningBatch& batch,
   signed_msg.set_batch(batch_bytes.data(), batch_bytes.size());
   for (const auto& signer : signers) {
     auto signature = signer.private_key.sign(batch_bytes);
-    if (!signature) return std::unexpected(signature.error());
+    GL_RETURN_IF_ERROR(signature);
     auto* sig = signed_msg.add_signatures();
     sig->set_verification_key_id(signer.info.verification_key_id);
     sig->set_verification_key_version(signer.info.verification_key_version);
@@ -200,7 +185,7 @@ Result<VerifiedVenueWarnings> read_venue_warning_file(ByteSpan file,
   out.batch.warnings.reserve(static_cast<std::size_t>(msg.reports_size()));
   for (int i = 0; i < msg.reports_size(); ++i) {
     auto warning = warning_from_proto(msg.reports(i), static_cast<std::size_t>(i));
-    if (!warning) return std::unexpected(warning.error());
+    GL_RETURN_IF_ERROR(warning);
     out.batch.warnings.push_back(*warning);
   }
   out.file_sha256 = sha256(file);
@@ -244,7 +229,7 @@ Result<std::vector<SealedVenueReport>> decode_venue_report_upload(ByteSpan bytes
   out.reserve(static_cast<std::size_t>(msg.reports_size()));
   for (int i = 0; i < msg.reports_size(); ++i) {
     auto report = from_proto(msg.reports(i), static_cast<std::size_t>(i));
-    if (!report) return std::unexpected(report.error());
+    GL_RETURN_IF_ERROR(report);
     out.push_back(*report);
   }
   return out;
@@ -286,7 +271,7 @@ Result<SealedVenueReport> venue_report_from_base64(std::string_view text) {
                           " base64 characters, got " + std::to_string(text.size()));
   }
   auto bytes = base64_decode(text);
-  if (!bytes) return std::unexpected(bytes.error());
+  GL_RETURN_IF_ERROR(bytes);
   return venue_report_from_bytes(*bytes);
 }
 
@@ -346,7 +331,7 @@ Result<SealedVenueWarning> venue_warning_from_base64(std::string_view text) {
                           " base64 characters, got " + std::to_string(text.size()));
   }
   auto bytes = base64_decode(text);
-  if (!bytes) return std::unexpected(bytes.error());
+  GL_RETURN_IF_ERROR(bytes);
   return venue_warning_from_bytes(*bytes);
 }
 

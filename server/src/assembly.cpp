@@ -30,7 +30,7 @@ Result<AssembledServer> assemble_server(ServerRunConfig config) {
   }
   auto created = Server::create(std::move(config.options), std::move(config.keys),
                                 std::move(config.environment));
-  if (!created) return std::unexpected(created.error());
+  GL_RETURN_IF_ERROR(created);
   out.server = std::move(*created);
   // The log first: its before-publish hook must be in place before any module can publish.
   if (out.log) {
@@ -41,7 +41,7 @@ Result<AssembledServer> assemble_server(ServerRunConfig config) {
   if (config.venue_warnings) {
     config.venue.arrival_granularity_seconds = granularity;
     out.venues = std::make_shared<VenueWarningModule>(std::move(config.venue));
-    if (auto s = out.server->add_module(out.venues); !s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(out.server->add_module(out.venues));
   }
   return out;
 }

@@ -93,7 +93,7 @@ Result<IssuedToken> Authorization::exchange_code(std::string_view code) {
     // The budget is in the store, shared by every instance; if it cannot be read, no
     // short code is tried (fail closed).
     auto failures = store_.short_code_failures(budget_window(now));
-    if (!failures) return std::unexpected(failures.error());
+    GL_RETURN_IF_ERROR(failures);
     if (*failures >= config_.failure_budget) {
       return make_error(ErrorCode::kResourceExhausted,
                         "too many failed verification attempts, try again later");
@@ -108,9 +108,7 @@ Result<IssuedToken> Authorization::exchange_code(std::string_view code) {
       store_.redeem_code(code_hash(code), now, token_hash, now + config_.token_ttl_seconds);
   if (!grant) {
     if (is_short && grant.error().code == ErrorCode::kAuthentication) {
-      if (auto counted = store_.add_short_code_failure(budget_window(now)); !counted) {
-        return std::unexpected(counted.error());
-      }
+      GL_RETURN_IF_ERROR(store_.add_short_code_failure(budget_window(now)));
     }
     return std::unexpected(grant.error());
   }
@@ -125,7 +123,7 @@ Result<std::string> Authorization::issue_certificate(std::string_view token,
   if (token.size() > 256) return authentication_failed();
   const std::int64_t now = clock_.now_unix_seconds();
   auto grant = store_.redeem_token(sha256(as_bytes(token)), now);
-  if (!grant) return std::unexpected(grant.error());
+  GL_RETURN_IF_ERROR(grant);
   ByteArray<kCertificateIdBytes> jti{};
   rng_.fill(jti);
   CertificateClaims claims{

@@ -28,7 +28,7 @@ Result<bool> chaff_flag(const json::object& o) {
 Result<CodeRequest> parse_code_request(const json::object& body) {
   CodeRequest request;
   auto report_type = optional_string(body, "report_type");
-  if (!report_type) return std::unexpected(report_type.error());
+  GL_RETURN_IF_ERROR(report_type);
   if (*report_type) {
     // Only what a test result can be (docs/api.md); revoked, recursive and unknown are states
     // of published keys, never grounds for an upload.
@@ -42,7 +42,7 @@ Result<CodeRequest> parse_code_request(const json::object& body) {
     request.grant.report_type = *rt;
   }
   auto kind = optional_string(body, "kind");
-  if (!kind) return std::unexpected(kind.error());
+  GL_RETURN_IF_ERROR(kind);
   if (*kind) {
     if (**kind == "short") {
       request.kind = CodeKind::kShort;
@@ -53,7 +53,7 @@ Result<CodeRequest> parse_code_request(const json::object& body) {
     }
   }
   auto purpose = optional_string(body, "purpose");
-  if (!purpose) return std::unexpected(purpose.error());
+  GL_RETURN_IF_ERROR(purpose);
   if (*purpose) request.grant.purpose = std::string(**purpose);
   if (const json::value* onset = body.if_contains("symptom_onset_interval")) {
     if (!onset->is_int64() || onset->as_int64() < 0 || onset->as_int64() > INT32_MAX) {
@@ -68,7 +68,7 @@ Result<CodeRequest> parse_code_request(const json::object& body) {
 }  // namespace
 
 Status add_authorization_routes(ServerContext& ctx, ApiKeys health_authority) {
-  if (auto s = ensure_chaff_commit_schema(ctx.store); !s) return s;
+  GL_RETURN_IF_ERROR(ensure_chaff_commit_schema(ctx.store));
   const std::size_t bucket = ctx.options.http.response_padding_bucket;
   Metrics& metrics = ctx.metrics;
   Authorization& auth = ctx.authorization;

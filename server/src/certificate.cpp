@@ -68,7 +68,7 @@ Result<std::string> sign_certificate(const CertificateClaims& claims,
   std::string signing_input = base64url_encode(as_bytes(json::serialize(header))) + "." +
                               base64url_encode(as_bytes(json::serialize(payload)));
   auto signature = key.sign_raw(as_bytes(signing_input));
-  if (!signature) return std::unexpected(signature.error());
+  GL_RETURN_IF_ERROR(signature);
   return signing_input + "." + base64url_encode(*signature);
 }
 

@@ -34,6 +34,13 @@ struct EnError {
 template <typename T>
 using EnResult = std::expected<T, EnError>;
 
+// GL_RETURN_IF_ERROR for the Google-dialect errors of this file.
+#define EN_RETURN_IF_ERROR(expr)                                        \
+  do {                                                                  \
+    if (auto&& en_status_ = (expr); !en_status_) [[unlikely]]           \
+      return ::std::unexpected<EnError>(std::move(en_status_).error()); \
+  } while (false)
+
 std::unexpected<EnError> en_error(unsigned status, std::string code, std::string message) {
   return std::unexpected<EnError>(EnError{status, std::move(code), std::move(message)});
 }
@@ -181,21 +188,21 @@ EnResult<EnUploadKey> parse_en_key(const json::value& v, std::size_t index) {
   auto m =
       Members::of(v.as_object(), {"key", "rollingstartnumber", "rollingperiod", "transmissionrisk"},
                   "bad_request", where);
-  if (!m) return std::unexpected(m.error());
+  EN_RETURN_IF_ERROR(m);
   EnUploadKey key;
   auto data = m->string("key", "bad_request");
-  if (!data) return std::unexpected(data.error());
+  EN_RETURN_IF_ERROR(data);
   if (!*data) return en_error(400, "bad_request", where + ".key is required");
   key.key = std::string(**data);
   auto rsin = m->integer("rollingstartnumber", "bad_request");
-  if (!rsin) return std::unexpected(rsin.error());
+  EN_RETURN_IF_ERROR(rsin);
   if (!*rsin) return en_error(400, "bad_request", where + ".rollingStartNumber is required");
   key.rolling_start_number = **rsin;
   auto rp = m->integer("rollingperiod", "bad_request");
-  if (!rp) return std::unexpected(rp.error());
+  EN_RETURN_IF_ERROR(rp);
   if (*rp) key.rolling_period = **rp;
   auto tr = m->integer("transmissionrisk", "bad_request");
-  if (!tr) return std::unexpected(tr.error());
+  EN_RETURN_IF_ERROR(tr);
   if (*tr) key.transmission_risk = **tr;
   return key;
 }
@@ -205,7 +212,7 @@ EnResult<ParsedPublish> parse_publish(const json::object& body) {
                        {"temporaryexposurekeys", "healthauthorityid", "verificationpayload",
                         "hmackey", "symptomonsetinterval", "traveler", "revisiontoken", "padding"},
                        "bad_request", "the request");
-  if (!m) return std::unexpected(m.error());
+  EN_RETURN_IF_ERROR(m);
   ParsedPublish p;
   const json::value* keys = m->get("temporaryexposurekeys");
   if (keys == nullptr || !keys->is_array() || keys->as_array().empty()) {
@@ -218,21 +225,21 @@ EnResult<ParsedPublish> parse_publish(const json::object& body) {
   }
   for (std::size_t i = 0; i < keys->as_array().size(); ++i) {
     auto k = parse_en_key(keys->as_array()[i], i);
-    if (!k) return std::unexpected(k.error());
+    EN_RETURN_IF_ERROR(k);
     p.keys.push_back(std::move(*k));
   }
   for (auto [name, out] :
        {std::pair<std::string_view, std::string*>{"healthauthorityid", &p.health_authority_id},
         {"verificationpayload", &p.verification_payload}}) {
     auto s = m->string(name, "bad_request");
-    if (!s) return std::unexpected(s.error());
+    EN_RETURN_IF_ERROR(s);
     if (!*s || (*s)->empty()) {
       return en_error(400, "bad_request", std::string(name) + " is required");
     }
     *out = std::string(**s);
   }
   auto hmac_key = m->string("hmackey", "bad_request");
-  if (!hmac_key) return std::unexpected(hmac_key.error());
+  EN_RETURN_IF_ERROR(hmac_key);
   auto mac_key = *hmac_key ? base64_decode(**hmac_key) : Result<Bytes>(Bytes{});
   if (!mac_key || mac_key->size() < 16 || mac_key->size() > 64) {
     return en_error(400, "bad_request", "hmacKey must be base64 of 16..64 bytes");
@@ -240,17 +247,17 @@ EnResult<ParsedPublish> parse_publish(const json::object& body) {
   p.hmac_key = SecretBytes(ByteSpan(*mac_key));
   secure_wipe(mac_key->data(), mac_key->size());
   auto onset = m->integer("symptomonsetinterval", "bad_request");
-  if (!onset) return std::unexpected(onset.error());
+  EN_RETURN_IF_ERROR(onset);
   if (*onset && **onset > 0) p.symptom_onset_interval = **onset;
   if (const json::value* traveler = m->get("traveler"); traveler && !traveler->is_null()) {
     if (!traveler->is_bool()) return en_error(400, "bad_request", "traveler must be a boolean");
     p.traveler = traveler->as_bool();
   }
   auto revision = m->string("revisiontoken", "bad_request");
-  if (!revision) return std::unexpected(revision.error());
+  EN_RETURN_IF_ERROR(revision);
   if (*revision && !(*revision)->empty()) p.revision_token = std::string(**revision);
   auto padding = m->string("padding", "bad_request");
-  if (!padding) return std::unexpected(padding.error());
+  EN_RETURN_IF_ERROR(padding);
   return p;
 }
 
@@ -270,8 +277,9 @@ KeyCheck check_keys(const std::vector<EnUploadKey>& keys, std::int64_t now,
     const EnUploadKey& k = keys[i];
     const std::string where = "temporaryExposureKeys[" + std::to_string(i) + "]";
     auto data = base64_decode(k.key);
+    auto tek = data ? Tek::from_span(*data) : Result<Tek>(std::unexpected(data.error()));
     std::string problem;
-    if (!data || data->size() != Tek::size()) {
+    if (!tek) {
       problem = "key must be base64 of 16 bytes";
     } else if (k.rolling_period < 1 || k.rolling_period > kTekRollingPeriod) {
       problem = "rollingPeriod must be 1..144, got " + std::to_string(k.rolling_period);
@@ -291,7 +299,7 @@ KeyCheck check_keys(const std::vector<EnUploadKey>& keys, std::int64_t now,
       continue;
     }
     TemporaryExposureKey key;
-    key.key_data = Tek(ByteSpan(*data));
+    key.key_data = std::move(*tek);
     key.rolling_start_interval_number = {static_cast<std::uint32_t>(k.rolling_start_number)};
     key.rolling_period = static_cast<std::uint32_t>(k.rolling_period);
     key.transmission_risk_level = static_cast<std::int32_t>(k.transmission_risk);
@@ -332,7 +340,7 @@ std::optional<EnError> check_overlaps(std::vector<TemporaryExposureKey>& keys,
 }
 
 // The revision token: the upload's keys with their report type, sealed with a server key.
-std::string seal_revision_token(ByteSpan aead_key, RandomSource& rng,
+std::string seal_revision_token(const AeadKey& aead_key, RandomSource& rng,
                                 const std::vector<TemporaryExposureKey>& keys) {
   Bytes plain;
   for (const auto& k : keys) {
@@ -346,7 +354,7 @@ std::string seal_revision_token(ByteSpan aead_key, RandomSource& rng,
   }
   Bytes nonce(kAeadNonceSize);
   rng.fill(nonce);
-  auto sealed = aead_seal(aead_key, nonce, plain, as_bytes(std::string_view("greenlight-en-rev")));
+  auto sealed = aead_key.seal(nonce, plain, as_bytes(std::string_view("greenlight-en-rev")));
   secure_wipe(plain.data(), plain.size());
   if (!sealed) return {};
   nonce.insert(nonce.end(), sealed->begin(), sealed->end());
@@ -357,24 +365,23 @@ std::string seal_revision_token(ByteSpan aead_key, RandomSource& rng,
 using RevisionMap = std::map<std::pair<std::string, std::uint32_t>, ReportType>;
 constexpr std::size_t kRevisionEntryBytes = 16 + 4 + 1;
 
-EnResult<RevisionMap> open_revision_token(ByteSpan aead_key, std::string_view token) {
+EnResult<RevisionMap> open_revision_token(const AeadKey& aead_key, std::string_view token) {
   const auto invalid = [] {
     return en_error(400, "invalid_revision_token", "revision token is invalid");
   };
   auto raw = base64_decode(token);
   if (!raw || raw->size() < kAeadNonceSize + kAeadTagSize) return invalid();
   const ByteSpan all(*raw);
-  auto plain = aead_open(aead_key, all.first(kAeadNonceSize), all.subspan(kAeadNonceSize),
-                         as_bytes(std::string_view("greenlight-en-rev")));
+  auto plain = aead_key.open(all.first(kAeadNonceSize), all.subspan(kAeadNonceSize),
+                             as_bytes(std::string_view("greenlight-en-rev")));
   if (!plain || plain->size() % kRevisionEntryBytes != 0) return invalid();
   RevisionMap out;
   for (std::size_t at = 0; at < plain->size(); at += kRevisionEntryBytes) {
-    const auto* e = plain->data() + at;
+    const auto* e = plain->span().data() + at;
     const std::uint32_t rsin = (std::uint32_t{e[16]} << 24) | (std::uint32_t{e[17]} << 16) |
                                (std::uint32_t{e[18]} << 8) | std::uint32_t{e[19]};
     out[{std::string(e, e + 16), rsin}] = static_cast<ReportType>(e[20]);
   }
-  secure_wipe(plain->data(), plain->size());
   return out;
 }
 
@@ -417,7 +424,7 @@ class RevisionPart final : public UploadPart {
           "SET trl = excluded.trl, report_type = excluded.report_type, dsos = excluded.dsos, "
           "revised_at = excluded.revised_at, available_at = excluded.available_at",
           params);
-      if (!r) return std::unexpected(r.error());
+      GL_RETURN_IF_ERROR(r);
     }
     return ok();
   }
@@ -445,23 +452,27 @@ class EnExpressModule final : public ServerModule {
   }
 
   Status attach(ServerContext& ctx) override {
-    if (auto s = internal::ensure_chaff_commit_schema(ctx.store); !s) return s;
-    if (auto s = ctx.store.ensure_schema(kRevisionSchema); !s) return s;
+    GL_RETURN_IF_ERROR(internal::ensure_chaff_commit_schema(ctx.store));
+    GL_RETURN_IF_ERROR(ctx.store.ensure_schema(kRevisionSchema));
     ctx.add_retention_job([&ctx](std::int64_t, std::int64_t cutoff) -> Status {
       return ctx.store.transact([cutoff](StoreTransaction& tx) -> Status {
         auto r = tx.execute("DELETE FROM en_revision WHERE revised_at < ?", {cutoff});
-        if (!r) return std::unexpected(r.error());
+        GL_RETURN_IF_ERROR(r);
         return ok();
       });
     });
     auto secret = ctx.store.server_secret("en_revision_token_key");
-    if (!secret) return std::unexpected(secret.error());
+    GL_RETURN_IF_ERROR(secret);
     if (secret->size() < kAeadKeySize) {
       return make_error(ErrorCode::kInternal, "the revision token secret is too short");
     }
-    revision_key_ = SecretBytes(secret->span().first(kAeadKeySize));
+    GL_ASSIGN_OR_RETURN(revision_key_, AeadKey::from_bytes(secret->span().first(kAeadKeySize)));
     ctx_ = &ctx;
     bucket_ = ctx.options.http.response_padding_bucket;
+    Store& store = ctx.store;
+    ctx.exporter.add_revised_keys_source([&store](std::int64_t start, std::int64_t end) {
+      return en_revised_keys(store, start, end);
+    });
     ctx.router.add(Method::kPost, "/api/verify",
                    [this](const HttpRequest& req) { return verify(req); });
     ctx.router.add(Method::kPost, "/api/certificate",
@@ -586,9 +597,9 @@ class EnExpressModule final : public ServerModule {
   EnResult<HttpResponse> publish_keys(const HttpRequest& req) {
     const bool chaff_request = is_chaff(req);
     auto body = parse_body(req, "bad_request");
-    if (!body) return std::unexpected(body.error());
+    EN_RETURN_IF_ERROR(body);
     auto p = parse_publish(*body);
-    if (!p) return std::unexpected(p.error());
+    EN_RETURN_IF_ERROR(p);
     if (p->keys.size() > ctx_->publisher.config().max_keys) {
       return en_error(400, "bad_request",
                       "too many exposure keys: " + std::to_string(p->keys.size()) + ", at most " +
@@ -643,8 +654,8 @@ class EnExpressModule final : public ServerModule {
     const std::int64_t onset_day = onset_interval / kTekRollingPeriod;
     RevisionMap previous;
     if (p->revision_token) {
-      auto opened = open_revision_token(revision_key_.span(), *p->revision_token);
-      if (!opened) return std::unexpected(opened.error());
+      auto opened = open_revision_token(*revision_key_, *p->revision_token);
+      EN_RETURN_IF_ERROR(opened);
       previous = std::move(*opened);
     }
     UploadWrite write;
@@ -690,7 +701,7 @@ class EnExpressModule final : public ServerModule {
       return en_error(500, "internal_error", "internal error");
     }
     json::object reply{
-        {"revisionToken", seal_revision_token(revision_key_.span(), ctx_->rng, checked.valid)},
+        {"revisionToken", seal_revision_token(*revision_key_, ctx_->rng, checked.valid)},
         {"insertedExposures", stored->inserted + revised.size()}};
     if (!checked.warnings.empty()) {
       reply["code"] = "partial_failure";
@@ -704,7 +715,7 @@ class EnExpressModule final : public ServerModule {
 
   EnExpressConfig config_;
   std::vector<Sha256Digest> device_keys_;
-  SecretBytes revision_key_;
+  std::optional<AeadKey> revision_key_;
   ServerContext* ctx_ = nullptr;
   std::size_t bucket_ = 0;
 };
@@ -753,14 +764,14 @@ Result<std::vector<TemporaryExposureKey>> en_revised_keys(Store& store, std::int
         "SELECT key_data, rsin, rp, trl, report_type, dsos FROM en_revision "
         "WHERE available_at >= ? AND available_at < ? ORDER BY key_data",
         {window_start, window_end});
-    if (!rows) return std::unexpected(rows.error());
+    GL_RETURN_IF_ERROR(rows);
     for (const auto& row : *rows) {
       const auto* data = std::get_if<Bytes>(&row[0]);
-      if (data == nullptr || data->size() != Tek::size()) {
-        return make_error(ErrorCode::kInternal, "en_revision.key_data is not 16 bytes");
+      if (data == nullptr) {
+        return make_error(ErrorCode::kInternal, "en_revision.key_data is not a blob");
       }
       TemporaryExposureKey k;
-      k.key_data = Tek(ByteSpan(*data));
+      GL_ASSIGN_OR_RETURN(k.key_data, Tek::from_span(*data));
       k.rolling_start_interval_number = {
           static_cast<std::uint32_t>(std::get<std::int64_t>(row[1]))};
       k.rolling_period = static_cast<std::uint32_t>(std::get<std::int64_t>(row[2]));
@@ -773,7 +784,7 @@ Result<std::vector<TemporaryExposureKey>> en_revised_keys(Store& store, std::int
     }
     return ok();
   });
-  if (!s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(s);
   return keys;
 }
 

@@ -82,7 +82,7 @@ Result<std::vector<BuiltExportFile>> build_export_files(
     batch.keys.reserve(end - begin);
     for (std::size_t i = begin; i < end; ++i) batch.keys.push_back(keys[order[i]]);
     auto zip = wire::write_export_zip(batch, signers);
-    if (!zip) return std::unexpected(zip.error());
+    GL_RETURN_IF_ERROR(zip);
     files.push_back(BuiltExportFile{file_name(window_start, window_end, f + 1), std::move(*zip),
                                     end - begin, batch.start_timestamp, batch.end_timestamp});
   }

@@ -38,7 +38,7 @@ Status Exporter::under_lease(const std::function<Status()>& fn) {
   const std::int64_t now = clock_.now_unix_seconds();
   auto acquired = store_.acquire_lease(kExportLease, lease_holder_, now,
                                        now + std::max<std::int64_t>(1, config_.lease_seconds));
-  if (!acquired) return std::unexpected(acquired.error());
+  GL_RETURN_IF_ERROR(acquired);
   if (!*acquired) {
     return make_error(ErrorCode::kUnavailable,
                       "another exporter holds the export lease (another instance or export-now)");
@@ -55,7 +55,7 @@ Result<std::optional<ExportRun>> Exporter::export_now() {
     run = export_window();
     return ok();
   });
-  if (!s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(s);
   return run;
 }
 
@@ -65,13 +65,13 @@ Result<std::optional<ExportRun>> Exporter::export_window() {
   const std::int64_t now = clock_.now_unix_seconds();
   const std::int64_t end = floor_to(now, granularity);
   auto last = store_.last_export_end();
-  if (!last) return std::unexpected(last.error());
+  GL_RETURN_IF_ERROR(last);
   const std::int64_t start =
       last->value_or(std::max<std::int64_t>(0, end - config_.first_window_lookback_seconds));
   if (end <= start) return std::optional<ExportRun>{};
 
   auto stored = store_.keys_available(start, end);
-  if (!stored) return std::unexpected(stored.error());
+  GL_RETURN_IF_ERROR(stored);
   ExportRun run{start, end, stored->size(), {}};
   std::vector<TemporaryExposureKey> keys;
   keys.reserve(stored->size());
@@ -79,7 +79,9 @@ Result<std::optional<ExportRun>> Exporter::export_window() {
   stored->clear();
 
   auto built = build_export_files(std::move(keys), start, end, config_.build, signers_, rng_);
-  if (!built) return std::unexpected(built.error());
+  GL_RETURN_IF_ERROR(built);
+  GL_ASSIGN_OR_RETURN(auto revised, build_revised_file(start, end, built->size() + 1));
+  if (revised) built->push_back(std::move(*revised));
 
   std::vector<wire::SignatureInfo> infos;
   for (const auto& s : signers_) infos.push_back(s.info);
@@ -99,13 +101,13 @@ Result<std::optional<ExportRun>> Exporter::export_window() {
     p.signed_by = infos;
     const std::string hex = to_hex(p.sha256);
     const std::string path = p.path;
-    if (auto s = site_.publish(std::move(p)); !s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(site_.publish(std::move(p)));
     run.files.push_back(
         ExportFileRecord{path, start, end, now, static_cast<std::int64_t>(f.key_count), hex});
   }
   ExportBatchRecord record{start, end, now, static_cast<std::int64_t>(run.real_keys), run.files};
-  if (auto s = store_.record_export_batch(record); !s) return std::unexpected(s.error());
-  if (auto s = rebuild_index(); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(store_.record_export_batch(record));
+  GL_RETURN_IF_ERROR(rebuild_index());
   if (metrics_ != nullptr) {
     metrics_->counter("greenlight_export_batches_total").add();
     metrics_->counter("greenlight_export_files_total").add(run.files.size());
@@ -119,9 +121,32 @@ Result<std::optional<ExportRun>> Exporter::export_window() {
   return std::optional<ExportRun>(std::move(run));
 }
 
+Result<std::optional<BuiltExportFile>> Exporter::build_revised_file(std::int64_t start,
+                                                                    std::int64_t end,
+                                                                    std::size_t sequence) {
+  wire::ExportBatch batch;
+  for (const auto& source : revised_sources_) {
+    auto keys = source(start, end);
+    GL_RETURN_IF_ERROR(keys);
+    batch.revised_keys.insert(batch.revised_keys.end(), keys->begin(), keys->end());
+  }
+  if (batch.revised_keys.empty()) return std::optional<BuiltExportFile>{};
+  // As build_export_files names and dates the files of a split window.
+  batch.start_timestamp = static_cast<std::uint64_t>(start);
+  batch.end_timestamp = static_cast<std::uint64_t>(end) + (sequence - 1);
+  batch.region = config_.build.region;
+  for (const auto& s : signers_) batch.signature_infos.push_back(s.info);
+  auto zip = wire::write_export_zip(batch, signers_);
+  GL_RETURN_IF_ERROR(zip);
+  std::string path = wire::feed_file_path(wire::Feed::kExports, start, end, sequence);
+  return std::optional<BuiltExportFile>(
+      BuiltExportFile{path.substr(wire::kExportDirectory.size()), std::move(*zip),
+                      batch.revised_keys.size(), batch.start_timestamp, batch.end_timestamp});
+}
+
 Status Exporter::rebuild_index() {
   auto files = store_.export_files();
-  if (!files) return std::unexpected(files.error());
+  GL_RETURN_IF_ERROR(files);
   return site_.write_metadata(config_.index_path, index_text(*files), "text/plain; charset=utf-8",
                               kIndexCacheControl);
 }
@@ -132,7 +157,7 @@ Result<bool> Exporter::sync_published() {
   // and its index is rewritten after: then only files are added, nothing is dropped.
   std::unique_lock running(run_mutex_, std::try_to_lock);
   auto files = store_.export_files();
-  if (!files) return std::unexpected(files.error());
+  GL_RETURN_IF_ERROR(files);
   bool changed = false;
   std::set<std::string> listed;
   for (const auto& f : *files) {
@@ -162,7 +187,7 @@ Result<bool> Exporter::sync_published() {
 
 Status Exporter::load_published() {
   auto files = store_.export_files();
-  if (!files) return std::unexpected(files.error());
+  GL_RETURN_IF_ERROR(files);
   for (const auto& f : *files) {
     if (auto s = site_.load(f.path, "application/zip", kZipCacheControl); !s) {
       return make_error(ErrorCode::kIo, "export file listed in the database is missing: " + f.path);
@@ -173,7 +198,7 @@ Status Exporter::load_published() {
 
 Status Exporter::remove_files(const std::vector<std::string>& paths) {
   for (const auto& p : paths) {
-    if (auto s = site_.remove(p); !s) return s;
+    GL_RETURN_IF_ERROR(site_.remove(p));
   }
   return rebuild_index();
 }

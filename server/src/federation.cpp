@@ -128,7 +128,7 @@ class OutboundPart final : public UploadPart {
           "INSERT INTO federation_outbound(key_data, rsin, rp, trl, report_type, dsos, region, "
           "embargo_until, received_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
           row);
-      if (!r) return std::unexpected(r.error());
+      GL_RETURN_IF_ERROR(r);
     }
     return ok();
   }
@@ -251,7 +251,7 @@ FederationFetch default_federation_fetch() {
     std::string target(parsed->encoded_path());
     if (target.empty()) target = "/";
     auto response = client.get(target);
-    if (!response) return std::unexpected(response.error());
+    GL_RETURN_IF_ERROR(response);
     if (response->status != 200) {
       return make_error(ErrorCode::kUnavailable,
                         "GET " + target + " answered " + std::to_string(response->status));
@@ -276,7 +276,7 @@ Status FederationModule::attach(ServerContext& context) {
           "a partner region must be valid and differ from --region, got \"" + p.region + "\"");
     }
   }
-  if (auto s = context.store.ensure_schema(kSchema); !s) return s;
+  GL_RETURN_IF_ERROR(context.store.ensure_schema(kSchema));
   context_ = &context;
   StaticSite& site = context.site;
   for (std::string_view directory : {kFederatedDirectory, kTravellerDirectory}) {
@@ -288,7 +288,7 @@ Status FederationModule::attach(ServerContext& context) {
   // Load the indexes and files already published (a restart).
   auto loaded = context.store.read([&](StoreTransaction& tx) -> Status {
     auto rows = tx.query("SELECT path, feed FROM federation_batch");
-    if (!rows) return std::unexpected(rows.error());
+    GL_RETURN_IF_ERROR(rows);
     std::set<std::string> feeds;
     for (const auto& row : *rows) {
       (void)context.site.load(text_of(row[0]), "application/zip",
@@ -303,11 +303,11 @@ Status FederationModule::attach(ServerContext& context) {
   if (!loaded) return loaded;
   context.add_export_job([this]() -> Status {
     auto pulled = pull();
-    if (!pulled) return std::unexpected(pulled.error());
+    GL_RETURN_IF_ERROR(pulled);
     auto published = republish();
-    if (!published) return std::unexpected(published.error());
+    GL_RETURN_IF_ERROR(published);
     auto offered = offer_travellers();
-    if (!offered) return std::unexpected(offered.error());
+    GL_RETURN_IF_ERROR(offered);
     return ok();
   });
   context.add_retention_job(
@@ -320,7 +320,7 @@ Result<FederationPullReport> FederationModule::pull() {
   ServerContext& ctx = *context_;
   const std::int64_t now = ctx.clock.now_unix_seconds();
   auto lease = ctx.store.acquire_lease(kLease, "pull", now, now + kLeaseSeconds);
-  if (!lease) return std::unexpected(lease.error());
+  GL_RETURN_IF_ERROR(lease);
   if (!*lease) return make_error(ErrorCode::kUnavailable, "another instance is federating");
   FederationPullReport report;
   Status status = ok();
@@ -329,7 +329,7 @@ Result<FederationPullReport> FederationModule::pull() {
     if (!status) break;
   }
   (void)ctx.store.release_lease(kLease, "pull");
-  if (!status) return std::unexpected(status.error());
+  GL_RETURN_IF_ERROR(status);
   if (report.files_imported > 0 || report.files_refused > 0) {
     ctx.logger.log(LogLevel::kInfo, "federation_pulled",
                    {{"files", std::to_string(report.files_imported)},
@@ -364,7 +364,7 @@ Status FederationModule::pull_partner(const FederationPartner& partner,
       auto rows = tx.query(
           "SELECT COUNT(*) FROM federation_file WHERE region = ? AND path = ? AND status = 'ok'",
           {partner.region, path});
-      if (!rows) return std::unexpected(rows.error());
+      GL_RETURN_IF_ERROR(rows);
       imported = !rows->empty() && int_of(rows->front()[0]) > 0;
       return ok();
     });
@@ -378,7 +378,7 @@ Status FederationModule::pull_partner(const FederationPartner& partner,
       refuse(path, "fetch failed: " + bytes.error().message);
       continue;
     }
-    if (auto s = import_file(partner, path, *bytes, report); !s) return s;
+    GL_RETURN_IF_ERROR(import_file(partner, path, *bytes, report));
   }
   return ok();
 }
@@ -396,7 +396,7 @@ Status FederationModule::import_file(const FederationPartner& partner, const std
     auto same =
         tx.query("SELECT COUNT(*) FROM federation_file WHERE region = ? AND content_sha256 = ?",
                  {partner.region, content_sha});
-    if (!same) return std::unexpected(same.error());
+    GL_RETURN_IF_ERROR(same);
     if (!same->empty() && int_of(same->front()[0]) > 0) {
       seen_before = true;
       return ok();
@@ -404,18 +404,16 @@ Status FederationModule::import_file(const FederationPartner& partner, const std
     if (refusal.empty()) {
       auto replay =
           tx.query("SELECT path FROM federation_bin WHERE bin_sha256 = ?", {checked->second});
-      if (!replay) return std::unexpected(replay.error());
+      GL_RETURN_IF_ERROR(replay);
       if (!replay->empty()) {
         refusal = "replay of " + text_of(replay->front()[0]) + " (same export.bin)";
       }
     }
     if (refusal.empty()) {
-      if (auto r = tx.execute("INSERT INTO federation_bin(bin_sha256, region, path, processed_at) "
-                              "VALUES(?, ?, ?, ?)",
-                              {checked->second, partner.region, path, now});
-          !r) {
-        return std::unexpected(r.error());
-      }
+      GL_RETURN_IF_ERROR(
+          tx.execute("INSERT INTO federation_bin(bin_sha256, region, path, processed_at) "
+                     "VALUES(?, ?, ?, ?)",
+                     {checked->second, partner.region, path, now}));
       for (const TemporaryExposureKey& k : checked->first.keys) {
         if (k.report_type == ReportType::kRevoked) continue;
         std::vector<SqlValue> params{partner.region,
@@ -433,7 +431,7 @@ Status FederationModule::import_file(const FederationPartner& partner, const std
             "INSERT INTO federation_key(origin, key_data, rsin, rp, trl, report_type, dsos, "
             "received_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             params);
-        if (!r) return std::unexpected(r.error());
+        GL_RETURN_IF_ERROR(r);
         keys_stored += static_cast<std::size_t>(*r);
       }
     }
@@ -442,7 +440,7 @@ Status FederationModule::import_file(const FederationPartner& partner, const std
         "VALUES(?, ?, ?, ?, ?, ?)",
         {partner.region, path, content_sha, std::string(refusal.empty() ? "ok" : "refused"),
          refusal, now});
-    if (!r) return std::unexpected(r.error());
+    GL_RETURN_IF_ERROR(r);
     return ok();
   });
   if (!s) return s;
@@ -468,11 +466,10 @@ Status read_key_rows(const std::vector<SqlRow>& rows, std::vector<TemporaryExpos
                      std::int64_t& window_start) {
   for (const auto& row : rows) {
     const auto* data = std::get_if<Bytes>(&row[0]);
-    if (data == nullptr || data->size() != Tek::size()) {
-      return make_error(ErrorCode::kInternal, "federation key_data is not 16 bytes");
-    }
+    if (data == nullptr)
+      return make_error(ErrorCode::kInternal, "federation key_data is not a blob");
     TemporaryExposureKey k;
-    k.key_data = Tek(ByteSpan(*data));
+    GL_ASSIGN_OR_RETURN(k.key_data, Tek::from_span(*data));
     k.rolling_start_interval_number = {static_cast<std::uint32_t>(int_of(row[1]))};
     k.rolling_period = static_cast<std::uint32_t>(int_of(row[2]));
     k.transmission_risk_level = static_cast<std::int32_t>(int_of(row[3]));
@@ -503,10 +500,10 @@ Result<std::size_t> FederationModule::republish() {
           "SELECT key_data, rsin, rp, trl, report_type, dsos, received_at FROM federation_key "
           "WHERE origin = ? AND batch IS NULL",
           {origin});
-      if (!rows) return std::unexpected(rows.error());
+      GL_RETURN_IF_ERROR(rows);
       return read_key_rows(*rows, keys, window_start);
     });
-    if (!read) return std::unexpected(read.error());
+    GL_RETURN_IF_ERROR(read);
     if (keys.empty()) continue;
     const std::int64_t window_end = std::max(now, window_start + 1);
     auto s = ctx.store.transact([&](StoreTransaction& tx) -> Status {
@@ -516,13 +513,13 @@ Result<std::size_t> FederationModule::republish() {
             {feed + std::to_string(window_end), origin,
              Bytes(k.key_data.span().begin(), k.key_data.span().end()),
              std::int64_t{k.rolling_start_interval_number.value}});
-        if (!r) return std::unexpected(r.error());
+        GL_RETURN_IF_ERROR(r);
       }
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     auto files = publish_batch(feed, origin, std::move(keys), window_start, window_end);
-    if (!files) return std::unexpected(files.error());
+    GL_RETURN_IF_ERROR(files);
     written += *files;
   }
   if (written > 0) {
@@ -541,11 +538,11 @@ Result<std::size_t> FederationModule::offer_travellers() {
         "SELECT DISTINCT region FROM federation_outbound WHERE batch IS NULL AND "
         "embargo_until <= ? ORDER BY region",
         {now});
-    if (!rows) return std::unexpected(rows.error());
+    GL_RETURN_IF_ERROR(rows);
     for (const auto& row : *rows) regions.push_back(text_of(row[0]));
     return ok();
   });
-  if (!listed) return std::unexpected(listed.error());
+  GL_RETURN_IF_ERROR(listed);
   std::size_t written = 0;
   for (const std::string& region : regions) {
     const std::string feed = std::string(kTravellerDirectory) + region + "/";
@@ -558,20 +555,20 @@ Result<std::size_t> FederationModule::offer_travellers() {
           "SELECT key_data, rsin, rp, trl, report_type, dsos, received_at FROM "
           "federation_outbound WHERE region = ? AND batch IS NULL AND embargo_until <= ?",
           {region, now});
-      if (!rows) return std::unexpected(rows.error());
-      if (auto r = read_key_rows(*rows, keys, window_start); !r) return r;
+      GL_RETURN_IF_ERROR(rows);
+      GL_RETURN_IF_ERROR(read_key_rows(*rows, keys, window_start));
       auto r = tx.execute(
           "UPDATE federation_outbound SET batch = ? WHERE region = ? AND batch IS NULL AND "
           "embargo_until <= ?",
           {feed + std::to_string(now), region, now});
-      if (!r) return std::unexpected(r.error());
+      GL_RETURN_IF_ERROR(r);
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     if (keys.empty()) continue;
     auto files = publish_batch(feed, config_.region, std::move(keys), window_start,
                                std::max(now, window_start + 1));
-    if (!files) return std::unexpected(files.error());
+    GL_RETURN_IF_ERROR(files);
     written += *files;
   }
   if (written > 0) {
@@ -593,7 +590,7 @@ Result<std::size_t> FederationModule::publish_batch(const std::string& feed,
   const auto& signers = ctx.exporter.signers();
   auto files =
       build_export_files(std::move(keys), window_start, window_end, options, signers, ctx.rng);
-  if (!files) return std::unexpected(files.error());
+  GL_RETURN_IF_ERROR(files);
   std::vector<wire::SignatureInfo> infos;
   for (const auto& s : signers) infos.push_back(s.info);
   for (auto& f : *files) {
@@ -610,19 +607,19 @@ Result<std::size_t> FederationModule::publish_batch(const std::string& feed,
     p.signed_by = infos;
     const std::string path = p.path;
     const std::string sha_hex = to_hex(p.sha256);
-    if (auto s = ctx.site.publish(std::move(p)); !s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(ctx.site.publish(std::move(p)));
     auto recorded = ctx.store.transact([&](StoreTransaction& tx) -> Status {
       auto r = tx.execute(
           "INSERT INTO federation_batch(path, feed, origin, window_start, window_end, "
           "created_at, key_count, sha256_hex) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
           {path, feed, region, window_start, window_end, now,
            static_cast<std::int64_t>(f.key_count), sha_hex});
-      if (!r) return std::unexpected(r.error());
+      GL_RETURN_IF_ERROR(r);
       return ok();
     });
-    if (!recorded) return std::unexpected(recorded.error());
+    GL_RETURN_IF_ERROR(recorded);
   }
-  if (auto s = rebuild_index(feed); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(rebuild_index(feed));
   return files->size();
 }
 
@@ -632,7 +629,7 @@ Status FederationModule::rebuild_index(const std::string& feed) {
   auto read = ctx.store.read([&](StoreTransaction& tx) -> Status {
     auto rows = tx.query(
         "SELECT path FROM federation_batch WHERE feed = ? ORDER BY window_end, path", {feed});
-    if (!rows) return std::unexpected(rows.error());
+    GL_RETURN_IF_ERROR(rows);
     for (const auto& row : *rows) paths.push_back(text_of(row[0]));
     return ok();
   });
@@ -648,7 +645,7 @@ Status FederationModule::delete_expired(std::int64_t /*now*/, std::int64_t cutof
   std::set<std::string> feeds;
   auto s = ctx.store.transact([&](StoreTransaction& tx) -> Status {
     auto rows = tx.query("SELECT path, feed FROM federation_batch WHERE window_end < ?", {cutoff});
-    if (!rows) return std::unexpected(rows.error());
+    GL_RETURN_IF_ERROR(rows);
     for (const auto& row : *rows) {
       expired.push_back(text_of(row[0]));
       feeds.insert(text_of(row[1]));
@@ -658,16 +655,16 @@ Status FederationModule::delete_expired(std::int64_t /*now*/, std::int64_t cutof
                             "DELETE FROM federation_outbound WHERE received_at < ?",
                             "DELETE FROM federation_bin WHERE processed_at < ?",
                             "DELETE FROM federation_file WHERE processed_at < ?"}) {
-      if (auto r = tx.execute(sql, {cutoff}); !r) return std::unexpected(r.error());
+      GL_RETURN_IF_ERROR(tx.execute(sql, {cutoff}));
     }
     return ok();
   });
   if (!s) return s;
   for (const auto& path : expired) {
-    if (auto r = ctx.site.remove(path); !r) return r;
+    GL_RETURN_IF_ERROR(ctx.site.remove(path));
   }
   for (const auto& feed : feeds) {
-    if (auto r = rebuild_index(feed); !r) return r;
+    GL_RETURN_IF_ERROR(rebuild_index(feed));
   }
   return ok();
 }

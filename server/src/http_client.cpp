@@ -174,7 +174,7 @@ Result<ClientResponse> HttpClient::request(
   for (int attempt = 0; attempt < 2; ++attempt) {
     const bool fresh = !impl_->connected();
     if (fresh) {
-      if (auto s = impl_->connect(); !s) return std::unexpected(s.error());
+      GL_RETURN_IF_ERROR(impl_->connect());
     }
     bool response_started = false;
     auto r = impl_->once(req, response_started);

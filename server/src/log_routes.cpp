@@ -146,11 +146,11 @@ class TransparencyLogModule final : public ServerModule {
     auto mirror_mutex = std::make_shared<std::mutex>();
     site.add_before_publish_hook([log, &site, mirror_mutex](const Publication& p) -> Status {
       auto leaf = log_leaf_for_publication(p);
-      if (!leaf) return std::unexpected(leaf.error());
+      GL_RETURN_IF_ERROR(leaf);
       std::lock_guard lock(*mirror_mutex);
       const std::uint64_t before = log->published_size();
       auto receipt = log->publish(*leaf);
-      if (!receipt) return std::unexpected(receipt.error());
+      GL_RETURN_IF_ERROR(receipt);
       return write_log_mirror(*log, site, before);
     });
     std::lock_guard lock(*mirror_mutex);
@@ -172,11 +172,11 @@ HttpResponse handle_log_request(const TransparencyLog& log, const HttpRequest& r
 
 Status write_log_mirror(const TransparencyLog& log, StaticSite& site, std::uint64_t first_leaf) {
   auto note = log.latest_checkpoint();
-  if (!note) return std::unexpected(note.error());
+  GL_RETURN_IF_ERROR(note);
   auto parsed = parse_note(*note);
-  if (!parsed) return std::unexpected(parsed.error());
+  GL_RETURN_IF_ERROR(parsed);
   auto checkpoint = parse_checkpoint(parsed->text);
-  if (!checkpoint) return std::unexpected(checkpoint.error());
+  GL_RETURN_IF_ERROR(checkpoint);
   const std::uint64_t size = checkpoint->size;
   // Bundles first, then the checkpoint: a mirror never shows a checkpoint whose leaves it
   // does not have yet.
@@ -185,14 +185,11 @@ Status write_log_mirror(const TransparencyLog& log, StaticSite& site, std::uint6
     const std::uint64_t start = bundle * kLogBundleSize;
     const std::uint64_t end = std::min(size, start + kLogBundleSize);
     auto leaves = log.leaves(start, end);
-    if (!leaves) return std::unexpected(leaves.error());
+    GL_RETURN_IF_ERROR(leaves);
     const bool full = end - start == kLogBundleSize;
-    if (auto s = site.write_metadata("v1/log/leaves/" + num(bundle), leaf_lines(*leaves),
-                                     std::string(kTextType),
-                                     std::string(full ? kImmutable : kRevalidate));
-        !s) {
-      return s;
-    }
+    GL_RETURN_IF_ERROR(site.write_metadata("v1/log/leaves/" + num(bundle), leaf_lines(*leaves),
+                                           std::string(kTextType),
+                                           std::string(full ? kImmutable : kRevalidate)));
   }
   return site.write_metadata("v1/log/checkpoint", std::move(*note), std::string(kTextType),
                              std::string(kRevalidate));

@@ -120,14 +120,14 @@ class PgTransaction final : public StoreTransaction {
 
   Result<std::int64_t> execute(std::string_view sql, const std::vector<SqlValue>& params) override {
     auto r = run(sql, params);
-    if (!r) return std::unexpected(r.error());
+    GL_RETURN_IF_ERROR(r);
     return static_cast<std::int64_t>(r->affected_rows());
   }
 
   Result<std::vector<SqlRow>> query(std::string_view sql,
                                     const std::vector<SqlValue>& params) override {
     auto r = run(sql, params);
-    if (!r) return std::unexpected(r.error());
+    GL_RETURN_IF_ERROR(r);
     std::vector<SqlRow> rows;
     rows.reserve(r->size());
     for (const auto& row : *r) {
@@ -219,11 +219,6 @@ class ConnectionPool {
   std::size_t open_ = 0;
 };
 
-#define GL_TRY_ASSIGN(var, expr)                                   \
-  auto var##_result = (expr);                                      \
-  if (!var##_result) return std::unexpected(var##_result.error()); \
-  auto& var = *var##_result
-
 SqlValue blob(ByteSpan b) { return Bytes(b.begin(), b.end()); }
 
 SqlValue optional_int(const std::optional<std::int32_t>& v) {
@@ -301,10 +296,10 @@ class PgStore final : public Store {
 
   Status init_schema(const std::vector<std::string>& statements) {
     return write([&](PgTransaction& t) -> Status {
-      GL_TRY_ASSIGN(locked, t.query("SELECT pg_advisory_xact_lock(?)", {kSchemaLockId}));
+      GL_ASSIGN_OR_RETURN(auto locked, t.query("SELECT pg_advisory_xact_lock(?)", {kSchemaLockId}));
       (void)locked;
       for (const std::string& sql : statements) {
-        GL_TRY_ASSIGN(r, t.execute(sql, {}));
+        GL_ASSIGN_OR_RETURN(auto r, t.execute(sql, {}));
         (void)r;
       }
       return ok();
@@ -313,12 +308,13 @@ class PgStore final : public Store {
 
   Status insert_code(const CodeRecord& code) override {
     auto s = write([&](PgTransaction& t) -> Status {
-      GL_TRY_ASSIGN(r, t.execute("INSERT INTO codes(code_hash, kind, report_type, symptom_onset, "
-                                 "purpose, issued_at, expires_at) VALUES(?, ?, ?, ?, ?, ?, ?)",
-                                 {blob(code.code_hash), static_cast<std::int64_t>(code.kind),
-                                  static_cast<std::int64_t>(code.grant.report_type),
-                                  optional_int(code.grant.symptom_onset_interval),
-                                  code.grant.purpose, code.issued_at, code.expires_at}));
+      GL_ASSIGN_OR_RETURN(
+          auto r, t.execute("INSERT INTO codes(code_hash, kind, report_type, symptom_onset, "
+                            "purpose, issued_at, expires_at) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                            {blob(code.code_hash), static_cast<std::int64_t>(code.kind),
+                             static_cast<std::int64_t>(code.grant.report_type),
+                             optional_int(code.grant.symptom_onset_interval), code.grant.purpose,
+                             code.issued_at, code.expires_at}));
       (void)r;
       return ok();
     });
@@ -333,11 +329,13 @@ class PgStore final : public Store {
                                 std::int64_t token_expires_at) override {
     CodeGrant grant;
     Status s = write([&](PgTransaction& t) -> Status {
-      GL_TRY_ASSIGN(changed,
-                    t.execute("UPDATE codes SET claimed = 1 WHERE code_hash = ? AND claimed = 0 "
-                              "AND expires_at > ?",
-                              {blob(code_hash), now}));
-      GL_TRY_ASSIGN(rows, t.query("SELECT report_type, symptom_onset, purpose, claimed, expires_at "
+      GL_ASSIGN_OR_RETURN(
+          auto changed,
+          t.execute("UPDATE codes SET claimed = 1 WHERE code_hash = ? AND claimed = 0 "
+                    "AND expires_at > ?",
+                    {blob(code_hash), now}));
+      GL_ASSIGN_OR_RETURN(auto rows,
+                          t.query("SELECT report_type, symptom_onset, purpose, claimed, expires_at "
                                   "FROM codes WHERE code_hash = ?",
                                   {blob(code_hash)}));
       if (changed != 1) {
@@ -347,22 +345,24 @@ class PgStore final : public Store {
         return authentication_failed();
       }
       grant = grant_from_row(rows.at(0), 0);
-      GL_TRY_ASSIGN(ins, t.execute("INSERT INTO tokens(token_hash, report_type, symptom_onset, "
-                                   "purpose, expires_at) VALUES(?, ?, ?, ?, ?)",
-                                   {blob(token_hash), static_cast<std::int64_t>(grant.report_type),
-                                    optional_int(grant.symptom_onset_interval), grant.purpose,
-                                    token_expires_at}));
+      GL_ASSIGN_OR_RETURN(
+          auto ins,
+          t.execute("INSERT INTO tokens(token_hash, report_type, symptom_onset, "
+                    "purpose, expires_at) VALUES(?, ?, ?, ?, ?)",
+                    {blob(token_hash), static_cast<std::int64_t>(grant.report_type),
+                     optional_int(grant.symptom_onset_interval), grant.purpose, token_expires_at}));
       (void)ins;
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return grant;
   }
 
   Result<CodeGrant> redeem_token(const Sha256Digest& token_hash, std::int64_t now) override {
     CodeGrant grant;
     Status s = write([&](PgTransaction& t) -> Status {
-      GL_TRY_ASSIGN(rows, t.query("UPDATE tokens SET claimed = 1 WHERE token_hash = ? AND "
+      GL_ASSIGN_OR_RETURN(auto rows,
+                          t.query("UPDATE tokens SET claimed = 1 WHERE token_hash = ? AND "
                                   "claimed = 0 AND expires_at > ? "
                                   "RETURNING report_type, symptom_onset, purpose",
                                   {blob(token_hash), now}));
@@ -370,7 +370,7 @@ class PgStore final : public Store {
       grant = grant_from_row(rows[0], 0);
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return grant;
   }
 
@@ -386,7 +386,7 @@ class PgStore final : public Store {
         return std::unexpected(used.error());
       }
       // Ordered with keys_available() (see the header) before the clock is read.
-      if (auto l = t.exec_native("LOCK TABLE exposure_keys IN ROW EXCLUSIVE MODE"); !l) return l;
+      GL_RETURN_IF_ERROR(t.exec_native("LOCK TABLE exposure_keys IN ROW EXCLUSIVE MODE"));
       const std::int64_t granularity =
           std::max<std::int64_t>(1, upload.arrival_granularity_seconds);
       const std::int64_t arrival = floor_to(clock_.now_unix_seconds(), granularity);
@@ -409,15 +409,15 @@ class PgStore final : public Store {
           params.push_back(std::max(arrival, k.embargo_until));
         }
         sql += " ON CONFLICT(key_data) DO NOTHING";
-        GL_TRY_ASSIGN(inserted, t.execute(sql, params));
+        GL_ASSIGN_OR_RETURN(auto inserted, t.execute(sql, params));
         outcome.inserted = static_cast<std::size_t>(inserted);
       }
       for (UploadPart* part : upload.parts) {
-        if (auto p = part->apply(t); !p) return p;
+        GL_RETURN_IF_ERROR(part->apply(t));
       }
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return outcome;
   }
 
@@ -426,12 +426,12 @@ class PgStore final : public Store {
     std::vector<StoredKey> keys;
     Status s = write([&](PgTransaction& t) -> Status {
       keys.clear();
-      if (auto l = t.exec_native("LOCK TABLE exposure_keys IN SHARE MODE"); !l) return l;
-      GL_TRY_ASSIGN(rows, t.query("SELECT key_data, rolling_start, rolling_period, "
-                                  "transmission_risk, report_type, days_since_onset, "
-                                  "available_at FROM exposure_keys "
-                                  "WHERE available_at >= ? AND available_at < ?",
-                                  {window_start, window_end}));
+      GL_RETURN_IF_ERROR(t.exec_native("LOCK TABLE exposure_keys IN SHARE MODE"));
+      GL_ASSIGN_OR_RETURN(auto rows, t.query("SELECT key_data, rolling_start, rolling_period, "
+                                             "transmission_risk, report_type, days_since_onset, "
+                                             "available_at FROM exposure_keys "
+                                             "WHERE available_at >= ? AND available_at < ?",
+                                             {window_start, window_end}));
       keys.reserve(rows.size());
       for (const SqlRow& r : rows) {
         const auto* data = std::get_if<Bytes>(&r[0]);
@@ -439,7 +439,7 @@ class PgStore final : public Store {
           return make_error(ErrorCode::kInternal, "stored key is not 16 bytes");
         }
         StoredKey k;
-        k.key.key_data = Tek(ByteSpan(*data));
+        GL_ASSIGN_OR_RETURN(k.key.key_data, Tek::from_span(*data));
         k.key.rolling_start_interval_number = {static_cast<std::uint32_t>(as_int(r[1]))};
         k.key.rolling_period = static_cast<std::uint32_t>(as_int(r[2]));
         k.key.transmission_risk_level = static_cast<std::int32_t>(as_int(r[3]));
@@ -452,34 +452,34 @@ class PgStore final : public Store {
       }
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return keys;
   }
 
   Result<std::optional<std::int64_t>> last_export_end() override {
     std::optional<std::int64_t> end;
     Status s = read_only([&](PgTransaction& t) -> Status {
-      GL_TRY_ASSIGN(rows, t.query("SELECT MAX(window_end) FROM export_batches", {}));
+      GL_ASSIGN_OR_RETURN(auto rows, t.query("SELECT MAX(window_end) FROM export_batches", {}));
       if (!rows.empty()) {
         if (const auto* v = std::get_if<std::int64_t>(&rows[0][0])) end = *v;
       }
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return end;
   }
 
   Status record_export_batch(const ExportBatchRecord& batch) override {
     return write([&](PgTransaction& t) -> Status {
-      GL_TRY_ASSIGN(b, t.execute("INSERT INTO export_batches(window_end, window_start, "
-                                 "created_at, real_key_count) VALUES(?, ?, ?, ?)",
-                                 {batch.window_end, batch.window_start, batch.created_at,
-                                  batch.real_key_count}));
+      GL_ASSIGN_OR_RETURN(auto b, t.execute("INSERT INTO export_batches(window_end, window_start, "
+                                            "created_at, real_key_count) VALUES(?, ?, ?, ?)",
+                                            {batch.window_end, batch.window_start, batch.created_at,
+                                             batch.real_key_count}));
       (void)b;
       for (const ExportFileRecord& f : batch.files) {
-        GL_TRY_ASSIGN(
-            r, t.execute(internal::kUpsertExportFile, {f.path, f.window_start, f.window_end,
-                                                       f.created_at, f.key_count, f.sha256_hex}));
+        GL_ASSIGN_OR_RETURN(auto r, t.execute(internal::kUpsertExportFile,
+                                              {f.path, f.window_start, f.window_end, f.created_at,
+                                               f.key_count, f.sha256_hex}));
         (void)r;
       }
       return ok();
@@ -489,17 +489,17 @@ class PgStore final : public Store {
   Result<std::vector<ExportFileRecord>> export_files() override {
     std::vector<ExportFileRecord> files;
     Status s = read_only([&](PgTransaction& t) -> Status {
-      GL_TRY_ASSIGN(rows,
-                    t.query("SELECT path, window_start, window_end, created_at, key_count, "
-                            "sha256 FROM export_files ORDER BY window_start, window_end, path",
-                            {}));
+      GL_ASSIGN_OR_RETURN(
+          auto rows, t.query("SELECT path, window_start, window_end, created_at, key_count, "
+                             "sha256 FROM export_files ORDER BY window_start, window_end, path",
+                             {}));
       for (const SqlRow& r : rows) {
         files.push_back(ExportFileRecord{as_text(r[0]), as_int(r[1]), as_int(r[2]), as_int(r[3]),
                                          as_int(r[4]), as_text(r[5])});
       }
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return files;
   }
 
@@ -508,29 +508,37 @@ class PgStore final : public Store {
     const std::int64_t cutoff_interval = cutoff / kIntervalSeconds;
     Status s = write([&](PgTransaction& t) -> Status {
       result = RetentionResult{};
-      GL_TRY_ASSIGN(keys, t.execute("DELETE FROM exposure_keys WHERE available_at < ? OR "
+      GL_ASSIGN_OR_RETURN(auto keys,
+                          t.execute("DELETE FROM exposure_keys WHERE available_at < ? OR "
                                     "rolling_start + rolling_period < ?",
                                     {cutoff, cutoff_interval}));
       result.keys = keys;
-      GL_TRY_ASSIGN(codes, t.execute("DELETE FROM codes WHERE expires_at <= ? OR issued_at < ?",
-                                     {now, cutoff}));
+      GL_ASSIGN_OR_RETURN(
+          auto codes,
+          t.execute("DELETE FROM codes WHERE expires_at <= ? OR issued_at < ?", {now, cutoff}));
       result.codes = codes;
-      GL_TRY_ASSIGN(tokens, t.execute("DELETE FROM tokens WHERE expires_at <= ?", {now}));
+      GL_ASSIGN_OR_RETURN(auto tokens,
+                          t.execute("DELETE FROM tokens WHERE expires_at <= ?", {now}));
       result.tokens = tokens;
-      GL_TRY_ASSIGN(certs, t.execute("DELETE FROM used_certificates WHERE expires_at <= ?", {now}));
+      GL_ASSIGN_OR_RETURN(auto certs,
+                          t.execute("DELETE FROM used_certificates WHERE expires_at <= ?", {now}));
       result.certificates = certs;
-      GL_TRY_ASSIGN(budget,
-                    t.execute("DELETE FROM short_code_failures WHERE window_start < ?", {cutoff}));
+      GL_ASSIGN_OR_RETURN(
+          auto budget,
+          t.execute("DELETE FROM short_code_failures WHERE window_start < ?", {cutoff}));
       (void)budget;
-      GL_TRY_ASSIGN(paths, t.query("SELECT path FROM export_files WHERE window_end < ?", {cutoff}));
+      GL_ASSIGN_OR_RETURN(auto paths,
+                          t.query("SELECT path FROM export_files WHERE window_end < ?", {cutoff}));
       for (const SqlRow& r : paths) result.export_paths.push_back(as_text(r[0]));
-      GL_TRY_ASSIGN(f, t.execute("DELETE FROM export_files WHERE window_end < ?", {cutoff}));
-      GL_TRY_ASSIGN(b, t.execute("DELETE FROM export_batches WHERE window_end < ?", {cutoff}));
+      GL_ASSIGN_OR_RETURN(auto f,
+                          t.execute("DELETE FROM export_files WHERE window_end < ?", {cutoff}));
+      GL_ASSIGN_OR_RETURN(auto b,
+                          t.execute("DELETE FROM export_batches WHERE window_end < ?", {cutoff}));
       (void)f;
       (void)b;
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     // VACUUM cannot run inside a transaction; it makes the deleted rows' space reusable.
     (void)pool_.with([](pqxx::connection& c) -> Status {
       try {
@@ -547,24 +555,24 @@ class PgStore final : public Store {
   Result<std::int64_t> add_short_code_failure(std::int64_t window_start) override {
     std::int64_t failures = 0;
     Status s = write([&](PgTransaction& t) -> Status {
-      GL_TRY_ASSIGN(changed, t.execute(internal::kAddShortCodeFailure, {window_start}));
+      GL_ASSIGN_OR_RETURN(auto changed, t.execute(internal::kAddShortCodeFailure, {window_start}));
       (void)changed;
-      GL_TRY_ASSIGN(rows, t.query(internal::kShortCodeFailures, {window_start}));
+      GL_ASSIGN_OR_RETURN(auto rows, t.query(internal::kShortCodeFailures, {window_start}));
       failures = rows.empty() ? 0 : as_int(rows[0][0]);
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return failures;
   }
 
   Result<std::int64_t> short_code_failures(std::int64_t window_start) override {
     std::int64_t failures = 0;
     Status s = read_only([&](PgTransaction& t) -> Status {
-      GL_TRY_ASSIGN(rows, t.query(internal::kShortCodeFailures, {window_start}));
+      GL_ASSIGN_OR_RETURN(auto rows, t.query(internal::kShortCodeFailures, {window_start}));
       failures = rows.empty() ? 0 : as_int(rows[0][0]);
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return failures;
   }
 
@@ -572,19 +580,20 @@ class PgStore final : public Store {
                              std::int64_t expires_at) override {
     bool acquired = false;
     Status s = write([&](PgTransaction& t) -> Status {
-      GL_TRY_ASSIGN(changed, t.execute(internal::kAcquireLease,
-                                       {std::string(name), std::string(holder), expires_at, now}));
+      GL_ASSIGN_OR_RETURN(auto changed,
+                          t.execute(internal::kAcquireLease,
+                                    {std::string(name), std::string(holder), expires_at, now}));
       acquired = changed == 1;
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return acquired;
   }
 
   Status release_lease(std::string_view name, std::string_view holder) override {
     return write([&](PgTransaction& t) -> Status {
-      GL_TRY_ASSIGN(r,
-                    t.execute(internal::kReleaseLease, {std::string(name), std::string(holder)}));
+      GL_ASSIGN_OR_RETURN(
+          auto r, t.execute(internal::kReleaseLease, {std::string(name), std::string(holder)}));
       (void)r;
       return ok();
     });
@@ -597,17 +606,17 @@ class PgStore final : public Store {
     rng_.fill(fresh.mutable_span());
     Status s = write([&](PgTransaction& t) -> Status {
       // Two instances starting together: the first insert wins, both read the same value.
-      GL_TRY_ASSIGN(ins, t.execute("INSERT INTO meta(name, value) VALUES(?, ?) "
-                                   "ON CONFLICT(name) DO NOTHING",
-                                   {key, blob(fresh.span())}));
+      GL_ASSIGN_OR_RETURN(auto ins, t.execute("INSERT INTO meta(name, value) VALUES(?, ?) "
+                                              "ON CONFLICT(name) DO NOTHING",
+                                              {key, blob(fresh.span())}));
       (void)ins;
-      GL_TRY_ASSIGN(rows, t.query("SELECT value FROM meta WHERE name = ?", {key}));
+      GL_ASSIGN_OR_RETURN(auto rows, t.query("SELECT value FROM meta WHERE name = ?", {key}));
       const auto* b = rows.empty() ? nullptr : std::get_if<Bytes>(&rows[0][0]);
       if (b == nullptr) return make_error(ErrorCode::kInternal, "server secret is not a blob");
       secret = SecretBytes(ByteSpan(*b));
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return secret;
   }
 
@@ -626,14 +635,16 @@ class PgStore final : public Store {
   Result<std::string> content_digest() override {
     std::string hex;
     Status s = read_only([&](PgTransaction& t) -> Status {
-      GL_TRY_ASSIGN(tables, t.query("SELECT table_name FROM information_schema.tables WHERE "
-                                    "table_schema = current_schema() AND table_type = 'BASE "
-                                    "TABLE' ORDER BY table_name",
-                                    {}));
+      GL_ASSIGN_OR_RETURN(auto tables,
+                          t.query("SELECT table_name FROM information_schema.tables WHERE "
+                                  "table_schema = current_schema() AND table_type = 'BASE "
+                                  "TABLE' ORDER BY table_name",
+                                  {}));
       Sha256 h;
       for (const SqlRow& row : tables) {
         const std::string name = as_text(row[0]);
-        GL_TRY_ASSIGN(cols, t.query("SELECT COUNT(*) FROM information_schema.columns WHERE "
+        GL_ASSIGN_OR_RETURN(auto cols,
+                            t.query("SELECT COUNT(*) FROM information_schema.columns WHERE "
                                     "table_schema = current_schema() AND table_name = ?",
                                     {name}));
         const std::int64_t ncols = as_int(cols.at(0).at(0));
@@ -641,7 +652,8 @@ class PgStore final : public Store {
         for (std::int64_t i = 1; i <= ncols; ++i) {
           order += (i == 1 ? "" : ", ") + std::to_string(i);
         }
-        GL_TRY_ASSIGN(rows, t.query("SELECT * FROM \"" + name + "\" ORDER BY " + order, {}));
+        GL_ASSIGN_OR_RETURN(auto rows,
+                            t.query("SELECT * FROM \"" + name + "\" ORDER BY " + order, {}));
         h.update(as_bytes("table:" + name + "\n"));
         for (const SqlRow& r : rows) {
           for (const SqlValue& v : r) {
@@ -665,7 +677,7 @@ class PgStore final : public Store {
       hex = to_hex(h.finish());
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return hex;
   }
 
@@ -743,7 +755,7 @@ Result<std::unique_ptr<Store>> open_pg_store(const PgStoreOptions& options, cons
   }
   auto store = std::make_unique<PgStore>(options, clock, rng);
   std::vector<std::string> schema(internal::kStoreSchema.begin(), internal::kStoreSchema.end());
-  if (auto s = store->init_schema(schema); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(store->init_schema(schema));
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -57,11 +57,11 @@ Result<TemporaryExposureKey> parse_key(const json::value& v, std::size_t index) 
                       where + ".key must be 16 bytes, got " + std::to_string(data->size()));
   }
   auto rsin = int_field(o, "rolling_start_interval_number", where);
-  if (!rsin) return std::unexpected(rsin.error());
+  GL_RETURN_IF_ERROR(rsin);
   auto rp = int_field(o, "rolling_period", where);
-  if (!rp) return std::unexpected(rp.error());
+  GL_RETURN_IF_ERROR(rp);
   auto trl = int_field(o, "transmission_risk_level", where);
-  if (!trl) return std::unexpected(trl.error());
+  GL_RETURN_IF_ERROR(trl);
   if (*rsin < 0 || *rsin > std::numeric_limits<std::int32_t>::max()) {
     return make_error(
         ErrorCode::kInvalidArgument,
@@ -76,7 +76,7 @@ Result<TemporaryExposureKey> parse_key(const json::value& v, std::size_t index) 
                       where + ".transmission_risk_level must be 0..8, got " + std::to_string(*trl));
   }
   TemporaryExposureKey k;
-  k.key_data = Tek(ByteSpan(*data));
+  GL_ASSIGN_OR_RETURN(k.key_data, Tek::from_span(*data));
   k.rolling_start_interval_number = {static_cast<std::uint32_t>(*rsin)};
   k.rolling_period = static_cast<std::uint32_t>(*rp);
   k.transmission_risk_level = static_cast<std::int32_t>(*trl);
@@ -99,7 +99,7 @@ Result<UploadRequest> parse_upload_request(const json::object& body) {
   std::size_t i = 0;
   for (const json::value& v : keys->as_array()) {
     auto k = parse_key(v, i++);
-    if (!k) return std::unexpected(k.error());
+    GL_RETURN_IF_ERROR(k);
     request.keys.push_back(std::move(*k));
   }
   const json::value* certificate = body.if_contains("certificate");
@@ -216,13 +216,13 @@ Result<PublishOutcome> Publisher::publish(const UploadRequest& request) {
     }
     return PublishOutcome{request.keys.size(), 0};
   }
-  if (!claims) return std::unexpected(claims.error());
+  GL_RETURN_IF_ERROR(claims);
   if (claims->grant.purpose != "keys") return authentication_failed();
   if (!constant_time_equal(mac, claims->tekmac)) return authentication_failed();
 
   PublishOutcome outcome;
   auto keys = validate_upload_keys(request.keys, now, config_, &outcome.dropped);
-  if (!keys) return std::unexpected(keys.error());
+  GL_RETURN_IF_ERROR(keys);
 
   // Extension members: an owner must exist for every member; "venue_reports" may be an
   // empty array without one.
@@ -245,7 +245,7 @@ Result<PublishOutcome> Publisher::publish(const UploadRequest& request) {
                         "unknown field \"" + std::string(field.substr(0, 40)) + "\"");
     }
     auto part = (*ext)->prepare(member.value(), context);
-    if (!part) return std::unexpected(part.error());
+    GL_RETURN_IF_ERROR(part);
     if (*part) parts.push_back(std::move(*part));
   }
 
@@ -270,7 +270,7 @@ Result<PublishOutcome> Publisher::publish(const UploadRequest& request) {
   }
   for (auto& p : parts) write.parts.push_back(p.get());
   auto stored = store_.publish_upload(write);
-  if (!stored) return std::unexpected(stored.error());
+  GL_RETURN_IF_ERROR(stored);
   outcome.inserted = stored->inserted;
   return outcome;
 }

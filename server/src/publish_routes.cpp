@@ -7,7 +7,7 @@ namespace greenlight::server::internal {
 namespace json = boost::json;
 
 Status add_publish_routes(ServerContext& ctx) {
-  if (auto s = ensure_chaff_commit_schema(ctx.store); !s) return s;
+  GL_RETURN_IF_ERROR(ensure_chaff_commit_schema(ctx.store));
   const std::size_t bucket = ctx.options.http.response_padding_bucket;
   Metrics& metrics = ctx.metrics;
   Publisher& publisher = ctx.publisher;

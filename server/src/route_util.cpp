@@ -70,10 +70,8 @@ Status ensure_chaff_commit_schema(Store& store) { return store.ensure_schema(kCh
 
 Status chaff_commit(Store& store) {
   return store.transact([](StoreTransaction& tx) -> Status {
-    if (auto r = tx.execute("INSERT INTO chaff_commit(n) VALUES(?)", {std::int64_t{0}}); !r) {
-      return std::unexpected(r.error());
-    }
-    if (auto r = tx.execute("DELETE FROM chaff_commit", {}); !r) return std::unexpected(r.error());
+    GL_RETURN_IF_ERROR(tx.execute("INSERT INTO chaff_commit(n) VALUES(?)", {std::int64_t{0}}));
+    GL_RETURN_IF_ERROR(tx.execute("DELETE FROM chaff_commit", {}));
     return ok();
   });
 }

@@ -75,11 +75,10 @@ struct Server::Impl {
     const std::int64_t now = clock->now_unix_seconds();
     const std::int64_t cutoff = now - options.retention_seconds;
     auto result = store->delete_expired(now, cutoff);
-    if (!result) return std::unexpected(result.error());
-    if (auto s = exporter->remove_files(result->export_paths); !s)
-      return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(result);
+    GL_RETURN_IF_ERROR(exporter->remove_files(result->export_paths));
     for (const auto& job : retention_jobs) {
-      if (auto s = job(now, cutoff); !s) return std::unexpected(s.error());
+      GL_RETURN_IF_ERROR(job(now, cutoff));
     }
     metrics.counter("greenlight_retention_runs_total").add();
     metrics.counter("greenlight_retention_deleted_total", {{"kind", "keys"}})
@@ -120,11 +119,11 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions options, ServerKeys
       return make_error(ErrorCode::kInvalidArgument, "a database path is required");
     }
     auto store = open_store(d->options.database_path.string(), *d->clock, *d->rng);
-    if (!store) return std::unexpected(store.error());
+    GL_RETURN_IF_ERROR(store);
     d->store = std::move(*store);
   }
   auto pepper = d->store->server_secret("code_pepper");
-  if (!pepper) return std::unexpected(pepper.error());
+  GL_RETURN_IF_ERROR(pepper);
 
   d->site = std::make_unique<StaticSite>(d->options.export_directory, *d->clock);
   d->authorization =
@@ -134,7 +133,7 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions options, ServerKeys
       std::make_unique<Publisher>(d->options.publish, *d->store, *d->authorization, *d->clock);
   d->exporter = std::make_unique<Exporter>(d->options.exports, *d->store, *d->site, *d->clock,
                                            *d->rng, std::move(keys.export_signers), &d->metrics);
-  if (auto s = d->exporter->load_published(); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(d->exporter->load_published());
   Impl* site_owner = d.get();
   d->site->set_miss_handler([site_owner] {
     auto changed = site_owner->exporter->sync_published();
@@ -156,12 +155,9 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions options, ServerKeys
   d->metrics.describe("greenlight_http_requests_total",
                       "HTTP requests by route pattern, method and status.");
   internal::add_ops_routes(*d->context, internal::ApiKeys(keys.admin_api_keys));
-  if (auto s = internal::add_authorization_routes(
-          *d->context, internal::ApiKeys(keys.health_authority_api_keys));
-      !s) {
-    return std::unexpected(s.error());
-  }
-  if (auto s = internal::add_publish_routes(*d->context); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(internal::add_authorization_routes(
+      *d->context, internal::ApiKeys(keys.health_authority_api_keys)));
+  GL_RETURN_IF_ERROR(internal::add_publish_routes(*d->context));
   internal::add_export_routes(*d->context, internal::ApiKeys(keys.admin_api_keys),
                               internal::AdminActions{[raw] { return raw->export_now(); },
                                                      [raw] { return raw->run_retention(); }});
@@ -172,7 +168,7 @@ ServerContext& Server::context() { return *impl_->context; }
 
 Status Server::add_module(std::shared_ptr<ServerModule> module) {
   if (impl_->started) return make_error(ErrorCode::kFailedPrecondition, "server already started");
-  if (auto s = module->attach(*impl_->context); !s) return s;
+  GL_RETURN_IF_ERROR(module->attach(*impl_->context));
   impl_->modules.push_back(std::move(module));
   return ok();
 }
@@ -183,7 +179,7 @@ Result<std::uint16_t> Server::start() {
   d.transport =
       std::make_unique<internal::HttpTransport>(d.router, d.metrics, *d.logger, d.options.http);
   auto port = d.transport->start();
-  if (!port) return std::unexpected(port.error());
+  GL_RETURN_IF_ERROR(port);
   d.port = *port;
   d.started = true;
   Impl* raw = &d;

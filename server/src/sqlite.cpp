@@ -138,11 +138,11 @@ Result<std::unique_ptr<Statement>> Connection::prepare(std::string_view sql) {
 Result<std::int64_t> Connection::execute(std::string_view sql,
                                          const std::vector<SqlValue>& params) {
   auto stmt = prepare(sql);
-  if (!stmt) return std::unexpected(stmt.error());
-  if (auto s = (*stmt)->bind_all(params); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(stmt);
+  GL_RETURN_IF_ERROR((*stmt)->bind_all(params));
   while (true) {
     auto row = (*stmt)->step();
-    if (!row) return std::unexpected(row.error());
+    GL_RETURN_IF_ERROR(row);
     if (!*row) break;
   }
   return changes();
@@ -151,12 +151,12 @@ Result<std::int64_t> Connection::execute(std::string_view sql,
 Result<std::vector<SqlRow>> Connection::query(std::string_view sql,
                                               const std::vector<SqlValue>& params) {
   auto stmt = prepare(sql);
-  if (!stmt) return std::unexpected(stmt.error());
-  if (auto s = (*stmt)->bind_all(params); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(stmt);
+  GL_RETURN_IF_ERROR((*stmt)->bind_all(params));
   std::vector<SqlRow> rows;
   while (true) {
     auto row = (*stmt)->step();
-    if (!row) return std::unexpected(row.error());
+    GL_RETURN_IF_ERROR(row);
     if (!*row) break;
     SqlRow r;
     const int n = (*stmt)->column_count();

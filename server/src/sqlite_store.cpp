@@ -191,11 +191,6 @@ class ReadPool {
   std::vector<std::unique_ptr<Connection>> free_;
 };
 
-#define GL_TRY_ASSIGN(var, expr)                                   \
-  auto var##_result = (expr);                                      \
-  if (!var##_result) return std::unexpected(var##_result.error()); \
-  auto& var = *var##_result
-
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<Writer> writer, std::unique_ptr<ReadPool> reads, const Clock& clock,
@@ -226,11 +221,13 @@ class SqliteStore final : public Store {
                                 std::int64_t token_expires_at) override {
     CodeGrant grant;
     Status s = writer_->submit([&](Connection& c) -> Status {
-      GL_TRY_ASSIGN(changed,
-                    c.execute("UPDATE codes SET claimed = 1 WHERE code_hash = ? AND claimed = 0 "
-                              "AND expires_at > ?",
-                              {blob(code_hash), now}));
-      GL_TRY_ASSIGN(rows, c.query("SELECT report_type, symptom_onset, purpose, claimed, expires_at "
+      GL_ASSIGN_OR_RETURN(
+          auto changed,
+          c.execute("UPDATE codes SET claimed = 1 WHERE code_hash = ? AND claimed = 0 "
+                    "AND expires_at > ?",
+                    {blob(code_hash), now}));
+      GL_ASSIGN_OR_RETURN(auto rows,
+                          c.query("SELECT report_type, symptom_onset, purpose, claimed, expires_at "
                                   "FROM codes WHERE code_hash = ?",
                                   {blob(code_hash)}));
       if (changed != 1) {
@@ -245,28 +242,30 @@ class SqliteStore final : public Store {
           "VALUES(?, ?, ?, ?, ?)",
           {blob(token_hash), static_cast<std::int64_t>(grant.report_type),
            optional_int(grant.symptom_onset_interval), grant.purpose, token_expires_at});
-      if (!ins) return std::unexpected(ins.error());
+      GL_RETURN_IF_ERROR(ins);
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return grant;
   }
 
   Result<CodeGrant> redeem_token(const Sha256Digest& token_hash, std::int64_t now) override {
     CodeGrant grant;
     Status s = writer_->submit([&](Connection& c) -> Status {
-      GL_TRY_ASSIGN(changed,
-                    c.execute("UPDATE tokens SET claimed = 1 WHERE token_hash = ? AND claimed = 0 "
-                              "AND expires_at > ?",
-                              {blob(token_hash), now}));
+      GL_ASSIGN_OR_RETURN(
+          auto changed,
+          c.execute("UPDATE tokens SET claimed = 1 WHERE token_hash = ? AND claimed = 0 "
+                    "AND expires_at > ?",
+                    {blob(token_hash), now}));
       if (changed != 1) return authentication_failed();
-      GL_TRY_ASSIGN(rows, c.query("SELECT report_type, symptom_onset, purpose FROM tokens "
+      GL_ASSIGN_OR_RETURN(auto rows,
+                          c.query("SELECT report_type, symptom_onset, purpose FROM tokens "
                                   "WHERE token_hash = ?",
                                   {blob(token_hash)}));
       grant = grant_from_row(rows.at(0), 0);
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return grant;
   }
 
@@ -289,7 +288,7 @@ class SqliteStore final : public Store {
           "INSERT INTO exposure_keys(key_data, rolling_start, rolling_period, transmission_risk, "
           "report_type, days_since_onset, available_at) VALUES(?, ?, ?, ?, ?, ?, ?) "
           "ON CONFLICT(key_data) DO NOTHING");
-      if (!stmt) return std::unexpected(stmt.error());
+      GL_RETURN_IF_ERROR(stmt);
       for (const KeyToStore& k : upload.keys) {
         auto& st = **stmt;
         st.bind(1, k.key.key_data.span());
@@ -304,17 +303,17 @@ class SqliteStore final : public Store {
         }
         st.bind(7, std::max(arrival, k.embargo_until));
         auto done = st.step();
-        if (!done) return std::unexpected(done.error());
+        GL_RETURN_IF_ERROR(done);
         outcome.inserted += static_cast<std::size_t>(c.changes());
         sqlite3_reset(st.get());
       }
       ConnectionTransaction tx(c);
       for (UploadPart* part : upload.parts) {
-        if (auto p = part->apply(tx); !p) return p;
+        GL_RETURN_IF_ERROR(part->apply(tx));
       }
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return outcome;
   }
 
@@ -327,19 +326,19 @@ class SqliteStore final : public Store {
           "SELECT key_data, rolling_start, rolling_period, transmission_risk, report_type, "
           "days_since_onset, available_at FROM exposure_keys "
           "WHERE available_at >= ? AND available_at < ?");
-      if (!stmt) return std::unexpected(stmt.error());
+      GL_RETURN_IF_ERROR(stmt);
       auto& st = **stmt;
       st.bind(1, window_start);
       st.bind(2, window_end);
       while (true) {
         auto row = st.step();
-        if (!row) return std::unexpected(row.error());
+        GL_RETURN_IF_ERROR(row);
         if (!*row) break;
         StoredKey k;
         const Bytes data = st.column_blob(0);
         if (data.size() != 16)
           return make_error(ErrorCode::kInternal, "stored key is not 16 bytes");
-        k.key.key_data = Tek(ByteSpan(data));
+        GL_ASSIGN_OR_RETURN(k.key.key_data, Tek::from_span(data));
         k.key.rolling_start_interval_number = {static_cast<std::uint32_t>(st.column_int(1))};
         k.key.rolling_period = static_cast<std::uint32_t>(st.column_int(2));
         k.key.transmission_risk_level = static_cast<std::int32_t>(st.column_int(3));
@@ -352,34 +351,34 @@ class SqliteStore final : public Store {
       }
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return keys;
   }
 
   Result<std::optional<std::int64_t>> last_export_end() override {
     std::optional<std::int64_t> end;
     Status s = reads_->with([&](Connection& c) -> Status {
-      GL_TRY_ASSIGN(rows, c.query("SELECT max(window_end) FROM export_batches", {}));
+      GL_ASSIGN_OR_RETURN(auto rows, c.query("SELECT max(window_end) FROM export_batches", {}));
       if (!rows.empty()) {
         if (const auto* v = std::get_if<std::int64_t>(&rows[0][0])) end = *v;
       }
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return end;
   }
 
   Status record_export_batch(const ExportBatchRecord& batch) override {
     return writer_->submit([&](Connection& c) -> Status {
-      GL_TRY_ASSIGN(b, c.execute("INSERT INTO export_batches(window_end, window_start, "
-                                 "created_at, real_key_count) VALUES(?, ?, ?, ?)",
-                                 {batch.window_end, batch.window_start, batch.created_at,
-                                  batch.real_key_count}));
+      GL_ASSIGN_OR_RETURN(auto b, c.execute("INSERT INTO export_batches(window_end, window_start, "
+                                            "created_at, real_key_count) VALUES(?, ?, ?, ?)",
+                                            {batch.window_end, batch.window_start, batch.created_at,
+                                             batch.real_key_count}));
       (void)b;
       for (const ExportFileRecord& f : batch.files) {
-        GL_TRY_ASSIGN(
-            r, c.execute(internal::kUpsertExportFile, {f.path, f.window_start, f.window_end,
-                                                       f.created_at, f.key_count, f.sha256_hex}));
+        GL_ASSIGN_OR_RETURN(auto r, c.execute(internal::kUpsertExportFile,
+                                              {f.path, f.window_start, f.window_end, f.created_at,
+                                               f.key_count, f.sha256_hex}));
         (void)r;
       }
       return ok();
@@ -389,17 +388,17 @@ class SqliteStore final : public Store {
   Result<std::vector<ExportFileRecord>> export_files() override {
     std::vector<ExportFileRecord> files;
     Status s = reads_->with([&](Connection& c) -> Status {
-      GL_TRY_ASSIGN(rows,
-                    c.query("SELECT path, window_start, window_end, created_at, key_count, "
-                            "sha256 FROM export_files ORDER BY window_start, window_end, path",
-                            {}));
+      GL_ASSIGN_OR_RETURN(
+          auto rows, c.query("SELECT path, window_start, window_end, created_at, key_count, "
+                             "sha256 FROM export_files ORDER BY window_start, window_end, path",
+                             {}));
       for (const SqlRow& r : rows) {
         files.push_back(ExportFileRecord{as_text(r[0]), as_int(r[1]), as_int(r[2]), as_int(r[3]),
                                          as_int(r[4]), as_text(r[5])});
       }
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return files;
   }
 
@@ -408,56 +407,62 @@ class SqliteStore final : public Store {
     const std::int64_t cutoff_interval = cutoff / kIntervalSeconds;
     Status s = writer_->submit(
         [&](Connection& c) -> Status {
-          GL_TRY_ASSIGN(keys, c.execute("DELETE FROM exposure_keys WHERE available_at < ? OR "
+          GL_ASSIGN_OR_RETURN(auto keys,
+                              c.execute("DELETE FROM exposure_keys WHERE available_at < ? OR "
                                         "rolling_start + rolling_period < ?",
                                         {cutoff, cutoff_interval}));
           result.keys = keys;
-          GL_TRY_ASSIGN(codes, c.execute("DELETE FROM codes WHERE expires_at <= ? OR issued_at < ?",
-                                         {now, cutoff}));
+          GL_ASSIGN_OR_RETURN(
+              auto codes,
+              c.execute("DELETE FROM codes WHERE expires_at <= ? OR issued_at < ?", {now, cutoff}));
           result.codes = codes;
-          GL_TRY_ASSIGN(tokens, c.execute("DELETE FROM tokens WHERE expires_at <= ?", {now}));
+          GL_ASSIGN_OR_RETURN(auto tokens,
+                              c.execute("DELETE FROM tokens WHERE expires_at <= ?", {now}));
           result.tokens = tokens;
-          GL_TRY_ASSIGN(certs,
-                        c.execute("DELETE FROM used_certificates WHERE expires_at <= ?", {now}));
+          GL_ASSIGN_OR_RETURN(
+              auto certs, c.execute("DELETE FROM used_certificates WHERE expires_at <= ?", {now}));
           result.certificates = certs;
-          GL_TRY_ASSIGN(budget, c.execute("DELETE FROM short_code_failures WHERE window_start < ?",
-                                          {cutoff}));
+          GL_ASSIGN_OR_RETURN(
+              auto budget,
+              c.execute("DELETE FROM short_code_failures WHERE window_start < ?", {cutoff}));
           (void)budget;
-          GL_TRY_ASSIGN(paths,
-                        c.query("SELECT path FROM export_files WHERE window_end < ?", {cutoff}));
+          GL_ASSIGN_OR_RETURN(
+              auto paths, c.query("SELECT path FROM export_files WHERE window_end < ?", {cutoff}));
           for (const SqlRow& r : paths) result.export_paths.push_back(as_text(r[0]));
-          GL_TRY_ASSIGN(f, c.execute("DELETE FROM export_files WHERE window_end < ?", {cutoff}));
-          GL_TRY_ASSIGN(b, c.execute("DELETE FROM export_batches WHERE window_end < ?", {cutoff}));
+          GL_ASSIGN_OR_RETURN(auto f,
+                              c.execute("DELETE FROM export_files WHERE window_end < ?", {cutoff}));
+          GL_ASSIGN_OR_RETURN(
+              auto b, c.execute("DELETE FROM export_batches WHERE window_end < ?", {cutoff}));
           (void)f;
           (void)b;
           return ok();
         },
         /*checkpoint_after=*/true);
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return result;
   }
 
   Result<std::int64_t> add_short_code_failure(std::int64_t window_start) override {
     std::int64_t failures = 0;
     Status s = writer_->submit([&](Connection& c) -> Status {
-      GL_TRY_ASSIGN(changed, c.execute(internal::kAddShortCodeFailure, {window_start}));
+      GL_ASSIGN_OR_RETURN(auto changed, c.execute(internal::kAddShortCodeFailure, {window_start}));
       (void)changed;
-      GL_TRY_ASSIGN(rows, c.query(internal::kShortCodeFailures, {window_start}));
+      GL_ASSIGN_OR_RETURN(auto rows, c.query(internal::kShortCodeFailures, {window_start}));
       if (!rows.empty()) failures = as_int(rows[0][0]);
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return failures;
   }
 
   Result<std::int64_t> short_code_failures(std::int64_t window_start) override {
     std::int64_t failures = 0;
     Status s = reads_->with([&](Connection& c) -> Status {
-      GL_TRY_ASSIGN(rows, c.query(internal::kShortCodeFailures, {window_start}));
+      GL_ASSIGN_OR_RETURN(auto rows, c.query(internal::kShortCodeFailures, {window_start}));
       if (!rows.empty()) failures = as_int(rows[0][0]);
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return failures;
   }
 
@@ -465,19 +470,20 @@ class SqliteStore final : public Store {
                              std::int64_t expires_at) override {
     bool acquired = false;
     Status s = writer_->submit([&](Connection& c) -> Status {
-      GL_TRY_ASSIGN(changed, c.execute(internal::kAcquireLease,
-                                       {std::string(name), std::string(holder), expires_at, now}));
+      GL_ASSIGN_OR_RETURN(auto changed,
+                          c.execute(internal::kAcquireLease,
+                                    {std::string(name), std::string(holder), expires_at, now}));
       acquired = changed == 1;
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return acquired;
   }
 
   Status release_lease(std::string_view name, std::string_view holder) override {
     return writer_->submit([&](Connection& c) -> Status {
-      GL_TRY_ASSIGN(changed,
-                    c.execute(internal::kReleaseLease, {std::string(name), std::string(holder)}));
+      GL_ASSIGN_OR_RETURN(auto changed, c.execute(internal::kReleaseLease,
+                                                  {std::string(name), std::string(holder)}));
       (void)changed;
       return ok();
     });
@@ -487,7 +493,7 @@ class SqliteStore final : public Store {
     SecretBytes secret;
     const std::string key = "secret:" + std::string(name);
     Status s = writer_->submit([&](Connection& c) -> Status {
-      GL_TRY_ASSIGN(rows, c.query("SELECT value FROM meta WHERE name = ?", {key}));
+      GL_ASSIGN_OR_RETURN(auto rows, c.query("SELECT value FROM meta WHERE name = ?", {key}));
       if (!rows.empty()) {
         if (const auto* b = std::get_if<Bytes>(&rows[0][0])) {
           secret = SecretBytes(ByteSpan(*b));
@@ -496,20 +502,20 @@ class SqliteStore final : public Store {
       }
       SecretBytes fresh(32);
       rng_.fill(fresh.mutable_span());
-      GL_TRY_ASSIGN(
-          ins, c.execute("INSERT INTO meta(name, value) VALUES(?, ?)", {key, blob(fresh.span())}));
+      GL_ASSIGN_OR_RETURN(auto ins, c.execute("INSERT INTO meta(name, value) VALUES(?, ?)",
+                                              {key, blob(fresh.span())}));
       (void)ins;
       secret = std::move(fresh);
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return secret;
   }
 
   Status ensure_schema(const std::vector<std::string>& statements) override {
     return writer_->submit([&](Connection& c) -> Status {
       for (const std::string& sql : statements) {
-        if (auto e = c.exec(sql); !e) return e;
+        GL_RETURN_IF_ERROR(c.exec(sql));
       }
       return ok();
     });
@@ -532,19 +538,22 @@ class SqliteStore final : public Store {
   Result<std::string> content_digest() override {
     std::string hex;
     Status s = reads_->with([&](Connection& c) -> Status {
-      GL_TRY_ASSIGN(tables, c.query("SELECT name FROM sqlite_master WHERE type = 'table' AND "
-                                    "name NOT LIKE 'sqlite_%' ORDER BY name",
-                                    {}));
+      GL_ASSIGN_OR_RETURN(auto tables,
+                          c.query("SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                                  "name NOT LIKE 'sqlite_%' ORDER BY name",
+                                  {}));
       Sha256 h;
       for (const SqlRow& t : tables) {
         const std::string name = as_text(t[0]);
-        GL_TRY_ASSIGN(cols, c.query("SELECT count(*) FROM pragma_table_info(?)", {name}));
+        GL_ASSIGN_OR_RETURN(auto cols,
+                            c.query("SELECT count(*) FROM pragma_table_info(?)", {name}));
         const std::int64_t ncols = as_int(cols.at(0).at(0));
         std::string order;
         for (std::int64_t i = 1; i <= ncols; ++i) {
           order += (i == 1 ? "" : ", ") + std::to_string(i);
         }
-        GL_TRY_ASSIGN(rows, c.query("SELECT * FROM \"" + name + "\" ORDER BY " + order, {}));
+        GL_ASSIGN_OR_RETURN(auto rows,
+                            c.query("SELECT * FROM \"" + name + "\" ORDER BY " + order, {}));
         h.update(as_bytes("table:" + name + "\n"));
         for (const SqlRow& r : rows) {
           for (const SqlValue& v : r) {
@@ -569,7 +578,7 @@ class SqliteStore final : public Store {
       hex = to_hex(h.finish());
       return ok();
     });
-    if (!s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(s);
     return hex;
   }
 
@@ -587,23 +596,22 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteStoreOptions& optio
   if (options.path.empty())
     return make_error(ErrorCode::kInvalidArgument, "database path is empty");
   auto writer_connection = Connection::open(options.path, options.busy_timeout_ms);
-  if (!writer_connection) return std::unexpected(writer_connection.error());
-  if (auto s = (*writer_connection)->exec(kConnectionPragmas); !s)
-    return std::unexpected(s.error());
-  if (auto s = (*writer_connection)->exec("BEGIN IMMEDIATE"); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(writer_connection);
+  GL_RETURN_IF_ERROR((*writer_connection)->exec(kConnectionPragmas));
+  GL_RETURN_IF_ERROR((*writer_connection)->exec("BEGIN IMMEDIATE"));
   for (std::string_view statement : internal::kStoreSchema) {
     if (auto s = (*writer_connection)->exec(statement); !s) {
       (void)(*writer_connection)->exec("ROLLBACK");
       return std::unexpected(s.error());
     }
   }
-  if (auto s = (*writer_connection)->exec("COMMIT"); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR((*writer_connection)->exec("COMMIT"));
 
   auto reads = std::make_unique<ReadPool>();
   for (std::size_t i = 0; i < std::max<std::size_t>(1, options.read_connections); ++i) {
     auto c = Connection::open(options.path, options.busy_timeout_ms);
-    if (!c) return std::unexpected(c.error());
-    if (auto s = (*c)->exec("PRAGMA query_only=ON;"); !s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(c);
+    GL_RETURN_IF_ERROR((*c)->exec("PRAGMA query_only=ON;"));
     reads->add(std::move(*c));
   }
   auto writer = std::make_unique<Writer>(std::move(*writer_connection), options.max_batch);

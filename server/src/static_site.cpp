@@ -118,9 +118,9 @@ Status StaticSite::publish(Publication publication) {
   if (publication.sha256 == Sha256Digest{})
     publication.sha256 = sha256(as_bytes(*publication.bytes));
   for (const auto& hook : hooks_) {
-    if (auto s = hook(publication); !s) return s;
+    GL_RETURN_IF_ERROR(hook(publication));
   }
-  if (auto s = write_atomically(publication.path, *publication.bytes); !s) return s;
+  GL_RETURN_IF_ERROR(write_atomically(publication.path, *publication.bytes));
   cache(publication.path, publication.bytes, publication.content_type, publication.cache_control,
         clock_.now_unix_seconds());
   return ok();
@@ -130,7 +130,7 @@ Status StaticSite::write_metadata(const std::string& path, std::string bytes,
                                   std::string content_type, std::string cache_control) {
   if (!valid_path(path))
     return make_error(ErrorCode::kInvalidArgument, "invalid path \"" + path + "\"");
-  if (auto s = write_atomically(path, bytes); !s) return s;
+  GL_RETURN_IF_ERROR(write_atomically(path, bytes));
   cache(path, std::make_shared<const std::string>(std::move(bytes)), std::move(content_type),
         std::move(cache_control), clock_.now_unix_seconds());
   return ok();

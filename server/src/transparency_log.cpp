@@ -94,40 +94,38 @@ Result<std::unique_ptr<TransparencyLog>> TransparencyLog::open(
     return make_error(ErrorCode::kInvalidArgument, "log origin must be one non-empty line");
   }
   auto db = internal::Connection::open(database_path.string(), kBusyTimeoutMs);
-  if (!db) return std::unexpected(db.error());
-  if (auto s = (*db)->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"); !s) {
-    return std::unexpected(s.error());
-  }
+  GL_RETURN_IF_ERROR(db);
+  GL_RETURN_IF_ERROR((*db)->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"));
   auto mode = (*db)->query("PRAGMA journal_mode", {});
   if (!mode || mode->empty() || as_text((*mode)[0][0]) == nullptr ||
       *as_text((*mode)[0][0]) != "wal") {
     return make_error(ErrorCode::kIo, "transparency log database cannot use WAL journaling");
   }
-  if (auto s = (*db)->exec(kSchema); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR((*db)->exec(kSchema));
 
   {
     WriteTransaction tx(**db);
-    if (auto s = tx.begin(); !s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(tx.begin());
     auto stored = (*db)->query("SELECT value FROM log_meta WHERE name = 'origin'", {});
-    if (!stored) return std::unexpected(stored.error());
+    GL_RETURN_IF_ERROR(stored);
     if (stored->empty()) {
       auto ins = (*db)->execute("INSERT INTO log_meta(name, value) VALUES('origin', ?)",
                                 {SqlValue(origin)});
-      if (!ins) return std::unexpected(ins.error());
+      GL_RETURN_IF_ERROR(ins);
     } else if (as_text((*stored)[0][0]) == nullptr || *as_text((*stored)[0][0]) != origin) {
       return make_error(ErrorCode::kFailedPrecondition,
                         "transparency log database belongs to another origin");
     }
-    if (auto s = tx.commit(); !s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(tx.commit());
   }
 
   std::unique_ptr<TransparencyLog> log(
       new TransparencyLog(std::move(*db), std::move(origin), std::move(signer)));
   std::lock_guard lock(log->mutex_);
-  if (auto s = log->load(); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(log->load());
   // Leaves appended before a crash, or a fresh log: sign the current size now.
   if (log->latest_note_.empty() || log->tree_.size() > log->published_size_) {
-    if (auto note = log->sign_locked(); !note) return std::unexpected(note.error());
+    GL_RETURN_IF_ERROR(log->sign_locked());
   }
   return log;
 }
@@ -136,9 +134,9 @@ Status TransparencyLog::load() {
   tree_ = MerkleTree();
   published_size_ = 0;
   latest_note_.clear();
-  if (auto s = catch_up_locked(); !s) return s;
+  GL_RETURN_IF_ERROR(catch_up_locked());
   auto rows = db_->query("SELECT size, root, note FROM log_checkpoints ORDER BY size", {});
-  if (!rows) return std::unexpected(rows.error());
+  GL_RETURN_IF_ERROR(rows);
   for (const SqlRow& row : *rows) {
     const auto size = as_index(row[0]);
     MerkleHash root{};
@@ -155,7 +153,7 @@ Status TransparencyLog::load() {
       return std::unexpected(
           corrupt("checkpoint of size " + num(*size) + " does not match the stored leaves"));
     }
-    if (auto s = check_stored_note(*note, origin_, *size, root); !s) return s;
+    GL_RETURN_IF_ERROR(check_stored_note(*note, origin_, *size, root));
     published_size_ = *size;
     latest_note_ = *note;
   }
@@ -176,7 +174,7 @@ Status TransparencyLog::load() {
 Status TransparencyLog::catch_up_locked() {
   auto rows = db_->query("SELECT idx, leaf, leaf_hash FROM log_leaves WHERE idx >= ? ORDER BY idx",
                          {index_value(tree_.size())});
-  if (!rows) return std::unexpected(rows.error());
+  GL_RETURN_IF_ERROR(rows);
   for (const SqlRow& row : *rows) {
     const auto idx = as_index(row[0]);
     const Bytes* leaf = as_blob(row[1]);
@@ -205,19 +203,19 @@ std::uint64_t TransparencyLog::published_size() const {
 Result<std::uint64_t> TransparencyLog::append(const LogLeaf& leaf) {
   std::lock_guard lock(mutex_);
   auto appended = append_locked(leaf);
-  if (!appended) return std::unexpected(appended.error());
+  GL_RETURN_IF_ERROR(appended);
   return appended->first;
 }
 
 Result<std::pair<std::uint64_t, bool>> TransparencyLog::append_locked(const LogLeaf& leaf) {
   auto encoded = encode_log_leaf(leaf);
-  if (!encoded) return std::unexpected(encoded.error());
+  GL_RETURN_IF_ERROR(encoded);
   const MerkleHash hash = merkle_leaf_hash(*encoded);
   WriteTransaction tx(*db_);
-  if (auto s = tx.begin(); !s) return std::unexpected(s.error());
-  if (auto s = catch_up_locked(); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(tx.begin());
+  GL_RETURN_IF_ERROR(catch_up_locked());
   auto existing = db_->query("SELECT idx FROM log_leaves WHERE leaf_hash = ?", {blob_value(hash)});
-  if (!existing) return std::unexpected(existing.error());
+  GL_RETURN_IF_ERROR(existing);
   if (!existing->empty()) {
     const auto idx = as_index((*existing)[0][0]);
     if (!idx) return std::unexpected(corrupt("malformed leaf index"));
@@ -226,9 +224,9 @@ Result<std::pair<std::uint64_t, bool>> TransparencyLog::append_locked(const LogL
   const std::uint64_t index = tree_.size();
   auto inserted = db_->execute("INSERT INTO log_leaves(idx, leaf, leaf_hash) VALUES(?, ?, ?)",
                                {index_value(index), SqlValue(*encoded), blob_value(hash)});
-  if (!inserted) return std::unexpected(inserted.error());
+  GL_RETURN_IF_ERROR(inserted);
   // Durable once COMMIT returns (WAL + synchronous=FULL fsyncs the WAL at commit).
-  if (auto s = tx.commit(); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(tx.commit());
   tree_.append(hash);
   return std::pair{index, true};
 }
@@ -240,13 +238,13 @@ Result<std::string> TransparencyLog::sign_checkpoint() {
 
 Result<std::string> TransparencyLog::sign_locked() {
   WriteTransaction tx(*db_);
-  if (auto s = tx.begin(); !s) return std::unexpected(s.error());
-  if (auto s = catch_up_locked(); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(tx.begin());
+  GL_RETURN_IF_ERROR(catch_up_locked());
   const std::uint64_t size = tree_.size();
   const MerkleHash root = tree_.root();
   auto stored =
       db_->query("SELECT root, note FROM log_checkpoints WHERE size = ?", {index_value(size)});
-  if (!stored) return std::unexpected(stored.error());
+  GL_RETURN_IF_ERROR(stored);
   std::string note;
   if (!stored->empty()) {
     // Signed before (by us before a crash, or by another writer): never sign a second root.
@@ -260,13 +258,13 @@ Result<std::string> TransparencyLog::sign_locked() {
     note = *stored_note;
   } else {
     auto signed_note = greenlight::sign_checkpoint(Checkpoint{origin_, size, root, {}}, signer_);
-    if (!signed_note) return std::unexpected(signed_note.error());
+    GL_RETURN_IF_ERROR(signed_note);
     note = std::move(*signed_note);
     auto inserted = db_->execute("INSERT INTO log_checkpoints(size, root, note) VALUES(?, ?, ?)",
                                  {index_value(size), blob_value(root), SqlValue(note)});
-    if (!inserted) return std::unexpected(inserted.error());
+    GL_RETURN_IF_ERROR(inserted);
   }
-  if (auto s = tx.commit(); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(tx.commit());
   if (size >= published_size_) {
     published_size_ = size;
     latest_note_ = note;
@@ -277,12 +275,12 @@ Result<std::string> TransparencyLog::sign_locked() {
 Result<LogReceipt> TransparencyLog::publish(const LogLeaf& leaf) {
   std::lock_guard lock(mutex_);
   auto appended = append_locked(leaf);
-  if (!appended) return std::unexpected(appended.error());
+  GL_RETURN_IF_ERROR(appended);
   LogReceipt receipt;
   receipt.index = appended->first;
   receipt.newly_appended = appended->second;
   auto note = sign_locked();
-  if (!note) return std::unexpected(note.error());
+  GL_RETURN_IF_ERROR(note);
   receipt.size = published_size_;
   receipt.checkpoint = std::move(*note);
   return receipt;
@@ -297,7 +295,7 @@ Result<std::string> TransparencyLog::latest_checkpoint() const {
 Result<std::string> TransparencyLog::checkpoint_at(std::uint64_t size) const {
   std::lock_guard lock(mutex_);
   auto rows = db_->query("SELECT note FROM log_checkpoints WHERE size = ?", {index_value(size)});
-  if (!rows) return std::unexpected(rows.error());
+  GL_RETURN_IF_ERROR(rows);
   if (rows->empty() || as_text((*rows)[0][0]) == nullptr) {
     return make_error(ErrorCode::kNotFound, "no checkpoint was signed at size " + num(size));
   }
@@ -319,10 +317,10 @@ Result<std::vector<Bytes>> TransparencyLog::leaves(std::uint64_t start, std::uin
     return make_error(ErrorCode::kInvalidArgument,
                       "leaf range start " + num(start) + " is after its end " + num(end));
   }
-  if (auto s = check_published(end); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(check_published(end));
   auto rows = db_->query("SELECT leaf FROM log_leaves WHERE idx >= ? AND idx < ? ORDER BY idx",
                          {index_value(start), index_value(end)});
-  if (!rows) return std::unexpected(rows.error());
+  GL_RETURN_IF_ERROR(rows);
   if (rows->size() != end - start) {
     return std::unexpected(corrupt("leaves [" + num(start) + ", " + num(end) + ") are missing"));
   }
@@ -339,26 +337,26 @@ Result<std::vector<Bytes>> TransparencyLog::leaves(std::uint64_t start, std::uin
 Result<std::vector<MerkleHash>> TransparencyLog::inclusion_proof(std::uint64_t index,
                                                                  std::uint64_t tree_size) const {
   std::lock_guard lock(mutex_);
-  if (auto s = check_published(tree_size); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(check_published(tree_size));
   return tree_.inclusion_proof(index, tree_size);
 }
 
 Result<std::vector<MerkleHash>> TransparencyLog::consistency_proof(std::uint64_t old_size,
                                                                    std::uint64_t new_size) const {
   std::lock_guard lock(mutex_);
-  if (auto s = check_published(new_size); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(check_published(new_size));
   return tree_.consistency_proof(old_size, new_size);
 }
 
 Result<MerkleFrontier> TransparencyLog::frontier(std::uint64_t tree_size) const {
   std::lock_guard lock(mutex_);
-  if (auto s = check_published(tree_size); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(check_published(tree_size));
   return tree_.frontier_at(tree_size);
 }
 
 Result<MerkleHash> TransparencyLog::root_at(std::uint64_t tree_size) const {
   std::lock_guard lock(mutex_);
-  if (auto s = check_published(tree_size); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(check_published(tree_size));
   return tree_.root_at(tree_size);
 }
 
@@ -386,12 +384,12 @@ Result<LogLeaf> log_leaf_for_publication(const Publication& p) {
   };
   if (p.kind == "export") {
     auto count = count_u32();
-    if (!count) return std::unexpected(count.error());
+    GL_RETURN_IF_ERROR(count);
     return ExportBatchLeaf{p.sha256, start, end, *count, p.region};
   }
   if (p.kind == "venue_warnings") {
     auto count = count_u32();
-    if (!count) return std::unexpected(count.error());
+    GL_RETURN_IF_ERROR(count);
     return VenueWarningBatchLeaf{p.sha256, start, end, *count};
   }
   if (p.kind == "risk_config") {

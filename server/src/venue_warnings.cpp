@@ -50,7 +50,7 @@ class VenueReportsPart final : public UploadPart {
       auto r = tx.execute("INSERT INTO venue_pending(tag, report, received_at) VALUES(?, ?, ?)",
                           {Bytes(report.location_tag.begin(), report.location_tag.end()),
                            Bytes(bytes.begin(), bytes.end()), received_at_});
-      if (!r) return std::unexpected(r.error());
+      GL_RETURN_IF_ERROR(r);
     }
     return ok();
   }
@@ -72,13 +72,13 @@ class VenueWarningsPart final : public UploadPart {
     for (const auto& warning : warnings_) {
       auto r = tx.execute("INSERT INTO venue_report(report, received_at) VALUES(?, ?)",
                           {wire::venue_warning_to_stored_bytes(warning), received_at_});
-      if (!r) return std::unexpected(r.error());
+      GL_RETURN_IF_ERROR(r);
     }
     if (resolve_ && !warnings_.empty()) {
       const auto& tag = warnings_.front().location_tag;
       auto r =
           tx.execute("DELETE FROM venue_pending WHERE tag = ?", {Bytes(tag.begin(), tag.end())});
-      if (!r) return std::unexpected(r.error());
+      GL_RETURN_IF_ERROR(r);
     }
     return ok();
   }
@@ -153,7 +153,7 @@ class VenueReportsExtension final : public UploadExtension {
   Result<std::unique_ptr<UploadPart>> prepare(const json::value& value,
                                               const UploadContext& context) override {
     auto reports = parse_reports(value, max_reports_);
-    if (!reports) return std::unexpected(reports.error());
+    GL_RETURN_IF_ERROR(reports);
     if (context.chaff || reports->empty() || !store_) return std::unique_ptr<UploadPart>();
     return std::unique_ptr<UploadPart>(
         new VenueReportsPart(std::move(*reports), floor_to(context.now, granularity_)));
@@ -241,7 +241,7 @@ VenueWarningModule::VenueWarningModule(VenueWarningConfig config) : config_(std:
 
 Status VenueWarningModule::attach(ServerContext& context) {
   context_ = &context;
-  if (auto s = context.store.ensure_schema(kSchema); !s) return s;
+  GL_RETURN_IF_ERROR(context.store.ensure_schema(kSchema));
   if (config_.owner_wait_seconds <= 0) {
     return make_error(ErrorCode::kInvalidArgument, "the venue owner wait must be positive");
   }
@@ -272,12 +272,12 @@ Status VenueWarningModule::attach(ServerContext& context) {
       [self](std::int64_t now, std::int64_t cutoff) { return self->delete_expired(now, cutoff); });
   context.add_export_job([self]() -> Status {
     auto published = self->publish_now();
-    if (!published) return std::unexpected(published.error());
+    GL_RETURN_IF_ERROR(published);
     return ok();
   });
 
   auto files = batch_files();
-  if (!files) return std::unexpected(files.error());
+  GL_RETURN_IF_ERROR(files);
   for (const auto& f : *files) {
     if (auto s = context.site.load(f.path, kBatchContentType, kBatchCacheControl); !s) {
       return make_error(ErrorCode::kIo, "venue batch listed in the database is missing: " + f.path);
@@ -385,7 +385,7 @@ HttpResponse VenueWarningModule::handle_pending(const HttpRequest& request) {
   auto read = ctx.store.read([&](StoreTransaction& tx) -> Status {
     auto rows = tx.query("SELECT report FROM venue_pending WHERE tag = ? ORDER BY id",
                          {Bytes(tag.begin(), tag.end())});
-    if (!rows) return std::unexpected(rows.error());
+    GL_RETURN_IF_ERROR(rows);
     for (const auto& row : *rows) {
       if (reports.size() >= config_.max_pending_returned) break;
       const auto* blob = std::get_if<Bytes>(&row[0]);
@@ -406,14 +406,14 @@ Result<std::vector<VenueBatchFile>> VenueWarningModule::batch_files() {
     auto rows = tx.query(
         "SELECT path, window_start, window_end, created_at, report_count, sha256_hex "
         "FROM venue_batch ORDER BY window_start, path");
-    if (!rows) return std::unexpected(rows.error());
+    GL_RETURN_IF_ERROR(rows);
     for (const auto& row : *rows) {
       out.push_back(VenueBatchFile{as_text(row[0]), as_int(row[1]), as_int(row[2]), as_int(row[3]),
                                    as_int(row[4]), as_text(row[5])});
     }
     return ok();
   });
-  if (!s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(s);
   return out;
 }
 
@@ -421,11 +421,11 @@ Result<std::int64_t> VenueWarningModule::pending_reports() {
   std::int64_t n = 0;
   auto s = context_->store.read([&](StoreTransaction& tx) -> Status {
     auto rows = tx.query("SELECT COUNT(*) FROM venue_pending");
-    if (!rows) return std::unexpected(rows.error());
+    GL_RETURN_IF_ERROR(rows);
     if (!rows->empty()) n = as_int(rows->front()[0]);
     return ok();
   });
-  if (!s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(s);
   return n;
 }
 
@@ -456,11 +456,11 @@ Result<std::int64_t> VenueWarningModule::unpublished_warnings() {
   std::int64_t n = 0;
   auto s = context_->store.read([&](StoreTransaction& tx) -> Status {
     auto rows = tx.query("SELECT COUNT(*) FROM venue_report WHERE batch IS NULL");
-    if (!rows) return std::unexpected(rows.error());
+    GL_RETURN_IF_ERROR(rows);
     if (!rows->empty()) n = as_int(rows->front()[0]);
     return ok();
   });
-  if (!s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(s);
   return n;
 }
 
@@ -470,7 +470,7 @@ Result<std::optional<std::vector<VenueBatchFile>>> VenueWarningModule::publish_n
   const std::int64_t now = ctx.clock.now_unix_seconds();
   // In the first export run, when the transparency log's hook is in place.
   if (!policy_published_) {
-    if (auto s = publish_policy(); !s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(publish_policy());
     policy_published_ = true;
   }
 
@@ -478,24 +478,24 @@ Result<std::optional<std::vector<VenueBatchFile>>> VenueWarningModule::publish_n
   std::int64_t window_start = 0;
   auto read = ctx.store.read([&](StoreTransaction& tx) -> Status {
     auto rows = tx.query("SELECT id, report, received_at FROM venue_report WHERE batch IS NULL");
-    if (!rows) return std::unexpected(rows.error());
+    GL_RETURN_IF_ERROR(rows);
     std::int64_t earliest = now;
     for (const auto& row : *rows) {
       const auto* blob = std::get_if<Bytes>(&row[1]);
       if (blob == nullptr)
         return make_error(ErrorCode::kInternal, "venue_report.report is not a blob");
       auto warning = wire::venue_warning_from_bytes(*blob);
-      if (!warning) return std::unexpected(warning.error());
+      GL_RETURN_IF_ERROR(warning);
       pending.emplace_back(as_int(row[0]), *warning);
       earliest = std::min(earliest, as_int(row[2]));
     }
     auto last = tx.query("SELECT MAX(window_end) FROM venue_batch");
-    if (!last) return std::unexpected(last.error());
+    GL_RETURN_IF_ERROR(last);
     const auto* last_end = last->empty() ? nullptr : std::get_if<std::int64_t>(&last->front()[0]);
     window_start = last_end != nullptr ? std::min(*last_end, earliest) : earliest;
     return ok();
   });
-  if (!read) return std::unexpected(read.error());
+  GL_RETURN_IF_ERROR(read);
   if (pending.empty()) return std::optional<std::vector<VenueBatchFile>>{};
 
   // Shuffle: one upload's reports must not sit next to each other in the file.
@@ -518,7 +518,7 @@ Result<std::optional<std::vector<VenueBatchFile>>> VenueWarningModule::publish_n
     batch.batch_num = static_cast<std::uint32_t>(n);
     for (std::size_t i = first; i < last; ++i) batch.warnings.push_back(pending[i].second);
     auto bytes = wire::write_venue_warning_file(batch, signers);
-    if (!bytes) return std::unexpected(bytes.error());
+    GL_RETURN_IF_ERROR(bytes);
 
     Publication p;
     p.path = config_.directory + batch_name(window_start, window_end, n);
@@ -536,28 +536,28 @@ Result<std::optional<std::vector<VenueBatchFile>>> VenueWarningModule::publish_n
     VenueBatchFile file{
         p.path,          window_start, window_end, now, static_cast<std::int64_t>(last - first),
         to_hex(p.sha256)};
-    if (auto s = ctx.site.publish(std::move(p)); !s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(ctx.site.publish(std::move(p)));
     // Recorded right after its file: a crash in between republishes these reports in a new
     // file next time (duplicates are harmless to phones, which keep the longest overlap).
     auto recorded = ctx.store.transact([&](StoreTransaction& tx) -> Status {
       for (std::size_t i = first; i < last; ++i) {
         auto r = tx.execute("UPDATE venue_report SET batch = ? WHERE id = ?",
                             {file.path, pending[i].first});
-        if (!r) return std::unexpected(r.error());
+        GL_RETURN_IF_ERROR(r);
       }
       auto r = tx.execute(
           "INSERT INTO venue_batch(path, window_start, window_end, created_at, report_count, "
           "sha256_hex) VALUES(?, ?, ?, ?, ?, ?)",
           {file.path, file.window_start, file.window_end, file.created_at, file.report_count,
            file.sha256_hex});
-      if (!r) return std::unexpected(r.error());
+      GL_RETURN_IF_ERROR(r);
       return ok();
     });
-    if (!recorded) return std::unexpected(recorded.error());
+    GL_RETURN_IF_ERROR(recorded);
     files.push_back(std::move(file));
     ctx.metrics.counter("greenlight_venue_batches_total").add();
   }
-  if (auto s = rebuild_index(); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(rebuild_index());
   ctx.logger.log(
       LogLevel::kInfo, "venue_batches_published",
       {{"files", std::to_string(files.size())}, {"reports", std::to_string(pending.size())}});
@@ -566,7 +566,7 @@ Result<std::optional<std::vector<VenueBatchFile>>> VenueWarningModule::publish_n
 
 Status VenueWarningModule::rebuild_index() {
   auto files = batch_files();
-  if (!files) return std::unexpected(files.error());
+  GL_RETURN_IF_ERROR(files);
   std::string index;
   for (const auto& f : *files) index += f.path + "\n";
   return context_->site.write_metadata(config_.index_path, std::move(index),
@@ -579,30 +579,23 @@ Status VenueWarningModule::delete_expired(std::int64_t now, std::int64_t cutoff)
   std::vector<std::string> expired;
   auto s = ctx.store.transact([&](StoreTransaction& tx) -> Status {
     auto rows = tx.query("SELECT path FROM venue_batch WHERE window_end < ?", {cutoff});
-    if (!rows) return std::unexpected(rows.error());
+    GL_RETURN_IF_ERROR(rows);
     for (const auto& row : *rows) expired.push_back(as_text(row[0]));
     for (const auto& path : expired) {
-      if (auto r = tx.execute("DELETE FROM venue_report WHERE batch = ?", {path}); !r) {
-        return std::unexpected(r.error());
-      }
+      GL_RETURN_IF_ERROR(tx.execute("DELETE FROM venue_report WHERE batch = ?", {path}));
     }
-    if (auto r = tx.execute("DELETE FROM venue_batch WHERE window_end < ?", {cutoff}); !r) {
-      return std::unexpected(r.error());
-    }
+    GL_RETURN_IF_ERROR(tx.execute("DELETE FROM venue_batch WHERE window_end < ?", {cutoff}));
     // Warnings that were never published (no publication ran) expire as well.
-    if (auto r = tx.execute("DELETE FROM venue_report WHERE received_at < ?", {cutoff}); !r) {
-      return std::unexpected(r.error());
-    }
+    GL_RETURN_IF_ERROR(tx.execute("DELETE FROM venue_report WHERE received_at < ?", {cutoff}));
     // Visitor reports whose owner did not take part in time are never published.
     const std::int64_t wait_cutoff = std::max(cutoff, now - config_.owner_wait_seconds);
-    if (auto r = tx.execute("DELETE FROM venue_pending WHERE received_at < ?", {wait_cutoff}); !r) {
-      return std::unexpected(r.error());
-    }
+    GL_RETURN_IF_ERROR(
+        tx.execute("DELETE FROM venue_pending WHERE received_at < ?", {wait_cutoff}));
     return ok();
   });
-  if (!s) return s;
+  GL_RETURN_IF_ERROR(s);
   for (const auto& path : expired) {
-    if (auto r = ctx.site.remove(path); !r) return r;
+    GL_RETURN_IF_ERROR(ctx.site.remove(path));
   }
   return rebuild_index();
 }

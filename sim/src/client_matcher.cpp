@@ -53,9 +53,9 @@ Result<std::vector<ExposureWindow>> ClientPhoneMatcher::match(
   colour_ = Colour::kGreen;
   log_stats_ = {};
   rejected_ = 0;
-  if (auto v = client::validate(risk_); !v) return std::unexpected(v.error());
+  GL_RETURN_IF_ERROR(client::validate(risk_));
   auto db = client::Database::open(":memory:");
-  if (!db) return std::unexpected(db.error());
+  GL_RETURN_IF_ERROR(db);
   client::EncounterLog log(*db);
 
   // One record_scan per scan time, in time order; the empty scan one period earlier first.
@@ -80,16 +80,16 @@ Result<std::vector<ExposureWindow>> ClientPhoneMatcher::match(
     }
     const std::int64_t previous = t - kScanSeconds;
     if (!last_scan || *last_scan < previous) {
-      if (auto s = log.record_scan(previous, {}); !s) return std::unexpected(s.error());
+      GL_RETURN_IF_ERROR(log.record_scan(previous, {}));
     }
-    if (auto s = log.record_scan(t, heard); !s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(log.record_scan(t, heard));
     last_scan = t;
   }
   auto stats = log.stats();
-  if (!stats) return std::unexpected(stats.error());
+  GL_RETURN_IF_ERROR(stats);
   log_stats_ = *stats;
   auto snapshot = log.snapshot(kSnapshotHashSeed);
-  if (!snapshot) return std::unexpected(snapshot.error());
+  GL_RETURN_IF_ERROR(snapshot);
 
   client::MatchOptions options;
   options.now = now;

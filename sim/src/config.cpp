@@ -198,7 +198,7 @@ Status read_value(std::string_view section, std::string_view name, const json::v
     for (std::size_t i = 0; i < out.size(); ++i) {
       auto st = read_value(section, std::string(name) + "[" + std::to_string(i) + "]",
                            in.get_array()[i], out[i]);
-      if (!st) return st;
+      GL_RETURN_IF_ERROR(st);
     }
   }
   return ok();
@@ -300,9 +300,9 @@ Result<SimConfig> config_from_json(std::string_view text, const SimConfig& base)
     if (value == nullptr) return;
     status = read_value(s, n, *value, field);
   });
-  if (!status) return std::unexpected(status.error());
+  GL_RETURN_IF_ERROR(status);
   auto valid = validate_config(config);
-  if (!valid) return std::unexpected(valid.error());
+  GL_RETURN_IF_ERROR(valid);
   return config;
 }
 
@@ -350,7 +350,7 @@ Status apply_override(SimConfig& config, std::string_view assignment) {
   json::object doc;
   doc[section] = json::object{{key, value}};
   auto updated = config_from_json(json::serialize(doc), config);
-  if (!updated) return std::unexpected(updated.error());
+  GL_RETURN_IF_ERROR(updated);
   config = *updated;
   return ok();
 }

@@ -39,11 +39,11 @@ Result<std::unique_ptr<KeyPublisher>> make_publisher(const SimConfig& config) {
 
 Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress) {
   auto publisher = make_publisher(config);
-  if (!publisher) return std::unexpected(publisher.error());
+  GL_RETURN_IF_ERROR(publisher);
   const auto start = std::chrono::steady_clock::now();
   auto sim = Simulation::create(config, **publisher);
-  if (!sim) return std::unexpected(sim.error());
-  if (auto s = (*sim)->run(progress); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(sim);
+  GL_RETURN_IF_ERROR((*sim)->run(progress));
   RunOutcome out;
   out.summary = (*sim)->summary();
   out.daily = (*sim)->daily();
@@ -56,7 +56,7 @@ Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress)
 Result<ScenarioOutcome> run_scenario(const SimConfig& config, const ProgressFn& progress) {
   ScenarioOutcome out;
   auto app = run_once(config, progress);
-  if (!app) return std::unexpected(app.error());
+  GL_RETURN_IF_ERROR(app);
   out.app = std::move(*app);
   if (config.run.baseline && config.app.uptake > 0) {
     SimConfig base = config;
@@ -64,7 +64,7 @@ Result<ScenarioOutcome> run_scenario(const SimConfig& config, const ProgressFn& 
     base.run.server = ServerMode::kNone;
     base.run.verify_phones = 0;
     auto b = run_once(base, progress);
-    if (!b) return std::unexpected(b.error());
+    GL_RETURN_IF_ERROR(b);
     out.baseline = std::move(*b);
   }
   return out;
@@ -80,9 +80,9 @@ Result<std::vector<SweepPoint>> run_sweep(const SimConfig& base, std::span<const
       c.app.uptake = u;
       c.run.seed = seed;
       c.run.baseline = false;
-      if (auto v = validate_config(c); !v) return std::unexpected(v.error());
+      GL_RETURN_IF_ERROR(validate_config(c));
       auto r = run_once(c);
-      if (!r) return std::unexpected(r.error());
+      GL_RETURN_IF_ERROR(r);
       points.push_back({u, seed, r->summary});
       if (done) done(points.back());
     }
@@ -102,7 +102,7 @@ Result<std::vector<ThresholdPoint>> run_threshold_sweep(
     without.run.verify_phones = 0;
     without.app.uptake = 0;
     auto reference = run_once(without);
-    if (!reference) return std::unexpected(reference.error());
+    GL_RETURN_IF_ERROR(reference);
     for (const double offset : spec.offsets_db) {
       for (const double minutes : spec.minutes) {
         SimConfig c = base;
@@ -112,9 +112,9 @@ Result<std::vector<ThresholdPoint>> run_threshold_sweep(
         for (double& t : risk.attenuation_thresholds_db) t += offset;
         risk.min_minutes_attenuation_db += offset;
         risk.high_threshold_minutes = minutes;
-        if (auto v = validate_config(c); !v) return std::unexpected(v.error());
+        GL_RETURN_IF_ERROR(validate_config(c));
         auto r = run_once(c);
-        if (!r) return std::unexpected(r.error());
+        GL_RETURN_IF_ERROR(r);
         ThresholdPoint p;
         p.offset_db = offset;
         p.thresholds_db = risk.attenuation_thresholds_db;
@@ -147,10 +147,10 @@ Result<BenchResult> run_benchmark(const SimConfig& config) {
   out.threads = c.run.threads;
   const auto setup_start = std::chrono::steady_clock::now();
   auto sim = Simulation::create(c, publisher);
-  if (!sim) return std::unexpected(sim.error());
+  GL_RETURN_IF_ERROR(sim);
   out.setup_seconds = seconds_since(setup_start);
   const auto run_start = std::chrono::steady_clock::now();
-  if (auto s = (*sim)->run(); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR((*sim)->run());
   out.run_seconds = seconds_since(run_start);
   out.person_days_per_second =
       out.run_seconds > 0 ? static_cast<double>(out.people) * out.days / out.run_seconds : 0;

@@ -55,11 +55,11 @@ Status InMemoryPublisher::publish(const SimUpload& upload, std::int64_t unix_sec
   }
   if (!upload.venue_warnings.empty() && !authority_) {
     auto key = EcdsaP256PrivateKey::generate();
-    if (!key) return std::unexpected(key.error());
+    GL_RETURN_IF_ERROR(key);
     authority_ = std::move(*key);
   }
   for (auto w : upload.venue_warnings) {
-    if (auto s = authorize_venue_warning(w, *authority_); !s) return s;
+    GL_RETURN_IF_ERROR(authorize_venue_warning(w, *authority_));
     pending_warnings_.push_back(w);
     ++holdings_.venue_reports;
     holdings_.stored_bytes += kVenueWarningBytes;

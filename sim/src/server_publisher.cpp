@@ -205,7 +205,7 @@ struct ServerPublisher::Impl {
     if (!bearer.empty()) headers.emplace_back("Authorization", "Bearer " + std::string(bearer));
     if (transport == ServerTransport::kLoopback) {
       auto r = client->request(method, path, body, headers);
-      if (!r) return std::unexpected(r.error());
+      GL_RETURN_IF_ERROR(r);
       return Reply{r->status, std::move(r->body), client->last_response_bytes()};
     }
     server::HttpRequest request;
@@ -225,14 +225,14 @@ struct ServerPublisher::Impl {
   Result<json::object> post(std::string_view path, const json::object& body, std::string_view what,
                             std::string_view bearer = {}) {
     auto r = call(Method::kPost, path, json::serialize(body), bearer);
-    if (!r) return std::unexpected(r.error());
+    GL_RETURN_IF_ERROR(r);
     if (r->status != 200) return std::unexpected(reply_error(*r, what));
     return parse_object(*r, what);
   }
 
   Result<Reply> get(std::string_view path) {
     auto r = call(Method::kGet, path);
-    if (!r) return std::unexpected(r.error());
+    GL_RETURN_IF_ERROR(r);
     if (r->status != 200) return std::unexpected(reply_error(*r, "GET " + std::string(path)));
     return r;
   }
@@ -247,7 +247,7 @@ class PublisherLogFetcher final : public client::LogFetcher {
   explicit PublisherLogFetcher(Get get) : get_(std::move(get)) {}
   Result<Bytes> fetch(std::string_view path) override {
     auto r = get_("/" + std::string(path));
-    if (!r) return std::unexpected(r.error());
+    GL_RETURN_IF_ERROR(r);
     bytes_ += r->bytes;
     if (r->status == 404) {
       return make_error(ErrorCode::kNotFound, "GET /" + std::string(path) + ": HTTP 404");
@@ -303,9 +303,9 @@ Result<std::unique_ptr<ServerPublisher>> ServerPublisher::create(
   d->directory = pattern;
 
   auto export_key = EcdsaP256PrivateKey::generate();
-  if (!export_key) return std::unexpected(export_key.error());
+  GL_RETURN_IF_ERROR(export_key);
   auto authority_key = EcdsaP256PrivateKey::generate();
-  if (!authority_key) return std::unexpected(authority_key.error());
+  GL_RETURN_IF_ERROR(authority_key);
   d->trusted.push_back(wire::TrustedSigningKey{kKeyId, kKeyVersion, export_key->public_key()});
   d->ha_key = "sim-health-authority-" + random_hex(16);
 
@@ -316,13 +316,13 @@ Result<std::unique_ptr<ServerPublisher>> ServerPublisher::create(
     SecretBytes seed(32);
     d->rng->fill(seed.mutable_span());
     auto key = Ed25519PrivateKey::from_seed(seed.span());
-    if (!key) return std::unexpected(key.error());
+    GL_RETURN_IF_ERROR(key);
     return NoteSigner::create(kLogOrigin, std::move(*key));
   }();
-  if (!signer) return std::unexpected(signer.error());
+  GL_RETURN_IF_ERROR(signer);
   const NoteVerifier log_verifier = signer->verifier();
   auto log = server::TransparencyLog::open(d->directory / "log.db", kLogOrigin, std::move(*signer));
-  if (!log) return std::unexpected(log.error());
+  GL_RETURN_IF_ERROR(log);
   d->log = std::move(*log);
   d->monitor.emplace(client::LogMonitorConfig{CheckpointPolicy{kLogOrigin, log_verifier, {}, 0}});
 
@@ -354,18 +354,16 @@ Result<std::unique_ptr<ServerPublisher>> ServerPublisher::create(
   env.log_sink = [](std::string_view) {};  // failures reach the caller as HTTP errors
 
   auto created = server::Server::create(std::move(so), std::move(keys), std::move(env));
-  if (!created) return std::unexpected(created.error());
+  GL_RETURN_IF_ERROR(created);
   d->server = std::move(*created);
   // Same order as `greenlight server run`: the log's before-publish hook sees every file.
-  if (auto s = d->server->add_module(server::make_transparency_log_module(d->log)); !s) {
-    return std::unexpected(s.error());
-  }
+  GL_RETURN_IF_ERROR(d->server->add_module(server::make_transparency_log_module(d->log)));
   d->venues = std::make_shared<server::VenueWarningModule>(venue_config);
-  if (auto s = d->server->add_module(d->venues); !s) return std::unexpected(s.error());
+  GL_RETURN_IF_ERROR(d->server->add_module(d->venues));
 
   if (d->transport == ServerTransport::kLoopback) {
     auto port = d->server->start();
-    if (!port) return std::unexpected(port.error());
+    GL_RETURN_IF_ERROR(port);
     server::HttpClientOptions co;
     co.host = "127.0.0.1";
     co.port = *port;
@@ -389,7 +387,7 @@ Status ServerPublisher::publish(const SimUpload& upload, std::int64_t unix_secon
   Impl& d = *impl_;
   d.clock->set(unix_seconds);
   auto type = report_type_name(upload.report_type);
-  if (!type) return std::unexpected(type.error());
+  GL_RETURN_IF_ERROR(type);
 
   // Health authority: a verification code stating the report type and symptom onset.
   json::object code_request{{"kind", "long"}, {"report_type", *type}, {"purpose", "keys"}};
@@ -397,16 +395,16 @@ Status ServerPublisher::publish(const SimUpload& upload, std::int64_t unix_secon
     code_request["symptom_onset_interval"] = upload.symptom_onset_interval->value;
   }
   auto code_reply = d.post("/v1/codes", code_request, "POST /v1/codes", d.ha_key);
-  if (!code_reply) return std::unexpected(code_reply.error());
+  GL_RETURN_IF_ERROR(code_reply);
   auto code = string_member(*code_reply, "code", "POST /v1/codes");
-  if (!code) return std::unexpected(code.error());
+  GL_RETURN_IF_ERROR(code);
 
   // Phone: code -> token -> certificate binding the HMAC of the canonical key list.
   auto verified =
       d.post("/v1/verify", json::object{{"code", *code}, {"chaff", false}}, "POST /v1/verify");
-  if (!verified) return std::unexpected(verified.error());
+  GL_RETURN_IF_ERROR(verified);
   auto token = string_member(*verified, "token", "POST /v1/verify");
-  if (!token) return std::unexpected(token.error());
+  GL_RETURN_IF_ERROR(token);
 
   SecretBytes hmac_key(kHmacKeyBytes);
   d.rng->fill(hmac_key.mutable_span());
@@ -415,9 +413,9 @@ Status ServerPublisher::publish(const SimUpload& upload, std::int64_t unix_secon
       d.post("/v1/certificate",
              json::object{{"token", *token}, {"tekmac", base64_encode(tekmac)}, {"chaff", false}},
              "POST /v1/certificate");
-  if (!cert_reply) return std::unexpected(cert_reply.error());
+  GL_RETURN_IF_ERROR(cert_reply);
   auto certificate = string_member(*cert_reply, "certificate", "POST /v1/certificate");
-  if (!certificate) return std::unexpected(certificate.error());
+  GL_RETURN_IF_ERROR(certificate);
 
   json::array keys;
   for (const auto& k : upload.keys) {
@@ -438,7 +436,7 @@ Status ServerPublisher::publish(const SimUpload& upload, std::int64_t unix_secon
                                        {"venue_reports", std::move(reports)},
                                        {"chaff", false}},
                           "POST /v1/publish");
-  if (!published) return std::unexpected(published.error());
+  GL_RETURN_IF_ERROR(published);
 
   // Each venue's owner releases its warnings with its own venue_host code from the health
   // authority (tools/venue host_warning.h); the server adds the authority's signature.
@@ -453,29 +451,29 @@ Status ServerPublisher::publish(const SimUpload& upload, std::int64_t unix_secon
     first = last;
     auto host_code = d.post("/v1/codes", json::object{{"kind", "long"}, {"purpose", "venue_host"}},
                             "POST /v1/codes", d.ha_key);
-    if (!host_code) return std::unexpected(host_code.error());
+    GL_RETURN_IF_ERROR(host_code);
     auto hcode = string_member(*host_code, "code", "POST /v1/codes");
-    if (!hcode) return std::unexpected(hcode.error());
+    GL_RETURN_IF_ERROR(hcode);
     auto htoken_reply = d.post("/v1/verify", json::object{{"code", *hcode}}, "POST /v1/verify");
-    if (!htoken_reply) return std::unexpected(htoken_reply.error());
+    GL_RETURN_IF_ERROR(htoken_reply);
     auto htoken = string_member(*htoken_reply, "token", "POST /v1/verify");
-    if (!htoken) return std::unexpected(htoken.error());
+    GL_RETURN_IF_ERROR(htoken);
     SecretBytes host_key(kHmacKeyBytes);
     d.rng->fill(host_key.mutable_span());
     const Sha256Digest host_mac = wire::venue_host_mac(host_key.span(), tag);
     auto hcert_reply = d.post("/v1/certificate",
                               json::object{{"token", *htoken}, {"tekmac", base64_encode(host_mac)}},
                               "POST /v1/certificate");
-    if (!hcert_reply) return std::unexpected(hcert_reply.error());
+    GL_RETURN_IF_ERROR(hcert_reply);
     auto hcert = string_member(*hcert_reply, "certificate", "POST /v1/certificate");
-    if (!hcert) return std::unexpected(hcert.error());
+    GL_RETURN_IF_ERROR(hcert);
     auto released = d.post("/v1/venue-warning",
                            json::object{{"certificate", *hcert},
                                         {"hmac_key", base64_encode(host_key.span())},
                                         {"venue_warnings", std::move(warnings)},
                                         {"resolve_pending", true}},
                            "POST /v1/venue-warning");
-    if (!released) return std::unexpected(released.error());
+    GL_RETURN_IF_ERROR(released);
     ++d.host_certificates;
   }
   return ok();
@@ -489,7 +487,7 @@ Result<PublishedBatch> ServerPublisher::fetch_new(std::int64_t unix_seconds) {
   Impl& d = *impl_;
   d.clock->set(unix_seconds);
   // The export run also publishes the venue-warning batches (an export job of the module).
-  if (auto run = d.server->export_now(); !run) return std::unexpected(run.error());
+  GL_RETURN_IF_ERROR(d.server->export_now());
 
   PublishedBatch batch;
   // The phones' log check: the latest checkpoint's signature, and that it extends the one
@@ -502,12 +500,12 @@ Result<PublishedBatch> ServerPublisher::fetch_new(std::int64_t unix_seconds) {
                       "transparency log check failed: " + synced.error().message);
   }
   auto export_index = d.get(kExportIndex);
-  if (!export_index) return std::unexpected(export_index.error());
+  GL_RETURN_IF_ERROR(export_index);
   batch.download_bytes += export_index->bytes;
   for (const auto& path : index_lines(export_index->body)) {
     if (d.downloaded.contains(path)) continue;
     auto file = d.get("/" + path);
-    if (!file) return std::unexpected(file.error());
+    GL_RETURN_IF_ERROR(file);
     batch.download_bytes += file->bytes;
     const std::string& body = file->body;
     auto verified = wire::read_export_zip(as_bytes(body), d.trusted);
@@ -515,22 +513,20 @@ Result<PublishedBatch> ServerPublisher::fetch_new(std::int64_t unix_seconds) {
       return make_error(verified.error().code,
                         "export " + path + " rejected: " + verified.error().message);
     }
-    if (auto s = require_logged(*d.monitor, LogLeafKind::kExportBatch, body, path, log_fetcher);
-        !s) {
-      return std::unexpected(s.error());
-    }
+    GL_RETURN_IF_ERROR(
+        require_logged(*d.monitor, LogLeafKind::kExportBatch, body, path, log_fetcher));
     ++d.logged_files_verified;
     for (auto& k : verified->batch.keys) batch.keys.push_back(std::move(k));
     d.downloaded.insert(path);
   }
 
   auto venue_index = d.get(kVenueIndex);
-  if (!venue_index) return std::unexpected(venue_index.error());
+  GL_RETURN_IF_ERROR(venue_index);
   batch.download_bytes += venue_index->bytes;
   for (const auto& path : index_lines(venue_index->body)) {
     if (d.downloaded.contains(path)) continue;
     auto file = d.get("/" + path);
-    if (!file) return std::unexpected(file.error());
+    GL_RETURN_IF_ERROR(file);
     batch.download_bytes += file->bytes;
     const std::string& body = file->body;
     auto verified = wire::read_venue_warning_file(as_bytes(body), d.trusted);
@@ -538,11 +534,8 @@ Result<PublishedBatch> ServerPublisher::fetch_new(std::int64_t unix_seconds) {
       return make_error(verified.error().code,
                         "venue-warning batch " + path + " rejected: " + verified.error().message);
     }
-    if (auto s =
-            require_logged(*d.monitor, LogLeafKind::kVenueWarningBatch, body, path, log_fetcher);
-        !s) {
-      return std::unexpected(s.error());
-    }
+    GL_RETURN_IF_ERROR(
+        require_logged(*d.monitor, LogLeafKind::kVenueWarningBatch, body, path, log_fetcher));
     ++d.logged_files_verified;
     for (auto& w : verified->batch.warnings) batch.venue_warnings.push_back(std::move(w));
     d.downloaded.insert(path);
@@ -563,7 +556,7 @@ ServerHoldings ServerPublisher::holdings() const {
   auto read = d.server->context().store.read([&](server::StoreTransaction& tx) -> Status {
     auto one = [&](std::string_view sql) -> Result<std::int64_t> {
       auto rows = tx.query(sql);
-      if (!rows) return std::unexpected(rows.error());
+      GL_RETURN_IF_ERROR(rows);
       if (rows->empty() || rows->front().empty()) return 0;
       return as_int(rows->front()[0]);
     };

@@ -281,7 +281,7 @@ struct Simulation::Impl {
 
   Status sync(std::uint32_t t, std::int64_t now, DailyStats& st) {
     auto batch = publisher.fetch_new(now);
-    if (!batch) return std::unexpected(batch.error());
+    GL_RETURN_IF_ERROR(batch);
     st.keys_fetched = static_cast<std::uint32_t>(batch->keys.size());
     st.venue_reports_fetched = static_cast<std::uint32_t>(batch->venue_warnings.size());
     if (t == 0) return ok();
@@ -507,7 +507,7 @@ struct Simulation::Impl {
 
     if (config.run.verify_phones > 0 && !keys.empty()) {
       auto v = verify(t, first_day, last_day, keys, shared_windows);
-      if (!v) return v;
+      GL_RETURN_IF_ERROR(v);
     }
     return ok();
   }
@@ -572,7 +572,7 @@ struct Simulation::Impl {
       const auto sightings =
           phone_sightings(p, store, first_day, last_day, schedule, radio, seed, *expanders[0]);
       auto client_windows = matcher.match(sightings, keys, now);
-      if (!client_windows) return std::unexpected(client_windows.error());
+      GL_RETURN_IF_ERROR(client_windows);
       const auto it = shared.find(p);
       const std::vector<ExposureWindow> none;
       const auto& mine = it == shared.end() ? none : it->second;
@@ -710,11 +710,11 @@ struct Simulation::Impl {
                                              lo->start_scan / kScansPerInterval);
           rec.risk_level = inf == client::Infectiousness::kHigh ? 8 : 7;
           auto sealed = seal_venue_report(venues.location_id(lo->venue), rec, sealing);
-          if (!sealed) return std::unexpected(sealed.error());
+          GL_RETURN_IF_ERROR(sealed);
           up.venue_reports.push_back(*sealed);
           // The venue's owner, asked by the health authority, releases this stay.
           auto released = venues.release(lo->venue, *sealed, sealing);
-          if (!released) return std::unexpected(released.error());
+          GL_RETURN_IF_ERROR(released);
           up.venue_warnings.push_back(*released);
         }
       }
@@ -724,7 +724,7 @@ struct Simulation::Impl {
                          return a.location_tag < b.location_tag;
                        });
       auto s = publisher.publish(up, now);
-      if (!s) return s;
+      GL_RETURN_IF_ERROR(s);
       ++st.uploads;
     }
     return ok();
@@ -988,12 +988,12 @@ struct Simulation::Impl {
     st.day = t;
     const std::int64_t midnight = config.run.start_unix_seconds + t * kDaySeconds;
     PhaseClock clock(phase_sums, phase_cpu);
-    if (auto s = sync(t, midnight + 6 * 3600, st); !s) return s;
+    GL_RETURN_IF_ERROR(sync(t, midnight + 6 * 3600, st));
     clock.lap(kPhaseSync);
     std::vector<std::uint32_t> uploaders;
     health(t, st, uploaders);
     clock.lap(kPhaseHealth);
-    if (auto s = uploads(t, midnight + 12 * 3600, uploaders, st); !s) return s;
+    GL_RETURN_IF_ERROR(uploads(t, midnight + 12 * 3600, uploaders, st));
     clock.lap(kPhaseUploads);
     contacts(t, st, clock);
     finish(t, st);
@@ -1181,10 +1181,10 @@ Simulation::~Simulation() = default;
 
 Result<std::unique_ptr<Simulation>> Simulation::create(const SimConfig& config,
                                                        KeyPublisher& publisher) {
-  if (auto v = validate_config(config); !v) return std::unexpected(v.error());
+  GL_RETURN_IF_ERROR(validate_config(config));
   Population pop = generate_population(config);
   auto venues = VenueDirectory::create(pop, config.run.seed);
-  if (!venues) return std::unexpected(venues.error());
+  GL_RETURN_IF_ERROR(venues);
   auto impl = std::make_unique<Impl>(config, publisher, std::move(pop), std::move(*venues));
   impl->calibrate();
   impl->seed_infections();
@@ -1195,7 +1195,7 @@ Status Simulation::step() { return impl_->step(); }
 
 Status Simulation::run(const ProgressFn& progress) {
   while (impl_->current_day < impl_->config.run.days) {
-    if (auto s = impl_->step(); !s) return s;
+    GL_RETURN_IF_ERROR(impl_->step());
     if (progress) progress({impl_->current_day, impl_->config.run.days, &impl_->daily.back()});
   }
   return ok();

@@ -41,16 +41,16 @@ Result<VenueDirectory> VenueDirectory::create(const Population& population, std:
     }
     info.address = "Simulated Street " + std::to_string(v % 997 + 1);
     auto created = wire::new_venue(info, rng);
-    if (!created) return std::unexpected(created.error());
+    GL_RETURN_IF_ERROR(created);
     auto owner = wire::venue_owner_key(created->owner_seed);
-    if (!owner) return std::unexpected(owner.error());
+    GL_RETURN_IF_ERROR(owner);
     auto raw = wire::encode_venue_payload(created->payload);
-    if (!raw) return std::unexpected(raw.error());
+    GL_RETURN_IF_ERROR(raw);
     auto url = wire::venue_url(wire::kDefaultVenueBaseUrl, *raw);
-    if (!url) return std::unexpected(url.error());
+    GL_RETURN_IF_ERROR(url);
     // What a phone does when it scans the poster.
     auto scanned = wire::parse_venue_url(*url);
-    if (!scanned) return std::unexpected(scanned.error());
+    GL_RETURN_IF_ERROR(scanned);
     dir.by_tag_.emplace(tag_key(scanned->location_tag), v);
     dir.urls_.push_back(std::move(*url));
     dir.ids_.push_back(scanned->location_id);
@@ -66,7 +66,7 @@ Result<SealedVenueWarning> VenueDirectory::release(std::uint32_t venue,
                                                    RandomSource& rng) const {
   // As client::release_visitor_reports does for a host: open with the payload, re-seal signed.
   auto record = open_venue_report(ids_[venue], pending);
-  if (!record) return std::unexpected(record.error());
+  GL_RETURN_IF_ERROR(record);
   return seal_venue_warning(ids_[venue], *record, VenueWarningOrigin::kVisitorRelease,
                             owners_[venue], rng);
 }

@@ -15,7 +15,7 @@ extern "C" int gl_test_build_export(const gl_tek* keys, size_t count, int64_t st
     std::vector<TemporaryExposureKey> list;
     for (std::size_t i = 0; i < count; ++i) {
       TemporaryExposureKey k;
-      k.key_data = Tek(ByteSpan(keys[i].key_data, sizeof keys[i].key_data));
+      k.key_data = Tek::from_span(ByteSpan(keys[i].key_data, sizeof keys[i].key_data)).value();
       k.rolling_start_interval_number = {keys[i].rolling_start_interval_number};
       k.rolling_period = keys[i].rolling_period;
       k.report_type = ReportType::kConfirmedTest;

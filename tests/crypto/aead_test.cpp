@@ -1,7 +1,9 @@
 #include "greenlight/crypto/aead.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
+#include <type_traits>
 
 namespace greenlight {
 namespace {
@@ -10,6 +12,19 @@ Bytes hex(std::string_view h) {
   auto r = from_hex(h);
   REQUIRE(r);
   return *r;
+}
+
+// The tests below speak in raw key bytes; these build the AeadKey object each time, so a
+// wrong key size shows up as from_bytes()'s error.
+Result<Bytes> aead_seal(ByteSpan key, ByteSpan nonce, ByteSpan plaintext, ByteSpan aad) {
+  GL_ASSIGN_OR_RETURN(const AeadKey k, AeadKey::from_bytes(key));
+  return k.seal(nonce, plaintext, aad);
+}
+
+Result<Bytes> aead_open(ByteSpan key, ByteSpan nonce, ByteSpan ciphertext, ByteSpan aad) {
+  GL_ASSIGN_OR_RETURN(const AeadKey k, AeadKey::from_bytes(key));
+  GL_ASSIGN_OR_RETURN(const SecretBytes plain, k.open(nonce, ciphertext, aad));
+  return Bytes(plain.span().begin(), plain.span().end());
 }
 
 // McGrew & Viega, "The Galois/Counter Mode of Operation", test cases 13 and 14
@@ -88,6 +103,36 @@ TEST_CASE("AES-256-GCM rejects wrong key and nonce sizes", "[aead]") {
   auto open_short_key = aead_open(Bytes(31, 0), f.nonce, Bytes(32, 0), {});
   REQUIRE_FALSE(open_short_key);
   CHECK(open_short_key.error().code == ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("AeadKey is built only from exactly 32 bytes and compares by value", "[aead]") {
+  Fixture f;
+  for (const std::size_t size :
+       {std::size_t{0}, std::size_t{16}, std::size_t{31}, std::size_t{33}, std::size_t{64}}) {
+    CAPTURE(size);
+    auto k = AeadKey::from_bytes(Bytes(size, 7));
+    REQUIRE_FALSE(k);
+    CHECK(k.error().code == ErrorCode::kInvalidArgument);
+  }
+  auto a = AeadKey::from_bytes(f.key);
+  REQUIRE(a);
+  ByteArray<kAeadKeySize> raw{};
+  std::copy(f.key.begin(), f.key.end(), raw.begin());
+  CHECK(*a == AeadKey(raw));
+  raw[31] ^= 1;
+  CHECK_FALSE(*a == AeadKey(raw));
+  CHECK(a->secret().array() == AeadKey(AeadKey::Secret(a->secret())).secret().array());
+}
+
+TEST_CASE("AeadKey::open returns the plaintext in wiping storage", "[aead]") {
+  Fixture f;
+  const AeadKey key = AeadKey::from_bytes(f.key).value();
+  auto sealed = key.seal(f.nonce, f.plaintext, f.aad);
+  REQUIRE(sealed);
+  Result<SecretBytes> opened = key.open(f.nonce, *sealed, f.aad);
+  STATIC_REQUIRE(std::is_same_v<decltype(opened), Result<SecretBytes>>);
+  REQUIRE(opened);
+  CHECK(Bytes(opened->span().begin(), opened->span().end()) == f.plaintext);
 }
 
 }  // namespace

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
+#include <type_traits>
+
+#include "greenlight/crypto/gaen.h"
 
 namespace greenlight {
 namespace {
@@ -29,18 +32,31 @@ TEST_CASE("constant_time_equal compares contents and lengths", "[secret_bytes]")
 TEST_CASE("SecretArray stores, compares and rejects wrong-size input", "[secret_bytes]") {
   const ByteArray<4> raw = {9, 8, 7, 6};
   const SecretArray<4> a(raw);
-  SecretArray<4> b{ByteSpan(raw)};
+  auto from_span = SecretArray<4>::from_span(ByteSpan(raw));
+  REQUIRE(from_span);
+  SecretArray<4> b = *from_span;
   CHECK(a == b);
   CHECK(a.array() == raw);
   b.data()[3] = 0;
   CHECK_FALSE(a == b);
-  const Bytes wrong = {1, 2, 3};
-  const SecretArray<4> zero(ByteSpan{wrong});
-  CHECK(zero.array() == ByteArray<4>{});
+  // A wrong size is an error, never a silently zero-filled key.
+  for (const Bytes& wrong : {Bytes{1, 2, 3}, Bytes{1, 2, 3, 4, 5}, Bytes{}}) {
+    auto r = SecretArray<4>::from_span(ByteSpan{wrong});
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::kInvalidArgument);
+    CHECK_THAT(r.error().message,
+               Catch::Contains("4-byte secret was expected, got " + std::to_string(wrong.size())));
+  }
   SecretArray<4> copy;
   copy = a;
   CHECK(copy == a);
 }
+
+// Keys of one size but different roles are distinct types: none converts to another.
+static_assert(!std::is_convertible_v<Tek, Rpik> && !std::is_constructible_v<Rpik, Tek>);
+static_assert(!std::is_constructible_v<Aemk, Rpik> && !std::is_constructible_v<Tek, Aemk>);
+static_assert(!std::is_constructible_v<Tek, ByteSpan>);  // only from_span(), which checks
+static_assert(std::is_constructible_v<Tek, ByteArray<16>>);
 
 TEST_CASE("SecretBytes copy, move, compare", "[secret_bytes]") {
   const Bytes raw = {0xde, 0xad, 0xbe, 0xef, 0x01};

@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!db) __builtin_trap();
   client::EncounterLog log(*db);
 
-  const Tek tek(ByteSpan(data, 16));
+  const Tek tek = Tek::from_span(ByteSpan(data, 16)).value();
   const Rpik rpik = derive_rpik(tek);
   constexpr std::uint32_t kStart = 2833200;  // a day boundary (multiple of 144)
   const std::int64_t day_start = unix_seconds_from_interval({kStart});

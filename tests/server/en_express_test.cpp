@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <map>
+#include <set>
 
 #include "greenlight/wire/export_file.h"
 #include "test_server.h"
@@ -377,6 +378,46 @@ TEST_CASE("EN Express: a revision token lets a later upload confirm a self repor
     CHECK(r2.status == 400);
     CHECK(parse_object(r2.body).at("code") == "invalid_revision_token");
     CHECK(en_revised_keys(ts.server().context().store, 0, kT0 + 86400)->empty());
+  }
+}
+
+}  // namespace greenlight::server::testing
+
+namespace greenlight::server::testing {
+
+TEST_CASE("EN Express: a revision is published in revised_keys of the next export",
+          "[en_express][revision]") {
+  TestServer ts(en_config());
+  HttpClient c = ts.client();
+  auto keys = make_keys(2, kT0, 0);
+  EnFlow first = authorise(ts, c, keys, true, "self_report");
+  auto r1 = post(c, "/v1/publish", publish_body(keys, first));
+  REQUIRE(r1.status == 200);
+  const std::string token(parse_object(r1.body).at("revisionToken").as_string());
+  for (const auto& [hex, k] : exported(ts)) CHECK(k.report_type == ReportType::kSelfReport);
+
+  EnFlow second = authorise(ts, c, keys, true, "confirmed");
+  json::object body = publish_body(keys, second);
+  body["revisionToken"] = token;
+  REQUIRE(post(c, "/v1/publish", body).status == 200);
+  ts.clock().advance(2 * 3600);
+  auto run = ts.server().export_now();
+  REQUIRE(run.has_value());
+  REQUIRE(run->has_value());
+  CHECK((*run)->real_keys == 0);
+  REQUIRE((*run)->files.size() == 1);
+  auto file = ts.server().context().site.find((*run)->files[0].path);
+  REQUIRE(file.has_value());
+  auto v = wire::read_export_zip(as_bytes(*file->bytes),
+                                 {wire::TrustedSigningKey{"test", "v1", ts.export_public_key()}});
+  REQUIRE(v.has_value());
+  CHECK(v->batch.keys.empty());
+  REQUIRE(v->batch.revised_keys.size() == 2);
+  std::set<std::string> sent;
+  for (const auto& k : keys) sent.insert(to_hex(k.key_data.span()));
+  for (const auto& k : v->batch.revised_keys) {
+    CHECK(sent.contains(to_hex(k.key_data.span())));
+    CHECK(k.report_type == ReportType::kConfirmedTest);
   }
 }
 

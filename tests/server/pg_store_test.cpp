@@ -176,7 +176,7 @@ TEST_CASE("store contract on each backend", "[store][pg_store]") {
             "INSERT INTO module_item(data, n, label) VALUES(?, ?, ?)",
             {Bytes{0x00, 0x5c, 0x78, static_cast<std::uint8_t>(i)},
              i == 1 ? SqlValue{} : SqlValue{i}, std::string("it's ") + std::to_string(i)});
-        if (!r) return std::unexpected(r.error());
+        GL_RETURN_IF_ERROR(r);
       }
       return ok();
     }));
@@ -189,10 +189,10 @@ TEST_CASE("store contract on each backend", "[store][pg_store]") {
     REQUIRE(store.read([&](StoreTransaction& tx) -> Status {
       auto r = tx.query("SELECT id, data, n, label FROM module_item WHERE id >= ? ORDER BY id",
                         {std::int64_t{0}});
-      if (!r) return std::unexpected(r.error());
+      GL_RETURN_IF_ERROR(r);
       rows = std::move(*r);
       auto count = tx.query("SELECT COUNT(*), MAX(n), SUM(n) FROM module_item");
-      if (!count) return std::unexpected(count.error());
+      GL_RETURN_IF_ERROR(count);
       CHECK(std::get<std::int64_t>(count->at(0).at(0)) == 3);
       CHECK(std::get<std::int64_t>(count->at(0).at(1)) == 2);
       CHECK(std::get<std::int64_t>(count->at(0).at(2)) == 2);

@@ -221,11 +221,8 @@ class RecordingExtension final : public UploadExtension,
   explicit RecordingExtension(bool fail_apply) : fail_apply_(fail_apply) {}
   std::string_view field() const override { return "venue_reports"; }
   Status attach(ServerContext& ctx) override {
-    if (auto s = ctx.store.ensure_schema(
-            {"CREATE TABLE IF NOT EXISTS test_venue_reports(report TEXT NOT NULL)"});
-        !s) {
-      return s;
-    }
+    GL_RETURN_IF_ERROR(ctx.store.ensure_schema(
+        {"CREATE TABLE IF NOT EXISTS test_venue_reports(report TEXT NOT NULL)"}));
     ctx.publisher.add_extension(std::shared_ptr<UploadExtension>(shared_from_this(), this));
     return ok();
   }
@@ -246,7 +243,7 @@ class RecordingExtension final : public UploadExtension,
       Status apply(StoreTransaction& tx) override {
         for (const auto& r : reports) {
           auto n = tx.execute("INSERT INTO test_venue_reports(report) VALUES(?)", {r});
-          if (!n) return std::unexpected(n.error());
+          GL_RETURN_IF_ERROR(n);
         }
         if (fail) return make_error(ErrorCode::kInvalidArgument, "venue report rejected");
         return ok();
@@ -266,7 +263,7 @@ std::int64_t count_reports(TestServer& ts) {
   std::int64_t n = -1;
   REQUIRE(ts.server().context().store.read([&](StoreTransaction& tx) -> Status {
     auto rows = tx.query("SELECT count(*) FROM test_venue_reports");
-    if (!rows) return std::unexpected(rows.error());
+    GL_RETURN_IF_ERROR(rows);
     n = std::get<std::int64_t>(rows->at(0).at(0));
     return ok();
   }));

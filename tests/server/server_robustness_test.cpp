@@ -83,7 +83,7 @@ std::set<std::string> stored_keys(const fs::path& db) {
   std::string integrity;
   REQUIRE((*store)->read([&](StoreTransaction& tx) -> Status {
     auto rows = tx.query("PRAGMA integrity_check");
-    if (!rows) return std::unexpected(rows.error());
+    GL_RETURN_IF_ERROR(rows);
     integrity = std::get<std::string>(rows->at(0).at(0));
     return ok();
   }));

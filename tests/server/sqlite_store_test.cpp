@@ -87,7 +87,7 @@ TEST_CASE("retention deletes keys, codes, tokens and exports older than 14 days,
   bool any_code = false;
   REQUIRE(store.read([&](StoreTransaction& tx) -> Status {
     auto rows = tx.query("SELECT count(*) FROM codes");
-    if (!rows) return std::unexpected(rows.error());
+    GL_RETURN_IF_ERROR(rows);
     any_code = std::get<std::int64_t>(rows->at(0).at(0)) != 0;
     return ok();
   }));

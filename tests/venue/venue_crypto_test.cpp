@@ -24,7 +24,7 @@ TEST_CASE("location id, tag and report key follow the documented derivation", "[
   CHECK(venue_location_tag(id) == sha256(id.span()));
   auto okm = hkdf_sha256(id.span(), {}, as_bytes(std::string_view("GL-VENUE-REPORT")), 32);
   REQUIRE(okm);
-  CHECK(venue_report_key(id) == SecretArray<32>(okm->span()));
+  CHECK(venue_report_key(id) == AeadKey::from_bytes(okm->span()).value());
 }
 
 TEST_CASE("report record encoding", "[venue]") {
@@ -78,11 +78,11 @@ TEST_CASE("sealed reports open only with the venue's location id", "[venue]") {
   }
   SECTION("tag binding: the AAD is the tag") {
     // A report sealed by hand without the tag as AAD does not open.
-    const SecretArray<32> key = venue_report_key(venue);
+    const AeadKey key = venue_report_key(venue);
     auto plain = encode_venue_report_record(record);
     REQUIRE(plain);
     SealedVenueReport no_aad = *report;
-    auto ct = aead_seal(key.span(), no_aad.nonce, *plain, {});
+    auto ct = key.seal(no_aad.nonce, *plain, {});
     REQUIRE(ct);
     std::copy(ct->begin(), ct->end(), no_aad.ciphertext.begin());
     CHECK_FALSE(open_venue_report(venue, no_aad));

@@ -347,7 +347,7 @@ TEST_CASE("the health authority alone cannot warn a venue: phones stay GREEN, ke
   REQUIRE(w.server.server().context().store.transact([&](server::StoreTransaction& tx) -> Status {
     auto r = tx.execute("INSERT INTO venue_report(report, received_at) VALUES(?, ?)",
                         {wire::venue_warning_to_stored_bytes(*direct), kT0});
-    if (!r) return std::unexpected(r.error());
+    GL_RETURN_IF_ERROR(r);
     return ok();
   }));
   w.set_time(kT0 + kHour);

@@ -38,7 +38,7 @@ const SignatureInfo kExampleInfo{"1", "some_id", kEcdsaP256Sha256Oid};
 TemporaryExposureKey make_key(std::string_view tek_hex, std::uint32_t rsin, std::uint32_t period,
                               std::int32_t trl) {
   TemporaryExposureKey key;
-  key.key_data = Tek(ByteSpan(test::hex(tek_hex)));
+  key.key_data = Tek::from_span(test::hex(tek_hex)).value();
   key.rolling_start_interval_number = {rsin};
   key.rolling_period = period;
   key.transmission_risk_level = trl;

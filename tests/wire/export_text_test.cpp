@@ -10,7 +10,7 @@ namespace greenlight::wire {
 TEST_CASE("format_key_line prints KEY_HEX RSIN ROLLING_PERIOD REPORT_TYPE TRL DSOS",
           "[export_text]") {
   TemporaryExposureKey key;
-  key.key_data = Tek(ByteSpan(test::hex("75c734c6dd1a782de7a965da5eb93125")));
+  key.key_data = Tek::from_span(test::hex("75c734c6dd1a782de7a965da5eb93125")).value();
   key.rolling_start_interval_number = {2642976};
   key.rolling_period = 144;
   key.report_type = ReportType::kConfirmedTest;

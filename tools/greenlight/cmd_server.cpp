@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "command.h"
+#include "server_interop_flags.h"
 #include "greenlight/crypto/ecdsa.h"
 #include "greenlight/crypto/secret_bytes.h"
 #include "greenlight/crypto/signed_note.h"
@@ -238,6 +239,7 @@ struct RunFlags {
   std::string venue_owner_policy = "require";
   std::int64_t venue_owner_wait_hours = 14 * 24;
   std::string venue_authority_key;
+  InteropFlags interop;
 };
 
 void run_server(const RunFlags& f) {
@@ -298,6 +300,7 @@ void run_server(const RunFlags& f) {
   if (!assembled) throw CommandError{assembled.error().message};
   const std::shared_ptr<server::TransparencyLog>& log = assembled->log;
   server::Server& running = *assembled->server;
+  f.interop.attach(running, f.exports.region, load_api_keys);
   auto port = running.start();
   if (!port) throw CommandError{port.error().message};
   std::printf("listening on %s:%u\n", listen->first.c_str(), static_cast<unsigned>(*port));
@@ -434,6 +437,7 @@ void setup_server(CLI::App& app) {
       "ADDRESS:PORT\" once bound, then the transparency log's size and verifier key (or "
       "\"transparency log: off\" without --log-key-file)");
   run->exports.add_to(run_cmd, true);
+  run->interop.add_to(run_cmd);
   run_cmd
       ->add_option("--authority-key", run->authority_key,
                    "PEM P-256 key that signs upload certificates (health authority)")

@@ -16,7 +16,7 @@ namespace json = boost::json;
 Result<json::object> post(server::HttpClient& client, std::string_view target,
                           const json::object& body) {
   auto response = client.post_json(target, json::serialize(body));
-  if (!response) return std::unexpected(response.error());
+  GL_RETURN_IF_ERROR(response);
   boost::system::error_code ec;
   json::value v = json::parse(response->body, ec);
   if (ec || !v.is_object()) {
@@ -61,14 +61,14 @@ Result<Certified> certify(const VenueLocationTag& tag, const HostWarningRequest&
   options.ca_file = request.ca_file;
   out.http = std::make_unique<server::HttpClient>(options);
   auto verified = post(*out.http, "/v1/verify", json::object{{"code", request.code}});
-  if (!verified) return std::unexpected(verified.error());
+  GL_RETURN_IF_ERROR(verified);
   auto token = string_member(*verified, "token");
-  if (!token) return std::unexpected(token.error());
+  GL_RETURN_IF_ERROR(token);
   auto certified = post(*out.http, "/v1/certificate",
                         json::object{{"token", *token}, {"tekmac", base64_encode(mac)}});
-  if (!certified) return std::unexpected(certified.error());
+  GL_RETURN_IF_ERROR(certified);
   auto certificate = string_member(*certified, "certificate");
-  if (!certificate) return std::unexpected(certificate.error());
+  GL_RETURN_IF_ERROR(certificate);
   out.certificate = std::move(*certificate);
   return out;
 }
@@ -82,7 +82,7 @@ Result<std::size_t> post_warnings(Certified& c, const std::vector<SealedVenueWar
                                   {"hmac_key", base64_encode(c.hmac_key.span())},
                                   {"venue_warnings", std::move(list)},
                                   {"resolve_pending", resolve_pending}});
-  if (!stored) return std::unexpected(stored.error());
+  GL_RETURN_IF_ERROR(stored);
   return warnings.size();
 }
 
@@ -91,12 +91,12 @@ Result<std::size_t> post_warnings(Certified& c, const std::vector<SealedVenueWar
 Result<std::size_t> send_host_warning(const VenueSecret& secret, const HostWarningRequest& request,
                                       std::int64_t now, RandomSource& rng) {
   auto owner = venue_owner_key(secret);
-  if (!owner) return std::unexpected(owner.error());
+  GL_RETURN_IF_ERROR(owner);
   auto warnings = client::host_warnings(secret.venue.location_id, *owner, request.from,
                                         request.until, now, request.risk_level, rng);
-  if (!warnings) return std::unexpected(warnings.error());
+  GL_RETURN_IF_ERROR(warnings);
   auto certified = certify(secret.venue.location_tag, request, rng);
-  if (!certified) return std::unexpected(certified.error());
+  GL_RETURN_IF_ERROR(certified);
   return post_warnings(*certified, *warnings, false);
 }
 
@@ -104,14 +104,14 @@ Result<ReleaseResult> release_pending_reports(const VenueSecret& secret,
                                               const HostWarningRequest& request,
                                               RandomSource& rng) {
   auto owner = venue_owner_key(secret);
-  if (!owner) return std::unexpected(owner.error());
+  GL_RETURN_IF_ERROR(owner);
   auto certified = certify(secret.venue.location_tag, request, rng);
-  if (!certified) return std::unexpected(certified.error());
+  GL_RETURN_IF_ERROR(certified);
   auto answer = post(*certified->http, "/v1/venue-pending",
                      json::object{{"certificate", certified->certificate},
                                   {"hmac_key", base64_encode(certified->hmac_key.span())},
                                   {"location_tag", base64_encode(secret.venue.location_tag)}});
-  if (!answer) return std::unexpected(answer.error());
+  GL_RETURN_IF_ERROR(answer);
   const json::value* list = answer->if_contains("venue_reports");
   if (list == nullptr || !list->is_array()) {
     return make_error(ErrorCode::kIo, "the server's answer has no \"venue_reports\" array");
@@ -120,17 +120,17 @@ Result<ReleaseResult> release_pending_reports(const VenueSecret& secret,
   for (const auto& item : list->as_array()) {
     if (!item.is_string()) return make_error(ErrorCode::kIo, "a pending report is not a string");
     auto report = wire::venue_report_from_base64(std::string_view(item.as_string()));
-    if (!report) return std::unexpected(report.error());
+    GL_RETURN_IF_ERROR(report);
     pending.push_back(*report);
   }
   ReleaseResult result;
   result.pending = pending.size();
   auto release = client::release_visitor_reports(secret.venue.location_id, *owner, pending, rng);
-  if (!release) return std::unexpected(release.error());
+  GL_RETURN_IF_ERROR(release);
   result.unreadable = release->unreadable;
   if (release->warnings.empty()) return result;
   auto posted = post_warnings(*certified, release->warnings, true);
-  if (!posted) return std::unexpected(posted.error());
+  GL_RETURN_IF_ERROR(posted);
   result.released = std::move(release->records);
   return result;
 }

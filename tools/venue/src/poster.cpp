@@ -289,23 +289,23 @@ Result<Bytes> render_poster_pdf(const QrMatrix& qr, const wire::VenuePayload& pa
 Result<CreatedVenue> create_venue(const wire::VenueInfo& info, std::string_view base_url,
                                   const std::filesystem::path& out_dir, RandomSource& rng) {
   auto created_venue = wire::new_venue(info, rng);
-  if (!created_venue) return std::unexpected(created_venue.error());
+  GL_RETURN_IF_ERROR(created_venue);
   const wire::VenuePayload* payload = &created_venue->payload;
   auto raw = wire::encode_venue_payload(*payload);
-  if (!raw) return std::unexpected(raw.error());
+  GL_RETURN_IF_ERROR(raw);
   auto url = wire::venue_url(base_url, *raw);
-  if (!url) return std::unexpected(url.error());
+  GL_RETURN_IF_ERROR(url);
   auto scanned = wire::scan_venue_payload(*raw);
-  if (!scanned) return std::unexpected(scanned.error());
+  GL_RETURN_IF_ERROR(scanned);
 
   auto qr = encode_qr(*url);
-  if (!qr) return std::unexpected(qr.error());
+  GL_RETURN_IF_ERROR(qr);
   const GrayImage image = rasterize_qr(*qr, 16, kQuietModules);
   auto png = encode_png(image);
-  if (!png) return std::unexpected(png.error());
+  GL_RETURN_IF_ERROR(png);
   // Check the poster with a real decoder before anything is written.
   auto codes = scan_qr_codes(image);
-  if (!codes) return std::unexpected(codes.error());
+  GL_RETURN_IF_ERROR(codes);
   if (codes->size() != 1 || codes->front() != *url) {
     return make_error(ErrorCode::kInternal, "the rendered QR code does not decode to the URL");
   }
@@ -313,7 +313,7 @@ Result<CreatedVenue> create_venue(const wire::VenueInfo& info, std::string_view 
   Bytes pdf;
   if (poster_pdf_supported()) {
     auto rendered = render_poster_pdf(*qr, *payload);
-    if (!rendered) return std::unexpected(rendered.error());
+    GL_RETURN_IF_ERROR(rendered);
     pdf = std::move(*rendered);
   }
 
@@ -346,17 +346,13 @@ Result<CreatedVenue> create_venue(const wire::VenueInfo& info, std::string_view 
   secret += '\n';
   const Status secret_written = write_new_file(created.secret_file, as_bytes(secret), 0600);
   secure_wipe(secret.data(), secret.size());
-  if (!secret_written) return std::unexpected(secret_written.error());
+  GL_RETURN_IF_ERROR(secret_written);
   const std::string url_line = *url + "\n";
-  if (auto s = write_new_file(created.url_file, as_bytes(url_line), 0644); !s) {
-    return std::unexpected(s.error());
-  }
-  if (auto s = write_new_file(created.png_file, *png, 0644); !s) return std::unexpected(s.error());
-  if (auto s = write_new_file(created.svg_file, as_bytes(svg), 0644); !s) {
-    return std::unexpected(s.error());
-  }
+  GL_RETURN_IF_ERROR(write_new_file(created.url_file, as_bytes(url_line), 0644));
+  GL_RETURN_IF_ERROR(write_new_file(created.png_file, *png, 0644));
+  GL_RETURN_IF_ERROR(write_new_file(created.svg_file, as_bytes(svg), 0644));
   if (!pdf.empty()) {
-    if (auto s = write_new_file(created.pdf_file, pdf, 0644); !s) return std::unexpected(s.error());
+    GL_RETURN_IF_ERROR(write_new_file(created.pdf_file, pdf, 0644));
   }
   secure_wipe(raw->data(), raw->size());
   created.venue = std::move(*scanned);
@@ -366,7 +362,7 @@ Result<CreatedVenue> create_venue(const wire::VenueInfo& info, std::string_view 
 
 Result<VenueSecret> read_venue_secret(const std::filesystem::path& file) {
   auto text = read_small_file(file, kMaxSecretFileBytes);
-  if (!text) return std::unexpected(text.error());
+  GL_RETURN_IF_ERROR(text);
   const SecretBytes wiped(as_bytes(*text));
   secure_wipe(text->data(), text->size());
   std::string_view view(reinterpret_cast<const char*>(wiped.data()), wiped.size());
@@ -404,16 +400,18 @@ Result<VenueSecret> read_venue_secret(const std::filesystem::path& file) {
   if (!raw) return bad(raw.error().message);
   auto venue = wire::scan_venue_payload(*raw);
   secure_wipe(raw->data(), raw->size());
-  if (!venue) return std::unexpected(venue.error());
+  GL_RETURN_IF_ERROR(venue);
   VenueSecret secret;
   secret.venue = std::move(*venue);
   if (owner_text) {
     auto seed = base64url_decode(*owner_text);
-    if (!seed || seed->size() != 32) return bad("owner-key must be base64url of 32 bytes");
-    secret.owner_seed = wire::VenueOwnerSeed(ByteSpan(*seed));
+    if (!seed) return bad("owner-key must be base64url of 32 bytes");
+    auto owner_seed = wire::VenueOwnerSeed::from_span(*seed);
     secure_wipe(seed->data(), seed->size());
+    if (!owner_seed) return bad("owner-key must be base64url of 32 bytes");
+    secret.owner_seed = *owner_seed;
     auto key = wire::venue_owner_key(*secret.owner_seed);
-    if (!key) return std::unexpected(key.error());
+    GL_RETURN_IF_ERROR(key);
     if (!secret.venue.payload.owner_public_key ||
         key->public_key().raw() != *secret.venue.payload.owner_public_key) {
       return bad("the owner key does not belong to this venue's payload");
@@ -437,11 +435,11 @@ Result<wire::ScannedVenue> decode_venue_url_or_image(std::string_view input) {
     return wire::parse_venue_url(input);
   }
   auto data = read_small_file(std::filesystem::path(std::string(input)), kMaxImageFileBytes);
-  if (!data) return std::unexpected(data.error());
+  GL_RETURN_IF_ERROR(data);
   auto image = decode_png(as_bytes(*data));
-  if (!image) return std::unexpected(image.error());
+  GL_RETURN_IF_ERROR(image);
   auto codes = scan_qr_codes(*image);
-  if (!codes) return std::unexpected(codes.error());
+  GL_RETURN_IF_ERROR(codes);
   if (codes->size() != 1) {
     return make_error(ErrorCode::kInvalidArgument, "expected exactly one QR code in " +
                                                        std::string(input) + ", found " +

@@ -32,6 +32,7 @@
 
 #include "greenlight/client/clock.h"
 #include "greenlight/client/database.h"
+#include "greenlight/crypto/aead.h"
 #include "greenlight/crypto/hash.h"
 #include "greenlight/crypto/random.h"
 #include "greenlight/crypto/result.h"
@@ -128,7 +129,7 @@ class CheckinStore {
   struct Record;
   CheckinStore(Database& db, const CheckinStoreKey& key, const Clock& clock, RandomSource& rng,
                CheckinConfig config)
-      : db_(&db), key_(key), clock_(&clock), rng_(&rng), config_(config) {}
+      : db_(&db), key_(key.array()), clock_(&clock), rng_(&rng), config_(config) {}
   [[nodiscard]] Result<std::vector<Record>> load_all();
   [[nodiscard]] Result<Record> load(std::int64_t id);
   [[nodiscard]] Status store(const Record& record, bool insert);
@@ -136,7 +137,7 @@ class CheckinStore {
                                                 std::int64_t arrival, std::int64_t departure);
 
   Database* db_;
-  CheckinStoreKey key_;
+  AeadKey key_;
   const Clock* clock_;
   RandomSource* rng_;
   CheckinConfig config_;

@@ -28,11 +28,11 @@ std::string to_hex(ByteSpan bytes);
 template <std::size_t N>
 [[nodiscard]] Result<ByteArray<N>> from_hex_fixed(std::string_view hex) {
   auto bytes = from_hex(hex);
-  if (!bytes) return std::unexpected(bytes.error());
+  GL_RETURN_IF_ERROR(bytes);
   if (bytes->size() != N) {
-    return make_error(ErrorCode::kInvalidArgument, "expected " + std::to_string(N) +
-                                                       " bytes of hex, got " +
-                                                       std::to_string(bytes->size()));
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        "expected " + std::to_string(N) + " bytes of hex, got " + std::to_string(bytes->size()));
   }
   ByteArray<N> out{};
   for (std::size_t i = 0; i < N; ++i) out[i] = (*bytes)[i];

@@ -43,9 +43,11 @@ constexpr EnIntervalNumber day_start(EnIntervalNumber i) {
   return {i.value / kTekRollingPeriod * kTekRollingPeriod};
 }
 
-using Tek = SecretArray<16>;
-using Rpik = SecretArray<16>;
-using Aemk = SecretArray<16>;
+// Three distinct key types of the same size: a TEK passed where an RPIK is expected does
+// not compile.
+using Tek = SecretArray<16, struct TekTag>;
+using Rpik = SecretArray<16, struct RpikTag>;
+using Aemk = SecretArray<16, struct AemkTag>;
 using Rpi = ByteArray<16>;
 using Aem = ByteArray<4>;
 using Metadata = ByteArray<4>;
@@ -103,8 +105,7 @@ class GaenExpander {
   // Writes RPI_{start}, ..., RPI_{start + out.size() - 1} for tek into out
   // (out.size() <= 144).
   void expand_rpis(const Tek& tek, EnIntervalNumber start, std::span<Rpi> out);
-  // Same from an already derived RPIK. (Tek and Rpik are the same C++ type, so this cannot
-  // be an overload of expand_rpis.)
+  // Same from an already derived RPIK.
   void expand_rpis_from_rpik(const Rpik& rpik, EnIntervalNumber start, std::span<Rpi> out);
   Rpik rpik(const Tek& tek);
   Aemk aemk(const Tek& tek);

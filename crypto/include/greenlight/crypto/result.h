@@ -13,15 +13,15 @@
 namespace greenlight {
 
 enum class ErrorCode {
-  kInvalidArgument,    // malformed or out-of-range input
-  kAuthentication,     // signature, MAC, code or token did not verify
-  kNotFound,           // the thing asked for does not exist
-  kAlreadyExists,      // a replay or a duplicate that must not be applied twice
-  kFailedPrecondition, // state does not allow the operation (expired, embargoed, ...)
-  kResourceExhausted,  // a size cap, budget or quota was hit
-  kIo,                 // file, database or network failure
-  kUnavailable,        // transient: try again later
-  kInternal,           // a bug or an unexpected library failure
+  kInvalidArgument,     // malformed or out-of-range input
+  kAuthentication,      // signature, MAC, code or token did not verify
+  kNotFound,            // the thing asked for does not exist
+  kAlreadyExists,       // a replay or a duplicate that must not be applied twice
+  kFailedPrecondition,  // state does not allow the operation (expired, embargoed, ...)
+  kResourceExhausted,   // a size cap, budget or quota was hit
+  kIo,                  // file, database or network failure
+  kUnavailable,         // transient: try again later
+  kInternal,            // a bug or an unexpected library failure
 };
 
 std::string_view error_code_name(ErrorCode code) noexcept;
@@ -48,3 +48,28 @@ using Status = std::expected<void, Error>;
 inline Status ok() { return {}; }
 
 }  // namespace greenlight
+
+// Error propagation, the one way the tree passes an error up (like Abseil's RETURN_IF_ERROR).
+//
+//   GL_RETURN_IF_ERROR(expr);          // expr is a Status or Result<T> (a call or a variable):
+//                                      // if it holds an error, the enclosing function returns it.
+//   GL_ASSIGN_OR_RETURN(lhs, expr);    // expr is a Result<T>: returns its error, or assigns
+//                                      // the moved value to lhs ("auto x", "T& x", "obj.field").
+//
+// The enclosing function returns Status or Result<U> (any U). Both are statements; each
+// evaluates expr exactly once.
+#define GL_RETURN_IF_ERROR(expr)                                         \
+  do {                                                                   \
+    if (auto&& gl_status_ = (expr); !gl_status_) [[unlikely]]            \
+      return ::std::unexpected<::greenlight::Error>(gl_status_.error()); \
+  } while (false)
+
+#define GL_INTERNAL_CONCAT_(a, b) a##b
+#define GL_INTERNAL_CONCAT(a, b) GL_INTERNAL_CONCAT_(a, b)
+#define GL_ASSIGN_OR_RETURN(lhs, expr) \
+  GL_INTERNAL_ASSIGN_OR_RETURN_(GL_INTERNAL_CONCAT(gl_result_, __LINE__), lhs, expr)
+#define GL_INTERNAL_ASSIGN_OR_RETURN_(tmp, lhs, expr)                      \
+  auto tmp = (expr);                                                       \
+  if (!tmp) [[unlikely]]                                                   \
+    return ::std::unexpected<::greenlight::Error>(std::move(tmp).error()); \
+  lhs = std::move(*tmp)

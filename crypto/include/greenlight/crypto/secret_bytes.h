@@ -8,32 +8,43 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "greenlight/crypto/bytes.h"
+#include "greenlight/crypto/result.h"
 
 namespace greenlight {
 
 void secure_wipe(void* data, std::size_t size) noexcept;
 bool constant_time_equal(ByteSpan a, ByteSpan b) noexcept;
 
-// Fixed-size secret.
-template <std::size_t N>
+// Fixed-size secret. Tag makes keys of the same size distinct types (a Tek is not an
+// Rpik), so passing one where the other is expected does not compile. There is no
+// constructor from a span of unchecked size: from_span() fails with kInvalidArgument on
+// a wrong size instead of silently zero-filling.
+template <std::size_t N, typename Tag = void>
 class SecretArray {
  public:
   SecretArray() = default;
   explicit SecretArray(const ByteArray<N>& bytes) : data_(bytes) {}
-  explicit SecretArray(ByteSpan bytes) {
-    if (bytes.size() == N) {
-      for (std::size_t i = 0; i < N; ++i) data_[i] = bytes[i];
-    }
-  }
   SecretArray(const SecretArray&) = default;
   SecretArray& operator=(const SecretArray& other) {
     if (this != &other) data_ = other.data_;
     return *this;
   }
   ~SecretArray() { secure_wipe(data_.data(), N); }
+
+  [[nodiscard]] static Result<SecretArray> from_span(ByteSpan bytes) {
+    if (bytes.size() != N) {
+      return make_error(ErrorCode::kInvalidArgument, "a " + std::to_string(N) +
+                                                         "-byte secret was expected, got " +
+                                                         std::to_string(bytes.size()) + " bytes");
+    }
+    SecretArray out;
+    for (std::size_t i = 0; i < N; ++i) out.data_[i] = bytes[i];
+    return out;
+  }
 
   static constexpr std::size_t size() { return N; }
   const std::uint8_t* data() const { return data_.data(); }

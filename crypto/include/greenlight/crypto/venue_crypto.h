@@ -37,6 +37,7 @@
 #include <span>
 #include <string_view>
 
+#include "greenlight/crypto/aead.h"
 #include "greenlight/crypto/bytes.h"
 #include "greenlight/crypto/ecdsa.h"
 #include "greenlight/crypto/ed25519.h"
@@ -71,7 +72,7 @@ using VenueLocationTag = ByteArray<kVenueLocationTagSize>;
 
 VenueLocationId venue_location_id(ByteSpan raw_payload);
 VenueLocationTag venue_location_tag(const VenueLocationId& location_id);
-SecretArray<32> venue_report_key(const VenueLocationId& location_id);
+AeadKey venue_report_key(const VenueLocationId& location_id);
 
 // What a report says about one stay (or a host's warning window) at one venue.
 struct VenueReportRecord {
