@@ -157,9 +157,15 @@ Status Client::process_one(ByteSpan zip, std::string_view source,
   GL_RETURN_IF_ERROR(verified);
   const std::int64_t now = clock_.now();
 
-  auto processed = store_.is_processed(verified->zip_sha256);
-  GL_RETURN_IF_ERROR(processed);
-  if (*processed) {
+  // The same export.bin re-signed or re-zipped (another server's copy, a republication)
+  // counts as processed too: both hashes are remembered.
+  GL_ASSIGN_OR_RETURN(auto contents, wire::read_export_zip_unverified(zip, config_.export_limits));
+  const Sha256Digest bin_sha256 = sha256(ByteSpan(contents.export_bin));
+  GL_ASSIGN_OR_RETURN(bool processed, store_.is_processed(verified->zip_sha256));
+  if (!processed) {
+    GL_ASSIGN_OR_RETURN(processed, store_.is_processed(bin_sha256));
+  }
+  if (processed) {
     ++report.exports_already_processed;
     // Remember the path too, so the sync does not fetch it again.
     if (!source.empty()) {
@@ -222,6 +228,7 @@ Status Client::process_one(ByteSpan zip, std::string_view source,
     windows += exposure.windows.size();
   }
   GL_RETURN_IF_ERROR(store_.mark_processed(verified->zip_sha256, source, now));
+  GL_RETURN_IF_ERROR(store_.mark_processed(bin_sha256, source, now));
   GL_RETURN_IF_ERROR(tx->commit());
 
   ++report.exports_processed;

@@ -1,5 +1,7 @@
 #include "greenlight/client/feed_sync.h"
 
+#include "greenlight/client/feed_source.h"
+
 namespace greenlight::client {
 
 Result<FeedSyncCounts> sync_feed(HttpFetcher& fetcher, std::string_view base_url, wire::Feed feed,
@@ -9,32 +11,7 @@ Result<FeedSyncCounts> sync_feed(HttpFetcher& fetcher, std::string_view base_url
   GL_RETURN_IF_ERROR(index);
   auto paths = wire::parse_feed_index(feed, as_string_view(*index));
   GL_RETURN_IF_ERROR(paths);
-
-  FeedSyncCounts counts;
-  for (const std::string& path : *paths) {
-    auto known = consumer.known(path);
-    GL_RETURN_IF_ERROR(known);
-    if (*known) continue;
-    auto file = fetcher.get(wire::url_for(base_url, path));
-    if (!file) {
-      ++counts.failed;
-      counts.errors.push_back(path + ": " + file.error().message);
-      continue;
-    }
-    auto consumed = consumer.consume(*file, path);
-    if (consumed) {
-      ++counts.processed;
-      continue;
-    }
-    if (consumed.error().code == ErrorCode::kAlreadyExists) {
-      ++counts.already_processed;
-      continue;
-    }
-    if (consumed.error().code == ErrorCode::kFailedPrecondition) ++counts.unlogged;
-    ++counts.failed;
-    counts.errors.push_back(path + ": " + consumed.error().message);
-  }
-  return counts;
+  return sync_paths(fetcher, base_url, *paths, consumer);
 }
 
 }  // namespace greenlight::client

@@ -80,6 +80,8 @@ Result<std::optional<ExportRun>> Exporter::export_window() {
 
   auto built = build_export_files(std::move(keys), start, end, config_.build, signers_, rng_);
   GL_RETURN_IF_ERROR(built);
+  GL_ASSIGN_OR_RETURN(auto revised, build_revised_file(start, end, built->size() + 1));
+  if (revised) built->push_back(std::move(*revised));
 
   std::vector<wire::SignatureInfo> infos;
   for (const auto& s : signers_) infos.push_back(s.info);
@@ -117,6 +119,29 @@ Result<std::optional<ExportRun>> Exporter::export_window() {
     metrics_->add_daily("greenlight_export_real_keys_daily", {}, now, run.real_keys);
   }
   return std::optional<ExportRun>(std::move(run));
+}
+
+Result<std::optional<BuiltExportFile>> Exporter::build_revised_file(std::int64_t start,
+                                                                    std::int64_t end,
+                                                                    std::size_t sequence) {
+  wire::ExportBatch batch;
+  for (const auto& source : revised_sources_) {
+    auto keys = source(start, end);
+    GL_RETURN_IF_ERROR(keys);
+    batch.revised_keys.insert(batch.revised_keys.end(), keys->begin(), keys->end());
+  }
+  if (batch.revised_keys.empty()) return std::optional<BuiltExportFile>{};
+  // As build_export_files names and dates the files of a split window.
+  batch.start_timestamp = static_cast<std::uint64_t>(start);
+  batch.end_timestamp = static_cast<std::uint64_t>(end) + (sequence - 1);
+  batch.region = config_.build.region;
+  for (const auto& s : signers_) batch.signature_infos.push_back(s.info);
+  auto zip = wire::write_export_zip(batch, signers_);
+  GL_RETURN_IF_ERROR(zip);
+  std::string path = wire::feed_file_path(wire::Feed::kExports, start, end, sequence);
+  return std::optional<BuiltExportFile>(
+      BuiltExportFile{path.substr(wire::kExportDirectory.size()), std::move(*zip),
+                      batch.revised_keys.size(), batch.start_timestamp, batch.end_timestamp});
 }
 
 Status Exporter::rebuild_index() {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "command.h"
+#include "server_interop_flags.h"
 #include "greenlight/crypto/ecdsa.h"
 #include "greenlight/crypto/secret_bytes.h"
 #include "greenlight/crypto/signed_note.h"
@@ -242,6 +243,7 @@ struct RunFlags {
   bool console = false;
   std::int64_t console_session_minutes = 15;
   bool monitor = false;
+  InteropFlags interop;
 };
 
 void run_server(const RunFlags& f) {
@@ -312,6 +314,7 @@ void run_server(const RunFlags& f) {
   if (!assembled) throw CommandError{assembled.error().message};
   const std::shared_ptr<server::TransparencyLog>& log = assembled->log;
   server::Server& running = *assembled->server;
+  f.interop.attach(running, f.exports.region, load_api_keys);
   auto port = running.start();
   if (!port) throw CommandError{port.error().message};
   std::printf("listening on %s:%u\n", listen->first.c_str(), static_cast<unsigned>(*port));
@@ -448,6 +451,7 @@ void setup_server(CLI::App& app) {
       "ADDRESS:PORT\" once bound, then the transparency log's size and verifier key (or "
       "\"transparency log: off\" without --log-key-file)");
   run->exports.add_to(run_cmd, true);
+  run->interop.add_to(run_cmd);
   run_cmd
       ->add_option("--authority-key", run->authority_key,
                    "PEM P-256 key that signs upload certificates (health authority)")

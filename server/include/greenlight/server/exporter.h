@@ -84,7 +84,19 @@ class Exporter {
   [[nodiscard]] Status remove_files(const std::vector<std::string>& paths);
   [[nodiscard]] Status rebuild_index();
 
+  // Revised keys (GAEN revised_keys; en_express.h): fn(start, end) returns the revisions that
+  // became available in [start, end); they go into one extra file of that window (never
+  // padded). Registered before the server starts.
+  using RevisedKeysSource =
+      std::function<Result<std::vector<TemporaryExposureKey>>(std::int64_t, std::int64_t)>;
+  void add_revised_keys_source(RevisedKeysSource source) {
+    revised_sources_.push_back(std::move(source));
+  }
+
  private:
+  [[nodiscard]] Result<std::optional<BuiltExportFile>> build_revised_file(std::int64_t start,
+                                                                          std::int64_t end,
+                                                                          std::size_t sequence);
   ExportConfig config_;
   Store& store_;
   StaticSite& site_;
@@ -93,6 +105,7 @@ class Exporter {
   std::vector<wire::ExportSigner> signers_;
   Metrics* metrics_;
   std::string lease_holder_;
+  std::vector<RevisedKeysSource> revised_sources_;
   std::recursive_mutex run_mutex_;
   std::mutex sync_mutex_;
 };
