@@ -1,8 +1,8 @@
 // libFuzzer target for the served index files a phone or auditor reads before anything else:
 // the export index (client/sync.h), the venue-warning index (client/venue_matcher.h) and the
 // auditor's content index (client/log_auditor.h). Every accepted path must be a safe relative
-// path (no "..", no absolute path, no control characters): the auditor opens these paths in a
-// directory mirror.
+// path (safe_path.h: no "." or ".." segment, no absolute path; and no control characters): the
+// auditor opens these paths in a directory mirror. ("a..b" is a file name, not a traversal.)
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -12,6 +12,7 @@
 #include "greenlight/client/log_auditor.h"
 #include "greenlight/client/sync.h"
 #include "greenlight/client/venue_matcher.h"
+#include "safe_path.h"
 
 namespace {
 
@@ -20,7 +21,7 @@ bool safe(const std::string& path) {
   for (char c : path) {
     if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e) return false;
   }
-  return path.find("..") == std::string::npos && path.find("//") == std::string::npos;
+  return greenlight::fuzz::safe_relative_path(path);
 }
 
 void check(const greenlight::Result<std::vector<std::string>>& paths) {
