@@ -22,7 +22,6 @@
 #include <vector>
 
 #include "command.h"
-#include "server_interop_flags.h"
 #include "greenlight/crypto/ecdsa.h"
 #include "greenlight/crypto/secret_bytes.h"
 #include "greenlight/crypto/signed_note.h"
@@ -34,6 +33,7 @@
 #include "greenlight/server/static_site.h"
 #include "greenlight/server/transparency_log.h"
 #include "greenlight/server/venue_warnings.h"
+#include "server_interop_flags.h"
 
 namespace greenlight::cli {
 namespace {
