@@ -202,6 +202,16 @@ std::string_view step_path(Step step) {
   return wire::kVerifyPath;
 }
 
+// The one request shape of every step, real or chaff: same method, URL and headers.
+TransportRequest step_request(std::string_view base_url, Step step, const std::string& body) {
+  TransportRequest request;
+  request.method = HttpMethod::kPost;
+  request.url = wire::url_for(base_url, step_path(step));
+  request.headers = {{"Content-Type", "application/json"}};
+  request.body = body;
+  return request;
+}
+
 std::size_t step_bucket(Step step) {
   return step == Step::kPublish ? wire::kPublishRequestPaddingBucket
                                 : wire::kSmallRequestPaddingBucket;
@@ -500,11 +510,7 @@ Result<UploadStatus> Uploader::run(State& st) {
   // Sends one step with the retry rule shared with chaff; persists in_flight first.
   const auto send_step = [&](Step step, const std::string& body) -> Result<StepOutcome> {
     StepOutcome out;
-    TransportRequest request;
-    request.method = HttpMethod::kPost;
-    request.url = wire::url_for(options_.base_url, step_path(step));
-    request.headers = {{"Content-Type", "application/json"}};
-    request.body = body;
+    const TransportRequest request = step_request(options_.base_url, step, body);
     for (std::size_t attempt = 0; attempt < options_.max_attempts; ++attempt) {
       if (attempt > 0 && options_.pause) options_.pause(options_.retry_pause);
       st.in_flight = static_cast<std::uint8_t>(step);
@@ -670,11 +676,7 @@ Result<ChaffReport> Uploader::run_chaff() {
 
   const auto send_step = [&](Step step,
                              const std::string& body) -> std::optional<TransportResponse> {
-    TransportRequest request;
-    request.method = HttpMethod::kPost;
-    request.url = wire::url_for(options_.base_url, step_path(step));
-    request.headers = {{"Content-Type", "application/json"}};
-    request.body = body;
+    const TransportRequest request = step_request(options_.base_url, step, body);
     for (std::size_t attempt = 0; attempt < options_.max_attempts; ++attempt) {
       if (attempt > 0 && options_.pause) options_.pause(options_.retry_pause);
       ++report.requests;
