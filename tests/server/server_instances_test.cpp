@@ -7,6 +7,7 @@
 
 #include "greenlight/server/assembly.h"
 #include "greenlight/server/pg_store.h"
+#include "greenlight/server/transparency_log.h"
 #include "greenlight/wire/upload_auth.h"
 #include "pg_test_cluster.h"
 #include "test_server.h"
@@ -225,6 +226,79 @@ TEST_CASE("an exporter holding the lease elsewhere is waited for, never half-vis
   (void)get_body(c, "/" + path, &status);
   CHECK(status == 200);
   CHECK(get_body(c, "/v1/exports/index.txt") == path + "\n");
+}
+
+TEST_CASE("two instances on PostgreSQL share one transparency log in the database",
+          "[server][instances][transparency_log]") {
+  TempDir dir;
+  const std::string database = PgTestCluster::instance().new_database();
+  // The log in the server's database, attached first as assemble_server does.
+  std::vector<std::shared_ptr<TransparencyLog>> logs;
+  const auto with_log = [&logs](Server& server) {
+    std::shared_ptr<SqlDatabase> db(std::shared_ptr<void>(), &server.context().store);
+    auto log = TransparencyLog::open_in(std::move(db), "greenlight.test/instances",
+                                        seeded_note_signer("greenlight.test/instances", 7));
+    REQUIRE(log.has_value());
+    logs.emplace_back(std::move(*log));
+    REQUIRE(server.add_module(make_transparency_log_module(logs.back())).has_value());
+  };
+  const auto no_periodic_refresh = [](ServerOptions& o) { o.site_refresh_seconds = 0; };
+  TestServer a({.directory = dir.path(),
+                .database = database,
+                .adjust = no_periodic_refresh,
+                .before_start = with_log});
+  TestServer b({.directory = dir.path(),
+                .database = database,
+                .same_keys_as = &a,
+                .adjust = no_periodic_refresh,
+                .before_start = with_log});
+  REQUIRE(logs.size() == 2);
+  HttpClient ca = a.client();
+  HttpClient cb = b.client();
+  const std::string empty_checkpoint = get_body(cb, "/v1/log/checkpoint");
+  CHECK(get_body(ca, "/v1/log/checkpoint") == empty_checkpoint);
+
+  // A publishes a batch: it is logged (in the shared database) before A serves it.
+  REQUIRE(a.upload(ca, make_keys(2, kT0)).status == 200);
+  a.clock().advance(3600);
+  b.clock().advance(3600);
+  auto run = a.server().export_now();
+  REQUIRE(run.has_value());
+  REQUIRE(run->has_value());
+  const std::uint64_t size = logs[0]->published_size();
+  REQUIRE(size >= 1);
+  const std::string checkpoint_a = get_body(ca, "/v1/log/checkpoint");
+  CHECK(checkpoint_a != empty_checkpoint);
+
+  // B learns of it with its site refresh and serves the same checkpoint and proofs.
+  auto refreshed = b.server().refresh_site();
+  REQUIRE(refreshed.has_value());
+  CHECK(*refreshed);
+  CHECK(logs[1]->published_size() == size);
+  CHECK(get_body(cb, "/v1/log/checkpoint") == checkpoint_a);
+  const std::string range = "?start=0&end=" + std::to_string(size);
+  CHECK(get_body(cb, "/v1/log/leaves" + range) == get_body(ca, "/v1/log/leaves" + range));
+  const std::string proof = "/v1/log/proof/inclusion?index=0&size=" + std::to_string(size);
+  unsigned status = 0;
+  CHECK(get_body(cb, proof, &status) == get_body(ca, proof));
+  CHECK(status == 200);
+
+  // B publishes the next batch: it continues the same log (one tree, no fork).
+  REQUIRE(b.upload(cb, make_keys(3, kT0 + 3600)).status == 200);
+  a.clock().advance(3600);
+  b.clock().advance(3600);
+  auto run_b = b.server().export_now();
+  REQUIRE(run_b.has_value());
+  REQUIRE(run_b->has_value());
+  REQUIRE(a.server().refresh_site().has_value());
+  const std::uint64_t grown = logs[1]->published_size();
+  CHECK(grown > size);
+  CHECK(logs[0]->published_size() == grown);
+  CHECK(logs[0]->root_at(grown).value() == logs[1]->root_at(grown).value());
+  const auto consistency = logs[1]->consistency_proof(size, grown);
+  REQUIRE(consistency.has_value());
+  CHECK(verify_merkle_consistency(size, grown, logs[0]->root_at(size).value(),
+                                  logs[1]->root_at(grown).value(), *consistency));
 }
 
 }  // namespace greenlight::server::testing
