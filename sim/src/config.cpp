@@ -152,6 +152,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
 
   auto& hc = c.health_code;
   v("health_code", "enabled", hc.enabled);
+  v("health_code", "shadow", hc.shadow);
   v("health_code", "coverage", hc.coverage);
   v("health_code", "trace_days_before", hc.trace_days_before);
   v("health_code", "red_days", hc.red_days);

@@ -17,7 +17,9 @@ bool covered_at(const World& world, std::uint32_t p, double share) {
 }
 
 HealthCodePhase::HealthCodePhase(const World& world)
-    : w_(world), enabled_(world.config.health_code.enabled) {
+    : w_(world),
+      enabled_(world.config.health_code.enabled),
+      shadow_(world.config.health_code.shadow) {
   if (!enabled_) return;
   const std::uint32_t n = w_.pop.size();
   covered_.resize(n);
@@ -79,6 +81,7 @@ void HealthCodePhase::colour_red(std::uint32_t p, std::uint32_t t, std::uint32_t
                                  HealthPhase& health) {
   const auto until = static_cast<std::int32_t>(t + days);
   red_until_[p] = std::max(red_until_[p], until);
+  if (shadow_) return;
   if (w_.decision(kPurposeBehaviour, p, t, kRedAdherence)
           .bernoulli(w_.config.health_code.red_adherence)) {
     enforced_until_[p] = std::max(enforced_until_[p], until);
@@ -91,6 +94,7 @@ void HealthCodePhase::colour_yellow(std::uint32_t p, std::uint32_t t, std::uint3
                                     HealthPhase& health) {
   const auto until = static_cast<std::int32_t>(t + days);
   yellow_until_[p] = std::max(yellow_until_[p], until);
+  if (shadow_) return;
   if (w_.decision(kPurposeBehaviour, p, t, kYellowAdherence)
           .bernoulli(w_.config.health_code.yellow_adherence)) {
     enforced_until_[p] = std::max(enforced_until_[p], until);
@@ -119,8 +123,10 @@ void HealthCodePhase::run(std::uint32_t t, HealthPhase& health, DailyStats& st) 
     ++view_.cases_red;
     red_until_[c] =
         std::max(red_until_[c], static_cast<std::int32_t>(t + w_.config.testing.isolation_days));
-    enforced_until_[c] = std::max(enforced_until_[c], red_until_[c]);
-    health.isolate(c, red_until_[c]);
+    if (!shadow_) {
+      enforced_until_[c] = std::max(enforced_until_[c], red_until_[c]);
+      health.isolate(c, red_until_[c]);
+    }
     const std::uint32_t onset = health.recorded_onset_day(c, t);
     const std::uint32_t from =
         std::max(oldest_kept, onset >= hc.trace_days_before ? onset - hc.trace_days_before : 0u);

@@ -78,6 +78,13 @@ Learned learned(const ArmResult& a) {
   return l;
 }
 
+// The health code's colours on an arm's epidemic: its own (health-code arm) or its shadow.
+const ColourCounts& code_rules(const ArmResult& a) {
+  return a.config.health_code.enabled && !a.config.health_code.shadow
+             ? a.outcome.scenario.colours
+             : a.outcome.scenario.shadow_code;
+}
+
 std::string sanitise(const std::string& key) {
   std::string s = key;
   for (char& ch : s) {
@@ -105,6 +112,11 @@ std::array<SimConfig, kArms> comparison_arms(const SimConfig& base) {
     c.health_code.coverage = i == 2 ? base.app.uptake : HealthCodeConfig{}.coverage;
   }
   arms[2].health_code.enabled = true;
+  // The health code's rules in shadow mode on greenlight's epidemic: the same people judged
+  // by both rules.
+  arms[1].health_code.enabled = true;
+  arms[1].health_code.shadow = true;
+  arms[1].health_code.coverage = base.app.uptake;
   return arms;
 }
 
@@ -119,7 +131,10 @@ constexpr std::string_view kComparisonCsvHeader =
     "wrongly_coloured,red_person_days,yellow_person_days,isolation_person_days,"
     "needless_isolation_person_days,identified,location_person_days,contact_records,"
     "venue_visits,test_results_by_name,colour_person_days,anonymous_uploads,diagnosis_keys,"
-    "venue_reports,chaff_per_day,real_flows,chaff_flows,real_share,uploader_auc\n";
+    "venue_reports,chaff_per_day,real_flows,chaff_flows,real_share,uploader_auc,"
+    "relayed_runs,relay_only_hits,relay_false_warnings,warned_only_by_relay,"
+    "code_rules_ever_red,code_rules_wrongly_red,code_rules_wrongly_yellow,"
+    "code_rules_wrongly_coloured\n";
 
 std::string comparison_csv(const Comparison& c) {
   std::string out(kComparisonCsvHeader);
@@ -132,16 +147,22 @@ std::string comparison_csv(const Comparison& c) {
                                                             : 0;
     out += strprintf("%s,%u,%llu,%llu,%lld,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,",
                      std::string(a.name).c_str(), s.people, u(covered), u(s.infections),
-                     static_cast<long long>(a.averted), u(m.ever_red), u(m.ever_yellow),
-                     u(m.wrongly_red), u(m.wrongly_yellow), u(m.wrongly_coloured),
-                     u(m.red_person_days), u(m.yellow_person_days), u(m.isolation_person_days),
-                     u(m.needless_isolation_person_days));
+                     static_cast<long long>(a.averted), u(m.colours.ever_red),
+                     u(m.colours.ever_yellow), u(m.colours.wrongly_red),
+                     u(m.colours.wrongly_yellow), u(m.colours.wrongly_coloured),
+                     u(m.colours.red_person_days), u(m.colours.yellow_person_days),
+                     u(m.isolation_person_days), u(m.needless_isolation_person_days));
     out += strprintf("%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,", u(l.identified),
                      u(l.location_person_days), u(l.contact_records), u(l.venue_visits),
                      u(l.test_results), u(l.colour_person_days), u(l.anonymous_uploads),
                      u(l.diagnosis_keys), u(l.venue_reports));
-    out += strprintf("%.4f,%llu,%llu,%.6f,%.6f\n", m.chaff.chaff_per_day, u(m.chaff.real_flows),
+    out += strprintf("%.4f,%llu,%llu,%.6f,%.6f,", m.chaff.chaff_per_day, u(m.chaff.real_flows),
                      u(m.chaff.chaff_flows), m.chaff.real_share, m.chaff.uploader_auc);
+    out += strprintf("%llu,%llu,%llu,%llu,", u(m.relay.relayed_runs), u(m.relay.relay_only_hits),
+                     u(m.relay.false_warnings), u(m.relay.warned_only_by_relay));
+    const ColourCounts& rules = code_rules(a);
+    out += strprintf("%llu,%llu,%llu,%llu\n", u(rules.ever_red), u(rules.wrongly_red),
+                     u(rules.wrongly_yellow), u(rules.wrongly_coloured));
   }
   return out;
 }
@@ -164,17 +185,25 @@ std::string format_comparison(const Comparison& c) {
   const std::uint32_t people = arms[0].outcome.summary.people;
   row("infected", [](const ArmResult& a) { return a.outcome.summary.infections; });
   row("infections averted (against none)", [](const ArmResult& a) { return a.averted; });
-  row("people ever RED", [](const ArmResult& a) { return a.outcome.scenario.ever_red; });
+  row("people ever RED", [](const ArmResult& a) { return a.outcome.scenario.colours.ever_red; });
   row("  never infected (wrongly RED)",
-      [](const ArmResult& a) { return a.outcome.scenario.wrongly_red; });
-  row("people ever YELLOW", [](const ArmResult& a) { return a.outcome.scenario.ever_yellow; });
+      [](const ArmResult& a) { return a.outcome.scenario.colours.wrongly_red; });
+  row("people ever YELLOW",
+      [](const ArmResult& a) { return a.outcome.scenario.colours.ever_yellow; });
   row("  never infected (wrongly YELLOW)",
-      [](const ArmResult& a) { return a.outcome.scenario.wrongly_yellow; });
+      [](const ArmResult& a) { return a.outcome.scenario.colours.wrongly_yellow; });
   row("people wrongly RED or YELLOW",
-      [](const ArmResult& a) { return a.outcome.scenario.wrongly_coloured; });
-  row("RED person-days", [](const ArmResult& a) { return a.outcome.scenario.red_person_days; });
+      [](const ArmResult& a) { return a.outcome.scenario.colours.wrongly_coloured; });
+  row("same epidemic, health-code rules: wrongly RED",
+      [](const ArmResult& a) { return code_rules(a).wrongly_red; });
+  row("same epidemic, health-code rules: wrongly YELLOW",
+      [](const ArmResult& a) { return code_rules(a).wrongly_yellow; });
+  row("same epidemic, health-code rules: wrongly coloured",
+      [](const ArmResult& a) { return code_rules(a).wrongly_coloured; });
+  row("RED person-days",
+      [](const ArmResult& a) { return a.outcome.scenario.colours.red_person_days; });
   row("YELLOW person-days",
-      [](const ArmResult& a) { return a.outcome.scenario.yellow_person_days; });
+      [](const ArmResult& a) { return a.outcome.scenario.colours.yellow_person_days; });
   row("isolation person-days (all causes)",
       [](const ArmResult& a) { return a.outcome.scenario.isolation_person_days; });
   row("  of people never infected (needless)",
@@ -216,8 +245,8 @@ std::string format_comparison(const Comparison& c) {
       "YELLOW %.1f / %.1f; needless isolation person-days %.1f / %.1f.\n",
       per_1000(static_cast<double>(arms[1].averted), people),
       per_1000(static_cast<double>(arms[2].averted), people),
-      per_1000(static_cast<double>(arms[1].outcome.scenario.wrongly_coloured), people),
-      per_1000(static_cast<double>(arms[2].outcome.scenario.wrongly_coloured), people),
+      per_1000(static_cast<double>(arms[1].outcome.scenario.colours.wrongly_coloured), people),
+      per_1000(static_cast<double>(arms[2].outcome.scenario.colours.wrongly_coloured), people),
       per_1000(static_cast<double>(arms[1].outcome.scenario.needless_isolation_person_days),
                people),
       per_1000(static_cast<double>(arms[2].outcome.scenario.needless_isolation_person_days),
@@ -244,7 +273,7 @@ PlotResult write_comparison_plots(const std::filesystem::path& dir, const Compar
   for (std::size_t i = 0; i < kArms; ++i) {
     const auto& m = c.arms[i].outcome.scenario;
     burden += strprintf("%zu \"%s\" %llu %llu %.1f\n", i, std::string(c.arms[i].name).c_str(),
-                        u(m.wrongly_red), u(m.wrongly_yellow),
+                        u(m.colours.wrongly_red), u(m.colours.wrongly_yellow),
                         static_cast<double>(m.needless_isolation_person_days) / 10.0);
   }
   const auto burden_path = dir / "compare_burden_data.txt";
@@ -316,6 +345,8 @@ struct SweepMeans {
   double real_share = 0;
   double auc = 0;
   double bytes = 0;
+  double false_warnings = 0;  // relay (greenlight arm)
+  double warned_only = 0;
 };
 
 std::map<double, SweepMeans> means_by_value(std::span<const CompareSweepPoint> points) {
@@ -327,13 +358,16 @@ std::map<double, SweepMeans> means_by_value(std::span<const CompareSweepPoint> p
       const auto& a = p.comparison.arms[i];
       s.infections[i] += static_cast<double>(a.outcome.summary.infections);
       s.averted[i] += static_cast<double>(a.averted);
-      s.wrongly_coloured[i] += static_cast<double>(a.outcome.scenario.wrongly_coloured);
+      s.wrongly_coloured[i] += static_cast<double>(a.outcome.scenario.colours.wrongly_coloured);
       s.needless[i] += static_cast<double>(a.outcome.scenario.needless_isolation_person_days);
     }
     const auto& ch = p.comparison.arms[1].outcome.scenario.chaff;
     s.real_share += ch.real_share;
     s.auc += ch.uploader_auc;
     s.bytes += ch.bytes_per_phone_day;
+    const auto& relay = p.comparison.arms[1].outcome.scenario.relay;
+    s.false_warnings += static_cast<double>(relay.false_warnings);
+    s.warned_only += static_cast<double>(relay.warned_only_by_relay);
   }
   for (auto& [v, s] : m) {
     const auto n = static_cast<double>(s.runs);
@@ -346,6 +380,8 @@ std::map<double, SweepMeans> means_by_value(std::span<const CompareSweepPoint> p
     s.real_share /= n;
     s.auc /= n;
     s.bytes /= n;
+    s.false_warnings /= n;
+    s.warned_only /= n;
   }
   return m;
 }
@@ -354,21 +390,22 @@ std::map<double, SweepMeans> means_by_value(std::span<const CompareSweepPoint> p
 
 std::string format_compare_sweep(const std::string& key,
                                  std::span<const CompareSweepPoint> points) {
-  std::string o =
-      strprintf("%-10s %4s | %8s %8s %8s | %9s %9s | %9s %9s | %10s %10s | %6s %6s %8s\n",
-                key.c_str(), "runs", "inf none", "inf GL", "inf HC", "avert GL", "avert HC",
-                "wrong GL", "wrong HC", "needl. GL", "needl. HC", "real", "AUC", "B/day");
+  std::string o = strprintf(
+      "%-22s %4s | %8s %8s %8s | %9s %9s | %9s %9s | %10s %10s | %6s %6s %8s | %8s %8s\n",
+      key.c_str(), "runs", "inf none", "inf GL", "inf HC", "avert GL", "avert HC", "wrong GL",
+      "wrong HC", "needl. GL", "needl. HC", "real", "AUC", "B/day", "relay FW", "only");
   for (const auto& [value, s] : means_by_value(points)) {
     o += strprintf(
-        "%-10.4g %4zu | %8.0f %8.0f %8.0f | %9.0f %9.0f | %9.0f %9.0f | %10.0f %10.0f | %6.3f "
-        "%6.3f %8.0f\n",
+        "%-22.4g %4zu | %8.0f %8.0f %8.0f | %9.0f %9.0f | %9.0f %9.0f | %10.0f %10.0f | %6.3f "
+        "%6.3f %8.0f | %8.1f %8.1f\n",
         value, s.runs, s.infections[0], s.infections[1], s.infections[2], s.averted[1],
         s.averted[2], s.wrongly_coloured[1], s.wrongly_coloured[2], s.needless[1], s.needless[2],
-        s.real_share, s.auc, s.bytes);
+        s.real_share, s.auc, s.bytes, s.false_warnings, s.warned_only);
   }
   o += "(means over seeds; GL = greenlight, HC = health code; wrong = people wrongly RED or "
        "YELLOW; needl. = isolation person-days of people never infected; real, AUC, B/day: "
-       "greenlight's upload flows as a network observer sees them)\n";
+       "greenlight's upload flows as a network observer sees them; relay FW, only: false warnings "
+       "caused by the relay adversary, people warned only because of it)\n";
   return o;
 }
 
@@ -381,17 +418,28 @@ PlotResult write_compare_sweep_plot(const std::filesystem::path& dir, const std:
       points.empty() ? 0 : points.front().comparison.arms[0].outcome.summary.people;
   std::string data;
   for (const auto& [value, s] : means_by_value(points)) {
-    data += strprintf("%.6g %.2f %.2f %.2f %.2f %.2f %.2f %.4f %.4f %.1f\n", value,
-                      per_1000(s.averted[1], people), per_1000(s.averted[2], people),
-                      per_1000(s.wrongly_coloured[1], people),
-                      per_1000(s.wrongly_coloured[2], people), per_1000(s.needless[1], people),
-                      per_1000(s.needless[2], people), s.real_share, s.auc, s.bytes / 1024.0);
+    data +=
+        strprintf("%.6g %.2f %.2f %.2f %.2f %.2f %.2f %.4f %.4f %.1f %.1f %.1f\n", value,
+                  per_1000(s.averted[1], people), per_1000(s.averted[2], people),
+                  per_1000(s.wrongly_coloured[1], people), per_1000(s.wrongly_coloured[2], people),
+                  per_1000(s.needless[1], people), per_1000(s.needless[2], people), s.real_share,
+                  s.auc, s.bytes / 1024.0, s.false_warnings, s.warned_only);
   }
   const auto data_path = dir / (stem + "_data.txt");
   if (!write_file(data_path, data)) return {{}, "could not write " + data_path.string()};
   const std::string q = gnuplot_quote(data_path);
   std::string body = "set grid\nset key outside right\nset xlabel '" + key + "'\n";
-  if (key == "app.chaff_per_day") {
+  if (key.starts_with("adversary.")) {
+    body +=
+        "set title 'False warnings caused by the relay adversary (greenlight)'\n"
+        "set ylabel 'notifications'\nset yrange [0:*]\n";
+    body += "plot " + q +
+            " using 1:11 with linespoints lw 2 pt 7 lc rgb '#d7191c' title 'false "
+            "warnings caused by relays', " +
+            q +
+            " using 1:12 with linespoints lw 2 pt 5 lc rgb '#2166ac' title 'people warned only "
+            "because of relays'\n";
+  } else if (key == "app.chaff_per_day") {
     body +=
         "set title 'What fake uploads hide from a network observer (greenlight)'\n"
         "set ylabel 'probability'\nset yrange [0:1.05]\nset y2label 'request KiB per phone "

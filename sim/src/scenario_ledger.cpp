@@ -27,24 +27,28 @@ void ScenarioLedger::observe(std::uint32_t t, const HealthPhase& health, const S
                              const HealthCodePhase& code, DailyStats& st) {
   const auto day = static_cast<std::int32_t>(t);
   const auto isolated_until = health.isolated_until();
-  if (code.enabled()) st.green = st.yellow = st.red = 0;
+  const bool central = code.enabled() && !code.shadow();
+  if (central) st.green = st.yellow = st.red = 0;
+  const auto note = [&](std::uint32_t p, Colour c, std::size_t which) {
+    if (c == Colour::kRed) {
+      ever_[p] |= static_cast<std::uint8_t>(kEverRed << (2 * which));
+      ++red_days_[which];
+    } else if (c == Colour::kYellow) {
+      ever_[p] |= static_cast<std::uint8_t>(kEverYellow << (2 * which));
+      ++yellow_days_[which];
+    }
+  };
   for (std::uint32_t p = 0; p < w_.pop.size(); ++p) {
     if (isolated_until[p] > day) ++isolation_days_[p];
-    Colour c = Colour::kGreen;
-    if (code.enabled()) {
+    if (central) {
       if (!code.covered(p)) continue;
-      c = code.colour(p, t);
+      const Colour c = code.colour(p, t);
       ++(c == Colour::kRed ? st.red : c == Colour::kYellow ? st.yellow : st.green);
-    } else if (w_.pop.has_app[p] != 0) {
-      c = phone_colour(health, sync, p, t);
+      note(p, c, 0);
+      continue;
     }
-    if (c == Colour::kRed) {
-      ever_[p] |= kEverRed;
-      ++red_days_;
-    } else if (c == Colour::kYellow) {
-      ever_[p] |= kEverYellow;
-      ++yellow_days_;
-    }
+    if (w_.pop.has_app[p] != 0) note(p, phone_colour(health, sync, p, t), 0);
+    if (code.enabled() && code.covered(p)) note(p, code.colour(p, t), 1);
   }
 }
 
@@ -55,18 +59,24 @@ void ScenarioLedger::uploaded(std::uint32_t t, std::span<const std::uint32_t> up
 ScenarioMetrics ScenarioLedger::metrics(std::span<const std::int32_t> infection_day,
                                         std::uint32_t days) const {
   ScenarioMetrics m;
-  m.red_person_days = red_days_;
-  m.yellow_person_days = yellow_days_;
+  std::array<ColourCounts*, 2> counts{&m.colours, &m.shadow_code};
+  for (std::size_t i = 0; i < 2; ++i) {
+    counts[i]->red_person_days = red_days_[i];
+    counts[i]->yellow_person_days = yellow_days_[i];
+  }
   for (std::uint32_t p = 0; p < w_.pop.size(); ++p) {
     const bool never = infection_day[p] == kNever;
-    const bool red = (ever_[p] & kEverRed) != 0;
-    const bool yellow = (ever_[p] & kEverYellow) != 0;
-    m.ever_red += red;
-    m.ever_yellow += yellow;
-    m.ever_coloured += red || yellow;
-    m.wrongly_red += never && red;
-    m.wrongly_yellow += never && yellow;
-    m.wrongly_coloured += never && (red || yellow);
+    for (std::size_t i = 0; i < 2; ++i) {
+      ColourCounts& c = *counts[i];
+      const bool red = (ever_[p] & (kEverRed << (2 * i))) != 0;
+      const bool yellow = (ever_[p] & (kEverYellow << (2 * i))) != 0;
+      c.ever_red += red;
+      c.ever_yellow += yellow;
+      c.ever_coloured += red || yellow;
+      c.wrongly_red += never && red;
+      c.wrongly_yellow += never && yellow;
+      c.wrongly_coloured += never && (red || yellow);
+    }
     m.isolation_person_days += isolation_days_[p];
     if (never) m.needless_isolation_person_days += isolation_days_[p];
   }

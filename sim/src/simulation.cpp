@@ -141,7 +141,8 @@ RunSummary Simulation::summary() const {
 }
 ScenarioMetrics Simulation::scenario_metrics() const {
   ScenarioMetrics m = impl_->ledger.metrics(impl_->health.infection_day(), impl_->current_day);
-  if (impl_->health_code.enabled()) m.health_code = impl_->health_code.view(impl_->current_day);
+  if (impl_->health_code.enabled() && !impl_->health_code.shadow())
+    m.health_code = impl_->health_code.view(impl_->current_day);
   m.relay = impl_->relay.view(impl_->sync);
   return m;
 }

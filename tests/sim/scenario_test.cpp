@@ -44,7 +44,7 @@ TEST_CASE("compare runs none, greenlight and a health code on the same populatio
   }
   {  // no intervention averts nothing and colours nobody
     CHECK(none.averted == 0);
-    CHECK(m(*a, 0).ever_coloured == 0);
+    CHECK(m(*a, 0).colours.ever_coloured == 0);
     CHECK(m(*a, 0).health_code.covered_people == 0);
     CHECK(none.outcome.summary.app_users == 0);
     // Self-isolation still isolates people who were never infected (false symptoms).
@@ -55,24 +55,38 @@ TEST_CASE("compare runs none, greenlight and a health code on the same populatio
     CHECK(hc.outcome.summary.app_users == 0);
     CHECK(gl.config.app.uptake == c.app.uptake);
     CHECK(hc.config.health_code.coverage == c.app.uptake);
-    CHECK_FALSE(gl.config.health_code.enabled);
+    CHECK(gl.config.health_code.shadow);  // the code's rules watch, nobody acts
     CHECK(hc.config.health_code.enabled);
   }
-  {  // the health code wrongly colours at least as many people as greenlight
-    REQUIRE(m(*a, 1).ever_red > 0);  // the epidemic reached the phones
+  {  // on the same epidemic, the health code's rules wrongly colour at least as many people
+    REQUIRE(m(*a, 1).colours.ever_red > 0);  // the epidemic reached the phones
     REQUIRE(m(*a, 2).health_code.close_contacts_red > 0);
-    CHECK(m(*a, 2).wrongly_red >= m(*a, 1).wrongly_red);
-    CHECK(m(*a, 2).wrongly_coloured >= m(*a, 1).wrongly_coloured);
+    const auto& rules = m(*a, 1).shadow_code;  // the code's rules, nobody acting on them
+    CHECK(rules.ever_red >= m(*a, 1).colours.ever_red);
+    CHECK(rules.wrongly_red >= m(*a, 1).colours.wrongly_red);
+    CHECK(rules.wrongly_coloured >= m(*a, 1).colours.wrongly_coloured);
+    CHECK(m(*a, 0).shadow_code.ever_coloured == 0);
+    CHECK(m(*a, 2).shadow_code.ever_coloured == 0);  // the code's own colours are the seen ones
+  }
+  {  // the rules in shadow mode change nothing: the greenlight arm is the plain run
+    SimConfig plain = c;
+    plain.run.baseline = false;
+    auto p = run_once(plain);
+    REQUIRE(p);
+    CHECK(p->summary.infections == gl.outcome.summary.infections);
+    CHECK(p->summary.notifications_red == gl.outcome.summary.notifications_red);
+    CHECK(p->scenario.colours.wrongly_coloured == m(*a, 1).colours.wrongly_coloured);
+    CHECK(p->scenario.shadow_code.ever_coloured == 0);
   }
   {  // counts are consistent
     for (std::size_t i = 0; i < kArms; ++i) {
       const auto& s = m(*a, i);
-      CHECK(s.wrongly_red <= s.ever_red);
-      CHECK(s.wrongly_yellow <= s.ever_yellow);
-      CHECK(s.ever_coloured <= s.ever_red + s.ever_yellow);
-      CHECK(s.wrongly_coloured <= s.ever_coloured);
+      CHECK(s.colours.wrongly_red <= s.colours.ever_red);
+      CHECK(s.colours.wrongly_yellow <= s.colours.ever_yellow);
+      CHECK(s.colours.ever_coloured <= s.colours.ever_red + s.colours.ever_yellow);
+      CHECK(s.colours.wrongly_coloured <= s.colours.ever_coloured);
       CHECK(s.needless_isolation_person_days <= s.isolation_person_days);
-      CHECK(s.red_person_days >= s.ever_red);
+      CHECK(s.colours.red_person_days >= s.colours.ever_red);
       CHECK(a->arms[i].averted ==
             static_cast<std::int64_t>(none.outcome.summary.infections) -
                 static_cast<std::int64_t>(a->arms[i].outcome.summary.infections));

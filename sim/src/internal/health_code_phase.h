@@ -12,9 +12,10 @@
 //  - spatiotemporal companions: covered people at a venue the case visited, the same day,
 //    within companion_lookback_days: YELLOW for companion_days, barred from public places
 //    (yellow_adherence), tested.
-// Quarantine is enforced: it is re-applied every day, so nobody drops out of it. It owns the
-// co-location and visit records (15 days), the covered set and the central colours.
-// Not thread-safe (the simulation calls it from one thread).
+// Quarantine is enforced: it is re-applied every day, so nobody drops out of it. In shadow
+// mode (health_code.shadow) the colours are decided the same way but nobody acts on them. It owns
+// the co-location and visit records (15 days), the covered set and the central colours. Not
+// thread-safe (the simulation calls it from one thread).
 #pragma once
 
 #include <cstdint>
@@ -39,6 +40,8 @@ class HealthCodePhase {
   explicit HealthCodePhase(const World& world);
 
   bool enabled() const { return enabled_; }
+  // Colours only; nobody acts on them (health_code.shadow).
+  bool shadow() const { return shadow_; }
   // 09:00, after the health phase: new cases, their contacts and companions get colours.
   void run(std::uint32_t t, HealthPhase& health, DailyStats& st);
   // After the contact phase: today's co-location records and place-code scans.
@@ -64,6 +67,7 @@ class HealthCodePhase {
 
   const World& w_;
   bool enabled_;
+  bool shadow_;
   std::vector<std::uint8_t> covered_;
   std::vector<std::uint8_t> case_;
   std::vector<std::int32_t> red_until_;

@@ -1,11 +1,13 @@
 // The scenario ledger (ScenarioMetrics, scenario_metrics.h): at the end of each day it reads
 // the colour every person sees (the health code's when it is on, else the phone's) and who
-// isolates, and keeps per person whether they were ever RED or YELLOW and how many days they
+// isolates (and, with a health code in shadow mode, the colour it would give), and keeps per
+// person whether they were ever RED or YELLOW and how many days they
 // isolated; at the end of the run these are judged against who was ever infected. It also
 // keeps the day of each consented upload for the chaff view. Reads the phases; changes
 // none. Not thread-safe (the simulation calls it from one thread).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <utility>
@@ -38,10 +40,12 @@ class ScenarioLedger {
   ChaffView chaff(std::uint32_t days) const;
 
   const World& w_;
-  std::vector<std::uint8_t> ever_;  // bit 0: RED, bit 1: YELLOW
+  // Per person: bit 0 ever RED, bit 1 ever YELLOW (the colour seen); bits 2 and 3 the same
+  // for the shadow health code.
+  std::vector<std::uint8_t> ever_;
   std::vector<std::uint16_t> isolation_days_;
-  std::uint64_t red_days_ = 0;
-  std::uint64_t yellow_days_ = 0;
+  std::array<std::uint64_t, 2> red_days_{};  // seen, shadow
+  std::array<std::uint64_t, 2> yellow_days_{};
   std::vector<std::pair<std::uint32_t, std::uint32_t>> uploads_;  // (person, day)
 };
 

@@ -230,6 +230,9 @@ struct AppConfig {
 // systems under the 9th edition of the national protocol (2022).
 struct HealthCodeConfig {
   bool enabled = false;
+  // Shadow mode: the code decides every colour but nobody acts on it (no quarantine, no test
+  // order), so its rules can be judged on another arm's epidemic (ScenarioMetrics::shadow_code).
+  bool shadow = false;
   // Share of people whose phone the system tracks. The same per-person draw as app users
   // (coverage = app.uptake covers exactly the people who would run the app).
   double coverage = 0.72;

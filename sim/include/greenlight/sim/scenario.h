@@ -75,7 +75,8 @@ std::string compare_sweep_csv(const std::string& key, std::span<const CompareSwe
 std::string format_compare_sweep(const std::string& key, std::span<const CompareSweepPoint> points);
 // compare_<key>.{svg,png}: infections averted, people wrongly RED or YELLOW and needless
 // isolation per 1,000 people against the value, greenlight and health code; for
-// app.chaff_per_day the network observer's view of uploads instead.
+// app.chaff_per_day the network observer's view of uploads instead; for adversary.* keys the
+// false warnings the relay caused.
 PlotResult write_compare_sweep_plot(const std::filesystem::path& dir, const std::string& key,
                                     std::span<const CompareSweepPoint> points);
 

@@ -53,8 +53,8 @@ struct RelayView {
   std::uint64_t warned_only_by_relay = 0;
 };
 
-struct ScenarioMetrics {
-  // The colour people saw: the phone's (app users) or the health code's (covered people).
+// Who was ever RED or YELLOW, and who of them was never infected during the run.
+struct ColourCounts {
   std::uint64_t ever_red = 0;
   std::uint64_t ever_yellow = 0;
   std::uint64_t ever_coloured = 0;  // RED or YELLOW at least once
@@ -64,6 +64,14 @@ struct ScenarioMetrics {
   std::uint64_t wrongly_coloured = 0;
   std::uint64_t red_person_days = 0;
   std::uint64_t yellow_person_days = 0;
+};
+
+struct ScenarioMetrics {
+  // The colour people saw: the phone's (app users) or the health code's (covered people).
+  ColourCounts colours;
+  // The health code's rules in shadow mode (health_code.shadow) on this run's epidemic: the
+  // colours it would have given the same people, had nobody acted on them.
+  ColourCounts shadow_code;
   // Isolation (all causes), and the part spent by people never infected during the run.
   std::uint64_t isolation_person_days = 0;
   std::uint64_t needless_isolation_person_days = 0;
