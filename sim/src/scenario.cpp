@@ -428,7 +428,7 @@ PlotResult write_compare_sweep_plot(const std::filesystem::path& dir, const std:
   const auto data_path = dir / (stem + "_data.txt");
   if (!write_file(data_path, data)) return {{}, "could not write " + data_path.string()};
   const std::string q = gnuplot_quote(data_path);
-  std::string body = "set grid\nset key outside right\nset xlabel '" + key + "'\n";
+  std::string body = "set grid\nset key below\nset xlabel '" + key + "' noenhanced\n";
   if (key.starts_with("adversary.")) {
     body +=
         "set title 'False warnings caused by the relay adversary (greenlight)'\n"
@@ -449,7 +449,8 @@ PlotResult write_compare_sweep_plot(const std::filesystem::path& dir, const std:
             " using 1:10 axes x1y2 with linespoints lw 2 pt 9 dt 2 title 'KiB/phone/day'\n";
   } else {
     body += "set title 'greenlight and a health code against " + key +
-            " (per 1,000 people)'\nset ylabel 'people'\nset y2label 'person-days of needless "
+            " (per 1,000 people)' noenhanced\nset ylabel 'people'\nset y2label 'person-days of "
+            "needless "
             "isolation'\nset y2tics\nset ytics nomirror\n";
     body +=
         "plot " + q +
