@@ -126,6 +126,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("app", "household_isolation_on_red", a.household_isolation_on_red);
   v("app", "red_test_probability", a.red_test_probability);
   v("app", "yellow_test_probability", a.yellow_test_probability);
+  v("app", "chaff_per_day", a.chaff_per_day);
 
   auto& rk = c.app.risk;
   v("risk", "attenuation_thresholds_db", rk.attenuation_thresholds_db);
@@ -148,6 +149,25 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("run", "server", u.server);
   v("run", "baseline", u.baseline);
   v("run", "verify_phones", u.verify_phones);
+
+  auto& hc = c.health_code;
+  v("health_code", "enabled", hc.enabled);
+  v("health_code", "shadow", hc.shadow);
+  v("health_code", "coverage", hc.coverage);
+  v("health_code", "trace_days_before", hc.trace_days_before);
+  v("health_code", "red_days", hc.red_days);
+  v("health_code", "red_adherence", hc.red_adherence);
+  v("health_code", "secondary_days", hc.secondary_days);
+  v("health_code", "companion_days", hc.companion_days);
+  v("health_code", "companion_lookback_days", hc.companion_lookback_days);
+  v("health_code", "yellow_adherence", hc.yellow_adherence);
+
+  auto& ad = c.adversary;
+  v("adversary", "relay_venue_share", ad.relay_venue_share);
+  v("adversary", "relay_delay_minutes", ad.relay_delay_minutes);
+  v("adversary", "relay_victims", ad.relay_victims);
+  v("adversary", "relay_attenuation_db", ad.relay_attenuation_db);
+  v("adversary", "relay_max_minutes", ad.relay_max_minutes);
 }
 
 std::string path_of(std::string_view section, std::string_view name) {
@@ -468,6 +488,27 @@ Status validate_config(const SimConfig& c) {
        "risk.infectiousness_when_dsos_missing must be 0, 1 or 2");
   need(r.max_encounter_age_days >= 1 && r.max_encounter_age_days <= 14,
        "risk.max_encounter_age_days must be in [1, 14]");
+  need(c.app.chaff_per_day >= 0 && c.app.chaff_per_day <= 24,
+       "app.chaff_per_day must be in [0, 24]");
+  const auto& hc = c.health_code;
+  need(is_probability(hc.coverage) && is_probability(hc.red_adherence) &&
+           is_probability(hc.yellow_adherence),
+       "health_code.coverage, red_adherence and yellow_adherence must be in [0, 1]");
+  need(hc.trace_days_before <= 10 && hc.companion_lookback_days <= 14 && hc.red_days <= 60 &&
+           hc.secondary_days <= 60 && hc.companion_days <= 60,
+       "health_code: trace_days_before at most 10, companion_lookback_days at most 14, colour "
+       "days at most 60");
+  const auto& ad = c.adversary;
+  need(is_probability(ad.relay_venue_share), "adversary.relay_venue_share must be in [0, 1]");
+  need(ad.relay_delay_minutes >= 0 && ad.relay_delay_minutes <= 720,
+       "adversary.relay_delay_minutes must be in [0, 720]");
+  need(ad.relay_victims <= 1000 && ad.relay_max_minutes >= 5 && ad.relay_max_minutes <= 240,
+       "adversary.relay_victims must be at most 1000, relay_max_minutes in [5, 240]");
+  need(ad.relay_attenuation_db >= 0 && ad.relay_attenuation_db <= 120,
+       "adversary.relay_attenuation_db must be in [0, 120]");
+  need(ad.relay_venue_share == 0 || c.run.verify_phones == 0,
+       "adversary.relay_venue_share and run.verify_phones cannot be combined (the per-phone "
+       "path re-creates sightings at their own time)");
   need(c.run.days >= 1 && c.run.days <= 2000, "run.days must be in [1, 2000]");
   need(c.run.threads >= 1 && c.run.threads <= 256, "run.threads must be in [1, 256]");
   need(c.run.start_unix_seconds >= 0 && c.run.start_unix_seconds % 86400 == 0,

@@ -95,10 +95,12 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
     out.infections.clear();
     out.contacts = 0;
     out.app_contacts = 0;
+    out.met.clear();
     Rng trng(stream_key(w_.seed, kPurposeTransmission, t, shard));
     Rng rrng(stream_key(w_.seed, kPurposeRadio, t, shard));
     auto process = [&](const Contact& c) {
       ++out.contacts;
+      if (record_met_) out.met.emplace_back(c.a, c.b);
       const ContactState a = contact_state_[c.a];
       const ContactState b = contact_state_[c.b];
       if (a.infectiousness > 0 || b.infectiousness > 0) {

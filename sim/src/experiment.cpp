@@ -48,6 +48,7 @@ Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress)
   out.summary = (*sim)->summary();
   out.daily = (*sim)->daily();
   out.privacy = (*sim)->privacy();
+  out.scenario = (*sim)->scenario_metrics();
   out.publisher_name = std::string((*publisher)->name());
   out.seconds = seconds_since(start);
   return out;

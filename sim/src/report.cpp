@@ -11,13 +11,18 @@
 namespace greenlight::sim {
 namespace {
 
-__attribute__((format(printf, 1, 2))) std::string fmt(const char* format, ...) {
+std::string vformat(const char* format, std::va_list args) {
   char buf[1024];
+  std::vsnprintf(buf, sizeof buf, format, args);
+  return buf;
+}
+
+__attribute__((format(printf, 1, 2))) std::string fmt(const char* format, ...) {
   std::va_list args;
   va_start(args, format);
-  std::vsnprintf(buf, sizeof buf, format, args);
+  std::string s = vformat(format, args);
   va_end(args);
-  return buf;
+  return s;
 }
 
 std::string pct(double x) { return fmt("%.1f %%", 100 * x); }
@@ -88,6 +93,21 @@ PlotResult draw(const std::filesystem::path& dir, const std::string& stem,
 }
 
 }  // namespace
+
+PlotResult draw_plot(const std::filesystem::path& dir, const std::string& stem,
+                     const std::string& body) {
+  return draw(dir, stem, body);
+}
+
+std::string gnuplot_quote(const std::filesystem::path& path) { return quote(path); }
+
+std::string strprintf(const char* format, ...) {
+  std::va_list args;
+  va_start(args, format);
+  std::string s = vformat(format, args);
+  va_end(args);
+  return s;
+}
 
 std::string daily_csv(std::span<const DailyStats> days) {
   std::string out =

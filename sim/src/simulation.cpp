@@ -8,8 +8,11 @@
 #include <utility>
 
 #include "internal/contact_phase.h"
+#include "internal/health_code_phase.h"
 #include "internal/health_phase.h"
 #include "internal/radio_phase.h"
+#include "internal/relay.h"
+#include "internal/scenario_ledger.h"
 #include "internal/statistics.h"
 #include "internal/sync_phase.h"
 #include "internal/upload_phase.h"
@@ -39,7 +42,12 @@ struct Simulation::Impl {
         contacts(world),
         radio(world),
         uploads(world, p),
-        sync(world, p) {}
+        sync(world, p),
+        health_code(world),
+        relay(world),
+        ledger(world) {
+    contacts.record_met(health_code.enabled());
+  }
 
   Status step() {
     const std::uint32_t t = current_day;
@@ -52,18 +60,30 @@ struct Simulation::Impl {
     clock.lap(internal::kPhaseSync);
     std::vector<std::uint32_t> uploaders;
     health.run(t, st, uploaders);
+    health_code.run(t, health, st);
+    ledger.uploaded(t, uploaders);
     clock.lap(internal::kPhaseHealth);
     GL_RETURN_IF_ERROR(uploads.run(t, midnight + 12 * 3600, uploaders, health, contacts, st));
     clock.lap(internal::kPhaseUploads);
     contacts.run(t, health, radio, st);
+    health_code.record(t, contacts);
     clock.lap(internal::kPhaseContacts);
-    st.runs_stored = radio.store_day(t, contacts.staged_runs());
+    if (relay.enabled()) {
+      relay.stage(t, contacts, radio);
+      std::vector<internal::StagedRuns> shards(contacts.staged_runs());
+      shards.push_back(relay.staged());
+      st.runs_stored = radio.store_day(t, shards);
+    } else {
+      st.runs_stored = radio.store_day(t, contacts.staged_runs());
+    }
     clock.lap(internal::kPhaseStore);
     radio.derive_rpis(t);
+    if (relay.enabled()) relay.fix_rpis(t, *radio.today(), radio.expander());
     clock.lap(internal::kPhaseRpis);
     health.apply_infections(contacts.candidates(), t, st);
     clock.lap(internal::kPhaseInfections);
     internal::finish_day(world, health, sync, t, st);
+    ledger.observe(t, health, sync, health_code, st);
     clock.lap(internal::kPhaseStats);
     daily.push_back(st);
     ++current_day;
@@ -77,6 +97,9 @@ struct Simulation::Impl {
   internal::RadioPhase radio;
   internal::UploadPhase uploads;
   internal::SyncPhase sync;
+  internal::HealthCodePhase health_code;  // the comparison arm (health_code.enabled)
+  internal::RelayAdversary relay;         // attack A2 (adversary.relay_venue_share)
+  internal::ScenarioLedger ledger;
   internal::PhaseTimes times;
   std::vector<DailyStats> daily;
   std::uint32_t current_day = 0;
@@ -115,6 +138,13 @@ const std::vector<DailyStats>& Simulation::daily() const { return impl_->daily; 
 RunSummary Simulation::summary() const {
   return internal::summarise(impl_->world, impl_->contacts.beta(), impl_->current_day, impl_->daily,
                              impl_->health, impl_->sync);
+}
+ScenarioMetrics Simulation::scenario_metrics() const {
+  ScenarioMetrics m = impl_->ledger.metrics(impl_->health.infection_day(), impl_->current_day);
+  if (impl_->health_code.enabled() && !impl_->health_code.shadow())
+    m.health_code = impl_->health_code.view(impl_->current_day);
+  m.relay = impl_->relay.view(impl_->sync);
+  return m;
 }
 PrivacyView Simulation::privacy() const {
   return internal::privacy_view(impl_->world, impl_->publisher, impl_->daily, impl_->sync);

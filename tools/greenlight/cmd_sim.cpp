@@ -9,11 +9,14 @@
 //   greenlight sim radio-plot [--out DIR --contacts N --seed S --radio ... --config/--set]
 //   greenlight sim threshold-sweep [--offsets -8,-4,0,4 --minutes 5,13,20 --seeds 1,2]
 //                         [the run options]
+//   greenlight sim compare [--sweep section.key=V1,V2,... --seeds 1,2] [the run options]
+//                         (greenlight against a centralised health code, same population)
 // Every command takes --radio calibrated|clean (the radio model; default calibrated).
 //
 // Progress goes to stderr, the report to stdout, files into --out.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -30,6 +33,7 @@
 #include "greenlight/sim/radio_calibration.h"
 #include "greenlight/sim/radio_report.h"
 #include "greenlight/sim/report.h"
+#include "greenlight/sim/scenario.h"
 #include "greenlight/sim/simulation.h"
 
 namespace greenlight::cli {
@@ -192,7 +196,8 @@ void run_run(const CommonOptions& o) {
   report.privacy = result->app.privacy;
   report.publisher_name = result->app.publisher_name;
   report.seconds = result->app.seconds + (result->baseline ? result->baseline->seconds : 0);
-  const std::string text = sim::format_report(report);
+  std::string text = sim::format_report(report);
+  if (c.adversary.relay_venue_share > 0) text += sim::format_relay(result->app.scenario.relay);
   write_or_throw(out / "report.txt", text);
   files.push_back(out / "report.txt");
   const auto plots = sim::write_plots(out, result->app.daily, baseline_daily);
@@ -390,6 +395,76 @@ void run_threshold_sweep(const CommonOptions& o, const std::string& offsets_text
   print_files(files);
 }
 
+void run_compare(const CommonOptions& o, const std::string& sweep_text,
+                 const std::string& seeds_text) {
+  CommonOptions copy = o;
+  if (!copy.people) copy.people = 20000;
+  if (!copy.days) copy.days = 90;
+  const SimConfig c = build_config(copy);
+  const fs::path out = o.out;
+  const auto start = std::chrono::steady_clock::now();
+  const auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  std::vector<fs::path> files{out / "config.json"};
+  if (sweep_text.empty()) {
+    auto result = sim::run_comparison(c, [&](std::size_t arm) {
+      if (!o.quiet)
+        std::fprintf(stderr, "compare: arm %s done (%.1f s)\n",
+                     std::string(sim::kArmNames[arm]).c_str(), elapsed());
+    });
+    if (!result) throw CommandError{result.error().message};
+    write_or_throw(out / "config.json", sim::config_to_json(c));
+    write_or_throw(out / "compare.csv", sim::comparison_csv(*result));
+    const std::string table = sim::format_comparison(*result);
+    write_or_throw(out / "compare.txt", table);
+    files.push_back(out / "compare.csv");
+    files.push_back(out / "compare.txt");
+    for (const auto& arm : result->arms) {
+      const fs::path ts = out / ("timeseries_" + std::string(arm.name) + ".csv");
+      write_or_throw(ts, sim::daily_csv(arm.outcome.daily));
+      files.push_back(ts);
+    }
+    const auto plots = sim::write_comparison_plots(out, *result);
+    if (!plots.warning.empty())
+      std::fprintf(stderr, "greenlight: warning: %s\n", plots.warning.c_str());
+    files.insert(files.end(), plots.files.begin(), plots.files.end());
+    std::fputs(table.c_str(), stdout);
+    print_files(files);
+    return;
+  }
+  const auto eq = sweep_text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw CommandError{"--sweep: expected section.key=V1,V2,..., got '" + sweep_text + "'"};
+  const std::string key = sweep_text.substr(0, eq);
+  const auto values = parse_list(sweep_text.substr(eq + 1), "--sweep");
+  const auto seeds = parse_seeds(seeds_text, c.run.seed);
+  const std::size_t total = values.size() * seeds.size();
+  std::size_t done = 0;
+  auto points = sim::run_compare_sweep(c, key, values, seeds, [&](const sim::CompareSweepPoint& p) {
+    ++done;
+    if (!o.quiet)
+      std::fprintf(stderr, "compare sweep %zu/%zu: %s=%g seed %llu (%.1f s)\n", done, total,
+                   key.c_str(), p.value, static_cast<unsigned long long>(p.seed), elapsed());
+  });
+  if (!points) throw CommandError{"--sweep: " + points.error().message};
+  std::string stem = "compare_" + key;
+  std::replace(stem.begin(), stem.end(), '.', '_');
+  write_or_throw(out / "config.json", sim::config_to_json(c));
+  write_or_throw(out / (stem + ".csv"), sim::compare_sweep_csv(key, *points));
+  const std::string table = sim::format_compare_sweep(key, *points);
+  write_or_throw(out / (stem + ".txt"), table);
+  files.push_back(out / (stem + ".csv"));
+  files.push_back(out / (stem + ".txt"));
+  const auto plot = sim::write_compare_sweep_plot(out, key, *points);
+  if (!plot.warning.empty())
+    std::fprintf(stderr, "greenlight: warning: %s\n", plot.warning.c_str());
+  files.insert(files.end(), plot.files.begin(), plot.files.end());
+  std::printf("Comparison sweep: %u people, %u days, %zu seeds\n%s", c.population.people,
+              c.run.days, seeds.size(), table.c_str());
+  print_files(files);
+}
+
 void setup_sim(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("sim", "Population simulation on the real protocol stack");
   cmd->require_subcommand(1);
@@ -445,6 +520,21 @@ void setup_sim(CLI::App& app) {
   ts->callback([ts_opts, offsets, minutes, ts_seeds] {
     run_threshold_sweep(*ts_opts, *offsets, *minutes, *ts_seeds);
   });
+
+  auto cmp_opts = std::make_shared<CommonOptions>();
+  auto cmp_sweep = std::make_shared<std::string>();
+  auto cmp_seeds = std::make_shared<std::string>();
+  CLI::App* cmp = cmd->add_subcommand(
+      "compare",
+      "greenlight against a centralised health code and no app on the same population and seed "
+      "(default 20000 people, 90 days)");
+  add_common(cmp, *cmp_opts, true);
+  cmp->add_option("--sweep", *cmp_sweep,
+                  "Repeat the comparison over the values of one key: section.key=V1,V2,... (e.g. "
+                  "app.uptake=0.2,0.5,0.8, app.chaff_per_day=0,0.33,1, radio.fading_sd_db=0,4,8)");
+  cmp->add_option("--seeds", *cmp_seeds, "Comma-separated seeds for --sweep (default: --seed)");
+  cmp->callback(
+      [cmp_opts, cmp_sweep, cmp_seeds] { run_compare(*cmp_opts, *cmp_sweep, *cmp_seeds); });
 
   auto config_preset = std::make_shared<std::string>("openabm-like");
   auto config_radio = std::make_shared<std::string>();

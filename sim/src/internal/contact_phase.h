@@ -11,6 +11,8 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <utility>
 #include <vector>
 
 #include "greenlight/sim/encounter_store.h"
@@ -41,6 +43,15 @@ class ContactPhase {
   // A day's check-ins, sorted by person; nullptr when the day is no longer kept.
   const DayCheckIns* checkins(std::uint32_t day) const;
 
+  // Who met whom today (every layer, every distance), per shard, when switched on (the
+  // centralised health code's location data, health_code_phase.h).
+  void record_met(bool on) { record_met_ = on; }
+  std::span<const std::pair<std::uint32_t, std::uint32_t>> met(std::uint32_t shard) const {
+    return tallies_[shard].met;
+  }
+  // Today's venue visits of everyone, grouped by venue and sorted by arrival.
+  std::span<const Visit> visits() const { return generator_.visits(); }
+
  private:
   // What a contact needs to know about a person, refreshed daily (one cache line load).
   struct ContactState {
@@ -54,6 +65,7 @@ class ContactPhase {
     std::vector<InfectionCandidate> infections;
     std::uint64_t contacts = 0;
     std::uint64_t app_contacts = 0;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> met;
   };
 
   void record_checkins(std::uint32_t t, DailyStats& st);
@@ -61,6 +73,7 @@ class ContactPhase {
   const World& w_;
   ContactGenerator generator_;
   double beta_ = 0;
+  bool record_met_ = false;
   std::vector<ContactState> contact_state_;
   std::vector<std::uint8_t> isolating_today_;
   std::vector<ShardTally> tallies_;  // per shard

@@ -53,6 +53,10 @@ class RadioPhase {
   // The expander of worker 0, for single-threaded work between phases.
   GaenExpander& expander() { return *expanders_[0]; }
   std::size_t peak_store_bytes() const { return peak_store_bytes_; }
+  // The part of StagedRuns that holds a broadcaster's runs (for extra staged runs: relay.h).
+  std::uint32_t part_of(std::uint32_t broadcaster) const { return broadcaster >> part_shift_; }
+  // The day store_day() filled last (the relay adversary rewrites its replays' RPIs).
+  DayEncounters* today() { return today_; }
 
  private:
   // Merge part k holds the broadcasters [k << part_shift_, (k + 1) << part_shift_).

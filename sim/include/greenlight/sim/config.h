@@ -218,7 +218,52 @@ struct AppConfig {
   bool household_isolation_on_red = false;  // the household quarantines with a RED phone
   double red_test_probability = 0.8;
   double yellow_test_probability = 0.5;
+  // Fake uploads per phone and day (the client's ChaffScheduler: mean interval 3 days). They
+  // change nothing in the epidemic; `sim compare` reports what they hide (scenario.h).
+  double chaff_per_day = 1.0 / 3;
   RiskConfig risk;
+};
+
+// A centralised health code on the same population (docs/simulation.md "Scenarios: greenlight
+// against a centralised health code"): the system knows where every covered phone is and
+// every test result, and colours people centrally. Modelled on the Chinese health-code
+// systems under the 9th edition of the national protocol (2022).
+struct HealthCodeConfig {
+  bool enabled = false;
+  // Shadow mode: the code decides every colour but nobody acts on it (no quarantine, no test
+  // order), so its rules can be judged on another arm's epidemic (ScenarioMetrics::shadow_code).
+  bool shadow = false;
+  // Share of people whose phone the system tracks. The same per-person draw as app users
+  // (coverage = app.uptake covers exactly the people who would run the app).
+  double coverage = 0.72;
+  // A confirmed case is RED; its close contacts are everyone it met (any distance, any
+  // duration: location data cannot tell 1 m from 50 m) from trace_days_before days before
+  // its symptom onset (or sample) until today: RED for red_days (7 days of central
+  // quarantine and 3 of home monitoring), enforced with red_adherence, and tested.
+  std::uint32_t trace_days_before = 4;
+  std::uint32_t red_days = 10;
+  double red_adherence = 1.0;
+  // Household members of close contacts (secondary contacts): YELLOW, home quarantine.
+  std::uint32_t secondary_days = 7;
+  // Spatiotemporal companions: people at the same venue on the same day as a case within
+  // companion_lookback_days: YELLOW (barred from public places) for companion_days, tested.
+  std::uint32_t companion_days = 3;
+  std::uint32_t companion_lookback_days = 14;
+  // YELLOW is checked at every door: the share of YELLOW people who stay home.
+  double yellow_adherence = 1.0;
+};
+
+// The relay (wormhole) adversary of attack A2 (docs/security-tests.md): receivers at
+// relay_venue_share of the venues record the RPIs of the app users who visit, and a
+// transmitter replays each recording relay_delay_minutes later to relay_victims app users
+// elsewhere, at relay_attenuation_db, for the length of the visit (at most
+// relay_max_minutes). Phones accept an RPI only within +-2 hours of its interval.
+struct AdversaryConfig {
+  double relay_venue_share = 0;  // 0: no relay
+  double relay_delay_minutes = 30;
+  std::uint32_t relay_victims = 5;
+  double relay_attenuation_db = 55;
+  std::uint32_t relay_max_minutes = 60;
 };
 
 enum class ServerMode { kNone, kInProcess, kLoopback };
@@ -249,6 +294,8 @@ struct SimConfig {
   TestingConfig testing;
   AppConfig app;
   RunConfig run;
+  HealthCodeConfig health_code;
+  AdversaryConfig adversary;
 };
 
 // Parses a JSON document on top of base (missing keys keep base's values). Errors name

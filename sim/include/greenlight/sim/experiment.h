@@ -29,6 +29,7 @@ struct RunOutcome {
   RunSummary summary;
   std::vector<DailyStats> daily;
   PrivacyView privacy;
+  ScenarioMetrics scenario;
   std::string publisher_name;
   double seconds = 0;
 };

@@ -55,6 +55,14 @@ std::string format_sweep(std::span<const SweepPoint> points);
 // sweep.{svg,png}: infections (median over seeds) against uptake.
 PlotResult write_sweep_plot(const std::filesystem::path& dir, std::span<const SweepPoint> points);
 
+// Draws gnuplot plot commands (body) to dir/stem.svg and dir/stem.png, as the plots above.
+PlotResult draw_plot(const std::filesystem::path& dir, const std::string& stem,
+                     const std::string& body);
+// A path quoted for a gnuplot script.
+std::string gnuplot_quote(const std::filesystem::path& path);
+// printf-style formatting into a string (at most 1,023 characters).
+std::string strprintf(const char* format, ...) __attribute__((format(printf, 1, 2)));
+
 // Writes text to path (creating parent directories).
 [[nodiscard]] Status write_file(const std::filesystem::path& path, std::string_view text);
 

@@ -34,6 +34,7 @@
 #include "greenlight/sim/population.h"
 #include "greenlight/sim/publisher.h"
 #include "greenlight/sim/risk.h"
+#include "greenlight/sim/scenario_metrics.h"
 
 namespace greenlight::sim {
 
@@ -178,6 +179,8 @@ class Simulation {
   const std::vector<DailyStats>& daily() const;
   RunSummary summary() const;
   PrivacyView privacy() const;
+  // Colours seen, needless isolation, the health code's and the relay's views, chaff.
+  ScenarioMetrics scenario_metrics() const;
 
   // Ground truth.
   std::span<const std::int32_t> infection_day() const;  // -1 = never infected

@@ -1,0 +1,151 @@
+#include "internal/scenario_ledger.h"
+
+#include <algorithm>
+#include <array>
+#include <map>
+
+#include "internal/statistics.h"
+
+namespace greenlight::sim::internal {
+namespace {
+
+// Stream of the chaff schedule (far from the kPurpose values in rng.h).
+constexpr std::uint64_t kPurposeChaffSchedule = 0x5ce0001;
+// Request bytes of one upload flow, real or fake: verify and certificate padded to 1 KiB,
+// publish to 20 KiB (wire::kSmallRequestPaddingBucket, kPublishRequestPaddingBucket).
+constexpr double kFlowRequestBytes = 1024 + 1024 + 20480;
+
+constexpr std::uint8_t kEverRed = 1;
+constexpr std::uint8_t kEverYellow = 2;
+
+}  // namespace
+
+ScenarioLedger::ScenarioLedger(const World& world)
+    : w_(world), ever_(world.pop.size(), 0), isolation_days_(world.pop.size(), 0) {}
+
+void ScenarioLedger::observe(std::uint32_t t, const HealthPhase& health, const SyncPhase& sync,
+                             const HealthCodePhase& code, DailyStats& st) {
+  const auto day = static_cast<std::int32_t>(t);
+  const auto isolated_until = health.isolated_until();
+  const bool central = code.enabled() && !code.shadow();
+  if (central) st.green = st.yellow = st.red = 0;
+  const auto note = [&](std::uint32_t p, Colour c, std::size_t which) {
+    if (c == Colour::kRed) {
+      ever_[p] |= static_cast<std::uint8_t>(kEverRed << (2 * which));
+      ++red_days_[which];
+    } else if (c == Colour::kYellow) {
+      ever_[p] |= static_cast<std::uint8_t>(kEverYellow << (2 * which));
+      ++yellow_days_[which];
+    }
+  };
+  for (std::uint32_t p = 0; p < w_.pop.size(); ++p) {
+    if (isolated_until[p] > day) ++isolation_days_[p];
+    if (central) {
+      if (!code.covered(p)) continue;
+      const Colour c = code.colour(p, t);
+      ++(c == Colour::kRed ? st.red : c == Colour::kYellow ? st.yellow : st.green);
+      note(p, c, 0);
+      continue;
+    }
+    if (w_.pop.has_app[p] != 0) note(p, phone_colour(health, sync, p, t), 0);
+    if (code.enabled() && code.covered(p)) note(p, code.colour(p, t), 1);
+  }
+}
+
+void ScenarioLedger::uploaded(std::uint32_t t, std::span<const std::uint32_t> uploaders) {
+  for (const std::uint32_t p : uploaders) uploads_.emplace_back(p, t);
+}
+
+ScenarioMetrics ScenarioLedger::metrics(std::span<const std::int32_t> infection_day,
+                                        std::uint32_t days) const {
+  ScenarioMetrics m;
+  std::array<ColourCounts*, 2> counts{&m.colours, &m.shadow_code};
+  for (std::size_t i = 0; i < 2; ++i) {
+    counts[i]->red_person_days = red_days_[i];
+    counts[i]->yellow_person_days = yellow_days_[i];
+  }
+  for (std::uint32_t p = 0; p < w_.pop.size(); ++p) {
+    const bool never = infection_day[p] == kNever;
+    for (std::size_t i = 0; i < 2; ++i) {
+      ColourCounts& c = *counts[i];
+      const bool red = (ever_[p] & (kEverRed << (2 * i))) != 0;
+      const bool yellow = (ever_[p] & (kEverYellow << (2 * i))) != 0;
+      c.ever_red += red;
+      c.ever_yellow += yellow;
+      c.ever_coloured += red || yellow;
+      c.wrongly_red += never && red;
+      c.wrongly_yellow += never && yellow;
+      c.wrongly_coloured += never && (red || yellow);
+    }
+    m.isolation_person_days += isolation_days_[p];
+    if (never) m.needless_isolation_person_days += isolation_days_[p];
+  }
+  m.chaff = chaff(days);
+  return m;
+}
+
+ChaffView ScenarioLedger::chaff(std::uint32_t days) const {
+  ChaffView v;
+  const double rate = w_.config.app.chaff_per_day;
+  v.chaff_per_day = rate;
+  std::map<std::uint32_t, double> upload_time;  // person -> day (12:00)
+  for (const auto& [p, d] : uploads_) upload_time.emplace(p, d + 0.5);
+  // Flows per phone, split by whether the phone uploaded: histogram[count] per class.
+  std::map<std::uint64_t, std::array<std::uint64_t, 2>> histogram;
+  std::uint64_t phones = 0;
+  for (std::uint32_t p = 0; p < w_.pop.size(); ++p) {
+    if (w_.pop.has_app[p] == 0) continue;
+    ++phones;
+    const auto real = upload_time.find(p);
+    const bool uploader = real != upload_time.end();
+    bool skip_next = false;
+    std::uint64_t flows = 0;
+    Rng r(stream_key(w_.seed, kPurposeChaffSchedule, p));
+    double at = 0;
+    bool real_sent = !uploader;
+    while (rate > 0) {
+      at += r.exponential(1.0 / rate);
+      if (!real_sent && at > real->second) {
+        real_sent = true;
+        skip_next = true;  // the real upload replaces this fake
+      }
+      if (at >= days) break;
+      if (skip_next) {
+        skip_next = false;
+        continue;
+      }
+      ++flows;
+      ++v.chaff_flows;
+    }
+    if (uploader) {
+      ++flows;
+      ++v.real_flows;
+    }
+    ++histogram[flows][uploader ? 1 : 0];
+  }
+  const std::uint64_t all = v.real_flows + v.chaff_flows;
+  v.real_share = all ? static_cast<double>(v.real_flows) / static_cast<double>(all) : 0;
+  v.bytes_per_phone_day = phones && days ? kFlowRequestBytes * static_cast<double>(all) /
+                                               (static_cast<double>(phones) * days)
+                                         : 0;
+  // AUC of "more flows = uploader" (Mann-Whitney, ties count half).
+  std::uint64_t negatives = 0;
+  std::uint64_t positives = 0;
+  for (const auto& [count, c] : histogram) {
+    negatives += c[0];
+    positives += c[1];
+  }
+  double wins = 0;
+  std::uint64_t below = 0;
+  for (const auto& [count, c] : histogram) {
+    wins +=
+        static_cast<double>(c[1]) * (static_cast<double>(below) + 0.5 * static_cast<double>(c[0]));
+    below += c[0];
+  }
+  v.uploader_auc = positives && negatives
+                       ? wins / (static_cast<double>(positives) * static_cast<double>(negatives))
+                       : 0;
+  return v;
+}
+
+}  // namespace greenlight::sim::internal

@@ -1,0 +1,153 @@
+// `sim compare`: greenlight against a centralised health code on the same population and
+// seed (scenario.h). Structure and invariants only; no figure is hard-coded.
+#include "greenlight/sim/scenario.h"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <vector>
+
+#include "greenlight/sim/config.h"
+
+namespace greenlight::sim {
+namespace {
+
+SimConfig small(std::uint64_t seed) {
+  SimConfig c;
+  c.population.people = 2500;
+  c.run.days = 35;
+  c.run.seed = seed;
+  c.run.threads = 2;
+  c.disease.initial_infections = 25;
+  return c;
+}
+
+const ScenarioMetrics& m(const Comparison& c, std::size_t arm) {
+  return c.arms[arm].outcome.scenario;
+}
+
+}  // namespace
+
+TEST_CASE("compare runs none, greenlight and a health code on the same population") {
+  const SimConfig c = small(5);
+  auto a = run_comparison(c);
+  REQUIRE(a);
+  for (std::size_t i = 0; i < kArms; ++i) CHECK(a->arms[i].name == kArmNames[i]);
+  const auto& none = a->arms[0];
+  const auto& gl = a->arms[1];
+  const auto& hc = a->arms[2];
+
+  {  // the same seed gives the same output
+    auto b = run_comparison(c);
+    REQUIRE(b);
+    CHECK(comparison_csv(*a) == comparison_csv(*b));
+    CHECK(format_comparison(*a) == format_comparison(*b));
+  }
+  {  // no intervention averts nothing and colours nobody
+    CHECK(none.averted == 0);
+    CHECK(m(*a, 0).colours.ever_coloured == 0);
+    CHECK(m(*a, 0).health_code.covered_people == 0);
+    CHECK(none.outcome.summary.app_users == 0);
+    // Self-isolation still isolates people who were never infected (false symptoms).
+    CHECK(m(*a, 0).needless_isolation_person_days <= m(*a, 0).isolation_person_days);
+  }
+  {  // the health code covers exactly the people who run the app in the greenlight arm
+    CHECK(m(*a, 2).health_code.covered_people == gl.outcome.summary.app_users);
+    CHECK(hc.outcome.summary.app_users == 0);
+    CHECK(gl.config.app.uptake == c.app.uptake);
+    CHECK(hc.config.health_code.coverage == c.app.uptake);
+    CHECK(gl.config.health_code.shadow);  // the code's rules watch, nobody acts
+    CHECK(hc.config.health_code.enabled);
+  }
+  {  // on the same epidemic, the health code's rules wrongly colour at least as many people
+    REQUIRE(m(*a, 1).colours.ever_red > 0);  // the epidemic reached the phones
+    REQUIRE(m(*a, 2).health_code.close_contacts_red > 0);
+    const auto& rules = m(*a, 1).shadow_code;  // the code's rules, nobody acting on them
+    CHECK(rules.ever_red >= m(*a, 1).colours.ever_red);
+    CHECK(rules.wrongly_red >= m(*a, 1).colours.wrongly_red);
+    CHECK(rules.wrongly_coloured >= m(*a, 1).colours.wrongly_coloured);
+    CHECK(m(*a, 0).shadow_code.ever_coloured == 0);
+    CHECK(m(*a, 2).shadow_code.ever_coloured == 0);  // the code's own colours are the seen ones
+  }
+  {  // the rules in shadow mode change nothing: the greenlight arm is the plain run
+    SimConfig plain = c;
+    plain.run.baseline = false;
+    auto p = run_once(plain);
+    REQUIRE(p);
+    CHECK(p->summary.infections == gl.outcome.summary.infections);
+    CHECK(p->summary.notifications_red == gl.outcome.summary.notifications_red);
+    CHECK(p->scenario.colours.wrongly_coloured == m(*a, 1).colours.wrongly_coloured);
+    CHECK(p->scenario.shadow_code.ever_coloured == 0);
+  }
+  {  // counts are consistent
+    for (std::size_t i = 0; i < kArms; ++i) {
+      const auto& s = m(*a, i);
+      CHECK(s.colours.wrongly_red <= s.colours.ever_red);
+      CHECK(s.colours.wrongly_yellow <= s.colours.ever_yellow);
+      CHECK(s.colours.ever_coloured <= s.colours.ever_red + s.colours.ever_yellow);
+      CHECK(s.colours.wrongly_coloured <= s.colours.ever_coloured);
+      CHECK(s.needless_isolation_person_days <= s.isolation_person_days);
+      CHECK(s.colours.red_person_days >= s.colours.ever_red);
+      CHECK(a->arms[i].averted ==
+            static_cast<std::int64_t>(none.outcome.summary.infections) -
+                static_cast<std::int64_t>(a->arms[i].outcome.summary.infections));
+    }
+    // The central colours replace the phones' in the daily counts: every covered person has
+    // one colour every day.
+    for (const auto& d : hc.outcome.daily) {
+      CHECK(d.green + d.yellow + d.red == m(*a, 2).health_code.covered_people);
+    }
+  }
+  {  // what a server learns
+    const auto& central = m(*a, 2).health_code;
+    CHECK(central.location_person_days == central.covered_people * c.run.days);
+    CHECK(central.colour_person_days == central.covered_people * c.run.days);
+    CHECK(central.colocation_records > 0);
+    CHECK(central.venue_visits > 0);
+    CHECK(central.cases_red > 0);
+    // greenlight's server holds anonymous uploads and no person, contact or location.
+    CHECK(m(*a, 1).health_code.covered_people == 0);
+    CHECK(m(*a, 1).health_code.colocation_records == 0);
+    CHECK(gl.outcome.privacy.server.uploads > 0);
+    CHECK(hc.outcome.privacy.server.uploads == 0);
+  }
+}
+
+TEST_CASE("compare sweep: chaff hides uploads and changes no infection") {
+  SimConfig c = small(3);
+  c.population.people = 1500;
+  c.run.days = 30;
+  const std::vector<double> rates{0, 1};
+  const std::vector<std::uint64_t> seeds{3};
+  auto points = run_compare_sweep(c, "app.chaff_per_day", rates, seeds);
+  REQUIRE(points);
+  REQUIRE(points->size() == 2);
+  const auto& without = (*points)[0].comparison;
+  const auto& with = (*points)[1].comparison;
+  for (std::size_t i = 0; i < kArms; ++i) {
+    CHECK(without.arms[i].outcome.summary.infections == with.arms[i].outcome.summary.infections);
+  }
+  const auto& c0 = m(without, 1).chaff;
+  const auto& c1 = m(with, 1).chaff;
+  REQUIRE(c0.real_flows > 0);
+  CHECK(c0.chaff_flows == 0);
+  CHECK(c0.real_share == 1.0);
+  CHECK(c0.uploader_auc == 1.0);  // without chaff every flow is an uploader
+  CHECK(c1.real_flows == c0.real_flows);
+  CHECK(c1.chaff_flows > 10 * c1.real_flows);
+  CHECK(c1.real_share < 0.1);
+  CHECK(c1.uploader_auc < 0.75);
+  CHECK(c1.bytes_per_phone_day > c0.bytes_per_phone_day);
+  const std::string csv = compare_sweep_csv("app.chaff_per_day", *points);
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 2 * static_cast<long>(kArms));
+  CHECK_FALSE(format_compare_sweep("app.chaff_per_day", *points).empty());
+}
+
+TEST_CASE("compare rejects an unknown sweep key") {
+  const std::vector<double> values{1};
+  const std::vector<std::uint64_t> seeds{1};
+  auto points = run_compare_sweep(small(1), "app.no_such_key", values, seeds);
+  REQUIRE_FALSE(points);
+  CHECK(points.error().message.find("app.no_such_key") != std::string::npos);
+}
+
+}  // namespace greenlight::sim
