@@ -36,14 +36,23 @@ void RadioPhase::stage(const Contact& c, Rng& noise, StagedRuns& out) const {
   }
   scans = std::min<std::uint32_t>(scans, 255);
   const auto dist_dm = static_cast<std::uint32_t>(std::min(127L, std::lround(c.distance_m * 10)));
+  // Every rank draws the contact's noise keys (the stream stays the same at any number of
+  // ranks); a run is stored by the rank that owns its broadcaster.
   const std::uint64_t key_ab = noise.next();
   const std::uint64_t key_ba = noise.next();
+  const bool own_a = w_.owns(c.a);
+  const bool own_b = w_.owns(c.b);
+  if (!own_a && !own_b) return;
   const ContactAttenuation att =
       radio_.contact(c.distance_m, static_cast<RadioSetting>(c.layer), c.a, c.b, key_ab, key_ba);
   const std::uint8_t att_ab = att.heard_by_a_db;
   const std::uint8_t att_ba = att.heard_by_b_db;
-  out[c.b >> part_shift_].push_back({c.b, c.a, RunMeta::pack(first, dist_dm, scans, att_ab)});
-  out[c.a >> part_shift_].push_back({c.a, c.b, RunMeta::pack(first, dist_dm, scans, att_ba)});
+  if (own_b) {
+    out[c.b >> part_shift_].push_back({c.b, c.a, RunMeta::pack(first, dist_dm, scans, att_ab)});
+  }
+  if (own_a) {
+    out[c.a >> part_shift_].push_back({c.a, c.b, RunMeta::pack(first, dist_dm, scans, att_ba)});
+  }
 }
 
 std::uint64_t RadioPhase::store_day(std::uint32_t t, std::span<const StagedRuns> shards) {
@@ -99,8 +108,12 @@ void RadioPhase::derive_rpis(std::uint32_t t) {
     for (std::uint32_t c = c0; c < c1; ++c) {
       const std::uint32_t first = c * kTekChunk;
       const std::uint32_t last = std::min(n, first + kTekChunk);
+      // Chunks without a phone heard today (no app user, or owned by another rank) need no
+      // TEK.
       bool any = false;
-      for (std::uint32_t p = first; p < last && !any; ++p) any = w_.pop.has_app[p] != 0;
+      for (std::uint32_t p = first; p < last && !any; ++p) {
+        any = w_.pop.has_app[p] != 0 && bucket.offsets[p] != bucket.offsets[p + 1];
+      }
       if (!any) continue;
       w_.schedule.chunk(first, t, teks);
       for (std::uint32_t p = first; p < last; ++p) {

@@ -2,7 +2,8 @@
 // sync and matching (sync_phase), health (health_phase), uploads (upload_phase), contacts
 // (contact_phase) with the radio (radio_phase), today's infections, statistics
 // (statistics). Each phase owns its state; this file only wires them together and times
-// them.
+// them. Over several MPI ranks (World::ranks) every rank runs the same day loop; the phases
+// exchange what they need at fixed points (docs/simulation.md "MPI").
 #include "greenlight/sim/simulation.h"
 
 #include <utility>
@@ -32,8 +33,9 @@ std::string_view layer_name(Layer layer) {
 }
 
 struct Simulation::Impl {
-  Impl(const SimConfig& c, KeyPublisher& p, Population population, VenueDirectory directory)
-      : world(c, std::move(population), std::move(directory)),
+  Impl(const SimConfig& c, KeyPublisher& p, Population population, VenueDirectory directory,
+       Ranks ranks)
+      : world(c, std::move(population), std::move(directory), ranks),
         publisher(p),
         health(world),
         contacts(world),
@@ -57,7 +59,7 @@ struct Simulation::Impl {
     clock.lap(internal::kPhaseUploads);
     contacts.run(t, health, radio, st);
     clock.lap(internal::kPhaseContacts);
-    st.runs_stored = radio.store_day(t, contacts.staged_runs());
+    st.runs_stored = world.ranks.sum(radio.store_day(t, contacts.staged_runs()));
     clock.lap(internal::kPhaseStore);
     radio.derive_rpis(t);
     clock.lap(internal::kPhaseRpis);
@@ -86,12 +88,12 @@ Simulation::Simulation(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Simulation::~Simulation() = default;
 
 Result<std::unique_ptr<Simulation>> Simulation::create(const SimConfig& config,
-                                                       KeyPublisher& publisher) {
+                                                       KeyPublisher& publisher, Ranks ranks) {
   GL_RETURN_IF_ERROR(validate_config(config));
   Population pop = generate_population(config);
   auto venues = VenueDirectory::create(pop, config.run.seed);
   GL_RETURN_IF_ERROR(venues);
-  auto impl = std::make_unique<Impl>(config, publisher, std::move(pop), std::move(*venues));
+  auto impl = std::make_unique<Impl>(config, publisher, std::move(pop), std::move(*venues), ranks);
   impl->contacts.calibrate();
   impl->health.seed_infections();
   return std::unique_ptr<Simulation>(new Simulation(std::move(impl)));

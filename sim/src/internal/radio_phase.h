@@ -4,6 +4,8 @@
 // the EncounterStore grouped by broadcasting phone, and every phone's real RPIs for the
 // intervals it was heard in are derived from its TEK (GaenExpander, one key schedule per
 // phone and day). It owns the radio model, the encounter store (14 days) and the expanders.
+// Over several ranks (World::owns) a rank stores only the runs whose broadcaster it owns
+// and derives only those phones' RPIs.
 //
 // stage() is const and may run from the contact phase's worker threads (each with its own
 // StagedRuns); store_day() and derive_rpis() run in parallel internally. Not thread-safe
