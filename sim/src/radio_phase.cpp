@@ -36,23 +36,14 @@ void RadioPhase::stage(const Contact& c, Rng& noise, StagedRuns& out) const {
   }
   scans = std::min<std::uint32_t>(scans, 255);
   const auto dist_dm = static_cast<std::uint32_t>(std::min(127L, std::lround(c.distance_m * 10)));
-  // Every rank draws the contact's noise keys (the stream stays the same at any number of
-  // ranks); a run is stored by the rank that owns its broadcaster.
   const std::uint64_t key_ab = noise.next();
   const std::uint64_t key_ba = noise.next();
-  const bool own_a = w_.owns(c.a);
-  const bool own_b = w_.owns(c.b);
-  if (!own_a && !own_b) return;
   const ContactAttenuation att =
       radio_.contact(c.distance_m, static_cast<RadioSetting>(c.layer), c.a, c.b, key_ab, key_ba);
   const std::uint8_t att_ab = att.heard_by_a_db;
   const std::uint8_t att_ba = att.heard_by_b_db;
-  if (own_b) {
-    out[c.b >> part_shift_].push_back({c.b, c.a, RunMeta::pack(first, dist_dm, scans, att_ab)});
-  }
-  if (own_a) {
-    out[c.a >> part_shift_].push_back({c.a, c.b, RunMeta::pack(first, dist_dm, scans, att_ba)});
-  }
+  out[c.b >> part_shift_].push_back({c.b, c.a, RunMeta::pack(first, dist_dm, scans, att_ab)});
+  out[c.a >> part_shift_].push_back({c.a, c.b, RunMeta::pack(first, dist_dm, scans, att_ba)});
 }
 
 std::uint64_t RadioPhase::store_day(std::uint32_t t, std::span<const StagedRuns> shards) {

@@ -6,7 +6,9 @@
 // immutable afterwards, so any phase may read it from any thread.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <vector>
 
 #include "greenlight/sim/config.h"
 #include "greenlight/sim/disease.h"
@@ -33,9 +35,12 @@ struct World {
         venues(std::move(directory)),
         seed(c.run.seed),
         threads(c.run.threads),
-        ranks(r),
-        own_begin(household_boundary(pop, ranks.rank(), ranks.size())),
-        own_end(household_boundary(pop, ranks.rank() + 1, ranks.size())) {}
+        ranks(r) {
+    for (int k = 0; k <= ranks.size(); ++k)
+      bounds.push_back(household_boundary(pop, k, ranks.size()));
+    own_begin = bounds[static_cast<std::size_t>(ranks.rank())];
+    own_end = bounds[static_cast<std::size_t>(ranks.rank()) + 1];
+  }
 
   // The first person of rank `rank`'s part of `parts`: about pop.size() / parts people,
   // rounded up to a household's first member, so every household lies on one rank.
@@ -50,6 +55,10 @@ struct World {
   // Whether this rank owns person p: stores the runs in which p's phone was heard and
   // derives p's RPIs.
   bool owns(std::uint32_t p) const { return p >= own_begin && p < own_end; }
+  // The rank that owns person p.
+  int owner(std::uint32_t p) const {
+    return static_cast<int>(std::upper_bound(bounds.begin(), bounds.end(), p) - bounds.begin()) - 1;
+  }
 
   // The stream of one person's decision (purpose, person, day, what): the same draw at any
   // thread count and in any phase order.
@@ -71,8 +80,9 @@ struct World {
   std::uint64_t seed;
   std::uint32_t threads;
   Ranks ranks;
-  std::uint32_t own_begin;  // [own_begin, own_end): the people this rank owns
-  std::uint32_t own_end;
+  std::vector<std::uint32_t> bounds;  // rank k owns [bounds[k], bounds[k + 1])
+  std::uint32_t own_begin = 0;        // [own_begin, own_end): the people this rank owns
+  std::uint32_t own_end = 0;
 };
 
 }  // namespace greenlight::sim::internal

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <span>
 #include <string_view>
 #include <type_traits>
@@ -53,6 +54,22 @@ class Ranks {
     if (!out.empty()) std::memcpy(out.data(), bytes.data(), out.size() * sizeof(T));
     return out;
   }
+  // Personalised exchange: `items` are grouped by destination, counts[r] of them for rank r
+  // (counts.size() == size()); `out` receives what every rank sent to this one, in rank
+  // order (its capacity is reused from day to day).
+  template <typename T>
+  void exchange(std::span<const T> items, std::span<const std::size_t> counts,
+                std::vector<T>& out) const {
+    static_assert(std::is_trivially_copyable_v<T>, "exchange sends raw bytes");
+    if (size_ == 1) {
+      out.assign(items.begin(), items.end());
+      return;
+    }
+    exchange_bytes(items.data(), counts, sizeof(T), [&out](std::size_t n) -> void* {
+      out.resize(n);
+      return out.data();
+    });
+  }
   // Ends every rank of the run with `message` on stderr (MPI_Abort); in a single process it
   // prints the message and exits with status 1. For errors that one rank meets alone.
   [[noreturn]] void abort(std::string_view message) const;
@@ -60,6 +77,10 @@ class Ranks {
  private:
   Ranks(bool world, int rank, int size) : world_(world), rank_(rank), size_(size) {}
   std::vector<std::byte> gather_all_bytes(std::span<const std::byte> mine) const;
+  // receive(n) returns room for the n items this rank receives.
+  void exchange_bytes(const void* items, std::span<const std::size_t> counts,
+                      std::size_t item_bytes,
+                      const std::function<void*(std::size_t)>& receive) const;
 
   bool world_;
   int rank_;
