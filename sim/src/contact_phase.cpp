@@ -163,21 +163,35 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
 
 void ContactPhase::route_runs(const RadioPhase& radio) {
   if (w_.ranks.size() == 1) return;
+  // The rank of every broadcaster of a part, or -1 when the part straddles a rank boundary
+  // (then per run).
+  std::array<int, kRunParts> part_rank{};
+  for (std::uint32_t k = 0; k < kRunParts; ++k) {
+    const auto [lo, hi] = radio.part_range(k);
+    part_rank[k] = lo >= hi ? 0 : (w_.owner(lo) == w_.owner(hi - 1) ? w_.owner(lo) : -1);
+  }
+  const auto rank_of = [&](std::uint32_t k, const StagedRun& r) {
+    return static_cast<std::size_t>(part_rank[k] >= 0 ? part_rank[k] : w_.owner(r.broadcaster));
+  };
   // The outbox grouped by destination rank (counted first), in shard and part order.
   std::vector<std::size_t> counts(static_cast<std::size_t>(w_.ranks.size()), 0);
   for (std::uint32_t shard = shard_begin_; shard < shard_end_; ++shard) {
-    for (const auto& part : runs_[shard]) {
-      for (const auto& r : part) ++counts[static_cast<std::size_t>(w_.owner(r.broadcaster))];
+    for (std::uint32_t k = 0; k < kRunParts; ++k) {
+      const auto& part = runs_[shard][k];
+      if (part_rank[k] >= 0) {
+        counts[static_cast<std::size_t>(part_rank[k])] += part.size();
+      } else {
+        for (const auto& r : part) ++counts[rank_of(k, r)];
+      }
     }
   }
   std::vector<std::size_t> fill(counts.size(), 0);
   for (std::size_t k = 1; k < counts.size(); ++k) fill[k] = fill[k - 1] + counts[k - 1];
   outbox_.resize(fill.back() + counts.back());
   for (std::uint32_t shard = shard_begin_; shard < shard_end_; ++shard) {
-    for (auto& part : runs_[shard]) {
-      for (const auto& r : part) {
-        outbox_[fill[static_cast<std::size_t>(w_.owner(r.broadcaster))]++] = {shard, r};
-      }
+    for (std::uint32_t k = 0; k < kRunParts; ++k) {
+      auto& part = runs_[shard][k];
+      for (const auto& r : part) outbox_[fill[rank_of(k, r)]++] = {shard, r};
       part.clear();
     }
   }

@@ -50,8 +50,9 @@ class RadioPhase {
   // The real RPI prefixes of the runs store_day(t) stored.
   void derive_rpis(std::uint32_t t);
 
-  // The StagedRuns part that holds broadcaster b's runs.
+  // The StagedRuns part that holds broadcaster b's runs, and the broadcasters of part k.
   std::uint32_t part_of(std::uint32_t broadcaster) const { return broadcaster >> part_shift_; }
+  std::pair<std::uint32_t, std::uint32_t> part_range(std::uint32_t k) const;
   const RadioModel& model() const { return radio_; }
   const EncounterStore& store() const { return store_; }
   // The expander of worker 0, for single-threaded work between phases.
@@ -59,9 +60,6 @@ class RadioPhase {
   std::size_t peak_store_bytes() const { return peak_store_bytes_; }
 
  private:
-  // Merge part k holds the broadcasters [k << part_shift_, (k + 1) << part_shift_).
-  std::pair<std::uint32_t, std::uint32_t> part_range(std::uint32_t k) const;
-
   const World& w_;
   RadioModel radio_;
   EncounterStore store_;
