@@ -176,6 +176,20 @@ void with_ranks(Fn&& fn) {
   }
 }
 
+// For the commands that run in one process: under mpirun with K > 1 every rank would run the
+// whole command and write the same files, so all ranks stop with a message instead.
+template <typename Fn>
+void in_one_process(const char* command, Fn&& fn) {
+  with_ranks([&](const sim::Ranks& ranks) {
+    if (ranks.size() > 1) {
+      throw CommandError{std::string("sim ") + command +
+                         " runs in one process: start it without mpirun (sim run, sweep and "
+                         "bench use MPI ranks)"};
+    }
+    fn();
+  });
+}
+
 void write_or_throw(const fs::path& path, std::string_view text) {
   if (auto s = sim::write_file(path, text); !s) throw CommandError{s.error().message};
 }
@@ -486,7 +500,9 @@ void setup_sim(CLI::App& app) {
   add_common(plot, *plot_opts, false);
   plot->add_option("--contacts", *contacts,
                    "Simulated contacts per environment and distance (default 20000)");
-  plot->callback([plot_opts, contacts] { run_radio_plot(*plot_opts, *contacts); });
+  plot->callback([plot_opts, contacts] {
+    in_one_process("radio-plot", [&] { run_radio_plot(*plot_opts, *contacts); });
+  });
 
   auto ts_opts = std::make_shared<CommonOptions>();
   auto offsets = std::make_shared<std::string>();
@@ -504,7 +520,8 @@ void setup_sim(CLI::App& app) {
                  "Comma-separated weighted minutes for RED (default 5,9,13,20,30)");
   ts->add_option("--seeds", *ts_seeds, "Comma-separated seeds (default: --seed)");
   ts->callback([ts_opts, offsets, minutes, ts_seeds] {
-    run_threshold_sweep(*ts_opts, *offsets, *minutes, *ts_seeds);
+    in_one_process("threshold-sweep",
+                   [&] { run_threshold_sweep(*ts_opts, *offsets, *minutes, *ts_seeds); });
   });
 
   auto config_preset = std::make_shared<std::string>("openabm-like");
