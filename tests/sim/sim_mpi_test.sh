@@ -21,6 +21,8 @@ if [ "$(id -u)" -eq 0 ]; then mpi+=(--allow-run-as-root); fi
 # Containers often forbid the cross-memory attach of Open MPI's shared-memory transport.
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
 export OMPI_MCA_rmaps_base_oversubscribe=1
+# One machine: start the ranks locally, without needing ssh or rsh.
+export OMPI_MCA_plm=isolated
 
 # same_file NAME A B: identical bytes.
 same_file() {
