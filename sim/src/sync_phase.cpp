@@ -158,8 +158,7 @@ void SyncPhase::probe(const SharedRpiTable& table, const PublishedBits& publishe
     hits.insert(hits.end(), o.hits.begin(), o.hits.end());
     close.insert(close.end(), o.close.begin(), o.close.end());
   }
-  std::sort(hits.begin(), hits.end());
-  std::sort(close.begin(), close.end());
+  std::sort(close.begin(), close.end());  // hits are sorted in run() after the ranks' gather
 }
 
 void SyncPhase::mark_close_contacts(std::span<const CloseRecord> close, std::uint32_t t) {
