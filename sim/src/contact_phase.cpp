@@ -22,7 +22,12 @@ ContactPhase::ContactPhase(const World& world)
       isolating_today_(world.pop.size(), 0),
       tallies_(kShards),
       runs_(kShards),
-      checkins_(kRetentionDays + 1) {}
+      checkins_(kRetentionDays + 1) {
+  const auto [s0, s1] = split_range(kShards, static_cast<std::uint32_t>(w_.ranks.rank()),
+                                    static_cast<std::uint32_t>(w_.ranks.size()));
+  shard_begin_ = s0;
+  shard_end_ = s1;
+}
 
 void ContactPhase::calibrate() {
   const std::vector<std::uint8_t> nobody(w_.pop.size(), 0);
@@ -88,14 +93,17 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
   record_checkins(t, st);
 
   const double hh = w_.config.disease.household_weight;
-  parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
+  for (std::uint32_t shard = 0; shard < kShards; ++shard) {
+    for (auto& part : runs_[shard]) part.clear();
+    tallies_[shard].infections.clear();
+    tallies_[shard].contacts = 0;
+    tallies_[shard].app_contacts = 0;
+    tallies_[shard].met.clear();
+  }
+  parallel_for(w_.threads, shard_end_ - shard_begin_, [&](std::uint32_t task, std::uint32_t) {
+    const std::uint32_t shard = shard_begin_ + task;
     ShardTally& out = tallies_[shard];
     StagedRuns& runs = runs_[shard];
-    for (auto& part : runs) part.clear();
-    out.infections.clear();
-    out.contacts = 0;
-    out.app_contacts = 0;
-    out.met.clear();
     Rng trng(stream_key(w_.seed, kPurposeTransmission, t, shard));
     Rng rrng(stream_key(w_.seed, kPurposeRadio, t, shard));
     auto process = [&](const Contact& c) {
@@ -140,16 +148,58 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
     });
     for (std::uint32_t i = 0; i < held; ++i) process(ring[(head + i) % kAhead]);
   });
+  std::array<std::uint64_t, 2> counts{};
+  std::vector<InfectionCandidate> mine;
   for (const auto& o : tallies_) {
-    st.contacts += o.contacts;
-    st.app_contacts += o.app_contacts;
+    counts[0] += o.contacts;
+    counts[1] += o.app_contacts;
+    mine.insert(mine.end(), o.infections.begin(), o.infections.end());
   }
+  // Ranks hold ascending blocks of shards: rank order is shard order.
+  w_.ranks.sum(counts);
+  st.contacts = counts[0];
+  st.app_contacts = counts[1];
+  candidates_ = w_.ranks.gather_all<InfectionCandidate>(mine);
+  route_runs(radio);
 }
 
-std::vector<InfectionCandidate> ContactPhase::candidates() const {
-  std::vector<InfectionCandidate> all;
-  for (const auto& o : tallies_) all.insert(all.end(), o.infections.begin(), o.infections.end());
-  return all;
+void ContactPhase::route_runs(const RadioPhase& radio) {
+  if (w_.ranks.size() == 1) return;
+  // The rank of every broadcaster of a part, or -1 when the part straddles a rank boundary
+  // (then per run).
+  std::array<int, kRunParts> part_rank{};
+  for (std::uint32_t k = 0; k < kRunParts; ++k) {
+    const auto [lo, hi] = radio.part_range(k);
+    part_rank[k] = lo >= hi ? 0 : (w_.owner(lo) == w_.owner(hi - 1) ? w_.owner(lo) : -1);
+  }
+  const auto rank_of = [&](std::uint32_t k, const StagedRun& r) {
+    return static_cast<std::size_t>(part_rank[k] >= 0 ? part_rank[k] : w_.owner(r.broadcaster));
+  };
+  // The outbox grouped by destination rank (counted first), in shard and part order.
+  std::vector<std::size_t> counts(static_cast<std::size_t>(w_.ranks.size()), 0);
+  for (std::uint32_t shard = shard_begin_; shard < shard_end_; ++shard) {
+    for (std::uint32_t k = 0; k < kRunParts; ++k) {
+      const auto& part = runs_[shard][k];
+      if (part_rank[k] >= 0) {
+        counts[static_cast<std::size_t>(part_rank[k])] += part.size();
+      } else {
+        for (const auto& r : part) ++counts[rank_of(k, r)];
+      }
+    }
+  }
+  std::vector<std::size_t> fill(counts.size(), 0);
+  for (std::size_t k = 1; k < counts.size(); ++k) fill[k] = fill[k - 1] + counts[k - 1];
+  outbox_.resize(fill.back() + counts.back());
+  for (std::uint32_t shard = shard_begin_; shard < shard_end_; ++shard) {
+    for (std::uint32_t k = 0; k < kRunParts; ++k) {
+      auto& part = runs_[shard][k];
+      for (const auto& r : part) outbox_[fill[rank_of(k, r)]++] = {shard, r};
+      part.clear();
+    }
+  }
+  w_.ranks.exchange<RoutedRun>(outbox_, counts, inbox_);
+  // Received in rank order, each shard from the one rank that generated it, in its order.
+  for (const auto& r : inbox_) runs_[r.shard][radio.part_of(r.run.broadcaster)].push_back(r.run);
 }
 
 }  // namespace greenlight::sim::internal

@@ -37,11 +37,11 @@ Result<std::unique_ptr<KeyPublisher>> make_publisher(const SimConfig& config) {
   return std::unique_ptr<KeyPublisher>(std::move(*server));
 }
 
-Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress) {
+Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress, Ranks ranks) {
   auto publisher = make_publisher(config);
   GL_RETURN_IF_ERROR(publisher);
   const auto start = std::chrono::steady_clock::now();
-  auto sim = Simulation::create(config, **publisher);
+  auto sim = Simulation::create(config, **publisher, ranks);
   GL_RETURN_IF_ERROR(sim);
   GL_RETURN_IF_ERROR((*sim)->run(progress));
   RunOutcome out;
@@ -54,9 +54,10 @@ Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress)
   return out;
 }
 
-Result<ScenarioOutcome> run_scenario(const SimConfig& config, const ProgressFn& progress) {
+Result<ScenarioOutcome> run_scenario(const SimConfig& config, const ProgressFn& progress,
+                                     Ranks ranks) {
   ScenarioOutcome out;
-  auto app = run_once(config, progress);
+  auto app = run_once(config, progress, ranks);
   GL_RETURN_IF_ERROR(app);
   out.app = std::move(*app);
   if (config.run.baseline && config.app.uptake > 0) {
@@ -64,7 +65,7 @@ Result<ScenarioOutcome> run_scenario(const SimConfig& config, const ProgressFn& 
     base.app.uptake = 0;
     base.run.server = ServerMode::kNone;
     base.run.verify_phones = 0;
-    auto b = run_once(base, progress);
+    auto b = run_once(base, progress, ranks);
     GL_RETURN_IF_ERROR(b);
     out.baseline = std::move(*b);
   }
@@ -73,20 +74,36 @@ Result<ScenarioOutcome> run_scenario(const SimConfig& config, const ProgressFn& 
 
 Result<std::vector<SweepPoint>> run_sweep(const SimConfig& base, std::span<const double> uptakes,
                                           std::span<const std::uint64_t> seeds,
-                                          const std::function<void(const SweepPoint&)>& done) {
-  std::vector<SweepPoint> points;
+                                          const std::function<void(const SweepPoint&)>& done,
+                                          Ranks ranks) {
+  std::vector<SimConfig> configs;
   for (const double u : uptakes) {
     for (const std::uint64_t seed : seeds) {
       SimConfig c = base;
       c.app.uptake = u;
       c.run.seed = seed;
       c.run.baseline = false;
+      // Every rank checks every point before any runs, so that a bad point stops all ranks
+      // alike instead of leaving the others waiting in the gather below.
       GL_RETURN_IF_ERROR(validate_config(c));
-      auto r = run_once(c);
-      GL_RETURN_IF_ERROR(r);
-      points.push_back({u, seed, r->summary});
-      if (done) done(points.back());
+      configs.push_back(c);
     }
+  }
+  const auto size = static_cast<std::size_t>(ranks.size());
+  const auto rank = static_cast<std::size_t>(ranks.rank());
+  std::vector<SweepPoint> mine;
+  for (std::size_t i = rank; i < configs.size(); i += size) {
+    auto r = run_once(configs[i]);  // whole on this rank
+    GL_RETURN_IF_ERROR(r);
+    mine.push_back({configs[i].app.uptake, configs[i].run.seed, r->summary});
+    if (done) done(mine.back());
+  }
+  // Rank order holds points r, r + size, ...: put them back in list order.
+  const std::vector<SweepPoint> gathered = ranks.gather_all<SweepPoint>(mine);
+  std::vector<SweepPoint> points(configs.size());
+  std::size_t at = 0;
+  for (std::size_t r = 0; r < size; ++r) {
+    for (std::size_t i = r; i < configs.size(); i += size) points[i] = gathered[at++];
   }
   return points;
 }
@@ -137,7 +154,7 @@ std::uint64_t peak_rss_bytes() {
   return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
 }
 
-Result<BenchResult> run_benchmark(const SimConfig& config) {
+Result<BenchResult> run_benchmark(const SimConfig& config, Ranks ranks) {
   SimConfig c = config;
   c.run.server = ServerMode::kNone;
   c.run.verify_phones = 0;
@@ -147,7 +164,7 @@ Result<BenchResult> run_benchmark(const SimConfig& config) {
   out.days = c.run.days;
   out.threads = c.run.threads;
   const auto setup_start = std::chrono::steady_clock::now();
-  auto sim = Simulation::create(c, publisher);
+  auto sim = Simulation::create(c, publisher, ranks);
   GL_RETURN_IF_ERROR(sim);
   out.setup_seconds = seconds_since(setup_start);
   const auto run_start = std::chrono::steady_clock::now();

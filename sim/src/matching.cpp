@@ -77,13 +77,18 @@ std::size_t SharedRpiTable::entries() const {
 
 void run_scans(const DayEncounters& day, std::size_t run, std::uint32_t broadcaster,
                const RadioModel& radio, std::uint64_t seed, std::vector<RawScan>& out) {
-  const std::uint32_t meta = day.meta[run];
+  run_scans(day.day, day.listener[run], broadcaster, day.meta[run], radio, seed, out);
+}
+
+void run_scans(std::uint32_t day, std::uint32_t listener, std::uint32_t broadcaster,
+               std::uint32_t meta, const RadioModel& radio, std::uint64_t seed,
+               std::vector<RawScan>& out) {
   const std::uint32_t start = RunMeta::start_scan(meta);
   const std::uint32_t n = RunMeta::scans(meta);
-  const std::uint64_t key = scan_noise_key(seed, day.day, day.listener[run], broadcaster, start);
+  const std::uint64_t key = scan_noise_key(seed, day, listener, broadcaster, start);
   for (std::uint32_t k = 0; k < n; ++k) {
     const ScanSample s = radio.scan(RunMeta::attenuation_db(meta), key, k);
-    if (s.detected) out.push_back({day.day * kScansPerDay + start + k, s.attenuation_db});
+    if (s.detected) out.push_back({day * kScansPerDay + start + k, s.attenuation_db});
   }
 }
 
@@ -132,14 +137,11 @@ void sort_windows(std::vector<ExposureWindow>& windows) {
 }
 
 std::vector<ExposureWindow> windows_from_hits(std::span<const RunHit> hits,
-                                              const EncounterStore& store,
                                               std::span<const TemporaryExposureKey> keys,
                                               const RadioModel& radio, std::uint64_t seed) {
   std::map<std::uint32_t, std::vector<RawScan>> by_key;
   for (const auto& h : hits) {
-    const DayEncounters* day = store.find(h.day);
-    if (day == nullptr) continue;
-    run_scans(*day, h.run, h.broadcaster, radio, seed, by_key[h.key_index]);
+    run_scans(h.day, h.phone, h.broadcaster, h.meta, radio, seed, by_key[h.key_index]);
   }
   std::vector<ExposureWindow> out;
   for (auto& [k, raw] : by_key) {

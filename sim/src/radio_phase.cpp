@@ -99,8 +99,12 @@ void RadioPhase::derive_rpis(std::uint32_t t) {
     for (std::uint32_t c = c0; c < c1; ++c) {
       const std::uint32_t first = c * kTekChunk;
       const std::uint32_t last = std::min(n, first + kTekChunk);
+      // Chunks without a phone heard today (no app user, or owned by another rank) need no
+      // TEK.
       bool any = false;
-      for (std::uint32_t p = first; p < last && !any; ++p) any = w_.pop.has_app[p] != 0;
+      for (std::uint32_t p = first; p < last && !any; ++p) {
+        any = w_.pop.has_app[p] != 0 && bucket.offsets[p] != bucket.offsets[p + 1];
+      }
       if (!any) continue;
       w_.schedule.chunk(first, t, teks);
       for (std::uint32_t p = first; p < last; ++p) {

@@ -2,7 +2,8 @@
 // sync and matching (sync_phase), health (health_phase), uploads (upload_phase), contacts
 // (contact_phase) with the radio (radio_phase), today's infections, statistics
 // (statistics). Each phase owns its state; this file only wires them together and times
-// them.
+// them. Over several MPI ranks (World::ranks) every rank runs the same day loop; the phases
+// exchange what they need at fixed points (docs/simulation.md "MPI").
 #include "greenlight/sim/simulation.h"
 
 #include <utility>
@@ -35,8 +36,9 @@ std::string_view layer_name(Layer layer) {
 }
 
 struct Simulation::Impl {
-  Impl(const SimConfig& c, KeyPublisher& p, Population population, VenueDirectory directory)
-      : world(c, std::move(population), std::move(directory)),
+  Impl(const SimConfig& c, KeyPublisher& p, Population population, VenueDirectory directory,
+       Ranks ranks)
+      : world(c, std::move(population), std::move(directory), ranks),
         publisher(p),
         health(world),
         contacts(world),
@@ -72,9 +74,9 @@ struct Simulation::Impl {
       relay.stage(t, contacts, radio);
       std::vector<internal::StagedRuns> shards(contacts.staged_runs());
       shards.push_back(relay.staged());
-      st.runs_stored = radio.store_day(t, shards);
+      st.runs_stored = world.ranks.sum(radio.store_day(t, shards));
     } else {
-      st.runs_stored = radio.store_day(t, contacts.staged_runs());
+      st.runs_stored = world.ranks.sum(radio.store_day(t, contacts.staged_runs()));
     }
     clock.lap(internal::kPhaseStore);
     radio.derive_rpis(t);
@@ -109,12 +111,19 @@ Simulation::Simulation(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Simulation::~Simulation() = default;
 
 Result<std::unique_ptr<Simulation>> Simulation::create(const SimConfig& config,
-                                                       KeyPublisher& publisher) {
+                                                       KeyPublisher& publisher, Ranks ranks) {
   GL_RETURN_IF_ERROR(validate_config(config));
+  // The comparison arm and the relay adversary read every person's contacts and runs in one
+  // process; over ranks each rank holds only its part of them.
+  if (ranks.size() > 1 && (config.health_code.enabled || config.adversary.relay_venue_share > 0)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "the health-code comparison and the relay adversary run in one process, not "
+                      "over " + std::to_string(ranks.size()) + " MPI ranks");
+  }
   Population pop = generate_population(config);
   auto venues = VenueDirectory::create(pop, config.run.seed);
   GL_RETURN_IF_ERROR(venues);
-  auto impl = std::make_unique<Impl>(config, publisher, std::move(pop), std::move(*venues));
+  auto impl = std::make_unique<Impl>(config, publisher, std::move(pop), std::move(*venues), ranks);
   impl->contacts.calibrate();
   impl->health.seed_infections();
   return std::unique_ptr<Simulation>(new Simulation(std::move(impl)));

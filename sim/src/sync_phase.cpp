@@ -1,6 +1,7 @@
 #include "internal/sync_phase.h"
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 #include "greenlight/sim/client_matcher.h"
@@ -62,6 +63,11 @@ Status SyncPhase::run(std::uint32_t t, std::int64_t now, const Phases& phases, D
   std::vector<RunHit> hits;
   std::vector<CloseRecord> close;
   probe(table, published, phases.radio.store(), hits, close);
+  // Over several ranks each rank probed the runs of the broadcasters it owns: every rank
+  // gets every hit and close contact, in the order of one store (RunHit), and scores all
+  // phones, so that every rank holds the same colours and takes the same decisions.
+  hits = w_.ranks.gather_all<RunHit>(hits);
+  std::sort(hits.begin(), hits.end());
   mark_close_contacts(close, t);
 
   std::vector<Update> updates;
@@ -130,7 +136,7 @@ void SyncPhase::probe(const SharedRpiTable& table, const PublishedBits& publishe
         const std::int64_t drift = seen - e->interval_offset;
         if (drift >= -static_cast<std::int64_t>(kMatchingClockDriftIntervals) &&
             drift <= static_cast<std::int64_t>(kMatchingClockDriftIntervals)) {
-          out.hits.push_back({day->listener[r], d, r, e->key_index, p});
+          out.hits.push_back({day->listener[r], d, p, r, e->key_index, day->meta[r]});
         }
       }
       // Ground truth: runs of uploaded cases at close range.
@@ -152,11 +158,13 @@ void SyncPhase::probe(const SharedRpiTable& table, const PublishedBits& publishe
     hits.insert(hits.end(), o.hits.begin(), o.hits.end());
     close.insert(close.end(), o.close.begin(), o.close.end());
   }
-  std::sort(hits.begin(), hits.end());
-  std::sort(close.begin(), close.end());
+  std::sort(close.begin(), close.end());  // hits are sorted in run() after the ranks' gather
 }
 
 void SyncPhase::mark_close_contacts(std::span<const CloseRecord> close, std::uint32_t t) {
+  // All records of one (phone, peer, day) are on the rank that owns the peer (their
+  // broadcaster), so each rank finds its part of the phones and the ranks exchange them.
+  std::vector<std::uint32_t> marked;
   for (std::size_t i = 0; i < close.size();) {
     std::size_t j = i;
     std::uint32_t minutes = 0;
@@ -165,10 +173,11 @@ void SyncPhase::mark_close_contacts(std::span<const CloseRecord> close, std::uin
       minutes += close[j].minutes;
       ++j;
     }
-    if (minutes >= kCloseMinutes && true_close_day_[close[i].phone] == kNever) {
-      true_close_day_[close[i].phone] = static_cast<std::int32_t>(t);
-    }
+    if (minutes >= kCloseMinutes) marked.push_back(close[i].phone);
     i = j;
+  }
+  for (const std::uint32_t p : w_.ranks.gather_all<std::uint32_t>(marked)) {
+    if (true_close_day_[p] == kNever) true_close_day_[p] = static_cast<std::int32_t>(t);
   }
 }
 
@@ -195,8 +204,7 @@ void SyncPhase::score(std::span<const RunHit> hits, std::span<const TemporaryExp
     std::size_t j = i;
     while (j < hits.size() && hits[j].phone == hits[i].phone) ++j;
     const std::uint32_t p = hits[i].phone;
-    auto windows =
-        windows_from_hits(hits.subspan(i, j - i), radio.store(), keys, radio.model(), w_.seed);
+    auto windows = windows_from_hits(hits.subspan(i, j - i), keys, radio.model(), w_.seed);
     Update u{p, 0, 0, false};
     std::map<std::pair<std::uint32_t, std::uint32_t>, ExposureHit> per_key_day;
     std::set<std::uint32_t> days_touched;
@@ -350,30 +358,64 @@ Status SyncPhase::verify(std::uint32_t t, std::uint32_t first_day, std::uint32_t
     sample.push_back(p);
   }
   // Each sampled phone's log goes through the client library: its encounter log, matcher,
-  // exposure windows, risk scoring and colour rule, against this sync's keys.
+  // exposure windows, risk scoring and colour rule, against this sync's keys. Over several
+  // ranks each rank re-creates the sightings of the runs it stores (its broadcasters), the
+  // ranks exchange them (rank order keeps each scan time's sightings in broadcaster order,
+  // as in one store), and rank i % size matches sampled phone i.
+  struct SampledSighting {
+    std::uint32_t sample;
+    Sighting sighting;
+  };
+  std::vector<SampledSighting> mine;
+  for (std::uint32_t i = 0; i < sample.size(); ++i) {
+    for (const auto& s : phone_sightings(sample[i], radio.store(), first_day, last_day, w_.schedule,
+                                         radio.model(), w_.seed, expander)) {
+      mine.push_back({i, s});
+    }
+  }
+  const std::vector<SampledSighting> all = w_.ranks.gather_all<SampledSighting>(mine);
   const std::int64_t start = w_.schedule.start_unix_seconds();
   ClientPhoneMatcher matcher(start, w_.config.app.risk);
   const std::int64_t now = start + t * kDaySeconds + 6 * 3600;
-  for (const std::uint32_t p : sample) {
-    const auto sightings = phone_sightings(p, radio.store(), first_day, last_day, w_.schedule,
-                                           radio.model(), w_.seed, expander);
+  VerifyCounters day;
+  std::vector<Sighting> sightings;
+  for (std::uint32_t i = 0; i < sample.size(); ++i) {
+    if (static_cast<int>(i % static_cast<std::uint32_t>(w_.ranks.size())) != w_.ranks.rank()) {
+      continue;
+    }
+    const std::uint32_t p = sample[i];
+    sightings.clear();
+    for (const auto& s : all) {
+      if (s.sample == i) sightings.push_back(s.sighting);
+    }
     auto client_windows = matcher.match(sightings, keys, now);
     GL_RETURN_IF_ERROR(client_windows);
     const auto it = shared.find(p);
     const std::vector<ExposureWindow> none;
-    const auto& mine = it == shared.end() ? none : it->second;
-    ++verify_.phones;
-    verify_.windows += client_windows->size();
-    if (*client_windows != mine) ++verify_.mismatches;
-    if (matcher.colour() != colour_of_windows(mine, w_.scorer, start, now)) {
-      ++verify_.colour_mismatches;
+    const auto& windows = it == shared.end() ? none : it->second;
+    ++day.phones;
+    day.windows += client_windows->size();
+    if (*client_windows != windows) ++day.mismatches;
+    if (matcher.colour() != colour_of_windows(windows, w_.scorer, start, now)) {
+      ++day.colour_mismatches;
     }
-    if (matcher.colour() != Colour::kGreen) ++verify_.not_green;
+    if (matcher.colour() != Colour::kGreen) ++day.not_green;
     const auto& log = matcher.log_stats();
-    verify_.client_evictions += static_cast<std::uint64_t>(
-        log.evicted_pending + log.evicted_confirmed + log.evicted_one_off + log.dropped_sightings);
-    verify_.client_rejected += matcher.sightings_rejected();
+    day.client_evictions += static_cast<std::uint64_t>(log.evicted_pending + log.evicted_confirmed +
+                                                       log.evicted_one_off + log.dropped_sightings);
+    day.client_rejected += matcher.sightings_rejected();
   }
+  std::array<std::uint64_t, 7> counts{
+      day.phones,    day.windows,          day.mismatches,     day.colour_mismatches,
+      day.not_green, day.client_evictions, day.client_rejected};
+  w_.ranks.sum(counts);
+  verify_.phones += counts[0];
+  verify_.windows += counts[1];
+  verify_.mismatches += counts[2];
+  verify_.colour_mismatches += counts[3];
+  verify_.not_green += counts[4];
+  verify_.client_evictions += counts[5];
+  verify_.client_rejected += counts[6];
   return ok();
 }
 

@@ -14,6 +14,10 @@
 // Every command takes --radio calibrated|clean (the radio model; default calibrated).
 //
 // Progress goes to stderr, the report to stdout, files into --out.
+//
+// Under mpirun (or srun), `run` and `bench` spread one population over the ranks and `sweep`
+// spreads its runs over them (docs/simulation.md "MPI"); only rank 0 prints and writes files,
+// and an error on any rank stops all of them.
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,6 +36,7 @@
 #include "greenlight/sim/experiment.h"
 #include "greenlight/sim/radio_calibration.h"
 #include "greenlight/sim/radio_report.h"
+#include "greenlight/sim/ranks.h"
 #include "greenlight/sim/report.h"
 #include "greenlight/sim/scenario.h"
 #include "greenlight/sim/simulation.h"
@@ -154,6 +159,41 @@ class ProgressPrinter {
   std::uint32_t last_decile_ = 0;
 };
 
+// Runs one simulator command with the MPI ranks this process was launched with (one rank
+// outside mpirun). Ranks wait for each other in collectives, so an error on one rank ends
+// every rank (MPI_Abort) with the rank and the message, instead of leaving the others hung.
+template <typename Fn>
+void with_ranks(Fn&& fn) {
+  auto session = sim::MpiSession::start();
+  if (!session) throw CommandError{session.error().message};
+  const sim::Ranks ranks = sim::Ranks::world();
+  if (ranks.size() == 1) {
+    fn(ranks);
+    return;
+  }
+  try {
+    fn(ranks);
+  } catch (const CommandError& e) {
+    ranks.abort(e.message);
+  } catch (const std::exception& e) {
+    ranks.abort(e.what());
+  }
+}
+
+// For the commands that run in one process: under mpirun with K > 1 every rank would run the
+// whole command and write the same files, so all ranks stop with a message instead.
+template <typename Fn>
+void in_one_process(const char* command, Fn&& fn) {
+  with_ranks([&](const sim::Ranks& ranks) {
+    if (ranks.size() > 1) {
+      throw CommandError{std::string("sim ") + command +
+                         " runs in one process: start it without mpirun (sim run, sweep and "
+                         "bench use MPI ranks)"};
+    }
+    fn();
+  });
+}
+
 void write_or_throw(const fs::path& path, std::string_view text) {
   if (auto s = sim::write_file(path, text); !s) throw CommandError{s.error().message};
 }
@@ -163,22 +203,24 @@ void print_files(const std::vector<fs::path>& files) {
   for (const auto& f : files) std::printf("  %s\n", f.string().c_str());
 }
 
-void run_run(const CommonOptions& o) {
+void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
   const SimConfig c = build_config(o);
   const fs::path out = o.out;
-  write_or_throw(out / "config.json", sim::config_to_json(c));
+  if (ranks.root()) write_or_throw(out / "config.json", sim::config_to_json(c));
   int pass = 0;
   const bool two = c.run.baseline && c.app.uptake > 0;
   std::optional<ProgressPrinter> printer;
   auto progress = [&](const sim::Progress& p) {
     if (p.day == 1) {
       ++pass;
-      printer.emplace(o.quiet, two ? (pass == 1 ? "with app    " : "without app ") : "");
+      printer.emplace(o.quiet || !ranks.root(),
+                      two ? (pass == 1 ? "with app    " : "without app ") : "");
     }
     (*printer)(p);
   };
-  auto result = sim::run_scenario(c, progress);
+  auto result = sim::run_scenario(c, progress, ranks);
   if (!result) throw CommandError{result.error().message};
+  if (!ranks.root()) return;
   std::vector<fs::path> files{out / "config.json", out / "timeseries.csv"};
   write_or_throw(out / "timeseries.csv", sim::daily_csv(result->app.daily));
   std::span<const sim::DailyStats> baseline_daily;
@@ -227,7 +269,7 @@ std::vector<double> parse_list(const std::string& text, const char* what) {
 }
 
 void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
-               const std::string& seeds_text) {
+               const std::string& seeds_text, const sim::Ranks& ranks) {
   SimConfig c = build_config(o);
   const auto uptakes = parse_list(uptakes_text, "--uptake");
   for (double u : uptakes) {
@@ -248,17 +290,26 @@ void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
   const auto start = std::chrono::steady_clock::now();
   const std::size_t total = uptakes.size() * seeds.size();
   std::size_t done = 0;
-  auto points = sim::run_sweep(c, uptakes, seeds, [&](const sim::SweepPoint& p) {
-    ++done;
-    if (!o.quiet) {
-      const double elapsed =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      std::fprintf(stderr, "sweep %zu/%zu: uptake %.2f seed %llu -> %llu infected (%.1f s)\n", done,
-                   total, p.uptake, static_cast<unsigned long long>(p.seed),
-                   static_cast<unsigned long long>(p.summary.infections), elapsed);
-    }
-  });
+  // Over K ranks, rank 0 runs every K-th point and reports its own progress.
+  const std::size_t local_total =
+      (total + static_cast<std::size_t>(ranks.size()) - 1) / static_cast<std::size_t>(ranks.size());
+  auto points = sim::run_sweep(
+      c, uptakes, seeds,
+      [&](const sim::SweepPoint& p) {
+        ++done;
+        if (!o.quiet && ranks.root()) {
+          const double elapsed =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+          std::fprintf(stderr, "sweep %zu/%zu%s: uptake %.2f seed %llu -> %llu infected (%.1f s)\n",
+                       done, ranks.size() > 1 ? local_total : total,
+                       ranks.size() > 1 ? " on rank 0" : "", p.uptake,
+                       static_cast<unsigned long long>(p.seed),
+                       static_cast<unsigned long long>(p.summary.infections), elapsed);
+        }
+      },
+      ranks);
   if (!points) throw CommandError{points.error().message};
+  if (!ranks.root()) return;
   const fs::path out = o.out;
   write_or_throw(out / "config.json", sim::config_to_json(c));
   write_or_throw(out / "sweep.csv", sim::sweep_csv(*points));
@@ -274,13 +325,21 @@ void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
   print_files(files);
 }
 
-void run_bench(const CommonOptions& o) {
+void run_bench(const CommonOptions& o, const sim::Ranks& ranks) {
   CommonOptions copy = o;
   if (!copy.people) copy.people = 100000;
   if (!copy.days) copy.days = 30;
   SimConfig c = build_config(copy);
-  auto r = sim::run_benchmark(c);
+  auto r = sim::run_benchmark(c, ranks);
   if (!r) throw CommandError{r.error().message};
+  struct RankFigures {
+    double cpu_seconds;
+    std::uint64_t peak_rss_bytes;
+    std::uint64_t encounter_store_bytes;
+  };
+  const RankFigures own{r->cpu_seconds, r->peak_rss_bytes, r->encounter_store_bytes};
+  const auto per_rank = ranks.gather_all<RankFigures>(std::span<const RankFigures>(&own, 1));
+  if (!ranks.root()) return;
   std::printf("people %u, days %u, threads %u, uptake %.2f\n", r->people, r->days, r->threads,
               c.app.uptake);
   std::printf("setup %.2f s, simulation %.2f s (%.3f s/day)\n", r->setup_seconds, r->run_seconds,
@@ -297,6 +356,19 @@ void run_bench(const CommonOptions& o) {
   std::printf("%-14s %10s %10s\n", "phase", "wall s", "CPU s");
   for (const auto& p : r->phase_seconds) {
     std::printf("%-14s %10.2f %10.2f\n", p.name.c_str(), p.wall_seconds, p.cpu_seconds);
+  }
+  if (per_rank.size() > 1) {
+    // The figures above are rank 0's; per rank (each its own process):
+    std::printf("MPI ranks %zu (figures above: rank 0)\n", per_rank.size());
+    double cpu = 0;
+    for (std::size_t k = 0; k < per_rank.size(); ++k) {
+      cpu += per_rank[k].cpu_seconds;
+      std::printf("rank %zu: CPU %.2f s, peak RSS %.1f MiB (encounter store %.1f MiB)\n", k,
+                  per_rank[k].cpu_seconds,
+                  static_cast<double>(per_rank[k].peak_rss_bytes) / 1048576.0,
+                  static_cast<double>(per_rank[k].encounter_store_bytes) / 1048576.0);
+    }
+    std::printf("all ranks: CPU %.2f s\n", cpu);
   }
 }
 
@@ -475,7 +547,7 @@ void setup_sim(CLI::App& app) {
   run->add_flag("--no-baseline", run_opts->no_baseline, "Skip the same run without the app");
   run->add_option("--verify-phones", run_opts->verify_phones,
                   "Phones re-matched at each sync through the client library (check)");
-  run->callback([run_opts] { run_run(*run_opts); });
+  run->callback([run_opts] { with_ranks([&](const sim::Ranks& r) { run_run(*run_opts, r); }); });
 
   auto sweep_opts = std::make_shared<CommonOptions>();
   auto uptakes = std::make_shared<std::string>("0,0.25,0.5,0.75,1");
@@ -484,13 +556,16 @@ void setup_sim(CLI::App& app) {
   add_common(sweep, *sweep_opts, false);
   sweep->add_option("--uptake", *uptakes, "Comma-separated uptakes (default 0,0.25,0.5,0.75,1)");
   sweep->add_option("--seeds", *seeds, "Comma-separated seeds (default: --seed)");
-  sweep->callback([sweep_opts, uptakes, seeds] { run_sweep(*sweep_opts, *uptakes, *seeds); });
+  sweep->callback([sweep_opts, uptakes, seeds] {
+    with_ranks([&](const sim::Ranks& r) { run_sweep(*sweep_opts, *uptakes, *seeds, r); });
+  });
 
   auto bench_opts = std::make_shared<CommonOptions>();
   CLI::App* bench = cmd->add_subcommand(
       "bench", "Measure person-days per second and peak memory (default 100000 people, 30 days)");
   add_common(bench, *bench_opts, true);
-  bench->callback([bench_opts] { run_bench(*bench_opts); });
+  bench->callback(
+      [bench_opts] { with_ranks([&](const sim::Ranks& r) { run_bench(*bench_opts, r); }); });
 
   auto plot_opts = std::make_shared<CommonOptions>();
   auto contacts = std::make_shared<std::uint32_t>(20000);
@@ -500,7 +575,9 @@ void setup_sim(CLI::App& app) {
   add_common(plot, *plot_opts, false);
   plot->add_option("--contacts", *contacts,
                    "Simulated contacts per environment and distance (default 20000)");
-  plot->callback([plot_opts, contacts] { run_radio_plot(*plot_opts, *contacts); });
+  plot->callback([plot_opts, contacts] {
+    in_one_process("radio-plot", [&] { run_radio_plot(*plot_opts, *contacts); });
+  });
 
   auto ts_opts = std::make_shared<CommonOptions>();
   auto offsets = std::make_shared<std::string>();
@@ -518,7 +595,8 @@ void setup_sim(CLI::App& app) {
                  "Comma-separated weighted minutes for RED (default 5,9,13,20,30)");
   ts->add_option("--seeds", *ts_seeds, "Comma-separated seeds (default: --seed)");
   ts->callback([ts_opts, offsets, minutes, ts_seeds] {
-    run_threshold_sweep(*ts_opts, *offsets, *minutes, *ts_seeds);
+    in_one_process("threshold-sweep",
+                   [&] { run_threshold_sweep(*ts_opts, *offsets, *minutes, *ts_seeds); });
   });
 
   auto cmp_opts = std::make_shared<CommonOptions>();

@@ -6,7 +6,11 @@
 // phones' venue check-ins (14 days plus today).
 //
 // Contacts are generated in kShards fixed shards with their own streams, in parallel;
-// outputs are read in shard order, so a run is the same at any thread count. Not
+// outputs are read in shard order, so a run is the same at any thread count. Over several
+// MPI ranks each rank generates a contiguous block of the shards (the day's preparation,
+// the contact states and the check-ins are computed on every rank); the ranks then gather
+// the transmissions in shard order and route every staged run to the rank that owns its
+// broadcaster, keeping shard order, so a run is the same at any number of ranks. Not
 // thread-safe otherwise.
 #pragma once
 
@@ -36,8 +40,9 @@ class ContactPhase {
   // Today's contacts, check-ins, transmissions (candidates()) and staged radio runs
   // (staged_runs()); counts go to st.
   void run(std::uint32_t t, const HealthPhase& health, const RadioPhase& radio, DailyStats& st);
-  // Today's transmissions, in shard order.
-  std::vector<InfectionCandidate> candidates() const;
+  // Today's transmissions (of all ranks), in shard order.
+  const std::vector<InfectionCandidate>& candidates() const { return candidates_; }
+  // Today's runs per shard, of the broadcasters this rank owns.
   const std::vector<StagedRuns>& staged_runs() const { return runs_; }
 
   // A day's check-ins, sorted by person; nullptr when the day is no longer kept.
@@ -69,6 +74,8 @@ class ContactPhase {
   };
 
   void record_checkins(std::uint32_t t, DailyStats& st);
+  // Sends every staged run of this rank's shards to the rank that owns its broadcaster.
+  void route_runs(const RadioPhase& radio);
 
   const World& w_;
   ContactGenerator generator_;
@@ -78,6 +85,15 @@ class ContactPhase {
   std::vector<std::uint8_t> isolating_today_;
   std::vector<ShardTally> tallies_;  // per shard
   std::vector<StagedRuns> runs_;     // per shard
+  std::vector<InfectionCandidate> candidates_;
+  struct RoutedRun {
+    std::uint32_t shard;
+    StagedRun run;
+  };
+  std::vector<RoutedRun> outbox_;  // route_runs' buffers, kept for their capacity
+  std::vector<RoutedRun> inbox_;
+  std::uint32_t shard_begin_ = 0;  // [shard_begin_, shard_end_): this rank's shards
+  std::uint32_t shard_end_ = kShards;
   std::vector<DayCheckIns> checkins_;
 };
 

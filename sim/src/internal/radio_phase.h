@@ -4,6 +4,8 @@
 // the EncounterStore grouped by broadcasting phone, and every phone's real RPIs for the
 // intervals it was heard in are derived from its TEK (GaenExpander, one key schedule per
 // phone and day). It owns the radio model, the encounter store (14 days) and the expanders.
+// Over several ranks (World::owns) a rank stores only the runs whose broadcaster it owns
+// (ContactPhase routes them there) and derives only those phones' RPIs.
 //
 // stage() is const and may run from the contact phase's worker threads (each with its own
 // StagedRuns); store_day() and derive_rpis() run in parallel internally. Not thread-safe
@@ -48,6 +50,9 @@ class RadioPhase {
   // The real RPI prefixes of the runs store_day(t) stored.
   void derive_rpis(std::uint32_t t);
 
+  // The StagedRuns part that holds broadcaster b's runs, and the broadcasters of part k.
+  std::uint32_t part_of(std::uint32_t broadcaster) const { return broadcaster >> part_shift_; }
+  std::pair<std::uint32_t, std::uint32_t> part_range(std::uint32_t k) const;
   const RadioModel& model() const { return radio_; }
   const EncounterStore& store() const { return store_; }
   // The expander of worker 0, for single-threaded work between phases.
@@ -59,9 +64,6 @@ class RadioPhase {
   DayEncounters* today() { return today_; }
 
  private:
-  // Merge part k holds the broadcasters [k << part_shift_, (k + 1) << part_shift_).
-  std::pair<std::uint32_t, std::uint32_t> part_range(std::uint32_t k) const;
-
   const World& w_;
   RadioModel radio_;
   EncounterStore store_;

@@ -10,7 +10,10 @@
 //
 // It owns every phone's exposure colour, the day sums of its scores, and the ground truth
 // of matching (exposure hits, notifications, true close contacts, fetched keys, warned
-// venues, verification counters). Not thread-safe (parallel inside).
+// venues, verification counters). Over several MPI ranks each rank probes its own store
+// (the runs of the broadcasters it owns); the hits, the true close contacts and the verify
+// path's sightings are exchanged, and the rest runs on every rank with the same result.
+// Not thread-safe (parallel inside).
 #pragma once
 
 #include <cstdint>

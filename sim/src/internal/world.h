@@ -1,16 +1,20 @@
 // What every phase of a simulated day reads and none changes: the run's configuration, the
 // population, the disease and risk models, the phones' key schedule and the venues, plus the
 // seed's decision streams (sim/src/simulation.cpp runs the phases; docs/simulation.md
-// "Code map"). Built once per run; immutable afterwards, so any phase may read it from any
-// thread.
+// "Code map"), and the ranks the run is spread over with the people this rank owns (the
+// phones whose broadcast runs it stores: docs/simulation.md "MPI"). Built once per run;
+// immutable afterwards, so any phase may read it from any thread.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <vector>
 
 #include "greenlight/sim/config.h"
 #include "greenlight/sim/disease.h"
 #include "greenlight/sim/phone_keys.h"
 #include "greenlight/sim/population.h"
+#include "greenlight/sim/ranks.h"
 #include "greenlight/sim/risk.h"
 #include "greenlight/sim/venues.h"
 #include "internal/rng.h"
@@ -22,7 +26,7 @@ inline constexpr std::uint32_t kRetentionDays = 14;
 inline constexpr std::int64_t kDaySeconds = 86400;
 
 struct World {
-  World(const SimConfig& c, Population population, VenueDirectory directory)
+  World(const SimConfig& c, Population population, VenueDirectory directory, Ranks r)
       : config(c),
         pop(std::move(population)),
         disease(c.disease),
@@ -30,7 +34,31 @@ struct World {
         schedule(c.run.seed, c.run.start_unix_seconds),
         venues(std::move(directory)),
         seed(c.run.seed),
-        threads(c.run.threads) {}
+        threads(c.run.threads),
+        ranks(r) {
+    for (int k = 0; k <= ranks.size(); ++k)
+      bounds.push_back(household_boundary(pop, k, ranks.size()));
+    own_begin = bounds[static_cast<std::size_t>(ranks.rank())];
+    own_end = bounds[static_cast<std::size_t>(ranks.rank()) + 1];
+  }
+
+  // The first person of rank `rank`'s part of `parts`: about pop.size() / parts people,
+  // rounded up to a household's first member, so every household lies on one rank.
+  static std::uint32_t household_boundary(const Population& pop, int rank, int parts) {
+    const auto n = static_cast<std::uint64_t>(pop.size());
+    auto b = static_cast<std::uint32_t>(n * static_cast<std::uint64_t>(rank) /
+                                        static_cast<std::uint64_t>(parts));
+    if (b >= pop.size()) return pop.size();
+    const std::uint32_t h = pop.household[b];
+    return pop.household_start[h] == b ? b : pop.household_start[h + 1];
+  }
+  // Whether this rank owns person p: stores the runs in which p's phone was heard and
+  // derives p's RPIs.
+  bool owns(std::uint32_t p) const { return p >= own_begin && p < own_end; }
+  // The rank that owns person p.
+  int owner(std::uint32_t p) const {
+    return static_cast<int>(std::upper_bound(bounds.begin(), bounds.end(), p) - bounds.begin()) - 1;
+  }
 
   // The stream of one person's decision (purpose, person, day, what): the same draw at any
   // thread count and in any phase order.
@@ -51,6 +79,10 @@ struct World {
   VenueDirectory venues;
   std::uint64_t seed;
   std::uint32_t threads;
+  Ranks ranks;
+  std::vector<std::uint32_t> bounds;  // rank k owns [bounds[k], bounds[k + 1])
+  std::uint32_t own_begin = 0;        // [own_begin, own_end): the people this rank owns
+  std::uint32_t own_end = 0;
 };
 
 }  // namespace greenlight::sim::internal

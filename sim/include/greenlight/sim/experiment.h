@@ -15,6 +15,7 @@
 #include "greenlight/crypto/result.h"
 #include "greenlight/sim/config.h"
 #include "greenlight/sim/publisher.h"
+#include "greenlight/sim/ranks.h"
 #include "greenlight/sim/report.h"
 #include "greenlight/sim/simulation.h"
 
@@ -34,8 +35,10 @@ struct RunOutcome {
   double seconds = 0;
 };
 
-// One simulation with the publisher for config.run.server.
-[[nodiscard]] Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress = {});
+// One simulation with the publisher for config.run.server, spread over `ranks` (collective:
+// every rank calls it; each runs its own publisher, and every rank returns the same outcome).
+[[nodiscard]] Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress = {},
+                                          Ranks ranks = Ranks::single());
 
 struct ScenarioOutcome {
   RunOutcome app;
@@ -43,12 +46,15 @@ struct ScenarioOutcome {
 };
 // run_once, plus the baseline when config.run.baseline is set and uptake > 0.
 [[nodiscard]] Result<ScenarioOutcome> run_scenario(const SimConfig& config,
-                                                   const ProgressFn& progress = {});
+                                                   const ProgressFn& progress = {},
+                                                   Ranks ranks = Ranks::single());
 
-// Every uptake x seed combination, in that order.
+// Every uptake x seed combination, in that order. Over several ranks (collective) run i of
+// the list runs whole on rank i % ranks.size() (done is called there), and every rank returns
+// all points, the same as one process would.
 [[nodiscard]] Result<std::vector<SweepPoint>> run_sweep(
     const SimConfig& base, std::span<const double> uptakes, std::span<const std::uint64_t> seeds,
-    const std::function<void(const SweepPoint&)>& done = {});
+    const std::function<void(const SweepPoint&)>& done = {}, Ranks ranks = Ranks::single());
 
 // Risk-threshold sweep (docs/simulation.md "Threshold advice"): the configured attenuation
 // bucket thresholds, and with them the window-drop limit (min_minutes_attenuation_db), are
@@ -86,8 +92,10 @@ struct BenchResult {
   std::vector<PhaseTime> phase_seconds;
   double cpu_seconds = 0;  // process CPU time of the simulation (all threads)
 };
-// Runs config (in-memory publisher) and measures wall time and peak RSS (getrusage).
-[[nodiscard]] Result<BenchResult> run_benchmark(const SimConfig& config);
+// Runs config (in-memory publisher) and measures wall time and peak RSS (getrusage), of this
+// process (over several ranks: this rank's figures; collective).
+[[nodiscard]] Result<BenchResult> run_benchmark(const SimConfig& config,
+                                                Ranks ranks = Ranks::single());
 
 // Peak resident set size of this process so far, in bytes.
 std::uint64_t peak_rss_bytes();

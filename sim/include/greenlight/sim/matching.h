@@ -115,21 +115,29 @@ std::vector<Sighting> phone_sightings(std::uint32_t phone, const EncounterStore&
 // The detected scans of run `run` of `day`, broadcast by `broadcaster`.
 void run_scans(const DayEncounters& day, std::size_t run, std::uint32_t broadcaster,
                const RadioModel& radio, std::uint64_t seed, std::vector<RawScan>& out);
+// The same from the run's fields: heard on `day` by `listener` from `broadcaster`, with its
+// RunMeta `meta`.
+void run_scans(std::uint32_t day, std::uint32_t listener, std::uint32_t broadcaster,
+               std::uint32_t meta, const RadioModel& radio, std::uint64_t seed,
+               std::vector<RawScan>& out);
 
-// A run stored by phone `phone` (its listener) that matched key `key_index`.
+// A run stored by phone `phone` (its listener) that matched key `key_index`, with the run's
+// RunMeta, so that its windows need no store (a run may be stored by another MPI rank). `run`
+// is the run's index in its day's store; the order (phone, day, broadcaster, run) is the
+// order of the runs in one store at any number of ranks.
 struct RunHit {
   std::uint32_t phone = 0;
   std::uint32_t day = 0;
+  std::uint32_t broadcaster = 0;
   std::uint32_t run = 0;
   std::uint32_t key_index = 0;
-  std::uint32_t broadcaster = 0;
+  std::uint32_t meta = 0;
   friend auto operator<=>(const RunHit&, const RunHit&) = default;
 };
 
 // Shared path: the windows of one phone from its hits (any order), sorted by
 // (key_index, day, first scan).
 std::vector<ExposureWindow> windows_from_hits(std::span<const RunHit> hits,
-                                              const EncounterStore& store,
                                               std::span<const TemporaryExposureKey> keys,
                                               const RadioModel& radio, std::uint64_t seed);
 

@@ -16,7 +16,11 @@
 //  4. Statistics for the day.
 // Everything random is drawn from counter-based streams of the seed, and all parallel work
 // is split into a fixed number of shards whose results are merged in shard order, so the
-// output is the same at any thread count. Not thread-safe itself (one caller).
+// output is the same at any thread count. Over several MPI ranks (ranks.h) each rank stores
+// the encounter runs of the phones it owns (contiguous households) and derives their RPIs;
+// the rest is computed on every rank, with the day's matches exchanged, so every rank holds
+// the same results, identical to one process (docs/simulation.md "MPI"). Not thread-safe
+// itself (one caller).
 #pragma once
 
 #include <array>
@@ -33,6 +37,7 @@
 #include "greenlight/sim/matching.h"
 #include "greenlight/sim/population.h"
 #include "greenlight/sim/publisher.h"
+#include "greenlight/sim/ranks.h"
 #include "greenlight/sim/risk.h"
 #include "greenlight/sim/scenario_metrics.h"
 
@@ -161,9 +166,11 @@ using ProgressFn = std::function<void(const Progress&)>;
 
 class Simulation {
  public:
-  // publisher must outlive the simulation.
+  // publisher must outlive the simulation. With ranks.size() > 1 every rank must create the
+  // same simulation and step it in lockstep (step() and run() are collective).
   [[nodiscard]] static Result<std::unique_ptr<Simulation>> create(const SimConfig& config,
-                                                                  KeyPublisher& publisher);
+                                                                  KeyPublisher& publisher,
+                                                                  Ranks ranks = Ranks::single());
   ~Simulation();
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
@@ -193,7 +200,7 @@ class Simulation {
     std::uint32_t sync_day = 0;
   };
   std::span<const FetchedKey> fetched_keys() const;
-  // Peak bytes held by the encounter store.
+  // Peak bytes held by the encounter store (this rank's part).
   std::size_t encounter_store_bytes() const;
   // Time spent in each phase of a day, summed over the days so far.
   std::vector<PhaseTime> phase_seconds() const;

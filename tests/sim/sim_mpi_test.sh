@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# `greenlight sim` over MPI ranks (docs/simulation.md "MPI"): `mpirun -np 2` of a small run
+# and of a small sweep write the same bytes as one process, and an error on the ranks stops
+# them all with the message.
+# Usage: sim_mpi_test.sh GREENLIGHT_BINARY MPIEXEC WORK_DIR
+set -u
+bin=$1
+mpiexec=$2
+work=$3
+rm -rf "$work"
+mkdir -p "$work"
+failures=0
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+mpi=("$mpiexec" -np 2 --oversubscribe)
+# CI runs the suite as root; Open MPI refuses root without this flag.
+if [ "$(id -u)" -eq 0 ]; then mpi+=(--allow-run-as-root); fi
+# Containers often forbid the cross-memory attach of Open MPI's shared-memory transport.
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
+export OMPI_MCA_rmaps_base_oversubscribe=1
+# One machine: start the ranks locally, without needing ssh or rsh.
+export OMPI_MCA_plm=isolated
+
+# same_file NAME A B: identical bytes.
+same_file() {
+  cmp -s "$2" "$3" || fail "$1: $2 and $3 differ"
+}
+
+# A run with the app and its baseline, with phones re-matched through the client library
+# (the verify path exchanges sightings between ranks).
+run_args=(sim run --people 3000 --days 30 --seed 7 --threads 1 --verify-phones 4 --quiet)
+"$bin" "${run_args[@]}" --out "$work/one" >"$work/one.stdout" 2>"$work/one.stderr" ||
+  fail "sim run in one process: $(cat "$work/one.stderr")"
+"${mpi[@]}" "$bin" "${run_args[@]}" --out "$work/two" >"$work/two.stdout" 2>"$work/two.stderr" ||
+  fail "mpirun -np 2 sim run: $(cat "$work/two.stderr")"
+for f in timeseries.csv timeseries_without_app.csv config.json; do
+  same_file "sim run $f" "$work/one/$f" "$work/two/$f"
+done
+# The report, without its wall time.
+strip_time() { sed -E 's/; [0-9.]+ s$//' "$1"; }
+[ "$(strip_time "$work/one/report.txt")" = "$(strip_time "$work/two/report.txt")" ] ||
+  fail "sim run report.txt differs: $(diff <(strip_time "$work/one/report.txt") <(strip_time "$work/two/report.txt"))"
+grep -q "client-library check .* 0 window mismatches, 0 colour mismatches" "$work/two/report.txt" ||
+  fail "report.txt: no clean client-library check line"
+# Only rank 0 prints the report.
+[ "$(grep -c '^greenlight population simulation' "$work/two.stdout")" -eq 1 ] ||
+  fail "mpirun -np 2 printed the report $(grep -c '^greenlight population simulation' "$work/two.stdout") times"
+
+# A sweep of three points over two ranks (rank 0 runs points 0 and 2, rank 1 point 1).
+sweep_args=(sim sweep --people 2000 --days 20 --uptake 0,0.5,1 --seeds 3 --threads 1 --quiet)
+"$bin" "${sweep_args[@]}" --out "$work/sweep-one" >"$work/sweep-one.stdout" 2>&1 ||
+  fail "sim sweep in one process: $(cat "$work/sweep-one.stdout")"
+"${mpi[@]}" "$bin" "${sweep_args[@]}" --out "$work/sweep-two" >"$work/sweep-two.stdout" \
+  2>"$work/sweep-two.stderr" || fail "mpirun -np 2 sim sweep: $(cat "$work/sweep-two.stderr")"
+for f in sweep.csv sweep.txt config.json; do
+  same_file "sim sweep $f" "$work/sweep-one/$f" "$work/sweep-two/$f"
+done
+
+# An error stops every rank, with the rank and the message.
+if "${mpi[@]}" "$bin" sim run --people 3000 --days 2 --set app.uptake=7 --quiet \
+  --out "$work/bad" >"$work/bad.stdout" 2>"$work/bad.stderr"; then
+  fail "mpirun -np 2 with a bad setting exited 0"
+fi
+grep -q "rank [01] of 2: --set: app probabilities must be in" "$work/bad.stderr" ||
+  fail "no rank error line: $(cat "$work/bad.stderr")"
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures failure(s)" >&2
+  exit 1
+fi
+echo "sim MPI tests passed"
