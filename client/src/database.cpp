@@ -1,9 +1,7 @@
 #include "greenlight/client/database.h"
 
-#include <sqlite3.h>
-
 #include <array>
-#include <limits>
+#include <utility>
 
 #include "internal/store_migration.h"
 
@@ -57,146 +55,15 @@ CREATE TABLE own_test(
 )sql",
 };
 
-std::string sqlite_message(sqlite3* db, std::string_view what) {
-  std::string message(what);
-  message += ": ";
-  message += db != nullptr ? sqlite3_errmsg(db) : "out of memory";
-  return message;
-}
-
-ErrorCode code_for(int rc) {
-  switch (rc & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return ErrorCode::kUnavailable;
-    case SQLITE_FULL:
-      return ErrorCode::kResourceExhausted;
-    case SQLITE_CONSTRAINT:
-      return ErrorCode::kAlreadyExists;
-    case SQLITE_MISUSE:
-    case SQLITE_RANGE:
-      return ErrorCode::kInternal;
-    default:
-      return ErrorCode::kIo;
-  }
-}
-
-int to_int(std::size_t n) {
-  return n > static_cast<std::size_t>(std::numeric_limits<int>::max())
-             ? std::numeric_limits<int>::max()
-             : static_cast<int>(n);
-}
-
 }  // namespace
 
-void SqliteConnectionCloser::operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
-void SqliteStatementFinalizer::operator()(sqlite3_stmt* stmt) const noexcept {
-  sqlite3_finalize(stmt);
-}
-
-Statement& Statement::bind(int index, std::int64_t value) {
-  const int rc = sqlite3_bind_int64(stmt_.get(), index, value);
-  if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
-  return *this;
-}
-
-Statement& Statement::bind(int index, ByteSpan blob) {
-  // A zero-length blob must still bind as a blob, not as NULL.
-  static constexpr std::uint8_t kEmpty = 0;
-  const void* data = blob.empty() ? &kEmpty : blob.data();
-  const int rc = sqlite3_bind_blob(stmt_.get(), index, data, to_int(blob.size()), SQLITE_TRANSIENT);
-  if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
-  return *this;
-}
-
-Statement& Statement::bind_text(int index, std::string_view text) {
-  // A null data pointer would bind NULL; an empty string must stay a string.
-  const char* data = text.data() != nullptr ? text.data() : "";
-  const int rc = sqlite3_bind_text(stmt_.get(), index, data, to_int(text.size()), SQLITE_TRANSIENT);
-  if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
-  return *this;
-}
-
-Statement& Statement::bind_null(int index) {
-  const int rc = sqlite3_bind_null(stmt_.get(), index);
-  if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
-  return *this;
-}
-
-Result<bool> Statement::step() {
-  sqlite3* db = sqlite3_db_handle(stmt_.get());
-  if (bind_error_ != 0) {
-    const int rc = bind_error_;
-    bind_error_ = 0;
-    return make_error(code_for(rc),
-                      std::string("binding a parameter failed: ") + sqlite3_errstr(rc));
-  }
-  const int rc = sqlite3_step(stmt_.get());
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  return make_error(code_for(rc), sqlite_message(db, "database step failed"));
-}
-
-Status Statement::run() {
-  for (;;) {
-    auto row = step();
-    if (!row) {
-      reset();
-      return std::unexpected(row.error());
-    }
-    if (!*row) break;
-  }
-  reset();
-  return ok();
-}
-
-void Statement::reset() noexcept {
-  if (!stmt_) return;
-  sqlite3_reset(stmt_.get());
-  sqlite3_clear_bindings(stmt_.get());
-  bind_error_ = 0;
-}
-
-std::int64_t Statement::column_int64(int column) const {
-  return sqlite3_column_int64(stmt_.get(), column);
-}
-
-ByteSpan Statement::column_blob(int column) const {
-  const void* data = sqlite3_column_blob(stmt_.get(), column);
-  const int size = sqlite3_column_bytes(stmt_.get(), column);
-  if (data == nullptr || size <= 0) return {};
-  return {static_cast<const std::uint8_t*>(data), static_cast<std::size_t>(size)};
-}
-
-std::string_view Statement::column_text(int column) const {
-  const unsigned char* data = sqlite3_column_text(stmt_.get(), column);
-  const int size = sqlite3_column_bytes(stmt_.get(), column);
-  if (data == nullptr || size <= 0) return {};
-  return {reinterpret_cast<const char*>(data), static_cast<std::size_t>(size)};
-}
-
-bool Statement::column_is_null(int column) const {
-  return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL;
-}
-
 Result<Database> Database::open(const std::string& path, const DatabaseOptions& options) {
-  Database database;
-  database.path_ = path;
-  sqlite3* raw = nullptr;
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  database.db_.reset(raw);
-  if (rc != SQLITE_OK) {
-    return make_error(ErrorCode::kIo, sqlite_message(raw, "cannot open database '" + path + "'"));
-  }
-  sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, 5000);
+  GL_ASSIGN_OR_RETURN(auto connection, sqlite::Connection::open(path));
+  Database database(std::move(connection));
   GL_RETURN_IF_ERROR(database.configure());
   GL_RETURN_IF_ERROR(database.migrate());
-  auto cipher = open_device_store(database, options.store_key, options.migration_observer);
-  GL_RETURN_IF_ERROR(cipher);
-  *database.cipher_ = std::move(*cipher);
+  GL_ASSIGN_OR_RETURN(*database.cipher_,
+                      open_device_store(database, options.store_key, options.migration_observer));
   return database;
 }
 
@@ -236,105 +103,6 @@ Status Database::migrate() {
   return ok();
 }
 
-Result<Statement> Database::prepare(std::string_view sql) {
-  sqlite3_stmt* raw = nullptr;
-  const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), to_int(sql.size()),
-                                    SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
-  Statement statement(raw);
-  if (rc != SQLITE_OK) {
-    return make_error(code_for(rc), sqlite_message(db_.get(), "cannot prepare statement"));
-  }
-  return statement;
-}
-
-Result<StatementLease> Database::cached(std::string_view sql) {
-  auto it = cache_.find(std::string(sql));
-  if (it == cache_.end()) {
-    auto statement = prepare(sql);
-    GL_RETURN_IF_ERROR(statement);
-    it = cache_.emplace(std::string(sql), std::make_unique<Statement>(std::move(*statement))).first;
-  }
-  it->second->reset();
-  return StatementLease(it->second.get());
-}
-
-Status Database::exec(std::string_view sql) {
-  const std::string text(sql);
-  char* message = nullptr;
-  const int rc = sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &message);
-  if (rc != SQLITE_OK) {
-    std::string what = message != nullptr ? message : sqlite3_errstr(rc);
-    sqlite3_free(message);
-    return make_error(code_for(rc), "database statement failed: " + what);
-  }
-  return ok();
-}
-
-std::int64_t Database::changes() const { return sqlite3_changes64(db_.get()); }
-std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_.get()); }
-
-Status Database::checkpoint_truncate() {
-  int wal_frames = 0;
-  int checkpointed = 0;
-  const int rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE,
-                                           &wal_frames, &checkpointed);
-  if (rc != SQLITE_OK) {
-    return make_error(code_for(rc), sqlite_message(db_.get(), "WAL checkpoint failed"));
-  }
-  return ok();
-}
-
-Result<std::string> Database::integrity_check() {
-  auto statement = prepare("PRAGMA integrity_check");
-  GL_RETURN_IF_ERROR(statement);
-  std::string findings;
-  for (;;) {
-    auto row = statement->step();
-    GL_RETURN_IF_ERROR(row);
-    if (!*row) break;
-    if (!findings.empty()) findings += '\n';
-    findings += statement->column_text(0);
-  }
-  return findings;
-}
-
-Result<std::int64_t> Database::size_bytes() {
-  auto pages = query_int64("PRAGMA page_count");
-  GL_RETURN_IF_ERROR(pages);
-  auto page_size = query_int64("PRAGMA page_size");
-  GL_RETURN_IF_ERROR(page_size);
-  return *pages * *page_size;
-}
-
 Result<std::int64_t> Database::schema_version() { return query_int64("PRAGMA user_version"); }
-
-Result<std::int64_t> Database::query_int64(std::string_view sql) {
-  auto statement = prepare(sql);
-  GL_RETURN_IF_ERROR(statement);
-  auto row = statement->step();
-  GL_RETURN_IF_ERROR(row);
-  if (!*row) return make_error(ErrorCode::kInternal, "query returned no row: " + std::string(sql));
-  return statement->column_int64(0);
-}
-
-Result<Transaction> Transaction::begin(Database& db) {
-  GL_RETURN_IF_ERROR(db.exec("SAVEPOINT greenlight_tx"));
-  return Transaction(&db);
-}
-
-Transaction::~Transaction() {
-  if (db_ == nullptr) return;
-  // Roll back to the savepoint and drop it; errors cannot be reported from a destructor
-  // and leave SQLite's own rollback in place.
-  (void)db_->exec("ROLLBACK TO greenlight_tx; RELEASE greenlight_tx");
-}
-
-Status Transaction::commit() {
-  if (db_ == nullptr)
-    return make_error(ErrorCode::kFailedPrecondition, "transaction already ended");
-  auto s = db_->exec("RELEASE greenlight_tx");
-  if (s) db_ = nullptr;
-  return s;
-}
 
 }  // namespace greenlight::client

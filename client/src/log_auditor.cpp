@@ -5,6 +5,8 @@
 #include <iterator>
 #include <set>
 
+#include "greenlight/wire/published_layout.h"
+
 namespace greenlight::client {
 namespace {
 
@@ -12,22 +14,9 @@ constexpr std::uintmax_t kMaxFileBytes = 256u << 20;
 
 std::string num(std::uint64_t v) { return std::to_string(v); }
 
-bool valid_relative_path(std::string_view path) {
-  if (path.empty() || path.size() > 512 || path.front() == '/') return false;
-  const bool chars_ok = std::all_of(path.begin(), path.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-' || c == '/';
-  });
-  if (!chars_ok) return false;
-  std::string_view rest = path;
-  while (!rest.empty()) {
-    const std::size_t slash = rest.find('/');
-    const std::string_view segment = rest.substr(0, slash);
-    if (segment.empty() || segment == "." || segment == "..") return false;
-    rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
-  }
-  return true;
-}
+// The published layout's one path grammar (published_layout.h): relative, segments of
+// [A-Za-z0-9._-] that are neither empty ("a//b", a trailing "/") nor "." or "..".
+bool valid_relative_path(std::string_view path) { return wire::valid_published_path(path); }
 
 Result<std::vector<Bytes>> base64_lines(std::string_view text, std::string_view what) {
   std::vector<Bytes> out;

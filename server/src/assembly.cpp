@@ -11,15 +11,20 @@ namespace greenlight::server {
 
 Result<AssembledServer> assemble_server(ServerRunConfig config) {
   AssembledServer out;
+  // The log in the server's database is opened once the store is; its own file before.
+  const bool log_in_store = config.log && config.log->database.empty();
+  std::string log_origin;
   if (config.log) {
-    std::string origin =
-        config.log->origin.empty() ? config.log->signer.name() : config.log->origin;
+    log_origin = config.log->origin.empty() ? config.log->signer.name() : config.log->origin;
+  }
+  if (config.log && !log_in_store) {
     if (config.log->database == config.options.database_path) {
       return make_error(ErrorCode::kInvalidArgument,
                         "the transparency log database must differ from the server database, got " +
-                            config.log->database.string() + " for both");
+                            config.log->database.string() +
+                            " for both (leave it empty to keep the log in the server database)");
     }
-    auto log = TransparencyLog::open(config.log->database, std::move(origin),
+    auto log = TransparencyLog::open(config.log->database, std::move(log_origin),
                                      std::move(config.log->signer));
     if (!log) {
       return make_error(log.error().code, "transparency log " + config.log->database.string() +
@@ -41,6 +46,17 @@ Result<AssembledServer> assemble_server(ServerRunConfig config) {
                                 std::move(config.environment));
   GL_RETURN_IF_ERROR(created);
   out.server = std::move(*created);
+  if (log_in_store) {
+    // Not owned: the store lives as long as the server, whose modules are the log's users.
+    std::shared_ptr<SqlDatabase> db(std::shared_ptr<void>(), &out.server->context().store);
+    auto log = TransparencyLog::open_in(std::move(db), std::move(log_origin),
+                                        std::move(config.log->signer));
+    if (!log) {
+      return make_error(log.error().code,
+                        "transparency log in the server database: " + log.error().message);
+    }
+    out.log = std::shared_ptr<TransparencyLog>(std::move(*log));
+  }
   // The log first: its before-publish hook must be in place before any module can publish.
   if (out.log) {
     if (auto s = out.server->add_module(make_transparency_log_module(out.log)); !s) {

@@ -153,6 +153,15 @@ class TransparencyLogModule final : public ServerModule {
       GL_RETURN_IF_ERROR(receipt);
       return write_log_mirror(*log, site, before);
     });
+    // Another instance on the same database appended and signed: serve its checkpoint and
+    // leaves here too (the proofs come from the caught-up tree).
+    context.add_site_refresh_job([log, &site, mirror_mutex]() -> Result<bool> {
+      std::lock_guard lock(*mirror_mutex);
+      const std::uint64_t before = log->published_size();
+      GL_ASSIGN_OR_RETURN(const bool changed, log->refresh());
+      if (changed) GL_RETURN_IF_ERROR(write_log_mirror(*log, site, before));
+      return changed;
+    });
     std::lock_guard lock(*mirror_mutex);
     return write_log_mirror(*log_, site, 0);
   }

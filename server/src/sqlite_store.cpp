@@ -284,7 +284,7 @@ class SqliteStore final : public Store {
           std::max<std::int64_t>(1, upload.arrival_granularity_seconds);
       // Read inside the transaction: see the linearizability contract in store.h.
       const std::int64_t arrival = floor_to(clock_.now_unix_seconds(), granularity);
-      auto stmt = c.prepare(
+      auto stmt = c.cached(
           "INSERT INTO exposure_keys(key_data, rolling_start, rolling_period, transmission_risk, "
           "report_type, days_since_onset, available_at) VALUES(?, ?, ?, ?, ?, ?, ?) "
           "ON CONFLICT(key_data) DO NOTHING");
@@ -305,7 +305,7 @@ class SqliteStore final : public Store {
         auto done = st.step();
         GL_RETURN_IF_ERROR(done);
         outcome.inserted += static_cast<std::size_t>(c.changes());
-        sqlite3_reset(st.get());
+        st.reset();
       }
       ConnectionTransaction tx(c);
       for (UploadPart* part : upload.parts) {
@@ -322,7 +322,7 @@ class SqliteStore final : public Store {
     std::vector<StoredKey> keys;
     // Through the writer so that the read is ordered with writes (store.h contract).
     Status s = writer_->submit([&](Connection& c) -> Status {
-      auto stmt = c.prepare(
+      auto stmt = c.cached(
           "SELECT key_data, rolling_start, rolling_period, transmission_risk, report_type, "
           "days_since_onset, available_at FROM exposure_keys "
           "WHERE available_at >= ? AND available_at < ?");
@@ -335,18 +335,18 @@ class SqliteStore final : public Store {
         GL_RETURN_IF_ERROR(row);
         if (!*row) break;
         StoredKey k;
-        const Bytes data = st.column_blob(0);
+        const ByteSpan data = st.column_blob(0);
         if (data.size() != 16)
           return make_error(ErrorCode::kInternal, "stored key is not 16 bytes");
         GL_ASSIGN_OR_RETURN(k.key.key_data, Tek::from_span(data));
-        k.key.rolling_start_interval_number = {static_cast<std::uint32_t>(st.column_int(1))};
-        k.key.rolling_period = static_cast<std::uint32_t>(st.column_int(2));
-        k.key.transmission_risk_level = static_cast<std::int32_t>(st.column_int(3));
-        k.key.report_type = static_cast<ReportType>(st.column_int(4));
+        k.key.rolling_start_interval_number = {static_cast<std::uint32_t>(st.column_int64(1))};
+        k.key.rolling_period = static_cast<std::uint32_t>(st.column_int64(2));
+        k.key.transmission_risk_level = static_cast<std::int32_t>(st.column_int64(3));
+        k.key.report_type = static_cast<ReportType>(st.column_int64(4));
         if (!st.column_is_null(5)) {
-          k.key.days_since_onset_of_symptoms = static_cast<std::int32_t>(st.column_int(5));
+          k.key.days_since_onset_of_symptoms = static_cast<std::int32_t>(st.column_int64(5));
         }
-        k.available_at = st.column_int(6);
+        k.available_at = st.column_int64(6);
         keys.push_back(std::move(k));
       }
       return ok();

@@ -1,5 +1,6 @@
 #include "greenlight/server/transparency_log.h"
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -10,46 +11,25 @@ namespace greenlight::server {
 namespace {
 
 constexpr int kBusyTimeoutMs = 10000;
+// Transactions lost to a concurrent writer (another instance appended or signed first) are
+// run again from a fresh catch-up this many times before the error is returned.
+constexpr int kConflictAttempts = 8;
 
-constexpr std::string_view kSchema =
-    "CREATE TABLE IF NOT EXISTS log_meta("
-    "  name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;"
+// Portable statements (store.h): the same tables in the log's own SQLite file, in the
+// server's SQLite store or in its PostgreSQL database.
+const std::vector<std::string> kSchema = {
+    "CREATE TABLE IF NOT EXISTS log_meta(name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS log_leaves("
-    "  idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL, leaf_hash BLOB NOT NULL UNIQUE) STRICT;"
+    "  idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL, leaf_hash BLOB NOT NULL UNIQUE)",
     "CREATE TABLE IF NOT EXISTS log_checkpoints("
-    "  size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL) STRICT;";
+    "  size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL)",
+};
 
 std::string num(std::uint64_t v) { return std::to_string(v); }
 
 Error corrupt(std::string what) {
   return Error{ErrorCode::kInternal, "transparency log database is inconsistent: " + what};
 }
-
-// Rolls back unless committed, so that an error path never leaves a transaction open.
-class WriteTransaction {
- public:
-  explicit WriteTransaction(internal::Connection& db) : db_(db) {}
-  ~WriteTransaction() {
-    if (active_) (void)db_.exec("ROLLBACK");
-  }
-  WriteTransaction(const WriteTransaction&) = delete;
-  WriteTransaction& operator=(const WriteTransaction&) = delete;
-
-  [[nodiscard]] Status begin() {
-    auto s = db_.exec("BEGIN IMMEDIATE");
-    active_ = s.has_value();
-    return s;
-  }
-  [[nodiscard]] Status commit() {
-    auto s = db_.exec("COMMIT");
-    if (s) active_ = false;
-    return s;
-  }
-
- private:
-  internal::Connection& db_;
-  bool active_ = false;
-};
 
 const Bytes* as_blob(const SqlValue& v) { return std::get_if<Bytes>(&v); }
 const std::string* as_text(const SqlValue& v) { return std::get_if<std::string>(&v); }
@@ -79,9 +59,20 @@ Status check_stored_note(const std::string& note, const std::string& origin, std
   return ok();
 }
 
+// Runs fn as one write transaction, again from the start when a concurrent writer
+// committed a conflicting row first (kAlreadyExists).
+Status transact_with_retry(SqlDatabase& db, const std::function<Status(StoreTransaction&)>& fn) {
+  Status s = ok();
+  for (int attempt = 0; attempt < kConflictAttempts; ++attempt) {
+    s = db.transact(fn);
+    if (s || s.error().code != ErrorCode::kAlreadyExists) return s;
+  }
+  return s;
+}
+
 }  // namespace
 
-TransparencyLog::TransparencyLog(std::unique_ptr<internal::Connection> db, std::string origin,
+TransparencyLog::TransparencyLog(std::shared_ptr<SqlDatabase> db, std::string origin,
                                  NoteSigner signer)
     : db_(std::move(db)), origin_(std::move(origin)), signer_(std::move(signer)) {}
 
@@ -89,38 +80,39 @@ TransparencyLog::~TransparencyLog() = default;
 
 Result<std::unique_ptr<TransparencyLog>> TransparencyLog::open(
     const std::filesystem::path& database_path, std::string origin, NoteSigner signer) {
+  auto db = internal::open_sqlite_database(database_path.string(), kBusyTimeoutMs);
+  if (!db) {
+    return make_error(db.error().code, "transparency log database " + database_path.string() +
+                                           ": " + db.error().message);
+  }
+  return open_in(std::shared_ptr<SqlDatabase>(std::move(*db)), std::move(origin),
+                 std::move(signer));
+}
+
+Result<std::unique_ptr<TransparencyLog>> TransparencyLog::open_in(std::shared_ptr<SqlDatabase> db,
+                                                                  std::string origin,
+                                                                  NoteSigner signer) {
   if (origin.empty() || !is_valid_note_text(origin + "\n") ||
       origin.find('\n') != std::string::npos) {
     return make_error(ErrorCode::kInvalidArgument, "log origin must be one non-empty line");
   }
-  auto db = internal::Connection::open(database_path.string(), kBusyTimeoutMs);
-  GL_RETURN_IF_ERROR(db);
-  GL_RETURN_IF_ERROR((*db)->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"));
-  auto mode = (*db)->query("PRAGMA journal_mode", {});
-  if (!mode || mode->empty() || as_text((*mode)[0][0]) == nullptr ||
-      *as_text((*mode)[0][0]) != "wal") {
-    return make_error(ErrorCode::kIo, "transparency log database cannot use WAL journaling");
-  }
-  GL_RETURN_IF_ERROR((*db)->exec(kSchema));
-
-  {
-    WriteTransaction tx(**db);
-    GL_RETURN_IF_ERROR(tx.begin());
-    auto stored = (*db)->query("SELECT value FROM log_meta WHERE name = 'origin'", {});
-    GL_RETURN_IF_ERROR(stored);
-    if (stored->empty()) {
-      auto ins = (*db)->execute("INSERT INTO log_meta(name, value) VALUES('origin', ?)",
-                                {SqlValue(origin)});
-      GL_RETURN_IF_ERROR(ins);
-    } else if (as_text((*stored)[0][0]) == nullptr || *as_text((*stored)[0][0]) != origin) {
+  if (db == nullptr) return make_error(ErrorCode::kInvalidArgument, "no database for the log");
+  GL_RETURN_IF_ERROR(db->ensure_schema(kSchema));
+  const Status done = transact_with_retry(*db, [&](StoreTransaction& tx) -> Status {
+    GL_RETURN_IF_ERROR(tx.execute(
+        "INSERT INTO log_meta(name, value) VALUES('origin', ?) ON CONFLICT(name) DO NOTHING",
+        {SqlValue(origin)}));
+    GL_ASSIGN_OR_RETURN(auto stored, tx.query("SELECT value FROM log_meta WHERE name = 'origin'"));
+    if (stored.empty() || as_text(stored[0][0]) == nullptr || *as_text(stored[0][0]) != origin) {
       return make_error(ErrorCode::kFailedPrecondition,
                         "transparency log database belongs to another origin");
     }
-    GL_RETURN_IF_ERROR(tx.commit());
-  }
+    return ok();
+  });
+  GL_RETURN_IF_ERROR(done);
 
   std::unique_ptr<TransparencyLog> log(
-      new TransparencyLog(std::move(*db), std::move(origin), std::move(signer)));
+      new TransparencyLog(std::move(db), std::move(origin), std::move(signer)));
   std::lock_guard lock(log->mutex_);
   GL_RETURN_IF_ERROR(log->load());
   // Leaves appended before a crash, or a fresh log: sign the current size now.
@@ -134,16 +126,42 @@ Status TransparencyLog::load() {
   tree_ = MerkleTree();
   published_size_ = 0;
   latest_note_.clear();
-  GL_RETURN_IF_ERROR(catch_up_locked());
-  auto rows = db_->query("SELECT size, root, note FROM log_checkpoints ORDER BY size", {});
-  GL_RETURN_IF_ERROR(rows);
-  for (const SqlRow& row : *rows) {
+  const Status loaded = db_->read([&](StoreTransaction& tx) -> Status {
+    GL_ASSIGN_OR_RETURN(const bool changed, refresh_locked(tx));
+    (void)changed;
+    return ok();
+  });
+  GL_RETURN_IF_ERROR(loaded);
+  // The log must be continued by the key that signed it: checkpoints under another key are
+  // refused by every phone that pinned the first one (and leaves waiting to be signed would
+  // otherwise get the new key's signature).
+  if (!latest_note_.empty() &&
+      !open_checkpoint(latest_note_, CheckpointPolicy{origin_, signer_.verifier(), {}, 0})) {
+    return make_error(
+        ErrorCode::kFailedPrecondition,
+        "transparency log database was signed with another key than " + signer_.verifier().vkey());
+  }
+  return ok();
+}
+
+// Appends to the in-memory tree every leaf another writer (another instance, or a commit
+// whose result was lost) stored beyond it, verifying each stored hash, then takes the
+// checkpoints signed beyond the latest one known, each checked against the leaves.
+Result<bool> TransparencyLog::refresh_locked(StoreTransaction& tx) {
+  const std::uint64_t old_size = tree_.size();
+  const std::uint64_t old_published = published_size_;
+  GL_RETURN_IF_ERROR(catch_up_locked(tx));
+  GL_ASSIGN_OR_RETURN(auto rows, tx.query("SELECT size, root, note FROM log_checkpoints "
+                                          "WHERE size >= ? ORDER BY size",
+                                          {index_value(published_size_)}));
+  for (const SqlRow& row : rows) {
     const auto size = as_index(row[0]);
     MerkleHash root{};
     const std::string* note = as_text(row[2]);
     if (!size || !to_hash(as_blob(row[1]), root) || note == nullptr) {
       return std::unexpected(corrupt("malformed checkpoint row"));
     }
+    if (*size == published_size_ && !latest_note_.empty()) continue;
     auto expected = tree_.root_at(*size);
     if (!expected) {
       return std::unexpected(corrupt("checkpoint of size " + num(*size) + " but only " +
@@ -157,25 +175,15 @@ Status TransparencyLog::load() {
     published_size_ = *size;
     latest_note_ = *note;
   }
-  // The log must be continued by the key that signed it: checkpoints under another key are
-  // refused by every phone that pinned the first one (and leaves waiting to be signed would
-  // otherwise get the new key's signature).
-  if (!latest_note_.empty() &&
-      !open_checkpoint(latest_note_, CheckpointPolicy{origin_, signer_.verifier(), {}, 0})) {
-    return make_error(
-        ErrorCode::kFailedPrecondition,
-        "transparency log database was signed with another key than " + signer_.verifier().vkey());
-  }
-  return ok();
+  return tree_.size() != old_size || published_size_ != old_published;
 }
 
-// Appends to the in-memory tree every leaf another writer (or a commit whose result was
-// lost) stored beyond it, verifying each stored hash.
-Status TransparencyLog::catch_up_locked() {
-  auto rows = db_->query("SELECT idx, leaf, leaf_hash FROM log_leaves WHERE idx >= ? ORDER BY idx",
-                         {index_value(tree_.size())});
-  GL_RETURN_IF_ERROR(rows);
-  for (const SqlRow& row : *rows) {
+Status TransparencyLog::catch_up_locked(StoreTransaction& tx) {
+  GL_ASSIGN_OR_RETURN(auto rows,
+                      tx.query("SELECT idx, leaf, leaf_hash FROM log_leaves WHERE idx >= ? "
+                               "ORDER BY idx",
+                               {index_value(tree_.size())}));
+  for (const SqlRow& row : rows) {
     const auto idx = as_index(row[0]);
     const Bytes* leaf = as_blob(row[1]);
     MerkleHash stored{};
@@ -190,6 +198,17 @@ Status TransparencyLog::catch_up_locked() {
   return ok();
 }
 
+Result<bool> TransparencyLog::refresh() {
+  std::lock_guard lock(mutex_);
+  bool changed = false;
+  const Status done = db_->read([&](StoreTransaction& tx) -> Status {
+    GL_ASSIGN_OR_RETURN(changed, refresh_locked(tx));
+    return ok();
+  });
+  GL_RETURN_IF_ERROR(done);
+  return changed;
+}
+
 std::uint64_t TransparencyLog::size() const {
   std::lock_guard lock(mutex_);
   return tree_.size();
@@ -202,33 +221,35 @@ std::uint64_t TransparencyLog::published_size() const {
 
 Result<std::uint64_t> TransparencyLog::append(const LogLeaf& leaf) {
   std::lock_guard lock(mutex_);
-  auto appended = append_locked(leaf);
-  GL_RETURN_IF_ERROR(appended);
-  return appended->first;
+  GL_ASSIGN_OR_RETURN(auto appended, append_locked(leaf));
+  return appended.first;
 }
 
 Result<std::pair<std::uint64_t, bool>> TransparencyLog::append_locked(const LogLeaf& leaf) {
-  auto encoded = encode_log_leaf(leaf);
-  GL_RETURN_IF_ERROR(encoded);
-  const MerkleHash hash = merkle_leaf_hash(*encoded);
-  WriteTransaction tx(*db_);
-  GL_RETURN_IF_ERROR(tx.begin());
-  GL_RETURN_IF_ERROR(catch_up_locked());
-  auto existing = db_->query("SELECT idx FROM log_leaves WHERE leaf_hash = ?", {blob_value(hash)});
-  GL_RETURN_IF_ERROR(existing);
-  if (!existing->empty()) {
-    const auto idx = as_index((*existing)[0][0]);
-    if (!idx) return std::unexpected(corrupt("malformed leaf index"));
-    return std::pair{*idx, false};
-  }
-  const std::uint64_t index = tree_.size();
-  auto inserted = db_->execute("INSERT INTO log_leaves(idx, leaf, leaf_hash) VALUES(?, ?, ?)",
-                               {index_value(index), SqlValue(*encoded), blob_value(hash)});
-  GL_RETURN_IF_ERROR(inserted);
-  // Durable once COMMIT returns (WAL + synchronous=FULL fsyncs the WAL at commit).
-  GL_RETURN_IF_ERROR(tx.commit());
-  tree_.append(hash);
-  return std::pair{index, true};
+  GL_ASSIGN_OR_RETURN(const Bytes encoded, encode_log_leaf(leaf));
+  const MerkleHash hash = merkle_leaf_hash(encoded);
+  std::pair<std::uint64_t, bool> result{0, false};
+  // Durable once the transaction returns (SQLite: WAL + synchronous=FULL; PostgreSQL: its
+  // commit).
+  const Status done = transact_with_retry(*db_, [&](StoreTransaction& tx) -> Status {
+    GL_RETURN_IF_ERROR(catch_up_locked(tx));
+    GL_ASSIGN_OR_RETURN(auto existing, tx.query("SELECT idx FROM log_leaves WHERE leaf_hash = ?",
+                                                {blob_value(hash)}));
+    if (!existing.empty()) {
+      const auto idx = as_index(existing[0][0]);
+      if (!idx) return std::unexpected(corrupt("malformed leaf index"));
+      result = {*idx, false};
+      return ok();
+    }
+    result = {tree_.size(), true};
+    GL_RETURN_IF_ERROR(
+        tx.execute("INSERT INTO log_leaves(idx, leaf, leaf_hash) VALUES(?, ?, ?)",
+                   {index_value(result.first), SqlValue(encoded), blob_value(hash)}));
+    return ok();
+  });
+  GL_RETURN_IF_ERROR(done);
+  if (result.second) tree_.append(hash);
+  return result;
 }
 
 Result<std::string> TransparencyLog::sign_checkpoint() {
@@ -237,34 +258,34 @@ Result<std::string> TransparencyLog::sign_checkpoint() {
 }
 
 Result<std::string> TransparencyLog::sign_locked() {
-  WriteTransaction tx(*db_);
-  GL_RETURN_IF_ERROR(tx.begin());
-  GL_RETURN_IF_ERROR(catch_up_locked());
-  const std::uint64_t size = tree_.size();
-  const MerkleHash root = tree_.root();
-  auto stored =
-      db_->query("SELECT root, note FROM log_checkpoints WHERE size = ?", {index_value(size)});
-  GL_RETURN_IF_ERROR(stored);
+  std::uint64_t size = 0;
   std::string note;
-  if (!stored->empty()) {
-    // Signed before (by us before a crash, or by another writer): never sign a second root.
-    MerkleHash stored_root{};
-    const std::string* stored_note = as_text((*stored)[0][1]);
-    if (!to_hash(as_blob((*stored)[0][0]), stored_root) || stored_root != root ||
-        stored_note == nullptr) {
-      return std::unexpected(
-          corrupt("stored checkpoint of size " + num(size) + " does not match the stored leaves"));
+  const Status done = transact_with_retry(*db_, [&](StoreTransaction& tx) -> Status {
+    GL_RETURN_IF_ERROR(catch_up_locked(tx));
+    size = tree_.size();
+    const MerkleHash root = tree_.root();
+    GL_ASSIGN_OR_RETURN(
+        auto stored,
+        tx.query("SELECT root, note FROM log_checkpoints WHERE size = ?", {index_value(size)}));
+    if (!stored.empty()) {
+      // Signed before (by us before a crash, or by another writer): never sign a second root.
+      MerkleHash stored_root{};
+      const std::string* stored_note = as_text(stored[0][1]);
+      if (!to_hash(as_blob(stored[0][0]), stored_root) || stored_root != root ||
+          stored_note == nullptr) {
+        return std::unexpected(corrupt("stored checkpoint of size " + num(size) +
+                                       " does not match the stored leaves"));
+      }
+      note = *stored_note;
+      return ok();
     }
-    note = *stored_note;
-  } else {
-    auto signed_note = greenlight::sign_checkpoint(Checkpoint{origin_, size, root, {}}, signer_);
-    GL_RETURN_IF_ERROR(signed_note);
-    note = std::move(*signed_note);
-    auto inserted = db_->execute("INSERT INTO log_checkpoints(size, root, note) VALUES(?, ?, ?)",
-                                 {index_value(size), blob_value(root), SqlValue(note)});
-    GL_RETURN_IF_ERROR(inserted);
-  }
-  GL_RETURN_IF_ERROR(tx.commit());
+    GL_ASSIGN_OR_RETURN(note,
+                        greenlight::sign_checkpoint(Checkpoint{origin_, size, root, {}}, signer_));
+    GL_RETURN_IF_ERROR(tx.execute("INSERT INTO log_checkpoints(size, root, note) VALUES(?, ?, ?)",
+                                  {index_value(size), blob_value(root), SqlValue(note)}));
+    return ok();
+  });
+  GL_RETURN_IF_ERROR(done);
   if (size >= published_size_) {
     published_size_ = size;
     latest_note_ = note;
@@ -274,15 +295,12 @@ Result<std::string> TransparencyLog::sign_locked() {
 
 Result<LogReceipt> TransparencyLog::publish(const LogLeaf& leaf) {
   std::lock_guard lock(mutex_);
-  auto appended = append_locked(leaf);
-  GL_RETURN_IF_ERROR(appended);
+  GL_ASSIGN_OR_RETURN(auto appended, append_locked(leaf));
   LogReceipt receipt;
-  receipt.index = appended->first;
-  receipt.newly_appended = appended->second;
-  auto note = sign_locked();
-  GL_RETURN_IF_ERROR(note);
+  receipt.index = appended.first;
+  receipt.newly_appended = appended.second;
+  GL_ASSIGN_OR_RETURN(receipt.checkpoint, sign_locked());
   receipt.size = published_size_;
-  receipt.checkpoint = std::move(*note);
   return receipt;
 }
 
@@ -294,12 +312,18 @@ Result<std::string> TransparencyLog::latest_checkpoint() const {
 
 Result<std::string> TransparencyLog::checkpoint_at(std::uint64_t size) const {
   std::lock_guard lock(mutex_);
-  auto rows = db_->query("SELECT note FROM log_checkpoints WHERE size = ?", {index_value(size)});
-  GL_RETURN_IF_ERROR(rows);
-  if (rows->empty() || as_text((*rows)[0][0]) == nullptr) {
-    return make_error(ErrorCode::kNotFound, "no checkpoint was signed at size " + num(size));
-  }
-  return *as_text((*rows)[0][0]);
+  std::string note;
+  const Status done = db_->read([&](StoreTransaction& tx) -> Status {
+    GL_ASSIGN_OR_RETURN(auto rows, tx.query("SELECT note FROM log_checkpoints WHERE size = ?",
+                                            {index_value(size)}));
+    if (rows.empty() || as_text(rows[0][0]) == nullptr) {
+      return make_error(ErrorCode::kNotFound, "no checkpoint was signed at size " + num(size));
+    }
+    note = *as_text(rows[0][0]);
+    return ok();
+  });
+  GL_RETURN_IF_ERROR(done);
+  return note;
 }
 
 Status TransparencyLog::check_published(std::uint64_t tree_size) const {
@@ -318,19 +342,23 @@ Result<std::vector<Bytes>> TransparencyLog::leaves(std::uint64_t start, std::uin
                       "leaf range start " + num(start) + " is after its end " + num(end));
   }
   GL_RETURN_IF_ERROR(check_published(end));
-  auto rows = db_->query("SELECT leaf FROM log_leaves WHERE idx >= ? AND idx < ? ORDER BY idx",
-                         {index_value(start), index_value(end)});
-  GL_RETURN_IF_ERROR(rows);
-  if (rows->size() != end - start) {
-    return std::unexpected(corrupt("leaves [" + num(start) + ", " + num(end) + ") are missing"));
-  }
   std::vector<Bytes> out;
-  out.reserve(rows->size());
-  for (SqlRow& row : *rows) {
-    Bytes* leaf = std::get_if<Bytes>(&row[0]);
-    if (leaf == nullptr) return std::unexpected(corrupt("malformed leaf row"));
-    out.push_back(std::move(*leaf));
-  }
+  const Status done = db_->read([&](StoreTransaction& tx) -> Status {
+    GL_ASSIGN_OR_RETURN(
+        auto rows, tx.query("SELECT leaf FROM log_leaves WHERE idx >= ? AND idx < ? ORDER BY idx",
+                            {index_value(start), index_value(end)}));
+    if (rows.size() != end - start) {
+      return std::unexpected(corrupt("leaves [" + num(start) + ", " + num(end) + ") are missing"));
+    }
+    out.reserve(rows.size());
+    for (SqlRow& row : rows) {
+      Bytes* leaf = std::get_if<Bytes>(&row[0]);
+      if (leaf == nullptr) return std::unexpected(corrupt("malformed leaf row"));
+      out.push_back(std::move(*leaf));
+    }
+    return ok();
+  });
+  GL_RETURN_IF_ERROR(done);
   return out;
 }
 
@@ -362,11 +390,15 @@ Result<MerkleHash> TransparencyLog::root_at(std::uint64_t tree_size) const {
 
 std::optional<std::uint64_t> TransparencyLog::find(const MerkleHash& leaf_hash) const {
   std::lock_guard lock(mutex_);
-  auto rows = db_->query("SELECT idx FROM log_leaves WHERE leaf_hash = ?", {blob_value(leaf_hash)});
-  if (!rows || rows->empty()) return std::nullopt;
-  const auto idx = as_index((*rows)[0][0]);
-  if (!idx || *idx >= published_size_) return std::nullopt;
-  return idx;
+  std::optional<std::uint64_t> found;
+  (void)db_->read([&](StoreTransaction& tx) -> Status {
+    GL_ASSIGN_OR_RETURN(auto rows, tx.query("SELECT idx FROM log_leaves WHERE leaf_hash = ?",
+                                            {blob_value(leaf_hash)}));
+    if (!rows.empty()) found = as_index(rows[0][0]);
+    return ok();
+  });
+  if (!found || *found >= published_size_) return std::nullopt;
+  return found;
 }
 
 Result<LogLeaf> log_leaf_for_publication(const Publication& p) {

@@ -31,6 +31,19 @@ run() {
 expect_ok() {
   [ "$status" -eq 0 ] || fail "$1: exit $status, stderr: $err, stdout: $out"
 }
+# start_server NAME ARGS...: starts `greenlight ARGS` in the background (server_pid), its
+# stdout in $work/NAME.out and stderr in $work/NAME.err, and waits for its log line.
+start_server() {
+  local name=$1
+  shift
+  "$bin" "$@" >"$work/$name.out" 2>"$work/$name.err" &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    grep -q '^transparency log' "$work/$name.out" 2>/dev/null && break
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+}
 # expect_error NAME TEXT: non-zero exit and exactly one stderr line containing TEXT.
 expect_error() {
   [ "$status" -ne 0 ] || fail "$1: exit 0, expected an error"
@@ -65,18 +78,11 @@ run "$bin" "${common[@]}" --log-key-file "$work/log.vkey"
 expect_error "verifier key as signer key" "expected a signer key"
 run "$bin" "${common[@]}" --log-key-file "$work/missing.key"
 expect_error "missing key file" "cannot read $work/missing.key"
-run "$bin" "${common[@]}" --log-key-file "$work/log.key" --log-db "$work/server.db"
-expect_error "log db = db" "--log-db must differ from --db"
+run "$bin" "${common[@]}" --log-key-file "$work/log.key" --log-db "postgresql://127.0.0.1/x"
+expect_error "log db on PostgreSQL apart from --db" "a PostgreSQL log lives in the server database"
 
 # --- a server with the log on a free port ---
-"$bin" "${common[@]}" --log-key-file "$work/log.key" --log-db "$work/log.db" \
-  >"$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-for _ in $(seq 1 100); do
-  grep -q '^transparency log' "$work/server.out" 2>/dev/null && break
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.1
-done
+start_server server "${common[@]}" --log-key-file "$work/log.key" --log-db "$work/log.db"
 listen=$(sed -n 1p "$work/server.out")
 case "$listen" in
   "listening on 127.0.0.1:"*) ;;
@@ -156,14 +162,7 @@ kill "$server_pid"
 wait "$server_pid"
 [ $? -eq 0 ] || fail "server exit code after SIGTERM"
 server_pid=
-"$bin" "${common[@]}" --log-key-file "$work/log.key" --log-db "$work/log.db" \
-  >"$work/server2.out" 2>"$work/server2.err" &
-server_pid=$!
-for _ in $(seq 1 100); do
-  grep -q '^transparency log' "$work/server2.out" 2>/dev/null && break
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.1
-done
+start_server server2 "${common[@]}" --log-key-file "$work/log.key" --log-db "$work/log.db"
 [ "$(sed -n 2p "$work/server2.out")" = "transparency log $origin: 2 leaves, verifier key $vkey" ] ||
   fail "after restart: $(cat "$work/server2.out" "$work/server2.err")"
 # Another key for the same log file is refused.
@@ -171,6 +170,22 @@ cleanup
 server_pid=
 run "$bin" "${common[@]}" --log-key-file "$work/other.key" --log-db "$work/log.db"
 expect_error "another key on an existing log" "was signed with another key"
+
+# --log-db equal to --db keeps the log's tables in the server database (how several instances
+# on one PostgreSQL database share one log): no separate file, and the log persists there.
+instore=(server run --db "$work/instore.db" --export-dir "$work/instore-site" --signing-key
+  "$work/export.pem" --authority-key "$work/authority.pem" --ha-api-key-file "$work/ha.key"
+  --admin-api-key-file "$work/admin.key" --listen 127.0.0.1:0 --export-period 0)
+start_server instore "${instore[@]}" --log-key-file "$work/log.key" --log-db "$work/instore.db"
+case "$(sed -n 2p "$work/instore.out")" in
+  "transparency log $origin: "*" leaves, verifier key $vkey") ;;
+  *) fail "log in the server database: $(cat "$work/instore.out" "$work/instore.err")" ;;
+esac
+[ ! -e "$work/instore.log.db" ] || fail "a log file was created next to the server database"
+cleanup
+server_pid=
+run "$bin" "${instore[@]}" --log-key-file "$work/other.key" --log-db "$work/instore.db"
+expect_error "another key on the log in the server database" "was signed with another key"
 
 if [ "$failures" -ne 0 ]; then
   echo "$failures log CLI check(s) failed" >&2

@@ -301,7 +301,8 @@ TEST_CASE("auditor: bounded memory on huge or hostile indexes", "[log_auditor][s
 TEST_CASE("auditor: index parsing", "[log_auditor]") {
   CHECK(parse_content_index("a/b.zip\r\n\nc.zip\n").value() ==
         std::vector<std::string>{"a/b.zip", "c.zip"});
-  for (const char* bad : {"/abs.zip\n", "a/../b\n", "a//b\n", "./a\n", "a b\n", "a\\b\n"}) {
+  for (const char* bad : {"/abs.zip\n", "a/../b\n", "a//b\n", "./a\n", "a b\n", "a\\b\n", "v1/\n",
+                          "v1/exports/\n", "a/..\n"}) {
     CAPTURE(bad);
     CHECK_FALSE(parse_content_index(bad));
   }

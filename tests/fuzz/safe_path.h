@@ -1,7 +1,6 @@
 // The invariant the index harnesses check on every path a parser accepts: relative, not
-// empty, no "." or ".." segment and no empty segment inside ("a//b"); "a..b" is a file name,
-// not a traversal. A trailing "/" (an empty last segment) is not a traversal and is let
-// through here, although published_layout.h's grammar forbids it (see docs/fuzzing.md).
+// empty, no "." or ".." segment and no empty segment ("a//b", or a trailing "/" as in "v1/"),
+// as published_layout.h's grammar says; "a..b" is a file name, not a traversal.
 #pragma once
 
 #include <algorithm>
@@ -15,7 +14,7 @@ inline bool safe_relative_path(std::string_view path) {
   while (start <= path.size()) {
     const std::size_t end = std::min(path.find('/', start), path.size());
     const std::string_view segment = path.substr(start, end - start);
-    if ((segment.empty() && end != path.size()) || segment == "." || segment == "..") return false;
+    if (segment.empty() || segment == "." || segment == "..") return false;
     start = end + 1;
   }
   return true;

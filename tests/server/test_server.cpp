@@ -219,4 +219,13 @@ Bytes random_bytes(std::size_t n) {
   return b;
 }
 
+NoteSigner seeded_note_signer(const std::string& origin, std::uint64_t seed) {
+  SeededRandom rng(seed);
+  auto key = Ed25519PrivateKey::from_seed(rng.bytes<32>());
+  REQUIRE(key);
+  auto signer = NoteSigner::create(origin, *key);
+  REQUIRE(signer);
+  return *signer;
+}
+
 }  // namespace greenlight::server::testing

@@ -13,6 +13,7 @@
 
 #include "greenlight/crypto/ecdsa.h"
 #include "greenlight/crypto/gaen.h"
+#include "greenlight/crypto/signed_note.h"
 #include "greenlight/server/http_client.h"
 #include "greenlight/server/server.h"
 
@@ -106,5 +107,8 @@ TemporaryExposureKey make_key(std::uint32_t rolling_start, std::uint32_t rolling
                               std::int32_t transmission_risk = 1);
 boost::json::object parse_object(const std::string& body);
 Bytes random_bytes(std::size_t n);
+// A transparency-log signer for origin whose Ed25519 key comes from a seeded generator: the
+// same seed gives the same key (fails the test if it cannot be made).
+NoteSigner seeded_note_signer(const std::string& origin, std::uint64_t seed);
 
 }  // namespace greenlight::server::testing

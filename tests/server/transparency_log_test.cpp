@@ -27,12 +27,7 @@ using testing::TempDir;
 constexpr char kOrigin[] = "greenlight.test/log";
 
 NoteSigner test_signer(std::uint64_t seed = 1) {
-  SeededRandom rng(seed);
-  auto key = Ed25519PrivateKey::from_seed(rng.bytes<32>());
-  REQUIRE(key);
-  auto signer = NoteSigner::create(kOrigin, *key);
-  REQUIRE(signer);
-  return *signer;
+  return testing::seeded_note_signer(kOrigin, seed);
 }
 
 // Leaf number i of the deterministic test sequence.

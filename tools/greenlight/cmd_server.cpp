@@ -160,16 +160,22 @@ struct LogFlags {
                     "Transparency log: Ed25519 signer key file (PRIVATE+KEY+..., from `greenlight "
                     "log keygen`). Turns the log on: every batch is logged before it is served");
     app->add_option("--log-db", db,
-                    "Transparency log SQLite file (created if missing; default: --db with "
-                    "\".log\" before its extension, e.g. server.log.db)");
+                    "Where the transparency log lives: a SQLite file of its own (created if "
+                    "missing), or the same value as --db to keep its tables in the server "
+                    "database. Default: with a SQLite --db, --db with \".log\" before its "
+                    "extension (e.g. server.log.db); with a PostgreSQL --db, in that database, "
+                    "shared by every instance");
     app->add_option("--log-origin", origin,
                     "Checkpoint origin, the log's name (default: the key's name)");
   }
 
   bool enabled() const { return !key_file.empty(); }
 
+  // The log's own SQLite file, or "" for the server database.
   std::string db_path(const std::string& main_db) const {
+    if (db == main_db) return {};
     if (!db.empty()) return db;
+    if (server::is_postgres_database(main_db)) return {};
     std::filesystem::path p(main_db);
     const std::string ext = p.has_extension() ? p.extension().string() : ".db";
     p.replace_filename(p.stem().string() + ".log" + ext);
@@ -186,9 +192,6 @@ struct LogFlags {
       }
       return std::nullopt;
     }
-    if (db.empty() && server::is_postgres_database(main_db)) {
-      throw CommandError{"--log-db FILE is required when --db is a PostgreSQL database"};
-    }
     std::string text = read_small_file(key_file);
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
       text.pop_back();
@@ -203,8 +206,10 @@ struct LogFlags {
     secure_wipe(text.data(), text.size());
     if (!signer) throw CommandError{"--log-key-file " + key_file + ": " + signer.error().message};
     const std::string path = db_path(main_db);
-    if (std::filesystem::path(path) == std::filesystem::path(main_db)) {
-      throw CommandError{"--log-db must differ from --db, got " + path + " for both"};
+    if (!path.empty() && server::is_postgres_database(path)) {
+      throw CommandError{"--log-db " + path +
+                         ": a PostgreSQL log lives in the server database: give the same value "
+                         "as --db, or a SQLite file"};
     }
     return server::TransparencyLogSetup{path, origin, std::move(*signer)};
   }

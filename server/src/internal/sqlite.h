@@ -1,12 +1,10 @@
-// Thin RAII layer over the SQLite C API used by the SQLite store: connections and prepared
-// statements owned by unique_ptr with deleters, a per-connection statement cache, and
-// binding of SqlValue parameters. A Connection is used by one thread at a time.
+// The server's use of the shared SQLite layer (greenlight/sqlite/connection.h): a connection
+// that also runs the store's portable statements with SqlValue parameters and rows
+// (store.h), for the embedded store (sqlite_store.cpp) and the transparency log. A
+// Connection is used by one thread at a time.
 #pragma once
 
-#include <sqlite3.h>
-
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -14,64 +12,31 @@
 
 #include "greenlight/crypto/result.h"
 #include "greenlight/server/store.h"
+#include "greenlight/sqlite/connection.h"
 
 namespace greenlight::server::internal {
 
-struct SqliteCloser {
-  void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
-};
-struct SqliteFinalizer {
-  void operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
-};
-using SqliteHandle = std::unique_ptr<sqlite3, SqliteCloser>;
-using StatementHandle = std::unique_ptr<sqlite3_stmt, SqliteFinalizer>;
+using Statement = sqlite::Statement;
 
-// A cached prepared statement, reset and cleared when the guard is destroyed.
-class Statement {
- public:
-  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
-  ~Statement();
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
+// Binds params to the statement's parameters 1..n; fails (kInvalidArgument) when the
+// statement expects another number of them.
+[[nodiscard]] Status bind_all(Statement& statement, const std::vector<SqlValue>& params);
+// The value of one column of the current row, typed as SQLite stored it.
+SqlValue column_value(const Statement& statement, int column);
 
-  [[nodiscard]] Status bind_all(const std::vector<SqlValue>& params);
-  void bind(int index, std::int64_t value);
-  void bind(int index, ByteSpan value);
-  void bind(int index, std::string_view value);
-  void bind_null(int index);
-  // true: a row is ready; false: done.
-  [[nodiscard]] Result<bool> step();
-  std::int64_t column_int(int i) const;
-  bool column_is_null(int i) const;
-  Bytes column_blob(int i) const;
-  std::string column_text(int i) const;
-  SqlValue column_value(int i) const;
-  int column_count() const;
-  sqlite3_stmt* get() const { return stmt_; }
-
- private:
-  sqlite3_stmt* stmt_;
-};
-
-class Connection {
+class Connection : public sqlite::Connection {
  public:
   [[nodiscard]] static Result<std::unique_ptr<Connection>> open(const std::string& path,
                                                                 int busy_timeout_ms);
-  // Runs one or more statements without parameters.
-  [[nodiscard]] Status exec(std::string_view sql);
-  [[nodiscard]] Result<std::unique_ptr<Statement>> prepare(std::string_view sql);
+  // Runs sql (cached) with params; the number of rows changed.
   [[nodiscard]] Result<std::int64_t> execute(std::string_view sql,
                                              const std::vector<SqlValue>& params);
+  // Runs sql (cached) with params; every row, each column typed as stored.
   [[nodiscard]] Result<std::vector<SqlRow>> query(std::string_view sql,
                                                   const std::vector<SqlValue>& params);
-  std::int64_t changes() const;
-  Error last_error(std::string_view what) const;
-  sqlite3* handle() const { return db_.get(); }
 
  private:
-  explicit Connection(SqliteHandle db) : db_(std::move(db)) {}
-  SqliteHandle db_;
-  std::map<std::string, StatementHandle, std::less<>> cache_;
+  explicit Connection(sqlite::Connection db) : sqlite::Connection(std::move(db)) {}
 };
 
 // StoreTransaction over a connection that is inside a transaction.
@@ -89,5 +54,12 @@ class ConnectionTransaction final : public StoreTransaction {
  private:
   Connection& connection_;
 };
+
+// A SqlDatabase on its own SQLite file (WAL, synchronous=FULL): the transparency log's file
+// when it does not live in the server's store. Thread-safe (one connection behind a mutex);
+// transact() runs under BEGIN IMMEDIATE, so a second process writing the same file waits
+// (busy_timeout_ms) instead of interleaving.
+[[nodiscard]] Result<std::unique_ptr<SqlDatabase>> open_sqlite_database(const std::string& path,
+                                                                        int busy_timeout_ms);
 
 }  // namespace greenlight::server::internal

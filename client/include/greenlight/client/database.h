@@ -23,7 +23,7 @@
 //   clear.
 //
 // Thread-safety: a Database and everything prepared from it belong to one thread at a
-// time (the owner serialises calls). Handles are owned by unique_ptr with deleters.
+// time (the owner serialises calls), as for every greenlight::sqlite::Connection.
 #pragma once
 
 #include <cstdint>
@@ -38,67 +38,15 @@
 #include "greenlight/client/store_cipher.h"
 #include "greenlight/crypto/bytes.h"
 #include "greenlight/crypto/result.h"
-
-struct sqlite3;
-struct sqlite3_stmt;
+#include "greenlight/sqlite/connection.h"
 
 namespace greenlight::client {
 
-struct SqliteConnectionCloser {
-  void operator()(sqlite3* db) const noexcept;
-};
-struct SqliteStatementFinalizer {
-  void operator()(sqlite3_stmt* stmt) const noexcept;
-};
-
-// One prepared statement. Bind indexes are 1-based, column indexes 0-based (SQLite's
-// convention). A bind failure is remembered and reported by the next step().
-class Statement {
- public:
-  Statement() = default;
-  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
-
-  Statement& bind(int index, std::int64_t value);
-  Statement& bind(int index, ByteSpan blob);
-  Statement& bind_text(int index, std::string_view text);
-  Statement& bind_null(int index);
-
-  // Advances: true when a row is available, false when the statement is done.
-  [[nodiscard]] Result<bool> step();
-  // Steps until done (for statements that return no rows) and resets.
-  [[nodiscard]] Status run();
-  // Resets for re-execution and clears the bindings.
-  void reset() noexcept;
-
-  std::int64_t column_int64(int column) const;
-  // Valid until the next step() or reset().
-  ByteSpan column_blob(int column) const;
-  std::string_view column_text(int column) const;
-  bool column_is_null(int column) const;
-
- private:
-  std::unique_ptr<sqlite3_stmt, SqliteStatementFinalizer> stmt_;
-  int bind_error_ = 0;
-};
-
-// A statement borrowed from the Database's cache; resets it when it goes out of scope so
-// that no statement keeps a read transaction open.
-class StatementLease {
- public:
-  explicit StatementLease(Statement* statement) : statement_(statement) {}
-  StatementLease(const StatementLease&) = delete;
-  StatementLease& operator=(const StatementLease&) = delete;
-  StatementLease(StatementLease&& other) noexcept
-      : statement_(std::exchange(other.statement_, nullptr)) {}
-  ~StatementLease() {
-    if (statement_ != nullptr) statement_->reset();
-  }
-  Statement* operator->() const { return statement_; }
-  Statement& operator*() const { return *statement_; }
-
- private:
-  Statement* statement_;
-};
+// The shared SQLite layer (greenlight/sqlite/connection.h) under the names the phone's code
+// uses.
+using Statement = sqlite::Statement;
+using StatementLease = sqlite::StatementLease;
+using Transaction = sqlite::Transaction;
 
 struct DatabaseOptions {
   // The app's store key (from the platform keystore; never stored with the database).
@@ -108,7 +56,10 @@ struct DatabaseOptions {
   std::function<void(std::int64_t)> migration_observer;
 };
 
-class Database {
+// A device database is a SQLite connection (prepare, cached, exec, changes,
+// checkpoint_truncate, integrity_check, size_bytes: greenlight::sqlite::Connection) with the
+// device store's pragmas, schema migrations and row cipher.
+class Database : public sqlite::Connection {
  public:
   // Opens (creating if needed) the database at path and applies the pragmas and
   // migrations above. ":memory:" gives a private in-memory database (no WAL).
@@ -119,59 +70,18 @@ class Database {
   Database& operator=(Database&&) noexcept = default;
   ~Database();
 
-  [[nodiscard]] Result<Statement> prepare(std::string_view sql);
-  // Prepares once and keeps the statement for reuse.
-  [[nodiscard]] Result<StatementLease> cached(std::string_view sql);
-  // Runs one or more statements that return no rows.
-  [[nodiscard]] Status exec(std::string_view sql);
-  // Rows changed by the last INSERT/UPDATE/DELETE.
-  std::int64_t changes() const;
-  std::int64_t last_insert_rowid() const;
-
-  // Copies the WAL into the database file and truncates the WAL to zero bytes. Fails
-  // (kUnavailable) if a statement still holds a read transaction.
-  [[nodiscard]] Status checkpoint_truncate();
-  // PRAGMA integrity_check: "ok" when the file is sound, else SQLite's findings.
-  [[nodiscard]] Result<std::string> integrity_check();
-  // page_count * page_size of the main file.
-  [[nodiscard]] Result<std::int64_t> size_bytes();
   [[nodiscard]] Result<std::int64_t> schema_version();
 
-  const std::string& path() const { return path_; }
-  sqlite3* handle() const { return db_.get(); }
   // Seals and opens the sensitive rows (the pass-through cipher without a store key).
   const StoreCipher& cipher() const { return *cipher_; }
 
  private:
-  Database() = default;
+  explicit Database(sqlite::Connection connection) : sqlite::Connection(std::move(connection)) {}
   [[nodiscard]] Status configure();
   [[nodiscard]] Status migrate();
-  [[nodiscard]] Result<std::int64_t> query_int64(std::string_view sql);
 
-  std::string path_;
   // Behind a pointer so that its address stays put when the Database moves.
   std::unique_ptr<StoreCipher> cipher_ = std::make_unique<StoreCipher>();
-  // Declared before the cache: statements are finalized before the connection closes.
-  std::unique_ptr<sqlite3, SqliteConnectionCloser> db_;
-  std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
-};
-
-// A (possibly nested) transaction implemented with SAVEPOINT. Rolls back in its destructor
-// unless commit() succeeded. Begin failures are returned, never thrown.
-class Transaction {
- public:
-  [[nodiscard]] static Result<Transaction> begin(Database& db);
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
-  Transaction& operator=(Transaction&&) = delete;
-  ~Transaction();
-
-  [[nodiscard]] Status commit();
-
- private:
-  explicit Transaction(Database* db) : db_(db) {}
-  Database* db_;
 };
 
 }  // namespace greenlight::client

@@ -9,7 +9,9 @@
 //
 // Several instances assembled with the same PostgreSQL database and export directory
 // form one service: claims are single use across them, the failure budget is shared, one
-// instance at a time builds an export window (lease "export") and the others serve it.
+// instance at a time builds an export window (lease "export") and the others serve it, and
+// with the log in the server's database (TransparencyLogSetup::database empty) they append
+// to and serve one transparency log.
 #pragma once
 
 #include <filesystem>
@@ -26,8 +28,10 @@
 namespace greenlight::server {
 
 struct TransparencyLogSetup {
-  std::filesystem::path database;  // the log's own SQLite file
-  std::string origin;              // empty: the signer's name
+  // The log's own SQLite file; empty: the log's tables live in the server's database
+  // (options.database_path), which every instance of a multi-instance service shares.
+  std::filesystem::path database;
+  std::string origin;  // empty: the signer's name
   NoteSigner signer;
 };
 
@@ -47,7 +51,8 @@ struct ServerRunConfig {
 
 struct AssembledServer {
   std::unique_ptr<Server> server;
-  std::shared_ptr<TransparencyLog> log;        // null without a log
+  // null without a log; a log in the server's database is usable while server lives.
+  std::shared_ptr<TransparencyLog> log;
   std::shared_ptr<VenueWarningModule> venues;  // null without venue warnings
 };
 

@@ -134,10 +134,24 @@ struct RetentionResult {
   std::vector<std::string> export_paths;  // export files whose records were deleted
 };
 
-class Store {
+// A database that runs portable statements (above) in transactions: what a module's own
+// tables need. Every Store is one; the transparency log also runs on its own SQLite file
+// through one (transparency_log.h).
+class SqlDatabase {
  public:
-  virtual ~Store() = default;
+  virtual ~SqlDatabase() = default;
+  // Module tables: runs each statement (e.g. CREATE TABLE IF NOT EXISTS) in one transaction.
+  [[nodiscard]] virtual Status ensure_schema(const std::vector<std::string>& statements) = 0;
+  // One atomic, durable write for a module; fn's error rolls it back. A statement that
+  // conflicts with a concurrent writer's committed row fails with kAlreadyExists (unique or
+  // primary key), and the caller may run the whole transaction again.
+  [[nodiscard]] virtual Status transact(std::function<Status(StoreTransaction&)> fn) = 0;
+  // A consistent read-only view for a module.
+  [[nodiscard]] virtual Status read(std::function<Status(StoreTransaction&)> fn) = 0;
+};
 
+class Store : public SqlDatabase {
+ public:
   // Codes and tokens. insert_code fails with kAlreadyExists on a hash collision.
   [[nodiscard]] virtual Status insert_code(const CodeRecord& code) = 0;
   // In one transaction: claims the unclaimed, unexpired code with this hash and stores the
@@ -191,12 +205,7 @@ class Store {
   // A random secret (e.g. the code pepper) stored in the database, created on first use.
   [[nodiscard]] virtual Result<SecretBytes> server_secret(std::string_view name) = 0;
 
-  // Module tables: runs each statement (e.g. CREATE TABLE IF NOT EXISTS) in one transaction.
-  [[nodiscard]] virtual Status ensure_schema(const std::vector<std::string>& statements) = 0;
-  // One atomic, durable write for a module; fn's error rolls it back.
-  [[nodiscard]] virtual Status transact(std::function<Status(StoreTransaction&)> fn) = 0;
-  // A consistent read-only view for a module.
-  [[nodiscard]] virtual Status read(std::function<Status(StoreTransaction&)> fn) = 0;
+  // ensure_schema, transact, read: SqlDatabase.
 
   // SHA-256 (hex) over every row of every table, for tests and audits: equal digests mean
   // equal stored content.

@@ -1,6 +1,7 @@
 // The server's transparency log (spec/protocol.md "Transparency log", reference/security.md
 // section 2, docs/transparency.md): an append-only RFC 9162 Merkle tree of LogLeaf records
-// in its own SQLite file, with Ed25519-signed C2SP checkpoints.
+// in its own SQLite file or in the server's database (SQLite or PostgreSQL, shared by every
+// instance), with Ed25519-signed C2SP checkpoints.
 //
 // Publication order ("log before serve"): publish(leaf) appends the leaf, commits it durably
 // (WAL, synchronous=FULL), signs a checkpoint covering it and stores that checkpoint durably,
@@ -21,9 +22,10 @@
 // Idempotency: appending a leaf whose encoding is already in the log returns its existing
 // index instead of adding a duplicate.
 //
-// Thread-safety: all members are safe to call concurrently (one internal mutex). One process
-// writes a log file at a time; a second writer is detected (BEGIN IMMEDIATE + size check)
-// and caught up rather than forked.
+// Thread-safety: all members are safe to call concurrently (one internal mutex). Several
+// processes may write one log database: every write transaction first catches up with the
+// leaves the others committed, and a write that loses a race (same index or size, a unique
+// key) is retried from a fresh catch-up, so the log is never forked.
 #pragma once
 
 #include <cstdint>
@@ -43,12 +45,9 @@
 #include "greenlight/crypto/signed_note.h"
 #include "greenlight/server/http.h"
 #include "greenlight/server/server.h"
+#include "greenlight/server/store.h"
 
 namespace greenlight::server {
-
-namespace internal {
-class Connection;
-}
 
 // Largest leaf range or bundle one request returns.
 inline constexpr std::uint64_t kMaxLogLeavesPerRequest = 1000;
@@ -69,6 +68,14 @@ class TransparencyLog {
   // key (kFailedPrecondition), is refused.
   [[nodiscard]] static Result<std::unique_ptr<TransparencyLog>> open(
       const std::filesystem::path& database_path, std::string origin, NoteSigner signer);
+  // The same in a database shared with others: the server's store (SQLite or PostgreSQL),
+  // where every instance of a multi-instance deployment opens the same log. The log's tables
+  // (log_meta, log_leaves, log_checkpoints) are created if missing. Writers in several
+  // processes never fork the log: each append and signature runs in one transaction that
+  // first catches up with what the others committed, and a lost race (a concurrent writer
+  // took the index or the size) is run again.
+  [[nodiscard]] static Result<std::unique_ptr<TransparencyLog>> open_in(
+      std::shared_ptr<SqlDatabase> db, std::string origin, NoteSigner signer);
   ~TransparencyLog();
   TransparencyLog(const TransparencyLog&) = delete;
   TransparencyLog& operator=(const TransparencyLog&) = delete;
@@ -106,18 +113,23 @@ class TransparencyLog {
   [[nodiscard]] Result<MerkleHash> root_at(std::uint64_t tree_size) const;
   // Index of the leaf with this Merkle leaf hash, if logged and published.
   std::optional<std::uint64_t> find(const MerkleHash& leaf_hash) const;
+  // Takes the leaves and checkpoints other writers (instances on the same database) stored
+  // since; true when the served state changed. The log module runs it with the server's
+  // site refresh.
+  [[nodiscard]] Result<bool> refresh();
 
  private:
-  TransparencyLog(std::unique_ptr<internal::Connection> db, std::string origin, NoteSigner signer);
+  TransparencyLog(std::shared_ptr<SqlDatabase> db, std::string origin, NoteSigner signer);
   [[nodiscard]] Status load();
-  [[nodiscard]] Status catch_up_locked();
+  [[nodiscard]] Status catch_up_locked(StoreTransaction& tx);
+  [[nodiscard]] Result<bool> refresh_locked(StoreTransaction& tx);
   // (index, newly appended)
   [[nodiscard]] Result<std::pair<std::uint64_t, bool>> append_locked(const LogLeaf& leaf);
   [[nodiscard]] Result<std::string> sign_locked();
   [[nodiscard]] Status check_published(std::uint64_t tree_size) const;
 
   mutable std::mutex mutex_;
-  std::unique_ptr<internal::Connection> db_;
+  std::shared_ptr<SqlDatabase> db_;
   std::string origin_;
   NoteSigner signer_;
   MerkleTree tree_;
