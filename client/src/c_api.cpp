@@ -223,6 +223,24 @@ gl_status gl_client_open_encrypted(const char* db_path, const uint8_t* store_key
 
 void gl_client_close(gl_client* client) { delete client; }
 
+gl_status gl_client_rotate_store_key(gl_client* client, const uint8_t* new_key,
+                                     size_t new_key_len) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    if (new_key == nullptr || new_key_len != GL_STORE_KEY_SIZE) {
+      return c.fail(GL_ERR_INVALID_ARGUMENT, "new_key must be " +
+                                                 std::to_string(GL_STORE_KEY_SIZE) +
+                                                 " bytes, got " + std::to_string(new_key_len));
+    }
+    ByteArray<GL_STORE_KEY_SIZE> bytes{};
+    std::copy_n(new_key, GL_STORE_KEY_SIZE, bytes.begin());
+    const client::StoreKey key(bytes);
+    greenlight::secure_wipe(bytes.data(), bytes.size());
+    auto rotated = c.impl->rotate_store_key(key);
+    if (!rotated) return c.fail(rotated.error());
+    return GL_OK;
+  });
+}
+
 const char* gl_last_error(const gl_client* client) {
   return client == nullptr ? "client handle is NULL" : client->last_error.c_str();
 }

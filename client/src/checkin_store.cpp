@@ -18,7 +18,9 @@ constexpr std::size_t kRecordSize = kRecordHeaderSize + wire::kMaxVenuePayloadBy
 constexpr std::string_view kAadLabel = "GL-CHECKIN-V1";
 constexpr std::uint64_t kIdRange = std::uint64_t{1} << 53;
 
-// The venue tables; the matcher (venue_matcher.h) uses the last two.
+// The venue tables; the matcher (venue_matcher.h) uses the match and batch tables.
+// venue_warning_match holds the day and overlap sealed under the store key (device_rows.h); a
+// database of schema version 2 had them in the clear and is converted at open (store_migration.h).
 constexpr std::string_view kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS venue_checkin(
   id INTEGER PRIMARY KEY,
@@ -26,10 +28,10 @@ CREATE TABLE IF NOT EXISTS venue_checkin(
   sealed BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS venue_checkin_by_expiry ON venue_checkin(expires_at);
 CREATE TABLE IF NOT EXISTS venue_warning_match(
+  id INTEGER PRIMARY KEY,
   checkin_id INTEGER NOT NULL,
-  day INTEGER NOT NULL,
-  overlap_minutes INTEGER NOT NULL,
-  PRIMARY KEY(checkin_id, day)) WITHOUT ROWID;
+  sealed BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS venue_warning_match_by_checkin ON venue_warning_match(checkin_id);
 CREATE TABLE IF NOT EXISTS venue_processed_batch(
   sha256 BLOB PRIMARY KEY,
   path TEXT NOT NULL,

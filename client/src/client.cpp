@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "greenlight/client/feed_sync.h"
+#include "internal/store_migration.h"
 
 namespace greenlight::client {
 namespace {
@@ -376,6 +377,30 @@ Status Client::run_retention() {
     GL_RETURN_IF_ERROR(tx->commit());
   }
   return db_.checkpoint_truncate();
+}
+
+Status Client::rotate_store_key(const StoreKey& new_key,
+                                const std::function<void(std::int64_t)>& observer) {
+  const std::string path = db_.path();
+  if (path.empty() || path == ":memory:" || path.starts_with("file::memory:")) {
+    return make_error(ErrorCode::kFailedPrecondition,
+                      "an in-memory device database has no store key to rotate");
+  }
+  GL_RETURN_IF_ERROR(rotate_device_store(db_, new_key, observer));
+  // The rows are now under new_key; this connection's cipher is the old one, so the
+  // database is reopened under the new key (which also checks that it opens).
+  encounter_log_.invalidate();
+  DatabaseOptions options;
+  options.store_key = new_key;
+  auto reopened = Database::open(path, options);
+  if (!reopened) {
+    return make_error(reopened.error().code,
+                      "the store key was rotated, but reopening the database under the new key "
+                      "failed (open it again with the new key): " +
+                          reopened.error().message);
+  }
+  db_ = std::move(*reopened);
+  return ok();
 }
 
 Status Client::set_risk_config(const RiskConfig& risk) {

@@ -9,7 +9,9 @@ namespace greenlight::client {
 namespace {
 
 // Schema migrations, applied in order; PRAGMA user_version counts the ones that ran.
-// Version 2 is the sealed store built in C++ (store_migration.cpp); later versions append
+// Versions 2 (the sealed store) and 3 (encounter times, RSSI, scan times, upload secrets and
+// venue matches sealed too) need the store key and are built in C++ (store_migration.cpp,
+// which converts versions 1 and 2 to 3 in one transaction); later SQL-only versions append
 // here; never edit a shipped one.
 constexpr std::array<std::string_view, 1> kMigrations = {
     R"sql(

@@ -11,6 +11,8 @@ namespace {
 // Packed scan instance: u8 typical attenuation, u8 min attenuation, u16 LE seconds since
 // the last scan.
 constexpr std::size_t kPackedScanSize = 4;
+// rpi (16) | aem (4) | first_seen BE64 | sighting count
+constexpr std::size_t kEncounterHeaderSize = 16 + 4 + 8 + 1;
 // key tag (16) | start_time BE64 | report type | onset flag | onset BE32 | calibration
 constexpr std::size_t kWindowHeaderSize = 16 + 8 + 1 + 1 + 4 + 1;
 
@@ -31,16 +33,42 @@ std::int64_t read_be64(ByteSpan in) {
   return static_cast<std::int64_t>(v);
 }
 
-Bytes encode_encounter(const Rpi& rpi, const Aem& aem, ByteSpan scans) {
+Bytes encode_encounter(const Rpi& rpi, const Aem& aem, std::int64_t first_seen, ByteSpan scans) {
+  const std::size_t count = std::min<std::size_t>(scans.size() / kPackedSightingSize, 255);
+  const std::size_t slots =
+      std::max<std::size_t>(1, (count + kSightingSlotBlock - 1) / kSightingSlotBlock) *
+      kSightingSlotBlock;
   Bytes out;
-  out.reserve(rpi.size() + aem.size() + scans.size());
+  out.reserve(kEncounterHeaderSize + slots * kPackedSightingSize);
   out.insert(out.end(), rpi.begin(), rpi.end());
   out.insert(out.end(), aem.begin(), aem.end());
-  out.insert(out.end(), scans.begin(), scans.end());
+  const auto first = be64(first_seen);
+  out.insert(out.end(), first.begin(), first.end());
+  out.push_back(static_cast<std::uint8_t>(count));
+  out.insert(out.end(), scans.begin(),
+             scans.begin() + static_cast<std::ptrdiff_t>(count * kPackedSightingSize));
+  out.resize(kEncounterHeaderSize + slots * kPackedSightingSize, 0);
   return out;
 }
 
 Result<EncounterPayload> decode_encounter(ByteSpan plain) {
+  EncounterPayload out;
+  if (plain.size() < kEncounterHeaderSize ||
+      plain.size() < kEncounterHeaderSize + plain[kEncounterHeaderSize - 1] * kPackedSightingSize) {
+    return make_error(ErrorCode::kInternal,
+                      "encounter row must hold 29 + 6n bytes for its n sightings, got " +
+                          std::to_string(plain.size()));
+  }
+  std::copy_n(plain.begin(), out.rpi.size(), out.rpi.begin());
+  std::copy_n(plain.begin() + 16, out.aem.size(), out.aem.begin());
+  out.first_seen = read_be64(plain.subspan(20, 8));
+  const std::size_t count = plain[kEncounterHeaderSize - 1];
+  const auto begin = plain.begin() + static_cast<std::ptrdiff_t>(kEncounterHeaderSize);
+  out.scans.assign(begin, begin + static_cast<std::ptrdiff_t>(count * kPackedSightingSize));
+  return out;
+}
+
+Result<EncounterPayload> decode_encounter_v2(ByteSpan plain, std::int64_t first_seen) {
   EncounterPayload out;
   if (plain.size() < out.rpi.size() + out.aem.size()) {
     return make_error(ErrorCode::kInternal, "encounter row must hold at least 20 bytes, got " +
@@ -48,8 +76,27 @@ Result<EncounterPayload> decode_encounter(ByteSpan plain) {
   }
   std::copy_n(plain.begin(), out.rpi.size(), out.rpi.begin());
   std::copy_n(plain.begin() + 16, out.aem.size(), out.aem.begin());
-  out.scans.assign(plain.begin() + 20, plain.end());
+  out.first_seen = first_seen;
+  const std::size_t whole = (plain.size() - 20) / kPackedSightingSize * kPackedSightingSize;
+  out.scans.assign(plain.begin() + 20, plain.begin() + 20 + static_cast<std::ptrdiff_t>(whole));
   return out;
+}
+
+Bytes encode_venue_match(const VenueMatchPayload& match) {
+  Bytes out;
+  const auto day = be64(match.day);
+  const auto minutes = be64(match.overlap_minutes);
+  out.insert(out.end(), day.begin(), day.end());
+  out.insert(out.end(), minutes.begin(), minutes.end());
+  return out;
+}
+
+Result<VenueMatchPayload> decode_venue_match(ByteSpan plain) {
+  if (plain.size() != 16) {
+    return make_error(ErrorCode::kInternal, "venue warning match must hold 16 bytes, got " +
+                                                std::to_string(plain.size()));
+  }
+  return VenueMatchPayload{read_be64(plain.first(8)), read_be64(plain.subspan(8, 8))};
 }
 
 Bytes encode_window(const KeyTag& tag, const ExposureWindow& window) {

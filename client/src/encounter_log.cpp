@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <vector>
 
 #include "internal/device_rows.h"
@@ -9,9 +10,8 @@
 namespace greenlight::client {
 namespace {
 
-// Packed sighting: u16 offset from first_seen (s), i16 RSSI sum, u8 count, i8 max RSSI,
-// little-endian.
-constexpr std::size_t kPackedSightingSize = 6;
+using rows::kPackedSightingSize;
+using Tag = ByteArray<kLookupTagSize>;
 
 struct PackedSighting {
   std::uint16_t offset = 0;
@@ -103,8 +103,99 @@ Result<rows::EncounterPayload> open_encounter(const StoreCipher& cipher, ByteSpa
   return rows::decode_encounter(opened->span());
 }
 
+Result<std::int64_t> open_scan_time(const StoreCipher& cipher, ByteSpan sealed) {
+  auto opened = cipher.open(rows::kScan, {}, sealed);
+  GL_RETURN_IF_ERROR(opened);
+  if (opened->size() != 8) {
+    return make_error(ErrorCode::kInternal,
+                      "scan row must hold 8 bytes, got " + std::to_string(opened->size()));
+  }
+  return rows::read_be64(opened->span());
+}
+
 std::int64_t bucket_of(std::int64_t t) {
   return static_cast<std::int64_t>(interval_from_unix_seconds(t).value);
+}
+
+Result<std::int64_t> total_changes(Database& db) {
+  auto st = db.cached("SELECT total_changes()");
+  GL_RETURN_IF_ERROR(st);
+  auto row = (*st)->step();
+  GL_RETURN_IF_ERROR(row);
+  return (*st)->column_int64(0);
+}
+
+Result<Tag> tag_of(ByteSpan bytes) {
+  Tag tag{};
+  if (bytes.size() != tag.size()) {
+    return make_error(ErrorCode::kInternal,
+                      "encounter tag must be 16 bytes, got " + std::to_string(bytes.size()));
+  }
+  std::copy(bytes.begin(), bytes.end(), tag.begin());
+  return tag;
+}
+
+}  // namespace
+
+// What the flood policy and retention rank and delete by, for every row and scan; all of it
+// is sealed on disk.
+struct EncounterLog::Index {
+  struct Row {
+    std::int64_t bucket = 0;
+    std::int64_t first_seen = 0;
+    std::int64_t scan_count = 0;
+    std::int8_t max_rssi = 0;
+  };
+  // An ordered map: in the plaintext store the tag is the RPI itself, which a sender chooses.
+  std::map<Tag, Row> rows;
+  std::map<std::int64_t, std::vector<Tag>> buckets;
+  std::map<std::int64_t, std::int64_t> scans;  // scan time -> row id
+
+  void put(const Tag& tag, const Row& row) {
+    auto [it, inserted] = rows.insert_or_assign(tag, row);
+    (void)it;
+    if (inserted) buckets[row.bucket].push_back(tag);
+  }
+  void erase(const Tag& tag) {
+    auto it = rows.find(tag);
+    if (it == rows.end()) return;
+    auto bucket = buckets.find(it->second.bucket);
+    if (bucket != buckets.end()) {
+      std::erase(bucket->second, tag);
+      if (bucket->second.empty()) buckets.erase(bucket);
+    }
+    rows.erase(it);
+  }
+  // The rows of the buckets in [lo, hi] that keep pred.
+  template <typename Pred>
+  std::vector<std::pair<Tag, Row>> select(std::int64_t lo, std::int64_t hi, Pred pred) const {
+    std::vector<std::pair<Tag, Row>> out;
+    for (auto it = buckets.lower_bound(lo); it != buckets.end() && it->first <= hi; ++it) {
+      for (const Tag& tag : it->second) {
+        const Row& row = rows.at(tag);
+        if (pred(row)) out.emplace_back(tag, row);
+      }
+    }
+    return out;
+  }
+};
+
+namespace {
+
+// Sorts candidates by rank (best first, ties by tag so the outcome is deterministic) and
+// returns the tags beyond the first keep.
+template <typename Row, typename Better>
+std::vector<Tag> beyond(std::vector<std::pair<Tag, Row>> candidates, std::size_t keep,
+                        Better better) {
+  std::vector<Tag> out;
+  if (candidates.size() <= keep) return out;
+  std::sort(candidates.begin(), candidates.end(), [&](const auto& a, const auto& b) {
+    if (better(a.second, b.second)) return true;
+    if (better(b.second, a.second)) return false;
+    return a.first < b.first;
+  });
+  for (std::size_t i = keep; i < candidates.size(); ++i) out.push_back(candidates[i].first);
+  return out;
 }
 
 }  // namespace
@@ -117,42 +208,112 @@ std::size_t EncounterLogLimits::max_rows(std::int64_t retention_seconds) const {
 
 EncounterLog::EncounterLog(Database& db, EncounterLogLimits limits) : db_(db), limits_(limits) {}
 
-Status EncounterLog::record_scan(std::int64_t scan_time, std::span<const Observation> heard) {
-  auto tx = Transaction::begin(db_);
-  GL_RETURN_IF_ERROR(tx);
-  auto st = db_.cached("INSERT OR IGNORE INTO scan(time) VALUES (?1)");
+EncounterLog::~EncounterLog() = default;
+
+void EncounterLog::invalidate() noexcept {
+  index_.reset();
+  index_changes_ = -1;
+}
+
+Result<EncounterLog::Index*> EncounterLog::index() {
+  auto changes = total_changes(db_);
+  GL_RETURN_IF_ERROR(changes);
+  if (index_ && *changes == index_changes_) return index_.get();
+  invalidate();
+  auto built = std::make_unique<Index>();
+  const StoreCipher& cipher = db_.cipher();
+  {
+    auto st = db_.cached("SELECT tag, sealed FROM encounter");
+    GL_RETURN_IF_ERROR(st);
+    for (;;) {
+      auto row = (*st)->step();
+      GL_RETURN_IF_ERROR(row);
+      if (!*row) break;
+      GL_ASSIGN_OR_RETURN(const Tag tag, tag_of((*st)->column_blob(0)));
+      GL_ASSIGN_OR_RETURN(auto payload, open_encounter(cipher, tag, (*st)->column_blob(1)));
+      Index::Row meta;
+      meta.first_seen = payload.first_seen;
+      meta.bucket = bucket_of(payload.first_seen);
+      meta.max_rssi = std::numeric_limits<std::int8_t>::min();
+      for (const PackedSighting& p : unpack(payload.scans)) {
+        ++meta.scan_count;
+        meta.max_rssi = std::max(meta.max_rssi, p.max_rssi);
+      }
+      built->put(tag, meta);
+    }
+  }
+  {
+    auto st = db_.cached("SELECT id, sealed FROM scan");
+    GL_RETURN_IF_ERROR(st);
+    for (;;) {
+      auto row = (*st)->step();
+      GL_RETURN_IF_ERROR(row);
+      if (!*row) break;
+      GL_ASSIGN_OR_RETURN(const std::int64_t time, open_scan_time(cipher, (*st)->column_blob(1)));
+      built->scans.emplace(time, (*st)->column_int64(0));
+    }
+  }
+  index_ = std::move(built);
+  index_changes_ = *changes;
+  return index_.get();
+}
+
+Status EncounterLog::after_write(Status written) {
+  if (!written) {
+    invalidate();
+    return written;
+  }
+  auto changes = total_changes(db_);
+  if (!changes) {
+    invalidate();
+    return std::unexpected(changes.error());
+  }
+  index_changes_ = *changes;
+  return ok();
+}
+
+Status EncounterLog::insert_scan(Index& index, std::int64_t scan_time) {
+  if (index.scans.contains(scan_time)) return ok();
+  GL_ASSIGN_OR_RETURN(auto sealed, db_.cipher().seal(rows::kScan, {}, rows::be64(scan_time)));
+  auto st = db_.cached("INSERT INTO scan(sealed) VALUES (?1)");
   GL_RETURN_IF_ERROR(st);
-  (*st)->bind(1, scan_time);
+  (*st)->bind(1, ByteSpan(sealed));
   GL_RETURN_IF_ERROR((*st)->run());
-  GL_RETURN_IF_ERROR(record_in_scan(scan_time, heard));
-  return tx->commit();
+  index.scans.emplace(scan_time, db_.last_insert_rowid());
+  return ok();
+}
+
+Status EncounterLog::record_scan(std::int64_t scan_time, std::span<const Observation> heard) {
+  return after_write([&]() -> Status {
+    GL_ASSIGN_OR_RETURN(Index * ix, index());
+    auto tx = Transaction::begin(db_);
+    GL_RETURN_IF_ERROR(tx);
+    GL_RETURN_IF_ERROR(insert_scan(*ix, scan_time));
+    GL_RETURN_IF_ERROR(record_in_scan(*ix, scan_time, heard));
+    return tx->commit();
+  }());
 }
 
 Status EncounterLog::record_observation(std::int64_t t, const Observation& observation) {
-  auto tx = Transaction::begin(db_);
-  GL_RETURN_IF_ERROR(tx);
-  std::int64_t scan_time = t;
-  {
-    auto st = db_.cached("SELECT time FROM scan WHERE time <= ?1 ORDER BY time DESC LIMIT 1");
-    GL_RETURN_IF_ERROR(st);
-    (*st)->bind(1, t);
-    auto row = (*st)->step();
-    GL_RETURN_IF_ERROR(row);
-    if (*row && t - (*st)->column_int64(0) <= limits_.scan_merge_seconds) {
-      scan_time = (*st)->column_int64(0);
+  return after_write([&]() -> Status {
+    GL_ASSIGN_OR_RETURN(Index * ix, index());
+    auto tx = Transaction::begin(db_);
+    GL_RETURN_IF_ERROR(tx);
+    std::int64_t scan_time = t;
+    auto latest = ix->scans.upper_bound(t);
+    if (latest != ix->scans.begin()) {
+      --latest;
+      if (t - latest->first <= limits_.scan_merge_seconds) scan_time = latest->first;
     }
-  }
-  if (scan_time == t) {
-    auto st = db_.cached("INSERT OR IGNORE INTO scan(time) VALUES (?1)");
-    GL_RETURN_IF_ERROR(st);
-    (*st)->bind(1, scan_time);
-    GL_RETURN_IF_ERROR((*st)->run());
-  }
-  GL_RETURN_IF_ERROR(record_in_scan(scan_time, std::span<const Observation>(&observation, 1)));
-  return tx->commit();
+    GL_RETURN_IF_ERROR(insert_scan(*ix, scan_time));
+    GL_RETURN_IF_ERROR(
+        record_in_scan(*ix, scan_time, std::span<const Observation>(&observation, 1)));
+    return tx->commit();
+  }());
 }
 
-Status EncounterLog::record_in_scan(std::int64_t scan_time, std::span<const Observation> heard) {
+Status EncounterLog::record_in_scan(Index& ix, std::int64_t scan_time,
+                                    std::span<const Observation> heard) {
   std::vector<Heard> distinct = aggregate(heard);
   if (distinct.size() > limits_.max_observations_per_scan) {
     const auto keep = static_cast<std::ptrdiff_t>(limits_.max_observations_per_scan);
@@ -162,52 +323,48 @@ Status EncounterLog::record_in_scan(std::int64_t scan_time, std::span<const Obse
     distinct.resize(limits_.max_observations_per_scan);
   }
 
-  // Rows are found by the RPI's keyed lookup tag; the RPI, AEM and sightings are sealed.
-  auto select = db_.cached("SELECT bucket, first_seen, sealed FROM encounter WHERE tag = ?1");
+  // Rows are found by the RPI's keyed lookup tag; everything else is sealed.
+  auto select = db_.cached("SELECT sealed FROM encounter WHERE tag = ?1");
   GL_RETURN_IF_ERROR(select);
-  auto insert = db_.cached(
-      "INSERT INTO encounter(tag, bucket, first_seen, last_seen, scan_count, max_rssi, sealed) "
-      "VALUES (?1, ?2, ?3, ?3, 1, ?4, ?5)");
+  auto insert = db_.cached("INSERT INTO encounter(tag, sealed) VALUES (?1, ?2)");
   GL_RETURN_IF_ERROR(insert);
-  auto update = db_.cached(
-      "UPDATE encounter SET last_seen = ?2, scan_count = ?3, max_rssi = ?4, sealed = ?5 "
-      "WHERE tag = ?1");
+  auto update = db_.cached("UPDATE encounter SET sealed = ?2 WHERE tag = ?1");
   GL_RETURN_IF_ERROR(update);
   const StoreCipher& cipher = db_.cipher();
 
   std::vector<std::int64_t> buckets;
   for (const Heard& h : distinct) {
-    const Bytes tag = cipher.lookup_tag(rows::kEncounter, h.rpi);
-    (*select)->bind(1, ByteSpan(tag));
-    auto row = (*select)->step();
-    GL_RETURN_IF_ERROR(row);
-    if (!*row) {
-      (*select)->reset();
+    GL_ASSIGN_OR_RETURN(const Tag tag, tag_of(cipher.lookup_tag(rows::kEncounter, h.rpi)));
+    auto known = ix.rows.find(tag);
+    if (known == ix.rows.end()) {
       PackedSighting s;
       s.rssi_sum = static_cast<std::int16_t>(h.rssi_sum);
       s.count = h.count;
       s.max_rssi = h.max_rssi;
       Bytes blob;
       append_packed(blob, s);
-      auto sealed = cipher.seal(rows::kEncounter, tag, rows::encode_encounter(h.rpi, h.aem, blob));
+      auto sealed =
+          cipher.seal(rows::kEncounter, tag, rows::encode_encounter(h.rpi, h.aem, scan_time, blob));
       GL_RETURN_IF_ERROR(sealed);
-      const std::int64_t bucket = bucket_of(scan_time);
-      (*insert)
-          ->bind(1, ByteSpan(tag))
-          .bind(2, bucket)
-          .bind(3, scan_time)
-          .bind(4, static_cast<std::int64_t>(h.max_rssi))
-          .bind(5, ByteSpan(*sealed));
+      (*insert)->bind(1, ByteSpan(tag)).bind(2, ByteSpan(*sealed));
       GL_RETURN_IF_ERROR((*insert)->run());
+      const std::int64_t bucket = bucket_of(scan_time);
+      ix.put(tag, Index::Row{bucket, scan_time, 1, h.max_rssi});
       buckets.push_back(bucket);
       continue;
     }
-    const std::int64_t bucket = (*select)->column_int64(0);
-    const std::int64_t first_seen = (*select)->column_int64(1);
-    auto payload = open_encounter(cipher, tag, (*select)->column_blob(2));
+    (*select)->bind(1, ByteSpan(tag));
+    auto row = (*select)->step();
+    GL_RETURN_IF_ERROR(row);
+    if (!*row) {
+      (*select)->reset();
+      return make_error(ErrorCode::kInternal, "an indexed encounter row is missing");
+    }
+    auto payload = open_encounter(cipher, tag, (*select)->column_blob(0));
     (*select)->reset();
     GL_RETURN_IF_ERROR(payload);
     std::vector<PackedSighting> sightings = unpack(payload->scans);
+    const std::int64_t first_seen = payload->first_seen;
 
     const std::int64_t offset = scan_time - first_seen;
     if (offset < 0 || offset > limits_.max_rpi_span_seconds ||
@@ -235,69 +392,79 @@ Status EncounterLog::record_in_scan(std::int64_t scan_time, std::span<const Obse
     std::int8_t max_rssi = std::numeric_limits<std::int8_t>::min();
     for (const PackedSighting& s : sightings) max_rssi = std::max(max_rssi, s.max_rssi);
     // The AEM of the first sighting stays, as in the clear store.
-    auto sealed = cipher.seal(rows::kEncounter, tag,
-                              rows::encode_encounter(payload->rpi, payload->aem, pack(sightings)));
+    auto sealed = cipher.seal(
+        rows::kEncounter, tag,
+        rows::encode_encounter(payload->rpi, payload->aem, first_seen, pack(sightings)));
     GL_RETURN_IF_ERROR(sealed);
-    (*update)
-        ->bind(1, ByteSpan(tag))
-        .bind(2, first_seen + sightings.back().offset)
-        .bind(3, static_cast<std::int64_t>(sightings.size()))
-        .bind(4, static_cast<std::int64_t>(max_rssi))
-        .bind(5, ByteSpan(*sealed));
+    (*update)->bind(1, ByteSpan(tag)).bind(2, ByteSpan(*sealed));
     GL_RETURN_IF_ERROR((*update)->run());
-    buckets.push_back(bucket);
+    known->second.scan_count = static_cast<std::int64_t>(sightings.size());
+    known->second.max_rssi = max_rssi;
+    buckets.push_back(known->second.bucket);
   }
-  return enforce_caps(scan_time, buckets);
+  return enforce_caps(ix, scan_time, buckets);
 }
 
-Status EncounterLog::enforce_caps(std::int64_t scan_time, std::span<const std::int64_t> touched) {
+Status EncounterLog::evict(Index& ix, std::span<const Tag> tags, std::int64_t& counter) {
+  auto st = db_.cached("DELETE FROM encounter WHERE tag = ?1");
+  GL_RETURN_IF_ERROR(st);
+  for (const Tag& tag : tags) {
+    (*st)->bind(1, ByteSpan(tag));
+    GL_RETURN_IF_ERROR((*st)->run());
+    ix.erase(tag);
+  }
+  counter += static_cast<std::int64_t>(tags.size());
+  return ok();
+}
+
+Status EncounterLog::enforce_caps(Index& ix, std::int64_t scan_time,
+                                  std::span<const std::int64_t> touched) {
+  using Row = Index::Row;
   std::vector<std::int64_t> buckets(touched.begin(), touched.end());
   std::sort(buckets.begin(), buckets.end());
   buckets.erase(std::unique(buckets.begin(), buckets.end()), buckets.end());
 
-  // Confirmed cap per touched bucket.
-  {
-    auto st = db_.cached(
-        "DELETE FROM encounter WHERE tag IN (SELECT tag FROM encounter "
-        "WHERE bucket = ?1 AND scan_count >= 2 "
-        "ORDER BY scan_count DESC, max_rssi DESC, first_seen ASC LIMIT -1 OFFSET ?2)");
-    GL_RETURN_IF_ERROR(st);
-    for (std::int64_t bucket : buckets) {
-      (*st)->bind(1, bucket).bind(2, static_cast<std::int64_t>(limits_.max_confirmed_per_interval));
-      GL_RETURN_IF_ERROR((*st)->run());
-      counters_.evicted_confirmed += db_.changes();
-    }
+  // Confirmed cap per touched bucket: rank = (scans desc, strongest RSSI desc, first seen asc).
+  for (std::int64_t bucket : buckets) {
+    const auto evicted =
+        beyond(ix.select(bucket, bucket, [](const Row& r) { return r.scan_count >= 2; }),
+               limits_.max_confirmed_per_interval, [](const Row& a, const Row& b) {
+                 if (a.scan_count != b.scan_count) return a.scan_count > b.scan_count;
+                 if (a.max_rssi != b.max_rssi) return a.max_rssi > b.max_rssi;
+                 return a.first_seen < b.first_seen;
+               });
+    GL_RETURN_IF_ERROR(evict(ix, evicted, counters_.evicted_confirmed));
   }
 
   // Pending cap: keep the newest max_pending RPIs seen once within pending_seconds.
   const std::int64_t pending_since = scan_time - limits_.pending_seconds;
   {
-    auto st = db_.cached(
-        "DELETE FROM encounter WHERE tag IN (SELECT tag FROM encounter "
-        "WHERE bucket >= ?1 AND scan_count = 1 AND first_seen > ?2 "
-        "ORDER BY first_seen DESC, max_rssi DESC LIMIT -1 OFFSET ?3)");
-    GL_RETURN_IF_ERROR(st);
-    (*st)
-        ->bind(1, bucket_of(pending_since))
-        .bind(2, pending_since)
-        .bind(3, static_cast<std::int64_t>(limits_.max_pending));
-    GL_RETURN_IF_ERROR((*st)->run());
-    counters_.evicted_pending += db_.changes();
+    const auto evicted = beyond(
+        ix.select(bucket_of(pending_since), std::numeric_limits<std::int64_t>::max(),
+                  [&](const Row& r) { return r.scan_count == 1 && r.first_seen > pending_since; }),
+        limits_.max_pending, [](const Row& a, const Row& b) {
+          if (a.first_seen != b.first_seen) return a.first_seen > b.first_seen;
+          return a.max_rssi > b.max_rssi;
+        });
+    GL_RETURN_IF_ERROR(evict(ix, evicted, counters_.evicted_pending));
   }
 
   // One-off cap for buckets whose pending time is over (and for late writes into
-  // buckets already settled).
-  auto settle = db_.cached(
-      "DELETE FROM encounter WHERE tag IN (SELECT tag FROM ("
-      "SELECT tag, row_number() OVER (PARTITION BY bucket "
-      "ORDER BY max_rssi DESC, first_seen ASC) AS rank FROM encounter "
-      "WHERE bucket BETWEEN ?1 AND ?2 AND scan_count = 1) WHERE rank > ?3)");
-  GL_RETURN_IF_ERROR(settle);
+  // buckets already settled): rank = (strongest RSSI desc, first seen asc) per bucket.
   const auto settle_range = [&](std::int64_t lo, std::int64_t hi) -> Status {
-    (*settle)->bind(1, lo).bind(2, hi).bind(
-        3, static_cast<std::int64_t>(limits_.max_one_off_per_interval));
-    GL_RETURN_IF_ERROR((*settle)->run());
-    counters_.evicted_one_off += db_.changes();
+    std::vector<std::int64_t> in_range;
+    for (auto it = ix.buckets.lower_bound(lo); it != ix.buckets.end() && it->first <= hi; ++it) {
+      in_range.push_back(it->first);
+    }
+    for (std::int64_t bucket : in_range) {
+      const auto evicted =
+          beyond(ix.select(bucket, bucket, [](const Row& r) { return r.scan_count == 1; }),
+                 limits_.max_one_off_per_interval, [](const Row& a, const Row& b) {
+                   if (a.max_rssi != b.max_rssi) return a.max_rssi > b.max_rssi;
+                   return a.first_seen < b.first_seen;
+                 });
+      GL_RETURN_IF_ERROR(evict(ix, evicted, counters_.evicted_one_off));
+    }
     return ok();
   };
   for (std::int64_t bucket : buckets) {
@@ -315,81 +482,78 @@ Status EncounterLog::enforce_caps(std::int64_t scan_time, std::span<const std::i
 }
 
 Result<EncounterSnapshot> EncounterLog::snapshot(std::uint64_t hash_seed) {
+  const StoreCipher& cipher = db_.cipher();
   std::vector<EncounterRecord> records;
   {
-    const StoreCipher& cipher = db_.cipher();
-    auto st = db_.cached("SELECT tag, first_seen, sealed FROM encounter");
+    auto st = db_.cached("SELECT tag, sealed FROM encounter");
     GL_RETURN_IF_ERROR(st);
     for (;;) {
       auto row = (*st)->step();
       GL_RETURN_IF_ERROR(row);
       if (!*row) break;
-      auto payload = open_encounter(cipher, (*st)->column_blob(0), (*st)->column_blob(2));
+      auto payload = open_encounter(cipher, (*st)->column_blob(0), (*st)->column_blob(1));
       GL_RETURN_IF_ERROR(payload);
       EncounterRecord record;
       record.rpi = payload->rpi;
       record.aem = payload->aem;
-      const std::int64_t first_seen = (*st)->column_int64(1);
       for (const PackedSighting& p : unpack(payload->scans)) {
         record.sightings.push_back(
-            ScanSighting{first_seen + p.offset, p.rssi_sum, p.count, p.max_rssi});
+            ScanSighting{payload->first_seen + p.offset, p.rssi_sum, p.count, p.max_rssi});
       }
       records.push_back(std::move(record));
     }
   }
   std::vector<std::int64_t> scans;
   {
-    auto st = db_.cached("SELECT time FROM scan ORDER BY time");
+    auto st = db_.cached("SELECT sealed FROM scan");
     GL_RETURN_IF_ERROR(st);
     for (;;) {
       auto row = (*st)->step();
       GL_RETURN_IF_ERROR(row);
       if (!*row) break;
-      scans.push_back((*st)->column_int64(0));
+      GL_ASSIGN_OR_RETURN(const std::int64_t time, open_scan_time(cipher, (*st)->column_blob(0)));
+      scans.push_back(time);
     }
   }
+  std::sort(scans.begin(), scans.end());
   return EncounterSnapshot(std::move(records), std::move(scans), hash_seed);
 }
 
 Result<EncounterStats> EncounterLog::stats() {
+  GL_ASSIGN_OR_RETURN(Index * ix, index());
   EncounterStats stats = counters_;
-  {
-    auto st = db_.cached(
-        "SELECT count(*), coalesce(sum(scan_count = 1), 0), coalesce(sum(scan_count >= 2), 0) "
-        "FROM encounter");
-    GL_RETURN_IF_ERROR(st);
-    auto row = (*st)->step();
-    GL_RETURN_IF_ERROR(row);
-    stats.rpis = (*st)->column_int64(0);
-    stats.pending = (*st)->column_int64(1);
-    stats.confirmed = (*st)->column_int64(2);
+  stats.rpis = static_cast<std::int64_t>(ix->rows.size());
+  for (const auto& [tag, row] : ix->rows) {
+    if (row.scan_count == 1) ++stats.pending;
+    if (row.scan_count >= 2) ++stats.confirmed;
   }
-  {
-    auto st = db_.cached("SELECT count(*) FROM scan");
-    GL_RETURN_IF_ERROR(st);
-    auto row = (*st)->step();
-    GL_RETURN_IF_ERROR(row);
-    stats.scans = (*st)->column_int64(0);
-  }
+  stats.scans = static_cast<std::int64_t>(ix->scans.size());
   return stats;
 }
 
 Status EncounterLog::delete_older_than(std::int64_t cutoff) {
-  auto tx = Transaction::begin(db_);
-  GL_RETURN_IF_ERROR(tx);
-  {
-    auto st = db_.cached("DELETE FROM encounter WHERE bucket <= ?1 AND first_seen < ?2");
+  // The caller may roll back an enclosing transaction: the index is rebuilt next time.
+  Status deleted = [&]() -> Status {
+    GL_ASSIGN_OR_RETURN(Index * ix, index());
+    auto tx = Transaction::begin(db_);
+    GL_RETURN_IF_ERROR(tx);
+    std::vector<Tag> old;
+    for (const auto& [tag, row] : ix->rows) {
+      if (row.first_seen < cutoff) old.push_back(tag);
+    }
+    std::int64_t count = 0;
+    GL_RETURN_IF_ERROR(evict(*ix, old, count));
+    auto st = db_.cached("DELETE FROM scan WHERE id = ?1");
     GL_RETURN_IF_ERROR(st);
-    (*st)->bind(1, bucket_of(cutoff)).bind(2, cutoff);
-    GL_RETURN_IF_ERROR((*st)->run());
-  }
-  {
-    auto st = db_.cached("DELETE FROM scan WHERE time < ?1");
-    GL_RETURN_IF_ERROR(st);
-    (*st)->bind(1, cutoff);
-    GL_RETURN_IF_ERROR((*st)->run());
-  }
-  return tx->commit();
+    for (auto it = ix->scans.begin(); it != ix->scans.end() && it->first < cutoff;) {
+      (*st)->bind(1, it->second);
+      GL_RETURN_IF_ERROR((*st)->run());
+      it = ix->scans.erase(it);
+    }
+    return tx->commit();
+  }();
+  invalidate();
+  return deleted;
 }
 
 }  // namespace greenlight::client

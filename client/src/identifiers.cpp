@@ -62,7 +62,7 @@ Result<std::optional<IdentifierManager::StoredKey>> IdentifierManager::newest_co
 
 Result<IdentifierManager::StoredKey> IdentifierManager::create_key(EnIntervalNumber start,
                                                                    std::uint32_t period,
-                                                                   std::int64_t now) {
+                                                                   std::int64_t /*now*/) {
   StoredKey stored;
   random_.fill(stored.key.key_data.mutable_span());
   stored.key.rolling_start_interval_number = start;
@@ -78,7 +78,9 @@ Result<IdentifierManager::StoredKey> IdentifierManager::create_key(EnIntervalNum
       ->bind(1, ByteSpan(*sealed))
       .bind(2, static_cast<std::int64_t>(start.value))
       .bind(3, static_cast<std::int64_t>(period))
-      .bind(4, now);
+      // Not now: the moment the app first advertised would show when the phone was in use.
+      // The start of the key's validity says nothing the start interval does not.
+      .bind(4, static_cast<std::int64_t>(start.value) * kIntervalSeconds);
   GL_RETURN_IF_ERROR((*st)->run());
   stored.id = db_.last_insert_rowid();
   return stored;

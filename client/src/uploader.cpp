@@ -271,9 +271,9 @@ struct Uploader::State {
 namespace {
 
 // Database access for the one upload row.
-Status save_state(Database& db, const UploadStatus& s, std::string_view code,
-                  std::string_view token, ByteSpan hmac_key, ByteSpan keys,
-                  std::string_view reports, std::string_view certificate, std::uint8_t in_flight) {
+Status save_state(Database& db, const UploadStatus& s, ByteSpan code, ByteSpan token,
+                  ByteSpan hmac_key, ByteSpan keys, std::string_view reports, ByteSpan certificate,
+                  std::uint8_t in_flight) {
   auto stmt = db.cached(
       "INSERT OR REPLACE INTO upload_state(id, stage, failure, started_at, updated_at, code, "
       "token, hmac_key, keys, key_count, venue_reports, report_count, certificate, inserted, "
@@ -285,14 +285,14 @@ Status save_state(Database& db, const UploadStatus& s, std::string_view code,
       .bind(2, static_cast<std::int64_t>(s.failure))
       .bind(3, s.started_at)
       .bind(4, s.updated_at)
-      .bind_text(5, code)
-      .bind_text(6, token)
+      .bind(5, code)
+      .bind(6, token)
       .bind(7, hmac_key)
       .bind(8, keys)
       .bind(9, static_cast<std::int64_t>(s.keys))
       .bind_text(10, reports)
       .bind(11, static_cast<std::int64_t>(s.venue_reports))
-      .bind_text(12, certificate)
+      .bind(12, certificate)
       .bind(13, static_cast<std::int64_t>(s.inserted))
       .bind(14, s.already_uploaded ? 1 : 0)
       .bind(15, static_cast<std::int64_t>(s.attempts))
@@ -300,6 +300,21 @@ Status save_state(Database& db, const UploadStatus& s, std::string_view code,
       .bind_text(17, s.report_type)
       .bind_text(18, s.message);
   return (*stmt)->run();
+}
+
+ByteSpan text_bytes(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+// An unfinished upload's secret, sealed under the store key.
+Result<Bytes> seal_text(const StoreCipher& cipher, std::string_view label, std::string_view text) {
+  return cipher.seal(label, {}, text_bytes(text));
+}
+
+Result<std::string> open_text(const StoreCipher& cipher, std::string_view label, ByteSpan sealed) {
+  if (sealed.empty()) return std::string();
+  GL_ASSIGN_OR_RETURN(auto plain, cipher.open(label, {}, sealed));
+  return std::string(reinterpret_cast<const char*>(plain.span().data()), plain.size());
 }
 
 bool terminal(UploadStage stage) {
@@ -314,15 +329,20 @@ Status Uploader::save(const State& st) {
     // Finished: only the outcome stays.
     return save_state(db, st.status, {}, {}, {}, {}, {}, {}, 0);
   }
-  // The own keys and the HMAC key that binds them are sealed under the store key while the
-  // upload is unfinished (docs/client.md "Encrypted device store").
+  // The own keys, the HMAC key that binds them, the code, the token and the certificate are
+  // sealed under the store key while the upload is unfinished (docs/client.md "Encrypted
+  // device store").
+  const StoreCipher& cipher = db.cipher();
   const SecretBytes keys = encode_keys(st.keys);
-  auto sealed_keys = db.cipher().seal(rows::kUploadKeys, {}, keys.span());
-  GL_RETURN_IF_ERROR(sealed_keys);
-  auto sealed_hmac_key = db.cipher().seal(rows::kUploadHmacKey, {}, st.hmac_key.span());
-  GL_RETURN_IF_ERROR(sealed_hmac_key);
-  return save_state(db, st.status, st.code, st.token, *sealed_hmac_key, *sealed_keys,
-                    join_lines(st.venue_reports), st.certificate, st.in_flight);
+  GL_ASSIGN_OR_RETURN(auto sealed_keys, cipher.seal(rows::kUploadKeys, {}, keys.span()));
+  GL_ASSIGN_OR_RETURN(auto sealed_hmac_key,
+                      cipher.seal(rows::kUploadHmacKey, {}, st.hmac_key.span()));
+  GL_ASSIGN_OR_RETURN(auto code, seal_text(cipher, rows::kUploadCode, st.code));
+  GL_ASSIGN_OR_RETURN(auto token, seal_text(cipher, rows::kUploadToken, st.token));
+  GL_ASSIGN_OR_RETURN(auto certificate,
+                      seal_text(cipher, rows::kUploadCertificate, st.certificate));
+  return save_state(db, st.status, code, token, sealed_hmac_key, sealed_keys,
+                    join_lines(st.venue_reports), certificate, st.in_flight);
 }
 
 Uploader::Uploader(Client& client, HttpTransport& transport, UploaderOptions options)
@@ -476,9 +496,9 @@ Result<UploadStatus> Uploader::resume() {
     auto row = (*stmt)->step();
     GL_RETURN_IF_ERROR(row);
     if (!*row) return make_error(ErrorCode::kInternal, "the upload row vanished");
-    st.code = std::string((*stmt)->column_text(0));
-    st.token = std::string((*stmt)->column_text(1));
     const StoreCipher& cipher = client_.database().cipher();
+    GL_ASSIGN_OR_RETURN(st.code, open_text(cipher, rows::kUploadCode, (*stmt)->column_blob(0)));
+    GL_ASSIGN_OR_RETURN(st.token, open_text(cipher, rows::kUploadToken, (*stmt)->column_blob(1)));
     auto hmac_key = cipher.open(rows::kUploadHmacKey, {}, (*stmt)->column_blob(2));
     GL_RETURN_IF_ERROR(hmac_key);
     st.hmac_key = std::move(*hmac_key);
@@ -488,7 +508,8 @@ Result<UploadStatus> Uploader::resume() {
     GL_RETURN_IF_ERROR(keys);
     st.keys = std::move(*keys);
     st.venue_reports = split_lines((*stmt)->column_text(4));
-    st.certificate = std::string((*stmt)->column_text(5));
+    GL_ASSIGN_OR_RETURN(st.certificate,
+                        open_text(cipher, rows::kUploadCertificate, (*stmt)->column_blob(5)));
     st.in_flight = static_cast<std::uint8_t>((*stmt)->column_int64(6));
   }
   return run(st);

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "greenlight/client/feed_sync.h"
+#include "internal/device_rows.h"
 
 namespace greenlight::client {
 namespace {
@@ -18,6 +19,62 @@ struct TagHash {
     return h;
   }
 };
+
+// A matched warning (venue_warning_match, device_rows.h): the check-in id in the clear, the
+// day and the overlap sealed under the store key.
+struct StoredMatch {
+  std::int64_t id = 0;
+  std::int64_t checkin_id = 0;
+  rows::VenueMatchPayload match;
+};
+
+Result<StoredMatch> open_match(const StoreCipher& cipher, std::int64_t id, std::int64_t checkin_id,
+                               ByteSpan sealed) {
+  GL_ASSIGN_OR_RETURN(auto plain,
+                      cipher.open(rows::kVenueWarningMatch, rows::be64(checkin_id), sealed));
+  GL_ASSIGN_OR_RETURN(auto match, rows::decode_venue_match(plain.span()));
+  return StoredMatch{id, checkin_id, match};
+}
+
+// The stored matches: of one check-in, or all (checkin_id < 0).
+Result<std::vector<StoredMatch>> load_matches(Database& db, std::int64_t checkin_id) {
+  auto stmt = checkin_id < 0 ? db.cached("SELECT id, checkin_id, sealed FROM venue_warning_match")
+                             : db.cached(
+                                   "SELECT id, checkin_id, sealed FROM venue_warning_match "
+                                   "WHERE checkin_id = ?");
+  GL_RETURN_IF_ERROR(stmt);
+  if (checkin_id >= 0) (*stmt)->bind(1, checkin_id);
+  std::vector<StoredMatch> out;
+  for (;;) {
+    auto row = (*stmt)->step();
+    GL_RETURN_IF_ERROR(row);
+    if (!*row) break;
+    GL_ASSIGN_OR_RETURN(auto stored, open_match(db.cipher(), (*stmt)->column_int64(0),
+                                                (*stmt)->column_int64(1), (*stmt)->column_blob(2)));
+    out.push_back(stored);
+  }
+  return out;
+}
+
+// Records a match, keeping the longest overlap per check-in and day.
+Status store_match(Database& db, std::int64_t checkin_id, const rows::VenueMatchPayload& match) {
+  GL_ASSIGN_OR_RETURN(auto existing, load_matches(db, checkin_id));
+  std::optional<std::int64_t> id;
+  rows::VenueMatchPayload merged = match;
+  for (const StoredMatch& stored : existing) {
+    if (stored.match.day != match.day) continue;
+    id = stored.id;
+    merged.overlap_minutes = std::max(merged.overlap_minutes, stored.match.overlap_minutes);
+  }
+  GL_ASSIGN_OR_RETURN(auto sealed,
+                      db.cipher().seal(rows::kVenueWarningMatch, rows::be64(checkin_id),
+                                       rows::encode_venue_match(merged)));
+  auto stmt = id ? db.cached("UPDATE venue_warning_match SET sealed = ?2 WHERE id = ?1")
+                 : db.cached("INSERT INTO venue_warning_match(checkin_id, sealed) VALUES (?1, ?2)");
+  GL_RETURN_IF_ERROR(stmt);
+  (*stmt)->bind(1, id ? *id : checkin_id).bind(2, ByteSpan(sealed));
+  return (*stmt)->run();
+}
 
 }  // namespace
 
@@ -127,16 +184,8 @@ Result<VenueSyncReport> VenueWarnings::process_batch(ByteSpan file, std::string_
   }
   report.warnings_rejected = result.rejections.size();
   for (const auto& match : matches) {
-    auto stmt = db.cached(
-        "INSERT INTO venue_warning_match(checkin_id, day, overlap_minutes) VALUES(?, ?, ?) "
-        "ON CONFLICT(checkin_id, day) DO UPDATE SET "
-        "overlap_minutes = MAX(overlap_minutes, excluded.overlap_minutes)");
-    GL_RETURN_IF_ERROR(stmt);
-    (*stmt)
-        ->bind(1, match.checkin_id)
-        .bind(2, match.warning.day)
-        .bind(3, match.warning.overlap_minutes);
-    GL_RETURN_IF_ERROR((*stmt)->run());
+    GL_RETURN_IF_ERROR(
+        store_match(db, match.checkin_id, {match.warning.day, match.warning.overlap_minutes}));
   }
   report.new_matches = matches.size();
   {
@@ -192,16 +241,21 @@ Result<VenueSyncReport> VenueWarnings::sync(HttpFetcher& fetcher, std::string_vi
 Result<std::vector<VenueWarningMatch>> VenueWarnings::matches() {
   Database& db = store_.database();
   auto stmt = db.cached(
-      "SELECT day, overlap_minutes FROM venue_warning_match "
-      "WHERE checkin_id IN (SELECT id FROM venue_checkin) ORDER BY day");
+      "SELECT id, checkin_id, sealed FROM venue_warning_match "
+      "WHERE checkin_id IN (SELECT id FROM venue_checkin)");
   GL_RETURN_IF_ERROR(stmt);
   std::vector<VenueWarningMatch> out;
   while (true) {
     auto row = (*stmt)->step();
     GL_RETURN_IF_ERROR(row);
     if (!*row) break;
-    out.push_back(VenueWarningMatch{(*stmt)->column_int64(0), (*stmt)->column_int64(1)});
+    GL_ASSIGN_OR_RETURN(auto stored, open_match(db.cipher(), (*stmt)->column_int64(0),
+                                                (*stmt)->column_int64(1), (*stmt)->column_blob(2)));
+    out.push_back(VenueWarningMatch{stored.match.day, stored.match.overlap_minutes});
   }
+  std::stable_sort(
+      out.begin(), out.end(),
+      [](const VenueWarningMatch& a, const VenueWarningMatch& b) { return a.day < b.day; });
   return out;
 }
 
@@ -217,10 +271,15 @@ Status VenueWarnings::delete_expired(std::int64_t now) {
     GL_RETURN_IF_ERROR((*stmt)->run());
   }
   {
-    auto stmt = db.cached("DELETE FROM venue_warning_match WHERE day < ?");
+    // The days are sealed: the matches (a handful) are opened and deleted by id.
+    GL_ASSIGN_OR_RETURN(auto stored, load_matches(db, -1));
+    auto stmt = db.cached("DELETE FROM venue_warning_match WHERE id = ?");
     GL_RETURN_IF_ERROR(stmt);
-    (*stmt)->bind(1, utc_day_start(cutoff));
-    GL_RETURN_IF_ERROR((*stmt)->run());
+    for (const StoredMatch& m : stored) {
+      if (m.match.day >= utc_day_start(cutoff)) continue;
+      (*stmt)->bind(1, m.id);
+      GL_RETURN_IF_ERROR((*stmt)->run());
+    }
   }
   return tx->commit();
 }

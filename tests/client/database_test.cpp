@@ -53,22 +53,22 @@ TEST_CASE("a transaction rolls back in its destructor unless committed", "[datab
   {
     auto tx = Transaction::begin(*db);
     REQUIRE(tx);
-    REQUIRE(db->exec("INSERT INTO scan(time) VALUES (1)"));
+    REQUIRE(db->exec("INSERT INTO scan(id, sealed) VALUES (1, x'')"));
   }
   CHECK(query(*db, "SELECT count(*) FROM scan") == 0);
   {
     auto tx = Transaction::begin(*db);
     REQUIRE(tx);
-    REQUIRE(db->exec("INSERT INTO scan(time) VALUES (2)"));
+    REQUIRE(db->exec("INSERT INTO scan(id, sealed) VALUES (2, x'')"));
     {
       auto inner = Transaction::begin(*db);
       REQUIRE(inner);
-      REQUIRE(db->exec("INSERT INTO scan(time) VALUES (3)"));
+      REQUIRE(db->exec("INSERT INTO scan(id, sealed) VALUES (3, x'')"));
     }
     REQUIRE(tx->commit());
   }
   CHECK(query(*db, "SELECT count(*) FROM scan") == 1);
-  CHECK(query(*db, "SELECT time FROM scan") == 2);
+  CHECK(query(*db, "SELECT id FROM scan") == 2);
 }
 
 TEST_CASE("statement errors say what failed", "[database]") {
@@ -77,8 +77,8 @@ TEST_CASE("statement errors say what failed", "[database]") {
   auto bad = db->prepare("SELECT nope FROM nowhere");
   REQUIRE_FALSE(bad);
   CHECK(bad.error().message.find("no such table") != std::string::npos);
-  REQUIRE(db->exec("INSERT INTO scan(time) VALUES (5)"));
-  auto dup = db->exec("INSERT INTO scan(time) VALUES (5)");
+  REQUIRE(db->exec("INSERT INTO scan(id, sealed) VALUES (5, x'')"));
+  auto dup = db->exec("INSERT INTO scan(id, sealed) VALUES (5, x'')");
   REQUIRE_FALSE(dup);
   CHECK(dup.error().code == ErrorCode::kAlreadyExists);
 }

@@ -1,7 +1,10 @@
 // security.md A25 on raw bytes: after a day of advertising, hearing, a venue check-in,
-// matching and an upload against the real server on loopback, none of the phone's secrets or
-// encounter data appears in any file its encrypted database leaves on disk (database, -wal,
-// -shm, -journal), searched byte by byte; with the store key the API still finds all of it.
+// matching, an upload against the real server on loopback and a second upload left unfinished,
+// none of the phone's secrets or encounter data (keys, RPIs, AEMs, RSSI runs, scan and
+// sighting times, exposure windows, the unfinished upload's code and token, the venue) appears
+// in any file its encrypted database leaves on disk (database, -wal, -shm, -journal),
+// searched byte by byte; with the store key the API still finds all of it. The control run
+// without a store key finds every needle the store key protects, so the search can see them.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -44,12 +47,26 @@ bool file_contains(const std::filesystem::path& file, ByteSpan needle) {
   return std::search(data.begin(), data.end(), needle.begin(), needle.end()) != data.end();
 }
 
-// Each phone's database encrypted with its own store key.
-std::unique_ptr<Phone> encrypted_phone(World& w, const std::string& name, std::uint64_t seed) {
+// Each phone's database encrypted with its own store key, or in the clear (the control).
+std::unique_ptr<Phone> make_phone(World& w, const std::string& name, std::uint64_t seed,
+                                  bool encrypted) {
   auto phone = w.phone(name, seed);
-  phone->config.store_key = key_from(phone->rng);
-  phone->reopen();
+  if (encrypted) {
+    phone->config.store_key = key_from(phone->rng);
+    phone->reopen();
+  }
   return phone;
+}
+
+// A time as the store could hold it: 8 or 4 bytes, big- or little-endian (SQLite's record
+// format keeps an integer below 2^31 in 4 big-endian bytes).
+Bytes time_bytes(std::int64_t t, std::size_t size, bool big_endian) {
+  Bytes out(size);
+  for (std::size_t i = 0; i < size; ++i) {
+    const std::size_t shift = 8 * (big_endian ? size - 1 - i : i);
+    out[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(t) >> shift);
+  }
+  return out;
 }
 
 // The packed sightings the encounter log keeps for an RPI heard at offsets 0 and 300 s at
@@ -73,12 +90,14 @@ Bytes window_values(const client::ExposureWindow& w) {
 
 TEST_CASE("A25: an encrypted phone database shows nothing of the day on disk",
           "[upload][store][security]") {
+  const bool encrypted = GENERATE(true, false);
+  CAPTURE(encrypted);
   World w;
   SeededRandom venue_rng(25);
   const std::string venue_name = "A25 Snapshot Marker Cafe";
   const wire::ScannedVenue venue = test::make_owned_venue(venue_name, venue_rng).venue;
-  auto me = encrypted_phone(w, "me", 11);
-  auto positive = encrypted_phone(w, "positive", 12);
+  auto me = make_phone(w, "me", 11, encrypted);
+  auto positive = make_phone(w, "positive", 12, encrypted);
   auto my_venues = client::VenueCheckins::open(
       *me->client, client::CheckinStoreKey(key_from(me->rng).array()), me->rng);
   REQUIRE(my_venues);
@@ -86,6 +105,7 @@ TEST_CASE("A25: an encrypted phone database shows nothing of the day on disk",
   // Yesterday 10:00-10:30: the phones hear each other every 5 minutes at -65 dBm; I check in.
   const std::int8_t rssi = -65;
   std::vector<client::Advertisement> heard;
+  std::vector<std::int64_t> scan_times;
   w.set_time(kYesterday + 10 * kHour);
   REQUIRE((*my_venues)->store().check_in(venue));
   for (int scan = 0; scan < 6; ++scan) {
@@ -98,6 +118,7 @@ TEST_CASE("A25: an encrypted phone database shows nothing of the day on disk",
     const client::Observation back{mine->rpi, mine->aem, rssi};
     REQUIRE(positive->client->record_scan(std::span<const client::Observation>(&back, 1)));
     if (heard.empty() || heard.back().rpi != theirs->rpi) heard.push_back(*theirs);
+    scan_times.push_back(w.clock.now());
     w.set_time(w.clock.now() + 300);
   }
   REQUIRE(heard.size() == 3);
@@ -129,10 +150,50 @@ TEST_CASE("A25: an encrypted phone database shows nothing of the day on disk",
   REQUIRE(windows);
   REQUIRE_FALSE(windows->empty());
 
-  // What a snapshot must not show, and the API must.
+  // Then two uploads stay unfinished: mine, whose certificate request never leaves (the token
+  // is stored for resume(); the code, spent, is not), and a second one of the positive phone,
+  // whose verify request never leaves (the code is stored).
+  const auto unfinished_upload = [&](Phone& phone, RecordingTransport& faulty,
+                                     client::UploadStage stage) {
+    client::UploaderOptions unfinished_options;
+    unfinished_options.base_url = w.url();
+    unfinished_options.max_attempts = 1;
+    auto opened = client::Uploader::open(*phone.client, faulty, unfinished_options);
+    REQUIRE(opened);
+    client::UploadRequest r;
+    r.code = w.server.issue_code();
+    auto status = (*opened)->upload(r);
+    REQUIRE(status);
+    REQUIRE(status->stage == stage);
+    return r.code;
+  };
+  RecordingTransport no_certificate(w.url());
+  no_certificate.fail_before = 2;
+  unfinished_upload(*me, no_certificate, client::UploadStage::kVerified);
+  RecordingTransport no_verify(w.url());
+  no_verify.fail_before = 1;
+  const std::string stored_code =
+      unfinished_upload(*positive, no_verify, client::UploadStage::kStarted);
+  // With the key, the stored token opens (the uploader's label, device_rows.h).
+  std::string token;
+  {
+    auto st = me->client->database().prepare("SELECT token FROM upload_state WHERE id = 1");
+    REQUIRE(st);
+    auto row = st->step();
+    REQUIRE(row);
+    REQUIRE(*row);
+    auto plain = me->client->database().cipher().open("upload_token", {}, st->column_blob(0));
+    REQUIRE(plain);
+    token.assign(plain->span().begin(), plain->span().end());
+  }
+  REQUIRE(token.size() >= 16);
+
+  // What a snapshot must not show, and the API must. in_control: the store key protects
+  // it, so the control run without a key must find it.
   struct Needle {
     std::string what;
     Bytes bytes;
+    bool in_control = true;
   };
   std::vector<Needle> needles;
   for (const auto& k : *their_keys) {
@@ -147,26 +208,42 @@ TEST_CASE("A25: an encrypted phone database shows nothing of the day on disk",
     needles.push_back({"heard AEM", Bytes(ad.aem.begin(), ad.aem.end())});
   }
   needles.push_back({"RSSI run", rssi_run(rssi)});
-  needles.push_back({"venue name", as_bytes(venue_name)});
+  for (std::int64_t t : scan_times) {
+    needles.push_back({"scan time BE64", time_bytes(t, 8, true)});
+    needles.push_back({"scan time BE32", time_bytes(t, 4, true)});
+    needles.push_back({"scan time LE64", time_bytes(t, 8, false), false});
+    needles.push_back({"scan time LE32", time_bytes(t, 4, false), false});
+  }
+  needles.push_back({"unfinished upload code", as_bytes(stored_code)});
+  needles.push_back({"unfinished upload token", as_bytes(token)});
+  // The check-in store seals with its own key in both runs.
+  needles.push_back({"venue name", as_bytes(venue_name), false});
   const VenueLocationTag location_tag =
       venue_location_tag(venue_location_id(venue.raw_payload.span()));
-  needles.push_back({"location tag", Bytes(location_tag.begin(), location_tag.end())});
+  needles.push_back({"location tag", Bytes(location_tag.begin(), location_tag.end()), false});
   for (const auto& window : *windows) {
     needles.push_back({"exposure window scans", window_values(window)});
   }
 
-  const auto scan_files = [&](const std::filesystem::path& db, const char* when) {
-    CAPTURE(when, db.string());
+  // Encrypted: no needle in any file of either phone. Control: every in_control needle in
+  // some file of one of them.
+  const auto scan_files = [&](const char* when) {
+    CAPTURE(when);
     for (const auto& needle : needles) {
       CAPTURE(needle.what);
-      for (const auto& file : database_files(db)) {
-        CAPTURE(file.string());
-        CHECK_FALSE(file_contains(file, needle.bytes));
+      bool found = false;
+      for (const auto* db : {&me->path, &positive->path}) {
+        for (const auto& file : database_files(*db)) {
+          CAPTURE(file.string());
+          const bool here = file_contains(file, needle.bytes);
+          if (encrypted) CHECK_FALSE(here);
+          found = found || here;
+        }
       }
+      if (!encrypted && needle.in_control) CHECK(found);
     }
   };
-  scan_files(me->path, "me, open");
-  scan_files(positive->path, "positive, open");
+  scan_files("open");
 
   // With the key, the API finds them.
   auto snapshot = me->client->encounter_log().snapshot(1);
@@ -190,8 +267,7 @@ TEST_CASE("A25: an encrypted phone database shows nothing of the day on disk",
   my_venues->reset();
   me->client.reset();
   positive->client.reset();
-  scan_files(me->path, "me, closed");
-  scan_files(positive->path, "positive, closed");
+  scan_files("closed");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "greenlight/client/venue_matcher.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
 #include <string>
@@ -200,8 +201,19 @@ TEST_CASE("index parsing", "[venue][match]") {
   CHECK_FALSE(parse_venue_index(std::string(257, 'a') + ".bin"));
 }
 
+ByteArray<8> be64_bytes(std::int64_t value) {
+  ByteArray<8> out{};
+  for (std::size_t i = 0; i < 8; ++i) {
+    out[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(value) >> (56 - 8 * i));
+  }
+  return out;
+}
+
+// Encrypted like a phone's store: the matches' days and minutes are sealed.
 Database open_memory_db() {
-  auto d = Database::open(":memory:");
+  DatabaseOptions options;
+  options.store_key = StoreKey(ByteArray<kStoreKeySize>{9});
+  auto d = Database::open(":memory:", options);
   REQUIRE(d);
   return std::move(*d);
 }
@@ -269,6 +281,21 @@ TEST_CASE("VenueWarnings: verified batches, replays, stored matches", "[venue][m
   REQUIRE(matches->size() == 1);
   CHECK(matches->front().day == kMidnight + 2 * kSecondsPerDay);
   CHECK(matches->front().overlap_minutes == 30);
+  {
+    // On disk only the check-in id is in the clear (docs/client.md "Encrypted device store").
+    auto st = f.db.prepare("SELECT checkin_id, sealed FROM venue_warning_match");
+    REQUIRE(st);
+    auto row = st->step();
+    REQUIRE(row);
+    REQUIRE(*row);
+    CHECK(st->column_int64(0) == *id);
+    const ByteSpan sealed = st->column_blob(1);
+    const ByteArray<8> day = be64_bytes(kMidnight + 2 * kSecondsPerDay);
+    const ByteArray<8> minutes = be64_bytes(30);
+    CHECK(std::search(sealed.begin(), sealed.end(), day.begin(), day.end()) == sealed.end());
+    CHECK(std::search(sealed.begin(), sealed.end(), minutes.begin(), minutes.end()) ==
+          sealed.end());
+  }
 
   CHECK(warnings.process_batch(file).error().code == ErrorCode::kAlreadyExists);
 

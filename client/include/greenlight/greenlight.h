@@ -115,6 +115,18 @@ gl_status gl_client_open(const char* db_path, gl_now_fn now, void* now_user_data
                          char* error, size_t error_size);
 /* Closes the handle; NULL is allowed. */
 void gl_client_close(gl_client* client);
+/* Rotates the store key: every row of the device database is re-sealed and every lookup
+ * re-tagged under new_key (GL_STORE_KEY_SIZE bytes) in one transaction, then the old bytes
+ * are scrubbed. Killed at any point, the file opens with exactly one of the old and the new
+ * key (never neither): store the new key in the keystore before the call, drop the old one
+ * after GL_OK, and after a crash try both. Afterwards the old key fails with
+ * GL_ERR_AUTHENTICATION; this handle (and a gl_venue opened on it) goes on under the new key.
+ * Ownership and threading as everywhere: the key is copied (wipe the buffer on return), the
+ * call takes the handle's lock for as long as the re-sealing runs (it grows with the
+ * database: run it from a background thread). GL_ERR_FAILED_PRECONDITION for an
+ * in-memory database. A plaintext database (gl_client_open) becomes encrypted. */
+gl_status gl_client_rotate_store_key(gl_client* client, const uint8_t* new_key,
+                                     size_t new_key_len);
 /* The message of the last failed call on this handle ("" if none). */
 const char* gl_last_error(const gl_client* client);
 

@@ -31,6 +31,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -144,6 +145,20 @@ class Client {
       std::span<const VenueWarningMatch> venue_warnings = {});
 
   [[nodiscard]] Status run_retention();
+
+  // Store key rotation (docs/client.md "Encrypted device store"): re-seals every row and
+  // re-tags every lookup of the device database under new_key (with a fresh salt) and
+  // replaces the key check, in ONE transaction; interrupted at any point (kill -9), the file
+  // opens with exactly one of the old and the new key, never with neither. Afterwards the old
+  // key fails with kAuthentication, the old bytes are scrubbed from the file and the WAL, and
+  // this Client goes on under new_key (it reopens its connection). A plaintext store gets
+  // encrypted. An in-memory database (":memory:") cannot be reopened: kFailedPrecondition.
+  // The app stores new_key in its keystore before calling and drops the old one after
+  // success; after a crash it tries both. observer: test hook as
+  // DatabaseOptions::migration_observer. Objects built on this Client (Uploader,
+  // VenueCheckins) stay valid.
+  [[nodiscard]] Status rotate_store_key(const StoreKey& new_key,
+                                        const std::function<void(std::int64_t)>& observer = {});
 
   [[nodiscard]] Status set_risk_config(const RiskConfig& risk);
   void add_trusted_key(wire::TrustedSigningKey key);

@@ -1,12 +1,21 @@
 // The encounter log: the RPIs this phone heard, stored in the device database (tables
 // encounter and scan). reference/gaen.md section 4a, reference/security.md A8 and A29.
 //
-// Storage model. One row per RPI (first/last seen, AEM, strongest RSSI, number of scans)
-// with its per-scan sightings packed in a small blob (scan time offset, RSSI sum and count,
-// strongest RSSI). Observations of the same RPI within one scan are aggregated into one
-// sighting. Every scan this phone makes is recorded (also empty ones) so that matching
-// knows the time since the previous scan. Observation times are the receiver's own clock,
-// never anything the sender claims.
+// Storage model. One row per RPI: its keyed lookup tag and one sealed value holding the RPI,
+// its AEM, its first sighting's time and its per-scan sightings (scan time offset, RSSI sum
+// and count, strongest RSSI), padded so that the row size does not tell the number of
+// sightings. Observations of the same RPI within one scan are aggregated into one sighting.
+// Every scan this phone makes is recorded (also empty ones), sealed, so that matching knows
+// the time since the previous scan. Observation times are the receiver's own clock, never
+// anything the sender claims. Nothing about when or how strongly an RPI was heard is in the
+// clear (docs/client.md "Encrypted device store").
+//
+// The flood policy and retention therefore run in C++ over an in-memory index of the rows
+// (tag, bucket, first seen, number of scans, strongest RSSI) and of the scan times, built by
+// opening every row once and kept up to date by this log's own writes. It is rebuilt when
+// anything else changed the database since this log's last write (SQLite's total_changes()
+// moved), after retention and after a failed write, so a rolled-back transaction or a second
+// writer never leaves it stale. Memory: one map node per row (at most max_rows()).
 //
 // Flood policy (A8: a flood of random RPIs must neither evict real contacts nor grow the
 // database without bound). Each RPI belongs to the 10-minute interval of its first sighting
@@ -38,6 +47,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "greenlight/client/database.h"
@@ -90,6 +100,9 @@ class EncounterLog {
  public:
   // db must outlive the log.
   explicit EncounterLog(Database& db, EncounterLogLimits limits = {});
+  ~EncounterLog();
+  EncounterLog(const EncounterLog&) = delete;
+  EncounterLog& operator=(const EncounterLog&) = delete;
 
   // Records one scan made at scan_time with everything it heard (possibly nothing), in one
   // transaction, and applies the flood policy.
@@ -105,15 +118,30 @@ class EncounterLog {
   [[nodiscard]] Status delete_older_than(std::int64_t cutoff);
 
   const EncounterLogLimits& limits() const { return limits_; }
+  // Drops the in-memory index; the next call rebuilds it from the database (after the store
+  // key was rotated, the lookup tags changed).
+  void invalidate() noexcept;
 
  private:
-  [[nodiscard]] Status record_in_scan(std::int64_t scan_time, std::span<const Observation> heard);
-  [[nodiscard]] Status enforce_caps(std::int64_t scan_time, std::span<const std::int64_t> buckets);
+  struct Index;
+  // The index, rebuilt when missing or stale.
+  [[nodiscard]] Result<Index*> index();
+  // Keeps the index in step after a write: rebuilt next time if the write failed.
+  [[nodiscard]] Status after_write(Status written);
+  [[nodiscard]] Status insert_scan(Index& index, std::int64_t scan_time);
+  [[nodiscard]] Status evict(Index& index, std::span<const ByteArray<16>> tags,
+                             std::int64_t& counter);
+  [[nodiscard]] Status record_in_scan(Index& index, std::int64_t scan_time,
+                                      std::span<const Observation> heard);
+  [[nodiscard]] Status enforce_caps(Index& index, std::int64_t scan_time,
+                                    std::span<const std::int64_t> buckets);
 
   Database& db_;
   EncounterLogLimits limits_;
   std::int64_t settled_through_ = -1;  // buckets <= this had their one-off cap applied
   EncounterStats counters_;
+  std::unique_ptr<Index> index_;
+  std::int64_t index_changes_ = -1;  // total_changes() when the index was last in step
 };
 
 }  // namespace greenlight::client

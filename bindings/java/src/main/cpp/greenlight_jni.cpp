@@ -404,6 +404,15 @@ JNIEXPORT void JNICALL Java_org_greenlight_GreenlightClient_nativeSetRiskConfigJ
   check(env, c, gl_client_set_risk_config_json(c.client, text.get()));
 }
 
+JNIEXPORT void JNICALL Java_org_greenlight_GreenlightClient_nativeRotateStoreKey(
+    JNIEnv* env, jclass, jlong handle, jbyteArray new_key) {
+  const JniClient& c = *from_handle(handle);
+  std::vector<std::uint8_t> key = bytes_of(env, new_key);
+  const gl_status status = gl_client_rotate_store_key(c.client, key.data(), key.size());
+  wipe(key.data(), key.size());
+  check(env, c, status);
+}
+
 JNIEXPORT void JNICALL Java_org_greenlight_GreenlightClient_nativeRunRetention(JNIEnv* env, jclass,
                                                                                jlong handle) {
   const JniClient& c = *from_handle(handle);

@@ -144,6 +144,23 @@ public final class GreenlightClient implements AutoCloseable {
     nativeSetRiskConfigJson(live(), json);
   }
 
+  /**
+   * Rotates the store key: every row is re-sealed under newKey (exactly {@link #STORE_KEY_SIZE}
+   * bytes; the binding keeps no copy) in one transaction, and the client goes on under it.
+   * Interrupted at any point (the process killed), the database opens with exactly one of the
+   * old and the new key: save newKey in the keystore before the call, delete the old key after it
+   * returns, and after a crash try both. Afterwards the old key fails with
+   * {@link Status#AUTHENTICATION}. The re-sealing grows with the database and holds the client's
+   * lock: call it from a background thread.
+   */
+  public synchronized void rotateStoreKey(byte[] newKey) throws GreenlightException {
+    if (newKey == null || newKey.length != STORE_KEY_SIZE) {
+      throw new IllegalArgumentException("newKey must be " + STORE_KEY_SIZE + " bytes, got "
+          + (newKey == null ? "null" : Integer.toString(newKey.length)));
+    }
+    nativeRotateStoreKey(live(), newKey);
+  }
+
   /** Deletes data older than 14 days; the library also does it at open and after a sync. */
   public synchronized void runRetention() throws GreenlightException {
     nativeRunRetention(live());
@@ -184,6 +201,8 @@ public final class GreenlightClient implements AutoCloseable {
   private static native long nativeOpen(String dbPath, byte[] storeKey, LongSupplier clock)
       throws GreenlightException;
   private static native void nativeClose(long handle);
+  private static native void nativeRotateStoreKey(long handle, byte[] newKey)
+      throws GreenlightException;
   private static native byte[] nativeAdvertisement(long handle) throws GreenlightException;
   private static native void nativeRecordObservation(long handle, byte[] payload, int rssi)
       throws GreenlightException;

@@ -213,4 +213,39 @@ public class GreenlightClientDayTest {
     }
     assertArrayEquals(new byte[0], new HttpResponse(200, List.of(), null).body());
   }
+
+  @Test
+  public void rotatingTheStoreKeyKeepsTheDataAndRetiresTheOldKey() throws Exception {
+    Path work = Files.createTempDirectory(Paths.get(property("work")), "rotate");
+    String db = work.resolve("phone.db").toString();
+    byte[] oldKey = randomKey();
+    byte[] newKey = randomKey();
+    AtomicLong now = new AtomicLong(1714550400L); // 2024-05-01 08:00 UTC
+    byte[] heard = new byte[GreenlightClient.ADVERTISEMENT_SIZE];
+    new SecureRandom().nextBytes(heard);
+    try (GreenlightClient client = GreenlightClient.open(db, oldKey, now::get)) {
+      client.recordObservation(heard, -60);
+      client.setPositiveTest(now.get() - 3600);
+      try {
+        client.rotateStoreKey(new byte[31]);
+        fail("a 31-byte key was accepted");
+      } catch (IllegalArgumentException e) {
+        assertTrue(e.getMessage().contains("32 bytes, got 31"));
+      }
+      client.rotateStoreKey(newKey);
+      // The handle goes on under the new key.
+      now.addAndGet(300);
+      client.recordObservation(heard, -58);
+      assertEquals(Colour.RED, client.colour().colour());
+    }
+    try {
+      GreenlightClient.open(db, oldKey, now::get).close();
+      fail("the old key still opens the database");
+    } catch (GreenlightException e) {
+      assertEquals(Status.AUTHENTICATION, e.status());
+    }
+    try (GreenlightClient client = GreenlightClient.open(db, newKey, now::get)) {
+      assertEquals(Colour.RED, client.colour().colour());
+    }
+  }
 }
