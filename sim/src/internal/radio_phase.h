@@ -50,7 +50,8 @@ class RadioPhase {
   // The real RPI prefixes of the runs store_day(t) stored.
   void derive_rpis(std::uint32_t t);
 
-  // The StagedRuns part that holds broadcaster b's runs, and the broadcasters of part k.
+  // The StagedRuns part that holds broadcaster b's runs (also for extra staged runs: relay.h),
+  // and the broadcasters of part k.
   std::uint32_t part_of(std::uint32_t broadcaster) const { return broadcaster >> part_shift_; }
   std::pair<std::uint32_t, std::uint32_t> part_range(std::uint32_t k) const;
   const RadioModel& model() const { return radio_; }
@@ -58,8 +59,6 @@ class RadioPhase {
   // The expander of worker 0, for single-threaded work between phases.
   GaenExpander& expander() { return *expanders_[0]; }
   std::size_t peak_store_bytes() const { return peak_store_bytes_; }
-  // The part of StagedRuns that holds a broadcaster's runs (for extra staged runs: relay.h).
-  std::uint32_t part_of(std::uint32_t broadcaster) const { return broadcaster >> part_shift_; }
   // The day store_day() filled last (the relay adversary rewrites its replays' RPIs).
   DayEncounters* today() { return today_; }
 
