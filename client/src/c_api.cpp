@@ -95,6 +95,8 @@ struct gl_client {
   std::unique_ptr<CallbackTransport> app_transport;
   std::unique_ptr<client::TransportFetcher> app_fetcher;
   client::ChaffOptions chaff_options;
+  std::vector<std::string>
+      regions;  // gl_client_set_regions: federated regions gl_client_sync reads
 
   gl_client(gl_now_fn now, void* user_data) : clock(now, user_data) {}
 
@@ -337,7 +339,9 @@ gl_status gl_client_process_export(gl_client* client, const uint8_t* zip, size_t
 gl_status gl_client_sync(gl_client* client, const char* base_url, uint32_t* processed) {
   return guarded(client, [&](gl_client& c) -> gl_status {
     if (base_url == nullptr) return c.fail(GL_ERR_INVALID_ARGUMENT, "base_url is NULL");
-    auto report = c.impl->sync(c.fetcher(), base_url);
+    auto report = c.regions.empty() ? c.impl->sync(c.fetcher(), base_url)
+                                    : c.impl->sync(c.fetcher(), base_url,
+                                                   client::region_sources(base_url, c.regions));
     if (!report) return c.fail(report.error());
     if (processed != nullptr) *processed = static_cast<uint32_t>(report->exports_processed);
     if (report->exports_unlogged > 0) {
@@ -348,10 +352,21 @@ gl_status gl_client_sync(gl_client* client, const char* base_url, uint32_t* proc
     if (!report->log_error.empty()) {
       return c.fail(GL_ERR_UNAVAILABLE, "transparency log did not verify: " + report->log_error);
     }
-    if (report->exports_failed > 0) {
-      return c.fail(GL_ERR_UNAVAILABLE, std::to_string(report->exports_failed) +
-                                            " export(s) failed; first: " + report->errors.front());
+    if (report->exports_failed > 0 || report->sources_failed > 0) {
+      return c.fail(GL_ERR_UNAVAILABLE,
+                    std::to_string(report->exports_failed) + " export(s) and " +
+                        std::to_string(report->sources_failed) +
+                        " region feed(s) failed; first: " + report->errors.front());
     }
+    return GL_OK;
+  });
+}
+
+gl_status gl_client_set_regions(gl_client* client, const char* regions) {
+  return guarded(client, [&](gl_client& c) -> gl_status {
+    auto parsed = client::parse_region_list(regions == nullptr ? "" : regions);
+    if (!parsed) return c.fail(parsed.error());
+    c.regions = std::move(*parsed);
     return GL_OK;
   });
 }

@@ -29,6 +29,23 @@ std::string trimmed_base(std::string_view base_url) {
   return base;
 }
 
+// A consumer that remembers paths under a prefix (the source's base URL for a source on
+// another server) and otherwise passes everything on.
+class RememberedAs final : public FeedConsumer {
+ public:
+  RememberedAs(FeedConsumer& inner, std::string prefix)
+      : inner_(inner), prefix_(std::move(prefix)) {}
+  Result<bool> known(std::string_view path) override { return inner_.known(key(path)); }
+  Status consume(ByteSpan file, std::string_view path) override {
+    return inner_.consume(file, key(path));
+  }
+
+ private:
+  std::string key(std::string_view path) const { return prefix_ + std::string(path); }
+  FeedConsumer& inner_;
+  std::string prefix_;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<Client>> Client::open(const std::string& db_path, ClientConfig config,
@@ -281,6 +298,54 @@ Result<SyncReport> Client::process_export(ByteSpan zip, std::string_view source)
 }
 
 Result<SyncReport> Client::sync(HttpFetcher& fetcher, std::string_view base_url) {
+  return sync_with(fetcher, base_url, [&](FeedConsumer& consumer) {
+    return sync_feed(fetcher, trimmed_base(base_url), wire::Feed::kExports, consumer);
+  });
+}
+
+Result<SyncReport> Client::sync(HttpFetcher& fetcher, std::string_view base_url,
+                                std::span<const FeedSource> sources) {
+  if (sources.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "sync needs at least one feed source, got none");
+  }
+  const std::string home = trimmed_base(base_url);
+  std::size_t sources_failed = 0;
+  auto synced = sync_with(fetcher, base_url, [&](FeedConsumer& consumer) -> Result<FeedSyncCounts> {
+    FeedSyncCounts total;
+    const std::int64_t today = utc_day_start(clock_.now());
+    for (const FeedSource& source : sources) {
+      auto paths = list_source(fetcher, source, today);
+      if (!paths) {
+        ++sources_failed;
+        total.errors.push_back(
+            (source.layout == FeedLayoutKind::kCwa ? source.base_url : source.index_url) + ": " +
+            paths.error().message);
+        continue;
+      }
+      // Paths of the own server are remembered as sync() remembers them; paths of another
+      // server by their URL, so two servers' "US/1.zip" stay apart.
+      const std::string base = trimmed_base(source.base_url);
+      RememberedAs remembered(consumer, base == home ? std::string() : base + "/");
+      GL_ASSIGN_OR_RETURN(FeedSyncCounts counts, sync_paths(fetcher, base, *paths, remembered));
+      total.processed += counts.processed;
+      total.already_processed += counts.already_processed;
+      total.failed += counts.failed;
+      total.unlogged += counts.unlogged;
+      for (std::string& e : counts.errors) total.errors.push_back(std::move(e));
+    }
+    if (sources_failed == sources.size()) {
+      return make_error(ErrorCode::kUnavailable,
+                        "no feed source could be listed; first: " + total.errors.front());
+    }
+    return total;
+  });
+  GL_RETURN_IF_ERROR(synced);
+  synced->sources_failed = sources_failed;
+  return synced;
+}
+
+Result<SyncReport> Client::sync_with(HttpFetcher& fetcher, std::string_view base_url,
+                                     const FeedRunner& feeds) {
   // Refused before any request when today's runs are used up; the run itself is taken when
   // the first new export arrives, so a sync that finds nothing new costs nothing.
   GL_RETURN_IF_ERROR(check_matching_budget());
@@ -327,7 +392,7 @@ Result<SyncReport> Client::sync(HttpFetcher& fetcher, std::string_view base_url)
     bool run_taken_ = false;
   };
   ExportConsumer consumer(*this, report, gate);
-  auto counts = sync_feed(fetcher, base, wire::Feed::kExports, consumer);
+  auto counts = feeds(consumer);
   GL_RETURN_IF_ERROR(counts);
   report.exports_failed += counts->failed;
   for (std::string& e : counts->errors) report.errors.push_back(std::move(e));

@@ -1,5 +1,6 @@
 #include "greenlight/client/feed_source.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
@@ -71,6 +72,38 @@ FeedSource own_export_source(std::string_view base_url) {
 FeedSource federated_export_source(std::string_view base_url, std::string_view region) {
   return index_source(wire::url_for(base_url, "v1/federated/" + std::string(region) + "/index.txt"),
                       base_url);
+}
+
+std::vector<FeedSource> region_sources(std::string_view base_url,
+                                       std::span<const std::string> regions) {
+  std::vector<FeedSource> sources{own_export_source(base_url)};
+  for (const std::string& region : regions) {
+    sources.push_back(federated_export_source(base_url, region));
+  }
+  return sources;
+}
+
+Result<std::vector<std::string>> parse_region_list(std::string_view list) {
+  std::vector<std::string> regions;
+  if (list.empty()) return regions;
+  // Every comma separates two entries, so "AA," and ",AA" hold an empty one.
+  for (bool more = true; more;) {
+    const std::size_t comma = list.find(',');
+    std::string_view entry = list.substr(0, comma);
+    more = comma != std::string_view::npos;
+    list = more ? list.substr(comma + 1) : std::string_view{};
+    while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+    while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+    if (!wire::valid_region(entry)) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "a region must be 2..8 characters of [A-Z0-9], got \"" +
+                            std::string(entry.substr(0, 16)) + "\"");
+    }
+    if (std::find(regions.begin(), regions.end(), entry) == regions.end()) {
+      regions.emplace_back(entry);
+    }
+  }
+  return regions;
 }
 
 FeedSource index_source(std::string_view index_url, std::string_view base_url) {

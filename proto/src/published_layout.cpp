@@ -1,5 +1,6 @@
 #include "greenlight/wire/published_layout.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <utility>
@@ -38,6 +39,12 @@ std::string url_for(std::string_view base, std::string_view path) {
   url += '/';
   url += path;
   return url;
+}
+
+bool valid_region(std::string_view region) noexcept {
+  if (region.size() < 2 || region.size() > 8) return false;
+  return std::all_of(region.begin(), region.end(),
+                     [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
 }
 
 bool valid_published_path(std::string_view path, std::size_t max_length) noexcept {

@@ -87,6 +87,11 @@ std::int64_t Authorization::short_code_failures() const {
 }
 
 Result<IssuedToken> Authorization::exchange_code(std::string_view code) {
+  return exchange_code(code, [](const CodeGrant&) { return true; });
+}
+
+Result<IssuedToken> Authorization::exchange_code(
+    std::string_view code, const std::function<bool(const CodeGrant&)>& accept) {
   const std::int64_t now = clock_.now_unix_seconds();
   const bool is_short = code.size() == config_.short_code_digits;
   if (is_short) {
@@ -102,10 +107,34 @@ Result<IssuedToken> Authorization::exchange_code(std::string_view code) {
   if (!all_digits(code) || (!is_short && code.size() != config_.long_code_digits)) {
     return authentication_failed();
   }
+  // A code's grant never changes, so looking before claiming is race-free: the claim below
+  // still decides who gets an unused code.
+  const Sha256Digest hash = code_hash(code);
+  bool refused = false;
+  GL_RETURN_IF_ERROR(store_.read([&](StoreTransaction& tx) -> Status {
+    GL_ASSIGN_OR_RETURN(auto rows,
+                        tx.query("SELECT report_type, purpose FROM codes WHERE code_hash = ? AND "
+                                 "claimed = 0 AND expires_at > ?",
+                                 {Bytes(hash.begin(), hash.end()), now}));
+    if (rows.empty()) return ok();
+    CodeGrant grant;
+    const auto* type = std::get_if<std::int64_t>(&rows.front()[0]);
+    const auto* purpose = std::get_if<std::string>(&rows.front()[1]);
+    if (type == nullptr || purpose == nullptr) {
+      return make_error(ErrorCode::kInternal, "codes row has unexpected column types");
+    }
+    grant.report_type = static_cast<ReportType>(*type);
+    grant.purpose = *purpose;
+    refused = !accept(grant);
+    return ok();
+  }));
+  if (refused) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "the code is for a test type or purpose the caller does not accept");
+  }
   IssuedToken token{random_token(), {}};
   const Sha256Digest token_hash = sha256(as_bytes(token.token));
-  auto grant =
-      store_.redeem_code(code_hash(code), now, token_hash, now + config_.token_ttl_seconds);
+  auto grant = store_.redeem_code(hash, now, token_hash, now + config_.token_ttl_seconds);
   if (!grant) {
     if (is_short && grant.error().code == ErrorCode::kAuthentication) {
       GL_RETURN_IF_ERROR(store_.add_short_code_failure(budget_window(now)));

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <limits>
 #include <map>
 #include <set>
@@ -170,6 +171,122 @@ std::int32_t backfilled_transmission_risk(ReportType type) {
     default:
       return 0;
   }
+}
+
+// /api/issue (the verification server's admin API): what the health authority asks for.
+struct ParsedIssue {
+  ReportType report_type = ReportType::kConfirmedTest;
+  std::optional<std::int32_t> symptom_onset_interval;
+  std::string uuid;  // empty: the server makes one
+};
+
+// "YYYY-MM-DD" -> days since 1970-01-01, or nullopt.
+std::optional<std::int64_t> day_of_date(std::string_view text) {
+  int y = 0;
+  unsigned m = 0;
+  unsigned d = 0;
+  char tail = 0;
+  if (text.size() != 10 ||
+      std::sscanf(std::string(text).c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) != 3) {
+    return std::nullopt;
+  }
+  const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m},
+                                        std::chrono::day{d}};
+  if (!ymd.ok()) return std::nullopt;
+  return std::chrono::sys_days{ymd}.time_since_epoch().count();
+}
+
+bool is_uuid(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash != (text[i] == '-')) return false;
+    if (!dash && !std::isxdigit(static_cast<unsigned char>(text[i]))) return false;
+  }
+  return true;
+}
+
+// A random (version 4) UUID.
+std::string random_uuid(RandomSource& rng) {
+  ByteArray<16> b{};
+  rng.fill(b);
+  b[6] = static_cast<std::uint8_t>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<std::uint8_t>((b[8] & 0x3f) | 0x80);
+  const std::string hex = to_hex(ByteSpan(b));
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
+// Go's time.RFC1123 in UTC, as Google's expiresAt: "Mon, 02 Jan 2006 15:04:05 UTC".
+std::string rfc1123(std::int64_t unix_seconds) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char text[40];
+  const std::size_t n = std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S UTC", &utc);
+  return std::string(text, n);
+}
+
+EnResult<ParsedIssue> parse_issue(const json::object& body, std::int64_t now) {
+  auto m =
+      Members::of(body,
+                  {"symptomdate", "testdate", "testtype", "tzoffset", "phone", "smstemplatelabel",
+                   "uuid", "externalissuerid", "onlygeneratesms", "padding"},
+                  "unparsable_request", "the request");
+  EN_RETURN_IF_ERROR(m);
+  ParsedIssue issue;
+  auto test_type = m->string("testtype", "unparsable_request");
+  EN_RETURN_IF_ERROR(test_type);
+  if (!*test_type) return en_error(400, "invalid_test_type", "testType is required");
+  auto type = report_type_from_test_type(**test_type);
+  if (!type) {
+    return en_error(400, "invalid_test_type",
+                    "testType must be confirmed, likely or user-report (greenlight issues no "
+                    "negative codes), got \"" +
+                        std::string((**test_type).substr(0, 20)) + "\"");
+  }
+  issue.report_type = *type;
+  // The dates are days in the user's time zone (tzOffset minutes east of UTC): not in the
+  // future there, and not older than the 14 days keys are kept.
+  auto tz_offset = m->integer("tzoffset", "unparsable_request");
+  EN_RETURN_IF_ERROR(tz_offset);
+  const std::int64_t offset_minutes = tz_offset->value_or(0);
+  if (offset_minutes < -14 * 60 || offset_minutes > 14 * 60) {
+    return en_error(400, "unparsable_request", "tzOffset must be minutes in -840..840");
+  }
+  constexpr std::int64_t kDay = 86400;
+  const std::int64_t local_today = floor_to(now + offset_minutes * 60, kDay) / kDay;
+  for (std::string_view name : {"symptomdate", "testdate"}) {
+    auto text = m->string(name, "unparsable_request");
+    EN_RETURN_IF_ERROR(text);
+    if (!*text || (*text)->empty()) continue;
+    const auto day = day_of_date(**text);
+    if (!day || *day > local_today || *day < local_today - 14) {
+      return en_error(400, "invalid_date",
+                      std::string(name == "symptomdate" ? "symptomDate" : "testDate") +
+                          " must be a YYYY-MM-DD date within the last 14 days, got \"" +
+                          std::string((**text).substr(0, 20)) + "\"");
+    }
+    if (name == "symptomdate") {
+      issue.symptom_onset_interval = static_cast<std::int32_t>(*day * kTekRollingPeriod);
+    }
+  }
+  // greenlight sends no text messages: a request for one fails rather than being dropped.
+  auto phone = m->string("phone", "unparsable_request");
+  EN_RETURN_IF_ERROR(phone);
+  const json::value* only_sms = m->get("onlygeneratesms");
+  if ((*phone && !(*phone)->empty()) ||
+      (only_sms != nullptr && only_sms->is_bool() && only_sms->as_bool())) {
+    return en_error(400, "sms_failure",
+                    "this server sends no SMS: issue without phone and hand the code over");
+  }
+  auto uuid = m->string("uuid", "unparsable_request");
+  EN_RETURN_IF_ERROR(uuid);
+  if (*uuid && !(*uuid)->empty()) {
+    if (!is_uuid(**uuid)) return en_error(400, "unparsable_request", "uuid must be a UUID");
+    issue.uuid = lower(**uuid);
+  }
+  return issue;
 }
 
 struct ParsedPublish {
@@ -441,6 +558,8 @@ const std::vector<std::string> kRevisionSchema = {
     "report_type INTEGER NOT NULL, dsos INTEGER, revised_at INTEGER NOT NULL, "
     "available_at INTEGER NOT NULL, PRIMARY KEY(key_data, rsin))",
     "CREATE INDEX IF NOT EXISTS en_revision_by_available ON en_revision(available_at)",
+    // /api/issue request ids: a uuid is issued once (409 uuid_already_exists after).
+    "CREATE TABLE IF NOT EXISTS en_issued(uuid TEXT PRIMARY KEY, issued_at INTEGER NOT NULL)",
 };
 
 class EnExpressModule final : public ServerModule {
@@ -448,6 +567,9 @@ class EnExpressModule final : public ServerModule {
   explicit EnExpressModule(EnExpressConfig config) : config_(std::move(config)) {
     for (const auto& k : config_.device_api_keys) {
       if (!k.empty()) device_keys_.push_back(sha256(as_bytes(k)));
+    }
+    for (const auto& k : config_.admin_api_keys) {
+      if (!k.empty()) admin_keys_.push_back(sha256(as_bytes(k)));
     }
   }
 
@@ -458,6 +580,7 @@ class EnExpressModule final : public ServerModule {
       return ctx.store.transact([cutoff](StoreTransaction& tx) -> Status {
         auto r = tx.execute("DELETE FROM en_revision WHERE revised_at < ?", {cutoff});
         GL_RETURN_IF_ERROR(r);
+        GL_RETURN_IF_ERROR(tx.execute("DELETE FROM en_issued WHERE issued_at < ?", {cutoff}));
         return ok();
       });
     });
@@ -477,6 +600,10 @@ class EnExpressModule final : public ServerModule {
                    [this](const HttpRequest& req) { return verify(req); });
     ctx.router.add(Method::kPost, "/api/certificate",
                    [this](const HttpRequest& req) { return certificate(req); });
+    if (!admin_keys_.empty()) {
+      ctx.router.add(Method::kPost, "/api/issue",
+                     [this](const HttpRequest& req) { return issue(req); });
+    }
     ctx.router.add(Method::kPost, "/v1/publish",
                    [this](const HttpRequest& req) { return publish(req); });
     return ok();
@@ -526,9 +653,18 @@ class EnExpressModule final : public ServerModule {
       }
     }
     if (accept.empty()) accept.insert(ReportType::kConfirmedTest);
-    auto token = ctx_->authorization.exchange_code(**code);
+    // A code the app does not accept stays unused (Google's verification server does the
+    // same): the user can still enter it in an app that accepts its test type.
+    auto token = ctx_->authorization.exchange_code(**code, [&](const CodeGrant& grant) {
+      return grant.purpose == "keys" && en_test_type(grant.report_type).has_value() &&
+             accept.contains(grant.report_type);
+    });
     if (!token) {
       switch (token.error().code) {
+        case ErrorCode::kInvalidArgument:
+          return verify_error(EnError{412, "unsupported_test_type",
+                                      "the code is for a test type the app does not accept"},
+                              bucket_);
         case ErrorCode::kAuthentication:
           return verify_error(EnError{400, "code_invalid", "verification code invalid"}, bucket_);
         case ErrorCode::kFailedPrecondition:
@@ -540,17 +676,60 @@ class EnExpressModule final : public ServerModule {
       }
     }
     const auto test_type = en_test_type(token->grant.report_type);
-    if (!test_type || token->grant.purpose != "keys" ||
-        !accept.contains(token->grant.report_type)) {
-      return verify_error(EnError{412, "unsupported_test_type",
-                                  "the code is for a test type the app does not accept"},
-                          bucket_);
+    if (!test_type) {
+      return verify_error(EnError{500, "internal_server_error", "internal error"}, bucket_);
     }
     json::object reply{{"testtype", *test_type}, {"token", token->token}};
     if (token->grant.symptom_onset_interval) {
       reply["symptomDate"] = date_of_interval(*token->grant.symptom_onset_interval);
     }
     return en_json(200, std::move(reply), bucket_);
+  }
+
+  // The health authority's code issue (Google's adminapi /api/issue): a short code of the
+  // test type, the symptom date as onset, no SMS.
+  HttpResponse issue(const HttpRequest& req) {
+    if (!device_key_ok(admin_keys_, req)) {
+      return verify_error(EnError{401, "unauthorized", "invalid API key"}, bucket_);
+    }
+    auto body = parse_body(req, "unparsable_request");
+    if (!body) return verify_error(body.error(), bucket_);
+    const std::int64_t now = ctx_->clock.now_unix_seconds();
+    auto parsed = parse_issue(*body, now);
+    if (!parsed) return verify_error(parsed.error(), bucket_);
+    const bool uuid_given = !parsed->uuid.empty();
+    const std::string uuid = uuid_given ? parsed->uuid : random_uuid(ctx_->rng);
+    bool duplicate = false;
+    auto claimed = ctx_->store.transact([&](StoreTransaction& tx) -> Status {
+      GL_ASSIGN_OR_RETURN(auto inserted,
+                          tx.execute("INSERT INTO en_issued(uuid, issued_at) VALUES(?, ?) "
+                                     "ON CONFLICT DO NOTHING",
+                                     {uuid, now}));
+      duplicate = inserted == 0;
+      return ok();
+    });
+    if (!claimed) {
+      return verify_error(EnError{500, "internal_server_error", "internal error"}, bucket_);
+    }
+    if (duplicate) {
+      return verify_error(EnError{409, "uuid_already_exists", "the uuid was issued before"},
+                          bucket_);
+    }
+    CodeRequest request;
+    request.kind = CodeKind::kShort;
+    request.grant.report_type = parsed->report_type;
+    request.grant.symptom_onset_interval = parsed->symptom_onset_interval;
+    auto code = ctx_->authorization.issue_code(request);
+    if (!code) {
+      return verify_error(EnError{500, "internal_server_error", "internal error"}, bucket_);
+    }
+    ctx_->metrics.add_daily("greenlight_codes_issued_daily", {{"kind", "short"}}, now);
+    return en_json(200,
+                   json::object{{"uuid", uuid},
+                                {"code", code->code},
+                                {"expiresAt", rfc1123(code->expires_at)},
+                                {"expiresAtTimestamp", code->expires_at}},
+                   bucket_);
   }
 
   HttpResponse certificate(const HttpRequest& req) {
@@ -695,6 +874,19 @@ class EnExpressModule final : public ServerModule {
         std::max<std::int64_t>(1, ctx_->publisher.config().arrival_granularity_seconds);
     RevisionPart revision_part(revised, now, now - now % granularity);
     if (!revised.empty()) write.parts.push_back(&revision_part);
+    // "traveler": the rule of the server's traveller path (federation.h: offered to every
+    // partner region); a server that does not federate has none and stores the keys only.
+    std::unique_ptr<UploadPart> traveller_part;
+    if (UploadExtension* traveller = ctx_->publisher.extension("traveler");
+        traveller != nullptr && p->traveler) {
+      std::vector<TemporaryExposureKey> stored_keys;
+      for (const KeyToStore& k : write.keys) stored_keys.push_back(k.key);
+      auto part =
+          traveller->prepare(json::value(true), UploadContext{false, now, &*claims, &stored_keys});
+      if (!part) return en_error(500, "internal_error", "internal error");
+      traveller_part = std::move(*part);
+      write.parts.push_back(traveller_part.get());
+    }
     auto stored = ctx_->store.publish_upload(write);
     if (!stored) {
       if (stored.error().code == ErrorCode::kAlreadyExists) return invalid_certificate();
@@ -715,6 +907,7 @@ class EnExpressModule final : public ServerModule {
 
   EnExpressConfig config_;
   std::vector<Sha256Digest> device_keys_;
+  std::vector<Sha256Digest> admin_keys_;
   std::optional<AeadKey> revision_key_;
   ServerContext* ctx_ = nullptr;
   std::size_t bucket_ = 0;

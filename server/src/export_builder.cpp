@@ -89,4 +89,24 @@ Result<std::vector<BuiltExportFile>> build_export_files(
   return files;
 }
 
+Result<BuiltExportFile> build_revised_export_file(std::vector<TemporaryExposureKey> revised,
+                                                  std::int64_t window_start,
+                                                  std::int64_t window_end, std::size_t number,
+                                                  const std::string& region,
+                                                  const std::vector<wire::ExportSigner>& signers) {
+  if (revised.empty() || number == 0) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "a revised-keys file needs keys and a file number from 1");
+  }
+  wire::ExportBatch batch;
+  batch.revised_keys = std::move(revised);
+  batch.start_timestamp = static_cast<std::uint64_t>(window_start);
+  batch.end_timestamp = static_cast<std::uint64_t>(window_end) + (number - 1);
+  batch.region = region;
+  for (const auto& s : signers) batch.signature_infos.push_back(s.info);
+  GL_ASSIGN_OR_RETURN(Bytes zip, wire::write_export_zip(batch, signers));
+  return BuiltExportFile{file_name(window_start, window_end, number), std::move(zip),
+                         batch.revised_keys.size(), batch.start_timestamp, batch.end_timestamp};
+}
+
 }  // namespace greenlight::server

@@ -124,24 +124,16 @@ Result<std::optional<ExportRun>> Exporter::export_window() {
 Result<std::optional<BuiltExportFile>> Exporter::build_revised_file(std::int64_t start,
                                                                     std::int64_t end,
                                                                     std::size_t sequence) {
-  wire::ExportBatch batch;
+  std::vector<TemporaryExposureKey> revised;
   for (const auto& source : revised_sources_) {
     auto keys = source(start, end);
     GL_RETURN_IF_ERROR(keys);
-    batch.revised_keys.insert(batch.revised_keys.end(), keys->begin(), keys->end());
+    revised.insert(revised.end(), keys->begin(), keys->end());
   }
-  if (batch.revised_keys.empty()) return std::optional<BuiltExportFile>{};
-  // As build_export_files names and dates the files of a split window.
-  batch.start_timestamp = static_cast<std::uint64_t>(start);
-  batch.end_timestamp = static_cast<std::uint64_t>(end) + (sequence - 1);
-  batch.region = config_.build.region;
-  for (const auto& s : signers_) batch.signature_infos.push_back(s.info);
-  auto zip = wire::write_export_zip(batch, signers_);
-  GL_RETURN_IF_ERROR(zip);
-  std::string path = wire::feed_file_path(wire::Feed::kExports, start, end, sequence);
-  return std::optional<BuiltExportFile>(
-      BuiltExportFile{path.substr(wire::kExportDirectory.size()), std::move(*zip),
-                      batch.revised_keys.size(), batch.start_timestamp, batch.end_timestamp});
+  if (revised.empty()) return std::optional<BuiltExportFile>{};
+  GL_ASSIGN_OR_RETURN(auto file, build_revised_export_file(std::move(revised), start, end, sequence,
+                                                           config_.build.region, signers_));
+  return std::optional<BuiltExportFile>(std::move(file));
 }
 
 Status Exporter::rebuild_index() {

@@ -21,10 +21,13 @@ namespace json = boost::json;
 constexpr char kLease[] = "federation";
 constexpr std::int64_t kLeaseSeconds = 600;
 constexpr char kIndexCacheControl[] = "public, max-age=60";
+constexpr char kZipCacheControl[] = "public, max-age=1209600, immutable";
 
 // federation_file: every partner file looked at, by the SHA-256 of its bytes ("ok" or
 // "refused"). federation_bin: the export.bin hashes imported (replays). federation_key: the
 // pulled keys with their origin, batch = the window that republished them.
+// federation_revised: the partners' revisions (GAEN revised_keys) of pulled keys, batch as for
+// federation_key.
 // federation_outbound: traveller keys offered to a visited region. federation_batch: the
 // files published, by feed (directory).
 const std::vector<std::string> kSchema = {
@@ -40,6 +43,10 @@ const std::vector<std::string> kSchema = {
     "origin TEXT NOT NULL, key_data BLOB NOT NULL, rsin INTEGER NOT NULL, rp INTEGER NOT NULL, "
     "trl INTEGER NOT NULL, report_type INTEGER NOT NULL, dsos INTEGER, "
     "received_at INTEGER NOT NULL, batch TEXT, PRIMARY KEY(origin, key_data, rsin))",
+    "CREATE TABLE IF NOT EXISTS federation_revised("
+    "origin TEXT NOT NULL, key_data BLOB NOT NULL, rsin INTEGER NOT NULL, rp INTEGER NOT NULL, "
+    "trl INTEGER NOT NULL, report_type INTEGER NOT NULL, dsos INTEGER, "
+    "received_at INTEGER NOT NULL, batch TEXT, PRIMARY KEY(origin, key_data, rsin, report_type))",
     "CREATE TABLE IF NOT EXISTS federation_outbound("
     "key_data BLOB NOT NULL, rsin INTEGER NOT NULL, rp INTEGER NOT NULL, trl INTEGER NOT NULL, "
     "report_type INTEGER NOT NULL, dsos INTEGER, region TEXT NOT NULL, "
@@ -60,6 +67,59 @@ std::int64_t int_of(const SqlValue& v) {
 std::string text_of(const SqlValue& v) {
   const auto* s = std::get_if<std::string>(&v);
   return s == nullptr ? std::string() : *s;
+}
+
+// The columns (origin, key_data, rsin, rp, trl, report_type, dsos, received_at) of a key.
+std::vector<SqlValue> key_row(const std::string& origin, const TemporaryExposureKey& k,
+                              std::int64_t now) {
+  std::vector<SqlValue> row{origin,
+                            Bytes(k.key_data.span().begin(), k.key_data.span().end()),
+                            std::int64_t{k.rolling_start_interval_number.value},
+                            std::int64_t{k.rolling_period},
+                            std::int64_t{k.transmission_risk_level},
+                            static_cast<std::int64_t>(k.report_type),
+                            std::monostate{},
+                            now};
+  if (k.days_since_onset_of_symptoms) row[6] = std::int64_t{*k.days_since_onset_of_symptoms};
+  return row;
+}
+
+// A partner's revisions of keys this server pulled from it before: recorded for
+// republication (in revised_keys) and applied to the stored key, so that a key not yet
+// republished goes out with its new report type (or, revoked, not at all). Revisions of keys
+// never pulled (older than retention, another feed) are not this server's to republish.
+Result<std::size_t> import_revisions(StoreTransaction& tx, const std::string& origin,
+                                     const std::vector<TemporaryExposureKey>& revised,
+                                     std::int64_t now) {
+  std::size_t stored = 0;
+  for (const TemporaryExposureKey& k : revised) {
+    const std::vector<SqlValue> row = key_row(origin, k, now);
+    const std::vector<SqlValue> id{row[0], row[1], row[2]};
+    GL_ASSIGN_OR_RETURN(
+        auto pulled,
+        tx.query(
+            "SELECT COUNT(*) FROM federation_key WHERE origin = ? AND key_data = ? AND rsin = ?",
+            id));
+    if (pulled.empty() || int_of(pulled.front()[0]) == 0) continue;
+    GL_ASSIGN_OR_RETURN(
+        auto inserted,
+        tx.execute("INSERT INTO federation_revised(origin, key_data, rsin, rp, trl, report_type, "
+                   "dsos, received_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                   row));
+    stored += static_cast<std::size_t>(inserted);
+    if (k.report_type == ReportType::kRevoked) {
+      GL_RETURN_IF_ERROR(tx.execute(
+          "DELETE FROM federation_key WHERE origin = ? AND key_data = ? AND rsin = ? AND "
+          "batch IS NULL",
+          id));
+    } else {
+      GL_RETURN_IF_ERROR(tx.execute(
+          "UPDATE federation_key SET trl = ?, report_type = ?, dsos = ? WHERE origin = ? AND "
+          "key_data = ? AND rsin = ?",
+          {row[4], row[5], row[6], row[0], row[1], row[2]}));
+    }
+  }
+  return stored;
 }
 
 struct Refusal {
@@ -137,6 +197,41 @@ class OutboundPart final : public UploadPart {
   std::vector<std::vector<SqlValue>> rows_;
 };
 
+// The traveller rows of one upload: one per key and region the keys are offered to.
+std::unique_ptr<UploadPart> outbound_part(const std::set<std::string>& regions,
+                                          const UploadContext& context,
+                                          std::int64_t embargo_seconds) {
+  std::vector<std::vector<SqlValue>> rows;
+  if (context.chaff || context.claims == nullptr || context.keys == nullptr) {
+    return std::make_unique<OutboundPart>(std::move(rows));
+  }
+  // Report type and days since onset as the publisher gives them to the stored keys.
+  const CodeGrant& grant = context.claims->grant;
+  for (const TemporaryExposureKey& k : *context.keys) {
+    SqlValue dsos = std::monostate{};
+    if (k.days_since_onset_of_symptoms) {
+      dsos = std::int64_t{*k.days_since_onset_of_symptoms};
+    } else if (grant.symptom_onset_interval) {
+      const std::int64_t days =
+          (static_cast<std::int64_t>(day_start(k.rolling_start_interval_number).value) -
+           static_cast<std::int64_t>(
+               day_start({static_cast<std::uint32_t>(*grant.symptom_onset_interval)}).value)) /
+          kTekRollingPeriod;
+      if (days >= -14 && days <= 14) dsos = days;
+    }
+    const std::int64_t embargo_until =
+        unix_seconds_from_interval(k.end_interval()) + embargo_seconds;
+    for (const std::string& region : regions) {
+      rows.push_back({Bytes(k.key_data.span().begin(), k.key_data.span().end()),
+                      std::int64_t{k.rolling_start_interval_number.value},
+                      std::int64_t{k.rolling_period}, std::int64_t{k.transmission_risk_level},
+                      static_cast<std::int64_t>(grant.report_type), dsos, region, embargo_until,
+                      context.now});
+    }
+  }
+  return std::make_unique<OutboundPart>(std::move(rows));
+}
+
 // "visited_regions": ["BB", ...] in greenlight's upload JSON (publish.h UploadExtension).
 class VisitedRegionsExtension final : public UploadExtension {
  public:
@@ -160,38 +255,36 @@ class VisitedRegionsExtension final : public UploadExtension {
       }
       if (v.as_string() != own_region_) regions.emplace(v.as_string());
     }
-    if (context.chaff || context.claims == nullptr || context.keys == nullptr) {
-      return std::unique_ptr<UploadPart>(
-          std::make_unique<OutboundPart>(std::vector<std::vector<SqlValue>>{}));
-    }
-    // Report type and days since onset as the publisher gives them to the stored keys.
-    const CodeGrant& grant = context.claims->grant;
-    std::vector<std::vector<SqlValue>> rows;
-    for (const TemporaryExposureKey& k : *context.keys) {
-      SqlValue dsos = std::monostate{};
-      if (grant.symptom_onset_interval) {
-        const std::int64_t days =
-            (static_cast<std::int64_t>(day_start(k.rolling_start_interval_number).value) -
-             static_cast<std::int64_t>(
-                 day_start({static_cast<std::uint32_t>(*grant.symptom_onset_interval)}).value)) /
-            kTekRollingPeriod;
-        if (days >= -14 && days <= 14) dsos = days;
-      }
-      const std::int64_t embargo_until =
-          unix_seconds_from_interval(k.end_interval()) + embargo_seconds_;
-      for (const std::string& region : regions) {
-        rows.push_back({Bytes(k.key_data.span().begin(), k.key_data.span().end()),
-                        std::int64_t{k.rolling_start_interval_number.value},
-                        std::int64_t{k.rolling_period}, std::int64_t{k.transmission_risk_level},
-                        static_cast<std::int64_t>(grant.report_type), dsos, region, embargo_until,
-                        context.now});
-      }
-    }
-    return std::unique_ptr<UploadPart>(std::make_unique<OutboundPart>(std::move(rows)));
+    return outbound_part(regions, context, embargo_seconds_);
   }
 
  private:
   std::string own_region_;
+  std::int64_t embargo_seconds_;
+};
+
+// "traveler": true (EN Express's publish API, and accepted in greenlight's too): a traveller
+// who does not say where they went. Google's server stores the flag and offers the keys to
+// every federation partner that asks for travellers; here they are offered to every partner
+// region (each partner's v1/travellers/<REGION>/ feed). false: no effect.
+class TravelerExtension final : public UploadExtension {
+ public:
+  TravelerExtension(std::set<std::string> partner_regions, std::int64_t embargo_seconds)
+      : partner_regions_(std::move(partner_regions)), embargo_seconds_(embargo_seconds) {}
+  std::string_view field() const override { return "traveler"; }
+
+  Result<std::unique_ptr<UploadPart>> prepare(const json::value& value,
+                                              const UploadContext& context) override {
+    if (!value.is_bool()) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "traveler must be a boolean, got " + json::serialize(value).substr(0, 20));
+    }
+    return outbound_part(value.as_bool() ? partner_regions_ : std::set<std::string>{}, context,
+                         embargo_seconds_);
+  }
+
+ private:
+  std::set<std::string> partner_regions_;
   std::int64_t embargo_seconds_;
 };
 
@@ -205,11 +298,7 @@ std::string traveller_index_path(std::string_view region) {
   return std::string(kTravellerDirectory) + std::string(region) + "/index.txt";
 }
 
-bool valid_region(std::string_view region) {
-  if (region.size() < 2 || region.size() > 8) return false;
-  return std::all_of(region.begin(), region.end(),
-                     [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
-}
+bool valid_region(std::string_view region) { return wire::valid_region(region); }
 
 Result<FederateFromSpec> parse_federate_from(std::string_view spec) {
   const auto bad = [&](std::string_view why) {
@@ -278,6 +367,9 @@ Status FederationModule::attach(ServerContext& context) {
   }
   GL_RETURN_IF_ERROR(context.store.ensure_schema(kSchema));
   context_ = &context;
+  ByteArray<16> holder{};
+  context.rng.fill(holder);
+  holder_ = "federation-" + to_hex(ByteSpan(holder));
   StaticSite& site = context.site;
   for (std::string_view directory : {kFederatedDirectory, kTravellerDirectory}) {
     context.router.add_prefix(Method::kGet, "/" + std::string(directory),
@@ -285,14 +377,17 @@ Status FederationModule::attach(ServerContext& context) {
   }
   context.publisher.add_extension(std::make_shared<VisitedRegionsExtension>(
       config_.region, context.publisher.config().embargo_seconds));
+  std::set<std::string> partner_regions;
+  for (const auto& p : config_.partners) partner_regions.insert(p.region);
+  context.publisher.add_extension(std::make_shared<TravelerExtension>(
+      std::move(partner_regions), context.publisher.config().embargo_seconds));
   // Load the indexes and files already published (a restart).
   auto loaded = context.store.read([&](StoreTransaction& tx) -> Status {
     auto rows = tx.query("SELECT path, feed FROM federation_batch");
     GL_RETURN_IF_ERROR(rows);
     std::set<std::string> feeds;
     for (const auto& row : *rows) {
-      (void)context.site.load(text_of(row[0]), "application/zip",
-                              "public, max-age=1209600, immutable");
+      (void)context.site.load(text_of(row[0]), "application/zip", kZipCacheControl);
       feeds.insert(text_of(row[1]));
     }
     for (const auto& feed : feeds) {
@@ -301,6 +396,13 @@ Status FederationModule::attach(ServerContext& context) {
     return ok();
   });
   if (!loaded) return loaded;
+  // Every partner's federated index exists from the start (empty until keys arrive), so a
+  // phone that chose its region lists nothing rather than failing on a 404.
+  for (const auto& p : config_.partners) {
+    if (!context.site.find(federated_index_path(p.region))) {
+      GL_RETURN_IF_ERROR(rebuild_index(std::string(kFederatedDirectory) + p.region + "/"));
+    }
+  }
   context.add_export_job([this]() -> Status {
     auto pulled = pull();
     GL_RETURN_IF_ERROR(pulled);
@@ -312,24 +414,33 @@ Status FederationModule::attach(ServerContext& context) {
   });
   context.add_retention_job(
       [this](std::int64_t now, std::int64_t cutoff) { return delete_expired(now, cutoff); });
+  context.add_site_refresh_job([this] { return sync_published(); });
   return ok();
+}
+
+Status FederationModule::under_lease(const std::function<Status()>& fn) {
+  ServerContext& ctx = *context_;
+  const std::int64_t now = ctx.clock.now_unix_seconds();
+  GL_ASSIGN_OR_RETURN(const bool acquired,
+                      ctx.store.acquire_lease(kLease, holder_, now, now + kLeaseSeconds));
+  if (!acquired) return make_error(ErrorCode::kUnavailable, "another instance is federating");
+  Status status = fn();
+  // A failed release only delays the other instances until the lease expires.
+  (void)ctx.store.release_lease(kLease, holder_);
+  return status;
 }
 
 Result<FederationPullReport> FederationModule::pull() {
   std::lock_guard lock(mutex_);
   ServerContext& ctx = *context_;
-  const std::int64_t now = ctx.clock.now_unix_seconds();
-  auto lease = ctx.store.acquire_lease(kLease, "pull", now, now + kLeaseSeconds);
-  GL_RETURN_IF_ERROR(lease);
-  if (!*lease) return make_error(ErrorCode::kUnavailable, "another instance is federating");
   FederationPullReport report;
-  Status status = ok();
-  for (const auto& partner : config_.partners) {
-    status = pull_partner(partner, report);
-    if (!status) break;
-  }
-  (void)ctx.store.release_lease(kLease, "pull");
-  GL_RETURN_IF_ERROR(status);
+  const auto pull_all = [&]() -> Status {
+    for (const auto& partner : config_.partners) {
+      GL_RETURN_IF_ERROR(pull_partner(partner, report));
+    }
+    return ok();
+  };
+  GL_RETURN_IF_ERROR(under_lease(pull_all));
   if (report.files_imported > 0 || report.files_refused > 0) {
     ctx.logger.log(LogLevel::kInfo, "federation_pulled",
                    {{"files", std::to_string(report.files_imported)},
@@ -392,6 +503,7 @@ Status FederationModule::import_file(const FederationPartner& partner, const std
   std::string refusal = checked ? std::string() : checked.error().reason;
   bool seen_before = false;
   std::size_t keys_stored = 0;
+  std::size_t revisions_stored = 0;
   auto s = ctx.store.transact([&](StoreTransaction& tx) -> Status {
     auto same =
         tx.query("SELECT COUNT(*) FROM federation_file WHERE region = ? AND content_sha256 = ?",
@@ -416,24 +528,15 @@ Status FederationModule::import_file(const FederationPartner& partner, const std
                      {checked->second, partner.region, path, now}));
       for (const TemporaryExposureKey& k : checked->first.keys) {
         if (k.report_type == ReportType::kRevoked) continue;
-        std::vector<SqlValue> params{partner.region,
-                                     Bytes(k.key_data.span().begin(), k.key_data.span().end()),
-                                     std::int64_t{k.rolling_start_interval_number.value},
-                                     std::int64_t{k.rolling_period},
-                                     std::int64_t{k.transmission_risk_level},
-                                     static_cast<std::int64_t>(k.report_type),
-                                     std::monostate{},
-                                     now};
-        if (k.days_since_onset_of_symptoms) {
-          params[6] = std::int64_t{*k.days_since_onset_of_symptoms};
-        }
         auto r = tx.execute(
             "INSERT INTO federation_key(origin, key_data, rsin, rp, trl, report_type, dsos, "
             "received_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            params);
+            key_row(partner.region, k, now));
         GL_RETURN_IF_ERROR(r);
         keys_stored += static_cast<std::size_t>(*r);
       }
+      GL_ASSIGN_OR_RETURN(revisions_stored,
+                          import_revisions(tx, partner.region, checked->first.revised_keys, now));
     }
     auto r = tx.execute(
         "INSERT INTO federation_file(region, path, content_sha256, status, reason, processed_at) "
@@ -454,6 +557,7 @@ Status FederationModule::import_file(const FederationPartner& partner, const std
   } else {
     ++report.files_imported;
     report.keys_imported += keys_stored;
+    report.revisions_imported += revisions_stored;
   }
   return ok();
 }
@@ -486,50 +590,79 @@ Status read_key_rows(const std::vector<SqlRow>& rows, std::vector<TemporaryExpos
 }  // namespace
 
 Result<std::size_t> FederationModule::republish() {
+  return publish_leased(&FederationModule::republish_leased, "federation_republished");
+}
+
+Result<std::size_t> FederationModule::publish_leased(Status (FederationModule::*step)(std::size_t&),
+                                                     const char* event) {
   std::lock_guard lock(mutex_);
+  std::size_t written = 0;
+  GL_RETURN_IF_ERROR(under_lease([&] { return (this->*step)(written); }));
+  if (written > 0)
+    context_->logger.log(LogLevel::kInfo, event, {{"files", std::to_string(written)}});
+  return written;
+}
+
+Status FederationModule::republish_leased(std::size_t& written) {
   ServerContext& ctx = *context_;
   const std::int64_t now = ctx.clock.now_unix_seconds();
-  std::size_t written = 0;
   for (const auto& partner : config_.partners) {
     const std::string& origin = partner.region;
     const std::string feed = std::string(kFederatedDirectory) + origin + "/";
     std::vector<TemporaryExposureKey> keys;
+    std::vector<TemporaryExposureKey> revised;
     std::int64_t window_start = now;
+    constexpr std::string_view kColumns =
+        "SELECT key_data, rsin, rp, trl, report_type, dsos, received_at FROM ";
     auto read = ctx.store.read([&](StoreTransaction& tx) -> Status {
-      auto rows = tx.query(
-          "SELECT key_data, rsin, rp, trl, report_type, dsos, received_at FROM federation_key "
-          "WHERE origin = ? AND batch IS NULL",
-          {origin});
-      GL_RETURN_IF_ERROR(rows);
-      return read_key_rows(*rows, keys, window_start);
+      GL_ASSIGN_OR_RETURN(
+          auto rows,
+          tx.query(std::string(kColumns) + "federation_key WHERE origin = ? AND batch IS NULL",
+                   {origin}));
+      GL_RETURN_IF_ERROR(read_key_rows(rows, keys, window_start));
+      GL_ASSIGN_OR_RETURN(
+          rows,
+          tx.query(std::string(kColumns) + "federation_revised WHERE origin = ? AND batch IS NULL",
+                   {origin}));
+      return read_key_rows(rows, revised, window_start);
     });
     GL_RETURN_IF_ERROR(read);
-    if (keys.empty()) continue;
+    if (keys.empty() && revised.empty()) continue;
     const std::int64_t window_end = std::max(now, window_start + 1);
+    const std::string batch = feed + std::to_string(window_end);
     auto s = ctx.store.transact([&](StoreTransaction& tx) -> Status {
       for (const auto& k : keys) {
         auto r = tx.execute(
             "UPDATE federation_key SET batch = ? WHERE origin = ? AND key_data = ? AND rsin = ?",
-            {feed + std::to_string(window_end), origin,
-             Bytes(k.key_data.span().begin(), k.key_data.span().end()),
+            {batch, origin, Bytes(k.key_data.span().begin(), k.key_data.span().end()),
              std::int64_t{k.rolling_start_interval_number.value}});
         GL_RETURN_IF_ERROR(r);
+      }
+      for (const auto& k : revised) {
+        GL_RETURN_IF_ERROR(tx.execute(
+            "UPDATE federation_revised SET batch = ? WHERE origin = ? AND key_data = ? AND "
+            "rsin = ? AND report_type = ?",
+            {batch, origin, Bytes(k.key_data.span().begin(), k.key_data.span().end()),
+             std::int64_t{k.rolling_start_interval_number.value},
+             static_cast<std::int64_t>(k.report_type)}));
       }
       return ok();
     });
     GL_RETURN_IF_ERROR(s);
-    auto files = publish_batch(feed, origin, std::move(keys), window_start, window_end);
+    auto files =
+        publish_batch(feed, origin, std::move(keys), std::move(revised), window_start, window_end);
     GL_RETURN_IF_ERROR(files);
     written += *files;
   }
-  if (written > 0) {
-    ctx.logger.log(LogLevel::kInfo, "federation_republished", {{"files", std::to_string(written)}});
-  }
-  return written;
+  return ok();
 }
 
 Result<std::size_t> FederationModule::offer_travellers() {
-  std::lock_guard lock(mutex_);
+  return publish_leased(&FederationModule::offer_travellers_leased,
+                        "federation_travellers_offered");
+}
+
+Status FederationModule::offer_travellers_leased(std::size_t& written) {
   ServerContext& ctx = *context_;
   const std::int64_t now = ctx.clock.now_unix_seconds();
   std::vector<std::string> regions;
@@ -543,7 +676,6 @@ Result<std::size_t> FederationModule::offer_travellers() {
     return ok();
   });
   GL_RETURN_IF_ERROR(listed);
-  std::size_t written = 0;
   for (const std::string& region : regions) {
     const std::string feed = std::string(kTravellerDirectory) + region + "/";
     std::vector<TemporaryExposureKey> keys;
@@ -566,23 +698,17 @@ Result<std::size_t> FederationModule::offer_travellers() {
     });
     GL_RETURN_IF_ERROR(s);
     if (keys.empty()) continue;
-    auto files = publish_batch(feed, config_.region, std::move(keys), window_start,
+    auto files = publish_batch(feed, config_.region, std::move(keys), {}, window_start,
                                std::max(now, window_start + 1));
     GL_RETURN_IF_ERROR(files);
     written += *files;
   }
-  if (written > 0) {
-    ctx.logger.log(LogLevel::kInfo, "federation_travellers_offered",
-                   {{"files", std::to_string(written)}});
-  }
-  return written;
+  return ok();
 }
 
-Result<std::size_t> FederationModule::publish_batch(const std::string& feed,
-                                                    const std::string& region,
-                                                    std::vector<TemporaryExposureKey> keys,
-                                                    std::int64_t window_start,
-                                                    std::int64_t window_end) {
+Result<std::size_t> FederationModule::publish_batch(
+    const std::string& feed, const std::string& region, std::vector<TemporaryExposureKey> keys,
+    std::vector<TemporaryExposureKey> revised, std::int64_t window_start, std::int64_t window_end) {
   ServerContext& ctx = *context_;
   const std::int64_t now = ctx.clock.now_unix_seconds();
   ExportBuildOptions options = ctx.exporter.config().build;
@@ -591,6 +717,12 @@ Result<std::size_t> FederationModule::publish_batch(const std::string& feed,
   auto files =
       build_export_files(std::move(keys), window_start, window_end, options, signers, ctx.rng);
   GL_RETURN_IF_ERROR(files);
+  if (!revised.empty()) {
+    GL_ASSIGN_OR_RETURN(auto file,
+                        build_revised_export_file(std::move(revised), window_start, window_end,
+                                                  files->size() + 1, region, signers));
+    files->push_back(std::move(file));
+  }
   std::vector<wire::SignatureInfo> infos;
   for (const auto& s : signers) infos.push_back(s.info);
   for (auto& f : *files) {
@@ -623,6 +755,60 @@ Result<std::size_t> FederationModule::publish_batch(const std::string& feed,
   return files->size();
 }
 
+Result<bool> FederationModule::sync_published() {
+  // This instance publishing right now: its own files are in the cache already.
+  std::unique_lock lock(mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return false;
+  ServerContext& ctx = *context_;
+  std::map<std::string, std::vector<std::string>> feeds;
+  for (const auto& p : config_.partners) {
+    feeds[std::string(kFederatedDirectory) + p.region + "/"];
+  }
+  GL_RETURN_IF_ERROR(ctx.store.read([&](StoreTransaction& tx) -> Status {
+    GL_ASSIGN_OR_RETURN(auto rows, tx.query("SELECT path, feed FROM federation_batch "
+                                            "ORDER BY window_end, path"));
+    for (const auto& row : rows) feeds[text_of(row[1])].push_back(text_of(row[0]));
+    return ok();
+  }));
+  bool changed = false;
+  std::set<std::string> listed;
+  for (const auto& [feed, paths] : feeds) {
+    for (const std::string& path : paths) {
+      listed.insert(path);
+      if (ctx.site.find(path)) continue;
+      if (auto s = ctx.site.load(path, "application/zip", kZipCacheControl); !s) {
+        return make_error(ErrorCode::kIo,
+                          "federated file listed in the database is missing: " + path);
+      }
+      changed = true;
+    }
+    const std::string index_path = feed + "index.txt";
+    listed.insert(index_path);
+    std::string index = wire::format_feed_index(paths);
+    const auto current = ctx.site.find(index_path);
+    if (!current || *current->bytes != index) {
+      // Memory only: the instance that published wrote the index file.
+      ctx.site.put(index_path, std::move(index), "text/plain; charset=utf-8", kIndexCacheControl);
+      changed = true;
+    }
+  }
+  // Files and feeds another instance's retention removed.
+  for (std::string_view directory : {kFederatedDirectory, kTravellerDirectory}) {
+    for (const std::string& path : ctx.site.cached_paths(directory)) {
+      if (listed.contains(path)) continue;
+      if (path.ends_with("/index.txt")) {
+        const auto current = ctx.site.find(path);
+        if (current && current->bytes->empty()) continue;
+        ctx.site.put(path, std::string(), "text/plain; charset=utf-8", kIndexCacheControl);
+      } else {
+        ctx.site.forget(path);
+      }
+      changed = true;
+    }
+  }
+  return changed;
+}
+
 Status FederationModule::rebuild_index(const std::string& feed) {
   ServerContext& ctx = *context_;
   std::vector<std::string> paths;
@@ -652,6 +838,7 @@ Status FederationModule::delete_expired(std::int64_t /*now*/, std::int64_t cutof
     }
     for (const char* sql : {"DELETE FROM federation_batch WHERE window_end < ?",
                             "DELETE FROM federation_key WHERE received_at < ?",
+                            "DELETE FROM federation_revised WHERE received_at < ?",
                             "DELETE FROM federation_outbound WHERE received_at < ?",
                             "DELETE FROM federation_bin WHERE processed_at < ?",
                             "DELETE FROM federation_file WHERE processed_at < ?"}) {

@@ -202,6 +202,13 @@ void Publisher::add_extension(std::shared_ptr<UploadExtension> extension) {
   extensions_.push_back(std::move(extension));
 }
 
+UploadExtension* Publisher::extension(std::string_view field) const {
+  for (const auto& ext : extensions_) {
+    if (ext->field() == field) return ext.get();
+  }
+  return nullptr;
+}
+
 Result<PublishOutcome> Publisher::publish(const UploadRequest& request) {
   const std::int64_t now = clock_.now_unix_seconds();
   auto claims = authorization_.verify_certificate(request.certificate);

@@ -144,6 +144,62 @@ TEST_CASE("a revoked key removes its exposure windows", "[client]") {
   CHECK(colour->colour == Colour::kGreen);
 }
 
+TEST_CASE("sync over chosen feed sources: own server and another server's index",
+          "[client][sync][feed_source]") {
+  TwoPhones p;
+  p.meet(15, -60);
+  p.clock.set(kDay0 + 86400 + 3 * kHour);
+  test::TempDir home_site;
+  test::TempDir other_site;
+  SeededRandom noise(6);
+  test::write_file(
+      home_site.path() / "v1/exports/0001.zip",
+      test::build_export({test::random_key(noise, kDay0)}, p.signer, kDay0, kDay0 + 3600));
+  test::write_file(home_site.path() / "v1/exports/index.txt", as_bytes("v1/exports/0001.zip\n"));
+  // Another server's layout: its index next to its files, the same relative path as a file
+  // name the home server could use.
+  test::write_file(other_site.path() / "US/0001.zip",
+                   test::build_export(p.published_keys(), p.signer, kDay0, kDay0 + 86400));
+  test::write_file(other_site.path() / "US/index.txt", as_bytes("US/0001.zip"));
+  test::TestHttpServer home(home_site.path());
+  test::TestHttpServer other(other_site.path());
+  BeastHttpFetcher fetcher;
+  const std::vector<FeedSource> sources{
+      own_export_source(home.base_url()),
+      index_source(other.base_url() + "/US/index.txt", other.base_url())};
+
+  auto report = p.me->sync(fetcher, home.base_url(), sources);
+  REQUIRE(report);
+  CAPTURE(report->errors);
+  CHECK(report->exports_processed == 2);
+  CHECK(report->keys_matched == 1);
+  CHECK(report->sources_failed == 0);
+  // The own path is remembered as sync() remembers it, the other server's by its URL.
+  CHECK(*p.me->exposure_store().is_path_processed("v1/exports/0001.zip"));
+  CHECK(*p.me->exposure_store().is_path_processed(other.base_url() + "/US/0001.zip"));
+  CHECK_FALSE(*p.me->exposure_store().is_path_processed("US/0001.zip"));
+
+  // Nothing new: each source's index only (the first sync made index + file on each).
+  auto again = p.me->sync(fetcher, home.base_url(), sources);
+  REQUIRE(again);
+  CHECK(again->exports_processed == 0);
+  CHECK(home.requests() == 3);
+  CHECK(other.requests() == 3);
+
+  // A source that cannot be listed is counted; all of them failing fails the sync.
+  const std::vector<FeedSource> partly{
+      own_export_source(home.base_url()),
+      index_source(other.base_url() + "/XX/index.txt", other.base_url())};
+  auto counted = p.me->sync(fetcher, home.base_url(), partly);
+  REQUIRE(counted);
+  CHECK(counted->sources_failed == 1);
+  CHECK(counted->errors.size() == 1);
+  const std::vector<FeedSource> none{
+      index_source(other.base_url() + "/XX/index.txt", other.base_url())};
+  CHECK_FALSE(p.me->sync(fetcher, home.base_url(), none));
+  CHECK_FALSE(p.me->sync(fetcher, home.base_url(), std::span<const FeedSource>{}));
+}
+
 TEST_CASE("sync over loopback HTTP fetches, verifies and matches new exports", "[client][sync]") {
   TwoPhones p;
   p.meet(15, -60);

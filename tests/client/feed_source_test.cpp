@@ -93,6 +93,25 @@ TEST_CASE("greenlight's own and federated sources", "[feed_source]") {
   CHECK(aa.base_url == "http://127.0.0.1:8080");
 }
 
+TEST_CASE("the regions a phone chose become its feed sources", "[feed_source]") {
+  auto regions = parse_region_list(" AA,262 ,AA,CC");
+  REQUIRE(regions.has_value());
+  CHECK(*regions == std::vector<std::string>{"AA", "262", "CC"});
+  CHECK(parse_region_list("")->empty());
+  for (const char* bad : {"A", "aa", "AA,", ",AA", "AA;CC", "ABCDEFGHI", "A A"}) {
+    CAPTURE(bad);
+    auto r = parse_region_list(bad);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == ErrorCode::kInvalidArgument);
+  }
+  const std::vector<FeedSource> sources = region_sources("http://bb.example/", *regions);
+  REQUIRE(sources.size() == 4);
+  CHECK(sources[0].index_url == "http://bb.example/v1/exports/index.txt");
+  CHECK(sources[1].index_url == "http://bb.example/v1/federated/AA/index.txt");
+  CHECK(sources[3].index_url == "http://bb.example/v1/federated/CC/index.txt");
+  CHECK(region_sources("http://bb.example", {}).size() == 1);
+}
+
 TEST_CASE("CWA's distribution layout through the adapter", "[feed_source]") {
   MapFetcher fetcher;
   const std::string root = "https://cwa.example/version/v1/diagnosis-keys/country/DE/date";

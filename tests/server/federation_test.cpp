@@ -1,10 +1,13 @@
 #include "greenlight/server/federation.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <set>
+#include <thread>
 
 #include "greenlight/wire/export_file.h"
 #include "greenlight/wire/published_layout.h"
+#include "pg_test_cluster.h"
 #include "test_server.h"
 
 namespace greenlight::server::testing {
@@ -312,6 +315,119 @@ TEST_CASE("--federate-from with travellers only", "[federation]") {
   CHECK(spec->travellers_only);
   CHECK(spec->pem_path == "/k.pem");
   CHECK_FALSE(parse_federate_from("AA=http://a.example,/k.pem")->travellers_only);
+}
+
+}  // namespace greenlight::server::testing
+
+namespace greenlight::server::testing {
+
+// Two instances of region BB on one PostgreSQL database and one export tree, federating from
+// one partner AA (docs/federation.md "Several instances").
+TEST_CASE("federation on two instances of one PostgreSQL database", "[federation][pg_store]") {
+  TestServer partner(region_config("AA"));
+  const auto first_keys = upload_and_export(partner);
+
+  TempDir dir;
+  const std::string database = PgTestCluster::instance().new_database();
+  std::shared_ptr<FederationModule> module_a;
+  std::shared_ptr<FederationModule> module_b;
+  const auto instance = [&](std::shared_ptr<FederationModule>& module, const TestServer* same) {
+    TestServerConfig config = region_config("BB", [&module, &partner](Server& server) {
+      module = std::make_shared<FederationModule>(
+          FederationConfig{"BB", {partner_of(partner, "AA")}, {}});
+      REQUIRE(server.add_module(module).has_value());
+    });
+    config.directory = dir.path();
+    config.database = database;
+    config.same_keys_as = same;
+    return config;
+  };
+  TestServer a(instance(module_a, nullptr));
+  TestServer b(instance(module_b, &a));
+  const auto set_time = [&](std::int64_t t) {
+    a.clock().set(t);
+    b.clock().set(t);
+  };
+  set_time(partner.clock().now_unix_seconds());
+  const auto imported_rows = [&] {
+    std::int64_t n = 0;
+    REQUIRE(a.server().context().store.read([&](StoreTransaction& tx) -> Status {
+      GL_ASSIGN_OR_RETURN(auto rows, tx.query("SELECT COUNT(*) FROM federation_file WHERE "
+                                              "status = 'ok'"));
+      n = std::get<std::int64_t>(rows.at(0)[0]);
+      return ok();
+    }));
+    return n;
+  };
+
+  // While one instance holds the lease, the other neither pulls nor republishes.
+  Store& store = a.server().context().store;
+  REQUIRE(*store.acquire_lease("federation", "the-other-instance", a.clock().now_unix_seconds(),
+                               a.clock().now_unix_seconds() + 600));
+  auto refused = module_b->pull();
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == ErrorCode::kUnavailable);
+  auto not_republished = module_b->republish();
+  REQUIRE_FALSE(not_republished.has_value());
+  CHECK(not_republished.error().code == ErrorCode::kUnavailable);
+  REQUIRE(store.release_lease("federation", "the-other-instance"));
+
+  // Both pull at once: each partner file is imported exactly once.
+  Result<FederationPullReport> ra = FederationPullReport{};
+  Result<FederationPullReport> rb = FederationPullReport{};
+  std::thread ta([&] { ra = module_a->pull(); });
+  std::thread tb([&] { rb = module_b->pull(); });
+  ta.join();
+  tb.join();
+  std::size_t imported = 0;
+  for (const auto* r : {&ra, &rb}) {
+    if (r->has_value()) {
+      imported += (*r)->files_imported;
+    } else {
+      CHECK(r->error().code == ErrorCode::kUnavailable);
+    }
+  }
+  CHECK(imported == 1);
+  CHECK(imported_rows() == 1);
+
+  // One instance republishes; the other serves the same federated tree after its refresh.
+  REQUIRE(*module_a->republish() == 1);
+  CHECK(*module_b->republish() == 0);  // nothing left: the keys are batched in the database
+  REQUIRE(b.server().refresh_site().has_value());  // the periodic refresh may have run already
+  const std::string index_path = "/" + federated_index_path("AA");
+  HttpClient ca = a.client();
+  HttpClient cb = b.client();
+  auto index_a = ca.get(index_path);
+  auto index_b = cb.get(index_path);
+  REQUIRE(index_a.has_value());
+  REQUIRE(index_b.has_value());
+  CHECK(index_a->status == 200);
+  CHECK(index_a->body == index_b->body);
+  const std::string file = index_a->body.substr(0, index_a->body.find('\n'));
+  auto zip_a = ca.get("/" + file);
+  auto zip_b = cb.get("/" + file);
+  REQUIRE(zip_a.has_value());
+  REQUIRE(zip_b.has_value());
+  CHECK(zip_b->status == 200);
+  CHECK(zip_a->body == zip_b->body);
+  CHECK(federated_keys(b, "AA") == hexes(first_keys));
+
+  // The next period runs on the other instance: only the partner's new file is imported.
+  const auto second_keys = upload_and_export(partner);
+  set_time(partner.clock().now_unix_seconds());
+  auto second = module_b->pull();
+  REQUIRE(second.has_value());
+  CHECK(second->files_imported == 1);
+  CHECK(second->files_known == 1);
+  CHECK(imported_rows() == 2);
+  REQUIRE(*module_b->republish() == 1);
+  REQUIRE(a.server().refresh_site().has_value());
+  auto again_a = ca.get(index_path);
+  auto again_b = cb.get(index_path);
+  REQUIRE(again_a.has_value());
+  REQUIRE(again_b.has_value());
+  CHECK(again_a->body == again_b->body);
+  CHECK(std::count(again_a->body.begin(), again_a->body.end(), '\n') == 2);
 }
 
 }  // namespace greenlight::server::testing

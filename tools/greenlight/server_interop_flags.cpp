@@ -23,6 +23,9 @@ void InteropFlags::add_to(CLI::App* run_cmd) {
   run_cmd->add_option("--en-device-api-key-file", en_device_api_key_file,
                       "With --api google-en: X-API-Key values the apps send, one per line "
                       "(default: not checked)");
+  run_cmd->add_option("--en-admin-api-key-file", en_admin_api_key_file,
+                      "With --api google-en: X-API-Key values of the health authority's "
+                      "POST /api/issue, one per line (default: no /api/issue)");
   run_cmd->add_option("--en-health-authority-id", en_health_authority_ids,
                       "With --api google-en: an accepted healthAuthorityID (repeatable; "
                       "default: any)");
@@ -36,13 +39,17 @@ void InteropFlags::attach(
     server::Server& server, const std::string& region,
     const std::function<std::vector<std::string>(const std::string&)>& load_api_keys) const {
   const bool en = api == "google-en";
-  if (!en && (!en_device_api_key_file.empty() || !en_health_authority_ids.empty())) {
+  if (!en && (!en_device_api_key_file.empty() || !en_admin_api_key_file.empty() ||
+              !en_health_authority_ids.empty())) {
     throw CommandError{"--en-* flags need --api google-en"};
   }
   if (en) {
     server::EnExpressConfig config;
     if (!en_device_api_key_file.empty()) {
       config.device_api_keys = load_api_keys(en_device_api_key_file);
+    }
+    if (!en_admin_api_key_file.empty()) {
+      config.admin_api_keys = load_api_keys(en_admin_api_key_file);
     }
     config.health_authority_ids = en_health_authority_ids;
     if (auto s = server.add_module(server::make_en_express_module(std::move(config))); !s) {

@@ -1,6 +1,7 @@
 // The `greenlight server run` flags of the interoperability modules (docs/server.md "EN
 // Express API", docs/federation.md): --api, --en-device-api-key-file,
-// --en-health-authority-id, --federate-from. The region is the exports' --region.
+// --en-admin-api-key-file, --en-health-authority-id, --federate-from. The region is the exports'
+// --region.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -15,6 +16,7 @@ namespace greenlight::cli {
 struct InteropFlags {
   std::string api = "greenlight";
   std::string en_device_api_key_file;
+  std::string en_admin_api_key_file;
   std::vector<std::string> en_health_authority_ids;
   std::vector<std::string> federate_from;
 

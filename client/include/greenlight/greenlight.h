@@ -159,6 +159,18 @@ gl_status gl_client_process_export(gl_client* client, const uint8_t* zip, size_t
  * GL_ERR_UNAVAILABLE when the log itself did not verify (only exports covered by the last
  * verified checkpoint were used). */
 gl_status gl_client_sync(gl_client* client, const char* base_url, uint32_t* processed);
+/* The regions whose keys gl_client_sync also downloads (docs/federation.md "Phones"):
+ * regions is a comma-separated list of region codes as the server's --region names them
+ * ("AA,CC"; 2..8 characters of [A-Z0-9] each), "" or NULL for none (only the own feed, the
+ * default). From then on gl_client_sync reads base_url/v1/exports/index.txt and, for each
+ * region, base_url/v1/federated/<REGION>/index.txt: the keys of that region as the phone's
+ * own server republishes them, signed by the same pinned key and covered by the same log. A
+ * region feed that cannot be listed (e.g. not a partner of the server) makes gl_client_sync
+ * return GL_ERR_UNAVAILABLE naming it, after the other feeds were processed.
+ * GL_ERR_INVALID_ARGUMENT for a malformed list (the previous choice stays). The choice
+ * belongs to the handle (copied; not stored in the database): set it after every open.
+ * Same threading as every call on the handle. */
+gl_status gl_client_set_regions(gl_client* client, const char* regions);
 
 /* Requires the transparency log (docs/transparency.md) from now on: log_vkey is the log's
  * verifier key "NAME+HASH+KEY" (pinned in the app), origin the checkpoint origin (NULL: the

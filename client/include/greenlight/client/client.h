@@ -44,6 +44,7 @@
 #include "greenlight/client/database.h"
 #include "greenlight/client/encounter_log.h"
 #include "greenlight/client/exposure_store.h"
+#include "greenlight/client/feed_source.h"
 #include "greenlight/client/http_fetcher.h"
 #include "greenlight/client/identifiers.h"
 #include "greenlight/client/log_monitor.h"
@@ -113,6 +114,17 @@ class Client {
   // time. Fails only when the index cannot be fetched or parsed or the database fails;
   // per-export failures are counted in the report.
   [[nodiscard]] Result<SyncReport> sync(HttpFetcher& fetcher, std::string_view base_url);
+  // sync() over the feeds the phone chose (docs/federation.md "Phones"): e.g. the own feed
+  // and the federated regions of its server (region_sources()), or other servers' feeds.
+  // base_url is the phone's own server: its log is checked first, exactly as above, and
+  // every file of every source must be signed by a pinned key and (with a log) covered by
+  // that log. One matching run for the whole call, taken at the first new file; processed
+  // files are remembered by path (the URL for a source on another server) and by the SHA-256
+  // of the zip and of export.bin, across sources. A source whose listing cannot be fetched or
+  // parsed is counted in sources_failed with an error line and the others are synced; the
+  // call fails only when no source could be listed (or the database fails).
+  [[nodiscard]] Result<SyncReport> sync(HttpFetcher& fetcher, std::string_view base_url,
+                                        std::span<const FeedSource> sources);
 
   // Transparency log. log_monitor(): the verified state and the evidence, nullptr without a
   // configured log. sync_log(): brings the monitor up to the server's latest checkpoint and
@@ -182,6 +194,10 @@ class Client {
   };
 
   Client(Database db, ClientConfig config, const Clock& clock, RandomSource& random);
+  // The part the two sync() overloads share: budget check, log sync, then feeds(consumer).
+  using FeedRunner = std::function<Result<FeedSyncCounts>(FeedConsumer&)>;
+  [[nodiscard]] Result<SyncReport> sync_with(HttpFetcher& fetcher, std::string_view base_url,
+                                             const FeedRunner& feeds);
   [[nodiscard]] Status process_one(ByteSpan zip, std::string_view source,
                                    std::optional<EncounterSnapshot>& snapshot, SyncReport& report,
                                    LogGate& gate);

@@ -46,6 +46,14 @@ FeedSource own_export_source(std::string_view base_url);
 // A region another greenlight server republishes (server federation.h):
 // <base>/v1/federated/<region>/index.txt.
 FeedSource federated_export_source(std::string_view base_url, std::string_view region);
+// What a phone of base_url that chose regions syncs: its server's own feed, then the
+// federated feed of each region, in the order given (Client::sync(fetcher, base, sources)).
+std::vector<FeedSource> region_sources(std::string_view base_url,
+                                       std::span<const std::string> regions);
+// "AA,CC" -> {"AA", "CC"}: comma-separated region codes of 2..8 of [A-Z0-9] (the server's
+// --region grammar), blanks around a code ignored, duplicates dropped, "" -> none; any other
+// entry is kInvalidArgument naming it.
+[[nodiscard]] Result<std::vector<std::string>> parse_region_list(std::string_view list);
 // An index of another server, e.g. ("https://cdn.example/export/US/index.txt",
 // "https://cdn.example/export/").
 FeedSource index_source(std::string_view index_url, std::string_view base_url);

@@ -38,7 +38,10 @@ struct SyncReport {
   std::size_t keys_matched = 0;
   std::size_t windows_stored = 0;
   std::size_t sightings_rejected = 0;  // outside +-2 h or bad TX power
-  std::vector<std::string> errors;     // one line per failed export
+  std::vector<std::string> errors;     // one line per failed export (or source listing)
+  // sync() over several feed sources: sources whose listing could not be fetched or parsed
+  // (each has an error line; the other sources were synced).
+  std::size_t sources_failed = 0;
 
   // Transparency log (ClientConfig::log; all zero/false when no log is configured).
   bool log_required = false;   // a log is configured: only logged exports are used

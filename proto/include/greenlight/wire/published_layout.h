@@ -86,6 +86,10 @@ std::string url_for(std::string_view base, std::string_view path);
 // suffix, at most max_length characters).
 bool valid_published_path(std::string_view path, std::size_t max_length = 512) noexcept;
 
+// Whether region is a region code as exports and federated paths name it
+// (v1/federated/<REGION>/): 2..8 characters of [A-Z0-9] (ISO 3166 codes or MCCs such as 262).
+bool valid_region(std::string_view region) noexcept;
+
 // "<directory><start>-<end>-<NNNNN><suffix>", e.g. "v1/exports/1764000000-1764003600-00001.zip".
 std::string feed_file_path(Feed feed, std::int64_t window_start, std::int64_t window_end,
                            std::size_t sequence);

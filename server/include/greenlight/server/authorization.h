@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -76,6 +77,12 @@ class Authorization {
   // kAuthentication for unknown, used or malformed codes; kFailedPrecondition for an
   // expired code; kResourceExhausted while the short-code failure budget is spent.
   [[nodiscard]] Result<IssuedToken> exchange_code(std::string_view code);
+  // The same, but an unclaimed, unexpired code whose grant accept() refuses is not claimed:
+  // kInvalidArgument, and the code stays usable (Google's verification server answers
+  // unsupported_test_type and leaves the code unused). Unknown codes count against the
+  // short-code failure budget exactly as above.
+  [[nodiscard]] Result<IssuedToken> exchange_code(
+      std::string_view code, const std::function<bool(const CodeGrant&)>& accept);
   IssuedToken chaff_token();
 
   // kAuthentication for an unknown, used or expired token.

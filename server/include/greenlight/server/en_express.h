@@ -55,6 +55,11 @@ namespace greenlight::server {
 struct EnExpressConfig {
   // X-API-Key values accepted on /api/verify and /api/certificate; empty: not checked.
   std::vector<std::string> device_api_keys;
+  // X-API-Key values of the health authority's admin API, POST /api/issue (Google's
+  // verification server shape: {testType, symptomDate, testDate, tzOffset, uuid, ...} ->
+  // {uuid, code, expiresAt, expiresAtTimestamp}; a short code, no SMS). Empty: no /api/issue
+  // (codes come from POST /v1/codes).
+  std::vector<std::string> admin_api_keys;
   // healthAuthorityID values accepted on publish; empty: any.
   std::vector<std::string> health_authority_ids;
   std::size_t max_same_start_interval_keys = 3;

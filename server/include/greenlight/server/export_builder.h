@@ -46,4 +46,12 @@ struct BuiltExportFile {
     const ExportBuildOptions& options, const std::vector<wire::ExportSigner>& signers,
     RandomSource& rng);
 
+// The file of a window that carries only revised_keys (GAEN: keys published before whose
+// report type changed, or that were revoked), numbered `number` after the window's key
+// files (end_timestamp = window end + number - 1). Not padded: revisions are rare and the
+// keys are public already. revised must not be empty.
+[[nodiscard]] Result<BuiltExportFile> build_revised_export_file(
+    std::vector<TemporaryExposureKey> revised, std::int64_t window_start, std::int64_t window_end,
+    std::size_t number, const std::string& region, const std::vector<wire::ExportSigner>& signers);
+
 }  // namespace greenlight::server

@@ -16,6 +16,12 @@
 //     KEY_BATCH leaves, like local batches) under v1/federated/<REGION>/ with their
 //     own index v1/federated/<REGION>/index.txt.
 //
+// Revisions: a partner file's revised_keys (a report type changed, e.g. self report ->
+// confirmed test, or a key revoked) of keys pulled from that partner before are stored and
+// republished in the revised_keys of the next federated file of their origin (GAEN), which
+// phones apply; a key not republished yet goes out with its new report type (revoked: not at
+// all). Revisions of keys never pulled are ignored.
+//
 // Refused files (bad or missing signature, wrong region, replay, malformed) are logged
 // ("federation_file_refused", partner region, path, reason) and remembered by the SHA-256 of
 // their bytes, so the same bytes are not fetched and refused again; other bytes at that path
@@ -30,10 +36,16 @@
 // "REGION=URL,PEMFILE,travellers" and pulls that feed instead of the partner's whole index.
 //
 // Phones choose regions by syncing the federated index of each region they want next to
-// the server's own index. Single-instance: pulls and republication run under the store
-// lease "federation".
+// the server's own index (client Client::sync over feed sources, gl_client_set_regions).
 //
-// Thread-safe: pull() and republish() are serialised.
+// Several instances on one database: pull(), republish() and offer_travellers() each run
+// under the store lease "federation", held under a random id per module, so exactly one
+// instance federates at a time (the export run that calls them is under the export lease
+// too); the others are refused with kUnavailable. Every instance serves the same federated
+// tree: the site refresh (ServerContext::add_site_refresh_job, and a miss) loads the files
+// another instance published and rebuilds the indexes in memory from federation_batch.
+//
+// Thread-safe: pull(), republish(), offer_travellers() and the refresh are serialised.
 #pragma once
 
 #include <cstdint>
@@ -92,7 +104,8 @@ struct FederationPullReport {
   std::size_t files_known = 0;  // processed or refused before
   std::size_t files_refused = 0;
   std::size_t keys_imported = 0;
-  std::vector<std::string> refusals;  // "<region> <path>: <reason>"
+  std::size_t revisions_imported = 0;  // revised_keys of keys pulled before
+  std::vector<std::string> refusals;   // "<region> <path>: <reason>"
 };
 
 class FederationModule final : public ServerModule {
@@ -109,21 +122,33 @@ class FederationModule final : public ServerModule {
   [[nodiscard]] Result<std::size_t> offer_travellers();
 
  private:
+  // Runs fn under the store lease "federation" (kUnavailable: another instance has it).
+  [[nodiscard]] Status under_lease(const std::function<Status()>& fn);
+  // Runs step under mutex_ and the lease and logs event with the files it wrote.
+  [[nodiscard]] Result<std::size_t> publish_leased(Status (FederationModule::*step)(std::size_t&),
+                                                   const char* event);
+  [[nodiscard]] Status republish_leased(std::size_t& written);
+  [[nodiscard]] Status offer_travellers_leased(std::size_t& written);
+  // Loads what another instance published (files, indexes); whether the cache changed.
+  [[nodiscard]] Result<bool> sync_published();
   [[nodiscard]] Status pull_partner(const FederationPartner& partner, FederationPullReport& report);
   [[nodiscard]] Status import_file(const FederationPartner& partner, const std::string& path,
                                    const std::string& bytes, FederationPullReport& report);
   // Writes feed + "index.txt" from the batches recorded for feed (a directory).
   [[nodiscard]] Status rebuild_index(const std::string& feed);
-  // Builds, signs, publishes and records the files of one window of feed; returns how many.
+  // Builds, signs, publishes and records the files of one window of feed (the key files, then
+  // one revised_keys file when revised is not empty); returns how many.
   [[nodiscard]] Result<std::size_t> publish_batch(const std::string& feed,
                                                   const std::string& region,
                                                   std::vector<TemporaryExposureKey> keys,
+                                                  std::vector<TemporaryExposureKey> revised,
                                                   std::int64_t window_start,
                                                   std::int64_t window_end);
   [[nodiscard]] Status delete_expired(std::int64_t now, std::int64_t cutoff);
 
   FederationConfig config_;
   ServerContext* context_ = nullptr;
+  std::string holder_;  // this module's lease holder id
   std::mutex mutex_;
 };
 

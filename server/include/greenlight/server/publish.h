@@ -89,6 +89,9 @@ class Publisher {
   // Registers the owner of a JSON member. Without an extension for "venue_reports", a
   // non-empty "venue_reports" array is rejected ("not supported by this server").
   void add_extension(std::shared_ptr<UploadExtension> extension);
+  // The extension that owns this member, nullptr if none (for other upload APIs, e.g. EN
+  // Express's "traveler", to apply the same rule).
+  UploadExtension* extension(std::string_view field) const;
   const PublishConfig& config() const { return config_; }
 
   [[nodiscard]] Result<PublishOutcome> publish(const UploadRequest& request);

@@ -336,6 +336,15 @@ JNIEXPORT jint JNICALL Java_org_greenlight_GreenlightClient_nativeSync(JNIEnv* e
   return static_cast<jint>(processed);
 }
 
+JNIEXPORT void JNICALL Java_org_greenlight_GreenlightClient_nativeSetRegions(JNIEnv* env, jclass,
+                                                                             jlong handle,
+                                                                             jstring regions) {
+  const JniClient& c = *from_handle(handle);
+  const Utf8 list(env, regions);
+  if (list.failed()) return;
+  check(env, c, gl_client_set_regions(c.client, list.get()));
+}
+
 JNIEXPORT void JNICALL Java_org_greenlight_GreenlightClient_nativeRequireLog(JNIEnv* env, jclass,
                                                                              jlong handle,
                                                                              jstring vkey,

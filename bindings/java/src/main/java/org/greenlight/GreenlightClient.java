@@ -119,6 +119,15 @@ public final class GreenlightClient implements AutoCloseable {
     return nativeSync(live(), baseUrl);
   }
 
+  /**
+   * The regions whose keys sync() also downloads from the server's federated feeds, e.g.
+   * "AA,CC" (null or "": only the own feed). Held by this object, not stored: set it after
+   * every open (greenlight.h gl_client_set_regions).
+   */
+  public synchronized void setRegions(String regions) throws GreenlightException {
+    nativeSetRegions(live(), regions);
+  }
+
   /** Requires the transparency log with this verifier key (origin null: the key's name). */
   public synchronized void requireLog(String logVerifierKey, String origin)
       throws GreenlightException {
@@ -213,6 +222,9 @@ public final class GreenlightClient implements AutoCloseable {
   private static native int nativeProcessExport(long handle, byte[] zip)
       throws GreenlightException;
   private static native int nativeSync(long handle, String baseUrl) throws GreenlightException;
+
+  private static native void nativeSetRegions(long handle, String regions)
+      throws GreenlightException;
   private static native void nativeRequireLog(long handle, String vkey, String origin)
       throws GreenlightException;
   private static native void nativeSetTransport(long handle, Transport transport)
