@@ -38,6 +38,9 @@ using ResponseMessage = http::response<http::span_body<const char>>;
 
 constexpr std::chrono::seconds kWriteTimeout{30};
 constexpr std::chrono::seconds kHandshakeTimeout{10};
+// Lingering close after a refusal (Session::lingering_close).
+constexpr std::chrono::seconds kLingerTimeout{2};
+constexpr std::size_t kLingerBytes = 4u << 20;
 constexpr std::chrono::seconds kOverflowHeaderTimeout{2};
 constexpr std::chrono::milliseconds kNoDescriptorsBackoff{50};
 constexpr std::size_t kMaxTrackedClients = 1 << 20;
@@ -336,6 +339,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   void reject(const Error& error, unsigned status) {
     busy_ = true;
+    linger_ = true;
     shared_.count("transport", Method::kOther, status);
     write(error_response(error, status), false, 11, false);
   }
@@ -361,6 +365,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         stream_, *message,
         [self = this->shared_from_this(), message, body, keep](beast::error_code ec, std::size_t) {
           self->busy_ = false;
+          if (!ec && !keep && self->linger_) return self->lingering_close();
           if (ec || !keep) return self->close();
           self->read_header();
         });
@@ -376,6 +381,31 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     }
   }
 
+  // After refusing a request whose body is still arriving (413, 431, 400): stop sending, then
+  // read and drop what the client still sends (at most kLingerBytes, for at most
+  // kLingerTimeout) before closing, so that closing with unread data does not reset the
+  // connection and destroy the refusal before the client has read it (RFC 9112 9.6).
+  void lingering_close() {
+    if constexpr (kTls) {
+      close();
+    } else {
+      beast::error_code ignored;
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      lowest().expires_after(kLingerTimeout);
+      linger_read(0);
+    }
+  }
+
+  void linger_read(std::size_t drained) {
+    if (drained >= kLingerBytes) return close_now();
+    buffer_.consume(buffer_.size());
+    lowest().async_read_some(buffer_.prepare(64 * 1024), [self = this->shared_from_this(), drained](
+                                                             beast::error_code ec, std::size_t n) {
+      if (ec) return self->close_now();
+      self->linger_read(drained + n);
+    });
+  }
+
   void close_now() {
     beast::error_code ignored;
     lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -385,7 +415,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   Stream stream_;
   Shared& shared_;
   const bool overflow_;
-  std::string peer_;  // for the per-client limit only; never logged
+  bool linger_ = false;  // the next close after a write is a lingering_close()
+  std::string peer_;     // for the per-client limit only; never logged
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
   net::steady_timer hold_;  // holds an upload-flow response until its release time
