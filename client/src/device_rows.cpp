@@ -15,6 +15,8 @@ constexpr std::size_t kPackedScanSize = 4;
 constexpr std::size_t kEncounterHeaderSize = 16 + 4 + 8 + 1;
 // key tag (16) | start_time BE64 | report type | onset flag | onset BE32 | calibration
 constexpr std::size_t kWindowHeaderSize = 16 + 8 + 1 + 1 + 4 + 1;
+// start BE64 | period BE64 | key_data
+constexpr std::size_t kOwnKeySize = 8 + 8 + 16;
 
 std::uint8_t clamp_u8(std::int32_t v) { return static_cast<std::uint8_t>(std::clamp(v, 0, 255)); }
 
@@ -80,6 +82,36 @@ Result<EncounterPayload> decode_encounter_v2(ByteSpan plain, std::int64_t first_
   const std::size_t whole = (plain.size() - 20) / kPackedSightingSize * kPackedSightingSize;
   out.scans.assign(plain.begin() + 20, plain.begin() + 20 + static_cast<std::ptrdiff_t>(whole));
   return out;
+}
+
+SecretBytes encode_own_key(const TemporaryExposureKey& key) {
+  SecretBytes out(kOwnKeySize);
+  const auto start = be64(key.rolling_start_interval_number.value);
+  const auto period = be64(key.rolling_period);
+  auto at = std::copy(start.begin(), start.end(), out.data());
+  at = std::copy(period.begin(), period.end(), at);
+  const ByteSpan data = key.key_data.span();
+  std::copy(data.begin(), data.end(), at);
+  return out;
+}
+
+Result<TemporaryExposureKey> decode_own_key(ByteSpan plain) {
+  if (plain.size() != kOwnKeySize) {
+    return make_error(ErrorCode::kInternal, "own key row must hold " + std::to_string(kOwnKeySize) +
+                                                " bytes, got " + std::to_string(plain.size()));
+  }
+  const std::int64_t start = read_be64(plain.first(8));
+  const std::int64_t period = read_be64(plain.subspan(8, 8));
+  if (start < 0 || start > 0xffffffffLL || period < 1 || period > kTekRollingPeriod) {
+    return make_error(ErrorCode::kInternal, "own key row with start interval " +
+                                                std::to_string(start) + " and period " +
+                                                std::to_string(period));
+  }
+  TemporaryExposureKey key;
+  GL_ASSIGN_OR_RETURN(key.key_data, Tek::from_span(plain.subspan(16, Tek::size())));
+  key.rolling_start_interval_number = {static_cast<std::uint32_t>(start)};
+  key.rolling_period = static_cast<std::uint32_t>(period);
+  return key;
 }
 
 Bytes encode_venue_match(const VenueMatchPayload& match) {

@@ -8,8 +8,16 @@ namespace greenlight::client {
 
 struct IdentifierManager::CachedKey {
   std::int64_t id = 0;
+  // The key's validity [start, end): while it covers the interval asked for, no other key
+  // can (a newer one only comes from a same-day release, which drops the cache).
+  std::uint32_t start = 0;
+  std::uint32_t end = 0;
   Rpik rpik;
   Aemk aemk;
+
+  bool covers(EnIntervalNumber interval) const {
+    return start <= interval.value && interval.value < end;
+  }
 };
 
 ByteArray<kAdvertisementPayloadSize> Advertisement::payload() const {
@@ -21,15 +29,10 @@ ByteArray<kAdvertisementPayloadSize> Advertisement::payload() const {
 
 namespace {
 
-// key_data of an own_tek row, sealed under the store key with its start interval as context.
-Result<Tek> open_key(const Database& db, std::int64_t start, ByteSpan sealed) {
-  auto data = db.cipher().open(rows::kOwnTek, rows::be64(start), sealed);
-  GL_RETURN_IF_ERROR(data);
-  if (data->size() != Tek::size()) {
-    return make_error(ErrorCode::kInternal,
-                      "stored key_data must be 16 bytes, got " + std::to_string(data->size()));
-  }
-  return Tek::from_span(data->span());
+// An own_tek row's sealed value (device_rows.h): the key with its start and period.
+Result<Bytes> seal_key(const Database& db, const TemporaryExposureKey& key) {
+  const SecretBytes plain = rows::encode_own_key(key);
+  return db.cipher().seal(rows::kOwnTek, {}, plain.span());
 }
 
 }  // namespace
@@ -39,48 +42,48 @@ IdentifierManager::IdentifierManager(Database& db, RandomSource& random, Bluetoo
 
 IdentifierManager::~IdentifierManager() = default;
 
+// The table holds one key a day for the retention period (a few more after same-day
+// releases): small enough to open whole, which keeps the days out of any clear column.
+Result<std::vector<IdentifierManager::StoredKey>> IdentifierManager::stored_keys() {
+  auto st = db_.cached("SELECT id, sealed FROM own_tek ORDER BY id");
+  GL_RETURN_IF_ERROR(st);
+  std::vector<StoredKey> out;
+  for (;;) {
+    GL_ASSIGN_OR_RETURN(const bool row, (*st)->step());
+    if (!row) return out;
+    GL_ASSIGN_OR_RETURN(auto plain, db_.cipher().open(rows::kOwnTek, {}, (*st)->column_blob(1)));
+    StoredKey stored;
+    stored.id = (*st)->column_int64(0);
+    GL_ASSIGN_OR_RETURN(stored.key, rows::decode_own_key(plain.span()));
+    out.push_back(std::move(stored));
+  }
+}
+
 Result<std::optional<IdentifierManager::StoredKey>> IdentifierManager::newest_covering(
     EnIntervalNumber interval) {
-  auto st = db_.cached(
-      "SELECT id, sealed, rolling_start_interval, rolling_period FROM own_tek "
-      "WHERE rolling_start_interval <= ?1 AND rolling_start_interval + rolling_period > ?1 "
-      "ORDER BY id DESC LIMIT 1");
-  GL_RETURN_IF_ERROR(st);
-  (*st)->bind(1, static_cast<std::int64_t>(interval.value));
-  auto row = (*st)->step();
-  GL_RETURN_IF_ERROR(row);
-  if (!*row) return std::optional<StoredKey>{};
-  StoredKey stored;
-  stored.id = (*st)->column_int64(0);
-  auto data = open_key(db_, (*st)->column_int64(2), (*st)->column_blob(1));
-  GL_RETURN_IF_ERROR(data);
-  stored.key.key_data = std::move(*data);
-  stored.key.rolling_start_interval_number = {static_cast<std::uint32_t>((*st)->column_int64(2))};
-  stored.key.rolling_period = static_cast<std::uint32_t>((*st)->column_int64(3));
-  return std::optional<StoredKey>(std::move(stored));
+  GL_ASSIGN_OR_RETURN(auto keys, stored_keys());
+  for (auto it = keys.rbegin(); it != keys.rend(); ++it) {
+    const TemporaryExposureKey& key = it->key;
+    if (key.rolling_start_interval_number.value <= interval.value &&
+        interval.value < key.end_interval().value) {
+      return std::optional<StoredKey>(std::move(*it));
+    }
+  }
+  return std::optional<StoredKey>{};
 }
 
 Result<IdentifierManager::StoredKey> IdentifierManager::create_key(EnIntervalNumber start,
-                                                                   std::uint32_t period,
-                                                                   std::int64_t /*now*/) {
+                                                                   std::uint32_t period) {
   StoredKey stored;
   random_.fill(stored.key.key_data.mutable_span());
   stored.key.rolling_start_interval_number = start;
   stored.key.rolling_period = period;
-  auto sealed =
-      db_.cipher().seal(rows::kOwnTek, rows::be64(start.value), stored.key.key_data.span());
-  GL_RETURN_IF_ERROR(sealed);
-  auto st = db_.cached(
-      "INSERT INTO own_tek(sealed, rolling_start_interval, rolling_period, created_at) "
-      "VALUES (?1, ?2, ?3, ?4)");
+  GL_ASSIGN_OR_RETURN(const Bytes sealed, seal_key(db_, stored.key));
+  // No time of creation: the moment the app first advertised would show when the phone
+  // was in use.
+  auto st = db_.cached("INSERT INTO own_tek(sealed) VALUES (?1)");
   GL_RETURN_IF_ERROR(st);
-  (*st)
-      ->bind(1, ByteSpan(*sealed))
-      .bind(2, static_cast<std::int64_t>(start.value))
-      .bind(3, static_cast<std::int64_t>(period))
-      // Not now: the moment the app first advertised would show when the phone was in use.
-      // The start of the key's validity says nothing the start interval does not.
-      .bind(4, static_cast<std::int64_t>(start.value) * kIntervalSeconds);
+  (*st)->bind(1, ByteSpan(sealed));
   GL_RETURN_IF_ERROR((*st)->run());
   stored.id = db_.last_insert_rowid();
   return stored;
@@ -91,24 +94,23 @@ Result<TemporaryExposureKey> IdentifierManager::current_key(std::int64_t now) {
   auto found = newest_covering(interval);
   GL_RETURN_IF_ERROR(found);
   if (*found) return std::move((*found)->key);
-  auto created = create_key(day_start(interval), kTekRollingPeriod, now);
+  auto created = create_key(day_start(interval), kTekRollingPeriod);
   GL_RETURN_IF_ERROR(created);
   return std::move(created->key);
 }
 
 Result<Advertisement> IdentifierManager::advertisement(std::int64_t now) {
   const EnIntervalNumber interval = interval_from_unix_seconds(now);
-  auto found = newest_covering(interval);
-  GL_RETURN_IF_ERROR(found);
-  std::optional<StoredKey> key = std::move(*found);
-  if (!key) {
-    auto created = create_key(day_start(interval), kTekRollingPeriod, now);
-    GL_RETURN_IF_ERROR(created);
-    key = std::move(*created);
-  }
-  if (!cache_ || cache_->id != key->id) {
+  if (!cache_ || !cache_->covers(interval)) {
+    GL_ASSIGN_OR_RETURN(auto found, newest_covering(interval));
+    std::optional<StoredKey> key = std::move(found);
+    if (!key) {
+      GL_ASSIGN_OR_RETURN(key, create_key(day_start(interval), kTekRollingPeriod));
+    }
     auto cached = std::make_unique<CachedKey>();
     cached->id = key->id;
+    cached->start = key->key.rolling_start_interval_number.value;
+    cached->end = key->key.end_interval().value;
     cached->rpik = derive_rpik(key->key.key_data);
     cached->aemk = derive_aemk(key->key.key_data);
     cache_ = std::move(cached);
@@ -131,56 +133,51 @@ Result<std::vector<TemporaryExposureKey>> IdentifierManager::keys_for_upload(
     auto found = newest_covering(interval);
     GL_RETURN_IF_ERROR(found);
     if (*found) {
-      const StoredKey& current = **found;
-      const std::uint32_t truncated =
+      StoredKey& current = **found;
+      current.key.rolling_period =
           interval.value - current.key.rolling_start_interval_number.value + 1;
-      auto st = db_.cached("UPDATE own_tek SET rolling_period = ?1 WHERE id = ?2");
+      GL_ASSIGN_OR_RETURN(const Bytes sealed, seal_key(db_, current.key));
+      auto st = db_.cached("UPDATE own_tek SET sealed = ?1 WHERE id = ?2");
       GL_RETURN_IF_ERROR(st);
-      (*st)->bind(1, static_cast<std::int64_t>(truncated)).bind(2, current.id);
+      (*st)->bind(1, ByteSpan(sealed)).bind(2, current.id);
       GL_RETURN_IF_ERROR((*st)->run());
       released_id = current.id;
       // The replacement runs from this interval to the end of the UTC day.
       const std::uint32_t to_midnight =
           day_start(interval).value + kTekRollingPeriod - interval.value;
-      auto created = create_key(interval, to_midnight, now);
+      auto created = create_key(interval, to_midnight);
       GL_RETURN_IF_ERROR(created);
       cache_.reset();
     }
   }
 
   const std::int64_t cutoff_interval = interval_from_unix_seconds(now - retention_seconds).value;
-  auto st = db_.cached(
-      "SELECT id, sealed, rolling_start_interval, rolling_period FROM own_tek "
-      "WHERE rolling_start_interval + rolling_period > ?1 "
-      "ORDER BY rolling_start_interval, id");
-  GL_RETURN_IF_ERROR(st);
-  (*st)->bind(1, cutoff_interval);
+  GL_ASSIGN_OR_RETURN(auto stored, stored_keys());
+  std::stable_sort(stored.begin(), stored.end(), [](const StoredKey& a, const StoredKey& b) {
+    return a.key.rolling_start_interval_number.value < b.key.rolling_start_interval_number.value;
+  });
   std::vector<TemporaryExposureKey> keys;
-  for (;;) {
-    auto row = (*st)->step();
-    GL_RETURN_IF_ERROR(row);
-    if (!*row) break;
-    const std::int64_t id = (*st)->column_int64(0);
-    TemporaryExposureKey key;
-    auto data = open_key(db_, (*st)->column_int64(2), (*st)->column_blob(1));
-    GL_RETURN_IF_ERROR(data);
-    key.key_data = std::move(*data);
-    key.rolling_start_interval_number = {static_cast<std::uint32_t>((*st)->column_int64(2))};
-    key.rolling_period = static_cast<std::uint32_t>((*st)->column_int64(3));
+  for (StoredKey& s : stored) {
+    const TemporaryExposureKey& key = s.key;
+    if (static_cast<std::int64_t>(key.end_interval().value) <= cutoff_interval) continue;
     const bool ended = key.end_interval().value <= interval.value;
-    if (ended || id == released_id) keys.push_back(std::move(key));
+    if (ended || s.id == released_id) keys.push_back(std::move(s.key));
   }
   GL_RETURN_IF_ERROR(tx->commit());
   return keys;
 }
 
 Status IdentifierManager::delete_older_than(std::int64_t cutoff) {
-  auto st =
-      db_.cached("DELETE FROM own_tek WHERE (rolling_start_interval + rolling_period) * 600 <= ?1");
-  GL_RETURN_IF_ERROR(st);
-  (*st)->bind(1, cutoff);
   cache_.reset();
-  return (*st)->run();
+  GL_ASSIGN_OR_RETURN(const auto stored, stored_keys());
+  auto st = db_.cached("DELETE FROM own_tek WHERE id = ?1");
+  GL_RETURN_IF_ERROR(st);
+  for (const StoredKey& s : stored) {
+    if (unix_seconds_from_interval(s.key.end_interval()) > cutoff) continue;
+    (*st)->bind(1, s.id);
+    GL_RETURN_IF_ERROR((*st)->run());
+  }
+  return ok();
 }
 
 }  // namespace greenlight::client

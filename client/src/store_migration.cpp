@@ -8,13 +8,10 @@
 namespace greenlight::client {
 namespace {
 
-// The version-3 tables, created under a temporary name and renamed once filled.
+// The version-4 tables, created under a temporary name and renamed once filled.
 constexpr std::string_view kNextTables = R"sql(
 CREATE TABLE own_tek_next(
   id INTEGER PRIMARY KEY,
-  rolling_start_interval INTEGER NOT NULL,
-  rolling_period INTEGER NOT NULL,
-  created_at INTEGER NOT NULL,
   sealed BLOB NOT NULL);
 CREATE TABLE encounter_next(
   tag BLOB PRIMARY KEY NOT NULL,
@@ -95,8 +92,8 @@ Result<std::optional<StoreMeta>> read_meta(Database& db) {
   return std::optional<StoreMeta>(std::move(meta));
 }
 
-// Copies every row of the source tables (version 1 in the clear, version 2 or 3 under from)
-// into the version-3 *_next tables under to.
+// Copies every row of the source tables (version 1 in the clear, versions 2 to 4 under from)
+// into the version-4 *_next tables under to.
 class Rebuild {
  public:
   Rebuild(Database& db, std::int64_t from_version, const StoreCipher& from, const StoreCipher& to,
@@ -134,30 +131,33 @@ class Rebuild {
     }
   }
 
+  // Before version 4 the start and period were clear columns and the key was sealed under
+  // BE64(start); version 4 seals all three (device_rows.h).
   Status own_teks() {
-    auto insert = db_.prepare(
-        "INSERT INTO own_tek_next(id, rolling_start_interval, rolling_period, created_at, sealed) "
-        "VALUES (?1, ?2, ?3, ?4, ?5)");
+    auto insert = db_.prepare("INSERT INTO own_tek_next(id, sealed) VALUES (?1, ?2)");
     GL_RETURN_IF_ERROR(insert);
     const std::string_view select =
-        version_ == 1
-            ? "SELECT id, rolling_start_interval, rolling_period, created_at, key_data FROM own_tek"
-            : "SELECT id, rolling_start_interval, rolling_period, created_at, sealed FROM own_tek";
+        version_ == 1  ? "SELECT id, key_data, rolling_start_interval, rolling_period FROM own_tek"
+        : version_ < 4 ? "SELECT id, sealed, rolling_start_interval, rolling_period FROM own_tek"
+                       : "SELECT id, sealed FROM own_tek";
     return for_rows(select, [&](Statement& row) -> Status {
-      const std::int64_t start = row.column_int64(1);
-      const auto context = rows::be64(start);
-      auto key = version_ == 1 ? Result<SecretBytes>(SecretBytes(row.column_blob(4)))
-                               : from_.open(rows::kOwnTek, context, row.column_blob(4));
-      GL_RETURN_IF_ERROR(key);
-      auto sealed = to_.seal(rows::kOwnTek, context, key->span());
-      GL_RETURN_IF_ERROR(sealed);
-      insert->bind(1, row.column_int64(0))
-          .bind(2, start)
-          .bind(3, row.column_int64(2))
-          // created_at was the time of the first advertisement before version 3
-          // (identifiers.cpp): now the start of the key's validity.
-          .bind(4, start * kIntervalSeconds)
-          .bind(5, ByteSpan(*sealed));
+      TemporaryExposureKey key;
+      if (version_ < 4) {
+        const std::int64_t start = row.column_int64(2);
+        auto data = version_ == 1
+                        ? Result<SecretBytes>(SecretBytes(row.column_blob(1)))
+                        : from_.open(rows::kOwnTek, rows::be64(start), row.column_blob(1));
+        GL_RETURN_IF_ERROR(data);
+        GL_ASSIGN_OR_RETURN(key.key_data, Tek::from_span(data->span()));
+        key.rolling_start_interval_number = {static_cast<std::uint32_t>(start)};
+        key.rolling_period = static_cast<std::uint32_t>(row.column_int64(3));
+      } else {
+        GL_ASSIGN_OR_RETURN(auto plain, from_.open(rows::kOwnTek, {}, row.column_blob(1)));
+        GL_ASSIGN_OR_RETURN(key, rows::decode_own_key(plain.span()));
+      }
+      const SecretBytes plain = rows::encode_own_key(key);
+      GL_ASSIGN_OR_RETURN(const Bytes sealed, to_.seal(rows::kOwnTek, {}, plain.span()));
+      insert->bind(1, row.column_int64(0)).bind(2, ByteSpan(sealed));
       return insert->run();
     });
   }
@@ -178,7 +178,7 @@ class Rebuild {
       plain.insert(plain.end(), scans.begin(), scans.end());
       return rows::decode_encounter_v2(plain, row.column_int64(0));
     }
-    // Version 2: first_seen, tag, sealed (rpi | aem | sightings); version 3: tag, sealed.
+    // Version 2: first_seen, tag, sealed (rpi | aem | sightings); from version 3: tag, sealed.
     const int tag_column = version_ == 2 ? 1 : 0;
     auto opened =
         from_.open(rows::kEncounter, row.column_blob(tag_column), row.column_blob(tag_column + 1));
@@ -446,7 +446,8 @@ Result<StoreCipher> open_device_store(Database& db, const std::optional<StoreKey
                         "wrong store key: it does not open this device database");
     }
     if (*version < kDeviceStoreSchemaVersion) {
-      // Version 2 kept encounter times, RSSI and scan times in the clear: reseal them.
+      // Version 2 kept encounter times, RSSI and scan times in the clear, version 3 the own
+      // keys' days: reseal them.
       GL_RETURN_IF_ERROR(rebuild(db, *version, *cipher, *cipher, meta->salt, observer));
       GL_RETURN_IF_ERROR(scrub(db));
     } else if (meta->scrub_pending) {

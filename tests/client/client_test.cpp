@@ -324,11 +324,11 @@ TEST_CASE("retention deletes old data down to the bytes in every file (A29)",
     // The lookup-tag label of the encounter table (client/src/internal/device_rows.h).
     const Bytes tag = client.database().cipher().lookup_tag("encounter", m.rpi);
     m.rpi_on_disk = encrypted ? tag : Bytes(m.rpi.begin(), m.rpi.end());
-    m.tek_on_disk =
-        encrypted ? column_blob(client.database(),
-                                "SELECT sealed FROM own_tek WHERE rolling_start_interval = ?1",
-                                std::int64_t{key->rolling_start_interval_number.value})
-                  : Bytes(m.tek.begin(), m.tek.end());
+    // Today's key is the newest row (current_key just created it).
+    m.tek_on_disk = encrypted ? column_blob(client.database(),
+                                            "SELECT sealed FROM own_tek ORDER BY id DESC LIMIT ?1",
+                                            std::int64_t{1})
+                              : Bytes(m.tek.begin(), m.tek.end());
     if (encrypted) {
       m.rpi_row = column_blob(client.database(), "SELECT sealed FROM encounter WHERE tag = ?1",
                               ByteSpan(tag));

@@ -55,6 +55,12 @@ Bytes be64(std::int64_t value) {
   return out;
 }
 
+std::int64_t read_be64(ByteSpan in) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < 8; ++i) v = (v << 8) | in[i];
+  return static_cast<std::int64_t>(v);
+}
+
 Bytes text(std::string_view value) { return Bytes(value.begin(), value.end()); }
 
 Bytes cat(std::initializer_list<ByteSpan> parts) {
@@ -330,7 +336,61 @@ PRAGMA user_version = 2;
   return rows;
 }
 
-// A value of a version-3 store, opened with its cipher.
+// A database as the release before version 4 wrote it (schema version 3): version 2's
+// fixture converted by this library, then own_tek put back in its version-3 layout (the only
+// table the two versions store differently): the key sealed under BE64(start), the start
+// interval, period and created_at (= the start of the key's validity) in clear columns.
+LegacyRows write_version3(const std::string& path, const StoreKey& key, int encounters) {
+  LegacyRows rows = write_version2(path, key, encounters);
+  DatabaseOptions options;
+  options.store_key = key;
+  auto db = Database::open(path, options);
+  REQUIRE(db);
+  struct OwnKey {
+    std::int64_t id;
+    Bytes plain;  // BE64 start | BE64 period | key_data
+  };
+  std::vector<OwnKey> keys;
+  {
+    auto st = db->prepare("SELECT id, sealed FROM own_tek ORDER BY id");
+    REQUIRE(st);
+    for (;;) {
+      auto row = st->step();
+      REQUIRE(row);
+      if (!*row) break;
+      auto plain = db->cipher().open("own_tek", {}, st->column_blob(1));
+      REQUIRE(plain);
+      REQUIRE(plain->size() == 32);
+      keys.push_back({st->column_int64(0), Bytes(plain->span().begin(), plain->span().end())});
+    }
+  }
+  REQUIRE(keys.size() == 1);
+  REQUIRE(db->exec(R"sql(
+DROP TABLE own_tek;
+CREATE TABLE own_tek(id INTEGER PRIMARY KEY, rolling_start_interval INTEGER NOT NULL,
+  rolling_period INTEGER NOT NULL, created_at INTEGER NOT NULL, sealed BLOB NOT NULL);
+)sql"));
+  for (const OwnKey& k : keys) {
+    const ByteSpan plain(k.plain);
+    const std::int64_t start = read_be64(plain.first(8));
+    auto sealed = db->cipher().seal("own_tek", be64(start), plain.subspan(16));
+    REQUIRE(sealed);
+    auto st = db->prepare(
+        "INSERT INTO own_tek(id, rolling_start_interval, rolling_period, created_at, sealed) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)");
+    REQUIRE(st);
+    st->bind(1, k.id)
+        .bind(2, start)
+        .bind(3, read_be64(plain.subspan(8, 8)))
+        .bind(4, start * 600)
+        .bind(5, ByteSpan(*sealed));
+    REQUIRE(st->run());
+  }
+  REQUIRE(db->exec("PRAGMA user_version = 3"));
+  return rows;
+}
+
+// A value of a store of this release, opened with its cipher.
 Bytes open_column(Database& db, std::string_view sql, std::string_view label, ByteSpan context) {
   auto st = db.prepare(sql);
   REQUIRE(st);
@@ -378,7 +438,14 @@ void check_migrated(const std::string& path, const LegacyRows& rows, const Store
   CHECK(db->cipher().encrypted());
   auto version = db->schema_version();
   REQUIRE(version);
-  CHECK(*version == 3);
+  CHECK(*version == 4);
+  // The own keys' days are sealed with them: no clear column tells when the app ran.
+  {
+    auto st = db->prepare("SELECT group_concat(name, ',') FROM pragma_table_info('own_tek')");
+    REQUIRE(st);
+    REQUIRE(*st->step());
+    CHECK(st->column_text(0) == "id,sealed");
+  }
   auto integrity = db->integrity_check();
   REQUIRE(integrity);
   CHECK(*integrity == "ok");
@@ -418,6 +485,8 @@ void check_migrated(const std::string& path, const LegacyRows& rows, const Store
   CHECK(*positive == rows.test_time);
 
   CHECK_FALSE(on_disk(path, rows.tek));
+  // The start of the own key's validity (created_at until version 4), 2857536 * 600.
+  CHECK_FALSE(on_disk(path, be32(kDay0)));
   // SQLite stores these times as 4-byte big-endian integers: first/last seen, scans.
   for (std::int64_t t : rows.scan_times) {
     CAPTURE(t);
@@ -473,20 +542,50 @@ TEST_CASE("a version-2 encrypted store is resealed in place", "[store]") {
   check_version2_extras(path, rows, store_key(1));
 }
 
+TEST_CASE("a version-3 store's own key days are sealed in place", "[store]") {
+  test::TempDir dir;
+  const std::string path = dir.file("device.db");
+  const LegacyRows rows = write_version3(path, store_key(1), 30);
+  // The control: created_at (the key's first day, kDay0) is on disk before.
+  CHECK(on_disk(path, be32(kDay0)));
+  CHECK_FALSE(on_disk(path, rows.tek));
+  check_migrated(path, rows, store_key(1));
+  check_version2_extras(path, rows, store_key(1));
+}
+
+LegacyRows write_version(int version, const std::string& path, int encounters) {
+  switch (version) {
+    case 1:
+      return write_version1(path, encounters);
+    case 2:
+      return write_version2(path, store_key(1), encounters);
+    default:
+      return write_version3(path, store_key(1), encounters);
+  }
+}
+
 TEST_CASE("a kill -9 while an older store is converted loses nothing", "[store][crash]") {
   // Where the child dies: after the n-th row written, or after the commit (-1), before the
   // old bytes are scrubbed. Version 1 has 300 encounters + 3 scans + key, window and test =
-  // 306 rows; version 2 also an upload row and a venue match = 308.
-  const auto [version, kill_at] = GENERATE(table<int, std::int64_t>(
-      {{1, 1}, {1, 150}, {1, 301}, {1, -1}, {2, 1}, {2, 200}, {2, 307}, {2, -1}}));
+  // 306 rows; versions 2 and 3 also an upload row and a venue match = 308.
+  const auto [version, kill_at] = GENERATE(table<int, std::int64_t>({{1, 1},
+                                                                     {1, 150},
+                                                                     {1, 301},
+                                                                     {1, -1},
+                                                                     {2, 1},
+                                                                     {2, 200},
+                                                                     {2, 307},
+                                                                     {2, -1},
+                                                                     {3, 1},
+                                                                     {3, 308},
+                                                                     {3, -1}}));
   CAPTURE(version, kill_at);
   test::TempDir dir;
   const std::string path = dir.file("device.db");
-  const LegacyRows rows =
-      version == 1 ? write_version1(path, 300) : write_version2(path, store_key(1), 300);
+  const LegacyRows rows = write_version(version, path, 300);
   open_killed(path, store_key(1), kill_at);
   check_migrated(path, rows, store_key(1));
-  if (version == 2) check_version2_extras(path, rows, store_key(1));
+  if (version >= 2) check_version2_extras(path, rows, store_key(1));
 }
 
 TEST_CASE("a wrong or missing store key is a clear error and changes nothing", "[store]") {

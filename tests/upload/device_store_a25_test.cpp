@@ -1,10 +1,10 @@
 // security.md A25 on raw bytes: after a day of advertising, hearing, a venue check-in,
 // matching, an upload against the real server on loopback and a second upload left unfinished,
-// none of the phone's secrets or encounter data (keys, RPIs, AEMs, RSSI runs, scan and
-// sighting times, exposure windows, the unfinished upload's code and token, the venue) appears
-// in any file its encrypted database leaves on disk (database, -wal, -shm, -journal),
-// searched byte by byte; with the store key the API still finds all of it. The control run
-// without a store key finds every needle the store key protects, so the search can see them.
+// none of the phone's secrets or encounter data (keys and the days they cover, RPIs, AEMs,
+// RSSI runs, scan and sighting times, exposure windows, the unfinished upload's code and token, the
+// venue) appears in any file its encrypted database leaves on disk (database, -wal, -shm,
+// -journal), searched byte by byte; with the store key the API still finds all of it. The control
+// run without a store key finds every needle the store key protects, so the search can see them.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -203,6 +203,17 @@ TEST_CASE("A25: an encrypted phone database shows nothing of the day on disk",
   }
   needles.push_back(
       {"own TEK", Bytes(my_key->key_data.span().begin(), my_key->key_data.span().end())});
+  // The days the app ran: the own key's start interval and period as the store encodes them
+  // (BE64 each, device_rows.h), and its start as a time (a created_at column until version 4).
+  {
+    Bytes days = time_bytes(my_key->rolling_start_interval_number.value, 8, true);
+    const Bytes period = time_bytes(my_key->rolling_period, 8, true);
+    days.insert(days.end(), period.begin(), period.end());
+    needles.push_back({"own key start interval and period", days});
+    const std::int64_t valid_from =
+        unix_seconds_from_interval(my_key->rolling_start_interval_number);
+    needles.push_back({"own key start BE32", time_bytes(valid_from, 4, true), false});
+  }
   for (const auto& ad : heard) {
     needles.push_back({"heard RPI", Bytes(ad.rpi.begin(), ad.rpi.end())});
     needles.push_back({"heard AEM", Bytes(ad.aem.begin(), ad.aem.end())});

@@ -1,10 +1,12 @@
-// The row formats of the device database's sensitive tables (schema version 3), shared by
+// The row formats of the device database's sensitive tables (schema version 4), shared by
 // the stores that read and write them and by the migration that (re)builds them
 // (store_migration.h). What each table shows without the store key is listed in
 // docs/client.md "Encrypted device store".
 //
-//   own_tek(id, rolling_start_interval, rolling_period, created_at, sealed)
-//     sealed = seal("own_tek", BE64(rolling_start_interval), key_data)
+//   own_tek(id, sealed)
+//     sealed = seal("own_tek", {}, encode_own_key(key)): the start and period are sealed with
+//     the key (until version 3 they were clear columns, and the key was sealed under
+//     BE64(rolling_start_interval)), so the file does not show on which days the app ran
 //   encounter(tag, sealed)
 //     tag = lookup_tag("encounter", rpi);
 //     sealed = seal("encounter", tag, encode_encounter(rpi, aem, first_seen, sightings))
@@ -31,6 +33,7 @@
 #include "greenlight/crypto/bytes.h"
 #include "greenlight/crypto/gaen.h"
 #include "greenlight/crypto/result.h"
+#include "greenlight/crypto/secret_bytes.h"
 
 namespace greenlight::client::rows {
 
@@ -74,6 +77,11 @@ Bytes encode_encounter(const Rpi& rpi, const Aem& aem, std::int64_t first_seen, 
 // Schema version 2's sealed encounter (rpi | aem | sightings; first_seen was a clear column),
 // read by the migration only.
 [[nodiscard]] Result<EncounterPayload> decode_encounter_v2(ByteSpan plain, std::int64_t first_seen);
+
+// An own key (own_tek.sealed): BE64 rolling start interval | BE64 rolling period | key_data.
+// The encoding holds the key: wiped when the SecretBytes goes.
+SecretBytes encode_own_key(const TemporaryExposureKey& key);
+[[nodiscard]] Result<TemporaryExposureKey> decode_own_key(ByteSpan plain);
 
 // A matched venue warning (venue_warning_match.sealed): BE64 day | BE64 overlap minutes.
 struct VenueMatchPayload {

@@ -72,9 +72,10 @@ class IdentifierManager {
   };
   struct CachedKey;
 
+  // Every stored key, oldest row first.
+  [[nodiscard]] Result<std::vector<StoredKey>> stored_keys();
   [[nodiscard]] Result<std::optional<StoredKey>> newest_covering(EnIntervalNumber interval);
-  [[nodiscard]] Result<StoredKey> create_key(EnIntervalNumber start, std::uint32_t period,
-                                             std::int64_t now);
+  [[nodiscard]] Result<StoredKey> create_key(EnIntervalNumber start, std::uint32_t period);
 
   Database& db_;
   RandomSource& random_;
