@@ -112,9 +112,11 @@ BluetoothMetadata decode_metadata(const Metadata& m) {
   return {m[0], static_cast<std::int8_t>(m[1])};
 }
 
-// The padded blocks depend only on the start interval. Their constant "EN-RPI" prefix
-// and zero bytes are written once; a new start interval rewrites only the 4 interval bytes
-// of each block, and the same start as last time rewrites nothing.
+// The padded blocks of one rolling period, written once per period: their constant "EN-RPI"
+// prefix and zero bytes once, their interval bytes when a range leaves the prepared period.
+// Callers expand many keys of the same day, each from its own first interval, so the blocks
+// are aligned to the day (00:00 UTC) and a range inside it is encrypted from an offset;
+// rewriting all 144 interval fields per key cost more than the encryption.
 struct GaenExpander::Impl {
   internal::CipherCtxPtr ecb = new_ecb_ctx();
   internal::ShortHkdf hkdf;
@@ -127,8 +129,21 @@ struct GaenExpander::Impl {
     }
   }
 
+  // The padded blocks of intervals [start, start + n), n <= 144.
+  const std::uint8_t* blocks(std::uint32_t start, std::size_t n) {
+    if (!prepared(start, n)) {
+      const std::uint32_t day = day_start({start}).value;
+      prepare(std::uint64_t{start} + n <= std::uint64_t{day} + kTekRollingPeriod ? day : start);
+    }
+    return padded.data() + 16 * (start - padded_start);
+  }
+
+  bool prepared(std::uint32_t start, std::size_t n) const {
+    return start >= padded_start &&
+           std::uint64_t{start} + n <= std::uint64_t{padded_start} + kTekRollingPeriod;
+  }
+
   void prepare(std::uint32_t start) {
-    if (padded_start == start) return;
     for (std::uint32_t j = 0; j < kTekRollingPeriod; ++j) {
       write_le32(padded.data() + 16 * j + 12, start + j);
     }
@@ -163,8 +178,7 @@ void GaenExpander::expand_rpis_from_rpik(const Rpik& rpik, EnIntervalNumber star
   while (done < out.size()) {
     const std::size_t n = std::min<std::size_t>(out.size() - done, kTekRollingPeriod);
     const auto chunk_start = static_cast<std::uint32_t>(start.value + done);
-    impl_->prepare(chunk_start);
-    ecb_encrypt(impl_->ecb.get(), rpik.data(), impl_->padded.data(),
+    ecb_encrypt(impl_->ecb.get(), rpik.data(), impl_->blocks(chunk_start, n),
                 reinterpret_cast<std::uint8_t*>(out.data() + done), n * 16);
     done += n;
   }

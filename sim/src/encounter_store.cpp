@@ -6,12 +6,6 @@
 
 namespace greenlight::sim {
 
-std::uint64_t rpi_prefix(std::span<const std::uint8_t, 16> rpi) {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | rpi[static_cast<std::size_t>(i)];
-  return v;
-}
-
 std::uint64_t scan_noise_key(std::uint64_t seed, std::uint32_t day, std::uint32_t listener,
                              std::uint32_t broadcaster, std::uint32_t start_scan) {
   return internal::stream_key(seed, internal::kPurposeScanNoise, day, listener,

@@ -22,13 +22,14 @@ constexpr std::uint64_t kEnvironmentSalt = 0x656e7669726f6e6dULL;
 
 double unit_interval(std::uint64_t bits) { return static_cast<double>(bits >> 11) * 0x1.0p-53; }
 
-// Index of the first cumulative share above u (shares sum to 1).
+// Index of the first cumulative share above u (shares sum to 1). The shares are
+// non-decreasing, so that index is the number of shares at or below u: counted without
+// branches, because u is random and a branch per share was mispredicted per contact.
 template <std::size_t N>
 std::size_t pick(const std::array<double, N>& cumulative, double u) {
-  for (std::size_t k = 0; k + 1 < N; ++k) {
-    if (u < cumulative[k]) return k;
-  }
-  return N - 1;
+  std::size_t k = 0;
+  for (std::size_t i = 0; i + 1 < N; ++i) k += static_cast<std::size_t>(u >= cumulative[i]);
+  return k;
 }
 
 template <std::size_t N>

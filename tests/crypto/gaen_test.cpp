@@ -148,10 +148,19 @@ TEST_CASE("GaenExpander equals make_rpi for every interval and partial count", "
   GaenExpander expander;
   const auto count = GENERATE(as<std::size_t>{}, 0, 1, 2, 17, 114, 143, 144);
   CAPTURE(count);
-  // Several keys and start intervals in a row also exercise the expander's cache of
-  // padded blocks (same start twice, then a different one).
-  const std::uint32_t starts[] = {kOfficialStart,   kOfficialStart, 2649980, 2649866, 0,
-                                  0xffffffffu - 200};
+  // Several keys and start intervals in a row also exercise the expander's day-aligned
+  // padded blocks: the same start twice, later and earlier starts inside that day, a range
+  // that runs into the next day, other days, and interval numbers that wrap.
+  const std::uint32_t starts[] = {kOfficialStart,
+                                  kOfficialStart,
+                                  kOfficialStart + 30,
+                                  kOfficialStart + 5,
+                                  kOfficialStart + 100,
+                                  2649980,
+                                  2649866,
+                                  0,
+                                  0xffffffffu - 200,
+                                  0xffffffffu - 10};
   for (const std::uint32_t start : starts) {
     CAPTURE(start);
     const Tek tek(rng.bytes<16>());

@@ -6,6 +6,12 @@
 
 namespace greenlight::sim {
 
+TEST_CASE("an RPI's prefix is its first 8 bytes, little-endian") {
+  Rpi rpi{};
+  for (std::size_t i = 0; i < rpi.size(); ++i) rpi[i] = static_cast<std::uint8_t>(0xa1 + i);
+  CHECK(rpi_prefix(rpi) == 0xa8a7a6a5a4a3a2a1ULL);
+}
+
 TEST_CASE("the shared table finds every RPI of a key, and nothing else") {
   const TekSchedule schedule(42, 1709251200);
   GaenExpander expander;

@@ -20,7 +20,9 @@
 // writing; concurrent reads are fine.
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <vector>
 
@@ -60,8 +62,14 @@ struct DayEncounters {
   }
 };
 
-// The first 8 bytes of an RPI, little-endian.
-std::uint64_t rpi_prefix(std::span<const std::uint8_t, 16> rpi);
+// The first 8 bytes of an RPI, little-endian. Inline: it runs once per stored run and
+// per published RPI (out of line it was 1.3-1.6 % of sim bench's CPU samples).
+inline std::uint64_t rpi_prefix(std::span<const std::uint8_t, 16> rpi) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, rpi.data(), sizeof v);
+  if constexpr (std::endian::native == std::endian::big) v = std::byteswap(v);
+  return v;
+}
 
 // Noise key of a run's scans: both matching paths derive scans from it.
 std::uint64_t scan_noise_key(std::uint64_t seed, std::uint32_t day, std::uint32_t listener,

@@ -38,8 +38,10 @@ class SharedRpiTable {
   };
 
   // The RPIs of one UTC day: an open-addressing table keyed by RPI prefix, behind a
-  // blocked filter (16 bits per entry; two bits in one 64-bit word per entry) that rejects
-  // almost every miss with a single memory access.
+  // blocked filter (16 to 32 bits per entry; three bits in one 64-bit word per entry) that
+  // rejects almost every miss with a single memory access. A miss that passes the filter
+  // costs a cache miss in the slots; the third bit lets through 0.41 times as many as two
+  // bits did (3.9 M instead of 9.5 M of 998 M probes in sim bench, 100 k people, 200 days).
   class DayTable {
    public:
     std::uint32_t day() const { return day_; }
@@ -49,7 +51,9 @@ class SharedRpiTable {
       return &filter_[(prefix >> 12) & filter_mask_];
     }
     static std::uint64_t filter_bits(std::uint64_t prefix) {
-      return (1ULL << (prefix & 63)) | (1ULL << ((prefix >> 6) & 63));
+      // Bits 0-11 and 58-63 of the prefix: not the word's (from bit 12) nor the slot's
+      // (from bit 20) unless a table has 2^38 slots.
+      return (1ULL << (prefix & 63)) | (1ULL << ((prefix >> 6) & 63)) | (1ULL << (prefix >> 58));
     }
     std::optional<Entry> find(std::uint64_t prefix) const {
       const std::uint64_t bits = filter_bits(prefix);
