@@ -20,6 +20,7 @@ import java.nio.file.Paths;
 import java.security.SecureRandom;
 import java.util.AbstractMap;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,10 +45,19 @@ public class GreenlightClientDayTest {
   /** The app's HTTP stack: java.net.HttpURLConnection. */
   static final class UrlConnectionTransport implements Transport {
     final AtomicInteger requests = new AtomicInteger();
+    final List<String> urls = Collections.synchronizedList(new ArrayList<>());
+
+    /** Whether a request since the last clear went to a URL containing path. */
+    boolean asked(String path) {
+      synchronized (urls) {
+        return urls.stream().anyMatch(url -> url.contains(path));
+      }
+    }
 
     @Override
     public HttpResponse send(HttpRequest request) throws IOException {
       requests.incrementAndGet();
+      urls.add(request.url());
       HttpURLConnection connection = (HttpURLConnection) new URL(request.url()).openConnection();
       connection.setRequestMethod(request.method());
       connection.setConnectTimeout(5000);
@@ -168,6 +178,60 @@ public class GreenlightClientDayTest {
     } catch (GreenlightException e) {
       assertEquals(Status.AUTHENTICATION, e.status());
       assertFalse(e.isRetryable());
+    }
+  }
+
+  @Test
+  public void theRegionsAPhoneChoseAreTheFeedsItSyncs() throws Exception {
+    Path work = Files.createTempDirectory(Paths.get(property("work")), "regions");
+    try (LoopbackServer server = new LoopbackServer(property("bin"), work);
+        GreenlightClient phone =
+            GreenlightClient.open(work.resolve("phone.db").toString(), randomKey())) {
+      String url = server.url();
+      UrlConnectionTransport transport = new UrlConnectionTransport();
+      phone.setTransport(transport);
+      phone.pinSigningKey(server.exportPublicKeyPem(), "greenlight", "v1");
+
+      // By default only the own feed.
+      assertEquals(0, phone.sync(url));
+      assertTrue(transport.asked("/v1/exports/index.txt"));
+      assertFalse(transport.asked("/v1/federated/"));
+
+      // A region this server does not federate: the own feed is still read, then the sync
+      // fails with UNAVAILABLE naming the region.
+      phone.setRegions(" ZZ ");
+      transport.urls.clear();
+      expectUnavailable(phone, url, "ZZ");
+      assertTrue(transport.asked("/v1/exports/index.txt"));
+      assertTrue(transport.asked("/v1/federated/ZZ/index.txt"));
+
+      // A malformed list is refused with INVALID_ARGUMENT and the previous choice stays.
+      try {
+        phone.setRegions("zz;1");
+        fail("a malformed region list was accepted");
+      } catch (GreenlightException e) {
+        assertEquals(Status.INVALID_ARGUMENT, e.status());
+      }
+      transport.urls.clear();
+      expectUnavailable(phone, url, "ZZ");
+      assertTrue(transport.asked("/v1/federated/ZZ/index.txt"));
+
+      // null: only the own feed again.
+      phone.setRegions(null);
+      transport.urls.clear();
+      assertEquals(0, phone.sync(url));
+      assertTrue(transport.asked("/v1/exports/index.txt"));
+      assertFalse(transport.asked("/v1/federated/"));
+    }
+  }
+
+  private static void expectUnavailable(GreenlightClient phone, String url, String region) {
+    try {
+      phone.sync(url);
+      fail("a sync over a region the server does not have succeeded");
+    } catch (GreenlightException e) {
+      assertEquals(Status.UNAVAILABLE, e.status());
+      assertTrue(e.getMessage(), e.getMessage().contains(region));
     }
   }
 
