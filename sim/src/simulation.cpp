@@ -118,7 +118,8 @@ Result<std::unique_ptr<Simulation>> Simulation::create(const SimConfig& config,
   if (ranks.size() > 1 && (config.health_code.enabled || config.adversary.relay_venue_share > 0)) {
     return make_error(ErrorCode::kInvalidArgument,
                       "the health-code comparison and the relay adversary run in one process, not "
-                      "over " + std::to_string(ranks.size()) + " MPI ranks");
+                      "over " +
+                          std::to_string(ranks.size()) + " MPI ranks");
   }
   Population pop = generate_population(config);
   auto venues = VenueDirectory::create(pop, config.run.seed);

@@ -125,8 +125,7 @@ void gl_client_close(gl_client* client);
  * call takes the handle's lock for as long as the re-sealing runs (it grows with the
  * database: run it from a background thread). GL_ERR_FAILED_PRECONDITION for an
  * in-memory database. A plaintext database (gl_client_open) becomes encrypted. */
-gl_status gl_client_rotate_store_key(gl_client* client, const uint8_t* new_key,
-                                     size_t new_key_len);
+gl_status gl_client_rotate_store_key(gl_client* client, const uint8_t* new_key, size_t new_key_len);
 /* The message of the last failed call on this handle ("" if none). */
 const char* gl_last_error(const gl_client* client);
 
