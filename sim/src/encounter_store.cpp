@@ -12,6 +12,21 @@ std::uint64_t scan_noise_key(std::uint64_t seed, std::uint32_t day, std::uint32_
                               (static_cast<std::uint64_t>(broadcaster) << 9) | start_scan);
 }
 
+void DayEncounters::resize_runs(std::size_t n) {
+  rpi_tag.resize(n);
+  meta.resize(n);
+  listener_lo.resize(n);
+  listener_hi.resize(n);
+  if (wide) listener_top.resize(n);
+}
+
+void DayEncounters::append_run(std::uint32_t who, std::uint32_t tag, std::uint32_t run_meta) {
+  resize_runs(runs() + 1);
+  rpi_tag.back() = tag;
+  meta.back() = run_meta;
+  set_listener(runs() - 1, who);
+}
+
 std::uint32_t DayEncounters::broadcaster(std::size_t r) const {
   // The last p with offsets[p] <= r.
   const auto it = std::upper_bound(offsets.begin(), offsets.end(), static_cast<std::uint32_t>(r));
@@ -25,9 +40,12 @@ DayEncounters& EncounterStore::begin_day(std::uint32_t day) {
   DayEncounters& slot = ring_[day % ring_.size()];
   slot.day = day;
   slot.offsets.assign(people_ + 1, 0);
-  slot.rpi_prefix.clear();
-  slot.listener.clear();
+  slot.rpi_tag.clear();
   slot.meta.clear();
+  slot.listener_lo.clear();
+  slot.listener_hi.clear();
+  slot.listener_top.clear();
+  slot.wide = people_ > (std::uint32_t{1} << 24);
   return slot;
 }
 

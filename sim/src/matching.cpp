@@ -4,24 +4,31 @@
 #include <array>
 #include <bit>
 #include <map>
+#include <string>
 #include <unordered_map>
 
 namespace greenlight::sim {
-void SharedRpiTable::DayTable::insert(std::uint64_t prefix, std::uint32_t key_index,
+void SharedRpiTable::DayTable::insert(std::uint32_t tag, std::uint32_t key_index,
                                       std::uint32_t interval_offset) {
-  filter_[(prefix >> 12) & filter_mask_] |= filter_bits(prefix);
+  const std::uint64_t h = spread(tag);
+  filter_[(h >> 12) & filter_mask_] |= filter_bits(h);
   const std::size_t mask = slots_.size() - 1;
-  std::size_t s = (prefix >> 20) & mask;
-  while (slots_[s].key_plus_one != 0) s = (s + 1) & mask;
-  slots_[s] = {prefix, key_index + 1, interval_offset};
+  std::size_t s = (h >> 20) & mask;
+  while (slots_[s].packed != 0) s = (s + 1) & mask;
+  slots_[s] = {tag, ((key_index + 1) << 8) | interval_offset};
   ++entries_;
 }
 
-void SharedRpiTable::build(std::span<const TemporaryExposureKey> keys, const TekSchedule& schedule,
-                           std::uint32_t first_day, std::uint32_t last_day,
-                           GaenExpander& expander) {
+Status SharedRpiTable::build(std::span<const TemporaryExposureKey> keys,
+                             const TekSchedule& schedule, std::uint32_t first_day,
+                             std::uint32_t last_day, GaenExpander& expander) {
   tables_.clear();
   keys_expanded_ = 0;
+  if (keys.size() > kMaxKeys) {
+    return make_error(ErrorCode::kResourceExhausted,
+                      "the shared RPI table holds at most " + std::to_string(kMaxKeys) +
+                          " keys per sync, got " + std::to_string(keys.size()));
+  }
   const EnIntervalNumber first = schedule.day_interval(first_day);
   const EnIntervalNumber last_end = schedule.day_interval(last_day + 1);
   std::map<std::uint32_t, std::vector<std::uint32_t>> by_day;
@@ -36,7 +43,7 @@ void SharedRpiTable::build(std::span<const TemporaryExposureKey> keys, const Tek
     t.day_ = d;
     std::size_t expected = 0;
     for (auto i : indices) expected += std::min(keys[i].rolling_period, kTekRollingPeriod);
-    t.slots_.resize(std::bit_ceil(std::max<std::size_t>(16, expected * 2)));
+    t.slots_.resize(std::bit_ceil(std::max<std::size_t>(16, expected + expected / 3)));
     const std::size_t words = std::bit_ceil(std::max<std::size_t>(1, expected / 4));
     t.filter_.assign(words, 0);
     t.filter_mask_ = words - 1;
@@ -48,12 +55,13 @@ void SharedRpiTable::build(std::span<const TemporaryExposureKey> keys, const Tek
                            std::span<Rpi>(rpis.data(), count));
       ++keys_expanded_;
       for (std::uint32_t j = 0; j < count; ++j) {
-        t.insert(rpi_prefix(rpis[j]), i,
+        t.insert(rpi_tag(rpis[j]), i,
                  key.rolling_start_interval_number.value + j - day_start_interval.value);
       }
     }
     tables_.push_back(std::move(t));
   }
+  return ok();
 }
 
 const SharedRpiTable::DayTable* SharedRpiTable::day(std::uint32_t d) const {
@@ -77,7 +85,7 @@ std::size_t SharedRpiTable::entries() const {
 
 void run_scans(const DayEncounters& day, std::size_t run, std::uint32_t broadcaster,
                const RadioModel& radio, std::uint64_t seed, std::vector<RawScan>& out) {
-  run_scans(day.day, day.listener[run], broadcaster, day.meta[run], radio, seed, out);
+  run_scans(day.day, day.listener(run), broadcaster, day.meta[run], radio, seed, out);
 }
 
 void run_scans(std::uint32_t day, std::uint32_t listener, std::uint32_t broadcaster,
@@ -105,7 +113,7 @@ std::vector<Sighting> phone_sightings(std::uint32_t phone, const EncounterStore&
     // This phone's log: the runs it is the listener of.
     std::uint32_t broadcaster = 0;
     for (std::uint32_t r = 0; r < day->runs(); ++r) {
-      if (day->listener[r] != phone) continue;
+      if (day->listener(r) != phone) continue;
       while (day->offsets[broadcaster + 1] <= r) ++broadcaster;
       scans.clear();
       run_scans(*day, r, broadcaster, radio, seed, scans);

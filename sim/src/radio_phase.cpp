@@ -58,9 +58,7 @@ std::uint64_t RadioPhase::store_day(std::uint32_t t, std::span<const StagedRuns>
   }
   for (std::uint32_t k = 0; k < kRunParts; ++k) part_start[k + 1] += part_start[k];
   const std::size_t total = part_start[kRunParts];
-  bucket.rpi_prefix.resize(total);
-  bucket.listener.resize(total);
-  bucket.meta.resize(total);
+  bucket.resize_runs(total);
   parallel_for(w_.threads, kRunParts, [&](std::uint32_t k, std::uint32_t) {
     const auto [lo, hi] = part_range(k);
     std::vector<std::uint32_t> fill(hi - lo + 1, 0);
@@ -73,7 +71,7 @@ std::uint64_t RadioPhase::store_day(std::uint32_t t, std::span<const StagedRuns>
     for (const auto& o : shards) {
       for (const auto& r : o[k]) {
         const std::uint32_t at = fill[r.broadcaster - lo]++;
-        bucket.listener[at] = r.listener;
+        bucket.set_listener(at, r.listener);
         bucket.meta[at] = r.meta;
       }
     }
@@ -123,7 +121,7 @@ void RadioPhase::derive_rpis(std::uint32_t t) {
         ex.expand_rpis_from_rpik(rpik, {base.value + lo}, std::span<Rpi>(rpis.data(), hi - lo + 1));
         for (std::uint32_t r = r0; r < r1; ++r) {
           const std::uint32_t iv = RunMeta::start_scan(bucket.meta[r]) / kScansPerInterval;
-          bucket.rpi_prefix[r] = rpi_prefix(rpis[iv - lo]);
+          bucket.rpi_tag[r] = rpi_tag(rpis[iv - lo]);
         }
       }
     }

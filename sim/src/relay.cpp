@@ -87,10 +87,10 @@ void RelayAdversary::fix_rpis(std::uint32_t t, DayEncounters& today, GaenExpande
       Rpi rpi{};
       expander.expand_rpis_from_rpik(rpik, {base.value + x.capture_interval},
                                      std::span<Rpi>(&rpi, 1));
-      today.rpi_prefix[r0 + (k - i)] = rpi_prefix(rpi);
+      today.rpi_tag[r0 + (k - i)] = rpi_tag(rpi);
       bool met = false;
       for (std::uint32_t r = today.offsets[b]; r < r0 && !met; ++r)
-        met = today.listener[r] == x.listener;
+        met = today.listener(r) == x.listener;
       if (!met) relay_only_.insert({x.listener, b, t});
     }
     view_.relayed_runs += j - i;

@@ -163,10 +163,10 @@ std::span<const std::int32_t> Simulation::infection_day() const {
   return impl_->health.infection_day();
 }
 std::span<const std::uint32_t> Simulation::infector() const { return impl_->health.infector(); }
-std::span<const ExposureHit> Simulation::exposure_hits() const {
+const std::deque<ExposureHit>& Simulation::exposure_hits() const {
   return impl_->sync.exposure_hits();
 }
-std::span<const Simulation::FetchedKey> Simulation::fetched_keys() const {
+const std::deque<Simulation::FetchedKey>& Simulation::fetched_keys() const {
   return impl_->sync.fetched();
 }
 std::size_t Simulation::encounter_store_bytes() const { return impl_->radio.peak_store_bytes(); }

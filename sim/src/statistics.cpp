@@ -3,8 +3,9 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <map>
+#include <iterator>
 #include <numeric>
+#include <optional>
 #include <string>
 
 namespace greenlight::sim::internal {
@@ -110,17 +111,37 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     s.notifications_per_upload = static_cast<double>(s.notifications_red + s.notifications_yellow) /
                                  static_cast<double>(s.uploads);
   }
-  // Owners each phone matched (sorted hits per phone).
-  std::multimap<std::uint32_t, std::uint32_t> matched;
+  // Owners each phone matched, as sorted (phone, owner) pairs (8 bytes each: at 10 M people
+  // a node-based map of them was larger than the population).
+  const auto pair_of = [](std::uint32_t hi, std::uint32_t lo) {
+    return (static_cast<std::uint64_t>(hi) << 32) | lo;
+  };
+  std::vector<std::uint64_t> matched;
+  matched.reserve(sync.exposure_hits().size());
   for (const auto& h : sync.exposure_hits()) {
-    if (h.owner != kNoPerson && h.windows > 0) matched.emplace(h.phone, h.owner);
+    if (h.owner != kNoPerson && h.windows > 0) matched.push_back(pair_of(h.phone, h.owner));
   }
+  std::sort(matched.begin(), matched.end());
   auto matched_owner = [&](std::uint32_t phone, std::uint32_t who) {
-    auto [a, b] = matched.equal_range(phone);
-    for (auto it = a; it != b; ++it) {
-      if (it->second == who) return true;
-    }
-    return false;
+    return std::binary_search(matched.begin(), matched.end(), pair_of(phone, who));
+  };
+  // The sync day each (owner, key day) reached the phones: the last fetch of it.
+  struct Fetch {
+    std::uint64_t owner_day;
+    std::uint32_t sync_day;
+  };
+  std::vector<Fetch> fetched;
+  fetched.reserve(sync.fetched().size());
+  for (const auto& f : sync.fetched()) fetched.push_back({pair_of(f.owner, f.day), f.sync_day});
+  std::stable_sort(fetched.begin(), fetched.end(),
+                   [](const Fetch& a, const Fetch& b) { return a.owner_day < b.owner_day; });
+  auto fetched_on = [&](std::uint32_t owner, std::uint32_t day) -> std::optional<std::uint32_t> {
+    const std::uint64_t k = pair_of(owner, day);
+    const auto it =
+        std::upper_bound(fetched.begin(), fetched.end(), k,
+                         [](std::uint64_t v, const Fetch& f) { return v < f.owner_day; });
+    if (it == fetched.begin() || std::prev(it)->owner_day != k) return std::nullopt;
+    return std::prev(it)->sync_day;
   };
   const auto infection_day = health.infection_day();
   const auto infector = health.infector();
@@ -162,7 +183,7 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     if (pop.has_app[p] == 0 || infection_day[p] == kNever || infector[p] == kNoPerson) continue;
     if (pop.has_app[infector[p]] == 0) continue;
     const auto d = static_cast<std::uint32_t>(infection_day[p]);
-    const auto synced = sync.fetched_on(infector[p], d);
+    const auto synced = fetched_on(infector[p], d);
     if (!synced || *synced - d > kRetentionDays) continue;
     ++s.infected_contacts_notified.total;
     if (matched_owner(p, infector[p])) ++s.infected_contacts_notified.hits;

@@ -38,12 +38,6 @@ Colour SyncPhase::exposure_colour(std::uint32_t p, std::uint32_t day) const {
   return Colour::kGreen;
 }
 
-std::optional<std::uint32_t> SyncPhase::fetched_on(std::uint32_t owner, std::uint32_t day) const {
-  auto it = fetched_person_day_.find(person_day(owner, day));
-  if (it == fetched_person_day_.end()) return std::nullopt;
-  return it->second;
-}
-
 Status SyncPhase::run(std::uint32_t t, std::int64_t now, const Phases& phases, DailyStats& st) {
   auto batch = publisher_.fetch_new(now);
   GL_RETURN_IF_ERROR(batch);
@@ -59,10 +53,12 @@ Status SyncPhase::run(std::uint32_t t, std::int64_t now, const Phases& phases, D
       attribute(keys, t, first_day, last_day, phases.uploads, published);
 
   SharedRpiTable table;
-  if (!keys.empty()) table.build(keys, w_.schedule, first_day, last_day, phases.expander);
+  if (!keys.empty()) {
+    GL_RETURN_IF_ERROR(table.build(keys, w_.schedule, first_day, last_day, phases.expander));
+  }
   std::vector<RunHit> hits;
   std::vector<CloseRecord> close;
-  probe(table, published, phases.radio.store(), hits, close);
+  probe(table, keys, published, phases.radio.store(), hits, close);
   // Over several ranks each rank probed the runs of the broadcasters it owns: every rank
   // gets every hit and close contact, in the order of one store (RunHit), and scores all
   // phones, so that every rank holds the same colours and takes the same decisions.
@@ -93,7 +89,6 @@ std::vector<std::uint32_t> SyncPhase::attribute(std::span<const TemporaryExposur
     owner[i] = who->person;
     const std::uint32_t d = who->day;
     fetched_.push_back({owner[i], d, t});
-    fetched_person_day_[person_day(owner[i], d)] = t;
     if (d >= first_day && d <= last_day) {
       auto& bits = published[d];
       if (bits.empty()) bits.assign((w_.pop.size() + 63) / 64, 0);
@@ -103,9 +98,9 @@ std::vector<std::uint32_t> SyncPhase::attribute(std::span<const TemporaryExposur
   return owner;
 }
 
-void SyncPhase::probe(const SharedRpiTable& table, const PublishedBits& published,
-                      const EncounterStore& store, std::vector<RunHit>& hits,
-                      std::vector<CloseRecord>& close) const {
+void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExposureKey> keys,
+                      const PublishedBits& published, const EncounterStore& store,
+                      std::vector<RunHit>& hits, std::vector<CloseRecord>& close) const {
   struct ProbeOut {
     std::vector<RunHit> hits;
     std::vector<CloseRecord> close;
@@ -116,6 +111,9 @@ void SyncPhase::probe(const SharedRpiTable& table, const PublishedBits& publishe
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     const auto [p0, p1] = shard_range(w_.pop.size(), shard);
     ProbeOut& out = probes[shard];
+    // The TEKs of one chunk of broadcasters, derived when a tag of theirs finds a candidate.
+    std::array<Tek, kTekChunk> teks;
+    std::uint64_t teks_of = ~std::uint64_t{0};  // (day << 32) | first person of the chunk
     for (const std::uint32_t d : table_days) {
       const DayEncounters* day = store.find(d);
       const SharedRpiTable::DayTable* rpis = table.day(d);
@@ -123,21 +121,52 @@ void SyncPhase::probe(const SharedRpiTable& table, const PublishedBits& publishe
       const auto bits_it = published.find(d);
       const std::uint64_t* bits = bits_it == published.end() ? nullptr : bits_it->second.data();
       // Runs are grouped by broadcaster p; each run is one listener's stored run. The probe
-      // reads only the RPI prefixes (the filter rejects almost every run).
-      const std::uint64_t* prefix = day->rpi_prefix.data();
+      // reads only the RPI tags (the filter rejects almost every run). A published RPI with
+      // the run's tag is a candidate; it is the RPI the phone heard when it is the same
+      // key's RPI (16-byte TEK comparison: an RPI is AES under the key's RPIK of its
+      // interval, so another key gives another RPI but with probability 2^-128) within
+      // +-2 h of the observation. For an ordinary run the heard interval is the observed
+      // one, so this decides exactly as comparing the 16 bytes; only a replayed run heard
+      // more than 2 h late could be taken if its key had a second RPI with the same tag in
+      // the window (about 25 / 2^32 per replayed run).
+      const std::uint32_t* tag = day->rpi_tag.data();
+      const std::uint32_t r_begin = day->offsets[p0];
       const std::uint32_t r_end = day->offsets[p1];
+      // Each run's spread tag is computed once, kAhead runs ahead, and its filter word
+      // prefetched.
+      constexpr std::uint32_t kAhead = 16;
+      std::array<std::uint64_t, kAhead> ahead{};
+      for (std::uint32_t i = 0; i < kAhead && r_begin + i < r_end; ++i) {
+        ahead[i] = SharedRpiTable::DayTable::spread(tag[r_begin + i]);
+        __builtin_prefetch(rpis->filter_word(ahead[i]));
+      }
       std::uint32_t p = p0;
-      for (std::uint32_t r = day->offsets[p0]; r < r_end; ++r) {
-        if (r + 16 < r_end) __builtin_prefetch(rpis->filter_word(prefix[r + 16]));
-        const auto e = rpis->find(prefix[r]);
-        if (!e) continue;
+      for (std::uint32_t r = r_begin; r < r_end; ++r) {
+        std::uint64_t& slot = ahead[(r - r_begin) % kAhead];
+        const std::uint64_t h = slot;
+        if (r + kAhead < r_end) {
+          slot = SharedRpiTable::DayTable::spread(tag[r + kAhead]);
+          __builtin_prefetch(rpis->filter_word(slot));
+        }
+        if (!rpis->may_contain(h)) continue;
         while (day->offsets[p + 1] <= r) ++p;
         const std::int64_t seen = RunMeta::start_scan(day->meta[r]) / kScansPerInterval;
-        const std::int64_t drift = seen - e->interval_offset;
-        if (drift >= -static_cast<std::int64_t>(kMatchingClockDriftIntervals) &&
-            drift <= static_cast<std::int64_t>(kMatchingClockDriftIntervals)) {
-          out.hits.push_back({day->listener[r], d, p, r, e->key_index, day->meta[r]});
-        }
+        rpis->for_each(tag[r], h, [&](const SharedRpiTable::Entry& e) {
+          const std::int64_t drift = seen - e.interval_offset;
+          if (drift < -static_cast<std::int64_t>(kMatchingClockDriftIntervals) ||
+              drift > static_cast<std::int64_t>(kMatchingClockDriftIntervals)) {
+            return false;
+          }
+          const std::uint32_t chunk_first = p / kTekChunk * kTekChunk;
+          const std::uint64_t chunk_of = (static_cast<std::uint64_t>(d) << 32) | chunk_first;
+          if (teks_of != chunk_of) {
+            w_.schedule.chunk(chunk_first, d, teks);
+            teks_of = chunk_of;
+          }
+          if (keys[e.key_index].key_data != teks[p - chunk_first]) return false;
+          out.hits.push_back({day->listener(r), d, p, r, e.key_index, day->meta[r]});
+          return true;
+        });
       }
       // Ground truth: runs of uploaded cases at close range.
       if (bits != nullptr) {
@@ -147,7 +176,7 @@ void SyncPhase::probe(const SharedRpiTable& table, const PublishedBits& publishe
             const std::uint32_t meta = day->meta[r];
             if (RunMeta::distance_dm(meta) <= kCloseDistanceDm) {
               out.close.push_back(
-                  {day->listener[r], b, d, RunMeta::scans(meta) * (kScanSeconds / 60)});
+                  {day->listener(r), b, d, RunMeta::scans(meta) * (kScanSeconds / 60)});
             }
           }
         }
@@ -200,6 +229,10 @@ void SyncPhase::score(std::span<const RunHit> hits, std::span<const TemporaryExp
     return sim_day(client::rule_valid_until(rule, unix_day(d), client_risk));
   };
   const std::int64_t oldest_day = client::oldest_counted_day(now, client_risk);
+  // Day sums of days that no longer count are never read again.
+  std::erase_if(day_scores_, [&](const auto& e) {
+    return unix_day(static_cast<std::uint32_t>(e.first & 0xffffffffu)) < oldest_day;
+  });
   for (std::size_t i = 0; i < hits.size();) {
     std::size_t j = i;
     while (j < hits.size() && hits[j].phone == hits[i].phone) ++j;
@@ -210,19 +243,20 @@ void SyncPhase::score(std::span<const RunHit> hits, std::span<const TemporaryExp
     std::set<std::uint32_t> days_touched;
     for (const auto& win : windows) {
       const WindowScore s = scorer.score(win);
+      if (!s.counted) continue;
       auto& h = per_key_day[{win.key_index, win.day}];
       h.phone = p;
       h.owner = owner[win.key_index];
-      h.exposure_day = win.day;
-      h.sync_day = t;
-      if (!s.counted) continue;
-      h.normalized_minutes += s.normalized_minutes;
-      ++h.windows;
+      h.exposure_day = static_cast<std::uint16_t>(win.day);
+      h.sync_day = static_cast<std::uint16_t>(t);
+      if (h.windows < 0xffff) ++h.windows;
       if (unix_day(win.day) < oldest_day) continue;
       day_scores_[person_day(p, win.day)] += s.normalized_minutes;
       days_touched.insert(win.day);
     }
-    for (auto& [kd, h] : per_key_day) exposure_hits_.push_back(h);
+    for (auto& [kd, h] : per_key_day) {
+      if (h.owner != kNoPerson) exposure_hits_.push_back(h);
+    }
     for (const std::uint32_t d : days_touched) {
       switch (scorer.day_level(day_scores_[person_day(p, d)])) {
         case client::RiskLevel::kHigh:

@@ -1,15 +1,20 @@
 #include "greenlight/sim/matching.h"
 
+#include <algorithm>
+#include <array>
 #include <catch2/catch.hpp>
+#include <utility>
+#include <vector>
 
 #include "greenlight/sim/phone_keys.h"
 
 namespace greenlight::sim {
 
-TEST_CASE("an RPI's prefix is its first 8 bytes, little-endian") {
+TEST_CASE("an RPI's prefix is its first 8 bytes and its tag its first 4, little-endian") {
   Rpi rpi{};
   for (std::size_t i = 0; i < rpi.size(); ++i) rpi[i] = static_cast<std::uint8_t>(0xa1 + i);
   CHECK(rpi_prefix(rpi) == 0xa8a7a6a5a4a3a2a1ULL);
+  CHECK(rpi_tag(rpi) == 0xa4a3a2a1u);
 }
 
 TEST_CASE("the shared table finds every RPI of a key, and nothing else") {
@@ -18,7 +23,7 @@ TEST_CASE("the shared table finds every RPI of a key, and nothing else") {
   std::vector<TemporaryExposureKey> keys{schedule.key(1, 3), schedule.key(2, 3),
                                          schedule.key(1, 4)};
   SharedRpiTable table;
-  table.build(keys, schedule, 0, 10, expander);
+  REQUIRE(table.build(keys, schedule, 0, 10, expander));
   CHECK(table.keys_expanded() == 3);
   CHECK(table.entries() == 3 * 144);
   CHECK(table.days() == std::vector<std::uint32_t>{3, 4});
@@ -27,7 +32,7 @@ TEST_CASE("the shared table finds every RPI of a key, and nothing else") {
       const Rpi rpi = make_rpi(derive_rpik(keys[k].key_data),
                                {keys[k].rolling_start_interval_number.value + j});
       const auto e =
-          table.find(schedule.day_of(keys[k].rolling_start_interval_number), rpi_prefix(rpi));
+          table.find(schedule.day_of(keys[k].rolling_start_interval_number), rpi_tag(rpi));
       REQUIRE(e);
       CHECK(e->key_index == k);
       CHECK(e->interval_offset == j);
@@ -35,13 +40,64 @@ TEST_CASE("the shared table finds every RPI of a key, and nothing else") {
   }
   // Another phone's RPI, and a key's RPI looked up on the wrong day, are not found.
   const Rpi other = make_rpi(derive_rpik(schedule.tek(3, 3)), schedule.day_interval(3));
-  CHECK_FALSE(table.find(3, rpi_prefix(other)));
+  CHECK_FALSE(table.find(3, rpi_tag(other)));
   const Rpi day3 = make_rpi(derive_rpik(keys[0].key_data), schedule.day_interval(3));
-  CHECK_FALSE(table.find(4, rpi_prefix(day3)));
+  CHECK_FALSE(table.find(4, rpi_tag(day3)));
   // Keys outside the retained days are not expanded.
   SharedRpiTable old;
-  old.build(keys, schedule, 5, 10, expander);
+  REQUIRE(old.build(keys, schedule, 5, 10, expander));
   CHECK(old.entries() == 0);
+}
+
+TEST_CASE("the shared table visits every RPI that shares a tag") {
+  // 2,000 keys of one day have 288,000 RPIs, among which about ten pairs share their first
+  // four bytes (288,000^2 / 2^33); each RPI of such a pair is found by the tag.
+  const TekSchedule schedule(7, 1709251200);
+  std::vector<TemporaryExposureKey> keys;
+  for (std::uint32_t p = 0; p < 2000; ++p) keys.push_back(schedule.key(p, 3));
+  GaenExpander expander;
+  SharedRpiTable table;
+  REQUIRE(table.build(keys, schedule, 0, 10, expander));
+  REQUIRE(table.entries() == 2000 * 144);
+  struct Where {
+    std::uint32_t tag;
+    std::uint32_t key_index;
+    std::uint32_t offset;
+  };
+  std::vector<Where> all;
+  std::array<Rpi, kTekRollingPeriod> rpis;
+  for (std::uint32_t k = 0; k < keys.size(); ++k) {
+    expander.expand_rpis(keys[k].key_data, keys[k].rolling_start_interval_number, rpis);
+    for (std::uint32_t j = 0; j < kTekRollingPeriod; ++j) all.push_back({rpi_tag(rpis[j]), k, j});
+  }
+  std::sort(all.begin(), all.end(), [](const Where& a, const Where& b) { return a.tag < b.tag; });
+  const SharedRpiTable::DayTable* day = table.day(3);
+  REQUIRE(day != nullptr);
+  std::size_t shared = 0;
+  for (std::size_t i = 0; i + 1 < all.size(); ++i) {
+    if (all[i].tag != all[i + 1].tag) continue;
+    ++shared;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> seen;
+    const std::uint32_t tag = all[i].tag;
+    day->for_each(tag, SharedRpiTable::DayTable::spread(tag), [&](const SharedRpiTable::Entry& e) {
+      seen.emplace_back(e.key_index, e.interval_offset);
+      return false;
+    });
+    CAPTURE(tag);
+    CHECK(seen.size() >= 2);
+    CHECK(std::find(seen.begin(), seen.end(), std::pair{all[i].key_index, all[i].offset}) !=
+          seen.end());
+    CHECK(std::find(seen.begin(), seen.end(), std::pair{all[i + 1].key_index, all[i + 1].offset}) !=
+          seen.end());
+    // Returning true stops at the first.
+    std::size_t visits = 0;
+    day->for_each(tag, SharedRpiTable::DayTable::spread(tag), [&](const SharedRpiTable::Entry&) {
+      ++visits;
+      return true;
+    });
+    CHECK(visits == 1);
+  }
+  CHECK(shared >= 3);
 }
 
 TEST_CASE("the literal matcher rejects sightings outside the +-2 h tolerance and wrong AEMs") {

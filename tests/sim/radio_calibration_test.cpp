@@ -135,9 +135,7 @@ TEST_CASE("missed scans reduce the sightings a phone records, as configured") {
   day.offsets.assign(kRuns + 1, 0);
   for (std::uint32_t r = 0; r < kRuns; ++r) {
     day.offsets[r + 1] = r + 1;  // phone r broadcast run r
-    day.listener.push_back(kRuns + r);
-    day.rpi_prefix.push_back(r);
-    day.meta.push_back(RunMeta::pack(12 * (r % 20), 15, 6, 55));
+    day.append_run(kRuns + r, r, RunMeta::pack(12 * (r % 20), 15, 6, 55));
   }
   auto recorded = [&](double missed) {
     RadioConfig config;

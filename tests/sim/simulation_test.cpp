@@ -98,7 +98,7 @@ TEST_CASE(
   // case infected on that day matched it.
   const auto infection_day = (*sim)->infection_day();
   const auto infector = (*sim)->infector();
-  const auto hits = (*sim)->exposure_hits();
+  const auto& hits = (*sim)->exposure_hits();
   std::size_t checked = 0;
   for (const auto& k : (*sim)->fetched_keys()) {
     if (k.sync_day - k.day > 14) continue;

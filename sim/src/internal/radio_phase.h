@@ -47,7 +47,7 @@ class RadioPhase {
   // Today's log from the shards' staged runs (shard order kept within a broadcaster);
   // returns the number of runs stored.
   std::uint64_t store_day(std::uint32_t t, std::span<const StagedRuns> shards);
-  // The real RPI prefixes of the runs store_day(t) stored.
+  // The real RPI tags of the runs store_day(t) stored.
   void derive_rpis(std::uint32_t t);
 
   // The StagedRuns part that holds broadcaster b's runs (also for extra staged runs: relay.h),

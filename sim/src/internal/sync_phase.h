@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <span>
 #include <unordered_map>
@@ -70,11 +71,9 @@ class SyncPhase {
   // The colour from exposures (RED, YELLOW or GREEN) of phone p on day `day`.
   Colour exposure_colour(std::uint32_t p, std::uint32_t day) const;
 
-  std::span<const ExposureHit> exposure_hits() const { return exposure_hits_; }
-  std::span<const Notification> notifications() const { return notifications_; }
-  std::span<const Simulation::FetchedKey> fetched() const { return fetched_; }
-  // The sync day a key of (owner, key day) reached the phones, if it did.
-  std::optional<std::uint32_t> fetched_on(std::uint32_t owner, std::uint32_t day) const;
+  const std::deque<ExposureHit>& exposure_hits() const { return exposure_hits_; }
+  const std::deque<Notification>& notifications() const { return notifications_; }
+  const std::deque<Simulation::FetchedKey>& fetched() const { return fetched_; }
   std::span<const std::int32_t> true_close_day() const { return true_close_day_; }
   std::span<const std::int32_t> first_red_day() const { return first_red_day_; }
   std::span<const std::int32_t> first_any_day() const { return first_any_day_; }
@@ -104,8 +103,8 @@ class SyncPhase {
                                        std::uint32_t first_day, std::uint32_t last_day,
                                        UploadPhase& uploads, PublishedBits& published);
   // Every phone probes the shared table with its runs of each day that has new keys.
-  void probe(const SharedRpiTable& table, const PublishedBits& published,
-             const EncounterStore& store, std::vector<RunHit>& hits,
+  void probe(const SharedRpiTable& table, std::span<const TemporaryExposureKey> keys,
+             const PublishedBits& published, const EncounterStore& store, std::vector<RunHit>& hits,
              std::vector<CloseRecord>& close) const;
   // True close contacts: >= 15 minutes within 2 m of an uploaded case on one day.
   void mark_close_contacts(std::span<const CloseRecord> close, std::uint32_t t);
@@ -133,10 +132,10 @@ class SyncPhase {
   std::vector<std::int32_t> true_close_day_;
   std::vector<std::int32_t> first_red_day_;
   std::vector<std::int32_t> first_any_day_;
-  std::vector<ExposureHit> exposure_hits_;
-  std::vector<Notification> notifications_;
-  std::vector<Simulation::FetchedKey> fetched_;
-  std::unordered_map<std::uint64_t, std::uint32_t> fetched_person_day_;
+  // Growing for the whole run: deques, which grow without copying or spare capacity.
+  std::deque<ExposureHit> exposure_hits_;
+  std::deque<Notification> notifications_;
+  std::deque<Simulation::FetchedKey> fetched_;
   std::unordered_set<std::uint32_t> warned_venues_;
   VerifyCounters verify_;
 };

@@ -2,16 +2,18 @@
 // the simulation targets").
 //
 // A contact between two phones is not stored as one record per 10-minute sighting but as
-// one run per listening phone: {listener, peer key reference, RPI prefix, start scan, scan
+// one run per listening phone: {listener, peer key reference, RPI tag, start scan, scan
 // count, attenuation}. The peer key reference is the broadcasting phone (with the run's day
 // it names one TEK) and encodes exactly which RPIs the listener heard: the RPI of scan k is
 // RPI_j of that TEK for the scan's interval j, and re-deriving it gives the same 16 bytes
-// the phone received. The first 8 bytes of the RPI heard at the first scan are kept so that
-// matching is a table probe without re-deriving anything. Per-scan attenuations are
-// re-created from the run's base attenuation and a noise key (RadioModel::scan), so both
-// matching paths see identical scans. The run also keeps the true distance, which only the
-// simulator's ground truth uses.
-//
+// the phone received. The first 4 bytes of the RPI heard at the first scan (its tag) are
+// kept so that matching is a table probe without re-deriving anything; a tag that finds a
+// published RPI is a candidate, confirmed against the full key (SyncPhase::probe). Per-scan
+// attenuations are re-created from the run's base attenuation and a noise key
+// (RadioModel::scan), so both matching paths see identical scans. The run also keeps the
+// true distance, which only the simulator's ground truth uses. A run is 11 bytes (12 above
+// 2^24 people).
+
 // One DayEncounters holds one UTC day of all logs. Runs are grouped by broadcasting phone
 // (CSR): the runs in which phone p was heard are contiguous, so each phone's RPIs are
 // derived with one key schedule and written sequentially. Phone q's own log is the set of
@@ -49,23 +51,51 @@ struct DayEncounters {
   std::uint32_t day = kNoDay;
   // Runs in which phone p was heard (p broadcast): [offsets[p], offsets[p + 1]).
   std::vector<std::uint32_t> offsets;
-  std::vector<std::uint64_t> rpi_prefix;
-  std::vector<std::uint32_t> listener;
-  std::vector<std::uint32_t> meta;
+  std::vector<std::uint32_t> rpi_tag;  // rpi_tag() of the RPI heard at the first scan
+  std::vector<std::uint32_t> meta;     // RunMeta
+  // The listening phone of each run in three bytes (bits 0-15 and 16-23); bits 24-31 are
+  // kept only when the population has more than 2^24 people (wide).
+  std::vector<std::uint16_t> listener_lo;
+  std::vector<std::uint8_t> listener_hi;
+  std::vector<std::uint8_t> listener_top;
+  bool wide = false;
 
-  std::size_t runs() const { return listener.size(); }
+  std::size_t runs() const { return meta.size(); }
+  std::uint32_t listener(std::size_t r) const {
+    std::uint32_t p = listener_lo[r] | (static_cast<std::uint32_t>(listener_hi[r]) << 16);
+    if (wide) p |= static_cast<std::uint32_t>(listener_top[r]) << 24;
+    return p;
+  }
+  void set_listener(std::size_t r, std::uint32_t p) {
+    listener_lo[r] = static_cast<std::uint16_t>(p);
+    listener_hi[r] = static_cast<std::uint8_t>(p >> 16);
+    if (wide) listener_top[r] = static_cast<std::uint8_t>(p >> 24);
+  }
+  // Sizes the run arrays for n runs (contents unspecified until written).
+  void resize_runs(std::size_t n);
+  // Appends one run (the broadcaster's offsets are the caller's).
+  void append_run(std::uint32_t listener, std::uint32_t tag, std::uint32_t run_meta);
   // The broadcasting phone of run r.
   std::uint32_t broadcaster(std::size_t r) const;
   std::size_t memory_bytes() const {
-    return offsets.capacity() * 4 + rpi_prefix.capacity() * 8 + listener.capacity() * 4 +
-           meta.capacity() * 4;
+    return offsets.capacity() * 4 + rpi_tag.capacity() * 4 + meta.capacity() * 4 +
+           listener_lo.capacity() * 2 + listener_hi.capacity() + listener_top.capacity();
   }
 };
 
-// The first 8 bytes of an RPI, little-endian. Inline: it runs once per stored run and
-// per published RPI (out of line it was 1.3-1.6 % of sim bench's CPU samples).
+// The first 8 bytes of an RPI, little-endian (the per-phone matcher's table key). Inline:
+// it runs once per published RPI.
 inline std::uint64_t rpi_prefix(std::span<const std::uint8_t, 16> rpi) {
   std::uint64_t v = 0;
+  std::memcpy(&v, rpi.data(), sizeof v);
+  if constexpr (std::endian::native == std::endian::big) v = std::byteswap(v);
+  return v;
+}
+
+// The first 4 bytes of an RPI, little-endian: the tag a stored run keeps of the RPI it
+// heard (inline: it runs once per stored run and per published RPI).
+inline std::uint32_t rpi_tag(std::span<const std::uint8_t, 16> rpi) {
+  std::uint32_t v = 0;
   std::memcpy(&v, rpi.data(), sizeof v);
   if constexpr (std::endian::native == std::endian::big) v = std::byteswap(v);
   return v;

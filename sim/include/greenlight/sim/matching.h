@@ -2,11 +2,11 @@
 //
 // Shared path (what the simulation runs for every phone): each newly published key is
 // expanded into its 144 RPIs once per run (HKDF + one AES call, GaenExpander) into one
-// table per UTC day; every phone probes the table with the RPI prefix of each stored run
-// of that day and accepts a hit whose interval is within +-2 h (12 intervals) of the
-// observation. A phone's result is a function of its own log and the public keys only;
-// the table just avoids deriving the same RPIs once per phone (about 10^12 AES operations a
-// day at a million phones).
+// table per UTC day; every phone probes the table with the RPI tag of each stored run of
+// that day, confirms a candidate against the full key, and accepts a hit whose interval is
+// within +-2 h (12 intervals) of the observation. A phone's result is a function of its
+// own log and the public keys only; the table just avoids deriving the same RPIs once per
+// phone (about 10^12 AES operations a day at a million phones).
 //
 // Per-phone path (PhoneMatcher): one phone's individual sightings (every scan, with its
 // full 16-byte RPI and AEM re-created from the runs) matched on their own against the
@@ -36,62 +36,88 @@ class SharedRpiTable {
     std::uint32_t key_index = 0;
     std::uint32_t interval_offset = 0;  // interval - start of the key's day
   };
+  // Entries are packed as (key_index + 1) << 8 | interval offset, so one table holds fewer
+  // than 2^24 - 1 keys (a million people publish about 35,000 a day).
+  static constexpr std::size_t kMaxKeys = (std::size_t{1} << 24) - 2;
 
-  // The RPIs of one UTC day: an open-addressing table keyed by RPI prefix, behind a
-  // blocked filter (16 to 32 bits per entry; three bits in one 64-bit word per entry) that
-  // rejects almost every miss with a single memory access. A miss that passes the filter
-  // costs a cache miss in the slots; the third bit lets through 0.41 times as many as two
-  // bits did (3.9 M instead of 9.5 M of 998 M probes in sim bench, 100 k people, 200 days).
+  // The RPIs of one UTC day, by their 4-byte tag (rpi_tag): an open-addressing table
+  // behind a blocked filter (16 to 32 bits per entry; three bits in one 64-bit word per
+  // entry) that rejects almost every miss with a single memory access. Filter word, bits
+  // and first slot come from spread(tag), a 64-bit mix of the tag. Several RPIs may share a
+  // tag (about entries^2 / 2^33 pairs): a probe visits every entry of its tag.
   class DayTable {
    public:
     std::uint32_t day() const { return day_; }
     std::size_t entries() const { return entries_; }
-    // The filter word of a prefix, for prefetching ahead of find().
-    const std::uint64_t* filter_word(std::uint64_t prefix) const {
-      return &filter_[(prefix >> 12) & filter_mask_];
+    // One multiplication: the tag is already uniform (AES output), the product only spreads
+    // its 32 bits over the 38 that the filter word, the filter bits and the slot read.
+    static std::uint64_t spread(std::uint32_t tag) {
+      return static_cast<std::uint64_t>(tag) * 0x9e3779b97f4a7c15ULL;
     }
-    static std::uint64_t filter_bits(std::uint64_t prefix) {
-      // Bits 0-11 and 58-63 of the prefix: not the word's (from bit 12) nor the slot's
-      // (from bit 20) unless a table has 2^38 slots.
-      return (1ULL << (prefix & 63)) | (1ULL << ((prefix >> 6) & 63)) | (1ULL << (prefix >> 58));
+    // The filter word of a spread tag, for prefetching ahead of may_contain().
+    const std::uint64_t* filter_word(std::uint64_t spread) const {
+      return &filter_[(spread >> 12) & filter_mask_];
     }
-    std::optional<Entry> find(std::uint64_t prefix) const {
-      const std::uint64_t bits = filter_bits(prefix);
-      if ((*filter_word(prefix) & bits) != bits) return std::nullopt;
+    static std::uint64_t filter_bits(std::uint64_t spread) {
+      // Bits 0-11 and 58-63: not the word's (from bit 12) nor the slot's (from bit 20)
+      // unless a table has 2^38 slots.
+      return (1ULL << (spread & 63)) | (1ULL << ((spread >> 6) & 63)) | (1ULL << (spread >> 58));
+    }
+    // False when no RPI of the table has this spread tag's filter bits.
+    bool may_contain(std::uint64_t spread) const {
+      const std::uint64_t bits = filter_bits(spread);
+      return (*filter_word(spread) & bits) == bits;
+    }
+    // Calls f(Entry) for each entry with this tag (spread = spread(tag)) until f returns true.
+    template <typename F>
+    void for_each(std::uint32_t tag, std::uint64_t spread, F&& f) const {
       const std::size_t mask = slots_.size() - 1;
-      for (std::size_t s = (prefix >> 20) & mask; slots_[s].key_plus_one != 0; s = (s + 1) & mask) {
-        if (slots_[s].prefix == prefix) {
-          return Entry{slots_[s].key_plus_one - 1, slots_[s].interval_offset};
+      for (std::size_t s = (spread >> 20) & mask; slots_[s].packed != 0; s = (s + 1) & mask) {
+        if (slots_[s].tag == tag &&
+            f(Entry{(slots_[s].packed >> 8) - 1, slots_[s].packed & 0xffu})) {
+          return;
         }
       }
-      return std::nullopt;
+    }
+    // The first entry with this tag.
+    std::optional<Entry> find(std::uint32_t tag) const {
+      const std::uint64_t h = spread(tag);
+      std::optional<Entry> out;
+      if (!may_contain(h)) return out;
+      for_each(tag, h, [&](const Entry& e) {
+        out = e;
+        return true;
+      });
+      return out;
     }
 
    private:
     friend class SharedRpiTable;
     struct Slot {
-      std::uint64_t prefix = 0;
-      std::uint32_t key_plus_one = 0;  // 0 = empty
-      std::uint32_t interval_offset = 0;
+      std::uint32_t tag = 0;
+      std::uint32_t packed = 0;  // (key_index + 1) << 8 | interval offset; 0 = empty
     };
-    void insert(std::uint64_t prefix, std::uint32_t key_index, std::uint32_t interval_offset);
+    void insert(std::uint32_t tag, std::uint32_t key_index, std::uint32_t interval_offset);
     std::uint32_t day_ = kNoDay;
-    std::vector<Slot> slots_;            // power-of-two size, at most half full
+    std::vector<Slot> slots_;            // power-of-two size, at most three quarters full
     std::vector<std::uint64_t> filter_;  // power-of-two number of words
     std::uint64_t filter_mask_ = 0;      // words - 1
     std::size_t entries_ = 0;
   };
 
   // Expands every key whose day lies in [first_day, last_day] once, into that day's table.
-  void build(std::span<const TemporaryExposureKey> keys, const TekSchedule& schedule,
-             std::uint32_t first_day, std::uint32_t last_day, GaenExpander& expander);
+  // Fails (kResourceExhausted) with more than kMaxKeys keys.
+  [[nodiscard]] Status build(std::span<const TemporaryExposureKey> keys,
+                             const TekSchedule& schedule, std::uint32_t first_day,
+                             std::uint32_t last_day, GaenExpander& expander);
   // The table of one day, or nullptr when no key of that day was published.
   const DayTable* day(std::uint32_t day) const;
   // Days with at least one key, ascending.
   std::vector<std::uint32_t> days() const;
-  std::optional<Entry> find(std::uint32_t day, std::uint64_t prefix) const {
+  // The first entry of this tag on this day.
+  std::optional<Entry> find(std::uint32_t day, std::uint32_t tag) const {
     const DayTable* t = this->day(day);
-    return t == nullptr ? std::nullopt : t->find(prefix);
+    return t == nullptr ? std::nullopt : t->find(tag);
   }
   std::size_t entries() const;
   std::size_t keys_expanded() const { return keys_expanded_; }
