@@ -36,8 +36,8 @@ class SharedRpiTable {
     std::uint32_t key_index = 0;
     std::uint32_t interval_offset = 0;  // interval - start of the key's day
   };
-  // Entries are packed as (key_index + 1) << 8 | interval offset, so one table holds fewer
-  // than 2^24 - 1 keys (a million people publish about 35,000 a day).
+  // Entries are packed as (key_index + 1) << 8 | interval offset, so one sync's tables hold
+  // at most kMaxKeys keys (16.7 M: about 1.2 M uploads of 14 keys in one sync).
   static constexpr std::size_t kMaxKeys = (std::size_t{1} << 24) - 2;
 
   // The RPIs of one UTC day, by their 4-byte tag (rpi_tag): an open-addressing table
