@@ -93,9 +93,11 @@ url_a="http://127.0.0.1:$port_a"
 start b "${common_b[@]}" --region BB --federate-from "AA=$url_a,$work/a-export.pub.pem"
 port_b=$port
 
-# --- a phone of AA tests positive and uploads yesterday's key at A ---
+# --- a phone of AA tests positive and uploads the key of two days ago at A ---
 now=$(date -u +%s)
-t0=$((now - now % 86400 - 86400 + 36000))
+# The day before yesterday: the server embargoes a key until 2 h after its day ends, so a
+# key of yesterday would not be exported when the test runs between 00:00 and 02:00 UTC.
+t0=$((now - now % 86400 - 2 * 86400 + 36000))
 P=(--dir "$work/phone")
 run "$bin" phone init "${P[@]}"
 expect_ok "phone init"

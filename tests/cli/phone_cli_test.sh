@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `greenlight phone` end to end (docs/cli.md "phone"): a server with a transparency log on a
 # free port; phones A and B (each a folder) hear each other's advertisements for 30 minutes
-# at close range yesterday; B pins the export key and the log and syncs; B checked in at a
+# at close range two days ago; B pins the export key and the log and syncs; B checked in at a
 # venue whose host then warns the guests: after the export B syncs and turns YELLOW (first
 # line), and GREEN again when the warning has expired. A tests positive: its upload is
 # interrupted by a server that is down (exit 75, resumable), `phone upload-status` says so,
@@ -75,9 +75,11 @@ esac
 port=${listen##*:}
 url="http://127.0.0.1:$port"
 
-# --- two phones; the contact is yesterday 10:00-10:30 UTC, everything else now ---
+# --- two phones; the contact is two days ago 10:00-10:30 UTC, everything else now ---
 now=$(date -u +%s)
-t0=$((now - now % 86400 - 86400 + 36000))
+# The day before yesterday: the server embargoes a key until 2 h after its day ends, so a
+# key of yesterday would not be exported when the test runs between 00:00 and 02:00 UTC.
+t0=$((now - now % 86400 - 2 * 86400 + 36000))
 A=(--dir "$work/phoneA")
 B=(--dir "$work/phoneB")
 run "$bin" phone init "${A[@]}"

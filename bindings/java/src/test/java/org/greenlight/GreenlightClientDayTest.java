@@ -30,7 +30,7 @@ import org.junit.Test;
 /**
  * A day on two phones through the Java binding, against the real server on loopback (started
  * with the CLI named by the system property greenlight.bin; files under greenlight.work): the
- * phones meet yesterday, A tests positive and uploads, the server exports, B syncs through the
+ * phones meet two days ago, A tests positive and uploads, the server exports, B syncs through the
  * app's Java transport and turns RED. Every request goes through an HttpURLConnection transport.
  */
 public class GreenlightClientDayTest {
@@ -108,7 +108,9 @@ public class GreenlightClientDayTest {
     String url = server.url();
     String pem = server.exportPublicKeyPem();
     long now = System.currentTimeMillis() / 1000;
-    long contact = now - now % DAY - DAY + 10 * 3600; // yesterday 10:00 UTC
+    // The day before yesterday, 10:00 UTC: the server embargoes a key until 2 h after its day
+    // ends, so a contact of yesterday would not be exported between 00:00 and 02:00 UTC.
+    long contact = now - now % DAY - 2 * DAY + 10 * 3600;
     AtomicLong clock = new AtomicLong(contact);
     byte[] keyA = randomKey();
     byte[] keyB = randomKey();
@@ -136,7 +138,7 @@ public class GreenlightClientDayTest {
       assertEquals(0, b.sync(url));
       assertEquals(Colour.GREEN, b.colour().colour());
 
-      // A tests positive: yesterday's key goes up with the health authority's code.
+      // A tests positive: the key of the contact's day goes up with the health authority's code.
       List<ExposureKey> keys = a.keysForUpload(false);
       assertFalse(keys.isEmpty());
       assertEquals(16, keys.get(0).keyData().length);
