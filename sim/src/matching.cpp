@@ -15,7 +15,7 @@ void SharedRpiTable::DayTable::insert(std::uint32_t tag, std::uint32_t key_index
   const std::size_t mask = slots_.size() - 1;
   std::size_t s = (h >> 20) & mask;
   while (slots_[s].packed != 0) s = (s + 1) & mask;
-  slots_[s] = {tag, ((key_index + 1) << 8) | interval_offset};
+  slots_[s] = {tag, ((key_index + 1) << kOffsetBits) | interval_offset};
   ++entries_;
 }
 

@@ -49,6 +49,26 @@ TEST_CASE("the shared table finds every RPI of a key, and nothing else") {
   CHECK(old.entries() == 0);
 }
 
+TEST_CASE("the shared table keeps the interval of a key that starts late in its day") {
+  // A key starting at interval 130 of its day reaches offset 130 + 143 = 273 of that day;
+  // its key index must survive next to an offset above 255.
+  const TekSchedule schedule(11, 1709251200);
+  std::vector<TemporaryExposureKey> keys{schedule.key(1, 3), schedule.key(2, 3)};
+  keys[1].rolling_start_interval_number = {schedule.day_interval(3).value + 130};
+  SharedRpiTable table;
+  GaenExpander expander;
+  REQUIRE(table.build(keys, schedule, 0, 10, expander));
+  CHECK(table.entries() == 2 * 144);
+  for (std::uint32_t j : {0u, 125u, 143u}) {
+    const Rpi rpi =
+        make_rpi(derive_rpik(keys[1].key_data), {keys[1].rolling_start_interval_number.value + j});
+    const auto e = table.find(3, rpi_tag(rpi));
+    REQUIRE(e);
+    CHECK(e->key_index == 1);
+    CHECK(e->interval_offset == 130 + j);
+  }
+}
+
 TEST_CASE("the shared table visits every RPI that shares a tag") {
   // 2,000 keys of one day have 288,000 RPIs, among which about ten pairs share their first
   // four bytes (288,000^2 / 2^33); each RPI of such a pair is found by the tag.

@@ -36,15 +36,17 @@ class SharedRpiTable {
     std::uint32_t key_index = 0;
     std::uint32_t interval_offset = 0;  // interval - start of the key's day
   };
-  // Entries are packed as (key_index + 1) << 8 | interval offset, so one sync's tables hold
-  // at most kMaxKeys keys (16.7 M: about 1.2 M uploads of 14 keys in one sync).
-  static constexpr std::size_t kMaxKeys = (std::size_t{1} << 24) - 2;
+  // Entries are packed as (key_index + 1) << 9 | interval offset (a key that starts late in
+  // its day reaches offset 143 + 143 = 286), so one sync's tables hold at most kMaxKeys keys
+  // (8.4 M: about 600,000 uploads of 14 keys in one sync).
+  static constexpr std::uint32_t kOffsetBits = 9;
+  static constexpr std::size_t kMaxKeys = (std::size_t{1} << (32 - kOffsetBits)) - 2;
 
   // The RPIs of one UTC day, by their 4-byte tag (rpi_tag): an open-addressing table
   // behind a blocked filter (16 to 32 bits per entry; three bits in one 64-bit word per
   // entry) that rejects almost every miss with a single memory access. Filter word, bits
-  // and first slot come from spread(tag), a 64-bit mix of the tag. Several RPIs may share a
-  // tag (about entries^2 / 2^33 pairs): a probe visits every entry of its tag.
+  // and first slot come from spread(tag), the tag times a 64-bit odd constant. Several RPIs may
+  // share a tag (about entries^2 / 2^33 pairs): a probe visits every entry of its tag.
   class DayTable {
    public:
     std::uint32_t day() const { return day_; }
@@ -73,8 +75,8 @@ class SharedRpiTable {
     void for_each(std::uint32_t tag, std::uint64_t spread, F&& f) const {
       const std::size_t mask = slots_.size() - 1;
       for (std::size_t s = (spread >> 20) & mask; slots_[s].packed != 0; s = (s + 1) & mask) {
-        if (slots_[s].tag == tag &&
-            f(Entry{(slots_[s].packed >> 8) - 1, slots_[s].packed & 0xffu})) {
+        if (slots_[s].tag == tag && f(Entry{(slots_[s].packed >> kOffsetBits) - 1,
+                                            slots_[s].packed & ((1u << kOffsetBits) - 1)})) {
           return;
         }
       }
@@ -95,7 +97,7 @@ class SharedRpiTable {
     friend class SharedRpiTable;
     struct Slot {
       std::uint32_t tag = 0;
-      std::uint32_t packed = 0;  // (key_index + 1) << 8 | interval offset; 0 = empty
+      std::uint32_t packed = 0;  // (key_index + 1) << kOffsetBits | interval offset; 0 = empty
     };
     void insert(std::uint32_t tag, std::uint32_t key_index, std::uint32_t interval_offset);
     std::uint32_t day_ = kNoDay;
