@@ -149,6 +149,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("run", "server", u.server);
   v("run", "baseline", u.baseline);
   v("run", "verify_phones", u.verify_phones);
+  v("run", "probe_all_runs", u.probe_all_runs);
 
   auto& hc = c.health_code;
   v("health_code", "enabled", hc.enabled);

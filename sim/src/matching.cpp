@@ -41,6 +41,7 @@ Status SharedRpiTable::build(std::span<const TemporaryExposureKey> keys,
   for (const auto& [d, indices] : by_day) {
     DayTable t;
     t.day_ = d;
+    t.key_indices_ = indices;
     std::size_t expected = 0;
     for (auto i : indices) expected += std::min(keys[i].rolling_period, kTekRollingPeriod);
     t.slots_.resize(std::bit_ceil(std::max<std::size_t>(16, expected + expected / 3)));

@@ -58,7 +58,7 @@ Status SyncPhase::run(std::uint32_t t, std::int64_t now, const Phases& phases, D
   }
   std::vector<RunHit> hits;
   std::vector<CloseRecord> close;
-  probe(table, keys, published, phases.radio.store(), hits, close);
+  probe(table, keys, owner, published, phases.radio.store(), hits, close);
   // Over several ranks each rank probed the runs of the broadcasters it owns: every rank
   // gets every hit and close contact, in the order of one store (RunHit), and scores all
   // phones, so that every rank holds the same colours and takes the same decisions.
@@ -99,14 +99,44 @@ std::vector<std::uint32_t> SyncPhase::attribute(std::span<const TemporaryExposur
 }
 
 void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExposureKey> keys,
-                      const PublishedBits& published, const EncounterStore& store,
-                      std::vector<RunHit>& hits, std::vector<CloseRecord>& close) const {
+                      std::span<const std::uint32_t> owner, const PublishedBits& published,
+                      const EncounterStore& store, std::vector<RunHit>& hits,
+                      std::vector<CloseRecord>& close) const {
   struct ProbeOut {
     std::vector<RunHit> hits;
     std::vector<CloseRecord> close;
   };
-  const std::vector<std::uint32_t> table_days = table.days();
-  if (table_days.empty()) return;
+  // A run heard on day d from broadcaster b carries an RPI of b's TEK of day d, so only a
+  // published key equal to that TEK can match it (an RPI of another key is equal with
+  // probability 2^-128, the same argument as the TEK comparison below). When every key of a
+  // day has a known uploader (the simulation's ground truth of who uploaded what; the
+  // in-memory publisher adds no keys of its own), the day is probed with the runs of those
+  // uploaders only: the same hits as probing every run, at the cost of the runs that can
+  // match. A day with any other key (the server's export padding, a key nobody here
+  // uploaded) is probed with every run.
+  struct DayPlan {
+    std::uint32_t day;
+    bool all_runs;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> targets;  // (uploader, key), sorted
+  };
+  std::vector<DayPlan> plans;
+  for (const std::uint32_t d : table.days()) {
+    DayPlan plan{d, w_.config.run.probe_all_runs, {}};
+    for (const std::uint32_t i : table.day(d)->key_indices()) {
+      if (plan.all_runs || owner[i] == kNoPerson) {
+        plan.all_runs = true;
+        break;
+      }
+      plan.targets.emplace_back(owner[i], i);
+    }
+    if (plan.all_runs) {
+      plan.targets.clear();
+    } else {
+      std::sort(plan.targets.begin(), plan.targets.end());
+    }
+    plans.push_back(std::move(plan));
+  }
+  if (plans.empty()) return;
   std::vector<ProbeOut> probes(kShards);
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     const auto [p0, p1] = shard_range(w_.pop.size(), shard);
@@ -114,42 +144,26 @@ void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExpo
     // The TEKs of one chunk of broadcasters, derived when a tag of theirs finds a candidate.
     std::array<Tek, kTekChunk> teks;
     std::uint64_t teks_of = ~std::uint64_t{0};  // (day << 32) | first person of the chunk
-    for (const std::uint32_t d : table_days) {
+    for (const DayPlan& plan : plans) {
+      const std::uint32_t d = plan.day;
       const DayEncounters* day = store.find(d);
       const SharedRpiTable::DayTable* rpis = table.day(d);
       if (day == nullptr || rpis == nullptr) continue;
       const auto bits_it = published.find(d);
       const std::uint64_t* bits = bits_it == published.end() ? nullptr : bits_it->second.data();
-      // Runs are grouped by broadcaster p; each run is one listener's stored run. The probe
-      // reads only the RPI tags (the filter rejects almost every run). A published RPI with
-      // the run's tag is a candidate; it is the RPI the phone heard when it is the same
-      // key's RPI (16-byte TEK comparison: an RPI is AES under the key's RPIK of its
-      // interval, so another key gives another RPI but with probability 2^-128) within
-      // +-2 h of the observation. For an ordinary run the heard interval is the observed
-      // one, so this decides exactly as comparing the 16 bytes; only a replayed run heard
-      // more than 2 h late could be taken if its key had a second RPI with the same tag in
-      // the window (about 25 / 2^32 per replayed run).
+      // Each run is one listener's stored run. The probe reads only the RPI tags (the filter
+      // rejects almost every run). A published RPI with the run's tag is a candidate; it is
+      // the RPI the phone heard when it is the same key's RPI (16-byte TEK comparison: an
+      // RPI is AES under the key's RPIK of its interval, so another key gives another RPI
+      // but with probability 2^-128) within +-2 h of the observation. For an ordinary run
+      // the heard interval is the observed one, so this decides exactly as comparing the 16
+      // bytes; only a replayed run heard more than 2 h late could be taken if its key had a
+      // second RPI with the same tag in the window (about 25 / 2^32 per replayed run).
       const std::uint32_t* tag = day->rpi_tag.data();
-      const std::uint32_t r_begin = day->offsets[p0];
-      const std::uint32_t r_end = day->offsets[p1];
-      // Each run's spread tag is computed once, kAhead runs ahead, and its filter word
-      // prefetched.
-      constexpr std::uint32_t kAhead = 16;
-      std::array<std::uint64_t, kAhead> ahead{};
-      for (std::uint32_t i = 0; i < kAhead && r_begin + i < r_end; ++i) {
-        ahead[i] = SharedRpiTable::DayTable::spread(tag[r_begin + i]);
-        __builtin_prefetch(rpis->filter_word(ahead[i]));
-      }
-      std::uint32_t p = p0;
-      for (std::uint32_t r = r_begin; r < r_end; ++r) {
-        std::uint64_t& slot = ahead[(r - r_begin) % kAhead];
-        const std::uint64_t h = slot;
-        if (r + kAhead < r_end) {
-          slot = SharedRpiTable::DayTable::spread(tag[r + kAhead]);
-          __builtin_prefetch(rpis->filter_word(slot));
-        }
-        if (!rpis->may_contain(h)) continue;
-        while (day->offsets[p + 1] <= r) ++p;
+      // Run r of broadcaster p whose TEK of day d is `tek` (nullptr: derive it), filter
+      // word already known to pass.
+      const auto candidate = [&](std::uint32_t r, std::uint32_t p, std::uint64_t h,
+                                 const Tek* tek) {
         const std::int64_t seen = RunMeta::start_scan(day->meta[r]) / kScansPerInterval;
         rpis->for_each(tag[r], h, [&](const SharedRpiTable::Entry& e) {
           const std::int64_t drift = seen - e.interval_offset;
@@ -157,16 +171,55 @@ void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExpo
               drift > static_cast<std::int64_t>(kMatchingClockDriftIntervals)) {
             return false;
           }
-          const std::uint32_t chunk_first = p / kTekChunk * kTekChunk;
-          const std::uint64_t chunk_of = (static_cast<std::uint64_t>(d) << 32) | chunk_first;
-          if (teks_of != chunk_of) {
-            w_.schedule.chunk(chunk_first, d, teks);
-            teks_of = chunk_of;
+          if (tek == nullptr) {
+            const std::uint32_t chunk_first = p / kTekChunk * kTekChunk;
+            const std::uint64_t chunk_of = (static_cast<std::uint64_t>(d) << 32) | chunk_first;
+            if (teks_of != chunk_of) {
+              w_.schedule.chunk(chunk_first, d, teks);
+              teks_of = chunk_of;
+            }
+            tek = &teks[p - chunk_first];
           }
-          if (keys[e.key_index].key_data != teks[p - chunk_first]) return false;
+          if (keys[e.key_index].key_data != *tek) return false;
           out.hits.push_back({day->listener(r), d, p, r, e.key_index, day->meta[r]});
           return true;
         });
+      };
+      if (plan.all_runs) {
+        const std::uint32_t r_begin = day->offsets[p0];
+        const std::uint32_t r_end = day->offsets[p1];
+        // Each run's spread tag is computed once, kAhead runs ahead, and its filter word
+        // prefetched.
+        constexpr std::uint32_t kAhead = 16;
+        std::array<std::uint64_t, kAhead> ahead{};
+        for (std::uint32_t i = 0; i < kAhead && r_begin + i < r_end; ++i) {
+          ahead[i] = SharedRpiTable::DayTable::spread(tag[r_begin + i]);
+          __builtin_prefetch(rpis->filter_word(ahead[i]));
+        }
+        std::uint32_t p = p0;
+        for (std::uint32_t r = r_begin; r < r_end; ++r) {
+          std::uint64_t& slot = ahead[(r - r_begin) % kAhead];
+          const std::uint64_t h = slot;
+          if (r + kAhead < r_end) {
+            slot = SharedRpiTable::DayTable::spread(tag[r + kAhead]);
+            __builtin_prefetch(rpis->filter_word(slot));
+          }
+          if (!rpis->may_contain(h)) continue;
+          while (day->offsets[p + 1] <= r) ++p;
+          candidate(r, p, h, nullptr);
+        }
+      } else {
+        // The uploader's published key is its TEK of day d (it uploaded exactly that key).
+        const auto first = std::lower_bound(plan.targets.begin(), plan.targets.end(),
+                                            std::pair<std::uint32_t, std::uint32_t>{p0, 0});
+        for (auto it = first; it != plan.targets.end() && it->first < p1; ++it) {
+          const std::uint32_t p = it->first;
+          const Tek& tek = keys[it->second].key_data;
+          for (std::uint32_t r = day->offsets[p]; r < day->offsets[p + 1]; ++r) {
+            const std::uint64_t h = SharedRpiTable::DayTable::spread(tag[r]);
+            if (rpis->may_contain(h)) candidate(r, p, h, &tek);
+          }
+        }
       }
       // Ground truth: runs of uploaded cases at close range.
       if (bits != nullptr) {

@@ -1,5 +1,8 @@
 #include "greenlight/sim/simulation.h"
 
+#include <array>
+#include <utility>
+
 #include <catch2/catch.hpp>
 
 #include "greenlight/sim/config.h"
@@ -49,6 +52,32 @@ TEST_CASE("the same seed gives the same CSV bytes, at any thread count") {
   CHECK(a.daily.back().runs_stored > 0);
   c.run.seed = 8;
   CHECK(run(c).csv != a.csv);
+}
+
+TEST_CASE("probing only the uploaders' runs finds what probing every run finds") {
+  // The sync probes the runs of the keys' uploaders only (every key of the in-memory
+  // publisher has a known uploader); run.probe_all_runs probes every stored run.
+  SimConfig c = small(3000, 40, 9);
+  c.disease.initial_infections = 30;
+  c.app.upload_consent = 1;
+  const auto hits_of = [](const SimConfig& config) {
+    InMemoryPublisher publisher;
+    auto sim = Simulation::create(config, publisher);
+    REQUIRE(sim);
+    REQUIRE((*sim)->run());
+    std::vector<std::array<std::uint32_t, 5>> out;
+    for (const auto& h : (*sim)->exposure_hits()) {
+      out.push_back({h.phone, h.owner, h.exposure_day, h.sync_day, h.windows});
+    }
+    return std::pair{daily_csv((*sim)->daily()), out};
+  };
+  const auto [csv, hits] = hits_of(c);
+  c.run.probe_all_runs = true;
+  const auto [csv_all, hits_all] = hits_of(c);
+  INFO("exposure hits " << hits.size());
+  REQUIRE(hits.size() > 20);
+  CHECK(hits == hits_all);
+  CHECK(csv == csv_all);
 }
 
 TEST_CASE("with uptake 0 nobody is notified") {

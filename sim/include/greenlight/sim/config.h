@@ -284,6 +284,9 @@ struct RunConfig {
   // Number of phones re-matched through the per-phone library path each day to check the
   // shared matching table (0 = off).
   std::uint32_t verify_phones = 0;
+  // Probe every stored run against each sync's keys instead of only the runs of the keys'
+  // uploaders (SyncPhase::probe). Slower, the same results: a check of the shortcut.
+  bool probe_all_runs = false;
 };
 
 struct SimConfig {

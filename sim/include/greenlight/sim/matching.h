@@ -51,6 +51,8 @@ class SharedRpiTable {
    public:
     std::uint32_t day() const { return day_; }
     std::size_t entries() const { return entries_; }
+    // Indices (into the keys given to build()) of the keys expanded into this table.
+    std::span<const std::uint32_t> key_indices() const { return key_indices_; }
     // One multiplication: the tag is already uniform (AES output), the product only spreads
     // its 32 bits over the 38 that the filter word, the filter bits and the slot read.
     static std::uint64_t spread(std::uint32_t tag) {
@@ -101,6 +103,7 @@ class SharedRpiTable {
     };
     void insert(std::uint32_t tag, std::uint32_t key_index, std::uint32_t interval_offset);
     std::uint32_t day_ = kNoDay;
+    std::vector<std::uint32_t> key_indices_;
     std::vector<Slot> slots_;            // power-of-two size, at most three quarters full
     std::vector<std::uint64_t> filter_;  // power-of-two number of words
     std::uint64_t filter_mask_ = 0;      // words - 1
