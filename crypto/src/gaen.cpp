@@ -35,26 +35,6 @@ internal::CipherCtxPtr new_cipher_ctx() {
   return ctx;
 }
 
-// Encrypts whole 16-byte blocks with AES-128-ECB, no padding; ctx is re-keyed.
-void ecb_encrypt(EVP_CIPHER_CTX* ctx, const std::uint8_t* key, const std::uint8_t* in,
-                 std::uint8_t* out, std::size_t size) {
-  int len = 0;
-  if (EVP_EncryptInit_ex2(ctx, nullptr, key, nullptr, nullptr) != 1 ||
-      EVP_EncryptUpdate(ctx, out, &len, in, static_cast<int>(size)) != 1 ||
-      static_cast<std::size_t>(len) != size) {
-    internal::fatal_openssl("AES-128-ECB");
-  }
-}
-
-internal::CipherCtxPtr new_ecb_ctx() {
-  internal::CipherCtxPtr ctx = new_cipher_ctx();
-  if (EVP_EncryptInit_ex2(ctx.get(), internal::aes_128_ecb(), nullptr, nullptr, nullptr) != 1 ||
-      EVP_CIPHER_CTX_set_padding(ctx.get(), 0) != 1) {
-    internal::fatal_openssl("AES-128-ECB init");
-  }
-  return ctx;
-}
-
 Aem aes_ctr_4(const Aemk& aemk, const Rpi& rpi, const ByteArray<4>& in) {
   thread_local internal::CipherCtxPtr ctx = new_cipher_ctx();
   Aem out{};
@@ -89,10 +69,10 @@ ByteArray<16> rpi_padded_data(EnIntervalNumber interval) {
 }
 
 Rpi make_rpi(const Rpik& rpik, EnIntervalNumber interval) {
-  thread_local internal::CipherCtxPtr ctx = new_ecb_ctx();
+  thread_local internal::AesEcbRekeyed ecb;
   const ByteArray<16> padded = rpi_padded_data(interval);
   Rpi out{};
-  ecb_encrypt(ctx.get(), rpik.data(), padded.data(), out.data(), out.size());
+  ecb.encrypt(rpik.data(), padded.data(), out.data(), out.size());
   return out;
 }
 
@@ -118,7 +98,7 @@ BluetoothMetadata decode_metadata(const Metadata& m) {
 // are aligned to the day (00:00 UTC) and a range inside it is encrypted from an offset;
 // rewriting all 144 interval fields per key cost more than the encryption.
 struct GaenExpander::Impl {
-  internal::CipherCtxPtr ecb = new_ecb_ctx();
+  internal::AesEcbRekeyed ecb;
   internal::ShortHkdf hkdf;
   std::array<std::uint8_t, kTekRollingPeriod * 16> padded{};
   std::uint32_t padded_start = 0;
@@ -178,7 +158,7 @@ void GaenExpander::expand_rpis_from_rpik(const Rpik& rpik, EnIntervalNumber star
   while (done < out.size()) {
     const std::size_t n = std::min<std::size_t>(out.size() - done, kTekRollingPeriod);
     const auto chunk_start = static_cast<std::uint32_t>(start.value + done);
-    ecb_encrypt(impl_->ecb.get(), rpik.data(), impl_->blocks(chunk_start, n),
+    impl_->ecb.encrypt(rpik.data(), impl_->blocks(chunk_start, n),
                 reinterpret_cast<std::uint8_t*>(out.data() + done), n * 16);
     done += n;
   }

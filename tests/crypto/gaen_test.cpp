@@ -1,5 +1,7 @@
 #include "greenlight/crypto/gaen.h"
 
+#include <openssl/evp.h>
+
 #include <array>
 #include <catch2/catch.hpp>
 #include <string>
@@ -190,6 +192,42 @@ TEST_CASE("GaenExpander on the official TEK gives all 144 official RPIs", "[gaen
   for (std::uint32_t j = 0; j < kTekRollingPeriod; ++j) {
     REQUIRE(rpis[j] == make_rpi(rpik, {kOfficialStart + j}));
   }
+}
+
+// The expander re-keys AES through the provider's own functions (not EVP's init); every
+// RPI must still be AES-128-ECB of its padded data under the RPIK, key after key.
+TEST_CASE("GaenExpander's RPIs equal EVP AES-128-ECB key after key", "[gaen]") {
+  EVP_CIPHER* aes = EVP_CIPHER_fetch(nullptr, "AES-128-ECB", nullptr);
+  REQUIRE(aes != nullptr);
+  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+  REQUIRE(ctx != nullptr);
+  SeededRandom rng(23);
+  GaenExpander ex;
+  std::array<Rpi, kTekRollingPeriod> rpis;
+  for (int k = 0; k < 300; ++k) {
+    Tek tek;
+    rng.fill(tek.mutable_span());
+    const Rpik rpik = ex.rpik(tek);
+    ByteArray<2> r{};
+    rng.fill(r);
+    const std::uint32_t count = 1 + r[0] % kTekRollingPeriod;
+    const EnIntervalNumber start{2'700'000u + 144u * static_cast<std::uint32_t>(k) + r[1] % 144u};
+    ex.expand_rpis_from_rpik(rpik, start, std::span<Rpi>(rpis.data(), count));
+    for (std::uint32_t j = 0; j < count; ++j) {
+      const ByteArray<16> padded = rpi_padded_data({start.value + j});
+      std::array<std::uint8_t, 16> want{};
+      int len = 0;
+      REQUIRE(EVP_EncryptInit_ex2(ctx, aes, rpik.data(), nullptr, nullptr) == 1);
+      REQUIRE(EVP_CIPHER_CTX_set_padding(ctx, 0) == 1);
+      REQUIRE(EVP_EncryptUpdate(ctx, want.data(), &len, padded.data(), 16) == 1);
+      REQUIRE(len == 16);
+      CAPTURE(k, j);
+      REQUIRE(to_hex(rpis[j]) == to_hex(want));
+      CHECK(make_rpi(rpik, {start.value + j}) == rpis[j]);
+    }
+  }
+  EVP_CIPHER_CTX_free(ctx);
+  EVP_CIPHER_free(aes);
 }
 
 }  // namespace

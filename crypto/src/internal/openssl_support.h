@@ -11,6 +11,7 @@
 
 #include <climits>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -48,6 +49,31 @@ EVP_KDF* hkdf_kdf();
 
 // Fresh HMAC-SHA256 context (digest parameter set, no key yet).
 MacCtxPtr new_hmac_sha256_ctx();
+
+// AES-128-ECB without padding, re-keyed on every call: for callers that encrypt a few dozen
+// to a few hundred blocks per key (GaenExpander: one RPIK per phone and day). It calls the
+// provider's own cipher functions (provider-cipher(7): newctx, encrypt_init, cipher, from
+// the dispatch table of the provider that implements aes_128_ecb()), because in OpenSSL 3.0
+// EVP_EncryptInit_ex2 asks the provider for the key length by name on every call, which
+// costs more than the key expansion and a hundred blocks. Falls back to the EVP calls when
+// the provider does not offer those functions. One object per thread; the provider's
+// context (and so the key schedule) is wiped when it is freed.
+class AesEcbRekeyed {
+ public:
+  AesEcbRekeyed();
+  ~AesEcbRekeyed();
+  AesEcbRekeyed(const AesEcbRekeyed&) = delete;
+  AesEcbRekeyed& operator=(const AesEcbRekeyed&) = delete;
+  // Encrypts `size` bytes (whole 16-byte blocks) of `in` under the 16-byte `key`.
+  void encrypt(const std::uint8_t* key, const std::uint8_t* in, std::uint8_t* out,
+               std::size_t size);
+  // False when the EVP fallback is in use.
+  bool direct() const { return algctx_ != nullptr; }
+
+ private:
+  void* algctx_ = nullptr;
+  CipherCtxPtr evp_;
+};
 
 // For operations that cannot fail short of a bug or memory exhaustion, in functions whose
 // contract has no error channel: print the OpenSSL error queue and abort.
