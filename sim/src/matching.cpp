@@ -7,6 +7,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "internal/parallel.h"
+
 namespace greenlight::sim {
 void SharedRpiTable::DayTable::insert(std::uint32_t tag, std::uint32_t key_index,
                                       std::uint32_t interval_offset) {
@@ -22,12 +24,22 @@ void SharedRpiTable::DayTable::insert(std::uint32_t tag, std::uint32_t key_index
 Status SharedRpiTable::build(std::span<const TemporaryExposureKey> keys,
                              const TekSchedule& schedule, std::uint32_t first_day,
                              std::uint32_t last_day, GaenExpander& expander) {
+  GaenExpander* const one[] = {&expander};
+  return build(keys, schedule, first_day, last_day, one);
+}
+
+Status SharedRpiTable::build(std::span<const TemporaryExposureKey> keys,
+                             const TekSchedule& schedule, std::uint32_t first_day,
+                             std::uint32_t last_day, std::span<GaenExpander* const> expanders) {
   tables_.clear();
   keys_expanded_ = 0;
   if (keys.size() > kMaxKeys) {
     return make_error(ErrorCode::kResourceExhausted,
                       "the shared RPI table holds at most " + std::to_string(kMaxKeys) +
                           " keys per sync, got " + std::to_string(keys.size()));
+  }
+  if (expanders.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "SharedRpiTable::build needs an expander");
   }
   const EnIntervalNumber first = schedule.day_interval(first_day);
   const EnIntervalNumber last_end = schedule.day_interval(last_day + 1);
@@ -37,31 +49,40 @@ Status SharedRpiTable::build(std::span<const TemporaryExposureKey> keys,
     if (start < first || !(start < last_end)) continue;
     by_day[schedule.day_of(start)].push_back(i);
   }
-  std::array<Rpi, kTekRollingPeriod> rpis;
-  for (const auto& [d, indices] : by_day) {
-    DayTable t;
-    t.day_ = d;
-    t.key_indices_ = indices;
-    std::size_t expected = 0;
-    for (auto i : indices) expected += std::min(keys[i].rolling_period, kTekRollingPeriod);
-    t.slots_.resize(std::bit_ceil(std::max<std::size_t>(16, expected + expected / 3)));
-    const std::size_t words = std::bit_ceil(std::max<std::size_t>(1, expected / 4));
-    t.filter_.assign(words, 0);
-    t.filter_mask_ = words - 1;
-    const EnIntervalNumber day_start_interval = schedule.day_interval(d);
-    for (auto i : indices) {
-      const auto& key = keys[i];
-      const std::uint32_t count = std::min(key.rolling_period, kTekRollingPeriod);
-      expander.expand_rpis(key.key_data, key.rolling_start_interval_number,
-                           std::span<Rpi>(rpis.data(), count));
-      ++keys_expanded_;
-      for (std::uint32_t j = 0; j < count; ++j) {
-        t.insert(rpi_tag(rpis[j]), i,
-                 key.rolling_start_interval_number.value + j - day_start_interval.value);
-      }
-    }
-    tables_.push_back(std::move(t));
+  tables_.resize(by_day.size());
+  std::size_t k = 0;
+  for (auto& [d, indices] : by_day) {
+    tables_[k].day_ = d;
+    tables_[k].key_indices_ = std::move(indices);
+    ++k;
   }
+  std::vector<std::size_t> expanded(tables_.size(), 0);
+  sim::internal::parallel_for(
+      static_cast<std::uint32_t>(expanders.size()), static_cast<std::uint32_t>(tables_.size()),
+      [&](std::uint32_t task, std::uint32_t worker) {
+        DayTable& t = tables_[task];
+        GaenExpander& expander = *expanders[worker];
+        std::size_t expected = 0;
+        for (auto i : t.key_indices_) expected += std::min(keys[i].rolling_period, kTekRollingPeriod);
+        t.slots_.resize(std::bit_ceil(std::max<std::size_t>(16, expected + expected / 3)));
+        const std::size_t words = std::bit_ceil(std::max<std::size_t>(1, expected / 4));
+        t.filter_.assign(words, 0);
+        t.filter_mask_ = words - 1;
+        const EnIntervalNumber day_start_interval = schedule.day_interval(t.day_);
+        std::array<Rpi, kTekRollingPeriod> rpis;
+        for (auto i : t.key_indices_) {
+          const auto& key = keys[i];
+          const std::uint32_t count = std::min(key.rolling_period, kTekRollingPeriod);
+          expander.expand_rpis(key.key_data, key.rolling_start_interval_number,
+                               std::span<Rpi>(rpis.data(), count));
+          ++expanded[task];
+          for (std::uint32_t j = 0; j < count; ++j) {
+            t.insert(rpi_tag(rpis[j]), i,
+                     key.rolling_start_interval_number.value + j - day_start_interval.value);
+          }
+        }
+      });
+  for (const std::size_t e : expanded) keys_expanded_ += e;
   return ok();
 }
 

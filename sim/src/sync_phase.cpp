@@ -54,7 +54,8 @@ Status SyncPhase::run(std::uint32_t t, std::int64_t now, const Phases& phases, D
 
   SharedRpiTable table;
   if (!keys.empty()) {
-    GL_RETURN_IF_ERROR(table.build(keys, w_.schedule, first_day, last_day, phases.expander));
+    GL_RETURN_IF_ERROR(
+        table.build(keys, w_.schedule, first_day, last_day, phases.radio.expanders()));
   }
   std::vector<RunHit> hits;
   std::vector<CloseRecord> close;
@@ -282,51 +283,76 @@ void SyncPhase::score(std::span<const RunHit> hits, std::span<const TemporaryExp
     return sim_day(client::rule_valid_until(rule, unix_day(d), client_risk));
   };
   const std::int64_t oldest_day = client::oldest_counted_day(now, client_risk);
-  // Day sums of days that no longer count are never read again.
-  std::erase_if(day_scores_, [&](const auto& e) {
-    return unix_day(static_cast<std::uint32_t>(e.first & 0xffffffffu)) < oldest_day;
-  });
-  for (std::size_t i = 0; i < hits.size();) {
-    std::size_t j = i;
-    while (j < hits.size() && hits[j].phone == hits[i].phone) ++j;
-    const std::uint32_t p = hits[i].phone;
-    auto windows = windows_from_hits(hits.subspan(i, j - i), keys, radio.model(), w_.seed);
-    Update u{p, 0, 0, false};
-    std::map<std::pair<std::uint32_t, std::uint32_t>, ExposureHit> per_key_day;
-    std::set<std::uint32_t> days_touched;
-    for (const auto& win : windows) {
-      const WindowScore s = scorer.score(win);
-      if (!s.counted) continue;
-      auto& h = per_key_day[{win.key_index, win.day}];
-      h.phone = p;
-      h.owner = owner[win.key_index];
-      h.exposure_day = static_cast<std::uint16_t>(win.day);
-      h.sync_day = static_cast<std::uint16_t>(t);
-      if (h.windows < 0xffff) ++h.windows;
-      if (unix_day(win.day) < oldest_day) continue;
-      day_scores_[person_day(p, win.day)] += s.normalized_minutes;
-      days_touched.insert(win.day);
-    }
-    for (auto& [kd, h] : per_key_day) {
-      if (h.owner != kNoPerson) exposure_hits_.push_back(h);
-    }
-    for (const std::uint32_t d : days_touched) {
-      switch (scorer.day_level(day_scores_[person_day(p, d)])) {
-        case client::RiskLevel::kHigh:
-          u.red_until =
-              std::max(u.red_until, valid_until(client::ColourRule::kHighRiskExposure, d));
-          break;
-        case client::RiskLevel::kLow:
-          u.yellow_until =
-              std::max(u.yellow_until, valid_until(client::ColourRule::kLowRiskExposure, d));
-          break;
-        case client::RiskLevel::kNone:
-          break;
+  // Phones are scored in kShards shards of the population, in parallel: a shard reads and
+  // writes only its own phones' day sums, and its outputs are appended in shard order, so
+  // the result is that of one pass in phone order.
+  struct ScoreOut {
+    std::vector<Update> updates;
+    std::vector<ExposureHit> exposure_hits;
+    SharedWindows shared;
+  };
+  std::vector<ScoreOut> outs(kShards);
+  parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
+    auto& day_scores = day_scores_[shard];
+    // Day sums of days that no longer count are never read again.
+    std::erase_if(day_scores, [&](const auto& e) {
+      return unix_day(static_cast<std::uint32_t>(e.first & 0xffffffffu)) < oldest_day;
+    });
+    const auto [p0, p1] = shard_range(w_.pop.size(), shard);
+    const auto by_phone = [](const RunHit& h, std::uint32_t p) { return h.phone < p; };
+    const std::size_t begin = static_cast<std::size_t>(
+        std::lower_bound(hits.begin(), hits.end(), p0, by_phone) - hits.begin());
+    const std::size_t end = static_cast<std::size_t>(
+        std::lower_bound(hits.begin(), hits.end(), p1, by_phone) - hits.begin());
+    ScoreOut& out = outs[shard];
+    for (std::size_t i = begin; i < end;) {
+      std::size_t j = i;
+      while (j < end && hits[j].phone == hits[i].phone) ++j;
+      const std::uint32_t p = hits[i].phone;
+      auto windows = windows_from_hits(hits.subspan(i, j - i), keys, radio.model(), w_.seed);
+      Update u{p, 0, 0, false};
+      std::map<std::pair<std::uint32_t, std::uint32_t>, ExposureHit> per_key_day;
+      std::set<std::uint32_t> days_touched;
+      for (const auto& win : windows) {
+        const WindowScore s = scorer.score(win);
+        if (!s.counted) continue;
+        auto& h = per_key_day[{win.key_index, win.day}];
+        h.phone = p;
+        h.owner = owner[win.key_index];
+        h.exposure_day = static_cast<std::uint16_t>(win.day);
+        h.sync_day = static_cast<std::uint16_t>(t);
+        if (h.windows < 0xffff) ++h.windows;
+        if (unix_day(win.day) < oldest_day) continue;
+        day_scores[person_day(p, win.day)] += s.normalized_minutes;
+        days_touched.insert(win.day);
       }
+      for (auto& [kd, h] : per_key_day) {
+        if (h.owner != kNoPerson) out.exposure_hits.push_back(h);
+      }
+      for (const std::uint32_t d : days_touched) {
+        switch (scorer.day_level(day_scores[person_day(p, d)])) {
+          case client::RiskLevel::kHigh:
+            u.red_until =
+                std::max(u.red_until, valid_until(client::ColourRule::kHighRiskExposure, d));
+            break;
+          case client::RiskLevel::kLow:
+            u.yellow_until =
+                std::max(u.yellow_until, valid_until(client::ColourRule::kLowRiskExposure, d));
+            break;
+          case client::RiskLevel::kNone:
+            break;
+        }
+      }
+      if (u.red_until > 0 || u.yellow_until > 0) out.updates.push_back(u);
+      if (w_.config.run.verify_phones > 0) out.shared[p] = std::move(windows);
+      i = j;
     }
-    if (u.red_until > 0 || u.yellow_until > 0) updates.push_back(u);
-    if (w_.config.run.verify_phones > 0) shared[p] = std::move(windows);
-    i = j;
+  });
+  for (auto& out : outs) {
+    updates.insert(updates.end(), out.updates.begin(), out.updates.end());
+    exposure_hits_.insert(exposure_hits_.end(), out.exposure_hits.begin(),
+                          out.exposure_hits.end());
+    shared.merge(out.shared);
   }
 }
 

@@ -1,9 +1,11 @@
 #include "internal/upload_phase.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "greenlight/crypto/random.h"
 #include "greenlight/crypto/venue_crypto.h"
+#include "internal/parallel.h"
 
 namespace greenlight::sim::internal {
 
@@ -22,7 +24,7 @@ std::optional<KeyOwner> UploadPhase::take_owner(const ByteArray<16>& key_data) {
 }
 
 Result<SimUpload> UploadPhase::prepare(std::uint32_t p, std::uint32_t t, const HealthPhase& health,
-                                       const ContactPhase& contacts) {
+                                       const ContactPhase& contacts) const {
   SimUpload up;
   up.report_type = ReportType::kConfirmedTest;
   // The health authority records the symptom onset, or the test date without symptoms.
@@ -31,9 +33,7 @@ Result<SimUpload> UploadPhase::prepare(std::uint32_t p, std::uint32_t t, const H
   const std::uint32_t first = t > kRetentionDays ? t - kRetentionDays : 0;
   SeededRandom sealing(stream_key(w_.seed, kPurposeUpload, p, t, 1));
   for (std::uint32_t d = first; d < t; ++d) {
-    TemporaryExposureKey k = w_.schedule.key(p, d);
-    uploaded_keys_[k.key_data.array()] = {p, d};
-    up.keys.push_back(std::move(k));
+    up.keys.push_back(w_.schedule.key(p, d));
     // Check-ins of infectious days (by the same days-since-onset rule as the keys).
     const auto dsos = static_cast<std::int32_t>(d) - static_cast<std::int32_t>(onset);
     const client::Infectiousness inf = w_.scorer.infectiousness(dsos);
@@ -71,9 +71,21 @@ Result<SimUpload> UploadPhase::prepare(std::uint32_t p, std::uint32_t t, const H
 Status UploadPhase::run(std::uint32_t t, std::int64_t now, std::span<const std::uint32_t> uploaders,
                         const HealthPhase& health, const ContactPhase& contacts, DailyStats& st) {
   if (t == 0) return ok();  // no key of a past day to upload yet
-  for (const std::uint32_t p : uploaders) {
-    auto up = prepare(p, t, health, contacts);
+  // Each upload is prepared from its own streams (keys, sealing), so they are prepared in
+  // parallel and then published in the order of `uploaders`.
+  std::vector<std::optional<Result<SimUpload>>> prepared(uploaders.size());
+  parallel_for(w_.threads, static_cast<std::uint32_t>(uploaders.size()),
+               [&](std::uint32_t i, std::uint32_t) {
+                 prepared[i].emplace(prepare(uploaders[i], t, health, contacts));
+               });
+  for (std::size_t i = 0; i < uploaders.size(); ++i) {
+    auto& up = *prepared[i];
     GL_RETURN_IF_ERROR(up);
+    const std::uint32_t first = t > kRetentionDays ? t - kRetentionDays : 0;
+    for (std::size_t k = 0; k < up->keys.size(); ++k) {
+      uploaded_keys_[up->keys[k].key_data.array()] = {uploaders[i],
+                                                       first + static_cast<std::uint32_t>(k)};
+    }
     GL_RETURN_IF_ERROR(publisher_.publish(*up, now));
     ++st.uploads;
   }

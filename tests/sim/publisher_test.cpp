@@ -1,5 +1,8 @@
 #include "greenlight/sim/publisher.h"
 
+#include <array>
+#include <span>
+
 #include <catch2/catch.hpp>
 
 #include "greenlight/sim/phone_keys.h"
@@ -43,6 +46,19 @@ TEST_CASE("TEKs are reproducible, distinct per phone and day") {
   CHECK(a.key(5, 3).rolling_start_interval_number.value == 1709251200 / 600 + 3 * 144);
   CHECK(days_since_onset(a.key(1, 10), a.day_interval(2)) == 8);
   CHECK_FALSE(days_since_onset(a.key(1, 20), a.day_interval(2)).has_value());
+}
+
+TEST_CASE("a phone's TEK is its entry of the day's chunk, whole or cut short") {
+  const TekSchedule s(9, 1709251200);
+  std::array<Tek, kTekChunk> whole;
+  s.chunk(2 * kTekChunk, 4, whole);
+  for (const std::uint32_t i : {0u, 1u, 100u, kTekChunk - 1}) {
+    CAPTURE(i);
+    CHECK(s.tek(2 * kTekChunk + i, 4) == whole[i]);
+    std::array<Tek, kTekChunk> part;
+    s.chunk(2 * kTekChunk, 4, std::span<Tek>(part.data(), i + 1));
+    CHECK(part[i] == whole[i]);
+  }
 }
 
 }  // namespace greenlight::sim

@@ -58,6 +58,12 @@ class RadioPhase {
   const EncounterStore& store() const { return store_; }
   // The expander of worker 0, for single-threaded work between phases.
   GaenExpander& expander() { return *expanders_[0]; }
+  // One expander per worker thread, for work of several threads between phases.
+  std::vector<GaenExpander*> expanders() const {
+    std::vector<GaenExpander*> out;
+    for (const auto& e : expanders_) out.push_back(e.get());
+    return out;
+  }
   std::size_t peak_store_bytes() const { return peak_store_bytes_; }
   // The day store_day() filled last (the relay adversary rewrites its replays' RPIs).
   DayEncounters* today() { return today_; }

@@ -16,6 +16,7 @@
 // Not thread-safe (parallel inside).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -129,7 +130,8 @@ class SyncPhase {
   KeyPublisher& publisher_;
   std::vector<std::int32_t> red_until_;
   std::vector<std::int32_t> yellow_until_;
-  std::unordered_map<std::uint64_t, double> day_scores_;  // (phone << 32 | day) -> sum
+  // (phone << 32 | day) -> sum, one map per shard of the population (shard_range).
+  std::array<std::unordered_map<std::uint64_t, double>, kShards> day_scores_;
   std::vector<std::int32_t> true_close_day_;
   std::vector<std::int32_t> first_red_day_;
   std::vector<std::int32_t> first_any_day_;

@@ -43,8 +43,10 @@ class UploadPhase {
   struct KeyHash {
     std::size_t operator()(const ByteArray<16>& k) const;
   };
+  // Thread-safe: reads the world and the phases only.
   [[nodiscard]] Result<SimUpload> prepare(std::uint32_t p, std::uint32_t t,
-                                          const HealthPhase& health, const ContactPhase& contacts);
+                                          const HealthPhase& health,
+                                          const ContactPhase& contacts) const;
 
   const World& w_;
   KeyPublisher& publisher_;

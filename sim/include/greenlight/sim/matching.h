@@ -115,6 +115,11 @@ class SharedRpiTable {
   [[nodiscard]] Status build(std::span<const TemporaryExposureKey> keys,
                              const TekSchedule& schedule, std::uint32_t first_day,
                              std::uint32_t last_day, GaenExpander& expander);
+  // The same with one thread per expander (each day's table is built by one of them; the
+  // tables do not depend on the number of threads).
+  [[nodiscard]] Status build(std::span<const TemporaryExposureKey> keys,
+                             const TekSchedule& schedule, std::uint32_t first_day,
+                             std::uint32_t last_day, std::span<GaenExpander* const> expanders);
   // The table of one day, or nullptr when no key of that day was published.
   const DayTable* day(std::uint32_t day) const;
   // Days with at least one key, ascending.
