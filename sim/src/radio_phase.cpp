@@ -97,19 +97,20 @@ void RadioPhase::derive_rpis(std::uint32_t t) {
     for (std::uint32_t c = c0; c < c1; ++c) {
       const std::uint32_t first = c * kTekChunk;
       const std::uint32_t last = std::min(n, first + kTekChunk);
-      // Chunks without a phone heard today (no app user, or owned by another rank) need no
+      // Chunks without a phone heard today (owned by another rank, or nobody met) need no
       // TEK.
-      bool any = false;
-      for (std::uint32_t p = first; p < last && !any; ++p) {
-        any = w_.pop.has_app[p] != 0 && bucket.offsets[p] != bucket.offsets[p + 1];
-      }
-      if (!any) continue;
+      if (bucket.offsets[first] == bucket.offsets[last]) continue;
       w_.schedule.chunk(first, t, teks);
       for (std::uint32_t p = first; p < last; ++p) {
-        if (w_.pop.has_app[p] == 0) continue;
         const std::uint32_t r0 = bucket.offsets[p];
         const std::uint32_t r1 = bucket.offsets[p + 1];
         if (r0 == r1) continue;  // nobody heard p today: no RPI needed
+        if (w_.pop.has_app[p] == 0) {
+          // Only app users broadcast (runs are staged for pairs of app users); the run
+          // arrays are not zero-filled, so a tag is written for every run all the same.
+          std::fill(bucket.rpi_tag.begin() + r0, bucket.rpi_tag.begin() + r1, 0u);
+          continue;
+        }
         const Rpik rpik = ex.rpik(teks[p - first]);
         std::uint32_t lo = kTekRollingPeriod;
         std::uint32_t hi = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <set>
 
 #include "greenlight/sim/client_matcher.h"
@@ -362,16 +363,25 @@ void SyncPhase::match_venues(const std::vector<SealedVenueWarning>& published, s
   // Each warning is checked once as every phone that checked in at the venue checks it (the
   // health authority's signature with the pinned key, the owner's with the poster's owner
   // key: check_venue_warning), then phones compare it with their check-ins.
+  // The checks are independent: in parallel, then taken in publication order.
   std::unordered_map<std::uint32_t, std::vector<VenueReportRecord>> warnings;
   const std::vector<EcdsaP256PublicKey> authority = publisher_.authority_keys();
-  for (const auto& warning : published) {
-    const auto v = w_.venues.find(warning.location_tag);
-    if (!v) continue;
-    const VenueWarningCheck check = check_venue_warning(
-        w_.venues.location_id(*v), w_.venues.owner_public_key(*v), authority, warning);
-    if (check.verdict != VenueWarningVerdict::kAccepted) continue;
-    warnings[*v].push_back(check.record);
-    warned_venues_.insert(*v);
+  std::vector<std::optional<std::pair<std::uint32_t, VenueReportRecord>>> checked(published.size());
+  parallel_for(w_.threads, static_cast<std::uint32_t>(published.size()),
+               [&](std::uint32_t i, std::uint32_t) {
+                 const auto v = w_.venues.find(published[i].location_tag);
+                 if (!v) return;
+                 const VenueWarningCheck check =
+                     check_venue_warning(w_.venues.location_id(*v), w_.venues.owner_public_key(*v),
+                                         authority, published[i]);
+                 if (check.verdict == VenueWarningVerdict::kAccepted) {
+                   checked[i].emplace(*v, check.record);
+                 }
+               });
+  for (const auto& c : checked) {
+    if (!c) continue;
+    warnings[c->first].push_back(c->second);
+    warned_venues_.insert(c->first);
   }
   if (warnings.empty()) return;
   const auto& risk = w_.config.app.risk;
