@@ -56,12 +56,24 @@ void ContactPhase::record_checkins(std::uint32_t t, DailyStats& st) {
   DayCheckIns& ci = checkins_[t % checkins_.size()];
   ci.day = t;
   ci.check_ins.clear();
-  for (const auto& v : generator_.visits()) {
-    if (w_.pop.has_app[v.person] == 0) continue;
-    if (!Rng(stream_key(w_.seed, kPurposeVisits, t, v.person, 0x1000 + v.venue))
-             .bernoulli(w_.config.app.checkin_probability)) {
-      continue;
+  // Each visit's draw is its own stream: drawn in parallel, kept in visit order.
+  const auto visits = generator_.visits();
+  checkin_drawn_.resize(visits.size());
+  parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
+    const auto [i0, i1] = shard_range(static_cast<std::uint32_t>(visits.size()), shard);
+    for (std::uint32_t i = i0; i < i1; ++i) {
+      const auto& v = visits[i];
+      checkin_drawn_[i] =
+          w_.pop.has_app[v.person] != 0 &&
+                  Rng(stream_key(w_.seed, kPurposeVisits, t, v.person, 0x1000 + v.venue))
+                      .bernoulli(w_.config.app.checkin_probability)
+              ? 1
+              : 0;
     }
+  });
+  for (std::size_t i = 0; i < visits.size(); ++i) {
+    if (checkin_drawn_[i] == 0) continue;
+    const auto& v = visits[i];
     const auto start = static_cast<std::uint16_t>(v.arrival / 5);
     const auto end = std::min<std::uint32_t>(kScansPerDay, (v.arrival + v.minutes + 4u) / 5);
     ci.check_ins.push_back({v.person, v.venue, start,
@@ -78,17 +90,20 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
   const auto day = static_cast<std::int32_t>(t);
   const auto infection_day = health.infection_day();
   const auto isolated_until = health.isolated_until();
-  for (std::uint32_t p = 0; p < n; ++p) {
-    isolating_today_[p] = isolated_until[p] > day ? 1 : 0;
-    float inf = 0;
-    if (infection_day[p] != kNever) {
-      inf = static_cast<float>(
-          w_.disease.infectiousness(static_cast<std::uint32_t>(day - infection_day[p])) *
-          static_cast<double>(health.course(p).infectiousness_factor));
+  parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
+    const auto [p0, p1] = shard_range(n, shard);
+    for (std::uint32_t p = p0; p < p1; ++p) {
+      isolating_today_[p] = isolated_until[p] > day ? 1 : 0;
+      float inf = 0;
+      if (infection_day[p] != kNever) {
+        inf = static_cast<float>(
+            w_.disease.infectiousness(static_cast<std::uint32_t>(day - infection_day[p])) *
+            static_cast<double>(health.course(p).infectiousness_factor));
+      }
+      contact_state_[p] = {inf, static_cast<std::uint8_t>(infection_day[p] == kNever ? 1 : 0),
+                           w_.pop.has_app[p], w_.pop.age_group[p], 0};
     }
-    contact_state_[p] = {inf, static_cast<std::uint8_t>(infection_day[p] == kNever ? 1 : 0),
-                         w_.pop.has_app[p], w_.pop.age_group[p], 0};
-  }
+  });
   generator_.prepare_day(t, isolating_today_, 0, w_.threads);
   record_checkins(t, st);
 

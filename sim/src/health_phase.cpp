@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "internal/contacts.h"
+#include "internal/parallel.h"
+
 namespace greenlight::sim::internal {
 
 HealthPhase::HealthPhase(const World& world) : w_(world) {
@@ -63,6 +66,19 @@ std::uint32_t HealthPhase::recorded_onset_day(std::uint32_t p, std::uint32_t t) 
 void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t>& uploaders) {
   const auto& tc = w_.config.testing;
   const auto day = static_cast<std::int32_t>(t);
+  // Today's false-symptom draws depend on (person, day) only: drawn in parallel first, the
+  // rest (where one person's isolation changes another's) in person order.
+  const double false_rate = w_.config.disease.false_symptom_rate;
+  if (false_rate > 0) {
+    false_symptoms_.resize(w_.pop.size());
+    parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
+      const auto [p0, p1] = shard_range(w_.pop.size(), shard);
+      for (std::uint32_t p = p0; p < p1; ++p) {
+        false_symptoms_[p] =
+            w_.decision(kPurposeFalseSymptoms, p, t, 0).bernoulli(false_rate) ? 1 : 0;
+      }
+    });
+  }
   for (std::uint32_t p = 0; p < w_.pop.size(); ++p) {
     if (isolated_until_[p] > day && tc.isolation_daily_dropout > 0 &&
         w_.decision(kPurposeBehaviour, p, t, 1).bernoulli(tc.isolation_daily_dropout)) {
@@ -72,9 +88,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
     const bool onset = infected && course_[p].symptomatic &&
                        day == infection_day_[p] + course_[p].onset_delay_days;
     if (onset) ++st.new_symptomatic;
-    const bool false_symptoms =
-        !onset && w_.config.disease.false_symptom_rate > 0 &&
-        w_.decision(kPurposeFalseSymptoms, p, t, 0).bernoulli(w_.config.disease.false_symptom_rate);
+    const bool false_symptoms = !onset && false_rate > 0 && false_symptoms_[p] != 0;
     if ((onset || false_symptoms) && positive_day_[p] == kNever && tc.symptom_isolation > 0 &&
         w_.decision(kPurposeBehaviour, p, t, 2).bernoulli(tc.symptom_isolation)) {
       const auto until = day + static_cast<std::int32_t>(tc.symptom_isolation_days);

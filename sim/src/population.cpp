@@ -181,6 +181,13 @@ Population generate_population(const SimConfig& config) {
       pop.links[fill[b]++] = a;
     }
   }
+  // Each person's later links (b > p) first, in edge order: the daily contacts walk only
+  // those (each link once, from its lower end) and stop at the first earlier one.
+  for (std::uint32_t p = 0; p < n; ++p) {
+    std::stable_partition(pop.links.begin() + pop.link_start[p],
+                          pop.links.begin() + pop.link_start[p + 1],
+                          [p](std::uint32_t b) { return b > p; });
+  }
 
   // Random encounters per day, fixed per person (OpenABM): negative binomial, mean = sd.
   pop.random_per_day.resize(n);

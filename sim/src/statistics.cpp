@@ -3,10 +3,14 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <array>
 #include <iterator>
 #include <numeric>
 #include <optional>
 #include <string>
+
+#include "internal/contacts.h"
+#include "internal/parallel.h"
 
 namespace greenlight::sim::internal {
 namespace {
@@ -56,30 +60,48 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
   const auto inf_days = static_cast<std::int32_t>(world.config.disease.infectious_days);
   const auto infection_day = health.infection_day();
   const auto isolated_until = health.isolated_until();
-  for (std::uint32_t p = 0; p < world.pop.size(); ++p) {
-    const std::int32_t d = infection_day[p];
-    if (d == kNever) {
-      ++st.susceptible;
-    } else if (day - d < 2) {
-      ++st.exposed;
-    } else if (day - d < inf_days) {
-      ++st.infectious;
-    } else {
-      ++st.recovered;
+  // Counts per shard of the population, in parallel, then summed (integers: exact).
+  enum : std::size_t { kS, kE, kI, kR, kIso, kGreen, kYellow, kRed, kCounts };
+  std::vector<std::array<std::uint32_t, kCounts>> counts(kShards);
+  parallel_for(world.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
+    const auto [p0, p1] = shard_range(world.pop.size(), shard);
+    std::array<std::uint32_t, kCounts> c{};  // local: shards' counters share cache lines
+    for (std::uint32_t p = p0; p < p1; ++p) {
+      const std::int32_t d = infection_day[p];
+      if (d == kNever) {
+        ++c[kS];
+      } else if (day - d < 2) {
+        ++c[kE];
+      } else if (day - d < inf_days) {
+        ++c[kI];
+      } else {
+        ++c[kR];
+      }
+      if (isolated_until[p] > day) ++c[kIso];
+      if (world.pop.has_app[p] == 0) continue;
+      switch (phone_colour(health, sync, p, t)) {
+        case Colour::kGreen:
+          ++c[kGreen];
+          break;
+        case Colour::kYellow:
+          ++c[kYellow];
+          break;
+        case Colour::kRed:
+          ++c[kRed];
+          break;
+      }
     }
-    if (isolated_until[p] > day) ++st.isolating;
-    if (world.pop.has_app[p] == 0) continue;
-    switch (phone_colour(health, sync, p, t)) {
-      case Colour::kGreen:
-        ++st.green;
-        break;
-      case Colour::kYellow:
-        ++st.yellow;
-        break;
-      case Colour::kRed:
-        ++st.red;
-        break;
-    }
+    counts[shard] = c;
+  });
+  for (const auto& c : counts) {
+    st.susceptible += c[kS];
+    st.exposed += c[kE];
+    st.infectious += c[kI];
+    st.recovered += c[kR];
+    st.isolating += c[kIso];
+    st.green += c[kGreen];
+    st.yellow += c[kYellow];
+    st.red += c[kRed];
   }
   st.cumulative_infections = health.cumulative_infections();
 }

@@ -31,6 +31,16 @@ TEST_CASE("population: reproducible from the seed, households contiguous, links 
     }
   }
   CHECK(asymmetric == 0);
+  // Each person's later links come first (the daily contacts stop at the first earlier one).
+  std::size_t out_of_order = 0;
+  for (std::uint32_t p = 0; p < a.size(); ++p) {
+    bool earlier = false;
+    for (auto q : a.links_of(p)) {
+      if (q < p) earlier = true;
+      if (q > p && earlier) ++out_of_order;
+    }
+  }
+  CHECK(out_of_order == 0);
   const double uptake = static_cast<double>(a.app_users()) / a.size();
   CHECK(uptake == Approx(0.6).margin(0.03));
   c.run.seed = 2;

@@ -82,6 +82,7 @@ class ContactPhase {
   double beta_ = 0;
   bool record_met_ = false;
   std::vector<ContactState> contact_state_;
+  std::vector<std::uint8_t> checkin_drawn_;  // record_checkins(): today's draw per visit
   std::vector<std::uint8_t> isolating_today_;
   std::vector<ShardTally> tallies_;  // per shard
   std::vector<StagedRuns> runs_;     // per shard

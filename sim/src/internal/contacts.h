@@ -74,11 +74,25 @@ class ContactGenerator {
     const std::uint32_t n = pop_.size();
     const auto& cc = config_.contacts;
     // Random encounters: one stub per wanted encounter, shuffled and paired.
-    stubs_.clear();
-    for (std::uint32_t p = 0; p < n; ++p) {
-      if (isolating[p] != 0) continue;
-      stubs_.insert(stubs_.end(), pop_.random_per_day[p], p);
-    }
+    // (Filled by shards of people in parallel, at offsets counted first: person order.)
+    std::array<std::size_t, kShards + 1> stub_start{};
+    parallel_for(threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
+      const auto [p0, p1] = shard_range(n, shard);
+      std::size_t count = 0;
+      for (std::uint32_t p = p0; p < p1; ++p) {
+        if (isolating[p] == 0) count += pop_.random_per_day[p];
+      }
+      stub_start[shard + 1] = count;
+    });
+    for (std::uint32_t k = 0; k < kShards; ++k) stub_start[k + 1] += stub_start[k];
+    stubs_.resize(stub_start[kShards]);
+    parallel_for(threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
+      const auto [p0, p1] = shard_range(n, shard);
+      auto out = stubs_.begin() + static_cast<std::ptrdiff_t>(stub_start[shard]);
+      for (std::uint32_t p = p0; p < p1; ++p) {
+        if (isolating[p] == 0) out = std::fill_n(out, pop_.random_per_day[p], p);
+      }
+    });
     Rng shuffle_rng(stream_key(seed_, kPurposeRandomShuffle, day, 0, salt));
     for (std::size_t i = stubs_.size(); i > 1; --i) {
       std::swap(stubs_[i - 1], stubs_[shuffle_rng.below(static_cast<std::uint32_t>(i))]);
@@ -125,10 +139,13 @@ class ContactGenerator {
     std::vector<std::uint32_t> fill(venue_start_.begin(), venue_start_.end() - 1);
     for (const auto& v : visits_) grouped[fill[v.venue]++] = v;
     visits_ = std::move(grouped);
-    for (std::uint32_t i = 0; i < venues; ++i) {
-      std::stable_sort(visits_.begin() + venue_start_[i], visits_.begin() + venue_start_[i + 1],
-                       [](const Visit& x, const Visit& y) { return x.arrival < y.arrival; });
-    }
+    parallel_for(threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
+      const auto [v0, v1] = shard_range(venues, shard);
+      for (std::uint32_t i = v0; i < v1; ++i) {
+        std::stable_sort(visits_.begin() + venue_start_[i], visits_.begin() + venue_start_[i + 1],
+                         [](const Visit& x, const Visit& y) { return x.arrival < y.arrival; });
+      }
+    });
   }
 
   // Visits of the prepared day, grouped by venue and sorted by arrival.
@@ -179,7 +196,8 @@ class ContactGenerator {
     for (std::uint32_t a = p0; a < p1; ++a) {
       if (isolating_[a] != 0) continue;
       for (const std::uint32_t b : pop_.links_of(a)) {
-        if (b <= a || isolating_[b] != 0) continue;
+        if (b <= a) break;  // later links come first (Population::links)
+        if (isolating_[b] != 0) continue;
         if (!r.bernoulli(cc.daily_link_fraction)) continue;
         Contact c{a, b, 0, 0, 0, Layer::kSchoolWork};
         c.start_minute = static_cast<std::uint16_t>(8 * 60 + r.below(8 * 60));

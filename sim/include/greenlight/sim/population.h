@@ -31,7 +31,8 @@ struct Population {
   std::vector<std::uint8_t> has_app;         // 1 if the person runs the app
   // Household h has the people [household_start[h], household_start[h + 1]).
   std::vector<std::uint32_t> household_start;
-  // Recurring links of person p: links[link_start[p] .. link_start[p + 1]).
+  // Recurring links of person p: links[link_start[p] .. link_start[p + 1]), the links to
+  // later people (q > p) first, each part in the order the links were made.
   std::vector<std::uint32_t> link_start;
   std::vector<std::uint32_t> links;
   // Venues: kinds, and the first venue of each kind (venues are grouped by kind).
