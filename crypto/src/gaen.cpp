@@ -102,6 +102,7 @@ struct GaenExpander::Impl {
   internal::ShortHkdf hkdf;
   std::array<std::uint8_t, kTekRollingPeriod * 16> padded{};
   std::uint32_t padded_start = 0;
+  std::array<std::uint8_t, kTekRollingPeriod * 16> scattered{};  // rpis_at()'s blocks
 
   Impl() {
     for (std::uint32_t j = 0; j < kTekRollingPeriod; ++j) {
@@ -149,6 +150,19 @@ Aemk GaenExpander::aemk(const Tek& tek) {
 void GaenExpander::expand_rpis(const Tek& tek, EnIntervalNumber start, std::span<Rpi> out) {
   const Rpik key = rpik(tek);
   expand_rpis_from_rpik(key, start, out);
+}
+
+void GaenExpander::rpis_at(const Rpik& rpik, std::span<const EnIntervalNumber> intervals,
+                           std::span<Rpi> out) {
+  if (intervals.size() > kTekRollingPeriod || out.size() < intervals.size()) {
+    internal::fatal_openssl("GaenExpander::rpis_at: at most 144 intervals, out as long");
+  }
+  auto& blocks = impl_->scattered;
+  for (std::size_t i = 0; i < intervals.size(); ++i) {
+    write_padded_data(blocks.data() + 16 * i, intervals[i].value);
+  }
+  impl_->ecb.encrypt(rpik.data(), blocks.data(), reinterpret_cast<std::uint8_t*>(out.data()),
+                     intervals.size() * 16);
 }
 
 void GaenExpander::expand_rpis_from_rpik(const Rpik& rpik, EnIntervalNumber start,

@@ -94,6 +94,11 @@ void RadioPhase::derive_rpis(std::uint32_t t) {
     const auto [c0, c1] = shard_range(chunks, shard);
     std::array<Tek, kTekChunk> teks;
     std::array<Rpi, kTekRollingPeriod> rpis;
+    std::array<EnIntervalNumber, kTekRollingPeriod> intervals;
+    // Interval of the day -> its index in intervals/rpis, or kNoSlot.
+    constexpr std::uint8_t kNoSlot = 0xff;
+    std::array<std::uint8_t, kTekRollingPeriod> slot;
+    slot.fill(kNoSlot);
     for (std::uint32_t c = c0; c < c1; ++c) {
       const std::uint32_t first = c * kTekChunk;
       const std::uint32_t last = std::min(n, first + kTekChunk);
@@ -112,18 +117,22 @@ void RadioPhase::derive_rpis(std::uint32_t t) {
           continue;
         }
         const Rpik rpik = ex.rpik(teks[p - first]);
-        std::uint32_t lo = kTekRollingPeriod;
-        std::uint32_t hi = 0;
+        // The RPIs of the distinct intervals in which p was heard (a phone is heard in a
+        // few of its 144 intervals), each derived once, all in one AES call.
+        std::uint32_t count = 0;
         for (std::uint32_t r = r0; r < r1; ++r) {
           const std::uint32_t iv = RunMeta::start_scan(bucket.meta[r]) / kScansPerInterval;
-          lo = std::min(lo, iv);
-          hi = std::max(hi, iv);
+          if (slot[iv] == kNoSlot) {
+            slot[iv] = static_cast<std::uint8_t>(count);
+            intervals[count++] = {base.value + iv};
+          }
         }
-        ex.expand_rpis_from_rpik(rpik, {base.value + lo}, std::span<Rpi>(rpis.data(), hi - lo + 1));
+        ex.rpis_at(rpik, std::span(intervals.data(), count), std::span(rpis.data(), count));
         for (std::uint32_t r = r0; r < r1; ++r) {
           const std::uint32_t iv = RunMeta::start_scan(bucket.meta[r]) / kScansPerInterval;
-          bucket.rpi_tag[r] = rpi_tag(rpis[iv - lo]);
+          bucket.rpi_tag[r] = rpi_tag(rpis[slot[iv]]);
         }
+        for (std::uint32_t i = 0; i < count; ++i) slot[intervals[i].value - base.value] = kNoSlot;
       }
     }
   });

@@ -230,5 +230,31 @@ TEST_CASE("GaenExpander's RPIs equal EVP AES-128-ECB key after key", "[gaen]") {
   EVP_CIPHER_free(aes);
 }
 
+TEST_CASE("GaenExpander::rpis_at gives the RPIs of scattered intervals in any order", "[gaen]") {
+  SeededRandom rng(29);
+  GaenExpander ex;
+  std::array<EnIntervalNumber, kTekRollingPeriod> intervals;
+  std::array<Rpi, kTekRollingPeriod> out;
+  for (int k = 0; k < 200; ++k) {
+    Tek tek;
+    rng.fill(tek.mutable_span());
+    const Rpik rpik = ex.rpik(tek);
+    ByteArray<1> c{};
+    rng.fill(c);
+    const std::size_t count = 1 + c[0] % kTekRollingPeriod;
+    for (std::size_t i = 0; i < count; ++i) {
+      ByteArray<2> r{};
+      rng.fill(r);
+      // Any intervals, repeated or not, across day boundaries too.
+      intervals[i] = {2'800'000u + static_cast<std::uint32_t>(k) * 7u + r[0] % 200u};
+    }
+    ex.rpis_at(rpik, std::span(intervals.data(), count), std::span(out.data(), count));
+    for (std::size_t i = 0; i < count; ++i) {
+      CAPTURE(k, i);
+      REQUIRE(out[i] == make_rpi(rpik, intervals[i]));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace greenlight

@@ -94,7 +94,7 @@ Metadata encode_metadata(const BluetoothMetadata& m);
 BluetoothMetadata decode_metadata(const Metadata& m);
 
 // Fast expansion of many keys: reuses its HMAC and AES contexts and encrypts all padded
-// blocks of a key in one EVP call.
+// blocks of a key in one AES call.
 class GaenExpander {
  public:
   GaenExpander();
@@ -107,6 +107,11 @@ class GaenExpander {
   void expand_rpis(const Tek& tek, EnIntervalNumber start, std::span<Rpi> out);
   // Same from an already derived RPIK.
   void expand_rpis_from_rpik(const Rpik& rpik, EnIntervalNumber start, std::span<Rpi> out);
+  // The RPIs of the listed intervals only (any order, at most 144): out[i] = RPI of
+  // intervals[i], all blocks in one AES call (for a phone that needs a few scattered RPIs
+  // of its day).
+  void rpis_at(const Rpik& rpik, std::span<const EnIntervalNumber> intervals,
+               std::span<Rpi> out);
   Rpik rpik(const Tek& tek);
   Aemk aemk(const Tek& tek);
 
