@@ -173,7 +173,7 @@ void GaenExpander::expand_rpis_from_rpik(const Rpik& rpik, EnIntervalNumber star
     const std::size_t n = std::min<std::size_t>(out.size() - done, kTekRollingPeriod);
     const auto chunk_start = static_cast<std::uint32_t>(start.value + done);
     impl_->ecb.encrypt(rpik.data(), impl_->blocks(chunk_start, n),
-                reinterpret_cast<std::uint8_t*>(out.data() + done), n * 16);
+                       reinterpret_cast<std::uint8_t*>(out.data() + done), n * 16);
     done += n;
   }
 }

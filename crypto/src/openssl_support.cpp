@@ -125,8 +125,7 @@ struct EcbDispatch {
   OSSL_FUNC_cipher_encrypt_init_fn* encrypt_init = nullptr;
   OSSL_FUNC_cipher_cipher_fn* cipher = nullptr;
   bool usable() const {
-    return newctx != nullptr && freectx != nullptr && encrypt_init != nullptr &&
-           cipher != nullptr;
+    return newctx != nullptr && freectx != nullptr && encrypt_init != nullptr && cipher != nullptr;
   }
 };
 
@@ -152,10 +151,9 @@ EcbDispatch resolve_ecb_dispatch() {
   int no_cache = 0;
   // The query takes a non-const provider; it does not change it.
   auto* provider = const_cast<OSSL_PROVIDER*>(prov);
-  const OSSL_ALGORITHM* algorithms = OSSL_PROVIDER_query_operation(provider, OSSL_OP_CIPHER,
-                                                                   &no_cache);
-  for (const OSSL_ALGORITHM* a = algorithms; a != nullptr && a->algorithm_names != nullptr;
-       ++a) {
+  const OSSL_ALGORITHM* algorithms =
+      OSSL_PROVIDER_query_operation(provider, OSSL_OP_CIPHER, &no_cache);
+  for (const OSSL_ALGORITHM* a = algorithms; a != nullptr && a->algorithm_names != nullptr; ++a) {
     if (!names_aes_128_ecb(a->algorithm_names)) continue;
     for (const OSSL_DISPATCH* f = a->implementation; f->function_id != 0; ++f) {
       switch (f->function_id) {

@@ -63,7 +63,9 @@ Status SharedRpiTable::build(std::span<const TemporaryExposureKey> keys,
         DayTable& t = tables_[task];
         GaenExpander& expander = *expanders[worker];
         std::size_t expected = 0;
-        for (auto i : t.key_indices_) expected += std::min(keys[i].rolling_period, kTekRollingPeriod);
+        for (auto i : t.key_indices_) {
+          expected += std::min(keys[i].rolling_period, kTekRollingPeriod);
+        }
         t.slots_.resize(std::bit_ceil(std::max<std::size_t>(16, expected + expected / 3)));
         const std::size_t words = std::bit_ceil(std::max<std::size_t>(1, expected / 4));
         t.filter_.assign(words, 0);

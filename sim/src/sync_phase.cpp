@@ -351,8 +351,7 @@ void SyncPhase::score(std::span<const RunHit> hits, std::span<const TemporaryExp
   });
   for (auto& out : outs) {
     updates.insert(updates.end(), out.updates.begin(), out.updates.end());
-    exposure_hits_.insert(exposure_hits_.end(), out.exposure_hits.begin(),
-                          out.exposure_hits.end());
+    exposure_hits_.insert(exposure_hits_.end(), out.exposure_hits.begin(), out.exposure_hits.end());
     shared.merge(out.shared);
   }
 }

@@ -84,7 +84,7 @@ Status UploadPhase::run(std::uint32_t t, std::int64_t now, std::span<const std::
     const std::uint32_t first = t > kRetentionDays ? t - kRetentionDays : 0;
     for (std::size_t k = 0; k < up->keys.size(); ++k) {
       uploaded_keys_[up->keys[k].key_data.array()] = {uploaders[i],
-                                                       first + static_cast<std::uint32_t>(k)};
+                                                      first + static_cast<std::uint32_t>(k)};
     }
     GL_RETURN_IF_ERROR(publisher_.publish(*up, now));
     ++st.uploads;

@@ -1,9 +1,8 @@
 #include "greenlight/sim/publisher.h"
 
 #include <array>
-#include <span>
-
 #include <catch2/catch.hpp>
+#include <span>
 
 #include "greenlight/sim/phone_keys.h"
 

@@ -1,9 +1,8 @@
 #include "greenlight/sim/simulation.h"
 
 #include <array>
-#include <utility>
-
 #include <catch2/catch.hpp>
+#include <utility>
 
 #include "greenlight/sim/config.h"
 #include "greenlight/sim/publisher.h"

@@ -106,7 +106,8 @@ class SyncPhase {
   // Every phone probes the shared table with its runs of each day that has new keys (only
   // the runs that can match: see the definition).
   void probe(const SharedRpiTable& table, std::span<const TemporaryExposureKey> keys,
-             std::span<const std::uint32_t> owner, const PublishedBits& published, const EncounterStore& store, std::vector<RunHit>& hits,
+             std::span<const std::uint32_t> owner, const PublishedBits& published,
+             const EncounterStore& store, std::vector<RunHit>& hits,
              std::vector<CloseRecord>& close) const;
   // True close contacts: >= 15 minutes within 2 m of an uploaded case on one day.
   void mark_close_contacts(std::span<const CloseRecord> close, std::uint32_t t);

@@ -110,8 +110,7 @@ class GaenExpander {
   // The RPIs of the listed intervals only (any order, at most 144): out[i] = RPI of
   // intervals[i], all blocks in one AES call (for a phone that needs a few scattered RPIs
   // of its day).
-  void rpis_at(const Rpik& rpik, std::span<const EnIntervalNumber> intervals,
-               std::span<Rpi> out);
+  void rpis_at(const Rpik& rpik, std::span<const EnIntervalNumber> intervals, std::span<Rpi> out);
   Rpik rpik(const Tek& tek);
   Aemk aemk(const Tek& tek);
 
