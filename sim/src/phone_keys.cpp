@@ -10,8 +10,8 @@ namespace greenlight::sim {
 TekSchedule::TekSchedule(std::uint64_t seed, std::int64_t start_unix_seconds)
     : seed_(seed), first_interval_(day_start(interval_from_unix_seconds(start_unix_seconds))) {}
 
-void TekSchedule::chunk(std::uint32_t chunk_first, std::uint32_t day, std::span<Tek> out) const {
-  if (out.size() > kTekChunk) out = out.first(kTekChunk);
+void TekSchedule::chunk(std::uint32_t chunk_first, std::uint32_t day,
+                        std::span<Tek, kTekChunk> out) const {
   // The SeededRandom seed names the stream: (run seed, purpose, day, chunk).
   std::array<std::uint8_t, 24> name{};
   const std::uint64_t parts[3] = {internal::stream_key(seed_, internal::kPurposeTek), day,
@@ -26,9 +26,8 @@ void TekSchedule::chunk(std::uint32_t chunk_first, std::uint32_t day, std::span<
 }
 
 Tek TekSchedule::tek(std::uint32_t person, std::uint32_t day) const {
-  // The chunk's stream up to this person's TEK (the TEKs after it are not needed).
   std::array<Tek, kTekChunk> keys;
-  chunk(person / kTekChunk * kTekChunk, day, std::span<Tek>(keys.data(), person % kTekChunk + 1));
+  chunk(person / kTekChunk * kTekChunk, day, keys);
   return keys[person % kTekChunk];
 }
 

@@ -81,10 +81,9 @@ Status UploadPhase::run(std::uint32_t t, std::int64_t now, std::span<const std::
   for (std::size_t i = 0; i < uploaders.size(); ++i) {
     auto& up = *prepared[i];
     GL_RETURN_IF_ERROR(up);
-    const std::uint32_t first = t > kRetentionDays ? t - kRetentionDays : 0;
-    for (std::size_t k = 0; k < up->keys.size(); ++k) {
-      uploaded_keys_[up->keys[k].key_data.array()] = {uploaders[i],
-                                                      first + static_cast<std::uint32_t>(k)};
+    for (const auto& k : up->keys) {
+      uploaded_keys_[k.key_data.array()] = {uploaders[i],
+                                            w_.schedule.day_of(k.rolling_start_interval_number)};
     }
     GL_RETURN_IF_ERROR(publisher_.publish(*up, now));
     ++st.uploads;

@@ -22,9 +22,9 @@ class TekSchedule {
  public:
   TekSchedule(std::uint64_t seed, std::int64_t start_unix_seconds);
 
-  // The TEKs of people [chunk_first, chunk_first + out.size()) on day; chunk_first must be a
-  // multiple of kTekChunk and out.size() at most kTekChunk (a prefix of the chunk's stream).
-  void chunk(std::uint32_t chunk_first, std::uint32_t day, std::span<Tek> out) const;
+  // The TEKs of people [chunk_first, chunk_first + kTekChunk) on day; chunk_first must be a
+  // multiple of kTekChunk.
+  void chunk(std::uint32_t chunk_first, std::uint32_t day, std::span<Tek, kTekChunk> out) const;
   Tek tek(std::uint32_t person, std::uint32_t day) const;
   // The key as the phone would upload it (report type and days since onset unset).
   TemporaryExposureKey key(std::uint32_t person, std::uint32_t day) const;
