@@ -47,33 +47,51 @@ RandomSource& system_random() {
   return instance;
 }
 
-// Keystream is produced in blocks of kBufferSize bytes and handed out in order, so the
-// output depends only on the seed, never on how the caller slices its requests.
+// Keystream is produced in blocks of up to kBufferSize bytes and handed out in order; CTR
+// mode continues the stream across calls, so the output depends only on the seed (and the
+// start offset), never on how the caller slices its requests or how much is made at once.
+// The first refill makes only what the first request needs: a stream opened to read one
+// 16-byte key (TEKs in the simulator, SeededRandom(seed, offset)) costs one AES block.
 struct SeededRandom::Impl {
   static constexpr std::size_t kBufferSize = 4096;
   internal::CipherCtxPtr ctx;
   ByteArray<kBufferSize> buffer{};
-  std::size_t used = kBufferSize;
+  std::size_t used = 0;
+  std::size_t made = 0;
+  bool refilled = false;
 
-  explicit Impl(ByteSpan seed) : ctx(EVP_CIPHER_CTX_new()) {
+  Impl(ByteSpan seed, std::uint64_t offset) : ctx(EVP_CIPHER_CTX_new()) {
     if (!ctx) internal::fatal_openssl("EVP_CIPHER_CTX_new");
     const SecretArray<32> key(sha256(seed));
-    const ByteArray<16> iv{};
+    // The initial counter block: the big-endian 128-bit block number offset / 16.
+    ByteArray<16> iv{};
+    const std::uint64_t block = offset / 16;
+    for (std::size_t i = 0; i < 8; ++i) iv[15 - i] = static_cast<std::uint8_t>(block >> (8 * i));
     if (EVP_EncryptInit_ex2(ctx.get(), internal::aes_256_ctr(), key.data(), iv.data(), nullptr) !=
         1) {
       internal::fatal_openssl("SeededRandom AES-256-CTR init");
     }
+    if (offset % 16 != 0) {
+      ByteArray<16> skipped{};
+      make(skipped.data(), static_cast<std::size_t>(offset % 16));
+      secure_wipe(skipped.data(), skipped.size());
+    }
   }
-  ~Impl() { secure_wipe(buffer.data(), buffer.size()); }
+  ~Impl() { secure_wipe(buffer.data(), made); }  // later refills are never shorter
 
-  void refill() {
-    buffer.fill(0);
+  void make(std::uint8_t* out, std::size_t n) {
+    std::fill_n(out, n, 0);
     int len = 0;
-    if (EVP_EncryptUpdate(ctx.get(), buffer.data(), &len, buffer.data(),
-                          static_cast<int>(buffer.size())) != 1 ||
-        static_cast<std::size_t>(len) != buffer.size()) {
+    if (EVP_EncryptUpdate(ctx.get(), out, &len, out, static_cast<int>(n)) != 1 ||
+        static_cast<std::size_t>(len) != n) {
       internal::fatal_openssl("SeededRandom keystream");
     }
+  }
+
+  void refill(std::size_t wanted) {
+    made = refilled ? kBufferSize : std::min(kBufferSize, (wanted + 15) / 16 * 16);
+    make(buffer.data(), made);
+    refilled = true;
     used = 0;
   }
 };
@@ -88,15 +106,18 @@ ByteArray<8> seed_bytes(std::uint64_t seed) {
 
 SeededRandom::SeededRandom(std::uint64_t seed) : SeededRandom(ByteSpan(seed_bytes(seed))) {}
 
-SeededRandom::SeededRandom(ByteSpan seed) : impl_(std::make_unique<Impl>(seed)) {}
+SeededRandom::SeededRandom(ByteSpan seed) : impl_(std::make_unique<Impl>(seed, 0)) {}
+
+SeededRandom::SeededRandom(ByteSpan seed, std::uint64_t offset)
+    : impl_(std::make_unique<Impl>(seed, offset)) {}
 
 SeededRandom::~SeededRandom() = default;
 
 void SeededRandom::fill(MutableByteSpan out) {
   std::size_t done = 0;
   while (done < out.size()) {
-    if (impl_->used == Impl::kBufferSize) impl_->refill();
-    const std::size_t n = std::min(out.size() - done, Impl::kBufferSize - impl_->used);
+    if (impl_->used == impl_->made) impl_->refill(out.size() - done);
+    const std::size_t n = std::min(out.size() - done, impl_->made - impl_->used);
     std::copy_n(impl_->buffer.data() + impl_->used, n, out.data() + done);
     impl_->used += n;
     done += n;

@@ -57,6 +57,7 @@ Status InMemoryPublisher::publish(const SimUpload& upload, std::int64_t unix_sec
     auto key = EcdsaP256PrivateKey::generate();
     GL_RETURN_IF_ERROR(key);
     authority_ = std::move(*key);
+    authority_public_ = {authority_->public_key()};
   }
   for (auto w : upload.venue_warnings) {
     GL_RETURN_IF_ERROR(authorize_venue_warning(w, *authority_));
@@ -89,8 +90,7 @@ Result<PublishedBatch> InMemoryPublisher::fetch_new(std::int64_t unix_seconds) {
 }
 
 std::vector<EcdsaP256PublicKey> InMemoryPublisher::authority_keys() const {
-  if (!authority_) return {};
-  return {authority_->public_key()};
+  return authority_public_;
 }
 
 }  // namespace greenlight::sim

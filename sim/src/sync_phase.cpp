@@ -144,8 +144,8 @@ void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExpo
     const auto [p0, p1] = shard_range(w_.pop.size(), shard);
     ProbeOut& out = probes[shard];
     // The TEKs of one chunk of broadcasters, derived when a tag of theirs finds a candidate.
-    std::array<Tek, kTekChunk> teks;
-    std::uint64_t teks_of = ~std::uint64_t{0};  // (day << 32) | first person of the chunk
+    Tek broadcaster_tek;
+    std::uint64_t tek_of = ~std::uint64_t{0};  // (day << 32) | broadcaster
     for (const DayPlan& plan : plans) {
       const std::uint32_t d = plan.day;
       const DayEncounters* day = store.find(d);
@@ -174,13 +174,13 @@ void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExpo
             return false;
           }
           if (tek == nullptr) {
-            const std::uint32_t chunk_first = p / kTekChunk * kTekChunk;
-            const std::uint64_t chunk_of = (static_cast<std::uint64_t>(d) << 32) | chunk_first;
-            if (teks_of != chunk_of) {
-              w_.schedule.chunk(chunk_first, d, teks);
-              teks_of = chunk_of;
+            // Runs are grouped by broadcaster: one derivation serves its candidates.
+            const std::uint64_t key_of = (static_cast<std::uint64_t>(d) << 32) | p;
+            if (tek_of != key_of) {
+              broadcaster_tek = w_.schedule.tek(p, d);
+              tek_of = key_of;
             }
-            tek = &teks[p - chunk_first];
+            tek = &broadcaster_tek;
           }
           if (keys[e.key_index].key_data != *tek) return false;
           out.hits.push_back({day->listener(r), d, p, r, e.key_index, day->meta[r]});

@@ -19,6 +19,19 @@ Bytes draw(RandomSource& rng, std::size_t n) {
   return out;
 }
 
+// n bytes of OpenSSL's AES-256-CTR keystream under key from counter block iv.
+Bytes aes256_ctr_keystream(const Sha256Digest& key, const std::array<std::uint8_t, 16>& iv,
+                           std::size_t n) {
+  const Bytes zeros(n, 0);
+  Bytes out(n);
+  std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(),
+                                                                      EVP_CIPHER_CTX_free);
+  int len = 0;
+  REQUIRE(EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_ctr(), nullptr, key.data(), iv.data()) == 1);
+  REQUIRE(EVP_EncryptUpdate(ctx.get(), out.data(), &len, zeros.data(), static_cast<int>(n)) == 1);
+  return out;
+}
+
 TEST_CASE("SeededRandom is reproducible and seed-dependent", "[random]") {
   SeededRandom a(42);
   SeededRandom b(42);
@@ -44,6 +57,34 @@ TEST_CASE("SeededRandom output does not depend on how requests are sliced", "[ra
   CHECK(got == expected);
 }
 
+TEST_CASE("SeededRandom from an offset is the tail of the whole stream", "[random]") {
+  const ByteArray<5> seed{1, 2, 3, 4, 5};
+  SeededRandom whole{ByteSpan(seed)};
+  const Bytes stream = draw(whole, 20000);
+  for (const std::size_t offset : {0, 1, 15, 16, 17, 4080, 4095, 4096, 4097, 5000, 8191}) {
+    for (const std::size_t first : {1, 16, 33, 4096, 6000}) {
+      CAPTURE(offset, first);
+      SeededRandom tail(ByteSpan(seed), offset);
+      Bytes got = draw(tail, first);
+      const Bytes more = draw(tail, 9000 - first);
+      got.insert(got.end(), more.begin(), more.end());
+      REQUIRE(got == Bytes(stream.begin() + static_cast<std::ptrdiff_t>(offset),
+                           stream.begin() + static_cast<std::ptrdiff_t>(offset + 9000)));
+    }
+  }
+}
+
+TEST_CASE("SeededRandom far from the start counts blocks big-endian", "[random]") {
+  // Block 2^32 - 1 from its 9th byte, and on into block 2^32: checked against OpenSSL's
+  // AES-256-CTR started at that counter block, written out byte by byte.
+  const ByteArray<3> seed{9, 8, 7};
+  const Sha256Digest key = sha256(seed);
+  const std::array<std::uint8_t, 16> iv{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff};
+  const Bytes expected = aes256_ctr_keystream(key, iv, 40);
+  SeededRandom far(ByteSpan(seed), ((std::uint64_t{1} << 32) - 1) * 16 + 8);
+  CHECK(draw(far, 32) == Bytes(expected.begin() + 8, expected.end()));
+}
+
 // The documented construction: AES-256-CTR keystream, key = SHA-256(seed), zero IV; a
 // uint64 seed is its 8 little-endian bytes.
 TEST_CASE("SeededRandom is the AES-256-CTR keystream under SHA-256(seed)", "[random]") {
@@ -51,15 +92,7 @@ TEST_CASE("SeededRandom is the AES-256-CTR keystream under SHA-256(seed)", "[ran
   ByteArray<8> seed_le{};
   for (std::size_t i = 0; i < 8; ++i) seed_le[i] = static_cast<std::uint8_t>(seed >> (8 * i));
   const Sha256Digest key = sha256(seed_le);
-  const std::array<std::uint8_t, 16> iv{};
-  Bytes zeros(5000, 0);
-  Bytes expected(zeros.size());
-  std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(),
-                                                                      EVP_CIPHER_CTX_free);
-  int len = 0;
-  REQUIRE(EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_ctr(), nullptr, key.data(), iv.data()) == 1);
-  REQUIRE(EVP_EncryptUpdate(ctx.get(), expected.data(), &len, zeros.data(),
-                            static_cast<int>(zeros.size())) == 1);
+  const Bytes expected = aes256_ctr_keystream(key, {}, 5000);
   SeededRandom from_int(seed);
   SeededRandom from_bytes{ByteSpan(seed_le)};
   CHECK(draw(from_int, expected.size()) == expected);

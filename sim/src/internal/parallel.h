@@ -1,14 +1,17 @@
 // A minimal fork-join helper: runs fn(task, worker) for every task in [0, tasks) on up to
 // `threads` threads (the calling thread is worker 0). Tasks are handed out dynamically, so
 // callers must make results depend on the task index only, never on the worker.
+//
+// The helper threads are kept in one process-wide pool and reused: a simulated day runs
+// about 16 parallel loops, and starting threads for each cost more than some loops' work.
+// Calls may nest and may come from several threads at once: a loop never waits for a
+// helper that has not joined it, and the calling thread works through the tasks itself.
 #pragma once
 
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
-#include <thread>
 #include <utility>
-#include <vector>
 
 namespace greenlight::sim::internal {
 
@@ -18,6 +21,20 @@ inline std::pair<std::uint32_t, std::uint32_t> split_range(std::uint32_t n, std:
   return {static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) * part / parts),
           static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) * (part + 1) / parts)};
 }
+
+// One parallel loop as the pool sees it (parallel.cpp).
+struct PoolJob {
+  void (*run)(void* body, std::uint32_t worker) = nullptr;
+  void* body = nullptr;
+  std::uint32_t helpers_wanted = 0;  // worker indices 1..helpers_wanted
+  std::uint32_t joined = 0;          // the rest is guarded by the pool's mutex
+  std::uint32_t finished = 0;
+  bool closed = false;
+};
+
+// Offers the job to up to helpers_wanted pool threads, runs it as worker 0 on the calling
+// thread, then waits for the helpers that joined.
+void run_pooled(PoolJob& job);
 
 template <typename Fn>
 void parallel_for(std::uint32_t threads, std::uint32_t tasks, Fn&& fn) {
@@ -30,10 +47,11 @@ void parallel_for(std::uint32_t threads, std::uint32_t tasks, Fn&& fn) {
     body(0);
     return;
   }
-  std::vector<std::jthread> pool;
-  pool.reserve(workers - 1);
-  for (std::uint32_t w = 1; w < workers; ++w) pool.emplace_back(body, w);
-  body(0);
+  PoolJob job;
+  job.run = [](void* b, std::uint32_t worker) { (*static_cast<decltype(body)*>(b))(worker); };
+  job.body = &body;
+  job.helpers_wanted = workers - 1;
+  run_pooled(job);
 }
 
 }  // namespace greenlight::sim::internal

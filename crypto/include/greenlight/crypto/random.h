@@ -44,6 +44,9 @@ class SeededRandom final : public RandomSource {
  public:
   explicit SeededRandom(std::uint64_t seed);
   explicit SeededRandom(ByteSpan seed);
+  // The same stream from byte `offset` on: what SeededRandom(seed) gives after skipping
+  // offset bytes, without making them (the keystream's counter starts at offset / 16).
+  SeededRandom(ByteSpan seed, std::uint64_t offset);
   ~SeededRandom() override;
   SeededRandom(const SeededRandom&) = delete;
   SeededRandom& operator=(const SeededRandom&) = delete;

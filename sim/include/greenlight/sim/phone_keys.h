@@ -4,8 +4,9 @@
 //
 // TEKs are produced in chunks of kTekChunk consecutive people per day: one SeededRandom
 // per (run seed, day, chunk) yields kTekChunk x 16 bytes. Nothing is stored: any phone's
-// key for any day can be re-created at the cost of one chunk (about 4 KiB of AES-CTR),
-// which is how uploads, matching checks and the per-phone path obtain them.
+// key for any day can be re-created, alone (tek(): its 16 bytes of the chunk's stream, one
+// AES block) or with its chunk (chunk(): about 4 KiB of AES-CTR, for the daily RPIs of
+// everybody), which is how uploads, matching checks and the per-phone path obtain them.
 // Thread-safe (const; each call uses its own generator).
 #pragma once
 

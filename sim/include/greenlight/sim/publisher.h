@@ -95,7 +95,8 @@ class InMemoryPublisher final : public KeyPublisher {
   };
   std::vector<Pending> pending_;
   std::vector<SealedVenueWarning> pending_warnings_;
-  std::optional<EcdsaP256PrivateKey> authority_;  // the health authority, made on first use
+  std::optional<EcdsaP256PrivateKey> authority_;      // the health authority, made on first use
+  std::vector<EcdsaP256PublicKey> authority_public_;  // its public key, derived once
   ServerHoldings holdings_;
 };
 
