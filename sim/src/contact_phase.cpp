@@ -52,35 +52,40 @@ const DayCheckIns* ContactPhase::checkins(std::uint32_t day) const {
 }
 
 void ContactPhase::record_checkins(std::uint32_t t, DailyStats& st) {
-  // App users scan the venue's QR code (decoded once per venue).
+  // App users scan the venue's QR code (decoded once per venue). Check-ins are kept in
+  // person order, and one person's in venue order: the order of the visits by person shard.
+  // Each visit's draw is its own stream: drawn in parallel, taken in that order.
   DayCheckIns& ci = checkins_[t % checkins_.size()];
   ci.day = t;
   ci.check_ins.clear();
-  // Each visit's draw is its own stream: drawn in parallel, kept in visit order.
-  const auto visits = generator_.visits();
-  checkin_drawn_.resize(visits.size());
-  parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
-    const auto [i0, i1] = shard_range(static_cast<std::uint32_t>(visits.size()), shard);
-    for (std::uint32_t i = i0; i < i1; ++i) {
-      const auto& v = visits[i];
-      checkin_drawn_[i] =
-          w_.pop.has_app[v.person] != 0 &&
-                  Rng(stream_key(w_.seed, kPurposeVisits, t, v.person, 0x1000 + v.venue))
-                      .bernoulli(w_.config.app.checkin_probability)
-              ? 1
-              : 0;
-    }
-  });
-  for (std::size_t i = 0; i < visits.size(); ++i) {
-    if (checkin_drawn_[i] == 0) continue;
-    const auto& v = visits[i];
-    const auto start = static_cast<std::uint16_t>(v.arrival / 5);
-    const auto end = std::min<std::uint32_t>(kScansPerDay, (v.arrival + v.minutes + 4u) / 5);
-    ci.check_ins.push_back({v.person, v.venue, start,
-                            static_cast<std::uint16_t>(std::max<std::uint32_t>(1, end - start))});
+  const auto parts = generator_.visits_by_person();
+  std::vector<std::size_t> part_start(parts.size() + 1, 0);
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    part_start[k + 1] = part_start[k] + parts[k].size();
   }
-  std::stable_sort(ci.check_ins.begin(), ci.check_ins.end(),
-                   [](const CheckIn& a, const CheckIn& b) { return a.person < b.person; });
+  checkin_drawn_.resize(part_start.back());
+  parallel_for(
+      w_.threads, static_cast<std::uint32_t>(parts.size()),
+      [&](std::uint32_t shard, std::uint32_t) {
+        std::uint8_t* drawn = checkin_drawn_.data() + part_start[shard];
+        for (const Visit& v : parts[shard]) {
+          *drawn++ = w_.pop.has_app[v.person] != 0 &&
+                             Rng(stream_key(w_.seed, kPurposeVisits, t, v.person, 0x1000 + v.venue))
+                                 .bernoulli(w_.config.app.checkin_probability)
+                         ? 1
+                         : 0;
+        }
+      });
+  const std::uint8_t* drawn = checkin_drawn_.data();
+  for (const auto& part : parts) {
+    for (const Visit& v : part) {
+      if (*drawn++ == 0) continue;
+      const auto start = static_cast<std::uint16_t>(v.arrival / 5);
+      const auto end = std::min<std::uint32_t>(kScansPerDay, (v.arrival + v.minutes + 4u) / 5);
+      ci.check_ins.push_back({v.person, v.venue, start,
+                              static_cast<std::uint16_t>(std::max<std::uint32_t>(1, end - start))});
+    }
+  }
   st.check_ins = ci.check_ins.size();
 }
 

@@ -4,6 +4,8 @@
 #include <array>
 #include <map>
 
+#include "internal/contacts.h"
+#include "internal/parallel.h"
 #include "internal/statistics.h"
 
 namespace greenlight::sim::internal {
@@ -28,27 +30,50 @@ void ScenarioLedger::observe(std::uint32_t t, const HealthPhase& health, const S
   const auto day = static_cast<std::int32_t>(t);
   const auto isolated_until = health.isolated_until();
   const bool central = code.enabled() && !code.shadow();
-  if (central) st.green = st.yellow = st.red = 0;
-  const auto note = [&](std::uint32_t p, Colour c, std::size_t which) {
-    if (c == Colour::kRed) {
-      ever_[p] |= static_cast<std::uint8_t>(kEverRed << (2 * which));
-      ++red_days_[which];
-    } else if (c == Colour::kYellow) {
-      ever_[p] |= static_cast<std::uint8_t>(kEverYellow << (2 * which));
-      ++yellow_days_[which];
-    }
+  // Each person's entries are its own; the day's sums are taken per population shard and
+  // added up in shard order.
+  struct Sums {
+    std::array<std::uint64_t, 2> red{};
+    std::array<std::uint64_t, 2> yellow{};
+    std::array<std::uint32_t, 3> colours{};  // green, yellow, red under the central code
   };
-  for (std::uint32_t p = 0; p < w_.pop.size(); ++p) {
-    if (isolated_until[p] > day) ++isolation_days_[p];
-    if (central) {
-      if (!code.covered(p)) continue;
-      const Colour c = code.colour(p, t);
-      ++(c == Colour::kRed ? st.red : c == Colour::kYellow ? st.yellow : st.green);
-      note(p, c, 0);
-      continue;
+  std::array<Sums, kShards> sums{};
+  parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
+    Sums& out = sums[shard];
+    const auto note = [&](std::uint32_t p, Colour c, std::size_t which) {
+      if (c == Colour::kRed) {
+        ever_[p] |= static_cast<std::uint8_t>(kEverRed << (2 * which));
+        ++out.red[which];
+      } else if (c == Colour::kYellow) {
+        ever_[p] |= static_cast<std::uint8_t>(kEverYellow << (2 * which));
+        ++out.yellow[which];
+      }
+    };
+    const auto [p0, p1] = shard_range(w_.pop.size(), shard);
+    for (std::uint32_t p = p0; p < p1; ++p) {
+      if (isolated_until[p] > day) ++isolation_days_[p];
+      if (central) {
+        if (!code.covered(p)) continue;
+        const Colour c = code.colour(p, t);
+        ++out.colours[c == Colour::kRed ? 2 : c == Colour::kYellow ? 1 : 0];
+        note(p, c, 0);
+        continue;
+      }
+      if (w_.pop.has_app[p] != 0) note(p, phone_colour(health, sync, p, t), 0);
+      if (code.enabled() && code.covered(p)) note(p, code.colour(p, t), 1);
     }
-    if (w_.pop.has_app[p] != 0) note(p, phone_colour(health, sync, p, t), 0);
-    if (code.enabled() && code.covered(p)) note(p, code.colour(p, t), 1);
+  });
+  if (central) st.green = st.yellow = st.red = 0;
+  for (const Sums& s : sums) {
+    for (std::size_t i = 0; i < 2; ++i) {
+      red_days_[i] += s.red[i];
+      yellow_days_[i] += s.yellow[i];
+    }
+    if (central) {
+      st.green += s.colours[0];
+      st.yellow += s.colours[1];
+      st.red += s.colours[2];
+    }
   }
 }
 

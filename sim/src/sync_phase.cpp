@@ -383,6 +383,10 @@ void SyncPhase::match_venues(const std::vector<SealedVenueWarning>& published, s
     warned_venues_.insert(c->first);
   }
   if (warnings.empty()) return;
+  // Most check-ins are at venues without a warning: a bit per venue turns them away before
+  // the map lookup.
+  std::vector<std::uint64_t> warned((w_.pop.venue_kind.size() + 63) / 64, 0);
+  for (const auto& [venue, list] : warnings) warned[venue / 64] |= std::uint64_t{1} << (venue % 64);
   const auto& risk = w_.config.app.risk;
   for (std::uint32_t d = first_day; d <= last_day; ++d) {
     const DayCheckIns* ring = contacts.checkins(d);
@@ -390,6 +394,7 @@ void SyncPhase::match_venues(const std::vector<SealedVenueWarning>& published, s
     if (t - d > risk.venue_warning_days) continue;
     const std::uint32_t base = w_.schedule.day_interval(d).value;
     for (const auto& c : ring->check_ins) {
+      if ((warned[c.venue / 64] >> (c.venue % 64) & 1) == 0) continue;
       auto it = warnings.find(c.venue);
       if (it == warnings.end()) continue;
       const std::uint32_t in = base + c.start_scan / kScansPerInterval;

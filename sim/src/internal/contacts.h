@@ -8,6 +8,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <span>
@@ -93,9 +94,24 @@ class ContactGenerator {
         if (isolating[p] == 0) out = std::fill_n(out, pop_.random_per_day[p], p);
       }
     });
+    // Fisher-Yates: swap k exchanges stub n-1-k with stub below(n-k). The draws are taken in
+    // that order, kAhead swaps early, so that each swap's random partner is prefetched.
     Rng shuffle_rng(stream_key(seed_, kPurposeRandomShuffle, day, 0, salt));
-    for (std::size_t i = stubs_.size(); i > 1; --i) {
-      std::swap(stubs_[i - 1], stubs_[shuffle_rng.below(static_cast<std::uint32_t>(i))]);
+    const std::size_t stubs = stubs_.size();
+    if (stubs > 1) {
+      constexpr std::size_t kAhead = 16;
+      std::array<std::uint32_t, kAhead> partner{};
+      const auto draw = [&](std::size_t k) {
+        const std::uint32_t j = shuffle_rng.below(static_cast<std::uint32_t>(stubs - k));
+        __builtin_prefetch(&stubs_[j]);
+        partner[k % kAhead] = j;
+      };
+      for (std::size_t k = 0; k < std::min(kAhead, stubs - 1); ++k) draw(k);
+      for (std::size_t k = 0; k + 1 < stubs; ++k) {
+        const std::uint32_t j = partner[k % kAhead];
+        if (k + kAhead + 1 < stubs) draw(k + kAhead);
+        std::swap(stubs_[stubs - 1 - k], stubs_[j]);
+      }
     }
     // Venue visits, by person shard (concatenated in shard order = person order), then
     // grouped by venue and sorted by arrival.
@@ -150,6 +166,9 @@ class ContactGenerator {
 
   // Visits of the prepared day, grouped by venue and sorted by arrival.
   std::span<const Visit> visits() const { return visits_; }
+  // The same visits by person shard (kShards parts), in person order and, for one person,
+  // in venue order (one visit per venue kind, kinds in venue-number order).
+  std::span<const std::vector<Visit>> visits_by_person() const { return shard_visits_; }
 
   template <typename Sink>
   void generate(std::uint32_t shard, Sink&& sink) const {
