@@ -57,8 +57,7 @@ struct SeededRandom::Impl {
   internal::CipherCtxPtr ctx;
   ByteArray<kBufferSize> buffer{};
   std::size_t used = 0;
-  std::size_t made = 0;
-  bool refilled = false;
+  std::size_t made = 0;  // 0 until the first refill
 
   Impl(ByteSpan seed, std::uint64_t offset) : ctx(EVP_CIPHER_CTX_new()) {
     if (!ctx) internal::fatal_openssl("EVP_CIPHER_CTX_new");
@@ -89,9 +88,8 @@ struct SeededRandom::Impl {
   }
 
   void refill(std::size_t wanted) {
-    made = refilled ? kBufferSize : std::min(kBufferSize, (wanted + 15) / 16 * 16);
+    made = made != 0 ? kBufferSize : std::min(kBufferSize, (wanted + 15) / 16 * 16);
     make(buffer.data(), made);
-    refilled = true;
     used = 0;
   }
 };

@@ -143,7 +143,7 @@ void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExpo
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     const auto [p0, p1] = shard_range(w_.pop.size(), shard);
     ProbeOut& out = probes[shard];
-    // The TEKs of one chunk of broadcasters, derived when a tag of theirs finds a candidate.
+    // The TEK of one broadcaster on one day, derived when a tag of its finds a candidate.
     Tek broadcaster_tek;
     std::uint64_t tek_of = ~std::uint64_t{0};  // (day << 32) | broadcaster
     for (const DayPlan& plan : plans) {
