@@ -30,7 +30,8 @@ Status SharedRpiTable::build(std::span<const TemporaryExposureKey> keys,
 
 Status SharedRpiTable::build(std::span<const TemporaryExposureKey> keys,
                              const TekSchedule& schedule, std::uint32_t first_day,
-                             std::uint32_t last_day, std::span<GaenExpander* const> expanders) {
+                             std::uint32_t last_day, std::span<GaenExpander* const> expanders,
+                             std::span<const std::uint32_t> tags_only_days) {
   tables_.clear();
   keys_expanded_ = 0;
   if (keys.size() > kMaxKeys) {
@@ -54,6 +55,7 @@ Status SharedRpiTable::build(std::span<const TemporaryExposureKey> keys,
   for (auto& [d, indices] : by_day) {
     tables_[k].day_ = d;
     tables_[k].key_indices_ = std::move(indices);
+    tables_[k].tags_only_ = std::binary_search(tags_only_days.begin(), tags_only_days.end(), d);
     ++k;
   }
   std::vector<std::size_t> expanded(tables_.size(), 0);
@@ -66,10 +68,20 @@ Status SharedRpiTable::build(std::span<const TemporaryExposureKey> keys,
         for (auto i : t.key_indices_) {
           expected += std::min(keys[i].rolling_period, kTekRollingPeriod);
         }
-        t.slots_.resize(std::bit_ceil(std::max<std::size_t>(16, expected + expected / 3)));
-        const std::size_t words = std::bit_ceil(std::max<std::size_t>(1, expected / 4));
-        t.filter_.assign(words, 0);
-        t.filter_mask_ = words - 1;
+        if (t.tags_only_) {
+          // One empty slot and one empty filter word: lookups find nothing.
+          t.slots_.resize(1);
+          t.filter_.assign(1, 0);
+          t.filter_mask_ = 0;
+          t.key_tags_.reserve(expected);
+          t.tag_start_.reserve(t.key_indices_.size() + 1);
+          t.tag_start_.push_back(0);
+        } else {
+          t.slots_.resize(std::bit_ceil(std::max<std::size_t>(16, expected + expected / 3)));
+          const std::size_t words = std::bit_ceil(std::max<std::size_t>(1, expected / 4));
+          t.filter_.assign(words, 0);
+          t.filter_mask_ = words - 1;
+        }
         const EnIntervalNumber day_start_interval = schedule.day_interval(t.day_);
         std::array<Rpi, kTekRollingPeriod> rpis;
         for (auto i : t.key_indices_) {
@@ -78,6 +90,12 @@ Status SharedRpiTable::build(std::span<const TemporaryExposureKey> keys,
           expander.expand_rpis(key.key_data, key.rolling_start_interval_number,
                                std::span<Rpi>(rpis.data(), count));
           ++expanded[task];
+          if (t.tags_only_) {
+            for (std::uint32_t j = 0; j < count; ++j) t.key_tags_.push_back(rpi_tag(rpis[j]));
+            t.tag_start_.push_back(static_cast<std::uint32_t>(t.key_tags_.size()));
+            t.entries_ += count;
+            continue;
+          }
           for (std::uint32_t j = 0; j < count; ++j) {
             t.insert(rpi_tag(rpis[j]), i,
                      key.rolling_start_interval_number.value + j - day_start_interval.value);

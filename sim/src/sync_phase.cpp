@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <optional>
 #include <set>
 
@@ -55,8 +56,9 @@ Status SyncPhase::run(std::uint32_t t, std::int64_t now, const Phases& phases, D
 
   SharedRpiTable table;
   if (!keys.empty()) {
+    const std::vector<std::uint32_t> tags_only = owned_days(keys, owner, first_day, last_day);
     GL_RETURN_IF_ERROR(
-        table.build(keys, w_.schedule, first_day, last_day, phases.radio.expanders()));
+        table.build(keys, w_.schedule, first_day, last_day, phases.radio.expanders(), tags_only));
   }
   std::vector<RunHit> hits;
   std::vector<CloseRecord> close;
@@ -100,6 +102,31 @@ std::vector<std::uint32_t> SyncPhase::attribute(std::span<const TemporaryExposur
   return owner;
 }
 
+std::vector<std::uint32_t> SyncPhase::owned_days(std::span<const TemporaryExposureKey> keys,
+                                                 std::span<const std::uint32_t> owner,
+                                                 std::uint32_t first_day,
+                                                 std::uint32_t last_day) const {
+  // The days in [first_day, last_day] with new keys, every one of which has a known uploader:
+  // probe() compares those uploaders' runs with their own keys' tags, without a lookup
+  // table (SharedRpiTable's tags-only days).
+  std::vector<std::uint32_t> out;
+  if (w_.config.run.probe_all_runs) return out;
+  const EnIntervalNumber first = w_.schedule.day_interval(first_day);
+  const EnIntervalNumber last_end = w_.schedule.day_interval(last_day + 1);
+  std::set<std::uint32_t> days;
+  std::set<std::uint32_t> unowned;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const auto start = keys[i].rolling_start_interval_number;
+    if (start < first || !(start < last_end)) continue;
+    const std::uint32_t d = w_.schedule.day_of(start);
+    days.insert(d);
+    if (owner[i] == kNoPerson) unowned.insert(d);
+  }
+  std::set_difference(days.begin(), days.end(), unowned.begin(), unowned.end(),
+                      std::back_inserter(out));
+  return out;
+}
+
 void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExposureKey> keys,
                       std::span<const std::uint32_t> owner, const PublishedBits& published,
                       const EncounterStore& store, std::vector<RunHit>& hits,
@@ -116,20 +143,30 @@ void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExpo
   // uploaders only: the same hits as probing every run, at the cost of the runs that can
   // match. A day with any other key (the server's export padding, a key nobody here
   // uploaded) is probed with every run.
+  struct Target {
+    std::uint32_t uploader;
+    std::uint32_t key;       // index into keys
+    std::uint32_t position;  // index into the day table's key_indices()
+    bool operator<(const Target& o) const {
+      return uploader != o.uploader ? uploader < o.uploader : key < o.key;
+    }
+  };
   struct DayPlan {
     std::uint32_t day;
     bool all_runs;
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> targets;  // (uploader, key), sorted
+    std::vector<Target> targets;  // sorted
   };
   std::vector<DayPlan> plans;
   for (const std::uint32_t d : table.days()) {
     DayPlan plan{d, w_.config.run.probe_all_runs, {}};
-    for (const std::uint32_t i : table.day(d)->key_indices()) {
+    const auto indices = table.day(d)->key_indices();
+    for (std::uint32_t k = 0; k < indices.size(); ++k) {
+      const std::uint32_t i = indices[k];
       if (plan.all_runs || owner[i] == kNoPerson) {
         plan.all_runs = true;
         break;
       }
-      plan.targets.emplace_back(owner[i], i);
+      plan.targets.push_back({owner[i], i, k});
     }
     if (plan.all_runs) {
       plan.targets.clear();
@@ -212,11 +249,34 @@ void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExpo
         }
       } else {
         // The uploader's published key is its TEK of day d (it uploaded exactly that key).
-        const auto first = std::lower_bound(plan.targets.begin(), plan.targets.end(),
-                                            std::pair<std::uint32_t, std::uint32_t>{p0, 0});
-        for (auto it = first; it != plan.targets.end() && it->first < p1; ++it) {
-          const std::uint32_t p = it->first;
-          const Tek& tek = keys[it->second].key_data;
+        const auto first =
+            std::lower_bound(plan.targets.begin(), plan.targets.end(), Target{p0, 0, 0});
+        const std::uint32_t day_start = w_.schedule.day_interval(d).value;
+        for (auto it = first; it != plan.targets.end() && it->uploader < p1; ++it) {
+          const std::uint32_t p = it->uploader;
+          if (rpis->tags_only()) {
+            // Every key of the day has its uploader: a run of p can only be heard from p's
+            // key (the TEK argument above), so it is compared with that key's tags within
+            // +-2 h of the observation, which is what the table's candidates decide.
+            const std::span<const std::uint32_t> tags = rpis->key_tags(it->position);
+            const auto offset = static_cast<std::int64_t>(
+                keys[it->key].rolling_start_interval_number.value - day_start);
+            const auto size = static_cast<std::int64_t>(tags.size());
+            for (std::uint32_t r = day->offsets[p]; r < day->offsets[p + 1]; ++r) {
+              const std::int64_t seen = RunMeta::start_scan(day->meta[r]) / kScansPerInterval;
+              const std::int64_t drift = kMatchingClockDriftIntervals;
+              const std::int64_t lo = std::max<std::int64_t>(0, seen - drift - offset);
+              const std::int64_t hi = std::min<std::int64_t>(size - 1, seen + drift - offset);
+              for (std::int64_t j = lo; j <= hi; ++j) {
+                if (tags[static_cast<std::size_t>(j)] == tag[r]) {
+                  out.hits.push_back({day->listener(r), d, p, r, it->key, day->meta[r]});
+                  break;
+                }
+              }
+            }
+            continue;
+          }
+          const Tek& tek = keys[it->key].key_data;
           for (std::uint32_t r = day->offsets[p]; r < day->offsets[p + 1]; ++r) {
             const std::uint64_t h = SharedRpiTable::DayTable::spread(tag[r]);
             if (rpis->may_contain(h)) candidate(r, p, h, &tek);

@@ -49,6 +49,43 @@ TEST_CASE("the shared table finds every RPI of a key, and nothing else") {
   CHECK(old.entries() == 0);
 }
 
+TEST_CASE("a tags-only day keeps each key's RPI tags and no lookup; other days keep theirs") {
+  const TekSchedule schedule(42, 1709251200);
+  GaenExpander expander;
+  GaenExpander* const expanders[] = {&expander};
+  std::vector<TemporaryExposureKey> keys{schedule.key(1, 3), schedule.key(2, 4),
+                                         schedule.key(5, 3)};
+  keys[2].rolling_period = 100;  // a key valid for part of its day only
+  const std::vector<std::uint32_t> tags_only{3};
+  SharedRpiTable table;
+  REQUIRE(table.build(keys, schedule, 0, 10, expanders, tags_only));
+  CHECK(table.keys_expanded() == 3);
+  CHECK(table.entries() == 2 * 144 + 100);
+  const SharedRpiTable::DayTable* day3 = table.day(3);
+  const SharedRpiTable::DayTable* day4 = table.day(4);
+  REQUIRE(day3 != nullptr);
+  REQUIRE(day4 != nullptr);
+  CHECK(day3->tags_only());
+  CHECK_FALSE(day4->tags_only());
+  REQUIRE(day3->key_indices().size() == 2);
+  for (std::size_t k = 0; k < 2; ++k) {
+    const auto& key = keys[day3->key_indices()[k]];
+    const auto tags = day3->key_tags(k);
+    REQUIRE(tags.size() == key.rolling_period);
+    const Rpik rpik = derive_rpik(key.key_data);
+    for (std::uint32_t j = 0; j < tags.size(); ++j) {
+      CHECK(tags[j] == rpi_tag(make_rpi(rpik, {key.rolling_start_interval_number.value + j})));
+    }
+    // No lookup on a tags-only day.
+    CHECK_FALSE(table.find(3, tags[0]));
+  }
+  // Day 4 is looked up as before.
+  const Rpi rpi = make_rpi(derive_rpik(keys[1].key_data), schedule.day_interval(4));
+  const auto e = table.find(4, rpi_tag(rpi));
+  REQUIRE(e);
+  CHECK(e->key_index == 1);
+}
+
 TEST_CASE("the shared table keeps the interval of a key that starts late in its day") {
   // A key starting at interval 130 of its day reaches offset 130 + 143 = 273 of that day;
   // its key index must survive next to an offset above 255.

@@ -64,7 +64,11 @@ class ContactGenerator {
           return std::clamp(cc.random_duration_scale_minutes *
                                 std::pow(1.0 - u, -1.0 / cc.random_duration_pareto_shape),
                             1.0, 240.0);
-        })) {}
+        })),
+        // min(cap, base + exponential(mean)) minutes, in whole minutes (WholeMinutes).
+        link_minutes_(config.contacts.link_minutes_min, config.contacts.link_minutes_mean, 8 * 60),
+        shop_minutes_(5, 15, 90),
+        restaurant_minutes_(45, 30, 150) {}
 
   // People with isolating[p] != 0 meet only their household today.
   void prepare_day(std::uint32_t day, std::span<const std::uint8_t> isolating, std::uint64_t salt,
@@ -132,11 +136,11 @@ class ContactGenerator {
           Visit v{p, vs[kind] + r.below(count), 0, 0};
           if (kind == 0) {
             v.arrival = static_cast<std::uint16_t>(9 * 60 + r.below(10 * 60));
-            v.minutes = static_cast<std::uint16_t>(std::min(90.0, 5 + r.exponential(15)));
+            v.minutes = shop_minutes_.sample(r);
           } else if (kind == 1) {
             v.arrival = static_cast<std::uint16_t>(r.bernoulli(0.5) ? 12 * 60 + r.below(90)
                                                                     : 18 * 60 + 30 + r.below(120));
-            v.minutes = static_cast<std::uint16_t>(std::min(150.0, 45 + r.exponential(30)));
+            v.minutes = restaurant_minutes_.sample(r);
           } else {
             v.arrival = static_cast<std::uint16_t>(19 * 60 + r.below(30));
             v.minutes = static_cast<std::uint16_t>(120 + r.below(60));
@@ -220,8 +224,7 @@ class ContactGenerator {
         if (!r.bernoulli(cc.daily_link_fraction)) continue;
         Contact c{a, b, 0, 0, 0, Layer::kSchoolWork};
         c.start_minute = static_cast<std::uint16_t>(8 * 60 + r.below(8 * 60));
-        c.minutes = static_cast<std::uint16_t>(
-            std::min<double>(cc.link_minutes_min + r.exponential(cc.link_minutes_mean), 8 * 60));
+        c.minutes = link_minutes_.sample(r);
         c.distance_m = distance(r);
         sink(c);
       }
@@ -291,6 +294,9 @@ class ContactGenerator {
   QuantileTable distance_;
   QuantileTable household_distance_;
   QuantileTable random_minutes_;
+  WholeMinutes link_minutes_;
+  WholeMinutes shop_minutes_;
+  WholeMinutes restaurant_minutes_;
   std::uint32_t day_ = 0;
   std::uint64_t salt_ = 0;
   std::span<const std::uint8_t> isolating_;

@@ -11,6 +11,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace greenlight::sim::internal {
@@ -210,6 +211,82 @@ class QuantileTable {
  private:
   QuantileTable() = default;
   std::vector<double> q_;
+};
+
+// Whole minutes of a capped exponential duration, as
+//   static_cast<std::uint16_t>(std::min(cap, base + rng.exponential(mean)))
+// gives them, from the same one draw, without a logarithm per draw. That expression is a
+// non-decreasing step function of the draw's top 53 bits, so each whole minute starts at a
+// threshold, found once by bisection with the expression itself; a draw is placed among the
+// thresholds through a table of its top 12 bits. A draw within kGuard of a threshold (about
+// one in ten million) is computed by the expression, so a logarithm rounded a few ulps off
+// near a threshold cannot change a result: the table gives exactly the expression's value.
+class WholeMinutes {
+ public:
+  WholeMinutes(double base, double mean, double cap) : base_(base), mean_(mean), cap_(cap) {
+    // kGuard draws move the expression by at least mean * 2^-33 minutes, far more than its
+    // rounding (a few ulps of at most 4096) when the mean is not tiny.
+    const bool tabulable = base >= 0 && mean >= 0.125 && cap >= base && cap <= 4096;
+    if (!tabulable) return;
+    first_ = minutes(0);
+    const std::uint16_t last = minutes(kDraws - 1);
+    start_.push_back(0);
+    for (std::uint32_t k = first_ + 1u; k <= last; ++k) {
+      // The first draw whose minutes reach k (the expression at kDraws - 1 does).
+      std::uint64_t lo = start_.back();
+      std::uint64_t hi = kDraws - 1;
+      while (lo < hi) {
+        const std::uint64_t mid = lo + (hi - lo) / 2;
+        if (minutes(mid) >= k) {
+          hi = mid;
+        } else {
+          lo = mid + 1;
+        }
+      }
+      start_.push_back(lo);
+    }
+    bucket_.resize(kBuckets);
+    std::uint32_t i = 0;
+    for (std::uint64_t b = 0; b < kBuckets; ++b) {
+      while (i + 1 < start_.size() && start_[i + 1] <= (b << kBucketShift)) ++i;
+      bucket_[b] = i;
+    }
+  }
+
+  std::uint16_t sample(Rng& rng) const { return draw(rng.next() >> 11); }
+
+  // The value for a draw's top 53 bits (next() >> 11).
+  std::uint16_t draw(std::uint64_t bits) const {
+    if (start_.empty()) return minutes(bits);
+    std::uint32_t i = bucket_[bits >> kBucketShift];
+    while (i + 1 < start_.size() && start_[i + 1] <= bits) ++i;
+    const bool near_below = i > 0 && bits - start_[i] < kGuard;
+    const bool near_above = i + 1 < start_.size() && start_[i + 1] - bits <= kGuard;
+    if (near_below || near_above) return minutes(bits);
+    return static_cast<std::uint16_t>(first_ + i);
+  }
+
+  // The expression itself.
+  std::uint16_t minutes(std::uint64_t bits) const {
+    const double u = static_cast<double>(bits) * 0x1.0p-53;
+    return static_cast<std::uint16_t>(std::min(cap_, base_ + -mean_ * std::log(1.0 - u)));
+  }
+
+  static constexpr std::uint64_t kDraws = std::uint64_t{1} << 53;
+  static constexpr std::uint64_t kGuard = std::uint64_t{1} << 20;
+  // Draw thresholds (for tests): element i is the first draw of minute first + i.
+  std::span<const std::uint64_t> thresholds() const { return start_; }
+
+ private:
+  static constexpr std::uint32_t kBucketShift = 41;
+  static constexpr std::uint64_t kBuckets = kDraws >> kBucketShift;
+
+  double base_;
+  double mean_;
+  double cap_;
+  std::uint16_t first_ = 0;
+  std::vector<std::uint64_t> start_;
+  std::vector<std::uint32_t> bucket_;
 };
 
 inline QuantileTable gamma_table(double shape, double scale) {

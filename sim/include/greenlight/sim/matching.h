@@ -83,6 +83,13 @@ class SharedRpiTable {
         }
       }
     }
+    // A table built tags-only (build's tags_only_days) has no lookup: may_contain() is false
+    // and find() finds nothing. key_tags(k) is then the RPI tags of key key_indices()[k],
+    // element j the tag of the RPI of interval rolling_start_interval_number + j.
+    bool tags_only() const { return tags_only_; }
+    std::span<const std::uint32_t> key_tags(std::size_t k) const {
+      return std::span(key_tags_).subspan(tag_start_[k], tag_start_[k + 1] - tag_start_[k]);
+    }
     // The first entry with this tag.
     std::optional<Entry> find(std::uint32_t tag) const {
       const std::uint64_t h = spread(tag);
@@ -108,6 +115,9 @@ class SharedRpiTable {
     std::vector<std::uint64_t> filter_;  // power-of-two number of words
     std::uint64_t filter_mask_ = 0;      // words - 1
     std::size_t entries_ = 0;
+    bool tags_only_ = false;
+    std::vector<std::uint32_t> key_tags_;   // tags-only: every key's tags, in key order
+    std::vector<std::uint32_t> tag_start_;  // tags-only: key k's tags start at tag_start_[k]
   };
 
   // Expands every key whose day lies in [first_day, last_day] once, into that day's table.
@@ -116,10 +126,14 @@ class SharedRpiTable {
                              const TekSchedule& schedule, std::uint32_t first_day,
                              std::uint32_t last_day, GaenExpander& expander);
   // The same with one thread per expander (each day's table is built by one of them; the
-  // tables do not depend on the number of threads).
+  // tables do not depend on the number of threads). The days listed in tags_only_days
+  // (ascending) keep each key's RPI tags in a plain array instead (DayTable::key_tags): for
+  // a caller that knows which key each of its runs can match and compares with that key's
+  // tags alone, the lookup table would be built for nothing.
   [[nodiscard]] Status build(std::span<const TemporaryExposureKey> keys,
                              const TekSchedule& schedule, std::uint32_t first_day,
-                             std::uint32_t last_day, std::span<GaenExpander* const> expanders);
+                             std::uint32_t last_day, std::span<GaenExpander* const> expanders,
+                             std::span<const std::uint32_t> tags_only_days = {});
   // The table of one day, or nullptr when no key of that day was published.
   const DayTable* day(std::uint32_t day) const;
   // Days with at least one key, ascending.
