@@ -189,13 +189,25 @@ void sort_windows(std::vector<ExposureWindow>& windows) {
 std::vector<ExposureWindow> windows_from_hits(std::span<const RunHit> hits,
                                               std::span<const TemporaryExposureKey> keys,
                                               const RadioModel& radio, std::uint64_t seed) {
-  std::map<std::uint32_t, std::vector<RawScan>> by_key;
-  for (const auto& h : hits) {
-    run_scans(h.day, h.phone, h.broadcaster, h.meta, radio, seed, by_key[h.key_index]);
-  }
+  // The hits of each key, keys in ascending order (a phone has a few hits: a sort of their
+  // positions, and buffers kept per thread, instead of a map of vectors per phone). Each
+  // key's scans are sorted by aggregate_scans, so the order of its hits does not matter.
+  thread_local std::vector<std::pair<std::uint32_t, std::uint32_t>> order;  // (key, hit)
+  thread_local std::vector<RawScan> raw;
+  thread_local std::vector<TimedScan> scans;
+  order.clear();
+  for (std::uint32_t i = 0; i < hits.size(); ++i) order.emplace_back(hits[i].key_index, i);
+  std::sort(order.begin(), order.end());
   std::vector<ExposureWindow> out;
-  for (auto& [k, raw] : by_key) {
-    const auto scans = aggregate_scans(std::move(raw));
+  for (std::size_t i = 0; i < order.size();) {
+    const std::uint32_t k = order[i].first;
+    raw.clear();
+    for (; i < order.size() && order[i].first == k; ++i) {
+      const RunHit& h = hits[order[i].second];
+      run_scans(h.day, h.phone, h.broadcaster, h.meta, radio, seed, raw);
+    }
+    if (raw.empty()) continue;  // no scan detected: the key has no window
+    aggregate_scans(raw, scans);
     append_windows(scans, k, keys[k].report_type, keys[k].days_since_onset_of_symptoms, out);
   }
   sort_windows(out);

@@ -33,8 +33,14 @@ void append_windows(std::span<const TimedScan> scans, std::uint32_t key_index,
 }
 
 std::vector<TimedScan> aggregate_scans(std::vector<RawScan> raw) {
-  std::sort(raw.begin(), raw.end());
   std::vector<TimedScan> out;
+  aggregate_scans(raw, out);
+  return out;
+}
+
+void aggregate_scans(std::span<RawScan> raw, std::vector<TimedScan>& out) {
+  std::sort(raw.begin(), raw.end());
+  out.clear();
   std::size_t i = 0;
   while (i < raw.size()) {
     std::size_t j = i;
@@ -49,7 +55,6 @@ std::vector<TimedScan> aggregate_scans(std::vector<RawScan> raw) {
     out.push_back({raw[i].scan_index, static_cast<std::uint8_t>((sum + n / 2) / n), min});
     i = j;
   }
-  return out;
 }
 
 namespace {

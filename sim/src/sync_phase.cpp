@@ -366,30 +366,42 @@ void SyncPhase::score(std::span<const RunHit> hits, std::span<const TemporaryExp
     const std::size_t end = static_cast<std::size_t>(
         std::lower_bound(hits.begin(), hits.end(), p1, by_phone) - hits.begin());
     ScoreOut& out = outs[shard];
+    std::vector<std::uint32_t> days_touched;
     for (std::size_t i = begin; i < end;) {
       std::size_t j = i;
       while (j < end && hits[j].phone == hits[i].phone) ++j;
       const std::uint32_t p = hits[i].phone;
       auto windows = windows_from_hits(hits.subspan(i, j - i), keys, radio.model(), w_.seed);
       Update u{p, 0, 0, false};
-      std::map<std::pair<std::uint32_t, std::uint32_t>, ExposureHit> per_key_day;
-      std::set<std::uint32_t> days_touched;
+      // Windows come sorted by key and first scan, so by (key, day): one ExposureHit per
+      // (key, day) with counted windows is the last one kept while the pair is unchanged.
+      days_touched.clear();
+      std::optional<std::pair<std::uint32_t, std::uint32_t>> key_day;
+      ExposureHit h;
+      const auto flush = [&] {
+        if (key_day && h.owner != kNoPerson) out.exposure_hits.push_back(h);
+      };
       for (const auto& win : windows) {
         const WindowScore s = scorer.score(win);
         if (!s.counted) continue;
-        auto& h = per_key_day[{win.key_index, win.day}];
-        h.phone = p;
-        h.owner = owner[win.key_index];
-        h.exposure_day = static_cast<std::uint16_t>(win.day);
-        h.sync_day = static_cast<std::uint16_t>(t);
+        const std::pair<std::uint32_t, std::uint32_t> kd{win.key_index, win.day};
+        if (key_day != kd) {
+          flush();
+          key_day = kd;
+          h = ExposureHit{};
+          h.phone = p;
+          h.owner = owner[win.key_index];
+          h.exposure_day = static_cast<std::uint16_t>(win.day);
+          h.sync_day = static_cast<std::uint16_t>(t);
+        }
         if (h.windows < 0xffff) ++h.windows;
         if (unix_day(win.day) < oldest_day) continue;
         day_scores[person_day(p, win.day)] += s.normalized_minutes;
-        days_touched.insert(win.day);
+        days_touched.push_back(win.day);
       }
-      for (auto& [kd, h] : per_key_day) {
-        if (h.owner != kNoPerson) out.exposure_hits.push_back(h);
-      }
+      flush();
+      std::sort(days_touched.begin(), days_touched.end());
+      days_touched.erase(std::unique(days_touched.begin(), days_touched.end()), days_touched.end());
       for (const std::uint32_t d : days_touched) {
         switch (scorer.day_level(day_scores[person_day(p, d)])) {
           case client::RiskLevel::kHigh:

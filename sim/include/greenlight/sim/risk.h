@@ -52,6 +52,8 @@ struct RawScan {
 
 // Sorts raw scans of one key and aggregates those of the same scan.
 std::vector<TimedScan> aggregate_scans(std::vector<RawScan> raw);
+// The same into out (cleared first), sorting raw in place.
+void aggregate_scans(std::span<RawScan> raw, std::vector<TimedScan>& out);
 
 // The client's scan instance, so that windows are scored without conversion.
 using client::ScanInstance;
