@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "internal/parallel.h"
+
 namespace greenlight::sim {
 namespace {
 
@@ -24,7 +26,62 @@ std::optional<std::int32_t> days_since_onset(const TemporaryExposureKey& key,
   return static_cast<std::int32_t>(days);
 }
 
+Status KeyPublisher::publish_all(std::span<const SimUpload> uploads, std::int64_t unix_seconds,
+                                 std::uint32_t /*threads*/) {
+  for (const auto& up : uploads) GL_RETURN_IF_ERROR(publish(up, unix_seconds));
+  return ok();
+}
+
+Status InMemoryPublisher::ensure_authority() {
+  if (authority_) return ok();
+  auto key = EcdsaP256PrivateKey::generate();
+  GL_RETURN_IF_ERROR(key);
+  authority_ = std::move(*key);
+  authority_public_ = {authority_->public_key()};
+  return ok();
+}
+
 Status InMemoryPublisher::publish(const SimUpload& upload, std::int64_t unix_seconds) {
+  const SimUpload* one = &upload;
+  return publish_all(std::span(one, 1), unix_seconds, 1);
+}
+
+Status InMemoryPublisher::publish_all(std::span<const SimUpload> uploads, std::int64_t unix_seconds,
+                                      std::uint32_t threads) {
+  // Every warning of the batch, signed where it stands (upload u's warnings from first[u]).
+  std::vector<std::size_t> first(uploads.size() + 1, 0);
+  for (std::size_t u = 0; u < uploads.size(); ++u) {
+    first[u + 1] = first[u] + uploads[u].venue_warnings.size();
+  }
+  std::vector<SealedVenueWarning> signed_warnings(first.back());
+  std::vector<Status> signing(first.back());
+  if (!signed_warnings.empty()) {
+    GL_RETURN_IF_ERROR(ensure_authority());
+    std::vector<std::uint32_t> owner_upload(first.back());
+    for (std::size_t u = 0; u < uploads.size(); ++u) {
+      std::fill(owner_upload.begin() + static_cast<std::ptrdiff_t>(first[u]),
+                owner_upload.begin() + static_cast<std::ptrdiff_t>(first[u + 1]),
+                static_cast<std::uint32_t>(u));
+    }
+    internal::parallel_for(threads, static_cast<std::uint32_t>(signed_warnings.size()),
+                           [&](std::uint32_t i, std::uint32_t) {
+                             const std::uint32_t u = owner_upload[i];
+                             signed_warnings[i] = uploads[u].venue_warnings[i - first[u]];
+                             signing[i] = authorize_venue_warning(signed_warnings[i], *authority_);
+                           });
+  }
+  for (std::size_t u = 0; u < uploads.size(); ++u) {
+    for (std::size_t i = first[u]; i < first[u + 1]; ++i) GL_RETURN_IF_ERROR(signing[i]);
+    GL_RETURN_IF_ERROR(take(uploads[u],
+                            std::span(signed_warnings).subspan(first[u], first[u + 1] - first[u]),
+                            unix_seconds));
+  }
+  return ok();
+}
+
+Status InMemoryPublisher::take(const SimUpload& upload,
+                               std::span<const SealedVenueWarning> authorised,
+                               std::int64_t unix_seconds) {
   for (const auto& k : upload.keys) {
     if (k.rolling_period < 1 || k.rolling_period > kTekRollingPeriod) {
       return make_error(ErrorCode::kInvalidArgument,
@@ -53,14 +110,7 @@ Status InMemoryPublisher::publish(const SimUpload& upload, std::int64_t unix_sec
     ++holdings_.venue_reports;
     holdings_.stored_bytes += kVenueReportBytes;
   }
-  if (!upload.venue_warnings.empty() && !authority_) {
-    auto key = EcdsaP256PrivateKey::generate();
-    GL_RETURN_IF_ERROR(key);
-    authority_ = std::move(*key);
-    authority_public_ = {authority_->public_key()};
-  }
-  for (auto w : upload.venue_warnings) {
-    GL_RETURN_IF_ERROR(authorize_venue_warning(w, *authority_));
+  for (const auto& w : authorised) {
     pending_warnings_.push_back(w);
     ++holdings_.venue_reports;
     holdings_.stored_bytes += kVenueWarningBytes;

@@ -78,6 +78,8 @@ Status UploadPhase::run(std::uint32_t t, std::int64_t now, std::span<const std::
                [&](std::uint32_t i, std::uint32_t) {
                  prepared[i].emplace(prepare(uploaders[i], t, health, contacts));
                });
+  std::vector<SimUpload> uploads;
+  uploads.reserve(uploaders.size());
   for (std::size_t i = 0; i < uploaders.size(); ++i) {
     auto& up = *prepared[i];
     GL_RETURN_IF_ERROR(up);
@@ -85,9 +87,11 @@ Status UploadPhase::run(std::uint32_t t, std::int64_t now, std::span<const std::
       uploaded_keys_[k.key_data.array()] = {uploaders[i],
                                             w_.schedule.day_of(k.rolling_start_interval_number)};
     }
-    GL_RETURN_IF_ERROR(publisher_.publish(*up, now));
-    ++st.uploads;
+    uploads.push_back(std::move(*up));
   }
+  // In order; the publisher may sign the venue warnings of the day's uploads in parallel.
+  GL_RETURN_IF_ERROR(publisher_.publish_all(uploads, now, w_.threads));
+  st.uploads += static_cast<std::uint32_t>(uploads.size());
   return ok();
 }
 

@@ -133,6 +133,67 @@ std::vector<std::string> served_files(const std::filesystem::path& site) {
 
 }  // namespace
 
+TEST_CASE("the in-memory publisher's publish_all is publish one upload after another") {
+  // Four uploads with two owner-released venue warnings each and one without: published
+  // one by one, and as one batch whose warnings are signed on three threads.
+  SeededRandom rng(11);
+  std::vector<VenueOwner> owners;
+  std::vector<SimUpload> uploads;
+  for (int i = 0; i < 4; ++i) uploads.push_back(sample_upload(rng, owners));
+  SimUpload plain;
+  plain.keys.push_back(key_of_day(kMidnight - kDay, rng));
+  uploads.insert(uploads.begin() + 2, plain);
+  InMemoryPublisher one_by_one;
+  for (const auto& up : uploads) REQUIRE(one_by_one.publish(up, kNoon));
+  InMemoryPublisher batch;
+  REQUIRE(batch.publish_all(uploads, kNoon, 3));
+  const std::int64_t later = kMidnight + kDay + 6 * 3600;
+  auto want = one_by_one.fetch_new(later);
+  auto got = batch.fetch_new(later);
+  REQUIRE(want);
+  REQUIRE(got);
+  REQUIRE(got->keys.size() == 13);
+  REQUIRE(got->keys.size() == want->keys.size());
+  for (std::size_t i = 0; i < got->keys.size(); ++i) {
+    CHECK(got->keys[i].key_data.array() == want->keys[i].key_data.array());
+    CHECK(got->keys[i].days_since_onset_of_symptoms == want->keys[i].days_since_onset_of_symptoms);
+  }
+  // The warnings in upload order, each accepted by a phone pinning the batch's authority.
+  REQUIRE(got->venue_warnings.size() == 8);
+  REQUIRE(want->venue_warnings.size() == 8);
+  const auto authority = batch.authority_keys();
+  REQUIRE(authority.size() == 1);
+  for (std::size_t i = 0; i < got->venue_warnings.size(); ++i) {
+    CAPTURE(i);
+    const SealedVenueWarning& w = got->venue_warnings[i];
+    CHECK(w.location_tag == want->venue_warnings[i].location_tag);
+    CHECK(w.ciphertext == want->venue_warnings[i].ciphertext);
+    const VenueOwner& o = owners[i];
+    CHECK(check_venue_warning(o.id, o.owner_public_key, authority, w).verdict ==
+          VenueWarningVerdict::kAccepted);
+    CHECK(check_venue_warning(o.id, o.owner_public_key, one_by_one.authority_keys(), w).verdict ==
+          VenueWarningVerdict::kNoAuthority);
+  }
+  CHECK(got->download_bytes == want->download_bytes);
+  CHECK(batch.holdings().uploads == 5);
+  CHECK(batch.holdings().keys == one_by_one.holdings().keys);
+  CHECK(batch.holdings().venue_reports == one_by_one.holdings().venue_reports);
+  CHECK(batch.holdings().stored_bytes == one_by_one.holdings().stored_bytes);
+
+  // A bad upload stops the batch there: the uploads before it are published, none after.
+  std::vector<SimUpload> bad = {uploads[0], uploads[1], uploads[3]};
+  bad[1].keys[0].rolling_period = 0;
+  InMemoryPublisher stopped;
+  const Status s = stopped.publish_all(bad, kNoon, 2);
+  REQUIRE_FALSE(s);
+  CHECK(s.error().code == ErrorCode::kInvalidArgument);
+  CHECK(stopped.holdings().uploads == 1);
+  auto part = stopped.fetch_new(later);
+  REQUIRE(part);
+  CHECK(part->keys.size() == uploads[0].keys.size());
+  CHECK(part->venue_warnings.size() == uploads[0].venue_warnings.size());
+}
+
 TEST_CASE("a publish through the server appears in the next fetch, as the in-memory rules say") {
   const auto transport = GENERATE(ServerTransport::kLoopback, ServerTransport::kInProcess);
   CAPTURE(static_cast<int>(transport));

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -68,6 +69,11 @@ class KeyPublisher {
   virtual ~KeyPublisher() = default;
   virtual std::string_view name() const = 0;
   [[nodiscard]] virtual Status publish(const SimUpload& upload, std::int64_t unix_seconds) = 0;
+  // A day's uploads, in order, as publish() one after another (this default); a publisher
+  // may use up to `threads` threads for work whose result does not depend on the order. Stops
+  // at the first failure, with the uploads before it published.
+  [[nodiscard]] virtual Status publish_all(std::span<const SimUpload> uploads,
+                                           std::int64_t unix_seconds, std::uint32_t threads);
   // Everything that became public since the previous call, as of unix_seconds.
   [[nodiscard]] virtual Result<PublishedBatch> fetch_new(std::int64_t unix_seconds) = 0;
   virtual ServerHoldings holdings() const = 0;
@@ -84,11 +90,20 @@ class InMemoryPublisher final : public KeyPublisher {
  public:
   std::string_view name() const override { return "in-memory"; }
   [[nodiscard]] Status publish(const SimUpload& upload, std::int64_t unix_seconds) override;
+  // Signs the venue warnings of all the uploads first, in parallel (the health authority's
+  // signatures are independent), then takes the uploads in order.
+  [[nodiscard]] Status publish_all(std::span<const SimUpload> uploads, std::int64_t unix_seconds,
+                                   std::uint32_t threads) override;
   [[nodiscard]] Result<PublishedBatch> fetch_new(std::int64_t unix_seconds) override;
   ServerHoldings holdings() const override { return holdings_; }
   std::vector<EcdsaP256PublicKey> authority_keys() const override;
 
  private:
+  Status ensure_authority();
+  // publish() with the upload's warnings already signed by the authority.
+  Status take(const SimUpload& upload, std::span<const SealedVenueWarning> authorised,
+              std::int64_t unix_seconds);
+
   struct Pending {
     TemporaryExposureKey key;
     std::int64_t release_at = 0;
