@@ -66,8 +66,7 @@ std::uint32_t HealthPhase::recorded_onset_day(std::uint32_t p, std::uint32_t t) 
 void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t>& uploaders) {
   const auto& tc = w_.config.testing;
   const auto day = static_cast<std::int32_t>(t);
-  // Today's false-symptom draws depend on (person, day) only: drawn in parallel first, the
-  // rest (where one person's isolation changes another's) in person order.
+  // Today's false-symptom draws depend on (person, day) only: drawn in parallel first.
   const double false_rate = w_.config.disease.false_symptom_rate;
   if (false_rate > 0) {
     false_symptoms_.resize(w_.pop.size());
@@ -79,50 +78,70 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
       }
     });
   }
-  for (std::uint32_t p = 0; p < w_.pop.size(); ++p) {
-    if (isolated_until_[p] > day && tc.isolation_daily_dropout > 0 &&
-        w_.decision(kPurposeBehaviour, p, t, 1).bernoulli(tc.isolation_daily_dropout)) {
-      isolated_until_[p] = day;
-    }
-    const bool infected = infection_day_[p] != kNever;
-    const bool onset = infected && course_[p].symptomatic &&
-                       day == infection_day_[p] + course_[p].onset_delay_days;
-    if (onset) ++st.new_symptomatic;
-    const bool false_symptoms = !onset && false_rate > 0 && false_symptoms_[p] != 0;
-    if ((onset || false_symptoms) && positive_day_[p] == kNever && tc.symptom_isolation > 0 &&
-        w_.decision(kPurposeBehaviour, p, t, 2).bernoulli(tc.symptom_isolation)) {
-      const auto until = day + static_cast<std::int32_t>(tc.symptom_isolation_days);
-      isolate(p, until);
-      if (tc.household_isolation) {
-        const std::uint32_t h = w_.pop.household[p];
-        for (std::uint32_t q = w_.pop.household_start[h]; q < w_.pop.household_start[h + 1]; ++q) {
-          isolate(q, until);
+  // One person's isolation changes another's only within a household (households are
+  // contiguous ranges of people), so shards of whole households run in parallel, each in
+  // person order: the same draws and decisions as one pass in person order. Counts and
+  // uploaders are gathered in shard order, which is person order.
+  std::vector<DailyStats> counted(kShards);
+  std::vector<std::vector<std::uint32_t>> uploading(kShards);
+  parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
+    const auto [h0, h1] = shard_range(w_.pop.households(), shard);
+    const std::uint32_t p0 = w_.pop.household_start[h0];
+    const std::uint32_t p1 = w_.pop.household_start[h1];
+    DailyStats& out = counted[shard];
+    std::vector<std::uint32_t>& mine = uploading[shard];
+    for (std::uint32_t p = p0; p < p1; ++p) {
+      if (isolated_until_[p] > day && tc.isolation_daily_dropout > 0 &&
+          w_.decision(kPurposeBehaviour, p, t, 1).bernoulli(tc.isolation_daily_dropout)) {
+        isolated_until_[p] = day;
+      }
+      const bool infected = infection_day_[p] != kNever;
+      const bool onset = infected && course_[p].symptomatic &&
+                         day == infection_day_[p] + course_[p].onset_delay_days;
+      if (onset) ++out.new_symptomatic;
+      const bool false_symptoms = !onset && false_rate > 0 && false_symptoms_[p] != 0;
+      if ((onset || false_symptoms) && positive_day_[p] == kNever && tc.symptom_isolation > 0 &&
+          w_.decision(kPurposeBehaviour, p, t, 2).bernoulli(tc.symptom_isolation)) {
+        const auto until = day + static_cast<std::int32_t>(tc.symptom_isolation_days);
+        isolate(p, until);
+        if (tc.household_isolation) {
+          const std::uint32_t h = w_.pop.household[p];
+          for (std::uint32_t q = w_.pop.household_start[h]; q < w_.pop.household_start[h + 1];
+               ++q) {
+            isolate(q, until);
+          }
+        }
+        order_test(p, t);
+      }
+      if (test_sample_day_[p] == day) {
+        test_sample_day_[p] = kNever;
+        Rng r = w_.decision(kPurposeTesting, p, t, 0);
+        bool positive = false;
+        if (infected) {
+          const auto since = static_cast<std::uint32_t>(day - infection_day_[p]);
+          const bool sensitive = since >= tc.sensitive_from_day && since <= tc.sensitive_to_day;
+          positive = sensitive ? r.bernoulli(tc.sensitivity) : r.bernoulli(1 - tc.specificity);
+        } else {
+          positive = r.bernoulli(1 - tc.specificity);
+        }
+        test_positive_[p] = positive ? 1 : 0;
+        test_result_day_[p] = day + static_cast<std::int32_t>(tc.result_delay_days);
+        sample_day_of_result_[p] = t;
+      }
+      if (test_result_day_[p] == day) {
+        test_result_day_[p] = kNever;
+        ++out.tests;
+        if (test_positive_[p] != 0 && positive_day_[p] == kNever) {
+          positive_result(p, t, out, mine);
         }
       }
-      order_test(p, t);
     }
-    if (test_sample_day_[p] == day) {
-      test_sample_day_[p] = kNever;
-      Rng r = w_.decision(kPurposeTesting, p, t, 0);
-      bool positive = false;
-      if (infected) {
-        const auto since = static_cast<std::uint32_t>(day - infection_day_[p]);
-        const bool sensitive = since >= tc.sensitive_from_day && since <= tc.sensitive_to_day;
-        positive = sensitive ? r.bernoulli(tc.sensitivity) : r.bernoulli(1 - tc.specificity);
-      } else {
-        positive = r.bernoulli(1 - tc.specificity);
-      }
-      test_positive_[p] = positive ? 1 : 0;
-      test_result_day_[p] = day + static_cast<std::int32_t>(tc.result_delay_days);
-      sample_day_of_result_[p] = t;
-    }
-    if (test_result_day_[p] == day) {
-      test_result_day_[p] = kNever;
-      ++st.tests;
-      if (test_positive_[p] != 0 && positive_day_[p] == kNever) {
-        positive_result(p, t, st, uploaders);
-      }
-    }
+  });
+  for (std::uint32_t shard = 0; shard < kShards; ++shard) {
+    st.new_symptomatic += counted[shard].new_symptomatic;
+    st.tests += counted[shard].tests;
+    st.positives += counted[shard].positives;
+    uploaders.insert(uploaders.end(), uploading[shard].begin(), uploading[shard].end());
   }
 }
 
