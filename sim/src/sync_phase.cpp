@@ -374,7 +374,7 @@ void SyncPhase::score(std::span<const RunHit> hits, std::span<const TemporaryExp
       auto windows = windows_from_hits(hits.subspan(i, j - i), keys, radio.model(), w_.seed);
       Update u{p, 0, 0, false};
       // Windows come sorted by key and first scan, so by (key, day): one ExposureHit per
-      // (key, day) with counted windows is the last one kept while the pair is unchanged.
+      // (key, day) with counted windows, added when the next pair starts (and at the end).
       days_touched.clear();
       std::optional<std::pair<std::uint32_t, std::uint32_t>> key_day;
       ExposureHit h;
