@@ -6,16 +6,20 @@
 // SimulateDays/N: one iteration is one simulated day of N people (72 % app uptake, real
 // GAEN crypto for every phone, 2 threads), after a 10-day warm-up that fills the encounter
 // logs. Counters: person-days per second and the process's peak RSS. Whole runs (200 days,
-// epidemic included) are measured with `greenlight sim bench`.
+// epidemic included) are measured with `greenlight sim bench`. SharedTableBuild and the
+// LinkMinutes pair time two parts of a day alone (docs/simulation.md "Speed step 5").
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <memory>
+#include <vector>
 
 #include "greenlight/crypto/gaen.h"
 #include "greenlight/sim/experiment.h"
 #include "greenlight/sim/matching.h"
 #include "greenlight/sim/phone_keys.h"
 #include "greenlight/sim/simulation.h"
+#include "internal/rng.h"
 
 namespace {
 
@@ -58,17 +62,24 @@ BENCHMARK(BM_SimulateDays)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-// The shared work of one sync: expanding N published keys into the day tables.
+// The shared work of one sync: expanding N published keys into the day tables, with the
+// lookup tables (tags_only = 0) or as the tags-only days that the in-memory publisher's syncs
+// build (every key has a known uploader: 1).
 void BM_SharedTableBuild(benchmark::State& state) {
   const TekSchedule schedule(1, 1709251200);
   std::vector<TemporaryExposureKey> keys;
   for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(state.range(0)); ++i) {
     keys.push_back(schedule.key(i, 1 + i % 14));
   }
+  std::vector<std::uint32_t> tags_only;
+  if (state.range(1) != 0) {
+    for (std::uint32_t d = 1; d <= 14; ++d) tags_only.push_back(d);
+  }
   GaenExpander expander;
+  GaenExpander* const expanders[] = {&expander};
   for (auto _ : state) {
     SharedRpiTable table;
-    if (!table.build(keys, schedule, 0, 20, expander)) {
+    if (!table.build(keys, schedule, 0, 20, expanders, tags_only)) {
       state.SkipWithError("build failed");
       break;
     }
@@ -76,7 +87,35 @@ void BM_SharedTableBuild(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
-BENCHMARK(BM_SharedTableBuild)->Arg(10000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SharedTableBuild)
+    ->ArgNames({"keys", "tags_only"})
+    ->Args({10000, 0})
+    ->Args({10000, 1})
+    ->Unit(benchmark::kMillisecond);
+
+// The whole minutes of a capped exponential duration (a link's: 10 + Exp(45) minutes, at
+// most 8 h), per draw: from the expression (a logarithm per draw) and from WholeMinutes'
+// table (the same values).
+void BM_LinkMinutesExpression(benchmark::State& state) {
+  internal::Rng rng(internal::stream_key(1, internal::kPurposeLinkContacts));
+  std::uint64_t sum = 0;
+  for (auto _ : state) {
+    sum += static_cast<std::uint16_t>(std::min(480.0, 10 + rng.exponential(45)));
+  }
+  benchmark::DoNotOptimize(sum);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_LinkMinutesExpression);
+
+void BM_LinkMinutesTable(benchmark::State& state) {
+  const internal::WholeMinutes table(10, 45, 480);
+  internal::Rng rng(internal::stream_key(1, internal::kPurposeLinkContacts));
+  std::uint64_t sum = 0;
+  for (auto _ : state) sum += table.sample(rng);
+  benchmark::DoNotOptimize(sum);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_LinkMinutesTable);
 
 }  // namespace
 
