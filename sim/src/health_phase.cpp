@@ -66,18 +66,7 @@ std::uint32_t HealthPhase::recorded_onset_day(std::uint32_t p, std::uint32_t t) 
 void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t>& uploaders) {
   const auto& tc = w_.config.testing;
   const auto day = static_cast<std::int32_t>(t);
-  // Today's false-symptom draws depend on (person, day) only: drawn in parallel first.
   const double false_rate = w_.config.disease.false_symptom_rate;
-  if (false_rate > 0) {
-    false_symptoms_.resize(w_.pop.size());
-    parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
-      const auto [p0, p1] = shard_range(w_.pop.size(), shard);
-      for (std::uint32_t p = p0; p < p1; ++p) {
-        false_symptoms_[p] =
-            w_.decision(kPurposeFalseSymptoms, p, t, 0).bernoulli(false_rate) ? 1 : 0;
-      }
-    });
-  }
   // One person's isolation changes another's only within a household (households are
   // contiguous ranges of people), so shards of whole households run in parallel, each in
   // person order: the same draws and decisions as one pass in person order. Counts and
@@ -99,7 +88,9 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
       const bool onset = infected && course_[p].symptomatic &&
                          day == infection_day_[p] + course_[p].onset_delay_days;
       if (onset) ++out.new_symptomatic;
-      const bool false_symptoms = !onset && false_rate > 0 && false_symptoms_[p] != 0;
+      // False symptoms: a draw of (person, day) only.
+      const bool false_symptoms = !onset && false_rate > 0 &&
+                                  w_.decision(kPurposeFalseSymptoms, p, t, 0).bernoulli(false_rate);
       if ((onset || false_symptoms) && positive_day_[p] == kNever && tc.symptom_isolation > 0 &&
           w_.decision(kPurposeBehaviour, p, t, 2).bernoulli(tc.symptom_isolation)) {
         const auto until = day + static_cast<std::int32_t>(tc.symptom_isolation_days);

@@ -64,7 +64,6 @@ class HealthPhase {
   std::vector<std::uint8_t> infection_layer_;
   std::vector<Course> course_;
   std::vector<std::int32_t> isolated_until_;
-  std::vector<std::uint8_t> false_symptoms_;  // today's draws (run())
   std::vector<std::int32_t> test_sample_day_;
   std::vector<std::int32_t> test_result_day_;
   std::vector<std::uint8_t> test_positive_;
