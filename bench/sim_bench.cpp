@@ -71,15 +71,14 @@ void BM_SharedTableBuild(benchmark::State& state) {
   for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(state.range(0)); ++i) {
     keys.push_back(schedule.key(i, 1 + i % 14));
   }
-  std::vector<std::uint32_t> tags_only;
-  if (state.range(1) != 0) {
-    for (std::uint32_t d = 1; d <= 14; ++d) tags_only.push_back(d);
-  }
+  // Every key owned (its uploader known), or none.
+  std::vector<std::uint8_t> owned;
+  if (state.range(1) != 0) owned.assign(keys.size(), 1);
   GaenExpander expander;
   GaenExpander* const expanders[] = {&expander};
   for (auto _ : state) {
     SharedRpiTable table;
-    if (!table.build(keys, schedule, 0, 20, expanders, tags_only)) {
+    if (!table.build(keys, schedule, 0, 20, expanders, owned)) {
       state.SkipWithError("build failed");
       break;
     }

@@ -31,13 +31,18 @@ Status SharedRpiTable::build(std::span<const TemporaryExposureKey> keys,
 Status SharedRpiTable::build(std::span<const TemporaryExposureKey> keys,
                              const TekSchedule& schedule, std::uint32_t first_day,
                              std::uint32_t last_day, std::span<GaenExpander* const> expanders,
-                             std::span<const std::uint32_t> tags_only_days) {
+                             std::span<const std::uint8_t> owned) {
   tables_.clear();
   keys_expanded_ = 0;
   if (keys.size() > kMaxKeys) {
     return make_error(ErrorCode::kResourceExhausted,
                       "the shared RPI table holds at most " + std::to_string(kMaxKeys) +
                           " keys per sync, got " + std::to_string(keys.size()));
+  }
+  if (!owned.empty() && owned.size() != keys.size()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "SharedRpiTable::build: " + std::to_string(owned.size()) +
+                          " owned flags for " + std::to_string(keys.size()) + " keys");
   }
   if (expanders.empty()) {
     return make_error(ErrorCode::kInvalidArgument, "SharedRpiTable::build needs an expander");
@@ -54,8 +59,10 @@ Status SharedRpiTable::build(std::span<const TemporaryExposureKey> keys,
   std::size_t k = 0;
   for (auto& [d, indices] : by_day) {
     tables_[k].day_ = d;
+    tables_[k].tags_only_ =
+        !owned.empty() &&
+        std::all_of(indices.begin(), indices.end(), [&](std::uint32_t i) { return owned[i] != 0; });
     tables_[k].key_indices_ = std::move(indices);
-    tables_[k].tags_only_ = std::binary_search(tags_only_days.begin(), tags_only_days.end(), d);
     ++k;
   }
   std::vector<std::size_t> expanded(tables_.size(), 0);

@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <array>
-#include <iterator>
 #include <optional>
-#include <set>
 
 #include "greenlight/sim/client_matcher.h"
 #include "greenlight/sim/venues.h"
@@ -56,9 +54,14 @@ Status SyncPhase::run(std::uint32_t t, std::int64_t now, const Phases& phases, D
 
   SharedRpiTable table;
   if (!keys.empty()) {
-    const std::vector<std::uint32_t> tags_only = owned_days(keys, owner, first_day, last_day);
+    // Days whose every key has a known uploader are built tags-only (probe()).
+    std::vector<std::uint8_t> owned;
+    if (!w_.config.run.probe_all_runs) {
+      owned.resize(keys.size());
+      for (std::size_t i = 0; i < keys.size(); ++i) owned[i] = owner[i] != kNoPerson ? 1 : 0;
+    }
     GL_RETURN_IF_ERROR(
-        table.build(keys, w_.schedule, first_day, last_day, phases.radio.expanders(), tags_only));
+        table.build(keys, w_.schedule, first_day, last_day, phases.radio.expanders(), owned));
   }
   std::vector<RunHit> hits;
   std::vector<CloseRecord> close;
@@ -102,31 +105,6 @@ std::vector<std::uint32_t> SyncPhase::attribute(std::span<const TemporaryExposur
   return owner;
 }
 
-std::vector<std::uint32_t> SyncPhase::owned_days(std::span<const TemporaryExposureKey> keys,
-                                                 std::span<const std::uint32_t> owner,
-                                                 std::uint32_t first_day,
-                                                 std::uint32_t last_day) const {
-  // The days in [first_day, last_day] with new keys, every one of which has a known uploader:
-  // probe() compares those uploaders' runs with their own keys' tags, without a lookup
-  // table (SharedRpiTable's tags-only days).
-  std::vector<std::uint32_t> out;
-  if (w_.config.run.probe_all_runs) return out;
-  const EnIntervalNumber first = w_.schedule.day_interval(first_day);
-  const EnIntervalNumber last_end = w_.schedule.day_interval(last_day + 1);
-  std::set<std::uint32_t> days;
-  std::set<std::uint32_t> unowned;
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    const auto start = keys[i].rolling_start_interval_number;
-    if (start < first || !(start < last_end)) continue;
-    const std::uint32_t d = w_.schedule.day_of(start);
-    days.insert(d);
-    if (owner[i] == kNoPerson) unowned.insert(d);
-  }
-  std::set_difference(days.begin(), days.end(), unowned.begin(), unowned.end(),
-                      std::back_inserter(out));
-  return out;
-}
-
 void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExposureKey> keys,
                       std::span<const std::uint32_t> owner, const PublishedBits& published,
                       const EncounterStore& store, std::vector<RunHit>& hits,
@@ -140,9 +118,10 @@ void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExpo
   // probability 2^-128, the same argument as the TEK comparison below). When every key of a
   // day has a known uploader (the simulation's ground truth of who uploaded what; the
   // in-memory publisher adds no keys of its own), the day is probed with the runs of those
-  // uploaders only: the same hits as probing every run, at the cost of the runs that can
-  // match. A day with any other key (the server's export padding, a key nobody here
-  // uploaded) is probed with every run.
+  // uploaders only, each against its own key's tags (the day's table is tags-only): the same
+  // hits as probing every run, at the cost of the runs that can match. A day with any other
+  // key (the server's export padding, a key nobody here uploaded), or every day with
+  // run.probe_all_runs, has a lookup table and is probed with every run.
   struct Target {
     std::uint32_t uploader;
     std::uint32_t key;       // index into keys
@@ -158,19 +137,13 @@ void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExpo
   };
   std::vector<DayPlan> plans;
   for (const std::uint32_t d : table.days()) {
-    DayPlan plan{d, w_.config.run.probe_all_runs, {}};
-    const auto indices = table.day(d)->key_indices();
-    for (std::uint32_t k = 0; k < indices.size(); ++k) {
-      const std::uint32_t i = indices[k];
-      if (plan.all_runs || owner[i] == kNoPerson) {
-        plan.all_runs = true;
-        break;
+    const SharedRpiTable::DayTable& day_table = *table.day(d);
+    DayPlan plan{d, !day_table.tags_only(), {}};
+    if (!plan.all_runs) {
+      const auto indices = day_table.key_indices();
+      for (std::uint32_t k = 0; k < indices.size(); ++k) {
+        plan.targets.push_back({owner[indices[k]], indices[k], k});
       }
-      plan.targets.push_back({owner[i], i, k});
-    }
-    if (plan.all_runs) {
-      plan.targets.clear();
-    } else {
       std::sort(plan.targets.begin(), plan.targets.end());
     }
     plans.push_back(std::move(plan));
@@ -199,10 +172,8 @@ void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExpo
       // bytes; only a replayed run heard more than 2 h late could be taken if its key had a
       // second RPI with the same tag in the window (about 25 / 2^32 per replayed run).
       const std::uint32_t* tag = day->rpi_tag.data();
-      // Run r of broadcaster p whose TEK of day d is `tek` (nullptr: derive it), filter
-      // word already known to pass.
-      const auto candidate = [&](std::uint32_t r, std::uint32_t p, std::uint64_t h,
-                                 const Tek* tek) {
+      // Run r of broadcaster p, filter word already known to pass.
+      const auto candidate = [&](std::uint32_t r, std::uint32_t p, std::uint64_t h) {
         const std::int64_t seen = RunMeta::start_scan(day->meta[r]) / kScansPerInterval;
         rpis->for_each(tag[r], h, [&](const SharedRpiTable::Entry& e) {
           const std::int64_t drift = seen - e.interval_offset;
@@ -210,16 +181,13 @@ void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExpo
               drift > static_cast<std::int64_t>(kMatchingClockDriftIntervals)) {
             return false;
           }
-          if (tek == nullptr) {
-            // Runs are grouped by broadcaster: one derivation serves its candidates.
-            const std::uint64_t key_of = (static_cast<std::uint64_t>(d) << 32) | p;
-            if (tek_of != key_of) {
-              broadcaster_tek = w_.schedule.tek(p, d);
-              tek_of = key_of;
-            }
-            tek = &broadcaster_tek;
+          // Runs are grouped by broadcaster: one derivation serves its candidates.
+          const std::uint64_t key_of = (static_cast<std::uint64_t>(d) << 32) | p;
+          if (tek_of != key_of) {
+            broadcaster_tek = w_.schedule.tek(p, d);
+            tek_of = key_of;
           }
-          if (keys[e.key_index].key_data != *tek) return false;
+          if (keys[e.key_index].key_data != broadcaster_tek) return false;
           out.hits.push_back({day->listener(r), d, p, r, e.key_index, day->meta[r]});
           return true;
         });
@@ -245,7 +213,7 @@ void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExpo
           }
           if (!rpis->may_contain(h)) continue;
           while (day->offsets[p + 1] <= r) ++p;
-          candidate(r, p, h, nullptr);
+          candidate(r, p, h);
         }
       } else {
         // The uploader's published key is its TEK of day d (it uploaded exactly that key).
@@ -253,33 +221,25 @@ void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExpo
             std::lower_bound(plan.targets.begin(), plan.targets.end(), Target{p0, 0, 0});
         const std::uint32_t day_start = w_.schedule.day_interval(d).value;
         for (auto it = first; it != plan.targets.end() && it->uploader < p1; ++it) {
+          // A run of p can only be heard from p's key (the TEK argument above), so it is
+          // compared with that key's tags within +-2 h of the observation, which is what the
+          // lookup table's candidates would decide.
           const std::uint32_t p = it->uploader;
-          if (rpis->tags_only()) {
-            // Every key of the day has its uploader: a run of p can only be heard from p's
-            // key (the TEK argument above), so it is compared with that key's tags within
-            // +-2 h of the observation, which is what the table's candidates decide.
-            const std::span<const std::uint32_t> tags = rpis->key_tags(it->position);
-            const auto offset = static_cast<std::int64_t>(
-                keys[it->key].rolling_start_interval_number.value - day_start);
-            const auto size = static_cast<std::int64_t>(tags.size());
-            for (std::uint32_t r = day->offsets[p]; r < day->offsets[p + 1]; ++r) {
-              const std::int64_t seen = RunMeta::start_scan(day->meta[r]) / kScansPerInterval;
-              const std::int64_t drift = kMatchingClockDriftIntervals;
-              const std::int64_t lo = std::max<std::int64_t>(0, seen - drift - offset);
-              const std::int64_t hi = std::min<std::int64_t>(size - 1, seen + drift - offset);
-              for (std::int64_t j = lo; j <= hi; ++j) {
-                if (tags[static_cast<std::size_t>(j)] == tag[r]) {
-                  out.hits.push_back({day->listener(r), d, p, r, it->key, day->meta[r]});
-                  break;
-                }
+          const std::span<const std::uint32_t> tags = rpis->key_tags(it->position);
+          const auto offset = static_cast<std::int64_t>(
+              keys[it->key].rolling_start_interval_number.value - day_start);
+          const auto size = static_cast<std::int64_t>(tags.size());
+          for (std::uint32_t r = day->offsets[p]; r < day->offsets[p + 1]; ++r) {
+            const std::int64_t seen = RunMeta::start_scan(day->meta[r]) / kScansPerInterval;
+            const std::int64_t drift = kMatchingClockDriftIntervals;
+            const std::int64_t lo = std::max<std::int64_t>(0, seen - drift - offset);
+            const std::int64_t hi = std::min<std::int64_t>(size - 1, seen + drift - offset);
+            for (std::int64_t j = lo; j <= hi; ++j) {
+              if (tags[static_cast<std::size_t>(j)] == tag[r]) {
+                out.hits.push_back({day->listener(r), d, p, r, it->key, day->meta[r]});
+                break;
               }
             }
-            continue;
-          }
-          const Tek& tek = keys[it->key].key_data;
-          for (std::uint32_t r = day->offsets[p]; r < day->offsets[p + 1]; ++r) {
-            const std::uint64_t h = SharedRpiTable::DayTable::spread(tag[r]);
-            if (rpis->may_contain(h)) candidate(r, p, h, &tek);
           }
         }
       }

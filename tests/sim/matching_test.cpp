@@ -49,16 +49,17 @@ TEST_CASE("the shared table finds every RPI of a key, and nothing else") {
   CHECK(old.entries() == 0);
 }
 
-TEST_CASE("a tags-only day keeps each key's RPI tags and no lookup; other days keep theirs") {
+TEST_CASE("a day whose keys are all owned keeps their RPI tags and no lookup; others keep theirs") {
   const TekSchedule schedule(42, 1709251200);
   GaenExpander expander;
   GaenExpander* const expanders[] = {&expander};
   std::vector<TemporaryExposureKey> keys{schedule.key(1, 3), schedule.key(2, 4),
                                          schedule.key(5, 3)};
   keys[2].rolling_period = 100;  // a key valid for part of its day only
-  const std::vector<std::uint32_t> tags_only{3};
+  // Both keys of day 3 have a known uploader, day 4's key has none.
+  const std::vector<std::uint8_t> owned{1, 0, 1};
   SharedRpiTable table;
-  REQUIRE(table.build(keys, schedule, 0, 10, expanders, tags_only));
+  REQUIRE(table.build(keys, schedule, 0, 10, expanders, owned));
   CHECK(table.keys_expanded() == 3);
   CHECK(table.entries() == 2 * 144 + 100);
   const SharedRpiTable::DayTable* day3 = table.day(3);
@@ -84,6 +85,11 @@ TEST_CASE("a tags-only day keeps each key's RPI tags and no lookup; other days k
   const auto e = table.find(4, rpi_tag(rpi));
   REQUIRE(e);
   CHECK(e->key_index == 1);
+  // One flag per key or none.
+  const std::vector<std::uint8_t> too_few{1, 1};
+  const auto wrong = table.build(keys, schedule, 0, 10, expanders, too_few);
+  REQUIRE_FALSE(wrong);
+  CHECK(wrong.error().code == ErrorCode::kInvalidArgument);
 }
 
 TEST_CASE("the shared table keeps the interval of a key that starts late in its day") {

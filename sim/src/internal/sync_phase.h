@@ -103,10 +103,6 @@ class SyncPhase {
   std::vector<std::uint32_t> attribute(std::span<const TemporaryExposureKey> keys, std::uint32_t t,
                                        std::uint32_t first_day, std::uint32_t last_day,
                                        UploadPhase& uploads, PublishedBits& published);
-  // The days with new keys whose every key has a known uploader (built tags-only).
-  std::vector<std::uint32_t> owned_days(std::span<const TemporaryExposureKey> keys,
-                                        std::span<const std::uint32_t> owner,
-                                        std::uint32_t first_day, std::uint32_t last_day) const;
   // Every phone probes the shared table with its runs of each day that has new keys (only
   // the runs that can match: see the definition).
   void probe(const SharedRpiTable& table, std::span<const TemporaryExposureKey> keys,

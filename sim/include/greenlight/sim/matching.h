@@ -83,8 +83,8 @@ class SharedRpiTable {
         }
       }
     }
-    // A table built tags-only (build's tags_only_days) has no lookup: may_contain() is false
-    // and find() finds nothing. key_tags(k) is then the RPI tags of key key_indices()[k],
+    // A table built tags-only (every key of the day owned, see build) has no lookup: may_contain()
+    // is false and find() finds nothing. key_tags(k) is then the RPI tags of key key_indices()[k],
     // element j the tag of the RPI of interval rolling_start_interval_number + j.
     bool tags_only() const { return tags_only_; }
     std::span<const std::uint32_t> key_tags(std::size_t k) const {
@@ -126,14 +126,14 @@ class SharedRpiTable {
                              const TekSchedule& schedule, std::uint32_t first_day,
                              std::uint32_t last_day, GaenExpander& expander);
   // The same with one thread per expander (each day's table is built by one of them; the
-  // tables do not depend on the number of threads). The days listed in tags_only_days
-  // (ascending) keep each key's RPI tags in a plain array instead (DayTable::key_tags): for
-  // a caller that knows which key each of its runs can match and compares with that key's
-  // tags alone, the lookup table would be built for nothing.
+  // tables do not depend on the number of threads). owned[i] != 0 says that key i's
+  // uploader is known (empty: no key's); a day whose every key is owned keeps each key's RPI
+  // tags in a plain array instead of the lookup table (DayTable::key_tags): a caller that
+  // knows which key each of its runs can match compares with that key's tags alone.
   [[nodiscard]] Status build(std::span<const TemporaryExposureKey> keys,
                              const TekSchedule& schedule, std::uint32_t first_day,
                              std::uint32_t last_day, std::span<GaenExpander* const> expanders,
-                             std::span<const std::uint32_t> tags_only_days = {});
+                             std::span<const std::uint8_t> owned = {});
   // The table of one day, or nullptr when no key of that day was published.
   const DayTable* day(std::uint32_t day) const;
   // Days with at least one key, ascending.
