@@ -28,18 +28,27 @@ void DayEncounters::append_run(std::uint32_t who, std::uint32_t tag, std::uint32
 }
 
 std::uint32_t DayEncounters::broadcaster(std::size_t r) const {
-  // The last p with offsets[p] <= r.
+  // The last phone whose first run is at or before r.
   const auto it = std::upper_bound(offsets.begin(), offsets.end(), static_cast<std::uint32_t>(r));
-  return static_cast<std::uint32_t>(it - offsets.begin() - 1);
+  return first_phone + static_cast<std::uint32_t>(it - offsets.begin() - 1);
 }
 
 EncounterStore::EncounterStore(std::uint32_t people, std::uint32_t retention_days)
-    : people_(people), retention_days_(retention_days), ring_(retention_days + 1) {}
+    : EncounterStore(people, retention_days, 0, people) {}
+
+EncounterStore::EncounterStore(std::uint32_t people, std::uint32_t retention_days,
+                               std::uint32_t first_phone, std::uint32_t end_phone)
+    : people_(people),
+      retention_days_(retention_days),
+      first_phone_(std::min(first_phone, people)),
+      end_phone_(std::clamp(end_phone, first_phone_, people)),
+      ring_(retention_days + 1) {}
 
 DayEncounters& EncounterStore::begin_day(std::uint32_t day) {
   DayEncounters& slot = ring_[day % ring_.size()];
   slot.day = day;
-  slot.offsets.assign(people_ + 1, 0);
+  slot.first_phone = first_phone_;
+  slot.offsets.assign(end_phone_ - first_phone_ + 1, 0);
   slot.rpi_tag.clear();
   slot.meta.clear();
   slot.listener_lo.clear();

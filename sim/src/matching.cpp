@@ -160,10 +160,10 @@ std::vector<Sighting> phone_sightings(std::uint32_t phone, const EncounterStore&
     if (d < first_day || d > last_day) continue;
     const DayEncounters* day = store.find(d);
     // This phone's log: the runs it is the listener of.
-    std::uint32_t broadcaster = 0;
+    std::uint32_t broadcaster = day->first_phone;
     for (std::uint32_t r = 0; r < day->runs(); ++r) {
       if (day->listener(r) != phone) continue;
-      while (day->offsets[broadcaster + 1] <= r) ++broadcaster;
+      while (day->runs_begin(broadcaster + 1) <= r) ++broadcaster;
       scans.clear();
       run_scans(*day, r, broadcaster, radio, seed, scans);
       if (scans.empty()) continue;

@@ -8,7 +8,9 @@
 namespace greenlight::sim::internal {
 
 RadioPhase::RadioPhase(const World& world)
-    : w_(world), radio_(world.config.radio, world.seed), store_(world.pop.size(), kRetentionDays) {
+    : w_(world),
+      radio_(world.config.radio, world.seed),
+      store_(world.pop.size(), kRetentionDays, world.own_begin, world.own_end) {
   const std::uint32_t n = w_.pop.size();
   while ((static_cast<std::uint64_t>(n - 1) >> part_shift_) >= kRunParts) ++part_shift_;
   expanders_.resize(std::max<std::uint32_t>(1, w_.threads));
@@ -48,9 +50,12 @@ void RadioPhase::stage(const Contact& c, Rng& noise, StagedRuns& out) const {
 
 std::uint64_t RadioPhase::store_day(std::uint32_t t, std::span<const StagedRuns> shards) {
   // Part k of every shard holds the broadcasters of slice k, so the parts merge
-  // independently; within a broadcaster, runs keep shard order.
-  const std::uint32_t n = w_.pop.size();
+  // independently; within a broadcaster, runs keep shard order. The shards hold only the
+  // runs of the broadcasters this rank owns (ContactPhase::route_runs), and the day's
+  // offsets cover only those.
   DayEncounters& bucket = store_.begin_day(t);
+  const std::uint32_t own0 = bucket.first_phone;
+  const std::uint32_t own1 = bucket.end_phone();
   today_ = &bucket;
   std::array<std::size_t, kRunParts + 1> part_start{};
   for (const auto& o : shards) {
@@ -60,14 +65,17 @@ std::uint64_t RadioPhase::store_day(std::uint32_t t, std::span<const StagedRuns>
   const std::size_t total = part_start[kRunParts];
   bucket.resize_runs(total);
   parallel_for(w_.threads, kRunParts, [&](std::uint32_t k, std::uint32_t) {
-    const auto [lo, hi] = part_range(k);
+    const auto [part_lo, part_hi] = part_range(k);
+    const std::uint32_t lo = std::max(part_lo, own0);
+    const std::uint32_t hi = std::min(part_hi, own1);
+    if (lo >= hi) return;  // no broadcaster of this rank: no runs
     std::vector<std::uint32_t> fill(hi - lo + 1, 0);
     for (const auto& o : shards) {
       for (const auto& r : o[k]) ++fill[r.broadcaster - lo + 1];
     }
     fill[0] = static_cast<std::uint32_t>(part_start[k]);
     for (std::uint32_t i = 0; i < hi - lo; ++i) fill[i + 1] += fill[i];
-    std::copy(fill.begin(), fill.end() - 1, bucket.offsets.begin() + lo);
+    std::copy(fill.begin(), fill.end() - 1, bucket.offsets.begin() + (lo - own0));
     for (const auto& o : shards) {
       for (const auto& r : o[k]) {
         const std::uint32_t at = fill[r.broadcaster - lo]++;
@@ -76,7 +84,7 @@ std::uint64_t RadioPhase::store_day(std::uint32_t t, std::span<const StagedRuns>
       }
     }
   });
-  bucket.offsets[n] = static_cast<std::uint32_t>(total);
+  bucket.offsets.back() = static_cast<std::uint32_t>(total);
   return total;
 }
 
@@ -86,12 +94,17 @@ void RadioPhase::derive_rpis(std::uint32_t t) {
   // (contiguous: the log is grouped by broadcaster) get its real RPIs for their intervals,
   // expanded with one key schedule per phone.
   DayEncounters& bucket = *today_;
-  const std::uint32_t n = w_.pop.size();
-  const std::uint32_t chunks = (n + kTekChunk - 1) / kTekChunk;
+  // The chunks of kTekChunk phones (TekSchedule::chunk) that hold phones of this rank.
+  const std::uint32_t own0 = bucket.first_phone;
+  const std::uint32_t own1 = bucket.end_phone();
+  const std::uint32_t chunk0 = own0 / kTekChunk;
+  const std::uint32_t chunks = (own1 + kTekChunk - 1) / kTekChunk - chunk0;
   const EnIntervalNumber base = w_.schedule.day_interval(t);
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t worker) {
     GaenExpander& ex = *expanders_[worker];
-    const auto [c0, c1] = shard_range(chunks, shard);
+    const auto [s0, s1] = shard_range(chunks, shard);
+    const std::uint32_t c0 = chunk0 + s0;
+    const std::uint32_t c1 = chunk0 + s1;
     std::array<Tek, kTekChunk> teks;
     std::array<Rpi, kTekRollingPeriod> rpis;
     std::array<EnIntervalNumber, kTekRollingPeriod> intervals;
@@ -100,15 +113,15 @@ void RadioPhase::derive_rpis(std::uint32_t t) {
     std::array<std::uint8_t, kTekRollingPeriod> slot;
     slot.fill(kNoSlot);
     for (std::uint32_t c = c0; c < c1; ++c) {
-      const std::uint32_t first = c * kTekChunk;
-      const std::uint32_t last = std::min(n, first + kTekChunk);
-      // Chunks without a phone heard today (owned by another rank, or nobody met) need no
-      // TEK.
-      if (bucket.offsets[first] == bucket.offsets[last]) continue;
-      w_.schedule.chunk(first, t, teks);
+      const std::uint32_t chunk_first = c * kTekChunk;
+      const std::uint32_t first = std::max(own0, chunk_first);
+      const std::uint32_t last = std::min(own1, chunk_first + kTekChunk);
+      // Chunks without a phone heard today need no TEK.
+      if (bucket.runs_begin(first) == bucket.runs_begin(last)) continue;
+      w_.schedule.chunk(chunk_first, t, teks);
       for (std::uint32_t p = first; p < last; ++p) {
-        const std::uint32_t r0 = bucket.offsets[p];
-        const std::uint32_t r1 = bucket.offsets[p + 1];
+        const std::uint32_t r0 = bucket.runs_begin(p);
+        const std::uint32_t r1 = bucket.runs_begin(p + 1);
         if (r0 == r1) continue;  // nobody heard p today: no RPI needed
         if (w_.pop.has_app[p] == 0) {
           // Only app users broadcast (runs are staged for pairs of app users); the run
@@ -116,7 +129,7 @@ void RadioPhase::derive_rpis(std::uint32_t t) {
           std::fill(bucket.rpi_tag.begin() + r0, bucket.rpi_tag.begin() + r1, 0u);
           continue;
         }
-        const Rpik rpik = ex.rpik(teks[p - first]);
+        const Rpik rpik = ex.rpik(teks[p - chunk_first]);
         // The RPIs of the distinct intervals in which p was heard (a phone is heard in a
         // few of its 144 intervals), each derived once, all in one AES call.
         std::uint32_t count = 0;

@@ -79,7 +79,7 @@ void RelayAdversary::fix_rpis(std::uint32_t t, DayEncounters& today, GaenExpande
     std::size_t j = i;
     while (j < replays_.size() && replays_[j].broadcaster == b) ++j;
     // The replays of b were stored last among b's runs, in this order.
-    const std::uint32_t r1 = today.offsets[b + 1];
+    const std::uint32_t r1 = today.runs_begin(b + 1);
     const std::uint32_t r0 = r1 - static_cast<std::uint32_t>(j - i);
     const Rpik rpik = expander.rpik(w_.schedule.tek(b, t));
     for (std::size_t k = i; k < j; ++k) {
@@ -89,7 +89,7 @@ void RelayAdversary::fix_rpis(std::uint32_t t, DayEncounters& today, GaenExpande
                                      std::span<Rpi>(&rpi, 1));
       today.rpi_tag[r0 + (k - i)] = rpi_tag(rpi);
       bool met = false;
-      for (std::uint32_t r = today.offsets[b]; r < r0 && !met; ++r)
+      for (std::uint32_t r = today.runs_begin(b); r < r0 && !met; ++r)
         met = today.listener(r) == x.listener;
       if (!met) relay_only_.insert({x.listener, b, t});
     }

@@ -151,7 +151,11 @@ void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExpo
   if (plans.empty()) return;
   std::vector<ProbeOut> probes(kShards);
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
-    const auto [p0, p1] = shard_range(w_.pop.size(), shard);
+    // The store holds the runs of this rank's broadcasters only.
+    const auto [s0, s1] = shard_range(w_.pop.size(), shard);
+    const std::uint32_t p0 = std::clamp(s0, store.first_phone(), store.end_phone());
+    const std::uint32_t p1 = std::clamp(s1, store.first_phone(), store.end_phone());
+    if (p0 == p1) return;
     ProbeOut& out = probes[shard];
     // The TEK of one broadcaster on one day, derived when a tag of its finds a candidate.
     Tek broadcaster_tek;
@@ -193,8 +197,8 @@ void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExpo
         });
       };
       if (plan.all_runs) {
-        const std::uint32_t r_begin = day->offsets[p0];
-        const std::uint32_t r_end = day->offsets[p1];
+        const std::uint32_t r_begin = day->runs_begin(p0);
+        const std::uint32_t r_end = day->runs_begin(p1);
         // Each run's spread tag is computed once, kAhead runs ahead, and its filter word
         // prefetched.
         constexpr std::uint32_t kAhead = 16;
@@ -212,7 +216,7 @@ void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExpo
             __builtin_prefetch(rpis->filter_word(slot));
           }
           if (!rpis->may_contain(h)) continue;
-          while (day->offsets[p + 1] <= r) ++p;
+          while (day->runs_begin(p + 1) <= r) ++p;
           candidate(r, p, h);
         }
       } else {
@@ -229,7 +233,8 @@ void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExpo
           const auto offset = static_cast<std::int64_t>(
               keys[it->key].rolling_start_interval_number.value - day_start);
           const auto size = static_cast<std::int64_t>(tags.size());
-          for (std::uint32_t r = day->offsets[p]; r < day->offsets[p + 1]; ++r) {
+          const std::uint32_t r_end = day->runs_begin(p + 1);
+          for (std::uint32_t r = day->runs_begin(p); r < r_end; ++r) {
             const std::int64_t seen = RunMeta::start_scan(day->meta[r]) / kScansPerInterval;
             const std::int64_t drift = kMatchingClockDriftIntervals;
             const std::int64_t lo = std::max<std::int64_t>(0, seen - drift - offset);
@@ -247,7 +252,8 @@ void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExpo
       if (bits != nullptr) {
         for (std::uint32_t b = p0; b < p1; ++b) {
           if ((bits[b / 64] >> (b % 64) & 1) == 0) continue;
-          for (std::uint32_t r = day->offsets[b]; r < day->offsets[b + 1]; ++r) {
+          const std::uint32_t r_end = day->runs_begin(b + 1);
+          for (std::uint32_t r = day->runs_begin(b); r < r_end; ++r) {
             const std::uint32_t meta = day->meta[r];
             if (RunMeta::distance_dm(meta) <= kCloseDistanceDm) {
               out.close.push_back(

@@ -35,4 +35,37 @@ TEST_CASE("a run's listener is kept in three bytes, and in four above 2^24 peopl
   CHECK(small.find(18) == &again);
 }
 
+TEST_CASE("a store of some broadcasters keeps offsets for those phones only") {
+  // One MPI rank's part: the runs in which phones 300..699 of 1,000 were heard.
+  EncounterStore part(1000, 14, 300, 700);
+  CHECK(part.first_phone() == 300);
+  CHECK(part.end_phone() == 700);
+  DayEncounters& d = part.begin_day(5);
+  CHECK(d.first_phone == 300);
+  CHECK(d.end_phone() == 700);
+  REQUIRE(d.offsets.size() == 401);
+  // Phone 300 + i was heard i % 3 times, by listeners anywhere in the population.
+  for (std::uint32_t i = 0; i < 400; ++i) {
+    d.offsets[i] = static_cast<std::uint32_t>(d.runs());
+    for (std::uint32_t k = 0; k < i % 3; ++k) d.append_run((i * 7 + k) % 1000, i, k);
+  }
+  d.offsets[400] = static_cast<std::uint32_t>(d.runs());
+  CHECK(d.runs_begin(700) == d.runs());
+  for (std::uint32_t i = 0; i < 400; ++i) {
+    const std::uint32_t p = 300 + i;
+    REQUIRE(d.runs_begin(p + 1) - d.runs_begin(p) == i % 3);
+    for (std::uint32_t r = d.runs_begin(p); r < d.runs_begin(p + 1); ++r) {
+      CHECK(d.broadcaster(r) == p);
+      CHECK(d.rpi_tag[r] == i);
+    }
+  }
+  // Four bytes per phone of the part and day, not per phone of the population.
+  CHECK(d.offsets.capacity() < 1000);
+  // The whole population by default; a range beyond it is cut to it.
+  CHECK(EncounterStore(1000, 14).begin_day(0).offsets.size() == 1001);
+  EncounterStore tail(1000, 14, 900, 5000);
+  CHECK(tail.end_phone() == 1000);
+  CHECK(tail.begin_day(0).offsets.size() == 101);
+}
+
 }  // namespace greenlight::sim

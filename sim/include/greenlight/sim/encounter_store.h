@@ -14,7 +14,8 @@
 // true distance, which only the simulator's ground truth uses. A run is 11 bytes (12 above
 // 2^24 people).
 
-// One DayEncounters holds one UTC day of all logs. Runs are grouped by broadcasting phone
+// One DayEncounters holds one UTC day of all logs (over MPI ranks: of the runs in which the
+// rank's own phones were heard). Runs are grouped by broadcasting phone
 // (CSR): the runs in which phone p was heard are contiguous, so each phone's RPIs are
 // derived with one key schedule and written sequentially. Phone q's own log is the set of
 // runs whose listener is q. EncounterStore keeps retention_days + 1 days in a ring; older
@@ -76,7 +77,12 @@ using RunArray = std::vector<T, UninitialisedAllocator<T>>;
 
 struct DayEncounters {
   std::uint32_t day = kNoDay;
-  // Runs in which phone p was heard (p broadcast): [offsets[p], offsets[p + 1]).
+  // The runs of the broadcasting phones [first_phone, end_phone()) only: over several MPI
+  // ranks each rank stores the runs of the phones it owns, and its per-day offsets cover
+  // those phones alone (4 bytes per phone and day).
+  std::uint32_t first_phone = 0;
+  // Runs in which phone p was heard (p broadcast): [runs_begin(p), runs_begin(p + 1)), that
+  // is [offsets[p - first_phone], offsets[p - first_phone + 1]).
   std::vector<std::uint32_t> offsets;
   RunArray<std::uint32_t> rpi_tag;  // rpi_tag() of the RPI heard at the first scan
   RunArray<std::uint32_t> meta;     // RunMeta
@@ -88,6 +94,12 @@ struct DayEncounters {
   bool wide = false;
 
   std::size_t runs() const { return meta.size(); }
+  std::uint32_t end_phone() const {
+    return first_phone + static_cast<std::uint32_t>(offsets.size()) - 1;
+  }
+  // The first run of phone p, for p in [first_phone, end_phone()] (runs_begin(end_phone())
+  // is runs()).
+  std::uint32_t runs_begin(std::uint32_t p) const { return offsets[p - first_phone]; }
   std::uint32_t listener(std::size_t r) const {
     std::uint32_t p = listener_lo[r] | (static_cast<std::uint32_t>(listener_hi[r]) << 16);
     if (wide) p |= static_cast<std::uint32_t>(listener_top[r]) << 24;
@@ -102,7 +114,7 @@ struct DayEncounters {
   void resize_runs(std::size_t n);
   // Appends one run (the broadcaster's offsets are the caller's).
   void append_run(std::uint32_t listener, std::uint32_t tag, std::uint32_t run_meta);
-  // The broadcasting phone of run r.
+  // The broadcasting phone of run r (in [first_phone, end_phone())).
   std::uint32_t broadcaster(std::size_t r) const;
   std::size_t memory_bytes() const {
     return offsets.capacity() * 4 + rpi_tag.capacity() * 4 + meta.capacity() * 4 +
@@ -134,7 +146,12 @@ std::uint64_t scan_noise_key(std::uint64_t seed, std::uint32_t day, std::uint32_
 
 class EncounterStore {
  public:
+  // The runs of every phone of the population.
   EncounterStore(std::uint32_t people, std::uint32_t retention_days);
+  // The runs of the broadcasting phones [first_phone, end_phone) only (one MPI rank's part;
+  // listeners may be any of the `people`).
+  EncounterStore(std::uint32_t people, std::uint32_t retention_days, std::uint32_t first_phone,
+                 std::uint32_t end_phone);
 
   // The slot for `day`, emptied (the oldest day is dropped).
   DayEncounters& begin_day(std::uint32_t day);
@@ -144,12 +161,16 @@ class EncounterStore {
   std::vector<std::uint32_t> days() const;
   std::uint32_t retention_days() const { return retention_days_; }
   std::uint32_t people() const { return people_; }
+  std::uint32_t first_phone() const { return first_phone_; }
+  std::uint32_t end_phone() const { return end_phone_; }
   std::size_t memory_bytes() const;
   std::size_t runs() const;
 
  private:
   std::uint32_t people_;
   std::uint32_t retention_days_;
+  std::uint32_t first_phone_;
+  std::uint32_t end_phone_;
   std::vector<DayEncounters> ring_;
 };
 
