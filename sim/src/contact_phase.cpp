@@ -185,25 +185,32 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
 
 void ContactPhase::route_runs(const RadioPhase& radio) {
   if (w_.ranks.size() == 1) return;
+  const int self = w_.ranks.rank();
   // The rank of every broadcaster of a part, or -1 when the part straddles a rank boundary
   // (then per run).
   std::array<int, kRunParts> part_rank{};
   for (std::uint32_t k = 0; k < kRunParts; ++k) {
     const auto [lo, hi] = radio.part_range(k);
-    part_rank[k] = lo >= hi ? 0 : (w_.owner(lo) == w_.owner(hi - 1) ? w_.owner(lo) : -1);
+    part_rank[k] = lo >= hi ? self : (w_.owner(lo) == w_.owner(hi - 1) ? w_.owner(lo) : -1);
   }
   const auto rank_of = [&](std::uint32_t k, const StagedRun& r) {
-    return static_cast<std::size_t>(part_rank[k] >= 0 ? part_rank[k] : w_.owner(r.broadcaster));
+    return part_rank[k] >= 0 ? part_rank[k] : w_.owner(r.broadcaster);
   };
-  // The outbox grouped by destination rank (counted first), in shard and part order.
+  // The runs of other ranks' broadcasters go to the outbox, grouped by destination rank
+  // (counted first), in shard and part order; the runs of this rank's broadcasters stay
+  // where they are, in their order.
   std::vector<std::size_t> counts(static_cast<std::size_t>(w_.ranks.size()), 0);
   for (std::uint32_t shard = shard_begin_; shard < shard_end_; ++shard) {
     for (std::uint32_t k = 0; k < kRunParts; ++k) {
       const auto& part = runs_[shard][k];
+      if (part_rank[k] == self) continue;
       if (part_rank[k] >= 0) {
         counts[static_cast<std::size_t>(part_rank[k])] += part.size();
       } else {
-        for (const auto& r : part) ++counts[rank_of(k, r)];
+        for (const auto& r : part) {
+          const int to = rank_of(k, r);
+          if (to != self) ++counts[static_cast<std::size_t>(to)];
+        }
       }
     }
   }
@@ -212,13 +219,30 @@ void ContactPhase::route_runs(const RadioPhase& radio) {
   outbox_.resize(fill.back() + counts.back());
   for (std::uint32_t shard = shard_begin_; shard < shard_end_; ++shard) {
     for (std::uint32_t k = 0; k < kRunParts; ++k) {
+      if (part_rank[k] == self) continue;
       auto& part = runs_[shard][k];
-      for (const auto& r : part) outbox_[fill[rank_of(k, r)]++] = {shard, r};
-      part.clear();
+      if (part_rank[k] >= 0) {
+        for (const auto& r : part)
+          outbox_[fill[static_cast<std::size_t>(part_rank[k])]++] = {shard, r};
+        part.clear();
+        continue;
+      }
+      // Kept runs move down in order; the others go out in order.
+      std::size_t kept = 0;
+      for (const auto& r : part) {
+        const int to = rank_of(k, r);
+        if (to == self) {
+          part[kept++] = r;
+        } else {
+          outbox_[fill[static_cast<std::size_t>(to)]++] = {shard, r};
+        }
+      }
+      part.resize(kept);
     }
   }
   w_.ranks.exchange<RoutedRun>(outbox_, counts, inbox_);
-  // Received in rank order, each shard from the one rank that generated it, in its order.
+  // Received in rank order, each shard (another rank's) from the one rank that generated it,
+  // in its order.
   for (const auto& r : inbox_) runs_[r.shard][radio.part_of(r.run.broadcaster)].push_back(r.run);
 }
 

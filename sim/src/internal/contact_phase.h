@@ -9,9 +9,9 @@
 // outputs are read in shard order, so a run is the same at any thread count. Over several
 // MPI ranks each rank generates a contiguous block of the shards (the day's preparation,
 // the contact states and the check-ins are computed on every rank); the ranks then gather
-// the transmissions in shard order and route every staged run to the rank that owns its
-// broadcaster, keeping shard order, so a run is the same at any number of ranks. Not
-// thread-safe otherwise.
+// the transmissions in shard order and send every staged run of another rank's broadcaster
+// to that rank (a run of its own broadcasters stays in place), keeping shard order, so a
+// run is the same at any number of ranks. Not thread-safe otherwise.
 #pragma once
 
 #include <cstdint>
@@ -74,7 +74,8 @@ class ContactPhase {
   };
 
   void record_checkins(std::uint32_t t, DailyStats& st);
-  // Sends every staged run of this rank's shards to the rank that owns its broadcaster.
+  // Sends every staged run of this rank's shards whose broadcaster another rank owns to that
+  // rank, and takes the runs of its own broadcasters that the other ranks staged.
   void route_runs(const RadioPhase& radio);
 
   const World& w_;
