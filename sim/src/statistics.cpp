@@ -138,11 +138,14 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
   const auto pair_of = [](std::uint32_t hi, std::uint32_t lo) {
     return (static_cast<std::uint64_t>(hi) << 32) | lo;
   };
+  // Over several ranks each rank holds the exposure hits of its own phones: they are
+  // gathered here (so every rank calls summarise).
   std::vector<std::uint64_t> matched;
   matched.reserve(sync.exposure_hits().size());
   for (const auto& h : sync.exposure_hits()) {
     if (h.owner != kNoPerson && h.windows > 0) matched.push_back(pair_of(h.phone, h.owner));
   }
+  matched = world.ranks.gather_all<std::uint64_t>(matched);
   std::sort(matched.begin(), matched.end());
   auto matched_owner = [&](std::uint32_t phone, std::uint32_t who) {
     return std::binary_search(matched.begin(), matched.end(), pair_of(phone, who));

@@ -66,16 +66,18 @@ Status SyncPhase::run(std::uint32_t t, std::int64_t now, const Phases& phases, D
   std::vector<RunHit> hits;
   std::vector<CloseRecord> close;
   probe(table, keys, owner, published, phases.radio.store(), hits, close);
-  // Over several ranks each rank probed the runs of the broadcasters it owns: every rank
-  // gets every hit and close contact, in the order of one store (RunHit), and scores all
-  // phones, so that every rank holds the same colours and takes the same decisions.
-  hits = w_.ranks.gather_all<RunHit>(hits);
+  // Over several ranks each rank probed the runs of the broadcasters it owns; a hit goes to
+  // the rank that owns the listening phone, which scores its phones (in the order of one
+  // store: RunHit), and the colour updates are gathered in rank order, which is phone
+  // order, so that every rank holds the same colours and takes the same decisions.
+  route_to_phones(hits);
   std::sort(hits.begin(), hits.end());
   mark_close_contacts(close, t);
 
   std::vector<Update> updates;
   SharedWindows shared;
   score(hits, keys, owner, t, now, phases.radio, updates, shared);
+  updates = w_.ranks.gather_all<Update>(updates);
   match_venues(batch->venue_warnings, t, first_day, last_day, phases.contacts, updates);
   apply(updates, t, phases.health, st);
 
@@ -289,6 +291,18 @@ void SyncPhase::mark_close_contacts(std::span<const CloseRecord> close, std::uin
   for (const std::uint32_t p : w_.ranks.gather_all<std::uint32_t>(marked)) {
     if (true_close_day_[p] == kNever) true_close_day_[p] = static_cast<std::int32_t>(t);
   }
+}
+
+void SyncPhase::route_to_phones(std::vector<RunHit>& hits) const {
+  if (w_.ranks.size() == 1) return;
+  // Grouped by the listening phone's rank, each group in the probe's order.
+  std::vector<std::size_t> counts(static_cast<std::size_t>(w_.ranks.size()), 0);
+  for (const auto& h : hits) ++counts[static_cast<std::size_t>(w_.owner(h.phone))];
+  std::vector<std::size_t> fill(counts.size(), 0);
+  for (std::size_t k = 1; k < counts.size(); ++k) fill[k] = fill[k - 1] + counts[k - 1];
+  std::vector<RunHit> outbox(hits.size());
+  for (const auto& h : hits) outbox[fill[static_cast<std::size_t>(w_.owner(h.phone))]++] = h;
+  w_.ranks.exchange<RunHit>(outbox, counts, hits);
 }
 
 void SyncPhase::score(std::span<const RunHit> hits, std::span<const TemporaryExposureKey> keys,
@@ -509,12 +523,17 @@ Status SyncPhase::verify(std::uint32_t t, std::uint32_t first_day, std::uint32_t
                          std::span<const TemporaryExposureKey> keys, const SharedWindows& shared,
                          const RadioPhase& radio, GaenExpander& expander) {
   // Half the sample from phones the shared path matched, half uniformly from app users.
+  // Over several ranks each rank scored its own phones: the first matched phones of every
+  // rank, in rank order, are the first matched phones of all.
   std::vector<std::uint32_t> sample;
   const std::uint32_t want = w_.config.run.verify_phones;
+  const std::uint32_t matched_wanted = want / 2 + want % 2;
   for (const auto& [p, win] : shared) {
-    if (sample.size() >= want / 2 + want % 2) break;
+    if (sample.size() >= matched_wanted) break;
     sample.push_back(p);
   }
+  sample = w_.ranks.gather_all<std::uint32_t>(sample);
+  if (sample.size() > matched_wanted) sample.resize(matched_wanted);
   Rng r(stream_key(w_.seed, kPurposeVerify, t));
   for (std::uint32_t tries = 0; sample.size() < want && tries < want * 20; ++tries) {
     const std::uint32_t p = r.below(w_.pop.size());
@@ -526,7 +545,7 @@ Status SyncPhase::verify(std::uint32_t t, std::uint32_t first_day, std::uint32_t
   // exposure windows, risk scoring and colour rule, against this sync's keys. Over several
   // ranks each rank re-creates the sightings of the runs it stores (its broadcasters), the
   // ranks exchange them (rank order keeps each scan time's sightings in broadcaster order,
-  // as in one store), and rank i % size matches sampled phone i.
+  // as in one store), and the rank that owns a sampled phone (and scored it) matches it.
   struct SampledSighting {
     std::uint32_t sample;
     Sighting sighting;
@@ -545,10 +564,8 @@ Status SyncPhase::verify(std::uint32_t t, std::uint32_t first_day, std::uint32_t
   VerifyCounters day;
   std::vector<Sighting> sightings;
   for (std::uint32_t i = 0; i < sample.size(); ++i) {
-    if (static_cast<int>(i % static_cast<std::uint32_t>(w_.ranks.size())) != w_.ranks.rank()) {
-      continue;
-    }
     const std::uint32_t p = sample[i];
+    if (!w_.owns(p)) continue;
     sightings.clear();
     for (const auto& s : all) {
       if (s.sample == i) sightings.push_back(s.sighting);

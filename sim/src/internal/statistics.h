@@ -68,6 +68,7 @@ Colour phone_colour(const HealthPhase& health, const SyncPhase& sync, std::uint3
 void finish_day(const World& world, const HealthPhase& health, const SyncPhase& sync,
                 std::uint32_t t, DailyStats& st);
 
+// Over several ranks a collective (it gathers the ranks' exposure hits).
 RunSummary summarise(const World& world, double beta, std::uint32_t days,
                      std::span<const DailyStats> daily, const HealthPhase& health,
                      const SyncPhase& sync);

@@ -11,9 +11,11 @@
 // It owns every phone's exposure colour, the day sums of its scores, and the ground truth
 // of matching (exposure hits, notifications, true close contacts, fetched keys, warned
 // venues, verification counters). Over several MPI ranks each rank probes its own store
-// (the runs of the broadcasters it owns); the hits, the true close contacts and the verify
-// path's sightings are exchanged, and the rest runs on every rank with the same result.
-// Not thread-safe (parallel inside).
+// (the runs of the broadcasters it owns) and scores its own phones (the hits go to the
+// listening phone's rank; its day sums and exposure hits stay there, and it checks its
+// sampled phones through the client library); the colour updates, the true close contacts
+// and the verify path's sightings are exchanged, and the rest runs on every rank with the
+// same result. Not thread-safe (parallel inside).
 #pragma once
 
 #include <array>
@@ -72,6 +74,7 @@ class SyncPhase {
   // The colour from exposures (RED, YELLOW or GREEN) of phone p on day `day`.
   Colour exposure_colour(std::uint32_t p, std::uint32_t day) const;
 
+  // Of the phones this rank owns (every phone in one process).
   const std::deque<ExposureHit>& exposure_hits() const { return exposure_hits_; }
   const std::deque<Notification>& notifications() const { return notifications_; }
   const std::deque<Simulation::FetchedKey>& fetched() const { return fetched_; }
@@ -111,7 +114,10 @@ class SyncPhase {
              std::vector<CloseRecord>& close) const;
   // True close contacts: >= 15 minutes within 2 m of an uploaded case on one day.
   void mark_close_contacts(std::span<const CloseRecord> close, std::uint32_t t);
-  // Per phone: windows, client scores, day levels and how long the colour lasts.
+  // Over several ranks: each hit to the rank that owns its listening phone (in place).
+  void route_to_phones(std::vector<RunHit>& hits) const;
+  // Per phone (of the phones this rank owns: the hits are theirs): windows, client scores,
+  // day levels and how long the colour lasts.
   void score(std::span<const RunHit> hits, std::span<const TemporaryExposureKey> keys,
              std::span<const std::uint32_t> owner, std::uint32_t t, std::int64_t now,
              const RadioPhase& radio, std::vector<Update>& updates, SharedWindows& shared);
@@ -131,7 +137,8 @@ class SyncPhase {
   KeyPublisher& publisher_;
   std::vector<std::int32_t> red_until_;
   std::vector<std::int32_t> yellow_until_;
-  // (phone << 32 | day) -> sum, one map per shard of the population (shard_range).
+  // (phone << 32 | day) -> sum, one map per shard of the population (shard_range), of the
+  // phones this rank owns.
   std::array<std::unordered_map<std::uint64_t, double>, kShards> day_scores_;
   std::vector<std::int32_t> true_close_day_;
   std::vector<std::int32_t> first_red_day_;

@@ -187,6 +187,8 @@ class Simulation {
   const SimConfig& config() const;
   const Population& population() const;
   const std::vector<DailyStats>& daily() const;
+  // Over several MPI ranks a collective (each rank holds the exposure hits of its own phones):
+  // every rank calls it, at the same point.
   RunSummary summary() const;
   PrivacyView privacy() const;
   // Colours seen, needless isolation, the health code's and the relay's views, chaff.
@@ -195,6 +197,7 @@ class Simulation {
   // Ground truth.
   std::span<const std::int32_t> infection_day() const;  // -1 = never infected
   std::span<const std::uint32_t> infector() const;      // kNoPerson for seeds / never
+  // Of the phones this rank owns (over several MPI ranks), of every phone in one process.
   const std::deque<ExposureHit>& exposure_hits() const;
   // (owner, key day) of every published key the phones fetched, with the sync day.
   struct FetchedKey {
