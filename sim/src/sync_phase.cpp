@@ -414,25 +414,34 @@ void SyncPhase::match_venues(const std::vector<SealedVenueWarning>& published, s
   // Each warning is checked once as every phone that checked in at the venue checks it (the
   // health authority's signature with the pinned key, the owner's with the poster's owner
   // key: check_venue_warning), then phones compare it with their check-ins.
-  // The checks are independent: in parallel, then taken in publication order.
+  // The checks are independent: in parallel, then taken in publication order. Over several
+  // ranks each rank checks a contiguous block of the warnings and the accepted ones are
+  // gathered in rank order, which is publication order.
+  struct Accepted {
+    std::uint32_t venue;
+    VenueReportRecord record;
+  };
   std::unordered_map<std::uint32_t, std::vector<VenueReportRecord>> warnings;
   const std::vector<EcdsaP256PublicKey> authority = publisher_.authority_keys();
-  std::vector<std::optional<std::pair<std::uint32_t, VenueReportRecord>>> checked(published.size());
-  parallel_for(w_.threads, static_cast<std::uint32_t>(published.size()),
-               [&](std::uint32_t i, std::uint32_t) {
-                 const auto v = w_.venues.find(published[i].location_tag);
-                 if (!v) return;
-                 const VenueWarningCheck check =
-                     check_venue_warning(w_.venues.location_id(*v), w_.venues.owner_public_key(*v),
-                                         authority, published[i]);
-                 if (check.verdict == VenueWarningVerdict::kAccepted) {
-                   checked[i].emplace(*v, check.record);
-                 }
-               });
+  const auto [w0, w1] = split_range(static_cast<std::uint32_t>(published.size()),
+                                    static_cast<std::uint32_t>(w_.ranks.rank()),
+                                    static_cast<std::uint32_t>(w_.ranks.size()));
+  std::vector<std::optional<Accepted>> checked(w1 - w0);
+  parallel_for(w_.threads, w1 - w0, [&](std::uint32_t i, std::uint32_t) {
+    const SealedVenueWarning& warning = published[w0 + i];
+    const auto v = w_.venues.find(warning.location_tag);
+    if (!v) return;
+    const VenueWarningCheck check = check_venue_warning(
+        w_.venues.location_id(*v), w_.venues.owner_public_key(*v), authority, warning);
+    if (check.verdict == VenueWarningVerdict::kAccepted) checked[i] = Accepted{*v, check.record};
+  });
+  std::vector<Accepted> mine;
   for (const auto& c : checked) {
-    if (!c) continue;
-    warnings[c->first].push_back(c->second);
-    warned_venues_.insert(c->first);
+    if (c) mine.push_back(*c);
+  }
+  for (const auto& a : w_.ranks.gather_all<Accepted>(mine)) {
+    warnings[a.venue].push_back(a.record);
+    warned_venues_.insert(a.venue);
   }
   if (warnings.empty()) return;
   // Most check-ins are at venues without a warning: a bit per venue turns them away before
