@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `greenlight sim` over MPI ranks (docs/simulation.md "MPI"): `mpirun -np 2` of a small run
-# and of a small sweep write the same bytes as one process, and an error on the ranks stops
-# them all with the message.
+# `greenlight sim` over MPI ranks (docs/simulation.md "MPI"): `mpirun -np 2` and `-np 3` of a
+# small run and `-np 2` of a small sweep write the same bytes as one process, and an error on
+# the ranks stops them all with the message.
 # Usage: sim_mpi_test.sh GREENLIGHT_BINARY MPIEXEC WORK_DIR
 set -u
 bin=$1
@@ -48,6 +48,18 @@ grep -q "client-library check .* 0 window mismatches, 0 colour mismatches" "$wor
 # Only rank 0 prints the report.
 [ "$(grep -c '^greenlight population simulation' "$work/two.stdout")" -eq 1 ] ||
   fail "mpirun -np 2 printed the report $(grep -c '^greenlight population simulation' "$work/two.stdout") times"
+
+# Three ranks: rank boundaries that fall inside a chunk of 256 phones' keys and inside a part
+# of the store's merge, and hits, warnings and sampled phones split three ways.
+mpi3=("$mpiexec" -np 3 --oversubscribe)
+if [ "$(id -u)" -eq 0 ]; then mpi3+=(--allow-run-as-root); fi
+"${mpi3[@]}" "$bin" "${run_args[@]}" --out "$work/three" >"$work/three.stdout" \
+  2>"$work/three.stderr" || fail "mpirun -np 3 sim run: $(cat "$work/three.stderr")"
+for f in timeseries.csv timeseries_without_app.csv config.json; do
+  same_file "sim run -np 3 $f" "$work/one/$f" "$work/three/$f"
+done
+[ "$(strip_time "$work/one/report.txt")" = "$(strip_time "$work/three/report.txt")" ] ||
+  fail "sim run -np 3 report.txt differs: $(diff <(strip_time "$work/one/report.txt") <(strip_time "$work/three/report.txt"))"
 
 # A sweep of three points over two ranks (rank 0 runs points 0 and 2, rank 1 point 1).
 sweep_args=(sim sweep --people 2000 --days 20 --uptake 0,0.5,1 --seeds 3 --threads 1 --quiet)
