@@ -27,11 +27,22 @@ ContactPhase::ContactPhase(const World& world)
                                     static_cast<std::uint32_t>(w_.ranks.size()));
   shard_begin_ = s0;
   shard_end_ = s1;
+  if (w_.ranks.size() > 1) {
+    visit_share_.first_person = w_.own_begin;
+    visit_share_.end_person = w_.own_end;
+    visit_share_.gather = [this](std::span<const Visit> mine) {
+      return w_.ranks.gather_all<Visit>(mine);
+    };
+  }
+}
+
+const VisitShare* ContactPhase::visit_share() const {
+  return w_.ranks.size() > 1 ? &visit_share_ : nullptr;
 }
 
 void ContactPhase::calibrate() {
   const std::vector<std::uint8_t> nobody(w_.pop.size(), 0);
-  generator_.prepare_day(0, nobody, kCalibrationSalt, w_.threads);
+  generator_.prepare_day(0, nobody, kCalibrationSalt, w_.threads, visit_share());
   std::vector<double> sums(kShards, 0.0);
   const double hh = w_.config.disease.household_weight;
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
@@ -109,7 +120,7 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
                            w_.pop.has_app[p], w_.pop.age_group[p], 0};
     }
   });
-  generator_.prepare_day(t, isolating_today_, 0, w_.threads);
+  generator_.prepare_day(t, isolating_today_, 0, w_.threads, visit_share());
   record_checkins(t, st);
 
   const double hh = w_.config.disease.household_weight;

@@ -8,7 +8,8 @@
 // Contacts are generated in kShards fixed shards with their own streams, in parallel;
 // outputs are read in shard order, so a run is the same at any thread count. Over several
 // MPI ranks each rank generates a contiguous block of the shards (the day's preparation,
-// the contact states and the check-ins are computed on every rank); the ranks then gather
+// the contact states and the check-ins are computed on every rank, but each rank draws the
+// venue visits of its own people and the ranks gather them); the ranks then gather
 // the transmissions in shard order and send every staged run of another rank's broadcaster
 // to that rank (a run of its own broadcasters stays in place), keeping shard order, so a
 // run is the same at any number of ranks. Not thread-safe otherwise.
@@ -74,6 +75,8 @@ class ContactPhase {
   };
 
   void record_checkins(std::uint32_t t, DailyStats& st);
+  // Over several ranks each draws its own people's venue visits (nullptr in one process).
+  const VisitShare* visit_share() const;
   // Sends every staged run of this rank's shards whose broadcaster another rank owns to that
   // rank, and takes the runs of its own broadcasters that the other ranks staged.
   void route_runs(const RadioPhase& radio);
@@ -94,6 +97,7 @@ class ContactPhase {
   };
   std::vector<RoutedRun> outbox_;  // route_runs' buffers, kept for their capacity
   std::vector<RoutedRun> inbox_;
+  VisitShare visit_share_;
   std::uint32_t shard_begin_ = 0;  // [shard_begin_, shard_end_): this rank's shards
   std::uint32_t shard_end_ = kShards;
   std::vector<DayCheckIns> checkins_;

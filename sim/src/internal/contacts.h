@@ -11,6 +11,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -49,6 +50,14 @@ inline std::pair<std::uint32_t, std::uint32_t> shard_range(std::uint32_t n, std:
   return {begin, end};
 }
 
+// Over several MPI ranks, the people whose venue visits this rank draws and how every rank's
+// visits reach every rank (gathered in rank order, which is person order).
+struct VisitShare {
+  std::uint32_t first_person = 0;
+  std::uint32_t end_person = 0;
+  std::function<std::vector<Visit>(std::span<const Visit>)> gather;
+};
+
 class ContactGenerator {
  public:
   ContactGenerator(const SimConfig& config, const Population& population)
@@ -70,9 +79,11 @@ class ContactGenerator {
         shop_minutes_(5, 15, 90),
         restaurant_minutes_(45, 30, 150) {}
 
-  // People with isolating[p] != 0 meet only their household today.
+  // People with isolating[p] != 0 meet only their household today. With `share` (several
+  // ranks) this rank draws the visits of its people only and gathers everyone's: the same
+  // day as one process.
   void prepare_day(std::uint32_t day, std::span<const std::uint8_t> isolating, std::uint64_t salt,
-                   std::uint32_t threads) {
+                   std::uint32_t threads, const VisitShare* share = nullptr) {
     day_ = day;
     salt_ = salt;
     isolating_ = isolating;
@@ -123,10 +134,14 @@ class ContactGenerator {
     const std::array<double, 3> prob{cc.shop_visit_probability, cc.restaurant_visit_probability,
                                      cc.event_visit_probability};
     shard_visits_.resize(kShards);
+    const std::uint32_t draw0 = share != nullptr ? share->first_person : 0;
+    const std::uint32_t draw1 = share != nullptr ? share->end_person : n;
     parallel_for(threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
       auto& out = shard_visits_[shard];
       out.clear();
-      const auto [p0, p1] = shard_range(n, shard);
+      const auto [s0, s1] = shard_range(n, shard);
+      const std::uint32_t p0 = std::clamp(s0, draw0, draw1);
+      const std::uint32_t p1 = std::clamp(s1, draw0, draw1);
       for (std::uint32_t p = p0; p < p1; ++p) {
         if (isolating[p] != 0) continue;
         Rng r(stream_key(seed_, kPurposeVisits, day, p, salt));
@@ -151,6 +166,18 @@ class ContactGenerator {
     });
     visits_.clear();
     for (const auto& part : shard_visits_) visits_.insert(visits_.end(), part.begin(), part.end());
+    if (share != nullptr) {
+      // Everyone's visits, in person order, split again by person shard.
+      visits_ = share->gather(visits_);
+      auto from = visits_.begin();
+      for (std::uint32_t shard = 0; shard < kShards; ++shard) {
+        const std::uint32_t end = shard_range(n, shard).second;
+        const auto to = std::lower_bound(
+            from, visits_.end(), end, [](const Visit& v, std::uint32_t p) { return v.person < p; });
+        shard_visits_[shard].assign(from, to);
+        from = to;
+      }
+    }
     const std::uint32_t venues = static_cast<std::uint32_t>(pop_.venue_kind.size());
     venue_start_.assign(venues + 1, 0);
     for (const auto& v : visits_) ++venue_start_[v.venue + 1];
