@@ -60,11 +60,14 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
   const auto inf_days = static_cast<std::int32_t>(world.config.disease.infectious_days);
   const auto infection_day = health.infection_day();
   const auto isolated_until = health.isolated_until();
-  // Counts per shard of the population, in parallel, then summed (integers: exact).
+  // Counts per shard of the population, in parallel, then summed (integers: exact). Over
+  // several ranks each counts the people it owns and the ranks sum the counts.
   enum : std::size_t { kS, kE, kI, kR, kIso, kGreen, kYellow, kRed, kCounts };
   std::vector<std::array<std::uint32_t, kCounts>> counts(kShards);
   parallel_for(world.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
-    const auto [p0, p1] = shard_range(world.pop.size(), shard);
+    const auto [s0, s1] = shard_range(world.pop.size(), shard);
+    const std::uint32_t p0 = std::clamp(s0, world.own_begin, world.own_end);
+    const std::uint32_t p1 = std::clamp(s1, world.own_begin, world.own_end);
     std::array<std::uint32_t, kCounts> c{};  // local: shards' counters share cache lines
     for (std::uint32_t p = p0; p < p1; ++p) {
       const std::int32_t d = infection_day[p];
@@ -93,16 +96,19 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
     }
     counts[shard] = c;
   });
+  std::array<std::uint64_t, kCounts> total{};
   for (const auto& c : counts) {
-    st.susceptible += c[kS];
-    st.exposed += c[kE];
-    st.infectious += c[kI];
-    st.recovered += c[kR];
-    st.isolating += c[kIso];
-    st.green += c[kGreen];
-    st.yellow += c[kYellow];
-    st.red += c[kRed];
+    for (std::size_t k = 0; k < kCounts; ++k) total[k] += c[k];
   }
+  world.ranks.sum(total);
+  st.susceptible += static_cast<std::uint32_t>(total[kS]);
+  st.exposed += static_cast<std::uint32_t>(total[kE]);
+  st.infectious += static_cast<std::uint32_t>(total[kI]);
+  st.recovered += static_cast<std::uint32_t>(total[kR]);
+  st.isolating += static_cast<std::uint32_t>(total[kIso]);
+  st.green += static_cast<std::uint32_t>(total[kGreen]);
+  st.yellow += static_cast<std::uint32_t>(total[kYellow]);
+  st.red += static_cast<std::uint32_t>(total[kRed]);
   st.cumulative_infections = health.cumulative_infections();
 }
 

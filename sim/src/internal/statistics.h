@@ -64,7 +64,8 @@ class PhaseTimes {
 Colour phone_colour(const HealthPhase& health, const SyncPhase& sync, std::uint32_t p,
                     std::uint32_t day);
 
-// The compartments, isolation and colours at the end of day t.
+// The compartments, isolation and colours at the end of day t (over several ranks a
+// collective: each rank counts its own people).
 void finish_day(const World& world, const HealthPhase& health, const SyncPhase& sync,
                 std::uint32_t t, DailyStats& st);
 
