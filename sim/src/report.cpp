@@ -371,25 +371,55 @@ double median_of(std::vector<double> v) {
 }  // namespace
 
 std::string format_sweep(std::span<const SweepPoint> points) {
-  std::string o =
-      "uptake   runs   infected (median)   vs uptake 0   RED (median)   RED precision   any "
-      "recall\n";
   const auto groups = by_uptake(points);
+  if (groups.empty()) return "no runs\n";
+  // The reference is the lowest uptake of the sweep; its infections per seed pair with each
+  // other uptake's run of the same seed (same population, same seeded draws but the app's),
+  // which separates the app's effect from the seeds' spread.
+  const auto& [reference_uptake, reference_runs] = *groups.begin();
+  std::map<std::uint64_t, double> reference_by_seed;
+  for (const auto* p : reference_runs) {
+    reference_by_seed[p->seed] = static_cast<double>(p->summary.infections);
+  }
+  const std::string ref = fmt("%.0f %%", 100 * reference_uptake);
+  const std::string h_inf = "infected: median [min, max]";
+  const std::string h_change = "vs " + ref + ": medians";
+  const std::string h_paired = "vs " + ref + ", paired by seed: median [min, max]";
+  const auto w_inf = static_cast<int>(h_inf.size());
+  const auto w_change = static_cast<int>(h_change.size());
+  const auto w_paired = static_cast<int>(h_paired.size());
+  std::string o = fmt("uptake  runs  %s  %s  %s  RED (median)  RED precision  any recall\n",
+                      h_inf.c_str(), h_change.c_str(), h_paired.c_str());
   double reference = -1;
   for (const auto& [u, ps] : groups) {
-    std::vector<double> inf, red, prec, rec;
+    std::vector<double> inf, red, prec, rec, paired;
     for (const auto* p : ps) {
-      inf.push_back(static_cast<double>(p->summary.infections));
+      const auto infections = static_cast<double>(p->summary.infections);
+      inf.push_back(infections);
       red.push_back(static_cast<double>(p->summary.notifications_red));
       prec.push_back(p->summary.red_precision.value());
       rec.push_back(p->summary.any_recall.value());
+      const auto it = reference_by_seed.find(p->seed);
+      if (it != reference_by_seed.end() && it->second > 0) {
+        paired.push_back(100 * (infections - it->second) / it->second);
+      }
     }
     const double mi = median_of(inf);
     if (reference < 0) reference = mi;
+    const std::string range =
+        fmt("%.0f [%.0f, %.0f]", mi, *std::min_element(inf.begin(), inf.end()),
+            *std::max_element(inf.begin(), inf.end()));
     const std::string change =
         reference > 0 ? fmt("%+.1f %%", 100 * (mi - reference) / reference) : std::string("-");
-    o += fmt("%5.0f %% %6zu %19.0f %13s %14.0f %15s %12s\n", 100 * u, ps.size(), mi, change.c_str(),
-             median_of(red), pct(median_of(prec)).c_str(), pct(median_of(rec)).c_str());
+    std::string pair = "-";
+    if (!paired.empty()) {
+      pair = fmt("%+.1f %% [%+.1f, %+.1f]", median_of(paired),
+                 *std::min_element(paired.begin(), paired.end()),
+                 *std::max_element(paired.begin(), paired.end()));
+    }
+    o += fmt("%4.0f %%  %4zu  %*s  %*s  %*s  %12.0f  %13s  %10s\n", 100 * u, ps.size(), w_inf,
+             range.c_str(), w_change, change.c_str(), w_paired, pair.c_str(), median_of(red),
+             pct(median_of(prec)).c_str(), pct(median_of(rec)).c_str());
   }
   return o;
 }

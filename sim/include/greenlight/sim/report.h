@@ -50,7 +50,9 @@ struct SweepPoint {
   RunSummary summary;
 };
 std::string sweep_csv(std::span<const SweepPoint> points);
-// Medians over seeds per uptake, as a table.
+// One line per uptake: infections (median [min, max] over seeds), the change against the
+// lowest uptake (of the medians, and per seed against the same seed's run: median [min,
+// max]), and the medians of RED notifications, precision and recall.
 std::string format_sweep(std::span<const SweepPoint> points);
 // sweep.{svg,png}: infections (median over seeds) against uptake.
 PlotResult write_sweep_plot(const std::filesystem::path& dir, std::span<const SweepPoint> points);
