@@ -14,10 +14,10 @@
 // true distance, which only the simulator's ground truth uses. A run is 11 bytes (12 above
 // 2^24 people).
 
-// One DayEncounters holds one UTC day of all logs (over MPI ranks: of the runs in which the
-// rank's own phones were heard). Runs are grouped by broadcasting phone
-// (CSR): the runs in which phone p was heard are contiguous, so each phone's RPIs are
-// derived with one key schedule and written sequentially. Phone q's own log is the set of
+// One DayEncounters holds one UTC day of all logs (over MPI ranks: the runs in which the
+// rank's own phones were heard). Runs are grouped by broadcasting phone (CSR): the runs in
+// which phone p was heard are contiguous, so each phone's RPIs are derived with one key
+// schedule and written sequentially. Phone q's own log is the set of
 // runs whose listener is q. EncounterStore keeps retention_days + 1 days in a ring; older
 // days are dropped, as a phone deletes encounters after 14 days. Not thread-safe for
 // writing; concurrent reads are fine.
