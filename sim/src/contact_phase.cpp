@@ -65,7 +65,9 @@ const DayCheckIns* ContactPhase::checkins(std::uint32_t day) const {
 void ContactPhase::record_checkins(std::uint32_t t, DailyStats& st) {
   // App users scan the venue's QR code (decoded once per venue). Check-ins are kept in
   // person order, and one person's in venue order: the order of the visits by person shard.
-  // Each visit's draw is its own stream: drawn in parallel, taken in that order.
+  // Each visit's draw is its own stream: drawn in parallel, taken in that order. Over several
+  // ranks each rank draws and keeps the check-ins of its own people (the phones that hold
+  // them): the sync matches them there and the uploads gather their uploaders'.
   DayCheckIns& ci = checkins_[t % checkins_.size()];
   ci.day = t;
   ci.check_ins.clear();
@@ -80,7 +82,7 @@ void ContactPhase::record_checkins(std::uint32_t t, DailyStats& st) {
       [&](std::uint32_t shard, std::uint32_t) {
         std::uint8_t* drawn = checkin_drawn_.data() + part_start[shard];
         for (const Visit& v : parts[shard]) {
-          *drawn++ = w_.pop.has_app[v.person] != 0 &&
+          *drawn++ = w_.owns(v.person) && w_.pop.has_app[v.person] != 0 &&
                              Rng(stream_key(w_.seed, kPurposeVisits, t, v.person, 0x1000 + v.venue))
                                  .bernoulli(w_.config.app.checkin_probability)
                          ? 1
@@ -97,7 +99,7 @@ void ContactPhase::record_checkins(std::uint32_t t, DailyStats& st) {
                               static_cast<std::uint16_t>(std::max<std::uint32_t>(1, end - start))});
     }
   }
-  st.check_ins = ci.check_ins.size();
+  st.check_ins = w_.ranks.sum(ci.check_ins.size());
 }
 
 void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPhase& radio,

@@ -68,8 +68,9 @@ Status SyncPhase::run(std::uint32_t t, std::int64_t now, const Phases& phases, D
   probe(table, keys, owner, published, phases.radio.store(), hits, close);
   // Over several ranks each rank probed the runs of the broadcasters it owns; a hit goes to
   // the rank that owns the listening phone, which scores its phones (in the order of one
-  // store: RunHit), and the colour updates are gathered in rank order, which is phone
-  // order, so that every rank holds the same colours and takes the same decisions.
+  // store: RunHit) and matches their check-ins with the venue warnings, and the colour
+  // updates are gathered, so that every rank holds the same colours and takes the same
+  // decisions (apply() takes them by phone).
   route_to_phones(hits);
   std::sort(hits.begin(), hits.end());
   mark_close_contacts(close, t);
@@ -77,8 +78,8 @@ Status SyncPhase::run(std::uint32_t t, std::int64_t now, const Phases& phases, D
   std::vector<Update> updates;
   SharedWindows shared;
   score(hits, keys, owner, t, now, phases.radio, updates, shared);
-  updates = w_.ranks.gather_all<Update>(updates);
   match_venues(batch->venue_warnings, t, first_day, last_day, phases.contacts, updates);
+  updates = w_.ranks.gather_all<Update>(updates);
   apply(updates, t, phases.health, st);
 
   if (w_.config.run.verify_phones > 0 && !keys.empty()) {

@@ -23,8 +23,35 @@ std::optional<KeyOwner> UploadPhase::take_owner(const ByteArray<16>& key_data) {
   return owner;
 }
 
+bool UploadPhase::by_person_day(const UploaderCheckIn& a, const UploaderCheckIn& b) {
+  return a.check_in.person != b.check_in.person ? a.check_in.person < b.check_in.person
+                                                : a.day < b.day;
+}
+
+std::vector<UploadPhase::UploaderCheckIn> UploadPhase::uploader_checkins(
+    std::uint32_t t, std::span<const std::uint32_t> uploaders, const ContactPhase& contacts) const {
+  // Each rank keeps the check-ins of its own people: it sends those of its uploaders of the
+  // last 14 days, and every rank gets all of them (for one person and day in the order of
+  // the day's check-ins).
+  const std::uint32_t first = t > kRetentionDays ? t - kRetentionDays : 0;
+  std::vector<UploaderCheckIn> mine;
+  for (const std::uint32_t p : uploaders) {
+    if (!w_.owns(p)) continue;
+    for (std::uint32_t d = first; d < t; ++d) {
+      const DayCheckIns* ring = contacts.checkins(d);
+      if (ring == nullptr) continue;
+      auto lo = std::lower_bound(ring->check_ins.begin(), ring->check_ins.end(), p,
+                                 [](const CheckIn& c, std::uint32_t q) { return c.person < q; });
+      for (; lo != ring->check_ins.end() && lo->person == p; ++lo) mine.push_back({d, *lo});
+    }
+  }
+  std::vector<UploaderCheckIn> all = w_.ranks.gather_all<UploaderCheckIn>(mine);
+  std::stable_sort(all.begin(), all.end(), by_person_day);
+  return all;
+}
+
 Result<SimUpload> UploadPhase::prepare(std::uint32_t p, std::uint32_t t, const HealthPhase& health,
-                                       const ContactPhase& contacts) const {
+                                       std::span<const UploaderCheckIn> checkins) const {
   SimUpload up;
   up.report_type = ReportType::kConfirmedTest;
   // The health authority records the symptom onset, or the test date without symptoms.
@@ -38,24 +65,22 @@ Result<SimUpload> UploadPhase::prepare(std::uint32_t p, std::uint32_t t, const H
     const auto dsos = static_cast<std::int32_t>(d) - static_cast<std::int32_t>(onset);
     const client::Infectiousness inf = w_.scorer.infectiousness(dsos);
     if (inf == client::Infectiousness::kNone) continue;
-    const DayCheckIns* ring = contacts.checkins(d);
-    if (ring == nullptr) continue;
-    auto lo = std::lower_bound(ring->check_ins.begin(), ring->check_ins.end(), p,
-                               [](const CheckIn& c, std::uint32_t q) { return c.person < q; });
-    for (; lo != ring->check_ins.end() && lo->person == p; ++lo) {
+    const auto of_day = std::equal_range(checkins.begin(), checkins.end(),
+                                         UploaderCheckIn{d, CheckIn{p, 0, 0, 0}}, by_person_day);
+    for (auto it = of_day.first; it != of_day.second; ++it) {
+      const CheckIn& c = it->check_in;
       VenueReportRecord rec;
-      rec.start_interval = {w_.schedule.day_interval(d).value + lo->start_scan / kScansPerInterval};
-      const std::uint32_t end_scan =
-          std::min<std::uint32_t>(kScansPerDay, lo->start_scan + lo->scans);
+      rec.start_interval = {w_.schedule.day_interval(d).value + c.start_scan / kScansPerInterval};
+      const std::uint32_t end_scan = std::min<std::uint32_t>(kScansPerDay, c.start_scan + c.scans);
       rec.duration_intervals =
           std::max<std::uint32_t>(1, (end_scan + kScansPerInterval - 1) / kScansPerInterval -
-                                         lo->start_scan / kScansPerInterval);
+                                         c.start_scan / kScansPerInterval);
       rec.risk_level = inf == client::Infectiousness::kHigh ? 8 : 7;
-      auto sealed = seal_venue_report(w_.venues.location_id(lo->venue), rec, sealing);
+      auto sealed = seal_venue_report(w_.venues.location_id(c.venue), rec, sealing);
       GL_RETURN_IF_ERROR(sealed);
       up.venue_reports.push_back(*sealed);
       // The venue's owner, asked by the health authority, releases this stay.
-      auto released = w_.venues.release(lo->venue, *sealed, sealing);
+      auto released = w_.venues.release(c.venue, *sealed, sealing);
       GL_RETURN_IF_ERROR(released);
       up.venue_warnings.push_back(*released);
     }
@@ -73,10 +98,11 @@ Status UploadPhase::run(std::uint32_t t, std::int64_t now, std::span<const std::
   if (t == 0) return ok();  // no key of a past day to upload yet
   // Each upload is prepared from its own streams (keys, sealing), so they are prepared in
   // parallel and then published in the order of `uploaders`.
+  const std::vector<UploaderCheckIn> checkins = uploader_checkins(t, uploaders, contacts);
   std::vector<std::optional<Result<SimUpload>>> prepared(uploaders.size());
   parallel_for(w_.threads, static_cast<std::uint32_t>(uploaders.size()),
                [&](std::uint32_t i, std::uint32_t) {
-                 prepared[i].emplace(prepare(uploaders[i], t, health, contacts));
+                 prepared[i].emplace(prepare(uploaders[i], t, health, checkins));
                });
   std::vector<SimUpload> uploads;
   uploads.reserve(uploaders.size());

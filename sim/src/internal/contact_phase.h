@@ -8,8 +8,9 @@
 // Contacts are generated in kShards fixed shards with their own streams, in parallel;
 // outputs are read in shard order, so a run is the same at any thread count. Over several
 // MPI ranks each rank generates a contiguous block of the shards (the day's preparation,
-// the contact states and the check-ins are computed on every rank, but each rank draws the
-// venue visits of its own people and the ranks gather them); the ranks then gather
+// and the contact states are computed on every rank, but each rank draws the venue visits
+// of its own people, gathered by all, and keeps its own people's check-ins); the ranks then
+// gather
 // the transmissions in shard order and send every staged run of another rank's broadcaster
 // to that rank (a run of its own broadcasters stays in place), keeping shard order, so a
 // run is the same at any number of ranks. Not thread-safe otherwise.
@@ -46,7 +47,8 @@ class ContactPhase {
   // Today's runs per shard, of the broadcasters this rank owns.
   const std::vector<StagedRuns>& staged_runs() const { return runs_; }
 
-  // A day's check-ins, sorted by person; nullptr when the day is no longer kept.
+  // A day's check-ins (over several ranks: of the people this rank owns), sorted by person;
+  // nullptr when the day is no longer kept.
   const DayCheckIns* checkins(std::uint32_t day) const;
 
   // Who met whom today (every layer, every distance), per shard, when switched on (the

@@ -43,10 +43,21 @@ class UploadPhase {
   struct KeyHash {
     std::size_t operator()(const ByteArray<16>& k) const;
   };
+  // One check-in of an uploader on day `day`.
+  struct UploaderCheckIn {
+    std::uint32_t day;
+    CheckIn check_in;
+  };
+  static bool by_person_day(const UploaderCheckIn& a, const UploaderCheckIn& b);
+  // The check-ins of the last 14 days of today's uploaders, of every rank (a collective over
+  // ranks), sorted by person and day, each day's in the order the phone keeps them.
+  std::vector<UploaderCheckIn> uploader_checkins(std::uint32_t t,
+                                                 std::span<const std::uint32_t> uploaders,
+                                                 const ContactPhase& contacts) const;
   // Thread-safe: reads the world and the phases only.
   [[nodiscard]] Result<SimUpload> prepare(std::uint32_t p, std::uint32_t t,
                                           const HealthPhase& health,
-                                          const ContactPhase& contacts) const;
+                                          std::span<const UploaderCheckIn> checkins) const;
 
   const World& w_;
   KeyPublisher& publisher_;
