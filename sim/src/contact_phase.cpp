@@ -235,8 +235,8 @@ void ContactPhase::route_runs(const RadioPhase& radio) {
       if (part_rank[k] == self) continue;
       auto& part = runs_[shard][k];
       if (part_rank[k] >= 0) {
-        for (const auto& r : part)
-          outbox_[fill[static_cast<std::size_t>(part_rank[k])]++] = {shard, r};
+        auto& out = fill[static_cast<std::size_t>(part_rank[k])];
+        for (const auto& r : part) outbox_[out++] = {shard, r};
         part.clear();
         continue;
       }
