@@ -34,9 +34,14 @@ std::vector<UploadPhase::UploaderCheckIn> UploadPhase::uploader_checkins(
   // last 14 days, and every rank gets all of them (for one person and day in the order of
   // the day's check-ins).
   const std::uint32_t first = t > kRetentionDays ? t - kRetentionDays : 0;
-  std::vector<UploaderCheckIn> mine;
+  std::vector<std::uint32_t> own;  // each uploader once (a person uploads once anyway)
   for (const std::uint32_t p : uploaders) {
-    if (!w_.owns(p)) continue;
+    if (w_.owns(p)) own.push_back(p);
+  }
+  std::sort(own.begin(), own.end());
+  own.erase(std::unique(own.begin(), own.end()), own.end());
+  std::vector<UploaderCheckIn> mine;
+  for (const std::uint32_t p : own) {
     for (std::uint32_t d = first; d < t; ++d) {
       const DayCheckIns* ring = contacts.checkins(d);
       if (ring == nullptr) continue;
