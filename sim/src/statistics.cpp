@@ -65,9 +65,8 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
   enum : std::size_t { kS, kE, kI, kR, kIso, kGreen, kYellow, kRed, kCounts };
   std::vector<std::array<std::uint32_t, kCounts>> counts(kShards);
   parallel_for(world.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
-    const auto [s0, s1] = shard_range(world.pop.size(), shard);
-    const std::uint32_t p0 = std::clamp(s0, world.own_begin, world.own_end);
-    const std::uint32_t p1 = std::clamp(s1, world.own_begin, world.own_end);
+    const auto [p0, p1] =
+        clamp_range(shard_range(world.pop.size(), shard), world.own_begin, world.own_end);
     std::array<std::uint32_t, kCounts> c{};  // local: shards' counters share cache lines
     for (std::uint32_t p = p0; p < p1; ++p) {
       const std::int32_t d = infection_day[p];

@@ -155,9 +155,8 @@ void SyncPhase::probe(const SharedRpiTable& table, std::span<const TemporaryExpo
   std::vector<ProbeOut> probes(kShards);
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     // The store holds the runs of this rank's broadcasters only.
-    const auto [s0, s1] = shard_range(w_.pop.size(), shard);
-    const std::uint32_t p0 = std::clamp(s0, store.first_phone(), store.end_phone());
-    const std::uint32_t p1 = std::clamp(s1, store.first_phone(), store.end_phone());
+    const auto [p0, p1] =
+        clamp_range(shard_range(w_.pop.size(), shard), store.first_phone(), store.end_phone());
     if (p0 == p1) return;
     ProbeOut& out = probes[shard];
     // The TEK of one broadcaster on one day, derived when a tag of its finds a candidate.
@@ -298,11 +297,15 @@ void SyncPhase::route_to_phones(std::vector<RunHit>& hits) const {
   if (w_.ranks.size() == 1) return;
   // Grouped by the listening phone's rank, each group in the probe's order.
   std::vector<std::size_t> counts(static_cast<std::size_t>(w_.ranks.size()), 0);
-  for (const auto& h : hits) ++counts[static_cast<std::size_t>(w_.owner(h.phone))];
+  std::vector<std::size_t> to(hits.size());
+  for (std::size_t i = 0; i < hits.size(); ++i) {
+    to[i] = static_cast<std::size_t>(w_.owner(hits[i].phone));
+    ++counts[to[i]];
+  }
   std::vector<std::size_t> fill(counts.size(), 0);
   for (std::size_t k = 1; k < counts.size(); ++k) fill[k] = fill[k - 1] + counts[k - 1];
   std::vector<RunHit> outbox(hits.size());
-  for (const auto& h : hits) outbox[fill[static_cast<std::size_t>(w_.owner(h.phone))]++] = h;
+  for (std::size_t i = 0; i < hits.size(); ++i) outbox[fill[to[i]]++] = hits[i];
   w_.ranks.exchange<RunHit>(outbox, counts, hits);
 }
 

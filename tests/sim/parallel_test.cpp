@@ -14,6 +14,15 @@
 namespace greenlight::sim::internal {
 namespace {
 
+TEST_CASE("clamp_range cuts a slice to one rank's people") {
+  using Range = std::pair<std::uint32_t, std::uint32_t>;
+  CHECK(clamp_range({10, 20}, 0, 100) == Range{10, 20});   // inside
+  CHECK(clamp_range({10, 20}, 15, 100) == Range{15, 20});  // overlapping below
+  CHECK(clamp_range({10, 20}, 0, 12) == Range{10, 12});    // overlapping above
+  CHECK(clamp_range({10, 20}, 30, 40) == Range{30, 30});   // before the rank: empty
+  CHECK(clamp_range({50, 60}, 30, 40) == Range{40, 40});   // after the rank: empty
+}
+
 TEST_CASE("parallel_for runs every task once, on workers below the thread count") {
   for (const std::uint32_t threads : {1u, 2u, 3u, 8u}) {
     for (const std::uint32_t tasks : {0u, 1u, 2u, 7u, 1000u}) {

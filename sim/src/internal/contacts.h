@@ -139,9 +139,7 @@ class ContactGenerator {
     parallel_for(threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
       auto& out = shard_visits_[shard];
       out.clear();
-      const auto [s0, s1] = shard_range(n, shard);
-      const std::uint32_t p0 = std::clamp(s0, draw0, draw1);
-      const std::uint32_t p1 = std::clamp(s1, draw0, draw1);
+      const auto [p0, p1] = clamp_range(shard_range(n, shard), draw0, draw1);
       for (std::uint32_t p = p0; p < p1; ++p) {
         if (isolating[p] != 0) continue;
         Rng r(stream_key(seed_, kPurposeVisits, day, p, salt));

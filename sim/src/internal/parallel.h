@@ -22,6 +22,13 @@ inline std::pair<std::uint32_t, std::uint32_t> split_range(std::uint32_t n, std:
           static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) * (part + 1) / parts)};
 }
 
+// The part of [range.first, range.second) inside [lo, hi) (empty, at a bound, when they do not
+// meet): a shard's slice cut to the people one MPI rank owns.
+inline std::pair<std::uint32_t, std::uint32_t> clamp_range(
+    std::pair<std::uint32_t, std::uint32_t> range, std::uint32_t lo, std::uint32_t hi) {
+  return {std::clamp(range.first, lo, hi), std::clamp(range.second, lo, hi)};
+}
+
 // One parallel loop as the pool sees it (parallel.cpp).
 struct PoolJob {
   void (*run)(void* body, std::uint32_t worker) = nullptr;
