@@ -102,6 +102,19 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("disease", "infectious_days", d.infectious_days);
   v("disease", "initial_infections", d.initial_infections);
   v("disease", "false_symptom_rate", d.false_symptom_rate);
+  v("disease", "hospitalised_fraction", d.hospitalised_fraction);
+  v("disease", "critical_fraction", d.critical_fraction);
+  v("disease", "fatality_fraction", d.fatality_fraction);
+  v("disease", "hospital_mean_days", d.hospital_mean_days);
+  v("disease", "hospital_sd_days", d.hospital_sd_days);
+  v("disease", "critical_mean_days", d.critical_mean_days);
+  v("disease", "critical_sd_days", d.critical_sd_days);
+  v("disease", "death_mean_days", d.death_mean_days);
+  v("disease", "death_sd_days", d.death_sd_days);
+  v("disease", "ward_stay_mean_days", d.ward_stay_mean_days);
+  v("disease", "ward_stay_sd_days", d.ward_stay_sd_days);
+  v("disease", "critical_stay_mean_days", d.critical_stay_mean_days);
+  v("disease", "critical_stay_sd_days", d.critical_stay_sd_days);
 
   auto& t = c.testing;
   v("testing", "symptom_isolation", t.symptom_isolation);
@@ -456,7 +469,26 @@ Status validate_config(const SimConfig& c) {
     need(is_probability(c.disease.asymptomatic_fraction[g]) &&
              is_probability(c.disease.mild_fraction[g]),
          "disease.asymptomatic_fraction and mild_fraction must be in [0, 1]");
+    need(is_probability(c.disease.hospitalised_fraction[g]) &&
+             is_probability(c.disease.critical_fraction[g]) &&
+             is_probability(c.disease.fatality_fraction[g]),
+         "disease.hospitalised_fraction, critical_fraction and fatality_fraction must be in [0, "
+         "1]");
     need(c.disease.susceptibility[g] >= 0, "disease.susceptibility must be non-negative");
+  }
+  {
+    const auto& d = c.disease;
+    const bool positive = d.hospital_mean_days > 0 && d.hospital_sd_days > 0 &&
+                          d.critical_mean_days > 0 && d.critical_sd_days > 0 &&
+                          d.death_mean_days > 0 && d.death_sd_days > 0 &&
+                          d.ward_stay_mean_days > 0 && d.ward_stay_sd_days > 0 &&
+                          d.critical_stay_mean_days > 0 && d.critical_stay_sd_days > 0;
+    const bool bounded = d.hospital_mean_days <= 60 && d.critical_mean_days <= 60 &&
+                         d.death_mean_days <= 60 && d.ward_stay_mean_days <= 60 &&
+                         d.critical_stay_mean_days <= 60;
+    need(positive && bounded,
+         "disease hospital, critical, death and stay delays must be positive, means at most 60 "
+         "days");
   }
   need(is_probability(c.disease.false_symptom_rate),
        "disease.false_symptom_rate must be in [0, 1]");

@@ -111,9 +111,10 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     const auto [p0, p1] = shard_range(n, shard);
     for (std::uint32_t p = p0; p < p1; ++p) {
-      isolating_today_[p] = isolated_until[p] > day ? 1 : 0;
+      isolating_today_[p] = isolated_until[p] > day ? kAtHome : kMeetsAll;
       float inf = 0;
       if (infection_day[p] != kNever) {
+        if (health.absent(p, t)) isolating_today_[p] = kAbsent;
         inf = static_cast<float>(
             w_.disease.infectiousness(static_cast<std::uint32_t>(day - infection_day[p])) *
             static_cast<double>(health.course(p).infectiousness_factor));

@@ -55,12 +55,40 @@ Course DiseaseModel::sample_course(std::uint8_t age_group, std::uint64_t key) co
     return c;
   }
   c.symptomatic = true;
-  c.infectiousness_factor = rng.bernoulli(config_.mild_fraction[age_group])
-                                ? static_cast<float>(config_.mild_infectiousness)
-                                : 1.0f;
+  const bool mild = rng.bernoulli(config_.mild_fraction[age_group]);
+  c.infectiousness_factor = mild ? static_cast<float>(config_.mild_infectiousness) : 1.0f;
   const double onset = rng.gamma_mean_sd(config_.incubation_mean_days, config_.incubation_sd_days);
-  c.onset_delay_days =
-      static_cast<std::uint16_t>(std::clamp(std::lround(onset), 1L, static_cast<long>(config_.infectious_days)));
+  c.onset_delay_days = static_cast<std::uint16_t>(
+      std::clamp(std::lround(onset), 1L, static_cast<long>(config_.infectious_days)));
+  if (mild || !rng.bernoulli(config_.hospitalised_fraction[age_group])) return c;
+  // Whole days, each delay at most kMaxDelay (onset <= 60, so every day fits a byte);
+  // a stay lasts at least one day.
+  constexpr long kMaxDelay = 60;
+  const auto days = [&](double mean, double sd, long at_least) {
+    return static_cast<std::uint32_t>(
+        std::clamp(std::lround(rng.gamma_mean_sd(mean, sd)), at_least, kMaxDelay));
+  };
+  const std::uint32_t hospital =
+      c.onset_delay_days + days(config_.hospital_mean_days, config_.hospital_sd_days, 0);
+  c.hospital_day = static_cast<std::uint8_t>(hospital);
+  if (!rng.bernoulli(config_.critical_fraction[age_group])) {
+    c.severity = Severity::kWard;
+    c.end_day = static_cast<std::uint8_t>(
+        hospital + days(config_.ward_stay_mean_days, config_.ward_stay_sd_days, 1));
+    return c;
+  }
+  const std::uint32_t critical =
+      hospital + days(config_.critical_mean_days, config_.critical_sd_days, 0);
+  c.critical_day = static_cast<std::uint8_t>(critical);
+  if (rng.bernoulli(config_.fatality_fraction[age_group])) {
+    c.severity = Severity::kDies;
+    c.end_day = static_cast<std::uint8_t>(critical +
+                                          days(config_.death_mean_days, config_.death_sd_days, 1));
+  } else {
+    c.severity = Severity::kCritical;
+    c.end_day = static_cast<std::uint8_t>(
+        critical + days(config_.critical_stay_mean_days, config_.critical_stay_sd_days, 1));
+  }
   return c;
 }
 

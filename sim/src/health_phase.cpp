@@ -104,6 +104,11 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
         }
         order_test(p, t);
       }
+      // Admitted to hospital: tested there (unless a test is pending or was positive).
+      if (infected && course_[p].severity != Severity::kNone &&
+          day - infection_day_[p] == course_[p].hospital_day) {
+        order_test(p, t);
+      }
       if (test_sample_day_[p] == day) {
         test_sample_day_[p] = kNever;
         Rng r = w_.decision(kPurposeTesting, p, t, 0);

@@ -115,11 +115,11 @@ std::string daily_csv(std::span<const DailyStats> days) {
       "new_school_work,new_random,new_venue,cumulative_infections,new_symptomatic,tests,"
       "positives,uploads,keys_fetched,venue_reports_fetched,isolating,notified_red,"
       "notified_yellow,venue_notifications,green,yellow,red,contacts,app_contacts,runs_stored,"
-      "check_ins\n";
+      "check_ins,new_hospitalised,hospitalised,critical,new_deaths,deaths\n";
   for (const auto& d : days) {
     out += fmt(
         "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
-        "%llu,%llu,%llu\n",
+        "%llu,%llu,%llu,%u,%u,%u,%u,%u\n",
         d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
         d.new_infections_by_layer[0], d.new_infections_by_layer[1], d.new_infections_by_layer[2],
         d.new_infections_by_layer[3], static_cast<unsigned long long>(d.cumulative_infections),
@@ -128,7 +128,8 @@ std::string daily_csv(std::span<const DailyStats> days) {
         d.red, static_cast<unsigned long long>(d.contacts),
         static_cast<unsigned long long>(d.app_contacts),
         static_cast<unsigned long long>(d.runs_stored),
-        static_cast<unsigned long long>(d.check_ins));
+        static_cast<unsigned long long>(d.check_ins), d.new_hospitalised, d.hospitalised,
+        d.critical, d.new_deaths, d.deaths);
   }
   return out;
 }
@@ -204,6 +205,13 @@ std::string format_report(const ReportInput& in) {
       b ? count_pct(b->infections, b->people) : "");
   row("peak infectious (day)", fmt("%u (day %u)", a.peak_infectious, a.peak_day),
       b ? fmt("%u (day %u)", b->peak_infectious, b->peak_day) : "");
+  const auto hospital = [](const RunSummary& r) {
+    return fmt("%llu / %u / %u", static_cast<unsigned long long>(r.hospitalisations),
+               r.peak_hospitalised, r.peak_critical);
+  };
+  row("admitted / peak in hospital / ICU", hospital(a), b ? hospital(*b) : "");
+  row("deaths", fmt("%llu", static_cast<unsigned long long>(a.deaths)),
+      b ? fmt("%llu", static_cast<unsigned long long>(b->deaths)) : "");
   row("tests / positives",
       fmt("%llu / %llu", static_cast<unsigned long long>(a.tests),
           static_cast<unsigned long long>(a.positives)),
@@ -218,6 +226,12 @@ std::string format_report(const ReportInput& in) {
              static_cast<long long>(b->infections) - static_cast<long long>(a.infections),
              100.0 * (static_cast<double>(b->infections) - static_cast<double>(a.infections)) /
                  static_cast<double>(b->infections));
+  }
+  if (b && b->deaths > 0) {
+    o += fmt("  deaths averted by the app              %lld (%.1f %%)\n",
+             static_cast<long long>(b->deaths) - static_cast<long long>(a.deaths),
+             100.0 * (static_cast<double>(b->deaths) - static_cast<double>(a.deaths)) /
+                 static_cast<double>(b->deaths));
   }
   o += "\nNotifications (app users)\n";
   o += fmt("  uploads by positive app users        %llu\n",
@@ -289,13 +303,20 @@ PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailySt
   for (std::size_t i = 0; i < n; ++i) {
     const DailyStats* a = i < app.size() ? &app[i] : nullptr;
     const DailyStats* b = i < baseline.size() ? &baseline[i] : nullptr;
+    const auto count = [](const DailyStats* d, std::uint32_t DailyStats::*field) {
+      return d ? fmt("%u", d->*field) : std::string("NaN");
+    };
     data += fmt(
-        "%zu %s %s %s %s %s %s %s\n", i, a ? fmt("%u", a->new_infections).c_str() : "NaN",
+        "%zu %s %s %s %s %s %s %s %s %s %s %s %s %s\n", i,
+        a ? fmt("%u", a->new_infections).c_str() : "NaN",
         a ? fmt("%llu", static_cast<unsigned long long>(a->cumulative_infections)).c_str() : "NaN",
         b ? fmt("%u", b->new_infections).c_str() : "NaN",
         b ? fmt("%llu", static_cast<unsigned long long>(b->cumulative_infections)).c_str() : "NaN",
         a ? fmt("%u", a->green).c_str() : "NaN", a ? fmt("%u", a->yellow).c_str() : "NaN",
-        a ? fmt("%u", a->red).c_str() : "NaN");
+        a ? fmt("%u", a->red).c_str() : "NaN", count(a, &DailyStats::hospitalised).c_str(),
+        count(a, &DailyStats::critical).c_str(), count(a, &DailyStats::deaths).c_str(),
+        count(b, &DailyStats::hospitalised).c_str(), count(b, &DailyStats::critical).c_str(),
+        count(b, &DailyStats::deaths).c_str());
   }
   const auto data_path = dir / "plot_data.txt";
   if (!write_file(data_path, data)) return {{}, "could not write " + data_path.string()};
@@ -325,7 +346,25 @@ PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailySt
          "title 'yellow', '' using 1:(100 * $8 / total($6, $7, $8)) with filledcurves x1 lc rgb "
          "'#d7191c' title 'red'\n";
   auto r2 = draw(dir, "colours", col);
-  for (auto* r : {&r1, &r2}) {
+  std::string hosp =
+      "set title 'Hospital: beds in use and deaths'\nset xlabel 'day'\n"
+      "set ylabel 'people in hospital / in intensive care'\nset y2label 'deaths (cumulative)'\n"
+      "set y2tics\nset ytics nomirror\nset key top left\nset grid\nset yrange [0:*]\n"
+      "set y2range [0:*]\n";
+  hosp += "plot " + quote(data_path) +
+          " using 1:9 with lines lw 2 lc rgb '#1b7837' title 'in hospital, with app', '' using "
+          "1:10 with lines dt 3 lw 2 lc rgb '#1b7837' title 'in intensive care, with app', '' "
+          "using 1:11 axes x1y2 with lines dt 2 lw 2 lc rgb '#1b7837' title 'deaths, with app'";
+  if (!baseline.empty()) {
+    hosp +=
+        ", '' using 1:12 with lines lw 2 lc rgb '#b2182b' title 'in hospital, without app', '' "
+        "using 1:13 with lines dt 3 lw 2 lc rgb '#b2182b' title 'in intensive care, without "
+        "app', '' using 1:14 axes x1y2 with lines dt 2 lw 2 lc rgb '#b2182b' title 'deaths, "
+        "without app'";
+  }
+  hosp += "\n";
+  auto r3 = draw(dir, "hospital", hosp);
+  for (auto* r : {&r1, &r2, &r3}) {
     all.files.insert(all.files.end(), r->files.begin(), r->files.end());
     if (!r->warning.empty() && all.warning.empty()) all.warning = r->warning;
   }
@@ -336,19 +375,21 @@ std::string sweep_csv(std::span<const SweepPoint> points) {
   std::string out =
       "uptake,seed,people,app_users,infections,peak_infectious,tests,positives,uploads,"
       "notifications_red,notifications_yellow,red_precision,red_recall,any_recall,"
-      "notified_infected_by_index,isolation_person_days\n";
+      "notified_infected_by_index,isolation_person_days,hospitalisations,deaths\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     out +=
-        fmt("%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu\n", p.uptake,
-            static_cast<unsigned long long>(p.seed), s.people, s.app_users,
+        fmt("%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu\n",
+            p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
             static_cast<unsigned long long>(s.infections), s.peak_infectious,
             static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
             static_cast<unsigned long long>(s.uploads),
             static_cast<unsigned long long>(s.notifications_red),
             static_cast<unsigned long long>(s.notifications_yellow), s.red_precision.value(),
             s.red_recall.value(), s.any_recall.value(), s.notified_infected_by_index.value(),
-            static_cast<unsigned long long>(s.isolation_person_days));
+            static_cast<unsigned long long>(s.isolation_person_days),
+            static_cast<unsigned long long>(s.hospitalisations),
+            static_cast<unsigned long long>(s.deaths));
   }
   return out;
 }
@@ -378,8 +419,10 @@ std::string format_sweep(std::span<const SweepPoint> points) {
   // which separates the app's effect from the seeds' spread.
   const auto& [reference_uptake, reference_runs] = *groups.begin();
   std::map<std::uint64_t, double> reference_by_seed;
+  std::map<std::uint64_t, double> reference_deaths_by_seed;
   for (const auto* p : reference_runs) {
     reference_by_seed[p->seed] = static_cast<double>(p->summary.infections);
+    reference_deaths_by_seed[p->seed] = static_cast<double>(p->summary.deaths);
   }
   const std::string ref = fmt("%.0f %%", 100 * reference_uptake);
   const std::string h_inf = "infected: median [min, max]";
@@ -388,11 +431,13 @@ std::string format_sweep(std::span<const SweepPoint> points) {
   const auto w_inf = static_cast<int>(h_inf.size());
   const auto w_change = static_cast<int>(h_change.size());
   const auto w_paired = static_cast<int>(h_paired.size());
-  std::string o = fmt("uptake  runs  %s  %s  %s  RED (median)  RED precision  any recall\n",
-                      h_inf.c_str(), h_change.c_str(), h_paired.c_str());
+  const std::string h_deaths = "deaths: median (paired)";
+  const auto w_deaths = static_cast<int>(h_deaths.size());
+  std::string o = fmt("uptake  runs  %s  %s  %s  %s  RED (median)  RED precision  any recall\n",
+                      h_inf.c_str(), h_change.c_str(), h_paired.c_str(), h_deaths.c_str());
   double reference = -1;
   for (const auto& [u, ps] : groups) {
-    std::vector<double> inf, red, prec, rec, paired;
+    std::vector<double> inf, red, prec, rec, paired, deaths, deaths_paired;
     for (const auto* p : ps) {
       const auto infections = static_cast<double>(p->summary.infections);
       inf.push_back(infections);
@@ -402,6 +447,12 @@ std::string format_sweep(std::span<const SweepPoint> points) {
       const auto it = reference_by_seed.find(p->seed);
       if (it != reference_by_seed.end() && it->second > 0) {
         paired.push_back(100 * (infections - it->second) / it->second);
+      }
+      const auto died = static_cast<double>(p->summary.deaths);
+      deaths.push_back(died);
+      const auto dt = reference_deaths_by_seed.find(p->seed);
+      if (dt != reference_deaths_by_seed.end() && dt->second > 0) {
+        deaths_paired.push_back(100 * (died - dt->second) / dt->second);
       }
     }
     const double mi = median_of(inf);
@@ -417,9 +468,12 @@ std::string format_sweep(std::span<const SweepPoint> points) {
                  *std::min_element(paired.begin(), paired.end()),
                  *std::max_element(paired.begin(), paired.end()));
     }
-    o += fmt("%4.0f %%  %4zu  %*s  %*s  %*s  %12.0f  %13s  %10s\n", 100 * u, ps.size(), w_inf,
-             range.c_str(), w_change, change.c_str(), w_paired, pair.c_str(), median_of(red),
-             pct(median_of(prec)).c_str(), pct(median_of(rec)).c_str());
+    std::string died = fmt("%.0f", median_of(deaths));
+    if (!deaths_paired.empty()) died += fmt(" (%+.1f %%)", median_of(deaths_paired));
+    o +=
+        fmt("%4.0f %%  %4zu  %*s  %*s  %*s  %*s  %12.0f  %13s  %10s\n", 100 * u, ps.size(), w_inf,
+            range.c_str(), w_change, change.c_str(), w_paired, pair.c_str(), w_deaths, died.c_str(),
+            median_of(red), pct(median_of(prec)).c_str(), pct(median_of(rec)).c_str());
   }
   return o;
 }

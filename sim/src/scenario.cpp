@@ -185,6 +185,12 @@ std::string format_comparison(const Comparison& c) {
   const std::uint32_t people = arms[0].outcome.summary.people;
   row("infected", [](const ArmResult& a) { return a.outcome.summary.infections; });
   row("infections averted (against none)", [](const ArmResult& a) { return a.averted; });
+  row("hospitalised", [](const ArmResult& a) { return a.outcome.summary.hospitalisations; });
+  const auto deaths0 = static_cast<std::int64_t>(arms[0].outcome.summary.deaths);
+  row("deaths", [](const ArmResult& a) { return a.outcome.summary.deaths; });
+  row("deaths averted (against none)", [&](const ArmResult& a) {
+    return deaths0 - static_cast<std::int64_t>(a.outcome.summary.deaths);
+  });
   row("people ever RED", [](const ArmResult& a) { return a.outcome.scenario.colours.ever_red; });
   row("  never infected (wrongly RED)",
       [](const ArmResult& a) { return a.outcome.scenario.colours.wrongly_red; });

@@ -163,6 +163,7 @@ std::span<const std::int32_t> Simulation::infection_day() const {
   return impl_->health.infection_day();
 }
 std::span<const std::uint32_t> Simulation::infector() const { return impl_->health.infector(); }
+std::span<const Course> Simulation::courses() const { return impl_->health.courses(); }
 const std::deque<ExposureHit>& Simulation::exposure_hits() const {
   return impl_->sync.exposure_hits();
 }

@@ -62,7 +62,22 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
   const auto isolated_until = health.isolated_until();
   // Counts per shard of the population, in parallel, then summed (integers: exact). Over
   // several ranks each counts the people it owns and the ranks sum the counts.
-  enum : std::size_t { kS, kE, kI, kR, kIso, kGreen, kYellow, kRed, kCounts };
+  enum : std::size_t {
+    kS,
+    kE,
+    kI,
+    kR,
+    kIso,
+    kGreen,
+    kYellow,
+    kRed,
+    kAdmitted,
+    kHospital,
+    kCritical,
+    kNewDeaths,
+    kDead,
+    kCounts
+  };
   std::vector<std::array<std::uint32_t, kCounts>> counts(kShards);
   parallel_for(world.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     const auto [p0, p1] =
@@ -70,7 +85,20 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
     std::array<std::uint32_t, kCounts> c{};  // local: shards' counters share cache lines
     for (std::uint32_t p = p0; p < p1; ++p) {
       const std::int32_t d = infection_day[p];
-      if (d == kNever) {
+      bool dead = false;
+      if (d != kNever && health.course(p).severity != Severity::kNone) {
+        const Course& course = health.course(p);
+        const auto k = static_cast<std::uint32_t>(day - d);
+        dead = course.dead(k);
+        if (k == course.hospital_day) ++c[kAdmitted];
+        if (course.in_hospital(k)) ++c[kHospital];
+        if (course.in_critical_care(k)) ++c[kCritical];
+        if (dead && k == course.end_day) ++c[kNewDeaths];
+        if (dead) ++c[kDead];
+      }
+      if (dead) {
+        continue;  // in no compartment but the dead; the phone is off
+      } else if (d == kNever) {
         ++c[kS];
       } else if (day - d < 2) {
         ++c[kE];
@@ -108,6 +136,11 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
   st.green += static_cast<std::uint32_t>(total[kGreen]);
   st.yellow += static_cast<std::uint32_t>(total[kYellow]);
   st.red += static_cast<std::uint32_t>(total[kRed]);
+  st.new_hospitalised += static_cast<std::uint32_t>(total[kAdmitted]);
+  st.hospitalised += static_cast<std::uint32_t>(total[kHospital]);
+  st.critical += static_cast<std::uint32_t>(total[kCritical]);
+  st.new_deaths += static_cast<std::uint32_t>(total[kNewDeaths]);
+  st.deaths += static_cast<std::uint32_t>(total[kDead]);
   st.cumulative_infections = health.cumulative_infections();
 }
 
@@ -133,6 +166,10 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     s.notifications_yellow += d.notified_yellow;
     s.venue_notifications += d.venue_notifications;
     s.isolation_person_days += d.isolating;
+    s.hospitalisations += d.new_hospitalised;
+    s.peak_hospitalised = std::max(s.peak_hospitalised, d.hospitalised);
+    s.peak_critical = std::max(s.peak_critical, d.critical);
+    s.deaths = d.deaths;
   }
   if (s.uploads > 0) {
     s.notifications_per_upload = static_cast<double>(s.notifications_red + s.notifications_yellow) /

@@ -482,6 +482,10 @@ void SyncPhase::apply(std::vector<Update>& updates, std::uint32_t t, HealthPhase
             [](const Update& a, const Update& b) { return a.phone < b.phone; });
   for (std::size_t i = 0; i < updates.size();) {
     const std::uint32_t p = updates[i].phone;
+    if (health.dead(p, t)) {  // the phone is off: no colour, no notification
+      while (i < updates.size() && updates[i].phone == p) ++i;
+      continue;
+    }
     const Colour before = exposure_colour(p, t);
     bool venue_only = true;
     std::size_t j = i;

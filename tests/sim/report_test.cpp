@@ -7,11 +7,13 @@
 namespace greenlight::sim {
 namespace {
 
-SweepPoint point(double uptake, std::uint64_t seed, std::uint64_t infections) {
+SweepPoint point(double uptake, std::uint64_t seed, std::uint64_t infections,
+                 std::uint64_t deaths = 0) {
   SweepPoint p;
   p.uptake = uptake;
   p.seed = seed;
   p.summary.infections = infections;
+  p.summary.deaths = deaths;
   return p;
 }
 
@@ -40,6 +42,48 @@ TEST_CASE("the sweep table pairs each uptake's runs with the reference run of th
   CHECK(half.find("150 [90, 400]") != std::string::npos);
   CHECK(half.find("-25.0 %") != std::string::npos);
   CHECK(half.find("-10.0 % [-25.0, +0.0]") != std::string::npos);
+}
+
+TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
+  // Seed 1: 10 -> 2 deaths (-80 %), seed 2: 20 -> 30 (+50 %), seed 3: 40 -> 36 (-10 %).
+  const std::vector<SweepPoint> points{point(0, 1, 100, 10), point(0, 2, 200, 20),
+                                       point(0, 3, 400, 40), point(1, 1, 50, 2),
+                                       point(1, 2, 150, 30), point(1, 3, 300, 36)};
+  const std::string table = format_sweep(points);
+  CAPTURE(table);
+  CHECK(table.find("deaths: median (paired)") != std::string::npos);
+  CHECK(row(table, "   0 %").find("20 (+0.0 %)") != std::string::npos);
+  // Median deaths 30 (the medians rise 50 %), but the median of the paired changes is -10 %.
+  CHECK(row(table, " 100 %").find("30 (-10.0 %)") != std::string::npos);
+  const std::string csv = sweep_csv(points);
+  CHECK(csv.substr(0, csv.find('\n')).ends_with(",hospitalisations,deaths"));
+  CHECK(csv.find(",0,2\n") != std::string::npos);  // seed 1 at 100 %: 0 admissions, 2 deaths
+}
+
+TEST_CASE("the report gives hospital figures and the deaths the app averted") {
+  const SimConfig config;
+  ReportInput in;
+  in.config = &config;
+  in.app.people = in.baseline.emplace().people = 1000;
+  in.app.infections = 300;
+  in.app.hospitalisations = 12;
+  in.app.peak_hospitalised = 5;
+  in.app.peak_critical = 2;
+  in.app.deaths = 4;
+  in.baseline->infections = 400;
+  in.baseline->hospitalisations = 15;
+  in.baseline->peak_hospitalised = 7;
+  in.baseline->peak_critical = 3;
+  in.baseline->deaths = 5;
+  const std::string report = format_report(in);
+  CAPTURE(report);
+  CHECK(report.find("admitted / peak in hospital / ICU    12 / 5 / 2") != std::string::npos);
+  CHECK(report.find("15 / 7 / 3") != std::string::npos);
+  CHECK(report.find("deaths averted by the app              1 (20.0 %)") != std::string::npos);
+  CHECK(report.find("infections averted by the app          100 (25.0 %)") != std::string::npos);
+  // Without deaths in the baseline there is nothing to avert: no line.
+  in.baseline->deaths = 0;
+  CHECK(format_report(in).find("deaths averted") == std::string::npos);
 }
 
 TEST_CASE("a seed without a reference run or reference infections is not paired") {

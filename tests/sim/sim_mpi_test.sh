@@ -61,6 +61,21 @@ done
 [ "$(strip_time "$work/one/report.txt")" = "$(strip_time "$work/three/report.txt")" ] ||
   fail "sim run -np 3 report.txt differs: $(diff <(strip_time "$work/one/report.txt") <(strip_time "$work/three/report.txt"))"
 
+# Severe courses: everyone who falls ill goes to hospital and dies there (absent people are
+# left out of every rank's contacts, the dead phones' colours and the death counts summed).
+ones='[1,1,1,1,1,1,1,1,1]'
+severe_args=(sim run --people 3000 --days 40 --seed 5 --threads 1 --no-baseline --quiet
+  --set "disease.hospitalised_fraction=$ones" --set "disease.critical_fraction=$ones"
+  --set "disease.fatality_fraction=$ones" --set disease.hospital_mean_days=1)
+"$bin" "${severe_args[@]}" --out "$work/severe-one" >"$work/severe-one.stdout" 2>&1 ||
+  fail "severe sim run in one process: $(cat "$work/severe-one.stdout")"
+"${mpi[@]}" "$bin" "${severe_args[@]}" --out "$work/severe-two" >"$work/severe-two.stdout" \
+  2>"$work/severe-two.stderr" || fail "mpirun -np 2 severe sim run: $(cat "$work/severe-two.stderr")"
+same_file "severe sim run timeseries.csv" "$work/severe-one/timeseries.csv" \
+  "$work/severe-two/timeseries.csv"
+deaths=$(tail -1 "$work/severe-one/timeseries.csv" | awk -F, '{print $NF}')
+[ "${deaths:-0}" -gt 20 ] || fail "severe sim run: only ${deaths:-0} deaths"
+
 # A sweep of three points over two ranks (rank 0 runs points 0 and 2, rank 1 point 1).
 sweep_args=(sim sweep --people 2000 --days 20 --uptake 0,0.5,1 --seeds 3 --threads 1 --quiet)
 "$bin" "${sweep_args[@]}" --out "$work/sweep-one" >"$work/sweep-one.stdout" 2>&1 ||

@@ -171,4 +171,80 @@ TEST_CASE("isolating people meet only their household") {
   CHECK(o.summary.infections == 800);
 }
 
+TEST_CASE("people in hospital and the dead meet nobody, and the day's columns count them") {
+  // Everyone infected falls ill, goes to hospital about at onset and dies there; nobody
+  // isolates on symptoms, so only the hospital keeps the ill from others.
+  SimConfig c = small(3000, 60, 4);
+  c.disease.initial_infections = 30;
+  c.disease.asymptomatic_fraction.fill(0);
+  c.disease.mild_fraction.fill(0);
+  c.disease.hospitalised_fraction.fill(1);
+  c.disease.critical_fraction.fill(1);
+  c.disease.fatality_fraction.fill(1);
+  c.disease.hospital_mean_days = 0.5;
+  c.disease.hospital_sd_days = 0.5;
+  c.disease.critical_mean_days = 0.5;
+  c.disease.critical_sd_days = 0.5;
+  c.disease.death_mean_days = 3;
+  c.disease.death_sd_days = 1;
+  c.disease.false_symptom_rate = 0;
+  c.testing.symptom_isolation = 0;
+  InMemoryPublisher publisher;
+  auto sim = Simulation::create(c, publisher);
+  REQUIRE(sim);
+  REQUIRE((*sim)->run());
+  const auto infection_day = (*sim)->infection_day();
+  const auto infector = (*sim)->infector();
+  const auto courses = (*sim)->courses();
+  const Population& pop = (*sim)->population();
+  // Nobody was infected by a person in hospital or dead that day.
+  std::uint32_t transmissions = 0;
+  std::uint32_t after_onset = 0;
+  for (std::uint32_t q = 0; q < pop.size(); ++q) {
+    const std::uint32_t p = infector[q];
+    if (p == kNoPerson) continue;
+    ++transmissions;
+    const auto k = static_cast<std::uint32_t>(infection_day[q] - infection_day[p]);
+    if (k >= courses[p].onset_delay_days) ++after_onset;
+    CAPTURE(q, p, k, courses[p].hospital_day, courses[p].end_day);
+    CHECK_FALSE(courses[p].absent(k));
+  }
+  INFO("transmissions " << transmissions << ", on or after the infector's onset " << after_onset);
+  REQUIRE(transmissions > 200);
+  // The day's hospital, intensive-care and death counts from the courses.
+  const auto& daily = (*sim)->daily();
+  std::uint64_t new_deaths = 0;
+  for (const DailyStats& d : daily) {
+    std::uint32_t hospital = 0;
+    std::uint32_t critical = 0;
+    std::uint32_t dead = 0;
+    std::uint32_t admitted = 0;
+    std::uint32_t app_alive = 0;
+    for (std::uint32_t p = 0; p < pop.size(); ++p) {
+      const bool infected = infection_day[p] != -1 && infection_day[p] <= std::int32_t(d.day);
+      const auto k = infected ? d.day - static_cast<std::uint32_t>(infection_day[p]) : 0u;
+      const bool is_dead = infected && courses[p].dead(k);
+      if (pop.has_app[p] != 0 && !is_dead) ++app_alive;
+      if (!infected) continue;
+      hospital += courses[p].in_hospital(k) ? 1 : 0;
+      critical += courses[p].in_critical_care(k) ? 1 : 0;
+      dead += is_dead ? 1 : 0;
+      admitted += courses[p].severity != Severity::kNone && k == courses[p].hospital_day ? 1 : 0;
+    }
+    CAPTURE(d.day);
+    CHECK(d.hospitalised == hospital);
+    CHECK(d.critical == critical);
+    CHECK(d.deaths == dead);
+    CHECK(d.new_hospitalised == admitted);
+    new_deaths += d.new_deaths;
+    CHECK(d.deaths == new_deaths);
+    CHECK(d.susceptible + d.exposed + d.infectious + d.recovered + d.deaths == pop.size());
+    CHECK(d.green + d.yellow + d.red == app_alive);  // a dead person's phone is off
+  }
+  const RunSummary s = (*sim)->summary();
+  CHECK(s.deaths == daily.back().deaths);
+  CHECK(s.deaths > 100);
+  CHECK(s.hospitalisations >= s.deaths);
+}
+
 }  // namespace greenlight::sim

@@ -26,6 +26,11 @@ namespace greenlight::sim::internal {
 inline constexpr std::uint32_t kShards = 64;
 inline constexpr std::uint32_t kMinutesPerDay = 1440;
 
+// A person's day for the contact generator (prepare_day's `isolating`, one byte per person).
+inline constexpr std::uint8_t kMeetsAll = 0;
+inline constexpr std::uint8_t kAtHome = 1;  // isolating: meets the household only
+inline constexpr std::uint8_t kAbsent = 2;  // in hospital or dead: meets nobody
+
 struct Contact {
   std::uint32_t a = 0;
   std::uint32_t b = 0;
@@ -79,7 +84,8 @@ class ContactGenerator {
         shop_minutes_(5, 15, 90),
         restaurant_minutes_(45, 30, 150) {}
 
-  // People with isolating[p] != 0 meet only their household today. With `share` (several
+  // People with isolating[p] == kAtHome meet only their household today, people with
+  // kAbsent nobody (their household's draws are taken all the same). With `share` (several
   // ranks) this rank draws the visits of its people only and gathers everyone's: the same
   // day as one process.
   void prepare_day(std::uint32_t day, std::span<const std::uint8_t> isolating, std::uint64_t salt,
@@ -96,7 +102,7 @@ class ContactGenerator {
       const auto [p0, p1] = shard_range(n, shard);
       std::size_t count = 0;
       for (std::uint32_t p = p0; p < p1; ++p) {
-        if (isolating[p] == 0) count += pop_.random_per_day[p];
+        if (isolating[p] == kMeetsAll) count += pop_.random_per_day[p];
       }
       stub_start[shard + 1] = count;
     });
@@ -106,7 +112,7 @@ class ContactGenerator {
       const auto [p0, p1] = shard_range(n, shard);
       auto out = stubs_.begin() + static_cast<std::ptrdiff_t>(stub_start[shard]);
       for (std::uint32_t p = p0; p < p1; ++p) {
-        if (isolating[p] == 0) out = std::fill_n(out, pop_.random_per_day[p], p);
+        if (isolating[p] == kMeetsAll) out = std::fill_n(out, pop_.random_per_day[p], p);
       }
     });
     // Fisher-Yates: swap k exchanges stub n-1-k with stub below(n-k). The draws are taken in
@@ -141,7 +147,7 @@ class ContactGenerator {
       out.clear();
       const auto [p0, p1] = clamp_range(shard_range(n, shard), draw0, draw1);
       for (std::uint32_t p = p0; p < p1; ++p) {
-        if (isolating[p] != 0) continue;
+        if (isolating[p] != kMeetsAll) continue;
         Rng r(stream_key(seed_, kPurposeVisits, day, p, salt));
         for (std::uint32_t kind = 0; kind < 3; ++kind) {
           if (!r.bernoulli(prob[kind])) continue;
@@ -230,6 +236,7 @@ class ContactGenerator {
           c.minutes = static_cast<std::uint16_t>(
               std::min<double>(hours * 60, kMinutesPerDay - 1 - c.start_minute));
           c.distance_m = static_cast<float>(household_distance_.sample(r));
+          if (isolating_[a] == kAbsent || isolating_[b] == kAbsent) continue;
           sink(c);
         }
       }
@@ -242,10 +249,10 @@ class ContactGenerator {
     Rng r = stream(kPurposeLinkContacts, shard);
     const auto& cc = config_.contacts;
     for (std::uint32_t a = p0; a < p1; ++a) {
-      if (isolating_[a] != 0) continue;
+      if (isolating_[a] != kMeetsAll) continue;
       for (const std::uint32_t b : pop_.links_of(a)) {
         if (b <= a) break;  // later links come first (Population::links)
-        if (isolating_[b] != 0) continue;
+        if (isolating_[b] != kMeetsAll) continue;
         if (!r.bernoulli(cc.daily_link_fraction)) continue;
         Contact c{a, b, 0, 0, 0, Layer::kSchoolWork};
         c.start_minute = static_cast<std::uint16_t>(8 * 60 + r.below(8 * 60));

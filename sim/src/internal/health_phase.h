@@ -51,6 +51,16 @@ class HealthPhase {
   // Day until which p's own positive test keeps the phone RED (0: never).
   std::int32_t own_red_until(std::uint32_t p) const { return own_red_until_[p]; }
   const Course& course(std::uint32_t p) const { return course_[p]; }
+  std::span<const Course> courses() const { return course_; }
+  // In hospital or dead on day t: meets nobody (Course::absent).
+  bool absent(std::uint32_t p, std::uint32_t t) const {
+    return infection_day_[p] != kNever &&
+           course_[p].absent(t - static_cast<std::uint32_t>(infection_day_[p]));
+  }
+  bool dead(std::uint32_t p, std::uint32_t t) const {
+    return infection_day_[p] != kNever &&
+           course_[p].dead(t - static_cast<std::uint32_t>(infection_day_[p]));
+  }
   std::uint64_t cumulative_infections() const { return cumulative_; }
 
  private:

@@ -124,7 +124,7 @@ class SyncPhase {
   void match_venues(const std::vector<SealedVenueWarning>& published, std::uint32_t t,
                     std::uint32_t first_day, std::uint32_t last_day, const ContactPhase& contacts,
                     std::vector<Update>& updates);
-  // A notification when a phone's exposure colour rises.
+  // A notification when a phone's exposure colour rises (a dead person's phone is off: ignored).
   void apply(std::vector<Update>& updates, std::uint32_t t, HealthPhase& health, DailyStats& st);
   void notify(std::uint32_t p, std::uint32_t t, Colour c, bool venue, HealthPhase& health,
               DailyStats& st);

@@ -168,6 +168,32 @@ struct DiseaseConfig {
   std::uint32_t initial_infections = 10;
   // Daily probability of symptoms that are not COVID-19 (lead to tests).
   double false_symptom_rate = 0.002;
+  // Severe courses (symptomatic, not mild), OpenABM's structure and default parameters: a
+  // share goes to hospital (hospitalised_fraction) some days after symptom onset; of those a
+  // share needs intensive care (critical_fraction), and of those a share dies
+  // (fatality_fraction); the others are discharged. Delays ~ Gamma(mean, sd) in whole days.
+  // In hospital and after death a person meets nobody (OpenABM's
+  // hospitalised_daily_interactions 0); on admission a test is ordered.
+  // OpenABM sends its severe courses (1 - asymptomatic - mild of all infections) to hospital
+  // with 0.001 ... 0.379 by age; mild_fraction here is a share of the symptomatic and so
+  // leaves more severe courses, so hospitalised_fraction is OpenABM's share of all
+  // infections (0.000011 ... 0.132) divided by this model's severe share: the same
+  // hospitalisations per infection by age with the default asymptomatic and mild fractions.
+  AgeTable hospitalised_fraction{4.04e-5, 0.000388, 0.00157, 0.0112, 0.0498,
+                                 0.0841,  0.143,    0.187,   0.217};
+  AgeTable critical_fraction{0.05, 0.05, 0.05, 0.05, 0.063, 0.122, 0.274, 0.432, 0.709};
+  AgeTable fatality_fraction{0.33, 0.25, 0.5, 0.5, 0.5, 0.69, 0.65, 0.88, 1.0};
+  // Symptom onset to admission (OpenABM gives the mean only: sd = mean assumed here).
+  double hospital_mean_days = 5.14;
+  double hospital_sd_days = 5.14;
+  double critical_mean_days = 2.27;  // admission to intensive care
+  double critical_sd_days = 2.27;
+  double death_mean_days = 11.74;  // intensive care to death
+  double death_sd_days = 8.79;
+  double ward_stay_mean_days = 8.75;  // admission to discharge, no intensive care
+  double ward_stay_sd_days = 8.75;
+  double critical_stay_mean_days = 18.8;  // intensive care to discharge (survivors)
+  double critical_stay_sd_days = 12.21;
 };
 
 struct TestingConfig {

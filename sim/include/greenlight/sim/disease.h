@@ -4,6 +4,9 @@
 // - Infectiousness on day k after infection (k = 0 is the day of infection) is the mass of
 //   Gamma(mean, sd) on [k, k + 1), scaled by the course (asymptomatic / mild / other).
 // - A symptomatic course has an onset day drawn from the incubation Gamma(mean, sd).
+// - A severe course (symptomatic, not mild) may go to hospital, to intensive care and end
+//   in death (DiseaseConfig::hospitalised_fraction and after; OpenABM's structure): drawn
+//   after the fields above from the same stream, so they do not depend on these draws.
 // - Per contact: hazard = beta * infectiousness(k) * course factor * susceptibility(age)
 //   * layer weight * dose(distance, minutes), p = 1 - exp(-hazard), with
 //   dose = (1 - exp(-minutes / dose_minutes)) / (1 + (distance / dose_distance)^2).
@@ -20,10 +23,36 @@
 
 namespace greenlight::sim {
 
+// How far a severe course goes (DiseaseConfig::hospitalised_fraction and after).
+enum class Severity : std::uint8_t {
+  kNone = 0,      // never in hospital
+  kWard = 1,      // in hospital, discharged without intensive care
+  kCritical = 2,  // in intensive care, survives
+  kDies = 3,      // in intensive care, dies
+};
+
 struct Course {
   bool symptomatic = false;
+  Severity severity = Severity::kNone;
   std::uint16_t onset_delay_days = 0;  // days from infection to symptoms (symptomatic only)
   float infectiousness_factor = 1.0f;
+  // Days from infection (severity != kNone): admission, intensive care (kCritical, kDies),
+  // and the end of the stay: discharge, or death (kDies).
+  std::uint8_t hospital_day = 0;
+  std::uint8_t critical_day = 0;
+  std::uint8_t end_day = 0;
+
+  // On day k since infection: in hospital (intensive care included), in intensive care, dead.
+  bool in_hospital(std::uint32_t k) const {
+    return severity != Severity::kNone && k >= hospital_day && k < end_day;
+  }
+  bool in_critical_care(std::uint32_t k) const {
+    return (severity == Severity::kCritical || severity == Severity::kDies) && k >= critical_day &&
+           k < end_day;
+  }
+  bool dead(std::uint32_t k) const { return severity == Severity::kDies && k >= end_day; }
+  // Meets nobody: in hospital or dead.
+  bool absent(std::uint32_t k) const { return in_hospital(k) || dead(k); }
 };
 
 class DiseaseModel {

@@ -39,8 +39,9 @@ struct PlotResult {
   std::vector<std::filesystem::path> files;
   std::string warning;  // set when gnuplot is missing or failed; no plots then
 };
-// Writes epidemic.{svg,png} (new and cumulative infections, with and without the app) and
-// colours.{svg,png} (app users by colour per day) into dir. baseline may be empty.
+// Writes epidemic.{svg,png} (new and cumulative infections, with and without the app),
+// colours.{svg,png} (app users by colour per day) and hospital.{svg,png} (people in hospital
+// and in intensive care, cumulative deaths) into dir. baseline may be empty.
 PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailyStats> app,
                        std::span<const DailyStats> baseline);
 
@@ -52,7 +53,8 @@ struct SweepPoint {
 std::string sweep_csv(std::span<const SweepPoint> points);
 // One line per uptake: infections (median [min, max] over seeds), the change against the
 // lowest uptake (of the medians, and per seed against the same seed's run: median [min,
-// max]), and the medians of RED notifications, precision and recall.
+// max]), deaths (median, and the median of the per-seed changes against the lowest uptake),
+// and the medians of RED notifications, precision and recall.
 std::string format_sweep(std::span<const SweepPoint> points);
 // sweep.{svg,png}: infections (median over seeds) against uptake.
 PlotResult write_sweep_plot(const std::filesystem::path& dir, std::span<const SweepPoint> points);

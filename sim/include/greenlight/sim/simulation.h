@@ -35,6 +35,7 @@
 
 #include "greenlight/crypto/result.h"
 #include "greenlight/sim/config.h"
+#include "greenlight/sim/disease.h"
 #include "greenlight/sim/matching.h"
 #include "greenlight/sim/population.h"
 #include "greenlight/sim/publisher.h"
@@ -53,7 +54,7 @@ struct DailyStats {
   std::uint32_t susceptible = 0;
   std::uint32_t exposed = 0;     // infected, days since infection < 2
   std::uint32_t infectious = 0;  // 2 <= days since infection < infectious_days
-  std::uint32_t recovered = 0;
+  std::uint32_t recovered = 0;   // later, alive (the dead are in deaths only)
   std::uint32_t new_infections = 0;
   std::array<std::uint32_t, kLayers> new_infections_by_layer{};
   std::uint64_t cumulative_infections = 0;
@@ -74,6 +75,11 @@ struct DailyStats {
   std::uint64_t app_contacts = 0;  // both people have the app
   std::uint64_t runs_stored = 0;   // encounter runs written today
   std::uint64_t check_ins = 0;
+  std::uint32_t new_hospitalised = 0;  // admitted today
+  std::uint32_t hospitalised = 0;      // in hospital today, intensive care included
+  std::uint32_t critical = 0;          // in intensive care today
+  std::uint32_t new_deaths = 0;
+  std::uint32_t deaths = 0;  // cumulative
 };
 
 struct Ratio {
@@ -91,6 +97,10 @@ struct RunSummary {
   std::uint64_t infections = 0;  // ever infected, initial cases included
   std::uint32_t peak_infectious = 0;
   std::uint32_t peak_day = 0;
+  std::uint64_t hospitalisations = 0;  // admissions
+  std::uint32_t peak_hospitalised = 0;
+  std::uint32_t peak_critical = 0;
+  std::uint64_t deaths = 0;
   std::uint64_t tests = 0;
   std::uint64_t positives = 0;
   std::uint64_t uploads = 0;
@@ -197,6 +207,9 @@ class Simulation {
   // Ground truth.
   std::span<const std::int32_t> infection_day() const;  // -1 = never infected
   std::span<const std::uint32_t> infector() const;      // kNoPerson for seeds / never
+  // Each person's course (meaningful for the infected): symptoms, hospital, intensive care,
+  // death, in days since infection_day().
+  std::span<const Course> courses() const;
   // Of the phones this rank owns (over several MPI ranks), of every phone in one process.
   const std::deque<ExposureHit>& exposure_hits() const;
   // (owner, key day) of every published key the phones fetched, with the sync day.

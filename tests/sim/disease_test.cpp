@@ -1,0 +1,108 @@
+#include "greenlight/sim/disease.h"
+
+#include <catch2/catch.hpp>
+#include <cstdint>
+
+#include "greenlight/sim/config.h"
+
+namespace greenlight::sim {
+namespace {
+
+std::uint64_t key(std::uint32_t i) { return 0x9e3779b97f4a7c15ULL * (i + 1); }
+
+}  // namespace
+
+TEST_CASE("severe courses go to hospital, intensive care and death in the configured shares") {
+  DiseaseConfig c;
+  constexpr std::uint8_t kAge = 8;
+  c.hospitalised_fraction[kAge] = 0.5;
+  c.critical_fraction[kAge] = 0.4;
+  c.fatality_fraction[kAge] = 0.25;
+  const DiseaseModel model(c);
+  constexpr std::uint32_t kCourses = 200'000;
+  std::uint32_t severe = 0;
+  std::uint32_t hospital = 0;
+  std::uint32_t critical = 0;
+  std::uint32_t dies = 0;
+  double to_hospital = 0;
+  double ward_stay = 0;
+  double to_death = 0;
+  for (std::uint32_t i = 0; i < kCourses; ++i) {
+    const Course course = model.sample_course(kAge, key(i));
+    const bool is_severe = course.symptomatic && course.infectiousness_factor == 1.0f;
+    if (is_severe) ++severe;
+    if (course.severity == Severity::kNone) {
+      CHECK_FALSE(course.absent(course.onset_delay_days + 10u));
+      continue;
+    }
+    REQUIRE(is_severe);  // only severe courses (not asymptomatic, not mild) are admitted
+    ++hospital;
+    REQUIRE(course.hospital_day >= course.onset_delay_days);
+    REQUIRE(course.end_day > course.hospital_day);
+    to_hospital += course.hospital_day - course.onset_delay_days;
+    CHECK_FALSE(course.in_hospital(course.hospital_day - 1u));
+    CHECK(course.in_hospital(course.hospital_day));
+    CHECK_FALSE(course.in_hospital(course.end_day));
+    if (course.severity == Severity::kWard) {
+      ward_stay += course.end_day - course.hospital_day;
+      CHECK_FALSE(course.in_critical_care(course.hospital_day));
+      CHECK_FALSE(course.dead(200));
+      continue;
+    }
+    ++critical;
+    REQUIRE(course.critical_day >= course.hospital_day);
+    REQUIRE(course.end_day > course.critical_day);
+    CHECK(course.in_critical_care(course.critical_day));
+    CHECK(course.in_critical_care(course.end_day - 1u));
+    if (course.severity == Severity::kDies) {
+      ++dies;
+      to_death += course.end_day - course.critical_day;
+      CHECK_FALSE(course.dead(course.end_day - 1u));
+      CHECK(course.dead(course.end_day));
+      CHECK(course.absent(course.end_day + 100u));  // the dead stay absent
+    } else {
+      CHECK_FALSE(course.dead(200));
+      CHECK_FALSE(course.absent(course.end_day));
+    }
+  }
+  // Severe share: (1 - asymptomatic) x (1 - mild) of the age group.
+  const double severe_share = (1 - c.asymptomatic_fraction[kAge]) * (1 - c.mild_fraction[kAge]);
+  CHECK(static_cast<double>(severe) / kCourses == Approx(severe_share).margin(0.005));
+  CHECK(static_cast<double>(hospital) / severe == Approx(0.5).margin(0.01));
+  CHECK(static_cast<double>(critical) / hospital == Approx(0.4).margin(0.015));
+  CHECK(static_cast<double>(dies) / critical == Approx(0.25).margin(0.02));
+  // Whole-day delays of Gamma(mean, sd) draws (rounding keeps the mean within a few tenths).
+  const auto ward = hospital - critical;
+  CHECK(to_hospital / hospital == Approx(c.hospital_mean_days).margin(0.3));
+  CHECK(ward_stay / ward == Approx(c.ward_stay_mean_days).margin(0.3));
+  CHECK(to_death / dies == Approx(c.death_mean_days).margin(0.4));
+}
+
+TEST_CASE("the severity draws come after a course's other draws") {
+  // The same key gives the same symptoms, onset and infectiousness with or without
+  // hospitalisations: runs without them reproduce the model before it.
+  DiseaseConfig none;
+  none.hospitalised_fraction.fill(0);
+  DiseaseConfig all;
+  all.hospitalised_fraction.fill(1);
+  all.critical_fraction.fill(1);
+  all.fatality_fraction.fill(1);
+  const DiseaseModel without(none);
+  const DiseaseModel with(all);
+  std::uint32_t dying = 0;
+  for (std::uint32_t i = 0; i < 20'000; ++i) {
+    const std::uint8_t age = static_cast<std::uint8_t>(i % kAgeGroups);
+    const Course a = without.sample_course(age, key(i));
+    const Course b = with.sample_course(age, key(i));
+    REQUIRE(a.severity == Severity::kNone);
+    REQUIRE(a.symptomatic == b.symptomatic);
+    REQUIRE(a.onset_delay_days == b.onset_delay_days);
+    REQUIRE(a.infectiousness_factor == b.infectiousness_factor);
+    const bool severe = b.symptomatic && b.infectiousness_factor == 1.0f;
+    REQUIRE((b.severity == Severity::kDies) == severe);
+    if (severe) ++dying;
+  }
+  CHECK(dying > 2'000);
+}
+
+}  // namespace greenlight::sim
