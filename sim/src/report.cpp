@@ -233,6 +233,32 @@ std::string format_report(const ReportInput& in) {
              100.0 * (static_cast<double>(b->deaths) - static_cast<double>(a.deaths)) /
                  static_cast<double>(b->deaths));
   }
+  // Outcomes by age group (decades, 80+ last): each cell right-aligned under its header.
+  const std::array<std::string, 3> heads =
+      base ? std::array<std::string, 3>{"infected: with / without app", "admitted: with / without",
+                                        "deaths: with / without"}
+           : std::array<std::string, 3>{"infected", "admitted", "deaths"};
+  o += fmt("\nBy age (years)    people  %s  %s  %s\n", heads[0].c_str(), heads[1].c_str(),
+           heads[2].c_str());
+  const auto width = [&](std::size_t i) { return static_cast<int>(heads[i].size()); };
+  const auto share = [](const RunSummary::AgeOutcome& x) {
+    return x.people ? 100.0 * x.infected / x.people : 0.0;
+  };
+  for (std::size_t g = 0; g < kAgeGroups; ++g) {
+    const auto& r = a.by_age[g];
+    const std::string label = g + 1 < kAgeGroups ? fmt("%zu-%zu", 10 * g, 10 * g + 9) : "80+";
+    std::string infected = fmt("%.1f %%", share(r));
+    std::string admitted = fmt("%u", r.admitted);
+    std::string deaths = fmt("%u", r.deaths);
+    if (b) {
+      const auto& q = b->by_age[g];
+      infected += fmt(" / %.1f %%", share(q));
+      admitted += fmt(" / %u", q.admitted);
+      deaths += fmt(" / %u", q.deaths);
+    }
+    o += fmt("  %-12s %9u  %*s  %*s  %*s\n", label.c_str(), r.people, width(0), infected.c_str(),
+             width(1), admitted.c_str(), width(2), deaths.c_str());
+  }
   o += "\nNotifications (app users)\n";
   o += fmt("  uploads by positive app users        %llu\n",
            static_cast<unsigned long long>(a.uploads));

@@ -212,6 +212,19 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
   };
   const auto infection_day = health.infection_day();
   const auto infector = health.infector();
+  // Outcomes by age on the last day run (every rank holds every person's course).
+  for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    auto& row = s.by_age[pop.age_group[p]];
+    ++row.people;
+    if (infection_day[p] == kNever) continue;
+    ++row.infected;
+    if (days == 0) continue;
+    const Course& course = health.course(p);
+    const auto k =
+        static_cast<std::uint32_t>(static_cast<std::int32_t>(days - 1) - infection_day[p]);
+    if (course.severity != Severity::kNone && k >= course.hospital_day) ++row.admitted;
+    if (course.dead(k)) ++row.deaths;
+  }
   const auto true_close_day = sync.true_close_day();
   std::vector<double> delays;
   for (const auto& n : sync.notifications()) {

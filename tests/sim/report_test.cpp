@@ -75,12 +75,23 @@ TEST_CASE("the report gives hospital figures and the deaths the app averted") {
   in.baseline->peak_hospitalised = 7;
   in.baseline->peak_critical = 3;
   in.baseline->deaths = 5;
+  in.app.by_age[8] = {200, 50, 9, 3};
+  in.baseline->by_age[8] = {200, 80, 12, 4};
   const std::string report = format_report(in);
   CAPTURE(report);
   CHECK(report.find("admitted / peak in hospital / ICU    12 / 5 / 2") != std::string::npos);
   CHECK(report.find("15 / 7 / 3") != std::string::npos);
   CHECK(report.find("deaths averted by the app              1 (20.0 %)") != std::string::npos);
   CHECK(report.find("infections averted by the app          100 (25.0 %)") != std::string::npos);
+  // The 80+ row: people, infected with / without the app, admitted, deaths.
+  const auto at = report.find("\n  80+ ");
+  REQUIRE(at != std::string::npos);
+  const std::string row = report.substr(at + 1, report.find('\n', at + 1) - at - 1);
+  CAPTURE(row);
+  CHECK(row.find(" 200 ") != std::string::npos);
+  CHECK(row.find("25.0 % / 40.0 %") != std::string::npos);
+  CHECK(row.find("9 / 12") != std::string::npos);
+  CHECK(row.ends_with("3 / 4"));
   // Without deaths in the baseline there is nothing to avert: no line.
   in.baseline->deaths = 0;
   CHECK(format_report(in).find("deaths averted") == std::string::npos);

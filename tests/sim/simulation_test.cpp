@@ -245,6 +245,28 @@ TEST_CASE("people in hospital and the dead meet nobody, and the day's columns co
   CHECK(s.deaths == daily.back().deaths);
   CHECK(s.deaths > 100);
   CHECK(s.hospitalisations >= s.deaths);
+  // By age: the groups add up to the totals, and each group's counts are its people's.
+  RunSummary::AgeOutcome sum;
+  for (std::size_t g = 0; g < kAgeGroups; ++g) {
+    const auto& row = s.by_age[g];
+    std::uint32_t people = 0;
+    std::uint32_t infected = 0;
+    for (std::uint32_t p = 0; p < pop.size(); ++p) {
+      if (pop.age_group[p] != g) continue;
+      ++people;
+      if (infection_day[p] != -1) ++infected;
+    }
+    CHECK(row.people == people);
+    CHECK(row.infected == infected);
+    sum.people += row.people;
+    sum.infected += row.infected;
+    sum.admitted += row.admitted;
+    sum.deaths += row.deaths;
+  }
+  CHECK(sum.people == pop.size());
+  CHECK(sum.infected == s.infections);
+  CHECK(sum.admitted == s.hospitalisations);
+  CHECK(sum.deaths == s.deaths);
 }
 
 }  // namespace greenlight::sim

@@ -101,6 +101,14 @@ struct RunSummary {
   std::uint32_t peak_hospitalised = 0;
   std::uint32_t peak_critical = 0;
   std::uint64_t deaths = 0;
+  // By age group (Population::age_group: decades, 80+ last), at the end of the run.
+  struct AgeOutcome {
+    std::uint32_t people = 0;
+    std::uint32_t infected = 0;  // ever, initial cases included
+    std::uint32_t admitted = 0;  // to hospital
+    std::uint32_t deaths = 0;
+  };
+  std::array<AgeOutcome, kAgeGroups> by_age{};
   std::uint64_t tests = 0;
   std::uint64_t positives = 0;
   std::uint64_t uploads = 0;
