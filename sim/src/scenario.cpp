@@ -134,7 +134,7 @@ constexpr std::string_view kComparisonCsvHeader =
     "venue_reports,chaff_per_day,real_flows,chaff_flows,real_share,uploader_auc,"
     "relayed_runs,relay_only_hits,relay_false_warnings,warned_only_by_relay,"
     "code_rules_ever_red,code_rules_wrongly_red,code_rules_wrongly_yellow,"
-    "code_rules_wrongly_coloured\n";
+    "code_rules_wrongly_coloured,hospitalisations,deaths\n";
 
 std::string comparison_csv(const Comparison& c) {
   std::string out(kComparisonCsvHeader);
@@ -161,8 +161,9 @@ std::string comparison_csv(const Comparison& c) {
     out += strprintf("%llu,%llu,%llu,%llu,", u(m.relay.relayed_runs), u(m.relay.relay_only_hits),
                      u(m.relay.false_warnings), u(m.relay.warned_only_by_relay));
     const ColourCounts& rules = code_rules(a);
-    out += strprintf("%llu,%llu,%llu,%llu\n", u(rules.ever_red), u(rules.wrongly_red),
-                     u(rules.wrongly_yellow), u(rules.wrongly_coloured));
+    out += strprintf("%llu,%llu,%llu,%llu,%llu,%llu\n", u(rules.ever_red), u(rules.wrongly_red),
+                     u(rules.wrongly_yellow), u(rules.wrongly_coloured), u(s.hospitalisations),
+                     u(s.deaths));
   }
   return out;
 }
@@ -348,6 +349,7 @@ struct SweepMeans {
   std::array<double, kArms> averted{};
   std::array<double, kArms> wrongly_coloured{};
   std::array<double, kArms> needless{};
+  std::array<double, kArms> deaths{};
   double real_share = 0;
   double auc = 0;
   double bytes = 0;
@@ -366,6 +368,7 @@ std::map<double, SweepMeans> means_by_value(std::span<const CompareSweepPoint> p
       s.averted[i] += static_cast<double>(a.averted);
       s.wrongly_coloured[i] += static_cast<double>(a.outcome.scenario.colours.wrongly_coloured);
       s.needless[i] += static_cast<double>(a.outcome.scenario.needless_isolation_person_days);
+      s.deaths[i] += static_cast<double>(a.outcome.summary.deaths);
     }
     const auto& ch = p.comparison.arms[1].outcome.scenario.chaff;
     s.real_share += ch.real_share;
@@ -382,6 +385,7 @@ std::map<double, SweepMeans> means_by_value(std::span<const CompareSweepPoint> p
       s.averted[i] /= n;
       s.wrongly_coloured[i] /= n;
       s.needless[i] /= n;
+      s.deaths[i] /= n;
     }
     s.real_share /= n;
     s.auc /= n;
@@ -397,18 +401,22 @@ std::map<double, SweepMeans> means_by_value(std::span<const CompareSweepPoint> p
 std::string format_compare_sweep(const std::string& key,
                                  std::span<const CompareSweepPoint> points) {
   std::string o = strprintf(
-      "%-22s %4s | %8s %8s %8s | %9s %9s | %9s %9s | %10s %10s | %6s %6s %8s | %8s %8s\n",
-      key.c_str(), "runs", "inf none", "inf GL", "inf HC", "avert GL", "avert HC", "wrong GL",
-      "wrong HC", "needl. GL", "needl. HC", "real", "AUC", "B/day", "relay FW", "only");
+      "%-22s %4s | %8s %8s %8s | %9s %9s | %8s %8s %8s | %9s %9s | %10s %10s | %6s %6s %8s | "
+      "%8s %8s\n",
+      key.c_str(), "runs", "inf none", "inf GL", "inf HC", "avert GL", "avert HC", "dead no",
+      "dead GL", "dead HC", "wrong GL", "wrong HC", "needl. GL", "needl. HC", "real", "AUC",
+      "B/day", "relay FW", "only");
   for (const auto& [value, s] : means_by_value(points)) {
     o += strprintf(
-        "%-22.4g %4zu | %8.0f %8.0f %8.0f | %9.0f %9.0f | %9.0f %9.0f | %10.0f %10.0f | %6.3f "
-        "%6.3f %8.0f | %8.1f %8.1f\n",
+        "%-22.4g %4zu | %8.0f %8.0f %8.0f | %9.0f %9.0f | %8.1f %8.1f %8.1f | %9.0f %9.0f | "
+        "%10.0f %10.0f | %6.3f %6.3f %8.0f | %8.1f %8.1f\n",
         value, s.runs, s.infections[0], s.infections[1], s.infections[2], s.averted[1],
-        s.averted[2], s.wrongly_coloured[1], s.wrongly_coloured[2], s.needless[1], s.needless[2],
-        s.real_share, s.auc, s.bytes, s.false_warnings, s.warned_only);
+        s.averted[2], s.deaths[0], s.deaths[1], s.deaths[2], s.wrongly_coloured[1],
+        s.wrongly_coloured[2], s.needless[1], s.needless[2], s.real_share, s.auc, s.bytes,
+        s.false_warnings, s.warned_only);
   }
-  o += "(means over seeds; GL = greenlight, HC = health code; wrong = people wrongly RED or "
+  o += "(means over seeds; GL = greenlight, HC = health code; dead = deaths (no = no app or "
+       "code); wrong = people wrongly RED or "
        "YELLOW; needl. = isolation person-days of people never infected; real, AUC, B/day: "
        "greenlight's upload flows as a network observer sees them; relay FW, only: false warnings "
        "caused by the relay adversary, people warned only because of it)\n";

@@ -125,6 +125,7 @@ TEST_CASE("compare sweep: chaff hides uploads and changes no infection") {
   const auto& with = (*points)[1].comparison;
   for (std::size_t i = 0; i < kArms; ++i) {
     CHECK(without.arms[i].outcome.summary.infections == with.arms[i].outcome.summary.infections);
+    CHECK(without.arms[i].outcome.summary.deaths == with.arms[i].outcome.summary.deaths);
   }
   const auto& c0 = m(without, 1).chaff;
   const auto& c1 = m(with, 1).chaff;
@@ -139,6 +140,15 @@ TEST_CASE("compare sweep: chaff hides uploads and changes no infection") {
   CHECK(c1.bytes_per_phone_day > c0.bytes_per_phone_day);
   const std::string csv = compare_sweep_csv("app.chaff_per_day", *points);
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 2 * static_cast<long>(kArms));
+  // Each arm's row ends with its hospitalisations and deaths.
+  CHECK(csv.substr(0, csv.find('\n')).ends_with(",hospitalisations,deaths"));
+  const auto& none = with.arms[0].outcome.summary;
+  const auto at = csv.find("\napp.chaff_per_day,1,3,none,");
+  REQUIRE(at != std::string::npos);
+  const std::string row = csv.substr(at + 1, csv.find('\n', at + 1) - at - 1);
+  CAPTURE(row);
+  CHECK(row.ends_with("," + std::to_string(none.hospitalisations) + "," +
+                      std::to_string(none.deaths)));
   CHECK_FALSE(format_compare_sweep("app.chaff_per_day", *points).empty());
 }
 
