@@ -46,6 +46,7 @@ Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress,
   GL_RETURN_IF_ERROR((*sim)->run(progress));
   RunOutcome out;
   out.summary = (*sim)->summary();
+  out.reproduction = (*sim)->reproduction();
   out.daily = (*sim)->daily();
   out.privacy = (*sim)->privacy();
   out.scenario = (*sim)->scenario_metrics();

@@ -212,6 +212,9 @@ std::string format_report(const ReportInput& in) {
   row("admitted / peak in hospital / ICU", hospital(a), b ? hospital(*b) : "");
   row("deaths", fmt("%llu", static_cast<unsigned long long>(a.deaths)),
       b ? fmt("%llu", static_cast<unsigned long long>(b->deaths)) : "");
+  if (a.early_r > 0) {
+    row("R of the cases of days 0-27", fmt("%.2f", a.early_r), b ? fmt("%.2f", b->early_r) : "");
+  }
   row("tests / positives",
       fmt("%llu / %llu", static_cast<unsigned long long>(a.tests),
           static_cast<unsigned long long>(a.positives)),
@@ -395,6 +398,53 @@ PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailySt
     if (!r->warning.empty() && all.warning.empty()) all.warning = r->warning;
   }
   return all;
+}
+
+std::string reproduction_csv(const Reproduction& app, const Reproduction* baseline) {
+  std::string out = "day,complete,infected,secondary,r";
+  out += baseline ? ",infected_without_app,secondary_without_app,r_without_app\n" : "\n";
+  const auto cells = [](const Cohort& c) {
+    return fmt("%u,%u,%.4f", c.infected, c.secondary,
+               c.infected > 0 ? static_cast<double>(c.secondary) / c.infected : 0.0);
+  };
+  for (std::size_t d = 0; d < app.cohorts.size(); ++d) {
+    out += fmt("%zu,%d,", d, d < app.complete ? 1 : 0) + cells(app.cohorts[d]);
+    if (baseline) {
+      out += "," + (d < baseline->cohorts.size() ? cells(baseline->cohorts[d]) : "0,0,0.0000");
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+PlotResult write_reproduction_plot(const std::filesystem::path& dir, const Reproduction& app,
+                                   const Reproduction* baseline) {
+  std::string data;
+  const auto weekly = [](const Reproduction& s, std::uint32_t week) {
+    const std::uint32_t first = 7 * week;
+    if (first + 7 > s.complete) return std::string("NaN");
+    std::uint64_t infected = 0;
+    for (std::uint32_t d = first; d < first + 7; ++d) infected += s.cohorts[d].infected;
+    return infected > 0 ? fmt("%.4f", s.r(first, first + 6)) : std::string("NaN");
+  };
+  for (std::uint32_t w = 0; 7 * (w + 1) <= app.complete; ++w) {
+    data += fmt("%u %s %s\n", 7 * w, weekly(app, w).c_str(),
+                baseline ? weekly(*baseline, w).c_str() : "NaN");
+  }
+  if (data.empty()) return {{}, "no complete week of cases: reproduction plot skipped"};
+  const auto data_path = dir / "reproduction_data.txt";
+  if (!write_file(data_path, data)) return {{}, "could not write " + data_path.string()};
+  std::string body =
+      "set title 'Case reproduction number: infections caused per case, by week of infection'\n"
+      "set xlabel 'day of infection (week starting)'\nset ylabel 'R'\nset key top right\n"
+      "set grid\nset yrange [0:*]\n";
+  body += "plot " + quote(data_path) +
+          " using 1:2 with linespoints lw 2 pt 7 lc rgb '#1b7837' title 'with app'";
+  if (baseline) {
+    body += ", '' using 1:3 with linespoints lw 2 pt 7 lc rgb '#b2182b' title 'without app'";
+  }
+  body += ", 1 with lines dt 2 lc rgb '#555555' title 'R = 1'\n";
+  return draw(dir, "reproduction", body);
 }
 
 std::string sweep_csv(std::span<const SweepPoint> points) {

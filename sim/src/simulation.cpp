@@ -164,6 +164,19 @@ std::span<const std::int32_t> Simulation::infection_day() const {
 }
 std::span<const std::uint32_t> Simulation::infector() const { return impl_->health.infector(); }
 std::span<const Course> Simulation::courses() const { return impl_->health.courses(); }
+Reproduction Simulation::reproduction() const {
+  return internal::reproduction(impl_->world, impl_->health, impl_->current_day);
+}
+
+double Reproduction::r(std::uint32_t first, std::uint32_t last) const {
+  std::uint64_t infected = 0;
+  std::uint64_t secondary = 0;
+  for (std::uint32_t d = first; d <= last && d < complete && d < cohorts.size(); ++d) {
+    infected += cohorts[d].infected;
+    secondary += cohorts[d].secondary;
+  }
+  return infected > 0 ? static_cast<double>(secondary) / static_cast<double>(infected) : 0.0;
+}
 const std::deque<ExposureHit>& Simulation::exposure_hits() const {
   return impl_->sync.exposure_hits();
 }

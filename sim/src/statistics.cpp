@@ -144,6 +144,24 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
   st.cumulative_infections = health.cumulative_infections();
 }
 
+Reproduction reproduction(const World& world, const HealthPhase& health, std::uint32_t days) {
+  // Every rank holds every person's infection day and infector.
+  Reproduction out;
+  out.cohorts.assign(days, Cohort{});
+  const std::uint32_t infectious_days = world.config.disease.infectious_days;
+  out.complete = days > infectious_days ? days - infectious_days : 0;
+  const auto infection_day = health.infection_day();
+  const auto infector = health.infector();
+  for (std::uint32_t p = 0; p < world.pop.size() && days > 0; ++p) {
+    if (infection_day[p] == kNever) continue;
+    ++out.cohorts[static_cast<std::uint32_t>(infection_day[p])].infected;
+    if (infector[p] != kNoPerson) {
+      ++out.cohorts[static_cast<std::uint32_t>(infection_day[infector[p]])].secondary;
+    }
+  }
+  return out;
+}
+
 RunSummary summarise(const World& world, double beta, std::uint32_t days,
                      std::span<const DailyStats> daily, const HealthPhase& health,
                      const SyncPhase& sync) {
@@ -212,6 +230,7 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
   };
   const auto infection_day = health.infection_day();
   const auto infector = health.infector();
+  s.early_r = reproduction(world, health, days).r(0, 27);
   // Outcomes by age on the last day run (every rank holds every person's course).
   for (std::uint32_t p = 0; p < pop.size(); ++p) {
     auto& row = s.by_age[pop.age_group[p]];

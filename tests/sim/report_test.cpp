@@ -97,6 +97,25 @@ TEST_CASE("the report gives hospital figures and the deaths the app averted") {
   CHECK(format_report(in).find("deaths averted") == std::string::npos);
 }
 
+TEST_CASE("the reproduction CSV gives each day's cohort with and without the app") {
+  Reproduction app;
+  app.cohorts = {{10, 25}, {4, 2}, {0, 0}};
+  app.complete = 2;
+  Reproduction none;
+  none.cohorts = {{10, 30}, {5, 5}, {2, 1}};
+  none.complete = 2;
+  CHECK(reproduction_csv(app, &none) ==
+        "day,complete,infected,secondary,r,infected_without_app,secondary_without_app,"
+        "r_without_app\n"
+        "0,1,10,25,2.5000,10,30,3.0000\n"
+        "1,1,4,2,0.5000,5,5,1.0000\n"
+        "2,0,0,0,0.0000,2,1,0.5000\n");
+  CHECK(reproduction_csv(app, nullptr).starts_with("day,complete,infected,secondary,r\n0,1,10,"));
+  // R over complete cohorts only: days 0-1 of app, 27 secondary per 14 cases.
+  CHECK(app.r(0, 2) == Approx(27.0 / 14));
+  CHECK(none.r(2, 2) == 0);
+}
+
 TEST_CASE("a seed without a reference run or reference infections is not paired") {
   const std::vector<SweepPoint> points{point(0, 1, 0), point(0, 2, 50), point(1, 1, 10),
                                        point(1, 2, 40), point(1, 3, 5)};

@@ -36,7 +36,7 @@ run_args=(sim run --people 3000 --days 30 --seed 7 --threads 1 --verify-phones 4
   fail "sim run in one process: $(cat "$work/one.stderr")"
 "${mpi[@]}" "$bin" "${run_args[@]}" --out "$work/two" >"$work/two.stdout" 2>"$work/two.stderr" ||
   fail "mpirun -np 2 sim run: $(cat "$work/two.stderr")"
-for f in timeseries.csv timeseries_without_app.csv config.json; do
+for f in timeseries.csv timeseries_without_app.csv config.json reproduction.csv; do
   same_file "sim run $f" "$work/one/$f" "$work/two/$f"
 done
 # The report, without its wall time.
@@ -55,7 +55,7 @@ mpi3=("$mpiexec" -np 3 --oversubscribe)
 if [ "$(id -u)" -eq 0 ]; then mpi3+=(--allow-run-as-root); fi
 "${mpi3[@]}" "$bin" "${run_args[@]}" --out "$work/three" >"$work/three.stdout" \
   2>"$work/three.stderr" || fail "mpirun -np 3 sim run: $(cat "$work/three.stderr")"
-for f in timeseries.csv timeseries_without_app.csv config.json; do
+for f in timeseries.csv timeseries_without_app.csv config.json reproduction.csv; do
   same_file "sim run -np 3 $f" "$work/one/$f" "$work/three/$f"
 done
 [ "$(strip_time "$work/one/report.txt")" = "$(strip_time "$work/three/report.txt")" ] ||

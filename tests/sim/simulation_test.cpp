@@ -171,6 +171,45 @@ TEST_CASE("isolating people meet only their household") {
   CHECK(o.summary.infections == 800);
 }
 
+TEST_CASE("the cohorts count each day's cases and the infections they caused") {
+  SimConfig c = small(3000, 50, 6);
+  c.disease.initial_infections = 20;
+  InMemoryPublisher publisher;
+  auto sim = Simulation::create(c, publisher);
+  REQUIRE(sim);
+  REQUIRE((*sim)->run());
+  const Reproduction rep = (*sim)->reproduction();
+  const RunSummary s = (*sim)->summary();
+  const auto infection_day = (*sim)->infection_day();
+  const auto infector = (*sim)->infector();
+  REQUIRE(rep.cohorts.size() == 50);
+  CHECK(rep.complete == 50 - c.disease.infectious_days);
+  std::vector<Cohort> expected(50);
+  for (std::uint32_t p = 0; p < infection_day.size(); ++p) {
+    if (infection_day[p] == -1) continue;
+    ++expected[static_cast<std::size_t>(infection_day[p])].infected;
+    if (infector[p] != kNoPerson) {
+      ++expected[static_cast<std::size_t>(infection_day[infector[p]])].secondary;
+    }
+  }
+  std::uint64_t infected = 0;
+  std::uint64_t secondary = 0;
+  for (std::size_t d = 0; d < 50; ++d) {
+    CAPTURE(d);
+    CHECK(rep.cohorts[d].infected == expected[d].infected);
+    CHECK(rep.cohorts[d].secondary == expected[d].secondary);
+    infected += rep.cohorts[d].infected;
+    secondary += rep.cohorts[d].secondary;
+  }
+  CHECK(infected == s.infections);
+  CHECK(secondary == s.infections - c.disease.initial_infections);  // all but the seeds
+  REQUIRE(s.infections > 100);
+  // The report's early R is the cohorts' of days 0-27; the initial cases' R is day 0's.
+  CHECK(s.early_r == Approx(rep.r(0, 27)));
+  CHECK(rep.r(0, 0) == Approx(static_cast<double>(expected[0].secondary) / 20));
+  CHECK(rep.r(36, 49) == 0);  // incomplete cohorts do not count
+}
+
 TEST_CASE("people in hospital and the dead meet nobody, and the day's columns count them") {
   // Everyone infected falls ill, goes to hospital about at onset and dies there; nobody
   // isolates on symptoms, so only the hospital keeps the ill from others.

@@ -242,10 +242,18 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
   if (c.adversary.relay_venue_share > 0) text += sim::format_relay(result->app.scenario.relay);
   write_or_throw(out / "report.txt", text);
   files.push_back(out / "report.txt");
-  const auto plots = sim::write_plots(out, result->app.daily, baseline_daily);
-  if (!plots.warning.empty())
-    std::fprintf(stderr, "greenlight: warning: %s\n", plots.warning.c_str());
-  files.insert(files.end(), plots.files.begin(), plots.files.end());
+  const sim::Reproduction* baseline_reproduction =
+      result->baseline ? &result->baseline->reproduction : nullptr;
+  write_or_throw(out / "reproduction.csv",
+                 sim::reproduction_csv(result->app.reproduction, baseline_reproduction));
+  files.push_back(out / "reproduction.csv");
+  for (const auto& plots :
+       {sim::write_plots(out, result->app.daily, baseline_daily),
+        sim::write_reproduction_plot(out, result->app.reproduction, baseline_reproduction)}) {
+    if (!plots.warning.empty())
+      std::fprintf(stderr, "greenlight: warning: %s\n", plots.warning.c_str());
+    files.insert(files.end(), plots.files.begin(), plots.files.end());
+  }
   std::fputs(text.c_str(), stdout);
   print_files(files);
 }

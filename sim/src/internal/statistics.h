@@ -69,6 +69,9 @@ Colour phone_colour(const HealthPhase& health, const SyncPhase& sync, std::uint3
 void finish_day(const World& world, const HealthPhase& health, const SyncPhase& sync,
                 std::uint32_t t, DailyStats& st);
 
+// Cohorts of the days run (not a collective: every rank holds every person's infection).
+Reproduction reproduction(const World& world, const HealthPhase& health, std::uint32_t days);
+
 // Over several ranks a collective (it gathers the ranks' exposure hits).
 RunSummary summarise(const World& world, double beta, std::uint32_t days,
                      std::span<const DailyStats> daily, const HealthPhase& health,

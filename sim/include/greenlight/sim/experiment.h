@@ -29,6 +29,7 @@ namespace greenlight::sim {
 struct RunOutcome {
   RunSummary summary;
   std::vector<DailyStats> daily;
+  Reproduction reproduction;
   PrivacyView privacy;
   ScenarioMetrics scenario;
   std::string publisher_name;

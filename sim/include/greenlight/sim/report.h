@@ -45,6 +45,15 @@ struct PlotResult {
 PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailyStats> app,
                        std::span<const DailyStats> baseline);
 
+// The case reproduction number by day of infection (Reproduction): day, complete (1 if the
+// cohort could no longer infect at the end), infected, secondary, r; then the same three for
+// the baseline when given.
+std::string reproduction_csv(const Reproduction& app, const Reproduction* baseline);
+// reproduction.{svg,png}: the case reproduction number of each week's complete cohorts, with
+// and without the app (baseline may be null), and the line R = 1.
+PlotResult write_reproduction_plot(const std::filesystem::path& dir, const Reproduction& app,
+                                   const Reproduction* baseline);
+
 struct SweepPoint {
   double uptake = 0;
   std::uint64_t seed = 0;

@@ -90,6 +90,21 @@ struct Ratio {
   }
 };
 
+// The cases infected on one day and the infections they caused during the run: their case
+// reproduction number is secondary / infected.
+struct Cohort {
+  std::uint32_t infected = 0;
+  std::uint32_t secondary = 0;
+};
+// By day of infection (0 .. days - 1; the initial cases on day 0). Cohorts from day
+// `complete` on may still infect after the run's end (disease.infectious_days).
+struct Reproduction {
+  std::vector<Cohort> cohorts;
+  std::uint32_t complete = 0;
+  // Secondary infections per case of the complete cohorts of days [first, last] (0 if none).
+  double r(std::uint32_t first, std::uint32_t last) const;
+};
+
 struct RunSummary {
   std::uint32_t people = 0;
   std::uint32_t app_users = 0;
@@ -109,6 +124,9 @@ struct RunSummary {
     std::uint32_t deaths = 0;
   };
   std::array<AgeOutcome, kAgeGroups> by_age{};
+  // Case reproduction number of the cases infected on days 0-27 (Reproduction::r; 0 when
+  // those cohorts are not complete).
+  double early_r = 0;
   std::uint64_t tests = 0;
   std::uint64_t positives = 0;
   std::uint64_t uploads = 0;
@@ -218,6 +236,8 @@ class Simulation {
   // Each person's course (meaningful for the infected): symptoms, hospital, intensive care,
   // death, in days since infection_day().
   std::span<const Course> courses() const;
+  // Who infected whom by the infector's day of infection, over the days run so far.
+  Reproduction reproduction() const;
   // Of the phones this rank owns (over several MPI ranks), of every phone in one process.
   const std::deque<ExposureHit>& exposure_hits() const;
   // (owner, key day) of every published key the phones fetched, with the sync day.
