@@ -159,7 +159,8 @@ void HealthPhase::positive_result(std::uint32_t p, std::uint32_t t, DailyStats& 
       }
     }
   }
-  if (w_.pop.has_app[p] == 0) return;
+  // A result that arrives after death is recorded; the phone is off: no colour, no upload.
+  if (w_.pop.has_app[p] == 0 || dead(p, t)) return;
   own_red_until_[p] = until;
   if (w_.decision(kPurposeUpload, p, t, 0).bernoulli(w_.config.app.upload_consent)) {
     uploaders.push_back(p);

@@ -51,6 +51,7 @@ void ScenarioLedger::observe(std::uint32_t t, const HealthPhase& health, const S
     };
     const auto [p0, p1] = shard_range(w_.pop.size(), shard);
     for (std::uint32_t p = p0; p < p1; ++p) {
+      if (health.dead(p, t)) continue;  // no isolation, no colour (as DailyStats)
       if (isolated_until[p] > day) ++isolation_days_[p];
       if (central) {
         if (!code.covered(p)) continue;
