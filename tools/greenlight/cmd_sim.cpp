@@ -247,11 +247,14 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
   write_or_throw(out / "reproduction.csv",
                  sim::reproduction_csv(result->app.reproduction, baseline_reproduction));
   files.push_back(out / "reproduction.csv");
+  std::string warned;  // each warning once (without gnuplot both calls give the same)
   for (const auto& plots :
        {sim::write_plots(out, result->app.daily, baseline_daily),
         sim::write_reproduction_plot(out, result->app.reproduction, baseline_reproduction)}) {
-    if (!plots.warning.empty())
+    if (!plots.warning.empty() && plots.warning != warned) {
       std::fprintf(stderr, "greenlight: warning: %s\n", plots.warning.c_str());
+      warned = plots.warning;
+    }
     files.insert(files.end(), plots.files.begin(), plots.files.end());
   }
   std::fputs(text.c_str(), stdout);
