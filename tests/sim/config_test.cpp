@@ -40,6 +40,26 @@ TEST_CASE("config errors name the key and what was expected") {
   CHECK_FALSE(config_from_json("{"));
 }
 
+TEST_CASE("the hospital path's settings are checked") {
+  SimConfig c;
+  REQUIRE(apply_override(c, "disease.hospitalised_fraction=[0,0,0,0,0,0,0,0,0.5]"));
+  CHECK(c.disease.hospitalised_fraction[8] == 0.5);
+  REQUIRE(apply_override(c, "disease.death_mean_days=9"));
+  CHECK(c.disease.death_mean_days == 9);
+  const auto fails = [](std::string_view assignment, std::string_view message) {
+    SimConfig bad;
+    const Status st = apply_override(bad, assignment);
+    REQUIRE_FALSE(st);
+    CAPTURE(st.error().message);
+    CHECK(st.error().message.find(message) != std::string::npos);
+  };
+  fails("disease.fatality_fraction=[0,0,0,0,0,0,0,0,1.5]", "fatality_fraction must be in [0, 1]");
+  fails("disease.critical_fraction=[0,0,0,0,0,-0.1,0,0,0]", "critical_fraction and fatality");
+  fails("disease.hospital_sd_days=0", "delays must be positive");
+  fails("disease.ward_stay_mean_days=61", "means at most 60 days");
+  fails("disease.hospitalised_fraction=[1,1]", "array of 9");
+}
+
 TEST_CASE("overrides use section.key=value") {
   SimConfig c;
   REQUIRE(apply_override(c, "app.uptake=0.25"));
