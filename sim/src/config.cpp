@@ -132,6 +132,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
 
   auto& a = c.app;
   v("app", "uptake", a.uptake);
+  v("app", "uptake_by_age", a.uptake_by_age);
   v("app", "upload_consent", a.upload_consent);
   v("app", "checkin_probability", a.checkin_probability);
   v("app", "red_isolation_adherence", a.red_isolation_adherence);
@@ -502,6 +503,9 @@ Status validate_config(const SimConfig& c) {
        "testing delays must be at most 14 days");
   need(c.testing.sensitive_from_day <= c.testing.sensitive_to_day,
        "testing.sensitive_from_day must not exceed sensitive_to_day");
+  for (const double w : c.app.uptake_by_age) {
+    need(w >= 0 && w <= 100, "app.uptake_by_age must be in [0, 100]");
+  }
   need(is_probability(c.app.uptake) && is_probability(c.app.upload_consent) &&
            is_probability(c.app.checkin_probability) &&
            is_probability(c.app.red_isolation_adherence) &&

@@ -13,7 +13,8 @@ constexpr std::uint64_t kYellowAdherence = 41;
 }  // namespace
 
 bool covered_at(const World& world, std::uint32_t p, double share) {
-  return Rng(stream_key(world.seed, kPurposeAppUsers, p)).bernoulli(share);
+  return Rng(stream_key(world.seed, kPurposeAppUsers, p))
+      .bernoulli(app_probability(world.config.app, share, world.pop.age_group[p]));
 }
 
 HealthCodePhase::HealthCodePhase(const World& world)

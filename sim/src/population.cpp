@@ -76,6 +76,10 @@ std::size_t Population::memory_bytes() const {
          link_start.size() * 4 + links.size() * 4 + venue_kind.size();
 }
 
+double app_probability(const AppConfig& app, double share, std::uint8_t age_group) {
+  return std::min(1.0, share * app.uptake_by_age[age_group]);
+}
+
 Population generate_population(const SimConfig& config) {
   const auto& pc = config.population;
   const auto& cc = config.contacts;
@@ -201,7 +205,7 @@ Population generate_population(const SimConfig& config) {
     pop.random_per_day[p] =
         static_cast<std::uint8_t>(std::min<std::uint32_t>(60, r.negative_binomial(mean, mean)));
     Rng app(stream_key(seed, internal::kPurposeAppUsers, p));
-    pop.has_app[p] = app.bernoulli(config.app.uptake) ? 1 : 0;
+    pop.has_app[p] = app.bernoulli(app_probability(config.app, config.app.uptake, g)) ? 1 : 0;
   }
 
   // Venues, grouped by kind.

@@ -1,5 +1,6 @@
 #include "greenlight/sim/population.h"
 
+#include <array>
 #include <catch2/catch.hpp>
 
 namespace greenlight::sim {
@@ -45,6 +46,34 @@ TEST_CASE("population: reproducible from the seed, households contiguous, links 
   CHECK(uptake == Approx(0.6).margin(0.03));
   c.run.seed = 2;
   CHECK(generate_population(c).age_group != a.age_group);
+}
+
+TEST_CASE("population: app uptake by age scales each group's share, capped at everyone") {
+  SimConfig c;
+  c.population.people = 30000;
+  c.app.uptake = 0.5;
+  const Population uniform = generate_population(c);
+  c.app.uptake_by_age = {0, 0.5, 1, 1.5, 2, 2, 2, 2, 2};
+  const Population by_age = generate_population(c);
+  CHECK(by_age.age_group == uniform.age_group);  // the people are the same
+  std::array<std::uint32_t, kAgeGroups> people{};
+  std::array<std::uint32_t, kAgeGroups> users{};
+  for (std::uint32_t p = 0; p < by_age.size(); ++p) {
+    ++people[by_age.age_group[p]];
+    users[by_age.age_group[p]] += by_age.has_app[p];
+    // Each person's draw is the same: a higher probability never takes the app away.
+    if (c.app.uptake_by_age[by_age.age_group[p]] >= 1 && uniform.has_app[p] != 0) {
+      CHECK(by_age.has_app[p] != 0);
+    }
+  }
+  const std::array<double, kAgeGroups> expected{0, 0.25, 0.5, 0.75, 1, 1, 1, 1, 1};
+  for (std::size_t g = 0; g < kAgeGroups; ++g) {
+    CAPTURE(g, people[g], users[g]);
+    REQUIRE(people[g] > 1000);
+    CHECK(static_cast<double>(users[g]) / people[g] == Approx(expected[g]).margin(0.03));
+  }
+  CHECK(app_probability(c.app, 0.5, 4) == 1.0);
+  CHECK(app_probability(c.app, 0.2, 3) == Approx(0.3));
 }
 
 TEST_CASE("population: venues of each kind exist") {

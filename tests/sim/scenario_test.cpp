@@ -114,6 +114,22 @@ TEST_CASE("compare runs none, greenlight and a health code on the same populatio
   }
 }
 
+TEST_CASE("with uptake by age the health code covers exactly the app's users") {
+  SimConfig c = small(7);
+  c.population.people = 2000;
+  c.run.days = 5;
+  c.app.uptake_by_age = {0.135, 1.204, 1.46, 1.445, 1.414, 1.294, 1.053, 0.722, 0.482};
+  auto a = run_comparison(c);
+  REQUIRE(a);
+  const auto users = a->arms[1].outcome.summary.app_users;
+  CHECK(m(*a, 2).health_code.covered_people == users);
+  // The young and the old have fewer phones: fewer users than uniform uptake would give.
+  c.app.uptake_by_age.fill(1);
+  auto uniform = run_comparison(c);
+  REQUIRE(uniform);
+  CHECK(users < uniform->arms[1].outcome.summary.app_users);
+}
+
 TEST_CASE("compare sweep: chaff hides uploads and changes no infection") {
   SimConfig c = small(3);
   c.population.people = 1500;

@@ -235,7 +235,12 @@ struct RiskConfig {
 };
 
 struct AppConfig {
-  double uptake = 0.72;          // fraction of people with the app
+  double uptake = 0.72;  // fraction of people with the app
+  // Uptake by age group, relative: a person of age group g runs the app with probability
+  // min(1, uptake x uptake_by_age[g]) (all 1: the same for every age). OpenABM's smartphone
+  // profile (app_users_fraction 0.09 ... 0.32 by age) normalised to this population's ages is
+  // [0.135, 1.204, 1.46, 1.445, 1.414, 1.294, 1.053, 0.722, 0.482] (docs/simulation.md).
+  AgeTable uptake_by_age{1, 1, 1, 1, 1, 1, 1, 1, 1};
   double upload_consent = 0.72;  // positive app users who upload (NHS: 72 %)
   double checkin_probability = 0.6;
   // Behaviour on the colours.

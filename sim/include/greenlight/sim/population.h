@@ -53,6 +53,11 @@ struct Population {
 
 // Builds the population for config.population, config.contacts (link counts and random
 // encounters) and config.app.uptake, from config.run.seed.
+// The probability that a person of age_group runs the app when `share` of the population
+// does: min(1, share x app.uptake_by_age[age_group]). The health code's coverage uses the
+// same (sim compare: it covers exactly the app's users).
+double app_probability(const AppConfig& app, double share, std::uint8_t age_group);
+
 Population generate_population(const SimConfig& config);
 
 }  // namespace greenlight::sim
