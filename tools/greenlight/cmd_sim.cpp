@@ -556,6 +556,14 @@ void setup_sim(CLI::App& app) {
   CLI::App* run = cmd->add_subcommand("run", "Run one simulation (and its no-app baseline)");
   add_common(run, *run_opts, true);
   run->add_flag("--no-baseline", run_opts->no_baseline, "Skip the same run without the app");
+  run->footer(
+      "Writes into --out: config.json, timeseries.csv (and timeseries_without_app.csv): one line "
+      "per day (compartments, infections by layer, tests, uploads, notifications, colours, "
+      "contacts, runs, check-ins, hospital, intensive care, deaths); report.txt (also printed: "
+      "epidemic, hospital and deaths, outcomes by age, notifications with precision and "
+      "recall, colours, what a server holds); reproduction.csv (the case reproduction number "
+      "by day of infection); plots epidemic, colours, hospital and reproduction (.svg, .png; "
+      "gnuplot). docs/simulation.md explains every figure.");
   run->add_option("--verify-phones", run_opts->verify_phones,
                   "Phones re-matched at each sync through the client library (check)");
   run->callback([run_opts] { with_ranks([&](const sim::Ranks& r) { run_run(*run_opts, r); }); });
