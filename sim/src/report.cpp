@@ -558,25 +558,30 @@ PlotResult write_sweep_plot(const std::filesystem::path& dir, std::span<const Sw
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   std::string data;
+  // Per uptake: infections and deaths, each as median, min and max over the seeds.
   for (const auto& [u, ps] : by_uptake(points)) {
     std::vector<double> inf;
-    double lo = 1e300;
-    double hi = 0;
+    std::vector<double> deaths;
     for (const auto* p : ps) {
-      const auto v = static_cast<double>(p->summary.infections);
-      inf.push_back(v);
-      lo = std::min(lo, v);
-      hi = std::max(hi, v);
+      inf.push_back(static_cast<double>(p->summary.infections));
+      deaths.push_back(static_cast<double>(p->summary.deaths));
     }
-    data += fmt("%.4f %.1f %.1f %.1f\n", 100 * u, median_of(inf), lo, hi);
+    data +=
+        fmt("%.4f %.1f %.1f %.1f %.1f %.1f %.1f\n", 100 * u, median_of(inf),
+            *std::min_element(inf.begin(), inf.end()), *std::max_element(inf.begin(), inf.end()),
+            median_of(deaths), *std::min_element(deaths.begin(), deaths.end()),
+            *std::max_element(deaths.begin(), deaths.end()));
   }
   const auto data_path = dir / "sweep_data.txt";
   if (!write_file(data_path, data)) return {{}, "could not write " + data_path.string()};
   std::string body =
-      "set title 'Infections against app uptake'\nset xlabel 'app uptake (% of people)'\n"
-      "set ylabel 'infected (median over seeds, range)'\nset grid\nset key off\n";
-  body +=
-      "plot " + quote(data_path) + " using 1:2:3:4 with yerrorlines lw 2 pt 7 lc rgb '#2166ac'\n";
+      "set title 'Infections and deaths against app uptake'\n"
+      "set xlabel 'app uptake (% of people)'\nset ylabel 'infected (median over seeds, range)'\n"
+      "set y2label 'deaths (median over seeds, range)'\nset y2tics\nset ytics nomirror\n"
+      "set grid\nset key top right\n";
+  body += "plot " + quote(data_path) +
+          " using 1:2:3:4 with yerrorlines lw 2 pt 7 lc rgb '#2166ac' title 'infected', '' using "
+          "1:5:6:7 axes x1y2 with yerrorlines lw 2 pt 5 dt 2 lc rgb '#b2182b' title 'deaths'\n";
   return draw(dir, "sweep", body);
 }
 

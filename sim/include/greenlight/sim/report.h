@@ -65,7 +65,7 @@ std::string sweep_csv(std::span<const SweepPoint> points);
 // max]), deaths (median, and the median of the per-seed changes against the lowest uptake),
 // and the medians of RED notifications, precision and recall.
 std::string format_sweep(std::span<const SweepPoint> points);
-// sweep.{svg,png}: infections (median over seeds) against uptake.
+// sweep.{svg,png}: infections and deaths (median and range over seeds) against uptake.
 PlotResult write_sweep_plot(const std::filesystem::path& dir, std::span<const SweepPoint> points);
 
 // Draws gnuplot plot commands (body) to dir/stem.svg and dir/stem.png, as the plots above.
