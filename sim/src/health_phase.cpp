@@ -105,8 +105,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
         order_test(p, t);
       }
       // Admitted to hospital: tested there (unless a test is pending or was positive).
-      if (infected && course_[p].severity != Severity::kNone &&
-          day - infection_day_[p] == course_[p].hospital_day) {
+      if (infected && course_[p].admitted_on(static_cast<std::uint32_t>(day - infection_day_[p]))) {
         order_test(p, t);
       }
       if (test_sample_day_[p] == day) {

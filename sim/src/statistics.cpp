@@ -86,14 +86,14 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
     for (std::uint32_t p = p0; p < p1; ++p) {
       const std::int32_t d = infection_day[p];
       bool dead = false;
-      if (d != kNever && health.course(p).severity != Severity::kNone) {
-        const Course& course = health.course(p);
+      const Course* course = d != kNever ? &health.course(p) : nullptr;
+      if (course != nullptr && course->severity != Severity::kNone) {
         const auto k = static_cast<std::uint32_t>(day - d);
-        dead = course.dead(k);
-        if (k == course.hospital_day) ++c[kAdmitted];
-        if (course.in_hospital(k)) ++c[kHospital];
-        if (course.in_critical_care(k)) ++c[kCritical];
-        if (dead && k == course.end_day) ++c[kNewDeaths];
+        dead = course->dead(k);
+        if (course->admitted_on(k)) ++c[kAdmitted];
+        if (course->in_hospital(k)) ++c[kHospital];
+        if (course->in_critical_care(k)) ++c[kCritical];
+        if (dead && k == course->end_day) ++c[kNewDeaths];
         if (dead) ++c[kDead];
       }
       if (dead) {
@@ -241,7 +241,7 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     const Course& course = health.course(p);
     const auto k =
         static_cast<std::uint32_t>(static_cast<std::int32_t>(days - 1) - infection_day[p]);
-    if (course.severity != Severity::kNone && k >= course.hospital_day) ++row.admitted;
+    if (course.admitted_by(k)) ++row.admitted;
     if (course.dead(k)) ++row.deaths;
   }
   const auto true_close_day = sync.true_close_day();

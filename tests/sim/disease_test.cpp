@@ -33,6 +33,7 @@ TEST_CASE("severe courses go to hospital, intensive care and death in the config
     if (is_severe) ++severe;
     if (course.severity == Severity::kNone) {
       CHECK_FALSE(course.absent(course.onset_delay_days + 10u));
+      CHECK_FALSE(course.admitted_by(200));
       continue;
     }
     REQUIRE(is_severe);  // only severe courses (not asymptomatic, not mild) are admitted
@@ -42,6 +43,10 @@ TEST_CASE("severe courses go to hospital, intensive care and death in the config
     to_hospital += course.hospital_day - course.onset_delay_days;
     CHECK_FALSE(course.in_hospital(course.hospital_day - 1u));
     CHECK(course.in_hospital(course.hospital_day));
+    CHECK(course.admitted_on(course.hospital_day));
+    CHECK_FALSE(course.admitted_on(course.hospital_day + 1u));
+    CHECK_FALSE(course.admitted_by(course.hospital_day - 1u));
+    CHECK(course.admitted_by(course.end_day + 5u));
     CHECK_FALSE(course.in_hospital(course.end_day));
     if (course.severity == Severity::kWard) {
       ward_stay += course.end_day - course.hospital_day;

@@ -42,7 +42,14 @@ struct Course {
   std::uint8_t critical_day = 0;
   std::uint8_t end_day = 0;
 
-  // On day k since infection: in hospital (intensive care included), in intensive care, dead.
+  // On day k since infection: admitted that day, admitted by then, in hospital (intensive
+  // care included), in intensive care, dead.
+  bool admitted_on(std::uint32_t k) const {
+    return severity != Severity::kNone && k == hospital_day;
+  }
+  bool admitted_by(std::uint32_t k) const {
+    return severity != Severity::kNone && k >= hospital_day;
+  }
   bool in_hospital(std::uint32_t k) const {
     return severity != Severity::kNone && k >= hospital_day && k < end_day;
   }
