@@ -183,6 +183,16 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("adversary", "relay_victims", ad.relay_victims);
   v("adversary", "relay_attenuation_db", ad.relay_attenuation_db);
   v("adversary", "relay_max_minutes", ad.relay_max_minutes);
+
+  auto& l = c.lockdown;
+  v("lockdown", "start_day", l.start_day);
+  v("lockdown", "days", l.days);
+  v("lockdown", "elderly_start_day", l.elderly_start_day);
+  v("lockdown", "elderly_days", l.elderly_days);
+  v("lockdown", "school_work_multiplier", l.school_work_multiplier);
+  v("lockdown", "random_multiplier", l.random_multiplier);
+  v("lockdown", "venue_multiplier", l.venue_multiplier);
+  v("lockdown", "household_multiplier", l.household_multiplier);
 }
 
 std::string path_of(std::string_view section, std::string_view name) {
@@ -546,6 +556,16 @@ Status validate_config(const SimConfig& c) {
   need(ad.relay_venue_share == 0 || c.run.verify_phones == 0,
        "adversary.relay_venue_share and run.verify_phones cannot be combined (the per-phone "
        "path re-creates sightings at their own time)");
+  const auto& l = c.lockdown;
+  need(l.start_day <= 2000 && l.days <= 2000 && l.elderly_start_day <= 2000 &&
+           l.elderly_days <= 2000,
+       "lockdown: start days and lengths must be at most 2000");
+  need(is_probability(l.school_work_multiplier) && is_probability(l.random_multiplier) &&
+           is_probability(l.venue_multiplier),
+       "lockdown.school_work_multiplier, random_multiplier and venue_multiplier must be in "
+       "[0, 1]");
+  need(l.household_multiplier >= 0 && l.household_multiplier <= 10,
+       "lockdown.household_multiplier must be in [0, 10]");
   need(c.run.days >= 1 && c.run.days <= 2000, "run.days must be in [1, 2000]");
   need(c.run.threads >= 1 && c.run.threads <= 256, "run.threads must be in [1, 256]");
   need(c.run.start_unix_seconds >= 0 && c.run.start_unix_seconds % 86400 == 0,

@@ -13,6 +13,9 @@ namespace {
 // Salt of the contact streams of the calibration day (never a simulated day's).
 constexpr std::uint64_t kCalibrationSalt = 0xca1;
 
+// The first age group the elderly lockdown shields: 70-79 (and 80+), OpenABM's elderly.
+constexpr std::uint8_t kElderlyAgeGroup = 7;
+
 }  // namespace
 
 ContactPhase::ContactPhase(const World& world)
@@ -123,10 +126,13 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
                            w_.pop.has_app[p], w_.pop.age_group[p], 0};
     }
   });
-  generator_.prepare_day(t, isolating_today_, 0, w_.threads, visit_share());
+  const Distancing distancing = distancing_on(t);
+  generator_.prepare_day(t, isolating_today_, 0, w_.threads, visit_share(), distancing);
   record_checkins(t, st);
 
-  const double hh = w_.config.disease.household_weight;
+  const auto& lockdown = w_.config.lockdown;
+  const double hh = w_.config.disease.household_weight *
+                    (lockdown.everyone_on(t) ? lockdown.household_multiplier : 1.0);
   for (std::uint32_t shard = 0; shard < kShards; ++shard) {
     for (auto& part : runs_[shard]) part.clear();
     tallies_[shard].infections.clear();
@@ -195,6 +201,22 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
   st.app_contacts = counts[1];
   candidates_ = w_.ranks.gather_all<InfectionCandidate>(mine);
   route_runs(radio);
+}
+
+Distancing ContactPhase::distancing_on(std::uint32_t t) {
+  const auto& lockdown = w_.config.lockdown;
+  const bool everyone = lockdown.everyone_on(t);
+  if (!everyone && !lockdown.elderly_on(t)) return {};
+  const std::uint32_t n = w_.pop.size();
+  distanced_.resize(n);
+  parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
+    const auto [p0, p1] = shard_range(n, shard);
+    for (std::uint32_t p = p0; p < p1; ++p) {
+      distanced_[p] = everyone || w_.pop.age_group[p] >= kElderlyAgeGroup ? 1 : 0;
+    }
+  });
+  return {distanced_, lockdown.school_work_multiplier, lockdown.random_multiplier,
+          lockdown.venue_multiplier};
 }
 
 void ContactPhase::route_runs(const RadioPhase& radio) {

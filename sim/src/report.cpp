@@ -182,6 +182,21 @@ std::string format_privacy(const PrivacyView& v, std::uint32_t people, std::uint
   return o;
 }
 
+std::string lockdown_line(const LockdownConfig& l) {
+  if (l.days == 0 && l.elderly_days == 0) return "";
+  std::string o = "lockdown:";
+  if (l.days > 0) {
+    o += fmt(" everyone days %u-%u (household contacts x%.2f)", l.start_day,
+             l.start_day + l.days - 1, l.household_multiplier);
+  }
+  if (l.elderly_days > 0) {
+    o += fmt("%s ages 70+ days %u-%u", l.days > 0 ? ";" : "", l.elderly_start_day,
+             l.elderly_start_day + l.elderly_days - 1);
+  }
+  return o + fmt("; school/work x%.2f, random x%.2f, venues x%.2f\n", l.school_work_multiplier,
+                 l.random_multiplier, l.venue_multiplier);
+}
+
 std::string format_report(const ReportInput& in) {
   const SimConfig& c = *in.config;
   const RunSummary& a = in.app;
@@ -191,8 +206,9 @@ std::string format_report(const ReportInput& in) {
           "%llu\n",
           a.people, a.app_users, a.people ? 100.0 * a.app_users / a.people : 0.0, a.days,
           static_cast<unsigned long long>(c.run.seed));
-  o += fmt("key server: %s; config sha256 %s; %.1f s\n\n", in.publisher_name.c_str(),
+  o += fmt("key server: %s; config sha256 %s; %.1f s\n", in.publisher_name.c_str(),
            config_hash(c).substr(0, 16).c_str(), in.seconds);
+  o += lockdown_line(c.lockdown) + "\n";
 
   const bool base = in.baseline.has_value();
   const RunSummary* b = base ? &*in.baseline : nullptr;
@@ -212,6 +228,10 @@ std::string format_report(const ReportInput& in) {
   row("admitted / peak in hospital / ICU", hospital(a), b ? hospital(*b) : "");
   row("deaths", fmt("%llu", static_cast<unsigned long long>(a.deaths)),
       b ? fmt("%llu", static_cast<unsigned long long>(b->deaths)) : "");
+  const auto at_end = [](const RunSummary& r) {
+    return fmt("%u%s", r.active_at_end, r.died_out() ? " (died out)" : "");
+  };
+  row("exposed or infectious at the end", at_end(a), b ? at_end(*b) : "");
   if (a.early_r > 0) {
     row("R of the cases of days 0-27", fmt("%.2f", a.early_r), b ? fmt("%.2f", b->early_r) : "");
   }
@@ -323,7 +343,7 @@ std::string progress_line(const Progress& p, double elapsed, std::size_t width) 
 }
 
 PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailyStats> app,
-                       std::span<const DailyStats> baseline) {
+                       std::span<const DailyStats> baseline, const LockdownConfig& lockdown) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   // Data files for gnuplot (whitespace separated).
@@ -350,10 +370,24 @@ PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailySt
   const auto data_path = dir / "plot_data.txt";
   if (!write_file(data_path, data)) return {{}, "could not write " + data_path.string()};
   PlotResult all;
-  std::string epi =
-      "set title 'Epidemic curve'\nset xlabel 'day'\nset ylabel 'new infections per day'\n"
-      "set y2label 'infected (cumulative)'\nset y2tics\nset ytics nomirror\n"
-      "set key top left\nset grid\n";
+  // The lockdown's days as grey bands behind the curves (days d to d + 1 of the window).
+  std::string bands;
+  const auto band = [&](std::uint32_t first, std::uint32_t days, const char* colour) {
+    if (days == 0 || first >= n) return;
+    bands +=
+        fmt("set object rect from %u, graph 0 to %u, graph 1 behind fc rgb '%s' fs solid "
+            "noborder\n",
+            first, std::min<std::uint32_t>(first + days, static_cast<std::uint32_t>(n)), colour);
+  };
+  band(lockdown.elderly_start_day, lockdown.elderly_days, "#f2f2f2");
+  band(lockdown.start_day, lockdown.days, "#dddddd");
+  const std::string shaded =
+      bands.empty() ? "" : " (grey: lockdown, light grey: ages 70+ shielded)";
+  std::string epi = "set title 'Epidemic curve" + shaded +
+                    "'\nset xlabel 'day'\nset ylabel 'new infections per day'\n"
+                    "set y2label 'infected (cumulative)'\nset y2tics\nset ytics nomirror\n"
+                    "set key top left\nset grid\n" +
+                    bands;
   epi +=
       "plot " + quote(data_path) +
       " using 1:2 with lines lw 2 lc rgb '#1b7837' title 'new, with app', '' using 1:3 axes x1y2 "
@@ -376,10 +410,22 @@ PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailySt
          "'#d7191c' title 'red'\n";
   auto r2 = draw(dir, "colours", col);
   std::string hosp =
-      "set title 'Hospital: beds in use and deaths'\nset xlabel 'day'\n"
+      "set title 'Hospital: beds in use and deaths" + shaded +
+      "'\nset xlabel 'day'\n"
       "set ylabel 'people in hospital / in intensive care'\nset y2label 'deaths (cumulative)'\n"
-      "set y2tics\nset ytics nomirror\nset key top left\nset grid\nset yrange [0:*]\n"
-      "set y2range [0:*]\n";
+      "set y2tics\nset ytics nomirror\nset key top left\nset grid\n" +
+      bands;
+  // An axis whose values are all 0 gets the range [0:1] (gnuplot warns on [0:0]).
+  std::uint32_t beds = 0;
+  std::uint32_t deaths = 0;
+  for (const auto days : {app, baseline}) {
+    for (const auto& d : days) {
+      beds = std::max(beds, d.hospitalised);
+      deaths = std::max(deaths, d.deaths);
+    }
+  }
+  hosp += beds > 0 ? "set yrange [0:*]\n" : "set yrange [0:1]\n";
+  hosp += deaths > 0 ? "set y2range [0:*]\n" : "set y2range [0:1]\n";
   hosp += "plot " + quote(data_path) +
           " using 1:9 with lines lw 2 lc rgb '#1b7837' title 'in hospital, with app', '' using "
           "1:10 with lines dt 3 lw 2 lc rgb '#1b7837' title 'in intensive care, with app', '' "
@@ -451,21 +497,23 @@ std::string sweep_csv(std::span<const SweepPoint> points) {
   std::string out =
       "uptake,seed,people,app_users,infections,peak_infectious,tests,positives,uploads,"
       "notifications_red,notifications_yellow,red_precision,red_recall,any_recall,"
-      "notified_infected_by_index,isolation_person_days,hospitalisations,deaths\n";
+      "notified_infected_by_index,isolation_person_days,hospitalisations,deaths,active_at_end,"
+      "died_out\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
-    out +=
-        fmt("%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu\n",
-            p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
-            static_cast<unsigned long long>(s.infections), s.peak_infectious,
-            static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
-            static_cast<unsigned long long>(s.uploads),
-            static_cast<unsigned long long>(s.notifications_red),
-            static_cast<unsigned long long>(s.notifications_yellow), s.red_precision.value(),
-            s.red_recall.value(), s.any_recall.value(), s.notified_infected_by_index.value(),
-            static_cast<unsigned long long>(s.isolation_person_days),
-            static_cast<unsigned long long>(s.hospitalisations),
-            static_cast<unsigned long long>(s.deaths));
+    out += fmt(
+        "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
+        "%d\n",
+        p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
+        static_cast<unsigned long long>(s.infections), s.peak_infectious,
+        static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
+        static_cast<unsigned long long>(s.uploads),
+        static_cast<unsigned long long>(s.notifications_red),
+        static_cast<unsigned long long>(s.notifications_yellow), s.red_precision.value(),
+        s.red_recall.value(), s.any_recall.value(), s.notified_infected_by_index.value(),
+        static_cast<unsigned long long>(s.isolation_person_days),
+        static_cast<unsigned long long>(s.hospitalisations),
+        static_cast<unsigned long long>(s.deaths), s.active_at_end, s.died_out() ? 1 : 0);
   }
   return out;
 }
@@ -509,12 +557,18 @@ std::string format_sweep(std::span<const SweepPoint> points) {
   const auto w_paired = static_cast<int>(h_paired.size());
   const std::string h_deaths = "deaths: median (paired)";
   const auto w_deaths = static_cast<int>(h_deaths.size());
-  std::string o = fmt("uptake  runs  %s  %s  %s  %s  RED (median)  RED precision  any recall\n",
-                      h_inf.c_str(), h_change.c_str(), h_paired.c_str(), h_deaths.c_str());
+  std::string o =
+      fmt("uptake  runs  ended / died out  %s  %s  %s  %s  RED (median)  RED precision  any "
+          "recall\n",
+          h_inf.c_str(), h_change.c_str(), h_paired.c_str(), h_deaths.c_str());
   double reference = -1;
   for (const auto& [u, ps] : groups) {
     std::vector<double> inf, red, prec, rec, paired, deaths, deaths_paired;
+    std::size_t ended = 0;
+    std::size_t died_out = 0;
     for (const auto* p : ps) {
+      if (p->summary.active_at_end == 0) ++ended;
+      if (p->summary.died_out()) ++died_out;
       const auto infections = static_cast<double>(p->summary.infections);
       inf.push_back(infections);
       red.push_back(static_cast<double>(p->summary.notifications_red));
@@ -546,10 +600,10 @@ std::string format_sweep(std::span<const SweepPoint> points) {
     }
     std::string died = fmt("%.0f", median_of(deaths));
     if (!deaths_paired.empty()) died += fmt(" (%+.1f %%)", median_of(deaths_paired));
-    o +=
-        fmt("%4.0f %%  %4zu  %*s  %*s  %*s  %*s  %12.0f  %13s  %10s\n", 100 * u, ps.size(), w_inf,
-            range.c_str(), w_change, change.c_str(), w_paired, pair.c_str(), w_deaths, died.c_str(),
-            median_of(red), pct(median_of(prec)).c_str(), pct(median_of(rec)).c_str());
+    o += fmt("%4.0f %%  %4zu  %16s  %*s  %*s  %*s  %*s  %12.0f  %13s  %10s\n", 100 * u, ps.size(),
+             fmt("%zu / %zu", ended, died_out).c_str(), w_inf, range.c_str(), w_change,
+             change.c_str(), w_paired, pair.c_str(), w_deaths, died.c_str(), median_of(red),
+             pct(median_of(prec)).c_str(), pct(median_of(rec)).c_str());
   }
   return o;
 }

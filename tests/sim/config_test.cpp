@@ -4,6 +4,19 @@
 
 namespace greenlight::sim {
 
+namespace {
+
+// The override is rejected on defaults with a message containing `message`.
+void fails(std::string_view assignment, std::string_view message) {
+  SimConfig bad;
+  const Status st = apply_override(bad, assignment);
+  REQUIRE_FALSE(st);
+  CAPTURE(st.error().message);
+  CHECK(st.error().message.find(message) != std::string::npos);
+}
+
+}  // namespace
+
 TEST_CASE("config JSON round-trips and keeps defaults for missing keys") {
   SimConfig c;
   c.population.people = 1234;
@@ -46,18 +59,34 @@ TEST_CASE("the hospital path's settings are checked") {
   CHECK(c.disease.hospitalised_fraction[8] == 0.5);
   REQUIRE(apply_override(c, "disease.death_mean_days=9"));
   CHECK(c.disease.death_mean_days == 9);
-  const auto fails = [](std::string_view assignment, std::string_view message) {
-    SimConfig bad;
-    const Status st = apply_override(bad, assignment);
-    REQUIRE_FALSE(st);
-    CAPTURE(st.error().message);
-    CHECK(st.error().message.find(message) != std::string::npos);
-  };
   fails("disease.fatality_fraction=[0,0,0,0,0,0,0,0,1.5]", "fatality_fraction must be in [0, 1]");
   fails("disease.critical_fraction=[0,0,0,0,0,-0.1,0,0,0]", "critical_fraction and fatality");
   fails("disease.hospital_sd_days=0", "delays must be positive");
   fails("disease.ward_stay_mean_days=61", "means at most 60 days");
   fails("disease.hospitalised_fraction=[1,1]", "array of 9");
+}
+
+TEST_CASE("the lockdown's settings are checked") {
+  SimConfig c;
+  CHECK_FALSE(c.lockdown.everyone_on(0));  // none by default
+  CHECK_FALSE(c.lockdown.elderly_on(0));
+  REQUIRE(apply_override(c, "lockdown.start_day=20"));
+  REQUIRE(apply_override(c, "lockdown.days=35"));
+  CHECK_FALSE(c.lockdown.everyone_on(19));
+  CHECK(c.lockdown.everyone_on(20));
+  CHECK(c.lockdown.everyone_on(54));
+  CHECK_FALSE(c.lockdown.everyone_on(55));
+  REQUIRE(apply_override(c, "lockdown.elderly_days=10"));
+  CHECK(c.lockdown.elderly_on(0));
+  CHECK_FALSE(c.lockdown.elderly_on(10));
+  const auto back = config_from_json(config_to_json(c));
+  REQUIRE(back);
+  CHECK(back->lockdown.days == 35);
+  CHECK(back->lockdown.household_multiplier == 1.5);
+  fails("lockdown.random_multiplier=1.2", "random_multiplier and venue_multiplier must be in");
+  fails("lockdown.household_multiplier=-1", "household_multiplier must be in [0, 10]");
+  fails("lockdown.days=2001", "at most 2000");
+  fails("lockdown.end_day=3", "end_day");
 }
 
 TEST_CASE("overrides use section.key=value") {

@@ -56,8 +56,33 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
   // Median deaths 30 (the medians rise 50 %), but the median of the paired changes is -10 %.
   CHECK(row(table, " 100 %").find("30 (-10.0 %)") != std::string::npos);
   const std::string csv = sweep_csv(points);
-  CHECK(csv.substr(0, csv.find('\n')).ends_with(",hospitalisations,deaths"));
-  CHECK(csv.find(",0,2\n") != std::string::npos);  // seed 1 at 100 %: 0 admissions, 2 deaths
+  CHECK(csv.substr(0, csv.find('\n')).ends_with(",hospitalisations,deaths,active_at_end,died_out"));
+  // Seed 1 at 100 %: 0 admissions, 2 deaths, nobody infected at the end, but 50 infections
+  // among 0 people is no epidemic that died out.
+  CHECK(csv.find(",0,2,0,0\n") != std::string::npos);
+}
+
+TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
+  // 1,000 people. Died out: nobody exposed or infectious at the end and at most 1 % ever
+  // infected. Seed 2 still has infectious people; seed 3 ran its course (90 % infected).
+  std::vector<SweepPoint> points{point(0, 1, 8),  point(0, 2, 8),  point(0, 3, 900),
+                                 point(1, 1, 10), point(1, 2, 11), point(1, 3, 5)};
+  for (auto& p : points) p.summary.people = 1000;
+  points[1].summary.active_at_end = 3;
+  CHECK(points[0].summary.died_out());
+  CHECK_FALSE(points[1].summary.died_out());
+  CHECK_FALSE(points[2].summary.died_out());
+  CHECK(points[3].summary.died_out());        // 10 of 1,000: 1 %
+  CHECK_FALSE(points[4].summary.died_out());  // 11
+  const std::string table = format_sweep(points);
+  CAPTURE(table);
+  CHECK(table.find("uptake  runs  ended / died out  infected") != std::string::npos);
+  CHECK(row(table, "   0 %").starts_with("   0 %     3             2 / 1  "));
+  CHECK(row(table, " 100 %").starts_with(" 100 %     3             3 / 2  "));
+  const std::string csv = sweep_csv(points);
+  CHECK(csv.find("\n0.0000,1,1000,0,8,") != std::string::npos);
+  CHECK(csv.find(",0,1\n") != std::string::npos);  // seed 1 at 0 %: died out
+  CHECK(csv.find(",3,0\n") != std::string::npos);  // seed 2: 3 still infected
 }
 
 TEST_CASE("the report gives hospital figures and the deaths the app averted") {
@@ -95,6 +120,33 @@ TEST_CASE("the report gives hospital figures and the deaths the app averted") {
   // Without deaths in the baseline there is nothing to avert: no line.
   in.baseline->deaths = 0;
   CHECK(format_report(in).find("deaths averted") == std::string::npos);
+  CHECK(report.find("lockdown") == std::string::npos);  // none configured
+  // 300 of 1,000 infected: with nobody infectious left the epidemic ran its course.
+  CHECK(report.find("exposed or infectious at the end     0                    0\n") !=
+        std::string::npos);
+  in.app.infections = 10;
+  CHECK(format_report(in).find("exposed or infectious at the end     0 (died out)") !=
+        std::string::npos);
+}
+
+TEST_CASE("the report names the lockdown's days and multipliers") {
+  SimConfig config;
+  CHECK(lockdown_line(config.lockdown).empty());
+  config.lockdown.start_day = 20;
+  config.lockdown.days = 35;
+  CHECK(lockdown_line(config.lockdown) ==
+        "lockdown: everyone days 20-54 (household contacts x1.50); school/work x0.22, random "
+        "x0.22, venues x0.22\n");
+  config.lockdown.elderly_start_day = 20;
+  config.lockdown.elderly_days = 100;
+  config.lockdown.random_multiplier = 0.5;
+  CHECK(lockdown_line(config.lockdown)
+            .find("; ages 70+ days 20-119; school/work x0.22, random "
+                  "x0.50") != std::string::npos);
+  ReportInput in;
+  in.config = &config;
+  in.app.people = 100;
+  CHECK(format_report(in).find("\nlockdown: everyone days 20-54") != std::string::npos);
 }
 
 TEST_CASE("the reproduction CSV gives each day's cohort with and without the app") {

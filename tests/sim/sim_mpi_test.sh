@@ -76,6 +76,26 @@ same_file "severe sim run timeseries.csv" "$work/severe-one/timeseries.csv" \
 deaths=$(tail -1 "$work/severe-one/timeseries.csv" | awk -F, '{print $NF}')
 [ "${deaths:-0}" -gt 20 ] || fail "severe sim run: only ${deaths:-0} deaths"
 
+# A lockdown and the elderly shielded after it (every rank thins the same random encounters
+# and links, and each its own people's venue visits).
+lockdown_args=(sim run --people 3000 --days 30 --seed 6 --threads 1 --no-baseline --quiet
+  --lockdown 8-15 --set lockdown.elderly_start_day=8 --set lockdown.elderly_days=22)
+"$bin" "${lockdown_args[@]}" --out "$work/lockdown-one" >"$work/lockdown-one.stdout" 2>&1 ||
+  fail "lockdown sim run in one process: $(cat "$work/lockdown-one.stdout")"
+"${mpi[@]}" "$bin" "${lockdown_args[@]}" --out "$work/lockdown-two" \
+  >"$work/lockdown-two.stdout" 2>"$work/lockdown-two.stderr" ||
+  fail "mpirun -np 2 lockdown sim run: $(cat "$work/lockdown-two.stderr")"
+same_file "lockdown sim run timeseries.csv" "$work/lockdown-one/timeseries.csv" \
+  "$work/lockdown-two/timeseries.csv"
+grep -q '^lockdown: everyone days 8-15' "$work/lockdown-one/report.txt" ||
+  fail "lockdown sim run: the report does not name the lockdown"
+if "$bin" sim run --people 100 --days 5 --lockdown 9-3 --out "$work/bad-lockdown" \
+  >"$work/bad-lockdown.out" 2>&1; then
+  fail "sim run --lockdown 9-3 exited 0"
+fi
+grep -q "expected FIRST-LAST days with FIRST <= LAST" "$work/bad-lockdown.out" ||
+  fail "sim run --lockdown 9-3: $(cat "$work/bad-lockdown.out")"
+
 # A sweep of three points over two ranks (rank 0 runs points 0 and 2, rank 1 point 1).
 sweep_args=(sim sweep --people 2000 --days 20 --uptake 0,0.5,1 --seeds 3 --threads 1 --quiet)
 "$bin" "${sweep_args[@]}" --out "$work/sweep-one" >"$work/sweep-one.stdout" 2>&1 ||

@@ -171,6 +171,102 @@ TEST_CASE("isolating people meet only their household") {
   CHECK(o.summary.infections == 800);
 }
 
+TEST_CASE("a lockdown changes nothing before it starts and thins contacts while it lasts") {
+  SimConfig c = small(3000, 30, 3);
+  c.disease.initial_infections = 30;
+  const Outcome free = run(c);
+  // Closed: nobody meets anyone outside the household, and households do not infect.
+  c.lockdown.start_day = 10;
+  c.lockdown.days = 8;
+  c.lockdown.school_work_multiplier = 0;
+  c.lockdown.random_multiplier = 0;
+  c.lockdown.venue_multiplier = 0;
+  c.lockdown.household_multiplier = 0;
+  const Outcome closed = run(c);
+  REQUIRE(closed.daily.size() == 30);
+  for (std::uint32_t d = 0; d < 10; ++d) {
+    CAPTURE(d);
+    CHECK(daily_csv(std::span(closed.daily).first(d + 1)) ==
+          daily_csv(std::span(free.daily).first(d + 1)));
+  }
+  std::uint32_t during = 0;
+  for (std::uint32_t d = 10; d < 18; ++d) {
+    CAPTURE(d);
+    CHECK(closed.daily[d].new_infections == 0);
+    CHECK(closed.daily[d].contacts * 3 < free.daily[d].contacts);
+    during += free.daily[d].new_infections;
+  }
+  REQUIRE(during > 20);  // without the lockdown these days infect people
+  // After it, people meet again (as many contacts as without it, within the isolations).
+  CHECK(closed.daily[20].contacts * 10 > free.daily[20].contacts * 9);
+
+  // Household hazard x3, other contacts as usual: on the first day the same contacts are
+  // drawn with the same transmission draws, so every other layer infects the same people and
+  // households at least as many.
+  c.lockdown.school_work_multiplier = 1;
+  c.lockdown.random_multiplier = 1;
+  c.lockdown.venue_multiplier = 1;
+  c.lockdown.household_multiplier = 3;
+  const Outcome homes = run(c);
+  const auto household = static_cast<std::size_t>(Layer::kHousehold);
+  CHECK(homes.daily[10].contacts == free.daily[10].contacts);
+  for (std::size_t layer = 0; layer < kLayers; ++layer) {
+    CAPTURE(layer);
+    if (layer == household) continue;
+    CHECK(homes.daily[10].new_infections_by_layer[layer] ==
+          free.daily[10].new_infections_by_layer[layer]);
+  }
+  CHECK(homes.daily[10].new_infections_by_layer[household] >=
+        free.daily[10].new_infections_by_layer[household]);
+  std::uint32_t at_home_free = 0;
+  std::uint32_t at_home_locked = 0;
+  for (std::uint32_t d = 10; d < 18; ++d) {
+    at_home_free += free.daily[d].new_infections_by_layer[household];
+    at_home_locked += homes.daily[d].new_infections_by_layer[household];
+  }
+  INFO("household infections on days 10-17: " << at_home_free << " -> " << at_home_locked);
+  CHECK(at_home_locked > at_home_free);
+}
+
+TEST_CASE("shielding the elderly keeps them from everyone outside their household") {
+  SimConfig c = small(4000, 40, 5);
+  c.disease.initial_infections = 40;
+  const auto elderly_outside = [](Simulation& sim, std::uint32_t from, std::uint32_t to) {
+    const auto infection_day = sim.infection_day();
+    const auto infector = sim.infector();
+    const Population& pop = sim.population();
+    std::uint32_t n = 0;
+    for (std::uint32_t q = 0; q < pop.size(); ++q) {
+      const std::uint32_t p = infector[q];
+      if (p == kNoPerson || infection_day[q] < std::int32_t(from) ||
+          infection_day[q] >= std::int32_t(to)) {
+        continue;
+      }
+      if ((pop.age_group[q] >= 7 || pop.age_group[p] >= 7) && pop.household[p] != pop.household[q])
+        ++n;
+    }
+    return n;
+  };
+  InMemoryPublisher publisher;
+  auto free = Simulation::create(c, publisher);
+  REQUIRE(free);
+  REQUIRE((*free)->run());
+  REQUIRE(elderly_outside(**free, 10, 40) > 10);
+  c.lockdown.elderly_start_day = 10;
+  c.lockdown.elderly_days = 30;
+  c.lockdown.school_work_multiplier = 0;
+  c.lockdown.random_multiplier = 0;
+  c.lockdown.venue_multiplier = 0;
+  InMemoryPublisher publisher2;
+  auto shielded = Simulation::create(c, publisher2);
+  REQUIRE(shielded);
+  REQUIRE((*shielded)->run());
+  CHECK(elderly_outside(**shielded, 10, 40) == 0);
+  CHECK(elderly_outside(**shielded, 0, 10) == elderly_outside(**free, 0, 10));
+  // The others still meet: the epidemic goes on among them.
+  CHECK((*shielded)->summary().infections > 200);
+}
+
 TEST_CASE("the cohorts count each day's cases and the infections they caused") {
   SimConfig c = small(3000, 50, 6);
   c.disease.initial_infections = 20;
@@ -265,10 +361,10 @@ TEST_CASE("people in hospital and the dead meet nobody, and the day's columns co
       const bool is_dead = infected && courses[p].dead(k);
       if (pop.has_app[p] != 0 && !is_dead) ++app_alive;
       if (!infected) continue;
-      hospital += courses[p].in_hospital(k) ? 1 : 0;
-      critical += courses[p].in_critical_care(k) ? 1 : 0;
-      dead += is_dead ? 1 : 0;
-      admitted += courses[p].severity != Severity::kNone && k == courses[p].hospital_day ? 1 : 0;
+      hospital += courses[p].in_hospital(k) ? 1u : 0u;
+      critical += courses[p].in_critical_care(k) ? 1u : 0u;
+      dead += is_dead ? 1u : 0u;
+      admitted += courses[p].severity != Severity::kNone && k == courses[p].hospital_day ? 1u : 0u;
     }
     CAPTURE(d.day);
     CHECK(d.hospitalised == hospital);

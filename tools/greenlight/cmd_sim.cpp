@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -61,6 +62,7 @@ struct CommonOptions {
   std::string out = "sim-out";
   bool no_baseline = false;
   std::optional<std::uint32_t> verify_phones;
+  std::optional<std::string> lockdown;
   bool quiet = false;
 };
 
@@ -79,6 +81,10 @@ void add_common(CLI::App* cmd, CommonOptions& o, bool with_uptake) {
   cmd->add_option("--radio", o.radio,
                   "Radio model: calibrated (default; fitted to published measurements) or clean "
                   "(the earlier, kinder radio)");
+  cmd->add_option("--lockdown", o.lockdown,
+                  "Lock everyone down on days FIRST to LAST (FIRST-LAST, both included): "
+                  "OpenABM's multipliers, school/work and random contacts and venue visits "
+                  "x0.22, household x1.5 (the lockdown.* settings)");
   cmd->add_option("--set", o.overrides, "Override one setting: section.key=value (repeatable)");
   cmd->add_option("--out", o.out, "Output directory (default sim-out)");
   cmd->add_flag("--quiet", o.quiet, "No progress bar");
@@ -118,6 +124,26 @@ SimConfig build_config(const CommonOptions& o) {
     auto mode = sim::server_mode_from_name(*o.server);
     if (!mode) throw CommandError{"--server: " + mode.error().message};
     c.run.server = *mode;
+  }
+  if (o.lockdown) {
+    // FIRST-LAST, days of the run, both included.
+    const std::string& text = *o.lockdown;
+    const auto dash = text.find('-');
+    std::uint32_t first = 0;
+    std::uint32_t last = 0;
+    const auto parse = [](std::string_view part, std::uint32_t& out) {
+      const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), out);
+      return ec == std::errc() && end == part.data() + part.size() && !part.empty();
+    };
+    if (dash == std::string::npos || !parse(std::string_view(text).substr(0, dash), first) ||
+        !parse(std::string_view(text).substr(dash + 1), last) || last < first || last > 2000) {
+      throw CommandError{
+          "--lockdown: expected FIRST-LAST days with FIRST <= LAST <= 2000 (e.g. 20-54), "
+          "got '" +
+          text + "'"};
+    }
+    c.lockdown.start_day = first;
+    c.lockdown.days = last - first + 1;
   }
   if (o.no_baseline) c.run.baseline = false;
   if (o.verify_phones) c.run.verify_phones = *o.verify_phones;
@@ -249,7 +275,7 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
   files.push_back(out / "reproduction.csv");
   std::string warned;  // each warning once (without gnuplot both calls give the same)
   for (const auto& plots :
-       {sim::write_plots(out, result->app.daily, baseline_daily),
+       {sim::write_plots(out, result->app.daily, baseline_daily, c.lockdown),
         sim::write_reproduction_plot(out, result->app.reproduction, baseline_reproduction)}) {
     if (!plots.warning.empty() && plots.warning != warned) {
       std::fprintf(stderr, "greenlight: warning: %s\n", plots.warning.c_str());

@@ -1,5 +1,6 @@
 // The contact phase: who meets whom today (households, schools and workplaces, random
-// encounters, venue visits; people who isolate meet only their household), transmission
+// encounters, venue visits; people who isolate meet only their household; a lockdown thins
+// them, LockdownConfig), transmission
 // per contact (DiseaseModel, hazard scaled by the calibrated beta), venue check-ins of app
 // users, and for contacts between app users the radio runs (RadioPhase::stage). It owns the
 // contact generator, the per-person contact state of the day, the shards' outputs and the
@@ -77,6 +78,8 @@ class ContactPhase {
   };
 
   void record_checkins(std::uint32_t t, DailyStats& st);
+  // Day t's distancing under config.lockdown (nobody's outside its windows).
+  Distancing distancing_on(std::uint32_t t);
   // Over several ranks each draws its own people's venue visits (nullptr in one process).
   const VisitShare* visit_share() const;
   // Sends every staged run of this rank's shards whose broadcaster another rank owns to that
@@ -90,8 +93,9 @@ class ContactPhase {
   std::vector<ContactState> contact_state_;
   std::vector<std::uint8_t> checkin_drawn_;  // record_checkins(): today's draw per visit
   std::vector<std::uint8_t> isolating_today_;
-  std::vector<ShardTally> tallies_;  // per shard
-  std::vector<StagedRuns> runs_;     // per shard
+  std::vector<std::uint8_t> distanced_;  // distancing_on(): who is locked down today
+  std::vector<ShardTally> tallies_;      // per shard
+  std::vector<StagedRuns> runs_;         // per shard
   std::vector<InfectionCandidate> candidates_;
   struct RoutedRun {
     std::uint32_t shard;

@@ -63,6 +63,18 @@ struct VisitShare {
   std::function<std::vector<Visit>(std::span<const Visit>)> gather;
 };
 
+// A day's distancing (a lockdown, LockdownConfig): people with distanced[p] != 0 meet their
+// school and work links with `links` times the usual daily fraction (a link, when either of
+// its two people is distanced), have `random` times their random encounters (rounded at
+// random, per person and day) and visit venues with `venues` times the usual probability.
+// Empty `distanced`: nobody is distanced, and the day's draws are those without a lockdown.
+struct Distancing {
+  std::span<const std::uint8_t> distanced;
+  double links = 1;
+  double random = 1;
+  double venues = 1;
+};
+
 class ContactGenerator {
  public:
   ContactGenerator(const SimConfig& config, const Population& population)
@@ -89,10 +101,12 @@ class ContactGenerator {
   // ranks) this rank draws the visits of its people only and gathers everyone's: the same
   // day as one process.
   void prepare_day(std::uint32_t day, std::span<const std::uint8_t> isolating, std::uint64_t salt,
-                   std::uint32_t threads, const VisitShare* share = nullptr) {
+                   std::uint32_t threads, const VisitShare* share = nullptr,
+                   const Distancing& distancing = {}) {
     day_ = day;
     salt_ = salt;
     isolating_ = isolating;
+    distancing_ = distancing;
     const std::uint32_t n = pop_.size();
     const auto& cc = config_.contacts;
     // Random encounters: one stub per wanted encounter, shuffled and paired.
@@ -102,7 +116,7 @@ class ContactGenerator {
       const auto [p0, p1] = shard_range(n, shard);
       std::size_t count = 0;
       for (std::uint32_t p = p0; p < p1; ++p) {
-        if (isolating[p] == kMeetsAll) count += pop_.random_per_day[p];
+        if (isolating[p] == kMeetsAll) count += random_count(p);
       }
       stub_start[shard + 1] = count;
     });
@@ -112,7 +126,7 @@ class ContactGenerator {
       const auto [p0, p1] = shard_range(n, shard);
       auto out = stubs_.begin() + static_cast<std::ptrdiff_t>(stub_start[shard]);
       for (std::uint32_t p = p0; p < p1; ++p) {
-        if (isolating[p] == kMeetsAll) out = std::fill_n(out, pop_.random_per_day[p], p);
+        if (isolating[p] == kMeetsAll) out = std::fill_n(out, random_count(p), p);
       }
     });
     // Fisher-Yates: swap k exchanges stub n-1-k with stub below(n-k). The draws are taken in
@@ -149,8 +163,9 @@ class ContactGenerator {
       for (std::uint32_t p = p0; p < p1; ++p) {
         if (isolating[p] != kMeetsAll) continue;
         Rng r(stream_key(seed_, kPurposeVisits, day, p, salt));
+        const double factor = distanced(p) ? distancing_.venues : 1.0;
         for (std::uint32_t kind = 0; kind < 3; ++kind) {
-          if (!r.bernoulli(prob[kind])) continue;
+          if (!r.bernoulli(prob[kind] * factor)) continue;
           const std::uint32_t count = vs[kind + 1] - vs[kind];
           Visit v{p, vs[kind] + r.below(count), 0, 0};
           if (kind == 0) {
@@ -218,6 +233,19 @@ class ContactGenerator {
     return Rng(stream_key(seed_, purpose, day_, shard, salt_));
   }
   float distance(Rng& r) const { return static_cast<float>(distance_.sample(r)); }
+  bool distanced(std::uint32_t p) const {
+    return !distancing_.distanced.empty() && distancing_.distanced[p] != 0;
+  }
+  // Person p's random encounters today: the fixed daily number, times the distancing factor
+  // when p is distanced (rounded up with probability the fraction, OpenABM's round_random).
+  std::uint32_t random_count(std::uint32_t p) const {
+    const std::uint32_t base = pop_.random_per_day[p];
+    if (!distanced(p)) return base;
+    const double scaled = base * distancing_.random;
+    const auto whole = static_cast<std::uint32_t>(scaled);
+    Rng r(stream_key(seed_, kPurposeDistancing, day_, p, salt_));
+    return whole + (r.uniform() < scaled - whole ? 1 : 0);
+  }
 
   template <typename Sink>
   void households(std::uint32_t shard, Sink& sink) const {
@@ -253,7 +281,8 @@ class ContactGenerator {
       for (const std::uint32_t b : pop_.links_of(a)) {
         if (b <= a) break;  // later links come first (Population::links)
         if (isolating_[b] != kMeetsAll) continue;
-        if (!r.bernoulli(cc.daily_link_fraction)) continue;
+        const double factor = distanced(a) || distanced(b) ? distancing_.links : 1.0;
+        if (!r.bernoulli(cc.daily_link_fraction * factor)) continue;
         Contact c{a, b, 0, 0, 0, Layer::kSchoolWork};
         c.start_minute = static_cast<std::uint16_t>(8 * 60 + r.below(8 * 60));
         c.minutes = link_minutes_.sample(r);
@@ -332,6 +361,7 @@ class ContactGenerator {
   std::uint32_t day_ = 0;
   std::uint64_t salt_ = 0;
   std::span<const std::uint8_t> isolating_;
+  Distancing distancing_;
   std::vector<std::uint32_t> stubs_;
   std::vector<Visit> visits_;
   std::vector<std::vector<Visit>> shard_visits_;

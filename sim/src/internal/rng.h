@@ -61,6 +61,7 @@ enum Purpose : std::uint64_t {
   kPurposeTransmission = 25,
   kPurposeRadio = 26,
   kPurposeVerify = 27,
+  kPurposeDistancing = 28,
 };
 
 // Inverse of the standard normal CDF: Acklam's rational approximation (relative error

@@ -297,6 +297,30 @@ struct AdversaryConfig {
   std::uint32_t relay_max_minutes = 60;
 };
 
+// A lockdown (OpenABM's lockdown_on / lockdown_elderly_on, docs/simulation.md "Lockdown"):
+// for `days` days from start_day everyone, and for elderly_days days from elderly_start_day
+// people aged 70+ (shielding), keep school_work_multiplier of their school and work links'
+// daily meetings (a link is met less when either person is locked down), random_multiplier
+// of their random encounters and venue_multiplier of their venue visits; during the
+// everyone-lockdown a household contact's hazard is household_multiplier times its usual.
+// Multipliers are OpenABM's defaults (venues, which OpenABM has not, take the random
+// network's). No lockdown by default (0 days).
+struct LockdownConfig {
+  std::uint32_t start_day = 0;
+  std::uint32_t days = 0;
+  std::uint32_t elderly_start_day = 0;
+  std::uint32_t elderly_days = 0;
+  double school_work_multiplier = 0.22;
+  double random_multiplier = 0.22;
+  double venue_multiplier = 0.22;
+  double household_multiplier = 1.5;
+
+  bool everyone_on(std::uint32_t day) const { return day >= start_day && day - start_day < days; }
+  bool elderly_on(std::uint32_t day) const {
+    return day >= elderly_start_day && day - elderly_start_day < elderly_days;
+  }
+};
+
 enum class ServerMode { kNone, kInProcess, kLoopback };
 std::string_view server_mode_name(ServerMode mode);
 [[nodiscard]] Result<ServerMode> server_mode_from_name(std::string_view name);
@@ -330,6 +354,7 @@ struct SimConfig {
   RunConfig run;
   HealthCodeConfig health_code;
   AdversaryConfig adversary;
+  LockdownConfig lockdown;
 };
 
 // Parses a JSON document on top of base (missing keys keep base's values). Errors name

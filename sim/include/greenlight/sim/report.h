@@ -30,6 +30,8 @@ struct ReportInput {
   double seconds = 0;
 };
 std::string format_report(const ReportInput& input);
+// "lockdown: everyone days 20-54 (...); school/work x0.22, ...\n", or "" without a lockdown.
+std::string lockdown_line(const LockdownConfig& lockdown);
 std::string format_privacy(const PrivacyView& privacy, std::uint32_t people, std::uint32_t days);
 
 // "[#####.....]  12/42 days  infected 1234  RED 12  1.2 s"
@@ -41,9 +43,10 @@ struct PlotResult {
 };
 // Writes epidemic.{svg,png} (new and cumulative infections, with and without the app),
 // colours.{svg,png} (app users by colour per day) and hospital.{svg,png} (people in hospital
-// and in intensive care, cumulative deaths) into dir. baseline may be empty.
+// and in intensive care, cumulative deaths) into dir, the lockdown's days shaded on the first
+// and the last. baseline may be empty.
 PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailyStats> app,
-                       std::span<const DailyStats> baseline);
+                       std::span<const DailyStats> baseline, const LockdownConfig& lockdown = {});
 
 // The case reproduction number by day of infection (Reproduction): day, complete (1 if the
 // cohort could no longer infect at the end), infected, secondary, r; then the same three for
@@ -60,7 +63,9 @@ struct SweepPoint {
   RunSummary summary;
 };
 std::string sweep_csv(std::span<const SweepPoint> points);
-// One line per uptake: infections (median [min, max] over seeds), the change against the
+// One line per uptake: the runs whose epidemic ended (nobody exposed or infectious on the
+// last day) and of those the runs where it died out (RunSummary::died_out), infections
+// (median [min, max] over seeds), the change against the
 // lowest uptake (of the medians, and per seed against the same seed's run: median [min,
 // max]), deaths (median, and the median of the per-seed changes against the lowest uptake),
 // and the medians of RED notifications, precision and recall.

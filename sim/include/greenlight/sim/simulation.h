@@ -116,6 +116,11 @@ struct RunSummary {
   std::uint32_t peak_hospitalised = 0;
   std::uint32_t peak_critical = 0;
   std::uint64_t deaths = 0;
+  // Exposed or infectious people on the last day.
+  std::uint32_t active_at_end = 0;
+  // The epidemic died out: nobody exposed or infectious at the end, and at most 1 % of the
+  // people ever infected (an epidemic that ran its course ends with nobody infectious too).
+  bool died_out() const { return active_at_end == 0 && infections * 100 <= people; }
   // By age group (Population::age_group: decades, 80+ last), at the end of the run.
   struct AgeOutcome {
     std::uint32_t people = 0;
