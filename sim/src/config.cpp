@@ -133,6 +133,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   auto& a = c.app;
   v("app", "uptake", a.uptake);
   v("app", "uptake_by_age", a.uptake_by_age);
+  v("app", "start_day", a.start_day);
   v("app", "upload_consent", a.upload_consent);
   v("app", "checkin_probability", a.checkin_probability);
   v("app", "red_isolation_adherence", a.red_isolation_adherence);
@@ -535,6 +536,7 @@ Status validate_config(const SimConfig& c) {
        "risk.infectiousness_when_dsos_missing must be 0, 1 or 2");
   need(r.max_encounter_age_days >= 1 && r.max_encounter_age_days <= 14,
        "risk.max_encounter_age_days must be in [1, 14]");
+  need(c.app.start_day <= 2000, "app.start_day must be at most 2000");
   need(c.app.chaff_per_day >= 0 && c.app.chaff_per_day <= 24,
        "app.chaff_per_day must be in [0, 24]");
   const auto& hc = c.health_code;

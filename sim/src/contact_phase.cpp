@@ -85,7 +85,7 @@ void ContactPhase::record_checkins(std::uint32_t t, DailyStats& st) {
       [&](std::uint32_t shard, std::uint32_t) {
         std::uint8_t* drawn = checkin_drawn_.data() + part_start[shard];
         for (const Visit& v : parts[shard]) {
-          *drawn++ = w_.owns(v.person) && w_.pop.has_app[v.person] != 0 &&
+          *drawn++ = w_.owns(v.person) && w_.app_on(v.person, t) &&
                              Rng(stream_key(w_.seed, kPurposeVisits, t, v.person, 0x1000 + v.venue))
                                  .bernoulli(w_.config.app.checkin_probability)
                          ? 1
@@ -111,6 +111,7 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
   const auto day = static_cast<std::int32_t>(t);
   const auto infection_day = health.infection_day();
   const auto isolated_until = health.isolated_until();
+  const bool launched = t >= w_.config.app.start_day;
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     const auto [p0, p1] = shard_range(n, shard);
     for (std::uint32_t p = p0; p < p1; ++p) {
@@ -123,7 +124,7 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
             static_cast<double>(health.course(p).infectiousness_factor));
       }
       contact_state_[p] = {inf, static_cast<std::uint8_t>(infection_day[p] == kNever ? 1 : 0),
-                           w_.pop.has_app[p], w_.pop.age_group[p], 0};
+                           launched ? w_.pop.has_app[p] : std::uint8_t{0}, w_.pop.age_group[p], 0};
     }
   });
   const Distancing distancing = distancing_on(t);

@@ -159,9 +159,11 @@ void HealthPhase::positive_result(std::uint32_t p, std::uint32_t t, DailyStats& 
     }
   }
   // A result that arrives after death is recorded; the phone is off: no colour, no upload.
-  if (w_.pop.has_app[p] == 0 || dead(p, t)) return;
+  // Neither before the app's launch, and on its launch day there is no past key to upload.
+  if (!w_.app_on(p, t) || dead(p, t)) return;
   own_red_until_[p] = until;
-  if (w_.decision(kPurposeUpload, p, t, 0).bernoulli(w_.config.app.upload_consent)) {
+  if (t > w_.config.app.start_day &&
+      w_.decision(kPurposeUpload, p, t, 0).bernoulli(w_.config.app.upload_consent)) {
     uploaders.push_back(p);
   }
 }

@@ -36,7 +36,8 @@ RelayAdversary::RelayAdversary(const World& world)
 void RelayAdversary::stage(std::uint32_t t, const ContactPhase& contacts, const RadioPhase& radio) {
   replays_.clear();
   for (auto& part : staged_) part.clear();
-  if (!enabled_ || app_users_.size() < 2) return;
+  // Before the app's launch there is nothing to capture and nobody to replay to.
+  if (!enabled_ || app_users_.size() < 2 || t < w_.config.app.start_day) return;
   const auto& ad = w_.config.adversary;
   const auto delay = static_cast<std::uint32_t>(std::lround(ad.relay_delay_minutes));
   const auto attenuation =

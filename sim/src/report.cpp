@@ -197,6 +197,14 @@ std::string lockdown_line(const LockdownConfig& l) {
                  l.random_multiplier, l.venue_multiplier);
 }
 
+std::string schedule_lines(const SimConfig& c) {
+  std::string o = lockdown_line(c.lockdown);
+  if (c.app.start_day > 0) {
+    o += fmt("app: launched on day %u (before it no phone runs it)\n", c.app.start_day);
+  }
+  return o;
+}
+
 std::string format_report(const ReportInput& in) {
   const SimConfig& c = *in.config;
   const RunSummary& a = in.app;
@@ -208,7 +216,7 @@ std::string format_report(const ReportInput& in) {
           static_cast<unsigned long long>(c.run.seed));
   o += fmt("key server: %s; config sha256 %s; %.1f s\n", in.publisher_name.c_str(),
            config_hash(c).substr(0, 16).c_str(), in.seconds);
-  o += lockdown_line(c.lockdown) + "\n";
+  o += schedule_lines(c) + "\n";
 
   const bool base = in.baseline.has_value();
   const RunSummary* b = base ? &*in.baseline : nullptr;

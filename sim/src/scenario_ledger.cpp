@@ -60,7 +60,7 @@ void ScenarioLedger::observe(std::uint32_t t, const HealthPhase& health, const S
         note(p, c, 0);
         continue;
       }
-      if (w_.pop.has_app[p] != 0) note(p, phone_colour(health, sync, p, t), 0);
+      if (w_.app_on(p, t)) note(p, phone_colour(health, sync, p, t), 0);
       if (code.enabled() && code.covered(p)) note(p, code.colour(p, t), 1);
     }
   });
@@ -121,13 +121,13 @@ ChaffView ScenarioLedger::chaff(std::uint32_t days) const {
   std::uint64_t phones = 0;
   for (std::uint32_t p = 0; p < w_.pop.size(); ++p) {
     if (w_.pop.has_app[p] == 0) continue;
-    ++phones;
+    ++phones;  // (a phone of the run: it sends from the app's launch on)
     const auto real = upload_time.find(p);
     const bool uploader = real != upload_time.end();
     bool skip_next = false;
     std::uint64_t flows = 0;
     Rng r(stream_key(w_.seed, kPurposeChaffSchedule, p));
-    double at = 0;
+    double at = w_.config.app.start_day;
     bool real_sent = !uploader;
     while (rate > 0) {
       at += r.exponential(1.0 / rate);

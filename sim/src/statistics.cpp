@@ -108,7 +108,7 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
         ++c[kR];
       }
       if (isolated_until[p] > day) ++c[kIso];
-      if (world.pop.has_app[p] == 0) continue;
+      if (!world.app_on(p, t)) continue;
       switch (phone_colour(health, sync, p, t)) {
         case Colour::kGreen:
           ++c[kGreen];

@@ -554,7 +554,7 @@ Status SyncPhase::verify(std::uint32_t t, std::uint32_t first_day, std::uint32_t
   Rng r(stream_key(w_.seed, kPurposeVerify, t));
   for (std::uint32_t tries = 0; sample.size() < want && tries < want * 20; ++tries) {
     const std::uint32_t p = r.below(w_.pop.size());
-    if (w_.pop.has_app[p] == 0) continue;
+    if (!w_.app_on(p, t)) continue;
     if (std::find(sample.begin(), sample.end(), p) != sample.end()) continue;
     sample.push_back(p);
   }

@@ -87,6 +87,7 @@ TEST_CASE("the lockdown's settings are checked") {
   fails("lockdown.household_multiplier=-1", "household_multiplier must be in [0, 10]");
   fails("lockdown.days=2001", "at most 2000");
   fails("lockdown.end_day=3", "end_day");
+  fails("app.start_day=2001", "app.start_day must be at most 2000");
 }
 
 TEST_CASE("overrides use section.key=value") {

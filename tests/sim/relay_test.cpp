@@ -41,6 +41,20 @@ TEST_CASE("a relay inside the +-2 h acceptance window causes false warnings") {
   CHECK(format_relay(v).find("false warnings caused by relays") != std::string::npos);
 }
 
+TEST_CASE("before the app's launch a relay captures nothing") {
+  SimConfig c = relayed(30);
+  c.app.start_day = 30;  // the last 5 of 35 days
+  auto r = run_once(c);
+  REQUIRE(r);
+  auto all = run_once(relayed(30));
+  REQUIRE(all);
+  const RelayView& v = r->scenario.relay;
+  CHECK(v.captured_visits > 0);
+  // About 5 of 35 days' visits (visits per day vary little).
+  CHECK(static_cast<double>(v.captured_visits) <
+        0.25 * static_cast<double>(all->scenario.relay.captured_visits));
+}
+
 TEST_CASE("a relay slower than the acceptance window causes none") {
   auto slow = run_once(relayed(180));
   REQUIRE(slow);

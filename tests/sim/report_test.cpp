@@ -147,6 +147,11 @@ TEST_CASE("the report names the lockdown's days and multipliers") {
   in.config = &config;
   in.app.people = 100;
   CHECK(format_report(in).find("\nlockdown: everyone days 20-54") != std::string::npos);
+  CHECK(format_report(in).find("app: launched") == std::string::npos);
+  config.app.start_day = 55;
+  CHECK(
+      schedule_lines(config).ends_with("x0.22\napp: launched on day 55 (before it no phone runs "
+                                       "it)\n"));
 }
 
 TEST_CASE("the reproduction CSV gives each day's cohort with and without the app") {

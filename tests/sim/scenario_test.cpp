@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "greenlight/sim/config.h"
+#include "greenlight/sim/experiment.h"
 
 namespace greenlight::sim {
 namespace {
@@ -168,6 +169,26 @@ TEST_CASE("compare sweep: chaff hides uploads and changes no infection") {
   CHECK(row.ends_with("," + std::to_string(none.hospitalisations) + "," +
                       std::to_string(none.deaths)));
   CHECK_FALSE(format_compare_sweep("app.chaff_per_day", *points).empty());
+}
+
+TEST_CASE("before the app's launch no phone sends chaff") {
+  SimConfig c = small(4);
+  c.population.people = 1500;
+  c.run.days = 30;
+  c.run.baseline = false;
+  c.app.chaff_per_day = 1;
+  auto from_start = run_once(c);
+  c.app.start_day = 20;
+  auto late = run_once(c);
+  REQUIRE(from_start);
+  REQUIRE(late);
+  const auto phones = static_cast<double>(from_start->summary.app_users);
+  // One fake flow per phone and day on average: about 30 days' worth from day 0, 10 from 20.
+  const auto flows = [](const RunOutcome& r) {
+    return static_cast<double>(r.scenario.chaff.chaff_flows + r.scenario.chaff.real_flows);
+  };
+  CHECK(flows(*from_start) / phones == Approx(30).epsilon(0.1));
+  CHECK(flows(*late) / phones == Approx(10).epsilon(0.1));
 }
 
 TEST_CASE("compare rejects an unknown sweep key") {

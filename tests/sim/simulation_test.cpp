@@ -35,6 +35,27 @@ Outcome run(const SimConfig& c) {
   return {daily_csv((*sim)->daily()), (*sim)->summary(), (*sim)->daily()};
 }
 
+// The in-memory publisher, keeping every upload it was given.
+class RecordingPublisher : public KeyPublisher {
+ public:
+  std::string_view name() const override { return inner_.name(); }
+  Status publish(const SimUpload& upload, std::int64_t unix_seconds) override {
+    uploads.push_back(upload);
+    return inner_.publish(upload, unix_seconds);
+  }
+  Result<PublishedBatch> fetch_new(std::int64_t unix_seconds) override {
+    return inner_.fetch_new(unix_seconds);
+  }
+  ServerHoldings holdings() const override { return inner_.holdings(); }
+  std::vector<EcdsaP256PublicKey> authority_keys() const override {
+    return inner_.authority_keys();
+  }
+  std::vector<SimUpload> uploads;
+
+ private:
+  InMemoryPublisher inner_;
+};
+
 }  // namespace
 
 TEST_CASE("the same seed gives the same CSV bytes, at any thread count") {
@@ -265,6 +286,50 @@ TEST_CASE("shielding the elderly keeps them from everyone outside their househol
   CHECK(elderly_outside(**shielded, 0, 10) == elderly_outside(**free, 0, 10));
   // The others still meet: the epidemic goes on among them.
   CHECK((*shielded)->summary().infections > 200);
+}
+
+TEST_CASE("before the app's launch day no phone does anything, from it on they do") {
+  SimConfig c = small(3000, 30, 7);
+  c.disease.initial_infections = 30;
+  c.app.start_day = 12;
+  c.app.upload_consent = 1;  // every positive app user with the app uploads
+  RecordingPublisher publisher;
+  auto sim = Simulation::create(c, publisher);
+  REQUIRE(sim);
+  REQUIRE((*sim)->run());
+  const auto& daily = (*sim)->daily();
+  std::uint64_t positives_before = 0;
+  for (const DailyStats& d : daily) {
+    CAPTURE(d.day);
+    const std::uint64_t colours = std::uint64_t{d.green} + d.yellow + d.red;
+    if (d.day < 12) {
+      CHECK(d.app_contacts == 0);
+      CHECK(d.runs_stored == 0);
+      CHECK(d.check_ins == 0);
+      CHECK(d.uploads == 0);  // a positive app user before the launch has no app to upload
+      CHECK(colours == 0);
+      positives_before += d.positives;
+    } else {
+      CHECK(d.app_contacts > 0);
+      CHECK(d.runs_stored > 0);
+      CHECK(d.check_ins > 0);
+      CHECK(colours + d.deaths >= (*sim)->population().app_users());
+    }
+  }
+  REQUIRE(positives_before >= 5);
+  // Uploads carry the keys of the days the app ran: from the launch day, none of the day of
+  // upload, and none on the launch day itself (no past key yet).
+  const std::int64_t launch_interval = (c.run.start_unix_seconds + 12 * 86400) / 600;
+  REQUIRE(publisher.uploads.size() > 3);
+  for (const SimUpload& up : publisher.uploads) {
+    REQUIRE_FALSE(up.keys.empty());
+    for (const auto& k : up.keys) CHECK(k.rolling_start_interval_number.value >= launch_interval);
+  }
+  CHECK(daily[12].uploads == 0);
+  // On the launch day nobody has uploaded yet: RED phones are only those of the day's
+  // positive results (a result before the launch reached no app).
+  CHECK(daily[12].red <= daily[12].positives);
+  CHECK((*sim)->summary().uploads == publisher.uploads.size());
 }
 
 TEST_CASE("the cohorts count each day's cases and the infections they caused") {

@@ -60,6 +60,13 @@ struct World {
     return static_cast<int>(std::upper_bound(bounds.begin(), bounds.end(), p) - bounds.begin()) - 1;
   }
 
+  // Whether person p's phone runs the app on day t: an app user, from the app's launch day
+  // (app.start_day) on. Before it no phone broadcasts, records, checks in, syncs a colour,
+  // uploads or sends chaff.
+  bool app_on(std::uint32_t p, std::uint32_t t) const {
+    return pop.has_app[p] != 0 && t >= config.app.start_day;
+  }
+
   // The stream of one person's decision (purpose, person, day, what): the same draw at any
   // thread count and in any phase order.
   Rng decision(std::uint64_t purpose, std::uint32_t p, std::uint32_t day,

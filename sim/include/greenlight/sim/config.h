@@ -241,6 +241,9 @@ struct AppConfig {
   // profile (app_users_fraction 0.09 ... 0.32 by age) normalised to this population's ages is
   // [0.135, 1.204, 1.46, 1.445, 1.414, 1.294, 1.053, 0.722, 0.482] (docs/simulation.md).
   AgeTable uptake_by_age{1, 1, 1, 1, 1, 1, 1, 1, 1};
+  // The app's launch day (OpenABM's app_turn_on_time): before it the app users' phones do
+  // nothing (no broadcast, record, check-in, colour, upload or chaff); their keys start then.
+  std::uint32_t start_day = 0;
   double upload_consent = 0.72;  // positive app users who upload (NHS: 72 %)
   double checkin_probability = 0.6;
   // Behaviour on the colours.
