@@ -115,6 +115,8 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("disease", "ward_stay_sd_days", d.ward_stay_sd_days);
   v("disease", "critical_stay_mean_days", d.critical_stay_mean_days);
   v("disease", "critical_stay_sd_days", d.critical_stay_sd_days);
+  v("disease", "icu_beds_per_100k", d.icu_beds_per_100k);
+  v("disease", "no_icu_fatality_factor", d.no_icu_fatality_factor);
 
   auto& t = c.testing;
   v("testing", "symptom_isolation", t.symptom_isolation);
@@ -501,6 +503,10 @@ Status validate_config(const SimConfig& c) {
     need(positive && bounded,
          "disease hospital, critical, death and stay delays must be positive, means at most 60 "
          "days");
+    need(d.icu_beds_per_100k >= 0 && d.icu_beds_per_100k <= 100000,
+         "disease.icu_beds_per_100k must be in [0, 100000] (0: no limit)");
+    need(d.no_icu_fatality_factor >= 1 && d.no_icu_fatality_factor <= 100,
+         "disease.no_icu_fatality_factor must be in [1, 100]");
   }
   need(is_probability(c.disease.false_symptom_rate),
        "disease.false_symptom_rate must be in [0, 1]");

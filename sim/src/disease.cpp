@@ -25,6 +25,14 @@ double gamma_mass(double a, double b, double shape, double scale) {
   return sum * h / 3;
 }
 
+// Whole days ~ Gamma(mean, sd), in [at_least, 60] (onset <= 60, so every day of a course fits
+// a byte).
+std::uint32_t delay_days(internal::Rng& rng, double mean, double sd, long at_least) {
+  constexpr long kMaxDelay = 60;
+  return static_cast<std::uint32_t>(
+      std::clamp(std::lround(rng.gamma_mean_sd(mean, sd)), at_least, kMaxDelay));
+}
+
 }  // namespace
 
 DiseaseModel::DiseaseModel(const DiseaseConfig& config) : config_(config) {
@@ -61,12 +69,9 @@ Course DiseaseModel::sample_course(std::uint8_t age_group, std::uint64_t key) co
   c.onset_delay_days = static_cast<std::uint16_t>(
       std::clamp(std::lround(onset), 1L, static_cast<long>(config_.infectious_days)));
   if (mild || !rng.bernoulli(config_.hospitalised_fraction[age_group])) return c;
-  // Whole days, each delay at most kMaxDelay (onset <= 60, so every day fits a byte);
-  // a stay lasts at least one day.
-  constexpr long kMaxDelay = 60;
+  // Whole days; a stay lasts at least one day.
   const auto days = [&](double mean, double sd, long at_least) {
-    return static_cast<std::uint32_t>(
-        std::clamp(std::lround(rng.gamma_mean_sd(mean, sd)), at_least, kMaxDelay));
+    return delay_days(rng, mean, sd, at_least);
   };
   const std::uint32_t hospital =
       c.onset_delay_days + days(config_.hospital_mean_days, config_.hospital_sd_days, 0);
@@ -90,6 +95,19 @@ Course DiseaseModel::sample_course(std::uint8_t age_group, std::uint64_t key) co
         critical + days(config_.critical_stay_mean_days, config_.critical_stay_sd_days, 1));
   }
   return c;
+}
+
+void DiseaseModel::deny_intensive_care(Course& c, std::uint8_t age_group, std::uint64_t key) const {
+  c.denied_icu = true;
+  if (c.severity != Severity::kCritical) return;  // dies anyway
+  const double f = config_.fatality_fraction[age_group];
+  if (f >= 1) return;
+  const double without_icu = std::min(1.0, f * config_.no_icu_fatality_factor);
+  internal::Rng rng(key);
+  if (!rng.bernoulli((without_icu - f) / (1 - f))) return;
+  c.severity = Severity::kDies;
+  c.end_day = static_cast<std::uint8_t>(
+      c.critical_day + delay_days(rng, config_.death_mean_days, config_.death_sd_days, 1));
 }
 
 double DiseaseModel::dose(double distance_m, double minutes) const {

@@ -1,6 +1,8 @@
 #include "internal/health_phase.h"
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 
 #include "internal/contacts.h"
 #include "internal/parallel.h"
@@ -20,6 +22,43 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
   positive_day_.assign(n, kNever);
   own_red_until_.assign(n, 0);
   sample_day_of_result_.assign(n, 0);
+  icu_beds_ = static_cast<std::uint32_t>(
+      std::lround(static_cast<double>(n) * w_.config.disease.icu_beds_per_100k / 1e5));
+}
+
+void HealthPhase::allocate_intensive_care(std::uint32_t t, DailyStats& st) {
+  if (w_.config.disease.icu_beds_per_100k <= 0) return;
+  // Beds in use by the patients admitted to intensive care before today, and today's
+  // patients who need a bed, per shard in person order (so in person order overall).
+  const std::uint32_t n = w_.pop.size();
+  std::array<std::uint32_t, kShards> in_use{};
+  std::vector<std::vector<std::uint32_t>> needing(kShards);
+  parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
+    const auto [p0, p1] = shard_range(n, shard);
+    for (std::uint32_t p = p0; p < p1; ++p) {
+      if (infection_day_[p] == kNever) continue;
+      const auto k = t - static_cast<std::uint32_t>(infection_day_[p]);
+      const Course& c = course_[p];
+      if (c.needs_critical_care_on(k)) {
+        needing[shard].push_back(p);
+      } else if (c.in_critical_care(k)) {
+        ++in_use[shard];
+      }
+    }
+  });
+  std::uint32_t used = 0;
+  for (const std::uint32_t u : in_use) used += u;
+  for (const auto& part : needing) {
+    for (const std::uint32_t p : part) {
+      if (used < icu_beds_) {
+        ++used;
+        continue;
+      }
+      ++st.icu_denied;
+      w_.disease.deny_intensive_care(course_[p], w_.pop.age_group[p],
+                                     stream_key(w_.seed, kPurposeProgression, p, 1));
+    }
+  }
 }
 
 void HealthPhase::seed_infections() {
@@ -71,6 +110,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
   // contiguous ranges of people), so shards of whole households run in parallel, each in
   // person order: the same draws and decisions as one pass in person order. Counts and
   // uploaders are gathered in shard order, which is person order.
+  allocate_intensive_care(t, st);
   std::vector<DailyStats> counted(kShards);
   std::vector<std::vector<std::uint32_t>> uploading(kShards);
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {

@@ -115,11 +115,11 @@ std::string daily_csv(std::span<const DailyStats> days) {
       "new_school_work,new_random,new_venue,cumulative_infections,new_symptomatic,tests,"
       "positives,uploads,keys_fetched,venue_reports_fetched,isolating,notified_red,"
       "notified_yellow,venue_notifications,green,yellow,red,contacts,app_contacts,runs_stored,"
-      "check_ins,new_hospitalised,hospitalised,critical,new_deaths,deaths\n";
+      "check_ins,new_hospitalised,hospitalised,critical,new_deaths,deaths,icu_denied\n";
   for (const auto& d : days) {
     out += fmt(
         "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
-        "%llu,%llu,%llu,%u,%u,%u,%u,%u\n",
+        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u\n",
         d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
         d.new_infections_by_layer[0], d.new_infections_by_layer[1], d.new_infections_by_layer[2],
         d.new_infections_by_layer[3], static_cast<unsigned long long>(d.cumulative_infections),
@@ -129,7 +129,7 @@ std::string daily_csv(std::span<const DailyStats> days) {
         static_cast<unsigned long long>(d.app_contacts),
         static_cast<unsigned long long>(d.runs_stored),
         static_cast<unsigned long long>(d.check_ins), d.new_hospitalised, d.hospitalised,
-        d.critical, d.new_deaths, d.deaths);
+        d.critical, d.new_deaths, d.deaths, d.icu_denied);
   }
   return out;
 }
@@ -197,10 +197,17 @@ std::string lockdown_line(const LockdownConfig& l) {
                  l.random_multiplier, l.venue_multiplier);
 }
 
-std::string schedule_lines(const SimConfig& c) {
+std::string policy_lines(const SimConfig& c) {
   std::string o = lockdown_line(c.lockdown);
   if (c.app.start_day > 0) {
     o += fmt("app: launched on day %u (before it no phone runs it)\n", c.app.start_day);
+  }
+  if (c.disease.icu_beds_per_100k > 0) {
+    o +=
+        fmt("intensive care: %.0f beds (%g per 100,000 people); without a bed a death is %gx "
+            "as likely\n",
+            std::round(c.population.people * c.disease.icu_beds_per_100k / 1e5),
+            c.disease.icu_beds_per_100k, c.disease.no_icu_fatality_factor);
   }
   return o;
 }
@@ -216,7 +223,7 @@ std::string format_report(const ReportInput& in) {
           static_cast<unsigned long long>(c.run.seed));
   o += fmt("key server: %s; config sha256 %s; %.1f s\n", in.publisher_name.c_str(),
            config_hash(c).substr(0, 16).c_str(), in.seconds);
-  o += schedule_lines(c) + "\n";
+  o += policy_lines(c) + "\n";
 
   const bool base = in.baseline.has_value();
   const RunSummary* b = base ? &*in.baseline : nullptr;
@@ -236,6 +243,11 @@ std::string format_report(const ReportInput& in) {
   row("admitted / peak in hospital / ICU", hospital(a), b ? hospital(*b) : "");
   row("deaths", fmt("%llu", static_cast<unsigned long long>(a.deaths)),
       b ? fmt("%llu", static_cast<unsigned long long>(b->deaths)) : "");
+  if (c.disease.icu_beds_per_100k > 0) {
+    row("denied intensive care (no bed free)",
+        fmt("%llu", static_cast<unsigned long long>(a.icu_denied)),
+        b ? fmt("%llu", static_cast<unsigned long long>(b->icu_denied)) : "");
+  }
   const auto at_end = [](const RunSummary& r) {
     return fmt("%u%s", r.active_at_end, r.died_out() ? " (died out)" : "");
   };

@@ -176,7 +176,7 @@ std::string format_comparison(const Comparison& c) {
       "radio %s\n",
       cfg.population.people, cfg.run.days, u(cfg.run.seed), 100 * cfg.app.uptake,
       std::string(radio_model_name(cfg.radio.model)).c_str());
-  o += schedule_lines(cfg) + "\n";
+  o += policy_lines(cfg) + "\n";
   o += strprintf("%-52s %14s %14s %14s\n", "", "none", "greenlight", "health code");
   const auto row = [&](const char* label, auto value) {
     o += strprintf("%-52s", label);

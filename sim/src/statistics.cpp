@@ -189,6 +189,7 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     s.peak_critical = std::max(s.peak_critical, d.critical);
     s.deaths = d.deaths;
     s.active_at_end = d.exposed + d.infectious;
+    s.icu_denied += d.icu_denied;
   }
   if (s.uploads > 0) {
     s.notifications_per_upload = static_cast<double>(s.notifications_red + s.notifications_yellow) /

@@ -64,6 +64,10 @@ TEST_CASE("the hospital path's settings are checked") {
   fails("disease.hospital_sd_days=0", "delays must be positive");
   fails("disease.ward_stay_mean_days=61", "means at most 60 days");
   fails("disease.hospitalised_fraction=[1,1]", "array of 9");
+  fails("disease.icu_beds_per_100k=-1", "icu_beds_per_100k must be in [0, 100000]");
+  fails("disease.no_icu_fatality_factor=0.5", "no_icu_fatality_factor must be in [1, 100]");
+  REQUIRE(apply_override(c, "disease.icu_beds_per_100k=7.5"));
+  CHECK(c.disease.icu_beds_per_100k == 7.5);
 }
 
 TEST_CASE("the lockdown's settings are checked") {

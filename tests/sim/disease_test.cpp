@@ -110,4 +110,54 @@ TEST_CASE("the severity draws come after a course's other draws") {
   CHECK(dying > 2'000);
 }
 
+TEST_CASE("without an intensive-care bed a patient dies no_icu_fatality_factor times as often") {
+  DiseaseConfig c;
+  constexpr std::uint8_t kAge = 7;
+  c.hospitalised_fraction[kAge] = 1;
+  c.critical_fraction[kAge] = 1;
+  c.fatality_fraction[kAge] = 0.3;
+  c.no_icu_fatality_factor = 2;
+  const DiseaseModel model(c);
+  std::uint32_t critical = 0;
+  std::uint32_t died_with_bed = 0;
+  std::uint32_t died_without = 0;
+  for (std::uint32_t i = 0; i < 100'000; ++i) {
+    const Course drawn = model.sample_course(kAge, key(i));
+    if (drawn.severity != Severity::kCritical && drawn.severity != Severity::kDies) continue;
+    ++critical;
+    if (drawn.severity == Severity::kDies) ++died_with_bed;
+    Course denied = drawn;
+    model.deny_intensive_care(denied, kAge, key(i) ^ 0x5555);
+    CHECK(denied.denied_icu);
+    const std::uint32_t k = drawn.critical_day;
+    CHECK(drawn.needs_critical_care_on(k));
+    CHECK(drawn.in_critical_care(k));
+    // On a ward instead: in hospital, not in intensive care.
+    CHECK_FALSE(denied.in_critical_care(k));
+    CHECK(denied.in_hospital(k));
+    CHECK(denied.hospital_day == drawn.hospital_day);
+    CHECK(denied.critical_day == drawn.critical_day);
+    if (denied.severity == Severity::kDies) {
+      ++died_without;
+      CHECK(denied.end_day > denied.critical_day);
+      // A death drawn with the bed stays the same death.
+      if (drawn.severity == Severity::kDies) CHECK(denied.end_day == drawn.end_day);
+    } else {
+      CHECK(denied.end_day == drawn.end_day);  // a survivor's stay is unchanged
+    }
+  }
+  REQUIRE(critical > 50'000);
+  CHECK(static_cast<double>(died_with_bed) / critical == Approx(0.3).margin(0.01));
+  CHECK(static_cast<double>(died_without) / critical == Approx(0.6).margin(0.01));
+  // The factor is capped at certain death.
+  c.fatality_fraction[kAge] = 0.7;
+  const DiseaseModel severe(c);
+  for (std::uint32_t i = 0; i < 2000; ++i) {
+    Course course = severe.sample_course(kAge, key(i));
+    if (course.severity == Severity::kNone) continue;  // asymptomatic or mild
+    severe.deny_intensive_care(course, kAge, key(i) ^ 0x5555);
+    CHECK(course.severity == Severity::kDies);
+  }
+}
+
 }  // namespace greenlight::sim

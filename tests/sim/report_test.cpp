@@ -148,10 +148,19 @@ TEST_CASE("the report names the lockdown's days and multipliers") {
   in.app.people = 100;
   CHECK(format_report(in).find("\nlockdown: everyone days 20-54") != std::string::npos);
   CHECK(format_report(in).find("app: launched") == std::string::npos);
+  CHECK(format_report(in).find("denied intensive care") == std::string::npos);
   config.app.start_day = 55;
   CHECK(
-      schedule_lines(config).ends_with("x0.22\napp: launched on day 55 (before it no phone runs "
-                                       "it)\n"));
+      policy_lines(config).ends_with("x0.22\napp: launched on day 55 (before it no phone runs "
+                                     "it)\n"));
+  // 2,000,000 people at 7.5 beds per 100,000: 150 beds.
+  config.population.people = 2'000'000;
+  config.disease.icu_beds_per_100k = 7.5;
+  CHECK(policy_lines(config).ends_with(
+      "\nintensive care: 150 beds (7.5 per 100,000 people); without a bed a death is 2x as "
+      "likely\n"));
+  in.app.icu_denied = 12;
+  CHECK(format_report(in).find("denied intensive care (no bed free)  12") != std::string::npos);
 }
 
 TEST_CASE("the reproduction CSV gives each day's cohort with and without the app") {

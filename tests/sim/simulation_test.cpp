@@ -21,6 +21,19 @@ SimConfig small(std::uint32_t people, std::uint32_t days, std::uint64_t seed) {
   return c;
 }
 
+// 3,000 people, 60 days, 30 initial cases: everyone infected falls ill, goes to hospital and
+// needs intensive care, and dies with `fatality`.
+SimConfig all_severe(double fatality) {
+  SimConfig c = small(3000, 60, 4);
+  c.disease.initial_infections = 30;
+  c.disease.asymptomatic_fraction.fill(0);
+  c.disease.mild_fraction.fill(0);
+  c.disease.hospitalised_fraction.fill(1);
+  c.disease.critical_fraction.fill(1);
+  c.disease.fatality_fraction.fill(fatality);
+  return c;
+}
+
 struct Outcome {
   std::string csv;
   RunSummary summary;
@@ -332,6 +345,51 @@ TEST_CASE("before the app's launch day no phone does anything, from it on they d
   CHECK((*sim)->summary().uploads == publisher.uploads.size());
 }
 
+TEST_CASE("intensive care holds no more patients than it has beds; the others are denied") {
+  // Everyone infected falls ill and needs intensive care about at onset; 3,000 people at
+  // 100 per 100,000: 3 beds.
+  SimConfig c = all_severe(0.2);
+  c.disease.false_symptom_rate = 0;
+  const Outcome unlimited = run(c);
+  c.disease.icu_beds_per_100k = 100;
+  InMemoryPublisher publisher;
+  auto sim = Simulation::create(c, publisher);
+  REQUIRE(sim);
+  REQUIRE((*sim)->run());
+  const auto& daily = (*sim)->daily();
+  const auto infection_day = (*sim)->infection_day();
+  const auto courses = (*sim)->courses();
+  std::uint64_t denied = 0;
+  std::uint32_t first_denial = 60;
+  for (const DailyStats& d : daily) {
+    CAPTURE(d.day);
+    CHECK(d.critical <= 3);
+    // Today's denials are the patients who needed a bed today and did not get one.
+    std::uint32_t needing = 0;
+    std::uint32_t without = 0;
+    for (std::uint32_t p = 0; p < infection_day.size(); ++p) {
+      if (infection_day[p] == -1 || infection_day[p] > std::int32_t(d.day)) continue;
+      const auto k = d.day - static_cast<std::uint32_t>(infection_day[p]);
+      if (courses[p].needs_critical_care_on(k)) {
+        ++needing;
+        if (courses[p].denied_icu) ++without;
+      }
+    }
+    CHECK(d.icu_denied == without);
+    CHECK(d.icu_denied <= needing);
+    if (d.icu_denied > 0 && first_denial == 60) first_denial = d.day;
+    denied += d.icu_denied;
+  }
+  REQUIRE(first_denial < 60);
+  CHECK(denied == (*sim)->summary().icu_denied);
+  CHECK(denied > 20);
+  // Until the first denial the run is the unlimited one, day for day.
+  CHECK(daily_csv(std::span(daily).first(first_denial)) ==
+        daily_csv(std::span(unlimited.daily).first(first_denial)));
+  // More die without beds (twice the fatality for the denied).
+  CHECK((*sim)->summary().deaths > unlimited.summary.deaths);
+}
+
 TEST_CASE("the cohorts count each day's cases and the infections they caused") {
   SimConfig c = small(3000, 50, 6);
   c.disease.initial_infections = 20;
@@ -374,13 +432,7 @@ TEST_CASE("the cohorts count each day's cases and the infections they caused") {
 TEST_CASE("people in hospital and the dead meet nobody, and the day's columns count them") {
   // Everyone infected falls ill, goes to hospital about at onset and dies there; nobody
   // isolates on symptoms, so only the hospital keeps the ill from others.
-  SimConfig c = small(3000, 60, 4);
-  c.disease.initial_infections = 30;
-  c.disease.asymptomatic_fraction.fill(0);
-  c.disease.mild_fraction.fill(0);
-  c.disease.hospitalised_fraction.fill(1);
-  c.disease.critical_fraction.fill(1);
-  c.disease.fatality_fraction.fill(1);
+  SimConfig c = all_severe(1);
   c.disease.hospital_mean_days = 0.5;
   c.disease.hospital_sd_days = 0.5;
   c.disease.critical_mean_days = 0.5;

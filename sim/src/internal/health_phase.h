@@ -65,10 +65,15 @@ class HealthPhase {
 
  private:
   void infect(std::uint32_t p, std::uint32_t by, Layer layer, std::uint32_t day);
+  // With a limit on intensive-care beds: the patients who need intensive care from day t
+  // take the beds left free by those admitted before, in person order; the others are
+  // denied (DiseaseModel::deny_intensive_care), counted in st.icu_denied.
+  void allocate_intensive_care(std::uint32_t t, DailyStats& st);
   void positive_result(std::uint32_t p, std::uint32_t t, DailyStats& st,
                        std::vector<std::uint32_t>& uploaders);
 
   const World& w_;
+  std::uint32_t icu_beds_ = 0;  // with config.disease.icu_beds_per_100k > 0
   std::vector<std::int32_t> infection_day_;
   std::vector<std::uint32_t> infector_;
   std::vector<std::uint8_t> infection_layer_;

@@ -194,6 +194,11 @@ struct DiseaseConfig {
   double ward_stay_sd_days = 8.75;
   double critical_stay_mean_days = 18.8;  // intensive care to discharge (survivors)
   double critical_stay_sd_days = 12.21;
+  // Intensive-care beds per 100,000 people (0: no limit), Covasim's n_beds_icu: a patient
+  // who needs intensive care on a day all beds are taken stays on a ward and dies with
+  // no_icu_fatality_factor times fatality_fraction (at most 1; Covasim's no_icu_factor 2).
+  double icu_beds_per_100k = 0;
+  double no_icu_fatality_factor = 2.0;
 };
 
 struct TestingConfig {

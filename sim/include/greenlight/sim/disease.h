@@ -41,6 +41,9 @@ struct Course {
   std::uint8_t hospital_day = 0;
   std::uint8_t critical_day = 0;
   std::uint8_t end_day = 0;
+  // Needed intensive care on a day no bed was free: stays on a ward (DiseaseModel::
+  // deny_intensive_care), in hospital but not in intensive care.
+  bool denied_icu = false;
 
   // On day k since infection: admitted that day, admitted by then, in hospital (intensive
   // care included), in intensive care, dead.
@@ -54,8 +57,12 @@ struct Course {
     return severity != Severity::kNone && k >= hospital_day && k < end_day;
   }
   bool in_critical_care(std::uint32_t k) const {
-    return (severity == Severity::kCritical || severity == Severity::kDies) && k >= critical_day &&
-           k < end_day;
+    return (severity == Severity::kCritical || severity == Severity::kDies) && !denied_icu &&
+           k >= critical_day && k < end_day;
+  }
+  // Needs intensive care from day k on (whether or not a bed is free).
+  bool needs_critical_care_on(std::uint32_t k) const {
+    return (severity == Severity::kCritical || severity == Severity::kDies) && k == critical_day;
   }
   bool dead(std::uint32_t k) const { return severity == Severity::kDies && k >= end_day; }
   // Meets nobody: in hospital or dead.
@@ -70,6 +77,12 @@ class DiseaseModel {
   double infectiousness(std::uint32_t days_since_infection) const;
   std::uint32_t infectious_days() const { return config_.infectious_days; }
   Course sample_course(std::uint8_t age_group, std::uint64_t key) const;
+  // A course whose patient needs intensive care when no bed is free (needs_critical_care_on
+  // that day): it stays on a ward, and dies with min(1, no_icu_fatality_factor x
+  // fatality_fraction) instead of fatality_fraction: a survivor of the drawn course dies
+  // with the difference (draws from `key`), Gamma(death_mean_days, death_sd_days) days after
+  // it needed the bed.
+  void deny_intensive_care(Course& course, std::uint8_t age_group, std::uint64_t key) const;
   // Dose of one contact (before the layer weight).
   double dose(double distance_m, double minutes) const;
   double susceptibility(std::uint8_t age_group) const { return config_.susceptibility[age_group]; }

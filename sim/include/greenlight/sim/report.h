@@ -32,8 +32,9 @@ struct ReportInput {
 std::string format_report(const ReportInput& input);
 // "lockdown: everyone days 20-54 (...); school/work x0.22, ...\n", or "" without a lockdown.
 std::string lockdown_line(const LockdownConfig& lockdown);
-// The lockdown line and, when the app starts after day 0, "app: launched on day N ...".
-std::string schedule_lines(const SimConfig& config);
+// The lockdown line, "app: launched on day N ..." when the app starts after day 0, and the
+// intensive-care beds when they are limited.
+std::string policy_lines(const SimConfig& config);
 std::string format_privacy(const PrivacyView& privacy, std::uint32_t people, std::uint32_t days);
 
 // "[#####.....]  12/42 days  infected 1234  RED 12  1.2 s"

@@ -80,6 +80,9 @@ struct DailyStats {
   std::uint32_t critical = 0;          // in intensive care today
   std::uint32_t new_deaths = 0;
   std::uint32_t deaths = 0;  // cumulative
+  // Patients who needed intensive care today when every bed was taken
+  // (disease.icu_beds_per_100k).
+  std::uint32_t icu_denied = 0;
 };
 
 struct Ratio {
@@ -116,6 +119,7 @@ struct RunSummary {
   std::uint32_t peak_hospitalised = 0;
   std::uint32_t peak_critical = 0;
   std::uint64_t deaths = 0;
+  std::uint64_t icu_denied = 0;  // patients denied intensive care (no bed free)
   // Exposed or infectious people on the last day.
   std::uint32_t active_at_end = 0;
   // The epidemic died out: nobody exposed or infectious at the end, and at most 1 % of the
