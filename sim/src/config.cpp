@@ -190,6 +190,8 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   auto& l = c.lockdown;
   v("lockdown", "start_day", l.start_day);
   v("lockdown", "days", l.days);
+  v("lockdown", "trigger_incidence", l.trigger_incidence);
+  v("lockdown", "release_fraction", l.release_fraction);
   v("lockdown", "elderly_start_day", l.elderly_start_day);
   v("lockdown", "elderly_days", l.elderly_days);
   v("lockdown", "school_work_multiplier", l.school_work_multiplier);
@@ -574,6 +576,9 @@ Status validate_config(const SimConfig& c) {
        "[0, 1]");
   need(l.household_multiplier >= 0 && l.household_multiplier <= 10,
        "lockdown.household_multiplier must be in [0, 10]");
+  need(l.trigger_incidence >= 0 && l.trigger_incidence <= 100000,
+       "lockdown.trigger_incidence must be in [0, 100000] (0: no trigger)");
+  need(is_probability(l.release_fraction), "lockdown.release_fraction must be in [0, 1]");
   need(c.run.days >= 1 && c.run.days <= 2000, "run.days must be in [1, 2000]");
   need(c.run.threads >= 1 && c.run.threads <= 256, "run.threads must be in [1, 256]");
   need(c.run.start_unix_seconds >= 0 && c.run.start_unix_seconds % 86400 == 0,

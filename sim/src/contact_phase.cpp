@@ -127,13 +127,14 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
                            launched ? w_.pop.has_app[p] : std::uint8_t{0}, w_.pop.age_group[p], 0};
     }
   });
-  const Distancing distancing = distancing_on(t);
+  const bool locked_down = st.lockdown != 0;
+  const Distancing distancing = distancing_on(t, locked_down);
   generator_.prepare_day(t, isolating_today_, 0, w_.threads, visit_share(), distancing);
   record_checkins(t, st);
 
   const auto& lockdown = w_.config.lockdown;
-  const double hh = w_.config.disease.household_weight *
-                    (lockdown.everyone_on(t) ? lockdown.household_multiplier : 1.0);
+  const double hh =
+      w_.config.disease.household_weight * (locked_down ? lockdown.household_multiplier : 1.0);
   for (std::uint32_t shard = 0; shard < kShards; ++shard) {
     for (auto& part : runs_[shard]) part.clear();
     tallies_[shard].infections.clear();
@@ -204,9 +205,8 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
   route_runs(radio);
 }
 
-Distancing ContactPhase::distancing_on(std::uint32_t t) {
+Distancing ContactPhase::distancing_on(std::uint32_t t, bool everyone) {
   const auto& lockdown = w_.config.lockdown;
-  const bool everyone = lockdown.everyone_on(t);
   if (!everyone && !lockdown.elderly_on(t)) return {};
   const std::uint32_t n = w_.pop.size();
   distanced_.resize(n);

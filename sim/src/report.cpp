@@ -115,11 +115,11 @@ std::string daily_csv(std::span<const DailyStats> days) {
       "new_school_work,new_random,new_venue,cumulative_infections,new_symptomatic,tests,"
       "positives,uploads,keys_fetched,venue_reports_fetched,isolating,notified_red,"
       "notified_yellow,venue_notifications,green,yellow,red,contacts,app_contacts,runs_stored,"
-      "check_ins,new_hospitalised,hospitalised,critical,new_deaths,deaths,icu_denied\n";
+      "check_ins,new_hospitalised,hospitalised,critical,new_deaths,deaths,icu_denied,lockdown\n";
   for (const auto& d : days) {
     out += fmt(
         "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
-        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u\n",
+        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u\n",
         d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
         d.new_infections_by_layer[0], d.new_infections_by_layer[1], d.new_infections_by_layer[2],
         d.new_infections_by_layer[3], static_cast<unsigned long long>(d.cumulative_infections),
@@ -129,7 +129,7 @@ std::string daily_csv(std::span<const DailyStats> days) {
         static_cast<unsigned long long>(d.app_contacts),
         static_cast<unsigned long long>(d.runs_stored),
         static_cast<unsigned long long>(d.check_ins), d.new_hospitalised, d.hospitalised,
-        d.critical, d.new_deaths, d.deaths, d.icu_denied);
+        d.critical, d.new_deaths, d.deaths, d.icu_denied, d.lockdown);
   }
   return out;
 }
@@ -183,15 +183,24 @@ std::string format_privacy(const PrivacyView& v, std::uint32_t people, std::uint
 }
 
 std::string lockdown_line(const LockdownConfig& l) {
-  if (l.days == 0 && l.elderly_days == 0) return "";
+  if (l.days == 0 && l.elderly_days == 0 && l.trigger_incidence <= 0) return "";
   std::string o = "lockdown:";
+  std::string sep = " ";
   if (l.days > 0) {
     o += fmt(" everyone days %u-%u (household contacts x%.2f)", l.start_day,
              l.start_day + l.days - 1, l.household_multiplier);
+    sep = "; ";
+  }
+  if (l.trigger_incidence > 0) {
+    o += sep + fmt("everyone while the 7-day positives per 100,000 are at %g until below %g "
+                   "(household contacts x%.2f)",
+                   l.trigger_incidence, l.release_fraction * l.trigger_incidence,
+                   l.household_multiplier);
+    sep = "; ";
   }
   if (l.elderly_days > 0) {
-    o += fmt("%s ages 70+ days %u-%u", l.days > 0 ? ";" : "", l.elderly_start_day,
-             l.elderly_start_day + l.elderly_days - 1);
+    o += sep +
+         fmt("ages 70+ days %u-%u", l.elderly_start_day, l.elderly_start_day + l.elderly_days - 1);
   }
   return o + fmt("; school/work x%.2f, random x%.2f, venues x%.2f\n", l.school_work_multiplier,
                  l.random_multiplier, l.venue_multiplier);
@@ -243,6 +252,10 @@ std::string format_report(const ReportInput& in) {
   row("admitted / peak in hospital / ICU", hospital(a), b ? hospital(*b) : "");
   row("deaths", fmt("%llu", static_cast<unsigned long long>(a.deaths)),
       b ? fmt("%llu", static_cast<unsigned long long>(b->deaths)) : "");
+  if (c.lockdown.days > 0 || c.lockdown.trigger_incidence > 0) {
+    row("days everyone was locked down", fmt("%u", a.lockdown_days),
+        b ? fmt("%u", b->lockdown_days) : "");
+  }
   if (c.disease.icu_beds_per_100k > 0) {
     row("denied intensive care (no bed free)",
         fmt("%llu", static_cast<unsigned long long>(a.icu_denied)),
@@ -518,12 +531,12 @@ std::string sweep_csv(std::span<const SweepPoint> points) {
       "uptake,seed,people,app_users,infections,peak_infectious,tests,positives,uploads,"
       "notifications_red,notifications_yellow,red_precision,red_recall,any_recall,"
       "notified_infected_by_index,isolation_person_days,hospitalisations,deaths,active_at_end,"
-      "died_out\n";
+      "died_out,lockdown_days\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
-        "%d\n",
+        "%d,%u\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -533,7 +546,8 @@ std::string sweep_csv(std::span<const SweepPoint> points) {
         s.red_recall.value(), s.any_recall.value(), s.notified_infected_by_index.value(),
         static_cast<unsigned long long>(s.isolation_person_days),
         static_cast<unsigned long long>(s.hospitalisations),
-        static_cast<unsigned long long>(s.deaths), s.active_at_end, s.died_out() ? 1 : 0);
+        static_cast<unsigned long long>(s.deaths), s.active_at_end, s.died_out() ? 1 : 0,
+        s.lockdown_days);
   }
   return out;
 }

@@ -193,6 +193,10 @@ std::string format_comparison(const Comparison& c) {
   row("deaths averted (against none)", [&](const ArmResult& a) {
     return deaths0 - static_cast<std::int64_t>(a.outcome.summary.deaths);
   });
+  if (cfg.lockdown.days > 0 || cfg.lockdown.trigger_incidence > 0) {
+    row("days everyone was locked down",
+        [](const ArmResult& a) { return a.outcome.summary.lockdown_days; });
+  }
   row("people ever RED", [](const ArmResult& a) { return a.outcome.scenario.colours.ever_red; });
   row("  never infected (wrongly RED)",
       [](const ArmResult& a) { return a.outcome.scenario.colours.wrongly_red; });

@@ -11,6 +11,7 @@
 #include "internal/contact_phase.h"
 #include "internal/health_code_phase.h"
 #include "internal/health_phase.h"
+#include "internal/lockdown_policy.h"
 #include "internal/radio_phase.h"
 #include "internal/relay.h"
 #include "internal/scenario_ledger.h"
@@ -47,7 +48,8 @@ struct Simulation::Impl {
         sync(world, p),
         health_code(world),
         relay(world),
-        ledger(world) {
+        ledger(world),
+        lockdown(world.config.lockdown, world.pop.size()) {
     contacts.record_met(health_code.enabled());
   }
 
@@ -67,6 +69,7 @@ struct Simulation::Impl {
     clock.lap(internal::kPhaseHealth);
     GL_RETURN_IF_ERROR(uploads.run(t, midnight + 12 * 3600, uploaders, health, contacts, st));
     clock.lap(internal::kPhaseUploads);
+    st.lockdown = lockdown.everyone_on(t, daily) ? 1 : 0;
     contacts.run(t, health, radio, st);
     health_code.record(t, contacts);
     clock.lap(internal::kPhaseContacts);
@@ -102,6 +105,7 @@ struct Simulation::Impl {
   internal::HealthCodePhase health_code;  // the comparison arm (health_code.enabled)
   internal::RelayAdversary relay;         // attack A2 (adversary.relay_venue_share)
   internal::ScenarioLedger ledger;
+  internal::LockdownPolicy lockdown;
   internal::PhaseTimes times;
   std::vector<DailyStats> daily;
   std::uint32_t current_day = 0;

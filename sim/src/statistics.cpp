@@ -190,6 +190,7 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     s.deaths = d.deaths;
     s.active_at_end = d.exposed + d.infectious;
     s.icu_denied += d.icu_denied;
+    s.lockdown_days += d.lockdown;
   }
   if (s.uploads > 0) {
     s.notifications_per_upload = static_cast<double>(s.notifications_red + s.notifications_yellow) /

@@ -56,10 +56,11 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
   // Median deaths 30 (the medians rise 50 %), but the median of the paired changes is -10 %.
   CHECK(row(table, " 100 %").find("30 (-10.0 %)") != std::string::npos);
   const std::string csv = sweep_csv(points);
-  CHECK(csv.substr(0, csv.find('\n')).ends_with(",hospitalisations,deaths,active_at_end,died_out"));
+  CHECK(csv.substr(0, csv.find('\n'))
+            .ends_with(",hospitalisations,deaths,active_at_end,died_out,lockdown_days"));
   // Seed 1 at 100 %: 0 admissions, 2 deaths, nobody infected at the end, but 50 infections
   // among 0 people is no epidemic that died out.
-  CHECK(csv.find(",0,2,0,0\n") != std::string::npos);
+  CHECK(csv.find(",0,2,0,0,0\n") != std::string::npos);
 }
 
 TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
@@ -81,8 +82,8 @@ TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
   CHECK(row(table, " 100 %").starts_with(" 100 %     3             3 / 2  "));
   const std::string csv = sweep_csv(points);
   CHECK(csv.find("\n0.0000,1,1000,0,8,") != std::string::npos);
-  CHECK(csv.find(",0,1\n") != std::string::npos);  // seed 1 at 0 %: died out
-  CHECK(csv.find(",3,0\n") != std::string::npos);  // seed 2: 3 still infected
+  CHECK(csv.find(",0,1,0\n") != std::string::npos);  // seed 1 at 0 %: died out
+  CHECK(csv.find(",3,0,0\n") != std::string::npos);  // seed 2: 3 still infected
 }
 
 TEST_CASE("the report gives hospital figures and the deaths the app averted") {
@@ -149,6 +150,13 @@ TEST_CASE("the report names the lockdown's days and multipliers") {
   CHECK(format_report(in).find("\nlockdown: everyone days 20-54") != std::string::npos);
   CHECK(format_report(in).find("app: launched") == std::string::npos);
   CHECK(format_report(in).find("denied intensive care") == std::string::npos);
+  in.app.lockdown_days = 35;
+  CHECK(format_report(in).find("days everyone was locked down        35") != std::string::npos);
+  LockdownConfig triggered;
+  triggered.trigger_incidence = 100;
+  CHECK(lockdown_line(triggered) ==
+        "lockdown: everyone while the 7-day positives per 100,000 are at 100 until below 50 "
+        "(household contacts x1.50); school/work x0.22, random x0.22, venues x0.22\n");
   config.app.start_day = 55;
   CHECK(
       policy_lines(config).ends_with("x0.22\napp: launched on day 55 (before it no phone runs "

@@ -79,10 +79,11 @@ deaths=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; ++i) if ($i == "deaths") c = i 
 [ "${deaths:-0}" -gt 20 ] || fail "severe sim run: only ${deaths:-0} deaths"
 
 # A lockdown and the elderly shielded after it (every rank thins the same random encounters
-# and links, and each its own people's venue visits), and the app launched on day 5.
+# and links, and each its own people's venue visits), a lockdown triggered by the positive
+# tests, and the app launched on day 5.
 lockdown_args=(sim run --people 3000 --days 30 --seed 6 --threads 1 --no-baseline --quiet
   --lockdown 8-15 --set lockdown.elderly_start_day=8 --set lockdown.elderly_days=22
-  --set app.start_day=5)
+  --set app.start_day=5 --set lockdown.trigger_incidence=200)
 "$bin" "${lockdown_args[@]}" --out "$work/lockdown-one" >"$work/lockdown-one.stdout" 2>&1 ||
   fail "lockdown sim run in one process: $(cat "$work/lockdown-one.stdout")"
 "${mpi[@]}" "$bin" "${lockdown_args[@]}" --out "$work/lockdown-two" \

@@ -262,6 +262,40 @@ TEST_CASE("a lockdown changes nothing before it starts and thins contacts while 
   CHECK(at_home_locked > at_home_free);
 }
 
+TEST_CASE("a triggered lockdown follows the 7-day incidence of positive tests") {
+  SimConfig c = small(5000, 80, 2);
+  c.disease.initial_infections = 30;
+  c.lockdown.trigger_incidence = 150;  // 7.5 positives a week among 5,000 people
+  c.lockdown.release_fraction = 0.4;   // released below 3 a week
+  const Outcome o = run(c);
+  // The rule, recomputed from the day columns: locked down from the day after the last 7
+  // days' positives reach the trigger until the day after they fall below the release.
+  bool on = false;
+  std::uint32_t days_on = 0;
+  std::uint32_t starts = 0;
+  for (std::uint32_t t = 0; t < o.daily.size(); ++t) {
+    std::uint32_t week = 0;
+    for (std::uint32_t d = t >= 7 ? t - 7 : 0; d < t; ++d) week += o.daily[d].positives;
+    const double incidence = week * 1e5 / 5000;
+    if (!on && incidence >= 150) {
+      on = true;
+      ++starts;
+    } else if (on && incidence < 60) {
+      on = false;
+    }
+    CAPTURE(t, week);
+    CHECK(o.daily[t].lockdown == (on ? 1u : 0u));
+    days_on += on ? 1 : 0;
+    // A locked-down day has far fewer contacts than the day before it started.
+    if (on && t > 0 && o.daily[t - 1].lockdown == 0) {
+      CHECK(o.daily[t].contacts * 10 < o.daily[t - 1].contacts * 7);
+    }
+  }
+  REQUIRE(starts >= 1);
+  CHECK(o.summary.lockdown_days == days_on);
+  CHECK(days_on < 80);
+}
+
 TEST_CASE("shielding the elderly keeps them from everyone outside their household") {
   SimConfig c = small(4000, 40, 5);
   c.disease.initial_infections = 40;

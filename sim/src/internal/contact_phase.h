@@ -41,7 +41,8 @@ class ContactPhase {
   double beta() const { return beta_; }
 
   // Today's contacts, check-ins, transmissions (candidates()) and staged radio runs
-  // (staged_runs()); counts go to st.
+  // (staged_runs()); counts go to st. st.lockdown: everyone is locked down today
+  // (LockdownPolicy); the elderly's window comes from the configuration.
   void run(std::uint32_t t, const HealthPhase& health, const RadioPhase& radio, DailyStats& st);
   // Today's transmissions (of all ranks), in shard order.
   const std::vector<InfectionCandidate>& candidates() const { return candidates_; }
@@ -78,8 +79,9 @@ class ContactPhase {
   };
 
   void record_checkins(std::uint32_t t, DailyStats& st);
-  // Day t's distancing under config.lockdown (nobody's outside its windows).
-  Distancing distancing_on(std::uint32_t t);
+  // Day t's distancing: everyone when `everyone`, else the elderly in their window, else
+  // nobody.
+  Distancing distancing_on(std::uint32_t t, bool everyone);
   // Over several ranks each draws its own people's venue visits (nullptr in one process).
   const VisitShare* visit_share() const;
   // Sends every staged run of this rank's shards whose broadcaster another rank owns to that

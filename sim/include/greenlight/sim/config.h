@@ -312,10 +312,15 @@ struct AdversaryConfig {
 // of their random encounters and venue_multiplier of their venue visits; during the
 // everyone-lockdown a household contact's hazard is household_multiplier times its usual.
 // Multipliers are OpenABM's defaults (venues, which OpenABM has not, take the random
-// network's). No lockdown by default (0 days).
+// network's). No lockdown by default (0 days, no trigger).
+// With trigger_incidence > 0 everyone is also locked down from the day after the positive
+// tests of the last 7 days reach trigger_incidence per 100,000 people, until the day after
+// they fall below release_fraction x trigger_incidence (as often as that happens).
 struct LockdownConfig {
   std::uint32_t start_day = 0;
   std::uint32_t days = 0;
+  double trigger_incidence = 0;
+  double release_fraction = 0.5;
   std::uint32_t elderly_start_day = 0;
   std::uint32_t elderly_days = 0;
   double school_work_multiplier = 0.22;
@@ -323,6 +328,7 @@ struct LockdownConfig {
   double venue_multiplier = 0.22;
   double household_multiplier = 1.5;
 
+  // The scheduled window (a triggered lockdown is decided during the run).
   bool everyone_on(std::uint32_t day) const { return day >= start_day && day - start_day < days; }
   bool elderly_on(std::uint32_t day) const {
     return day >= elderly_start_day && day - elderly_start_day < elderly_days;

@@ -83,6 +83,7 @@ struct DailyStats {
   // Patients who needed intensive care today when every bed was taken
   // (disease.icu_beds_per_100k).
   std::uint32_t icu_denied = 0;
+  std::uint32_t lockdown = 0;  // 1: everyone locked down today (scheduled or triggered)
 };
 
 struct Ratio {
@@ -119,7 +120,8 @@ struct RunSummary {
   std::uint32_t peak_hospitalised = 0;
   std::uint32_t peak_critical = 0;
   std::uint64_t deaths = 0;
-  std::uint64_t icu_denied = 0;  // patients denied intensive care (no bed free)
+  std::uint64_t icu_denied = 0;     // patients denied intensive care (no bed free)
+  std::uint32_t lockdown_days = 0;  // days everyone was locked down
   // Exposed or infectious people on the last day.
   std::uint32_t active_at_end = 0;
   // The epidemic died out: nobody exposed or infectious at the end, and at most 1 % of the
