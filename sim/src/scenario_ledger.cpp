@@ -121,7 +121,7 @@ ChaffView ScenarioLedger::chaff(std::uint32_t days) const {
   std::uint64_t phones = 0;
   for (std::uint32_t p = 0; p < w_.pop.size(); ++p) {
     if (w_.pop.has_app[p] == 0) continue;
-    ++phones;  // (a phone of the run: it sends from the app's launch on)
+    ++phones;
     const auto real = upload_time.find(p);
     const bool uploader = real != upload_time.end();
     bool skip_next = false;
@@ -151,9 +151,12 @@ ChaffView ScenarioLedger::chaff(std::uint32_t days) const {
   }
   const std::uint64_t all = v.real_flows + v.chaff_flows;
   v.real_share = all ? static_cast<double>(v.real_flows) / static_cast<double>(all) : 0;
-  v.bytes_per_phone_day = phones && days ? kFlowRequestBytes * static_cast<double>(all) /
-                                               (static_cast<double>(phones) * days)
-                                         : 0;
+  // Per day the phones ran the app (from its launch day).
+  const std::uint32_t app_days =
+      days > w_.config.app.start_day ? days - w_.config.app.start_day : 0;
+  v.bytes_per_phone_day = phones && app_days ? kFlowRequestBytes * static_cast<double>(all) /
+                                                   (static_cast<double>(phones) * app_days)
+                                             : 0;
   // AUC of "more flows = uploader" (Mann-Whitney, ties count half).
   std::uint64_t negatives = 0;
   std::uint64_t positives = 0;

@@ -189,6 +189,9 @@ TEST_CASE("before the app's launch no phone sends chaff") {
   };
   CHECK(flows(*from_start) / phones == Approx(30).epsilon(0.1));
   CHECK(flows(*late) / phones == Approx(10).epsilon(0.1));
+  // Bytes per phone and day count the days the app ran: about the same rate either way.
+  CHECK(late->scenario.chaff.bytes_per_phone_day ==
+        Approx(from_start->scenario.chaff.bytes_per_phone_day).epsilon(0.1));
 }
 
 TEST_CASE("compare rejects an unknown sweep key") {

@@ -585,7 +585,8 @@ void setup_sim(CLI::App& app) {
   run->footer(
       "Writes into --out: config.json, timeseries.csv (and timeseries_without_app.csv): one line "
       "per day (compartments, infections by layer, tests, uploads, notifications, colours, "
-      "contacts, runs, check-ins, hospital, intensive care, deaths); report.txt (also printed: "
+      "contacts, runs, check-ins, hospital, intensive care, deaths, patients denied intensive "
+      "care, lockdown); report.txt (also printed: "
       "epidemic, hospital and deaths, outcomes by age, notifications with precision and "
       "recall, colours, what a server holds); reproduction.csv (the case reproduction number "
       "by day of infection); plots epidemic, colours, hospital and reproduction (.svg, .png; "
