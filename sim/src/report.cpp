@@ -591,13 +591,18 @@ std::string format_sweep(std::span<const SweepPoint> points) {
   const auto w_paired = static_cast<int>(h_paired.size());
   const std::string h_deaths = "deaths: median (paired)";
   const auto w_deaths = static_cast<int>(h_deaths.size());
+  // With a lockdown (any run locked down), the median of the days everyone was locked down.
+  const bool lockdowns = std::any_of(points.begin(), points.end(), [](const SweepPoint& p) {
+    return p.summary.lockdown_days > 0;
+  });
   std::string o =
       fmt("uptake  runs  ended / died out  %s  %s  %s  %s  RED (median)  RED precision  any "
-          "recall\n",
-          h_inf.c_str(), h_change.c_str(), h_paired.c_str(), h_deaths.c_str());
+          "recall%s\n",
+          h_inf.c_str(), h_change.c_str(), h_paired.c_str(), h_deaths.c_str(),
+          lockdowns ? "  lockdown days (median)" : "");
   double reference = -1;
   for (const auto& [u, ps] : groups) {
-    std::vector<double> inf, red, prec, rec, paired, deaths, deaths_paired;
+    std::vector<double> inf, red, prec, rec, paired, deaths, deaths_paired, locked;
     std::size_t ended = 0;
     std::size_t died_out = 0;
     for (const auto* p : ps) {
@@ -608,6 +613,7 @@ std::string format_sweep(std::span<const SweepPoint> points) {
       red.push_back(static_cast<double>(p->summary.notifications_red));
       prec.push_back(p->summary.red_precision.value());
       rec.push_back(p->summary.any_recall.value());
+      locked.push_back(p->summary.lockdown_days);
       const auto it = reference_by_seed.find(p->seed);
       if (it != reference_by_seed.end() && it->second > 0) {
         paired.push_back(100 * (infections - it->second) / it->second);
@@ -634,10 +640,11 @@ std::string format_sweep(std::span<const SweepPoint> points) {
     }
     std::string died = fmt("%.0f", median_of(deaths));
     if (!deaths_paired.empty()) died += fmt(" (%+.1f %%)", median_of(deaths_paired));
-    o += fmt("%4.0f %%  %4zu  %16s  %*s  %*s  %*s  %*s  %12.0f  %13s  %10s\n", 100 * u, ps.size(),
+    o += fmt("%4.0f %%  %4zu  %16s  %*s  %*s  %*s  %*s  %12.0f  %13s  %10s", 100 * u, ps.size(),
              fmt("%zu / %zu", ended, died_out).c_str(), w_inf, range.c_str(), w_change,
              change.c_str(), w_paired, pair.c_str(), w_deaths, died.c_str(), median_of(red),
              pct(median_of(prec)).c_str(), pct(median_of(rec)).c_str());
+    o += lockdowns ? fmt("  %22.1f\n", median_of(locked)) : "\n";
   }
   return o;
 }

@@ -1,5 +1,6 @@
 #include "greenlight/sim/report.h"
 
+#include <array>
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
@@ -82,8 +83,17 @@ TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
   CHECK(row(table, " 100 %").starts_with(" 100 %     3             3 / 2  "));
   const std::string csv = sweep_csv(points);
   CHECK(csv.find("\n0.0000,1,1000,0,8,") != std::string::npos);
-  CHECK(csv.find(",0,1,0\n") != std::string::npos);  // seed 1 at 0 %: died out
-  CHECK(csv.find(",3,0,0\n") != std::string::npos);  // seed 2: 3 still infected
+  CHECK(csv.find(",0,1,0\n") != std::string::npos);         // seed 1 at 0 %: died out
+  CHECK(csv.find(",3,0,0\n") != std::string::npos);         // seed 2: 3 still infected
+  CHECK(table.find("lockdown days") == std::string::npos);  // nobody locked down
+  // Lockdown days 10, 30, 20 at 0 % and 0, 5, 0 at 100 %: medians 20 and 0.
+  const std::array<std::uint32_t, 6> locked{10, 30, 20, 0, 5, 0};
+  for (std::size_t i = 0; i < points.size(); ++i) points[i].summary.lockdown_days = locked[i];
+  const std::string with_lockdown = format_sweep(points);
+  CAPTURE(with_lockdown);
+  CHECK(with_lockdown.find("any recall  lockdown days (median)\n") != std::string::npos);
+  CHECK(row(with_lockdown, "   0 %").ends_with(" 20.0"));
+  CHECK(row(with_lockdown, " 100 %").ends_with(" 0.0"));
 }
 
 TEST_CASE("the report gives hospital figures and the deaths the app averted") {

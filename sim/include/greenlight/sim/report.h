@@ -68,10 +68,11 @@ struct SweepPoint {
 std::string sweep_csv(std::span<const SweepPoint> points);
 // One line per uptake: the runs whose epidemic ended (nobody exposed or infectious on the
 // last day) and of those the runs where it died out (RunSummary::died_out), infections
-// (median [min, max] over seeds), the change against the
-// lowest uptake (of the medians, and per seed against the same seed's run: median [min,
-// max]), deaths (median, and the median of the per-seed changes against the lowest uptake),
-// and the medians of RED notifications, precision and recall.
+// (median [min, max] over seeds), the change against the lowest uptake (of the medians, and
+// per seed against the same seed's run: median [min, max]), deaths (median, and the median
+// of the per-seed changes against the lowest uptake), the medians of RED notifications,
+// precision and recall, and, when any run locked everyone down, the median of the runs'
+// lockdown days.
 std::string format_sweep(std::span<const SweepPoint> points);
 // sweep.{svg,png}: infections and deaths (median and range over seeds) against uptake.
 PlotResult write_sweep_plot(const std::filesystem::path& dir, std::span<const SweepPoint> points);
