@@ -403,19 +403,57 @@ PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailySt
   const auto data_path = dir / "plot_data.txt";
   if (!write_file(data_path, data)) return {{}, "could not write " + data_path.string()};
   PlotResult all;
-  // The lockdown's days as grey bands behind the curves (days d to d + 1 of the window).
+  // Lockdowns as bands behind the curves (day d covers d to d + 1): the elderly's window light
+  // grey; the days everyone was locked down (the runs' lockdown column) grey when both runs
+  // locked down on the same days, else as strips at the bottom, green with the app and red
+  // without.
   std::string bands;
-  const auto band = [&](std::uint32_t first, std::uint32_t days, const char* colour) {
-    if (days == 0 || first >= n) return;
+  const auto band = [&](std::uint32_t first, std::uint32_t end, double bottom, double top,
+                        const char* colour) {
     bands +=
-        fmt("set object rect from %u, graph 0 to %u, graph 1 behind fc rgb '%s' fs solid "
+        fmt("set object rect from %u, graph %g to %u, graph %g behind fc rgb '%s' fs solid "
             "noborder\n",
-            first, std::min<std::uint32_t>(first + days, static_cast<std::uint32_t>(n)), colour);
+            first, bottom, end, top, colour);
   };
-  band(lockdown.elderly_start_day, lockdown.elderly_days, "#f2f2f2");
-  band(lockdown.start_day, lockdown.days, "#dddddd");
-  const std::string shaded =
-      bands.empty() ? "" : " (grey: lockdown, light grey: ages 70+ shielded)";
+  std::string shaded;
+  if (lockdown.elderly_days > 0 && lockdown.elderly_start_day < n) {
+    band(lockdown.elderly_start_day,
+         std::min<std::uint32_t>(lockdown.elderly_start_day + lockdown.elderly_days,
+                                 static_cast<std::uint32_t>(n)),
+         0, 1, "#f2f2f2");
+    shaded = "light grey: ages 70+ shielded";
+  }
+  const auto locked = [](std::span<const DailyStats> days) {
+    std::vector<std::uint32_t> on;
+    for (const auto& d : days) {
+      if (d.lockdown != 0) on.push_back(d.day);
+    }
+    return on;
+  };
+  const std::vector<std::uint32_t> app_on = locked(app);
+  const std::vector<std::uint32_t> base_on = locked(baseline);
+  const bool same = baseline.empty() || app_on == base_on;
+  const auto days_as_bands = [&](const std::vector<std::uint32_t>& on, double bottom, double top,
+                                 const char* colour) {
+    for (std::size_t i = 0; i < on.size();) {
+      std::size_t j = i + 1;
+      while (j < on.size() && on[j] == on[j - 1] + 1) ++j;
+      band(on[i], on[j - 1] + 1, bottom, top, colour);
+      i = j;
+    }
+  };
+  if (!app_on.empty() || !base_on.empty()) {
+    if (same) {
+      days_as_bands(app_on, 0, 1, "#dddddd");
+      shaded += std::string(shaded.empty() ? "" : ", ") + "grey: lockdown";
+    } else {
+      days_as_bands(app_on, 0.03, 0.06, "#1b7837");
+      days_as_bands(base_on, 0, 0.03, "#b2182b");
+      shaded += std::string(shaded.empty() ? "" : ", ") +
+                "strips at the bottom: lockdown with the app (green), without (red)";
+    }
+  }
+  if (!shaded.empty()) shaded = " (" + shaded + ")";
   std::string epi = "set title 'Epidemic curve" + shaded +
                     "'\nset xlabel 'day'\nset ylabel 'new infections per day'\n"
                     "set y2label 'infected (cumulative)'\nset y2tics\nset ytics nomirror\n"

@@ -46,8 +46,9 @@ struct PlotResult {
 };
 // Writes epidemic.{svg,png} (new and cumulative infections, with and without the app),
 // colours.{svg,png} (app users by colour per day) and hospital.{svg,png} (people in hospital
-// and in intensive care, cumulative deaths) into dir, the lockdown's days shaded on the first
-// and the last. baseline may be empty.
+// and in intensive care, cumulative deaths) into dir, the lockdowns shaded on the first and
+// the last (the days everyone was locked down from the runs' lockdown column, the elderly's
+// window from `lockdown`). baseline may be empty.
 PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailyStats> app,
                        std::span<const DailyStats> baseline, const LockdownConfig& lockdown = {});
 
