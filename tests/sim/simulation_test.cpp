@@ -2,6 +2,7 @@
 
 #include <array>
 #include <catch2/catch.hpp>
+#include <memory>
 #include <utility>
 
 #include "greenlight/sim/config.h"
@@ -34,6 +35,14 @@ SimConfig all_severe(double fatality) {
   return c;
 }
 
+// Creates and runs a simulation whose uploads go to `publisher` (which must outlive it).
+std::unique_ptr<Simulation> ran(const SimConfig& c, KeyPublisher& publisher) {
+  auto sim = Simulation::create(c, publisher);
+  REQUIRE(sim);
+  REQUIRE((*sim)->run());
+  return std::move(*sim);
+}
+
 struct Outcome {
   std::string csv;
   RunSummary summary;
@@ -42,10 +51,8 @@ struct Outcome {
 
 Outcome run(const SimConfig& c) {
   InMemoryPublisher publisher;
-  auto sim = Simulation::create(c, publisher);
-  REQUIRE(sim);
-  REQUIRE((*sim)->run());
-  return {daily_csv((*sim)->daily()), (*sim)->summary(), (*sim)->daily()};
+  const auto sim = ran(c, publisher);
+  return {daily_csv(sim->daily()), sim->summary(), sim->daily()};
 }
 
 // The in-memory publisher, keeping every upload it was given.
@@ -95,14 +102,12 @@ TEST_CASE("probing only the uploaders' runs finds what probing every run finds")
   c.app.upload_consent = 1;
   const auto hits_of = [](const SimConfig& config) {
     InMemoryPublisher publisher;
-    auto sim = Simulation::create(config, publisher);
-    REQUIRE(sim);
-    REQUIRE((*sim)->run());
+    const auto sim = ran(config, publisher);
     std::vector<std::array<std::uint32_t, 5>> out;
-    for (const auto& h : (*sim)->exposure_hits()) {
+    for (const auto& h : sim->exposure_hits()) {
       out.push_back({h.phone, h.owner, h.exposure_day, h.sync_day, h.windows});
     }
-    return std::pair{daily_csv((*sim)->daily()), out};
+    return std::pair{daily_csv(sim->daily()), out};
   };
   const auto [csv, hits] = hits_of(c);
   c.run.probe_all_runs = true;
@@ -146,10 +151,8 @@ TEST_CASE(
   c.app.risk.dsos_infectiousness.fill(2);
   c.app.risk.attenuation_weights = {1, 1, 1, 1};
   InMemoryPublisher publisher;
-  auto sim = Simulation::create(c, publisher);
-  REQUIRE(sim);
-  REQUIRE((*sim)->run());
-  const RunSummary s = (*sim)->summary();
+  const auto sim = ran(c, publisher);
+  const RunSummary s = sim->summary();
   INFO("uploads " << s.uploads << ", infected contacts of uploaded cases "
                   << s.infected_contacts_notified.total);
   REQUIRE(s.uploads > 0);
@@ -158,11 +161,11 @@ TEST_CASE(
 
   // The same from the raw ground truth: for every fetched (case, day) key, everyone that
   // case infected on that day matched it.
-  const auto infection_day = (*sim)->infection_day();
-  const auto infector = (*sim)->infector();
-  const auto& hits = (*sim)->exposure_hits();
+  const auto infection_day = sim->infection_day();
+  const auto infector = sim->infector();
+  const auto& hits = sim->exposure_hits();
   std::size_t checked = 0;
-  for (const auto& k : (*sim)->fetched_keys()) {
+  for (const auto& k : sim->fetched_keys()) {
     if (k.sync_day - k.day > 14) continue;
     for (std::uint32_t p = 0; p < infector.size(); ++p) {
       if (infector[p] != k.owner || infection_day[p] != static_cast<std::int32_t>(k.day)) continue;
@@ -316,23 +319,19 @@ TEST_CASE("shielding the elderly keeps them from everyone outside their househol
     return n;
   };
   InMemoryPublisher publisher;
-  auto free = Simulation::create(c, publisher);
-  REQUIRE(free);
-  REQUIRE((*free)->run());
-  REQUIRE(elderly_outside(**free, 10, 40) > 10);
+  const auto free = ran(c, publisher);
+  REQUIRE(elderly_outside(*free, 10, 40) > 10);
   c.lockdown.elderly_start_day = 10;
   c.lockdown.elderly_days = 30;
   c.lockdown.school_work_multiplier = 0;
   c.lockdown.random_multiplier = 0;
   c.lockdown.venue_multiplier = 0;
   InMemoryPublisher publisher2;
-  auto shielded = Simulation::create(c, publisher2);
-  REQUIRE(shielded);
-  REQUIRE((*shielded)->run());
-  CHECK(elderly_outside(**shielded, 10, 40) == 0);
-  CHECK(elderly_outside(**shielded, 0, 10) == elderly_outside(**free, 0, 10));
+  const auto shielded = ran(c, publisher2);
+  CHECK(elderly_outside(*shielded, 10, 40) == 0);
+  CHECK(elderly_outside(*shielded, 0, 10) == elderly_outside(*free, 0, 10));
   // The others still meet: the epidemic goes on among them.
-  CHECK((*shielded)->summary().infections > 200);
+  CHECK(shielded->summary().infections > 200);
 }
 
 TEST_CASE("before the app's launch day no phone does anything, from it on they do") {
@@ -341,10 +340,8 @@ TEST_CASE("before the app's launch day no phone does anything, from it on they d
   c.app.start_day = 12;
   c.app.upload_consent = 1;  // every positive app user with the app uploads
   RecordingPublisher publisher;
-  auto sim = Simulation::create(c, publisher);
-  REQUIRE(sim);
-  REQUIRE((*sim)->run());
-  const auto& daily = (*sim)->daily();
+  const auto sim = ran(c, publisher);
+  const auto& daily = sim->daily();
   std::uint64_t positives_before = 0;
   for (const DailyStats& d : daily) {
     CAPTURE(d.day);
@@ -360,7 +357,7 @@ TEST_CASE("before the app's launch day no phone does anything, from it on they d
       CHECK(d.app_contacts > 0);
       CHECK(d.runs_stored > 0);
       CHECK(d.check_ins > 0);
-      CHECK(colours + d.deaths >= (*sim)->population().app_users());
+      CHECK(colours + d.deaths >= sim->population().app_users());
     }
   }
   REQUIRE(positives_before >= 5);
@@ -376,7 +373,7 @@ TEST_CASE("before the app's launch day no phone does anything, from it on they d
   // On the launch day nobody has uploaded yet: RED phones are only those of the day's
   // positive results (a result before the launch reached no app).
   CHECK(daily[12].red <= daily[12].positives);
-  CHECK((*sim)->summary().uploads == publisher.uploads.size());
+  CHECK(sim->summary().uploads == publisher.uploads.size());
 }
 
 TEST_CASE("intensive care holds no more patients than it has beds; the others are denied") {
@@ -387,12 +384,10 @@ TEST_CASE("intensive care holds no more patients than it has beds; the others ar
   const Outcome unlimited = run(c);
   c.disease.icu_beds_per_100k = 100;
   InMemoryPublisher publisher;
-  auto sim = Simulation::create(c, publisher);
-  REQUIRE(sim);
-  REQUIRE((*sim)->run());
-  const auto& daily = (*sim)->daily();
-  const auto infection_day = (*sim)->infection_day();
-  const auto courses = (*sim)->courses();
+  const auto sim = ran(c, publisher);
+  const auto& daily = sim->daily();
+  const auto infection_day = sim->infection_day();
+  const auto courses = sim->courses();
   std::uint64_t denied = 0;
   std::uint32_t first_denial = 60;
   for (const DailyStats& d : daily) {
@@ -415,26 +410,24 @@ TEST_CASE("intensive care holds no more patients than it has beds; the others ar
     denied += d.icu_denied;
   }
   REQUIRE(first_denial < 60);
-  CHECK(denied == (*sim)->summary().icu_denied);
+  CHECK(denied == sim->summary().icu_denied);
   CHECK(denied > 20);
   // Until the first denial the run is the unlimited one, day for day.
   CHECK(daily_csv(std::span(daily).first(first_denial)) ==
         daily_csv(std::span(unlimited.daily).first(first_denial)));
   // More die without beds (twice the fatality for the denied).
-  CHECK((*sim)->summary().deaths > unlimited.summary.deaths);
+  CHECK(sim->summary().deaths > unlimited.summary.deaths);
 }
 
 TEST_CASE("the cohorts count each day's cases and the infections they caused") {
   SimConfig c = small(3000, 50, 6);
   c.disease.initial_infections = 20;
   InMemoryPublisher publisher;
-  auto sim = Simulation::create(c, publisher);
-  REQUIRE(sim);
-  REQUIRE((*sim)->run());
-  const Reproduction rep = (*sim)->reproduction();
-  const RunSummary s = (*sim)->summary();
-  const auto infection_day = (*sim)->infection_day();
-  const auto infector = (*sim)->infector();
+  const auto sim = ran(c, publisher);
+  const Reproduction rep = sim->reproduction();
+  const RunSummary s = sim->summary();
+  const auto infection_day = sim->infection_day();
+  const auto infector = sim->infector();
   REQUIRE(rep.cohorts.size() == 50);
   CHECK(rep.complete == 50 - c.disease.infectious_days);
   std::vector<Cohort> expected(50);
@@ -476,13 +469,11 @@ TEST_CASE("people in hospital and the dead meet nobody, and the day's columns co
   c.disease.false_symptom_rate = 0;
   c.testing.symptom_isolation = 0;
   InMemoryPublisher publisher;
-  auto sim = Simulation::create(c, publisher);
-  REQUIRE(sim);
-  REQUIRE((*sim)->run());
-  const auto infection_day = (*sim)->infection_day();
-  const auto infector = (*sim)->infector();
-  const auto courses = (*sim)->courses();
-  const Population& pop = (*sim)->population();
+  const auto sim = ran(c, publisher);
+  const auto infection_day = sim->infection_day();
+  const auto infector = sim->infector();
+  const auto courses = sim->courses();
+  const Population& pop = sim->population();
   // Nobody was infected by a person in hospital or dead that day.
   std::uint32_t transmissions = 0;
   std::uint32_t after_onset = 0;
@@ -498,7 +489,7 @@ TEST_CASE("people in hospital and the dead meet nobody, and the day's columns co
   INFO("transmissions " << transmissions << ", on or after the infector's onset " << after_onset);
   REQUIRE(transmissions > 200);
   // The day's hospital, intensive-care and death counts from the courses.
-  const auto& daily = (*sim)->daily();
+  const auto& daily = sim->daily();
   std::uint64_t new_deaths = 0;
   for (const DailyStats& d : daily) {
     std::uint32_t hospital = 0;
@@ -527,7 +518,7 @@ TEST_CASE("people in hospital and the dead meet nobody, and the day's columns co
     CHECK(d.susceptible + d.exposed + d.infectious + d.recovered + d.deaths == pop.size());
     CHECK(d.green + d.yellow + d.red == app_alive);  // a dead person's phone is off
   }
-  const RunSummary s = (*sim)->summary();
+  const RunSummary s = sim->summary();
   CHECK(s.deaths == daily.back().deaths);
   CHECK(s.deaths > 100);
   CHECK(s.hospitalisations >= s.deaths);
