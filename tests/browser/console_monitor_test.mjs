@@ -142,8 +142,12 @@ try {
   const hostCode = await page.$eval('#issued-code', (e) => e.textContent);
   gl('venue', 'create', '--name', 'Warned Hall', '--valid-from', '2024-01-01', '--out-dir', file('warned'));
   gl('venue', 'create', '--name', 'Quiet Cafe', '--valid-from', '2024-01-01', '--out-dir', file('quiet'));
+  // One hour in the past that never crosses midnight UTC: `venue warn` splits a warning at
+  // midnight, and the check below counts one logged warning.
+  const sinceMidnight = now % 86400;
+  const warnFrom = now - 3 * 3600 - (sinceMidnight < 3 * 3600 ? sinceMidnight : 0);
   gl('venue', 'warn', '--secret', file('warned/venue.secret'), '--code', hostCode,
-    '--from', String(now - 3 * 3600), '--until', String(now - 2 * 3600), '--url', hostPort);
+    '--from', String(warnFrom), '--until', String(warnFrom + 3600), '--url', hostPort);
   gl('server', 'export-now', '--url', hostPort, '--admin-api-key-file', file('admin.key'));
   await page.click('#sign-out');
   await page.waitForSelector('body[data-state="signed-out"]');
