@@ -198,6 +198,19 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("lockdown", "random_multiplier", l.random_multiplier);
   v("lockdown", "venue_multiplier", l.venue_multiplier);
   v("lockdown", "household_multiplier", l.household_multiplier);
+
+  auto& m = c.manual_tracing;
+  v("manual_tracing", "enabled", m.enabled);
+  v("manual_tracing", "start_day", m.start_day);
+  v("manual_tracing", "delay_days", m.delay_days);
+  v("manual_tracing", "workers_per_100k", m.workers_per_100k);
+  v("manual_tracing", "interviews_per_worker_day", m.interviews_per_worker_day);
+  v("manual_tracing", "notifications_per_worker_day", m.notifications_per_worker_day);
+  v("manual_tracing", "trace_days", m.trace_days);
+  v("manual_tracing", "traceable_fraction", m.traceable_fraction);
+  v("manual_tracing", "quarantine_days", m.quarantine_days);
+  v("manual_tracing", "quarantine_compliance", m.quarantine_compliance);
+  v("manual_tracing", "test_probability", m.test_probability);
 }
 
 std::string path_of(std::string_view section, std::string_view name) {
@@ -579,11 +592,40 @@ Status validate_config(const SimConfig& c) {
   need(l.trigger_incidence >= 0 && l.trigger_incidence <= 100000,
        "lockdown.trigger_incidence must be in [0, 100000] (0: no trigger)");
   need(is_probability(l.release_fraction), "lockdown.release_fraction must be in [0, 1]");
+  const auto& m = c.manual_tracing;
+  need(m.start_day <= 2000 && m.delay_days <= 30,
+       "manual_tracing.start_day must be at most 2000, delay_days at most 30");
+  need(m.workers_per_100k >= 0 && m.workers_per_100k <= 100000 &&
+           m.interviews_per_worker_day >= 0 && m.interviews_per_worker_day <= 1000 &&
+           m.notifications_per_worker_day >= 0 && m.notifications_per_worker_day <= 1000,
+       "manual_tracing.workers_per_100k must be in [0, 100000], interviews_per_worker_day and "
+       "notifications_per_worker_day in [0, 1000]");
+  need(m.trace_days >= 1 && m.trace_days <= 14, "manual_tracing.trace_days must be in [1, 14]");
+  for (double f : m.traceable_fraction)
+    need(is_probability(f), "manual_tracing.traceable_fraction values must be in [0, 1]");
+  need(m.quarantine_days >= 1 && m.quarantine_days <= 60,
+       "manual_tracing.quarantine_days must be in [1, 60]");
+  need(is_probability(m.quarantine_compliance) && is_probability(m.test_probability),
+       "manual_tracing.quarantine_compliance and test_probability must be in [0, 1]");
   need(c.run.days >= 1 && c.run.days <= 2000, "run.days must be in [1, 2000]");
   need(c.run.threads >= 1 && c.run.threads <= 256, "run.threads must be in [1, 256]");
   need(c.run.start_unix_seconds >= 0 && c.run.start_unix_seconds % 86400 == 0,
        "run.start_unix_seconds must be a UTC midnight");
   return st;
+}
+
+namespace {
+std::uint64_t per_day(double workers_per_100k, std::uint32_t people, double per_worker) {
+  return static_cast<std::uint64_t>(
+      std::llround(workers_per_100k * static_cast<double>(people) / 100000.0 * per_worker));
+}
+}  // namespace
+
+std::uint64_t ManualTracingConfig::interviews_per_day(std::uint32_t people) const {
+  return per_day(workers_per_100k, people, interviews_per_worker_day);
+}
+std::uint64_t ManualTracingConfig::notifications_per_day(std::uint32_t people) const {
+  return per_day(workers_per_100k, people, notifications_per_worker_day);
 }
 
 std::string config_hash(const SimConfig& config) {

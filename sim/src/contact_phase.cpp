@@ -141,16 +141,19 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
     tallies_[shard].contacts = 0;
     tallies_[shard].app_contacts = 0;
     tallies_[shard].met.clear();
+    tallies_[shard].recalled.clear();
   }
+  const bool recording = record_met_ || record_recalled_;
   parallel_for(w_.threads, shard_end_ - shard_begin_, [&](std::uint32_t task, std::uint32_t) {
     const std::uint32_t shard = shard_begin_ + task;
     ShardTally& out = tallies_[shard];
     StagedRuns& runs = runs_[shard];
     Rng trng(stream_key(w_.seed, kPurposeTransmission, t, shard));
     Rng rrng(stream_key(w_.seed, kPurposeRadio, t, shard));
+    Rng mrng(stream_key(w_.seed, kPurposeRecall, t, shard));
     auto process = [&](const Contact& c) {
       ++out.contacts;
-      if (record_met_) out.met.emplace_back(c.a, c.b);
+      if (recording) record(c, out, mrng);
       const ContactState a = contact_state_[c.a];
       const ContactState b = contact_state_[c.b];
       if (a.infectiousness > 0 || b.infectiousness > 0) {
@@ -202,7 +205,21 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
   st.contacts = counts[0];
   st.app_contacts = counts[1];
   candidates_ = w_.ranks.gather_all<InfectionCandidate>(mine);
+  if (record_recalled_) {
+    std::vector<MetPair> recalled;
+    for (const auto& o : tallies_)
+      recalled.insert(recalled.end(), o.recalled.begin(), o.recalled.end());
+    recalled_ = w_.ranks.gather_all<MetPair>(recalled);
+  }
   route_runs(radio);
+}
+
+void ContactPhase::record(const Contact& c, ShardTally& out, Rng& recall_rng) const {
+  if (record_met_) out.met.emplace_back(c.a, c.b);
+  if (record_recalled_) {
+    const double f = w_.config.manual_tracing.traceable_fraction[static_cast<std::size_t>(c.layer)];
+    if (f >= 1 || (f > 0 && recall_rng.uniform() < f)) out.recalled.push_back({c.a, c.b});
+  }
 }
 
 Distancing ContactPhase::distancing_on(std::uint32_t t, bool everyone) {

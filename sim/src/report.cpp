@@ -115,11 +115,12 @@ std::string daily_csv(std::span<const DailyStats> days) {
       "new_school_work,new_random,new_venue,cumulative_infections,new_symptomatic,tests,"
       "positives,uploads,keys_fetched,venue_reports_fetched,isolating,notified_red,"
       "notified_yellow,venue_notifications,green,yellow,red,contacts,app_contacts,runs_stored,"
-      "check_ins,new_hospitalised,hospitalised,critical,new_deaths,deaths,icu_denied,lockdown\n";
+      "check_ins,new_hospitalised,hospitalised,critical,new_deaths,deaths,icu_denied,lockdown,"
+      "manual_interviews,manual_traced,interview_backlog,call_backlog\n";
   for (const auto& d : days) {
     out += fmt(
         "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
-        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u\n",
+        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
         d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
         d.new_infections_by_layer[0], d.new_infections_by_layer[1], d.new_infections_by_layer[2],
         d.new_infections_by_layer[3], static_cast<unsigned long long>(d.cumulative_infections),
@@ -129,7 +130,8 @@ std::string daily_csv(std::span<const DailyStats> days) {
         static_cast<unsigned long long>(d.app_contacts),
         static_cast<unsigned long long>(d.runs_stored),
         static_cast<unsigned long long>(d.check_ins), d.new_hospitalised, d.hospitalised,
-        d.critical, d.new_deaths, d.deaths, d.icu_denied, d.lockdown);
+        d.critical, d.new_deaths, d.deaths, d.icu_denied, d.lockdown, d.manual_interviews,
+        d.manual_traced, d.interview_backlog, d.call_backlog);
   }
   return out;
 }
@@ -218,6 +220,19 @@ std::string policy_lines(const SimConfig& c) {
             std::round(c.population.people * c.disease.icu_beds_per_100k / 1e5),
             c.disease.icu_beds_per_100k, c.disease.no_icu_fatality_factor);
   }
+  const auto& m = c.manual_tracing;
+  if (m.enabled) {
+    const auto& f = m.traceable_fraction;
+    o +=
+        fmt("manual tracing%s: %g tracers per 100,000 (%llu interviews and %llu calls a day), "
+            "%u-day delay, contacts of %u days recalled (household %g, school/work %g, random "
+            "%g, venues %g); %u days of quarantine (compliance %g), test %g\n",
+            m.start_day > 0 ? fmt(" from day %u", m.start_day).c_str() : "", m.workers_per_100k,
+            static_cast<unsigned long long>(m.interviews_per_day(c.population.people)),
+            static_cast<unsigned long long>(m.notifications_per_day(c.population.people)),
+            m.delay_days, m.trace_days, f[0], f[1], f[2], f[3], m.quarantine_days,
+            m.quarantine_compliance, m.test_probability);
+  }
   return o;
 }
 
@@ -260,6 +275,18 @@ std::string format_report(const ReportInput& in) {
     row("denied intensive care (no bed free)",
         fmt("%llu", static_cast<unsigned long long>(a.icu_denied)),
         b ? fmt("%llu", static_cast<unsigned long long>(b->icu_denied)) : "");
+  }
+  if (c.manual_tracing.enabled) {
+    const auto traced = [](const RunSummary& r) {
+      return fmt("%llu / %llu (%.1f)", static_cast<unsigned long long>(r.manual_interviews),
+                 static_cast<unsigned long long>(r.manual_traced),
+                 r.manual_interviews > 0 ? static_cast<double>(r.manual_traced) /
+                                               static_cast<double>(r.manual_interviews)
+                                         : 0.0);
+    };
+    row("tracers' interviews / calls (per)", traced(a), b ? traced(*b) : "");
+    row("most cases waiting for an interview", fmt("%u", a.peak_interview_backlog),
+        b ? fmt("%u", b->peak_interview_backlog) : "");
   }
   const auto at_end = [](const RunSummary& r) {
     return fmt("%u%s", r.active_at_end, r.died_out() ? " (died out)" : "");
@@ -569,12 +596,12 @@ std::string sweep_csv(std::span<const SweepPoint> points) {
       "uptake,seed,people,app_users,infections,peak_infectious,tests,positives,uploads,"
       "notifications_red,notifications_yellow,red_precision,red_recall,any_recall,"
       "notified_infected_by_index,isolation_person_days,hospitalisations,deaths,active_at_end,"
-      "died_out,lockdown_days\n";
+      "died_out,lockdown_days,manual_interviews,manual_traced,peak_interview_backlog\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
-        "%d,%u\n",
+        "%d,%u,%llu,%llu,%u\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -585,7 +612,8 @@ std::string sweep_csv(std::span<const SweepPoint> points) {
         static_cast<unsigned long long>(s.isolation_person_days),
         static_cast<unsigned long long>(s.hospitalisations),
         static_cast<unsigned long long>(s.deaths), s.active_at_end, s.died_out() ? 1 : 0,
-        s.lockdown_days);
+        s.lockdown_days, static_cast<unsigned long long>(s.manual_interviews),
+        static_cast<unsigned long long>(s.manual_traced), s.peak_interview_backlog);
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // The day loop: one simulated day runs the phases in order (docs/simulation.md "Code map"):
-// sync and matching (sync_phase), health (health_phase), uploads (upload_phase), contacts
-// (contact_phase) with the radio (radio_phase), today's infections, statistics
+// sync and matching (sync_phase), health (health_phase) with the centralised health code
+// (health_code_phase) and manual tracing (manual_tracing_phase), uploads (upload_phase),
+// contacts (contact_phase) with the radio (radio_phase), today's infections, statistics
 // (statistics). Each phase owns its state; this file only wires them together and times
 // them. Over several MPI ranks (World::ranks) every rank runs the same day loop; the phases
 // exchange what they need at fixed points (docs/simulation.md "MPI").
@@ -12,6 +13,7 @@
 #include "internal/health_code_phase.h"
 #include "internal/health_phase.h"
 #include "internal/lockdown_policy.h"
+#include "internal/manual_tracing_phase.h"
 #include "internal/radio_phase.h"
 #include "internal/relay.h"
 #include "internal/scenario_ledger.h"
@@ -49,8 +51,10 @@ struct Simulation::Impl {
         health_code(world),
         relay(world),
         ledger(world),
-        lockdown(world.config.lockdown, world.pop.size()) {
+        lockdown(world.config.lockdown, world.pop.size()),
+        tracing(world) {
     contacts.record_met(health_code.enabled());
+    contacts.record_recalled(tracing.enabled());
   }
 
   Status step() {
@@ -65,6 +69,7 @@ struct Simulation::Impl {
     std::vector<std::uint32_t> uploaders;
     health.run(t, st, uploaders);
     health_code.run(t, health, st);
+    tracing.run(t, health, st);
     ledger.uploaded(t, uploaders);
     clock.lap(internal::kPhaseHealth);
     GL_RETURN_IF_ERROR(uploads.run(t, midnight + 12 * 3600, uploaders, health, contacts, st));
@@ -72,6 +77,7 @@ struct Simulation::Impl {
     st.lockdown = lockdown.everyone_on(t, daily) ? 1 : 0;
     contacts.run(t, health, radio, st);
     health_code.record(t, contacts);
+    tracing.record(t, contacts);
     clock.lap(internal::kPhaseContacts);
     if (relay.enabled()) {
       relay.stage(t, contacts, radio);
@@ -106,6 +112,7 @@ struct Simulation::Impl {
   internal::RelayAdversary relay;         // attack A2 (adversary.relay_venue_share)
   internal::ScenarioLedger ledger;
   internal::LockdownPolicy lockdown;
+  internal::ManualTracingPhase tracing;
   internal::PhaseTimes times;
   std::vector<DailyStats> daily;
   std::uint32_t current_day = 0;
@@ -187,6 +194,7 @@ const std::deque<ExposureHit>& Simulation::exposure_hits() const {
 const std::deque<Simulation::FetchedKey>& Simulation::fetched_keys() const {
   return impl_->sync.fetched();
 }
+const std::vector<TracingCall>& Simulation::tracing_calls() const { return impl_->tracing.calls(); }
 std::size_t Simulation::encounter_store_bytes() const { return impl_->radio.peak_store_bytes(); }
 std::vector<PhaseTime> Simulation::phase_seconds() const { return impl_->times.seconds(); }
 

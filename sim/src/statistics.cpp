@@ -191,6 +191,9 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     s.active_at_end = d.exposed + d.infectious;
     s.icu_denied += d.icu_denied;
     s.lockdown_days += d.lockdown;
+    s.manual_interviews += d.manual_interviews;
+    s.manual_traced += d.manual_traced;
+    s.peak_interview_backlog = std::max(s.peak_interview_backlog, d.interview_backlog);
   }
   if (s.uploads > 0) {
     s.notifications_per_upload = static_cast<double>(s.notifications_red + s.notifications_yellow) /

@@ -96,6 +96,31 @@ TEST_CASE("the lockdown's settings are checked") {
   fails("lockdown.release_fraction=1.5", "release_fraction must be in [0, 1]");
 }
 
+TEST_CASE("manual tracing's settings are checked, and its capacity scales with the people") {
+  SimConfig c;
+  CHECK_FALSE(c.manual_tracing.enabled);  // off by default
+  // OpenABM's 300 tracers for 1,000,000 people: 1,800 interviews and 3,600 calls a day.
+  CHECK(c.manual_tracing.interviews_per_day(1'000'000) == 1800);
+  CHECK(c.manual_tracing.notifications_per_day(1'000'000) == 3600);
+  CHECK(c.manual_tracing.interviews_per_day(3000) == 5);      // 5.4
+  CHECK(c.manual_tracing.notifications_per_day(3000) == 11);  // 10.8
+  REQUIRE(apply_override(c, "manual_tracing.enabled=true"));
+  REQUIRE(apply_override(c, "manual_tracing.traceable_fraction=[1,0.5,0,0.1]"));
+  const auto back = config_from_json(config_to_json(c));
+  REQUIRE(back);
+  CHECK(back->manual_tracing.enabled);
+  CHECK(back->manual_tracing.traceable_fraction[1] == 0.5);
+  CHECK(back->manual_tracing.quarantine_days == 14);
+  fails("manual_tracing.traceable_fraction=[1,1.5,0,0]", "traceable_fraction values must be in");
+  fails("manual_tracing.traceable_fraction=[1,1]", "array of 4");
+  fails("manual_tracing.trace_days=0", "trace_days must be in [1, 14]");
+  fails("manual_tracing.trace_days=15", "trace_days must be in [1, 14]");
+  fails("manual_tracing.workers_per_100k=-1", "workers_per_100k must be in [0, 100000]");
+  fails("manual_tracing.delay_days=31", "delay_days at most 30");
+  fails("manual_tracing.quarantine_days=0", "quarantine_days must be in [1, 60]");
+  fails("manual_tracing.quarantine_compliance=2", "quarantine_compliance and test_probability");
+}
+
 TEST_CASE("overrides use section.key=value") {
   SimConfig c;
   REQUIRE(apply_override(c, "app.uptake=0.25"));

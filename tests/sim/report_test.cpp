@@ -58,10 +58,16 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
   CHECK(row(table, " 100 %").find("30 (-10.0 %)") != std::string::npos);
   const std::string csv = sweep_csv(points);
   CHECK(csv.substr(0, csv.find('\n'))
-            .ends_with(",hospitalisations,deaths,active_at_end,died_out,lockdown_days"));
+            .ends_with(",hospitalisations,deaths,active_at_end,died_out,lockdown_days,"
+                       "manual_interviews,manual_traced,peak_interview_backlog"));
   // Seed 1 at 100 %: 0 admissions, 2 deaths, nobody infected at the end, but 50 infections
-  // among 0 people is no epidemic that died out.
-  CHECK(csv.find(",0,2,0,0,0\n") != std::string::npos);
+  // among 0 people is no epidemic that died out; no lockdown, no manual tracing.
+  CHECK(csv.find(",0,2,0,0,0,0,0,0\n") != std::string::npos);
+  std::vector<SweepPoint> traced = points;
+  traced[0].summary.manual_interviews = 12;
+  traced[0].summary.manual_traced = 40;
+  traced[0].summary.peak_interview_backlog = 3;
+  CHECK(sweep_csv(traced).find(",10,0,0,0,12,40,3\n") != std::string::npos);
 }
 
 TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
@@ -83,8 +89,9 @@ TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
   CHECK(row(table, " 100 %").starts_with(" 100 %     3             3 / 2  "));
   const std::string csv = sweep_csv(points);
   CHECK(csv.find("\n0.0000,1,1000,0,8,") != std::string::npos);
-  CHECK(csv.find(",0,1,0\n") != std::string::npos);         // seed 1 at 0 %: died out
-  CHECK(csv.find(",3,0,0\n") != std::string::npos);         // seed 2: 3 still infected
+  // active_at_end, died_out, lockdown_days, then manual tracing's three (none).
+  CHECK(csv.find(",0,1,0,0,0,0\n") != std::string::npos);   // seed 1 at 0 %: died out
+  CHECK(csv.find(",3,0,0,0,0,0\n") != std::string::npos);   // seed 2: 3 still infected
   CHECK(table.find("lockdown days") == std::string::npos);  // nobody locked down
   // Lockdown days 10, 30, 20 at 0 % and 0, 5, 0 at 100 %: medians 20 and 0.
   const std::array<std::uint32_t, 6> locked{10, 30, 20, 0, 5, 0};
@@ -179,6 +186,31 @@ TEST_CASE("the report names the lockdown's days and multipliers") {
       "likely\n"));
   in.app.icu_denied = 12;
   CHECK(format_report(in).find("denied intensive care (no bed free)  12") != std::string::npos);
+}
+
+TEST_CASE("the report names manual tracing's capacity and what the tracers did") {
+  SimConfig config;
+  config.population.people = 1'000'000;
+  ReportInput in;
+  in.config = &config;
+  in.app.people = 100;
+  CHECK(policy_lines(config).find("manual tracing") == std::string::npos);
+  CHECK(format_report(in).find("tracers' interviews") == std::string::npos);
+  config.manual_tracing.enabled = true;
+  CHECK(policy_lines(config) ==
+        "manual tracing: 30 tracers per 100,000 (1800 interviews and 3600 calls a day), 1-day "
+        "delay, contacts of 7 days recalled (household 1, school/work 0.8, random 0.05, venues "
+        "0.05); 14 days of quarantine (compliance 0.9), test 0.8\n");
+  config.manual_tracing.start_day = 30;
+  CHECK(policy_lines(config).starts_with("manual tracing from day 30: 30 tracers"));
+  in.app.manual_interviews = 40;
+  in.app.manual_traced = 130;
+  in.app.peak_interview_backlog = 7;
+  const std::string report = format_report(in);
+  CAPTURE(report);
+  CHECK(report.find("\n  tracers' interviews / calls (per)    40 / 130 (3.2)") !=
+        std::string::npos);
+  CHECK(report.find("\n  most cases waiting for an interview  7") != std::string::npos);
 }
 
 TEST_CASE("the reproduction CSV gives each day's cohort with and without the app") {

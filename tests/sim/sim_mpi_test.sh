@@ -29,6 +29,24 @@ same_file() {
   cmp -s "$2" "$3" || fail "$1: $2 and $3 differ"
 }
 
+# one_and_two NAME ARGS...: `ARGS` (a sim run) in one process, into $work/NAME-one, and over two
+# ranks, into $work/NAME-two: their timeseries.csv must be the same bytes.
+one_and_two() {
+  local name=$1
+  shift
+  "$bin" "$@" --out "$work/$name-one" >"$work/$name-one.stdout" 2>&1 ||
+    fail "$name sim run in one process: $(cat "$work/$name-one.stdout")"
+  "${mpi[@]}" "$bin" "$@" --out "$work/$name-two" >"$work/$name-two.stdout" \
+    2>"$work/$name-two.stderr" || fail "mpirun -np 2 $name sim run: $(cat "$work/$name-two.stderr")"
+  same_file "$name sim run timeseries.csv" "$work/$name-one/timeseries.csv" \
+    "$work/$name-two/timeseries.csv"
+}
+# column_sum COLUMN FILE: the sum of a CSV column, found by its header.
+column_sum() {
+  awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; ++i) if ($i == name) c = i; next }
+    { s += $c } END { print s + 0 }' "$2"
+}
+
 # A run with the app and its baseline, with phones re-matched through the client library
 # (the verify path exchanges sightings between ranks).
 run_args=(sim run --people 3000 --days 30 --seed 7 --threads 1 --verify-phones 4 --quiet)
@@ -68,15 +86,9 @@ severe_args=(sim run --people 3000 --days 40 --seed 5 --threads 1 --no-baseline 
   --set "disease.hospitalised_fraction=$ones" --set "disease.critical_fraction=$ones"
   --set "disease.fatality_fraction=$ones" --set disease.hospital_mean_days=1
   --set disease.icu_beds_per_100k=100)
-"$bin" "${severe_args[@]}" --out "$work/severe-one" >"$work/severe-one.stdout" 2>&1 ||
-  fail "severe sim run in one process: $(cat "$work/severe-one.stdout")"
-"${mpi[@]}" "$bin" "${severe_args[@]}" --out "$work/severe-two" >"$work/severe-two.stdout" \
-  2>"$work/severe-two.stderr" || fail "mpirun -np 2 severe sim run: $(cat "$work/severe-two.stderr")"
-same_file "severe sim run timeseries.csv" "$work/severe-one/timeseries.csv" \
-  "$work/severe-two/timeseries.csv"
-deaths=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; ++i) if ($i == "deaths") c = i } END { print $c }' \
-  "$work/severe-one/timeseries.csv")
-[ "${deaths:-0}" -gt 20 ] || fail "severe sim run: only ${deaths:-0} deaths"
+one_and_two severe "${severe_args[@]}"
+deaths=$(column_sum new_deaths "$work/severe-one/timeseries.csv")
+[ "$deaths" -gt 20 ] || fail "severe sim run: only $deaths deaths"
 
 # A lockdown and the elderly shielded after it (every rank thins the same random encounters
 # and links, and each its own people's venue visits), a lockdown triggered by the positive
@@ -84,13 +96,7 @@ deaths=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; ++i) if ($i == "deaths") c = i 
 lockdown_args=(sim run --people 3000 --days 30 --seed 6 --threads 1 --no-baseline --quiet
   --lockdown 8-15 --set lockdown.elderly_start_day=8 --set lockdown.elderly_days=22
   --set app.start_day=5 --set lockdown.trigger_incidence=200)
-"$bin" "${lockdown_args[@]}" --out "$work/lockdown-one" >"$work/lockdown-one.stdout" 2>&1 ||
-  fail "lockdown sim run in one process: $(cat "$work/lockdown-one.stdout")"
-"${mpi[@]}" "$bin" "${lockdown_args[@]}" --out "$work/lockdown-two" \
-  >"$work/lockdown-two.stdout" 2>"$work/lockdown-two.stderr" ||
-  fail "mpirun -np 2 lockdown sim run: $(cat "$work/lockdown-two.stderr")"
-same_file "lockdown sim run timeseries.csv" "$work/lockdown-one/timeseries.csv" \
-  "$work/lockdown-two/timeseries.csv"
+one_and_two lockdown "${lockdown_args[@]}"
 grep -q '^lockdown: everyone days 8-15' "$work/lockdown-one/report.txt" ||
   fail "lockdown sim run: the report does not name the lockdown"
 if "$bin" sim run --people 100 --days 5 --lockdown 9-3 --out "$work/bad-lockdown" \
@@ -99,6 +105,16 @@ if "$bin" sim run --people 100 --days 5 --lockdown 9-3 --out "$work/bad-lockdown
 fi
 grep -q "expected FIRST-LAST days with FIRST <= LAST" "$work/bad-lockdown.out" ||
   fail "sim run --lockdown 9-3: $(cat "$work/bad-lockdown.out")"
+
+# Manual tracing: every rank gathers the contacts people recall and traces alike (OpenABM's
+# capacity for 3,000 people, 5 interviews and 11 calls a day: cases and calls wait).
+tracing_args=(sim run --people 3000 --days 40 --seed 4 --threads 1 --no-baseline --quiet
+  --manual-tracing)
+one_and_two tracing "${tracing_args[@]}"
+called=$(column_sum manual_traced "$work/tracing-one/timeseries.csv")
+[ "$called" -gt 20 ] || fail "manual tracing sim run: only $called calls"
+grep -q "^manual tracing: 30 tracers per 100,000 (5 interviews and 11 calls a day)" \
+  "$work/tracing-one/report.txt" || fail "manual tracing sim run: the report does not name it"
 
 # A sweep of three points over two ranks (rank 0 runs points 0 and 2, rank 1 point 1).
 sweep_args=(sim sweep --people 2000 --days 20 --uptake 0,0.5,1 --seeds 3 --threads 1 --quiet)

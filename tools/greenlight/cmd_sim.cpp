@@ -63,6 +63,7 @@ struct CommonOptions {
   bool no_baseline = false;
   std::optional<std::uint32_t> verify_phones;
   std::optional<std::string> lockdown;
+  bool manual_tracing = false;
   bool quiet = false;
 };
 
@@ -85,6 +86,10 @@ void add_common(CLI::App* cmd, CommonOptions& o, bool with_uptake) {
                   "Lock everyone down on days FIRST to LAST (FIRST-LAST, both included): "
                   "OpenABM's multipliers, school/work and random contacts and venue visits "
                   "x0.22, household x1.5 (the lockdown.* settings)");
+  cmd->add_flag("--manual-tracing", o.manual_tracing,
+                "Manual contact tracing of every positive case (OpenABM's defaults: 30 tracers "
+                "per 100,000, 6 interviews and 12 calls each a day, 1-day delay; the "
+                "manual_tracing.* settings)");
   cmd->add_option("--set", o.overrides, "Override one setting: section.key=value (repeatable)");
   cmd->add_option("--out", o.out, "Output directory (default sim-out)");
   cmd->add_flag("--quiet", o.quiet, "No progress bar");
@@ -145,6 +150,7 @@ SimConfig build_config(const CommonOptions& o) {
     c.lockdown.start_day = first;
     c.lockdown.days = last - first + 1;
   }
+  if (o.manual_tracing) c.manual_tracing.enabled = true;
   if (o.no_baseline) c.run.baseline = false;
   if (o.verify_phones) c.run.verify_phones = *o.verify_phones;
   if (c.disease.initial_infections > c.population.people) {
@@ -586,7 +592,7 @@ void setup_sim(CLI::App& app) {
       "Writes into --out: config.json, timeseries.csv (and timeseries_without_app.csv): one line "
       "per day (compartments, infections by layer, tests, uploads, notifications, colours, "
       "contacts, runs, check-ins, hospital, intensive care, deaths, patients denied intensive "
-      "care, lockdown); report.txt (also printed: "
+      "care, lockdown, manual tracing's interviews, calls and backlogs); report.txt (also printed: "
       "epidemic, hospital and deaths, outcomes by age, notifications with precision and "
       "recall, colours, what a server holds); reproduction.csv (the case reproduction number "
       "by day of infection); plots epidemic, colours, hospital and reproduction (.svg, .png; "

@@ -59,6 +59,11 @@ class ContactPhase {
   std::span<const std::pair<std::uint32_t, std::uint32_t>> met(std::uint32_t shard) const {
     return tallies_[shard].met;
   }
+  // The contacts people would recall when a manual tracer asks (config.manual_tracing): a
+  // contact of layer l is kept with traceable_fraction[l], drawn on the day of the contact
+  // (streams of their own). Today's of every rank, in shard order, when switched on.
+  void record_recalled(bool on) { record_recalled_ = on; }
+  const std::vector<MetPair>& recalled() const { return recalled_; }
   // Today's venue visits of everyone, grouped by venue and sorted by arrival.
   std::span<const Visit> visits() const { return generator_.visits(); }
 
@@ -76,8 +81,12 @@ class ContactPhase {
     std::uint64_t contacts = 0;
     std::uint64_t app_contacts = 0;
     std::vector<std::pair<std::uint32_t, std::uint32_t>> met;
+    std::vector<MetPair> recalled;
   };
 
+  // With record_met or record_recalled: keeps contact c in out (out of line: off, the
+  // contact loop pays one branch).
+  [[gnu::noinline]] void record(const Contact& c, ShardTally& out, Rng& recall_rng) const;
   void record_checkins(std::uint32_t t, DailyStats& st);
   // Day t's distancing: everyone when `everyone`, else the elderly in their window, else
   // nobody.
@@ -92,6 +101,8 @@ class ContactPhase {
   ContactGenerator generator_;
   double beta_ = 0;
   bool record_met_ = false;
+  bool record_recalled_ = false;
+  std::vector<MetPair> recalled_;
   std::vector<ContactState> contact_state_;
   std::vector<std::uint8_t> checkin_drawn_;  // record_checkins(): today's draw per visit
   std::vector<std::uint8_t> isolating_today_;

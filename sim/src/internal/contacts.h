@@ -40,6 +40,12 @@ struct Contact {
   Layer layer = Layer::kHousehold;
 };
 
+// Two people who met (manual tracing's recalled contacts).
+struct MetPair {
+  std::uint32_t a = 0;
+  std::uint32_t b = 0;
+};
+
 struct Visit {
   std::uint32_t person = 0;
   std::uint32_t venue = 0;

@@ -62,6 +62,7 @@ enum Purpose : std::uint64_t {
   kPurposeRadio = 26,
   kPurposeVerify = 27,
   kPurposeDistancing = 28,
+  kPurposeRecall = 29,
 };
 
 // Inverse of the standard normal CDF: Acklam's rational approximation (relative error

@@ -335,6 +335,40 @@ struct LockdownConfig {
   }
 };
 
+// Manual contact tracing (OpenABM's manual_trace_* parameters and defaults, docs/simulation.md
+// "Manual tracing"): from start_day, every positive test result makes its person an index
+// case whom a tracer interviews delay_days later at the earliest, in the order of the
+// results, as far as the day's interviews allow (workers_per_100k x interviews_per_worker_day
+// per 100,000 people; left-over cases wait for the next day). The case recalls each of its
+// contacts of the trace_days days before the interview with the fraction of its layer
+// (drawn once per contact, on the day of the contact); tracers call the recalled people, as
+// many a day as notifications_per_worker_day allow (the rest wait), except those tested
+// positive, dead, or already in a traced quarantine. A called person quarantines for
+// quarantine_days with probability quarantine_compliance (daily drop-out as everyone's,
+// testing.isolation_daily_dropout) and orders a test with probability test_probability.
+// Off by default.
+struct ManualTracingConfig {
+  bool enabled = false;
+  std::uint32_t start_day = 0;               // manual_trace_time_on
+  std::uint32_t delay_days = 1;              // manual_trace_delay
+  double workers_per_100k = 30;              // manual_trace_n_workers 300 for its 1,000,000 people
+  double interviews_per_worker_day = 6;      // manual_trace_interviews_per_worker_day
+  double notifications_per_worker_day = 12;  // manual_trace_notifications_per_worker_day
+  std::uint32_t trace_days = 7;              // quarantine_days (contacts of the last 7 days)
+  // Recalled share of contacts by layer: household, school/work, random, venue
+  // (manual_traceable_fraction household / occupation / random; venues, which OpenABM has
+  // not, take the random network's).
+  std::array<double, 4> traceable_fraction{1.0, 0.8, 0.05, 0.05};
+  std::uint32_t quarantine_days = 14;  // quarantine_length_traced_positive
+  double quarantine_compliance = 0.9;  // quarantine_compliance_traced_positive
+  double test_probability = 0.8;       // test_on_traced_positive_compliance
+
+  // Interviews and calls a day for a population of `people`: workers_per_100k x people /
+  // 100,000 x the per-worker figure, rounded to the nearest whole number.
+  std::uint64_t interviews_per_day(std::uint32_t people) const;
+  std::uint64_t notifications_per_day(std::uint32_t people) const;
+};
+
 enum class ServerMode { kNone, kInProcess, kLoopback };
 std::string_view server_mode_name(ServerMode mode);
 [[nodiscard]] Result<ServerMode> server_mode_from_name(std::string_view name);
@@ -369,6 +403,7 @@ struct SimConfig {
   HealthCodeConfig health_code;
   AdversaryConfig adversary;
   LockdownConfig lockdown;
+  ManualTracingConfig manual_tracing;
 };
 
 // Parses a JSON document on top of base (missing keys keep base's values). Errors name

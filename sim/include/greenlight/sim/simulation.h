@@ -84,6 +84,22 @@ struct DailyStats {
   // (disease.icu_beds_per_100k).
   std::uint32_t icu_denied = 0;
   std::uint32_t lockdown = 0;  // 1: everyone locked down today (scheduled or triggered)
+  // Manual tracing (config.manual_tracing): index cases interviewed today, recalled contacts
+  // called today, and at the end of the day the cases waiting for an interview and the
+  // recalled contacts waiting for a call.
+  std::uint32_t manual_interviews = 0;
+  std::uint32_t manual_traced = 0;
+  std::uint32_t interview_backlog = 0;
+  std::uint32_t call_backlog = 0;
+};
+
+// A call of manual tracing (config.manual_tracing): on `day` a tracer called `contact`,
+// whom the index case `index_case` recalled at its interview on interview_day.
+struct TracingCall {
+  std::uint32_t day = 0;
+  std::uint32_t interview_day = 0;
+  std::uint32_t index_case = 0;
+  std::uint32_t contact = 0;
 };
 
 struct Ratio {
@@ -122,6 +138,10 @@ struct RunSummary {
   std::uint64_t deaths = 0;
   std::uint64_t icu_denied = 0;     // patients denied intensive care (no bed free)
   std::uint32_t lockdown_days = 0;  // days everyone was locked down
+  // Manual tracing: cases interviewed, contacts called, most cases waiting for an interview.
+  std::uint64_t manual_interviews = 0;
+  std::uint64_t manual_traced = 0;
+  std::uint32_t peak_interview_backlog = 0;
   // Exposed or infectious people on the last day.
   std::uint32_t active_at_end = 0;
   // The epidemic died out: nobody exposed or infectious at the end, and at most 1 % of the
@@ -258,6 +278,8 @@ class Simulation {
     std::uint32_t sync_day = 0;
   };
   const std::deque<FetchedKey>& fetched_keys() const;
+  // Every call of manual tracing so far, in call order (empty when it is off; 16 bytes each).
+  const std::vector<TracingCall>& tracing_calls() const;
   // Peak bytes held by the encounter store (this rank's part).
   std::size_t encounter_store_bytes() const;
   // Time spent in each phase of a day, summed over the days so far.
