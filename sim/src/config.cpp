@@ -136,6 +136,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("app", "uptake", a.uptake);
   v("app", "uptake_by_age", a.uptake_by_age);
   v("app", "start_day", a.start_day);
+  v("app", "ramp_days", a.ramp_days);
   v("app", "upload_consent", a.upload_consent);
   v("app", "checkin_probability", a.checkin_probability);
   v("app", "red_isolation_adherence", a.red_isolation_adherence);
@@ -558,6 +559,7 @@ Status validate_config(const SimConfig& c) {
   need(r.max_encounter_age_days >= 1 && r.max_encounter_age_days <= 14,
        "risk.max_encounter_age_days must be in [1, 14]");
   need(c.app.start_day <= 2000, "app.start_day must be at most 2000");
+  need(c.app.ramp_days <= 2000, "app.ramp_days must be at most 2000");
   need(c.app.chaff_per_day >= 0 && c.app.chaff_per_day <= 24,
        "app.chaff_per_day must be in [0, 24]");
   const auto& hc = c.health_code;

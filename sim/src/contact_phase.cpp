@@ -111,6 +111,8 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
   const auto day = static_cast<std::int32_t>(t);
   const auto infection_day = health.infection_day();
   const auto isolated_until = health.isolated_until();
+  // Without a ramp every app user starts on the launch day.
+  const bool ramp = !w_.app_start_day.empty();
   const bool launched = t >= w_.config.app.start_day;
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     const auto [p0, p1] = shard_range(n, shard);
@@ -124,7 +126,10 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
             static_cast<double>(health.course(p).infectiousness_factor));
       }
       contact_state_[p] = {inf, static_cast<std::uint8_t>(infection_day[p] == kNever ? 1 : 0),
-                           launched ? w_.pop.has_app[p] : std::uint8_t{0}, w_.pop.age_group[p], 0};
+                           ramp       ? static_cast<std::uint8_t>(w_.app_on(p, t) ? 1 : 0)
+                           : launched ? w_.pop.has_app[p]
+                                      : std::uint8_t{0},
+                           w_.pop.age_group[p], 0};
     }
   });
   const bool locked_down = st.lockdown != 0;

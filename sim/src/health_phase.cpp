@@ -199,10 +199,11 @@ void HealthPhase::positive_result(std::uint32_t p, std::uint32_t t, DailyStats& 
     }
   }
   // A result that arrives after death is recorded; the phone is off: no colour, no upload.
-  // Neither before the app's launch, and on its launch day there is no past key to upload.
+  // Neither before the phone's first day with the app, and on that day there is no past key
+  // to upload.
   if (!w_.app_on(p, t) || dead(p, t)) return;
   own_red_until_[p] = until;
-  if (t > w_.config.app.start_day &&
+  if (t > w_.app_start(p) &&
       w_.decision(kPurposeUpload, p, t, 0).bernoulli(w_.config.app.upload_consent)) {
     uploaders.push_back(p);
   }

@@ -43,7 +43,7 @@ void RelayAdversary::stage(std::uint32_t t, const ContactPhase& contacts, const 
   const auto attenuation =
       static_cast<std::uint32_t>(std::clamp(std::lround(ad.relay_attenuation_db), 0L, 255L));
   for (const auto& v : contacts.visits()) {
-    if (receiver_[v.venue] == 0 || w_.pop.has_app[v.person] == 0) continue;
+    if (receiver_[v.venue] == 0 || !w_.app_on(v.person, t)) continue;
     const std::uint32_t capture_scan = (v.arrival + 4u) / 5;
     if (capture_scan >= kScansPerDay) continue;
     ++view_.captured_visits;
@@ -61,7 +61,7 @@ void RelayAdversary::stage(std::uint32_t t, const ContactPhase& contacts, const 
     Rng r(stream_key(w_.seed, kPurposeRelayVictims, t, v.person, v.venue));
     for (std::uint32_t i = 0; i < ad.relay_victims; ++i) {
       const std::uint32_t q = app_users_[r.below(static_cast<std::uint32_t>(app_users_.size()))];
-      if (q == v.person) continue;
+      if (q == v.person || !w_.app_on(q, t)) continue;
       replays_.push_back({v.person, q, capture_scan / kScansPerInterval, meta});
     }
   }

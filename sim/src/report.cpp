@@ -210,7 +210,12 @@ std::string lockdown_line(const LockdownConfig& l) {
 
 std::string policy_lines(const SimConfig& c) {
   std::string o = lockdown_line(c.lockdown);
-  if (c.app.start_day > 0) {
+  if (c.app.ramp_days > 0) {
+    o +=
+        fmt("app: launched on day %u, its users starting evenly over days %u-%u (before "
+            "its first day no phone runs it)\n",
+            c.app.start_day, c.app.start_day, c.app.start_day + c.app.ramp_days - 1);
+  } else if (c.app.start_day > 0) {
     o += fmt("app: launched on day %u (before it no phone runs it)\n", c.app.start_day);
   }
   if (c.disease.icu_beds_per_100k > 0) {

@@ -118,16 +118,16 @@ ChaffView ScenarioLedger::chaff(std::uint32_t days) const {
   for (const auto& [p, d] : uploads_) upload_time.emplace(p, d + 0.5);
   // Flows per phone, split by whether the phone uploaded: histogram[count] per class.
   std::map<std::uint64_t, std::array<std::uint64_t, 2>> histogram;
-  std::uint64_t phones = 0;
+  std::uint64_t phone_days = 0;  // days the phones ran the app (from each one's first day)
   for (std::uint32_t p = 0; p < w_.pop.size(); ++p) {
     if (w_.pop.has_app[p] == 0) continue;
-    ++phones;
+    if (days > w_.app_start(p)) phone_days += days - w_.app_start(p);
     const auto real = upload_time.find(p);
     const bool uploader = real != upload_time.end();
     bool skip_next = false;
     std::uint64_t flows = 0;
     Rng r(stream_key(w_.seed, kPurposeChaffSchedule, p));
-    double at = w_.config.app.start_day;
+    double at = w_.app_start(p);
     bool real_sent = !uploader;
     while (rate > 0) {
       at += r.exponential(1.0 / rate);
@@ -151,12 +151,10 @@ ChaffView ScenarioLedger::chaff(std::uint32_t days) const {
   }
   const std::uint64_t all = v.real_flows + v.chaff_flows;
   v.real_share = all ? static_cast<double>(v.real_flows) / static_cast<double>(all) : 0;
-  // Per day the phones ran the app (from its launch day).
-  const std::uint32_t app_days =
-      days > w_.config.app.start_day ? days - w_.config.app.start_day : 0;
-  v.bytes_per_phone_day = phones && app_days ? kFlowRequestBytes * static_cast<double>(all) /
-                                                   (static_cast<double>(phones) * app_days)
-                                             : 0;
+  // Per day a phone ran the app.
+  v.bytes_per_phone_day =
+      phone_days ? kFlowRequestBytes * static_cast<double>(all) / static_cast<double>(phone_days)
+                 : 0;
   // AUC of "more flows = uploader" (Mann-Whitney, ties count half).
   std::uint64_t negatives = 0;
   std::uint64_t positives = 0;

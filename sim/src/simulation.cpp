@@ -194,6 +194,7 @@ const std::deque<ExposureHit>& Simulation::exposure_hits() const {
 const std::deque<Simulation::FetchedKey>& Simulation::fetched_keys() const {
   return impl_->sync.fetched();
 }
+std::uint32_t Simulation::app_start(std::uint32_t p) const { return impl_->world.app_start(p); }
 const std::vector<TracingCall>& Simulation::tracing_calls() const { return impl_->tracing.calls(); }
 std::size_t Simulation::encounter_store_bytes() const { return impl_->radio.peak_store_bytes(); }
 std::vector<PhaseTime> Simulation::phase_seconds() const { return impl_->times.seconds(); }

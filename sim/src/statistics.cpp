@@ -283,11 +283,11 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     if (first_any_day[p] != kNever) ++s.any_recall.hits;
   }
   // Infected app users whose infector's key for the day of infection reached the phones
-  // while the phone still kept that day.
+  // while the phone still kept that day (both phones running the app that day).
   for (std::uint32_t p = 0; p < pop.size(); ++p) {
-    if (pop.has_app[p] == 0 || infection_day[p] == kNever || infector[p] == kNoPerson) continue;
-    if (pop.has_app[infector[p]] == 0) continue;
+    if (infection_day[p] == kNever || infector[p] == kNoPerson) continue;
     const auto d = static_cast<std::uint32_t>(infection_day[p]);
+    if (!world.app_on(p, d) || !world.app_on(infector[p], d)) continue;
     const auto synced = fetched_on(infector[p], d);
     if (!synced || *synced - d > kRetentionDays) continue;
     ++s.infected_contacts_notified.total;

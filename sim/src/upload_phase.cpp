@@ -62,9 +62,9 @@ Result<SimUpload> UploadPhase::prepare(std::uint32_t p, std::uint32_t t, const H
   // The health authority records the symptom onset, or the test date without symptoms.
   const std::uint32_t onset = health.recorded_onset_day(p, t);
   up.symptom_onset_interval = w_.schedule.day_interval(onset);
-  // The last 14 days' keys, of the days the app ran (from its launch day).
+  // The last 14 days' keys, of the days the app ran (from the phone's first day).
   const std::uint32_t first =
-      std::max(t > kRetentionDays ? t - kRetentionDays : 0, w_.config.app.start_day);
+      std::max(t > kRetentionDays ? t - kRetentionDays : 0, w_.app_start(p));
   SeededRandom sealing(stream_key(w_.seed, kPurposeUpload, p, t, 1));
   for (std::uint32_t d = first; d < t; ++d) {
     up.keys.push_back(w_.schedule.key(p, d));

@@ -92,6 +92,7 @@ TEST_CASE("the lockdown's settings are checked") {
   fails("lockdown.days=2001", "at most 2000");
   fails("lockdown.end_day=3", "end_day");
   fails("app.start_day=2001", "app.start_day must be at most 2000");
+  fails("app.ramp_days=2001", "app.ramp_days must be at most 2000");
   fails("lockdown.trigger_incidence=-5", "trigger_incidence must be in [0, 100000]");
   fails("lockdown.release_fraction=1.5", "release_fraction must be in [0, 1]");
 }

@@ -178,6 +178,11 @@ TEST_CASE("the report names the lockdown's days and multipliers") {
   CHECK(
       policy_lines(config).ends_with("x0.22\napp: launched on day 55 (before it no phone runs "
                                      "it)\n"));
+  config.app.ramp_days = 30;
+  CHECK(policy_lines(config).ends_with(
+      "\napp: launched on day 55, its users starting evenly over days 55-84 (before its first "
+      "day no phone runs it)\n"));
+  config.app.ramp_days = 0;
   // 2,000,000 people at 7.5 beds per 100,000: 150 beds.
   config.population.people = 2'000'000;
   config.disease.icu_beds_per_100k = 7.5;

@@ -192,6 +192,14 @@ TEST_CASE("before the app's launch no phone sends chaff") {
   // Bytes per phone and day count the days the app ran: about the same rate either way.
   CHECK(late->scenario.chaff.bytes_per_phone_day ==
         Approx(from_start->scenario.chaff.bytes_per_phone_day).epsilon(0.1));
+  // Phones starting evenly over days 0-19 (app.ramp_days) run 20.5 days on average.
+  c.app.start_day = 0;
+  c.app.ramp_days = 20;
+  auto ramp = run_once(c);
+  REQUIRE(ramp);
+  CHECK(flows(*ramp) / phones == Approx(20.5).epsilon(0.1));
+  CHECK(ramp->scenario.chaff.bytes_per_phone_day ==
+        Approx(from_start->scenario.chaff.bytes_per_phone_day).epsilon(0.1));
 }
 
 TEST_CASE("compare rejects an unknown sweep key") {

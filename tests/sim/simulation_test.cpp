@@ -2,10 +2,12 @@
 
 #include <array>
 #include <catch2/catch.hpp>
+#include <map>
 #include <memory>
 #include <utility>
 
 #include "greenlight/sim/config.h"
+#include "greenlight/sim/phone_keys.h"
 #include "greenlight/sim/publisher.h"
 #include "greenlight/sim/report.h"
 
@@ -374,6 +376,78 @@ TEST_CASE("before the app's launch day no phone does anything, from it on they d
   // positive results (a result before the launch reached no app).
   CHECK(daily[12].red <= daily[12].positives);
   CHECK(sim->summary().uploads == publisher.uploads.size());
+}
+
+TEST_CASE("with a gradual uptake each phone starts on its own day of the ramp") {
+  SimConfig c = small(3000, 40, 7);
+  c.disease.initial_infections = 30;
+  c.disease.hospitalised_fraction.fill(0);  // nobody dies: every app user counts a colour
+  c.app.start_day = 5;
+  c.app.ramp_days = 20;  // first days 5 ... 24
+  c.app.upload_consent = 1;
+  RecordingPublisher publisher;
+  const auto sim = ran(c, publisher);
+  const Population& pop = sim->population();
+  std::vector<std::uint32_t> started(40);
+  double sum = 0;
+  std::uint32_t users = 0;
+  std::uint32_t lo = 1000;
+  std::uint32_t hi = 0;
+  for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    if (pop.has_app[p] == 0) continue;
+    const std::uint32_t s0 = sim->app_start(p);
+    lo = std::min(lo, s0);
+    hi = std::max(hi, s0);
+    sum += s0;
+    ++users;
+    ++started[s0];
+  }
+  CHECK(lo == 5);
+  CHECK(hi == 24);
+  CHECK(sum / users == Approx(14.5).margin(0.6));
+  // The colours counted each day are those of the phones started by then.
+  std::uint32_t on = 0;
+  for (const DailyStats& d : sim->daily()) {
+    on += started[d.day];
+    CAPTURE(d.day);
+    CHECK(std::uint64_t{d.green} + d.yellow + d.red == on);
+    if (d.day < 5) CHECK(d.runs_stored == 0);
+  }
+  // On day 5 a twentieth of the phones run: far fewer check-ins and app contacts than once
+  // all run (day 30).
+  const auto& daily = sim->daily();
+  CHECK(daily[5].check_ins * 5 < daily[30].check_ins);
+  CHECK(daily[5].app_contacts * 5 < daily[30].app_contacts);
+  // Uploads carry keys from the uploader's first day on; exposures are of days both phones
+  // ran the app.
+  const TekSchedule schedule(c.run.seed, c.run.start_unix_seconds);
+  std::map<std::array<std::uint8_t, 16>, std::pair<std::uint32_t, std::uint32_t>> owner;
+  for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    if (pop.has_app[p] == 0) continue;
+    for (std::uint32_t d = 0; d < 40; ++d) {
+      const auto k = schedule.key(p, d);
+      std::array<std::uint8_t, 16> bytes{};
+      std::copy_n(k.key_data.data(), 16, bytes.begin());
+      owner[bytes] = {p, d};
+    }
+  }
+  REQUIRE(publisher.uploads.size() > 3);
+  for (const SimUpload& up : publisher.uploads) {
+    CHECK_FALSE(up.keys.empty());  // no upload on a phone's first day: no past key yet
+    for (const auto& k : up.keys) {
+      std::array<std::uint8_t, 16> bytes{};
+      std::copy_n(k.key_data.data(), 16, bytes.begin());
+      const auto it = owner.find(bytes);
+      REQUIRE(it != owner.end());
+      CHECK(it->second.second >= sim->app_start(it->second.first));
+    }
+  }
+  REQUIRE(sim->exposure_hits().size() > 10);
+  for (const ExposureHit& h : sim->exposure_hits()) {
+    CAPTURE(h.phone, h.owner, h.exposure_day);
+    CHECK(h.exposure_day >= sim->app_start(h.phone));
+    CHECK(h.exposure_day >= sim->app_start(h.owner));
+  }
 }
 
 TEST_CASE("intensive care holds no more patients than it has beds; the others are denied") {

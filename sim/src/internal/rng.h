@@ -63,6 +63,7 @@ enum Purpose : std::uint64_t {
   kPurposeVerify = 27,
   kPurposeDistancing = 28,
   kPurposeRecall = 29,
+  kPurposeAppStart = 30,
 };
 
 // Inverse of the standard normal CDF: Acklam's rational approximation (relative error

@@ -40,6 +40,14 @@ struct World {
       bounds.push_back(household_boundary(pop, k, ranks.size()));
     own_begin = bounds[static_cast<std::size_t>(ranks.rank())];
     own_end = bounds[static_cast<std::size_t>(ranks.rank()) + 1];
+    if (c.app.ramp_days > 0) {
+      app_start_day.assign(pop.size(), 0);
+      for (std::uint32_t p = 0; p < pop.size(); ++p) {
+        if (pop.has_app[p] == 0) continue;
+        app_start_day[p] = static_cast<std::uint16_t>(
+            c.app.start_day + Rng(stream_key(seed, kPurposeAppStart, p)).below(c.app.ramp_days));
+      }
+    }
   }
 
   // The first person of rank `rank`'s part of `parts`: about pop.size() / parts people,
@@ -60,11 +68,16 @@ struct World {
     return static_cast<int>(std::upper_bound(bounds.begin(), bounds.end(), p) - bounds.begin()) - 1;
   }
 
-  // Whether person p's phone runs the app on day t: an app user, from the app's launch day
-  // (app.start_day) on. Before it no phone broadcasts, records, checks in, syncs a colour,
-  // uploads or sends chaff.
+  // An app user's first day with the app: the launch day (app.start_day), or with a gradual
+  // uptake (app.ramp_days) a day drawn per person from the ramp.
+  std::uint32_t app_start(std::uint32_t p) const {
+    return app_start_day.empty() ? config.app.start_day : app_start_day[p];
+  }
+  // Whether person p's phone runs the app on day t: an app user, from its first day on.
+  // Before it the phone does not broadcast, record, check in, sync a colour, upload or send
+  // chaff.
   bool app_on(std::uint32_t p, std::uint32_t t) const {
-    return pop.has_app[p] != 0 && t >= config.app.start_day;
+    return pop.has_app[p] != 0 && t >= app_start(p);
   }
 
   // The stream of one person's decision (purpose, person, day, what): the same draw at any
@@ -87,8 +100,9 @@ struct World {
   std::uint64_t seed;
   std::uint32_t threads;
   Ranks ranks;
-  std::vector<std::uint32_t> bounds;  // rank k owns [bounds[k], bounds[k + 1])
-  std::uint32_t own_begin = 0;        // [own_begin, own_end): the people this rank owns
+  std::vector<std::uint32_t> bounds;         // rank k owns [bounds[k], bounds[k + 1])
+  std::vector<std::uint16_t> app_start_day;  // with app.ramp_days > 0: app_start by person
+  std::uint32_t own_begin = 0;               // [own_begin, own_end): the people this rank owns
   std::uint32_t own_end = 0;
 };
 

@@ -249,6 +249,10 @@ struct AppConfig {
   // The app's launch day (OpenABM's app_turn_on_time): before it the app users' phones do
   // nothing (no broadcast, record, check-in, colour, upload or chaff); their keys start then.
   std::uint32_t start_day = 0;
+  // Gradual uptake after the launch: each app user starts on a day drawn uniformly from
+  // [start_day, start_day + ramp_days) (0: everyone on start_day). Before a phone's own first
+  // day it does what a phone does before the launch: nothing.
+  std::uint32_t ramp_days = 0;
   double upload_consent = 0.72;  // positive app users who upload (NHS: 72 %)
   double checkin_probability = 0.6;
   // Behaviour on the colours.

@@ -278,6 +278,9 @@ class Simulation {
     std::uint32_t sync_day = 0;
   };
   const std::deque<FetchedKey>& fetched_keys() const;
+  // Person p's first day with the app (app.start_day, or a day of the ramp with
+  // app.ramp_days); meaningful for app users.
+  std::uint32_t app_start(std::uint32_t p) const;
   // Every call of manual tracing so far, in call order (empty when it is off; 16 bytes each).
   const std::vector<TracingCall>& tracing_calls() const;
   // Peak bytes held by the encounter store (this rank's part).
