@@ -117,6 +117,8 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("disease", "critical_stay_sd_days", d.critical_stay_sd_days);
   v("disease", "icu_beds_per_100k", d.icu_beds_per_100k);
   v("disease", "no_icu_fatality_factor", d.no_icu_fatality_factor);
+  v("disease", "hospital_beds_per_100k", d.hospital_beds_per_100k);
+  v("disease", "no_hospital_critical_factor", d.no_hospital_critical_factor);
 
   auto& t = c.testing;
   v("testing", "symptom_isolation", t.symptom_isolation);
@@ -523,6 +525,10 @@ Status validate_config(const SimConfig& c) {
          "disease.icu_beds_per_100k must be in [0, 100000] (0: no limit)");
     need(d.no_icu_fatality_factor >= 1 && d.no_icu_fatality_factor <= 100,
          "disease.no_icu_fatality_factor must be in [1, 100]");
+    need(d.hospital_beds_per_100k >= 0 && d.hospital_beds_per_100k <= 100000,
+         "disease.hospital_beds_per_100k must be in [0, 100000] (0: no limit)");
+    need(d.no_hospital_critical_factor >= 1 && d.no_hospital_critical_factor <= 100,
+         "disease.no_hospital_critical_factor must be in [1, 100]");
   }
   need(is_probability(c.disease.false_symptom_rate),
        "disease.false_symptom_rate must be in [0, 1]");

@@ -33,6 +33,22 @@ std::uint32_t delay_days(internal::Rng& rng, double mean, double sd, long at_lea
       std::clamp(std::lround(rng.gamma_mean_sd(mean, sd)), at_least, kMaxDelay));
 }
 
+// From day `critical` (since infection) the course is in intensive care, and it dies there
+// with fatality_fraction.
+void make_critical(const DiseaseConfig& config, Course& c, std::uint8_t age_group,
+                   std::uint32_t critical, internal::Rng& rng) {
+  c.critical_day = static_cast<std::uint8_t>(critical);
+  if (rng.bernoulli(config.fatality_fraction[age_group])) {
+    c.severity = Severity::kDies;
+    c.end_day = static_cast<std::uint8_t>(
+        critical + delay_days(rng, config.death_mean_days, config.death_sd_days, 1));
+  } else {
+    c.severity = Severity::kCritical;
+    c.end_day = static_cast<std::uint8_t>(critical + delay_days(rng, config.critical_stay_mean_days,
+                                                                config.critical_stay_sd_days, 1));
+  }
+}
+
 }  // namespace
 
 DiseaseModel::DiseaseModel(const DiseaseConfig& config) : config_(config) {
@@ -82,18 +98,8 @@ Course DiseaseModel::sample_course(std::uint8_t age_group, std::uint64_t key) co
         hospital + days(config_.ward_stay_mean_days, config_.ward_stay_sd_days, 1));
     return c;
   }
-  const std::uint32_t critical =
-      hospital + days(config_.critical_mean_days, config_.critical_sd_days, 0);
-  c.critical_day = static_cast<std::uint8_t>(critical);
-  if (rng.bernoulli(config_.fatality_fraction[age_group])) {
-    c.severity = Severity::kDies;
-    c.end_day = static_cast<std::uint8_t>(critical +
-                                          days(config_.death_mean_days, config_.death_sd_days, 1));
-  } else {
-    c.severity = Severity::kCritical;
-    c.end_day = static_cast<std::uint8_t>(
-        critical + days(config_.critical_stay_mean_days, config_.critical_stay_sd_days, 1));
-  }
+  make_critical(config_, c, age_group,
+                hospital + days(config_.critical_mean_days, config_.critical_sd_days, 0), rng);
   return c;
 }
 
@@ -108,6 +114,22 @@ void DiseaseModel::deny_intensive_care(Course& c, std::uint8_t age_group, std::u
   c.severity = Severity::kDies;
   c.end_day = static_cast<std::uint8_t>(
       c.critical_day + delay_days(rng, config_.death_mean_days, config_.death_sd_days, 1));
+}
+
+void DiseaseModel::deny_admission(Course& c, std::uint8_t age_group, std::uint64_t key) const {
+  c.denied_ward = true;
+  // A critical course goes to intensive care on its critical day all the same.
+  if (c.severity != Severity::kWard) return;
+  const double f = config_.critical_fraction[age_group];
+  if (f >= 1) return;
+  const double without_bed = std::min(1.0, f * config_.no_hospital_critical_factor);
+  internal::Rng rng(key);
+  if (!rng.bernoulli((without_bed - f) / (1 - f))) return;  // recovers at home
+  // At least a day after the denied admission (that day's intensive-care beds are given).
+  make_critical(
+      config_, c, age_group,
+      c.hospital_day + delay_days(rng, config_.critical_mean_days, config_.critical_sd_days, 1),
+      rng);
 }
 
 double DiseaseModel::dose(double distance_m, double minutes) const {

@@ -24,12 +24,15 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
   sample_day_of_result_.assign(n, 0);
   icu_beds_ = static_cast<std::uint32_t>(
       std::lround(static_cast<double>(n) * w_.config.disease.icu_beds_per_100k / 1e5));
+  ward_beds_ = static_cast<std::uint32_t>(
+      std::lround(static_cast<double>(n) * w_.config.disease.hospital_beds_per_100k / 1e5));
 }
 
-void HealthPhase::allocate_intensive_care(std::uint32_t t, DailyStats& st) {
-  if (w_.config.disease.icu_beds_per_100k <= 0) return;
-  // Beds in use by the patients admitted to intensive care before today, and today's
-  // patients who need a bed, per shard in person order (so in person order overall).
+template <typename BedUse>
+std::vector<std::uint32_t> HealthPhase::without_bed(std::uint32_t t, std::uint32_t beds,
+                                                    BedUse use) const {
+  // Beds held by patients admitted before today, and today's patients who need one, per shard
+  // in person order (so in person order overall).
   const std::uint32_t n = w_.pop.size();
   std::array<std::uint32_t, kShards> in_use{};
   std::vector<std::vector<std::uint32_t>> needing(kShards);
@@ -37,27 +40,59 @@ void HealthPhase::allocate_intensive_care(std::uint32_t t, DailyStats& st) {
     const auto [p0, p1] = shard_range(n, shard);
     for (std::uint32_t p = p0; p < p1; ++p) {
       if (infection_day_[p] == kNever) continue;
-      const auto k = t - static_cast<std::uint32_t>(infection_day_[p]);
-      const Course& c = course_[p];
-      if (c.needs_critical_care_on(k)) {
-        needing[shard].push_back(p);
-      } else if (c.in_critical_care(k)) {
-        ++in_use[shard];
+      switch (use(course_[p], t - static_cast<std::uint32_t>(infection_day_[p]))) {
+        case Bed::kNeeds:
+          needing[shard].push_back(p);
+          break;
+        case Bed::kHolds:
+          ++in_use[shard];
+          break;
+        case Bed::kNone:
+          break;
       }
     }
   });
   std::uint32_t used = 0;
   for (const std::uint32_t u : in_use) used += u;
+  std::vector<std::uint32_t> denied;
   for (const auto& part : needing) {
     for (const std::uint32_t p : part) {
-      if (used < icu_beds_) {
+      if (used < beds) {
         ++used;
-        continue;
+      } else {
+        denied.push_back(p);
       }
-      ++st.icu_denied;
-      w_.disease.deny_intensive_care(course_[p], w_.pop.age_group[p],
-                                     stream_key(w_.seed, kPurposeProgression, p, 1));
     }
+  }
+  return denied;
+}
+
+void HealthPhase::allocate_intensive_care(std::uint32_t t, DailyStats& st) {
+  if (w_.config.disease.icu_beds_per_100k <= 0) return;
+  const auto denied = without_bed(t, icu_beds_, [](const Course& c, std::uint32_t k) {
+    if (c.needs_critical_care_on(k)) return Bed::kNeeds;
+    return c.in_critical_care(k) ? Bed::kHolds : Bed::kNone;
+  });
+  for (const std::uint32_t p : denied) {
+    ++st.icu_denied;
+    w_.disease.deny_intensive_care(course_[p], w_.pop.age_group[p],
+                                   stream_key(w_.seed, kPurposeProgression, p, 1));
+  }
+}
+
+void HealthPhase::allocate_ward_beds(std::uint32_t t, DailyStats& st) {
+  if (w_.config.disease.hospital_beds_per_100k <= 0) return;
+  // A ward bed: in hospital, not in intensive care; today's admissions need one (those
+  // denied intensive care are kept on a ward all the same).
+  const auto denied = without_bed(t, ward_beds_, [](const Course& c, std::uint32_t k) {
+    if (!c.in_hospital(k) || c.in_critical_care(k)) return Bed::kNone;
+    if (!c.admitted_on(k)) return Bed::kHolds;
+    return c.denied_icu ? Bed::kNone : Bed::kNeeds;
+  });
+  for (const std::uint32_t p : denied) {
+    ++st.hospital_denied;
+    w_.disease.deny_admission(course_[p], w_.pop.age_group[p],
+                              stream_key(w_.seed, kPurposeProgression, p, 2));
   }
 }
 
@@ -111,6 +146,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
   // person order: the same draws and decisions as one pass in person order. Counts and
   // uploaders are gathered in shard order, which is person order.
   allocate_intensive_care(t, st);
+  allocate_ward_beds(t, st);
   std::vector<DailyStats> counted(kShards);
   std::vector<std::vector<std::uint32_t>> uploading(kShards);
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {

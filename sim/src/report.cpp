@@ -116,11 +116,11 @@ std::string daily_csv(std::span<const DailyStats> days) {
       "positives,uploads,keys_fetched,venue_reports_fetched,isolating,notified_red,"
       "notified_yellow,venue_notifications,green,yellow,red,contacts,app_contacts,runs_stored,"
       "check_ins,new_hospitalised,hospitalised,critical,new_deaths,deaths,icu_denied,lockdown,"
-      "manual_interviews,manual_traced,interview_backlog,call_backlog\n";
+      "manual_interviews,manual_traced,interview_backlog,call_backlog,hospital_denied\n";
   for (const auto& d : days) {
     out += fmt(
         "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
-        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
+        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
         d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
         d.new_infections_by_layer[0], d.new_infections_by_layer[1], d.new_infections_by_layer[2],
         d.new_infections_by_layer[3], static_cast<unsigned long long>(d.cumulative_infections),
@@ -131,7 +131,7 @@ std::string daily_csv(std::span<const DailyStats> days) {
         static_cast<unsigned long long>(d.runs_stored),
         static_cast<unsigned long long>(d.check_ins), d.new_hospitalised, d.hospitalised,
         d.critical, d.new_deaths, d.deaths, d.icu_denied, d.lockdown, d.manual_interviews,
-        d.manual_traced, d.interview_backlog, d.call_backlog);
+        d.manual_traced, d.interview_backlog, d.call_backlog, d.hospital_denied);
   }
   return out;
 }
@@ -225,6 +225,13 @@ std::string policy_lines(const SimConfig& c) {
             std::round(c.population.people * c.disease.icu_beds_per_100k / 1e5),
             c.disease.icu_beds_per_100k, c.disease.no_icu_fatality_factor);
   }
+  if (c.disease.hospital_beds_per_100k > 0) {
+    o +=
+        fmt("hospital: %.0f beds outside intensive care (%g per 100,000 people); without a bed "
+            "a patient stays at home, and turning critical is %gx as likely\n",
+            std::round(c.population.people * c.disease.hospital_beds_per_100k / 1e5),
+            c.disease.hospital_beds_per_100k, c.disease.no_hospital_critical_factor);
+  }
   const auto& m = c.manual_tracing;
   if (m.enabled) {
     const auto& f = m.traceable_fraction;
@@ -275,6 +282,11 @@ std::string format_report(const ReportInput& in) {
   if (c.lockdown.days > 0 || c.lockdown.trigger_incidence > 0) {
     row("days everyone was locked down", fmt("%u", a.lockdown_days),
         b ? fmt("%u", b->lockdown_days) : "");
+  }
+  if (c.disease.hospital_beds_per_100k > 0) {
+    row("denied a hospital bed (none free)",
+        fmt("%llu", static_cast<unsigned long long>(a.hospital_denied)),
+        b ? fmt("%llu", static_cast<unsigned long long>(b->hospital_denied)) : "");
   }
   if (c.disease.icu_beds_per_100k > 0) {
     row("denied intensive care (no bed free)",

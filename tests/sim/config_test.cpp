@@ -66,6 +66,11 @@ TEST_CASE("the hospital path's settings are checked") {
   fails("disease.hospitalised_fraction=[1,1]", "array of 9");
   fails("disease.icu_beds_per_100k=-1", "icu_beds_per_100k must be in [0, 100000]");
   fails("disease.no_icu_fatality_factor=0.5", "no_icu_fatality_factor must be in [1, 100]");
+  fails("disease.hospital_beds_per_100k=-1", "hospital_beds_per_100k must be in [0, 100000]");
+  fails("disease.no_hospital_critical_factor=0.9",
+        "no_hospital_critical_factor must be in [1, 100]");
+  REQUIRE(apply_override(c, "disease.hospital_beds_per_100k=250"));
+  CHECK(c.disease.hospital_beds_per_100k == 250);
   REQUIRE(apply_override(c, "disease.icu_beds_per_100k=7.5"));
   CHECK(c.disease.icu_beds_per_100k == 7.5);
 }

@@ -110,6 +110,70 @@ TEST_CASE("the severity draws come after a course's other draws") {
   CHECK(dying > 2'000);
 }
 
+TEST_CASE("without a hospital bed a patient stays home and turns critical twice as often") {
+  DiseaseConfig c;
+  constexpr std::uint8_t kAge = 6;
+  c.hospitalised_fraction[kAge] = 1;
+  c.critical_fraction[kAge] = 0.3;
+  c.fatality_fraction[kAge] = 0.5;
+  c.no_hospital_critical_factor = 2;
+  const DiseaseModel model(c);
+  std::uint32_t severe = 0;
+  std::uint32_t critical_with_bed = 0;
+  std::uint32_t critical_without = 0;
+  std::uint32_t died_without = 0;
+  for (std::uint32_t i = 0; i < 100'000; ++i) {
+    const Course drawn = model.sample_course(kAge, key(i));
+    if (drawn.severity == Severity::kNone) continue;
+    ++severe;
+    const bool was_critical = drawn.severity != Severity::kWard;
+    if (was_critical) ++critical_with_bed;
+    if (was_critical && drawn.critical_day == drawn.hospital_day) {
+      // Straight to intensive care: never needs a ward bed, never denied one.
+      ++critical_without;
+      if (drawn.severity == Severity::kDies) ++died_without;
+      continue;
+    }
+    Course denied = drawn;
+    model.deny_admission(denied, kAge, key(i) ^ 0x3333);
+    CHECK(denied.denied_ward);
+    CHECK(drawn.admitted_on(drawn.hospital_day));
+    CHECK_FALSE(denied.in_hospital(drawn.hospital_day));  // at home
+    CHECK_FALSE(denied.absent(drawn.hospital_day));
+    if (was_critical) {
+      // The drawn course, admitted to intensive care on its critical day.
+      CHECK(denied.severity == drawn.severity);
+      CHECK(denied.critical_day == drawn.critical_day);
+      CHECK(denied.end_day == drawn.end_day);
+    }
+    if (denied.severity == Severity::kWard) {
+      CHECK_FALSE(denied.admitted_by(1000));  // never admitted: recovers at home
+      continue;
+    }
+    ++critical_without;
+    if (denied.severity == Severity::kDies) ++died_without;
+    const std::uint32_t k = denied.critical_day;
+    CHECK(k > denied.hospital_day);
+    CHECK(denied.admitted_on(k));
+    CHECK(denied.in_critical_care(k));
+    CHECK(denied.needs_critical_care_on(k));
+    CHECK(denied.end_day > k);
+  }
+  REQUIRE(severe > 40'000);
+  CHECK(static_cast<double>(critical_with_bed) / severe == Approx(0.3).margin(0.01));
+  CHECK(static_cast<double>(critical_without) / severe == Approx(0.6).margin(0.01));
+  CHECK(static_cast<double>(died_without) / severe == Approx(0.3).margin(0.01));
+  // A course without hospital stays unchanged but for the flag.
+  for (std::uint32_t i = 0; i < 2000; ++i) {
+    Course course = DiseaseModel(DiseaseConfig{}).sample_course(2, key(i));
+    if (course.severity != Severity::kNone) continue;
+    const Course before = course;
+    model.deny_admission(course, 2, key(i));
+    CHECK(course.severity == before.severity);
+    CHECK(course.end_day == before.end_day);
+  }
+}
+
 TEST_CASE("without an intensive-care bed a patient dies no_icu_fatality_factor times as often") {
   DiseaseConfig c;
   constexpr std::uint8_t kAge = 7;

@@ -189,6 +189,14 @@ TEST_CASE("the report names the lockdown's days and multipliers") {
   CHECK(policy_lines(config).ends_with(
       "\nintensive care: 150 beds (7.5 per 100,000 people); without a bed a death is 2x as "
       "likely\n"));
+  CHECK(policy_lines(config).find("hospital:") == std::string::npos);
+  CHECK(format_report(in).find("denied a hospital bed") == std::string::npos);
+  config.disease.hospital_beds_per_100k = 250;
+  CHECK(policy_lines(config).ends_with(
+      "\nhospital: 5000 beds outside intensive care (250 per 100,000 people); without a bed a "
+      "patient stays at home, and turning critical is 2x as likely\n"));
+  in.app.hospital_denied = 40;
+  CHECK(format_report(in).find("denied a hospital bed (none free)    40") != std::string::npos);
   in.app.icu_denied = 12;
   CHECK(format_report(in).find("denied intensive care (no bed free)  12") != std::string::npos);
 }

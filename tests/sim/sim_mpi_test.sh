@@ -80,15 +80,18 @@ done
   fail "sim run -np 3 report.txt differs: $(diff <(strip_time "$work/one/report.txt") <(strip_time "$work/three/report.txt"))"
 
 # Severe courses: everyone who falls ill goes to hospital and dies there (absent people are
-# left out of every rank's contacts, the dead phones' colours and the death counts summed).
+# left out of every rank's contacts, the dead phones' colours and the death counts summed),
+# with few intensive-care and ward beds (every rank gives them alike).
 ones='[1,1,1,1,1,1,1,1,1]'
 severe_args=(sim run --people 3000 --days 40 --seed 5 --threads 1 --no-baseline --quiet
   --set "disease.hospitalised_fraction=$ones" --set "disease.critical_fraction=$ones"
   --set "disease.fatality_fraction=$ones" --set disease.hospital_mean_days=1
-  --set disease.icu_beds_per_100k=100)
+  --set disease.icu_beds_per_100k=100 --set disease.hospital_beds_per_100k=100)
 one_and_two severe "${severe_args[@]}"
 deaths=$(column_sum new_deaths "$work/severe-one/timeseries.csv")
 [ "$deaths" -gt 20 ] || fail "severe sim run: only $deaths deaths"
+denied=$(column_sum hospital_denied "$work/severe-one/timeseries.csv")
+[ "$denied" -gt 5 ] || fail "severe sim run: only $denied patients denied a hospital bed"
 
 # A lockdown and the elderly shielded after it (every rank thins the same random encounters
 # and links, and each its own people's venue visits), a lockdown triggered by the positive

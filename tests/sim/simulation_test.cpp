@@ -493,6 +493,56 @@ TEST_CASE("intensive care holds no more patients than it has beds; the others ar
   CHECK(sim->summary().deaths > unlimited.summary.deaths);
 }
 
+TEST_CASE("the wards hold no more patients than they have beds; the others stay home") {
+  // Everyone infected falls ill and goes to hospital; 40 % of them need intensive care
+  // (unlimited). 3,000 people at 200 per 100,000: 6 ward beds.
+  SimConfig c = all_severe(0.5);
+  c.disease.critical_fraction.fill(0.4);
+  c.disease.false_symptom_rate = 0;
+  const Outcome unlimited = run(c);
+  c.disease.hospital_beds_per_100k = 200;
+  InMemoryPublisher publisher;
+  const auto sim = ran(c, publisher);
+  const auto& daily = sim->daily();
+  const auto infection_day = sim->infection_day();
+  const auto courses = sim->courses();
+  std::uint64_t denied = 0;
+  std::uint32_t first_denial = 60;
+  for (const DailyStats& d : daily) {
+    CAPTURE(d.day);
+    CHECK(d.hospitalised - d.critical <= 6);  // on a ward
+    // Today's denials are the patients who would have been admitted to a ward today.
+    std::uint32_t without = 0;
+    for (std::uint32_t p = 0; p < infection_day.size(); ++p) {
+      if (infection_day[p] == -1 || infection_day[p] > std::int32_t(d.day)) continue;
+      const auto k = d.day - static_cast<std::uint32_t>(infection_day[p]);
+      const Course& course = courses[p];
+      if (!course.denied_ward) continue;
+      if (k == course.hospital_day) ++without;
+    }
+    CHECK(d.hospital_denied == without);
+    if (d.hospital_denied > 0 && first_denial == 60) first_denial = d.day;
+    denied += d.hospital_denied;
+  }
+  REQUIRE(first_denial < 60);
+  CHECK(denied == sim->summary().hospital_denied);
+  CHECK(denied > 20);
+  // Until the first denial the run is the unlimited one, day for day.
+  CHECK(daily_csv(std::span(daily).first(first_denial)) ==
+        daily_csv(std::span(unlimited.daily).first(first_denial)));
+  // The denied turn critical more often (0.4 -> 0.8): more intensive care, more deaths.
+  std::uint32_t denied_courses = 0;
+  std::uint32_t denied_critical = 0;
+  for (const Course& course : courses) {
+    if (!course.denied_ward) continue;
+    ++denied_courses;
+    if (course.severity != Severity::kWard) ++denied_critical;
+  }
+  REQUIRE(denied_courses == denied);
+  CHECK(denied_critical * 10 > denied_courses * 6);
+  CHECK(sim->summary().deaths > unlimited.summary.deaths);
+}
+
 TEST_CASE("the cohorts count each day's cases and the infections they caused") {
   SimConfig c = small(3000, 50, 6);
   c.disease.initial_infections = 20;

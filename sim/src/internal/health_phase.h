@@ -71,11 +71,24 @@ class HealthPhase {
   // take the beds left free by those admitted before, in person order; the others are
   // denied (DiseaseModel::deny_intensive_care), counted in st.icu_denied.
   void allocate_intensive_care(std::uint32_t t, DailyStats& st);
+  // With a limit on hospital beds (config.disease.hospital_beds_per_100k > 0), after the
+  // intensive care: the patients admitted on day t who need a ward bed take the beds left
+  // free by those admitted before, in person order; the others stay at home
+  // (DiseaseModel::deny_admission), counted in st.hospital_denied. Patients denied
+  // intensive care stay on a ward whether or not a bed is free.
+  void allocate_ward_beds(std::uint32_t t, DailyStats& st);
+  // A limited kind of bed on day t: use(course, k) says whether a course on day k since
+  // infection holds one (admitted before), needs one today, or neither. The patients who
+  // need one take the beds left free in person order; those left without are returned.
+  enum class Bed : std::uint8_t { kNone, kHolds, kNeeds };
+  template <typename BedUse>
+  std::vector<std::uint32_t> without_bed(std::uint32_t t, std::uint32_t beds, BedUse use) const;
   void positive_result(std::uint32_t p, std::uint32_t t, DailyStats& st,
                        std::vector<std::uint32_t>& uploaders);
 
   const World& w_;
-  std::uint32_t icu_beds_ = 0;  // with config.disease.icu_beds_per_100k > 0
+  std::uint32_t icu_beds_ = 0;   // with config.disease.icu_beds_per_100k > 0
+  std::uint32_t ward_beds_ = 0;  // with config.disease.hospital_beds_per_100k > 0
   std::vector<std::int32_t> infection_day_;
   std::vector<std::uint32_t> infector_;
   std::vector<std::uint8_t> infection_layer_;

@@ -199,6 +199,12 @@ struct DiseaseConfig {
   // no_icu_fatality_factor times fatality_fraction (at most 1; Covasim's no_icu_factor 2).
   double icu_beds_per_100k = 0;
   double no_icu_fatality_factor = 2.0;
+  // Hospital beds outside intensive care per 100,000 people (0: no limit), Covasim's
+  // n_beds_hosp: a patient admitted on a day all are taken stays at home, and a course that
+  // would stay on a ward turns critical with no_hospital_critical_factor times
+  // critical_fraction (at most 1; Covasim's no_hosp_factor 2).
+  double hospital_beds_per_100k = 0;
+  double no_hospital_critical_factor = 2.0;
 };
 
 struct TestingConfig {

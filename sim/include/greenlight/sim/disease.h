@@ -43,19 +43,25 @@ struct Course {
   std::uint8_t end_day = 0;
   // Needed intensive care on a day no bed was free: stays on a ward (DiseaseModel::
   // deny_intensive_care), in hospital but not in intensive care.
-  bool denied_icu = false;
+  bool denied_icu : 1 = false;
+  // Needed a hospital bed on a day no ward bed was free (DiseaseModel::deny_admission):
+  // stays at home; a course that turns critical is admitted to intensive care on
+  // critical_day.
+  bool denied_ward : 1 = false;
 
   // On day k since infection: admitted that day, admitted by then, in hospital (intensive
   // care included), in intensive care, dead.
-  bool admitted_on(std::uint32_t k) const {
-    return severity != Severity::kNone && k == hospital_day;
-  }
-  bool admitted_by(std::uint32_t k) const {
-    return severity != Severity::kNone && k >= hospital_day;
-  }
+  bool admitted_on(std::uint32_t k) const { return admitted() && k == admission_day(); }
+  bool admitted_by(std::uint32_t k) const { return admitted() && k >= admission_day(); }
   bool in_hospital(std::uint32_t k) const {
-    return severity != Severity::kNone && k >= hospital_day && k < end_day;
+    return admitted() && k >= admission_day() && k < end_day;
   }
+  // Whether the course is ever admitted (a ward course denied a bed is not), and on which
+  // day: hospital_day, or without a ward bed critical_day (straight to intensive care).
+  bool admitted() const {
+    return severity != Severity::kNone && !(denied_ward && severity == Severity::kWard);
+  }
+  std::uint32_t admission_day() const { return denied_ward ? critical_day : hospital_day; }
   bool in_critical_care(std::uint32_t k) const {
     return (severity == Severity::kCritical || severity == Severity::kDies) && !denied_icu &&
            k >= critical_day && k < end_day;
@@ -68,6 +74,8 @@ struct Course {
   // Meets nobody: in hospital or dead.
   bool absent(std::uint32_t k) const { return in_hospital(k) || dead(k); }
 };
+// One per person (HealthPhase): docs/simulation.md's memory figures count 12 bytes.
+static_assert(sizeof(Course) == 12);
 
 class DiseaseModel {
  public:
@@ -83,6 +91,11 @@ class DiseaseModel {
   // with the difference (draws from `key`), Gamma(death_mean_days, death_sd_days) days after
   // it needed the bed.
   void deny_intensive_care(Course& course, std::uint8_t age_group, std::uint64_t key) const;
+  // A course admitted on a day no ward bed is free (admitted_on that day): the patient stays
+  // at home, and a ward course turns critical with min(1, no_hospital_critical_factor x
+  // critical_fraction) instead of critical_fraction (Covasim's no_hosp_factor): it then needs
+  // intensive care on its critical day (draws from `key`), where it is admitted.
+  void deny_admission(Course& course, std::uint8_t age_group, std::uint64_t key) const;
   // Dose of one contact (before the layer weight).
   double dose(double distance_m, double minutes) const;
   double susceptibility(std::uint8_t age_group) const { return config_.susceptibility[age_group]; }

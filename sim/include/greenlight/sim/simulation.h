@@ -91,6 +91,9 @@ struct DailyStats {
   std::uint32_t manual_traced = 0;
   std::uint32_t interview_backlog = 0;
   std::uint32_t call_backlog = 0;
+  // Patients admitted today when every ward bed was taken (disease.hospital_beds_per_100k):
+  // they stay at home.
+  std::uint32_t hospital_denied = 0;
 };
 
 // A call of manual tracing (config.manual_tracing): on `day` a tracer called `contact`,
@@ -136,8 +139,9 @@ struct RunSummary {
   std::uint32_t peak_hospitalised = 0;
   std::uint32_t peak_critical = 0;
   std::uint64_t deaths = 0;
-  std::uint64_t icu_denied = 0;     // patients denied intensive care (no bed free)
-  std::uint32_t lockdown_days = 0;  // days everyone was locked down
+  std::uint64_t icu_denied = 0;       // patients denied intensive care (no bed free)
+  std::uint64_t hospital_denied = 0;  // patients denied a hospital bed (none free)
+  std::uint32_t lockdown_days = 0;    // days everyone was locked down
   // Manual tracing: cases interviewed, contacts called, most cases waiting for an interview.
   std::uint64_t manual_interviews = 0;
   std::uint64_t manual_traced = 0;
