@@ -194,7 +194,9 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("lockdown", "start_day", l.start_day);
   v("lockdown", "days", l.days);
   v("lockdown", "trigger_incidence", l.trigger_incidence);
+  v("lockdown", "trigger_admissions", l.trigger_admissions);
   v("lockdown", "release_fraction", l.release_fraction);
+  v("lockdown", "min_days", l.min_days);
   v("lockdown", "elderly_start_day", l.elderly_start_day);
   v("lockdown", "elderly_days", l.elderly_days);
   v("lockdown", "school_work_multiplier", l.school_work_multiplier);
@@ -599,6 +601,9 @@ Status validate_config(const SimConfig& c) {
        "lockdown.household_multiplier must be in [0, 10]");
   need(l.trigger_incidence >= 0 && l.trigger_incidence <= 100000,
        "lockdown.trigger_incidence must be in [0, 100000] (0: no trigger)");
+  need(l.trigger_admissions >= 0 && l.trigger_admissions <= 100000,
+       "lockdown.trigger_admissions must be in [0, 100000] (0: no trigger)");
+  need(l.min_days <= 2000, "lockdown.min_days must be at most 2000");
   need(is_probability(l.release_fraction), "lockdown.release_fraction must be in [0, 1]");
   const auto& m = c.manual_tracing;
   need(m.start_day <= 2000 && m.delay_days <= 30,

@@ -185,7 +185,7 @@ std::string format_privacy(const PrivacyView& v, std::uint32_t people, std::uint
 }
 
 std::string lockdown_line(const LockdownConfig& l) {
-  if (l.days == 0 && l.elderly_days == 0 && l.trigger_incidence <= 0) return "";
+  if (l.days == 0 && l.elderly_days == 0 && !l.triggered()) return "";
   std::string o = "lockdown:";
   std::string sep = " ";
   if (l.days > 0) {
@@ -193,11 +193,20 @@ std::string lockdown_line(const LockdownConfig& l) {
              l.start_day + l.days - 1, l.household_multiplier);
     sep = "; ";
   }
-  if (l.trigger_incidence > 0) {
-    o += sep + fmt("everyone while the 7-day positives per 100,000 are at %g until below %g "
-                   "(household contacts x%.2f)",
-                   l.trigger_incidence, l.release_fraction * l.trigger_incidence,
-                   l.household_multiplier);
+  if (l.triggered()) {
+    // "the 7-day positives per 100,000 are at 100 until below 50", and/or admissions.
+    const auto measure = [&](const char* what, double trigger) {
+      return fmt("the 7-day %s per 100,000 are at %g until below %g", what, trigger,
+                 l.release_fraction * trigger);
+    };
+    std::string when;
+    if (l.trigger_incidence > 0) when = measure("positives", l.trigger_incidence);
+    if (l.trigger_admissions > 0) {
+      when += (when.empty() ? "" : " or ") + measure("admissions", l.trigger_admissions);
+    }
+    o += sep + "everyone while " + when +
+         (l.min_days > 0 ? fmt(", at least %u days", l.min_days) : std::string()) +
+         fmt(" (household contacts x%.2f)", l.household_multiplier);
     sep = "; ";
   }
   if (l.elderly_days > 0) {
@@ -279,7 +288,7 @@ std::string format_report(const ReportInput& in) {
   row("admitted / peak in hospital / ICU", hospital(a), b ? hospital(*b) : "");
   row("deaths", fmt("%llu", static_cast<unsigned long long>(a.deaths)),
       b ? fmt("%llu", static_cast<unsigned long long>(b->deaths)) : "");
-  if (c.lockdown.days > 0 || c.lockdown.trigger_incidence > 0) {
+  if (c.lockdown.days > 0 || c.lockdown.triggered()) {
     row("days everyone was locked down", fmt("%u", a.lockdown_days),
         b ? fmt("%u", b->lockdown_days) : "");
   }
@@ -498,11 +507,29 @@ PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailySt
     }
   }
   if (!shaded.empty()) shaded = " (" + shaded + ")";
+  // An axis whose values are all 0 gets the range [0:1] (gnuplot warns on [0:0]).
+  std::uint32_t new_infections = 0;
+  std::uint64_t infected = 0;
+  std::uint32_t warned = 0;
+  std::uint32_t beds = 0;
+  std::uint32_t deaths = 0;
+  for (const auto days : {app, baseline}) {
+    for (const auto& d : days) {
+      new_infections = std::max(new_infections, d.new_infections);
+      infected = std::max(infected, d.cumulative_infections);
+      warned = std::max(warned, d.yellow + d.red);
+      beds = std::max(beds, d.hospitalised);
+      deaths = std::max(deaths, d.deaths);
+    }
+  }
+  const auto range = [](const char* axis, bool any) {
+    return std::string("set ") + axis + (any ? " [0:*]\n" : " [0:1]\n");
+  };
   std::string epi = "set title 'Epidemic curve" + shaded +
                     "'\nset xlabel 'day'\nset ylabel 'new infections per day'\n"
                     "set y2label 'infected (cumulative)'\nset y2tics\nset ytics nomirror\n"
                     "set key top left\nset grid\n" +
-                    bands;
+                    bands + range("yrange", new_infections > 0) + range("y2range", infected > 0);
   epi +=
       "plot " + quote(data_path) +
       " using 1:2 with lines lw 2 lc rgb '#1b7837' title 'new, with app', '' using 1:3 axes x1y2 "
@@ -517,7 +544,8 @@ PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailySt
   std::string col =
       "set title 'App users warned: RED and YELLOW phones (the rest are GREEN)'\n"
       "set xlabel 'day'\nset ylabel '% of app users'\nset key top left\nset grid\n"
-      "set yrange [0:*]\nset style fill solid 0.8\n";
+      "set style fill solid 0.8\n" +
+      range("yrange", warned > 0);
   col += "total(g, y, r) = (g + y + r) > 0 ? (g + y + r) : 1\n";
   col += "plot " + quote(data_path) +
          " using 1:(100 * ($7 + $8) / total($6, $7, $8)) with filledcurves x1 lc rgb '#f1c40f' "
@@ -530,17 +558,7 @@ PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailySt
       "set ylabel 'people in hospital / in intensive care'\nset y2label 'deaths (cumulative)'\n"
       "set y2tics\nset ytics nomirror\nset key top left\nset grid\n" +
       bands;
-  // An axis whose values are all 0 gets the range [0:1] (gnuplot warns on [0:0]).
-  std::uint32_t beds = 0;
-  std::uint32_t deaths = 0;
-  for (const auto days : {app, baseline}) {
-    for (const auto& d : days) {
-      beds = std::max(beds, d.hospitalised);
-      deaths = std::max(deaths, d.deaths);
-    }
-  }
-  hosp += beds > 0 ? "set yrange [0:*]\n" : "set yrange [0:1]\n";
-  hosp += deaths > 0 ? "set y2range [0:*]\n" : "set y2range [0:1]\n";
+  hosp += range("yrange", beds > 0) + range("y2range", deaths > 0);
   hosp += "plot " + quote(data_path) +
           " using 1:9 with lines lw 2 lc rgb '#1b7837' title 'in hospital, with app', '' using "
           "1:10 with lines dt 3 lw 2 lc rgb '#1b7837' title 'in intensive care, with app', '' "

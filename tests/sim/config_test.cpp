@@ -100,6 +100,8 @@ TEST_CASE("the lockdown's settings are checked") {
   fails("app.ramp_days=2001", "app.ramp_days must be at most 2000");
   fails("lockdown.trigger_incidence=-5", "trigger_incidence must be in [0, 100000]");
   fails("lockdown.release_fraction=1.5", "release_fraction must be in [0, 1]");
+  fails("lockdown.trigger_admissions=-1", "trigger_admissions must be in [0, 100000]");
+  fails("lockdown.min_days=2001", "min_days must be at most 2000");
 }
 
 TEST_CASE("manual tracing's settings are checked, and its capacity scales with the people") {

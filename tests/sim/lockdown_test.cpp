@@ -1,11 +1,31 @@
 // LockdownPolicy (internal/lockdown_policy.h): the scheduled window, and a lockdown triggered
-// by the 7-day incidence of positive tests and released below release_fraction of it.
+// by the 7-day incidence of positive tests or admissions and released below release_fraction
+// of it (after min_days at the least).
 #include <catch2/catch.hpp>
 #include <vector>
 
 #include "internal/lockdown_policy.h"
 
 namespace greenlight::sim::internal {
+namespace {
+
+// Runs the policy over days with the given daily positives and admissions; 1 = locked down.
+std::vector<int> decisions(LockdownPolicy& policy, const std::vector<std::uint32_t>& positives,
+                           const std::vector<std::uint32_t>& admissions) {
+  std::vector<DailyStats> days;
+  std::vector<int> on;
+  for (std::uint32_t t = 0; t < positives.size(); ++t) {
+    on.push_back(policy.everyone_on(t, days) ? 1 : 0);
+    DailyStats d;
+    d.day = t;
+    d.positives = positives[t];
+    d.new_hospitalised = admissions[t];
+    days.push_back(d);
+  }
+  return on;
+}
+
+}  // namespace
 
 TEST_CASE("a lockdown starts the day after the 7-day incidence reaches the trigger") {
   LockdownConfig c;
@@ -15,15 +35,8 @@ TEST_CASE("a lockdown starts the day after the 7-day incidence reaches the trigg
   // Positives per day; the decision for day t sees days t-7 .. t-1.
   const std::vector<std::uint32_t> positives{0, 2, 3, 5, 4, 3, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0,
                                              0, 0, 9, 9, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-  std::vector<DailyStats> days;
-  std::vector<int> on;
-  for (std::uint32_t t = 0; t < positives.size(); ++t) {
-    on.push_back(policy.everyone_on(t, days) ? 1 : 0);
-    DailyStats d;
-    d.day = t;
-    d.positives = positives[t];
-    days.push_back(d);
-  }
+  const std::vector<int> on =
+      decisions(policy, positives, std::vector<std::uint32_t>(positives.size(), 0));
   // Days 0-6 sum to 19 (95 per 100,000): no lockdown; day 7 sees days 0-6 = 19; day 8 sees
   // days 1-7 = 20: locked down from day 8. Release below 10 a week: days 4-10 sum to 10,
   // days 5-11 to 6, so day 12 is free again.
@@ -37,7 +50,49 @@ TEST_CASE("a lockdown starts the day after the 7-day incidence reaches the trigg
   for (std::size_t t = 12; t < 21; ++t) CHECK(on[t] == 0);
   for (std::size_t t = 21; t < 27; ++t) CHECK(on[t] == 1);
   CHECK(on[27] == 0);
-  CHECK(policy.incidence(days) == 0);
+  std::vector<DailyStats> week(7);
+  week[3].positives = 4;
+  week[5].new_hospitalised = 2;
+  CHECK(policy.incidence(week) == 20);  // 4 per 20,000
+  CHECK(policy.admissions(week) == 10);
+}
+
+TEST_CASE("a lockdown triggered by admissions, and one that lasts a minimum of days") {
+  // 10,000 people; 10 admissions a week per 100,000 is 1 a week. Admissions on days 2, 3
+  // and 4: the week before day 5 holds 3 (30 per 100,000).
+  const std::vector<std::uint32_t> none(20, 0);
+  std::vector<std::uint32_t> admitted(20, 0);
+  admitted[2] = admitted[3] = admitted[4] = 1;
+  LockdownConfig c;
+  c.trigger_admissions = 30;
+  c.release_fraction = 0.5;  // released below 15 per 100,000: fewer than 2 a week
+  LockdownPolicy policy(c, 10000);
+  // Day 5 sees days 0-4 = 3: on. Day 10 sees days 3-9 = 2, day 11 days 4-10 = 1: free.
+  const std::vector<int> expected{0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  CHECK(decisions(policy, none, admitted) == expected);
+  CHECK(policy.admissions(std::vector<DailyStats>(3)) == 0);
+  // The same positives as admissions trigger nothing on positives alone at this level.
+  LockdownConfig p;
+  p.trigger_incidence = 40;
+  LockdownPolicy on_positives(p, 10000);
+  CHECK(decisions(on_positives, admitted, none) == std::vector<int>(20, 0));
+  // With both, either triggers: positives 4 a week (40) from days 12-15.
+  LockdownConfig both = c;
+  both.trigger_incidence = 40;
+  std::vector<std::uint32_t> positive(20, 0);
+  positive[12] = positive[13] = positive[14] = positive[15] = 1;
+  LockdownPolicy either(both, 10000);
+  const auto on = decisions(either, positive, admitted);
+  CHECK(on[5] == 1);  // admissions
+  CHECK(on[11] == 0);
+  CHECK(on[16] == 1);  // positives: days 9-15 hold 4
+  // At least 10 days: the admissions lockdown from day 5 lasts to day 14 although the
+  // admissions fell below the release on day 11.
+  c.min_days = 10;
+  LockdownPolicy longer(c, 10000);
+  const auto held = decisions(longer, none, admitted);
+  for (std::uint32_t t = 5; t < 15; ++t) CHECK(held[t] == 1);
+  CHECK(held[15] == 0);
 }
 
 TEST_CASE("the scheduled window holds regardless of the trigger") {

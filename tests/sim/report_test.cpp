@@ -174,6 +174,12 @@ TEST_CASE("the report names the lockdown's days and multipliers") {
   CHECK(lockdown_line(triggered) ==
         "lockdown: everyone while the 7-day positives per 100,000 are at 100 until below 50 "
         "(household contacts x1.50); school/work x0.22, random x0.22, venues x0.22\n");
+  triggered.trigger_admissions = 8;
+  triggered.min_days = 21;
+  CHECK(lockdown_line(triggered) ==
+        "lockdown: everyone while the 7-day positives per 100,000 are at 100 until below 50 or "
+        "the 7-day admissions per 100,000 are at 8 until below 4, at least 21 days (household "
+        "contacts x1.50); school/work x0.22, random x0.22, venues x0.22\n");
   config.app.start_day = 55;
   CHECK(
       policy_lines(config).ends_with("x0.22\napp: launched on day 55 (before it no phone runs "

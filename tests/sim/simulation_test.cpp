@@ -301,6 +301,34 @@ TEST_CASE("a triggered lockdown follows the 7-day incidence of positive tests") 
   CHECK(days_on < 80);
 }
 
+TEST_CASE("a lockdown triggered by admissions follows the 7-day admissions, for a minimum") {
+  SimConfig c = small(5000, 80, 2);
+  c.disease.initial_infections = 30;
+  c.disease.hospitalised_fraction.fill(0.5);  // of the severe courses: admissions enough
+  c.lockdown.trigger_admissions = 60;         // 3 admissions a week among 5,000 people
+  c.lockdown.release_fraction = 0.4;          // released below 1.2 a week: at most 1
+  c.lockdown.min_days = 14;
+  const Outcome o = run(c);
+  bool on = false;
+  std::uint32_t since = 0;
+  std::uint32_t starts = 0;
+  for (std::uint32_t t = 0; t < o.daily.size(); ++t) {
+    std::uint32_t week = 0;
+    for (std::uint32_t d = t >= 7 ? t - 7 : 0; d < t; ++d) week += o.daily[d].new_hospitalised;
+    if (!on && week >= 3) {
+      on = true;
+      since = t;
+      ++starts;
+    } else if (on && week <= 1 && t - since >= 14) {
+      on = false;
+    }
+    CAPTURE(t, week);
+    CHECK(o.daily[t].lockdown == (on ? 1u : 0u));
+  }
+  REQUIRE(starts >= 1);
+  CHECK(o.summary.lockdown_days >= 14);
+}
+
 TEST_CASE("shielding the elderly keeps them from everyone outside their household") {
   SimConfig c = small(4000, 40, 5);
   c.disease.initial_infections = 40;

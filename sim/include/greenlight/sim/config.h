@@ -325,12 +325,17 @@ struct AdversaryConfig {
 // network's). No lockdown by default (0 days, no trigger).
 // With trigger_incidence > 0 everyone is also locked down from the day after the positive
 // tests of the last 7 days reach trigger_incidence per 100,000 people, until the day after
-// they fall below release_fraction x trigger_incidence (as often as that happens).
+// they fall below release_fraction x trigger_incidence (as often as that happens); with
+// trigger_admissions > 0 the same with the last 7 days' hospital admissions (with both, either
+// triggers, and the release needs both below). A triggered lockdown lasts at least min_days
+// days.
 struct LockdownConfig {
   std::uint32_t start_day = 0;
   std::uint32_t days = 0;
   double trigger_incidence = 0;
+  double trigger_admissions = 0;
   double release_fraction = 0.5;
+  std::uint32_t min_days = 0;
   std::uint32_t elderly_start_day = 0;
   std::uint32_t elderly_days = 0;
   double school_work_multiplier = 0.22;
@@ -338,6 +343,8 @@ struct LockdownConfig {
   double venue_multiplier = 0.22;
   double household_multiplier = 1.5;
 
+  // A lockdown triggered by positives or admissions.
+  bool triggered() const { return trigger_incidence > 0 || trigger_admissions > 0; }
   // The scheduled window (a triggered lockdown is decided during the run).
   bool everyone_on(std::uint32_t day) const { return day >= start_day && day - start_day < days; }
   bool elderly_on(std::uint32_t day) const {
