@@ -627,18 +627,15 @@ Status validate_config(const SimConfig& c) {
   return st;
 }
 
-namespace {
-std::uint64_t per_day(double workers_per_100k, std::uint32_t people, double per_worker) {
-  return static_cast<std::uint64_t>(
-      std::llround(workers_per_100k * static_cast<double>(people) / 100000.0 * per_worker));
+std::uint64_t per_100k(double figure, std::uint32_t people) {
+  return static_cast<std::uint64_t>(std::llround(figure * static_cast<double>(people) / 1e5));
 }
-}  // namespace
 
 std::uint64_t ManualTracingConfig::interviews_per_day(std::uint32_t people) const {
-  return per_day(workers_per_100k, people, interviews_per_worker_day);
+  return per_100k(workers_per_100k * interviews_per_worker_day, people);
 }
 std::uint64_t ManualTracingConfig::notifications_per_day(std::uint32_t people) const {
-  return per_day(workers_per_100k, people, notifications_per_worker_day);
+  return per_100k(workers_per_100k * notifications_per_worker_day, people);
 }
 
 std::string config_hash(const SimConfig& config) {

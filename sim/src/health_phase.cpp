@@ -22,10 +22,8 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
   positive_day_.assign(n, kNever);
   own_red_until_.assign(n, 0);
   sample_day_of_result_.assign(n, 0);
-  icu_beds_ = static_cast<std::uint32_t>(
-      std::lround(static_cast<double>(n) * w_.config.disease.icu_beds_per_100k / 1e5));
-  ward_beds_ = static_cast<std::uint32_t>(
-      std::lround(static_cast<double>(n) * w_.config.disease.hospital_beds_per_100k / 1e5));
+  icu_beds_ = static_cast<std::uint32_t>(per_100k(w_.config.disease.icu_beds_per_100k, n));
+  ward_beds_ = static_cast<std::uint32_t>(per_100k(w_.config.disease.hospital_beds_per_100k, n));
 }
 
 template <typename BedUse>

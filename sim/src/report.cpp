@@ -228,17 +228,18 @@ std::string policy_lines(const SimConfig& c) {
     o += fmt("app: launched on day %u (before it no phone runs it)\n", c.app.start_day);
   }
   if (c.disease.icu_beds_per_100k > 0) {
-    o +=
-        fmt("intensive care: %.0f beds (%g per 100,000 people); without a bed a death is %gx "
-            "as likely\n",
-            std::round(c.population.people * c.disease.icu_beds_per_100k / 1e5),
-            c.disease.icu_beds_per_100k, c.disease.no_icu_fatality_factor);
+    o += fmt(
+        "intensive care: %llu beds (%g per 100,000 people); without a bed a death is %gx "
+        "as likely\n",
+        static_cast<unsigned long long>(per_100k(c.disease.icu_beds_per_100k, c.population.people)),
+        c.disease.icu_beds_per_100k, c.disease.no_icu_fatality_factor);
   }
   if (c.disease.hospital_beds_per_100k > 0) {
     o +=
-        fmt("hospital: %.0f beds outside intensive care (%g per 100,000 people); without a bed "
+        fmt("hospital: %llu beds outside intensive care (%g per 100,000 people); without a bed "
             "a patient stays at home, and turning critical is %gx as likely\n",
-            std::round(c.population.people * c.disease.hospital_beds_per_100k / 1e5),
+            static_cast<unsigned long long>(
+                per_100k(c.disease.hospital_beds_per_100k, c.population.people)),
             c.disease.hospital_beds_per_100k, c.disease.no_hospital_critical_factor);
   }
   const auto& m = c.manual_tracing;

@@ -78,6 +78,19 @@ class RecordingPublisher : public KeyPublisher {
   InMemoryPublisher inner_;
 };
 
+// The people infected by `day` whose course meets pred(course, days since infection) that day.
+template <typename Pred>
+std::uint32_t courses_on(const Simulation& sim, std::uint32_t day, Pred pred) {
+  const auto infection_day = sim.infection_day();
+  const auto courses = sim.courses();
+  std::uint32_t n = 0;
+  for (std::uint32_t p = 0; p < infection_day.size(); ++p) {
+    if (infection_day[p] == -1 || infection_day[p] > std::int32_t(day)) continue;
+    if (pred(courses[p], day - static_cast<std::uint32_t>(infection_day[p]))) ++n;
+  }
+  return n;
+}
+
 }  // namespace
 
 TEST_CASE("the same seed gives the same CSV bytes, at any thread count") {
@@ -488,24 +501,17 @@ TEST_CASE("intensive care holds no more patients than it has beds; the others ar
   InMemoryPublisher publisher;
   const auto sim = ran(c, publisher);
   const auto& daily = sim->daily();
-  const auto infection_day = sim->infection_day();
-  const auto courses = sim->courses();
   std::uint64_t denied = 0;
   std::uint32_t first_denial = 60;
   for (const DailyStats& d : daily) {
     CAPTURE(d.day);
     CHECK(d.critical <= 3);
     // Today's denials are the patients who needed a bed today and did not get one.
-    std::uint32_t needing = 0;
-    std::uint32_t without = 0;
-    for (std::uint32_t p = 0; p < infection_day.size(); ++p) {
-      if (infection_day[p] == -1 || infection_day[p] > std::int32_t(d.day)) continue;
-      const auto k = d.day - static_cast<std::uint32_t>(infection_day[p]);
-      if (courses[p].needs_critical_care_on(k)) {
-        ++needing;
-        if (courses[p].denied_icu) ++without;
-      }
-    }
+    const std::uint32_t needing = courses_on(
+        *sim, d.day, [](const Course& c, std::uint32_t k) { return c.needs_critical_care_on(k); });
+    const std::uint32_t without = courses_on(*sim, d.day, [](const Course& c, std::uint32_t k) {
+      return c.needs_critical_care_on(k) && c.denied_icu;
+    });
     CHECK(d.icu_denied == without);
     CHECK(d.icu_denied <= needing);
     if (d.icu_denied > 0 && first_denial == 60) first_denial = d.day;
@@ -532,22 +538,15 @@ TEST_CASE("the wards hold no more patients than they have beds; the others stay 
   InMemoryPublisher publisher;
   const auto sim = ran(c, publisher);
   const auto& daily = sim->daily();
-  const auto infection_day = sim->infection_day();
-  const auto courses = sim->courses();
   std::uint64_t denied = 0;
   std::uint32_t first_denial = 60;
   for (const DailyStats& d : daily) {
     CAPTURE(d.day);
     CHECK(d.hospitalised - d.critical <= 6);  // on a ward
     // Today's denials are the patients who would have been admitted to a ward today.
-    std::uint32_t without = 0;
-    for (std::uint32_t p = 0; p < infection_day.size(); ++p) {
-      if (infection_day[p] == -1 || infection_day[p] > std::int32_t(d.day)) continue;
-      const auto k = d.day - static_cast<std::uint32_t>(infection_day[p]);
-      const Course& course = courses[p];
-      if (!course.denied_ward) continue;
-      if (k == course.hospital_day) ++without;
-    }
+    const std::uint32_t without = courses_on(*sim, d.day, [](const Course& c, std::uint32_t k) {
+      return c.denied_ward && k == c.hospital_day;
+    });
     CHECK(d.hospital_denied == without);
     if (d.hospital_denied > 0 && first_denial == 60) first_denial = d.day;
     denied += d.hospital_denied;
@@ -561,7 +560,7 @@ TEST_CASE("the wards hold no more patients than they have beds; the others stay 
   // The denied turn critical more often (0.4 -> 0.8): more intensive care, more deaths.
   std::uint32_t denied_courses = 0;
   std::uint32_t denied_critical = 0;
-  for (const Course& course : courses) {
+  for (const Course& course : sim->courses()) {
     if (!course.denied_ward) continue;
     ++denied_courses;
     if (course.severity != Severity::kWard) ++denied_critical;

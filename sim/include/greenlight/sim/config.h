@@ -145,6 +145,10 @@ struct RadioConfig {
   double sensitivity_width_db = 2;
 };
 
+// A figure given per 100,000 people (beds, tracers' interviews and calls) for a population
+// of `people`, rounded to the nearest whole number.
+std::uint64_t per_100k(double figure, std::uint32_t people);
+
 struct DiseaseConfig {
   // Per-contact hazard scale (OpenABM's infectious_rate, normalised by the mean daily
   // contact dose of the population).
@@ -380,8 +384,8 @@ struct ManualTracingConfig {
   double quarantine_compliance = 0.9;  // quarantine_compliance_traced_positive
   double test_probability = 0.8;       // test_on_traced_positive_compliance
 
-  // Interviews and calls a day for a population of `people`: workers_per_100k x people /
-  // 100,000 x the per-worker figure, rounded to the nearest whole number.
+  // Interviews and calls a day for a population of `people`: per_100k of workers_per_100k x
+  // the per-worker figure.
   std::uint64_t interviews_per_day(std::uint32_t people) const;
   std::uint64_t notifications_per_day(std::uint32_t people) const;
 };
