@@ -216,6 +216,16 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("manual_tracing", "quarantine_days", m.quarantine_days);
   v("manual_tracing", "quarantine_compliance", m.quarantine_compliance);
   v("manual_tracing", "test_probability", m.test_probability);
+
+  auto& vc = c.vaccination;
+  v("vaccination", "people_per_day_per_100k", vc.people_per_day_per_100k);
+  v("vaccination", "start_day", vc.start_day);
+  v("vaccination", "uptake_by_age", vc.uptake_by_age);
+  v("vaccination", "oldest_first", vc.oldest_first);
+  v("vaccination", "days_to_protect", vc.days_to_protect);
+  v("vaccination", "efficacy_infection", vc.efficacy_infection);
+  v("vaccination", "efficacy_symptoms", vc.efficacy_symptoms);
+  v("vaccination", "efficacy_severe", vc.efficacy_severe);
 }
 
 std::string path_of(std::string_view section, std::string_view name) {
@@ -620,6 +630,20 @@ Status validate_config(const SimConfig& c) {
        "manual_tracing.quarantine_days must be in [1, 60]");
   need(is_probability(m.quarantine_compliance) && is_probability(m.test_probability),
        "manual_tracing.quarantine_compliance and test_probability must be in [0, 1]");
+  const auto& vc = c.vaccination;
+  need(vc.people_per_day_per_100k >= 0 && vc.people_per_day_per_100k <= 100000,
+       "vaccination.people_per_day_per_100k must be in [0, 100000] (0: no vaccination)");
+  need(vc.start_day <= 2000, "vaccination.start_day must be at most 2000");
+  for (const double u : vc.uptake_by_age)
+    need(is_probability(u), "vaccination.uptake_by_age values must be in [0, 1]");
+  need(vc.days_to_protect >= 1 && vc.days_to_protect <= 365,
+       "vaccination.days_to_protect must be in [1, 365]");
+  need(is_probability(vc.efficacy_infection) && is_probability(vc.efficacy_symptoms) &&
+           is_probability(vc.efficacy_severe),
+       "vaccination.efficacy_infection, efficacy_symptoms and efficacy_severe must be in [0, 1]");
+  need(vc.efficacy_infection <= vc.efficacy_symptoms && vc.efficacy_symptoms <= vc.efficacy_severe,
+       "vaccination: efficacy_infection <= efficacy_symptoms <= efficacy_severe is needed (a "
+       "person protected from infection is protected from its symptoms and severe disease)");
   need(c.run.days >= 1 && c.run.days <= 2000, "run.days must be in [1, 2000]");
   need(c.run.threads >= 1 && c.run.threads <= 256, "run.threads must be in [1, 256]");
   need(c.run.start_unix_seconds >= 0 && c.run.start_unix_seconds % 86400 == 0,

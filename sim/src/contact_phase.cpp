@@ -114,6 +114,7 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
   // Without a ramp every app user starts on the launch day.
   const bool ramp = !w_.app_start_day.empty();
   const bool launched = t >= w_.config.app.start_day;
+  const bool vaccinating = health.vaccinating();
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     const auto [p0, p1] = shard_range(n, shard);
     for (std::uint32_t p = p0; p < p1; ++p) {
@@ -125,7 +126,9 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
             w_.disease.infectiousness(static_cast<std::uint32_t>(day - infection_day[p])) *
             static_cast<double>(health.course(p).infectiousness_factor));
       }
-      contact_state_[p] = {inf, static_cast<std::uint8_t>(infection_day[p] == kNever ? 1 : 0),
+      const bool susceptible =
+          infection_day[p] == kNever && !(vaccinating && health.vaccine_immune(p, t));
+      contact_state_[p] = {inf, static_cast<std::uint8_t>(susceptible ? 1 : 0),
                            ramp       ? static_cast<std::uint8_t>(w_.app_on(p, t) ? 1 : 0)
                            : launched ? w_.pop.has_app[p]
                                       : std::uint8_t{0},

@@ -132,6 +132,28 @@ void DiseaseModel::deny_admission(Course& c, std::uint8_t age_group, std::uint64
       rng);
 }
 
+VaccineProtection vaccine_protection(double v, const VaccinationConfig& config) {
+  if (v < config.efficacy_infection) return VaccineProtection::kInfection;
+  if (v < config.efficacy_symptoms) return VaccineProtection::kSymptoms;
+  if (v < config.efficacy_severe) return VaccineProtection::kSevere;
+  return VaccineProtection::kNone;
+}
+
+Course DiseaseModel::protect(Course course, VaccineProtection level) const {
+  if (level >= VaccineProtection::kSymptoms) {
+    Course asymptomatic;
+    asymptomatic.infectiousness_factor = static_cast<float>(config_.asymptomatic_infectiousness);
+    return asymptomatic;
+  }
+  if (level == VaccineProtection::kSevere) {
+    course.severity = Severity::kNone;
+    course.hospital_day = 0;
+    course.critical_day = 0;
+    course.end_day = 0;
+  }
+  return course;
+}
+
 double DiseaseModel::dose(double distance_m, double minutes) const {
   const double t = 1.0 - std::exp(-minutes / config_.dose_minutes);
   const double r = distance_m / config_.dose_distance_m;

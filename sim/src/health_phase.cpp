@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <tuple>
 
 #include "internal/contacts.h"
 #include "internal/parallel.h"
@@ -24,6 +25,53 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
   sample_day_of_result_.assign(n, 0);
   icu_beds_ = static_cast<std::uint32_t>(per_100k(w_.config.disease.icu_beds_per_100k, n));
   ward_beds_ = static_cast<std::uint32_t>(per_100k(w_.config.disease.hospital_beds_per_100k, n));
+  if (w_.config.vaccination.enabled()) plan_vaccination();
+}
+
+void HealthPhase::plan_vaccination() {
+  const auto& vc = w_.config.vaccination;
+  const std::uint32_t n = w_.pop.size();
+  vaccination_day_.assign(n, kNever);
+  vaccine_level_.assign(n, VaccineProtection::kNone);
+  // Queue order: the age group (oldest first, with oldest_first), then a drawn key, then the
+  // person (ties).
+  struct Place {
+    std::uint32_t group;
+    std::uint64_t key;
+    std::uint32_t person;
+  };
+  std::vector<Place> willing;
+  for (std::uint32_t p = 0; p < n; ++p) {
+    Rng r(stream_key(w_.seed, kPurposeVaccination, p));
+    const std::uint8_t g = w_.pop.age_group[p];
+    const bool wants = r.bernoulli(vc.uptake_by_age[g]);
+    const std::uint64_t key = r.next();
+    vaccine_level_[p] = sim::vaccine_protection(r.uniform(), vc);
+    if (!wants) continue;
+    const auto group = static_cast<std::uint32_t>(kAgeGroups - 1 - g);
+    willing.push_back({vc.oldest_first ? group : 0u, key, p});
+  }
+  std::sort(willing.begin(), willing.end(), [](const Place& a, const Place& b) {
+    return std::tie(a.group, a.key, a.person) < std::tie(b.group, b.key, b.person);
+  });
+  vaccine_queue_.reserve(willing.size());
+  for (const Place& w : willing) vaccine_queue_.push_back(w.person);
+}
+
+void HealthPhase::vaccinate(std::uint32_t t, DailyStats& st) {
+  const auto& vc = w_.config.vaccination;
+  if (t >= vc.start_day) {
+    std::uint64_t doses = per_100k(vc.people_per_day_per_100k, w_.pop.size());
+    while (doses > 0 && vaccine_next_ < vaccine_queue_.size()) {
+      const std::uint32_t p = vaccine_queue_[vaccine_next_++];
+      if (dead(p, t)) continue;
+      vaccination_day_[p] = static_cast<std::int32_t>(t);
+      --doses;
+      ++st.new_vaccinated;
+    }
+  }
+  vaccinated_ += st.new_vaccinated;
+  st.vaccinated = vaccinated_;
 }
 
 template <typename BedUse>
@@ -112,6 +160,8 @@ void HealthPhase::infect(std::uint32_t p, std::uint32_t by, Layer layer, std::ui
   infection_layer_[p] = static_cast<std::uint8_t>(layer);
   course_[p] =
       w_.disease.sample_course(w_.pop.age_group[p], stream_key(w_.seed, kPurposeProgression, p));
+  if (vaccinating() && vaccine_protects(p, day))
+    course_[p] = w_.disease.protect(course_[p], vaccine_level_[p]);
 }
 
 void HealthPhase::isolate(std::uint32_t p, std::int32_t until) {
@@ -143,6 +193,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
   // contiguous ranges of people), so shards of whole households run in parallel, each in
   // person order: the same draws and decisions as one pass in person order. Counts and
   // uploaders are gathered in shard order, which is person order.
+  if (vaccinating()) vaccinate(t, st);
   allocate_intensive_care(t, st);
   allocate_ward_beds(t, st);
   std::vector<DailyStats> counted(kShards);

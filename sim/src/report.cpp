@@ -116,11 +116,12 @@ std::string daily_csv(std::span<const DailyStats> days) {
       "positives,uploads,keys_fetched,venue_reports_fetched,isolating,notified_red,"
       "notified_yellow,venue_notifications,green,yellow,red,contacts,app_contacts,runs_stored,"
       "check_ins,new_hospitalised,hospitalised,critical,new_deaths,deaths,icu_denied,lockdown,"
-      "manual_interviews,manual_traced,interview_backlog,call_backlog,hospital_denied\n";
+      "manual_interviews,manual_traced,interview_backlog,call_backlog,hospital_denied,"
+      "new_vaccinated,vaccinated\n";
   for (const auto& d : days) {
     out += fmt(
         "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
-        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
+        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
         d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
         d.new_infections_by_layer[0], d.new_infections_by_layer[1], d.new_infections_by_layer[2],
         d.new_infections_by_layer[3], static_cast<unsigned long long>(d.cumulative_infections),
@@ -131,7 +132,8 @@ std::string daily_csv(std::span<const DailyStats> days) {
         static_cast<unsigned long long>(d.runs_stored),
         static_cast<unsigned long long>(d.check_ins), d.new_hospitalised, d.hospitalised,
         d.critical, d.new_deaths, d.deaths, d.icu_denied, d.lockdown, d.manual_interviews,
-        d.manual_traced, d.interview_backlog, d.call_backlog, d.hospital_denied);
+        d.manual_traced, d.interview_backlog, d.call_backlog, d.hospital_denied, d.new_vaccinated,
+        d.vaccinated);
   }
   return out;
 }
@@ -242,6 +244,18 @@ std::string policy_lines(const SimConfig& c) {
                 per_100k(c.disease.hospital_beds_per_100k, c.population.people)),
             c.disease.hospital_beds_per_100k, c.disease.no_hospital_critical_factor);
   }
+  const auto& v = c.vaccination;
+  if (v.enabled()) {
+    const auto& u = v.uptake_by_age;
+    o += fmt(
+        "vaccination: %llu people a day (%g per 100,000) from day %u, %s, willing by age "
+        "%g/%g/%g/%g/%g/%g/%g/%g/%g; protected %u days later against infection %g, symptoms %g, "
+        "hospital %g\n",
+        static_cast<unsigned long long>(per_100k(v.people_per_day_per_100k, c.population.people)),
+        v.people_per_day_per_100k, v.start_day, v.oldest_first ? "oldest first" : "in random order",
+        u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], v.days_to_protect,
+        v.efficacy_infection, v.efficacy_symptoms, v.efficacy_severe);
+  }
   const auto& m = c.manual_tracing;
   if (m.enabled) {
     const auto& f = m.traceable_fraction;
@@ -292,6 +306,10 @@ std::string format_report(const ReportInput& in) {
   if (c.lockdown.days > 0 || c.lockdown.triggered()) {
     row("days everyone was locked down", fmt("%u", a.lockdown_days),
         b ? fmt("%u", b->lockdown_days) : "");
+  }
+  if (c.vaccination.enabled()) {
+    row("vaccinated", count_pct(a.vaccinated, a.people),
+        b ? count_pct(b->vaccinated, b->people) : "");
   }
   if (c.disease.hospital_beds_per_100k > 0) {
     row("denied a hospital bed (none free)",

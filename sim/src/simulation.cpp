@@ -196,6 +196,12 @@ const std::deque<Simulation::FetchedKey>& Simulation::fetched_keys() const {
 }
 std::uint32_t Simulation::app_start(std::uint32_t p) const { return impl_->world.app_start(p); }
 const std::vector<TracingCall>& Simulation::tracing_calls() const { return impl_->tracing.calls(); }
+std::span<const std::int32_t> Simulation::vaccination_day() const {
+  return impl_->health.vaccination_day();
+}
+std::span<const VaccineProtection> Simulation::vaccine_protection() const {
+  return impl_->health.vaccine_protection();
+}
 std::size_t Simulation::encounter_store_bytes() const { return impl_->radio.peak_store_bytes(); }
 std::vector<PhaseTime> Simulation::phase_seconds() const { return impl_->times.seconds(); }
 

@@ -191,6 +191,7 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     s.active_at_end = d.exposed + d.infectious;
     s.icu_denied += d.icu_denied;
     s.hospital_denied += d.hospital_denied;
+    s.vaccinated = d.vaccinated;
     s.lockdown_days += d.lockdown;
     s.manual_interviews += d.manual_interviews;
     s.manual_traced += d.manual_traced;

@@ -129,6 +129,32 @@ TEST_CASE("manual tracing's settings are checked, and its capacity scales with t
   fails("manual_tracing.quarantine_compliance=2", "quarantine_compliance and test_probability");
 }
 
+TEST_CASE("vaccination's settings are checked") {
+  SimConfig c;
+  CHECK_FALSE(c.vaccination.enabled());  // off by default
+  // Dagan et al. 2021, 7 or more days after the second dose.
+  CHECK(c.vaccination.efficacy_infection == 0.92);
+  CHECK(c.vaccination.efficacy_symptoms == 0.94);
+  CHECK(c.vaccination.days_to_protect == 28);
+  REQUIRE(apply_override(c, "vaccination.people_per_day_per_100k=250"));
+  REQUIRE(apply_override(c, "vaccination.uptake_by_age=[0,0.5,0.8,0.8,0.9,0.9,0.95,0.95,0.95]"));
+  REQUIRE(apply_override(c, "vaccination.oldest_first=false"));
+  CHECK(c.vaccination.enabled());
+  const auto back = config_from_json(config_to_json(c));
+  REQUIRE(back);
+  CHECK(back->vaccination.people_per_day_per_100k == 250);
+  CHECK(back->vaccination.uptake_by_age[1] == 0.5);
+  CHECK_FALSE(back->vaccination.oldest_first);
+  fails("vaccination.people_per_day_per_100k=-1", "people_per_day_per_100k must be in");
+  fails("vaccination.uptake_by_age=[0,1,1,1,1,1,1,1,1.5]", "uptake_by_age values must be in");
+  fails("vaccination.uptake_by_age=[1,1]", "array of 9");
+  fails("vaccination.days_to_protect=0", "days_to_protect must be in [1, 365]");
+  fails("vaccination.efficacy_severe=1.2", "efficacy_severe must be in [0, 1]");
+  // Protection against infection is protection against its symptoms and severe disease.
+  fails("vaccination.efficacy_infection=0.95", "efficacy_infection <= efficacy_symptoms");
+  fails("vaccination.efficacy_severe=0.9", "efficacy_symptoms <= efficacy_severe");
+}
+
 TEST_CASE("overrides use section.key=value") {
   SimConfig c;
   REQUIRE(apply_override(c, "app.uptake=0.25"));

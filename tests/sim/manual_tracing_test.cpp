@@ -9,18 +9,14 @@
 #include "greenlight/sim/publisher.h"
 #include "greenlight/sim/report.h"
 #include "greenlight/sim/simulation.h"
+#include "sim_test_runs.h"
 
 namespace greenlight::sim {
 namespace {
 
 // 3,000 people without the app, 30 initial cases, tracing with room for everyone.
 SimConfig traced(std::uint32_t days, std::uint64_t seed) {
-  SimConfig c;
-  c.population.people = 3000;
-  c.run.days = days;
-  c.run.seed = seed;
-  c.run.threads = 2;
-  c.run.baseline = false;
+  SimConfig c = small(3000, days, seed);
   c.app.uptake = 0;
   c.disease.initial_infections = 30;
   c.manual_tracing.enabled = true;
@@ -38,10 +34,8 @@ struct Traced {
 
 Traced run(const SimConfig& c) {
   InMemoryPublisher publisher;
-  auto sim = Simulation::create(c, publisher);
-  REQUIRE(sim);
-  REQUIRE((*sim)->run());
-  return {(*sim)->daily(), (*sim)->tracing_calls(), (*sim)->population(), (*sim)->summary()};
+  const auto sim = ran(c, publisher);
+  return {sim->daily(), sim->tracing_calls(), sim->population(), sim->summary()};
 }
 
 // The day's columns without manual tracing's own.

@@ -232,6 +232,27 @@ TEST_CASE("the report names manual tracing's capacity and what the tracers did")
   CHECK(report.find("\n  most cases waiting for an interview  7") != std::string::npos);
 }
 
+TEST_CASE("the report names the vaccination campaign and counts the vaccinated") {
+  SimConfig config;
+  config.population.people = 20000;
+  ReportInput in;
+  in.config = &config;
+  in.app.people = 20000;
+  CHECK(policy_lines(config).find("vaccination") == std::string::npos);
+  CHECK(format_report(in).find("vaccinated") == std::string::npos);
+  config.vaccination.people_per_day_per_100k = 250;
+  config.vaccination.start_day = 10;
+  CHECK(policy_lines(config) ==
+        "vaccination: 50 people a day (250 per 100,000) from day 10, oldest first, willing by age "
+        "0/1/1/1/1/1/1/1/1; protected 28 days later against infection 0.92, symptoms 0.94, "
+        "hospital 0.94\n");
+  config.vaccination.oldest_first = false;
+  CHECK(policy_lines(config).find(", in random order, willing") != std::string::npos);
+  in.app.vaccinated = 5000;
+  CHECK(format_report(in).find("\n  vaccinated                           5000 (25.0 %)") !=
+        std::string::npos);
+}
+
 TEST_CASE("the reproduction CSV gives each day's cohort with and without the app") {
   Reproduction app;
   app.cohorts = {{10, 25}, {4, 2}, {0, 0}};

@@ -111,12 +111,19 @@ grep -q "expected FIRST-LAST days with FIRST <= LAST" "$work/bad-lockdown.out" |
   fail "sim run --lockdown 9-3: $(cat "$work/bad-lockdown.out")"
 
 # Manual tracing: every rank gathers the contacts people recall and traces alike (OpenABM's
-# capacity for 3,000 people, 5 interviews and 11 calls a day: cases and calls wait).
+# capacity for 3,000 people, 5 interviews and 11 calls a day: cases and calls wait); and a
+# vaccination campaign from day 2, protecting after 7 days (every rank vaccinates the same
+# people, and each leaves its people's immune out of its contacts' infections).
 tracing_args=(sim run --people 3000 --days 40 --seed 4 --threads 1 --no-baseline --quiet
-  --manual-tracing)
+  --manual-tracing --vaccinate 1000 --set vaccination.start_day=2
+  --set vaccination.days_to_protect=7)
 one_and_two tracing "${tracing_args[@]}"
 called=$(column_sum manual_traced "$work/tracing-one/timeseries.csv")
 [ "$called" -gt 20 ] || fail "manual tracing sim run: only $called calls"
+vaccinated=$(column_sum new_vaccinated "$work/tracing-one/timeseries.csv")
+[ "$vaccinated" -eq 1140 ] || fail "vaccination sim run: $vaccinated vaccinated, not 38 x 30"
+grep -q "^vaccination: 30 people a day (1000 per 100,000) from day 2, oldest first" \
+  "$work/tracing-one/report.txt" || fail "vaccination sim run: the report does not name it"
 grep -q "^manual tracing: 30 tracers per 100,000 (5 interviews and 11 calls a day)" \
   "$work/tracing-one/report.txt" || fail "manual tracing sim run: the report does not name it"
 

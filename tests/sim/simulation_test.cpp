@@ -10,19 +10,10 @@
 #include "greenlight/sim/phone_keys.h"
 #include "greenlight/sim/publisher.h"
 #include "greenlight/sim/report.h"
+#include "sim_test_runs.h"
 
 namespace greenlight::sim {
 namespace {
-
-SimConfig small(std::uint32_t people, std::uint32_t days, std::uint64_t seed) {
-  SimConfig c;
-  c.population.people = people;
-  c.run.days = days;
-  c.run.seed = seed;
-  c.run.threads = 2;
-  c.run.baseline = false;
-  return c;
-}
 
 // 3,000 people, 60 days, 30 initial cases: everyone infected falls ill, goes to hospital and
 // needs intensive care, and dies with `fatality`.
@@ -35,14 +26,6 @@ SimConfig all_severe(double fatality) {
   c.disease.critical_fraction.fill(1);
   c.disease.fatality_fraction.fill(fatality);
   return c;
-}
-
-// Creates and runs a simulation whose uploads go to `publisher` (which must outlive it).
-std::unique_ptr<Simulation> ran(const SimConfig& c, KeyPublisher& publisher) {
-  auto sim = Simulation::create(c, publisher);
-  REQUIRE(sim);
-  REQUIRE((*sim)->run());
-  return std::move(*sim);
 }
 
 struct Outcome {

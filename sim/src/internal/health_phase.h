@@ -65,6 +65,23 @@ class HealthPhase {
   }
   std::uint64_t cumulative_infections() const { return cumulative_; }
 
+  // Vaccination (config.vaccination): whether it is on; the day p was vaccinated (kNever:
+  // not (yet); empty without vaccination) and what p's vaccine protects against once it
+  // protects (empty without vaccination).
+  bool vaccinating() const { return !vaccine_level_.empty(); }
+  std::span<const std::int32_t> vaccination_day() const { return vaccination_day_; }
+  std::span<const VaccineProtection> vaccine_protection() const { return vaccine_level_; }
+  // Vaccinated at least days_to_protect days before day t (with vaccination on).
+  bool vaccine_protects(std::uint32_t p, std::uint32_t t) const {
+    return vaccination_day_[p] != kNever &&
+           static_cast<std::int64_t>(t) >= static_cast<std::int64_t>(vaccination_day_[p]) +
+                                               w_.config.vaccination.days_to_protect;
+  }
+  // Cannot be infected on day t: protected against infection (with vaccination on).
+  bool vaccine_immune(std::uint32_t p, std::uint32_t t) const {
+    return vaccine_level_[p] == VaccineProtection::kInfection && vaccine_protects(p, t);
+  }
+
  private:
   void infect(std::uint32_t p, std::uint32_t by, Layer layer, std::uint32_t day);
   // With a limit on intensive-care beds: the patients who need intensive care from day t
@@ -85,6 +102,12 @@ class HealthPhase {
   std::vector<std::uint32_t> without_bed(std::uint32_t t, std::uint32_t beds, BedUse use) const;
   void positive_result(std::uint32_t p, std::uint32_t t, DailyStats& st,
                        std::vector<std::uint32_t>& uploaders);
+  // With vaccination: the willing in the order they are vaccinated, and each person's
+  // protection (drawn once per person from the seed).
+  void plan_vaccination();
+  // Day t's vaccinations: the next people of the queue, as many as the day's capacity, the
+  // dead skipped; counted in st.new_vaccinated and st.vaccinated.
+  void vaccinate(std::uint32_t t, DailyStats& st);
 
   const World& w_;
   std::uint32_t icu_beds_ = 0;   // with config.disease.icu_beds_per_100k > 0
@@ -101,6 +124,11 @@ class HealthPhase {
   std::vector<std::int32_t> own_red_until_;
   std::vector<std::uint32_t> sample_day_of_result_;
   std::uint64_t cumulative_ = 0;
+  std::vector<std::uint32_t> vaccine_queue_;
+  std::size_t vaccine_next_ = 0;
+  std::uint32_t vaccinated_ = 0;
+  std::vector<std::int32_t> vaccination_day_;
+  std::vector<VaccineProtection> vaccine_level_;
 };
 
 }  // namespace greenlight::sim::internal

@@ -64,6 +64,7 @@ enum Purpose : std::uint64_t {
   kPurposeDistancing = 28,
   kPurposeRecall = 29,
   kPurposeAppStart = 30,
+  kPurposeVaccination = 31,
 };
 
 // Inverse of the standard normal CDF: Acklam's rational approximation (relative error

@@ -390,6 +390,35 @@ struct ManualTracingConfig {
   std::uint64_t notifications_per_day(std::uint32_t people) const;
 };
 
+// Vaccination (off by default: people_per_day_per_100k 0; docs/simulation.md "Vaccination"):
+// from start_day, people_per_day_per_100k people a day (per_100k) start their vaccination,
+// among those willing (uptake_by_age, drawn once per person), the oldest age group first
+// (oldest_first; within a group, and without it, in an order drawn from the seed); the dead
+// are skipped. A vaccinated person is protected from days_to_protect days after that day on,
+// for the rest of the run, by one draw v per person: v < efficacy_infection: never infected;
+// otherwise, if infected, the course is asymptomatic when v < efficacy_symptoms, and never
+// admitted to hospital when v < efficacy_severe. So each efficacy is the cut in the risk of
+// its outcome for a protected person (needs efficacy_infection <= efficacy_symptoms <=
+// efficacy_severe). Defaults: BNT162b2 7 or more days after the second dose, 21 days after
+// the first (Dagan et al. 2021, NEJM 384:1412): documented infection 0.92, symptomatic 0.94;
+// against hospital the symptomatic figure (its 0.87 against hospitalisation, 95 % CI
+// 0.55-1.00, lies below 0.94 within its interval).
+struct VaccinationConfig {
+  double people_per_day_per_100k = 0;
+  std::uint32_t start_day = 0;
+  // Share willing by age group (decades, 80+ last): none under 10 (BNT162b2's first
+  // authorisations were for 12 or 16 and older), everyone else; a neutral default, not a
+  // measured uptake.
+  AgeTable uptake_by_age{0, 1, 1, 1, 1, 1, 1, 1, 1};
+  bool oldest_first = true;
+  std::uint32_t days_to_protect = 28;
+  double efficacy_infection = 0.92;
+  double efficacy_symptoms = 0.94;
+  double efficacy_severe = 0.94;
+
+  bool enabled() const { return people_per_day_per_100k > 0; }
+};
+
 enum class ServerMode { kNone, kInProcess, kLoopback };
 std::string_view server_mode_name(ServerMode mode);
 [[nodiscard]] Result<ServerMode> server_mode_from_name(std::string_view name);
@@ -425,6 +454,7 @@ struct SimConfig {
   AdversaryConfig adversary;
   LockdownConfig lockdown;
   ManualTracingConfig manual_tracing;
+  VaccinationConfig vaccination;
 };
 
 // Parses a JSON document on top of base (missing keys keep base's values). Errors name

@@ -77,6 +77,21 @@ struct Course {
 // One per person (HealthPhase): docs/simulation.md's memory figures count 12 bytes.
 static_assert(sizeof(Course) == 12);
 
+// What a vaccine protects a person against (VaccinationConfig), each level including the
+// ones below it: nothing, severe disease (never admitted to hospital), symptoms (an
+// asymptomatic course), infection (never infected).
+enum class VaccineProtection : std::uint8_t {
+  kNone = 0,
+  kSevere = 1,
+  kSymptoms = 2,
+  kInfection = 3,
+};
+// The protection of a person whose draw is v (uniform in [0, 1)): kInfection when v <
+// efficacy_infection, otherwise kSymptoms when v < efficacy_symptoms, otherwise kSevere when
+// v < efficacy_severe, otherwise kNone. With efficacy_infection <= efficacy_symptoms <=
+// efficacy_severe each efficacy is the share protected at least against its outcome.
+VaccineProtection vaccine_protection(double v, const VaccinationConfig& config);
+
 class DiseaseModel {
  public:
   explicit DiseaseModel(const DiseaseConfig& config);
@@ -96,6 +111,10 @@ class DiseaseModel {
   // critical_fraction) instead of critical_fraction (Covasim's no_hosp_factor): it then needs
   // intensive care on its critical day (draws from `key`), where it is admitted.
   void deny_admission(Course& course, std::uint8_t age_group, std::uint64_t key) const;
+  // The course of a person infected while protected by a vaccine: `course` (drawn as for
+  // anyone) with kSymptoms or more an asymptomatic course (the asymptomatic infectiousness,
+  // no symptoms, never in hospital), with kSevere never admitted to hospital.
+  Course protect(Course course, VaccineProtection level) const;
   // Dose of one contact (before the layer weight).
   double dose(double distance_m, double minutes) const;
   double susceptibility(std::uint8_t age_group) const { return config_.susceptibility[age_group]; }

@@ -94,6 +94,9 @@ struct DailyStats {
   // Patients admitted today when every ward bed was taken (disease.hospital_beds_per_100k):
   // they stay at home.
   std::uint32_t hospital_denied = 0;
+  // Vaccination (config.vaccination): people vaccinated today, and so far.
+  std::uint32_t new_vaccinated = 0;
+  std::uint32_t vaccinated = 0;
 };
 
 // A call of manual tracing (config.manual_tracing): on `day` a tracer called `contact`,
@@ -142,6 +145,7 @@ struct RunSummary {
   std::uint64_t icu_denied = 0;       // patients denied intensive care (no bed free)
   std::uint64_t hospital_denied = 0;  // patients denied a hospital bed (none free)
   std::uint32_t lockdown_days = 0;    // days everyone was locked down
+  std::uint32_t vaccinated = 0;       // people vaccinated by the end (config.vaccination)
   // Manual tracing: cases interviewed, contacts called, most cases waiting for an interview.
   std::uint64_t manual_interviews = 0;
   std::uint64_t manual_traced = 0;
@@ -287,6 +291,11 @@ class Simulation {
   std::uint32_t app_start(std::uint32_t p) const;
   // Every call of manual tracing so far, in call order (empty when it is off; 16 bytes each).
   const std::vector<TracingCall>& tracing_calls() const;
+  // With vaccination (config.vaccination; both empty without): the day each person was
+  // vaccinated (-1: not vaccinated), and what each person's vaccine protects against once it
+  // protects (days_to_protect days later).
+  std::span<const std::int32_t> vaccination_day() const;
+  std::span<const VaccineProtection> vaccine_protection() const;
   // Peak bytes held by the encounter store (this rank's part).
   std::size_t encounter_store_bytes() const;
   // Time spent in each phase of a day, summed over the days so far.
