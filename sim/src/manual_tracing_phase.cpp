@@ -20,6 +20,15 @@ ManualTracingPhase::ManualTracingPhase(const World& world)
   calls_per_day_ = m.notifications_per_day(w_.pop.size());
   ring_.resize(m.trace_days + 1);
   quarantined_until_.assign(w_.pop.size(), 0);
+  known_.assign(w_.pop.size(), 0);
+}
+
+ManualTracingView ManualTracingPhase::view() const {
+  ManualTracingView v;
+  v.identified = static_cast<std::uint64_t>(std::count(known_.begin(), known_.end(), 1));
+  v.contact_records = named_;
+  v.test_results = interviewed_;
+  return v;
 }
 
 const ManualTracingPhase::DayRecords* ManualTracingPhase::records(std::uint32_t day) const {
@@ -59,6 +68,10 @@ void ManualTracingPhase::interview(std::uint32_t c, std::uint32_t t) {
   std::sort(scratch_.begin(), scratch_.end());
   scratch_.erase(std::unique(scratch_.begin(), scratch_.end()), scratch_.end());
   for (const std::uint32_t q : scratch_) call_queue_.push_back({q, c, t});
+  known_[c] = 1;
+  for (const std::uint32_t q : scratch_) known_[q] = 1;
+  ++interviewed_;
+  named_ += scratch_.size();
 }
 
 bool ManualTracingPhase::call(const Named& n, std::uint32_t t, HealthPhase& health) {

@@ -71,6 +71,10 @@ Learned learned(const ArmResult& a) {
   l.venue_visits = hc.venue_visits;
   l.test_results = hc.test_results;
   l.colour_person_days = hc.colour_person_days;
+  const auto& mt = a.outcome.scenario.manual_tracing;
+  l.identified += mt.identified;
+  l.contact_records += mt.contact_records;
+  l.test_results += mt.test_results;
   const auto& s = a.outcome.privacy.server;
   l.anonymous_uploads = s.uploads;
   l.diagnosis_keys = s.keys;
@@ -96,12 +100,12 @@ std::string sanitise(const std::string& key) {
 }  // namespace
 
 std::array<SimConfig, kArms> comparison_arms(const SimConfig& base) {
-  std::array<SimConfig, kArms> arms{base, base, base};
+  std::array<SimConfig, kArms> arms{base, base, base, base};
   for (auto& c : arms) {
     c.run.baseline = false;
     c.health_code.enabled = false;
   }
-  for (const std::size_t i : {std::size_t{0}, std::size_t{2}}) {
+  for (const std::size_t i : {std::size_t{0}, std::size_t{2}, std::size_t{3}}) {
     SimConfig& c = arms[i];
     c.app.uptake = 0;
     c.app.chaff_per_day = 0;
@@ -112,6 +116,7 @@ std::array<SimConfig, kArms> comparison_arms(const SimConfig& base) {
     c.health_code.coverage = i == 2 ? base.app.uptake : HealthCodeConfig{}.coverage;
   }
   arms[2].health_code.enabled = true;
+  arms[3].manual_tracing.enabled = true;
   // The health code's rules in shadow mode on greenlight's epidemic: the same people judged
   // by both rules.
   arms[1].health_code.enabled = true;
@@ -177,7 +182,8 @@ std::string format_comparison(const Comparison& c) {
       cfg.population.people, cfg.run.days, u(cfg.run.seed), 100 * cfg.app.uptake,
       std::string(radio_model_name(cfg.radio.model)).c_str());
   o += policy_lines(cfg) + "\n";
-  o += strprintf("%-52s %14s %14s %14s\n", "", "none", "greenlight", "health code");
+  o += strprintf("%-52s %14s %14s %14s %14s\n", "", "none", "greenlight", "health code",
+                 "manual tracing");
   const auto row = [&](const char* label, auto value) {
     o += strprintf("%-52s", label);
     for (const auto& a : c.arms) o += strprintf(" %14lld", static_cast<long long>(value(a)));
@@ -197,6 +203,10 @@ std::string format_comparison(const Comparison& c) {
     row("days everyone was locked down",
         [](const ArmResult& a) { return a.outcome.summary.lockdown_days; });
   }
+  row("tracers' interviews",
+      [](const ArmResult& a) { return a.outcome.summary.manual_interviews; });
+  row("tracers' calls (people quarantined)",
+      [](const ArmResult& a) { return a.outcome.summary.manual_traced; });
   row("people ever RED", [](const ArmResult& a) { return a.outcome.scenario.colours.ever_red; });
   row("  never infected (wrongly RED)",
       [](const ArmResult& a) { return a.outcome.scenario.colours.wrongly_red; });
@@ -226,7 +236,8 @@ std::string format_comparison(const Comparison& c) {
     return static_cast<std::int64_t>(a.outcome.scenario.needless_isolation_person_days) - needless0;
   });
   o += "\nWhat a server could learn\n";
-  row("people identified (phone number)", [](const ArmResult& a) { return learned(a).identified; });
+  row("people identified (phone number, name)",
+      [](const ArmResult& a) { return learned(a).identified; });
   row("location trails (person-days)",
       [](const ArmResult& a) { return learned(a).location_person_days; });
   row("contact records (pairs met, per day)",
@@ -253,15 +264,19 @@ std::string format_comparison(const Comparison& c) {
       ch.chaff_per_day, u(ch.real_flows), u(ch.chaff_flows), ch.real_share, ch.uploader_auc,
       ch.bytes_per_phone_day);
   o += strprintf(
-      "Per 1,000 people: averted %.1f (greenlight) / %.1f (health code); wrongly RED or "
-      "YELLOW %.1f / %.1f; needless isolation person-days %.1f / %.1f.\n",
+      "Per 1,000 people: averted %.1f (greenlight) / %.1f (health code) / %.1f (manual "
+      "tracing); wrongly RED or YELLOW %.1f / %.1f; needless isolation person-days %.1f / %.1f "
+      "/ %.1f.\n",
       per_1000(static_cast<double>(arms[1].averted), people),
       per_1000(static_cast<double>(arms[2].averted), people),
+      per_1000(static_cast<double>(arms[3].averted), people),
       per_1000(static_cast<double>(arms[1].outcome.scenario.colours.wrongly_coloured), people),
       per_1000(static_cast<double>(arms[2].outcome.scenario.colours.wrongly_coloured), people),
       per_1000(static_cast<double>(arms[1].outcome.scenario.needless_isolation_person_days),
                people),
       per_1000(static_cast<double>(arms[2].outcome.scenario.needless_isolation_person_days),
+               people),
+      per_1000(static_cast<double>(arms[3].outcome.scenario.needless_isolation_person_days),
                people));
   return o;
 }
@@ -296,7 +311,8 @@ PlotResult write_comparison_plots(const std::filesystem::path& dir, const Compar
       "set ylabel 'new infections'\nset grid\nset key top right\n";
   body += "plot " + q + " using 1:2 with lines lw 2 lc rgb '#777777' title 'none', " + q +
           " using 1:3 with lines lw 2 lc rgb '#1a9641' title 'greenlight', " + q +
-          " using 1:4 with lines lw 2 lc rgb '#d7191c' title 'health code'\n";
+          " using 1:4 with lines lw 2 lc rgb '#d7191c' title 'health code', " + q +
+          " using 1:5 with lines lw 2 lc rgb '#2166ac' title 'manual tracing'\n";
   PlotResult all = draw_plot(dir, "compare_epidemic", body);
   const std::string b = gnuplot_quote(burden_path);
   std::string bars =
@@ -406,22 +422,22 @@ std::map<double, SweepMeans> means_by_value(std::span<const CompareSweepPoint> p
 std::string format_compare_sweep(const std::string& key,
                                  std::span<const CompareSweepPoint> points) {
   std::string o = strprintf(
-      "%-22s %4s | %8s %8s %8s | %9s %9s | %8s %8s %8s | %9s %9s | %10s %10s | %6s %6s %8s | "
-      "%8s %8s\n",
-      key.c_str(), "runs", "inf none", "inf GL", "inf HC", "avert GL", "avert HC", "dead no",
-      "dead GL", "dead HC", "wrong GL", "wrong HC", "needl. GL", "needl. HC", "real", "AUC",
-      "B/day", "relay FW", "only");
+      "%-22s %4s | %8s %8s %8s %8s | %9s %9s %9s | %8s %8s %8s %8s | %9s %9s | %10s %10s %10s | "
+      "%6s %6s %8s | %8s %8s\n",
+      key.c_str(), "runs", "inf none", "inf GL", "inf HC", "inf MT", "avert GL", "avert HC",
+      "avert MT", "dead no", "dead GL", "dead HC", "dead MT", "wrong GL", "wrong HC", "needl. GL",
+      "needl. HC", "needl. MT", "real", "AUC", "B/day", "relay FW", "only");
   for (const auto& [value, s] : means_by_value(points)) {
     o += strprintf(
-        "%-22.4g %4zu | %8.0f %8.0f %8.0f | %9.0f %9.0f | %8.1f %8.1f %8.1f | %9.0f %9.0f | "
-        "%10.0f %10.0f | %6.3f %6.3f %8.0f | %8.1f %8.1f\n",
-        value, s.runs, s.infections[0], s.infections[1], s.infections[2], s.averted[1],
-        s.averted[2], s.deaths[0], s.deaths[1], s.deaths[2], s.wrongly_coloured[1],
-        s.wrongly_coloured[2], s.needless[1], s.needless[2], s.real_share, s.auc, s.bytes,
-        s.false_warnings, s.warned_only);
+        "%-22.4g %4zu | %8.0f %8.0f %8.0f %8.0f | %9.0f %9.0f %9.0f | %8.1f %8.1f %8.1f %8.1f | "
+        "%9.0f %9.0f | %10.0f %10.0f %10.0f | %6.3f %6.3f %8.0f | %8.1f %8.1f\n",
+        value, s.runs, s.infections[0], s.infections[1], s.infections[2], s.infections[3],
+        s.averted[1], s.averted[2], s.averted[3], s.deaths[0], s.deaths[1], s.deaths[2],
+        s.deaths[3], s.wrongly_coloured[1], s.wrongly_coloured[2], s.needless[1], s.needless[2],
+        s.needless[3], s.real_share, s.auc, s.bytes, s.false_warnings, s.warned_only);
   }
-  o += "(means over seeds; GL = greenlight, HC = health code; dead = deaths (no = no app or "
-       "code); wrong = people wrongly RED or "
+  o += "(means over seeds; GL = greenlight, HC = health code, MT = manual tracing; dead = "
+       "deaths (no = no app, code or tracers); wrong = people wrongly RED or "
        "YELLOW; needl. = isolation person-days of people never infected; real, AUC, B/day: "
        "greenlight's upload flows as a network observer sees them; relay FW, only: false warnings "
        "caused by the relay adversary, people warned only because of it)\n";
@@ -438,11 +454,12 @@ PlotResult write_compare_sweep_plot(const std::filesystem::path& dir, const std:
   std::string data;
   for (const auto& [value, s] : means_by_value(points)) {
     data +=
-        strprintf("%.6g %.2f %.2f %.2f %.2f %.2f %.2f %.4f %.4f %.1f %.1f %.1f\n", value,
+        strprintf("%.6g %.2f %.2f %.2f %.2f %.2f %.2f %.4f %.4f %.1f %.1f %.1f %.2f %.2f\n", value,
                   per_1000(s.averted[1], people), per_1000(s.averted[2], people),
                   per_1000(s.wrongly_coloured[1], people), per_1000(s.wrongly_coloured[2], people),
                   per_1000(s.needless[1], people), per_1000(s.needless[2], people), s.real_share,
-                  s.auc, s.bytes / 1024.0, s.false_warnings, s.warned_only);
+                  s.auc, s.bytes / 1024.0, s.false_warnings, s.warned_only,
+                  per_1000(s.averted[3], people), per_1000(s.needless[3], people));
   }
   const auto data_path = dir / (stem + "_data.txt");
   if (!write_file(data_path, data)) return {{}, "could not write " + data_path.string()};
@@ -467,7 +484,7 @@ PlotResult write_compare_sweep_plot(const std::filesystem::path& dir, const std:
             " using 1:9 with linespoints lw 2 pt 5 title 'AUC finding uploaders', " + q +
             " using 1:10 axes x1y2 with linespoints lw 2 pt 9 dt 2 title 'KiB/phone/day'\n";
   } else {
-    body += "set title 'greenlight and a health code against " + key +
+    body += "set title 'greenlight, a health code and manual tracing against " + key +
             " (per 1,000 people)' noenhanced\nset ylabel 'people'\nset y2label 'person-days of "
             "needless "
             "isolation'\nset y2tics\nset ytics nomirror\n";
@@ -486,7 +503,13 @@ PlotResult write_compare_sweep_plot(const std::filesystem::path& dir, const std:
         "greenlight', " +
         q +
         " using 1:7 axes x1y2 with lines lw 1 dt 3 lc rgb '#d7191c' title 'needless "
-        "isolation, health code'\n";
+        "isolation, health code', " +
+        q +
+        " using 1:13 with linespoints lw 2 pt 9 lc rgb '#2166ac' title 'averted, manual "
+        "tracing', " +
+        q +
+        " using 1:14 axes x1y2 with lines lw 1 dt 3 lc rgb '#2166ac' title 'needless isolation, "
+        "manual tracing'\n";
   }
   return draw_plot(dir, stem, body);
 }

@@ -164,6 +164,7 @@ ScenarioMetrics Simulation::scenario_metrics() const {
   ScenarioMetrics m = impl_->ledger.metrics(impl_->health.infection_day(), impl_->current_day);
   if (impl_->health_code.enabled() && !impl_->health_code.shadow())
     m.health_code = impl_->health_code.view(impl_->current_day);
+  if (impl_->tracing.enabled()) m.manual_tracing = impl_->tracing.view();
   m.relay = impl_->relay.view(impl_->sync);
   return m;
 }

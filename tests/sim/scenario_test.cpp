@@ -28,7 +28,7 @@ const ScenarioMetrics& m(const Comparison& c, std::size_t arm) {
 
 }  // namespace
 
-TEST_CASE("compare runs none, greenlight and a health code on the same population") {
+TEST_CASE("compare runs none, greenlight, a health code and manual tracing on one population") {
   const SimConfig c = small(5);
   auto a = run_comparison(c);
   REQUIRE(a);
@@ -36,6 +36,7 @@ TEST_CASE("compare runs none, greenlight and a health code on the same populatio
   const auto& none = a->arms[0];
   const auto& gl = a->arms[1];
   const auto& hc = a->arms[2];
+  const auto& mt = a->arms[3];
 
   {  // the same seed gives the same output
     auto b = run_comparison(c);
@@ -58,6 +59,40 @@ TEST_CASE("compare runs none, greenlight and a health code on the same populatio
     CHECK(hc.config.health_code.coverage == c.app.uptake);
     CHECK(gl.config.health_code.shadow);  // the code's rules watch, nobody acts
     CHECK(hc.config.health_code.enabled);
+  }
+  {  // manual tracing without the app: tracers interview the positives and call whom they name
+    CHECK(mt.outcome.summary.app_users == 0);
+    CHECK(mt.config.manual_tracing.enabled);
+    CHECK_FALSE(mt.config.health_code.enabled);
+    CHECK(m(*a, 3).colours.ever_coloured == 0);
+    const auto& s = mt.outcome.summary;
+    REQUIRE(s.manual_interviews > 0);
+    CHECK(s.manual_traced > 0);
+    const auto& known = m(*a, 3).manual_tracing;
+    CHECK(known.test_results == s.manual_interviews);  // each interviewed case's result
+    CHECK(known.contact_records >= s.manual_traced);   // named at interviews, then called
+    CHECK(known.identified <= s.manual_interviews + known.contact_records);
+    CHECK(known.identified > s.manual_interviews);
+    for (const std::size_t i : {std::size_t{0}, std::size_t{1}, std::size_t{2}}) {
+      CHECK_FALSE(a->arms[i].config.manual_tracing.enabled);
+      CHECK(m(*a, i).manual_tracing.identified == 0);
+      CHECK(a->arms[i].outcome.summary.manual_interviews == 0);
+    }
+    // The tracers' names are what a server could learn in this arm (the table's last column).
+    const std::string table = format_comparison(*a);
+    const auto line = [&](const std::string& label) {
+      const auto at = table.find("\n" + label);
+      REQUIRE(at != std::string::npos);
+      return table.substr(at + 1, table.find('\n', at + 1) - at - 1);
+    };
+    CHECK(line("people identified (phone number, name)")
+              .ends_with(" " + std::to_string(known.identified)));
+    CHECK(line("contact records").ends_with(" " + std::to_string(known.contact_records)));
+    CHECK(line("test results by name").ends_with(" " + std::to_string(known.test_results)));
+    const std::string csv = comparison_csv(*a);
+    const auto row = csv.substr(csv.find("\nmanual-tracing,") + 1);
+    CHECK(row.starts_with("manual-tracing," + std::to_string(s.people) + ",0," +
+                          std::to_string(s.infections) + "," + std::to_string(mt.averted) + ","));
   }
   {  // on the same epidemic, the health code's rules wrongly colour at least as many people
     REQUIRE(m(*a, 1).colours.ever_red > 0);  // the epidemic reached the phones

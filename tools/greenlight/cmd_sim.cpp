@@ -10,7 +10,8 @@
 //   greenlight sim threshold-sweep [--offsets -8,-4,0,4 --minutes 5,13,20 --seeds 1,2]
 //                         [the run options]
 //   greenlight sim compare [--sweep section.key=V1,V2,... --seeds 1,2] [the run options]
-//                         (greenlight against a centralised health code, same population)
+//                         (greenlight against a centralised health code and manual tracing,
+//                         same population)
 // Every command takes --radio calibrated|clean (the radio model; default calibrated).
 //
 // Progress goes to stderr, the report to stdout, files into --out.
@@ -665,8 +666,8 @@ void setup_sim(CLI::App& app) {
   auto cmp_seeds = std::make_shared<std::string>();
   CLI::App* cmp = cmd->add_subcommand(
       "compare",
-      "greenlight against a centralised health code and no app on the same population and seed "
-      "(default 20000 people, 90 days)");
+      "greenlight against a centralised health code, manual contact tracing and none of them "
+      "on the same population and seed (default 20000 people, 90 days)");
   add_common(cmp, *cmp_opts, true);
   cmp->add_option("--sweep", *cmp_sweep,
                   "Repeat the comparison over the values of one key: section.key=V1,V2,... (e.g. "

@@ -19,6 +19,7 @@
 #include <deque>
 #include <vector>
 
+#include "greenlight/sim/scenario_metrics.h"
 #include "greenlight/sim/simulation.h"
 #include "internal/contact_phase.h"
 #include "internal/health_phase.h"
@@ -37,6 +38,8 @@ class ManualTracingPhase {
   void record(std::uint32_t t, const ContactPhase& contacts);
 
   const std::vector<TracingCall>& calls() const { return calls_; }
+  // What the tracers learned by name so far.
+  ManualTracingView view() const;
 
  private:
   // One day of recalled contacts: a CSR of the people each person would name.
@@ -66,6 +69,9 @@ class ManualTracingPhase {
   std::deque<Waiting> interview_queue_;
   std::deque<Named> call_queue_;
   std::vector<std::int32_t> quarantined_until_;  // by a tracer's call
+  std::vector<std::uint8_t> known_;              // 1: interviewed or named at an interview
+  std::uint64_t interviewed_ = 0;
+  std::uint64_t named_ = 0;
   std::vector<std::uint32_t> scratch_;
   std::vector<TracingCall> calls_;
 };

@@ -1,13 +1,14 @@
 // Scenarios a decision needs (docs/simulation.md "Scenarios: greenlight against a centralised
-// health code"): the same population and seed run three times,
+// health code"): the same population and seed run four times,
 //  - "none": testing and self-isolation only (no app, no health code),
 //  - "greenlight": the configuration as given (the app at app.uptake),
 //  - "health-code": no app; a centralised health code (health_code.*) covering exactly the
 //    people who run the app in the greenlight arm (coverage = app.uptake, the same draw),
+//  - "manual-tracing": no app; manual contact tracing (manual_tracing.*, OpenABM's capacity),
 // and reported side by side: infections averted against "none", people wrongly RED/YELLOW
-// (never infected), needless isolation, and what a server could learn. A sweep repeats the
-// comparison over the values of one configuration key (uptake, chaff rate, radio noise).
-// Arms without app users run with the default radio and no chaff (neither has any effect
+// (never infected), needless isolation, and what a server (or the tracers) could learn. A sweep
+// repeats the comparison over the values of one configuration key (uptake, chaff rate, radio
+// noise). Arms without app users run with the default radio and no chaff (neither has any effect
 // without phones), so that a sweep over those keys runs them once (runs are cached by the
 // configuration's hash). Formatting functions are pure; the plot functions run gnuplot.
 #pragma once
@@ -27,10 +28,11 @@
 
 namespace greenlight::sim {
 
-inline constexpr std::size_t kArms = 3;
-inline constexpr std::array<std::string_view, kArms> kArmNames{"none", "greenlight", "health-code"};
+inline constexpr std::size_t kArms = 4;
+inline constexpr std::array<std::string_view, kArms> kArmNames{"none", "greenlight", "health-code",
+                                                               "manual-tracing"};
 
-// The three arms' configurations for base (in kArmNames order).
+// The four arms' configurations for base (in kArmNames order).
 std::array<SimConfig, kArms> comparison_arms(const SimConfig& base);
 
 struct ArmResult {
@@ -45,7 +47,7 @@ struct Comparison {
   std::array<ArmResult, kArms> arms;
 };
 
-// Runs the three arms (in memory: the greenlight arm's uploads use the configured server).
+// Runs the four arms (in memory: the greenlight arm's uploads use the configured server).
 // done is called after each arm with its index.
 [[nodiscard]] Result<Comparison> run_comparison(
     const SimConfig& base, const std::function<void(std::size_t arm)>& done = {});

@@ -53,6 +53,15 @@ struct RelayView {
   std::uint64_t warned_only_by_relay = 0;
 };
 
+// What manual tracers learn by name (config.manual_tracing; zero when it is off): the people
+// interviewed or named at an interview, the (case, named person) pairs, and the positive
+// results of the cases interviewed.
+struct ManualTracingView {
+  std::uint64_t identified = 0;
+  std::uint64_t contact_records = 0;
+  std::uint64_t test_results = 0;
+};
+
 // Who was ever RED or YELLOW, and who of them was never infected during the run.
 struct ColourCounts {
   std::uint64_t ever_red = 0;
@@ -76,6 +85,7 @@ struct ScenarioMetrics {
   std::uint64_t isolation_person_days = 0;
   std::uint64_t needless_isolation_person_days = 0;
   HealthCodeView health_code;
+  ManualTracingView manual_tracing;
   ChaffView chaff;
   RelayView relay;
 };
