@@ -76,18 +76,32 @@ Result<ScenarioOutcome> run_scenario(const SimConfig& config, const ProgressFn& 
 Result<std::vector<SweepPoint>> run_sweep(const SimConfig& base, std::span<const double> uptakes,
                                           std::span<const std::uint64_t> seeds,
                                           const std::function<void(const SweepPoint&)>& done,
-                                          Ranks ranks) {
+                                          Ranks ranks, const SweepVary* vary) {
+  if (vary != nullptr && (vary->key == "app.uptake" || vary->key == "run.seed")) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "a sweep varies app.uptake and run.seed by its uptakes and seeds, not as "
+                      "its setting");
+  }
+  const std::vector<double> unvaried{0};
+  const std::span<const double> values = vary != nullptr ? vary->values : unvaried;
   std::vector<SimConfig> configs;
-  for (const double u : uptakes) {
-    for (const std::uint64_t seed : seeds) {
-      SimConfig c = base;
-      c.app.uptake = u;
-      c.run.seed = seed;
-      c.run.baseline = false;
-      // Every rank checks every point before any runs, so that a bad point stops all ranks
-      // alike instead of leaving the others waiting in the gather below.
-      GL_RETURN_IF_ERROR(validate_config(c));
-      configs.push_back(c);
+  std::vector<double> config_values;
+  for (const double value : values) {
+    for (const double u : uptakes) {
+      for (const std::uint64_t seed : seeds) {
+        SimConfig c = base;
+        if (vary != nullptr) {
+          GL_RETURN_IF_ERROR(apply_override(c, vary->key + "=" + strprintf("%.17g", value)));
+        }
+        c.app.uptake = u;
+        c.run.seed = seed;
+        c.run.baseline = false;
+        // Every rank checks every point before any runs, so that a bad point stops all ranks
+        // alike instead of leaving the others waiting in the gather below.
+        GL_RETURN_IF_ERROR(validate_config(c));
+        configs.push_back(c);
+        config_values.push_back(value);
+      }
     }
   }
   const auto size = static_cast<std::size_t>(ranks.size());
@@ -96,7 +110,7 @@ Result<std::vector<SweepPoint>> run_sweep(const SimConfig& base, std::span<const
   for (std::size_t i = rank; i < configs.size(); i += size) {
     auto r = run_once(configs[i]);  // whole on this rank
     GL_RETURN_IF_ERROR(r);
-    mine.push_back({configs[i].app.uptake, configs[i].run.seed, r->summary});
+    mine.push_back({configs[i].app.uptake, configs[i].run.seed, r->summary, config_values[i]});
     if (done) done(mine.back());
   }
   // Rank order holds points r, r + size, ...: put them back in list order.

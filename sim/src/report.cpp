@@ -645,14 +645,16 @@ PlotResult write_reproduction_plot(const std::filesystem::path& dir, const Repro
   return draw(dir, "reproduction", body);
 }
 
-std::string sweep_csv(std::span<const SweepPoint> points) {
-  std::string out =
+std::string sweep_csv(std::span<const SweepPoint> points, const std::string& key) {
+  std::string out = key.empty() ? std::string() : key + ",";
+  out +=
       "uptake,seed,people,app_users,infections,peak_infectious,tests,positives,uploads,"
       "notifications_red,notifications_yellow,red_precision,red_recall,any_recall,"
       "notified_infected_by_index,isolation_person_days,hospitalisations,deaths,active_at_end,"
       "died_out,lockdown_days,manual_interviews,manual_traced,peak_interview_backlog\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
+    if (!key.empty()) out += fmt("%.6g,", p.value);
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
         "%d,%u,%llu,%llu,%u\n",
@@ -687,9 +689,29 @@ double median_of(std::vector<double> v) {
   return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
+// The points of each value of a varied setting, in value order.
+std::map<double, std::vector<SweepPoint>> by_value(std::span<const SweepPoint> points) {
+  std::map<double, std::vector<SweepPoint>> m;
+  for (const auto& p : points) m[p.value].push_back(p);
+  return m;
+}
+
+std::string uptake_table(std::span<const SweepPoint> points);
+
 }  // namespace
 
-std::string format_sweep(std::span<const SweepPoint> points) {
+std::string format_sweep(std::span<const SweepPoint> points, const std::string& key) {
+  if (key.empty()) return uptake_table(points);
+  std::string o;
+  for (const auto& [value, part] : by_value(points)) {
+    o += fmt("%s%s = %g\n", o.empty() ? "" : "\n", key.c_str(), value) + uptake_table(part);
+  }
+  return o.empty() ? "no runs\n" : o;
+}
+
+namespace {
+
+std::string uptake_table(std::span<const SweepPoint> points) {
   const auto groups = by_uptake(points);
   if (groups.empty()) return "no runs\n";
   // The reference is the lowest uptake of the sweep; its infections per seed pair with each
@@ -769,9 +791,42 @@ std::string format_sweep(std::span<const SweepPoint> points) {
   return o;
 }
 
-PlotResult write_sweep_plot(const std::filesystem::path& dir, std::span<const SweepPoint> points) {
+}  // namespace
+
+PlotResult write_sweep_plot(const std::filesystem::path& dir, std::span<const SweepPoint> points,
+                            const std::string& key) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
+  if (!key.empty()) {
+    // One block of infections (median, min, max over seeds) against uptake per value.
+    std::string data;
+    std::string titles;
+    const auto values = by_value(points);
+    if (values.empty()) return {{}, "no runs: sweep plot skipped"};
+    for (const auto& [value, part] : values) {
+      for (const auto& [u, ps] : by_uptake(part)) {
+        std::vector<double> inf;
+        for (const auto* p : ps) inf.push_back(static_cast<double>(p->summary.infections));
+        data += fmt("%.4f %.1f %.1f %.1f\n", 100 * u, median_of(inf),
+                    *std::min_element(inf.begin(), inf.end()),
+                    *std::max_element(inf.begin(), inf.end()));
+      }
+      data += "\n\n";
+      titles += fmt("%s%g", titles.empty() ? "" : " ", value);
+    }
+    const auto data_path = dir / "sweep_data.txt";
+    if (!write_file(data_path, data)) return {{}, "could not write " + data_path.string()};
+    std::string body = "set title 'Infections against app uptake, for each " + key +
+                       "' noenhanced\nset xlabel 'app uptake (% of people)'\n"
+                       "set ylabel 'infected (median over seeds, range)'\nset grid\n"
+                       "set key top right noenhanced\nset yrange [0:*]\n"
+                       "values = '" +
+                       titles + "'\n";
+    body += fmt("plot for [i=0:%zu] ", values.size() - 1) + quote(data_path) +
+            " index i using 1:2:3:4 with yerrorlines lw 2 pt 7 title '" + key +
+            " = '.word(values, i + 1)\n";
+    return draw(dir, "sweep", body);
+  }
   std::string data;
   // Per uptake: infections and deaths, each as median, min and max over the seeds.
   for (const auto& [u, ps] : by_uptake(points)) {

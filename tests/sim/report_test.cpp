@@ -45,6 +45,34 @@ TEST_CASE("the sweep table pairs each uptake's runs with the reference run of th
   CHECK(half.find("-10.0 % [-25.0, +0.0]") != std::string::npos);
 }
 
+TEST_CASE("a sweep with a varied setting pairs each value's runs with its own lowest uptake") {
+  // Two values of a setting; the same seeds and uptakes in each.
+  std::vector<SweepPoint> points{point(0, 1, 100),   point(0.5, 1, 80), point(0, 2, 200),
+                                 point(0.5, 2, 100), point(0, 1, 40),   point(0.5, 1, 20),
+                                 point(0, 2, 50),    point(0.5, 2, 50)};
+  for (std::size_t i = 0; i < points.size(); ++i) points[i].value = i < 4 ? 250 : 500;
+  const std::string key = "vaccination.people_per_day_per_100k";
+  const std::string table = format_sweep(points, key);
+  CAPTURE(table);
+  const auto second = table.find("\n" + key + " = 500\n");
+  REQUIRE(table.starts_with(key + " = 250\n"));
+  REQUIRE(second != std::string::npos);
+  const std::string first_block = table.substr(0, second);
+  const std::string second_block = table.substr(second + 1);
+  // 250: seeds -20 % and -50 %, median -35 %; 500: -50 % and 0 %, median -25 %.
+  CHECK(row(first_block, "  50 %").find("-35.0 % [-50.0, -20.0]") != std::string::npos);
+  CHECK(row(second_block, "  50 %").find("-25.0 % [-50.0, +0.0]") != std::string::npos);
+  CHECK(row(second_block, "   0 %").find("45 [40, 50]") != std::string::npos);
+  // Without the key: one table of all runs, as before.
+  CHECK(format_sweep(points).find(key) == std::string::npos);
+  // The CSV: the value first, under the key's name.
+  const std::string csv = sweep_csv(points, key);
+  CHECK(csv.starts_with(key + ",uptake,seed,people,"));
+  CHECK(csv.find("\n250,0.5000,2,0,0,100,") != std::string::npos);
+  CHECK(csv.find("\n500,0.0000,1,0,0,40,") != std::string::npos);
+  CHECK(sweep_csv(points).starts_with("uptake,seed,people,"));
+}
+
 TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
   // Seed 1: 10 -> 2 deaths (-80 %), seed 2: 20 -> 30 (+50 %), seed 3: 40 -> 36 (-10 %).
   const std::vector<SweepPoint> points{point(0, 1, 100, 10), point(0, 2, 200, 20),

@@ -127,14 +127,25 @@ grep -q "^vaccination: 30 people a day (1000 per 100,000) from day 2, oldest fir
 grep -q "^manual tracing: 30 tracers per 100,000 (5 interviews and 11 calls a day)" \
   "$work/tracing-one/report.txt" || fail "manual tracing sim run: the report does not name it"
 
-# A sweep of three points over two ranks (rank 0 runs points 0 and 2, rank 1 point 1).
-sweep_args=(sim sweep --people 2000 --days 20 --uptake 0,0.5,1 --seeds 3 --threads 1 --quiet)
+# A sweep of three uptakes for two values of a varied setting over two ranks (rank 0 runs
+# points 0, 2 and 4, rank 1 points 1, 3 and 5).
+sweep_args=(sim sweep --people 2000 --days 20 --uptake 0,0.5,1 --seeds 3 --threads 1 --quiet
+  --vary vaccination.people_per_day_per_100k=0,2000)
 "$bin" "${sweep_args[@]}" --out "$work/sweep-one" >"$work/sweep-one.stdout" 2>&1 ||
   fail "sim sweep in one process: $(cat "$work/sweep-one.stdout")"
 "${mpi[@]}" "$bin" "${sweep_args[@]}" --out "$work/sweep-two" >"$work/sweep-two.stdout" \
   2>"$work/sweep-two.stderr" || fail "mpirun -np 2 sim sweep: $(cat "$work/sweep-two.stderr")"
 for f in sweep.csv sweep.txt config.json; do
   same_file "sim sweep $f" "$work/sweep-one/$f" "$work/sweep-two/$f"
+done
+[ "$(grep -c '^vaccination.people_per_day_per_100k = ' "$work/sweep-one/sweep.txt")" -eq 2 ] ||
+  fail "sim sweep --vary: sweep.txt has not one table per value"
+for bad in "vaccination.people_per_day_per_100k" "vaccination.doses=1,2"; do
+  if "$bin" sim sweep --people 100 --days 2 --uptake 0 --quiet --vary "$bad" \
+    --out "$work/bad-vary" >"$work/bad-vary.out" 2>&1; then
+    fail "sim sweep --vary $bad exited 0"
+  fi
+  grep -q -- "--vary" "$work/bad-vary.out" || fail "sim sweep --vary $bad: $(cat "$work/bad-vary.out")"
 done
 
 # An error stops every rank, with the rank and the message.
