@@ -133,6 +133,8 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("testing", "isolation_days", t.isolation_days);
   v("testing", "isolation_adherence", t.isolation_adherence);
   v("testing", "isolation_daily_dropout", t.isolation_daily_dropout);
+  v("testing", "tests_per_day_per_100k", t.tests_per_day_per_100k);
+  v("testing", "max_wait_days", t.max_wait_days);
 
   auto& a = c.app;
   v("app", "uptake", a.uptake);
@@ -554,6 +556,9 @@ Status validate_config(const SimConfig& c) {
        "testing delays must be at most 14 days");
   need(c.testing.sensitive_from_day <= c.testing.sensitive_to_day,
        "testing.sensitive_from_day must not exceed sensitive_to_day");
+  need(c.testing.tests_per_day_per_100k >= 0 && c.testing.tests_per_day_per_100k <= 100000,
+       "testing.tests_per_day_per_100k must be in [0, 100000] (0: no limit)");
+  need(c.testing.max_wait_days <= 60, "testing.max_wait_days must be at most 60");
   for (const double w : c.app.uptake_by_age) {
     need(w >= 0 && w <= 100, "app.uptake_by_age must be in [0, 100]");
   }

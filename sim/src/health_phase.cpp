@@ -25,7 +25,47 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
   sample_day_of_result_.assign(n, 0);
   icu_beds_ = static_cast<std::uint32_t>(per_100k(w_.config.disease.icu_beds_per_100k, n));
   ward_beds_ = static_cast<std::uint32_t>(per_100k(w_.config.disease.hospital_beds_per_100k, n));
+  tests_per_day_ =
+      static_cast<std::uint32_t>(per_100k(w_.config.testing.tests_per_day_per_100k, n));
   if (w_.config.vaccination.enabled()) plan_vaccination();
+}
+
+namespace {
+// A sample that waits for a free test (test_sample_day_; neither kNever nor a day).
+constexpr std::int32_t kWaitingForTest = -2;
+}  // namespace
+
+void HealthPhase::limit_tests(std::uint32_t t, DailyStats& st) {
+  const auto day = static_cast<std::int32_t>(t);
+  // Today's new samples, per shard in person order.
+  const std::uint32_t n = w_.pop.size();
+  std::vector<std::vector<std::uint32_t>> due(kShards);
+  parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
+    const auto [p0, p1] = shard_range(n, shard);
+    for (std::uint32_t p = p0; p < p1; ++p) {
+      if (test_sample_day_[p] == day) due[shard].push_back(p);
+    }
+  });
+  std::vector<WaitingTest> queue;
+  queue.swap(test_backlog_);
+  for (const auto& part : due) {
+    for (const std::uint32_t p : part) queue.push_back({p, t});
+  }
+  const std::uint32_t max_wait = w_.config.testing.max_wait_days;
+  std::uint32_t taken = 0;
+  for (const WaitingTest& w : queue) {
+    if (taken < tests_per_day_) {
+      test_sample_day_[w.person] = day;
+      ++taken;
+    } else if (t - w.due_day >= max_wait) {
+      test_sample_day_[w.person] = kNever;  // given up: a later trigger may order a test again
+      ++st.tests_given_up;
+    } else {
+      test_sample_day_[w.person] = kWaitingForTest;
+      test_backlog_.push_back(w);
+    }
+  }
+  st.test_backlog = static_cast<std::uint32_t>(test_backlog_.size());
 }
 
 void HealthPhase::plan_vaccination() {
@@ -194,6 +234,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
   // person order: the same draws and decisions as one pass in person order. Counts and
   // uploaders are gathered in shard order, which is person order.
   if (vaccinating()) vaccinate(t, st);
+  if (w_.config.testing.tests_per_day_per_100k > 0) limit_tests(t, st);
   allocate_intensive_care(t, st);
   allocate_ward_beds(t, st);
   std::vector<DailyStats> counted(kShards);

@@ -117,11 +117,11 @@ std::string daily_csv(std::span<const DailyStats> days) {
       "notified_yellow,venue_notifications,green,yellow,red,contacts,app_contacts,runs_stored,"
       "check_ins,new_hospitalised,hospitalised,critical,new_deaths,deaths,icu_denied,lockdown,"
       "manual_interviews,manual_traced,interview_backlog,call_backlog,hospital_denied,"
-      "new_vaccinated,vaccinated\n";
+      "new_vaccinated,vaccinated,test_backlog,tests_given_up\n";
   for (const auto& d : days) {
     out += fmt(
         "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
-        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
+        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
         d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
         d.new_infections_by_layer[0], d.new_infections_by_layer[1], d.new_infections_by_layer[2],
         d.new_infections_by_layer[3], static_cast<unsigned long long>(d.cumulative_infections),
@@ -133,7 +133,7 @@ std::string daily_csv(std::span<const DailyStats> days) {
         static_cast<unsigned long long>(d.check_ins), d.new_hospitalised, d.hospitalised,
         d.critical, d.new_deaths, d.deaths, d.icu_denied, d.lockdown, d.manual_interviews,
         d.manual_traced, d.interview_backlog, d.call_backlog, d.hospital_denied, d.new_vaccinated,
-        d.vaccinated);
+        d.vaccinated, d.test_backlog, d.tests_given_up);
   }
   return out;
 }
@@ -244,6 +244,14 @@ std::string policy_lines(const SimConfig& c) {
                 per_100k(c.disease.hospital_beds_per_100k, c.population.people)),
             c.disease.hospital_beds_per_100k, c.disease.no_hospital_critical_factor);
   }
+  if (c.testing.tests_per_day_per_100k > 0) {
+    o +=
+        fmt("testing: %llu samples a day (%g per 100,000 people); the others wait, first come "
+            "first served, at most %u days\n",
+            static_cast<unsigned long long>(
+                per_100k(c.testing.tests_per_day_per_100k, c.population.people)),
+            c.testing.tests_per_day_per_100k, c.testing.max_wait_days);
+  }
   const auto& v = c.vaccination;
   if (v.enabled()) {
     const auto& u = v.uptake_by_age;
@@ -306,6 +314,13 @@ std::string format_report(const ReportInput& in) {
   if (c.lockdown.days > 0 || c.lockdown.triggered()) {
     row("days everyone was locked down", fmt("%u", a.lockdown_days),
         b ? fmt("%u", b->lockdown_days) : "");
+  }
+  if (c.testing.tests_per_day_per_100k > 0) {
+    row("most people waiting for a test", fmt("%u", a.peak_test_backlog),
+        b ? fmt("%u", b->peak_test_backlog) : "");
+    row("tests given up after waiting",
+        fmt("%llu", static_cast<unsigned long long>(a.tests_given_up)),
+        b ? fmt("%llu", static_cast<unsigned long long>(b->tests_given_up)) : "");
   }
   if (c.vaccination.enabled()) {
     row("vaccinated", count_pct(a.vaccinated, a.people),
@@ -651,13 +666,14 @@ std::string sweep_csv(std::span<const SweepPoint> points, const std::string& key
       "uptake,seed,people,app_users,infections,peak_infectious,tests,positives,uploads,"
       "notifications_red,notifications_yellow,red_precision,red_recall,any_recall,"
       "notified_infected_by_index,isolation_person_days,hospitalisations,deaths,active_at_end,"
-      "died_out,lockdown_days,manual_interviews,manual_traced,peak_interview_backlog\n";
+      "died_out,lockdown_days,manual_interviews,manual_traced,peak_interview_backlog,vaccinated,"
+      "peak_test_backlog,tests_given_up\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     if (!key.empty()) out += fmt("%.6g,", p.value);
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
-        "%d,%u,%llu,%llu,%u\n",
+        "%d,%u,%llu,%llu,%u,%u,%u,%llu\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -669,7 +685,8 @@ std::string sweep_csv(std::span<const SweepPoint> points, const std::string& key
         static_cast<unsigned long long>(s.hospitalisations),
         static_cast<unsigned long long>(s.deaths), s.active_at_end, s.died_out() ? 1 : 0,
         s.lockdown_days, static_cast<unsigned long long>(s.manual_interviews),
-        static_cast<unsigned long long>(s.manual_traced), s.peak_interview_backlog);
+        static_cast<unsigned long long>(s.manual_traced), s.peak_interview_backlog, s.vaccinated,
+        s.peak_test_backlog, static_cast<unsigned long long>(s.tests_given_up));
   }
   return out;
 }

@@ -129,6 +129,20 @@ TEST_CASE("manual tracing's settings are checked, and its capacity scales with t
   fails("manual_tracing.quarantine_compliance=2", "quarantine_compliance and test_probability");
 }
 
+TEST_CASE("the test capacity's settings are checked") {
+  SimConfig c;
+  CHECK(c.testing.tests_per_day_per_100k == 0);  // no limit by default
+  CHECK(c.testing.max_wait_days == 3);
+  REQUIRE(apply_override(c, "testing.tests_per_day_per_100k=750"));
+  REQUIRE(apply_override(c, "testing.max_wait_days=5"));
+  const auto back = config_from_json(config_to_json(c));
+  REQUIRE(back);
+  CHECK(back->testing.tests_per_day_per_100k == 750);
+  CHECK(back->testing.max_wait_days == 5);
+  fails("testing.tests_per_day_per_100k=-3", "tests_per_day_per_100k must be in [0, 100000]");
+  fails("testing.max_wait_days=61", "max_wait_days must be at most 60");
+}
+
 TEST_CASE("vaccination's settings are checked") {
   SimConfig c;
   CHECK_FALSE(c.vaccination.enabled());  // off by default

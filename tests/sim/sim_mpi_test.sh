@@ -95,12 +95,15 @@ denied=$(column_sum hospital_denied "$work/severe-one/timeseries.csv")
 
 # A lockdown and the elderly shielded after it (every rank thins the same random encounters
 # and links, and each its own people's venue visits), a lockdown triggered by the positive
-# tests (at least 5 days), and the app launched on day 5, its users starting over days 5-14.
+# tests (at least 5 days), and the app launched on day 5, its users starting over days 5-14;
+# 9 samples a day (every rank queues the same samples).
 lockdown_args=(sim run --people 3000 --days 30 --seed 6 --threads 1 --no-baseline --quiet
   --lockdown 8-15 --set lockdown.elderly_start_day=8 --set lockdown.elderly_days=22
   --set app.start_day=5 --set app.ramp_days=10 --set lockdown.trigger_incidence=200
-  --set lockdown.min_days=5)
+  --set lockdown.min_days=5 --set testing.tests_per_day_per_100k=300)
 one_and_two lockdown "${lockdown_args[@]}"
+waited=$(column_sum test_backlog "$work/lockdown-one/timeseries.csv")
+[ "$waited" -gt 0 ] || fail "lockdown sim run: no sample waited for a test"
 grep -q '^lockdown: everyone days 8-15' "$work/lockdown-one/report.txt" ||
   fail "lockdown sim run: the report does not name the lockdown"
 if "$bin" sim run --people 100 --days 5 --lockdown 9-3 --out "$work/bad-lockdown" \

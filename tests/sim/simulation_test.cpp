@@ -553,6 +553,47 @@ TEST_CASE("the wards hold no more patients than they have beds; the others stay 
   CHECK(sim->summary().deaths > unlimited.summary.deaths);
 }
 
+TEST_CASE("a test capacity takes no more samples a day; the others wait, then give up") {
+  // 3,000 people with the app, 60 initial cases; 300 per 100,000: 9 samples a day.
+  SimConfig c = small(3000, 50, 8);
+  c.disease.initial_infections = 60;
+  const Outcome unlimited = run(c);
+  c.testing.tests_per_day_per_100k = 300;
+  const Outcome limited = run(c);
+  std::uint32_t first_wait = 50;
+  std::uint64_t given_up = 0;
+  for (const DailyStats& d : limited.daily) {
+    CAPTURE(d.day);
+    CHECK(d.tests <= 9);  // results of the day before's samples (1-day delay)
+    if (d.test_backlog > 0 && first_wait == 50) first_wait = d.day;
+    given_up += d.tests_given_up;
+  }
+  REQUIRE(first_wait < 40);
+  CHECK(given_up > 0);
+  CHECK(limited.summary.tests_given_up == given_up);
+  CHECK(limited.summary.peak_test_backlog > 9);
+  // Until samples first wait the run is the unlimited one; then fewer tests and positives.
+  CHECK(daily_csv(std::span(limited.daily).first(first_wait)) ==
+        daily_csv(std::span(unlimited.daily).first(first_wait)));
+  CHECK(limited.summary.tests < unlimited.summary.tests);
+  CHECK(limited.summary.positives < unlimited.summary.positives);
+  // Nobody waits when nobody may (max_wait_days 0): the day's extra samples are given up.
+  c.testing.max_wait_days = 0;
+  const Outcome impatient = run(c);
+  std::uint64_t impatient_given_up = 0;
+  for (const DailyStats& d : impatient.daily) {
+    CHECK(d.test_backlog == 0);
+    CHECK(d.tests <= 9);
+    impatient_given_up += d.tests_given_up;
+  }
+  CHECK(impatient_given_up > given_up);
+  // Nobody gives up when everyone may wait 60 days: the queue only grows or is worked off.
+  c.testing.max_wait_days = 60;
+  const Outcome patient = run(c);
+  CHECK(patient.summary.tests_given_up == 0);
+  CHECK(patient.summary.peak_test_backlog > limited.summary.peak_test_backlog);
+}
+
 TEST_CASE("the cohorts count each day's cases and the infections they caused") {
   SimConfig c = small(3000, 50, 6);
   c.disease.initial_infections = 20;

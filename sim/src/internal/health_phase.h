@@ -102,6 +102,11 @@ class HealthPhase {
   std::vector<std::uint32_t> without_bed(std::uint32_t t, std::uint32_t beds, BedUse use) const;
   void positive_result(std::uint32_t p, std::uint32_t t, DailyStats& st,
                        std::vector<std::uint32_t>& uploaders);
+  // With a test capacity: the day's samples, those waiting from earlier days first and then
+  // today's in person order, as far as the capacity goes; the others wait (their sample day
+  // kWaitingForTest, in test_backlog_), and a sample due max_wait_days days ago or earlier
+  // is given up. Counted in st.test_backlog and st.tests_given_up.
+  void limit_tests(std::uint32_t t, DailyStats& st);
   // With vaccination: the willing in the order they are vaccinated, and each person's
   // protection (drawn once per person from the seed).
   void plan_vaccination();
@@ -124,6 +129,12 @@ class HealthPhase {
   std::vector<std::int32_t> own_red_until_;
   std::vector<std::uint32_t> sample_day_of_result_;
   std::uint64_t cumulative_ = 0;
+  std::uint32_t tests_per_day_ = 0;  // with testing.tests_per_day_per_100k > 0
+  struct WaitingTest {
+    std::uint32_t person;
+    std::uint32_t due_day;  // the day the sample was due
+  };
+  std::vector<WaitingTest> test_backlog_;  // waiting for a test, first come first
   std::vector<std::uint32_t> vaccine_queue_;
   std::size_t vaccine_next_ = 0;
   std::uint32_t vaccinated_ = 0;

@@ -226,6 +226,11 @@ struct TestingConfig {
   std::uint32_t isolation_days = 10;      // after a positive test (and the household)
   double isolation_adherence = 0.9;       // after a positive test
   double isolation_daily_dropout = 0.02;  // everyone isolating or quarantined
+  // Samples a day per 100,000 people (0: no limit; Covasim's test_num): the day's samples
+  // beyond it wait, first come first served, and a sample that has waited max_wait_days
+  // days is given up (docs/simulation.md "Disease, testing and behaviour").
+  double tests_per_day_per_100k = 0;
+  std::uint32_t max_wait_days = 3;
 };
 
 // Risk scoring on the phone (CWA v2; reference/gaen.md 4c). Attenuation buckets are

@@ -97,6 +97,11 @@ struct DailyStats {
   // Vaccination (config.vaccination): people vaccinated today, and so far.
   std::uint32_t new_vaccinated = 0;
   std::uint32_t vaccinated = 0;
+  // With a test capacity (testing.tests_per_day_per_100k): people whose sample waits for a
+  // free test at the end of the day, and samples given up today after waiting
+  // testing.max_wait_days.
+  std::uint32_t test_backlog = 0;
+  std::uint32_t tests_given_up = 0;
 };
 
 // A call of manual tracing (config.manual_tracing): on `day` a tracer called `contact`,
@@ -142,10 +147,12 @@ struct RunSummary {
   std::uint32_t peak_hospitalised = 0;
   std::uint32_t peak_critical = 0;
   std::uint64_t deaths = 0;
-  std::uint64_t icu_denied = 0;       // patients denied intensive care (no bed free)
-  std::uint64_t hospital_denied = 0;  // patients denied a hospital bed (none free)
-  std::uint32_t lockdown_days = 0;    // days everyone was locked down
-  std::uint32_t vaccinated = 0;       // people vaccinated by the end (config.vaccination)
+  std::uint64_t icu_denied = 0;         // patients denied intensive care (no bed free)
+  std::uint64_t hospital_denied = 0;    // patients denied a hospital bed (none free)
+  std::uint32_t lockdown_days = 0;      // days everyone was locked down
+  std::uint32_t vaccinated = 0;         // people vaccinated by the end (config.vaccination)
+  std::uint32_t peak_test_backlog = 0;  // most people waiting for a test (test capacity)
+  std::uint64_t tests_given_up = 0;     // samples given up after waiting (test capacity)
   // Manual tracing: cases interviewed, contacts called, most cases waiting for an interview.
   std::uint64_t manual_interviews = 0;
   std::uint64_t manual_traced = 0;
