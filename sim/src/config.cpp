@@ -228,6 +228,11 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("vaccination", "efficacy_infection", vc.efficacy_infection);
   v("vaccination", "efficacy_symptoms", vc.efficacy_symptoms);
   v("vaccination", "efficacy_severe", vc.efficacy_severe);
+
+  auto& va = c.variant;
+  v("variant", "day", va.day);
+  v("variant", "imports", va.imports);
+  v("variant", "relative_transmissibility", va.relative_transmissibility);
 }
 
 std::string path_of(std::string_view section, std::string_view name) {
@@ -649,6 +654,11 @@ Status validate_config(const SimConfig& c) {
   need(vc.efficacy_infection <= vc.efficacy_symptoms && vc.efficacy_symptoms <= vc.efficacy_severe,
        "vaccination: efficacy_infection <= efficacy_symptoms <= efficacy_severe is needed (a "
        "person protected from infection is protected from its symptoms and severe disease)");
+  need(c.variant.day <= 2000, "variant.day must be at most 2000");
+  need(c.variant.imports <= c.population.people,
+       "variant.imports must be at most population.people");
+  need(c.variant.relative_transmissibility > 0 && c.variant.relative_transmissibility <= 10,
+       "variant.relative_transmissibility must be in (0, 10]");
   need(c.run.days >= 1 && c.run.days <= 2000, "run.days must be in [1, 2000]");
   need(c.run.threads >= 1 && c.run.threads <= 256, "run.threads must be in [1, 256]");
   need(c.run.start_unix_seconds >= 0 && c.run.start_unix_seconds % 86400 == 0,

@@ -115,6 +115,7 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
   const bool ramp = !w_.app_start_day.empty();
   const bool launched = t >= w_.config.app.start_day;
   const bool vaccinating = health.vaccinating();
+  const bool variants = !health.variant().empty();
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     const auto [p0, p1] = shard_range(n, shard);
     for (std::uint32_t p = p0; p < p1; ++p) {
@@ -124,7 +125,8 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
         if (health.absent(p, t)) isolating_today_[p] = kAbsent;
         inf = static_cast<float>(
             w_.disease.infectiousness(static_cast<std::uint32_t>(day - infection_day[p])) *
-            static_cast<double>(health.course(p).infectiousness_factor));
+            static_cast<double>(health.course(p).infectiousness_factor) *
+            (variants ? health.variant_factor(p) : 1.0));
       }
       const bool susceptible =
           infection_day[p] == kNever && !(vaccinating && health.vaccine_immune(p, t));

@@ -28,6 +28,29 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
   tests_per_day_ =
       static_cast<std::uint32_t>(per_100k(w_.config.testing.tests_per_day_per_100k, n));
   if (w_.config.vaccination.enabled()) plan_vaccination();
+  if (w_.config.variant.enabled()) variant_.assign(n, 0);
+}
+
+void HealthPhase::import_variant(std::uint32_t t, DailyStats& st) {
+  // Drawn as the initial cases are: people at random, skipping those infected before (and
+  // those a vaccine protects from infection).
+  Rng r(stream_key(w_.seed, kPurposeVariant));
+  const std::uint32_t n = w_.pop.size();
+  std::uint32_t susceptible = 0;
+  for (std::uint32_t p = 0; p < n; ++p) {
+    if (infection_day_[p] == kNever && !(vaccinating() && vaccine_immune(p, t))) ++susceptible;
+  }
+  std::uint32_t placed = 0;
+  const std::uint32_t wanted = std::min(w_.config.variant.imports, susceptible);
+  while (placed < wanted) {
+    const std::uint32_t p = r.below(n);
+    if (infection_day_[p] != kNever || (vaccinating() && vaccine_immune(p, t))) continue;
+    variant_[p] = 1;
+    infect(p, kNoPerson, Layer::kRandom, t);
+    ++placed;
+  }
+  cumulative_ += placed;
+  st.variant_infections += placed;
 }
 
 namespace {
@@ -198,6 +221,7 @@ void HealthPhase::infect(std::uint32_t p, std::uint32_t by, Layer layer, std::ui
   infection_day_[p] = static_cast<std::int32_t>(day);
   infector_[p] = by;
   infection_layer_[p] = static_cast<std::uint8_t>(layer);
+  if (!variant_.empty() && by != kNoPerson) variant_[p] = variant_[by];
   course_[p] =
       w_.disease.sample_course(w_.pop.age_group[p], stream_key(w_.seed, kPurposeProgression, p));
   if (vaccinating() && vaccine_protects(p, day))
@@ -235,6 +259,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
   // uploaders are gathered in shard order, which is person order.
   if (vaccinating()) vaccinate(t, st);
   if (w_.config.testing.tests_per_day_per_100k > 0) limit_tests(t, st);
+  if (w_.config.variant.enabled() && t == w_.config.variant.day) import_variant(t, st);
   allocate_intensive_care(t, st);
   allocate_ward_beds(t, st);
   std::vector<DailyStats> counted(kShards);
@@ -342,6 +367,7 @@ void HealthPhase::apply_infections(std::vector<InfectionCandidate> candidates, s
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     if (i > 0 && candidates[i].victim == candidates[i - 1].victim) continue;
     infect(candidates[i].victim, candidates[i].infector, candidates[i].layer, t);
+    if (!variant_.empty()) st.variant_infections += variant_[candidates[i].victim];
     ++st.new_infections;
     ++st.new_infections_by_layer[static_cast<std::size_t>(candidates[i].layer)];
   }

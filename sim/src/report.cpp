@@ -117,11 +117,11 @@ std::string daily_csv(std::span<const DailyStats> days) {
       "notified_yellow,venue_notifications,green,yellow,red,contacts,app_contacts,runs_stored,"
       "check_ins,new_hospitalised,hospitalised,critical,new_deaths,deaths,icu_denied,lockdown,"
       "manual_interviews,manual_traced,interview_backlog,call_backlog,hospital_denied,"
-      "new_vaccinated,vaccinated,test_backlog,tests_given_up\n";
+      "new_vaccinated,vaccinated,test_backlog,tests_given_up,variant_infections\n";
   for (const auto& d : days) {
     out += fmt(
         "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
-        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
+        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
         d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
         d.new_infections_by_layer[0], d.new_infections_by_layer[1], d.new_infections_by_layer[2],
         d.new_infections_by_layer[3], static_cast<unsigned long long>(d.cumulative_infections),
@@ -133,7 +133,7 @@ std::string daily_csv(std::span<const DailyStats> days) {
         static_cast<unsigned long long>(d.check_ins), d.new_hospitalised, d.hospitalised,
         d.critical, d.new_deaths, d.deaths, d.icu_denied, d.lockdown, d.manual_interviews,
         d.manual_traced, d.interview_backlog, d.call_backlog, d.hospital_denied, d.new_vaccinated,
-        d.vaccinated, d.test_backlog, d.tests_given_up);
+        d.vaccinated, d.test_backlog, d.tests_given_up, d.variant_infections);
   }
   return out;
 }
@@ -229,40 +229,41 @@ std::string policy_lines(const SimConfig& c) {
   } else if (c.app.start_day > 0) {
     o += fmt("app: launched on day %u (before it no phone runs it)\n", c.app.start_day);
   }
+  // "N <what> (F per 100,000 people)" for a figure F given per 100,000 people.
+  const auto counted = [&](double figure, const char* what) {
+    return fmt("%llu %s (%g per 100,000 people)",
+               static_cast<unsigned long long>(per_100k(figure, c.population.people)), what,
+               figure);
+  };
   if (c.disease.icu_beds_per_100k > 0) {
-    o += fmt(
-        "intensive care: %llu beds (%g per 100,000 people); without a bed a death is %gx "
-        "as likely\n",
-        static_cast<unsigned long long>(per_100k(c.disease.icu_beds_per_100k, c.population.people)),
-        c.disease.icu_beds_per_100k, c.disease.no_icu_fatality_factor);
+    o += "intensive care: " + counted(c.disease.icu_beds_per_100k, "beds") +
+         fmt("; without a bed a death is %gx as likely\n", c.disease.no_icu_fatality_factor);
   }
   if (c.disease.hospital_beds_per_100k > 0) {
-    o +=
-        fmt("hospital: %llu beds outside intensive care (%g per 100,000 people); without a bed "
-            "a patient stays at home, and turning critical is %gx as likely\n",
-            static_cast<unsigned long long>(
-                per_100k(c.disease.hospital_beds_per_100k, c.population.people)),
-            c.disease.hospital_beds_per_100k, c.disease.no_hospital_critical_factor);
+    o += "hospital: " + counted(c.disease.hospital_beds_per_100k, "beds outside intensive care") +
+         fmt("; without a bed a patient stays at home, and turning critical is %gx as likely\n",
+             c.disease.no_hospital_critical_factor);
   }
   if (c.testing.tests_per_day_per_100k > 0) {
+    o += "testing: " + counted(c.testing.tests_per_day_per_100k, "samples a day") +
+         fmt("; the others wait, first come first served, at most %u days\n",
+             c.testing.max_wait_days);
+  }
+  if (c.variant.enabled()) {
     o +=
-        fmt("testing: %llu samples a day (%g per 100,000 people); the others wait, first come "
-            "first served, at most %u days\n",
-            static_cast<unsigned long long>(
-                per_100k(c.testing.tests_per_day_per_100k, c.population.people)),
-            c.testing.tests_per_day_per_100k, c.testing.max_wait_days);
+        fmt("variant: %u people infected with a second variant on day %u, %gx as "
+            "transmissible\n",
+            c.variant.imports, c.variant.day, c.variant.relative_transmissibility);
   }
   const auto& v = c.vaccination;
   if (v.enabled()) {
     const auto& u = v.uptake_by_age;
-    o += fmt(
-        "vaccination: %llu people a day (%g per 100,000) from day %u, %s, willing by age "
-        "%g/%g/%g/%g/%g/%g/%g/%g/%g; protected %u days later against infection %g, symptoms %g, "
-        "hospital %g\n",
-        static_cast<unsigned long long>(per_100k(v.people_per_day_per_100k, c.population.people)),
-        v.people_per_day_per_100k, v.start_day, v.oldest_first ? "oldest first" : "in random order",
-        u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], v.days_to_protect,
-        v.efficacy_infection, v.efficacy_symptoms, v.efficacy_severe);
+    o += "vaccination: " + counted(v.people_per_day_per_100k, "people a day") +
+         fmt(" from day %u, %s, willing by age %g/%g/%g/%g/%g/%g/%g/%g/%g; protected %u days "
+             "later against infection %g, symptoms %g, hospital %g\n",
+             v.start_day, v.oldest_first ? "oldest first" : "in random order", u[0], u[1], u[2],
+             u[3], u[4], u[5], u[6], u[7], u[8], v.days_to_protect, v.efficacy_infection,
+             v.efficacy_symptoms, v.efficacy_severe);
   }
   const auto& m = c.manual_tracing;
   if (m.enabled) {
@@ -321,6 +322,10 @@ std::string format_report(const ReportInput& in) {
     row("tests given up after waiting",
         fmt("%llu", static_cast<unsigned long long>(a.tests_given_up)),
         b ? fmt("%llu", static_cast<unsigned long long>(b->tests_given_up)) : "");
+  }
+  if (c.variant.enabled()) {
+    row("infected with the second variant", count_pct(a.variant_infections, a.people),
+        b ? count_pct(b->variant_infections, b->people) : "");
   }
   if (c.vaccination.enabled()) {
     row("vaccinated", count_pct(a.vaccinated, a.people),
@@ -667,13 +672,13 @@ std::string sweep_csv(std::span<const SweepPoint> points, const std::string& key
       "notifications_red,notifications_yellow,red_precision,red_recall,any_recall,"
       "notified_infected_by_index,isolation_person_days,hospitalisations,deaths,active_at_end,"
       "died_out,lockdown_days,manual_interviews,manual_traced,peak_interview_backlog,vaccinated,"
-      "peak_test_backlog,tests_given_up\n";
+      "peak_test_backlog,tests_given_up,variant_infections\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     if (!key.empty()) out += fmt("%.6g,", p.value);
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
-        "%d,%u,%llu,%llu,%u,%u,%u,%llu\n",
+        "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -686,7 +691,8 @@ std::string sweep_csv(std::span<const SweepPoint> points, const std::string& key
         static_cast<unsigned long long>(s.deaths), s.active_at_end, s.died_out() ? 1 : 0,
         s.lockdown_days, static_cast<unsigned long long>(s.manual_interviews),
         static_cast<unsigned long long>(s.manual_traced), s.peak_interview_backlog, s.vaccinated,
-        s.peak_test_backlog, static_cast<unsigned long long>(s.tests_given_up));
+        s.peak_test_backlog, static_cast<unsigned long long>(s.tests_given_up),
+        static_cast<unsigned long long>(s.variant_infections));
   }
   return out;
 }

@@ -203,6 +203,7 @@ std::span<const std::int32_t> Simulation::vaccination_day() const {
 std::span<const VaccineProtection> Simulation::vaccine_protection() const {
   return impl_->health.vaccine_protection();
 }
+std::span<const std::uint8_t> Simulation::variant() const { return impl_->health.variant(); }
 std::size_t Simulation::encounter_store_bytes() const { return impl_->radio.peak_store_bytes(); }
 std::vector<PhaseTime> Simulation::phase_seconds() const { return impl_->times.seconds(); }
 

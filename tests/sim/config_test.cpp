@@ -15,6 +15,13 @@ void fails(std::string_view assignment, std::string_view message) {
   CHECK(st.error().message.find(message) != std::string::npos);
 }
 
+// `c` written as JSON and read back.
+SimConfig round_trip(const SimConfig& c) {
+  auto back = config_from_json(config_to_json(c));
+  REQUIRE(back);
+  return *back;
+}
+
 }  // namespace
 
 TEST_CASE("config JSON round-trips and keeps defaults for missing keys") {
@@ -88,10 +95,9 @@ TEST_CASE("the lockdown's settings are checked") {
   REQUIRE(apply_override(c, "lockdown.elderly_days=10"));
   CHECK(c.lockdown.elderly_on(0));
   CHECK_FALSE(c.lockdown.elderly_on(10));
-  const auto back = config_from_json(config_to_json(c));
-  REQUIRE(back);
-  CHECK(back->lockdown.days == 35);
-  CHECK(back->lockdown.household_multiplier == 1.5);
+  const auto back = round_trip(c);
+  CHECK(back.lockdown.days == 35);
+  CHECK(back.lockdown.household_multiplier == 1.5);
   fails("lockdown.random_multiplier=1.2", "random_multiplier and venue_multiplier must be in");
   fails("lockdown.household_multiplier=-1", "household_multiplier must be in [0, 10]");
   fails("lockdown.days=2001", "at most 2000");
@@ -114,11 +120,10 @@ TEST_CASE("manual tracing's settings are checked, and its capacity scales with t
   CHECK(c.manual_tracing.notifications_per_day(3000) == 11);  // 10.8
   REQUIRE(apply_override(c, "manual_tracing.enabled=true"));
   REQUIRE(apply_override(c, "manual_tracing.traceable_fraction=[1,0.5,0,0.1]"));
-  const auto back = config_from_json(config_to_json(c));
-  REQUIRE(back);
-  CHECK(back->manual_tracing.enabled);
-  CHECK(back->manual_tracing.traceable_fraction[1] == 0.5);
-  CHECK(back->manual_tracing.quarantine_days == 14);
+  const auto back = round_trip(c);
+  CHECK(back.manual_tracing.enabled);
+  CHECK(back.manual_tracing.traceable_fraction[1] == 0.5);
+  CHECK(back.manual_tracing.quarantine_days == 14);
   fails("manual_tracing.traceable_fraction=[1,1.5,0,0]", "traceable_fraction values must be in");
   fails("manual_tracing.traceable_fraction=[1,1]", "array of 4");
   fails("manual_tracing.trace_days=0", "trace_days must be in [1, 14]");
@@ -135,12 +140,25 @@ TEST_CASE("the test capacity's settings are checked") {
   CHECK(c.testing.max_wait_days == 3);
   REQUIRE(apply_override(c, "testing.tests_per_day_per_100k=750"));
   REQUIRE(apply_override(c, "testing.max_wait_days=5"));
-  const auto back = config_from_json(config_to_json(c));
-  REQUIRE(back);
-  CHECK(back->testing.tests_per_day_per_100k == 750);
-  CHECK(back->testing.max_wait_days == 5);
+  const auto back = round_trip(c);
+  CHECK(back.testing.tests_per_day_per_100k == 750);
+  CHECK(back.testing.max_wait_days == 5);
   fails("testing.tests_per_day_per_100k=-3", "tests_per_day_per_100k must be in [0, 100000]");
   fails("testing.max_wait_days=61", "max_wait_days must be at most 60");
+}
+
+TEST_CASE("the second variant's settings are checked") {
+  SimConfig c;
+  CHECK_FALSE(c.variant.enabled());  // no imports by default
+  CHECK(c.variant.relative_transmissibility == 1.67);
+  REQUIRE(apply_override(c, "variant.imports=20"));
+  REQUIRE(apply_override(c, "variant.day=45"));
+  CHECK(c.variant.enabled());
+  const auto back = round_trip(c);
+  CHECK(back.variant.imports == 20);
+  CHECK(back.variant.day == 45);
+  fails("variant.relative_transmissibility=0", "relative_transmissibility must be in (0, 10]");
+  fails("variant.imports=6000", "variant.imports must be at most population.people");
 }
 
 TEST_CASE("vaccination's settings are checked") {
@@ -154,11 +172,10 @@ TEST_CASE("vaccination's settings are checked") {
   REQUIRE(apply_override(c, "vaccination.uptake_by_age=[0,0.5,0.8,0.8,0.9,0.9,0.95,0.95,0.95]"));
   REQUIRE(apply_override(c, "vaccination.oldest_first=false"));
   CHECK(c.vaccination.enabled());
-  const auto back = config_from_json(config_to_json(c));
-  REQUIRE(back);
-  CHECK(back->vaccination.people_per_day_per_100k == 250);
-  CHECK(back->vaccination.uptake_by_age[1] == 0.5);
-  CHECK_FALSE(back->vaccination.oldest_first);
+  const auto back = round_trip(c);
+  CHECK(back.vaccination.people_per_day_per_100k == 250);
+  CHECK(back.vaccination.uptake_by_age[1] == 0.5);
+  CHECK_FALSE(back.vaccination.oldest_first);
   fails("vaccination.people_per_day_per_100k=-1", "people_per_day_per_100k must be in");
   fails("vaccination.uptake_by_age=[0,1,1,1,1,1,1,1,1.5]", "uptake_by_age values must be in");
   fails("vaccination.uptake_by_age=[1,1]", "array of 9");

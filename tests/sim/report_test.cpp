@@ -88,11 +88,11 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
   CHECK(csv.substr(0, csv.find('\n'))
             .ends_with(",hospitalisations,deaths,active_at_end,died_out,lockdown_days,"
                        "manual_interviews,manual_traced,peak_interview_backlog,vaccinated,"
-                       "peak_test_backlog,tests_given_up"));
+                       "peak_test_backlog,tests_given_up,variant_infections"));
   // Seed 1 at 100 %: 0 admissions, 2 deaths, nobody infected at the end, but 50 infections
   // among 0 people is no epidemic that died out; no lockdown, no manual tracing, no
-  // vaccination, no test capacity.
-  CHECK(csv.find(",0,2,0,0,0,0,0,0,0,0,0\n") != std::string::npos);
+  // vaccination, no test capacity, no second variant.
+  CHECK(csv.find(",0,2,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);
   std::vector<SweepPoint> traced = points;
   traced[0].summary.manual_interviews = 12;
   traced[0].summary.manual_traced = 40;
@@ -100,7 +100,8 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
   traced[0].summary.vaccinated = 7;
   traced[0].summary.peak_test_backlog = 55;
   traced[0].summary.tests_given_up = 66;
-  CHECK(sweep_csv(traced).find(",10,0,0,0,12,40,3,7,55,66\n") != std::string::npos);
+  traced[0].summary.variant_infections = 77;
+  CHECK(sweep_csv(traced).find(",10,0,0,0,12,40,3,7,55,66,77\n") != std::string::npos);
 }
 
 TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
@@ -122,11 +123,11 @@ TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
   CHECK(row(table, " 100 %").starts_with(" 100 %     3             3 / 2  "));
   const std::string csv = sweep_csv(points);
   CHECK(csv.find("\n0.0000,1,1000,0,8,") != std::string::npos);
-  // active_at_end, died_out, lockdown_days, then manual tracing's three, the vaccinated and
-  // the test capacity's two (none).
-  CHECK(csv.find(",0,1,0,0,0,0,0,0,0\n") != std::string::npos);  // seed 1 at 0 %: died out
-  CHECK(csv.find(",3,0,0,0,0,0,0,0,0\n") != std::string::npos);  // seed 2: 3 still infected
-  CHECK(table.find("lockdown days") == std::string::npos);       // nobody locked down
+  // active_at_end, died_out, lockdown_days, then manual tracing's three, the vaccinated, the
+  // test capacity's two and the second variant's infections (none).
+  CHECK(csv.find(",0,1,0,0,0,0,0,0,0,0\n") != std::string::npos);  // seed 1 at 0 %: died out
+  CHECK(csv.find(",3,0,0,0,0,0,0,0,0,0\n") != std::string::npos);  // seed 2: 3 still infected
+  CHECK(table.find("lockdown days") == std::string::npos);         // nobody locked down
   // Lockdown days 10, 30, 20 at 0 % and 0, 5, 0 at 100 %: medians 20 and 0.
   const std::array<std::uint32_t, 6> locked{10, 30, 20, 0, 5, 0};
   for (std::size_t i = 0; i < points.size(); ++i) points[i].summary.lockdown_days = locked[i];
@@ -277,7 +278,8 @@ TEST_CASE("the report names the vaccination campaign and counts the vaccinated")
   config.vaccination.people_per_day_per_100k = 250;
   config.vaccination.start_day = 10;
   CHECK(policy_lines(config) ==
-        "vaccination: 50 people a day (250 per 100,000) from day 10, oldest first, willing by age "
+        "vaccination: 50 people a day (250 per 100,000 people) from day 10, oldest first, willing "
+        "by age "
         "0/1/1/1/1/1/1/1/1; protected 28 days later against infection 0.92, symptoms 0.94, "
         "hospital 0.94\n");
   config.vaccination.oldest_first = false;
@@ -288,6 +290,14 @@ TEST_CASE("the report names the vaccination campaign and counts the vaccinated")
   CHECK(policy_lines(config).starts_with(
       "testing: 100 samples a day (500 per 100,000 people); the others wait, first come first "
       "served, at most 3 days\nvaccination: "));
+  config.variant.imports = 25;
+  config.variant.day = 60;
+  CHECK(policy_lines(config).find("\nvariant: 25 people infected with a second variant on day "
+                                  "60, 1.67x as transmissible\nvaccination: ") !=
+        std::string::npos);
+  in.app.variant_infections = 8000;
+  CHECK(format_report(in).find("\n  infected with the second variant     8000 (40.0 %)") !=
+        std::string::npos);
   in.app.peak_test_backlog = 321;
   in.app.tests_given_up = 4567;
   CHECK(format_report(in).find("\n  most people waiting for a test       321") !=

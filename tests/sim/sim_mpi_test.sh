@@ -96,14 +96,18 @@ denied=$(column_sum hospital_denied "$work/severe-one/timeseries.csv")
 # A lockdown and the elderly shielded after it (every rank thins the same random encounters
 # and links, and each its own people's venue visits), a lockdown triggered by the positive
 # tests (at least 5 days), and the app launched on day 5, its users starting over days 5-14;
-# 9 samples a day (every rank queues the same samples).
+# 9 samples a day (every rank queues the same samples); a second variant from day 3 (every
+# rank imports the same people, and each rank's contacts carry its infectiousness).
 lockdown_args=(sim run --people 3000 --days 30 --seed 6 --threads 1 --no-baseline --quiet
   --lockdown 8-15 --set lockdown.elderly_start_day=8 --set lockdown.elderly_days=22
   --set app.start_day=5 --set app.ramp_days=10 --set lockdown.trigger_incidence=200
-  --set lockdown.min_days=5 --set testing.tests_per_day_per_100k=300)
+  --set lockdown.min_days=5 --set testing.tests_per_day_per_100k=300 --set variant.day=3
+  --set variant.imports=10)
 one_and_two lockdown "${lockdown_args[@]}"
 waited=$(column_sum test_backlog "$work/lockdown-one/timeseries.csv")
 [ "$waited" -gt 0 ] || fail "lockdown sim run: no sample waited for a test"
+variant=$(column_sum variant_infections "$work/lockdown-one/timeseries.csv")
+[ "$variant" -gt 10 ] || fail "lockdown sim run: the variant infected only $variant"
 grep -q '^lockdown: everyone days 8-15' "$work/lockdown-one/report.txt" ||
   fail "lockdown sim run: the report does not name the lockdown"
 if "$bin" sim run --people 100 --days 5 --lockdown 9-3 --out "$work/bad-lockdown" \
@@ -125,7 +129,7 @@ called=$(column_sum manual_traced "$work/tracing-one/timeseries.csv")
 [ "$called" -gt 20 ] || fail "manual tracing sim run: only $called calls"
 vaccinated=$(column_sum new_vaccinated "$work/tracing-one/timeseries.csv")
 [ "$vaccinated" -eq 1140 ] || fail "vaccination sim run: $vaccinated vaccinated, not 38 x 30"
-grep -q "^vaccination: 30 people a day (1000 per 100,000) from day 2, oldest first" \
+grep -q "^vaccination: 30 people a day (1000 per 100,000 people) from day 2, oldest first" \
   "$work/tracing-one/report.txt" || fail "vaccination sim run: the report does not name it"
 grep -q "^manual tracing: 30 tracers per 100,000 (5 interviews and 11 calls a day)" \
   "$work/tracing-one/report.txt" || fail "manual tracing sim run: the report does not name it"

@@ -77,6 +77,12 @@ class HealthPhase {
            static_cast<std::int64_t>(t) >= static_cast<std::int64_t>(vaccination_day_[p]) +
                                                w_.config.vaccination.days_to_protect;
   }
+  // With a second variant (config.variant; empty without): 1 for people infected with it.
+  std::span<const std::uint8_t> variant() const { return variant_; }
+  // The infectiousness factor of p's variant (with a second variant).
+  double variant_factor(std::uint32_t p) const {
+    return variant_[p] != 0 ? w_.config.variant.relative_transmissibility : 1.0;
+  }
   // Cannot be infected on day t: protected against infection (with vaccination on).
   bool vaccine_immune(std::uint32_t p, std::uint32_t t) const {
     return vaccine_level_[p] == VaccineProtection::kInfection && vaccine_protects(p, t);
@@ -107,6 +113,9 @@ class HealthPhase {
   // kWaitingForTest, in test_backlog_), and a sample due max_wait_days days ago or earlier
   // is given up. Counted in st.test_backlog and st.tests_given_up.
   void limit_tests(std::uint32_t t, DailyStats& st);
+  // On config.variant.day: its imports, susceptible people drawn from the seed, infected
+  // with it by nobody; counted in st.variant_infections.
+  void import_variant(std::uint32_t t, DailyStats& st);
   // With vaccination: the willing in the order they are vaccinated, and each person's
   // protection (drawn once per person from the seed).
   void plan_vaccination();
@@ -140,6 +149,7 @@ class HealthPhase {
   std::uint32_t vaccinated_ = 0;
   std::vector<std::int32_t> vaccination_day_;
   std::vector<VaccineProtection> vaccine_level_;
+  std::vector<std::uint8_t> variant_;  // with config.variant: 1 for its infections
 };
 
 }  // namespace greenlight::sim::internal

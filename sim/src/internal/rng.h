@@ -65,6 +65,7 @@ enum Purpose : std::uint64_t {
   kPurposeRecall = 29,
   kPurposeAppStart = 30,
   kPurposeVaccination = 31,
+  kPurposeVariant = 32,
 };
 
 // Inverse of the standard normal CDF: Acklam's rational approximation (relative error

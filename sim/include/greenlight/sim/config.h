@@ -424,6 +424,20 @@ struct VaccinationConfig {
   bool enabled() const { return people_per_day_per_100k > 0; }
 };
 
+// A second variant (off by default: imports 0; docs/simulation.md "Disease, testing and
+// behaviour"): on day `day`, `imports` susceptible people (drawn from the seed) are infected
+// with it; it spreads as the first with relative_transmissibility times the infectiousness;
+// every infection passes on its infector's variant; one infection per person (an infection
+// with either protects from both). Default: Covasim's alpha (rel_beta 1.67, Davies et al.
+// 2021: 43-90 % more transmissible).
+struct VariantConfig {
+  std::uint32_t day = 0;
+  std::uint32_t imports = 0;
+  double relative_transmissibility = 1.67;
+
+  bool enabled() const { return imports > 0; }
+};
+
 enum class ServerMode { kNone, kInProcess, kLoopback };
 std::string_view server_mode_name(ServerMode mode);
 [[nodiscard]] Result<ServerMode> server_mode_from_name(std::string_view name);
@@ -460,6 +474,7 @@ struct SimConfig {
   LockdownConfig lockdown;
   ManualTracingConfig manual_tracing;
   VaccinationConfig vaccination;
+  VariantConfig variant;
 };
 
 // Parses a JSON document on top of base (missing keys keep base's values). Errors name

@@ -102,6 +102,8 @@ struct DailyStats {
   // testing.max_wait_days.
   std::uint32_t test_backlog = 0;
   std::uint32_t tests_given_up = 0;
+  // With a second variant (config.variant): today's infections with it, imports included.
+  std::uint32_t variant_infections = 0;
 };
 
 // A call of manual tracing (config.manual_tracing): on `day` a tracer called `contact`,
@@ -147,12 +149,13 @@ struct RunSummary {
   std::uint32_t peak_hospitalised = 0;
   std::uint32_t peak_critical = 0;
   std::uint64_t deaths = 0;
-  std::uint64_t icu_denied = 0;         // patients denied intensive care (no bed free)
-  std::uint64_t hospital_denied = 0;    // patients denied a hospital bed (none free)
-  std::uint32_t lockdown_days = 0;      // days everyone was locked down
-  std::uint32_t vaccinated = 0;         // people vaccinated by the end (config.vaccination)
-  std::uint32_t peak_test_backlog = 0;  // most people waiting for a test (test capacity)
-  std::uint64_t tests_given_up = 0;     // samples given up after waiting (test capacity)
+  std::uint64_t icu_denied = 0;          // patients denied intensive care (no bed free)
+  std::uint64_t hospital_denied = 0;     // patients denied a hospital bed (none free)
+  std::uint32_t lockdown_days = 0;       // days everyone was locked down
+  std::uint32_t vaccinated = 0;          // people vaccinated by the end (config.vaccination)
+  std::uint32_t peak_test_backlog = 0;   // most people waiting for a test (test capacity)
+  std::uint64_t tests_given_up = 0;      // samples given up after waiting (test capacity)
+  std::uint64_t variant_infections = 0;  // infected with the second variant (config.variant)
   // Manual tracing: cases interviewed, contacts called, most cases waiting for an interview.
   std::uint64_t manual_interviews = 0;
   std::uint64_t manual_traced = 0;
@@ -303,6 +306,8 @@ class Simulation {
   // protects (days_to_protect days later).
   std::span<const std::int32_t> vaccination_day() const;
   std::span<const VaccineProtection> vaccine_protection() const;
+  // With a second variant (config.variant; empty without): 1 for people infected with it.
+  std::span<const std::uint8_t> variant() const;
   // Peak bytes held by the encounter store (this rank's part).
   std::size_t encounter_store_bytes() const;
   // Time spent in each phase of a day, summed over the days so far.
