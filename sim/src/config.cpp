@@ -195,6 +195,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   auto& l = c.lockdown;
   v("lockdown", "start_day", l.start_day);
   v("lockdown", "days", l.days);
+  v("lockdown", "repeat_every_days", l.repeat_every_days);
   v("lockdown", "trigger_incidence", l.trigger_incidence);
   v("lockdown", "trigger_admissions", l.trigger_admissions);
   v("lockdown", "release_fraction", l.release_fraction);
@@ -624,6 +625,8 @@ Status validate_config(const SimConfig& c) {
   need(l.trigger_admissions >= 0 && l.trigger_admissions <= 100000,
        "lockdown.trigger_admissions must be in [0, 100000] (0: no trigger)");
   need(l.min_days <= 2000, "lockdown.min_days must be at most 2000");
+  need(l.repeat_every_days == 0 || (l.repeat_every_days > l.days && l.repeat_every_days <= 2000),
+       "lockdown.repeat_every_days must be 0 (once) or more than lockdown.days, at most 2000");
   need(is_probability(l.release_fraction), "lockdown.release_fraction must be in [0, 1]");
   const auto& m = c.manual_tracing;
   need(m.start_day <= 2000 && m.delay_days <= 30,

@@ -191,8 +191,10 @@ std::string lockdown_line(const LockdownConfig& l) {
   std::string o = "lockdown:";
   std::string sep = " ";
   if (l.days > 0) {
-    o += fmt(" everyone days %u-%u (household contacts x%.2f)", l.start_day,
-             l.start_day + l.days - 1, l.household_multiplier);
+    o += fmt(
+        " everyone days %u-%u%s (household contacts x%.2f)", l.start_day, l.start_day + l.days - 1,
+        l.repeat_every_days > 0 ? fmt(", again every %u days", l.repeat_every_days).c_str() : "",
+        l.household_multiplier);
     sep = "; ";
   }
   if (l.triggered()) {

@@ -108,6 +108,20 @@ TEST_CASE("the lockdown's settings are checked") {
   fails("lockdown.release_fraction=1.5", "release_fraction must be in [0, 1]");
   fails("lockdown.trigger_admissions=-1", "trigger_admissions must be in [0, 100000]");
   fails("lockdown.min_days=2001", "min_days must be at most 2000");
+  // Repeated: days 20-54, 120-154, ... (a window every 100 days); not more often than it lasts.
+  REQUIRE(apply_override(c, "lockdown.repeat_every_days=100"));
+  CHECK(c.lockdown.everyone_on(54));
+  CHECK_FALSE(c.lockdown.everyone_on(119));
+  CHECK(c.lockdown.everyone_on(120));
+  CHECK(c.lockdown.everyone_on(154));
+  CHECK_FALSE(c.lockdown.everyone_on(155));
+  CHECK(round_trip(c).lockdown.repeat_every_days == 100);
+  SimConfig bad;
+  REQUIRE(apply_override(bad, "lockdown.days=35"));
+  const Status st = apply_override(bad, "lockdown.repeat_every_days=35");
+  REQUIRE_FALSE(st);
+  CHECK(st.error().message.find("repeat_every_days must be 0 (once) or more than") !=
+        std::string::npos);
 }
 
 TEST_CASE("manual tracing's settings are checked, and its capacity scales with the people") {

@@ -107,4 +107,24 @@ TEST_CASE("the scheduled window holds regardless of the trigger") {
   }
 }
 
+TEST_CASE("a repeated window starts again every repeat_every_days days") {
+  LockdownConfig c;
+  c.start_day = 3;
+  c.days = 2;
+  c.repeat_every_days = 5;
+  LockdownPolicy policy(c, 1000);
+  // Days 3-4, 8-9, 13-14, 18-19.
+  const std::vector<int> want{0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0};
+  const std::vector<std::uint32_t> none(want.size(), 0);
+  CHECK(decisions(policy, none, none) == want);
+  // Beside a trigger either locks everyone down.
+  c.trigger_incidence = 100;
+  LockdownPolicy both(c, 1000);
+  std::vector<std::uint32_t> positives(want.size(), 0);
+  positives[5] = 1;  // 100 per 100,000 over 7 days: locked from day 6 until day 12 (below 50)
+  std::vector<int> either = want;
+  for (std::size_t t = 6; t <= 12; ++t) either[t] = 1;
+  CHECK(decisions(both, positives, none) == either);
+}
+
 }  // namespace greenlight::sim::internal

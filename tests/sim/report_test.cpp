@@ -204,6 +204,13 @@ TEST_CASE("the report names the lockdown's days and multipliers") {
   CHECK(format_report(in).find("denied intensive care") == std::string::npos);
   in.app.lockdown_days = 35;
   CHECK(format_report(in).find("days everyone was locked down        35") != std::string::npos);
+  LockdownConfig repeated;
+  repeated.start_day = 40;
+  repeated.days = 14;
+  repeated.repeat_every_days = 60;
+  CHECK(lockdown_line(repeated) ==
+        "lockdown: everyone days 40-53, again every 60 days (household contacts x1.50); "
+        "school/work x0.22, random x0.22, venues x0.22\n");
   LockdownConfig triggered;
   triggered.trigger_incidence = 100;
   CHECK(lockdown_line(triggered) ==

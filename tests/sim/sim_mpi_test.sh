@@ -93,13 +93,15 @@ deaths=$(column_sum new_deaths "$work/severe-one/timeseries.csv")
 denied=$(column_sum hospital_denied "$work/severe-one/timeseries.csv")
 [ "$denied" -gt 5 ] || fail "severe sim run: only $denied patients denied a hospital bed"
 
-# A lockdown and the elderly shielded after it (every rank thins the same random encounters
+# A lockdown on days 8-15 and again 20-27 and the elderly shielded after the first (every rank
+# thins the same random encounters
 # and links, and each its own people's venue visits), a lockdown triggered by the positive
 # tests (at least 5 days), and the app launched on day 5, its users starting over days 5-14;
 # 9 samples a day (every rank queues the same samples); a second variant from day 3 (every
 # rank imports the same people, and each rank's contacts carry its infectiousness).
 lockdown_args=(sim run --people 3000 --days 30 --seed 6 --threads 1 --no-baseline --quiet
-  --lockdown 8-15 --set lockdown.elderly_start_day=8 --set lockdown.elderly_days=22
+  --lockdown 8-15 --set lockdown.repeat_every_days=12 --set lockdown.elderly_start_day=8
+  --set lockdown.elderly_days=22
   --set app.start_day=5 --set app.ramp_days=10 --set lockdown.trigger_incidence=200
   --set lockdown.min_days=5 --set testing.tests_per_day_per_100k=300 --set variant.day=3
   --set variant.imports=10)
@@ -108,7 +110,7 @@ waited=$(column_sum test_backlog "$work/lockdown-one/timeseries.csv")
 [ "$waited" -gt 0 ] || fail "lockdown sim run: no sample waited for a test"
 variant=$(column_sum variant_infections "$work/lockdown-one/timeseries.csv")
 [ "$variant" -gt 10 ] || fail "lockdown sim run: the variant infected only $variant"
-grep -q '^lockdown: everyone days 8-15' "$work/lockdown-one/report.txt" ||
+grep -q '^lockdown: everyone days 8-15, again every 12 days' "$work/lockdown-one/report.txt" ||
   fail "lockdown sim run: the report does not name the lockdown"
 if "$bin" sim run --people 100 --days 5 --lockdown 9-3 --out "$work/bad-lockdown" \
   >"$work/bad-lockdown.out" 2>&1; then

@@ -341,6 +341,9 @@ struct AdversaryConfig {
 struct LockdownConfig {
   std::uint32_t start_day = 0;
   std::uint32_t days = 0;
+  // 0: the window once; otherwise it starts again every repeat_every_days days (more than
+  // `days`: a "circuit breaker" cadence).
+  std::uint32_t repeat_every_days = 0;
   double trigger_incidence = 0;
   double trigger_admissions = 0;
   double release_fraction = 0.5;
@@ -354,8 +357,12 @@ struct LockdownConfig {
 
   // A lockdown triggered by positives or admissions.
   bool triggered() const { return trigger_incidence > 0 || trigger_admissions > 0; }
-  // The scheduled window (a triggered lockdown is decided during the run).
-  bool everyone_on(std::uint32_t day) const { return day >= start_day && day - start_day < days; }
+  // The scheduled window, or windows (a triggered lockdown is decided during the run).
+  bool everyone_on(std::uint32_t day) const {
+    if (day < start_day) return false;
+    const std::uint32_t k = day - start_day;
+    return (repeat_every_days > 0 ? k % repeat_every_days : k) < days;
+  }
   bool elderly_on(std::uint32_t day) const {
     return day >= elderly_start_day && day - elderly_start_day < elderly_days;
   }
