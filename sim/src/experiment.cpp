@@ -76,22 +76,45 @@ Result<ScenarioOutcome> run_scenario(const SimConfig& config, const ProgressFn& 
 Result<std::vector<SweepPoint>> run_sweep(const SimConfig& base, std::span<const double> uptakes,
                                           std::span<const std::uint64_t> seeds,
                                           const std::function<void(const SweepPoint&)>& done,
-                                          Ranks ranks, const SweepVary* vary) {
-  if (vary != nullptr && (vary->key == "app.uptake" || vary->key == "run.seed")) {
+                                          Ranks ranks, std::span<const SweepVary> vary) {
+  if (vary.size() > kMaxVaried) {
     return make_error(ErrorCode::kInvalidArgument,
-                      "a sweep varies app.uptake and run.seed by its uptakes and seeds, not as "
-                      "its setting");
+                      strprintf("a sweep varies at most %zu settings", kMaxVaried));
   }
-  const std::vector<double> unvaried{0};
-  const std::span<const double> values = vary != nullptr ? vary->values : unvaried;
+  for (std::size_t i = 0; i < vary.size(); ++i) {
+    if (vary[i].key == "app.uptake" || vary[i].key == "run.seed") {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "a sweep varies app.uptake and run.seed by its uptakes and seeds, not as "
+                        "a setting");
+    }
+    if (vary[i].values.empty()) {
+      return make_error(ErrorCode::kInvalidArgument, vary[i].key + ": no values");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (vary[j].key == vary[i].key) {
+        return make_error(ErrorCode::kInvalidArgument, vary[i].key + " is varied twice");
+      }
+    }
+  }
+  // Every combination of the varied settings' values (an odometer, the last setting fastest).
+  std::vector<std::array<double, kMaxVaried>> combinations;
+  std::array<std::size_t, kMaxVaried> digit{};
+  for (;;) {
+    std::array<double, kMaxVaried> values{};
+    for (std::size_t i = 0; i < vary.size(); ++i) values[i] = vary[i].values[digit[i]];
+    combinations.push_back(values);
+    std::size_t i = vary.size();
+    while (i > 0 && ++digit[i - 1] == vary[i - 1].values.size()) digit[--i] = 0;
+    if (i == 0) break;
+  }
   std::vector<SimConfig> configs;
-  std::vector<double> config_values;
-  for (const double value : values) {
+  std::vector<std::array<double, kMaxVaried>> config_values;
+  for (const auto& values : combinations) {
     for (const double u : uptakes) {
       for (const std::uint64_t seed : seeds) {
         SimConfig c = base;
-        if (vary != nullptr) {
-          GL_RETURN_IF_ERROR(apply_override(c, vary->key + "=" + strprintf("%.17g", value)));
+        for (std::size_t i = 0; i < vary.size(); ++i) {
+          GL_RETURN_IF_ERROR(apply_override(c, vary[i].key + "=" + strprintf("%.17g", values[i])));
         }
         c.app.uptake = u;
         c.run.seed = seed;
@@ -100,7 +123,7 @@ Result<std::vector<SweepPoint>> run_sweep(const SimConfig& base, std::span<const
         // alike instead of leaving the others waiting in the gather below.
         GL_RETURN_IF_ERROR(validate_config(c));
         configs.push_back(c);
-        config_values.push_back(value);
+        config_values.push_back(values);
       }
     }
   }

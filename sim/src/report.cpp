@@ -667,8 +667,9 @@ PlotResult write_reproduction_plot(const std::filesystem::path& dir, const Repro
   return draw(dir, "reproduction", body);
 }
 
-std::string sweep_csv(std::span<const SweepPoint> points, const std::string& key) {
-  std::string out = key.empty() ? std::string() : key + ",";
+std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::string> keys) {
+  std::string out;
+  for (const auto& key : keys) out += key + ",";
   out +=
       "uptake,seed,people,app_users,infections,peak_infectious,tests,positives,uploads,"
       "notifications_red,notifications_yellow,red_precision,red_recall,any_recall,"
@@ -677,7 +678,7 @@ std::string sweep_csv(std::span<const SweepPoint> points, const std::string& key
       "peak_test_backlog,tests_given_up,variant_infections\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
-    if (!key.empty()) out += fmt("%.6g,", p.value);
+    for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.6g,", p.values[i]);
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
         "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu\n",
@@ -714,22 +715,34 @@ double median_of(std::vector<double> v) {
   return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
-// The points of each value of a varied setting, in value order.
-std::map<double, std::vector<SweepPoint>> by_value(std::span<const SweepPoint> points) {
-  std::map<double, std::vector<SweepPoint>> m;
-  for (const auto& p : points) m[p.value].push_back(p);
+// The points of each combination of the varied settings' values, in value order.
+std::map<std::array<double, kMaxVaried>, std::vector<SweepPoint>> by_values(
+    std::span<const SweepPoint> points) {
+  std::map<std::array<double, kMaxVaried>, std::vector<SweepPoint>> m;
+  for (const auto& p : points) m[p.values].push_back(p);
   return m;
+}
+
+// "key1 = v1, key2 = v2" (separator ", " and " = "), or "v1/v2" (separator "/", no keys).
+std::string combination(std::span<const std::string> keys,
+                        const std::array<double, kMaxVaried>& values, bool named) {
+  std::string s;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (i > 0) s += named ? ", " : "/";
+    s += named ? fmt("%s = %g", keys[i].c_str(), values[i]) : fmt("%g", values[i]);
+  }
+  return s;
 }
 
 std::string uptake_table(std::span<const SweepPoint> points);
 
 }  // namespace
 
-std::string format_sweep(std::span<const SweepPoint> points, const std::string& key) {
-  if (key.empty()) return uptake_table(points);
+std::string format_sweep(std::span<const SweepPoint> points, std::span<const std::string> keys) {
+  if (keys.empty()) return uptake_table(points);
   std::string o;
-  for (const auto& [value, part] : by_value(points)) {
-    o += fmt("%s%s = %g\n", o.empty() ? "" : "\n", key.c_str(), value) + uptake_table(part);
+  for (const auto& [values, part] : by_values(points)) {
+    o += (o.empty() ? "" : "\n") + combination(keys, values, true) + "\n" + uptake_table(part);
   }
   return o.empty() ? "no runs\n" : o;
 }
@@ -819,16 +832,16 @@ std::string uptake_table(std::span<const SweepPoint> points) {
 }  // namespace
 
 PlotResult write_sweep_plot(const std::filesystem::path& dir, std::span<const SweepPoint> points,
-                            const std::string& key) {
+                            std::span<const std::string> keys) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (!key.empty()) {
-    // One block of infections (median, min, max over seeds) against uptake per value.
+  if (!keys.empty()) {
+    // One block of infections (median, min, max over seeds) against uptake per combination.
     std::string data;
     std::string titles;
-    const auto values = by_value(points);
-    if (values.empty()) return {{}, "no runs: sweep plot skipped"};
-    for (const auto& [value, part] : values) {
+    const auto combinations = by_values(points);
+    if (combinations.empty()) return {{}, "no runs: sweep plot skipped"};
+    for (const auto& [values, part] : combinations) {
       for (const auto& [u, ps] : by_uptake(part)) {
         std::vector<double> inf;
         for (const auto* p : ps) inf.push_back(static_cast<double>(p->summary.infections));
@@ -837,18 +850,20 @@ PlotResult write_sweep_plot(const std::filesystem::path& dir, std::span<const Sw
                     *std::max_element(inf.begin(), inf.end()));
       }
       data += "\n\n";
-      titles += fmt("%s%g", titles.empty() ? "" : " ", value);
+      titles += (titles.empty() ? "" : " ") + combination(keys, values, false);
     }
     const auto data_path = dir / "sweep_data.txt";
     if (!write_file(data_path, data)) return {{}, "could not write " + data_path.string()};
-    std::string body = "set title 'Infections against app uptake, for each " + key +
+    std::string names;
+    for (std::size_t i = 0; i < keys.size(); ++i) names += (i > 0 ? " / " : "") + keys[i];
+    std::string body = "set title 'Infections against app uptake, for each " + names +
                        "' noenhanced\nset xlabel 'app uptake (% of people)'\n"
                        "set ylabel 'infected (median over seeds, range)'\nset grid\n"
                        "set key top right noenhanced\nset yrange [0:*]\n"
                        "values = '" +
                        titles + "'\n";
-    body += fmt("plot for [i=0:%zu] ", values.size() - 1) + quote(data_path) +
-            " index i using 1:2:3:4 with yerrorlines lw 2 pt 7 title '" + key +
+    body += fmt("plot for [i=0:%zu] ", combinations.size() - 1) + quote(data_path) +
+            " index i using 1:2:3:4 with yerrorlines lw 2 pt 7 title '" + names +
             " = '.word(values, i + 1)\n";
     return draw(dir, "sweep", body);
   }

@@ -50,9 +50,10 @@ TEST_CASE("a sweep with a varied setting pairs each value's runs with its own lo
   std::vector<SweepPoint> points{point(0, 1, 100),   point(0.5, 1, 80), point(0, 2, 200),
                                  point(0.5, 2, 100), point(0, 1, 40),   point(0.5, 1, 20),
                                  point(0, 2, 50),    point(0.5, 2, 50)};
-  for (std::size_t i = 0; i < points.size(); ++i) points[i].value = i < 4 ? 250 : 500;
+  for (std::size_t i = 0; i < points.size(); ++i) points[i].values[0] = i < 4 ? 250 : 500;
   const std::string key = "vaccination.people_per_day_per_100k";
-  const std::string table = format_sweep(points, key);
+  const std::vector<std::string> keys{key};
+  const std::string table = format_sweep(points, keys);
   CAPTURE(table);
   const auto second = table.find("\n" + key + " = 500\n");
   REQUIRE(table.starts_with(key + " = 250\n"));
@@ -66,7 +67,7 @@ TEST_CASE("a sweep with a varied setting pairs each value's runs with its own lo
   // Without the key: one table of all runs, as before.
   CHECK(format_sweep(points).find(key) == std::string::npos);
   // The CSV: the value first, under the key's name.
-  const std::string csv = sweep_csv(points, key);
+  const std::string csv = sweep_csv(points, keys);
   CHECK(csv.starts_with(key + ",uptake,seed,people,"));
   CHECK(csv.find("\n250,0.5000,2,0,0,100,") != std::string::npos);
   CHECK(csv.find("\n500,0.0000,1,0,0,40,") != std::string::npos);

@@ -321,17 +321,18 @@ std::vector<double> parse_list(const std::string& text, const char* what) {
 }
 
 void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
-               const std::string& seeds_text, const std::string& vary_text,
+               const std::string& seeds_text, const std::vector<std::string>& vary_texts,
                const sim::Ranks& ranks) {
   SimConfig c = build_config(o);
-  std::optional<sim::SweepVary> vary;
-  if (!vary_text.empty()) {
-    const auto eq = vary_text.find('=');
+  std::vector<sim::SweepVary> vary;
+  std::vector<std::string> keys;
+  for (const std::string& text : vary_texts) {
+    const auto eq = text.find('=');
     if (eq == std::string::npos || eq == 0)
-      throw CommandError{"--vary: expected section.key=V1,V2,..., got '" + vary_text + "'"};
-    vary = sim::SweepVary{vary_text.substr(0, eq), parse_list(vary_text.substr(eq + 1), "--vary")};
+      throw CommandError{"--vary: expected section.key=V1,V2,..., got '" + text + "'"};
+    vary.push_back({text.substr(0, eq), parse_list(text.substr(eq + 1), "--vary")});
+    keys.push_back(vary.back().key);
   }
-  const std::string key = vary ? vary->key : std::string();
   const auto uptakes = parse_list(uptakes_text, "--uptake");
   for (double u : uptakes) {
     if (u < 0 || u > 1)
@@ -349,7 +350,8 @@ void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
     }
   }
   const auto start = std::chrono::steady_clock::now();
-  const std::size_t total = uptakes.size() * seeds.size() * (vary ? vary->values.size() : 1);
+  std::size_t total = uptakes.size() * seeds.size();
+  for (const auto& v : vary) total *= v.values.size();
   std::size_t done = 0;
   // Over K ranks, rank 0 runs every K-th point and reports its own progress.
   const std::size_t local_total =
@@ -361,7 +363,9 @@ void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
         if (!o.quiet && ranks.root()) {
           const double elapsed =
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-          const std::string setting = vary ? key + sim::strprintf(" %g ", p.value) : std::string();
+          std::string setting;
+          for (std::size_t i = 0; i < keys.size(); ++i)
+            setting += keys[i] + sim::strprintf(" %g ", p.values[i]);
           std::fprintf(stderr,
                        "sweep %zu/%zu%s: %suptake %.2f seed %llu -> %llu infected (%.1f s)\n", done,
                        ranks.size() > 1 ? local_total : total, ranks.size() > 1 ? " on rank 0" : "",
@@ -369,16 +373,16 @@ void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
                        static_cast<unsigned long long>(p.summary.infections), elapsed);
         }
       },
-      ranks, vary ? &*vary : nullptr);
-  if (!points) throw CommandError{(vary ? "--vary: " : "") + points.error().message};
+      ranks, vary);
+  if (!points) throw CommandError{(vary.empty() ? "" : "--vary: ") + points.error().message};
   if (!ranks.root()) return;
   const fs::path out = o.out;
   write_or_throw(out / "config.json", sim::config_to_json(c));
-  write_or_throw(out / "sweep.csv", sim::sweep_csv(*points, key));
-  const std::string table = sim::format_sweep(*points, key);
+  write_or_throw(out / "sweep.csv", sim::sweep_csv(*points, keys));
+  const std::string table = sim::format_sweep(*points, keys);
   write_or_throw(out / "sweep.txt", table);
   std::vector<fs::path> files{out / "config.json", out / "sweep.csv", out / "sweep.txt"};
-  const auto plot = sim::write_sweep_plot(out, *points, key);
+  const auto plot = sim::write_sweep_plot(out, *points, keys);
   if (!plot.warning.empty())
     std::fprintf(stderr, "greenlight: warning: %s\n", plot.warning.c_str());
   files.insert(files.end(), plot.files.begin(), plot.files.end());
@@ -625,16 +629,19 @@ void setup_sim(CLI::App& app) {
   auto sweep_opts = std::make_shared<CommonOptions>();
   auto uptakes = std::make_shared<std::string>("0,0.25,0.5,0.75,1");
   auto seeds = std::make_shared<std::string>();
-  auto vary = std::make_shared<std::string>();
+  auto vary = std::make_shared<std::vector<std::string>>();
   CLI::App* sweep = cmd->add_subcommand(
       "sweep", "Run a sweep over app uptake and seeds (and the values of one more setting)");
   add_common(sweep, *sweep_opts, false);
   sweep->add_option("--uptake", *uptakes, "Comma-separated uptakes (default 0,0.25,0.5,0.75,1)");
   sweep->add_option("--seeds", *seeds, "Comma-separated seeds (default: --seed)");
-  sweep->add_option("--vary", *vary,
-                    "One more setting, every value with every uptake and seed: section.key=V1,V2,"
-                    "... (numbers; e.g. vaccination.people_per_day_per_100k=0,250,500); "
-                    "sweep.txt has one table per value, each against its lowest uptake");
+  sweep
+      ->add_option("--vary", *vary,
+                   "One more setting, every value with every uptake and seed: section.key=V1,V2,"
+                   "... (numbers; e.g. vaccination.people_per_day_per_100k=0,250,500); repeat "
+                   "for up to 3 settings (every combination); sweep.txt has one table per "
+                   "combination, each against its lowest uptake")
+      ->take_first();
   sweep->callback([sweep_opts, uptakes, seeds, vary] {
     with_ranks([&](const sim::Ranks& r) { run_sweep(*sweep_opts, *uptakes, *seeds, *vary, r); });
   });

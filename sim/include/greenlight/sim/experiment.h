@@ -50,14 +50,15 @@ struct ScenarioOutcome {
                                                    const ProgressFn& progress = {},
                                                    Ranks ranks = Ranks::single());
 
-// Every uptake x seed combination, in that order (with `vary`, every value x uptake x seed:
-// the setting applied as --set would). Over several ranks (collective) run i of the list runs
+// Every uptake x seed combination, in that order (with varied settings, at most kMaxVaried,
+// every combination of their values, the first setting's slowest, x uptake x seed; each
+// setting applied as --set would). Over several ranks (collective) run i of the list runs
 // whole on rank i % ranks.size() (done is called there), and every rank returns all points,
 // the same as one process would.
 [[nodiscard]] Result<std::vector<SweepPoint>> run_sweep(
     const SimConfig& base, std::span<const double> uptakes, std::span<const std::uint64_t> seeds,
     const std::function<void(const SweepPoint&)>& done = {}, Ranks ranks = Ranks::single(),
-    const SweepVary* vary = nullptr);
+    std::span<const SweepVary> vary = {});
 
 // Risk-threshold sweep (docs/simulation.md "Threshold advice"): the configured attenuation
 // bucket thresholds, and with them the window-drop limit (min_minutes_attenuation_db), are

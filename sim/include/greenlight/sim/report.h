@@ -4,6 +4,7 @@
 // Pure formatting functions are thread-safe; write_plots runs a gnuplot subprocess.
 #pragma once
 
+#include <array>
 #include <filesystem>
 #include <optional>
 #include <span>
@@ -61,33 +62,37 @@ std::string reproduction_csv(const Reproduction& app, const Reproduction* baseli
 PlotResult write_reproduction_plot(const std::filesystem::path& dir, const Reproduction& app,
                                    const Reproduction* baseline);
 
+// Settings a sweep may vary besides uptake and seed (SweepVary).
+inline constexpr std::size_t kMaxVaried = 3;
 struct SweepPoint {
   double uptake = 0;
   std::uint64_t seed = 0;
   RunSummary summary;
-  double value = 0;  // of the varied setting (SweepVary), when the sweep has one
+  // The values of the varied settings (SweepVary, in their order; unused ones 0).
+  std::array<double, kMaxVaried> values{};
 };
-// A sweep's second dimension: one setting ("section.key", a number) over values; every value
-// runs every uptake and seed (docs/simulation.md "Quick start").
+// A setting a sweep varies ("section.key", a number) over values: every combination of the
+// varied settings' values runs every uptake and seed (docs/simulation.md "Quick start").
 struct SweepVary {
   std::string key;
   std::vector<double> values;
 };
-// One line per run; with a varied setting `key` (non-empty) its value comes first.
-std::string sweep_csv(std::span<const SweepPoint> points, const std::string& key = {});
+// One line per run; with varied settings (their keys) their values come first.
+std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::string> keys = {});
 // One line per uptake: the runs whose epidemic ended (nobody exposed or infectious on the
 // last day) and of those the runs where it died out (RunSummary::died_out), infections
 // (median [min, max] over seeds), the change against the lowest uptake (of the medians, and
 // per seed against the same seed's run: median [min, max]), deaths (median, and the median
 // of the per-seed changes against the lowest uptake), the medians of RED notifications,
 // precision and recall, and, when any run locked everyone down, the median of the runs'
-// lockdown days. With a varied setting `key` (non-empty): one such table per value, each
-// against its own lowest uptake.
-std::string format_sweep(std::span<const SweepPoint> points, const std::string& key = {});
-// sweep.{svg,png}: infections and deaths (median and range over seeds) against uptake; with a
-// varied setting `key`, the infections of each value.
+// lockdown days. With varied settings (their keys): one such table per combination of their
+// values, each against its own lowest uptake.
+std::string format_sweep(std::span<const SweepPoint> points,
+                         std::span<const std::string> keys = {});
+// sweep.{svg,png}: infections and deaths (median and range over seeds) against uptake; with
+// varied settings, the infections of each combination of their values.
 PlotResult write_sweep_plot(const std::filesystem::path& dir, std::span<const SweepPoint> points,
-                            const std::string& key = {});
+                            std::span<const std::string> keys = {});
 
 // Draws gnuplot plot commands (body) to dir/stem.svg and dir/stem.png, as the plots above.
 PlotResult draw_plot(const std::filesystem::path& dir, const std::string& stem,
