@@ -37,7 +37,8 @@ Result<std::unique_ptr<KeyPublisher>> make_publisher(const SimConfig& config) {
   return std::unique_ptr<KeyPublisher>(std::move(*server));
 }
 
-Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress, Ranks ranks) {
+Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress, Ranks ranks,
+                            bool events) {
   auto publisher = make_publisher(config);
   GL_RETURN_IF_ERROR(publisher);
   const auto start = std::chrono::steady_clock::now();
@@ -51,14 +52,21 @@ Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress,
   out.privacy = (*sim)->privacy();
   out.scenario = (*sim)->scenario_metrics();
   out.publisher_name = std::string((*publisher)->name());
+  if (events) {
+    const auto& mine = (*sim)->exposure_hits();
+    const std::vector<ExposureHit> own(mine.begin(), mine.end());
+    const std::vector<ExposureHit> all = ranks.gather_all<ExposureHit>(own);
+    out.transmissions = transmissions_csv(**sim);
+    out.exposures = exposures_csv(all, **sim);
+  }
   out.seconds = seconds_since(start);
   return out;
 }
 
 Result<ScenarioOutcome> run_scenario(const SimConfig& config, const ProgressFn& progress,
-                                     Ranks ranks) {
+                                     Ranks ranks, bool events) {
   ScenarioOutcome out;
-  auto app = run_once(config, progress, ranks);
+  auto app = run_once(config, progress, ranks, events);
   GL_RETURN_IF_ERROR(app);
   out.app = std::move(*app);
   if (config.run.baseline && config.app.uptake > 0) {
@@ -66,7 +74,7 @@ Result<ScenarioOutcome> run_scenario(const SimConfig& config, const ProgressFn& 
     base.app.uptake = 0;
     base.run.server = ServerMode::kNone;
     base.run.verify_phones = 0;
-    auto b = run_once(base, progress, ranks);
+    auto b = run_once(base, progress, ranks, events);
     GL_RETURN_IF_ERROR(b);
     out.baseline = std::move(*b);
   }

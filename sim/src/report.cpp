@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <tuple>
 
 namespace greenlight::sim {
 namespace {
@@ -665,6 +666,55 @@ PlotResult write_reproduction_plot(const std::filesystem::path& dir, const Repro
   }
   body += ", 1 with lines dt 2 lc rgb '#555555' title 'R = 1'\n";
   return draw(dir, "reproduction", body);
+}
+
+std::string transmissions_csv(const Simulation& sim) {
+  const auto day = sim.infection_day();
+  const auto by = sim.infector();
+  const auto layer = sim.infection_layer();
+  const auto variant = sim.variant();
+  const Population& pop = sim.population();
+  std::vector<std::uint32_t> infected;
+  for (std::uint32_t p = 0; p < day.size(); ++p) {
+    if (day[p] >= 0) infected.push_back(p);
+  }
+  std::stable_sort(infected.begin(), infected.end(),
+                   [&](std::uint32_t a, std::uint32_t b) { return day[a] < day[b]; });
+  std::string out = "day,person,infector,how,infector_infection_day,age_group,app,variant\n";
+  for (const std::uint32_t p : infected) {
+    const bool has_variant = !variant.empty() && variant[p] != 0;
+    std::string how = "initial";
+    if (by[p] != kNoPerson) {
+      how = std::string(layer_name(static_cast<Layer>(layer[p])));
+    } else if (has_variant) {
+      how = "import";
+    }
+    out += fmt("%d,%u,%s,%s,%s,%u,%u,%d\n", day[p], p,
+               by[p] != kNoPerson ? fmt("%u", by[p]).c_str() : "", how.c_str(),
+               by[p] != kNoPerson ? fmt("%d", day[by[p]]).c_str() : "", pop.age_group[p],
+               pop.has_app[p], has_variant ? 1 : 0);
+  }
+  return out;
+}
+
+std::string exposures_csv(std::span<const ExposureHit> hits, const Simulation& sim) {
+  const auto day = sim.infection_day();
+  const auto by = sim.infector();
+  std::vector<ExposureHit> sorted(hits.begin(), hits.end());
+  std::stable_sort(sorted.begin(), sorted.end(), [](const ExposureHit& a, const ExposureHit& b) {
+    return std::tie(a.sync_day, a.phone) < std::tie(b.sync_day, b.phone);
+  });
+  std::string out =
+      "sync_day,phone,uploader,exposure_day,windows,phone_infection_day,days_infected_to_sync,"
+      "infected_by_uploader\n";
+  for (const ExposureHit& h : sorted) {
+    const std::int32_t infected = day[h.phone];
+    out += fmt("%u,%u,%u,%u,%u,%s,%s,%d\n", h.sync_day, h.phone, h.owner, h.exposure_day, h.windows,
+               infected >= 0 ? fmt("%d", infected).c_str() : "",
+               infected >= 0 ? fmt("%d", static_cast<int>(h.sync_day) - infected).c_str() : "",
+               infected >= 0 && by[h.phone] == h.owner ? 1 : 0);
+  }
+  return out;
 }
 
 std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::string> keys) {

@@ -175,6 +175,9 @@ std::span<const std::int32_t> Simulation::infection_day() const {
   return impl_->health.infection_day();
 }
 std::span<const std::uint32_t> Simulation::infector() const { return impl_->health.infector(); }
+std::span<const std::uint8_t> Simulation::infection_layer() const {
+  return impl_->health.infection_layer();
+}
 std::span<const Course> Simulation::courses() const { return impl_->health.courses(); }
 Reproduction Simulation::reproduction() const {
   return internal::reproduction(impl_->world, impl_->health, impl_->current_day);

@@ -48,15 +48,18 @@ column_sum() {
 }
 
 # A run with the app and its baseline, with phones re-matched through the client library
-# (the verify path exchanges sightings between ranks).
-run_args=(sim run --people 3000 --days 30 --seed 7 --threads 1 --verify-phones 4 --quiet)
+# (the verify path exchanges sightings between ranks), and the event logs (the exposures of
+# every rank's phones gathered).
+run_args=(sim run --people 3000 --days 30 --seed 7 --threads 1 --verify-phones 4 --quiet --events)
 "$bin" "${run_args[@]}" --out "$work/one" >"$work/one.stdout" 2>"$work/one.stderr" ||
   fail "sim run in one process: $(cat "$work/one.stderr")"
 "${mpi[@]}" "$bin" "${run_args[@]}" --out "$work/two" >"$work/two.stdout" 2>"$work/two.stderr" ||
   fail "mpirun -np 2 sim run: $(cat "$work/two.stderr")"
-for f in timeseries.csv timeseries_without_app.csv config.json reproduction.csv; do
+for f in timeseries.csv timeseries_without_app.csv config.json reproduction.csv \
+  transmissions.csv exposures.csv transmissions_without_app.csv; do
   same_file "sim run $f" "$work/one/$f" "$work/two/$f"
 done
+[ "$(wc -l <"$work/one/exposures.csv")" -gt 10 ] || fail "sim run --events: few exposures"
 # The report, without its wall time.
 strip_time() { sed -E 's/; [0-9.]+ s$//' "$1"; }
 [ "$(strip_time "$work/one/report.txt")" = "$(strip_time "$work/two/report.txt")" ] ||

@@ -66,6 +66,7 @@ struct CommonOptions {
   std::optional<std::string> lockdown;
   bool manual_tracing = false;
   std::optional<double> vaccinate;
+  bool events = false;  // sim run: transmissions.csv and exposures.csv
   bool quiet = false;
 };
 
@@ -259,7 +260,7 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
     }
     (*printer)(p);
   };
-  auto result = sim::run_scenario(c, progress, ranks);
+  auto result = sim::run_scenario(c, progress, ranks, o.events);
   if (!result) throw CommandError{result.error().message};
   if (!ranks.root()) return;
   std::vector<fs::path> files{out / "config.json", out / "timeseries.csv"};
@@ -269,6 +270,16 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
     baseline_daily = result->baseline->daily;
     write_or_throw(out / "timeseries_without_app.csv", sim::daily_csv(baseline_daily));
     files.push_back(out / "timeseries_without_app.csv");
+  }
+  if (o.events) {
+    const auto events = [&](const sim::RunOutcome& r, const std::string& suffix) {
+      write_or_throw(out / ("transmissions" + suffix + ".csv"), r.transmissions);
+      write_or_throw(out / ("exposures" + suffix + ".csv"), r.exposures);
+      files.push_back(out / ("transmissions" + suffix + ".csv"));
+      files.push_back(out / ("exposures" + suffix + ".csv"));
+    };
+    events(result->app, "");
+    if (result->baseline) events(*result->baseline, "_without_app");
   }
   sim::ReportInput report;
   report.config = &c;
@@ -611,6 +622,10 @@ void setup_sim(CLI::App& app) {
   CLI::App* run = cmd->add_subcommand("run", "Run one simulation (and its no-app baseline)");
   add_common(run, *run_opts, true);
   run->add_flag("--no-baseline", run_opts->no_baseline, "Skip the same run without the app");
+  run->add_flag("--events", run_opts->events,
+                "Also write the event logs: transmissions.csv (who infected whom, when, how) and "
+                "exposures.csv (every key matched at a phone, with the days from the phone's "
+                "infection to the sync), and their _without_app twins");
   run->footer(
       "Writes into --out: config.json, timeseries.csv (and timeseries_without_app.csv): one line "
       "per day (compartments, infections by layer, tests, uploads, notifications, colours, "

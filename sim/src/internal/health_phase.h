@@ -46,6 +46,7 @@ class HealthPhase {
 
   std::span<const std::int32_t> infection_day() const { return infection_day_; }
   std::span<const std::uint32_t> infector() const { return infector_; }
+  std::span<const std::uint8_t> infection_layer() const { return infection_layer_; }
   std::span<const std::int32_t> isolated_until() const { return isolated_until_; }
   bool tested_positive(std::uint32_t p) const { return positive_day_[p] != kNever; }
   // The day of p's first positive result (kNever: none).

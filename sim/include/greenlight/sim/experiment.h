@@ -34,12 +34,16 @@ struct RunOutcome {
   ScenarioMetrics scenario;
   std::string publisher_name;
   double seconds = 0;
+  // With event logs asked for (run_once's `events`): transmissions_csv and exposures_csv.
+  std::string transmissions;
+  std::string exposures;
 };
 
 // One simulation with the publisher for config.run.server, spread over `ranks` (collective:
-// every rank calls it; each runs its own publisher, and every rank returns the same outcome).
+// every rank calls it; each runs its own publisher, and every rank returns the same outcome),
+// with the event logs when `events` is set (the ranks' exposures gathered).
 [[nodiscard]] Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress = {},
-                                          Ranks ranks = Ranks::single());
+                                          Ranks ranks = Ranks::single(), bool events = false);
 
 struct ScenarioOutcome {
   RunOutcome app;
@@ -48,7 +52,8 @@ struct ScenarioOutcome {
 // run_once, plus the baseline when config.run.baseline is set and uptake > 0.
 [[nodiscard]] Result<ScenarioOutcome> run_scenario(const SimConfig& config,
                                                    const ProgressFn& progress = {},
-                                                   Ranks ranks = Ranks::single());
+                                                   Ranks ranks = Ranks::single(),
+                                                   bool events = false);
 
 // Every uptake x seed combination, in that order (with varied settings, at most kMaxVaried,
 // every combination of their values, the first setting's slowest, x uptake x seed; each

@@ -62,6 +62,19 @@ std::string reproduction_csv(const Reproduction& app, const Reproduction* baseli
 PlotResult write_reproduction_plot(const std::filesystem::path& dir, const Reproduction& app,
                                    const Reproduction* baseline);
 
+// Event logs (`sim run --events`; docs/simulation.md "Quick start").
+// transmissions.csv: one line per infected person, by day of infection, then person: day,
+// person, infector (empty for the initial cases and imports), how (household, school_work,
+// random, venue, initial, import), the infector's day of infection (empty without one), the
+// person's age group, app (1: an app user), variant (1: the second variant).
+std::string transmissions_csv(const Simulation& sim);
+// exposures.csv: one line per key matched at a phone with counted windows (ExposureHit), by
+// sync day, then phone: sync_day, phone, uploader, exposure_day, windows, the phone's day of
+// infection (empty if never infected during the run), days from it to the sync (empty
+// likewise), infected_by_uploader (1: the uploader infected the phone). `hits` are every
+// rank's (gathered).
+std::string exposures_csv(std::span<const ExposureHit> hits, const Simulation& sim);
+
 // Settings a sweep may vary besides uptake and seed (SweepVary).
 inline constexpr std::size_t kMaxVaried = 3;
 struct SweepPoint {

@@ -280,8 +280,9 @@ class Simulation {
   ScenarioMetrics scenario_metrics() const;
 
   // Ground truth.
-  std::span<const std::int32_t> infection_day() const;  // -1 = never infected
-  std::span<const std::uint32_t> infector() const;      // kNoPerson for seeds / never
+  std::span<const std::int32_t> infection_day() const;    // -1 = never infected
+  std::span<const std::uint32_t> infector() const;        // kNoPerson for seeds / never
+  std::span<const std::uint8_t> infection_layer() const;  // Layer of the infecting contact
   // Each person's course (meaningful for the infected): symptoms, hospital, intensive care,
   // death, in days since infection_day().
   std::span<const Course> courses() const;
