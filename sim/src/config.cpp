@@ -229,6 +229,10 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("vaccination", "efficacy_infection", vc.efficacy_infection);
   v("vaccination", "efficacy_symptoms", vc.efficacy_symptoms);
   v("vaccination", "efficacy_severe", vc.efficacy_severe);
+  v("vaccination", "first_dose_protect_days", vc.first_dose_protect_days);
+  v("vaccination", "first_dose_efficacy_infection", vc.first_dose_efficacy_infection);
+  v("vaccination", "first_dose_efficacy_symptoms", vc.first_dose_efficacy_symptoms);
+  v("vaccination", "first_dose_efficacy_severe", vc.first_dose_efficacy_severe);
 
   auto& va = c.variant;
   v("variant", "day", va.day);
@@ -657,6 +661,18 @@ Status validate_config(const SimConfig& c) {
   need(vc.efficacy_infection <= vc.efficacy_symptoms && vc.efficacy_symptoms <= vc.efficacy_severe,
        "vaccination: efficacy_infection <= efficacy_symptoms <= efficacy_severe is needed (a "
        "person protected from infection is protected from its symptoms and severe disease)");
+  need(vc.first_dose_protect_days < vc.days_to_protect,
+       "vaccination.first_dose_protect_days must be less than days_to_protect (0: no protection "
+       "between the doses)");
+  need(vc.first_dose_protect_days == 0 ||
+           (is_probability(vc.first_dose_efficacy_infection) &&
+            vc.first_dose_efficacy_infection <= vc.first_dose_efficacy_symptoms &&
+            vc.first_dose_efficacy_symptoms <= vc.first_dose_efficacy_severe &&
+            vc.first_dose_efficacy_infection <= vc.efficacy_infection &&
+            vc.first_dose_efficacy_symptoms <= vc.efficacy_symptoms &&
+            vc.first_dose_efficacy_severe <= vc.efficacy_severe),
+       "vaccination: with first_dose_protect_days, the first dose's efficacies must be in [0, 1], "
+       "nested as the full ones, and each at most the full one");
   need(c.variant.day <= 2000, "variant.day must be at most 2000");
   need(c.variant.imports <= c.population.people,
        "variant.imports must be at most population.people");

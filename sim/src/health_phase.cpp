@@ -96,6 +96,9 @@ void HealthPhase::plan_vaccination() {
   const std::uint32_t n = w_.pop.size();
   vaccination_day_.assign(n, kNever);
   vaccine_level_.assign(n, VaccineProtection::kNone);
+  const bool between_doses = vc.first_dose_protect_days > 0;
+  if (between_doses) first_dose_level_.assign(n, VaccineProtection::kNone);
+  const VaccinationConfig first = vc.first_dose();
   // Queue order: the age group (oldest first, with oldest_first), then a drawn key, then the
   // person (ties).
   struct Place {
@@ -109,7 +112,9 @@ void HealthPhase::plan_vaccination() {
     const std::uint8_t g = w_.pop.age_group[p];
     const bool wants = r.bernoulli(vc.uptake_by_age[g]);
     const std::uint64_t key = r.next();
-    vaccine_level_[p] = sim::vaccine_protection(r.uniform(), vc);
+    const double v = r.uniform();
+    vaccine_level_[p] = sim::vaccine_protection(v, vc);
+    if (between_doses) first_dose_level_[p] = sim::vaccine_protection(v, first);
     if (!wants) continue;
     const auto group = static_cast<std::uint32_t>(kAgeGroups - 1 - g);
     willing.push_back({vc.oldest_first ? group : 0u, key, p});
@@ -224,8 +229,7 @@ void HealthPhase::infect(std::uint32_t p, std::uint32_t by, Layer layer, std::ui
   if (!variant_.empty() && by != kNoPerson) variant_[p] = variant_[by];
   course_[p] =
       w_.disease.sample_course(w_.pop.age_group[p], stream_key(w_.seed, kPurposeProgression, p));
-  if (vaccinating() && vaccine_protects(p, day))
-    course_[p] = w_.disease.protect(course_[p], vaccine_level_[p]);
+  if (vaccinating()) course_[p] = w_.disease.protect(course_[p], vaccine_level_on(p, day));
 }
 
 void HealthPhase::isolate(std::uint32_t p, std::int32_t until) {

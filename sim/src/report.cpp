@@ -267,6 +267,13 @@ std::string policy_lines(const SimConfig& c) {
              v.start_day, v.oldest_first ? "oldest first" : "in random order", u[0], u[1], u[2],
              u[3], u[4], u[5], u[6], u[7], u[8], v.days_to_protect, v.efficacy_infection,
              v.efficacy_symptoms, v.efficacy_severe);
+    if (v.first_dose_protect_days > 0) {
+      o +=
+          fmt("vaccination between the doses: from %u days after the first against infection %g, "
+              "symptoms %g, hospital %g\n",
+              v.first_dose_protect_days, v.first_dose_efficacy_infection,
+              v.first_dose_efficacy_symptoms, v.first_dose_efficacy_severe);
+    }
   }
   const auto& m = c.manual_tracing;
   if (m.enabled) {

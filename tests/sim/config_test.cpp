@@ -198,6 +198,16 @@ TEST_CASE("vaccination's settings are checked") {
   // Protection against infection is protection against its symptoms and severe disease.
   fails("vaccination.efficacy_infection=0.95", "efficacy_infection <= efficacy_symptoms");
   fails("vaccination.efficacy_severe=0.9", "efficacy_symptoms <= efficacy_severe");
+  // Between the doses: off by default; its efficacies Dagan et al.'s for days 14-20.
+  CHECK(c.vaccination.first_dose_protect_days == 0);
+  CHECK(c.vaccination.first_dose_efficacy_infection == 0.46);
+  REQUIRE(apply_override(c, "vaccination.first_dose_protect_days=14"));
+  fails("vaccination.first_dose_protect_days=28", "less than days_to_protect");
+  SimConfig between;
+  REQUIRE(apply_override(between, "vaccination.first_dose_protect_days=14"));
+  const Status higher = apply_override(between, "vaccination.first_dose_efficacy_infection=0.95");
+  REQUIRE_FALSE(higher);
+  CHECK(higher.error().message.find("each at most the full one") != std::string::npos);
 }
 
 TEST_CASE("overrides use section.key=value") {

@@ -292,6 +292,12 @@ TEST_CASE("the report names the vaccination campaign and counts the vaccinated")
         "hospital 0.94\n");
   config.vaccination.oldest_first = false;
   CHECK(policy_lines(config).find(", in random order, willing") != std::string::npos);
+  CHECK(policy_lines(config).find("between the doses") == std::string::npos);
+  config.vaccination.first_dose_protect_days = 14;
+  CHECK(policy_lines(config).ends_with(
+      "\nvaccination between the doses: from 14 days after the first against infection 0.46, "
+      "symptoms 0.57, hospital 0.74\n"));
+  config.vaccination.first_dose_protect_days = 0;
   // A test capacity: its line before the campaign's, and its rows.
   CHECK(format_report(in).find("waiting for a test") == std::string::npos);
   config.testing.tests_per_day_per_100k = 500;

@@ -222,6 +222,41 @@ TEST_CASE("a protected person is never infected, or its course is cut as the vac
   }
 }
 
+TEST_CASE("between the doses the first dose protects from its day on, as far as it goes") {
+  SimConfig c = vaccinated(80, 5);
+  c.vaccination.oldest_first = false;
+  c.disease.initial_infections = 60;
+  c.vaccination.efficacy_infection = c.vaccination.efficacy_symptoms = 1;
+  c.vaccination.efficacy_severe = 1;
+  // Infections of vaccinated people between day 7 and day 28 after their dose.
+  const auto between = [](const Vaccinated& v) {
+    std::uint32_t count = 0;
+    for (std::uint32_t p = 0; p < v.population.size(); ++p) {
+      if (v.infection_day[p] < 0 || v.vaccination_day[p] < 0) continue;
+      const std::int32_t since = v.infection_day[p] - v.vaccination_day[p];
+      if (since >= 7 && since < 28) ++count;
+    }
+    return count;
+  };
+  const Vaccinated full_only = run(c);
+  REQUIRE(between(full_only) > 20);  // the full course protects from day 28 only
+  // A first dose that protects from nothing changes nothing.
+  c.vaccination.first_dose_protect_days = 7;
+  c.vaccination.first_dose_efficacy_infection = c.vaccination.first_dose_efficacy_symptoms = 0;
+  c.vaccination.first_dose_efficacy_severe = 0;
+  CHECK(daily_csv(run(c).daily) == daily_csv(full_only.daily));
+  // One that protects from infection: nobody infected from day 7 after the dose on.
+  c.vaccination.first_dose_efficacy_infection = c.vaccination.first_dose_efficacy_symptoms = 1;
+  c.vaccination.first_dose_efficacy_severe = 1;
+  const Vaccinated early = run(c);
+  CHECK(between(early) == 0);
+  for (std::uint32_t p = 0; p < early.population.size(); ++p) {
+    if (early.infection_day[p] >= 0 && early.vaccination_day[p] >= 0)
+      CHECK(early.infection_day[p] < early.vaccination_day[p] + 7);
+  }
+  CHECK(early.summary.infections < full_only.summary.infections);
+}
+
 TEST_CASE("each efficacy is the share protected at least against its outcome") {
   VaccinationConfig vc;
   vc.efficacy_infection = 0.5;

@@ -72,11 +72,18 @@ class HealthPhase {
   bool vaccinating() const { return !vaccine_level_.empty(); }
   std::span<const std::int32_t> vaccination_day() const { return vaccination_day_; }
   std::span<const VaccineProtection> vaccine_protection() const { return vaccine_level_; }
-  // Vaccinated at least days_to_protect days before day t (with vaccination on).
-  bool vaccine_protects(std::uint32_t p, std::uint32_t t) const {
-    return vaccination_day_[p] != kNever &&
-           static_cast<std::int64_t>(t) >= static_cast<std::int64_t>(vaccination_day_[p]) +
-                                               w_.config.vaccination.days_to_protect;
+  // What p's vaccine protects against on day t (with vaccination on): nothing before
+  // first_dose_protect_days (or, without protection between the doses, days_to_protect)
+  // after the dose, the first dose's level until days_to_protect, then the full one.
+  VaccineProtection vaccine_level_on(std::uint32_t p, std::uint32_t t) const {
+    if (vaccination_day_[p] == kNever) return VaccineProtection::kNone;
+    const auto& vc = w_.config.vaccination;
+    const std::int64_t since =
+        static_cast<std::int64_t>(t) - static_cast<std::int64_t>(vaccination_day_[p]);
+    if (since >= vc.days_to_protect) return vaccine_level_[p];
+    if (!first_dose_level_.empty() && since >= vc.first_dose_protect_days)
+      return first_dose_level_[p];
+    return VaccineProtection::kNone;
   }
   // With a second variant (config.variant; empty without): 1 for people infected with it.
   std::span<const std::uint8_t> variant() const { return variant_; }
@@ -86,7 +93,7 @@ class HealthPhase {
   }
   // Cannot be infected on day t: protected against infection (with vaccination on).
   bool vaccine_immune(std::uint32_t p, std::uint32_t t) const {
-    return vaccine_level_[p] == VaccineProtection::kInfection && vaccine_protects(p, t);
+    return vaccine_level_on(p, t) == VaccineProtection::kInfection;
   }
 
  private:
@@ -150,7 +157,8 @@ class HealthPhase {
   std::uint32_t vaccinated_ = 0;
   std::vector<std::int32_t> vaccination_day_;
   std::vector<VaccineProtection> vaccine_level_;
-  std::vector<std::uint8_t> variant_;  // with config.variant: 1 for its infections
+  std::vector<VaccineProtection> first_dose_level_;  // with first_dose_protect_days > 0
+  std::vector<std::uint8_t> variant_;                // with config.variant: 1 for its infections
 };
 
 }  // namespace greenlight::sim::internal
