@@ -31,26 +31,30 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
   if (w_.config.variant.enabled()) variant_.assign(n, 0);
 }
 
-void HealthPhase::import_variant(std::uint32_t t, DailyStats& st) {
-  // Drawn as the initial cases are: people at random, skipping those infected before (and
-  // those a vaccine protects from infection).
-  Rng r(stream_key(w_.seed, kPurposeVariant));
+std::uint32_t HealthPhase::infect_drawn(Rng& r, std::uint32_t wanted, Layer layer, std::uint32_t t,
+                                        std::uint8_t variant) {
   const std::uint32_t n = w_.pop.size();
-  std::uint32_t susceptible = 0;
-  for (std::uint32_t p = 0; p < n; ++p) {
-    if (infection_day_[p] == kNever && !(vaccinating() && vaccine_immune(p, t))) ++susceptible;
-  }
+  const auto susceptible = [&](std::uint32_t p) {
+    return infection_day_[p] == kNever && !(vaccinating() && vaccine_immune(p, t));
+  };
+  std::uint32_t left = 0;
+  for (std::uint32_t p = 0; p < n; ++p) left += susceptible(p) ? 1u : 0u;
+  wanted = std::min(wanted, left);
   std::uint32_t placed = 0;
-  const std::uint32_t wanted = std::min(w_.config.variant.imports, susceptible);
   while (placed < wanted) {
     const std::uint32_t p = r.below(n);
-    if (infection_day_[p] != kNever || (vaccinating() && vaccine_immune(p, t))) continue;
-    variant_[p] = 1;
-    infect(p, kNoPerson, Layer::kRandom, t);
+    if (!susceptible(p)) continue;
+    if (variant != 0) variant_[p] = variant;
+    infect(p, kNoPerson, layer, t);
     ++placed;
   }
   cumulative_ += placed;
-  st.variant_infections += placed;
+  return placed;
+}
+
+void HealthPhase::import_variant(std::uint32_t t, DailyStats& st) {
+  Rng r(stream_key(w_.seed, kPurposeVariant));
+  st.variant_infections += infect_drawn(r, w_.config.variant.imports, Layer::kRandom, t, 1);
 }
 
 namespace {
@@ -212,14 +216,7 @@ void HealthPhase::allocate_ward_beds(std::uint32_t t, DailyStats& st) {
 
 void HealthPhase::seed_infections() {
   Rng r(stream_key(w_.seed, kPurposeSeedInfections));
-  std::uint32_t placed = 0;
-  while (placed < w_.config.disease.initial_infections) {
-    const std::uint32_t p = r.below(w_.pop.size());
-    if (infection_day_[p] != kNever) continue;
-    infect(p, kNoPerson, Layer::kHousehold, 0);
-    ++placed;
-  }
-  cumulative_ = placed;
+  infect_drawn(r, w_.config.disease.initial_infections, Layer::kHousehold, 0, 0);
 }
 
 void HealthPhase::infect(std::uint32_t p, std::uint32_t by, Layer layer, std::uint32_t day) {

@@ -124,6 +124,11 @@ class HealthPhase {
   // On config.variant.day: its imports, susceptible people drawn from the seed, infected
   // with it by nobody; counted in st.variant_infections.
   void import_variant(std::uint32_t t, DailyStats& st);
+  // Infects `wanted` people drawn at random from r (at most as many as are susceptible on day
+  // t: never infected, not immune by a vaccine), infected by nobody by `layer` on day t, with
+  // `variant` (0: the first); the initial cases and a variant's imports. Returns how many.
+  std::uint32_t infect_drawn(Rng& r, std::uint32_t wanted, Layer layer, std::uint32_t t,
+                             std::uint8_t variant);
   // With vaccination: the willing in the order they are vaccinated, and each person's
   // protection (drawn once per person from the seed).
   void plan_vaccination();
