@@ -84,7 +84,8 @@ Result<ScenarioOutcome> run_scenario(const SimConfig& config, const ProgressFn& 
 Result<std::vector<SweepPoint>> run_sweep(const SimConfig& base, std::span<const double> uptakes,
                                           std::span<const std::uint64_t> seeds,
                                           const std::function<void(const SweepPoint&)>& done,
-                                          Ranks ranks, std::span<const SweepVary> vary) {
+                                          Ranks ranks, std::span<const SweepVary> vary,
+                                          const SweepJournal* journal) {
   if (vary.size() > kMaxVaried) {
     return make_error(ErrorCode::kInvalidArgument,
                       strprintf("a sweep varies at most %zu settings", kMaxVaried));
@@ -137,11 +138,32 @@ Result<std::vector<SweepPoint>> run_sweep(const SimConfig& base, std::span<const
   }
   const auto size = static_cast<std::size_t>(ranks.size());
   const auto rank = static_cast<std::size_t>(ranks.rank());
+  // An error on one rank must not leave the others waiting in the gather below.
+  const auto stop = [&ranks](const Error& error) -> std::unexpected<Error> {
+    if (ranks.size() > 1) ranks.abort(error.message);
+    return std::unexpected(error);
+  };
   std::vector<SweepPoint> mine;
   for (std::size_t i = rank; i < configs.size(); i += size) {
-    auto r = run_once(configs[i]);  // whole on this rank
-    GL_RETURN_IF_ERROR(r);
-    mine.push_back({configs[i].app.uptake, configs[i].run.seed, r->summary, config_values[i]});
+    SweepPoint p{configs[i].app.uptake, configs[i].run.seed, {}, config_values[i]};
+    std::optional<RunSummary> recorded;
+    if (journal != nullptr) {
+      auto found = journal->find(configs[i]);
+      if (!found) return stop(found.error());
+      recorded = *found;
+    }
+    if (recorded) {
+      p.summary = *recorded;
+      p.from_journal = true;
+    } else {
+      auto r = run_once(configs[i]);  // whole on this rank
+      if (!r) return stop(r.error());
+      p.summary = r->summary;
+      if (journal != nullptr) {
+        if (auto kept = journal->record(configs[i], p.summary); !kept) return stop(kept.error());
+      }
+    }
+    mine.push_back(p);
     if (done) done(mine.back());
   }
   // Rank order holds points r, r + size, ...: put them back in list order.

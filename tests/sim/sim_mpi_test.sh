@@ -152,6 +152,28 @@ for f in sweep.csv sweep.txt config.json; do
 done
 [ "$(grep -c '^vaccination.people_per_day_per_100k = ' "$work/sweep-one/sweep.txt")" -eq 2 ] ||
   fail "sim sweep --vary: sweep.txt has not one table per value"
+# A sweep whose outputs cannot be written keeps its finished runs (OUT/sweep-runs); with four of
+# its six runs dropped, as if it had been stopped after two, it is refused without --resume,
+# and resumed over two ranks it writes the bytes of the uninterrupted sweep and drops the runs.
+mkdir -p "$work/sweep-cut/sweep.csv"
+if "$bin" "${sweep_args[@]}" --out "$work/sweep-cut" >"$work/sweep-cut.out" 2>&1; then
+  fail "sim sweep exited 0 without writing sweep.csv"
+fi
+rmdir "$work/sweep-cut/sweep.csv"
+[ "$(ls "$work/sweep-cut/sweep-runs" | grep -c '\.json$')" -eq 6 ] ||
+  fail "sim sweep did not keep its six runs: $(ls "$work/sweep-cut/sweep-runs")"
+ls "$work/sweep-cut/sweep-runs/"*.json | head -4 | xargs rm -f
+if "$bin" "${sweep_args[@]}" --out "$work/sweep-cut" >"$work/sweep-cut.out" 2>&1; then
+  fail "sim sweep over an interrupted sweep's runs exited 0 without --resume"
+fi
+grep -q "holds 2 finished run(s) of an interrupted sweep: add --resume" "$work/sweep-cut.out" ||
+  fail "sim sweep without --resume: $(cat "$work/sweep-cut.out")"
+"${mpi[@]}" "$bin" "${sweep_args[@]}" --resume --out "$work/sweep-cut" \
+  >"$work/sweep-cut.out" 2>&1 || fail "mpirun -np 2 sim sweep --resume: $(cat "$work/sweep-cut.out")"
+for f in sweep.csv sweep.txt config.json; do
+  same_file "sim sweep --resume $f" "$work/sweep-one/$f" "$work/sweep-cut/$f"
+done
+[ ! -e "$work/sweep-cut/sweep-runs" ] || fail "sim sweep --resume left its runs behind"
 for bad in "vaccination.people_per_day_per_100k" "vaccination.doses=1,2"; do
   if "$bin" sim sweep --people 100 --days 2 --uptake 0 --quiet --vary "$bad" \
     --out "$work/bad-vary" >"$work/bad-vary.out" 2>&1; then

@@ -491,9 +491,9 @@ TEST_CASE("intensive care holds no more patients than it has beds; the others ar
     CHECK(d.critical <= 3);
     // Today's denials are the patients who needed a bed today and did not get one.
     const std::uint32_t needing = courses_on(
-        *sim, d.day, [](const Course& c, std::uint32_t k) { return c.needs_critical_care_on(k); });
-    const std::uint32_t without = courses_on(*sim, d.day, [](const Course& c, std::uint32_t k) {
-      return c.needs_critical_care_on(k) && c.denied_icu;
+        *sim, d.day, [](const Course& r, std::uint32_t k) { return r.needs_critical_care_on(k); });
+    const std::uint32_t without = courses_on(*sim, d.day, [](const Course& r, std::uint32_t k) {
+      return r.needs_critical_care_on(k) && r.denied_icu;
     });
     CHECK(d.icu_denied == without);
     CHECK(d.icu_denied <= needing);
@@ -527,8 +527,8 @@ TEST_CASE("the wards hold no more patients than they have beds; the others stay 
     CAPTURE(d.day);
     CHECK(d.hospitalised - d.critical <= 6);  // on a ward
     // Today's denials are the patients who would have been admitted to a ward today.
-    const std::uint32_t without = courses_on(*sim, d.day, [](const Course& c, std::uint32_t k) {
-      return c.denied_ward && k == c.hospital_day;
+    const std::uint32_t without = courses_on(*sim, d.day, [](const Course& r, std::uint32_t k) {
+      return r.denied_ward && k == r.hospital_day;
     });
     CHECK(d.hospital_denied == without);
     if (d.hospital_denied > 0 && first_denial == 60) first_denial = d.day;

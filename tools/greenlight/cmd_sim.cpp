@@ -29,6 +29,7 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -42,6 +43,7 @@
 #include "greenlight/sim/report.h"
 #include "greenlight/sim/scenario.h"
 #include "greenlight/sim/simulation.h"
+#include "greenlight/sim/sweep_journal.h"
 
 namespace greenlight::cli {
 namespace {
@@ -331,9 +333,27 @@ std::vector<double> parse_list(const std::string& text, const char* what) {
   return out;
 }
 
+void write_sweep(const CommonOptions& o, const SimConfig& c,
+                 std::span<const sim::SweepPoint> points, std::span<const std::string> keys,
+                 std::size_t seeds) {
+  const fs::path out = o.out;
+  write_or_throw(out / "config.json", sim::config_to_json(c));
+  write_or_throw(out / "sweep.csv", sim::sweep_csv(points, keys));
+  const std::string table = sim::format_sweep(points, keys);
+  write_or_throw(out / "sweep.txt", table);
+  std::vector<fs::path> files{out / "config.json", out / "sweep.csv", out / "sweep.txt"};
+  const auto plot = sim::write_sweep_plot(out, points, keys);
+  if (!plot.warning.empty())
+    std::fprintf(stderr, "greenlight: warning: %s\n", plot.warning.c_str());
+  files.insert(files.end(), plot.files.begin(), plot.files.end());
+  std::printf("Sweep: %u people, %u days, %zu seeds\n%s", c.population.people, c.run.days, seeds,
+              table.c_str());
+  print_files(files);
+}
+
 void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
                const std::string& seeds_text, const std::vector<std::string>& vary_texts,
-               const sim::Ranks& ranks) {
+               bool resume, const sim::Ranks& ranks) {
   SimConfig c = build_config(o);
   std::vector<sim::SweepVary> vary;
   std::vector<std::string> keys;
@@ -360,6 +380,13 @@ void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
       seeds.push_back(static_cast<std::uint64_t>(s));
     }
   }
+  // The finished runs, one file each, so that an interrupted sweep can be resumed.
+  auto journal = sim::SweepJournal::open(fs::path(o.out) / "sweep-runs", resume);
+  if (!journal) throw CommandError{journal.error().message};  // over MPI: stops every rank
+  if (!o.quiet && ranks.root() && journal->runs_at_open() > 0) {
+    std::fprintf(stderr, "resuming: %zu finished run(s) in %s\n", journal->runs_at_open(),
+                 journal->dir().c_str());
+  }
   const auto start = std::chrono::steady_clock::now();
   std::size_t total = uptakes.size() * seeds.size();
   for (const auto& v : vary) total *= v.values.size();
@@ -377,29 +404,26 @@ void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
           std::string setting;
           for (std::size_t i = 0; i < keys.size(); ++i)
             setting += keys[i] + sim::strprintf(" %g ", p.values[i]);
-          std::fprintf(stderr,
-                       "sweep %zu/%zu%s: %suptake %.2f seed %llu -> %llu infected (%.1f s)\n", done,
-                       ranks.size() > 1 ? local_total : total, ranks.size() > 1 ? " on rank 0" : "",
-                       setting.c_str(), p.uptake, static_cast<unsigned long long>(p.seed),
-                       static_cast<unsigned long long>(p.summary.infections), elapsed);
+          std::fprintf(
+              stderr, "sweep %zu/%zu%s: %suptake %.2f seed %llu -> %llu infected (%s)\n", done,
+              ranks.size() > 1 ? local_total : total, ranks.size() > 1 ? " on rank 0" : "",
+              setting.c_str(), p.uptake, static_cast<unsigned long long>(p.seed),
+              static_cast<unsigned long long>(p.summary.infections),
+              p.from_journal ? "finished before" : sim::strprintf("%.1f s", elapsed).c_str());
         }
       },
-      ranks, vary);
+      ranks, vary, &*journal);
   if (!points) throw CommandError{(vary.empty() ? "" : "--vary: ") + points.error().message};
-  if (!ranks.root()) return;
-  const fs::path out = o.out;
-  write_or_throw(out / "config.json", sim::config_to_json(c));
-  write_or_throw(out / "sweep.csv", sim::sweep_csv(*points, keys));
-  const std::string table = sim::format_sweep(*points, keys);
-  write_or_throw(out / "sweep.txt", table);
-  std::vector<fs::path> files{out / "config.json", out / "sweep.csv", out / "sweep.txt"};
-  const auto plot = sim::write_sweep_plot(out, *points, keys);
-  if (!plot.warning.empty())
-    std::fprintf(stderr, "greenlight: warning: %s\n", plot.warning.c_str());
-  files.insert(files.end(), plot.files.begin(), plot.files.end());
-  std::printf("Sweep: %u people, %u days, %zu seeds\n%s", c.population.people, c.run.days,
-              seeds.size(), table.c_str());
-  print_files(files);
+  if (ranks.root()) write_sweep(o, c, *points, keys, seeds.size());
+  // The runs are dropped only once the outputs holding them are written: rank 0 removes the
+  // folder, then the other ranks theirs if it is not the same one (no shared file system).
+  ranks.sum(0);
+  if (ranks.root()) {
+    if (auto removed = journal->remove(); !removed)
+      std::fprintf(stderr, "greenlight: warning: %s\n", removed.error().message.c_str());
+  }
+  ranks.sum(0);
+  if (!ranks.root()) (void)journal->remove();
 }
 
 void run_bench(const CommonOptions& o, const sim::Ranks& ranks) {
@@ -645,6 +669,7 @@ void setup_sim(CLI::App& app) {
   auto uptakes = std::make_shared<std::string>("0,0.25,0.5,0.75,1");
   auto seeds = std::make_shared<std::string>();
   auto vary = std::make_shared<std::vector<std::string>>();
+  auto resume = std::make_shared<bool>(false);
   CLI::App* sweep = cmd->add_subcommand(
       "sweep", "Run a sweep over app uptake and seeds (and the values of one more setting)");
   add_common(sweep, *sweep_opts, false);
@@ -657,8 +682,13 @@ void setup_sim(CLI::App& app) {
                    "for up to 3 settings (every combination); sweep.txt has one table per "
                    "combination, each against its lowest uptake")
       ->take_first();
-  sweep->callback([sweep_opts, uptakes, seeds, vary] {
-    with_ranks([&](const sim::Ranks& r) { run_sweep(*sweep_opts, *uptakes, *seeds, *vary, r); });
+  sweep->add_flag("--resume", *resume,
+                  "Continue an interrupted sweep into the same --out: reuse the runs it finished "
+                  "(OUT/sweep-runs, one file per run, removed when the sweep completes) for the "
+                  "same settings and the same greenlight build, and run the rest");
+  sweep->callback([sweep_opts, uptakes, seeds, vary, resume] {
+    with_ranks(
+        [&](const sim::Ranks& r) { run_sweep(*sweep_opts, *uptakes, *seeds, *vary, *resume, r); });
   });
 
   auto bench_opts = std::make_shared<CommonOptions>();

@@ -18,6 +18,7 @@
 #include "greenlight/sim/ranks.h"
 #include "greenlight/sim/report.h"
 #include "greenlight/sim/simulation.h"
+#include "greenlight/sim/sweep_journal.h"
 
 namespace greenlight::sim {
 
@@ -59,11 +60,13 @@ struct ScenarioOutcome {
 // every combination of their values, the first setting's slowest, x uptake x seed; each
 // setting applied as --set would). Over several ranks (collective) run i of the list runs
 // whole on rank i % ranks.size() (done is called there), and every rank returns all points,
-// the same as one process would.
+// the same as one process would. With a journal, a run recorded there is read back instead of
+// run (SweepPoint::from_journal), and every run is recorded as soon as it is finished; a rank
+// that cannot read or write the journal stops every rank (Ranks::abort) when there are several.
 [[nodiscard]] Result<std::vector<SweepPoint>> run_sweep(
     const SimConfig& base, std::span<const double> uptakes, std::span<const std::uint64_t> seeds,
     const std::function<void(const SweepPoint&)>& done = {}, Ranks ranks = Ranks::single(),
-    std::span<const SweepVary> vary = {});
+    std::span<const SweepVary> vary = {}, const SweepJournal* journal = nullptr);
 
 // Risk-threshold sweep (docs/simulation.md "Threshold advice"): the configured attenuation
 // bucket thresholds, and with them the window-drop limit (min_minutes_attenuation_db), are

@@ -83,6 +83,7 @@ struct SweepPoint {
   RunSummary summary;
   // The values of the varied settings (SweepVary, in their order; unused ones 0).
   std::array<double, kMaxVaried> values{};
+  bool from_journal = false;  // read back from an interrupted sweep's runs (SweepJournal)
 };
 // A setting a sweep varies ("section.key", a number) over values: every combination of the
 // varied settings' values runs every uptake and seed (docs/simulation.md "Quick start").

@@ -1,0 +1,192 @@
+#include "greenlight/sim/sweep_journal.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/json.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <system_error>
+#include <type_traits>
+
+#include "greenlight/crypto/bytes.h"
+#include "greenlight/crypto/hash.h"
+
+namespace greenlight::sim {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+constexpr int kFormat = 1;
+constexpr std::string_view kFormatKey = "greenlight_sweep_run";
+// The summary is kept as its bytes: the journal is only read back by the build that wrote it.
+static_assert(std::is_trivially_copyable_v<RunSummary>);
+
+std::unexpected<Error> io_error(const std::string& what, const fs::path& path) {
+  return make_error(ErrorCode::kIo, what + " " + path.string() + ": " + std::strerror(errno));
+}
+
+// The configuration a run's results depend on: every setting but the threads.
+std::string run_config_text(const SimConfig& config) {
+  SimConfig c = config;
+  c.run.threads = 1;
+  return config_to_json(c);
+}
+
+struct RunFile {
+  std::string build;
+  std::string config_hash;
+  std::string summary_hex;
+};
+
+Result<RunFile> read_run_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return io_error("cannot read", path);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  boost::system::error_code ec;
+  const json::value doc = json::parse(text, ec);
+  const json::object* o = ec ? nullptr : doc.if_object();
+  const auto string_at = [o](std::string_view key) -> const json::string* {
+    const json::value* v = o != nullptr ? o->if_contains(key) : nullptr;
+    return v != nullptr ? v->if_string() : nullptr;
+  };
+  const json::value* format = o != nullptr ? o->if_contains(kFormatKey) : nullptr;
+  const json::string* build = string_at("build");
+  const json::string* hash = string_at("config_sha256");
+  const json::string* summary = string_at("summary");
+  if (format == nullptr || !format->is_int64() || format->as_int64() != kFormat ||
+      build == nullptr || hash == nullptr || summary == nullptr) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      path.string() +
+                          ": not a sweep run of this format (expected a JSON object "
+                          "with greenlight_sweep_run 1, build, config_sha256 and "
+                          "summary); remove the folder to start the sweep over");
+  }
+  return RunFile{std::string(*build), std::string(*hash), std::string(*summary)};
+}
+
+// Writes `text` to `path` so that a crash leaves the old file or the new one, never a part.
+Status write_durably(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(tmp.c_str(), "wb"),
+                                                            &std::fclose);
+    if (!f) return io_error("cannot create", tmp);
+    if (std::fwrite(text.data(), 1, text.size(), f.get()) != text.size() ||
+        std::fflush(f.get()) != 0 || ::fsync(::fileno(f.get())) != 0) {
+      return io_error("cannot write", tmp);
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return io_error("cannot rename", tmp);
+  // The rename itself survives a crash once the folder is synced.
+  const int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return io_error("cannot open", path.parent_path());
+  const bool synced = ::fsync(dir) == 0;
+  ::close(dir);
+  if (!synced) return io_error("cannot sync", path.parent_path());
+  return ok();
+}
+
+}  // namespace
+
+Result<std::string> executable_identity() {
+  const fs::path self = "/proc/self/exe";
+  std::ifstream in(self, std::ios::binary);
+  if (!in) return io_error("cannot read", self);
+  Sha256 hash;
+  std::array<char, 1 << 16> buffer;
+  while (in) {
+    in.read(buffer.data(), buffer.size());
+    const auto n = static_cast<std::size_t>(in.gcount());
+    hash.update(ByteSpan(reinterpret_cast<const std::uint8_t*>(buffer.data()), n));
+  }
+  if (in.bad()) return io_error("cannot read", self);
+  return to_hex(hash.finish());
+}
+
+Result<SweepJournal> SweepJournal::open(fs::path dir, bool resume) {
+  auto build = executable_identity();
+  GL_RETURN_IF_ERROR(build);
+  SweepJournal journal(dir, std::move(*build));
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return journal;  // made by the first record()
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().extension() != ".json") continue;  // a crash's leftover .tmp files too
+    ++journal.runs_at_open_;
+    if (!resume) continue;
+    auto file = read_run_file(entry.path());
+    GL_RETURN_IF_ERROR(file);
+    if (file->build != journal.build_) {
+      return make_error(ErrorCode::kFailedPrecondition,
+                        entry.path().string() +
+                            " was written by another greenlight build, whose results may "
+                            "differ from this one's; remove " +
+                            dir.string() + " to start the sweep over");
+    }
+  }
+  if (ec) return make_error(ErrorCode::kIo, "cannot list " + dir.string() + ": " + ec.message());
+  if (!resume && journal.runs_at_open_ > 0) {
+    return make_error(ErrorCode::kFailedPrecondition,
+                      dir.string() + " holds " + std::to_string(journal.runs_at_open_) +
+                          " finished run(s) of an interrupted sweep: add --resume to reuse "
+                          "them, or remove the folder to start over");
+  }
+  return journal;
+}
+
+fs::path SweepJournal::file_for(const std::string& config_text) const {
+  return dir_ / (to_hex(sha256(as_bytes(config_text))).substr(0, 32) + ".json");
+}
+
+Result<std::optional<RunSummary>> SweepJournal::find(const SimConfig& config) const {
+  const std::string text = run_config_text(config);
+  const fs::path path = file_for(text);
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return std::optional<RunSummary>{};
+  auto file = read_run_file(path);
+  GL_RETURN_IF_ERROR(file);
+  // The name holds half the hash: the file must be of this very configuration and build.
+  if (file->config_hash != to_hex(sha256(as_bytes(text))) || file->build != build_) {
+    return std::optional<RunSummary>{};
+  }
+  auto bytes = from_hex(file->summary_hex);
+  if (!bytes || bytes->size() != sizeof(RunSummary)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      path.string() + ": summary must be " + std::to_string(sizeof(RunSummary)) +
+                          " bytes in hex; remove the folder to start the sweep over");
+  }
+  RunSummary summary;
+  std::memcpy(&summary, bytes->data(), sizeof summary);
+  return std::optional<RunSummary>(summary);
+}
+
+Status SweepJournal::record(const SimConfig& config, const RunSummary& summary) const {
+  const std::string text = run_config_text(config);
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) return make_error(ErrorCode::kIo, "cannot create " + dir_.string() + ": " + ec.message());
+  json::object o;
+  o[kFormatKey] = kFormat;
+  o["build"] = build_;
+  o["config_sha256"] = to_hex(sha256(as_bytes(text)));
+  o["infections"] = summary.infections;  // for a reader of the folder; not read back
+  o["deaths"] = summary.deaths;
+  o["summary"] = to_hex(ByteSpan(reinterpret_cast<const std::uint8_t*>(&summary), sizeof summary));
+  o["config"] = json::parse(text);
+  return write_durably(file_for(text), json::serialize(o) + "\n");
+}
+
+Status SweepJournal::remove() const {
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+  if (ec) return make_error(ErrorCode::kIo, "cannot remove " + dir_.string() + ": " + ec.message());
+  return ok();
+}
+
+}  // namespace greenlight::sim
