@@ -238,6 +238,9 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("variant", "day", va.day);
   v("variant", "imports", va.imports);
   v("variant", "relative_transmissibility", va.relative_transmissibility);
+  v("variant", "vaccine_escape_infection", va.vaccine_escape_infection);
+  v("variant", "vaccine_escape_symptoms", va.vaccine_escape_symptoms);
+  v("variant", "vaccine_escape_severe", va.vaccine_escape_severe);
 }
 
 std::string path_of(std::string_view section, std::string_view name) {
@@ -678,6 +681,20 @@ Status validate_config(const SimConfig& c) {
        "variant.imports must be at most population.people");
   need(c.variant.relative_transmissibility > 0 && c.variant.relative_transmissibility <= 10,
        "variant.relative_transmissibility must be in (0, 10]");
+  const auto& va = c.variant;
+  need(is_probability(va.vaccine_escape_infection) && is_probability(va.vaccine_escape_symptoms) &&
+           is_probability(va.vaccine_escape_severe),
+       "variant.vaccine_escape_infection, vaccine_escape_symptoms and vaccine_escape_severe must "
+       "be in [0, 1]");
+  const VaccinationConfig escaped = va.against(vc);
+  need(escaped.efficacy_infection <= escaped.efficacy_symptoms &&
+           escaped.efficacy_symptoms <= escaped.efficacy_severe &&
+           (vc.first_dose_protect_days == 0 ||
+            (escaped.first_dose_efficacy_infection <= escaped.first_dose_efficacy_symptoms &&
+             escaped.first_dose_efficacy_symptoms <= escaped.first_dose_efficacy_severe)),
+       "variant: the vaccine's efficacies against the variant, (1 - vaccine_escape_*) times "
+       "vaccination.efficacy_* (and first_dose_efficacy_*), must stay nested: infection <= "
+       "symptoms <= severe");
   need(c.run.days >= 1 && c.run.days <= 2000, "run.days must be in [1, 2000]");
   need(c.run.threads >= 1 && c.run.threads <= 256, "run.threads must be in [1, 256]");
   need(c.run.start_unix_seconds >= 0 && c.run.start_unix_seconds % 86400 == 0,

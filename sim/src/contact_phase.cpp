@@ -116,6 +116,7 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
   const bool launched = t >= w_.config.app.start_day;
   const bool vaccinating = health.vaccinating();
   const bool variants = !health.variant().empty();
+  const bool escape = health.escapes_vaccine();
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     const auto [p0, p1] = shard_range(n, shard);
     for (std::uint32_t p = p0; p < p1; ++p) {
@@ -128,13 +129,22 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
             static_cast<double>(health.course(p).infectiousness_factor) *
             (variants ? health.variant_factor(p) : 1.0));
       }
-      const bool susceptible =
-          infection_day[p] == kNever && !(vaccinating && health.vaccine_immune(p, t));
-      contact_state_[p] = {inf, static_cast<std::uint8_t>(susceptible ? 1 : 0),
+      // A vaccine that protects from the first variant may not from the second (escape).
+      std::uint8_t susceptible = 0;
+      if (infection_day[p] == kNever) {
+        if (!(vaccinating && health.vaccine_immune(p, t))) {
+          susceptible = kAnyVariant;
+        } else if (escape && !health.vaccine_immune(p, t, 1)) {
+          susceptible = 2;
+        }
+      }
+      const auto variant_bit =
+          static_cast<std::uint8_t>(variants && inf > 0 ? 1u << health.variant()[p] : 1u);
+      contact_state_[p] = {inf, susceptible,
                            ramp       ? static_cast<std::uint8_t>(w_.app_on(p, t) ? 1 : 0)
                            : launched ? w_.pop.has_app[p]
                                       : std::uint8_t{0},
-                           w_.pop.age_group[p], 0};
+                           w_.pop.age_group[p], variant_bit};
     }
   });
   const bool locked_down = st.lockdown != 0;
@@ -169,12 +179,12 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
       if (a.infectiousness > 0 || b.infectiousness > 0) {
         const double dose =
             w_.disease.dose(c.distance_m, c.minutes) * (c.layer == Layer::kHousehold ? hh : 1.0);
-        if (a.infectiousness > 0 && b.susceptible != 0) {
+        if (a.infectiousness > 0 && (b.susceptible & a.variant_bit) != 0) {
           const double h = beta_ * static_cast<double>(a.infectiousness) *
                            w_.disease.susceptibility(b.age_group) * dose;
           if (trng.uniform() < 1 - std::exp(-h)) out.infections.push_back({c.b, c.a, c.layer});
         }
-        if (b.infectiousness > 0 && a.susceptible != 0) {
+        if (b.infectiousness > 0 && (a.susceptible & b.variant_bit) != 0) {
           const double h = beta_ * static_cast<double>(b.infectiousness) *
                            w_.disease.susceptibility(a.age_group) * dose;
           if (trng.uniform() < 1 - std::exp(-h)) out.infections.push_back({c.a, c.b, c.layer});

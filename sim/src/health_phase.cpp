@@ -32,10 +32,10 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
 }
 
 std::uint32_t HealthPhase::infect_drawn(Rng& r, std::uint32_t wanted, Layer layer, std::uint32_t t,
-                                        std::uint8_t variant) {
+                                        std::uint8_t variant, DailyStats& st) {
   const std::uint32_t n = w_.pop.size();
   const auto susceptible = [&](std::uint32_t p) {
-    return infection_day_[p] == kNever && !(vaccinating() && vaccine_immune(p, t));
+    return infection_day_[p] == kNever && !(vaccinating() && vaccine_immune(p, t, variant));
   };
   std::uint32_t left = 0;
   for (std::uint32_t p = 0; p < n; ++p) left += susceptible(p) ? 1u : 0u;
@@ -45,7 +45,7 @@ std::uint32_t HealthPhase::infect_drawn(Rng& r, std::uint32_t wanted, Layer laye
     const std::uint32_t p = r.below(n);
     if (!susceptible(p)) continue;
     if (variant != 0) variant_[p] = variant;
-    infect(p, kNoPerson, layer, t);
+    if (infect(p, kNoPerson, layer, t)) ++st.breakthrough_infections;
     ++placed;
   }
   cumulative_ += placed;
@@ -54,7 +54,7 @@ std::uint32_t HealthPhase::infect_drawn(Rng& r, std::uint32_t wanted, Layer laye
 
 void HealthPhase::import_variant(std::uint32_t t, DailyStats& st) {
   Rng r(stream_key(w_.seed, kPurposeVariant));
-  st.variant_infections += infect_drawn(r, w_.config.variant.imports, Layer::kRandom, t, 1);
+  st.variant_infections += infect_drawn(r, w_.config.variant.imports, Layer::kRandom, t, 1, st);
 }
 
 namespace {
@@ -103,6 +103,11 @@ void HealthPhase::plan_vaccination() {
   const bool between_doses = vc.first_dose_protect_days > 0;
   if (between_doses) first_dose_level_.assign(n, VaccineProtection::kNone);
   const VaccinationConfig first = vc.first_dose();
+  const bool escape = w_.config.variant.escapes_vaccine();
+  const VaccinationConfig escaped = w_.config.variant.against(vc);
+  const VaccinationConfig escaped_first = escaped.first_dose();
+  if (escape) escape_level_.assign(n, VaccineProtection::kNone);
+  if (escape && between_doses) escape_first_dose_level_.assign(n, VaccineProtection::kNone);
   // Queue order: the age group (oldest first, with oldest_first), then a drawn key, then the
   // person (ties).
   struct Place {
@@ -119,6 +124,9 @@ void HealthPhase::plan_vaccination() {
     const double v = r.uniform();
     vaccine_level_[p] = sim::vaccine_protection(v, vc);
     if (between_doses) first_dose_level_[p] = sim::vaccine_protection(v, first);
+    if (escape) escape_level_[p] = sim::vaccine_protection(v, escaped);
+    if (escape && between_doses)
+      escape_first_dose_level_[p] = sim::vaccine_protection(v, escaped_first);
     if (!wants) continue;
     const auto group = static_cast<std::uint32_t>(kAgeGroups - 1 - g);
     willing.push_back({vc.oldest_first ? group : 0u, key, p});
@@ -216,17 +224,24 @@ void HealthPhase::allocate_ward_beds(std::uint32_t t, DailyStats& st) {
 
 void HealthPhase::seed_infections() {
   Rng r(stream_key(w_.seed, kPurposeSeedInfections));
-  infect_drawn(r, w_.config.disease.initial_infections, Layer::kHousehold, 0, 0);
+  DailyStats before_vaccination;  // nobody is vaccinated before day 0
+  infect_drawn(r, w_.config.disease.initial_infections, Layer::kHousehold, 0, 0,
+               before_vaccination);
 }
 
-void HealthPhase::infect(std::uint32_t p, std::uint32_t by, Layer layer, std::uint32_t day) {
+bool HealthPhase::infect(std::uint32_t p, std::uint32_t by, Layer layer, std::uint32_t day) {
   infection_day_[p] = static_cast<std::int32_t>(day);
   infector_[p] = by;
   infection_layer_[p] = static_cast<std::uint8_t>(layer);
   if (!variant_.empty() && by != kNoPerson) variant_[p] = variant_[by];
   course_[p] =
       w_.disease.sample_course(w_.pop.age_group[p], stream_key(w_.seed, kPurposeProgression, p));
-  if (vaccinating()) course_[p] = w_.disease.protect(course_[p], vaccine_level_on(p, day));
+  if (!vaccinating()) return false;
+  const std::uint8_t variant = variant_.empty() ? 0 : variant_[p];
+  course_[p] = w_.disease.protect(course_[p], vaccine_level_on(p, day, variant));
+  return vaccination_day_[p] != kNever &&
+         static_cast<std::int64_t>(day) - vaccination_day_[p] >=
+             static_cast<std::int64_t>(w_.config.vaccination.days_to_protect);
 }
 
 void HealthPhase::isolate(std::uint32_t p, std::int32_t until) {
@@ -367,7 +382,8 @@ void HealthPhase::apply_infections(std::vector<InfectionCandidate> candidates, s
                    [](const auto& a, const auto& b) { return a.victim < b.victim; });
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     if (i > 0 && candidates[i].victim == candidates[i - 1].victim) continue;
-    infect(candidates[i].victim, candidates[i].infector, candidates[i].layer, t);
+    if (infect(candidates[i].victim, candidates[i].infector, candidates[i].layer, t))
+      ++st.breakthrough_infections;
     if (!variant_.empty()) st.variant_infections += variant_[candidates[i].victim];
     ++st.new_infections;
     ++st.new_infections_by_layer[static_cast<std::size_t>(candidates[i].layer)];

@@ -118,11 +118,12 @@ std::string daily_csv(std::span<const DailyStats> days) {
       "notified_yellow,venue_notifications,green,yellow,red,contacts,app_contacts,runs_stored,"
       "check_ins,new_hospitalised,hospitalised,critical,new_deaths,deaths,icu_denied,lockdown,"
       "manual_interviews,manual_traced,interview_backlog,call_backlog,hospital_denied,"
-      "new_vaccinated,vaccinated,test_backlog,tests_given_up,variant_infections\n";
+      "new_vaccinated,vaccinated,test_backlog,tests_given_up,variant_infections,"
+      "breakthrough_infections\n";
   for (const auto& d : days) {
     out += fmt(
         "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
-        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
+        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
         d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
         d.new_infections_by_layer[0], d.new_infections_by_layer[1], d.new_infections_by_layer[2],
         d.new_infections_by_layer[3], static_cast<unsigned long long>(d.cumulative_infections),
@@ -134,7 +135,8 @@ std::string daily_csv(std::span<const DailyStats> days) {
         static_cast<unsigned long long>(d.check_ins), d.new_hospitalised, d.hospitalised,
         d.critical, d.new_deaths, d.deaths, d.icu_denied, d.lockdown, d.manual_interviews,
         d.manual_traced, d.interview_backlog, d.call_backlog, d.hospital_denied, d.new_vaccinated,
-        d.vaccinated, d.test_backlog, d.tests_given_up, d.variant_infections);
+        d.vaccinated, d.test_backlog, d.tests_given_up, d.variant_infections,
+        d.breakthrough_infections);
   }
   return out;
 }
@@ -257,6 +259,13 @@ std::string policy_lines(const SimConfig& c) {
         fmt("variant: %u people infected with a second variant on day %u, %gx as "
             "transmissible\n",
             c.variant.imports, c.variant.day, c.variant.relative_transmissibility);
+    if (c.variant.escapes_vaccine() && c.vaccination.enabled()) {
+      const VaccinationConfig e = c.variant.against(c.vaccination);
+      o +=
+          fmt("  escaping the vaccine: against it efficacy %.2f / %.2f / %.2f (infection / "
+              "symptoms / severe)\n",
+              e.efficacy_infection, e.efficacy_symptoms, e.efficacy_severe);
+    }
   }
   const auto& v = c.vaccination;
   if (v.enabled()) {
@@ -340,6 +349,8 @@ std::string format_report(const ReportInput& in) {
   if (c.vaccination.enabled()) {
     row("vaccinated", count_pct(a.vaccinated, a.people),
         b ? count_pct(b->vaccinated, b->people) : "");
+    row("infected when fully vaccinated", count_pct(a.breakthrough_infections, a.people),
+        b ? count_pct(b->breakthrough_infections, b->people) : "");
   }
   if (c.disease.hospital_beds_per_100k > 0) {
     row("denied a hospital bed (none free)",
@@ -732,13 +743,13 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "notifications_red,notifications_yellow,red_precision,red_recall,any_recall,"
       "notified_infected_by_index,isolation_person_days,hospitalisations,deaths,active_at_end,"
       "died_out,lockdown_days,manual_interviews,manual_traced,peak_interview_backlog,vaccinated,"
-      "peak_test_backlog,tests_given_up,variant_infections\n";
+      "peak_test_backlog,tests_given_up,variant_infections,breakthrough_infections\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.6g,", p.values[i]);
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
-        "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu\n",
+        "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -752,7 +763,8 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         s.lockdown_days, static_cast<unsigned long long>(s.manual_interviews),
         static_cast<unsigned long long>(s.manual_traced), s.peak_interview_backlog, s.vaccinated,
         s.peak_test_backlog, static_cast<unsigned long long>(s.tests_given_up),
-        static_cast<unsigned long long>(s.variant_infections));
+        static_cast<unsigned long long>(s.variant_infections),
+        static_cast<unsigned long long>(s.breakthrough_infections));
   }
   return out;
 }

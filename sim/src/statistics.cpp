@@ -195,6 +195,7 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     s.peak_test_backlog = std::max(s.peak_test_backlog, d.test_backlog);
     s.tests_given_up += d.tests_given_up;
     s.variant_infections += d.variant_infections;
+    s.breakthrough_infections += d.breakthrough_infections;
     s.lockdown_days += d.lockdown;
     s.manual_interviews += d.manual_interviews;
     s.manual_traced += d.manual_traced;

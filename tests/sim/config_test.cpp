@@ -173,6 +173,24 @@ TEST_CASE("the second variant's settings are checked") {
   CHECK(back.variant.day == 45);
   fails("variant.relative_transmissibility=0", "relative_transmissibility must be in (0, 10]");
   fails("variant.imports=6000", "variant.imports must be at most population.people");
+  // Escape from the vaccine: none by default; each share in [0, 1], and the efficacies it
+  // leaves nested (infection <= symptoms <= severe).
+  CHECK_FALSE(c.variant.escapes_vaccine());
+  REQUIRE(apply_override(c, "variant.vaccine_escape_infection=0.3"));
+  REQUIRE(apply_override(c, "variant.vaccine_escape_symptoms=0.2"));
+  REQUIRE(apply_override(c, "variant.vaccine_escape_severe=0.1"));
+  CHECK(c.variant.escapes_vaccine());
+  const auto escaping = round_trip(c);
+  CHECK(escaping.variant.vaccine_escape_infection == 0.3);
+  CHECK(escaping.variant.vaccine_escape_symptoms == 0.2);
+  CHECK(escaping.variant.vaccine_escape_severe == 0.1);
+  const VaccinationConfig against = c.variant.against(c.vaccination);
+  CHECK(against.efficacy_infection == Approx(0.92 * 0.7));
+  CHECK(against.efficacy_symptoms == Approx(0.94 * 0.8));
+  CHECK(against.first_dose_efficacy_severe == Approx(0.74 * 0.9));
+  fails("variant.vaccine_escape_severe=1.5", "vaccine_escape_severe must be in [0, 1]");
+  // 0.94 x 0.5 = 0.47 against symptoms, below 0.92 against infection.
+  fails("variant.vaccine_escape_symptoms=0.5", "must stay nested");
 }
 
 TEST_CASE("vaccination's settings are checked") {

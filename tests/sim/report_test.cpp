@@ -89,11 +89,12 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
   CHECK(csv.substr(0, csv.find('\n'))
             .ends_with(",hospitalisations,deaths,active_at_end,died_out,lockdown_days,"
                        "manual_interviews,manual_traced,peak_interview_backlog,vaccinated,"
-                       "peak_test_backlog,tests_given_up,variant_infections"));
+                       "peak_test_backlog,tests_given_up,variant_infections,"
+                       "breakthrough_infections"));
   // Seed 1 at 100 %: 0 admissions, 2 deaths, nobody infected at the end, but 50 infections
   // among 0 people is no epidemic that died out; no lockdown, no manual tracing, no
-  // vaccination, no test capacity, no second variant.
-  CHECK(csv.find(",0,2,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);
+  // vaccination, no test capacity, no second variant, no breakthrough infections.
+  CHECK(csv.find(",0,2,0,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);
   std::vector<SweepPoint> traced = points;
   traced[0].summary.manual_interviews = 12;
   traced[0].summary.manual_traced = 40;
@@ -102,7 +103,8 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
   traced[0].summary.peak_test_backlog = 55;
   traced[0].summary.tests_given_up = 66;
   traced[0].summary.variant_infections = 77;
-  CHECK(sweep_csv(traced).find(",10,0,0,0,12,40,3,7,55,66,77\n") != std::string::npos);
+  traced[0].summary.breakthrough_infections = 88;
+  CHECK(sweep_csv(traced).find(",10,0,0,0,12,40,3,7,55,66,77,88\n") != std::string::npos);
 }
 
 TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
@@ -125,10 +127,10 @@ TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
   const std::string csv = sweep_csv(points);
   CHECK(csv.find("\n0.0000,1,1000,0,8,") != std::string::npos);
   // active_at_end, died_out, lockdown_days, then manual tracing's three, the vaccinated, the
-  // test capacity's two and the second variant's infections (none).
-  CHECK(csv.find(",0,1,0,0,0,0,0,0,0,0\n") != std::string::npos);  // seed 1 at 0 %: died out
-  CHECK(csv.find(",3,0,0,0,0,0,0,0,0,0\n") != std::string::npos);  // seed 2: 3 still infected
-  CHECK(table.find("lockdown days") == std::string::npos);         // nobody locked down
+  // test capacity's two, the second variant's infections and the breakthrough infections.
+  CHECK(csv.find(",0,1,0,0,0,0,0,0,0,0,0\n") != std::string::npos);  // seed 1 at 0 %: died out
+  CHECK(csv.find(",3,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);  // seed 2: 3 still infected
+  CHECK(table.find("lockdown days") == std::string::npos);           // nobody locked down
   // Lockdown days 10, 30, 20 at 0 % and 0, 5, 0 at 100 %: medians 20 and 0.
   const std::array<std::uint32_t, 6> locked{10, 30, 20, 0, 5, 0};
   for (std::size_t i = 0; i < points.size(); ++i) points[i].summary.lockdown_days = locked[i];
@@ -321,6 +323,16 @@ TEST_CASE("the report names the vaccination campaign and counts the vaccinated")
   in.app.vaccinated = 5000;
   CHECK(format_report(in).find("\n  vaccinated                           5000 (25.0 %)") !=
         std::string::npos);
+  in.app.breakthrough_infections = 300;
+  CHECK(format_report(in).find("\n  infected when fully vaccinated       300 (1.5 %)") !=
+        std::string::npos);
+  // A variant escaping the vaccine: its efficacies against the variant.
+  CHECK(policy_lines(config).find("escaping") == std::string::npos);
+  config.variant.vaccine_escape_infection = 0.5;
+  config.variant.vaccine_escape_symptoms = 0.25;
+  CHECK(policy_lines(config).find(
+            "1.67x as transmissible\n  escaping the vaccine: against it efficacy 0.46 / 0.70 / "
+            "0.94 (infection / symptoms / severe)\nvaccination: ") != std::string::npos);
 }
 
 TEST_CASE("the reproduction CSV gives each day's cohort with and without the app") {

@@ -34,6 +34,7 @@ struct Vaccinated {
   std::vector<Course> courses;
   Population population;
   RunSummary summary;
+  std::vector<std::uint8_t> variant;  // with a second variant
 };
 
 Vaccinated run(const SimConfig& c) {
@@ -46,13 +47,14 @@ Vaccinated run(const SimConfig& c) {
           {s.infection_day().begin(), s.infection_day().end()},
           {s.courses().begin(), s.courses().end()},
           s.population(),
-          s.summary()};
+          s.summary(),
+          {s.variant().begin(), s.variant().end()}};
 }
 
 // The day's columns without vaccination's own.
 std::string other_columns(std::span<const DailyStats> days) {
   std::vector<DailyStats> copy(days.begin(), days.end());
-  for (auto& d : copy) d.new_vaccinated = d.vaccinated = 0;
+  for (auto& d : copy) d.new_vaccinated = d.vaccinated = d.breakthrough_infections = 0;
   return daily_csv(copy);
 }
 
@@ -302,6 +304,78 @@ TEST_CASE("vaccinating a population averts infections and deaths") {
   CAPTURE(infections[0], infections[1], deaths[0], deaths[1]);
   CHECK(infections[1] * 10 < infections[0] * 8);
   CHECK(deaths[1] < deaths[0]);
+}
+
+TEST_CASE("a variant escaping the vaccine infects whom it protected, as far as it escapes") {
+  // Everyone over 9 vaccinated by day 17 and protected 7 days later from everything; the
+  // second variant arrives on day 30.
+  SimConfig c = vaccinated(90, 6);
+  c.vaccination.people_per_day_per_100k = 5000;
+  c.vaccination.days_to_protect = 7;
+  c.vaccination.efficacy_infection = c.vaccination.efficacy_symptoms = 1;
+  c.vaccination.efficacy_severe = 1;
+  c.disease.initial_infections = 60;
+  c.disease.asymptomatic_fraction.fill(0.1);
+  c.variant.day = 30;
+  c.variant.imports = 30;
+  c.variant.relative_transmissibility = 2;
+  const auto breakthroughs = [&](const Vaccinated& v) {
+    std::uint64_t column = 0;
+    for (const DailyStats& d : v.daily) column += d.breakthrough_infections;
+    CHECK(v.summary.breakthrough_infections == column);
+    return column;
+  };
+  const Vaccinated kept = run(c);
+  std::uint32_t kept_count = 0;
+  for (std::uint32_t p = 0; p < kept.population.size(); ++p)
+    kept_count += infected_protected(kept, p, 7) ? 1u : 0u;
+  CHECK(kept_count == 0);  // no escape: nobody infected once protected
+  CHECK(breakthroughs(kept) == 0);
+  CHECK(kept.summary.variant_infections >= 30);
+
+  // Infected once protected: only by the variant, each counted as a breakthrough; with the
+  // vaccine's protection from symptoms kept, never ill; without, mostly ill.
+  for (const double symptoms_escape : {0.0, 1.0}) {
+    CAPTURE(symptoms_escape);
+    SimConfig e = c;
+    e.variant.vaccine_escape_infection = 1;
+    e.variant.vaccine_escape_symptoms = symptoms_escape;
+    REQUIRE(validate_config(e));
+    const Vaccinated v = run(e);
+    // The same days until the variant arrives.
+    CHECK(daily_csv(std::span(v.daily).first(30)) == daily_csv(std::span(kept.daily).first(30)));
+    std::uint32_t escaped = 0;
+    std::uint32_t ill = 0;
+    for (std::uint32_t p = 0; p < v.population.size(); ++p) {
+      if (!infected_protected(v, p, 7)) continue;
+      CAPTURE(p);
+      CHECK(v.variant[p] == 1);
+      CHECK(v.courses[p].severity == Severity::kNone);  // severe disease: no escape
+      ++escaped;
+      ill += v.courses[p].symptomatic ? 1u : 0u;
+    }
+    CHECK(escaped > 100);
+    CHECK(breakthroughs(v) == escaped);
+    if (symptoms_escape == 0) {
+      CHECK(ill == 0);
+    } else {
+      CHECK(ill * 10 > escaped * 8);  // 0.9 symptomatic
+    }
+    CHECK(v.summary.variant_infections > kept.summary.variant_infections + escaped / 2);
+  }
+}
+
+TEST_CASE("escape from the vaccine changes nothing without vaccination") {
+  SimConfig c = small(3000, 60, 8);
+  c.disease.initial_infections = 30;
+  c.variant.day = 20;
+  c.variant.imports = 10;
+  const Vaccinated plain = run(c);
+  c.variant.vaccine_escape_infection = c.variant.vaccine_escape_symptoms = 1;
+  c.variant.vaccine_escape_severe = 1;
+  const Vaccinated escaping = run(c);
+  CHECK(escaping.summary.variant_infections > 10);
+  CHECK(daily_csv(escaping.daily) == daily_csv(plain.daily));
 }
 
 }  // namespace greenlight::sim

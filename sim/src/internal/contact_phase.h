@@ -71,11 +71,13 @@ class ContactPhase {
   // What a contact needs to know about a person, refreshed daily (one cache line load).
   struct ContactState {
     float infectiousness = 0;  // today's, 0 when not infectious
+    // Bit v set: can be infected by variant v (kAnyVariant: by either).
     std::uint8_t susceptible = 0;
     std::uint8_t app = 0;
     std::uint8_t age_group = 0;
-    std::uint8_t unused = 0;
+    std::uint8_t variant_bit = 1;  // 1 << the person's variant (when infectious)
   };
+  static constexpr std::uint8_t kAnyVariant = 3;
   struct ShardTally {
     std::vector<InfectionCandidate> infections;
     std::uint64_t contacts = 0;

@@ -72,32 +72,40 @@ class HealthPhase {
   bool vaccinating() const { return !vaccine_level_.empty(); }
   std::span<const std::int32_t> vaccination_day() const { return vaccination_day_; }
   std::span<const VaccineProtection> vaccine_protection() const { return vaccine_level_; }
-  // What p's vaccine protects against on day t (with vaccination on): nothing before
+  // What p's vaccine protects against on day t (with vaccination on) from `variant` (0: the
+  // first; the second's levels differ when it escapes the vaccine): nothing before
   // first_dose_protect_days (or, without protection between the doses, days_to_protect)
   // after the dose, the first dose's level until days_to_protect, then the full one.
-  VaccineProtection vaccine_level_on(std::uint32_t p, std::uint32_t t) const {
+  VaccineProtection vaccine_level_on(std::uint32_t p, std::uint32_t t,
+                                     std::uint8_t variant = 0) const {
     if (vaccination_day_[p] == kNever) return VaccineProtection::kNone;
     const auto& vc = w_.config.vaccination;
+    const bool escaped = variant != 0 && !escape_level_.empty();
     const std::int64_t since =
         static_cast<std::int64_t>(t) - static_cast<std::int64_t>(vaccination_day_[p]);
-    if (since >= vc.days_to_protect) return vaccine_level_[p];
+    if (since >= vc.days_to_protect) return escaped ? escape_level_[p] : vaccine_level_[p];
     if (!first_dose_level_.empty() && since >= vc.first_dose_protect_days)
-      return first_dose_level_[p];
+      return escaped ? escape_first_dose_level_[p] : first_dose_level_[p];
     return VaccineProtection::kNone;
   }
+  // With the second variant escaping the vaccine (config.variant.escapes_vaccine()).
+  bool escapes_vaccine() const { return !escape_level_.empty(); }
   // With a second variant (config.variant; empty without): 1 for people infected with it.
   std::span<const std::uint8_t> variant() const { return variant_; }
   // The infectiousness factor of p's variant (with a second variant).
   double variant_factor(std::uint32_t p) const {
     return variant_[p] != 0 ? w_.config.variant.relative_transmissibility : 1.0;
   }
-  // Cannot be infected on day t: protected against infection (with vaccination on).
-  bool vaccine_immune(std::uint32_t p, std::uint32_t t) const {
-    return vaccine_level_on(p, t) == VaccineProtection::kInfection;
+  // Cannot be infected by `variant` on day t: protected against infection (with vaccination
+  // on).
+  bool vaccine_immune(std::uint32_t p, std::uint32_t t, std::uint8_t variant = 0) const {
+    return vaccine_level_on(p, t, variant) == VaccineProtection::kInfection;
   }
 
  private:
-  void infect(std::uint32_t p, std::uint32_t by, Layer layer, std::uint32_t day);
+  // Returns whether p was vaccinated days_to_protect days before `day` or earlier (a
+  // breakthrough infection).
+  bool infect(std::uint32_t p, std::uint32_t by, Layer layer, std::uint32_t day);
   // With a limit on intensive-care beds: the patients who need intensive care from day t
   // take the beds left free by those admitted before, in person order; the others are
   // denied (DiseaseModel::deny_intensive_care), counted in st.icu_denied.
@@ -126,9 +134,10 @@ class HealthPhase {
   void import_variant(std::uint32_t t, DailyStats& st);
   // Infects `wanted` people drawn at random from r (at most as many as are susceptible on day
   // t: never infected, not immune by a vaccine), infected by nobody by `layer` on day t, with
-  // `variant` (0: the first); the initial cases and a variant's imports. Returns how many.
+  // `variant` (0: the first); the initial cases and a variant's imports. Returns how many
+  // (breakthrough infections counted in st).
   std::uint32_t infect_drawn(Rng& r, std::uint32_t wanted, Layer layer, std::uint32_t t,
-                             std::uint8_t variant);
+                             std::uint8_t variant, DailyStats& st);
   // With vaccination: the willing in the order they are vaccinated, and each person's
   // protection (drawn once per person from the seed).
   void plan_vaccination();
@@ -163,7 +172,11 @@ class HealthPhase {
   std::vector<std::int32_t> vaccination_day_;
   std::vector<VaccineProtection> vaccine_level_;
   std::vector<VaccineProtection> first_dose_level_;  // with first_dose_protect_days > 0
-  std::vector<std::uint8_t> variant_;                // with config.variant: 1 for its infections
+  // Against the second variant, when it escapes the vaccine (the first dose's with
+  // first_dose_protect_days > 0).
+  std::vector<VaccineProtection> escape_level_;
+  std::vector<VaccineProtection> escape_first_dose_level_;
+  std::vector<std::uint8_t> variant_;  // with config.variant: 1 for its infections
 };
 
 }  // namespace greenlight::sim::internal

@@ -453,12 +453,35 @@ struct VaccinationConfig {
 // every infection passes on its infector's variant; one infection per person (an infection
 // with either protects from both). Default: Covasim's alpha (rel_beta 1.67, Davies et al.
 // 2021: 43-90 % more transmissible).
+//
+// Escape from the vaccine (0, none, by default): against the variant each of the vaccine's
+// efficacies, the full course's and the first dose's, is (1 - escape) times its value, read
+// with the person's same draw (so whoever the vaccine protects from the variant it protects
+// from the first one too); the results must stay nested as the vaccine's (validated).
 struct VariantConfig {
   std::uint32_t day = 0;
   std::uint32_t imports = 0;
   double relative_transmissibility = 1.67;
+  double vaccine_escape_infection = 0;
+  double vaccine_escape_symptoms = 0;
+  double vaccine_escape_severe = 0;
 
   bool enabled() const { return imports > 0; }
+  bool escapes_vaccine() const {
+    return enabled() && (vaccine_escape_infection > 0 || vaccine_escape_symptoms > 0 ||
+                         vaccine_escape_severe > 0);
+  }
+  // The vaccination `v` as it acts against this variant.
+  VaccinationConfig against(const VaccinationConfig& v) const {
+    VaccinationConfig c = v;
+    c.efficacy_infection *= 1 - vaccine_escape_infection;
+    c.efficacy_symptoms *= 1 - vaccine_escape_symptoms;
+    c.efficacy_severe *= 1 - vaccine_escape_severe;
+    c.first_dose_efficacy_infection *= 1 - vaccine_escape_infection;
+    c.first_dose_efficacy_symptoms *= 1 - vaccine_escape_symptoms;
+    c.first_dose_efficacy_severe *= 1 - vaccine_escape_severe;
+    return c;
+  }
 };
 
 enum class ServerMode { kNone, kInProcess, kLoopback };

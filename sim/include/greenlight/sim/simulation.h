@@ -104,6 +104,9 @@ struct DailyStats {
   std::uint32_t tests_given_up = 0;
   // With a second variant (config.variant): today's infections with it, imports included.
   std::uint32_t variant_infections = 0;
+  // With vaccination: today's infections of people vaccinated days_to_protect days ago or
+  // earlier (breakthrough infections: the vaccine did not protect them from infection).
+  std::uint32_t breakthrough_infections = 0;
 };
 
 // A call of manual tracing (config.manual_tracing): on `day` a tracer called `contact`,
@@ -149,13 +152,14 @@ struct RunSummary {
   std::uint32_t peak_hospitalised = 0;
   std::uint32_t peak_critical = 0;
   std::uint64_t deaths = 0;
-  std::uint64_t icu_denied = 0;          // patients denied intensive care (no bed free)
-  std::uint64_t hospital_denied = 0;     // patients denied a hospital bed (none free)
-  std::uint32_t lockdown_days = 0;       // days everyone was locked down
-  std::uint32_t vaccinated = 0;          // people vaccinated by the end (config.vaccination)
-  std::uint32_t peak_test_backlog = 0;   // most people waiting for a test (test capacity)
-  std::uint64_t tests_given_up = 0;      // samples given up after waiting (test capacity)
-  std::uint64_t variant_infections = 0;  // infected with the second variant (config.variant)
+  std::uint64_t icu_denied = 0;               // patients denied intensive care (no bed free)
+  std::uint64_t hospital_denied = 0;          // patients denied a hospital bed (none free)
+  std::uint32_t lockdown_days = 0;            // days everyone was locked down
+  std::uint32_t vaccinated = 0;               // people vaccinated by the end (config.vaccination)
+  std::uint32_t peak_test_backlog = 0;        // most people waiting for a test (test capacity)
+  std::uint64_t tests_given_up = 0;           // samples given up after waiting (test capacity)
+  std::uint64_t variant_infections = 0;       // infected with the second variant (config.variant)
+  std::uint64_t breakthrough_infections = 0;  // DailyStats::breakthrough_infections, summed
   // Manual tracing: cases interviewed, contacts called, most cases waiting for an interview.
   std::uint64_t manual_interviews = 0;
   std::uint64_t manual_traced = 0;
