@@ -138,6 +138,10 @@ Result<std::vector<SweepPoint>> run_sweep(const SimConfig& base, std::span<const
   }
   const auto size = static_cast<std::size_t>(ranks.size());
   const auto rank = static_cast<std::size_t>(ranks.rank());
+  // Every rank has opened its journal (and looked at what the folder held) before any rank
+  // records a run there: in a shared folder a fast rank's first run would otherwise look,
+  // to a slower rank opening it, like a run of an interrupted sweep.
+  if (journal != nullptr) ranks.sum(0);
   // An error on one rank must not leave the others waiting in the gather below.
   const auto stop = [&ranks](const Error& error) -> std::unexpected<Error> {
     if (ranks.size() > 1) ranks.abort(error.message);

@@ -60,9 +60,10 @@ struct ScenarioOutcome {
 // every combination of their values, the first setting's slowest, x uptake x seed; each
 // setting applied as --set would). Over several ranks (collective) run i of the list runs
 // whole on rank i % ranks.size() (done is called there), and every rank returns all points,
-// the same as one process would. With a journal, a run recorded there is read back instead of
-// run (SweepPoint::from_journal), and every run is recorded as soon as it is finished; a rank
-// that cannot read or write the journal stops every rank (Ranks::abort) when there are several.
+// the same as one process would. With a journal (each rank's, opened before the call), a run
+// recorded there is read back instead of run (SweepPoint::from_journal), and every run is
+// recorded as soon as it is finished, after every rank has reached the call; a rank that
+// cannot read or write the journal stops every rank (Ranks::abort) when there are several.
 [[nodiscard]] Result<std::vector<SweepPoint>> run_sweep(
     const SimConfig& base, std::span<const double> uptakes, std::span<const std::uint64_t> seeds,
     const std::function<void(const SweepPoint&)>& done = {}, Ranks ranks = Ranks::single(),
