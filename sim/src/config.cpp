@@ -233,6 +233,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("vaccination", "first_dose_efficacy_infection", vc.first_dose_efficacy_infection);
   v("vaccination", "first_dose_efficacy_symptoms", vc.first_dose_efficacy_symptoms);
   v("vaccination", "first_dose_efficacy_severe", vc.first_dose_efficacy_severe);
+  v("vaccination", "waning_half_life_days", vc.waning_half_life_days);
 
   auto& va = c.variant;
   v("variant", "day", va.day);
@@ -676,6 +677,8 @@ Status validate_config(const SimConfig& c) {
             vc.first_dose_efficacy_severe <= vc.efficacy_severe),
        "vaccination: with first_dose_protect_days, the first dose's efficacies must be in [0, 1], "
        "nested as the full ones, and each at most the full one");
+  need(vc.waning_half_life_days >= 0 && vc.waning_half_life_days <= 10000,
+       "vaccination.waning_half_life_days must be in [0, 10000] (0: no waning)");
   need(c.variant.day <= 2000, "variant.day must be at most 2000");
   need(c.variant.imports <= c.population.people,
        "variant.imports must be at most population.people");

@@ -133,9 +133,14 @@ void DiseaseModel::deny_admission(Course& c, std::uint8_t age_group, std::uint64
 }
 
 VaccineProtection vaccine_protection(double v, const VaccinationConfig& config) {
-  if (v < config.efficacy_infection) return VaccineProtection::kInfection;
-  if (v < config.efficacy_symptoms) return VaccineProtection::kSymptoms;
-  if (v < config.efficacy_severe) return VaccineProtection::kSevere;
+  return vaccine_protection(v, config.efficacy_infection, config.efficacy_symptoms,
+                            config.efficacy_severe);
+}
+
+VaccineProtection vaccine_protection(double v, double infection, double symptoms, double severe) {
+  if (v < infection) return VaccineProtection::kInfection;
+  if (v < symptoms) return VaccineProtection::kSymptoms;
+  if (v < severe) return VaccineProtection::kSevere;
   return VaccineProtection::kNone;
 }
 

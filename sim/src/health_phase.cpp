@@ -108,6 +108,18 @@ void HealthPhase::plan_vaccination() {
   const VaccinationConfig escaped_first = escaped.first_dose();
   if (escape) escape_level_.assign(n, VaccineProtection::kNone);
   if (escape && between_doses) escape_first_dose_level_.assign(n, VaccineProtection::kNone);
+  const bool waning = vc.waning_half_life_days > 0;
+  if (waning) {
+    vaccine_draw_.assign(n, 1.0);
+    // Protection starts on day days_to_protect at the earliest, so the run's days suffice.
+    waning_factor_.resize(w_.config.run.days + 1);
+    waning_efficacy_[0] = {vc.efficacy_infection, vc.efficacy_symptoms, vc.efficacy_severe};
+    waning_efficacy_[1] = {escaped.efficacy_infection, escaped.efficacy_symptoms,
+                           escaped.efficacy_severe};
+    for (std::size_t d = 0; d < waning_factor_.size(); ++d) {
+      waning_factor_[d] = std::exp2(-static_cast<double>(d) / vc.waning_half_life_days);
+    }
+  }
   // Queue order: the age group (oldest first, with oldest_first), then a drawn key, then the
   // person (ties).
   struct Place {
@@ -127,6 +139,7 @@ void HealthPhase::plan_vaccination() {
     if (escape) escape_level_[p] = sim::vaccine_protection(v, escaped);
     if (escape && between_doses)
       escape_first_dose_level_[p] = sim::vaccine_protection(v, escaped_first);
+    if (waning) vaccine_draw_[p] = v;
     if (!wants) continue;
     const auto group = static_cast<std::uint32_t>(kAgeGroups - 1 - g);
     willing.push_back({vc.oldest_first ? group : 0u, key, p});
@@ -136,6 +149,13 @@ void HealthPhase::plan_vaccination() {
   });
   vaccine_queue_.reserve(willing.size());
   for (const Place& w : willing) vaccine_queue_.push_back(w.person);
+}
+
+VaccineProtection HealthPhase::waned_level(std::uint32_t p, std::int64_t days, bool escaped) const {
+  const auto last = static_cast<std::int64_t>(waning_factor_.size()) - 1;
+  const double f = waning_factor_[static_cast<std::size_t>(std::min(days, last))];
+  const auto& e = waning_efficacy_[escaped ? 1 : 0];
+  return sim::vaccine_protection(vaccine_draw_[p], e[0] * f, e[1] * f, e[2]);
 }
 
 void HealthPhase::vaccinate(std::uint32_t t, DailyStats& st) {

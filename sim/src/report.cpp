@@ -283,6 +283,12 @@ std::string policy_lines(const SimConfig& c) {
               v.first_dose_protect_days, v.first_dose_efficacy_infection,
               v.first_dose_efficacy_symptoms, v.first_dose_efficacy_severe);
     }
+    if (v.waning_half_life_days > 0) {
+      o +=
+          fmt("vaccination wanes: protection from infection and symptoms halves every %g days "
+              "once it began, from hospital it stays\n",
+              v.waning_half_life_days);
+    }
   }
   const auto& m = c.manual_tracing;
   if (m.enabled) {

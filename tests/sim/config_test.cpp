@@ -193,6 +193,14 @@ TEST_CASE("the second variant's settings are checked") {
   fails("variant.vaccine_escape_symptoms=0.5", "must stay nested");
 }
 
+TEST_CASE("waning vaccine protection's half-life is checked") {
+  SimConfig c;
+  CHECK(c.vaccination.waning_half_life_days == 0);  // no waning by default
+  REQUIRE(apply_override(c, "vaccination.waning_half_life_days=84"));
+  CHECK(round_trip(c).vaccination.waning_half_life_days == 84);
+  fails("vaccination.waning_half_life_days=-1", "waning_half_life_days must be in [0, 10000]");
+}
+
 TEST_CASE("vaccination's settings are checked") {
   SimConfig c;
   CHECK_FALSE(c.vaccination.enabled());  // off by default

@@ -300,6 +300,12 @@ TEST_CASE("the report names the vaccination campaign and counts the vaccinated")
       "\nvaccination between the doses: from 14 days after the first against infection 0.46, "
       "symptoms 0.57, hospital 0.74\n"));
   config.vaccination.first_dose_protect_days = 0;
+  CHECK(policy_lines(config).find("wanes") == std::string::npos);
+  config.vaccination.waning_half_life_days = 84;
+  CHECK(policy_lines(config).ends_with(
+      "\nvaccination wanes: protection from infection and symptoms halves every 84 days once it "
+      "began, from hospital it stays\n"));
+  config.vaccination.waning_half_life_days = 0;
   // A test capacity: its line before the campaign's, and its rows.
   CHECK(format_report(in).find("waiting for a test") == std::string::npos);
   config.testing.tests_per_day_per_100k = 500;

@@ -306,6 +306,35 @@ TEST_CASE("vaccinating a population averts infections and deaths") {
   CHECK(deaths[1] < deaths[0]);
 }
 
+TEST_CASE("a waning vaccine lets the protected be infected once it waned, never severely") {
+  SimConfig c = vaccinated(80, 5);
+  c.vaccination.days_to_protect = 7;
+  c.vaccination.oldest_first = false;
+  c.vaccination.efficacy_infection = c.vaccination.efficacy_symptoms = 1;
+  c.vaccination.efficacy_severe = 1;
+  c.disease.initial_infections = 60;
+  c.disease.hospitalised_fraction.fill(1);
+  c.vaccination.waning_half_life_days = 10;
+  const Vaccinated v = run(c);
+  std::uint32_t infected = 0;
+  std::uint32_t symptomatic = 0;
+  for (std::uint32_t p = 0; p < v.population.size(); ++p) {
+    if (!infected_protected(v, p, 7)) continue;
+    CAPTURE(p);
+    ++infected;
+    // Fully protected on its first day (0.5^0 = 1), never from severe disease.
+    CHECK(v.infection_day[p] > v.vaccination_day[p] + 7);
+    CHECK(v.courses[p].severity == Severity::kNone);
+    symptomatic += v.courses[p].symptomatic ? 1u : 0u;
+  }
+  CHECK(infected > 40);
+  CHECK(symptomatic > infected / 2);  // protection from symptoms wanes alike
+  CHECK(v.summary.breakthrough_infections == infected);
+  // The same campaign without waning: nobody once protected.
+  c.vaccination.waning_half_life_days = 0;
+  CHECK(run(c).summary.breakthrough_infections == 0);
+}
+
 TEST_CASE("a variant escaping the vaccine infects whom it protected, as far as it escapes") {
   // Everyone over 9 vaccinated by day 17 and protected 7 days later from everything; the
   // second variant arrives on day 30.

@@ -6,6 +6,7 @@
 // Not thread-safe (the simulation calls it from one thread).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -83,7 +84,10 @@ class HealthPhase {
     const bool escaped = variant != 0 && !escape_level_.empty();
     const std::int64_t since =
         static_cast<std::int64_t>(t) - static_cast<std::int64_t>(vaccination_day_[p]);
-    if (since >= vc.days_to_protect) return escaped ? escape_level_[p] : vaccine_level_[p];
+    if (since >= vc.days_to_protect) {
+      if (!vaccine_draw_.empty()) return waned_level(p, since - vc.days_to_protect, escaped);
+      return escaped ? escape_level_[p] : vaccine_level_[p];
+    }
     if (!first_dose_level_.empty() && since >= vc.first_dose_protect_days)
       return escaped ? escape_first_dose_level_[p] : first_dose_level_[p];
     return VaccineProtection::kNone;
@@ -141,6 +145,9 @@ class HealthPhase {
   // With vaccination: the willing in the order they are vaccinated, and each person's
   // protection (drawn once per person from the seed).
   void plan_vaccination();
+  // With waning: p's protection `days` after it began, from the variant the vaccine fails
+  // against (`escaped`) or the first.
+  VaccineProtection waned_level(std::uint32_t p, std::int64_t days, bool escaped) const;
   // Day t's vaccinations: the next people of the queue, as many as the day's capacity, the
   // dead skipped; counted in st.new_vaccinated and st.vaccinated.
   void vaccinate(std::uint32_t t, DailyStats& st);
@@ -176,6 +183,13 @@ class HealthPhase {
   // first_dose_protect_days > 0).
   std::vector<VaccineProtection> escape_level_;
   std::vector<VaccineProtection> escape_first_dose_level_;
+  // With waning (vaccination.waning_half_life_days > 0): each person's draw v, the factor
+  // on the efficacies against infection and symptoms by days since protection, and the full
+  // course's efficacies (infection, symptoms, severe) against the first variant and the
+  // second (the same without escape).
+  std::vector<double> vaccine_draw_;
+  std::vector<double> waning_factor_;
+  std::array<std::array<double, 3>, 2> waning_efficacy_{};
   std::vector<std::uint8_t> variant_;  // with config.variant: 1 for its infections
 };
 

@@ -435,6 +435,13 @@ struct VaccinationConfig {
   double first_dose_efficacy_infection = 0.46;
   double first_dose_efficacy_symptoms = 0.57;
   double first_dose_efficacy_severe = 0.74;
+  // Waning (0: none, the default): from days_to_protect on, the efficacies against infection
+  // and symptoms are multiplied by 0.5^(days since / waning_half_life_days), read with the
+  // person's same draw, while the protection from severe disease stays (Chemaitelly et al.
+  // 2021, NEJM 385:e83: against infection 77.5 % in the first month after the second dose,
+  // about 20 % in months 5-7, against severe disease about 95 % for six months: an
+  // exponential through the first two gives a half-life of about 84 days).
+  double waning_half_life_days = 0;
 
   bool enabled() const { return people_per_day_per_100k > 0; }
   // The efficacies between the doses as a configuration of their own (vaccine_protection).

@@ -91,6 +91,8 @@ enum class VaccineProtection : std::uint8_t {
 // v < efficacy_severe, otherwise kNone. With efficacy_infection <= efficacy_symptoms <=
 // efficacy_severe each efficacy is the share protected at least against its outcome.
 VaccineProtection vaccine_protection(double v, const VaccinationConfig& config);
+// The same with the three efficacies given (infection <= symptoms <= severe).
+VaccineProtection vaccine_protection(double v, double infection, double symptoms, double severe);
 
 class DiseaseModel {
  public:

@@ -308,7 +308,7 @@ class Simulation {
   const std::vector<TracingCall>& tracing_calls() const;
   // With vaccination (config.vaccination; both empty without): the day each person was
   // vaccinated (-1: not vaccinated), and what each person's vaccine protects against once it
-  // protects (days_to_protect days later).
+  // protects (days_to_protect days later; with waning, on that day).
   std::span<const std::int32_t> vaccination_day() const;
   std::span<const VaccineProtection> vaccine_protection() const;
   // With a second variant (config.variant; empty without): 1 for people infected with it.

@@ -1,0 +1,119 @@
+// Waning vaccine protection (vaccination.waning_half_life_days, HealthPhase::vaccine_level_on):
+// the shares protected on each day since protection, and the same draw read each day.
+#include <array>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "greenlight/sim/config.h"
+#include "greenlight/sim/disease.h"
+#include "greenlight/sim/population.h"
+#include "greenlight/sim/venues.h"
+#include "internal/health_phase.h"
+#include "internal/world.h"
+
+namespace greenlight::sim::internal {
+namespace {
+
+// 20,000 people, nobody infected, every willing person vaccinated on day 0 and protected
+// from day 7: efficacies 0.6 / 0.8 / 0.9 (infection / symptoms / severe).
+SimConfig campaign(double half_life) {
+  SimConfig c;
+  c.population.people = 20000;
+  c.run.days = 80;
+  c.app.uptake = 0;
+  c.disease.initial_infections = 0;
+  c.disease.false_symptom_rate = 0;
+  c.vaccination.people_per_day_per_100k = 100000;
+  c.vaccination.days_to_protect = 7;
+  c.vaccination.efficacy_infection = 0.6;
+  c.vaccination.efficacy_symptoms = 0.8;
+  c.vaccination.efficacy_severe = 0.9;
+  c.vaccination.waning_half_life_days = half_life;
+  return c;
+}
+
+std::unique_ptr<World> make_world(const SimConfig& c) {
+  Population pop = generate_population(c);
+  auto venues = VenueDirectory::create(pop, c.run.seed);
+  REQUIRE(venues);
+  return std::make_unique<World>(c, std::move(pop), std::move(*venues), Ranks::single());
+}
+
+// The campaign's first day run.
+struct Campaign {
+  explicit Campaign(const SimConfig& c)
+      : world_ptr(make_world(c)), world(*world_ptr), health(world) {
+    DailyStats st;
+    std::vector<std::uint32_t> uploaders;
+    health.run(0, st, uploaders);
+    vaccinated = st.new_vaccinated;
+  }
+  // Shares of the vaccinated at each level on day t (against `variant`).
+  std::array<double, 4> shares(std::uint32_t t, std::uint8_t variant = 0) const {
+    std::array<double, 4> n{};
+    for (std::uint32_t p = 0; p < world.pop.size(); ++p) {
+      if (health.vaccination_day()[p] < 0) continue;
+      n[static_cast<std::size_t>(health.vaccine_level_on(p, t, variant))] += 1;
+    }
+    for (double& x : n) x /= vaccinated;
+    return n;
+  }
+  std::unique_ptr<World> world_ptr;
+  const World& world;
+  HealthPhase health;
+  std::uint32_t vaccinated = 0;
+};
+
+}  // namespace
+
+TEST_CASE("a waning vaccine protects fewer from infection and symptoms each day, not severe") {
+  const Campaign waning(campaign(20));
+  REQUIRE(waning.vaccinated > 15000);  // everyone over 9
+  // Day t is t - 7 days after protection: the factor 0.5^((t - 7) / 20) on 0.6 and 0.8.
+  for (const std::uint32_t t : {7u, 27u, 47u, 77u}) {
+    CAPTURE(t);
+    const double f = std::exp2(-(static_cast<double>(t) - 7) / 20);
+    const auto s = waning.shares(t);
+    CHECK(s[3] == Approx(0.6 * f).margin(0.012));            // infection
+    CHECK(s[2] == Approx(0.8 * f - 0.6 * f).margin(0.012));  // symptoms, not infection
+    CHECK(s[1] == Approx(0.9 - 0.8 * f).margin(0.012));      // severe only
+    CHECK(s[0] == Approx(0.1).margin(0.012));                // nothing: 1 - 0.9, always
+  }
+  // Nothing before protection; each person's protection only falls once it began.
+  CHECK(waning.shares(6)[0] == 1);
+  for (std::uint32_t p = 0; p < waning.world.pop.size(); ++p) {
+    if (waning.health.vaccination_day()[p] < 0) continue;
+    for (std::uint32_t t = 10; t < 80; t += 10) {
+      CAPTURE(p, t);
+      REQUIRE(waning.health.vaccine_level_on(p, t) <= waning.health.vaccine_level_on(p, t - 3));
+    }
+  }
+  // Without waning the levels stay those of the first day, which waning starts from.
+  const Campaign lasting(campaign(0));
+  for (std::uint32_t p = 0; p < lasting.world.pop.size(); ++p) {
+    if (lasting.health.vaccination_day()[p] < 0) continue;
+    CAPTURE(p);
+    REQUIRE(lasting.health.vaccine_level_on(p, 77) == lasting.health.vaccine_protection()[p]);
+    REQUIRE(waning.health.vaccine_level_on(p, 7) == lasting.health.vaccine_protection()[p]);
+  }
+}
+
+TEST_CASE("a waning vaccine wanes against a variant that escapes it from the escaped level") {
+  SimConfig c = campaign(20);
+  c.variant.day = 50;
+  c.variant.imports = 1;
+  c.variant.vaccine_escape_infection = 0.5;
+  const Campaign waning(c);
+  // Day 27: against the variant 0.3 x 0.5 from infection, 0.8 x 0.5 from symptoms.
+  const auto s = waning.shares(27, 1);
+  CHECK(s[3] == Approx(0.15).margin(0.012));
+  CHECK(s[2] == Approx(0.25).margin(0.012));
+  CHECK(s[1] == Approx(0.5).margin(0.012));
+  CHECK(waning.shares(27, 0)[3] == Approx(0.3).margin(0.012));
+}
+
+}  // namespace greenlight::sim::internal
