@@ -206,6 +206,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("lockdown", "random_multiplier", l.random_multiplier);
   v("lockdown", "venue_multiplier", l.venue_multiplier);
   v("lockdown", "household_multiplier", l.household_multiplier);
+  v("lockdown", "windows", l.windows);
 
   auto& m = c.manual_tracing;
   v("manual_tracing", "enabled", m.enabled);
@@ -256,6 +257,11 @@ Status type_error(std::string_view section, std::string_view name, std::string_v
 }
 
 template <typename T>
+struct IsVector : std::false_type {};
+template <typename E, typename A>
+struct IsVector<std::vector<E, A>> : std::true_type {};
+
+template <typename T>
 Status read_value(std::string_view section, std::string_view name, const json::value& in, T& out) {
   if constexpr (std::is_same_v<T, bool>) {
     if (!in.is_bool()) return type_error(section, name, "true or false", in);
@@ -283,6 +289,15 @@ Status read_value(std::string_view section, std::string_view name, const json::v
     auto kind = radio_model_from_name(in.get_string());
     if (!kind) return type_error(section, name, "\"clean\" or \"calibrated\"", in);
     out = *kind;
+  } else if constexpr (IsVector<T>::value) {
+    if (!in.is_array()) return type_error(section, name, "an array", in);
+    T parsed(in.get_array().size());
+    for (std::size_t i = 0; i < parsed.size(); ++i) {
+      auto st = read_value(section, std::string(name) + "[" + std::to_string(i) + "]",
+                           in.get_array()[i], parsed[i]);
+      GL_RETURN_IF_ERROR(st);
+    }
+    out = std::move(parsed);
   } else {
     // std::array<E, N>
     if (!in.is_array() || in.get_array().size() != out.size()) {
@@ -633,6 +648,11 @@ Status validate_config(const SimConfig& c) {
   need(l.trigger_admissions >= 0 && l.trigger_admissions <= 100000,
        "lockdown.trigger_admissions must be in [0, 100000] (0: no trigger)");
   need(l.min_days <= 2000, "lockdown.min_days must be at most 2000");
+  need(l.windows.size() <= LockdownConfig::kMaxWindows, "lockdown.windows: at most 100 windows");
+  for (const auto& w : l.windows) {
+    need(w[0] <= w[1] && w[1] <= 2000,
+         "lockdown.windows: each window is [first, last] with first <= last <= 2000");
+  }
   need(l.repeat_every_days == 0 || (l.repeat_every_days > l.days && l.repeat_every_days <= 2000),
        "lockdown.repeat_every_days must be 0 (once) or more than lockdown.days, at most 2000");
   need(is_probability(l.release_fraction), "lockdown.release_fraction must be in [0, 1]");

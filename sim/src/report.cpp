@@ -190,14 +190,21 @@ std::string format_privacy(const PrivacyView& v, std::uint32_t people, std::uint
 }
 
 std::string lockdown_line(const LockdownConfig& l) {
-  if (l.days == 0 && l.elderly_days == 0 && !l.triggered()) return "";
+  if (!l.scheduled() && l.elderly_days == 0 && !l.triggered()) return "";
   std::string o = "lockdown:";
   std::string sep = " ";
-  if (l.days > 0) {
-    o += fmt(
-        " everyone days %u-%u%s (household contacts x%.2f)", l.start_day, l.start_day + l.days - 1,
-        l.repeat_every_days > 0 ? fmt(", again every %u days", l.repeat_every_days).c_str() : "",
-        l.household_multiplier);
+  if (l.scheduled()) {
+    std::string days;
+    if (l.days > 0) {
+      days = fmt(
+          " %u-%u%s", l.start_day, l.start_day + l.days - 1,
+          l.repeat_every_days > 0 ? fmt(", again every %u days", l.repeat_every_days).c_str() : "");
+    }
+    for (std::size_t i = 0; i < l.windows.size(); ++i) {
+      const char* before = i > 0 ? "," : days.empty() ? "" : " and days";
+      days += fmt("%s %u-%u", before, l.windows[i][0], l.windows[i][1]);
+    }
+    o += " everyone days" + days + fmt(" (household contacts x%.2f)", l.household_multiplier);
     sep = "; ";
   }
   if (l.triggered()) {
@@ -337,7 +344,7 @@ std::string format_report(const ReportInput& in) {
   row("admitted / peak in hospital / ICU", hospital(a), b ? hospital(*b) : "");
   row("deaths", fmt("%llu", static_cast<unsigned long long>(a.deaths)),
       b ? fmt("%llu", static_cast<unsigned long long>(b->deaths)) : "");
-  if (c.lockdown.days > 0 || c.lockdown.triggered()) {
+  if (c.lockdown.scheduled() || c.lockdown.triggered()) {
     row("days everyone was locked down", fmt("%u", a.lockdown_days),
         b ? fmt("%u", b->lockdown_days) : "");
   }

@@ -199,7 +199,7 @@ std::string format_comparison(const Comparison& c) {
   row("deaths averted (against none)", [&](const ArmResult& a) {
     return deaths0 - static_cast<std::int64_t>(a.outcome.summary.deaths);
   });
-  if (cfg.lockdown.days > 0 || cfg.lockdown.triggered()) {
+  if (cfg.lockdown.scheduled() || cfg.lockdown.triggered()) {
     row("days everyone was locked down",
         [](const ArmResult& a) { return a.outcome.summary.lockdown_days; });
   }

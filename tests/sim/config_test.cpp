@@ -122,6 +122,23 @@ TEST_CASE("the lockdown's settings are checked") {
   REQUIRE_FALSE(st);
   CHECK(st.error().message.find("repeat_every_days must be 0 (once) or more than") !=
         std::string::npos);
+  // More windows, an irregular series: days 60-62 and 70 beside 20-54, 120-154, ...
+  REQUIRE(apply_override(c, "lockdown.windows=[[60,62],[70,70]]"));
+  for (const std::uint32_t day : {54u, 60u, 62u, 70u, 120u}) CHECK(c.lockdown.everyone_on(day));
+  for (const std::uint32_t day : {55u, 59u, 63u, 69u, 71u})
+    CHECK_FALSE(c.lockdown.everyone_on(day));
+  const auto windows = round_trip(c).lockdown.windows;
+  REQUIRE(windows.size() == 2);
+  CHECK(windows[1] == std::array<std::uint32_t, 2>{70, 70});
+  CHECK(SimConfig{}.lockdown.windows.empty());  // none by default
+  fails("lockdown.windows=[[5,3]]", "each window is [first, last] with first <= last <= 2000");
+  fails("lockdown.windows=[[5,2001]]", "first <= last <= 2000");
+  fails("lockdown.windows=[5,6]", "lockdown.windows[0]: expected an array of 2 numbers");
+  fails("lockdown.windows=7", "lockdown.windows: expected an array");
+  std::string many = "lockdown.windows=[";
+  for (int i = 0; i < 101; ++i)
+    many += (i ? ",[" : "[") + std::to_string(i) + "," + std::to_string(i) + "]";
+  fails(many + "]", "at most 100 windows");
 }
 
 TEST_CASE("manual tracing's settings are checked, and its capacity scales with the people") {

@@ -127,4 +127,18 @@ TEST_CASE("a repeated window starts again every repeat_every_days days") {
   CHECK(decisions(both, positives, none) == either);
 }
 
+TEST_CASE("more windows lock everyone down on their days, beside the first window") {
+  LockdownConfig c;
+  c.windows = {{2, 3}, {7, 7}, {10, 12}};
+  LockdownPolicy series(c, 1000);
+  std::vector<int> want{0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 1, 1, 1, 0, 0};
+  const std::vector<std::uint32_t> none(want.size(), 0);
+  CHECK(decisions(series, none, none) == want);
+  c.start_day = 5;
+  c.days = 2;
+  LockdownPolicy with_first(c, 1000);
+  want[5] = want[6] = 1;
+  CHECK(decisions(with_first, none, none) == want);
+}
+
 }  // namespace greenlight::sim::internal

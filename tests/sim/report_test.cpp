@@ -214,6 +214,15 @@ TEST_CASE("the report names the lockdown's days and multipliers") {
   CHECK(lockdown_line(repeated) ==
         "lockdown: everyone days 40-53, again every 60 days (household contacts x1.50); "
         "school/work x0.22, random x0.22, venues x0.22\n");
+  repeated.windows = {{150, 170}, {200, 210}};
+  CHECK(lockdown_line(repeated) ==
+        "lockdown: everyone days 40-53, again every 60 days and days 150-170, 200-210 "
+        "(household contacts x1.50); school/work x0.22, random x0.22, venues x0.22\n");
+  LockdownConfig series;
+  series.windows = {{5, 9}, {30, 30}};
+  CHECK(lockdown_line(series) ==
+        "lockdown: everyone days 5-9, 30-30 (household contacts x1.50); school/work x0.22, "
+        "random x0.22, venues x0.22\n");
   LockdownConfig triggered;
   triggered.trigger_incidence = 100;
   CHECK(lockdown_line(triggered) ==

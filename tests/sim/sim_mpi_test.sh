@@ -98,12 +98,13 @@ denied=$(column_sum hospital_denied "$work/severe-one/timeseries.csv")
 
 # A lockdown on days 8-15 and again 20-27 and the elderly shielded after the first (every rank
 # thins the same random encounters
-# and links, and each its own people's venue visits), a lockdown triggered by the positive
+# and links, and each its own people's venue visits), one more window on days 2-3, a lockdown
+# triggered by the positive
 # tests (at least 5 days), and the app launched on day 5, its users starting over days 5-14;
 # 9 samples a day (every rank queues the same samples); a second variant from day 3 (every
 # rank imports the same people, and each rank's contacts carry its infectiousness).
 lockdown_args=(sim run --people 3000 --days 30 --seed 6 --threads 1 --no-baseline --quiet
-  --lockdown 8-15 --set lockdown.repeat_every_days=12 --set lockdown.elderly_start_day=8
+  --lockdown 8-15,2-3 --set lockdown.repeat_every_days=12 --set lockdown.elderly_start_day=8
   --set lockdown.elderly_days=22
   --set app.start_day=5 --set app.ramp_days=10 --set lockdown.trigger_incidence=200
   --set lockdown.min_days=5 --set testing.tests_per_day_per_100k=300 --set variant.day=3
@@ -113,8 +114,11 @@ waited=$(column_sum test_backlog "$work/lockdown-one/timeseries.csv")
 [ "$waited" -gt 0 ] || fail "lockdown sim run: no sample waited for a test"
 variant=$(column_sum variant_infections "$work/lockdown-one/timeseries.csv")
 [ "$variant" -gt 10 ] || fail "lockdown sim run: the variant infected only $variant"
-grep -q '^lockdown: everyone days 8-15, again every 12 days' "$work/lockdown-one/report.txt" ||
-  fail "lockdown sim run: the report does not name the lockdown"
+grep -q '^lockdown: everyone days 8-15, again every 12 days and days 2-3 ' \
+  "$work/lockdown-one/report.txt" || fail "lockdown sim run: the report does not name the lockdown"
+first_days=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; ++i) if ($i == "lockdown") c = i; next }
+  NR <= 5 { printf "%s", $c }' "$work/lockdown-one/timeseries.csv")
+[ "$first_days" = "0011" ] || fail "lockdown sim run: days 0-3 locked down $first_days, not 0011"
 if "$bin" sim run --people 100 --days 5 --lockdown 9-3 --out "$work/bad-lockdown" \
   >"$work/bad-lockdown.out" 2>&1; then
   fail "sim run --lockdown 9-3 exited 0"

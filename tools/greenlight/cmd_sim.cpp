@@ -88,7 +88,8 @@ void add_common(CLI::App* cmd, CommonOptions& o, bool with_uptake) {
                   "Radio model: calibrated (default; fitted to published measurements) or clean "
                   "(the earlier, kinder radio)");
   cmd->add_option("--lockdown", o.lockdown,
-                  "Lock everyone down on days FIRST to LAST (FIRST-LAST, both included): "
+                  "Lock everyone down on days FIRST to LAST (FIRST-LAST, both included; "
+                  "comma-separated for several windows, e.g. 50-84,150-170): "
                   "OpenABM's multipliers, school/work and random contacts and venue visits "
                   "x0.22, household x1.5 (the lockdown.* settings)");
   cmd->add_flag("--manual-tracing", o.manual_tracing,
@@ -142,24 +143,36 @@ SimConfig build_config(const CommonOptions& o) {
     c.run.server = *mode;
   }
   if (o.lockdown) {
-    // FIRST-LAST, days of the run, both included.
+    // FIRST-LAST[,FIRST-LAST...], days of the run, both included: the first window is
+    // lockdown.start_day and days, the others lockdown.windows.
     const std::string& text = *o.lockdown;
-    const auto dash = text.find('-');
-    std::uint32_t first = 0;
-    std::uint32_t last = 0;
     const auto parse = [](std::string_view part, std::uint32_t& out) {
       const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), out);
       return ec == std::errc() && end == part.data() + part.size() && !part.empty();
     };
-    if (dash == std::string::npos || !parse(std::string_view(text).substr(0, dash), first) ||
-        !parse(std::string_view(text).substr(dash + 1), last) || last < first || last > 2000) {
-      throw CommandError{
-          "--lockdown: expected FIRST-LAST days with FIRST <= LAST <= 2000 (e.g. 20-54), "
-          "got '" +
-          text + "'"};
+    std::size_t at = 0;
+    c.lockdown.windows.clear();
+    for (bool first_window = true; at <= text.size(); first_window = false) {
+      const auto comma = std::min(text.find(',', at), text.size());
+      const std::string_view window = std::string_view(text).substr(at, comma - at);
+      at = comma + 1;
+      const auto dash = window.find('-');
+      std::uint32_t first = 0;
+      std::uint32_t last = 0;
+      if (dash == std::string_view::npos || !parse(window.substr(0, dash), first) ||
+          !parse(window.substr(dash + 1), last) || last < first || last > 2000) {
+        throw CommandError{
+            "--lockdown: expected FIRST-LAST days with FIRST <= LAST <= 2000, comma-separated "
+            "(e.g. 20-54 or 20-54,120-140), got '" +
+            text + "'"};
+      }
+      if (first_window) {
+        c.lockdown.start_day = first;
+        c.lockdown.days = last - first + 1;
+      } else {
+        c.lockdown.windows.push_back({first, last});
+      }
     }
-    c.lockdown.start_day = first;
-    c.lockdown.days = last - first + 1;
   }
   if (o.manual_tracing) c.manual_tracing.enabled = true;
   if (o.vaccinate) c.vaccination.people_per_day_per_100k = *o.vaccinate;

@@ -12,9 +12,11 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "greenlight/crypto/result.h"
 
@@ -354,11 +356,20 @@ struct LockdownConfig {
   double random_multiplier = 0.22;
   double venue_multiplier = 0.22;
   double household_multiplier = 1.5;
+  // More scheduled windows for everyone, [first, last] days (both included), beside the one
+  // above: an irregular series (a country's successive lockdowns). At most kMaxWindows.
+  std::vector<std::array<std::uint32_t, 2>> windows;
+  static constexpr std::size_t kMaxWindows = 100;
 
   // A lockdown triggered by positives or admissions.
   bool triggered() const { return trigger_incidence > 0 || trigger_admissions > 0; }
-  // The scheduled window, or windows (a triggered lockdown is decided during the run).
+  // A scheduled window for everyone (start_day and days, or windows).
+  bool scheduled() const { return days > 0 || !windows.empty(); }
+  // The scheduled windows (a triggered lockdown is decided during the run).
   bool everyone_on(std::uint32_t day) const {
+    for (const auto& w : windows) {
+      if (day >= w[0] && day <= w[1]) return true;
+    }
     if (day < start_day) return false;
     const std::uint32_t k = day - start_day;
     return (repeat_every_days > 0 ? k % repeat_every_days : k) < days;
