@@ -13,6 +13,24 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// The summary of the run of `config`: read back from the journal when it holds it (`from`
+// set), else run (in this process alone) and recorded there at once.
+Result<RunSummary> journaled_run(const SimConfig& config, const SweepJournal* journal, bool& from) {
+  from = false;
+  if (journal != nullptr) {
+    auto found = journal->find(config);
+    GL_RETURN_IF_ERROR(found);
+    if (*found) {
+      from = true;
+      return **found;
+    }
+  }
+  auto r = run_once(config);
+  GL_RETURN_IF_ERROR(r);
+  if (journal != nullptr) GL_RETURN_IF_ERROR(journal->record(config, r->summary));
+  return r->summary;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<KeyPublisher>> make_publisher(const SimConfig& config) {
@@ -150,23 +168,9 @@ Result<std::vector<SweepPoint>> run_sweep(const SimConfig& base, std::span<const
   std::vector<SweepPoint> mine;
   for (std::size_t i = rank; i < configs.size(); i += size) {
     SweepPoint p{configs[i].app.uptake, configs[i].run.seed, {}, config_values[i]};
-    std::optional<RunSummary> recorded;
-    if (journal != nullptr) {
-      auto found = journal->find(configs[i]);
-      if (!found) return stop(found.error());
-      recorded = *found;
-    }
-    if (recorded) {
-      p.summary = *recorded;
-      p.from_journal = true;
-    } else {
-      auto r = run_once(configs[i]);  // whole on this rank
-      if (!r) return stop(r.error());
-      p.summary = r->summary;
-      if (journal != nullptr) {
-        if (auto kept = journal->record(configs[i], p.summary); !kept) return stop(kept.error());
-      }
-    }
+    auto summary = journaled_run(configs[i], journal, p.from_journal);  // whole on this rank
+    if (!summary) return stop(summary.error());
+    p.summary = *summary;
     mine.push_back(p);
     if (done) done(mine.back());
   }
@@ -182,7 +186,7 @@ Result<std::vector<SweepPoint>> run_sweep(const SimConfig& base, std::span<const
 
 Result<std::vector<ThresholdPoint>> run_threshold_sweep(
     const SimConfig& base, const ThresholdSweepSpec& spec,
-    const std::function<void(const ThresholdPoint&)>& done) {
+    const std::function<void(const ThresholdPoint&)>& done, const SweepJournal* journal) {
   std::vector<ThresholdPoint> points;
   for (const std::uint64_t seed : spec.seeds) {
     SimConfig without = base;
@@ -191,7 +195,8 @@ Result<std::vector<ThresholdPoint>> run_threshold_sweep(
     without.run.server = ServerMode::kNone;
     without.run.verify_phones = 0;
     without.app.uptake = 0;
-    auto reference = run_once(without);
+    bool reference_recorded = false;
+    auto reference = journaled_run(without, journal, reference_recorded);
     GL_RETURN_IF_ERROR(reference);
     for (const double offset : spec.offsets_db) {
       for (const double minutes : spec.minutes) {
@@ -203,15 +208,15 @@ Result<std::vector<ThresholdPoint>> run_threshold_sweep(
         risk.min_minutes_attenuation_db += offset;
         risk.high_threshold_minutes = minutes;
         GL_RETURN_IF_ERROR(validate_config(c));
-        auto r = run_once(c);
-        GL_RETURN_IF_ERROR(r);
         ThresholdPoint p;
+        auto r = journaled_run(c, journal, p.from_journal);
+        GL_RETURN_IF_ERROR(r);
         p.offset_db = offset;
         p.thresholds_db = risk.attenuation_thresholds_db;
         p.high_threshold_minutes = minutes;
         p.seed = seed;
-        p.summary = r->summary;
-        p.baseline = reference->summary;
+        p.summary = *r;
+        p.baseline = *reference;
         points.push_back(p);
         if (done) done(points.back());
       }

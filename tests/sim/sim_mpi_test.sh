@@ -183,6 +183,23 @@ for f in sweep.csv sweep.txt config.json; do
   same_file "sim sweep --resume $f" "$work/sweep-one/$f" "$work/sweep-cut/$f"
 done
 [ ! -e "$work/sweep-cut/sweep-runs" ] || fail "sim sweep --resume left its runs behind"
+# The same for a threshold sweep (one process): its three runs (the seed's without the app and
+# two points) kept when threshold_sweep.csv cannot be written, then resumed into the bytes of
+# an uninterrupted sweep.
+ts_args=(sim threshold-sweep --people 1500 --days 20 --offsets 0,4 --minutes 13 --quiet)
+"$bin" "${ts_args[@]}" --out "$work/ts-one" >/dev/null 2>&1 || fail "sim threshold-sweep failed"
+mkdir -p "$work/ts-cut/threshold_sweep.csv"
+"$bin" "${ts_args[@]}" --out "$work/ts-cut" >/dev/null 2>&1 &&
+  fail "sim threshold-sweep exited 0 without writing threshold_sweep.csv"
+rmdir "$work/ts-cut/threshold_sweep.csv"
+[ "$(ls "$work/ts-cut/threshold-sweep-runs" | grep -c '\.json$')" -eq 3 ] ||
+  fail "sim threshold-sweep did not keep its three runs"
+"$bin" "${ts_args[@]}" --resume --out "$work/ts-cut" >"$work/ts-cut.out" 2>&1 ||
+  fail "sim threshold-sweep --resume: $(cat "$work/ts-cut.out")"
+for f in threshold_sweep.csv threshold_sweep.txt; do
+  same_file "sim threshold-sweep --resume $f" "$work/ts-one/$f" "$work/ts-cut/$f"
+done
+[ ! -e "$work/ts-cut/threshold-sweep-runs" ] || fail "sim threshold-sweep --resume left its runs"
 for bad in "vaccination.people_per_day_per_100k" "vaccination.doses=1,2"; do
   if "$bin" sim sweep --people 100 --days 2 --uptake 0 --quiet --vary "$bad" \
     --out "$work/bad-vary" >"$work/bad-vary.out" 2>&1; then

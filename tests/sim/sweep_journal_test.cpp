@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "greenlight/sim/experiment.h"
+#include "greenlight/sim/radio_report.h"
 #include "greenlight/sim/report.h"
 #include "sim_test_runs.h"
 
@@ -107,6 +108,36 @@ TEST_CASE("an interrupted sweep resumed from its journal gives the uninterrupted
 
   REQUIRE(journal->remove());
   CHECK_FALSE(fs::exists(dir));
+  fs::remove_all(dir.parent_path());
+}
+
+TEST_CASE("an interrupted threshold sweep resumed from its journal gives the same points") {
+  const SimConfig base = sweep_base();
+  ThresholdSweepSpec spec;
+  spec.offsets_db = {0, 4};
+  spec.minutes = {13};
+  spec.seeds = {3};
+  const auto whole = run_threshold_sweep(base, spec);
+  REQUIRE(whole);
+  const fs::path dir = journal_dir();
+  {
+    auto journal = SweepJournal::open(dir, false);
+    REQUIRE(journal);
+    CHECK_THROWS_AS(run_threshold_sweep(
+                        base, spec, [](const ThresholdPoint&) { throw Interrupted{}; }, &*journal),
+                    Interrupted);
+  }
+  CHECK(files_in(dir, ".json") == 2);  // the seed's run without the app, and the first point
+  auto journal = SweepJournal::open(dir, true);
+  REQUIRE(journal);
+  const auto resumed = run_threshold_sweep(base, spec, {}, &*journal);
+  REQUIRE(resumed);
+  REQUIRE(resumed->size() == 2);
+  CHECK((*resumed)[0].from_journal);
+  CHECK_FALSE((*resumed)[1].from_journal);
+  CHECK(threshold_sweep_csv(*resumed) == threshold_sweep_csv(*whole));
+  CHECK((*resumed)[1].baseline.infections == (*whole)[1].baseline.infections);
+  CHECK(files_in(dir, ".json") == 3);
   fs::remove_all(dir.parent_path());
 }
 

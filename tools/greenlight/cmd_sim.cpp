@@ -346,6 +346,25 @@ std::vector<double> parse_list(const std::string& text, const char* what) {
   return out;
 }
 
+// The finished runs of a sweep into o.out (one file each, in the folder `name`), so that an
+// interrupted sweep can be resumed (sweep_journal.h).
+sim::SweepJournal open_journal(const CommonOptions& o, const char* name, bool resume,
+                               const sim::Ranks& ranks) {
+  auto journal = sim::SweepJournal::open(fs::path(o.out) / name, resume);
+  if (!journal) throw CommandError{journal.error().message};  // over MPI: stops every rank
+  if (!o.quiet && ranks.root() && journal->runs_at_open() > 0) {
+    std::fprintf(stderr, "resuming: %zu finished run(s) in %s\n", journal->runs_at_open(),
+                 journal->dir().c_str());
+  }
+  return std::move(*journal);
+}
+
+// Once the outputs holding its runs are written.
+void drop_journal(const sim::SweepJournal& journal) {
+  if (auto removed = journal.remove(); !removed)
+    std::fprintf(stderr, "greenlight: warning: %s\n", removed.error().message.c_str());
+}
+
 void write_sweep(const CommonOptions& o, const SimConfig& c,
                  std::span<const sim::SweepPoint> points, std::span<const std::string> keys,
                  std::size_t seeds) {
@@ -393,13 +412,7 @@ void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
       seeds.push_back(static_cast<std::uint64_t>(s));
     }
   }
-  // The finished runs, one file each, so that an interrupted sweep can be resumed.
-  auto journal = sim::SweepJournal::open(fs::path(o.out) / "sweep-runs", resume);
-  if (!journal) throw CommandError{journal.error().message};  // over MPI: stops every rank
-  if (!o.quiet && ranks.root() && journal->runs_at_open() > 0) {
-    std::fprintf(stderr, "resuming: %zu finished run(s) in %s\n", journal->runs_at_open(),
-                 journal->dir().c_str());
-  }
+  const sim::SweepJournal journal = open_journal(o, "sweep-runs", resume, ranks);
   const auto start = std::chrono::steady_clock::now();
   std::size_t total = uptakes.size() * seeds.size();
   for (const auto& v : vary) total *= v.values.size();
@@ -425,18 +438,15 @@ void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
               p.from_journal ? "finished before" : sim::strprintf("%.1f s", elapsed).c_str());
         }
       },
-      ranks, vary, &*journal);
+      ranks, vary, &journal);
   if (!points) throw CommandError{(vary.empty() ? "" : "--vary: ") + points.error().message};
   if (ranks.root()) write_sweep(o, c, *points, keys, seeds.size());
   // The runs are dropped only once the outputs holding them are written: rank 0 removes the
   // folder, then the other ranks theirs if it is not the same one (no shared file system).
   ranks.sum(0);
-  if (ranks.root()) {
-    if (auto removed = journal->remove(); !removed)
-      std::fprintf(stderr, "greenlight: warning: %s\n", removed.error().message.c_str());
-  }
+  if (ranks.root()) drop_journal(journal);
   ranks.sum(0);
-  if (!ranks.root()) (void)journal->remove();
+  if (!ranks.root()) (void)journal.remove();
 }
 
 void run_bench(const CommonOptions& o, const sim::Ranks& ranks) {
@@ -532,7 +542,8 @@ std::vector<std::uint64_t> parse_seeds(const std::string& text, std::uint64_t fa
 }
 
 void run_threshold_sweep(const CommonOptions& o, const std::string& offsets_text,
-                         const std::string& minutes_text, const std::string& seeds_text) {
+                         const std::string& minutes_text, const std::string& seeds_text,
+                         bool resume) {
   CommonOptions copy = o;
   if (!copy.people) copy.people = 20000;
   if (!copy.days) copy.days = 90;
@@ -544,23 +555,30 @@ void run_threshold_sweep(const CommonOptions& o, const std::string& offsets_text
     if (m < 0) throw CommandError{"--minutes must be non-negative"};
   }
   spec.seeds = parse_seeds(seeds_text, c.run.seed);
+  const sim::SweepJournal journal =
+      open_journal(o, "threshold-sweep-runs", resume, sim::Ranks::single());
   const auto start = std::chrono::steady_clock::now();
   const std::size_t total = spec.seeds.size() * spec.offsets_db.size() * spec.minutes.size();
   std::size_t done = 0;
-  auto points = sim::run_threshold_sweep(c, spec, [&](const sim::ThresholdPoint& p) {
-    ++done;
-    if (!o.quiet) {
-      const double elapsed =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      std::fprintf(stderr,
-                   "threshold sweep %zu/%zu: %+.0f dB, %.0f min, seed %llu -> %llu RED, %llu "
-                   "infected (%.1f s)\n",
-                   done, total, p.offset_db, p.high_threshold_minutes,
-                   static_cast<unsigned long long>(p.seed),
-                   static_cast<unsigned long long>(p.summary.notifications_red),
-                   static_cast<unsigned long long>(p.summary.infections), elapsed);
-    }
-  });
+  auto points = sim::run_threshold_sweep(
+      c, spec,
+      [&](const sim::ThresholdPoint& p) {
+        ++done;
+        if (!o.quiet) {
+          const double elapsed =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+          std::fprintf(
+              stderr,
+              "threshold sweep %zu/%zu: %+.0f dB, %.0f min, seed %llu -> %llu RED, %llu "
+              "infected (%s)\n",
+              done, total, p.offset_db, p.high_threshold_minutes,
+              static_cast<unsigned long long>(p.seed),
+              static_cast<unsigned long long>(p.summary.notifications_red),
+              static_cast<unsigned long long>(p.summary.infections),
+              p.from_journal ? "finished before" : sim::strprintf("%.1f s", elapsed).c_str());
+        }
+      },
+      &journal);
   if (!points) throw CommandError{points.error().message};
   const fs::path out = o.out;
   write_or_throw(out / "config.json", sim::config_to_json(c));
@@ -579,6 +597,7 @@ void run_threshold_sweep(const CommonOptions& o, const std::string& offsets_text
               std::string(sim::radio_model_name(c.radio.model)).c_str(), c.app.uptake,
               spec.seeds.size(), table.c_str());
   print_files(files);
+  drop_journal(journal);
 }
 
 void run_compare(const CommonOptions& o, const std::string& sweep_text,
@@ -738,9 +757,15 @@ void setup_sim(CLI::App& app) {
   ts->add_option("--minutes", *minutes,
                  "Comma-separated weighted minutes for RED (default 5,9,13,20,30)");
   ts->add_option("--seeds", *ts_seeds, "Comma-separated seeds (default: --seed)");
-  ts->callback([ts_opts, offsets, minutes, ts_seeds] {
-    in_one_process("threshold-sweep",
-                   [&] { run_threshold_sweep(*ts_opts, *offsets, *minutes, *ts_seeds); });
+  auto ts_resume = std::make_shared<bool>(false);
+  ts->add_flag("--resume", *ts_resume,
+               "Continue an interrupted threshold sweep into the same --out: reuse the runs it "
+               "finished (OUT/threshold-sweep-runs, removed when the sweep completes) for the "
+               "same settings and greenlight build, and run the rest");
+  ts->callback([ts_opts, offsets, minutes, ts_seeds, ts_resume] {
+    in_one_process("threshold-sweep", [&] {
+      run_threshold_sweep(*ts_opts, *offsets, *minutes, *ts_seeds, *ts_resume);
+    });
   });
 
   auto cmp_opts = std::make_shared<CommonOptions>();

@@ -84,12 +84,16 @@ struct ThresholdPoint {
   double high_threshold_minutes = 0;
   std::uint64_t seed = 0;
   RunSummary summary;
-  RunSummary baseline;  // same seed, uptake 0
+  RunSummary baseline;        // same seed, uptake 0
+  bool from_journal = false;  // summary read back from the journal
 };
-// Every seed x offset x minutes, in that order. done is called after each run.
+// Every seed x offset x minutes, in that order. done is called after each run. With a
+// journal, as run_sweep: each run (the seeds' runs without the app too) read back from it
+// when recorded, else recorded as soon as it is finished.
 [[nodiscard]] Result<std::vector<ThresholdPoint>> run_threshold_sweep(
     const SimConfig& base, const ThresholdSweepSpec& spec,
-    const std::function<void(const ThresholdPoint&)>& done = {});
+    const std::function<void(const ThresholdPoint&)>& done = {},
+    const SweepJournal* journal = nullptr);
 
 struct BenchResult {
   std::uint32_t people = 0;
