@@ -235,6 +235,9 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("vaccination", "first_dose_efficacy_symptoms", vc.first_dose_efficacy_symptoms);
   v("vaccination", "first_dose_efficacy_severe", vc.first_dose_efficacy_severe);
   v("vaccination", "waning_half_life_days", vc.waning_half_life_days);
+  v("vaccination", "booster_after_days", vc.booster_after_days);
+  v("vaccination", "booster_uptake", vc.booster_uptake);
+  v("vaccination", "booster_protect_days", vc.booster_protect_days);
 
   auto& va = c.variant;
   v("variant", "day", va.day);
@@ -699,6 +702,12 @@ Status validate_config(const SimConfig& c) {
        "nested as the full ones, and each at most the full one");
   need(vc.waning_half_life_days >= 0 && vc.waning_half_life_days <= 10000,
        "vaccination.waning_half_life_days must be in [0, 10000] (0: no waning)");
+  need(vc.booster_after_days == 0 ||
+           (vc.booster_after_days > vc.days_to_protect && vc.booster_after_days <= 2000),
+       "vaccination.booster_after_days must be 0 (no boosters) or more than days_to_protect, "
+       "at most 2000");
+  need(is_probability(vc.booster_uptake), "vaccination.booster_uptake must be in [0, 1]");
+  need(vc.booster_protect_days <= 365, "vaccination.booster_protect_days must be at most 365");
   need(c.variant.day <= 2000, "variant.day must be at most 2000");
   need(c.variant.imports <= c.population.people,
        "variant.imports must be at most population.people");

@@ -109,6 +109,11 @@ void HealthPhase::plan_vaccination() {
   if (escape) escape_level_.assign(n, VaccineProtection::kNone);
   if (escape && between_doses) escape_first_dose_level_.assign(n, VaccineProtection::kNone);
   const bool waning = vc.waning_half_life_days > 0;
+  const bool boosters = vc.booster_after_days > 0;
+  if (boosters) {
+    wants_booster_.assign(n, 0);
+    booster_day_.assign(n, kNever);
+  }
   if (waning) {
     vaccine_draw_.assign(n, 1.0);
     // Protection starts on day days_to_protect at the earliest, so the run's days suffice.
@@ -140,6 +145,8 @@ void HealthPhase::plan_vaccination() {
     if (escape && between_doses)
       escape_first_dose_level_[p] = sim::vaccine_protection(v, escaped_first);
     if (waning) vaccine_draw_[p] = v;
+    // The stream's last draw: a run without boosters draws the same as before.
+    if (boosters) wants_booster_[p] = r.bernoulli(vc.booster_uptake) ? 1 : 0;
     if (!wants) continue;
     const auto group = static_cast<std::uint32_t>(kAgeGroups - 1 - g);
     willing.push_back({vc.oldest_first ? group : 0u, key, p});
@@ -168,10 +175,22 @@ void HealthPhase::vaccinate(std::uint32_t t, DailyStats& st) {
       vaccination_day_[p] = static_cast<std::int32_t>(t);
       --doses;
       ++st.new_vaccinated;
+      if (!wants_booster_.empty() && wants_booster_[p] != 0)
+        boosters_due_.emplace_back(t + vc.booster_after_days, p);
     }
   }
   vaccinated_ += st.new_vaccinated;
   st.vaccinated = vaccinated_;
+  // Boosters fall due in the order of the first doses (a fixed delay), the dead skipped.
+  while (!boosters_due_.empty() && boosters_due_.front().first <= t) {
+    const std::uint32_t p = boosters_due_.front().second;
+    boosters_due_.pop_front();
+    if (dead(p, t)) continue;
+    booster_day_[p] = static_cast<std::int32_t>(t);
+    ++st.new_boosted;
+  }
+  boosted_ += st.new_boosted;
+  st.boosted = boosted_;
 }
 
 template <typename BedUse>

@@ -119,11 +119,11 @@ std::string daily_csv(std::span<const DailyStats> days) {
       "check_ins,new_hospitalised,hospitalised,critical,new_deaths,deaths,icu_denied,lockdown,"
       "manual_interviews,manual_traced,interview_backlog,call_backlog,hospital_denied,"
       "new_vaccinated,vaccinated,test_backlog,tests_given_up,variant_infections,"
-      "breakthrough_infections\n";
+      "breakthrough_infections,new_boosted,boosted\n";
   for (const auto& d : days) {
     out += fmt(
         "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
-        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
+        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
         d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
         d.new_infections_by_layer[0], d.new_infections_by_layer[1], d.new_infections_by_layer[2],
         d.new_infections_by_layer[3], static_cast<unsigned long long>(d.cumulative_infections),
@@ -136,7 +136,7 @@ std::string daily_csv(std::span<const DailyStats> days) {
         d.critical, d.new_deaths, d.deaths, d.icu_denied, d.lockdown, d.manual_interviews,
         d.manual_traced, d.interview_backlog, d.call_backlog, d.hospital_denied, d.new_vaccinated,
         d.vaccinated, d.test_backlog, d.tests_given_up, d.variant_infections,
-        d.breakthrough_infections);
+        d.breakthrough_infections, d.new_boosted, d.boosted);
   }
   return out;
 }
@@ -290,6 +290,12 @@ std::string policy_lines(const SimConfig& c) {
               v.first_dose_protect_days, v.first_dose_efficacy_infection,
               v.first_dose_efficacy_symptoms, v.first_dose_efficacy_severe);
     }
+    if (v.booster_after_days > 0) {
+      o +=
+          fmt("vaccination boosters: %u days after the first dose for %g of the vaccinated, "
+              "the full protection again %u days later\n",
+              v.booster_after_days, v.booster_uptake, v.booster_protect_days);
+    }
     if (v.waning_half_life_days > 0) {
       o +=
           fmt("vaccination wanes: protection from infection and symptoms halves every %g days "
@@ -364,6 +370,9 @@ std::string format_report(const ReportInput& in) {
         b ? count_pct(b->vaccinated, b->people) : "");
     row("infected when fully vaccinated", count_pct(a.breakthrough_infections, a.people),
         b ? count_pct(b->breakthrough_infections, b->people) : "");
+    if (c.vaccination.booster_after_days > 0) {
+      row("boosted", count_pct(a.boosted, a.people), b ? count_pct(b->boosted, b->people) : "");
+    }
   }
   if (c.disease.hospital_beds_per_100k > 0) {
     row("denied a hospital bed (none free)",

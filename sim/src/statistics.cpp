@@ -196,6 +196,7 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     s.tests_given_up += d.tests_given_up;
     s.variant_infections += d.variant_infections;
     s.breakthrough_infections += d.breakthrough_infections;
+    s.boosted = d.boosted;
     s.lockdown_days += d.lockdown;
     s.manual_interviews += d.manual_interviews;
     s.manual_traced += d.manual_traced;

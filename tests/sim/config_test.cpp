@@ -216,6 +216,17 @@ TEST_CASE("waning vaccine protection's half-life is checked") {
   REQUIRE(apply_override(c, "vaccination.waning_half_life_days=84"));
   CHECK(round_trip(c).vaccination.waning_half_life_days == 84);
   fails("vaccination.waning_half_life_days=-1", "waning_half_life_days must be in [0, 10000]");
+  // Boosters: none by default; after the course only.
+  CHECK(c.vaccination.booster_after_days == 0);
+  REQUIRE(apply_override(c, "vaccination.booster_after_days=180"));
+  REQUIRE(apply_override(c, "vaccination.booster_uptake=0.7"));
+  const auto boosted = round_trip(c);
+  CHECK(boosted.vaccination.booster_after_days == 180);
+  CHECK(boosted.vaccination.booster_uptake == 0.7);
+  CHECK(boosted.vaccination.booster_protect_days == 12);
+  fails("vaccination.booster_after_days=28", "more than days_to_protect");
+  fails("vaccination.booster_uptake=2", "booster_uptake must be in [0, 1]");
+  fails("vaccination.booster_protect_days=400", "booster_protect_days must be at most 365");
 }
 
 TEST_CASE("vaccination's settings are checked") {

@@ -315,6 +315,15 @@ TEST_CASE("the report names the vaccination campaign and counts the vaccinated")
       "\nvaccination wanes: protection from infection and symptoms halves every 84 days once it "
       "began, from hospital it stays\n"));
   config.vaccination.waning_half_life_days = 0;
+  config.vaccination.booster_after_days = 180;
+  config.vaccination.booster_uptake = 0.8;
+  CHECK(policy_lines(config).ends_with(
+      "\nvaccination boosters: 180 days after the first dose for 0.8 of the vaccinated, the "
+      "full protection again 12 days later\n"));
+  in.app.boosted = 4000;
+  CHECK(format_report(in).find("\n  boosted                              4000 (20.0 %)") !=
+        std::string::npos);
+  config.vaccination.booster_after_days = 0;
   // A test capacity: its line before the campaign's, and its rows.
   CHECK(format_report(in).find("waiting for a test") == std::string::npos);
   config.testing.tests_per_day_per_100k = 500;

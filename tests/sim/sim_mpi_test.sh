@@ -131,14 +131,18 @@ grep -q "expected FIRST-LAST days with FIRST <= LAST" "$work/bad-lockdown.out" |
 # vaccination campaign from day 2, protecting after 7 days (every rank vaccinates the same
 # people, and each leaves its people's immune out of its contacts' infections), with a second
 # variant from day 10 that half escapes the vaccine's protection from infection (the ranks'
-# contacts carry each infector's variant), and protection waning with a half-life of 20 days.
+# contacts carry each infector's variant), and protection waning with a half-life of 20 days,
+# restored by boosters 20 days after the first dose.
 tracing_args=(sim run --people 3000 --days 40 --seed 4 --threads 1 --no-baseline --quiet
   --manual-tracing --vaccinate 1000 --set vaccination.start_day=2
   --set vaccination.days_to_protect=7 --set variant.day=10 --set variant.imports=10
-  --set variant.vaccine_escape_infection=0.5 --set vaccination.waning_half_life_days=20)
+  --set variant.vaccine_escape_infection=0.5 --set vaccination.waning_half_life_days=20
+  --set vaccination.booster_after_days=20)
 one_and_two tracing "${tracing_args[@]}"
 breakthrough=$(column_sum breakthrough_infections "$work/tracing-one/timeseries.csv")
 [ "$breakthrough" -gt 0 ] || fail "vaccine escape sim run: no breakthrough infections"
+boosted=$(column_sum new_boosted "$work/tracing-one/timeseries.csv")
+[ "$boosted" -gt 400 ] || fail "booster sim run: only $boosted boosted"
 called=$(column_sum manual_traced "$work/tracing-one/timeseries.csv")
 [ "$called" -gt 20 ] || fail "manual tracing sim run: only $called calls"
 vaccinated=$(column_sum new_vaccinated "$work/tracing-one/timeseries.csv")

@@ -43,15 +43,23 @@ std::unique_ptr<World> make_world(const SimConfig& c) {
   return std::make_unique<World>(c, std::move(pop), std::move(*venues), Ranks::single());
 }
 
-// The campaign's first day run.
+// The campaign's first day run (more with run_to).
 struct Campaign {
   explicit Campaign(const SimConfig& c)
       : world_ptr(make_world(c)), world(*world_ptr), health(world) {
-    DailyStats st;
-    std::vector<std::uint32_t> uploaders;
-    health.run(0, st, uploaders);
-    vaccinated = st.new_vaccinated;
+    run_to(0);
+    vaccinated = stats[0].new_vaccinated;
   }
+  // Runs the health phase's days up to `last` (their statistics in stats, by day).
+  void run_to(std::uint32_t last) {
+    for (auto t = static_cast<std::uint32_t>(stats.size()); t <= last; ++t) {
+      DailyStats st;
+      std::vector<std::uint32_t> uploaders;
+      health.run(t, st, uploaders);
+      stats.push_back(st);
+    }
+  }
+  std::vector<DailyStats> stats;
   // Shares of the vaccinated at each level on day t (against `variant`).
   std::array<double, 4> shares(std::uint32_t t, std::uint8_t variant = 0) const {
     std::array<double, 4> n{};
@@ -114,6 +122,50 @@ TEST_CASE("a waning vaccine wanes against a variant that escapes it from the esc
   CHECK(s[2] == Approx(0.25).margin(0.012));
   CHECK(s[1] == Approx(0.5).margin(0.012));
   CHECK(waning.shares(27, 0)[3] == Approx(0.3).margin(0.012));
+}
+
+TEST_CASE("a booster restores the full protection, which wanes again from then") {
+  SimConfig c = campaign(20);
+  c.vaccination.booster_after_days = 40;
+  c.vaccination.booster_protect_days = 7;
+  c.vaccination.booster_uptake = 0.5;
+  Campaign boosted(c);
+  boosted.run_to(70);
+  const auto& days = boosted.stats;
+  // Everyone was vaccinated on day 0: the willing half is boosted on day 40, nobody else.
+  std::uint32_t count = 0;
+  for (std::uint32_t p = 0; p < boosted.world.pop.size(); ++p) {
+    const std::int32_t day = boosted.health.booster_day()[p];
+    CHECK((day == kNever || day == 40));
+    CHECK((day == kNever || boosted.health.vaccination_day()[p] == 0));
+    count += day == 40 ? 1u : 0u;
+  }
+  CHECK(count == Approx(0.5 * boosted.vaccinated).margin(0.02 * boosted.vaccinated));
+  CHECK(days[40].new_boosted == count);
+  CHECK(days[70].boosted == count);
+  // Before the booster protects (day 46) every level is the course's, waned 39 days; from
+  // day 47 the boosted are back at the course's first day, and wane again.
+  const auto level_shares = [&](std::uint32_t t, bool with_booster) {
+    std::array<double, 4> n{};
+    double people = 0;
+    for (std::uint32_t p = 0; p < boosted.world.pop.size(); ++p) {
+      if (boosted.health.vaccination_day()[p] < 0) continue;
+      if ((boosted.health.booster_day()[p] == 40) != with_booster) continue;
+      n[static_cast<std::size_t>(boosted.health.vaccine_level_on(p, t))] += 1;
+      people += 1;
+    }
+    for (double& x : n) x /= people;
+    return n;
+  };
+  const double waned = std::exp2(-39.0 / 20);
+  CHECK(level_shares(46, true)[3] == Approx(0.6 * waned).margin(0.015));
+  CHECK(level_shares(47, true)[3] == Approx(0.6).margin(0.015));
+  CHECK(level_shares(47, true)[2] == Approx(0.2).margin(0.015));
+  CHECK(level_shares(67, true)[3] == Approx(0.3).margin(0.015));
+  CHECK(level_shares(67, false)[3] == Approx(0.6 * std::exp2(-60.0 / 20)).margin(0.015));
+  // Without boosters nobody is boosted, and the levels are the waned course's.
+  const Campaign none(campaign(20));
+  CHECK(none.health.booster_day().empty());
 }
 
 }  // namespace greenlight::sim::internal

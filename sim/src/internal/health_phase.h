@@ -8,7 +8,9 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "greenlight/sim/disease.h"
@@ -72,6 +74,8 @@ class HealthPhase {
   // protects (empty without vaccination).
   bool vaccinating() const { return !vaccine_level_.empty(); }
   std::span<const std::int32_t> vaccination_day() const { return vaccination_day_; }
+  // With boosters: the day p was boosted (kNever: not (yet)); empty without boosters.
+  std::span<const std::int32_t> booster_day() const { return booster_day_; }
   std::span<const VaccineProtection> vaccine_protection() const { return vaccine_level_; }
   // What p's vaccine protects against on day t (with vaccination on) from `variant` (0: the
   // first; the second's levels differ when it escapes the vaccine): nothing before
@@ -82,6 +86,16 @@ class HealthPhase {
     if (vaccination_day_[p] == kNever) return VaccineProtection::kNone;
     const auto& vc = w_.config.vaccination;
     const bool escaped = variant != 0 && !escape_level_.empty();
+    if (!booster_day_.empty() && booster_day_[p] != kNever) {
+      // A booster (after the full course) protects as the course did, from its own day.
+      const std::int64_t boosted =
+          static_cast<std::int64_t>(t) - static_cast<std::int64_t>(booster_day_[p]);
+      if (boosted >= vc.booster_protect_days) {
+        if (!vaccine_draw_.empty())
+          return waned_level(p, boosted - vc.booster_protect_days, escaped);
+        return escaped ? escape_level_[p] : vaccine_level_[p];
+      }
+    }
     const std::int64_t since =
         static_cast<std::int64_t>(t) - static_cast<std::int64_t>(vaccination_day_[p]);
     if (since >= vc.days_to_protect) {
@@ -190,6 +204,12 @@ class HealthPhase {
   std::vector<double> vaccine_draw_;
   std::vector<double> waning_factor_;
   std::array<std::array<double, 3>, 2> waning_efficacy_{};
+  // With boosters (vaccination.booster_after_days > 0): who will take one (drawn once), the
+  // day each was boosted, and the boosters due (day, person) in day order.
+  std::vector<std::uint8_t> wants_booster_;
+  std::vector<std::int32_t> booster_day_;
+  std::deque<std::pair<std::uint32_t, std::uint32_t>> boosters_due_;
+  std::uint32_t boosted_ = 0;
   std::vector<std::uint8_t> variant_;  // with config.variant: 1 for its infections
 };
 

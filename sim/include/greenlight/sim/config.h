@@ -453,6 +453,15 @@ struct VaccinationConfig {
   // about 20 % in months 5-7, against severe disease about 95 % for six months: an
   // exponential through the first two gives a half-life of about 84 days).
   double waning_half_life_days = 0;
+  // Boosters (0: none, the default): a vaccinated person takes a booster booster_after_days
+  // after the first dose with probability booster_uptake (drawn once per person), if alive;
+  // from booster_protect_days after it the full course's protection starts again (with the
+  // same draw v; with waning, it wanes again from then). Bar-On et al. 2021 (NEJM 385:1393,
+  // BNT162b2 boosters in Israel at least five months after the second dose) measured from
+  // 12 days after the booster.
+  std::uint32_t booster_after_days = 0;
+  double booster_uptake = 1;
+  std::uint32_t booster_protect_days = 12;
 
   bool enabled() const { return people_per_day_per_100k > 0; }
   // The efficacies between the doses as a configuration of their own (vaccine_protection).

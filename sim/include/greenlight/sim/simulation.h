@@ -107,6 +107,9 @@ struct DailyStats {
   // With vaccination: today's infections of people vaccinated days_to_protect days ago or
   // earlier (breakthrough infections: the vaccine did not protect them from infection).
   std::uint32_t breakthrough_infections = 0;
+  // With boosters (vaccination.booster_after_days): people boosted today, and so far.
+  std::uint32_t new_boosted = 0;
+  std::uint32_t boosted = 0;
 };
 
 // A call of manual tracing (config.manual_tracing): on `day` a tracer called `contact`,
@@ -160,6 +163,7 @@ struct RunSummary {
   std::uint64_t tests_given_up = 0;           // samples given up after waiting (test capacity)
   std::uint64_t variant_infections = 0;       // infected with the second variant (config.variant)
   std::uint64_t breakthrough_infections = 0;  // DailyStats::breakthrough_infections, summed
+  std::uint32_t boosted = 0;                  // people boosted by the end
   // Manual tracing: cases interviewed, contacts called, most cases waiting for an interview.
   std::uint64_t manual_interviews = 0;
   std::uint64_t manual_traced = 0;
