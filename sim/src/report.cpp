@@ -765,13 +765,13 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "notifications_red,notifications_yellow,red_precision,red_recall,any_recall,"
       "notified_infected_by_index,isolation_person_days,hospitalisations,deaths,active_at_end,"
       "died_out,lockdown_days,manual_interviews,manual_traced,peak_interview_backlog,vaccinated,"
-      "peak_test_backlog,tests_given_up,variant_infections,breakthrough_infections\n";
+      "peak_test_backlog,tests_given_up,variant_infections,breakthrough_infections,boosted\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.6g,", p.values[i]);
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
-        "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu\n",
+        "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -786,7 +786,7 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         static_cast<unsigned long long>(s.manual_traced), s.peak_interview_backlog, s.vaccinated,
         s.peak_test_backlog, static_cast<unsigned long long>(s.tests_given_up),
         static_cast<unsigned long long>(s.variant_infections),
-        static_cast<unsigned long long>(s.breakthrough_infections));
+        static_cast<unsigned long long>(s.breakthrough_infections), s.boosted);
   }
   return out;
 }
