@@ -80,7 +80,9 @@ class HealthPhase {
   // What p's vaccine protects against on day t (with vaccination on) from `variant` (0: the
   // first; the second's levels differ when it escapes the vaccine): nothing before
   // first_dose_protect_days (or, without protection between the doses, days_to_protect)
-  // after the dose, the first dose's level until days_to_protect, then the full one.
+  // after the dose, the first dose's level until days_to_protect, then the full one (waning
+  // from then with waning_half_life_days), and from booster_protect_days after a booster the
+  // full one again (waning again from then).
   VaccineProtection vaccine_level_on(std::uint32_t p, std::uint32_t t,
                                      std::uint8_t variant = 0) const {
     if (vaccination_day_[p] == kNever) return VaccineProtection::kNone;
