@@ -41,10 +41,14 @@ one_and_two() {
   same_file "$name sim run timeseries.csv" "$work/$name-one/timeseries.csv" \
     "$work/$name-two/timeseries.csv"
 }
-# column_sum COLUMN FILE: the sum of a CSV column, found by its header.
-column_sum() {
+# column_of COLUMN FILE: a CSV column's values, one a line, found by its header.
+column_of() {
   awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; ++i) if ($i == name) c = i; next }
-    { s += $c } END { print s + 0 }' "$2"
+    { print $c }' "$2"
+}
+# column_sum COLUMN FILE: the sum of a CSV column.
+column_sum() {
+  column_of "$1" "$2" | awk '{ s += $1 } END { print s + 0 }'
 }
 
 # A run with the app and its baseline, with phones re-matched through the client library
@@ -116,8 +120,7 @@ variant=$(column_sum variant_infections "$work/lockdown-one/timeseries.csv")
 [ "$variant" -gt 10 ] || fail "lockdown sim run: the variant infected only $variant"
 grep -q '^lockdown: everyone days 8-15, again every 12 days and days 2-3 ' \
   "$work/lockdown-one/report.txt" || fail "lockdown sim run: the report does not name the lockdown"
-first_days=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; ++i) if ($i == "lockdown") c = i; next }
-  NR <= 5 { printf "%s", $c }' "$work/lockdown-one/timeseries.csv")
+first_days=$(column_of lockdown "$work/lockdown-one/timeseries.csv" | head -4 | tr -d '\n')
 [ "$first_days" = "0011" ] || fail "lockdown sim run: days 0-3 locked down $first_days, not 0011"
 if "$bin" sim run --people 100 --days 5 --lockdown 9-3 --out "$work/bad-lockdown" \
   >"$work/bad-lockdown.out" 2>&1; then

@@ -5,10 +5,9 @@
 #include <vector>
 
 #include "greenlight/sim/config.h"
-#include "greenlight/sim/population.h"
-#include "greenlight/sim/venues.h"
 #include "internal/health_phase.h"
 #include "internal/world.h"
+#include "world_test_support.h"
 
 namespace greenlight::sim::internal {
 
@@ -22,11 +21,8 @@ TEST_CASE("a test capacity samples first come first served, and the long-waiting
   c.testing.specificity = 0;
   c.testing.tests_per_day_per_100k = 300;
   c.testing.max_wait_days = 2;
-  Population pop = generate_population(c);
-  auto venues = VenueDirectory::create(pop, c.run.seed);
-  REQUIRE(venues);
-  const World world(c, std::move(pop), std::move(*venues), Ranks::single());
-  HealthPhase health(world);
+  const auto world = make_world(c);
+  HealthPhase health(*world);
   std::vector<std::uint32_t> given_up(20, 0);
   for (std::uint32_t t = 0; t < 20; ++t) {
     // Samples ordered on day 0 (due on day 1: order delay 1), 1 and 10.

@@ -5,15 +5,13 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
-#include <utility>
 #include <vector>
 
 #include "greenlight/sim/config.h"
 #include "greenlight/sim/disease.h"
-#include "greenlight/sim/population.h"
-#include "greenlight/sim/venues.h"
 #include "internal/health_phase.h"
 #include "internal/world.h"
+#include "world_test_support.h"
 
 namespace greenlight::sim::internal {
 namespace {
@@ -34,13 +32,6 @@ SimConfig campaign(double half_life) {
   c.vaccination.efficacy_severe = 0.9;
   c.vaccination.waning_half_life_days = half_life;
   return c;
-}
-
-std::unique_ptr<World> make_world(const SimConfig& c) {
-  Population pop = generate_population(c);
-  auto venues = VenueDirectory::create(pop, c.run.seed);
-  REQUIRE(venues);
-  return std::make_unique<World>(c, std::move(pop), std::move(*venues), Ranks::single());
 }
 
 // The campaign's first day run (more with run_to).
