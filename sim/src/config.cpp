@@ -246,6 +246,16 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("variant", "vaccine_escape_infection", va.vaccine_escape_infection);
   v("variant", "vaccine_escape_symptoms", va.vaccine_escape_symptoms);
   v("variant", "vaccine_escape_severe", va.vaccine_escape_severe);
+  v("variant", "immunity_escape_infection", va.immunity_escape_infection);
+  v("variant", "immunity_escape_symptoms", va.immunity_escape_symptoms);
+  v("variant", "immunity_escape_severe", va.immunity_escape_severe);
+
+  auto& im = c.immunity;
+  v("immunity", "reinfection", im.reinfection);
+  v("immunity", "efficacy_infection", im.efficacy_infection);
+  v("immunity", "efficacy_symptoms", im.efficacy_symptoms);
+  v("immunity", "efficacy_severe", im.efficacy_severe);
+  v("immunity", "waning_half_life_days", im.waning_half_life_days);
 }
 
 std::string path_of(std::string_view section, std::string_view name) {
@@ -727,6 +737,25 @@ Status validate_config(const SimConfig& c) {
        "variant: the vaccine's efficacies against the variant, (1 - vaccine_escape_*) times "
        "vaccination.efficacy_* (and first_dose_efficacy_*), must stay nested: infection <= "
        "symptoms <= severe");
+  const auto& im = c.immunity;
+  need(is_probability(im.efficacy_infection) && is_probability(im.efficacy_symptoms) &&
+           is_probability(im.efficacy_severe),
+       "immunity.efficacy_infection, efficacy_symptoms and efficacy_severe must be in [0, 1]");
+  need(im.efficacy_infection <= im.efficacy_symptoms && im.efficacy_symptoms <= im.efficacy_severe,
+       "immunity: efficacy_infection <= efficacy_symptoms <= efficacy_severe is needed (a person "
+       "protected from reinfection is protected from its symptoms and severe disease)");
+  need(im.waning_half_life_days >= 0 && im.waning_half_life_days <= 10000,
+       "immunity.waning_half_life_days must be in [0, 10000] (0: no waning)");
+  need(is_probability(va.immunity_escape_infection) &&
+           is_probability(va.immunity_escape_symptoms) && is_probability(va.immunity_escape_severe),
+       "variant.immunity_escape_infection, immunity_escape_symptoms and immunity_escape_severe "
+       "must be in [0, 1]");
+  const ImmunityConfig escaped_immunity = im.escaped(
+      va.immunity_escape_infection, va.immunity_escape_symptoms, va.immunity_escape_severe);
+  need(escaped_immunity.efficacy_infection <= escaped_immunity.efficacy_symptoms &&
+           escaped_immunity.efficacy_symptoms <= escaped_immunity.efficacy_severe,
+       "variant: the immunity's efficacies against the variant, (1 - immunity_escape_*) times "
+       "immunity.efficacy_*, must stay nested: infection <= symptoms <= severe");
   need(c.run.days >= 1 && c.run.days <= 2000, "run.days must be in [1, 2000]");
   need(c.run.threads >= 1 && c.run.threads <= 256, "run.threads must be in [1, 256]");
   need(c.run.start_unix_seconds >= 0 && c.run.start_unix_seconds % 86400 == 0,

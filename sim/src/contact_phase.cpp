@@ -117,6 +117,7 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
   const bool vaccinating = health.vaccinating();
   const bool variants = !health.variant().empty();
   const bool escape = health.escapes_vaccine();
+  const bool reinfection = health.reinfecting();
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     const auto [p0, p1] = shard_range(n, shard);
     for (std::uint32_t p = p0; p < p1; ++p) {
@@ -137,6 +138,10 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
         } else if (escape && !health.vaccine_immune(p, t, 1)) {
           susceptible = 2;
         }
+      } else if (reinfection) {
+        // Recovered, no longer protected from a variant by the infection nor a vaccine.
+        if (health.susceptible(p, t, 0)) susceptible = 1;
+        if (variants && health.susceptible(p, t, 1)) susceptible |= 2;
       }
       const auto variant_bit =
           static_cast<std::uint8_t>(variants && inf > 0 ? 1u << health.variant()[p] : 1u);

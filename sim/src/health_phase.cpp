@@ -29,23 +29,66 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
       static_cast<std::uint32_t>(per_100k(w_.config.testing.tests_per_day_per_100k, n));
   if (w_.config.vaccination.enabled()) plan_vaccination();
   if (w_.config.variant.enabled()) variant_.assign(n, 0);
+  const auto& im = w_.config.immunity;
+  if (im.reinfection) {
+    immunity_draw_.assign(n, 1.0);
+    infector_day_.assign(n, kNever);
+    past_last_.assign(n, kNoPast);
+    const auto& va = w_.config.variant;
+    const ImmunityConfig escaped = im.escaped(
+        va.immunity_escape_infection, va.immunity_escape_symptoms, va.immunity_escape_severe);
+    immunity_efficacy_[0] = {im.efficacy_infection, im.efficacy_symptoms, im.efficacy_severe};
+    immunity_efficacy_[1] = {escaped.efficacy_infection, escaped.efficacy_symptoms,
+                             escaped.efficacy_severe};
+    // Days since infectious_days after an infection: within the run.
+    immunity_waning_.assign(w_.config.run.days + 1, 1.0);
+    if (im.waning_half_life_days > 0) {
+      for (std::size_t d = 0; d < immunity_waning_.size(); ++d) {
+        immunity_waning_[d] = std::exp2(-static_cast<double>(d) / im.waning_half_life_days);
+      }
+    }
+  }
+}
+
+VaccineProtection HealthPhase::immunity_level_on(std::uint32_t p, std::uint32_t t,
+                                                 std::uint8_t variant) const {
+  const auto k = t - static_cast<std::uint32_t>(infection_day_[p]);
+  const std::uint32_t infectious_days = w_.config.disease.infectious_days;
+  if (k < infectious_days || course_[p].absent(k)) return VaccineProtection::kInfection;
+  const bool escaped = variant != 0 && !variant_.empty() && variant_[p] == 0;
+  const auto& e = immunity_efficacy_[escaped ? 1 : 0];
+  const auto last = immunity_waning_.size() - 1;
+  const double f = immunity_waning_[std::min<std::size_t>(k - infectious_days, last)];
+  return sim::vaccine_protection(immunity_draw_[p], e[0] * f, e[1] * f, e[2]);
+}
+
+Infection HealthPhase::latest_infection(std::uint32_t p) const {
+  Infection i;
+  i.person = p;
+  i.infector = infector_[p];
+  i.day = infection_day_[p];
+  if (!infector_day_.empty()) {
+    i.infector_day = infector_day_[p];
+  } else if (i.infector != kNoPerson) {
+    i.infector_day = infection_day_[i.infector];
+  }
+  i.layer = infection_layer_[p];
+  i.variant = variant_.empty() ? 0 : variant_[p];
+  i.course = course_[p];
+  return i;
 }
 
 std::uint32_t HealthPhase::infect_drawn(Rng& r, std::uint32_t wanted, Layer layer, std::uint32_t t,
                                         std::uint8_t variant, DailyStats& st) {
   const std::uint32_t n = w_.pop.size();
-  const auto susceptible = [&](std::uint32_t p) {
-    return infection_day_[p] == kNever && !(vaccinating() && vaccine_immune(p, t, variant));
-  };
   std::uint32_t left = 0;
-  for (std::uint32_t p = 0; p < n; ++p) left += susceptible(p) ? 1u : 0u;
+  for (std::uint32_t p = 0; p < n; ++p) left += susceptible(p, t, variant) ? 1u : 0u;
   wanted = std::min(wanted, left);
   std::uint32_t placed = 0;
   while (placed < wanted) {
     const std::uint32_t p = r.below(n);
-    if (!susceptible(p)) continue;
-    if (variant != 0) variant_[p] = variant;
-    if (infect(p, kNoPerson, layer, t)) ++st.breakthrough_infections;
+    if (!susceptible(p, t, variant)) continue;
+    infect(p, kNoPerson, layer, t, variant, st);
     ++placed;
   }
   cumulative_ += placed;
@@ -268,19 +311,37 @@ void HealthPhase::seed_infections() {
                before_vaccination);
 }
 
-bool HealthPhase::infect(std::uint32_t p, std::uint32_t by, Layer layer, std::uint32_t day) {
+void HealthPhase::infect(std::uint32_t p, std::uint32_t by, Layer layer, std::uint32_t day,
+                         std::uint8_t variant, DailyStats& st) {
+  if (!variant_.empty() && by != kNoPerson) variant = variant_[by];
+  // A reinfection (only with immunity.reinfection): what the earlier infection still
+  // protects against, and that infection kept.
+  VaccineProtection level = VaccineProtection::kNone;
+  std::uint64_t course_key = stream_key(w_.seed, kPurposeProgression, p);
+  if (infection_day_[p] != kNever) {
+    level = immunity_level_on(p, day, variant);
+    past_.push_back({latest_infection(p), past_last_[p]});
+    past_last_[p] = static_cast<std::uint32_t>(past_.size() - 1);
+    positive_day_[p] = kNever;  // a new infection may test positive and be uploaded again
+    course_key = stream_key(w_.seed, kPurposeProgression, p, 3, day);
+    ++st.reinfections;
+  }
   infection_day_[p] = static_cast<std::int32_t>(day);
   infector_[p] = by;
   infection_layer_[p] = static_cast<std::uint8_t>(layer);
-  if (!variant_.empty() && by != kNoPerson) variant_[p] = variant_[by];
-  course_[p] =
-      w_.disease.sample_course(w_.pop.age_group[p], stream_key(w_.seed, kPurposeProgression, p));
-  if (!vaccinating()) return false;
-  const std::uint8_t variant = variant_.empty() ? 0 : variant_[p];
-  course_[p] = w_.disease.protect(course_[p], vaccine_level_on(p, day, variant));
-  return vaccination_day_[p] != kNever &&
-         static_cast<std::int64_t>(day) - vaccination_day_[p] >=
-             static_cast<std::int64_t>(w_.config.vaccination.days_to_protect);
+  if (!variant_.empty()) variant_[p] = variant;
+  if (reinfecting()) {
+    infector_day_[p] = by != kNoPerson ? infection_day_[by] : kNever;
+    immunity_draw_[p] = Rng(stream_key(w_.seed, kPurposeImmunity, p, day)).uniform();
+  }
+  course_[p] = w_.disease.sample_course(w_.pop.age_group[p], course_key);
+  if (vaccinating()) level = std::max(level, vaccine_level_on(p, day, variant));
+  if (level != VaccineProtection::kNone) course_[p] = w_.disease.protect(course_[p], level);
+  if (vaccinating() && vaccination_day_[p] != kNever &&
+      static_cast<std::int64_t>(day) - vaccination_day_[p] >=
+          static_cast<std::int64_t>(w_.config.vaccination.days_to_protect)) {
+    ++st.breakthrough_infections;
+  }
 }
 
 void HealthPhase::isolate(std::uint32_t p, std::int32_t until) {
@@ -421,8 +482,7 @@ void HealthPhase::apply_infections(std::vector<InfectionCandidate> candidates, s
                    [](const auto& a, const auto& b) { return a.victim < b.victim; });
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     if (i > 0 && candidates[i].victim == candidates[i - 1].victim) continue;
-    if (infect(candidates[i].victim, candidates[i].infector, candidates[i].layer, t))
-      ++st.breakthrough_infections;
+    infect(candidates[i].victim, candidates[i].infector, candidates[i].layer, t, 0, st);
     if (!variant_.empty()) st.variant_infections += variant_[candidates[i].victim];
     ++st.new_infections;
     ++st.new_infections_by_layer[static_cast<std::size_t>(candidates[i].layer)];

@@ -119,11 +119,11 @@ std::string daily_csv(std::span<const DailyStats> days) {
       "check_ins,new_hospitalised,hospitalised,critical,new_deaths,deaths,icu_denied,lockdown,"
       "manual_interviews,manual_traced,interview_backlog,call_backlog,hospital_denied,"
       "new_vaccinated,vaccinated,test_backlog,tests_given_up,variant_infections,"
-      "breakthrough_infections,new_boosted,boosted\n";
+      "breakthrough_infections,new_boosted,boosted,reinfections\n";
   for (const auto& d : days) {
     out += fmt(
         "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
-        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
+        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
         d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
         d.new_infections_by_layer[0], d.new_infections_by_layer[1], d.new_infections_by_layer[2],
         d.new_infections_by_layer[3], static_cast<unsigned long long>(d.cumulative_infections),
@@ -136,7 +136,7 @@ std::string daily_csv(std::span<const DailyStats> days) {
         d.critical, d.new_deaths, d.deaths, d.icu_denied, d.lockdown, d.manual_interviews,
         d.manual_traced, d.interview_backlog, d.call_backlog, d.hospital_denied, d.new_vaccinated,
         d.vaccinated, d.test_backlog, d.tests_given_up, d.variant_infections,
-        d.breakthrough_infections, d.new_boosted, d.boosted);
+        d.breakthrough_infections, d.new_boosted, d.boosted, d.reinfections);
   }
   return out;
 }
@@ -261,11 +261,31 @@ std::string policy_lines(const SimConfig& c) {
          fmt("; the others wait, first come first served, at most %u days\n",
              c.testing.max_wait_days);
   }
+  if (c.immunity.reinfection) {
+    const auto& im = c.immunity;
+    o +=
+        fmt("reinfection: once recovered, protected against infection %g, symptoms %g, hospital "
+            "%g",
+            im.efficacy_infection, im.efficacy_symptoms, im.efficacy_severe);
+    o += im.waning_half_life_days > 0
+             ? fmt("; against infection and symptoms halving every %g days\n",
+                   im.waning_half_life_days)
+             : std::string("; no waning\n");
+  }
   if (c.variant.enabled()) {
     o +=
         fmt("variant: %u people infected with a second variant on day %u, %gx as "
             "transmissible\n",
             c.variant.imports, c.variant.day, c.variant.relative_transmissibility);
+    if (c.variant.escapes_immunity() && c.immunity.reinfection) {
+      const auto& va = c.variant;
+      const ImmunityConfig e = c.immunity.escaped(
+          va.immunity_escape_infection, va.immunity_escape_symptoms, va.immunity_escape_severe);
+      o +=
+          fmt("  escaping the immunity of an infection with the first: against it efficacy "
+              "%.2f / %.2f / %.2f (infection / symptoms / severe)\n",
+              e.efficacy_infection, e.efficacy_symptoms, e.efficacy_severe);
+    }
     if (c.variant.escapes_vaccine() && c.vaccination.enabled()) {
       const VaccinationConfig e = c.variant.against(c.vaccination);
       o +=
@@ -364,6 +384,10 @@ std::string format_report(const ReportInput& in) {
   if (c.variant.enabled()) {
     row("infected with the second variant", count_pct(a.variant_infections, a.people),
         b ? count_pct(b->variant_infections, b->people) : "");
+  }
+  if (c.immunity.reinfection) {
+    row("reinfections", count_pct(a.reinfections, a.people),
+        b ? count_pct(b->reinfections, b->people) : "");
   }
   if (c.vaccination.enabled()) {
     row("vaccinated", count_pct(a.vaccinated, a.people),
@@ -709,37 +733,44 @@ PlotResult write_reproduction_plot(const std::filesystem::path& dir, const Repro
 }
 
 std::string transmissions_csv(const Simulation& sim) {
-  const auto day = sim.infection_day();
-  const auto by = sim.infector();
-  const auto layer = sim.infection_layer();
-  const auto variant = sim.variant();
   const Population& pop = sim.population();
-  std::vector<std::uint32_t> infected;
-  for (std::uint32_t p = 0; p < day.size(); ++p) {
-    if (day[p] >= 0) infected.push_back(p);
-  }
-  std::stable_sort(infected.begin(), infected.end(),
-                   [&](std::uint32_t a, std::uint32_t b) { return day[a] < day[b]; });
+  // In person order, each person's in day order: sorted by day, people in order.
+  std::vector<Infection> infections = sim.infections();
+  std::stable_sort(infections.begin(), infections.end(),
+                   [](const Infection& a, const Infection& b) { return a.day < b.day; });
   std::string out = "day,person,infector,how,infector_infection_day,age_group,app,variant\n";
-  for (const std::uint32_t p : infected) {
-    const bool has_variant = !variant.empty() && variant[p] != 0;
+  for (const Infection& i : infections) {
+    const std::uint32_t p = i.person;
     std::string how = "initial";
-    if (by[p] != kNoPerson) {
-      how = std::string(layer_name(static_cast<Layer>(layer[p])));
-    } else if (has_variant) {
+    if (i.infector != kNoPerson) {
+      how = std::string(layer_name(static_cast<Layer>(i.layer)));
+    } else if (i.variant != 0) {
       how = "import";
     }
-    out += fmt("%d,%u,%s,%s,%s,%u,%u,%d\n", day[p], p,
-               by[p] != kNoPerson ? fmt("%u", by[p]).c_str() : "", how.c_str(),
-               by[p] != kNoPerson ? fmt("%d", day[by[p]]).c_str() : "", pop.age_group[p],
-               pop.has_app[p], has_variant ? 1 : 0);
+    out += fmt("%d,%u,%s,%s,%s,%u,%u,%d\n", i.day, p,
+               i.infector != kNoPerson ? fmt("%u", i.infector).c_str() : "", how.c_str(),
+               i.infector != kNoPerson ? fmt("%d", i.infector_day).c_str() : "", pop.age_group[p],
+               pop.has_app[p], i.variant);
   }
   return out;
 }
 
 std::string exposures_csv(std::span<const ExposureHit> hits, const Simulation& sim) {
-  const auto day = sim.infection_day();
-  const auto by = sim.infector();
+  const std::vector<Infection> infections = sim.infections();  // person order, day order
+  // The phone's infection an exposure is judged against: its latest on or before the sync
+  // day, or else its first (its only one without reinfection); and whether the uploader
+  // caused one of its infections.
+  const auto judged = [&](const ExposureHit& h) {
+    auto it = std::lower_bound(infections.begin(), infections.end(), h.phone,
+                               [](const Infection& i, std::uint32_t p) { return i.person < p; });
+    std::int32_t infected = -1;
+    bool by_uploader = false;
+    for (; it != infections.end() && it->person == h.phone; ++it) {
+      by_uploader = by_uploader || it->infector == h.owner;
+      if (infected < 0 || it->day <= static_cast<std::int32_t>(h.sync_day)) infected = it->day;
+    }
+    return std::make_pair(infected, by_uploader);
+  };
   std::vector<ExposureHit> sorted(hits.begin(), hits.end());
   std::stable_sort(sorted.begin(), sorted.end(), [](const ExposureHit& a, const ExposureHit& b) {
     return std::tie(a.sync_day, a.phone) < std::tie(b.sync_day, b.phone);
@@ -748,11 +779,11 @@ std::string exposures_csv(std::span<const ExposureHit> hits, const Simulation& s
       "sync_day,phone,uploader,exposure_day,windows,phone_infection_day,days_infected_to_sync,"
       "infected_by_uploader\n";
   for (const ExposureHit& h : sorted) {
-    const std::int32_t infected = day[h.phone];
+    const auto [infected, by_uploader] = judged(h);
     out += fmt("%u,%u,%u,%u,%u,%s,%s,%d\n", h.sync_day, h.phone, h.owner, h.exposure_day, h.windows,
                infected >= 0 ? fmt("%d", infected).c_str() : "",
                infected >= 0 ? fmt("%d", static_cast<int>(h.sync_day) - infected).c_str() : "",
-               infected >= 0 && by[h.phone] == h.owner ? 1 : 0);
+               by_uploader ? 1 : 0);
   }
   return out;
 }
@@ -765,13 +796,14 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "notifications_red,notifications_yellow,red_precision,red_recall,any_recall,"
       "notified_infected_by_index,isolation_person_days,hospitalisations,deaths,active_at_end,"
       "died_out,lockdown_days,manual_interviews,manual_traced,peak_interview_backlog,vaccinated,"
-      "peak_test_backlog,tests_given_up,variant_infections,breakthrough_infections,boosted\n";
+      "peak_test_backlog,tests_given_up,variant_infections,breakthrough_infections,boosted,"
+      "reinfections\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.6g,", p.values[i]);
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
-        "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u\n",
+        "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -786,7 +818,8 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         static_cast<unsigned long long>(s.manual_traced), s.peak_interview_backlog, s.vaccinated,
         s.peak_test_backlog, static_cast<unsigned long long>(s.tests_given_up),
         static_cast<unsigned long long>(s.variant_infections),
-        static_cast<unsigned long long>(s.breakthrough_infections), s.boosted);
+        static_cast<unsigned long long>(s.breakthrough_infections), s.boosted,
+        static_cast<unsigned long long>(s.reinfections));
   }
   return out;
 }

@@ -179,6 +179,11 @@ std::span<const std::uint8_t> Simulation::infection_layer() const {
   return impl_->health.infection_layer();
 }
 std::span<const Course> Simulation::courses() const { return impl_->health.courses(); }
+std::vector<Infection> Simulation::infections() const {
+  std::vector<Infection> out;
+  impl_->health.for_each_infection([&](const Infection& i) { out.push_back(i); });
+  return out;
+}
 Reproduction Simulation::reproduction() const {
   return internal::reproduction(impl_->world, impl_->health, impl_->current_day);
 }

@@ -60,6 +60,7 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
   const auto inf_days = static_cast<std::int32_t>(world.config.disease.infectious_days);
   const auto infection_day = health.infection_day();
   const auto isolated_until = health.isolated_until();
+  const bool reinfection = health.reinfecting();
   // Counts per shard of the population, in parallel, then summed (integers: exact). Over
   // several ranks each counts the people it owns and the ranks sum the counts.
   enum : std::size_t {
@@ -104,6 +105,8 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
         ++c[kE];
       } else if (day - d < inf_days) {
         ++c[kI];
+      } else if (reinfection && health.immunity_level_on(p, t) != VaccineProtection::kInfection) {
+        ++c[kS];  // recovered, no longer protected from the first variant by the infection
       } else {
         ++c[kR];
       }
@@ -150,15 +153,12 @@ Reproduction reproduction(const World& world, const HealthPhase& health, std::ui
   out.cohorts.assign(days, Cohort{});
   const std::uint32_t infectious_days = world.config.disease.infectious_days;
   out.complete = days > infectious_days ? days - infectious_days : 0;
-  const auto infection_day = health.infection_day();
-  const auto infector = health.infector();
-  for (std::uint32_t p = 0; p < world.pop.size() && days > 0; ++p) {
-    if (infection_day[p] == kNever) continue;
-    ++out.cohorts[static_cast<std::uint32_t>(infection_day[p])].infected;
-    if (infector[p] != kNoPerson) {
-      ++out.cohorts[static_cast<std::uint32_t>(infection_day[infector[p]])].secondary;
-    }
-  }
+  if (days == 0) return out;
+  health.for_each_infection([&](const Infection& i) {
+    ++out.cohorts[static_cast<std::uint32_t>(i.day)].infected;
+    if (i.infector != kNoPerson)
+      ++out.cohorts[static_cast<std::uint32_t>(i.infector_day)].secondary;
+  });
   return out;
 }
 
@@ -197,6 +197,7 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     s.variant_infections += d.variant_infections;
     s.breakthrough_infections += d.breakthrough_infections;
     s.boosted = d.boosted;
+    s.reinfections += d.reinfections;
     s.lockdown_days += d.lockdown;
     s.manual_interviews += d.manual_interviews;
     s.manual_traced += d.manual_traced;
@@ -242,21 +243,40 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     return std::prev(it)->sync_day;
   };
   const auto infection_day = health.infection_day();
-  const auto infector = health.infector();
   s.early_r = reproduction(world, health, days).r(0, 27);
-  // Outcomes by age on the last day run (every rank holds every person's course).
+  // Outcomes by age on the last day run (every rank holds every person's courses).
   for (std::uint32_t p = 0; p < pop.size(); ++p) {
     auto& row = s.by_age[pop.age_group[p]];
     ++row.people;
     if (infection_day[p] == kNever) continue;
     ++row.infected;
-    if (days == 0) continue;
-    const Course& course = health.course(p);
-    const auto k =
-        static_cast<std::uint32_t>(static_cast<std::int32_t>(days - 1) - infection_day[p]);
-    if (course.admitted_by(k)) ++row.admitted;
-    if (course.dead(k)) ++row.deaths;
   }
+  health.for_each_infection([&](const Infection& i) {
+    if (days == 0) return;
+    auto& row = s.by_age[pop.age_group[i.person]];
+    const auto k = static_cast<std::uint32_t>(static_cast<std::int32_t>(days - 1) - i.day);
+    if (i.course.admitted_by(k)) ++row.admitted;
+    if (i.course.dead(k)) ++row.deaths;
+  });
+  // p's infection on or before `day` (the latest such), if any.
+  const auto infection_by = [&](std::uint32_t p, std::int32_t day) {
+    std::optional<Infection> found;
+    health.for_each_infection_of(p, [&](const Infection& i) {
+      if (i.day > day) return true;
+      found = i;
+      return false;
+    });
+    return found;
+  };
+  // Whether one of p's infections was by an owner of a key p matched.
+  const auto infected_by_matched = [&](std::uint32_t p) {
+    bool found = false;
+    health.for_each_infection_of(p, [&](const Infection& i) {
+      found = i.infector != kNoPerson && matched_owner(p, i.infector);
+      return !found;
+    });
+    return found;
+  };
   const auto true_close_day = sync.true_close_day();
   std::vector<double> delays;
   for (const auto& n : sync.notifications()) {
@@ -271,13 +291,10 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     }
     if (!n.venue) {
       ++s.notified_infected_by_index.total;
-      const std::uint32_t by = infector[n.phone];
-      if (by != kNoPerson && matched_owner(n.phone, by)) ++s.notified_infected_by_index.hits;
+      if (infected_by_matched(n.phone)) ++s.notified_infected_by_index.hits;
     }
-    if (infection_day[n.phone] != kNever &&
-        infection_day[n.phone] <= static_cast<std::int32_t>(n.day)) {
-      delays.push_back(
-          static_cast<double>(static_cast<std::int32_t>(n.day) - infection_day[n.phone]));
+    if (const auto i = infection_by(n.phone, static_cast<std::int32_t>(n.day))) {
+      delays.push_back(static_cast<double>(static_cast<std::int32_t>(n.day) - i->day));
     }
   }
   const auto first_red_day = sync.first_red_day();
@@ -291,15 +308,15 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
   }
   // Infected app users whose infector's key for the day of infection reached the phones
   // while the phone still kept that day (both phones running the app that day).
-  for (std::uint32_t p = 0; p < pop.size(); ++p) {
-    if (infection_day[p] == kNever || infector[p] == kNoPerson) continue;
-    const auto d = static_cast<std::uint32_t>(infection_day[p]);
-    if (!world.app_on(p, d) || !world.app_on(infector[p], d)) continue;
-    const auto synced = fetched_on(infector[p], d);
-    if (!synced || *synced - d > kRetentionDays) continue;
+  health.for_each_infection([&](const Infection& i) {
+    if (i.infector == kNoPerson) return;
+    const auto d = static_cast<std::uint32_t>(i.day);
+    if (!world.app_on(i.person, d) || !world.app_on(i.infector, d)) return;
+    const auto synced = fetched_on(i.infector, d);
+    if (!synced || *synced - d > kRetentionDays) return;
     ++s.infected_contacts_notified.total;
-    if (matched_owner(p, infector[p])) ++s.infected_contacts_notified.hits;
-  }
+    if (matched_owner(i.person, i.infector)) ++s.infected_contacts_notified.hits;
+  });
   s.median_days_infection_to_notification = median(delays);
   if (!delays.empty()) {
     s.mean_days_infection_to_notification =

@@ -229,6 +229,40 @@ TEST_CASE("waning vaccine protection's half-life is checked") {
   fails("vaccination.booster_protect_days=400", "booster_protect_days must be at most 365");
 }
 
+TEST_CASE("immunity after an infection and a variant's escape from it are checked") {
+  SimConfig c;
+  CHECK_FALSE(c.immunity.reinfection);  // off by default: an infection protects for life
+  // Chemaitelly et al. 2022 once switched on.
+  CHECK(c.immunity.efficacy_infection == 0.855);
+  CHECK(c.immunity.efficacy_severe == 0.973);
+  CHECK(c.immunity.waning_half_life_days == 850);
+  REQUIRE(apply_override(c, "immunity.reinfection=true"));
+  REQUIRE(apply_override(c, "immunity.efficacy_symptoms=0.9"));
+  REQUIRE(apply_override(c, "immunity.waning_half_life_days=300"));
+  const auto back = round_trip(c);
+  CHECK(back.immunity.reinfection);
+  CHECK(back.immunity.efficacy_symptoms == 0.9);
+  CHECK(back.immunity.waning_half_life_days == 300);
+  fails("immunity.efficacy_severe=1.2", "efficacy_severe must be in [0, 1]");
+  fails("immunity.efficacy_infection=0.95", "efficacy_infection <= efficacy_symptoms");
+  fails("immunity.waning_half_life_days=-3", "waning_half_life_days must be in [0, 10000]");
+  REQUIRE(apply_override(c, "variant.imports=10"));
+  REQUIRE(apply_override(c, "variant.immunity_escape_infection=0.5"));
+  CHECK(c.variant.escapes_immunity());
+  CHECK(round_trip(c).variant.immunity_escape_infection == 0.5);
+  const ImmunityConfig against = c.immunity.escaped(0.5, 0, 0);
+  CHECK(against.efficacy_infection == Approx(0.4275));
+  CHECK(against.efficacy_symptoms == 0.9);
+  fails("variant.immunity_escape_severe=-0.1", "immunity_escape_severe must be in [0, 1]");
+  // On the defaults: 0.855 x 0.4 = 0.342 against symptoms, below 0.855 against infection.
+  fails("variant.immunity_escape_symptoms=0.6", "immunity's efficacies against the variant");
+  // Without reinfection an escape is accepted and changes nothing (reinfection_test), as a
+  // vaccine escape without a vaccine.
+  SimConfig lifelong;
+  REQUIRE(apply_override(lifelong, "variant.imports=10"));
+  CHECK(apply_override(lifelong, "variant.immunity_escape_infection=0.5"));
+}
+
 TEST_CASE("vaccination's settings are checked") {
   SimConfig c;
   CHECK_FALSE(c.vaccination.enabled());  // off by default

@@ -90,11 +90,12 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
             .ends_with(",hospitalisations,deaths,active_at_end,died_out,lockdown_days,"
                        "manual_interviews,manual_traced,peak_interview_backlog,vaccinated,"
                        "peak_test_backlog,tests_given_up,variant_infections,"
-                       "breakthrough_infections,boosted"));
+                       "breakthrough_infections,boosted,reinfections"));
   // Seed 1 at 100 %: 0 admissions, 2 deaths, nobody infected at the end, but 50 infections
   // among 0 people is no epidemic that died out; no lockdown, no manual tracing, no
-  // vaccination, no test capacity, no second variant, no breakthrough infections, no boosters.
-  CHECK(csv.find(",0,2,0,0,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);
+  // vaccination, no test capacity, no second variant, no breakthrough infections, no boosters,
+  // no reinfections.
+  CHECK(csv.find(",0,2,0,0,0,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);
   std::vector<SweepPoint> traced = points;
   traced[0].summary.manual_interviews = 12;
   traced[0].summary.manual_traced = 40;
@@ -105,7 +106,8 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
   traced[0].summary.variant_infections = 77;
   traced[0].summary.breakthrough_infections = 88;
   traced[0].summary.boosted = 99;
-  CHECK(sweep_csv(traced).find(",10,0,0,0,12,40,3,7,55,66,77,88,99\n") != std::string::npos);
+  traced[0].summary.reinfections = 111;
+  CHECK(sweep_csv(traced).find(",10,0,0,0,12,40,3,7,55,66,77,88,99,111\n") != std::string::npos);
 }
 
 TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
@@ -128,11 +130,11 @@ TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
   const std::string csv = sweep_csv(points);
   CHECK(csv.find("\n0.0000,1,1000,0,8,") != std::string::npos);
   // active_at_end, died_out, lockdown_days, then manual tracing's three, the vaccinated, the
-  // test capacity's two, the second variant's infections, the breakthrough infections and the
-  // boosted.
-  CHECK(csv.find(",0,1,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);  // seed 1 at 0 %: died out
-  CHECK(csv.find(",3,0,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);  // seed 2: 3 still infected
-  CHECK(table.find("lockdown days") == std::string::npos);             // nobody locked down
+  // test capacity's two, the second variant's infections, the breakthrough infections, the
+  // boosted and the reinfections.
+  CHECK(csv.find(",0,1,0,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);  // seed 1 at 0 %: died out
+  CHECK(csv.find(",3,0,0,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);  // seed 2: 3 still infected
+  CHECK(table.find("lockdown days") == std::string::npos);               // nobody locked down
   // Lockdown days 10, 30, 20 at 0 % and 0, 5, 0 at 100 %: medians 20 and 0.
   const std::array<std::uint32_t, 6> locked{10, 30, 20, 0, 5, 0};
   for (std::size_t i = 0; i < points.size(); ++i) points[i].summary.lockdown_days = locked[i];
@@ -359,6 +361,25 @@ TEST_CASE("the report names the vaccination campaign and counts the vaccinated")
   CHECK(policy_lines(config).find(
             "1.67x as transmissible\n  escaping the vaccine: against it efficacy 0.46 / 0.70 / "
             "0.94 (infection / symptoms / severe)\nvaccination: ") != std::string::npos);
+  // Reinfection: its line and row; a variant escaping the immunity of an infection.
+  CHECK(policy_lines(config).find("reinfection") == std::string::npos);
+  CHECK(format_report(in).find("reinfections") == std::string::npos);
+  config.immunity.reinfection = true;
+  CHECK(policy_lines(config).find(
+            "\nreinfection: once recovered, protected against infection 0.855, symptoms 0.855, "
+            "hospital 0.973; against infection and symptoms halving every 850 days\n") !=
+        std::string::npos);
+  in.app.reinfections = 900;
+  CHECK(format_report(in).find("\n  reinfections                         900 (4.5 %)") !=
+        std::string::npos);
+  config.variant.immunity_escape_infection = 0.554;
+  config.variant.immunity_escape_symptoms = 0.554;
+  CHECK(policy_lines(config).find(
+            "1.67x as transmissible\n  escaping the immunity of an infection with the first: "
+            "against it efficacy 0.38 / 0.38 / 0.97 (infection / symptoms / severe)\n  escaping "
+            "the vaccine") != std::string::npos);
+  config.immunity.waning_half_life_days = 0;
+  CHECK(policy_lines(config).find("hospital 0.973; no waning\n") != std::string::npos);
 }
 
 TEST_CASE("the reproduction CSV gives each day's cohort with and without the app") {

@@ -135,13 +135,24 @@ grep -q "expected FIRST-LAST days with FIRST <= LAST" "$work/bad-lockdown.out" |
 # people, and each leaves its people's immune out of its contacts' infections), with a second
 # variant from day 10 that half escapes the vaccine's protection from infection (the ranks'
 # contacts carry each infector's variant), and protection waning with a half-life of 20 days,
-# restored by boosters 20 days after the first dose.
+# restored by boosters 20 days after the first dose; the recovered are infected again (an
+# infection protects 30 % from reinfection, halving every 10 days, half as much from the
+# variant: the ranks' contacts leave out the same protected people).
 tracing_args=(sim run --people 3000 --days 40 --seed 4 --threads 1 --no-baseline --quiet
   --manual-tracing --vaccinate 1000 --set vaccination.start_day=2
   --set vaccination.days_to_protect=7 --set variant.day=10 --set variant.imports=10
   --set variant.vaccine_escape_infection=0.5 --set vaccination.waning_half_life_days=20
-  --set vaccination.booster_after_days=20)
+  --set vaccination.booster_after_days=20 --reinfection
+  --set immunity.efficacy_infection=0.3 --set immunity.waning_half_life_days=10
+  --set variant.immunity_escape_infection=0.5 --events)
 one_and_two tracing "${tracing_args[@]}"
+for f in transmissions.csv exposures.csv; do
+  same_file "reinfection sim run $f" "$work/tracing-one/$f" "$work/tracing-two/$f"
+done
+reinfections=$(column_sum reinfections "$work/tracing-one/timeseries.csv")
+[ "$reinfections" -gt 20 ] || fail "reinfection sim run: only $reinfections reinfections"
+grep -q "^  escaping the immunity of an infection with the first: against it efficacy 0.15 / " \
+  "$work/tracing-one/report.txt" || fail "reinfection sim run: the report does not name the escape"
 breakthrough=$(column_sum breakthrough_infections "$work/tracing-one/timeseries.csv")
 [ "$breakthrough" -gt 0 ] || fail "vaccine escape sim run: no breakthrough infections"
 boosted=$(column_sum new_boosted "$work/tracing-one/timeseries.csv")

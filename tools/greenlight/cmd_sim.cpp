@@ -68,6 +68,7 @@ struct CommonOptions {
   std::optional<std::string> lockdown;
   bool manual_tracing = false;
   std::optional<double> vaccinate;
+  bool reinfection = false;
   bool events = false;  // sim run: transmissions.csv and exposures.csv
   bool quiet = false;
 };
@@ -102,6 +103,10 @@ void add_common(CLI::App* cmd, CommonOptions& o, bool with_uptake) {
                   "infection 0.92 and symptoms 0.94, Dagan et al. 2021; the vaccination.* "
                   "settings)")
       ->type_name("PER_100K");
+  cmd->add_flag("--reinfection", o.reinfection,
+                "The recovered may be infected again (Chemaitelly et al. 2022: an infection "
+                "protects 85.5 % from reinfection and 97.3 % from a severe one, the first "
+                "halving every 850 days; the immunity.* settings)");
   cmd->add_option("--set", o.overrides, "Override one setting: section.key=value (repeatable)");
   cmd->add_option("--out", o.out, "Output directory (default sim-out)");
   cmd->add_flag("--quiet", o.quiet, "No progress bar");
@@ -176,6 +181,7 @@ SimConfig build_config(const CommonOptions& o) {
   }
   if (o.manual_tracing) c.manual_tracing.enabled = true;
   if (o.vaccinate) c.vaccination.people_per_day_per_100k = *o.vaccinate;
+  if (o.reinfection) c.immunity.reinfection = true;
   if (o.no_baseline) c.run.baseline = false;
   if (o.verify_phones) c.run.verify_phones = *o.verify_phones;
   if (c.disease.initial_infections > c.population.people) {

@@ -122,10 +122,63 @@ class HealthPhase {
     return vaccine_level_on(p, t, variant) == VaccineProtection::kInfection;
   }
 
+  // With immunity.reinfection.
+  bool reinfecting() const { return !immunity_draw_.empty(); }
+  // What p's latest infection protects p against on day t from `variant` (p infected,
+  // reinfection on): kInfection until the course is over (infectious_days after the
+  // infection, and out of hospital; for ever once dead), then the level of p's draw for this
+  // infection against immunity.efficacy_* (escaped by the second variant after an infection
+  // with the first), waning from infectious_days after the infection.
+  VaccineProtection immunity_level_on(std::uint32_t p, std::uint32_t t,
+                                      std::uint8_t variant = 0) const;
+  // Whether p can be infected by `variant` on day t: never infected, or (with reinfection)
+  // no longer protected by the latest infection; and not protected by a vaccine.
+  bool susceptible(std::uint32_t p, std::uint32_t t, std::uint8_t variant = 0) const {
+    if (infection_day_[p] != kNever &&
+        (!reinfecting() || immunity_level_on(p, t, variant) == VaccineProtection::kInfection)) {
+      return false;
+    }
+    return !(vaccinating() && vaccine_immune(p, t, variant));
+  }
+  // Calls f(const Infection&) for each of p's infections, the latest first, until f returns
+  // false.
+  template <typename F>
+  void for_each_infection_of(std::uint32_t p, F f) const {
+    if (infection_day_[p] == kNever || !f(latest_infection(p))) return;
+    if (past_last_.empty()) return;
+    for (std::uint32_t i = past_last_[p]; i != kNoPast; i = past_[i].previous) {
+      if (!f(past_[i].infection)) return;
+    }
+  }
+  // Calls f(const Infection&) for every infection so far, in person order, each person's in
+  // day order.
+  template <typename F>
+  void for_each_infection(F f) const {
+    std::vector<Infection> mine;
+    for (std::uint32_t p = 0; p < infection_day_.size(); ++p) {
+      if (infection_day_[p] == kNever) continue;
+      if (past_last_.empty() || past_last_[p] == kNoPast) {
+        f(latest_infection(p));
+        continue;
+      }
+      mine.clear();
+      for_each_infection_of(p, [&](const Infection& i) {
+        mine.push_back(i);
+        return true;
+      });
+      for (auto it = mine.rbegin(); it != mine.rend(); ++it) f(*it);
+    }
+  }
+  // p's latest infection (p infected).
+  Infection latest_infection(std::uint32_t p) const;
+
  private:
-  // Returns whether p was vaccinated days_to_protect days before `day` or earlier (a
-  // breakthrough infection).
-  bool infect(std::uint32_t p, std::uint32_t by, Layer layer, std::uint32_t day);
+  // Infects p on `day` by `by` (kNoPerson: an initial case or an import of `variant`; an
+  // infector passes on its own variant). Counts in st a breakthrough infection (p vaccinated
+  // days_to_protect days before or earlier) and a reinfection (p infected before: that
+  // infection is kept in past_).
+  void infect(std::uint32_t p, std::uint32_t by, Layer layer, std::uint32_t day,
+              std::uint8_t variant, DailyStats& st);
   // With a limit on intensive-care beds: the patients who need intensive care from day t
   // take the beds left free by those admitted before, in person order; the others are
   // denied (DiseaseModel::deny_intensive_care), counted in st.icu_denied.
@@ -213,6 +266,21 @@ class HealthPhase {
   std::deque<std::pair<std::uint32_t, std::uint32_t>> boosters_due_;
   std::uint32_t boosted_ = 0;
   std::vector<std::uint8_t> variant_;  // with config.variant: 1 for its infections
+  // With immunity.reinfection: each person's draw for the latest infection's immunity, the
+  // latest infector's day of infection, the earlier infections (each with the index of the
+  // same person's one before it) and each person's latest there, the efficacies against the
+  // first variant and against an escaping second one, and the waning factor by days.
+  static constexpr std::uint32_t kNoPast = 0xffffffffu;
+  struct PastInfection {
+    Infection infection;
+    std::uint32_t previous = kNoPast;
+  };
+  std::vector<double> immunity_draw_;
+  std::vector<std::int32_t> infector_day_;
+  std::vector<PastInfection> past_;
+  std::vector<std::uint32_t> past_last_;
+  std::array<std::array<double, 3>, 2> immunity_efficacy_{};
+  std::vector<double> immunity_waning_;
 };
 
 }  // namespace greenlight::sim::internal

@@ -66,6 +66,7 @@ enum Purpose : std::uint64_t {
   kPurposeAppStart = 30,
   kPurposeVaccination = 31,
   kPurposeVariant = 32,
+  kPurposeImmunity = 33,
 };
 
 // Inverse of the standard normal CDF: Acklam's rational approximation (relative error

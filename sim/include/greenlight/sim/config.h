@@ -493,7 +493,22 @@ struct VariantConfig {
   double vaccine_escape_symptoms = 0;
   double vaccine_escape_severe = 0;
 
+  // Escape from the immunity an infection with the first variant left (0, none, by
+  // default; without immunity.reinfection it changes nothing): against this variant its
+  // efficacies are (1 - escape)
+  // times immunity.efficacy_*, read with the same draw, nested as them (validated).
+  // Chemaitelly et al. 2022 (J Travel Med 29:taac109): a pre-Omicron infection protected
+  // 85.5 % from a pre-Omicron reinfection, 38.1 % from an Omicron one (escape 0.55), and
+  // 97.3 % from a severe reinfection whatever the variant (escape 0).
+  double immunity_escape_infection = 0;
+  double immunity_escape_symptoms = 0;
+  double immunity_escape_severe = 0;
+
   bool enabled() const { return imports > 0; }
+  bool escapes_immunity() const {
+    return enabled() && (immunity_escape_infection > 0 || immunity_escape_symptoms > 0 ||
+                         immunity_escape_severe > 0);
+  }
   bool escapes_vaccine() const {
     return enabled() && (vaccine_escape_infection > 0 || vaccine_escape_symptoms > 0 ||
                          vaccine_escape_severe > 0);
@@ -507,6 +522,37 @@ struct VariantConfig {
     c.first_dose_efficacy_infection *= 1 - vaccine_escape_infection;
     c.first_dose_efficacy_symptoms *= 1 - vaccine_escape_symptoms;
     c.first_dose_efficacy_severe *= 1 - vaccine_escape_severe;
+    return c;
+  }
+};
+
+// Immunity after an infection (docs/simulation.md "Reinfection"). Off by default
+// (reinfection false): an infection protects for life from both variants. On: once the
+// course is over (infectious_days after the infection, and out of hospital) the person is
+// protected by one draw u per infection, nested all-or-nothing as a vaccine's protection: u
+// < efficacy_infection never infected, otherwise an asymptomatic course for u <
+// efficacy_symptoms, never admitted to hospital for u < efficacy_severe; with
+// waning_half_life_days (0: no waning) the efficacies against infection and symptoms are
+// multiplied by 0.5^(days since the course ended / half-life), the one against severe
+// disease stays. With a vaccine as well, the better of the two protections counts.
+// Defaults from Chemaitelly et al. 2022 (J Travel Med 29:taac109, Qatar, pre-Omicron
+// infections): 85.5 % against reinfection, 97.3 % against severe, critical or fatal
+// reinfection with no waning; symptoms as infection (the study gives no separate figure); an
+// exponential through 85.5 % and the 50 % of their fit in the 22nd month halves in about
+// 850 days.
+struct ImmunityConfig {
+  bool reinfection = false;
+  double efficacy_infection = 0.855;
+  double efficacy_symptoms = 0.855;
+  double efficacy_severe = 0.973;
+  double waning_half_life_days = 850;
+
+  // The efficacies against a variant that escapes them by the given factors.
+  ImmunityConfig escaped(double infection, double symptoms, double severe) const {
+    ImmunityConfig c = *this;
+    c.efficacy_infection *= 1 - infection;
+    c.efficacy_symptoms *= 1 - symptoms;
+    c.efficacy_severe *= 1 - severe;
     return c;
   }
 };
@@ -548,6 +594,7 @@ struct SimConfig {
   ManualTracingConfig manual_tracing;
   VaccinationConfig vaccination;
   VariantConfig variant;
+  ImmunityConfig immunity;
 };
 
 // Parses a JSON document on top of base (missing keys keep base's values). Errors name

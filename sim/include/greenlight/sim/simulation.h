@@ -110,6 +110,21 @@ struct DailyStats {
   // With boosters (vaccination.booster_after_days): people boosted today, and so far.
   std::uint32_t new_boosted = 0;
   std::uint32_t boosted = 0;
+  // With immunity.reinfection: today's infections of people infected before (counted in
+  // new_infections too).
+  std::uint32_t reinfections = 0;
+};
+
+// One infection: with immunity.reinfection a person may be infected more than once
+// (Simulation::infections).
+struct Infection {
+  std::uint32_t person = 0;
+  std::uint32_t infector = kNoPerson;  // kNoPerson: an initial case or a variant's import
+  std::int32_t day = 0;
+  std::int32_t infector_day = -1;  // the day the infector's infection began (-1: none)
+  std::uint8_t layer = 0;          // Layer of the infecting contact
+  std::uint8_t variant = 0;        // 1: the second variant (config.variant)
+  Course course;                   // in days since `day`
 };
 
 // A call of manual tracing (config.manual_tracing): on `day` a tracer called `contact`,
@@ -148,7 +163,9 @@ struct RunSummary {
   std::uint32_t people = 0;
   std::uint32_t app_users = 0;
   std::uint32_t days = 0;
-  std::uint64_t infections = 0;  // ever infected, initial cases included
+  // Infections, initial cases included (people ever infected; with immunity.reinfection a
+  // reinfected person counts again).
+  std::uint64_t infections = 0;
   std::uint32_t peak_infectious = 0;
   std::uint32_t peak_day = 0;
   std::uint64_t hospitalisations = 0;  // admissions
@@ -164,6 +181,7 @@ struct RunSummary {
   std::uint64_t variant_infections = 0;       // infected with the second variant (config.variant)
   std::uint64_t breakthrough_infections = 0;  // DailyStats::breakthrough_infections, summed
   std::uint32_t boosted = 0;                  // people boosted by the end
+  std::uint64_t reinfections = 0;             // DailyStats::reinfections, summed
   // Manual tracing: cases interviewed, contacts called, most cases waiting for an interview.
   std::uint64_t manual_interviews = 0;
   std::uint64_t manual_traced = 0;
@@ -176,8 +194,8 @@ struct RunSummary {
   // By age group (Population::age_group: decades, 80+ last), at the end of the run.
   struct AgeOutcome {
     std::uint32_t people = 0;
-    std::uint32_t infected = 0;  // ever, initial cases included
-    std::uint32_t admitted = 0;  // to hospital
+    std::uint32_t infected = 0;  // ever, initial cases included (people, not infections)
+    std::uint32_t admitted = 0;  // admissions to hospital
     std::uint32_t deaths = 0;
   };
   std::array<AgeOutcome, kAgeGroups> by_age{};
@@ -287,13 +305,17 @@ class Simulation {
   // Colours seen, needless isolation, the health code's and the relay's views, chaff.
   ScenarioMetrics scenario_metrics() const;
 
-  // Ground truth.
+  // Ground truth. Each person's latest infection (with immunity.reinfection earlier ones are
+  // in infections()).
   std::span<const std::int32_t> infection_day() const;    // -1 = never infected
   std::span<const std::uint32_t> infector() const;        // kNoPerson for seeds / never
   std::span<const std::uint8_t> infection_layer() const;  // Layer of the infecting contact
   // Each person's course (meaningful for the infected): symptoms, hospital, intensive care,
   // death, in days since infection_day().
   std::span<const Course> courses() const;
+  // Every infection so far, in person order, each person's in day order (without
+  // reinfection: one per infected person, as the spans above).
+  std::vector<Infection> infections() const;
   // Who infected whom by the infector's day of infection, over the days run so far.
   Reproduction reproduction() const;
   // Of the phones this rank owns (over several MPI ranks), of every phone in one process.
