@@ -119,6 +119,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("disease", "no_icu_fatality_factor", d.no_icu_fatality_factor);
   v("disease", "hospital_beds_per_100k", d.hospital_beds_per_100k);
   v("disease", "no_hospital_critical_factor", d.no_hospital_critical_factor);
+  v("disease", "transmission_changes", d.transmission_changes);
 
   auto& t = c.testing;
   v("testing", "symptom_isolation", t.symptom_isolation);
@@ -585,6 +586,16 @@ Status validate_config(const SimConfig& c) {
          "disease.hospital_beds_per_100k must be in [0, 100000] (0: no limit)");
     need(d.no_hospital_critical_factor >= 1 && d.no_hospital_critical_factor <= 100,
          "disease.no_hospital_critical_factor must be in [1, 100]");
+  }
+  const auto& changes = c.disease.transmission_changes;
+  need(changes.size() <= DiseaseConfig::kMaxTransmissionChanges,
+       "disease.transmission_changes: at most 100 changes");
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    const auto& [day, factor] = changes[i];
+    need(day >= 0 && day <= 2000 && day == std::floor(day) && factor >= 0 && factor <= 10 &&
+             (i == 0 || day > changes[i - 1][0]),
+         "disease.transmission_changes: each change is [day, factor], whole days in [0, 2000] in "
+         "increasing order, factors in [0, 10]");
   }
   need(is_probability(c.disease.false_symptom_rate),
        "disease.false_symptom_rate must be in [0, 1]");

@@ -169,6 +169,7 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
     tallies_[shard].recalled.clear();
   }
   const bool recording = record_met_ || record_recalled_;
+  const double beta = beta_ * w_.config.disease.transmission_factor(t);
   parallel_for(w_.threads, shard_end_ - shard_begin_, [&](std::uint32_t task, std::uint32_t) {
     const std::uint32_t shard = shard_begin_ + task;
     ShardTally& out = tallies_[shard];
@@ -185,12 +186,12 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
         const double dose =
             w_.disease.dose(c.distance_m, c.minutes) * (c.layer == Layer::kHousehold ? hh : 1.0);
         if (a.infectiousness > 0 && (b.susceptible & a.variant_bit) != 0) {
-          const double h = beta_ * static_cast<double>(a.infectiousness) *
+          const double h = beta * static_cast<double>(a.infectiousness) *
                            w_.disease.susceptibility(b.age_group) * dose;
           if (trng.uniform() < 1 - std::exp(-h)) out.infections.push_back({c.b, c.a, c.layer});
         }
         if (b.infectiousness > 0 && (a.susceptible & b.variant_bit) != 0) {
-          const double h = beta_ * static_cast<double>(b.infectiousness) *
+          const double h = beta * static_cast<double>(b.infectiousness) *
                            w_.disease.susceptibility(a.age_group) * dose;
           if (trng.uniform() < 1 - std::exp(-h)) out.infections.push_back({c.a, c.b, c.layer});
         }

@@ -241,6 +241,15 @@ std::string policy_lines(const SimConfig& c) {
   } else if (c.app.start_day > 0) {
     o += fmt("app: launched on day %u (before it no phone runs it)\n", c.app.start_day);
   }
+  if (!c.disease.transmission_changes.empty()) {
+    o += "transmission: the per-contact hazard";
+    const char* sep = " ";
+    for (const auto& [day, factor] : c.disease.transmission_changes) {
+      o += fmt("%sx%g from day %g", sep, factor, day);
+      sep = ", ";
+    }
+    o += "\n";
+  }
   // "N <what> (F per 100,000 people)" for a figure F given per 100,000 people.
   const auto counted = [&](double figure, const char* what) {
     return fmt("%llu %s (%g per 100,000 people)",

@@ -211,6 +211,20 @@ struct DiseaseConfig {
   // critical_fraction (at most 1; Covasim's no_hosp_factor 2).
   double hospital_beds_per_100k = 0;
   double no_hospital_critical_factor = 2.0;
+  // Changes of transmission over time, Covasim's change_beta (none by default): [day,
+  // factor] pairs with increasing days; from each day on the per-contact hazard of every
+  // layer is factor times the calibrated one (1 before the first day): seasonality, masks,
+  // a lasting change of behaviour. At most kMaxTransmissionChanges.
+  std::vector<std::array<double, 2>> transmission_changes;
+  static constexpr std::size_t kMaxTransmissionChanges = 100;
+  double transmission_factor(std::uint32_t day) const {
+    double f = 1.0;
+    for (const auto& [from, factor] : transmission_changes) {
+      if (static_cast<double>(day) < from) break;
+      f = factor;
+    }
+    return f;
+  }
 };
 
 struct TestingConfig {
