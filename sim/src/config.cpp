@@ -136,6 +136,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("testing", "isolation_daily_dropout", t.isolation_daily_dropout);
   v("testing", "tests_per_day_per_100k", t.tests_per_day_per_100k);
   v("testing", "max_wait_days", t.max_wait_days);
+  v("testing", "screening_per_day_per_100k", t.screening_per_day_per_100k);
 
   auto& a = c.app;
   v("app", "uptake", a.uptake);
@@ -612,6 +613,8 @@ Status validate_config(const SimConfig& c) {
   need(c.testing.tests_per_day_per_100k >= 0 && c.testing.tests_per_day_per_100k <= 100000,
        "testing.tests_per_day_per_100k must be in [0, 100000] (0: no limit)");
   need(c.testing.max_wait_days <= 60, "testing.max_wait_days must be at most 60");
+  need(c.testing.screening_per_day_per_100k >= 0 && c.testing.screening_per_day_per_100k <= 100000,
+       "testing.screening_per_day_per_100k must be in [0, 100000] (0: no screening)");
   for (const double w : c.app.uptake_by_age) {
     need(w >= 0 && w <= 100, "app.uptake_by_age must be in [0, 100]");
   }

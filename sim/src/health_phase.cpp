@@ -138,6 +138,26 @@ void HealthPhase::limit_tests(std::uint32_t t, DailyStats& st) {
   st.test_backlog = static_cast<std::uint32_t>(test_backlog_.size());
 }
 
+void HealthPhase::screen(std::uint32_t t, DailyStats& st) {
+  const auto day = static_cast<std::int32_t>(t);
+  const double rate = w_.config.testing.screening_per_day_per_100k / 100000.0;
+  const std::uint32_t n = w_.pop.size();
+  std::array<std::uint32_t, kShards> screened{};
+  parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
+    const auto [p0, p1] = shard_range(n, shard);
+    for (std::uint32_t p = p0; p < p1; ++p) {
+      if (positive_day_[p] != kNever || test_sample_day_[p] != kNever ||
+          test_result_day_[p] != kNever || absent(p, t)) {
+        continue;
+      }
+      if (!w_.decision(kPurposeScreening, p, t, 0).bernoulli(rate)) continue;
+      test_sample_day_[p] = day;
+      ++screened[shard];
+    }
+  });
+  for (const std::uint32_t s : screened) st.screening_samples += s;
+}
+
 void HealthPhase::plan_vaccination() {
   const auto& vc = w_.config.vaccination;
   const std::uint32_t n = w_.pop.size();
@@ -374,6 +394,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
   // person order: the same draws and decisions as one pass in person order. Counts and
   // uploaders are gathered in shard order, which is person order.
   if (vaccinating()) vaccinate(t, st);
+  if (w_.config.testing.screening_per_day_per_100k > 0) screen(t, st);
   if (w_.config.testing.tests_per_day_per_100k > 0) limit_tests(t, st);
   if (w_.config.variant.enabled() && t == w_.config.variant.day) import_variant(t, st);
   allocate_intensive_care(t, st);

@@ -119,11 +119,11 @@ std::string daily_csv(std::span<const DailyStats> days) {
       "check_ins,new_hospitalised,hospitalised,critical,new_deaths,deaths,icu_denied,lockdown,"
       "manual_interviews,manual_traced,interview_backlog,call_backlog,hospital_denied,"
       "new_vaccinated,vaccinated,test_backlog,tests_given_up,variant_infections,"
-      "breakthrough_infections,new_boosted,boosted,reinfections\n";
+      "breakthrough_infections,new_boosted,boosted,reinfections,screening_samples\n";
   for (const auto& d : days) {
     out += fmt(
         "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
-        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
+        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
         d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
         d.new_infections_by_layer[0], d.new_infections_by_layer[1], d.new_infections_by_layer[2],
         d.new_infections_by_layer[3], static_cast<unsigned long long>(d.cumulative_infections),
@@ -136,7 +136,7 @@ std::string daily_csv(std::span<const DailyStats> days) {
         d.critical, d.new_deaths, d.deaths, d.icu_denied, d.lockdown, d.manual_interviews,
         d.manual_traced, d.interview_backlog, d.call_backlog, d.hospital_denied, d.new_vaccinated,
         d.vaccinated, d.test_backlog, d.tests_given_up, d.variant_infections,
-        d.breakthrough_infections, d.new_boosted, d.boosted, d.reinfections);
+        d.breakthrough_infections, d.new_boosted, d.boosted, d.reinfections, d.screening_samples);
   }
   return out;
 }
@@ -265,6 +265,11 @@ std::string policy_lines(const SimConfig& c) {
          fmt("; without a bed a patient stays at home, and turning critical is %gx as likely\n",
              c.disease.no_hospital_critical_factor);
   }
+  if (c.testing.screening_per_day_per_100k > 0) {
+    o += "screening: " + counted(c.testing.screening_per_day_per_100k, "samples a day") +
+         " drawn from everyone alive out of hospital without a positive result or a test "
+         "pending\n";
+  }
   if (c.testing.tests_per_day_per_100k > 0) {
     o += "testing: " + counted(c.testing.tests_per_day_per_100k, "samples a day") +
          fmt("; the others wait, first come first served, at most %u days\n",
@@ -382,6 +387,10 @@ std::string format_report(const ReportInput& in) {
   if (c.lockdown.scheduled() || c.lockdown.triggered()) {
     row("days everyone was locked down", fmt("%u", a.lockdown_days),
         b ? fmt("%u", b->lockdown_days) : "");
+  }
+  if (c.testing.screening_per_day_per_100k > 0) {
+    row("samples from screening", fmt("%llu", static_cast<unsigned long long>(a.screening_samples)),
+        b ? fmt("%llu", static_cast<unsigned long long>(b->screening_samples)) : "");
   }
   if (c.testing.tests_per_day_per_100k > 0) {
     row("most people waiting for a test", fmt("%u", a.peak_test_backlog),
@@ -806,13 +815,13 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "notified_infected_by_index,isolation_person_days,hospitalisations,deaths,active_at_end,"
       "died_out,lockdown_days,manual_interviews,manual_traced,peak_interview_backlog,vaccinated,"
       "peak_test_backlog,tests_given_up,variant_infections,breakthrough_infections,boosted,"
-      "reinfections\n";
+      "reinfections,screening_samples\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.6g,", p.values[i]);
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
-        "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu\n",
+        "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -828,7 +837,8 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         s.peak_test_backlog, static_cast<unsigned long long>(s.tests_given_up),
         static_cast<unsigned long long>(s.variant_infections),
         static_cast<unsigned long long>(s.breakthrough_infections), s.boosted,
-        static_cast<unsigned long long>(s.reinfections));
+        static_cast<unsigned long long>(s.reinfections),
+        static_cast<unsigned long long>(s.screening_samples));
   }
   return out;
 }

@@ -198,6 +198,7 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     s.breakthrough_infections += d.breakthrough_infections;
     s.boosted = d.boosted;
     s.reinfections += d.reinfections;
+    s.screening_samples += d.screening_samples;
     s.lockdown_days += d.lockdown;
     s.manual_interviews += d.manual_interviews;
     s.manual_traced += d.manual_traced;

@@ -31,15 +31,25 @@ same_file() {
 
 # one_and_two NAME ARGS...: `ARGS` (a sim run) in one process, into $work/NAME-one, and over two
 # ranks, into $work/NAME-two: their timeseries.csv must be the same bytes.
+# one_and_two_files NAME "FILE ..." ARGS...: the command ARGS in one process and over two ranks
+# (into $work/NAME-one and $work/NAME-two), the same bytes in each FILE.
+one_and_two_files() {
+  local name=$1 files=$2
+  shift 2
+  "$bin" "$@" --out "$work/$name-one" >"$work/$name-one.stdout" 2>&1 ||
+    fail "$name in one process: $(cat "$work/$name-one.stdout")"
+  "${mpi[@]}" "$bin" "$@" --out "$work/$name-two" >"$work/$name-two.stdout" \
+    2>"$work/$name-two.stderr" || fail "mpirun -np 2 $name: $(cat "$work/$name-two.stderr")"
+  local f
+  for f in $files; do
+    same_file "$name $f" "$work/$name-one/$f" "$work/$name-two/$f"
+  done
+}
+# one_and_two NAME ARGS...: a sim run in one process and over two ranks, the same timeseries.
 one_and_two() {
   local name=$1
   shift
-  "$bin" "$@" --out "$work/$name-one" >"$work/$name-one.stdout" 2>&1 ||
-    fail "$name sim run in one process: $(cat "$work/$name-one.stdout")"
-  "${mpi[@]}" "$bin" "$@" --out "$work/$name-two" >"$work/$name-two.stdout" \
-    2>"$work/$name-two.stderr" || fail "mpirun -np 2 $name sim run: $(cat "$work/$name-two.stderr")"
-  same_file "$name sim run timeseries.csv" "$work/$name-one/timeseries.csv" \
-    "$work/$name-two/timeseries.csv"
+  one_and_two_files "$name" timeseries.csv "$@"
 }
 # column_of COLUMN FILE: a CSV column's values, one a line, found by its header.
 column_of() {
@@ -107,16 +117,20 @@ denied=$(column_sum hospital_denied "$work/severe-one/timeseries.csv")
 # tests (at least 5 days), and the app launched on day 5, its users starting over days 5-14;
 # 9 samples a day (every rank queues the same samples); a second variant from day 3 (every
 # rank imports the same people, and each rank's contacts carry its infectiousness); the
-# per-contact hazard x1.3 from day 4 and x0.8 from day 18 (each rank's contacts alike).
+# per-contact hazard x1.3 from day 4 and x0.8 from day 18 (each rank's contacts alike); 15
+# people screened a day (every rank draws the same, in the same queue for the capacity).
 lockdown_args=(sim run --people 3000 --days 30 --seed 6 --threads 1 --no-baseline --quiet
   --lockdown 8-15,2-3 --set lockdown.repeat_every_days=12 --set lockdown.elderly_start_day=8
   --set lockdown.elderly_days=22
   --set app.start_day=5 --set app.ramp_days=10 --set lockdown.trigger_incidence=200
   --set lockdown.min_days=5 --set testing.tests_per_day_per_100k=300 --set variant.day=3
-  --set variant.imports=10 --set 'disease.transmission_changes=[[4,1.3],[18,0.8]]')
+  --set variant.imports=10 --set 'disease.transmission_changes=[[4,1.3],[18,0.8]]'
+  --set testing.screening_per_day_per_100k=500)
 one_and_two lockdown "${lockdown_args[@]}"
 grep -q "^transmission: the per-contact hazard x1.3 from day 4, x0.8 from day 18$" \
   "$work/lockdown-one/report.txt" || fail "lockdown sim run: the report does not name the changes"
+screened=$(column_sum screening_samples "$work/lockdown-one/timeseries.csv")
+[ "$screened" -gt 300 ] || fail "lockdown sim run: only $screened screening samples"
 waited=$(column_sum test_backlog "$work/lockdown-one/timeseries.csv")
 [ "$waited" -gt 0 ] || fail "lockdown sim run: no sample waited for a test"
 variant=$(column_sum variant_infections "$work/lockdown-one/timeseries.csv")
@@ -169,17 +183,19 @@ grep -q "^vaccination: 30 people a day (1000 per 100,000 people) from day 2, old
 grep -q "^manual tracing: 30 tracers per 100,000 (5 interviews and 11 calls a day)" \
   "$work/tracing-one/report.txt" || fail "manual tracing sim run: the report does not name it"
 
+# A fit of one setting to observed positives over two ranks (rank 0 runs points 0 and 2,
+# rank 1 points 1 and 3): the same fit.csv and fit.txt as one process.
+printf 'day,positives\n5,1\n10,3\n15,4\n20,6\n' >"$work/observed.csv"
+one_and_two_files fit "fit.csv fit.txt config.json" sim fit --people 2000 --days 25 --seeds 1,2 \
+  --threads 1 --quiet --data "$work/observed.csv" --vary disease.infectious_rate=5,7
+[ "$(grep -c '^disease.infectious_rate,\|^[57],[12],' "$work/fit-one/fit.csv")" -eq 5 ] ||
+  fail "sim fit: fit.csv has not its header and 4 runs"
+
 # A sweep of three uptakes for two values of a varied setting over two ranks (rank 0 runs
 # points 0, 2 and 4, rank 1 points 1, 3 and 5).
 sweep_args=(sim sweep --people 2000 --days 20 --uptake 0,0.5,1 --seeds 3 --threads 1 --quiet
   --vary vaccination.people_per_day_per_100k=0,2000)
-"$bin" "${sweep_args[@]}" --out "$work/sweep-one" >"$work/sweep-one.stdout" 2>&1 ||
-  fail "sim sweep in one process: $(cat "$work/sweep-one.stdout")"
-"${mpi[@]}" "$bin" "${sweep_args[@]}" --out "$work/sweep-two" >"$work/sweep-two.stdout" \
-  2>"$work/sweep-two.stderr" || fail "mpirun -np 2 sim sweep: $(cat "$work/sweep-two.stderr")"
-for f in sweep.csv sweep.txt config.json; do
-  same_file "sim sweep $f" "$work/sweep-one/$f" "$work/sweep-two/$f"
-done
+one_and_two_files sweep "sweep.csv sweep.txt config.json" "${sweep_args[@]}"
 [ "$(grep -c '^vaccination.people_per_day_per_100k = ' "$work/sweep-one/sweep.txt")" -eq 2 ] ||
   fail "sim sweep --vary: sweep.txt has not one table per value"
 # A sweep whose outputs cannot be written keeps its finished runs (OUT/sweep-runs); with four of

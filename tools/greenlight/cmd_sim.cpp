@@ -37,6 +37,7 @@
 #include "command.h"
 #include "greenlight/sim/config.h"
 #include "greenlight/sim/experiment.h"
+#include "greenlight/sim/fit.h"
 #include "greenlight/sim/radio_calibration.h"
 #include "greenlight/sim/radio_report.h"
 #include "greenlight/sim/ranks.h"
@@ -455,6 +456,53 @@ void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
   if (!ranks.root()) (void)journal.remove();
 }
 
+std::vector<std::uint64_t> parse_seeds(const std::string& text, std::uint64_t fallback);
+
+void run_fit(const CommonOptions& o, const std::string& data_path, const std::string& vary_text,
+             const std::string& seeds_text, const sim::Ranks& ranks) {
+  const SimConfig c = build_config(o);
+  auto observed = sim::parse_observed(read_text(data_path), c.run.days);
+  if (!observed) throw CommandError{data_path + ": " + observed.error().message};
+  const auto eq = vary_text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw CommandError{"--vary: expected section.key=V1,V2,..., got '" + vary_text + "'"};
+  const std::string key = vary_text.substr(0, eq);
+  const auto values = parse_list(vary_text.substr(eq + 1), "--vary");
+  const auto seeds = parse_seeds(seeds_text, c.run.seed);
+  const auto start = std::chrono::steady_clock::now();
+  const std::size_t total = values.size() * seeds.size();
+  const std::size_t local_total =
+      (total + static_cast<std::size_t>(ranks.size()) - 1) / static_cast<std::size_t>(ranks.size());
+  std::size_t done = 0;
+  auto points = sim::run_fit(
+      c, key, values, seeds, *observed,
+      [&](const sim::FitPoint& p) {
+        ++done;
+        if (o.quiet || !ranks.root()) return;
+        const double elapsed =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        std::fprintf(stderr, "fit %zu/%zu%s: %s %g seed %llu -> mismatch %.4f (%.1f s)\n", done,
+                     ranks.size() > 1 ? local_total : total, ranks.size() > 1 ? " on rank 0" : "",
+                     key.c_str(), p.value, static_cast<unsigned long long>(p.seed), p.mismatch,
+                     elapsed);
+      },
+      ranks);
+  if (!points) throw CommandError{"sim fit: " + points.error().message};
+  if (!ranks.root()) return;
+  const fs::path out = o.out;
+  write_or_throw(out / "config.json", sim::config_to_json(c));
+  write_or_throw(out / "fit.csv", sim::fit_csv(key, *points, *observed));
+  const std::string table = sim::format_fit(key, *points, *observed);
+  write_or_throw(out / "fit.txt", table);
+  std::vector<fs::path> files{out / "config.json", out / "fit.csv", out / "fit.txt"};
+  const auto plot = sim::write_fit_plot(out, key, *points, *observed);
+  if (!plot.warning.empty())
+    std::fprintf(stderr, "greenlight: warning: %s\n", plot.warning.c_str());
+  files.insert(files.end(), plot.files.begin(), plot.files.end());
+  std::printf("%s", table.c_str());
+  print_files(files);
+}
+
 void run_bench(const CommonOptions& o, const sim::Ranks& ranks) {
   CommonOptions copy = o;
   if (!copy.people) copy.people = 100000;
@@ -694,7 +742,8 @@ void setup_sim(CLI::App& app) {
       "contacts, runs, check-ins, hospital, intensive care, deaths, patients denied intensive "
       "care, lockdown, manual tracing's interviews, calls and backlogs, patients denied a hospital "
       "bed, people vaccinated today and so far, samples waiting for a test and given up, "
-      "infections with a second variant); report.txt (also printed: "
+      "infections with a second variant, infections of the vaccinated, people boosted, "
+      "reinfections, screening samples); report.txt (also printed: "
       "epidemic, hospital and deaths, outcomes by age, notifications with precision and "
       "recall, colours, what a server holds); reproduction.csv (the case reproduction number "
       "by day of infection); plots epidemic, colours, hospital and reproduction (.svg, .png; "
@@ -727,6 +776,35 @@ void setup_sim(CLI::App& app) {
   sweep->callback([sweep_opts, uptakes, seeds, vary, resume] {
     with_ranks(
         [&](const sim::Ranks& r) { run_sweep(*sweep_opts, *uptakes, *seeds, *vary, *resume, r); });
+  });
+
+  auto fit_opts = std::make_shared<CommonOptions>();
+  auto fit_data = std::make_shared<std::string>();
+  auto fit_vary = std::make_shared<std::string>();
+  auto fit_seeds = std::make_shared<std::string>();
+  CLI::App* fit = cmd->add_subcommand(
+      "fit", "Fit one setting to observed data: the values whose runs come closest to it");
+  add_common(fit, *fit_opts, true);
+  fit->add_option("--data", *fit_data,
+                  "CSV of observations: the header day,COLUMN (COLUMN a column of "
+                  "timeseries.csv, e.g. positives, new_hospitalised or new_deaths), then one "
+                  "line DAY,VALUE per observed day, days increasing")
+      ->required();
+  fit->add_option("--vary", *fit_vary,
+                  "The setting and its values to try: section.key=V1,V2,... (e.g. "
+                  "disease.infectious_rate=5,5.5,6,6.5)")
+      ->required();
+  fit->add_option("--seeds", *fit_seeds, "Comma-separated seeds for each value (default: --seed)");
+  fit->footer(
+      "Runs every value with every seed (without the baseline; over MPI ranks when started with "
+      "mpirun) and scores each run by its mismatch: the sum over the observed days of |model - "
+      "observed|, divided by the sum of the observations (0 is perfect). Writes into --out: "
+      "config.json, fit.csv (each run's mismatch and its column on the observed days), fit.txt "
+      "(the values by mean mismatch, best first; also printed), fit.svg/png (the observations "
+      "and each value's mean model).");
+  fit->callback([fit_opts, fit_data, fit_vary, fit_seeds] {
+    with_ranks(
+        [&](const sim::Ranks& r) { run_fit(*fit_opts, *fit_data, *fit_vary, *fit_seeds, r); });
   });
 
   auto bench_opts = std::make_shared<CommonOptions>();

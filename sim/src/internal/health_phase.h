@@ -202,6 +202,10 @@ class HealthPhase {
   // kWaitingForTest, in test_backlog_), and a sample due max_wait_days days ago or earlier
   // is given up. Counted in st.test_backlog and st.tests_given_up.
   void limit_tests(std::uint32_t t, DailyStats& st);
+  // With screening: day t's screening samples (of the people alive, out of hospital, without
+  // a positive result or a test pending, each with the day's probability), counted in
+  // st.screening_samples; before the test capacity, which takes them with the day's others.
+  void screen(std::uint32_t t, DailyStats& st);
   // On config.variant.day: its imports, susceptible people drawn from the seed, infected
   // with it by nobody; counted in st.variant_infections.
   void import_variant(std::uint32_t t, DailyStats& st);

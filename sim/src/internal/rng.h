@@ -67,6 +67,7 @@ enum Purpose : std::uint64_t {
   kPurposeVaccination = 31,
   kPurposeVariant = 32,
   kPurposeImmunity = 33,
+  kPurposeScreening = 34,
 };
 
 // Inverse of the standard normal CDF: Acklam's rational approximation (relative error

@@ -247,6 +247,12 @@ struct TestingConfig {
   // days is given up (docs/simulation.md "Disease, testing and behaviour").
   double tests_per_day_per_100k = 0;
   std::uint32_t max_wait_days = 3;
+  // Screening (0: none, the default): each day every person alive, out of hospital, without a
+  // positive result and without a test pending gives a sample with probability
+  // screening_per_day_per_100k / 100,000 (a draw of person and day), tested as any other
+  // (within a test capacity, in the queue with the day's other samples); mass or workplace
+  // testing of people without symptoms.
+  double screening_per_day_per_100k = 0;
 };
 
 // Risk scoring on the phone (CWA v2; reference/gaen.md 4c). Attenuation buckets are

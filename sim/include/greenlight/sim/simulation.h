@@ -113,6 +113,9 @@ struct DailyStats {
   // With immunity.reinfection: today's infections of people infected before (counted in
   // new_infections too).
   std::uint32_t reinfections = 0;
+  // With screening (testing.screening_per_day_per_100k): samples given today by people
+  // screened.
+  std::uint32_t screening_samples = 0;
 };
 
 // One infection: with immunity.reinfection a person may be infected more than once
@@ -182,6 +185,7 @@ struct RunSummary {
   std::uint64_t breakthrough_infections = 0;  // DailyStats::breakthrough_infections, summed
   std::uint32_t boosted = 0;                  // people boosted by the end
   std::uint64_t reinfections = 0;             // DailyStats::reinfections, summed
+  std::uint64_t screening_samples = 0;        // DailyStats::screening_samples, summed
   // Manual tracing: cases interviewed, contacts called, most cases waiting for an interview.
   std::uint64_t manual_interviews = 0;
   std::uint64_t manual_traced = 0;
