@@ -16,17 +16,38 @@ double per_1000(double v, std::uint32_t people) { return people ? 1000.0 * v / p
 // Runs a configuration once per distinct configuration hash.
 class RunCache {
  public:
+  explicit RunCache(const SweepJournal* journal = nullptr) : journal_(journal) {}
   Result<RunOutcome> run(const SimConfig& c) {
     const std::string hash = config_hash(c);
     if (auto it = done_.find(hash); it != done_.end()) return it->second;
+    if (journal_ != nullptr) {
+      auto recorded = journal_->find_outcome(c);
+      GL_RETURN_IF_ERROR(recorded);
+      if (*recorded) {
+        RunOutcome r;
+        r.summary = (*recorded)->summary;
+        r.scenario = (*recorded)->scenario;
+        r.privacy.server = (*recorded)->server;
+        ++from_journal_;
+        done_.emplace(hash, r);
+        return r;
+      }
+    }
     auto r = run_once(c);
     GL_RETURN_IF_ERROR(r);
+    if (journal_ != nullptr) {
+      GL_RETURN_IF_ERROR(journal_->record_outcome(c, {r->summary, r->scenario, r->privacy.server}));
+    }
     done_.emplace(hash, *r);
     return r;
   }
+  // Runs read back from the journal so far.
+  std::size_t from_journal() const { return from_journal_; }
 
  private:
+  const SweepJournal* journal_;
   std::map<std::string, RunOutcome> done_;
+  std::size_t from_journal_ = 0;
 };
 
 Result<Comparison> compare_with(RunCache& cache, const SimConfig& base,
@@ -330,18 +351,19 @@ PlotResult write_comparison_plots(const std::filesystem::path& dir, const Compar
 
 Result<std::vector<CompareSweepPoint>> run_compare_sweep(
     const SimConfig& base, const std::string& key, std::span<const double> values,
-    std::span<const std::uint64_t> seeds,
-    const std::function<void(const CompareSweepPoint&)>& done) {
-  RunCache cache;
+    std::span<const std::uint64_t> seeds, const std::function<void(const CompareSweepPoint&)>& done,
+    const SweepJournal* journal) {
+  RunCache cache(journal);
   std::vector<CompareSweepPoint> points;
   for (const double value : values) {
     for (const std::uint64_t seed : seeds) {
       SimConfig c = base;
       c.run.seed = seed;
       GL_RETURN_IF_ERROR(apply_override(c, key + "=" + strprintf("%.17g", value)));
+      const std::size_t before = cache.from_journal();
       auto comparison = compare_with(cache, c, {});
       GL_RETURN_IF_ERROR(comparison);
-      points.push_back({value, seed, std::move(*comparison)});
+      points.push_back({value, seed, std::move(*comparison), cache.from_journal() - before});
       if (done) done(points.back());
     }
   }

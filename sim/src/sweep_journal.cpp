@@ -25,8 +25,11 @@ namespace json = boost::json;
 
 constexpr int kFormat = 1;
 constexpr std::string_view kFormatKey = "greenlight_sweep_run";
-// The summary is kept as its bytes: the journal is only read back by the build that wrote it.
+// The results are kept as their bytes: the journal is only read back by the build that wrote
+// it.
 static_assert(std::is_trivially_copyable_v<RunSummary>);
+static_assert(std::is_trivially_copyable_v<ScenarioMetrics>);
+static_assert(std::is_trivially_copyable_v<ServerHoldings>);
 
 std::unexpected<Error> io_error(const std::string& what, const fs::path& path) {
   return make_error(ErrorCode::kIo, what + " " + path.string() + ": " + std::strerror(errno));
@@ -43,7 +46,28 @@ struct RunFile {
   std::string build;
   std::string config_hash;
   std::string summary_hex;
+  std::string scenario_hex;  // empty: not recorded (sim sweep, threshold-sweep)
+  std::string server_hex;
 };
+
+// A trivially copyable T from its bytes in hex.
+template <typename T>
+Result<T> from_hex_bytes(const fs::path& path, const std::string& hex, const char* what) {
+  auto bytes = from_hex(hex);
+  if (!bytes || bytes->size() != sizeof(T)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      path.string() + ": " + what + " must be " + std::to_string(sizeof(T)) +
+                          " bytes in hex; remove the folder to start the sweep over");
+  }
+  T out;
+  std::memcpy(&out, bytes->data(), sizeof out);
+  return out;
+}
+
+template <typename T>
+std::string hex_bytes(const T& v) {
+  return to_hex(ByteSpan(reinterpret_cast<const std::uint8_t*>(&v), sizeof v));
+}
 
 Result<RunFile> read_run_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -68,7 +92,11 @@ Result<RunFile> read_run_file(const fs::path& path) {
                           "with greenlight_sweep_run 1, build, config_sha256 and "
                           "summary); remove the folder to start the sweep over");
   }
-  return RunFile{std::string(*build), std::string(*hash), std::string(*summary)};
+  const json::string* scenario = string_at("scenario");
+  const json::string* server = string_at("server");
+  return RunFile{std::string(*build), std::string(*hash), std::string(*summary),
+                 scenario != nullptr ? std::string(*scenario) : std::string(),
+                 server != nullptr ? std::string(*server) : std::string()};
 }
 
 // Writes `text` to `path` so that a crash leaves the old file or the new one, never a part.
@@ -144,29 +172,59 @@ fs::path SweepJournal::file_for(const std::string& config_text) const {
   return dir_ / (to_hex(sha256(as_bytes(config_text))).substr(0, 32) + ".json");
 }
 
-Result<std::optional<RunSummary>> SweepJournal::find(const SimConfig& config) const {
+struct SweepJournal::Found {
+  fs::path path;
+  RunFile file;
+};
+
+Result<std::optional<SweepJournal::Found>> SweepJournal::find_file(const SimConfig& config) const {
   const std::string text = run_config_text(config);
   const fs::path path = file_for(text);
   std::error_code ec;
-  if (!fs::exists(path, ec)) return std::optional<RunSummary>{};
+  if (!fs::exists(path, ec)) return std::optional<Found>{};
   auto file = read_run_file(path);
   GL_RETURN_IF_ERROR(file);
   // The name holds half the hash: the file must be of this very configuration and build.
   if (file->config_hash != to_hex(sha256(as_bytes(text))) || file->build != build_) {
-    return std::optional<RunSummary>{};
+    return std::optional<Found>{};
   }
-  auto bytes = from_hex(file->summary_hex);
-  if (!bytes || bytes->size() != sizeof(RunSummary)) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      path.string() + ": summary must be " + std::to_string(sizeof(RunSummary)) +
-                          " bytes in hex; remove the folder to start the sweep over");
-  }
-  RunSummary summary;
-  std::memcpy(&summary, bytes->data(), sizeof summary);
-  return std::optional<RunSummary>(summary);
+  return std::optional<Found>(Found{path, std::move(*file)});
+}
+
+Result<std::optional<RunSummary>> SweepJournal::find(const SimConfig& config) const {
+  auto found = find_file(config);
+  GL_RETURN_IF_ERROR(found);
+  if (!*found) return std::optional<RunSummary>{};
+  auto summary = from_hex_bytes<RunSummary>((*found)->path, (*found)->file.summary_hex, "summary");
+  GL_RETURN_IF_ERROR(summary);
+  return std::optional<RunSummary>(*summary);
+}
+
+Result<std::optional<SweepJournal::Outcome>> SweepJournal::find_outcome(
+    const SimConfig& config) const {
+  auto found = find_file(config);
+  GL_RETURN_IF_ERROR(found);
+  if (!*found || (*found)->file.scenario_hex.empty()) return std::optional<Outcome>{};
+  const Found& f = **found;
+  auto summary = from_hex_bytes<RunSummary>(f.path, f.file.summary_hex, "summary");
+  GL_RETURN_IF_ERROR(summary);
+  auto scenario = from_hex_bytes<ScenarioMetrics>(f.path, f.file.scenario_hex, "scenario");
+  GL_RETURN_IF_ERROR(scenario);
+  auto server = from_hex_bytes<ServerHoldings>(f.path, f.file.server_hex, "server");
+  GL_RETURN_IF_ERROR(server);
+  return std::optional<Outcome>(Outcome{*summary, *scenario, *server});
 }
 
 Status SweepJournal::record(const SimConfig& config, const RunSummary& summary) const {
+  return write(config, summary, nullptr);
+}
+
+Status SweepJournal::record_outcome(const SimConfig& config, const Outcome& outcome) const {
+  return write(config, outcome.summary, &outcome);
+}
+
+Status SweepJournal::write(const SimConfig& config, const RunSummary& summary,
+                           const Outcome* outcome) const {
   const std::string text = run_config_text(config);
   std::error_code ec;
   fs::create_directories(dir_, ec);
@@ -177,7 +235,11 @@ Status SweepJournal::record(const SimConfig& config, const RunSummary& summary) 
   o["config_sha256"] = to_hex(sha256(as_bytes(text)));
   o["infections"] = summary.infections;  // for a reader of the folder; not read back
   o["deaths"] = summary.deaths;
-  o["summary"] = to_hex(ByteSpan(reinterpret_cast<const std::uint8_t*>(&summary), sizeof summary));
+  o["summary"] = hex_bytes(summary);
+  if (outcome != nullptr) {
+    o["scenario"] = hex_bytes(outcome->scenario);
+    o["server"] = hex_bytes(outcome->server);
+  }
   o["config"] = json::parse(text);
   return write_durably(file_for(text), json::serialize(o) + "\n");
 }

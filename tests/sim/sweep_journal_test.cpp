@@ -16,6 +16,7 @@
 #include "greenlight/sim/experiment.h"
 #include "greenlight/sim/radio_report.h"
 #include "greenlight/sim/report.h"
+#include "greenlight/sim/scenario.h"
 #include "sim_test_runs.h"
 
 namespace greenlight::sim {
@@ -138,6 +139,60 @@ TEST_CASE("an interrupted threshold sweep resumed from its journal gives the sam
   CHECK(threshold_sweep_csv(*resumed) == threshold_sweep_csv(*whole));
   CHECK((*resumed)[1].baseline.infections == (*whole)[1].baseline.infections);
   CHECK(files_in(dir, ".json") == 3);
+  fs::remove_all(dir.parent_path());
+}
+
+TEST_CASE("an interrupted comparison sweep resumed from its journal gives the same tables") {
+  const SimConfig base = sweep_base();
+  const std::vector<double> values{0.3, 0.7};
+  const std::vector<std::uint64_t> seeds{3};
+  const std::string key = "app.uptake";
+  const auto whole = run_compare_sweep(base, key, values, seeds);
+  REQUIRE(whole);
+  const fs::path dir = journal_dir();
+  {
+    auto journal = SweepJournal::open(dir, false);
+    REQUIRE(journal);
+    CHECK_THROWS_AS(run_compare_sweep(
+                        base, key, values, seeds,
+                        [](const CompareSweepPoint&) { throw Interrupted{}; }, &*journal),
+                    Interrupted);
+  }
+  // The first point's four arms (the health code's and manual tracing's runs have no app
+  // users, the "none" arm neither: four different configurations).
+  const std::size_t recorded = files_in(dir, ".json");
+  CHECK(recorded == 4);
+  auto journal = SweepJournal::open(dir, true);
+  REQUIRE(journal);
+  const auto resumed = run_compare_sweep(base, key, values, seeds, {}, &*journal);
+  REQUIRE(resumed);
+  REQUIRE(resumed->size() == 2);
+  CHECK((*resumed)[0].arms_from_journal == 4);
+  CHECK(compare_sweep_csv(key, *resumed) == compare_sweep_csv(key, *whole));
+  CHECK(format_compare_sweep(key, *resumed) == format_compare_sweep(key, *whole));
+  // An arm read back has what was recorded: a fabricated figure comes back.
+  const SimConfig arm = comparison_arms([&] {
+    SimConfig c = base;
+    c.app.uptake = 0.3;
+    return c;
+  }())[1];
+  auto recorded_arm = journal->find_outcome(arm);
+  REQUIRE(recorded_arm);
+  REQUIRE(recorded_arm->has_value());
+  SweepJournal::Outcome fabricated = **recorded_arm;
+  fabricated.scenario.needless_isolation_person_days = 123456;
+  fabricated.server.keys = 654321;
+  REQUIRE(journal->record_outcome(arm, fabricated));
+  auto back = journal->find_outcome(arm);
+  REQUIRE(back);
+  REQUIRE(back->has_value());
+  CHECK((*back)->scenario.needless_isolation_person_days == 123456);
+  CHECK((*back)->server.keys == 654321);
+  // A run recorded by a plain sweep (summary only) is no comparison arm.
+  REQUIRE(journal->record(base, (*whole)[0].comparison.arms[0].outcome.summary));
+  auto plain = journal->find_outcome(base);
+  REQUIRE(plain);
+  CHECK_FALSE(plain->has_value());
   fs::remove_all(dir.parent_path());
 }
 

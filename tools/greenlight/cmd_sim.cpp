@@ -655,7 +655,7 @@ void run_threshold_sweep(const CommonOptions& o, const std::string& offsets_text
 }
 
 void run_compare(const CommonOptions& o, const std::string& sweep_text,
-                 const std::string& seeds_text) {
+                 const std::string& seeds_text, bool resume) {
   CommonOptions copy = o;
   if (!copy.people) copy.people = 20000;
   if (!copy.days) copy.days = 90;
@@ -666,6 +666,7 @@ void run_compare(const CommonOptions& o, const std::string& sweep_text,
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
   std::vector<fs::path> files{out / "config.json"};
+  if (sweep_text.empty() && resume) throw CommandError{"--resume continues a --sweep"};
   if (sweep_text.empty()) {
     auto result = sim::run_comparison(c, [&](std::size_t arm) {
       if (!o.quiet)
@@ -699,13 +700,22 @@ void run_compare(const CommonOptions& o, const std::string& sweep_text,
   const auto values = parse_list(sweep_text.substr(eq + 1), "--sweep");
   const auto seeds = parse_seeds(seeds_text, c.run.seed);
   const std::size_t total = values.size() * seeds.size();
+  const sim::SweepJournal journal =
+      open_journal(o, "compare-sweep-runs", resume, sim::Ranks::single());
   std::size_t done = 0;
-  auto points = sim::run_compare_sweep(c, key, values, seeds, [&](const sim::CompareSweepPoint& p) {
-    ++done;
-    if (!o.quiet)
-      std::fprintf(stderr, "compare sweep %zu/%zu: %s=%g seed %llu (%.1f s)\n", done, total,
-                   key.c_str(), p.value, static_cast<unsigned long long>(p.seed), elapsed());
-  });
+  auto points = sim::run_compare_sweep(
+      c, key, values, seeds,
+      [&](const sim::CompareSweepPoint& p) {
+        ++done;
+        if (o.quiet) return;
+        std::fprintf(
+            stderr, "compare sweep %zu/%zu: %s=%g seed %llu (%.1f s%s)\n", done, total, key.c_str(),
+            p.value, static_cast<unsigned long long>(p.seed), elapsed(),
+            p.arms_from_journal > 0
+                ? sim::strprintf(", %zu arm(s) finished before", p.arms_from_journal).c_str()
+                : "");
+      },
+      &journal);
   if (!points) throw CommandError{"--sweep: " + points.error().message};
   std::string stem = "compare_" + key;
   std::replace(stem.begin(), stem.end(), '.', '_');
@@ -722,6 +732,7 @@ void run_compare(const CommonOptions& o, const std::string& sweep_text,
   std::printf("Comparison sweep: %u people, %u days, %zu seeds\n%s", c.population.people,
               c.run.days, seeds.size(), table.c_str());
   print_files(files);
+  drop_journal(journal);  // its runs are in the outputs now
 }
 
 void setup_sim(CLI::App& app) {
@@ -864,8 +875,14 @@ void setup_sim(CLI::App& app) {
                   "Repeat the comparison over the values of one key: section.key=V1,V2,... (e.g. "
                   "app.uptake=0.2,0.5,0.8, app.chaff_per_day=0,0.33,1, radio.fading_sd_db=0,4,8)");
   cmp->add_option("--seeds", *cmp_seeds, "Comma-separated seeds for --sweep (default: --seed)");
-  cmp->callback(
-      [cmp_opts, cmp_sweep, cmp_seeds] { run_compare(*cmp_opts, *cmp_sweep, *cmp_seeds); });
+  auto cmp_resume = std::make_shared<bool>(false);
+  cmp->add_flag("--resume", *cmp_resume,
+                "Continue an interrupted --sweep into the same --out: reuse the arms' runs it "
+                "finished (OUT/compare-sweep-runs, removed when the sweep completes) for the same "
+                "settings and greenlight build, and run the rest");
+  cmp->callback([cmp_opts, cmp_sweep, cmp_seeds, cmp_resume] {
+    run_compare(*cmp_opts, *cmp_sweep, *cmp_seeds, *cmp_resume);
+  });
 
   auto config_preset = std::make_shared<std::string>("openabm-like");
   auto config_radio = std::make_shared<std::string>();

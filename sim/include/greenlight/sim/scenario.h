@@ -65,11 +65,16 @@ struct CompareSweepPoint {
   double value = 0;
   std::uint64_t seed = 0;
   Comparison comparison;
+  std::size_t arms_from_journal = 0;  // arms whose run was read back from the journal
 };
+// With a journal each arm's run is looked up there first and recorded once finished
+// (sweep_journal.h: an interrupted sweep resumes); an arm read back has its summary, scenario
+// metrics and server holdings (all the sweep's outputs use), not its time series.
 [[nodiscard]] Result<std::vector<CompareSweepPoint>> run_compare_sweep(
     const SimConfig& base, const std::string& key, std::span<const double> values,
     std::span<const std::uint64_t> seeds,
-    const std::function<void(const CompareSweepPoint&)>& done = {});
+    const std::function<void(const CompareSweepPoint&)>& done = {},
+    const SweepJournal* journal = nullptr);
 
 // One line per value, seed and arm.
 std::string compare_sweep_csv(const std::string& key, std::span<const CompareSweepPoint> points);

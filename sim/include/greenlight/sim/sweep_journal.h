@@ -1,7 +1,9 @@
 // A sweep's finished runs on disk, so that an interrupted sweep (a crash, a batch system's time
 // limit, Ctrl-C) loses at most the runs in progress (docs/simulation.md "Interrupted sweeps").
 //
-// One file per finished run in one folder (`sim sweep` uses OUT/sweep-runs), named after the
+// One file per finished run in one folder (`sim sweep` uses OUT/sweep-runs, `sim
+// threshold-sweep` OUT/threshold-sweep-runs, `sim compare --sweep` OUT/compare-sweep-runs with
+// each arm's scenario metrics and server holdings too), named after the
 // run's configuration and written atomically (a temporary file, fsync, rename), so a file is
 // either whole or absent. A file holds the run's configuration (config_to_json with
 // run.threads set to 1: results never depend on the threads), the identity of the greenlight
@@ -36,6 +38,15 @@ class SweepJournal {
   [[nodiscard]] Result<std::optional<RunSummary>> find(const SimConfig& config) const;
   // Records the finished run of `config` (atomically: whole or not at all).
   [[nodiscard]] Status record(const SimConfig& config, const RunSummary& summary) const;
+  // The same with what `sim compare --sweep` needs of an arm's run besides its summary: its
+  // scenario metrics and what the server held. find_outcome finds only runs recorded so.
+  struct Outcome {
+    RunSummary summary;
+    ScenarioMetrics scenario;
+    ServerHoldings server;
+  };
+  [[nodiscard]] Result<std::optional<Outcome>> find_outcome(const SimConfig& config) const;
+  [[nodiscard]] Status record_outcome(const SimConfig& config, const Outcome& outcome) const;
   // Removes the folder and the runs in it (after the sweep's outputs are written).
   [[nodiscard]] Status remove() const;
 
@@ -47,6 +58,11 @@ class SweepJournal {
   SweepJournal(std::filesystem::path dir, std::string build)
       : dir_(std::move(dir)), build_(std::move(build)) {}
   std::filesystem::path file_for(const std::string& config_text) const;
+  // The recorded file of `config` by this build, if any (kept hex fields unread).
+  struct Found;
+  [[nodiscard]] Result<std::optional<Found>> find_file(const SimConfig& config) const;
+  [[nodiscard]] Status write(const SimConfig& config, const RunSummary& summary,
+                             const Outcome* outcome) const;
 
   std::filesystem::path dir_;
   std::string build_;
