@@ -137,6 +137,9 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("testing", "tests_per_day_per_100k", t.tests_per_day_per_100k);
   v("testing", "max_wait_days", t.max_wait_days);
   v("testing", "screening_per_day_per_100k", t.screening_per_day_per_100k);
+  v("testing", "screening_sensitivity", t.screening_sensitivity);
+  v("testing", "screening_specificity", t.screening_specificity);
+  v("testing", "screening_result_delay_days", t.screening_result_delay_days);
 
   auto& a = c.app;
   v("app", "uptake", a.uptake);
@@ -615,6 +618,11 @@ Status validate_config(const SimConfig& c) {
   need(c.testing.max_wait_days <= 60, "testing.max_wait_days must be at most 60");
   need(c.testing.screening_per_day_per_100k >= 0 && c.testing.screening_per_day_per_100k <= 100000,
        "testing.screening_per_day_per_100k must be in [0, 100000] (0: no screening)");
+  need(is_probability(c.testing.screening_sensitivity) &&
+           is_probability(c.testing.screening_specificity),
+       "testing.screening_sensitivity and screening_specificity must be in [0, 1]");
+  need(c.testing.screening_result_delay_days <= 14,
+       "testing.screening_result_delay_days must be at most 14");
   for (const double w : c.app.uptake_by_age) {
     need(w >= 0 && w <= 100, "app.uptake_by_age must be in [0, 100]");
   }

@@ -29,6 +29,7 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
       static_cast<std::uint32_t>(per_100k(w_.config.testing.tests_per_day_per_100k, n));
   if (w_.config.vaccination.enabled()) plan_vaccination();
   if (w_.config.variant.enabled()) variant_.assign(n, 0);
+  if (w_.config.testing.screening_per_day_per_100k > 0) screening_sample_.assign(n, 0);
   const auto& im = w_.config.immunity;
   if (im.reinfection) {
     immunity_draw_.assign(n, 1.0);
@@ -129,6 +130,7 @@ void HealthPhase::limit_tests(std::uint32_t t, DailyStats& st) {
       ++taken;
     } else if (t - w.due_day >= max_wait) {
       test_sample_day_[w.person] = kNever;  // given up: a later trigger may order a test again
+      if (!screening_sample_.empty()) screening_sample_[w.person] = 0;
       ++st.tests_given_up;
     } else {
       test_sample_day_[w.person] = kWaitingForTest;
@@ -152,6 +154,7 @@ void HealthPhase::screen(std::uint32_t t, DailyStats& st) {
       }
       if (!w_.decision(kPurposeScreening, p, t, 0).bernoulli(rate)) continue;
       test_sample_day_[p] = day;
+      screening_sample_[p] = 1;
       ++screened[shard];
     }
   });
@@ -439,16 +442,23 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
       if (test_sample_day_[p] == day) {
         test_sample_day_[p] = kNever;
         Rng r = w_.decision(kPurposeTesting, p, t, 0);
+        // A screening sample has its own test (with screening on).
+        const bool screening = !screening_sample_.empty() && screening_sample_[p] != 0;
+        if (screening) screening_sample_[p] = 0;
+        const double sensitivity = screening ? tc.screening_sensitivity : tc.sensitivity;
+        const double specificity = screening ? tc.screening_specificity : tc.specificity;
         bool positive = false;
         if (infected) {
           const auto since = static_cast<std::uint32_t>(day - infection_day_[p]);
           const bool sensitive = since >= tc.sensitive_from_day && since <= tc.sensitive_to_day;
-          positive = sensitive ? r.bernoulli(tc.sensitivity) : r.bernoulli(1 - tc.specificity);
+          positive = sensitive ? r.bernoulli(sensitivity) : r.bernoulli(1 - specificity);
         } else {
-          positive = r.bernoulli(1 - tc.specificity);
+          positive = r.bernoulli(1 - specificity);
         }
         test_positive_[p] = positive ? 1 : 0;
-        test_result_day_[p] = day + static_cast<std::int32_t>(tc.result_delay_days);
+        test_result_day_[p] =
+            day + static_cast<std::int32_t>(screening ? tc.screening_result_delay_days
+                                                      : tc.result_delay_days);
         sample_day_of_result_[p] = t;
       }
       if (test_result_day_[p] == day) {

@@ -268,7 +268,10 @@ std::string policy_lines(const SimConfig& c) {
   if (c.testing.screening_per_day_per_100k > 0) {
     o += "screening: " + counted(c.testing.screening_per_day_per_100k, "samples a day") +
          " drawn from everyone alive out of hospital without a positive result or a test "
-         "pending\n";
+         "pending" +
+         fmt("; their test's sensitivity %g, specificity %g, result after %u day(s)\n",
+             c.testing.screening_sensitivity, c.testing.screening_specificity,
+             c.testing.screening_result_delay_days);
   }
   if (c.testing.tests_per_day_per_100k > 0) {
     o += "testing: " + counted(c.testing.tests_per_day_per_100k, "samples a day") +

@@ -47,7 +47,7 @@ TEST_CASE("screening samples the day's share of those without a result, once unt
   // Every test positive (specificity 0), results the next day: a person screened on day t is
   // positive on day t + 1 and never screened again.
   SimConfig c = screened(1000, 0);
-  c.testing.specificity = 0;
+  c.testing.screening_specificity = 0;
   const auto world = internal::make_world(c);
   internal::HealthPhase health(*world);
   const auto days = run_days(health, 29);
@@ -75,7 +75,7 @@ TEST_CASE("screening skips people in hospital and the dead") {
   // Everyone infected on day 0, screened whenever eligible, every test negative: a person
   // screened on day t has a result pending on day t + 1 and is screened again on day t + 2.
   SimConfig c = screened(100000, 20000);
-  c.testing.sensitivity = 0;
+  c.testing.screening_sensitivity = 0;
   const auto world = internal::make_world(c);
   internal::HealthPhase health(*world);
   health.seed_infections();
@@ -96,6 +96,48 @@ TEST_CASE("screening skips people in hospital and the dead") {
     if (t % 2 == 0 && t > 0) CHECK(days[t].screening_samples + 2000 > present);
   }
   CHECK(most_absent > 300);
+}
+
+TEST_CASE("a screening sample is read with the screening test's own figures") {
+  // Nobody infected, every screening test positive and read the same day (a rapid test),
+  // every other test negative: the day's screened are positive that day.
+  SimConfig c = screened(1000, 0);
+  c.testing.screening_specificity = 0;
+  c.testing.screening_result_delay_days = 0;
+  c.testing.specificity = 1;
+  const auto world = internal::make_world(c);
+  internal::HealthPhase health(*world);
+  const auto days = run_days(health, 9);
+  for (std::uint32_t t = 0; t < days.size(); ++t) {
+    CAPTURE(t);
+    CHECK(days[t].tests == days[t].screening_samples);
+    CHECK(days[t].positives == days[t].screening_samples);
+  }
+}
+
+TEST_CASE("a test ordered after a screening is the other test") {
+  // Everyone screened every day, every screening test negative and read the same day, every
+  // other test positive: no positive until a test is ordered; then 50 people ordered a test
+  // on day 10 (sampled on day 11, so not screened then) are all positive on day 12.
+  SimConfig c = screened(100000, 0);
+  c.testing.screening_specificity = 1;
+  c.testing.screening_result_delay_days = 0;
+  c.testing.specificity = 0;
+  const auto world = internal::make_world(c);
+  internal::HealthPhase health(*world);
+  const auto days = run_days(health, 10);
+  for (const auto& d : days) {
+    CHECK(d.screening_samples == 20000);
+    CHECK(d.positives == 0);
+  }
+  for (std::uint32_t p = 0; p < 50; ++p) health.order_test(p, 10);
+  std::vector<std::uint32_t> uploaders;
+  DailyStats day11;
+  health.run(11, day11, uploaders);
+  CHECK(day11.screening_samples == 20000 - 50);
+  DailyStats day12;
+  health.run(12, day12, uploaders);
+  CHECK(day12.positives == 50);
 }
 
 TEST_CASE("screening's samples count against the test capacity, and find cases") {
@@ -131,6 +173,13 @@ TEST_CASE("screening's samples count against the test capacity, and find cases")
 TEST_CASE("screening is read, checked and reported") {
   SimConfig c;
   CHECK(c.testing.screening_per_day_per_100k == 0);
+  // The screening test is by default the other tests' (sensitivity, specificity, delay).
+  CHECK(c.testing.screening_sensitivity == c.testing.sensitivity);
+  CHECK(c.testing.screening_specificity == c.testing.specificity);
+  CHECK(c.testing.screening_result_delay_days == c.testing.result_delay_days);
+  SimConfig rapid;
+  CHECK_FALSE(apply_override(rapid, "testing.screening_sensitivity=1.2"));
+  CHECK_FALSE(apply_override(rapid, "testing.screening_result_delay_days=15"));
   REQUIRE(apply_override(c, "testing.screening_per_day_per_100k=500"));
   auto back = config_from_json(config_to_json(c));
   REQUIRE(back);
@@ -143,7 +192,8 @@ TEST_CASE("screening is read, checked and reported") {
   c.population.people = 20000;
   CHECK(policy_lines(c).find("screening: 100 samples a day (500 per 100,000 people) drawn from "
                              "everyone alive out of hospital without a positive result or a "
-                             "test pending\n") != std::string::npos);
+                             "test pending; their test's sensitivity 0.8, specificity 0.999, "
+                             "result after 1 day(s)\n") != std::string::npos);
   ReportInput in;
   in.config = &c;
   in.app.people = 20000;

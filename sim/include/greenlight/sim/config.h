@@ -253,6 +253,12 @@ struct TestingConfig {
   // (within a test capacity, in the queue with the day's other samples); mass or workplace
   // testing of people without symptoms.
   double screening_per_day_per_100k = 0;
+  // The screening test's own sensitivity (within sensitive_from_day..sensitive_to_day),
+  // specificity and result delay: by default the values of the other tests, to be set for a
+  // rapid antigen test (less sensitive, its result the same day: delay 0).
+  double screening_sensitivity = 0.8;
+  double screening_specificity = 0.999;
+  std::uint32_t screening_result_delay_days = 1;
 };
 
 // Risk scoring on the phone (CWA v2; reference/gaen.md 4c). Attenuation buckets are
