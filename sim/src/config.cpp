@@ -120,6 +120,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("disease", "hospital_beds_per_100k", d.hospital_beds_per_100k);
   v("disease", "no_hospital_critical_factor", d.no_hospital_critical_factor);
   v("disease", "transmission_changes", d.transmission_changes);
+  v("disease", "transmission_changes_by_layer", d.transmission_changes_by_layer);
 
   auto& t = c.testing;
   v("testing", "symptom_isolation", t.symptom_isolation);
@@ -600,6 +601,19 @@ Status validate_config(const SimConfig& c) {
              (i == 0 || day > changes[i - 1][0]),
          "disease.transmission_changes: each change is [day, factor], whole days in [0, 2000] in "
          "increasing order, factors in [0, 10]");
+  }
+  const auto& by_layer = c.disease.transmission_changes_by_layer;
+  need(by_layer.size() <= DiseaseConfig::kMaxTransmissionChanges,
+       "disease.transmission_changes_by_layer: at most 100 changes");
+  for (std::size_t i = 0; i < by_layer.size(); ++i) {
+    const auto& change = by_layer[i];
+    bool factors = true;
+    for (std::size_t k = 1; k < change.size(); ++k)
+      factors = factors && change[k] >= 0 && change[k] <= 10;
+    need(change[0] >= 0 && change[0] <= 2000 && change[0] == std::floor(change[0]) && factors &&
+             (i == 0 || change[0] > by_layer[i - 1][0]),
+         "disease.transmission_changes_by_layer: each change is [day, household, school_work, "
+         "random, venue], whole days in [0, 2000] in increasing order, factors in [0, 10]");
   }
   need(is_probability(c.disease.false_symptom_rate),
        "disease.false_symptom_rate must be in [0, 1]");

@@ -170,6 +170,10 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
   }
   const bool recording = record_met_ || record_recalled_;
   const double beta = beta_ * w_.config.disease.transmission_factor(t);
+  // Per layer (1 unless disease.transmission_changes_by_layer says otherwise), the household's
+  // weight included.
+  std::array<double, kLayers> layer = w_.config.disease.layer_factors(t);
+  layer[static_cast<std::size_t>(Layer::kHousehold)] *= hh;
   parallel_for(w_.threads, shard_end_ - shard_begin_, [&](std::uint32_t task, std::uint32_t) {
     const std::uint32_t shard = shard_begin_ + task;
     ShardTally& out = tallies_[shard];
@@ -184,7 +188,7 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
       const ContactState b = contact_state_[c.b];
       if (a.infectiousness > 0 || b.infectiousness > 0) {
         const double dose =
-            w_.disease.dose(c.distance_m, c.minutes) * (c.layer == Layer::kHousehold ? hh : 1.0);
+            w_.disease.dose(c.distance_m, c.minutes) * layer[static_cast<std::size_t>(c.layer)];
         if (a.infectiousness > 0 && (b.susceptible & a.variant_bit) != 0) {
           const double h = beta * static_cast<double>(a.infectiousness) *
                            w_.disease.susceptibility(b.age_group) * dose;

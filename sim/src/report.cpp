@@ -250,6 +250,15 @@ std::string policy_lines(const SimConfig& c) {
     }
     o += "\n";
   }
+  if (!c.disease.transmission_changes_by_layer.empty()) {
+    o += "transmission by layer (household / school and work / random / venues):";
+    const char* sep = " ";
+    for (const auto& ch : c.disease.transmission_changes_by_layer) {
+      o += fmt("%sx%g / x%g / x%g / x%g from day %g", sep, ch[1], ch[2], ch[3], ch[4], ch[0]);
+      sep = ", ";
+    }
+    o += "\n";
+  }
   // "N <what> (F per 100,000 people)" for a figure F given per 100,000 people.
   const auto counted = [&](double figure, const char* what) {
     return fmt("%llu %s (%g per 100,000 people)",

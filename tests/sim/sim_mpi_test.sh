@@ -117,7 +117,8 @@ denied=$(column_sum hospital_denied "$work/severe-one/timeseries.csv")
 # tests (at least 5 days), and the app launched on day 5, its users starting over days 5-14;
 # 9 samples a day (every rank queues the same samples); a second variant from day 3 (every
 # rank imports the same people, and each rank's contacts carry its infectiousness); the
-# per-contact hazard x1.3 from day 4 and x0.8 from day 18 (each rank's contacts alike); 15
+# per-contact hazard x1.3 from day 4 and x0.8 from day 18, and from day 6 outside households
+# x0.5 to x0.8 (each rank's contacts alike); 15
 # people screened a day (every rank draws the same, in the same queue for the capacity).
 lockdown_args=(sim run --people 3000 --days 30 --seed 6 --threads 1 --no-baseline --quiet
   --lockdown 8-15,2-3 --set lockdown.repeat_every_days=12 --set lockdown.elderly_start_day=8
@@ -125,6 +126,7 @@ lockdown_args=(sim run --people 3000 --days 30 --seed 6 --threads 1 --no-baselin
   --set app.start_day=5 --set app.ramp_days=10 --set lockdown.trigger_incidence=200
   --set lockdown.min_days=5 --set testing.tests_per_day_per_100k=300 --set variant.day=3
   --set variant.imports=10 --set 'disease.transmission_changes=[[4,1.3],[18,0.8]]'
+  --set 'disease.transmission_changes_by_layer=[[6,1,0.5,0.8,0.8]]'
   --set testing.screening_per_day_per_100k=500)
 one_and_two lockdown "${lockdown_args[@]}"
 grep -q "^transmission: the per-contact hazard x1.3 from day 4, x0.8 from day 18$" \

@@ -1,4 +1,5 @@
 // Changes of transmission over time (disease.transmission_changes, Covasim's change_beta).
+#include <array>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <span>
@@ -77,6 +78,43 @@ TEST_CASE("a change of transmission acts from its day on, and only through the h
   }
 }
 
+TEST_CASE("a change of transmission by layer acts on its layers only") {
+  DiseaseConfig d;
+  CHECK(d.layer_factors(5) == std::array<double, 4>{1, 1, 1, 1});
+  d.transmission_changes_by_layer = {{10, 1, 0.5, 0.7, 0.7}, {30, 1, 1, 1, 0}};
+  CHECK(d.layer_factors(9) == std::array<double, 4>{1, 1, 1, 1});
+  CHECK(d.layer_factors(10) == std::array<double, 4>{1, 0.5, 0.7, 0.7});
+  CHECK(d.layer_factors(30) == std::array<double, 4>{1, 1, 1, 0});
+  // Only households transmit from day 20: the same run until then, no infection by another
+  // layer after it, households still infecting.
+  const SimConfig plain = base(3);
+  const auto before = daily(plain);
+  SimConfig homes = plain;
+  homes.disease.transmission_changes_by_layer = {{20, 1, 0, 0, 0}};
+  const auto after = daily(homes);
+  CHECK(daily_csv(std::span(after).first(20)) == daily_csv(std::span(before).first(20)));
+  std::uint64_t household = 0;
+  for (std::uint32_t t = 20; t < after.size(); ++t) {
+    CAPTURE(t);
+    CHECK(after[t].new_infections_by_layer[1] == 0);
+    CHECK(after[t].new_infections_by_layer[2] == 0);
+    CHECK(after[t].new_infections_by_layer[3] == 0);
+    household += after[t].new_infections_by_layer[0];
+  }
+  CHECK(household > 20);
+  // The same factor on every layer is a change of transmission for all: 0.5 from day 15 (a
+  // power of two: exact whichever factor of the hazard it multiplies).
+  SimConfig all = plain;
+  all.disease.transmission_changes = {{15, 0.5}};
+  SimConfig each = plain;
+  each.disease.transmission_changes_by_layer = {{15, 0.5, 0.5, 0.5, 0.5}};
+  CHECK(daily_csv(daily(each)) == daily_csv(daily(all)));
+  // All factors 1 change nothing.
+  SimConfig ones = plain;
+  ones.disease.transmission_changes_by_layer = {{0, 1, 1, 1, 1}};
+  CHECK(daily_csv(daily(ones)) == daily_csv(before));
+}
+
 TEST_CASE("changes of transmission are read, written, checked and reported") {
   SimConfig c;
   CHECK(c.disease.transmission_changes.empty());
@@ -100,6 +138,20 @@ TEST_CASE("changes of transmission are read, written, checked and reported") {
   }
   SimConfig d;
   CHECK_FALSE(apply_override(d, "disease.transmission_changes=[[10]]"));  // not a pair
+  REQUIRE(apply_override(c, "disease.transmission_changes_by_layer=[[30,1,0.5,0.7,0.7]]"));
+  back = config_from_json(config_to_json(c));
+  REQUIRE(back);
+  CHECK(back->disease.transmission_changes_by_layer == c.disease.transmission_changes_by_layer);
+  CHECK(policy_lines(c).find("transmission by layer (household / school and work / random / "
+                             "venues): x1 / x0.5 / x0.7 / x0.7 from day 30\n") !=
+        std::string::npos);
+  for (const char* bad : {"disease.transmission_changes_by_layer=[[30,1,0.5,0.7]]",
+                          "disease.transmission_changes_by_layer=[[30,1,0.5,0.7,-1]]",
+                          "disease.transmission_changes_by_layer=[[30,1,1,1,1],[20,1,1,1,1]]"}) {
+    CAPTURE(bad);
+    SimConfig e;
+    CHECK_FALSE(apply_override(e, bad));
+  }
 }
 
 }  // namespace greenlight::sim

@@ -225,6 +225,19 @@ struct DiseaseConfig {
     }
     return f;
   }
+  // The same per contact layer (Covasim's change_beta with layers: masks outside the home,
+  // schools closed to transmission): [day, household, school/work, random, venue] with
+  // increasing days; from each day on each layer's hazard is its factor times the one above
+  // (1 before the first day). At most kMaxTransmissionChanges.
+  std::vector<std::array<double, 5>> transmission_changes_by_layer;
+  std::array<double, 4> layer_factors(std::uint32_t day) const {
+    std::array<double, 4> f{1.0, 1.0, 1.0, 1.0};
+    for (const auto& change : transmission_changes_by_layer) {
+      if (static_cast<double>(day) < change[0]) break;
+      f = {change[1], change[2], change[3], change[4]};
+    }
+    return f;
+  }
 };
 
 struct TestingConfig {
