@@ -99,6 +99,21 @@ Result<ScenarioOutcome> run_scenario(const SimConfig& config, const ProgressFn& 
   return out;
 }
 
+std::vector<std::array<double, kMaxVaried>> varied_combinations(std::span<const SweepVary> vary) {
+  // An odometer, the last setting fastest.
+  std::vector<std::array<double, kMaxVaried>> combinations;
+  std::array<std::size_t, kMaxVaried> digit{};
+  for (;;) {
+    std::array<double, kMaxVaried> values{};
+    for (std::size_t i = 0; i < vary.size(); ++i) values[i] = vary[i].values[digit[i]];
+    combinations.push_back(values);
+    std::size_t i = vary.size();
+    while (i > 0 && ++digit[i - 1] == vary[i - 1].values.size()) digit[--i] = 0;
+    if (i == 0) break;
+  }
+  return combinations;
+}
+
 Result<std::vector<SweepPoint>> run_sweep(const SimConfig& base, std::span<const double> uptakes,
                                           std::span<const std::uint64_t> seeds,
                                           const std::function<void(const SweepPoint&)>& done,
@@ -123,17 +138,7 @@ Result<std::vector<SweepPoint>> run_sweep(const SimConfig& base, std::span<const
       }
     }
   }
-  // Every combination of the varied settings' values (an odometer, the last setting fastest).
-  std::vector<std::array<double, kMaxVaried>> combinations;
-  std::array<std::size_t, kMaxVaried> digit{};
-  for (;;) {
-    std::array<double, kMaxVaried> values{};
-    for (std::size_t i = 0; i < vary.size(); ++i) values[i] = vary[i].values[digit[i]];
-    combinations.push_back(values);
-    std::size_t i = vary.size();
-    while (i > 0 && ++digit[i - 1] == vary[i - 1].values.size()) digit[--i] = 0;
-    if (i == 0) break;
-  }
+  const auto combinations = varied_combinations(vary);
   std::vector<SimConfig> configs;
   std::vector<std::array<double, kMaxVaried>> config_values;
   for (const auto& values : combinations) {

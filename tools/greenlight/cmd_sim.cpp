@@ -353,6 +353,18 @@ std::vector<double> parse_list(const std::string& text, const char* what) {
   return out;
 }
 
+// --vary section.key=V1,V2,... options.
+std::vector<sim::SweepVary> parse_vary(const std::vector<std::string>& texts) {
+  std::vector<sim::SweepVary> vary;
+  for (const std::string& text : texts) {
+    const auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw CommandError{"--vary: expected section.key=V1,V2,..., got '" + text + "'"};
+    vary.push_back({text.substr(0, eq), parse_list(text.substr(eq + 1), "--vary")});
+  }
+  return vary;
+}
+
 // The finished runs of a sweep into o.out (one file each, in the folder `name`), so that an
 // interrupted sweep can be resumed (sweep_journal.h).
 sim::SweepJournal open_journal(const CommonOptions& o, const char* name, bool resume,
@@ -394,15 +406,9 @@ void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
                const std::string& seeds_text, const std::vector<std::string>& vary_texts,
                bool resume, const sim::Ranks& ranks) {
   SimConfig c = build_config(o);
-  std::vector<sim::SweepVary> vary;
+  const std::vector<sim::SweepVary> vary = parse_vary(vary_texts);
   std::vector<std::string> keys;
-  for (const std::string& text : vary_texts) {
-    const auto eq = text.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw CommandError{"--vary: expected section.key=V1,V2,..., got '" + text + "'"};
-    vary.push_back({text.substr(0, eq), parse_list(text.substr(eq + 1), "--vary")});
-    keys.push_back(vary.back().key);
-  }
+  for (const auto& v : vary) keys.push_back(v.key);
   const auto uptakes = parse_list(uptakes_text, "--uptake");
   for (double u : uptakes) {
     if (u < 0 || u > 1)
@@ -458,47 +464,49 @@ void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
 
 std::vector<std::uint64_t> parse_seeds(const std::string& text, std::uint64_t fallback);
 
-void run_fit(const CommonOptions& o, const std::string& data_path, const std::string& vary_text,
-             const std::string& seeds_text, const sim::Ranks& ranks) {
+void run_fit(const CommonOptions& o, const std::string& data_path,
+             const std::vector<std::string>& vary_texts, const std::string& seeds_text,
+             const sim::Ranks& ranks) {
   const SimConfig c = build_config(o);
   auto observed = sim::parse_observed(read_text(data_path), c.run.days);
   if (!observed) throw CommandError{data_path + ": " + observed.error().message};
-  const auto eq = vary_text.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw CommandError{"--vary: expected section.key=V1,V2,..., got '" + vary_text + "'"};
-  const std::string key = vary_text.substr(0, eq);
-  const auto values = parse_list(vary_text.substr(eq + 1), "--vary");
+  const std::vector<sim::SweepVary> vary = parse_vary(vary_texts);
+  std::vector<std::string> keys;
+  for (const auto& v : vary) keys.push_back(v.key);
   const auto seeds = parse_seeds(seeds_text, c.run.seed);
   const auto start = std::chrono::steady_clock::now();
-  const std::size_t total = values.size() * seeds.size();
+  std::size_t total = seeds.size();
+  for (const auto& v : vary) total *= v.values.size();
   const std::size_t local_total =
       (total + static_cast<std::size_t>(ranks.size()) - 1) / static_cast<std::size_t>(ranks.size());
   std::size_t done = 0;
   auto points = sim::run_fit(
-      c, key, values, seeds, *observed,
+      c, vary, seeds, *observed,
       [&](const sim::FitPoint& p) {
         ++done;
         if (o.quiet || !ranks.root()) return;
         const double elapsed =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        std::fprintf(stderr, "fit %zu/%zu%s: %s %g seed %llu -> mismatch %.4f (%.1f s)\n", done,
+        std::string setting;
+        for (std::size_t i = 0; i < keys.size(); ++i)
+          setting += keys[i] + sim::strprintf(" %g ", p.values[i]);
+        std::fprintf(stderr, "fit %zu/%zu%s: %sseed %llu -> mismatch %.4f (%.1f s)\n", done,
                      ranks.size() > 1 ? local_total : total, ranks.size() > 1 ? " on rank 0" : "",
-                     key.c_str(), p.value, static_cast<unsigned long long>(p.seed), p.mismatch,
-                     elapsed);
+                     setting.c_str(), static_cast<unsigned long long>(p.seed), p.mismatch, elapsed);
       },
       ranks);
   if (!points) throw CommandError{"sim fit: " + points.error().message};
   if (!ranks.root()) return;
   const fs::path out = o.out;
   write_or_throw(out / "config.json", sim::config_to_json(c));
-  write_or_throw(out / "fit.csv", sim::fit_csv(key, *points, *observed));
-  const std::string table = sim::format_fit(key, *points, *observed);
+  write_or_throw(out / "fit.csv", sim::fit_csv(keys, *points, *observed));
+  const std::string table = sim::format_fit(keys, *points, *observed);
   write_or_throw(out / "fit.txt", table);
   std::vector<fs::path> files{out / "config.json", out / "fit.csv", out / "fit.txt"};
-  const auto plot = sim::write_fit_plot(out, key, *points, *observed);
-  if (!plot.warning.empty())
-    std::fprintf(stderr, "greenlight: warning: %s\n", plot.warning.c_str());
-  files.insert(files.end(), plot.files.begin(), plot.files.end());
+  const auto plots = sim::write_fit_plots(out, keys, *points, *observed);
+  if (!plots.warning.empty())
+    std::fprintf(stderr, "greenlight: warning: %s\n", plots.warning.c_str());
+  files.insert(files.end(), plots.files.begin(), plots.files.end());
   std::printf("%s", table.c_str());
   print_files(files);
 }
@@ -791,28 +799,31 @@ void setup_sim(CLI::App& app) {
 
   auto fit_opts = std::make_shared<CommonOptions>();
   auto fit_data = std::make_shared<std::string>();
-  auto fit_vary = std::make_shared<std::string>();
+  auto fit_vary = std::make_shared<std::vector<std::string>>();
   auto fit_seeds = std::make_shared<std::string>();
   CLI::App* fit = cmd->add_subcommand(
       "fit", "Fit one setting to observed data: the values whose runs come closest to it");
   add_common(fit, *fit_opts, true);
   fit->add_option("--data", *fit_data,
-                  "CSV of observations: the header day,COLUMN (COLUMN a column of "
+                  "CSV of observations: the header day,COLUMN[,COLUMN...] (columns of "
                   "timeseries.csv, e.g. positives, new_hospitalised or new_deaths), then one "
-                  "line DAY,VALUE per observed day, days increasing")
+                  "line DAY,VALUE[,VALUE...] per observed day, days increasing")
       ->required();
   fit->add_option("--vary", *fit_vary,
-                  "The setting and its values to try: section.key=V1,V2,... (e.g. "
-                  "disease.infectious_rate=5,5.5,6,6.5)")
-      ->required();
+                  "A setting and its values to try: section.key=V1,V2,... (e.g. "
+                  "disease.infectious_rate=5,5.5,6,6.5); repeat for up to 3 settings (every "
+                  "combination)")
+      ->required()
+      ->take_all();
   fit->add_option("--seeds", *fit_seeds, "Comma-separated seeds for each value (default: --seed)");
   fit->footer(
       "Runs every value with every seed (without the baseline; over MPI ranks when started with "
       "mpirun) and scores each run by its mismatch: the sum over the observed days of |model - "
       "observed|, divided by the sum of the observations (0 is perfect). Writes into --out: "
-      "config.json, fit.csv (each run's mismatch and its column on the observed days), fit.txt "
-      "(the values by mean mismatch, best first; also printed), fit.svg/png (the observations "
-      "and each value's mean model).");
+      "config.json, fit.csv (each run's mismatch and its columns on the observed days), fit.txt "
+      "(the combinations of values by mean mismatch, best first; also printed), and per "
+      "observed column fit_COLUMN.svg/png (the observations and the best combinations' mean "
+      "models). The mismatch of several columns is the sum of theirs.");
   fit->callback([fit_opts, fit_data, fit_vary, fit_seeds] {
     with_ranks(
         [&](const sim::Ranks& r) { run_fit(*fit_opts, *fit_data, *fit_vary, *fit_seeds, r); });

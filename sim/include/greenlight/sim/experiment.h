@@ -56,6 +56,10 @@ struct ScenarioOutcome {
                                                    Ranks ranks = Ranks::single(),
                                                    bool events = false);
 
+// Every combination of the varied settings' values (at most kMaxVaried, each with values), the
+// first setting's slowest: the points of a sweep or a fit.
+std::vector<std::array<double, kMaxVaried>> varied_combinations(std::span<const SweepVary> vary);
+
 // Every uptake x seed combination, in that order (with varied settings, at most kMaxVaried,
 // every combination of their values, the first setting's slowest, x uptake x seed; each
 // setting applied as --set would). Over several ranks (collective) run i of the list runs

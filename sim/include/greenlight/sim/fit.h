@@ -4,6 +4,7 @@
 // scored by how far their column lies from the observations.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -21,57 +22,63 @@
 namespace greenlight::sim {
 
 struct Observed {
-  std::string column;  // a column of timeseries.csv (daily_csv), e.g. "positives"
-  std::vector<std::pair<std::uint32_t, double>> days;  // (day, value), days increasing
-  double total() const;
+  // Columns of timeseries.csv (daily_csv), e.g. "positives" and "new_deaths".
+  std::vector<std::string> columns;
+  std::vector<std::uint32_t> days;          // increasing
+  std::vector<std::vector<double>> values;  // per column, per observed day
+  // The sum of a column's observations.
+  double total(std::size_t column) const;
 };
 
-// Reads observations as CSV text: the header "day,COLUMN" with COLUMN a column of
-// timeseries.csv other than day, then one line "DAY,VALUE" per observed day (days
-// increasing, each below run_days; values finite and non-negative; blank lines and lines
-// starting with '#' skipped). Errors name the line.
+// Reads observations as CSV text: the header "day,COLUMN[,COLUMN...]" with COLUMNs columns of
+// timeseries.csv other than day (each once), then one line "DAY,VALUE[,VALUE...]" per
+// observed day (days increasing, each below run_days; values finite and non-negative; blank
+// lines and lines starting with '#' skipped). Errors name the line.
 [[nodiscard]] Result<Observed> parse_observed(std::string_view csv, std::uint32_t run_days);
 
 // One run of a fit.
 struct FitPoint {
-  double value = 0;  // of the varied setting
+  std::array<double, kMaxVaried> values{};  // of the varied settings
   std::uint64_t seed = 0;
-  // sum over the observed days of |model - observed|, divided by the sum of the observed
-  // values (1 when that sum is 0): 0 is a perfect fit.
+  // Per column, the sum over the observed days of |model - observed| divided by the sum of
+  // the column's observations (the summed distance when it is 0); summed over the columns:
+  // 0 is a perfect fit.
   double mismatch = 0;
-  std::vector<double> model;  // the run's column on the observed days
+  std::vector<double> model;  // the run's columns on the observed days, column after column
 };
 
-// The mismatch of model against observed (FitPoint::mismatch).
+// The mismatch of model (as FitPoint::model) against observed.
 double fit_mismatch(std::span<const double> model, const Observed& observed);
 
-// Every value x seed (value slowest), each run in full without its baseline (run.baseline
-// off) on one rank: over K ranks rank r runs points r, r + K, ...; every rank returns every
-// point in that order (collective). `key` is any numeric setting but run.seed.
+// Every combination of the varied settings' values (at most kMaxVaried settings, the first
+// slowest) x seed, each run in full without its baseline (run.baseline off) on one rank: over
+// K ranks rank r runs points r, r + K, ...; every rank returns every point in that order
+// (collective). A setting is any numeric one but run.seed.
 [[nodiscard]] Result<std::vector<FitPoint>> run_fit(
-    const SimConfig& base, const std::string& key, std::span<const double> values,
-    std::span<const std::uint64_t> seeds, const Observed& observed,
-    const std::function<void(const FitPoint&)>& done = {}, Ranks ranks = Ranks::single());
+    const SimConfig& base, std::span<const SweepVary> vary, std::span<const std::uint64_t> seeds,
+    const Observed& observed, const std::function<void(const FitPoint&)>& done = {},
+    Ranks ranks = Ranks::single());
 
-// The values by mean mismatch over seeds, best first: value, mean, median, min, max (the
-// seeds' runs).
+// The combinations of values by mean mismatch over seeds, best first: mean, median, min, max
+// over the seeds' runs.
 struct FitRank {
-  double value = 0;
+  std::array<double, kMaxVaried> values{};
   double mean = 0;
   double median = 0;
   double min = 0;
   double max = 0;
 };
 std::vector<FitRank> rank_fit(std::span<const FitPoint> points);
-// fit.csv: key, seed, mismatch, then the model's column on each observed day.
-std::string fit_csv(const std::string& key, std::span<const FitPoint> points,
+// fit.csv: the keys, seed, mismatch, then the model's columns on each observed day
+// (COLUMN_DAY), under a line of the observations.
+std::string fit_csv(std::span<const std::string> keys, std::span<const FitPoint> points,
                     const Observed& observed);
-// fit.txt: the values by mean mismatch, best first, with the observations named.
-std::string format_fit(const std::string& key, std::span<const FitPoint> points,
+// fit.txt: the combinations by mean mismatch, best first, with the observations named.
+std::string format_fit(std::span<const std::string> keys, std::span<const FitPoint> points,
                        const Observed& observed);
-// fit.{svg,png}: the observations and each value's mean model over the seeds by day, the best
-// value's line thickest.
-PlotResult write_fit_plot(const std::filesystem::path& dir, const std::string& key,
-                          std::span<const FitPoint> points, const Observed& observed);
+// fit_COLUMN.{svg,png} per observed column: the observations and each combination's mean
+// model over the seeds by day (at most the 8 best), the best one's line thickest.
+PlotResult write_fit_plots(const std::filesystem::path& dir, std::span<const std::string> keys,
+                           std::span<const FitPoint> points, const Observed& observed);
 
 }  // namespace greenlight::sim
