@@ -162,8 +162,8 @@ double fit_mismatch(std::span<const double> model, const Observed& observed) {
 Result<std::vector<FitPoint>> run_fit(const SimConfig& base, std::span<const SweepVary> vary,
                                       std::span<const std::uint64_t> seeds,
                                       const Observed& observed,
-                                      const std::function<void(const FitPoint&)>& done,
-                                      Ranks ranks) {
+                                      const std::function<void(const FitPoint&)>& done, Ranks ranks,
+                                      const SweepJournal* journal) {
   if (vary.empty() || vary.size() > kMaxVaried) {
     return make_error(ErrorCode::kInvalidArgument,
                       strprintf("a fit varies 1 to %zu settings", kMaxVaried));
@@ -213,16 +213,37 @@ Result<std::vector<FitPoint>> run_fit(const SimConfig& base, std::span<const Swe
     if (ranks.size() > 1) ranks.abort(error.message);
     return std::unexpected(error);
   };
-  // Each of this rank's points as its mismatch then its model.
+  // Every rank has opened its journal before any records a run there (see run_sweep).
+  if (journal != nullptr) ranks.sum(0);
+  // Each of this rank's points as its mismatch, whether it was read back (1) or run (0), then
+  // its model.
   const std::size_t n = observed.days.size() * columns.size();
   std::vector<double> mine;
   for (std::size_t i = rank; i < configs.size(); i += size) {
-    auto outcome = run_once(configs[i]);  // whole on this rank
-    if (!outcome) return stop(outcome.error());
-    FitPoint p{config_values[i], configs[i].run.seed, 0,
-               columns_on(outcome->daily, columns, observed)};
+    std::vector<DailyStats> days;
+    bool recorded = false;
+    if (journal != nullptr) {
+      auto found = journal->find_days(configs[i]);
+      if (!found) return stop(found.error());
+      if (*found) {
+        days = std::move(**found);
+        recorded = true;
+      }
+    }
+    if (!recorded) {
+      auto outcome = run_once(configs[i]);  // whole on this rank
+      if (!outcome) return stop(outcome.error());
+      days = std::move(outcome->daily);
+      if (journal != nullptr) {
+        if (auto st = journal->record_days(configs[i], outcome->summary, days); !st)
+          return stop(st.error());
+      }
+    }
+    FitPoint p{config_values[i], configs[i].run.seed, 0, columns_on(days, columns, observed),
+               recorded};
     p.mismatch = fit_mismatch(p.model, observed);
     mine.push_back(p.mismatch);
+    mine.push_back(recorded ? 1.0 : 0.0);
     mine.insert(mine.end(), p.model.begin(), p.model.end());
     if (done) done(p);
   }
@@ -235,9 +256,10 @@ Result<std::vector<FitPoint>> run_fit(const SimConfig& base, std::span<const Swe
       p.values = config_values[i];
       p.seed = configs[i].run.seed;
       p.mismatch = gathered[at];
-      p.model.assign(gathered.begin() + static_cast<std::ptrdiff_t>(at + 1),
-                     gathered.begin() + static_cast<std::ptrdiff_t>(at + 1 + n));
-      at += 1 + n;
+      p.from_journal = gathered[at + 1] != 0;
+      p.model.assign(gathered.begin() + static_cast<std::ptrdiff_t>(at + 2),
+                     gathered.begin() + static_cast<std::ptrdiff_t>(at + 2 + n));
+      at += 2 + n;
     }
   }
   return points;

@@ -30,6 +30,7 @@ constexpr std::string_view kFormatKey = "greenlight_sweep_run";
 static_assert(std::is_trivially_copyable_v<RunSummary>);
 static_assert(std::is_trivially_copyable_v<ScenarioMetrics>);
 static_assert(std::is_trivially_copyable_v<ServerHoldings>);
+static_assert(std::is_trivially_copyable_v<DailyStats>);
 
 std::unexpected<Error> io_error(const std::string& what, const fs::path& path) {
   return make_error(ErrorCode::kIo, what + " " + path.string() + ": " + std::strerror(errno));
@@ -48,6 +49,7 @@ struct RunFile {
   std::string summary_hex;
   std::string scenario_hex;  // empty: not recorded (sim sweep, threshold-sweep)
   std::string server_hex;
+  std::string days_hex;  // empty: not recorded (all but sim fit)
 };
 
 // A trivially copyable T from its bytes in hex.
@@ -94,9 +96,13 @@ Result<RunFile> read_run_file(const fs::path& path) {
   }
   const json::string* scenario = string_at("scenario");
   const json::string* server = string_at("server");
-  return RunFile{std::string(*build), std::string(*hash), std::string(*summary),
+  const json::string* days = string_at("days");
+  return RunFile{std::string(*build),
+                 std::string(*hash),
+                 std::string(*summary),
                  scenario != nullptr ? std::string(*scenario) : std::string(),
-                 server != nullptr ? std::string(*server) : std::string()};
+                 server != nullptr ? std::string(*server) : std::string(),
+                 days != nullptr ? std::string(*days) : std::string()};
 }
 
 // Writes `text` to `path` so that a crash leaves the old file or the new one, never a part.
@@ -223,8 +229,31 @@ Status SweepJournal::record_outcome(const SimConfig& config, const Outcome& outc
   return write(config, outcome.summary, &outcome);
 }
 
+Result<std::optional<std::vector<DailyStats>>> SweepJournal::find_days(
+    const SimConfig& config) const {
+  using Days = std::vector<DailyStats>;
+  auto found = find_file(config);
+  GL_RETURN_IF_ERROR(found);
+  if (!*found || (*found)->file.days_hex.empty()) return std::optional<Days>{};
+  auto bytes = from_hex((*found)->file.days_hex);
+  if (!bytes || bytes->size() % sizeof(DailyStats) != 0) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      (*found)->path.string() + ": days must be a whole number of " +
+                          std::to_string(sizeof(DailyStats)) +
+                          "-byte days in hex; remove the folder to start over");
+  }
+  Days days(bytes->size() / sizeof(DailyStats));
+  if (!days.empty()) std::memcpy(days.data(), bytes->data(), bytes->size());
+  return std::optional<Days>(std::move(days));
+}
+
+Status SweepJournal::record_days(const SimConfig& config, const RunSummary& summary,
+                                 std::span<const DailyStats> days) const {
+  return write(config, summary, nullptr, days);
+}
+
 Status SweepJournal::write(const SimConfig& config, const RunSummary& summary,
-                           const Outcome* outcome) const {
+                           const Outcome* outcome, std::span<const DailyStats> days) const {
   const std::string text = run_config_text(config);
   std::error_code ec;
   fs::create_directories(dir_, ec);
@@ -239,6 +268,10 @@ Status SweepJournal::write(const SimConfig& config, const RunSummary& summary,
   if (outcome != nullptr) {
     o["scenario"] = hex_bytes(outcome->scenario);
     o["server"] = hex_bytes(outcome->server);
+  }
+  if (!days.empty()) {
+    o["days"] = to_hex(ByteSpan(reinterpret_cast<const std::uint8_t*>(days.data()),
+                                days.size() * sizeof(DailyStats)));
   }
   o["config"] = json::parse(text);
   return write_durably(file_for(text), json::serialize(o) + "\n");

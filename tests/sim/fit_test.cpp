@@ -1,14 +1,18 @@
 // Fitting to observed data (fit.h, `greenlight sim fit`).
 #include "greenlight/sim/fit.h"
 
+#include <stdlib.h>
+
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "greenlight/sim/config.h"
 #include "greenlight/sim/experiment.h"
 #include "greenlight/sim/report.h"
+#include "greenlight/sim/sweep_journal.h"
 #include "sim_test_runs.h"
 
 namespace greenlight::sim {
@@ -139,6 +143,61 @@ TEST_CASE("a fit finds the values and seed that made the observations") {
   SimConfig shorter = c;
   shorter.run.days = 20;
   CHECK_FALSE(run_fit(shorter, vary, seeds, *observed));
+}
+
+TEST_CASE("an interrupted fit resumed from its journal gives the uninterrupted fit's points") {
+  namespace fs = std::filesystem;
+  SimConfig c = small(2000, 30, 4);
+  auto observed = parse_observed("day,positives,tests\n10,1,5\n20,3,9\n29,4,12\n", 30);
+  REQUIRE(observed);
+  const std::vector<SweepVary> vary{{"disease.infectious_rate", {5, 6.5}}};
+  const std::vector<std::uint64_t> seeds{1, 2};
+  const auto whole = run_fit(c, vary, seeds, *observed);
+  REQUIRE(whole);
+  std::string tmpl = (fs::temp_directory_path() / "greenlight-fit-XXXXXX").string();
+  REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+  const fs::path dir = fs::path(tmpl) / "fit-runs";
+  struct Interrupted {};
+  {
+    auto journal = SweepJournal::open(dir, false);
+    REQUIRE(journal);
+    std::size_t finished = 0;
+    CHECK_THROWS_AS(run_fit(
+                        c, vary, seeds, *observed,
+                        [&](const FitPoint&) {
+                          if (++finished == 2) throw Interrupted{};
+                        },
+                        Ranks::single(), &*journal),
+                    Interrupted);
+  }
+  auto journal = SweepJournal::open(dir, true);
+  REQUIRE(journal);
+  CHECK(journal->runs_at_open() == 2);
+  const auto resumed = run_fit(c, vary, seeds, *observed, {}, Ranks::single(), &*journal);
+  REQUIRE(resumed);
+  REQUIRE(resumed->size() == whole->size());
+  for (std::size_t i = 0; i < whole->size(); ++i) {
+    CAPTURE(i);
+    CHECK((*resumed)[i].from_journal == (i < 2));
+    CHECK((*resumed)[i].mismatch == (*whole)[i].mismatch);
+    CHECK((*resumed)[i].model == (*whole)[i].model);
+  }
+  // The recorded days are the run's, whole; a run recorded without its days has none.
+  SimConfig first = c;
+  first.disease.infectious_rate = 5;
+  first.run.seed = 1;
+  first.run.baseline = false;
+  auto days = journal->find_days(first);
+  REQUIRE(days);
+  REQUIRE(days->has_value());
+  auto outcome = run_once(first);
+  REQUIRE(outcome);
+  CHECK(daily_csv(**days) == daily_csv(outcome->daily));
+  REQUIRE(journal->record(first, outcome->summary));
+  auto without = journal->find_days(first);
+  REQUIRE(without);
+  CHECK_FALSE(without->has_value());
+  fs::remove_all(tmpl);
 }
 
 }  // namespace greenlight::sim

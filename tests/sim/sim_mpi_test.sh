@@ -192,6 +192,23 @@ one_and_two_files fit "fit.csv fit.txt config.json" sim fit --people 2000 --days
   --threads 1 --quiet --data "$work/observed.csv" --vary disease.infectious_rate=5,7
 [ "$(grep -c '^disease.infectious_rate,\|^[57],[12],' "$work/fit-one/fit.csv")" -eq 5 ] ||
   fail "sim fit: fit.csv has not its header and 4 runs"
+# A fit that cannot write fit.csv keeps its runs (OUT/fit-runs); resumed over two ranks it
+# writes the bytes of the uninterrupted fit and drops the runs.
+fit_args=(sim fit --people 2000 --days 25 --seeds 1,2 --threads 1 --quiet
+  --data "$work/observed.csv" --vary disease.infectious_rate=5,7)
+mkdir -p "$work/fit-cut/fit.csv"
+if "$bin" "${fit_args[@]}" --out "$work/fit-cut" >"$work/fit-cut.out" 2>&1; then
+  fail "sim fit exited 0 though fit.csv could not be written"
+fi
+[ "$(find "$work/fit-cut/fit-runs" -name '*.json' | wc -l)" -eq 4 ] ||
+  fail "sim fit: the failed fit did not keep its 4 runs"
+rmdir "$work/fit-cut/fit.csv"
+"${mpi[@]}" "$bin" "${fit_args[@]}" --resume --out "$work/fit-cut" >"$work/fit-cut2.out" \
+  2>"$work/fit-cut2.err" || fail "mpirun -np 2 sim fit --resume: $(cat "$work/fit-cut2.err")"
+for f in fit.csv fit.txt; do
+  same_file "sim fit --resume $f" "$work/fit-one/$f" "$work/fit-cut/$f"
+done
+[ ! -e "$work/fit-cut/fit-runs" ] || fail "sim fit --resume: the runs were not removed"
 
 # A sweep of three uptakes for two values of a varied setting over two ranks (rank 0 runs
 # points 0, 2 and 4, rank 1 points 1, 3 and 5).

@@ -463,9 +463,11 @@ void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
 }
 
 std::vector<std::uint64_t> parse_seeds(const std::string& text, std::uint64_t fallback);
+void write_fit(const CommonOptions& o, const SimConfig& c, std::span<const std::string> keys,
+               std::span<const sim::FitPoint> points, const sim::Observed& observed);
 
 void run_fit(const CommonOptions& o, const std::string& data_path,
-             const std::vector<std::string>& vary_texts, const std::string& seeds_text,
+             const std::vector<std::string>& vary_texts, const std::string& seeds_text, bool resume,
              const sim::Ranks& ranks) {
   const SimConfig c = build_config(o);
   auto observed = sim::parse_observed(read_text(data_path), c.run.days);
@@ -474,6 +476,7 @@ void run_fit(const CommonOptions& o, const std::string& data_path,
   std::vector<std::string> keys;
   for (const auto& v : vary) keys.push_back(v.key);
   const auto seeds = parse_seeds(seeds_text, c.run.seed);
+  const sim::SweepJournal journal = open_journal(o, "fit-runs", resume, ranks);
   const auto start = std::chrono::steady_clock::now();
   std::size_t total = seeds.size();
   for (const auto& v : vary) total *= v.values.size();
@@ -490,20 +493,31 @@ void run_fit(const CommonOptions& o, const std::string& data_path,
         std::string setting;
         for (std::size_t i = 0; i < keys.size(); ++i)
           setting += keys[i] + sim::strprintf(" %g ", p.values[i]);
-        std::fprintf(stderr, "fit %zu/%zu%s: %sseed %llu -> mismatch %.4f (%.1f s)\n", done,
-                     ranks.size() > 1 ? local_total : total, ranks.size() > 1 ? " on rank 0" : "",
-                     setting.c_str(), static_cast<unsigned long long>(p.seed), p.mismatch, elapsed);
+        std::fprintf(
+            stderr, "fit %zu/%zu%s: %sseed %llu -> mismatch %.4f (%s)\n", done,
+            ranks.size() > 1 ? local_total : total, ranks.size() > 1 ? " on rank 0" : "",
+            setting.c_str(), static_cast<unsigned long long>(p.seed), p.mismatch,
+            p.from_journal ? "finished before" : sim::strprintf("%.1f s", elapsed).c_str());
       },
-      ranks);
+      ranks, &journal);
   if (!points) throw CommandError{"sim fit: " + points.error().message};
-  if (!ranks.root()) return;
+  if (ranks.root()) write_fit(o, c, keys, *points, *observed);
+  // The runs are dropped once the outputs holding them are written (as run_sweep's).
+  ranks.sum(0);
+  if (ranks.root()) drop_journal(journal);
+  ranks.sum(0);
+  if (!ranks.root()) (void)journal.remove();
+}
+
+void write_fit(const CommonOptions& o, const SimConfig& c, std::span<const std::string> keys,
+               std::span<const sim::FitPoint> points, const sim::Observed& observed) {
   const fs::path out = o.out;
   write_or_throw(out / "config.json", sim::config_to_json(c));
-  write_or_throw(out / "fit.csv", sim::fit_csv(keys, *points, *observed));
-  const std::string table = sim::format_fit(keys, *points, *observed);
+  write_or_throw(out / "fit.csv", sim::fit_csv(keys, points, observed));
+  const std::string table = sim::format_fit(keys, points, observed);
   write_or_throw(out / "fit.txt", table);
   std::vector<fs::path> files{out / "config.json", out / "fit.csv", out / "fit.txt"};
-  const auto plots = sim::write_fit_plots(out, keys, *points, *observed);
+  const auto plots = sim::write_fit_plots(out, keys, points, observed);
   if (!plots.warning.empty())
     std::fprintf(stderr, "greenlight: warning: %s\n", plots.warning.c_str());
   files.insert(files.end(), plots.files.begin(), plots.files.end());
@@ -816,6 +830,11 @@ void setup_sim(CLI::App& app) {
       ->required()
       ->take_all();
   fit->add_option("--seeds", *fit_seeds, "Comma-separated seeds for each value (default: --seed)");
+  auto fit_resume = std::make_shared<bool>(false);
+  fit->add_flag("--resume", *fit_resume,
+                "Continue an interrupted fit into the same --out: reuse the runs it finished "
+                "(OUT/fit-runs, one file per run with its days, removed when the fit completes) "
+                "for the same settings and greenlight build, and run the rest");
   fit->footer(
       "Runs every value with every seed (without the baseline; over MPI ranks when started with "
       "mpirun) and scores each run by its mismatch: the sum over the observed days of |model - "
@@ -824,9 +843,10 @@ void setup_sim(CLI::App& app) {
       "(the combinations of values by mean mismatch, best first; also printed), and per "
       "observed column fit_COLUMN.svg/png (the observations and the best combinations' mean "
       "models). The mismatch of several columns is the sum of theirs.");
-  fit->callback([fit_opts, fit_data, fit_vary, fit_seeds] {
-    with_ranks(
-        [&](const sim::Ranks& r) { run_fit(*fit_opts, *fit_data, *fit_vary, *fit_seeds, r); });
+  fit->callback([fit_opts, fit_data, fit_vary, fit_seeds, fit_resume] {
+    with_ranks([&](const sim::Ranks& r) {
+      run_fit(*fit_opts, *fit_data, *fit_vary, *fit_seeds, *fit_resume, r);
+    });
   });
 
   auto bench_opts = std::make_shared<CommonOptions>();

@@ -18,6 +18,7 @@
 #include "greenlight/sim/config.h"
 #include "greenlight/sim/ranks.h"
 #include "greenlight/sim/report.h"
+#include "greenlight/sim/sweep_journal.h"
 
 namespace greenlight::sim {
 
@@ -45,6 +46,7 @@ struct FitPoint {
   // 0 is a perfect fit.
   double mismatch = 0;
   std::vector<double> model;  // the run's columns on the observed days, column after column
+  bool from_journal = false;  // read back from the journal (run_fit's), not run
 };
 
 // The mismatch of model (as FitPoint::model) against observed.
@@ -53,11 +55,13 @@ double fit_mismatch(std::span<const double> model, const Observed& observed);
 // Every combination of the varied settings' values (at most kMaxVaried settings, the first
 // slowest) x seed, each run in full without its baseline (run.baseline off) on one rank: over
 // K ranks rank r runs points r, r + K, ...; every rank returns every point in that order
-// (collective). A setting is any numeric one but run.seed.
+// (collective). A setting is any numeric one but run.seed. With a journal each run's days are
+// looked up there first and recorded once finished (sweep_journal.h: an interrupted fit
+// resumes).
 [[nodiscard]] Result<std::vector<FitPoint>> run_fit(
     const SimConfig& base, std::span<const SweepVary> vary, std::span<const std::uint64_t> seeds,
     const Observed& observed, const std::function<void(const FitPoint&)>& done = {},
-    Ranks ranks = Ranks::single());
+    Ranks ranks = Ranks::single(), const SweepJournal* journal = nullptr);
 
 // The combinations of values by mean mismatch over seeds, best first: mean, median, min, max
 // over the seeds' runs.

@@ -19,7 +19,9 @@
 #include <cstddef>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "greenlight/crypto/result.h"
 #include "greenlight/sim/config.h"
@@ -47,6 +49,12 @@ class SweepJournal {
   };
   [[nodiscard]] Result<std::optional<Outcome>> find_outcome(const SimConfig& config) const;
   [[nodiscard]] Status record_outcome(const SimConfig& config, const Outcome& outcome) const;
+  // The same with a run's days (`sim fit` reads its columns from them). find_days finds only
+  // runs recorded so.
+  [[nodiscard]] Result<std::optional<std::vector<DailyStats>>> find_days(
+      const SimConfig& config) const;
+  [[nodiscard]] Status record_days(const SimConfig& config, const RunSummary& summary,
+                                   std::span<const DailyStats> days) const;
   // Removes the folder and the runs in it (after the sweep's outputs are written).
   [[nodiscard]] Status remove() const;
 
@@ -62,7 +70,7 @@ class SweepJournal {
   struct Found;
   [[nodiscard]] Result<std::optional<Found>> find_file(const SimConfig& config) const;
   [[nodiscard]] Status write(const SimConfig& config, const RunSummary& summary,
-                             const Outcome* outcome) const;
+                             const Outcome* outcome, std::span<const DailyStats> days = {}) const;
 
   std::filesystem::path dir_;
   std::string build_;
