@@ -192,6 +192,20 @@ one_and_two_files fit "fit.csv fit.txt config.json" sim fit --people 2000 --days
   --threads 1 --quiet --data "$work/observed.csv" --vary disease.infectious_rate=5,7
 [ "$(grep -c '^disease.infectious_rate,\|^[57],[12],' "$work/fit-one/fit.csv")" -eq 5 ] ||
   fail "sim fit: fit.csv has not its header and 4 runs"
+# Bad observations are refused with what is wrong: a missing file, a bad line by its number.
+if "$bin" sim fit --data "$work/none.csv" --vary disease.infectious_rate=5 --out "$work/fit-bad" \
+  >"$work/fit-bad.out" 2>&1; then
+  fail "sim fit with a missing --data file exited 0"
+fi
+grep -q "cannot read --data file $work/none.csv" "$work/fit-bad.out" ||
+  fail "sim fit, missing --data file: $(cat "$work/fit-bad.out")"
+printf 'day,positives\n5,1\n4,2\n' >"$work/unordered.csv"
+if "$bin" sim fit --data "$work/unordered.csv" --vary disease.infectious_rate=5 \
+  --out "$work/fit-bad" >"$work/fit-bad.out" 2>&1; then
+  fail "sim fit with days out of order exited 0"
+fi
+grep -q "unordered.csv: line 3: day 4 does not follow day 5" "$work/fit-bad.out" ||
+  fail "sim fit, days out of order: $(cat "$work/fit-bad.out")"
 # A fit that cannot write fit.csv keeps its runs (OUT/fit-runs); resumed over two ranks it
 # writes the bytes of the uninterrupted fit and drops the runs.
 fit_args=(sim fit --people 2000 --days 25 --seeds 1,2 --threads 1 --quiet

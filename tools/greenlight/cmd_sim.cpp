@@ -113,9 +113,10 @@ void add_common(CLI::App* cmd, CommonOptions& o, bool with_uptake) {
   cmd->add_flag("--quiet", o.quiet, "No progress bar");
 }
 
-std::string read_text(const fs::path& path) {
+// The file's text; `what` names it in the error (e.g. "config file").
+std::string read_text(const fs::path& path, const char* what) {
   std::ifstream f(path, std::ios::binary);
-  if (!f) throw CommandError{"cannot read config file " + path.string()};
+  if (!f) throw CommandError{std::string("cannot read ") + what + " " + path.string()};
   std::ostringstream s;
   s << f.rdbuf();
   return s.str();
@@ -130,7 +131,7 @@ SimConfig build_config(const CommonOptions& o) {
       throw CommandError{"--radio: " + st.error().message};
   }
   if (!o.config_file.empty()) {
-    auto parsed = sim::config_from_json(read_text(o.config_file), c);
+    auto parsed = sim::config_from_json(read_text(o.config_file, "config file"), c);
     if (!parsed) throw CommandError{o.config_file + ": " + parsed.error().message};
     c = *parsed;
   }
@@ -365,6 +366,41 @@ std::vector<sim::SweepVary> parse_vary(const std::vector<std::string>& texts) {
   return vary;
 }
 
+// Progress of the runs of a sweep or a fit, printed by rank 0 for its own: over K ranks rank 0
+// runs every K-th of `total` points.
+class RunProgress {
+ public:
+  RunProgress(const char* what, std::size_t total, const sim::Ranks& ranks,
+              std::span<const std::string> keys)
+      : what_(what),
+        total_(ranks.size() > 1 ? (total + static_cast<std::size_t>(ranks.size()) - 1) /
+                                      static_cast<std::size_t>(ranks.size())
+                                : total),
+        on_rank_(ranks.size() > 1 ? " on rank 0" : ""),
+        keys_(keys) {}
+  // "WHAT done/total[ on rank 0]: key value ... " for the next point's varied values.
+  std::string next(const std::array<double, sim::kMaxVaried>& values) {
+    std::string out = sim::strprintf("%s %zu/%zu%s: ", what_, ++done_, total_, on_rank_);
+    for (std::size_t i = 0; i < keys_.size(); ++i)
+      out += keys_[i] + sim::strprintf(" %g ", values[i]);
+    return out;
+  }
+  // "finished before" for a run read back, otherwise the seconds since the start.
+  std::string when(bool from_journal) const {
+    if (from_journal) return "finished before";
+    return sim::strprintf(
+        "%.1f s", std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+  }
+
+ private:
+  const char* what_;
+  std::size_t total_;
+  const char* on_rank_;
+  std::span<const std::string> keys_;
+  std::size_t done_ = 0;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
 // The finished runs of a sweep into o.out (one file each, in the folder `name`), so that an
 // interrupted sweep can be resumed (sweep_journal.h).
 sim::SweepJournal open_journal(const CommonOptions& o, const char* name, bool resume,
@@ -426,30 +462,18 @@ void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
     }
   }
   const sim::SweepJournal journal = open_journal(o, "sweep-runs", resume, ranks);
-  const auto start = std::chrono::steady_clock::now();
   std::size_t total = uptakes.size() * seeds.size();
   for (const auto& v : vary) total *= v.values.size();
-  std::size_t done = 0;
-  // Over K ranks, rank 0 runs every K-th point and reports its own progress.
-  const std::size_t local_total =
-      (total + static_cast<std::size_t>(ranks.size()) - 1) / static_cast<std::size_t>(ranks.size());
+  RunProgress progress("sweep", total, ranks, keys);
   auto points = sim::run_sweep(
       c, uptakes, seeds,
       [&](const sim::SweepPoint& p) {
-        ++done;
-        if (!o.quiet && ranks.root()) {
-          const double elapsed =
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-          std::string setting;
-          for (std::size_t i = 0; i < keys.size(); ++i)
-            setting += keys[i] + sim::strprintf(" %g ", p.values[i]);
-          std::fprintf(
-              stderr, "sweep %zu/%zu%s: %suptake %.2f seed %llu -> %llu infected (%s)\n", done,
-              ranks.size() > 1 ? local_total : total, ranks.size() > 1 ? " on rank 0" : "",
-              setting.c_str(), p.uptake, static_cast<unsigned long long>(p.seed),
-              static_cast<unsigned long long>(p.summary.infections),
-              p.from_journal ? "finished before" : sim::strprintf("%.1f s", elapsed).c_str());
-        }
+        const std::string line = progress.next(p.values);
+        if (o.quiet || !ranks.root()) return;
+        std::fprintf(stderr, "%suptake %.2f seed %llu -> %llu infected (%s)\n", line.c_str(),
+                     p.uptake, static_cast<unsigned long long>(p.seed),
+                     static_cast<unsigned long long>(p.summary.infections),
+                     progress.when(p.from_journal).c_str());
       },
       ranks, vary, &journal);
   if (!points) throw CommandError{(vary.empty() ? "" : "--vary: ") + points.error().message};
@@ -470,34 +494,24 @@ void run_fit(const CommonOptions& o, const std::string& data_path,
              const std::vector<std::string>& vary_texts, const std::string& seeds_text, bool resume,
              const sim::Ranks& ranks) {
   const SimConfig c = build_config(o);
-  auto observed = sim::parse_observed(read_text(data_path), c.run.days);
+  auto observed = sim::parse_observed(read_text(data_path, "--data file"), c.run.days);
   if (!observed) throw CommandError{data_path + ": " + observed.error().message};
   const std::vector<sim::SweepVary> vary = parse_vary(vary_texts);
   std::vector<std::string> keys;
   for (const auto& v : vary) keys.push_back(v.key);
   const auto seeds = parse_seeds(seeds_text, c.run.seed);
   const sim::SweepJournal journal = open_journal(o, "fit-runs", resume, ranks);
-  const auto start = std::chrono::steady_clock::now();
   std::size_t total = seeds.size();
   for (const auto& v : vary) total *= v.values.size();
-  const std::size_t local_total =
-      (total + static_cast<std::size_t>(ranks.size()) - 1) / static_cast<std::size_t>(ranks.size());
-  std::size_t done = 0;
+  RunProgress progress("fit", total, ranks, keys);
   auto points = sim::run_fit(
       c, vary, seeds, *observed,
       [&](const sim::FitPoint& p) {
-        ++done;
+        const std::string line = progress.next(p.values);
         if (o.quiet || !ranks.root()) return;
-        const double elapsed =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        std::string setting;
-        for (std::size_t i = 0; i < keys.size(); ++i)
-          setting += keys[i] + sim::strprintf(" %g ", p.values[i]);
-        std::fprintf(
-            stderr, "fit %zu/%zu%s: %sseed %llu -> mismatch %.4f (%s)\n", done,
-            ranks.size() > 1 ? local_total : total, ranks.size() > 1 ? " on rank 0" : "",
-            setting.c_str(), static_cast<unsigned long long>(p.seed), p.mismatch,
-            p.from_journal ? "finished before" : sim::strprintf("%.1f s", elapsed).c_str());
+        std::fprintf(stderr, "%sseed %llu -> mismatch %.4f (%s)\n", line.c_str(),
+                     static_cast<unsigned long long>(p.seed), p.mismatch,
+                     progress.when(p.from_journal).c_str());
       },
       ranks, &journal);
   if (!points) throw CommandError{"sim fit: " + points.error().message};
