@@ -466,6 +466,13 @@ std::string format_report(const ReportInput& in) {
   row("isolation person-days",
       fmt("%llu", static_cast<unsigned long long>(a.isolation_person_days)),
       b ? fmt("%llu", static_cast<unsigned long long>(b->isolation_person_days)) : "");
+  if (in.scenario) {
+    const auto needless = [](const std::optional<ScenarioMetrics>& m) {
+      return m ? fmt("%llu", static_cast<unsigned long long>(m->needless_isolation_person_days))
+               : std::string();
+    };
+    row("  of people never infected", needless(in.scenario), needless(in.baseline_scenario));
+  }
   if (b && b->infections > 0) {
     o += fmt("  infections averted by the app          %lld (%.1f %%)\n",
              static_cast<long long>(b->infections) - static_cast<long long>(a.infections),
@@ -523,6 +530,14 @@ std::string format_report(const ReportInput& in) {
   o += "                                       " + ratio(a.infected_contacts_notified) + "\n";
   o += fmt("  days from infection to notification  median %.1f, mean %.1f\n",
            a.median_days_infection_to_notification, a.mean_days_infection_to_notification);
+  if (in.scenario) {
+    const ColourCounts& k = in.scenario->colours;
+    o += fmt("  people ever RED / YELLOW             %llu / %llu (never infected: %llu / %llu)\n",
+             static_cast<unsigned long long>(k.ever_red),
+             static_cast<unsigned long long>(k.ever_yellow),
+             static_cast<unsigned long long>(k.wrongly_red),
+             static_cast<unsigned long long>(k.wrongly_yellow));
+  }
   if (a.verified_phones > 0) {
     o +=
         fmt("  client-library check                 %llu phone-syncs, %llu windows, %llu window "

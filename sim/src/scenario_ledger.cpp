@@ -23,15 +23,17 @@ constexpr std::uint8_t kEverYellow = 2;
 }  // namespace
 
 ScenarioLedger::ScenarioLedger(const World& world)
-    : w_(world), ever_(world.pop.size(), 0), isolation_days_(world.pop.size(), 0) {}
+    : w_(world),
+      ever_(world.own_end - world.own_begin, 0),
+      isolation_days_(world.own_end - world.own_begin, 0) {}
 
 void ScenarioLedger::observe(std::uint32_t t, const HealthPhase& health, const SyncPhase& sync,
                              const HealthCodePhase& code, DailyStats& st) {
   const auto day = static_cast<std::int32_t>(t);
   const auto isolated_until = health.isolated_until();
   const bool central = code.enabled() && !code.shadow();
-  // Each person's entries are its own; the day's sums are taken per population shard and
-  // added up in shard order.
+  // Each person's entries are its own; the day's sums are taken per shard of the people this
+  // rank owns and added up in shard order (over ranks at the end, in metrics).
   struct Sums {
     std::array<std::uint64_t, 2> red{};
     std::array<std::uint64_t, 2> yellow{};
@@ -42,17 +44,17 @@ void ScenarioLedger::observe(std::uint32_t t, const HealthPhase& health, const S
     Sums& out = sums[shard];
     const auto note = [&](std::uint32_t p, Colour c, std::size_t which) {
       if (c == Colour::kRed) {
-        ever_[p] |= static_cast<std::uint8_t>(kEverRed << (2 * which));
+        ever_[p - w_.own_begin] |= static_cast<std::uint8_t>(kEverRed << (2 * which));
         ++out.red[which];
       } else if (c == Colour::kYellow) {
-        ever_[p] |= static_cast<std::uint8_t>(kEverYellow << (2 * which));
+        ever_[p - w_.own_begin] |= static_cast<std::uint8_t>(kEverYellow << (2 * which));
         ++out.yellow[which];
       }
     };
-    const auto [p0, p1] = shard_range(w_.pop.size(), shard);
-    for (std::uint32_t p = p0; p < p1; ++p) {
+    const auto [i0, i1] = shard_range(w_.own_end - w_.own_begin, shard);
+    for (std::uint32_t p = w_.own_begin + i0; p < w_.own_begin + i1; ++p) {
       if (health.dead(p, t)) continue;  // no isolation, no colour (as DailyStats)
-      if (isolated_until[p] > day) ++isolation_days_[p];
+      if (isolated_until[p] > day) ++isolation_days_[p - w_.own_begin];
       if (central) {
         if (!code.covered(p)) continue;
         const Colour c = code.colour(p, t);
@@ -90,12 +92,14 @@ ScenarioMetrics ScenarioLedger::metrics(std::span<const std::int32_t> infection_
     counts[i]->red_person_days = red_days_[i];
     counts[i]->yellow_person_days = yellow_days_[i];
   }
-  for (std::uint32_t p = 0; p < w_.pop.size(); ++p) {
+  for (std::uint32_t p = w_.own_begin; p < w_.own_end; ++p) {
     const bool never = infection_day[p] == kNever;
+    const std::uint8_t ever = ever_[p - w_.own_begin];
+    const std::uint16_t isolated = isolation_days_[p - w_.own_begin];
     for (std::size_t i = 0; i < 2; ++i) {
       ColourCounts& c = *counts[i];
-      const bool red = (ever_[p] & (kEverRed << (2 * i))) != 0;
-      const bool yellow = (ever_[p] & (kEverYellow << (2 * i))) != 0;
+      const bool red = (ever & (kEverRed << (2 * i))) != 0;
+      const bool yellow = (ever & (kEverYellow << (2 * i))) != 0;
       c.ever_red += red;
       c.ever_yellow += yellow;
       c.ever_coloured += red || yellow;
@@ -103,9 +107,22 @@ ScenarioMetrics ScenarioLedger::metrics(std::span<const std::int32_t> infection_
       c.wrongly_yellow += never && yellow;
       c.wrongly_coloured += never && (red || yellow);
     }
-    m.isolation_person_days += isolation_days_[p];
-    if (never) m.needless_isolation_person_days += isolation_days_[p];
+    m.isolation_person_days += isolated;
+    if (never) m.needless_isolation_person_days += isolated;
   }
+  // Each rank counted the people it owns: the sums over ranks.
+  std::vector<std::uint64_t*> fields{&m.isolation_person_days, &m.needless_isolation_person_days};
+  for (ColourCounts* c : counts) {
+    for (std::uint64_t* f :
+         {&c->red_person_days, &c->yellow_person_days, &c->ever_red, &c->ever_yellow,
+          &c->ever_coloured, &c->wrongly_red, &c->wrongly_yellow, &c->wrongly_coloured}) {
+      fields.push_back(f);
+    }
+  }
+  std::vector<std::uint64_t> sums;
+  for (const std::uint64_t* f : fields) sums.push_back(*f);
+  w_.ranks.sum(sums);
+  for (std::size_t i = 0; i < fields.size(); ++i) *fields[i] = sums[i];
   m.chaff = chaff(days);
   return m;
 }

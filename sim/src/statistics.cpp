@@ -213,35 +213,74 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
   const auto pair_of = [](std::uint32_t hi, std::uint32_t lo) {
     return (static_cast<std::uint64_t>(hi) << 32) | lo;
   };
-  // Over several ranks each rank holds the exposure hits of its own phones: they are
-  // gathered here (so every rank calls summarise).
+  // Each rank holds the ground truth of its own phones (exposure hits, notifications, first
+  // days; every phone in one process): each judges its own phones and the infections of its
+  // own people, and the ranks add up the counts and gather the delays.
   std::vector<std::uint64_t> matched;
   matched.reserve(sync.exposure_hits().size());
   for (const auto& h : sync.exposure_hits()) {
     if (h.owner != kNoPerson && h.windows > 0) matched.push_back(pair_of(h.phone, h.owner));
   }
-  matched = world.ranks.gather_all<std::uint64_t>(matched);
   std::sort(matched.begin(), matched.end());
   auto matched_owner = [&](std::uint32_t phone, std::uint32_t who) {
     return std::binary_search(matched.begin(), matched.end(), pair_of(phone, who));
   };
-  // The sync day each (owner, key day) reached the phones: the last fetch of it.
+  // Infected app users whose infector's key for the day of infection reached the phones
+  // while the phone still kept that day (both phones running the app that day): the
+  // (infector, day) keys asked about, with the sync day of their last fetch. The fetched keys
+  // are kept on their owner's rank: each rank sends its questions there (sorted by owner, so
+  // grouped by rank), the owner's rank reads its fetched keys once, in fetch order, and sends
+  // the answers back to the asking rank.
   struct Fetch {
     std::uint64_t owner_day;
     std::uint32_t sync_day;
+    std::uint32_t asker;  // the asking rank
   };
-  std::vector<Fetch> fetched;
-  fetched.reserve(sync.fetched().size());
-  for (const auto& f : sync.fetched()) fetched.push_back({pair_of(f.owner, f.day), f.sync_day});
-  std::stable_sort(fetched.begin(), fetched.end(),
-                   [](const Fetch& a, const Fetch& b) { return a.owner_day < b.owner_day; });
+  constexpr std::uint32_t kNotFetched = 0xffffffffu;
+  const auto me = static_cast<std::uint32_t>(world.ranks.rank());
+  std::vector<Fetch> asked;
+  health.for_each_infection([&](const Infection& i) {
+    if (i.infector == kNoPerson || !world.owns(i.person)) return;
+    const auto d = static_cast<std::uint32_t>(i.day);
+    if (!world.app_on(i.person, d) || !world.app_on(i.infector, d)) return;
+    asked.push_back({pair_of(i.infector, d), kNotFetched, me});
+  });
+  const auto by_key = [](const Fetch& a, const Fetch& b) { return a.owner_day < b.owner_day; };
+  const auto sort_unique = [&](std::vector<Fetch>& v) {
+    std::sort(v.begin(), v.end(), by_key);
+    v.erase(std::unique(v.begin(), v.end(),
+                        [](const Fetch& a, const Fetch& b) { return a.owner_day == b.owner_day; }),
+            v.end());
+  };
+  sort_unique(asked);
+  const auto ranks = static_cast<std::size_t>(world.ranks.size());
+  std::vector<std::size_t> per_rank(ranks, 0);
+  for (const Fetch& f : asked) {
+    const auto owner = static_cast<std::uint32_t>(f.owner_day >> 32);
+    ++per_rank[static_cast<std::size_t>(world.owner(owner))];
+  }
+  std::vector<Fetch> questions;
+  world.ranks.exchange<Fetch>(asked, per_rank, questions);
+  // One answer per question (several ranks may ask the same key).
+  std::stable_sort(questions.begin(), questions.end(), by_key);
+  for (const auto& f : sync.fetched()) {
+    const std::uint64_t key = pair_of(f.owner, f.day);
+    auto it = std::lower_bound(questions.begin(), questions.end(), Fetch{key, 0, 0}, by_key);
+    for (; it != questions.end() && it->owner_day == key; ++it) it->sync_day = f.sync_day;
+  }
+  std::stable_sort(questions.begin(), questions.end(),
+                   [](const Fetch& a, const Fetch& b) { return a.asker < b.asker; });
+  std::fill(per_rank.begin(), per_rank.end(), 0);
+  for (const Fetch& f : questions) ++per_rank[f.asker];
+  world.ranks.exchange<Fetch>(questions, per_rank, asked);
+  sort_unique(asked);
   auto fetched_on = [&](std::uint32_t owner, std::uint32_t day) -> std::optional<std::uint32_t> {
-    const std::uint64_t k = pair_of(owner, day);
-    const auto it =
-        std::upper_bound(fetched.begin(), fetched.end(), k,
-                         [](std::uint64_t v, const Fetch& f) { return v < f.owner_day; });
-    if (it == fetched.begin() || std::prev(it)->owner_day != k) return std::nullopt;
-    return std::prev(it)->sync_day;
+    const Fetch key{pair_of(owner, day), 0, 0};
+    const auto it = std::lower_bound(asked.begin(), asked.end(), key, by_key);
+    if (it == asked.end() || it->owner_day != key.owner_day || it->sync_day == kNotFetched) {
+      return std::nullopt;
+    }
+    return it->sync_day;
   };
   const auto infection_day = health.infection_day();
   s.early_r = reproduction(world, health, days).r(0, 27);
@@ -278,11 +317,14 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     });
     return found;
   };
-  const auto true_close_day = sync.true_close_day();
+  // This rank's counts, added up over the ranks below.
+  std::array<Ratio*, 6> ratios{
+      &s.red_precision, &s.yellow_precision, &s.notified_infected_by_index,
+      &s.red_recall,    &s.any_recall,       &s.infected_contacts_notified};
   std::vector<double> delays;
   for (const auto& n : sync.notifications()) {
-    const bool close = true_close_day[n.phone] != kNever &&
-                       true_close_day[n.phone] <= static_cast<std::int32_t>(n.day);
+    const std::int32_t close_day = sync.true_close_day(n.phone);
+    const bool close = close_day != kNever && close_day <= static_cast<std::int32_t>(n.day);
     if (n.colour == Colour::kRed) {
       ++s.red_precision.total;
       if (close) ++s.red_precision.hits;
@@ -298,19 +340,15 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
       delays.push_back(static_cast<double>(static_cast<std::int32_t>(n.day) - i->day));
     }
   }
-  const auto first_red_day = sync.first_red_day();
-  const auto first_any_day = sync.first_any_day();
-  for (std::uint32_t p = 0; p < pop.size(); ++p) {
-    if (true_close_day[p] == kNever) continue;
+  for (std::uint32_t p = world.own_begin; p < world.own_end; ++p) {
+    if (sync.true_close_day(p) == kNever) continue;
     ++s.red_recall.total;
     ++s.any_recall.total;
-    if (first_red_day[p] != kNever) ++s.red_recall.hits;
-    if (first_any_day[p] != kNever) ++s.any_recall.hits;
+    if (sync.first_red_day(p) != kNever) ++s.red_recall.hits;
+    if (sync.first_any_day(p) != kNever) ++s.any_recall.hits;
   }
-  // Infected app users whose infector's key for the day of infection reached the phones
-  // while the phone still kept that day (both phones running the app that day).
   health.for_each_infection([&](const Infection& i) {
-    if (i.infector == kNoPerson) return;
+    if (i.infector == kNoPerson || !world.owns(i.person)) return;
     const auto d = static_cast<std::uint32_t>(i.day);
     if (!world.app_on(i.person, d) || !world.app_on(i.infector, d)) return;
     const auto synced = fetched_on(i.infector, d);
@@ -318,6 +356,17 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     ++s.infected_contacts_notified.total;
     if (matched_owner(i.person, i.infector)) ++s.infected_contacts_notified.hits;
   });
+  std::array<std::uint64_t, 2 * ratios.size()> counts{};
+  for (std::size_t k = 0; k < ratios.size(); ++k) {
+    counts[2 * k] = ratios[k]->hits;
+    counts[2 * k + 1] = ratios[k]->total;
+  }
+  world.ranks.sum(counts);
+  for (std::size_t k = 0; k < ratios.size(); ++k) {
+    ratios[k]->hits = counts[2 * k];
+    ratios[k]->total = counts[2 * k + 1];
+  }
+  delays = world.ranks.gather_all<double>(delays);
   s.median_days_infection_to_notification = median(delays);
   if (!delays.empty()) {
     s.mean_days_infection_to_notification =

@@ -23,18 +23,18 @@ std::uint64_t person_day(std::uint32_t p, std::uint32_t day) {
 
 SyncPhase::SyncPhase(const World& world, KeyPublisher& publisher)
     : w_(world), publisher_(publisher) {
-  const std::uint32_t n = w_.pop.size();
-  red_until_.assign(n, 0);
-  yellow_until_.assign(n, 0);
-  true_close_day_.assign(n, kNever);
-  first_red_day_.assign(n, kNever);
-  first_any_day_.assign(n, kNever);
+  red_until_.assign(w_.own_end - w_.own_begin, 0);
+  yellow_until_.assign(w_.own_end - w_.own_begin, 0);
+  const std::uint32_t own = w_.own_end - w_.own_begin;
+  true_close_day_.assign(own, kNever);
+  first_red_day_.assign(own, kNever);
+  first_any_day_.assign(own, kNever);
 }
 
 Colour SyncPhase::exposure_colour(std::uint32_t p, std::uint32_t day) const {
   const auto t = static_cast<std::int32_t>(day);
-  if (red_until_[p] > t) return Colour::kRed;
-  if (yellow_until_[p] > t) return Colour::kYellow;
+  if (red_until_[own_index(p)] > t) return Colour::kRed;
+  if (yellow_until_[own_index(p)] > t) return Colour::kYellow;
   return Colour::kGreen;
 }
 
@@ -69,8 +69,8 @@ Status SyncPhase::run(std::uint32_t t, std::int64_t now, const Phases& phases, D
   // Over several ranks each rank probed the runs of the broadcasters it owns; a hit goes to
   // the rank that owns the listening phone, which scores its phones (in the order of one
   // store: RunHit) and matches their check-ins with the venue warnings, and the colour
-  // updates are gathered, so that every rank holds the same colours and takes the same
-  // decisions (apply() takes them by phone).
+  // phones' notifications are gathered, so that every rank takes the same decisions (apply()
+  // takes them by phone).
   route_to_phones(hits);
   std::sort(hits.begin(), hits.end());
   mark_close_contacts(close, t);
@@ -79,7 +79,6 @@ Status SyncPhase::run(std::uint32_t t, std::int64_t now, const Phases& phases, D
   SharedWindows shared;
   score(hits, keys, owner, t, now, phases.radio, updates, shared);
   match_venues(batch->venue_warnings, t, first_day, last_day, phases.contacts, updates);
-  updates = w_.ranks.gather_all<Update>(updates);
   apply(updates, t, phases.health, st);
 
   if (w_.config.run.verify_phones > 0 && !keys.empty()) {
@@ -98,7 +97,7 @@ std::vector<std::uint32_t> SyncPhase::attribute(std::span<const TemporaryExposur
     if (!who) continue;
     owner[i] = who->person;
     const std::uint32_t d = who->day;
-    fetched_.push_back({owner[i], d, t});
+    if (w_.owns(owner[i])) fetched_.push_back({owner[i], d, t});
     if (d >= first_day && d <= last_day) {
       auto& bits = published[d];
       if (bits.empty()) bits.assign((w_.pop.size() + 63) / 64, 0);
@@ -289,7 +288,9 @@ void SyncPhase::mark_close_contacts(std::span<const CloseRecord> close, std::uin
     i = j;
   }
   for (const std::uint32_t p : w_.ranks.gather_all<std::uint32_t>(marked)) {
-    if (true_close_day_[p] == kNever) true_close_day_[p] = static_cast<std::int32_t>(t);
+    if (!w_.owns(p)) continue;
+    std::int32_t& day = true_close_day_[own_index(p)];
+    if (day == kNever) day = static_cast<std::int32_t>(t);
   }
 }
 
@@ -478,6 +479,15 @@ void SyncPhase::match_venues(const std::vector<SealedVenueWarning>& published, s
 
 void SyncPhase::apply(std::vector<Update>& updates, std::uint32_t t, HealthPhase& health,
                       DailyStats& st) {
+  // The updates are of this rank's phones: each rank keeps its phones' colours, and the
+  // notifications (a rise of a phone's colour) are gathered in rank order, which is phone
+  // order, so every rank acts on the same ones in the same order.
+  struct Notice {
+    std::uint32_t phone;
+    Colour colour;
+    bool venue_only;
+  };
+  std::vector<Notice> notices;
   std::sort(updates.begin(), updates.end(),
             [](const Update& a, const Update& b) { return a.phone < b.phone; });
   for (std::size_t i = 0; i < updates.size();) {
@@ -489,29 +499,41 @@ void SyncPhase::apply(std::vector<Update>& updates, std::uint32_t t, HealthPhase
     const Colour before = exposure_colour(p, t);
     bool venue_only = true;
     std::size_t j = i;
+    std::int32_t& red_until = red_until_[own_index(p)];
+    std::int32_t& yellow_until = yellow_until_[own_index(p)];
     while (j < updates.size() && updates[j].phone == p) {
-      red_until_[p] = std::max(red_until_[p], updates[j].red_until);
-      yellow_until_[p] = std::max(yellow_until_[p], updates[j].yellow_until);
+      red_until = std::max(red_until, updates[j].red_until);
+      yellow_until = std::max(yellow_until, updates[j].yellow_until);
       if (!updates[j].venue) venue_only = false;
       ++j;
     }
     const Colour after = exposure_colour(p, t);
-    if (after > before) notify(p, t, after, venue_only, health, st);
+    if (after > before) notices.push_back({p, after, venue_only});
     i = j;
+  }
+  for (const Notice& n : w_.ranks.gather_all<Notice>(notices)) {
+    notify(n.phone, t, n.colour, n.venue_only, health, st);
   }
 }
 
 void SyncPhase::notify(std::uint32_t p, std::uint32_t t, Colour c, bool venue, HealthPhase& health,
                        DailyStats& st) {
-  notifications_.push_back({p, t, c, venue});
+  // Every rank counts every phone's notification and acts on it; the ground truth is kept on
+  // the phone's rank.
   if (c == Colour::kRed) {
     ++st.notified_red;
-    if (first_red_day_[p] == kNever) first_red_day_[p] = static_cast<std::int32_t>(t);
   } else {
     ++st.notified_yellow;
   }
   if (venue) ++st.venue_notifications;
-  if (first_any_day_[p] == kNever) first_any_day_[p] = static_cast<std::int32_t>(t);
+  if (w_.owns(p)) {
+    notifications_.push_back({p, t, c, venue});
+    const auto day = static_cast<std::int32_t>(t);
+    if (c == Colour::kRed && first_red_day_[own_index(p)] == kNever) {
+      first_red_day_[own_index(p)] = day;
+    }
+    if (first_any_day_[own_index(p)] == kNever) first_any_day_[own_index(p)] = day;
+  }
   if (health.tested_positive(p)) return;
   const auto& app = w_.config.app;
   if (c == Colour::kRed) {

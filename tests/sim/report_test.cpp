@@ -191,6 +191,33 @@ TEST_CASE("the report gives hospital figures and the deaths the app averted") {
         std::string::npos);
 }
 
+TEST_CASE("the report gives who saw RED or YELLOW and the isolation of the never infected") {
+  const SimConfig config;
+  ReportInput in;
+  in.config = &config;
+  in.app.people = in.baseline.emplace().people = 1000;
+  in.app.isolation_person_days = 900;
+  in.baseline->isolation_person_days = 500;
+  // Without the runs' metrics: no lines.
+  std::string report = format_report(in);
+  CHECK(report.find("never infected") == std::string::npos);
+  ScenarioMetrics& m = in.scenario.emplace();
+  m.colours.ever_red = 120;
+  m.colours.ever_yellow = 80;
+  m.colours.wrongly_red = 30;
+  m.colours.wrongly_yellow = 55;
+  m.needless_isolation_person_days = 410;
+  in.baseline_scenario.emplace().needless_isolation_person_days = 170;
+  report = format_report(in);
+  CAPTURE(report);
+  CHECK(report.find("  isolation person-days                900                  500\n"
+                    "    of people never infected           410                  170\n") !=
+        std::string::npos);
+  CHECK(
+      report.find("  people ever RED / YELLOW             120 / 80 (never infected: 30 / 55)\n") !=
+      std::string::npos);
+}
+
 TEST_CASE("the report names the lockdown's days and multipliers") {
   SimConfig config;
   CHECK(lockdown_line(config.lockdown).empty());

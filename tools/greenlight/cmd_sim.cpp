@@ -311,6 +311,8 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
   if (result->baseline) report.baseline = result->baseline->summary;
   report.baseline_daily = baseline_daily;
   report.privacy = result->app.privacy;
+  report.scenario = result->app.scenario;
+  if (result->baseline) report.baseline_scenario = result->baseline->scenario;
   report.publisher_name = result->app.publisher_name;
   report.seconds = result->app.seconds + (result->baseline ? result->baseline->seconds : 0);
   std::string text = sim::format_report(report);

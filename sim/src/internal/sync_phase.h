@@ -12,10 +12,10 @@
 // of matching (exposure hits, notifications, true close contacts, fetched keys, warned
 // venues, verification counters). Over several MPI ranks each rank probes its own store
 // (the runs of the broadcasters it owns) and scores its own phones (the hits go to the
-// listening phone's rank; its day sums and exposure hits stay there, and it checks its
-// sampled phones through the client library); the colour updates, the true close contacts
-// and the verify path's sightings are exchanged, and the rest runs on every rank with the
-// same result. Not thread-safe (parallel inside).
+// listening phone's rank; its colour, day sums and ground truth stay there, and it checks
+// its sampled phones through the client library); the notifications, the true close contacts
+// and the verify path's sightings are exchanged, and the rest (the notified people's
+// decisions) runs on every rank with the same result. Not thread-safe (parallel inside).
 #pragma once
 
 #include <array>
@@ -71,16 +71,21 @@ class SyncPhase {
 
   [[nodiscard]] Status run(std::uint32_t t, std::int64_t now, const Phases& phases, DailyStats& st);
 
-  // The colour from exposures (RED, YELLOW or GREEN) of phone p on day `day`.
+  // The colour from exposures (RED, YELLOW or GREEN) of phone p (one this rank owns) on day
+  // `day`.
   Colour exposure_colour(std::uint32_t p, std::uint32_t day) const;
 
-  // Of the phones this rank owns (every phone in one process).
+  // Of the phones this rank owns (every phone in one process): the ground truth stays on the
+  // phone's rank, and the summary adds up the ranks' counts.
   const std::deque<ExposureHit>& exposure_hits() const { return exposure_hits_; }
   const std::deque<Notification>& notifications() const { return notifications_; }
+  // The first day phone p (one this rank owns) was a true close contact, RED, or notified at
+  // all (kNever: not yet).
+  std::int32_t true_close_day(std::uint32_t p) const { return true_close_day_[own_index(p)]; }
+  std::int32_t first_red_day(std::uint32_t p) const { return first_red_day_[own_index(p)]; }
+  std::int32_t first_any_day(std::uint32_t p) const { return first_any_day_[own_index(p)]; }
+  // The keys fetched, of the uploaders this rank owns.
   const std::deque<Simulation::FetchedKey>& fetched() const { return fetched_; }
-  std::span<const std::int32_t> true_close_day() const { return true_close_day_; }
-  std::span<const std::int32_t> first_red_day() const { return first_red_day_; }
-  std::span<const std::int32_t> first_any_day() const { return first_any_day_; }
   std::size_t warned_venues() const { return warned_venues_.size(); }
   const VerifyCounters& verify_counters() const { return verify_; }
 
@@ -133,8 +138,11 @@ class SyncPhase {
                               const SharedWindows& shared, const RadioPhase& radio,
                               GaenExpander& expander);
 
+  std::size_t own_index(std::uint32_t p) const { return p - w_.own_begin; }
+
   const World& w_;
   KeyPublisher& publisher_;
+  // Of the phones this rank owns, by own_index.
   std::vector<std::int32_t> red_until_;
   std::vector<std::int32_t> yellow_until_;
   // (phone << 32 | day) -> sum, one map per shard of the population (shard_range), of the

@@ -27,6 +27,10 @@ struct ReportInput {
   std::optional<RunSummary> baseline;  // same seed, no app
   std::span<const DailyStats> baseline_daily;
   PrivacyView privacy;
+  // Who saw which colour and who isolated, judged against infection (the runs' scenario
+  // metrics); without them the report leaves those lines out.
+  std::optional<ScenarioMetrics> scenario;
+  std::optional<ScenarioMetrics> baseline_scenario;
   std::string publisher_name;
   double seconds = 0;
 };

@@ -324,7 +324,8 @@ class Simulation {
   Reproduction reproduction() const;
   // Of the phones this rank owns (over several MPI ranks), of every phone in one process.
   const std::deque<ExposureHit>& exposure_hits() const;
-  // (owner, key day) of every published key the phones fetched, with the sync day.
+  // (owner, key day) of every published key the phones fetched, with the sync day (over
+  // several MPI ranks: of the owners this rank owns).
   struct FetchedKey {
     std::uint32_t owner = kNoPerson;
     std::uint32_t day = 0;
