@@ -519,6 +519,16 @@ std::string format_report(const ReportInput& in) {
            static_cast<unsigned long long>(a.notifications_yellow),
            static_cast<unsigned long long>(a.venue_notifications));
   o += fmt("  notifications per upload             %.2f\n", a.notifications_per_upload);
+  if (in.scenario && a.app_users > 0) {
+    const ChaffView& ch = in.scenario->chaff;
+    o +=
+        fmt("  upload flows a network observer sees %llu real, %llu fake (chaff %.2f per phone "
+            "and day)\n",
+            static_cast<unsigned long long>(ch.real_flows),
+            static_cast<unsigned long long>(ch.chaff_flows), ch.chaff_per_day);
+    o += fmt("    flows per phone find the uploaders with AUC %.3f (0.5 = chance)\n",
+             ch.uploader_auc);
+  }
   o += "  against true close contacts (>= 15 min within 2 m of an uploaded case):\n";
   o += "    RED precision                      " + ratio(a.red_precision) + "\n";
   o += "    YELLOW precision                   " + ratio(a.yellow_precision) + "\n";

@@ -136,7 +136,9 @@ ChaffView ScenarioLedger::chaff(std::uint32_t days) const {
   // Flows per phone, split by whether the phone uploaded: histogram[count] per class.
   std::map<std::uint64_t, std::array<std::uint64_t, 2>> histogram;
   std::uint64_t phone_days = 0;  // days the phones ran the app (from each one's first day)
-  for (std::uint32_t p = 0; p < w_.pop.size(); ++p) {
+  // Each rank draws the flows of the phones it owns; the counts and histograms are added up
+  // over the ranks below.
+  for (std::uint32_t p = w_.own_begin; p < w_.own_end; ++p) {
     if (w_.pop.has_app[p] == 0) continue;
     if (days > w_.app_start(p)) phone_days += days - w_.app_start(p);
     const auto real = upload_time.find(p);
@@ -165,6 +167,20 @@ ChaffView ScenarioLedger::chaff(std::uint32_t days) const {
       ++v.real_flows;
     }
     ++histogram[flows][uploader ? 1 : 0];
+  }
+  std::array<std::uint64_t, 3> sums{v.real_flows, v.chaff_flows, phone_days};
+  w_.ranks.sum(sums);
+  v.real_flows = sums[0];
+  v.chaff_flows = sums[1];
+  phone_days = sums[2];
+  if (w_.ranks.size() > 1) {
+    std::vector<std::array<std::uint64_t, 3>> mine;  // flows, phones that did not / did upload
+    for (const auto& [count, c] : histogram) mine.push_back({count, c[0], c[1]});
+    histogram.clear();
+    for (const auto& [count, no, yes] : w_.ranks.gather_all<std::array<std::uint64_t, 3>>(mine)) {
+      histogram[count][0] += no;
+      histogram[count][1] += yes;
+    }
   }
   const std::uint64_t all = v.real_flows + v.chaff_flows;
   v.real_share = all ? static_cast<double>(v.real_flows) / static_cast<double>(all) : 0;

@@ -216,6 +216,17 @@ TEST_CASE("the report gives who saw RED or YELLOW and the isolation of the never
   CHECK(
       report.find("  people ever RED / YELLOW             120 / 80 (never infected: 30 / 55)\n") !=
       std::string::npos);
+  // The upload flows, shown when the run has app users.
+  CHECK(report.find("upload flows") == std::string::npos);
+  in.app.app_users = 700;
+  m.chaff.chaff_per_day = 1.0 / 3;
+  m.chaff.real_flows = 40;
+  m.chaff.chaff_flows = 9000;
+  m.chaff.uploader_auc = 0.5125;
+  CHECK(format_report(in).find(
+            "  upload flows a network observer sees 40 real, 9000 fake (chaff 0.33 per phone and "
+            "day)\n    flows per phone find the uploaders with AUC 0.512 (0.5 = chance)\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("the report names the lockdown's days and multipliers") {
