@@ -23,9 +23,10 @@ std::uint64_t person_day(std::uint32_t p, std::uint32_t day) {
 
 SyncPhase::SyncPhase(const World& world, KeyPublisher& publisher)
     : w_(world), publisher_(publisher) {
-  red_until_.assign(w_.own_end - w_.own_begin, 0);
-  yellow_until_.assign(w_.own_end - w_.own_begin, 0);
+  // Per phone this rank owns (own_index).
   const std::uint32_t own = w_.own_end - w_.own_begin;
+  red_until_.assign(own, 0);
+  yellow_until_.assign(own, 0);
   true_close_day_.assign(own, kNever);
   first_red_day_.assign(own, kNever);
   first_any_day_.assign(own, kNever);
