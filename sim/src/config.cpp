@@ -1,9 +1,11 @@
 #include "greenlight/sim/config.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <type_traits>
 #include <utility>
 
@@ -29,6 +31,9 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("population", "shops_per_1000", p.shops_per_1000);
   v("population", "restaurants_per_1000", p.restaurants_per_1000);
   v("population", "event_venues_per_1000", p.event_venues_per_1000);
+  v("population", "regions", p.regions);
+  v("population", "region_weights", p.region_weights);
+  v("population", "commuter_share", p.commuter_share);
 
   auto& k = c.contacts;
   v("contacts", "school_links", k.school_links);
@@ -54,6 +59,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("contacts", "random_duration_scale_minutes", k.random_duration_scale_minutes);
   v("contacts", "link_minutes_min", k.link_minutes_min);
   v("contacts", "link_minutes_mean", k.link_minutes_mean);
+  v("contacts", "travel_share", k.travel_share);
 
   auto& r = c.radio;
   v("radio", "model", r.model);
@@ -101,6 +107,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("disease", "dose_distance_m", d.dose_distance_m);
   v("disease", "infectious_days", d.infectious_days);
   v("disease", "initial_infections", d.initial_infections);
+  v("disease", "seed_region", d.seed_region);
   v("disease", "false_symptom_rate", d.false_symptom_rate);
   v("disease", "hospitalised_fraction", d.hospitalised_fraction);
   v("disease", "critical_fraction", d.critical_fraction);
@@ -145,6 +152,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   auto& a = c.app;
   v("app", "uptake", a.uptake);
   v("app", "uptake_by_age", a.uptake_by_age);
+  v("app", "uptake_by_region", a.uptake_by_region);
   v("app", "start_day", a.start_day);
   v("app", "ramp_days", a.ramp_days);
   v("app", "upload_consent", a.upload_consent);
@@ -504,6 +512,31 @@ Status validate_config(const SimConfig& c) {
   need(c.population.school_size >= 2, "population.school_size must be at least 2");
   need(c.population.mean_workplace_size >= 2, "population.mean_workplace_size must be at least 2");
   need(c.population.elderly_group_size >= 2, "population.elderly_group_size must be at least 2");
+  const std::uint32_t regions = c.population.regions;
+  need(regions >= 1 && regions <= 10000, "population.regions must be in [1, 10000]");
+  need(regions == 1 || c.population.people >= 100 * std::uint64_t{regions},
+       "population.regions: every region needs at least 100 people on average "
+       "(population.people >= 100 x regions)");
+  need(c.population.region_weights.empty() || c.population.region_weights.size() == regions,
+       "population.region_weights must be empty or have one weight per region");
+  for (const double w : c.population.region_weights) {
+    need(w > 0 && w <= 1e6, "population.region_weights must be in (0, 1e6]");
+  }
+  if (st && !c.population.region_weights.empty()) {
+    const auto& w = c.population.region_weights;
+    const double total = std::accumulate(w.begin(), w.end(), 0.0);
+    need(*std::min_element(w.begin(), w.end()) / total * c.population.people >= 10,
+         "population.region_weights: every region needs at least 10 people");
+  }
+  need(is_probability(c.population.commuter_share), "population.commuter_share must be in [0, 1]");
+  need(is_probability(c.contacts.travel_share), "contacts.travel_share must be in [0, 1]");
+  need(c.app.uptake_by_region.empty() || c.app.uptake_by_region.size() == regions,
+       "app.uptake_by_region must be empty or have one value per region");
+  for (const double w : c.app.uptake_by_region) {
+    need(w >= 0 && w <= 100, "app.uptake_by_region must be in [0, 100]");
+  }
+  need(c.disease.seed_region >= -1 && c.disease.seed_region < static_cast<std::int64_t>(regions),
+       "disease.seed_region must be -1 (anywhere) or a region in [0, population.regions)");
   need(is_probability(c.contacts.daily_link_fraction),
        "contacts.daily_link_fraction must be in [0, 1]");
   need(is_probability(c.contacts.shop_visit_probability) &&

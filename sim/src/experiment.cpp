@@ -67,6 +67,7 @@ Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress,
   out.summary = (*sim)->summary();
   out.reproduction = (*sim)->reproduction();
   out.daily = (*sim)->daily();
+  out.regions = (*sim)->region_daily();
   out.privacy = (*sim)->privacy();
   out.scenario = (*sim)->scenario_metrics();
   out.publisher_name = std::string((*publisher)->name());

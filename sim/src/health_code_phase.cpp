@@ -14,7 +14,8 @@ constexpr std::uint64_t kYellowAdherence = 41;
 
 bool covered_at(const World& world, std::uint32_t p, double share) {
   return Rng(stream_key(world.seed, kPurposeAppUsers, p))
-      .bernoulli(app_probability(world.config.app, share, world.pop.age_group[p]));
+      .bernoulli(
+          app_probability(world.config.app, share, world.pop.age_group[p], world.pop.region_of(p)));
 }
 
 HealthCodePhase::HealthCodePhase(const World& world)

@@ -80,14 +80,16 @@ Infection HealthPhase::latest_infection(std::uint32_t p) const {
 }
 
 std::uint32_t HealthPhase::infect_drawn(Rng& r, std::uint32_t wanted, Layer layer, std::uint32_t t,
-                                        std::uint8_t variant, DailyStats& st) {
-  const std::uint32_t n = w_.pop.size();
+                                        std::uint8_t variant,
+                                        std::pair<std::uint32_t, std::uint32_t> among,
+                                        DailyStats& st) {
+  const auto [first, end] = among;
   std::uint32_t left = 0;
-  for (std::uint32_t p = 0; p < n; ++p) left += susceptible(p, t, variant) ? 1u : 0u;
+  for (std::uint32_t p = first; p < end; ++p) left += susceptible(p, t, variant) ? 1u : 0u;
   wanted = std::min(wanted, left);
   std::uint32_t placed = 0;
   while (placed < wanted) {
-    const std::uint32_t p = r.below(n);
+    const std::uint32_t p = first + r.below(end - first);
     if (!susceptible(p, t, variant)) continue;
     infect(p, kNoPerson, layer, t, variant, st);
     ++placed;
@@ -98,7 +100,8 @@ std::uint32_t HealthPhase::infect_drawn(Rng& r, std::uint32_t wanted, Layer laye
 
 void HealthPhase::import_variant(std::uint32_t t, DailyStats& st) {
   Rng r(stream_key(w_.seed, kPurposeVariant));
-  st.variant_infections += infect_drawn(r, w_.config.variant.imports, Layer::kRandom, t, 1, st);
+  st.variant_infections +=
+      infect_drawn(r, w_.config.variant.imports, Layer::kRandom, t, 1, {0, w_.pop.size()}, st);
 }
 
 namespace {
@@ -330,7 +333,12 @@ void HealthPhase::allocate_ward_beds(std::uint32_t t, DailyStats& st) {
 void HealthPhase::seed_infections() {
   Rng r(stream_key(w_.seed, kPurposeSeedInfections));
   DailyStats before_vaccination;  // nobody is vaccinated before day 0
-  infect_drawn(r, w_.config.disease.initial_infections, Layer::kHousehold, 0, 0,
+  const std::int32_t region = w_.config.disease.seed_region;
+  const std::pair<std::uint32_t, std::uint32_t> among =
+      region < 0 ? std::pair<std::uint32_t, std::uint32_t>{0, w_.pop.size()}
+                 : std::pair{w_.pop.region_start[static_cast<std::uint32_t>(region)],
+                             w_.pop.region_start[static_cast<std::uint32_t>(region) + 1]};
+  infect_drawn(r, w_.config.disease.initial_infections, Layer::kHousehold, 0, 0, among,
                before_vaccination);
 }
 

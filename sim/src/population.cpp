@@ -65,7 +65,43 @@ void shuffle(std::vector<T>& v, Rng& rng) {
   }
 }
 
+// Region boundaries at whole households: region r starts at the first household that starts
+// at or after the share of the people the weights before r give (validate_config keeps every
+// region's share above a household).
+std::vector<std::uint32_t> region_boundaries(const PopulationConfig& pc,
+                                             std::span<const std::uint32_t> household_start) {
+  const std::uint32_t n = household_start.back();
+  const std::uint32_t regions = pc.regions;
+  std::vector<double> weights = pc.region_weights;
+  if (weights.empty()) weights.assign(regions, 1.0);
+  const double total = std::accumulate(weights.begin(), weights.end(), 0.0);
+  std::vector<std::uint32_t> start{0};
+  double before = 0;
+  for (std::uint32_t r = 1; r < regions; ++r) {
+    before += weights[r - 1];
+    const auto target = static_cast<std::uint32_t>(std::llround(n * (before / total)));
+    const auto h = std::lower_bound(household_start.begin(), household_start.end(), target);
+    start.push_back(std::max(*h, start.back() + 1));
+  }
+  start.push_back(n);
+  return start;
+}
+
 }  // namespace
+
+std::uint32_t Population::region_of(std::uint32_t p) const {
+  const auto it = std::upper_bound(region_start.begin(), region_start.end(), p);
+  return static_cast<std::uint32_t>(it - region_start.begin()) - 1;
+}
+
+std::pair<std::uint32_t, std::uint32_t> Population::region_venues(VenueKind kind,
+                                                                  std::uint32_t r) const {
+  const auto k = static_cast<std::size_t>(kind);
+  const std::uint64_t count = venue_kind_start[k + 1] - venue_kind_start[k];
+  const std::uint64_t n = size();
+  return {venue_kind_start[k] + static_cast<std::uint32_t>(count * region_start[r] / n),
+          venue_kind_start[k] + static_cast<std::uint32_t>(count * region_start[r + 1] / n)};
+}
 
 std::uint32_t Population::app_users() const {
   return static_cast<std::uint32_t>(std::count(has_app.begin(), has_app.end(), 1));
@@ -73,11 +109,13 @@ std::uint32_t Population::app_users() const {
 
 std::size_t Population::memory_bytes() const {
   return age_group.size() * (1 + 4 + 1 + 1 + 1) + household_start.size() * 4 +
-         link_start.size() * 4 + links.size() * 4 + venue_kind.size();
+         link_start.size() * 4 + links.size() * 4 + venue_kind.size() + region_start.size() * 4;
 }
 
-double app_probability(const AppConfig& app, double share, std::uint8_t age_group) {
-  return std::min(1.0, share * app.uptake_by_age[age_group]);
+double app_probability(const AppConfig& app, double share, std::uint8_t age_group,
+                       std::uint32_t region) {
+  const double by_region = app.uptake_by_region.empty() ? 1.0 : app.uptake_by_region[region];
+  return std::min(1.0, share * by_region * app.uptake_by_age[age_group]);
 }
 
 Population generate_population(const SimConfig& config) {
@@ -118,56 +156,70 @@ Population generate_population(const SimConfig& config) {
     }
   }
   pop.household_start.push_back(n);
+  pop.region_start = region_boundaries(pc, pop.household_start);
+  const std::uint32_t regions = pop.regions();
 
-  // Recurring networks: schools (0-19), workplaces (employed 20-69), elderly groups (70+).
+  // Recurring networks: schools (0-19), workplaces (employed 20-69), elderly groups (70+),
+  // each formed inside a region (children, elderly, and the workers who work there: their
+  // own region's but for the commuters).
   pop.network.assign(n, static_cast<std::uint8_t>(Network::kNone));
-  std::vector<std::uint32_t> children;
-  std::vector<std::uint32_t> workers;
-  std::vector<std::uint32_t> elderly;
+  std::vector<std::vector<std::uint32_t>> children(regions);
+  std::vector<std::vector<std::uint32_t>> workers(regions);
+  std::vector<std::vector<std::uint32_t>> elderly(regions);
   Rng work_rng(stream_key(seed, internal::kPurposeWorkplaces));
+  Rng commute_rng(stream_key(seed, internal::kPurposeCommuters));
+  std::uint32_t region = 0;
   for (std::uint32_t p = 0; p < n; ++p) {
+    while (p >= pop.region_start[region + 1]) ++region;
     const auto g = pop.age_group[p];
     if (g <= 1) {
-      children.push_back(p);
+      children[region].push_back(p);
       pop.network[p] = static_cast<std::uint8_t>(Network::kSchool);
     } else if (g <= 6) {
       if (work_rng.bernoulli(pc.employment_rate)) {
-        workers.push_back(p);
+        std::uint32_t at = region;
+        if (regions > 1 && commute_rng.bernoulli(pc.commuter_share)) {
+          at = (region + 1 + commute_rng.below(regions - 1)) % regions;
+        }
+        workers[at].push_back(p);
         pop.network[p] = static_cast<std::uint8_t>(Network::kWork);
       }
     } else {
-      elderly.push_back(p);
+      elderly[region].push_back(p);
       pop.network[p] = static_cast<std::uint8_t>(Network::kElderly);
     }
   }
   std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
   Rng link_rng(stream_key(seed, internal::kPurposeLinks));
-  {
-    Rng school_rng(stream_key(seed, internal::kPurposeSchools));
-    shuffle(children, school_rng);
-    for (std::size_t i = 0; i < children.size(); i += pc.school_size) {
-      const std::size_t len = std::min<std::size_t>(pc.school_size, children.size() - i);
-      add_small_world({children.data() + i, len}, cc.school_links, link_rng, edges);
+  Rng school_rng(stream_key(seed, internal::kPurposeSchools));
+  // Workplace sizes are log-normal (sigma 1) with the configured mean, at least 2.
+  const double mu = std::log(pc.mean_workplace_size) - 0.5;
+  for (std::uint32_t r = 0; r < regions; ++r) {
+    auto& kids = children[r];
+    shuffle(kids, school_rng);
+    for (std::size_t i = 0; i < kids.size(); i += pc.school_size) {
+      const std::size_t len = std::min<std::size_t>(pc.school_size, kids.size() - i);
+      add_small_world({kids.data() + i, len}, cc.school_links, link_rng, edges);
     }
   }
-  {
-    shuffle(workers, work_rng);
-    // Workplace sizes are log-normal (sigma 1) with the configured mean, at least 2.
-    const double mu = std::log(pc.mean_workplace_size) - 0.5;
+  for (std::uint32_t r = 0; r < regions; ++r) {
+    auto& staff = workers[r];
+    shuffle(staff, work_rng);
     std::size_t i = 0;
-    while (i < workers.size()) {
+    while (i < staff.size()) {
       const double draw = std::exp(mu + work_rng.normal());
       const auto size = std::max<std::size_t>(2, static_cast<std::size_t>(std::lround(draw)));
-      const std::size_t len = std::min(size, workers.size() - i);
-      add_small_world({workers.data() + i, len}, cc.work_links, link_rng, edges);
+      const std::size_t len = std::min(size, staff.size() - i);
+      add_small_world({staff.data() + i, len}, cc.work_links, link_rng, edges);
       i += len;
     }
   }
-  {
-    shuffle(elderly, link_rng);
-    for (std::size_t i = 0; i < elderly.size(); i += pc.elderly_group_size) {
-      const std::size_t len = std::min<std::size_t>(pc.elderly_group_size, elderly.size() - i);
-      add_small_world({elderly.data() + i, len}, cc.elderly_links, link_rng, edges);
+  for (std::uint32_t r = 0; r < regions; ++r) {
+    auto& old = elderly[r];
+    shuffle(old, link_rng);
+    for (std::size_t i = 0; i < old.size(); i += pc.elderly_group_size) {
+      const std::size_t len = std::min<std::size_t>(pc.elderly_group_size, old.size() - i);
+      add_small_world({old.data() + i, len}, cc.elderly_links, link_rng, edges);
     }
   }
   // CSR, both directions.
@@ -196,7 +248,9 @@ Population generate_population(const SimConfig& config) {
   // Random encounters per day, fixed per person (OpenABM): negative binomial, mean = sd.
   pop.random_per_day.resize(n);
   pop.has_app.resize(n);
+  region = 0;
   for (std::uint32_t p = 0; p < n; ++p) {
+    while (p >= pop.region_start[region + 1]) ++region;
     Rng r(stream_key(seed, internal::kPurposeRandomCounts, p));
     const auto g = pop.age_group[p];
     const double mean = g <= 1   ? cc.random_mean_child
@@ -205,7 +259,8 @@ Population generate_population(const SimConfig& config) {
     pop.random_per_day[p] =
         static_cast<std::uint8_t>(std::min<std::uint32_t>(60, r.negative_binomial(mean, mean)));
     Rng app(stream_key(seed, internal::kPurposeAppUsers, p));
-    pop.has_app[p] = app.bernoulli(app_probability(config.app, config.app.uptake, g)) ? 1 : 0;
+    pop.has_app[p] =
+        app.bernoulli(app_probability(config.app, config.app.uptake, g, region)) ? 1 : 0;
   }
 
   // Venues, grouped by kind.

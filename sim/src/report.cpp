@@ -233,6 +233,17 @@ std::string lockdown_line(const LockdownConfig& l) {
 
 std::string policy_lines(const SimConfig& c) {
   std::string o = lockdown_line(c.lockdown);
+  if (c.population.regions > 1) {
+    const auto& pc = c.population;
+    o +=
+        fmt("regions: %u (%s); %g %% of workers commute to another region, %g %% of random "
+            "encounters and venue visits anywhere",
+            pc.regions, pc.region_weights.empty() ? "equal sizes" : "sizes by region_weights",
+            100 * pc.commuter_share, 100 * c.contacts.travel_share);
+    if (!c.app.uptake_by_region.empty()) o += "; app uptake by region";
+    if (c.disease.seed_region >= 0) o += fmt("; first cases in region %d", c.disease.seed_region);
+    o += "\n";
+  }
   if (c.app.ramp_days > 0) {
     o +=
         fmt("app: launched on day %u, its users starting evenly over days %u-%u (before "
@@ -511,6 +522,7 @@ std::string format_report(const ReportInput& in) {
     o += fmt("  %-12s %9u  %*s  %*s  %*s\n", label.c_str(), r.people, width(0), infected.c_str(),
              width(1), admitted.c_str(), width(2), deaths.c_str());
   }
+  o += format_regions(in.app_regions, in.baseline_regions);
   o += "\nNotifications (app users)\n";
   o += fmt("  uploads by positive app users        %llu\n",
            static_cast<unsigned long long>(a.uploads));

@@ -93,7 +93,8 @@ struct Simulation::Impl {
     clock.lap(internal::kPhaseRpis);
     health.apply_infections(contacts.candidates(), t, st);
     clock.lap(internal::kPhaseInfections);
-    internal::finish_day(world, health, sync, t, st);
+    internal::finish_day(world, health, sync, t, st,
+                         world.pop.regions() > 1 ? &region_daily : nullptr);
     ledger.observe(t, health, sync, health_code, st);
     clock.lap(internal::kPhaseStats);
     daily.push_back(st);
@@ -115,6 +116,7 @@ struct Simulation::Impl {
   internal::ManualTracingPhase tracing;
   internal::PhaseTimes times;
   std::vector<DailyStats> daily;
+  std::vector<RegionDay> region_daily;
   std::uint32_t current_day = 0;
 };
 
@@ -156,6 +158,7 @@ std::uint32_t Simulation::days_done() const { return impl_->current_day; }
 const SimConfig& Simulation::config() const { return impl_->world.config; }
 const Population& Simulation::population() const { return impl_->world.pop; }
 const std::vector<DailyStats>& Simulation::daily() const { return impl_->daily; }
+const std::vector<RegionDay>& Simulation::region_daily() const { return impl_->region_daily; }
 RunSummary Simulation::summary() const {
   return internal::summarise(impl_->world, impl_->contacts.beta(), impl_->current_day, impl_->daily,
                              impl_->health, impl_->sync);

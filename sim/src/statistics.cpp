@@ -55,7 +55,7 @@ Colour phone_colour(const HealthPhase& health, const SyncPhase& sync, std::uint3
 }
 
 void finish_day(const World& world, const HealthPhase& health, const SyncPhase& sync,
-                std::uint32_t t, DailyStats& st) {
+                std::uint32_t t, DailyStats& st, std::vector<RegionDay>* regions) {
   const auto day = static_cast<std::int32_t>(t);
   const auto inf_days = static_cast<std::int32_t>(world.config.disease.infectious_days);
   const auto infection_day = health.infection_day();
@@ -77,14 +77,35 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
     kCritical,
     kNewDeaths,
     kDead,
+    kEver,
+    kAppOn,
     kCounts
   };
-  std::vector<std::array<std::uint32_t, kCounts>> counts(kShards);
+  using Counts = std::array<std::uint32_t, kCounts>;
+  std::vector<Counts> counts(kShards);
+  // With regions, each shard's counts of the regions it meets (person ranges both: a shard
+  // meets a few consecutive regions), as (region, counts) in region order.
+  const Population& pop = world.pop;
+  std::vector<std::vector<std::pair<std::uint32_t, Counts>>> by_region(regions != nullptr ? kShards
+                                                                                          : 0);
   parallel_for(world.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     const auto [p0, p1] =
         clamp_range(shard_range(world.pop.size(), shard), world.own_begin, world.own_end);
-    std::array<std::uint32_t, kCounts> c{};  // local: shards' counters share cache lines
+    Counts c{};  // local: shards' counters share cache lines
+    Counts before{};
+    std::uint32_t region = regions != nullptr && p0 < p1 ? pop.region_of(p0) : 0;
+    // Closes the current region's part of the shard: what was counted since `before`.
+    const auto close_region = [&] {
+      Counts part;
+      for (std::size_t k = 0; k < kCounts; ++k) part[k] = c[k] - before[k];
+      by_region[shard].emplace_back(region, part);
+      before = c;
+    };
     for (std::uint32_t p = p0; p < p1; ++p) {
+      if (regions != nullptr && p >= pop.region_start[region + 1]) {
+        close_region();
+        while (p >= pop.region_start[region + 1]) ++region;
+      }
       const std::int32_t d = infection_day[p];
       bool dead = false;
       const Course* course = d != kNever ? &health.course(p) : nullptr;
@@ -97,6 +118,7 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
         if (dead && k == course->end_day) ++c[kNewDeaths];
         if (dead) ++c[kDead];
       }
+      if (d != kNever) ++c[kEver];
       if (dead) {
         continue;  // in no compartment but the dead; the phone is off
       } else if (d == kNever) {
@@ -112,6 +134,7 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
       }
       if (isolated_until[p] > day) ++c[kIso];
       if (!world.app_on(p, t)) continue;
+      ++c[kAppOn];
       switch (phone_colour(health, sync, p, t)) {
         case Colour::kGreen:
           ++c[kGreen];
@@ -124,8 +147,44 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
           break;
       }
     }
+    if (regions != nullptr && p0 < p1) close_region();
     counts[shard] = c;
   });
+  if (regions != nullptr) {
+    // Every region's counts, summed over shards and ranks.
+    const std::uint32_t r_count = pop.regions();
+    std::vector<std::uint64_t> sums(std::size_t{r_count} * kCounts, 0);
+    for (const auto& parts : by_region) {
+      for (const auto& [r, part] : parts) {
+        for (std::size_t k = 0; k < kCounts; ++k) sums[r * kCounts + k] += part[k];
+      }
+    }
+    world.ranks.sum(sums);
+    for (std::uint32_t r = 0; r < r_count; ++r) {
+      const auto at = [&](std::size_t k) {
+        return static_cast<std::uint32_t>(sums[std::size_t{r} * kCounts + k]);
+      };
+      RegionDay rd;
+      rd.day = t;
+      rd.region = r;
+      rd.susceptible = at(kS);
+      rd.exposed = at(kE);
+      rd.infectious = at(kI);
+      rd.recovered = at(kR);
+      rd.deaths = at(kDead);
+      rd.ever_infected = at(kEver);
+      rd.isolating = at(kIso);
+      rd.app_users = at(kAppOn);
+      rd.green = at(kGreen);
+      rd.yellow = at(kYellow);
+      rd.red = at(kRed);
+      rd.new_hospitalised = at(kAdmitted);
+      rd.hospitalised = at(kHospital);
+      rd.critical = at(kCritical);
+      rd.new_deaths = at(kNewDeaths);
+      regions->push_back(rd);
+    }
+  }
   std::array<std::uint64_t, kCounts> total{};
   for (const auto& c : counts) {
     for (std::size_t k = 0; k < kCounts; ++k) total[k] += c[k];

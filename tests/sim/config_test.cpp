@@ -1,6 +1,8 @@
 #include "greenlight/sim/config.h"
 
 #include <catch2/catch.hpp>
+#include <string_view>
+#include <vector>
 
 namespace greenlight::sim {
 
@@ -58,6 +60,40 @@ TEST_CASE("config errors name the key and what was expected") {
   CHECK(array.error().message.find("array of 4") != std::string::npos);
   CHECK_FALSE(config_from_json("[1, 2]"));
   CHECK_FALSE(config_from_json("{"));
+}
+
+TEST_CASE("regions: read, written and checked") {
+  auto c = config_from_json(R"({"population": {"regions": 3, "region_weights": [1, 2, 1],
+      "commuter_share": 0.2}, "contacts": {"travel_share": 0.05},
+      "app": {"uptake_by_region": [1, 0.5, 1.5]}, "disease": {"seed_region": 2}})");
+  REQUIRE(c);
+  const SimConfig back = round_trip(*c);
+  CHECK(back.population.regions == 3);
+  CHECK(back.population.region_weights == std::vector<double>{1, 2, 1});
+  CHECK(back.population.commuter_share == 0.2);
+  CHECK(back.contacts.travel_share == 0.05);
+  CHECK(back.app.uptake_by_region == std::vector<double>{1, 0.5, 1.5});
+  CHECK(back.disease.seed_region == 2);
+  fails("population.regions=0", "population.regions must be in [1, 10000]");
+  fails("population.regions=51", "every region needs at least 100 people on average");
+  fails("population.region_weights=[1,2]", "one weight per region");
+  fails("app.uptake_by_region=[1,1]", "app.uptake_by_region must be empty or have one value");
+  fails("disease.seed_region=1", "disease.seed_region must be -1 (anywhere) or a region");
+  fails("disease.seed_region=-2", "disease.seed_region must be -1 (anywhere) or a region");
+  fails("population.commuter_share=1.5", "population.commuter_share must be in [0, 1]");
+  fails("contacts.travel_share=-0.1", "contacts.travel_share must be in [0, 1]");
+  const auto refused = [](const char* json, std::string_view message) {
+    auto r = config_from_json(json);
+    REQUIRE_FALSE(r);
+    CAPTURE(r.error().message);
+    CHECK(r.error().message.find(message) != std::string::npos);
+  };
+  refused(R"({"population": {"regions": 2, "region_weights": [1, 0.001]}})",
+          "every region needs at least 10 people");
+  refused(R"({"population": {"regions": 2, "region_weights": [1, 0]}})",
+          "region_weights must be in (0, 1e6]");
+  refused(R"({"population": {"regions": 2}, "app": {"uptake_by_region": [1, -1]}})",
+          "app.uptake_by_region must be in [0, 100]");
 }
 
 TEST_CASE("the hospital path's settings are checked") {

@@ -72,8 +72,8 @@ TEST_CASE("population: app uptake by age scales each group's share, capped at ev
     REQUIRE(people[g] > 1000);
     CHECK(static_cast<double>(users[g]) / people[g] == Approx(expected[g]).margin(0.03));
   }
-  CHECK(app_probability(c.app, 0.5, 4) == 1.0);
-  CHECK(app_probability(c.app, 0.2, 3) == Approx(0.3));
+  CHECK(app_probability(c.app, 0.5, 4, 0) == 1.0);
+  CHECK(app_probability(c.app, 0.2, 3, 0) == Approx(0.3));
 }
 
 TEST_CASE("population: venues of each kind exist") {

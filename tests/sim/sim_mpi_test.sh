@@ -185,6 +185,18 @@ grep -q "^vaccination: 30 people a day (1000 per 100,000 people) from day 2, old
 grep -q "^manual tracing: 30 tracers per 100,000 (5 interviews and 11 calls a day)" \
   "$work/tracing-one/report.txt" || fail "manual tracing sim run: the report does not name it"
 
+# Regions: five blocks of households (the ranks' people and the regions' boundaries differ),
+# the first cases in one, uptake by region; each rank counts its people's regions and the
+# ranks add them up: the same regions.csv (with and without the app) as one process.
+regions_args=(sim run --people 3000 --days 30 --seed 8 --threads 1 --quiet
+  --set population.regions=5 --set disease.seed_region=3
+  --set 'app.uptake_by_region=[1.3,0.2,1,1,0.7]' --set contacts.travel_share=0.3)
+one_and_two_files regions "timeseries.csv regions.csv regions_without_app.csv" "${regions_args[@]}"
+[ "$(grep -c '^29,' "$work/regions-one/regions.csv")" -eq 5 ] ||
+  fail "regions sim run: regions.csv has not 5 regions on day 29"
+grep -q "^regions: 5 (equal sizes); 10 % of workers commute to another region, 30 % of random" \
+  "$work/regions-one/report.txt" || fail "regions sim run: the report does not name the regions"
+
 # A fit of one setting to observed positives over two ranks (rank 0 runs points 0 and 2,
 # rank 1 points 1 and 3): the same fit.csv and fit.txt as one process.
 printf 'day,positives\n5,1\n10,3\n15,4\n20,6\n' >"$work/observed.csv"

@@ -294,6 +294,14 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
     write_or_throw(out / "timeseries_without_app.csv", sim::daily_csv(baseline_daily));
     files.push_back(out / "timeseries_without_app.csv");
   }
+  if (!result->app.regions.empty()) {
+    write_or_throw(out / "regions.csv", sim::regions_csv(result->app.regions));
+    files.push_back(out / "regions.csv");
+    if (result->baseline) {
+      write_or_throw(out / "regions_without_app.csv", sim::regions_csv(result->baseline->regions));
+      files.push_back(out / "regions_without_app.csv");
+    }
+  }
   if (o.events) {
     const auto events = [&](const sim::RunOutcome& r, const std::string& suffix) {
       write_or_throw(out / ("transmissions" + suffix + ".csv"), r.transmissions);
@@ -310,6 +318,8 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
   report.app_daily = result->app.daily;
   if (result->baseline) report.baseline = result->baseline->summary;
   report.baseline_daily = baseline_daily;
+  report.app_regions = result->app.regions;
+  if (result->baseline) report.baseline_regions = result->baseline->regions;
   report.privacy = result->app.privacy;
   report.scenario = result->app.scenario;
   if (result->baseline) report.baseline_scenario = result->baseline->scenario;
@@ -327,7 +337,8 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
   std::string warned;  // each warning once (without gnuplot both calls give the same)
   for (const auto& plots :
        {sim::write_plots(out, result->app.daily, baseline_daily, c.lockdown),
-        sim::write_reproduction_plot(out, result->app.reproduction, baseline_reproduction)}) {
+        sim::write_reproduction_plot(out, result->app.reproduction, baseline_reproduction),
+        sim::write_region_plot(out, result->app.regions)}) {
     if (!plots.warning.empty() && plots.warning != warned) {
       std::fprintf(stderr, "greenlight: warning: %s\n", plots.warning.c_str());
       warned = plots.warning;

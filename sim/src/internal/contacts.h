@@ -128,31 +128,34 @@ class ContactGenerator {
     });
     for (std::uint32_t k = 0; k < kShards; ++k) stub_start[k + 1] += stub_start[k];
     stubs_.resize(stub_start[kShards]);
+    const std::uint32_t regions = pop_.regions();
+    // With several regions, each stub's pool: its person's region, or (travel_share of
+    // them) the whole country's, pool `regions`.
+    stub_pool_.resize(regions > 1 ? stubs_.size() : 0);
     parallel_for(threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
       const auto [p0, p1] = shard_range(n, shard);
       auto out = stubs_.begin() + static_cast<std::ptrdiff_t>(stub_start[shard]);
+      std::uint32_t region = regions > 1 ? pop_.region_of(p0) : 0;
       for (std::uint32_t p = p0; p < p1; ++p) {
-        if (isolating[p] == kMeetsAll) out = std::fill_n(out, random_count(p), p);
+        if (isolating[p] != kMeetsAll) continue;
+        const std::uint32_t count = random_count(p);
+        if (regions > 1) {
+          while (p >= pop_.region_start[region + 1]) ++region;
+          Rng travel(stream_key(seed_, kPurposeTravel, day, p, salt));
+          const std::size_t at = static_cast<std::size_t>(out - stubs_.begin());
+          for (std::uint32_t i = 0; i < count; ++i) {
+            stub_pool_[at + i] =
+                static_cast<std::uint16_t>(travel.bernoulli(cc.travel_share) ? regions : region);
+          }
+        }
+        out = std::fill_n(out, count, p);
       }
     });
-    // Fisher-Yates: swap k exchanges stub n-1-k with stub below(n-k). The draws are taken in
-    // that order, kAhead swaps early, so that each swap's random partner is prefetched.
-    Rng shuffle_rng(stream_key(seed_, kPurposeRandomShuffle, day, 0, salt));
-    const std::size_t stubs = stubs_.size();
-    if (stubs > 1) {
-      constexpr std::size_t kAhead = 16;
-      std::array<std::uint32_t, kAhead> partner{};
-      const auto draw = [&](std::size_t k) {
-        const std::uint32_t j = shuffle_rng.below(static_cast<std::uint32_t>(stubs - k));
-        __builtin_prefetch(&stubs_[j]);
-        partner[k % kAhead] = j;
-      };
-      for (std::size_t k = 0; k < std::min(kAhead, stubs - 1); ++k) draw(k);
-      for (std::size_t k = 0; k + 1 < stubs; ++k) {
-        const std::uint32_t j = partner[k % kAhead];
-        if (k + kAhead + 1 < stubs) draw(k + kAhead);
-        std::swap(stubs_[stubs - 1 - k], stubs_[j]);
-      }
+    if (regions == 1) {
+      Rng shuffle_rng(stream_key(seed_, kPurposeRandomShuffle, day, 0, salt));
+      shuffle_stubs(stubs_, shuffle_rng);
+    } else {
+      pair_in_pools(regions, day, salt);
     }
     // Venue visits, by person shard (concatenated in shard order = person order), then
     // grouped by venue and sorted by arrival.
@@ -166,14 +169,26 @@ class ContactGenerator {
       auto& out = shard_visits_[shard];
       out.clear();
       const auto [p0, p1] = clamp_range(shard_range(n, shard), draw0, draw1);
+      std::uint32_t region = regions > 1 && p0 < p1 ? pop_.region_of(p0) : 0;
       for (std::uint32_t p = p0; p < p1; ++p) {
         if (isolating[p] != kMeetsAll) continue;
         Rng r(stream_key(seed_, kPurposeVisits, day, p, salt));
         const double factor = distanced(p) ? distancing_.venues : 1.0;
+        while (regions > 1 && p >= pop_.region_start[region + 1]) ++region;
         for (std::uint32_t kind = 0; kind < 3; ++kind) {
           if (!r.bernoulli(prob[kind] * factor)) continue;
-          const std::uint32_t count = vs[kind + 1] - vs[kind];
-          Visit v{p, vs[kind] + r.below(count), 0, 0};
+          // A venue of the kind anywhere, or (with regions, but for travellers) in p's region
+          // when it has one.
+          std::uint32_t first = vs[kind];
+          std::uint32_t count = vs[kind + 1] - vs[kind];
+          if (regions > 1 && !r.bernoulli(cc.travel_share)) {
+            const auto [v0, v1] = pop_.region_venues(static_cast<VenueKind>(kind), region);
+            if (v1 > v0) {
+              first = v0;
+              count = v1 - v0;
+            }
+          }
+          Visit v{p, first + r.below(count), 0, 0};
           if (kind == 0) {
             v.arrival = static_cast<std::uint16_t>(9 * 60 + r.below(10 * 60));
             v.minutes = shop_minutes_.sample(r);
@@ -239,6 +254,46 @@ class ContactGenerator {
     return Rng(stream_key(seed_, purpose, day_, shard, salt_));
   }
   float distance(Rng& r) const { return static_cast<float>(distance_.sample(r)); }
+
+  // Fisher-Yates: swap k exchanges stub n-1-k with stub below(n-k). The draws are taken in
+  // that order, kAhead swaps early, so that each swap's random partner is prefetched.
+  static void shuffle_stubs(std::span<std::uint32_t> stubs, Rng& rng) {
+    const std::size_t size = stubs.size();
+    if (size <= 1) return;
+    constexpr std::size_t kAhead = 16;
+    std::array<std::uint32_t, kAhead> partner{};
+    const auto draw = [&](std::size_t k) {
+      const std::uint32_t j = rng.below(static_cast<std::uint32_t>(size - k));
+      __builtin_prefetch(&stubs[j]);
+      partner[k % kAhead] = j;
+    };
+    for (std::size_t k = 0; k < std::min(kAhead, size - 1); ++k) draw(k);
+    for (std::size_t k = 0; k + 1 < size; ++k) {
+      const std::uint32_t j = partner[k % kAhead];
+      if (k + kAhead + 1 < size) draw(k + kAhead);
+      std::swap(stubs[size - 1 - k], stubs[j]);
+    }
+  }
+
+  // With several regions: the stubs grouped by pool (stub_pool_; pools in order, each in
+  // person order), each pool shuffled with its own stream and cut to an even length (an odd
+  // pool's last stub meets nobody), so that every pair is made inside one pool.
+  void pair_in_pools(std::uint32_t regions, std::uint32_t day, std::uint64_t salt) {
+    std::vector<std::size_t> start(regions + 2, 0);
+    for (const std::uint16_t pool : stub_pool_) ++start[pool + 1];
+    for (std::uint32_t k = 0; k <= regions; ++k) start[k + 1] += start[k];
+    std::vector<std::uint32_t> grouped(stubs_.size());
+    std::vector<std::size_t> fill(start.begin(), start.end() - 1);
+    for (std::size_t i = 0; i < stubs_.size(); ++i) grouped[fill[stub_pool_[i]]++] = stubs_[i];
+    stubs_.clear();
+    for (std::uint32_t k = 0; k <= regions; ++k) {
+      const std::span<std::uint32_t> pool(grouped.data() + start[k], start[k + 1] - start[k]);
+      Rng rng(stream_key(seed_, kPurposeRandomShuffle, day, k + 1, salt));
+      shuffle_stubs(pool, rng);
+      const auto paired = pool.first(pool.size() / 2 * 2);
+      stubs_.insert(stubs_.end(), paired.begin(), paired.end());
+    }
+  }
   bool distanced(std::uint32_t p) const {
     return !distancing_.distanced.empty() && distancing_.distanced[p] != 0;
   }
@@ -369,6 +424,7 @@ class ContactGenerator {
   std::span<const std::uint8_t> isolating_;
   Distancing distancing_;
   std::vector<std::uint32_t> stubs_;
+  std::vector<std::uint16_t> stub_pool_;  // with several regions: each stub's pool
   std::vector<Visit> visits_;
   std::vector<std::vector<Visit>> shard_visits_;
   std::vector<std::uint32_t> venue_start_;

@@ -209,12 +209,14 @@ class HealthPhase {
   // On config.variant.day: its imports, susceptible people drawn from the seed, infected
   // with it by nobody; counted in st.variant_infections.
   void import_variant(std::uint32_t t, DailyStats& st);
-  // Infects `wanted` people drawn at random from r (at most as many as are susceptible on day
-  // t: never infected, not immune by a vaccine), infected by nobody by `layer` on day t, with
-  // `variant` (0: the first); the initial cases and a variant's imports. Returns how many
-  // (breakthrough infections counted in st).
+  // Infects `wanted` people drawn at random from r among the people [among.first,
+  // among.second) (at most as many as are susceptible on day t: never infected, not immune by
+  // a vaccine), infected by nobody by `layer` on day t, with `variant` (0: the first); the
+  // initial cases (in disease.seed_region's people) and a variant's imports (anyone).
+  // Returns how many (breakthrough infections counted in st).
   std::uint32_t infect_drawn(Rng& r, std::uint32_t wanted, Layer layer, std::uint32_t t,
-                             std::uint8_t variant, DailyStats& st);
+                             std::uint8_t variant, std::pair<std::uint32_t, std::uint32_t> among,
+                             DailyStats& st);
   // With vaccination: the willing in the order they are vaccinated, and each person's
   // protection (drawn once per person from the seed).
   void plan_vaccination();

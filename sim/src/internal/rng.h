@@ -68,6 +68,8 @@ enum Purpose : std::uint64_t {
   kPurposeVariant = 32,
   kPurposeImmunity = 33,
   kPurposeScreening = 34,
+  kPurposeCommuters = 35,
+  kPurposeTravel = 36,
 };
 
 // Inverse of the standard normal CDF: Acklam's rational approximation (relative error

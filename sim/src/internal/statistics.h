@@ -65,9 +65,10 @@ Colour phone_colour(const HealthPhase& health, const SyncPhase& sync, std::uint3
                     std::uint32_t day);
 
 // The compartments, isolation and colours at the end of day t (over several ranks a
-// collective: each rank counts its own people).
+// collective: each rank counts its own people), and with `regions` the same of each region
+// appended to it.
 void finish_day(const World& world, const HealthPhase& health, const SyncPhase& sync,
-                std::uint32_t t, DailyStats& st);
+                std::uint32_t t, DailyStats& st, std::vector<RegionDay>* regions = nullptr);
 
 // Cohorts of the days run (not a collective: every rank holds every person's infection).
 Reproduction reproduction(const World& world, const HealthPhase& health, std::uint32_t days);

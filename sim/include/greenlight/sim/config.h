@@ -39,6 +39,15 @@ struct PopulationConfig {
   double shops_per_1000 = 4;
   double restaurants_per_1000 = 2;
   double event_venues_per_1000 = 0.3;
+  // Regions (1: one country without places). With more, the people are split into `regions`
+  // blocks of whole households (consecutive person ids; sizes in proportion to
+  // region_weights, equal when it is empty); schools, workplaces and groups of elderly people
+  // form inside a region, but commuter_share of the workers work in another region, drawn
+  // uniformly; random encounters and venue visits stay inside the region but for
+  // contacts.travel_share of them (docs/simulation.md "Regions").
+  std::uint32_t regions = 1;
+  std::vector<double> region_weights;
+  double commuter_share = 0.1;
 };
 
 struct ContactConfig {
@@ -73,6 +82,10 @@ struct ContactConfig {
   // Work and school: minutes = min + Exp(mean).
   double link_minutes_min = 10;
   double link_minutes_mean = 45;
+  // With several regions (population.regions): the share of random encounters made with
+  // anyone in the country, and of venue visits to a venue anywhere (the rest stay in the
+  // person's region).
+  double travel_share = 0.1;
 };
 
 // Which radio model turns a contact into attenuations (radio.h, docs/simulation.md "Radio").
@@ -172,6 +185,8 @@ struct DiseaseConfig {
   double dose_distance_m = 1.5;
   std::uint32_t infectious_days = 14;
   std::uint32_t initial_infections = 10;
+  // The region the initial infections are drawn in (-1: anywhere; population.regions).
+  std::int32_t seed_region = -1;
   // Daily probability of symptoms that are not COVID-19 (lead to tests).
   double false_symptom_rate = 0.002;
   // Severe courses (symptomatic, not mild), OpenABM's structure and default parameters: a
@@ -302,6 +317,10 @@ struct AppConfig {
   // profile (app_users_fraction 0.09 ... 0.32 by age) normalised to this population's ages is
   // [0.135, 1.204, 1.46, 1.445, 1.414, 1.294, 1.053, 0.722, 0.482] (docs/simulation.md).
   AgeTable uptake_by_age{1, 1, 1, 1, 1, 1, 1, 1, 1};
+  // Uptake by region (population.regions values, relative, times uptake_by_age's; empty:
+  // the same everywhere): a person of region r runs the app with probability
+  // min(1, uptake x uptake_by_region[r] x uptake_by_age[g]).
+  std::vector<double> uptake_by_region;
   // The app's launch day (OpenABM's app_turn_on_time): before it the app users' phones do
   // nothing (no broadcast, record, check-in, colour, upload or chaff); their keys start then.
   std::uint32_t start_day = 0;

@@ -30,6 +30,7 @@ namespace greenlight::sim {
 struct RunOutcome {
   RunSummary summary;
   std::vector<DailyStats> daily;
+  std::vector<RegionDay> regions;  // with several regions (Simulation::region_daily)
   Reproduction reproduction;
   PrivacyView privacy;
   ScenarioMetrics scenario;

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "greenlight/sim/config.h"
@@ -38,12 +39,20 @@ struct Population {
   // Venues: kinds, and the first venue of each kind (venues are grouped by kind).
   std::vector<VenueKind> venue_kind;
   std::array<std::uint32_t, 4> venue_kind_start{};
+  // Region r has the people [region_start[r], region_start[r + 1]) (whole households);
+  // {0, size()} with one region. Its venues of a kind are region_venues().
+  std::vector<std::uint32_t> region_start;
 
   std::uint32_t size() const { return static_cast<std::uint32_t>(age_group.size()); }
   std::uint32_t households() const {
     return static_cast<std::uint32_t>(household_start.size() - 1);
   }
   std::uint32_t app_users() const;
+  std::uint32_t regions() const { return static_cast<std::uint32_t>(region_start.size() - 1); }
+  std::uint32_t region_of(std::uint32_t p) const;
+  // The venues of `kind` in region r: [first, end), the kind's venues split over the regions
+  // in proportion to their people (empty when the kind has fewer venues than regions).
+  std::pair<std::uint32_t, std::uint32_t> region_venues(VenueKind kind, std::uint32_t r) const;
   std::span<const std::uint32_t> links_of(std::uint32_t p) const {
     return {links.data() + link_start[p], links.data() + link_start[p + 1]};
   }
@@ -51,12 +60,15 @@ struct Population {
   std::size_t memory_bytes() const;
 };
 
+// The probability that a person of age_group in `region` runs the app when `share` of the
+// population does: min(1, share x app.uptake_by_region[region] x app.uptake_by_age[age_group])
+// (uptake_by_region empty: 1). The health code's coverage uses the same (sim compare: it
+// covers exactly the app's users).
+double app_probability(const AppConfig& app, double share, std::uint8_t age_group,
+                       std::uint32_t region);
+
 // Builds the population for config.population, config.contacts (link counts and random
 // encounters) and config.app.uptake, from config.run.seed.
-// The probability that a person of age_group runs the app when `share` of the population
-// does: min(1, share x app.uptake_by_age[age_group]). The health code's coverage uses the
-// same (sim compare: it covers exactly the app's users).
-double app_probability(const AppConfig& app, double share, std::uint8_t age_group);
 
 Population generate_population(const SimConfig& config);
 

@@ -31,6 +31,10 @@ struct ReportInput {
   // metrics); without them the report leaves those lines out.
   std::optional<ScenarioMetrics> scenario;
   std::optional<ScenarioMetrics> baseline_scenario;
+  // With several regions (population.regions): the runs' region days (Simulation::
+  // region_daily), for the "By region" table.
+  std::span<const RegionDay> app_regions;
+  std::span<const RegionDay> baseline_regions;
   std::string publisher_name;
   double seconds = 0;
 };
@@ -56,6 +60,20 @@ struct PlotResult {
 // window from `lockdown`). baseline may be empty.
 PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailyStats> app,
                        std::span<const DailyStats> baseline, const LockdownConfig& lockdown = {});
+
+// Regions (population.regions > 1; docs/simulation.md "Regions").
+// regions.csv: one line per day and region: day, region, people, the compartments,
+// ever_infected and new_infections (first infections: the change of ever_infected; on day 0
+// the initial cases), isolating, app users (app on) and their colours, hospital counts.
+std::string regions_csv(std::span<const RegionDay> days);
+// The report's "By region" table: people, app users, infected, the peak of infectious people
+// and its day, deaths; with and without the app when `baseline` is given (may be empty). At
+// most kRegionRows rows (the rest in regions.csv), then the spread of the infected share.
+inline constexpr std::uint32_t kRegionRows = 20;
+std::string format_regions(std::span<const RegionDay> app, std::span<const RegionDay> baseline);
+// regions.{svg,png}: each region's infectious people per 100,000 of its people by day (with
+// the app; at most kRegionRows regions drawn).
+PlotResult write_region_plot(const std::filesystem::path& dir, std::span<const RegionDay> app);
 
 // The case reproduction number by day of infection (Reproduction): day, complete (1 if the
 // cohort could no longer infect at the end), infected, secondary, r; then the same three for

@@ -118,6 +118,32 @@ struct DailyStats {
   std::uint32_t screening_samples = 0;
 };
 
+// One region's counts at the end of a day (population.regions > 1; Simulation::region_daily):
+// the DailyStats counts of its people, its app users whose app is on, and its people ever
+// infected (an infection's day, not counting reinfections; the day's new infections are the
+// difference to the day before).
+struct RegionDay {
+  std::uint32_t day = 0;
+  std::uint32_t region = 0;
+  std::uint32_t susceptible = 0;
+  std::uint32_t exposed = 0;
+  std::uint32_t infectious = 0;
+  std::uint32_t recovered = 0;
+  std::uint32_t deaths = 0;
+  std::uint32_t ever_infected = 0;
+  std::uint32_t isolating = 0;
+  std::uint32_t app_users = 0;
+  std::uint32_t green = 0;
+  std::uint32_t yellow = 0;
+  std::uint32_t red = 0;
+  std::uint32_t new_hospitalised = 0;
+  std::uint32_t hospitalised = 0;
+  std::uint32_t critical = 0;
+  std::uint32_t new_deaths = 0;
+  // Everyone of the region, the dead included.
+  std::uint32_t people() const { return susceptible + exposed + infectious + recovered + deaths; }
+};
+
 // One infection: with immunity.reinfection a person may be infected more than once
 // (Simulation::infections).
 struct Infection {
@@ -302,6 +328,8 @@ class Simulation {
   const SimConfig& config() const;
   const Population& population() const;
   const std::vector<DailyStats>& daily() const;
+  // With several regions, each day's regions (day by day, regions in order); else empty.
+  const std::vector<RegionDay>& region_daily() const;
   // Over several MPI ranks a collective (each rank holds the exposure hits of its own phones):
   // every rank calls it, at the same point.
   RunSummary summary() const;

@@ -1,0 +1,291 @@
+// Regions (population.regions, docs/simulation.md "Regions"): whole households in blocks,
+// networks, random encounters and venue visits inside a region but for commuters and
+// travellers, uptake by region, the first cases in one region, and each region's day.
+#include <algorithm>
+#include <array>
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "greenlight/sim/population.h"
+#include "greenlight/sim/publisher.h"
+#include "greenlight/sim/report.h"
+#include "internal/contacts.h"
+#include "sim_test_runs.h"
+
+namespace greenlight::sim {
+namespace {
+
+// The share of links of `network` (its lower end's network) whose two people live in
+// different regions, and how many links were counted.
+std::pair<double, std::size_t> crossing_links(const Population& pop, Network network) {
+  std::size_t links = 0;
+  std::size_t crossing = 0;
+  for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    if (pop.network[p] != static_cast<std::uint8_t>(network)) continue;
+    for (const std::uint32_t q : pop.links_of(p)) {
+      if (q <= p) break;
+      ++links;
+      if (pop.region_of(p) != pop.region_of(q)) ++crossing;
+    }
+  }
+  return {links ? static_cast<double>(crossing) / static_cast<double>(links) : 0.0, links};
+}
+
+}  // namespace
+
+TEST_CASE("regions: blocks of whole households, sized by the weights") {
+  SimConfig c;
+  c.population.people = 20000;
+  const Population one = generate_population(c);
+  CHECK(one.regions() == 1);
+  CHECK(one.region_start == std::vector<std::uint32_t>{0, 20000});
+
+  c.population.regions = 4;
+  const Population four = generate_population(c);
+  REQUIRE(four.regions() == 4);
+  CHECK(four.region_start.front() == 0);
+  CHECK(four.region_start.back() == 20000);
+  for (std::uint32_t r = 0; r < 4; ++r) {
+    const std::uint32_t first = four.region_start[r];
+    const std::uint32_t size = four.region_start[r + 1] - first;
+    CHECK(size >= 5000 - 6);
+    CHECK(size <= 5000 + 6);
+    // A region starts with a household.
+    if (first > 0) CHECK(four.household[first] != four.household[first - 1]);
+    CHECK(four.region_of(first) == r);
+    CHECK(four.region_of(four.region_start[r + 1] - 1) == r);
+  }
+
+  c.population.region_weights = {1, 3, 0.5, 0.5};
+  const Population weighted = generate_population(c);
+  const auto size = [&](std::uint32_t r) {
+    return weighted.region_start[r + 1] - weighted.region_start[r];
+  };
+  CHECK(size(0) == Approx(4000).margin(6));
+  CHECK(size(1) == Approx(12000).margin(6));
+  CHECK(size(2) == Approx(2000).margin(6));
+  CHECK(size(3) == Approx(2000).margin(6));
+
+  // Each kind's venues are split over the regions, in order, by their people.
+  for (const VenueKind kind : {VenueKind::kShop, VenueKind::kRestaurant, VenueKind::kEvent}) {
+    const auto k = static_cast<std::size_t>(kind);
+    std::uint32_t next = weighted.venue_kind_start[k];
+    for (std::uint32_t r = 0; r < 4; ++r) {
+      const auto [v0, v1] = weighted.region_venues(kind, r);
+      CHECK(v0 == next);
+      CHECK(v1 >= v0);
+      next = v1;
+    }
+    CHECK(next == weighted.venue_kind_start[k + 1]);
+  }
+  const auto [s0, s1] = weighted.region_venues(VenueKind::kShop, 1);
+  CHECK(s1 - s0 == 48);  // 12,000 of 20,000 people: 48 of the 80 shops
+}
+
+TEST_CASE("regions: schools and elderly groups inside a region, workplaces but for commuters") {
+  SimConfig c;
+  c.population.people = 20000;
+  c.population.regions = 4;
+  c.population.commuter_share = 0;
+  const Population home = generate_population(c);
+  for (const Network n : {Network::kSchool, Network::kWork, Network::kElderly}) {
+    const auto [share, links] = crossing_links(home, n);
+    CHECK(links > 1000);
+    CHECK(share == 0);
+  }
+  // 30 % commute, uniformly to the 3 other regions: a workplace holds 70 % of its own
+  // region's workers and 10 % of each other's, so two colleagues live in different regions
+  // with probability 1 - (0.7^2 + 3 x 0.1^2) = 0.48.
+  c.population.commuter_share = 0.3;
+  const Population commuting = generate_population(c);
+  CHECK(crossing_links(commuting, Network::kSchool).first == 0);
+  CHECK(crossing_links(commuting, Network::kElderly).first == 0);
+  const auto [work, links] = crossing_links(commuting, Network::kWork);
+  REQUIRE(links > 20000);
+  CHECK(work == Approx(0.48).margin(0.03));
+  // With one region there is nowhere to commute: the share changes no link.
+  SimConfig single;
+  single.population.people = 20000;
+  const Population one = generate_population(single);
+  single.population.commuter_share = 0.9;
+  CHECK(generate_population(single).links == one.links);
+}
+
+TEST_CASE("regions: app uptake by region scales each region's share") {
+  SimConfig c;
+  c.population.people = 40000;
+  c.population.regions = 4;
+  c.app.uptake = 0.4;
+  c.app.uptake_by_region = {2, 0.5, 1, 0};
+  const Population pop = generate_population(c);
+  const std::array<double, 4> expected{0.8, 0.2, 0.4, 0};
+  for (std::uint32_t r = 0; r < 4; ++r) {
+    const auto first = pop.has_app.begin() + pop.region_start[r];
+    const auto last = pop.has_app.begin() + pop.region_start[r + 1];
+    const double share =
+        static_cast<double>(std::count(first, last, 1)) / static_cast<double>(last - first);
+    CHECK(share == Approx(expected[r]).margin(0.02));
+  }
+}
+
+namespace {
+
+struct RegionMix {
+  double random_crossing = 0;  // random encounters between two regions
+  double visits_away = 0;      // visits to a venue outside the visitor's region
+  std::size_t random = 0;
+  std::size_t visits = 0;
+};
+
+RegionMix region_mix(const SimConfig& c, const Population& pop) {
+  using internal::ContactGenerator;
+  ContactGenerator generator(c, pop);
+  const std::vector<std::uint8_t> everyone(pop.size(), internal::kMeetsAll);
+  generator.prepare_day(4, everyone, 0, 2);
+  RegionMix m;
+  std::size_t crossing = 0;
+  for (std::uint32_t shard = 0; shard < internal::kShards; ++shard) {
+    generator.generate(shard, [&](const internal::Contact& x) {
+      if (x.layer != Layer::kRandom) return;
+      ++m.random;
+      if (pop.region_of(x.a) != pop.region_of(x.b)) ++crossing;
+    });
+  }
+  std::size_t away = 0;
+  for (const auto& v : generator.visits()) {
+    ++m.visits;
+    const std::uint32_t r = pop.region_of(v.person);
+    bool home = false;
+    for (const VenueKind kind : {VenueKind::kShop, VenueKind::kRestaurant, VenueKind::kEvent}) {
+      const auto [v0, v1] = pop.region_venues(kind, r);
+      home = home || (v.venue >= v0 && v.venue < v1);
+    }
+    if (!home) ++away;
+  }
+  m.random_crossing = static_cast<double>(crossing) / static_cast<double>(m.random);
+  m.visits_away = static_cast<double>(away) / static_cast<double>(m.visits);
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("regions: random encounters and venue visits stay in the region but for travellers") {
+  SimConfig c;
+  c.population.people = 40000;
+  c.population.regions = 4;
+  c.contacts.travel_share = 0;
+  const Population pop = generate_population(c);
+  const RegionMix home = region_mix(c, pop);
+  REQUIRE(home.random > 40000);
+  REQUIRE(home.visits > 5000);
+  CHECK(home.random_crossing == 0);
+  CHECK(home.visits_away == 0);
+  // A fifth of the stubs and visits go anywhere: 3 in 4 of those land in another region.
+  c.contacts.travel_share = 0.2;
+  const RegionMix travel = region_mix(c, pop);
+  CHECK(travel.random_crossing == Approx(0.15).margin(0.015));
+  CHECK(travel.visits_away == Approx(0.15).margin(0.02));
+  // About as many encounters as without regions (a pool of odd size loses one stub).
+  SimConfig single = c;
+  single.population.regions = 1;
+  const RegionMix one = region_mix(single, generate_population(single));
+  CHECK(static_cast<double>(travel.random) ==
+        Approx(static_cast<double>(one.random)).epsilon(0.02));
+  CHECK(one.random_crossing == 0);  // one region: nothing to cross
+}
+
+TEST_CASE("regions: first cases in the seed region; the regions' days add up to the day's") {
+  SimConfig c = small(8000, 40, 11);
+  c.population.regions = 4;
+  c.disease.seed_region = 2;
+  c.disease.initial_infections = 20;
+  InMemoryPublisher publisher;
+  const auto sim = ran(c, publisher);
+  const Population& pop = sim->population();
+  std::size_t initial = 0;
+  for (const Infection& i : sim->infections()) {
+    if (i.infector != kNoPerson) continue;
+    ++initial;
+    CHECK(pop.region_of(i.person) == 2);
+  }
+  CHECK(initial == 20);
+
+  const auto& daily = sim->daily();
+  const auto& regions = sim->region_daily();
+  REQUIRE(regions.size() == daily.size() * 4);
+  std::uint64_t spread = 0;  // infections outside region 2 by the end
+  for (std::size_t d = 0; d < daily.size(); ++d) {
+    const DailyStats& st = daily[d];
+    // Each count of a region's day and the day's own.
+    using RegionCount = std::uint32_t RegionDay::*;
+    using DayCount = std::uint32_t DailyStats::*;
+    const std::array<std::pair<RegionCount, DayCount>, 13> counts{{
+        {&RegionDay::susceptible, &DailyStats::susceptible},
+        {&RegionDay::exposed, &DailyStats::exposed},
+        {&RegionDay::infectious, &DailyStats::infectious},
+        {&RegionDay::recovered, &DailyStats::recovered},
+        {&RegionDay::deaths, &DailyStats::deaths},
+        {&RegionDay::isolating, &DailyStats::isolating},
+        {&RegionDay::green, &DailyStats::green},
+        {&RegionDay::yellow, &DailyStats::yellow},
+        {&RegionDay::red, &DailyStats::red},
+        {&RegionDay::new_hospitalised, &DailyStats::new_hospitalised},
+        {&RegionDay::hospitalised, &DailyStats::hospitalised},
+        {&RegionDay::critical, &DailyStats::critical},
+        {&RegionDay::new_deaths, &DailyStats::new_deaths},
+    }};
+    std::array<std::uint32_t, counts.size()> sum{};
+    std::uint32_t app_users = 0;
+    std::uint32_t ever = 0;
+    std::uint32_t people = 0;
+    for (std::uint32_t r = 0; r < 4; ++r) {
+      const RegionDay& x = regions[d * 4 + r];
+      REQUIRE(x.day == d);
+      REQUIRE(x.region == r);
+      CHECK(x.people() == pop.region_start[r + 1] - pop.region_start[r]);
+      people += x.people();
+      for (std::size_t k = 0; k < counts.size(); ++k) sum[k] += x.*counts[k].first;
+      app_users += x.app_users;
+      ever += x.ever_infected;
+      if (d + 1 == daily.size() && r != 2) spread += x.ever_infected;
+    }
+    CHECK(people == 8000);
+    for (std::size_t k = 0; k < counts.size(); ++k) {
+      CAPTURE(k);
+      CHECK(sum[k] == st.*counts[k].second);
+    }
+    CHECK(app_users == st.green + st.yellow + st.red);
+    CHECK(ever == st.cumulative_infections);  // no reinfection: everyone infected once
+  }
+  CHECK(daily.back().cumulative_infections > 200);
+  CHECK(spread > 0);  // the epidemic left its region
+
+  // regions.csv: a line per day and region, new infections adding up to the infected.
+  const std::string csv = regions_csv(regions);
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == static_cast<long>(regions.size() + 1));
+  REQUIRE(csv.rfind("day,region,people,susceptible,exposed,infectious,recovered,deaths,"
+                    "ever_infected,new_infections,",
+                    0) == 0);
+  std::uint64_t fresh = 0;
+  std::size_t at = csv.find('\n') + 1;
+  while (at < csv.size()) {
+    std::size_t field = at;
+    for (int i = 0; i < 9; ++i) field = csv.find(',', field) + 1;
+    fresh += std::stoul(csv.substr(field, csv.find(',', field) - field));
+    at = csv.find('\n', at) + 1;
+  }
+  CHECK(fresh == daily.back().cumulative_infections);
+  // The report's table: a row per region, and the spread of the infected share.
+  const std::string table = format_regions(regions, {});
+  CHECK(table.find("By region") != std::string::npos);
+  CHECK(table.find("\n  3 ") != std::string::npos);
+  CHECK(table.find("infected over regions, with app") != std::string::npos);
+
+  // One region: no region days.
+  SimConfig one = small(3000, 5, 11);
+  InMemoryPublisher other;
+  CHECK(ran(one, other)->region_daily().empty());
+}
+
+}  // namespace greenlight::sim
