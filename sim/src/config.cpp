@@ -214,6 +214,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("lockdown", "trigger_admissions", l.trigger_admissions);
   v("lockdown", "release_fraction", l.release_fraction);
   v("lockdown", "min_days", l.min_days);
+  v("lockdown", "regional", l.regional);
   v("lockdown", "elderly_start_day", l.elderly_start_day);
   v("lockdown", "elderly_days", l.elderly_days);
   v("lockdown", "school_work_multiplier", l.school_work_multiplier);
@@ -396,7 +397,10 @@ Result<RadioModelKind> radio_model_from_name(std::string_view name) {
                     "radio model must be clean or calibrated, got '" + std::string(name) + "'");
 }
 
-Result<SimConfig> config_from_json(std::string_view text, const SimConfig& base) {
+namespace {
+
+// config_from_json, with the ranges checked (validate_config) or only the types.
+Result<SimConfig> read_config(std::string_view text, const SimConfig& base, bool validate) {
   std::error_code ec;
   json::value doc = json::parse(text, ec);
   if (ec)
@@ -437,9 +441,42 @@ Result<SimConfig> config_from_json(std::string_view text, const SimConfig& base)
     status = read_value(s, n, *value, field);
   });
   GL_RETURN_IF_ERROR(status);
-  auto valid = validate_config(config);
-  GL_RETURN_IF_ERROR(valid);
+  if (validate) {
+    auto valid = validate_config(config);
+    GL_RETURN_IF_ERROR(valid);
+  }
   return config;
+}
+
+// "section.key=value" as (section, key, value); bare words are taken as strings.
+struct Assignment {
+  std::string section;
+  std::string key;
+  json::value value;
+};
+
+Result<Assignment> parse_assignment(std::string_view assignment) {
+  const auto eq = assignment.find('=');
+  const auto dot = assignment.find('.');
+  if (eq == std::string_view::npos || dot == std::string_view::npos || dot > eq) {
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        "override must look like section.key=value, got '" + std::string(assignment) + "'");
+  }
+  Assignment out{std::string(assignment.substr(0, dot)),
+                 std::string(assignment.substr(dot + 1, eq - dot - 1)),
+                 {}};
+  const std::string_view raw = assignment.substr(eq + 1);
+  std::error_code ec;
+  out.value = json::parse(raw, ec);
+  if (ec) out.value = json::string(raw);
+  return out;
+}
+
+}  // namespace
+
+Result<SimConfig> config_from_json(std::string_view text, const SimConfig& base) {
+  return read_config(text, base, true);
 }
 
 std::string config_to_json(const SimConfig& config) {
@@ -470,22 +507,26 @@ std::string config_to_json(const SimConfig& config) {
 }
 
 Status apply_override(SimConfig& config, std::string_view assignment) {
-  const auto eq = assignment.find('=');
-  const auto dot = assignment.find('.');
-  if (eq == std::string_view::npos || dot == std::string_view::npos || dot > eq) {
-    return make_error(
-        ErrorCode::kInvalidArgument,
-        "override must look like section.key=value, got '" + std::string(assignment) + "'");
-  }
-  const std::string section(assignment.substr(0, dot));
-  const std::string key(assignment.substr(dot + 1, eq - dot - 1));
-  const std::string_view raw = assignment.substr(eq + 1);
-  std::error_code ec;
-  json::value value = json::parse(raw, ec);
-  if (ec) value = json::string(raw);
+  auto a = parse_assignment(assignment);
+  GL_RETURN_IF_ERROR(a);
   json::object doc;
-  doc[section] = json::object{{key, value}};
+  doc[a->section] = json::object{{a->key, a->value}};
   auto updated = config_from_json(json::serialize(doc), config);
+  GL_RETURN_IF_ERROR(updated);
+  config = *updated;
+  return ok();
+}
+
+Status apply_overrides(SimConfig& config, std::span<const std::string> assignments) {
+  json::object doc;
+  for (const auto& assignment : assignments) {
+    auto a = parse_assignment(assignment);
+    GL_RETURN_IF_ERROR(a);
+    auto& section = doc[a->section];
+    if (!section.is_object()) section = json::object();
+    section.get_object()[a->key] = a->value;
+  }
+  auto updated = read_config(json::serialize(doc), config, false);
   GL_RETURN_IF_ERROR(updated);
   config = *updated;
   return ok();
@@ -738,6 +779,9 @@ Status validate_config(const SimConfig& c) {
   need(l.repeat_every_days == 0 || (l.repeat_every_days > l.days && l.repeat_every_days <= 2000),
        "lockdown.repeat_every_days must be 0 (once) or more than lockdown.days, at most 2000");
   need(is_probability(l.release_fraction), "lockdown.release_fraction must be in [0, 1]");
+  need(!l.regional || (c.population.regions > 1 && l.triggered()),
+       "lockdown.regional needs several regions (population.regions) and a trigger "
+       "(lockdown.trigger_incidence or trigger_admissions)");
   const auto& m = c.manual_tracing;
   need(m.start_day <= 2000 && m.delay_days <= 30,
        "manual_tracing.start_day must be at most 2000, delay_days at most 30");

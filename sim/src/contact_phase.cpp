@@ -106,7 +106,7 @@ void ContactPhase::record_checkins(std::uint32_t t, DailyStats& st) {
 }
 
 void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPhase& radio,
-                       DailyStats& st) {
+                       DailyStats& st, std::span<const std::uint8_t> locked_regions) {
   const std::uint32_t n = w_.pop.size();
   const auto day = static_cast<std::int32_t>(t);
   const auto infection_day = health.infection_day();
@@ -153,7 +153,10 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
     }
   });
   const bool locked_down = st.lockdown != 0;
-  const Distancing distancing = distancing_on(t, locked_down);
+  const bool regional =
+      std::find(locked_regions.begin(), locked_regions.end(), 1) != locked_regions.end();
+  const Distancing distancing =
+      distancing_on(t, locked_down, regional ? locked_regions : std::span<const std::uint8_t>{});
   generator_.prepare_day(t, isolating_today_, 0, w_.threads, visit_share(), distancing);
   record_checkins(t, st);
 
@@ -174,6 +177,8 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
   // weight included.
   std::array<double, kLayers> layer = w_.config.disease.layer_factors(t);
   layer[static_cast<std::size_t>(Layer::kHousehold)] *= hh;
+  // A locked region's households (not when everyone is locked down: hh has it).
+  const double locked_household = regional && !locked_down ? lockdown.household_multiplier : 1.0;
   parallel_for(w_.threads, shard_end_ - shard_begin_, [&](std::uint32_t task, std::uint32_t) {
     const std::uint32_t shard = shard_begin_ + task;
     ShardTally& out = tallies_[shard];
@@ -187,8 +192,12 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
       const ContactState a = contact_state_[c.a];
       const ContactState b = contact_state_[c.b];
       if (a.infectiousness > 0 || b.infectiousness > 0) {
-        const double dose =
+        double dose =
             w_.disease.dose(c.distance_m, c.minutes) * layer[static_cast<std::size_t>(c.layer)];
+        if (c.layer == Layer::kHousehold && distanced_.size() > c.a &&
+            distanced_[c.a] == kRegionLocked) {
+          dose *= locked_household;
+        }
         if (a.infectiousness > 0 && (b.susceptible & a.variant_bit) != 0) {
           const double h = beta * static_cast<double>(a.infectiousness) *
                            w_.disease.susceptibility(b.age_group) * dose;
@@ -252,15 +261,26 @@ void ContactPhase::record(const Contact& c, ShardTally& out, Rng& recall_rng) co
   }
 }
 
-Distancing ContactPhase::distancing_on(std::uint32_t t, bool everyone) {
+Distancing ContactPhase::distancing_on(std::uint32_t t, bool everyone,
+                                       std::span<const std::uint8_t> locked_regions) {
   const auto& lockdown = w_.config.lockdown;
-  if (!everyone && !lockdown.elderly_on(t)) return {};
+  const bool elderly = lockdown.elderly_on(t);
+  if (!everyone && !elderly && locked_regions.empty()) {
+    distanced_.clear();
+    return {};
+  }
   const std::uint32_t n = w_.pop.size();
   distanced_.resize(n);
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     const auto [p0, p1] = shard_range(n, shard);
+    std::uint32_t region = locked_regions.empty() || p0 >= p1 ? 0 : w_.pop.region_of(p0);
     for (std::uint32_t p = p0; p < p1; ++p) {
-      distanced_[p] = everyone || w_.pop.age_group[p] >= kElderlyAgeGroup ? 1 : 0;
+      std::uint8_t d = everyone || (elderly && w_.pop.age_group[p] >= kElderlyAgeGroup) ? 1 : 0;
+      if (!everyone && !locked_regions.empty()) {
+        while (p >= w_.pop.region_start[region + 1]) ++region;
+        if (locked_regions[region] != 0) d = kRegionLocked;
+      }
+      distanced_[p] = d;
     }
   });
   return {distanced_, lockdown.school_work_multiplier, lockdown.random_multiplier,

@@ -24,25 +24,55 @@ double LockdownPolicy::admissions(std::span<const DailyStats> before) const {
   return weekly_per_100k(before, people_, [](const DailyStats& d) { return d.new_hospitalised; });
 }
 
-bool LockdownPolicy::everyone_on(std::uint32_t t, std::span<const DailyStats> before) {
+void LockdownPolicy::advance(Trigger& trigger, std::uint32_t t, double positives,
+                             double admitted) const {
   const double on_positives = config_.trigger_incidence;
   const double on_admissions = config_.trigger_admissions;
-  if (on_positives > 0 || on_admissions > 0) {
-    const double positives = on_positives > 0 ? incidence(before) : 0.0;
-    const double admitted = on_admissions > 0 ? admissions(before) : 0.0;
-    const bool reached = (on_positives > 0 && positives >= on_positives) ||
-                         (on_admissions > 0 && admitted >= on_admissions);
-    const double release = config_.release_fraction;
-    const bool below = (on_positives <= 0 || positives < release * on_positives) &&
-                       (on_admissions <= 0 || admitted < release * on_admissions);
-    if (!triggered_ && reached) {
-      triggered_ = true;
-      since_ = t;
-    } else if (triggered_ && below && t - since_ >= config_.min_days) {
-      triggered_ = false;
-    }
+  const bool reached = (on_positives > 0 && positives >= on_positives) ||
+                       (on_admissions > 0 && admitted >= on_admissions);
+  const double release = config_.release_fraction;
+  const bool below = (on_positives <= 0 || positives < release * on_positives) &&
+                     (on_admissions <= 0 || admitted < release * on_admissions);
+  if (!trigger.on && reached) {
+    trigger.on = true;
+    trigger.since = t;
+  } else if (trigger.on && below && t - trigger.since >= config_.min_days) {
+    trigger.on = false;
   }
-  return triggered_ || config_.everyone_on(t);
+}
+
+bool LockdownPolicy::everyone_on(std::uint32_t t, std::span<const DailyStats> before) {
+  if (config_.triggered() && !config_.regional) {
+    advance(everyone_, t, incidence(before), admissions(before));
+  }
+  return everyone_.on || config_.everyone_on(t);
+}
+
+std::vector<std::uint8_t> LockdownPolicy::regions_on(std::uint32_t t,
+                                                     std::span<const RegionDay> before,
+                                                     std::uint32_t regions) {
+  regions_.resize(regions);
+  std::vector<std::uint8_t> on(regions, 0);
+  if (!config_.regional) return on;
+  constexpr std::size_t kWeek = 7;
+  const std::size_t days = before.size() / regions;
+  const std::size_t first = days - std::min(kWeek, days);
+  for (std::uint32_t r = 0; r < regions; ++r) {
+    std::uint64_t positives = 0;
+    std::uint64_t admitted = 0;
+    std::uint32_t people = 0;
+    for (std::size_t d = first; d < days; ++d) {
+      const RegionDay& x = before[d * regions + r];
+      positives += x.positives;
+      admitted += x.new_hospitalised;
+      people = x.people();
+    }
+    const double per_100k = people == 0 ? 0.0 : 1e5 / people;
+    advance(regions_[r], t, static_cast<double>(positives) * per_100k,
+            static_cast<double>(admitted) * per_100k);
+    on[r] = regions_[r].on ? 1 : 0;
+  }
+  return on;
 }
 
 }  // namespace greenlight::sim::internal

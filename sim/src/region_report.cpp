@@ -18,6 +18,7 @@ struct RegionRun {
   std::uint32_t deaths = 0;
   std::uint32_t peak = 0;
   std::uint32_t peak_day = 0;
+  std::uint32_t locked_days = 0;  // by a regional lockdown
   double infected_share() const { return people > 0 ? 100.0 * infected / people : 0.0; }
 };
 
@@ -30,6 +31,7 @@ std::vector<RegionRun> region_runs(std::span<const RegionDay> days) {
     r.app_users = std::max(r.app_users, d.app_users);
     r.infected = d.ever_infected;
     r.deaths = d.deaths;
+    r.locked_days += d.locked;
     if (d.infectious > r.peak) {
       r.peak = d.infectious;
       r.peak_day = d.day;
@@ -57,16 +59,17 @@ std::string regions_csv(std::span<const RegionDay> days) {
   std::string out =
       "day,region,people,susceptible,exposed,infectious,recovered,deaths,ever_infected,"
       "new_infections,isolating,app_users,green,yellow,red,new_hospitalised,hospitalised,"
-      "critical,new_deaths\n";
+      "critical,new_deaths,positives,locked\n";
   std::vector<std::uint32_t> before;  // each region's ever_infected the day before
   for (const RegionDay& d : days) {
     if (d.region >= before.size()) before.resize(d.region + 1, 0);
     const std::uint32_t fresh = d.ever_infected - before[d.region];
     before[d.region] = d.ever_infected;
-    out += strprintf("%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n", d.day, d.region,
-                     d.people(), d.susceptible, d.exposed, d.infectious, d.recovered, d.deaths,
-                     d.ever_infected, fresh, d.isolating, d.app_users, d.green, d.yellow, d.red,
-                     d.new_hospitalised, d.hospitalised, d.critical, d.new_deaths);
+    out += strprintf("%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n", d.day,
+                     d.region, d.people(), d.susceptible, d.exposed, d.infectious, d.recovered,
+                     d.deaths, d.ever_infected, fresh, d.isolating, d.app_users, d.green, d.yellow,
+                     d.red, d.new_hospitalised, d.hospitalised, d.critical, d.new_deaths,
+                     d.positives, d.locked);
   }
   return out;
 }
@@ -76,13 +79,21 @@ std::string format_regions(std::span<const RegionDay> app, std::span<const Regio
   if (a.empty()) return "";
   const std::vector<RegionRun> b = region_runs(baseline);
   const bool base = !b.empty();
-  const std::array<std::string, 3> heads =
-      base ? std::array<std::string, 3>{"infected: with / without app",
+  const auto locked = [](const std::vector<RegionRun>& runs) {
+    return std::any_of(runs.begin(), runs.end(),
+                       [](const RegionRun& r) { return r.locked_days > 0; });
+  };
+  const bool lockdowns = locked(a) || locked(b);
+  const std::array<std::string, 4> heads =
+      base ? std::array<std::string, 4>{"infected: with / without app",
                                         "peak infectious (day): with / without",
-                                        "deaths: with / without"}
-           : std::array<std::string, 3>{"infected", "peak infectious (day)", "deaths"};
-  std::string o = strprintf("\nBy region    people  app users  %s  %s  %s\n", heads[0].c_str(),
-                            heads[1].c_str(), heads[2].c_str());
+                                        "deaths: with / without",
+                                        "locked down (days): with / without"}
+           : std::array<std::string, 4>{"infected", "peak infectious (day)", "deaths",
+                                        "locked down (days)"};
+  std::string o =
+      strprintf("\nBy region    people  app users  %s  %s  %s%s\n", heads[0].c_str(),
+                heads[1].c_str(), heads[2].c_str(), lockdowns ? ("  " + heads[3]).c_str() : "");
   const auto width = [&](std::size_t i) { return static_cast<int>(heads[i].size()); };
   const std::size_t rows = std::min<std::size_t>(a.size(), kRegionRows);
   for (std::size_t r = 0; r < rows; ++r) {
@@ -90,14 +101,17 @@ std::string format_regions(std::span<const RegionDay> app, std::span<const Regio
     std::string infected = strprintf("%.1f %%", x.infected_share());
     std::string peak = strprintf("%u (%u)", x.peak, x.peak_day);
     std::string deaths = strprintf("%u", x.deaths);
+    std::string days = strprintf("%u", x.locked_days);
     if (base && r < b.size()) {
       infected += strprintf(" / %.1f %%", b[r].infected_share());
       peak += strprintf(" / %u (%u)", b[r].peak, b[r].peak_day);
       deaths += strprintf(" / %u", b[r].deaths);
+      days += strprintf(" / %u", b[r].locked_days);
     }
     const double users = x.people > 0 ? 100.0 * x.app_users / x.people : 0.0;
-    o += strprintf("  %-8zu %8u  %7.1f %%  %*s  %*s  %*s\n", r, x.people, users, width(0),
+    o += strprintf("  %-8zu %8u  %7.1f %%  %*s  %*s  %*s", r, x.people, users, width(0),
                    infected.c_str(), width(1), peak.c_str(), width(2), deaths.c_str());
+    o += lockdowns ? strprintf("  %*s\n", width(3), days.c_str()) : "\n";
   }
   if (a.size() > rows) {
     o += strprintf("  ... and %zu more regions (regions.csv)\n", a.size() - rows);

@@ -119,11 +119,11 @@ std::string daily_csv(std::span<const DailyStats> days) {
       "check_ins,new_hospitalised,hospitalised,critical,new_deaths,deaths,icu_denied,lockdown,"
       "manual_interviews,manual_traced,interview_backlog,call_backlog,hospital_denied,"
       "new_vaccinated,vaccinated,test_backlog,tests_given_up,variant_infections,"
-      "breakthrough_infections,new_boosted,boosted,reinfections,screening_samples\n";
+      "breakthrough_infections,new_boosted,boosted,reinfections,screening_samples,regions_locked\n";
   for (const auto& d : days) {
     out += fmt(
         "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
-        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
+        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
         d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
         d.new_infections_by_layer[0], d.new_infections_by_layer[1], d.new_infections_by_layer[2],
         d.new_infections_by_layer[3], static_cast<unsigned long long>(d.cumulative_infections),
@@ -136,7 +136,8 @@ std::string daily_csv(std::span<const DailyStats> days) {
         d.critical, d.new_deaths, d.deaths, d.icu_denied, d.lockdown, d.manual_interviews,
         d.manual_traced, d.interview_backlog, d.call_backlog, d.hospital_denied, d.new_vaccinated,
         d.vaccinated, d.test_backlog, d.tests_given_up, d.variant_infections,
-        d.breakthrough_infections, d.new_boosted, d.boosted, d.reinfections, d.screening_samples);
+        d.breakthrough_infections, d.new_boosted, d.boosted, d.reinfections, d.screening_samples,
+        d.regions_locked);
   }
   return out;
 }
@@ -210,15 +211,15 @@ std::string lockdown_line(const LockdownConfig& l) {
   if (l.triggered()) {
     // "the 7-day positives per 100,000 are at 100 until below 50", and/or admissions.
     const auto measure = [&](const char* what, double trigger) {
-      return fmt("the 7-day %s per 100,000 are at %g until below %g", what, trigger,
-                 l.release_fraction * trigger);
+      return fmt("the 7-day %s per 100,000%s are at %g until below %g", what,
+                 l.regional ? " of its people" : "", trigger, l.release_fraction * trigger);
     };
     std::string when;
     if (l.trigger_incidence > 0) when = measure("positives", l.trigger_incidence);
     if (l.trigger_admissions > 0) {
       when += (when.empty() ? "" : " or ") + measure("admissions", l.trigger_admissions);
     }
-    o += sep + "everyone while " + when +
+    o += sep + (l.regional ? "each region while " : "everyone while ") + when +
          (l.min_days > 0 ? fmt(", at least %u days", l.min_days) : std::string()) +
          fmt(" (household contacts x%.2f)", l.household_multiplier);
     sep = "; ";
@@ -407,9 +408,18 @@ std::string format_report(const ReportInput& in) {
   row("admitted / peak in hospital / ICU", hospital(a), b ? hospital(*b) : "");
   row("deaths", fmt("%llu", static_cast<unsigned long long>(a.deaths)),
       b ? fmt("%llu", static_cast<unsigned long long>(b->deaths)) : "");
-  if (c.lockdown.scheduled() || c.lockdown.triggered()) {
+  if (c.lockdown.scheduled() || (c.lockdown.triggered() && !c.lockdown.regional)) {
     row("days everyone was locked down", fmt("%u", a.lockdown_days),
         b ? fmt("%u", b->lockdown_days) : "");
+  }
+  if (c.lockdown.regional) {
+    const auto region_days = [](std::span<const DailyStats> days) {
+      std::uint64_t sum = 0;
+      for (const auto& d : days) sum += d.regions_locked;
+      return fmt("%llu", static_cast<unsigned long long>(sum));
+    };
+    row("region-days locked down", region_days(in.app_daily),
+        b ? region_days(in.baseline_daily) : "");
   }
   if (c.testing.screening_per_day_per_100k > 0) {
     row("samples from screening", fmt("%llu", static_cast<unsigned long long>(a.screening_samples)),

@@ -75,7 +75,12 @@ struct Simulation::Impl {
     GL_RETURN_IF_ERROR(uploads.run(t, midnight + 12 * 3600, uploaders, health, contacts, st));
     clock.lap(internal::kPhaseUploads);
     st.lockdown = lockdown.everyone_on(t, daily) ? 1 : 0;
-    contacts.run(t, health, radio, st);
+    std::vector<std::uint8_t> locked;  // with a regional lockdown, each region's
+    if (world.config.lockdown.regional) {
+      locked = lockdown.regions_on(t, region_daily, world.pop.regions());
+      st.regions_locked = static_cast<std::uint32_t>(std::count(locked.begin(), locked.end(), 1));
+    }
+    contacts.run(t, health, radio, st, locked);
     health_code.record(t, contacts);
     tracing.record(t, contacts);
     clock.lap(internal::kPhaseContacts);
@@ -95,6 +100,9 @@ struct Simulation::Impl {
     clock.lap(internal::kPhaseInfections);
     internal::finish_day(world, health, sync, t, st,
                          world.pop.regions() > 1 ? &region_daily : nullptr);
+    for (std::size_t r = 0; r < locked.size(); ++r) {
+      region_daily[region_daily.size() - locked.size() + r].locked = locked[r];
+    }
     ledger.observe(t, health, sync, health_code, st);
     clock.lap(internal::kPhaseStats);
     daily.push_back(st);

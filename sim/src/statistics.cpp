@@ -77,6 +77,7 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
     kCritical,
     kNewDeaths,
     kDead,
+    kPositives,
     kEver,
     kAppOn,
     kCounts
@@ -119,6 +120,7 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
         if (dead) ++c[kDead];
       }
       if (d != kNever) ++c[kEver];
+      if (health.positive_day(p) == day) ++c[kPositives];
       if (dead) {
         continue;  // in no compartment but the dead; the phone is off
       } else if (d == kNever) {
@@ -182,6 +184,7 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
       rd.hospitalised = at(kHospital);
       rd.critical = at(kCritical);
       rd.new_deaths = at(kNewDeaths);
+      rd.positives = at(kPositives);
       regions->push_back(rd);
     }
   }

@@ -1,6 +1,7 @@
 #include "greenlight/sim/config.h"
 
 #include <catch2/catch.hpp>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -94,6 +95,23 @@ TEST_CASE("regions: read, written and checked") {
           "region_weights must be in (0, 1e6]");
   refused(R"({"population": {"regions": 2}, "app": {"uptake_by_region": [1, -1]}})",
           "app.uptake_by_region must be in [0, 100]");
+  fails("lockdown.regional=true", "lockdown.regional needs several regions");
+  refused(R"({"population": {"regions": 2}, "lockdown": {"regional": true}})",
+          "and a trigger (lockdown.trigger_incidence or trigger_admissions)");
+  // Several settings at once are checked together (apply_overrides, then validate_config):
+  // the order of settings that depend on each other does not matter.
+  SimConfig together;
+  const std::vector<std::string> sets{"lockdown.regional=true", "population.regions=2",
+                                      "lockdown.trigger_incidence=50", "population.people=30000",
+                                      "population.regions=300"};
+  REQUIRE(apply_overrides(together, sets));
+  CHECK(together.population.regions == 300);  // the later of two wins
+  CHECK(validate_config(together));
+  const std::vector<std::string> bad_type{"population.regions=many"};
+  const Status type = apply_overrides(together, bad_type);
+  REQUIRE_FALSE(type);
+  CHECK(type.error().message.find("population.regions: expected a non-negative integer") !=
+        std::string::npos);
 }
 
 TEST_CASE("the hospital path's settings are checked") {

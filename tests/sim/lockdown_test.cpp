@@ -1,6 +1,7 @@
 // LockdownPolicy (internal/lockdown_policy.h): the scheduled window, and a lockdown triggered
 // by the 7-day incidence of positive tests or admissions and released below release_fraction
 // of it (after min_days at the least).
+#include <array>
 #include <catch2/catch.hpp>
 #include <vector>
 
@@ -139,6 +140,71 @@ TEST_CASE("more windows lock everyone down on their days, beside the first windo
   LockdownPolicy with_first(c, 1000);
   want[5] = want[6] = 1;
   CHECK(decisions(with_first, none, none) == want);
+}
+
+}  // namespace greenlight::sim::internal
+
+namespace greenlight::sim::internal {
+
+TEST_CASE("a regional lockdown locks each region on its own incidence, not everyone") {
+  LockdownConfig c;
+  c.trigger_incidence = 100;  // per 100,000: 10 positives a week among a region's 10,000
+  c.release_fraction = 0.5;   // released below 5 a week
+  c.regional = true;
+  c.start_day = 12;  // a scheduled window still locks everyone down
+  c.days = 1;
+  LockdownPolicy policy(c, 20000);
+  LockdownConfig national = c;  // the same triggers for the whole country
+  national.regional = false;
+  LockdownPolicy country(national, 20000);
+  // Three regions of 10,000, 10,000 and 5,000 people (the dead counted: people()).
+  const std::array<std::uint32_t, 3> people{10000, 10000, 5000};
+  // Positives by day and region: region 0 reaches 10 a week on day 3 (locked from day 4),
+  // region 1 never (at most 9 a week), region 2 reaches 5 = 100 per 100,000 on day 6 (locked
+  // from day 7, released on day 14 when days 7-13 hold 2 < 2.5).
+  const std::vector<std::array<std::uint32_t, 3>> positives{
+      {2, 1, 0}, {3, 2, 0}, {2, 2, 0}, {3, 2, 1}, {0, 1, 1}, {0, 1, 0}, {0, 0, 3}, {0, 0, 0},
+      {0, 0, 1}, {0, 0, 0}, {0, 0, 0}, {0, 0, 1}, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}};
+  std::vector<RegionDay> before;
+  std::vector<DailyStats> daily;
+  std::vector<std::array<int, 3>> on;
+  std::vector<int> everyone;
+  std::vector<int> everyone_national;
+  for (std::uint32_t t = 0; t < positives.size(); ++t) {
+    everyone.push_back(policy.everyone_on(t, daily) ? 1 : 0);
+    everyone_national.push_back(country.everyone_on(t, daily) ? 1 : 0);
+    const auto regions = policy.regions_on(t, before, 3);
+    REQUIRE(regions.size() == 3);
+    on.push_back({regions[0], regions[1], regions[2]});
+    DailyStats d;
+    d.day = t;
+    for (std::uint32_t r = 0; r < 3; ++r) {
+      RegionDay x;
+      x.day = t;
+      x.region = r;
+      x.susceptible = people[r] - 10;
+      x.deaths = 10;
+      x.positives = positives[t][r];
+      d.positives += x.positives;
+      before.push_back(x);
+    }
+    daily.push_back(d);
+  }
+  for (std::uint32_t t = 0; t < positives.size(); ++t) {
+    CAPTURE(t);
+    // Region 0: days 0-3 sum to 10 (locked from day 4); the week before day 9 (days 2-8)
+    // holds 5, not below 5, the week before day 10 holds 3: free from day 10.
+    CHECK(on[t][0] == (t >= 4 && t < 10 ? 1 : 0));
+    CHECK(on[t][1] == 0);
+    CHECK(on[t][2] == (t >= 7 && t < 14 ? 1 : 0));
+    // A regional lockdown never locks everyone: only the scheduled day 12. The same
+    // positives counted for the country (the policy's 20,000 people: 20 a week) lock
+    // everyone from day 5 (days 0-4 hold 20) to day 11 (days 4-10 hold 6 < 10).
+    CHECK(everyone[t] == (t == 12 ? 1 : 0));
+    CHECK(everyone_national[t] == ((t >= 5 && t < 11) || t == 12 ? 1 : 0));
+  }
+  // Without `regional` the policy answers no region.
+  CHECK(country.regions_on(15, before, 3) == std::vector<std::uint8_t>{0, 0, 0});
 }
 
 }  // namespace greenlight::sim::internal

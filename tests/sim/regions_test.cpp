@@ -220,7 +220,7 @@ TEST_CASE("regions: first cases in the seed region; the regions' days add up to 
     // Each count of a region's day and the day's own.
     using RegionCount = std::uint32_t RegionDay::*;
     using DayCount = std::uint32_t DailyStats::*;
-    const std::array<std::pair<RegionCount, DayCount>, 13> counts{{
+    const std::array<std::pair<RegionCount, DayCount>, 14> counts{{
         {&RegionDay::susceptible, &DailyStats::susceptible},
         {&RegionDay::exposed, &DailyStats::exposed},
         {&RegionDay::infectious, &DailyStats::infectious},
@@ -234,6 +234,7 @@ TEST_CASE("regions: first cases in the seed region; the regions' days add up to 
         {&RegionDay::hospitalised, &DailyStats::hospitalised},
         {&RegionDay::critical, &DailyStats::critical},
         {&RegionDay::new_deaths, &DailyStats::new_deaths},
+        {&RegionDay::positives, &DailyStats::positives},
     }};
     std::array<std::uint32_t, counts.size()> sum{};
     std::uint32_t app_users = 0;
@@ -286,6 +287,59 @@ TEST_CASE("regions: first cases in the seed region; the regions' days add up to 
   SimConfig one = small(3000, 5, 11);
   InMemoryPublisher other;
   CHECK(ran(one, other)->region_daily().empty());
+}
+
+TEST_CASE("regions: a regional lockdown distances the locked region's people only") {
+  SimConfig c = small(8000, 40, 5);
+  c.population.regions = 4;
+  c.disease.seed_region = 2;
+  c.disease.initial_infections = 40;
+  const SimConfig open_config = c;
+  c.lockdown.regional = true;
+  c.lockdown.trigger_incidence = 50;    // one positive a week among a region's 2,000
+  c.lockdown.min_days = 100;            // once locked, for the rest of the run
+  c.lockdown.household_multiplier = 0;  // a locked region's households infect nobody
+  InMemoryPublisher p1;
+  InMemoryPublisher p2;
+  const auto locked = ran(c, p1);
+  const auto open = ran(open_config, p2);
+  const auto& days = locked->daily();
+  const auto& regions = locked->region_daily();
+  // The first day a region is locked down: the first cases' region's.
+  std::uint32_t first = 0;
+  while (first < days.size() && days[first].regions_locked == 0) ++first;
+  REQUIRE(first > 0);
+  REQUIRE(first < days.size());
+  CHECK(regions[first * 4 + 2].locked == 1);
+  for (std::uint32_t t = 0; t < days.size(); ++t) {
+    std::uint32_t count = 0;
+    for (std::uint32_t r = 0; r < 4; ++r) count += regions[t * 4 + r].locked;
+    CHECK(days[t].regions_locked == count);
+    CHECK(days[t].lockdown == 0);                          // nobody locked everyone down
+    if (t > first) CHECK(regions[t * 4 + 2].locked == 1);  // min_days
+  }
+  // The same days until then; on it the locked region's people meet fewer people (its share
+  // of the country's contacts outside households, times 1 - 0.22 of them).
+  CHECK(days[first - 1].contacts == open->daily()[first - 1].contacts);
+  const double fewer = 1.0 - static_cast<double>(days[first].contacts) /
+                                 static_cast<double>(open->daily()[first].contacts);
+  CHECK(fewer > 0.02);
+  CHECK(fewer < 0.25 * static_cast<double>(days[first].regions_locked));
+  // From the first day on nobody in region 2 is infected at home (its households x0);
+  // without the lockdown some are.
+  const Population& pop = locked->population();
+  const auto at_home = [&](const Simulation& sim) {
+    std::size_t n = 0;
+    for (const Infection& i : sim.infections()) {
+      if (i.infector != kNoPerson && i.layer == static_cast<std::uint8_t>(Layer::kHousehold) &&
+          i.day >= static_cast<std::int32_t>(first) && pop.region_of(i.person) == 2) {
+        ++n;
+      }
+    }
+    return n;
+  };
+  CHECK(at_home(*locked) == 0);
+  CHECK(at_home(*open) > 5);
 }
 
 }  // namespace greenlight::sim

@@ -186,16 +186,20 @@ grep -q "^manual tracing: 30 tracers per 100,000 (5 interviews and 11 calls a da
   "$work/tracing-one/report.txt" || fail "manual tracing sim run: the report does not name it"
 
 # Regions: five blocks of households (the ranks' people and the regions' boundaries differ),
-# the first cases in one, uptake by region; each rank counts its people's regions and the
-# ranks add them up: the same regions.csv (with and without the app) as one process.
+# the first cases in one, uptake by region, a regional lockdown on each region's positives;
+# each rank counts its people's regions and the ranks add them up, and every rank locks the
+# same regions: the same regions.csv (with and without the app) as one process.
 regions_args=(sim run --people 3000 --days 30 --seed 8 --threads 1 --quiet
-  --set population.regions=5 --set disease.seed_region=3
-  --set 'app.uptake_by_region=[1.3,0.2,1,1,0.7]' --set contacts.travel_share=0.3)
+  --set lockdown.regional=true --set population.regions=5 --set disease.seed_region=3
+  --set 'app.uptake_by_region=[1.3,0.2,1,1,0.7]' --set contacts.travel_share=0.3
+  --set lockdown.trigger_incidence=100)
 one_and_two_files regions "timeseries.csv regions.csv regions_without_app.csv" "${regions_args[@]}"
 [ "$(grep -c '^29,' "$work/regions-one/regions.csv")" -eq 5 ] ||
   fail "regions sim run: regions.csv has not 5 regions on day 29"
 grep -q "^regions: 5 (equal sizes); 10 % of workers commute to another region, 30 % of random" \
   "$work/regions-one/report.txt" || fail "regions sim run: the report does not name the regions"
+region_days=$(column_sum regions_locked "$work/regions-one/timeseries.csv")
+[ "$region_days" -gt 5 ] || fail "regional lockdown sim run: only $region_days region-days locked"
 
 # A fit of one setting to observed positives over two ranks (rank 0 runs points 0 and 2,
 # rank 1 points 1 and 3): the same fit.csv and fit.txt as one process.
@@ -295,7 +299,7 @@ if "${mpi[@]}" "$bin" sim run --people 3000 --days 2 --set app.uptake=7 --quiet 
   --out "$work/bad" >"$work/bad.stdout" 2>"$work/bad.stderr"; then
   fail "mpirun -np 2 with a bad setting exited 0"
 fi
-grep -q "rank [01] of 2: --set: app probabilities must be in" "$work/bad.stderr" ||
+grep -q "rank [01] of 2: app probabilities must be in" "$work/bad.stderr" ||
   fail "no rank error line: $(cat "$work/bad.stderr")"
 
 if [ "$failures" -ne 0 ]; then

@@ -135,9 +135,9 @@ SimConfig build_config(const CommonOptions& o) {
     if (!parsed) throw CommandError{o.config_file + ": " + parsed.error().message};
     c = *parsed;
   }
-  for (const auto& s : o.overrides) {
-    if (auto st = sim::apply_override(c, s); !st)
-      throw CommandError{"--set: " + st.error().message};
+  // Types now, ranges with the options below (validate_config at the end).
+  if (auto st = sim::apply_overrides(c, o.overrides); !st) {
+    throw CommandError{"--set: " + st.error().message};
   }
   if (o.people) c.population.people = *o.people;
   if (o.days) c.run.days = *o.days;

@@ -42,8 +42,10 @@ class ContactPhase {
 
   // Today's contacts, check-ins, transmissions (candidates()) and staged radio runs
   // (staged_runs()); counts go to st. st.lockdown: everyone is locked down today
-  // (LockdownPolicy); the elderly's window comes from the configuration.
-  void run(std::uint32_t t, const HealthPhase& health, const RadioPhase& radio, DailyStats& st);
+  // (LockdownPolicy); `locked_regions` (empty, or one per region): the regions locked down
+  // today by a regional lockdown; the elderly's window comes from the configuration.
+  void run(std::uint32_t t, const HealthPhase& health, const RadioPhase& radio, DailyStats& st,
+           std::span<const std::uint8_t> locked_regions = {});
   // Today's transmissions (of all ranks), in shard order.
   const std::vector<InfectionCandidate>& candidates() const { return candidates_; }
   // Today's runs per shard, of the broadcasters this rank owns.
@@ -90,9 +92,11 @@ class ContactPhase {
   // contact loop pays one branch).
   [[gnu::noinline]] void record(const Contact& c, ShardTally& out, Rng& recall_rng) const;
   void record_checkins(std::uint32_t t, DailyStats& st);
-  // Day t's distancing: everyone when `everyone`, else the elderly in their window, else
-  // nobody.
-  Distancing distancing_on(std::uint32_t t, bool everyone);
+  // Day t's distancing: everyone when `everyone`, else the people of the locked regions
+  // (distanced_ 2: their households meet with the lockdown's multiplier) and the elderly in
+  // their window (1), else nobody.
+  Distancing distancing_on(std::uint32_t t, bool everyone,
+                           std::span<const std::uint8_t> locked_regions);
   // Over several ranks each draws its own people's venue visits (nullptr in one process).
   const VisitShare* visit_share() const;
   // Sends every staged run of this rank's shards whose broadcaster another rank owns to that
@@ -108,9 +112,10 @@ class ContactPhase {
   std::vector<ContactState> contact_state_;
   std::vector<std::uint8_t> checkin_drawn_;  // record_checkins(): today's draw per visit
   std::vector<std::uint8_t> isolating_today_;
-  std::vector<std::uint8_t> distanced_;  // distancing_on(): who is locked down today
-  std::vector<ShardTally> tallies_;      // per shard
-  std::vector<StagedRuns> runs_;         // per shard
+  std::vector<std::uint8_t> distanced_;             // distancing_on(): who is locked down today
+  static constexpr std::uint8_t kRegionLocked = 2;  // distanced_: a locked region's person
+  std::vector<ShardTally> tallies_;                 // per shard
+  std::vector<StagedRuns> runs_;                    // per shard
   std::vector<InfectionCandidate> candidates_;
   struct RoutedRun {
     std::uint32_t shard;

@@ -14,6 +14,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -397,7 +398,10 @@ struct AdversaryConfig {
 // they fall below release_fraction x trigger_incidence (as often as that happens); with
 // trigger_admissions > 0 the same with the last 7 days' hospital admissions (with both, either
 // triggers, and the release needs both below). A triggered lockdown lasts at least min_days
-// days.
+// days. With `regional` (and several regions, population.regions) the triggers are each
+// region's own: a region's people are locked down on its positive tests or admissions of the
+// last 7 days per 100,000 of its people, released as above (the scheduled windows still lock
+// everyone down).
 struct LockdownConfig {
   std::uint32_t start_day = 0;
   std::uint32_t days = 0;
@@ -408,6 +412,7 @@ struct LockdownConfig {
   double trigger_admissions = 0;
   double release_fraction = 0.5;
   std::uint32_t min_days = 0;
+  bool regional = false;
   std::uint32_t elderly_start_day = 0;
   std::uint32_t elderly_days = 0;
   double school_work_multiplier = 0.22;
@@ -662,6 +667,11 @@ struct SimConfig {
 std::string config_to_json(const SimConfig& config);
 // Applies "section.key=value" (value in JSON syntax; bare words are taken as strings).
 [[nodiscard]] Status apply_override(SimConfig& config, std::string_view assignment);
+// Applies several assignments as apply_override does, in order (a later one of the same key
+// wins), checking each value's type but not the ranges: the caller checks the result with
+// validate_config (so settings that depend on each other, such as population.regions and
+// population.region_weights, may come in any order).
+[[nodiscard]] Status apply_overrides(SimConfig& config, std::span<const std::string> assignments);
 // Checks ranges (probabilities in [0, 1], positive sizes, ...).
 [[nodiscard]] Status validate_config(const SimConfig& config);
 // SHA-256 of config_to_json, hex: identifies a configuration in every output.

@@ -64,7 +64,8 @@ PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailySt
 // Regions (population.regions > 1; docs/simulation.md "Regions").
 // regions.csv: one line per day and region: day, region, people, the compartments,
 // ever_infected and new_infections (first infections: the change of ever_infected; on day 0
-// the initial cases), isolating, app users (app on) and their colours, hospital counts.
+// the initial cases), isolating, app users (app on) and their colours, hospital counts,
+// positive test results, locked (1: locked down today by a regional lockdown).
 std::string regions_csv(std::span<const RegionDay> days);
 // The report's "By region" table: people, app users, infected, the peak of infectious people
 // and its day, deaths; with and without the app when `baseline` is given (may be empty). At

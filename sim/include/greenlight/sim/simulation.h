@@ -116,6 +116,8 @@ struct DailyStats {
   // With screening (testing.screening_per_day_per_100k): samples given today by people
   // screened.
   std::uint32_t screening_samples = 0;
+  // With a regional lockdown (lockdown.regional): the regions locked down today.
+  std::uint32_t regions_locked = 0;
 };
 
 // One region's counts at the end of a day (population.regions > 1; Simulation::region_daily):
@@ -140,6 +142,8 @@ struct RegionDay {
   std::uint32_t hospitalised = 0;
   std::uint32_t critical = 0;
   std::uint32_t new_deaths = 0;
+  std::uint32_t positives = 0;  // people whose positive test result came today
+  std::uint32_t locked = 0;     // 1: the region locked down today (lockdown.regional)
   // Everyone of the region, the dead included.
   std::uint32_t people() const { return susceptible + exposed + infectious + recovered + deaths; }
 };
