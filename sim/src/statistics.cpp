@@ -119,8 +119,10 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
         if (dead && k == course->end_day) ++c[kNewDeaths];
         if (dead) ++c[kDead];
       }
-      if (d != kNever) ++c[kEver];
-      if (health.positive_day(p) == day) ++c[kPositives];
+      if (regions != nullptr) {  // counts of the regions only
+        if (d != kNever) ++c[kEver];
+        if (health.positive_day(p) == day) ++c[kPositives];
+      }
       if (dead) {
         continue;  // in no compartment but the dead; the phone is off
       } else if (d == kNever) {
