@@ -307,6 +307,7 @@ void ContactPhase::route_runs(const RadioPhase& radio) {
   for (std::uint32_t shard = shard_begin_; shard < shard_end_; ++shard) {
     for (std::uint32_t k = 0; k < kRunParts; ++k) {
       const auto& part = runs_[shard][k];
+      runs_staged_ += part.size();
       if (part_rank[k] == self) continue;
       if (part_rank[k] >= 0) {
         counts[static_cast<std::size_t>(part_rank[k])] += part.size();
@@ -344,6 +345,7 @@ void ContactPhase::route_runs(const RadioPhase& radio) {
       part.resize(kept);
     }
   }
+  runs_sent_ += outbox_.size();
   w_.ranks.exchange<RoutedRun>(outbox_, counts, inbox_);
   // Received in rank order, each shard (another rank's) from the one rank that generated it,
   // in its order.

@@ -261,6 +261,8 @@ Result<BenchResult> run_benchmark(const SimConfig& config, Ranks ranks) {
   // they added 283 MiB when the peak was read before them).
   out.peak_rss_bytes = peak_rss_bytes();
   for (const auto& d : (*sim)->daily()) out.runs_stored += d.runs_stored;
+  out.runs_staged = (*sim)->runs_staged();
+  out.runs_sent = (*sim)->runs_sent();
   out.phase_seconds = (*sim)->phase_seconds();
   for (const auto& p : out.phase_seconds) out.cpu_seconds += p.cpu_seconds;
   return out;

@@ -167,6 +167,8 @@ const SimConfig& Simulation::config() const { return impl_->world.config; }
 const Population& Simulation::population() const { return impl_->world.pop; }
 const std::vector<DailyStats>& Simulation::daily() const { return impl_->daily; }
 const std::vector<RegionDay>& Simulation::region_daily() const { return impl_->region_daily; }
+std::uint64_t Simulation::runs_staged() const { return impl_->contacts.runs_staged(); }
+std::uint64_t Simulation::runs_sent() const { return impl_->contacts.runs_sent(); }
 RunSummary Simulation::summary() const {
   return internal::summarise(impl_->world, impl_->contacts.beta(), impl_->current_day, impl_->daily,
                              impl_->health, impl_->sync);

@@ -201,6 +201,21 @@ grep -q "^regions: 5 (equal sizes); 10 % of workers commute to another region, 3
 region_days=$(column_sum regions_locked "$work/regions-one/timeseries.csv")
 [ "$region_days" -gt 5 ] || fail "regional lockdown sim run: only $region_days region-days locked"
 
+# Regions keep most contacts on one rank (a region's people are consecutive, as a rank's):
+# `sim bench` over two ranks counts the encounter runs sent to the broadcaster's rank, far
+# fewer with two regions than with one.
+sent_share() {
+  "${mpi[@]}" "$bin" sim bench --people 20000 --days 5 --threads 1 "$@" 2>"$work/bench.stderr" |
+    sed -n 's/^all ranks: CPU [0-9.]* s, runs sent to other ranks \([0-9.]*\) %.*/\1/p'
+}
+one_region=$(sent_share)
+two_regions=$(sent_share --set population.regions=2)
+if [ -z "$one_region" ] || [ -z "$two_regions" ]; then
+  fail "sim bench over two ranks: no runs-sent line ($(cat "$work/bench.stderr"))"
+elif ! awk -v a="$one_region" -v b="$two_regions" 'BEGIN { exit !(a > 15 && b < a / 2) }'; then
+  fail "sim bench over two ranks: runs sent $one_region % with one region, $two_regions % with two"
+fi
+
 # A fit of one setting to observed positives over two ranks (rank 0 runs points 0 and 2,
 # rank 1 points 1 and 3): the same fit.csv and fit.txt as one process.
 printf 'day,positives\n5,1\n10,3\n15,4\n20,6\n' >"$work/observed.csv"

@@ -563,8 +563,11 @@ void run_bench(const CommonOptions& o, const sim::Ranks& ranks) {
     double cpu_seconds;
     std::uint64_t peak_rss_bytes;
     std::uint64_t encounter_store_bytes;
+    std::uint64_t runs_staged;
+    std::uint64_t runs_sent;
   };
-  const RankFigures own{r->cpu_seconds, r->peak_rss_bytes, r->encounter_store_bytes};
+  const RankFigures own{r->cpu_seconds, r->peak_rss_bytes, r->encounter_store_bytes, r->runs_staged,
+                        r->runs_sent};
   const auto per_rank = ranks.gather_all<RankFigures>(std::span<const RankFigures>(&own, 1));
   if (!ranks.root()) return;
   std::printf("people %u, days %u, threads %u, uptake %.2f\n", r->people, r->days, r->threads,
@@ -588,14 +591,23 @@ void run_bench(const CommonOptions& o, const sim::Ranks& ranks) {
     // The figures above are rank 0's; per rank (each its own process):
     std::printf("MPI ranks %zu (figures above: rank 0)\n", per_rank.size());
     double cpu = 0;
+    std::uint64_t staged = 0;
+    std::uint64_t sent = 0;
     for (std::size_t k = 0; k < per_rank.size(); ++k) {
-      cpu += per_rank[k].cpu_seconds;
-      std::printf("rank %zu: CPU %.2f s, peak RSS %.1f MiB (encounter store %.1f MiB)\n", k,
-                  per_rank[k].cpu_seconds,
-                  static_cast<double>(per_rank[k].peak_rss_bytes) / 1048576.0,
-                  static_cast<double>(per_rank[k].encounter_store_bytes) / 1048576.0);
+      const RankFigures& f = per_rank[k];
+      cpu += f.cpu_seconds;
+      staged += f.runs_staged;
+      sent += f.runs_sent;
+      std::printf(
+          "rank %zu: CPU %.2f s, peak RSS %.1f MiB (encounter store %.1f MiB), runs sent to "
+          "other ranks %llu of %llu\n",
+          k, f.cpu_seconds, static_cast<double>(f.peak_rss_bytes) / 1048576.0,
+          static_cast<double>(f.encounter_store_bytes) / 1048576.0,
+          static_cast<unsigned long long>(f.runs_sent),
+          static_cast<unsigned long long>(f.runs_staged));
     }
-    std::printf("all ranks: CPU %.2f s\n", cpu);
+    std::printf("all ranks: CPU %.2f s, runs sent to other ranks %.1f %% of the runs staged\n", cpu,
+                staged ? 100.0 * static_cast<double>(sent) / static_cast<double>(staged) : 0.0);
   }
 }
 

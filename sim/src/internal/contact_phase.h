@@ -46,6 +46,10 @@ class ContactPhase {
   // today by a regional lockdown; the elderly's window comes from the configuration.
   void run(std::uint32_t t, const HealthPhase& health, const RadioPhase& radio, DailyStats& st,
            std::span<const std::uint8_t> locked_regions = {});
+  // Over several ranks: the encounter runs this rank's shards staged, and of them those sent
+  // to the rank of their broadcaster, over the days so far (0 in one process).
+  std::uint64_t runs_staged() const { return runs_staged_; }
+  std::uint64_t runs_sent() const { return runs_sent_; }
   // Today's transmissions (of all ranks), in shard order.
   const std::vector<InfectionCandidate>& candidates() const { return candidates_; }
   // Today's runs per shard, of the broadcasters this rank owns.
@@ -123,6 +127,8 @@ class ContactPhase {
   };
   std::vector<RoutedRun> outbox_;  // route_runs' buffers, kept for their capacity
   std::vector<RoutedRun> inbox_;
+  std::uint64_t runs_staged_ = 0;
+  std::uint64_t runs_sent_ = 0;
   VisitShare visit_share_;
   std::uint32_t shard_begin_ = 0;  // [shard_begin_, shard_end_): this rank's shards
   std::uint32_t shard_end_ = kShards;

@@ -111,6 +111,9 @@ struct BenchResult {
   std::uint64_t encounter_store_bytes = 0;
   std::uint64_t infections = 0;
   std::uint64_t runs_stored = 0;
+  // Over several ranks, this rank's: runs staged, and sent to other ranks (Simulation).
+  std::uint64_t runs_staged = 0;
+  std::uint64_t runs_sent = 0;
   std::vector<PhaseTime> phase_seconds;
   double cpu_seconds = 0;  // process CPU time of the simulation (all threads)
 };

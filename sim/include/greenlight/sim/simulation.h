@@ -378,6 +378,10 @@ class Simulation {
   std::span<const std::uint8_t> variant() const;
   // Peak bytes held by the encounter store (this rank's part).
   std::size_t encounter_store_bytes() const;
+  // Over several MPI ranks: the encounter runs this rank's contacts staged, and of them those
+  // sent to the ranks owning their broadcasters, over the days so far (0 in one process).
+  std::uint64_t runs_staged() const;
+  std::uint64_t runs_sent() const;
   // Time spent in each phase of a day, summed over the days so far.
   std::vector<PhaseTime> phase_seconds() const;
 
