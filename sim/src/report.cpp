@@ -874,13 +874,13 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "notified_infected_by_index,isolation_person_days,hospitalisations,deaths,active_at_end,"
       "died_out,lockdown_days,manual_interviews,manual_traced,peak_interview_backlog,vaccinated,"
       "peak_test_backlog,tests_given_up,variant_infections,breakthrough_infections,boosted,"
-      "reinfections,screening_samples\n";
+      "reinfections,screening_samples,region_lockdown_days\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.6g,", p.values[i]);
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
-        "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu\n",
+        "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -897,7 +897,8 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         static_cast<unsigned long long>(s.variant_infections),
         static_cast<unsigned long long>(s.breakthrough_infections), s.boosted,
         static_cast<unsigned long long>(s.reinfections),
-        static_cast<unsigned long long>(s.screening_samples));
+        static_cast<unsigned long long>(s.screening_samples),
+        static_cast<unsigned long long>(s.region_lockdown_days));
   }
   return out;
 }
@@ -977,14 +978,18 @@ std::string uptake_table(std::span<const SweepPoint> points) {
   const bool lockdowns = std::any_of(points.begin(), points.end(), [](const SweepPoint& p) {
     return p.summary.lockdown_days > 0;
   });
-  std::string o =
-      fmt("uptake  runs  ended / died out  %s  %s  %s  %s  RED (median)  RED precision  any "
-          "recall%s\n",
-          h_inf.c_str(), h_change.c_str(), h_paired.c_str(), h_deaths.c_str(),
-          lockdowns ? "  lockdown days (median)" : "");
+  // With a regional lockdown (any region locked down), the median of the region-days.
+  const bool regional = std::any_of(points.begin(), points.end(), [](const SweepPoint& p) {
+    return p.summary.region_lockdown_days > 0;
+  });
+  std::string o = fmt(
+      "uptake  runs  ended / died out  %s  %s  %s  %s  RED (median)  RED precision  any "
+      "recall%s%s\n",
+      h_inf.c_str(), h_change.c_str(), h_paired.c_str(), h_deaths.c_str(),
+      lockdowns ? "  lockdown days (median)" : "", regional ? "  region-days locked (median)" : "");
   double reference = -1;
   for (const auto& [u, ps] : groups) {
-    std::vector<double> inf, red, prec, rec, paired, deaths, deaths_paired, locked;
+    std::vector<double> inf, red, prec, rec, paired, deaths, deaths_paired, locked, region_days;
     std::size_t ended = 0;
     std::size_t died_out = 0;
     for (const auto* p : ps) {
@@ -996,6 +1001,7 @@ std::string uptake_table(std::span<const SweepPoint> points) {
       prec.push_back(p->summary.red_precision.value());
       rec.push_back(p->summary.any_recall.value());
       locked.push_back(p->summary.lockdown_days);
+      region_days.push_back(static_cast<double>(p->summary.region_lockdown_days));
       const auto it = reference_by_seed.find(p->seed);
       if (it != reference_by_seed.end() && it->second > 0) {
         paired.push_back(100 * (infections - it->second) / it->second);
@@ -1026,7 +1032,8 @@ std::string uptake_table(std::span<const SweepPoint> points) {
              fmt("%zu / %zu", ended, died_out).c_str(), w_inf, range.c_str(), w_change,
              change.c_str(), w_paired, pair.c_str(), w_deaths, died.c_str(), median_of(red),
              pct(median_of(prec)).c_str(), pct(median_of(rec)).c_str());
-    o += lockdowns ? fmt("  %22.1f\n", median_of(locked)) : "\n";
+    if (lockdowns) o += fmt("  %22.1f", median_of(locked));
+    o += regional ? fmt("  %28.1f\n", median_of(region_days)) : "\n";
   }
   return o;
 }

@@ -264,6 +264,7 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     s.reinfections += d.reinfections;
     s.screening_samples += d.screening_samples;
     s.lockdown_days += d.lockdown;
+    s.region_lockdown_days += d.regions_locked;
     s.manual_interviews += d.manual_interviews;
     s.manual_traced += d.manual_traced;
     s.peak_interview_backlog = std::max(s.peak_interview_backlog, d.interview_backlog);

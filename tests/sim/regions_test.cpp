@@ -311,13 +311,16 @@ TEST_CASE("regions: a regional lockdown distances the locked region's people onl
   REQUIRE(first > 0);
   REQUIRE(first < days.size());
   CHECK(regions[first * 4 + 2].locked == 1);
+  std::uint64_t region_days = 0;
   for (std::uint32_t t = 0; t < days.size(); ++t) {
     std::uint32_t count = 0;
     for (std::uint32_t r = 0; r < 4; ++r) count += regions[t * 4 + r].locked;
     CHECK(days[t].regions_locked == count);
     CHECK(days[t].lockdown == 0);                          // nobody locked everyone down
     if (t > first) CHECK(regions[t * 4 + 2].locked == 1);  // min_days
+    region_days += count;
   }
+  CHECK(locked->summary().region_lockdown_days == region_days);  // sweep.csv's column
   // The same days until then; on it the locked region's people meet fewer people (its share
   // of the country's contacts outside households, times 1 - 0.22 of them).
   CHECK(days[first - 1].contacts == open->daily()[first - 1].contacts);

@@ -90,12 +90,13 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
             .ends_with(",hospitalisations,deaths,active_at_end,died_out,lockdown_days,"
                        "manual_interviews,manual_traced,peak_interview_backlog,vaccinated,"
                        "peak_test_backlog,tests_given_up,variant_infections,"
-                       "breakthrough_infections,boosted,reinfections,screening_samples"));
+                       "breakthrough_infections,boosted,reinfections,screening_samples,"
+                       "region_lockdown_days"));
   // Seed 1 at 100 %: 0 admissions, 2 deaths, nobody infected at the end, but 50 infections
   // among 0 people is no epidemic that died out; no lockdown, no manual tracing, no
   // vaccination, no test capacity, no second variant, no breakthrough infections, no boosters,
-  // no reinfections, no screening.
-  CHECK(csv.find(",0,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);
+  // no reinfections, no screening, no regional lockdown.
+  CHECK(csv.find(",0,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);
   std::vector<SweepPoint> traced = points;
   traced[0].summary.manual_interviews = 12;
   traced[0].summary.manual_traced = 40;
@@ -108,7 +109,8 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
   traced[0].summary.boosted = 99;
   traced[0].summary.reinfections = 111;
   traced[0].summary.screening_samples = 222;
-  CHECK(sweep_csv(traced).find(",10,0,0,0,12,40,3,7,55,66,77,88,99,111,222\n") !=
+  traced[0].summary.region_lockdown_days = 333;
+  CHECK(sweep_csv(traced).find(",10,0,0,0,12,40,3,7,55,66,77,88,99,111,222,333\n") !=
         std::string::npos);
 }
 
@@ -133,10 +135,10 @@ TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
   CHECK(csv.find("\n0.0000,1,1000,0,8,") != std::string::npos);
   // active_at_end, died_out, lockdown_days, then manual tracing's three, the vaccinated, the
   // test capacity's two, the second variant's infections, the breakthrough infections, the
-  // boosted, the reinfections and the screening samples.
-  CHECK(csv.find(",0,1,0,0,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);  // seed 1: died out
-  CHECK(csv.find(",3,0,0,0,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);  // seed 2: 3 infected
-  CHECK(table.find("lockdown days") == std::string::npos);                 // nobody locked down
+  // boosted, the reinfections, the screening samples and the region-days locked down.
+  CHECK(csv.find(",0,1,0,0,0,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);  // seed 1: died out
+  CHECK(csv.find(",3,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);  // seed 2: 3 infected
+  CHECK(table.find("lockdown days") == std::string::npos);                   // nobody locked down
   // Lockdown days 10, 30, 20 at 0 % and 0, 5, 0 at 100 %: medians 20 and 0.
   const std::array<std::uint32_t, 6> locked{10, 30, 20, 0, 5, 0};
   for (std::size_t i = 0; i < points.size(); ++i) points[i].summary.lockdown_days = locked[i];
@@ -145,6 +147,19 @@ TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
   CHECK(with_lockdown.find("any recall  lockdown days (median)\n") != std::string::npos);
   CHECK(row(with_lockdown, "   0 %").ends_with(" 20.0"));
   CHECK(row(with_lockdown, " 100 %").ends_with(" 0.0"));
+  CHECK(with_lockdown.find("region-days") == std::string::npos);  // no region locked down
+  // Region-days 40, 80, 60 at 0 % and 8, 4, 0 at 100 % (a regional lockdown): medians 60 and 4,
+  // in a column after the lockdown days.
+  const std::array<std::uint64_t, 6> region_days{40, 80, 60, 8, 4, 0};
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    points[i].summary.region_lockdown_days = region_days[i];
+  }
+  const std::string regional = format_sweep(points);
+  CAPTURE(regional);
+  CHECK(regional.find("lockdown days (median)  region-days locked (median)\n") !=
+        std::string::npos);
+  CHECK(row(regional, "   0 %").ends_with(" 20.0                          60.0"));
+  CHECK(row(regional, " 100 %").ends_with(" 0.0                           4.0"));
 }
 
 TEST_CASE("the report gives hospital figures and the deaths the app averted") {

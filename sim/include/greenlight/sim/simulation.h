@@ -216,6 +216,7 @@ struct RunSummary {
   std::uint32_t boosted = 0;                  // people boosted by the end
   std::uint64_t reinfections = 0;             // DailyStats::reinfections, summed
   std::uint64_t screening_samples = 0;        // DailyStats::screening_samples, summed
+  std::uint64_t region_lockdown_days = 0;     // DailyStats::regions_locked, summed
   // Manual tracing: cases interviewed, contacts called, most cases waiting for an interview.
   std::uint64_t manual_interviews = 0;
   std::uint64_t manual_traced = 0;
