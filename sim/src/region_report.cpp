@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "greenlight/sim/report.h"
+#include "internal/median.h"
 
 namespace greenlight::sim {
 namespace {
@@ -45,12 +46,11 @@ std::string spread(const std::vector<RegionRun>& runs) {
   std::vector<std::pair<double, std::size_t>> shares;
   for (std::size_t r = 0; r < runs.size(); ++r) shares.emplace_back(runs[r].infected_share(), r);
   std::sort(shares.begin(), shares.end());
-  const std::size_t m = shares.size() / 2;
-  const double median =
-      shares.size() % 2 == 1 ? shares[m].first : (shares[m - 1].first + shares[m].first) / 2;
+  std::vector<double> values;
+  for (const auto& s : shares) values.push_back(s.first);
   return strprintf("lowest %.1f %% (region %zu), median %.1f %%, highest %.1f %% (region %zu)",
-                   shares.front().first, shares.front().second, median, shares.back().first,
-                   shares.back().second);
+                   shares.front().first, shares.front().second, internal::median(values),
+                   shares.back().first, shares.back().second);
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <sstream>
 #include <tuple>
 
+#include "internal/median.h"
+
 namespace greenlight::sim {
 namespace {
 
@@ -911,13 +913,6 @@ std::map<double, std::vector<const SweepPoint*>> by_uptake(std::span<const Sweep
   return m;
 }
 
-double median_of(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t m = v.size() / 2;
-  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
-
 // The points of each combination of the varied settings' values, in value order.
 std::map<std::array<double, kMaxVaried>, std::vector<SweepPoint>> by_values(
     std::span<const SweepPoint> points) {
@@ -1013,7 +1008,7 @@ std::string uptake_table(std::span<const SweepPoint> points) {
         deaths_paired.push_back(100 * (died - dt->second) / dt->second);
       }
     }
-    const double mi = median_of(inf);
+    const double mi = internal::median(inf);
     if (reference < 0) reference = mi;
     const std::string range =
         fmt("%.0f [%.0f, %.0f]", mi, *std::min_element(inf.begin(), inf.end()),
@@ -1022,18 +1017,18 @@ std::string uptake_table(std::span<const SweepPoint> points) {
         reference > 0 ? fmt("%+.1f %%", 100 * (mi - reference) / reference) : std::string("-");
     std::string pair = "-";
     if (!paired.empty()) {
-      pair = fmt("%+.1f %% [%+.1f, %+.1f]", median_of(paired),
+      pair = fmt("%+.1f %% [%+.1f, %+.1f]", internal::median(paired),
                  *std::min_element(paired.begin(), paired.end()),
                  *std::max_element(paired.begin(), paired.end()));
     }
-    std::string died = fmt("%.0f", median_of(deaths));
-    if (!deaths_paired.empty()) died += fmt(" (%+.1f %%)", median_of(deaths_paired));
+    std::string died = fmt("%.0f", internal::median(deaths));
+    if (!deaths_paired.empty()) died += fmt(" (%+.1f %%)", internal::median(deaths_paired));
     o += fmt("%4.0f %%  %4zu  %16s  %*s  %*s  %*s  %*s  %12.0f  %13s  %10s", 100 * u, ps.size(),
              fmt("%zu / %zu", ended, died_out).c_str(), w_inf, range.c_str(), w_change,
-             change.c_str(), w_paired, pair.c_str(), w_deaths, died.c_str(), median_of(red),
-             pct(median_of(prec)).c_str(), pct(median_of(rec)).c_str());
-    if (lockdowns) o += fmt("  %22.1f", median_of(locked));
-    o += regional ? fmt("  %28.1f\n", median_of(region_days)) : "\n";
+             change.c_str(), w_paired, pair.c_str(), w_deaths, died.c_str(), internal::median(red),
+             pct(internal::median(prec)).c_str(), pct(internal::median(rec)).c_str());
+    if (lockdowns) o += fmt("  %22.1f", internal::median(locked));
+    o += regional ? fmt("  %28.1f\n", internal::median(region_days)) : "\n";
   }
   return o;
 }
@@ -1054,7 +1049,7 @@ PlotResult write_sweep_plot(const std::filesystem::path& dir, std::span<const Sw
       for (const auto& [u, ps] : by_uptake(part)) {
         std::vector<double> inf;
         for (const auto* p : ps) inf.push_back(static_cast<double>(p->summary.infections));
-        data += fmt("%.4f %.1f %.1f %.1f\n", 100 * u, median_of(inf),
+        data += fmt("%.4f %.1f %.1f %.1f\n", 100 * u, internal::median(inf),
                     *std::min_element(inf.begin(), inf.end()),
                     *std::max_element(inf.begin(), inf.end()));
       }
@@ -1086,9 +1081,9 @@ PlotResult write_sweep_plot(const std::filesystem::path& dir, std::span<const Sw
       deaths.push_back(static_cast<double>(p->summary.deaths));
     }
     data +=
-        fmt("%.4f %.1f %.1f %.1f %.1f %.1f %.1f\n", 100 * u, median_of(inf),
+        fmt("%.4f %.1f %.1f %.1f %.1f %.1f %.1f\n", 100 * u, internal::median(inf),
             *std::min_element(inf.begin(), inf.end()), *std::max_element(inf.begin(), inf.end()),
-            median_of(deaths), *std::min_element(deaths.begin(), deaths.end()),
+            internal::median(deaths), *std::min_element(deaths.begin(), deaths.end()),
             *std::max_element(deaths.begin(), deaths.end()));
   }
   const auto data_path = dir / "sweep_data.txt";

@@ -10,19 +10,10 @@
 #include <string>
 
 #include "internal/contacts.h"
+#include "internal/median.h"
 #include "internal/parallel.h"
 
 namespace greenlight::sim::internal {
-namespace {
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t m = v.size() / 2;
-  return v.size() % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
-
-}  // namespace
 
 double process_cpu_seconds() {
   rusage u{};

@@ -289,6 +289,28 @@ TEST_CASE("regions: first cases in the seed region; the regions' days add up to 
   CHECK(ran(one, other)->region_daily().empty());
 }
 
+TEST_CASE("regions: the report's spread of the infected share over the regions") {
+  // Four regions of 100 people, 10 / 30 / 20 / 40 ever infected on the last day: the median
+  // of an even count is the mean of the middle two. Five regions (60 more): the middle one.
+  std::vector<RegionDay> days;
+  const std::array<std::uint32_t, 5> infected{10, 30, 20, 40, 60};
+  for (std::uint32_t r = 0; r < 4; ++r) {
+    days.push_back({.day = 0, .region = r, .susceptible = 100});
+  }
+  for (std::uint32_t r = 0; r < 4; ++r) {
+    days.push_back({.day = 1,
+                    .region = r,
+                    .susceptible = 100 - infected[r],
+                    .recovered = infected[r],
+                    .ever_infected = infected[r]});
+  }
+  CHECK(format_regions(days, {}).find("lowest 10.0 % (region 0), median 25.0 %, highest 40.0 % "
+                                      "(region 3)") != std::string::npos);
+  days.push_back({.day = 1, .region = 4, .susceptible = 40, .recovered = 60, .ever_infected = 60});
+  CHECK(format_regions(days, {}).find("lowest 10.0 % (region 0), median 30.0 %, highest 60.0 % "
+                                      "(region 4)") != std::string::npos);
+}
+
 TEST_CASE("regions: a regional lockdown distances the locked region's people only") {
   SimConfig c = small(8000, 40, 5);
   c.population.regions = 4;
