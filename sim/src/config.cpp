@@ -34,6 +34,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("population", "regions", p.regions);
   v("population", "region_weights", p.region_weights);
   v("population", "commuter_share", p.commuter_share);
+  v("population", "commuting_matrix", p.commuting_matrix);
 
   auto& k = c.contacts;
   v("contacts", "school_links", k.school_links);
@@ -60,6 +61,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("contacts", "link_minutes_min", k.link_minutes_min);
   v("contacts", "link_minutes_mean", k.link_minutes_mean);
   v("contacts", "travel_share", k.travel_share);
+  v("contacts", "travel_matrix", k.travel_matrix);
 
   auto& r = c.radio;
   v("radio", "model", r.model);
@@ -571,6 +573,27 @@ Status validate_config(const SimConfig& c) {
   }
   need(is_probability(c.population.commuter_share), "population.commuter_share must be in [0, 1]");
   need(is_probability(c.contacts.travel_share), "contacts.travel_share must be in [0, 1]");
+  const auto check_matrix = [&](const std::vector<std::vector<double>>& m, const char* name) {
+    if (m.empty()) return;
+    need(regions > 1, std::string(name) + " needs several regions (population.regions)");
+    need(regions <= kMaxMatrixRegions, std::string(name) + ": at most " +
+                                           std::to_string(kMaxMatrixRegions) +
+                                           " regions (the matrix is dense)");
+    need(m.size() == regions, std::string(name) + " must have one row per region (" +
+                                  std::to_string(regions) + "), got " + std::to_string(m.size()));
+    for (std::size_t r = 0; st && r < m.size(); ++r) {
+      const std::string row = std::string(name) + "[" + std::to_string(r) + "]";
+      need(m[r].size() == regions, row + " must have one weight per region (" +
+                                       std::to_string(regions) + "), got " +
+                                       std::to_string(m[r].size()));
+      need(std::all_of(m[r].begin(), m[r].end(), [](double w) { return w >= 0 && w <= 1e12; }),
+           row + ": weights must be in [0, 1e12]");
+      need(std::accumulate(m[r].begin(), m[r].end(), 0.0) > 0,
+           row + " must give some weight to a region");
+    }
+  };
+  check_matrix(c.population.commuting_matrix, "population.commuting_matrix");
+  check_matrix(c.contacts.travel_matrix, "contacts.travel_matrix");
   need(c.app.uptake_by_region.empty() || c.app.uptake_by_region.size() == regions,
        "app.uptake_by_region must be empty or have one value per region");
   for (const double w : c.app.uptake_by_region) {

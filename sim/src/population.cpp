@@ -5,6 +5,7 @@
 #include <numeric>
 #include <utility>
 
+#include "internal/region_choice.h"
 #include "internal/rng.h"
 
 namespace greenlight::sim {
@@ -168,6 +169,7 @@ Population generate_population(const SimConfig& config) {
   std::vector<std::vector<std::uint32_t>> elderly(regions);
   Rng work_rng(stream_key(seed, internal::kPurposeWorkplaces));
   Rng commute_rng(stream_key(seed, internal::kPurposeCommuters));
+  const internal::RegionChoice commuting(pc.commuting_matrix);
   std::uint32_t region = 0;
   for (std::uint32_t p = 0; p < n; ++p) {
     while (p >= pop.region_start[region + 1]) ++region;
@@ -179,7 +181,8 @@ Population generate_population(const SimConfig& config) {
       if (work_rng.bernoulli(pc.employment_rate)) {
         std::uint32_t at = region;
         if (regions > 1 && commute_rng.bernoulli(pc.commuter_share)) {
-          at = (region + 1 + commute_rng.below(regions - 1)) % regions;
+          at = commuting.empty() ? (region + 1 + commute_rng.below(regions - 1)) % regions
+                                 : commuting.draw(region, commute_rng.uniform());
         }
         workers[at].push_back(p);
         pop.network[p] = static_cast<std::uint8_t>(Network::kWork);

@@ -239,10 +239,13 @@ std::string policy_lines(const SimConfig& c) {
   if (c.population.regions > 1) {
     const auto& pc = c.population;
     o +=
-        fmt("regions: %u (%s); %g %% of workers commute to another region, %g %% of random "
-            "encounters and venue visits anywhere",
+        fmt("regions: %u (%s); %g %% of workers commute %s, %g %% of random encounters and "
+            "venue visits %s",
             pc.regions, pc.region_weights.empty() ? "equal sizes" : "sizes by region_weights",
-            100 * pc.commuter_share, 100 * c.contacts.travel_share);
+            100 * pc.commuter_share,
+            pc.commuting_matrix.empty() ? "to another region" : "by commuting_matrix",
+            100 * c.contacts.travel_share,
+            c.contacts.travel_matrix.empty() ? "anywhere" : "by travel_matrix");
     if (!c.app.uptake_by_region.empty()) o += "; app uptake by region";
     if (c.disease.seed_region >= 0) o += fmt("; first cases in region %d", c.disease.seed_region);
     o += "\n";

@@ -114,6 +114,55 @@ TEST_CASE("regions: read, written and checked") {
         std::string::npos);
 }
 
+TEST_CASE("regions: commuting and travel matrices read, written and checked") {
+  auto c = config_from_json(R"({"population": {"regions": 3, "commuter_share": 1,
+      "commuting_matrix": [[8, 1, 1], [0, 1, 0], [2, 0, 5]]},
+      "contacts": {"travel_matrix": [[1, 1, 0], [0, 2, 1], [0, 0, 1]]}})");
+  REQUIRE(c);
+  const SimConfig back = round_trip(*c);
+  CHECK(back.population.commuting_matrix ==
+        std::vector<std::vector<double>>{{8, 1, 1}, {0, 1, 0}, {2, 0, 5}});
+  CHECK(back.contacts.travel_matrix ==
+        std::vector<std::vector<double>>{{1, 1, 0}, {0, 2, 1}, {0, 0, 1}});
+  const auto refused = [](const char* json, std::string_view message) {
+    auto r = config_from_json(json);
+    REQUIRE_FALSE(r);
+    CAPTURE(r.error().message);
+    CHECK(r.error().message.find(message) != std::string::npos);
+  };
+  refused(R"({"population": {"commuting_matrix": [[1]]}})",
+          "population.commuting_matrix needs several regions");
+  refused(R"({"population": {"regions": 3, "commuting_matrix": [[1, 0, 0], [0, 1, 0]]}})",
+          "population.commuting_matrix must have one row per region (3), got 2");
+  refused(R"({"population": {"regions": 2}, "contacts": {"travel_matrix": [[1, 0], [1]]}})",
+          "contacts.travel_matrix[1] must have one weight per region (2), got 1");
+  refused(R"({"population": {"regions": 2}, "contacts": {"travel_matrix": [[1, -1], [0, 1]]}})",
+          "contacts.travel_matrix[0]: weights must be in [0, 1e12]");
+  refused(R"({"population": {"regions": 2, "commuting_matrix": [[1, 0], [0, 0]]}})",
+          "population.commuting_matrix[1] must give some weight to a region");
+  refused(R"({"population": {"regions": 2, "commuting_matrix": [[1, "x"], [0, 1]]}})",
+          "population.commuting_matrix[0][1]: expected a number");
+  refused(R"({"population": {"regions": 2, "commuting_matrix": [1, 0]}})",
+          "population.commuting_matrix[0]: expected an array");
+  // A dense matrix for at most kMaxMatrixRegions regions.
+  SimConfig many;
+  many.population.people = 200000;
+  many.population.regions = kMaxMatrixRegions + 1;
+  many.contacts.travel_matrix.assign(kMaxMatrixRegions + 1,
+                                     std::vector<double>(kMaxMatrixRegions + 1, 1.0));
+  const Status big = validate_config(many);
+  REQUIRE_FALSE(big);
+  CHECK(big.error().message ==
+        "contacts.travel_matrix: at most 1000 regions (the matrix is dense)");
+  // --set takes a matrix as JSON.
+  SimConfig set;
+  const std::vector<std::string> sets{"population.regions=2",
+                                      "population.commuting_matrix=[[3,1],[0,1]]"};
+  REQUIRE(apply_overrides(set, sets));
+  CHECK(set.population.commuting_matrix == std::vector<std::vector<double>>{{3, 1}, {0, 1}});
+  CHECK(validate_config(set));
+}
+
 TEST_CASE("the hospital path's settings are checked") {
   SimConfig c;
   REQUIRE(apply_override(c, "disease.hospitalised_fraction=[0,0,0,0,0,0,0,0,0.5]"));

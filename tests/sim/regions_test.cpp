@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -138,33 +139,59 @@ struct RegionMix {
   std::size_t visits = 0;
 };
 
-RegionMix region_mix(const SimConfig& c, const Population& pop) {
+// The day's random encounters by the two people's regions (pairs[a][b], a <= b) and the
+// visits by the visitor's region and the venue's (visits[home][at]).
+struct RegionFlows {
+  std::vector<std::vector<double>> pairs;
+  std::vector<std::vector<double>> visits;
+};
+
+RegionFlows region_flows(const SimConfig& c, const Population& pop) {
   using internal::ContactGenerator;
   ContactGenerator generator(c, pop);
   const std::vector<std::uint8_t> everyone(pop.size(), internal::kMeetsAll);
   generator.prepare_day(4, everyone, 0, 2);
-  RegionMix m;
-  std::size_t crossing = 0;
+  const std::uint32_t n = pop.regions();
+  const std::vector<std::vector<double>> zero(n, std::vector<double>(n, 0));
+  RegionFlows f{zero, zero};
   for (std::uint32_t shard = 0; shard < internal::kShards; ++shard) {
     generator.generate(shard, [&](const internal::Contact& x) {
       if (x.layer != Layer::kRandom) return;
-      ++m.random;
-      if (pop.region_of(x.a) != pop.region_of(x.b)) ++crossing;
+      const std::uint32_t ra = pop.region_of(x.a);
+      const std::uint32_t rb = pop.region_of(x.b);
+      ++f.pairs[std::min(ra, rb)][std::max(ra, rb)];
     });
   }
-  std::size_t away = 0;
   for (const auto& v : generator.visits()) {
-    ++m.visits;
-    const std::uint32_t r = pop.region_of(v.person);
-    bool home = false;
-    for (const VenueKind kind : {VenueKind::kShop, VenueKind::kRestaurant, VenueKind::kEvent}) {
-      const auto [v0, v1] = pop.region_venues(kind, r);
-      home = home || (v.venue >= v0 && v.venue < v1);
+    std::uint32_t at = n;
+    for (std::uint32_t r = 0; r < n; ++r) {
+      for (const VenueKind kind : {VenueKind::kShop, VenueKind::kRestaurant, VenueKind::kEvent}) {
+        const auto [v0, v1] = pop.region_venues(kind, r);
+        if (v.venue >= v0 && v.venue < v1) at = r;
+      }
     }
-    if (!home) ++away;
+    REQUIRE(at < n);
+    ++f.visits[pop.region_of(v.person)][at];
   }
-  m.random_crossing = static_cast<double>(crossing) / static_cast<double>(m.random);
-  m.visits_away = static_cast<double>(away) / static_cast<double>(m.visits);
+  return f;
+}
+
+RegionMix region_mix(const SimConfig& c, const Population& pop) {
+  const RegionFlows f = region_flows(c, pop);
+  RegionMix m;
+  double crossing = 0;
+  double away = 0;
+  for (std::uint32_t a = 0; a < pop.regions(); ++a) {
+    for (std::uint32_t b = 0; b < pop.regions(); ++b) {
+      m.random += static_cast<std::size_t>(f.pairs[a][b]);
+      m.visits += static_cast<std::size_t>(f.visits[a][b]);
+      if (a == b) continue;
+      crossing += f.pairs[a][b];
+      away += f.visits[a][b];
+    }
+  }
+  m.random_crossing = crossing / static_cast<double>(m.random);
+  m.visits_away = away / static_cast<double>(m.visits);
   return m;
 }
 
@@ -193,6 +220,85 @@ TEST_CASE("regions: random encounters and venue visits stay in the region but fo
   CHECK(static_cast<double>(travel.random) ==
         Approx(static_cast<double>(one.random)).epsilon(0.02));
   CHECK(one.random_crossing == 0);  // one region: nothing to cross
+}
+
+TEST_CASE("regions: a commuting matrix says where each region's commuters work") {
+  SimConfig c;
+  c.population.people = 20000;
+  c.population.regions = 4;
+  c.population.commuter_share = 1;  // the matrix decides for every worker
+  // Region 0's workers work in 0 or 1 alike; the others at home.
+  c.population.commuting_matrix = {{1, 1, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}};
+  const Population pop = generate_population(c);
+  std::vector<std::vector<std::size_t>> links(4, std::vector<std::size_t>(4, 0));
+  for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    if (pop.network[p] != static_cast<std::uint8_t>(Network::kWork)) continue;
+    for (const std::uint32_t q : pop.links_of(p)) {
+      if (q <= p) break;
+      const std::uint32_t rp = pop.region_of(p);
+      const std::uint32_t rq = pop.region_of(q);
+      ++links[std::min(rp, rq)][std::max(rp, rq)];
+    }
+  }
+  // Only regions 0 and 1 share workplaces.
+  for (std::uint32_t a = 0; a < 4; ++a) {
+    for (std::uint32_t b = a + 1; b < 4; ++b) {
+      CAPTURE(a, b);
+      if (a != 0 || b != 1) CHECK(links[a][b] == 0);
+    }
+  }
+  // Region 1's workplaces hold its 1.0 W workers and region 0's 0.5 W: two colleagues there
+  // live in different regions with probability 2 x 1/3 x 2/3 = 4/9; those workplaces hold
+  // 1.5 of the 4 W workers, so 1.5 / 4 x 4/9 = 1/6 of all work links cross.
+  std::size_t total = 0;
+  for (const auto& row : links) total = std::accumulate(row.begin(), row.end(), total);
+  REQUIRE(total > 20000);
+  CHECK(static_cast<double>(links[0][1]) / static_cast<double>(total) ==
+        Approx(1.0 / 6).margin(0.025));
+  // Nobody commutes (share 0): the matrix changes no link; a matrix of the diagonal keeps
+  // every worker at home like no commuting.
+  c.population.commuter_share = 0;
+  SimConfig none = c;
+  none.population.commuting_matrix.clear();
+  const Population home = generate_population(none);
+  CHECK(generate_population(c).links == home.links);
+  CHECK(crossing_links(home, Network::kWork).first == 0);
+  c.population.commuter_share = 1;
+  c.population.commuting_matrix = {{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}};
+  CHECK(crossing_links(generate_population(c), Network::kWork).first == 0);
+}
+
+TEST_CASE("regions: a travel matrix sends travellers' encounters and visits to its regions") {
+  SimConfig c;
+  c.population.people = 40000;
+  c.population.regions = 4;
+  c.contacts.travel_share = 0.4;
+  // Region 0's travellers all go to 1; region 1's half to 0, half stay; region 2's stay;
+  // region 3's a quarter to 2.
+  c.contacts.travel_matrix = {{0, 1, 0, 0}, {1, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 1, 3}};
+  const Population pop = generate_population(c);
+  const RegionFlows f = region_flows(c, pop);
+  // Encounters: pools 0 and 1 hold regions 0 and 1's stubs, pools 2 and 3 regions 2 and 3's.
+  CHECK(f.pairs[0][2] + f.pairs[0][3] + f.pairs[1][2] + f.pairs[1][3] == 0);
+  CHECK(f.pairs[2][3] > 0);
+  // A region-0 stub: 60 % in pool 0 (0.6 S of region 0's, 0.2 S of region 1's: a quarter
+  // from 1), 40 % in pool 1 (0.4 S of region 0's, 0.8 S of region 1's: two thirds from 1):
+  // its partner is from region 1 with probability 0.6 / 4 + 0.4 x 2/3 = 0.4167.
+  const double from_0 = 2 * f.pairs[0][0] + f.pairs[0][1];
+  REQUIRE(from_0 > 10000);
+  CHECK(f.pairs[0][1] / from_0 == Approx(0.4167).margin(0.03));
+  // Visits: a region's travelling visits (40 %) go where its row says.
+  const auto share = [&](std::uint32_t home, std::uint32_t at) {
+    const auto& row = f.visits[home];
+    return row[at] / std::accumulate(row.begin(), row.end(), 0.0);
+  };
+  CHECK(share(0, 1) == Approx(0.4).margin(0.03));
+  CHECK(share(1, 0) == Approx(0.2).margin(0.03));
+  CHECK(share(2, 2) == 1);
+  CHECK(share(3, 2) == Approx(0.1).margin(0.02));
+  CHECK(f.visits[0][2] + f.visits[0][3] + f.visits[1][2] + f.visits[1][3] + f.visits[3][0] +
+            f.visits[3][1] ==
+        0);
 }
 
 TEST_CASE("regions: first cases in the seed region; the regions' days add up to the day's") {

@@ -19,6 +19,7 @@
 #include "greenlight/sim/population.h"
 #include "greenlight/sim/simulation.h"
 #include "internal/parallel.h"
+#include "internal/region_choice.h"
 #include "internal/rng.h"
 
 namespace greenlight::sim::internal {
@@ -87,6 +88,7 @@ class ContactGenerator {
       : config_(config),
         pop_(population),
         seed_(config.run.seed),
+        travel_(config.contacts.travel_matrix),
         distance_(gamma_table(config.contacts.distance_shape, config.contacts.distance_scale)),
         household_distance_(gamma_table(config.contacts.household_distance_shape,
                                         config.contacts.household_distance_scale)),
@@ -130,7 +132,8 @@ class ContactGenerator {
     stubs_.resize(stub_start[kShards]);
     const std::uint32_t regions = pop_.regions();
     // With several regions, each stub's pool: its person's region, or (travel_share of
-    // them) the whole country's, pool `regions`.
+    // them) the whole country's, pool `regions`, or with a travel matrix the pool of the
+    // region drawn from the person's region's row.
     stub_pool_.resize(regions > 1 ? stubs_.size() : 0);
     parallel_for(threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
       const auto [p0, p1] = shard_range(n, shard);
@@ -144,8 +147,11 @@ class ContactGenerator {
           Rng travel(stream_key(seed_, kPurposeTravel, day, p, salt));
           const std::size_t at = static_cast<std::size_t>(out - stubs_.begin());
           for (std::uint32_t i = 0; i < count; ++i) {
-            stub_pool_[at + i] =
-                static_cast<std::uint16_t>(travel.bernoulli(cc.travel_share) ? regions : region);
+            std::uint32_t pool = region;
+            if (travel.bernoulli(cc.travel_share)) {
+              pool = travel_.empty() ? regions : travel_.draw(region, travel.uniform());
+            }
+            stub_pool_[at + i] = static_cast<std::uint16_t>(pool);
           }
         }
         out = std::fill_n(out, count, p);
@@ -178,11 +184,19 @@ class ContactGenerator {
         for (std::uint32_t kind = 0; kind < 3; ++kind) {
           if (!r.bernoulli(prob[kind] * factor)) continue;
           // A venue of the kind anywhere, or (with regions, but for travellers) in p's region
-          // when it has one.
+          // when it has one; with a travel matrix a traveller's is in the region drawn from
+          // the row of p's region.
           std::uint32_t first = vs[kind];
           std::uint32_t count = vs[kind + 1] - vs[kind];
-          if (regions > 1 && !r.bernoulli(cc.travel_share)) {
-            const auto [v0, v1] = pop_.region_venues(static_cast<VenueKind>(kind), region);
+          std::uint32_t at = regions;  // anywhere
+          if (regions > 1) {
+            at = region;
+            if (r.bernoulli(cc.travel_share)) {
+              at = travel_.empty() ? regions : travel_.draw(region, r.uniform());
+            }
+          }
+          if (at < regions) {
+            const auto [v0, v1] = pop_.region_venues(static_cast<VenueKind>(kind), at);
             if (v1 > v0) {
               first = v0;
               count = v1 - v0;
@@ -413,6 +427,7 @@ class ContactGenerator {
   const SimConfig& config_;
   const Population& pop_;
   std::uint64_t seed_;
+  RegionChoice travel_;  // contacts.travel_matrix (empty: travellers go anywhere)
   QuantileTable distance_;
   QuantileTable household_distance_;
   QuantileTable random_minutes_;

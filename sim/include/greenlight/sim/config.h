@@ -44,12 +44,21 @@ struct PopulationConfig {
   // blocks of whole households (consecutive person ids; sizes in proportion to
   // region_weights, equal when it is empty); schools, workplaces and groups of elderly people
   // form inside a region, but commuter_share of the workers work in another region, drawn
-  // uniformly; random encounters and venue visits stay inside the region but for
-  // contacts.travel_share of them (docs/simulation.md "Regions").
+  // uniformly (or by commuting_matrix); random encounters and venue visits stay inside the
+  // region but for contacts.travel_share of them (docs/simulation.md "Regions").
   std::uint32_t regions = 1;
   std::vector<double> region_weights;
   double commuter_share = 0.1;
+  // Where the commuters work (empty: any other region alike): row r holds the relative
+  // weights of the regions where region r's commuters work, its own included (the diagonal:
+  // a commuter who works at home). Any non-negative numbers, e.g. the counts of a census
+  // origin-destination table of all workers (then commuter_share = 1). regions x regions, at
+  // most kMaxMatrixRegions regions.
+  std::vector<std::vector<double>> commuting_matrix;
 };
+
+// The most regions a commuting or travel matrix may have (a dense matrix: 10^6 weights).
+inline constexpr std::uint32_t kMaxMatrixRegions = 1000;
 
 struct ContactConfig {
   // Mean links in the recurring school / work / elderly networks, and the fraction of
@@ -84,9 +93,15 @@ struct ContactConfig {
   double link_minutes_min = 10;
   double link_minutes_mean = 45;
   // With several regions (population.regions): the share of random encounters made with
-  // anyone in the country, and of venue visits to a venue anywhere (the rest stay in the
-  // person's region).
+  // anyone in the country, and of venue visits to a venue anywhere (with travel_matrix: in
+  // the regions its row names; the rest stay in the person's region).
   double travel_share = 0.1;
+  // Where the travellers go (empty: anywhere, as above): row r holds the relative weights of
+  // the regions region r's travelling encounters and visits go to, its own included; a
+  // travelling encounter joins the destination's pool (it meets the destination's people), a
+  // travelling visit goes to the destination's venues. regions x regions, like
+  // population.commuting_matrix.
+  std::vector<std::vector<double>> travel_matrix;
 };
 
 // Which radio model turns a contact into attenuations (radio.h, docs/simulation.md "Radio").
