@@ -13,21 +13,35 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// The summary of the run of `config`: read back from the journal when it holds it (`from`
-// set), else run (in this process alone) and recorded there at once.
-Result<RunSummary> journaled_run(const SimConfig& config, const SweepJournal* journal, bool& from) {
+// The summary of the run of `config` (and with `days` its days): read back from the journal
+// when it holds it (`from` set; with `days` only a run recorded with its days), else run (in
+// this process alone) and recorded there at once.
+Result<RunSummary> journaled_run(const SimConfig& config, const SweepJournal* journal, bool& from,
+                                 std::vector<DailyStats>* days = nullptr) {
   from = false;
   if (journal != nullptr) {
     auto found = journal->find(config);
     GL_RETURN_IF_ERROR(found);
-    if (*found) {
+    if (*found && days != nullptr) {
+      auto recorded = journal->find_days(config);
+      GL_RETURN_IF_ERROR(recorded);
+      if (*recorded) {
+        *days = std::move(**recorded);
+        from = true;
+        return **found;
+      }
+    } else if (*found) {
       from = true;
       return **found;
     }
   }
   auto r = run_once(config);
   GL_RETURN_IF_ERROR(r);
-  if (journal != nullptr) GL_RETURN_IF_ERROR(journal->record(config, r->summary));
+  if (journal != nullptr) {
+    GL_RETURN_IF_ERROR(days != nullptr ? journal->record_days(config, r->summary, r->daily)
+                                       : journal->record(config, r->summary));
+  }
+  if (days != nullptr) *days = std::move(r->daily);
   return r->summary;
 }
 
@@ -119,7 +133,8 @@ Result<std::vector<SweepPoint>> run_sweep(const SimConfig& base, std::span<const
                                           std::span<const std::uint64_t> seeds,
                                           const std::function<void(const SweepPoint&)>& done,
                                           Ranks ranks, std::span<const SweepVary> vary,
-                                          const SweepJournal* journal) {
+                                          const SweepJournal* journal,
+                                          std::vector<std::vector<SweepDay>>* curves) {
   if (vary.size() > kMaxVaried) {
     return make_error(ErrorCode::kInvalidArgument,
                       strprintf("a sweep varies at most %zu settings", kMaxVaried));
@@ -172,11 +187,17 @@ Result<std::vector<SweepPoint>> run_sweep(const SimConfig& base, std::span<const
     return std::unexpected(error);
   };
   std::vector<SweepPoint> mine;
+  std::vector<SweepDay> mine_days;          // with curves: this rank's runs' days, run by run
+  std::vector<std::uint64_t> mine_lengths;  // and each run's number of days
   for (std::size_t i = rank; i < configs.size(); i += size) {
     SweepPoint p{configs[i].app.uptake, configs[i].run.seed, {}, config_values[i]};
-    auto summary = journaled_run(configs[i], journal, p.from_journal);  // whole on this rank
+    std::vector<DailyStats> days;
+    auto summary = journaled_run(configs[i], journal, p.from_journal,
+                                 curves != nullptr ? &days : nullptr);  // whole on this rank
     if (!summary) return stop(summary.error());
     p.summary = *summary;
+    for (const DailyStats& d : days) mine_days.push_back(sweep_day(d));
+    mine_lengths.push_back(days.size());
     mine.push_back(p);
     if (done) done(mine.back());
   }
@@ -186,6 +207,20 @@ Result<std::vector<SweepPoint>> run_sweep(const SimConfig& base, std::span<const
   std::size_t at = 0;
   for (std::size_t r = 0; r < size; ++r) {
     for (std::size_t i = r; i < configs.size(); i += size) points[i] = gathered[at++];
+  }
+  if (curves != nullptr) {
+    const std::vector<SweepDay> all_days = ranks.gather_all<SweepDay>(mine_days);
+    const std::vector<std::uint64_t> lengths = ranks.gather_all<std::uint64_t>(mine_lengths);
+    curves->assign(configs.size(), {});
+    std::size_t run = 0;
+    std::size_t day = 0;
+    for (std::size_t r = 0; r < size; ++r) {
+      for (std::size_t i = r; i < configs.size(); i += size) {
+        const auto first = all_days.begin() + static_cast<std::ptrdiff_t>(day);
+        (*curves)[i].assign(first, first + static_cast<std::ptrdiff_t>(lengths[run]));
+        day += lengths[run++];
+      }
+    }
   }
   return points;
 }

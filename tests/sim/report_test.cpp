@@ -1,5 +1,6 @@
 #include "greenlight/sim/report.h"
 
+#include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
 #include <string>
@@ -43,6 +44,47 @@ TEST_CASE("the sweep table pairs each uptake's runs with the reference run of th
   CHECK(half.find("150 [90, 400]") != std::string::npos);
   CHECK(half.find("-25.0 %") != std::string::npos);
   CHECK(half.find("-10.0 % [-25.0, +0.0]") != std::string::npos);
+}
+
+TEST_CASE("sweep_daily.csv gives each day's median and 10-90 % band over the seeds") {
+  // Uptake 50 %: four seeds, two days; uptake 0 %: one seed (listed after, written first).
+  const std::vector<SweepPoint> points{point(0.5, 1, 0), point(0.5, 2, 0), point(0.5, 3, 0),
+                                       point(0.5, 4, 0), point(0, 1, 0)};
+  const auto day = [](std::uint32_t infections, std::uint32_t deaths) {
+    return SweepDay{.new_infections = infections,
+                    .infectious = 2 * infections,
+                    .hospitalised = 1,
+                    .deaths = deaths,
+                    .isolating = 7};
+  };
+  const std::vector<std::vector<SweepDay>> curves{{day(10, 0), day(1, 1)},
+                                                  {day(40, 0), day(2, 1)},
+                                                  {day(20, 0), day(3, 2)},
+                                                  {day(80, 0), day(4, 9)},
+                                                  {day(5, 0), day(6, 3)}};
+  const std::string csv = sweep_daily_csv(points, curves);
+  CAPTURE(csv);
+  CHECK(csv.rfind("uptake,day,runs,new_infections_median,new_infections_p10,new_infections_p90,"
+                  "infectious_median,infectious_p10,infectious_p90,hospitalised_median,"
+                  "hospitalised_p10,hospitalised_p90,deaths_median,deaths_p10,deaths_p90,"
+                  "isolating_median,isolating_p10,isolating_p90\n",
+                  0) == 0);
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 5);
+  // One run: every quantile is its value.
+  CHECK(csv.find("\n0.0000,0,1,5,5,5,10,10,10,1,1,1,0,0,0,7,7,7\n") != std::string::npos);
+  // Four runs 10, 20, 40, 80 (sorted): the median (20 + 40) / 2 = 30; the 10th percentile
+  // at rank 0.3, 10 + 0.3 x 10 = 13; the 90th at rank 2.7, 40 + 0.7 x 40 = 68.
+  CHECK(csv.find("\n0.5000,0,4,30,13,68,60,26,136,1,1,1,0,0,0,7,7,7\n") != std::string::npos);
+  // Deaths 1, 1, 2, 9: median 1.5, 10th 1, 90th 2 + 0.7 x 7 = 6.9.
+  CHECK(csv.find("\n0.5000,1,4,2.5,1.3,3.7,5,2.6,7.4,1,1,1,1.5,1,6.9,7,7,7\n") !=
+        std::string::npos);
+  // With a varied setting its value comes first.
+  std::vector<SweepPoint> varied = points;
+  for (auto& p : varied) p.values[0] = 250;
+  const std::string with_key =
+      sweep_daily_csv(varied, curves, std::vector<std::string>{"variant.day"});
+  CHECK(with_key.rfind("variant.day,uptake,day,runs,", 0) == 0);
+  CHECK(with_key.find("\n250,0.5000,1,4,2.5,") != std::string::npos);
 }
 
 TEST_CASE("a sweep with a varied setting pairs each value's runs with its own lowest uptake") {

@@ -263,7 +263,7 @@ done
 # points 0, 2 and 4, rank 1 points 1, 3 and 5).
 sweep_args=(sim sweep --people 2000 --days 20 --uptake 0,0.5,1 --seeds 3 --threads 1 --quiet
   --vary vaccination.people_per_day_per_100k=0,2000)
-one_and_two_files sweep "sweep.csv sweep.txt config.json" "${sweep_args[@]}"
+one_and_two_files sweep "sweep.csv sweep_daily.csv sweep.txt config.json" "${sweep_args[@]}"
 [ "$(grep -c '^vaccination.people_per_day_per_100k = ' "$work/sweep-one/sweep.txt")" -eq 2 ] ||
   fail "sim sweep --vary: sweep.txt has not one table per value"
 # A sweep whose outputs cannot be written keeps its finished runs (OUT/sweep-runs); with four of
@@ -284,7 +284,7 @@ grep -q "holds 2 finished run(s) of an interrupted sweep: add --resume" "$work/s
   fail "sim sweep without --resume: $(cat "$work/sweep-cut.out")"
 "${mpi[@]}" "$bin" "${sweep_args[@]}" --resume --out "$work/sweep-cut" \
   >"$work/sweep-cut.out" 2>&1 || fail "mpirun -np 2 sim sweep --resume: $(cat "$work/sweep-cut.out")"
-for f in sweep.csv sweep.txt config.json; do
+for f in sweep.csv sweep_daily.csv sweep.txt config.json; do
   same_file "sim sweep --resume $f" "$work/sweep-one/$f" "$work/sweep-cut/$f"
 done
 [ ! -e "$work/sweep-cut/sweep-runs" ] || fail "sim sweep --resume left its runs behind"

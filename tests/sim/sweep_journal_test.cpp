@@ -60,7 +60,9 @@ TEST_CASE("an interrupted sweep resumed from its journal gives the uninterrupted
   const SimConfig base = sweep_base();
   const std::vector<double> uptakes{0, 0.6};
   const std::vector<std::uint64_t> seeds{3, 4};
-  const auto whole = run_sweep(base, uptakes, seeds);
+  std::vector<std::vector<SweepDay>> whole_curves;
+  const auto whole =
+      run_sweep(base, uptakes, seeds, {}, Ranks::single(), {}, nullptr, &whole_curves);
   REQUIRE(whole);
   REQUIRE(whole->size() == 4);
 
@@ -71,13 +73,14 @@ TEST_CASE("an interrupted sweep resumed from its journal gives the uninterrupted
     CHECK(journal->runs_at_open() == 0);
     CHECK_FALSE(fs::exists(dir));  // nothing made before the first run is finished
     int finished = 0;
+    std::vector<std::vector<SweepDay>> cut;
     // The process dies after its second run (as a crash or a time limit would stop it).
     CHECK_THROWS_AS(run_sweep(
                         base, uptakes, seeds,
                         [&](const SweepPoint&) {
                           if (++finished == 2) throw Interrupted{};
                         },
-                        Ranks::single(), {}, &*journal),
+                        Ranks::single(), {}, &*journal, &cut),
                     Interrupted);
   }
   CHECK(files_in(dir, ".json") == 2);
@@ -94,8 +97,12 @@ TEST_CASE("an interrupted sweep resumed from its journal gives the uninterrupted
   CHECK(journal->runs_at_open() == 2);
   SimConfig other_threads = base;  // results never depend on the threads
   other_threads.run.threads = 1;
-  const auto resumed = run_sweep(other_threads, uptakes, seeds, {}, Ranks::single(), {}, &*journal);
+  // The runs read back bring their days (recorded with them): the same curves.
+  std::vector<std::vector<SweepDay>> curves;
+  const auto resumed =
+      run_sweep(other_threads, uptakes, seeds, {}, Ranks::single(), {}, &*journal, &curves);
   REQUIRE(resumed);
+  CHECK(sweep_daily_csv(*resumed, curves) == sweep_daily_csv(*whole, whole_curves));
   REQUIRE(resumed->size() == 4);
   for (std::size_t i = 0; i < 4; ++i) {
     CAPTURE(i);

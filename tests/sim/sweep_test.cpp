@@ -1,4 +1,5 @@
 // `sim sweep` with a varied setting (experiment.h run_sweep, SweepVary).
+#include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
 #include <string>
@@ -41,6 +42,28 @@ TEST_CASE("a sweep's varied setting runs each value with every uptake and seed, 
     CHECK(one->summary.vaccinated == p.summary.vaccinated);
     CHECK((p.summary.vaccinated > 0) == (p.values[0] > 0));
   }
+  // Each run's curve: its days, the summary's deaths and peak on them.
+  std::vector<std::vector<SweepDay>> curves;
+  auto again = run_sweep(base, uptakes, seeds, {}, Ranks::single(), vary, nullptr, &curves);
+  REQUIRE(again);
+  REQUIRE(curves.size() == 8);
+  for (std::size_t i = 0; i < curves.size(); ++i) {
+    CAPTURE(i);
+    const RunSummary& s = (*again)[i].summary;
+    CHECK(s.infections == (*points)[i].summary.infections);
+    REQUIRE(curves[i].size() == base.run.days);
+    CHECK(curves[i].back().deaths == s.deaths);
+    std::uint32_t peak = 0;
+    for (const SweepDay& d : curves[i]) peak = std::max(peak, d.infectious);
+    CHECK(peak == s.peak_infectious);
+  }
+  // sweep_daily.csv: the varied key first, a line per value, uptake and day.
+  const std::string daily = sweep_daily_csv(*again, curves, std::vector<std::string>{vary[0].key});
+  CHECK(daily.rfind("vaccination.people_per_day_per_100k,uptake,day,runs,new_infections_median,",
+                    0) == 0);
+  CHECK(std::count(daily.begin(), daily.end(), '\n') == 1 + 2 * 2 * 30);
+  CHECK(daily.find("\n2000,0.6000,29,2,") != std::string::npos);
+
   // Without a varied setting every value is 0.
   auto plain = run_sweep(base, uptakes, std::vector<std::uint64_t>{3});
   REQUIRE(plain);

@@ -434,18 +434,23 @@ void drop_journal(const sim::SweepJournal& journal) {
 }
 
 void write_sweep(const CommonOptions& o, const SimConfig& c,
-                 std::span<const sim::SweepPoint> points, std::span<const std::string> keys,
-                 std::size_t seeds) {
+                 std::span<const sim::SweepPoint> points,
+                 std::span<const std::vector<sim::SweepDay>> curves,
+                 std::span<const std::string> keys, std::size_t seeds) {
   const fs::path out = o.out;
   write_or_throw(out / "config.json", sim::config_to_json(c));
   write_or_throw(out / "sweep.csv", sim::sweep_csv(points, keys));
+  write_or_throw(out / "sweep_daily.csv", sim::sweep_daily_csv(points, curves, keys));
   const std::string table = sim::format_sweep(points, keys);
   write_or_throw(out / "sweep.txt", table);
-  std::vector<fs::path> files{out / "config.json", out / "sweep.csv", out / "sweep.txt"};
-  const auto plot = sim::write_sweep_plot(out, points, keys);
-  if (!plot.warning.empty())
-    std::fprintf(stderr, "greenlight: warning: %s\n", plot.warning.c_str());
-  files.insert(files.end(), plot.files.begin(), plot.files.end());
+  std::vector<fs::path> files{out / "config.json", out / "sweep.csv", out / "sweep_daily.csv",
+                              out / "sweep.txt"};
+  for (const auto& plot : {sim::write_sweep_plot(out, points, keys),
+                           sim::write_sweep_curves(out, points, curves, keys)}) {
+    if (!plot.warning.empty())
+      std::fprintf(stderr, "greenlight: warning: %s\n", plot.warning.c_str());
+    files.insert(files.end(), plot.files.begin(), plot.files.end());
+  }
   std::printf("Sweep: %u people, %u days, %zu seeds\n%s", c.population.people, c.run.days, seeds,
               table.c_str());
   print_files(files);
@@ -478,6 +483,7 @@ void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
   std::size_t total = uptakes.size() * seeds.size();
   for (const auto& v : vary) total *= v.values.size();
   RunProgress progress("sweep", total, ranks, keys);
+  std::vector<std::vector<sim::SweepDay>> curves;
   auto points = sim::run_sweep(
       c, uptakes, seeds,
       [&](const sim::SweepPoint& p) {
@@ -488,9 +494,9 @@ void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
                      static_cast<unsigned long long>(p.summary.infections),
                      progress.when(p.from_journal).c_str());
       },
-      ranks, vary, &journal);
+      ranks, vary, &journal, &curves);
   if (!points) throw CommandError{(vary.empty() ? "" : "--vary: ") + points.error().message};
-  if (ranks.root()) write_sweep(o, c, *points, keys, seeds.size());
+  if (ranks.root()) write_sweep(o, c, *points, curves, keys, seeds.size());
   // The runs are dropped only once the outputs holding them are written: rank 0 removes the
   // folder, then the other ranks theirs if it is not the same one (no shared file system).
   ranks.sum(0);

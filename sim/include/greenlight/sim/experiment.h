@@ -69,10 +69,13 @@ std::vector<std::array<double, kMaxVaried>> varied_combinations(std::span<const 
 // recorded there is read back instead of run (SweepPoint::from_journal), and every run is
 // recorded as soon as it is finished, after every rank has reached the call; a rank that
 // cannot read or write the journal stops every rank (Ranks::abort) when there are several.
+// With `curves` (on every rank or none), each run's days (SweepDay) too, one entry per point
+// (gathered like the points; the journal then records and reads back each run's days).
 [[nodiscard]] Result<std::vector<SweepPoint>> run_sweep(
     const SimConfig& base, std::span<const double> uptakes, std::span<const std::uint64_t> seeds,
     const std::function<void(const SweepPoint&)>& done = {}, Ranks ranks = Ranks::single(),
-    std::span<const SweepVary> vary = {}, const SweepJournal* journal = nullptr);
+    std::span<const SweepVary> vary = {}, const SweepJournal* journal = nullptr,
+    std::vector<std::vector<SweepDay>>* curves = nullptr);
 
 // Risk-threshold sweep (docs/simulation.md "Threshold advice"): the configured attenuation
 // bucket thresholds, and with them the window-drop limit (min_minutes_attenuation_db), are

@@ -131,6 +131,31 @@ std::string format_sweep(std::span<const SweepPoint> points,
 PlotResult write_sweep_plot(const std::filesystem::path& dir, std::span<const SweepPoint> points,
                             std::span<const std::string> keys = {});
 
+// A run's epidemic on one day, as a sweep keeps it for its curves over seeds.
+struct SweepDay {
+  std::uint32_t new_infections = 0;
+  std::uint32_t infectious = 0;
+  std::uint32_t hospitalised = 0;  // in hospital today, intensive care included
+  std::uint32_t deaths = 0;        // cumulative
+  std::uint32_t isolating = 0;
+};
+SweepDay sweep_day(const DailyStats& d);
+// sweep_daily.csv (the curves of a sweep, run_sweep's `curves`, one per point in the
+// points' order): one line per combination of the varied settings' values (their keys
+// first), uptake and day: the number of runs, then for each of new_infections, infectious,
+// hospitalised, deaths and isolating its median and its 10th and 90th percentiles over the
+// seeds (linear between the runs' values, numpy's default).
+std::string sweep_daily_csv(std::span<const SweepPoint> points,
+                            std::span<const std::vector<SweepDay>> curves,
+                            std::span<const std::string> keys = {});
+// sweep_curves.{svg,png}: new infections a day, the median over seeds and its 10-90 % band,
+// one curve per uptake (with varied settings, per combination of their values and uptake;
+// at most kSweepCurves curves, the rest only in sweep_daily.csv, said in the warning).
+inline constexpr std::size_t kSweepCurves = 10;
+PlotResult write_sweep_curves(const std::filesystem::path& dir, std::span<const SweepPoint> points,
+                              std::span<const std::vector<SweepDay>> curves,
+                              std::span<const std::string> keys = {});
+
 // Draws gnuplot plot commands (body) to dir/stem.svg and dir/stem.png, as the plots above.
 PlotResult draw_plot(const std::filesystem::path& dir, const std::string& stem,
                      const std::string& body);
