@@ -110,6 +110,8 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("disease", "infectious_days", d.infectious_days);
   v("disease", "initial_infections", d.initial_infections);
   v("disease", "seed_region", d.seed_region);
+  v("disease", "imports_per_day", d.imports_per_day);
+  v("disease", "imports_region", d.imports_region);
   v("disease", "false_symptom_rate", d.false_symptom_rate);
   v("disease", "hospitalised_fraction", d.hospitalised_fraction);
   v("disease", "critical_fraction", d.critical_fraction);
@@ -601,6 +603,11 @@ Status validate_config(const SimConfig& c) {
   }
   need(c.disease.seed_region >= -1 && c.disease.seed_region < static_cast<std::int64_t>(regions),
        "disease.seed_region must be -1 (anywhere) or a region in [0, population.regions)");
+  need(c.disease.imports_per_day >= 0 && c.disease.imports_per_day <= 100000,
+       "disease.imports_per_day must be in [0, 100000]");
+  need(c.disease.imports_region >= -1 &&
+           c.disease.imports_region < static_cast<std::int64_t>(regions),
+       "disease.imports_region must be -1 (anywhere) or a region in [0, population.regions)");
   need(is_probability(c.contacts.daily_link_fraction),
        "contacts.daily_link_fraction must be in [0, 1]");
   need(is_probability(c.contacts.shop_visit_probability) &&
@@ -654,8 +661,10 @@ Status validate_config(const SimConfig& c) {
        "disease durations must be positive");
   need(c.disease.infectious_days >= 1 && c.disease.infectious_days <= 60,
        "disease.infectious_days must be in [1, 60]");
-  need(c.disease.initial_infections >= 1 && c.disease.initial_infections <= c.population.people,
-       "disease.initial_infections must be in [1, population.people]");
+  need((c.disease.initial_infections >= 1 || c.disease.imports_per_day > 0) &&
+           c.disease.initial_infections <= c.population.people,
+       "disease.initial_infections must be in [1, population.people] (0 only with "
+       "disease.imports_per_day)");
   for (std::size_t g = 0; g < kAgeGroups; ++g) {
     need(is_probability(c.disease.asymptomatic_fraction[g]) &&
              is_probability(c.disease.mild_fraction[g]),

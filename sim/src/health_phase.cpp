@@ -104,6 +104,32 @@ void HealthPhase::import_variant(std::uint32_t t, DailyStats& st) {
       infect_drawn(r, w_.config.variant.imports, Layer::kRandom, t, 1, {0, w_.pop.size()}, st);
 }
 
+void HealthPhase::import_cases(std::uint32_t t, DailyStats& st) {
+  const auto& d = w_.config.disease;
+  Rng r(stream_key(w_.seed, kPurposeImports, t));
+  const std::uint32_t wanted = r.poisson(d.imports_per_day);
+  const auto [first, end] = people_of(d.imports_region);
+  // A drawn person who is not susceptible is drawn again; after 1,000 such draws in a row
+  // (few susceptible people left) infect_drawn places the rest among those it counts.
+  constexpr std::uint32_t kMisses = 1000;
+  std::uint32_t placed = 0;
+  std::uint32_t misses = 0;
+  while (placed < wanted && misses < kMisses) {
+    const std::uint32_t p = first + r.below(end - first);
+    if (!susceptible(p, t, 0)) {
+      ++misses;
+      continue;
+    }
+    infect(p, kNoPerson, Layer::kRandom, t, 0, st);
+    ++placed;
+    misses = 0;
+  }
+  cumulative_ += placed;
+  if (placed < wanted)
+    placed += infect_drawn(r, wanted - placed, Layer::kRandom, t, 0, {first, end}, st);
+  st.imported = placed;
+}
+
 namespace {
 // A sample that waits for a free test (test_sample_day_; neither kNever nor a day).
 constexpr std::int32_t kWaitingForTest = -2;
@@ -330,16 +356,17 @@ void HealthPhase::allocate_ward_beds(std::uint32_t t, DailyStats& st) {
   }
 }
 
+std::pair<std::uint32_t, std::uint32_t> HealthPhase::people_of(std::int32_t region) const {
+  if (region < 0) return {0, w_.pop.size()};
+  const auto r = static_cast<std::uint32_t>(region);
+  return {w_.pop.region_start[r], w_.pop.region_start[r + 1]};
+}
+
 void HealthPhase::seed_infections() {
   Rng r(stream_key(w_.seed, kPurposeSeedInfections));
   DailyStats before_vaccination;  // nobody is vaccinated before day 0
-  const std::int32_t region = w_.config.disease.seed_region;
-  const std::pair<std::uint32_t, std::uint32_t> among =
-      region < 0 ? std::pair<std::uint32_t, std::uint32_t>{0, w_.pop.size()}
-                 : std::pair{w_.pop.region_start[static_cast<std::uint32_t>(region)],
-                             w_.pop.region_start[static_cast<std::uint32_t>(region) + 1]};
-  infect_drawn(r, w_.config.disease.initial_infections, Layer::kHousehold, 0, 0, among,
-               before_vaccination);
+  infect_drawn(r, w_.config.disease.initial_infections, Layer::kHousehold, 0, 0,
+               people_of(w_.config.disease.seed_region), before_vaccination);
 }
 
 void HealthPhase::infect(std::uint32_t p, std::uint32_t by, Layer layer, std::uint32_t day,
@@ -408,6 +435,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
   if (w_.config.testing.screening_per_day_per_100k > 0) screen(t, st);
   if (w_.config.testing.tests_per_day_per_100k > 0) limit_tests(t, st);
   if (w_.config.variant.enabled() && t == w_.config.variant.day) import_variant(t, st);
+  if (w_.config.disease.imports_per_day > 0) import_cases(t, st);
   allocate_intensive_care(t, st);
   allocate_ward_beds(t, st);
   std::vector<DailyStats> counted(kShards);

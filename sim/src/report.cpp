@@ -121,11 +121,12 @@ std::string daily_csv(std::span<const DailyStats> days) {
       "check_ins,new_hospitalised,hospitalised,critical,new_deaths,deaths,icu_denied,lockdown,"
       "manual_interviews,manual_traced,interview_backlog,call_backlog,hospital_denied,"
       "new_vaccinated,vaccinated,test_backlog,tests_given_up,variant_infections,"
-      "breakthrough_infections,new_boosted,boosted,reinfections,screening_samples,regions_locked\n";
+      "breakthrough_infections,new_boosted,boosted,reinfections,screening_samples,regions_locked,"
+      "imported\n";
   for (const auto& d : days) {
     out += fmt(
         "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
-        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
+        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
         d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
         d.new_infections_by_layer[0], d.new_infections_by_layer[1], d.new_infections_by_layer[2],
         d.new_infections_by_layer[3], static_cast<unsigned long long>(d.cumulative_infections),
@@ -139,7 +140,7 @@ std::string daily_csv(std::span<const DailyStats> days) {
         d.manual_traced, d.interview_backlog, d.call_backlog, d.hospital_denied, d.new_vaccinated,
         d.vaccinated, d.test_backlog, d.tests_given_up, d.variant_infections,
         d.breakthrough_infections, d.new_boosted, d.boosted, d.reinfections, d.screening_samples,
-        d.regions_locked);
+        d.regions_locked, d.imported);
   }
   return out;
 }
@@ -249,6 +250,11 @@ std::string policy_lines(const SimConfig& c) {
     if (!c.app.uptake_by_region.empty()) o += "; app uptake by region";
     if (c.disease.seed_region >= 0) o += fmt("; first cases in region %d", c.disease.seed_region);
     o += "\n";
+  }
+  if (c.disease.imports_per_day > 0) {
+    o += fmt("imports: %g cases a day from outside (Poisson mean), %s\n", c.disease.imports_per_day,
+             c.disease.imports_region >= 0 ? fmt("in region %d", c.disease.imports_region).c_str()
+                                           : "anywhere");
   }
   if (c.app.ramp_days > 0) {
     o +=
@@ -416,6 +422,14 @@ std::string format_report(const ReportInput& in) {
   if (c.lockdown.scheduled() || (c.lockdown.triggered() && !c.lockdown.regional)) {
     row("days everyone was locked down", fmt("%u", a.lockdown_days),
         b ? fmt("%u", b->lockdown_days) : "");
+  }
+  if (c.disease.imports_per_day > 0) {
+    const auto imported = [](std::span<const DailyStats> days) {
+      std::uint64_t sum = 0;
+      for (const auto& d : days) sum += d.imported;
+      return fmt("%llu", static_cast<unsigned long long>(sum));
+    };
+    row("imported cases", imported(in.app_daily), b ? imported(in.baseline_daily) : "");
   }
   if (c.lockdown.regional) {
     const auto region_days = [](std::span<const DailyStats> days) {

@@ -187,14 +187,16 @@ grep -q "^manual tracing: 30 tracers per 100,000 (5 interviews and 11 calls a da
 
 # Regions: five blocks of households (the ranks' people and the regions' boundaries differ),
 # the first cases in one, uptake by region, commuting and travel between neighbours in a
-# chain (matrices), a regional lockdown on each region's positives; each rank counts its
-# people's regions and the ranks add them up, and every rank locks the same regions: the
-# same regions.csv (with and without the app) as one process.
+# chain (matrices), imported cases in another region, a regional lockdown on each region's
+# positives; each rank counts its people's regions and the ranks add them up, and every
+# rank locks the same regions: the same regions.csv (with and without the app) as one
+# process.
 chain='[[4,1,0,0,0],[1,4,1,0,0],[0,1,4,1,0],[0,0,1,4,1],[0,0,0,1,4]]'
 regions_args=(sim run --people 3000 --days 30 --seed 8 --threads 1 --quiet
   --set lockdown.regional=true --set population.regions=5 --set disease.seed_region=3
   --set 'app.uptake_by_region=[1.3,0.2,1,1,0.7]' --set contacts.travel_share=0.3
   --set "population.commuting_matrix=$chain" --set "contacts.travel_matrix=$chain"
+  --set disease.imports_per_day=1.5 --set disease.imports_region=0
   --set lockdown.trigger_incidence=100)
 one_and_two_files regions "timeseries.csv regions.csv regions_without_app.csv" "${regions_args[@]}"
 [ "$(grep -c '^29,' "$work/regions-one/regions.csv")" -eq 5 ] ||
@@ -202,6 +204,8 @@ one_and_two_files regions "timeseries.csv regions.csv regions_without_app.csv" "
 grep -q "^regions: 5 (equal sizes); 10 % of workers commute by commuting_matrix, 30 % of random \
 encounters and venue visits by travel_matrix" \
   "$work/regions-one/report.txt" || fail "regions sim run: the report does not name the regions"
+imported=$(column_sum imported "$work/regions-one/timeseries.csv")
+[ "$imported" -gt 20 ] || fail "imports sim run: only $imported imported cases"
 region_days=$(column_sum regions_locked "$work/regions-one/timeseries.csv")
 [ "$region_days" -gt 5 ] || fail "regional lockdown sim run: only $region_days region-days locked"
 

@@ -209,6 +209,10 @@ class HealthPhase {
   // On config.variant.day: its imports, susceptible people drawn from the seed, infected
   // with it by nobody; counted in st.variant_infections.
   void import_variant(std::uint32_t t, DailyStats& st);
+  // Today's imported cases (disease.imports_per_day).
+  void import_cases(std::uint32_t t, DailyStats& st);
+  // The people of a region ([first, end)), or everyone for -1.
+  std::pair<std::uint32_t, std::uint32_t> people_of(std::int32_t region) const;
   // Infects `wanted` people drawn at random from r among the people [among.first,
   // among.second) (at most as many as are susceptible on day t: never infected, not immune by
   // a vaccine), infected by nobody by `layer` on day t, with `variant` (0: the first); the

@@ -70,6 +70,7 @@ enum Purpose : std::uint64_t {
   kPurposeScreening = 34,
   kPurposeCommuters = 35,
   kPurposeTravel = 36,
+  kPurposeImports = 37,
 };
 
 // Inverse of the standard normal CDF: Acklam's rational approximation (relative error

@@ -203,6 +203,11 @@ struct DiseaseConfig {
   std::uint32_t initial_infections = 10;
   // The region the initial infections are drawn in (-1: anywhere; population.regions).
   std::int32_t seed_region = -1;
+  // Imported cases (Covasim's n_imports): each day a Poisson number with this mean of
+  // susceptible people, drawn anywhere or in imports_region, are infected from outside (no
+  // infector; the first variant). 0: none.
+  double imports_per_day = 0;
+  std::int32_t imports_region = -1;
   // Daily probability of symptoms that are not COVID-19 (lead to tests).
   double false_symptom_rate = 0.002;
   // Severe courses (symptomatic, not mild), OpenABM's structure and default parameters: a

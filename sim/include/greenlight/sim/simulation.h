@@ -118,6 +118,9 @@ struct DailyStats {
   std::uint32_t screening_samples = 0;
   // With a regional lockdown (lockdown.regional): the regions locked down today.
   std::uint32_t regions_locked = 0;
+  // Imported cases infected today (disease.imports_per_day; not in new_infections, which
+  // counts transmissions).
+  std::uint32_t imported = 0;
 };
 
 // One region's counts at the end of a day (population.regions > 1; Simulation::region_daily):
