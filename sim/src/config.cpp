@@ -226,6 +226,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("lockdown", "venue_multiplier", l.venue_multiplier);
   v("lockdown", "household_multiplier", l.household_multiplier);
   v("lockdown", "windows", l.windows);
+  v("lockdown", "schools_closed", l.schools_closed);
 
   auto& m = c.manual_tracing;
   v("manual_tracing", "enabled", m.enabled);
@@ -807,6 +808,12 @@ Status validate_config(const SimConfig& c) {
   for (const auto& w : l.windows) {
     need(w[0] <= w[1] && w[1] <= 2000,
          "lockdown.windows: each window is [first, last] with first <= last <= 2000");
+  }
+  need(l.schools_closed.size() <= LockdownConfig::kMaxWindows,
+       "lockdown.schools_closed: at most 100 windows");
+  for (const auto& w : l.schools_closed) {
+    need(w[0] <= w[1] && w[1] <= 2000,
+         "lockdown.schools_closed: each window is [first, last] with first <= last <= 2000");
   }
   need(l.repeat_every_days == 0 || (l.repeat_every_days > l.days && l.repeat_every_days <= 2000),
        "lockdown.repeat_every_days must be 0 (once) or more than lockdown.days, at most 2000");

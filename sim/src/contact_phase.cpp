@@ -265,9 +265,10 @@ Distancing ContactPhase::distancing_on(std::uint32_t t, bool everyone,
                                        std::span<const std::uint8_t> locked_regions) {
   const auto& lockdown = w_.config.lockdown;
   const bool elderly = lockdown.elderly_on(t);
+  const bool schools_closed = lockdown.schools_closed_on(t);
   if (!everyone && !elderly && locked_regions.empty()) {
     distanced_.clear();
-    return {};
+    return {.schools_closed = schools_closed};
   }
   const std::uint32_t n = w_.pop.size();
   distanced_.resize(n);
@@ -284,7 +285,7 @@ Distancing ContactPhase::distancing_on(std::uint32_t t, bool everyone,
     }
   });
   return {distanced_, lockdown.school_work_multiplier, lockdown.random_multiplier,
-          lockdown.venue_multiplier};
+          lockdown.venue_multiplier, schools_closed};
 }
 
 void ContactPhase::route_runs(const RadioPhase& radio) {

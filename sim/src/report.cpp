@@ -122,11 +122,12 @@ std::string daily_csv(std::span<const DailyStats> days) {
       "manual_interviews,manual_traced,interview_backlog,call_backlog,hospital_denied,"
       "new_vaccinated,vaccinated,test_backlog,tests_given_up,variant_infections,"
       "breakthrough_infections,new_boosted,boosted,reinfections,screening_samples,regions_locked,"
-      "imported\n";
+      "imported,schools_closed\n";
   for (const auto& d : days) {
     out += fmt(
         "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
-        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
+        "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,"
+        "%u\n",
         d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
         d.new_infections_by_layer[0], d.new_infections_by_layer[1], d.new_infections_by_layer[2],
         d.new_infections_by_layer[3], static_cast<unsigned long long>(d.cumulative_infections),
@@ -140,7 +141,7 @@ std::string daily_csv(std::span<const DailyStats> days) {
         d.manual_traced, d.interview_backlog, d.call_backlog, d.hospital_denied, d.new_vaccinated,
         d.vaccinated, d.test_backlog, d.tests_given_up, d.variant_infections,
         d.breakthrough_infections, d.new_boosted, d.boosted, d.reinfections, d.screening_samples,
-        d.regions_locked, d.imported);
+        d.regions_locked, d.imported, d.schools_closed);
   }
   return out;
 }
@@ -250,6 +251,14 @@ std::string policy_lines(const SimConfig& c) {
     if (!c.app.uptake_by_region.empty()) o += "; app uptake by region";
     if (c.disease.seed_region >= 0) o += fmt("; first cases in region %d", c.disease.seed_region);
     o += "\n";
+  }
+  if (!c.lockdown.schools_closed.empty()) {
+    o += "schools closed: days";
+    for (std::size_t i = 0; i < c.lockdown.schools_closed.size(); ++i) {
+      const auto& w = c.lockdown.schools_closed[i];
+      o += fmt("%s %u-%u", i > 0 ? "," : "", w[0], w[1]);
+    }
+    o += " (children meet none of their school links)\n";
   }
   if (c.disease.imports_per_day > 0) {
     o += fmt("imports: %g cases a day from outside (Poisson mean), %s\n", c.disease.imports_per_day,

@@ -75,6 +75,7 @@ struct Simulation::Impl {
     GL_RETURN_IF_ERROR(uploads.run(t, midnight + 12 * 3600, uploaders, health, contacts, st));
     clock.lap(internal::kPhaseUploads);
     st.lockdown = lockdown.everyone_on(t, daily) ? 1 : 0;
+    st.schools_closed = world.config.lockdown.schools_closed_on(t) ? 1 : 0;
     std::vector<std::uint8_t> locked;  // with a regional lockdown, each region's
     if (world.config.lockdown.regional) {
       locked = lockdown.regions_on(t, region_daily, world.pop.regions());

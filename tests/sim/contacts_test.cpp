@@ -161,3 +161,37 @@ TEST_CASE("shielding the elderly thins their contacts only") {
 }
 
 }  // namespace greenlight::sim::internal
+
+namespace greenlight::sim::internal {
+
+TEST_CASE("closed schools: no school link is met, every other contact is the open day's") {
+  SimConfig c;
+  c.population.people = 20000;
+  const Population pop = generate_population(c);
+  const Day open = generate_day(c, pop, 6, {});
+  const Day closed = generate_day(c, pop, 6, Distancing{.schools_closed = true});
+  const auto school = [&](const Contact& x) {
+    return x.layer == Layer::kSchoolWork &&
+           pop.network[x.a] == static_cast<std::uint8_t>(Network::kSchool);
+  };
+  std::vector<Contact> kept;
+  std::size_t school_links = 0;
+  for (const auto& x : open.contacts) {
+    if (school(x)) {
+      ++school_links;
+    } else {
+      kept.push_back(x);
+    }
+  }
+  REQUIRE(school_links > 5000);
+  // The closed day is the open day without its school links, contact for contact.
+  REQUIRE(closed.contacts.size() == kept.size());
+  for (std::size_t i = 0; i < kept.size(); ++i) CHECK(same(closed.contacts[i], kept[i]));
+  CHECK(closed.visits.size() == open.visits.size());
+  // With everyone locked down too, the school links stay shut and the rest thin out.
+  const std::vector<std::uint8_t> all(pop.size(), 1);
+  const Day both = generate_day(c, pop, 6, Distancing{all, 0.22, 0.22, 0.22, true});
+  for (const auto& x : both.contacts) CHECK_FALSE(school(x));
+}
+
+}  // namespace greenlight::sim::internal

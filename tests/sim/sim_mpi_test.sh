@@ -187,8 +187,8 @@ grep -q "^manual tracing: 30 tracers per 100,000 (5 interviews and 11 calls a da
 
 # Regions: five blocks of households (the ranks' people and the regions' boundaries differ),
 # the first cases in one, uptake by region, commuting and travel between neighbours in a
-# chain (matrices), imported cases in another region, a regional lockdown on each region's
-# positives; each rank counts its people's regions and the ranks add them up, and every
+# chain (matrices), imported cases in another region, schools closed for a week, a regional
+# lockdown on each region's positives; each rank counts its people's regions and the ranks add them up, and every
 # rank locks the same regions: the same regions.csv (with and without the app) as one
 # process.
 chain='[[4,1,0,0,0],[1,4,1,0,0],[0,1,4,1,0],[0,0,1,4,1],[0,0,0,1,4]]'
@@ -197,7 +197,7 @@ regions_args=(sim run --people 3000 --days 30 --seed 8 --threads 1 --quiet
   --set 'app.uptake_by_region=[1.3,0.2,1,1,0.7]' --set contacts.travel_share=0.3
   --set "population.commuting_matrix=$chain" --set "contacts.travel_matrix=$chain"
   --set disease.imports_per_day=1.5 --set disease.imports_region=0
-  --set lockdown.trigger_incidence=100)
+  --set 'lockdown.schools_closed=[[5,12]]' --set lockdown.trigger_incidence=100)
 one_and_two_files regions "timeseries.csv regions.csv regions_without_app.csv" "${regions_args[@]}"
 [ "$(grep -c '^29,' "$work/regions-one/regions.csv")" -eq 5 ] ||
   fail "regions sim run: regions.csv has not 5 regions on day 29"

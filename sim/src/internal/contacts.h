@@ -80,6 +80,7 @@ struct Distancing {
   double links = 1;
   double random = 1;
   double venues = 1;
+  bool schools_closed = false;  // no school link is met (lockdown.schools_closed)
 };
 
 class ContactGenerator {
@@ -362,6 +363,9 @@ class ContactGenerator {
         c.start_minute = static_cast<std::uint16_t>(8 * 60 + r.below(8 * 60));
         c.minutes = link_minutes_.sample(r);
         c.distance_m = distance(r);
+        // A closed school's link takes its draws all the same: the other links' contacts
+        // are those of a day with the schools open.
+        if (distancing_.schools_closed && pop_.network[a] == kSchoolNetwork) continue;
         sink(c);
       }
     }
@@ -427,6 +431,7 @@ class ContactGenerator {
   const SimConfig& config_;
   const Population& pop_;
   std::uint64_t seed_;
+  static constexpr auto kSchoolNetwork = static_cast<std::uint8_t>(Network::kSchool);
   RegionChoice travel_;  // contacts.travel_matrix (empty: travellers go anywhere)
   QuantileTable distance_;
   QuantileTable household_distance_;

@@ -443,6 +443,10 @@ struct LockdownConfig {
   // above: an irregular series (a country's successive lockdowns). At most kMaxWindows.
   std::vector<std::array<std::uint32_t, 2>> windows;
   static constexpr std::size_t kMaxWindows = 100;
+  // School closures, [first, last] days (both included), at most kMaxWindows: on those days
+  // children meet none of their school links (the school network's); households, work and
+  // elderly links, random encounters and venue visits go on as they would.
+  std::vector<std::array<std::uint32_t, 2>> schools_closed;
 
   // A lockdown triggered by positives or admissions.
   bool triggered() const { return trigger_incidence > 0 || trigger_admissions > 0; }
@@ -459,6 +463,12 @@ struct LockdownConfig {
   }
   bool elderly_on(std::uint32_t day) const {
     return day >= elderly_start_day && day - elderly_start_day < elderly_days;
+  }
+  bool schools_closed_on(std::uint32_t day) const {
+    for (const auto& w : schools_closed) {
+      if (day >= w[0] && day <= w[1]) return true;
+    }
+    return false;
   }
 };
 

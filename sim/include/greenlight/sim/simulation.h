@@ -121,6 +121,7 @@ struct DailyStats {
   // Imported cases infected today (disease.imports_per_day; not in new_infections, which
   // counts transmissions).
   std::uint32_t imported = 0;
+  std::uint32_t schools_closed = 0;  // 1: schools closed today (lockdown.schools_closed)
 };
 
 // One region's counts at the end of a day (population.regions > 1; Simulation::region_daily):
