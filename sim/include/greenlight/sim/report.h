@@ -131,6 +131,21 @@ std::string format_sweep(std::span<const SweepPoint> points,
 PlotResult write_sweep_plot(const std::filesystem::path& dir, std::span<const SweepPoint> points,
                             std::span<const std::string> keys = {});
 
+// The model's contact matrix on a typical day (nobody isolating, no lockdown, the day's
+// draws of a day of its own): per layer, the contacts a day of a person of each age group
+// with people of each age group (per_person[layer][group][other]), to hold against contact
+// surveys (POLYMOD) and OpenABM's means. people[g]: the people of group g.
+struct ContactsByAge {
+  std::array<std::array<std::array<double, kAgeGroups>, kAgeGroups>, kLayers> per_person{};
+  std::array<std::uint32_t, kAgeGroups> people{};
+};
+ContactsByAge contacts_by_age(const SimConfig& config, const Population& pop);
+// contacts_by_age.csv: layer, age_group, contact_age_group ("0-9" ... "80+"),
+// contacts_per_person_day; one line per layer and pair of groups.
+std::string contacts_by_age_csv(const ContactsByAge& m);
+// The report's table: each age group's contacts a day per person by layer, and in all.
+std::string format_contacts_by_age(const ContactsByAge& m);
+
 // A run's epidemic on one day, as a sweep keeps it for its curves over seeds.
 struct SweepDay {
   std::uint32_t new_infections = 0;
