@@ -70,7 +70,7 @@ Result<std::unique_ptr<KeyPublisher>> make_publisher(const SimConfig& config) {
 }
 
 Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress, Ranks ranks,
-                            bool events) {
+                            bool events, bool contact_matrix) {
   auto publisher = make_publisher(config);
   GL_RETURN_IF_ERROR(publisher);
   const auto start = std::chrono::steady_clock::now();
@@ -92,6 +92,9 @@ Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress,
     out.transmissions = transmissions_csv(**sim);
     out.exposures = exposures_csv(all, **sim);
   }
+  if (contact_matrix && ranks.root()) {
+    out.contacts_by_age = contacts_by_age(config, (*sim)->population());
+  }
   out.seconds = seconds_since(start);
   return out;
 }
@@ -99,7 +102,7 @@ Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress,
 Result<ScenarioOutcome> run_scenario(const SimConfig& config, const ProgressFn& progress,
                                      Ranks ranks, bool events) {
   ScenarioOutcome out;
-  auto app = run_once(config, progress, ranks, events);
+  auto app = run_once(config, progress, ranks, events, true);
   GL_RETURN_IF_ERROR(app);
   out.app = std::move(*app);
   if (config.run.baseline && config.app.uptake > 0) {

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "greenlight/sim/experiment.h"
 #include "greenlight/sim/population.h"
 #include "greenlight/sim/report.h"
 
@@ -66,6 +67,21 @@ TEST_CASE("contacts by age: reciprocal, households as built, links and encounter
   CHECK(csv.find("\nschool_work,0-9,80+,0\n") != std::string::npos);
   const std::string table = format_contacts_by_age(m);
   CHECK(table.find("\n  80+ ") != std::string::npos);
+}
+
+TEST_CASE("contacts by age: sim run's scenario brings the run's matrix, other runs none") {
+  SimConfig c;
+  c.population.people = 2000;
+  c.run.days = 3;
+  c.run.baseline = false;
+  const auto scenario = run_scenario(c);
+  REQUIRE(scenario);
+  REQUIRE(scenario->app.contacts_by_age);
+  CHECK(scenario->app.contacts_by_age->per_person ==
+        contacts_by_age(c, generate_population(c)).per_person);
+  const auto once = run_once(c);
+  REQUIRE(once);
+  CHECK_FALSE(once->contacts_by_age);
 }
 
 }  // namespace greenlight::sim

@@ -327,13 +327,16 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
   report.seconds = result->app.seconds + (result->baseline ? result->baseline->seconds : 0);
   std::string text = sim::format_report(report);
   if (c.adversary.relay_venue_share > 0) text += sim::format_relay(result->app.scenario.relay);
-  // The model's contact matrix on a typical day (the population again: built from the seed).
-  const sim::ContactsByAge contacts = sim::contacts_by_age(c, sim::generate_population(c));
-  text += sim::format_contacts_by_age(contacts);
+  // The model's contact matrix on a typical day (run_scenario's, on this rank 0).
+  if (result->app.contacts_by_age)
+    text += sim::format_contacts_by_age(*result->app.contacts_by_age);
   write_or_throw(out / "report.txt", text);
   files.push_back(out / "report.txt");
-  write_or_throw(out / "contacts_by_age.csv", sim::contacts_by_age_csv(contacts));
-  files.push_back(out / "contacts_by_age.csv");
+  if (result->app.contacts_by_age) {
+    write_or_throw(out / "contacts_by_age.csv",
+                   sim::contacts_by_age_csv(*result->app.contacts_by_age));
+    files.push_back(out / "contacts_by_age.csv");
+  }
   const sim::Reproduction* baseline_reproduction =
       result->baseline ? &result->baseline->reproduction : nullptr;
   write_or_throw(out / "reproduction.csv",

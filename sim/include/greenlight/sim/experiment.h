@@ -39,19 +39,25 @@ struct RunOutcome {
   // With event logs asked for (run_once's `events`): transmissions_csv and exposures_csv.
   std::string transmissions;
   std::string exposures;
+  // With the contact matrix asked for (run_once's `contact_matrix`), on rank 0: the run's
+  // population's contacts by age on a typical day (contacts_by_age).
+  std::optional<ContactsByAge> contacts_by_age;
 };
 
 // One simulation with the publisher for config.run.server, spread over `ranks` (collective:
 // every rank calls it; each runs its own publisher, and every rank returns the same outcome),
-// with the event logs when `events` is set (the ranks' exposures gathered).
+// with the event logs when `events` is set (the ranks' exposures gathered) and rank 0 with
+// the contact matrix when `contact_matrix` is set.
 [[nodiscard]] Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress = {},
-                                          Ranks ranks = Ranks::single(), bool events = false);
+                                          Ranks ranks = Ranks::single(), bool events = false,
+                                          bool contact_matrix = false);
 
 struct ScenarioOutcome {
   RunOutcome app;
   std::optional<RunOutcome> baseline;  // same config with uptake 0 and no server
 };
-// run_once, plus the baseline when config.run.baseline is set and uptake > 0.
+// run_once (with the contact matrix), plus the baseline when config.run.baseline is set and
+// uptake > 0.
 [[nodiscard]] Result<ScenarioOutcome> run_scenario(const SimConfig& config,
                                                    const ProgressFn& progress = {},
                                                    Ranks ranks = Ranks::single(),
