@@ -35,6 +35,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("population", "region_weights", p.region_weights);
   v("population", "commuter_share", p.commuter_share);
   v("population", "commuting_matrix", p.commuting_matrix);
+  v("population", "commuting_flows", p.commuting_flows);
 
   auto& k = c.contacts;
   v("contacts", "school_links", k.school_links);
@@ -62,6 +63,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("contacts", "link_minutes_mean", k.link_minutes_mean);
   v("contacts", "travel_share", k.travel_share);
   v("contacts", "travel_matrix", k.travel_matrix);
+  v("contacts", "travel_flows", k.travel_flows);
 
   auto& r = c.radio;
   v("radio", "model", r.model);
@@ -159,6 +161,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("app", "uptake_by_region", a.uptake_by_region);
   v("app", "start_day", a.start_day);
   v("app", "ramp_days", a.ramp_days);
+  v("app", "dropout_per_day", a.dropout_per_day);
   v("app", "upload_consent", a.upload_consent);
   v("app", "checkin_probability", a.checkin_probability);
   v("app", "red_isolation_adherence", a.red_isolation_adherence);
@@ -597,6 +600,51 @@ Status validate_config(const SimConfig& c) {
   };
   check_matrix(c.population.commuting_matrix, "population.commuting_matrix");
   check_matrix(c.contacts.travel_matrix, "contacts.travel_matrix");
+  const auto check_flows = [&](const std::vector<std::vector<double>>& f, const char* name,
+                               const std::vector<std::vector<double>>& matrix,
+                               const char* matrix_name) {
+    if (f.empty()) return;
+    const std::string n(name);
+    need(regions > 1, n + " needs several regions (population.regions)");
+    need(matrix.empty(), n + ": give " + matrix_name + " or " + n + ", not both");
+    need(f.size() <= kMaxFlows, n + ": at most " + std::to_string(kMaxFlows) + " entries");
+    if (!st) return;
+    const auto region = [&](double x) { return x >= 0 && x < regions && x == std::floor(x); };
+    std::vector<std::uint64_t> pairs;
+    std::vector<std::uint8_t> weighted(regions, 0);
+    for (std::size_t i = 0; i < f.size(); ++i) {
+      const auto& t = f[i];
+      const auto entry = [&] { return n + "[" + std::to_string(i) + "]"; };
+      if (t.size() != 3) {
+        return need(false, entry() + " must be [from, to, weight], got " +
+                               std::to_string(t.size()) + " numbers");
+      }
+      if (!region(t[0]) || !region(t[1])) {
+        return need(false, entry() + ": from and to must be regions in [0, " +
+                               std::to_string(regions) + ")");
+      }
+      if (!(t[2] >= 0 && t[2] <= 1e12)) {
+        return need(false, entry() + ": the weight must be in [0, 1e12]");
+      }
+      const auto from = static_cast<std::uint32_t>(t[0]);
+      pairs.push_back(std::uint64_t{from} * regions + static_cast<std::uint32_t>(t[1]));
+      if (t[2] > 0) weighted[from] = 1;
+    }
+    std::sort(pairs.begin(), pairs.end());
+    const auto twice = std::adjacent_find(pairs.begin(), pairs.end());
+    need(twice == pairs.end(), twice == pairs.end()
+                                   ? n
+                                   : n + ": from " + std::to_string(*twice / regions) + " to " +
+                                         std::to_string(*twice % regions) + " is given twice");
+    const auto none = std::find(weighted.begin(), weighted.end(), 0);
+    need(none == weighted.end(),
+         n + ": region " + std::to_string(none - weighted.begin()) +
+             " needs a positive weight from it (e.g. [r, r, 1] keeps it at home)");
+  };
+  check_flows(c.population.commuting_flows, "population.commuting_flows",
+              c.population.commuting_matrix, "population.commuting_matrix");
+  check_flows(c.contacts.travel_flows, "contacts.travel_flows", c.contacts.travel_matrix,
+              "contacts.travel_matrix");
   need(c.app.uptake_by_region.empty() || c.app.uptake_by_region.size() == regions,
        "app.uptake_by_region must be empty or have one value per region");
   for (const double w : c.app.uptake_by_region) {
@@ -768,6 +816,8 @@ Status validate_config(const SimConfig& c) {
        "risk.max_encounter_age_days must be in [1, 14]");
   need(c.app.start_day <= 2000, "app.start_day must be at most 2000");
   need(c.app.ramp_days <= 2000, "app.ramp_days must be at most 2000");
+  need(c.app.dropout_per_day >= 0 && c.app.dropout_per_day < 1,
+       "app.dropout_per_day must be in [0, 1)");
   need(c.app.chaff_per_day >= 0 && c.app.chaff_per_day <= 24,
        "app.chaff_per_day must be in [0, 24]");
   const auto& hc = c.health_code;

@@ -111,8 +111,8 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
   const auto day = static_cast<std::int32_t>(t);
   const auto infection_day = health.infection_day();
   const auto isolated_until = health.isolated_until();
-  // Without a ramp every app user starts on the launch day.
-  const bool ramp = !w_.app_start_day.empty();
+  // Without a ramp or dropouts every app user runs the app from the launch day on.
+  const bool per_phone = w_.app_days_per_phone();
   const bool launched = t >= w_.config.app.start_day;
   const bool vaccinating = health.vaccinating();
   const bool variants = !health.variant().empty();
@@ -146,7 +146,7 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
       const auto variant_bit =
           static_cast<std::uint8_t>(variants && inf > 0 ? 1u << health.variant()[p] : 1u);
       contact_state_[p] = {inf, susceptible,
-                           ramp       ? static_cast<std::uint8_t>(w_.app_on(p, t) ? 1 : 0)
+                           per_phone  ? static_cast<std::uint8_t>(w_.app_on(p, t) ? 1 : 0)
                            : launched ? w_.pop.has_app[p]
                                       : std::uint8_t{0},
                            w_.pop.age_group[p], variant_bit};
@@ -268,7 +268,9 @@ Distancing ContactPhase::distancing_on(std::uint32_t t, bool everyone,
   const bool schools_closed = lockdown.schools_closed_on(t);
   if (!everyone && !elderly && locked_regions.empty()) {
     distanced_.clear();
-    return {.schools_closed = schools_closed};
+    Distancing open;
+    open.schools_closed = schools_closed;
+    return open;
   }
   const std::uint32_t n = w_.pop.size();
   distanced_.resize(n);

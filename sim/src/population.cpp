@@ -169,7 +169,7 @@ Population generate_population(const SimConfig& config) {
   std::vector<std::vector<std::uint32_t>> elderly(regions);
   Rng work_rng(stream_key(seed, internal::kPurposeWorkplaces));
   Rng commute_rng(stream_key(seed, internal::kPurposeCommuters));
-  const internal::RegionChoice commuting(pc.commuting_matrix);
+  const internal::RegionChoice commuting(pc.commuting_matrix, pc.commuting_flows, regions);
   std::uint32_t region = 0;
   for (std::uint32_t p = 0; p < n; ++p) {
     while (p >= pop.region_start[region + 1]) ++region;

@@ -245,9 +245,13 @@ std::string policy_lines(const SimConfig& c) {
             "venue visits %s",
             pc.regions, pc.region_weights.empty() ? "equal sizes" : "sizes by region_weights",
             100 * pc.commuter_share,
-            pc.commuting_matrix.empty() ? "to another region" : "by commuting_matrix",
+            !pc.commuting_matrix.empty()  ? "by commuting_matrix"
+            : !pc.commuting_flows.empty() ? "by commuting_flows"
+                                          : "to another region",
             100 * c.contacts.travel_share,
-            c.contacts.travel_matrix.empty() ? "anywhere" : "by travel_matrix");
+            !c.contacts.travel_matrix.empty()  ? "by travel_matrix"
+            : !c.contacts.travel_flows.empty() ? "by travel_flows"
+                                               : "anywhere");
     if (!c.app.uptake_by_region.empty()) o += "; app uptake by region";
     if (c.disease.seed_region >= 0) o += fmt("; first cases in region %d", c.disease.seed_region);
     o += "\n";
@@ -272,6 +276,12 @@ std::string policy_lines(const SimConfig& c) {
             c.app.start_day, c.app.start_day, c.app.start_day + c.app.ramp_days - 1);
   } else if (c.app.start_day > 0) {
     o += fmt("app: launched on day %u (before it no phone runs it)\n", c.app.start_day);
+  }
+  if (c.app.dropout_per_day > 0) {
+    o +=
+        fmt("app: each day %g %% of the phones running it give it up (on average %.0f days of "
+            "use; a phone that stops does nothing more)\n",
+            100 * c.app.dropout_per_day, 1 / c.app.dropout_per_day);
   }
   if (!c.disease.transmission_changes.empty()) {
     o += "transmission: the per-contact hazard";

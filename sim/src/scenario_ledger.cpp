@@ -140,7 +140,9 @@ ChaffView ScenarioLedger::chaff(std::uint32_t days) const {
   // over the ranks below.
   for (std::uint32_t p = w_.own_begin; p < w_.own_end; ++p) {
     if (w_.pop.has_app[p] == 0) continue;
-    if (days > w_.app_start(p)) phone_days += days - w_.app_start(p);
+    // The days the phone ran the app: from its first day to the day it gave it up, if any.
+    const std::uint32_t until = std::min(days, w_.app_end(p));
+    if (until > w_.app_start(p)) phone_days += until - w_.app_start(p);
     const auto real = upload_time.find(p);
     const bool uploader = real != upload_time.end();
     bool skip_next = false;
@@ -154,7 +156,7 @@ ChaffView ScenarioLedger::chaff(std::uint32_t days) const {
         real_sent = true;
         skip_next = true;  // the real upload replaces this fake
       }
-      if (at >= days) break;
+      if (at >= until) break;
       if (skip_next) {
         skip_next = false;
         continue;

@@ -214,10 +214,14 @@ double Reproduction::r(std::uint32_t first, std::uint32_t last) const {
 const std::deque<ExposureHit>& Simulation::exposure_hits() const {
   return impl_->sync.exposure_hits();
 }
+const std::deque<Notification>& Simulation::notifications() const {
+  return impl_->sync.notifications();
+}
 const std::deque<Simulation::FetchedKey>& Simulation::fetched_keys() const {
   return impl_->sync.fetched();
 }
 std::uint32_t Simulation::app_start(std::uint32_t p) const { return impl_->world.app_start(p); }
+std::uint32_t Simulation::app_end(std::uint32_t p) const { return impl_->world.app_end(p); }
 const std::vector<TracingCall>& Simulation::tracing_calls() const { return impl_->tracing.calls(); }
 std::span<const std::int32_t> Simulation::vaccination_day() const {
   return impl_->health.vaccination_day();

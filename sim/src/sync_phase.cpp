@@ -357,6 +357,10 @@ void SyncPhase::score(std::span<const RunHit> hits, std::span<const TemporaryExp
       std::size_t j = i;
       while (j < end && hits[j].phone == hits[i].phone) ++j;
       const std::uint32_t p = hits[i].phone;
+      if (!w_.app_on(p, t)) {  // the phone gave the app up (app.dropout_per_day): no records
+        i = j;
+        continue;
+      }
       auto windows = windows_from_hits(hits.subspan(i, j - i), keys, radio.model(), w_.seed);
       Update u{p, 0, 0, false};
       // Windows come sorted by key and first scan, so by (key, day): one ExposureHit per
@@ -493,7 +497,9 @@ void SyncPhase::apply(std::vector<Update>& updates, std::uint32_t t, HealthPhase
             [](const Update& a, const Update& b) { return a.phone < b.phone; });
   for (std::size_t i = 0; i < updates.size();) {
     const std::uint32_t p = updates[i].phone;
-    if (health.dead(p, t)) {  // the phone is off: no colour, no notification
+    // A dead person's phone is off, and one that gave the app up runs no app (its check-ins
+    // are gone with it): no colour, no notification.
+    if (health.dead(p, t) || !w_.app_on(p, t)) {
       while (i < updates.size() && updates[i].phone == p) ++i;
       continue;
     }

@@ -163,6 +163,58 @@ TEST_CASE("regions: commuting and travel matrices read, written and checked") {
   CHECK(validate_config(set));
 }
 
+TEST_CASE("regions: commuting and travel flows (the sparse form) read, written and checked") {
+  auto c = config_from_json(R"({"population": {"regions": 3, "commuter_share": 1,
+      "commuting_flows": [[0, 0, 8], [2, 0, 2], [0, 1, 1], [1, 1, 1], [2, 2, 5]]},
+      "contacts": {"travel_flows": [[0, 1, 1], [1, 2, 0.5], [2, 2, 1], [1, 0, 0]]}})");
+  REQUIRE(c);
+  const SimConfig back = round_trip(*c);
+  CHECK(back.population.commuting_flows ==
+        std::vector<std::vector<double>>{{0, 0, 8}, {2, 0, 2}, {0, 1, 1}, {1, 1, 1}, {2, 2, 5}});
+  CHECK(back.contacts.travel_flows ==
+        std::vector<std::vector<double>>{{0, 1, 1}, {1, 2, 0.5}, {2, 2, 1}, {1, 0, 0}});
+  const auto refused = [](const char* json, std::string_view message) {
+    auto r = config_from_json(json);
+    REQUIRE_FALSE(r);
+    CAPTURE(r.error().message);
+    CHECK(r.error().message == message);
+  };
+  refused(R"({"population": {"commuting_flows": [[0, 0, 1]]}})",
+          "population.commuting_flows needs several regions (population.regions)");
+  refused(R"({"population": {"regions": 2, "commuting_matrix": [[1, 0], [0, 1]],
+      "commuting_flows": [[0, 0, 1], [1, 1, 1]]}})",
+          "population.commuting_flows: give population.commuting_matrix or "
+          "population.commuting_flows, not both");
+  refused(R"({"population": {"regions": 2}, "contacts": {"travel_flows": [[0, 0, 1], [1, 1]]}})",
+          "contacts.travel_flows[1] must be [from, to, weight], got 2 numbers");
+  refused(R"({"population": {"regions": 2}, "contacts": {"travel_flows": [[0, 2, 1]]}})",
+          "contacts.travel_flows[0]: from and to must be regions in [0, 2)");
+  refused(R"({"population": {"regions": 2}, "contacts": {"travel_flows": [[0.5, 1, 1]]}})",
+          "contacts.travel_flows[0]: from and to must be regions in [0, 2)");
+  refused(R"({"population": {"regions": 2}, "contacts": {"travel_flows": [[0, 1, -1]]}})",
+          "contacts.travel_flows[0]: the weight must be in [0, 1e12]");
+  refused(R"({"population": {"regions": 2,
+      "commuting_flows": [[0, 1, 1], [1, 1, 1], [0, 1, 2]]}})",
+          "population.commuting_flows: from 0 to 1 is given twice");
+  refused(R"({"population": {"regions": 3,
+      "commuting_flows": [[0, 1, 1], [1, 1, 1], [2, 0, 0]]}})",
+          "population.commuting_flows: region 2 needs a positive weight from it (e.g. [r, r, 1] "
+          "keeps it at home)");
+  // More regions than a dense matrix may have.
+  SimConfig many;
+  many.population.people = 200000;
+  many.population.regions = kMaxMatrixRegions + 1;
+  for (double r = 0; r <= kMaxMatrixRegions; ++r) many.contacts.travel_flows.push_back({r, r, 1});
+  CHECK(validate_config(many));
+  // --set takes flows as JSON.
+  SimConfig set;
+  const std::vector<std::string> sets{"population.regions=2",
+                                      "contacts.travel_flows=[[0,1,3],[1,1,1]]"};
+  REQUIRE(apply_overrides(set, sets));
+  CHECK(set.contacts.travel_flows == std::vector<std::vector<double>>{{0, 1, 3}, {1, 1, 1}});
+  CHECK(validate_config(set));
+}
+
 TEST_CASE("the hospital path's settings are checked") {
   SimConfig c;
   REQUIRE(apply_override(c, "disease.hospitalised_fraction=[0,0,0,0,0,0,0,0,0.5]"));

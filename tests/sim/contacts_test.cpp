@@ -169,7 +169,9 @@ TEST_CASE("closed schools: no school link is met, every other contact is the ope
   c.population.people = 20000;
   const Population pop = generate_population(c);
   const Day open = generate_day(c, pop, 6, {});
-  const Day closed = generate_day(c, pop, 6, Distancing{.schools_closed = true});
+  Distancing schools_shut;
+  schools_shut.schools_closed = true;
+  const Day closed = generate_day(c, pop, 6, schools_shut);
   const auto school = [&](const Contact& x) {
     return x.layer == Layer::kSchoolWork &&
            pop.network[x.a] == static_cast<std::uint8_t>(Network::kSchool);

@@ -301,6 +301,72 @@ TEST_CASE("regions: a travel matrix sends travellers' encounters and visits to i
         0);
 }
 
+TEST_CASE("regions: flows are a matrix's sparse form: the same links, encounters and visits") {
+  SimConfig dense;
+  dense.population.people = 20000;
+  dense.population.regions = 4;
+  dense.population.commuter_share = 0.5;
+  dense.contacts.travel_share = 0.4;
+  dense.population.commuting_matrix = {{1, 2, 0, 0}, {0, 1, 0, 3}, {1, 1, 1, 1}, {0, 0, 4, 1}};
+  dense.contacts.travel_matrix = {{0, 1, 0, 0}, {1, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 1, 3}};
+  // The same weights as [from, to, weight], in another order, with a zero given.
+  SimConfig sparse = dense;
+  sparse.population.commuting_matrix.clear();
+  sparse.contacts.travel_matrix.clear();
+  sparse.population.commuting_flows = {{3, 3, 1}, {0, 1, 2}, {2, 3, 1}, {1, 3, 3},
+                                       {2, 0, 1}, {0, 0, 1}, {1, 1, 1}, {2, 2, 1},
+                                       {3, 2, 4}, {2, 1, 1}, {1, 2, 0}};
+  sparse.contacts.travel_flows = {{3, 2, 1}, {1, 0, 1}, {0, 1, 1}, {2, 2, 1}, {1, 1, 1}, {3, 3, 3}};
+  REQUIRE(validate_config(dense));
+  REQUIRE(validate_config(sparse));
+  const Population a = generate_population(dense);
+  const Population b = generate_population(sparse);
+  CHECK(a.links == b.links);
+  CHECK(crossing_links(a, Network::kWork).first > 0.1);
+  const RegionFlows fa = region_flows(dense, a);
+  const RegionFlows fb = region_flows(sparse, b);
+  CHECK(fa.pairs == fb.pairs);
+  CHECK(fa.visits == fb.visits);
+  CHECK(fa.pairs[0][1] > 0);
+  CHECK(policy_lines(sparse).find("commute by commuting_flows, 40 % of random encounters and "
+                                  "venue visits by travel_flows") != std::string::npos);
+}
+
+TEST_CASE("regions: flows for more regions than a dense matrix may have") {
+  // 1,500 regions in a chain: each region's commuters work at home or in the next region.
+  const std::uint32_t n = kMaxMatrixRegions + 500;
+  SimConfig c;
+  c.population.people = 100 * n;
+  c.population.regions = n;
+  c.population.commuter_share = 1;
+  for (std::uint32_t r = 0; r < n; ++r) {
+    const auto d = static_cast<double>(r);
+    c.population.commuting_flows.push_back({d, d, 1});
+    if (r + 1 < n) c.population.commuting_flows.push_back({d, d + 1, 1});
+  }
+  REQUIRE(validate_config(c));
+  const Population pop = generate_population(c);
+  REQUIRE(pop.regions() == n);
+  std::size_t links = 0;
+  std::size_t next = 0;
+  for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    if (pop.network[p] != static_cast<std::uint8_t>(Network::kWork)) continue;
+    for (const std::uint32_t q : pop.links_of(p)) {
+      if (q <= p) break;
+      ++links;
+      const std::uint32_t rp = pop.region_of(p);
+      const std::uint32_t rq = pop.region_of(q);
+      // Colleagues live in the same region or in neighbours (one works next door).
+      CHECK(std::max(rp, rq) - std::min(rp, rq) <= 1);
+      if (rp != rq) ++next;
+    }
+  }
+  REQUIRE(links > 50000);
+  // A workplace of region r holds its own half (0.5 W) and region r-1's half: two colleagues
+  // live in different regions with probability 1/2 (the first region's workplaces aside).
+  CHECK(static_cast<double>(next) / static_cast<double>(links) == Approx(0.5).margin(0.05));
+}
+
 TEST_CASE("regions: first cases in the seed region; the regions' days add up to the day's") {
   SimConfig c = small(8000, 40, 11);
   c.population.regions = 4;

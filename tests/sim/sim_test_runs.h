@@ -1,12 +1,19 @@
 // Helpers of the simulation tests: a small run's configuration, and a run to its end.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "greenlight/sim/config.h"
+#include "greenlight/sim/phone_keys.h"
+#include "greenlight/sim/population.h"
 #include "greenlight/sim/publisher.h"
 #include "greenlight/sim/simulation.h"
 
@@ -29,6 +36,48 @@ inline std::unique_ptr<Simulation> ran(const SimConfig& c, KeyPublisher& publish
   REQUIRE(sim);
   REQUIRE((*sim)->run());
   return std::move(*sim);
+}
+
+// The in-memory publisher, keeping every upload it was given.
+class RecordingPublisher : public KeyPublisher {
+ public:
+  std::string_view name() const override { return inner_.name(); }
+  Status publish(const SimUpload& upload, std::int64_t unix_seconds) override {
+    uploads.push_back(upload);
+    return inner_.publish(upload, unix_seconds);
+  }
+  Result<PublishedBatch> fetch_new(std::int64_t unix_seconds) override {
+    return inner_.fetch_new(unix_seconds);
+  }
+  ServerHoldings holdings() const override { return inner_.holdings(); }
+  std::vector<EcdsaP256PublicKey> authority_keys() const override {
+    return inner_.authority_keys();
+  }
+  std::vector<SimUpload> uploads;
+
+ private:
+  InMemoryPublisher inner_;
+};
+
+// The 16 bytes of a TEK, a map key.
+using KeyBytes = std::array<std::uint8_t, 16>;
+inline KeyBytes key_bytes(const TemporaryExposureKey& k) {
+  KeyBytes bytes{};
+  std::copy_n(k.key_data.data(), 16, bytes.begin());
+  return bytes;
+}
+
+// Every app user's TEK of days [0, days) -> (person, day): who uploaded a key, of which day.
+inline std::map<KeyBytes, std::pair<std::uint32_t, std::uint32_t>> key_owners(const SimConfig& c,
+                                                                              const Population& pop,
+                                                                              std::uint32_t days) {
+  const TekSchedule schedule(c.run.seed, c.run.start_unix_seconds);
+  std::map<KeyBytes, std::pair<std::uint32_t, std::uint32_t>> owner;
+  for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    if (pop.has_app[p] == 0) continue;
+    for (std::uint32_t d = 0; d < days; ++d) owner[key_bytes(schedule.key(p, d))] = {p, d};
+  }
+  return owner;
 }
 
 }  // namespace greenlight::sim

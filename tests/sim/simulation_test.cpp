@@ -40,27 +40,6 @@ Outcome run(const SimConfig& c) {
   return {daily_csv(sim->daily()), sim->summary(), sim->daily()};
 }
 
-// The in-memory publisher, keeping every upload it was given.
-class RecordingPublisher : public KeyPublisher {
- public:
-  std::string_view name() const override { return inner_.name(); }
-  Status publish(const SimUpload& upload, std::int64_t unix_seconds) override {
-    uploads.push_back(upload);
-    return inner_.publish(upload, unix_seconds);
-  }
-  Result<PublishedBatch> fetch_new(std::int64_t unix_seconds) override {
-    return inner_.fetch_new(unix_seconds);
-  }
-  ServerHoldings holdings() const override { return inner_.holdings(); }
-  std::vector<EcdsaP256PublicKey> authority_keys() const override {
-    return inner_.authority_keys();
-  }
-  std::vector<SimUpload> uploads;
-
- private:
-  InMemoryPublisher inner_;
-};
-
 // The people infected by `day` whose course meets pred(course, days since infection) that day.
 template <typename Pred>
 std::uint32_t courses_on(const Simulation& sim, std::uint32_t day, Pred pred) {
@@ -444,24 +423,12 @@ TEST_CASE("with a gradual uptake each phone starts on its own day of the ramp") 
   CHECK(daily[5].app_contacts * 5 < daily[30].app_contacts);
   // Uploads carry keys from the uploader's first day on; exposures are of days both phones
   // ran the app.
-  const TekSchedule schedule(c.run.seed, c.run.start_unix_seconds);
-  std::map<std::array<std::uint8_t, 16>, std::pair<std::uint32_t, std::uint32_t>> owner;
-  for (std::uint32_t p = 0; p < pop.size(); ++p) {
-    if (pop.has_app[p] == 0) continue;
-    for (std::uint32_t d = 0; d < 40; ++d) {
-      const auto k = schedule.key(p, d);
-      std::array<std::uint8_t, 16> bytes{};
-      std::copy_n(k.key_data.data(), 16, bytes.begin());
-      owner[bytes] = {p, d};
-    }
-  }
+  const auto owner = key_owners(c, pop, 40);
   REQUIRE(publisher.uploads.size() > 3);
   for (const SimUpload& up : publisher.uploads) {
     CHECK_FALSE(up.keys.empty());  // no upload on a phone's first day: no past key yet
     for (const auto& k : up.keys) {
-      std::array<std::uint8_t, 16> bytes{};
-      std::copy_n(k.key_data.data(), 16, bytes.begin());
-      const auto it = owner.find(bytes);
+      const auto it = owner.find(key_bytes(k));
       REQUIRE(it != owner.end());
       CHECK(it->second.second >= sim->app_start(it->second.first));
     }

@@ -89,7 +89,8 @@ class ContactGenerator {
       : config_(config),
         pop_(population),
         seed_(config.run.seed),
-        travel_(config.contacts.travel_matrix),
+        travel_(config.contacts.travel_matrix, config.contacts.travel_flows,
+                config.population.regions),
         distance_(gamma_table(config.contacts.distance_shape, config.contacts.distance_scale)),
         household_distance_(gamma_table(config.contacts.household_distance_shape,
                                         config.contacts.household_distance_scale)),
@@ -432,7 +433,7 @@ class ContactGenerator {
   const Population& pop_;
   std::uint64_t seed_;
   static constexpr auto kSchoolNetwork = static_cast<std::uint8_t>(Network::kSchool);
-  RegionChoice travel_;  // contacts.travel_matrix (empty: travellers go anywhere)
+  RegionChoice travel_;  // contacts.travel_matrix or _flows (empty: travellers go anywhere)
   QuantileTable distance_;
   QuantileTable household_distance_;
   QuantileTable random_minutes_;

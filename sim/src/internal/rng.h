@@ -71,6 +71,7 @@ enum Purpose : std::uint64_t {
   kPurposeCommuters = 35,
   kPurposeTravel = 36,
   kPurposeImports = 37,
+  kPurposeAppStop = 38,
 };
 
 // Inverse of the standard normal CDF: Acklam's rational approximation (relative error

@@ -39,13 +39,6 @@
 
 namespace greenlight::sim::internal {
 
-struct Notification {
-  std::uint32_t phone = 0;
-  std::uint32_t day = 0;
-  Colour colour = Colour::kGreen;
-  bool venue = false;
-};
-
 // The per-phone path check of run.verify_phones (RunSummary's verify_* fields).
 struct VerifyCounters {
   std::uint64_t phones = 0;

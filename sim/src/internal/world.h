@@ -7,6 +7,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -48,6 +49,17 @@ struct World {
             c.app.start_day + Rng(stream_key(seed, kPurposeAppStart, p)).below(c.app.ramp_days));
       }
     }
+    if (c.app.dropout_per_day > 0) {
+      // Days of use: 1 + the days survived at the daily hazard (geometric), drawn per person.
+      app_end_day.assign(pop.size(), 0);
+      const double log_stay = std::log1p(-c.app.dropout_per_day);
+      for (std::uint32_t p = 0; p < pop.size(); ++p) {
+        if (pop.has_app[p] == 0) continue;
+        const double u = Rng(stream_key(seed, kPurposeAppStop, p)).open_uniform();
+        const double end = app_start(p) + 1.0 + std::floor(std::log(u) / log_stay);
+        app_end_day[p] = static_cast<std::uint16_t>(std::min(end, double{kAppForever}));
+      }
+    }
   }
 
   // The first person of rank `rank`'s part of `parts`: about pop.size() / parts people,
@@ -73,12 +85,19 @@ struct World {
   std::uint32_t app_start(std::uint32_t p) const {
     return app_start_day.empty() ? config.app.start_day : app_start_day[p];
   }
-  // Whether person p's phone runs the app on day t: an app user, from its first day on.
-  // Before it the phone does not broadcast, record, check in, sync a colour, upload or send
-  // chaff.
-  bool app_on(std::uint32_t p, std::uint32_t t) const {
-    return pop.has_app[p] != 0 && t >= app_start(p);
+  // The day an app user stops using the app (app.dropout_per_day), or kAppForever.
+  std::uint32_t app_end(std::uint32_t p) const {
+    return app_end_day.empty() ? kAppForever : app_end_day[p];
   }
+  // Whether person p's phone runs the app on day t: an app user, from its first day on and
+  // before the day it gives the app up. Outside those days the phone does not broadcast,
+  // record, check in, sync a colour, upload or send chaff.
+  bool app_on(std::uint32_t p, std::uint32_t t) const {
+    return pop.has_app[p] != 0 && t >= app_start(p) && t < app_end(p);
+  }
+  // Whether phones run the app on days of their own (a ramp or dropouts), not every app user
+  // from the launch day on.
+  bool app_days_per_phone() const { return !app_start_day.empty() || !app_end_day.empty(); }
 
   // The stream of one person's decision (purpose, person, day, what): the same draw at any
   // thread count and in any phase order.
@@ -102,7 +121,9 @@ struct World {
   Ranks ranks;
   std::vector<std::uint32_t> bounds;         // rank k owns [bounds[k], bounds[k + 1])
   std::vector<std::uint16_t> app_start_day;  // with app.ramp_days > 0: app_start by person
-  std::uint32_t own_begin = 0;               // [own_begin, own_end): the people this rank owns
+  std::vector<std::uint16_t> app_end_day;    // with app.dropout_per_day > 0: app_end by person
+  static constexpr std::uint32_t kAppForever = 0xffff;  // later than any day (run.days <= 2000)
+  std::uint32_t own_begin = 0;  // [own_begin, own_end): the people this rank owns
   std::uint32_t own_end = 0;
 };
 

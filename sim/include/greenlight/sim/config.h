@@ -55,10 +55,17 @@ struct PopulationConfig {
   // origin-destination table of all workers (then commuter_share = 1). regions x regions, at
   // most kMaxMatrixRegions regions.
   std::vector<std::vector<double>> commuting_matrix;
+  // The same in sparse form, for many regions (at most population.regions, kMaxFlows
+  // entries): [from, to, weight] triples, regions as whole numbers in [0, regions), each
+  // (from, to) at most once, a pair not given of weight 0; every region needs a positive
+  // weight from it. At most one of commuting_matrix and commuting_flows.
+  std::vector<std::vector<double>> commuting_flows;
 };
 
 // The most regions a commuting or travel matrix may have (a dense matrix: 10^6 weights).
 inline constexpr std::uint32_t kMaxMatrixRegions = 1000;
+// The most [from, to, weight] entries of commuting_flows or travel_flows.
+inline constexpr std::size_t kMaxFlows = 10'000'000;
 
 struct ContactConfig {
   // Mean links in the recurring school / work / elderly networks, and the fraction of
@@ -102,6 +109,8 @@ struct ContactConfig {
   // travelling visit goes to the destination's venues. regions x regions, like
   // population.commuting_matrix.
   std::vector<std::vector<double>> travel_matrix;
+  // The same in sparse form, [from, to, weight] triples like population.commuting_flows.
+  std::vector<std::vector<double>> travel_flows;
 };
 
 // Which radio model turns a contact into attenuations (radio.h, docs/simulation.md "Radio").
@@ -349,6 +358,12 @@ struct AppConfig {
   // [start_day, start_day + ramp_days) (0: everyone on start_day). Before a phone's own first
   // day it does what a phone does before the launch: nothing.
   std::uint32_t ramp_days = 0;
+  // Users who give the app up: from its first day on, each day a phone that ran the app the
+  // day before stops with this probability (a constant hazard: on average 1 / dropout_per_day
+  // days of use; 0: nobody stops). A stopped phone does what a phone does before its first
+  // day: nothing (no broadcast, record, check-in, colour, notification, upload or chaff), and
+  // its records are gone with the app.
+  double dropout_per_day = 0;
   double upload_consent = 0.72;  // positive app users who upload (NHS: 72 %)
   double checkin_probability = 0.6;
   // Behaviour on the colours.

@@ -304,6 +304,14 @@ struct ExposureHit {
   std::uint16_t windows = 0;  // windows that counted (> 0; at most 65,535 kept)
 };
 
+// A phone's colour rose at a sync (ground truth: the notification its user saw).
+struct Notification {
+  std::uint32_t phone = 0;
+  std::uint32_t day = 0;  // the sync's day
+  Colour colour = Colour::kGreen;
+  bool venue = false;  // only venue warnings raised it
+};
+
 struct PhaseTime {
   std::string name;
   double wall_seconds = 0;
@@ -361,6 +369,9 @@ class Simulation {
   Reproduction reproduction() const;
   // Of the phones this rank owns (over several MPI ranks), of every phone in one process.
   const std::deque<ExposureHit>& exposure_hits() const;
+  // Every notification so far, in day and phone order (over several MPI ranks: of the phones
+  // this rank owns).
+  const std::deque<Notification>& notifications() const;
   // (owner, key day) of every published key the phones fetched, with the sync day (over
   // several MPI ranks: of the owners this rank owns).
   struct FetchedKey {
@@ -372,6 +383,9 @@ class Simulation {
   // Person p's first day with the app (app.start_day, or a day of the ramp with
   // app.ramp_days); meaningful for app users.
   std::uint32_t app_start(std::uint32_t p) const;
+  // The day person p gives the app up (app.dropout_per_day; later than every day without):
+  // p's phone runs the app on days [app_start(p), app_end(p)); meaningful for app users.
+  std::uint32_t app_end(std::uint32_t p) const;
   // Every call of manual tracing so far, in call order (empty when it is off; 16 bytes each).
   const std::vector<TracingCall>& tracing_calls() const;
   // With vaccination (config.vaccination; both empty without): the day each person was
