@@ -125,7 +125,13 @@ PlotResult write_region_plot(const std::filesystem::path& dir, std::span<const R
   const std::vector<RegionRun> runs = region_runs(app);
   if (runs.empty()) return {};
   const std::size_t drawn = std::min<std::size_t>(runs.size(), kRegionRows);
-  // One line per day: the day, then each drawn region's infectious per 100,000 people.
+  // With regional lockdowns (lockdown.regional) each drawn region's line is drawn again, thick,
+  // on the days the region was locked down.
+  const bool locks = std::any_of(app.begin(), app.end(), [&](const RegionDay& d) {
+    return d.region < drawn && d.locked != 0;
+  });
+  // One line per day: the day, then each drawn region's infectious per 100,000 people (with
+  // locks followed by the same or NaN, gnuplot's gap, on a day the region was open).
   std::string data;
   std::uint32_t day = 0;
   std::string line;
@@ -135,18 +141,28 @@ PlotResult write_region_plot(const std::filesystem::path& dir, std::span<const R
     if (d.region < drawn) {
       const double per_100k = d.people() > 0 ? 1e5 * d.infectious / d.people() : 0.0;
       line += strprintf(" %.2f", per_100k);
+      if (locks) line += d.locked != 0 ? strprintf(" %.2f", per_100k) : " NaN";
     }
     if (d.region + 1 == runs.size()) data += line + "\n";
   }
   const auto data_path = dir / "regions_data.txt";
   if (!write_file(data_path, data)) return {{}, "could not write " + data_path.string()};
   std::string body = strprintf(
-      "set title 'Infectious people per 100,000 by region (with app; %zu of %zu regions)'\n"
+      "set title 'Infectious people per 100,000 by region (with app; %zu of %zu regions%s)'\n"
       "set xlabel 'day'\nset ylabel 'infectious per 100,000'\nset key outside right\n"
       "set grid\nset xrange [0:%u]\nset yrange [0:*]\n",
-      drawn, runs.size(), day);
-  body += "plot for [i=2:" + std::to_string(drawn + 1) + "] " + gnuplot_quote(data_path) +
-          " using 1:i with lines lw 2 title sprintf('region %d', i - 2)\n";
+      drawn, runs.size(), locks ? "; thick: locked down" : "", day);
+  const std::string last = std::to_string(drawn - 1);
+  if (locks) {
+    body += "plot for [i=0:" + last + "] " + gnuplot_quote(data_path) +
+            " using 1:(column(2 + 2 * i)) with lines lw 2 lt (i + 1) title sprintf('region %d', "
+            "i), for [i=0:" +
+            last + "] " + gnuplot_quote(data_path) +
+            " using 1:(column(3 + 2 * i)) with lines lw 7 lt (i + 1) notitle\n";
+  } else {
+    body += "plot for [i=2:" + std::to_string(drawn + 1) + "] " + gnuplot_quote(data_path) +
+            " using 1:i with lines lw 2 title sprintf('region %d', i - 2)\n";
+  }
   return draw_plot(dir, "regions", body);
 }
 

@@ -912,13 +912,13 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "notified_infected_by_index,isolation_person_days,hospitalisations,deaths,active_at_end,"
       "died_out,lockdown_days,manual_interviews,manual_traced,peak_interview_backlog,vaccinated,"
       "peak_test_backlog,tests_given_up,variant_infections,breakthrough_infections,boosted,"
-      "reinfections,screening_samples,region_lockdown_days\n";
+      "reinfections,screening_samples,region_lockdown_days,imported,app_running_at_end\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.6g,", p.values[i]);
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
-        "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu\n",
+        "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu,%llu,%u\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -936,7 +936,8 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         static_cast<unsigned long long>(s.breakthrough_infections), s.boosted,
         static_cast<unsigned long long>(s.reinfections),
         static_cast<unsigned long long>(s.screening_samples),
-        static_cast<unsigned long long>(s.region_lockdown_days));
+        static_cast<unsigned long long>(s.region_lockdown_days),
+        static_cast<unsigned long long>(s.imported), s.app_running_at_end);
   }
   return out;
 }

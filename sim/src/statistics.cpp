@@ -256,6 +256,8 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     s.screening_samples += d.screening_samples;
     s.lockdown_days += d.lockdown;
     s.region_lockdown_days += d.regions_locked;
+    s.imported += d.imported;
+    s.app_running_at_end = d.green + d.yellow + d.red;
     s.manual_interviews += d.manual_interviews;
     s.manual_traced += d.manual_traced;
     s.peak_interview_backlog = std::max(s.peak_interview_backlog, d.interview_backlog);

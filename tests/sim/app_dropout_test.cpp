@@ -57,6 +57,7 @@ TEST_CASE("dropouts: each user runs the app for a geometric number of days from 
     CAPTURE(d.day);
     CHECK(std::uint64_t{d.green} + d.yellow + d.red == running[d.day]);
   }
+  CHECK(sim->summary().app_running_at_end == running[59]);  // sweep.csv's column
   // Pairs of running phones thin out: on day 45 about 0.95^84 of day 3's app contacts.
   const auto& daily = sim->daily();
   CHECK(daily[45].app_contacts * 20 < daily[3].app_contacts);
@@ -113,6 +114,9 @@ TEST_CASE("dropouts: the run is the one without them until the first phone stops
     CHECK(with->daily()[d].app_contacts == without->daily()[d].app_contacts);
     CHECK(with->daily()[d].new_infections == without->daily()[d].new_infections);
   }
+  // Nobody dies: without dropouts every user's phone runs at the end.
+  CHECK(without->summary().app_running_at_end == without->summary().app_users);
+  CHECK(with->summary().app_running_at_end < without->summary().app_users / 2);
   // Fewer phones, fewer notifications and uploads over the run.
   const auto sum = [](const Simulation& s, auto field) {
     std::uint64_t n = 0;

@@ -47,6 +47,7 @@ TEST_CASE("imports: a Poisson number a day, without an infector, in the imports'
   const double total = std::accumulate(counts.begin(), counts.end(), 0.0);
   CHECK(by_region == std::vector<std::uint32_t>{0, static_cast<std::uint32_t>(total), 0, 10});
   CHECK(static_cast<double>(daily.back().cumulative_infections) == 10 + total);
+  CHECK(static_cast<double>(sim->summary().imported) == total);  // sweep.csv's column
   // 240 expected (sd 15.5); a Poisson count's variance is its mean (4; a fixed 4 a day: 0).
   CHECK(total == Approx(240).margin(50));
   double var = 0;

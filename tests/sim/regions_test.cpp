@@ -1,10 +1,16 @@
 // Regions (population.regions, docs/simulation.md "Regions"): whole households in blocks,
 // networks, random encounters and venue visits inside a region but for commuters and
 // travellers, uptake by region, the first cases in one region, and each region's day.
+#include <stdlib.h>
+
 #include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <numeric>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -537,6 +543,45 @@ TEST_CASE("regions: a regional lockdown distances the locked region's people onl
   };
   CHECK(at_home(*locked) == 0);
   CHECK(at_home(*open) > 5);
+
+  // The regions plot's data: per day each region's infectious per 100,000, then the same on
+  // the days it was locked down (the thick line) and NaN (a gap) on the others.
+  std::string folder =
+      (std::filesystem::temp_directory_path() / "greenlight-regions-XXXXXX").string();
+  REQUIRE(::mkdtemp(folder.data()) != nullptr);
+  const PlotResult plot = write_region_plot(folder, regions);
+  std::ifstream in(std::filesystem::path(folder) / "regions_data.txt");
+  std::string line;
+  std::uint32_t t = 0;
+  std::uint32_t locked_cells = 0;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::vector<std::string> f{std::istream_iterator<std::string>(fields), {}};
+    REQUIRE(f.size() == 1 + 2 * 4);
+    CHECK(f[0] == std::to_string(t));
+    for (std::uint32_t r = 0; r < 4; ++r) {
+      CAPTURE(t, r);
+      if (regions[t * 4 + r].locked != 0) {
+        CHECK(f[2 + 2 * r] == f[1 + 2 * r]);
+        ++locked_cells;
+      } else {
+        CHECK(f[2 + 2 * r] == "NaN");
+      }
+    }
+    ++t;
+  }
+  CHECK(t == days.size());
+  CHECK(locked_cells == region_days);
+  if (plot.warning.empty())
+    CHECK(std::filesystem::exists(std::filesystem::path(folder) / "regions.svg"));
+  // Without regional lockdowns one column per region.
+  const PlotResult open_plot = write_region_plot(folder, open->region_daily());
+  CHECK(open_plot.files.size() == plot.files.size());
+  std::ifstream open_in(std::filesystem::path(folder) / "regions_data.txt");
+  REQUIRE(std::getline(open_in, line));
+  std::istringstream fields(line);
+  CHECK(std::vector<std::string>{std::istream_iterator<std::string>(fields), {}}.size() == 5);
+  std::filesystem::remove_all(folder);
 }
 
 }  // namespace greenlight::sim

@@ -221,6 +221,8 @@ struct RunSummary {
   std::uint64_t reinfections = 0;             // DailyStats::reinfections, summed
   std::uint64_t screening_samples = 0;        // DailyStats::screening_samples, summed
   std::uint64_t region_lockdown_days = 0;     // DailyStats::regions_locked, summed
+  std::uint64_t imported = 0;                 // DailyStats::imported, summed
+  std::uint32_t app_running_at_end = 0;       // phones running the app on the last day
   // Manual tracing: cases interviewed, contacts called, most cases waiting for an interview.
   std::uint64_t manual_interviews = 0;
   std::uint64_t manual_traced = 0;
