@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <numbers>
 #include <numeric>
 #include <type_traits>
 #include <utility>
@@ -134,6 +135,8 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("disease", "no_hospital_critical_factor", d.no_hospital_critical_factor);
   v("disease", "transmission_changes", d.transmission_changes);
   v("disease", "transmission_changes_by_layer", d.transmission_changes_by_layer);
+  v("disease", "seasonality_amplitude", d.seasonality_amplitude);
+  v("disease", "seasonality_peak_day_of_year", d.seasonality_peak_day_of_year);
 
   auto& t = c.testing;
   v("testing", "symptom_isolation", t.symptom_isolation);
@@ -757,6 +760,10 @@ Status validate_config(const SimConfig& c) {
          "disease.transmission_changes: each change is [day, factor], whole days in [0, 2000] in "
          "increasing order, factors in [0, 10]");
   }
+  need(c.disease.seasonality_amplitude >= 0 && c.disease.seasonality_amplitude < 1,
+       "disease.seasonality_amplitude must be in [0, 1)");
+  need(c.disease.seasonality_peak_day_of_year >= 1 && c.disease.seasonality_peak_day_of_year <= 366,
+       "disease.seasonality_peak_day_of_year must be in [1, 366]");
   const auto& by_layer = c.disease.transmission_changes_by_layer;
   need(by_layer.size() <= DiseaseConfig::kMaxTransmissionChanges,
        "disease.transmission_changes_by_layer: at most 100 changes");
@@ -972,6 +979,18 @@ std::uint64_t per_100k(double figure, std::uint32_t people) {
 std::uint64_t ManualTracingConfig::interviews_per_day(std::uint32_t people) const {
   return per_100k(workers_per_100k * interviews_per_worker_day, people);
 }
+double DiseaseConfig::seasonal_factor(std::int64_t unix_seconds) const {
+  if (seasonality_amplitude == 0) return 1.0;
+  // Whole days since 1970-01-01 (day of year 1) against the peak's day in 1970; the mean
+  // Gregorian year keeps the peak on its calendar day (within a day over centuries).
+  constexpr std::int64_t kDay = 86400;
+  constexpr double kYear = 365.2425;
+  const std::int64_t day = unix_seconds >= 0 ? unix_seconds / kDay : (unix_seconds + 1) / kDay - 1;
+  const double since_peak =
+      static_cast<double>(day) - static_cast<double>(seasonality_peak_day_of_year - 1);
+  return 1.0 + seasonality_amplitude * std::cos(2 * std::numbers::pi * since_peak / kYear);
+}
+
 std::uint64_t ManualTracingConfig::notifications_per_day(std::uint32_t people) const {
   return per_100k(workers_per_100k * notifications_per_worker_day, people);
 }

@@ -172,7 +172,9 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
     tallies_[shard].recalled.clear();
   }
   const bool recording = record_met_ || record_recalled_;
-  const double beta = beta_ * w_.config.disease.transmission_factor(t);
+  // The changes over time, and the season of the day's noon.
+  const double beta = beta_ * w_.config.disease.transmission_factor(t) *
+                      w_.config.disease.seasonal_factor(w_.midnight(t) + kDaySeconds / 2);
   // Per layer (1 unless disease.transmission_changes_by_layer says otherwise), the household's
   // weight included.
   std::array<double, kLayers> layer = w_.config.disease.layer_factors(t);

@@ -292,6 +292,21 @@ std::string policy_lines(const SimConfig& c) {
     }
     o += "\n";
   }
+  if (c.disease.seasonality_amplitude > 0) {
+    // The run's lowest and highest factors, day by day (at each day's noon).
+    double lo = 2;
+    double hi = 0;
+    for (std::uint32_t t = 0; t < c.run.days; ++t) {
+      const double f = c.disease.seasonal_factor(c.run.start_unix_seconds + t * 86400LL + 43200);
+      lo = std::min(lo, f);
+      hi = std::max(hi, f);
+    }
+    o +=
+        fmt("seasonality: the per-contact hazard x%.2f on day %u of each year, x%.2f half a year "
+            "later; x%.2f to x%.2f over this run's days\n",
+            1 + c.disease.seasonality_amplitude, c.disease.seasonality_peak_day_of_year,
+            1 - c.disease.seasonality_amplitude, lo, hi);
+  }
   if (!c.disease.transmission_changes_by_layer.empty()) {
     o += "transmission by layer (household / school and work / random / venues):";
     const char* sep = " ";
@@ -915,7 +930,7 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "reinfections,screening_samples,region_lockdown_days,imported,app_running_at_end\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
-    for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.6g,", p.values[i]);
+    for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.10g,", p.values[i]);
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
         "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu,%llu,%u\n",
@@ -964,7 +979,7 @@ std::string combination(std::span<const std::string> keys,
   std::string s;
   for (std::size_t i = 0; i < keys.size(); ++i) {
     if (i > 0) s += named ? ", " : "/";
-    s += named ? fmt("%s = %g", keys[i].c_str(), values[i]) : fmt("%g", values[i]);
+    s += named ? fmt("%s = %.10g", keys[i].c_str(), values[i]) : fmt("%.10g", values[i]);
   }
   return s;
 }

@@ -61,7 +61,7 @@ std::vector<Group> groups_of(std::span<const SweepPoint> points,
 std::string title_of(const Group& g, std::span<const std::string> keys) {
   std::string t = strprintf("uptake %g %%", 100 * g.uptake);
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    t += strprintf(", %s = %g", keys[i].c_str(), g.values[i]);
+    t += strprintf(", %s = %.10g", keys[i].c_str(), g.values[i]);
   }
   return t;
 }
@@ -84,7 +84,7 @@ std::string sweep_daily_csv(std::span<const SweepPoint> points,
   out += "\n";
   for (const Group& g : groups_of(points, curves)) {
     for (std::size_t d = 0; d < g.days(); ++d) {
-      for (std::size_t i = 0; i < keys.size(); ++i) out += strprintf("%.6g,", g.values[i]);
+      for (std::size_t i = 0; i < keys.size(); ++i) out += strprintf("%.10g,", g.values[i]);
       out += strprintf("%.4f,%zu,%zu", g.uptake, d, g.on(d, 0).size());
       for (std::size_t k = 0; k < kSeries; ++k) {
         const std::vector<double> v = g.on(d, k);

@@ -114,6 +114,10 @@ TEST_CASE("a sweep with a varied setting pairs each value's runs with its own lo
   CHECK(csv.find("\n250,0.5000,2,0,0,100,") != std::string::npos);
   CHECK(csv.find("\n500,0.0000,1,0,0,40,") != std::string::npos);
   CHECK(sweep_csv(points).starts_with("uptake,seed,people,"));
+  // Values of ten digits (a start date in unix seconds) keep every digit.
+  for (auto& p : points) p.values[0] = p.values[0] == 250 ? 1709251200 : 1725148800;
+  CHECK(sweep_csv(points, keys).find("\n1725148800,0.0000,1,0,0,40,") != std::string::npos);
+  CHECK(format_sweep(points, keys).find(key + " = 1709251200\n") != std::string::npos);
 }
 
 TEST_CASE("the sweep table gives the deaths and their change paired by seed") {

@@ -115,7 +115,8 @@ denied=$(column_sum hospital_denied "$work/severe-one/timeseries.csv")
 # and links, and each its own people's venue visits), one more window on days 2-3, a lockdown
 # triggered by the positive
 # tests (at least 5 days), and the app launched on day 5, its users starting over days 5-14
-# and giving it up at 3 % a day (every rank draws the same days);
+# and giving it up at 3 % a day (every rank draws the same days); seasonal forcing (every rank's
+# contacts the same factor);
 # 9 samples a day (every rank queues the same samples); a second variant from day 3 (every
 # rank imports the same people, and each rank's contacts carry its infectiousness); the
 # per-contact hazard x1.3 from day 4 and x0.8 from day 18, and from day 6 outside households
@@ -125,6 +126,7 @@ lockdown_args=(sim run --people 3000 --days 30 --seed 6 --threads 1 --no-baselin
   --lockdown 8-15,2-3 --set lockdown.repeat_every_days=12 --set lockdown.elderly_start_day=8
   --set lockdown.elderly_days=22
   --set app.start_day=5 --set app.ramp_days=10 --set app.dropout_per_day=0.03
+  --set disease.seasonality_amplitude=0.3 --set disease.seasonality_peak_day_of_year=100
   --set lockdown.trigger_incidence=200
   --set lockdown.min_days=5 --set testing.tests_per_day_per_100k=300 --set variant.day=3
   --set variant.imports=10 --set 'disease.transmission_changes=[[4,1.3],[18,0.8]]'

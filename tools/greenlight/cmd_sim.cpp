@@ -403,7 +403,7 @@ class RunProgress {
   std::string next(const std::array<double, sim::kMaxVaried>& values) {
     std::string out = sim::strprintf("%s %zu/%zu%s: ", what_, ++done_, total_, on_rank_);
     for (std::size_t i = 0; i < keys_.size(); ++i)
-      out += keys_[i] + sim::strprintf(" %g ", values[i]);
+      out += keys_[i] + sim::strprintf(" %.10g ", values[i]);
     return out;
   }
   // "finished before" for a run read back, otherwise the seconds since the start.
