@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -36,6 +37,15 @@ inline std::unique_ptr<Simulation> ran(const SimConfig& c, KeyPublisher& publish
   REQUIRE(sim);
   REQUIRE((*sim)->run());
   return std::move(*sim);
+}
+
+// The message with which one --set assignment is refused (as read, or by the range check
+// of the whole configuration that apply_override runs).
+inline std::string refusal(std::string_view assignment) {
+  SimConfig c;
+  const Status st = apply_override(c, assignment);
+  REQUIRE_FALSE(st);
+  return st.error().message;
 }
 
 // The in-memory publisher, keeping every upload it was given.
