@@ -107,6 +107,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("disease", "susceptibility", d.susceptibility);
   v("disease", "asymptomatic_infectiousness", d.asymptomatic_infectiousness);
   v("disease", "mild_infectiousness", d.mild_infectiousness);
+  v("disease", "infectiousness_sd", d.infectiousness_sd);
   v("disease", "household_weight", d.household_weight);
   v("disease", "dose_minutes", d.dose_minutes);
   v("disease", "dose_distance_m", d.dose_distance_m);
@@ -760,6 +761,8 @@ Status validate_config(const SimConfig& c) {
          "disease.transmission_changes: each change is [day, factor], whole days in [0, 2000] in "
          "increasing order, factors in [0, 10]");
   }
+  need(c.disease.infectiousness_sd >= 0 && c.disease.infectiousness_sd <= 5,
+       "disease.infectiousness_sd must be in [0, 5]");
   need(c.disease.seasonality_amplitude >= 0 && c.disease.seasonality_amplitude < 1,
        "disease.seasonality_amplitude must be in [0, 1)");
   need(c.disease.seasonality_peak_day_of_year >= 1 && c.disease.seasonality_peak_day_of_year <= 366,

@@ -103,6 +103,13 @@ Course DiseaseModel::sample_course(std::uint8_t age_group, std::uint64_t key) co
   return c;
 }
 
+double DiseaseModel::infectiousness_multiplier(std::uint64_t key) const {
+  const double sd = config_.infectiousness_sd;
+  if (sd <= 0) return 1.0;
+  internal::Rng rng(key);
+  return rng.gamma(1 / (sd * sd), sd * sd);
+}
+
 void DiseaseModel::deny_intensive_care(Course& c, std::uint8_t age_group, std::uint64_t key) const {
   c.denied_icu = true;
   if (c.severity != Severity::kCritical) return;  // dies anyway

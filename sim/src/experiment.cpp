@@ -80,6 +80,7 @@ Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress,
   RunOutcome out;
   out.summary = (*sim)->summary();
   out.reproduction = (*sim)->reproduction();
+  out.offspring = (*sim)->offspring();
   out.daily = (*sim)->daily();
   out.regions = (*sim)->region_daily();
   out.privacy = (*sim)->privacy();

@@ -395,6 +395,12 @@ void HealthPhase::infect(std::uint32_t p, std::uint32_t by, Layer layer, std::ui
   course_[p] = w_.disease.sample_course(w_.pop.age_group[p], course_key);
   if (vaccinating()) level = std::max(level, vaccine_level_on(p, day, variant));
   if (level != VaccineProtection::kNone) course_[p] = w_.disease.protect(course_[p], level);
+  // The person's own infectiousness (the same draw at every infection of p).
+  if (w_.config.disease.infectiousness_sd > 0) {
+    course_[p].infectiousness_factor = static_cast<float>(
+        static_cast<double>(course_[p].infectiousness_factor) *
+        w_.disease.infectiousness_multiplier(stream_key(w_.seed, kPurposeInfectiousness, p)));
+  }
   if (vaccinating() && vaccination_day_[p] != kNever &&
       static_cast<std::int64_t>(day) - vaccination_day_[p] >=
           static_cast<std::int64_t>(w_.config.vaccination.days_to_protect)) {

@@ -927,13 +927,14 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "notified_infected_by_index,isolation_person_days,hospitalisations,deaths,active_at_end,"
       "died_out,lockdown_days,manual_interviews,manual_traced,peak_interview_backlog,vaccinated,"
       "peak_test_backlog,tests_given_up,variant_infections,breakthrough_infections,boosted,"
-      "reinfections,screening_samples,region_lockdown_days,imported,app_running_at_end\n";
+      "reinfections,screening_samples,region_lockdown_days,imported,app_running_at_end,"
+      "dispersion_k,share_for_80\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.10g,", p.values[i]);
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
-        "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu,%llu,%u\n",
+        "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu,%llu,%u,%.6g,%.6f\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -952,7 +953,8 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         static_cast<unsigned long long>(s.reinfections),
         static_cast<unsigned long long>(s.screening_samples),
         static_cast<unsigned long long>(s.region_lockdown_days),
-        static_cast<unsigned long long>(s.imported), s.app_running_at_end);
+        static_cast<unsigned long long>(s.imported), s.app_running_at_end, s.dispersion_k,
+        s.share_for_80);
   }
   return out;
 }

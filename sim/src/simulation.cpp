@@ -9,6 +9,7 @@
 
 #include <utility>
 
+#include "greenlight/sim/offspring.h"
 #include "internal/contact_phase.h"
 #include "internal/health_code_phase.h"
 #include "internal/health_phase.h"
@@ -200,6 +201,10 @@ std::vector<Infection> Simulation::infections() const {
 }
 Reproduction Simulation::reproduction() const {
   return internal::reproduction(impl_->world, impl_->health, impl_->current_day);
+}
+
+Offspring Simulation::offspring() const {
+  return internal::offspring(impl_->world, impl_->health, impl_->current_day);
 }
 
 double Reproduction::r(std::uint32_t first, std::uint32_t last) const {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <iterator>
 #include <numeric>
 #include <optional>
@@ -202,12 +203,21 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
   st.cumulative_infections = health.cumulative_infections();
 }
 
+namespace {
+
+// The cohorts of days [0, this) whose infectiousness ended before the run did.
+std::uint32_t complete_cohorts(const World& world, std::uint32_t days) {
+  const std::uint32_t infectious_days = world.config.disease.infectious_days;
+  return days > infectious_days ? days - infectious_days : 0;
+}
+
+}  // namespace
+
 Reproduction reproduction(const World& world, const HealthPhase& health, std::uint32_t days) {
   // Every rank holds every person's infection day and infector.
   Reproduction out;
   out.cohorts.assign(days, Cohort{});
-  const std::uint32_t infectious_days = world.config.disease.infectious_days;
-  out.complete = days > infectious_days ? days - infectious_days : 0;
+  out.complete = complete_cohorts(world, days);
   if (days == 0) return out;
   health.for_each_infection([&](const Infection& i) {
     ++out.cohorts[static_cast<std::uint32_t>(i.day)].infected;
@@ -215,6 +225,12 @@ Reproduction reproduction(const World& world, const HealthPhase& health, std::ui
       ++out.cohorts[static_cast<std::uint32_t>(i.infector_day)].secondary;
   });
   return out;
+}
+
+Offspring offspring(const World& world, const HealthPhase& health, std::uint32_t days) {
+  return count_offspring(
+      [&](const std::function<void(const Infection&)>& f) { health.for_each_infection(f); },
+      complete_cohorts(world, days));
 }
 
 RunSummary summarise(const World& world, double beta, std::uint32_t days,
@@ -342,6 +358,9 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
   };
   const auto infection_day = health.infection_day();
   s.early_r = reproduction(world, health, days).r(0, 27);
+  const OffspringFit fit = fit_offspring(offspring(world, health, days).cases_by_count);
+  s.dispersion_k = fit.overdispersed ? fit.k : 0;
+  s.share_for_80 = fit.share_for_80;
   // Outcomes by age on the last day run (every rank holds every person's courses).
   for (std::uint32_t p = 0; p < pop.size(); ++p) {
     auto& row = s.by_age[pop.age_group[p]];

@@ -137,12 +137,14 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
                        "manual_interviews,manual_traced,peak_interview_backlog,vaccinated,"
                        "peak_test_backlog,tests_given_up,variant_infections,"
                        "breakthrough_infections,boosted,reinfections,screening_samples,"
-                       "region_lockdown_days,imported,app_running_at_end"));
+                       "region_lockdown_days,imported,app_running_at_end,dispersion_k,"
+                       "share_for_80"));
   // Seed 1 at 100 %: 0 admissions, 2 deaths, nobody infected at the end, but 50 infections
   // among 0 people is no epidemic that died out; no lockdown, no manual tracing, no
   // vaccination, no test capacity, no second variant, no breakthrough infections, no boosters,
-  // no reinfections, no screening, no regional lockdown, no imports, no phone running.
-  CHECK(csv.find(",0,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);
+  // no reinfections, no screening, no regional lockdown, no imports, no phone running, no
+  // secondary infections fitted.
+  CHECK(csv.find(",0,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000\n") != std::string::npos);
   std::vector<SweepPoint> traced = points;
   traced[0].summary.manual_interviews = 12;
   traced[0].summary.manual_traced = 40;
@@ -158,7 +160,10 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
   traced[0].summary.region_lockdown_days = 333;
   traced[0].summary.imported = 444;
   traced[0].summary.app_running_at_end = 555;
-  CHECK(sweep_csv(traced).find(",10,0,0,0,12,40,3,7,55,66,77,88,99,111,222,333,444,555\n") !=
+  traced[0].summary.dispersion_k = 0.4321;
+  traced[0].summary.share_for_80 = 0.1875;
+  CHECK(sweep_csv(traced).find(
+            ",10,0,0,0,12,40,3,7,55,66,77,88,99,111,222,333,444,555,0.4321,0.187500\n") !=
         std::string::npos);
 }
 
@@ -184,9 +189,10 @@ TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
   // active_at_end, died_out, lockdown_days, then manual tracing's three, the vaccinated, the
   // test capacity's two, the second variant's infections, the breakthrough infections, the
   // boosted, the reinfections, the screening samples, the region-days locked down, the
-  // imported cases and the phones running the app at the end.
-  CHECK(csv.find(",0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);  // seed 1: died out
-  CHECK(csv.find(",3,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n") !=
+  // imported cases, the phones running the app at the end, the offspring's k and 80 % share.
+  CHECK(csv.find(",0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000\n") !=
+        std::string::npos);  // seed 1: died out
+  CHECK(csv.find(",3,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000\n") !=
         std::string::npos);                                 // seed 2: 3 infected
   CHECK(table.find("lockdown days") == std::string::npos);  // nobody locked down
   // Lockdown days 10, 30, 20 at 0 % and 0, 5, 0 at 100 %: medians 20 and 0.

@@ -69,7 +69,7 @@ run_args=(sim run --people 3000 --days 30 --seed 7 --threads 1 --verify-phones 4
   fail "sim run in one process: $(cat "$work/one.stderr")"
 "${mpi[@]}" "$bin" "${run_args[@]}" --out "$work/two" >"$work/two.stdout" 2>"$work/two.stderr" ||
   fail "mpirun -np 2 sim run: $(cat "$work/two.stderr")"
-for f in timeseries.csv timeseries_without_app.csv config.json reproduction.csv \
+for f in timeseries.csv timeseries_without_app.csv config.json reproduction.csv offspring.csv \
   transmissions.csv exposures.csv transmissions_without_app.csv; do
   same_file "sim run $f" "$work/one/$f" "$work/two/$f"
 done
@@ -121,8 +121,10 @@ denied=$(column_sum hospital_denied "$work/severe-one/timeseries.csv")
 # rank imports the same people, and each rank's contacts carry its infectiousness); the
 # per-contact hazard x1.3 from day 4 and x0.8 from day 18, and from day 6 outside households
 # x0.5 to x0.8 (each rank's contacts alike); 15
-# people screened a day (every rank draws the same, in the same queue for the capacity).
+# people screened a day (every rank draws the same, in the same queue for the capacity);
+# individual infectiousness (every rank the same multipliers).
 lockdown_args=(sim run --people 3000 --days 30 --seed 6 --threads 1 --no-baseline --quiet
+  --set disease.infectiousness_sd=1.4
   --lockdown 8-15,2-3 --set lockdown.repeat_every_days=12 --set lockdown.elderly_start_day=8
   --set lockdown.elderly_days=22
   --set app.start_day=5 --set app.ramp_days=10 --set app.dropout_per_day=0.03

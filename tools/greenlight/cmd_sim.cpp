@@ -38,6 +38,7 @@
 #include "greenlight/sim/config.h"
 #include "greenlight/sim/experiment.h"
 #include "greenlight/sim/fit.h"
+#include "greenlight/sim/offspring.h"
 #include "greenlight/sim/radio_calibration.h"
 #include "greenlight/sim/radio_report.h"
 #include "greenlight/sim/ranks.h"
@@ -330,6 +331,9 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
   // The model's contact matrix on a typical day (run_scenario's, on this rank 0).
   if (result->app.contacts_by_age)
     text += sim::format_contacts_by_age(*result->app.contacts_by_age);
+  const sim::Offspring* baseline_offspring =
+      result->baseline ? &result->baseline->offspring : nullptr;
+  text += sim::format_offspring(result->app.offspring, baseline_offspring);
   write_or_throw(out / "report.txt", text);
   files.push_back(out / "report.txt");
   if (result->app.contacts_by_age) {
@@ -342,6 +346,9 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
   write_or_throw(out / "reproduction.csv",
                  sim::reproduction_csv(result->app.reproduction, baseline_reproduction));
   files.push_back(out / "reproduction.csv");
+  write_or_throw(out / "offspring.csv",
+                 sim::offspring_csv(result->app.offspring, baseline_offspring));
+  files.push_back(out / "offspring.csv");
   std::string warned;  // each warning once (without gnuplot both calls give the same)
   for (const auto& plots :
        {sim::write_plots(out, result->app.daily, baseline_daily, c.lockdown),
@@ -831,9 +838,11 @@ void setup_sim(CLI::App& app) {
       "infections with a second variant, infections of the vaccinated, people boosted, "
       "reinfections, screening samples); report.txt (also printed: "
       "epidemic, hospital and deaths, outcomes by age, notifications with precision and "
-      "recall, colours, what a server holds); reproduction.csv (the case reproduction number "
-      "by day of infection); plots epidemic, colours, hospital and reproduction (.svg, .png; "
-      "gnuplot). docs/simulation.md explains every figure.");
+      "recall, colours, what a server holds, secondary infections per case); reproduction.csv "
+      "(the case reproduction number by day of infection); offspring.csv (the cases by the "
+      "number of people each infected, in all and by layer); contacts_by_age.csv; plots "
+      "epidemic, colours, hospital and reproduction (.svg, .png; gnuplot). docs/simulation.md "
+      "explains every figure.");
   run->add_option("--verify-phones", run_opts->verify_phones,
                   "Phones re-matched at each sync through the client library (check)");
   run->callback([run_opts] { with_ranks([&](const sim::Ranks& r) { run_run(*run_opts, r); }); });

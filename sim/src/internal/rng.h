@@ -72,6 +72,7 @@ enum Purpose : std::uint64_t {
   kPurposeTravel = 36,
   kPurposeImports = 37,
   kPurposeAppStop = 38,
+  kPurposeInfectiousness = 39,
 };
 
 // Inverse of the standard normal CDF: Acklam's rational approximation (relative error

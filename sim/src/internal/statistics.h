@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "greenlight/sim/offspring.h"
 #include "greenlight/sim/publisher.h"
 #include "greenlight/sim/simulation.h"
 #include "internal/health_phase.h"
@@ -72,6 +73,8 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
 
 // Cohorts of the days run (not a collective: every rank holds every person's infection).
 Reproduction reproduction(const World& world, const HealthPhase& health, std::uint32_t days);
+// The secondary infections per case of the same complete cohorts (offspring.h).
+Offspring offspring(const World& world, const HealthPhase& health, std::uint32_t days);
 
 // Over several ranks a collective (it gathers the ranks' exposure hits).
 RunSummary summarise(const World& world, double beta, std::uint32_t days,

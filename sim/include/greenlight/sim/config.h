@@ -204,6 +204,12 @@ struct DiseaseConfig {
   AgeTable susceptibility{0.35, 0.69, 1.03, 1.03, 1.03, 1.03, 1.27, 1.52, 1.52};
   double asymptomatic_infectiousness = 0.33;
   double mild_infectiousness = 0.72;
+  // Individual variation of infectiousness (OpenABM's sd_infectiousness_multiplier, 1.4 in
+  // its default parameters; 0 here: none): each person's infectiousness is multiplied by a
+  // draw of Gamma(shape 1 / sd^2, scale sd^2), mean 1 and this standard deviation, drawn once
+  // per person (the same at a reinfection). The mean stays 1, so the calibrated hazard does
+  // not change; the secondary infections per case become overdispersed (offspring.h).
+  double infectiousness_sd = 0;
   double household_weight = 2.0;
   // Dose of one contact = (1 - exp(-minutes / dose_minutes)) / (1 + (d / dose_distance)^2).
   double dose_minutes = 30;

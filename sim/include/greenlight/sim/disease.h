@@ -102,6 +102,10 @@ class DiseaseModel {
   double infectiousness(std::uint32_t days_since_infection) const;
   std::uint32_t infectious_days() const { return config_.infectious_days; }
   Course sample_course(std::uint8_t age_group, std::uint64_t key) const;
+  // A person's infectiousness multiplier (DiseaseConfig::infectiousness_sd): 1 without
+  // individual variation, else a draw of Gamma(shape 1 / sd^2, scale sd^2) from the stream
+  // `key` (mean 1, standard deviation sd).
+  double infectiousness_multiplier(std::uint64_t key) const;
   // A course whose patient needs intensive care when no bed is free (needs_critical_care_on
   // that day): it stays on a ward, and dies with min(1, no_icu_fatality_factor x
   // fatality_fraction) instead of fatality_fraction: a survivor of the drawn course dies

@@ -14,6 +14,7 @@
 
 #include "greenlight/crypto/result.h"
 #include "greenlight/sim/config.h"
+#include "greenlight/sim/offspring.h"
 #include "greenlight/sim/publisher.h"
 #include "greenlight/sim/ranks.h"
 #include "greenlight/sim/report.h"
@@ -32,6 +33,8 @@ struct RunOutcome {
   std::vector<DailyStats> daily;
   std::vector<RegionDay> regions;  // with several regions (Simulation::region_daily)
   Reproduction reproduction;
+  // The secondary infections of the cases of reproduction's complete cohorts.
+  Offspring offspring;
   PrivacyView privacy;
   ScenarioMetrics scenario;
   std::string publisher_name;

@@ -181,6 +181,8 @@ struct Ratio {
   }
 };
 
+struct Offspring;  // offspring.h
+
 // The cases infected on one day and the infections they caused during the run: their case
 // reproduction number is secondary / infected.
 struct Cohort {
@@ -243,6 +245,11 @@ struct RunSummary {
   // Case reproduction number of the cases infected on days 0-27 (Reproduction::r; 0 when
   // those cohorts are not complete).
   double early_r = 0;
+  // The secondary infections per case of the complete cohorts (offspring.h): the fitted
+  // dispersion k (0 when not overdispersed or without secondary infections) and the
+  // smallest share of the cases that caused 80 % of them.
+  double dispersion_k = 0;
+  double share_for_80 = 0;
   std::uint64_t tests = 0;
   std::uint64_t positives = 0;
   std::uint64_t uploads = 0;
@@ -369,6 +376,8 @@ class Simulation {
   std::vector<Infection> infections() const;
   // Who infected whom by the infector's day of infection, over the days run so far.
   Reproduction reproduction() const;
+  // The secondary infections per case of the same complete cohorts (offspring.h).
+  Offspring offspring() const;
   // Of the phones this rank owns (over several MPI ranks), of every phone in one process.
   const std::deque<ExposureHit>& exposure_hits() const;
   // Every notification so far, in day and phone order (over several MPI ranks: of the phones

@@ -1,0 +1,77 @@
+// Secondary infections per case (the offspring distribution) and how overdispersed it is:
+// the dispersion k of a negative binomial fitted by maximum likelihood (Lloyd-Smith et al.
+// 2005), and the smallest share of cases that caused 80 % of the infections. Observed for
+// SARS-CoV-2: k about 0.1 (Endo et al. 2020, outbreak sizes outside China), 0.58 (Bi et al.
+// 2020, Shenzhen), 19 % of the cases causing 80 % of local transmission (Adam et al. 2020,
+// Hong Kong). docs/simulation.md "Superspreading".
+// Pure functions of their inputs: thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "greenlight/sim/simulation.h"
+
+namespace greenlight::sim {
+
+// The cases infected on days [0, cohort_days) of a run (whose infectiousness ended before
+// the run did), by the number of people each infected.
+struct Offspring {
+  std::uint32_t cohort_days = 0;
+  // [x]: the cases that infected x people (any layer); empty without cases.
+  std::vector<std::uint64_t> cases_by_count;
+  // [layer][x]: the cases that infected x people through contacts of that layer (Layer).
+  std::array<std::vector<std::uint64_t>, kLayers> by_layer;
+  // [x]: of those, the cases infected in the first four weeks (days 0-27, those of
+  // RunSummary::early_r): the growing epidemic, before immunity and control bend it.
+  std::vector<std::uint64_t> early_cases_by_count;
+};
+inline constexpr std::uint32_t kEarlyCohortDays = 28;
+
+// Calls its argument for every infection of a run, in person order, each person's in day
+// order (as Simulation::infections() lists them), each time it is called.
+using ForEachInfection = std::function<void(const std::function<void(const Infection&)>&)>;
+// Counts the offspring of every case of the cohort. A case is an infection (a person infected
+// twice is two cases); its offspring are the infections whose infector and infector_day are
+// its person and day. Goes twice over the infections and keeps 16 bytes per case of the
+// cohort.
+Offspring count_offspring(const ForEachInfection& for_each_infection, std::uint32_t cohort_days);
+// The same over a list of infections in that order.
+Offspring count_offspring(std::span<const Infection> infections, std::uint32_t cohort_days);
+
+struct OffspringFit {
+  std::uint64_t cases = 0;
+  std::uint64_t infections = 0;  // the secondary infections of those cases
+  double mean = 0;               // infections / cases: the case reproduction number
+  double variance = 0;           // sample variance (n - 1)
+  // Maximum-likelihood dispersion of a negative binomial with the sample mean, and its 95 %
+  // profile-likelihood interval. `overdispersed` is false when the variance (n denominator)
+  // is at most the mean: then the likelihood rises to k = infinity (Poisson) and k,
+  // k_low, k_high are not meaningful (k_low is the lower bound all the same).
+  bool overdispersed = false;
+  double k = 0;
+  double k_low = 0;
+  double k_high = 0;      // +infinity when the interval is open above
+  double zero_share = 0;  // cases that infected nobody
+  // The smallest share of the cases, the most infectious first, that caused at least 80 %
+  // of the infections (Endo et al.'s and Adam et al.'s p80); 0 without infections.
+  double share_for_80 = 0;
+};
+// The fit of a histogram ([x]: cases that infected x people).
+OffspringFit fit_offspring(std::span<const std::uint64_t> cases_by_count);
+
+// offspring.csv: secondary_infections, then the cases with that many for all layers, for
+// each layer (household, school_work, random, venue) and of days 0-27 (cases_days_0_27),
+// with the app and (with a baseline) without it (the same columns with _without_app), one
+// line per count up to the largest.
+std::string offspring_csv(const Offspring& app, const Offspring* baseline);
+// The report's "Secondary infections per case" section: per run, per layer and for the
+// cases of days 0-27, cases, R, variance, k with its interval, zero share and the 80 %
+// share.
+std::string format_offspring(const Offspring& app, const Offspring* baseline);
+
+}  // namespace greenlight::sim
