@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <tuple>
 
 #include "greenlight/sim/report.h"
 
@@ -212,6 +213,60 @@ OffspringFit fit_offspring(std::span<const std::uint64_t> cases_by_count) {
   f.k_low = drop(kMinK) <= 0 ? 0 : bisect(drop, kMinK, f.k);
   f.k_high = drop(kMaxK) <= 0 ? std::numeric_limits<double>::infinity() : bisect(drop, f.k, kMaxK);
   return f;
+}
+
+std::vector<std::array<double, 2>> offspring_concentration(
+    std::span<const std::uint64_t> cases_by_count) {
+  const OffspringFit f = fit_offspring(cases_by_count);
+  std::vector<std::array<double, 2>> curve;
+  if (f.infections == 0) return curve;
+  curve.push_back({0, 0});
+  std::uint64_t cases = 0;
+  std::uint64_t caused = 0;
+  for (std::size_t x = cases_by_count.size(); x-- > 0;) {
+    if (cases_by_count[x] == 0) continue;
+    cases += cases_by_count[x];
+    caused += x * cases_by_count[x];
+    curve.push_back({static_cast<double>(cases) / static_cast<double>(f.cases),
+                     static_cast<double>(caused) / static_cast<double>(f.infections)});
+  }
+  return curve;
+}
+
+PlotResult write_offspring_plot(const std::filesystem::path& dir, const Offspring& app,
+                                const Offspring* baseline) {
+  std::string data;
+  std::vector<std::string> series;  // each curve's style and title
+  const std::array runs{std::tuple{&app, "with app", "#1b7837"},
+                        std::tuple{baseline, "without app", "#b2182b"}};
+  for (const auto& [o, name, colour] : runs) {
+    if (o == nullptr) continue;
+    const auto curve = offspring_concentration(o->cases_by_count);
+    if (curve.empty()) continue;
+    if (!data.empty()) data += "\n\n";
+    for (const auto& [x, y] : curve) data += strprintf("%.6f %.6f\n", x, y);
+    const OffspringFit f = fit_offspring(o->cases_by_count);
+    series.push_back(strprintf("with lines lw 2 lc rgb '%s' title '%s", colour, name) +
+                     (f.overdispersed ? strprintf(" (k %.3g)'", f.k) : " (not overdispersed)'"));
+  }
+  if (series.empty()) return {{}, "no secondary infections: offspring plot skipped"};
+  const auto data_path = dir / "offspring_data.txt";
+  if (!write_file(data_path, data)) return {{}, "could not write " + data_path.string()};
+  std::string body = strprintf(
+      "set title 'Who caused the infections: cases infected on days 0-%u, most infectious "
+      "first'\n"
+      "set xlabel 'share of the cases'\nset ylabel 'share of the infections they caused'\n"
+      "set key bottom right\nset grid\nset xrange [0:1]\nset yrange [0:1]\n",
+      app.cohort_days - 1);
+  body += "plot ";
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    body += strprintf("%s using 1:2 index %zu %s, ",
+                      i == 0 ? gnuplot_quote(data_path).c_str() : "''", i, series[i].c_str());
+  }
+  body +=
+      "x with lines dt 2 lc rgb '#555555' title 'even spread', 0.8 with lines dt 3 lc rgb "
+      "'#555555' title '80 %'\n";
+  return draw_plot(dir, "offspring", body);
 }
 
 std::string offspring_csv(const Offspring& app, const Offspring* baseline) {

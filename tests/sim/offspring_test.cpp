@@ -3,10 +3,16 @@
 // (disease.infectiousness_sd), which makes the counts overdispersed.
 #include "greenlight/sim/offspring.h"
 
+#include <stdlib.h>
+
 #include <algorithm>
+#include <array>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
@@ -131,6 +137,48 @@ TEST_CASE("the dispersion k is the negative binomial's maximum likelihood, with 
   const OffspringFit open = fit_offspring(std::vector<std::uint64_t>{4, 3, 1, 1});
   REQUIRE(open.overdispersed);
   CHECK(std::isinf(open.k_high));
+}
+
+TEST_CASE(
+    "the concentration curve: the cases most infectious first against their share of "
+    "the infections") {
+  // Two cases of 6, one of 3, two of 1, five of 0: 17 infections among 10 cases.
+  const std::vector<std::uint64_t> h{5, 2, 0, 1, 0, 0, 2};
+  const std::vector<std::array<double, 2>> expected{
+      {0, 0}, {0.2, 12.0 / 17}, {0.3, 15.0 / 17}, {0.5, 1}, {1, 1}};
+  const auto curve = offspring_concentration(h);
+  REQUIRE(curve.size() == expected.size());
+  for (std::size_t i = 0; i < curve.size(); ++i) {
+    CAPTURE(i);
+    CHECK(curve[i][0] == Approx(expected[i][0]));
+    CHECK(curve[i][1] == Approx(expected[i][1]));
+  }
+  CHECK(offspring_concentration(std::vector<std::uint64_t>{4}).empty());
+
+  // The plot's data: one block per run, with the app first.
+  Offspring app;
+  app.cohort_days = 30;
+  app.cases_by_count = h;
+  Offspring without = app;
+  without.cases_by_count = {0, 3};  // three cases of one: the even spread
+  std::string folder =
+      (std::filesystem::temp_directory_path() / "greenlight-offspring-XXXXXX").string();
+  REQUIRE(::mkdtemp(folder.data()) != nullptr);
+  const PlotResult plot = write_offspring_plot(folder, app, &without);
+  std::ifstream in(std::filesystem::path(folder) / "offspring_data.txt");
+  const std::string data{std::istreambuf_iterator<char>(in), {}};
+  CHECK(data ==
+        "0.000000 0.000000\n0.200000 0.705882\n0.300000 0.882353\n0.500000 1.000000\n"
+        "1.000000 1.000000\n\n\n0.000000 0.000000\n1.000000 1.000000\n");
+  if (plot.warning.empty()) {
+    CHECK(std::filesystem::exists(std::filesystem::path(folder) / "offspring.svg"));
+  }
+  // Nobody infected anybody: no plot.
+  Offspring none;
+  none.cohort_days = 30;
+  none.cases_by_count = {5};
+  CHECK(write_offspring_plot(folder, none, nullptr).files.empty());
+  std::filesystem::remove_all(folder);
 }
 
 TEST_CASE("offspring are counted per infection of the infector, by layer, in the cohort") {

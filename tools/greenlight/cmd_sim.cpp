@@ -353,6 +353,7 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
   for (const auto& plots :
        {sim::write_plots(out, result->app.daily, baseline_daily, c.lockdown),
         sim::write_reproduction_plot(out, result->app.reproduction, baseline_reproduction),
+        sim::write_offspring_plot(out, result->app.offspring, baseline_offspring),
         sim::write_region_plot(out, result->app.regions)}) {
     if (!plots.warning.empty() && plots.warning != warned) {
       std::fprintf(stderr, "greenlight: warning: %s\n", plots.warning.c_str());
@@ -841,7 +842,8 @@ void setup_sim(CLI::App& app) {
       "recall, colours, what a server holds, secondary infections per case); reproduction.csv "
       "(the case reproduction number by day of infection); offspring.csv (the cases by the "
       "number of people each infected, in all and by layer); contacts_by_age.csv; plots "
-      "epidemic, colours, hospital and reproduction (.svg, .png; gnuplot). docs/simulation.md "
+      "epidemic, colours, hospital, reproduction and offspring (.svg, .png; gnuplot). "
+      "docs/simulation.md "
       "explains every figure.");
   run->add_option("--verify-phones", run_opts->verify_phones,
                   "Phones re-matched at each sync through the client library (check)");

@@ -9,11 +9,13 @@
 
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "greenlight/sim/report.h"
 #include "greenlight/sim/simulation.h"
 
 namespace greenlight::sim {
@@ -69,6 +71,18 @@ OffspringFit fit_offspring(std::span<const std::uint64_t> cases_by_count);
 // with the app and (with a baseline) without it (the same columns with _without_app), one
 // line per count up to the largest.
 std::string offspring_csv(const Offspring& app, const Offspring* baseline);
+// Who caused the infections: from (0, 0), the share of the cases (the most infectious
+// first) against the share of all their infections caused by them, one point at the end of
+// each group of cases with the same count (straight between: those cases are alike), up to
+// (1, 1). Empty without infections. A diagonal is an even spread; the curve crosses 0.8 at
+// about OffspringFit::share_for_80.
+std::vector<std::array<double, 2>> offspring_concentration(
+    std::span<const std::uint64_t> cases_by_count);
+// offspring.{svg,png}: that curve of all complete cohorts, with the app and (with a baseline)
+// without it, each titled with its k, against the even spread and the 80 % line; the data in
+// offspring_data.txt (one block per run: share of cases, share of infections).
+PlotResult write_offspring_plot(const std::filesystem::path& dir, const Offspring& app,
+                                const Offspring* baseline);
 // The report's "Secondary infections per case" section: per run, per layer and for the
 // cases of days 0-27, cases, R, variance, k with its interval, zero share and the 80 %
 // share.
