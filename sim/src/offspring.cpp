@@ -83,6 +83,11 @@ double bisect(F f, double lo, double hi) {
   return std::exp((a + b) / 2);
 }
 
+// An infection's day of symptom onset (-1: a course without symptoms).
+std::int32_t onset_day(const Infection& i) {
+  return i.course.symptomatic ? i.day + static_cast<std::int32_t>(i.course.onset_delay_days) : -1;
+}
+
 std::string layer_label(std::size_t l) {
   switch (static_cast<Layer>(l)) {
     case Layer::kHousehold:
@@ -118,6 +123,22 @@ std::string run_rows(const std::string& name, const Offspring& o) {
   return out + fit_row("  days 0-27", fit_offspring(o.early_cases_by_count));
 }
 
+std::string interval_row(const std::string& name, const Offspring& o) {
+  const DaysSummary g = summarise_days(o.generation_days);
+  const DaysSummary s = summarise_days(o.serial_days);
+  double pairs = 0;
+  for (const std::uint64_t n : o.by_stage) pairs += static_cast<double>(n);
+  const auto share = [&](std::size_t stage) {
+    return pairs > 0 ? 100 * static_cast<double>(o.by_stage[stage]) / pairs : 0.0;
+  };
+  return strprintf(
+      "  %-14s %-24s %-32s %.1f %% / %.1f %% / %.1f %%\n", name.c_str(),
+      strprintf("%.2f d (sd %.2f)", g.mean, g.sd).c_str(),
+      strprintf("%.2f d (sd %.2f; %.1f %% < 0)", s.mean, s.sd, 100 * s.negative_share).c_str(),
+      share(Offspring::kPresymptomatic), share(Offspring::kSymptomatic),
+      share(Offspring::kAsymptomatic));
+}
+
 std::uint64_t at(const std::vector<std::uint64_t>& h, std::size_t x) {
   return x < h.size() ? h[x] : 0;
 }
@@ -130,10 +151,12 @@ Offspring count_offspring(const ForEachInfection& for_each_infection, std::uint3
   const auto cohort = static_cast<std::int32_t>(cohort_days);
   // The cases, (person, day) in order, and the people each infected by layer.
   std::vector<std::uint64_t> cases;
+  std::vector<std::int32_t> onset;  // per case: its symptom onset's day, -1 without symptoms
   std::vector<std::uint8_t> early;  // per case: infected on days 0-27
   for_each_infection([&](const Infection& i) {
     if (i.day >= 0 && i.day < cohort) {
       cases.push_back(std::uint64_t{i.person} << 32 | static_cast<std::uint32_t>(i.day));
+      onset.push_back(onset_day(i));
       early.push_back(i.day < static_cast<std::int32_t>(kEarlyCohortDays) ? 1 : 0);
     }
   });
@@ -144,8 +167,16 @@ Offspring count_offspring(const ForEachInfection& for_each_infection, std::uint3
         std::uint64_t{i.infector} << 32 | static_cast<std::uint32_t>(i.infector_day);
     const auto it = std::lower_bound(cases.begin(), cases.end(), key);
     if (it == cases.end() || *it != key) return;
-    auto& n = caused[static_cast<std::size_t>(it - cases.begin())][i.layer % kLayers];
+    const auto c = static_cast<std::size_t>(it - cases.begin());
+    auto& n = caused[c][i.layer % kLayers];
     if (n < UINT16_MAX) ++n;
+    ++out.generation_days[i.day - i.infector_day];
+    if (onset[c] < 0) {
+      ++out.by_stage[Offspring::kAsymptomatic];
+    } else {
+      ++out.by_stage[i.day < onset[c] ? Offspring::kPresymptomatic : Offspring::kSymptomatic];
+      if (i.course.symptomatic) ++out.serial_days[onset_day(i) - onset[c]];
+    }
   });
   for (std::size_t c = 0; c < caused.size(); ++c) {
     std::size_t total = 0;
@@ -213,6 +244,56 @@ OffspringFit fit_offspring(std::span<const std::uint64_t> cases_by_count) {
   f.k_low = drop(kMinK) <= 0 ? 0 : bisect(drop, kMinK, f.k);
   f.k_high = drop(kMaxK) <= 0 ? std::numeric_limits<double>::infinity() : bisect(drop, f.k, kMaxK);
   return f;
+}
+
+DaysSummary summarise_days(const std::map<std::int32_t, std::uint64_t>& days) {
+  DaysSummary d;
+  double sum = 0;
+  double negative = 0;
+  for (const auto& [day, pairs] : days) {
+    d.pairs += pairs;
+    sum += static_cast<double>(day) * static_cast<double>(pairs);
+    if (day < 0) negative += static_cast<double>(pairs);
+  }
+  if (d.pairs == 0) return d;
+  const auto n = static_cast<double>(d.pairs);
+  d.mean = sum / n;
+  double squares = 0;
+  for (const auto& [day, pairs] : days) {
+    squares += (day - d.mean) * (day - d.mean) * static_cast<double>(pairs);
+  }
+  d.sd = d.pairs > 1 ? std::sqrt(squares / (n - 1)) : 0;
+  d.negative_share = negative / n;
+  return d;
+}
+
+std::string intervals_csv(const Offspring& app, const Offspring* baseline) {
+  std::string out = "days,generation_interval,serial_interval";
+  if (baseline != nullptr) out += ",generation_interval_without_app,serial_interval_without_app";
+  out += "\n";
+  std::int32_t first = 0;
+  std::int32_t last = -1;
+  for (const Offspring* o : {&app, baseline}) {
+    if (o == nullptr) continue;
+    for (const auto* days : {&o->generation_days, &o->serial_days}) {
+      if (days->empty()) continue;
+      first = last < first ? days->begin()->first : std::min(first, days->begin()->first);
+      last = std::max(last, days->rbegin()->first);
+    }
+  }
+  const auto pairs = [](const std::map<std::int32_t, std::uint64_t>& days, std::int32_t d) {
+    const auto it = days.find(d);
+    return static_cast<unsigned long long>(it == days.end() ? 0 : it->second);
+  };
+  for (std::int32_t d = first; d <= last; ++d) {
+    out += strprintf("%d", d);
+    for (const Offspring* o : {&app, baseline}) {
+      if (o == nullptr) continue;
+      out += strprintf(",%llu,%llu", pairs(o->generation_days, d), pairs(o->serial_days, d));
+    }
+    out += "\n";
+  }
+  return out;
 }
 
 std::vector<std::array<double, 2>> offspring_concentration(
@@ -317,6 +398,12 @@ std::string format_offspring(const Offspring& app, const Offspring* baseline) {
   o += "  (k: negative binomial, maximum likelihood; a layer's R, variance and k are of the "
        "infections through it; 80 % from: the fewest cases, most infectious first, that "
        "caused 80 % of the infections)\n";
+  o += strprintf("  %-14s %-24s %-32s %s\n", "their infections", "generation interval",
+                 "serial interval (both ill)", "by cases presymptomatic / symptomatic / never ill");
+  o += interval_row(baseline != nullptr ? "with app" : "all", app);
+  if (baseline != nullptr) o += interval_row("without app", *baseline);
+  o += "  (days from the case's infection, and from its symptom onset, to the infectee's; "
+       "intervals.csv)\n";
   return o;
 }
 

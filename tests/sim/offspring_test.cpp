@@ -237,6 +237,45 @@ TEST_CASE("offspring are counted per infection of the infector, by layer, in the
   CHECK(text.find("days 0-27") != std::string::npos);
 }
 
+TEST_CASE("transmission pairs: generation and serial intervals, the infector's stage") {
+  // Person 1, infected on day 0, falls ill on day 4. It infects 7 on day 1 (ill on day 2,
+  // before 1), 2 on day 2 (ill on day 5) and 3 on day 4 (never ill). 2 infects 4 on day 6
+  // (ill on day 7), after its own onset; 3 infects 5 on day 7.
+  const auto ill = [](Infection i, std::uint16_t onset_delay) {
+    i.course.symptomatic = true;
+    i.course.onset_delay_days = onset_delay;
+    return i;
+  };
+  const std::vector<Infection> infections{
+      ill(infection(1, 0), 4),       ill(infection(2, 2, 1, 0), 3), infection(3, 4, 1, 0),
+      ill(infection(4, 6, 2, 2), 1), infection(5, 7, 3, 4),         ill(infection(7, 1, 1, 0), 1),
+  };
+  const Offspring o = count_offspring(infections, 30);
+  CHECK(o.generation_days == std::map<std::int32_t, std::uint64_t>{{1, 1}, {2, 1}, {3, 1}, {4, 2}});
+  // Before the infector's onset: 7 and 2; from it on: 3 and 4; by a case never ill: 5.
+  CHECK(o.by_stage[Offspring::kPresymptomatic] == 2);
+  CHECK(o.by_stage[Offspring::kSymptomatic] == 2);
+  CHECK(o.by_stage[Offspring::kAsymptomatic] == 1);
+  // Both ill: 7 (2 - 4), 2 (5 - 4), 4 (7 - 5).
+  CHECK(o.serial_days == std::map<std::int32_t, std::uint64_t>{{-2, 1}, {1, 1}, {2, 1}});
+  const DaysSummary serial = summarise_days(o.serial_days);
+  CHECK(serial.pairs == 3);
+  CHECK(serial.mean == Approx(1.0 / 3));
+  CHECK(serial.sd == Approx(std::sqrt(13.0 / 3)));  // (49 + 4 + 25) / 9 / 2
+  CHECK(serial.negative_share == Approx(1.0 / 3));
+  CHECK(intervals_csv(o, nullptr) ==
+        "days,generation_interval,serial_interval\n"
+        "-2,0,1\n-1,0,0\n0,0,0\n1,1,1\n2,1,1\n3,1,0\n4,2,0\n");
+  // Only the pairs of the cohort's cases (day 0: person 1's).
+  const Offspring first = count_offspring(infections, 1);
+  CHECK(first.generation_days == std::map<std::int32_t, std::uint64_t>{{1, 1}, {2, 1}, {4, 1}});
+  CHECK(intervals_csv(first, &o).starts_with(
+      "days,generation_interval,serial_interval,generation_interval_without_app,"
+      "serial_interval_without_app\n-2,0,1,0,1\n"));
+  const std::string text = format_offspring(o, nullptr);
+  CHECK(text.find("40.0 % / 40.0 % / 20.0 %") != std::string::npos);
+}
+
 TEST_CASE("a run's offspring add up to its cohorts' cases and secondary infections") {
   InMemoryPublisher publisher;
   SimConfig c = small(5000, 60, 3);

@@ -69,7 +69,7 @@ run_args=(sim run --people 3000 --days 30 --seed 7 --threads 1 --verify-phones 4
   fail "sim run in one process: $(cat "$work/one.stderr")"
 "${mpi[@]}" "$bin" "${run_args[@]}" --out "$work/two" >"$work/two.stdout" 2>"$work/two.stderr" ||
   fail "mpirun -np 2 sim run: $(cat "$work/two.stderr")"
-for f in timeseries.csv timeseries_without_app.csv config.json reproduction.csv offspring.csv \
+for f in timeseries.csv timeseries_without_app.csv config.json reproduction.csv offspring.csv intervals.csv \
   transmissions.csv exposures.csv transmissions_without_app.csv; do
   same_file "sim run $f" "$work/one/$f" "$work/two/$f"
 done

@@ -349,6 +349,9 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
   write_or_throw(out / "offspring.csv",
                  sim::offspring_csv(result->app.offspring, baseline_offspring));
   files.push_back(out / "offspring.csv");
+  write_or_throw(out / "intervals.csv",
+                 sim::intervals_csv(result->app.offspring, baseline_offspring));
+  files.push_back(out / "intervals.csv");
   std::string warned;  // each warning once (without gnuplot both calls give the same)
   for (const auto& plots :
        {sim::write_plots(out, result->app.daily, baseline_daily, c.lockdown),
@@ -841,7 +844,8 @@ void setup_sim(CLI::App& app) {
       "epidemic, hospital and deaths, outcomes by age, notifications with precision and "
       "recall, colours, what a server holds, secondary infections per case); reproduction.csv "
       "(the case reproduction number by day of infection); offspring.csv (the cases by the "
-      "number of people each infected, in all and by layer); contacts_by_age.csv; plots "
+      "number of people each infected, in all and by layer); intervals.csv (the transmission "
+      "pairs by generation and serial interval); contacts_by_age.csv; plots "
       "epidemic, colours, hospital, reproduction and offspring (.svg, .png; gnuplot). "
       "docs/simulation.md "
       "explains every figure.");

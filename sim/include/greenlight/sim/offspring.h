@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -31,8 +32,28 @@ struct Offspring {
   // [x]: of those, the cases infected in the first four weeks (days 0-27, those of
   // RunSummary::early_r): the growing epidemic, before immunity and control bend it.
   std::vector<std::uint64_t> early_cases_by_count;
+  // The infections these cases caused (transmission pairs), by the days from the case's
+  // infection to the infectee's (the generation interval) -> pairs.
+  std::map<std::int32_t, std::uint64_t> generation_days;
+  // The same pairs by the case's stage when it infected (Stage): before its symptom onset,
+  // from the onset day on, or a course without symptoms.
+  enum Stage : std::uint8_t { kPresymptomatic = 0, kSymptomatic = 1, kAsymptomatic = 2 };
+  std::array<std::uint64_t, 3> by_stage{};
+  // Of the pairs where both fall ill: the days from the case's symptom onset to the
+  // infectee's (the serial interval; negative when the infectee fell ill first) -> pairs.
+  std::map<std::int32_t, std::uint64_t> serial_days;
 };
 inline constexpr std::uint32_t kEarlyCohortDays = 28;
+
+// The mean and standard deviation of a distribution of days (days -> pairs), and the share
+// below zero.
+struct DaysSummary {
+  std::uint64_t pairs = 0;
+  double mean = 0;
+  double sd = 0;
+  double negative_share = 0;
+};
+DaysSummary summarise_days(const std::map<std::int32_t, std::uint64_t>& days);
 
 // Calls its argument for every infection of a run, in person order, each person's in day
 // order (as Simulation::infections() lists them), each time it is called.
@@ -83,9 +104,14 @@ std::vector<std::array<double, 2>> offspring_concentration(
 // offspring_data.txt (one block per run: share of cases, share of infections).
 PlotResult write_offspring_plot(const std::filesystem::path& dir, const Offspring& app,
                                 const Offspring* baseline);
+// intervals.csv: days, then the transmission pairs with that generation interval and that
+// serial interval, with the app and (with a baseline) without it (_without_app), one line per
+// day from the shortest to the longest (serial intervals may be negative).
+std::string intervals_csv(const Offspring& app, const Offspring* baseline);
 // The report's "Secondary infections per case" section: per run, per layer and for the
 // cases of days 0-27, cases, R, variance, k with its interval, zero share and the 80 %
-// share.
+// share; then per run the generation and serial intervals and the shares of the infections
+// by the case's stage.
 std::string format_offspring(const Offspring& app, const Offspring* baseline);
 
 }  // namespace greenlight::sim
