@@ -41,7 +41,6 @@ class Likelihood {
       more -= static_cast<double>(histogram[j + 1]);
     }
   }
-  double mean() const { return mean_; }
   // d/dk of the log-likelihood at the sample mean (the mean's own estimate).
   double score(double k) const {
     double sum = 0;
@@ -152,12 +151,10 @@ Offspring count_offspring(const ForEachInfection& for_each_infection, std::uint3
   // The cases, (person, day) in order, and the people each infected by layer.
   std::vector<std::uint64_t> cases;
   std::vector<std::int32_t> onset;  // per case: its symptom onset's day, -1 without symptoms
-  std::vector<std::uint8_t> early;  // per case: infected on days 0-27
   for_each_infection([&](const Infection& i) {
     if (i.day >= 0 && i.day < cohort) {
       cases.push_back(std::uint64_t{i.person} << 32 | static_cast<std::uint32_t>(i.day));
       onset.push_back(onset_day(i));
-      early.push_back(i.day < static_cast<std::int32_t>(kEarlyCohortDays) ? 1 : 0);
     }
   });
   std::vector<std::array<std::uint16_t, kLayers>> caused(cases.size(), {0, 0, 0, 0});
@@ -185,7 +182,10 @@ Offspring count_offspring(const ForEachInfection& for_each_infection, std::uint3
       total += caused[c][l];
     }
     add(out.cases_by_count, total);
-    if (early[c] != 0) add(out.early_cases_by_count, total);
+    // Its day: the key's low half.
+    if (static_cast<std::uint32_t>(cases[c]) < kEarlyCohortDays) {
+      add(out.early_cases_by_count, total);
+    }
   }
   return out;
 }

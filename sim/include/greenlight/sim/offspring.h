@@ -60,7 +60,7 @@ DaysSummary summarise_days(const std::map<std::int32_t, std::uint64_t>& days);
 using ForEachInfection = std::function<void(const std::function<void(const Infection&)>&)>;
 // Counts the offspring of every case of the cohort. A case is an infection (a person infected
 // twice is two cases); its offspring are the infections whose infector and infector_day are
-// its person and day. Goes twice over the infections and keeps 16 bytes per case of the
+// its person and day. Goes twice over the infections and keeps 20 bytes per case of the
 // cohort.
 Offspring count_offspring(const ForEachInfection& for_each_infection, std::uint32_t cohort_days);
 // The same over a list of infections in that order.
