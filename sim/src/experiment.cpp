@@ -70,7 +70,7 @@ Result<std::unique_ptr<KeyPublisher>> make_publisher(const SimConfig& config) {
 }
 
 Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress, Ranks ranks,
-                            bool events, bool contact_matrix) {
+                            bool events, bool contact_matrix, bool offspring) {
   auto publisher = make_publisher(config);
   GL_RETURN_IF_ERROR(publisher);
   const auto start = std::chrono::steady_clock::now();
@@ -80,7 +80,7 @@ Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress,
   RunOutcome out;
   out.summary = (*sim)->summary();
   out.reproduction = (*sim)->reproduction();
-  out.offspring = (*sim)->offspring();
+  if (offspring) out.offspring = (*sim)->offspring();
   out.daily = (*sim)->daily();
   out.regions = (*sim)->region_daily();
   out.privacy = (*sim)->privacy();
@@ -103,7 +103,7 @@ Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress,
 Result<ScenarioOutcome> run_scenario(const SimConfig& config, const ProgressFn& progress,
                                      Ranks ranks, bool events) {
   ScenarioOutcome out;
-  auto app = run_once(config, progress, ranks, events, true);
+  auto app = run_once(config, progress, ranks, events, true, true);
   GL_RETURN_IF_ERROR(app);
   out.app = std::move(*app);
   if (config.run.baseline && config.app.uptake > 0) {
@@ -111,7 +111,7 @@ Result<ScenarioOutcome> run_scenario(const SimConfig& config, const ProgressFn& 
     base.app.uptake = 0;
     base.run.server = ServerMode::kNone;
     base.run.verify_phones = 0;
-    auto b = run_once(base, progress, ranks, events);
+    auto b = run_once(base, progress, ranks, events, false, true);
     GL_RETURN_IF_ERROR(b);
     out.baseline = std::move(*b);
   }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <tuple>
+#include <utility>
 
 #include "greenlight/sim/report.h"
 
@@ -21,6 +22,17 @@ constexpr double kChi2Bound = 3.841458820694124;
 void add(std::vector<std::uint64_t>& histogram, std::size_t x) {
   if (histogram.size() <= x) histogram.resize(x + 1, 0);
   ++histogram[x];
+}
+
+// The cases of a histogram ([x]: cases that infected x people) and their infections.
+std::pair<std::uint64_t, std::uint64_t> totals(std::span<const std::uint64_t> cases_by_count) {
+  std::uint64_t cases = 0;
+  std::uint64_t infections = 0;
+  for (std::size_t x = 0; x < cases_by_count.size(); ++x) {
+    cases += cases_by_count[x];
+    infections += x * cases_by_count[x];
+  }
+  return {cases, infections};
 }
 
 // The negative binomial with mean m and dispersion k for a histogram, through the cases
@@ -200,10 +212,7 @@ Offspring count_offspring(std::span<const Infection> infections, std::uint32_t c
 
 OffspringFit fit_offspring(std::span<const std::uint64_t> cases_by_count) {
   OffspringFit f;
-  for (std::size_t x = 0; x < cases_by_count.size(); ++x) {
-    f.cases += cases_by_count[x];
-    f.infections += x * cases_by_count[x];
-  }
+  std::tie(f.cases, f.infections) = totals(cases_by_count);
   if (f.cases == 0) return f;
   const auto n = static_cast<double>(f.cases);
   f.mean = static_cast<double>(f.infections) / n;
@@ -298,9 +307,9 @@ std::string intervals_csv(const Offspring& app, const Offspring* baseline) {
 
 std::vector<std::array<double, 2>> offspring_concentration(
     std::span<const std::uint64_t> cases_by_count) {
-  const OffspringFit f = fit_offspring(cases_by_count);
+  const auto [all_cases, all_infections] = totals(cases_by_count);
   std::vector<std::array<double, 2>> curve;
-  if (f.infections == 0) return curve;
+  if (all_infections == 0) return curve;
   curve.push_back({0, 0});
   std::uint64_t cases = 0;
   std::uint64_t caused = 0;
@@ -308,8 +317,8 @@ std::vector<std::array<double, 2>> offspring_concentration(
     if (cases_by_count[x] == 0) continue;
     cases += cases_by_count[x];
     caused += x * cases_by_count[x];
-    curve.push_back({static_cast<double>(cases) / static_cast<double>(f.cases),
-                     static_cast<double>(caused) / static_cast<double>(f.infections)});
+    curve.push_back({static_cast<double>(cases) / static_cast<double>(all_cases),
+                     static_cast<double>(caused) / static_cast<double>(all_infections)});
   }
   return curve;
 }

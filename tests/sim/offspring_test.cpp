@@ -19,6 +19,7 @@
 
 #include "greenlight/sim/config.h"
 #include "greenlight/sim/disease.h"
+#include "greenlight/sim/experiment.h"
 #include "greenlight/sim/publisher.h"
 #include "greenlight/sim/simulation.h"
 #include "internal/rng.h"
@@ -354,6 +355,26 @@ TEST_CASE(
                                      [](const auto& e) { return e.second > 1; });
     CHECK(twice > 20);
   }
+}
+
+TEST_CASE("sim run's scenario brings both runs' offspring, other runs none") {
+  SimConfig c = small(3000, 40, 2);
+  c.run.baseline = true;
+  const auto scenario = run_scenario(c);
+  REQUIRE(scenario);
+  REQUIRE(scenario->app.offspring);
+  REQUIRE(scenario->baseline);
+  REQUIRE(scenario->baseline->offspring);
+  for (const RunOutcome* r : {&scenario->app, &*scenario->baseline}) {
+    const OffspringFit f = fit_offspring(r->offspring->cases_by_count);
+    CHECK(f.infections > 0);
+    CHECK(r->summary.share_for_80 == f.share_for_80);
+    CHECK(r->summary.dispersion_k == (f.overdispersed ? f.k : 0));
+  }
+  const auto once = run_once(c);
+  REQUIRE(once);
+  CHECK_FALSE(once->offspring);
+  CHECK(once->summary.share_for_80 == scenario->app.summary.share_for_80);
 }
 
 TEST_CASE("individual infectiousness makes the secondary infections overdispersed") {

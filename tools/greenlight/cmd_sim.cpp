@@ -331,9 +331,11 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
   // The model's contact matrix on a typical day (run_scenario's, on this rank 0).
   if (result->app.contacts_by_age)
     text += sim::format_contacts_by_age(*result->app.contacts_by_age);
+  // run_scenario counts both runs' offspring.
+  const sim::Offspring& offspring = *result->app.offspring;
   const sim::Offspring* baseline_offspring =
-      result->baseline ? &result->baseline->offspring : nullptr;
-  text += sim::format_offspring(result->app.offspring, baseline_offspring);
+      result->baseline ? &*result->baseline->offspring : nullptr;
+  text += sim::format_offspring(offspring, baseline_offspring);
   write_or_throw(out / "report.txt", text);
   files.push_back(out / "report.txt");
   if (result->app.contacts_by_age) {
@@ -346,17 +348,15 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
   write_or_throw(out / "reproduction.csv",
                  sim::reproduction_csv(result->app.reproduction, baseline_reproduction));
   files.push_back(out / "reproduction.csv");
-  write_or_throw(out / "offspring.csv",
-                 sim::offspring_csv(result->app.offspring, baseline_offspring));
+  write_or_throw(out / "offspring.csv", sim::offspring_csv(offspring, baseline_offspring));
   files.push_back(out / "offspring.csv");
-  write_or_throw(out / "intervals.csv",
-                 sim::intervals_csv(result->app.offspring, baseline_offspring));
+  write_or_throw(out / "intervals.csv", sim::intervals_csv(offspring, baseline_offspring));
   files.push_back(out / "intervals.csv");
   std::string warned;  // each warning once (without gnuplot both calls give the same)
   for (const auto& plots :
        {sim::write_plots(out, result->app.daily, baseline_daily, c.lockdown),
         sim::write_reproduction_plot(out, result->app.reproduction, baseline_reproduction),
-        sim::write_offspring_plot(out, result->app.offspring, baseline_offspring),
+        sim::write_offspring_plot(out, offspring, baseline_offspring),
         sim::write_region_plot(out, result->app.regions)}) {
     if (!plots.warning.empty() && plots.warning != warned) {
       std::fprintf(stderr, "greenlight: warning: %s\n", plots.warning.c_str());

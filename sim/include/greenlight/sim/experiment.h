@@ -33,8 +33,9 @@ struct RunOutcome {
   std::vector<DailyStats> daily;
   std::vector<RegionDay> regions;  // with several regions (Simulation::region_daily)
   Reproduction reproduction;
-  // The secondary infections of the cases of reproduction's complete cohorts.
-  Offspring offspring;
+  // With the offspring asked for (run_once's `offspring`): the secondary infections of the
+  // cases of reproduction's complete cohorts (the summary holds their fit in any case).
+  std::optional<Offspring> offspring;
   PrivacyView privacy;
   ScenarioMetrics scenario;
   std::string publisher_name;
@@ -49,18 +50,18 @@ struct RunOutcome {
 
 // One simulation with the publisher for config.run.server, spread over `ranks` (collective:
 // every rank calls it; each runs its own publisher, and every rank returns the same outcome),
-// with the event logs when `events` is set (the ranks' exposures gathered) and rank 0 with
-// the contact matrix when `contact_matrix` is set.
+// with the event logs when `events` is set (the ranks' exposures gathered), rank 0 with
+// the contact matrix when `contact_matrix` is set, and the offspring when `offspring` is.
 [[nodiscard]] Result<RunOutcome> run_once(const SimConfig& config, const ProgressFn& progress = {},
                                           Ranks ranks = Ranks::single(), bool events = false,
-                                          bool contact_matrix = false);
+                                          bool contact_matrix = false, bool offspring = false);
 
 struct ScenarioOutcome {
   RunOutcome app;
   std::optional<RunOutcome> baseline;  // same config with uptake 0 and no server
 };
-// run_once (with the contact matrix), plus the baseline when config.run.baseline is set and
-// uptake > 0.
+// run_once (with the contact matrix and the offspring), plus the baseline (with the
+// offspring) when config.run.baseline is set and uptake > 0.
 [[nodiscard]] Result<ScenarioOutcome> run_scenario(const SimConfig& config,
                                                    const ProgressFn& progress = {},
                                                    Ranks ranks = Ranks::single(),
