@@ -283,6 +283,14 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("immunity", "efficacy_symptoms", im.efficacy_symptoms);
   v("immunity", "efficacy_severe", im.efficacy_severe);
   v("immunity", "waning_half_life_days", im.waning_half_life_days);
+
+  auto& h = c.hospital;
+  v("hospital", "staff_per_100k", h.staff_per_100k);
+  v("hospital", "ward_contacts", h.ward_contacts);
+  v("hospital", "icu_contacts", h.icu_contacts);
+  v("hospital", "max_staff_contacts", h.max_staff_contacts);
+  v("hospital", "transmission_factor", h.transmission_factor);
+  v("hospital", "app_paused_at_work", h.app_paused_at_work);
 }
 
 std::string path_of(std::string_view section, std::string_view name) {
@@ -968,6 +976,15 @@ Status validate_config(const SimConfig& c) {
            escaped_immunity.efficacy_symptoms <= escaped_immunity.efficacy_severe,
        "variant: the immunity's efficacies against the variant, (1 - immunity_escape_*) times "
        "immunity.efficacy_*, must stay nested: infection <= symptoms <= severe");
+  const auto& h = c.hospital;
+  need(h.staff_per_100k >= 0 && h.staff_per_100k <= 10000,
+       "hospital.staff_per_100k must be in [0, 10000] (0: no infections in hospital)");
+  need(h.ward_contacts <= 100 && h.icu_contacts <= 100,
+       "hospital.ward_contacts and icu_contacts must be in [0, 100]");
+  need(h.max_staff_contacts >= 1 && h.max_staff_contacts <= 1000,
+       "hospital.max_staff_contacts must be in [1, 1000]");
+  need(h.transmission_factor >= 0 && h.transmission_factor <= 10,
+       "hospital.transmission_factor must be in [0, 10]");
   need(c.run.days >= 1 && c.run.days <= 2000, "run.days must be in [1, 2000]");
   need(c.run.threads >= 1 && c.run.threads <= 256, "run.threads must be in [1, 256]");
   need(c.run.start_unix_seconds >= 0 && c.run.start_unix_seconds % 86400 == 0,

@@ -23,6 +23,7 @@ ContactPhase::ContactPhase(const World& world)
       generator_(world.config, world.pop),
       contact_state_(world.pop.size()),
       isolating_today_(world.pop.size(), 0),
+      shard_patients_(world.pop.staff.empty() ? 0 : kShards),
       tallies_(kShards),
       runs_(kShards),
       checkins_(kRetentionDays + 1) {
@@ -118,13 +119,22 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
   const bool variants = !health.variant().empty();
   const bool escape = health.escapes_vaccine();
   const bool reinfection = health.reinfecting();
+  const bool staffed = !shard_patients_.empty();
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     const auto [p0, p1] = shard_range(n, shard);
+    if (staffed) shard_patients_[shard].clear();
     for (std::uint32_t p = p0; p < p1; ++p) {
       isolating_today_[p] = isolated_until[p] > day ? kAtHome : kMeetsAll;
       float inf = 0;
       if (infection_day[p] != kNever) {
-        if (health.absent(p, t)) isolating_today_[p] = kAbsent;
+        if (health.absent(p, t)) {
+          isolating_today_[p] = kAbsent;
+          const auto k = static_cast<std::uint32_t>(day - infection_day[p]);
+          const Course& course = health.course(p);
+          if (staffed && course.in_hospital(k)) {
+            shard_patients_[shard].push_back({p, course.in_critical_care(k)});
+          }
+        }
         inf = static_cast<float>(
             w_.disease.infectiousness(static_cast<std::uint32_t>(day - infection_day[p])) *
             static_cast<double>(health.course(p).infectiousness_factor) *
@@ -158,6 +168,15 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
   const Distancing distancing =
       distancing_on(t, locked_down, regional ? locked_regions : std::span<const std::uint8_t>{});
   generator_.prepare_day(t, isolating_today_, 0, w_.threads, visit_share(), distancing);
+  if (staffed) {
+    patients_.clear();
+    for (const auto& part : shard_patients_)
+      patients_.insert(patients_.end(), part.begin(), part.end());
+    generator_.prepare_hospital(patients_);
+    st.staff_absent = static_cast<std::uint32_t>(
+        std::count_if(w_.pop.staff.begin(), w_.pop.staff.end(),
+                      [&](std::uint32_t s) { return isolating_today_[s] != kMeetsAll; }));
+  }
   record_checkins(t, st);
 
   const auto& lockdown = w_.config.lockdown;
@@ -177,8 +196,12 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
                       w_.config.disease.seasonal_factor(w_.midnight(t) + kDaySeconds / 2);
   // Per layer (1 unless disease.transmission_changes_by_layer says otherwise), the household's
   // weight included.
-  std::array<double, kLayers> layer = w_.config.disease.layer_factors(t);
+  std::array<double, kLayers> layer{};
+  const std::array<double, 4> community = w_.config.disease.layer_factors(t);
+  std::copy(community.begin(), community.end(), layer.begin());
   layer[static_cast<std::size_t>(Layer::kHousehold)] *= hh;
+  layer[static_cast<std::size_t>(Layer::kHospital)] = w_.config.hospital.transmission_factor;
+  const bool paused_at_work = w_.config.hospital.app_paused_at_work;
   // A locked region's households (not when everyone is locked down: hh has it).
   const double locked_household = regional && !locked_down ? lockdown.household_multiplier : 1.0;
   parallel_for(w_.threads, shard_end_ - shard_begin_, [&](std::uint32_t task, std::uint32_t) {
@@ -212,6 +235,7 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
         }
       }
       if (a.app == 0 || b.app == 0) return;
+      if (paused_at_work && c.layer == Layer::kHospital) return;
       ++out.app_contacts;
       radio.stage(c, rrng, runs);
     };
@@ -258,7 +282,11 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
 void ContactPhase::record(const Contact& c, ShardTally& out, Rng& recall_rng) const {
   if (record_met_) out.met.emplace_back(c.a, c.b);
   if (record_recalled_) {
-    const double f = w_.config.manual_tracing.traceable_fraction[static_cast<std::size_t>(c.layer)];
+    // Care in protective equipment is no contact for the tracers (config.hospital).
+    const double f =
+        c.layer == Layer::kHospital
+            ? 0.0
+            : w_.config.manual_tracing.traceable_fraction[static_cast<std::size_t>(c.layer)];
     if (f >= 1 || (f > 0 && recall_rng.uniform() < f)) out.recalled.push_back({c.a, c.b});
   }
 }

@@ -9,6 +9,8 @@
 namespace greenlight::sim {
 namespace {
 
+constexpr std::size_t kCommunityLayers = static_cast<std::size_t>(Layer::kVenue) + 1;
+
 // Salt of the typical day's contact streams (never a simulated day's, nor calibration's).
 constexpr std::uint64_t kTypicalDaySalt = 0xa9e;
 
@@ -56,7 +58,8 @@ ContactsByAge contacts_by_age(const SimConfig& config, const Population& pop) {
 
 std::string contacts_by_age_csv(const ContactsByAge& m) {
   std::string out = "layer,age_group,contact_age_group,contacts_per_person_day\n";
-  for (std::size_t l = 0; l < kLayers; ++l) {
+  // A typical day has no patients in hospital: the community layers only.
+  for (std::size_t l = 0; l < kCommunityLayers; ++l) {
     const std::string layer(layer_name(static_cast<Layer>(l)));
     for (std::size_t i = 0; i < kAgeGroups; ++i) {
       for (std::size_t j = 0; j < kAgeGroups; ++j) {
@@ -76,7 +79,7 @@ std::string format_contacts_by_age(const ContactsByAge& m) {
   for (std::size_t i = 0; i < kAgeGroups; ++i) {
     std::array<double, kLayers> by_layer{};
     double all = 0;
-    for (std::size_t l = 0; l < kLayers; ++l) {
+    for (std::size_t l = 0; l < kCommunityLayers; ++l) {
       for (const double x : m.per_person[l][i]) by_layer[l] += x;
       all += by_layer[l];
     }

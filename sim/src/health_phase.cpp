@@ -559,6 +559,7 @@ void HealthPhase::apply_infections(std::vector<InfectionCandidate> candidates, s
     if (!variant_.empty()) st.variant_infections += variant_[candidates[i].victim];
     ++st.new_infections;
     ++st.new_infections_by_layer[static_cast<std::size_t>(candidates[i].layer)];
+    if (!w_.pop.staff.empty() && w_.pop.is_staff(candidates[i].victim)) ++st.new_staff_infections;
   }
   cumulative_ += st.new_infections;
 }

@@ -109,6 +109,8 @@ std::string layer_label(std::size_t l) {
       return "random";
     case Layer::kVenue:
       return "venues";
+    case Layer::kHospital:
+      return "hospital";
   }
   return "";
 }
@@ -129,7 +131,10 @@ std::string fit_row(const std::string& label, const OffspringFit& f) {
 std::string run_rows(const std::string& name, const Offspring& o) {
   std::string out = fit_row(name, fit_offspring(o.cases_by_count));
   for (std::size_t l = 0; l < kLayers; ++l) {
-    out += fit_row("  " + layer_label(l), fit_offspring(o.by_layer[l]));
+    const OffspringFit fit = fit_offspring(o.by_layer[l]);
+    // Without hospital staff nobody infects anyone there: no row.
+    if (static_cast<Layer>(l) == Layer::kHospital && fit.infections == 0) continue;
+    out += fit_row("  " + layer_label(l), fit);
   }
   return out + fit_row("  days 0-27", fit_offspring(o.early_cases_by_count));
 }
@@ -169,7 +174,8 @@ Offspring count_offspring(const ForEachInfection& for_each_infection, std::uint3
       onset.push_back(onset_day(i));
     }
   });
-  std::vector<std::array<std::uint16_t, kLayers>> caused(cases.size(), {0, 0, 0, 0});
+  std::vector<std::array<std::uint16_t, kLayers>> caused(cases.size(),
+                                                         std::array<std::uint16_t, kLayers>{});
   for_each_infection([&](const Infection& i) {
     if (i.infector == kNoPerson || i.infector_day < 0 || i.infector_day >= cohort) return;
     const std::uint64_t key =

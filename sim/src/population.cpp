@@ -110,7 +110,8 @@ std::uint32_t Population::app_users() const {
 
 std::size_t Population::memory_bytes() const {
   return age_group.size() * (1 + 4 + 1 + 1 + 1) + household_start.size() * 4 +
-         link_start.size() * 4 + links.size() * 4 + venue_kind.size() + region_start.size() * 4;
+         link_start.size() * 4 + links.size() * 4 + venue_kind.size() + region_start.size() * 4 +
+         (staff.size() + staff_start.size()) * 4;
 }
 
 double app_probability(const AppConfig& app, double share, std::uint8_t age_group,
@@ -264,6 +265,31 @@ Population generate_population(const SimConfig& config) {
     Rng app(stream_key(seed, internal::kPurposeAppUsers, p));
     pop.has_app[p] =
         app.bernoulli(app_probability(config.app, config.app.uptake, g, region)) ? 1 : 0;
+  }
+
+  // Hospital staff: per region, per_100k of its people (at most its workers), drawn among its
+  // working people (a partial shuffle from the region's own stream), in ascending order.
+  if (config.hospital.staff_per_100k > 0) {
+    pop.staff_start.assign(1, 0);
+    std::vector<std::uint32_t> candidates;
+    for (std::uint32_t r = 0; r + 1 < pop.region_start.size(); ++r) {
+      candidates.clear();
+      for (std::uint32_t p = pop.region_start[r]; p < pop.region_start[r + 1]; ++p) {
+        if (pop.network[p] == static_cast<std::uint8_t>(Network::kWork)) candidates.push_back(p);
+      }
+      const auto wanted = static_cast<std::uint32_t>(std::min<std::uint64_t>(
+          candidates.size(), static_cast<std::uint64_t>(std::llround(
+                                 config.hospital.staff_per_100k *
+                                 (pop.region_start[r + 1] - pop.region_start[r]) / 1e5))));
+      Rng draw(stream_key(seed, internal::kPurposeStaff, r));
+      for (std::uint32_t i = 0; i < wanted; ++i) {
+        const auto size = static_cast<std::uint32_t>(candidates.size());
+        std::swap(candidates[i], candidates[i + draw.below(size - i)]);
+      }
+      std::sort(candidates.begin(), candidates.begin() + wanted);
+      pop.staff.insert(pop.staff.end(), candidates.begin(), candidates.begin() + wanted);
+      pop.staff_start.push_back(static_cast<std::uint32_t>(pop.staff.size()));
+    }
   }
 
   // Venues, grouped by kind.

@@ -40,8 +40,10 @@ void RadioPhase::stage(const Contact& c, Rng& noise, StagedRuns& out) const {
   const auto dist_dm = static_cast<std::uint32_t>(std::min(127L, std::lround(c.distance_m * 10)));
   const std::uint64_t key_ab = noise.next();
   const std::uint64_t key_ba = noise.next();
-  const ContactAttenuation att =
-      radio_.contact(c.distance_m, static_cast<RadioSetting>(c.layer), c.a, c.b, key_ab, key_ba);
+  // A ward is indoors like a workplace (the radio has no setting of its own for it).
+  const RadioSetting setting =
+      c.layer == Layer::kHospital ? RadioSetting::kSchoolWork : static_cast<RadioSetting>(c.layer);
+  const ContactAttenuation att = radio_.contact(c.distance_m, setting, c.a, c.b, key_ab, key_ba);
   const std::uint8_t att_ab = att.heard_by_a_db;
   const std::uint8_t att_ba = att.heard_by_b_db;
   out[c.b >> part_shift_].push_back({c.b, c.a, RunMeta::pack(first, dist_dm, scans, att_ab)});

@@ -122,12 +122,12 @@ std::string daily_csv(std::span<const DailyStats> days) {
       "manual_interviews,manual_traced,interview_backlog,call_backlog,hospital_denied,"
       "new_vaccinated,vaccinated,test_backlog,tests_given_up,variant_infections,"
       "breakthrough_infections,new_boosted,boosted,reinfections,screening_samples,regions_locked,"
-      "imported,schools_closed\n";
+      "imported,schools_closed,new_hospital,new_staff_infections,staff_absent\n";
   for (const auto& d : days) {
     out += fmt(
         "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
         "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,"
-        "%u\n",
+        "%u,%u,%u,%u\n",
         d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
         d.new_infections_by_layer[0], d.new_infections_by_layer[1], d.new_infections_by_layer[2],
         d.new_infections_by_layer[3], static_cast<unsigned long long>(d.cumulative_infections),
@@ -141,7 +141,9 @@ std::string daily_csv(std::span<const DailyStats> days) {
         d.manual_traced, d.interview_backlog, d.call_backlog, d.hospital_denied, d.new_vaccinated,
         d.vaccinated, d.test_backlog, d.tests_given_up, d.variant_infections,
         d.breakthrough_infections, d.new_boosted, d.boosted, d.reinfections, d.screening_samples,
-        d.regions_locked, d.imported, d.schools_closed);
+        d.regions_locked, d.imported, d.schools_closed,
+        d.new_infections_by_layer[static_cast<std::size_t>(Layer::kHospital)],
+        d.new_staff_infections, d.staff_absent);
   }
   return out;
 }
@@ -422,6 +424,37 @@ std::string policy_lines(const SimConfig& c) {
   return o;
 }
 
+std::string format_staff(const HospitalConfig& hospital, const RunSummary& a, const RunSummary* b) {
+  if (a.staff == 0) return "";
+  std::string o = fmt(
+      "\nHospital staff (%u people, hospital.staff_per_100k %g; their phones %s)%s\n", a.staff,
+      hospital.staff_per_100k, hospital.app_paused_at_work ? "paused at work" : "recording at work",
+      b ? "\n                                         with app                 without app" : "");
+  auto row = [&](const char* label, const std::string& x, const std::string& y) {
+    o += fmt("  %-38s %-24s %s\n", label, x.c_str(), b ? y.c_str() : "");
+  };
+  const auto share = [](std::uint64_t n, std::uint32_t of) {
+    return fmt("%llu (%.1f %%)", static_cast<unsigned long long>(n),
+               of ? 100.0 * static_cast<double>(n) / of : 0.0);
+  };
+  row("staff infected", share(a.staff_infected, a.staff),
+      b ? share(b->staff_infected, b->staff) : "");
+  row("  by a patient", fmt("%u", a.staff_infected_by_patients),
+      b ? fmt("%u", b->staff_infected_by_patients) : "");
+  row("other workers infected", share(a.other_workers_infected, a.other_workers),
+      b ? share(b->other_workers_infected, b->other_workers) : "");
+  const auto rates = [](const RunSummary& r) {
+    return fmt("%.3f / %.3f (x %.2f)", r.staff_rate, r.other_workers_rate, r.staff_rate_ratio());
+  };
+  row("incidence: staff / other workers", rates(a), b ? rates(*b) : "");
+  const auto absent = [](const RunSummary& r) {
+    return fmt("%llu / %u (%.1f %%)", static_cast<unsigned long long>(r.staff_absent_days),
+               r.peak_staff_absent, r.staff ? 100.0 * r.peak_staff_absent / r.staff : 0.0);
+  };
+  row("staff absent: person-days / worst day", absent(a), b ? absent(*b) : "");
+  return o + "  (incidence: infections per 1,000 susceptible person-days, and their ratio)\n";
+}
+
 std::string format_report(const ReportInput& in) {
   const SimConfig& c = *in.config;
   const RunSummary& a = in.app;
@@ -586,6 +619,7 @@ std::string format_report(const ReportInput& in) {
              width(1), admitted.c_str(), width(2), deaths.c_str());
   }
   o += format_regions(in.app_regions, in.baseline_regions);
+  o += format_staff(c.hospital, a, b);
   o += "\nNotifications (app users)\n";
   o += fmt("  uploads by positive app users        %llu\n",
            static_cast<unsigned long long>(a.uploads));
@@ -928,13 +962,15 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "died_out,lockdown_days,manual_interviews,manual_traced,peak_interview_backlog,vaccinated,"
       "peak_test_backlog,tests_given_up,variant_infections,breakthrough_infections,boosted,"
       "reinfections,screening_samples,region_lockdown_days,imported,app_running_at_end,"
-      "dispersion_k,share_for_80\n";
+      "dispersion_k,share_for_80,staff_infected,staff_infected_by_patients,staff_rate_ratio,"
+      "staff_absent_days\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.10g,", p.values[i]);
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
-        "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu,%llu,%u,%.6g,%.6f\n",
+        "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu,%llu,%u,%.6g,%.6f,%u,%u,%.6g,"
+        "%llu\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -954,7 +990,8 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         static_cast<unsigned long long>(s.screening_samples),
         static_cast<unsigned long long>(s.region_lockdown_days),
         static_cast<unsigned long long>(s.imported), s.app_running_at_end, s.dispersion_k,
-        s.share_for_80);
+        s.share_for_80, s.staff_infected, s.staff_infected_by_patients, s.staff_rate_ratio(),
+        static_cast<unsigned long long>(s.staff_absent_days));
   }
   return out;
 }

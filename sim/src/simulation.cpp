@@ -35,6 +35,8 @@ std::string_view layer_name(Layer layer) {
       return "random";
     case Layer::kVenue:
       return "venue";
+    case Layer::kHospital:
+      return "hospital";
   }
   return "household";
 }

@@ -233,6 +233,42 @@ Offspring offspring(const World& world, const HealthPhase& health, std::uint32_t
       complete_cohorts(world, days));
 }
 
+void summarise_staff(const Population& pop, std::span<const std::int32_t> infection_day,
+                     std::span<const std::uint8_t> infection_layer, std::uint32_t days,
+                     RunSummary& s) {
+  if (pop.staff.empty()) return;
+  // Infections and susceptible person-days: [0] staff, [1] the other workers.
+  std::array<std::uint64_t, 2> infected{};
+  std::array<std::uint64_t, 2> person_days{};
+  std::array<std::uint64_t, 2> people{};
+  const auto work = static_cast<std::uint8_t>(Network::kWork);
+  for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    if (pop.network[p] != work) continue;
+    const std::size_t g = pop.is_staff(p) ? 0 : 1;
+    ++people[g];
+    if (infection_day[p] == kNever) {
+      person_days[g] += days;
+      continue;
+    }
+    ++infected[g];
+    person_days[g] += static_cast<std::uint64_t>(infection_day[p]);
+    if (g == 0 && infection_layer[p] == static_cast<std::uint8_t>(Layer::kHospital)) {
+      ++s.staff_infected_by_patients;
+    }
+  }
+  const auto rate = [&](std::size_t g) {
+    return person_days[g] > 0
+               ? 1000.0 * static_cast<double>(infected[g]) / static_cast<double>(person_days[g])
+               : 0.0;
+  };
+  s.staff = static_cast<std::uint32_t>(people[0]);
+  s.staff_infected = static_cast<std::uint32_t>(infected[0]);
+  s.other_workers = static_cast<std::uint32_t>(people[1]);
+  s.other_workers_infected = static_cast<std::uint32_t>(infected[1]);
+  s.staff_rate = rate(0);
+  s.other_workers_rate = rate(1);
+}
+
 RunSummary summarise(const World& world, double beta, std::uint32_t days,
                      std::span<const DailyStats> daily, const HealthPhase& health,
                      const SyncPhase& sync) {
@@ -277,7 +313,10 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     s.manual_interviews += d.manual_interviews;
     s.manual_traced += d.manual_traced;
     s.peak_interview_backlog = std::max(s.peak_interview_backlog, d.interview_backlog);
+    s.staff_absent_days += d.staff_absent;
+    s.peak_staff_absent = std::max(s.peak_staff_absent, d.staff_absent);
   }
+  summarise_staff(pop, health.infection_day(), health.infection_layer(), days, s);
   if (s.uploads > 0) {
     s.notifications_per_upload = static_cast<double>(s.notifications_red + s.notifications_yellow) /
                                  static_cast<double>(s.uploads);

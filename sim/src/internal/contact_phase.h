@@ -116,6 +116,9 @@ class ContactPhase {
   std::vector<ContactState> contact_state_;
   std::vector<std::uint8_t> checkin_drawn_;  // record_checkins(): today's draw per visit
   std::vector<std::uint8_t> isolating_today_;
+  // With hospital staff: today's patients in hospital, per shard of people, then joined.
+  std::vector<std::vector<Patient>> shard_patients_;
+  std::vector<Patient> patients_;
   std::vector<std::uint8_t> distanced_;             // distancing_on(): who is locked down today
   static constexpr std::uint8_t kRegionLocked = 2;  // distanced_: a locked region's person
   std::vector<ShardTally> tallies_;                 // per shard

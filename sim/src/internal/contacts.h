@@ -1,10 +1,10 @@
-// Daily contact generation (four layers) split into kShards fixed shards.
+// Daily contact generation (five layers) split into kShards fixed shards.
 //
-// Shard s owns slice s of the households, of the people (for recurring links), of the
-// day's random-encounter pairs and of the venues. Each shard draws from its own streams
-// (seed, purpose, day, shard, salt), so a shard's contacts, and their order, do not depend
-// on which thread generates them. prepare_day() runs once per day on one thread; after it,
-// generate() may run for different shards concurrently.
+// Shard s owns slice s of the households, of the people (for recurring links and the
+// patients in hospital), of the day's random-encounter pairs and of the venues. Each shard draws
+// from its own streams (seed, purpose, day, shard, salt), so a shard's contacts, and their order,
+// do not depend on which thread generates them. prepare_day() runs once per day on one thread;
+// after it, generate() may run for different shards concurrently.
 #pragma once
 
 #include <algorithm>
@@ -39,6 +39,12 @@ struct Contact {
   std::uint16_t minutes = 0;
   float distance_m = 0;
   Layer layer = Layer::kHousehold;
+};
+
+// A patient in hospital today (the hospital layer's contacts).
+struct Patient {
+  std::uint32_t person = 0;
+  bool intensive_care = false;
 };
 
 // Two people who met (manual tracing's recalled contacts).
@@ -220,6 +226,7 @@ class ContactGenerator {
         }
       }
     });
+    patients_ = {};
     visits_.clear();
     for (const auto& part : shard_visits_) visits_.insert(visits_.end(), part.begin(), part.end());
     if (share != nullptr) {
@@ -251,6 +258,33 @@ class ContactGenerator {
     });
   }
 
+  // After prepare_day: today's patients in hospital (in person order) and the staff at work
+  // today (Population::staff not isolating, in hospital or dead), by region; each pool's
+  // (a region's staff, or the country's for the patients of regions without staff at work)
+  // share of its patients' contacts that max_staff_contacts allows.
+  void prepare_hospital(std::span<const Patient> patients) {
+    patients_ = patients;
+    working_staff_.clear();
+    working_start_.assign(1, 0);
+    if (patients.empty()) return;
+    for (std::uint32_t r = 0; r + 1 < pop_.staff_start.size(); ++r) {
+      for (std::uint32_t i = pop_.staff_start[r]; i < pop_.staff_start[r + 1]; ++i) {
+        if (isolating_[pop_.staff[i]] == kMeetsAll) working_staff_.push_back(pop_.staff[i]);
+      }
+      working_start_.push_back(static_cast<std::uint32_t>(working_staff_.size()));
+    }
+    const auto regions = static_cast<std::uint32_t>(working_start_.size() - 1);
+    std::vector<double> wanted(regions + 1, 0.0);
+    for (const Patient& x : patients) wanted[pool_of(x.person)] += contacts_of(x);
+    pool_share_.assign(regions + 1, 1.0);
+    for (std::uint32_t k = 0; k <= regions; ++k) {
+      const double at_work = k < regions ? working_start_[k + 1] - working_start_[k]
+                                         : static_cast<double>(working_staff_.size());
+      const double allowed = at_work * config_.hospital.max_staff_contacts;
+      if (wanted[k] > allowed) pool_share_[k] = allowed / wanted[k];
+    }
+  }
+
   // Visits of the prepared day, grouped by venue and sorted by arrival.
   std::span<const Visit> visits() const { return visits_; }
   // The same visits by person shard (kShards parts), in person order and, for one person,
@@ -263,6 +297,7 @@ class ContactGenerator {
     links(shard, sink);
     random(shard, sink);
     venues(shard, sink);
+    hospital(shard, sink);
   }
 
  private:
@@ -429,6 +464,53 @@ class ContactGenerator {
     }
   }
 
+  // Each patient of the shard's people meets ward_contacts (intensive care: icu_contacts)
+  // staff at work of its region (none there: of the country), drawn with replacement.
+  template <typename Sink>
+  void hospital(std::uint32_t shard, Sink& sink) const {
+    if (patients_.empty() || working_staff_.empty()) return;
+    const auto [p0, p1] = shard_range(pop_.size(), shard);
+    auto it = std::lower_bound(patients_.begin(), patients_.end(), p0,
+                               [](const Patient& x, std::uint32_t p) { return x.person < p; });
+    Rng r = stream(kPurposeHospitalContacts, shard);
+    const auto regions = static_cast<std::uint32_t>(working_start_.size() - 1);
+    for (; it != patients_.end() && it->person < p1; ++it) {
+      const std::uint32_t patient = it->person;
+      const std::uint32_t pool = pool_of(patient);
+      const std::uint32_t first = pool < regions ? working_start_[pool] : 0;
+      const std::uint32_t count = pool < regions
+                                      ? working_start_[pool + 1] - first
+                                      : static_cast<std::uint32_t>(working_staff_.size());
+      std::uint32_t k = contacts_of(*it);
+      if (pool_share_[pool] < 1) {
+        const double scaled = k * pool_share_[pool];
+        k = static_cast<std::uint32_t>(scaled);
+        if (r.uniform() < scaled - k) ++k;
+      }
+      for (std::uint32_t m = 0; m < k; ++m) {
+        const std::uint32_t carer = working_staff_[first + r.below(count)];
+        Contact c{std::min(patient, carer), std::max(patient, carer), 0, 0, 0, Layer::kHospital};
+        c.start_minute = static_cast<std::uint16_t>(8 * 60 + r.below(14 * 60));
+        c.minutes = link_minutes_.sample(r);
+        c.minutes = static_cast<std::uint16_t>(
+            std::min<int>(c.minutes, static_cast<int>(kMinutesPerDay) - 1 - c.start_minute));
+        c.distance_m = distance(r);
+        sink(c);
+      }
+    }
+  }
+
+  std::uint32_t contacts_of(const Patient& x) const {
+    return x.intensive_care ? config_.hospital.icu_contacts : config_.hospital.ward_contacts;
+  }
+  // The staff pool of a patient: its region's, or (`regions`) the country's when nobody of
+  // its region's staff is at work.
+  std::uint32_t pool_of(std::uint32_t patient) const {
+    const auto regions = static_cast<std::uint32_t>(working_start_.size() - 1);
+    const std::uint32_t region = regions > 1 ? pop_.region_of(patient) : 0;
+    return working_start_[region + 1] > working_start_[region] ? region : regions;
+  }
+
   const SimConfig& config_;
   const Population& pop_;
   std::uint64_t seed_;
@@ -449,6 +531,10 @@ class ContactGenerator {
   std::vector<Visit> visits_;
   std::vector<std::vector<Visit>> shard_visits_;
   std::vector<std::uint32_t> venue_start_;
+  std::span<const Patient> patients_;
+  std::vector<std::uint32_t> working_staff_;  // by region: working_start_
+  std::vector<std::uint32_t> working_start_;
+  std::vector<double> pool_share_;  // per pool: the share of its patients' contacts met
 };
 
 }  // namespace greenlight::sim::internal

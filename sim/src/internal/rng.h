@@ -73,6 +73,8 @@ enum Purpose : std::uint64_t {
   kPurposeImports = 37,
   kPurposeAppStop = 38,
   kPurposeInfectiousness = 39,
+  kPurposeStaff = 40,
+  kPurposeHospitalContacts = 41,
 };
 
 // Inverse of the standard normal CDF: Acklam's rational approximation (relative error

@@ -76,6 +76,12 @@ Reproduction reproduction(const World& world, const HealthPhase& health, std::ui
 // The secondary infections per case of the same complete cohorts (offspring.h).
 Offspring offspring(const World& world, const HealthPhase& health, std::uint32_t days);
 
+// The summary's hospital staff figures (RunSummary::staff ...), from every person's latest
+// infection (not a collective: every rank holds every person's). Nothing without staff.
+void summarise_staff(const Population& pop, std::span<const std::int32_t> infection_day,
+                     std::span<const std::uint8_t> infection_layer, std::uint32_t days,
+                     RunSummary& s);
+
 // Over several ranks a collective (it gathers the ranks' exposure hits).
 RunSummary summarise(const World& world, double beta, std::uint32_t days,
                      std::span<const DailyStats> daily, const HealthPhase& health,

@@ -681,6 +681,34 @@ struct ImmunityConfig {
   }
 };
 
+// Infections in hospital (off by default: staff_per_100k 0; docs/simulation.md "Infections
+// in hospital"), after OpenABM's hospital module. staff_per_100k people (per_100k) staff the
+// wards: working people (Network::kWork) drawn per region, in proportion to its people; they
+// keep their household, workplace and random contacts. Each day each patient in hospital
+// meets ward_contacts (in intensive care icu_contacts) of the staff of its region who are at
+// work that day (not isolating, in hospital or dead; the whole country's when its region has
+// none), drawn with replacement; a contact's minutes and distance are a workplace contact's,
+// and its transmission is multiplied by transmission_factor (Layer::kHospital). Manual
+// tracers do not trace these contacts (care in protective equipment is no contact), and with
+// app_paused_at_work the staff's phones do not record them (the NHS asked its staff to pause
+// the app at work). Defaults: OpenABM's hospital parameters: a ward patient needs 1 doctor
+// and 3 nurse interactions a day, an intensive-care patient 3 and 6; its wards (40 x 30
+// beds with 5 doctors and 10 nurses, 10 x 10 intensive-care beds with 3 and 6) have 690
+// staff, 69 per 100,000 of its 1,000,000 people; a member of staff has at most 20 such
+// interactions a day (max_hcw_daily_interactions): when a pool's patients need more than
+// max_staff_contacts per member at work, every patient's contacts are scaled down to fit
+// (rounded at random); patients' infectiousness in hospital x 0.5 (general and
+// icu_infectivity_modifier) times the relative transmission of a doctor's or nurse's
+// contact, 0.7-0.9, about 0.8: 0.4.
+struct HospitalConfig {
+  double staff_per_100k = 0;
+  std::uint32_t ward_contacts = 4;
+  std::uint32_t icu_contacts = 9;
+  std::uint32_t max_staff_contacts = 20;
+  double transmission_factor = 0.4;
+  bool app_paused_at_work = true;
+};
+
 enum class ServerMode { kNone, kInProcess, kLoopback };
 std::string_view server_mode_name(ServerMode mode);
 [[nodiscard]] Result<ServerMode> server_mode_from_name(std::string_view name);
@@ -719,6 +747,7 @@ struct SimConfig {
   VaccinationConfig vaccination;
   VariantConfig variant;
   ImmunityConfig immunity;
+  HospitalConfig hospital;
 };
 
 // Parses a JSON document on top of base (missing keys keep base's values). Errors name

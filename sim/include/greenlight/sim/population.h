@@ -8,6 +8,7 @@
 // Generation is deterministic in (config, seed) and single-threaded.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <span>
@@ -42,6 +43,10 @@ struct Population {
   // Region r has the people [region_start[r], region_start[r + 1]) (whole households);
   // {0, size()} with one region. Its venues of a kind are region_venues().
   std::vector<std::uint32_t> region_start;
+  // Hospital staff (config.hospital): person ids in ascending order; region r's staff are
+  // staff[staff_start[r] .. staff_start[r + 1]). Empty without hospital.staff_per_100k.
+  std::vector<std::uint32_t> staff;
+  std::vector<std::uint32_t> staff_start;
 
   std::uint32_t size() const { return static_cast<std::uint32_t>(age_group.size()); }
   std::uint32_t households() const {
@@ -53,6 +58,7 @@ struct Population {
   // The venues of `kind` in region r: [first, end), the kind's venues split over the regions
   // in proportion to their people (empty when the kind has fewer venues than regions).
   std::pair<std::uint32_t, std::uint32_t> region_venues(VenueKind kind, std::uint32_t r) const;
+  bool is_staff(std::uint32_t p) const { return std::binary_search(staff.begin(), staff.end(), p); }
   std::span<const std::uint32_t> links_of(std::uint32_t p) const {
     return {links.data() + link_start[p], links.data() + link_start[p + 1]};
   }

@@ -72,6 +72,11 @@ std::string regions_csv(std::span<const RegionDay> days);
 // most kRegionRows rows (the rest in regions.csv), then the spread of the infected share.
 inline constexpr std::uint32_t kRegionRows = 20;
 std::string format_regions(std::span<const RegionDay> app, std::span<const RegionDay> baseline);
+// The report's "Hospital staff" section (config.hospital): the staff infected, by patients,
+// the other workers infected, both incidence rates and their ratio, the staff absent; with
+// and without the app when `baseline` is given. Empty without staff.
+std::string format_staff(const HospitalConfig& hospital, const RunSummary& app,
+                         const RunSummary* baseline);
 // regions.{svg,png}: each region's infectious people per 100,000 of its people by day (with
 // the app; at most kRegionRows regions drawn).
 PlotResult write_region_plot(const std::filesystem::path& dir, std::span<const RegionDay> app);

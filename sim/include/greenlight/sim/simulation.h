@@ -45,8 +45,16 @@
 
 namespace greenlight::sim {
 
-enum class Layer : std::uint8_t { kHousehold = 0, kSchoolWork = 1, kRandom = 2, kVenue = 3 };
-inline constexpr std::size_t kLayers = 4;
+// Where a contact happens. kHospital: a patient in hospital and a healthcare worker who
+// cares for the patient (config.hospital; none without staff).
+enum class Layer : std::uint8_t {
+  kHousehold = 0,
+  kSchoolWork = 1,
+  kRandom = 2,
+  kVenue = 3,
+  kHospital = 4
+};
+inline constexpr std::size_t kLayers = 5;
 std::string_view layer_name(Layer layer);
 
 struct DailyStats {
@@ -122,6 +130,11 @@ struct DailyStats {
   // counts transmissions).
   std::uint32_t imported = 0;
   std::uint32_t schools_closed = 0;  // 1: schools closed today (lockdown.schools_closed)
+  // With hospital staff (config.hospital): staff infected today through a contact (any
+  // layer; those by patients are new_infections_by_layer's hospital), and staff not at work
+  // today (isolating at home, in hospital or dead).
+  std::uint32_t new_staff_infections = 0;
+  std::uint32_t staff_absent = 0;
 };
 
 // One region's counts at the end of a day (population.regions > 1; Simulation::region_daily):
@@ -250,6 +263,26 @@ struct RunSummary {
   // smallest share of the cases that caused 80 % of them.
   double dispersion_k = 0;
   double share_for_80 = 0;
+  // Hospital staff (config.hospital; all 0 without staff): the staff, of them those
+  // infected (their latest infection, initial cases included) and those infected by a
+  // patient (Layer::kHospital); the other working people (Network::kWork) and of them those
+  // infected; the staff absent (DailyStats::staff_absent) summed over the days and on the
+  // worst day.
+  std::uint32_t staff = 0;
+  std::uint32_t staff_infected = 0;
+  std::uint32_t staff_infected_by_patients = 0;
+  std::uint32_t other_workers = 0;
+  std::uint32_t other_workers_infected = 0;
+  std::uint64_t staff_absent_days = 0;
+  std::uint32_t peak_staff_absent = 0;
+  // Infections per 1,000 susceptible person-days (each person susceptible from day 0 until
+  // its infection day or the run's end) of the staff and of the other workers, and their
+  // ratio (the incidence rate ratio; 0 when the other workers had no infection).
+  double staff_rate = 0;
+  double other_workers_rate = 0;
+  double staff_rate_ratio() const {
+    return other_workers_rate > 0 ? staff_rate / other_workers_rate : 0.0;
+  }
   std::uint64_t tests = 0;
   std::uint64_t positives = 0;
   std::uint64_t uploads = 0;

@@ -1,0 +1,430 @@
+// Infections in hospital (config.hospital, docs/simulation.md "Infections in hospital"): the
+// staff, the patients' contacts with them (internal/contacts.h), the infections and absences
+// they bring, the summary's figures and the report's section.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "greenlight/sim/config.h"
+#include "greenlight/sim/population.h"
+#include "greenlight/sim/publisher.h"
+#include "greenlight/sim/report.h"
+#include "internal/contacts.h"
+#include "sim_test_runs.h"
+
+namespace greenlight::sim {
+namespace {
+
+using internal::Contact;
+using internal::ContactGenerator;
+using internal::kAbsent;
+using internal::kAtHome;
+using internal::kMeetsAll;
+using internal::kShards;
+using internal::Patient;
+
+SimConfig staffed(std::uint32_t people, double per_100k) {
+  SimConfig c;
+  c.population.people = people;
+  c.hospital.staff_per_100k = per_100k;
+  return c;
+}
+
+// The hospital contacts of one day with these patients and who is at home.
+std::vector<Contact> hospital_day(const SimConfig& c, const Population& pop,
+                                  const std::vector<Patient>& patients,
+                                  const std::vector<std::uint8_t>& isolating) {
+  ContactGenerator generator(c, pop);
+  generator.prepare_day(4, isolating, 0, 2);
+  generator.prepare_hospital(patients);
+  std::vector<Contact> out;
+  for (std::uint32_t shard = 0; shard < kShards; ++shard) {
+    generator.generate(shard, [&](const Contact& x) {
+      if (x.layer == Layer::kHospital) out.push_back(x);
+    });
+  }
+  return out;
+}
+
+// A small epidemic with many admissions (hospitalised_fraction 0.5 at every age) and staff
+// who catch it from patients readily.
+SimConfig hospital_run(bool paused, double factor = 3) {
+  SimConfig c = small(20000, 90, 3);
+  c.disease.initial_infections = 40;
+  c.disease.hospitalised_fraction.fill(0.5);
+  c.app.upload_consent = 1;
+  c.hospital.staff_per_100k = 500;
+  c.hospital.transmission_factor = factor;
+  c.hospital.app_paused_at_work = paused;
+  return c;
+}
+
+// Whether person p of the run is in hospital on day t, and whether in hospital or dead.
+bool in_hospital(const Simulation& sim, std::uint32_t p, std::uint32_t t) {
+  const std::int32_t infected = sim.infection_day()[p];
+  return infected >= 0 && static_cast<std::int32_t>(t) >= infected &&
+         sim.courses()[p].in_hospital(t - static_cast<std::uint32_t>(infected));
+}
+bool in_hospital_or_dead(const Simulation& sim, std::uint32_t p, std::uint32_t t) {
+  const std::int32_t infected = sim.infection_day()[p];
+  return infected >= 0 && static_cast<std::int32_t>(t) >= infected &&
+         sim.courses()[p].absent(t - static_cast<std::uint32_t>(infected));
+}
+
+// timeseries.csv's row of a day without the contacts column (the one that counts the
+// hospital's contacts too) and without the hospital's three columns.
+std::string community_row(const DailyStats& d) {
+  std::string row = daily_csv(std::vector<DailyStats>{d});
+  row = row.substr(row.find('\n') + 1);
+  std::vector<std::string> fields;
+  std::size_t at = 0;
+  while (at < row.size()) {
+    const std::size_t comma = std::min(row.find_first_of(",\n", at), row.size());
+    fields.push_back(row.substr(at, comma - at));
+    at = comma + 1;
+  }
+  fields.resize(fields.size() - 3);
+  fields.erase(fields.begin() + 24);  // contacts
+  std::string out;
+  for (const auto& f : fields) out += f + ",";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("hospital staff: per region, working people, in ascending order; no one else changes") {
+  SimConfig c = staffed(30000, 500);
+  c.population.regions = 3;
+  c.population.region_weights = {0.5, 0.3, 0.2};
+  const Population pop = generate_population(c);
+  SimConfig none = c;
+  none.hospital.staff_per_100k = 0;
+  const Population plain = generate_population(none);
+  CHECK(plain.staff.empty());
+  CHECK_FALSE(plain.is_staff(pop.staff.front()));
+  REQUIRE(pop.staff_start.size() == 4);
+  CHECK(std::is_sorted(pop.staff.begin(), pop.staff.end()));
+  CHECK(std::adjacent_find(pop.staff.begin(), pop.staff.end()) == pop.staff.end());
+  for (std::uint32_t r = 0; r < 3; ++r) {
+    CAPTURE(r);
+    const std::uint32_t people = pop.region_start[r + 1] - pop.region_start[r];
+    CHECK(pop.staff_start[r + 1] - pop.staff_start[r] ==
+          static_cast<std::uint32_t>(std::llround(500.0 * people / 1e5)));
+    for (std::uint32_t i = pop.staff_start[r]; i < pop.staff_start[r + 1]; ++i) {
+      const std::uint32_t s = pop.staff[i];
+      CHECK(pop.region_of(s) == r);
+      CHECK(pop.network[s] == static_cast<std::uint8_t>(Network::kWork));
+      CHECK(pop.is_staff(s));
+    }
+  }
+  // The staff are drawn from a stream of their own: everything else is the same population.
+  CHECK(pop.age_group == plain.age_group);
+  CHECK(pop.links == plain.links);
+  CHECK(pop.has_app == plain.has_app);
+  CHECK(pop.random_per_day == plain.random_per_day);
+  // Staff spread over the region's workers, not its first ones.
+  CHECK(pop.staff[pop.staff_start[1] - 1] > pop.region_start[1] - pop.region_start[1] / 4);
+  // More staff than workers: every worker of the region.
+  SimConfig all = staffed(2000, 10000);
+  const Population everyone = generate_population(all);
+  const auto workers = static_cast<std::size_t>(std::count(
+      everyone.network.begin(), everyone.network.end(), static_cast<std::uint8_t>(Network::kWork)));
+  CHECK(everyone.staff.size() == std::min<std::size_t>(workers, 200));
+}
+
+TEST_CASE("each patient meets its contacts among its region's staff at work") {
+  SimConfig c = staffed(20000, 1000);
+  c.population.regions = 2;
+  const Population pop = generate_population(c);
+  std::vector<std::uint8_t> isolating(pop.size(), kMeetsAll);
+  // Every fourth member of staff is at home, one more is in hospital.
+  for (std::size_t i = 0; i < pop.staff.size(); i += 4) isolating[pop.staff[i]] = kAtHome;
+  isolating[pop.staff[1]] = kAbsent;
+  // Ten patients in each region, every third in intensive care, none of them staff.
+  std::vector<Patient> patients;
+  for (std::uint32_t r = 0; r < 2; ++r) {
+    for (std::uint32_t p = pop.region_start[r]; patients.size() < 10 * (r + 1); p += 97) {
+      if (pop.is_staff(p)) continue;
+      patients.push_back({p, patients.size() % 3 == 0});
+      isolating[p] = kAbsent;
+    }
+  }
+  const auto contacts = hospital_day(c, pop, patients, isolating);
+  std::map<std::uint32_t, std::uint32_t> met;  // patient -> contacts
+  std::set<std::uint32_t> carers;
+  for (const Contact& x : contacts) {
+    const bool a_cares = pop.is_staff(x.a);
+    const std::uint32_t patient = a_cares ? x.b : x.a;
+    const std::uint32_t carer = a_cares ? x.a : x.b;
+    CAPTURE(patient, carer);
+    REQUIRE(pop.is_staff(carer));
+    CHECK(x.a < x.b);
+    CHECK(isolating[carer] == kMeetsAll);
+    CHECK(pop.region_of(carer) == pop.region_of(patient));
+    CHECK(x.start_minute + x.minutes < 1440);
+    ++met[patient];
+    carers.insert(carer);
+  }
+  for (const Patient& x : patients) {
+    CAPTURE(x.person);
+    CHECK(met[x.person] == (x.intensive_care ? 9u : 4u));
+  }
+  CHECK(met.size() == patients.size());
+  CHECK(carers.size() > 40);  // drawn among the region's staff, not always the same few
+
+  // No staff of region 1 at work: its patients are cared for by region 0's.
+  for (std::uint32_t i = pop.staff_start[1]; i < pop.staff_start[2]; ++i) {
+    isolating[pop.staff[i]] = kAtHome;
+  }
+  for (const Contact& x : hospital_day(c, pop, patients, isolating)) {
+    const std::uint32_t carer = pop.is_staff(x.a) ? x.a : x.b;
+    CHECK(pop.region_of(carer) == 0);
+  }
+  // No patients, no hospital contacts; the day's other contacts do not change.
+  CHECK(hospital_day(c, pop, {}, isolating).empty());
+}
+
+TEST_CASE("more patients than the staff can see: their contacts are scaled down to the cap") {
+  SimConfig c = staffed(20000, 500);  // 100 staff
+  c.hospital.max_staff_contacts = 2;
+  const Population pop = generate_population(c);
+  std::vector<std::uint8_t> isolating(pop.size(), kMeetsAll);
+  std::vector<Patient> patients;
+  for (std::uint32_t p = 5; patients.size() < 60; p += 101) {
+    if (pop.is_staff(p)) continue;
+    patients.push_back({p, true});  // 60 x 9 = 540 contacts wanted, 200 allowed
+    isolating[p] = kAbsent;
+  }
+  const auto contacts = hospital_day(c, pop, patients, isolating);
+  // Each patient rounds 9 x 200 / 540 = 3.33 at random: 200 in all, sd 0.47 x sqrt(60) = 3.7.
+  CHECK(contacts.size() >= 185);
+  CHECK(contacts.size() <= 215);
+  std::map<std::uint32_t, std::uint32_t> met;
+  for (const Contact& x : contacts) ++met[pop.is_staff(x.a) ? x.b : x.a];
+  for (const auto& [patient, n] : met) CHECK((n == 3 || n == 4));
+  // Below the cap nothing is scaled.
+  c.hospital.max_staff_contacts = 6;
+  CHECK(hospital_day(c, pop, patients, isolating).size() == 540);
+}
+
+TEST_CASE("staff catch it from patients; the run is the one without staff until they do") {
+  const SimConfig c = hospital_run(true, 0.2);
+  RecordingPublisher publisher;
+  const auto sim = ran(c, publisher);
+  SimConfig none = c;
+  none.hospital.staff_per_100k = 0;
+  RecordingPublisher other;
+  const auto plain = ran(none, other);
+  const Population& pop = sim->population();
+  REQUIRE(pop.staff.size() == 100);
+
+  const auto hospital = static_cast<std::size_t>(Layer::kHospital);
+  std::uint32_t first = 0;
+  while (first < 90 && sim->daily()[first].new_infections_by_layer[hospital] == 0) ++first;
+  REQUIRE(first < 90);
+  std::uint32_t patient_days = 0;
+  for (std::uint32_t t = 0; t <= first; ++t) {
+    CAPTURE(t);
+    const DailyStats& d = sim->daily()[t];
+    const DailyStats& p = plain->daily()[t];
+    // The same day but for the patients' contacts with staff (4 a day on a ward, 9 in
+    // intensive care) and, on the first day a patient infects a member of staff, that
+    // infection.
+    if (t < first) CHECK(community_row(d) == community_row(p));
+    CHECK(d.contacts - p.contacts == 4ull * (d.hospitalised - d.critical) + 9ull * d.critical);
+    CHECK(p.new_infections_by_layer[hospital] == 0);
+    if (t < first) patient_days += d.hospitalised;
+  }
+  CHECK(patient_days > 20);  // patients in hospital on the days before
+  // Every infection in hospital: a member of staff by a patient in hospital that day.
+  std::uint32_t by_patients = 0;
+  for (const Infection& i : sim->infections()) {
+    if (i.layer != static_cast<std::uint8_t>(Layer::kHospital)) continue;
+    CAPTURE(i.person, i.infector, i.day);
+    CHECK(pop.is_staff(i.person));
+    CHECK(in_hospital(*sim, i.infector, static_cast<std::uint32_t>(i.day)));
+    ++by_patients;
+  }
+  // The summary's figures, counted again.
+  const RunSummary s = sim->summary();
+  std::array<double, 2> infected{};
+  std::array<double, 2> person_days{};
+  std::uint32_t workers = 0;
+  std::uint32_t staff_by_contacts = 0;
+  for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    if (pop.network[p] != static_cast<std::uint8_t>(Network::kWork)) continue;
+    const std::size_t g = pop.is_staff(p) ? 0 : 1;
+    workers += static_cast<std::uint32_t>(g);
+    const std::int32_t day = sim->infection_day()[p];
+    person_days[g] += day < 0 ? 90.0 : day;
+    if (day < 0) continue;
+    ++infected[g];
+    if (g == 0 && sim->infector()[p] != kNoPerson) ++staff_by_contacts;
+  }
+  CHECK(s.staff == 100);
+  CHECK(s.staff_infected == Approx(infected[0]));
+  CHECK(s.staff_infected_by_patients == by_patients);
+  CHECK(by_patients > 5);
+  CHECK(s.other_workers == workers);
+  CHECK(s.other_workers_infected == Approx(infected[1]));
+  CHECK(s.staff_rate == Approx(1000 * infected[0] / person_days[0]));
+  CHECK(s.other_workers_rate == Approx(1000 * infected[1] / person_days[1]));
+  CHECK(s.staff_rate_ratio() == Approx(s.staff_rate / s.other_workers_rate));
+  CHECK(s.staff_rate_ratio() > 1.5);  // exposed to every patient
+  std::uint64_t staff_infections = 0;
+  std::uint64_t absent = 0;
+  std::uint32_t peak = 0;
+  for (const DailyStats& d : sim->daily()) {
+    CHECK(d.staff_absent <= 100);
+    staff_infections += d.new_staff_infections;
+    absent += d.staff_absent;
+    peak = std::max(peak, d.staff_absent);
+  }
+  CHECK(staff_infections == staff_by_contacts);
+  // Staff at home (ill, tested positive, household of a case) are absent too, beyond those
+  // in hospital or dead.
+  std::uint64_t away = 0;
+  for (const std::uint32_t m : pop.staff) {
+    for (std::uint32_t t = 0; t < 90; ++t) away += in_hospital_or_dead(*sim, m, t) ? 1u : 0u;
+  }
+  CHECK(absent > away + 100);
+  CHECK(s.staff_absent_days == absent);
+  CHECK(s.peak_staff_absent == peak);
+  CHECK(peak > 0);
+  // With transmission_factor 0 the patients meet their staff and infect none of them.
+  RecordingPublisher third;
+  const auto harmless = ran(hospital_run(true, 0), third);
+  CHECK(harmless->summary().staff_infected_by_patients == 0);
+  CHECK(harmless->daily()[first].contacts == sim->daily()[first].contacts);
+  // Nothing of it without staff.
+  const RunSummary q = plain->summary();
+  CHECK(q.staff == 0);
+  CHECK(q.staff_absent_days == 0);
+  CHECK(format_staff(none.hospital, q, nullptr).empty());
+}
+
+TEST_CASE("staff phones paused at work record no patient; recording, they are warned of them") {
+  // Exposure hits of staff phones from keys of people in hospital on the exposure day:
+  // patients meet only staff, so those are the hospital's contacts.
+  const auto hits_from_patients = [](bool paused, std::uint64_t* red_staff) {
+    RecordingPublisher publisher;
+    const auto sim = ran(hospital_run(paused), publisher);
+    const Population& pop = sim->population();
+    std::uint64_t n = 0;
+    for (const ExposureHit& h : sim->exposure_hits()) {
+      if (h.owner != kNoPerson && pop.is_staff(h.phone) &&
+          in_hospital(*sim, h.owner, h.exposure_day))
+        ++n;
+    }
+    *red_staff = 0;
+    for (const Notification& x : sim->notifications()) {
+      if (pop.is_staff(x.phone) && x.colour == Colour::kRed) ++*red_staff;
+    }
+    return n;
+  };
+  std::uint64_t red_paused = 0;
+  std::uint64_t red_recording = 0;
+  CHECK(hits_from_patients(true, &red_paused) == 0);
+  CHECK(hits_from_patients(false, &red_recording) > 20);
+  CHECK(red_recording > red_paused);
+}
+
+TEST_CASE("staff absent: at home, in hospital or dead; without isolation those in hospital") {
+  SimConfig c = hospital_run(true, 0.4);
+  c.app.uptake = 0;
+  c.testing.symptom_isolation = 0;
+  c.testing.household_isolation = false;
+  c.testing.isolation_adherence = 0;
+  c.disease.fatality_fraction.fill(0.5);
+  InMemoryPublisher publisher;
+  const auto sim = ran(c, publisher);
+  const Population& pop = sim->population();
+  std::uint64_t absent_days = 0;
+  for (const DailyStats& d : sim->daily()) {
+    CAPTURE(d.day);
+    const auto away = static_cast<std::uint32_t>(
+        std::count_if(pop.staff.begin(), pop.staff.end(),
+                      [&](std::uint32_t m) { return in_hospital_or_dead(*sim, m, d.day); }));
+    CHECK(d.staff_absent == away);
+    absent_days += away;
+  }
+  CHECK(absent_days > 10);
+}
+
+TEST_CASE("manual tracers do not trace the care of a patient") {
+  // Only household and school/work contacts are recalled: a member of staff called for a
+  // case must share its household or have a link to it; a patient's carers are neither.
+  SimConfig c = hospital_run(true, 0.4);
+  c.app.uptake = 0;
+  c.manual_tracing.enabled = true;
+  c.manual_tracing.workers_per_100k = 3000;
+  c.manual_tracing.traceable_fraction = {1, 1, 0, 0};
+  InMemoryPublisher publisher;
+  const auto sim = ran(c, publisher);
+  const Population& pop = sim->population();
+  std::uint32_t cases_in_hospital = 0;
+  for (const TracingCall& call : sim->tracing_calls()) {
+    if (in_hospital(*sim, call.index_case, call.interview_day)) ++cases_in_hospital;
+    if (!pop.is_staff(call.contact)) continue;
+    CAPTURE(call.index_case, call.contact);
+    const auto links = pop.links_of(call.index_case);
+    CHECK((pop.household[call.contact] == pop.household[call.index_case] ||
+           std::find(links.begin(), links.end(), call.contact) != links.end()));
+  }
+  CHECK(cases_in_hospital > 20);  // interviewed patients, whose carers were not called
+}
+
+TEST_CASE("hospital settings: defaults, refusals and the report's section") {
+  const SimConfig d;
+  CHECK(d.hospital.staff_per_100k == 0);
+  CHECK(d.hospital.ward_contacts == 4);
+  CHECK(d.hospital.icu_contacts == 9);
+  CHECK(d.hospital.max_staff_contacts == 20);
+  CHECK(d.hospital.transmission_factor == 0.4);
+  CHECK(d.hospital.app_paused_at_work);
+  CHECK(refusal("hospital.staff_per_100k=10001") ==
+        "hospital.staff_per_100k must be in [0, 10000] (0: no infections in hospital)");
+  CHECK(refusal("hospital.icu_contacts=101") ==
+        "hospital.ward_contacts and icu_contacts must be in [0, 100]");
+  CHECK(refusal("hospital.max_staff_contacts=0") ==
+        "hospital.max_staff_contacts must be in [1, 1000]");
+  CHECK(refusal("hospital.transmission_factor=-1") ==
+        "hospital.transmission_factor must be in [0, 10]");
+  SimConfig c;
+  REQUIRE(apply_override(c, "hospital.staff_per_100k=69"));
+  REQUIRE(apply_override(c, "hospital.app_paused_at_work=false"));
+  const auto back = config_from_json(config_to_json(c));
+  REQUIRE(back);
+  CHECK(back->hospital.staff_per_100k == 69);
+  CHECK_FALSE(back->hospital.app_paused_at_work);
+  CHECK(config_hash(*back) != config_hash(SimConfig{}));
+
+  RunSummary a;
+  a.staff = 69;
+  a.staff_infected = 30;
+  a.staff_infected_by_patients = 21;
+  a.other_workers = 40000;
+  a.other_workers_infected = 10000;
+  a.staff_rate = 6;
+  a.other_workers_rate = 2.5;
+  a.staff_absent_days = 900;
+  a.peak_staff_absent = 23;
+  RunSummary b = a;
+  b.staff_absent_days = 700;
+  const std::string text = format_staff(c.hospital, a, &b);
+  CAPTURE(text);
+  CHECK(text.find("Hospital staff (69 people, hospital.staff_per_100k 69; their phones "
+                  "recording at work)") != std::string::npos);
+  CHECK(text.find("  staff infected                         30 (43.5 %)") != std::string::npos);
+  CHECK(text.find("    by a patient                         21 ") != std::string::npos);
+  CHECK(text.find("  other workers infected                 10000 (25.0 %)") != std::string::npos);
+  CHECK(text.find("6.000 / 2.500 (x 2.40)") != std::string::npos);
+  CHECK(text.find("900 / 23 (33.3 %)        700 / 23 (33.3 %)") != std::string::npos);
+}
+
+}  // namespace greenlight::sim
