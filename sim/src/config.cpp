@@ -291,6 +291,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("hospital", "max_staff_contacts", h.max_staff_contacts);
   v("hospital", "transmission_factor", h.transmission_factor);
   v("hospital", "app_paused_at_work", h.app_paused_at_work);
+  v("hospital", "staff_test_every_days", h.staff_test_every_days);
 }
 
 std::string path_of(std::string_view section, std::string_view name) {
@@ -985,6 +986,8 @@ Status validate_config(const SimConfig& c) {
        "hospital.max_staff_contacts must be in [1, 1000]");
   need(h.transmission_factor >= 0 && h.transmission_factor <= 10,
        "hospital.transmission_factor must be in [0, 10]");
+  need(h.staff_test_every_days <= 60,
+       "hospital.staff_test_every_days must be in [0, 60] (0: no regular testing of staff)");
   need(c.run.days >= 1 && c.run.days <= 2000, "run.days must be in [1, 2000]");
   need(c.run.threads >= 1 && c.run.threads <= 256, "run.threads must be in [1, 256]");
   need(c.run.start_unix_seconds >= 0 && c.run.start_unix_seconds % 86400 == 0,

@@ -29,7 +29,9 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
       static_cast<std::uint32_t>(per_100k(w_.config.testing.tests_per_day_per_100k, n));
   if (w_.config.vaccination.enabled()) plan_vaccination();
   if (w_.config.variant.enabled()) variant_.assign(n, 0);
-  if (w_.config.testing.screening_per_day_per_100k > 0) screening_sample_.assign(n, 0);
+  if (w_.config.testing.screening_per_day_per_100k > 0 || staff_testing()) {
+    screening_sample_.assign(n, 0);
+  }
   const auto& im = w_.config.immunity;
   if (im.reinfection) {
     immunity_draw_.assign(n, 1.0);
@@ -188,6 +190,23 @@ void HealthPhase::screen(std::uint32_t t, DailyStats& st) {
     }
   });
   for (const std::uint32_t s : screened) st.screening_samples += s;
+}
+
+void HealthPhase::test_staff(std::uint32_t t, DailyStats& st) {
+  const auto day = static_cast<std::int32_t>(t);
+  const std::uint32_t every = w_.config.hospital.staff_test_every_days;
+  for (const std::uint32_t s : w_.pop.staff) {
+    // The member's own testing days: an offset in [0, every) drawn once (day 0's stream).
+    const std::uint32_t offset = w_.decision(kPurposeScreening, s, 0, 1).below(every);
+    if ((t + offset) % every != 0) continue;
+    if (positive_day_[s] != kNever || test_sample_day_[s] != kNever ||
+        test_result_day_[s] != kNever || isolated_until_[s] > day || absent(s, t)) {
+      continue;
+    }
+    test_sample_day_[s] = day;
+    screening_sample_[s] = 1;
+    ++st.screening_samples;
+  }
 }
 
 void HealthPhase::plan_vaccination() {
@@ -439,6 +458,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
   // uploaders are gathered in shard order, which is person order.
   if (vaccinating()) vaccinate(t, st);
   if (w_.config.testing.screening_per_day_per_100k > 0) screen(t, st);
+  if (staff_testing()) test_staff(t, st);
   if (w_.config.testing.tests_per_day_per_100k > 0) limit_tests(t, st);
   if (w_.config.variant.enabled() && t == w_.config.variant.day) import_variant(t, st);
   if (w_.config.disease.imports_per_day > 0) import_cases(t, st);

@@ -427,8 +427,11 @@ std::string policy_lines(const SimConfig& c) {
 std::string format_staff(const HospitalConfig& hospital, const RunSummary& a, const RunSummary* b) {
   if (a.staff == 0) return "";
   std::string o = fmt(
-      "\nHospital staff (%u people, hospital.staff_per_100k %g; their phones %s)%s\n", a.staff,
+      "\nHospital staff (%u people, hospital.staff_per_100k %g; their phones %s%s)%s\n", a.staff,
       hospital.staff_per_100k, hospital.app_paused_at_work ? "paused at work" : "recording at work",
+      hospital.staff_test_every_days > 0
+          ? fmt("; tested every %u days", hospital.staff_test_every_days).c_str()
+          : "",
       b ? "\n                                         with app                 without app" : "");
   auto row = [&](const char* label, const std::string& x, const std::string& y) {
     o += fmt("  %-38s %-24s %s\n", label, x.c_str(), b ? y.c_str() : "");
@@ -441,6 +444,10 @@ std::string format_staff(const HospitalConfig& hospital, const RunSummary& a, co
       b ? share(b->staff_infected, b->staff) : "");
   row("  by a patient", fmt("%u", a.staff_infected_by_patients),
       b ? fmt("%u", b->staff_infected_by_patients) : "");
+  const auto onward = [](const RunSummary& r) {
+    return fmt("%llu", static_cast<unsigned long long>(r.staff_onward_infections));
+  };
+  row("infections caused by staff", onward(a), b ? onward(*b) : "");
   row("other workers infected", share(a.other_workers_infected, a.other_workers),
       b ? share(b->other_workers_infected, b->other_workers) : "");
   const auto rates = [](const RunSummary& r) {
@@ -963,14 +970,14 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "peak_test_backlog,tests_given_up,variant_infections,breakthrough_infections,boosted,"
       "reinfections,screening_samples,region_lockdown_days,imported,app_running_at_end,"
       "dispersion_k,share_for_80,staff_infected,staff_infected_by_patients,staff_rate_ratio,"
-      "staff_absent_days\n";
+      "staff_absent_days,staff_onward_infections\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.10g,", p.values[i]);
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
         "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu,%llu,%u,%.6g,%.6f,%u,%u,%.6g,"
-        "%llu\n",
+        "%llu,%llu\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -991,7 +998,8 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         static_cast<unsigned long long>(s.region_lockdown_days),
         static_cast<unsigned long long>(s.imported), s.app_running_at_end, s.dispersion_k,
         s.share_for_80, s.staff_infected, s.staff_infected_by_patients, s.staff_rate_ratio(),
-        static_cast<unsigned long long>(s.staff_absent_days));
+        static_cast<unsigned long long>(s.staff_absent_days),
+        static_cast<unsigned long long>(s.staff_onward_infections));
   }
   return out;
 }

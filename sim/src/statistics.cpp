@@ -234,9 +234,13 @@ Offspring offspring(const World& world, const HealthPhase& health, std::uint32_t
 }
 
 void summarise_staff(const Population& pop, std::span<const std::int32_t> infection_day,
+                     std::span<const std::uint32_t> infector,
                      std::span<const std::uint8_t> infection_layer, std::uint32_t days,
                      RunSummary& s) {
   if (pop.staff.empty()) return;
+  for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    if (infector[p] != kNoPerson && pop.is_staff(infector[p])) ++s.staff_onward_infections;
+  }
   // Infections and susceptible person-days: [0] staff, [1] the other workers.
   std::array<std::uint64_t, 2> infected{};
   std::array<std::uint64_t, 2> person_days{};
@@ -316,7 +320,8 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     s.staff_absent_days += d.staff_absent;
     s.peak_staff_absent = std::max(s.peak_staff_absent, d.staff_absent);
   }
-  summarise_staff(pop, health.infection_day(), health.infection_layer(), days, s);
+  summarise_staff(pop, health.infection_day(), health.infector(), health.infection_layer(), days,
+                  s);
   if (s.uploads > 0) {
     s.notifications_per_upload = static_cast<double>(s.notifications_red + s.notifications_yellow) /
                                  static_cast<double>(s.uploads);

@@ -15,7 +15,9 @@
 #include "greenlight/sim/publisher.h"
 #include "greenlight/sim/report.h"
 #include "internal/contacts.h"
+#include "internal/health_phase.h"
 #include "sim_test_runs.h"
+#include "world_test_support.h"
 
 namespace greenlight::sim {
 namespace {
@@ -276,6 +278,10 @@ TEST_CASE("staff catch it from patients; the run is the one without staff until 
   CHECK(s.other_workers_rate == Approx(1000 * infected[1] / person_days[1]));
   CHECK(s.staff_rate_ratio() == Approx(s.staff_rate / s.other_workers_rate));
   CHECK(s.staff_rate_ratio() > 1.5);  // exposed to every patient
+  std::uint64_t onward = 0;
+  for (const std::uint32_t by : sim->infector()) onward += by != kNoPerson && pop.is_staff(by);
+  CHECK(s.staff_onward_infections == onward);
+  CHECK(onward > 10);
   std::uint64_t staff_infections = 0;
   std::uint64_t absent = 0;
   std::uint32_t peak = 0;
@@ -379,6 +385,52 @@ TEST_CASE("manual tracers do not trace the care of a patient") {
   CHECK(cases_in_hospital > 20);  // interviewed patients, whose carers were not called
 }
 
+TEST_CASE("staff tested regularly: each member at work on its own days, once every N days") {
+  // Nobody infected, no false symptoms or results, no isolation dropped: the 100 staff but
+  // the 10 sent home test every 3 days.
+  SimConfig c = staffed(20000, 500);
+  c.hospital.staff_test_every_days = 3;
+  c.disease.false_symptom_rate = 0;
+  c.testing.screening_specificity = 1;
+  c.testing.isolation_daily_dropout = 0;
+  const auto world = internal::make_world(c);
+  internal::HealthPhase health(*world);
+  const auto& staff = world->pop.staff;
+  REQUIRE(staff.size() == 100);
+  for (std::size_t i = 0; i < 10; ++i) health.isolate(staff[i], 1000);
+  std::vector<DailyStats> days(30);
+  std::vector<std::uint32_t> uploaders;
+  for (std::uint32_t t = 0; t < 30; ++t) {
+    CAPTURE(t);
+    days[t].day = t;
+    health.run(t, days[t], uploaders);
+    CHECK(days[t].screening_samples > 15);  // about a third of the 90 each day
+    CHECK(days[t].positives == 0);
+    if (t >= 2) {
+      CHECK(days[t - 2].screening_samples + days[t - 1].screening_samples +
+                days[t].screening_samples ==
+            90);
+    }
+  }
+}
+
+TEST_CASE("staff tested regularly find their infections early: fewer infected by staff") {
+  const auto onward = [](std::uint32_t every) {
+    SimConfig c = hospital_run(true);
+    c.testing.screening_sensitivity = 1;
+    c.testing.screening_result_delay_days = 0;
+    c.testing.isolation_adherence = 1;
+    c.hospital.staff_test_every_days = every;
+    InMemoryPublisher publisher;
+    const auto sim = ran(c, publisher);
+    return sim->summary().staff_onward_infections;
+  };
+  const std::uint64_t untested = onward(0);
+  const std::uint64_t tested = onward(2);
+  CAPTURE(untested, tested);
+  CHECK(tested * 3 < untested * 2);
+}
+
 TEST_CASE("hospital settings: defaults, refusals and the report's section") {
   const SimConfig d;
   CHECK(d.hospital.staff_per_100k == 0);
@@ -395,13 +447,17 @@ TEST_CASE("hospital settings: defaults, refusals and the report's section") {
         "hospital.max_staff_contacts must be in [1, 1000]");
   CHECK(refusal("hospital.transmission_factor=-1") ==
         "hospital.transmission_factor must be in [0, 10]");
+  CHECK(refusal("hospital.staff_test_every_days=61") ==
+        "hospital.staff_test_every_days must be in [0, 60] (0: no regular testing of staff)");
   SimConfig c;
   REQUIRE(apply_override(c, "hospital.staff_per_100k=69"));
   REQUIRE(apply_override(c, "hospital.app_paused_at_work=false"));
+  REQUIRE(apply_override(c, "hospital.staff_test_every_days=4"));
   const auto back = config_from_json(config_to_json(c));
   REQUIRE(back);
   CHECK(back->hospital.staff_per_100k == 69);
   CHECK_FALSE(back->hospital.app_paused_at_work);
+  CHECK(back->hospital.staff_test_every_days == 4);
   CHECK(config_hash(*back) != config_hash(SimConfig{}));
 
   RunSummary a;
@@ -414,12 +470,14 @@ TEST_CASE("hospital settings: defaults, refusals and the report's section") {
   a.other_workers_rate = 2.5;
   a.staff_absent_days = 900;
   a.peak_staff_absent = 23;
+  a.staff_onward_infections = 44;
   RunSummary b = a;
   b.staff_absent_days = 700;
   const std::string text = format_staff(c.hospital, a, &b);
   CAPTURE(text);
   CHECK(text.find("Hospital staff (69 people, hospital.staff_per_100k 69; their phones "
-                  "recording at work)") != std::string::npos);
+                  "recording at work; tested every 4 days)") != std::string::npos);
+  CHECK(text.find("  infections caused by staff             44 ") != std::string::npos);
   CHECK(text.find("  staff infected                         30 (43.5 %)") != std::string::npos);
   CHECK(text.find("    by a patient                         21 ") != std::string::npos);
   CHECK(text.find("  other workers infected                 10000 (25.0 %)") != std::string::npos);

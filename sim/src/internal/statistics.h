@@ -79,6 +79,7 @@ Offspring offspring(const World& world, const HealthPhase& health, std::uint32_t
 // The summary's hospital staff figures (RunSummary::staff ...), from every person's latest
 // infection (not a collective: every rank holds every person's). Nothing without staff.
 void summarise_staff(const Population& pop, std::span<const std::int32_t> infection_day,
+                     std::span<const std::uint32_t> infector,
                      std::span<const std::uint8_t> infection_layer, std::uint32_t days,
                      RunSummary& s);
 

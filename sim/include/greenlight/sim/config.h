@@ -707,6 +707,13 @@ struct HospitalConfig {
   std::uint32_t max_staff_contacts = 20;
   double transmission_factor = 0.4;
   bool app_paused_at_work = true;
+  // Regular testing of staff (0: none): each member of staff tests every staff_test_every_days
+  // days (on its own days: an offset drawn per member), when at work (not at home, in
+  // hospital or dead), without a positive result and without a test pending; with the
+  // screening test (testing.screening_sensitivity, _specificity, _result_delay_days) and
+  // within a test capacity as any sample; counted in DailyStats::screening_samples. The
+  // NHS tested its patient-facing staff twice a week with lateral-flow tests (3 or 4 days).
+  std::uint32_t staff_test_every_days = 0;
 };
 
 enum class ServerMode { kNone, kInProcess, kLoopback };

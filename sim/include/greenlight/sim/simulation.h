@@ -275,6 +275,8 @@ struct RunSummary {
   std::uint32_t other_workers_infected = 0;
   std::uint64_t staff_absent_days = 0;
   std::uint32_t peak_staff_absent = 0;
+  // People whose (latest) infector is a member of staff, in any layer.
+  std::uint64_t staff_onward_infections = 0;
   // Infections per 1,000 susceptible person-days (each person susceptible from day 0 until
   // its infection day or the run's end) of the staff and of the other workers, and their
   // ratio (the incidence rate ratio; 0 when the other workers had no infection).
