@@ -462,6 +462,50 @@ std::string format_staff(const HospitalConfig& hospital, const RunSummary& a, co
   return o + "  (incidence: infections per 1,000 susceptible person-days, and their ratio)\n";
 }
 
+std::string staff_plot_data(std::span<const DailyStats> app, std::span<const DailyStats> baseline) {
+  std::string data;
+  const std::size_t n = std::max(app.size(), baseline.size());
+  std::array<std::uint64_t, 2> infected{};
+  for (std::size_t i = 0; i < n; ++i) {
+    data += fmt("%zu", i);
+    for (std::size_t k = 0; k < 2; ++k) {
+      const auto days = k == 0 ? app : baseline;
+      if (i >= days.size()) {
+        data += " NaN NaN";
+        continue;
+      }
+      infected[k] += days[i].new_staff_infections;
+      data += fmt(" %u %llu", days[i].staff_absent, static_cast<unsigned long long>(infected[k]));
+    }
+    data += "\n";
+  }
+  return data;
+}
+
+PlotResult write_staff_plot(const std::filesystem::path& dir, std::uint32_t staff,
+                            std::span<const DailyStats> app, std::span<const DailyStats> baseline) {
+  if (staff == 0) return {};
+  const auto data_path = dir / "staff_data.txt";
+  if (!write_file(data_path, staff_plot_data(app, baseline))) {
+    return {{}, "could not write " + data_path.string()};
+  }
+  std::string body =
+      fmt("set title 'Hospital staff (%u people): absent and infected'\nset xlabel 'day'\n"
+          "set ylabel 'staff absent (at home, in hospital or dead)'\n"
+          "set y2label 'staff infected (cumulative)'\nset y2tics\nset ytics nomirror\n"
+          "set key top left\nset grid\nset yrange [0:%u]\nset y2range [0:%u]\n",
+          staff, staff, staff);
+  body += "plot " + quote(data_path) +
+          " using 1:2 with lines lw 2 lc rgb '#1b7837' title 'absent, with app', '' using 1:3 "
+          "axes x1y2 with lines dt 2 lw 2 lc rgb '#1b7837' title 'infected, with app'";
+  if (!baseline.empty()) {
+    body +=
+        ", '' using 1:4 with lines lw 2 lc rgb '#b2182b' title 'absent, without app', '' using "
+        "1:5 axes x1y2 with lines dt 2 lw 2 lc rgb '#b2182b' title 'infected, without app'";
+  }
+  return draw(dir, "staff", body + "\n");
+}
+
 std::string format_report(const ReportInput& in) {
   const SimConfig& c = *in.config;
   const RunSummary& a = in.app;

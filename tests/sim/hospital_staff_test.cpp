@@ -431,6 +431,25 @@ TEST_CASE("staff tested regularly find their infections early: fewer infected by
   CHECK(tested * 3 < untested * 2);
 }
 
+TEST_CASE("the staff plot's data: absent each day, infected so far, with and without the app") {
+  std::vector<DailyStats> app(3);
+  std::vector<DailyStats> base(2);
+  for (std::uint32_t t = 0; t < 3; ++t) {
+    app[t].day = t;
+    app[t].staff_absent = 2 * t;
+    app[t].new_staff_infections = t + 1;
+  }
+  base[0].new_staff_infections = 4;
+  base[1].staff_absent = 7;
+  base[1].new_staff_infections = 1;
+  CHECK(staff_plot_data(app, base) == "0 0 1 0 4\n1 2 3 7 5\n2 4 6 NaN NaN\n");
+  CHECK(staff_plot_data(app, {}) == "0 0 1 NaN NaN\n1 2 3 NaN NaN\n2 4 6 NaN NaN\n");
+  // Without staff, no plot and no warning.
+  const PlotResult none = write_staff_plot("/nonexistent/dir", 0, app, base);
+  CHECK(none.files.empty());
+  CHECK(none.warning.empty());
+}
+
 TEST_CASE("hospital settings: defaults, refusals and the report's section") {
   const SimConfig d;
   CHECK(d.hospital.staff_per_100k == 0);

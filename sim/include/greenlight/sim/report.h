@@ -77,6 +77,13 @@ std::string format_regions(std::span<const RegionDay> app, std::span<const Regio
 // and without the app when `baseline` is given. Empty without staff.
 std::string format_staff(const HospitalConfig& hospital, const RunSummary& app,
                          const RunSummary* baseline);
+// staff.{svg,png} (with `staff` > 0 members of hospital staff; nothing without): the staff
+// absent each day and the staff infected through contacts so far, with and without the app.
+// Its data (staff_plot_data), one line per day: the day, absent and infected so far with the
+// app, then without (NaN without a baseline).
+std::string staff_plot_data(std::span<const DailyStats> app, std::span<const DailyStats> baseline);
+PlotResult write_staff_plot(const std::filesystem::path& dir, std::uint32_t staff,
+                            std::span<const DailyStats> app, std::span<const DailyStats> baseline);
 // regions.{svg,png}: each region's infectious people per 100,000 of its people by day (with
 // the app; at most kRegionRows regions drawn).
 PlotResult write_region_plot(const std::filesystem::path& dir, std::span<const RegionDay> app);
