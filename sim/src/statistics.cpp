@@ -238,15 +238,14 @@ void summarise_staff(const Population& pop, std::span<const std::int32_t> infect
                      std::span<const std::uint8_t> infection_layer, std::uint32_t days,
                      RunSummary& s) {
   if (pop.staff.empty()) return;
-  for (std::uint32_t p = 0; p < pop.size(); ++p) {
-    if (infector[p] != kNoPerson && pop.is_staff(infector[p])) ++s.staff_onward_infections;
-  }
-  // Infections and susceptible person-days: [0] staff, [1] the other workers.
+  // One pass over the people: the infections the staff caused, and the infections and
+  // susceptible person-days of [0] the staff and [1] the other workers.
   std::array<std::uint64_t, 2> infected{};
   std::array<std::uint64_t, 2> person_days{};
   std::array<std::uint64_t, 2> people{};
   const auto work = static_cast<std::uint8_t>(Network::kWork);
   for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    if (infector[p] != kNoPerson && pop.is_staff(infector[p])) ++s.staff_onward_infections;
     if (pop.network[p] != work) continue;
     const std::size_t g = pop.is_staff(p) ? 0 : 1;
     ++people[g];

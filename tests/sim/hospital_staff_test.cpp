@@ -66,16 +66,19 @@ SimConfig hospital_run(bool paused, double factor = 3) {
   return c;
 }
 
-// Whether person p of the run is in hospital on day t, and whether in hospital or dead.
-bool in_hospital(const Simulation& sim, std::uint32_t p, std::uint32_t t) {
+// Whether person p of the run is, on day t, in the state `in` of its course (Course's
+// in_hospital, absent: in hospital or dead).
+bool on_day(const Simulation& sim, std::uint32_t p, std::uint32_t t,
+            bool (Course::*in)(std::uint32_t) const) {
   const std::int32_t infected = sim.infection_day()[p];
   return infected >= 0 && static_cast<std::int32_t>(t) >= infected &&
-         sim.courses()[p].in_hospital(t - static_cast<std::uint32_t>(infected));
+         (sim.courses()[p].*in)(t - static_cast<std::uint32_t>(infected));
+}
+bool in_hospital(const Simulation& sim, std::uint32_t p, std::uint32_t t) {
+  return on_day(sim, p, t, &Course::in_hospital);
 }
 bool in_hospital_or_dead(const Simulation& sim, std::uint32_t p, std::uint32_t t) {
-  const std::int32_t infected = sim.infection_day()[p];
-  return infected >= 0 && static_cast<std::int32_t>(t) >= infected &&
-         sim.courses()[p].absent(t - static_cast<std::uint32_t>(infected));
+  return on_day(sim, p, t, &Course::absent);
 }
 
 // timeseries.csv's row of a day without the contacts column (the one that counts the
