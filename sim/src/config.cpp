@@ -292,6 +292,16 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("hospital", "transmission_factor", h.transmission_factor);
   v("hospital", "app_paused_at_work", h.app_paused_at_work);
   v("hospital", "staff_test_every_days", h.staff_test_every_days);
+
+  auto& ch = c.care_homes;
+  v("care_homes", "residents_per_100k", ch.residents_per_100k);
+  v("care_homes", "residents_per_home", ch.residents_per_home);
+  v("care_homes", "staff_per_resident", ch.staff_per_resident);
+  v("care_homes", "resident_contacts", ch.resident_contacts);
+  v("care_homes", "staff_contacts", ch.staff_contacts);
+  v("care_homes", "transmission_factor", ch.transmission_factor);
+  v("care_homes", "app_paused_at_work", ch.app_paused_at_work);
+  v("care_homes", "staff_test_every_days", ch.staff_test_every_days);
 }
 
 std::string path_of(std::string_view section, std::string_view name) {
@@ -988,6 +998,20 @@ Status validate_config(const SimConfig& c) {
        "hospital.transmission_factor must be in [0, 10]");
   need(h.staff_test_every_days <= 60,
        "hospital.staff_test_every_days must be in [0, 60] (0: no regular testing of staff)");
+  const auto& ch = c.care_homes;
+  need(ch.residents_per_100k >= 0 && ch.residents_per_100k <= 10000,
+       "care_homes.residents_per_100k must be in [0, 10000] (0: no care homes)");
+  need(ch.residents_per_home >= 1 && ch.residents_per_home <= 1000,
+       "care_homes.residents_per_home must be in [1, 1000]");
+  need(ch.staff_per_resident >= 0 && ch.staff_per_resident <= 10,
+       "care_homes.staff_per_resident must be in [0, 10]");
+  need(ch.resident_contacts >= 0 && ch.resident_contacts <= 100,
+       "care_homes.resident_contacts must be in [0, 100]");
+  need(ch.staff_contacts <= 100, "care_homes.staff_contacts must be in [0, 100]");
+  need(ch.transmission_factor >= 0 && ch.transmission_factor <= 10,
+       "care_homes.transmission_factor must be in [0, 10]");
+  need(ch.staff_test_every_days <= 60,
+       "care_homes.staff_test_every_days must be in [0, 60] (0: no regular testing of staff)");
   need(c.run.days >= 1 && c.run.days <= 2000, "run.days must be in [1, 2000]");
   need(c.run.threads >= 1 && c.run.threads <= 256, "run.threads must be in [1, 256]");
   need(c.run.start_unix_seconds >= 0 && c.run.start_unix_seconds % 86400 == 0,

@@ -45,14 +45,20 @@ const VisitShare* ContactPhase::visit_share() const {
 }
 
 void ContactPhase::calibrate() {
-  const std::vector<std::uint8_t> nobody(w_.pop.size(), 0);
+  // Nobody isolates; care-home residents are in their homes.
+  std::vector<std::uint8_t> nobody(w_.pop.size(), kMeetsAll);
+  for (const std::uint32_t p : w_.pop.care_residents) nobody[p] = kInCareHome;
   generator_.prepare_day(0, nobody, kCalibrationSalt, w_.threads, visit_share());
+  if (w_.pop.care_homes() > 0) generator_.prepare_care_homes();
   std::vector<double> sums(kShards, 0.0);
   const double hh = w_.config.disease.household_weight;
+  const double care = w_.config.care_homes.transmission_factor;
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     double s = 0;
     generator_.generate(shard, [&](const Contact& c) {
-      s += w_.disease.dose(c.distance_m, c.minutes) * (c.layer == Layer::kHousehold ? hh : 1.0);
+      s += w_.disease.dose(c.distance_m, c.minutes) * (c.layer == Layer::kHousehold  ? hh
+                                                       : c.layer == Layer::kCareHome ? care
+                                                                                     : 1.0);
     });
     sums[shard] = s;
   });
@@ -120,11 +126,18 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
   const bool escape = health.escapes_vaccine();
   const bool reinfection = health.reinfecting();
   const bool staffed = !shard_patients_.empty();
+  const auto& residents = w_.pop.care_residents;
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     const auto [p0, p1] = shard_range(n, shard);
     if (staffed) shard_patients_[shard].clear();
+    auto resident = std::lower_bound(residents.begin(), residents.end(), p0);
     for (std::uint32_t p = p0; p < p1; ++p) {
-      isolating_today_[p] = isolated_until[p] > day ? kAtHome : kMeetsAll;
+      const bool isolated = isolated_until[p] > day;
+      isolating_today_[p] = isolated ? kAtHome : kMeetsAll;
+      if (resident != residents.end() && *resident == p) {
+        isolating_today_[p] = isolated ? kInCareHomeIsolating : kInCareHome;
+        ++resident;
+      }
       float inf = 0;
       if (infection_day[p] != kNever) {
         if (health.absent(p, t)) {
@@ -177,6 +190,7 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
         std::count_if(w_.pop.staff.begin(), w_.pop.staff.end(),
                       [&](std::uint32_t s) { return isolating_today_[s] != kMeetsAll; }));
   }
+  if (w_.pop.care_homes() > 0) generator_.prepare_care_homes();
   record_checkins(t, st);
 
   const auto& lockdown = w_.config.lockdown;
@@ -201,7 +215,13 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
   std::copy(community.begin(), community.end(), layer.begin());
   layer[static_cast<std::size_t>(Layer::kHousehold)] *= hh;
   layer[static_cast<std::size_t>(Layer::kHospital)] = w_.config.hospital.transmission_factor;
-  const bool paused_at_work = w_.config.hospital.app_paused_at_work;
+  layer[static_cast<std::size_t>(Layer::kCareHome)] = w_.config.care_homes.transmission_factor;
+  // Per layer: the phones of staff caring there are paused at work (hospital, care homes).
+  std::array<bool, kLayers> paused_at_work{};
+  paused_at_work[static_cast<std::size_t>(Layer::kHospital)] =
+      w_.config.hospital.app_paused_at_work;
+  paused_at_work[static_cast<std::size_t>(Layer::kCareHome)] =
+      w_.config.care_homes.app_paused_at_work;
   // A locked region's households (not when everyone is locked down: hh has it).
   const double locked_household = regional && !locked_down ? lockdown.household_multiplier : 1.0;
   parallel_for(w_.threads, shard_end_ - shard_begin_, [&](std::uint32_t task, std::uint32_t) {
@@ -235,7 +255,7 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
         }
       }
       if (a.app == 0 || b.app == 0) return;
-      if (paused_at_work && c.layer == Layer::kHospital) return;
+      if (c.staff_at_work != 0 && paused_at_work[static_cast<std::size_t>(c.layer)]) return;
       ++out.app_contacts;
       radio.stage(c, rrng, runs);
     };
@@ -282,11 +302,13 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
 void ContactPhase::record(const Contact& c, ShardTally& out, Rng& recall_rng) const {
   if (record_met_) out.met.emplace_back(c.a, c.b);
   if (record_recalled_) {
-    // Care in protective equipment is no contact for the tracers (config.hospital).
-    const double f =
-        c.layer == Layer::kHospital
-            ? 0.0
-            : w_.config.manual_tracing.traceable_fraction[static_cast<std::size_t>(c.layer)];
+    // Care in protective equipment in hospital is no contact for the tracers
+    // (config.hospital); a care home's contacts are recalled as school and work ones.
+    const auto& traceable = w_.config.manual_tracing.traceable_fraction;
+    const double f = c.layer == Layer::kHospital ? 0.0
+                     : c.layer == Layer::kCareHome
+                         ? traceable[static_cast<std::size_t>(Layer::kSchoolWork)]
+                         : traceable[static_cast<std::size_t>(c.layer)];
     if (f >= 1 || (f > 0 && recall_rng.uniform() < f)) out.recalled.push_back({c.a, c.b});
   }
 }

@@ -23,7 +23,10 @@ std::string age_label(std::size_t g) {
 ContactsByAge contacts_by_age(const SimConfig& config, const Population& pop) {
   using Counts = std::array<std::array<std::array<std::uint64_t, kAgeGroups>, kAgeGroups>, kLayers>;
   internal::ContactGenerator generator(config, pop);
-  const std::vector<std::uint8_t> everyone(pop.size(), internal::kMeetsAll);
+  // Nobody isolates; care-home residents stay in their homes (whose contacts, as a
+  // hospital's, are not among the community layers counted here).
+  std::vector<std::uint8_t> everyone(pop.size(), internal::kMeetsAll);
+  for (const std::uint32_t p : pop.care_residents) everyone[p] = internal::kInCareHome;
   const std::uint32_t threads = std::max<std::uint32_t>(1, config.run.threads);
   generator.prepare_day(0, everyone, kTypicalDaySalt, threads);
   std::vector<Counts> shards(internal::kShards, Counts{});

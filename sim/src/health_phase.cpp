@@ -193,9 +193,15 @@ void HealthPhase::screen(std::uint32_t t, DailyStats& st) {
 }
 
 void HealthPhase::test_staff(std::uint32_t t, DailyStats& st) {
+  test_staff(t, w_.pop.staff, w_.config.hospital.staff_test_every_days, st);
+  test_staff(t, w_.pop.care_staff, w_.config.care_homes.staff_test_every_days, st);
+}
+
+void HealthPhase::test_staff(std::uint32_t t, std::span<const std::uint32_t> staff,
+                             std::uint32_t every, DailyStats& st) {
+  if (every == 0) return;
   const auto day = static_cast<std::int32_t>(t);
-  const std::uint32_t every = w_.config.hospital.staff_test_every_days;
-  for (const std::uint32_t s : w_.pop.staff) {
+  for (const std::uint32_t s : staff) {
     // The member's own testing days: an offset in [0, every) drawn once (day 0's stream).
     const std::uint32_t offset = w_.decision(kPurposeScreening, s, 0, 1).below(every);
     if ((t + offset) % every != 0) continue;
@@ -580,6 +586,9 @@ void HealthPhase::apply_infections(std::vector<InfectionCandidate> candidates, s
     ++st.new_infections;
     ++st.new_infections_by_layer[static_cast<std::size_t>(candidates[i].layer)];
     if (!w_.pop.staff.empty() && w_.pop.is_staff(candidates[i].victim)) ++st.new_staff_infections;
+    if (!w_.pop.care_residents.empty() && w_.pop.is_resident(candidates[i].victim)) {
+      ++st.new_resident_infections;
+    }
   }
   cumulative_ += st.new_infections;
 }

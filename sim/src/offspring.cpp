@@ -111,6 +111,8 @@ std::string layer_label(std::size_t l) {
       return "venues";
     case Layer::kHospital:
       return "hospital";
+    case Layer::kCareHome:
+      return "care homes";
   }
   return "";
 }
@@ -132,8 +134,9 @@ std::string run_rows(const std::string& name, const Offspring& o) {
   std::string out = fit_row(name, fit_offspring(o.cases_by_count));
   for (std::size_t l = 0; l < kLayers; ++l) {
     const OffspringFit fit = fit_offspring(o.by_layer[l]);
-    // Without hospital staff nobody infects anyone there: no row.
-    if (static_cast<Layer>(l) == Layer::kHospital && fit.infections == 0) continue;
+    // Without hospital staff or care homes nobody infects anyone there: no row.
+    const auto layer = static_cast<Layer>(l);
+    if ((layer == Layer::kHospital || layer == Layer::kCareHome) && fit.infections == 0) continue;
     out += fit_row("  " + layer_label(l), fit);
   }
   return out + fit_row("  days 0-27", fit_offspring(o.early_cases_by_count));

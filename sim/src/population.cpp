@@ -25,6 +25,112 @@ std::size_t draw_index(Rng& rng, std::span<const double> weights) {
   return weights.size() - 1;
 }
 
+// Moves k items drawn at random to the front of c (a partial Fisher-Yates shuffle).
+void partial_shuffle(std::span<std::uint32_t> c, std::size_t k, Rng& rng) {
+  const auto size = static_cast<std::uint32_t>(c.size());
+  for (std::uint32_t i = 0; i < k; ++i) std::swap(c[i], c[i + rng.below(size - i)]);
+}
+
+// Care-home residents (config.care_homes): per region, round(residents_per_100k x its
+// people / 100,000), the oldest age group first (80+, then 70-79), drawn within a group from
+// the region's own stream. Each household's residents move to its end (their ages swap with
+// the others': nothing but ages and households is drawn yet) and each becomes a household of
+// its own; region boundaries stay household boundaries. Then the region's residents, in
+// person order, are cut into homes of residents_per_home.
+void place_care_residents(const CareHomeConfig& ch, std::uint64_t seed, Population& pop) {
+  const std::uint32_t n = pop.size();
+  std::vector<std::uint8_t> chosen(n, 0);
+  std::vector<std::uint32_t> group;
+  for (std::uint32_t r = 0; r + 1 < pop.region_start.size(); ++r) {
+    const std::uint32_t first = pop.region_start[r];
+    const std::uint32_t end = pop.region_start[r + 1];
+    auto wanted =
+        static_cast<std::size_t>(std::llround(ch.residents_per_100k * (end - first) / 1e5));
+    Rng draw(stream_key(seed, internal::kPurposeCareResidents, r));
+    for (int g = static_cast<int>(kAgeGroups) - 1; g >= 7 && wanted > 0; --g) {
+      group.clear();
+      for (std::uint32_t p = first; p < end; ++p) {
+        if (pop.age_group[p] == g) group.push_back(p);
+      }
+      const std::size_t take = std::min(wanted, group.size());
+      partial_shuffle(group, take, draw);
+      for (std::size_t i = 0; i < take; ++i) chosen[group[i]] = 1;
+      wanted -= take;
+    }
+  }
+  std::vector<std::uint32_t> starts;
+  starts.reserve(pop.household_start.size());
+  std::vector<std::uint8_t> ages;
+  for (std::uint32_t h = 0; h < pop.households(); ++h) {
+    const std::uint32_t a = pop.household_start[h];
+    const std::uint32_t b = pop.household_start[h + 1];
+    ages.clear();
+    for (std::uint32_t p = a; p < b; ++p) {
+      if (chosen[p] == 0) ages.push_back(pop.age_group[p]);
+    }
+    const auto stay = static_cast<std::uint32_t>(ages.size());
+    for (std::uint32_t p = a; p < b; ++p) {
+      if (chosen[p] != 0) ages.push_back(pop.age_group[p]);
+    }
+    std::copy(ages.begin(), ages.end(), pop.age_group.begin() + a);
+    if (stay > 0) starts.push_back(a);
+    for (std::uint32_t p = a + stay; p < b; ++p) {
+      starts.push_back(p);
+      pop.care_residents.push_back(p);
+    }
+  }
+  starts.push_back(n);
+  pop.household_start = std::move(starts);
+  for (std::uint32_t h = 0; h < pop.households(); ++h) {
+    std::fill(pop.household.begin() + pop.household_start[h],
+              pop.household.begin() + pop.household_start[h + 1], h);
+  }
+  pop.care_home_start.assign(1, 0);
+  const auto residents = static_cast<std::uint32_t>(pop.care_residents.size());
+  std::uint32_t i = 0;
+  for (std::uint32_t r = 0; r + 1 < pop.region_start.size(); ++r) {
+    while (i < residents && pop.care_residents[i] < pop.region_start[r + 1]) {
+      i = std::min(i + ch.residents_per_home, residents);
+      while (i > 0 && pop.care_residents[i - 1] >= pop.region_start[r + 1]) --i;
+      pop.care_home_start.push_back(i);
+    }
+  }
+}
+
+// Each home's staff: round(staff_per_resident x its residents) working people of its region
+// who are not hospital staff, drawn from the region's own stream (at most the region's
+// candidates), ascending within a home.
+void draw_care_staff(const CareHomeConfig& ch, std::uint64_t seed, Population& pop) {
+  pop.care_staff_start.assign(1, 0);
+  std::vector<std::uint32_t> candidates;
+  std::uint32_t home = 0;
+  for (std::uint32_t r = 0; r + 1 < pop.region_start.size(); ++r) {
+    candidates.clear();
+    for (std::uint32_t p = pop.region_start[r]; p < pop.region_start[r + 1]; ++p) {
+      if (pop.network[p] == static_cast<std::uint8_t>(Network::kWork) && !pop.is_staff(p)) {
+        candidates.push_back(p);
+      }
+    }
+    Rng draw(stream_key(seed, internal::kPurposeCareStaff, r));
+    std::size_t used = 0;
+    for (; home < pop.care_homes() &&
+           pop.care_residents[pop.care_home_start[home]] < pop.region_start[r + 1];
+         ++home) {
+      const std::uint32_t residents = pop.care_home_start[home + 1] - pop.care_home_start[home];
+      const std::size_t wanted =
+          std::min(static_cast<std::size_t>(std::llround(ch.staff_per_resident * residents)),
+                   candidates.size() - used);
+      const std::span<std::uint32_t> rest(candidates.data() + used, candidates.size() - used);
+      partial_shuffle(rest, wanted, draw);
+      std::sort(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(wanted));
+      pop.care_staff.insert(pop.care_staff.end(), rest.begin(),
+                            rest.begin() + static_cast<std::ptrdiff_t>(wanted));
+      pop.care_staff_start.push_back(static_cast<std::uint32_t>(pop.care_staff.size()));
+      used += wanted;
+    }
+  }
+}
+
 std::uint8_t draw_adult_group(Rng& rng, const AgeTable& weights) {
   const std::span<const double> adult(weights.data() + 2, kAgeGroups - 2);
   return static_cast<std::uint8_t>(2 + draw_index(rng, adult));
@@ -95,6 +201,13 @@ std::uint32_t Population::region_of(std::uint32_t p) const {
   return static_cast<std::uint32_t>(it - region_start.begin()) - 1;
 }
 
+std::uint32_t Population::home_of(std::uint32_t p) const {
+  const auto at = static_cast<std::uint32_t>(
+      std::lower_bound(care_residents.begin(), care_residents.end(), p) - care_residents.begin());
+  const auto it = std::upper_bound(care_home_start.begin(), care_home_start.end(), at);
+  return static_cast<std::uint32_t>(it - care_home_start.begin()) - 1;
+}
+
 std::pair<std::uint32_t, std::uint32_t> Population::region_venues(VenueKind kind,
                                                                   std::uint32_t r) const {
   const auto k = static_cast<std::size_t>(kind);
@@ -111,7 +224,9 @@ std::uint32_t Population::app_users() const {
 std::size_t Population::memory_bytes() const {
   return age_group.size() * (1 + 4 + 1 + 1 + 1) + household_start.size() * 4 +
          link_start.size() * 4 + links.size() * 4 + venue_kind.size() + region_start.size() * 4 +
-         (staff.size() + staff_start.size()) * 4;
+         (staff.size() + staff_start.size() + care_residents.size() + care_home_start.size() +
+          care_staff.size() + care_staff_start.size()) *
+             4;
 }
 
 double app_probability(const AppConfig& app, double share, std::uint8_t age_group,
@@ -160,6 +275,7 @@ Population generate_population(const SimConfig& config) {
   pop.household_start.push_back(n);
   pop.region_start = region_boundaries(pc, pop.household_start);
   const std::uint32_t regions = pop.regions();
+  if (config.care_homes.enabled()) place_care_residents(config.care_homes, seed, pop);
 
   // Recurring networks: schools (0-19), workplaces (employed 20-69), elderly groups (70+),
   // each formed inside a region (children, elderly, and the workers who work there: their
@@ -188,7 +304,8 @@ Population generate_population(const SimConfig& config) {
         workers[at].push_back(p);
         pop.network[p] = static_cast<std::uint8_t>(Network::kWork);
       }
-    } else {
+    } else if (pop.care_residents.empty() || !pop.is_resident(p)) {
+      // Care-home residents meet no elderly group (config.care_homes).
       elderly[region].push_back(p);
       pop.network[p] = static_cast<std::uint8_t>(Network::kElderly);
     }
@@ -282,15 +399,14 @@ Population generate_population(const SimConfig& config) {
                                  config.hospital.staff_per_100k *
                                  (pop.region_start[r + 1] - pop.region_start[r]) / 1e5))));
       Rng draw(stream_key(seed, internal::kPurposeStaff, r));
-      for (std::uint32_t i = 0; i < wanted; ++i) {
-        const auto size = static_cast<std::uint32_t>(candidates.size());
-        std::swap(candidates[i], candidates[i + draw.below(size - i)]);
-      }
+      partial_shuffle(candidates, wanted, draw);
       std::sort(candidates.begin(), candidates.begin() + wanted);
       pop.staff.insert(pop.staff.end(), candidates.begin(), candidates.begin() + wanted);
       pop.staff_start.push_back(static_cast<std::uint32_t>(pop.staff.size()));
     }
   }
+
+  if (config.care_homes.enabled()) draw_care_staff(config.care_homes, seed, pop);
 
   // Venues, grouped by kind.
   const auto count = [&](double per_1000) {

@@ -40,9 +40,11 @@ void RadioPhase::stage(const Contact& c, Rng& noise, StagedRuns& out) const {
   const auto dist_dm = static_cast<std::uint32_t>(std::min(127L, std::lround(c.distance_m * 10)));
   const std::uint64_t key_ab = noise.next();
   const std::uint64_t key_ba = noise.next();
-  // A ward is indoors like a workplace (the radio has no setting of its own for it).
-  const RadioSetting setting =
-      c.layer == Layer::kHospital ? RadioSetting::kSchoolWork : static_cast<RadioSetting>(c.layer);
+  // A ward or a care home is indoors like a workplace (the radio has no setting of its own
+  // for them).
+  const RadioSetting setting = c.layer == Layer::kHospital || c.layer == Layer::kCareHome
+                                   ? RadioSetting::kSchoolWork
+                                   : static_cast<RadioSetting>(c.layer);
   const ContactAttenuation att = radio_.contact(c.distance_m, setting, c.a, c.b, key_ab, key_ba);
   const std::uint8_t att_ab = att.heard_by_a_db;
   const std::uint8_t att_ba = att.heard_by_b_db;

@@ -122,12 +122,13 @@ std::string daily_csv(std::span<const DailyStats> days) {
       "manual_interviews,manual_traced,interview_backlog,call_backlog,hospital_denied,"
       "new_vaccinated,vaccinated,test_backlog,tests_given_up,variant_infections,"
       "breakthrough_infections,new_boosted,boosted,reinfections,screening_samples,regions_locked,"
-      "imported,schools_closed,new_hospital,new_staff_infections,staff_absent\n";
+      "imported,schools_closed,new_hospital,new_staff_infections,staff_absent,new_care_home,"
+      "new_resident_infections,new_resident_deaths\n";
   for (const auto& d : days) {
     out += fmt(
         "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
         "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,"
-        "%u,%u,%u,%u\n",
+        "%u,%u,%u,%u,%u,%u,%u\n",
         d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
         d.new_infections_by_layer[0], d.new_infections_by_layer[1], d.new_infections_by_layer[2],
         d.new_infections_by_layer[3], static_cast<unsigned long long>(d.cumulative_infections),
@@ -143,7 +144,9 @@ std::string daily_csv(std::span<const DailyStats> days) {
         d.breakthrough_infections, d.new_boosted, d.boosted, d.reinfections, d.screening_samples,
         d.regions_locked, d.imported, d.schools_closed,
         d.new_infections_by_layer[static_cast<std::size_t>(Layer::kHospital)],
-        d.new_staff_infections, d.staff_absent);
+        d.new_staff_infections, d.staff_absent,
+        d.new_infections_by_layer[static_cast<std::size_t>(Layer::kCareHome)],
+        d.new_resident_infections, d.new_resident_deaths);
   }
   return out;
 }
@@ -462,6 +465,41 @@ std::string format_staff(const HospitalConfig& hospital, const RunSummary& a, co
   return o + "  (incidence: infections per 1,000 susceptible person-days, and their ratio)\n";
 }
 
+std::string format_care_homes(const CareHomeConfig& homes, const RunSummary& a,
+                              const RunSummary* b) {
+  if (a.care_homes == 0) return "";
+  std::string o = fmt(
+      "\nCare homes (%u homes, %u residents, %u staff; staff's phones %s%s)%s\n", a.care_homes,
+      a.residents, a.care_staff, homes.app_paused_at_work ? "paused at work" : "recording at work",
+      homes.staff_test_every_days > 0
+          ? fmt("; staff tested every %u days", homes.staff_test_every_days).c_str()
+          : "",
+      b ? "\n                                         with app                 without app" : "");
+  auto row = [&](const char* label, const auto& value) {
+    o += fmt("  %-38s %-24s %s\n", label, value(a).c_str(), b ? value(*b).c_str() : "");
+  };
+  const auto share = [](std::uint64_t n, std::uint64_t of) {
+    return fmt("%llu (%.1f %%)", static_cast<unsigned long long>(n),
+               of ? 100.0 * static_cast<double>(n) / static_cast<double>(of) : 0.0);
+  };
+  row("residents infected",
+      [&](const RunSummary& r) { return share(r.residents_infected, r.residents); });
+  row("  by the home's staff / by a resident", [](const RunSummary& r) {
+    return fmt("%u / %u", r.residents_infected_by_staff, r.residents_infected_by_residents);
+  });
+  row("homes with a resident infected",
+      [&](const RunSummary& r) { return share(r.care_homes_with_cases, r.care_homes); });
+  row("residents died (share of all deaths)", [](const RunSummary& r) {
+    return fmt("%u (%.1f %%)", r.resident_deaths,
+               r.deaths ? 100.0 * r.resident_deaths / static_cast<double>(r.deaths) : 0.0);
+  });
+  row("staff infected",
+      [&](const RunSummary& r) { return share(r.care_staff_infected, r.care_staff); });
+  row("  by a resident",
+      [](const RunSummary& r) { return fmt("%u", r.care_staff_infected_by_residents); });
+  return o;
+}
+
 std::string staff_plot_data(std::span<const DailyStats> app, std::span<const DailyStats> baseline) {
   std::string data;
   const std::size_t n = std::max(app.size(), baseline.size());
@@ -671,6 +709,7 @@ std::string format_report(const ReportInput& in) {
   }
   o += format_regions(in.app_regions, in.baseline_regions);
   o += format_staff(c.hospital, a, b);
+  o += format_care_homes(c.care_homes, a, b);
   o += "\nNotifications (app users)\n";
   o += fmt("  uploads by positive app users        %llu\n",
            static_cast<unsigned long long>(a.uploads));
@@ -1014,14 +1053,15 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "peak_test_backlog,tests_given_up,variant_infections,breakthrough_infections,boosted,"
       "reinfections,screening_samples,region_lockdown_days,imported,app_running_at_end,"
       "dispersion_k,share_for_80,staff_infected,staff_infected_by_patients,staff_rate_ratio,"
-      "staff_absent_days,staff_onward_infections\n";
+      "staff_absent_days,staff_onward_infections,residents_infected,care_homes_with_cases,"
+      "resident_deaths,care_staff_infected\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.10g,", p.values[i]);
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
         "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu,%llu,%u,%.6g,%.6f,%u,%u,%.6g,"
-        "%llu,%llu\n",
+        "%llu,%llu,%u,%u,%u,%u\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -1043,7 +1083,8 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         static_cast<unsigned long long>(s.imported), s.app_running_at_end, s.dispersion_k,
         s.share_for_80, s.staff_infected, s.staff_infected_by_patients, s.staff_rate_ratio(),
         static_cast<unsigned long long>(s.staff_absent_days),
-        static_cast<unsigned long long>(s.staff_onward_infections));
+        static_cast<unsigned long long>(s.staff_onward_infections), s.residents_infected,
+        s.care_homes_with_cases, s.resident_deaths, s.care_staff_infected);
   }
   return out;
 }

@@ -37,6 +37,8 @@ std::string_view layer_name(Layer layer) {
       return "venue";
     case Layer::kHospital:
       return "hospital";
+    case Layer::kCareHome:
+      return "care_home";
   }
   return "household";
 }

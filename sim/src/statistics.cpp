@@ -72,6 +72,7 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
     kPositives,
     kEver,
     kAppOn,
+    kResidentDeaths,
     kCounts
   };
   using Counts = std::array<std::uint32_t, kCounts>;
@@ -108,7 +109,10 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
         if (course->admitted_on(k)) ++c[kAdmitted];
         if (course->in_hospital(k)) ++c[kHospital];
         if (course->in_critical_care(k)) ++c[kCritical];
-        if (dead && k == course->end_day) ++c[kNewDeaths];
+        if (dead && k == course->end_day) {
+          ++c[kNewDeaths];
+          if (!pop.care_residents.empty() && pop.is_resident(p)) ++c[kResidentDeaths];
+        }
         if (dead) ++c[kDead];
       }
       if (regions != nullptr) {  // counts of the regions only
@@ -200,6 +204,7 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
   st.critical += static_cast<std::uint32_t>(total[kCritical]);
   st.new_deaths += static_cast<std::uint32_t>(total[kNewDeaths]);
   st.deaths += static_cast<std::uint32_t>(total[kDead]);
+  st.new_resident_deaths += static_cast<std::uint32_t>(total[kResidentDeaths]);
   st.cumulative_infections = health.cumulative_infections();
 }
 
@@ -272,6 +277,48 @@ void summarise_staff(const Population& pop, std::span<const std::int32_t> infect
   s.other_workers_rate = rate(1);
 }
 
+void summarise_care_homes(const Population& pop, const HealthPhase& health, std::uint32_t days,
+                          RunSummary& s) {
+  if (pop.care_homes() == 0) return;
+  s.care_homes = pop.care_homes();
+  s.residents = static_cast<std::uint32_t>(pop.care_residents.size());
+  s.care_staff = static_cast<std::uint32_t>(pop.care_staff.size());
+  // 1: resident, 2: member of a home's staff.
+  std::vector<std::uint8_t> role(pop.size(), 0);
+  for (const std::uint32_t p : pop.care_residents) role[p] = 1;
+  for (const std::uint32_t p : pop.care_staff) role[p] = 2;
+  const auto infection_day = health.infection_day();
+  const auto infector = health.infector();
+  const auto layer = health.infection_layer();
+  const auto in_home = static_cast<std::uint8_t>(Layer::kCareHome);
+  for (std::uint32_t h = 0; h < pop.care_homes(); ++h) {
+    bool cases = false;
+    for (std::uint32_t i = pop.care_home_start[h]; i < pop.care_home_start[h + 1]; ++i) {
+      const std::uint32_t p = pop.care_residents[i];
+      if (infection_day[p] == kNever) continue;
+      cases = true;
+      ++s.residents_infected;
+      if (layer[p] == in_home && infector[p] != kNoPerson) {
+        if (role[infector[p]] == 2) ++s.residents_infected_by_staff;
+        if (role[infector[p]] == 1) ++s.residents_infected_by_residents;
+      }
+      const Course& course = health.course(p);
+      if (days > 0 && course.dead(static_cast<std::uint32_t>(static_cast<std::int32_t>(days - 1) -
+                                                             infection_day[p]))) {
+        ++s.resident_deaths;
+      }
+    }
+    if (cases) ++s.care_homes_with_cases;
+  }
+  for (const std::uint32_t p : pop.care_staff) {
+    if (infection_day[p] == kNever) continue;
+    ++s.care_staff_infected;
+    if (layer[p] == in_home && infector[p] != kNoPerson && role[infector[p]] == 1) {
+      ++s.care_staff_infected_by_residents;
+    }
+  }
+}
+
 RunSummary summarise(const World& world, double beta, std::uint32_t days,
                      std::span<const DailyStats> daily, const HealthPhase& health,
                      const SyncPhase& sync) {
@@ -321,6 +368,7 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
   }
   summarise_staff(pop, health.infection_day(), health.infector(), health.infection_layer(), days,
                   s);
+  summarise_care_homes(pop, health, days, s);
   if (s.uploads > 0) {
     s.notifications_per_upload = static_cast<double>(s.notifications_red + s.notifications_yellow) /
                                  static_cast<double>(s.uploads);

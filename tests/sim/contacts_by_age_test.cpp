@@ -63,9 +63,11 @@ TEST_CASE("contacts by age: reciprocal, households as built, links and encounter
 
   const std::string csv = contacts_by_age_csv(m);
   CHECK(csv.rfind("layer,age_group,contact_age_group,contacts_per_person_day\n", 0) == 0);
-  // The community layers: a typical day has no patients in hospital.
-  CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + (kLayers - 1) * kAgeGroups * kAgeGroups);
+  // The community layers: a typical day has no patients in hospital, and care homes are
+  // their own (none here).
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + (kLayers - 2) * kAgeGroups * kAgeGroups);
   CHECK(csv.find("\nhospital,") == std::string::npos);
+  CHECK(csv.find("\ncare_home,") == std::string::npos);
   CHECK(csv.find("\nschool_work,0-9,80+,0\n") != std::string::npos);
   const std::string table = format_contacts_by_age(m);
   CHECK(table.find("\n  80+ ") != std::string::npos);

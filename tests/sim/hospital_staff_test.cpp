@@ -15,7 +15,6 @@
 #include "greenlight/sim/publisher.h"
 #include "greenlight/sim/report.h"
 #include "internal/contacts.h"
-#include "internal/health_phase.h"
 #include "sim_test_runs.h"
 #include "world_test_support.h"
 
@@ -82,7 +81,8 @@ bool in_hospital_or_dead(const Simulation& sim, std::uint32_t p, std::uint32_t t
 }
 
 // timeseries.csv's row of a day without the contacts column (the one that counts the
-// hospital's contacts too) and without the hospital's three columns.
+// hospital's contacts too) and without the hospital's three columns (and the care homes'
+// three after them, none here).
 std::string community_row(const DailyStats& d) {
   std::string row = daily_csv(std::vector<DailyStats>{d});
   row = row.substr(row.find('\n') + 1);
@@ -93,7 +93,7 @@ std::string community_row(const DailyStats& d) {
     fields.push_back(row.substr(at, comma - at));
     at = comma + 1;
   }
-  fields.resize(fields.size() - 3);
+  fields.resize(fields.size() - 6);
   fields.erase(fields.begin() + 24);  // contacts
   std::string out;
   for (const auto& f : fields) out += f + ",";
@@ -393,20 +393,12 @@ TEST_CASE("staff tested regularly: each member at work on its own days, once eve
   // the 10 sent home test every 3 days.
   SimConfig c = staffed(20000, 500);
   c.hospital.staff_test_every_days = 3;
-  c.disease.false_symptom_rate = 0;
-  c.testing.screening_specificity = 1;
-  c.testing.isolation_daily_dropout = 0;
-  const auto world = internal::make_world(c);
-  internal::HealthPhase health(*world);
-  const auto& staff = world->pop.staff;
-  REQUIRE(staff.size() == 100);
-  for (std::size_t i = 0; i < 10; ++i) health.isolate(staff[i], 1000);
-  std::vector<DailyStats> days(30);
-  std::vector<std::uint32_t> uploaders;
+  const auto run = internal::staff_testing_days(
+      c, [](const Population& pop) { return std::span<const std::uint32_t>(pop.staff); }, 10, 30);
+  REQUIRE(run.staff == 100);
+  const auto& days = run.days;
   for (std::uint32_t t = 0; t < 30; ++t) {
     CAPTURE(t);
-    days[t].day = t;
-    health.run(t, days[t], uploaders);
     CHECK(days[t].screening_samples > 15);  // about a third of the 90 each day
     CHECK(days[t].positives == 0);
     if (t >= 2) {

@@ -214,19 +214,20 @@ TEST_CASE("offspring are counted per infection of the infector, by layer, in the
 
   const std::string csv = offspring_csv(o, nullptr);
   CHECK(csv ==
-        "secondary_infections,cases,household,school_work,random,venue,hospital,"
+        "secondary_infections,cases,household,school_work,random,venue,hospital,care_home,"
         "cases_days_0_27\n"
-        "0,2,5,5,4,5,6,2\n1,3,1,1,2,1,0,3\n2,1,0,0,0,0,0,1\n");
+        "0,2,5,5,4,5,6,6,2\n1,3,1,1,2,1,0,0,3\n2,1,0,0,0,0,0,0,1\n");
   // Days 0-39: 6, 7 and 8 are cases too, but not of the first four weeks.
   const Offspring later = count_offspring(infections, 40);
   CHECK(later.cases_by_count == std::vector<std::uint64_t>{4, 4, 1});
   CHECK(later.early_cases_by_count == std::vector<std::uint64_t>{2, 3, 1});
   CHECK(offspring_csv(o, &later) ==
-        "secondary_infections,cases,household,school_work,random,venue,hospital,cases_days_0_27,"
-        "cases_without_app,household_without_app,school_work_without_app,random_without_app,"
-        "venue_without_app,hospital_without_app,cases_days_0_27_without_app\n"
-        "0,2,5,5,4,5,6,2,4,7,8,7,8,9,2\n1,3,1,1,2,1,0,3,4,2,1,2,1,0,3\n"
-        "2,1,0,0,0,0,0,1,1,0,0,0,0,0,1\n");
+        "secondary_infections,cases,household,school_work,random,venue,hospital,care_home,"
+        "cases_days_0_27,cases_without_app,household_without_app,school_work_without_app,"
+        "random_without_app,venue_without_app,hospital_without_app,care_home_without_app,"
+        "cases_days_0_27_without_app\n"
+        "0,2,5,5,4,5,6,6,2,4,7,8,7,8,9,9,2\n1,3,1,1,2,1,0,0,3,4,2,1,2,1,0,0,3\n"
+        "2,1,0,0,0,0,0,0,1,1,0,0,0,0,0,0,1\n");
   // The first four weeks end with day 27.
   const Offspring edge =
       count_offspring(std::vector<Infection>{infection(1, 27), infection(2, 28)}, 40);

@@ -139,13 +139,15 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
                        "breakthrough_infections,boosted,reinfections,screening_samples,"
                        "region_lockdown_days,imported,app_running_at_end,dispersion_k,"
                        "share_for_80,staff_infected,staff_infected_by_patients,"
-                       "staff_rate_ratio,staff_absent_days,staff_onward_infections"));
+                       "staff_rate_ratio,staff_absent_days,staff_onward_infections,"
+                       "residents_infected,care_homes_with_cases,resident_deaths,"
+                       "care_staff_infected"));
   // Seed 1 at 100 %: 0 admissions, 2 deaths, nobody infected at the end, but 50 infections
   // among 0 people is no epidemic that died out; no lockdown, no manual tracing, no
   // vaccination, no test capacity, no second variant, no breakthrough infections, no boosters,
   // no reinfections, no screening, no regional lockdown, no imports, no phone running, no
-  // secondary infections fitted, no hospital staff.
-  CHECK(csv.find(",0,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000,0,0,0,0,0\n") !=
+  // secondary infections fitted, no hospital staff, no care homes.
+  CHECK(csv.find(",0,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000,0,0,0,0,0,0,0,0,0\n") !=
         std::string::npos);
   std::vector<SweepPoint> traced = points;
   traced[0].summary.manual_interviews = 12;
@@ -170,8 +172,12 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
   traced[0].summary.other_workers_rate = 0.8;
   traced[0].summary.staff_absent_days = 640;
   traced[0].summary.staff_onward_infections = 29;
+  traced[0].summary.residents_infected = 41;
+  traced[0].summary.care_homes_with_cases = 5;
+  traced[0].summary.resident_deaths = 6;
+  traced[0].summary.care_staff_infected = 23;
   CHECK(sweep_csv(traced).find(",10,0,0,0,12,40,3,7,55,66,77,88,99,111,222,333,444,555,0.4321,"
-                               "0.187500,31,17,3.75,640,29\n") != std::string::npos);
+                               "0.187500,31,17,3.75,640,29,41,5,6,23\n") != std::string::npos);
 }
 
 TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
@@ -197,10 +203,10 @@ TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
   // test capacity's two, the second variant's infections, the breakthrough infections, the
   // boosted, the reinfections, the screening samples, the region-days locked down, the
   // imported cases, the phones running the app at the end, the offspring's k and 80 % share,
-  // the hospital staff's five.
-  CHECK(csv.find(",0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000,0,0,0,0,0\n") !=
+  // the hospital staff's five, the care homes' four.
+  CHECK(csv.find(",0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000,0,0,0,0,0,0,0,0,0\n") !=
         std::string::npos);  // seed 1: died out
-  CHECK(csv.find(",3,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000,0,0,0,0,0\n") !=
+  CHECK(csv.find(",3,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000,0,0,0,0,0,0,0,0,0\n") !=
         std::string::npos);                                 // seed 2: 3 infected
   CHECK(table.find("lockdown days") == std::string::npos);  // nobody locked down
   // Lockdown days 10, 30, 20 at 0 % and 0, 5, 0 at 100 %: medians 20 and 0.

@@ -100,14 +100,18 @@ done
 # left out of every rank's contacts, the dead phones' colours and the death counts summed),
 # with few intensive-care and ward beds (every rank gives them alike), cared for by staff
 # whose phones record them (each rank draws its own patients' contacts with the staff and
-# stages their encounters) and who are tested every 2 days (every rank tests the same).
+# stages their encounters) and who are tested every 2 days (every rank tests the same); with
+# care homes whose staff's phones record the residents and are tested every 3 days (each rank
+# draws the contacts of its shards' homes).
 ones='[1,1,1,1,1,1,1,1,1]'
 severe_args=(sim run --people 3000 --days 40 --seed 5 --threads 1 --no-baseline --quiet
   --set "disease.hospitalised_fraction=$ones" --set "disease.critical_fraction=$ones"
   --set "disease.fatality_fraction=$ones" --set disease.hospital_mean_days=1
   --set disease.icu_beds_per_100k=100 --set disease.hospital_beds_per_100k=100
   --set hospital.staff_per_100k=2000 --set hospital.transmission_factor=2
-  --set hospital.app_paused_at_work=false --set hospital.staff_test_every_days=2)
+  --set hospital.app_paused_at_work=false --set hospital.staff_test_every_days=2
+  --set care_homes.residents_per_100k=3000 --set care_homes.transmission_factor=2
+  --set care_homes.app_paused_at_work=false --set care_homes.staff_test_every_days=3)
 one_and_two severe "${severe_args[@]}"
 deaths=$(column_sum new_deaths "$work/severe-one/timeseries.csv")
 [ "$deaths" -gt 20 ] || fail "severe sim run: only $deaths deaths"
@@ -117,6 +121,10 @@ by_patients=$(column_sum new_hospital "$work/severe-one/timeseries.csv")
 [ "$by_patients" -gt 2 ] || fail "severe sim run: only $by_patients staff infected by patients"
 staff_tests=$(column_sum screening_samples "$work/severe-one/timeseries.csv")
 [ "$staff_tests" -gt 100 ] || fail "severe sim run: only $staff_tests staff tests"
+in_homes=$(column_sum new_care_home "$work/severe-one/timeseries.csv")
+[ "$in_homes" -gt 5 ] || fail "severe sim run: only $in_homes infections in care homes"
+resident_deaths=$(column_sum new_resident_deaths "$work/severe-one/timeseries.csv")
+[ "$resident_deaths" -gt 2 ] || fail "severe sim run: only $resident_deaths residents died"
 
 # A lockdown on days 8-15 and again 20-27 and the elderly shielded after the first (every rank
 # thins the same random encounters

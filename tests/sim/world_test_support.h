@@ -3,12 +3,16 @@
 #pragma once
 
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <utility>
+#include <vector>
 
 #include "greenlight/sim/config.h"
 #include "greenlight/sim/population.h"
 #include "greenlight/sim/venues.h"
+#include "internal/health_phase.h"
 #include "internal/world.h"
 
 namespace greenlight::sim::internal {
@@ -18,6 +22,33 @@ inline std::unique_ptr<World> make_world(const SimConfig& c) {
   auto venues = VenueDirectory::create(pop, c.run.seed);
   REQUIRE(venues);
   return std::make_unique<World>(c, std::move(pop), std::move(*venues), Ranks::single());
+}
+
+// Regular testing of staff, the health phase alone: `days` days of `c` without any
+// infection, false symptom, false result or dropped isolation, the first `at_home` of the
+// staff `staff_of` picks from the population isolating all along; each day's counts and the
+// number of staff.
+struct StaffTestingDays {
+  std::vector<DailyStats> days;
+  std::size_t staff = 0;
+};
+template <typename StaffOf>
+StaffTestingDays staff_testing_days(SimConfig c, StaffOf staff_of, std::size_t at_home,
+                                    std::uint32_t days) {
+  c.disease.false_symptom_rate = 0;
+  c.testing.screening_specificity = 1;
+  c.testing.isolation_daily_dropout = 0;
+  const auto world = make_world(c);
+  HealthPhase health(*world);
+  const std::span<const std::uint32_t> staff = staff_of(world->pop);
+  for (std::size_t i = 0; i < at_home; ++i) health.isolate(staff[i], 1000);
+  StaffTestingDays out{std::vector<DailyStats>(days), staff.size()};
+  std::vector<std::uint32_t> uploaders;
+  for (std::uint32_t t = 0; t < days; ++t) {
+    out.days[t].day = t;
+    health.run(t, out.days[t], uploaders);
+  }
+  return out;
 }
 
 }  // namespace greenlight::sim::internal

@@ -1,7 +1,8 @@
-// Daily contact generation (five layers) split into kShards fixed shards.
+// Daily contact generation (six layers) split into kShards fixed shards.
 //
 // Shard s owns slice s of the households, of the people (for recurring links and the
-// patients in hospital), of the day's random-encounter pairs and of the venues. Each shard draws
+// patients in hospital), of the day's random-encounter pairs, of the venues and of the care
+// homes. Each shard draws
 // from its own streams (seed, purpose, day, shard, salt), so a shard's contacts, and their order,
 // do not depend on which thread generates them. prepare_day() runs once per day on one thread;
 // after it, generate() may run for different shards concurrently.
@@ -31,6 +32,10 @@ inline constexpr std::uint32_t kMinutesPerDay = 1440;
 inline constexpr std::uint8_t kMeetsAll = 0;
 inline constexpr std::uint8_t kAtHome = 1;  // isolating: meets the household only
 inline constexpr std::uint8_t kAbsent = 2;  // in hospital or dead: meets nobody
+// A care-home resident in its home (config.care_homes): meets the home's residents and staff
+// only; isolating, it stays in its room and meets the home's staff only.
+inline constexpr std::uint8_t kInCareHome = 3;
+inline constexpr std::uint8_t kInCareHomeIsolating = 4;
 
 struct Contact {
   std::uint32_t a = 0;
@@ -39,6 +44,9 @@ struct Contact {
   std::uint16_t minutes = 0;
   float distance_m = 0;
   Layer layer = Layer::kHousehold;
+  // 1: one side is a member of staff at work caring for the other (a patient in hospital, a
+  // care-home resident), whose phone may be paused there.
+  std::uint8_t staff_at_work = 0;
 };
 
 // A patient in hospital today (the hospital layer's contacts).
@@ -227,6 +235,7 @@ class ContactGenerator {
       }
     });
     patients_ = {};
+    home_present_start_.clear();
     visits_.clear();
     for (const auto& part : shard_visits_) visits_.insert(visits_.end(), part.begin(), part.end());
     if (share != nullptr) {
@@ -285,6 +294,35 @@ class ContactGenerator {
     }
   }
 
+  // After prepare_day, with care homes: each home's residents there today (kInCareHome,
+  // then those isolating in their rooms, each in person order) and its staff at work today
+  // (not isolating, in hospital or dead).
+  void prepare_care_homes() {
+    const std::uint32_t homes = pop_.care_homes();
+    home_present_.clear();
+    home_present_start_.assign(1, 0);
+    home_mixing_.assign(homes, 0);
+    on_duty_.clear();
+    on_duty_start_.assign(1, 0);
+    for (std::uint32_t h = 0; h < homes; ++h) {
+      for (const std::uint8_t state : {kInCareHome, kInCareHomeIsolating}) {
+        for (std::uint32_t i = pop_.care_home_start[h]; i < pop_.care_home_start[h + 1]; ++i) {
+          const std::uint32_t p = pop_.care_residents[i];
+          if (isolating_[p] == state) home_present_.push_back(p);
+        }
+        if (state == kInCareHome) {
+          home_mixing_[h] =
+              static_cast<std::uint32_t>(home_present_.size()) - home_present_start_.back();
+        }
+      }
+      home_present_start_.push_back(static_cast<std::uint32_t>(home_present_.size()));
+      for (std::uint32_t i = pop_.care_staff_start[h]; i < pop_.care_staff_start[h + 1]; ++i) {
+        if (isolating_[pop_.care_staff[i]] == kMeetsAll) on_duty_.push_back(pop_.care_staff[i]);
+      }
+      on_duty_start_.push_back(static_cast<std::uint32_t>(on_duty_.size()));
+    }
+  }
+
   // Visits of the prepared day, grouped by venue and sorted by arrival.
   std::span<const Visit> visits() const { return visits_; }
   // The same visits by person shard (kShards parts), in person order and, for one person,
@@ -298,6 +336,7 @@ class ContactGenerator {
     random(shard, sink);
     venues(shard, sink);
     hospital(shard, sink);
+    care_homes(shard, sink);
   }
 
  private:
@@ -489,15 +528,54 @@ class ContactGenerator {
       }
       for (std::uint32_t m = 0; m < k; ++m) {
         const std::uint32_t carer = working_staff_[first + r.below(count)];
-        Contact c{std::min(patient, carer), std::max(patient, carer), 0, 0, 0, Layer::kHospital};
-        c.start_minute = static_cast<std::uint16_t>(8 * 60 + r.below(14 * 60));
-        c.minutes = link_minutes_.sample(r);
-        c.minutes = static_cast<std::uint16_t>(
-            std::min<int>(c.minutes, static_cast<int>(kMinutesPerDay) - 1 - c.start_minute));
-        c.distance_m = distance(r);
-        sink(c);
+        sink(care_contact(patient, carer, Layer::kHospital, 1, r));
       }
     }
+  }
+
+  // The shard's care homes: each resident there and not isolating proposes Poisson(
+  // resident_contacts / 2) contacts with the home's other such residents, then each resident
+  // there meets staff_contacts of the home's staff at work, drawn with replacement.
+  template <typename Sink>
+  void care_homes(std::uint32_t shard, Sink& sink) const {
+    if (home_present_start_.size() < 2) return;
+    const auto [h0, h1] = shard_range(pop_.care_homes(), shard);
+    Rng r = stream(kPurposeCareContacts, shard);
+    const auto& ch = config_.care_homes;
+    for (std::uint32_t h = h0; h < h1; ++h) {
+      const std::uint32_t* present = home_present_.data() + home_present_start_[h];
+      const std::uint32_t there = home_present_start_[h + 1] - home_present_start_[h];
+      const std::uint32_t mixing = home_mixing_[h];
+      for (std::uint32_t i = 0; i < mixing && mixing > 1; ++i) {
+        const std::uint32_t k = r.poisson(ch.resident_contacts / 2);
+        for (std::uint32_t m = 0; m < k; ++m) {
+          const std::uint32_t j = r.below(mixing);
+          if (j == i) continue;
+          sink(care_contact(present[i], present[j], Layer::kCareHome, 0, r));
+        }
+      }
+      const std::uint32_t* duty = on_duty_.data() + on_duty_start_[h];
+      const std::uint32_t staff = on_duty_start_[h + 1] - on_duty_start_[h];
+      if (staff == 0) continue;
+      for (std::uint32_t i = 0; i < there; ++i) {
+        for (std::uint32_t m = 0; m < ch.staff_contacts; ++m) {
+          sink(care_contact(present[i], duty[r.below(staff)], Layer::kCareHome, 1, r));
+        }
+      }
+    }
+  }
+
+  // A contact at a place of care (hospital, care home): in the day's 08:00-22:00, a
+  // workplace contact's minutes and distance.
+  Contact care_contact(std::uint32_t x, std::uint32_t y, Layer layer, std::uint8_t staff_at_work,
+                       Rng& r) const {
+    Contact c{std::min(x, y), std::max(x, y), 0, 0, 0, layer, staff_at_work};
+    c.start_minute = static_cast<std::uint16_t>(8 * 60 + r.below(14 * 60));
+    c.minutes = link_minutes_.sample(r);
+    c.minutes = static_cast<std::uint16_t>(
+        std::min<int>(c.minutes, static_cast<int>(kMinutesPerDay) - 1 - c.start_minute));
+    c.distance_m = distance(r);
+    return c;
   }
 
   std::uint32_t contacts_of(const Patient& x) const {
@@ -535,6 +613,13 @@ class ContactGenerator {
   std::vector<std::uint32_t> working_staff_;  // by region: working_start_
   std::vector<std::uint32_t> working_start_;
   std::vector<double> pool_share_;  // per pool: the share of its patients' contacts met
+  // prepare_care_homes(): per home, the residents there (home_present_start_; the first
+  // home_mixing_ not isolating) and the staff at work (on_duty_start_).
+  std::vector<std::uint32_t> home_present_;
+  std::vector<std::uint32_t> home_present_start_;
+  std::vector<std::uint32_t> home_mixing_;
+  std::vector<std::uint32_t> on_duty_;
+  std::vector<std::uint32_t> on_duty_start_;
 };
 
 }  // namespace greenlight::sim::internal

@@ -73,9 +73,11 @@ class HealthPhase {
   // not (yet); empty without vaccination) and what p's vaccine protects against once it
   // protects (empty without vaccination).
   bool vaccinating() const { return !vaccine_level_.empty(); }
-  // Regular testing of hospital staff (hospital.staff_test_every_days, with staff).
+  // Regular testing of hospital staff (hospital.staff_test_every_days, with staff) or of
+  // care-home staff (care_homes.staff_test_every_days, with care homes).
   bool staff_testing() const {
-    return w_.config.hospital.staff_test_every_days > 0 && !w_.pop.staff.empty();
+    return (w_.config.hospital.staff_test_every_days > 0 && !w_.pop.staff.empty()) ||
+           (w_.config.care_homes.staff_test_every_days > 0 && !w_.pop.care_staff.empty());
   }
   std::span<const std::int32_t> vaccination_day() const { return vaccination_day_; }
   // With boosters: the day p was boosted (kNever: not (yet)); empty without boosters.
@@ -210,9 +212,13 @@ class HealthPhase {
   // a positive result or a test pending, each with the day's probability), counted in
   // st.screening_samples; before the test capacity, which takes them with the day's others.
   void screen(std::uint32_t t, DailyStats& st);
-  // With hospital.staff_test_every_days: day t's samples of the staff whose testing day it
-  // is (at work, without a positive result or a test pending), screening samples as above.
+  // With hospital.staff_test_every_days or care_homes.staff_test_every_days: day t's samples
+  // of the staff whose testing day it is (at work, without a positive result or a test
+  // pending), screening samples as above; the hospital's staff first.
   void test_staff(std::uint32_t t, DailyStats& st);
+  // One staff's samples: each member every `every` days (0: none).
+  void test_staff(std::uint32_t t, std::span<const std::uint32_t> staff, std::uint32_t every,
+                  DailyStats& st);
   // On config.variant.day: its imports, susceptible people drawn from the seed, infected
   // with it by nobody; counted in st.variant_infections.
   void import_variant(std::uint32_t t, DailyStats& st);

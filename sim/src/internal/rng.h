@@ -75,6 +75,9 @@ enum Purpose : std::uint64_t {
   kPurposeInfectiousness = 39,
   kPurposeStaff = 40,
   kPurposeHospitalContacts = 41,
+  kPurposeCareResidents = 42,
+  kPurposeCareStaff = 43,
+  kPurposeCareContacts = 44,
 };
 
 // Inverse of the standard normal CDF: Acklam's rational approximation (relative error

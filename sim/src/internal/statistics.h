@@ -82,6 +82,10 @@ void summarise_staff(const Population& pop, std::span<const std::int32_t> infect
                      std::span<const std::uint32_t> infector,
                      std::span<const std::uint8_t> infection_layer, std::uint32_t days,
                      RunSummary& s);
+// The summary's care-home figures (RunSummary::care_homes ...), from every person's latest
+// infection and course on the run's last day. Nothing without care homes.
+void summarise_care_homes(const Population& pop, const HealthPhase& health, std::uint32_t days,
+                          RunSummary& s);
 
 // Over several ranks a collective (it gathers the ranks' exposure hits).
 RunSummary summarise(const World& world, double beta, std::uint32_t days,

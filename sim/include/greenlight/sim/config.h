@@ -716,6 +716,43 @@ struct HospitalConfig {
   std::uint32_t staff_test_every_days = 0;
 };
 
+// Care homes for older people (off by default: residents_per_100k 0; docs/simulation.md
+// "Care homes"). residents_per_100k people of each region (per_100k) live in care homes:
+// the oldest first (80+, then 70-79, drawn at random within an age group from a stream of
+// their own), each taken out of its household into one of its own (so a resident meets
+// nobody of its former household, and household rules such as isolating together leave the
+// two apart), in homes of residents_per_home (a region's residents in person order, cut in
+// turn; the last home of a region may be smaller). Residents meet nobody outside their home
+// (no school, work, random encounter or venue visit). Each home has round(staff_per_resident
+// x its residents) staff, working people (Network::kWork) of its region who are not hospital
+// staff, drawn per home; they keep their household, workplace and random contacts. Each day
+// every resident in the home (not in hospital, not dead) meets on average resident_contacts
+// other residents of the home (proposed by either side: Poisson(resident_contacts / 2) each;
+// not a resident who isolates: it stays in its room) and staff_contacts of the home's staff
+// at work that day (not isolating, in hospital or dead), drawn with replacement. A contact's
+// minutes and distance are a workplace contact's, its transmission is multiplied by
+// transmission_factor (Layer::kCareHome), and manual tracers recall it with the school/work
+// layer's traceable fraction. With app_paused_at_work the staff's phones do not record the
+// residents (the NHS app's advice to social care workers wearing medical-grade PPE; the
+// residents' contacts with each other are recorded). Defaults: 32 residents a home and 1.5
+// staff a resident (VIVALDI survey of England's 9,081 care homes for older people, May-June
+// 2020: 293,301 residents, 441,498 staff); 4 + 6 contacts, 10 a day in all: Covasim's
+// long-term care layer's 10; transmission_factor 0.25 puts the residents infected over a
+// 200-day epidemic near the 40 % found in London care homes with an outbreak (Ladhani et al.
+// 2020, Graham et al. 2020; docs/simulation.md "Care homes": hand-fitted, not estimated).
+struct CareHomeConfig {
+  double residents_per_100k = 0;
+  std::uint32_t residents_per_home = 32;
+  double staff_per_resident = 1.5;
+  double resident_contacts = 4;
+  std::uint32_t staff_contacts = 6;
+  double transmission_factor = 0.25;
+  bool app_paused_at_work = true;
+  // Regular testing of the care homes' staff (0: none), as hospital.staff_test_every_days.
+  std::uint32_t staff_test_every_days = 0;
+  bool enabled() const { return residents_per_100k > 0; }
+};
+
 enum class ServerMode { kNone, kInProcess, kLoopback };
 std::string_view server_mode_name(ServerMode mode);
 [[nodiscard]] Result<ServerMode> server_mode_from_name(std::string_view name);
@@ -755,6 +792,7 @@ struct SimConfig {
   VariantConfig variant;
   ImmunityConfig immunity;
   HospitalConfig hospital;
+  CareHomeConfig care_homes;
 };
 
 // Parses a JSON document on top of base (missing keys keep base's values). Errors name

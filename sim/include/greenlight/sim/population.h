@@ -47,6 +47,14 @@ struct Population {
   // staff[staff_start[r] .. staff_start[r + 1]). Empty without hospital.staff_per_100k.
   std::vector<std::uint32_t> staff;
   std::vector<std::uint32_t> staff_start;
+  // Care homes (config.care_homes): residents in ascending order, each a household of its own;
+  // home h's residents are care_residents[care_home_start[h] .. care_home_start[h + 1]) and
+  // its staff care_staff[care_staff_start[h] .. care_staff_start[h + 1]) (ascending within a
+  // home). Homes are numbered region by region. Empty without care_homes.residents_per_100k.
+  std::vector<std::uint32_t> care_residents;
+  std::vector<std::uint32_t> care_home_start;
+  std::vector<std::uint32_t> care_staff;
+  std::vector<std::uint32_t> care_staff_start;
 
   std::uint32_t size() const { return static_cast<std::uint32_t>(age_group.size()); }
   std::uint32_t households() const {
@@ -59,6 +67,14 @@ struct Population {
   // in proportion to their people (empty when the kind has fewer venues than regions).
   std::pair<std::uint32_t, std::uint32_t> region_venues(VenueKind kind, std::uint32_t r) const;
   bool is_staff(std::uint32_t p) const { return std::binary_search(staff.begin(), staff.end(), p); }
+  std::uint32_t care_homes() const {
+    return care_home_start.empty() ? 0 : static_cast<std::uint32_t>(care_home_start.size() - 1);
+  }
+  bool is_resident(std::uint32_t p) const {
+    return std::binary_search(care_residents.begin(), care_residents.end(), p);
+  }
+  // The home of resident p (is_resident(p)).
+  std::uint32_t home_of(std::uint32_t p) const;
   std::span<const std::uint32_t> links_of(std::uint32_t p) const {
     return {links.data() + link_start[p], links.data() + link_start[p + 1]};
   }

@@ -77,6 +77,12 @@ std::string format_regions(std::span<const RegionDay> app, std::span<const Regio
 // and without the app when `baseline` is given. Empty without staff.
 std::string format_staff(const HospitalConfig& hospital, const RunSummary& app,
                          const RunSummary* baseline);
+// The report's "Care homes" section (config.care_homes): residents infected, by the staff
+// and by other residents, the homes with a case, the residents' deaths and their share of
+// all deaths, the staff infected and by residents; with and without the app when
+// `baseline` is given. Empty without care homes.
+std::string format_care_homes(const CareHomeConfig& homes, const RunSummary& app,
+                              const RunSummary* baseline);
 // staff.{svg,png} (with `staff` > 0 members of hospital staff; nothing without): the staff
 // absent each day and the staff infected through contacts so far, with and without the app.
 // Its data (staff_plot_data), one line per day: the day, absent and infected so far with the

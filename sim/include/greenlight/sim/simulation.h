@@ -46,15 +46,17 @@
 namespace greenlight::sim {
 
 // Where a contact happens. kHospital: a patient in hospital and a healthcare worker who
-// cares for the patient (config.hospital; none without staff).
+// cares for the patient (config.hospital; none without staff). kCareHome: two residents of
+// a care home, or a resident and a member of the home's staff (config.care_homes).
 enum class Layer : std::uint8_t {
   kHousehold = 0,
   kSchoolWork = 1,
   kRandom = 2,
   kVenue = 3,
-  kHospital = 4
+  kHospital = 4,
+  kCareHome = 5
 };
-inline constexpr std::size_t kLayers = 5;
+inline constexpr std::size_t kLayers = 6;
 std::string_view layer_name(Layer layer);
 
 struct DailyStats {
@@ -135,6 +137,10 @@ struct DailyStats {
   // today (isolating at home, in hospital or dead).
   std::uint32_t new_staff_infections = 0;
   std::uint32_t staff_absent = 0;
+  // With care homes (config.care_homes): residents infected today (any layer; in the home's
+  // contacts all but imported cases) and residents who died today.
+  std::uint32_t new_resident_infections = 0;
+  std::uint32_t new_resident_deaths = 0;
 };
 
 // One region's counts at the end of a day (population.regions > 1; Simulation::region_daily):
@@ -285,6 +291,20 @@ struct RunSummary {
   double staff_rate_ratio() const {
     return other_workers_rate > 0 ? staff_rate / other_workers_rate : 0.0;
   }
+  // Care homes (config.care_homes; all 0 without them): the homes, their residents and staff;
+  // residents infected (people, their latest infection) and of them those infected by the
+  // home's staff and by another resident (Layer::kCareHome); the homes with a resident
+  // infected; residents who died of it by the end; staff infected, and by a resident.
+  std::uint32_t care_homes = 0;
+  std::uint32_t residents = 0;
+  std::uint32_t care_staff = 0;
+  std::uint32_t residents_infected = 0;
+  std::uint32_t residents_infected_by_staff = 0;
+  std::uint32_t residents_infected_by_residents = 0;
+  std::uint32_t care_homes_with_cases = 0;
+  std::uint32_t resident_deaths = 0;
+  std::uint32_t care_staff_infected = 0;
+  std::uint32_t care_staff_infected_by_residents = 0;
   std::uint64_t tests = 0;
   std::uint64_t positives = 0;
   std::uint64_t uploads = 0;

@@ -1,0 +1,444 @@
+// Care homes (config.care_homes, docs/simulation.md "Care homes"): the residents and their
+// homes, the staff, the homes' contacts (internal/contacts.h), the infections they bring,
+// the summary's figures and the report's section.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "greenlight/sim/config.h"
+#include "greenlight/sim/population.h"
+#include "greenlight/sim/publisher.h"
+#include "greenlight/sim/report.h"
+#include "internal/contacts.h"
+#include "sim_test_runs.h"
+#include "world_test_support.h"
+
+namespace greenlight::sim {
+namespace {
+
+using internal::Contact;
+using internal::ContactGenerator;
+using internal::kAbsent;
+using internal::kAtHome;
+using internal::kInCareHome;
+using internal::kInCareHomeIsolating;
+using internal::kMeetsAll;
+using internal::kShards;
+
+SimConfig with_homes(std::uint32_t people, double per_100k) {
+  SimConfig c;
+  c.population.people = people;
+  c.care_homes.residents_per_100k = per_100k;
+  return c;
+}
+
+// Every contact of one day with this state of the people.
+std::vector<Contact> one_day(const SimConfig& c, const Population& pop,
+                             const std::vector<std::uint8_t>& state) {
+  ContactGenerator generator(c, pop);
+  generator.prepare_day(4, state, 0, 2);
+  generator.prepare_care_homes();
+  std::vector<Contact> out;
+  for (std::uint32_t shard = 0; shard < kShards; ++shard) {
+    generator.generate(shard, [&](const Contact& x) { out.push_back(x); });
+  }
+  return out;
+}
+
+// The state of a day on which nobody isolates and every resident is in its home.
+std::vector<std::uint8_t> everyone_in(const Population& pop) {
+  std::vector<std::uint8_t> state(pop.size(), kMeetsAll);
+  for (const std::uint32_t p : pop.care_residents) state[p] = kInCareHome;
+  return state;
+}
+
+// A small epidemic in which many residents live in homes and catch it readily.
+SimConfig care_run(bool paused, double factor = 1) {
+  SimConfig c = small(20000, 90, 3);
+  c.disease.initial_infections = 40;
+  c.app.uptake = 1;
+  c.app.uptake_by_age.fill(1);
+  c.app.upload_consent = 1;
+  c.care_homes.residents_per_100k = 2000;
+  c.care_homes.transmission_factor = factor;
+  c.care_homes.app_paused_at_work = paused;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("care homes: the oldest per region, each a household of its own, homes and staff") {
+  SimConfig c = with_homes(30000, 1000);
+  c.population.regions = 3;
+  c.population.region_weights = {0.5, 0.3, 0.2};
+  c.hospital.staff_per_100k = 300;
+  const Population pop = generate_population(c);
+  SimConfig none = c;
+  none.care_homes.residents_per_100k = 0;
+  const Population plain = generate_population(none);
+  REQUIRE(plain.care_residents.empty());
+  CHECK(plain.care_homes() == 0);
+  REQUIRE(pop.size() == plain.size());
+  CHECK(pop.region_start == plain.region_start);
+  CHECK(std::is_sorted(pop.care_residents.begin(), pop.care_residents.end()));
+  // Per region round(1,000 x people / 100,000), all 70+, the 80+ first.
+  std::size_t counted = 0;
+  for (std::uint32_t r = 0; r < 3; ++r) {
+    CAPTURE(r);
+    const std::uint32_t first = pop.region_start[r];
+    const std::uint32_t end = pop.region_start[r + 1];
+    std::uint32_t residents = 0;
+    std::uint32_t young = 0;  // 70-79
+    std::uint32_t old_outside = 0;
+    for (std::uint32_t p = first; p < end; ++p) {
+      if (pop.is_resident(p)) {
+        ++residents;
+        CHECK(pop.age_group[p] >= 7);
+        young += pop.age_group[p] == 7 ? 1u : 0u;
+      } else if (pop.age_group[p] == 8) {
+        ++old_outside;
+      }
+    }
+    CHECK(residents == std::llround(1000.0 * (end - first) / 1e5));
+    if (young > 0) CHECK(old_outside == 0);
+    counted += residents;
+  }
+  CHECK(counted == pop.care_residents.size());
+  // Each of plain's households: the same ages; its residents moved to its end, each a
+  // household of its own, the others one household.
+  for (std::uint32_t h = 0; h < plain.households(); ++h) {
+    const std::uint32_t a = plain.household_start[h];
+    const std::uint32_t b = plain.household_start[h + 1];
+    std::multiset<std::uint8_t> before(plain.age_group.begin() + a, plain.age_group.begin() + b);
+    std::multiset<std::uint8_t> after(pop.age_group.begin() + a, pop.age_group.begin() + b);
+    CHECK(before == after);
+    bool seen_resident = false;
+    for (std::uint32_t p = a; p < b; ++p) {
+      const std::uint32_t hh = pop.household[p];
+      if (pop.is_resident(p)) {
+        seen_resident = true;
+        CHECK(pop.household_start[hh] == p);
+        CHECK(pop.household_start[hh + 1] == p + 1);
+      } else {
+        CHECK_FALSE(seen_resident);
+        CHECK(pop.household_start[hh] == a);
+      }
+    }
+  }
+  // Homes of 32 (a region's last one smaller), in one region each; no elderly group for
+  // residents.
+  REQUIRE(pop.care_home_start.front() == 0);
+  REQUIRE(pop.care_home_start.back() == pop.care_residents.size());
+  std::uint32_t region = 0;
+  for (std::uint32_t h = 0; h < pop.care_homes(); ++h) {
+    CAPTURE(h);
+    const std::uint32_t first = pop.care_residents[pop.care_home_start[h]];
+    const std::uint32_t last = pop.care_residents[pop.care_home_start[h + 1] - 1];
+    const std::uint32_t size = pop.care_home_start[h + 1] - pop.care_home_start[h];
+    CHECK(pop.region_of(first) == pop.region_of(last));
+    const bool region_last =
+        h + 1 == pop.care_homes() ||
+        pop.region_of(pop.care_residents[pop.care_home_start[h + 1]]) != pop.region_of(first);
+    CHECK(size >= 1);
+    if (region_last) {
+      CHECK(size <= 32);
+    } else {
+      CHECK(size == 32);
+    }
+    CHECK(pop.region_of(first) >= region);
+    region = pop.region_of(first);
+    CHECK(pop.home_of(first) == h);
+    CHECK(pop.home_of(last) == h);
+    // round(1.5 x residents) staff: working people of the home's region, not hospital staff,
+    // ascending, nobody twice.
+    const std::uint32_t s0 = pop.care_staff_start[h];
+    const std::uint32_t s1 = pop.care_staff_start[h + 1];
+    CHECK(s1 - s0 == std::llround(1.5 * size));
+    CHECK(std::is_sorted(pop.care_staff.begin() + s0, pop.care_staff.begin() + s1));
+    for (std::uint32_t i = s0; i < s1; ++i) {
+      const std::uint32_t m = pop.care_staff[i];
+      CHECK(pop.network[m] == static_cast<std::uint8_t>(Network::kWork));
+      CHECK(pop.region_of(m) == region);
+      CHECK_FALSE(pop.is_staff(m));
+    }
+  }
+  std::set<std::uint32_t> staff(pop.care_staff.begin(), pop.care_staff.end());
+  CHECK(staff.size() == pop.care_staff.size());
+  for (const std::uint32_t p : pop.care_residents) {
+    CHECK(pop.network[p] == static_cast<std::uint8_t>(Network::kNone));
+    CHECK(pop.links_of(p).empty());
+  }
+  CHECK(pop.care_homes() > 5);
+}
+
+TEST_CASE("residents meet their home only: other residents, and their staff at work") {
+  SimConfig c = with_homes(20000, 2000);
+  c.care_homes.resident_contacts = 6;
+  c.care_homes.staff_contacts = 3;
+  const Population pop = generate_population(c);
+  REQUIRE(pop.care_homes() > 10);
+  std::vector<std::uint8_t> state = everyone_in(pop);
+  // Home 0: its first resident isolates in its room, its second is in hospital, its first
+  // member of staff is at home.
+  const std::uint32_t isolating = pop.care_residents[0];
+  const std::uint32_t away = pop.care_residents[1];
+  const std::uint32_t off_duty = pop.care_staff[0];
+  state[isolating] = kInCareHomeIsolating;
+  state[away] = kAbsent;
+  state[off_duty] = kAtHome;
+  const std::vector<Contact> day = one_day(c, pop, state);
+  std::map<std::uint32_t, std::uint32_t> resident_pairs;  // per resident
+  std::map<std::uint32_t, std::uint32_t> carers;          // staff contacts per resident
+  std::uint64_t pairs = 0;
+  for (const Contact& x : day) {
+    const bool ra = pop.is_resident(x.a);
+    const bool rb = pop.is_resident(x.b);
+    if (x.layer != Layer::kCareHome) {
+      // Nobody meets a resident outside the home.
+      CHECK_FALSE(ra);
+      CHECK_FALSE(rb);
+      continue;
+    }
+    CAPTURE(x.a, x.b);
+    CHECK((ra || rb));
+    CHECK(x.a != x.b);
+    CHECK(x.a != away);
+    CHECK(x.b != away);
+    if (ra && rb) {
+      CHECK(x.staff_at_work == 0);
+      CHECK(pop.home_of(x.a) == pop.home_of(x.b));
+      CHECK(x.a != isolating);
+      CHECK(x.b != isolating);
+      ++resident_pairs[x.a];
+      ++resident_pairs[x.b];
+      ++pairs;
+    } else {
+      CHECK(x.staff_at_work == 1);
+      const std::uint32_t resident = ra ? x.a : x.b;
+      const std::uint32_t carer = ra ? x.b : x.a;
+      const std::uint32_t h = pop.home_of(resident);
+      CHECK(std::binary_search(pop.care_staff.begin() + pop.care_staff_start[h],
+                               pop.care_staff.begin() + pop.care_staff_start[h + 1], carer));
+      CHECK(carer != off_duty);
+      ++carers[resident];
+    }
+    CHECK(x.minutes >= 1);
+    CHECK(x.start_minute >= 8 * 60);
+  }
+  // Every resident there meets exactly 3 of its staff, the one isolating too.
+  CHECK(carers.size() == pop.care_residents.size() - 1);
+  for (const auto& [resident, n] : carers) CHECK(n == 3);
+  CHECK(carers[isolating] == 3);
+  // Other residents: 6 a day on average (Poisson(3) proposed by each side, less the draws
+  // of itself, 1 in 32).
+  const double mixing = static_cast<double>(pop.care_residents.size() - 2);
+  const double mean = 2.0 * static_cast<double>(pairs) / mixing;
+  CAPTURE(mean, pairs);
+  CHECK(std::abs(mean - 6 * (1 - 1.0 / 32)) < 0.25);
+  // Nobody of a resident's former household meets it (each is a household of its own).
+  for (const std::uint32_t p : pop.care_residents) {
+    CHECK(pop.household_start[pop.household[p] + 1] - pop.household_start[pop.household[p]] == 1);
+  }
+}
+
+TEST_CASE("care homes: infections in the home, counted day by day and in the summary") {
+  const SimConfig c = care_run(true, 1);
+  RecordingPublisher publisher;
+  const auto sim = ran(c, publisher);
+  const Population& pop = sim->population();
+  REQUIRE(pop.care_residents.size() == 400);
+  const auto in_home = static_cast<std::uint8_t>(Layer::kCareHome);
+  std::uint32_t by_staff = 0;
+  std::uint32_t by_residents = 0;
+  std::uint32_t staff_by_residents = 0;
+  std::uint32_t layer_infections = 0;
+  const auto is_care_staff = [&](std::uint32_t p) {
+    return std::find(pop.care_staff.begin(), pop.care_staff.end(), p) != pop.care_staff.end();
+  };
+  for (const Infection& i : sim->infections()) {
+    if (pop.is_resident(i.person) && i.infector != kNoPerson) {
+      // A resident catches it in its home only.
+      CHECK(i.layer == in_home);
+    }
+    if (i.layer != in_home) continue;
+    ++layer_infections;
+    CAPTURE(i.person, i.infector);
+    const bool victim_resident = pop.is_resident(i.person);
+    const std::uint32_t resident = victim_resident ? i.person : i.infector;
+    const std::uint32_t other = victim_resident ? i.infector : i.person;
+    REQUIRE(pop.is_resident(resident));
+    const std::uint32_t h = pop.home_of(resident);
+    if (pop.is_resident(other)) {
+      CHECK(pop.home_of(other) == h);
+      by_residents += victim_resident ? 1u : 0u;
+    } else {
+      CHECK(std::binary_search(pop.care_staff.begin() + pop.care_staff_start[h],
+                               pop.care_staff.begin() + pop.care_staff_start[h + 1], other));
+      by_staff += victim_resident ? 1u : 0u;
+      staff_by_residents += victim_resident ? 0u : 1u;
+    }
+  }
+  CHECK(by_staff > 5);
+  CHECK(by_residents > 5);
+  CHECK(staff_by_residents > 5);
+  // The summary counted again.
+  const RunSummary s = sim->summary();
+  CHECK(s.care_homes == pop.care_homes());
+  CHECK(s.residents == 400);
+  CHECK(s.care_staff == pop.care_staff.size());
+  std::uint32_t infected = 0;
+  std::uint32_t homes = 0;
+  std::uint32_t died = 0;
+  for (std::uint32_t h = 0; h < pop.care_homes(); ++h) {
+    bool any = false;
+    for (std::uint32_t i = pop.care_home_start[h]; i < pop.care_home_start[h + 1]; ++i) {
+      const std::uint32_t p = pop.care_residents[i];
+      const std::int32_t d = sim->infection_day()[p];
+      if (d < 0) continue;
+      any = true;
+      ++infected;
+      died += sim->courses()[p].dead(static_cast<std::uint32_t>(89 - d)) ? 1u : 0u;
+    }
+    homes += any ? 1u : 0u;
+  }
+  CHECK(s.residents_infected == infected);
+  CHECK(s.residents_infected_by_staff == by_staff);
+  CHECK(s.residents_infected_by_residents == by_residents);
+  CHECK(s.care_homes_with_cases == homes);
+  CHECK(s.resident_deaths == died);
+  std::uint32_t staff_infected = 0;
+  for (const std::uint32_t m : pop.care_staff) staff_infected += sim->infection_day()[m] >= 0;
+  CHECK(s.care_staff_infected == staff_infected);
+  CHECK(s.care_staff_infected_by_residents == staff_by_residents);
+  // Day by day: the home's infections, the residents' infections and deaths.
+  std::uint64_t layer_days = 0;
+  std::uint64_t resident_days = 0;
+  std::uint64_t death_days = 0;
+  for (const DailyStats& d : sim->daily()) {
+    layer_days += d.new_infections_by_layer[in_home];
+    resident_days += d.new_resident_infections;
+    death_days += d.new_resident_deaths;
+  }
+  CHECK(layer_days == layer_infections);
+  CHECK(resident_days == by_staff + by_residents);
+  CHECK(death_days == died);
+  CHECK(is_care_staff(pop.care_staff.back()));
+  // With transmission_factor 0 nobody catches it in a home.
+  RecordingPublisher other;
+  const auto harmless = ran(care_run(true, 0), other);
+  const RunSummary q = harmless->summary();
+  CHECK(q.residents_infected_by_staff + q.residents_infected_by_residents == 0);
+  CHECK(q.care_staff_infected_by_residents == 0);
+  for (const DailyStats& d : harmless->daily()) CHECK(d.new_infections_by_layer[in_home] == 0);
+}
+
+TEST_CASE("care staff phones paused at work record no resident; residents record each other") {
+  // Exposure hits from residents' keys: residents meet their home only, so a staff phone's
+  // hit of a resident's key is of the home's care, a resident's of another resident.
+  struct Hits {
+    std::uint64_t staff = 0;
+    std::uint64_t residents = 0;
+  };
+  const auto hits = [](bool paused) {
+    RecordingPublisher publisher;
+    const auto sim = ran(care_run(paused), publisher);
+    const Population& pop = sim->population();
+    std::set<std::uint32_t> staff(pop.care_staff.begin(), pop.care_staff.end());
+    Hits n;
+    for (const ExposureHit& h : sim->exposure_hits()) {
+      if (h.owner == kNoPerson || !pop.is_resident(h.owner)) continue;
+      if (staff.contains(h.phone)) ++n.staff;
+      if (pop.is_resident(h.phone)) ++n.residents;
+    }
+    return n;
+  };
+  const Hits paused = hits(true);
+  const Hits recording = hits(false);
+  CHECK(paused.staff == 0);
+  CHECK(paused.residents > 20);
+  CHECK(recording.staff > 20);
+}
+
+TEST_CASE("care staff tested regularly: each member at work on its own days") {
+  // The 300 staff of 10 homes but the 20 sent home test every 4 days.
+  SimConfig c = with_homes(20000, 1000);
+  c.care_homes.staff_test_every_days = 4;
+  const auto run = internal::staff_testing_days(
+      c, [](const Population& pop) { return std::span<const std::uint32_t>(pop.care_staff); }, 20,
+      24);
+  REQUIRE(run.staff == 300);
+  for (std::uint32_t t = 0; t < 24; ++t) {
+    CAPTURE(t);
+    CHECK(run.days[t].screening_samples > 40);  // about a quarter of the 280 each day
+    CHECK(run.days[t].positives == 0);
+    if (t >= 3) {
+      std::uint32_t four = 0;
+      for (std::uint32_t k = t - 3; k <= t; ++k) four += run.days[k].screening_samples;
+      CHECK(four == 280);
+    }
+  }
+}
+
+TEST_CASE("care-home settings: defaults, refusals, round trip and the report's section") {
+  const SimConfig d;
+  CHECK_FALSE(d.care_homes.enabled());
+  CHECK(d.care_homes.residents_per_home == 32);
+  CHECK(d.care_homes.staff_per_resident == 1.5);
+  CHECK(d.care_homes.resident_contacts == 4);
+  CHECK(d.care_homes.staff_contacts == 6);
+  CHECK(d.care_homes.transmission_factor == 0.25);
+  CHECK(d.care_homes.app_paused_at_work);
+  CHECK(d.care_homes.staff_test_every_days == 0);
+  CHECK(refusal("care_homes.residents_per_100k=-1").find("residents_per_100k") !=
+        std::string::npos);
+  CHECK(refusal("care_homes.residents_per_home=0").find("residents_per_home") != std::string::npos);
+  CHECK(refusal("care_homes.staff_per_resident=11").find("staff_per_resident") !=
+        std::string::npos);
+  CHECK(refusal("care_homes.resident_contacts=101").find("resident_contacts") != std::string::npos);
+  CHECK(refusal("care_homes.staff_contacts=101").find("staff_contacts") != std::string::npos);
+  CHECK(refusal("care_homes.transmission_factor=-0.1").find("transmission_factor") !=
+        std::string::npos);
+  CHECK(refusal("care_homes.staff_test_every_days=61").find("staff_test_every_days") !=
+        std::string::npos);
+  SimConfig c;
+  REQUIRE(apply_override(c, "care_homes.residents_per_100k=700"));
+  REQUIRE(apply_override(c, "care_homes.app_paused_at_work=false"));
+  const auto back = config_from_json(config_to_json(c), SimConfig{});
+  REQUIRE(back);
+  CHECK(back->care_homes.residents_per_100k == 700);
+  CHECK_FALSE(back->care_homes.app_paused_at_work);
+
+  RunSummary a;
+  a.care_homes = 3;
+  a.residents = 90;
+  a.care_staff = 135;
+  a.residents_infected = 45;
+  a.residents_infected_by_staff = 10;
+  a.residents_infected_by_residents = 30;
+  a.care_homes_with_cases = 2;
+  a.resident_deaths = 9;
+  a.deaths = 36;
+  a.care_staff_infected = 27;
+  a.care_staff_infected_by_residents = 8;
+  RunSummary b = a;
+  b.residents_infected = 60;
+  b.deaths = 90;
+  const std::string o = format_care_homes(c.care_homes, a, &b);
+  CHECK(o.find("Care homes (3 homes, 90 residents, 135 staff; staff's phones recording at work)") !=
+        std::string::npos);
+  CHECK(o.find("45 (50.0 %)") != std::string::npos);
+  CHECK(o.find("60 (66.7 %)") != std::string::npos);
+  CHECK(o.find("10 / 30") != std::string::npos);
+  CHECK(o.find("2 (66.7 %)") != std::string::npos);
+  CHECK(o.find("9 (25.0 %)") != std::string::npos);
+  CHECK(o.find("9 (10.0 %)") != std::string::npos);
+  CHECK(o.find("27 (20.0 %)") != std::string::npos);
+  CHECK(format_care_homes(c.care_homes, RunSummary{}, nullptr).empty());
+}
+
+}  // namespace greenlight::sim
