@@ -302,6 +302,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("care_homes", "transmission_factor", ch.transmission_factor);
   v("care_homes", "app_paused_at_work", ch.app_paused_at_work);
   v("care_homes", "staff_test_every_days", ch.staff_test_every_days);
+  v("care_homes", "death_in_home", ch.death_in_home);
 }
 
 std::string path_of(std::string_view section, std::string_view name) {
@@ -1012,6 +1013,7 @@ Status validate_config(const SimConfig& c) {
        "care_homes.transmission_factor must be in [0, 10]");
   need(ch.staff_test_every_days <= 60,
        "care_homes.staff_test_every_days must be in [0, 60] (0: no regular testing of staff)");
+  need(is_probability(ch.death_in_home), "care_homes.death_in_home must be in [0, 1]");
   need(c.run.days >= 1 && c.run.days <= 2000, "run.days must be in [1, 2000]");
   need(c.run.threads >= 1 && c.run.threads <= 256, "run.threads must be in [1, 256]");
   need(c.run.start_unix_seconds >= 0 && c.run.start_unix_seconds % 86400 == 0,

@@ -139,6 +139,15 @@ void DiseaseModel::deny_admission(Course& c, std::uint8_t age_group, std::uint64
       rng);
 }
 
+void DiseaseModel::die_at_home(Course& c, double probability, std::uint64_t key) const {
+  if (!c.symptomatic || c.severity != Severity::kNone || probability <= 0) return;
+  internal::Rng rng(key);
+  if (!rng.bernoulli(probability)) return;
+  c.severity = Severity::kDiesAtHome;
+  c.end_day = static_cast<std::uint8_t>(
+      c.onset_delay_days + delay_days(rng, config_.death_mean_days, config_.death_sd_days, 1));
+}
+
 VaccineProtection vaccine_protection(double v, const VaccinationConfig& config) {
   return vaccine_protection(v, config.efficacy_infection, config.efficacy_symptoms,
                             config.efficacy_severe);

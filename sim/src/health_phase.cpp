@@ -418,6 +418,14 @@ void HealthPhase::infect(std::uint32_t p, std::uint32_t by, Layer layer, std::ui
     immunity_draw_[p] = Rng(stream_key(w_.seed, kPurposeImmunity, p, day)).uniform();
   }
   course_[p] = w_.disease.sample_course(w_.pop.age_group[p], course_key);
+  // A frail care-home resident may die of it at home (before a vaccine's protection, which
+  // spares the severe outcome).
+  const double in_home = w_.config.care_homes.death_in_home;
+  if (in_home > 0 && w_.pop.is_resident(p)) {
+    w_.disease.die_at_home(
+        course_[p], in_home,
+        stream_key(w_.seed, kPurposeDeathInHome, p, static_cast<std::uint64_t>(day)));
+  }
   if (vaccinating()) level = std::max(level, vaccine_level_on(p, day, variant));
   if (level != VaccineProtection::kNone) course_[p] = w_.disease.protect(course_[p], level);
   // The person's own infectiousness (the same draw at every infection of p).

@@ -246,6 +246,37 @@ TEST_CASE("residents meet their home only: other residents, and their staff at w
   }
 }
 
+TEST_CASE("frail residents die at home; nobody else does") {
+  // Every symptomatic resident who stays out of hospital dies at home.
+  SimConfig c = care_run(true, 1);
+  c.care_homes.death_in_home = 1;
+  RecordingPublisher publisher;
+  const auto sim = ran(c, publisher);
+  const Population& pop = sim->population();
+  std::uint32_t at_home = 0;
+  for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    const std::int32_t d = sim->infection_day()[p];
+    if (d < 0) continue;
+    const Course& course = sim->courses()[p];
+    if (!pop.is_resident(p)) {
+      CHECK(course.severity != Severity::kDiesAtHome);
+      continue;
+    }
+    if (course.symptomatic && !course.admitted()) {
+      CAPTURE(p);
+      CHECK(course.severity == Severity::kDiesAtHome);
+      at_home += course.dead(static_cast<std::uint32_t>(89 - d)) ? 1u : 0u;
+    }
+  }
+  CHECK(at_home > 20);
+  const RunSummary frail = sim->summary();
+  c.care_homes.death_in_home = 0;
+  RecordingPublisher other;
+  const RunSummary sturdy = ran(c, other)->summary();
+  CAPTURE(frail.resident_deaths, sturdy.resident_deaths);
+  CHECK(frail.resident_deaths > sturdy.resident_deaths + 20);
+}
+
 TEST_CASE("care homes: infections in the home, counted day by day and in the summary") {
   const SimConfig c = care_run(true, 1);
   RecordingPublisher publisher;
@@ -394,6 +425,8 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   CHECK(d.care_homes.transmission_factor == 0.25);
   CHECK(d.care_homes.app_paused_at_work);
   CHECK(d.care_homes.staff_test_every_days == 0);
+  CHECK(d.care_homes.death_in_home == 0.25);
+  CHECK(refusal("care_homes.death_in_home=1.5").find("death_in_home") != std::string::npos);
   CHECK(refusal("care_homes.residents_per_100k=-1").find("residents_per_100k") !=
         std::string::npos);
   CHECK(refusal("care_homes.residents_per_home=0").find("residents_per_home") != std::string::npos);

@@ -224,4 +224,48 @@ TEST_CASE("without an intensive-care bed a patient dies no_icu_fatality_factor t
   }
 }
 
+TEST_CASE("a frail resident's course that stays out of hospital dies at home with its share") {
+  DiseaseConfig c;
+  constexpr std::uint8_t kAge = 8;
+  const DiseaseModel model(c);
+  std::uint32_t eligible = 0;
+  std::uint32_t died = 0;
+  for (std::uint32_t i = 0; i < 100'000; ++i) {
+    const Course drawn = model.sample_course(kAge, key(i));
+    Course frail = drawn;
+    model.die_at_home(frail, 0.25, key(i) ^ 0x7777);
+    Course sturdy = drawn;
+    model.die_at_home(sturdy, 0, key(i) ^ 0x7777);
+    CHECK(sturdy.severity == drawn.severity);
+    CHECK(sturdy.end_day == drawn.end_day);
+    if (!drawn.symptomatic || drawn.severity != Severity::kNone) {
+      // Asymptomatic courses and hospital courses keep their path.
+      CHECK(frail.severity == drawn.severity);
+      CHECK(frail.end_day == drawn.end_day);
+      continue;
+    }
+    ++eligible;
+    if (frail.severity != Severity::kDiesAtHome) {
+      CHECK(frail.severity == Severity::kNone);
+      continue;
+    }
+    ++died;
+    // Dead from its day on, at least a day after the onset, never in hospital.
+    CHECK(frail.end_day > frail.onset_delay_days);
+    CHECK_FALSE(frail.dead(frail.end_day - 1u));
+    CHECK(frail.dead(frail.end_day));
+    CHECK_FALSE(frail.admitted());
+    CHECK_FALSE(frail.admitted_by(60));
+    for (std::uint32_t k = 0; k < 80; ++k) {
+      CHECK_FALSE(frail.in_hospital(k));
+      CHECK_FALSE(frail.in_critical_care(k));
+      CHECK(frail.absent(k) == frail.dead(k));
+    }
+    // A vaccine that protects from severe disease spares it.
+    CHECK_FALSE(model.protect(frail, VaccineProtection::kSevere).dead(80));
+  }
+  REQUIRE(eligible > 30'000);
+  CHECK(static_cast<double>(died) / eligible == Approx(0.25).margin(0.01));
+}
+
 }  // namespace greenlight::sim

@@ -78,6 +78,7 @@ enum Purpose : std::uint64_t {
   kPurposeCareResidents = 42,
   kPurposeCareStaff = 43,
   kPurposeCareContacts = 44,
+  kPurposeDeathInHome = 45,
 };
 
 // Inverse of the standard normal CDF: Acklam's rational approximation (relative error

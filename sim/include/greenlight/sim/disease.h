@@ -29,6 +29,8 @@ enum class Severity : std::uint8_t {
   kWard = 1,      // in hospital, discharged without intensive care
   kCritical = 2,  // in intensive care, survives
   kDies = 3,      // in intensive care, dies
+  // Never admitted, dies at home: a care-home resident's course (DiseaseModel::die_at_home).
+  kDiesAtHome = 4,
 };
 
 struct Course {
@@ -37,7 +39,7 @@ struct Course {
   std::uint16_t onset_delay_days = 0;  // days from infection to symptoms (symptomatic only)
   float infectiousness_factor = 1.0f;
   // Days from infection (severity != kNone): admission, intensive care (kCritical, kDies),
-  // and the end of the stay: discharge, or death (kDies).
+  // and the end of the stay: discharge, or death (kDies; kDiesAtHome: its death's day only).
   std::uint8_t hospital_day = 0;
   std::uint8_t critical_day = 0;
   std::uint8_t end_day = 0;
@@ -59,7 +61,8 @@ struct Course {
   // Whether the course is ever admitted (a ward course denied a bed is not), and on which
   // day: hospital_day, or without a ward bed critical_day (straight to intensive care).
   bool admitted() const {
-    return severity != Severity::kNone && !(denied_ward && severity == Severity::kWard);
+    return severity != Severity::kNone && severity != Severity::kDiesAtHome &&
+           !(denied_ward && severity == Severity::kWard);
   }
   std::uint32_t admission_day() const { return denied_ward ? critical_day : hospital_day; }
   bool in_critical_care(std::uint32_t k) const {
@@ -70,7 +73,9 @@ struct Course {
   bool needs_critical_care_on(std::uint32_t k) const {
     return (severity == Severity::kCritical || severity == Severity::kDies) && k == critical_day;
   }
-  bool dead(std::uint32_t k) const { return severity == Severity::kDies && k >= end_day; }
+  bool dead(std::uint32_t k) const {
+    return (severity == Severity::kDies || severity == Severity::kDiesAtHome) && k >= end_day;
+  }
   // Meets nobody: in hospital or dead.
   bool absent(std::uint32_t k) const { return in_hospital(k) || dead(k); }
 };
@@ -117,6 +122,11 @@ class DiseaseModel {
   // critical_fraction) instead of critical_fraction (Covasim's no_hosp_factor): it then needs
   // intensive care on its critical day (draws from `key`), where it is admitted.
   void deny_admission(Course& course, std::uint8_t age_group, std::uint64_t key) const;
+  // A care-home resident's course (care_homes.death_in_home): a symptomatic course that is
+  // never admitted to hospital ends, with `probability` (a draw from `key`), in death at
+  // home (Severity::kDiesAtHome) Gamma(death_mean_days, death_sd_days) days after its onset,
+  // at least a day. Courses that go to hospital follow their drawn path.
+  void die_at_home(Course& course, double probability, std::uint64_t key) const;
   // The course of a person infected while protected by a vaccine: `course` (drawn as for
   // anyone) with kSymptoms or more an asymptomatic course (the asymptomatic infectiousness,
   // no symptoms, never in hospital), with kSevere never admitted to hospital.
