@@ -28,7 +28,6 @@ using internal::kAtHome;
 using internal::kInCareHome;
 using internal::kInCareHomeIsolating;
 using internal::kMeetsAll;
-using internal::kShards;
 
 SimConfig with_homes(std::uint32_t people, double per_100k) {
   SimConfig c;
@@ -40,14 +39,8 @@ SimConfig with_homes(std::uint32_t people, double per_100k) {
 // Every contact of one day with this state of the people.
 std::vector<Contact> one_day(const SimConfig& c, const Population& pop,
                              const std::vector<std::uint8_t>& state) {
-  ContactGenerator generator(c, pop);
-  generator.prepare_day(4, state, 0, 2);
-  generator.prepare_care_homes();
-  std::vector<Contact> out;
-  for (std::uint32_t shard = 0; shard < kShards; ++shard) {
-    generator.generate(shard, [&](const Contact& x) { out.push_back(x); });
-  }
-  return out;
+  return internal::contacts_of_day(c, pop, state,
+                                   [](ContactGenerator& g) { g.prepare_care_homes(); });
 }
 
 // The state of a day on which nobody isolates and every resident is in its home.

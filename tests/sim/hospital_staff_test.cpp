@@ -26,7 +26,6 @@ using internal::ContactGenerator;
 using internal::kAbsent;
 using internal::kAtHome;
 using internal::kMeetsAll;
-using internal::kShards;
 using internal::Patient;
 
 SimConfig staffed(std::uint32_t people, double per_100k) {
@@ -40,15 +39,9 @@ SimConfig staffed(std::uint32_t people, double per_100k) {
 std::vector<Contact> hospital_day(const SimConfig& c, const Population& pop,
                                   const std::vector<Patient>& patients,
                                   const std::vector<std::uint8_t>& isolating) {
-  ContactGenerator generator(c, pop);
-  generator.prepare_day(4, isolating, 0, 2);
-  generator.prepare_hospital(patients);
-  std::vector<Contact> out;
-  for (std::uint32_t shard = 0; shard < kShards; ++shard) {
-    generator.generate(shard, [&](const Contact& x) {
-      if (x.layer == Layer::kHospital) out.push_back(x);
-    });
-  }
+  std::vector<Contact> out = internal::contacts_of_day(
+      c, pop, isolating, [&](ContactGenerator& g) { g.prepare_hospital(patients); });
+  std::erase_if(out, [](const Contact& x) { return x.layer != Layer::kHospital; });
   return out;
 }
 

@@ -60,6 +60,13 @@ column_of() {
 column_sum() {
   column_of "$1" "$2" | awk '{ s += $1 } END { print s + 0 }'
 }
+# more_than NAME COLUMN MIN WHAT: the sum of COLUMN in $work/NAME-one/timeseries.csv is above
+# MIN (else the failure "NAME sim run: only SUM WHAT").
+more_than() {
+  local sum
+  sum=$(column_sum "$2" "$work/$1-one/timeseries.csv")
+  [ "$sum" -gt "$3" ] || fail "$1 sim run: only $sum $4"
+}
 
 # A run with the app and its baseline, with phones re-matched through the client library
 # (the verify path exchanges sightings between ranks), and the event logs (the exposures of
@@ -113,18 +120,12 @@ severe_args=(sim run --people 3000 --days 40 --seed 5 --threads 1 --no-baseline 
   --set care_homes.residents_per_100k=3000 --set care_homes.transmission_factor=2
   --set care_homes.app_paused_at_work=false --set care_homes.staff_test_every_days=3)
 one_and_two severe "${severe_args[@]}"
-deaths=$(column_sum new_deaths "$work/severe-one/timeseries.csv")
-[ "$deaths" -gt 20 ] || fail "severe sim run: only $deaths deaths"
-denied=$(column_sum hospital_denied "$work/severe-one/timeseries.csv")
-[ "$denied" -gt 5 ] || fail "severe sim run: only $denied patients denied a hospital bed"
-by_patients=$(column_sum new_hospital "$work/severe-one/timeseries.csv")
-[ "$by_patients" -gt 2 ] || fail "severe sim run: only $by_patients staff infected by patients"
-staff_tests=$(column_sum screening_samples "$work/severe-one/timeseries.csv")
-[ "$staff_tests" -gt 100 ] || fail "severe sim run: only $staff_tests staff tests"
-in_homes=$(column_sum new_care_home "$work/severe-one/timeseries.csv")
-[ "$in_homes" -gt 5 ] || fail "severe sim run: only $in_homes infections in care homes"
-resident_deaths=$(column_sum new_resident_deaths "$work/severe-one/timeseries.csv")
-[ "$resident_deaths" -gt 2 ] || fail "severe sim run: only $resident_deaths residents died"
+more_than severe new_deaths 20 "deaths"
+more_than severe hospital_denied 5 "patients denied a hospital bed"
+more_than severe new_hospital 2 "staff infected by patients"
+more_than severe screening_samples 100 "staff tests"
+more_than severe new_care_home 5 "infections in care homes"
+more_than severe new_resident_deaths 2 "residents died"
 
 # A lockdown on days 8-15 and again 20-27 and the elderly shielded after the first (every rank
 # thins the same random encounters

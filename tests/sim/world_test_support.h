@@ -12,6 +12,7 @@
 #include "greenlight/sim/config.h"
 #include "greenlight/sim/population.h"
 #include "greenlight/sim/venues.h"
+#include "internal/contacts.h"
 #include "internal/health_phase.h"
 #include "internal/world.h"
 
@@ -22,6 +23,21 @@ inline std::unique_ptr<World> make_world(const SimConfig& c) {
   auto venues = VenueDirectory::create(pop, c.run.seed);
   REQUIRE(venues);
   return std::make_unique<World>(c, std::move(pop), std::move(*venues), Ranks::single());
+}
+
+// Every contact of one day (day 4) of the generator with this state of the people, after
+// `prepare` (the hospital's or the care homes' preparation) has run on it.
+template <typename Prepare>
+std::vector<Contact> contacts_of_day(const SimConfig& c, const Population& pop,
+                                     const std::vector<std::uint8_t>& state, Prepare prepare) {
+  ContactGenerator generator(c, pop);
+  generator.prepare_day(4, state, 0, 2);
+  prepare(generator);
+  std::vector<Contact> out;
+  for (std::uint32_t shard = 0; shard < kShards; ++shard) {
+    generator.generate(shard, [&](const Contact& x) { out.push_back(x); });
+  }
+  return out;
 }
 
 // Regular testing of staff, the health phase alone: `days` days of `c` without any
