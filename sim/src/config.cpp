@@ -247,6 +247,8 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("manual_tracing", "quarantine_days", m.quarantine_days);
   v("manual_tracing", "quarantine_compliance", m.quarantine_compliance);
   v("manual_tracing", "test_probability", m.test_probability);
+  v("manual_tracing", "backward_days", m.backward_days);
+  v("manual_tracing", "quarantine_from_meeting", m.quarantine_from_meeting);
 
   auto& vc = c.vaccination;
   v("vaccination", "people_per_day_per_100k", vc.people_per_day_per_100k);
@@ -910,6 +912,7 @@ Status validate_config(const SimConfig& c) {
        "manual_tracing.workers_per_100k must be in [0, 100000], interviews_per_worker_day and "
        "notifications_per_worker_day in [0, 1000]");
   need(m.trace_days >= 1 && m.trace_days <= 14, "manual_tracing.trace_days must be in [1, 14]");
+  need(m.backward_days <= 14, "manual_tracing.backward_days must be in [0, 14]");
   for (double f : m.traceable_fraction)
     need(is_probability(f), "manual_tracing.traceable_fraction values must be in [0, 1]");
   need(m.quarantine_days >= 1 && m.quarantine_days <= 60,

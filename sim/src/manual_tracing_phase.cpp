@@ -18,16 +18,30 @@ ManualTracingPhase::ManualTracingPhase(const World& world)
   const auto& m = w_.config.manual_tracing;
   interviews_per_day_ = m.interviews_per_day(w_.pop.size());
   calls_per_day_ = m.notifications_per_day(w_.pop.size());
-  ring_.resize(m.trace_days + 1);
+  ring_.resize(m.trace_days + m.backward_days + 1);
   quarantined_until_.assign(w_.pop.size(), 0);
   known_.assign(w_.pop.size(), 0);
+  last_call_.assign(w_.pop.size(), kNoDay);
+  last_call_backward_.assign(w_.pop.size(), 0);
+}
+
+void ManualTracingPhase::summarise(RunSummary& s) const {
+  s.manual_traced_backward = backward_calls_;
+  s.tracing_cases = cases_;
+  s.traced_cases = traced_cases_;
+  s.traced_cases_backward = traced_cases_backward_;
+  s.interviewed_with_infector = with_infector_;
+  for (const TracingInterview& i : interviews_) {
+    s.infectors_named += i.infector != TracingInterview::kNotNamed;
+    s.infectors_named_backward += i.infector == TracingInterview::kNamedBackward;
+  }
 }
 
 ManualTracingView ManualTracingPhase::view() const {
   ManualTracingView v;
   v.identified = static_cast<std::uint64_t>(std::count(known_.begin(), known_.end(), 1));
   v.contact_records = named_;
-  v.test_results = interviewed_;
+  v.test_results = interviews_.size();
   return v;
 }
 
@@ -55,40 +69,63 @@ void ManualTracingPhase::record(std::uint32_t t, const ContactPhase& contacts) {
   }
 }
 
-void ManualTracingPhase::interview(std::uint32_t c, std::uint32_t t) {
-  const std::uint32_t days = w_.config.manual_tracing.trace_days;
+void ManualTracingPhase::interview(std::uint32_t c, std::uint32_t t, const HealthPhase& health) {
+  const auto& m = w_.config.manual_tracing;
+  const std::uint32_t forward_from = t >= m.trace_days ? t - m.trace_days : 0;
+  const std::uint32_t days = m.trace_days + m.backward_days;
   scratch_.clear();
   for (std::uint32_t d = t >= days ? t - days : 0; d < t; ++d) {
     const DayRecords* r = records(d);
     if (r == nullptr) continue;
-    scratch_.insert(scratch_.end(), r->named.begin() + r->start[c],
-                    r->named.begin() + r->start[c + 1]);
+    for (std::uint32_t k = r->start[c]; k < r->start[c + 1]; ++k)
+      scratch_.push_back(static_cast<Meeting>(r->named[k]) << 32 | d);
   }
-  // Each person named once, in person order.
+  // Each person named once, in person order, with the last day met: forward names (met
+  // within the trace_days days) join the call queue, the others the backward queue.
   std::sort(scratch_.begin(), scratch_.end());
-  scratch_.erase(std::unique(scratch_.begin(), scratch_.end()), scratch_.end());
-  for (const std::uint32_t q : scratch_) call_queue_.push_back({q, c, t});
+  const auto person = [](Meeting x) { return static_cast<std::uint32_t>(x >> 32); };
+  const auto day = [](Meeting x) { return static_cast<std::uint32_t>(x); };
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < scratch_.size(); ++i) {
+    if (i + 1 < scratch_.size() && person(scratch_[i + 1]) == person(scratch_[i])) continue;
+    scratch_[kept++] = scratch_[i];
+  }
+  scratch_.resize(kept);
+  const std::uint32_t infector = health.infector()[c];
+  if (infector != kNoPerson) ++with_infector_;
+  TracingInterview iv{t, c, TracingInterview::kNotNamed};
+  for (const Meeting x : scratch_) {
+    const bool backward = day(x) < forward_from;
+    (backward ? backward_queue_ : call_queue_).push_back({person(x), c, t, day(x), backward});
+    known_[person(x)] = 1;
+    if (person(x) == infector)
+      iv.infector = backward ? TracingInterview::kNamedBackward : TracingInterview::kNamed;
+  }
   known_[c] = 1;
-  for (const std::uint32_t q : scratch_) known_[q] = 1;
-  ++interviewed_;
+  interviews_.push_back(iv);
   named_ += scratch_.size();
 }
 
 bool ManualTracingPhase::call(const Named& n, std::uint32_t t, HealthPhase& health) {
-  const auto day = static_cast<std::int32_t>(t);
+  const auto today = static_cast<std::int32_t>(t);
   const std::uint32_t q = n.contact;
-  if (health.tested_positive(q) || health.dead(q, t) || quarantined_until_[q] > day) return false;
+  if (health.tested_positive(q) || health.dead(q, t) || quarantined_until_[q] > today) return false;
   const auto& m = w_.config.manual_tracing;
-  const auto until = day + static_cast<std::int32_t>(m.quarantine_days);
-  quarantined_until_[q] = until;
-  if (w_.decision(kPurposeBehaviour, q, t, kQuarantineCompliance)
-          .bernoulli(m.quarantine_compliance)) {
+  const auto until = static_cast<std::int32_t>(m.quarantine_from_meeting ? n.met_day : t) +
+                     static_cast<std::int32_t>(m.quarantine_days);
+  // Not called again today when no quarantine is left.
+  quarantined_until_[q] = std::max(until, today + 1);
+  if (until > today && w_.decision(kPurposeBehaviour, q, t, kQuarantineCompliance)
+                           .bernoulli(m.quarantine_compliance)) {
     health.isolate(q, until);
   }
   if (w_.decision(kPurposeBehaviour, q, t, kTracedTest).bernoulli(m.test_probability)) {
     health.order_test(q, t);
   }
-  calls_.push_back({t, n.interview_day, n.index_case, q});
+  last_call_[q] = t;
+  last_call_backward_[q] = n.backward ? 1 : 0;
+  if (n.backward) ++backward_calls_;
+  calls_.push_back({t, n.interview_day, n.index_case, q, n.met_day, n.backward});
   return true;
 }
 
@@ -98,8 +135,13 @@ void ManualTracingPhase::run(std::uint32_t t, HealthPhase& health, DailyStats& s
   if (t >= m.start_day) {
     const auto day = static_cast<std::int32_t>(t);
     for (std::uint32_t p = 0; p < w_.pop.size(); ++p) {
-      if (health.positive_day(p) == day && !health.dead(p, t))
-        interview_queue_.push_back({p, t + m.delay_days});
+      if (health.positive_day(p) != day || health.dead(p, t)) continue;
+      interview_queue_.push_back({p, t + m.delay_days});
+      ++cases_;
+      if (last_call_[p] != kNoDay && t <= last_call_[p] + m.quarantine_days) {
+        ++traced_cases_;
+        traced_cases_backward_ += last_call_backward_[p];
+      }
     }
   }
   std::uint64_t interviews = 0;
@@ -108,19 +150,21 @@ void ManualTracingPhase::run(std::uint32_t t, HealthPhase& health, DailyStats& s
     const std::uint32_t c = interview_queue_.front().person;
     interview_queue_.pop_front();
     if (health.dead(c, t)) continue;
-    interview(c, t);
+    interview(c, t, health);
     ++interviews;
   }
   std::uint64_t called = 0;
-  while (called < calls_per_day_ && !call_queue_.empty()) {
-    const Named n = call_queue_.front();
-    call_queue_.pop_front();
-    if (call(n, t, health)) ++called;
+  for (auto* queue : {&call_queue_, &backward_queue_}) {
+    while (called < calls_per_day_ && !queue->empty()) {
+      const Named n = queue->front();
+      queue->pop_front();
+      if (call(n, t, health)) ++called;
+    }
   }
   st.manual_interviews = static_cast<std::uint32_t>(interviews);
   st.manual_traced = static_cast<std::uint32_t>(called);
   st.interview_backlog = static_cast<std::uint32_t>(interview_queue_.size());
-  st.call_backlog = static_cast<std::uint32_t>(call_queue_.size());
+  st.call_backlog = static_cast<std::uint32_t>(call_queue_.size() + backward_queue_.size());
 }
 
 }  // namespace greenlight::sim::internal

@@ -416,13 +416,16 @@ std::string policy_lines(const SimConfig& c) {
     const auto& f = m.traceable_fraction;
     o +=
         fmt("manual tracing%s: %g tracers per 100,000 (%llu interviews and %llu calls a day), "
-            "%u-day delay, contacts of %u days recalled (household %g, school/work %g, random "
-            "%g, venues %g); %u days of quarantine (compliance %g), test %g\n",
+            "%u-day delay, contacts of %u days%s recalled (household %g, school/work %g, random "
+            "%g, venues %g); %u days of quarantine%s (compliance %g), test %g\n",
             m.start_day > 0 ? fmt(" from day %u", m.start_day).c_str() : "", m.workers_per_100k,
             static_cast<unsigned long long>(m.interviews_per_day(c.population.people)),
             static_cast<unsigned long long>(m.notifications_per_day(c.population.people)),
-            m.delay_days, m.trace_days, f[0], f[1], f[2], f[3], m.quarantine_days,
-            m.quarantine_compliance, m.test_probability);
+            m.delay_days, m.trace_days,
+            m.backward_days > 0 ? fmt(" and %u before (backward)", m.backward_days).c_str() : "",
+            f[0], f[1], f[2], f[3], m.quarantine_days,
+            m.quarantine_from_meeting ? " from the last meeting" : "", m.quarantine_compliance,
+            m.test_probability);
   }
   return o;
 }
@@ -645,6 +648,28 @@ std::string format_report(const ReportInput& in) {
     row("tracers' interviews / calls (per)", traced(a), b ? traced(*b) : "");
     row("most cases waiting for an interview", fmt("%u", a.peak_interview_backlog),
         b ? fmt("%u", b->peak_interview_backlog) : "");
+    // A count and its share of `total` (named in docs/simulation.md "Manual tracing").
+    const auto of = [](std::uint64_t n, std::uint64_t total) {
+      return fmt("%llu (%.1f %%)", static_cast<unsigned long long>(n),
+                 total > 0 ? 100.0 * static_cast<double>(n) / static_cast<double>(total) : 0.0);
+    };
+    const bool backward = c.manual_tracing.backward_days > 0;
+    // Rows of the backward window's own counts, shown only with it.
+    const auto backward_row = [&](const char* label, std::uint64_t RunSummary::*count) {
+      if (!backward) return;
+      row(label, fmt("%llu", static_cast<unsigned long long>(a.*count)),
+          b ? fmt("%llu", static_cast<unsigned long long>(b->*count)) : "");
+    };
+    if (backward) {
+      row("calls from the backward window", of(a.manual_traced_backward, a.manual_traced),
+          b ? of(b->manual_traced_backward, b->manual_traced) : "");
+    }
+    row("cases called before their result", of(a.traced_cases, a.tracing_cases),
+        b ? of(b->traced_cases, b->tracing_cases) : "");
+    backward_row("  of them by a backward call", &RunSummary::traced_cases_backward);
+    row("interviewed cases naming infector", of(a.infectors_named, a.interviewed_with_infector),
+        b ? of(b->infectors_named, b->interviewed_with_infector) : "");
+    backward_row("  of them in the backward window", &RunSummary::infectors_named_backward);
   }
   const auto at_end = [](const RunSummary& r) {
     return fmt("%u%s", r.active_at_end, r.died_out() ? " (died out)" : "");
@@ -737,6 +762,8 @@ std::string format_report(const ReportInput& in) {
   o += "                                       " + ratio(a.notified_infected_by_index) + "\n";
   o += "  infected contacts of uploaded cases who were notified\n";
   o += "                                       " + ratio(a.infected_contacts_notified) + "\n";
+  o += "  uploaders whose infector was notified by their key\n";
+  o += "                                       " + ratio(a.infectors_warned) + "\n";
   o += fmt("  days from infection to notification  median %.1f, mean %.1f\n",
            a.median_days_infection_to_notification, a.mean_days_infection_to_notification);
   if (in.scenario) {
@@ -1054,14 +1081,15 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "reinfections,screening_samples,region_lockdown_days,imported,app_running_at_end,"
       "dispersion_k,share_for_80,staff_infected,staff_infected_by_patients,staff_rate_ratio,"
       "staff_absent_days,staff_onward_infections,residents_infected,care_homes_with_cases,"
-      "resident_deaths,care_staff_infected\n";
+      "resident_deaths,care_staff_infected,manual_traced_backward,tracing_cases,traced_cases,"
+      "interviewed_with_infector,infectors_named,infectors_warned\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.10g,", p.values[i]);
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
         "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu,%llu,%u,%.6g,%.6f,%u,%u,%.6g,"
-        "%llu,%llu,%u,%u,%u,%u\n",
+        "%llu,%llu,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%.6f\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -1084,7 +1112,12 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         s.share_for_80, s.staff_infected, s.staff_infected_by_patients, s.staff_rate_ratio(),
         static_cast<unsigned long long>(s.staff_absent_days),
         static_cast<unsigned long long>(s.staff_onward_infections), s.residents_infected,
-        s.care_homes_with_cases, s.resident_deaths, s.care_staff_infected);
+        s.care_homes_with_cases, s.resident_deaths, s.care_staff_infected,
+        static_cast<unsigned long long>(s.manual_traced_backward),
+        static_cast<unsigned long long>(s.tracing_cases),
+        static_cast<unsigned long long>(s.traced_cases),
+        static_cast<unsigned long long>(s.interviewed_with_infector),
+        static_cast<unsigned long long>(s.infectors_named), s.infectors_warned.value());
   }
   return out;
 }

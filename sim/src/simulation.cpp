@@ -176,8 +176,10 @@ const std::vector<RegionDay>& Simulation::region_daily() const { return impl_->r
 std::uint64_t Simulation::runs_staged() const { return impl_->contacts.runs_staged(); }
 std::uint64_t Simulation::runs_sent() const { return impl_->contacts.runs_sent(); }
 RunSummary Simulation::summary() const {
-  return internal::summarise(impl_->world, impl_->contacts.beta(), impl_->current_day, impl_->daily,
-                             impl_->health, impl_->sync);
+  RunSummary s = internal::summarise(impl_->world, impl_->contacts.beta(), impl_->current_day,
+                                     impl_->daily, impl_->health, impl_->sync);
+  if (impl_->tracing.enabled()) impl_->tracing.summarise(s);
+  return s;
 }
 ScenarioMetrics Simulation::scenario_metrics() const {
   ScenarioMetrics m = impl_->ledger.metrics(impl_->health.infection_day(), impl_->current_day);
@@ -196,6 +198,12 @@ std::span<const std::int32_t> Simulation::infection_day() const {
 std::span<const std::uint32_t> Simulation::infector() const { return impl_->health.infector(); }
 std::span<const std::uint8_t> Simulation::infection_layer() const {
   return impl_->health.infection_layer();
+}
+std::span<const std::int32_t> Simulation::positive_day() const {
+  return impl_->health.positive_days();
+}
+std::span<const std::int32_t> Simulation::isolated_until() const {
+  return impl_->health.isolated_until();
 }
 std::span<const Course> Simulation::courses() const { return impl_->health.courses(); }
 std::vector<Infection> Simulation::infections() const {
@@ -232,6 +240,9 @@ const std::deque<Simulation::FetchedKey>& Simulation::fetched_keys() const {
 std::uint32_t Simulation::app_start(std::uint32_t p) const { return impl_->world.app_start(p); }
 std::uint32_t Simulation::app_end(std::uint32_t p) const { return impl_->world.app_end(p); }
 const std::vector<TracingCall>& Simulation::tracing_calls() const { return impl_->tracing.calls(); }
+const std::vector<TracingInterview>& Simulation::tracing_interviews() const {
+  return impl_->tracing.interviews();
+}
 std::span<const std::int32_t> Simulation::vaccination_day() const {
   return impl_->health.vaccination_day();
 }

@@ -486,9 +486,10 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     return found;
   };
   // This rank's counts, added up over the ranks below.
-  std::array<Ratio*, 6> ratios{
-      &s.red_precision, &s.yellow_precision, &s.notified_infected_by_index,
-      &s.red_recall,    &s.any_recall,       &s.infected_contacts_notified};
+  std::array<Ratio*, 7> ratios{
+      &s.red_precision,   &s.yellow_precision, &s.notified_infected_by_index,
+      &s.red_recall,      &s.any_recall,       &s.infected_contacts_notified,
+      &s.infectors_warned};
   std::vector<double> delays;
   for (const auto& n : sync.notifications()) {
     const std::int32_t close_day = sync.true_close_day(n.phone);
@@ -524,6 +525,33 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     ++s.infected_contacts_notified.total;
     if (matched_owner(i.person, i.infector)) ++s.infected_contacts_notified.hits;
   });
+  // Infectors warned: the uploaders are counted on their own rank (their fetched keys), the
+  // warned infectors on the infector's (its phone's exposure hits).
+  {
+    std::vector<std::uint64_t> keys;  // (uploader, day of infection)
+    for (const auto& f : sync.fetched()) {
+      const std::uint32_t u = f.owner;
+      if (infection_day[u] != static_cast<std::int32_t>(f.day)) continue;
+      const std::uint32_t i = health.infector()[u];
+      if (i == kNoPerson || f.sync_day - f.day > kRetentionDays) continue;
+      if (!world.app_on(u, f.day) || !world.app_on(i, f.day)) continue;
+      keys.push_back(pair_of(u, f.day));
+    }
+    std::sort(keys.begin(), keys.end());
+    s.infectors_warned.total =
+        static_cast<std::uint64_t>(std::unique(keys.begin(), keys.end()) - keys.begin());
+    keys.clear();
+    for (const auto& h : sync.exposure_hits()) {
+      if (h.owner == kNoPerson || h.windows == 0 || health.infector()[h.owner] != h.phone ||
+          infection_day[h.owner] != static_cast<std::int32_t>(h.exposure_day)) {
+        continue;
+      }
+      keys.push_back(pair_of(h.owner, h.exposure_day));
+    }
+    std::sort(keys.begin(), keys.end());
+    s.infectors_warned.hits =
+        static_cast<std::uint64_t>(std::unique(keys.begin(), keys.end()) - keys.begin());
+  }
   std::array<std::uint64_t, 2 * ratios.size()> counts{};
   for (std::size_t k = 0; k < ratios.size(); ++k) {
     counts[2 * k] = ratios[k]->hits;

@@ -3,6 +3,9 @@
 #include <catch2/catch.hpp>
 #include <map>
 #include <memory>
+#include <set>
+#include <span>
+#include <tuple>
 #include <utility>
 
 #include "greenlight/sim/config.h"
@@ -30,12 +33,34 @@ struct Traced {
   std::vector<TracingCall> calls;
   Population population;
   RunSummary summary;
+  std::vector<TracingInterview> interviews;
+  std::vector<std::uint32_t> infector;
+  std::vector<std::int32_t> infection_day;
+  std::vector<std::uint8_t> infection_layer;
+  std::vector<std::int32_t> positive_day;
+  std::vector<std::int32_t> isolated_until;
+  std::vector<Course> courses;
 };
+
+template <typename T>
+std::vector<T> copied(std::span<const T> s) {
+  return {s.begin(), s.end()};
+}
 
 Traced run(const SimConfig& c) {
   InMemoryPublisher publisher;
   const auto sim = ran(c, publisher);
-  return {sim->daily(), sim->tracing_calls(), sim->population(), sim->summary()};
+  return {sim->daily(),
+          sim->tracing_calls(),
+          sim->population(),
+          sim->summary(),
+          sim->tracing_interviews(),
+          copied(sim->infector()),
+          copied(sim->infection_day()),
+          copied(sim->infection_layer()),
+          copied(sim->positive_day()),
+          copied(sim->isolated_until()),
+          copied(sim->courses())};
 }
 
 // The day's columns without manual tracing's own.
@@ -151,6 +176,133 @@ TEST_CASE("interviews and calls stay within the day's capacity; the rest wait") 
   CHECK(interviews_waited);
   CHECK(calls_waited);
   CHECK(o.summary.peak_interview_backlog > 3);
+}
+
+TEST_CASE(
+    "backward tracing names the earlier contacts, calls them after the others, and finds "
+    "infectors") {
+  SimConfig c = traced(60, 5);
+  c.manual_tracing.backward_days = 7;  // contacts of days t - 14 .. t - 8 too
+  c.manual_tracing.traceable_fraction = {1, 1, 1, 1};
+  const Traced o = run(c);
+  REQUIRE(o.calls.size() > 50);
+  std::set<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>> named;
+  std::uint64_t backward = 0;
+  for (std::size_t i = 0; i < o.calls.size(); ++i) {
+    const TracingCall& k = o.calls[i];
+    CAPTURE(k.day, k.interview_day, k.index_case, k.contact, k.met_day);
+    CHECK(k.met_day < k.interview_day);
+    CHECK(k.met_day + 14 >= k.interview_day);
+    CHECK(k.backward == (k.met_day + 7 < k.interview_day));
+    // Named once at an interview, with the last day they met.
+    CHECK(named.insert({k.interview_day, k.index_case, k.contact}).second);
+    backward += k.backward ? 1 : 0;
+    // The day's backward names are called after every other.
+    if (i > 0 && o.calls[i - 1].day == k.day && o.calls[i - 1].backward) CHECK(k.backward);
+  }
+  CHECK(backward > 20);
+  CHECK(o.summary.manual_traced_backward == backward);
+
+  // Every meeting is recalled, so a case infected within the 14 days names its infector: in
+  // the 7 days when infected there, else in the backward window or (met again) in them.
+  REQUIRE(o.interviews.size() == o.summary.manual_interviews);
+  std::uint64_t with_infector = 0, infector_named = 0, infector_backward = 0, in_window = 0;
+  for (const TracingInterview& iv : o.interviews) {
+    const std::uint32_t infector = o.infector[iv.index_case];
+    CAPTURE(iv.day, iv.index_case, infector, static_cast<int>(iv.infector));
+    if (infector == kNoPerson) {
+      CHECK(iv.infector == TracingInterview::kNotNamed);
+      continue;
+    }
+    ++with_infector;
+    infector_named += iv.infector != TracingInterview::kNotNamed ? 1 : 0;
+    infector_backward += iv.infector == TracingInterview::kNamedBackward ? 1 : 0;
+    const auto day = o.infection_day[iv.index_case];
+    const auto t = static_cast<std::int32_t>(iv.day);
+    if (day >= t - 7 && day < t) CHECK(iv.infector == TracingInterview::kNamed);
+    if (day >= t - 14 && day < t - 7) {
+      CHECK(iv.infector != TracingInterview::kNotNamed);
+      ++in_window;
+    }
+    if (iv.infector == TracingInterview::kNamedBackward) CHECK(day < t - 7);
+  }
+  CHECK(in_window > 10);
+  CHECK(infector_backward > 0);
+  CHECK(o.summary.interviewed_with_infector == with_infector);
+  CHECK(o.summary.infectors_named == infector_named);
+  CHECK(o.summary.infectors_named_backward == infector_backward);
+
+  // Cases found by tracing: a positive result (of the living) within 14 days of the
+  // person's last call (no call follows a positive result).
+  std::map<std::uint32_t, TracingCall> last_call;
+  for (const TracingCall& k : o.calls) last_call[k.contact] = k;
+  std::uint64_t cases = 0, found = 0, found_backward = 0;
+  for (std::uint32_t p = 0; p < o.positive_day.size(); ++p) {
+    const std::int32_t positive = o.positive_day[p];
+    if (positive < 0) continue;
+    if (o.infection_day[p] >= 0 &&
+        o.courses[p].dead(static_cast<std::uint32_t>(positive - o.infection_day[p])))
+      continue;
+    ++cases;
+    const auto it = last_call.find(p);
+    if (it == last_call.end()) continue;
+    const auto called = static_cast<std::int32_t>(it->second.day);
+    CHECK(called < positive);
+    if (positive <= called + 14) {
+      ++found;
+      if (it->second.backward) ++found_backward;
+    }
+  }
+  CHECK(found > 10);
+  CHECK(found_backward > 0);
+  CHECK(o.summary.tracing_cases == cases);
+  CHECK(o.summary.traced_cases == found);
+  CHECK(o.summary.traced_cases_backward == found_backward);
+
+  // Without the backward window: no backward call, no infector named before the 7 days.
+  c.manual_tracing.backward_days = 0;
+  const Traced f = run(c);
+  CHECK(f.summary.manual_traced_backward == 0);
+  for (const TracingCall& k : f.calls) CHECK_FALSE(k.backward);
+  CHECK(f.summary.infectors_named_backward == 0);
+  CHECK(f.summary.infectors_named * o.summary.interviewed_with_infector <
+        o.summary.infectors_named * f.summary.interviewed_with_infector);
+}
+
+TEST_CASE("with quarantine_from_meeting the quarantine ends 14 days after the last meeting") {
+  SimConfig c = traced(60, 5);
+  c.manual_tracing.backward_days = 7;
+  c.manual_tracing.quarantine_from_meeting = true;
+  c.testing.isolation_daily_dropout = 0;
+  const Traced o = run(c);
+  REQUIRE(o.calls.size() > 50);
+  std::map<std::uint32_t, std::uint32_t> next_call;
+  std::map<std::uint32_t, TracingCall> last_call;
+  bool called_again_early = false;
+  for (const TracingCall& k : o.calls) {
+    CAPTURE(k.day, k.contact, k.met_day);
+    if (const auto it = next_call.find(k.contact); it != next_call.end()) {
+      CHECK(k.day >= it->second);
+      if (k.day < last_call[k.contact].day + 14) called_again_early = true;
+    }
+    next_call[k.contact] = std::max(k.met_day + 14, k.day + 1);
+    last_call[k.contact] = k;
+  }
+  CHECK(called_again_early);
+  // Compliance 1, no drop-out: each person quarantined until 14 days after its last call's
+  // meeting at least; some no longer (the call came days after the meeting), and some whose
+  // quarantine was over were not quarantined by it.
+  std::uint64_t shorter = 0, not_quarantined = 0;
+  for (const auto& [p, k] : last_call) {
+    CAPTURE(p, k.day, k.met_day, o.isolated_until[p]);
+    const auto until = static_cast<std::int32_t>(k.met_day + 14);
+    const auto day = static_cast<std::int32_t>(k.day);
+    if (until > day) CHECK(o.isolated_until[p] >= until);
+    if (until > day && o.isolated_until[p] < day + 14) ++shorter;
+    if (until <= day && o.isolated_until[p] <= day) ++not_quarantined;
+  }
+  CHECK(shorter > 10);
+  CHECK(not_quarantined > 0);
 }
 
 TEST_CASE("manual tracing averts infections") {

@@ -141,14 +141,15 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
                        "share_for_80,staff_infected,staff_infected_by_patients,"
                        "staff_rate_ratio,staff_absent_days,staff_onward_infections,"
                        "residents_infected,care_homes_with_cases,resident_deaths,"
-                       "care_staff_infected"));
+                       "care_staff_infected,manual_traced_backward,tracing_cases,traced_cases,"
+                       "interviewed_with_infector,infectors_named,infectors_warned"));
   // Seed 1 at 100 %: 0 admissions, 2 deaths, nobody infected at the end, but 50 infections
   // among 0 people is no epidemic that died out; no lockdown, no manual tracing, no
   // vaccination, no test capacity, no second variant, no breakthrough infections, no boosters,
   // no reinfections, no screening, no regional lockdown, no imports, no phone running, no
-  // secondary infections fitted, no hospital staff, no care homes.
-  CHECK(csv.find(",0,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000,0,0,0,0,0,0,0,0,0\n") !=
-        std::string::npos);
+  // secondary infections fitted, no hospital staff, no care homes, no tracing's cases.
+  CHECK(csv.find(",0,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,"
+                 "0,0.000000\n") != std::string::npos);
   std::vector<SweepPoint> traced = points;
   traced[0].summary.manual_interviews = 12;
   traced[0].summary.manual_traced = 40;
@@ -176,8 +177,15 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
   traced[0].summary.care_homes_with_cases = 5;
   traced[0].summary.resident_deaths = 6;
   traced[0].summary.care_staff_infected = 23;
+  traced[0].summary.manual_traced_backward = 14;
+  traced[0].summary.tracing_cases = 19;
+  traced[0].summary.traced_cases = 8;
+  traced[0].summary.interviewed_with_infector = 11;
+  traced[0].summary.infectors_named = 4;
+  traced[0].summary.infectors_warned = {3, 12};
   CHECK(sweep_csv(traced).find(",10,0,0,0,12,40,3,7,55,66,77,88,99,111,222,333,444,555,0.4321,"
-                               "0.187500,31,17,3.75,640,29,41,5,6,23\n") != std::string::npos);
+                               "0.187500,31,17,3.75,640,29,41,5,6,23,14,19,8,11,4,0.250000\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
@@ -203,11 +211,12 @@ TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
   // test capacity's two, the second variant's infections, the breakthrough infections, the
   // boosted, the reinfections, the screening samples, the region-days locked down, the
   // imported cases, the phones running the app at the end, the offspring's k and 80 % share,
-  // the hospital staff's five, the care homes' four.
-  CHECK(csv.find(",0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000,0,0,0,0,0,0,0,0,0\n") !=
-        std::string::npos);  // seed 1: died out
-  CHECK(csv.find(",3,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000,0,0,0,0,0,0,0,0,0\n") !=
-        std::string::npos);                                 // seed 2: 3 infected
+  // the hospital staff's five, the care homes' four, manual tracing's backward calls and
+  // cases.
+  CHECK(csv.find(",0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,"
+                 "0,0.000000\n") != std::string::npos);  // seed 1: died out
+  CHECK(csv.find(",3,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,"
+                 "0,0.000000\n") != std::string::npos);     // seed 2: 3 infected
   CHECK(table.find("lockdown days") == std::string::npos);  // nobody locked down
   // Lockdown days 10, 30, 20 at 0 % and 0, 5, 0 at 100 %: medians 20 and 0.
   const std::array<std::uint32_t, 6> locked{10, 30, 20, 0, 5, 0};
@@ -413,6 +422,29 @@ TEST_CASE("the report names manual tracing's capacity and what the tracers did")
   CHECK(report.find("\n  tracers' interviews / calls (per)    40 / 130 (3.2)") !=
         std::string::npos);
   CHECK(report.find("\n  most cases waiting for an interview  7") != std::string::npos);
+  CHECK(report.find("backward") == std::string::npos);
+  in.app.tracing_cases = 80;
+  in.app.traced_cases = 20;
+  in.app.interviewed_with_infector = 36;
+  in.app.infectors_named = 9;
+  CHECK(format_report(in).find("\n  cases called before their result     20 (25.0 %)") !=
+        std::string::npos);
+  CHECK(format_report(in).find("\n  interviewed cases naming infector    9 (25.0 %)") !=
+        std::string::npos);
+  config.manual_tracing.backward_days = 5;
+  config.manual_tracing.quarantine_from_meeting = true;
+  CHECK(policy_lines(config).find("contacts of 7 days and 5 before (backward) recalled") !=
+        std::string::npos);
+  CHECK(policy_lines(config).find("14 days of quarantine from the last meeting (compliance") !=
+        std::string::npos);
+  in.app.manual_traced_backward = 26;
+  in.app.traced_cases_backward = 3;
+  in.app.infectors_named_backward = 2;
+  const std::string backward = format_report(in);
+  CAPTURE(backward);
+  CHECK(backward.find("\n  calls from the backward window       26 (20.0 %)") != std::string::npos);
+  CHECK(backward.find("\n    of them by a backward call         3") != std::string::npos);
+  CHECK(backward.find("\n    of them in the backward window     2") != std::string::npos);
 }
 
 TEST_CASE("the report names the vaccination campaign and counts the vaccinated") {

@@ -172,16 +172,21 @@ grep -q "expected FIRST-LAST days with FIRST <= LAST" "$work/bad-lockdown.out" |
   fail "sim run --lockdown 9-3: $(cat "$work/bad-lockdown.out")"
 
 # Manual tracing: every rank gathers the contacts people recall and traces alike (OpenABM's
-# capacity for 3,000 people, 5 interviews and 11 calls a day: cases and calls wait); and a
+# interviews for 3,000 people, 5 a day: cases wait); and a
 # vaccination campaign from day 2, protecting after 7 days (every rank vaccinates the same
 # people, and each leaves its people's immune out of its contacts' infections), with a second
 # variant from day 10 that half escapes the vaccine's protection from infection (the ranks'
 # contacts carry each infector's variant), and protection waning with a half-life of 20 days,
 # restored by boosters 20 days after the first dose; the recovered are infected again (an
 # infection protects 30 % from reinfection, halving every 10 days, half as much from the
-# variant: the ranks' contacts leave out the same protected people).
+# variant: the ranks' contacts leave out the same protected people). Tracers trace 5 days
+# further back (with 36 calls a day, so that backward names, called when no other waits, are
+# called) and quarantine from the last meeting; the report (cases found by tracing, infectors
+# named) is the same.
 tracing_args=(sim run --people 3000 --days 40 --seed 4 --threads 1 --no-baseline --quiet
-  --manual-tracing --vaccinate 1000 --set vaccination.start_day=2
+  --manual-tracing --set manual_tracing.backward_days=5
+  --set manual_tracing.notifications_per_worker_day=40
+  --set manual_tracing.quarantine_from_meeting=true --vaccinate 1000 --set vaccination.start_day=2
   --set vaccination.days_to_protect=7 --set variant.day=10 --set variant.imports=10
   --set variant.vaccine_escape_infection=0.5 --set vaccination.waning_half_life_days=20
   --set vaccination.booster_after_days=20 --reinfection
@@ -205,8 +210,12 @@ vaccinated=$(column_sum new_vaccinated "$work/tracing-one/timeseries.csv")
 [ "$vaccinated" -eq 1140 ] || fail "vaccination sim run: $vaccinated vaccinated, not 38 x 30"
 grep -q "^vaccination: 30 people a day (1000 per 100,000 people) from day 2, oldest first" \
   "$work/tracing-one/report.txt" || fail "vaccination sim run: the report does not name it"
-grep -q "^manual tracing: 30 tracers per 100,000 (5 interviews and 11 calls a day)" \
+grep -q "^manual tracing: 30 tracers per 100,000 (5 interviews and 36 calls a day)" \
   "$work/tracing-one/report.txt" || fail "manual tracing sim run: the report does not name it"
+grep -q "^  calls from the backward window  *[1-9]" "$work/tracing-one/report.txt" ||
+  fail "manual tracing sim run: no backward call"
+[ "$(strip_time "$work/tracing-one/report.txt")" = "$(strip_time "$work/tracing-two/report.txt")" ] ||
+  fail "manual tracing sim run: report.txt differs: $(diff <(strip_time "$work/tracing-one/report.txt") <(strip_time "$work/tracing-two/report.txt"))"
 
 # Regions: five blocks of households (the ranks' people and the regions' boundaries differ),
 # the first cases in one, uptake by region, commuting and travel between neighbours in a

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <map>
 #include <memory>
+#include <set>
 #include <utility>
 
 #include "greenlight/sim/config.h"
@@ -157,6 +158,32 @@ TEST_CASE(
     }
   }
   CHECK(checked == s.infected_contacts_notified.total);
+
+  // Backward: every uploader's key of the day it was infected reached its infector's phone
+  // (everyone runs the app from day 0), which matched it.
+  std::set<std::pair<std::uint32_t, std::uint32_t>> sources;
+  for (const auto& k : sim->fetched_keys()) {
+    if (k.sync_day - k.day > 14 || infection_day[k.owner] != static_cast<std::int32_t>(k.day) ||
+        infector[k.owner] == kNoPerson) {
+      continue;
+    }
+    sources.insert({k.owner, k.day});
+  }
+  INFO("uploaders infected by someone on a day their fetched key covers: " << sources.size());
+  REQUIRE(sources.size() >= 10);
+  CHECK(s.infectors_warned.total == sources.size());
+  CHECK(s.infectors_warned.hits == s.infectors_warned.total);
+
+  // With the default mapping of days since onset no day before the uploader's onset - 4
+  // counts, and most infectors met the uploader only earlier.
+  c.app.risk.dsos_infectiousness = SimConfig{}.app.risk.dsos_infectiousness;
+  InMemoryPublisher publisher2;
+  const RunSummary d = ran(c, publisher2)->summary();
+  INFO("infectors warned: " << s.infectors_warned.hits << " / " << s.infectors_warned.total
+                            << " with every day counted, " << d.infectors_warned.hits << " / "
+                            << d.infectors_warned.total << " by default");
+  REQUIRE(d.infectors_warned.total >= 10);
+  CHECK(d.infectors_warned.hits * 10 < d.infectors_warned.total * 9);
 }
 
 TEST_CASE("with the app on, fewer people are infected than with it off (same seed)") {

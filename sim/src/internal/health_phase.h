@@ -54,6 +54,7 @@ class HealthPhase {
   bool tested_positive(std::uint32_t p) const { return positive_day_[p] != kNever; }
   // The day of p's first positive result (kNever: none).
   std::int32_t positive_day(std::uint32_t p) const { return positive_day_[p]; }
+  std::span<const std::int32_t> positive_days() const { return positive_day_; }
   // Day until which p's own positive test keeps the phone RED (0: never).
   std::int32_t own_red_until(std::uint32_t p) const { return own_red_until_[p]; }
   const Course& course(std::uint32_t p) const { return course_[p]; }

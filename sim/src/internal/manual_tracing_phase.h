@@ -5,11 +5,17 @@
 //  - today's positive results (from start_day, of the living) join the interview queue,
 //    ready delay_days later;
 //  - tracers interview the ready cases in queue order, as many as the day's interviews
-//    allow; an interviewed case names everyone it recalls from the trace_days days before;
+//    allow; an interviewed case names everyone it recalls from the trace_days days before
+//    (in person order), then those it recalls only from the backward_days days before these
+//    (backward tracing, in person order);
 //  - tracers call the named people in the order they were named, as many as the day's calls
-//    allow, skipping those tested positive, dead or still in a traced quarantine; a called
-//    person quarantines (HealthPhase::isolate) with quarantine_compliance and orders a test
-//    with test_probability.
+//    allow, the backward names only when no other is waiting (they wait in a queue of their
+//    own), skipping those tested positive, dead or still in a traced quarantine; a called
+//    person quarantines (HealthPhase::isolate) with quarantine_compliance, until
+//    quarantine_days after the call (or, with quarantine_from_meeting, after the last
+//    recalled meeting: none if that is over), and orders a test with test_probability.
+// It counts the cases found by tracing (a positive result within quarantine_days of a call)
+// and the interviewed cases who named their infector (RunSummary).
 // Cases and names left over wait for the next day. The state is the same on every MPI rank
 // (the recalled contacts of all ranks). Not thread-safe (the simulation calls it from one
 // thread).
@@ -38,6 +44,10 @@ class ManualTracingPhase {
   void record(std::uint32_t t, const ContactPhase& contacts);
 
   const std::vector<TracingCall>& calls() const { return calls_; }
+  const std::vector<TracingInterview>& interviews() const { return interviews_; }
+  // The calls from the backward window, cases found by tracing and infectors named
+  // (RunSummary's fields; the same on every rank).
+  void summarise(RunSummary& s) const;
   // What the tracers learned by name so far.
   ManualTracingView view() const;
 
@@ -56,9 +66,14 @@ class ManualTracingPhase {
     std::uint32_t contact = 0;
     std::uint32_t index_case = 0;
     std::uint32_t interview_day = 0;
+    std::uint32_t met_day = 0;  // the last recalled meeting
+    bool backward = false;
   };
+  // A recalled meeting: (person, day) packed as person << 32 | day, so that sorting groups a
+  // person's meetings in day order.
+  using Meeting = std::uint64_t;
   const DayRecords* records(std::uint32_t day) const;
-  void interview(std::uint32_t c, std::uint32_t t);
+  void interview(std::uint32_t c, std::uint32_t t, const HealthPhase& health);
   bool call(const Named& n, std::uint32_t t, HealthPhase& health);
 
   const World& w_;
@@ -68,12 +83,20 @@ class ManualTracingPhase {
   std::vector<DayRecords> ring_;
   std::deque<Waiting> interview_queue_;
   std::deque<Named> call_queue_;
-  std::vector<std::int32_t> quarantined_until_;  // by a tracer's call
-  std::vector<std::uint8_t> known_;              // 1: interviewed or named at an interview
-  std::uint64_t interviewed_ = 0;
+  std::deque<Named> backward_queue_;              // called when call_queue_ is empty
+  std::vector<std::int32_t> quarantined_until_;   // by a tracer's call
+  std::vector<std::uint8_t> known_;               // 1: interviewed or named at an interview
+  std::vector<std::uint32_t> last_call_;          // day of the person's last call (kNoDay: none)
+  std::vector<std::uint8_t> last_call_backward_;  // 1: that call was a backward one
   std::uint64_t named_ = 0;
-  std::vector<std::uint32_t> scratch_;
+  std::uint64_t backward_calls_ = 0;
+  std::uint64_t cases_ = 0;
+  std::uint64_t traced_cases_ = 0;
+  std::uint64_t traced_cases_backward_ = 0;
+  std::uint64_t with_infector_ = 0;
+  std::vector<Meeting> scratch_;
   std::vector<TracingCall> calls_;
+  std::vector<TracingInterview> interviews_;
 };
 
 }  // namespace greenlight::sim::internal

@@ -514,7 +514,13 @@ struct LockdownConfig {
 // positive, dead, or already in a traced quarantine. A called person quarantines for
 // quarantine_days with probability quarantine_compliance (daily drop-out as everyone's,
 // testing.isolation_daily_dropout) and orders a test with probability test_probability.
-// Off by default.
+// Backward tracing (backward_days > 0): the case also names the contacts it recalls from the
+// backward_days days before that window, to find its infector and the others infected with
+// it (Raymenants et al. 2022 went 5 days further back); they are called after the case's
+// other names and act alike. With quarantine_from_meeting a called person's quarantine ends
+// quarantine_days after its last recalled meeting with the case (the NHS's and Belgium's
+// rule), not after the call (OpenABM's); one whose quarantine would be over already is only
+// asked to test. Off by default.
 struct ManualTracingConfig {
   bool enabled = false;
   std::uint32_t start_day = 0;               // manual_trace_time_on
@@ -530,6 +536,8 @@ struct ManualTracingConfig {
   std::uint32_t quarantine_days = 14;  // quarantine_length_traced_positive
   double quarantine_compliance = 0.9;  // quarantine_compliance_traced_positive
   double test_probability = 0.8;       // test_on_traced_positive_compliance
+  std::uint32_t backward_days = 0;     // 0: forward only (OpenABM)
+  bool quarantine_from_meeting = false;
 
   // Interviews and calls a day for a population of `people`: per_100k of workers_per_100k x
   // the per-worker figure.

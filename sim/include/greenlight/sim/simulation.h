@@ -184,12 +184,26 @@ struct Infection {
 };
 
 // A call of manual tracing (config.manual_tracing): on `day` a tracer called `contact`,
-// whom the index case `index_case` recalled at its interview on interview_day.
+// whom the index case `index_case` recalled at its interview on interview_day, the last
+// time they met being met_day; backward: named from the backward window
+// (manual_tracing.backward_days: met before the trace_days days before the interview).
 struct TracingCall {
   std::uint32_t day = 0;
   std::uint32_t interview_day = 0;
   std::uint32_t index_case = 0;
   std::uint32_t contact = 0;
+  std::uint32_t met_day = 0;
+  bool backward = false;
+};
+
+// An interview of manual tracing: on `day` a tracer interviewed `index_case`, who named its
+// infector (the latest, at the interview) among the people it recalled: kNotNamed, kNamed
+// (the last meeting within the trace_days days) or kNamedBackward (before them).
+struct TracingInterview {
+  enum Infector : std::uint8_t { kNotNamed = 0, kNamed = 1, kNamedBackward = 2 };
+  std::uint32_t day = 0;
+  std::uint32_t index_case = 0;
+  Infector infector = kNotNamed;
 };
 
 struct Ratio {
@@ -248,6 +262,18 @@ struct RunSummary {
   std::uint64_t manual_interviews = 0;
   std::uint64_t manual_traced = 0;
   std::uint32_t peak_interview_backlog = 0;
+  // Of the calls, those of people named from the backward window (backward_days). The
+  // positive results queued for an interview (of the living, from start_day), and of them
+  // the people a tracer had called in the quarantine_days days before (cases found by
+  // tracing; Belgium's "known contacts"), through a backward call. The interviewed cases
+  // infected by a person, of them those who named their infector, in the backward window.
+  std::uint64_t manual_traced_backward = 0;
+  std::uint64_t tracing_cases = 0;
+  std::uint64_t traced_cases = 0;
+  std::uint64_t traced_cases_backward = 0;
+  std::uint64_t interviewed_with_infector = 0;
+  std::uint64_t infectors_named = 0;
+  std::uint64_t infectors_named_backward = 0;
   // Exposed or infectious people on the last day.
   std::uint32_t active_at_end = 0;
   // The epidemic died out: nobody exposed or infectious at the end, and at most 1 % of the
@@ -322,6 +348,11 @@ struct RunSummary {
   Ratio notified_infected_by_index;
   // App users infected by an uploaded case on a day its published key covered, notified.
   Ratio infected_contacts_notified;
+  // The other way (backward): uploaders whose key of the day they were infected reached their
+  // infector's phone while it kept that day (both phones running the app that day), and of
+  // them those whose infector's phone matched that key with a window that counted
+  // (risk.dsos_infectiousness decides whether days before the uploader's onset count).
+  Ratio infectors_warned;
   // Days from infection to notification, for notified phones that were infected.
   double median_days_infection_to_notification = 0;
   double mean_days_infection_to_notification = 0;
@@ -423,6 +454,10 @@ class Simulation {
   std::span<const std::int32_t> infection_day() const;    // -1 = never infected
   std::span<const std::uint32_t> infector() const;        // kNoPerson for seeds / never
   std::span<const std::uint8_t> infection_layer() const;  // Layer of the infecting contact
+  // Each person's latest positive test result (-1: none) and the end of its latest isolation
+  // or quarantine (the first day free; isolation drop-out shortens it).
+  std::span<const std::int32_t> positive_day() const;
+  std::span<const std::int32_t> isolated_until() const;
   // Each person's course (meaningful for the infected): symptoms, hospital, intensive care,
   // death, in days since infection_day().
   std::span<const Course> courses() const;
@@ -452,8 +487,10 @@ class Simulation {
   // The day person p gives the app up (app.dropout_per_day; later than every day without):
   // p's phone runs the app on days [app_start(p), app_end(p)); meaningful for app users.
   std::uint32_t app_end(std::uint32_t p) const;
-  // Every call of manual tracing so far, in call order (empty when it is off; 16 bytes each).
+  // Every call of manual tracing so far, in call order (empty when it is off; 24 bytes each).
   const std::vector<TracingCall>& tracing_calls() const;
+  // Every interview of manual tracing so far, in interview order (12 bytes each).
+  const std::vector<TracingInterview>& tracing_interviews() const;
   // With vaccination (config.vaccination; both empty without): the day each person was
   // vaccinated (-1: not vaccinated), and what each person's vaccine protects against once it
   // protects (days_to_protect days later; with waning, on that day).
