@@ -305,6 +305,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("care_homes", "app_paused_at_work", ch.app_paused_at_work);
   v("care_homes", "staff_test_every_days", ch.staff_test_every_days);
   v("care_homes", "death_in_home", ch.death_in_home);
+  v("care_homes", "visits_per_week", ch.visits_per_week);
 }
 
 std::string path_of(std::string_view section, std::string_view name) {
@@ -1017,6 +1018,8 @@ Status validate_config(const SimConfig& c) {
   need(ch.staff_test_every_days <= 60,
        "care_homes.staff_test_every_days must be in [0, 60] (0: no regular testing of staff)");
   need(is_probability(ch.death_in_home), "care_homes.death_in_home must be in [0, 1]");
+  need(ch.visits_per_week >= 0 && ch.visits_per_week <= 7,
+       "care_homes.visits_per_week must be in [0, 7] (at most a visit a day)");
   need(c.run.days >= 1 && c.run.days <= 2000, "run.days must be in [1, 2000]");
   need(c.run.threads >= 1 && c.run.threads <= 256, "run.threads must be in [1, 256]");
   need(c.run.start_unix_seconds >= 0 && c.run.start_unix_seconds % 86400 == 0,

@@ -77,6 +77,7 @@ void place_care_residents(const CareHomeConfig& ch, std::uint64_t seed, Populati
     for (std::uint32_t p = a + stay; p < b; ++p) {
       starts.push_back(p);
       pop.care_residents.push_back(p);
+      pop.care_family.emplace_back(a, a + stay);
     }
   }
   starts.push_back(n);

@@ -301,6 +301,7 @@ void summarise_care_homes(const Population& pop, const HealthPhase& health, std:
       if (layer[p] == in_home && infector[p] != kNoPerson) {
         if (role[infector[p]] == 2) ++s.residents_infected_by_staff;
         if (role[infector[p]] == 1) ++s.residents_infected_by_residents;
+        if (role[infector[p]] == 0) ++s.residents_infected_by_visitors;
       }
       const Course& course = health.course(p);
       if (days > 0 && course.dead(static_cast<std::uint32_t>(static_cast<std::int32_t>(days - 1) -
@@ -315,6 +316,13 @@ void summarise_care_homes(const Population& pop, const HealthPhase& health, std:
     ++s.care_staff_infected;
     if (layer[p] == in_home && infector[p] != kNoPerson && role[infector[p]] == 1) {
       ++s.care_staff_infected_by_residents;
+    }
+  }
+  // Visitors: anyone else infected in a home (their latest infection) by a resident.
+  for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    if (role[p] == 0 && infection_day[p] != kNever && layer[p] == in_home &&
+        infector[p] != kNoPerson && role[infector[p]] == 1) {
+      ++s.visitors_infected_by_residents;
     }
   }
 }

@@ -36,11 +36,21 @@ SimConfig with_homes(std::uint32_t people, double per_100k) {
   return c;
 }
 
-// Every contact of one day with this state of the people.
+// Every contact of one day with this state of the people (and this distancing).
 std::vector<Contact> one_day(const SimConfig& c, const Population& pop,
-                             const std::vector<std::uint8_t>& state) {
-  return internal::contacts_of_day(c, pop, state,
-                                   [](ContactGenerator& g) { g.prepare_care_homes(); });
+                             const std::vector<std::uint8_t>& state,
+                             const internal::Distancing& distancing = {}) {
+  return internal::contacts_of_day(
+      c, pop, state, [](ContactGenerator& g) { g.prepare_care_homes(); }, distancing);
+}
+
+// A visit: a care-home contact of a resident with someone neither resident nor staff.
+bool is_visit(const Population& pop, const Contact& x) {
+  const auto staff = [&](std::uint32_t p) {
+    return std::find(pop.care_staff.begin(), pop.care_staff.end(), p) != pop.care_staff.end();
+  };
+  return x.layer == Layer::kCareHome && pop.is_resident(x.a) != pop.is_resident(x.b) &&
+         !staff(x.a) && !staff(x.b);
 }
 
 // The state of a day on which nobody isolates and every resident is in its home.
@@ -239,6 +249,164 @@ TEST_CASE("residents meet their home only: other residents, and their staff at w
   }
 }
 
+TEST_CASE("each resident's family: the members of the household it left who stayed") {
+  SimConfig c = with_homes(30000, 1000);
+  const Population pop = generate_population(c);
+  SimConfig none = c;
+  none.care_homes.residents_per_100k = 0;
+  const Population plain = generate_population(none);
+  REQUIRE(pop.care_family.size() == pop.care_residents.size());
+  std::size_t with_family = 0;
+  for (std::size_t i = 0; i < pop.care_residents.size(); ++i) {
+    const std::uint32_t p = pop.care_residents[i];
+    const auto [first, end] = pop.care_family[i];
+    CAPTURE(p, first, end);
+    CHECK(pop.family_of(p) == pop.care_family[i]);
+    // The household p was born into (plain's): its first members stayed, the rest are
+    // residents.
+    const std::uint32_t h = plain.household[p];
+    const std::uint32_t a = plain.household_start[h];
+    const std::uint32_t b = plain.household_start[h + 1];
+    CHECK(first == a);
+    CHECK(end <= p);
+    for (std::uint32_t q = a; q < b; ++q) CHECK(pop.is_resident(q) == (q >= end));
+    if (first < end) {
+      ++with_family;
+      CHECK(pop.household[first] == pop.household[end - 1]);
+      CHECK(pop.household_start[pop.household[first] + 1] == end);
+    }
+  }
+  CHECK(with_family > pop.care_residents.size() / 4);
+  CHECK(with_family < pop.care_residents.size());
+}
+
+TEST_CASE("visits: a family member meeting everyone visits a resident there, on its own draws") {
+  SimConfig c = with_homes(20000, 2000);
+  const Population pop = generate_population(c);
+  std::vector<std::uint8_t> state = everyone_in(pop);
+  const std::vector<Contact> without = one_day(c, pop, state);
+  for (const Contact& x : without) CHECK_FALSE(is_visit(pop, x));
+  // A visit every day: every resident there with a family member meeting everyone, but the
+  // resident isolating in its room, the one in hospital and the one whose family isolates.
+  c.care_homes.visits_per_week = 7;
+  std::vector<std::uint32_t> family_of_one;
+  for (std::size_t i = 0; i < pop.care_residents.size() && family_of_one.size() < 3; ++i) {
+    const auto [first, end] = pop.care_family[i];
+    if (end - first == 1) family_of_one.push_back(pop.care_residents[i]);
+  }
+  REQUIRE(family_of_one.size() == 3);
+  const std::uint32_t isolating = family_of_one[0];
+  const std::uint32_t away = family_of_one[1];
+  const std::uint32_t family_at_home = family_of_one[2];
+  state[isolating] = kInCareHomeIsolating;
+  state[away] = kAbsent;
+  state[pop.family_of(family_at_home).first] = kAtHome;
+  const std::vector<Contact> day = one_day(c, pop, state);
+  std::map<std::uint32_t, std::uint32_t> visits;
+  std::vector<Contact> others;
+  for (const Contact& x : day) {
+    if (!is_visit(pop, x)) {
+      others.push_back(x);
+      continue;
+    }
+    const std::uint32_t resident = pop.is_resident(x.a) ? x.a : x.b;
+    const std::uint32_t visitor = pop.is_resident(x.a) ? x.b : x.a;
+    const auto [first, end] = pop.family_of(resident);
+    CAPTURE(resident, visitor, first, end);
+    CHECK(visitor >= first);
+    CHECK(visitor < end);
+    CHECK(x.staff_at_work == 0);
+    ++visits[resident];
+  }
+  for (std::size_t i = 0; i < pop.care_residents.size(); ++i) {
+    const std::uint32_t p = pop.care_residents[i];
+    const bool has_family = pop.care_family[i].first < pop.care_family[i].second;
+    const bool visited = has_family && p != isolating && p != away && p != family_at_home;
+    CAPTURE(p);
+    CHECK(visits[p] == (visited ? 1u : 0u));
+  }
+  // The home's other contacts are the day's without visits, draw for draw.
+  std::vector<Contact> before;
+  const std::vector<Contact> plain_day = one_day(with_homes(20000, 2000), pop, state);
+  for (const Contact& x : plain_day) before.push_back(x);
+  REQUIRE(others.size() == before.size());
+  for (std::size_t k = 0; k < others.size(); ++k) {
+    CHECK(others[k].a == before[k].a);
+    CHECK(others[k].b == before[k].b);
+    CHECK(others[k].minutes == before[k].minutes);
+  }
+  // Nobody visits in a lockdown that distances everyone.
+  const std::vector<std::uint8_t> all(pop.size(), 1);
+  const internal::Distancing lockdown{all, 0.5, 0.5, 0.5, false};
+  for (const Contact& x : one_day(c, pop, state, lockdown)) CHECK_FALSE(is_visit(pop, x));
+  // Two visits a week: each resident with family visited with probability 2/7.
+  c.care_homes.visits_per_week = 2;
+  const std::vector<std::uint8_t> in = everyone_in(pop);
+  std::size_t residents_with_family = 0;
+  for (const auto& [first, end] : pop.care_family) {
+    if (first < end) ++residents_with_family;
+  }
+  std::size_t n = 0;
+  for (const Contact& x : one_day(c, pop, in))
+    if (is_visit(pop, x)) ++n;
+  const double expected = 2.0 / 7 * static_cast<double>(residents_with_family);
+  CAPTURE(n, expected);
+  CHECK(std::abs(static_cast<double>(n) - expected) < 4 * std::sqrt(expected));
+}
+
+TEST_CASE("visits: residents infected by their visitors, visitors by their residents") {
+  SimConfig c = care_run(true, 5);
+  c.care_homes.visits_per_week = 7;
+  // Residents meet each other and their visitors, no staff (a contact in a home as
+  // infectious as five at work): every infection in a home not by a resident is a visit's.
+  c.care_homes.staff_contacts = 0;
+  RecordingPublisher publisher;
+  const auto sim = ran(c, publisher);
+  const Population& pop = sim->population();
+  const auto in_home = static_cast<std::uint8_t>(Layer::kCareHome);
+  const auto staff = [&](std::uint32_t p) {
+    return std::find(pop.care_staff.begin(), pop.care_staff.end(), p) != pop.care_staff.end();
+  };
+  const auto family = [&](std::uint32_t resident, std::uint32_t q) {
+    const auto [first, end] = pop.family_of(resident);
+    return q >= first && q < end;
+  };
+  std::uint32_t by_visitors = 0;
+  std::uint32_t visitors = 0;
+  const auto infector = sim->infector();
+  const auto layer = sim->infection_layer();
+  const auto day = sim->infection_day();
+  for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    if (day[p] < 0 || layer[p] != in_home || infector[p] == kNoPerson) continue;
+    const std::uint32_t i = infector[p];
+    CAPTURE(p, i);
+    if (pop.is_resident(p) && !pop.is_resident(i)) {
+      // A resident's visitor is of its family.
+      CHECK(family(p, i));
+      ++by_visitors;
+    }
+    if (!pop.is_resident(p)) {
+      REQUIRE(pop.is_resident(i));
+      CHECK(family(i, p));
+      CHECK_FALSE(staff(p));
+      ++visitors;
+    }
+  }
+  const RunSummary s = sim->summary();
+  INFO("residents infected " << s.residents_infected << ", by visitors " << by_visitors
+                             << ", visitors infected " << visitors);
+  CHECK(by_visitors > 5);
+  CHECK(visitors > 20);
+  CHECK(s.residents_infected_by_visitors == by_visitors);
+  CHECK(s.visitors_infected_by_residents == visitors);
+  // Without visits nobody else meets a resident.
+  c.care_homes.visits_per_week = 0;
+  RecordingPublisher publisher2;
+  const RunSummary q = ran(c, publisher2)->summary();
+  CHECK(q.residents_infected_by_visitors == 0);
+  CHECK(q.visitors_infected_by_residents == 0);
+}
+
 TEST_CASE("frail residents die at home; nobody else does") {
   // Every symptomatic resident who stays out of hospital dies at home.
   SimConfig c = care_run(true, 1);
@@ -339,6 +507,10 @@ TEST_CASE("care homes: infections in the home, counted day by day and in the sum
   for (const std::uint32_t m : pop.care_staff) staff_infected += sim->infection_day()[m] >= 0;
   CHECK(s.care_staff_infected == staff_infected);
   CHECK(s.care_staff_infected_by_residents == staff_by_residents);
+  // Without visits, nobody but residents and staff is infected in a home, or infects there.
+  REQUIRE(staff_by_residents > 0);
+  CHECK(s.visitors_infected_by_residents == 0);
+  CHECK(s.residents_infected_by_visitors == 0);
   // Day by day: the home's infections, the residents' infections and deaths.
   std::uint64_t layer_days = 0;
   std::uint64_t resident_days = 0;
@@ -431,6 +603,9 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
         std::string::npos);
   CHECK(refusal("care_homes.staff_test_every_days=61").find("staff_test_every_days") !=
         std::string::npos);
+  CHECK(d.care_homes.visits_per_week == 0);
+  CHECK(refusal("care_homes.visits_per_week=7.5").find("visits_per_week") != std::string::npos);
+  CHECK(refusal("care_homes.visits_per_week=-1").find("visits_per_week") != std::string::npos);
   SimConfig c;
   REQUIRE(apply_override(c, "care_homes.residents_per_100k=700"));
   REQUIRE(apply_override(c, "care_homes.app_paused_at_work=false"));
@@ -465,6 +640,15 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   CHECK(o.find("9 (10.0 %)") != std::string::npos);
   CHECK(o.find("27 (20.0 %)") != std::string::npos);
   CHECK(format_care_homes(c.care_homes, RunSummary{}, nullptr).empty());
+  CHECK(o.find("visit") == std::string::npos);
+  c.care_homes.visits_per_week = 2;
+  a.residents_infected_by_visitors = 4;
+  a.visitors_infected_by_residents = 6;
+  const std::string v = format_care_homes(c.care_homes, a, &b);
+  CAPTURE(v);
+  CHECK(v.find("staff's phones recording at work; 2 visits a week)") != std::string::npos);
+  CHECK(v.find("\n    by a visitor                         4 ") != std::string::npos);
+  CHECK(v.find("\n  visitors infected by a resident        6 ") != std::string::npos);
 }
 
 }  // namespace greenlight::sim

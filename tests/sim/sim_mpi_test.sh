@@ -108,8 +108,9 @@ done
 # with few intensive-care and ward beds (every rank gives them alike), cared for by staff
 # whose phones record them (each rank draws its own patients' contacts with the staff and
 # stages their encounters) and who are tested every 2 days (every rank tests the same); with
-# care homes whose staff's phones record the residents and are tested every 3 days (each rank
-# draws the contacts of its shards' homes).
+# care homes whose staff's phones record the residents and are tested every 3 days, and whose
+# residents have 3 visits a week from their families (each rank draws the contacts and visits
+# of its shards' homes; the visitors may be another rank's people).
 ones='[1,1,1,1,1,1,1,1,1]'
 severe_args=(sim run --people 3000 --days 40 --seed 5 --threads 1 --no-baseline --quiet
   --set "disease.hospitalised_fraction=$ones" --set "disease.critical_fraction=$ones"
@@ -118,7 +119,8 @@ severe_args=(sim run --people 3000 --days 40 --seed 5 --threads 1 --no-baseline 
   --set hospital.staff_per_100k=2000 --set hospital.transmission_factor=2
   --set hospital.app_paused_at_work=false --set hospital.staff_test_every_days=2
   --set care_homes.residents_per_100k=3000 --set care_homes.transmission_factor=2
-  --set care_homes.app_paused_at_work=false --set care_homes.staff_test_every_days=3)
+  --set care_homes.app_paused_at_work=false --set care_homes.staff_test_every_days=3
+  --set care_homes.visits_per_week=3)
 one_and_two severe "${severe_args[@]}"
 more_than severe new_deaths 20 "deaths"
 more_than severe hospital_denied 5 "patients denied a hospital bed"

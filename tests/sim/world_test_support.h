@@ -26,12 +26,14 @@ inline std::unique_ptr<World> make_world(const SimConfig& c) {
 }
 
 // Every contact of one day (day 4) of the generator with this state of the people, after
-// `prepare` (the hospital's or the care homes' preparation) has run on it.
+// `prepare` (the hospital's or the care homes' preparation) has run on it, with this day's
+// distancing (none by default).
 template <typename Prepare>
 std::vector<Contact> contacts_of_day(const SimConfig& c, const Population& pop,
-                                     const std::vector<std::uint8_t>& state, Prepare prepare) {
+                                     const std::vector<std::uint8_t>& state, Prepare prepare,
+                                     const Distancing& distancing = {}) {
   ContactGenerator generator(c, pop);
-  generator.prepare_day(4, state, 0, 2);
+  generator.prepare_day(4, state, 0, 2, nullptr, distancing);
   prepare(generator);
   std::vector<Contact> out;
   for (std::uint32_t shard = 0; shard < kShards; ++shard) {

@@ -535,13 +535,16 @@ class ContactGenerator {
 
   // The shard's care homes: each resident there and not isolating proposes Poisson(
   // resident_contacts / 2) contacts with the home's other such residents, then each resident
-  // there meets staff_contacts of the home's staff at work, drawn with replacement.
+  // there meets staff_contacts of the home's staff at work, drawn with replacement; with
+  // visits, each resident there and not isolating is visited (a stream of its own, so that
+  // visits change no other draw).
   template <typename Sink>
   void care_homes(std::uint32_t shard, Sink& sink) const {
     if (home_present_start_.size() < 2) return;
     const auto [h0, h1] = shard_range(pop_.care_homes(), shard);
     Rng r = stream(kPurposeCareContacts, shard);
     const auto& ch = config_.care_homes;
+    if (ch.visits_per_week > 0) care_visits(shard, sink);
     for (std::uint32_t h = h0; h < h1; ++h) {
       const std::uint32_t* present = home_present_.data() + home_present_start_[h];
       const std::uint32_t there = home_present_start_[h + 1] - home_present_start_[h];
@@ -561,6 +564,27 @@ class ContactGenerator {
         for (std::uint32_t m = 0; m < ch.staff_contacts; ++m) {
           sink(care_contact(present[i], duty[r.below(staff)], Layer::kCareHome, 1, r));
         }
+      }
+    }
+  }
+
+  // Each resident of the shard's homes there and not isolating is visited with probability
+  // visits_per_week / 7 by a member of its family drawn at random, if that member meets
+  // everyone today and is not distanced.
+  template <typename Sink>
+  void care_visits(std::uint32_t shard, Sink& sink) const {
+    const auto [h0, h1] = shard_range(pop_.care_homes(), shard);
+    Rng r = stream(kPurposeCareVisits, shard);
+    const double p = config_.care_homes.visits_per_week / 7;
+    for (std::uint32_t h = h0; h < h1; ++h) {
+      const std::uint32_t* present = home_present_.data() + home_present_start_[h];
+      for (std::uint32_t i = 0; i < home_mixing_[h]; ++i) {
+        if (!r.bernoulli(p)) continue;
+        const auto [first, end] = pop_.family_of(present[i]);
+        if (first == end) continue;
+        const std::uint32_t visitor = first + r.below(end - first);
+        if (isolating_[visitor] != kMeetsAll || distanced(visitor)) continue;
+        sink(care_contact(present[i], visitor, Layer::kCareHome, 0, r));
       }
     }
   }

@@ -79,6 +79,7 @@ enum Purpose : std::uint64_t {
   kPurposeCareStaff = 43,
   kPurposeCareContacts = 44,
   kPurposeDeathInHome = 45,
+  kPurposeCareVisits = 46,
 };
 
 // Inverse of the standard normal CDF: Acklam's rational approximation (relative error

@@ -765,6 +765,13 @@ struct CareHomeConfig {
   // of a Spanish cohort of 8,021, 16 % within 14 days in Ladhani et al.'s London homes; 0.25
   // makes this model's 9 % of infected residents dying about 25 % (hand-fitted).
   double death_in_home = 0.25;
+  // Visits (0: none, the default, as under the visitor bans of 2020): each day each resident
+  // there and not isolating has a visit with probability visits_per_week / 7 from one member
+  // of the household it left (drawn per visit; none when nobody stayed there), unless that
+  // member isolates, is in hospital or is distanced by a lockdown (visits stop in lockdowns).
+  // A visit is a care-home contact of a workplace contact's length; the visitor's phone
+  // records it.
+  double visits_per_week = 0;
   bool enabled() const { return residents_per_100k > 0; }
 };
 

@@ -55,6 +55,9 @@ struct Population {
   std::vector<std::uint32_t> care_home_start;
   std::vector<std::uint32_t> care_staff;
   std::vector<std::uint32_t> care_staff_start;
+  // Each resident's family, aligned with care_residents: the people [first, end) of the
+  // household it left who stayed there (first == end: none stayed).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> care_family;
 
   std::uint32_t size() const { return static_cast<std::uint32_t>(age_group.size()); }
   std::uint32_t households() const {
@@ -75,6 +78,11 @@ struct Population {
   }
   // The home of resident p (is_resident(p)).
   std::uint32_t home_of(std::uint32_t p) const;
+  // The family of resident p (is_resident(p)): care_family's range.
+  std::pair<std::uint32_t, std::uint32_t> family_of(std::uint32_t p) const {
+    const auto it = std::lower_bound(care_residents.begin(), care_residents.end(), p);
+    return care_family[static_cast<std::size_t>(it - care_residents.begin())];
+  }
   std::span<const std::uint32_t> links_of(std::uint32_t p) const {
     return {links.data() + link_start[p], links.data() + link_start[p + 1]};
   }

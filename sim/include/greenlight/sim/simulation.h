@@ -331,6 +331,11 @@ struct RunSummary {
   std::uint32_t resident_deaths = 0;
   std::uint32_t care_staff_infected = 0;
   std::uint32_t care_staff_infected_by_residents = 0;
+  // With visits (care_homes.visits_per_week): residents infected in their home by someone
+  // neither resident nor staff (a visitor), and people neither resident nor staff infected
+  // in a home by a resident (visitors).
+  std::uint32_t residents_infected_by_visitors = 0;
+  std::uint32_t visitors_infected_by_residents = 0;
   std::uint64_t tests = 0;
   std::uint64_t positives = 0;
   std::uint64_t uploads = 0;
