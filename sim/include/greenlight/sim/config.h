@@ -518,9 +518,9 @@ struct LockdownConfig {
 // backward_days days before that window, to find its infector and the others infected with
 // it (Raymenants et al. 2022 went 5 days further back); they are called after the case's
 // other names and act alike. With quarantine_from_meeting a called person's quarantine ends
-// quarantine_days after its last recalled meeting with the case (the NHS's and Belgium's
-// rule), not after the call (OpenABM's); one whose quarantine would be over already is only
-// asked to test. Off by default.
+// quarantine_days after its last recalled meeting with the case (the NHS's rule), not after
+// the call (OpenABM's); one whose quarantine would be over already is only asked to test.
+// Off by default.
 struct ManualTracingConfig {
   bool enabled = false;
   std::uint32_t start_day = 0;               // manual_trace_time_on

@@ -459,8 +459,8 @@ class Simulation {
   std::span<const std::int32_t> infection_day() const;    // -1 = never infected
   std::span<const std::uint32_t> infector() const;        // kNoPerson for seeds / never
   std::span<const std::uint8_t> infection_layer() const;  // Layer of the infecting contact
-  // Each person's latest positive test result (-1: none) and the end of its latest isolation
-  // or quarantine (the first day free; isolation drop-out shortens it).
+  // Each person's positive test result (-1: none; a reinfection clears an earlier one) and the
+  // end of its latest isolation or quarantine (the first day free; drop-out shortens it).
   std::span<const std::int32_t> positive_day() const;
   std::span<const std::int32_t> isolated_until() const;
   // Each person's course (meaningful for the infected): symptoms, hospital, intensive care,
