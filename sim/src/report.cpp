@@ -513,10 +513,16 @@ std::string format_care_homes(const CareHomeConfig& homes, const RunSummary& a,
   return o;
 }
 
-std::string staff_plot_data(std::span<const DailyStats> app, std::span<const DailyStats> baseline) {
+namespace {
+
+// One line per day: the day, then two values of the app's run and two of the baseline's
+// (NaN NaN where a run has no such day), each pair from `values(day's stats, run)` (run 0:
+// with the app, 1: without), called in day order.
+template <typename Values>
+std::string two_runs_data(std::span<const DailyStats> app, std::span<const DailyStats> baseline,
+                          Values values) {
   std::string data;
   const std::size_t n = std::max(app.size(), baseline.size());
-  std::array<std::uint64_t, 2> infected{};
   for (std::size_t i = 0; i < n; ++i) {
     data += fmt("%zu", i);
     for (std::size_t k = 0; k < 2; ++k) {
@@ -525,36 +531,79 @@ std::string staff_plot_data(std::span<const DailyStats> app, std::span<const Dai
         data += " NaN NaN";
         continue;
       }
-      infected[k] += days[i].new_staff_infections;
-      data += fmt(" %u %llu", days[i].staff_absent, static_cast<unsigned long long>(infected[k]));
+      const auto [x, y] = values(days[i], k);
+      data +=
+          fmt(" %llu %llu", static_cast<unsigned long long>(x), static_cast<unsigned long long>(y));
     }
     data += "\n";
   }
   return data;
 }
 
+// NAME.{svg,png} from two_runs_data's `data` (written to NAME_data.txt): gnuplot's `header`,
+// then the two values with the app (green) and without (red, with a baseline), the first
+// solid and the second dashed (on the right-hand axis with `second_y2`).
+PlotResult two_runs_plot(const std::filesystem::path& dir, const std::string& name,
+                         const std::string& data, const std::string& header, const char* first,
+                         const char* second, bool second_y2, bool baseline) {
+  const auto data_path = dir / (name + "_data.txt");
+  if (!write_file(data_path, data)) return {{}, "could not write " + data_path.string()};
+  const char* axes = second_y2 ? " axes x1y2" : "";
+  std::string body = header + "plot " + quote(data_path);
+  body +=
+      fmt(" using 1:2 with lines lw 2 lc rgb '#1b7837' title '%s, with app', '' using 1:3%s with "
+          "lines dt 2 lw 2 lc rgb '#1b7837' title '%s, with app'",
+          first, axes, second);
+  if (baseline) {
+    body +=
+        fmt(", '' using 1:4 with lines lw 2 lc rgb '#b2182b' title '%s, without app', '' using "
+            "1:5%s with lines dt 2 lw 2 lc rgb '#b2182b' title '%s, without app'",
+            first, axes, second);
+  }
+  return draw(dir, name, body + "\n");
+}
+
+}  // namespace
+
+std::string staff_plot_data(std::span<const DailyStats> app, std::span<const DailyStats> baseline) {
+  std::array<std::uint64_t, 2> infected{};
+  return two_runs_data(app, baseline, [&](const DailyStats& d, std::size_t k) {
+    infected[k] += d.new_staff_infections;
+    return std::pair<std::uint64_t, std::uint64_t>(d.staff_absent, infected[k]);
+  });
+}
+
 PlotResult write_staff_plot(const std::filesystem::path& dir, std::uint32_t staff,
                             std::span<const DailyStats> app, std::span<const DailyStats> baseline) {
   if (staff == 0) return {};
-  const auto data_path = dir / "staff_data.txt";
-  if (!write_file(data_path, staff_plot_data(app, baseline))) {
-    return {{}, "could not write " + data_path.string()};
-  }
-  std::string body =
+  return two_runs_plot(
+      dir, "staff", staff_plot_data(app, baseline),
       fmt("set title 'Hospital staff (%u people): absent and infected'\nset xlabel 'day'\n"
           "set ylabel 'staff absent (at home, in hospital or dead)'\n"
           "set y2label 'staff infected (cumulative)'\nset y2tics\nset ytics nomirror\n"
           "set key top left\nset grid\nset yrange [0:%u]\nset y2range [0:%u]\n",
-          staff, staff, staff);
-  body += "plot " + quote(data_path) +
-          " using 1:2 with lines lw 2 lc rgb '#1b7837' title 'absent, with app', '' using 1:3 "
-          "axes x1y2 with lines dt 2 lw 2 lc rgb '#1b7837' title 'infected, with app'";
-  if (!baseline.empty()) {
-    body +=
-        ", '' using 1:4 with lines lw 2 lc rgb '#b2182b' title 'absent, without app', '' using "
-        "1:5 axes x1y2 with lines dt 2 lw 2 lc rgb '#b2182b' title 'infected, without app'";
-  }
-  return draw(dir, "staff", body + "\n");
+          staff, staff, staff),
+      "absent", "infected", true, !baseline.empty());
+}
+
+std::string care_plot_data(std::span<const DailyStats> app, std::span<const DailyStats> baseline) {
+  std::array<std::uint64_t, 4> so_far{};  // infected, died: with the app, then without
+  return two_runs_data(app, baseline, [&](const DailyStats& d, std::size_t k) {
+    so_far[2 * k] += d.new_resident_infections;
+    so_far[2 * k + 1] += d.new_resident_deaths;
+    return std::pair<std::uint64_t, std::uint64_t>(so_far[2 * k], so_far[2 * k + 1]);
+  });
+}
+
+PlotResult write_care_plot(const std::filesystem::path& dir, std::uint32_t residents,
+                           std::span<const DailyStats> app, std::span<const DailyStats> baseline) {
+  if (residents == 0) return {};
+  return two_runs_plot(
+      dir, "care", care_plot_data(app, baseline),
+      fmt("set title 'Care homes (%u residents): infected and died so far'\nset xlabel 'day'\n"
+          "set ylabel 'residents'\nset key top left\nset grid\nset yrange [0:%u]\n",
+          residents, residents),
+      "infected", "died", false, !baseline.empty());
 }
 
 std::string format_report(const ReportInput& in) {

@@ -580,6 +580,25 @@ TEST_CASE("care staff tested regularly: each member at work on its own days") {
   }
 }
 
+TEST_CASE("the care plot's data: residents infected and died so far, with and without the app") {
+  std::vector<DailyStats> app(3);
+  std::vector<DailyStats> base(2);
+  for (std::uint32_t t = 0; t < 3; ++t) {
+    app[t].day = t;
+    app[t].new_resident_infections = t + 1;
+    app[t].new_resident_deaths = t;
+  }
+  base[0].new_resident_infections = 4;
+  base[1].new_resident_infections = 2;
+  base[1].new_resident_deaths = 3;
+  CHECK(care_plot_data(app, base) == "0 1 0 4 0\n1 3 1 6 3\n2 6 3 NaN NaN\n");
+  CHECK(care_plot_data(app, {}) == "0 1 0 NaN NaN\n1 3 1 NaN NaN\n2 6 3 NaN NaN\n");
+  // Without residents, no plot and no warning.
+  const PlotResult none = write_care_plot("/nonexistent/dir", 0, app, base);
+  CHECK(none.files.empty());
+  CHECK(none.warning.empty());
+}
+
 TEST_CASE("care-home settings: defaults, refusals, round trip and the report's section") {
   const SimConfig d;
   CHECK_FALSE(d.care_homes.enabled());

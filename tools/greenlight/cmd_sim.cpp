@@ -358,7 +358,9 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
         sim::write_reproduction_plot(out, result->app.reproduction, baseline_reproduction),
         sim::write_offspring_plot(out, offspring, baseline_offspring),
         sim::write_region_plot(out, result->app.regions),
-        sim::write_staff_plot(out, result->app.summary.staff, result->app.daily, baseline_daily)}) {
+        sim::write_staff_plot(out, result->app.summary.staff, result->app.daily, baseline_daily),
+        sim::write_care_plot(out, result->app.summary.residents, result->app.daily,
+                             baseline_daily)}) {
     if (!plots.warning.empty() && plots.warning != warned) {
       std::fprintf(stderr, "greenlight: warning: %s\n", plots.warning.c_str());
       warned = plots.warning;

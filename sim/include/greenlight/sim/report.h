@@ -90,6 +90,13 @@ std::string format_care_homes(const CareHomeConfig& homes, const RunSummary& app
 std::string staff_plot_data(std::span<const DailyStats> app, std::span<const DailyStats> baseline);
 PlotResult write_staff_plot(const std::filesystem::path& dir, std::uint32_t staff,
                             std::span<const DailyStats> app, std::span<const DailyStats> baseline);
+// care.{svg,png} (with `residents` > 0 care-home residents; nothing without): the residents
+// infected and died so far, with and without the app. Its data (care_plot_data), one line
+// per day: the day, infected and died so far with the app, then without (NaN without a
+// baseline).
+std::string care_plot_data(std::span<const DailyStats> app, std::span<const DailyStats> baseline);
+PlotResult write_care_plot(const std::filesystem::path& dir, std::uint32_t residents,
+                           std::span<const DailyStats> app, std::span<const DailyStats> baseline);
 // regions.{svg,png}: each region's infectious people per 100,000 of its people by day (with
 // the app; at most kRegionRows regions drawn).
 PlotResult write_region_plot(const std::filesystem::path& dir, std::span<const RegionDay> app);
