@@ -44,13 +44,15 @@ std::vector<Contact> one_day(const SimConfig& c, const Population& pop,
       c, pop, state, [](ContactGenerator& g) { g.prepare_care_homes(); }, distancing);
 }
 
+// Whether p is on a care home's staff.
+bool is_care_staff(const Population& pop, std::uint32_t p) {
+  return std::find(pop.care_staff.begin(), pop.care_staff.end(), p) != pop.care_staff.end();
+}
+
 // A visit: a care-home contact of a resident with someone neither resident nor staff.
 bool is_visit(const Population& pop, const Contact& x) {
-  const auto staff = [&](std::uint32_t p) {
-    return std::find(pop.care_staff.begin(), pop.care_staff.end(), p) != pop.care_staff.end();
-  };
   return x.layer == Layer::kCareHome && pop.is_resident(x.a) != pop.is_resident(x.b) &&
-         !staff(x.a) && !staff(x.b);
+         !is_care_staff(pop, x.a) && !is_care_staff(pop, x.b);
 }
 
 // The state of a day on which nobody isolates and every resident is in its home.
@@ -364,9 +366,6 @@ TEST_CASE("visits: residents infected by their visitors, visitors by their resid
   const auto sim = ran(c, publisher);
   const Population& pop = sim->population();
   const auto in_home = static_cast<std::uint8_t>(Layer::kCareHome);
-  const auto staff = [&](std::uint32_t p) {
-    return std::find(pop.care_staff.begin(), pop.care_staff.end(), p) != pop.care_staff.end();
-  };
   const auto family = [&](std::uint32_t resident, std::uint32_t q) {
     const auto [first, end] = pop.family_of(resident);
     return q >= first && q < end;
@@ -388,7 +387,7 @@ TEST_CASE("visits: residents infected by their visitors, visitors by their resid
     if (!pop.is_resident(p)) {
       REQUIRE(pop.is_resident(i));
       CHECK(family(i, p));
-      CHECK_FALSE(staff(p));
+      CHECK_FALSE(is_care_staff(pop, p));
       ++visitors;
     }
   }
@@ -449,9 +448,6 @@ TEST_CASE("care homes: infections in the home, counted day by day and in the sum
   std::uint32_t by_residents = 0;
   std::uint32_t staff_by_residents = 0;
   std::uint32_t layer_infections = 0;
-  const auto is_care_staff = [&](std::uint32_t p) {
-    return std::find(pop.care_staff.begin(), pop.care_staff.end(), p) != pop.care_staff.end();
-  };
   for (const Infection& i : sim->infections()) {
     if (pop.is_resident(i.person) && i.infector != kNoPerson) {
       // A resident catches it in its home only.
@@ -523,7 +519,7 @@ TEST_CASE("care homes: infections in the home, counted day by day and in the sum
   CHECK(layer_days == layer_infections);
   CHECK(resident_days == by_staff + by_residents);
   CHECK(death_days == died);
-  CHECK(is_care_staff(pop.care_staff.back()));
+  CHECK(is_care_staff(pop, pop.care_staff.back()));
   // With transmission_factor 0 nobody catches it in a home.
   RecordingPublisher other;
   const auto harmless = ran(care_run(true, 0), other);
