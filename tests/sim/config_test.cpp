@@ -310,6 +310,14 @@ TEST_CASE("manual tracing's settings are checked, and its capacity scales with t
   CHECK(back.manual_tracing.enabled);
   CHECK(back.manual_tracing.traceable_fraction[1] == 0.5);
   CHECK(back.manual_tracing.quarantine_days == 14);
+  CHECK(c.manual_tracing.backward_days == 0);  // forward only by default
+  CHECK_FALSE(c.manual_tracing.quarantine_from_meeting);
+  REQUIRE(apply_override(c, "manual_tracing.backward_days=5"));
+  REQUIRE(apply_override(c, "manual_tracing.quarantine_from_meeting=true"));
+  const auto backward = round_trip(c);
+  CHECK(backward.manual_tracing.backward_days == 5);
+  CHECK(backward.manual_tracing.quarantine_from_meeting);
+  fails("manual_tracing.backward_days=15", "backward_days must be in [0, 14]");
   fails("manual_tracing.traceable_fraction=[1,1.5,0,0]", "traceable_fraction values must be in");
   fails("manual_tracing.traceable_fraction=[1,1]", "array of 4");
   fails("manual_tracing.trace_days=0", "trace_days must be in [1, 14]");
