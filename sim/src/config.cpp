@@ -306,6 +306,8 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("care_homes", "staff_test_every_days", ch.staff_test_every_days);
   v("care_homes", "death_in_home", ch.death_in_home);
   v("care_homes", "visits_per_week", ch.visits_per_week);
+  v("care_homes", "agency_share", ch.agency_share);
+  v("care_homes", "agency_pool_homes", ch.agency_pool_homes);
 }
 
 std::string path_of(std::string_view section, std::string_view name) {
@@ -1020,6 +1022,11 @@ Status validate_config(const SimConfig& c) {
   need(is_probability(ch.death_in_home), "care_homes.death_in_home must be in [0, 1]");
   need(ch.visits_per_week >= 0 && ch.visits_per_week <= 7,
        "care_homes.visits_per_week must be in [0, 7] (at most a visit a day)");
+  need(is_probability(ch.agency_share),
+       "care_homes.agency_share must be in [0, 1] (the share of a home's positions filled by "
+       "agency staff)");
+  need(ch.agency_pool_homes <= 100000,
+       "care_homes.agency_pool_homes must be in [0, 100000] (0: a pool per region)");
   need(c.run.days >= 1 && c.run.days <= 2000, "run.days must be in [1, 2000]");
   need(c.run.threads >= 1 && c.run.threads <= 256, "run.threads must be in [1, 256]");
   need(c.run.start_unix_seconds >= 0 && c.run.start_unix_seconds % 86400 == 0,

@@ -195,6 +195,7 @@ void HealthPhase::screen(std::uint32_t t, DailyStats& st) {
 void HealthPhase::test_staff(std::uint32_t t, DailyStats& st) {
   test_staff(t, w_.pop.staff, w_.config.hospital.staff_test_every_days, st);
   test_staff(t, w_.pop.care_staff, w_.config.care_homes.staff_test_every_days, st);
+  test_staff(t, w_.pop.care_agency, w_.config.care_homes.staff_test_every_days, st);
 }
 
 void HealthPhase::test_staff(std::uint32_t t, std::span<const std::uint32_t> staff,

@@ -98,11 +98,33 @@ void place_care_residents(const CareHomeConfig& ch, std::uint64_t seed, Populati
   }
 }
 
-// Each home's staff: round(staff_per_resident x its residents) working people of its region
-// who are not hospital staff, drawn from the region's own stream (at most the region's
-// candidates), ascending within a home.
+// Moves `wanted` (at most the candidates left after `used`) of the candidates drawn with
+// `draw` to the end of `out`, ascending; returns how many it took.
+std::size_t take_drawn(std::vector<std::uint32_t>& candidates, std::size_t used, std::size_t wanted,
+                       Rng& draw, std::vector<std::uint32_t>& out) {
+  wanted = std::min(wanted, candidates.size() - used);
+  const std::span<std::uint32_t> rest(candidates.data() + used, candidates.size() - used);
+  partial_shuffle(rest, wanted, draw);
+  std::sort(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(wanted));
+  out.insert(out.end(), rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(wanted));
+  return wanted;
+}
+
+// Each home's staff: round(staff_per_resident x its residents) positions, of which
+// round(agency_share x positions) are agency positions; the others are filled by working
+// people of its region who are not hospital staff, drawn from the region's own stream (at
+// most the region's candidates), ascending within a home. With agency positions, each of
+// the region's pools (runs of agency_pool_homes homes, or all of them) then gets as many
+// workers as its homes have agency positions, drawn from the region's candidates left on a
+// stream of their own (so that the homes' own staff are drawn as without agency staff when
+// agency_share is 0).
 void draw_care_staff(const CareHomeConfig& ch, std::uint64_t seed, Population& pop) {
   pop.care_staff_start.assign(1, 0);
+  const bool agency = ch.agency_share > 0;
+  if (agency) {
+    pop.care_pool_start.assign(1, 0);
+    pop.care_agency_start.assign(1, 0);
+  }
   std::vector<std::uint32_t> candidates;
   std::uint32_t home = 0;
   for (std::uint32_t r = 0; r + 1 < pop.region_start.size(); ++r) {
@@ -114,20 +136,29 @@ void draw_care_staff(const CareHomeConfig& ch, std::uint64_t seed, Population& p
     }
     Rng draw(stream_key(seed, internal::kPurposeCareStaff, r));
     std::size_t used = 0;
+    const std::uint32_t first_home = home;
     for (; home < pop.care_homes() &&
            pop.care_residents[pop.care_home_start[home]] < pop.region_start[r + 1];
          ++home) {
       const std::uint32_t residents = pop.care_home_start[home + 1] - pop.care_home_start[home];
-      const std::size_t wanted =
-          std::min(static_cast<std::size_t>(std::llround(ch.staff_per_resident * residents)),
-                   candidates.size() - used);
-      const std::span<std::uint32_t> rest(candidates.data() + used, candidates.size() - used);
-      partial_shuffle(rest, wanted, draw);
-      std::sort(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(wanted));
-      pop.care_staff.insert(pop.care_staff.end(), rest.begin(),
-                            rest.begin() + static_cast<std::ptrdiff_t>(wanted));
+      const auto positions =
+          static_cast<std::uint32_t>(std::llround(ch.staff_per_resident * residents));
+      const auto slots = static_cast<std::uint32_t>(std::llround(ch.agency_share * positions));
+      if (agency) pop.care_agency_slots.push_back(slots);
+      used += take_drawn(candidates, used, positions - slots, draw, pop.care_staff);
       pop.care_staff_start.push_back(static_cast<std::uint32_t>(pop.care_staff.size()));
-      used += wanted;
+    }
+    if (!agency) continue;
+    Rng agency_draw(stream_key(seed, internal::kPurposeCareAgency, r));
+    const std::uint32_t per_pool =
+        ch.agency_pool_homes > 0 ? ch.agency_pool_homes : home - first_home;
+    for (std::uint32_t h0 = first_home; h0 < home; h0 += per_pool) {
+      const std::uint32_t h1 = std::min(home, h0 + per_pool);
+      std::size_t wanted = 0;
+      for (std::uint32_t h = h0; h < h1; ++h) wanted += pop.care_agency_slots[h];
+      used += take_drawn(candidates, used, wanted, agency_draw, pop.care_agency);
+      pop.care_pool_start.push_back(h1);
+      pop.care_agency_start.push_back(static_cast<std::uint32_t>(pop.care_agency.size()));
     }
   }
 }
@@ -226,7 +257,8 @@ std::size_t Population::memory_bytes() const {
   return age_group.size() * (1 + 4 + 1 + 1 + 1) + household_start.size() * 4 +
          link_start.size() * 4 + links.size() * 4 + venue_kind.size() + region_start.size() * 4 +
          (staff.size() + staff_start.size() + care_residents.size() + care_home_start.size() +
-          care_staff.size() + care_staff_start.size()) *
+          care_staff.size() + care_staff_start.size() + care_agency_slots.size() +
+          care_pool_start.size() + care_agency.size() + care_agency_start.size()) *
              4;
 }
 

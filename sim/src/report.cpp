@@ -475,10 +475,17 @@ std::string format_care_homes(const CareHomeConfig& homes, const RunSummary& a,
   if (homes.staff_test_every_days > 0)
     policies += fmt("; staff tested every %u days", homes.staff_test_every_days);
   if (homes.visits_per_week > 0) policies += fmt("; %g visits a week", homes.visits_per_week);
+  std::string agency;
+  if (a.care_agency_staff > 0) {
+    agency = homes.agency_pool_homes > 0
+                 ? fmt(" and %u agency staff in pools of %u homes", a.care_agency_staff,
+                       homes.agency_pool_homes)
+                 : fmt(" and %u agency staff, a pool per region", a.care_agency_staff);
+  }
   std::string o = fmt(
-      "\nCare homes (%u homes, %u residents, %u staff; staff's phones %s%s)%s\n", a.care_homes,
-      a.residents, a.care_staff, homes.app_paused_at_work ? "paused at work" : "recording at work",
-      policies.c_str(),
+      "\nCare homes (%u homes, %u residents, %u staff%s; staff's phones %s%s)%s\n", a.care_homes,
+      a.residents, a.care_staff, agency.c_str(),
+      homes.app_paused_at_work ? "paused at work" : "recording at work", policies.c_str(),
       b ? "\n                                         with app                 without app" : "");
   auto row = [&](const char* label, const auto& value) {
     o += fmt("  %-38s %-24s %s\n", label, value(a).c_str(), b ? value(*b).c_str() : "");
@@ -492,6 +499,12 @@ std::string format_care_homes(const CareHomeConfig& homes, const RunSummary& a,
   row("  by the home's staff / by a resident", [](const RunSummary& r) {
     return fmt("%u / %u", r.residents_infected_by_staff, r.residents_infected_by_residents);
   });
+  if (a.care_agency_staff > 0) {
+    row("      by agency / from another home", [](const RunSummary& r) {
+      return fmt("%u / %u", r.residents_infected_by_agency,
+                 r.residents_infected_by_agency_from_other_homes);
+    });
+  }
   if (homes.visits_per_week > 0) {
     row("  by a visitor",
         [](const RunSummary& r) { return fmt("%u", r.residents_infected_by_visitors); });
@@ -506,6 +519,12 @@ std::string format_care_homes(const CareHomeConfig& homes, const RunSummary& a,
       [&](const RunSummary& r) { return share(r.care_staff_infected, r.care_staff); });
   row("  by a resident",
       [](const RunSummary& r) { return fmt("%u", r.care_staff_infected_by_residents); });
+  if (a.care_agency_staff > 0) {
+    row("agency staff infected",
+        [&](const RunSummary& r) { return share(r.care_agency_infected, r.care_agency_staff); });
+    row("  by a resident",
+        [](const RunSummary& r) { return fmt("%u", r.care_agency_infected_by_residents); });
+  }
   if (homes.visits_per_week > 0) {
     row("visitors infected by a resident",
         [](const RunSummary& r) { return fmt("%u", r.visitors_infected_by_residents); });
@@ -1141,14 +1160,16 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "dispersion_k,share_for_80,staff_infected,staff_infected_by_patients,staff_rate_ratio,"
       "staff_absent_days,staff_onward_infections,residents_infected,care_homes_with_cases,"
       "resident_deaths,care_staff_infected,manual_traced_backward,tracing_cases,traced_cases,"
-      "interviewed_with_infector,infectors_named,infectors_warned,residents_infected_by_visitors\n";
+      "interviewed_with_infector,infectors_named,infectors_warned,residents_infected_by_visitors,"
+      "residents_infected_by_agency,residents_infected_by_agency_from_other_homes,"
+      "care_agency_infected\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.10g,", p.values[i]);
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
         "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu,%llu,%u,%.6g,%.6f,%u,%u,%.6g,"
-        "%llu,%llu,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%u\n",
+        "%llu,%llu,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%u,%u,%u,%u\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -1177,7 +1198,8 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         static_cast<unsigned long long>(s.traced_cases),
         static_cast<unsigned long long>(s.interviewed_with_infector),
         static_cast<unsigned long long>(s.infectors_named), s.infectors_warned.value(),
-        s.residents_infected_by_visitors);
+        s.residents_infected_by_visitors, s.residents_infected_by_agency,
+        s.residents_infected_by_agency_from_other_homes, s.care_agency_infected);
   }
   return out;
 }

@@ -283,10 +283,12 @@ void summarise_care_homes(const Population& pop, const HealthPhase& health, std:
   s.care_homes = pop.care_homes();
   s.residents = static_cast<std::uint32_t>(pop.care_residents.size());
   s.care_staff = static_cast<std::uint32_t>(pop.care_staff.size());
-  // 1: resident, 2: member of a home's staff.
+  s.care_agency_staff = static_cast<std::uint32_t>(pop.care_agency.size());
+  // 1: resident, 2: member of a home's staff, 3: agency worker.
   std::vector<std::uint8_t> role(pop.size(), 0);
   for (const std::uint32_t p : pop.care_residents) role[p] = 1;
   for (const std::uint32_t p : pop.care_staff) role[p] = 2;
+  for (const std::uint32_t p : pop.care_agency) role[p] = 3;
   const auto infection_day = health.infection_day();
   const auto infector = health.infector();
   const auto layer = health.infection_layer();
@@ -299,9 +301,19 @@ void summarise_care_homes(const Population& pop, const HealthPhase& health, std:
       cases = true;
       ++s.residents_infected;
       if (layer[p] == in_home && infector[p] != kNoPerson) {
-        if (role[infector[p]] == 2) ++s.residents_infected_by_staff;
-        if (role[infector[p]] == 1) ++s.residents_infected_by_residents;
-        if (role[infector[p]] == 0) ++s.residents_infected_by_visitors;
+        const std::uint32_t by = infector[p];
+        if (role[by] >= 2) ++s.residents_infected_by_staff;
+        if (role[by] == 1) ++s.residents_infected_by_residents;
+        if (role[by] == 0) ++s.residents_infected_by_visitors;
+        if (role[by] == 3) {
+          ++s.residents_infected_by_agency;
+          // Carried from another home: the worker caught it there from a resident.
+          const std::uint32_t source = infector[by];
+          if (layer[by] == in_home && source != kNoPerson && role[source] == 1 &&
+              pop.home_of(source) != h) {
+            ++s.residents_infected_by_agency_from_other_homes;
+          }
+        }
       }
       const Course& course = health.course(p);
       if (days > 0 && course.dead(static_cast<std::uint32_t>(static_cast<std::int32_t>(days - 1) -
@@ -311,13 +323,18 @@ void summarise_care_homes(const Population& pop, const HealthPhase& health, std:
     }
     if (cases) ++s.care_homes_with_cases;
   }
-  for (const std::uint32_t p : pop.care_staff) {
-    if (infection_day[p] == kNever) continue;
-    ++s.care_staff_infected;
-    if (layer[p] == in_home && infector[p] != kNoPerson && role[infector[p]] == 1) {
-      ++s.care_staff_infected_by_residents;
+  const auto count_staff = [&](std::span<const std::uint32_t> staff, std::uint32_t& infected,
+                               std::uint32_t& by_residents) {
+    for (const std::uint32_t p : staff) {
+      if (infection_day[p] == kNever) continue;
+      ++infected;
+      if (layer[p] == in_home && infector[p] != kNoPerson && role[infector[p]] == 1) {
+        ++by_residents;
+      }
     }
-  }
+  };
+  count_staff(pop.care_staff, s.care_staff_infected, s.care_staff_infected_by_residents);
+  count_staff(pop.care_agency, s.care_agency_infected, s.care_agency_infected_by_residents);
   // Visitors: anyone else infected in a home (their latest infection) by a resident.
   for (std::uint32_t p = 0; p < pop.size(); ++p) {
     if (role[p] == 0 && infection_day[p] != kNever && layer[p] == in_home &&

@@ -251,6 +251,177 @@ TEST_CASE("residents meet their home only: other residents, and their staff at w
   }
 }
 
+// The pool of home h (care_pool_start).
+std::uint32_t pool_of_home(const Population& pop, std::uint32_t h) {
+  const auto it = std::upper_bound(pop.care_pool_start.begin(), pop.care_pool_start.end(), h);
+  return static_cast<std::uint32_t>(it - pop.care_pool_start.begin()) - 1;
+}
+
+TEST_CASE("agency staff: a share of each home's positions, pools of homes, their workers") {
+  SimConfig c = with_homes(30000, 1000);
+  c.population.regions = 3;
+  c.population.region_weights = {0.5, 0.3, 0.2};
+  c.hospital.staff_per_100k = 300;
+  c.care_homes.agency_share = 0.25;
+  c.care_homes.agency_pool_homes = 2;
+  const Population pop = generate_population(c);
+  REQUIRE(pop.care_homes() > 5);
+  REQUIRE(pop.care_agency_slots.size() == pop.care_homes());
+  // Each home: round(1.5 x residents) positions, round(0.25 x positions) of them the agency's.
+  std::uint32_t slots = 0;
+  for (std::uint32_t h = 0; h < pop.care_homes(); ++h) {
+    CAPTURE(h);
+    const std::uint32_t size = pop.care_home_start[h + 1] - pop.care_home_start[h];
+    const auto positions = static_cast<std::uint32_t>(std::llround(1.5 * size));
+    CHECK(pop.care_agency_slots[h] == std::llround(0.25 * positions));
+    CHECK(pop.care_staff_start[h + 1] - pop.care_staff_start[h] ==
+          positions - pop.care_agency_slots[h]);
+    slots += pop.care_agency_slots[h];
+  }
+  CHECK(slots > 0);
+  // Pools: runs of 2 homes of one region (a region's last may have 1), covering every home.
+  REQUIRE(pop.care_pool_start.front() == 0);
+  REQUIRE(pop.care_pool_start.back() == pop.care_homes());
+  REQUIRE(pop.care_agency_start.size() == pop.care_pool_start.size());
+  const auto region_of_home = [&](std::uint32_t h) {
+    return pop.region_of(pop.care_residents[pop.care_home_start[h]]);
+  };
+  std::set<std::uint32_t> everyone(pop.care_staff.begin(), pop.care_staff.end());
+  for (std::uint32_t k = 0; k < pop.care_pools(); ++k) {
+    CAPTURE(k);
+    const std::uint32_t h0 = pop.care_pool_start[k];
+    const std::uint32_t h1 = pop.care_pool_start[k + 1];
+    CHECK(h1 > h0);
+    CHECK(h1 - h0 <= 2);
+    const std::uint32_t region = region_of_home(h0);
+    CHECK(region_of_home(h1 - 1) == region);
+    if (h1 - h0 == 1 && h1 < pop.care_homes()) CHECK(region_of_home(h1) != region);
+    // As many workers as the pool's positions: working people of its region, neither
+    // hospital staff nor a home's own staff, ascending, nobody twice.
+    std::uint32_t wanted = 0;
+    for (std::uint32_t h = h0; h < h1; ++h) wanted += pop.care_agency_slots[h];
+    const std::uint32_t w0 = pop.care_agency_start[k];
+    const std::uint32_t w1 = pop.care_agency_start[k + 1];
+    CHECK(w1 - w0 == wanted);
+    CHECK(std::is_sorted(pop.care_agency.begin() + w0, pop.care_agency.begin() + w1));
+    for (std::uint32_t i = w0; i < w1; ++i) {
+      const std::uint32_t m = pop.care_agency[i];
+      CHECK(pop.network[m] == static_cast<std::uint8_t>(Network::kWork));
+      CHECK(pop.region_of(m) == region);
+      CHECK_FALSE(pop.is_staff(m));
+      CHECK(everyone.insert(m).second);
+    }
+  }
+  CHECK(pop.care_agency.size() == slots);
+  // 0 homes a pool: one pool per region.
+  c.care_homes.agency_pool_homes = 0;
+  const Population regional = generate_population(c);
+  CHECK(regional.care_pools() == 3);
+  CHECK(regional.care_agency.size() == slots);
+  CHECK(regional.care_staff == pop.care_staff);
+  // Without agency staff: no pools, and each home's own staff fill all its positions.
+  c.care_homes.agency_share = 0;
+  const Population own = generate_population(c);
+  CHECK(own.care_pools() == 0);
+  CHECK(own.care_agency.empty());
+  CHECK(own.care_agency_slots.empty());
+  CHECK(own.care_staff.size() == pop.care_staff.size() + slots);
+}
+
+TEST_CASE("agency staff: each day each worker at work fills a position of its pool, drawn anew") {
+  SimConfig c = with_homes(20000, 2000);
+  c.care_homes.agency_share = 0.3;
+  c.care_homes.agency_pool_homes = 3;
+  const Population pop = generate_population(c);
+  REQUIRE(pop.care_pools() > 2);
+  std::vector<std::uint8_t> state = everyone_in(pop);
+  // The first agency worker and a home's first member of staff stay at home.
+  const std::uint32_t away = pop.care_agency[0];
+  const std::uint32_t off_duty = pop.care_staff[0];
+  state[away] = kAtHome;
+  state[off_duty] = kAtHome;
+  const auto days_at = [&](const SimConfig& cfg, const Population& people) {
+    // Per agency worker, its home of each of 10 days (none: UINT32_MAX).
+    std::map<std::uint32_t, std::vector<std::uint32_t>> homes;
+    ContactGenerator g(cfg, people);
+    for (std::uint32_t t = 0; t < 10; ++t) {
+      g.prepare_day(t, state, 0, 2);
+      g.prepare_care_homes();
+      for (const std::uint32_t w : people.care_agency) homes[w].push_back(UINT32_MAX);
+      for (std::uint32_t h = 0; h < people.care_homes(); ++h) {
+        CAPTURE(t, h);
+        const auto duty = g.on_duty(h);
+        // Its own staff at work first, then at most its positions' agency workers, of its
+        // pool, ascending.
+        std::vector<std::uint32_t> own;
+        for (std::uint32_t i = people.care_staff_start[h]; i < people.care_staff_start[h + 1];
+             ++i) {
+          if (people.care_staff[i] != off_duty) own.push_back(people.care_staff[i]);
+        }
+        REQUIRE(duty.size() >= own.size());
+        CHECK(std::equal(own.begin(), own.end(), duty.begin()));
+        const auto agency = duty.subspan(own.size());
+        CHECK(agency.size() <= people.care_agency_slots[h]);
+        CHECK(std::is_sorted(agency.begin(), agency.end()));
+        const std::uint32_t k = pool_of_home(people, h);
+        for (const std::uint32_t w : agency) {
+          CHECK(std::binary_search(people.care_agency.begin() + people.care_agency_start[k],
+                                   people.care_agency.begin() + people.care_agency_start[k + 1],
+                                   w));
+          REQUIRE(homes.contains(w));
+          CHECK(homes[w].back() == UINT32_MAX);  // one home a day
+          homes[w].back() = h;
+        }
+      }
+    }
+    return homes;
+  };
+  const auto homes = days_at(c, pop);
+  std::size_t moved = 0;
+  for (const auto& [w, days] : homes) {
+    CAPTURE(w);
+    const std::set<std::uint32_t> distinct(days.begin(), days.end());
+    if (w == away) {
+      // At home: in no home.
+      CHECK(distinct == std::set<std::uint32_t>{UINT32_MAX});
+      continue;
+    }
+    // Every other worker at work every day (every position of a pool has a worker).
+    CHECK_FALSE(distinct.contains(UINT32_MAX));
+    moved += distinct.size() > 1 ? 1u : 0u;
+  }
+  CHECK(moved > homes.size() / 2);
+  // The residents' staff contacts: their home's staff at work, agency workers among them.
+  std::vector<std::vector<std::uint32_t>> duty(pop.care_homes());
+  const std::vector<Contact> day = one_day(c, pop, state);
+  ContactGenerator g(c, pop);
+  g.prepare_day(4, state, 0, 2);
+  g.prepare_care_homes();
+  for (std::uint32_t h = 0; h < pop.care_homes(); ++h) {
+    duty[h].assign(g.on_duty(h).begin(), g.on_duty(h).end());
+  }
+  const std::set<std::uint32_t> agency(pop.care_agency.begin(), pop.care_agency.end());
+  std::size_t with_agency = 0;
+  for (const Contact& x : day) {
+    if (x.layer != Layer::kCareHome || (pop.is_resident(x.a) && pop.is_resident(x.b))) continue;
+    const std::uint32_t resident = pop.is_resident(x.a) ? x.a : x.b;
+    const std::uint32_t carer = resident == x.a ? x.b : x.a;
+    const auto& d = duty[pop.home_of(resident)];
+    CHECK(std::find(d.begin(), d.end(), carer) != d.end());
+    CHECK(x.staff_at_work == 1);
+    with_agency += agency.contains(carer) ? 1u : 0u;
+  }
+  CHECK(with_agency > 100);
+  // Pools of one home: each worker at the same home every day.
+  c.care_homes.agency_pool_homes = 1;
+  const Population single = generate_population(c);
+  REQUIRE(single.care_pools() == single.care_homes());
+  for (const auto& [w, days] : days_at(c, single)) {
+    if (w == away) continue;
+    CHECK(std::set<std::uint32_t>(days.begin(), days.end()).size() == 1);
+  }
+}
+
 TEST_CASE("each resident's family: the members of the household it left who stayed") {
   SimConfig c = with_homes(30000, 1000);
   const Population pop = generate_population(c);
@@ -529,6 +700,77 @@ TEST_CASE("care homes: infections in the home, counted day by day and in the sum
   for (const DailyStats& d : harmless->daily()) CHECK(d.new_infections_by_layer[in_home] == 0);
 }
 
+TEST_CASE("agency staff: infections they carry between homes, counted in the summary") {
+  SimConfig c = care_run(true, 1);
+  c.care_homes.agency_share = 0.3;
+  RecordingPublisher publisher;
+  const auto sim = ran(c, publisher);
+  const Population& pop = sim->population();
+  REQUIRE(pop.care_pools() == 1);
+  const std::set<std::uint32_t> agency(pop.care_agency.begin(), pop.care_agency.end());
+  const auto in_home = static_cast<std::uint8_t>(Layer::kCareHome);
+  std::map<std::uint32_t, const Infection*> infection;  // each person's (none is reinfected)
+  for (const Infection& i : sim->infections()) {
+    REQUIRE(!infection.contains(i.person));
+    infection[i.person] = &i;
+  }
+  std::uint32_t by_agency = 0;
+  std::uint32_t from_other_homes = 0;
+  std::uint32_t agency_by_residents = 0;
+  std::set<std::uint32_t> agency_homes;  // homes where agency staff infected a resident
+  std::uint32_t by_staff = 0;            // the homes' own staff and agency staff
+  const std::set<std::uint32_t> own(pop.care_staff.begin(), pop.care_staff.end());
+  for (const Infection& i : sim->infections()) {
+    if (i.layer != in_home) continue;
+    if (pop.is_resident(i.person) && (own.contains(i.infector) || agency.contains(i.infector))) {
+      ++by_staff;
+    }
+    const bool victim_resident = pop.is_resident(i.person);
+    const std::uint32_t other = victim_resident ? i.infector : i.person;
+    if (!agency.contains(other)) continue;
+    CAPTURE(i.person, i.infector);
+    // An agency worker infects or is infected by residents only.
+    REQUIRE(pop.is_resident(victim_resident ? i.person : i.infector));
+    if (!victim_resident) {
+      ++agency_by_residents;
+      continue;
+    }
+    ++by_agency;
+    agency_homes.insert(pop.home_of(i.person));
+    // Carried from another home: the worker caught it from a resident of another home.
+    const Infection& caught = *infection.at(i.infector);
+    if (caught.layer == in_home) {
+      REQUIRE(pop.is_resident(caught.infector));
+      CHECK(caught.day < i.day);
+      from_other_homes += pop.home_of(caught.infector) != pop.home_of(i.person) ? 1u : 0u;
+    }
+  }
+  CHECK(by_agency > 5);
+  CHECK(from_other_homes > 0);
+  CHECK(agency_by_residents > 5);
+  CHECK(agency_homes.size() > 3);
+  const RunSummary s = sim->summary();
+  CHECK(s.care_agency_staff == pop.care_agency.size());
+  CHECK(s.residents_infected_by_agency == by_agency);
+  CHECK(s.residents_infected_by_agency_from_other_homes == from_other_homes);
+  CHECK(s.care_agency_infected_by_residents == agency_by_residents);
+  std::uint32_t agency_infected = 0;
+  for (const std::uint32_t w : pop.care_agency) agency_infected += infection.contains(w) ? 1u : 0u;
+  CHECK(s.care_agency_infected == agency_infected);
+  // Staff: the homes' own and agency staff; agency staff are no visitors.
+  CHECK(s.residents_infected_by_staff == by_staff);
+  CHECK(by_staff >= by_agency + 5);
+  CHECK(s.residents_infected_by_visitors == 0);
+  CHECK(s.visitors_infected_by_residents == 0);
+  // Without agency staff, none of it.
+  c.care_homes.agency_share = 0;
+  RecordingPublisher other;
+  const RunSummary none = ran(c, other)->summary();
+  CHECK(none.care_agency_staff == 0);
+  CHECK(none.residents_infected_by_agency == 0);
+  CHECK(none.care_agency_infected == 0);
+}
+
 TEST_CASE("care staff phones paused at work record no resident; residents record each other") {
   // Exposure hits from residents' keys: residents meet their home only, so a staff phone's
   // hit of a resident's key is of the home's care, a resident's of another resident.
@@ -574,6 +816,23 @@ TEST_CASE("care staff tested regularly: each member at work on its own days") {
       CHECK(four == 280);
     }
   }
+  // Agency staff too: 20 of the homes' 225 own staff and of the agency's 75 sent home.
+  c.care_homes.agency_share = 0.25;
+  const auto own = internal::staff_testing_days(
+      c, [](const Population& pop) { return std::span<const std::uint32_t>(pop.care_staff); }, 20,
+      4);
+  const auto agency = internal::staff_testing_days(
+      c, [](const Population& pop) { return std::span<const std::uint32_t>(pop.care_agency); }, 20,
+      4);
+  REQUIRE(own.staff == 225);
+  REQUIRE(agency.staff == 75);
+  const auto samples = [](const auto& days) {
+    std::uint32_t n = 0;
+    for (const DailyStats& d : days) n += d.screening_samples;
+    return n;
+  };
+  CHECK(samples(own.days) == 225 - 20 + 75);
+  CHECK(samples(agency.days) == 225 + 75 - 20);
 }
 
 TEST_CASE("the care plot's data: residents infected and died so far, with and without the app") {
@@ -621,13 +880,23 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   CHECK(d.care_homes.visits_per_week == 0);
   CHECK(refusal("care_homes.visits_per_week=7.5").find("visits_per_week") != std::string::npos);
   CHECK(refusal("care_homes.visits_per_week=-1").find("visits_per_week") != std::string::npos);
+  CHECK(d.care_homes.agency_share == 0);
+  CHECK(d.care_homes.agency_pool_homes == 0);
+  CHECK(refusal("care_homes.agency_share=1.1").find("agency_share") != std::string::npos);
+  CHECK(refusal("care_homes.agency_share=-0.1").find("agency_share") != std::string::npos);
+  CHECK(refusal("care_homes.agency_pool_homes=100001").find("agency_pool_homes") !=
+        std::string::npos);
   SimConfig c;
   REQUIRE(apply_override(c, "care_homes.residents_per_100k=700"));
   REQUIRE(apply_override(c, "care_homes.app_paused_at_work=false"));
+  REQUIRE(apply_override(c, "care_homes.agency_share=0.2"));
+  REQUIRE(apply_override(c, "care_homes.agency_pool_homes=4"));
   const auto back = config_from_json(config_to_json(c), SimConfig{});
   REQUIRE(back);
   CHECK(back->care_homes.residents_per_100k == 700);
   CHECK_FALSE(back->care_homes.app_paused_at_work);
+  CHECK(back->care_homes.agency_share == 0.2);
+  CHECK(back->care_homes.agency_pool_homes == 4);
 
   RunSummary a;
   a.care_homes = 3;
@@ -664,6 +933,23 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   CHECK(v.find("staff's phones recording at work; 2 visits a week)") != std::string::npos);
   CHECK(v.find("\n    by a visitor                         4 ") != std::string::npos);
   CHECK(v.find("\n  visitors infected by a resident        6 ") != std::string::npos);
+  CHECK(v.find("agency") == std::string::npos);
+  // Agency staff: the header and their rows.
+  a.care_agency_staff = 40;
+  a.residents_infected_by_agency = 7;
+  a.residents_infected_by_agency_from_other_homes = 2;
+  a.care_agency_infected = 10;
+  a.care_agency_infected_by_residents = 3;
+  const std::string g = format_care_homes(c.care_homes, a, &b);
+  CAPTURE(g);
+  CHECK(g.find("135 staff and 40 agency staff in pools of 4 homes; staff's phones") !=
+        std::string::npos);
+  CHECK(g.find("\n        by agency / from another home    7 / 2 ") != std::string::npos);
+  CHECK(g.find("\n  agency staff infected                  10 (25.0 %) ") != std::string::npos);
+  CHECK(g.find("\n    by a resident                        3 ") != std::string::npos);
+  c.care_homes.agency_pool_homes = 0;
+  CHECK(format_care_homes(c.care_homes, a, &b).find("40 agency staff, a pool per region") !=
+        std::string::npos);
 }
 
 }  // namespace greenlight::sim

@@ -296,7 +296,8 @@ class ContactGenerator {
 
   // After prepare_day, with care homes: each home's residents there today (kInCareHome,
   // then those isolating in their rooms, each in person order) and its staff at work today
-  // (not isolating, in hospital or dead).
+  // (not isolating, in hospital or dead): its own staff in person order, then the agency
+  // workers sent to it today (send_agency_staff), in person order.
   void prepare_care_homes() {
     const std::uint32_t homes = pop_.care_homes();
     home_present_.clear();
@@ -304,6 +305,8 @@ class ContactGenerator {
     home_mixing_.assign(homes, 0);
     on_duty_.clear();
     on_duty_start_.assign(1, 0);
+    send_agency_staff();
+    auto sent = agency_sent_.begin();
     for (std::uint32_t h = 0; h < homes; ++h) {
       for (const std::uint8_t state : {kInCareHome, kInCareHomeIsolating}) {
         for (std::uint32_t i = pop_.care_home_start[h]; i < pop_.care_home_start[h + 1]; ++i) {
@@ -319,8 +322,39 @@ class ContactGenerator {
       for (std::uint32_t i = pop_.care_staff_start[h]; i < pop_.care_staff_start[h + 1]; ++i) {
         if (isolating_[pop_.care_staff[i]] == kMeetsAll) on_duty_.push_back(pop_.care_staff[i]);
       }
+      for (; sent != agency_sent_.end() && sent->first == h; ++sent) {
+        on_duty_.push_back(sent->second);
+      }
       on_duty_start_.push_back(static_cast<std::uint32_t>(on_duty_.size()));
     }
+  }
+
+  // The agency workers at work today (not isolating, in hospital or dead), each sent to a
+  // position of its pool's homes: per pool, its positions (home by home) are shuffled on the
+  // day's stream of the pool and its workers at work take them in person order.
+  // agency_sent_: (home, worker), ordered by home, then worker.
+  void send_agency_staff() {
+    agency_sent_.clear();
+    for (std::uint32_t k = 0; k < pop_.care_pools(); ++k) {
+      agency_slots_.clear();
+      for (std::uint32_t h = pop_.care_pool_start[k]; h < pop_.care_pool_start[k + 1]; ++h) {
+        agency_slots_.insert(agency_slots_.end(), pop_.care_agency_slots[h], h);
+      }
+      Rng r = stream(kPurposeAgencyShifts, k);
+      shuffle_stubs(agency_slots_, r);
+      std::size_t slot = 0;
+      for (std::uint32_t i = pop_.care_agency_start[k]; i < pop_.care_agency_start[k + 1]; ++i) {
+        const std::uint32_t worker = pop_.care_agency[i];
+        if (isolating_[worker] != kMeetsAll) continue;
+        agency_sent_.emplace_back(agency_slots_[slot++], worker);
+      }
+    }
+    std::sort(agency_sent_.begin(), agency_sent_.end());
+  }
+
+  // After prepare_care_homes: home h's staff at work today, its own then agency workers.
+  std::span<const std::uint32_t> on_duty(std::uint32_t h) const {
+    return {on_duty_.data() + on_duty_start_[h], on_duty_start_[h + 1] - on_duty_start_[h]};
   }
 
   // Visits of the prepared day, grouped by venue and sorted by arrival.
@@ -644,6 +678,9 @@ class ContactGenerator {
   std::vector<std::uint32_t> home_mixing_;
   std::vector<std::uint32_t> on_duty_;
   std::vector<std::uint32_t> on_duty_start_;
+  // send_agency_staff(): a pool's positions (their homes), and the day's (home, worker).
+  std::vector<std::uint32_t> agency_slots_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> agency_sent_;
 };
 
 }  // namespace greenlight::sim::internal

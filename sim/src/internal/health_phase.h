@@ -75,10 +75,12 @@ class HealthPhase {
   // protects (empty without vaccination).
   bool vaccinating() const { return !vaccine_level_.empty(); }
   // Regular testing of hospital staff (hospital.staff_test_every_days, with staff) or of
-  // care-home staff (care_homes.staff_test_every_days, with care homes).
+  // care-home staff, their own and agency staff (care_homes.staff_test_every_days, with care
+  // homes).
   bool staff_testing() const {
     return (w_.config.hospital.staff_test_every_days > 0 && !w_.pop.staff.empty()) ||
-           (w_.config.care_homes.staff_test_every_days > 0 && !w_.pop.care_staff.empty());
+           (w_.config.care_homes.staff_test_every_days > 0 &&
+            (!w_.pop.care_staff.empty() || !w_.pop.care_agency.empty()));
   }
   std::span<const std::int32_t> vaccination_day() const { return vaccination_day_; }
   // With boosters: the day p was boosted (kNever: not (yet)); empty without boosters.

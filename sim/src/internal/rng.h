@@ -80,6 +80,8 @@ enum Purpose : std::uint64_t {
   kPurposeCareContacts = 44,
   kPurposeDeathInHome = 45,
   kPurposeCareVisits = 46,
+  kPurposeCareAgency = 47,
+  kPurposeAgencyShifts = 48,
 };
 
 // Inverse of the standard normal CDF: Acklam's rational approximation (relative error

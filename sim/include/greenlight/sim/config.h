@@ -772,6 +772,15 @@ struct CareHomeConfig {
   // A visit is a care-home contact of a workplace contact's length; the visitor's phone
   // records it.
   double visits_per_week = 0;
+  // Agency staff (0: none, the default): this share of each home's round(staff_per_resident x
+  // residents) positions is filled each day from an agency's pool of workers shared by the
+  // homes of a region (or, with agency_pool_homes > 0, by runs of that many of a region's
+  // homes: "bubbles" of homes), instead of by the home's own staff. Each day every worker of a
+  // pool at work is sent to one of its pool's positions, drawn at random. VIVALDI (England,
+  // May-June 2020) found more infections in residents and staff of homes that used agency or
+  // bank staff often (Shallcross et al. 2021).
+  double agency_share = 0;
+  std::uint32_t agency_pool_homes = 0;
   bool enabled() const { return residents_per_100k > 0; }
 };
 

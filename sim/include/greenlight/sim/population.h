@@ -55,6 +55,15 @@ struct Population {
   std::vector<std::uint32_t> care_home_start;
   std::vector<std::uint32_t> care_staff;
   std::vector<std::uint32_t> care_staff_start;
+  // Agency staff (care_homes.agency_share > 0; empty otherwise): home h has
+  // care_agency_slots[h] agency positions; pool k has the homes [care_pool_start[k],
+  // care_pool_start[k + 1]) (a region's homes, or runs of agency_pool_homes of them) and the
+  // workers care_agency[care_agency_start[k] .. care_agency_start[k + 1]) (ascending within a
+  // pool), as many as its homes' positions (fewer if the region runs out of working people).
+  std::vector<std::uint32_t> care_agency_slots;
+  std::vector<std::uint32_t> care_pool_start;
+  std::vector<std::uint32_t> care_agency;
+  std::vector<std::uint32_t> care_agency_start;
   // Each resident's family, aligned with care_residents: the people [first, end) of the
   // household it left who stayed there (first == end: none stayed).
   std::vector<std::pair<std::uint32_t, std::uint32_t>> care_family;
@@ -72,6 +81,9 @@ struct Population {
   bool is_staff(std::uint32_t p) const { return std::binary_search(staff.begin(), staff.end(), p); }
   std::uint32_t care_homes() const {
     return care_home_start.empty() ? 0 : static_cast<std::uint32_t>(care_home_start.size() - 1);
+  }
+  std::uint32_t care_pools() const {
+    return care_pool_start.empty() ? 0 : static_cast<std::uint32_t>(care_pool_start.size() - 1);
   }
   bool is_resident(std::uint32_t p) const {
     return std::binary_search(care_residents.begin(), care_residents.end(), p);

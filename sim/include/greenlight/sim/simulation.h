@@ -336,6 +336,15 @@ struct RunSummary {
   // in a home by a resident (visitors).
   std::uint32_t residents_infected_by_visitors = 0;
   std::uint32_t visitors_infected_by_residents = 0;
+  // With agency staff (care_homes.agency_share; residents_infected_by_staff counts them too):
+  // the agency workers, those infected and of them by a resident (in a home); residents
+  // infected by an agency worker, and of them by one who caught it from a resident of another
+  // home (the way from home to home that a home's own staff does not take).
+  std::uint32_t care_agency_staff = 0;
+  std::uint32_t care_agency_infected = 0;
+  std::uint32_t care_agency_infected_by_residents = 0;
+  std::uint32_t residents_infected_by_agency = 0;
+  std::uint32_t residents_infected_by_agency_from_other_homes = 0;
   std::uint64_t tests = 0;
   std::uint64_t positives = 0;
   std::uint64_t uploads = 0;
