@@ -112,6 +112,31 @@ void ContactPhase::record_checkins(std::uint32_t t, DailyStats& st) {
   st.check_ins = w_.ranks.sum(ci.check_ins.size());
 }
 
+void ContactPhase::close_homes(std::uint32_t t, const HealthPhase& health) {
+  const auto& ch = w_.config.care_homes;
+  if (ch.visits_per_week <= 0 || ch.visits_closed_days == 0) return;
+  const auto day = static_cast<std::int32_t>(t);
+  const auto closes = [&](std::uint32_t p) {
+    const std::int32_t d = health.positive_day(p);
+    return d != kNever && d < day && day - d <= static_cast<std::int32_t>(ch.visits_closed_days);
+  };
+  const Population& pop = w_.pop;
+  closed_homes_.assign(pop.care_homes(), 0);
+  for (std::uint32_t h = 0; h < pop.care_homes(); ++h) {
+    const auto residents =
+        std::span(pop.care_residents)
+            .subspan(pop.care_home_start[h], pop.care_home_start[h + 1] - pop.care_home_start[h]);
+    const auto staff = std::span(pop.care_staff)
+                           .subspan(pop.care_staff_start[h],
+                                    pop.care_staff_start[h + 1] - pop.care_staff_start[h]);
+    if (std::any_of(residents.begin(), residents.end(), closes) ||
+        std::any_of(staff.begin(), staff.end(), closes)) {
+      closed_homes_[h] = 1;
+      ++closed_home_days_;
+    }
+  }
+}
+
 void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPhase& radio,
                        DailyStats& st, std::span<const std::uint8_t> locked_regions) {
   const std::uint32_t n = w_.pop.size();
@@ -190,7 +215,10 @@ void ContactPhase::run(std::uint32_t t, const HealthPhase& health, const RadioPh
         std::count_if(w_.pop.staff.begin(), w_.pop.staff.end(),
                       [&](std::uint32_t s) { return isolating_today_[s] != kMeetsAll; }));
   }
-  if (w_.pop.care_homes() > 0) generator_.prepare_care_homes();
+  if (w_.pop.care_homes() > 0) {
+    close_homes(t, health);
+    generator_.prepare_care_homes(closed_homes_);
+  }
   record_checkins(t, st);
 
   const auto& lockdown = w_.config.lockdown;

@@ -475,6 +475,9 @@ std::string format_care_homes(const CareHomeConfig& homes, const RunSummary& a,
   if (homes.staff_test_every_days > 0)
     policies += fmt("; staff tested every %u days", homes.staff_test_every_days);
   if (homes.visits_per_week > 0) policies += fmt("; %g visits a week", homes.visits_per_week);
+  if (homes.visits_per_week > 0 && homes.visits_closed_days > 0) {
+    policies += fmt(", none for %u days after a case", homes.visits_closed_days);
+  }
   std::string agency;
   if (a.care_agency_staff > 0) {
     agency = homes.agency_pool_homes > 0
@@ -528,6 +531,11 @@ std::string format_care_homes(const CareHomeConfig& homes, const RunSummary& a,
   if (homes.visits_per_week > 0) {
     row("visitors infected by a resident",
         [](const RunSummary& r) { return fmt("%u", r.visitors_infected_by_residents); });
+    if (homes.visits_closed_days > 0) {
+      row("home-days closed to visitors", [](const RunSummary& r) {
+        return fmt("%llu", static_cast<unsigned long long>(r.care_home_days_closed));
+      });
+    }
   }
   return o;
 }
@@ -1162,14 +1170,14 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "resident_deaths,care_staff_infected,manual_traced_backward,tracing_cases,traced_cases,"
       "interviewed_with_infector,infectors_named,infectors_warned,residents_infected_by_visitors,"
       "residents_infected_by_agency,residents_infected_by_agency_from_other_homes,"
-      "care_agency_infected\n";
+      "care_agency_infected,care_home_days_closed\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.10g,", p.values[i]);
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
         "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu,%llu,%u,%.6g,%.6f,%u,%u,%.6g,"
-        "%llu,%llu,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%u,%u,%u,%u\n",
+        "%llu,%llu,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%u,%u,%u,%u,%llu\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -1199,7 +1207,8 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         static_cast<unsigned long long>(s.interviewed_with_infector),
         static_cast<unsigned long long>(s.infectors_named), s.infectors_warned.value(),
         s.residents_infected_by_visitors, s.residents_infected_by_agency,
-        s.residents_infected_by_agency_from_other_homes, s.care_agency_infected);
+        s.residents_infected_by_agency_from_other_homes, s.care_agency_infected,
+        static_cast<unsigned long long>(s.care_home_days_closed));
   }
   return out;
 }

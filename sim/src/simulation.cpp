@@ -179,6 +179,7 @@ RunSummary Simulation::summary() const {
   RunSummary s = internal::summarise(impl_->world, impl_->contacts.beta(), impl_->current_day,
                                      impl_->daily, impl_->health, impl_->sync);
   if (impl_->tracing.enabled()) impl_->tracing.summarise(s);
+  s.care_home_days_closed = impl_->contacts.closed_home_days();
   return s;
 }
 ScenarioMetrics Simulation::scenario_metrics() const {

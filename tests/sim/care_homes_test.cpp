@@ -508,6 +508,20 @@ TEST_CASE("visits: a family member meeting everyone visits a resident there, on 
     CHECK(others[k].b == before[k].b);
     CHECK(others[k].minutes == before[k].minutes);
   }
+  // A home closed to visitors has none; the others have theirs.
+  std::vector<std::uint8_t> closed(pop.care_homes(), 0);
+  closed[0] = 1;
+  std::size_t open_visits = 0;
+  for (const Contact& x : internal::contacts_of_day(
+           c, pop, state, [&](ContactGenerator& g) { g.prepare_care_homes(closed); })) {
+    if (!is_visit(pop, x)) continue;
+    CHECK(pop.home_of(pop.is_resident(x.a) ? x.a : x.b) != 0);
+    ++open_visits;
+  }
+  std::size_t expected_open = 0;
+  for (const auto& [p, n] : visits) expected_open += pop.home_of(p) != 0 ? n : 0;
+  CHECK(expected_open > 200);
+  CHECK(open_visits == expected_open);
   // Nobody visits in a lockdown that distances everyone.
   const std::vector<std::uint8_t> all(pop.size(), 1);
   const internal::Distancing lockdown{all, 0.5, 0.5, 0.5, false};
@@ -575,6 +589,63 @@ TEST_CASE("visits: residents infected by their visitors, visitors by their resid
   const RunSummary q = ran(c, publisher2)->summary();
   CHECK(q.residents_infected_by_visitors == 0);
   CHECK(q.visitors_infected_by_residents == 0);
+}
+
+TEST_CASE("visits stopped by a case: none in a home for 14 days after a positive result") {
+  SimConfig c = care_run(true, 5);
+  c.care_homes.visits_per_week = 7;
+  c.care_homes.staff_contacts = 0;
+  // Home h closed on day t: a resident or a member of its own staff had a positive result on
+  // one of the 14 days before.
+  const auto closed = [](const Population& pop, std::span<const std::int32_t> positive,
+                         std::uint32_t h, std::int32_t t) {
+    const auto recent = [&](std::uint32_t p) {
+      return positive[p] >= 0 && positive[p] < t && t - positive[p] <= 14;
+    };
+    for (std::uint32_t i = pop.care_home_start[h]; i < pop.care_home_start[h + 1]; ++i) {
+      if (recent(pop.care_residents[i])) return true;
+    }
+    for (std::uint32_t i = pop.care_staff_start[h]; i < pop.care_staff_start[h + 1]; ++i) {
+      if (recent(pop.care_staff[i])) return true;
+    }
+    return false;
+  };
+  // Infections between a resident and a visitor on a day its home would be closed.
+  const auto visit_infections_when_closed = [&](const Simulation& sim) {
+    const Population& pop = sim.population();
+    const auto infector = sim.infector();
+    const auto layer = sim.infection_layer();
+    const auto day = sim.infection_day();
+    std::uint32_t n = 0;
+    for (std::uint32_t p = 0; p < pop.size(); ++p) {
+      if (day[p] < 0 || layer[p] != static_cast<std::uint8_t>(Layer::kCareHome) ||
+          infector[p] == kNoPerson || pop.is_resident(p) == pop.is_resident(infector[p])) {
+        continue;  // not between a resident and a visitor (no staff contacts here)
+      }
+      const std::uint32_t resident = pop.is_resident(p) ? p : infector[p];
+      n += closed(pop, sim.positive_day(), pop.home_of(resident), day[p]) ? 1u : 0u;
+    }
+    return n;
+  };
+  RecordingPublisher open_publisher;
+  const auto open = ran(c, open_publisher);
+  CHECK(open->summary().care_home_days_closed == 0);
+  CHECK(visit_infections_when_closed(*open) > 0);
+  c.care_homes.visits_closed_days = 14;
+  RecordingPublisher publisher;
+  const auto sim = ran(c, publisher);
+  const Population& pop = sim->population();
+  CHECK(visit_infections_when_closed(*sim) == 0);
+  const RunSummary s = sim->summary();
+  CHECK(s.residents_infected_by_visitors + s.visitors_infected_by_residents > 5);
+  std::uint64_t home_days = 0;
+  for (std::int32_t t = 0; t < 90; ++t) {
+    for (std::uint32_t h = 0; h < pop.care_homes(); ++h) {
+      home_days += closed(pop, sim->positive_day(), h, t) ? 1u : 0u;
+    }
+  }
+  CHECK(home_days > 100);
+  CHECK(s.care_home_days_closed == home_days);
 }
 
 TEST_CASE("frail residents die at home; nobody else does") {
@@ -880,6 +951,9 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   CHECK(d.care_homes.visits_per_week == 0);
   CHECK(refusal("care_homes.visits_per_week=7.5").find("visits_per_week") != std::string::npos);
   CHECK(refusal("care_homes.visits_per_week=-1").find("visits_per_week") != std::string::npos);
+  CHECK(d.care_homes.visits_closed_days == 0);
+  CHECK(refusal("care_homes.visits_closed_days=61").find("visits_closed_days") !=
+        std::string::npos);
   CHECK(d.care_homes.agency_share == 0);
   CHECK(d.care_homes.agency_pool_homes == 0);
   CHECK(refusal("care_homes.agency_share=1.1").find("agency_share") != std::string::npos);
@@ -890,6 +964,7 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   REQUIRE(apply_override(c, "care_homes.residents_per_100k=700"));
   REQUIRE(apply_override(c, "care_homes.app_paused_at_work=false"));
   REQUIRE(apply_override(c, "care_homes.agency_share=0.2"));
+  REQUIRE(apply_override(c, "care_homes.visits_closed_days=14"));
   REQUIRE(apply_override(c, "care_homes.agency_pool_homes=4"));
   const auto back = config_from_json(config_to_json(c), SimConfig{});
   REQUIRE(back);
@@ -897,6 +972,8 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   CHECK_FALSE(back->care_homes.app_paused_at_work);
   CHECK(back->care_homes.agency_share == 0.2);
   CHECK(back->care_homes.agency_pool_homes == 4);
+  CHECK(back->care_homes.visits_closed_days == 14);
+  c.care_homes.visits_closed_days = 0;
 
   RunSummary a;
   a.care_homes = 3;
@@ -934,6 +1011,7 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   CHECK(v.find("\n    by a visitor                         4 ") != std::string::npos);
   CHECK(v.find("\n  visitors infected by a resident        6 ") != std::string::npos);
   CHECK(v.find("agency") == std::string::npos);
+  CHECK(v.find("closed") == std::string::npos);
   // Agency staff: the header and their rows.
   a.care_agency_staff = 40;
   a.residents_infected_by_agency = 7;
@@ -950,6 +1028,13 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   c.care_homes.agency_pool_homes = 0;
   CHECK(format_care_homes(c.care_homes, a, &b).find("40 agency staff, a pool per region") !=
         std::string::npos);
+  // Visits stopped by a case: the policy and the closed home-days.
+  c.care_homes.visits_closed_days = 14;
+  a.care_home_days_closed = 123;
+  const std::string shut = format_care_homes(c.care_homes, a, &b);
+  CAPTURE(shut);
+  CHECK(shut.find("2 visits a week, none for 14 days after a case)") != std::string::npos);
+  CHECK(shut.find("\n  home-days closed to visitors           123 ") != std::string::npos);
 }
 
 }  // namespace greenlight::sim

@@ -110,7 +110,8 @@ done
 # stages their encounters) and who are tested every 2 days (every rank tests the same); with
 # care homes whose staff's phones record the residents and are tested every 3 days, and whose
 # residents have 3 visits a week from their families (each rank draws the contacts and visits
-# of its shards' homes; the visitors may be another rank's people) and 30 % of whose staff
+# of its shards' homes; the visitors may be another rank's people), none for 7 days after a
+# positive result in the home (every rank closes the same homes), and 30 % of whose staff
 # positions are filled by agency staff sent each day within pools of 2 homes (every rank sends
 # the same workers to the same homes).
 ones='[1,1,1,1,1,1,1,1,1]'
@@ -122,7 +123,8 @@ severe_args=(sim run --people 3000 --days 40 --seed 5 --threads 1 --no-baseline 
   --set hospital.app_paused_at_work=false --set hospital.staff_test_every_days=2
   --set care_homes.residents_per_100k=3000 --set care_homes.transmission_factor=2
   --set care_homes.app_paused_at_work=false --set care_homes.staff_test_every_days=3
-  --set care_homes.visits_per_week=3 --set care_homes.agency_share=0.3
+  --set care_homes.visits_per_week=3 --set care_homes.visits_closed_days=7
+  --set care_homes.agency_share=0.3
   --set care_homes.agency_pool_homes=2)
 one_and_two severe "${severe_args[@]}"
 more_than severe new_deaths 20 "deaths"

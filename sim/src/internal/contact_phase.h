@@ -72,6 +72,10 @@ class ContactPhase {
   const std::vector<MetPair>& recalled() const { return recalled_; }
   // Today's venue visits of everyone, grouped by venue and sorted by arrival.
   std::span<const Visit> visits() const { return generator_.visits(); }
+  // With care_homes.visits_closed_days: the care homes closed to visitors on the days so
+  // far (home-days), and today's closed homes (one per home).
+  std::uint64_t closed_home_days() const { return closed_home_days_; }
+  std::span<const std::uint8_t> closed_homes() const { return closed_homes_; }
 
  private:
   // What a contact needs to know about a person, refreshed daily (one cache line load).
@@ -96,6 +100,9 @@ class ContactPhase {
   // contact loop pays one branch).
   [[gnu::noinline]] void record(const Contact& c, ShardTally& out, Rng& recall_rng) const;
   void record_checkins(std::uint32_t t, DailyStats& st);
+  // care_homes.visits_closed_days: closed_homes_[h] = 1 when a resident or a member of home
+  // h's own staff had a positive result on one of the visits_closed_days days before t.
+  void close_homes(std::uint32_t t, const HealthPhase& health);
   // Day t's distancing: everyone when `everyone`, else the people of the locked regions
   // (distanced_ 2: their households meet with the lockdown's multiplier) and the elderly in
   // their window (1), else nobody.
@@ -116,6 +123,8 @@ class ContactPhase {
   std::vector<ContactState> contact_state_;
   std::vector<std::uint8_t> checkin_drawn_;  // record_checkins(): today's draw per visit
   std::vector<std::uint8_t> isolating_today_;
+  std::vector<std::uint8_t> closed_homes_;  // close_homes(): today's, per home
+  std::uint64_t closed_home_days_ = 0;
   // With hospital staff: today's patients in hospital, per shard of people, then joined.
   std::vector<std::vector<Patient>> shard_patients_;
   std::vector<Patient> patients_;

@@ -297,9 +297,11 @@ class ContactGenerator {
   // After prepare_day, with care homes: each home's residents there today (kInCareHome,
   // then those isolating in their rooms, each in person order) and its staff at work today
   // (not isolating, in hospital or dead): its own staff in person order, then the agency
-  // workers sent to it today (send_agency_staff), in person order.
-  void prepare_care_homes() {
+  // workers sent to it today (send_agency_staff), in person order. `closed` (empty, or one
+  // per home): the homes that take no visits today.
+  void prepare_care_homes(std::span<const std::uint8_t> closed = {}) {
     const std::uint32_t homes = pop_.care_homes();
+    home_closed_.assign(closed.begin(), closed.end());
     home_present_.clear();
     home_present_start_.assign(1, 0);
     home_mixing_.assign(homes, 0);
@@ -604,13 +606,14 @@ class ContactGenerator {
 
   // Each resident of the shard's homes there and not isolating is visited with probability
   // visits_per_week / 7 by a member of its family drawn at random, if that member meets
-  // everyone today and is not distanced.
+  // everyone today and is not distanced; a home closed today has no visits.
   template <typename Sink>
   void care_visits(std::uint32_t shard, Sink& sink) const {
     const auto [h0, h1] = shard_range(pop_.care_homes(), shard);
     Rng r = stream(kPurposeCareVisits, shard);
     const double p = config_.care_homes.visits_per_week / 7;
     for (std::uint32_t h = h0; h < h1; ++h) {
+      if (!home_closed_.empty() && home_closed_[h] != 0) continue;
       const std::uint32_t* present = home_present_.data() + home_present_start_[h];
       for (std::uint32_t i = 0; i < home_mixing_[h]; ++i) {
         if (!r.bernoulli(p)) continue;
@@ -678,6 +681,7 @@ class ContactGenerator {
   std::vector<std::uint32_t> home_mixing_;
   std::vector<std::uint32_t> on_duty_;
   std::vector<std::uint32_t> on_duty_start_;
+  std::vector<std::uint8_t> home_closed_;  // per home (or empty): no visits today
   // send_agency_staff(): a pool's positions (their homes), and the day's (home, worker).
   std::vector<std::uint32_t> agency_slots_;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> agency_sent_;

@@ -772,6 +772,10 @@ struct CareHomeConfig {
   // A visit is a care-home contact of a workplace contact's length; the visitor's phone
   // records it.
   double visits_per_week = 0;
+  // Visits stopped by a case (0: never): a home takes no visits for this many days after the
+  // day a resident or a member of its own staff had a positive result (the Dutch rule of 25
+  // May 2020: a visitor a resident only in homes without an infection).
+  std::uint32_t visits_closed_days = 0;
   // Agency staff (0: none, the default): this share of each home's round(staff_per_resident x
   // residents) positions is filled each day from an agency's pool of workers shared by the
   // homes of a region (or, with agency_pool_homes > 0, by runs of that many of a region's
