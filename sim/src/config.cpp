@@ -307,6 +307,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("care_homes", "death_in_home", ch.death_in_home);
   v("care_homes", "visits_per_week", ch.visits_per_week);
   v("care_homes", "visits_closed_days", ch.visits_closed_days);
+  v("care_homes", "staff_symptom_isolation", ch.staff_symptom_isolation);
   v("care_homes", "agency_share", ch.agency_share);
   v("care_homes", "agency_pool_homes", ch.agency_pool_homes);
 }
@@ -1025,6 +1026,9 @@ Status validate_config(const SimConfig& c) {
        "care_homes.visits_per_week must be in [0, 7] (at most a visit a day)");
   need(ch.visits_closed_days <= 60,
        "care_homes.visits_closed_days must be in [0, 60] (0: visits whatever the home's cases)");
+  need(ch.staff_symptom_isolation == -1 || is_probability(ch.staff_symptom_isolation),
+       "care_homes.staff_symptom_isolation must be -1 (as testing.symptom_isolation) or in [0, "
+       "1]");
   need(is_probability(ch.agency_share),
        "care_homes.agency_share must be in [0, 1] (the share of a home's positions filled by "
        "agency staff)");

@@ -32,6 +32,12 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
   if (w_.config.testing.screening_per_day_per_100k > 0 || staff_testing()) {
     screening_sample_.assign(n, 0);
   }
+  if (w_.config.care_homes.staff_symptom_isolation >= 0 &&
+      (!w_.pop.care_staff.empty() || !w_.pop.care_agency.empty())) {
+    care_worker_.assign(n, 0);
+    for (const std::uint32_t p : w_.pop.care_staff) care_worker_[p] = 1;
+    for (const std::uint32_t p : w_.pop.care_agency) care_worker_[p] = 1;
+  }
   const auto& im = w_.config.immunity;
   if (im.reinfection) {
     immunity_draw_.assign(n, 1.0);
@@ -499,8 +505,13 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
       // False symptoms: a draw of (person, day) only.
       const bool false_symptoms = !onset && false_rate > 0 &&
                                   w_.decision(kPurposeFalseSymptoms, p, t, 0).bernoulli(false_rate);
-      if ((onset || false_symptoms) && positive_day_[p] == kNever && tc.symptom_isolation > 0 &&
-          w_.decision(kPurposeBehaviour, p, t, 2).bernoulli(tc.symptom_isolation)) {
+      // The homes' staff isolate with their own share (care_homes.staff_symptom_isolation),
+      // on the same draw.
+      const double isolates = !care_worker_.empty() && care_worker_[p] != 0
+                                  ? w_.config.care_homes.staff_symptom_isolation
+                                  : tc.symptom_isolation;
+      if ((onset || false_symptoms) && positive_day_[p] == kNever && isolates > 0 &&
+          w_.decision(kPurposeBehaviour, p, t, 2).bernoulli(isolates)) {
         const auto until = day + static_cast<std::int32_t>(tc.symptom_isolation_days);
         isolate(p, until);
         if (tc.household_isolation) {

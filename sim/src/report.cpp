@@ -474,6 +474,10 @@ std::string format_care_homes(const CareHomeConfig& homes, const RunSummary& a,
   std::string policies;
   if (homes.staff_test_every_days > 0)
     policies += fmt("; staff tested every %u days", homes.staff_test_every_days);
+  if (homes.staff_symptom_isolation >= 0) {
+    policies +=
+        fmt("; %.0f %% of staff with symptoms isolate", 100 * homes.staff_symptom_isolation);
+  }
   if (homes.visits_per_week > 0) policies += fmt("; %g visits a week", homes.visits_per_week);
   if (homes.visits_per_week > 0 && homes.visits_closed_days > 0) {
     policies += fmt(", none for %u days after a case", homes.visits_closed_days);

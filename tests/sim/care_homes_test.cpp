@@ -869,6 +869,49 @@ TEST_CASE("care staff phones paused at work record no resident; residents record
   CHECK(recording.staff > 20);
 }
 
+TEST_CASE("care staff with symptoms isolate with their own share (sick pay), on the same draw") {
+  // No app, no staff testing: a member of staff tests only when it isolates with symptoms or
+  // is admitted to hospital.
+  SimConfig c = care_run(true, 1);
+  c.app.uptake = 0;
+  c.care_homes.agency_share = 0.25;
+  c.testing.symptom_isolation = 0.8;
+  const auto staff_positives = [](const Simulation& sim, bool only_admitted) {
+    const Population& pop = sim.population();
+    std::uint32_t n = 0;
+    for (const auto& group : {pop.care_staff, pop.care_agency}) {
+      for (const std::uint32_t m : group) {
+        const std::int32_t positive = sim.positive_day()[m];
+        if (positive < 0) continue;
+        ++n;
+        if (only_admitted) {
+          CAPTURE(m);
+          CHECK(sim.courses()[m].admitted());
+        }
+      }
+    }
+    return n;
+  };
+  RecordingPublisher as_everyone_publisher;
+  const auto as_everyone = ran(c, as_everyone_publisher);
+  CHECK(staff_positives(*as_everyone, false) > 20);
+  // The share set to everyone's: the same run, draw for draw.
+  c.care_homes.staff_symptom_isolation = 0.8;
+  RecordingPublisher same_publisher;
+  const auto same = ran(c, same_publisher);
+  CHECK(daily_csv(same->daily()) == daily_csv(as_everyone->daily()));
+  // None: no member of staff isolates or tests for symptoms; others still do.
+  c.care_homes.staff_symptom_isolation = 0;
+  RecordingPublisher none_publisher;
+  const auto none = ran(c, none_publisher);
+  staff_positives(*none, true);
+  std::uint32_t others = 0;
+  for (std::uint32_t p = 0; p < none->population().size(); ++p) {
+    others += none->positive_day()[p] >= 0 && !none->courses()[p].admitted() ? 1u : 0u;
+  }
+  CHECK(others > 100);
+}
+
 TEST_CASE("care staff tested regularly: each member at work on its own days") {
   // The 300 staff of 10 homes but the 20 sent home test every 4 days.
   SimConfig c = with_homes(20000, 1000);
@@ -954,6 +997,11 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   CHECK(d.care_homes.visits_closed_days == 0);
   CHECK(refusal("care_homes.visits_closed_days=61").find("visits_closed_days") !=
         std::string::npos);
+  CHECK(d.care_homes.staff_symptom_isolation == -1);
+  CHECK(refusal("care_homes.staff_symptom_isolation=1.5").find("staff_symptom_isolation") !=
+        std::string::npos);
+  CHECK(refusal("care_homes.staff_symptom_isolation=-0.5").find("staff_symptom_isolation") !=
+        std::string::npos);
   CHECK(d.care_homes.agency_share == 0);
   CHECK(d.care_homes.agency_pool_homes == 0);
   CHECK(refusal("care_homes.agency_share=1.1").find("agency_share") != std::string::npos);
@@ -965,6 +1013,7 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   REQUIRE(apply_override(c, "care_homes.app_paused_at_work=false"));
   REQUIRE(apply_override(c, "care_homes.agency_share=0.2"));
   REQUIRE(apply_override(c, "care_homes.visits_closed_days=14"));
+  REQUIRE(apply_override(c, "care_homes.staff_symptom_isolation=0.3"));
   REQUIRE(apply_override(c, "care_homes.agency_pool_homes=4"));
   const auto back = config_from_json(config_to_json(c), SimConfig{});
   REQUIRE(back);
@@ -973,6 +1022,8 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   CHECK(back->care_homes.agency_share == 0.2);
   CHECK(back->care_homes.agency_pool_homes == 4);
   CHECK(back->care_homes.visits_closed_days == 14);
+  CHECK(back->care_homes.staff_symptom_isolation == 0.3);
+  c.care_homes.staff_symptom_isolation = -1;
   c.care_homes.visits_closed_days = 0;
 
   RunSummary a;
@@ -1035,6 +1086,11 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   CAPTURE(shut);
   CHECK(shut.find("2 visits a week, none for 14 days after a case)") != std::string::npos);
   CHECK(shut.find("\n  home-days closed to visitors           123 ") != std::string::npos);
+  CHECK(shut.find("isolate") == std::string::npos);
+  c.care_homes.staff_symptom_isolation = 0.4;
+  CHECK(format_care_homes(c.care_homes, a, &b)
+            .find("recording at work; 40 % of staff with symptoms isolate; 2 visits a week") !=
+        std::string::npos);
 }
 
 }  // namespace greenlight::sim

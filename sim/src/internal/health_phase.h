@@ -294,6 +294,8 @@ class HealthPhase {
   std::vector<std::uint8_t> variant_;  // with config.variant: 1 for its infections
   // With screening: 1 while p's pending sample is a screening one (its own test).
   std::vector<std::uint8_t> screening_sample_;
+  // With care_homes.staff_symptom_isolation: 1 for the homes' staff, own and agency.
+  std::vector<std::uint8_t> care_worker_;
   // With immunity.reinfection: each person's draw for the latest infection's immunity, the
   // latest infector's day of infection, the earlier infections (each with the index of the
   // same person's one before it) and each person's latest there, the efficacies against the

@@ -776,6 +776,11 @@ struct CareHomeConfig {
   // day a resident or a member of its own staff had a positive result (the Dutch rule of 25
   // May 2020: a visitor a resident only in homes without an infection).
   std::uint32_t visits_closed_days = 0;
+  // Of the homes' staff (own and agency) with symptoms, the share who isolate and order a
+  // test (-1, the default: testing.symptom_isolation, as everyone). Staff without sick pay
+  // may keep working with symptoms: VIVALDI found fewer infections in residents of homes
+  // that paid sick pay (ONS, 3 July 2020; Shallcross et al. 2021).
+  double staff_symptom_isolation = -1;
   // Agency staff (0: none, the default): this share of each home's round(staff_per_resident x
   // residents) positions is filled each day from an agency's pool of workers shared by the
   // homes of a region (or, with agency_pool_homes > 0, by runs of that many of a region's
