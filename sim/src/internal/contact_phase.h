@@ -73,9 +73,8 @@ class ContactPhase {
   // Today's venue visits of everyone, grouped by venue and sorted by arrival.
   std::span<const Visit> visits() const { return generator_.visits(); }
   // With care_homes.visits_closed_days: the care homes closed to visitors on the days so
-  // far (home-days), and today's closed homes (one per home).
+  // far (home-days).
   std::uint64_t closed_home_days() const { return closed_home_days_; }
-  std::span<const std::uint8_t> closed_homes() const { return closed_homes_; }
 
  private:
   // What a contact needs to know about a person, refreshed daily (one cache line load).
