@@ -1289,14 +1289,20 @@ std::string uptake_table(std::span<const SweepPoint> points) {
   const bool regional = std::any_of(points.begin(), points.end(), [](const SweepPoint& p) {
     return p.summary.region_lockdown_days > 0;
   });
+  // With care homes: the residents infected (median [min, max]) and died (median).
+  const bool homes = std::any_of(points.begin(), points.end(),
+                                 [](const SweepPoint& p) { return p.summary.residents > 0; });
+  const std::string h_residents = "residents infected: median [min, max]  residents died";
   std::string o = fmt(
       "uptake  runs  ended / died out  %s  %s  %s  %s  RED (median)  RED precision  any "
-      "recall%s%s\n",
+      "recall%s%s%s%s\n",
       h_inf.c_str(), h_change.c_str(), h_paired.c_str(), h_deaths.c_str(),
-      lockdowns ? "  lockdown days (median)" : "", regional ? "  region-days locked (median)" : "");
+      lockdowns ? "  lockdown days (median)" : "", regional ? "  region-days locked (median)" : "",
+      homes ? "  " : "", homes ? h_residents.c_str() : "");
   double reference = -1;
   for (const auto& [u, ps] : groups) {
     std::vector<double> inf, red, prec, rec, paired, deaths, deaths_paired, locked, region_days;
+    std::vector<double> residents, resident_deaths;
     std::size_t ended = 0;
     std::size_t died_out = 0;
     for (const auto* p : ps) {
@@ -1309,6 +1315,8 @@ std::string uptake_table(std::span<const SweepPoint> points) {
       rec.push_back(p->summary.any_recall.value());
       locked.push_back(p->summary.lockdown_days);
       region_days.push_back(static_cast<double>(p->summary.region_lockdown_days));
+      residents.push_back(p->summary.residents_infected);
+      resident_deaths.push_back(p->summary.resident_deaths);
       const auto it = reference_by_seed.find(p->seed);
       if (it != reference_by_seed.end() && it->second > 0) {
         paired.push_back(100 * (infections - it->second) / it->second);
@@ -1340,7 +1348,14 @@ std::string uptake_table(std::span<const SweepPoint> points) {
              change.c_str(), w_paired, pair.c_str(), w_deaths, died.c_str(), internal::median(red),
              pct(internal::median(prec)).c_str(), pct(internal::median(rec)).c_str());
     if (lockdowns) o += fmt("  %22.1f", internal::median(locked));
-    o += regional ? fmt("  %28.1f\n", internal::median(region_days)) : "\n";
+    if (regional) o += fmt("  %28.1f", internal::median(region_days));
+    if (homes) {
+      const std::string infected = fmt("%.0f [%.0f, %.0f]", internal::median(residents),
+                                       *std::min_element(residents.begin(), residents.end()),
+                                       *std::max_element(residents.begin(), residents.end()));
+      o += fmt("  %37s  %15.0f", infected.c_str(), internal::median(resident_deaths));
+    }
+    o += "\n";
   }
   return o;
 }

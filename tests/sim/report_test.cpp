@@ -247,6 +247,25 @@ TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
         std::string::npos);
   CHECK(row(regional, "   0 %").ends_with(" 20.0                          60.0"));
   CHECK(row(regional, " 100 %").ends_with(" 0.0                           4.0"));
+  CHECK(regional.find("residents") == std::string::npos);  // no care homes
+  // With care homes: residents infected 30, 50, 40 at 0 % and 20, 10, 25 at 100 % (medians 40
+  // [30, 50] and 20 [10, 25]), died 6, 9, 3 and 2, 1, 4 (medians 6 and 2), in the last column.
+  const std::array<std::uint32_t, 6> residents{30, 50, 40, 20, 10, 25};
+  const std::array<std::uint32_t, 6> died{6, 9, 3, 2, 1, 4};
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    points[i].summary.residents = 100;
+    points[i].summary.residents_infected = residents[i];
+    points[i].summary.resident_deaths = died[i];
+  }
+  const std::string homes = format_sweep(points);
+  CAPTURE(homes);
+  CHECK(homes.find("region-days locked (median)  residents infected: median [min, max]  "
+                   "residents died\n") != std::string::npos);
+  CHECK(
+      row(homes, "   0 %")
+          .ends_with(" 60.0" + std::string(28, ' ') + "40 [30, 50]" + std::string(16, ' ') + "6"));
+  CHECK(row(homes, " 100 %")
+            .ends_with(" 4.0" + std::string(28, ' ') + "20 [10, 25]" + std::string(16, ' ') + "2"));
 }
 
 TEST_CASE("the report gives hospital figures and the deaths the app averted") {
