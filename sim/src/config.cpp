@@ -308,6 +308,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("care_homes", "visits_per_week", ch.visits_per_week);
   v("care_homes", "visits_closed_days", ch.visits_closed_days);
   v("care_homes", "staff_symptom_isolation", ch.staff_symptom_isolation);
+  v("care_homes", "staff_units", ch.staff_units);
   v("care_homes", "agency_share", ch.agency_share);
   v("care_homes", "agency_pool_homes", ch.agency_pool_homes);
 }
@@ -1029,6 +1030,8 @@ Status validate_config(const SimConfig& c) {
   need(ch.staff_symptom_isolation == -1 || is_probability(ch.staff_symptom_isolation),
        "care_homes.staff_symptom_isolation must be -1 (as testing.symptom_isolation) or in [0, "
        "1]");
+  need(ch.staff_units >= 1 && ch.staff_units <= 64,
+       "care_homes.staff_units must be in [1, 64] (1: no cohorting of staff)");
   need(is_probability(ch.agency_share),
        "care_homes.agency_share must be in [0, 1] (the share of a home's positions filled by "
        "agency staff)");

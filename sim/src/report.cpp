@@ -474,6 +474,7 @@ std::string format_care_homes(const CareHomeConfig& homes, const RunSummary& a,
   std::string policies;
   if (homes.staff_test_every_days > 0)
     policies += fmt("; staff tested every %u days", homes.staff_test_every_days);
+  if (homes.staff_units > 1) policies += fmt("; staff in %u units", homes.staff_units);
   if (homes.staff_symptom_isolation >= 0) {
     policies +=
         fmt("; %.0f %% of staff with symptoms isolate", 100 * homes.staff_symptom_isolation);

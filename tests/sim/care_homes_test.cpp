@@ -422,6 +422,98 @@ TEST_CASE("agency staff: each day each worker at work fills a position of its po
   }
 }
 
+TEST_CASE("staff in units: a resident meets the staff of its unit, the home's when none works") {
+  SimConfig c = with_homes(20000, 2000);
+  c.care_homes.staff_units = 4;
+  c.care_homes.agency_share = 0.25;
+  c.care_homes.staff_contacts = 8;
+  const Population pop = generate_population(c);
+  const std::set<std::uint32_t> agency(pop.care_agency.begin(), pop.care_agency.end());
+  // A resident's unit: its index i of a home's n residents, i x 4 / n.
+  const auto unit_of = [&](std::uint32_t resident) {
+    const std::uint32_t h = pop.home_of(resident);
+    const auto i = static_cast<std::uint32_t>(
+        std::lower_bound(pop.care_residents.begin(), pop.care_residents.end(), resident) -
+        pop.care_residents.begin() - pop.care_home_start[h]);
+    return i * 4 / (pop.care_home_start[h + 1] - pop.care_home_start[h]);
+  };
+  // One day: each unit's staff at work, and each resident's 8 staff contacts from its unit's
+  // (from the home's when nobody of its unit works); the units of home 0's unit 0.
+  const auto check_day = [&](const std::vector<std::uint8_t>& state) {
+    std::vector<std::vector<std::uint32_t>> unit_duty;  // per home x 4 + unit
+    std::vector<std::vector<std::uint32_t>> home_duty;
+    const std::vector<Contact> day =
+        internal::contacts_of_day(c, pop, state, [&](ContactGenerator& g) {
+          g.prepare_care_homes();
+          for (std::uint32_t h = 0; h < pop.care_homes(); ++h) {
+            home_duty.emplace_back(g.on_duty(h).begin(), g.on_duty(h).end());
+            for (std::uint32_t u = 0; u < 4; ++u) {
+              unit_duty.emplace_back(g.on_duty(h, u).begin(), g.on_duty(h, u).end());
+            }
+          }
+        });
+    for (std::uint32_t h = 0; h < pop.care_homes(); ++h) {
+      CAPTURE(h);
+      // A unit's own staff: the home's whose index i of n has i x 4 / n == the unit; at most
+      // a quarter of the home's agency positions, rounded up.
+      const std::uint32_t first = pop.care_staff_start[h];
+      const std::uint32_t n = pop.care_staff_start[h + 1] - first;
+      std::size_t total = 0;
+      for (std::uint32_t u = 0; u < 4; ++u) {
+        std::uint32_t sent = 0;
+        for (const std::uint32_t m : unit_duty[h * 4 + u]) {
+          if (agency.contains(m)) {
+            ++sent;
+            continue;
+          }
+          const auto begin = pop.care_staff.begin() + first;
+          const auto it = std::find(begin, begin + n, m);
+          REQUIRE(it != begin + n);
+          CHECK(static_cast<std::uint32_t>(it - begin) * 4 / n == u);
+        }
+        CHECK(sent <= (pop.care_agency_slots[h] + 3) / 4);
+        total += unit_duty[h * 4 + u].size();
+      }
+      CHECK(total == home_duty[h].size());
+    }
+    std::map<std::uint32_t, std::uint32_t> carers;
+    for (const Contact& x : day) {
+      if (x.layer != Layer::kCareHome || pop.is_resident(x.a) == pop.is_resident(x.b)) continue;
+      const std::uint32_t resident = pop.is_resident(x.a) ? x.a : x.b;
+      const std::uint32_t carer = resident == x.a ? x.b : x.a;
+      const std::uint32_t h = pop.home_of(resident);
+      const auto& unit = unit_duty[h * 4 + unit_of(resident)];
+      const auto& from = unit.empty() ? home_duty[h] : unit;
+      CAPTURE(resident, carer, h);
+      CHECK(std::find(from.begin(), from.end(), carer) != from.end());
+      ++carers[resident];
+    }
+    CHECK(carers.size() == pop.care_residents.size());
+    for (const auto& [resident, n] : carers) CHECK(n == 8);
+    // Residents still meet the residents of the other units.
+    std::size_t across = 0;
+    for (const Contact& x : day) {
+      if (x.layer == Layer::kCareHome && pop.is_resident(x.a) && pop.is_resident(x.b)) {
+        across += unit_of(x.a) != unit_of(x.b) ? 1u : 0u;
+      }
+    }
+    CHECK(across > 100);
+    return unit_duty[0];
+  };
+  std::vector<std::uint8_t> state = everyone_in(pop);
+  // Home 0's unit 0: its own staff all at home, its agency workers at work.
+  const std::uint32_t s0 = pop.care_staff_start[0];
+  const std::uint32_t n0 = pop.care_staff_start[1] - s0;
+  REQUIRE(n0 >= 8);
+  for (std::uint32_t j = 0; j * 4 / n0 == 0; ++j) state[pop.care_staff[s0 + j]] = kAtHome;
+  const auto with_agency = check_day(state);
+  CHECK_FALSE(with_agency.empty());
+  for (const std::uint32_t m : with_agency) CHECK(agency.contains(m));
+  // And every agency worker at home: nobody of unit 0 works, its residents meet the home's.
+  for (const std::uint32_t w : pop.care_agency) state[w] = kAtHome;
+  CHECK(check_day(state).empty());
+}
+
 TEST_CASE("each resident's family: the members of the household it left who stayed") {
   SimConfig c = with_homes(30000, 1000);
   const Population pop = generate_population(c);
@@ -1002,6 +1094,9 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
         std::string::npos);
   CHECK(refusal("care_homes.staff_symptom_isolation=-0.5").find("staff_symptom_isolation") !=
         std::string::npos);
+  CHECK(d.care_homes.staff_units == 1);
+  CHECK(refusal("care_homes.staff_units=0").find("staff_units") != std::string::npos);
+  CHECK(refusal("care_homes.staff_units=65").find("staff_units") != std::string::npos);
   CHECK(d.care_homes.agency_share == 0);
   CHECK(d.care_homes.agency_pool_homes == 0);
   CHECK(refusal("care_homes.agency_share=1.1").find("agency_share") != std::string::npos);
@@ -1014,6 +1109,7 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   REQUIRE(apply_override(c, "care_homes.agency_share=0.2"));
   REQUIRE(apply_override(c, "care_homes.visits_closed_days=14"));
   REQUIRE(apply_override(c, "care_homes.staff_symptom_isolation=0.3"));
+  REQUIRE(apply_override(c, "care_homes.staff_units=6"));
   REQUIRE(apply_override(c, "care_homes.agency_pool_homes=4"));
   const auto back = config_from_json(config_to_json(c), SimConfig{});
   REQUIRE(back);
@@ -1023,6 +1119,8 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   CHECK(back->care_homes.agency_pool_homes == 4);
   CHECK(back->care_homes.visits_closed_days == 14);
   CHECK(back->care_homes.staff_symptom_isolation == 0.3);
+  CHECK(back->care_homes.staff_units == 6);
+  c.care_homes.staff_units = 1;
   c.care_homes.staff_symptom_isolation = -1;
   c.care_homes.visits_closed_days = 0;
 
@@ -1087,6 +1185,11 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   CHECK(shut.find("2 visits a week, none for 14 days after a case)") != std::string::npos);
   CHECK(shut.find("\n  home-days closed to visitors           123 ") != std::string::npos);
   CHECK(shut.find("isolate") == std::string::npos);
+  CHECK(shut.find("units") == std::string::npos);
+  c.care_homes.staff_units = 4;
+  CHECK(format_care_homes(c.care_homes, a, &b).find("recording at work; staff in 4 units; ") !=
+        std::string::npos);
+  c.care_homes.staff_units = 1;
   c.care_homes.staff_symptom_isolation = 0.4;
   CHECK(format_care_homes(c.care_homes, a, &b)
             .find("recording at work; 40 % of staff with symptoms isolate; 2 visits a week") !=

@@ -113,8 +113,8 @@ done
 # of its shards' homes; the visitors may be another rank's people), none for 7 days after a
 # positive result in the home (every rank closes the same homes), and 30 % of whose staff
 # positions are filled by agency staff sent each day within pools of 2 homes (every rank sends
-# the same workers to the same homes), and whose staff isolate with symptoms with probability
-# 0.5 (every rank decides alike).
+# the same workers to the same homes), whose staff isolate with symptoms with probability 0.5
+# (every rank decides alike) and work in 2 units of a home each.
 ones='[1,1,1,1,1,1,1,1,1]'
 severe_args=(sim run --people 3000 --days 40 --seed 5 --threads 1 --no-baseline --quiet
   --set "disease.hospitalised_fraction=$ones" --set "disease.critical_fraction=$ones"
@@ -126,7 +126,7 @@ severe_args=(sim run --people 3000 --days 40 --seed 5 --threads 1 --no-baseline 
   --set care_homes.app_paused_at_work=false --set care_homes.staff_test_every_days=3
   --set care_homes.visits_per_week=3 --set care_homes.visits_closed_days=7
   --set care_homes.agency_share=0.3 --set care_homes.staff_symptom_isolation=0.5
-  --set care_homes.agency_pool_homes=2)
+  --set care_homes.agency_pool_homes=2 --set care_homes.staff_units=2)
 one_and_two severe "${severe_args[@]}"
 more_than severe new_deaths 20 "deaths"
 more_than severe hospital_denied 5 "patients denied a hospital bed"

@@ -296,11 +296,13 @@ class ContactGenerator {
 
   // After prepare_day, with care homes: each home's residents there today (kInCareHome,
   // then those isolating in their rooms, each in person order) and its staff at work today
-  // (not isolating, in hospital or dead): its own staff in person order, then the agency
-  // workers sent to it today (send_agency_staff), in person order. `closed` (empty, or one
-  // per home): the homes that take no visits today.
+  // (not isolating, in hospital or dead), unit by unit (care_homes.staff_units; one unit
+  // without cohorting): the unit's own staff in person order, then the agency workers sent
+  // to it today (send_agency_staff), in person order. `closed` (empty, or one per home): the
+  // homes that take no visits today.
   void prepare_care_homes(std::span<const std::uint8_t> closed = {}) {
     const std::uint32_t homes = pop_.care_homes();
+    units_ = std::max<std::uint32_t>(1, config_.care_homes.staff_units);
     home_closed_.assign(closed.begin(), closed.end());
     home_present_.clear();
     home_present_start_.assign(1, 0);
@@ -321,26 +323,40 @@ class ContactGenerator {
         }
       }
       home_present_start_.push_back(static_cast<std::uint32_t>(home_present_.size()));
-      for (std::uint32_t i = pop_.care_staff_start[h]; i < pop_.care_staff_start[h + 1]; ++i) {
-        if (isolating_[pop_.care_staff[i]] == kMeetsAll) on_duty_.push_back(pop_.care_staff[i]);
+      const std::uint32_t s0 = pop_.care_staff_start[h];
+      const std::uint32_t staff = pop_.care_staff_start[h + 1] - s0;
+      std::uint32_t j = 0;
+      for (std::uint32_t u = 0; u < units_; ++u) {
+        for (; j < staff && unit_of(j, staff) == u; ++j) {
+          const std::uint32_t m = pop_.care_staff[s0 + j];
+          if (isolating_[m] == kMeetsAll) on_duty_.push_back(m);
+        }
+        for (; sent != agency_sent_.end() && sent->first == h * units_ + u; ++sent) {
+          on_duty_.push_back(sent->second);
+        }
+        on_duty_start_.push_back(static_cast<std::uint32_t>(on_duty_.size()));
       }
-      for (; sent != agency_sent_.end() && sent->first == h; ++sent) {
-        on_duty_.push_back(sent->second);
-      }
-      on_duty_start_.push_back(static_cast<std::uint32_t>(on_duty_.size()));
     }
   }
 
+  // The unit of the i-th of n (resident or member of staff of a home, in person order).
+  std::uint32_t unit_of(std::uint32_t i, std::uint32_t n) const {
+    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(i) * units_ / n);
+  }
+
   // The agency workers at work today (not isolating, in hospital or dead), each sent to a
-  // position of its pool's homes: per pool, its positions (home by home) are shuffled on the
-  // day's stream of the pool and its workers at work take them in person order.
-  // agency_sent_: (home, worker), ordered by home, then worker.
+  // position of its pool's homes: per pool, its positions (home by home; a home's k-th in
+  // unit k mod staff_units) are shuffled on the day's stream of the pool and its workers at
+  // work take them in person order. agency_sent_: (home x staff_units + unit, worker),
+  // ordered by unit, then worker.
   void send_agency_staff() {
     agency_sent_.clear();
     for (std::uint32_t k = 0; k < pop_.care_pools(); ++k) {
       agency_slots_.clear();
       for (std::uint32_t h = pop_.care_pool_start[k]; h < pop_.care_pool_start[k + 1]; ++h) {
-        agency_slots_.insert(agency_slots_.end(), pop_.care_agency_slots[h], h);
+        for (std::uint32_t slot = 0; slot < pop_.care_agency_slots[h]; ++slot) {
+          agency_slots_.push_back(h * units_ + slot % units_);
+        }
       }
       Rng r = stream(kPurposeAgencyShifts, k);
       shuffle_stubs(agency_slots_, r);
@@ -354,9 +370,15 @@ class ContactGenerator {
     std::sort(agency_sent_.begin(), agency_sent_.end());
   }
 
-  // After prepare_care_homes: home h's staff at work today, its own then agency workers.
+  // After prepare_care_homes: home h's staff at work today, unit by unit, each unit's own
+  // staff then its agency workers; or only unit u's.
   std::span<const std::uint32_t> on_duty(std::uint32_t h) const {
-    return {on_duty_.data() + on_duty_start_[h], on_duty_start_[h + 1] - on_duty_start_[h]};
+    const std::uint32_t a = on_duty_start_[h * units_];
+    return {on_duty_.data() + a, on_duty_start_[(h + 1) * units_] - a};
+  }
+  std::span<const std::uint32_t> on_duty(std::uint32_t h, std::uint32_t u) const {
+    const std::uint32_t a = on_duty_start_[h * units_ + u];
+    return {on_duty_.data() + a, on_duty_start_[h * units_ + u + 1] - a};
   }
 
   // Visits of the prepared day, grouped by venue and sorted by arrival.
@@ -593,10 +615,22 @@ class ContactGenerator {
           sink(care_contact(present[i], present[j], Layer::kCareHome, 0, r));
         }
       }
-      const std::uint32_t* duty = on_duty_.data() + on_duty_start_[h];
-      const std::uint32_t staff = on_duty_start_[h + 1] - on_duty_start_[h];
-      if (staff == 0) continue;
+      const std::span<const std::uint32_t> home_duty = on_duty(h);
+      if (home_duty.empty()) continue;
+      const std::uint32_t first = pop_.care_home_start[h];
+      const std::uint32_t size = pop_.care_home_start[h + 1] - first;
       for (std::uint32_t i = 0; i < there; ++i) {
+        // With units, the resident's unit's staff at work (the home's when none is).
+        std::span<const std::uint32_t> duty = home_duty;
+        if (units_ > 1) {
+          const auto it = std::lower_bound(pop_.care_residents.begin() + first,
+                                           pop_.care_residents.begin() + first + size, present[i]);
+          const auto unit = on_duty(
+              h,
+              unit_of(static_cast<std::uint32_t>(it - pop_.care_residents.begin()) - first, size));
+          if (!unit.empty()) duty = unit;
+        }
+        const auto staff = static_cast<std::uint32_t>(duty.size());
         for (std::uint32_t m = 0; m < ch.staff_contacts; ++m) {
           sink(care_contact(present[i], duty[r.below(staff)], Layer::kCareHome, 1, r));
         }
@@ -682,6 +716,7 @@ class ContactGenerator {
   std::vector<std::uint32_t> on_duty_;
   std::vector<std::uint32_t> on_duty_start_;
   std::vector<std::uint8_t> home_closed_;  // per home (or empty): no visits today
+  std::uint32_t units_ = 1;                // care_homes.staff_units
   // send_agency_staff(): a pool's positions (their homes), and the day's (home, worker).
   std::vector<std::uint32_t> agency_slots_;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> agency_sent_;

@@ -781,6 +781,12 @@ struct CareHomeConfig {
   // may keep working with symptoms: VIVALDI found fewer infections in residents of homes
   // that paid sick pay (ONS, 3 July 2020; Shallcross et al. 2021).
   double staff_symptom_isolation = -1;
+  // Staff cohorting (1: none, the default): each home's residents and its own staff (each in
+  // person order) are cut into this many units, and a resident's staff contacts are with the
+  // staff at work in its unit (the home's, when none of its unit is at work); a home's agency
+  // positions are spread over its units. Residents still meet the residents of every unit.
+  // VIVALDI found fewer infections in homes that cohorted their staff (Shallcross et al.).
+  std::uint32_t staff_units = 1;
   // Agency staff (0: none, the default): this share of each home's round(staff_per_resident x
   // residents) positions is filled each day from an agency's pool of workers shared by the
   // homes of a region (or, with agency_pool_homes > 0, by runs of that many of a region's
