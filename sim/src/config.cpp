@@ -309,6 +309,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("care_homes", "visits_closed_days", ch.visits_closed_days);
   v("care_homes", "staff_symptom_isolation", ch.staff_symptom_isolation);
   v("care_homes", "staff_units", ch.staff_units);
+  v("care_homes", "resident_zoning", ch.resident_zoning);
   v("care_homes", "agency_share", ch.agency_share);
   v("care_homes", "agency_pool_homes", ch.agency_pool_homes);
 }
@@ -1032,6 +1033,9 @@ Status validate_config(const SimConfig& c) {
        "1]");
   need(ch.staff_units >= 1 && ch.staff_units <= 64,
        "care_homes.staff_units must be in [1, 64] (1: no cohorting of staff)");
+  need(is_probability(ch.resident_zoning),
+       "care_homes.resident_zoning must be in [0, 1] (the share of a resident's contacts with "
+       "residents that stay in its unit)");
   need(is_probability(ch.agency_share),
        "care_homes.agency_share must be in [0, 1] (the share of a home's positions filled by "
        "agency staff)");

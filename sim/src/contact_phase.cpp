@@ -123,12 +123,8 @@ void ContactPhase::close_homes(std::uint32_t t, const HealthPhase& health) {
   const Population& pop = w_.pop;
   closed_homes_.assign(pop.care_homes(), 0);
   for (std::uint32_t h = 0; h < pop.care_homes(); ++h) {
-    const auto residents =
-        std::span(pop.care_residents)
-            .subspan(pop.care_home_start[h], pop.care_home_start[h + 1] - pop.care_home_start[h]);
-    const auto staff = std::span(pop.care_staff)
-                           .subspan(pop.care_staff_start[h],
-                                    pop.care_staff_start[h + 1] - pop.care_staff_start[h]);
+    const auto residents = pop.home_residents(h);
+    const auto staff = pop.home_staff(h);
     if (std::any_of(residents.begin(), residents.end(), closes) ||
         std::any_of(staff.begin(), staff.end(), closes)) {
       closed_homes_[h] = 1;

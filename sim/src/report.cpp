@@ -475,6 +475,10 @@ std::string format_care_homes(const CareHomeConfig& homes, const RunSummary& a,
   if (homes.staff_test_every_days > 0)
     policies += fmt("; staff tested every %u days", homes.staff_test_every_days);
   if (homes.staff_units > 1) policies += fmt("; staff in %u units", homes.staff_units);
+  if (homes.staff_units > 1 && homes.resident_zoning > 0) {
+    policies += fmt(", residents zoned (%.0f %% of their contacts in the unit)",
+                    100 * homes.resident_zoning);
+  }
   if (homes.staff_symptom_isolation >= 0) {
     policies +=
         fmt("; %.0f %% of staff with symptoms isolate", 100 * homes.staff_symptom_isolation);
@@ -1175,14 +1179,15 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "resident_deaths,care_staff_infected,manual_traced_backward,tracing_cases,traced_cases,"
       "interviewed_with_infector,infectors_named,infectors_warned,residents_infected_by_visitors,"
       "residents_infected_by_agency,residents_infected_by_agency_from_other_homes,"
-      "care_agency_infected,care_home_days_closed\n";
+      "care_agency_infected,care_home_days_closed,residents_infected_by_staff,"
+      "residents_infected_by_residents\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.10g,", p.values[i]);
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
         "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu,%llu,%u,%.6g,%.6f,%u,%u,%.6g,"
-        "%llu,%llu,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%u,%u,%u,%u,%llu\n",
+        "%llu,%llu,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%u,%u,%u,%u,%llu,%u,%u\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -1213,7 +1218,8 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         static_cast<unsigned long long>(s.infectors_named), s.infectors_warned.value(),
         s.residents_infected_by_visitors, s.residents_infected_by_agency,
         s.residents_infected_by_agency_from_other_homes, s.care_agency_infected,
-        static_cast<unsigned long long>(s.care_home_days_closed));
+        static_cast<unsigned long long>(s.care_home_days_closed), s.residents_infected_by_staff,
+        s.residents_infected_by_residents);
   }
   return out;
 }

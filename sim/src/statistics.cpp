@@ -295,8 +295,7 @@ void summarise_care_homes(const Population& pop, const HealthPhase& health, std:
   const auto in_home = static_cast<std::uint8_t>(Layer::kCareHome);
   for (std::uint32_t h = 0; h < pop.care_homes(); ++h) {
     bool cases = false;
-    for (std::uint32_t i = pop.care_home_start[h]; i < pop.care_home_start[h + 1]; ++i) {
-      const std::uint32_t p = pop.care_residents[i];
+    for (const std::uint32_t p : pop.home_residents(h)) {
       if (infection_day[p] == kNever) continue;
       cases = true;
       ++s.residents_infected;

@@ -61,8 +61,9 @@ TEST_CASE("SeededRandom from an offset is the tail of the whole stream", "[rando
   const ByteArray<5> seed{1, 2, 3, 4, 5};
   SeededRandom whole{ByteSpan(seed)};
   const Bytes stream = draw(whole, 20000);
-  for (const std::size_t offset : {0, 1, 15, 16, 17, 4080, 4095, 4096, 4097, 5000, 8191}) {
-    for (const std::size_t first : {1, 16, 33, 4096, 6000}) {
+  for (const std::size_t offset :
+       {0UL, 1UL, 15UL, 16UL, 17UL, 4080UL, 4095UL, 4096UL, 4097UL, 5000UL, 8191UL}) {
+    for (const std::size_t first : {1UL, 16UL, 33UL, 4096UL, 6000UL}) {
       CAPTURE(offset, first);
       SeededRandom tail(ByteSpan(seed), offset);
       Bytes got = draw(tail, first);

@@ -55,6 +55,14 @@ bool is_visit(const Population& pop, const Contact& x) {
          !is_care_staff(pop, x.a) && !is_care_staff(pop, x.b);
 }
 
+// A resident's unit of 4: its index i of its home's n residents, i x 4 / n.
+std::uint32_t unit_of_4(const Population& pop, std::uint32_t resident) {
+  const auto residents = pop.home_residents(pop.home_of(resident));
+  const auto i = static_cast<std::uint32_t>(
+      std::lower_bound(residents.begin(), residents.end(), resident) - residents.begin());
+  return i * 4 / static_cast<std::uint32_t>(residents.size());
+}
+
 // The state of a day on which nobody isolates and every resident is in its home.
 std::vector<std::uint8_t> everyone_in(const Population& pop) {
   std::vector<std::uint8_t> state(pop.size(), kMeetsAll);
@@ -142,9 +150,12 @@ TEST_CASE("care homes: the oldest per region, each a household of its own, homes
   std::uint32_t region = 0;
   for (std::uint32_t h = 0; h < pop.care_homes(); ++h) {
     CAPTURE(h);
-    const std::uint32_t first = pop.care_residents[pop.care_home_start[h]];
-    const std::uint32_t last = pop.care_residents[pop.care_home_start[h + 1] - 1];
-    const std::uint32_t size = pop.care_home_start[h + 1] - pop.care_home_start[h];
+    const auto residents = pop.home_residents(h);
+    REQUIRE(residents.data() == pop.care_residents.data() + pop.care_home_start[h]);
+    const std::uint32_t first = residents.front();
+    const std::uint32_t last = residents.back();
+    const auto size = static_cast<std::uint32_t>(residents.size());
+    CHECK(size == pop.care_home_start[h + 1] - pop.care_home_start[h]);
     CHECK(pop.region_of(first) == pop.region_of(last));
     const bool region_last =
         h + 1 == pop.care_homes() ||
@@ -161,12 +172,12 @@ TEST_CASE("care homes: the oldest per region, each a household of its own, homes
     CHECK(pop.home_of(last) == h);
     // round(1.5 x residents) staff: working people of the home's region, not hospital staff,
     // ascending, nobody twice.
-    const std::uint32_t s0 = pop.care_staff_start[h];
-    const std::uint32_t s1 = pop.care_staff_start[h + 1];
-    CHECK(s1 - s0 == std::llround(1.5 * size));
-    CHECK(std::is_sorted(pop.care_staff.begin() + s0, pop.care_staff.begin() + s1));
-    for (std::uint32_t i = s0; i < s1; ++i) {
-      const std::uint32_t m = pop.care_staff[i];
+    const auto own = pop.home_staff(h);
+    CHECK(own.data() == pop.care_staff.data() + pop.care_staff_start[h]);
+    CHECK(own.size() == pop.care_staff_start[h + 1] - pop.care_staff_start[h]);
+    CHECK(own.size() == std::llround(1.5 * size));
+    CHECK(std::is_sorted(own.begin(), own.end()));
+    for (const std::uint32_t m : own) {
       CHECK(pop.network[m] == static_cast<std::uint8_t>(Network::kWork));
       CHECK(pop.region_of(m) == region);
       CHECK_FALSE(pop.is_staff(m));
@@ -227,8 +238,8 @@ TEST_CASE("residents meet their home only: other residents, and their staff at w
       const std::uint32_t resident = ra ? x.a : x.b;
       const std::uint32_t carer = ra ? x.b : x.a;
       const std::uint32_t h = pop.home_of(resident);
-      CHECK(std::binary_search(pop.care_staff.begin() + pop.care_staff_start[h],
-                               pop.care_staff.begin() + pop.care_staff_start[h + 1], carer));
+      const auto own = pop.home_staff(h);
+      CHECK(std::binary_search(own.begin(), own.end(), carer));
       CHECK(carer != off_duty);
       ++carers[resident];
     }
@@ -271,11 +282,10 @@ TEST_CASE("agency staff: a share of each home's positions, pools of homes, their
   std::uint32_t slots = 0;
   for (std::uint32_t h = 0; h < pop.care_homes(); ++h) {
     CAPTURE(h);
-    const std::uint32_t size = pop.care_home_start[h + 1] - pop.care_home_start[h];
+    const auto size = static_cast<double>(pop.home_residents(h).size());
     const auto positions = static_cast<std::uint32_t>(std::llround(1.5 * size));
     CHECK(pop.care_agency_slots[h] == std::llround(0.25 * positions));
-    CHECK(pop.care_staff_start[h + 1] - pop.care_staff_start[h] ==
-          positions - pop.care_agency_slots[h]);
+    CHECK(pop.home_staff(h).size() == positions - pop.care_agency_slots[h]);
     slots += pop.care_agency_slots[h];
   }
   CHECK(slots > 0);
@@ -284,7 +294,7 @@ TEST_CASE("agency staff: a share of each home's positions, pools of homes, their
   REQUIRE(pop.care_pool_start.back() == pop.care_homes());
   REQUIRE(pop.care_agency_start.size() == pop.care_pool_start.size());
   const auto region_of_home = [&](std::uint32_t h) {
-    return pop.region_of(pop.care_residents[pop.care_home_start[h]]);
+    return pop.region_of(pop.home_residents(h).front());
   };
   std::set<std::uint32_t> everyone(pop.care_staff.begin(), pop.care_staff.end());
   for (std::uint32_t k = 0; k < pop.care_pools(); ++k) {
@@ -300,12 +310,12 @@ TEST_CASE("agency staff: a share of each home's positions, pools of homes, their
     // hospital staff nor a home's own staff, ascending, nobody twice.
     std::uint32_t wanted = 0;
     for (std::uint32_t h = h0; h < h1; ++h) wanted += pop.care_agency_slots[h];
-    const std::uint32_t w0 = pop.care_agency_start[k];
-    const std::uint32_t w1 = pop.care_agency_start[k + 1];
-    CHECK(w1 - w0 == wanted);
-    CHECK(std::is_sorted(pop.care_agency.begin() + w0, pop.care_agency.begin() + w1));
-    for (std::uint32_t i = w0; i < w1; ++i) {
-      const std::uint32_t m = pop.care_agency[i];
+    const auto workers = pop.pool_agency(k);
+    CHECK(workers.data() == pop.care_agency.data() + pop.care_agency_start[k]);
+    CHECK(workers.size() == pop.care_agency_start[k + 1] - pop.care_agency_start[k]);
+    CHECK(workers.size() == wanted);
+    CHECK(std::is_sorted(workers.begin(), workers.end()));
+    for (const std::uint32_t m : workers) {
       CHECK(pop.network[m] == static_cast<std::uint8_t>(Network::kWork));
       CHECK(pop.region_of(m) == region);
       CHECK_FALSE(pop.is_staff(m));
@@ -354,9 +364,8 @@ TEST_CASE("agency staff: each day each worker at work fills a position of its po
         // Its own staff at work first, then at most its positions' agency workers, of its
         // pool, ascending.
         std::vector<std::uint32_t> own;
-        for (std::uint32_t i = people.care_staff_start[h]; i < people.care_staff_start[h + 1];
-             ++i) {
-          if (people.care_staff[i] != off_duty) own.push_back(people.care_staff[i]);
+        for (const std::uint32_t m : people.home_staff(h)) {
+          if (m != off_duty) own.push_back(m);
         }
         REQUIRE(duty.size() >= own.size());
         CHECK(std::equal(own.begin(), own.end(), duty.begin()));
@@ -365,9 +374,8 @@ TEST_CASE("agency staff: each day each worker at work fills a position of its po
         CHECK(std::is_sorted(agency.begin(), agency.end()));
         const std::uint32_t k = pool_of_home(people, h);
         for (const std::uint32_t w : agency) {
-          CHECK(std::binary_search(people.care_agency.begin() + people.care_agency_start[k],
-                                   people.care_agency.begin() + people.care_agency_start[k + 1],
-                                   w));
+          const auto pool = people.pool_agency(k);
+          CHECK(std::binary_search(pool.begin(), pool.end(), w));
           REQUIRE(homes.contains(w));
           CHECK(homes[w].back() == UINT32_MAX);  // one home a day
           homes[w].back() = h;
@@ -429,14 +437,6 @@ TEST_CASE("staff in units: a resident meets the staff of its unit, the home's wh
   c.care_homes.staff_contacts = 8;
   const Population pop = generate_population(c);
   const std::set<std::uint32_t> agency(pop.care_agency.begin(), pop.care_agency.end());
-  // A resident's unit: its index i of a home's n residents, i x 4 / n.
-  const auto unit_of = [&](std::uint32_t resident) {
-    const std::uint32_t h = pop.home_of(resident);
-    const auto i = static_cast<std::uint32_t>(
-        std::lower_bound(pop.care_residents.begin(), pop.care_residents.end(), resident) -
-        pop.care_residents.begin() - pop.care_home_start[h]);
-    return i * 4 / (pop.care_home_start[h + 1] - pop.care_home_start[h]);
-  };
   // One day: each unit's staff at work, and each resident's 8 staff contacts from its unit's
   // (from the home's when nobody of its unit works); the units of home 0's unit 0.
   const auto check_day = [&](const std::vector<std::uint8_t>& state) {
@@ -456,8 +456,8 @@ TEST_CASE("staff in units: a resident meets the staff of its unit, the home's wh
       CAPTURE(h);
       // A unit's own staff: the home's whose index i of n has i x 4 / n == the unit; at most
       // a quarter of the home's agency positions, rounded up.
-      const std::uint32_t first = pop.care_staff_start[h];
-      const std::uint32_t n = pop.care_staff_start[h + 1] - first;
+      const auto own = pop.home_staff(h);
+      const auto n = static_cast<std::uint32_t>(own.size());
       std::size_t total = 0;
       for (std::uint32_t u = 0; u < 4; ++u) {
         std::uint32_t sent = 0;
@@ -466,10 +466,9 @@ TEST_CASE("staff in units: a resident meets the staff of its unit, the home's wh
             ++sent;
             continue;
           }
-          const auto begin = pop.care_staff.begin() + first;
-          const auto it = std::find(begin, begin + n, m);
-          REQUIRE(it != begin + n);
-          CHECK(static_cast<std::uint32_t>(it - begin) * 4 / n == u);
+          const auto it = std::find(own.begin(), own.end(), m);
+          REQUIRE(it != own.end());
+          CHECK(static_cast<std::uint32_t>(it - own.begin()) * 4 / n == u);
         }
         CHECK(sent <= (pop.care_agency_slots[h] + 3) / 4);
         total += unit_duty[h * 4 + u].size();
@@ -482,7 +481,7 @@ TEST_CASE("staff in units: a resident meets the staff of its unit, the home's wh
       const std::uint32_t resident = pop.is_resident(x.a) ? x.a : x.b;
       const std::uint32_t carer = resident == x.a ? x.b : x.a;
       const std::uint32_t h = pop.home_of(resident);
-      const auto& unit = unit_duty[h * 4 + unit_of(resident)];
+      const auto& unit = unit_duty[h * 4 + unit_of_4(pop, resident)];
       const auto& from = unit.empty() ? home_duty[h] : unit;
       CAPTURE(resident, carer, h);
       CHECK(std::find(from.begin(), from.end(), carer) != from.end());
@@ -494,7 +493,7 @@ TEST_CASE("staff in units: a resident meets the staff of its unit, the home's wh
     std::size_t across = 0;
     for (const Contact& x : day) {
       if (x.layer == Layer::kCareHome && pop.is_resident(x.a) && pop.is_resident(x.b)) {
-        across += unit_of(x.a) != unit_of(x.b) ? 1u : 0u;
+        across += unit_of_4(pop, x.a) != unit_of_4(pop, x.b) ? 1u : 0u;
       }
     }
     CHECK(across > 100);
@@ -502,16 +501,116 @@ TEST_CASE("staff in units: a resident meets the staff of its unit, the home's wh
   };
   std::vector<std::uint8_t> state = everyone_in(pop);
   // Home 0's unit 0: its own staff all at home, its agency workers at work.
-  const std::uint32_t s0 = pop.care_staff_start[0];
-  const std::uint32_t n0 = pop.care_staff_start[1] - s0;
+  const auto own0 = pop.home_staff(0);
+  const auto n0 = static_cast<std::uint32_t>(own0.size());
   REQUIRE(n0 >= 8);
-  for (std::uint32_t j = 0; j * 4 / n0 == 0; ++j) state[pop.care_staff[s0 + j]] = kAtHome;
+  for (std::uint32_t j = 0; j * 4 / n0 == 0; ++j) state[own0[j]] = kAtHome;
   const auto with_agency = check_day(state);
   CHECK_FALSE(with_agency.empty());
   for (const std::uint32_t m : with_agency) CHECK(agency.contains(m));
   // And every agency worker at home: nobody of unit 0 works, its residents meet the home's.
   for (const std::uint32_t w : pop.care_agency) state[w] = kAtHome;
   CHECK(check_day(state).empty());
+}
+
+TEST_CASE("zoned residents: a share of their contacts with residents stays in their unit") {
+  SimConfig c = with_homes(20000, 2000);
+  c.care_homes.staff_units = 4;
+  c.care_homes.resident_contacts = 8;
+  const Population pop = generate_population(c);
+  // Resident pairs of one day (everyone in; a few isolating in their rooms): within one unit,
+  // and in all; every pair in one home, none with an isolating resident.
+  std::vector<std::uint8_t> state = everyone_in(pop);
+  for (std::size_t i = 0; i < pop.care_residents.size(); i += 10) {
+    state[pop.care_residents[i]] = kInCareHomeIsolating;
+  }
+  const auto pairs = [&](const SimConfig& config) {
+    std::pair<std::size_t, std::size_t> within_all{0, 0};
+    for (const Contact& x : one_day(config, pop, state)) {
+      if (x.layer != Layer::kCareHome || !pop.is_resident(x.a) || !pop.is_resident(x.b)) continue;
+      CAPTURE(x.a, x.b);
+      CHECK(pop.home_of(x.a) == pop.home_of(x.b));
+      CHECK(state[x.a] == kInCareHome);
+      CHECK(state[x.b] == kInCareHome);
+      within_all.first += unit_of_4(pop, x.a) == unit_of_4(pop, x.b) ? 1u : 0u;
+      ++within_all.second;
+    }
+    return within_all;
+  };
+  const auto [within_none, all_none] = pairs(c);
+  c.care_homes.resident_zoning = 1;
+  const auto [within_full, all_full] = pairs(c);
+  c.care_homes.resident_zoning = 0.5;
+  const auto [within_half, all_half] = pairs(c);
+  // 360 mixing residents with 4 proposals each: about 1,400 pairs (a draw of itself is none:
+  // 1 in 29 home-wide, about 1 in 7 within a unit of 7 or 8).
+  CAPTURE(within_none, all_none, within_full, all_full, within_half, all_half);
+  CHECK(all_none > 1200);
+  CHECK(all_full > 1100);
+  CHECK(all_half > 1100);
+  // Zoned: every pair within a unit. Unzoned: about a quarter (a resident's unit is 7 or 8 of
+  // the home's 29 mixing residents); half zoned: about 0.5 + 0.5 x 0.22.
+  CHECK(within_full == all_full);
+  const double none_share = static_cast<double>(within_none) / static_cast<double>(all_none);
+  const double half_share = static_cast<double>(within_half) / static_cast<double>(all_half);
+  CHECK(none_share > 0.17);
+  CHECK(none_share < 0.29);
+  CHECK(half_share > 0.53);
+  CHECK(half_share < 0.67);
+  // Zoning draws nothing for staff contacts: the same staff pairs with and without it.
+  const auto staff_pairs = [&](const SimConfig& config) {
+    std::size_t n = 0;
+    for (const Contact& x : one_day(config, pop, state)) {
+      n += x.layer == Layer::kCareHome && pop.is_resident(x.a) != pop.is_resident(x.b) ? 1u : 0u;
+    }
+    return n;
+  };
+  CHECK(staff_pairs(c) == pop.care_residents.size() * c.care_homes.staff_contacts);
+  // One unit: the home is the zone, the day's contacts unchanged contact for contact.
+  c.care_homes.staff_units = 1;
+  c.care_homes.resident_zoning = 1;
+  SimConfig unzoned = c;
+  unzoned.care_homes.resident_zoning = 0;
+  const auto zoned_day = one_day(c, pop, state);
+  const auto plain_day = one_day(unzoned, pop, state);
+  REQUIRE(zoned_day.size() == plain_day.size());
+  for (std::size_t i = 0; i < zoned_day.size(); ++i) {
+    CHECK(zoned_day[i].a == plain_day[i].a);
+    CHECK(zoned_day[i].b == plain_day[i].b);
+    CHECK(zoned_day[i].start_minute == plain_day[i].start_minute);
+  }
+}
+
+TEST_CASE("zoned residents in a run: a resident catches it from another resident of its unit") {
+  SimConfig c = care_run(true, 2);
+  c.care_homes.staff_units = 4;
+  c.care_homes.resident_zoning = 1;
+  RecordingPublisher publisher;
+  const auto sim = ran(c, publisher);
+  const Population& pop = sim->population();
+  std::uint32_t by_residents = 0;
+  for (const Infection& i : sim->infections()) {
+    if (i.infector == kNoPerson || !pop.is_resident(i.person) || !pop.is_resident(i.infector)) {
+      continue;
+    }
+    CAPTURE(i.person, i.infector);
+    CHECK(pop.home_of(i.person) == pop.home_of(i.infector));
+    CHECK(unit_of_4(pop, i.person) == unit_of_4(pop, i.infector));
+    ++by_residents;
+  }
+  CHECK(by_residents > 5);
+  CHECK(sim->summary().residents_infected_by_residents == by_residents);
+  // Unzoned, some residents catch it from another unit's.
+  c.care_homes.resident_zoning = 0;
+  RecordingPublisher unzoned_publisher;
+  const auto unzoned = ran(c, unzoned_publisher);
+  std::uint32_t across = 0;
+  for (const Infection& i : unzoned->infections()) {
+    if (i.infector != kNoPerson && pop.is_resident(i.person) && pop.is_resident(i.infector)) {
+      across += unit_of_4(pop, i.person) != unit_of_4(pop, i.infector) ? 1u : 0u;
+    }
+  }
+  CHECK(across > 5);
 }
 
 TEST_CASE("each resident's family: the members of the household it left who stayed") {
@@ -694,13 +793,10 @@ TEST_CASE("visits stopped by a case: none in a home for 14 days after a positive
     const auto recent = [&](std::uint32_t p) {
       return positive[p] >= 0 && positive[p] < t && t - positive[p] <= 14;
     };
-    for (std::uint32_t i = pop.care_home_start[h]; i < pop.care_home_start[h + 1]; ++i) {
-      if (recent(pop.care_residents[i])) return true;
-    }
-    for (std::uint32_t i = pop.care_staff_start[h]; i < pop.care_staff_start[h + 1]; ++i) {
-      if (recent(pop.care_staff[i])) return true;
-    }
-    return false;
+    const auto residents = pop.home_residents(h);
+    const auto staff = pop.home_staff(h);
+    return std::any_of(residents.begin(), residents.end(), recent) ||
+           std::any_of(staff.begin(), staff.end(), recent);
   };
   // Infections between a resident and a visitor on a day its home would be closed.
   const auto visit_infections_when_closed = [&](const Simulation& sim) {
@@ -799,8 +895,8 @@ TEST_CASE("care homes: infections in the home, counted day by day and in the sum
       CHECK(pop.home_of(other) == h);
       by_residents += victim_resident ? 1u : 0u;
     } else {
-      CHECK(std::binary_search(pop.care_staff.begin() + pop.care_staff_start[h],
-                               pop.care_staff.begin() + pop.care_staff_start[h + 1], other));
+      const auto own = pop.home_staff(h);
+      CHECK(std::binary_search(own.begin(), own.end(), other));
       by_staff += victim_resident ? 1u : 0u;
       staff_by_residents += victim_resident ? 0u : 1u;
     }
@@ -818,8 +914,7 @@ TEST_CASE("care homes: infections in the home, counted day by day and in the sum
   std::uint32_t died = 0;
   for (std::uint32_t h = 0; h < pop.care_homes(); ++h) {
     bool any = false;
-    for (std::uint32_t i = pop.care_home_start[h]; i < pop.care_home_start[h + 1]; ++i) {
-      const std::uint32_t p = pop.care_residents[i];
+    for (const std::uint32_t p : pop.home_residents(h)) {
       const std::int32_t d = sim->infection_day()[p];
       if (d < 0) continue;
       any = true;
@@ -1097,6 +1192,9 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   CHECK(d.care_homes.staff_units == 1);
   CHECK(refusal("care_homes.staff_units=0").find("staff_units") != std::string::npos);
   CHECK(refusal("care_homes.staff_units=65").find("staff_units") != std::string::npos);
+  CHECK(d.care_homes.resident_zoning == 0);
+  CHECK(refusal("care_homes.resident_zoning=1.5").find("resident_zoning") != std::string::npos);
+  CHECK(refusal("care_homes.resident_zoning=-0.5").find("resident_zoning") != std::string::npos);
   CHECK(d.care_homes.agency_share == 0);
   CHECK(d.care_homes.agency_pool_homes == 0);
   CHECK(refusal("care_homes.agency_share=1.1").find("agency_share") != std::string::npos);
@@ -1110,6 +1208,7 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   REQUIRE(apply_override(c, "care_homes.visits_closed_days=14"));
   REQUIRE(apply_override(c, "care_homes.staff_symptom_isolation=0.3"));
   REQUIRE(apply_override(c, "care_homes.staff_units=6"));
+  REQUIRE(apply_override(c, "care_homes.resident_zoning=0.75"));
   REQUIRE(apply_override(c, "care_homes.agency_pool_homes=4"));
   const auto back = config_from_json(config_to_json(c), SimConfig{});
   REQUIRE(back);
@@ -1120,7 +1219,9 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   CHECK(back->care_homes.visits_closed_days == 14);
   CHECK(back->care_homes.staff_symptom_isolation == 0.3);
   CHECK(back->care_homes.staff_units == 6);
+  CHECK(back->care_homes.resident_zoning == 0.75);
   c.care_homes.staff_units = 1;
+  c.care_homes.resident_zoning = 0;
   c.care_homes.staff_symptom_isolation = -1;
   c.care_homes.visits_closed_days = 0;
 
@@ -1189,7 +1290,14 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   c.care_homes.staff_units = 4;
   CHECK(format_care_homes(c.care_homes, a, &b).find("recording at work; staff in 4 units; ") !=
         std::string::npos);
+  c.care_homes.resident_zoning = 0.8;
+  CHECK(format_care_homes(c.care_homes, a, &b)
+            .find("staff in 4 units, residents zoned (80 % of their contacts in the unit); 2 "
+                  "visits") != std::string::npos);
+  // Zoning without units changes nothing and is not named.
   c.care_homes.staff_units = 1;
+  CHECK(format_care_homes(c.care_homes, a, &b).find("zoned") == std::string::npos);
+  c.care_homes.resident_zoning = 0;
   c.care_homes.staff_symptom_isolation = 0.4;
   CHECK(format_care_homes(c.care_homes, a, &b)
             .find("recording at work; 40 % of staff with symptoms isolate; 2 visits a week") !=

@@ -126,7 +126,8 @@ severe_args=(sim run --people 3000 --days 40 --seed 5 --threads 1 --no-baseline 
   --set care_homes.app_paused_at_work=false --set care_homes.staff_test_every_days=3
   --set care_homes.visits_per_week=3 --set care_homes.visits_closed_days=7
   --set care_homes.agency_share=0.3 --set care_homes.staff_symptom_isolation=0.5
-  --set care_homes.agency_pool_homes=2 --set care_homes.staff_units=2)
+  --set care_homes.agency_pool_homes=2 --set care_homes.staff_units=2
+  --set care_homes.resident_zoning=0.7)
 one_and_two severe "${severe_args[@]}"
 more_than severe new_deaths 20 "deaths"
 more_than severe hospital_denied 5 "patients denied a hospital bed"

@@ -313,8 +313,7 @@ class ContactGenerator {
     auto sent = agency_sent_.begin();
     for (std::uint32_t h = 0; h < homes; ++h) {
       for (const std::uint8_t state : {kInCareHome, kInCareHomeIsolating}) {
-        for (std::uint32_t i = pop_.care_home_start[h]; i < pop_.care_home_start[h + 1]; ++i) {
-          const std::uint32_t p = pop_.care_residents[i];
+        for (const std::uint32_t p : pop_.home_residents(h)) {
           if (isolating_[p] == state) home_present_.push_back(p);
         }
         if (state == kInCareHome) {
@@ -323,13 +322,12 @@ class ContactGenerator {
         }
       }
       home_present_start_.push_back(static_cast<std::uint32_t>(home_present_.size()));
-      const std::uint32_t s0 = pop_.care_staff_start[h];
-      const std::uint32_t staff = pop_.care_staff_start[h + 1] - s0;
+      const auto own = pop_.home_staff(h);
+      const auto staff = static_cast<std::uint32_t>(own.size());
       std::uint32_t j = 0;
       for (std::uint32_t u = 0; u < units_; ++u) {
         for (; j < staff && unit_of(j, staff) == u; ++j) {
-          const std::uint32_t m = pop_.care_staff[s0 + j];
-          if (isolating_[m] == kMeetsAll) on_duty_.push_back(m);
+          if (isolating_[own[j]] == kMeetsAll) on_duty_.push_back(own[j]);
         }
         for (; sent != agency_sent_.end() && sent->first == h * units_ + u; ++sent) {
           on_duty_.push_back(sent->second);
@@ -342,6 +340,12 @@ class ContactGenerator {
   // The unit of the i-th of n (resident or member of staff of a home, in person order).
   std::uint32_t unit_of(std::uint32_t i, std::uint32_t n) const {
     return static_cast<std::uint32_t>(static_cast<std::uint64_t>(i) * units_ / n);
+  }
+  // The unit of resident p of a home whose residents are `residents`.
+  std::uint32_t resident_unit(std::span<const std::uint32_t> residents, std::uint32_t p) const {
+    const auto it = std::lower_bound(residents.begin(), residents.end(), p);
+    return unit_of(static_cast<std::uint32_t>(it - residents.begin()),
+                   static_cast<std::uint32_t>(residents.size()));
   }
 
   // The agency workers at work today (not isolating, in hospital or dead), each sent to a
@@ -361,8 +365,7 @@ class ContactGenerator {
       Rng r = stream(kPurposeAgencyShifts, k);
       shuffle_stubs(agency_slots_, r);
       std::size_t slot = 0;
-      for (std::uint32_t i = pop_.care_agency_start[k]; i < pop_.care_agency_start[k + 1]; ++i) {
-        const std::uint32_t worker = pop_.care_agency[i];
+      for (const std::uint32_t worker : pop_.pool_agency(k)) {
         if (isolating_[worker] != kMeetsAll) continue;
         agency_sent_.emplace_back(agency_slots_[slot++], worker);
       }
@@ -592,7 +595,8 @@ class ContactGenerator {
   }
 
   // The shard's care homes: each resident there and not isolating proposes Poisson(
-  // resident_contacts / 2) contacts with the home's other such residents, then each resident
+  // resident_contacts / 2) contacts with the home's other such residents (with zoning, each
+  // with probability resident_zoning with such a resident of its unit), then each resident
   // there meets staff_contacts of the home's staff at work, drawn with replacement; with
   // visits, each resident there and not isolating is visited (a stream of its own, so that
   // visits change no other draw).
@@ -603,31 +607,47 @@ class ContactGenerator {
     Rng r = stream(kPurposeCareContacts, shard);
     const auto& ch = config_.care_homes;
     if (ch.visits_per_week > 0) care_visits(shard, sink);
+    const bool zoned = ch.resident_zoning > 0 && units_ > 1;
+    std::vector<std::uint32_t> zone_of;     // per mixing resident: its unit
+    std::vector<std::uint32_t> zone_start;  // per unit: its first mixing resident
     for (std::uint32_t h = h0; h < h1; ++h) {
       const std::uint32_t* present = home_present_.data() + home_present_start_[h];
       const std::uint32_t there = home_present_start_[h + 1] - home_present_start_[h];
       const std::uint32_t mixing = home_mixing_[h];
+      const auto residents = pop_.home_residents(h);
+      // The mixing residents are in person order, so each unit's are contiguous.
+      if (zoned) {
+        zone_of.resize(mixing);
+        zone_start.assign(units_ + 1, mixing);
+        for (std::uint32_t i = mixing; i-- > 0;) {
+          zone_of[i] = resident_unit(residents, present[i]);
+          zone_start[zone_of[i]] = i;
+        }
+        for (std::uint32_t u = units_; u-- > 0;) {
+          zone_start[u] = std::min(zone_start[u], zone_start[u + 1]);
+        }
+      }
       for (std::uint32_t i = 0; i < mixing && mixing > 1; ++i) {
         const std::uint32_t k = r.poisson(ch.resident_contacts / 2);
         for (std::uint32_t m = 0; m < k; ++m) {
-          const std::uint32_t j = r.below(mixing);
+          std::uint32_t j = 0;
+          if (zoned && r.bernoulli(ch.resident_zoning)) {
+            const std::uint32_t first = zone_start[zone_of[i]];
+            j = first + r.below(zone_start[zone_of[i] + 1] - first);
+          } else {
+            j = r.below(mixing);
+          }
           if (j == i) continue;
           sink(care_contact(present[i], present[j], Layer::kCareHome, 0, r));
         }
       }
       const std::span<const std::uint32_t> home_duty = on_duty(h);
       if (home_duty.empty()) continue;
-      const std::uint32_t first = pop_.care_home_start[h];
-      const std::uint32_t size = pop_.care_home_start[h + 1] - first;
       for (std::uint32_t i = 0; i < there; ++i) {
         // With units, the resident's unit's staff at work (the home's when none is).
         std::span<const std::uint32_t> duty = home_duty;
         if (units_ > 1) {
-          const auto it = std::lower_bound(pop_.care_residents.begin() + first,
-                                           pop_.care_residents.begin() + first + size, present[i]);
-          const auto unit = on_duty(
-              h,
-              unit_of(static_cast<std::uint32_t>(it - pop_.care_residents.begin()) - first, size));
+          const auto unit = on_duty(h, resident_unit(residents, present[i]));
           if (!unit.empty()) duty = unit;
         }
         const auto staff = static_cast<std::uint32_t>(duty.size());

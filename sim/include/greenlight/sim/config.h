@@ -787,6 +787,13 @@ struct CareHomeConfig {
   // positions are spread over its units. Residents still meet the residents of every unit.
   // VIVALDI found fewer infections in homes that cohorted their staff (Shallcross et al.).
   std::uint32_t staff_units = 1;
+  // Zoning of the residents (0: none, the default): with staff_units > 1, this share of a
+  // resident's contacts with other residents is with the residents of its own unit (meals and
+  // lounges by unit), the rest with the whole home's; 1 makes the units self-contained. With
+  // one unit the home is the zone and nothing changes. Nguyen et al. (2021, a model of a
+  // Scottish home) found that cohorting residents and staff into smaller, self-contained
+  // units reduces the spread in a home.
+  double resident_zoning = 0;
   // Agency staff (0: none, the default): this share of each home's round(staff_per_resident x
   // residents) positions is filled each day from an agency's pool of workers shared by the
   // homes of a region (or, with agency_pool_homes > 0, by runs of that many of a region's

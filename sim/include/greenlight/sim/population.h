@@ -85,6 +85,16 @@ struct Population {
   std::uint32_t care_pools() const {
     return care_pool_start.empty() ? 0 : static_cast<std::uint32_t>(care_pool_start.size() - 1);
   }
+  // Home h's residents and its own staff; pool k's agency workers (each ascending).
+  std::span<const std::uint32_t> home_residents(std::uint32_t h) const {
+    return range_of(care_residents, care_home_start, h);
+  }
+  std::span<const std::uint32_t> home_staff(std::uint32_t h) const {
+    return range_of(care_staff, care_staff_start, h);
+  }
+  std::span<const std::uint32_t> pool_agency(std::uint32_t k) const {
+    return range_of(care_agency, care_agency_start, k);
+  }
   bool is_resident(std::uint32_t p) const {
     return std::binary_search(care_residents.begin(), care_residents.end(), p);
   }
@@ -100,6 +110,14 @@ struct Population {
   }
   // Bytes held by the arrays (for the memory report).
   std::size_t memory_bytes() const;
+
+ private:
+  // Part k of a CSR pair: values[start[k] .. start[k + 1]).
+  static std::span<const std::uint32_t> range_of(const std::vector<std::uint32_t>& values,
+                                                 const std::vector<std::uint32_t>& start,
+                                                 std::uint32_t k) {
+    return {values.data() + start[k], values.data() + start[k + 1]};
+  }
 };
 
 // The probability that a person of age_group in `region` runs the app when `share` of the
