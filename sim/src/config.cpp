@@ -254,6 +254,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("vaccination", "people_per_day_per_100k", vc.people_per_day_per_100k);
   v("vaccination", "start_day", vc.start_day);
   v("vaccination", "uptake_by_age", vc.uptake_by_age);
+  v("vaccination", "efficacy_factor_by_age", vc.efficacy_factor_by_age);
   v("vaccination", "oldest_first", vc.oldest_first);
   v("vaccination", "days_to_protect", vc.days_to_protect);
   v("vaccination", "efficacy_infection", vc.efficacy_infection);
@@ -932,6 +933,11 @@ Status validate_config(const SimConfig& c) {
   need(vc.start_day <= 2000, "vaccination.start_day must be at most 2000");
   for (const double u : vc.uptake_by_age)
     need(is_probability(u), "vaccination.uptake_by_age values must be in [0, 1]");
+  for (const double f : vc.efficacy_factor_by_age) {
+    need(is_probability(f),
+         "vaccination.efficacy_factor_by_age values must be in [0, 1] (a factor on the "
+         "efficacies of an age group)");
+  }
   need(vc.days_to_protect >= 1 && vc.days_to_protect <= 365,
        "vaccination.days_to_protect must be in [1, 365]");
   need(is_probability(vc.efficacy_infection) && is_probability(vc.efficacy_symptoms) &&

@@ -265,7 +265,10 @@ void HealthPhase::plan_vaccination() {
     const std::uint8_t g = w_.pop.age_group[p];
     const bool wants = r.bernoulli(vc.uptake_by_age[g]);
     const std::uint64_t key = r.next();
-    const double v = r.uniform();
+    // The age group's factor on every efficacy: v < e x f is v / f < e (f = 1: v itself).
+    const double f = vc.efficacy_factor_by_age[g];
+    const double u = r.uniform();
+    const double v = f > 0 ? u / f : 2.0;  // f = 0: above every efficacy
     vaccine_level_[p] = sim::vaccine_protection(v, vc);
     if (between_doses) first_dose_level_[p] = sim::vaccine_protection(v, first);
     if (escape) escape_level_[p] = sim::vaccine_protection(v, escaped);

@@ -391,6 +391,11 @@ std::string policy_lines(const SimConfig& c) {
              v.start_day, v.oldest_first ? "oldest first" : "in random order", u[0], u[1], u[2],
              u[3], u[4], u[5], u[6], u[7], u[8], v.days_to_protect, v.efficacy_infection,
              v.efficacy_symptoms, v.efficacy_severe);
+    const auto& f = v.efficacy_factor_by_age;
+    if (std::any_of(f.begin(), f.end(), [](double x) { return x != 1; })) {
+      o += fmt("vaccination efficacy by age (every efficacy times): %g/%g/%g/%g/%g/%g/%g/%g/%g\n",
+               f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8]);
+    }
     if (v.first_dose_protect_days > 0) {
       o +=
           fmt("vaccination between the doses: from %u days after the first against infection %g, "

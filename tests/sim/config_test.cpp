@@ -390,6 +390,15 @@ TEST_CASE("waning vaccine protection's half-life is checked") {
   fails("vaccination.booster_after_days=28", "more than days_to_protect");
   fails("vaccination.booster_uptake=2", "booster_uptake must be in [0, 1]");
   fails("vaccination.booster_protect_days=400", "booster_protect_days must be at most 365");
+  // Efficacy by age: a factor per age group, 1 for all by default, each in [0, 1].
+  for (const double f : c.vaccination.efficacy_factor_by_age) CHECK(f == 1);
+  REQUIRE(apply_override(c, "vaccination.efficacy_factor_by_age=[1,1,1,1,1,1,0.9,0.8,0.7]"));
+  CHECK(round_trip(c).vaccination.efficacy_factor_by_age[8] == 0.7);
+  CHECK(round_trip(c).vaccination.efficacy_factor_by_age[6] == 0.9);
+  fails("vaccination.efficacy_factor_by_age=[1,1,1,1,1,1,1,1,1.2]",
+        "efficacy_factor_by_age values must be in [0, 1]");
+  fails("vaccination.efficacy_factor_by_age=[1,1,1,-0.1,1,1,1,1,1]",
+        "efficacy_factor_by_age values must be in [0, 1]");
 }
 
 TEST_CASE("immunity after an infection and a variant's escape from it are checked") {

@@ -492,6 +492,12 @@ TEST_CASE("the report names the vaccination campaign and counts the vaccinated")
         "by age "
         "0/1/1/1/1/1/1/1/1; protected 28 days later against infection 0.92, symptoms 0.94, "
         "hospital 0.94\n");
+  CHECK(policy_lines(config).find("efficacy by age") == std::string::npos);
+  config.vaccination.efficacy_factor_by_age = {1, 1, 1, 1, 1, 1, 0.9, 0.8, 0.75};
+  CHECK(policy_lines(config).ends_with(
+      "hospital 0.94\nvaccination efficacy by age (every efficacy times): "
+      "1/1/1/1/1/1/0.9/0.8/0.75\n"));
+  config.vaccination.efficacy_factor_by_age.fill(1);
   config.vaccination.oldest_first = false;
   CHECK(policy_lines(config).find(", in random order, willing") != std::string::npos);
   CHECK(policy_lines(config).find("between the doses") == std::string::npos);

@@ -186,7 +186,8 @@ grep -q "expected FIRST-LAST days with FIRST <= LAST" "$work/bad-lockdown.out" |
 # people, and each leaves its people's immune out of its contacts' infections), with a second
 # variant from day 10 that half escapes the vaccine's protection from infection (the ranks'
 # contacts carry each infector's variant), and protection waning with a half-life of 20 days,
-# restored by boosters 20 days after the first dose; the recovered are infected again (an
+# restored by boosters 20 days after the first dose, and less protection for those over 60
+# (efficacy by age); the recovered are infected again (an
 # infection protects 30 % from reinfection, halving every 10 days, half as much from the
 # variant: the ranks' contacts leave out the same protected people). Tracers trace 5 days
 # further back (with 36 calls a day, so that backward names, called when no other waits, are
@@ -199,6 +200,7 @@ tracing_args=(sim run --people 3000 --days 40 --seed 4 --threads 1 --no-baseline
   --set vaccination.days_to_protect=7 --set variant.day=10 --set variant.imports=10
   --set variant.vaccine_escape_infection=0.5 --set vaccination.waning_half_life_days=20
   --set vaccination.booster_after_days=20 --reinfection
+  --set "vaccination.efficacy_factor_by_age=[1,1,1,1,1,1,0.9,0.8,0.7]"
   --set immunity.efficacy_infection=0.3 --set immunity.waning_half_life_days=10
   --set variant.immunity_escape_infection=0.5 --events)
 one_and_two tracing "${tracing_args[@]}"
@@ -219,6 +221,8 @@ vaccinated=$(column_sum new_vaccinated "$work/tracing-one/timeseries.csv")
 [ "$vaccinated" -eq 1140 ] || fail "vaccination sim run: $vaccinated vaccinated, not 38 x 30"
 grep -q "^vaccination: 30 people a day (1000 per 100,000 people) from day 2, oldest first" \
   "$work/tracing-one/report.txt" || fail "vaccination sim run: the report does not name it"
+grep -q "^vaccination efficacy by age (every efficacy times): 1/1/1/1/1/1/0.9/0.8/0.7$" \
+  "$work/tracing-one/report.txt" || fail "vaccination sim run: the report does not name efficacy by age"
 grep -q "^manual tracing: 30 tracers per 100,000 (5 interviews and 36 calls a day)" \
   "$work/tracing-one/report.txt" || fail "manual tracing sim run: the report does not name it"
 grep -q "^  calls from the backward window  *[1-9]" "$work/tracing-one/report.txt" ||

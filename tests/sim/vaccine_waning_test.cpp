@@ -101,6 +101,42 @@ TEST_CASE("a waning vaccine protects fewer from infection and symptoms each day,
   }
 }
 
+TEST_CASE("vaccine efficacy by age: each age group's shares at each level times its factor") {
+  const Campaign plain(campaign(0));
+  SimConfig c = campaign(0);
+  c.vaccination.efficacy_factor_by_age = {1, 1, 1, 1, 1, 1, 0.5, 0.5, 0};
+  const Campaign by_age(c);
+  REQUIRE(by_age.vaccinated == plain.vaccinated);  // the same people, the same order
+  // Per factor (1, 0.5, 0): the vaccinated at each level on day 7.
+  std::array<std::array<double, 4>, 3> n{};
+  std::array<double, 3> all{};
+  for (std::uint32_t p = 0; p < by_age.world.pop.size(); ++p) {
+    if (by_age.health.vaccination_day()[p] < 0) continue;
+    const std::uint8_t g = by_age.world.pop.age_group[p];
+    const std::size_t k = g < 6 ? 0 : g < 8 ? 1 : 2;
+    const VaccineProtection level = by_age.health.vaccine_level_on(p, 7);
+    const VaccineProtection before = plain.health.vaccine_level_on(p, 7);
+    CAPTURE(p, g);
+    // The draw is the person's: factor 1 keeps its level, a lower one never raises it.
+    if (k == 0) REQUIRE(level == before);
+    REQUIRE(level <= before);
+    n[k][static_cast<std::size_t>(level)] += 1;
+    all[k] += 1;
+  }
+  REQUIRE(all[1] > 2000);
+  REQUIRE(all[2] > 500);
+  // Factor 1: 0.6 / 0.2 / 0.1 / 0.1; factor 0.5: 0.3 / 0.1 / 0.05 / 0.55; factor 0: none.
+  const std::array<std::array<double, 4>, 2> expected{
+      {{0.1, 0.1, 0.2, 0.6}, {0.55, 0.05, 0.1, 0.3}}};
+  for (std::size_t k = 0; k < 2; ++k) {
+    for (std::size_t level = 0; level < 4; ++level) {
+      CAPTURE(k, level);
+      CHECK(n[k][level] / all[k] == Approx(expected[k][level]).margin(k == 0 ? 0.015 : 0.03));
+    }
+  }
+  CHECK(n[2][0] == all[2]);
+}
+
 TEST_CASE("a waning vaccine wanes against a variant that escapes it from the escaped level") {
   SimConfig c = campaign(20);
   c.variant.day = 50;
