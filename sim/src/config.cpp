@@ -154,6 +154,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("testing", "isolation_daily_dropout", t.isolation_daily_dropout);
   v("testing", "tests_per_day_per_100k", t.tests_per_day_per_100k);
   v("testing", "max_wait_days", t.max_wait_days);
+  v("testing", "capacity_by_region", t.capacity_by_region);
   v("testing", "screening_per_day_per_100k", t.screening_per_day_per_100k);
   v("testing", "screening_sensitivity", t.screening_sensitivity);
   v("testing", "screening_specificity", t.screening_specificity);

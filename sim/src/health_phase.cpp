@@ -25,8 +25,16 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
   sample_day_of_result_.assign(n, 0);
   icu_beds_ = static_cast<std::uint32_t>(per_100k(w_.config.disease.icu_beds_per_100k, n));
   ward_beds_ = static_cast<std::uint32_t>(per_100k(w_.config.disease.hospital_beds_per_100k, n));
-  tests_per_day_ =
-      static_cast<std::uint32_t>(per_100k(w_.config.testing.tests_per_day_per_100k, n));
+  if (w_.config.testing.capacity_by_region) {
+    for (std::uint32_t r = 0; r < w_.pop.regions(); ++r) {
+      const std::uint32_t people = w_.pop.region_start[r + 1] - w_.pop.region_start[r];
+      tests_per_day_.push_back(
+          static_cast<std::uint32_t>(per_100k(w_.config.testing.tests_per_day_per_100k, people)));
+    }
+  } else {
+    tests_per_day_.push_back(
+        static_cast<std::uint32_t>(per_100k(w_.config.testing.tests_per_day_per_100k, n)));
+  }
   if (w_.config.vaccination.enabled()) plan_vaccination();
   if (w_.config.variant.enabled()) variant_.assign(n, 0);
   if (w_.config.testing.screening_per_day_per_100k > 0 || staff_testing()) {
@@ -160,11 +168,13 @@ void HealthPhase::limit_tests(std::uint32_t t, DailyStats& st) {
     for (const std::uint32_t p : part) queue.push_back({p, t});
   }
   const std::uint32_t max_wait = w_.config.testing.max_wait_days;
-  std::uint32_t taken = 0;
+  std::vector<std::uint32_t> taken(tests_per_day_.size(), 0);
+  const bool by_region = tests_per_day_.size() > 1;
   for (const WaitingTest& w : queue) {
-    if (taken < tests_per_day_) {
+    const std::uint32_t pool = by_region ? w_.pop.region_of(w.person) : 0;
+    if (taken[pool] < tests_per_day_[pool]) {
       test_sample_day_[w.person] = day;
-      ++taken;
+      ++taken[pool];
     } else if (t - w.due_day >= max_wait) {
       test_sample_day_[w.person] = kNever;  // given up: a later trigger may order a test again
       if (!screening_sample_.empty()) screening_sample_[w.person] = 0;

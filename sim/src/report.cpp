@@ -346,6 +346,7 @@ std::string policy_lines(const SimConfig& c) {
   }
   if (c.testing.tests_per_day_per_100k > 0) {
     o += "testing: " + counted(c.testing.tests_per_day_per_100k, "samples a day") +
+         (c.testing.capacity_by_region && c.population.regions > 1 ? ", each region its own" : "") +
          fmt("; the others wait, first come first served, at most %u days\n",
              c.testing.max_wait_days);
   }

@@ -332,11 +332,14 @@ TEST_CASE("the test capacity's settings are checked") {
   SimConfig c;
   CHECK(c.testing.tests_per_day_per_100k == 0);  // no limit by default
   CHECK(c.testing.max_wait_days == 3);
+  CHECK_FALSE(c.testing.capacity_by_region);  // one national pool by default
   REQUIRE(apply_override(c, "testing.tests_per_day_per_100k=750"));
   REQUIRE(apply_override(c, "testing.max_wait_days=5"));
+  REQUIRE(apply_override(c, "testing.capacity_by_region=true"));
   const auto back = round_trip(c);
   CHECK(back.testing.tests_per_day_per_100k == 750);
   CHECK(back.testing.max_wait_days == 5);
+  CHECK(back.testing.capacity_by_region);
   fails("testing.tests_per_day_per_100k=-3", "tests_per_day_per_100k must be in [0, 100000]");
   fails("testing.max_wait_days=61", "max_wait_days must be at most 60");
 }

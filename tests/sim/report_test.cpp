@@ -527,6 +527,14 @@ TEST_CASE("the report names the vaccination campaign and counts the vaccinated")
   CHECK(policy_lines(config).starts_with(
       "testing: 100 samples a day (500 per 100,000 people); the others wait, first come first "
       "served, at most 3 days\nvaccination: "));
+  // By region: named only with several regions.
+  config.testing.capacity_by_region = true;
+  CHECK(policy_lines(config).starts_with("testing: 100 samples a day (500 per 100,000 people); "));
+  config.population.regions = 4;
+  CHECK(policy_lines(config).find("testing: 100 samples a day (500 per 100,000 people), each "
+                                  "region its own; the others wait") != std::string::npos);
+  config.population.regions = 1;
+  config.testing.capacity_by_region = false;
   config.variant.imports = 25;
   config.variant.day = 60;
   CHECK(policy_lines(config).find("\nvariant: 25 people infected with a second variant on day "

@@ -233,7 +233,7 @@ grep -q "^  calls from the backward window  *[1-9]" "$work/tracing-one/report.tx
 # Regions: five blocks of households (the ranks' people and the regions' boundaries differ),
 # the first cases in one, uptake by region, commuting and travel between neighbours in a
 # chain (matrices), imported cases in another region, schools closed for a week, a regional
-# lockdown on each region's positives; each rank counts its people's regions and the ranks add them up, and every
+# lockdown on each region's positives, a test capacity per region; each rank counts its people's regions and the ranks add them up, and every
 # rank locks the same regions: the same regions.csv (with and without the app) as one
 # process.
 chain='[[4,1,0,0,0],[1,4,1,0,0],[0,1,4,1,0],[0,0,1,4,1],[0,0,0,1,4]]'
@@ -242,7 +242,8 @@ regions_args=(sim run --people 3000 --days 30 --seed 8 --threads 1 --quiet
   --set 'app.uptake_by_region=[1.3,0.2,1,1,0.7]' --set contacts.travel_share=0.3
   --set "population.commuting_matrix=$chain" --set "contacts.travel_matrix=$chain"
   --set disease.imports_per_day=1.5 --set disease.imports_region=0
-  --set 'lockdown.schools_closed=[[5,12]]' --set lockdown.trigger_incidence=100)
+  --set 'lockdown.schools_closed=[[5,12]]' --set lockdown.trigger_incidence=100
+  --set testing.tests_per_day_per_100k=1000 --set testing.capacity_by_region=true)
 one_and_two_files regions "timeseries.csv regions.csv regions_without_app.csv" "${regions_args[@]}"
 [ "$(grep -c '^29,' "$work/regions-one/regions.csv")" -eq 5 ] ||
   fail "regions sim run: regions.csv has not 5 regions on day 29"
@@ -251,6 +252,8 @@ encounters and venue visits by travel_matrix" \
   "$work/regions-one/report.txt" || fail "regions sim run: the report does not name the regions"
 imported=$(column_sum imported "$work/regions-one/timeseries.csv")
 [ "$imported" -gt 20 ] || fail "imports sim run: only $imported imported cases"
+grep -q "^testing: 30 samples a day (1000 per 100,000 people), each region its own; " \
+  "$work/regions-one/report.txt" || fail "regions sim run: the report does not name the test capacity"
 region_days=$(column_sum regions_locked "$work/regions-one/timeseries.csv")
 [ "$region_days" -gt 5 ] || fail "regional lockdown sim run: only $region_days region-days locked"
 

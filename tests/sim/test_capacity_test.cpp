@@ -10,18 +10,26 @@
 #include "world_test_support.h"
 
 namespace greenlight::sim::internal {
+namespace {
 
-TEST_CASE("a test capacity samples first come first served, and the long-waiting give up") {
-  // 3,000 people, nobody infected, 9 samples a day (300 per 100,000), every test positive
-  // (specificity 0), so a person's positive day is the day after its sample (result delay 1).
+// 3,000 people, nobody infected, 300 samples a day per 100,000, every test positive
+// (specificity 0), so a person's positive day is the day after its sample (result delay 1).
+SimConfig scarce_tests(std::uint32_t max_wait_days) {
   SimConfig c;
   c.population.people = 3000;
   c.app.uptake = 0;
   c.disease.false_symptom_rate = 0;
   c.testing.specificity = 0;
   c.testing.tests_per_day_per_100k = 300;
-  c.testing.max_wait_days = 2;
-  const auto world = make_world(c);
+  c.testing.max_wait_days = max_wait_days;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("a test capacity samples first come first served, and the long-waiting give up") {
+  // 9 samples a day for the 3,000 people; waiting 2 days at most.
+  const auto world = make_world(scarce_tests(2));
   HealthPhase health(*world);
   std::vector<std::uint32_t> given_up(20, 0);
   for (std::uint32_t t = 0; t < 20; ++t) {
@@ -71,6 +79,55 @@ TEST_CASE("a test capacity samples first come first served, and the long-waiting
   health.run(21, st, uploaders);
   health.run(22, st, uploaders);
   CHECK(health.positive_day(227) == 22);
+}
+
+TEST_CASE("a test capacity by region: each region's samples serve its own people only") {
+  // The 3,000 people in 3 regions, 300 samples a day per 100,000 of a region's people. 30
+  // samples are due in region 0 on day 1 and 2 in region 1.
+  SimConfig c = scarce_tests(20);
+  c.population.regions = 3;
+  const auto run = [](const SimConfig& config) {
+    const auto world = make_world(config);
+    HealthPhase health(*world);
+    const Population& pop = world->pop;
+    REQUIRE(pop.regions() == 3);
+    REQUIRE(pop.region_start[1] > 100);
+    std::vector<std::uint32_t> ordered;
+    for (std::uint32_t p = 0; p < 30; ++p) ordered.push_back(p);
+    ordered.push_back(pop.region_start[1]);
+    ordered.push_back(pop.region_start[1] + 1);
+    for (const std::uint32_t p : ordered) health.order_test(p, 0);
+    for (std::uint32_t t = 0; t < 12; ++t) {
+      DailyStats st;
+      std::vector<std::uint32_t> uploaders;
+      health.run(t, st, uploaders);
+    }
+    // Each ordered person's positive day (sampled the day before).
+    std::vector<std::int32_t> positive;
+    for (const std::uint32_t p : ordered) positive.push_back(health.positive_day(p));
+    return positive;
+  };
+  const std::vector<std::int32_t> national = run(c);
+  c.testing.capacity_by_region = true;
+  const std::vector<std::int32_t> regional = run(c);
+  const auto world = make_world(c);
+  REQUIRE(per_100k(300, world->pop.region_start[1]) == 3);
+  // National: 9 a day for everyone (3,000 people), first come first served in person order:
+  // region 1's two after region 0's 30 (days 2-5).
+  for (std::size_t i = 0; i < 30; ++i) {
+    CAPTURE(i);
+    CHECK(national[i] == static_cast<std::int32_t>(2 + i / 9));
+  }
+  CHECK(national[30] == 5);
+  CHECK(national[31] == 5);
+  // By region: region 0's 3 a day (its 1,000 or so people), 10 days for its 30; region 1's
+  // two on the first day, while region 0's wait.
+  for (std::size_t i = 0; i < 30; ++i) {
+    CAPTURE(i);
+    CHECK(regional[i] == static_cast<std::int32_t>(2 + i / 3));
+  }
+  CHECK(regional[30] == 2);
+  CHECK(regional[31] == 2);
 }
 
 }  // namespace greenlight::sim::internal

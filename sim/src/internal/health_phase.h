@@ -262,7 +262,9 @@ class HealthPhase {
   std::vector<std::int32_t> own_red_until_;
   std::vector<std::uint32_t> sample_day_of_result_;
   std::uint64_t cumulative_ = 0;
-  std::uint32_t tests_per_day_ = 0;  // with testing.tests_per_day_per_100k > 0
+  // With testing.tests_per_day_per_100k > 0: the daily samples of the national pool, or of
+  // each region's (testing.capacity_by_region).
+  std::vector<std::uint32_t> tests_per_day_;
   struct WaitingTest {
     std::uint32_t person;
     std::uint32_t due_day;  // the day the sample was due

@@ -321,6 +321,10 @@ struct TestingConfig {
   // days is given up (docs/simulation.md "Disease, testing and behaviour").
   double tests_per_day_per_100k = 0;
   std::uint32_t max_wait_days = 3;
+  // With several regions, each region its own daily samples (tests_per_day_per_100k of its
+  // people) and its own queue: test sites are local, and a region's spare tests do not serve
+  // another's waiting. false (the default): one national pool.
+  bool capacity_by_region = false;
   // Screening (0: none, the default): each day every person alive, out of hospital, without a
   // positive result and without a test pending gives a sample with probability
   // screening_per_day_per_100k / 100,000 (a draw of person and day), tested as any other
