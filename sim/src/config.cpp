@@ -335,7 +335,12 @@ struct IsVector<std::vector<E, A>> : std::true_type {};
 template <typename T>
 Status read_value(std::string_view section, std::string_view name, const json::value& in, T& out) {
   if constexpr (std::is_same_v<T, bool>) {
-    if (!in.is_bool()) return type_error(section, name, "true or false", in);
+    // The numbers 0 and 1 too, so that a sweep's or a fit's --vary (numbers) can switch it.
+    if (in.is_number() && (in.to_number<double>() == 0 || in.to_number<double>() == 1)) {
+      out = in.to_number<double>() == 1;
+      return ok();
+    }
+    if (!in.is_bool()) return type_error(section, name, "true or false (or 0 or 1)", in);
     out = in.get_bool();
   } else if constexpr (std::is_same_v<T, double>) {
     if (!in.is_number()) return type_error(section, name, "a number", in);

@@ -340,6 +340,14 @@ TEST_CASE("the test capacity's settings are checked") {
   CHECK(back.testing.tests_per_day_per_100k == 750);
   CHECK(back.testing.max_wait_days == 5);
   CHECK(back.testing.capacity_by_region);
+  // A switch also takes 0 and 1 (a sweep's --vary gives numbers), nothing else.
+  REQUIRE(apply_override(c, "testing.capacity_by_region=0"));
+  CHECK_FALSE(c.testing.capacity_by_region);
+  REQUIRE(apply_override(c, "testing.capacity_by_region=1"));
+  CHECK(c.testing.capacity_by_region);
+  fails("testing.capacity_by_region=2", "true or false (or 0 or 1)");
+  fails("testing.capacity_by_region=0.5", "true or false (or 0 or 1)");
+  fails("testing.capacity_by_region=yes", "");
   fails("testing.tests_per_day_per_100k=-3", "tests_per_day_per_100k must be in [0, 100000]");
   fails("testing.max_wait_days=61", "max_wait_days must be at most 60");
 }

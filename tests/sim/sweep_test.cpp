@@ -120,4 +120,16 @@ TEST_CASE("a sweep of two varied settings runs every combination of their values
   CHECK(csv.find("\n300,5,0.5000,5,") != std::string::npos);
 }
 
+TEST_CASE("a sweep varies a switch as 0 and 1") {
+  SimConfig base = small(1500, 20, 5);
+  base.disease.initial_infections = 15;
+  const std::vector<SweepVary> vary{{"manual_tracing.enabled", {0, 1}}};
+  auto points = run_sweep(base, std::vector<double>{0.5}, std::vector<std::uint64_t>{5}, {},
+                          Ranks::single(), vary);
+  REQUIRE(points);
+  REQUIRE(points->size() == 2);
+  CHECK((*points)[0].summary.manual_interviews == 0);
+  CHECK((*points)[1].summary.manual_interviews > 0);
+}
+
 }  // namespace greenlight::sim

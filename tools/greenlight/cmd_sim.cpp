@@ -381,7 +381,8 @@ std::vector<double> parse_list(const std::string& text, const char* what) {
       out.push_back(std::stod(item, &used));
       if (used != item.size()) throw std::invalid_argument(item);
     } catch (const std::exception&) {
-      throw CommandError{std::string(what) + ": expected comma-separated numbers, got '" + item +
+      throw CommandError{std::string(what) +
+                         ": expected comma-separated numbers (0 and 1 for a switch), got '" + item +
                          "'"};
     }
   }
