@@ -250,6 +250,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("manual_tracing", "test_probability", m.test_probability);
   v("manual_tracing", "backward_days", m.backward_days);
   v("manual_tracing", "quarantine_from_meeting", m.quarantine_from_meeting);
+  v("manual_tracing", "guest_lists", m.guest_lists);
 
   auto& vc = c.vaccination;
   v("vaccination", "people_per_day_per_100k", vc.people_per_day_per_100k);
@@ -929,6 +930,9 @@ Status validate_config(const SimConfig& c) {
   need(m.backward_days <= 14, "manual_tracing.backward_days must be in [0, 14]");
   for (double f : m.traceable_fraction)
     need(is_probability(f), "manual_tracing.traceable_fraction values must be in [0, 1]");
+  for (double f : m.guest_lists)
+    need(is_probability(f),
+         "manual_tracing.guest_lists values (shops, restaurants, event halls) must be in [0, 1]");
   need(m.quarantine_days >= 1 && m.quarantine_days <= 60,
        "manual_tracing.quarantine_days must be in [1, 60]");
   need(is_probability(m.quarantine_compliance) && is_probability(m.test_probability),

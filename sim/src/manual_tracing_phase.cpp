@@ -23,6 +23,8 @@ ManualTracingPhase::ManualTracingPhase(const World& world)
   known_.assign(w_.pop.size(), 0);
   last_call_.assign(w_.pop.size(), kNoDay);
   last_call_backward_.assign(w_.pop.size(), 0);
+  last_call_list_.assign(w_.pop.size(), 0);
+  lists_ = m.guest_lists_on();
 }
 
 void ManualTracingPhase::summarise(RunSummary& s) const {
@@ -31,9 +33,12 @@ void ManualTracingPhase::summarise(RunSummary& s) const {
   s.traced_cases = traced_cases_;
   s.traced_cases_backward = traced_cases_backward_;
   s.interviewed_with_infector = with_infector_;
+  s.manual_traced_from_lists = list_calls_;
+  s.traced_cases_from_lists = traced_cases_list_;
   for (const TracingInterview& i : interviews_) {
     s.infectors_named += i.infector != TracingInterview::kNotNamed;
     s.infectors_named_backward += i.infector == TracingInterview::kNamedBackward;
+    s.infectors_named_from_lists += i.infector_from_list;
   }
 }
 
@@ -52,20 +57,58 @@ const ManualTracingPhase::DayRecords* ManualTracingPhase::records(std::uint32_t 
 
 void ManualTracingPhase::record(std::uint32_t t, const ContactPhase& contacts) {
   if (!enabled_) return;
+  record(t, contacts.recalled(), contacts.visits());
+}
+
+void ManualTracingPhase::record(std::uint32_t t, std::span<const MetPair> recalled,
+                                std::span<const Visit> visits) {
+  if (!enabled_) return;
   const std::uint32_t n = w_.pop.size();
   DayRecords& r = ring_[t % ring_.size()];
   r.day = t;
   r.start.assign(n + 1, 0);
-  for (const MetPair& m : contacts.recalled()) {
+  for (const MetPair& m : recalled) {
     ++r.start[m.a + 1];
     ++r.start[m.b + 1];
   }
   for (std::uint32_t p = 0; p < n; ++p) r.start[p + 1] += r.start[p];
   r.named.resize(r.start[n]);
   std::vector<std::uint32_t> fill(r.start.begin(), r.start.end() - 1);
-  for (const MetPair& m : contacts.recalled()) {
+  for (const MetPair& m : recalled) {
     r.named[fill[m.a]++] = m.b;
     r.named[fill[m.b]++] = m.a;
+  }
+  if (!lists_) return;
+  r.visits.assign(visits.begin(), visits.end());
+  const auto venues = static_cast<std::uint32_t>(w_.pop.venue_kind.size());
+  r.venue_start.assign(venues + 1, 0);
+  for (const Visit& v : r.visits) ++r.venue_start[v.venue + 1];
+  for (std::uint32_t v = 0; v < venues; ++v) r.venue_start[v + 1] += r.venue_start[v];
+  r.by_person.resize(r.visits.size());
+  for (std::size_t i = 0; i < r.visits.size(); ++i)
+    r.by_person[i] = static_cast<std::uint64_t>(r.visits[i].person) << 32 | i;
+  std::sort(r.by_person.begin(), r.by_person.end());
+}
+
+void ManualTracingPhase::name_from_lists(std::uint32_t c, const DayRecords& r) {
+  const auto& share = w_.config.manual_tracing.guest_lists;
+  const std::uint64_t day = r.day;
+  for (auto it = std::lower_bound(r.by_person.begin(), r.by_person.end(),
+                                  static_cast<std::uint64_t>(c) << 32);
+       it != r.by_person.end() && (*it >> 32) == c; ++it) {
+    const Visit& x = r.visits[static_cast<std::uint32_t>(*it)];
+    const double s = share[static_cast<std::size_t>(w_.pop.venue_kind[x.venue])];
+    if (s <= 0) continue;
+    const int leaves = x.arrival + x.minutes;
+    // The venue's visits in order of arrival: those overlapping x arrive before x leaves.
+    for (std::uint32_t j = r.venue_start[x.venue]; j < r.venue_start[x.venue + 1]; ++j) {
+      const Visit& y = r.visits[j];
+      if (y.arrival >= leaves) break;
+      if (y.person == c || y.arrival + y.minutes <= x.arrival) continue;
+      // On the list or not: one draw per visit (a person visits a venue once a day).
+      if (s < 1 && !w_.decision(kPurposeGuestList, y.person, r.day, y.venue).bernoulli(s)) continue;
+      scratch_.push_back(static_cast<Meeting>(y.person) << 32 | day << 1);
+    }
   }
 }
 
@@ -78,17 +121,23 @@ void ManualTracingPhase::interview(std::uint32_t c, std::uint32_t t, const Healt
     const DayRecords* r = records(d);
     if (r == nullptr) continue;
     for (std::uint32_t k = r->start[c]; k < r->start[c + 1]; ++k)
-      scratch_.push_back(static_cast<Meeting>(r->named[k]) << 32 | d);
+      scratch_.push_back(static_cast<Meeting>(r->named[k]) << 32 | std::uint64_t{d} << 1 | 1);
+    if (lists_) name_from_lists(c, *r);
   }
-  // Each person named once, in person order, with the last day met: forward names (met
-  // within the trace_days days) join the call queue, the others the backward queue.
+  // Each person named once, in person order, with the last day met (and whether the case
+  // recalled any meeting of theirs, kept in the low bit): forward names (met within the
+  // trace_days days) join the call queue, the others the backward queue.
   std::sort(scratch_.begin(), scratch_.end());
   const auto person = [](Meeting x) { return static_cast<std::uint32_t>(x >> 32); };
-  const auto day = [](Meeting x) { return static_cast<std::uint32_t>(x); };
+  const auto day = [](Meeting x) { return static_cast<std::uint32_t>(x) >> 1; };
+  const auto recalled = [](Meeting x) { return (x & 1) != 0; };
   std::size_t kept = 0;
+  bool any_recalled = false;
   for (std::size_t i = 0; i < scratch_.size(); ++i) {
+    any_recalled = any_recalled || recalled(scratch_[i]);
     if (i + 1 < scratch_.size() && person(scratch_[i + 1]) == person(scratch_[i])) continue;
-    scratch_[kept++] = scratch_[i];
+    scratch_[kept++] = (scratch_[i] & ~Meeting{1}) | (any_recalled ? 1 : 0);
+    any_recalled = false;
   }
   scratch_.resize(kept);
   const std::uint32_t infector = health.infector()[c];
@@ -96,10 +145,14 @@ void ManualTracingPhase::interview(std::uint32_t c, std::uint32_t t, const Healt
   TracingInterview iv{t, c, TracingInterview::kNotNamed};
   for (const Meeting x : scratch_) {
     const bool backward = day(x) < forward_from;
-    (backward ? backward_queue_ : call_queue_).push_back({person(x), c, t, day(x), backward});
+    const bool from_list = !recalled(x);
+    (backward ? backward_queue_ : call_queue_)
+        .push_back({person(x), c, t, day(x), backward, from_list});
     known_[person(x)] = 1;
-    if (person(x) == infector)
+    if (person(x) == infector) {
       iv.infector = backward ? TracingInterview::kNamedBackward : TracingInterview::kNamed;
+      iv.infector_from_list = from_list;
+    }
   }
   known_[c] = 1;
   interviews_.push_back(iv);
@@ -124,8 +177,10 @@ bool ManualTracingPhase::call(const Named& n, std::uint32_t t, HealthPhase& heal
   }
   last_call_[q] = t;
   last_call_backward_[q] = n.backward ? 1 : 0;
+  last_call_list_[q] = n.from_list ? 1 : 0;
   if (n.backward) ++backward_calls_;
-  calls_.push_back({t, n.interview_day, n.index_case, q, n.met_day, n.backward});
+  if (n.from_list) ++list_calls_;
+  calls_.push_back({t, n.interview_day, n.index_case, q, n.met_day, n.backward, n.from_list});
   return true;
 }
 
@@ -141,6 +196,7 @@ void ManualTracingPhase::run(std::uint32_t t, HealthPhase& health, DailyStats& s
       if (last_call_[p] != kNoDay && t <= last_call_[p] + m.quarantine_days) {
         ++traced_cases_;
         traced_cases_backward_ += last_call_backward_[p];
+        traced_cases_list_ += last_call_list_[p];
       }
     }
   }

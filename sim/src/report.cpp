@@ -423,15 +423,20 @@ std::string policy_lines(const SimConfig& c) {
     o +=
         fmt("manual tracing%s: %g tracers per 100,000 (%llu interviews and %llu calls a day), "
             "%u-day delay, contacts of %u days%s recalled (household %g, school/work %g, random "
-            "%g, venues %g); %u days of quarantine%s (compliance %g), test %g\n",
+            "%g, venues %g)%s; %u days of quarantine%s (compliance %g), test %g\n",
             m.start_day > 0 ? fmt(" from day %u", m.start_day).c_str() : "", m.workers_per_100k,
             static_cast<unsigned long long>(m.interviews_per_day(c.population.people)),
             static_cast<unsigned long long>(m.notifications_per_day(c.population.people)),
             m.delay_days, m.trace_days,
             m.backward_days > 0 ? fmt(" and %u before (backward)", m.backward_days).c_str() : "",
-            f[0], f[1], f[2], f[3], m.quarantine_days,
-            m.quarantine_from_meeting ? " from the last meeting" : "", m.quarantine_compliance,
-            m.test_probability);
+            f[0], f[1], f[2], f[3],
+            m.guest_lists_on()
+                ? fmt(", guest lists of venues visited (shops %g, restaurants %g, event halls %g)",
+                      m.guest_lists[0], m.guest_lists[1], m.guest_lists[2])
+                      .c_str()
+                : "",
+            m.quarantine_days, m.quarantine_from_meeting ? " from the last meeting" : "",
+            m.quarantine_compliance, m.test_probability);
   }
   return o;
 }
@@ -771,6 +776,15 @@ std::string format_report(const ReportInput& in) {
     row("interviewed cases naming infector", of(a.infectors_named, a.interviewed_with_infector),
         b ? of(b->infectors_named, b->interviewed_with_infector) : "");
     backward_row("  of them in the backward window", &RunSummary::infectors_named_backward);
+    if (c.manual_tracing.guest_lists_on()) {
+      row("calls from guest lists only", of(a.manual_traced_from_lists, a.manual_traced),
+          b ? of(b->manual_traced_from_lists, b->manual_traced) : "");
+      row("cases called from a guest list", of(a.traced_cases_from_lists, a.tracing_cases),
+          b ? of(b->traced_cases_from_lists, b->tracing_cases) : "");
+      row("infectors named by a guest list",
+          of(a.infectors_named_from_lists, a.interviewed_with_infector),
+          b ? of(b->infectors_named_from_lists, b->interviewed_with_infector) : "");
+    }
   }
   const auto at_end = [](const RunSummary& r) {
     return fmt("%u%s", r.active_at_end, r.died_out() ? " (died out)" : "");
@@ -1186,14 +1200,16 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "interviewed_with_infector,infectors_named,infectors_warned,residents_infected_by_visitors,"
       "residents_infected_by_agency,residents_infected_by_agency_from_other_homes,"
       "care_agency_infected,care_home_days_closed,residents_infected_by_staff,"
-      "residents_infected_by_residents\n";
+      "residents_infected_by_residents,manual_traced_from_lists,traced_cases_from_lists,"
+      "infectors_named_from_lists\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.10g,", p.values[i]);
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
         "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu,%llu,%u,%.6g,%.6f,%u,%u,%.6g,"
-        "%llu,%llu,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%u,%u,%u,%u,%llu,%u,%u\n",
+        "%llu,%llu,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%u,%u,%u,%u,%llu,%u,%u,%llu,%llu,%"
+        "llu\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -1225,7 +1241,10 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         s.residents_infected_by_visitors, s.residents_infected_by_agency,
         s.residents_infected_by_agency_from_other_homes, s.care_agency_infected,
         static_cast<unsigned long long>(s.care_home_days_closed), s.residents_infected_by_staff,
-        s.residents_infected_by_residents);
+        s.residents_infected_by_residents,
+        static_cast<unsigned long long>(s.manual_traced_from_lists),
+        static_cast<unsigned long long>(s.traced_cases_from_lists),
+        static_cast<unsigned long long>(s.infectors_named_from_lists));
   }
   return out;
 }

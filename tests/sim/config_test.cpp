@@ -318,6 +318,14 @@ TEST_CASE("manual tracing's settings are checked, and its capacity scales with t
   CHECK(backward.manual_tracing.backward_days == 5);
   CHECK(backward.manual_tracing.quarantine_from_meeting);
   fails("manual_tracing.backward_days=15", "backward_days must be in [0, 14]");
+  CHECK_FALSE(c.manual_tracing.guest_lists_on());  // no guest lists by default
+  REQUIRE(apply_override(c, "manual_tracing.guest_lists=[0,0.7,0.8]"));
+  CHECK(c.manual_tracing.guest_lists_on());
+  CHECK(round_trip(c).manual_tracing.guest_lists == std::array<double, 3>{0, 0.7, 0.8});
+  fails("manual_tracing.guest_lists=[0,1.5,0]",
+        "guest_lists values (shops, restaurants, event halls) must be in [0, 1]");
+  fails("manual_tracing.guest_lists=[-0.1,0,0]", "guest_lists values");
+  fails("manual_tracing.guest_lists=[1,1]", "array of 3");
   fails("manual_tracing.traceable_fraction=[1,1.5,0,0]", "traceable_fraction values must be in");
   fails("manual_tracing.traceable_fraction=[1,1]", "array of 4");
   fails("manual_tracing.trace_days=0", "trace_days must be in [1, 14]");

@@ -146,14 +146,15 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
                        "residents_infected_by_visitors,residents_infected_by_agency,"
                        "residents_infected_by_agency_from_other_homes,care_agency_infected,"
                        "care_home_days_closed,residents_infected_by_staff,"
-                       "residents_infected_by_residents"));
+                       "residents_infected_by_residents,manual_traced_from_lists,"
+                       "traced_cases_from_lists,infectors_named_from_lists"));
   // Seed 1 at 100 %: 0 admissions, 2 deaths, nobody infected at the end, but 50 infections
   // among 0 people is no epidemic that died out; no lockdown, no manual tracing, no
   // vaccination, no test capacity, no second variant, no breakthrough infections, no boosters,
   // no reinfections, no screening, no regional lockdown, no imports, no phone running, no
   // secondary infections fitted, no hospital staff, no care homes, no tracing's cases.
   CHECK(csv.find(",0,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,"
-                 "0,0.000000,0,0,0,0,0,0,0\n") != std::string::npos);
+                 "0,0.000000,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);
   std::vector<SweepPoint> traced = points;
   traced[0].summary.manual_interviews = 12;
   traced[0].summary.manual_traced = 40;
@@ -194,9 +195,12 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
   traced[0].summary.care_home_days_closed = 345;
   traced[0].summary.residents_infected_by_staff = 27;
   traced[0].summary.residents_infected_by_residents = 12;
+  traced[0].summary.manual_traced_from_lists = 15;
+  traced[0].summary.traced_cases_from_lists = 2;
+  traced[0].summary.infectors_named_from_lists = 1;
   CHECK(sweep_csv(traced).find(",10,0,0,0,12,40,3,7,55,66,77,88,99,111,222,333,444,555,0.4321,"
                                "0.187500,31,17,3.75,640,29,41,5,6,23,14,19,8,11,4,0.250000,9,13,"
-                               "2,21,345,27,12\n") != std::string::npos);
+                               "2,21,345,27,12,15,2,1\n") != std::string::npos);
 }
 
 TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
@@ -225,10 +229,10 @@ TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
   // the hospital staff's five, the care homes' four, manual tracing's backward calls and
   // cases.
   CHECK(csv.find(",0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,"
-                 "0,0.000000,0,0,0,0,0,0,0\n") != std::string::npos);  // seed 1: died out
+                 "0,0.000000,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);  // seed 1: died out
   CHECK(csv.find(",3,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,"
-                 "0,0.000000,0,0,0,0,0,0,0\n") != std::string::npos);  // seed 2: 3 infected
-  CHECK(table.find("lockdown days") == std::string::npos);             // nobody locked down
+                 "0,0.000000,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);  // seed 2: 3 infected
+  CHECK(table.find("lockdown days") == std::string::npos);                   // nobody locked down
   // Lockdown days 10, 30, 20 at 0 % and 0, 5, 0 at 100 %: medians 20 and 0.
   const std::array<std::uint32_t, 6> locked{10, 30, 20, 0, 5, 0};
   for (std::size_t i = 0; i < points.size(); ++i) points[i].summary.lockdown_days = locked[i];
@@ -475,6 +479,19 @@ TEST_CASE("the report names manual tracing's capacity and what the tracers did")
   CHECK(backward.find("\n  calls from the backward window       26 (20.0 %)") != std::string::npos);
   CHECK(backward.find("\n    of them by a backward call         3") != std::string::npos);
   CHECK(backward.find("\n    of them in the backward window     2") != std::string::npos);
+  CHECK(backward.find("guest list") == std::string::npos);
+  config.manual_tracing.guest_lists = {0, 0.7, 0.8};
+  CHECK(policy_lines(config).find(
+            "venues 0.05), guest lists of venues visited (shops 0, restaurants 0.7, event halls "
+            "0.8); 14 days of quarantine") != std::string::npos);
+  in.app.manual_traced_from_lists = 52;
+  in.app.traced_cases_from_lists = 4;
+  in.app.infectors_named_from_lists = 3;
+  const std::string lists = format_report(in);
+  CAPTURE(lists);
+  CHECK(lists.find("\n  calls from guest lists only          52 (40.0 %)") != std::string::npos);
+  CHECK(lists.find("\n  cases called from a guest list       4 (5.0 %)") != std::string::npos);
+  CHECK(lists.find("\n  infectors named by a guest list      3 (8.3 %)") != std::string::npos);
 }
 
 TEST_CASE("the report names the vaccination campaign and counts the vaccinated") {

@@ -191,12 +191,14 @@ grep -q "expected FIRST-LAST days with FIRST <= LAST" "$work/bad-lockdown.out" |
 # infection protects 30 % from reinfection, halving every 10 days, half as much from the
 # variant: the ranks' contacts leave out the same protected people). Tracers trace 5 days
 # further back (with 36 calls a day, so that backward names, called when no other waits, are
-# called) and quarantine from the last meeting; the report (cases found by tracing, infectors
-# named) is the same.
+# called) and quarantine from the last meeting, and ask restaurants and event halls for their
+# guest lists (each rank holds everyone's visits); the report (cases found by tracing,
+# infectors named, calls from guest lists) is the same.
 tracing_args=(sim run --people 3000 --days 40 --seed 4 --threads 1 --no-baseline --quiet
   --manual-tracing --set manual_tracing.backward_days=5
   --set manual_tracing.notifications_per_worker_day=40
-  --set manual_tracing.quarantine_from_meeting=true --vaccinate 1000 --set vaccination.start_day=2
+  --set manual_tracing.quarantine_from_meeting=true
+  --set "manual_tracing.guest_lists=[0,0.7,0.9]" --vaccinate 1000 --set vaccination.start_day=2
   --set vaccination.days_to_protect=7 --set variant.day=10 --set variant.imports=10
   --set variant.vaccine_escape_infection=0.5 --set vaccination.waning_half_life_days=20
   --set vaccination.booster_after_days=20 --reinfection
@@ -213,6 +215,8 @@ grep -q "^  escaping the immunity of an infection with the first: against it eff
   "$work/tracing-one/report.txt" || fail "reinfection sim run: the report does not name the escape"
 breakthrough=$(column_sum breakthrough_infections "$work/tracing-one/timeseries.csv")
 [ "$breakthrough" -gt 0 ] || fail "vaccine escape sim run: no breakthrough infections"
+grep -q "^  calls from guest lists only  *[1-9]" "$work/tracing-one/report.txt" ||
+  fail "guest lists sim run: no call from a guest list"
 boosted=$(column_sum new_boosted "$work/tracing-one/timeseries.csv")
 [ "$boosted" -gt 400 ] || fail "booster sim run: only $boosted boosted"
 called=$(column_sum manual_traced "$work/tracing-one/timeseries.csv")

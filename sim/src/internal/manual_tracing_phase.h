@@ -7,7 +7,9 @@
 //  - tracers interview the ready cases in queue order, as many as the day's interviews
 //    allow; an interviewed case names everyone it recalls from the trace_days days before
 //    (in person order), then those it recalls only from the backward_days days before these
-//    (backward tracing, in person order);
+//    (backward tracing, in person order); with guest lists (guest_lists) also everyone on
+//    the list of a venue the case visited in that window whose visit overlapped the case's
+//    (the day's visits are kept for the window);
 //  - tracers call the named people in the order they were named, as many as the day's calls
 //    allow, the backward names only when no other is waiting (they wait in a queue of their
 //    own), skipping those tested positive, dead or still in a traced quarantine; a called
@@ -23,6 +25,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <span>
 #include <vector>
 
 #include "greenlight/sim/scenario_metrics.h"
@@ -40,8 +43,12 @@ class ManualTracingPhase {
   bool enabled() const { return enabled_; }
   // 09:00, after the health phase: queue today's cases, interview, call.
   void run(std::uint32_t t, HealthPhase& health, DailyStats& st);
-  // After the contact phase: today's recalled contacts.
+  // After the contact phase: today's recalled contacts (and with guest lists the venue
+  // visits).
   void record(std::uint32_t t, const ContactPhase& contacts);
+  // The same from today's recalled pairs and everyone's venue visits (grouped by venue,
+  // sorted by arrival, as ContactPhase::visits).
+  void record(std::uint32_t t, std::span<const MetPair> recalled, std::span<const Visit> visits);
 
   const std::vector<TracingCall>& calls() const { return calls_; }
   const std::vector<TracingInterview>& interviews() const { return interviews_; }
@@ -52,11 +59,16 @@ class ManualTracingPhase {
   ManualTracingView view() const;
 
  private:
-  // One day of recalled contacts: a CSR of the people each person would name.
+  // One day of recalled contacts: a CSR of the people each person would name; with guest
+  // lists the day's visits by venue (venue_start: venues + 1 offsets into visits) and each
+  // visit's index in person order (person << 32 | index, sorted).
   struct DayRecords {
     std::uint32_t day = kNoDay;
     std::vector<std::uint32_t> start;  // n + 1 offsets
     std::vector<std::uint32_t> named;
+    std::vector<Visit> visits;
+    std::vector<std::uint32_t> venue_start;
+    std::vector<std::uint64_t> by_person;
   };
   struct Waiting {
     std::uint32_t person = 0;
@@ -68,11 +80,14 @@ class ManualTracingPhase {
     std::uint32_t interview_day = 0;
     std::uint32_t met_day = 0;  // the last recalled meeting
     bool backward = false;
+    bool from_list = false;  // named by a guest list only
   };
-  // A recalled meeting: (person, day) packed as person << 32 | day, so that sorting groups a
-  // person's meetings in day order.
+  // A meeting the tracers learn of: (person, day, recalled) packed as person << 32 | day << 1
+  // | recalled (0: from a guest list), so that sorting groups a person's meetings in day order.
   using Meeting = std::uint64_t;
   const DayRecords* records(std::uint32_t day) const;
+  // Adds to scratch_ everyone on the guest lists of case c's visits of day d.
+  void name_from_lists(std::uint32_t c, const DayRecords& r);
   void interview(std::uint32_t c, std::uint32_t t, const HealthPhase& health);
   bool call(const Named& n, std::uint32_t t, HealthPhase& health);
 
@@ -88,12 +103,16 @@ class ManualTracingPhase {
   std::vector<std::uint8_t> known_;               // 1: interviewed or named at an interview
   std::vector<std::uint32_t> last_call_;          // day of the person's last call (kNoDay: none)
   std::vector<std::uint8_t> last_call_backward_;  // 1: that call was a backward one
+  std::vector<std::uint8_t> last_call_list_;      // 1: that call was from a guest list only
+  bool lists_ = false;                            // guest lists kept (config)
   std::uint64_t named_ = 0;
   std::uint64_t backward_calls_ = 0;
   std::uint64_t cases_ = 0;
   std::uint64_t traced_cases_ = 0;
   std::uint64_t traced_cases_backward_ = 0;
   std::uint64_t with_infector_ = 0;
+  std::uint64_t list_calls_ = 0;
+  std::uint64_t traced_cases_list_ = 0;
   std::vector<Meeting> scratch_;
   std::vector<TracingCall> calls_;
   std::vector<TracingInterview> interviews_;

@@ -82,6 +82,7 @@ enum Purpose : std::uint64_t {
   kPurposeCareVisits = 46,
   kPurposeCareAgency = 47,
   kPurposeAgencyShifts = 48,
+  kPurposeGuestList = 49,
 };
 
 // Inverse of the standard normal CDF: Acklam's rational approximation (relative error

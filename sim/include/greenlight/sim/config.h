@@ -524,6 +524,11 @@ struct LockdownConfig {
 // other names and act alike. With quarantine_from_meeting a called person's quarantine ends
 // quarantine_days after its last recalled meeting with the case (the NHS's rule), not after
 // the call (OpenABM's); one whose quarantine would be over already is only asked to test.
+// Guest lists (guest_lists, by venue kind: shops, restaurants, event halls; none by
+// default): source investigation at venues. The case names every venue it visited in its
+// window (forward and backward days); the tracers ask the venue for its list of that day,
+// and everyone else whose visit overlapped the case's in time and who is on the list
+// (that share of visits, drawn once per visit) is named as a recalled contact would be.
 // Off by default.
 struct ManualTracingConfig {
   bool enabled = false;
@@ -542,7 +547,12 @@ struct ManualTracingConfig {
   double test_probability = 0.8;       // test_on_traced_positive_compliance
   std::uint32_t backward_days = 0;     // 0: forward only (OpenABM)
   bool quarantine_from_meeting = false;
+  // Share of visits on a usable guest list: shops, restaurants, event halls (0: no list).
+  std::array<double, 3> guest_lists{0.0, 0.0, 0.0};
 
+  bool guest_lists_on() const {
+    return guest_lists[0] > 0 || guest_lists[1] > 0 || guest_lists[2] > 0;
+  }
   // Interviews and calls a day for a population of `people`: per_100k of workers_per_100k x
   // the per-worker figure.
   std::uint64_t interviews_per_day(std::uint32_t people) const;

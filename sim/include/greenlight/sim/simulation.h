@@ -186,7 +186,9 @@ struct Infection {
 // A call of manual tracing (config.manual_tracing): on `day` a tracer called `contact`,
 // whom the index case `index_case` recalled at its interview on interview_day, the last
 // time they met being met_day; backward: named from the backward window
-// (manual_tracing.backward_days: met before the trace_days days before the interview).
+// (manual_tracing.backward_days: met before the trace_days days before the interview);
+// from_list: named by a venue's guest list only (manual_tracing.guest_lists; met_day is then
+// the day of the overlapping visits), not recalled by the case.
 struct TracingCall {
   std::uint32_t day = 0;
   std::uint32_t interview_day = 0;
@@ -194,16 +196,19 @@ struct TracingCall {
   std::uint32_t contact = 0;
   std::uint32_t met_day = 0;
   bool backward = false;
+  bool from_list = false;
 };
 
 // An interview of manual tracing: on `day` a tracer interviewed `index_case`, who named its
 // infector (the latest, at the interview) among the people it recalled: kNotNamed, kNamed
-// (the last meeting within the trace_days days) or kNamedBackward (before them).
+// (the last meeting within the trace_days days) or kNamedBackward (before them);
+// infector_from_list: the infector was named by a guest list only, not recalled.
 struct TracingInterview {
   enum Infector : std::uint8_t { kNotNamed = 0, kNamed = 1, kNamedBackward = 2 };
   std::uint32_t day = 0;
   std::uint32_t index_case = 0;
   Infector infector = kNotNamed;
+  bool infector_from_list = false;
 };
 
 struct Ratio {
@@ -274,6 +279,11 @@ struct RunSummary {
   std::uint64_t interviewed_with_infector = 0;
   std::uint64_t infectors_named = 0;
   std::uint64_t infectors_named_backward = 0;
+  // With guest lists (manual_tracing.guest_lists): the calls of people named by a list only,
+  // the cases found through such a call, the infectors named by a list only.
+  std::uint64_t manual_traced_from_lists = 0;
+  std::uint64_t traced_cases_from_lists = 0;
+  std::uint64_t infectors_named_from_lists = 0;
   // Exposed or infectious people on the last day.
   std::uint32_t active_at_end = 0;
   // The epidemic died out: nobody exposed or infectious at the end, and at most 1 % of the

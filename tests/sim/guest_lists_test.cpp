@@ -1,0 +1,271 @@
+// Source investigation at venues (manual_tracing.guest_lists, ManualTracingPhase): an
+// interviewed case's venue visits and the guest lists the tracers ask for.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <vector>
+
+#include "greenlight/sim/config.h"
+#include "greenlight/sim/publisher.h"
+#include "greenlight/sim/report.h"
+#include "greenlight/sim/simulation.h"
+#include "internal/health_phase.h"
+#include "internal/manual_tracing_phase.h"
+#include "internal/world.h"
+#include "sim_test_runs.h"
+#include "world_test_support.h"
+
+namespace greenlight::sim::internal {
+namespace {
+
+// 3,000 people without the app, nobody infected, every test positive (specificity 0: a
+// test ordered on day 0 is positive on day 2), tracing with room for everyone and nobody
+// recalled by the case: only guest lists name people.
+SimConfig listed(std::array<double, 3> lists) {
+  SimConfig c;
+  c.population.people = 3000;
+  c.app.uptake = 0;
+  c.disease.initial_infections = 0;
+  c.disease.false_symptom_rate = 0;
+  c.testing.specificity = 0;
+  c.manual_tracing.enabled = true;
+  c.manual_tracing.workers_per_100k = 3000;
+  c.manual_tracing.traceable_fraction = {0, 0, 0, 0};
+  c.manual_tracing.guest_lists = lists;
+  return c;
+}
+
+// The first venues of a kind.
+std::vector<std::uint32_t> venues_of(const Population& pop, VenueKind kind, std::size_t count) {
+  std::vector<std::uint32_t> out;
+  for (std::uint32_t v = 0; v < pop.venue_kind.size() && out.size() < count; ++v) {
+    if (pop.venue_kind[v] == kind) out.push_back(v);
+  }
+  REQUIRE(out.size() == count);
+  return out;
+}
+
+// A day's visits as the contact phase hands them over: grouped by venue, by arrival.
+std::vector<Visit> grouped(std::vector<Visit> v) {
+  std::stable_sort(v.begin(), v.end(), [](const Visit& x, const Visit& y) {
+    return x.venue != y.venue ? x.venue < y.venue : x.arrival < y.arrival;
+  });
+  return v;
+}
+
+// Runs days 0 .. days - 1: the health phase, tracing at 09:00, then the day's recalled
+// pairs and visits recorded (recalled[d], visits[d], none after the last); `cases` order a
+// test on day 0.
+struct Driven {
+  std::unique_ptr<World> world;
+  std::unique_ptr<HealthPhase> health;
+  std::unique_ptr<ManualTracingPhase> tracing;
+};
+Driven drive(const SimConfig& c, const std::vector<std::uint32_t>& cases,
+             const std::vector<std::vector<Visit>>& visits, std::uint32_t days,
+             const std::vector<std::vector<MetPair>>& recalled = {}) {
+  Driven d;
+  d.world = make_world(c);
+  d.health = std::make_unique<HealthPhase>(*d.world);
+  d.tracing = std::make_unique<ManualTracingPhase>(*d.world);
+  for (const std::uint32_t p : cases) d.health->order_test(p, 0);
+  for (std::uint32_t t = 0; t < days; ++t) {
+    DailyStats st;
+    std::vector<std::uint32_t> uploaders;
+    d.health->run(t, st, uploaders);
+    d.tracing->run(t, *d.health, st);
+    d.tracing->record(t, t < recalled.size() ? recalled[t] : std::vector<MetPair>{},
+                      t < visits.size() ? grouped(visits[t]) : std::vector<Visit>{});
+  }
+  return d;
+}
+
+constexpr int kAt19 = 19 * 60;
+
+Visit visit(std::uint32_t person, std::uint32_t venue, int arrival, int minutes) {
+  return {person, venue, static_cast<std::uint16_t>(arrival), static_cast<std::uint16_t>(minutes)};
+}
+
+}  // namespace
+
+TEST_CASE("a guest list names those whose visits overlapped the case's at the venue") {
+  const SimConfig c = listed({1, 0, 1});  // shops and event halls keep full lists
+  const auto world = make_world(c);
+  const std::uint32_t hall = venues_of(world->pop, VenueKind::kEvent, 1)[0];
+  const std::uint32_t shop = venues_of(world->pop, VenueKind::kShop, 1)[0];
+  const std::uint32_t restaurant = venues_of(world->pop, VenueKind::kRestaurant, 1)[0];
+  // The case (10) at the hall from 19:00 to 21:00 on day 0, and at a restaurant at noon.
+  std::vector<std::vector<Visit>> visits(2);
+  visits[0] = {
+      visit(10, hall, kAt19, 120),
+      visit(20, hall, kAt19 + 30, 60),   // overlaps: named
+      visit(21, hall, kAt19 + 120, 30),  // arrives as the case leaves
+      visit(22, hall, kAt19 - 60, 60),   // leaves as the case arrives
+      visit(27, hall, kAt19 - 60, 300),  // there before and after: named
+      visit(23, shop, kAt19, 120),       // a venue the case was not at
+      visit(10, restaurant, 12 * 60, 60),
+      visit(24, restaurant, 12 * 60 + 10, 30),  // restaurants keep no list
+  };
+  visits[1] = {visit(25, hall, kAt19, 120)};  // the hall on a day the case was not there
+  const Driven d = drive(c, {10}, visits, 4);
+  // Positive on day 2, interviewed on day 3 (delay 1): the window's days 0-2.
+  REQUIRE(d.health->positive_day(10) == 2);
+  REQUIRE(d.tracing->interviews().size() == 1);
+  std::set<std::uint32_t> called;
+  for (const TracingCall& k : d.tracing->calls()) {
+    CAPTURE(k.contact);
+    CHECK(k.index_case == 10);
+    CHECK(k.day == 3);
+    CHECK(k.met_day == 0);
+    CHECK(k.from_list);
+    CHECK_FALSE(k.backward);
+    called.insert(k.contact);
+  }
+  CHECK(called == std::set<std::uint32_t>{20, 27});
+  RunSummary s;
+  d.tracing->summarise(s);
+  CHECK(s.manual_traced_from_lists == 2);
+  CHECK(d.tracing->view().contact_records == 2);
+
+  SECTION("without lists nobody is named") {
+    const Driven none = drive(listed({0, 0, 0}), {10}, visits, 4);
+    CHECK(none.tracing->interviews().size() == 1);
+    CHECK(none.tracing->calls().empty());
+  }
+  SECTION("a person the case recalls is no list name; the last meeting counts") {
+    // The case recalls 15 on day 0 and 20 (also on the hall's list) on day 1.
+    const std::vector<std::vector<MetPair>> recalled{{{10, 15}}, {{20, 10}}};
+    const Driven r = drive(c, {10}, visits, 4, recalled);
+    std::map<std::uint32_t, TracingCall> by_contact;
+    for (const TracingCall& k : r.tracing->calls()) by_contact[k.contact] = k;
+    REQUIRE(by_contact.size() == 3);
+    CHECK_FALSE(by_contact[15].from_list);
+    CHECK(by_contact[15].met_day == 0);
+    CHECK_FALSE(by_contact[20].from_list);
+    CHECK(by_contact[20].met_day == 1);
+    CHECK(by_contact[27].from_list);
+    RunSummary rs;
+    r.tracing->summarise(rs);
+    CHECK(rs.manual_traced_from_lists == 1);
+  }
+  SECTION("a restaurant's list names its overlapping guest") {
+    const Driven r = drive(listed({0, 1, 0}), {10}, visits, 4);
+    REQUIRE(r.tracing->calls().size() == 1);
+    CHECK(r.tracing->calls()[0].contact == 24);
+  }
+}
+
+TEST_CASE("a guest list holds each visit with its share, the same for every case asking") {
+  SimConfig c = listed({0, 0.5, 0});
+  c.manual_tracing.trace_days = 1;     // forward: the day before the interview
+  c.manual_tracing.backward_days = 3;  // backward: the 3 days before that
+  const auto world = make_world(c);
+  const std::uint32_t restaurant = venues_of(world->pop, VenueKind::kRestaurant, 1)[0];
+  // Cases 10 and 11 at the restaurant from noon to 14:00 on day 0 with 400 guests; case 11
+  // again on day 2 with 100 guests. Interviews on day 3: day 2 is forward, day 0 backward.
+  std::vector<std::vector<Visit>> visits(3);
+  visits[0] = {visit(10, restaurant, 12 * 60, 120), visit(11, restaurant, 12 * 60, 120)};
+  for (std::uint32_t g = 0; g < 400; ++g) {
+    visits[0].push_back(visit(1000 + g, restaurant, 12 * 60 + static_cast<int>(g % 100), 30));
+  }
+  visits[2] = {visit(11, restaurant, 12 * 60, 120)};
+  for (std::uint32_t g = 0; g < 100; ++g) {
+    visits[2].push_back(visit(2000 + g, restaurant, 12 * 60 + static_cast<int>(g), 30));
+  }
+  const Driven d = drive(c, {10, 11}, visits, 4);
+  REQUIRE(d.tracing->interviews().size() == 2);
+  // Who is on the lists: one draw per visit (person, day, venue).
+  const auto on_list = [&](std::uint32_t p, std::uint32_t day) {
+    return world->decision(kPurposeGuestList, p, day, restaurant).bernoulli(0.5);
+  };
+  std::set<std::uint32_t> day0, day2;
+  for (std::uint32_t g = 0; g < 400; ++g) {
+    if (on_list(1000 + g, 0)) day0.insert(1000 + g);
+  }
+  for (std::uint32_t g = 0; g < 100; ++g) {
+    if (on_list(2000 + g, 2)) day2.insert(2000 + g);
+  }
+  CHECK(day0.size() > 170);
+  CHECK(day0.size() < 230);
+  std::map<std::uint32_t, std::set<std::uint32_t>> by_case;
+  std::set<std::uint32_t> forward, backward;
+  bool backward_seen = false;
+  for (const TracingCall& k : d.tracing->calls()) {
+    CAPTURE(k.index_case, k.contact, k.met_day);
+    CHECK(k.from_list);
+    by_case[k.index_case].insert(k.contact);
+    (k.backward ? backward : forward).insert(k.contact);
+    CHECK(k.backward == (k.met_day == 0));
+    // Forward names are called before backward ones.
+    if (backward_seen) CHECK(k.backward);
+    backward_seen = backward_seen || k.backward;
+  }
+  CHECK(forward == day2);
+  CHECK(backward == day0);
+  // The day-0 list named the same guests for both cases: each is called once (the second
+  // naming finds them in quarantine), and both interviews counted them.
+  std::set<std::uint32_t> both;
+  for (const auto& [index_case, named] : by_case) both.insert(named.begin(), named.end());
+  CHECK(both.size() == day0.size() + day2.size());
+  const std::uint64_t case_on_list = (on_list(10, 0) ? 1u : 0u) + (on_list(11, 0) ? 1u : 0u);
+  CHECK(d.tracing->view().contact_records == 2 * day0.size() + day2.size() + case_on_list);
+}
+
+}  // namespace greenlight::sim::internal
+
+namespace greenlight::sim {
+
+TEST_CASE("in a run, guest lists alone name people and find cases, counted in the summary") {
+  SimConfig c = small(3000, 60, 5);
+  c.app.uptake = 0;
+  c.disease.initial_infections = 30;
+  c.manual_tracing.enabled = true;
+  c.manual_tracing.workers_per_100k = 3000;
+  c.manual_tracing.traceable_fraction = {0, 0, 0, 0};
+  c.manual_tracing.guest_lists = {1, 1, 1};
+  InMemoryPublisher publisher;
+  const auto sim = ran(c, publisher);
+  const auto& calls = sim->tracing_calls();
+  REQUIRE(calls.size() > 20);
+  for (const TracingCall& k : calls) CHECK(k.from_list);
+  const RunSummary s = sim->summary();
+  CHECK(s.manual_traced_from_lists == calls.size());
+  CHECK(s.manual_traced == calls.size());
+  // Cases found through a list call (the last call within 14 days before the result).
+  std::map<std::uint32_t, std::uint32_t> last_call;
+  for (const TracingCall& k : calls) last_call[k.contact] = k.day;
+  const auto positive = sim->positive_day();
+  std::uint64_t found = 0;
+  for (const auto& [p, day] : last_call) {
+    if (positive[p] >= 0 && static_cast<std::uint32_t>(positive[p]) <= day + 14) ++found;
+  }
+  CHECK(s.traced_cases_from_lists <= found);
+  CHECK(s.traced_cases_from_lists == s.traced_cases);
+  CHECK(s.traced_cases > 0);
+  std::uint64_t infectors = 0;
+  for (const TracingInterview& iv : sim->tracing_interviews()) {
+    if (iv.infector != TracingInterview::kNotNamed) {
+      CHECK(iv.infector_from_list);
+      ++infectors;
+    }
+  }
+  CHECK(s.infectors_named_from_lists == infectors);
+  CHECK(s.infectors_named == infectors);
+
+  // With the usual recall the lists add names on top of the recalled ones.
+  c.manual_tracing.traceable_fraction = {1, 0.8, 0.05, 0.05};
+  InMemoryPublisher publisher_both;
+  const auto both = ran(c, publisher_both);
+  c.manual_tracing.guest_lists = {0, 0, 0};
+  InMemoryPublisher publisher_recall;
+  const auto recall_only = ran(c, publisher_recall);
+  CHECK(recall_only->summary().manual_traced_from_lists == 0);
+  for (const TracingCall& k : recall_only->tracing_calls()) CHECK_FALSE(k.from_list);
+  const RunSummary b = both->summary();
+  CHECK(b.manual_traced_from_lists > 0);
+  CHECK(b.manual_traced_from_lists < b.manual_traced);
+}
+
+}  // namespace greenlight::sim
