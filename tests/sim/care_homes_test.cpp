@@ -566,6 +566,22 @@ TEST_CASE("zoned residents: a share of their contacts with residents stays in th
     return n;
   };
   CHECK(staff_pairs(c) == pop.care_residents.size() * c.care_homes.staff_contacts);
+  // And each resident's carers are its unit's (every member of staff works today): the
+  // home's own staff index i of n is in unit i x 4 / n.
+  std::size_t carers_checked = 0;
+  for (const Contact& x : one_day(c, pop, state)) {
+    if (x.layer != Layer::kCareHome || pop.is_resident(x.a) == pop.is_resident(x.b)) continue;
+    const std::uint32_t resident = pop.is_resident(x.a) ? x.a : x.b;
+    const std::uint32_t carer = resident == x.a ? x.b : x.a;
+    const auto own = pop.home_staff(pop.home_of(resident));
+    const auto it = std::find(own.begin(), own.end(), carer);
+    REQUIRE(it != own.end());
+    CAPTURE(resident, carer);
+    CHECK(static_cast<std::uint32_t>(it - own.begin()) * 4 / own.size() ==
+          unit_of_4(pop, resident));
+    ++carers_checked;
+  }
+  CHECK(carers_checked == pop.care_residents.size() * c.care_homes.staff_contacts);
   // One unit: the home is the zone, the day's contacts unchanged contact for contact.
   c.care_homes.staff_units = 1;
   c.care_homes.resident_zoning = 1;

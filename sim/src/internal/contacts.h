@@ -645,9 +645,11 @@ class ContactGenerator {
       if (home_duty.empty()) continue;
       for (std::uint32_t i = 0; i < there; ++i) {
         // With units, the resident's unit's staff at work (the home's when none is).
+        // (The mixing residents' units are known when zoned.)
         std::span<const std::uint32_t> duty = home_duty;
         if (units_ > 1) {
-          const auto unit = on_duty(h, resident_unit(residents, present[i]));
+          const auto unit =
+              on_duty(h, zoned && i < mixing ? zone_of[i] : resident_unit(residents, present[i]));
           if (!unit.empty()) duty = unit;
         }
         const auto staff = static_cast<std::uint32_t>(duty.size());
