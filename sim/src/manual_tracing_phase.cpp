@@ -47,6 +47,7 @@ ManualTracingView ManualTracingPhase::view() const {
   v.identified = static_cast<std::uint64_t>(std::count(known_.begin(), known_.end(), 1));
   v.contact_records = named_;
   v.test_results = interviews_.size();
+  v.venue_visits = visits_learned_.size();
   return v;
 }
 
@@ -99,6 +100,7 @@ void ManualTracingPhase::name_from_lists(std::uint32_t c, const DayRecords& r) {
     const Visit& x = r.visits[static_cast<std::uint32_t>(*it)];
     const double s = share[static_cast<std::size_t>(w_.pop.venue_kind[x.venue])];
     if (s <= 0) continue;
+    visits_learned_.insert(day << 32 | static_cast<std::uint32_t>(*it));
     const int leaves = x.arrival + x.minutes;
     // The venue's visits in order of arrival: those overlapping x arrive before x leaves.
     for (std::uint32_t j = r.venue_start[x.venue]; j < r.venue_start[x.venue + 1]; ++j) {
@@ -108,6 +110,7 @@ void ManualTracingPhase::name_from_lists(std::uint32_t c, const DayRecords& r) {
       // On the list or not: one draw per visit (a person visits a venue once a day).
       if (s < 1 && !w_.decision(kPurposeGuestList, y.person, r.day, y.venue).bernoulli(s)) continue;
       scratch_.push_back(static_cast<Meeting>(y.person) << 32 | day << 1);
+      visits_learned_.insert(day << 32 | j);
     }
   }
 }

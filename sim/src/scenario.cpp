@@ -96,6 +96,7 @@ Learned learned(const ArmResult& a) {
   l.identified += mt.identified;
   l.contact_records += mt.contact_records;
   l.test_results += mt.test_results;
+  l.venue_visits += mt.venue_visits;
   const auto& s = a.outcome.privacy.server;
   l.anonymous_uploads = s.uploads;
   l.diagnosis_keys = s.keys;

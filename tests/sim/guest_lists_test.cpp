@@ -10,6 +10,7 @@
 #include "greenlight/sim/config.h"
 #include "greenlight/sim/publisher.h"
 #include "greenlight/sim/report.h"
+#include "greenlight/sim/scenario.h"
 #include "greenlight/sim/simulation.h"
 #include "internal/health_phase.h"
 #include "internal/manual_tracing_phase.h"
@@ -128,6 +129,9 @@ TEST_CASE("a guest list names those whose visits overlapped the case's at the ve
   d.tracing->summarise(s);
   CHECK(s.manual_traced_from_lists == 2);
   CHECK(d.tracing->view().contact_records == 2);
+  // Learned by name: the case's hall visit and the two listed guests' (not its restaurant
+  // visit: no list asked for).
+  CHECK(d.tracing->view().venue_visits == 3);
 
   SECTION("without lists nobody is named") {
     const Driven none = drive(listed({0, 0, 0}), {10}, visits, 4);
@@ -211,6 +215,8 @@ TEST_CASE("a guest list holds each visit with its share, the same for every case
   CHECK(both.size() == day0.size() + day2.size());
   const std::uint64_t case_on_list = (on_list(10, 0) ? 1u : 0u) + (on_list(11, 0) ? 1u : 0u);
   CHECK(d.tracing->view().contact_records == 2 * day0.size() + day2.size() + case_on_list);
+  // The venue visits learned: each listed guest's once, and the cases' own three.
+  CHECK(d.tracing->view().venue_visits == day0.size() + day2.size() + 3);
 }
 
 }  // namespace greenlight::sim::internal
@@ -266,6 +272,21 @@ TEST_CASE("in a run, guest lists alone name people and find cases, counted in th
   const RunSummary b = both->summary();
   CHECK(b.manual_traced_from_lists > 0);
   CHECK(b.manual_traced_from_lists < b.manual_traced);
+}
+
+TEST_CASE("sim compare counts the visits the guest lists told the tracers") {
+  SimConfig c = small(3000, 40, 5);
+  c.disease.initial_infections = 30;
+  c.manual_tracing.guest_lists = {0, 1, 1};
+  auto a = run_comparison(c);
+  REQUIRE(a);
+  const ManualTracingView& known = a->arms[3].outcome.scenario.manual_tracing;
+  CHECK(known.venue_visits > 10);
+  const std::string table = format_comparison(*a);
+  const auto at = table.find("\nvenue visits (place codes)");
+  REQUIRE(at != std::string::npos);
+  CHECK(table.substr(at, table.find('\n', at + 1) - at)
+            .ends_with(" " + std::to_string(known.venue_visits)));
 }
 
 }  // namespace greenlight::sim

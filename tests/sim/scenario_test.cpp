@@ -89,6 +89,8 @@ TEST_CASE("compare runs none, greenlight, a health code and manual tracing on on
               .ends_with(" " + std::to_string(known.identified)));
     CHECK(line("contact records").ends_with(" " + std::to_string(known.contact_records)));
     CHECK(line("test results by name").ends_with(" " + std::to_string(known.test_results)));
+    CHECK(known.venue_visits == 0);  // no guest lists: no venue asked (guest_lists_test.cpp)
+    CHECK(line("venue visits (place codes)").ends_with(" 0"));
     const std::string csv = comparison_csv(*a);
     const auto row = csv.substr(csv.find("\nmanual-tracing,") + 1);
     CHECK(row.starts_with("manual-tracing," + std::to_string(s.people) + ",0," +

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <deque>
 #include <span>
+#include <unordered_set>
 #include <vector>
 
 #include "greenlight/sim/scenario_metrics.h"
@@ -114,6 +115,8 @@ class ManualTracingPhase {
   std::uint64_t list_calls_ = 0;
   std::uint64_t traced_cases_list_ = 0;
   std::vector<Meeting> scratch_;
+  // The venue visits the tracers learned (day << 32 | the visit's index in the day's visits).
+  std::unordered_set<std::uint64_t> visits_learned_;
   std::vector<TracingCall> calls_;
   std::vector<TracingInterview> interviews_;
 };

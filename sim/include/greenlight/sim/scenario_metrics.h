@@ -54,12 +54,15 @@ struct RelayView {
 };
 
 // What manual tracers learn by name (config.manual_tracing; zero when it is off): the people
-// interviewed or named at an interview, the (case, named person) pairs, and the positive
-// results of the cases interviewed.
+// interviewed or named at an interview, the (case, named person) pairs, the positive
+// results of the cases interviewed, and with guest lists (manual_tracing.guest_lists) the
+// venue visits they learned: each case's own visits to venues with lists and the entries of
+// the lists handed over (each visit once).
 struct ManualTracingView {
   std::uint64_t identified = 0;
   std::uint64_t contact_records = 0;
   std::uint64_t test_results = 0;
+  std::uint64_t venue_visits = 0;
 };
 
 // Who was ever RED or YELLOW, and who of them was never infected during the run.
