@@ -498,10 +498,12 @@ Result<SimConfig> read_config(std::string_view text, const SimConfig& base, bool
 }
 
 // "section.key=value" as (section, key, value); bare words are taken as strings.
+// "section.key[i]=value" sets element i of an array setting (index >= 0).
 struct Assignment {
   std::string section;
   std::string key;
   json::value value;
+  std::int64_t index = -1;  // the element of an array setting, or -1: the whole setting
 };
 
 Result<Assignment> parse_assignment(std::string_view assignment) {
@@ -515,10 +517,53 @@ Result<Assignment> parse_assignment(std::string_view assignment) {
   Assignment out{std::string(assignment.substr(0, dot)),
                  std::string(assignment.substr(dot + 1, eq - dot - 1)),
                  {}};
+  if (const auto open = out.key.find('['); open != std::string::npos) {
+    const std::string digits = out.key.substr(open + 1, out.key.size() - open - 2);
+    if (out.key.back() != ']' || digits.empty() || digits.size() > 6 ||
+        digits.find_first_not_of("0123456789") != std::string::npos) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "override must look like section.key=value or section.key[INDEX]=value "
+                        "(INDEX from 0), got '" +
+                            std::string(assignment) + "'");
+    }
+    out.index = std::stoll(digits);
+    out.key.resize(open);
+  }
   const std::string_view raw = assignment.substr(eq + 1);
   std::error_code ec;
   out.value = json::parse(raw, ec);
   if (ec) out.value = json::string(raw);
+  return out;
+}
+
+// For an element assignment (section.key[i]=v): the whole array setting with element i
+// replaced, starting from `current` (the setting's value so far). Errors name the setting.
+Status set_element(Assignment& a, const json::value& current) {
+  // No such setting: reading the assignment names it as unknown.
+  if (a.index < 0 || current.is_null()) return ok();
+  const std::string name = path_of(a.section, a.key);
+  if (!current.is_array())
+    return make_error(ErrorCode::kInvalidArgument, name + " is not a list: no [index] for it");
+  json::array values = current.get_array();
+  if (static_cast<std::size_t>(a.index) >= values.size()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      name + "[" + std::to_string(a.index) + "]: it has " +
+                          std::to_string(values.size()) + " values (indexes 0 to " +
+                          std::to_string(values.size() - 1) + ")");
+  }
+  values[static_cast<std::size_t>(a.index)] = a.value;
+  a.value = std::move(values);
+  a.index = -1;
+  return ok();
+}
+
+// The JSON value of config's setting section.key (null: no such setting).
+json::value setting_value(const SimConfig& config, std::string_view section, std::string_view key) {
+  SimConfig copy = config;
+  json::value out;
+  visit_fields(copy, [&](std::string_view s, std::string_view n, auto& field) {
+    if (s == section && n == key) out = write_value(field);
+  });
   return out;
 }
 
@@ -558,6 +603,7 @@ std::string config_to_json(const SimConfig& config) {
 Status apply_override(SimConfig& config, std::string_view assignment) {
   auto a = parse_assignment(assignment);
   GL_RETURN_IF_ERROR(a);
+  GL_RETURN_IF_ERROR(set_element(*a, setting_value(config, a->section, a->key)));
   json::object doc;
   doc[a->section] = json::object{{a->key, a->value}};
   auto updated = config_from_json(json::serialize(doc), config);
@@ -573,6 +619,12 @@ Status apply_overrides(SimConfig& config, std::span<const std::string> assignmen
     GL_RETURN_IF_ERROR(a);
     auto& section = doc[a->section];
     if (!section.is_object()) section = json::object();
+    // An element of a setting assigned earlier in the list changes that assignment.
+    if (a->index >= 0) {
+      const auto* earlier = section.get_object().if_contains(a->key);
+      GL_RETURN_IF_ERROR(set_element(
+          *a, earlier != nullptr ? *earlier : setting_value(config, a->section, a->key)));
+    }
     section.get_object()[a->key] = a->value;
   }
   auto updated = read_config(json::serialize(doc), config, false);

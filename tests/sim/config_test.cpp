@@ -1,5 +1,6 @@
 #include "greenlight/sim/config.h"
 
+#include <array>
 #include <catch2/catch.hpp>
 #include <string>
 #include <string_view>
@@ -112,6 +113,39 @@ TEST_CASE("regions: read, written and checked") {
   REQUIRE_FALSE(type);
   CHECK(type.error().message.find("population.regions: expected a non-negative integer") !=
         std::string::npos);
+}
+
+TEST_CASE("one element of a list setting: section.key[i]=value") {
+  SimConfig c;
+  REQUIRE(apply_override(c, "manual_tracing.guest_lists[1]=0.5"));
+  CHECK(c.manual_tracing.guest_lists == std::array<double, 3>{0, 0.5, 0});
+  REQUIRE(apply_override(c, "vaccination.efficacy_factor_by_age[8]=0.74"));
+  CHECK(c.vaccination.efficacy_factor_by_age[8] == 0.74);
+  CHECK(c.vaccination.efficacy_factor_by_age[7] == 1);
+  // An element of a nested list is a list.
+  REQUIRE(apply_override(c, "lockdown.windows=[[10,20],[40,50]]"));
+  REQUIRE(apply_override(c, "lockdown.windows[1]=[60,70]"));
+  REQUIRE(c.lockdown.windows.size() == 2);
+  CHECK(c.lockdown.windows[0][0] == 10);
+  CHECK(c.lockdown.windows[1][0] == 60);
+  CHECK(c.lockdown.windows[1][1] == 70);
+  // Several at once build on each other and on the whole setting given before them.
+  SimConfig together;
+  const std::vector<std::string> sets{"manual_tracing.guest_lists=[0.1,0.2,0.3]",
+                                      "manual_tracing.guest_lists[2]=0.9",
+                                      "manual_tracing.guest_lists[0]=0"};
+  REQUIRE(apply_overrides(together, sets));
+  CHECK(together.manual_tracing.guest_lists == std::array<double, 3>{0, 0.2, 0.9});
+  // The element's value is checked as the whole setting's.
+  fails("manual_tracing.guest_lists[1]=1.5", "guest_lists values");
+  fails("manual_tracing.guest_lists[3]=0.5",
+        "manual_tracing.guest_lists[3]: it has 3 values (indexes 0 to 2)");
+  fails("manual_tracing.enabled[0]=1", "manual_tracing.enabled is not a list");
+  fails("manual_tracing.no_such[1]=1", "unknown config key 'manual_tracing.no_such'");
+  fails("manual_tracing.guest_lists[x]=1", "section.key[INDEX]=value (INDEX from 0)");
+  fails("manual_tracing.guest_lists[1=1", "section.key[INDEX]=value");
+  fails("manual_tracing.guest_lists[]=1", "section.key[INDEX]=value");
+  fails("manual_tracing.guest_lists[-1]=1", "section.key[INDEX]=value");
 }
 
 TEST_CASE("regions: commuting and travel matrices read, written and checked") {

@@ -132,4 +132,22 @@ TEST_CASE("a sweep varies a switch as 0 and 1") {
   CHECK((*points)[1].summary.manual_interviews > 0);
 }
 
+TEST_CASE("a sweep varies one element of a list setting") {
+  SimConfig base = small(1500, 20, 5);
+  base.disease.initial_infections = 15;
+  base.manual_tracing.enabled = true;
+  base.manual_tracing.traceable_fraction = {0, 0, 0, 0};
+  // Only the event halls' lists: none, then every visit listed.
+  const std::vector<SweepVary> vary{{"manual_tracing.guest_lists[2]", {0, 1}}};
+  auto points = run_sweep(base, std::vector<double>{0}, std::vector<std::uint64_t>{5}, {},
+                          Ranks::single(), vary);
+  REQUIRE(points);
+  REQUIRE(points->size() == 2);
+  CHECK((*points)[0].summary.manual_traced == 0);
+  CHECK((*points)[1].summary.manual_traced_from_lists > 0);
+  CHECK((*points)[1].summary.manual_traced == (*points)[1].summary.manual_traced_from_lists);
+  const std::vector<std::string> keys{"manual_tracing.guest_lists[2]"};
+  CHECK(sweep_csv(*points, keys).starts_with("manual_tracing.guest_lists[2],uptake,"));
+}
+
 }  // namespace greenlight::sim

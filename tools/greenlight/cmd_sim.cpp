@@ -109,7 +109,9 @@ void add_common(CLI::App* cmd, CommonOptions& o, bool with_uptake) {
                 "The recovered may be infected again (Chemaitelly et al. 2022: an infection "
                 "protects 85.5 % from reinfection and 97.3 % from a severe one, the first "
                 "halving every 850 days; the immunity.* settings)");
-  cmd->add_option("--set", o.overrides, "Override one setting: section.key=value (repeatable)");
+  cmd->add_option("--set", o.overrides,
+                  "Override one setting: section.key=value, or one element of a list setting: "
+                  "section.key[INDEX]=value, INDEX from 0 (repeatable)");
   cmd->add_option("--out", o.out, "Output directory (default sim-out)");
   cmd->add_flag("--quiet", o.quiet, "No progress bar");
 }
@@ -870,9 +872,11 @@ void setup_sim(CLI::App& app) {
   sweep
       ->add_option("--vary", *vary,
                    "One more setting, every value with every uptake and seed: section.key=V1,V2,"
-                   "... (numbers; e.g. vaccination.people_per_day_per_100k=0,250,500); repeat "
-                   "for up to 3 settings (every combination); sweep.txt has one table per "
-                   "combination, each against its lowest uptake")
+                   "... (numbers; e.g. vaccination.people_per_day_per_100k=0,250,500; one "
+                   "element of a list setting as section.key[INDEX], e.g. "
+                   "manual_tracing.guest_lists[1]=0,0.5,1); repeat for up to 3 settings (every "
+                   "combination); sweep.txt has one table per combination, each against its "
+                   "lowest uptake")
       ->take_first();
   sweep->add_flag("--resume", *resume,
                   "Continue an interrupted sweep into the same --out: reuse the runs it finished "
@@ -897,8 +901,8 @@ void setup_sim(CLI::App& app) {
       ->required();
   fit->add_option("--vary", *fit_vary,
                   "A setting and its values to try: section.key=V1,V2,... (e.g. "
-                  "disease.infectious_rate=5,5.5,6,6.5); repeat for up to 3 settings (every "
-                  "combination)")
+                  "disease.infectious_rate=5,5.5,6,6.5; one element of a list setting as "
+                  "section.key[INDEX]); repeat for up to 3 settings (every combination)")
       ->required()
       ->take_all();
   fit->add_option("--seeds", *fit_seeds, "Comma-separated seeds for each value (default: --seed)");
