@@ -310,6 +310,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("care_homes", "death_in_home", ch.death_in_home);
   v("care_homes", "visits_per_week", ch.visits_per_week);
   v("care_homes", "visits_closed_days", ch.visits_closed_days);
+  v("care_homes", "outbreak_testing", ch.outbreak_testing);
   v("care_homes", "staff_symptom_isolation", ch.staff_symptom_isolation);
   v("care_homes", "staff_units", ch.staff_units);
   v("care_homes", "resident_zoning", ch.resident_zoning);

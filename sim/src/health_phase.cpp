@@ -37,8 +37,12 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
   }
   if (w_.config.vaccination.enabled()) plan_vaccination();
   if (w_.config.variant.enabled()) variant_.assign(n, 0);
-  if (w_.config.testing.screening_per_day_per_100k > 0 || staff_testing()) {
+  if (w_.config.testing.screening_per_day_per_100k > 0 || staff_testing() || outbreak_testing()) {
     screening_sample_.assign(n, 0);
+  }
+  if (outbreak_testing()) {
+    outbreak_round_day_.assign(w_.pop.care_homes(), kNever);
+    outbreak_sample_.assign(n, 0);
   }
   if (w_.config.care_homes.staff_symptom_isolation >= 0 &&
       (!w_.pop.care_staff.empty() || !w_.pop.care_agency.empty())) {
@@ -178,6 +182,7 @@ void HealthPhase::limit_tests(std::uint32_t t, DailyStats& st) {
     } else if (t - w.due_day >= max_wait) {
       test_sample_day_[w.person] = kNever;  // given up: a later trigger may order a test again
       if (!screening_sample_.empty()) screening_sample_[w.person] = 0;
+      if (!outbreak_sample_.empty()) outbreak_sample_[w.person] = 0;
       ++st.tests_given_up;
     } else {
       test_sample_day_[w.person] = kWaitingForTest;
@@ -229,6 +234,39 @@ void HealthPhase::test_staff(std::uint32_t t, std::span<const std::uint32_t> sta
     test_sample_day_[s] = day;
     screening_sample_[s] = 1;
     ++st.screening_samples;
+  }
+}
+
+void HealthPhase::test_outbreak_homes(std::uint32_t t, DailyStats& st) {
+  const auto day = static_cast<std::int32_t>(t);
+  const auto case_yesterday = [&](std::uint32_t p) {
+    return positive_day_[p] != kNever && positive_day_[p] == day - 1;
+  };
+  const auto round_days = static_cast<std::int32_t>(CareHomeConfig::kOutbreakRoundDays);
+  for (std::uint32_t h = 0; h < w_.pop.care_homes(); ++h) {
+    if (outbreak_round_day_[h] != kNever && day - outbreak_round_day_[h] < round_days) continue;
+    const auto residents = w_.pop.home_residents(h);
+    const auto staff = w_.pop.home_staff(h);
+    if (std::none_of(residents.begin(), residents.end(), case_yesterday) &&
+        std::none_of(staff.begin(), staff.end(), case_yesterday)) {
+      continue;
+    }
+    outbreak_round_day_[h] = day;
+    ++outbreak_rounds_;
+    const auto sample = [&](std::uint32_t p, bool member_of_staff) {
+      if (positive_day_[p] != kNever || test_sample_day_[p] != kNever ||
+          test_result_day_[p] != kNever || absent(p, t) ||
+          (member_of_staff && isolated_until_[p] > day)) {
+        return;
+      }
+      test_sample_day_[p] = day;
+      screening_sample_[p] = 1;
+      outbreak_sample_[p] = 1;
+      ++outbreak_samples_;
+      ++st.screening_samples;
+    };
+    for (const std::uint32_t r : residents) sample(r, false);
+    for (const std::uint32_t s : staff) sample(s, true);
   }
 }
 
@@ -493,6 +531,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
   if (vaccinating()) vaccinate(t, st);
   if (w_.config.testing.screening_per_day_per_100k > 0) screen(t, st);
   if (staff_testing()) test_staff(t, st);
+  if (outbreak_testing()) test_outbreak_homes(t, st);
   if (w_.config.testing.tests_per_day_per_100k > 0) limit_tests(t, st);
   if (w_.config.variant.enabled() && t == w_.config.variant.day) import_variant(t, st);
   if (w_.config.disease.imports_per_day > 0) import_cases(t, st);
@@ -500,6 +539,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
   allocate_ward_beds(t, st);
   std::vector<DailyStats> counted(kShards);
   std::vector<std::vector<std::uint32_t>> uploading(kShards);
+  std::vector<std::uint64_t> outbreak_found(kShards, 0);
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     const auto [h0, h1] = shard_range(w_.pop.households(), shard);
     const std::uint32_t p0 = w_.pop.household_start[h0];
@@ -565,8 +605,11 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
       if (test_result_day_[p] == day) {
         test_result_day_[p] = kNever;
         ++out.tests;
+        const bool round = !outbreak_sample_.empty() && outbreak_sample_[p] != 0;
+        if (round) outbreak_sample_[p] = 0;
         if (test_positive_[p] != 0 && positive_day_[p] == kNever) {
           positive_result(p, t, out, mine);
+          if (round) ++outbreak_found[shard];
         }
       }
     }
@@ -576,6 +619,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
     st.tests += counted[shard].tests;
     st.positives += counted[shard].positives;
     uploaders.insert(uploaders.end(), uploading[shard].begin(), uploading[shard].end());
+    outbreak_positives_ += outbreak_found[shard];
   }
 }
 

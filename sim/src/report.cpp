@@ -485,6 +485,12 @@ std::string format_care_homes(const CareHomeConfig& homes, const RunSummary& a,
   std::string policies;
   if (homes.staff_test_every_days > 0)
     policies += fmt("; staff tested every %u days", homes.staff_test_every_days);
+  if (homes.outbreak_testing) {
+    policies +=
+        fmt("; every resident and member of staff tested after a case (at most every %u "
+            "days)",
+            CareHomeConfig::kOutbreakRoundDays);
+  }
   if (homes.staff_units > 1) policies += fmt("; staff in %u units", homes.staff_units);
   if (homes.staff_units > 1 && homes.resident_zoning > 0) {
     policies += fmt(", residents zoned (%.0f %% of their contacts in the unit)",
@@ -547,6 +553,15 @@ std::string format_care_homes(const CareHomeConfig& homes, const RunSummary& a,
         [&](const RunSummary& r) { return share(r.care_agency_infected, r.care_agency_staff); });
     row("  by a resident",
         [](const RunSummary& r) { return fmt("%u", r.care_agency_infected_by_residents); });
+  }
+  if (homes.outbreak_testing) {
+    row("whole-home test rounds / samples", [](const RunSummary& r) {
+      return fmt("%llu / %llu", static_cast<unsigned long long>(r.care_outbreak_rounds),
+                 static_cast<unsigned long long>(r.care_outbreak_samples));
+    });
+    row("  positive results", [](const RunSummary& r) {
+      return fmt("%llu", static_cast<unsigned long long>(r.care_outbreak_positives));
+    });
   }
   if (homes.visits_per_week > 0) {
     row("visitors infected by a resident",
@@ -1201,15 +1216,16 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "residents_infected_by_agency,residents_infected_by_agency_from_other_homes,"
       "care_agency_infected,care_home_days_closed,residents_infected_by_staff,"
       "residents_infected_by_residents,manual_traced_from_lists,traced_cases_from_lists,"
-      "infectors_named_from_lists\n";
+      "infectors_named_from_lists,care_outbreak_rounds,care_outbreak_samples,"
+      "care_outbreak_positives\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.10g,", p.values[i]);
     out += fmt(
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
         "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu,%llu,%u,%.6g,%.6f,%u,%u,%.6g,"
-        "%llu,%llu,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%u,%u,%u,%u,%llu,%u,%u,%llu,%llu,%"
-        "llu\n",
+        "%llu,%llu,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%u,%u,%u,%u,%llu,%u,%u,%llu,%llu,%llu,"
+        "%llu,%llu,%llu\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -1244,7 +1260,10 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         s.residents_infected_by_residents,
         static_cast<unsigned long long>(s.manual_traced_from_lists),
         static_cast<unsigned long long>(s.traced_cases_from_lists),
-        static_cast<unsigned long long>(s.infectors_named_from_lists));
+        static_cast<unsigned long long>(s.infectors_named_from_lists),
+        static_cast<unsigned long long>(s.care_outbreak_rounds),
+        static_cast<unsigned long long>(s.care_outbreak_samples),
+        static_cast<unsigned long long>(s.care_outbreak_positives));
   }
   return out;
 }

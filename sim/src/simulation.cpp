@@ -180,6 +180,9 @@ RunSummary Simulation::summary() const {
                                      impl_->daily, impl_->health, impl_->sync);
   if (impl_->tracing.enabled()) impl_->tracing.summarise(s);
   s.care_home_days_closed = impl_->contacts.closed_home_days();
+  s.care_outbreak_rounds = impl_->health.outbreak_rounds();
+  s.care_outbreak_samples = impl_->health.outbreak_samples();
+  s.care_outbreak_positives = impl_->health.outbreak_positives();
   return s;
 }
 ScenarioMetrics Simulation::scenario_metrics() const {

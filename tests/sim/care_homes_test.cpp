@@ -1226,6 +1226,9 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   REQUIRE(apply_override(c, "care_homes.staff_units=6"));
   REQUIRE(apply_override(c, "care_homes.resident_zoning=0.75"));
   REQUIRE(apply_override(c, "care_homes.agency_pool_homes=4"));
+  CHECK_FALSE(c.care_homes.outbreak_testing);  // off by default
+  CHECK(refusal("care_homes.outbreak_testing=2").find("outbreak_testing") != std::string::npos);
+  REQUIRE(apply_override(c, "care_homes.outbreak_testing=true"));
   const auto back = config_from_json(config_to_json(c), SimConfig{});
   REQUIRE(back);
   CHECK(back->care_homes.residents_per_100k == 700);
@@ -1236,6 +1239,8 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   CHECK(back->care_homes.staff_symptom_isolation == 0.3);
   CHECK(back->care_homes.staff_units == 6);
   CHECK(back->care_homes.resident_zoning == 0.75);
+  CHECK(back->care_homes.outbreak_testing);
+  c.care_homes.outbreak_testing = false;
   c.care_homes.staff_units = 1;
   c.care_homes.resident_zoning = 0;
   c.care_homes.staff_symptom_isolation = -1;
@@ -1318,6 +1323,18 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   CHECK(format_care_homes(c.care_homes, a, &b)
             .find("recording at work; 40 % of staff with symptoms isolate; 2 visits a week") !=
         std::string::npos);
+  // Whole-home testing after a case: the policy and its rounds, samples and positives.
+  CHECK(format_care_homes(c.care_homes, a, &b).find("whole-home") == std::string::npos);
+  c.care_homes.outbreak_testing = true;
+  a.care_outbreak_rounds = 12;
+  a.care_outbreak_samples = 640;
+  a.care_outbreak_positives = 31;
+  const std::string rounds = format_care_homes(c.care_homes, a, &b);
+  CAPTURE(rounds);
+  CHECK(rounds.find("recording at work; every resident and member of staff tested after a case "
+                    "(at most every 7 days); 40 %") != std::string::npos);
+  CHECK(rounds.find("\n  whole-home test rounds / samples       12 / 640 ") != std::string::npos);
+  CHECK(rounds.find("\n    positive results                     31 ") != std::string::npos);
 }
 
 }  // namespace greenlight::sim

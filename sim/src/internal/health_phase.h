@@ -77,6 +77,13 @@ class HealthPhase {
   // Regular testing of hospital staff (hospital.staff_test_every_days, with staff) or of
   // care-home staff, their own and agency staff (care_homes.staff_test_every_days, with care
   // homes).
+  bool outbreak_testing() const {
+    return w_.config.care_homes.outbreak_testing && w_.pop.care_homes() > 0;
+  }
+  // care_homes.outbreak_testing's whole-home rounds, their samples and positive results.
+  std::uint64_t outbreak_rounds() const { return outbreak_rounds_; }
+  std::uint64_t outbreak_samples() const { return outbreak_samples_; }
+  std::uint64_t outbreak_positives() const { return outbreak_positives_; }
   bool staff_testing() const {
     return (w_.config.hospital.staff_test_every_days > 0 && !w_.pop.staff.empty()) ||
            (w_.config.care_homes.staff_test_every_days > 0 &&
@@ -222,6 +229,10 @@ class HealthPhase {
   // One staff's samples: each member every `every` days (0: none).
   void test_staff(std::uint32_t t, std::span<const std::uint32_t> staff, std::uint32_t every,
                   DailyStats& st);
+  // care_homes.outbreak_testing: the homes with a positive result of a resident or of their
+  // own staff yesterday and no round in the last kOutbreakRoundDays days test everyone
+  // (screening samples, counted in st.screening_samples).
+  void test_outbreak_homes(std::uint32_t t, DailyStats& st);
   // On config.variant.day: its imports, susceptible people drawn from the seed, infected
   // with it by nobody; counted in st.variant_infections.
   void import_variant(std::uint32_t t, DailyStats& st);
@@ -298,6 +309,13 @@ class HealthPhase {
   std::vector<std::uint8_t> screening_sample_;
   // With care_homes.staff_symptom_isolation: 1 for the homes' staff, own and agency.
   std::vector<std::uint8_t> care_worker_;
+  // With care_homes.outbreak_testing: each home's last round (kNever: none), who gave a
+  // sample in a round (1 until its result), and the rounds, samples and positive results.
+  std::vector<std::int32_t> outbreak_round_day_;
+  std::vector<std::uint8_t> outbreak_sample_;
+  std::uint64_t outbreak_rounds_ = 0;
+  std::uint64_t outbreak_samples_ = 0;
+  std::uint64_t outbreak_positives_ = 0;
   // With immunity.reinfection: each person's draw for the latest infection's immunity, the
   // latest infector's day of infection, the earlier infections (each with the index of the
   // same person's one before it) and each person's latest there, the efficacies against the

@@ -824,6 +824,15 @@ struct CareHomeConfig {
   // bank staff often (Shallcross et al. 2021).
   double agency_share = 0;
   std::uint32_t agency_pool_homes = 0;
+  // Whole-home testing after a case (off by default; England's outbreak testing of residents
+  // and staff from 2020): on the day after a resident or a member of a home's own staff had a
+  // positive result, every resident of the home and member of its own staff who has not
+  // tested positive, waits for no test or result, is not in hospital and (staff) not
+  // isolating gives a sample for the screening test (testing.screening_*); a home is tested
+  // at most once in kOutbreakRoundDays (7) days, so an outbreak that goes on is tested
+  // weekly. Agency workers are not included.
+  bool outbreak_testing = false;
+  static constexpr std::uint32_t kOutbreakRoundDays = 7;
   bool enabled() const { return residents_per_100k > 0; }
 };
 
