@@ -251,6 +251,8 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("manual_tracing", "backward_days", m.backward_days);
   v("manual_tracing", "quarantine_from_meeting", m.quarantine_from_meeting);
   v("manual_tracing", "guest_lists", m.guest_lists);
+  v("manual_tracing", "lists_last", m.lists_last);
+  v("manual_tracing", "call_within_days", m.call_within_days);
 
   auto& vc = c.vaccination;
   v("vaccination", "people_per_day_per_100k", vc.people_per_day_per_100k);
@@ -986,6 +988,8 @@ Status validate_config(const SimConfig& c) {
   for (double f : m.guest_lists)
     need(is_probability(f),
          "manual_tracing.guest_lists values (shops, restaurants, event halls) must be in [0, 1]");
+  need(m.call_within_days <= 60,
+       "manual_tracing.call_within_days must be in [0, 60] (0: no limit)");
   need(m.quarantine_days >= 1 && m.quarantine_days <= 60,
        "manual_tracing.quarantine_days must be in [1, 60]");
   need(is_probability(m.quarantine_compliance) && is_probability(m.test_probability),

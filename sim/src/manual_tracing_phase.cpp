@@ -35,6 +35,7 @@ void ManualTracingPhase::summarise(RunSummary& s) const {
   s.interviewed_with_infector = with_infector_;
   s.manual_traced_from_lists = list_calls_;
   s.traced_cases_from_lists = traced_cases_list_;
+  s.manual_names_given_up = given_up_;
   for (const TracingInterview& i : interviews_) {
     s.infectors_named += i.infector != TracingInterview::kNotNamed;
     s.infectors_named_backward += i.infector == TracingInterview::kNamedBackward;
@@ -149,8 +150,10 @@ void ManualTracingPhase::interview(std::uint32_t c, std::uint32_t t, const Healt
   for (const Meeting x : scratch_) {
     const bool backward = day(x) < forward_from;
     const bool from_list = !recalled(x);
-    (backward ? backward_queue_ : call_queue_)
-        .push_back({person(x), c, t, day(x), backward, from_list});
+    auto& queue = from_list && m.lists_last ? list_queue_
+                  : backward                ? backward_queue_
+                                            : call_queue_;
+    queue.push_back({person(x), c, t, day(x), backward, from_list});
     known_[person(x)] = 1;
     if (person(x) == infector) {
       iv.infector = backward ? TracingInterview::kNamedBackward : TracingInterview::kNamed;
@@ -213,17 +216,22 @@ void ManualTracingPhase::run(std::uint32_t t, HealthPhase& health, DailyStats& s
     ++interviews;
   }
   std::uint64_t called = 0;
-  for (auto* queue : {&call_queue_, &backward_queue_}) {
+  for (auto* queue : {&call_queue_, &backward_queue_, &list_queue_}) {
     while (called < calls_per_day_ && !queue->empty()) {
       const Named n = queue->front();
       queue->pop_front();
+      if (m.call_within_days > 0 && t >= n.met_day + m.call_within_days) {
+        ++given_up_;
+        continue;
+      }
       if (call(n, t, health)) ++called;
     }
   }
   st.manual_interviews = static_cast<std::uint32_t>(interviews);
   st.manual_traced = static_cast<std::uint32_t>(called);
   st.interview_backlog = static_cast<std::uint32_t>(interview_queue_.size());
-  st.call_backlog = static_cast<std::uint32_t>(call_queue_.size() + backward_queue_.size());
+  st.call_backlog =
+      static_cast<std::uint32_t>(call_queue_.size() + backward_queue_.size() + list_queue_.size());
 }
 
 }  // namespace greenlight::sim::internal

@@ -423,7 +423,7 @@ std::string policy_lines(const SimConfig& c) {
     o +=
         fmt("manual tracing%s: %g tracers per 100,000 (%llu interviews and %llu calls a day), "
             "%u-day delay, contacts of %u days%s recalled (household %g, school/work %g, random "
-            "%g, venues %g)%s; %u days of quarantine%s (compliance %g), test %g\n",
+            "%g, venues %g)%s%s; %u days of quarantine%s (compliance %g), test %g\n",
             m.start_day > 0 ? fmt(" from day %u", m.start_day).c_str() : "", m.workers_per_100k,
             static_cast<unsigned long long>(m.interviews_per_day(c.population.people)),
             static_cast<unsigned long long>(m.notifications_per_day(c.population.people)),
@@ -431,9 +431,14 @@ std::string policy_lines(const SimConfig& c) {
             m.backward_days > 0 ? fmt(" and %u before (backward)", m.backward_days).c_str() : "",
             f[0], f[1], f[2], f[3],
             m.guest_lists_on()
-                ? fmt(", guest lists of venues visited (shops %g, restaurants %g, event halls %g)",
-                      m.guest_lists[0], m.guest_lists[1], m.guest_lists[2])
+                ? fmt(", guest lists of venues visited (shops %g, restaurants %g, event halls "
+                      "%g)%s",
+                      m.guest_lists[0], m.guest_lists[1], m.guest_lists[2],
+                      m.lists_last ? ", their names called after the recalled" : "")
                       .c_str()
+                : "",
+            m.call_within_days > 0
+                ? fmt(", a name given up %u days after the meeting", m.call_within_days).c_str()
                 : "",
             m.quarantine_days, m.quarantine_from_meeting ? " from the last meeting" : "",
             m.quarantine_compliance, m.test_probability);
@@ -799,6 +804,11 @@ std::string format_report(const ReportInput& in) {
       row("infectors named by a guest list",
           of(a.infectors_named_from_lists, a.interviewed_with_infector),
           b ? of(b->infectors_named_from_lists, b->interviewed_with_infector) : "");
+    }
+    if (c.manual_tracing.call_within_days > 0) {
+      row("names given up (meeting too old)",
+          fmt("%llu", static_cast<unsigned long long>(a.manual_names_given_up)),
+          b ? fmt("%llu", static_cast<unsigned long long>(b->manual_names_given_up)) : "");
     }
   }
   const auto at_end = [](const RunSummary& r) {
@@ -1217,7 +1227,7 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "care_agency_infected,care_home_days_closed,residents_infected_by_staff,"
       "residents_infected_by_residents,manual_traced_from_lists,traced_cases_from_lists,"
       "infectors_named_from_lists,care_outbreak_rounds,care_outbreak_samples,"
-      "care_outbreak_positives\n";
+      "care_outbreak_positives,manual_names_given_up\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.10g,", p.values[i]);
@@ -1225,7 +1235,7 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
         "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu,%llu,%u,%.6g,%.6f,%u,%u,%.6g,"
         "%llu,%llu,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%u,%u,%u,%u,%llu,%u,%u,%llu,%llu,%llu,"
-        "%llu,%llu,%llu\n",
+        "%llu,%llu,%llu,%llu\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -1263,7 +1273,8 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         static_cast<unsigned long long>(s.infectors_named_from_lists),
         static_cast<unsigned long long>(s.care_outbreak_rounds),
         static_cast<unsigned long long>(s.care_outbreak_samples),
-        static_cast<unsigned long long>(s.care_outbreak_positives));
+        static_cast<unsigned long long>(s.care_outbreak_positives),
+        static_cast<unsigned long long>(s.manual_names_given_up));
   }
   return out;
 }

@@ -360,6 +360,16 @@ TEST_CASE("manual tracing's settings are checked, and its capacity scales with t
         "guest_lists values (shops, restaurants, event halls) must be in [0, 1]");
   fails("manual_tracing.guest_lists=[-0.1,0,0]", "guest_lists values");
   fails("manual_tracing.guest_lists=[1,1]", "array of 3");
+  CHECK_FALSE(c.manual_tracing.lists_last);       // list names queue with the recalled
+  CHECK(c.manual_tracing.call_within_days == 0);  // no name given up by default
+  REQUIRE(apply_override(c, "manual_tracing.lists_last=1"));
+  REQUIRE(apply_override(c, "manual_tracing.call_within_days=10"));
+  const auto priority = round_trip(c);
+  CHECK(priority.manual_tracing.lists_last);
+  CHECK(priority.manual_tracing.call_within_days == 10);
+  fails("manual_tracing.call_within_days=61", "call_within_days must be in [0, 60] (0: no limit)");
+  fails("manual_tracing.call_within_days=-1", "call_within_days");
+  fails("manual_tracing.lists_last=2", "lists_last");
   fails("manual_tracing.traceable_fraction=[1,1.5,0,0]", "traceable_fraction values must be in");
   fails("manual_tracing.traceable_fraction=[1,1]", "array of 4");
   fails("manual_tracing.trace_days=0", "trace_days must be in [1, 14]");

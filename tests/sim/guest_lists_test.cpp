@@ -219,6 +219,71 @@ TEST_CASE("a guest list holds each visit with its share, the same for every case
   CHECK(d.tracing->view().venue_visits == day0.size() + day2.size() + 3);
 }
 
+// The contacts case 10 names at its interview on day 3 (positive on day 2), in the order the
+// tracers call them, two calls a day: with trace_days 1 the forward window is day 2, the
+// backward one days 0 and 1 (backward_days 2).
+std::vector<std::pair<std::uint32_t, std::uint32_t>> call_order(bool lists_last) {
+  SimConfig c = listed({0, 0, 1});                           // event halls keep full lists
+  c.manual_tracing.notifications_per_worker_day = 2.0 / 90;  // 90 tracers: 2 calls a day
+  c.manual_tracing.trace_days = 1;
+  c.manual_tracing.backward_days = 2;
+  c.manual_tracing.lists_last = lists_last;
+  const auto world = make_world(c);
+  REQUIRE(c.manual_tracing.notifications_per_day(3000) == 2);
+  const std::uint32_t hall = venues_of(world->pop, VenueKind::kEvent, 1)[0];
+  // Recalled: 15 and 16 on day 2 (forward), 17 on day 0 (backward). Listed at the hall: 5
+  // and 6 on day 0 (backward), 7 on day 2 (forward).
+  const std::vector<std::vector<MetPair>> recalled{{{10, 17}}, {}, {{10, 15}, {16, 10}}};
+  std::vector<std::vector<Visit>> visits(3);
+  visits[0] = {visit(10, hall, kAt19, 60), visit(5, hall, kAt19, 60), visit(6, hall, kAt19, 60)};
+  visits[2] = {visit(10, hall, kAt19, 60), visit(7, hall, kAt19, 60)};
+  const Driven d = drive(c, {10}, visits, 6, recalled);
+  REQUIRE(d.tracing->interviews().size() == 1);
+  REQUIRE(d.tracing->interviews()[0].day == 3);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> order;  // (day, contact)
+  for (const TracingCall& k : d.tracing->calls()) {
+    CHECK(k.index_case == 10);
+    CHECK(k.from_list == (k.contact < 10));
+    order.emplace_back(k.day, k.contact);
+  }
+  return order;
+}
+
+TEST_CASE("with lists_last the guest lists' names wait until every recalled name is called") {
+  using Calls = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
+  // Without: forward names in person order (the list's 7 first), then the backward ones.
+  CHECK(call_order(false) == Calls{{3, 7}, {3, 15}, {4, 16}, {4, 5}, {5, 6}, {5, 17}});
+  // With: the recalled forward, the recalled backward, then the lists' (in person order,
+  // forward or backward alike).
+  CHECK(call_order(true) == Calls{{3, 15}, {3, 16}, {4, 17}, {4, 5}, {5, 6}, {5, 7}});
+}
+
+TEST_CASE("with call_within_days the tracers give up a name whose meeting is that old") {
+  SimConfig c = listed({0, 0, 0});
+  c.manual_tracing.traceable_fraction = {1, 1, 1, 1};
+  c.manual_tracing.notifications_per_worker_day = 2.0 / 90;  // 2 calls a day
+  // Case 10 recalls 15, 16 and 17 on day 0, 18 on day 2; interviewed on day 3, its four names
+  // take two days of calls: 17 (met on day 0) comes up on day 4.
+  const std::vector<std::vector<MetPair>> recalled{{{10, 15}, {10, 16}, {10, 17}}, {}, {{10, 18}}};
+  const auto calls = [&](std::uint32_t within) {
+    c.manual_tracing.call_within_days = within;
+    const Driven d = drive(c, {10}, {}, 6, recalled);
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> order;  // (day, contact)
+    for (const TracingCall& k : d.tracing->calls()) order.emplace_back(k.day, k.contact);
+    RunSummary s;
+    d.tracing->summarise(s);
+    return std::pair{order, s.manual_names_given_up};
+  };
+  using Calls = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
+  const Calls all{{3, 15}, {3, 16}, {4, 17}, {4, 18}};
+  CHECK(calls(0) == std::pair{all, std::uint64_t{0}});  // no limit
+  CHECK(calls(5) == std::pair{all, std::uint64_t{0}});  // day 4 is 4 days after day 0
+  // 4 days: 17 is given up on day 4 and its call goes to 18 (met on day 2).
+  CHECK(calls(4) == std::pair{Calls{{3, 15}, {3, 16}, {4, 18}}, std::uint64_t{1}});
+  // 3 days: 15, 16 and 17 (met 3 days before the first calls) are given up, 18 called.
+  CHECK(calls(3) == std::pair{Calls{{3, 18}}, std::uint64_t{3}});
+}
+
 }  // namespace greenlight::sim::internal
 
 namespace greenlight::sim {

@@ -195,13 +195,15 @@ grep -q "expected FIRST-LAST days with FIRST <= LAST" "$work/bad-lockdown.out" |
 # variant: the ranks' contacts leave out the same protected people). Tracers trace 5 days
 # further back (with 36 calls a day, so that backward names, called when no other waits, are
 # called) and quarantine from the last meeting, and ask restaurants and event halls for their
-# guest lists (each rank holds everyone's visits); the report (cases found by tracing,
-# infectors named, calls from guest lists) is the same.
+# guest lists (each rank holds everyone's visits), whose names are called after the recalled
+# ones, and give up names met 10 or more days before; the report (cases found by tracing,
+# infectors named, calls from guest lists, names given up) is the same.
 tracing_args=(sim run --people 3000 --days 40 --seed 4 --threads 1 --no-baseline --quiet
   --manual-tracing --set manual_tracing.backward_days=5
   --set manual_tracing.notifications_per_worker_day=40
   --set manual_tracing.quarantine_from_meeting=true
-  --set "manual_tracing.guest_lists=[0,0.7,0.9]" --vaccinate 1000 --set vaccination.start_day=2
+  --set "manual_tracing.guest_lists=[0,0.7,0.9]" --set manual_tracing.lists_last=true
+  --set manual_tracing.call_within_days=10 --vaccinate 1000 --set vaccination.start_day=2
   --set vaccination.days_to_protect=7 --set variant.day=10 --set variant.imports=10
   --set variant.vaccine_escape_infection=0.5 --set vaccination.waning_half_life_days=20
   --set vaccination.booster_after_days=20 --reinfection
@@ -220,6 +222,8 @@ breakthrough=$(column_sum breakthrough_infections "$work/tracing-one/timeseries.
 [ "$breakthrough" -gt 0 ] || fail "vaccine escape sim run: no breakthrough infections"
 grep -q "^  calls from guest lists only  *[1-9]" "$work/tracing-one/report.txt" ||
   fail "guest lists sim run: no call from a guest list"
+grep -q "^  names given up (meeting too old)  *[1-9]" "$work/tracing-one/report.txt" ||
+  fail "manual tracing sim run: no name given up"
 boosted=$(column_sum new_boosted "$work/tracing-one/timeseries.csv")
 [ "$boosted" -gt 400 ] || fail "booster sim run: only $boosted boosted"
 called=$(column_sum manual_traced "$work/tracing-one/timeseries.csv")

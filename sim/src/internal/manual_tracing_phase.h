@@ -12,7 +12,9 @@
 //    (the day's visits are kept for the window);
 //  - tracers call the named people in the order they were named, as many as the day's calls
 //    allow, the backward names only when no other is waiting (they wait in a queue of their
-//    own), skipping those tested positive, dead or still in a traced quarantine; a called
+//    own; with lists_last the names from a list only wait in a third one, called last),
+//    giving up (with call_within_days) a name whose last meeting is that many days old,
+//    skipping those tested positive, dead or still in a traced quarantine; a called
 //    person quarantines (HealthPhase::isolate) with quarantine_compliance, until
 //    quarantine_days after the call (or, with quarantine_from_meeting, after the last
 //    recalled meeting: none if that is over), and orders a test with test_probability.
@@ -100,6 +102,7 @@ class ManualTracingPhase {
   std::deque<Waiting> interview_queue_;
   std::deque<Named> call_queue_;
   std::deque<Named> backward_queue_;              // called when call_queue_ is empty
+  std::deque<Named> list_queue_;                  // with lists_last: called after both
   std::vector<std::int32_t> quarantined_until_;   // by a tracer's call
   std::vector<std::uint8_t> known_;               // 1: interviewed or named at an interview
   std::vector<std::uint32_t> last_call_;          // day of the person's last call (kNoDay: none)
@@ -114,6 +117,7 @@ class ManualTracingPhase {
   std::uint64_t with_infector_ = 0;
   std::uint64_t list_calls_ = 0;
   std::uint64_t traced_cases_list_ = 0;
+  std::uint64_t given_up_ = 0;  // names given up (call_within_days)
   std::vector<Meeting> scratch_;
   // The venue visits the tracers learned (day << 32 | the visit's index in the day's visits).
   std::unordered_set<std::uint64_t> visits_learned_;

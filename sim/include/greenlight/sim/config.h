@@ -529,7 +529,11 @@ struct LockdownConfig {
 // window (forward and backward days); the tracers ask the venue for its list of that day,
 // and everyone else whose visit overlapped the case's in time and who is on the list
 // (that share of visits, drawn once per visit) is named as a recalled contact would be.
-// Off by default.
+// Off by default. With lists_last the names from a list only wait in a queue of their own,
+// called after every recalled name (forward and backward; RKI's contact categories put the
+// close contacts first). With call_within_days > 0 the tracers give up a name whose last
+// meeting with the case was call_within_days or more days before its turn (its quarantine
+// would be nearly over); 0, the default, calls every name however late (OpenABM).
 struct ManualTracingConfig {
   bool enabled = false;
   std::uint32_t start_day = 0;               // manual_trace_time_on
@@ -549,6 +553,8 @@ struct ManualTracingConfig {
   bool quarantine_from_meeting = false;
   // Share of visits on a usable guest list: shops, restaurants, event halls (0: no list).
   std::array<double, 3> guest_lists{0.0, 0.0, 0.0};
+  bool lists_last = false;             // names from a list only after the recalled
+  std::uint32_t call_within_days = 0;  // 0: no limit
 
   bool guest_lists_on() const {
     return guest_lists[0] > 0 || guest_lists[1] > 0 || guest_lists[2] > 0;

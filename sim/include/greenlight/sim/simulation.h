@@ -284,6 +284,9 @@ struct RunSummary {
   std::uint64_t manual_traced_from_lists = 0;
   std::uint64_t traced_cases_from_lists = 0;
   std::uint64_t infectors_named_from_lists = 0;
+  // With manual_tracing.call_within_days: the names given up when their turn came, their last
+  // meeting with the case that many days old or older.
+  std::uint64_t manual_names_given_up = 0;
   // Exposed or infectious people on the last day.
   std::uint32_t active_at_end = 0;
   // The epidemic died out: nobody exposed or infectious at the end, and at most 1 % of the
