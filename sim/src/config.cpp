@@ -309,6 +309,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("care_homes", "transmission_factor", ch.transmission_factor);
   v("care_homes", "app_paused_at_work", ch.app_paused_at_work);
   v("care_homes", "staff_test_every_days", ch.staff_test_every_days);
+  v("care_homes", "resident_test_every_days", ch.resident_test_every_days);
   v("care_homes", "death_in_home", ch.death_in_home);
   v("care_homes", "visits_per_week", ch.visits_per_week);
   v("care_homes", "visits_closed_days", ch.visits_closed_days);
@@ -1096,6 +1097,9 @@ Status validate_config(const SimConfig& c) {
        "care_homes.transmission_factor must be in [0, 10]");
   need(ch.staff_test_every_days <= 60,
        "care_homes.staff_test_every_days must be in [0, 60] (0: no regular testing of staff)");
+  need(ch.resident_test_every_days <= 60,
+       "care_homes.resident_test_every_days must be in [0, 60] (0: no regular testing of "
+       "residents)");
   need(is_probability(ch.death_in_home), "care_homes.death_in_home must be in [0, 1]");
   need(ch.visits_per_week >= 0 && ch.visits_per_week <= 7,
        "care_homes.visits_per_week must be in [0, 7] (at most a visit a day)");

@@ -217,10 +217,11 @@ void HealthPhase::test_staff(std::uint32_t t, DailyStats& st) {
   test_staff(t, w_.pop.staff, w_.config.hospital.staff_test_every_days, st);
   test_staff(t, w_.pop.care_staff, w_.config.care_homes.staff_test_every_days, st);
   test_staff(t, w_.pop.care_agency, w_.config.care_homes.staff_test_every_days, st);
+  test_staff(t, w_.pop.care_residents, w_.config.care_homes.resident_test_every_days, st, true);
 }
 
 void HealthPhase::test_staff(std::uint32_t t, std::span<const std::uint32_t> staff,
-                             std::uint32_t every, DailyStats& st) {
+                             std::uint32_t every, DailyStats& st, bool residents) {
   if (every == 0) return;
   const auto day = static_cast<std::int32_t>(t);
   for (const std::uint32_t s : staff) {
@@ -228,7 +229,7 @@ void HealthPhase::test_staff(std::uint32_t t, std::span<const std::uint32_t> sta
     const std::uint32_t offset = w_.decision(kPurposeScreening, s, 0, 1).below(every);
     if ((t + offset) % every != 0) continue;
     if (positive_day_[s] != kNever || test_sample_day_[s] != kNever ||
-        test_result_day_[s] != kNever || isolated_until_[s] > day || absent(s, t)) {
+        test_result_day_[s] != kNever || (!residents && isolated_until_[s] > day) || absent(s, t)) {
       continue;
     }
     test_sample_day_[s] = day;

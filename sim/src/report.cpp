@@ -490,6 +490,8 @@ std::string format_care_homes(const CareHomeConfig& homes, const RunSummary& a,
   std::string policies;
   if (homes.staff_test_every_days > 0)
     policies += fmt("; staff tested every %u days", homes.staff_test_every_days);
+  if (homes.resident_test_every_days > 0)
+    policies += fmt("; residents tested every %u days", homes.resident_test_every_days);
   if (homes.outbreak_testing) {
     policies +=
         fmt("; every resident and member of staff tested after a case (at most every %u "

@@ -1152,6 +1152,37 @@ TEST_CASE("care staff tested regularly: each member at work on its own days") {
   CHECK(samples(agency.days) == 225 + 75 - 20);
 }
 
+TEST_CASE("care-home residents tested regularly: each on its own days, isolating or not") {
+  // The 200 residents test every 28 days, the 20 isolating in their rooms too; the
+  // staff not at all.
+  SimConfig c = with_homes(20000, 1000);
+  c.care_homes.resident_test_every_days = 28;
+  const auto residents = [](const Population& pop) {
+    return std::span<const std::uint32_t>(pop.care_residents);
+  };
+  const auto run = internal::staff_testing_days(c, residents, 20, 56);
+  REQUIRE(run.staff == 200);
+  std::uint32_t first = 0;
+  std::uint32_t second = 0;
+  for (std::uint32_t t = 0; t < 56; ++t) {
+    CAPTURE(t);
+    CHECK(run.days[t].positives == 0);
+    (t < 28 ? first : second) += run.days[t].screening_samples;
+  }
+  CHECK(first == 200);  // each once in 28 days, 7.1 a day on average
+  CHECK(second == 200);
+  // Every 2 days: half of them a day, about.
+  c.care_homes.resident_test_every_days = 2;
+  const auto often = internal::staff_testing_days(c, residents, 20, 2);
+  CHECK(often.days[0].screening_samples + often.days[1].screening_samples == 200);
+  CHECK(often.days[0].screening_samples > 70);
+  CHECK(often.days[1].screening_samples > 70);
+  // Not at all by default.
+  c.care_homes.resident_test_every_days = 0;
+  const auto none = internal::staff_testing_days(c, residents, 20, 4);
+  for (const DailyStats& d : none.days) CHECK(d.screening_samples == 0);
+}
+
 TEST_CASE("the care plot's data: residents infected and died so far, with and without the app") {
   std::vector<DailyStats> app(3);
   std::vector<DailyStats> base(2);
@@ -1194,6 +1225,10 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
         std::string::npos);
   CHECK(refusal("care_homes.staff_test_every_days=61").find("staff_test_every_days") !=
         std::string::npos);
+  CHECK(d.care_homes.resident_test_every_days == 0);
+  CHECK(refusal("care_homes.resident_test_every_days=61") ==
+        "care_homes.resident_test_every_days must be in [0, 60] (0: no regular testing of "
+        "residents)");
   CHECK(d.care_homes.visits_per_week == 0);
   CHECK(refusal("care_homes.visits_per_week=7.5").find("visits_per_week") != std::string::npos);
   CHECK(refusal("care_homes.visits_per_week=-1").find("visits_per_week") != std::string::npos);
@@ -1229,6 +1264,7 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   CHECK_FALSE(c.care_homes.outbreak_testing);  // off by default
   CHECK(refusal("care_homes.outbreak_testing=2").find("outbreak_testing") != std::string::npos);
   REQUIRE(apply_override(c, "care_homes.outbreak_testing=true"));
+  REQUIRE(apply_override(c, "care_homes.resident_test_every_days=28"));
   const auto back = config_from_json(config_to_json(c), SimConfig{});
   REQUIRE(back);
   CHECK(back->care_homes.residents_per_100k == 700);
@@ -1240,6 +1276,8 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   CHECK(back->care_homes.staff_units == 6);
   CHECK(back->care_homes.resident_zoning == 0.75);
   CHECK(back->care_homes.outbreak_testing);
+  CHECK(back->care_homes.resident_test_every_days == 28);
+  c.care_homes.resident_test_every_days = 0;
   c.care_homes.outbreak_testing = false;
   c.care_homes.staff_units = 1;
   c.care_homes.resident_zoning = 0;
@@ -1335,6 +1373,11 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
                     "(at most every 7 days); 40 %") != std::string::npos);
   CHECK(rounds.find("\n  whole-home test rounds / samples       12 / 640 ") != std::string::npos);
   CHECK(rounds.find("\n    positive results                     31 ") != std::string::npos);
+  c.care_homes.staff_test_every_days = 7;
+  c.care_homes.resident_test_every_days = 28;
+  CHECK(format_care_homes(c.care_homes, a, &b)
+            .find("recording at work; staff tested every 7 days; residents tested every 28 days; "
+                  "every resident") != std::string::npos);
 }
 
 }  // namespace greenlight::sim

@@ -115,7 +115,8 @@ done
 # positions are filled by agency staff sent each day within pools of 2 homes (every rank sends
 # the same workers to the same homes), whose staff isolate with symptoms with probability 0.5
 # (every rank decides alike) and work in 2 units of a home each, and every home with a
-# positive result tests everyone the next day (every rank samples the same people).
+# positive result tests everyone the next day (every rank samples the same people), and the
+# residents are tested every 5 days.
 ones='[1,1,1,1,1,1,1,1,1]'
 severe_args=(sim run --people 3000 --days 40 --seed 5 --threads 1 --no-baseline --quiet
   --set "disease.hospitalised_fraction=$ones" --set "disease.critical_fraction=$ones"
@@ -128,7 +129,8 @@ severe_args=(sim run --people 3000 --days 40 --seed 5 --threads 1 --no-baseline 
   --set care_homes.visits_per_week=3 --set care_homes.visits_closed_days=7
   --set care_homes.agency_share=0.3 --set care_homes.staff_symptom_isolation=0.5
   --set care_homes.agency_pool_homes=2 --set care_homes.staff_units=2
-  --set care_homes.resident_zoning=0.7 --set care_homes.outbreak_testing=true)
+  --set care_homes.resident_zoning=0.7 --set care_homes.outbreak_testing=true
+  --set care_homes.resident_test_every_days=5)
 one_and_two severe "${severe_args[@]}"
 more_than severe new_deaths 20 "deaths"
 more_than severe hospital_denied 5 "patients denied a hospital bed"
@@ -138,6 +140,8 @@ more_than severe new_care_home 5 "infections in care homes"
 more_than severe new_resident_deaths 2 "residents died"
 grep -q "^  whole-home test rounds / samples  *[1-9][0-9]* / [1-9]" "$work/severe-one/report.txt" ||
   fail "severe sim run: no whole-home test round in the report"
+grep -q "; staff tested every 3 days; residents tested every 5 days; " "$work/severe-one/report.txt" ||
+  fail "severe sim run: the report does not name the residents' testing"
 
 # A lockdown on days 8-15 and again 20-27 and the elderly shielded after the first (every rank
 # thins the same random encounters

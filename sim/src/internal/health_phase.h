@@ -87,7 +87,8 @@ class HealthPhase {
   bool staff_testing() const {
     return (w_.config.hospital.staff_test_every_days > 0 && !w_.pop.staff.empty()) ||
            (w_.config.care_homes.staff_test_every_days > 0 &&
-            (!w_.pop.care_staff.empty() || !w_.pop.care_agency.empty()));
+            (!w_.pop.care_staff.empty() || !w_.pop.care_agency.empty())) ||
+           (w_.config.care_homes.resident_test_every_days > 0 && !w_.pop.care_residents.empty());
   }
   std::span<const std::int32_t> vaccination_day() const { return vaccination_day_; }
   // With boosters: the day p was boosted (kNever: not (yet)); empty without boosters.
@@ -224,11 +225,13 @@ class HealthPhase {
   void screen(std::uint32_t t, DailyStats& st);
   // With hospital.staff_test_every_days or care_homes.staff_test_every_days: day t's samples
   // of the staff whose testing day it is (at work, without a positive result or a test
-  // pending), screening samples as above; the hospital's staff first.
+  // pending), screening samples as above; the hospital's staff first; then, with
+  // care_homes.resident_test_every_days, the residents' (isolating or not).
   void test_staff(std::uint32_t t, DailyStats& st);
-  // One staff's samples: each member every `every` days (0: none).
+  // One staff's samples: each member every `every` days (0: none); with `residents`, care-home
+  // residents, tested while isolating in their rooms.
   void test_staff(std::uint32_t t, std::span<const std::uint32_t> staff, std::uint32_t every,
-                  DailyStats& st);
+                  DailyStats& st, bool residents = false);
   // care_homes.outbreak_testing: the homes with a positive result of a resident or of their
   // own staff yesterday and no round in the last kOutbreakRoundDays days test everyone
   // (screening samples, counted in st.screening_samples).

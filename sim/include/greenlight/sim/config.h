@@ -785,6 +785,12 @@ struct CareHomeConfig {
   bool app_paused_at_work = true;
   // Regular testing of the care homes' staff (0: none), as hospital.staff_test_every_days.
   std::uint32_t staff_test_every_days = 0;
+  // Regular testing of the residents (0: none): each resident every that many days, on its
+  // own days, unless in hospital, positive or waiting for a test or result (isolating in its
+  // room does not stop it). England from July 2020: staff weekly, residents every 28 days
+  // (GOV.UK press release, July 2020: "Regular retesting rolled out for care home staff and
+  // residents").
+  std::uint32_t resident_test_every_days = 0;
   // Frailty (0: none): a resident's symptomatic course that is never admitted to hospital
   // (drawn as anyone's of its age) ends in death at home with this probability
   // (DiseaseModel::die_at_home), before a vaccine's protection from severe disease. Residents
