@@ -253,6 +253,8 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("manual_tracing", "guest_lists", m.guest_lists);
   v("manual_tracing", "lists_last", m.lists_last);
   v("manual_tracing", "call_within_days", m.call_within_days);
+  v("manual_tracing", "self_notify_after_days", m.self_notify_after_days);
+  v("manual_tracing", "self_notify_reach", m.self_notify_reach);
 
   auto& vc = c.vaccination;
   v("vaccination", "people_per_day_per_100k", vc.people_per_day_per_100k);
@@ -991,6 +993,10 @@ Status validate_config(const SimConfig& c) {
          "manual_tracing.guest_lists values (shops, restaurants, event halls) must be in [0, 1]");
   need(m.call_within_days <= 60,
        "manual_tracing.call_within_days must be in [0, 60] (0: no limit)");
+  need(m.self_notify_after_days == 0 ||
+           (m.self_notify_after_days >= m.delay_days && m.self_notify_after_days <= 60),
+       "manual_tracing.self_notify_after_days must be 0 (never) or in [delay_days, 60]");
+  need(is_probability(m.self_notify_reach), "manual_tracing.self_notify_reach must be in [0, 1]");
   need(m.quarantine_days >= 1 && m.quarantine_days <= 60,
        "manual_tracing.quarantine_days must be in [1, 60]");
   need(is_probability(m.quarantine_compliance) && is_probability(m.test_probability),

@@ -10,6 +10,11 @@ namespace {
 constexpr std::uint64_t kQuarantineCompliance = 42;
 constexpr std::uint64_t kTracedTest = 43;
 
+// A Meeting's parts (ManualTracingPhase::Meeting: person << 32 | day << 1 | recalled).
+std::uint32_t person(std::uint64_t x) { return static_cast<std::uint32_t>(x >> 32); }
+std::uint32_t met_day(std::uint64_t x) { return static_cast<std::uint32_t>(x) >> 1; }
+bool recalled(std::uint64_t x) { return (x & 1) != 0; }
+
 }  // namespace
 
 ManualTracingPhase::ManualTracingPhase(const World& world)
@@ -24,6 +29,7 @@ ManualTracingPhase::ManualTracingPhase(const World& world)
   last_call_.assign(w_.pop.size(), kNoDay);
   last_call_backward_.assign(w_.pop.size(), 0);
   last_call_list_.assign(w_.pop.size(), 0);
+  last_call_self_.assign(w_.pop.size(), 0);
   lists_ = m.guest_lists_on();
 }
 
@@ -36,6 +42,9 @@ void ManualTracingPhase::summarise(RunSummary& s) const {
   s.manual_traced_from_lists = list_calls_;
   s.traced_cases_from_lists = traced_cases_list_;
   s.manual_names_given_up = given_up_;
+  s.self_notifying_cases = self_notifying_;
+  s.self_notified = self_notified_;
+  s.traced_cases_self_notified = traced_cases_self_;
   for (const TracingInterview& i : interviews_) {
     s.infectors_named += i.infector != TracingInterview::kNotNamed;
     s.infectors_named_backward += i.infector == TracingInterview::kNamedBackward;
@@ -116,25 +125,18 @@ void ManualTracingPhase::name_from_lists(std::uint32_t c, const DayRecords& r) {
   }
 }
 
-void ManualTracingPhase::interview(std::uint32_t c, std::uint32_t t, const HealthPhase& health) {
-  const auto& m = w_.config.manual_tracing;
-  const std::uint32_t forward_from = t >= m.trace_days ? t - m.trace_days : 0;
-  const std::uint32_t days = m.trace_days + m.backward_days;
+void ManualTracingPhase::gather(std::uint32_t c, std::uint32_t from, std::uint32_t t, bool lists) {
   scratch_.clear();
-  for (std::uint32_t d = t >= days ? t - days : 0; d < t; ++d) {
+  for (std::uint32_t d = from; d < t; ++d) {
     const DayRecords* r = records(d);
     if (r == nullptr) continue;
     for (std::uint32_t k = r->start[c]; k < r->start[c + 1]; ++k)
       scratch_.push_back(static_cast<Meeting>(r->named[k]) << 32 | std::uint64_t{d} << 1 | 1);
-    if (lists_) name_from_lists(c, *r);
+    if (lists) name_from_lists(c, *r);
   }
   // Each person named once, in person order, with the last day met (and whether the case
-  // recalled any meeting of theirs, kept in the low bit): forward names (met within the
-  // trace_days days) join the call queue, the others the backward queue.
+  // recalled any meeting of theirs, kept in the low bit).
   std::sort(scratch_.begin(), scratch_.end());
-  const auto person = [](Meeting x) { return static_cast<std::uint32_t>(x >> 32); };
-  const auto day = [](Meeting x) { return static_cast<std::uint32_t>(x) >> 1; };
-  const auto recalled = [](Meeting x) { return (x & 1) != 0; };
   std::size_t kept = 0;
   bool any_recalled = false;
   for (std::size_t i = 0; i < scratch_.size(); ++i) {
@@ -144,16 +146,25 @@ void ManualTracingPhase::interview(std::uint32_t c, std::uint32_t t, const Healt
     any_recalled = false;
   }
   scratch_.resize(kept);
+}
+
+void ManualTracingPhase::interview(std::uint32_t c, std::uint32_t t, const HealthPhase& health) {
+  const auto& m = w_.config.manual_tracing;
+  const std::uint32_t forward_from = t >= m.trace_days ? t - m.trace_days : 0;
+  const std::uint32_t days = m.trace_days + m.backward_days;
+  // Forward names (met within the trace_days days) join the call queue, the others the
+  // backward queue.
+  gather(c, t >= days ? t - days : 0, t, lists_);
   const std::uint32_t infector = health.infector()[c];
   if (infector != kNoPerson) ++with_infector_;
   TracingInterview iv{t, c, TracingInterview::kNotNamed};
   for (const Meeting x : scratch_) {
-    const bool backward = day(x) < forward_from;
+    const bool backward = met_day(x) < forward_from;
     const bool from_list = !recalled(x);
     auto& queue = from_list && m.lists_last ? list_queue_
                   : backward                ? backward_queue_
                                             : call_queue_;
-    queue.push_back({person(x), c, t, day(x), backward, from_list});
+    queue.push_back({person(x), c, t, met_day(x), backward, from_list});
     known_[person(x)] = 1;
     if (person(x) == infector) {
       iv.infector = backward ? TracingInterview::kNamedBackward : TracingInterview::kNamed;
@@ -165,7 +176,22 @@ void ManualTracingPhase::interview(std::uint32_t c, std::uint32_t t, const Healt
   named_ += scratch_.size();
 }
 
-bool ManualTracingPhase::call(const Named& n, std::uint32_t t, HealthPhase& health) {
+void ManualTracingPhase::self_notify(std::uint32_t c, std::uint32_t t, HealthPhase& health) {
+  const auto& m = w_.config.manual_tracing;
+  gather(c, t >= m.trace_days ? t - m.trace_days : 0, t, false);
+  ++self_notifying_;
+  for (const Meeting x : scratch_) {
+    const std::uint32_t q = person(x);
+    // Whom the case tells: one draw per case, contact and day.
+    if (m.self_notify_reach < 1 &&
+        !w_.decision(kPurposeSelfNotify, q, t, c).bernoulli(m.self_notify_reach)) {
+      continue;
+    }
+    if (call({q, c, t, met_day(x), false, false}, t, health, true)) ++self_notified_;
+  }
+}
+
+bool ManualTracingPhase::call(const Named& n, std::uint32_t t, HealthPhase& health, bool by_case) {
   const auto today = static_cast<std::int32_t>(t);
   const std::uint32_t q = n.contact;
   if (health.tested_positive(q) || health.dead(q, t) || quarantined_until_[q] > today) return false;
@@ -184,9 +210,11 @@ bool ManualTracingPhase::call(const Named& n, std::uint32_t t, HealthPhase& heal
   last_call_[q] = t;
   last_call_backward_[q] = n.backward ? 1 : 0;
   last_call_list_[q] = n.from_list ? 1 : 0;
+  last_call_self_[q] = by_case ? 1 : 0;
   if (n.backward) ++backward_calls_;
   if (n.from_list) ++list_calls_;
-  calls_.push_back({t, n.interview_day, n.index_case, q, n.met_day, n.backward, n.from_list});
+  calls_.push_back(
+      {t, n.interview_day, n.index_case, q, n.met_day, n.backward, n.from_list, by_case});
   return true;
 }
 
@@ -203,6 +231,7 @@ void ManualTracingPhase::run(std::uint32_t t, HealthPhase& health, DailyStats& s
         ++traced_cases_;
         traced_cases_backward_ += last_call_backward_[p];
         traced_cases_list_ += last_call_list_[p];
+        traced_cases_self_ += last_call_self_[p];
       }
     }
   }
@@ -214,6 +243,13 @@ void ManualTracingPhase::run(std::uint32_t t, HealthPhase& health, DailyStats& s
     if (health.dead(c, t)) continue;
     interview(c, t, health);
     ++interviews;
+  }
+  // Cases left waiting too long inform their contacts themselves (the oldest wait in front).
+  while (m.self_notify_after_days > 0 && !interview_queue_.empty() &&
+         interview_queue_.front().ready_day + m.self_notify_after_days <= t + m.delay_days) {
+    const std::uint32_t c = interview_queue_.front().person;
+    interview_queue_.pop_front();
+    if (!health.dead(c, t)) self_notify(c, t, health);
   }
   std::uint64_t called = 0;
   for (auto* queue : {&call_queue_, &backward_queue_, &list_queue_}) {

@@ -423,7 +423,7 @@ std::string policy_lines(const SimConfig& c) {
     o +=
         fmt("manual tracing%s: %g tracers per 100,000 (%llu interviews and %llu calls a day), "
             "%u-day delay, contacts of %u days%s recalled (household %g, school/work %g, random "
-            "%g, venues %g)%s%s; %u days of quarantine%s (compliance %g), test %g\n",
+            "%g, venues %g)%s%s%s; %u days of quarantine%s (compliance %g), test %g\n",
             m.start_day > 0 ? fmt(" from day %u", m.start_day).c_str() : "", m.workers_per_100k,
             static_cast<unsigned long long>(m.interviews_per_day(c.population.people)),
             static_cast<unsigned long long>(m.notifications_per_day(c.population.people)),
@@ -439,6 +439,12 @@ std::string policy_lines(const SimConfig& c) {
                 : "",
             m.call_within_days > 0
                 ? fmt(", a name given up %u days after the meeting", m.call_within_days).c_str()
+                : "",
+            m.self_notify_after_days > 0
+                ? fmt(", a case not interviewed within %u days of its result informs its "
+                      "contacts itself (reach %g)",
+                      m.self_notify_after_days, m.self_notify_reach)
+                      .c_str()
                 : "",
             m.quarantine_days, m.quarantine_from_meeting ? " from the last meeting" : "",
             m.quarantine_compliance, m.test_probability);
@@ -811,6 +817,14 @@ std::string format_report(const ReportInput& in) {
       row("names given up (meeting too old)",
           fmt("%llu", static_cast<unsigned long long>(a.manual_names_given_up)),
           b ? fmt("%llu", static_cast<unsigned long long>(b->manual_names_given_up)) : "");
+    }
+    if (c.manual_tracing.self_notify_after_days > 0) {
+      row("cases informing contacts themselves", of(a.self_notifying_cases, a.tracing_cases),
+          b ? of(b->self_notifying_cases, b->tracing_cases) : "");
+      row("  contacts they informed", fmt("%llu", static_cast<unsigned long long>(a.self_notified)),
+          b ? fmt("%llu", static_cast<unsigned long long>(b->self_notified)) : "");
+      row("  cases informed before their result", of(a.traced_cases_self_notified, a.tracing_cases),
+          b ? of(b->traced_cases_self_notified, b->tracing_cases) : "");
     }
   }
   const auto at_end = [](const RunSummary& r) {
@@ -1229,7 +1243,8 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "care_agency_infected,care_home_days_closed,residents_infected_by_staff,"
       "residents_infected_by_residents,manual_traced_from_lists,traced_cases_from_lists,"
       "infectors_named_from_lists,care_outbreak_rounds,care_outbreak_samples,"
-      "care_outbreak_positives,manual_names_given_up\n";
+      "care_outbreak_positives,manual_names_given_up,self_notifying_cases,self_notified,"
+      "traced_cases_self_notified\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.10g,", p.values[i]);
@@ -1237,7 +1252,7 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
         "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu,%llu,%u,%.6g,%.6f,%u,%u,%.6g,"
         "%llu,%llu,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%u,%u,%u,%u,%llu,%u,%u,%llu,%llu,%llu,"
-        "%llu,%llu,%llu,%llu\n",
+        "%llu,%llu,%llu,%llu,%llu,%llu,%llu\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -1276,7 +1291,10 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         static_cast<unsigned long long>(s.care_outbreak_rounds),
         static_cast<unsigned long long>(s.care_outbreak_samples),
         static_cast<unsigned long long>(s.care_outbreak_positives),
-        static_cast<unsigned long long>(s.manual_names_given_up));
+        static_cast<unsigned long long>(s.manual_names_given_up),
+        static_cast<unsigned long long>(s.self_notifying_cases),
+        static_cast<unsigned long long>(s.self_notified),
+        static_cast<unsigned long long>(s.traced_cases_self_notified));
   }
   return out;
 }

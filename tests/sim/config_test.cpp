@@ -370,6 +370,25 @@ TEST_CASE("manual tracing's settings are checked, and its capacity scales with t
   fails("manual_tracing.call_within_days=61", "call_within_days must be in [0, 60] (0: no limit)");
   fails("manual_tracing.call_within_days=-1", "call_within_days");
   fails("manual_tracing.lists_last=2", "lists_last");
+  CHECK(c.manual_tracing.self_notify_after_days == 0);  // cases never inform their contacts
+  CHECK(c.manual_tracing.self_notify_reach == 1);
+  REQUIRE(apply_override(c, "manual_tracing.self_notify_after_days=3"));
+  REQUIRE(apply_override(c, "manual_tracing.self_notify_reach=0.6"));
+  const auto self = round_trip(c);
+  CHECK(self.manual_tracing.self_notify_after_days == 3);
+  CHECK(self.manual_tracing.self_notify_reach == 0.6);
+  fails("manual_tracing.self_notify_after_days=61",
+        "manual_tracing.self_notify_after_days must be 0 (never) or in [delay_days, 60]");
+  SimConfig slow;  // interviews 4 days after the result at the earliest
+  slow.manual_tracing.delay_days = 4;
+  const Status early = apply_override(slow, "manual_tracing.self_notify_after_days=3");
+  REQUIRE_FALSE(early);
+  CHECK(early.error().message.find("self_notify_after_days must be 0 (never) or in [delay_days") !=
+        std::string::npos);
+  CHECK(apply_override(slow, "manual_tracing.self_notify_after_days=4"));
+  fails("manual_tracing.self_notify_reach=1.2",
+        "manual_tracing.self_notify_reach must be in [0, 1]");
+  fails("manual_tracing.self_notify_reach=-0.5", "self_notify_reach");
   fails("manual_tracing.traceable_fraction=[1,1.5,0,0]", "traceable_fraction values must be in");
   fails("manual_tracing.traceable_fraction=[1,1]", "array of 4");
   fails("manual_tracing.trace_days=0", "trace_days must be in [1, 14]");

@@ -149,14 +149,15 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
                        "residents_infected_by_residents,manual_traced_from_lists,"
                        "traced_cases_from_lists,infectors_named_from_lists,"
                        "care_outbreak_rounds,care_outbreak_samples,care_outbreak_positives,"
-                       "manual_names_given_up"));
+                       "manual_names_given_up,self_notifying_cases,self_notified,"
+                       "traced_cases_self_notified"));
   // Seed 1 at 100 %: 0 admissions, 2 deaths, nobody infected at the end, but 50 infections
   // among 0 people is no epidemic that died out; no lockdown, no manual tracing, no
   // vaccination, no test capacity, no second variant, no breakthrough infections, no boosters,
   // no reinfections, no screening, no regional lockdown, no imports, no phone running, no
   // secondary infections fitted, no hospital staff, no care homes, no tracing's cases.
   CHECK(csv.find(",0,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,"
-                 "0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);
+                 "0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n") != std::string::npos);
   std::vector<SweepPoint> traced = points;
   traced[0].summary.manual_interviews = 12;
   traced[0].summary.manual_traced = 40;
@@ -204,9 +205,13 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
   traced[0].summary.care_outbreak_samples = 310;
   traced[0].summary.care_outbreak_positives = 17;
   traced[0].summary.manual_names_given_up = 58;
+  traced[0].summary.self_notifying_cases = 71;
+  traced[0].summary.self_notified = 205;
+  traced[0].summary.traced_cases_self_notified = 3;
   CHECK(sweep_csv(traced).find(",10,0,0,0,12,40,3,7,55,66,77,88,99,111,222,333,444,555,0.4321,"
                                "0.187500,31,17,3.75,640,29,41,5,6,23,14,19,8,11,4,0.250000,9,13,"
-                               "2,21,345,27,12,15,2,1,6,310,17,58\n") != std::string::npos);
+                               "2,21,345,27,12,15,2,1,6,310,17,58,71,205,3\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
@@ -235,10 +240,10 @@ TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
   // the hospital staff's five, the care homes' four, manual tracing's backward calls and
   // cases.
   CHECK(csv.find(",0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,"
-                 "0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n") !=
+                 "0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n") !=
         std::string::npos);  // seed 1: died out
   CHECK(csv.find(",3,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,"
-                 "0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n") !=
+                 "0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n") !=
         std::string::npos);                                 // seed 2: 3 infected
   CHECK(table.find("lockdown days") == std::string::npos);  // nobody locked down
   // Lockdown days 10, 30, 20 at 0 % and 0, 5, 0 at 100 %: medians 20 and 0.
@@ -511,6 +516,20 @@ TEST_CASE("the report names manual tracing's capacity and what the tracers did")
   const std::string given_up = format_report(in);
   CAPTURE(given_up);
   CHECK(given_up.find("\n  names given up (meeting too old)     71") != std::string::npos);
+  CHECK(given_up.find("themselves") == std::string::npos);
+  config.manual_tracing.self_notify_after_days = 3;
+  CHECK(policy_lines(config).find(
+            "a name given up 10 days after the meeting, a case not interviewed within 3 days of "
+            "its result informs its contacts itself (reach 1); 14 days of quarantine") !=
+        std::string::npos);
+  in.app.self_notifying_cases = 16;
+  in.app.self_notified = 47;
+  in.app.traced_cases_self_notified = 8;
+  const std::string self = format_report(in);
+  CAPTURE(self);
+  CHECK(self.find("\n  cases informing contacts themselves  16 (20.0 %)") != std::string::npos);
+  CHECK(self.find("\n    contacts they informed             47") != std::string::npos);
+  CHECK(self.find("\n    cases informed before their result 8 (10.0 %)") != std::string::npos);
 }
 
 TEST_CASE("the report names the vaccination campaign and counts the vaccinated") {

@@ -132,6 +132,11 @@ severe_args=(sim run --people 3000 --days 40 --seed 5 --threads 1 --no-baseline 
   --set care_homes.resident_zoning=0.7 --set care_homes.outbreak_testing=true
   --set care_homes.resident_test_every_days=5)
 one_and_two severe "${severe_args[@]}"
+# And over three ranks: the homes, wards and agency pools split three ways.
+"${mpi3[@]}" "$bin" "${severe_args[@]}" --out "$work/severe-three" >"$work/severe-three.stdout" \
+  2>"$work/severe-three.stderr" || fail "mpirun -np 3 severe: $(cat "$work/severe-three.stderr")"
+same_file "severe -np 3 timeseries.csv" "$work/severe-one/timeseries.csv" \
+  "$work/severe-three/timeseries.csv"
 more_than severe new_deaths 20 "deaths"
 more_than severe hospital_denied 5 "patients denied a hospital bed"
 more_than severe new_hospital 2 "staff infected by patients"
@@ -200,14 +205,16 @@ grep -q "expected FIRST-LAST days with FIRST <= LAST" "$work/bad-lockdown.out" |
 # further back (with 36 calls a day, so that backward names, called when no other waits, are
 # called) and quarantine from the last meeting, and ask restaurants and event halls for their
 # guest lists (each rank holds everyone's visits), whose names are called after the recalled
-# ones, and give up names met 10 or more days before; the report (cases found by tracing,
-# infectors named, calls from guest lists, names given up) is the same.
+# ones, and give up names met 10 or more days before; cases not interviewed within 3 days
+# inform their contacts themselves; the report (cases found by tracing, infectors named,
+# calls from guest lists, names given up, cases informing their contacts) is the same.
 tracing_args=(sim run --people 3000 --days 40 --seed 4 --threads 1 --no-baseline --quiet
   --manual-tracing --set manual_tracing.backward_days=5
   --set manual_tracing.notifications_per_worker_day=40
   --set manual_tracing.quarantine_from_meeting=true
   --set "manual_tracing.guest_lists=[0,0.7,0.9]" --set manual_tracing.lists_last=true
-  --set manual_tracing.call_within_days=10 --vaccinate 1000 --set vaccination.start_day=2
+  --set manual_tracing.call_within_days=10 --set manual_tracing.self_notify_after_days=3
+  --vaccinate 1000 --set vaccination.start_day=2
   --set vaccination.days_to_protect=7 --set variant.day=10 --set variant.imports=10
   --set variant.vaccine_escape_infection=0.5 --set vaccination.waning_half_life_days=20
   --set vaccination.booster_after_days=20 --reinfection
@@ -228,6 +235,8 @@ grep -q "^  calls from guest lists only  *[1-9]" "$work/tracing-one/report.txt" 
   fail "guest lists sim run: no call from a guest list"
 grep -q "^  names given up (meeting too old)  *[1-9]" "$work/tracing-one/report.txt" ||
   fail "manual tracing sim run: no name given up"
+grep -q "^  cases informing contacts themselves  *[1-9]" "$work/tracing-one/report.txt" ||
+  fail "manual tracing sim run: no case informing its contacts"
 boosted=$(column_sum new_boosted "$work/tracing-one/timeseries.csv")
 [ "$boosted" -gt 400 ] || fail "booster sim run: only $boosted boosted"
 called=$(column_sum manual_traced "$work/tracing-one/timeseries.csv")

@@ -18,6 +18,10 @@
 //    person quarantines (HealthPhase::isolate) with quarantine_compliance, until
 //    quarantine_days after the call (or, with quarantine_from_meeting, after the last
 //    recalled meeting: none if that is over), and orders a test with test_probability.
+//  - with self_notify_after_days, the cases still waiting for their interview that many
+//    days after their result leave the queue and inform the contacts they recall from the
+//    trace_days days before themselves (each with self_notify_reach): those act as called,
+//    at no tracer's cost (calls() lists them as by_case).
 // It counts the cases found by tracing (a positive result within quarantine_days of a call)
 // and the interviewed cases who named their infector (RunSummary).
 // Cases and names left over wait for the next day. The state is the same on every MPI rank
@@ -91,8 +95,14 @@ class ManualTracingPhase {
   const DayRecords* records(std::uint32_t day) const;
   // Adds to scratch_ everyone on the guest lists of case c's visits of day d.
   void name_from_lists(std::uint32_t c, const DayRecords& r);
+  // Fills scratch_ with the people case c names from days [from, t) (with `lists` also the
+  // guest lists'): each once, in person order, with its last day met and whether recalled.
+  void gather(std::uint32_t c, std::uint32_t from, std::uint32_t t, bool lists);
   void interview(std::uint32_t c, std::uint32_t t, const HealthPhase& health);
-  bool call(const Named& n, std::uint32_t t, HealthPhase& health);
+  // Case c, not interviewed in time, informs its recalled contacts itself.
+  void self_notify(std::uint32_t c, std::uint32_t t, HealthPhase& health);
+  // A call (by_case: the case informing its contact): the contact quarantines and tests.
+  bool call(const Named& n, std::uint32_t t, HealthPhase& health, bool by_case = false);
 
   const World& w_;
   bool enabled_;
@@ -108,6 +118,7 @@ class ManualTracingPhase {
   std::vector<std::uint32_t> last_call_;          // day of the person's last call (kNoDay: none)
   std::vector<std::uint8_t> last_call_backward_;  // 1: that call was a backward one
   std::vector<std::uint8_t> last_call_list_;      // 1: that call was from a guest list only
+  std::vector<std::uint8_t> last_call_self_;      // 1: that "call" was by the case itself
   bool lists_ = false;                            // guest lists kept (config)
   std::uint64_t named_ = 0;
   std::uint64_t backward_calls_ = 0;
@@ -118,6 +129,9 @@ class ManualTracingPhase {
   std::uint64_t list_calls_ = 0;
   std::uint64_t traced_cases_list_ = 0;
   std::uint64_t given_up_ = 0;  // names given up (call_within_days)
+  std::uint64_t self_notifying_ = 0;
+  std::uint64_t self_notified_ = 0;
+  std::uint64_t traced_cases_self_ = 0;
   std::vector<Meeting> scratch_;
   // The venue visits the tracers learned (day << 32 | the visit's index in the day's visits).
   std::unordered_set<std::uint64_t> visits_learned_;

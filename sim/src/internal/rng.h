@@ -83,6 +83,7 @@ enum Purpose : std::uint64_t {
   kPurposeCareAgency = 47,
   kPurposeAgencyShifts = 48,
   kPurposeGuestList = 49,
+  kPurposeSelfNotify = 50,
 };
 
 // Inverse of the standard normal CDF: Acklam's rational approximation (relative error

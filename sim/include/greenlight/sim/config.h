@@ -534,6 +534,12 @@ struct LockdownConfig {
 // close contacts first). With call_within_days > 0 the tracers give up a name whose last
 // meeting with the case was call_within_days or more days before its turn (its quarantine
 // would be nearly over); 0, the default, calls every name however late (OpenABM).
+// Self-notification (self_notify_after_days > 0; off by default): a case still waiting for
+// its interview self_notify_after_days days after its positive result is taken off the
+// interview queue and informs the contacts it recalls from the trace_days days before
+// itself (each with probability self_notify_reach): they act as called ones (quarantine,
+// test) that day, at no tracer's cost; the case names no guest list and nobody backward
+// (the German states' appeal of 2022 to inform one's own contacts when the offices cannot).
 struct ManualTracingConfig {
   bool enabled = false;
   std::uint32_t start_day = 0;               // manual_trace_time_on
@@ -553,8 +559,10 @@ struct ManualTracingConfig {
   bool quarantine_from_meeting = false;
   // Share of visits on a usable guest list: shops, restaurants, event halls (0: no list).
   std::array<double, 3> guest_lists{0.0, 0.0, 0.0};
-  bool lists_last = false;             // names from a list only after the recalled
-  std::uint32_t call_within_days = 0;  // 0: no limit
+  bool lists_last = false;                   // names from a list only after the recalled
+  std::uint32_t call_within_days = 0;        // 0: no limit
+  std::uint32_t self_notify_after_days = 0;  // 0: never (else at least delay_days)
+  double self_notify_reach = 1;              // share of its recalled contacts a case informs
 
   bool guest_lists_on() const {
     return guest_lists[0] > 0 || guest_lists[1] > 0 || guest_lists[2] > 0;

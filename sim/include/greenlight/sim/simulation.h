@@ -188,7 +188,9 @@ struct Infection {
 // time they met being met_day; backward: named from the backward window
 // (manual_tracing.backward_days: met before the trace_days days before the interview);
 // from_list: named by a venue's guest list only (manual_tracing.guest_lists; met_day is then
-// the day of the overlapping visits), not recalled by the case.
+// the day of the overlapping visits), not recalled by the case; by_case: no tracer's call but
+// the case informing its contact itself (manual_tracing.self_notify_after_days; interview_day
+// is then the day it did).
 struct TracingCall {
   std::uint32_t day = 0;
   std::uint32_t interview_day = 0;
@@ -197,6 +199,7 @@ struct TracingCall {
   std::uint32_t met_day = 0;
   bool backward = false;
   bool from_list = false;
+  bool by_case = false;
 };
 
 // An interview of manual tracing: on `day` a tracer interviewed `index_case`, who named its
@@ -287,6 +290,13 @@ struct RunSummary {
   // With manual_tracing.call_within_days: the names given up when their turn came, their last
   // meeting with the case that many days old or older.
   std::uint64_t manual_names_given_up = 0;
+  // With manual_tracing.self_notify_after_days: the cases that informed their contacts
+  // themselves (not interviewed in time), the contacts they informed (who acted as called),
+  // and the positive results of people a case had informed in the quarantine_days days before
+  // (and no tracer called since).
+  std::uint64_t self_notifying_cases = 0;
+  std::uint64_t self_notified = 0;
+  std::uint64_t traced_cases_self_notified = 0;
   // Exposed or infectious people on the last day.
   std::uint32_t active_at_end = 0;
   // The epidemic died out: nobody exposed or infectious at the end, and at most 1 % of the
