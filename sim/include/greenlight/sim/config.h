@@ -530,10 +530,11 @@ struct LockdownConfig {
 // and everyone else whose visit overlapped the case's in time and who is on the list
 // (that share of visits, drawn once per visit) is named as a recalled contact would be.
 // Off by default. With lists_last the names from a list only wait in a queue of their own,
-// called after every recalled name (forward and backward; RKI's contact categories put the
-// close contacts first). With call_within_days > 0 the tracers give up a name whose last
-// meeting with the case was call_within_days or more days before its turn (its quarantine
-// would be nearly over); 0, the default, calls every name however late (OpenABM).
+// called after every recalled name (forward and backward; the RKI's contact categories let
+// offices put the close contacts first). With call_within_days > 0 the tracers give up a
+// name whose last meeting with the case was call_within_days or more days before its turn
+// (its quarantine would be nearly over); 0, the default, calls every name however late
+// (OpenABM).
 // Self-notification (self_notify_after_days > 0; off by default): a case still waiting for
 // its interview self_notify_after_days days after its positive result is taken off the
 // interview queue and informs the contacts it recalls from the trace_days days before
