@@ -222,11 +222,7 @@ TEST_CASE("with call_within_days the tracers give up a name whose meeting is tha
 namespace greenlight::sim {
 
 TEST_CASE("in a run, guest lists alone name people and find cases, counted in the summary") {
-  SimConfig c = small(3000, 60, 5);
-  c.app.uptake = 0;
-  c.disease.initial_infections = 30;
-  c.manual_tracing.enabled = true;
-  c.manual_tracing.workers_per_100k = 3000;
+  SimConfig c = traced_run(3000);
   c.manual_tracing.traceable_fraction = {0, 0, 0, 0};
   c.manual_tracing.guest_lists = {1, 1, 1};
   InMemoryPublisher publisher;

@@ -133,11 +133,7 @@ TEST_CASE("a case not interviewed in time informs the contacts it recalls itself
 namespace greenlight::sim {
 
 TEST_CASE("in a run, self-notifying cases are counted and their contacts act as called") {
-  SimConfig c = small(3000, 60, 5);
-  c.app.uptake = 0;
-  c.disease.initial_infections = 30;
-  c.manual_tracing.enabled = true;
-  c.manual_tracing.workers_per_100k = 3;  // 1 interview and 1 call a day: overloaded
+  SimConfig c = traced_run(3);  // 1 interview and 1 call a day: overloaded
   c.manual_tracing.self_notify_after_days = 2;
   InMemoryPublisher publisher;
   const auto sim = ran(c, publisher);

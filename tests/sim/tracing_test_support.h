@@ -16,6 +16,7 @@
 #include "internal/health_phase.h"
 #include "internal/manual_tracing_phase.h"
 #include "internal/world.h"
+#include "sim_test_runs.h"
 #include "world_test_support.h"
 
 namespace greenlight::sim::internal {
@@ -90,3 +91,18 @@ inline Visit visit(std::uint32_t person, std::uint32_t venue, int arrival, int m
 }
 
 }  // namespace greenlight::sim::internal
+
+namespace greenlight::sim {
+
+// A whole run whose tracing a test recounts: 3,000 people without the app, 60 days, seed
+// 5, 30 first cases, manual tracing with `workers_per_100k` tracers.
+inline SimConfig traced_run(double workers_per_100k) {
+  SimConfig c = small(3000, 60, 5);
+  c.app.uptake = 0;
+  c.disease.initial_infections = 30;
+  c.manual_tracing.enabled = true;
+  c.manual_tracing.workers_per_100k = workers_per_100k;
+  return c;
+}
+
+}  // namespace greenlight::sim
