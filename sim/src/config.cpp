@@ -316,6 +316,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("care_homes", "visits_per_week", ch.visits_per_week);
   v("care_homes", "visits_closed_days", ch.visits_closed_days);
   v("care_homes", "outbreak_testing", ch.outbreak_testing);
+  v("care_homes", "outbreak_agency_days", ch.outbreak_agency_days);
   v("care_homes", "staff_symptom_isolation", ch.staff_symptom_isolation);
   v("care_homes", "staff_units", ch.staff_units);
   v("care_homes", "resident_zoning", ch.resident_zoning);
@@ -1124,6 +1125,9 @@ Status validate_config(const SimConfig& c) {
        "agency staff)");
   need(ch.agency_pool_homes <= 100000,
        "care_homes.agency_pool_homes must be in [0, 100000] (0: a pool per region)");
+  need(ch.outbreak_agency_days <= 14,
+       "care_homes.outbreak_agency_days must be in [0, 14] (0: agency workers not in whole-home "
+       "testing)");
   need(c.run.days >= 1 && c.run.days <= 2000, "run.days must be in [1, 2000]");
   need(c.run.threads >= 1 && c.run.threads <= 256, "run.threads must be in [1, 256]");
   need(c.run.start_unix_seconds >= 0 && c.run.start_unix_seconds % 86400 == 0,

@@ -238,6 +238,26 @@ void HealthPhase::test_staff(std::uint32_t t, std::span<const std::uint32_t> sta
   }
 }
 
+void HealthPhase::record_agency_shifts(
+    std::uint32_t t, std::vector<std::pair<std::uint32_t, std::uint32_t>> shifts) {
+  const std::uint32_t days = w_.config.care_homes.outbreak_agency_days;
+  while (!agency_days_.empty() && agency_days_.front().day + days <= t) agency_days_.pop_front();
+  agency_days_.push_back({t, std::move(shifts)});
+}
+
+std::vector<std::uint32_t> HealthPhase::agency_workers(std::uint32_t h) const {
+  std::vector<std::uint32_t> workers;
+  for (const AgencyDay& d : agency_days_) {
+    const auto [first, last] = std::equal_range(
+        d.shifts.begin(), d.shifts.end(), std::pair<std::uint32_t, std::uint32_t>{h, 0},
+        [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto it = first; it != last; ++it) workers.push_back(it->second);
+  }
+  std::sort(workers.begin(), workers.end());
+  workers.erase(std::unique(workers.begin(), workers.end()), workers.end());
+  return workers;
+}
+
 void HealthPhase::test_outbreak_homes(std::uint32_t t, DailyStats& st) {
   const auto day = static_cast<std::int32_t>(t);
   const auto case_yesterday = [&](std::uint32_t p) {
@@ -248,8 +268,10 @@ void HealthPhase::test_outbreak_homes(std::uint32_t t, DailyStats& st) {
     if (outbreak_round_day_[h] != kNever && day - outbreak_round_day_[h] < round_days) continue;
     const auto residents = w_.pop.home_residents(h);
     const auto staff = w_.pop.home_staff(h);
+    const std::vector<std::uint32_t> agency = agency_workers(h);
     if (std::none_of(residents.begin(), residents.end(), case_yesterday) &&
-        std::none_of(staff.begin(), staff.end(), case_yesterday)) {
+        std::none_of(staff.begin(), staff.end(), case_yesterday) &&
+        std::none_of(agency.begin(), agency.end(), case_yesterday)) {
       continue;
     }
     outbreak_round_day_[h] = day;
@@ -258,16 +280,20 @@ void HealthPhase::test_outbreak_homes(std::uint32_t t, DailyStats& st) {
       if (positive_day_[p] != kNever || test_sample_day_[p] != kNever ||
           test_result_day_[p] != kNever || absent(p, t) ||
           (member_of_staff && isolated_until_[p] > day)) {
-        return;
+        return false;
       }
       test_sample_day_[p] = day;
       screening_sample_[p] = 1;
       outbreak_sample_[p] = 1;
       ++outbreak_samples_;
       ++st.screening_samples;
+      return true;
     };
     for (const std::uint32_t r : residents) sample(r, false);
     for (const std::uint32_t s : staff) sample(s, true);
+    for (const std::uint32_t a : agency) {
+      if (sample(a, true)) ++outbreak_agency_samples_;
+    }
   }
 }
 

@@ -503,6 +503,9 @@ std::string format_care_homes(const CareHomeConfig& homes, const RunSummary& a,
         fmt("; every resident and member of staff tested after a case (at most every %u "
             "days)",
             CareHomeConfig::kOutbreakRoundDays);
+    if (homes.outbreak_agency_days > 0 && a.care_agency_staff > 0) {
+      policies += fmt(", agency workers of the last %u days too", homes.outbreak_agency_days);
+    }
   }
   if (homes.staff_units > 1) policies += fmt("; staff in %u units", homes.staff_units);
   if (homes.staff_units > 1 && homes.resident_zoning > 0) {
@@ -572,6 +575,11 @@ std::string format_care_homes(const CareHomeConfig& homes, const RunSummary& a,
       return fmt("%llu / %llu", static_cast<unsigned long long>(r.care_outbreak_rounds),
                  static_cast<unsigned long long>(r.care_outbreak_samples));
     });
+    if (homes.outbreak_agency_days > 0 && a.care_agency_staff > 0) {
+      row("  samples of agency workers", [](const RunSummary& r) {
+        return fmt("%llu", static_cast<unsigned long long>(r.care_outbreak_agency_samples));
+      });
+    }
     row("  positive results", [](const RunSummary& r) {
       return fmt("%llu", static_cast<unsigned long long>(r.care_outbreak_positives));
     });
@@ -1244,7 +1252,7 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "residents_infected_by_residents,manual_traced_from_lists,traced_cases_from_lists,"
       "infectors_named_from_lists,care_outbreak_rounds,care_outbreak_samples,"
       "care_outbreak_positives,manual_names_given_up,self_notifying_cases,self_notified,"
-      "traced_cases_self_notified\n";
+      "traced_cases_self_notified,care_outbreak_agency_samples\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.10g,", p.values[i]);
@@ -1252,7 +1260,7 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
         "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu,%llu,%u,%.6g,%.6f,%u,%u,%.6g,"
         "%llu,%llu,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%u,%u,%u,%u,%llu,%u,%u,%llu,%llu,%llu,"
-        "%llu,%llu,%llu,%llu,%llu,%llu,%llu\n",
+        "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -1294,7 +1302,8 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         static_cast<unsigned long long>(s.manual_names_given_up),
         static_cast<unsigned long long>(s.self_notifying_cases),
         static_cast<unsigned long long>(s.self_notified),
-        static_cast<unsigned long long>(s.traced_cases_self_notified));
+        static_cast<unsigned long long>(s.traced_cases_self_notified),
+        static_cast<unsigned long long>(s.care_outbreak_agency_samples));
   }
   return out;
 }

@@ -87,6 +87,7 @@ struct Simulation::Impl {
       st.regions_locked = static_cast<std::uint32_t>(std::count(locked.begin(), locked.end(), 1));
     }
     contacts.run(t, health, radio, st, locked);
+    if (health.tracks_agency_shifts()) health.record_agency_shifts(t, contacts.agency_shifts());
     health_code.record(t, contacts);
     tracing.record(t, contacts);
     clock.lap(internal::kPhaseContacts);
@@ -182,6 +183,7 @@ RunSummary Simulation::summary() const {
   s.care_home_days_closed = impl_->contacts.closed_home_days();
   s.care_outbreak_rounds = impl_->health.outbreak_rounds();
   s.care_outbreak_samples = impl_->health.outbreak_samples();
+  s.care_outbreak_agency_samples = impl_->health.outbreak_agency_samples();
   s.care_outbreak_positives = impl_->health.outbreak_positives();
   return s;
 }

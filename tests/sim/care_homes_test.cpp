@@ -358,6 +358,8 @@ TEST_CASE("agency staff: each day each worker at work fills a position of its po
       g.prepare_day(t, state, 0, 2);
       g.prepare_care_homes();
       for (const std::uint32_t w : people.care_agency) homes[w].push_back(UINT32_MAX);
+      // The day's shifts as whole-home testing reads them: (home, worker), in that order.
+      std::vector<std::pair<std::uint32_t, std::uint32_t>> shifts;
       for (std::uint32_t h = 0; h < people.care_homes(); ++h) {
         CAPTURE(t, h);
         const auto duty = g.on_duty(h);
@@ -379,12 +381,32 @@ TEST_CASE("agency staff: each day each worker at work fills a position of its po
           REQUIRE(homes.contains(w));
           CHECK(homes[w].back() == UINT32_MAX);  // one home a day
           homes[w].back() = h;
+          shifts.emplace_back(h, w);
         }
       }
+      CHECK(g.agency_shifts() == shifts);
     }
     return homes;
   };
   const auto homes = days_at(c, pop);
+  {
+    // With staff units (a home's positions spread over them) the shifts still name homes.
+    SimConfig units = c;
+    units.care_homes.staff_units = 3;
+    ContactGenerator g(units, pop);
+    g.prepare_day(2, state, 0, 2);
+    g.prepare_care_homes();
+    const std::set<std::uint32_t> agency(pop.care_agency.begin(), pop.care_agency.end());
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> shifts;
+    for (std::uint32_t h = 0; h < pop.care_homes(); ++h) {
+      for (const std::uint32_t w : g.on_duty(h)) {
+        if (agency.contains(w)) shifts.emplace_back(h, w);
+      }
+    }
+    std::sort(shifts.begin(), shifts.end());
+    CHECK(shifts.size() == pop.care_agency.size() - 1);  // all but the one at home
+    CHECK(g.agency_shifts() == shifts);
+  }
   std::size_t moved = 0;
   for (const auto& [w, days] : homes) {
     CAPTURE(w);
@@ -1265,6 +1287,10 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   CHECK(refusal("care_homes.outbreak_testing=2").find("outbreak_testing") != std::string::npos);
   REQUIRE(apply_override(c, "care_homes.outbreak_testing=true"));
   REQUIRE(apply_override(c, "care_homes.resident_test_every_days=28"));
+  CHECK(c.care_homes.outbreak_agency_days == 0);  // agency workers not in the rounds
+  CHECK(refusal("care_homes.outbreak_agency_days=15").find("outbreak_agency_days") !=
+        std::string::npos);
+  REQUIRE(apply_override(c, "care_homes.outbreak_agency_days=7"));
   const auto back = config_from_json(config_to_json(c), SimConfig{});
   REQUIRE(back);
   CHECK(back->care_homes.residents_per_100k == 700);
@@ -1277,6 +1303,8 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
   CHECK(back->care_homes.resident_zoning == 0.75);
   CHECK(back->care_homes.outbreak_testing);
   CHECK(back->care_homes.resident_test_every_days == 28);
+  CHECK(back->care_homes.outbreak_agency_days == 7);
+  c.care_homes.outbreak_agency_days = 0;
   c.care_homes.resident_test_every_days = 0;
   c.care_homes.outbreak_testing = false;
   c.care_homes.staff_units = 1;
@@ -1373,6 +1401,21 @@ TEST_CASE("care-home settings: defaults, refusals, round trip and the report's s
                     "(at most every 7 days); 40 %") != std::string::npos);
   CHECK(rounds.find("\n  whole-home test rounds / samples       12 / 640 ") != std::string::npos);
   CHECK(rounds.find("\n    positive results                     31 ") != std::string::npos);
+  CHECK(rounds.find("agency workers") == std::string::npos);
+  // With agency staff and outbreak_agency_days: named in the policy, their samples a row.
+  c.care_homes.outbreak_agency_days = 7;
+  const std::uint32_t agency_staff = a.care_agency_staff;
+  a.care_agency_staff = 0;  // none: not named
+  CHECK(format_care_homes(c.care_homes, a, &b).find("agency workers") == std::string::npos);
+  a.care_agency_staff = 20;
+  a.care_outbreak_agency_samples = 85;
+  const std::string agency = format_care_homes(c.care_homes, a, &b);
+  CAPTURE(agency);
+  CHECK(agency.find("(at most every 7 days), agency workers of the last 7 days too; 40 %") !=
+        std::string::npos);
+  CHECK(agency.find("\n    samples of agency workers            85 ") != std::string::npos);
+  c.care_homes.outbreak_agency_days = 0;
+  a.care_agency_staff = agency_staff;
   c.care_homes.staff_test_every_days = 7;
   c.care_homes.resident_test_every_days = 28;
   CHECK(format_care_homes(c.care_homes, a, &b)

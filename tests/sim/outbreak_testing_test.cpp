@@ -2,6 +2,8 @@
 // test_outbreak_homes): which homes are tested, who gives a sample, how often.
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <map>
+#include <utility>
 #include <vector>
 
 #include "greenlight/sim/config.h"
@@ -42,19 +44,40 @@ struct Order {
   std::uint32_t day = 0;
 };
 
+// Runs the health phase on day t with the day's tests of `orders` ordered; its screening
+// samples.
+std::uint32_t run_day(HealthPhase& health, std::uint32_t t, const std::vector<Order>& orders) {
+  for (const Order& o : orders) {
+    if (o.day == t) health.order_test(o.person, t);
+  }
+  DailyStats st;
+  std::vector<std::uint32_t> uploaders;
+  health.run(t, st, uploaders);
+  return st.screening_samples;
+}
+
 // Runs the health phase on days 0 .. days - 1 with these tests ordered; each day's screening
 // samples.
 std::vector<std::uint32_t> run_days(HealthPhase& health, std::uint32_t days,
                                     const std::vector<Order>& orders) {
   std::vector<std::uint32_t> samples(days, 0);
+  for (std::uint32_t t = 0; t < days; ++t) samples[t] = run_day(health, t, orders);
+  return samples;
+}
+
+// Agency shifts by day: (home, worker), ordered by home, then worker.
+using Shifts = std::map<std::uint32_t, std::vector<std::pair<std::uint32_t, std::uint32_t>>>;
+
+// As run_days, with each day's agency shifts recorded after the day's health phase (as a
+// run records them after its contacts) when the phase tracks them.
+std::vector<std::uint32_t> run_days(HealthPhase& health, std::uint32_t days,
+                                    const std::vector<Order>& orders, const Shifts& shifts) {
+  std::vector<std::uint32_t> samples(days, 0);
   for (std::uint32_t t = 0; t < days; ++t) {
-    for (const Order& o : orders) {
-      if (o.day == t) health.order_test(o.person, t);
-    }
-    DailyStats st;
-    std::vector<std::uint32_t> uploaders;
-    health.run(t, st, uploaders);
-    samples[t] = st.screening_samples;
+    samples[t] = run_day(health, t, orders);
+    if (!health.tracks_agency_shifts()) continue;
+    const auto it = shifts.find(t);
+    health.record_agency_shifts(t, it == shifts.end() ? Shifts::mapped_type{} : it->second);
   }
   return samples;
 }
@@ -121,6 +144,55 @@ TEST_CASE("a round's positive results are counted and isolate as any positive re
   }
 }
 
+TEST_CASE("agency workers of the last days are tested in a round and their results start one") {
+  SimConfig c = homes(false);
+  c.care_homes.agency_share = 0.25;
+  c.care_homes.outbreak_agency_days = 2;
+  const auto world = make_world(c);
+  const Population& pop = world->pop;
+  REQUIRE(pop.care_homes() >= 3);
+  REQUIRE(pop.care_agency.size() >= 5);
+  const auto res0 = pop.home_residents(0);
+  const auto& a = pop.care_agency;
+  // Home 0: a0 on day 0, a1 and a3 on day 1, a3 on day 2; home 1: a2 on day 1, a4 on day 6
+  // and a2 on day 7; home 2: a4 on day 5.
+  const Shifts shifts{{0, {{0, a[0]}}}, {1, {{0, a[1]}, {0, a[3]}, {1, a[2]}}},
+                      {2, {{0, a[3]}}}, {5, {{2, a[4]}}},
+                      {6, {{1, a[4]}}}, {7, {{1, a[2]}}}};
+  // A resident of home 0 positive on day 2, agency worker a4 on day 7.
+  const std::vector<Order> orders{{res0[0], 0}, {a[4], 5}};
+  HealthPhase health(*world);
+  REQUIRE(health.tracks_agency_shifts());
+  const std::vector<std::uint32_t> samples = run_days(health, 12, orders, shifts);
+  REQUIRE(health.positive_day(res0[0]) == 2);
+  REQUIRE(health.positive_day(a[4]) == 7);
+  // Day 3: home 0 and its agency workers of days 1 and 2 (a1, a3; a0's day 0 is 3 days
+  // before); day 8: home 1, where a4 worked on day 6, with a2 of day 7 (not home 2, where a4
+  // worked on day 5).
+  CHECK(samples[3] == home_size(pop, 0) - 1 + 2);
+  CHECK(samples[8] == home_size(pop, 1) + 1);
+  for (std::uint32_t t = 0; t < 12; ++t) {
+    CAPTURE(t);
+    if (t != 3 && t != 8) CHECK(samples[t] == 0);
+  }
+  CHECK(health.outbreak_rounds() == 2);
+  CHECK(health.outbreak_agency_samples() == 3);
+  CHECK(health.outbreak_samples() == samples[3] + samples[8]);
+
+  SECTION("without outbreak_agency_days agency workers neither give samples nor start rounds") {
+    SimConfig off = c;
+    off.care_homes.outbreak_agency_days = 0;
+    const auto w = make_world(off);
+    HealthPhase h(*w);
+    CHECK_FALSE(h.tracks_agency_shifts());
+    const std::vector<std::uint32_t> own = run_days(h, 12, orders, shifts);
+    CHECK(own[3] == home_size(pop, 0) - 1);
+    CHECK(own[8] == 0);
+    CHECK(h.outbreak_rounds() == 1);
+    CHECK(h.outbreak_agency_samples() == 0);
+  }
+}
+
 }  // namespace greenlight::sim::internal
 
 namespace greenlight::sim {
@@ -144,6 +216,23 @@ TEST_CASE("whole-home testing in a run: rounds, samples and positives in the sum
   CHECK(off.care_outbreak_rounds == 0);
   CHECK(off.care_outbreak_samples == 0);
   CHECK(off.screening_samples == 0);
+}
+
+TEST_CASE("whole-home testing with agency workers in a run: their samples counted") {
+  SimConfig c = small(20000, 90, 3);
+  c.care_homes.residents_per_100k = 2000;
+  c.care_homes.agency_share = 0.25;
+  c.care_homes.outbreak_testing = true;
+  InMemoryPublisher own_only;
+  const RunSummary without = ran(c, own_only)->summary();
+  CHECK(without.care_outbreak_rounds > 0);
+  CHECK(without.care_outbreak_agency_samples == 0);
+  c.care_homes.outbreak_agency_days = 7;
+  InMemoryPublisher publisher;
+  const RunSummary s = ran(c, publisher)->summary();
+  CHECK(s.care_outbreak_agency_samples > 0);
+  CHECK(s.care_outbreak_agency_samples < s.care_outbreak_samples);
+  CHECK(s.screening_samples == s.care_outbreak_samples);
 }
 
 }  // namespace greenlight::sim

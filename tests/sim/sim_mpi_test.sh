@@ -130,7 +130,7 @@ severe_args=(sim run --people 3000 --days 40 --seed 5 --threads 1 --no-baseline 
   --set care_homes.agency_share=0.3 --set care_homes.staff_symptom_isolation=0.5
   --set care_homes.agency_pool_homes=2 --set care_homes.staff_units=2
   --set care_homes.resident_zoning=0.7 --set care_homes.outbreak_testing=true
-  --set care_homes.resident_test_every_days=5)
+  --set care_homes.resident_test_every_days=5 --set care_homes.outbreak_agency_days=3)
 one_and_two severe "${severe_args[@]}"
 # And over three ranks: the homes, wards and agency pools split three ways.
 "${mpi3[@]}" "$bin" "${severe_args[@]}" --out "$work/severe-three" >"$work/severe-three.stdout" \
@@ -145,6 +145,8 @@ more_than severe new_care_home 5 "infections in care homes"
 more_than severe new_resident_deaths 2 "residents died"
 grep -q "^  whole-home test rounds / samples  *[1-9][0-9]* / [1-9]" "$work/severe-one/report.txt" ||
   fail "severe sim run: no whole-home test round in the report"
+grep -q "^    samples of agency workers  *[1-9]" "$work/severe-one/report.txt" ||
+  fail "severe sim run: no agency worker tested in a whole-home round"
 grep -q "; staff tested every 3 days; residents tested every 5 days; " "$work/severe-one/report.txt" ||
   fail "severe sim run: the report does not name the residents' testing"
 

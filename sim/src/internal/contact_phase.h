@@ -72,6 +72,11 @@ class ContactPhase {
   const std::vector<MetPair>& recalled() const { return recalled_; }
   // Today's venue visits of everyone, grouped by venue and sorted by arrival.
   std::span<const Visit> visits() const { return generator_.visits(); }
+  // With care homes and agency staff: today's shifts of agency workers as (home, worker),
+  // ordered by home, then worker.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> agency_shifts() const {
+    return generator_.agency_shifts();
+  }
   // With care_homes.visits_closed_days: the care homes closed to visitors on the days so
   // far (home-days).
   std::uint64_t closed_home_days() const { return closed_home_days_; }

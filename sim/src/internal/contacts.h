@@ -373,6 +373,16 @@ class ContactGenerator {
     std::sort(agency_sent_.begin(), agency_sent_.end());
   }
 
+  // After prepare_care_homes: the agency workers sent to a home today as (home, worker),
+  // ordered by home, then worker.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> agency_shifts() const {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> shifts;
+    shifts.reserve(agency_sent_.size());
+    for (const auto& [slot, worker] : agency_sent_) shifts.emplace_back(slot / units_, worker);
+    std::sort(shifts.begin(), shifts.end());
+    return shifts;
+  }
+
   // After prepare_care_homes: home h's staff at work today, unit by unit, each unit's own
   // staff then its agency workers; or only unit u's.
   std::span<const std::uint32_t> on_duty(std::uint32_t h) const {

@@ -80,10 +80,22 @@ class HealthPhase {
   bool outbreak_testing() const {
     return w_.config.care_homes.outbreak_testing && w_.pop.care_homes() > 0;
   }
-  // care_homes.outbreak_testing's whole-home rounds, their samples and positive results.
+  // care_homes.outbreak_testing's whole-home rounds, their samples (of them agency workers')
+  // and positive results.
   std::uint64_t outbreak_rounds() const { return outbreak_rounds_; }
   std::uint64_t outbreak_samples() const { return outbreak_samples_; }
+  std::uint64_t outbreak_agency_samples() const { return outbreak_agency_samples_; }
   std::uint64_t outbreak_positives() const { return outbreak_positives_; }
+  // Whether whole-home rounds include agency workers (care_homes.outbreak_agency_days, with
+  // agency staff): then record_agency_shifts takes each day's shifts (ContactPhase::
+  // agency_shifts, ordered by home, then worker) after the day's contacts, and keeps the
+  // last outbreak_agency_days days'.
+  bool tracks_agency_shifts() const {
+    return outbreak_testing() && w_.config.care_homes.outbreak_agency_days > 0 &&
+           !w_.pop.care_agency.empty();
+  }
+  void record_agency_shifts(std::uint32_t t,
+                            std::vector<std::pair<std::uint32_t, std::uint32_t>> shifts);
   bool staff_testing() const {
     return (w_.config.hospital.staff_test_every_days > 0 && !w_.pop.staff.empty()) ||
            (w_.config.care_homes.staff_test_every_days > 0 &&
@@ -232,10 +244,14 @@ class HealthPhase {
   // residents, tested while isolating in their rooms.
   void test_staff(std::uint32_t t, std::span<const std::uint32_t> staff, std::uint32_t every,
                   DailyStats& st, bool residents = false);
-  // care_homes.outbreak_testing: the homes with a positive result of a resident or of their
-  // own staff yesterday and no round in the last kOutbreakRoundDays days test everyone
-  // (screening samples, counted in st.screening_samples).
+  // care_homes.outbreak_testing: the homes with a positive result of a resident, of their
+  // own staff or of their agency workers (agency_workers) yesterday and no round in the last
+  // kOutbreakRoundDays days test everyone (screening samples, counted in
+  // st.screening_samples).
   void test_outbreak_homes(std::uint32_t t, DailyStats& st);
+  // The agency workers sent to home h on the outbreak_agency_days days before today (the
+  // recorded shifts; none without tracks_agency_shifts), ascending.
+  std::vector<std::uint32_t> agency_workers(std::uint32_t h) const;
   // On config.variant.day: its imports, susceptible people drawn from the seed, infected
   // with it by nobody; counted in st.variant_infections.
   void import_variant(std::uint32_t t, DailyStats& st);
@@ -318,7 +334,16 @@ class HealthPhase {
   std::vector<std::uint8_t> outbreak_sample_;
   std::uint64_t outbreak_rounds_ = 0;
   std::uint64_t outbreak_samples_ = 0;
+  std::uint64_t outbreak_agency_samples_ = 0;
   std::uint64_t outbreak_positives_ = 0;
+  // With tracks_agency_shifts: the shifts of the last outbreak_agency_days days, oldest
+  // first, each day's as (home, worker) ordered by home, then worker (during day t's run:
+  // those of days t - outbreak_agency_days .. t - 1).
+  struct AgencyDay {
+    std::uint32_t day = 0;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> shifts;
+  };
+  std::deque<AgencyDay> agency_days_;
   // With immunity.reinfection: each person's draw for the latest infection's immunity, the
   // latest infector's day of infection, the earlier infections (each with the index of the
   // same person's one before it) and each person's latest there, the efficacies against the

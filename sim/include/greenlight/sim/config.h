@@ -851,8 +851,13 @@ struct CareHomeConfig {
   // tested positive, waits for no test or result, is not in hospital and (staff) not
   // isolating gives a sample for the screening test (testing.screening_*); a home is tested
   // at most once in kOutbreakRoundDays (7) days, so an outbreak that goes on is tested
-  // weekly. Agency workers are not included.
+  // weekly. Agency workers are not included unless outbreak_agency_days says so.
   bool outbreak_testing = false;
+  // With outbreak_testing and agency staff: the agency workers of a home on a day are those
+  // sent to one of its positions on one of the outbreak_agency_days days before it (0: none;
+  // at most 14). A positive result of one of them starts a round there as a resident's would,
+  // and a round tests them as the home's own staff.
+  std::uint32_t outbreak_agency_days = 0;
   static constexpr std::uint32_t kOutbreakRoundDays = 7;
   bool enabled() const { return residents_per_100k > 0; }
 };

@@ -361,10 +361,12 @@ struct RunSummary {
   std::uint32_t visitors_infected_by_residents = 0;
   // With care_homes.visits_closed_days: the days homes were closed to visitors (home-days).
   std::uint64_t care_home_days_closed = 0;
-  // With care_homes.outbreak_testing: the whole-home test rounds (home-days), their samples,
-  // and the positive results of those samples.
+  // With care_homes.outbreak_testing: the whole-home test rounds (home-days), their samples
+  // (of them agency workers', care_homes.outbreak_agency_days), and the positive results of
+  // those samples.
   std::uint64_t care_outbreak_rounds = 0;
   std::uint64_t care_outbreak_samples = 0;
+  std::uint64_t care_outbreak_agency_samples = 0;
   std::uint64_t care_outbreak_positives = 0;
   // With agency staff (care_homes.agency_share; residents_infected_by_staff counts them too):
   // the agency workers, those infected and of them by a resident (in a home); residents
