@@ -37,9 +37,12 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
   }
   if (w_.config.vaccination.enabled()) plan_vaccination();
   if (w_.config.variant.enabled()) variant_.assign(n, 0);
-  if (w_.config.testing.screening_per_day_per_100k > 0 || staff_testing() || outbreak_testing()) {
+  const bool self_tests = w_.config.app.red_daily_test_days > 0;
+  if (w_.config.testing.screening_per_day_per_100k > 0 || staff_testing() || outbreak_testing() ||
+      self_tests) {
     screening_sample_.assign(n, 0);
   }
+  if (self_tests) self_test_until_.assign(n, 0);
   if (outbreak_testing()) {
     outbreak_round_day_.assign(w_.pop.care_homes(), kNever);
     outbreak_sample_.assign(n, 0);
@@ -538,6 +541,31 @@ void HealthPhase::order_test(std::uint32_t p, std::uint32_t day) {
   test_sample_day_[p] = static_cast<std::int32_t>(day + w_.config.testing.order_delay_days);
 }
 
+void HealthPhase::test_daily(std::uint32_t p, std::uint32_t first_day, std::uint32_t days) {
+  if (self_test_until_[p] == 0) self_testers_.push_back(p);
+  self_test_until_[p] = std::max(self_test_until_[p], static_cast<std::int32_t>(first_day + days));
+}
+
+void HealthPhase::take_self_tests(std::uint32_t t) {
+  const auto day = static_cast<std::int32_t>(t);
+  std::size_t kept = 0;
+  for (const std::uint32_t p : self_testers_) {
+    if (self_test_until_[p] <= day) {
+      self_test_until_[p] = 0;
+      continue;
+    }
+    self_testers_[kept++] = p;
+    if (positive_day_[p] != kNever || test_sample_day_[p] != kNever ||
+        test_result_day_[p] != kNever || absent(p, t)) {
+      continue;
+    }
+    test_sample_day_[p] = day;
+    screening_sample_[p] = kSelfTest;
+    ++self_tests_;
+  }
+  self_testers_.resize(kept);
+}
+
 std::uint32_t HealthPhase::recorded_onset_day(std::uint32_t p, std::uint32_t t) const {
   std::uint32_t onset = sample_day_of_result_[p];
   if (infection_day_[p] != kNever && course_[p].symptomatic) {
@@ -560,6 +588,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
   if (staff_testing()) test_staff(t, st);
   if (outbreak_testing()) test_outbreak_homes(t, st);
   if (w_.config.testing.tests_per_day_per_100k > 0) limit_tests(t, st);
+  if (!self_test_until_.empty()) take_self_tests(t);  // outside the capacity
   if (w_.config.variant.enabled() && t == w_.config.variant.day) import_variant(t, st);
   if (w_.config.disease.imports_per_day > 0) import_cases(t, st);
   allocate_intensive_care(t, st);
@@ -567,6 +596,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
   std::vector<DailyStats> counted(kShards);
   std::vector<std::vector<std::uint32_t>> uploading(kShards);
   std::vector<std::uint64_t> outbreak_found(kShards, 0);
+  std::vector<std::uint64_t> self_found(kShards, 0);
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     const auto [h0, h1] = shard_range(w_.pop.households(), shard);
     const std::uint32_t p0 = w_.pop.household_start[h0];
@@ -607,11 +637,14 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
       if (infected && course_[p].admitted_on(static_cast<std::uint32_t>(day - infection_day_[p]))) {
         order_test(p, t);
       }
+      bool self_test = false;
       if (test_sample_day_[p] == day) {
         test_sample_day_[p] = kNever;
         Rng r = w_.decision(kPurposeTesting, p, t, 0);
-        // A screening sample has its own test (with screening on).
+        // A screening sample has its own test (with screening on); a self-test too, read at
+        // once.
         const bool screening = !screening_sample_.empty() && screening_sample_[p] != 0;
+        self_test = screening && screening_sample_[p] == kSelfTest;
         if (screening) screening_sample_[p] = 0;
         const double sensitivity = screening ? tc.screening_sensitivity : tc.sensitivity;
         const double specificity = screening ? tc.screening_specificity : tc.specificity;
@@ -625,8 +658,9 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
         }
         test_positive_[p] = positive ? 1 : 0;
         test_result_day_[p] =
-            day + static_cast<std::int32_t>(screening ? tc.screening_result_delay_days
-                                                      : tc.result_delay_days);
+            day + static_cast<std::int32_t>(self_test   ? 0
+                                            : screening ? tc.screening_result_delay_days
+                                                        : tc.result_delay_days);
         sample_day_of_result_[p] = t;
       }
       if (test_result_day_[p] == day) {
@@ -637,6 +671,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
         if (test_positive_[p] != 0 && positive_day_[p] == kNever) {
           positive_result(p, t, out, mine);
           if (round) ++outbreak_found[shard];
+          if (self_test) ++self_found[shard];
         }
       }
     }
@@ -647,6 +682,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
     st.positives += counted[shard].positives;
     uploaders.insert(uploaders.end(), uploading[shard].begin(), uploading[shard].end());
     outbreak_positives_ += outbreak_found[shard];
+    self_test_positives_ += self_found[shard];
   }
 }
 

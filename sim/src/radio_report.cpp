@@ -277,6 +277,7 @@ std::string threshold_sweep_csv(std::span<const ThresholdPoint> points) {
 }
 
 double isolation_days_per_red(const SimConfig& config) {
+  if (config.app.red_daily_test_days > 0) return 0;  // daily self-tests instead
   const double q = config.testing.isolation_daily_dropout;
   const double n = config.app.red_isolation_days;
   const double expected_days = q > 0 ? (1 - std::pow(1 - q, n)) / q : n;

@@ -288,6 +288,12 @@ std::string policy_lines(const SimConfig& c) {
             "use; a phone that stops does nothing more)\n",
             100 * c.app.dropout_per_day, 1 / c.app.dropout_per_day);
   }
+  if (c.app.red_daily_test_days > 0) {
+    o +=
+        fmt("app: a RED contact who follows the advice takes a self-test each day for %u days "
+            "instead of quarantine\n",
+            c.app.red_daily_test_days);
+  }
   if (!c.disease.transmission_changes.empty()) {
     o += "transmission: the per-contact hazard";
     const char* sep = " ";
@@ -751,6 +757,13 @@ std::string format_report(const ReportInput& in) {
     row("tests given up after waiting",
         fmt("%llu", static_cast<unsigned long long>(a.tests_given_up)),
         b ? fmt("%llu", static_cast<unsigned long long>(b->tests_given_up)) : "");
+  }
+  if (c.app.red_daily_test_days > 0) {
+    const auto self_tests = [](const RunSummary& r) {
+      return fmt("%llu / %llu", static_cast<unsigned long long>(r.self_tests),
+                 static_cast<unsigned long long>(r.self_test_positives));
+    };
+    row("RED contacts' self-tests / positive", self_tests(a), b ? self_tests(*b) : "");
   }
   if (c.variant.enabled()) {
     row("infected with the second variant", count_pct(a.variant_infections, a.people),
@@ -1252,7 +1265,7 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "residents_infected_by_residents,manual_traced_from_lists,traced_cases_from_lists,"
       "infectors_named_from_lists,care_outbreak_rounds,care_outbreak_samples,"
       "care_outbreak_positives,manual_names_given_up,self_notifying_cases,self_notified,"
-      "traced_cases_self_notified,care_outbreak_agency_samples\n";
+      "traced_cases_self_notified,care_outbreak_agency_samples,self_tests,self_test_positives\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.10g,", p.values[i]);
@@ -1260,7 +1273,7 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
         "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu,%llu,%u,%.6g,%.6f,%u,%u,%.6g,"
         "%llu,%llu,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%u,%u,%u,%u,%llu,%u,%u,%llu,%llu,%llu,"
-        "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n",
+        "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -1303,7 +1316,9 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         static_cast<unsigned long long>(s.self_notifying_cases),
         static_cast<unsigned long long>(s.self_notified),
         static_cast<unsigned long long>(s.traced_cases_self_notified),
-        static_cast<unsigned long long>(s.care_outbreak_agency_samples));
+        static_cast<unsigned long long>(s.care_outbreak_agency_samples),
+        static_cast<unsigned long long>(s.self_tests),
+        static_cast<unsigned long long>(s.self_test_positives));
   }
   return out;
 }

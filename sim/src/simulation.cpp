@@ -184,6 +184,8 @@ RunSummary Simulation::summary() const {
   s.care_outbreak_rounds = impl_->health.outbreak_rounds();
   s.care_outbreak_samples = impl_->health.outbreak_samples();
   s.care_outbreak_agency_samples = impl_->health.outbreak_agency_samples();
+  s.self_tests = impl_->health.self_tests();
+  s.self_test_positives = impl_->health.self_test_positives();
   s.care_outbreak_positives = impl_->health.outbreak_positives();
   return s;
 }

@@ -546,7 +546,11 @@ void SyncPhase::notify(std::uint32_t p, std::uint32_t t, Colour c, bool venue, H
   if (c == Colour::kRed) {
     const auto until = static_cast<std::int32_t>(t + app.red_isolation_days);
     if (w_.decision(kPurposeBehaviour, p, t, 10).bernoulli(app.red_isolation_adherence)) {
-      health.isolate(p, until);
+      if (app.red_daily_test_days > 0) {
+        health.test_daily(p, t, app.red_daily_test_days);
+      } else {
+        health.isolate(p, until);
+      }
     }
     if (app.household_isolation_on_red) {
       const std::uint32_t h = w_.pop.household[p];

@@ -44,41 +44,26 @@ struct Order {
   std::uint32_t day = 0;
 };
 
-// Runs the health phase on day t with the day's tests of `orders` ordered; its screening
-// samples.
-std::uint32_t run_day(HealthPhase& health, std::uint32_t t, const std::vector<Order>& orders) {
-  for (const Order& o : orders) {
-    if (o.day == t) health.order_test(o.person, t);
-  }
-  DailyStats st;
-  std::vector<std::uint32_t> uploaders;
-  health.run(t, st, uploaders);
-  return st.screening_samples;
-}
-
-// Runs the health phase on days 0 .. days - 1 with these tests ordered; each day's screening
-// samples.
-std::vector<std::uint32_t> run_days(HealthPhase& health, std::uint32_t days,
-                                    const std::vector<Order>& orders) {
-  std::vector<std::uint32_t> samples(days, 0);
-  for (std::uint32_t t = 0; t < days; ++t) samples[t] = run_day(health, t, orders);
-  return samples;
-}
-
 // Agency shifts by day: (home, worker), ordered by home, then worker.
 using Shifts = std::map<std::uint32_t, std::vector<std::pair<std::uint32_t, std::uint32_t>>>;
 
-// As run_days, with each day's agency shifts recorded after the day's health phase (as a
-// run records them after its contacts) when the phase tracks them.
+// Runs the health phase on days 0 .. days - 1 with these tests ordered and, when the phase
+// tracks them, each day's agency shifts recorded after the day (as a run records them after
+// its contacts); each day's screening samples.
 std::vector<std::uint32_t> run_days(HealthPhase& health, std::uint32_t days,
-                                    const std::vector<Order>& orders, const Shifts& shifts) {
-  std::vector<std::uint32_t> samples(days, 0);
-  for (std::uint32_t t = 0; t < days; ++t) {
-    samples[t] = run_day(health, t, orders);
-    if (!health.tracks_agency_shifts()) continue;
-    const auto it = shifts.find(t);
-    health.record_agency_shifts(t, it == shifts.end() ? Shifts::mapped_type{} : it->second);
-  }
+                                    const std::vector<Order>& orders, const Shifts& shifts = {}) {
+  const auto stats = run_health_days(health, days, [&](std::uint32_t t) {
+    const auto yesterday = shifts.find(t - 1);
+    if (t > 0 && health.tracks_agency_shifts()) {
+      health.record_agency_shifts(
+          t - 1, yesterday == shifts.end() ? Shifts::mapped_type{} : yesterday->second);
+    }
+    for (const Order& o : orders) {
+      if (o.day == t) health.order_test(o.person, t);
+    }
+  });
+  std::vector<std::uint32_t> samples;
+  for (const DailyStats& st : stats) samples.push_back(st.screening_samples);
   return samples;
 }
 

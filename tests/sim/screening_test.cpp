@@ -29,18 +29,6 @@ SimConfig screened(double per_100k, std::uint32_t initial_infections) {
   return c;
 }
 
-// The health phase's days 0..last, their statistics by day.
-std::vector<DailyStats> run_days(internal::HealthPhase& health, std::uint32_t last) {
-  std::vector<DailyStats> days;
-  for (std::uint32_t t = 0; t <= last; ++t) {
-    DailyStats st;
-    std::vector<std::uint32_t> uploaders;
-    health.run(t, st, uploaders);
-    days.push_back(st);
-  }
-  return days;
-}
-
 }  // namespace
 
 TEST_CASE("screening samples the day's share of those without a result, once until positive") {
@@ -50,7 +38,7 @@ TEST_CASE("screening samples the day's share of those without a result, once unt
   c.testing.screening_specificity = 0;
   const auto world = internal::make_world(c);
   internal::HealthPhase health(*world);
-  const auto days = run_days(health, 29);
+  const auto days = internal::run_health_days(health, 30);
   std::uint64_t samples = 0;
   double left = 20000;  // neither positive nor pending at the start of a day
   for (std::uint32_t t = 0; t < days.size(); ++t) {
@@ -79,7 +67,7 @@ TEST_CASE("screening skips people in hospital and the dead") {
   const auto world = internal::make_world(c);
   internal::HealthPhase health(*world);
   health.seed_infections();
-  const auto days = run_days(health, 30);
+  const auto days = internal::run_health_days(health, 31);
   CHECK(days[0].screening_samples == 20000);
   CHECK(days[1].screening_samples == 0);
   std::uint32_t most_absent = 0;
@@ -107,7 +95,7 @@ TEST_CASE("a screening sample is read with the screening test's own figures") {
   c.testing.specificity = 1;
   const auto world = internal::make_world(c);
   internal::HealthPhase health(*world);
-  const auto days = run_days(health, 9);
+  const auto days = internal::run_health_days(health, 10);
   for (std::uint32_t t = 0; t < days.size(); ++t) {
     CAPTURE(t);
     CHECK(days[t].tests == days[t].screening_samples);
@@ -125,7 +113,7 @@ TEST_CASE("a test ordered after a screening is the other test") {
   c.testing.specificity = 0;
   const auto world = internal::make_world(c);
   internal::HealthPhase health(*world);
-  const auto days = run_days(health, 10);
+  const auto days = internal::run_health_days(health, 11);
   for (const auto& d : days) {
     CHECK(d.screening_samples == 20000);
     CHECK(d.positives == 0);

@@ -42,6 +42,23 @@ std::vector<Contact> contacts_of_day(const SimConfig& c, const Population& pop,
   return out;
 }
 
+// The health phase alone on days 0 .. days - 1, `before(t)` called first each day (tests
+// ordered, shifts recorded); each day's statistics.
+template <typename Before>
+std::vector<DailyStats> run_health_days(HealthPhase& health, std::uint32_t days, Before before) {
+  std::vector<DailyStats> out(days);
+  std::vector<std::uint32_t> uploaders;
+  for (std::uint32_t t = 0; t < days; ++t) {
+    before(t);
+    out[t].day = t;
+    health.run(t, out[t], uploaders);
+  }
+  return out;
+}
+inline std::vector<DailyStats> run_health_days(HealthPhase& health, std::uint32_t days) {
+  return run_health_days(health, days, [](std::uint32_t) {});
+}
+
 // Regular testing of staff, the health phase alone: `days` days of `c` without any
 // infection, false symptom, false result or dropped isolation, the first `at_home` of the
 // staff `staff_of` picks from the population isolating all along; each day's counts and the

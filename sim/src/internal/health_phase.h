@@ -43,6 +43,14 @@ class HealthPhase {
   // A test sample after config.testing.order_delay_days, unless one is pending or p tested
   // positive already.
   void order_test(std::uint32_t p, std::uint32_t day);
+  // Daily contact testing (app.red_daily_test_days): p takes a self-test on each of days
+  // first_day .. first_day + days - 1 (a later call extends the window), when it is not
+  // positive, waiting for no test or result, and not in hospital; read the same day with the
+  // screening test's sensitivity and specificity, outside the test capacity.
+  void test_daily(std::uint32_t p, std::uint32_t first_day, std::uint32_t days);
+  // The self-tests taken so far, and their positive results.
+  std::uint64_t self_tests() const { return self_tests_; }
+  std::uint64_t self_test_positives() const { return self_test_positives_; }
   // The symptom onset the health authority records for an upload on day t: the onset of a
   // symptomatic infection if it has happened, otherwise the day of the positive sample.
   std::uint32_t recorded_onset_day(std::uint32_t p, std::uint32_t t) const;
@@ -244,6 +252,9 @@ class HealthPhase {
   // residents, tested while isolating in their rooms.
   void test_staff(std::uint32_t t, std::span<const std::uint32_t> staff, std::uint32_t every,
                   DailyStats& st, bool residents = false);
+  // Day t's self-tests of those testing daily (test_daily), in the order they started;
+  // those whose window ended leave the list.
+  void take_self_tests(std::uint32_t t);
   // care_homes.outbreak_testing: the homes with a positive result of a resident, of their
   // own staff or of their agency workers (agency_workers) yesterday and no round in the last
   // kOutbreakRoundDays days test everyone (screening samples, counted in
@@ -324,8 +335,16 @@ class HealthPhase {
   std::deque<std::pair<std::uint32_t, std::uint32_t>> boosters_due_;
   std::uint32_t boosted_ = 0;
   std::vector<std::uint8_t> variant_;  // with config.variant: 1 for its infections
-  // With screening: 1 while p's pending sample is a screening one (its own test).
+  // With screening: while p's pending sample is a screening one (its own test), 1, or
+  // kSelfTest for a self-test (read the same day).
   std::vector<std::uint8_t> screening_sample_;
+  static constexpr std::uint8_t kSelfTest = 2;
+  // With app.red_daily_test_days: the day after p's last daily self-test day (0: none), those
+  // in a window (in the order they started), the self-tests and their positive results.
+  std::vector<std::int32_t> self_test_until_;
+  std::vector<std::uint32_t> self_testers_;
+  std::uint64_t self_tests_ = 0;
+  std::uint64_t self_test_positives_ = 0;
   // With care_homes.staff_symptom_isolation: 1 for the homes' staff, own and agency.
   std::vector<std::uint8_t> care_worker_;
   // With care_homes.outbreak_testing: each home's last round (kNever: none), who gave a

@@ -390,6 +390,14 @@ struct AppConfig {
   double red_isolation_adherence = 0.7;
   std::uint32_t red_isolation_days = 10;
   bool household_isolation_on_red = false;  // the household quarantines with a RED phone
+  // Daily contact testing instead of quarantine (0: quarantine for red_isolation_days): a RED
+  // phone's user who follows the advice (red_isolation_adherence) does not isolate but takes
+  // a self-test each day for this many days from the notification's (at most 14), read the
+  // same day, with the screening test's sensitivity and specificity, and outside the test
+  // capacity; a positive one is a positive result (isolation, upload). No self-test while
+  // another test is pending. England's daily contact testing (Young et al. 2021, Lancet
+  // 398:1217: 7 days of lateral flow tests for school contacts, not inferior to isolation).
+  std::uint32_t red_daily_test_days = 0;
   double red_test_probability = 0.8;
   double yellow_test_probability = 0.5;
   // Fake uploads per phone and day (the client's ChaffScheduler: mean interval 3 days). They

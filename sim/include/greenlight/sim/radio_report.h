@@ -37,7 +37,7 @@ std::string threshold_sweep_csv(std::span<const ThresholdPoint> points);
 // Person-days of isolation one RED notification causes, expected from the behaviour
 // settings: red_isolation_adherence x the expected days of a red_isolation_days isolation
 // with isolation_daily_dropout (an estimate: it ignores people already isolating and
-// household quarantine).
+// household quarantine); 0 with app.red_daily_test_days (self-tests instead).
 double isolation_days_per_red(const SimConfig& config);
 // Pooled over seeds, per (offset, minutes): notifications, RED precision and recall, the
 // share of notified people infected by their case, infections averted against the no-app

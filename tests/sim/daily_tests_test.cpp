@@ -1,0 +1,151 @@
+// Daily contact testing instead of quarantine (app.red_daily_test_days, HealthPhase::
+// test_daily): who takes a self-test on which day, how it is read, and what a run does with it.
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "greenlight/sim/config.h"
+#include "greenlight/sim/publisher.h"
+#include "greenlight/sim/radio_report.h"
+#include "greenlight/sim/report.h"
+#include "greenlight/sim/simulation.h"
+#include "internal/health_phase.h"
+#include "internal/world.h"
+#include "sim_test_runs.h"
+#include "world_test_support.h"
+
+namespace greenlight::sim::internal {
+namespace {
+
+// 20,000 people, nobody infected, no false symptoms, daily self-tests for 3 days; every test
+// of the uninfected negative unless `self_tests_positive` (the screening test's specificity
+// 0).
+SimConfig daily(bool self_tests_positive) {
+  SimConfig c;
+  c.population.people = 20000;
+  c.app.uptake = 0;
+  c.app.red_daily_test_days = 3;
+  c.disease.initial_infections = 0;
+  c.disease.false_symptom_rate = 0;
+  c.testing.specificity = 1;
+  c.testing.screening_specificity = self_tests_positive ? 0 : 1;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("a contact testing daily takes a self-test each day of its window, read that day") {
+  const auto world = make_world(daily(false));
+  HealthPhase health(*world);
+  // p0: days 2-4. p1: the same, with an ordinary test ordered on day 1 (sampled on day 2,
+  // result on day 3): only day 4's self-test. p2: days 2-4, extended on day 4 to days 4-6.
+  const std::uint32_t p0 = 100, p1 = 200, p2 = 300;
+  const auto days = run_health_days(health, 8, [&](std::uint32_t t) {
+    if (t == 1) health.order_test(p1, 1);
+    if (t == 2) {
+      for (const std::uint32_t p : {p0, p1, p2}) health.test_daily(p, 2, 3);
+    }
+    if (t == 4) health.test_daily(p2, 4, 3);
+  });
+  CHECK(health.self_tests() == 3 + 1 + 5);
+  CHECK(health.self_test_positives() == 0);
+  // Results by day: a self-test's the day it is taken, p1's ordinary test on day 3.
+  const std::vector<std::uint32_t> results{0, 0, 2, 3, 3, 1, 1, 0};
+  for (std::uint32_t t = 0; t < days.size(); ++t) {
+    CAPTURE(t);
+    CHECK(days[t].tests == results[t]);
+    CHECK(days[t].positives == 0);
+    CHECK(days[t].screening_samples == 0);  // not screening
+  }
+  for (const std::uint32_t p : {p0, p1, p2}) CHECK(health.positive_day(p) == kNever);
+}
+
+TEST_CASE("a positive self-test is a positive result that day and ends the daily tests") {
+  SimConfig c = daily(true);
+  c.testing.isolation_adherence = 1;
+  const auto world = make_world(c);
+  HealthPhase health(*world);
+  const auto days = run_health_days(health, 6, [&](std::uint32_t t) {
+    if (t == 2) health.test_daily(100, 2, 3);
+  });
+  CHECK(days[2].positives == 1);
+  CHECK(health.positive_day(100) == 2);
+  CHECK(health.isolated_until()[100] > 2);
+  CHECK(health.self_tests() == 1);
+  CHECK(health.self_test_positives() == 1);
+}
+
+TEST_CASE("self-tests are taken outside the test capacity") {
+  // 5 tests per 100,000 a day: one test a day for 20,000 people, yet 5 people self-test on
+  // each of 2 days and nobody waits.
+  SimConfig c = daily(false);
+  c.testing.tests_per_day_per_100k = 5;
+  const auto world = make_world(c);
+  HealthPhase health(*world);
+  const auto days = run_health_days(health, 3, [&](std::uint32_t t) {
+    if (t == 0) {
+      for (std::uint32_t p = 0; p < 5; ++p) health.test_daily(p, 0, 2);
+    }
+  });
+  CHECK(health.self_tests() == 10);
+  CHECK(days[0].tests == 5);
+  CHECK(days[1].tests == 5);
+  for (const DailyStats& d : days) CHECK(d.test_backlog == 0);
+}
+
+}  // namespace greenlight::sim::internal
+
+namespace greenlight::sim {
+
+TEST_CASE("daily contact testing in a run: RED contacts self-test instead of quarantining") {
+  // Nobody isolates but a RED contact who follows the advice (always): no isolation on
+  // symptoms or on a positive result.
+  SimConfig c = small(20000, 90, 3);
+  c.app.red_isolation_adherence = 1;
+  c.testing.symptom_isolation = 0;
+  c.testing.isolation_adherence = 0;
+  InMemoryPublisher quarantine_publisher;
+  const RunSummary quarantine = ran(c, quarantine_publisher)->summary();
+  REQUIRE(quarantine.notifications_red > 0);
+  CHECK(quarantine.isolation_person_days > 0);
+  CHECK(quarantine.self_tests == 0);
+  c.app.red_daily_test_days = 7;
+  InMemoryPublisher publisher;
+  const RunSummary s = ran(c, publisher)->summary();
+  REQUIRE(s.notifications_red > 0);
+  CHECK(s.isolation_person_days == 0);
+  CHECK(s.self_tests > s.notifications_red);
+  CHECK(s.self_tests <= 7 * s.notifications_red);  // at most 7 days a notification
+  CHECK(s.self_test_positives > 0);
+  CHECK(s.self_test_positives <= s.positives);
+  // The threshold sweep's estimate of isolation per RED: none.
+  CHECK(isolation_days_per_red(c) == 0);
+}
+
+TEST_CASE("daily contact testing: the setting, its refusals, the policy line and the rows") {
+  SimConfig c;
+  CHECK(c.app.red_daily_test_days == 0);  // quarantine by default
+  CHECK(policy_lines(c).find("self-test") == std::string::npos);
+  CHECK(refusal("app.red_daily_test_days=15").find("app.red_daily_test_days must be in [0, 14]") !=
+        std::string::npos);
+  CHECK(refusal("app.red_daily_test_days=-1").find("red_daily_test_days") != std::string::npos);
+  REQUIRE(apply_override(c, "app.red_daily_test_days=7"));
+  const auto back = config_from_json(config_to_json(c));
+  REQUIRE(back);
+  CHECK(back->app.red_daily_test_days == 7);
+  CHECK(policy_lines(c).find("app: a RED contact who follows the advice takes a self-test each "
+                             "day for 7 days instead of quarantine\n") != std::string::npos);
+  ReportInput in;
+  in.config = &c;
+  in.app.people = 20000;
+  in.app.self_tests = 4321;
+  in.app.self_test_positives = 87;
+  const std::string report = format_report(in);
+  CAPTURE(report);
+  CHECK(report.find("\n  RED contacts' self-tests / positive  4321 / 87") != std::string::npos);
+  c.app.red_daily_test_days = 0;
+  CHECK(format_report(in).find("self-tests") == std::string::npos);
+}
+
+}  // namespace greenlight::sim
