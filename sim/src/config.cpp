@@ -173,6 +173,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("app", "red_isolation_days", a.red_isolation_days);
   v("app", "household_isolation_on_red", a.household_isolation_on_red);
   v("app", "red_daily_test_days", a.red_daily_test_days);
+  v("app", "red_daily_test_adherence", a.red_daily_test_adherence);
   v("app", "red_test_probability", a.red_test_probability);
   v("app", "yellow_test_probability", a.yellow_test_probability);
   v("app", "chaff_per_day", a.chaff_per_day);
@@ -923,6 +924,8 @@ Status validate_config(const SimConfig& c) {
        "risk.max_encounter_age_days must be in [1, 14]");
   need(c.app.red_daily_test_days <= 14,
        "app.red_daily_test_days must be in [0, 14] (0: quarantine on RED, no daily self-tests)");
+  need(c.app.red_daily_test_adherence == -1 || is_probability(c.app.red_daily_test_adherence),
+       "app.red_daily_test_adherence must be -1 (as red_isolation_adherence) or in [0, 1]");
   need(c.app.start_day <= 2000, "app.start_day must be at most 2000");
   need(c.app.ramp_days <= 2000, "app.ramp_days must be at most 2000");
   need(c.app.dropout_per_day >= 0 && c.app.dropout_per_day < 1,

@@ -291,8 +291,12 @@ std::string policy_lines(const SimConfig& c) {
   if (c.app.red_daily_test_days > 0) {
     o +=
         fmt("app: a RED contact who follows the advice takes a self-test each day for %u days "
-            "instead of quarantine\n",
+            "instead of quarantine",
             c.app.red_daily_test_days);
+    if (c.app.red_daily_test_adherence >= 0) {
+      o += fmt(" (%g %% follow it)", 100 * c.app.red_daily_test_adherence);
+    }
+    o += "\n";
   }
   if (!c.disease.transmission_changes.empty()) {
     o += "transmission: the per-contact hazard";

@@ -545,8 +545,12 @@ void SyncPhase::notify(std::uint32_t p, std::uint32_t t, Colour c, bool venue, H
   const auto& app = w_.config.app;
   if (c == Colour::kRed) {
     const auto until = static_cast<std::int32_t>(t + app.red_isolation_days);
-    if (w_.decision(kPurposeBehaviour, p, t, 10).bernoulli(app.red_isolation_adherence)) {
-      if (app.red_daily_test_days > 0) {
+    // Daily self-tests instead of quarantine, with their own adherence if set.
+    const bool daily = app.red_daily_test_days > 0;
+    const double follows = daily && app.red_daily_test_adherence >= 0 ? app.red_daily_test_adherence
+                                                                      : app.red_isolation_adherence;
+    if (w_.decision(kPurposeBehaviour, p, t, 10).bernoulli(follows)) {
+      if (daily) {
         health.test_daily(p, t, app.red_daily_test_days);
       } else {
         health.isolate(p, until);

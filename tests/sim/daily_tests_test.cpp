@@ -121,19 +121,37 @@ TEST_CASE("daily contact testing in a run: RED contacts self-test instead of qua
   CHECK(s.self_test_positives <= s.positives);
   // The threshold sweep's estimate of isolation per RED: none.
   CHECK(isolation_days_per_red(c) == 0);
+  // With its own adherence: nobody follows the advice to self-test, nobody isolates.
+  c.app.red_daily_test_adherence = 0;
+  InMemoryPublisher nobody_publisher;
+  const RunSummary nobody = ran(c, nobody_publisher)->summary();
+  REQUIRE(nobody.notifications_red > 0);
+  CHECK(nobody.self_tests == 0);
+  CHECK(nobody.isolation_person_days == 0);
 }
 
 TEST_CASE("daily contact testing: the setting, its refusals, the policy line and the rows") {
   SimConfig c;
-  CHECK(c.app.red_daily_test_days == 0);  // quarantine by default
+  CHECK(c.app.red_daily_test_days == 0);        // quarantine by default
+  CHECK(c.app.red_daily_test_adherence == -1);  // as the quarantine's
+  CHECK(refusal("app.red_daily_test_adherence=1.5").find("app.red_daily_test_adherence must be") !=
+        std::string::npos);
+  CHECK(refusal("app.red_daily_test_adherence=-0.5").find("red_daily_test_adherence") !=
+        std::string::npos);
   CHECK(policy_lines(c).find("self-test") == std::string::npos);
   CHECK(refusal("app.red_daily_test_days=15").find("app.red_daily_test_days must be in [0, 14]") !=
         std::string::npos);
   CHECK(refusal("app.red_daily_test_days=-1").find("red_daily_test_days") != std::string::npos);
   REQUIRE(apply_override(c, "app.red_daily_test_days=7"));
+  REQUIRE(apply_override(c, "app.red_daily_test_adherence=0.9"));
   const auto back = config_from_json(config_to_json(c));
   REQUIRE(back);
   CHECK(back->app.red_daily_test_days == 7);
+  CHECK(back->app.red_daily_test_adherence == 0.9);
+  CHECK(policy_lines(c).find("app: a RED contact who follows the advice takes a self-test each "
+                             "day for 7 days instead of quarantine (90 % follow it)\n") !=
+        std::string::npos);
+  c.app.red_daily_test_adherence = -1;
   CHECK(policy_lines(c).find("app: a RED contact who follows the advice takes a self-test each "
                              "day for 7 days instead of quarantine\n") != std::string::npos);
   ReportInput in;

@@ -398,6 +398,9 @@ struct AppConfig {
   // another test is pending. England's daily contact testing (Young et al. 2021, Lancet
   // 398:1217: 7 days of lateral flow tests for school contacts, not inferior to isolation).
   std::uint32_t red_daily_test_days = 0;
+  // Who follows the advice to self-test daily (-1: red_isolation_adherence, as for the
+  // quarantine), on the same draw.
+  double red_daily_test_adherence = -1;
   double red_test_probability = 0.8;
   double yellow_test_probability = 0.5;
   // Fake uploads per phone and day (the client's ChaffScheduler: mean interval 3 days). They
