@@ -367,11 +367,11 @@ struct RunSummary {
   std::uint64_t care_outbreak_rounds = 0;
   std::uint64_t care_outbreak_samples = 0;
   std::uint64_t care_outbreak_agency_samples = 0;
+  std::uint64_t care_outbreak_positives = 0;
   // With app.red_daily_test_days: the daily self-tests of RED contacts, and their positive
   // results.
   std::uint64_t self_tests = 0;
   std::uint64_t self_test_positives = 0;
-  std::uint64_t care_outbreak_positives = 0;
   // With agency staff (care_homes.agency_share; residents_infected_by_staff counts them too):
   // the agency workers, those infected and of them by a resident (in a home); residents
   // infected by an agency worker, and of them by one who caught it from a resident of another
