@@ -257,6 +257,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("manual_tracing", "call_within_days", m.call_within_days);
   v("manual_tracing", "self_notify_after_days", m.self_notify_after_days);
   v("manual_tracing", "self_notify_reach", m.self_notify_reach);
+  v("manual_tracing", "daily_test_days", m.daily_test_days);
 
   auto& vc = c.vaccination;
   v("vaccination", "people_per_day_per_100k", vc.people_per_day_per_100k);
@@ -1004,6 +1005,8 @@ Status validate_config(const SimConfig& c) {
            (m.self_notify_after_days >= m.delay_days && m.self_notify_after_days <= 60),
        "manual_tracing.self_notify_after_days must be 0 (never) or in [delay_days, 60]");
   need(is_probability(m.self_notify_reach), "manual_tracing.self_notify_reach must be in [0, 1]");
+  need(m.daily_test_days <= 14,
+       "manual_tracing.daily_test_days must be in [0, 14] (0: quarantine, no daily self-tests)");
   need(m.quarantine_days >= 1 && m.quarantine_days <= 60,
        "manual_tracing.quarantine_days must be in [1, 60]");
   need(is_probability(m.quarantine_compliance) && is_probability(m.test_probability),

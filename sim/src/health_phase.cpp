@@ -37,7 +37,9 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
   }
   if (w_.config.vaccination.enabled()) plan_vaccination();
   if (w_.config.variant.enabled()) variant_.assign(n, 0);
-  const bool self_tests = w_.config.app.red_daily_test_days > 0;
+  const bool self_tests =
+      w_.config.app.red_daily_test_days > 0 ||
+      (w_.config.manual_tracing.enabled && w_.config.manual_tracing.daily_test_days > 0);
   if (w_.config.testing.screening_per_day_per_100k > 0 || staff_testing() || outbreak_testing() ||
       self_tests) {
     screening_sample_.assign(n, 0);

@@ -202,7 +202,11 @@ bool ManualTracingPhase::call(const Named& n, std::uint32_t t, HealthPhase& heal
   quarantined_until_[q] = std::max(until, today + 1);
   if (until > today && w_.decision(kPurposeBehaviour, q, t, kQuarantineCompliance)
                            .bernoulli(m.quarantine_compliance)) {
-    health.isolate(q, until);
+    if (m.daily_test_days > 0) {
+      health.test_daily(q, t, m.daily_test_days);  // instead of quarantine
+    } else {
+      health.isolate(q, until);
+    }
   }
   if (w_.decision(kPurposeBehaviour, q, t, kTracedTest).bernoulli(m.test_probability)) {
     health.order_test(q, t);

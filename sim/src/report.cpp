@@ -433,7 +433,7 @@ std::string policy_lines(const SimConfig& c) {
     o +=
         fmt("manual tracing%s: %g tracers per 100,000 (%llu interviews and %llu calls a day), "
             "%u-day delay, contacts of %u days%s recalled (household %g, school/work %g, random "
-            "%g, venues %g)%s%s%s; %u days of quarantine%s (compliance %g), test %g\n",
+            "%g, venues %g)%s%s%s; %s (compliance %g), test %g\n",
             m.start_day > 0 ? fmt(" from day %u", m.start_day).c_str() : "", m.workers_per_100k,
             static_cast<unsigned long long>(m.interviews_per_day(c.population.people)),
             static_cast<unsigned long long>(m.notifications_per_day(c.population.people)),
@@ -456,7 +456,12 @@ std::string policy_lines(const SimConfig& c) {
                       m.self_notify_after_days, m.self_notify_reach)
                       .c_str()
                 : "",
-            m.quarantine_days, m.quarantine_from_meeting ? " from the last meeting" : "",
+            m.daily_test_days > 0
+                ? fmt("a self-test each day for %u days instead of quarantine", m.daily_test_days)
+                      .c_str()
+                : fmt("%u days of quarantine%s", m.quarantine_days,
+                      m.quarantine_from_meeting ? " from the last meeting" : "")
+                      .c_str(),
             m.quarantine_compliance, m.test_probability);
   }
   return o;
@@ -762,12 +767,13 @@ std::string format_report(const ReportInput& in) {
         fmt("%llu", static_cast<unsigned long long>(a.tests_given_up)),
         b ? fmt("%llu", static_cast<unsigned long long>(b->tests_given_up)) : "");
   }
-  if (c.app.red_daily_test_days > 0) {
+  if (c.app.red_daily_test_days > 0 ||
+      (c.manual_tracing.enabled && c.manual_tracing.daily_test_days > 0)) {
     const auto self_tests = [](const RunSummary& r) {
       return fmt("%llu / %llu", static_cast<unsigned long long>(r.self_tests),
                  static_cast<unsigned long long>(r.self_test_positives));
     };
-    row("RED contacts' self-tests / positive", self_tests(a), b ? self_tests(*b) : "");
+    row("contacts' self-tests / positive", self_tests(a), b ? self_tests(*b) : "");
   }
   if (c.variant.enabled()) {
     row("infected with the second variant", count_pct(a.variant_infections, a.people),

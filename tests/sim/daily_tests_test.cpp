@@ -97,22 +97,34 @@ TEST_CASE("self-tests are taken outside the test capacity") {
 }  // namespace greenlight::sim::internal
 
 namespace greenlight::sim {
+namespace {
 
-TEST_CASE("daily contact testing in a run: RED contacts self-test instead of quarantining") {
-  // Nobody isolates but a RED contact who follows the advice (always): no isolation on
-  // symptoms or on a positive result.
+// 20,000 people, 90 days, where nobody isolates on symptoms or a positive result (only
+// contacts quarantine); `contacts` sets who is told and how. A run of it, the summary.
+template <typename Contacts>
+SimConfig only_contacts_isolate(Contacts contacts) {
   SimConfig c = small(20000, 90, 3);
-  c.app.red_isolation_adherence = 1;
   c.testing.symptom_isolation = 0;
   c.testing.isolation_adherence = 0;
-  InMemoryPublisher quarantine_publisher;
-  const RunSummary quarantine = ran(c, quarantine_publisher)->summary();
+  contacts(c);
+  return c;
+}
+RunSummary summary_of(const SimConfig& c) {
+  InMemoryPublisher publisher;
+  return ran(c, publisher)->summary();
+}
+
+}  // namespace
+
+TEST_CASE("daily contact testing in a run: RED contacts self-test instead of quarantining") {
+  // Nobody isolates but a RED contact who follows the advice (always).
+  SimConfig c = only_contacts_isolate([](SimConfig& x) { x.app.red_isolation_adherence = 1; });
+  const RunSummary quarantine = summary_of(c);
   REQUIRE(quarantine.notifications_red > 0);
   CHECK(quarantine.isolation_person_days > 0);
   CHECK(quarantine.self_tests == 0);
   c.app.red_daily_test_days = 7;
-  InMemoryPublisher publisher;
-  const RunSummary s = ran(c, publisher)->summary();
+  const RunSummary s = summary_of(c);
   REQUIRE(s.notifications_red > 0);
   CHECK(s.isolation_person_days == 0);
   CHECK(s.self_tests > s.notifications_red);
@@ -123,8 +135,7 @@ TEST_CASE("daily contact testing in a run: RED contacts self-test instead of qua
   CHECK(isolation_days_per_red(c) == 0);
   // With its own adherence: nobody follows the advice to self-test, nobody isolates.
   c.app.red_daily_test_adherence = 0;
-  InMemoryPublisher nobody_publisher;
-  const RunSummary nobody = ran(c, nobody_publisher)->summary();
+  const RunSummary nobody = summary_of(c);
   REQUIRE(nobody.notifications_red > 0);
   CHECK(nobody.self_tests == 0);
   CHECK(nobody.isolation_person_days == 0);
@@ -161,9 +172,44 @@ TEST_CASE("daily contact testing: the setting, its refusals, the policy line and
   in.app.self_test_positives = 87;
   const std::string report = format_report(in);
   CAPTURE(report);
-  CHECK(report.find("\n  RED contacts' self-tests / positive  4321 / 87") != std::string::npos);
+  CHECK(report.find("\n  contacts' self-tests / positive      4321 / 87") != std::string::npos);
   c.app.red_daily_test_days = 0;
   CHECK(format_report(in).find("self-tests") == std::string::npos);
+  // Manual tracing's called contacts: the setting, its refusal, the policy line and the row.
+  CHECK(c.manual_tracing.daily_test_days == 0);
+  CHECK(refusal("manual_tracing.daily_test_days=15")
+            .find("manual_tracing.daily_test_days must be in [0, 14]") != std::string::npos);
+  REQUIRE(apply_override(c, "manual_tracing.enabled=true"));
+  CHECK(policy_lines(c).find("; 14 days of quarantine (compliance 0.9)") != std::string::npos);
+  REQUIRE(apply_override(c, "manual_tracing.daily_test_days=5"));
+  const auto traced = config_from_json(config_to_json(c));
+  REQUIRE(traced);
+  CHECK(traced->manual_tracing.daily_test_days == 5);
+  CHECK(policy_lines(c).find("; a self-test each day for 5 days instead of quarantine (compliance "
+                             "0.9), test 0.8\n") != std::string::npos);
+  CHECK(format_report(in).find("\n  contacts' self-tests / positive      4321 / 87") !=
+        std::string::npos);
+}
+
+TEST_CASE("daily contact testing in manual tracing: called contacts self-test instead") {
+  // No app; nobody isolates but a called contact who complies (always).
+  SimConfig c = only_contacts_isolate([](SimConfig& x) {
+    x.app.uptake = 0;
+    x.run.baseline = false;
+    x.manual_tracing.enabled = true;
+    x.manual_tracing.quarantine_compliance = 1;
+  });
+  const RunSummary quarantine = summary_of(c);
+  REQUIRE(quarantine.manual_traced > 0);
+  CHECK(quarantine.isolation_person_days > 0);
+  CHECK(quarantine.self_tests == 0);
+  c.manual_tracing.daily_test_days = 7;
+  const RunSummary s = summary_of(c);
+  REQUIRE(s.manual_traced > 0);
+  CHECK(s.isolation_person_days == 0);
+  CHECK(s.self_tests > s.manual_traced);
+  CHECK(s.self_tests <= 7 * s.manual_traced);
+  CHECK(s.self_test_positives > 0);
 }
 
 }  // namespace greenlight::sim

@@ -176,7 +176,7 @@ lockdown_args=(sim run --people 3000 --days 30 --seed 6 --threads 1 --no-baselin
   --set 'disease.transmission_changes_by_layer=[[6,1,0.5,0.8,0.8]]'
   --set testing.screening_per_day_per_100k=500 --set app.red_daily_test_days=5)
 one_and_two lockdown "${lockdown_args[@]}"
-grep -q "^  RED contacts' self-tests / positive  *[1-9][0-9]* / " "$work/lockdown-one/report.txt" ||
+grep -q "^  contacts' self-tests / positive  *[1-9][0-9]* / " "$work/lockdown-one/report.txt" ||
   fail "lockdown sim run: no RED contact's self-test"
 grep -q "^transmission: the per-contact hazard x1.3 from day 4, x0.8 from day 18$" \
   "$work/lockdown-one/report.txt" || fail "lockdown sim run: the report does not name the changes"
@@ -211,7 +211,8 @@ grep -q "expected FIRST-LAST days with FIRST <= LAST" "$work/bad-lockdown.out" |
 # called) and quarantine from the last meeting, and ask restaurants and event halls for their
 # guest lists (each rank holds everyone's visits), whose names are called after the recalled
 # ones, and give up names met 10 or more days before; cases not interviewed within 3 days
-# inform their contacts themselves; the report (cases found by tracing, infectors named,
+# inform their contacts themselves, and the called self-test daily instead of quarantining
+# (every rank keeps the same testers); the report (cases found by tracing, infectors named,
 # calls from guest lists, names given up, cases informing their contacts) is the same.
 tracing_args=(sim run --people 3000 --days 40 --seed 4 --threads 1 --no-baseline --quiet
   --manual-tracing --set manual_tracing.backward_days=5
@@ -219,6 +220,7 @@ tracing_args=(sim run --people 3000 --days 40 --seed 4 --threads 1 --no-baseline
   --set manual_tracing.quarantine_from_meeting=true
   --set "manual_tracing.guest_lists=[0,0.7,0.9]" --set manual_tracing.lists_last=true
   --set manual_tracing.call_within_days=10 --set manual_tracing.self_notify_after_days=3
+  --set manual_tracing.daily_test_days=5
   --vaccinate 1000 --set vaccination.start_day=2
   --set vaccination.days_to_protect=7 --set variant.day=10 --set variant.imports=10
   --set variant.vaccine_escape_infection=0.5 --set vaccination.waning_half_life_days=20
@@ -242,6 +244,8 @@ grep -q "^  names given up (meeting too old)  *[1-9]" "$work/tracing-one/report.
   fail "manual tracing sim run: no name given up"
 grep -q "^  cases informing contacts themselves  *[1-9]" "$work/tracing-one/report.txt" ||
   fail "manual tracing sim run: no case informing its contacts"
+grep -q "^  contacts' self-tests / positive  *[1-9][0-9]* / " "$work/tracing-one/report.txt" ||
+  fail "manual tracing sim run: no called contact's self-test"
 boosted=$(column_sum new_boosted "$work/tracing-one/timeseries.csv")
 [ "$boosted" -gt 400 ] || fail "booster sim run: only $boosted boosted"
 called=$(column_sum manual_traced "$work/tracing-one/timeseries.csv")

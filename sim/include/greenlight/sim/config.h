@@ -575,6 +575,10 @@ struct ManualTracingConfig {
   std::uint32_t call_within_days = 0;        // 0: no limit
   std::uint32_t self_notify_after_days = 0;  // 0: never (else at least delay_days)
   double self_notify_reach = 1;              // share of its recalled contacts a case informs
+  // Daily contact testing instead of quarantine (0: quarantine): a called person who complies
+  // takes a self-test each day for this many days from the call's (at most 14), as a RED
+  // contact does with app.red_daily_test_days (HealthPhase::test_daily).
+  std::uint32_t daily_test_days = 0;
 
   bool guest_lists_on() const {
     return guest_lists[0] > 0 || guest_lists[1] > 0 || guest_lists[2] > 0;

@@ -368,8 +368,8 @@ struct RunSummary {
   std::uint64_t care_outbreak_samples = 0;
   std::uint64_t care_outbreak_agency_samples = 0;
   std::uint64_t care_outbreak_positives = 0;
-  // With app.red_daily_test_days: the daily self-tests of RED contacts, and their positive
-  // results.
+  // With app.red_daily_test_days or manual_tracing.daily_test_days: the daily self-tests of
+  // RED or called contacts, and their positive results.
   std::uint64_t self_tests = 0;
   std::uint64_t self_test_positives = 0;
   // With agency staff (care_homes.agency_share; residents_infected_by_staff counts them too):
