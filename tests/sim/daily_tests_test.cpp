@@ -114,23 +114,31 @@ RunSummary summary_of(const SimConfig& c) {
   return ran(c, publisher)->summary();
 }
 
+// The quarantine run isolated and self-tested nobody but contacts it told (`told_q`: RED
+// notifications or calls); the run with 7 days of self-tests isolated nobody, and its
+// `told` contacts took more than one self-test each and at most 7, some positive.
+void check_tests_replace_quarantine(const RunSummary& quarantine, std::uint64_t told_q,
+                                    const RunSummary& s, std::uint64_t told) {
+  REQUIRE(told_q > 0);
+  CHECK(quarantine.isolation_person_days > 0);
+  CHECK(quarantine.self_tests == 0);
+  REQUIRE(told > 0);
+  CHECK(s.isolation_person_days == 0);
+  CHECK(s.self_tests > told);
+  CHECK(s.self_tests <= 7 * told);  // at most 7 days a contact told
+  CHECK(s.self_test_positives > 0);
+  CHECK(s.self_test_positives <= s.positives);
+}
+
 }  // namespace
 
 TEST_CASE("daily contact testing in a run: RED contacts self-test instead of quarantining") {
   // Nobody isolates but a RED contact who follows the advice (always).
   SimConfig c = only_contacts_isolate([](SimConfig& x) { x.app.red_isolation_adherence = 1; });
   const RunSummary quarantine = summary_of(c);
-  REQUIRE(quarantine.notifications_red > 0);
-  CHECK(quarantine.isolation_person_days > 0);
-  CHECK(quarantine.self_tests == 0);
   c.app.red_daily_test_days = 7;
   const RunSummary s = summary_of(c);
-  REQUIRE(s.notifications_red > 0);
-  CHECK(s.isolation_person_days == 0);
-  CHECK(s.self_tests > s.notifications_red);
-  CHECK(s.self_tests <= 7 * s.notifications_red);  // at most 7 days a notification
-  CHECK(s.self_test_positives > 0);
-  CHECK(s.self_test_positives <= s.positives);
+  check_tests_replace_quarantine(quarantine, quarantine.notifications_red, s, s.notifications_red);
   // The threshold sweep's estimate of isolation per RED: none.
   CHECK(isolation_days_per_red(c) == 0);
   // With its own adherence: nobody follows the advice to self-test, nobody isolates.
@@ -200,16 +208,9 @@ TEST_CASE("daily contact testing in manual tracing: called contacts self-test in
     x.manual_tracing.quarantine_compliance = 1;
   });
   const RunSummary quarantine = summary_of(c);
-  REQUIRE(quarantine.manual_traced > 0);
-  CHECK(quarantine.isolation_person_days > 0);
-  CHECK(quarantine.self_tests == 0);
   c.manual_tracing.daily_test_days = 7;
   const RunSummary s = summary_of(c);
-  REQUIRE(s.manual_traced > 0);
-  CHECK(s.isolation_person_days == 0);
-  CHECK(s.self_tests > s.manual_traced);
-  CHECK(s.self_tests <= 7 * s.manual_traced);
-  CHECK(s.self_test_positives > 0);
+  check_tests_replace_quarantine(quarantine, quarantine.manual_traced, s, s.manual_traced);
 }
 
 }  // namespace greenlight::sim
