@@ -174,6 +174,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("app", "household_isolation_on_red", a.household_isolation_on_red);
   v("app", "red_daily_test_days", a.red_daily_test_days);
   v("app", "red_daily_test_adherence", a.red_daily_test_adherence);
+  v("app", "red_release_test_day", a.red_release_test_day);
   v("app", "red_test_probability", a.red_test_probability);
   v("app", "yellow_test_probability", a.yellow_test_probability);
   v("app", "chaff_per_day", a.chaff_per_day);
@@ -258,6 +259,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("manual_tracing", "self_notify_after_days", m.self_notify_after_days);
   v("manual_tracing", "self_notify_reach", m.self_notify_reach);
   v("manual_tracing", "daily_test_days", m.daily_test_days);
+  v("manual_tracing", "release_test_day", m.release_test_day);
 
   auto& vc = c.vaccination;
   v("vaccination", "people_per_day_per_100k", vc.people_per_day_per_100k);
@@ -927,6 +929,11 @@ Status validate_config(const SimConfig& c) {
        "app.red_daily_test_days must be in [0, 14] (0: quarantine on RED, no daily self-tests)");
   need(c.app.red_daily_test_adherence == -1 || is_probability(c.app.red_daily_test_adherence),
        "app.red_daily_test_adherence must be -1 (as red_isolation_adherence) or in [0, 1]");
+  need(c.app.red_release_test_day == 0 || c.app.red_release_test_day < c.app.red_isolation_days,
+       "app.red_release_test_day must be 0 (no test to end the quarantine) or below "
+       "app.red_isolation_days");
+  need(c.app.red_release_test_day == 0 || c.app.red_daily_test_days == 0,
+       "app.red_release_test_day needs a quarantine on RED: not with app.red_daily_test_days");
   need(c.app.start_day <= 2000, "app.start_day must be at most 2000");
   need(c.app.ramp_days <= 2000, "app.ramp_days must be at most 2000");
   need(c.app.dropout_per_day >= 0 && c.app.dropout_per_day < 1,
@@ -1007,6 +1014,12 @@ Status validate_config(const SimConfig& c) {
   need(is_probability(m.self_notify_reach), "manual_tracing.self_notify_reach must be in [0, 1]");
   need(m.daily_test_days <= 14,
        "manual_tracing.daily_test_days must be in [0, 14] (0: quarantine, no daily self-tests)");
+  need(m.release_test_day == 0 || m.release_test_day < m.quarantine_days,
+       "manual_tracing.release_test_day must be 0 (no test to end the quarantine) or below "
+       "manual_tracing.quarantine_days");
+  need(m.release_test_day == 0 || m.daily_test_days == 0,
+       "manual_tracing.release_test_day needs a quarantine: not with "
+       "manual_tracing.daily_test_days");
   need(m.quarantine_days >= 1 && m.quarantine_days <= 60,
        "manual_tracing.quarantine_days must be in [1, 60]");
   need(is_probability(m.quarantine_compliance) && is_probability(m.test_probability),

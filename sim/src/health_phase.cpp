@@ -45,6 +45,11 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
     screening_sample_.assign(n, 0);
   }
   if (self_tests) self_test_until_.assign(n, 0);
+  if (w_.config.app.red_release_test_day > 0 ||
+      (w_.config.manual_tracing.enabled && w_.config.manual_tracing.release_test_day > 0)) {
+    release_day_.assign(n, 0);
+    held_until_.assign(n, 0);
+  }
   if (outbreak_testing()) {
     outbreak_round_day_.assign(w_.pop.care_homes(), kNever);
     outbreak_sample_.assign(n, 0);
@@ -533,6 +538,51 @@ void HealthPhase::infect(std::uint32_t p, std::uint32_t by, Layer layer, std::ui
 
 void HealthPhase::isolate(std::uint32_t p, std::int32_t until) {
   isolated_until_[p] = std::max(isolated_until_[p], until);
+  if (!held_until_.empty()) held_until_[p] = std::max(held_until_[p], until);
+}
+
+void HealthPhase::quarantine(std::uint32_t p, std::int32_t until, std::uint32_t release_day) {
+  if (release_day == 0 || held_until_.empty()) {
+    isolate(p, until);
+    return;
+  }
+  isolated_until_[p] = std::max(isolated_until_[p], until);
+  if (release_day_[p] == 0) release_testers_.push_back(p);  // -1: still on the list
+  release_day_[p] = std::max(release_day_[p], static_cast<std::int32_t>(release_day));
+}
+
+void HealthPhase::order_release_tests(std::uint32_t t) {
+  const auto day = static_cast<std::int32_t>(t);
+  const auto delay = static_cast<std::int32_t>(w_.config.testing.order_delay_days);
+  std::size_t kept = 0;
+  for (const std::uint32_t p : release_testers_) {
+    if (release_day_[p] <= 0 || positive_day_[p] != kNever || isolated_until_[p] <= day) {
+      release_day_[p] = 0;  // tested, positive, or the quarantine is over: off the list
+      continue;
+    }
+    release_testers_[kept++] = p;
+    if (day + delay < release_day_[p] || test_sample_day_[p] != kNever ||
+        test_result_day_[p] != kNever || absent(p, t)) {
+      continue;
+    }
+    order_test(p, t);
+    ++release_tests_;
+  }
+  release_testers_.resize(kept);
+}
+
+void HealthPhase::release_on_negative(std::uint32_t p, std::uint32_t t, std::uint64_t& released,
+                                      std::uint64_t& infected) {
+  const auto day = static_cast<std::int32_t>(t);
+  release_day_[p] = -1;  // used; off the list at the next orders
+  const std::int32_t until = std::min(isolated_until_[p], std::max(day, held_until_[p]));
+  if (until >= isolated_until_[p]) return;  // over already, or kept for another reason
+  isolated_until_[p] = until;
+  ++released;
+  if (infection_day_[p] != kNever &&
+      day - infection_day_[p] <= static_cast<std::int32_t>(w_.config.testing.sensitive_to_day)) {
+    ++infected;
+  }
 }
 
 void HealthPhase::order_test(std::uint32_t p, std::uint32_t day) {
@@ -586,6 +636,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
   // person order: the same draws and decisions as one pass in person order. Counts and
   // uploaders are gathered in shard order, which is person order.
   if (vaccinating()) vaccinate(t, st);
+  if (!release_testers_.empty()) order_release_tests(t);
   if (w_.config.testing.screening_per_day_per_100k > 0) screen(t, st);
   if (staff_testing()) test_staff(t, st);
   if (outbreak_testing()) test_outbreak_homes(t, st);
@@ -599,6 +650,8 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
   std::vector<std::vector<std::uint32_t>> uploading(kShards);
   std::vector<std::uint64_t> outbreak_found(kShards, 0);
   std::vector<std::uint64_t> self_found(kShards, 0);
+  std::vector<std::uint64_t> released(kShards, 0);
+  std::vector<std::uint64_t> released_infected(kShards, 0);
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     const auto [h0, h1] = shard_range(w_.pop.households(), shard);
     const std::uint32_t p0 = w_.pop.household_start[h0];
@@ -674,6 +727,9 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
           positive_result(p, t, out, mine);
           if (round) ++outbreak_found[shard];
           if (self_test) ++self_found[shard];
+        } else if (test_positive_[p] == 0 && !release_day_.empty() && release_day_[p] > 0 &&
+                   static_cast<std::int32_t>(sample_day_of_result_[p]) >= release_day_[p]) {
+          release_on_negative(p, t, released[shard], released_infected[shard]);
         }
       }
     }
@@ -685,6 +741,8 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
     uploaders.insert(uploaders.end(), uploading[shard].begin(), uploading[shard].end());
     outbreak_positives_ += outbreak_found[shard];
     self_test_positives_ += self_found[shard];
+    quarantines_released_ += released[shard];
+    released_infected_ += released_infected[shard];
   }
 }
 

@@ -196,8 +196,8 @@ bool ManualTracingPhase::call(const Named& n, std::uint32_t t, HealthPhase& heal
   const std::uint32_t q = n.contact;
   if (health.tested_positive(q) || health.dead(q, t) || quarantined_until_[q] > today) return false;
   const auto& m = w_.config.manual_tracing;
-  const auto until = static_cast<std::int32_t>(m.quarantine_from_meeting ? n.met_day : t) +
-                     static_cast<std::int32_t>(m.quarantine_days);
+  const std::uint32_t start = m.quarantine_from_meeting ? n.met_day : t;
+  const auto until = static_cast<std::int32_t>(start + m.quarantine_days);
   // Not called again today when no quarantine is left.
   quarantined_until_[q] = std::max(until, today + 1);
   if (until > today && w_.decision(kPurposeBehaviour, q, t, kQuarantineCompliance)
@@ -205,7 +205,7 @@ bool ManualTracingPhase::call(const Named& n, std::uint32_t t, HealthPhase& heal
     if (m.daily_test_days > 0) {
       health.test_daily(q, t, m.daily_test_days);  // instead of quarantine
     } else {
-      health.isolate(q, until);
+      health.quarantine(q, until, m.release_test_day > 0 ? start + m.release_test_day : 0);
     }
   }
   if (w_.decision(kPurposeBehaviour, q, t, kTracedTest).bernoulli(m.test_probability)) {

@@ -298,6 +298,11 @@ std::string policy_lines(const SimConfig& c) {
     }
     o += "\n";
   }
+  if (c.app.red_release_test_day > 0) {
+    o += fmt(
+        "app: a RED contact's quarantine ends early on a negative test taken from day %u of it\n",
+        c.app.red_release_test_day);
+  }
   if (!c.disease.transmission_changes.empty()) {
     o += "transmission: the per-contact hazard";
     const char* sep = " ";
@@ -459,8 +464,13 @@ std::string policy_lines(const SimConfig& c) {
             m.daily_test_days > 0
                 ? fmt("a self-test each day for %u days instead of quarantine", m.daily_test_days)
                       .c_str()
-                : fmt("%u days of quarantine%s", m.quarantine_days,
-                      m.quarantine_from_meeting ? " from the last meeting" : "")
+                : fmt("%u days of quarantine%s%s", m.quarantine_days,
+                      m.quarantine_from_meeting ? " from the last meeting" : "",
+                      m.release_test_day > 0
+                          ? fmt(", ended early by a negative test taken from day %u of it",
+                                m.release_test_day)
+                                .c_str()
+                          : "")
                       .c_str(),
             m.quarantine_compliance, m.test_probability);
   }
@@ -774,6 +784,15 @@ std::string format_report(const ReportInput& in) {
                  static_cast<unsigned long long>(r.self_test_positives));
     };
     row("contacts' self-tests / positive", self_tests(a), b ? self_tests(*b) : "");
+  }
+  if (c.app.red_release_test_day > 0 ||
+      (c.manual_tracing.enabled && c.manual_tracing.release_test_day > 0)) {
+    const auto released = [](const RunSummary& r) {
+      return fmt("%llu / %llu / %llu", static_cast<unsigned long long>(r.release_tests),
+                 static_cast<unsigned long long>(r.quarantines_released),
+                 static_cast<unsigned long long>(r.released_infected));
+    };
+    row("release tests / released / infected", released(a), b ? released(*b) : "");
   }
   if (c.variant.enabled()) {
     row("infected with the second variant", count_pct(a.variant_infections, a.people),
@@ -1275,7 +1294,8 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "residents_infected_by_residents,manual_traced_from_lists,traced_cases_from_lists,"
       "infectors_named_from_lists,care_outbreak_rounds,care_outbreak_samples,"
       "care_outbreak_positives,manual_names_given_up,self_notifying_cases,self_notified,"
-      "traced_cases_self_notified,care_outbreak_agency_samples,self_tests,self_test_positives\n";
+      "traced_cases_self_notified,care_outbreak_agency_samples,self_tests,self_test_positives,"
+      "release_tests,quarantines_released,released_infected\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.10g,", p.values[i]);
@@ -1283,7 +1303,7 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
         "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu,%llu,%u,%.6g,%.6f,%u,%u,%.6g,"
         "%llu,%llu,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%u,%u,%u,%u,%llu,%u,%u,%llu,%llu,%llu,"
-        "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n",
+        "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -1328,7 +1348,10 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         static_cast<unsigned long long>(s.traced_cases_self_notified),
         static_cast<unsigned long long>(s.care_outbreak_agency_samples),
         static_cast<unsigned long long>(s.self_tests),
-        static_cast<unsigned long long>(s.self_test_positives));
+        static_cast<unsigned long long>(s.self_test_positives),
+        static_cast<unsigned long long>(s.release_tests),
+        static_cast<unsigned long long>(s.quarantines_released),
+        static_cast<unsigned long long>(s.released_infected));
   }
   return out;
 }

@@ -186,6 +186,9 @@ RunSummary Simulation::summary() const {
   s.care_outbreak_agency_samples = impl_->health.outbreak_agency_samples();
   s.self_tests = impl_->health.self_tests();
   s.self_test_positives = impl_->health.self_test_positives();
+  s.release_tests = impl_->health.release_tests();
+  s.quarantines_released = impl_->health.quarantines_released();
+  s.released_infected = impl_->health.released_infected();
   s.care_outbreak_positives = impl_->health.outbreak_positives();
   return s;
 }

@@ -553,7 +553,8 @@ void SyncPhase::notify(std::uint32_t p, std::uint32_t t, Colour c, bool venue, H
       if (daily) {
         health.test_daily(p, t, app.red_daily_test_days);
       } else {
-        health.isolate(p, until);
+        const std::uint32_t release = app.red_release_test_day;
+        health.quarantine(p, until, release > 0 ? t + release : 0);
       }
     }
     if (app.household_isolation_on_red) {

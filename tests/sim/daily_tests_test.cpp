@@ -99,21 +99,6 @@ TEST_CASE("self-tests are taken outside the test capacity") {
 namespace greenlight::sim {
 namespace {
 
-// 20,000 people, 90 days, where nobody isolates on symptoms or a positive result (only
-// contacts quarantine); `contacts` sets who is told and how. A run of it, the summary.
-template <typename Contacts>
-SimConfig only_contacts_isolate(Contacts contacts) {
-  SimConfig c = small(20000, 90, 3);
-  c.testing.symptom_isolation = 0;
-  c.testing.isolation_adherence = 0;
-  contacts(c);
-  return c;
-}
-RunSummary summary_of(const SimConfig& c) {
-  InMemoryPublisher publisher;
-  return ran(c, publisher)->summary();
-}
-
 // The quarantine run isolated and self-tested nobody but contacts it told (`told_q`: RED
 // notifications or calls); the run with 7 days of self-tests isolated nobody, and its
 // `told` contacts took more than one self-test each and at most 7, some positive.

@@ -266,9 +266,10 @@ grep -q "^  calls from the backward window  *[1-9]" "$work/tracing-one/report.tx
 # Regions: five blocks of households (the ranks' people and the regions' boundaries differ),
 # the first cases in one, uptake by region, commuting and travel between neighbours in a
 # chain (matrices), imported cases in another region, schools closed for a week, a regional
-# lockdown on each region's positives, a test capacity per region; each rank counts its people's regions and the ranks add them up, and every
-# rank locks the same regions: the same regions.csv (with and without the app) as one
-# process.
+# lockdown on each region's positives, a test capacity per region, RED contacts' quarantine
+# ended by a negative test from its day 3 (every rank orders and reads the same tests); each
+# rank counts its people's regions and the ranks add them up, and every rank locks the same
+# regions: the same regions.csv (with and without the app) as one process.
 chain='[[4,1,0,0,0],[1,4,1,0,0],[0,1,4,1,0],[0,0,1,4,1],[0,0,0,1,4]]'
 regions_args=(sim run --people 3000 --days 30 --seed 8 --threads 1 --quiet
   --set lockdown.regional=true --set population.regions=5 --set disease.seed_region=3
@@ -276,8 +277,11 @@ regions_args=(sim run --people 3000 --days 30 --seed 8 --threads 1 --quiet
   --set "population.commuting_matrix=$chain" --set "contacts.travel_matrix=$chain"
   --set disease.imports_per_day=1.5 --set disease.imports_region=0
   --set 'lockdown.schools_closed=[[5,12]]' --set lockdown.trigger_incidence=100
-  --set testing.tests_per_day_per_100k=1000 --set testing.capacity_by_region=true)
+  --set testing.tests_per_day_per_100k=1000 --set testing.capacity_by_region=true
+  --set app.red_release_test_day=3)
 one_and_two_files regions "timeseries.csv regions.csv regions_without_app.csv" "${regions_args[@]}"
+grep -q "^  release tests / released / infected  [1-9][0-9]* / [1-9][0-9]* / " \
+  "$work/regions-one/report.txt" || fail "regions sim run: no RED contact released by a test"
 [ "$(grep -c '^29,' "$work/regions-one/regions.csv")" -eq 5 ] ||
   fail "regions sim run: regions.csv has not 5 regions on day 29"
 grep -q "^regions: 5 (equal sizes); 10 % of workers commute by commuting_matrix, 30 % of random \

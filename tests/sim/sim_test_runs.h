@@ -39,6 +39,23 @@ inline std::unique_ptr<Simulation> ran(const SimConfig& c, KeyPublisher& publish
   return std::move(*sim);
 }
 
+// A run's summary, its uploads to the in-memory publisher.
+inline RunSummary summary_of(const SimConfig& c) {
+  InMemoryPublisher publisher;
+  return ran(c, publisher)->summary();
+}
+
+// 20,000 people, 90 days from seed 3, where nobody isolates on symptoms or a positive result
+// (only contacts quarantine); `contacts` sets who is told and how.
+template <typename Contacts>
+SimConfig only_contacts_isolate(Contacts contacts) {
+  SimConfig c = small(20000, 90, 3);
+  c.testing.symptom_isolation = 0;
+  c.testing.isolation_adherence = 0;
+  contacts(c);
+  return c;
+}
+
 // The message with which one --set assignment is refused (as read, or by the range check
 // of the whole configuration that apply_override runs).
 inline std::string refusal(std::string_view assignment) {

@@ -40,6 +40,21 @@ class HealthPhase {
                         DailyStats& st);
 
   void isolate(std::uint32_t p, std::int32_t until);
+  // A contact's quarantine (a RED notification, a tracer's call) until `until`, as isolate;
+  // with release_day > 0 (app.red_release_test_day, manual_tracing.release_test_day: the
+  // quarantine's first day plus that setting) p is tested on that day, or on the first day
+  // after it with no test pending, while the quarantine lasts (order_test, within the test
+  // capacity), and a negative result of a sample taken from that day on ends it, unless p
+  // isolates until later for another reason (every isolate, a quarantine without release).
+  // A later quarantine's later release day replaces an earlier one.
+  void quarantine(std::uint32_t p, std::int32_t until, std::uint32_t release_day);
+  // Whether quarantines may end on a negative test (either setting); the tests ordered to
+  // end one, the quarantines ended early by them, and of those the people infected in the
+  // testing.sensitive_to_day days before (whom a sensitive test would have found).
+  bool releases_quarantine() const { return !held_until_.empty(); }
+  std::uint64_t release_tests() const { return release_tests_; }
+  std::uint64_t quarantines_released() const { return quarantines_released_; }
+  std::uint64_t released_infected() const { return released_infected_; }
   // A test sample after config.testing.order_delay_days, unless one is pending or p tested
   // positive already.
   void order_test(std::uint32_t p, std::uint32_t day);
@@ -252,6 +267,14 @@ class HealthPhase {
   // residents, tested while isolating in their rooms.
   void test_staff(std::uint32_t t, std::span<const std::uint32_t> staff, std::uint32_t every,
                   DailyStats& st, bool residents = false);
+  // Day t's orders of the tests that end quarantines (quarantine), in the order the
+  // quarantines began; those released, positive or out of quarantine leave the list.
+  void order_release_tests(std::uint32_t t);
+  // A negative result of p's sample taken from its release day on (quarantine): ends the
+  // quarantine on day t unless p isolates longer for another reason; counted in
+  // `released` and `infected`.
+  void release_on_negative(std::uint32_t p, std::uint32_t t, std::uint64_t& released,
+                           std::uint64_t& infected);
   // Day t's self-tests of those testing daily (test_daily), in the order they started;
   // those whose window ended leave the list.
   void take_self_tests(std::uint32_t t);
@@ -345,6 +368,16 @@ class HealthPhase {
   std::vector<std::uint32_t> self_testers_;
   std::uint64_t self_tests_ = 0;
   std::uint64_t self_test_positives_ = 0;
+  // With releases_quarantine: the first day a sample of p counts to end its quarantine (0:
+  // none; -1: its test taken, still on the list), the end of its isolation for every other
+  // reason (isolate), those in quarantine with a release day (in the order they began), the
+  // tests ordered to end one, the quarantines ended, and of them the infected.
+  std::vector<std::int32_t> release_day_;
+  std::vector<std::int32_t> held_until_;
+  std::vector<std::uint32_t> release_testers_;
+  std::uint64_t release_tests_ = 0;
+  std::uint64_t quarantines_released_ = 0;
+  std::uint64_t released_infected_ = 0;
   // With care_homes.staff_symptom_isolation: 1 for the homes' staff, own and agency.
   std::vector<std::uint8_t> care_worker_;
   // With care_homes.outbreak_testing: each home's last round (kNever: none), who gave a

@@ -401,6 +401,16 @@ struct AppConfig {
   // Who follows the advice to self-test daily (-1: red_isolation_adherence, as for the
   // quarantine), on the same draw.
   double red_daily_test_adherence = -1;
+  // Test to end the quarantine early (0: none): a RED contact in quarantine gives a sample (a
+  // laboratory test with the ordinary test's figures, within the test capacity) on this day
+  // of its quarantine (the notification's day is day 0), or on the first day after it with no
+  // test pending, and a negative result of a sample taken from that day on ends its
+  // quarantine, unless it isolates for another reason until later (symptoms, a positive
+  // result, a household member's, a quarantine without such a test); its household's
+  // quarantine (household_isolation_on_red) runs on. Below red_isolation_days; not with
+  // red_daily_test_days. The Netherlands from December 2020: a test on day 5 after the
+  // contact ends the 10 days of quarantine; OpenABM's test_release_on_negative.
+  std::uint32_t red_release_test_day = 0;
   double red_test_probability = 0.8;
   double yellow_test_probability = 0.5;
   // Fake uploads per phone and day (the client's ChaffScheduler: mean interval 3 days). They
@@ -579,6 +589,11 @@ struct ManualTracingConfig {
   // takes a self-test each day for this many days from the call's (at most 14), as a RED
   // contact does with app.red_daily_test_days (HealthPhase::test_daily).
   std::uint32_t daily_test_days = 0;
+  // Test to end the quarantine early (0: none): a called person in quarantine is tested on
+  // this day of its quarantine (counted from the day the quarantine counts from: the call's,
+  // or with quarantine_from_meeting the meeting's) as a RED contact is with
+  // app.red_release_test_day. Below quarantine_days; not with daily_test_days.
+  std::uint32_t release_test_day = 0;
 
   bool guest_lists_on() const {
     return guest_lists[0] > 0 || guest_lists[1] > 0 || guest_lists[2] > 0;

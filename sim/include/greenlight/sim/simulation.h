@@ -372,6 +372,12 @@ struct RunSummary {
   // RED or called contacts, and their positive results.
   std::uint64_t self_tests = 0;
   std::uint64_t self_test_positives = 0;
+  // With app.red_release_test_day or manual_tracing.release_test_day: the tests ordered to
+  // end a quarantine, the quarantines a negative result ended early, and of those the people
+  // infected within testing.sensitive_to_day days before (HealthPhase::quarantine).
+  std::uint64_t release_tests = 0;
+  std::uint64_t quarantines_released = 0;
+  std::uint64_t released_infected = 0;
   // With agency staff (care_homes.agency_share; residents_infected_by_staff counts them too):
   // the agency workers, those infected and of them by a resident (in a home); residents
   // infected by an agency worker, and of them by one who caught it from a resident of another

@@ -1,0 +1,224 @@
+// A test to end a contact's quarantine early (app.red_release_test_day,
+// manual_tracing.release_test_day; HealthPhase::quarantine): when it is ordered, which
+// result ends which quarantine, and what a run does with it.
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "greenlight/sim/config.h"
+#include "greenlight/sim/publisher.h"
+#include "greenlight/sim/report.h"
+#include "greenlight/sim/simulation.h"
+#include "internal/health_phase.h"
+#include "internal/world.h"
+#include "sim_test_runs.h"
+#include "world_test_support.h"
+
+namespace greenlight::sim::internal {
+namespace {
+
+// 20,000 people, nobody infected but by the test, nobody isolating on symptoms or dropping
+// out, every test negative (specificity 1, sensitivity 0) unless `positive` (specificity 0).
+SimConfig releasing(bool positive) {
+  SimConfig c;
+  c.population.people = 20000;
+  c.app.uptake = 0;
+  c.app.red_release_test_day = 3;
+  c.disease.initial_infections = 0;
+  c.disease.false_symptom_rate = 0;
+  c.testing.symptom_isolation = 0;
+  c.testing.isolation_daily_dropout = 0;
+  c.testing.isolation_adherence = 1;
+  c.testing.sensitivity = 0;
+  c.testing.specificity = positive ? 0 : 1;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("a negative test from the release day on ends a quarantine, not another isolation") {
+  const auto world = make_world(releasing(false));
+  HealthPhase health(*world);
+  REQUIRE(health.releases_quarantine());
+  // Quarantined on day 2 until day 12, the release test's sample counting from day 5 (order
+  // delay 1: ordered on day 4). p0: released on day 6. p1: isolating until 14 for another
+  // reason: tested, not released. p2: another reason until 9 only: released to day 9. p3: a
+  // quarantine without release. p4: an ordinary test sampled on day 5 counts (no release
+  // test ordered). p5: an ordinary test sampled on day 3 does not, and its result pending on
+  // day 4 delays the release test to day 5. p6: quarantined again on day 3 until 13 with
+  // release day 6. p7: infected on day 0, tested negative (sensitivity 0): counted as
+  // released while infected.
+  const std::uint32_t p0 = 100, p1 = 200, p2 = 300, p3 = 400, p4 = 500, p5 = 600, p6 = 700, p7 = 5;
+  DailyStats infection_day;
+  const auto days = run_health_days(health, 14, [&](std::uint32_t t) {
+    if (t == 0) health.apply_infections({{p7, kNoPerson, Layer::kRandom}}, 0, infection_day);
+    if (t == 2) {
+      for (const std::uint32_t p : {p0, p1, p2, p4, p5, p6, p7}) health.quarantine(p, 12, 5);
+      health.quarantine(p3, 12, 0);
+      health.order_test(p5, 2);
+    }
+    if (t == 3) {
+      health.isolate(p1, 14);
+      health.isolate(p2, 9);
+      health.quarantine(p6, 13, 6);
+    }
+    if (t == 4) health.order_test(p4, 4);
+  });
+  CHECK(health.isolated_until()[p0] == 6);
+  CHECK(health.isolated_until()[p1] == 14);
+  CHECK(health.isolated_until()[p2] == 9);
+  CHECK(health.isolated_until()[p3] == 12);
+  CHECK(health.isolated_until()[p4] == 6);
+  CHECK(health.isolated_until()[p5] == 7);
+  CHECK(health.isolated_until()[p6] == 7);
+  CHECK(health.isolated_until()[p7] == 6);
+  CHECK(health.release_tests() == 6);         // p0, p1, p2, p5, p6, p7
+  CHECK(health.quarantines_released() == 6);  // p0, p2, p4, p5, p6, p7
+  CHECK(health.released_infected() == 1);     // p7
+  // Results by day: p5's first on day 4; p0, p1, p2, p4, p7 on day 6; p5, p6 on day 7;
+  // nobody tested again.
+  const std::vector<std::uint32_t> results{0, 0, 0, 0, 1, 0, 5, 2, 0, 0, 0, 0, 0, 0};
+  for (std::uint32_t t = 0; t < days.size(); ++t) {
+    CAPTURE(t);
+    CHECK(days[t].tests == results[t]);
+    CHECK(days[t].positives == 0);
+  }
+}
+
+TEST_CASE("a positive release test is a positive result: isolation, no release") {
+  const auto world = make_world(releasing(true));
+  HealthPhase health(*world);
+  const auto days = run_health_days(health, 10, [&](std::uint32_t t) {
+    if (t == 2) health.quarantine(100, 12, 5);
+  });
+  CHECK(days[6].positives == 1);
+  CHECK(health.positive_day(100) == 6);
+  CHECK(health.isolated_until()[100] == 6 + 10);  // testing.isolation_days from the result
+  CHECK(health.release_tests() == 1);
+  CHECK(health.quarantines_released() == 0);
+}
+
+TEST_CASE("release tests wait for the test capacity, and a quarantine over takes none") {
+  // One test a day (5 per 100,000 of 20,000), three quarantines with the same release day:
+  // the samples are taken on days 5, 6 and 7. A quarantine that ends before its release day
+  // (person 900) takes no release test.
+  SimConfig c = releasing(false);
+  c.testing.tests_per_day_per_100k = 5;
+  const auto world = make_world(c);
+  HealthPhase health(*world);
+  run_health_days(health, 12, [&](std::uint32_t t) {
+    if (t == 2) {
+      for (const std::uint32_t p : {100u, 200u, 300u}) health.quarantine(p, 12, 5);
+      health.quarantine(900, 4, 5);
+    }
+  });
+  CHECK(health.isolated_until()[100] == 6);
+  CHECK(health.isolated_until()[200] == 7);
+  CHECK(health.isolated_until()[300] == 8);
+  CHECK(health.isolated_until()[900] == 4);
+  CHECK(health.release_tests() == 3);
+  CHECK(health.quarantines_released() == 3);
+}
+
+}  // namespace greenlight::sim::internal
+
+namespace greenlight::sim {
+namespace {
+
+// The quarantine run took no release test; the run with a release test on day 5 took some,
+// ended most of the quarantines tested early, some of them of the infected, and isolated
+// less.
+void check_release_shortens(const RunSummary& quarantine, const RunSummary& s) {
+  CHECK(quarantine.release_tests == 0);
+  CHECK(quarantine.quarantines_released == 0);
+  REQUIRE(s.release_tests > 0);
+  CHECK(s.quarantines_released > s.release_tests / 2);
+  CHECK(s.quarantines_released <= s.release_tests);
+  CHECK(s.released_infected > 0);
+  CHECK(s.released_infected < s.quarantines_released);
+  CHECK(s.tests > quarantine.tests);
+  CHECK(s.isolation_person_days < quarantine.isolation_person_days);
+}
+
+}  // namespace
+
+TEST_CASE("a test to end the quarantine in a run: RED contacts released, isolation shorter") {
+  // Nobody isolates but a RED contact who follows the advice (always).
+  SimConfig c = only_contacts_isolate([](SimConfig& x) { x.app.red_isolation_adherence = 1; });
+  const RunSummary quarantine = summary_of(c);
+  c.app.red_release_test_day = 5;
+  const RunSummary s = summary_of(c);
+  check_release_shortens(quarantine, s);
+  CHECK(s.release_tests <= s.notifications_red);  // at most one a RED notification
+}
+
+TEST_CASE("a test to end the quarantine in manual tracing: called contacts released") {
+  // No app; nobody isolates but a called contact who complies (always).
+  SimConfig c = only_contacts_isolate([](SimConfig& x) {
+    x.app.uptake = 0;
+    x.manual_tracing.enabled = true;
+    x.manual_tracing.quarantine_compliance = 1;
+  });
+  const RunSummary quarantine = summary_of(c);
+  c.manual_tracing.release_test_day = 5;
+  const RunSummary s = summary_of(c);
+  check_release_shortens(quarantine, s);
+  CHECK(s.release_tests <= s.manual_traced);  // at most one a call
+}
+
+TEST_CASE("a test to end the quarantine: settings, refusals, policy lines and the row") {
+  SimConfig c;
+  CHECK(c.app.red_release_test_day == 0);
+  CHECK(c.manual_tracing.release_test_day == 0);
+  CHECK(policy_lines(c).find("negative test") == std::string::npos);
+  CHECK(refusal("app.red_release_test_day=10")
+            .find("app.red_release_test_day must be 0 (no test to end the quarantine) or below "
+                  "app.red_isolation_days") != std::string::npos);
+  CHECK(refusal("manual_tracing.release_test_day=14")
+            .find("manual_tracing.release_test_day must be 0 (no test to end the quarantine) or "
+                  "below manual_tracing.quarantine_days") != std::string::npos);
+  SimConfig both;
+  both.app.red_release_test_day = 5;
+  both.app.red_daily_test_days = 7;
+  const Status daily = validate_config(both);
+  REQUIRE_FALSE(daily);
+  CHECK(daily.error().message.find("app.red_release_test_day needs a quarantine on RED") !=
+        std::string::npos);
+  both = SimConfig{};
+  both.manual_tracing.release_test_day = 5;
+  both.manual_tracing.daily_test_days = 7;
+  const Status traced = validate_config(both);
+  REQUIRE_FALSE(traced);
+  CHECK(traced.error().message.find("manual_tracing.release_test_day needs a quarantine") !=
+        std::string::npos);
+  REQUIRE(apply_override(c, "app.red_release_test_day=9"));
+  REQUIRE(apply_override(c, "manual_tracing.enabled=true"));
+  REQUIRE(apply_override(c, "manual_tracing.release_test_day=7"));
+  const auto back = config_from_json(config_to_json(c));
+  REQUIRE(back);
+  CHECK(back->app.red_release_test_day == 9);
+  CHECK(back->manual_tracing.release_test_day == 7);
+  const std::string policy = policy_lines(c);
+  CAPTURE(policy);
+  CHECK(policy.find("app: a RED contact's quarantine ends early on a negative test taken from "
+                    "day 9 of it\n") != std::string::npos);
+  CHECK(policy.find("; 14 days of quarantine, ended early by a negative test taken from day 7 "
+                    "of it (compliance 0.9)") != std::string::npos);
+  ReportInput in;
+  in.config = &c;
+  in.app.people = 20000;
+  in.app.release_tests = 3120;
+  in.app.quarantines_released = 2563;
+  in.app.released_infected = 33;
+  const std::string report = format_report(in);
+  CAPTURE(report);
+  CHECK(report.find("\n  release tests / released / infected  3120 / 2563 / 33") !=
+        std::string::npos);
+  c.app.red_release_test_day = 0;
+  CHECK(format_report(in).find("release tests") != std::string::npos);  // tracing's still
+  c.manual_tracing.release_test_day = 0;
+  CHECK(format_report(in).find("release tests") == std::string::npos);
+}
+
+}  // namespace greenlight::sim
