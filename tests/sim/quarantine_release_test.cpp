@@ -2,12 +2,14 @@
 // manual_tracing.release_test_day; HealthPhase::quarantine): when it is ordered, which
 // result ends which quarantine, and what a run does with it.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "greenlight/sim/config.h"
 #include "greenlight/sim/publisher.h"
+#include "greenlight/sim/radio_report.h"
 #include "greenlight/sim/report.h"
 #include "greenlight/sim/simulation.h"
 #include "internal/health_phase.h"
@@ -151,6 +153,11 @@ TEST_CASE("a test to end the quarantine in a run: RED contacts released, isolati
   const RunSummary s = summary_of(c);
   check_release_shortens(quarantine, s);
   CHECK(s.release_tests <= s.notifications_red);  // at most one a RED notification
+  // The threshold sweep's estimate of isolation per RED: until the result of day 5's test
+  // (delay 1), 6 days instead of 10.
+  CHECK(isolation_days_per_red(c) == Approx(1 * (1 - std::pow(0.98, 6)) / 0.02));
+  c.testing.result_delay_days = 6;  // the result after the quarantine's end: 10 days
+  CHECK(isolation_days_per_red(c) == Approx(1 * (1 - std::pow(0.98, 10)) / 0.02));
 }
 
 TEST_CASE("a test to end the quarantine in manual tracing: called contacts released") {

@@ -37,7 +37,10 @@ std::string threshold_sweep_csv(std::span<const ThresholdPoint> points);
 // Person-days of isolation one RED notification causes, expected from the behaviour
 // settings: red_isolation_adherence x the expected days of a red_isolation_days isolation
 // with isolation_daily_dropout (an estimate: it ignores people already isolating and
-// household quarantine); 0 with app.red_daily_test_days (self-tests instead).
+// household quarantine); 0 with app.red_daily_test_days (self-tests instead). With
+// app.red_release_test_day the isolation lasts at most until the release test's result
+// (that day + testing.result_delay_days): most RED contacts are not infected, and it ignores
+// waits for a test.
 double isolation_days_per_red(const SimConfig& config);
 // Pooled over seeds, per (offset, minutes): notifications, RED precision and recall, the
 // share of notified people infected by their case, infections averted against the no-app
