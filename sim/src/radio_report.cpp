@@ -281,8 +281,8 @@ double isolation_days_per_red(const SimConfig& config) {
   const double q = config.testing.isolation_daily_dropout;
   double n = config.app.red_isolation_days;
   if (config.app.red_release_test_day > 0) {  // a negative test's result ends it
-    n = std::min(n, static_cast<double>(config.app.red_release_test_day +
-                                        config.testing.result_delay_days));
+    n = std::min(
+        n, static_cast<double>(config.app.red_release_test_day + config.testing.result_delay_days));
   }
   const double expected_days = q > 0 ? (1 - std::pow(1 - q, n)) / q : n;
   return config.app.red_isolation_adherence * expected_days;
