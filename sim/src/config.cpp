@@ -172,6 +172,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("app", "red_isolation_adherence", a.red_isolation_adherence);
   v("app", "red_isolation_days", a.red_isolation_days);
   v("app", "household_isolation_on_red", a.household_isolation_on_red);
+  v("app", "red_quarantine_from_exposure", a.red_quarantine_from_exposure);
   v("app", "red_daily_test_days", a.red_daily_test_days);
   v("app", "red_daily_test_adherence", a.red_daily_test_adherence);
   v("app", "red_release_test_day", a.red_release_test_day);

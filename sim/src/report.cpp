@@ -298,6 +298,12 @@ std::string policy_lines(const SimConfig& c) {
     }
     o += "\n";
   }
+  if (c.app.red_quarantine_from_exposure) {
+    o +=
+        fmt("app: a RED contact's %u days of quarantine count from its last day of high-risk "
+            "exposure\n",
+            c.app.red_isolation_days);
+  }
   if (c.app.red_release_test_day > 0) {
     o += fmt(
         "app: a RED contact's quarantine ends early on a negative test taken from day %u of it\n",

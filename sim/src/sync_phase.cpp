@@ -397,6 +397,7 @@ void SyncPhase::score(std::span<const RunHit> hits, std::span<const TemporaryExp
           case client::RiskLevel::kHigh:
             u.red_until =
                 std::max(u.red_until, valid_until(client::ColourRule::kHighRiskExposure, d));
+            u.red_day = std::max(u.red_day, static_cast<std::int32_t>(d));
             break;
           case client::RiskLevel::kLow:
             u.yellow_until =
@@ -491,6 +492,7 @@ void SyncPhase::apply(std::vector<Update>& updates, std::uint32_t t, HealthPhase
     std::uint32_t phone;
     Colour colour;
     bool venue_only;
+    std::int32_t red_day;
   };
   std::vector<Notice> notices;
   std::sort(updates.begin(), updates.end(),
@@ -505,6 +507,7 @@ void SyncPhase::apply(std::vector<Update>& updates, std::uint32_t t, HealthPhase
     }
     const Colour before = exposure_colour(p, t);
     bool venue_only = true;
+    std::int32_t red_day = -1;
     std::size_t j = i;
     std::int32_t& red_until = red_until_[own_index(p)];
     std::int32_t& yellow_until = yellow_until_[own_index(p)];
@@ -512,19 +515,20 @@ void SyncPhase::apply(std::vector<Update>& updates, std::uint32_t t, HealthPhase
       red_until = std::max(red_until, updates[j].red_until);
       yellow_until = std::max(yellow_until, updates[j].yellow_until);
       if (!updates[j].venue) venue_only = false;
+      red_day = std::max(red_day, updates[j].red_day);
       ++j;
     }
     const Colour after = exposure_colour(p, t);
-    if (after > before) notices.push_back({p, after, venue_only});
+    if (after > before) notices.push_back({p, after, venue_only, red_day});
     i = j;
   }
   for (const Notice& n : w_.ranks.gather_all<Notice>(notices)) {
-    notify(n.phone, t, n.colour, n.venue_only, health, st);
+    notify(n.phone, t, n.colour, n.venue_only, n.red_day, health, st);
   }
 }
 
-void SyncPhase::notify(std::uint32_t p, std::uint32_t t, Colour c, bool venue, HealthPhase& health,
-                       DailyStats& st) {
+void SyncPhase::notify(std::uint32_t p, std::uint32_t t, Colour c, bool venue, std::int32_t red_day,
+                       HealthPhase& health, DailyStats& st) {
   // Every rank counts every phone's notification and acts on it; the ground truth is kept on
   // the phone's rank.
   if (c == Colour::kRed) {
@@ -544,7 +548,11 @@ void SyncPhase::notify(std::uint32_t p, std::uint32_t t, Colour c, bool venue, H
   if (health.tested_positive(p)) return;
   const auto& app = w_.config.app;
   if (c == Colour::kRed) {
-    const auto until = static_cast<std::int32_t>(t + app.red_isolation_days);
+    // The quarantine counts from the notification, or from the last day of high-risk
+    // exposure (then it may be over before the notification: no quarantine).
+    const std::int32_t start =
+        app.red_quarantine_from_exposure && red_day >= 0 ? red_day : static_cast<std::int32_t>(t);
+    const std::int32_t until = start + static_cast<std::int32_t>(app.red_isolation_days);
     // Daily self-tests instead of quarantine, with their own adherence if set.
     const bool daily = app.red_daily_test_days > 0;
     const double follows = daily && app.red_daily_test_adherence >= 0 ? app.red_daily_test_adherence
@@ -554,7 +562,10 @@ void SyncPhase::notify(std::uint32_t p, std::uint32_t t, Colour c, bool venue, H
         health.test_daily(p, t, app.red_daily_test_days);
       } else {
         const std::uint32_t release = app.red_release_test_day;
-        health.quarantine(p, until, release > 0 ? t + release : 0);
+        if (until > static_cast<std::int32_t>(t)) {
+          health.quarantine(p, until,
+                            release > 0 ? static_cast<std::uint32_t>(start) + release : 0);
+        }
       }
     }
     if (app.household_isolation_on_red) {

@@ -1,6 +1,7 @@
 // A test to end a contact's quarantine early (app.red_release_test_day,
 // manual_tracing.release_test_day; HealthPhase::quarantine): when it is ordered, which
-// result ends which quarantine, and what a run does with it.
+// result ends which quarantine, and what a run does with it; and a RED quarantine counted
+// from the exposure (app.red_quarantine_from_exposure).
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include "greenlight/sim/report.h"
 #include "greenlight/sim/simulation.h"
 #include "internal/health_phase.h"
+#include "internal/sync_phase.h"
 #include "internal/world.h"
 #include "sim_test_runs.h"
 #include "world_test_support.h"
@@ -123,6 +125,40 @@ TEST_CASE("release tests wait for the test capacity, and a quarantine over takes
   CHECK(health.quarantines_released() == 3);
 }
 
+TEST_CASE("a RED notification's quarantine and release test, from the notice or the exposure") {
+  // A RED notice on day 6 for exposure on day 2, followed always, no test ordered with it;
+  // then the health phase's days. Returns the end of the isolation on day 13.
+  const auto isolated_until = [](bool from_exposure, std::uint32_t days, std::uint32_t release) {
+    SimConfig c = releasing(false);
+    c.app.uptake = 1;
+    c.app.red_isolation_adherence = 1;
+    c.app.red_test_probability = 0;
+    c.app.red_isolation_days = days;
+    c.app.red_release_test_day = release;
+    c.app.red_quarantine_from_exposure = from_exposure;
+    const auto world = make_world(c);
+    HealthPhase health(*world);
+    InMemoryPublisher publisher;
+    SyncPhase sync(*world, publisher);
+    DailyStats st;
+    run_health_days(health, 14, [&](std::uint32_t t) {
+      if (t == 6) sync.notify(100, 6, Colour::kRed, false, 2, health, st);
+    });
+    CHECK(st.notified_red == 1);
+    return health.isolated_until()[100];
+  };
+  CHECK(isolated_until(false, 10, 0) == 6 + 10);
+  CHECK(isolated_until(true, 10, 0) == 2 + 10);
+  CHECK(isolated_until(true, 4, 0) == 0);  // over on day 6: no quarantine
+  // Release test on day 5 of the quarantine, result a day after the sample: from the notice
+  // its sample is taken on day 11, from the exposure on day 7 (ordered on day 6).
+  CHECK(isolated_until(false, 10, 5) == 12);
+  CHECK(isolated_until(true, 10, 5) == 8);
+  // From the exposure, day 3 (day 5) has passed by the notice: ordered at the next health
+  // phase, as day 5's was.
+  CHECK(isolated_until(true, 10, 3) == 8);
+}
+
 }  // namespace greenlight::sim::internal
 
 namespace greenlight::sim {
@@ -160,6 +196,33 @@ TEST_CASE("a test to end the quarantine in a run: RED contacts released, isolati
   CHECK(isolation_days_per_red(c) == Approx(1 * (1 - std::pow(0.98, 10)) / 0.02));
 }
 
+TEST_CASE("a RED quarantine counted from the last day of high-risk exposure") {
+  // Nobody isolates but a RED contact who follows the advice (always), for 1 day: counted
+  // from the notification that is the day after it; from the exposure (at the latest the day
+  // before the sync) it is over before the notification, so nobody isolates, yet the RED
+  // contacts' tests are ordered.
+  SimConfig c = only_contacts_isolate([](SimConfig& x) {
+    x.app.red_isolation_adherence = 1;
+    x.app.red_isolation_days = 1;
+    x.testing.isolation_daily_dropout = 0;
+  });
+  const RunSummary from_notification = summary_of(c);
+  REQUIRE(from_notification.notifications_red > 0);
+  CHECK(from_notification.isolation_person_days > 0);
+  c.app.red_quarantine_from_exposure = true;
+  const RunSummary none = summary_of(c);
+  REQUIRE(none.notifications_red > 0);
+  CHECK(none.isolation_person_days == 0);
+  CHECK(none.tests > 0);
+  // 10 days: shorter from the exposure, but not gone.
+  c.app.red_isolation_days = 10;
+  const RunSummary shorter = summary_of(c);
+  c.app.red_quarantine_from_exposure = false;
+  const RunSummary longer = summary_of(c);
+  CHECK(shorter.isolation_person_days > 0);
+  CHECK(shorter.isolation_person_days < longer.isolation_person_days);
+}
+
 TEST_CASE("a test to end the quarantine in manual tracing: called contacts released") {
   // No app; nobody isolates but a called contact who complies (always).
   SimConfig c = only_contacts_isolate([](SimConfig& x) {
@@ -178,6 +241,7 @@ TEST_CASE("a test to end the quarantine: settings, refusals, policy lines and th
   SimConfig c;
   CHECK(c.app.red_release_test_day == 0);
   CHECK(c.manual_tracing.release_test_day == 0);
+  CHECK_FALSE(c.app.red_quarantine_from_exposure);
   CHECK(policy_lines(c).find("negative test") == std::string::npos);
   CHECK(refusal("app.red_release_test_day=10")
             .find("app.red_release_test_day must be 0 (no test to end the quarantine) or below "
@@ -200,16 +264,20 @@ TEST_CASE("a test to end the quarantine: settings, refusals, policy lines and th
   CHECK(traced.error().message.find("manual_tracing.release_test_day needs a quarantine") !=
         std::string::npos);
   REQUIRE(apply_override(c, "app.red_release_test_day=9"));
+  REQUIRE(apply_override(c, "app.red_quarantine_from_exposure=true"));
   REQUIRE(apply_override(c, "manual_tracing.enabled=true"));
   REQUIRE(apply_override(c, "manual_tracing.release_test_day=7"));
   const auto back = config_from_json(config_to_json(c));
   REQUIRE(back);
   CHECK(back->app.red_release_test_day == 9);
   CHECK(back->manual_tracing.release_test_day == 7);
+  CHECK(back->app.red_quarantine_from_exposure);
   const std::string policy = policy_lines(c);
   CAPTURE(policy);
   CHECK(policy.find("app: a RED contact's quarantine ends early on a negative test taken from "
                     "day 9 of it\n") != std::string::npos);
+  CHECK(policy.find("app: a RED contact's 10 days of quarantine count from its last day of "
+                    "high-risk exposure\n") != std::string::npos);
   CHECK(policy.find("; 14 days of quarantine, ended early by a negative test taken from day 7 "
                     "of it (compliance 0.9)") != std::string::npos);
   ReportInput in;

@@ -267,7 +267,9 @@ grep -q "^  calls from the backward window  *[1-9]" "$work/tracing-one/report.tx
 # the first cases in one, uptake by region, commuting and travel between neighbours in a
 # chain (matrices), imported cases in another region, schools closed for a week, a regional
 # lockdown on each region's positives, a test capacity per region, RED contacts' quarantine
-# ended by a negative test from its day 3 (every rank orders and reads the same tests); each
+# counted from the last day of high-risk exposure (each rank sends its phones' days with
+# their notices) and ended by a negative test from its day 3 (every rank orders and reads the
+# same tests); each
 # rank counts its people's regions and the ranks add them up, and every rank locks the same
 # regions: the same regions.csv (with and without the app) as one process.
 chain='[[4,1,0,0,0],[1,4,1,0,0],[0,1,4,1,0],[0,0,1,4,1],[0,0,0,1,4]]'
@@ -278,7 +280,7 @@ regions_args=(sim run --people 3000 --days 30 --seed 8 --threads 1 --quiet
   --set disease.imports_per_day=1.5 --set disease.imports_region=0
   --set 'lockdown.schools_closed=[[5,12]]' --set lockdown.trigger_incidence=100
   --set testing.tests_per_day_per_100k=1000 --set testing.capacity_by_region=true
-  --set app.red_release_test_day=3)
+  --set app.red_release_test_day=3 --set app.red_quarantine_from_exposure=true)
 one_and_two_files regions "timeseries.csv regions.csv regions_without_app.csv" "${regions_args[@]}"
 grep -q "^  release tests / released / infected  [1-9][0-9]* / [1-9][0-9]* / " \
   "$work/regions-one/report.txt" || fail "regions sim run: no RED contact released by a test"

@@ -64,6 +64,14 @@ class SyncPhase {
 
   [[nodiscard]] Status run(std::uint32_t t, std::int64_t now, const Phases& phases, DailyStats& st);
 
+  // A notification of colour c to phone p's user on day t, counted, and what the user does
+  // (quarantine or daily self-tests, the household, a test); for RED, red_day is the last day
+  // of high-risk exposure the sync found (app.red_quarantine_from_exposure counts the
+  // quarantine from it). Called by run for each rise of a phone's colour (every rank for
+  // every phone); tests drive it.
+  void notify(std::uint32_t p, std::uint32_t t, Colour c, bool venue, std::int32_t red_day,
+              HealthPhase& health, DailyStats& st);
+
   // The colour from exposures (RED, YELLOW or GREEN) of phone p (one this rank owns) on day
   // `day`.
   Colour exposure_colour(std::uint32_t p, std::uint32_t day) const;
@@ -88,6 +96,7 @@ class SyncPhase {
     std::int32_t red_until;
     std::int32_t yellow_until;
     bool venue;
+    std::int32_t red_day = -1;  // the last day of high-risk exposure (-1: none)
   };
   struct CloseRecord {
     std::uint32_t phone;
@@ -124,8 +133,6 @@ class SyncPhase {
                     std::vector<Update>& updates);
   // A notification when a phone's exposure colour rises (a dead person's phone is off: ignored).
   void apply(std::vector<Update>& updates, std::uint32_t t, HealthPhase& health, DailyStats& st);
-  void notify(std::uint32_t p, std::uint32_t t, Colour c, bool venue, HealthPhase& health,
-              DailyStats& st);
   [[nodiscard]] Status verify(std::uint32_t t, std::uint32_t first_day, std::uint32_t last_day,
                               std::span<const TemporaryExposureKey> keys,
                               const SharedWindows& shared, const RadioPhase& radio,

@@ -390,6 +390,11 @@ struct AppConfig {
   double red_isolation_adherence = 0.7;
   std::uint32_t red_isolation_days = 10;
   bool household_isolation_on_red = false;  // the household quarantines with a RED phone
+  // Count the RED quarantine (red_isolation_days, and red_release_test_day's day) from the
+  // last day of high-risk exposure the phone found, not from the notification (false, the
+  // default): England's and Germany's contacts quarantined 10 days after the contact. A
+  // quarantine over by the notification is not kept (the test is still ordered).
+  bool red_quarantine_from_exposure = false;
   // Daily contact testing instead of quarantine (0: quarantine for red_isolation_days): a RED
   // phone's user who follows the advice (red_isolation_adherence) does not isolate but takes
   // a self-test each day for this many days from the notification's (at most 14), read the

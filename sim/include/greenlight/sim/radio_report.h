@@ -40,7 +40,8 @@ std::string threshold_sweep_csv(std::span<const ThresholdPoint> points);
 // household quarantine); 0 with app.red_daily_test_days (self-tests instead). With
 // app.red_release_test_day the isolation lasts at most until the release test's result
 // (that day + testing.result_delay_days): most RED contacts are not infected, and it ignores
-// waits for a test.
+// waits for a test. With app.red_quarantine_from_exposure still from the notification (the
+// days between exposure and notification are not known beforehand): an upper bound.
 double isolation_days_per_red(const SimConfig& config);
 // Pooled over seeds, per (offset, minutes): notifications, RED precision and recall, the
 // share of notified people infected by their case, infections averted against the no-app
