@@ -409,13 +409,13 @@ struct AppConfig {
   // Test to end the quarantine early (0: none): a RED contact in quarantine gives a sample (a
   // laboratory test with the ordinary test's figures, within the test capacity) on this day
   // of its quarantine (day 0: the notification's, or with red_quarantine_from_exposure the
-  // exposure's), or on the first day after it with no
-  // test pending, and a negative result of a sample taken from that day on ends its
-  // quarantine, unless it isolates for another reason until later (symptoms, a positive
-  // result, a household member's, a quarantine without such a test); its household's
-  // quarantine (household_isolation_on_red) runs on. Below red_isolation_days; not with
-  // red_daily_test_days. The Netherlands from December 2020: a test on day 5 after the
-  // contact ends the 10 days of quarantine (cf. OpenABM's test_release_on_negative).
+  // exposure's), or on the first day after it with no test pending, and a negative result of
+  // a sample taken from that day on ends its quarantine, unless it isolates for another
+  // reason until later (symptoms, a positive result, a household member's, a quarantine
+  // without such a test); its household's quarantine (household_isolation_on_red) runs on. Below
+  // red_isolation_days; not with red_daily_test_days. The Netherlands from December 2020: a test on
+  // day 5 after the contact ends the 10 days of quarantine (cf. OpenABM's
+  // test_release_on_negative).
   std::uint32_t red_release_test_day = 0;
   double red_test_probability = 0.8;
   double yellow_test_probability = 0.5;
