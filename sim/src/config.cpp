@@ -260,6 +260,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("manual_tracing", "self_notify_after_days", m.self_notify_after_days);
   v("manual_tracing", "self_notify_reach", m.self_notify_reach);
   v("manual_tracing", "daily_test_days", m.daily_test_days);
+  v("manual_tracing", "daily_test_adherence", m.daily_test_adherence);
   v("manual_tracing", "release_test_day", m.release_test_day);
 
   auto& vc = c.vaccination;
@@ -1015,6 +1016,8 @@ Status validate_config(const SimConfig& c) {
   need(is_probability(m.self_notify_reach), "manual_tracing.self_notify_reach must be in [0, 1]");
   need(m.daily_test_days <= 14,
        "manual_tracing.daily_test_days must be in [0, 14] (0: quarantine, no daily self-tests)");
+  need(m.daily_test_adherence == -1 || is_probability(m.daily_test_adherence),
+       "manual_tracing.daily_test_adherence must be -1 (as quarantine_compliance) or in [0, 1]");
   need(m.release_test_day == 0 || m.release_test_day < m.quarantine_days,
        "manual_tracing.release_test_day must be 0 (no test to end the quarantine) or below "
        "manual_tracing.quarantine_days");

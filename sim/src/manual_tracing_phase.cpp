@@ -200,8 +200,12 @@ bool ManualTracingPhase::call(const Named& n, std::uint32_t t, HealthPhase& heal
   const auto until = static_cast<std::int32_t>(start + m.quarantine_days);
   // Not called again today when no quarantine is left.
   quarantined_until_[q] = std::max(until, today + 1);
-  if (until > today && w_.decision(kPurposeBehaviour, q, t, kQuarantineCompliance)
-                           .bernoulli(m.quarantine_compliance)) {
+  // Daily self-tests instead of quarantine, with their own adherence if set (the same draw).
+  const double follows = m.daily_test_days > 0 && m.daily_test_adherence >= 0
+                             ? m.daily_test_adherence
+                             : m.quarantine_compliance;
+  if (until > today &&
+      w_.decision(kPurposeBehaviour, q, t, kQuarantineCompliance).bernoulli(follows)) {
     if (m.daily_test_days > 0) {
       health.test_daily(q, t, m.daily_test_days);  // instead of quarantine
     } else {

@@ -441,10 +441,12 @@ std::string policy_lines(const SimConfig& c) {
   const auto& m = c.manual_tracing;
   if (m.enabled) {
     const auto& f = m.traceable_fraction;
+    // Daily self-tests with their own adherence (manual_tracing.daily_test_adherence).
+    const bool own_adherence = m.daily_test_days > 0 && m.daily_test_adherence >= 0;
     o +=
         fmt("manual tracing%s: %g tracers per 100,000 (%llu interviews and %llu calls a day), "
             "%u-day delay, contacts of %u days%s recalled (household %g, school/work %g, random "
-            "%g, venues %g)%s%s%s; %s (compliance %g), test %g\n",
+            "%g, venues %g)%s%s%s; %s (%s %g), test %g\n",
             m.start_day > 0 ? fmt(" from day %u", m.start_day).c_str() : "", m.workers_per_100k,
             static_cast<unsigned long long>(m.interviews_per_day(c.population.people)),
             static_cast<unsigned long long>(m.notifications_per_day(c.population.people)),
@@ -478,7 +480,8 @@ std::string policy_lines(const SimConfig& c) {
                                 .c_str()
                           : "")
                       .c_str(),
-            m.quarantine_compliance, m.test_probability);
+            own_adherence ? "adherence" : "compliance",
+            own_adherence ? m.daily_test_adherence : m.quarantine_compliance, m.test_probability);
   }
   return o;
 }

@@ -178,8 +178,20 @@ TEST_CASE("daily contact testing: the setting, its refusals, the policy line and
   const auto traced = config_from_json(config_to_json(c));
   REQUIRE(traced);
   CHECK(traced->manual_tracing.daily_test_days == 5);
+  CHECK(traced->manual_tracing.daily_test_adherence == -1);  // as quarantine_compliance
+  CHECK(refusal("manual_tracing.daily_test_adherence=1.5")
+            .find("manual_tracing.daily_test_adherence must be -1 (as quarantine_compliance) or "
+                  "in [0, 1]") != std::string::npos);
+  CHECK(refusal("manual_tracing.daily_test_adherence=-0.5").find("daily_test_adherence") !=
+        std::string::npos);
   CHECK(policy_lines(c).find("; a self-test each day for 5 days instead of quarantine (compliance "
                              "0.9), test 0.8\n") != std::string::npos);
+  REQUIRE(apply_override(c, "manual_tracing.daily_test_adherence=0.95"));
+  const auto adherence = config_from_json(config_to_json(c));
+  REQUIRE(adherence);
+  CHECK(adherence->manual_tracing.daily_test_adherence == 0.95);
+  CHECK(policy_lines(c).find("; a self-test each day for 5 days instead of quarantine (adherence "
+                             "0.95), test 0.8\n") != std::string::npos);
   CHECK(format_report(in).find("\n  contacts' self-tests / positive      4321 / 87") !=
         std::string::npos);
 }
@@ -196,6 +208,12 @@ TEST_CASE("daily contact testing in manual tracing: called contacts self-test in
   c.manual_tracing.daily_test_days = 7;
   const RunSummary s = summary_of(c);
   check_tests_replace_quarantine(quarantine, quarantine.manual_traced, s, s.manual_traced);
+  // With its own adherence: nobody follows the advice to self-test, nobody isolates.
+  c.manual_tracing.daily_test_adherence = 0;
+  const RunSummary nobody = summary_of(c);
+  REQUIRE(nobody.manual_traced > 0);
+  CHECK(nobody.self_tests == 0);
+  CHECK(nobody.isolation_person_days == 0);
 }
 
 }  // namespace greenlight::sim

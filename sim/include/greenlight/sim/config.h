@@ -595,6 +595,9 @@ struct ManualTracingConfig {
   // takes a self-test each day for this many days from the call's (at most 14), as a RED
   // contact does with app.red_daily_test_days (HealthPhase::test_daily).
   std::uint32_t daily_test_days = 0;
+  // Who follows the advice to self-test daily (-1: quarantine_compliance, as for the
+  // quarantine), on the same draw, as app.red_daily_test_adherence.
+  double daily_test_adherence = -1;
   // Test to end the quarantine early (0: none): a called person in quarantine is tested on
   // this day of its quarantine (counted from the day the quarantine counts from: the call's,
   // or with quarantine_from_meeting the meeting's) as a RED contact is with
