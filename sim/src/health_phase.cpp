@@ -45,6 +45,9 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
     screening_sample_.assign(n, 0);
   }
   if (self_tests) self_test_until_.assign(n, 0);
+  if (w_.config.app.upload_delay_days > 0) {
+    delayed_uploads_.resize(w_.config.app.upload_delay_days + 1);
+  }
   if (w_.config.app.red_release_test_day > 0 ||
       (w_.config.manual_tracing.enabled && w_.config.manual_tracing.release_test_day > 0)) {
     release_day_.assign(n, 0);
@@ -646,6 +649,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
   if (w_.config.disease.imports_per_day > 0) import_cases(t, st);
   allocate_intensive_care(t, st);
   allocate_ward_beds(t, st);
+  const std::size_t uploaders_before = uploaders.size();
   std::vector<DailyStats> counted(kShards);
   std::vector<std::vector<std::uint32_t>> uploading(kShards);
   std::vector<std::uint64_t> outbreak_found(kShards, 0);
@@ -744,6 +748,22 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
     quarantines_released_ += released[shard];
     released_infected_ += released_infected[shard];
   }
+  if (!delayed_uploads_.empty()) delay_uploads(t, uploaders, uploaders_before);
+}
+
+void HealthPhase::delay_uploads(std::uint32_t t, std::vector<std::uint32_t>& uploaders,
+                                std::size_t today_from) {
+  const std::size_t slots = delayed_uploads_.size();
+  std::vector<std::uint32_t>& due = delayed_uploads_[t % slots];
+  std::vector<std::uint32_t>& later = delayed_uploads_[(t + slots - 1) % slots];
+  // Today's slot holds the results of t - delay; the slot before it (t + delay modulo
+  // delay + 1) is free again since its uploads went yesterday.
+  later.assign(uploaders.begin() + static_cast<std::ptrdiff_t>(today_from), uploaders.end());
+  uploaders.resize(today_from);
+  for (const std::uint32_t p : due) {
+    if (w_.app_on(p, t) && !dead(p, t)) uploaders.push_back(p);
+  }
+  due.clear();
 }
 
 void HealthPhase::positive_result(std::uint32_t p, std::uint32_t t, DailyStats& st,

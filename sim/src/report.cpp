@@ -288,6 +288,10 @@ std::string policy_lines(const SimConfig& c) {
             "use; a phone that stops does nothing more)\n",
             100 * c.app.dropout_per_day, 1 / c.app.dropout_per_day);
   }
+  if (c.app.upload_delay_days > 0) {
+    o += fmt("app: a positive user who consents uploads %u day%s after the result\n",
+             c.app.upload_delay_days, c.app.upload_delay_days == 1 ? "" : "s");
+  }
   if (c.app.red_daily_test_days > 0) {
     o +=
         fmt("app: a RED contact who follows the advice takes a self-test each day for %u days "

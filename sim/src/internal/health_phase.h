@@ -32,7 +32,8 @@ class HealthPhase {
   // Day 0: config.disease.initial_infections people drawn from the seed, infected by nobody.
   void seed_infections();
   // The day's events in person order; positive app users who consent to upload are
-  // appended to uploaders.
+  // appended to uploaders (with app.upload_delay_days: those whose result came that many
+  // days before, whose phone still runs the app).
   void run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t>& uploaders);
   // Today's transmissions: a person infected by several contacts keeps the first candidate
   // (candidates in shard order).
@@ -362,6 +363,11 @@ class HealthPhase {
   // kSelfTest for a self-test (read the same day).
   std::vector<std::uint8_t> screening_sample_;
   static constexpr std::uint8_t kSelfTest = 2;
+  // With app.upload_delay_days: the consenting positives of the last upload_delay_days + 1
+  // result days, day t's at t modulo that, each in person order; taken on their upload day.
+  std::vector<std::vector<std::uint32_t>> delayed_uploads_;
+  void delay_uploads(std::uint32_t t, std::vector<std::uint32_t>& uploaders,
+                     std::size_t today_from);
   // With app.red_daily_test_days: the day after p's last daily self-test day (0: none), those
   // in a window (in the order they started), the self-tests and their positive results.
   std::vector<std::int32_t> self_test_until_;

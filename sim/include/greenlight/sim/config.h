@@ -385,6 +385,13 @@ struct AppConfig {
   // its records are gone with the app.
   double dropout_per_day = 0;
   double upload_consent = 0.72;  // positive app users who upload (NHS: 72 %)
+  // Days from a positive result to the upload (0: the result's day, at 12:00): the health
+  // authority's code reaching the user and the user entering it (Canada's COVID Alert: a
+  // one-time key from a public-health call; England's NHS app: a test booked elsewhere needs
+  // a code). At most 14. The consent is the result day's draw; a phone stopped or a user dead
+  // by then does not upload. The upload holds the 14 days' keys before its own day, so a
+  // delay drops the oldest days. The phone is RED from the result's day on either way.
+  std::uint32_t upload_delay_days = 0;
   double checkin_probability = 0.6;
   // Behaviour on the colours.
   double red_isolation_adherence = 0.7;

@@ -1,0 +1,218 @@
+// Days from a positive result to the upload (app.upload_delay_days; HealthPhase::run): who
+// uploads on which day, and what a run does with it.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "greenlight/sim/config.h"
+#include "greenlight/sim/publisher.h"
+#include "greenlight/sim/report.h"
+#include "greenlight/sim/simulation.h"
+#include "internal/health_phase.h"
+#include "internal/world.h"
+#include "sim_test_runs.h"
+#include "world_test_support.h"
+
+namespace greenlight::sim::internal {
+namespace {
+
+// 3,000 app users, nobody infected or isolating on symptoms, every test positive
+// (specificity 0), everyone consenting to upload, phones given up at 5 % a day, the uploads
+// `delay` days after the result.
+SimConfig app_users(std::uint32_t delay) {
+  SimConfig c;
+  c.population.people = 3000;
+  c.app.uptake = 1;
+  c.app.upload_consent = 1;
+  c.app.dropout_per_day = 0.05;
+  c.app.upload_delay_days = delay;
+  c.disease.initial_infections = 0;
+  c.disease.false_symptom_rate = 0;
+  c.testing.symptom_isolation = 0;
+  c.testing.specificity = 0;
+  return c;
+}
+
+// The health phase of `c` alone on days 0 .. days - 1, `before(health, t)` called first each
+// day; the uploaders of each day.
+struct UploadDays {
+  std::unique_ptr<World> world;
+  std::unique_ptr<HealthPhase> health;
+  std::vector<std::vector<std::uint32_t>> uploaders;
+};
+template <typename Before>
+UploadDays upload_days(const SimConfig& c, std::uint32_t days, Before before) {
+  UploadDays out{make_world(c), nullptr, std::vector<std::vector<std::uint32_t>>(days)};
+  out.health = std::make_unique<HealthPhase>(*out.world);
+  for (std::uint32_t t = 0; t < days; ++t) {
+    before(*out.health, t);
+    // What the caller had in the list before stays there.
+    std::vector<std::uint32_t> uploaders{kNoPerson};
+    DailyStats st;
+    out.health->run(t, st, uploaders);
+    REQUIRE_FALSE(uploaders.empty());
+    CHECK(uploaders.front() == kNoPerson);
+    out.uploaders[t].assign(uploaders.begin() + 1, uploaders.end());
+  }
+  return out;
+}
+
+// People 0 .. 59 order a test on day 10 (sampled on day 11, the result on day 12); 20 days.
+UploadDays uploaders_by_day(std::uint32_t delay) {
+  return upload_days(app_users(delay), 20, [](HealthPhase& health, std::uint32_t t) {
+    if (t == 10) {
+      for (std::uint32_t p = 0; p < 60; ++p) health.order_test(p, t);
+    }
+  });
+}
+
+}  // namespace
+
+TEST_CASE("an upload delay moves the uploads of a result day to a later day") {
+  const UploadDays same_day = uploaders_by_day(0);
+  const World& world = *same_day.world;
+  // Without delay: on the result's day, those whose phone runs the app then.
+  std::vector<std::uint32_t> on_result_day;
+  for (std::uint32_t p = 0; p < 60; ++p) {
+    if (world.app_on(p, 12) && 12 > world.app_start(p)) on_result_day.push_back(p);
+  }
+  REQUIRE(on_result_day.size() > 20);
+  for (std::uint32_t t = 0; t < 20; ++t) {
+    CAPTURE(t);
+    CHECK(same_day.uploaders[t] == (t == 12 ? on_result_day : std::vector<std::uint32_t>{}));
+  }
+  // Three days later: only those whose phone still runs the app on day 15, in person order.
+  const UploadDays later = uploaders_by_day(3);
+  std::vector<std::uint32_t> still_on;
+  for (const std::uint32_t p : on_result_day) {
+    if (world.app_on(p, 15)) still_on.push_back(p);
+  }
+  REQUIRE(still_on.size() < on_result_day.size());  // some gave the app up meanwhile
+  REQUIRE_FALSE(still_on.empty());
+  for (std::uint32_t t = 0; t < 20; ++t) {
+    CAPTURE(t);
+    CHECK(later.uploaders[t] == (t == 15 ? still_on : std::vector<std::uint32_t>{}));
+  }
+  // One day: on day 13.
+  const UploadDays next_day = uploaders_by_day(1);
+  for (std::uint32_t t = 0; t < 20; ++t) {
+    CAPTURE(t);
+    CHECK(next_day.uploaders[t].empty() == (t != 13));
+  }
+}
+
+TEST_CASE("a user who died before the upload day does not upload") {
+  // People 0 .. 299 infected on day 0 with courses that all end in death, tested when
+  // admitted to hospital; nobody gives the app up. With the uploads 7 days after the result:
+  // those of the same-day uploads still alive 7 days later.
+  SimConfig c = app_users(0);
+  c.app.dropout_per_day = 0;
+  c.disease.asymptomatic_fraction.fill(0);
+  c.disease.hospitalised_fraction.fill(1);
+  c.disease.critical_fraction.fill(1);
+  c.disease.fatality_fraction.fill(1);
+  const auto infect = [](HealthPhase& health, std::uint32_t t) {
+    if (t != 0) return;
+    std::vector<InfectionCandidate> infected;
+    for (std::uint32_t p = 0; p < 300; ++p) infected.push_back({p, kNoPerson, Layer::kRandom});
+    DailyStats st;
+    health.apply_infections(infected, 0, st);
+  };
+  const std::uint32_t days = 60;
+  const UploadDays same_day = upload_days(c, days, infect);
+  c.app.upload_delay_days = 7;
+  const UploadDays delayed = upload_days(c, days, infect);
+  std::vector<std::vector<std::uint32_t>> expected(days);
+  std::size_t died_meanwhile = 0;
+  std::size_t uploads = 0;
+  for (std::uint32_t r = 0; r + 7 < days; ++r) {
+    for (const std::uint32_t p : same_day.uploaders[r]) {
+      ++uploads;
+      if (same_day.health->dead(p, r + 7)) {
+        ++died_meanwhile;
+      } else {
+        expected[r + 7].push_back(p);
+      }
+    }
+  }
+  REQUIRE(uploads > 100);
+  REQUIRE(died_meanwhile > 0);
+  REQUIRE(died_meanwhile < uploads);
+  for (std::uint32_t t = 0; t < days; ++t) {
+    CAPTURE(t);
+    CHECK(delayed.uploaders[t] == expected[t]);
+  }
+}
+
+}  // namespace greenlight::sim::internal
+
+namespace greenlight::sim {
+
+TEST_CASE("an upload delay in a run: the same epidemic when nobody acts on the app, later") {
+  // Nobody acts on a notification (no quarantine, no test), nobody dies or gives the app up:
+  // the epidemic is the same with and without the delay, each day's uploads come two days
+  // later, and so do the notifications.
+  SimConfig c = small(20000, 90, 3);
+  c.app.red_isolation_adherence = 0;
+  c.app.red_test_probability = 0;
+  c.app.yellow_test_probability = 0;
+  c.disease.fatality_fraction.fill(0);
+  InMemoryPublisher first;
+  const auto same_day = ran(c, first);
+  c.app.upload_delay_days = 2;
+  InMemoryPublisher second;
+  const auto delayed = ran(c, second);
+  const auto& a = same_day->daily();
+  const auto& b = delayed->daily();
+  REQUIRE(a.size() == b.size());
+  std::uint64_t uploads = 0;
+  for (std::size_t t = 0; t < a.size(); ++t) {
+    CAPTURE(t);
+    CHECK(a[t].new_infections == b[t].new_infections);
+    CHECK(a[t].positives == b[t].positives);
+    CHECK(b[t].uploads == (t >= 2 ? a[t - 2].uploads : 0));
+    uploads += a[t].uploads;
+  }
+  REQUIRE(uploads > 100);
+  const RunSummary s0 = same_day->summary();
+  const RunSummary s2 = delayed->summary();
+  REQUIRE(s2.notifications_red > 0);
+  // The notifications lag: none before two days after the first without the delay, and by
+  // each day no more of them so far.
+  std::uint64_t so_far_a = 0;
+  std::uint64_t so_far_b = 0;
+  std::size_t first_a = a.size();
+  std::size_t first_b = b.size();
+  for (std::size_t t = 0; t < a.size(); ++t) {
+    CAPTURE(t);
+    so_far_a += a[t].notified_red;
+    so_far_b += b[t].notified_red;
+    if (so_far_a > 0) first_a = std::min(first_a, t);
+    if (so_far_b > 0) first_b = std::min(first_b, t);
+    CHECK(so_far_b <= so_far_a);
+  }
+  CHECK(first_b >= first_a + 2);
+  CHECK(s2.notifications_red < s0.notifications_red);
+}
+
+TEST_CASE("an upload delay: setting, refusal, round trip and policy line") {
+  SimConfig c;
+  CHECK(c.app.upload_delay_days == 0);
+  CHECK(policy_lines(c).find("uploads") == std::string::npos);
+  CHECK(refusal("app.upload_delay_days=15").find("app.upload_delay_days must be in [0, 14]") !=
+        std::string::npos);
+  REQUIRE(apply_override(c, "app.upload_delay_days=14"));
+  const auto back = config_from_json(config_to_json(c));
+  REQUIRE(back);
+  CHECK(back->app.upload_delay_days == 14);
+  CHECK(policy_lines(c).find("app: a positive user who consents uploads 14 days after the "
+                             "result\n") != std::string::npos);
+  c.app.upload_delay_days = 1;
+  CHECK(policy_lines(c).find("app: a positive user who consents uploads 1 day after the "
+                             "result\n") != std::string::npos);
+}
+
+}  // namespace greenlight::sim
