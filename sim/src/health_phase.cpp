@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <iterator>
 #include <tuple>
 
 #include "internal/contacts.h"
@@ -757,12 +758,23 @@ void HealthPhase::delay_uploads(std::uint32_t t, std::vector<std::uint32_t>& upl
   std::vector<std::uint32_t>& due = delayed_uploads_[t % slots];
   std::vector<std::uint32_t>& later = delayed_uploads_[(t + slots - 1) % slots];
   // Today's slot holds the results of t - delay; the slot before it (t + delay modulo
-  // delay + 1) is free again since its uploads went yesterday.
-  later.assign(uploaders.begin() + static_cast<std::ptrdiff_t>(today_from), uploaders.end());
-  uploaders.resize(today_from);
-  for (const std::uint32_t p : due) {
-    if (w_.app_on(p, t) && !dead(p, t)) uploaders.push_back(p);
+  // delay + 1) is free again since its uploads went yesterday. Today's results go there but
+  // for the share who upload today all the same.
+  const double same_day = w_.config.app.upload_same_day_share;
+  std::vector<std::uint32_t> today;
+  for (auto it = uploaders.begin() + static_cast<std::ptrdiff_t>(today_from); it != uploaders.end();
+       ++it) {
+    const std::uint32_t p = *it;
+    if (same_day > 0 && w_.decision(kPurposeUpload, p, t, 2).bernoulli(same_day)) {
+      today.push_back(p);
+    } else {
+      later.push_back(p);
+    }
   }
+  uploaders.resize(today_from);
+  std::erase_if(due, [&](std::uint32_t p) { return !w_.app_on(p, t) || dead(p, t); });
+  // Both in person order: so are the day's uploads.
+  std::merge(today.begin(), today.end(), due.begin(), due.end(), std::back_inserter(uploaders));
   due.clear();
 }
 

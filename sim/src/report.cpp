@@ -289,8 +289,12 @@ std::string policy_lines(const SimConfig& c) {
             100 * c.app.dropout_per_day, 1 / c.app.dropout_per_day);
   }
   if (c.app.upload_delay_days > 0) {
-    o += fmt("app: a positive user who consents uploads %u day%s after the result\n",
+    o += fmt("app: a positive user who consents uploads %u day%s after the result",
              c.app.upload_delay_days, c.app.upload_delay_days == 1 ? "" : "s");
+    if (c.app.upload_same_day_share > 0) {
+      o += fmt(" (%g %% on the result's day)", 100 * c.app.upload_same_day_share);
+    }
+    o += "\n";
   }
   if (c.app.red_daily_test_days > 0) {
     o +=

@@ -1,5 +1,5 @@
-// Days from a positive result to the upload (app.upload_delay_days; HealthPhase::run): who
-// uploads on which day, and what a run does with it.
+// Days from a positive result to the upload (app.upload_delay_days, upload_same_day_share;
+// HealthPhase::run): who uploads on which day, and what a run does with it.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
@@ -104,6 +104,53 @@ TEST_CASE("an upload delay moves the uploads of a result day to a later day") {
   }
 }
 
+TEST_CASE("the share who upload on the result's day all the same") {
+  // Even people 0 .. 118 order a test on day 10 (results on day 12), odd people 1 .. 119 on
+  // day 13 (results on day 15); nobody gives the app up; uploads 3 days after the result but
+  // for half: on day 15 the late uploads of day 12's results meet day 15's same-day ones.
+  SimConfig c = app_users(3);
+  c.app.dropout_per_day = 0;
+  c.app.upload_same_day_share = 0.5;
+  const auto order = [](HealthPhase& health, std::uint32_t t) {
+    if (t == 10 || t == 13) {
+      for (std::uint32_t p = t == 10 ? 0 : 1; p < 120; p += 2) health.order_test(p, t);
+    }
+  };
+  const UploadDays half = upload_days(c, 20, order);
+  const auto& up = half.uploaders;
+  const auto parity = [](const std::vector<std::uint32_t>& v, std::uint32_t odd) {
+    return std::count_if(v.begin(), v.end(), [&](std::uint32_t p) { return p % 2 == odd; });
+  };
+  for (std::uint32_t t = 0; t < 20; ++t) {
+    CAPTURE(t);
+    CHECK(std::is_sorted(up[t].begin(), up[t].end()));
+    CHECK(up[t].empty() == (t != 12 && t != 15 && t != 18));
+  }
+  // Every result uploaded once: the even on day 12 or 15, the odd on day 15 or 18; about half
+  // of each on the result's day.
+  CHECK(parity(up[12], 1) == 0);
+  CHECK(parity(up[18], 0) == 0);
+  const auto even = parity(up[12], 0) + parity(up[15], 0);
+  const auto odd = parity(up[15], 1) + parity(up[18], 1);
+  CHECK(even == 60);
+  CHECK(odd == 60);
+  CHECK(parity(up[12], 0) > 15);
+  CHECK(parity(up[12], 0) < 45);
+  CHECK(parity(up[15], 1) > 15);
+  CHECK(parity(up[15], 1) < 45);
+  // Everyone on the result's day: the uploads of no delay.
+  c.app.upload_same_day_share = 1;
+  const UploadDays all = upload_days(c, 20, order);
+  c.app.upload_delay_days = 0;
+  c.app.upload_same_day_share = 0;
+  const UploadDays none = upload_days(c, 20, order);
+  for (std::uint32_t t = 0; t < 20; ++t) {
+    CAPTURE(t);
+    CHECK(all.uploaders[t] == none.uploaders[t]);
+  }
+  CHECK(none.uploaders[12].size() == 60);
+}
+
 TEST_CASE("a user who died before the upload day does not upload") {
   // People 0 .. 299 infected on day 0 with courses that all end in death, tested when
   // admitted to hospital; nobody gives the app up. With the uploads 7 days after the result:
@@ -198,7 +245,7 @@ TEST_CASE("an upload delay in a run: the same epidemic when nobody acts on the a
   CHECK(s2.notifications_red < s0.notifications_red);
 }
 
-TEST_CASE("an upload delay: setting, refusal, round trip and policy line") {
+TEST_CASE("an upload delay: settings, refusals, round trip and policy line") {
   SimConfig c;
   CHECK(c.app.upload_delay_days == 0);
   CHECK(policy_lines(c).find("uploads") == std::string::npos);
@@ -213,6 +260,13 @@ TEST_CASE("an upload delay: setting, refusal, round trip and policy line") {
   c.app.upload_delay_days = 1;
   CHECK(policy_lines(c).find("app: a positive user who consents uploads 1 day after the "
                              "result\n") != std::string::npos);
+  CHECK(c.app.upload_same_day_share == 0);
+  CHECK(refusal("app.upload_same_day_share=1.5")
+            .find("app.upload_same_day_share must be in [0, 1]") != std::string::npos);
+  REQUIRE(apply_override(c, "app.upload_same_day_share=0.4"));
+  CHECK(config_from_json(config_to_json(c))->app.upload_same_day_share == 0.4);
+  CHECK(policy_lines(c).find("app: a positive user who consents uploads 1 day after the "
+                             "result (40 % on the result's day)\n") != std::string::npos);
 }
 
 }  // namespace greenlight::sim

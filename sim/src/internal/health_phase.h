@@ -33,7 +33,8 @@ class HealthPhase {
   void seed_infections();
   // The day's events in person order; positive app users who consent to upload are
   // appended to uploaders (with app.upload_delay_days: those whose result came that many
-  // days before, whose phone still runs the app).
+  // days before, whose phone still runs the app, and today's who upload at once:
+  // app.upload_same_day_share; in person order).
   void run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t>& uploaders);
   // Today's transmissions: a person infected by several contacts keeps the first candidate
   // (candidates in shard order).
@@ -364,7 +365,8 @@ class HealthPhase {
   std::vector<std::uint8_t> screening_sample_;
   static constexpr std::uint8_t kSelfTest = 2;
   // With app.upload_delay_days: the consenting positives of the last upload_delay_days + 1
-  // result days, day t's at t modulo that, each in person order; taken on their upload day.
+  // result days who upload late, day t's at t modulo that, each in person order; taken on
+  // their upload day.
   std::vector<std::vector<std::uint32_t>> delayed_uploads_;
   void delay_uploads(std::uint32_t t, std::vector<std::uint32_t>& uploaders,
                      std::size_t today_from);

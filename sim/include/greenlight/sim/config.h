@@ -392,6 +392,11 @@ struct AppConfig {
   // by then does not upload. The upload holds the 14 days' keys before its own day, so a
   // delay drops the oldest days. The phone is RED from the result's day on either way.
   std::uint32_t upload_delay_days = 0;
+  // With upload_delay_days: the share of consenting positive users who upload on the result's
+  // day all the same, the others that many days later (a draw per result). England's NHS app:
+  // the result of a test booked through the app reaches it by itself; a test booked elsewhere
+  // needs a code.
+  double upload_same_day_share = 0;
   double checkin_probability = 0.6;
   // Behaviour on the colours.
   double red_isolation_adherence = 0.7;
