@@ -49,6 +49,7 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
   if (w_.config.app.upload_delay_days > 0) {
     delayed_uploads_.resize(w_.config.app.upload_delay_days + 1);
   }
+  if (w_.config.app.symptom_report_share > 0) self_report_day_.assign(n, kNever);
   if (w_.config.app.red_release_test_day > 0 ||
       (w_.config.manual_tracing.enabled && w_.config.manual_tracing.release_test_day > 0)) {
     release_day_.assign(n, 0);
@@ -657,6 +658,8 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
   std::vector<std::uint64_t> self_found(kShards, 0);
   std::vector<std::uint64_t> released(kShards, 0);
   std::vector<std::uint64_t> released_infected(kShards, 0);
+  std::vector<std::uint64_t> reports(kShards, 0);
+  std::vector<std::uint64_t> reports_infected(kShards, 0);
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     const auto [h0, h1] = shard_range(w_.pop.households(), shard);
     const std::uint32_t p0 = w_.pop.household_start[h0];
@@ -692,6 +695,13 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
           }
         }
         order_test(p, t);
+      }
+      // A symptom self-report in the app, uploaded (with consent) as a self-report.
+      if ((onset || false_symptoms) && !self_report_day_.empty() && may_self_report(p, t)) {
+        self_report_day_[p] = day;
+        mine.push_back(p);
+        ++reports[shard];
+        if (onset) ++reports_infected[shard];
       }
       // Admitted to hospital: tested there (unless a test is pending or was positive).
       if (infected && course_[p].admitted_on(static_cast<std::uint32_t>(day - infection_day_[p]))) {
@@ -748,6 +758,8 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
     self_test_positives_ += self_found[shard];
     quarantines_released_ += released[shard];
     released_infected_ += released_infected[shard];
+    symptom_reports_ += reports[shard];
+    symptom_reports_infected_ += reports_infected[shard];
   }
   if (!delayed_uploads_.empty()) delay_uploads(t, uploaders, uploaders_before);
 }
@@ -801,10 +813,26 @@ void HealthPhase::positive_result(std::uint32_t p, std::uint32_t t, DailyStats& 
   // to upload.
   if (!w_.app_on(p, t) || dead(p, t)) return;
   own_red_until_[p] = until;
-  if (t > w_.app_start(p) &&
+  // Not again when the keys went out with a symptom self-report.
+  if (t > w_.app_start(p) && !self_report_day(p, t) &&
       w_.decision(kPurposeUpload, p, t, 0).bernoulli(w_.config.app.upload_consent)) {
     uploaders.push_back(p);
   }
+}
+
+bool HealthPhase::may_self_report(std::uint32_t p, std::uint32_t t) const {
+  const auto& app = w_.config.app;
+  return positive_day_[p] == kNever && !self_report_day(p, t) && w_.app_on(p, t) &&
+         t > w_.app_start(p) &&
+         w_.decision(kPurposeUpload, p, t, 3).bernoulli(app.symptom_report_share) &&
+         w_.decision(kPurposeUpload, p, t, 0).bernoulli(app.upload_consent);
+}
+
+std::optional<std::uint32_t> HealthPhase::self_report_day(std::uint32_t p, std::uint32_t t) const {
+  if (self_report_day_.empty() || self_report_day_[p] == kNever) return std::nullopt;
+  const auto day = static_cast<std::uint32_t>(self_report_day_[p]);
+  if (t - day > kSelfReportDays) return std::nullopt;
+  return day;
 }
 
 void HealthPhase::apply_infections(std::vector<InfectionCandidate> candidates, std::uint32_t t,

@@ -288,6 +288,12 @@ std::string policy_lines(const SimConfig& c) {
             "use; a phone that stops does nothing more)\n",
             100 * c.app.dropout_per_day, 1 / c.app.dropout_per_day);
   }
+  if (c.app.symptom_report_share > 0) {
+    o +=
+        fmt("app: %g %% of the app users with symptoms report them and upload their keys as a "
+            "self-report (with consent)\n",
+            100 * c.app.symptom_report_share);
+  }
   if (c.app.upload_delay_days > 0) {
     o += fmt("app: a positive user who consents uploads %u day%s after the result",
              c.app.upload_delay_days, c.app.upload_delay_days == 1 ? "" : "s");
@@ -811,6 +817,13 @@ std::string format_report(const ReportInput& in) {
     };
     row("release tests / released / infected", released(a), b ? released(*b) : "");
   }
+  if (c.app.symptom_report_share > 0) {
+    const auto reports = [](const RunSummary& r) {
+      return fmt("%llu / %llu", static_cast<unsigned long long>(r.symptom_reports),
+                 static_cast<unsigned long long>(r.symptom_reports_infected));
+    };
+    row("symptom self-reports / infected", reports(a), b ? reports(*b) : "");
+  }
   if (c.variant.enabled()) {
     row("infected with the second variant", count_pct(a.variant_infections, a.people),
         b ? count_pct(b->variant_infections, b->people) : "");
@@ -1312,7 +1325,8 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "infectors_named_from_lists,care_outbreak_rounds,care_outbreak_samples,"
       "care_outbreak_positives,manual_names_given_up,self_notifying_cases,self_notified,"
       "traced_cases_self_notified,care_outbreak_agency_samples,self_tests,self_test_positives,"
-      "release_tests,quarantines_released,released_infected\n";
+      "release_tests,quarantines_released,released_infected,symptom_reports,"
+      "symptom_reports_infected\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.10g,", p.values[i]);
@@ -1320,7 +1334,7 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         "%.4f,%llu,%u,%u,%llu,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%u,"
         "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu,%llu,%u,%.6g,%.6f,%u,%u,%.6g,"
         "%llu,%llu,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%u,%u,%u,%u,%llu,%u,%u,%llu,%llu,%llu,"
-        "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n",
+        "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -1368,7 +1382,9 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         static_cast<unsigned long long>(s.self_test_positives),
         static_cast<unsigned long long>(s.release_tests),
         static_cast<unsigned long long>(s.quarantines_released),
-        static_cast<unsigned long long>(s.released_infected));
+        static_cast<unsigned long long>(s.released_infected),
+        static_cast<unsigned long long>(s.symptom_reports),
+        static_cast<unsigned long long>(s.symptom_reports_infected));
   }
   return out;
 }

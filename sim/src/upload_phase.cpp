@@ -58,9 +58,11 @@ std::vector<UploadPhase::UploaderCheckIn> UploadPhase::uploader_checkins(
 Result<SimUpload> UploadPhase::prepare(std::uint32_t p, std::uint32_t t, const HealthPhase& health,
                                        std::span<const UploaderCheckIn> checkins) const {
   SimUpload up;
-  up.report_type = ReportType::kConfirmedTest;
-  // The health authority records the symptom onset, or the test date without symptoms.
-  const std::uint32_t onset = health.recorded_onset_day(p, t);
+  // The health authority records the symptom onset, or the test date without symptoms; a
+  // symptom self-report the day the symptoms were reported.
+  const std::optional<std::uint32_t> reported = health.self_report_day(p, t);
+  up.report_type = reported ? ReportType::kSelfReport : ReportType::kConfirmedTest;
+  const std::uint32_t onset = reported ? *reported : health.recorded_onset_day(p, t);
   up.symptom_onset_interval = w_.schedule.day_interval(onset);
   // The last 14 days' keys, of the days the app ran (from the phone's first day).
   const std::uint32_t first =

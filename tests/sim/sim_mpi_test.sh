@@ -164,7 +164,8 @@ grep -q "; staff tested every 3 days; residents tested every 5 days; " "$work/se
 # people screened a day (every rank draws the same, in the same queue for the capacity);
 # individual infectiousness (every rank the same multipliers); RED contacts self-testing daily
 # instead of quarantine (every rank keeps the same list of testers); uploads 2 days after the
-# result but for half, not by phones given up meanwhile (every rank keeps the same queue).
+# result but for half, not by phones given up meanwhile (every rank keeps the same queue);
+# symptom self-reports uploaded (every rank draws the same reports).
 lockdown_args=(sim run --people 3000 --days 30 --seed 6 --threads 1 --no-baseline --quiet
   --set disease.infectiousness_sd=1.4
   --lockdown 8-15,2-3 --set lockdown.repeat_every_days=12 --set lockdown.elderly_start_day=8
@@ -176,8 +177,11 @@ lockdown_args=(sim run --people 3000 --days 30 --seed 6 --threads 1 --no-baselin
   --set variant.imports=10 --set 'disease.transmission_changes=[[4,1.3],[18,0.8]]'
   --set 'disease.transmission_changes_by_layer=[[6,1,0.5,0.8,0.8]]'
   --set testing.screening_per_day_per_100k=500 --set app.red_daily_test_days=5
-  --set app.upload_delay_days=2 --set app.upload_same_day_share=0.5)
+  --set app.upload_delay_days=2 --set app.upload_same_day_share=0.5
+  --set app.symptom_report_share=0.3)
 one_and_two lockdown "${lockdown_args[@]}"
+grep -q "^  symptom self-reports / infected  *[1-9][0-9]* / " "$work/lockdown-one/report.txt" ||
+  fail "lockdown sim run: no symptom self-report"
 grep -q "^app: a positive user who consents uploads 2 days after the result (50 % on the \
 result's day)$" \
   "$work/lockdown-one/report.txt" || fail "lockdown sim run: the report does not name the upload delay"

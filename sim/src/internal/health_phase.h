@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -68,6 +69,12 @@ class HealthPhase {
   // The self-tests taken so far, and their positive results.
   std::uint64_t self_tests() const { return self_tests_; }
   std::uint64_t self_test_positives() const { return self_test_positives_; }
+  // With app.symptom_report_share: the day p reported symptoms, when its upload on day t is
+  // that self-report's (a report within the 14 days before t); nothing otherwise. The
+  // symptom self-reports uploaded so far, and of them those on symptoms of an infection.
+  std::optional<std::uint32_t> self_report_day(std::uint32_t p, std::uint32_t t) const;
+  std::uint64_t symptom_reports() const { return symptom_reports_; }
+  std::uint64_t symptom_reports_infected() const { return symptom_reports_infected_; }
   // The symptom onset the health authority records for an upload on day t: the onset of a
   // symptomatic infection if it has happened, otherwise the day of the positive sample.
   std::uint32_t recorded_onset_day(std::uint32_t p, std::uint32_t t) const;
@@ -368,6 +375,14 @@ class HealthPhase {
   // result days who upload late, day t's at t modulo that, each in person order; taken on
   // their upload day.
   std::vector<std::vector<std::uint32_t>> delayed_uploads_;
+  // With app.symptom_report_share: the day of p's latest symptom self-report (kNever: none),
+  // whose keys cover kSelfReportDays days; whether p reports its symptoms of day t (a draw)
+  // and uploads them (consent).
+  static constexpr std::uint32_t kSelfReportDays = 14;
+  std::vector<std::int32_t> self_report_day_;
+  bool may_self_report(std::uint32_t p, std::uint32_t t) const;
+  std::uint64_t symptom_reports_ = 0;
+  std::uint64_t symptom_reports_infected_ = 0;
   void delay_uploads(std::uint32_t t, std::vector<std::uint32_t>& uploaders,
                      std::size_t today_from);
   // With app.red_daily_test_days: the day after p's last daily self-test day (0: none), those

@@ -397,6 +397,16 @@ struct AppConfig {
   // the result of a test booked through the app reaches it by itself; a test booked elsewhere
   // needs a code.
   double upload_same_day_share = 0;
+  // Uploads on reported symptoms (0: none, only positive results upload): the share of app
+  // users with symptoms (of an infection or false ones) who report them in the app on the
+  // day they start and upload their keys (with upload_consent, after upload_delay_days like a
+  // result) as a self-report, the health authority's verification server issuing the code
+  // (Google's EN Express "user-report"). The phones weigh a self-report's keys with the
+  // report-type offset 2 instead of a confirmed test's 6 (TRL, risk.trl_multiplier), and its
+  // days since onset count from the reported day. Nobody reports again within 14 days, and a
+  // positive result within 14 days of a report uploads nothing more (the keys are out).
+  // OpenABM's trace_on_symptoms (the app_sym scenario, reference/sim.md).
+  double symptom_report_share = 0;
   double checkin_probability = 0.6;
   // Behaviour on the colours.
   double red_isolation_adherence = 0.7;

@@ -378,6 +378,10 @@ struct RunSummary {
   std::uint64_t release_tests = 0;
   std::uint64_t quarantines_released = 0;
   std::uint64_t released_infected = 0;
+  // With app.symptom_report_share: the symptom self-reports uploaded, and of them those of
+  // people infected then (the others reported false symptoms).
+  std::uint64_t symptom_reports = 0;
+  std::uint64_t symptom_reports_infected = 0;
   // With agency staff (care_homes.agency_share; residents_infected_by_staff counts them too):
   // the agency workers, those infected and of them by a resident (in a home); residents
   // infected by an agency worker, and of them by one who caught it from a resident of another
