@@ -187,10 +187,10 @@ RunSummary Simulation::summary() const {
   s.self_tests = impl_->health.self_tests();
   s.self_test_positives = impl_->health.self_test_positives();
   s.release_tests = impl_->health.release_tests();
-  s.symptom_reports = impl_->health.symptom_reports();
-  s.symptom_reports_infected = impl_->health.symptom_reports_infected();
   s.quarantines_released = impl_->health.quarantines_released();
   s.released_infected = impl_->health.released_infected();
+  s.symptom_reports = impl_->health.symptom_reports();
+  s.symptom_reports_infected = impl_->health.symptom_reports_infected();
   s.care_outbreak_positives = impl_->health.outbreak_positives();
   return s;
 }

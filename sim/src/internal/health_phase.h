@@ -71,7 +71,8 @@ class HealthPhase {
   std::uint64_t self_test_positives() const { return self_test_positives_; }
   // With app.symptom_report_share: the day p reported symptoms, when its upload on day t is
   // that self-report's (a report within the 14 days before t); nothing otherwise. The
-  // symptom self-reports uploaded so far, and of them those on symptoms of an infection.
+  // symptom self-reports made so far with consent to upload, and of them those on symptoms
+  // of an infection.
   std::optional<std::uint32_t> self_report_day(std::uint32_t p, std::uint32_t t) const;
   std::uint64_t symptom_reports() const { return symptom_reports_; }
   std::uint64_t symptom_reports_infected() const { return symptom_reports_infected_; }

@@ -378,8 +378,9 @@ struct RunSummary {
   std::uint64_t release_tests = 0;
   std::uint64_t quarantines_released = 0;
   std::uint64_t released_infected = 0;
-  // With app.symptom_report_share: the symptom self-reports uploaded, and of them those of
-  // people infected then (the others reported false symptoms).
+  // With app.symptom_report_share: the symptom self-reports made with consent to upload
+  // (each uploaded, after app.upload_delay_days unless the phone stopped or its user died
+  // meanwhile), and of them those on symptoms of an infection (the others: false symptoms).
   std::uint64_t symptom_reports = 0;
   std::uint64_t symptom_reports_infected = 0;
   // With agency staff (care_homes.agency_share; residents_infected_by_staff counts them too):
