@@ -36,18 +36,15 @@ SimConfig reporting(double false_rate) {
   return c;
 }
 
-// Each person's upload days over `days` days of the health phase, `before(health, t)` first.
+// Each person's upload days over `days` days of the health phase, `before(t)` first.
 template <typename Before>
 std::map<std::uint32_t, std::vector<std::uint32_t>> upload_days_by_person(HealthPhase& health,
                                                                           std::uint32_t days,
                                                                           Before before) {
   std::map<std::uint32_t, std::vector<std::uint32_t>> out;
+  const auto by_day = uploaders_of_days(health, days, before);
   for (std::uint32_t t = 0; t < days; ++t) {
-    before(t);
-    std::vector<std::uint32_t> uploaders;
-    DailyStats st;
-    health.run(t, st, uploaders);
-    for (const std::uint32_t p : uploaders) out[p].push_back(t);
+    for (const std::uint32_t p : by_day[t]) out[p].push_back(t);
   }
   return out;
 }

@@ -45,18 +45,10 @@ struct UploadDays {
 };
 template <typename Before>
 UploadDays upload_days(const SimConfig& c, std::uint32_t days, Before before) {
-  UploadDays out{make_world(c), nullptr, std::vector<std::vector<std::uint32_t>>(days)};
+  UploadDays out{make_world(c), nullptr, {}};
   out.health = std::make_unique<HealthPhase>(*out.world);
-  for (std::uint32_t t = 0; t < days; ++t) {
-    before(*out.health, t);
-    // What the caller had in the list before stays there.
-    std::vector<std::uint32_t> uploaders{kNoPerson};
-    DailyStats st;
-    out.health->run(t, st, uploaders);
-    REQUIRE_FALSE(uploaders.empty());
-    CHECK(uploaders.front() == kNoPerson);
-    out.uploaders[t].assign(uploaders.begin() + 1, uploaders.end());
-  }
+  HealthPhase& health = *out.health;
+  out.uploaders = uploaders_of_days(health, days, [&](std::uint32_t t) { before(health, t); });
   return out;
 }
 

@@ -59,6 +59,24 @@ inline std::vector<DailyStats> run_health_days(HealthPhase& health, std::uint32_
   return run_health_days(health, days, [](std::uint32_t) {});
 }
 
+// The health phase alone on days 0 .. days - 1, `before(t)` called first each day; each day's
+// uploaders (checked to be appended after what the list held, which stays).
+template <typename Before>
+std::vector<std::vector<std::uint32_t>> uploaders_of_days(HealthPhase& health, std::uint32_t days,
+                                                          Before before) {
+  std::vector<std::vector<std::uint32_t>> out(days);
+  for (std::uint32_t t = 0; t < days; ++t) {
+    before(t);
+    std::vector<std::uint32_t> uploaders{kNoPerson};
+    DailyStats st;
+    health.run(t, st, uploaders);
+    REQUIRE_FALSE(uploaders.empty());
+    CHECK(uploaders.front() == kNoPerson);
+    out[t].assign(uploaders.begin() + 1, uploaders.end());
+  }
+  return out;
+}
+
 // Regular testing of staff, the health phase alone: `days` days of `c` without any
 // infection, false symptom, false result or dropped isolation, the first `at_home` of the
 // staff `staff_of` picks from the population isolating all along; each day's counts and the
