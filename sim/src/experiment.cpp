@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "greenlight/sim/scenario.h"
 #include "greenlight/sim/server_publisher.h"
 
 namespace greenlight::sim {
@@ -116,6 +117,35 @@ Result<ScenarioOutcome> run_scenario(const SimConfig& config, const ProgressFn& 
     out.baseline = std::move(*b);
   }
   return out;
+}
+
+std::string scenario_report(const SimConfig& config, const ScenarioOutcome& outcome) {
+  const RunOutcome& app = outcome.app;
+  const RunOutcome* baseline = outcome.baseline ? &*outcome.baseline : nullptr;
+  ReportInput report;
+  report.config = &config;
+  report.app = app.summary;
+  report.app_daily = app.daily;
+  report.app_regions = app.regions;
+  report.privacy = app.privacy;
+  report.scenario = app.scenario;
+  report.publisher_name = app.publisher_name;
+  report.seconds = app.seconds;
+  if (baseline) {
+    report.baseline = baseline->summary;
+    report.baseline_daily = baseline->daily;
+    report.baseline_regions = baseline->regions;
+    report.baseline_scenario = baseline->scenario;
+    report.seconds += baseline->seconds;
+  }
+  std::string text = format_report(report);
+  if (config.adversary.relay_venue_share > 0) text += format_relay(app.scenario.relay);
+  if (app.contacts_by_age) text += format_contacts_by_age(*app.contacts_by_age);
+  if (app.offspring) {
+    text += format_offspring(*app.offspring,
+                             baseline && baseline->offspring ? &*baseline->offspring : nullptr);
+  }
+  return text;
 }
 
 std::vector<std::array<double, kMaxVaried>> varied_combinations(std::span<const SweepVary> vary) {

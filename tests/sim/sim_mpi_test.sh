@@ -413,6 +413,73 @@ for bad in "vaccination.people_per_day_per_100k" "vaccination.doses=1,2"; do
   grep -q -- "--vary" "$work/bad-vary.out" || fail "sim sweep --vary $bad: $(cat "$work/bad-vary.out")"
 done
 
+# Random combinations of settings (a fixed draw from a table of values away from the defaults,
+# as tests/sim/setting_combinations_test.cpp draws in one process): the first four that one
+# process runs (a refused combination is skipped) write the same timeseries.csv over two ranks,
+# and the first also over three. A failure names the combination.
+combo_table=(
+  app.uptake=0.3 app.uptake=0.9 app.start_day=5 app.ramp_days=10 app.dropout_per_day=0.01
+  app.upload_consent=1 app.checkin_probability=1 app.red_isolation_days=5
+  app.household_isolation_on_red=true app.red_quarantine_from_exposure=true
+  app.red_daily_test_days=3 app.red_release_test_day=3 app.upload_delay_days=4
+  app.upload_same_day_share=0.5 app.symptom_report_share=0.3 app.yellow_test_probability=1
+  app.chaff_per_day=2 testing.order_delay_days=0 testing.result_delay_days=3
+  testing.sensitivity=0.5 testing.specificity=0.9 testing.isolation_daily_dropout=0.2
+  testing.tests_per_day_per_100k=100 testing.max_wait_days=3 testing.capacity_by_region=true
+  testing.screening_per_day_per_100k=1000 disease.imports_per_day=2
+  disease.false_symptom_rate=0.01 disease.icu_beds_per_100k=2 disease.seasonality_amplitude=0.3
+  disease.infectiousness_sd=1 population.regions=3 population.commuter_share=0.2
+  contacts.travel_share=0.3 radio.model=clean radio.missed_scan_probability=0.5
+  manual_tracing.enabled=true manual_tracing.workers_per_100k=100 manual_tracing.backward_days=3
+  manual_tracing.self_notify_after_days=2 manual_tracing.release_test_day=3
+  care_homes.residents_per_100k=2000 care_homes.visits_per_week=2 care_homes.agency_share=0.25
+  care_homes.outbreak_testing=true hospital.staff_per_100k=1000 hospital.staff_test_every_days=3
+  lockdown.start_day=10 lockdown.days=10 lockdown.trigger_incidence=50 lockdown.regional=true
+  lockdown.elderly_start_day=5 vaccination.people_per_day_per_100k=1000
+  vaccination.waning_half_life_days=30 variant.day=10 variant.imports=5
+  immunity.reinfection=true health_code.enabled=true adversary.relay_venue_share=0.1
+  risk.high_threshold_minutes=5)
+RANDOM=20261207
+combos_run=0
+combo_draws=0
+while [ "$combos_run" -lt 4 ] && [ "$combo_draws" -lt 12 ]; do
+  combo_draws=$((combo_draws + 1))
+  combo=()
+  picked=" "
+  for _ in 1 2 3 4 5 6; do
+    setting=${combo_table[$((RANDOM % ${#combo_table[@]}))]}
+    key=${setting%%=*}
+    case "$picked" in *" $key "*) continue ;; esac
+    picked+="$key "
+    combo+=(--set "$setting")
+  done
+  combo_args=(sim run --people 3000 --days 30 --seed "$combo_draws" --threads 1 --no-baseline
+    --quiet "${combo[@]}")
+  name="combo$combo_draws"
+  if ! "$bin" "${combo_args[@]}" --out "$work/$name-one" >"$work/$name-one.stdout" 2>&1; then
+    named=0
+    for key in $picked; do
+      grep -q "^greenlight: error: .*$key" "$work/$name-one.stdout" && named=1
+    done
+    [ "$named" -eq 1 ] ||
+      fail "$name (${combo[*]}) refused without naming a setting: $(cat "$work/$name-one.stdout")"
+    continue
+  fi
+  combos_run=$((combos_run + 1))
+  "${mpi[@]}" "$bin" "${combo_args[@]}" --out "$work/$name-two" >/dev/null \
+    2>"$work/$name-two.stderr" || fail "mpirun -np 2 $name (${combo[*]}): $(cat "$work/$name-two.stderr")"
+  same_file "$name (${combo[*]}) over two ranks: timeseries.csv" \
+    "$work/$name-one/timeseries.csv" "$work/$name-two/timeseries.csv"
+  if [ "$combos_run" -eq 1 ]; then
+    "${mpi3[@]}" "$bin" "${combo_args[@]}" --out "$work/$name-three" >/dev/null \
+      2>"$work/$name-three.stderr" ||
+      fail "mpirun -np 3 $name (${combo[*]}): $(cat "$work/$name-three.stderr")"
+    same_file "$name (${combo[*]}) over three ranks: timeseries.csv" \
+      "$work/$name-one/timeseries.csv" "$work/$name-three/timeseries.csv"
+  fi
+done
+[ "$combos_run" -eq 4 ] || fail "only $combos_run of $combo_draws random combinations ran"
+
 # An error stops every rank, with the rank and the message.
 if "${mpi[@]}" "$bin" sim run --people 3000 --days 2 --set app.uptake=7 --quiet \
   --out "$work/bad" >"$work/bad.stdout" 2>"$work/bad.stderr"; then

@@ -53,6 +53,12 @@ namespace {
 namespace fs = std::filesystem;
 using sim::SimConfig;
 
+// The presets of sim::preset, for --help.
+constexpr const char* kPresetHelp =
+    "openabm-like (default: OpenABM's disease, testing and self-isolation, with the app), "
+    "no-intervention (nobody isolates; no app), self-isolation (no app) or openabm-app "
+    "(OpenABM's app arm: every matched contact RED, 90 % isolating 14 days with the household)";
+
 struct CommonOptions {
   std::optional<std::uint32_t> people;
   std::optional<std::uint32_t> days;
@@ -85,8 +91,7 @@ void add_common(CLI::App* cmd, CommonOptions& o, bool with_uptake) {
                   "Where positive users upload: none (in memory), inprocess or loopback");
   cmd->add_option("--config", o.config_file,
                   "JSON configuration file (see `greenlight sim config`)");
-  cmd->add_option("--preset", o.preset,
-                  "openabm-like (default), no-intervention or self-isolation");
+  cmd->add_option("--preset", o.preset, kPresetHelp);
   cmd->add_option("--radio", o.radio,
                   "Radio model: calibrated (default; fitted to published measurements) or clean "
                   "(the earlier, kinder radio)");
@@ -315,29 +320,7 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
     events(result->app, "");
     if (result->baseline) events(*result->baseline, "_without_app");
   }
-  sim::ReportInput report;
-  report.config = &c;
-  report.app = result->app.summary;
-  report.app_daily = result->app.daily;
-  if (result->baseline) report.baseline = result->baseline->summary;
-  report.baseline_daily = baseline_daily;
-  report.app_regions = result->app.regions;
-  if (result->baseline) report.baseline_regions = result->baseline->regions;
-  report.privacy = result->app.privacy;
-  report.scenario = result->app.scenario;
-  if (result->baseline) report.baseline_scenario = result->baseline->scenario;
-  report.publisher_name = result->app.publisher_name;
-  report.seconds = result->app.seconds + (result->baseline ? result->baseline->seconds : 0);
-  std::string text = sim::format_report(report);
-  if (c.adversary.relay_venue_share > 0) text += sim::format_relay(result->app.scenario.relay);
-  // The model's contact matrix on a typical day (run_scenario's, on this rank 0).
-  if (result->app.contacts_by_age)
-    text += sim::format_contacts_by_age(*result->app.contacts_by_age);
-  // run_scenario counts both runs' offspring.
-  const sim::Offspring& offspring = *result->app.offspring;
-  const sim::Offspring* baseline_offspring =
-      result->baseline ? &*result->baseline->offspring : nullptr;
-  text += sim::format_offspring(offspring, baseline_offspring);
+  const std::string text = sim::scenario_report(c, *result);
   write_or_throw(out / "report.txt", text);
   files.push_back(out / "report.txt");
   if (result->app.contacts_by_age) {
@@ -345,6 +328,10 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
                    sim::contacts_by_age_csv(*result->app.contacts_by_age));
     files.push_back(out / "contacts_by_age.csv");
   }
+  // run_scenario counts both runs' offspring.
+  const sim::Offspring& offspring = *result->app.offspring;
+  const sim::Offspring* baseline_offspring =
+      result->baseline ? &*result->baseline->offspring : nullptr;
   const sim::Reproduction* baseline_reproduction =
       result->baseline ? &result->baseline->reproduction : nullptr;
   write_or_throw(out / "reproduction.csv",
@@ -994,7 +981,7 @@ void setup_sim(CLI::App& app) {
   auto config_preset = std::make_shared<std::string>("openabm-like");
   auto config_radio = std::make_shared<std::string>();
   CLI::App* config = cmd->add_subcommand("config", "Print the full configuration as JSON");
-  config->add_option("--preset", *config_preset, "openabm-like, no-intervention or self-isolation");
+  config->add_option("--preset", *config_preset, kPresetHelp);
   config->add_option("--radio", *config_radio, "Radio model: calibrated (default) or clean");
   config->callback([config_preset, config_radio] {
     auto c = sim::preset(*config_preset);

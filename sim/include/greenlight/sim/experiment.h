@@ -67,6 +67,12 @@ struct ScenarioOutcome {
                                                    Ranks ranks = Ranks::single(),
                                                    bool events = false);
 
+// The text of `sim run`'s report.txt for a scenario run with `config`: format_report of both
+// runs (their summaries, days, regions, privacy view and scenario metrics), the relay attack's
+// view (adversary.relay_venue_share > 0), the contact matrix (when the outcome holds it) and
+// the offspring of both runs.
+std::string scenario_report(const SimConfig& config, const ScenarioOutcome& outcome);
+
 // Every combination of the varied settings' values (at most kMaxVaried, each with values), the
 // first setting's slowest: the points of a sweep or a fit.
 std::vector<std::array<double, kMaxVaried>> varied_combinations(std::span<const SweepVary> vary);
