@@ -235,15 +235,23 @@ void check_counts(const RunOutcome& r, const SimConfig& c) {
     for (const std::uint32_t n : d.new_infections_by_layer) by_layer += n;
     CHECK(by_layer == d.new_infections);
     // Beyond the day's transmissions and imported cases, the initial cases on day 0 and the
-    // second variant's imports on variant.day (at most variant.imports; nobody infected with
-    // it before can pass it on yet, so they are all of that day's variant infections).
+    // second variant's imports on variant.day: at most variant.imports, among that day's
+    // variant infections (with those they infect the same day: infectiousness starts on the
+    // day of infection), and all of them while enough people are susceptible (without
+    // vaccines or reinfection the susceptible compartment is who they can infect).
     REQUIRE(d.cumulative_infections >= infections + d.new_infections + d.imported);
     const std::uint64_t seeded =
         d.cumulative_infections - infections - d.new_infections - d.imported;
     const std::uint64_t initial = d.day == 0 ? c.disease.initial_infections : 0;
     if (c.variant.imports > 0 && d.day == c.variant.day) {
-      CHECK(seeded == initial + d.variant_infections);
-      CHECK(d.variant_infections <= c.variant.imports);
+      REQUIRE(seeded >= initial);
+      const std::uint64_t variant_seeds = seeded - initial;
+      CHECK(variant_seeds <= c.variant.imports);
+      CHECK(variant_seeds <= d.variant_infections);
+      if (!c.vaccination.enabled() && !c.immunity.reinfection &&
+          d.susceptible >= c.variant.imports) {
+        CHECK(variant_seeds == c.variant.imports);
+      }
     } else {
       CHECK(seeded == initial);
     }
