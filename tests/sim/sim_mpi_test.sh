@@ -480,6 +480,26 @@ while [ "$combos_run" -lt 4 ] && [ "$combo_draws" -lt 12 ]; do
 done
 [ "$combos_run" -eq 4 ] || fail "only $combos_run of $combo_draws random combinations ran"
 
+# A command's own size (compare and threshold-sweep 20,000 people for 90 days, bench 100,000
+# for 30) gives way to a config file's and to --set, not only to --people / --days.
+size_of() {
+  python3 -c 'import json, sys; c = json.load(open(sys.argv[1]))
+print(c["population"]["people"], c["run"]["days"])' "$1"
+}
+"$bin" sim compare --set population.people=1000 --set run.days=3 --quiet \
+  --out "$work/size-compare" >/dev/null 2>&1 || fail "sim compare with --set sizes failed"
+[ "$(size_of "$work/size-compare/config.json")" = "1000 3" ] ||
+  fail "sim compare --set population.people=1000 --set run.days=3 ran $(size_of "$work/size-compare/config.json")"
+printf '{"population": {"people": 1200}, "run": {"days": 4}}' >"$work/size.json"
+"$bin" sim threshold-sweep --config "$work/size.json" --offsets 0 --minutes 13 --quiet \
+  --out "$work/size-ts" >/dev/null 2>&1 || fail "sim threshold-sweep with a config file failed"
+[ "$(size_of "$work/size-ts/config.json")" = "1200 4" ] ||
+  fail "sim threshold-sweep --config (1200 people, 4 days) ran $(size_of "$work/size-ts/config.json")"
+"$bin" sim compare --help | grep -q -- "--people UINT .*(default 20000)" ||
+  fail "sim compare --help does not name its 20000 people"
+"$bin" sim bench --help | grep -q -- "--days UINT .*(default 30)" ||
+  fail "sim bench --help does not name its 30 days"
+
 # An error stops every rank, with the rank and the message.
 for one_process in health_code.enabled=true adversary.relay_venue_share=0.1; do
   if "${mpi[@]}" "$bin" sim run --people 1000 --days 2 --quiet --set "$one_process" \

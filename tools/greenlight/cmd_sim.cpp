@@ -60,6 +60,9 @@ constexpr const char* kPresetHelp =
     "(OpenABM's app arm: every matched contact RED, 90 % isolating 14 days with the household)";
 
 struct CommonOptions {
+  // The command's size when neither --people / --days, the config file nor --set gives one.
+  std::uint32_t default_people = 5000;
+  std::uint32_t default_days = 42;
   std::optional<std::uint32_t> people;
   std::optional<std::uint32_t> days;
   std::optional<std::uint64_t> seed;
@@ -81,9 +84,14 @@ struct CommonOptions {
   bool quiet = false;
 };
 
-void add_common(CLI::App* cmd, CommonOptions& o, bool with_uptake) {
-  cmd->add_option("--people", o.people, "Number of people (default 5000)");
-  cmd->add_option("--days", o.days, "Simulated days (default 42)");
+// The options every `sim` command shares; `people` and `days` are its size by default.
+void add_common(CLI::App* cmd, CommonOptions& o, bool with_uptake, std::uint32_t people = 5000,
+                std::uint32_t days = 42) {
+  o.default_people = people;
+  o.default_days = days;
+  cmd->add_option("--people", o.people,
+                  "Number of people (default " + std::to_string(people) + ")");
+  cmd->add_option("--days", o.days, "Simulated days (default " + std::to_string(days) + ")");
   cmd->add_option("--seed", o.seed, "Seed of the whole run (default 1)");
   if (with_uptake) cmd->add_option("--uptake", o.uptake, "Fraction of people with the app, 0..1");
   cmd->add_option("--threads", o.threads, "Worker threads (default 2)");
@@ -134,6 +142,9 @@ SimConfig build_config(const CommonOptions& o) {
   auto base = sim::preset(o.preset);
   if (!base) throw CommandError{"--preset: " + base.error().message};
   SimConfig c = *base;
+  // The command's size, under what the config file and --set say.
+  c.population.people = o.default_people;
+  c.run.days = o.default_days;
   if (o.radio) {
     if (auto st = sim::apply_radio_preset(c, *o.radio); !st)
       throw CommandError{"--radio: " + st.error().message};
@@ -571,10 +582,7 @@ void write_fit(const CommonOptions& o, const SimConfig& c, std::span<const std::
 }
 
 void run_bench(const CommonOptions& o, const sim::Ranks& ranks) {
-  CommonOptions copy = o;
-  if (!copy.people) copy.people = 100000;
-  if (!copy.days) copy.days = 30;
-  SimConfig c = build_config(copy);
+  SimConfig c = build_config(o);
   auto r = sim::run_benchmark(c, ranks);
   if (!r) throw CommandError{r.error().message};
   struct RankFigures {
@@ -677,10 +685,7 @@ std::vector<std::uint64_t> parse_seeds(const std::string& text, std::uint64_t fa
 void run_threshold_sweep(const CommonOptions& o, const std::string& offsets_text,
                          const std::string& minutes_text, const std::string& seeds_text,
                          bool resume) {
-  CommonOptions copy = o;
-  if (!copy.people) copy.people = 20000;
-  if (!copy.days) copy.days = 90;
-  const SimConfig c = build_config(copy);
+  const SimConfig c = build_config(o);
   sim::ThresholdSweepSpec spec;
   if (!offsets_text.empty()) spec.offsets_db = parse_list(offsets_text, "--offsets");
   if (!minutes_text.empty()) spec.minutes = parse_list(minutes_text, "--minutes");
@@ -735,10 +740,7 @@ void run_threshold_sweep(const CommonOptions& o, const std::string& offsets_text
 
 void run_compare(const CommonOptions& o, const std::string& sweep_text,
                  const std::string& seeds_text, bool resume) {
-  CommonOptions copy = o;
-  if (!copy.people) copy.people = 20000;
-  if (!copy.days) copy.days = 90;
-  const SimConfig c = build_config(copy);
+  const SimConfig c = build_config(o);
   const fs::path out = o.out;
   const auto start = std::chrono::steady_clock::now();
   const auto elapsed = [&] {
@@ -915,7 +917,7 @@ void setup_sim(CLI::App& app) {
   auto bench_opts = std::make_shared<CommonOptions>();
   CLI::App* bench = cmd->add_subcommand(
       "bench", "Measure person-days per second and peak memory (default 100000 people, 30 days)");
-  add_common(bench, *bench_opts, true);
+  add_common(bench, *bench_opts, true, 100000, 30);
   bench->callback(
       [bench_opts] { with_ranks([&](const sim::Ranks& r) { run_bench(*bench_opts, r); }); });
 
@@ -939,7 +941,7 @@ void setup_sim(CLI::App& app) {
       "threshold-sweep",
       "Sweep the risk thresholds: precision/recall and infections averted per person-day of "
       "isolation (default 20000 people, 90 days)");
-  add_common(ts, *ts_opts, true);
+  add_common(ts, *ts_opts, true, 20000, 90);
   ts->add_option("--offsets", *offsets,
                  "Comma-separated dB shifts of all attenuation thresholds (default "
                  "-12,-8,-4,0,4,8)");
@@ -964,7 +966,7 @@ void setup_sim(CLI::App& app) {
       "compare",
       "greenlight against a centralised health code, manual contact tracing and none of them "
       "on the same population and seed (default 20000 people, 90 days)");
-  add_common(cmp, *cmp_opts, true);
+  add_common(cmp, *cmp_opts, true, 20000, 90);
   cmp->add_option("--sweep", *cmp_sweep,
                   "Repeat the comparison over the values of one key: section.key=V1,V2,... (e.g. "
                   "app.uptake=0.2,0.5,0.8, app.chaff_per_day=0,0.33,1, radio.fading_sd_db=0,4,8)");
