@@ -853,8 +853,9 @@ void setup_sim(CLI::App& app) {
   auto seeds = std::make_shared<std::string>();
   auto vary = std::make_shared<std::vector<std::string>>();
   auto resume = std::make_shared<bool>(false);
-  CLI::App* sweep = cmd->add_subcommand(
-      "sweep", "Run a sweep over app uptake and seeds (and the values of one more setting)");
+  CLI::App* sweep = cmd->add_subcommand("sweep",
+                                        "Run a sweep over app uptake and seeds (and every "
+                                        "combination of the values of up to three more settings)");
   add_common(sweep, *sweep_opts, false);
   sweep->add_option("--uptake", *uptakes, "Comma-separated uptakes (default 0,0.25,0.5,0.75,1)");
   sweep->add_option("--seeds", *seeds, "Comma-separated seeds (default: --seed)");
@@ -881,7 +882,7 @@ void setup_sim(CLI::App& app) {
   auto fit_vary = std::make_shared<std::vector<std::string>>();
   auto fit_seeds = std::make_shared<std::string>();
   CLI::App* fit = cmd->add_subcommand(
-      "fit", "Fit one setting to observed data: the values whose runs come closest to it");
+      "fit", "Fit up to three settings to observed data: the values whose runs come closest to it");
   add_common(fit, *fit_opts, true);
   fit->add_option("--data", *fit_data,
                   "CSV of observations: the header day,COLUMN[,COLUMN...] (columns of "
