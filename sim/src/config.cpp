@@ -338,6 +338,43 @@ std::string path_of(std::string_view section, std::string_view name) {
   return std::string(section) + "." + std::string(name);
 }
 
+// The edits (insertions, deletions, substitutions) that turn a into b.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  std::iota(row.begin(), row.end(), std::size_t{0});
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// " (did you mean X?)" for the known setting closest to the unknown `path` (section.key),
+// within a third of its length in edits; the same key in another section counts as one edit.
+// Empty when none is that close.
+template <typename Known>
+std::string did_you_mean(std::string_view path, const Known& known) {
+  const std::string_view key = path.substr(path.find('.') + 1);
+  std::string best;
+  std::size_t best_distance = path.size() / 3 + 1;
+  for (const auto& [section, keys] : known) {
+    for (const auto& [name, unused] : keys) {
+      const std::string candidate = path_of(section, name);
+      const std::size_t d = name == key ? 1 : edit_distance(path, candidate);
+      if (d < best_distance) {
+        best_distance = d;
+        best = candidate;
+      }
+    }
+  }
+  return best.empty() ? std::string() : " (did you mean " + best + "?)";
+}
+
 Status type_error(std::string_view section, std::string_view name, std::string_view expected,
                   const json::value& got) {
   return make_error(ErrorCode::kInvalidArgument, path_of(section, name) + ": expected " +
@@ -484,7 +521,10 @@ Result<SimConfig> read_config(std::string_view text, const SimConfig& base, bool
   for (const auto& [section_key, section_value] : doc.get_object()) {
     const std::string section(section_key);
     if (!known.contains(section)) {
-      return make_error(ErrorCode::kInvalidArgument, "unknown config section '" + section + "'");
+      std::string sections;
+      for (const auto& [name, keys] : known) sections += (sections.empty() ? "" : ", ") + name;
+      return make_error(ErrorCode::kInvalidArgument, "unknown config section '" + section +
+                                                         "' (the sections: " + sections + ")");
     }
     if (!section_value.is_object()) {
       return make_error(ErrorCode::kInvalidArgument,
@@ -492,8 +532,9 @@ Result<SimConfig> read_config(std::string_view text, const SimConfig& base, bool
     }
     for (const auto& [key, value] : section_value.get_object()) {
       if (!known[section].contains(std::string(key))) {
+        const std::string path = path_of(section, key);
         return make_error(ErrorCode::kInvalidArgument,
-                          "unknown config key '" + path_of(section, key) + "'");
+                          "unknown config key '" + path + "'" + did_you_mean(path, known));
       }
     }
   }
@@ -562,6 +603,11 @@ Status set_element(Assignment& a, const json::value& current) {
   if (!current.is_array())
     return make_error(ErrorCode::kInvalidArgument, name + " is not a list: no [index] for it");
   json::array values = current.get_array();
+  if (values.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, name + "[" + std::to_string(a.index) +
+                                                       "]: the list is empty; set it whole, " +
+                                                       name + "=[...]");
+  }
   if (static_cast<std::size_t>(a.index) >= values.size()) {
     return make_error(ErrorCode::kInvalidArgument,
                       name + "[" + std::to_string(a.index) + "]: it has " +

@@ -47,10 +47,23 @@ TEST_CASE("config JSON round-trips and keeps defaults for missing keys") {
 TEST_CASE("config errors name the key and what was expected") {
   auto unknown = config_from_json(R"({"population": {"peple": 5}})");
   REQUIRE_FALSE(unknown);
-  CHECK(unknown.error().message.find("population.peple") != std::string::npos);
+  CHECK(unknown.error().message ==
+        "unknown config key 'population.peple' (did you mean population.people?)");
   auto section = config_from_json(R"({"popul": {}})");
   REQUIRE_FALSE(section);
-  CHECK(section.error().message.find("popul") != std::string::npos);
+  CHECK(section.error().message.starts_with(
+      "unknown config section 'popul' (the sections: adversary, app, care_homes, "));
+  // The closest setting is suggested: a key in another section, a few letters off; none when
+  // nothing is close.
+  fails("testing.uptake=0.5", "unknown config key 'testing.uptake' (did you mean app.uptake?)");
+  fails("app.upload_delay=2",
+        "unknown config key 'app.upload_delay' (did you mean app.upload_delay_days?)");
+  const SimConfig base;
+  const std::vector<std::string> far{"app.xyzzy=1"};
+  SimConfig c = base;
+  const Status none = apply_overrides(c, far);
+  REQUIRE_FALSE(none);
+  CHECK(none.error().message == "unknown config key 'app.xyzzy'");
   auto type = config_from_json(R"({"app": {"uptake": "high"}})");
   REQUIRE_FALSE(type);
   CHECK(type.error().message.find("app.uptake: expected a number") != std::string::npos);
@@ -141,6 +154,8 @@ TEST_CASE("one element of a list setting: section.key[i]=value") {
   fails("manual_tracing.guest_lists[3]=0.5",
         "manual_tracing.guest_lists[3]: it has 3 values (indexes 0 to 2)");
   fails("manual_tracing.enabled[0]=1", "manual_tracing.enabled is not a list");
+  fails("app.uptake_by_region[7]=1",
+        "app.uptake_by_region[7]: the list is empty; set it whole, app.uptake_by_region=[...]");
   fails("manual_tracing.no_such[1]=1", "unknown config key 'manual_tracing.no_such'");
   fails("manual_tracing.guest_lists[x]=1", "section.key[INDEX]=value (INDEX from 0)");
   fails("manual_tracing.guest_lists[1=1", "section.key[INDEX]=value");
