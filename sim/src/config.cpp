@@ -701,6 +701,10 @@ Status validate_config(const SimConfig& c) {
   auto need = [&](bool condition, std::string_view what) {
     if (st) st = check(condition, what);
   };
+  // The setting `key` (section.key) is a probability.
+  auto probability = [&](std::string_view key, double value) {
+    if (st && !is_probability(value)) st = check(false, std::string(key) + " must be in [0, 1]");
+  };
   need(c.population.people >= 10, "population.people must be at least 10");
   need(c.population.people <= 50'000'000, "population.people must be at most 50000000");
   double hh = 0;
@@ -828,9 +832,8 @@ Status validate_config(const SimConfig& c) {
        "contacts distance parameters must be positive");
   need(c.contacts.random_duration_pareto_shape > 1,
        "contacts.random_duration_pareto_shape must be > 1");
-  need(is_probability(c.radio.pocket_probability) &&
-           is_probability(c.radio.household_wall_probability),
-       "radio probabilities must be in [0, 1]");
+  probability("radio.pocket_probability", c.radio.pocket_probability);
+  probability("radio.household_wall_probability", c.radio.household_wall_probability);
   need(c.radio.contact_noise_sigma >= 0 && c.radio.scan_noise_sd_db >= 0,
        "radio noise must be non-negative");
   {
@@ -936,10 +939,11 @@ Status validate_config(const SimConfig& c) {
        "disease.false_symptom_rate must be in [0, 1]");
   need(c.disease.dose_minutes > 0 && c.disease.dose_distance_m > 0,
        "disease.dose_minutes and dose_distance_m must be positive");
-  need(is_probability(c.testing.symptom_isolation) && is_probability(c.testing.sensitivity) &&
-           is_probability(c.testing.specificity) && is_probability(c.testing.isolation_adherence) &&
-           is_probability(c.testing.isolation_daily_dropout),
-       "testing probabilities must be in [0, 1]");
+  probability("testing.symptom_isolation", c.testing.symptom_isolation);
+  probability("testing.sensitivity", c.testing.sensitivity);
+  probability("testing.specificity", c.testing.specificity);
+  probability("testing.isolation_adherence", c.testing.isolation_adherence);
+  probability("testing.isolation_daily_dropout", c.testing.isolation_daily_dropout);
   need(c.testing.order_delay_days <= 14 && c.testing.result_delay_days <= 14,
        "testing delays must be at most 14 days");
   need(c.testing.sensitive_from_day <= c.testing.sensitive_to_day,
@@ -957,12 +961,12 @@ Status validate_config(const SimConfig& c) {
   for (const double w : c.app.uptake_by_age) {
     need(w >= 0 && w <= 100, "app.uptake_by_age must be in [0, 100]");
   }
-  need(is_probability(c.app.uptake) && is_probability(c.app.upload_consent) &&
-           is_probability(c.app.checkin_probability) &&
-           is_probability(c.app.red_isolation_adherence) &&
-           is_probability(c.app.red_test_probability) &&
-           is_probability(c.app.yellow_test_probability),
-       "app probabilities must be in [0, 1]");
+  probability("app.uptake", c.app.uptake);
+  probability("app.upload_consent", c.app.upload_consent);
+  probability("app.checkin_probability", c.app.checkin_probability);
+  probability("app.red_isolation_adherence", c.app.red_isolation_adherence);
+  probability("app.red_test_probability", c.app.red_test_probability);
+  probability("app.yellow_test_probability", c.app.yellow_test_probability);
   const auto& r = c.app.risk;
   need(r.attenuation_thresholds_db[0] <= r.attenuation_thresholds_db[1] &&
            r.attenuation_thresholds_db[1] <= r.attenuation_thresholds_db[2],

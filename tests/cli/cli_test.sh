@@ -126,6 +126,24 @@ expect_error "build missing private key" "cannot read $work/missing.pem"
 run "$bin" export build --keys "$data/cli/keys.json" --private-key "$data/cli/test_signing_key_public.pem" -o "$work/bad.zip"
 [ "$status" -ne 0 ] || fail "build with a public key as private key: exit 0"
 
+# --- numbers out of range are refused by the option's name, not wrapped or run ---
+run "$bin" sim run --seed -1 --people 100 --days 1 --out "$work/sim-bad"
+expect_error "sim run --seed -1" "--seed: must not be negative, got -1"
+run "$bin" sim compare --people -5 --out "$work/sim-bad"
+expect_error "sim compare --people -5" "--people: must not be negative, got -5"
+server_args=(server run --db "$work/server-bad.db" --export-dir "$work/server-bad"
+  --signing-key "$data/cli/test_signing_key.pem")
+run "$bin" "${server_args[@]}" --threads 0
+expect_error "server run --threads 0" "--threads: must be positive, got 0"
+run "$bin" "${server_args[@]}" --workers -2
+expect_error "server run --workers -2" "--workers: must be positive, got -2"
+run "$bin" "${server_args[@]}" --min-keys -1
+expect_error "server run --min-keys -1" "--min-keys: must not be negative, got -1"
+run "$bin" "${server_args[@]}" --max-keys-per-file 0
+expect_error "server run --max-keys-per-file 0" "--max-keys-per-file: must be positive, got 0"
+[ ! -e "$work/sim-bad" ] && [ ! -e "$work/server-bad" ] && [ ! -e "$work/server-bad.db" ] ||
+  fail "a refused command wrote files"
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures CLI check(s) failed" >&2
   exit 1

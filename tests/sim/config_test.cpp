@@ -19,6 +19,17 @@ void fails(std::string_view assignment, std::string_view message) {
   CHECK(st.error().message.find(message) != std::string::npos);
 }
 
+// The override is taken (its type checked), and the settings are then refused with exactly
+// `message`.
+void fails_validation(const std::string& assignment, std::string_view message) {
+  SimConfig c;
+  const std::vector<std::string> one{assignment};
+  REQUIRE(apply_overrides(c, one));
+  const Status st = validate_config(c);
+  REQUIRE_FALSE(st);
+  CHECK(st.error().message == message);
+}
+
 // `c` written as JSON and read back.
 SimConfig round_trip(const SimConfig& c) {
   auto back = config_from_json(config_to_json(c));
@@ -69,7 +80,14 @@ TEST_CASE("config errors name the key and what was expected") {
   CHECK(type.error().message.find("app.uptake: expected a number") != std::string::npos);
   auto range = config_from_json(R"({"app": {"uptake": 1.5}})");
   REQUIRE_FALSE(range);
-  CHECK(range.error().message.find("app probabilities") != std::string::npos);
+  CHECK(range.error().message == "app.uptake must be in [0, 1]");
+  // Each probability by its name, also among several.
+  fails_validation("app.yellow_test_probability=-0.1",
+                   "app.yellow_test_probability must be in [0, 1]");
+  fails_validation("testing.isolation_daily_dropout=2",
+                   "testing.isolation_daily_dropout must be in [0, 1]");
+  fails_validation("radio.household_wall_probability=1.1",
+                   "radio.household_wall_probability must be in [0, 1]");
   auto array = config_from_json(R"({"risk": {"attenuation_weights": [1, 2]}})");
   REQUIRE_FALSE(array);
   CHECK(array.error().message.find("array of 4") != std::string::npos);

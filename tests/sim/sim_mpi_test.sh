@@ -514,7 +514,7 @@ if "${mpi[@]}" "$bin" sim run --people 3000 --days 2 --set app.uptake=7 --quiet 
   --out "$work/bad" >"$work/bad.stdout" 2>"$work/bad.stderr"; then
   fail "mpirun -np 2 with a bad setting exited 0"
 fi
-grep -q "rank [01] of 2: app probabilities must be in" "$work/bad.stderr" ||
+grep -q "rank [01] of 2: app.uptake must be in \[0, 1\]" "$work/bad.stderr" ||
   fail "no rank error line: $(cat "$work/bad.stderr")"
 
 if [ "$failures" -ne 0 ]; then

@@ -119,16 +119,18 @@ struct ExportFlags {
                     "verification_key_id in SignatureInfo (default greenlight)");
     app->add_option("--key-version", key_version, "verification_key_version (default v1)");
     app->add_option("--region", region, "Region of the exports (default GL)");
-    app->add_option("--min-keys", min_keys,
-                    "Pad exports to at least this many keys (default 1000)");
+    app->add_option("--min-keys", min_keys, "Pad exports to at least this many keys (default 1000)")
+        ->check(not_negative());
     app->add_option("--padding-range", padding_range,
-                    "Plus a random number of keys in [0, N) (default 100)");
+                    "Plus a random number of keys in [0, N) (default 100)")
+        ->check(not_negative());
     app->add_option("--max-keys-per-file", max_keys_per_file,
-                    "Split exports above this many keys (default 30000)");
+                    "Split exports above this many keys (default 30000)")
+        ->check(positive());
     app->add_option("--time-granularity", time_granularity,
                     "Seconds: export windows end on multiples of this; arrival times are stored "
                     "at this granularity (default 3600)")
-        ->check(CLI::PositiveNumber);
+        ->check(positive());
   }
 
   server::ExportConfig export_config() const {
@@ -469,38 +471,36 @@ void setup_server(CLI::App& app) {
                       "File with admin API key(s) for POST /v1/admin/* (disabled without)");
   run_cmd->add_option("--listen", run->listen,
                       "ADDRESS:PORT, port 0 = any free (default 127.0.0.1:8080)");
-  run_cmd->add_option("--threads", run->threads, "I/O threads (default 2)")
-      ->check(CLI::PositiveNumber);
-  run_cmd->add_option("--workers", run->workers, "Handler threads (default 64)")
-      ->check(CLI::PositiveNumber);
+  run_cmd->add_option("--threads", run->threads, "I/O threads (default 2)")->check(positive());
+  run_cmd->add_option("--workers", run->workers, "Handler threads (default 64)")->check(positive());
   run_cmd
       ->add_option("--export-period", run->export_period,
                    "Seconds between scheduled exports, 0 = only on demand (default 3600)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(not_negative());
   run_cmd
       ->add_option("--retention-period", run->retention_period,
                    "Seconds between retention runs, 0 = only on demand (default 3600)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(not_negative());
   run_cmd->add_option("--max-body", run->max_body, "Largest request body in bytes (default 65536)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   run_cmd
       ->add_option("--response-deadline-ms", run->response_deadline_ms,
                    "Upload-flow responses (real, error, chaff) leave at this many ms after the "
                    "request arrived, or the next multiple; 0 = off (default 100)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(not_negative());
   run_cmd
       ->add_option("--max-connections", run->max_connections,
                    "Connections served normally; beyond, /healthz only and 503 + Retry-After "
                    "(default 10000, at most 3/4 of the open-file limit)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   run_cmd
       ->add_option("--header-timeout-ms", run->header_timeout_ms,
                    "Time for a request's headers, also the keep-alive idle time (default 10000)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   run_cmd
       ->add_option("--body-timeout-ms", run->body_timeout_ms,
                    "Time for a request's body after its headers (default 10000)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   run_cmd->add_option("--client-requests-per-minute", run->client_requests_per_minute,
                       "Per-client limit on /v1/verify, /v1/certificate and /v1/publish, 429 "
                       "beyond; 0 = off (default 0)");

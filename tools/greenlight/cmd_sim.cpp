@@ -89,12 +89,14 @@ void add_common(CLI::App* cmd, CommonOptions& o, bool with_uptake, std::uint32_t
                 std::uint32_t days = 42) {
   o.default_people = people;
   o.default_days = days;
-  cmd->add_option("--people", o.people,
-                  "Number of people (default " + std::to_string(people) + ")");
-  cmd->add_option("--days", o.days, "Simulated days (default " + std::to_string(days) + ")");
-  cmd->add_option("--seed", o.seed, "Seed of the whole run (default 1)");
+  // Counts: -1 refused, not wrapped (not_negative, command.h).
+  cmd->add_option("--people", o.people, "Number of people (default " + std::to_string(people) + ")")
+      ->check(not_negative());
+  cmd->add_option("--days", o.days, "Simulated days (default " + std::to_string(days) + ")")
+      ->check(not_negative());
+  cmd->add_option("--seed", o.seed, "Seed of the whole run (default 1)")->check(not_negative());
   if (with_uptake) cmd->add_option("--uptake", o.uptake, "Fraction of people with the app, 0..1");
-  cmd->add_option("--threads", o.threads, "Worker threads (default 2)");
+  cmd->add_option("--threads", o.threads, "Worker threads (default 2)")->check(not_negative());
   cmd->add_option("--server", o.server,
                   "Where positive users upload: none (in memory), inprocess or loopback");
   cmd->add_option("--config", o.config_file,
@@ -845,7 +847,8 @@ void setup_sim(CLI::App& app) {
       "docs/simulation.md "
       "explains every figure.");
   run->add_option("--verify-phones", run_opts->verify_phones,
-                  "Phones re-matched at each sync through the client library (check)");
+                  "Phones re-matched at each sync through the client library (check)")
+      ->check(not_negative());
   run->callback([run_opts] { with_ranks([&](const sim::Ranks& r) { run_run(*run_opts, r); }); });
 
   auto sweep_opts = std::make_shared<CommonOptions>();
@@ -929,7 +932,8 @@ void setup_sim(CLI::App& app) {
       "Plot simulated attenuation against distance per environment beside published values");
   add_common(plot, *plot_opts, false);
   plot->add_option("--contacts", *contacts,
-                   "Simulated contacts per environment and distance (default 20000)");
+                   "Simulated contacts per environment and distance (default 20000)")
+      ->check(not_negative());
   plot->callback([plot_opts, contacts] {
     in_one_process("radio-plot", [&] { run_radio_plot(*plot_opts, *contacts); });
   });

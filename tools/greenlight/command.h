@@ -3,11 +3,10 @@
 // the CLI11 app from the registry. Commands parse flags and call library functions only.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 namespace greenlight::cli {
 
@@ -23,11 +22,18 @@ struct CommandError {
 
 std::vector<CommandSetup>& command_registry();
 
+// Option checks for numbers, with short messages (CLI11's NonNegativeNumber and
+// PositiveNumber print the largest double as their bound). Without a check, CLI11 wraps -1
+// given to an unsigned option into its largest value. A value that is no number passes
+// them, and the option's conversion refuses it.
+CLI::Validator not_negative();  // 0 and more
+CLI::Validator positive();      // more than 0
+
 struct CommandRegistrar {
   explicit CommandRegistrar(CommandSetup setup) { command_registry().push_back(std::move(setup)); }
 };
 
 #define GREENLIGHT_REGISTER_COMMAND(name, fn) \
-  static const ::greenlight::cli::CommandRegistrar greenlight_register_##name{fn}
+  static const ::greenlight::cli::CommandRegistrar greenlight_register_##name { fn }
 
 }  // namespace greenlight::cli

@@ -1,7 +1,10 @@
 // `greenlight`: one executable, one subcommand per part (spec/protocol.md,
 // "Command-line contract").
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <optional>
+#include <string>
 
 #include "command.h"
 
@@ -9,6 +12,34 @@ namespace greenlight::cli {
 std::vector<CommandSetup>& command_registry() {
   static std::vector<CommandSetup> registry;
   return registry;
+}
+
+namespace {
+// The number `text` holds, or nullopt (no number: the option's conversion refuses it).
+std::optional<double> number_in(const std::string& text) {
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0') return std::nullopt;
+  return value;
+}
+}  // namespace
+
+CLI::Validator not_negative() {
+  return CLI::Validator(
+      [](std::string& text) {
+        const auto value = number_in(text);
+        return value && *value < 0 ? "must not be negative, got " + text : std::string();
+      },
+      "NONNEGATIVE", "not negative");
+}
+
+CLI::Validator positive() {
+  return CLI::Validator(
+      [](std::string& text) {
+        const auto value = number_in(text);
+        return value && !(*value > 0) ? "must be positive, got " + text : std::string();
+      },
+      "POSITIVE", "positive");
 }
 }  // namespace greenlight::cli
 
