@@ -139,6 +139,14 @@ run "$bin" "${server_args[@]}" --workers -2
 expect_error "server run --workers -2" "--workers: must be positive, got -2"
 run "$bin" "${server_args[@]}" --min-keys -1
 expect_error "server run --min-keys -1" "--min-keys: must not be negative, got -1"
+run "$bin" "${server_args[@]}" --client-requests-per-minute -1
+expect_error "server run --client-requests-per-minute -1" \
+  "--client-requests-per-minute: must not be negative, got -1"
+run "$bin" export build --keys "$data/cli/keys.json" --private-key "$data/cli/test_signing_key.pem" \
+  --start-timestamp -1 -o "$work/sim-bad"
+expect_error "export build --start-timestamp -1" "--start-timestamp: must not be negative, got -1"
+run "$bin" log audit --log-key x --server http://127.0.0.1:1 --witness-threshold -1
+expect_error "log audit --witness-threshold -1" "--witness-threshold: must not be negative, got -1"
 run "$bin" "${server_args[@]}" --max-keys-per-file 0
 expect_error "server run --max-keys-per-file 0" "--max-keys-per-file: must be positive, got 0"
 [ ! -e "$work/sim-bad" ] && [ ! -e "$work/server-bad" ] && [ ! -e "$work/server-bad.db" ] ||

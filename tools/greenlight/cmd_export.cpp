@@ -221,10 +221,14 @@ void setup_export(CLI::App& app) {
   build->add_option("--key-id", build_options->key_id, "verification_key_id (default greenlight)");
   build->add_option("--key-version", build_options->key_version,
                     "verification_key_version (default v1)");
-  build->add_option("--start-timestamp", build_options->start_timestamp,
-                    "UTC seconds (default: start of the earliest key)");
-  build->add_option("--end-timestamp", build_options->end_timestamp,
-                    "UTC seconds (default: end of the latest key)");
+  build
+      ->add_option("--start-timestamp", build_options->start_timestamp,
+                   "UTC seconds (default: start of the earliest key)")
+      ->check(not_negative());
+  build
+      ->add_option("--end-timestamp", build_options->end_timestamp,
+                   "UTC seconds (default: end of the latest key)")
+      ->check(not_negative());
   build->callback([build_options] { run_build(*build_options); });
 }
 

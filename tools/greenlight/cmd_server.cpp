@@ -501,9 +501,11 @@ void setup_server(CLI::App& app) {
       ->add_option("--body-timeout-ms", run->body_timeout_ms,
                    "Time for a request's body after its headers (default 10000)")
       ->check(positive());
-  run_cmd->add_option("--client-requests-per-minute", run->client_requests_per_minute,
-                      "Per-client limit on /v1/verify, /v1/certificate and /v1/publish, 429 "
-                      "beyond; 0 = off (default 0)");
+  run_cmd
+      ->add_option("--client-requests-per-minute", run->client_requests_per_minute,
+                   "Per-client limit on /v1/verify, /v1/certificate and /v1/publish, 429 "
+                   "beyond; 0 = off (default 0)")
+      ->check(not_negative());
   run_cmd->add_option("--client-address-header", run->client_address_header,
                       "Behind a proxy that sets it (e.g. X-Forwarded-For): the client is the "
                       "header's last entry");
