@@ -170,6 +170,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("app", "upload_consent", a.upload_consent);
   v("app", "upload_delay_days", a.upload_delay_days);
   v("app", "upload_same_day_share", a.upload_same_day_share);
+  v("app", "upload_delay_spread_days", a.upload_delay_spread_days);
   v("app", "symptom_report_share", a.symptom_report_share);
   v("app", "checkin_probability", a.checkin_probability);
   v("app", "red_isolation_adherence", a.red_isolation_adherence);
@@ -990,6 +991,10 @@ Status validate_config(const SimConfig& c) {
   need(c.app.red_release_test_day == 0 || c.app.red_daily_test_days == 0,
        "app.red_release_test_day needs a quarantine on RED: not with app.red_daily_test_days");
   need(c.app.upload_delay_days <= 14, "app.upload_delay_days must be in [0, 14]");
+  need(c.app.upload_delay_spread_days == 0 || c.app.upload_delay_days > 0,
+       "app.upload_delay_spread_days needs a delay (app.upload_delay_days)");
+  need(c.app.upload_delay_days + c.app.upload_delay_spread_days <= 14,
+       "app.upload_delay_days + app.upload_delay_spread_days must be at most 14");
   need(is_probability(c.app.symptom_report_share), "app.symptom_report_share must be in [0, 1]");
   need(is_probability(c.app.upload_same_day_share), "app.upload_same_day_share must be in [0, 1]");
   need(c.app.start_day <= 2000, "app.start_day must be at most 2000");

@@ -47,7 +47,8 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
   }
   if (self_tests) self_test_until_.assign(n, 0);
   if (w_.config.app.upload_delay_days > 0) {
-    delayed_uploads_.resize(w_.config.app.upload_delay_days + 1);
+    delayed_uploads_.resize(w_.config.app.upload_delay_days +
+                            w_.config.app.upload_delay_spread_days + 1);
   }
   if (w_.config.app.symptom_report_share > 0) self_report_day_.assign(n, kNever);
   if (w_.config.app.red_release_test_day > 0 ||
@@ -766,26 +767,41 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
 
 void HealthPhase::delay_uploads(std::uint32_t t, std::vector<std::uint32_t>& uploaders,
                                 std::size_t today_from) {
+  // Slot d (modulo the longest delay + 1) holds the uploads due on day d: today's slot the
+  // results of the days before whose delay ends today. Today's results go into the slot of
+  // their delay's day but for the share who upload today all the same.
+  const auto& a = w_.config.app;
   const std::size_t slots = delayed_uploads_.size();
+  const std::uint32_t shortest = a.upload_delay_days > a.upload_delay_spread_days
+                                     ? a.upload_delay_days - a.upload_delay_spread_days
+                                     : 1;
+  const std::uint32_t longest = a.upload_delay_days + a.upload_delay_spread_days;
   std::vector<std::uint32_t>& due = delayed_uploads_[t % slots];
-  std::vector<std::uint32_t>& later = delayed_uploads_[(t + slots - 1) % slots];
-  // Today's slot holds the results of t - delay; the slot before it (t + delay modulo
-  // delay + 1) is free again since its uploads went yesterday. Today's results go there but
-  // for the share who upload today all the same.
-  const double same_day = w_.config.app.upload_same_day_share;
   std::vector<std::uint32_t> today;
   for (auto it = uploaders.begin() + static_cast<std::ptrdiff_t>(today_from); it != uploaders.end();
        ++it) {
     const std::uint32_t p = *it;
-    if (same_day > 0 && w_.decision(kPurposeUpload, p, t, 2).bernoulli(same_day)) {
+    if (a.upload_same_day_share > 0 &&
+        w_.decision(kPurposeUpload, p, t, 2).bernoulli(a.upload_same_day_share)) {
       today.push_back(p);
-    } else {
-      later.push_back(p);
+      continue;
     }
+    const std::uint32_t delay =
+        shortest == longest
+            ? longest
+            : shortest + w_.decision(kPurposeUpload, p, t, 3).below(longest - shortest + 1);
+    delayed_uploads_[(t + delay) % slots].push_back(p);
   }
   uploaders.resize(today_from);
   std::erase_if(due, [&](std::uint32_t p) { return !w_.app_on(p, t) || dead(p, t); });
-  // Both in person order: so are the day's uploads.
+  // With a spread the slot holds several result days: in person order, a person whose two
+  // results' uploads fall on one day uploading once (only with reinfection: a positive person
+  // is never tested again while the first infection counts). The day's uploads are in person
+  // order.
+  if (shortest != longest) {
+    std::sort(due.begin(), due.end());
+    due.erase(std::unique(due.begin(), due.end()), due.end());
+  }
   std::merge(today.begin(), today.end(), due.begin(), due.end(), std::back_inserter(uploaders));
   due.clear();
 }

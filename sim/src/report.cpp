@@ -295,8 +295,17 @@ std::string policy_lines(const SimConfig& c) {
             100 * c.app.symptom_report_share);
   }
   if (c.app.upload_delay_days > 0) {
-    o += fmt("app: a positive user who consents uploads %u day%s after the result",
-             c.app.upload_delay_days, c.app.upload_delay_days == 1 ? "" : "s");
+    const std::uint32_t delay = c.app.upload_delay_days;
+    const std::uint32_t spread = std::min(delay, c.app.upload_delay_spread_days);
+    if (c.app.upload_delay_spread_days > 0) {
+      o +=
+          fmt("app: a positive user who consents uploads %u to %u days after the result, each "
+              "day alike",
+              std::max(1u, delay - spread), delay + c.app.upload_delay_spread_days);
+    } else {
+      o += fmt("app: a positive user who consents uploads %u day%s after the result", delay,
+               delay == 1 ? "" : "s");
+    }
     if (c.app.upload_same_day_share > 0) {
       o += fmt(" (%g %% on the result's day)", 100 * c.app.upload_same_day_share);
     }

@@ -44,6 +44,7 @@ const std::vector<Choice>& choices() {
       {"app.red_test_probability", {"0", "1"}},
       {"app.upload_delay_days", {"1", "4", "14"}},
       {"app.upload_same_day_share", {"0.5", "1"}},
+      {"app.upload_delay_spread_days", {"1", "3"}},
       {"app.symptom_report_share", {"0.3", "1"}},
       {"app.yellow_test_probability", {"0", "1"}},
       {"app.chaff_per_day", {"0", "2"}},

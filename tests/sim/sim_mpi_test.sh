@@ -164,7 +164,8 @@ grep -q "; staff tested every 3 days; residents tested every 5 days; " "$work/se
 # people screened a day (every rank draws the same, in the same queue for the capacity);
 # individual infectiousness (every rank the same multipliers); RED contacts self-testing daily
 # instead of quarantine (every rank keeps the same list of testers); uploads 2 days after the
-# result but for half, not by phones given up meanwhile (every rank keeps the same queue);
+# result, give or take 1, but for half, not by phones given up meanwhile (every rank keeps the
+# same queue);
 # symptom self-reports uploaded (every rank draws the same reports).
 lockdown_args=(sim run --people 3000 --days 30 --seed 6 --threads 1 --no-baseline --quiet
   --set disease.infectiousness_sd=1.4
@@ -178,12 +179,13 @@ lockdown_args=(sim run --people 3000 --days 30 --seed 6 --threads 1 --no-baselin
   --set 'disease.transmission_changes_by_layer=[[6,1,0.5,0.8,0.8]]'
   --set testing.screening_per_day_per_100k=500 --set app.red_daily_test_days=5
   --set app.upload_delay_days=2 --set app.upload_same_day_share=0.5
+  --set app.upload_delay_spread_days=1
   --set app.symptom_report_share=0.3)
 one_and_two lockdown "${lockdown_args[@]}"
 grep -q "^  symptom self-reports / infected  *[1-9][0-9]* / " "$work/lockdown-one/report.txt" ||
   fail "lockdown sim run: no symptom self-report"
-grep -q "^app: a positive user who consents uploads 2 days after the result (50 % on the \
-result's day)$" \
+grep -q "^app: a positive user who consents uploads 1 to 3 days after the result, each day \
+alike (50 % on the result's day)$" \
   "$work/lockdown-one/report.txt" || fail "lockdown sim run: the report does not name the upload delay"
 grep -q "^  contacts' self-tests / positive  *[1-9][0-9]* / " "$work/lockdown-one/report.txt" ||
   fail "lockdown sim run: no RED contact's self-test"
@@ -495,9 +497,9 @@ printf '{"population": {"people": 1200}, "run": {"days": 4}}' >"$work/size.json"
   --out "$work/size-ts" >/dev/null 2>&1 || fail "sim threshold-sweep with a config file failed"
 [ "$(size_of "$work/size-ts/config.json")" = "1200 4" ] ||
   fail "sim threshold-sweep --config (1200 people, 4 days) ran $(size_of "$work/size-ts/config.json")"
-"$bin" sim compare --help | grep -q -- "--people UINT .*(default 20000)" ||
+"$bin" sim compare --help | grep -q -- "--people UINT.*(default 20000)" ||
   fail "sim compare --help does not name its 20000 people"
-"$bin" sim bench --help | grep -q -- "--days UINT .*(default 30)" ||
+"$bin" sim bench --help | grep -q -- "--days UINT.*(default 30)" ||
   fail "sim bench --help does not name its 30 days"
 
 # An error stops every rank, with the rank and the message.

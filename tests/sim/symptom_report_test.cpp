@@ -70,7 +70,7 @@ TEST_CASE("a symptom self-report uploads on the onset's day, a positive result t
     if (t == 5) health.order_test(2000, t);
     if (t >= 2 && tested == kNoPerson) {
       for (std::uint32_t p = 0; p < 100; ++p) {
-        if (1 + health.course(p).onset_delay_days == t - 1) {
+        if (1u + health.course(p).onset_delay_days == t - 1) {
           tested = p;
           health.order_test(p, t);
           break;

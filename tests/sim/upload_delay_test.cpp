@@ -186,6 +186,64 @@ TEST_CASE("a user who died before the upload day does not upload") {
   }
 }
 
+TEST_CASE("a spread of the upload delay: each late upload on one day of its range") {
+  // Even people 0 .. 398 order a test on day 10 (results on day 12), odd ones 1 .. 399 on day
+  // 11 (results on day 13); nobody gives the app up.
+  SimConfig c = app_users(0);
+  c.app.dropout_per_day = 0;
+  const auto order = [](HealthPhase& health, std::uint32_t t) {
+    if (t == 10 || t == 11) {
+      for (std::uint32_t p = t - 10; p < 400; p += 2) health.order_test(p, t);
+    }
+  };
+  const UploadDays same_day = upload_days(c, 25, order);
+  std::vector<std::uint32_t> results = same_day.uploaders[12];
+  results.insert(results.end(), same_day.uploaders[13].begin(), same_day.uploaders[13].end());
+  std::sort(results.begin(), results.end());
+  REQUIRE(results.size() > 300);
+  // uploaded[t]: the uploads of day t with the delay `delay` and `spread`; every result
+  // uploaded exactly once, each day in person order (a day holds two result days' uploads).
+  const auto spread_days = [&](std::uint32_t delay, std::uint32_t spread) {
+    c.app.upload_delay_days = delay;
+    c.app.upload_delay_spread_days = spread;
+    const UploadDays late = upload_days(c, 25, order);
+    std::vector<std::uint32_t> all;
+    for (std::uint32_t t = 0; t < 25; ++t) {
+      CAPTURE(t);
+      CHECK(std::is_sorted(late.uploaders[t].begin(), late.uploaders[t].end()));
+      all.insert(all.end(), late.uploaders[t].begin(), late.uploaders[t].end());
+    }
+    std::sort(all.begin(), all.end());
+    CHECK(all == results);
+    return late.uploaders;
+  };
+  const auto odd = [](const std::vector<std::uint32_t>& day) {
+    return static_cast<std::size_t>(
+        std::count_if(day.begin(), day.end(), [](std::uint32_t p) { return p % 2 == 1; }));
+  };
+  // 3 days give or take 2: the even on days 13 .. 17, about a fifth on each, the odd on days
+  // 14 .. 18.
+  const auto three = spread_days(3, 2);
+  for (std::uint32_t t = 0; t < 25; ++t) {
+    CAPTURE(t);
+    const std::size_t even = three[t].size() - odd(three[t]);
+    if (t >= 13 && t <= 17) {
+      CHECK(even > results.size() / 20);
+      CHECK(even < results.size() * 3 / 20);
+    } else {
+      CHECK(even == 0);
+    }
+    CHECK((odd(three[t]) > 0) == (t >= 14 && t <= 18));
+  }
+  // 2 days give or take 3: from the day after the result (not on it) to 5 days after.
+  const auto two = spread_days(2, 3);
+  for (std::uint32_t t = 0; t < 25; ++t) {
+    CAPTURE(t);
+    CHECK((two[t].size() - odd(two[t]) > 0) == (t >= 13 && t <= 17));
+    CHECK((odd(two[t]) > 0) == (t >= 14 && t <= 18));
+  }
+}
+
 }  // namespace greenlight::sim::internal
 
 namespace greenlight::sim {
@@ -259,6 +317,30 @@ TEST_CASE("an upload delay: settings, refusals, round trip and policy line") {
   CHECK(config_from_json(config_to_json(c))->app.upload_same_day_share == 0.4);
   CHECK(policy_lines(c).find("app: a positive user who consents uploads 1 day after the "
                              "result (40 % on the result's day)\n") != std::string::npos);
+  // A spread: only with a delay, both at most 14 days together.
+  CHECK(c.app.upload_delay_spread_days == 0);
+  CHECK(refusal("app.upload_delay_spread_days=2")
+            .find("app.upload_delay_spread_days needs a delay (app.upload_delay_days)") !=
+        std::string::npos);
+  SimConfig far;
+  REQUIRE(apply_override(far, "app.upload_delay_days=10"));
+  far.app.upload_delay_spread_days = 5;
+  const Status too_far = validate_config(far);
+  REQUIRE_FALSE(too_far);
+  CHECK(too_far.error().message ==
+        "app.upload_delay_days + app.upload_delay_spread_days must be at most 14");
+  far.app.upload_delay_spread_days = 4;
+  CHECK(validate_config(far));
+  REQUIRE(apply_override(c, "app.upload_delay_spread_days=3"));
+  CHECK(config_from_json(config_to_json(c))->app.upload_delay_spread_days == 3);
+  CHECK(policy_lines(c).find("app: a positive user who consents uploads 1 to 4 days after the "
+                             "result, each day alike (40 % on the result's day)\n") !=
+        std::string::npos);
+  c.app.upload_delay_days = 5;
+  c.app.upload_delay_spread_days = 2;
+  c.app.upload_same_day_share = 0;
+  CHECK(policy_lines(c).find("app: a positive user who consents uploads 3 to 7 days after the "
+                             "result, each day alike\n") != std::string::npos);
 }
 
 }  // namespace greenlight::sim

@@ -34,8 +34,8 @@ class HealthPhase {
   void seed_infections();
   // The day's events in person order; positive app users who consent to upload are
   // appended to uploaders (with app.upload_delay_days: those whose result came that many
-  // days before, whose phone still runs the app, and today's who upload at once:
-  // app.upload_same_day_share; in person order).
+  // days before, or with upload_delay_spread_days their drawn delay's, whose phone still runs
+  // the app, and today's who upload at once: app.upload_same_day_share; in person order).
   void run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t>& uploaders);
   // Today's transmissions: a person infected by several contacts keeps the first candidate
   // (candidates in shard order).
@@ -372,9 +372,9 @@ class HealthPhase {
   // kSelfTest for a self-test (read the same day).
   std::vector<std::uint8_t> screening_sample_;
   static constexpr std::uint8_t kSelfTest = 2;
-  // With app.upload_delay_days: the consenting positives of the last upload_delay_days + 1
-  // result days who upload late, day t's at t modulo that, each in person order; taken on
-  // their upload day.
+  // With app.upload_delay_days: the consenting positives who upload late, by upload day, day
+  // d's at d modulo (upload_delay_days + upload_delay_spread_days + 1); taken on their upload
+  // day (in person order: sorted when a spread mixes result days).
   std::vector<std::vector<std::uint32_t>> delayed_uploads_;
   // With app.symptom_report_share: the day of p's latest symptom self-report (kNever: none),
   // whose keys cover kSelfReportDays days; whether p reports its symptoms of day t (a draw)

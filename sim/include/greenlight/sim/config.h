@@ -397,6 +397,10 @@ struct AppConfig {
   // the result of a test booked through the app reaches it by itself; a test booked elsewhere
   // needs a code.
   double upload_same_day_share = 0;
+  // With upload_delay_days: the late uploaders' delay spread over whole days, each of
+  // max(1, upload_delay_days - spread) .. upload_delay_days + spread equally likely (a draw per
+  // result; 0: all of them upload_delay_days). upload_delay_days + spread is at most 14.
+  std::uint32_t upload_delay_spread_days = 0;
   // Uploads on reported symptoms (0: none, only positive results upload): the share of app
   // users with symptoms (of an infection or false ones) who report them in the app on the
   // day they start and upload their keys (with upload_consent, after upload_delay_days like a
