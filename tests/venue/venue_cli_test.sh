@@ -54,12 +54,22 @@ expect_error() {
   [ $rc -ne 0 ] || fail "$name: exit code 0"
   [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "$name: expected one line, got '$err'"
   grep -q "^greenlight: error: " <<<"$err" || fail "$name: '$err'"
+  last_error=$err
+}
+# expect_named NAME TEXT: the last error holds TEXT (the option at fault).
+expect_named() {
+  grep -qF -- "$2" <<<"$last_error" || fail "$1: '$last_error' does not say '$2'"
 }
 expect_error "existing dir" "$bin" venue create --name X --out-dir "$work/rose"
 expect_error "bad type" "$bin" venue create --name X --type bar --out-dir "$work/x1"
 expect_error "bad minutes" "$bin" venue create --name X --minutes 0 --out-dir "$work/x2"
+expect_named "bad minutes" "--minutes: default_checkin_minutes must be 1..1440, got 0"
 expect_error "bad date" "$bin" venue create --name X --valid-from 2024-13-01 --out-dir "$work/x3"
 expect_error "empty name" "$bin" venue create --name "" --out-dir "$work/x4"
+expect_named "empty name" "--name: description must have 1..100 characters, got 0"
+expect_error "valid until before from" "$bin" venue create --name X --valid-from 2027-01-01 \
+  --valid-until 2026-01-01 --out-dir "$work/x5"
+expect_named "valid until before from" "--valid-from: valid_from (1798761600) must be before"
 expect_error "bad url" "$bin" venue decode "https://greenlight.example/v1/venue#AAAA"
 expect_error "no fragment" "$bin" venue decode "https://greenlight.example/v1/venue"
 expect_error "not a png" "$bin" venue decode "$work/rose/venue.url"

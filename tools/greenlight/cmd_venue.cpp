@@ -20,6 +20,8 @@
 #include <ctime>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "command.h"
 #include "greenlight/crypto/bytes.h"
@@ -60,6 +62,24 @@ std::string format_time(std::uint64_t t) {
   return std::to_string(t) + " (" + buf + ")";
 }
 
+// The library's errors name a venue field ("description must have 1..100 characters");
+// the option that gives it goes in front ("--name: description ...").
+std::string naming_the_option(const std::string& message) {
+  static constexpr std::pair<std::string_view, std::string_view> kOptions[] = {
+      {"description", "--name"},
+      {"address", "--address"},
+      {"default_checkin_minutes", "--minutes"},
+      {"valid_from", "--valid-from"},
+      {"valid_until", "--valid-until"}};
+  for (const auto& [field, option] : kOptions) {
+    if (message.starts_with(field) && message.size() > field.size() &&
+        message[field.size()] == ' ') {
+      return std::string(option) + ": " + message;
+    }
+  }
+  return message;
+}
+
 void run_create(const CreateOptions& options) {
   auto type = wire::venue_type_from_name(options.type);
   if (!type) throw CommandError{"--type: " + type.error().message};
@@ -72,7 +92,7 @@ void run_create(const CreateOptions& options) {
   info.valid_until = parse_time("--valid-until", options.valid_until);
   auto created =
       venue_tools::create_venue(info, options.base_url, options.out_dir, system_random());
-  if (!created) throw CommandError{created.error().message};
+  if (!created) throw CommandError{naming_the_option(created.error().message)};
   std::printf("%s\n", created->url.c_str());
   std::fprintf(stderr, "wrote %s, %s, %s, %s%s%s\n", created->url_file.c_str(),
                created->secret_file.c_str(), created->png_file.c_str(), created->svg_file.c_str(),
