@@ -406,8 +406,17 @@ Status read_value(std::string_view section, std::string_view name, const json::v
     std::error_code ec;
     const T v = in.to_number<T>(ec);
     if (ec) {
+      // The range when the value is a whole number beyond it (1e12 for a 32-bit count).
+      const bool whole = in.is_number() &&
+                         std::trunc(in.to_number<double>()) == in.to_number<double>() &&
+                         (std::is_signed_v<T> || in.to_number<double>() >= 0);
+      const std::string range = "an integer in [" + std::to_string(std::numeric_limits<T>::min()) +
+                                ", " + std::to_string(std::numeric_limits<T>::max()) + "]";
       return type_error(section, name,
-                        std::is_signed_v<T> ? "an integer" : "a non-negative integer", in);
+                        whole                 ? range
+                        : std::is_signed_v<T> ? "an integer"
+                                              : "a non-negative integer",
+                        in);
     }
     out = v;
   } else if constexpr (std::is_same_v<T, ServerMode>) {

@@ -75,6 +75,19 @@ TEST_CASE("config errors name the key and what was expected") {
   const Status none = apply_overrides(c, far);
   REQUIRE_FALSE(none);
   CHECK(none.error().message == "unknown config key 'app.xyzzy'");
+  // A whole number beyond a count's range is told the range; a negative or fractional one
+  // what the count is.
+  auto beyond = config_from_json(R"({"run": {"days": 4294967296}})");
+  REQUIRE_FALSE(beyond);
+  CHECK(beyond.error().message ==
+        "run.days: expected an integer in [0, 4294967295], got 4294967296");
+  auto negative = config_from_json(R"({"population": {"people": -5}})");
+  REQUIRE_FALSE(negative);
+  CHECK(negative.error().message == "population.people: expected a non-negative integer, got -5");
+  auto fraction = config_from_json(R"({"population": {"people": 5000.5}})");
+  REQUIRE_FALSE(fraction);
+  CHECK(fraction.error().message.starts_with(
+      "population.people: expected a non-negative integer, got 5.0005E3"));
   auto type = config_from_json(R"({"app": {"uptake": "high"}})");
   REQUIRE_FALSE(type);
   CHECK(type.error().message.find("app.uptake: expected a number") != std::string::npos);
