@@ -166,6 +166,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("app", "uptake_by_region", a.uptake_by_region);
   v("app", "start_day", a.start_day);
   v("app", "ramp_days", a.ramp_days);
+  v("app", "ramp_launch_share", a.ramp_launch_share);
   v("app", "dropout_per_day", a.dropout_per_day);
   v("app", "upload_consent", a.upload_consent);
   v("app", "upload_delay_days", a.upload_delay_days);
@@ -1008,6 +1009,9 @@ Status validate_config(const SimConfig& c) {
   need(is_probability(c.app.upload_same_day_share), "app.upload_same_day_share must be in [0, 1]");
   need(c.app.start_day <= 2000, "app.start_day must be at most 2000");
   need(c.app.ramp_days <= 2000, "app.ramp_days must be at most 2000");
+  probability("app.ramp_launch_share", c.app.ramp_launch_share);
+  need(c.app.ramp_launch_share == 0 || c.app.ramp_days > 0,
+       "app.ramp_launch_share needs a gradual uptake (app.ramp_days)");
   need(c.app.dropout_per_day >= 0 && c.app.dropout_per_day < 1,
        "app.dropout_per_day must be in [0, 1)");
   need(c.app.chaff_per_day >= 0 && c.app.chaff_per_day <= 24,

@@ -274,7 +274,13 @@ std::string policy_lines(const SimConfig& c) {
              c.disease.imports_region >= 0 ? fmt("in region %d", c.disease.imports_region).c_str()
                                            : "anywhere");
   }
-  if (c.app.ramp_days > 0) {
+  if (c.app.ramp_days > 0 && c.app.ramp_launch_share > 0) {
+    o +=
+        fmt("app: launched on day %u, %g %% of its users starting that day and the others "
+            "evenly over days %u-%u (before its first day no phone runs it)\n",
+            c.app.start_day, 100 * c.app.ramp_launch_share, c.app.start_day,
+            c.app.start_day + c.app.ramp_days - 1);
+  } else if (c.app.ramp_days > 0) {
     o +=
         fmt("app: launched on day %u, its users starting evenly over days %u-%u (before "
             "its first day no phone runs it)\n",

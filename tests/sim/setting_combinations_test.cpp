@@ -31,6 +31,7 @@ const std::vector<Choice>& choices() {
       {"app.uptake", {"0", "0.3", "0.9"}},
       {"app.start_day", {"5", "20"}},
       {"app.ramp_days", {"10"}},
+      {"app.ramp_launch_share", {"0.4"}},
       {"app.dropout_per_day", {"0.01"}},
       {"app.upload_consent", {"0.3", "1"}},
       {"app.checkin_probability", {"0", "1"}},

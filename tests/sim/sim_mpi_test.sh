@@ -154,8 +154,9 @@ grep -q "; staff tested every 3 days; residents tested every 5 days; " "$work/se
 # thins the same random encounters
 # and links, and each its own people's venue visits), one more window on days 2-3, a lockdown
 # triggered by the positive
-# tests (at least 5 days), and the app launched on day 5, its users starting over days 5-14
-# and giving it up at 3 % a day (every rank draws the same days); seasonal forcing (every rank's
+# tests (at least 5 days), and the app launched on day 5, 40 % of its users starting then,
+# the others over days 5-14, and giving it up at 3 % a day (every rank draws the same days);
+# seasonal forcing (every rank's
 # contacts the same factor);
 # 9 samples a day (every rank queues the same samples); a second variant from day 3 (every
 # rank imports the same people, and each rank's contacts carry its infectiousness); the
@@ -171,7 +172,8 @@ lockdown_args=(sim run --people 3000 --days 30 --seed 6 --threads 1 --no-baselin
   --set disease.infectiousness_sd=1.4
   --lockdown 8-15,2-3 --set lockdown.repeat_every_days=12 --set lockdown.elderly_start_day=8
   --set lockdown.elderly_days=22
-  --set app.start_day=5 --set app.ramp_days=10 --set app.dropout_per_day=0.03
+  --set app.start_day=5 --set app.ramp_days=10 --set app.ramp_launch_share=0.4
+  --set app.dropout_per_day=0.03
   --set disease.seasonality_amplitude=0.3 --set disease.seasonality_peak_day_of_year=100
   --set lockdown.trigger_incidence=200
   --set lockdown.min_days=5 --set testing.tests_per_day_per_100k=300 --set variant.day=3
@@ -182,6 +184,8 @@ lockdown_args=(sim run --people 3000 --days 30 --seed 6 --threads 1 --no-baselin
   --set app.upload_delay_spread_days=1
   --set app.symptom_report_share=0.3)
 one_and_two lockdown "${lockdown_args[@]}"
+grep -q "^app: launched on day 5, 40 % of its users starting that day and the others evenly \
+over days 5-14 " "$work/lockdown-one/report.txt" || fail "lockdown sim run: no launch-day share"
 grep -q "^  symptom self-reports / infected  *[1-9][0-9]* / " "$work/lockdown-one/report.txt" ||
   fail "lockdown sim run: no symptom self-report"
 grep -q "^app: a positive user who consents uploads 1 to 3 days after the result, each day \

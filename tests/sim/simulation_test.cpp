@@ -408,6 +408,70 @@ TEST_CASE("before the app's launch day no phone does anything, from it on they d
   CHECK(sim->summary().uploads == publisher.uploads.size());
 }
 
+TEST_CASE("a launch-day rush: a share of the app users start on the launch day") {
+  // 43 % on day 5 (Corona-Warn-App's first day), the others evenly over days 5-25: the launch
+  // day holds 43 % + 57 % / 21 of the users, each later day about 57 % / 21.
+  SimConfig c = small(20000, 2, 7);
+  c.app.start_day = 5;
+  c.app.ramp_days = 21;
+  c.app.ramp_launch_share = 0.43;
+  RecordingPublisher publisher;
+  const auto sim = ran(c, publisher);
+  const Population& pop = sim->population();
+  std::vector<double> started(27, 0);
+  double users = 0;
+  for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    if (pop.has_app[p] == 0) continue;
+    const std::uint32_t day = sim->app_start(p);
+    REQUIRE(day >= 5);
+    REQUIRE(day <= 25);
+    ++started[day];
+    ++users;
+  }
+  REQUIRE(users > 10000);
+  CHECK(started[5] / users == Approx(0.43 + 0.57 / 21).margin(0.02));
+  for (std::uint32_t day = 6; day <= 25; ++day) {
+    CAPTURE(day);
+    CHECK(started[day] / users == Approx(0.57 / 21).margin(0.008));
+  }
+  // Everyone at once; and without the share the ramp's days alike.
+  c.app.ramp_launch_share = 1;
+  RecordingPublisher all_publisher;
+  const auto all = ran(c, all_publisher);
+  for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    if (pop.has_app[p] != 0) REQUIRE(all->app_start(p) == 5);
+  }
+  c.app.ramp_launch_share = 0;
+  RecordingPublisher even_publisher;
+  const auto even = ran(c, even_publisher);
+  double on_launch = 0;
+  for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    if (pop.has_app[p] != 0 && even->app_start(p) == 5) ++on_launch;
+  }
+  CHECK(on_launch / users == Approx(1.0 / 21).margin(0.008));
+}
+
+TEST_CASE("a launch-day rush: settings, refusals, round trip and policy line") {
+  SimConfig c;
+  CHECK(c.app.ramp_launch_share == 0);
+  SimConfig bad;
+  bad.app.ramp_launch_share = 0.4;
+  const Status no_ramp = validate_config(bad);
+  REQUIRE_FALSE(no_ramp);
+  CHECK(no_ramp.error().message == "app.ramp_launch_share needs a gradual uptake (app.ramp_days)");
+  bad.app.ramp_days = 10;
+  CHECK(validate_config(bad));
+  bad.app.ramp_launch_share = 1.5;
+  REQUIRE_FALSE(validate_config(bad));
+  CHECK(validate_config(bad).error().message == "app.ramp_launch_share must be in [0, 1]");
+  REQUIRE(apply_override(c, "app.ramp_days=21"));
+  REQUIRE(apply_override(c, "app.ramp_launch_share=0.43"));
+  CHECK(config_from_json(config_to_json(c))->app.ramp_launch_share == 0.43);
+  CHECK(policy_lines(c).find("app: launched on day 0, 43 % of its users starting that day and "
+                             "the others evenly over days 0-20 (before its first day no phone "
+                             "runs it)\n") != std::string::npos);
+}
+
 TEST_CASE("with a gradual uptake each phone starts on its own day of the ramp") {
   SimConfig c = small(3000, 40, 7);
   c.disease.initial_infections = 30;

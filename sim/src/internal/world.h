@@ -45,8 +45,11 @@ struct World {
       app_start_day.assign(pop.size(), 0);
       for (std::uint32_t p = 0; p < pop.size(); ++p) {
         if (pop.has_app[p] == 0) continue;
+        Rng draw(stream_key(seed, kPurposeAppStart, p));
+        const bool at_launch =
+            c.app.ramp_launch_share > 0 && draw.bernoulli(c.app.ramp_launch_share);
         app_start_day[p] = static_cast<std::uint16_t>(
-            c.app.start_day + Rng(stream_key(seed, kPurposeAppStart, p)).below(c.app.ramp_days));
+            c.app.start_day + (at_launch ? 0 : draw.below(c.app.ramp_days)));
       }
     }
     if (c.app.dropout_per_day > 0) {
@@ -81,7 +84,8 @@ struct World {
   }
 
   // An app user's first day with the app: the launch day (app.start_day), or with a gradual
-  // uptake (app.ramp_days) a day drawn per person from the ramp.
+  // uptake (app.ramp_days) a day drawn per person from the ramp (app.ramp_launch_share of
+  // them on the launch day).
   std::uint32_t app_start(std::uint32_t p) const {
     return app_start_day.empty() ? config.app.start_day : app_start_day[p];
   }

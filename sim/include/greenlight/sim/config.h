@@ -378,6 +378,12 @@ struct AppConfig {
   // [start_day, start_day + ramp_days) (0: everyone on start_day). Before a phone's own first
   // day it does what a phone does before the launch: nothing.
   std::uint32_t ramp_days = 0;
+  // With ramp_days: the share of the app users who start on the launch day, the others
+  // evenly over the ramp (the launch day included; a draw per person; 0: all evenly).
+  // Germany's Corona-Warn-App: 6.45 M downloads by the day after its launch (2020-06-16),
+  // 12.2 M after a week, 15 M after three (BMG, RKI): over 40 % of three weeks' users came on
+  // the first day.
+  double ramp_launch_share = 0;
   // Users who give the app up: from its first day on, each day a phone that ran the app the
   // day before stops with this probability (a constant hazard: on average 1 / dropout_per_day
   // days of use; 0: nobody stops). A stopped phone does what a phone does before its first
