@@ -1003,7 +1003,7 @@ Status validate_config(const SimConfig& c) {
   need(c.app.upload_delay_days <= 14, "app.upload_delay_days must be in [0, 14]");
   need(c.app.upload_delay_spread_days == 0 || c.app.upload_delay_days > 0,
        "app.upload_delay_spread_days needs a delay (app.upload_delay_days)");
-  need(c.app.upload_delay_days + c.app.upload_delay_spread_days <= 14,
+  need(c.app.longest_upload_delay() <= 14,
        "app.upload_delay_days + app.upload_delay_spread_days must be at most 14");
   need(is_probability(c.app.symptom_report_share), "app.symptom_report_share must be in [0, 1]");
   need(is_probability(c.app.upload_same_day_share), "app.upload_same_day_share must be in [0, 1]");

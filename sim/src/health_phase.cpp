@@ -47,8 +47,7 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
   }
   if (self_tests) self_test_until_.assign(n, 0);
   if (w_.config.app.upload_delay_days > 0) {
-    delayed_uploads_.resize(w_.config.app.upload_delay_days +
-                            w_.config.app.upload_delay_spread_days + 1);
+    delayed_uploads_.resize(w_.config.app.longest_upload_delay() + 1);
   }
   if (w_.config.app.symptom_report_share > 0) self_report_day_.assign(n, kNever);
   if (w_.config.app.red_release_test_day > 0 ||
@@ -772,10 +771,8 @@ void HealthPhase::delay_uploads(std::uint32_t t, std::vector<std::uint32_t>& upl
   // their delay's day but for the share who upload today all the same.
   const auto& a = w_.config.app;
   const std::size_t slots = delayed_uploads_.size();
-  const std::uint32_t shortest = a.upload_delay_days > a.upload_delay_spread_days
-                                     ? a.upload_delay_days - a.upload_delay_spread_days
-                                     : 1;
-  const std::uint32_t longest = a.upload_delay_days + a.upload_delay_spread_days;
+  const std::uint32_t shortest = a.shortest_upload_delay();
+  const std::uint32_t longest = a.longest_upload_delay();
   std::vector<std::uint32_t>& due = delayed_uploads_[t % slots];
   std::vector<std::uint32_t> today;
   for (auto it = uploaders.begin() + static_cast<std::ptrdiff_t>(today_from); it != uploaders.end();

@@ -302,12 +302,11 @@ std::string policy_lines(const SimConfig& c) {
   }
   if (c.app.upload_delay_days > 0) {
     const std::uint32_t delay = c.app.upload_delay_days;
-    const std::uint32_t spread = c.app.upload_delay_spread_days;
-    if (spread > 0) {
+    if (c.app.upload_delay_spread_days > 0) {
       o +=
           fmt("app: a positive user who consents uploads %u to %u days after the result, each "
               "day alike",
-              delay > spread ? delay - spread : 1, delay + spread);
+              c.app.shortest_upload_delay(), c.app.longest_upload_delay());
     } else {
       o += fmt("app: a positive user who consents uploads %u day%s after the result", delay,
                delay == 1 ? "" : "s");

@@ -407,6 +407,16 @@ struct AppConfig {
   // max(1, upload_delay_days - spread) .. upload_delay_days + spread equally likely (a draw per
   // result; 0: all of them upload_delay_days). upload_delay_days + spread is at most 14.
   std::uint32_t upload_delay_spread_days = 0;
+  // The first and the last day after the result a late upload may come (with
+  // upload_delay_days > 0).
+  std::uint32_t shortest_upload_delay() const {
+    return upload_delay_days > upload_delay_spread_days
+               ? upload_delay_days - upload_delay_spread_days
+               : 1;
+  }
+  std::uint32_t longest_upload_delay() const {
+    return upload_delay_days + upload_delay_spread_days;
+  }
   // Uploads on reported symptoms (0: none, only positive results upload): the share of app
   // users with symptoms (of an infection or false ones) who report them in the app on the
   // day they start and upload their keys (with upload_consent, after upload_delay_days like a
