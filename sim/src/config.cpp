@@ -727,8 +727,7 @@ Status validate_config(const SimConfig& c) {
   double adults = 0;
   for (std::size_t g = 2; g < kAgeGroups; ++g) adults += c.population.adult_age_weights[g];
   need(adults > 0, "population.adult_age_weights must give some weight to ages 20+");
-  need(is_probability(c.population.employment_rate),
-       "population.employment_rate must be in [0, 1]");
+  probability("population.employment_rate", c.population.employment_rate);
   need(c.population.school_size >= 2, "population.school_size must be at least 2");
   need(c.population.mean_workplace_size >= 2, "population.mean_workplace_size must be at least 2");
   need(c.population.elderly_group_size >= 2, "population.elderly_group_size must be at least 2");
@@ -748,8 +747,8 @@ Status validate_config(const SimConfig& c) {
     need(*std::min_element(w.begin(), w.end()) / total * c.population.people >= 10,
          "population.region_weights: every region needs at least 10 people");
   }
-  need(is_probability(c.population.commuter_share), "population.commuter_share must be in [0, 1]");
-  need(is_probability(c.contacts.travel_share), "contacts.travel_share must be in [0, 1]");
+  probability("population.commuter_share", c.population.commuter_share);
+  probability("contacts.travel_share", c.contacts.travel_share);
   const auto check_matrix = [&](const std::vector<std::vector<double>>& m, const char* name) {
     if (m.empty()) return;
     need(regions > 1, std::string(name) + " needs several regions (population.regions)");
@@ -828,8 +827,7 @@ Status validate_config(const SimConfig& c) {
   need(c.disease.imports_region >= -1 &&
            c.disease.imports_region < static_cast<std::int64_t>(regions),
        "disease.imports_region must be -1 (anywhere) or a region in [0, population.regions)");
-  need(is_probability(c.contacts.daily_link_fraction),
-       "contacts.daily_link_fraction must be in [0, 1]");
+  probability("contacts.daily_link_fraction", c.contacts.daily_link_fraction);
   need(is_probability(c.contacts.shop_visit_probability) &&
            is_probability(c.contacts.restaurant_visit_probability) &&
            is_probability(c.contacts.event_visit_probability),
@@ -868,8 +866,7 @@ Status validate_config(const SimConfig& c) {
              r.model_rx_residual_sd_db >= 0 && r.fading_sd_db >= 0,
          "radio standard deviations must be non-negative");
     need(r.phone_models >= 1 && r.phone_models <= 1000, "radio.phone_models must be in [1, 1000]");
-    need(is_probability(r.missed_scan_probability),
-         "radio.missed_scan_probability must be in [0, 1]");
+    probability("radio.missed_scan_probability", r.missed_scan_probability);
     need(r.scan_window_seconds > 0 && r.advertising_interval_ms > 0 && r.sensitivity_width_db > 0,
          "radio.scan_window_seconds, advertising_interval_ms and sensitivity_width_db must be "
          "positive");
@@ -946,8 +943,7 @@ Status validate_config(const SimConfig& c) {
          "disease.transmission_changes_by_layer: each change is [day, household, school_work, "
          "random, venue], whole days in [0, 2000] in increasing order, factors in [0, 10]");
   }
-  need(is_probability(c.disease.false_symptom_rate),
-       "disease.false_symptom_rate must be in [0, 1]");
+  probability("disease.false_symptom_rate", c.disease.false_symptom_rate);
   need(c.disease.dose_minutes > 0 && c.disease.dose_distance_m > 0,
        "disease.dose_minutes and dose_distance_m must be positive");
   probability("testing.symptom_isolation", c.testing.symptom_isolation);
@@ -1005,8 +1001,8 @@ Status validate_config(const SimConfig& c) {
        "app.upload_delay_spread_days needs a delay (app.upload_delay_days)");
   need(c.app.longest_upload_delay() <= 14,
        "app.upload_delay_days + app.upload_delay_spread_days must be at most 14");
-  need(is_probability(c.app.symptom_report_share), "app.symptom_report_share must be in [0, 1]");
-  need(is_probability(c.app.upload_same_day_share), "app.upload_same_day_share must be in [0, 1]");
+  probability("app.symptom_report_share", c.app.symptom_report_share);
+  probability("app.upload_same_day_share", c.app.upload_same_day_share);
   need(c.app.start_day <= 2000, "app.start_day must be at most 2000");
   need(c.app.ramp_days <= 2000, "app.ramp_days must be at most 2000");
   probability("app.ramp_launch_share", c.app.ramp_launch_share);
@@ -1025,7 +1021,7 @@ Status validate_config(const SimConfig& c) {
        "health_code: trace_days_before at most 10, companion_lookback_days at most 14, colour "
        "days at most 60");
   const auto& ad = c.adversary;
-  need(is_probability(ad.relay_venue_share), "adversary.relay_venue_share must be in [0, 1]");
+  probability("adversary.relay_venue_share", ad.relay_venue_share);
   need(ad.relay_delay_minutes >= 0 && ad.relay_delay_minutes <= 720,
        "adversary.relay_delay_minutes must be in [0, 720]");
   need(ad.relay_victims <= 1000 && ad.relay_max_minutes >= 5 && ad.relay_max_minutes <= 240,
@@ -1063,7 +1059,7 @@ Status validate_config(const SimConfig& c) {
   }
   need(l.repeat_every_days == 0 || (l.repeat_every_days > l.days && l.repeat_every_days <= 2000),
        "lockdown.repeat_every_days must be 0 (once) or more than lockdown.days, at most 2000");
-  need(is_probability(l.release_fraction), "lockdown.release_fraction must be in [0, 1]");
+  probability("lockdown.release_fraction", l.release_fraction);
   need(!l.regional || (c.population.regions > 1 && l.triggered()),
        "lockdown.regional needs several regions (population.regions) and a trigger "
        "(lockdown.trigger_incidence or trigger_admissions)");
@@ -1087,7 +1083,7 @@ Status validate_config(const SimConfig& c) {
   need(m.self_notify_after_days == 0 ||
            (m.self_notify_after_days >= m.delay_days && m.self_notify_after_days <= 60),
        "manual_tracing.self_notify_after_days must be 0 (never) or in [delay_days, 60]");
-  need(is_probability(m.self_notify_reach), "manual_tracing.self_notify_reach must be in [0, 1]");
+  probability("manual_tracing.self_notify_reach", m.self_notify_reach);
   need(m.daily_test_days <= 14,
        "manual_tracing.daily_test_days must be in [0, 14] (0: quarantine, no daily self-tests)");
   need(m.daily_test_adherence == -1 || is_probability(m.daily_test_adherence),
@@ -1139,7 +1135,7 @@ Status validate_config(const SimConfig& c) {
            (vc.booster_after_days > vc.days_to_protect && vc.booster_after_days <= 2000),
        "vaccination.booster_after_days must be 0 (no boosters) or more than days_to_protect, "
        "at most 2000");
-  need(is_probability(vc.booster_uptake), "vaccination.booster_uptake must be in [0, 1]");
+  probability("vaccination.booster_uptake", vc.booster_uptake);
   need(vc.booster_protect_days <= 365, "vaccination.booster_protect_days must be at most 365");
   need(c.variant.day <= 2000, "variant.day must be at most 2000");
   need(c.variant.imports <= c.population.people,
@@ -1207,7 +1203,7 @@ Status validate_config(const SimConfig& c) {
   need(ch.resident_test_every_days <= 60,
        "care_homes.resident_test_every_days must be in [0, 60] (0: no regular testing of "
        "residents)");
-  need(is_probability(ch.death_in_home), "care_homes.death_in_home must be in [0, 1]");
+  probability("care_homes.death_in_home", ch.death_in_home);
   need(ch.visits_per_week >= 0 && ch.visits_per_week <= 7,
        "care_homes.visits_per_week must be in [0, 7] (at most a visit a day)");
   need(ch.visits_closed_days <= 60,
