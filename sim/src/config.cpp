@@ -173,6 +173,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("app", "upload_same_day_share", a.upload_same_day_share);
   v("app", "upload_delay_spread_days", a.upload_delay_spread_days);
   v("app", "symptom_report_share", a.symptom_report_share);
+  v("app", "revoke_on_negative", a.revoke_on_negative);
   v("app", "checkin_probability", a.checkin_probability);
   v("app", "red_isolation_adherence", a.red_isolation_adherence);
   v("app", "red_isolation_days", a.red_isolation_days);
@@ -1002,6 +1003,8 @@ Status validate_config(const SimConfig& c) {
   need(c.app.longest_upload_delay() <= 14,
        "app.upload_delay_days + app.upload_delay_spread_days must be at most 14");
   probability("app.symptom_report_share", c.app.symptom_report_share);
+  need(!c.app.revoke_on_negative || c.app.symptom_report_share > 0,
+       "app.revoke_on_negative needs symptom self-reports (app.symptom_report_share)");
   probability("app.upload_same_day_share", c.app.upload_same_day_share);
   need(c.app.start_day <= 2000, "app.start_day must be at most 2000");
   need(c.app.ramp_days <= 2000, "app.ramp_days must be at most 2000");

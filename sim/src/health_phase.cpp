@@ -50,7 +50,7 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
     delayed_uploads_.resize(w_.config.app.longest_upload_delay() + 1);
   }
   if (w_.config.app.symptom_report_share > 0) self_report_day_.assign(n, kNever);
-  if (w_.config.app.red_release_test_day > 0 ||
+  if (w_.config.app.red_release_test_day > 0 || w_.config.app.revoke_on_negative ||
       (w_.config.manual_tracing.enabled && w_.config.manual_tracing.release_test_day > 0)) {
     release_day_.assign(n, 0);
     held_until_.assign(n, 0);
@@ -546,14 +546,36 @@ void HealthPhase::isolate(std::uint32_t p, std::int32_t until) {
   if (!held_until_.empty()) held_until_[p] = std::max(held_until_[p], until);
 }
 
-void HealthPhase::quarantine(std::uint32_t p, std::int32_t until, std::uint32_t release_day) {
-  if (release_day == 0 || held_until_.empty()) {
+void HealthPhase::quarantine(std::uint32_t p, std::int32_t until, std::uint32_t release_day,
+                             bool withdrawable) {
+  if ((release_day == 0 && !withdrawable) || held_until_.empty()) {
     isolate(p, until);
     return;
   }
   isolated_until_[p] = std::max(isolated_until_[p], until);
+  if (release_day == 0) return;
   if (release_day_[p] == 0) release_testers_.push_back(p);  // -1: still on the list
   release_day_[p] = std::max(release_day_[p], static_cast<std::int32_t>(release_day));
+}
+
+void HealthPhase::withdraw_quarantine(std::uint32_t p, std::uint32_t t) {
+  end_quarantine(p, t, quarantines_withdrawn_, withdrawn_infected_);
+}
+
+bool HealthPhase::recently_infected(std::uint32_t p, std::uint32_t t) const {
+  return infection_day_[p] != kNever &&
+         static_cast<std::int32_t>(t) - infection_day_[p] <=
+             static_cast<std::int32_t>(w_.config.testing.sensitive_to_day);
+}
+
+void HealthPhase::end_quarantine(std::uint32_t p, std::uint32_t t, std::uint64_t& ended,
+                                 std::uint64_t& infected) {
+  const auto day = static_cast<std::int32_t>(t);
+  const std::int32_t until = std::min(isolated_until_[p], std::max(day, held_until_[p]));
+  if (until >= isolated_until_[p]) return;  // over already, or kept for another reason
+  isolated_until_[p] = until;
+  ++ended;
+  if (recently_infected(p, t)) ++infected;
 }
 
 void HealthPhase::order_release_tests(std::uint32_t t) {
@@ -578,16 +600,8 @@ void HealthPhase::order_release_tests(std::uint32_t t) {
 
 void HealthPhase::release_on_negative(std::uint32_t p, std::uint32_t t, std::uint64_t& released,
                                       std::uint64_t& infected) {
-  const auto day = static_cast<std::int32_t>(t);
   release_day_[p] = -1;  // used; off the list at the next orders
-  const std::int32_t until = std::min(isolated_until_[p], std::max(day, held_until_[p]));
-  if (until >= isolated_until_[p]) return;  // over already, or kept for another reason
-  isolated_until_[p] = until;
-  ++released;
-  if (infection_day_[p] != kNever &&
-      day - infection_day_[p] <= static_cast<std::int32_t>(w_.config.testing.sensitive_to_day)) {
-    ++infected;
-  }
+  end_quarantine(p, t, released, infected);
 }
 
 void HealthPhase::order_test(std::uint32_t p, std::uint32_t day) {
@@ -660,6 +674,9 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
   std::vector<std::uint64_t> released_infected(kShards, 0);
   std::vector<std::uint64_t> reports(kShards, 0);
   std::vector<std::uint64_t> reports_infected(kShards, 0);
+  std::vector<std::vector<std::uint32_t>> revoking(kShards);
+  revokers_.clear();
+  const bool revoke = w_.config.app.revoke_on_negative;
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     const auto [h0, h1] = shard_range(w_.pop.households(), shard);
     const std::uint32_t p0 = w_.pop.household_start[h0];
@@ -702,6 +719,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
         mine.push_back(p);
         ++reports[shard];
         if (onset) ++reports_infected[shard];
+        if (revoke) order_test(p, t);  // the app asks for a test to confirm the report
       }
       // Admitted to hospital: tested there (unless a test is pending or was positive).
       if (infected && course_[p].admitted_on(static_cast<std::uint32_t>(day - infection_day_[p]))) {
@@ -746,6 +764,13 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
                    static_cast<std::int32_t>(sample_day_of_result_[p]) >= release_day_[p]) {
           release_on_negative(p, t, released[shard], released_infected[shard]);
         }
+        // A negative result of a sample taken since the self-report revokes it; the keys
+        // of a later positive result go out as a confirmed test.
+        if (revoke && test_positive_[p] == 0 && self_report_day(p, t) && w_.app_on(p, t) &&
+            static_cast<std::int32_t>(sample_day_of_result_[p]) >= self_report_day_[p]) {
+          self_report_day_[p] = kNever;
+          revoking[shard].push_back(p);
+        }
       }
     }
   });
@@ -762,6 +787,39 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
     symptom_reports_infected_ += reports_infected[shard];
   }
   if (!delayed_uploads_.empty()) delay_uploads(t, uploaders, uploaders_before);
+  if (revoke) {
+    std::vector<std::uint32_t> all;
+    for (const auto& r : revoking) all.insert(all.end(), r.begin(), r.end());
+    if (!all.empty()) revoke_self_reports(all, uploaders, uploaders_before);
+  }
+}
+
+void HealthPhase::revoke_self_reports(std::span<const std::uint32_t> revoking,
+                                      std::vector<std::uint32_t>& uploaders,
+                                      std::size_t today_from) {
+  for (const std::uint32_t p : revoking) {
+    // Still to upload (today, or later with app.upload_delay_days): it does not.
+    const auto today =
+        std::find(uploaders.begin() + static_cast<std::ptrdiff_t>(today_from), uploaders.end(), p);
+    if (today != uploaders.end()) {
+      uploaders.erase(today);
+      ++revoked_before_upload_;
+      continue;
+    }
+    bool waiting = false;
+    for (auto& due : delayed_uploads_) {
+      const auto it = std::find(due.begin(), due.end(), p);
+      if (it == due.end()) continue;
+      due.erase(it);
+      waiting = true;
+      break;
+    }
+    if (waiting) {
+      ++revoked_before_upload_;
+      continue;
+    }
+    revokers_.push_back(p);
+  }
 }
 
 void HealthPhase::delay_uploads(std::uint32_t t, std::vector<std::uint32_t>& uploaders,

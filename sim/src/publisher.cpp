@@ -32,6 +32,35 @@ Status KeyPublisher::publish_all(std::span<const SimUpload> uploads, std::int64_
   return ok();
 }
 
+Status KeyPublisher::revoke(std::span<const TemporaryExposureKey> /*keys*/,
+                            std::int64_t /*unix_seconds*/) {
+  return make_error(ErrorCode::kFailedPrecondition,
+                    std::string(name()) + " cannot revoke keys (the upload API has no revision)");
+}
+
+Status InMemoryPublisher::revoke(std::span<const TemporaryExposureKey> keys,
+                                 std::int64_t /*unix_seconds*/) {
+  // A key still in its embargo is taken back; one published already goes out again as
+  // revoked (at once: it expired before it was published).
+  for (const auto& k : keys) {
+    const auto held = std::find_if(pending_.begin(), pending_.end(), [&](const Pending& p) {
+      return p.key.key_data == k.key_data &&
+             p.key.rolling_start_interval_number == k.rolling_start_interval_number;
+    });
+    if (held != pending_.end()) {
+      pending_.erase(held);
+      continue;
+    }
+    TemporaryExposureKey revoked = k;
+    revoked.report_type = ReportType::kRevoked;
+    revoked.days_since_onset_of_symptoms = std::nullopt;
+    pending_revoked_.push_back(revoked);
+    ++holdings_.revoked_keys;
+    holdings_.stored_bytes += kExportKeyBytes;
+  }
+  return ok();
+}
+
 Status InMemoryPublisher::ensure_authority() {
   if (authority_) return ok();
   auto key = EcdsaP256PrivateKey::generate();
@@ -134,8 +163,12 @@ Result<PublishedBatch> InMemoryPublisher::fetch_new(std::int64_t unix_seconds) {
   // An export lists keys sorted by key bytes, so the order reveals nothing about uploads.
   std::sort(batch.keys.begin(), batch.keys.end(),
             [](const auto& a, const auto& b) { return a.key_data.array() < b.key_data.array(); });
-  batch.download_bytes =
-      batch.keys.size() * kExportKeyBytes + batch.venue_warnings.size() * kVenueWarningBytes;
+  batch.revoked_keys = std::move(pending_revoked_);
+  pending_revoked_.clear();
+  std::sort(batch.revoked_keys.begin(), batch.revoked_keys.end(),
+            [](const auto& a, const auto& b) { return a.key_data.array() < b.key_data.array(); });
+  batch.download_bytes = (batch.keys.size() + batch.revoked_keys.size()) * kExportKeyBytes +
+                         batch.venue_warnings.size() * kVenueWarningBytes;
   return batch;
 }
 

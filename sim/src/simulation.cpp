@@ -78,6 +78,9 @@ struct Simulation::Impl {
     ledger.uploaded(t, uploaders);
     clock.lap(internal::kPhaseHealth);
     GL_RETURN_IF_ERROR(uploads.run(t, midnight + 12 * 3600, uploaders, health, contacts, st));
+    if (!health.revokers().empty()) {
+      GL_RETURN_IF_ERROR(uploads.revoke(t, midnight + 12 * 3600, health, st));
+    }
     clock.lap(internal::kPhaseUploads);
     st.lockdown = lockdown.everyone_on(t, daily) ? 1 : 0;
     st.schools_closed = world.config.lockdown.schools_closed_on(t) ? 1 : 0;
@@ -149,6 +152,12 @@ Result<std::unique_ptr<Simulation>> Simulation::create(const SimConfig& config,
                       "over " +
                           std::to_string(ranks.size()) + " MPI ranks");
   }
+  if (config.app.revoke_on_negative && !publisher.revokes()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "app.revoke_on_negative needs the in-memory publisher (--server none): "
+                      "greenlight's upload API has no revision, so the " +
+                          std::string(publisher.name()) + " cannot revoke an upload");
+  }
   Population pop = generate_population(config);
   auto venues = VenueDirectory::create(pop, config.run.seed);
   GL_RETURN_IF_ERROR(venues);
@@ -191,6 +200,12 @@ RunSummary Simulation::summary() const {
   s.released_infected = impl_->health.released_infected();
   s.symptom_reports = impl_->health.symptom_reports();
   s.symptom_reports_infected = impl_->health.symptom_reports_infected();
+  s.self_reports_revoked = impl_->uploads.self_reports_revoked();
+  s.revoked_before_upload = impl_->health.revoked_before_upload();
+  s.revoked_infected = impl_->uploads.revoked_infected();
+  s.quarantines_withdrawn = impl_->health.quarantines_withdrawn();
+  s.withdrawn_infected = impl_->health.withdrawn_infected();
+  for (const auto& d : impl_->daily) s.red_withdrawn += d.red_withdrawn;
   s.care_outbreak_positives = impl_->health.outbreak_positives();
   return s;
 }

@@ -30,6 +30,7 @@ SyncPhase::SyncPhase(const World& world, KeyPublisher& publisher)
   true_close_day_.assign(own, kNever);
   first_red_day_.assign(own, kNever);
   first_any_day_.assign(own, kNever);
+  if (w_.config.app.revoke_on_negative) venue_yellow_until_.assign(own, 0);
 }
 
 Colour SyncPhase::exposure_colour(std::uint32_t p, std::uint32_t day) const {
@@ -81,6 +82,9 @@ Status SyncPhase::run(std::uint32_t t, std::int64_t now, const Phases& phases, D
   score(hits, keys, owner, t, now, phases.radio, updates, shared);
   match_venues(batch->venue_warnings, t, first_day, last_day, phases.contacts, updates);
   apply(updates, t, phases.health, st);
+  if (!batch->revoked_keys.empty()) {
+    GL_RETURN_IF_ERROR(withdraw(batch->revoked_keys, t, now, first_day, last_day, phases, st));
+  }
 
   if (w_.config.run.verify_phones > 0 && !keys.empty()) {
     return verify(t, first_day, last_day, keys, shared, phases.radio, phases.expander);
@@ -318,18 +322,7 @@ void SyncPhase::score(std::span<const RunHit> hits, std::span<const TemporaryExp
   // The client's rules decide which days still count, their level and how long the colour
   // lasts; the simulator only keeps per-day sums across syncs.
   const RiskScorer& scorer = w_.scorer;
-  const client::RiskConfig& client_risk = scorer.client_config();
-  const std::int64_t start = w_.schedule.start_unix_seconds();
-  const auto unix_day = [&](std::uint32_t d) {
-    return start + static_cast<std::int64_t>(d) * kDaySeconds;
-  };
-  const auto sim_day = [&](std::int64_t unix_seconds) {
-    return static_cast<std::int32_t>((unix_seconds - start) / kDaySeconds);
-  };
-  const auto valid_until = [&](client::ColourRule rule, std::uint32_t d) {
-    return sim_day(client::rule_valid_until(rule, unix_day(d), client_risk));
-  };
-  const std::int64_t oldest_day = client::oldest_counted_day(now, client_risk);
+  const std::int64_t oldest_day = client::oldest_counted_day(now, scorer.client_config());
   // Phones are scored in kShards shards of the population, in parallel: a shard reads and
   // writes only its own phones' day sums, and its outputs are appended in shard order, so
   // the result is that of one pass in phone order.
@@ -392,21 +385,7 @@ void SyncPhase::score(std::span<const RunHit> hits, std::span<const TemporaryExp
       flush();
       std::sort(days_touched.begin(), days_touched.end());
       days_touched.erase(std::unique(days_touched.begin(), days_touched.end()), days_touched.end());
-      for (const std::uint32_t d : days_touched) {
-        switch (scorer.day_level(day_scores[person_day(p, d)])) {
-          case client::RiskLevel::kHigh:
-            u.red_until =
-                std::max(u.red_until, valid_until(client::ColourRule::kHighRiskExposure, d));
-            u.red_day = std::max(u.red_day, static_cast<std::int32_t>(d));
-            break;
-          case client::RiskLevel::kLow:
-            u.yellow_until =
-                std::max(u.yellow_until, valid_until(client::ColourRule::kLowRiskExposure, d));
-            break;
-          case client::RiskLevel::kNone:
-            break;
-        }
-      }
+      for (const std::uint32_t d : days_touched) raise_by_day(d, day_scores[person_day(p, d)], u);
       if (u.red_until > 0 || u.yellow_until > 0) out.updates.push_back(u);
       if (w_.config.run.verify_phones > 0) out.shared[p] = std::move(windows);
       i = j;
@@ -417,6 +396,108 @@ void SyncPhase::score(std::span<const RunHit> hits, std::span<const TemporaryExp
     exposure_hits_.insert(exposure_hits_.end(), out.exposure_hits.begin(), out.exposure_hits.end());
     shared.merge(out.shared);
   }
+}
+
+std::int64_t SyncPhase::unix_day(std::uint32_t d) const {
+  return w_.schedule.start_unix_seconds() + static_cast<std::int64_t>(d) * kDaySeconds;
+}
+
+void SyncPhase::raise_by_day(std::uint32_t d, double sum, Update& u) const {
+  const auto valid_until = [&](client::ColourRule rule) {
+    const std::int64_t until =
+        client::rule_valid_until(rule, unix_day(d), w_.scorer.client_config());
+    return static_cast<std::int32_t>((until - w_.schedule.start_unix_seconds()) / kDaySeconds);
+  };
+  switch (w_.scorer.day_level(sum)) {
+    case client::RiskLevel::kHigh:
+      u.red_until = std::max(u.red_until, valid_until(client::ColourRule::kHighRiskExposure));
+      u.red_day = std::max(u.red_day, static_cast<std::int32_t>(d));
+      break;
+    case client::RiskLevel::kLow:
+      u.yellow_until = std::max(u.yellow_until, valid_until(client::ColourRule::kLowRiskExposure));
+      break;
+    case client::RiskLevel::kNone:
+      break;
+  }
+}
+
+Status SyncPhase::withdraw(std::span<const TemporaryExposureKey> revoked, std::uint32_t t,
+                           std::int64_t now, std::uint32_t first_day, std::uint32_t last_day,
+                           const Phases& phases, DailyStats& st) {
+  // The keys as they were published (the phones scored those), with their uploaders; a key
+  // the simulation did not upload (none with the in-memory publisher) is left out.
+  std::vector<TemporaryExposureKey> keys;
+  std::vector<std::uint32_t> owner;
+  for (const auto& k : revoked) {
+    auto r = phases.uploads.take_revoked(k.key_data.array());
+    if (!r) continue;
+    keys.push_back(std::move(r->published));
+    owner.push_back(r->owner.person);
+  }
+  if (keys.empty()) return ok();
+  // Matched as new keys are (every key has its uploader: tags-only days, probed with the
+  // uploaders' runs only), on the phones' ranks.
+  SharedRpiTable table;
+  std::vector<std::uint8_t> owned;
+  if (!w_.config.run.probe_all_runs) owned.assign(keys.size(), 1);
+  GL_RETURN_IF_ERROR(
+      table.build(keys, w_.schedule, first_day, last_day, phases.radio.expanders(), owned));
+  std::vector<RunHit> hits;
+  std::vector<CloseRecord> close;
+  probe(table, keys, owner, PublishedBits{}, phases.radio.store(), hits, close);
+  route_to_phones(hits);
+  std::sort(hits.begin(), hits.end());
+  // Per phone: the windows' scores off its day sums (a sum left at about zero goes), then
+  // its exposure colour from the days that still count.
+  const RiskScorer& scorer = w_.scorer;
+  const std::int64_t oldest_day = client::oldest_counted_day(now, scorer.client_config());
+  std::vector<std::vector<std::uint32_t>> fallen(kShards);  // phones whose RED fell away
+  parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
+    auto& day_scores = day_scores_[shard];
+    const auto [p0, p1] = shard_range(w_.pop.size(), shard);
+    const auto by_phone = [](const RunHit& h, std::uint32_t p) { return h.phone < p; };
+    auto i = static_cast<std::size_t>(std::lower_bound(hits.begin(), hits.end(), p0, by_phone) -
+                                      hits.begin());
+    const auto end = static_cast<std::size_t>(
+        std::lower_bound(hits.begin(), hits.end(), p1, by_phone) - hits.begin());
+    while (i < end) {
+      std::size_t j = i;
+      while (j < end && hits[j].phone == hits[i].phone) ++j;
+      const std::uint32_t p = hits[i].phone;
+      const auto windows =
+          windows_from_hits(std::span(hits).subspan(i, j - i), keys, phases.radio.model(), w_.seed);
+      i = j;
+      bool changed = false;
+      for (const auto& win : windows) {
+        const WindowScore s = scorer.score(win);
+        if (!s.counted || unix_day(win.day) < oldest_day) continue;
+        const auto it = day_scores.find(person_day(p, win.day));
+        if (it == day_scores.end()) continue;
+        it->second -= s.normalized_minutes;
+        if (it->second < 1e-9) day_scores.erase(it);
+        changed = true;
+      }
+      if (!changed || !w_.app_on(p, t)) continue;
+      Update u{p, 0, 0, false};
+      for (std::uint32_t d = first_day; d <= last_day; ++d) {
+        if (unix_day(d) < oldest_day) continue;
+        const auto it = day_scores.find(person_day(p, d));
+        if (it != day_scores.end()) raise_by_day(d, it->second, u);
+      }
+      const bool was_red = exposure_colour(p, t) == Colour::kRed;
+      red_until_[own_index(p)] = u.red_until;
+      yellow_until_[own_index(p)] = std::max(u.yellow_until, venue_yellow_until_[own_index(p)]);
+      if (was_red && exposure_colour(p, t) != Colour::kRed) fallen[shard].push_back(p);
+    }
+  });
+  std::vector<std::uint32_t> mine;
+  for (const auto& f : fallen) mine.insert(mine.end(), f.begin(), f.end());
+  // Every rank acts on every withdrawn warning (in phone order), as on notifications.
+  for (const std::uint32_t p : w_.ranks.gather_all<std::uint32_t>(mine)) {
+    ++st.red_withdrawn;
+    if (!phases.health.dead(p, t)) phases.health.withdraw_quarantine(p, t);
+  }
+  return ok();
 }
 
 void SyncPhase::match_venues(const std::vector<SealedVenueWarning>& published, std::uint32_t t,
@@ -514,6 +595,10 @@ void SyncPhase::apply(std::vector<Update>& updates, std::uint32_t t, HealthPhase
     while (j < updates.size() && updates[j].phone == p) {
       red_until = std::max(red_until, updates[j].red_until);
       yellow_until = std::max(yellow_until, updates[j].yellow_until);
+      if (updates[j].venue && !venue_yellow_until_.empty()) {
+        std::int32_t& venue = venue_yellow_until_[own_index(p)];
+        venue = std::max(venue, updates[j].yellow_until);
+      }
       if (!updates[j].venue) venue_only = false;
       red_day = std::max(red_day, updates[j].red_day);
       ++j;
@@ -563,8 +648,8 @@ void SyncPhase::notify(std::uint32_t p, std::uint32_t t, Colour c, bool venue, s
       } else {
         const std::uint32_t release = app.red_release_test_day;
         if (until > static_cast<std::int32_t>(t)) {
-          health.quarantine(p, until,
-                            release > 0 ? static_cast<std::uint32_t>(start) + release : 0);
+          health.quarantine(p, until, release > 0 ? static_cast<std::uint32_t>(start) + release : 0,
+                            app.revoke_on_negative);
         }
       }
     }

@@ -23,6 +23,45 @@ std::optional<KeyOwner> UploadPhase::take_owner(const ByteArray<16>& key_data) {
   return owner;
 }
 
+std::optional<UploadPhase::RevokedKey> UploadPhase::take_revoked(const ByteArray<16>& key_data) {
+  auto it = revoked_keys_.find(key_data);
+  if (it == revoked_keys_.end()) return std::nullopt;
+  RevokedKey revoked = std::move(it->second);
+  revoked_keys_.erase(it);
+  return revoked;
+}
+
+std::uint32_t UploadPhase::first_key_day(std::uint32_t p, std::uint32_t t) const {
+  return std::max(t > kRetentionDays ? t - kRetentionDays : 0, w_.app_start(p));
+}
+
+Status UploadPhase::revoke(std::uint32_t t, std::int64_t now, const HealthPhase& health,
+                           DailyStats& st) {
+  for (const std::uint32_t p : health.revokers()) {
+    const auto up = self_report_uploads_.find(p);
+    if (up == self_report_uploads_.end()) continue;  // its upload never happened
+    const SelfReportUpload upload = up->second;
+    self_report_uploads_.erase(up);
+    std::vector<TemporaryExposureKey> keys;
+    for (std::uint32_t d = first_key_day(p, upload.day); d < upload.day; ++d) {
+      keys.push_back(w_.schedule.key(p, d));
+      const ByteArray<16>& data = keys.back().key_data.array();
+      // A key not published yet is taken back by the publisher: nobody will see it.
+      if (uploaded_keys_.erase(data) > 0) continue;
+      RevokedKey& revoked = revoked_keys_[data];
+      revoked.owner = {p, d};
+      revoked.published = keys.back();
+      revoked.published.report_type = ReportType::kSelfReport;
+      revoked.published.days_since_onset_of_symptoms = days_since_onset(keys.back(), upload.onset);
+    }
+    GL_RETURN_IF_ERROR(publisher_.revoke(keys, now));
+    ++st.revocations;
+    ++self_reports_revoked_;
+    if (health.recently_infected(p, t)) ++revoked_infected_;
+  }
+  return ok();
+}
+
 bool UploadPhase::by_person_day(const UploaderCheckIn& a, const UploaderCheckIn& b) {
   return a.check_in.person != b.check_in.person ? a.check_in.person < b.check_in.person
                                                 : a.day < b.day;
@@ -65,8 +104,7 @@ Result<SimUpload> UploadPhase::prepare(std::uint32_t p, std::uint32_t t, const H
   const std::uint32_t onset = reported ? *reported : health.recorded_onset_day(p, t);
   up.symptom_onset_interval = w_.schedule.day_interval(onset);
   // The last 14 days' keys, of the days the app ran (from the phone's first day).
-  const std::uint32_t first =
-      std::max(t > kRetentionDays ? t - kRetentionDays : 0, w_.app_start(p));
+  const std::uint32_t first = first_key_day(p, t);
   SeededRandom sealing(stream_key(w_.seed, kPurposeUpload, p, t, 1));
   for (std::uint32_t d = first; d < t; ++d) {
     up.keys.push_back(w_.schedule.key(p, d));
@@ -121,6 +159,13 @@ Status UploadPhase::run(std::uint32_t t, std::int64_t now, std::span<const std::
     for (const auto& k : up->keys) {
       uploaded_keys_[k.key_data.array()] = {uploaders[i],
                                             w_.schedule.day_of(k.rolling_start_interval_number)};
+    }
+    if (w_.config.app.revoke_on_negative) {
+      if (up->report_type == ReportType::kSelfReport) {
+        self_report_uploads_[uploaders[i]] = {t, *up->symptom_onset_interval};
+      } else {
+        self_report_uploads_.erase(uploaders[i]);  // a confirmed test is not revoked
+      }
     }
     uploads.push_back(std::move(*up));
   }

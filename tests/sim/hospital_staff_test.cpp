@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "greenlight/sim/config.h"
@@ -75,21 +76,32 @@ bool in_hospital_or_dead(const Simulation& sim, std::uint32_t p, std::uint32_t t
 
 // timeseries.csv's row of a day without the contacts column (the one that counts the
 // hospital's contacts too) and without the hospital's three columns (and the care homes'
-// three after them, none here).
+// three after them, none here), each found by its name in the header.
 std::string community_row(const DailyStats& d) {
-  std::string row = daily_csv(std::vector<DailyStats>{d});
-  row = row.substr(row.find('\n') + 1);
-  std::vector<std::string> fields;
-  std::size_t at = 0;
-  while (at < row.size()) {
-    const std::size_t comma = std::min(row.find_first_of(",\n", at), row.size());
-    fields.push_back(row.substr(at, comma - at));
-    at = comma + 1;
-  }
-  fields.resize(fields.size() - 6);
-  fields.erase(fields.begin() + 24);  // contacts
+  const std::string csv = daily_csv(std::vector<DailyStats>{d});
+  const auto split = [](std::string_view line) {
+    std::vector<std::string> fields;
+    std::size_t at = 0;
+    while (at <= line.size()) {
+      const std::size_t comma = std::min(line.find(',', at), line.size());
+      fields.emplace_back(line.substr(at, comma - at));
+      at = comma + 1;
+    }
+    return fields;
+  };
+  const std::size_t newline = csv.find('\n');
+  const std::vector<std::string> header = split(std::string_view(csv).substr(0, newline));
+  const std::vector<std::string> fields =
+      split(std::string_view(csv).substr(newline + 1, csv.size() - newline - 2));
+  REQUIRE(fields.size() == header.size());
+  const std::set<std::string> left_out{
+      "contacts",           "new_hospital",  "new_staff_infections",
+      "staff_absent",       "new_care_home", "new_resident_infections",
+      "new_resident_deaths"};
   std::string out;
-  for (const auto& f : fields) out += f + ",";
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (!left_out.contains(header[i])) out += fields[i] + ",";
+  }
   return out;
 }
 

@@ -47,6 +47,7 @@ const std::vector<Choice>& choices() {
       {"app.upload_same_day_share", {"0.5", "1"}},
       {"app.upload_delay_spread_days", {"1", "3"}},
       {"app.symptom_report_share", {"0.3", "1"}},
+      {"app.revoke_on_negative", {"true"}},
       {"app.yellow_test_probability", {"0", "1"}},
       {"app.chaff_per_day", {"0", "2"}},
       {"testing.symptom_isolation", {"0", "1"}},

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -80,7 +81,17 @@ class RecordingPublisher : public KeyPublisher {
   std::vector<EcdsaP256PublicKey> authority_keys() const override {
     return inner_.authority_keys();
   }
+  bool revokes() const override { return inner_.revokes(); }
+  Status revoke(std::span<const TemporaryExposureKey> keys, std::int64_t unix_seconds) override {
+    revocations.push_back({unix_seconds, std::vector(keys.begin(), keys.end())});
+    return inner_.revoke(keys, unix_seconds);
+  }
   std::vector<SimUpload> uploads;
+  struct Revocation {
+    std::int64_t unix_seconds = 0;
+    std::vector<TemporaryExposureKey> keys;
+  };
+  std::vector<Revocation> revocations;
 
  private:
   InMemoryPublisher inner_;

@@ -50,7 +50,25 @@ class HealthPhase {
   // capacity), and a negative result of a sample taken from that day on ends it, unless p
   // isolates until later for another reason (every isolate, a quarantine without release).
   // A later quarantine's later release day replaces an earlier one.
-  void quarantine(std::uint32_t p, std::int32_t until, std::uint32_t release_day);
+  // With withdrawable (a RED quarantine under app.revoke_on_negative) the quarantine does
+  // not count as another reason to isolate: withdraw_quarantine may end it.
+  void quarantine(std::uint32_t p, std::int32_t until, std::uint32_t release_day,
+                  bool withdrawable = false);
+  // A RED warning withdrawn on day t (its keys revoked): ends p's withdrawable quarantine
+  // unless p isolates longer for another reason; counted in quarantines_withdrawn, and of
+  // them the infected in the testing.sensitive_to_day days before in withdrawn_infected.
+  void withdraw_quarantine(std::uint32_t p, std::uint32_t t);
+  std::uint64_t quarantines_withdrawn() const { return quarantines_withdrawn_; }
+  // Whether p was infected in the testing.sensitive_to_day days before day t (a sensitive
+  // test would have found it).
+  bool recently_infected(std::uint32_t p, std::uint32_t t) const;
+  std::uint64_t withdrawn_infected() const { return withdrawn_infected_; }
+  // With app.revoke_on_negative: the self-reporters whose phone revokes its uploaded
+  // self-report on day t (a negative result; run() sets them), in person order (the upload
+  // phase revokes their keys), and the self-reports revoked so far before their upload
+  // (waiting for a delayed upload, which then does not happen).
+  std::span<const std::uint32_t> revokers() const { return revokers_; }
+  std::uint64_t revoked_before_upload() const { return revoked_before_upload_; }
   // Whether quarantines may end on a negative test (either setting); the tests ordered to
   // end one, the quarantines ended early by them, and of those the people infected in the
   // testing.sensitive_to_day days before (whom a sensitive test would have found).
@@ -285,6 +303,10 @@ class HealthPhase {
   // `released` and `infected`.
   void release_on_negative(std::uint32_t p, std::uint32_t t, std::uint64_t& released,
                            std::uint64_t& infected);
+  // Ends p's quarantine on day t unless p isolates longer for another reason (held_until_);
+  // counted in `ended`, and in `infected` when recently_infected.
+  void end_quarantine(std::uint32_t p, std::uint32_t t, std::uint64_t& ended,
+                      std::uint64_t& infected);
   // Day t's self-tests of those testing daily (test_daily), in the order they started;
   // those whose window ended leave the list.
   void take_self_tests(std::uint32_t t);
@@ -386,6 +408,14 @@ class HealthPhase {
   std::uint64_t symptom_reports_infected_ = 0;
   void delay_uploads(std::uint32_t t, std::vector<std::uint32_t>& uploaders,
                      std::size_t today_from);
+  // With app.revoke_on_negative: the day's revoking self-reporters (person order) leave
+  // today's uploaders (from today_from) or the delayed uploads, or go to revokers_.
+  void revoke_self_reports(std::span<const std::uint32_t> revoking,
+                           std::vector<std::uint32_t>& uploaders, std::size_t today_from);
+  std::vector<std::uint32_t> revokers_;
+  std::uint64_t revoked_before_upload_ = 0;
+  std::uint64_t quarantines_withdrawn_ = 0;
+  std::uint64_t withdrawn_infected_ = 0;
   // With app.red_daily_test_days: the day after p's last daily self-test day (0: none), those
   // in a window (in the order they started), the self-tests and their positive results.
   std::vector<std::int32_t> self_test_until_;

@@ -133,18 +133,33 @@ class SyncPhase {
                     std::vector<Update>& updates);
   // A notification when a phone's exposure colour rises (a dead person's phone is off: ignored).
   void apply(std::vector<Update>& updates, std::uint32_t t, HealthPhase& health, DailyStats& st);
+  // The colour a day's sum of window scores gives (the client's day level and how long its
+  // rule lasts), raised into u.
+  void raise_by_day(std::uint32_t d, double sum, Update& u) const;
+  // Revoked keys (app.revoke_on_negative): every phone that matched one drops its windows
+  // (the key as published is matched again and its scores taken off the day sums), its
+  // exposure colour is recomputed from the day sums left, and a user whose RED fell away is
+  // told the warning was withdrawn (HealthPhase::withdraw_quarantine; st.red_withdrawn).
+  [[nodiscard]] Status withdraw(std::span<const TemporaryExposureKey> revoked, std::uint32_t t,
+                                std::int64_t now, std::uint32_t first_day, std::uint32_t last_day,
+                                const Phases& phases, DailyStats& st);
   [[nodiscard]] Status verify(std::uint32_t t, std::uint32_t first_day, std::uint32_t last_day,
                               std::span<const TemporaryExposureKey> keys,
                               const SharedWindows& shared, const RadioPhase& radio,
                               GaenExpander& expander);
 
   std::size_t own_index(std::uint32_t p) const { return p - w_.own_begin; }
+  // The unix time of the start of simulation day d.
+  std::int64_t unix_day(std::uint32_t d) const;
 
   const World& w_;
   KeyPublisher& publisher_;
   // Of the phones this rank owns, by own_index.
   std::vector<std::int32_t> red_until_;
   std::vector<std::int32_t> yellow_until_;
+  // With app.revoke_on_negative: the YELLOW of venue warnings alone (a revocation recomputes
+  // the exposure colour, not the venues').
+  std::vector<std::int32_t> venue_yellow_until_;
   // (phone << 32 | day) -> sum, one map per shard of the population (shard_range), of the
   // phones this rank owns.
   std::array<std::unordered_map<std::uint64_t, double>, kShards> day_scores_;

@@ -427,6 +427,18 @@ struct AppConfig {
   // positive result within 14 days of a report uploads nothing more (the keys are out).
   // OpenABM's trace_on_symptoms (the app_sym scenario, reference/sim.md).
   double symptom_report_share = 0;
+  // Revoke a symptom self-report on a negative test (false, the default; needs
+  // symptom_report_share): a self-reporter books a test on the day of the report (the app
+  // asks it to), and a negative result of a sample taken from that day on, within 14 days of
+  // the report, revokes the upload's keys (GAEN's REVOKED report type: the health
+  // authority's negative test turns the self-report's keys into revoked ones, and Google's
+  // key server exports them as revised keys). Phones drop the revoked keys' exposure
+  // windows at their next sync and recompute their colour; a user whose RED falls away is
+  // told the warning was withdrawn and ends the quarantine it began on the notification.
+  // A self-report still waiting for its delayed upload is not uploaded. OpenABM's
+  // test_release_on_negative for the app's traced contacts. Only the in-memory publisher
+  // revokes (greenlight's upload API has no revision: `--server none`).
+  bool revoke_on_negative = false;
   double checkin_probability = 0.6;
   // Behaviour on the colours.
   double red_isolation_adherence = 0.7;

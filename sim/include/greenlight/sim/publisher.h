@@ -46,7 +46,10 @@ struct SimUpload {
 struct PublishedBatch {
   std::vector<TemporaryExposureKey> keys;          // report type and days since onset set
   std::vector<SealedVenueWarning> venue_warnings;  // owner- and authority-signed
-  std::uint64_t download_bytes = 0;                // what one phone downloads for this batch
+  // Keys published before and revoked since (report type REVOKED; GAEN's revised keys):
+  // phones drop their exposure windows.
+  std::vector<TemporaryExposureKey> revoked_keys;
+  std::uint64_t download_bytes = 0;  // what one phone downloads for this batch
 };
 
 // What the server holds (for the privacy view).
@@ -55,6 +58,7 @@ struct ServerHoldings {
   std::uint64_t keys = 0;          // diagnosis keys stored, padding included
   std::uint64_t padding_keys = 0;  // of which random padding keys
   std::uint64_t venue_reports = 0;
+  std::uint64_t revoked_keys = 0;  // keys revoked after they were published
   std::uint64_t stored_bytes = 0;
   // The server's transparency log (ServerPublisher only; off for the in-memory publisher):
   // leaves in the latest checkpoint, and the downloaded export and venue-warning files that
@@ -79,6 +83,14 @@ class KeyPublisher {
   virtual ServerHoldings holdings() const = 0;
   // The health authority's keys that phones pin to check venue warnings.
   virtual std::vector<EcdsaP256PublicKey> authority_keys() const = 0;
+  // Whether revoke() works (the in-memory publisher only: greenlight's upload API has no
+  // revision of an upload).
+  virtual bool revokes() const { return false; }
+  // Revokes keys of an earlier upload (a self-report whose test came back negative): those
+  // published already are listed in the revoked_keys of the next fetch_new, those not
+  // released yet are never published. This default refuses (kFailedPrecondition).
+  [[nodiscard]] virtual Status revoke(std::span<const TemporaryExposureKey> keys,
+                                      std::int64_t unix_seconds);
 };
 
 // Days since onset of a key (its start relative to the onset interval), or nothing when
@@ -97,6 +109,9 @@ class InMemoryPublisher final : public KeyPublisher {
   [[nodiscard]] Result<PublishedBatch> fetch_new(std::int64_t unix_seconds) override;
   ServerHoldings holdings() const override { return holdings_; }
   std::vector<EcdsaP256PublicKey> authority_keys() const override;
+  bool revokes() const override { return true; }
+  [[nodiscard]] Status revoke(std::span<const TemporaryExposureKey> keys,
+                              std::int64_t unix_seconds) override;
 
  private:
   Status ensure_authority();
@@ -110,8 +125,9 @@ class InMemoryPublisher final : public KeyPublisher {
   };
   std::vector<Pending> pending_;
   std::vector<SealedVenueWarning> pending_warnings_;
-  std::optional<EcdsaP256PrivateKey> authority_;      // the health authority, made on first use
-  std::vector<EcdsaP256PublicKey> authority_public_;  // its public key, derived once
+  std::vector<TemporaryExposureKey> pending_revoked_;  // published, revoked since
+  std::optional<EcdsaP256PrivateKey> authority_;       // the health authority, made on first use
+  std::vector<EcdsaP256PublicKey> authority_public_;   // its public key, derived once
   ServerHoldings holdings_;
 };
 

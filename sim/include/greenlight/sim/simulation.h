@@ -141,6 +141,10 @@ struct DailyStats {
   // contacts all but imported cases) and residents who died today.
   std::uint32_t new_resident_infections = 0;
   std::uint32_t new_resident_deaths = 0;
+  // With app.revoke_on_negative: self-reports whose keys were revoked today (after their
+  // upload), and phones whose RED fell away at today's sync with revoked keys.
+  std::uint32_t revocations = 0;
+  std::uint32_t red_withdrawn = 0;
 };
 
 // One region's counts at the end of a day (population.regions > 1; Simulation::region_daily):
@@ -383,6 +387,18 @@ struct RunSummary {
   // meanwhile), and of them those on symptoms of an infection (the others: false symptoms).
   std::uint64_t symptom_reports = 0;
   std::uint64_t symptom_reports_infected = 0;
+  // With app.revoke_on_negative: self-reports revoked on a negative test after their upload,
+  // and before it (a delayed upload that then did not happen); of those revoked after the
+  // upload, the people infected in the testing.sensitive_to_day days before (a test that
+  // missed the infection); the phones whose RED fell away with the revoked keys, the
+  // quarantines that ended then, and of them the people infected in the
+  // testing.sensitive_to_day days before.
+  std::uint64_t self_reports_revoked = 0;
+  std::uint64_t revoked_before_upload = 0;
+  std::uint64_t revoked_infected = 0;
+  std::uint64_t red_withdrawn = 0;
+  std::uint64_t quarantines_withdrawn = 0;
+  std::uint64_t withdrawn_infected = 0;
   // With agency staff (care_homes.agency_share; residents_infected_by_staff counts them too):
   // the agency workers, those infected and of them by a resident (in a home); residents
   // infected by an agency worker, and of them by one who caught it from a resident of another
