@@ -174,6 +174,7 @@ void visit_fields(SimConfig& c, Visitor&& v) {
   v("app", "upload_delay_spread_days", a.upload_delay_spread_days);
   v("app", "symptom_report_share", a.symptom_report_share);
   v("app", "revoke_on_negative", a.revoke_on_negative);
+  v("app", "upgrade_on_positive", a.upgrade_on_positive);
   v("app", "checkin_probability", a.checkin_probability);
   v("app", "red_isolation_adherence", a.red_isolation_adherence);
   v("app", "red_isolation_days", a.red_isolation_days);
@@ -1005,6 +1006,8 @@ Status validate_config(const SimConfig& c) {
   probability("app.symptom_report_share", c.app.symptom_report_share);
   need(!c.app.revoke_on_negative || c.app.symptom_report_share > 0,
        "app.revoke_on_negative needs symptom self-reports (app.symptom_report_share)");
+  need(!c.app.upgrade_on_positive || c.app.symptom_report_share > 0,
+       "app.upgrade_on_positive needs symptom self-reports (app.symptom_report_share)");
   probability("app.upload_same_day_share", c.app.upload_same_day_share);
   need(c.app.start_day <= 2000, "app.start_day must be at most 2000");
   need(c.app.ramp_days <= 2000, "app.ramp_days must be at most 2000");

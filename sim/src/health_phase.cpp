@@ -51,6 +51,7 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
   }
   if (w_.config.app.symptom_report_share > 0) self_report_day_.assign(n, kNever);
   if (w_.config.app.red_release_test_day > 0 || w_.config.app.revoke_on_negative ||
+      w_.config.app.upgrade_on_positive ||
       (w_.config.manual_tracing.enabled && w_.config.manual_tracing.release_test_day > 0)) {
     release_day_.assign(n, 0);
     held_until_.assign(n, 0);
@@ -674,9 +675,10 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
   std::vector<std::uint64_t> released_infected(kShards, 0);
   std::vector<std::uint64_t> reports(kShards, 0);
   std::vector<std::uint64_t> reports_infected(kShards, 0);
-  std::vector<std::vector<std::uint32_t>> revoking(kShards);
-  revokers_.clear();
+  std::vector<std::vector<Revision>> revising(kShards);
+  revisions_.clear();
   const bool revoke = w_.config.app.revoke_on_negative;
+  const bool upgrade = w_.config.app.upgrade_on_positive;
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     const auto [h0, h1] = shard_range(w_.pop.households(), shard);
     const std::uint32_t p0 = w_.pop.household_start[h0];
@@ -719,7 +721,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
         mine.push_back(p);
         ++reports[shard];
         if (onset) ++reports_infected[shard];
-        if (revoke) order_test(p, t);  // the app asks for a test to confirm the report
+        if (revoke || upgrade) order_test(p, t);  // the app asks for a test of the report
       }
       // Admitted to hospital: tested there (unless a test is pending or was positive).
       if (infected && course_[p].admitted_on(static_cast<std::uint32_t>(day - infection_day_[p]))) {
@@ -760,6 +762,10 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
           positive_result(p, t, out, mine);
           if (round) ++outbreak_found[shard];
           if (self_test) ++self_found[shard];
+          // A positive result after a self-report upgrades its keys to a confirmed test's.
+          if (upgrade && self_report_day(p, t) && w_.app_on(p, t) && !dead(p, t)) {
+            revising[shard].push_back({p, ReportType::kConfirmedTest});
+          }
         } else if (test_positive_[p] == 0 && !release_day_.empty() && release_day_[p] > 0 &&
                    static_cast<std::int32_t>(sample_day_of_result_[p]) >= release_day_[p]) {
           release_on_negative(p, t, released[shard], released_infected[shard]);
@@ -769,7 +775,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
         if (revoke && test_positive_[p] == 0 && self_report_day(p, t) && w_.app_on(p, t) &&
             static_cast<std::int32_t>(sample_day_of_result_[p]) >= self_report_day_[p]) {
           self_report_day_[p] = kNever;
-          revoking[shard].push_back(p);
+          revising[shard].push_back({p, ReportType::kRevoked});
         }
       }
     }
@@ -787,38 +793,34 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
     symptom_reports_infected_ += reports_infected[shard];
   }
   if (!delayed_uploads_.empty()) delay_uploads(t, uploaders, uploaders_before);
-  if (revoke) {
-    std::vector<std::uint32_t> all;
-    for (const auto& r : revoking) all.insert(all.end(), r.begin(), r.end());
-    if (!all.empty()) revoke_self_reports(all, uploaders, uploaders_before);
+  if (revoke || upgrade) {
+    std::vector<Revision> all;
+    for (const auto& r : revising) all.insert(all.end(), r.begin(), r.end());
+    if (!all.empty()) revise_self_reports(all, uploaders, uploaders_before);
   }
 }
 
-void HealthPhase::revoke_self_reports(std::span<const std::uint32_t> revoking,
+void HealthPhase::revise_self_reports(std::span<const Revision> revising,
                                       std::vector<std::uint32_t>& uploaders,
                                       std::size_t today_from) {
-  for (const std::uint32_t p : revoking) {
-    // Still to upload (today, or later with app.upload_delay_days): it does not.
+  for (const Revision& r : revising) {
+    const std::uint32_t p = r.person;
+    // Still to upload (today, or later with app.upload_delay_days): a revoked report does
+    // not, an upgraded one goes out as a confirmed test (no self-report day left).
     const auto today =
         std::find(uploaders.begin() + static_cast<std::ptrdiff_t>(today_from), uploaders.end(), p);
-    if (today != uploaders.end()) {
-      uploaders.erase(today);
-      ++revoked_before_upload_;
-      continue;
-    }
-    bool waiting = false;
+    std::vector<std::uint32_t>* waiting = today != uploaders.end() ? &uploaders : nullptr;
     for (auto& due : delayed_uploads_) {
-      const auto it = std::find(due.begin(), due.end(), p);
-      if (it == due.end()) continue;
-      due.erase(it);
-      waiting = true;
-      break;
+      if (waiting == nullptr && std::find(due.begin(), due.end(), p) != due.end()) waiting = &due;
     }
-    if (waiting) {
+    if (waiting == nullptr) {
+      revisions_.push_back(r);
+    } else if (r.type == ReportType::kRevoked) {
+      waiting->erase(std::find(waiting->begin(), waiting->end(), p));
       ++revoked_before_upload_;
-      continue;
+    } else {
+      self_report_day_[p] = kNever;
     }
-    revokers_.push_back(p);
   }
 }
 

@@ -32,30 +32,37 @@ Status KeyPublisher::publish_all(std::span<const SimUpload> uploads, std::int64_
   return ok();
 }
 
-Status KeyPublisher::revoke(std::span<const TemporaryExposureKey> /*keys*/,
+Status KeyPublisher::revise(std::span<const TemporaryExposureKey> /*keys*/, ReportType /*type*/,
+                            std::optional<EnIntervalNumber> /*onset*/,
                             std::int64_t /*unix_seconds*/) {
   return make_error(ErrorCode::kFailedPrecondition,
-                    std::string(name()) + " cannot revoke keys (the upload API has no revision)");
+                    std::string(name()) + " cannot revise keys (the upload API has no revision)");
 }
 
-Status InMemoryPublisher::revoke(std::span<const TemporaryExposureKey> keys,
+Status InMemoryPublisher::revise(std::span<const TemporaryExposureKey> keys, ReportType type,
+                                 std::optional<EnIntervalNumber> onset,
                                  std::int64_t /*unix_seconds*/) {
-  // A key still in its embargo is taken back; one published already goes out again as
-  // revoked (at once: it expired before it was published).
+  // A key still in its embargo goes out with its new type (revoked: never); one published
+  // already goes out again with it at once (it expired before it was published).
   for (const auto& k : keys) {
+    TemporaryExposureKey revised = k;
+    revised.report_type = type;
+    revised.days_since_onset_of_symptoms =
+        type != ReportType::kRevoked && onset ? days_since_onset(k, *onset) : std::nullopt;
     const auto held = std::find_if(pending_.begin(), pending_.end(), [&](const Pending& p) {
       return p.key.key_data == k.key_data &&
              p.key.rolling_start_interval_number == k.rolling_start_interval_number;
     });
     if (held != pending_.end()) {
-      pending_.erase(held);
+      if (type == ReportType::kRevoked) {
+        pending_.erase(held);
+      } else {
+        held->key = revised;
+      }
       continue;
     }
-    TemporaryExposureKey revoked = k;
-    revoked.report_type = ReportType::kRevoked;
-    revoked.days_since_onset_of_symptoms = std::nullopt;
-    pending_revoked_.push_back(revoked);
-    ++holdings_.revoked_keys;
+    pending_revised_.push_back(revised);
+    ++holdings_.revised_keys;
     holdings_.stored_bytes += kExportKeyBytes;
   }
   return ok();
@@ -163,11 +170,11 @@ Result<PublishedBatch> InMemoryPublisher::fetch_new(std::int64_t unix_seconds) {
   // An export lists keys sorted by key bytes, so the order reveals nothing about uploads.
   std::sort(batch.keys.begin(), batch.keys.end(),
             [](const auto& a, const auto& b) { return a.key_data.array() < b.key_data.array(); });
-  batch.revoked_keys = std::move(pending_revoked_);
-  pending_revoked_.clear();
-  std::sort(batch.revoked_keys.begin(), batch.revoked_keys.end(),
+  batch.revised_keys = std::move(pending_revised_);
+  pending_revised_.clear();
+  std::sort(batch.revised_keys.begin(), batch.revised_keys.end(),
             [](const auto& a, const auto& b) { return a.key_data.array() < b.key_data.array(); });
-  batch.download_bytes = (batch.keys.size() + batch.revoked_keys.size()) * kExportKeyBytes +
+  batch.download_bytes = (batch.keys.size() + batch.revised_keys.size()) * kExportKeyBytes +
                          batch.venue_warnings.size() * kVenueWarningBytes;
   return batch;
 }

@@ -123,12 +123,12 @@ std::string daily_csv(std::span<const DailyStats> days) {
       "new_vaccinated,vaccinated,test_backlog,tests_given_up,variant_infections,"
       "breakthrough_infections,new_boosted,boosted,reinfections,screening_samples,regions_locked,"
       "imported,schools_closed,new_hospital,new_staff_infections,staff_absent,new_care_home,"
-      "new_resident_infections,new_resident_deaths,revocations,red_withdrawn\n";
+      "new_resident_infections,new_resident_deaths,revocations,red_withdrawn,upgrades\n";
   for (const auto& d : days) {
     out += fmt(
         "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
         "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,"
-        "%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
+        "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
         d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
         d.new_infections_by_layer[0], d.new_infections_by_layer[1], d.new_infections_by_layer[2],
         d.new_infections_by_layer[3], static_cast<unsigned long long>(d.cumulative_infections),
@@ -146,7 +146,8 @@ std::string daily_csv(std::span<const DailyStats> days) {
         d.new_infections_by_layer[static_cast<std::size_t>(Layer::kHospital)],
         d.new_staff_infections, d.staff_absent,
         d.new_infections_by_layer[static_cast<std::size_t>(Layer::kCareHome)],
-        d.new_resident_infections, d.new_resident_deaths, d.revocations, d.red_withdrawn);
+        d.new_resident_infections, d.new_resident_deaths, d.revocations, d.red_withdrawn,
+        d.upgrades);
   }
   return out;
 }
@@ -303,6 +304,10 @@ std::string policy_lines(const SimConfig& c) {
   if (c.app.revoke_on_negative) {
     o += "app: a self-reporter books a test; a negative result revokes the self-report's keys, "
          "and a RED they caused is withdrawn (its quarantine ends)\n";
+  }
+  if (c.app.upgrade_on_positive) {
+    o += "app: a self-reporter books a test; a positive result upgrades the self-report's keys "
+         "to a confirmed test's\n";
   }
   if (c.app.upload_delay_days > 0) {
     const std::uint32_t delay = c.app.upload_delay_days;
@@ -862,6 +867,12 @@ std::string format_report(const ReportInput& in) {
     };
     row("ended quarantines of the infected", infected(a), b ? infected(*b) : "");
   }
+  if (c.app.upgrade_on_positive) {
+    const auto upgraded = [](const RunSummary& r) {
+      return fmt("%llu", static_cast<unsigned long long>(r.self_reports_upgraded));
+    };
+    row("self-reports upgraded to a test", upgraded(a), b ? upgraded(*b) : "");
+  }
   if (c.variant.enabled()) {
     row("infected with the second variant", count_pct(a.variant_infections, a.people),
         b ? count_pct(b->variant_infections, b->people) : "");
@@ -1365,7 +1376,7 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "traced_cases_self_notified,care_outbreak_agency_samples,self_tests,self_test_positives,"
       "release_tests,quarantines_released,released_infected,symptom_reports,"
       "symptom_reports_infected,self_reports_revoked,revoked_before_upload,revoked_infected,"
-      "red_withdrawn,quarantines_withdrawn,withdrawn_infected\n";
+      "red_withdrawn,quarantines_withdrawn,withdrawn_infected,self_reports_upgraded\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.10g,", p.values[i]);
@@ -1374,7 +1385,7 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu,%llu,%u,%.6g,%.6f,%u,%u,%.6g,"
         "%llu,%llu,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%u,%u,%u,%u,%llu,%u,%u,%llu,%llu,%llu,"
         "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,"
-        "%llu,%llu,%llu,%llu\n",
+        "%llu,%llu,%llu,%llu,%llu\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -1430,7 +1441,8 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         static_cast<unsigned long long>(s.revoked_infected),
         static_cast<unsigned long long>(s.red_withdrawn),
         static_cast<unsigned long long>(s.quarantines_withdrawn),
-        static_cast<unsigned long long>(s.withdrawn_infected));
+        static_cast<unsigned long long>(s.withdrawn_infected),
+        static_cast<unsigned long long>(s.self_reports_upgraded));
   }
   return out;
 }

@@ -78,8 +78,8 @@ struct Simulation::Impl {
     ledger.uploaded(t, uploaders);
     clock.lap(internal::kPhaseHealth);
     GL_RETURN_IF_ERROR(uploads.run(t, midnight + 12 * 3600, uploaders, health, contacts, st));
-    if (!health.revokers().empty()) {
-      GL_RETURN_IF_ERROR(uploads.revoke(t, midnight + 12 * 3600, health, st));
+    if (!health.revisions().empty()) {
+      GL_RETURN_IF_ERROR(uploads.revise(t, midnight + 12 * 3600, health, st));
     }
     clock.lap(internal::kPhaseUploads);
     st.lockdown = lockdown.everyone_on(t, daily) ? 1 : 0;
@@ -152,11 +152,13 @@ Result<std::unique_ptr<Simulation>> Simulation::create(const SimConfig& config,
                       "over " +
                           std::to_string(ranks.size()) + " MPI ranks");
   }
-  if (config.app.revoke_on_negative && !publisher.revokes()) {
+  if ((config.app.revoke_on_negative || config.app.upgrade_on_positive) && !publisher.revises()) {
     return make_error(ErrorCode::kInvalidArgument,
-                      "app.revoke_on_negative needs the in-memory publisher (--server none): "
-                      "greenlight's upload API has no revision, so the " +
-                          std::string(publisher.name()) + " cannot revoke an upload");
+                      std::string(config.app.revoke_on_negative ? "app.revoke_on_negative"
+                                                                : "app.upgrade_on_positive") +
+                          " needs the in-memory publisher (--server none): greenlight's upload "
+                          "API has no revision, so the " +
+                          std::string(publisher.name()) + " cannot revise an upload");
   }
   Population pop = generate_population(config);
   auto venues = VenueDirectory::create(pop, config.run.seed);
@@ -203,6 +205,7 @@ RunSummary Simulation::summary() const {
   s.self_reports_revoked = impl_->uploads.self_reports_revoked();
   s.revoked_before_upload = impl_->health.revoked_before_upload();
   s.revoked_infected = impl_->uploads.revoked_infected();
+  s.self_reports_upgraded = impl_->uploads.self_reports_upgraded();
   s.quarantines_withdrawn = impl_->health.quarantines_withdrawn();
   s.withdrawn_infected = impl_->health.withdrawn_infected();
   for (const auto& d : impl_->daily) s.red_withdrawn += d.red_withdrawn;

@@ -30,7 +30,9 @@ SyncPhase::SyncPhase(const World& world, KeyPublisher& publisher)
   true_close_day_.assign(own, kNever);
   first_red_day_.assign(own, kNever);
   first_any_day_.assign(own, kNever);
-  if (w_.config.app.revoke_on_negative) venue_yellow_until_.assign(own, 0);
+  if (w_.config.app.revoke_on_negative || w_.config.app.upgrade_on_positive) {
+    venue_yellow_until_.assign(own, 0);
+  }
 }
 
 Colour SyncPhase::exposure_colour(std::uint32_t p, std::uint32_t day) const {
@@ -82,8 +84,8 @@ Status SyncPhase::run(std::uint32_t t, std::int64_t now, const Phases& phases, D
   score(hits, keys, owner, t, now, phases.radio, updates, shared);
   match_venues(batch->venue_warnings, t, first_day, last_day, phases.contacts, updates);
   apply(updates, t, phases.health, st);
-  if (!batch->revoked_keys.empty()) {
-    GL_RETURN_IF_ERROR(withdraw(batch->revoked_keys, t, now, first_day, last_day, phases, st));
+  if (!batch->revised_keys.empty()) {
+    GL_RETURN_IF_ERROR(revise(batch->revised_keys, t, now, first_day, last_day, phases, st));
   }
 
   if (w_.config.run.verify_phones > 0 && !keys.empty()) {
@@ -421,37 +423,48 @@ void SyncPhase::raise_by_day(std::uint32_t d, double sum, Update& u) const {
   }
 }
 
-Status SyncPhase::withdraw(std::span<const TemporaryExposureKey> revoked, std::uint32_t t,
-                           std::int64_t now, std::uint32_t first_day, std::uint32_t last_day,
-                           const Phases& phases, DailyStats& st) {
-  // The keys as they were published (the phones scored those), with their uploaders; a key
-  // the simulation did not upload (none with the in-memory publisher) is left out.
-  std::vector<TemporaryExposureKey> keys;
+Status SyncPhase::revise(std::span<const TemporaryExposureKey> revised, std::uint32_t t,
+                         std::int64_t now, std::uint32_t first_day, std::uint32_t last_day,
+                         const Phases& phases, DailyStats& st) {
+  // The keys as they were published (the phones scored those) and as revised (revoked: no
+  // window counts), with their uploaders; a key the simulation did not upload (none with the
+  // in-memory publisher) is left out.
+  std::vector<TemporaryExposureKey> before;
+  std::vector<TemporaryExposureKey> after;
   std::vector<std::uint32_t> owner;
-  for (const auto& k : revoked) {
-    auto r = phases.uploads.take_revoked(k.key_data.array());
+  for (const auto& k : revised) {
+    auto r = phases.uploads.take_revised(k.key_data.array());
     if (!r) continue;
-    keys.push_back(std::move(r->published));
+    after.push_back(r->published);
+    after.back().report_type = k.report_type;
+    after.back().days_since_onset_of_symptoms = k.days_since_onset_of_symptoms;
+    before.push_back(std::move(r->published));
     owner.push_back(r->owner.person);
   }
-  if (keys.empty()) return ok();
+  if (before.empty()) return ok();
   // Matched as new keys are (every key has its uploader: tags-only days, probed with the
   // uploaders' runs only), on the phones' ranks.
   SharedRpiTable table;
   std::vector<std::uint8_t> owned;
-  if (!w_.config.run.probe_all_runs) owned.assign(keys.size(), 1);
+  if (!w_.config.run.probe_all_runs) owned.assign(before.size(), 1);
   GL_RETURN_IF_ERROR(
-      table.build(keys, w_.schedule, first_day, last_day, phases.radio.expanders(), owned));
+      table.build(before, w_.schedule, first_day, last_day, phases.radio.expanders(), owned));
   std::vector<RunHit> hits;
   std::vector<CloseRecord> close;
-  probe(table, keys, owner, PublishedBits{}, phases.radio.store(), hits, close);
+  probe(table, before, owner, PublishedBits{}, phases.radio.store(), hits, close);
   route_to_phones(hits);
   std::sort(hits.begin(), hits.end());
-  // Per phone: the windows' scores off its day sums (a sum left at about zero goes), then
-  // its exposure colour from the days that still count.
+  // Per phone: the windows' scores as published off its day sums (a sum left at about zero
+  // goes), the revised windows' on, then its exposure colour from the days that still count.
   const RiskScorer& scorer = w_.scorer;
   const std::int64_t oldest_day = client::oldest_counted_day(now, scorer.client_config());
-  std::vector<std::vector<std::uint32_t>> fallen(kShards);  // phones whose RED fell away
+  struct Change {
+    std::uint32_t phone;
+    Colour colour;  // the colour after
+    bool fell;      // RED fell away (otherwise the colour rose)
+    std::int32_t red_day;
+  };
+  std::vector<std::vector<Change>> changes(kShards);
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     auto& day_scores = day_scores_[shard];
     const auto [p0, p1] = shard_range(w_.pop.size(), shard);
@@ -464,11 +477,10 @@ Status SyncPhase::withdraw(std::span<const TemporaryExposureKey> revoked, std::u
       std::size_t j = i;
       while (j < end && hits[j].phone == hits[i].phone) ++j;
       const std::uint32_t p = hits[i].phone;
-      const auto windows =
-          windows_from_hits(std::span(hits).subspan(i, j - i), keys, phases.radio.model(), w_.seed);
+      const std::span<const RunHit> mine = std::span(hits).subspan(i, j - i);
       i = j;
       bool changed = false;
-      for (const auto& win : windows) {
+      for (const auto& win : windows_from_hits(mine, before, phases.radio.model(), w_.seed)) {
         const WindowScore s = scorer.score(win);
         if (!s.counted || unix_day(win.day) < oldest_day) continue;
         const auto it = day_scores.find(person_day(p, win.day));
@@ -477,25 +489,39 @@ Status SyncPhase::withdraw(std::span<const TemporaryExposureKey> revoked, std::u
         if (it->second < 1e-9) day_scores.erase(it);
         changed = true;
       }
-      if (!changed || !w_.app_on(p, t)) continue;
+      for (const auto& win : windows_from_hits(mine, after, phases.radio.model(), w_.seed)) {
+        const WindowScore s = scorer.score(win);
+        if (!s.counted || unix_day(win.day) < oldest_day) continue;
+        day_scores[person_day(p, win.day)] += s.normalized_minutes;
+        changed = true;
+      }
+      if (!changed || !w_.app_on(p, t) || phases.health.dead(p, t)) continue;
       Update u{p, 0, 0, false};
       for (std::uint32_t d = first_day; d <= last_day; ++d) {
         if (unix_day(d) < oldest_day) continue;
         const auto it = day_scores.find(person_day(p, d));
         if (it != day_scores.end()) raise_by_day(d, it->second, u);
       }
-      const bool was_red = exposure_colour(p, t) == Colour::kRed;
+      const Colour was = exposure_colour(p, t);
       red_until_[own_index(p)] = u.red_until;
       yellow_until_[own_index(p)] = std::max(u.yellow_until, venue_yellow_until_[own_index(p)]);
-      if (was_red && exposure_colour(p, t) != Colour::kRed) fallen[shard].push_back(p);
+      const Colour now_colour = exposure_colour(p, t);
+      if (now_colour > was || (was == Colour::kRed && now_colour != Colour::kRed)) {
+        changes[shard].push_back({p, now_colour, now_colour < was, u.red_day});
+      }
     }
   });
-  std::vector<std::uint32_t> mine;
-  for (const auto& f : fallen) mine.insert(mine.end(), f.begin(), f.end());
-  // Every rank acts on every withdrawn warning (in phone order), as on notifications.
-  for (const std::uint32_t p : w_.ranks.gather_all<std::uint32_t>(mine)) {
-    ++st.red_withdrawn;
-    if (!phases.health.dead(p, t)) phases.health.withdraw_quarantine(p, t);
+  std::vector<Change> mine;
+  for (const auto& c : changes) mine.insert(mine.end(), c.begin(), c.end());
+  // Every rank acts on every change (in phone order), as on notifications: a rise notifies
+  // the user, a RED that fell away is withdrawn.
+  for (const Change& c : w_.ranks.gather_all<Change>(mine)) {
+    if (c.fell) {
+      ++st.red_withdrawn;
+      phases.health.withdraw_quarantine(c.phone, t);
+    } else {
+      notify(c.phone, t, c.colour, false, c.red_day, phases.health, st);
+    }
   }
   return ok();
 }

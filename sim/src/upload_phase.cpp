@@ -23,21 +23,21 @@ std::optional<KeyOwner> UploadPhase::take_owner(const ByteArray<16>& key_data) {
   return owner;
 }
 
-std::optional<UploadPhase::RevokedKey> UploadPhase::take_revoked(const ByteArray<16>& key_data) {
-  auto it = revoked_keys_.find(key_data);
-  if (it == revoked_keys_.end()) return std::nullopt;
-  RevokedKey revoked = std::move(it->second);
-  revoked_keys_.erase(it);
-  return revoked;
+std::optional<UploadPhase::RevisedKey> UploadPhase::take_revised(const ByteArray<16>& key_data) {
+  auto it = revised_keys_.find(key_data);
+  if (it == revised_keys_.end()) return std::nullopt;
+  RevisedKey revised = std::move(it->second);
+  revised_keys_.erase(it);
+  return revised;
 }
 
 std::uint32_t UploadPhase::first_key_day(std::uint32_t p, std::uint32_t t) const {
   return std::max(t > kRetentionDays ? t - kRetentionDays : 0, w_.app_start(p));
 }
 
-Status UploadPhase::revoke(std::uint32_t t, std::int64_t now, const HealthPhase& health,
+Status UploadPhase::revise(std::uint32_t t, std::int64_t now, const HealthPhase& health,
                            DailyStats& st) {
-  for (const std::uint32_t p : health.revokers()) {
+  for (const auto& [p, type] : health.revisions()) {
     const auto up = self_report_uploads_.find(p);
     if (up == self_report_uploads_.end()) continue;  // its upload never happened
     const SelfReportUpload upload = up->second;
@@ -46,18 +46,28 @@ Status UploadPhase::revoke(std::uint32_t t, std::int64_t now, const HealthPhase&
     for (std::uint32_t d = first_key_day(p, upload.day); d < upload.day; ++d) {
       keys.push_back(w_.schedule.key(p, d));
       const ByteArray<16>& data = keys.back().key_data.array();
-      // A key not published yet is taken back by the publisher: nobody will see it.
-      if (uploaded_keys_.erase(data) > 0) continue;
-      RevokedKey& revoked = revoked_keys_[data];
-      revoked.owner = {p, d};
-      revoked.published = keys.back();
-      revoked.published.report_type = ReportType::kSelfReport;
-      revoked.published.days_since_onset_of_symptoms = days_since_onset(keys.back(), upload.onset);
+      // A key not published yet is published with its new type (or, revoked, never): the
+      // phones see it once.
+      if (uploaded_keys_.contains(data)) {
+        if (type == ReportType::kRevoked) uploaded_keys_.erase(data);
+        continue;
+      }
+      RevisedKey& revised = revised_keys_[data];
+      revised.owner = {p, d};
+      revised.published = keys.back();
+      revised.published.report_type = ReportType::kSelfReport;
+      revised.published.days_since_onset_of_symptoms = days_since_onset(keys.back(), upload.onset);
+      revised.type = type;
     }
-    GL_RETURN_IF_ERROR(publisher_.revoke(keys, now));
-    ++st.revocations;
-    ++self_reports_revoked_;
-    if (health.recently_infected(p, t)) ++revoked_infected_;
+    GL_RETURN_IF_ERROR(publisher_.revise(keys, type, upload.onset, now));
+    if (type == ReportType::kRevoked) {
+      ++st.revocations;
+      ++self_reports_revoked_;
+      if (health.recently_infected(p, t)) ++revoked_infected_;
+    } else {
+      ++st.upgrades;
+      ++self_reports_upgraded_;
+    }
   }
   return ok();
 }
@@ -160,7 +170,7 @@ Status UploadPhase::run(std::uint32_t t, std::int64_t now, std::span<const std::
       uploaded_keys_[k.key_data.array()] = {uploaders[i],
                                             w_.schedule.day_of(k.rolling_start_interval_number)};
     }
-    if (w_.config.app.revoke_on_negative) {
+    if (w_.config.app.revoke_on_negative || w_.config.app.upgrade_on_positive) {
       if (up->report_type == ReportType::kSelfReport) {
         self_report_uploads_[uploaders[i]] = {t, *up->symptom_onset_interval};
       } else {

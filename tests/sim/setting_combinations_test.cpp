@@ -48,6 +48,7 @@ const std::vector<Choice>& choices() {
       {"app.upload_delay_spread_days", {"1", "3"}},
       {"app.symptom_report_share", {"0.3", "1"}},
       {"app.revoke_on_negative", {"true"}},
+      {"app.upgrade_on_positive", {"true"}},
       {"app.yellow_test_probability", {"0", "1"}},
       {"app.chaff_per_day", {"0", "2"}},
       {"testing.symptom_isolation", {"0", "1"}},

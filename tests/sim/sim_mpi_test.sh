@@ -167,8 +167,9 @@ grep -q "; staff tested every 3 days; residents tested every 5 days; " "$work/se
 # instead of quarantine (every rank keeps the same list of testers); uploads 2 days after the
 # result, give or take 1, but for half, not by phones given up meanwhile (every rank keeps the
 # same queue);
-# symptom self-reports uploaded (every rank draws the same reports) and revoked on a negative
-# test (every rank revokes the same keys; each rank's phones drop their windows).
+# symptom self-reports uploaded (every rank draws the same reports), revoked on a negative
+# test and upgraded on a positive one (every rank revises the same keys; each rank's phones
+# take their windows off and add them as revised).
 lockdown_args=(sim run --people 3000 --days 30 --seed 6 --threads 1 --no-baseline --quiet
   --set disease.infectiousness_sd=1.4
   --lockdown 8-15,2-3 --set lockdown.repeat_every_days=12 --set lockdown.elderly_start_day=8
@@ -183,7 +184,8 @@ lockdown_args=(sim run --people 3000 --days 30 --seed 6 --threads 1 --no-baselin
   --set testing.screening_per_day_per_100k=500 --set app.red_daily_test_days=5
   --set app.upload_delay_days=2 --set app.upload_same_day_share=0.5
   --set app.upload_delay_spread_days=1
-  --set app.symptom_report_share=0.3 --set app.revoke_on_negative=true)
+  --set app.symptom_report_share=0.3 --set app.revoke_on_negative=true
+  --set app.upgrade_on_positive=true)
 one_and_two lockdown "${lockdown_args[@]}"
 grep -q "^app: launched on day 5, 40 % of its users starting that day and the others evenly \
 over days 5-14 " "$work/lockdown-one/report.txt" || fail "lockdown sim run: no launch-day share"
@@ -191,6 +193,8 @@ grep -q "^  symptom self-reports / infected  *[1-9][0-9]* / " "$work/lockdown-on
   fail "lockdown sim run: no symptom self-report"
 grep -q "^  self-reports revoked / infected  *[1-9][0-9]* / " "$work/lockdown-one/report.txt" ||
   fail "lockdown sim run: no self-report revoked"
+grep -q "^  self-reports upgraded to a test  *[1-9]" "$work/lockdown-one/report.txt" ||
+  fail "lockdown sim run: no self-report upgraded"
 grep -q "^app: a positive user who consents uploads 1 to 3 days after the result, each day \
 alike (50 % on the result's day)$" \
   "$work/lockdown-one/report.txt" || fail "lockdown sim run: the report does not name the upload delay"

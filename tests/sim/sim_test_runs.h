@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -81,17 +82,19 @@ class RecordingPublisher : public KeyPublisher {
   std::vector<EcdsaP256PublicKey> authority_keys() const override {
     return inner_.authority_keys();
   }
-  bool revokes() const override { return inner_.revokes(); }
-  Status revoke(std::span<const TemporaryExposureKey> keys, std::int64_t unix_seconds) override {
-    revocations.push_back({unix_seconds, std::vector(keys.begin(), keys.end())});
-    return inner_.revoke(keys, unix_seconds);
+  bool revises() const override { return inner_.revises(); }
+  Status revise(std::span<const TemporaryExposureKey> keys, ReportType type,
+                std::optional<EnIntervalNumber> onset, std::int64_t unix_seconds) override {
+    revisions.push_back({unix_seconds, type, std::vector(keys.begin(), keys.end())});
+    return inner_.revise(keys, type, onset, unix_seconds);
   }
   std::vector<SimUpload> uploads;
-  struct Revocation {
+  struct Revision {
     std::int64_t unix_seconds = 0;
+    ReportType type = ReportType::kRevoked;
     std::vector<TemporaryExposureKey> keys;
   };
-  std::vector<Revocation> revocations;
+  std::vector<Revision> revisions;
 
  private:
   InMemoryPublisher inner_;

@@ -63,11 +63,16 @@ class HealthPhase {
   // test would have found it).
   bool recently_infected(std::uint32_t p, std::uint32_t t) const;
   std::uint64_t withdrawn_infected() const { return withdrawn_infected_; }
-  // With app.revoke_on_negative: the self-reporters whose phone revokes its uploaded
-  // self-report on day t (a negative result; run() sets them), in person order (the upload
-  // phase revokes their keys), and the self-reports revoked so far before their upload
+  // With app.revoke_on_negative or upgrade_on_positive: the self-reporters whose phone
+  // revises its uploaded self-report on day t (run() sets them), in person order, each with
+  // the new report type (a negative result: revoked; a positive one: a confirmed test; the
+  // upload phase revises their keys), and the self-reports revoked so far before their upload
   // (waiting for a delayed upload, which then does not happen).
-  std::span<const std::uint32_t> revokers() const { return revokers_; }
+  struct Revision {
+    std::uint32_t person = 0;
+    ReportType type = ReportType::kRevoked;
+  };
+  std::span<const Revision> revisions() const { return revisions_; }
   std::uint64_t revoked_before_upload() const { return revoked_before_upload_; }
   // Whether quarantines may end on a negative test (either setting); the tests ordered to
   // end one, the quarantines ended early by them, and of those the people infected in the
@@ -408,11 +413,12 @@ class HealthPhase {
   std::uint64_t symptom_reports_infected_ = 0;
   void delay_uploads(std::uint32_t t, std::vector<std::uint32_t>& uploaders,
                      std::size_t today_from);
-  // With app.revoke_on_negative: the day's revoking self-reporters (person order) leave
-  // today's uploaders (from today_from) or the delayed uploads, or go to revokers_.
-  void revoke_self_reports(std::span<const std::uint32_t> revoking,
+  // The day's revisions (person order): a revoked report still to upload leaves today's
+  // uploaders (from today_from) or the delayed uploads, an upgraded one stays there as a
+  // confirmed test; the others go to revisions_.
+  void revise_self_reports(std::span<const Revision> revising,
                            std::vector<std::uint32_t>& uploaders, std::size_t today_from);
-  std::vector<std::uint32_t> revokers_;
+  std::vector<Revision> revisions_;
   std::uint64_t revoked_before_upload_ = 0;
   std::uint64_t quarantines_withdrawn_ = 0;
   std::uint64_t withdrawn_infected_ = 0;

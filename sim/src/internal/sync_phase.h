@@ -136,13 +136,14 @@ class SyncPhase {
   // The colour a day's sum of window scores gives (the client's day level and how long its
   // rule lasts), raised into u.
   void raise_by_day(std::uint32_t d, double sum, Update& u) const;
-  // Revoked keys (app.revoke_on_negative): every phone that matched one drops its windows
-  // (the key as published is matched again and its scores taken off the day sums), its
-  // exposure colour is recomputed from the day sums left, and a user whose RED fell away is
-  // told the warning was withdrawn (HealthPhase::withdraw_quarantine; st.red_withdrawn).
-  [[nodiscard]] Status withdraw(std::span<const TemporaryExposureKey> revoked, std::uint32_t t,
-                                std::int64_t now, std::uint32_t first_day, std::uint32_t last_day,
-                                const Phases& phases, DailyStats& st);
+  // Revised keys (app.revoke_on_negative, upgrade_on_positive): every phone that matched one
+  // takes its windows as published off its day sums (the key as published is matched again)
+  // and adds them as revised (none for a revoked key), its exposure colour is recomputed from
+  // the day sums, a user whose RED fell away is told the warning was withdrawn
+  // (HealthPhase::withdraw_quarantine; st.red_withdrawn), one whose colour rose is notified.
+  [[nodiscard]] Status revise(std::span<const TemporaryExposureKey> revised, std::uint32_t t,
+                              std::int64_t now, std::uint32_t first_day, std::uint32_t last_day,
+                              const Phases& phases, DailyStats& st);
   [[nodiscard]] Status verify(std::uint32_t t, std::uint32_t first_day, std::uint32_t last_day,
                               std::span<const TemporaryExposureKey> keys,
                               const SharedWindows& shared, const RadioPhase& radio,
@@ -157,8 +158,8 @@ class SyncPhase {
   // Of the phones this rank owns, by own_index.
   std::vector<std::int32_t> red_until_;
   std::vector<std::int32_t> yellow_until_;
-  // With app.revoke_on_negative: the YELLOW of venue warnings alone (a revocation recomputes
-  // the exposure colour, not the venues').
+  // With revised keys (app.revoke_on_negative, upgrade_on_positive): the YELLOW of venue
+  // warnings alone (a revision recomputes the exposure colour, not the venues').
   std::vector<std::int32_t> venue_yellow_until_;
   // (phone << 32 | day) -> sum, one map per shard of the population (shard_range), of the
   // phones this rank owns.

@@ -38,22 +38,26 @@ class UploadPhase {
                            const ContactPhase& contacts, DailyStats& st);
   // The owner of an uploaded key, once: a key is published once, so its entry goes.
   std::optional<KeyOwner> take_owner(const ByteArray<16>& key_data);
-  // app.revoke_on_negative: the uploaded self-reports of health.revokers() revoked through
-  // the publisher (the keys of the upload), counted in st.revocations; those of a key not
-  // published yet are taken back.
-  [[nodiscard]] Status revoke(std::uint32_t t, std::int64_t now, const HealthPhase& health,
+  // app.revoke_on_negative, upgrade_on_positive: the uploaded self-reports of
+  // health.revisions() revised through the publisher (the keys of the upload, the report's
+  // onset), counted in st.revocations or st.upgrades; a key not published yet is published
+  // with its new type (revoked: never).
+  [[nodiscard]] Status revise(std::uint32_t t, std::int64_t now, const HealthPhase& health,
                               DailyStats& st);
-  // A revoked key's owner, and the key as it was published (report type and days since
-  // onset: what the phones scored), once (as take_owner).
-  struct RevokedKey {
+  // A revised key's owner, the key as it was published (report type and days since onset:
+  // what the phones scored) and its new report type, once (as take_owner).
+  struct RevisedKey {
     KeyOwner owner;
     TemporaryExposureKey published;
+    ReportType type = ReportType::kRevoked;
   };
-  std::optional<RevokedKey> take_revoked(const ByteArray<16>& key_data);
+  std::optional<RevisedKey> take_revised(const ByteArray<16>& key_data);
   // Self-reports revoked after their upload, and of them those of people infected in the
-  // testing.sensitive_to_day days before the revocation.
+  // testing.sensitive_to_day days before the revocation; self-reports upgraded to a
+  // confirmed test after their upload.
   std::uint64_t self_reports_revoked() const { return self_reports_revoked_; }
   std::uint64_t revoked_infected() const { return revoked_infected_; }
+  std::uint64_t self_reports_upgraded() const { return self_reports_upgraded_; }
 
  private:
   struct KeyHash {
@@ -82,16 +86,17 @@ class UploadPhase {
   const World& w_;
   KeyPublisher& publisher_;
   std::unordered_map<ByteArray<16>, KeyOwner, KeyHash> uploaded_keys_;
-  // With app.revoke_on_negative: the day of each uploaded self-report still revocable, and
-  // the owners of revoked keys until the sync takes them.
+  // With app.revoke_on_negative or upgrade_on_positive: the day of each uploaded
+  // self-report still revisable, and the revised keys until the sync takes them.
   struct SelfReportUpload {
     std::uint32_t day = 0;
     EnIntervalNumber onset;  // the symptom onset the upload stated
   };
   std::unordered_map<std::uint32_t, SelfReportUpload> self_report_uploads_;
-  std::unordered_map<ByteArray<16>, RevokedKey, KeyHash> revoked_keys_;
+  std::unordered_map<ByteArray<16>, RevisedKey, KeyHash> revised_keys_;
   std::uint64_t self_reports_revoked_ = 0;
   std::uint64_t revoked_infected_ = 0;
+  std::uint64_t self_reports_upgraded_ = 0;
 };
 
 }  // namespace greenlight::sim::internal

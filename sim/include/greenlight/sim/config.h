@@ -437,8 +437,17 @@ struct AppConfig {
   // told the warning was withdrawn and ends the quarantine it began on the notification.
   // A self-report still waiting for its delayed upload is not uploaded. OpenABM's
   // test_release_on_negative for the app's traced contacts. Only the in-memory publisher
-  // revokes (greenlight's upload API has no revision: `--server none`).
+  // revises keys (greenlight's upload API has no revision: `--server none`).
   bool revoke_on_negative = false;
+  // Upgrade a symptom self-report on a positive test (false, the default; needs
+  // symptom_report_share): a self-reporter books a test on the day of the report, and a
+  // positive result within 14 days of the report turns the upload's keys into a confirmed
+  // test's (GAEN's revision, as Google's key server allows from user-report to confirmed;
+  // the days since onset stay the report's). Phones score the keys again with the confirmed
+  // test's weight; a phone whose colour rises notifies its user. A self-report still waiting
+  // for its delayed upload goes out as a confirmed test. Without it such a result uploads
+  // nothing (the self-report's keys are out). Only the in-memory publisher revises.
+  bool upgrade_on_positive = false;
   double checkin_probability = 0.6;
   // Behaviour on the colours.
   double red_isolation_adherence = 0.7;

@@ -46,9 +46,9 @@ struct SimUpload {
 struct PublishedBatch {
   std::vector<TemporaryExposureKey> keys;          // report type and days since onset set
   std::vector<SealedVenueWarning> venue_warnings;  // owner- and authority-signed
-  // Keys published before and revoked since (report type REVOKED; GAEN's revised keys):
-  // phones drop their exposure windows.
-  std::vector<TemporaryExposureKey> revoked_keys;
+  // Keys published before whose report type changed since (GAEN's revised keys): REVOKED
+  // (phones drop their exposure windows) or a stronger type (phones score them again).
+  std::vector<TemporaryExposureKey> revised_keys;
   std::uint64_t download_bytes = 0;  // what one phone downloads for this batch
 };
 
@@ -58,7 +58,7 @@ struct ServerHoldings {
   std::uint64_t keys = 0;          // diagnosis keys stored, padding included
   std::uint64_t padding_keys = 0;  // of which random padding keys
   std::uint64_t venue_reports = 0;
-  std::uint64_t revoked_keys = 0;  // keys revoked after they were published
+  std::uint64_t revised_keys = 0;  // keys revised (or revoked) after they were published
   std::uint64_t stored_bytes = 0;
   // The server's transparency log (ServerPublisher only; off for the in-memory publisher):
   // leaves in the latest checkpoint, and the downloaded export and venue-warning files that
@@ -83,13 +83,16 @@ class KeyPublisher {
   virtual ServerHoldings holdings() const = 0;
   // The health authority's keys that phones pin to check venue warnings.
   virtual std::vector<EcdsaP256PublicKey> authority_keys() const = 0;
-  // Whether revoke() works (the in-memory publisher only: greenlight's upload API has no
+  // Whether revise() works (the in-memory publisher only: greenlight's upload API has no
   // revision of an upload).
-  virtual bool revokes() const { return false; }
-  // Revokes keys of an earlier upload (a self-report whose test came back negative): those
-  // published already are listed in the revoked_keys of the next fetch_new, those not
-  // released yet are never published. This default refuses (kFailedPrecondition).
-  [[nodiscard]] virtual Status revoke(std::span<const TemporaryExposureKey> keys,
+  virtual bool revises() const { return false; }
+  // Gives keys of an earlier upload a new report type (a self-report whose test came back
+  // negative: kRevoked; positive: kConfirmedTest) with the days since `onset`: those
+  // published already are listed in the revised_keys of the next fetch_new, those not
+  // released yet are published with the new type (kRevoked: never). This default refuses
+  // (kFailedPrecondition).
+  [[nodiscard]] virtual Status revise(std::span<const TemporaryExposureKey> keys, ReportType type,
+                                      std::optional<EnIntervalNumber> onset,
                                       std::int64_t unix_seconds);
 };
 
@@ -109,8 +112,9 @@ class InMemoryPublisher final : public KeyPublisher {
   [[nodiscard]] Result<PublishedBatch> fetch_new(std::int64_t unix_seconds) override;
   ServerHoldings holdings() const override { return holdings_; }
   std::vector<EcdsaP256PublicKey> authority_keys() const override;
-  bool revokes() const override { return true; }
-  [[nodiscard]] Status revoke(std::span<const TemporaryExposureKey> keys,
+  bool revises() const override { return true; }
+  [[nodiscard]] Status revise(std::span<const TemporaryExposureKey> keys, ReportType type,
+                              std::optional<EnIntervalNumber> onset,
                               std::int64_t unix_seconds) override;
 
  private:
@@ -125,7 +129,7 @@ class InMemoryPublisher final : public KeyPublisher {
   };
   std::vector<Pending> pending_;
   std::vector<SealedVenueWarning> pending_warnings_;
-  std::vector<TemporaryExposureKey> pending_revoked_;  // published, revoked since
+  std::vector<TemporaryExposureKey> pending_revised_;  // published, revised since
   std::optional<EcdsaP256PrivateKey> authority_;       // the health authority, made on first use
   std::vector<EcdsaP256PublicKey> authority_public_;   // its public key, derived once
   ServerHoldings holdings_;

@@ -145,6 +145,9 @@ struct DailyStats {
   // upload), and phones whose RED fell away at today's sync with revoked keys.
   std::uint32_t revocations = 0;
   std::uint32_t red_withdrawn = 0;
+  // With app.upgrade_on_positive: self-reports upgraded to a confirmed test today (after
+  // their upload).
+  std::uint32_t upgrades = 0;
 };
 
 // One region's counts at the end of a day (population.regions > 1; Simulation::region_daily):
@@ -399,6 +402,9 @@ struct RunSummary {
   std::uint64_t red_withdrawn = 0;
   std::uint64_t quarantines_withdrawn = 0;
   std::uint64_t withdrawn_infected = 0;
+  // With app.upgrade_on_positive: self-reports upgraded to a confirmed test after their
+  // upload (one still waiting for a delayed upload goes out as a confirmed test instead).
+  std::uint64_t self_reports_upgraded = 0;
   // With agency staff (care_homes.agency_share; residents_infected_by_staff counts them too):
   // the agency workers, those infected and of them by a resident (in a home); residents
   // infected by an agency worker, and of them by one who caught it from a resident of another
