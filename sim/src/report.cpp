@@ -5,6 +5,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <sstream>
 #include <tuple>
@@ -831,47 +832,39 @@ std::string format_report(const ReportInput& in) {
     };
     row("contacts' self-tests / positive", self_tests(a), b ? self_tests(*b) : "");
   }
+  // A row of counts of the run (and of the baseline), " / " between them.
+  const auto counts_row = [&](const char* label,
+                              std::initializer_list<std::uint64_t RunSummary::*> fields) {
+    const auto counts = [&](const RunSummary& r) {
+      std::string out;
+      for (const auto field : fields) {
+        if (!out.empty()) out += " / ";
+        out += std::to_string(r.*field);
+      }
+      return out;
+    };
+    row(label, counts(a), b ? counts(*b) : "");
+  };
   if (c.app.red_release_test_day > 0 ||
       (c.manual_tracing.enabled && c.manual_tracing.release_test_day > 0)) {
-    const auto released = [](const RunSummary& r) {
-      return fmt("%llu / %llu / %llu", static_cast<unsigned long long>(r.release_tests),
-                 static_cast<unsigned long long>(r.quarantines_released),
-                 static_cast<unsigned long long>(r.released_infected));
-    };
-    row("release tests / released / infected", released(a), b ? released(*b) : "");
+    counts_row("release tests / released / infected",
+               {&RunSummary::release_tests, &RunSummary::quarantines_released,
+                &RunSummary::released_infected});
   }
   if (c.app.symptom_report_share > 0) {
-    const auto reports = [](const RunSummary& r) {
-      return fmt("%llu / %llu", static_cast<unsigned long long>(r.symptom_reports),
-                 static_cast<unsigned long long>(r.symptom_reports_infected));
-    };
-    row("symptom self-reports / infected", reports(a), b ? reports(*b) : "");
+    counts_row("symptom self-reports / infected",
+               {&RunSummary::symptom_reports, &RunSummary::symptom_reports_infected});
   }
   if (c.app.revoke_on_negative) {
-    const auto revoked = [](const RunSummary& r) {
-      return fmt("%llu / %llu", static_cast<unsigned long long>(r.self_reports_revoked),
-                 static_cast<unsigned long long>(r.revoked_infected));
-    };
-    row("self-reports revoked / infected", revoked(a), b ? revoked(*b) : "");
-    const auto unsent = [](const RunSummary& r) {
-      return fmt("%llu", static_cast<unsigned long long>(r.revoked_before_upload));
-    };
-    row("self-reports revoked before upload", unsent(a), b ? unsent(*b) : "");
-    const auto withdrawn = [](const RunSummary& r) {
-      return fmt("%llu / %llu", static_cast<unsigned long long>(r.red_withdrawn),
-                 static_cast<unsigned long long>(r.quarantines_withdrawn));
-    };
-    row("RED withdrawn / quarantines ended", withdrawn(a), b ? withdrawn(*b) : "");
-    const auto infected = [](const RunSummary& r) {
-      return fmt("%llu", static_cast<unsigned long long>(r.withdrawn_infected));
-    };
-    row("ended quarantines of the infected", infected(a), b ? infected(*b) : "");
+    counts_row("self-reports revoked / infected",
+               {&RunSummary::self_reports_revoked, &RunSummary::revoked_infected});
+    counts_row("self-reports revoked before upload", {&RunSummary::revoked_before_upload});
+    counts_row("RED withdrawn / quarantines ended",
+               {&RunSummary::red_withdrawn, &RunSummary::quarantines_withdrawn});
+    counts_row("ended quarantines of the infected", {&RunSummary::withdrawn_infected});
   }
   if (c.app.upgrade_on_positive) {
-    const auto upgraded = [](const RunSummary& r) {
-      return fmt("%llu", static_cast<unsigned long long>(r.self_reports_upgraded));
-    };
-    row("self-reports upgraded to a test", upgraded(a), b ? upgraded(*b) : "");
+    counts_row("self-reports upgraded to a test", {&RunSummary::self_reports_upgraded});
   }
   if (c.variant.enabled()) {
     row("infected with the second variant", count_pct(a.variant_infections, a.people),
