@@ -1369,7 +1369,8 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
       "traced_cases_self_notified,care_outbreak_agency_samples,self_tests,self_test_positives,"
       "release_tests,quarantines_released,released_infected,symptom_reports,"
       "symptom_reports_infected,self_reports_revoked,revoked_before_upload,revoked_infected,"
-      "red_withdrawn,quarantines_withdrawn,withdrawn_infected,self_reports_upgraded\n";
+      "red_withdrawn,quarantines_withdrawn,withdrawn_infected,self_reports_upgraded,"
+      "needless_isolation_person_days,wrongly_red,wrongly_yellow\n";
   for (const auto& p : points) {
     const auto& s = p.summary;
     for (std::size_t i = 0; i < keys.size(); ++i) out += fmt("%.10g,", p.values[i]);
@@ -1378,7 +1379,7 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         "%d,%u,%llu,%llu,%u,%u,%u,%llu,%llu,%llu,%u,%llu,%llu,%llu,%llu,%u,%.6g,%.6f,%u,%u,%.6g,"
         "%llu,%llu,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%.6f,%u,%u,%u,%u,%llu,%u,%u,%llu,%llu,%llu,"
         "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,"
-        "%llu,%llu,%llu,%llu,%llu\n",
+        "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n",
         p.uptake, static_cast<unsigned long long>(p.seed), s.people, s.app_users,
         static_cast<unsigned long long>(s.infections), s.peak_infectious,
         static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.positives),
@@ -1435,7 +1436,10 @@ std::string sweep_csv(std::span<const SweepPoint> points, std::span<const std::s
         static_cast<unsigned long long>(s.red_withdrawn),
         static_cast<unsigned long long>(s.quarantines_withdrawn),
         static_cast<unsigned long long>(s.withdrawn_infected),
-        static_cast<unsigned long long>(s.self_reports_upgraded));
+        static_cast<unsigned long long>(s.self_reports_upgraded),
+        static_cast<unsigned long long>(s.needless_isolation_person_days),
+        static_cast<unsigned long long>(s.wrongly_red),
+        static_cast<unsigned long long>(s.wrongly_yellow));
   }
   return out;
 }

@@ -86,6 +86,12 @@ void ScenarioLedger::uploaded(std::uint32_t t, std::span<const std::uint32_t> up
 
 ScenarioMetrics ScenarioLedger::metrics(std::span<const std::int32_t> infection_day,
                                         std::uint32_t days) const {
+  ScenarioMetrics m = counts(infection_day);
+  m.chaff = chaff(days);
+  return m;
+}
+
+ScenarioMetrics ScenarioLedger::counts(std::span<const std::int32_t> infection_day) const {
   ScenarioMetrics m;
   std::array<ColourCounts*, 2> counts{&m.colours, &m.shadow_code};
   for (std::size_t i = 0; i < 2; ++i) {
@@ -123,7 +129,6 @@ ScenarioMetrics ScenarioLedger::metrics(std::span<const std::int32_t> infection_
   for (const std::uint64_t* f : fields) sums.push_back(*f);
   w_.ranks.sum(sums);
   for (std::size_t i = 0; i < fields.size(); ++i) *fields[i] = sums[i];
-  m.chaff = chaff(days);
   return m;
 }
 

@@ -210,6 +210,10 @@ RunSummary Simulation::summary() const {
   s.withdrawn_infected = impl_->health.withdrawn_infected();
   for (const auto& d : impl_->daily) s.red_withdrawn += d.red_withdrawn;
   s.care_outbreak_positives = impl_->health.outbreak_positives();
+  const ScenarioMetrics judged = impl_->ledger.counts(impl_->health.infection_day());
+  s.needless_isolation_person_days = judged.needless_isolation_person_days;
+  s.wrongly_red = judged.colours.wrongly_red;
+  s.wrongly_yellow = judged.colours.wrongly_yellow;
   return s;
 }
 ScenarioMetrics Simulation::scenario_metrics() const {

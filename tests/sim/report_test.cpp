@@ -155,15 +155,16 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
                        "released_infected,symptom_reports,symptom_reports_infected,"
                        "self_reports_revoked,revoked_before_upload,revoked_infected,"
                        "red_withdrawn,quarantines_withdrawn,withdrawn_infected,"
-                       "self_reports_upgraded"));
+                       "self_reports_upgraded,needless_isolation_person_days,wrongly_red,"
+                       "wrongly_yellow"));
   // Seed 1 at 100 %: 0 admissions, 2 deaths, nobody infected at the end, but 50 infections
   // among 0 people is no epidemic that died out; no lockdown, no manual tracing, no
   // vaccination, no test capacity, no second variant, no breakthrough infections, no boosters,
   // no reinfections, no screening, no regional lockdown, no imports, no phone running, no
   // secondary infections fitted, no hospital staff, no care homes, no tracing's cases.
   CHECK(csv.find(",0,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,"
-                 "0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n") !=
-        std::string::npos);
+                 "0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,"
+                 "0\n") != std::string::npos);
   std::vector<SweepPoint> traced = points;
   traced[0].summary.manual_interviews = 12;
   traced[0].summary.manual_traced = 40;
@@ -229,10 +230,13 @@ TEST_CASE("the sweep table gives the deaths and their change paired by seed") {
   traced[0].summary.quarantines_withdrawn = 240;
   traced[0].summary.withdrawn_infected = 5;
   traced[0].summary.self_reports_upgraded = 61;
+  traced[0].summary.needless_isolation_person_days = 4321;
+  traced[0].summary.wrongly_red = 87;
+  traced[0].summary.wrongly_yellow = 65;
   CHECK(sweep_csv(traced).find(",10,0,0,0,12,40,3,7,55,66,77,88,99,111,222,333,444,555,0.4321,"
                                "0.187500,31,17,3.75,640,29,41,5,6,23,14,19,8,11,4,0.250000,9,13,"
                                "2,21,345,27,12,15,2,1,6,310,17,58,71,205,3,44,930,12,610,502,7,420,"
-                               "260,150,8,16,390,240,5,61\n") != std::string::npos);
+                               "260,150,8,16,390,240,5,61,4321,87,65\n") != std::string::npos);
 }
 
 TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
@@ -261,11 +265,11 @@ TEST_CASE("the sweep counts the runs whose epidemic ended, and died out") {
   // the hospital staff's five, the care homes' four, manual tracing's backward calls and
   // cases.
   CHECK(csv.find(",0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,"
-                 "0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n") !=
-        std::string::npos);  // seed 1: died out
+                 "0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,"
+                 "0\n") != std::string::npos);  // seed 1: died out
   CHECK(csv.find(",3,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,"
-                 "0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n") !=
-        std::string::npos);                                 // seed 2: 3 infected
+                 "0,0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,"
+                 "0\n") != std::string::npos);              // seed 2: 3 infected
   CHECK(table.find("lockdown days") == std::string::npos);  // nobody locked down
   // Lockdown days 10, 30, 20 at 0 % and 0, 5, 0 at 100 %: medians 20 and 0.
   const std::array<std::uint32_t, 6> locked{10, 30, 20, 0, 5, 0};

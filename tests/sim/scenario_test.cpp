@@ -116,7 +116,10 @@ TEST_CASE("compare runs none, greenlight, a health code and manual tracing on on
     CHECK(p->scenario.colours.wrongly_coloured == m(*a, 1).colours.wrongly_coloured);
     CHECK(p->scenario.shadow_code.ever_coloured == 0);
   }
-  {  // counts are consistent
+  {  // counts are consistent; the phones made people never infected isolate
+    REQUIRE(m(*a, 1).needless_isolation_person_days > 0);
+    REQUIRE(m(*a, 1).colours.wrongly_red > 0);
+    REQUIRE(m(*a, 2).colours.wrongly_yellow > 0);
     for (std::size_t i = 0; i < kArms; ++i) {
       const auto& s = m(*a, i);
       CHECK(s.colours.wrongly_red <= s.colours.ever_red);
@@ -125,6 +128,12 @@ TEST_CASE("compare runs none, greenlight, a health code and manual tracing on on
       CHECK(s.colours.wrongly_coloured <= s.colours.ever_coloured);
       CHECK(s.needless_isolation_person_days <= s.isolation_person_days);
       CHECK(s.colours.red_person_days >= s.colours.ever_red);
+      // The run's summary (sweep.csv's columns) holds the same judged counts.
+      const RunSummary& summary = a->arms[i].outcome.summary;
+      CHECK(summary.isolation_person_days == s.isolation_person_days);
+      CHECK(summary.needless_isolation_person_days == s.needless_isolation_person_days);
+      CHECK(summary.wrongly_red == s.colours.wrongly_red);
+      CHECK(summary.wrongly_yellow == s.colours.wrongly_yellow);
       CHECK(a->arms[i].averted ==
             static_cast<std::int64_t>(none.outcome.summary.infections) -
                 static_cast<std::int64_t>(a->arms[i].outcome.summary.infections));

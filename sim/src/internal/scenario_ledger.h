@@ -35,6 +35,9 @@ class ScenarioLedger {
 
   // Everything but the health-code and relay views, judged against infection_day.
   ScenarioMetrics metrics(std::span<const std::int32_t> infection_day, std::uint32_t days) const;
+  // The same without the chaff view (which draws every phone's flows again): the colours and
+  // the isolation, for the run's summary.
+  ScenarioMetrics counts(std::span<const std::int32_t> infection_day) const;
 
  private:
   ChaffView chaff(std::uint32_t days) const;

@@ -440,6 +440,12 @@ struct RunSummary {
   double median_days_infection_to_notification = 0;
   double mean_days_infection_to_notification = 0;
   std::uint64_t isolation_person_days = 0;
+  // Of them the days of people never infected during the run, and the people never infected
+  // who were ever RED or ever YELLOW (the colour seen: the health code's for the people it
+  // covers when it is on, else the phone's); ScenarioMetrics has the same counts.
+  std::uint64_t needless_isolation_person_days = 0;
+  std::uint64_t wrongly_red = 0;
+  std::uint64_t wrongly_yellow = 0;
   // Per-phone path check (run.verify_phones): phone-syncs re-matched through the client
   // library (ClientPhoneMatcher), their windows, and how many gave other windows or another
   // colour than the shared path; sightings the client's encounter log evicted or dropped
