@@ -56,6 +56,10 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
     release_day_.assign(n, 0);
     held_until_.assign(n, 0);
   }
+  if (w_.config.app.revoke_on_negative || w_.config.app.upgrade_on_positive) {
+    stays_until_.assign(n, 0);
+  }
+  if (w_.config.app.upgrade_on_positive) report_upgraded_.assign(n, 0);
   if (outbreak_testing()) {
     outbreak_round_day_.assign(w_.pop.care_homes(), kNever);
     outbreak_sample_.assign(n, 0);
@@ -545,6 +549,7 @@ void HealthPhase::infect(std::uint32_t p, std::uint32_t by, Layer layer, std::ui
 void HealthPhase::isolate(std::uint32_t p, std::int32_t until) {
   isolated_until_[p] = std::max(isolated_until_[p], until);
   if (!held_until_.empty()) held_until_[p] = std::max(held_until_[p], until);
+  if (!stays_until_.empty()) stays_until_[p] = std::max(stays_until_[p], until);
 }
 
 void HealthPhase::quarantine(std::uint32_t p, std::int32_t until, std::uint32_t release_day,
@@ -553,6 +558,10 @@ void HealthPhase::quarantine(std::uint32_t p, std::int32_t until, std::uint32_t 
     isolate(p, until);
     return;
   }
+  if (!stays_until_.empty()) {
+    // A withdrawal leaves what p was in before this quarantine; any other stands.
+    stays_until_[p] = std::max(stays_until_[p], withdrawable ? isolated_until_[p] : until);
+  }
   isolated_until_[p] = std::max(isolated_until_[p], until);
   if (release_day == 0) return;
   if (release_day_[p] == 0) release_testers_.push_back(p);  // -1: still on the list
@@ -560,7 +569,7 @@ void HealthPhase::quarantine(std::uint32_t p, std::int32_t until, std::uint32_t 
 }
 
 void HealthPhase::withdraw_quarantine(std::uint32_t p, std::uint32_t t) {
-  end_quarantine(p, t, quarantines_withdrawn_, withdrawn_infected_);
+  end_quarantine(p, t, stays_until_[p], quarantines_withdrawn_, withdrawn_infected_);
 }
 
 bool HealthPhase::recently_infected(std::uint32_t p, std::uint32_t t) const {
@@ -569,10 +578,10 @@ bool HealthPhase::recently_infected(std::uint32_t p, std::uint32_t t) const {
              static_cast<std::int32_t>(w_.config.testing.sensitive_to_day);
 }
 
-void HealthPhase::end_quarantine(std::uint32_t p, std::uint32_t t, std::uint64_t& ended,
-                                 std::uint64_t& infected) {
+void HealthPhase::end_quarantine(std::uint32_t p, std::uint32_t t, std::int32_t kept,
+                                 std::uint64_t& ended, std::uint64_t& infected) {
   const auto day = static_cast<std::int32_t>(t);
-  const std::int32_t until = std::min(isolated_until_[p], std::max(day, held_until_[p]));
+  const std::int32_t until = std::min(isolated_until_[p], std::max(day, kept));
   if (until >= isolated_until_[p]) return;  // over already, or kept for another reason
   isolated_until_[p] = until;
   ++ended;
@@ -602,7 +611,7 @@ void HealthPhase::order_release_tests(std::uint32_t t) {
 void HealthPhase::release_on_negative(std::uint32_t p, std::uint32_t t, std::uint64_t& released,
                                       std::uint64_t& infected) {
   release_day_[p] = -1;  // used; off the list at the next orders
-  end_quarantine(p, t, released, infected);
+  end_quarantine(p, t, held_until_[p], released, infected);
 }
 
 void HealthPhase::order_test(std::uint32_t p, std::uint32_t day) {
@@ -718,6 +727,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
       // A symptom self-report in the app, uploaded (with consent) as a self-report.
       if ((onset || false_symptoms) && !self_report_day_.empty() && may_self_report(p, t)) {
         self_report_day_[p] = day;
+        if (!report_upgraded_.empty()) report_upgraded_[p] = 0;
         mine.push_back(p);
         ++reports[shard];
         if (onset) ++reports_infected[shard];
@@ -764,7 +774,8 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
           if (self_test) ++self_found[shard];
           // A positive result after a self-report upgrades its keys to a confirmed test's.
           if (upgrade && self_report_day(p, t) && w_.app_on(p, t) && !dead(p, t)) {
-            revising[shard].push_back({p, ReportType::kConfirmedTest});
+            revising[shard].push_back(
+                {p, ReportType::kConfirmedTest, static_cast<std::uint32_t>(self_report_day_[p])});
           }
         } else if (test_positive_[p] == 0 && !release_day_.empty() && release_day_[p] > 0 &&
                    static_cast<std::int32_t>(sample_day_of_result_[p]) >= release_day_[p]) {
@@ -773,9 +784,15 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
         // A negative result of a sample taken since the self-report revokes it; the keys
         // of a later positive result go out as a confirmed test.
         if (revoke && test_positive_[p] == 0 && self_report_day(p, t) && w_.app_on(p, t) &&
+            !dead(p, t) && !report_upgraded(p) &&
             static_cast<std::int32_t>(sample_day_of_result_[p]) >= self_report_day_[p]) {
+          const auto sample = static_cast<std::int32_t>(sample_day_of_result_[p]);
+          const bool missed =
+              infection_day_[p] != kNever && infection_day_[p] <= sample &&
+              sample - infection_day_[p] <= static_cast<std::int32_t>(tc.sensitive_to_day);
+          revising[shard].push_back(
+              {p, ReportType::kRevoked, static_cast<std::uint32_t>(self_report_day_[p]), missed});
           self_report_day_[p] = kNever;
-          revising[shard].push_back({p, ReportType::kRevoked});
         }
       }
     }
@@ -819,7 +836,7 @@ void HealthPhase::revise_self_reports(std::span<const Revision> revising,
       waiting->erase(std::find(waiting->begin(), waiting->end(), p));
       ++revoked_before_upload_;
     } else {
-      self_report_day_[p] = kNever;
+      report_upgraded_[p] = 1;
     }
   }
 }

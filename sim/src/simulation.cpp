@@ -79,7 +79,7 @@ struct Simulation::Impl {
     clock.lap(internal::kPhaseHealth);
     GL_RETURN_IF_ERROR(uploads.run(t, midnight + 12 * 3600, uploaders, health, contacts, st));
     if (!health.revisions().empty()) {
-      GL_RETURN_IF_ERROR(uploads.revise(t, midnight + 12 * 3600, health, st));
+      GL_RETURN_IF_ERROR(uploads.revise(midnight + 12 * 3600, health, st));
     }
     clock.lap(internal::kPhaseUploads);
     st.lockdown = lockdown.everyone_on(t, daily) ? 1 : 0;

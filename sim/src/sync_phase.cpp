@@ -514,13 +514,16 @@ Status SyncPhase::revise(std::span<const TemporaryExposureKey> revised, std::uin
   std::vector<Change> mine;
   for (const auto& c : changes) mine.insert(mine.end(), c.begin(), c.end());
   // Every rank acts on every change (in phone order), as on notifications: a rise notifies
-  // the user, a RED that fell away is withdrawn.
+  // the user, a RED that fell away is withdrawn, and one that fell to YELLOW (another
+  // exposure's, which the RED hid) tells the user YELLOW.
   for (const Change& c : w_.ranks.gather_all<Change>(mine)) {
     if (c.fell) {
       ++st.red_withdrawn;
       phases.health.withdraw_quarantine(c.phone, t);
-    } else {
+    }
+    if (!c.fell || c.colour == Colour::kYellow) {
       notify(c.phone, t, c.colour, false, c.red_day, phases.health, st);
+      if (c.fell && w_.owns(c.phone)) notifications_.back().withdrawn = true;
     }
   }
   return ok();

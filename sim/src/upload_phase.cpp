@@ -35,11 +35,17 @@ std::uint32_t UploadPhase::first_key_day(std::uint32_t p, std::uint32_t t) const
   return std::max(t > kRetentionDays ? t - kRetentionDays : 0, w_.app_start(p));
 }
 
-Status UploadPhase::revise(std::uint32_t t, std::int64_t now, const HealthPhase& health,
-                           DailyStats& st) {
-  for (const auto& [p, type] : health.revisions()) {
+Status UploadPhase::revise(std::int64_t now, const HealthPhase& health, DailyStats& st) {
+  for (const HealthPhase::Revision& r : health.revisions()) {
+    const std::uint32_t p = r.person;
+    const ReportType type = r.type;
+    // The upload of the report revised: none when it never happened (an entry of p's earlier
+    // report stays apart).
     const auto up = self_report_uploads_.find(p);
-    if (up == self_report_uploads_.end()) continue;  // its upload never happened
+    if (up == self_report_uploads_.end() ||
+        up->second.onset != w_.schedule.day_interval(r.report_day)) {
+      continue;
+    }
     const SelfReportUpload upload = up->second;
     self_report_uploads_.erase(up);
     std::vector<TemporaryExposureKey> keys;
@@ -63,7 +69,7 @@ Status UploadPhase::revise(std::uint32_t t, std::int64_t now, const HealthPhase&
     if (type == ReportType::kRevoked) {
       ++st.revocations;
       ++self_reports_revoked_;
-      if (health.recently_infected(p, t)) ++revoked_infected_;
+      if (r.missed_infection) ++revoked_infected_;
     } else {
       ++st.upgrades;
       ++self_reports_upgraded_;
@@ -109,8 +115,11 @@ Result<SimUpload> UploadPhase::prepare(std::uint32_t p, std::uint32_t t, const H
   SimUpload up;
   // The health authority records the symptom onset, or the test date without symptoms; a
   // symptom self-report the day the symptoms were reported.
+  // A self-report upgraded before its upload goes out as a confirmed test with the report's
+  // onset.
   const std::optional<std::uint32_t> reported = health.self_report_day(p, t);
-  up.report_type = reported ? ReportType::kSelfReport : ReportType::kConfirmedTest;
+  up.report_type =
+      reported && !health.report_upgraded(p) ? ReportType::kSelfReport : ReportType::kConfirmedTest;
   const std::uint32_t onset = reported ? *reported : health.recorded_onset_day(p, t);
   up.symptom_onset_interval = w_.schedule.day_interval(onset);
   // The last 14 days' keys, of the days the app ran (from the phone's first day).

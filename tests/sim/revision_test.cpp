@@ -2,6 +2,7 @@
 // upgrade_on_positive; HealthPhase, UploadPhase::revise, InMemoryPublisher::revise,
 // SyncPhase::revise): who revises on which day, what the publisher does with the keys, and
 // what phones and users do when a warning is withdrawn or strengthened.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <deque>
@@ -166,7 +167,7 @@ TEST_CASE("a positive test upgrades the self-report the day its result comes") {
     CHECK(upgrades + d.uploaders[29].size() == health.symptom_reports());
   }
   // Uploads 5 days after the report: the upgraded reports are still waiting, and go out as
-  // confirmed tests (no self-report day left) on their day, no revision.
+  // confirmed tests on their day (the report's day their onset), no revision.
   c.app.upload_delay_days = 5;
   const auto world = make_world(c);
   HealthPhase health(*world);
@@ -175,9 +176,113 @@ TEST_CASE("a positive test upgrades the self-report the day its result comes") {
   for (std::uint32_t t = 0; t < 30; ++t) {
     CHECK(d.upgraders[t].empty());
     uploads += d.uploaders[t].size();
-    for (const std::uint32_t p : d.uploaders[t]) CHECK_FALSE(health.self_report_day(p, t));
+    for (const std::uint32_t p : d.uploaders[t]) {
+      CHECK(health.report_upgraded(p));
+      CHECK(health.self_report_day(p, t) == t - 5);
+    }
   }
   CHECK(uploads > 1000);
+}
+
+TEST_CASE("a revocation counts the infections its negative test missed, not later ones") {
+  // Every test negative (sensitivity 0, specificity 1), results two days after the sample
+  // (taken on the report's day). 200 people infected on day 0 report real symptoms.
+  SimConfig c = revoking(1);
+  c.testing.sensitivity = 0;
+  c.testing.result_delay_days = 2;
+  c.disease.initial_infections = 200;
+  const auto world = make_world(c);
+  const std::uint32_t days = 30;
+  // The revisions of each day, from a run where `before` may infect people.
+  const auto revisions = [&](auto before) {
+    HealthPhase health(*world);
+    std::vector<std::vector<HealthPhase::Revision>> out(days);
+    uploaders_of_days(health, days, [&](std::uint32_t t) {
+      if (t == 0) health.seed_infections();
+      if (t > 0) out[t - 1].assign(health.revisions().begin(), health.revisions().end());
+      before(health, t);
+    });
+    return std::make_pair(std::move(out), std::vector<std::int32_t>(health.infection_day().begin(),
+                                                                    health.infection_day().end()));
+  };
+  const auto [plain, infected] = revisions([](HealthPhase&, std::uint32_t) {});
+  std::uint64_t missed = 0;
+  std::uint64_t not_missed = 0;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> later;  // (person, day to infect)
+  for (std::uint32_t t = 0; t + 1 < days; ++t) {
+    for (const auto& r : plain[t]) {
+      REQUIRE(r.type == ReportType::kRevoked);
+      CHECK(r.report_day + 2 == t);
+      const std::int32_t i = infected[r.person];
+      const auto sample = static_cast<std::int32_t>(r.report_day);
+      const bool by_sample = i != kNever && i <= sample &&
+                             sample - i <= static_cast<std::int32_t>(c.testing.sensitive_to_day);
+      CHECK(r.missed_infection == by_sample);
+      (r.missed_infection ? missed : not_missed) += 1;
+      if (!by_sample && infected[r.person] == kNever && later.size() < 20 && t + 5 < days) {
+        later.emplace_back(r.person, r.report_day + 1);
+      }
+    }
+  }
+  CHECK(missed > 20);  // the infected reporters: their tests missed every infection
+  CHECK(not_missed > 100);
+  REQUIRE(later.size() == 20);
+  // The same people infected the day after their sample, before its result: the revocation
+  // comes the same day and does not count them.
+  const auto [again, infected_later] = revisions([&](HealthPhase& health, std::uint32_t t) {
+    for (const auto& [p, day] : later) {
+      if (day != t) continue;
+      DailyStats st;
+      health.apply_infections({{p, kNoPerson, Layer::kRandom}}, t, st);
+    }
+  });
+  for (const auto& [p, day] : later) {
+    REQUIRE(infected_later[p] == static_cast<std::int32_t>(day));
+    bool found = false;
+    for (const auto& r : again[day + 1]) {
+      if (r.person != p) continue;
+      found = true;
+      CHECK_FALSE(r.missed_infection);
+    }
+    CHECK(found);
+  }
+}
+
+TEST_CASE("a withdrawal ends the withdrawn RED's quarantine, not the isolation before it") {
+  const auto world = make_world(revoking(1));
+  HealthPhase health(*world);
+  const auto until = [&](std::uint32_t p) { return health.isolated_until()[p]; };
+  // p0: an earlier RED's quarantine (to day 20) outlasts its colour; a later RED's (to day
+  // 24) is withdrawn on day 16: the earlier one stands.
+  health.quarantine(0, 20, 0, true);
+  health.quarantine(0, 24, 0, true);
+  health.withdraw_quarantine(0, 16);
+  CHECK(until(0) == 20);
+  // p1: the withdrawn RED's quarantine alone ends on the day of the withdrawal.
+  health.quarantine(1, 24, 0, true);
+  health.withdraw_quarantine(1, 16);
+  CHECK(until(1) == 16);
+  // p2, p3: a tracer's call with a release test (not withdrawable) before and after the RED.
+  health.quarantine(2, 18, 14, false);
+  health.quarantine(2, 24, 0, true);
+  health.withdraw_quarantine(2, 16);
+  CHECK(until(2) == 18);
+  health.quarantine(3, 22, 0, true);
+  health.quarantine(3, 25, 14, false);
+  health.withdraw_quarantine(3, 16);
+  CHECK(until(3) == 25);
+  // p4: its own symptoms' isolation.
+  health.isolate(4, 19);
+  health.quarantine(4, 24, 0, true);
+  health.withdraw_quarantine(4, 16);
+  CHECK(until(4) == 19);
+  // p5: a withdrawn RED, then a new one, withdrawn too.
+  health.quarantine(5, 24, 0, true);
+  health.withdraw_quarantine(5, 16);
+  health.quarantine(5, 30, 0, true);
+  health.withdraw_quarantine(5, 21);
+  CHECK(until(5) == 21);
+  CHECK(health.quarantines_withdrawn() == 6);  // p3's was not shortened
 }
 
 }  // namespace greenlight::sim::internal
@@ -355,6 +460,39 @@ TEST_CASE("revised self-reports in a run: RED withdrawn, quarantines ended, upgr
   CHECK(upgrading.revisions.size() == u.self_reports_upgraded);
 }
 
+TEST_CASE("a self-report upgraded before its delayed upload goes out with the report's onset") {
+  // One infected, false symptoms, every test positive, nobody tested on a notification:
+  // every upload is a report's, upgraded two or three days later (the sample a day after the
+  // report, so the recorded onset of a test would be a day later), before its upload on the
+  // fifth day after it.
+  SimConfig c = small(3000, 30, 2);
+  c.app.uptake = 1;
+  c.app.upload_consent = 1;
+  c.app.symptom_report_share = 1;
+  c.app.upgrade_on_positive = true;
+  c.app.upload_delay_days = 5;
+  c.app.red_test_probability = 0;
+  c.app.yellow_test_probability = 0;
+  c.disease.initial_infections = 1;
+  c.disease.false_symptom_rate = 0.02;
+  c.testing.symptom_isolation = 0;
+  c.testing.specificity = 0;
+  c.testing.sensitivity = 1;
+  c.testing.order_delay_days = 1;
+  RecordingPublisher publisher;
+  const auto sim = ran(c, publisher);
+  REQUIRE(publisher.uploads.size() > 50);
+  for (const SimUpload& up : publisher.uploads) {
+    CHECK(up.report_type == ReportType::kConfirmedTest);
+    REQUIRE_FALSE(up.keys.empty());
+    REQUIRE(up.symptom_onset_interval);
+    std::uint32_t last = 0;  // the key of the day before the upload
+    for (const auto& k : up.keys) last = std::max(last, k.rolling_start_interval_number.value);
+    CHECK(up.symptom_onset_interval->value + 4 * 144 == last);
+  }
+  CHECK(sim->summary().self_reports_upgraded == 0);  // none after its upload
+}
+
 TEST_CASE("after a revision the phones' colours are those of the keys published as revised") {
   // Nobody acts on a notification, so the epidemic, the tests and the revisions do not
   // depend on what phones show. Run A revises; run B publishes each key as A's revisions
@@ -388,6 +526,22 @@ TEST_CASE("after a revision the phones' colours are those of the keys published 
   const RunSummary sa = a->summary();
   REQUIRE(sa.red_withdrawn > 10);
   CHECK(sa.quarantines_withdrawn == 0);  // nobody quarantined
+  // A RED that fell to YELLOW (another exposure's, hidden under the RED) tells its user
+  // YELLOW, on the day of the withdrawal, after a RED notification of the same phone; every
+  // other notification is a rise.
+  std::map<std::uint32_t, Colour> last_told;
+  std::uint64_t told_yellow = 0;
+  for (const Notification& n : a->notifications()) {
+    if (n.withdrawn) {
+      ++told_yellow;
+      CHECK(n.colour == Colour::kYellow);
+      CHECK(last_told[n.phone] == Colour::kRed);
+    }
+    last_told[n.phone] = n.colour;
+  }
+  CHECK(told_yellow > 0);
+  CHECK(told_yellow <= sa.red_withdrawn);
+  for (const Notification& n : b->notifications()) CHECK_FALSE(n.withdrawn);
   CHECK(sa.infections == b->summary().infections);
   const DailyStats& la = a->daily().back();
   const DailyStats& lb = b->daily().back();

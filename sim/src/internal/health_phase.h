@@ -51,12 +51,15 @@ class HealthPhase {
   // isolates until later for another reason (every isolate, a quarantine without release).
   // A later quarantine's later release day replaces an earlier one.
   // With withdrawable (a RED quarantine under app.revoke_on_negative) the quarantine does
-  // not count as another reason to isolate: withdraw_quarantine may end it.
+  // not count as another reason to isolate: withdraw_quarantine may end it, down to the
+  // isolation p was in when it began (an earlier RED's quarantine stands).
   void quarantine(std::uint32_t p, std::int32_t until, std::uint32_t release_day,
                   bool withdrawable = false);
   // A RED warning withdrawn on day t (its keys revoked): ends p's withdrawable quarantine
-  // unless p isolates longer for another reason; counted in quarantines_withdrawn, and of
-  // them the infected in the testing.sensitive_to_day days before in withdrawn_infected.
+  // unless p isolates longer for another reason (every isolate, every quarantine but a
+  // withdrawable one, the isolation in force when the withdrawable one began);
+  // counted in quarantines_withdrawn, and of them the infected in the
+  // testing.sensitive_to_day days before in withdrawn_infected.
   void withdraw_quarantine(std::uint32_t p, std::uint32_t t);
   std::uint64_t quarantines_withdrawn() const { return quarantines_withdrawn_; }
   // Whether p was infected in the testing.sensitive_to_day days before day t (a sensitive
@@ -71,6 +74,11 @@ class HealthPhase {
   struct Revision {
     std::uint32_t person = 0;
     ReportType type = ReportType::kRevoked;
+    // The day of the report revised (the upload phase revises that report's upload only).
+    std::uint32_t report_day = 0;
+    // Revoked: p was infected on or before the day of the negative sample, in the
+    // testing.sensitive_to_day days before it (the test missed the infection).
+    bool missed_infection = false;
   };
   std::span<const Revision> revisions() const { return revisions_; }
   std::uint64_t revoked_before_upload() const { return revoked_before_upload_; }
@@ -97,6 +105,11 @@ class HealthPhase {
   // symptom self-reports made so far with consent to upload, and of them those on symptoms
   // of an infection.
   std::optional<std::uint32_t> self_report_day(std::uint32_t p, std::uint32_t t) const;
+  // Whether p's self-report (self_report_day) was upgraded before its upload
+  // (app.upgrade_on_positive): the upload is a confirmed test's, with the report's day as onset.
+  bool report_upgraded(std::uint32_t p) const {
+    return !report_upgraded_.empty() && report_upgraded_[p] != 0;
+  }
   std::uint64_t symptom_reports() const { return symptom_reports_; }
   std::uint64_t symptom_reports_infected() const { return symptom_reports_infected_; }
   // The symptom onset the health authority records for an upload on day t: the onset of a
@@ -308,9 +321,9 @@ class HealthPhase {
   // `released` and `infected`.
   void release_on_negative(std::uint32_t p, std::uint32_t t, std::uint64_t& released,
                            std::uint64_t& infected);
-  // Ends p's quarantine on day t unless p isolates longer for another reason (held_until_);
-  // counted in `ended`, and in `infected` when recently_infected.
-  void end_quarantine(std::uint32_t p, std::uint32_t t, std::uint64_t& ended,
+  // Ends p's quarantine on day t unless p isolates until `kept` (or later) for another
+  // reason; counted in `ended`, and in `infected` when recently_infected.
+  void end_quarantine(std::uint32_t p, std::uint32_t t, std::int32_t kept, std::uint64_t& ended,
                       std::uint64_t& infected);
   // Day t's self-tests of those testing daily (test_daily), in the order they started;
   // those whose window ended leave the list.
@@ -408,6 +421,9 @@ class HealthPhase {
   // and uploads them (consent).
   static constexpr std::uint32_t kSelfReportDays = 14;
   std::vector<std::int32_t> self_report_day_;
+  // With app.upgrade_on_positive: 1 when p's latest self-report was upgraded while it waited
+  // for its upload, which then goes out as a confirmed test with the report's day as onset.
+  std::vector<std::uint8_t> report_upgraded_;
   bool may_self_report(std::uint32_t p, std::uint32_t t) const;
   std::uint64_t symptom_reports_ = 0;
   std::uint64_t symptom_reports_infected_ = 0;
@@ -434,6 +450,10 @@ class HealthPhase {
   // tests ordered to end one, the quarantines ended, and of them the infected.
   std::vector<std::int32_t> release_day_;
   std::vector<std::int32_t> held_until_;
+  // With app.revoke_on_negative or upgrade_on_positive: the end of p's isolation that a
+  // withdrawal leaves (held_until_, quarantines that are not withdrawable, and the isolation
+  // in force when a withdrawable one began).
+  std::vector<std::int32_t> stays_until_;
   std::vector<std::uint32_t> release_testers_;
   std::uint64_t release_tests_ = 0;
   std::uint64_t quarantines_released_ = 0;

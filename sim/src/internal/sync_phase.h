@@ -140,7 +140,8 @@ class SyncPhase {
   // takes its windows as published off its day sums (the key as published is matched again)
   // and adds them as revised (none for a revoked key), its exposure colour is recomputed from
   // the day sums, a user whose RED fell away is told the warning was withdrawn
-  // (HealthPhase::withdraw_quarantine; st.red_withdrawn), one whose colour rose is notified.
+  // (HealthPhase::withdraw_quarantine; st.red_withdrawn) and, when it fell to YELLOW, told
+  // YELLOW (a notification, Notification::withdrawn); one whose colour rose is notified.
   [[nodiscard]] Status revise(std::span<const TemporaryExposureKey> revised, std::uint32_t t,
                               std::int64_t now, std::uint32_t first_day, std::uint32_t last_day,
                               const Phases& phases, DailyStats& st);

@@ -41,9 +41,9 @@ class UploadPhase {
   // app.revoke_on_negative, upgrade_on_positive: the uploaded self-reports of
   // health.revisions() revised through the publisher (the keys of the upload, the report's
   // onset), counted in st.revocations or st.upgrades; a key not published yet is published
-  // with its new type (revoked: never).
-  [[nodiscard]] Status revise(std::uint32_t t, std::int64_t now, const HealthPhase& health,
-                              DailyStats& st);
+  // with its new type (revoked: never). A revision of a report whose upload never happened
+  // revises nothing.
+  [[nodiscard]] Status revise(std::int64_t now, const HealthPhase& health, DailyStats& st);
   // A revised key's owner, the key as it was published (report type and days since onset:
   // what the phones scored) and its new report type, once (as take_owner).
   struct RevisedKey {

@@ -392,10 +392,10 @@ struct RunSummary {
   std::uint64_t symptom_reports_infected = 0;
   // With app.revoke_on_negative: self-reports revoked on a negative test after their upload,
   // and before it (a delayed upload that then did not happen); of those revoked after the
-  // upload, the people infected in the testing.sensitive_to_day days before (a test that
-  // missed the infection); the phones whose RED fell away with the revoked keys, the
-  // quarantines that ended then, and of them the people infected in the
-  // testing.sensitive_to_day days before.
+  // upload, the people infected by the day of the negative sample, in the
+  // testing.sensitive_to_day days before it (the test missed the infection); the phones whose
+  // RED fell away with the revoked keys, the quarantines that ended then, and of them the
+  // people infected in the testing.sensitive_to_day days before.
   std::uint64_t self_reports_revoked = 0;
   std::uint64_t revoked_before_upload = 0;
   std::uint64_t revoked_infected = 0;
@@ -488,12 +488,14 @@ struct ExposureHit {
   std::uint16_t windows = 0;  // windows that counted (> 0; at most 65,535 kept)
 };
 
-// A phone's colour rose at a sync (ground truth: the notification its user saw).
+// A phone's colour rose at a sync (ground truth: the notification its user saw), or a
+// RED fell to YELLOW when its keys were revoked (the user told the YELLOW the RED hid).
 struct Notification {
   std::uint32_t phone = 0;
   std::uint32_t day = 0;  // the sync's day
   Colour colour = Colour::kGreen;
-  bool venue = false;  // only venue warnings raised it
+  bool venue = false;      // only venue warnings raised it
+  bool withdrawn = false;  // told with a RED's withdrawal (app.revoke_on_negative)
 };
 
 struct PhaseTime {
