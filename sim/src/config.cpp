@@ -1009,6 +1009,8 @@ Status validate_config(const SimConfig& c) {
   need(!c.app.upgrade_on_positive || c.app.symptom_report_share > 0,
        "app.upgrade_on_positive needs symptom self-reports (app.symptom_report_share)");
   probability("app.upload_same_day_share", c.app.upload_same_day_share);
+  need(c.app.upload_same_day_share == 0 || c.app.upload_delay_days > 0,
+       "app.upload_same_day_share needs a delay (app.upload_delay_days)");
   need(c.app.start_day <= 2000, "app.start_day must be at most 2000");
   need(c.app.ramp_days <= 2000, "app.ramp_days must be at most 2000");
   probability("app.ramp_launch_share", c.app.ramp_launch_share);

@@ -173,6 +173,11 @@ void HealthPhase::import_cases(std::uint32_t t, DailyStats& st) {
 namespace {
 // A sample that waits for a free test (test_sample_day_; neither kNever nor a day).
 constexpr std::int32_t kWaitingForTest = -2;
+// The kPurposeUpload draws of (person, day) besides consent (0), sealing (1) and the same-day
+// upload (2): whether a user reports its symptoms, and a late upload's delay within the
+// spread (two draws: a self-reporter's delay is not tied to its report's draw).
+constexpr std::uint32_t kSelfReportDraw = 3;
+constexpr std::uint32_t kSpreadDraw = 4;
 }  // namespace
 
 void HealthPhase::limit_tests(std::uint32_t t, DailyStats& st) {
@@ -562,10 +567,19 @@ void HealthPhase::quarantine(std::uint32_t p, std::int32_t until, std::uint32_t 
     // A withdrawal leaves what p was in before this quarantine; any other stands.
     stays_until_[p] = std::max(stays_until_[p], withdrawable ? isolated_until_[p] : until);
   }
+  // Without a release test of its own it stands against another quarantine's release test.
+  if (release_day == 0) held_until_[p] = std::max(held_until_[p], until);
   isolated_until_[p] = std::max(isolated_until_[p], until);
   if (release_day == 0) return;
   if (release_day_[p] == 0) release_testers_.push_back(p);  // -1: still on the list
   release_day_[p] = std::max(release_day_[p], static_cast<std::int32_t>(release_day));
+}
+
+void HealthPhase::cut_isolation(std::uint32_t p, std::int32_t until) {
+  isolated_until_[p] = until;
+  // The reasons recorded end with it: a later release or withdrawal keeps none of them.
+  if (!held_until_.empty()) held_until_[p] = std::min(held_until_[p], until);
+  if (!stays_until_.empty()) stays_until_[p] = std::min(stays_until_[p], until);
 }
 
 void HealthPhase::withdraw_quarantine(std::uint32_t p, std::uint32_t t) {
@@ -583,7 +597,7 @@ void HealthPhase::end_quarantine(std::uint32_t p, std::uint32_t t, std::int32_t 
   const auto day = static_cast<std::int32_t>(t);
   const std::int32_t until = std::min(isolated_until_[p], std::max(day, kept));
   if (until >= isolated_until_[p]) return;  // over already, or kept for another reason
-  isolated_until_[p] = until;
+  cut_isolation(p, until);
   ++ended;
   if (recently_infected(p, t)) ++infected;
 }
@@ -697,14 +711,14 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
     for (std::uint32_t p = p0; p < p1; ++p) {
       if (isolated_until_[p] > day && tc.isolation_daily_dropout > 0 &&
           w_.decision(kPurposeBehaviour, p, t, 1).bernoulli(tc.isolation_daily_dropout)) {
-        isolated_until_[p] = day;
+        cut_isolation(p, day);
       }
       const bool infected = infection_day_[p] != kNever;
       const bool onset = infected && course_[p].symptomatic &&
                          day == infection_day_[p] + course_[p].onset_delay_days;
       if (onset) ++out.new_symptomatic;
       // False symptoms: a draw of (person, day) only.
-      const bool false_symptoms = !onset && false_rate > 0 &&
+      const bool false_symptoms = !onset && false_rate > 0 && !dead(p, t) &&
                                   w_.decision(kPurposeFalseSymptoms, p, t, 0).bernoulli(false_rate);
       // The homes' staff isolate with their own share (care_homes.staff_symptom_isolation),
       // on the same draw.
@@ -863,7 +877,8 @@ void HealthPhase::delay_uploads(std::uint32_t t, std::vector<std::uint32_t>& upl
     const std::uint32_t delay =
         shortest == longest
             ? longest
-            : shortest + w_.decision(kPurposeUpload, p, t, 3).below(longest - shortest + 1);
+            : shortest +
+                  w_.decision(kPurposeUpload, p, t, kSpreadDraw).below(longest - shortest + 1);
     delayed_uploads_[(t + delay) % slots].push_back(p);
   }
   uploaders.resize(today_from);
@@ -877,6 +892,11 @@ void HealthPhase::delay_uploads(std::uint32_t t, std::vector<std::uint32_t>& upl
     due.erase(std::unique(due.begin(), due.end()), due.end());
   }
   std::merge(today.begin(), today.end(), due.begin(), due.end(), std::back_inserter(uploaders));
+  // A person whose earlier result's upload falls on the day of a later one's same-day upload
+  // (only with reinfection) uploads once.
+  uploaders.erase(
+      std::unique(uploaders.begin() + static_cast<std::ptrdiff_t>(today_from), uploaders.end()),
+      uploaders.end());
   due.clear();
 }
 
@@ -912,9 +932,9 @@ void HealthPhase::positive_result(std::uint32_t p, std::uint32_t t, DailyStats& 
 
 bool HealthPhase::may_self_report(std::uint32_t p, std::uint32_t t) const {
   const auto& app = w_.config.app;
-  return positive_day_[p] == kNever && !self_report_day(p, t) && w_.app_on(p, t) &&
+  return positive_day_[p] == kNever && !self_report_day(p, t) && w_.app_on(p, t) && !dead(p, t) &&
          t > w_.app_start(p) &&
-         w_.decision(kPurposeUpload, p, t, 3).bernoulli(app.symptom_report_share) &&
+         w_.decision(kPurposeUpload, p, t, kSelfReportDraw).bernoulli(app.symptom_report_share) &&
          w_.decision(kPurposeUpload, p, t, 0).bernoulli(app.upload_consent);
 }
 

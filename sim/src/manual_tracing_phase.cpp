@@ -207,7 +207,9 @@ bool ManualTracingPhase::call(const Named& n, std::uint32_t t, HealthPhase& heal
   if (until > today &&
       w_.decision(kPurposeBehaviour, q, t, kQuarantineCompliance).bernoulli(follows)) {
     if (m.daily_test_days > 0) {
-      health.test_daily(q, t, m.daily_test_days);  // instead of quarantine
+      // Instead of quarantine: the day's self-tests were taken before the calls, so the
+      // first is the next day's.
+      health.test_daily(q, t + 1, m.daily_test_days);
     } else {
       health.quarantine(q, until, m.release_test_day > 0 ? start + m.release_test_day : 0);
     }

@@ -1,5 +1,6 @@
 // Daily contact testing instead of quarantine (app.red_daily_test_days, HealthPhase::
 // test_daily): who takes a self-test on which day, how it is read, and what a run does with it.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <string>
@@ -208,6 +209,26 @@ TEST_CASE("daily contact testing in manual tracing: called contacts self-test in
   c.manual_tracing.daily_test_days = 7;
   const RunSummary s = summary_of(c);
   check_tests_replace_quarantine(quarantine, quarantine.manual_traced, s, s.manual_traced);
+  {
+    // Each called contact takes its 7 self-tests from the day after the call (the day's own
+    // were taken before the calls), the run's end permitting: with self-tests that never
+    // find an infection and no laboratory test of the called, only the few admitted to
+    // hospital (tested there) or dying stop early.
+    SimConfig all_negative = c;
+    all_negative.testing.screening_sensitivity = 0;
+    all_negative.testing.screening_specificity = 1;
+    all_negative.manual_tracing.test_probability = 0;
+    RecordingPublisher publisher;
+    const auto sim = ran(all_negative, publisher);
+    std::uint64_t windows = 0;  // the self-test days within the run
+    for (const DailyStats& d : sim->daily()) {
+      windows += std::uint64_t{d.manual_traced} * std::min(7u, all_negative.run.days - 1 - d.day);
+    }
+    REQUIRE(windows > 1000);
+    const std::uint64_t taken = sim->summary().self_tests;
+    CHECK(taken <= windows);
+    CHECK(static_cast<double>(taken) >= 0.97 * static_cast<double>(windows));
+  }
   // With its own adherence: nobody follows the advice to self-test, nobody isolates.
   c.manual_tracing.daily_test_adherence = 0;
   const RunSummary nobody = summary_of(c);

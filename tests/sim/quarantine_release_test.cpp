@@ -90,6 +90,41 @@ TEST_CASE("a negative test from the release day on ends a quarantine, not anothe
   }
 }
 
+TEST_CASE("a RED quarantine without a release test stands against another's; an ended one not") {
+  // With revocation on, a RED's quarantine is withdrawable. p0: a RED's quarantine (no
+  // release test) until 12 and a tracer's call until 14 with release day 5: the negative
+  // result on day 6 ends the call's quarantine, not the RED's. p1: the call alone: released
+  // on day 6. p2: the call released on day 6, then a RED on day 8 until 18, withdrawn on day
+  // 9: the released call keeps nothing. p3: a RED on day 2 until 12, withdrawn on day 3,
+  // then the call: the withdrawn RED keeps nothing, released on day 6.
+  SimConfig c = releasing(false);
+  c.app.red_release_test_day = 0;
+  c.app.revoke_on_negative = true;
+  const auto world = make_world(c);
+  HealthPhase health(*world);
+  REQUIRE(health.releases_quarantine());
+  const std::uint32_t p0 = 100, p1 = 200, p2 = 300, p3 = 400;
+  run_health_days(health, 12, [&](std::uint32_t t) {
+    if (t == 2) {
+      health.quarantine(p0, 12, 0, true);
+      for (const std::uint32_t p : {p0, p1, p2}) health.quarantine(p, 14, 5);
+      health.quarantine(p3, 12, 0, true);
+    }
+    if (t == 3) {
+      health.withdraw_quarantine(p3, 3);
+      health.quarantine(p3, 14, 5);
+    }
+    if (t == 8) health.quarantine(p2, 18, 0, true);
+    if (t == 9) health.withdraw_quarantine(p2, 9);
+  });
+  CHECK(health.isolated_until()[p0] == 12);
+  CHECK(health.isolated_until()[p1] == 6);
+  CHECK(health.isolated_until()[p2] == 9);
+  CHECK(health.isolated_until()[p3] == 6);
+  CHECK(health.quarantines_released() == 4);
+  CHECK(health.quarantines_withdrawn() == 2);
+}
+
 TEST_CASE("a positive release test is a positive result: isolation, no release") {
   const auto world = make_world(releasing(true));
   HealthPhase health(*world);

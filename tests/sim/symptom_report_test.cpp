@@ -1,5 +1,6 @@
 // Uploads on reported symptoms (app.symptom_report_share; HealthPhase::run, UploadPhase): who
 // reports on which day, what is uploaded, and what a run does with it.
+#include <array>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <map>
@@ -132,6 +133,39 @@ TEST_CASE("false symptoms are reported too, not again within 14 days") {
   CHECK(none.symptom_reports() == 0);
 }
 
+TEST_CASE("a self-report's late upload takes any day of the spread, whatever the share") {
+  // Half the users report, uploads 3 days after the report give or take 2: each of the five
+  // delays takes about a fifth of the reports (the delay's draw is not the report's).
+  SimConfig c = reporting(0.05);
+  c.app.symptom_report_share = 0.5;
+  c.app.upload_delay_days = 3;
+  c.app.upload_delay_spread_days = 2;
+  const auto world = make_world(c);
+  HealthPhase health(*world);
+  std::array<std::uint64_t, 6> by_delay{};
+  std::uint64_t total = 0;
+  for (std::uint32_t t = 0; t < 60; ++t) {
+    DailyStats st;
+    std::vector<std::uint32_t> uploads;
+    health.run(t, st, uploads);
+    for (const std::uint32_t p : uploads) {
+      const auto reported = health.self_report_day(p, t);  // the report uploaded today
+      REQUIRE(reported);
+      const std::uint32_t delay = t - *reported;
+      REQUIRE(delay >= 1);
+      REQUIRE(delay <= 5);
+      ++by_delay[delay];
+      ++total;
+    }
+  }
+  REQUIRE(total > 1000);
+  for (std::uint32_t d = 1; d <= 5; ++d) {
+    CAPTURE(d);
+    CHECK(static_cast<double>(by_delay[d]) > 0.15 * static_cast<double>(total));
+    CHECK(static_cast<double>(by_delay[d]) < 0.25 * static_cast<double>(total));
+  }
+}
+
 }  // namespace greenlight::sim::internal
 
 namespace greenlight::sim {
@@ -164,6 +198,47 @@ TEST_CASE("symptom self-reports in a run: self-report uploads, fewer infections"
   CHECK(publisher.uploads.size() == s.uploads);
   // Notifying on symptoms beats notifying on a positive result (reference/sim.md, 2.6).
   CHECK(s.infections < results_only.infections);
+}
+
+TEST_CASE("the dead report no symptoms: every self-report is a living user's") {
+  // Frequent false symptoms and every app user reporting them, nobody acting on a warning
+  // and half the infected admitted to hospital: the users who died before a day report
+  // nothing that day (a dead person's phone uploads nothing).
+  SimConfig c = small(20000, 90, 3);
+  c.app.symptom_report_share = 1;
+  c.app.red_isolation_adherence = 0;
+  c.app.red_test_probability = 0;
+  c.app.yellow_test_probability = 0;
+  c.disease.false_symptom_rate = 0.05;
+  c.disease.hospitalised_fraction.fill(0.5);
+  c.testing.symptom_isolation = 0;
+  RecordingPublisher publisher;
+  const auto sim = ran(c, publisher);
+  const auto owners = key_owners(c, sim->population(), c.run.days);
+  std::map<std::uint32_t, Course> course;  // of the infected, the last infection's
+  std::map<std::uint32_t, std::int32_t> infected_on;
+  for (const Infection& i : sim->infections()) {
+    course[i.person] = i.course;
+    infected_on[i.person] = i.day;
+  }
+  std::uint64_t deaths = 0;
+  for (const auto& [p, k] : course) {
+    if (k.dead(c.run.days - static_cast<std::uint32_t>(infected_on[p]))) ++deaths;
+  }
+  REQUIRE(deaths > 20);
+  std::uint64_t reports = 0;
+  for (const SimUpload& up : publisher.uploads) {
+    if (up.report_type != ReportType::kSelfReport) continue;
+    REQUIRE_FALSE(up.keys.empty());
+    const auto [p, last_day] = owners.at(key_bytes(up.keys.back()));
+    const std::uint32_t day = last_day + 1;  // the upload's (no delay)
+    ++reports;
+    const auto k = course.find(p);
+    if (k == course.end() || infected_on[p] > static_cast<std::int32_t>(day)) continue;
+    CAPTURE(p, day);
+    CHECK_FALSE(k->second.dead(day - static_cast<std::uint32_t>(infected_on[p])));
+  }
+  CHECK(reports > 1000);
 }
 
 TEST_CASE("symptom self-reports: setting, refusal, round trip, policy line and row") {

@@ -313,6 +313,9 @@ TEST_CASE("an upload delay: settings, refusals, round trip and policy line") {
   CHECK(c.app.upload_same_day_share == 0);
   CHECK(refusal("app.upload_same_day_share=1.5")
             .find("app.upload_same_day_share must be in [0, 1]") != std::string::npos);
+  CHECK(refusal("app.upload_same_day_share=0.4")
+            .find("app.upload_same_day_share needs a delay (app.upload_delay_days)") !=
+        std::string::npos);
   REQUIRE(apply_override(c, "app.upload_same_day_share=0.4"));
   CHECK(config_from_json(config_to_json(c))->app.upload_same_day_share == 0.4);
   CHECK(policy_lines(c).find("app: a positive user who consents uploads 1 day after the "

@@ -321,6 +321,9 @@ class HealthPhase {
   // `released` and `infected`.
   void release_on_negative(std::uint32_t p, std::uint32_t t, std::uint64_t& released,
                            std::uint64_t& infected);
+  // p's isolation ends on `until` (earlier than it would), and with it every reason for it
+  // recorded (held_until_, stays_until_).
+  void cut_isolation(std::uint32_t p, std::int32_t until);
   // Ends p's quarantine on day t unless p isolates until `kept` (or later) for another
   // reason; counted in `ended`, and in `infected` when recently_infected.
   void end_quarantine(std::uint32_t p, std::uint32_t t, std::int32_t kept, std::uint64_t& ended,
