@@ -516,6 +516,10 @@ void HealthPhase::infect(std::uint32_t p, std::uint32_t by, Layer layer, std::ui
     past_.push_back({latest_infection(p), past_last_[p]});
     past_last_[p] = static_cast<std::uint32_t>(past_.size() - 1);
     positive_day_[p] = kNever;  // a new infection may test positive and be uploaded again
+    // and report its symptoms again: an earlier self-report's upload is not the new
+    // infection's (its result uploads, and revises none).
+    if (!self_report_day_.empty()) self_report_day_[p] = kNever;
+    if (!report_upgraded_.empty()) report_upgraded_[p] = 0;
     course_key = stream_key(w_.seed, kPurposeProgression, p, 3, day);
     ++st.reinfections;
   }

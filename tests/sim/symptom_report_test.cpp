@@ -133,6 +133,44 @@ TEST_CASE("false symptoms are reported too, not again within 14 days") {
   CHECK(none.symptom_reports() == 0);
 }
 
+TEST_CASE("a reinfection's positive result uploads though the first infection was reported") {
+  // With reinfection: people 0 .. 99 infected on day 1 report on their onset day; each is
+  // infected again on the day after its onset and tested that day (positive two days later,
+  // within 14 days of the report): the new infection's result uploads.
+  SimConfig c = reporting(0);
+  c.immunity.reinfection = true;
+  c.testing.order_delay_days = 0;
+  c.testing.result_delay_days = 2;
+  const auto world = make_world(c);
+  HealthPhase health(*world);
+  std::vector<std::uint32_t> onset(100, 0);
+  const auto uploads = upload_days_by_person(health, 40, [&](std::uint32_t t) {
+    DailyStats st;
+    if (t == 1) {
+      std::vector<InfectionCandidate> infected;
+      for (std::uint32_t p = 0; p < 100; ++p) infected.push_back({p, kNoPerson, Layer::kRandom});
+      health.apply_infections(infected, 1, st);
+      for (std::uint32_t p = 0; p < 100; ++p) onset[p] = 1 + health.course(p).onset_delay_days;
+    }
+    for (std::uint32_t p = 0; p < 100; ++p) {
+      if (t != onset[p] + 1) continue;
+      health.apply_infections({{p, kNoPerson, Layer::kRandom}}, t, st);
+      health.order_test(p, t);
+    }
+  });
+  std::uint32_t twice = 0;
+  for (std::uint32_t p = 0; p < 100; ++p) {
+    CAPTURE(p);
+    const auto it = uploads.find(p);
+    REQUIRE(it != uploads.end());
+    REQUIRE(it->second.size() >= 2);
+    CHECK(it->second[0] == onset[p]);          // the report
+    CHECK(it->second[1] == onset[p] + 1 + 2);  // the new infection's result
+    ++twice;
+  }
+  CHECK(twice == 100);
+}
+
 TEST_CASE("a self-report's late upload takes any day of the spread, whatever the share") {
   // Half the users report, uploads 3 days after the report give or take 2: each of the five
   // delays takes about a fifth of the reports (the delay's draw is not the report's).
