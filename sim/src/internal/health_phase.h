@@ -449,7 +449,8 @@ class HealthPhase {
   std::uint64_t self_test_positives_ = 0;
   // With releases_quarantine: the first day a sample of p counts to end its quarantine (0:
   // none; -1: its test taken, still on the list), the end of its isolation for every other
-  // reason (isolate), those in quarantine with a release day (in the order they began), the
+  // reason (isolate, a quarantine without a release test of its own), those in quarantine
+  // with a release day (in the order they began), the
   // tests ordered to end one, the quarantines ended, and of them the infected.
   std::vector<std::int32_t> release_day_;
   std::vector<std::int32_t> held_until_;
