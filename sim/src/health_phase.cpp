@@ -804,10 +804,10 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
         if (revoke && test_positive_[p] == 0 && self_report_day(p, t) && w_.app_on(p, t) &&
             !dead(p, t) && !report_upgraded(p) &&
             static_cast<std::int32_t>(sample_day_of_result_[p]) >= self_report_day_[p]) {
-          const auto sample = static_cast<std::int32_t>(sample_day_of_result_[p]);
-          const bool missed =
-              infection_day_[p] != kNever && infection_day_[p] <= sample &&
-              sample - infection_day_[p] <= static_cast<std::int32_t>(tc.sensitive_to_day);
+          // Infected by the sample's day, in the sensitive days before it.
+          const std::uint32_t sample = sample_day_of_result_[p];
+          const bool missed = recently_infected(p, sample) &&
+                              infection_day_[p] <= static_cast<std::int32_t>(sample);
           revising[shard].push_back(
               {p, ReportType::kRevoked, static_cast<std::uint32_t>(self_report_day_[p]), missed});
           self_report_day_[p] = kNever;
