@@ -170,11 +170,28 @@ Status UploadPhase::run(std::uint32_t t, std::int64_t now, std::span<const std::
                [&](std::uint32_t i, std::uint32_t) {
                  prepared[i].emplace(prepare(uploaders[i], t, health, checkins));
                });
+  // With reinfection a person may upload again within 14 days of its last upload; the
+  // days both uploads hold keep the key of the first, as the server keeps the first upload
+  // of a key (a key it holds already is dropped), so the phones see each key once.
+  const bool again = w_.config.immunity.reinfection;
+  if (again) {
+    std::erase_if(last_upload_day_, [t](const auto& e) { return e.second + kRetentionDays <= t; });
+  }
   std::vector<SimUpload> uploads;
   uploads.reserve(uploaders.size());
   for (std::size_t i = 0; i < uploaders.size(); ++i) {
     auto& up = *prepared[i];
     GL_RETURN_IF_ERROR(up);
+    if (again) {
+      const auto [last, first_upload] = last_upload_day_.try_emplace(uploaders[i], t);
+      if (!first_upload) {
+        const std::uint32_t held_before = last->second;
+        std::erase_if(up->keys, [&](const TemporaryExposureKey& k) {
+          return w_.schedule.day_of(k.rolling_start_interval_number) < held_before;
+        });
+        last->second = t;
+      }
+    }
     for (const auto& k : up->keys) {
       uploaded_keys_[k.key_data.array()] = {uploaders[i],
                                             w_.schedule.day_of(k.rolling_start_interval_number)};

@@ -8,8 +8,10 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "greenlight/sim/config.h"
@@ -238,6 +240,15 @@ TEST_CASE("without immunity the recovered are infected again, each infection kep
     if (days.second - days.first >= 14) ++uploaded_twice;
   }
   CHECK(uploaded_twice > 5);
+  // A key uploaded twice (a second upload within 14 days of the first holds the days they
+  // share) is published once, as the server keeps the first upload of a key: the phones
+  // fetch each uploader's key of a day once.
+  std::set<std::pair<std::uint32_t, std::uint32_t>> fetched_once;
+  std::uint32_t fetched_again = 0;
+  for (const auto& k : r.fetched) {
+    if (!fetched_once.emplace(k.owner, k.day).second) ++fetched_again;
+  }
+  CHECK(fetched_again == 0);
   // Each infection passed on counts for its infector's infection of the time.
   std::uint64_t cohort_infected = 0;
   std::uint64_t cohort_secondary = 0;

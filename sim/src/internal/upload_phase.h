@@ -86,6 +86,9 @@ class UploadPhase {
   const World& w_;
   KeyPublisher& publisher_;
   std::unordered_map<ByteArray<16>, KeyOwner, KeyHash> uploaded_keys_;
+  // With immunity.reinfection: the day of each person's upload in the last 14 days (its
+  // keys are of the days before it).
+  std::unordered_map<std::uint32_t, std::uint32_t> last_upload_day_;
   // With app.revoke_on_negative or upgrade_on_positive: the day of each uploaded
   // self-report still revisable, and the revised keys until the sync takes them.
   struct SelfReportUpload {
