@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 #include <map>
 #include <numbers>
@@ -915,6 +916,14 @@ Status validate_config(const SimConfig& c) {
          "disease.hospital_beds_per_100k must be in [0, 100000] (0: no limit)");
     need(d.no_hospital_critical_factor >= 1 && d.no_hospital_critical_factor <= 100,
          "disease.no_hospital_critical_factor must be in [1, 100]");
+    // A limit that rounds to no bed at all would turn every patient away.
+    need(!(d.icu_beds_per_100k > 0) || per_100k(d.icu_beds_per_100k, c.population.people) > 0,
+         "disease.icu_beds_per_100k gives no bed for population.people (at least one bed, or 0: "
+         "no limit)");
+    need(!(d.hospital_beds_per_100k > 0) ||
+             per_100k(d.hospital_beds_per_100k, c.population.people) > 0,
+         "disease.hospital_beds_per_100k gives no bed for population.people (at least one bed, "
+         "or 0: no limit)");
   }
   const auto& changes = c.disease.transmission_changes;
   need(changes.size() <= DiseaseConfig::kMaxTransmissionChanges,
@@ -989,6 +998,10 @@ Status validate_config(const SimConfig& c) {
        "risk.infectiousness_when_dsos_missing must be 0, 1 or 2");
   need(r.max_encounter_age_days >= 1 && r.max_encounter_age_days <= 14,
        "risk.max_encounter_age_days must be in [1, 14]");
+  need(r.venue_warning_days == RiskConfig{}.venue_warning_days,
+       "risk.venue_warning_days is no longer used (leave it at 10): a venue warning keeps the "
+       "phone YELLOW as the client's colour rule does, risk.max_encounter_age_days full days "
+       "after the visit");
   need(c.app.red_daily_test_days <= 14,
        "app.red_daily_test_days must be in [0, 14] (0: quarantine on RED, no daily self-tests)");
   need(c.app.red_daily_test_adherence == -1 || is_probability(c.app.red_daily_test_adherence),
@@ -1067,7 +1080,16 @@ Status validate_config(const SimConfig& c) {
   }
   need(l.repeat_every_days == 0 || (l.repeat_every_days > l.days && l.repeat_every_days <= 2000),
        "lockdown.repeat_every_days must be 0 (once) or more than lockdown.days, at most 2000");
-  probability("lockdown.release_fraction", l.release_fraction);
+  need(l.release_fraction > 0 && l.release_fraction <= 1,
+       "lockdown.release_fraction must be in (0, 1] (at 0 a triggered lockdown never ends)");
+  const LockdownConfig no_trigger;
+  need(l.triggered() || l.min_days == no_trigger.min_days,
+       "lockdown.min_days needs a trigger (lockdown.trigger_incidence or trigger_admissions)");
+  need(l.triggered() || l.release_fraction == no_trigger.release_fraction,
+       "lockdown.release_fraction needs a trigger (lockdown.trigger_incidence or "
+       "trigger_admissions)");
+  need(l.repeat_every_days == 0 || l.days > 0,
+       "lockdown.repeat_every_days needs a lockdown to repeat (lockdown.days)");
   need(!l.regional || (c.population.regions > 1 && l.triggered()),
        "lockdown.regional needs several regions (population.regions) and a trigger "
        "(lockdown.trigger_incidence or trigger_admissions)");
@@ -1194,6 +1216,21 @@ Status validate_config(const SimConfig& c) {
        "hospital.transmission_factor must be in [0, 10]");
   need(h.staff_test_every_days <= 60,
        "hospital.staff_test_every_days must be in [0, 60] (0: no regular testing of staff)");
+  // The other hospital settings act on the staff only.
+  const HospitalConfig no_staff;
+  for (const auto& [key, changed] : std::initializer_list<std::pair<std::string_view, bool>>{
+           {"ward_contacts", h.ward_contacts != no_staff.ward_contacts},
+           {"icu_contacts", h.icu_contacts != no_staff.icu_contacts},
+           {"max_staff_contacts", h.max_staff_contacts != no_staff.max_staff_contacts},
+           {"transmission_factor", h.transmission_factor != no_staff.transmission_factor},
+           {"app_paused_at_work", h.app_paused_at_work != no_staff.app_paused_at_work},
+           {"staff_test_every_days", h.staff_test_every_days != no_staff.staff_test_every_days}}) {
+    need(h.staff_per_100k > 0 || !changed,
+         "hospital." + std::string(key) + " needs hospital staff (hospital.staff_per_100k)");
+  }
+  need(!(h.staff_per_100k > 0) || per_100k(h.staff_per_100k, c.population.people) > 0,
+       "hospital.staff_per_100k gives no staff for population.people (at least one, or 0: no "
+       "infections in hospital)");
   const auto& ch = c.care_homes;
   need(ch.residents_per_100k >= 0 && ch.residents_per_100k <= 10000,
        "care_homes.residents_per_100k must be in [0, 10000] (0: no care homes)");

@@ -122,20 +122,27 @@ Infection HealthPhase::latest_infection(std::uint32_t p) const {
 std::uint32_t HealthPhase::infect_drawn(Rng& r, std::uint32_t wanted, Layer layer, std::uint32_t t,
                                         std::uint8_t variant,
                                         std::pair<std::uint32_t, std::uint32_t> among,
-                                        DailyStats& st) {
+                                        DailyStats& st, bool imported) {
   const auto [first, end] = among;
+  const auto may = [&](std::uint32_t p) {
+    return imported ? importable(p, t, variant) : susceptible(p, t, variant);
+  };
   std::uint32_t left = 0;
-  for (std::uint32_t p = first; p < end; ++p) left += susceptible(p, t, variant) ? 1u : 0u;
+  for (std::uint32_t p = first; p < end; ++p) left += may(p) ? 1u : 0u;
   wanted = std::min(wanted, left);
   std::uint32_t placed = 0;
   while (placed < wanted) {
     const std::uint32_t p = first + r.below(end - first);
-    if (!susceptible(p, t, variant)) continue;
+    if (!may(p)) continue;
     infect(p, kNoPerson, layer, t, variant, st);
     ++placed;
   }
   cumulative_ += placed;
   return placed;
+}
+
+bool HealthPhase::importable(std::uint32_t p, std::uint32_t t, std::uint8_t variant) const {
+  return susceptible(p, t, variant) && (w_.pop.care_residents.empty() || !w_.pop.is_resident(p));
 }
 
 void HealthPhase::import_variant(std::uint32_t t, DailyStats& st) {
@@ -156,7 +163,7 @@ void HealthPhase::import_cases(std::uint32_t t, DailyStats& st) {
   std::uint32_t misses = 0;
   while (placed < wanted && misses < kMisses) {
     const std::uint32_t p = first + r.below(end - first);
-    if (!susceptible(p, t, 0)) {
+    if (!importable(p, t, 0)) {
       ++misses;
       continue;
     }
@@ -462,6 +469,14 @@ std::vector<std::uint32_t> HealthPhase::without_bed(std::uint32_t t, std::uint32
   return denied;
 }
 
+std::uint64_t HealthPhase::denial_key(std::uint32_t p, std::uint64_t which) const {
+  // A first infection's draws are (p, which); a reinfection's take its day (never 0: the
+  // first infection's course is over by then), so each infection denied has its own draw.
+  const bool again = !past_last_.empty() && past_last_[p] != kNoPast;
+  return stream_key(w_.seed, kPurposeProgression, p, which,
+                    again ? static_cast<std::uint64_t>(infection_day_[p]) : 0);
+}
+
 void HealthPhase::allocate_intensive_care(std::uint32_t t, DailyStats& st) {
   if (w_.config.disease.icu_beds_per_100k <= 0) return;
   const auto denied = without_bed(t, icu_beds_, [](const Course& c, std::uint32_t k) {
@@ -470,8 +485,7 @@ void HealthPhase::allocate_intensive_care(std::uint32_t t, DailyStats& st) {
   });
   for (const std::uint32_t p : denied) {
     ++st.icu_denied;
-    w_.disease.deny_intensive_care(course_[p], w_.pop.age_group[p],
-                                   stream_key(w_.seed, kPurposeProgression, p, 1));
+    w_.disease.deny_intensive_care(course_[p], w_.pop.age_group[p], denial_key(p, 1));
   }
 }
 
@@ -486,8 +500,7 @@ void HealthPhase::allocate_ward_beds(std::uint32_t t, DailyStats& st) {
   });
   for (const std::uint32_t p : denied) {
     ++st.hospital_denied;
-    w_.disease.deny_admission(course_[p], w_.pop.age_group[p],
-                              stream_key(w_.seed, kPurposeProgression, p, 2));
+    w_.disease.deny_admission(course_[p], w_.pop.age_group[p], denial_key(p, 2));
   }
 }
 
@@ -501,7 +514,7 @@ void HealthPhase::seed_infections() {
   Rng r(stream_key(w_.seed, kPurposeSeedInfections));
   DailyStats before_vaccination;  // nobody is vaccinated before day 0
   infect_drawn(r, w_.config.disease.initial_infections, Layer::kHousehold, 0, 0,
-               people_of(w_.config.disease.seed_region), before_vaccination);
+               people_of(w_.config.disease.seed_region), before_vaccination, false);
 }
 
 void HealthPhase::infect(std::uint32_t p, std::uint32_t by, Layer layer, std::uint32_t day,
@@ -515,6 +528,13 @@ void HealthPhase::infect(std::uint32_t p, std::uint32_t by, Layer layer, std::ui
     level = immunity_level_on(p, day, variant);
     past_.push_back({latest_infection(p), past_last_[p]});
     past_last_[p] = static_cast<std::uint32_t>(past_.size() - 1);
+    if (positive_day_[p] == static_cast<std::int32_t>(day) && w_.pop.regions() > 1) {
+      if (cleared_day_ != day || cleared_positives_.empty()) {
+        cleared_positives_.assign(w_.pop.regions(), 0);
+        cleared_day_ = day;
+      }
+      ++cleared_positives_[w_.pop.region_of(p)];
+    }
     positive_day_[p] = kNever;  // a new infection may test positive and be uploaded again
     // and report its symptoms again: an earlier self-report's upload is not the new
     // infection's (its result uploads, and revises none).

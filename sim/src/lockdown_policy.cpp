@@ -5,13 +5,19 @@
 namespace greenlight::sim::internal {
 namespace {
 
+// A count per 100,000 of `people`, computed one way for the country and a region (a
+// multiplication by 1e5 / people first would put 19 among 7,600 just below 250).
+double per_100k_of(std::uint64_t sum, std::uint32_t people) {
+  return people == 0 ? 0.0 : static_cast<double>(sum) * 1e5 / people;
+}
+
 // A day's count summed over the last 7 days, per 100,000 people.
 template <typename Count>
 double weekly_per_100k(std::span<const DailyStats> before, std::uint32_t people, Count count) {
   constexpr std::size_t kWeek = 7;
   std::uint64_t sum = 0;
   for (const auto& d : before.last(std::min(kWeek, before.size()))) sum += count(d);
-  return people == 0 ? 0.0 : static_cast<double>(sum) * 1e5 / people;
+  return per_100k_of(sum, people);
 }
 
 }  // namespace
@@ -67,9 +73,7 @@ std::vector<std::uint8_t> LockdownPolicy::regions_on(std::uint32_t t,
       admitted += x.new_hospitalised;
       people = x.people();
     }
-    const double per_100k = people == 0 ? 0.0 : 1e5 / people;
-    advance(regions_[r], t, static_cast<double>(positives) * per_100k,
-            static_cast<double>(admitted) * per_100k);
+    advance(regions_[r], t, per_100k_of(positives, people), per_100k_of(admitted, people));
     on[r] = regions_[r].on ? 1 : 0;
   }
   return on;

@@ -720,6 +720,18 @@ PlotResult two_runs_plot(const std::filesystem::path& dir, const std::string& na
 
 }  // namespace
 
+std::uint64_t infections_axis_top(std::uint32_t people, std::span<const DailyStats> app,
+                                  std::span<const DailyStats> baseline,
+                                  std::uint32_t DailyStats::*count) {
+  std::uint64_t top = people;
+  for (const auto run : {app, baseline}) {
+    std::uint64_t sum = 0;
+    for (const DailyStats& d : run) sum += d.*count;
+    top = std::max(top, sum);
+  }
+  return top;
+}
+
 std::string staff_plot_data(std::span<const DailyStats> app, std::span<const DailyStats> baseline) {
   std::array<std::uint64_t, 2> infected{};
   return two_runs_data(app, baseline, [&](const DailyStats& d, std::size_t k) {
@@ -731,13 +743,15 @@ std::string staff_plot_data(std::span<const DailyStats> app, std::span<const Dai
 PlotResult write_staff_plot(const std::filesystem::path& dir, std::uint32_t staff,
                             std::span<const DailyStats> app, std::span<const DailyStats> baseline) {
   if (staff == 0) return {};
+  const std::uint64_t infections =
+      infections_axis_top(staff, app, baseline, &DailyStats::new_staff_infections);
   return two_runs_plot(
       dir, "staff", staff_plot_data(app, baseline),
       fmt("set title 'Hospital staff (%u people): absent and infected'\nset xlabel 'day'\n"
           "set ylabel 'staff absent (at home, in hospital or dead)'\n"
-          "set y2label 'staff infected (cumulative)'\nset y2tics\nset ytics nomirror\n"
-          "set key top left\nset grid\nset yrange [0:%u]\nset y2range [0:%u]\n",
-          staff, staff, staff),
+          "set y2label 'staff infections (cumulative)'\nset y2tics\nset ytics nomirror\n"
+          "set key top left\nset grid\nset yrange [0:%u]\nset y2range [0:%llu]\n",
+          staff, staff, static_cast<unsigned long long>(infections)),
       "absent", "infected", true, !baseline.empty());
 }
 
@@ -753,11 +767,13 @@ std::string care_plot_data(std::span<const DailyStats> app, std::span<const Dail
 PlotResult write_care_plot(const std::filesystem::path& dir, std::uint32_t residents,
                            std::span<const DailyStats> app, std::span<const DailyStats> baseline) {
   if (residents == 0) return {};
+  const std::uint64_t top =
+      infections_axis_top(residents, app, baseline, &DailyStats::new_resident_infections);
   return two_runs_plot(
       dir, "care", care_plot_data(app, baseline),
       fmt("set title 'Care homes (%u residents): infected and died so far'\nset xlabel 'day'\n"
-          "set ylabel 'residents'\nset key top left\nset grid\nset yrange [0:%u]\n",
-          residents, residents),
+          "set ylabel 'residents'\nset key top left\nset grid\nset yrange [0:%llu]\n",
+          residents, static_cast<unsigned long long>(top)),
       "infected", "died", false, !baseline.empty());
 }
 

@@ -161,7 +161,7 @@ constexpr std::string_view kComparisonCsvHeader =
     "venue_reports,chaff_per_day,real_flows,chaff_flows,real_share,uploader_auc,"
     "relayed_runs,relay_only_hits,relay_false_warnings,warned_only_by_relay,"
     "code_rules_ever_red,code_rules_wrongly_red,code_rules_wrongly_yellow,"
-    "code_rules_wrongly_coloured,hospitalisations,deaths\n";
+    "code_rules_wrongly_coloured,hospitalisations,deaths,lockdown_days,region_lockdown_days\n";
 
 std::string comparison_csv(const Comparison& c) {
   std::string out(kComparisonCsvHeader);
@@ -188,9 +188,10 @@ std::string comparison_csv(const Comparison& c) {
     out += strprintf("%llu,%llu,%llu,%llu,", u(m.relay.relayed_runs), u(m.relay.relay_only_hits),
                      u(m.relay.false_warnings), u(m.relay.warned_only_by_relay));
     const ColourCounts& rules = code_rules(a);
-    out += strprintf("%llu,%llu,%llu,%llu,%llu,%llu\n", u(rules.ever_red), u(rules.wrongly_red),
-                     u(rules.wrongly_yellow), u(rules.wrongly_coloured), u(s.hospitalisations),
-                     u(s.deaths));
+    out +=
+        strprintf("%llu,%llu,%llu,%llu,%llu,%llu,%u,%llu\n", u(rules.ever_red),
+                  u(rules.wrongly_red), u(rules.wrongly_yellow), u(rules.wrongly_coloured),
+                  u(s.hospitalisations), u(s.deaths), s.lockdown_days, u(s.region_lockdown_days));
   }
   return out;
 }
@@ -221,9 +222,14 @@ std::string format_comparison(const Comparison& c) {
   row("deaths averted (against none)", [&](const ArmResult& a) {
     return deaths0 - static_cast<std::int64_t>(a.outcome.summary.deaths);
   });
-  if (cfg.lockdown.scheduled() || cfg.lockdown.triggered()) {
+  // As the report: a regional trigger locks regions, not everyone.
+  if (cfg.lockdown.scheduled() || (cfg.lockdown.triggered() && !cfg.lockdown.regional)) {
     row("days everyone was locked down",
         [](const ArmResult& a) { return a.outcome.summary.lockdown_days; });
+  }
+  if (cfg.lockdown.regional) {
+    row("region-days locked down",
+        [](const ArmResult& a) { return a.outcome.summary.region_lockdown_days; });
   }
   row("tracers' interviews",
       [](const ArmResult& a) { return a.outcome.summary.manual_interviews; });

@@ -182,7 +182,7 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
       rd.hospitalised = at(kHospital);
       rd.critical = at(kCritical);
       rd.new_deaths = at(kNewDeaths);
-      rd.positives = at(kPositives);
+      rd.positives = at(kPositives) + health.positives_cleared(t, r);
       regions->push_back(rd);
     }
   }
@@ -238,32 +238,38 @@ Offspring offspring(const World& world, const HealthPhase& health, std::uint32_t
       complete_cohorts(world, days));
 }
 
-void summarise_staff(const Population& pop, std::span<const std::int32_t> infection_day,
-                     std::span<const std::uint32_t> infector,
-                     std::span<const std::uint8_t> infection_layer, std::uint32_t days,
+void summarise_staff(const Population& pop, const HealthPhase& health, std::uint32_t days,
                      RunSummary& s) {
   if (pop.staff.empty()) return;
-  // One pass over the people: the infections the staff caused, and the infections and
-  // susceptible person-days of [0] the staff and [1] the other workers.
+  // One pass over the infections (each person's in day order): the infections the staff
+  // caused and those of the staff by a patient, every infection counted (with reinfection
+  // a person's earlier ones too); the people of [0] the staff and [1] the other workers ever
+  // infected, and their person-days susceptible to a first infection.
   std::array<std::uint64_t, 2> infected{};
   std::array<std::uint64_t, 2> person_days{};
   std::array<std::uint64_t, 2> people{};
   const auto work = static_cast<std::uint8_t>(Network::kWork);
-  for (std::uint32_t p = 0; p < pop.size(); ++p) {
-    if (infector[p] != kNoPerson && pop.is_staff(infector[p])) ++s.staff_onward_infections;
-    if (pop.network[p] != work) continue;
-    const std::size_t g = pop.is_staff(p) ? 0 : 1;
-    ++people[g];
-    if (infection_day[p] == kNever) {
-      person_days[g] += days;
-      continue;
-    }
-    ++infected[g];
-    person_days[g] += static_cast<std::uint64_t>(infection_day[p]);
-    if (g == 0 && infection_layer[p] == static_cast<std::uint8_t>(Layer::kHospital)) {
+  const auto group = [&](std::uint32_t p) -> std::size_t { return pop.is_staff(p) ? 0 : 1; };
+  std::uint32_t last = kNoPerson;  // the person of the previous infection
+  health.for_each_infection([&](const Infection& i) {
+    if (i.infector != kNoPerson && pop.is_staff(i.infector)) ++s.staff_onward_infections;
+    const std::uint32_t p = i.person;
+    if (pop.network[p] != work) return;
+    const std::size_t g = group(p);
+    if (g == 0 && i.layer == static_cast<std::uint8_t>(Layer::kHospital)) {
       ++s.staff_infected_by_patients;
     }
+    if (p == last) return;  // not p's first infection
+    last = p;
+    ++infected[g];
+    person_days[g] += static_cast<std::uint64_t>(i.day);
+  });
+  for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    if (pop.network[p] != work) continue;
+    ++people[group(p)];
   }
+  person_days[0] += (people[0] - infected[0]) * days;
+  person_days[1] += (people[1] - infected[1]) * days;
   const auto rate = [&](std::size_t g) {
     return person_days[g] > 0
                ? 1000.0 * static_cast<double>(infected[g]) / static_cast<double>(person_days[g])
@@ -290,30 +296,14 @@ void summarise_care_homes(const Population& pop, const HealthPhase& health, std:
   for (const std::uint32_t p : pop.care_staff) role[p] = 2;
   for (const std::uint32_t p : pop.care_agency) role[p] = 3;
   const auto infection_day = health.infection_day();
-  const auto infector = health.infector();
-  const auto layer = health.infection_layer();
-  const auto in_home = static_cast<std::uint8_t>(Layer::kCareHome);
+  // The people: residents, homes and staff with an infection; residents dead of their
+  // latest.
   for (std::uint32_t h = 0; h < pop.care_homes(); ++h) {
     bool cases = false;
     for (const std::uint32_t p : pop.home_residents(h)) {
       if (infection_day[p] == kNever) continue;
       cases = true;
       ++s.residents_infected;
-      if (layer[p] == in_home && infector[p] != kNoPerson) {
-        const std::uint32_t by = infector[p];
-        if (role[by] >= 2) ++s.residents_infected_by_staff;
-        if (role[by] == 1) ++s.residents_infected_by_residents;
-        if (role[by] == 0) ++s.residents_infected_by_visitors;
-        if (role[by] == 3) {
-          ++s.residents_infected_by_agency;
-          // Carried from another home: the worker caught it there from a resident.
-          const std::uint32_t source = infector[by];
-          if (layer[by] == in_home && source != kNoPerson && role[source] == 1 &&
-              pop.home_of(source) != h) {
-            ++s.residents_infected_by_agency_from_other_homes;
-          }
-        }
-      }
       const Course& course = health.course(p);
       if (days > 0 && course.dead(static_cast<std::uint32_t>(static_cast<std::int32_t>(days - 1) -
                                                              infection_day[p]))) {
@@ -322,25 +312,50 @@ void summarise_care_homes(const Population& pop, const HealthPhase& health, std:
     }
     if (cases) ++s.care_homes_with_cases;
   }
-  const auto count_staff = [&](std::span<const std::uint32_t> staff, std::uint32_t& infected,
-                               std::uint32_t& by_residents) {
-    for (const std::uint32_t p : staff) {
-      if (infection_day[p] == kNever) continue;
-      ++infected;
-      if (layer[p] == in_home && infector[p] != kNoPerson && role[infector[p]] == 1) {
-        ++by_residents;
-      }
-    }
-  };
-  count_staff(pop.care_staff, s.care_staff_infected, s.care_staff_infected_by_residents);
-  count_staff(pop.care_agency, s.care_agency_infected, s.care_agency_infected_by_residents);
-  // Visitors: anyone else infected in a home (their latest infection) by a resident.
-  for (std::uint32_t p = 0; p < pop.size(); ++p) {
-    if (role[p] == 0 && infection_day[p] != kNever && layer[p] == in_home &&
-        infector[p] != kNoPerson && role[infector[p]] == 1) {
-      ++s.visitors_infected_by_residents;
-    }
+  for (const std::uint32_t p : pop.care_staff) s.care_staff_infected += infection_day[p] != kNever;
+  for (const std::uint32_t p : pop.care_agency) {
+    s.care_agency_infected += infection_day[p] != kNever;
   }
+  // Who infected whom in a home: every infection (with reinfection a person's earlier ones
+  // too), an agency worker's source through its infection of the time.
+  const auto in_home = static_cast<std::uint8_t>(Layer::kCareHome);
+  const auto caught_from_resident_of_another_home = [&](const Infection& i) {
+    bool other_home = false;
+    health.for_each_infection_of(i.infector, [&](const Infection& j) {
+      if (j.day != i.infector_day) return true;
+      other_home = j.layer == in_home && j.infector != kNoPerson && role[j.infector] == 1 &&
+                   pop.home_of(j.infector) != pop.home_of(i.person);
+      return false;
+    });
+    return other_home;
+  };
+  health.for_each_infection([&](const Infection& i) {
+    if (i.layer != in_home || i.infector == kNoPerson) return;
+    const std::uint8_t by = role[i.infector];
+    switch (role[i.person]) {
+      case 1:  // a resident
+        if (by >= 2) ++s.residents_infected_by_staff;
+        if (by == 1) ++s.residents_infected_by_residents;
+        if (by == 0) ++s.residents_infected_by_visitors;
+        if (by == 3) {
+          ++s.residents_infected_by_agency;
+          // Carried from another home: the worker caught it there from a resident.
+          if (caught_from_resident_of_another_home(i)) {
+            ++s.residents_infected_by_agency_from_other_homes;
+          }
+        }
+        break;
+      case 2:
+        if (by == 1) ++s.care_staff_infected_by_residents;
+        break;
+      case 3:
+        if (by == 1) ++s.care_agency_infected_by_residents;
+        break;
+      default:  // a visitor
+        if (by == 1) ++s.visitors_infected_by_residents;
+        break;
+    }
+  });
 }
 
 RunSummary summarise(const World& world, double beta, std::uint32_t days,
@@ -390,8 +405,7 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     s.staff_absent_days += d.staff_absent;
     s.peak_staff_absent = std::max(s.peak_staff_absent, d.staff_absent);
   }
-  summarise_staff(pop, health.infection_day(), health.infector(), health.infection_layer(), days,
-                  s);
+  summarise_staff(pop, health, days, s);
   summarise_care_homes(pop, health, days, s);
   if (s.uploads > 0) {
     s.notifications_per_upload = static_cast<double>(s.notifications_red + s.notifications_yellow) /
@@ -405,6 +419,9 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
   // Each rank holds the ground truth of its own phones (exposure hits, notifications, first
   // days; every phone in one process): each judges its own phones and the infections of its
   // own people, and the ranks add up the counts and gather the delays.
+  // A key reached a phone in time when the phone still counted its day (a window of an
+  // older day counts for nothing: no exposure hit).
+  const std::uint32_t counted_days = world.config.app.risk.max_encounter_age_days;
   std::vector<std::uint64_t> matched;
   matched.reserve(sync.exposure_hits().size());
   for (const auto& h : sync.exposure_hits()) {
@@ -415,7 +432,7 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     return std::binary_search(matched.begin(), matched.end(), pair_of(phone, who));
   };
   // Infected app users whose infector's key for the day of infection reached the phones
-  // while the phone still kept that day (both phones running the app that day): the
+  // while the phone still counted that day (both phones running the app that day): the
   // (infector, day) keys asked about, with the sync day of their last fetch. The fetched keys
   // are kept on their owner's rank: each rank sends its questions there (sorted by owner, so
   // grouped by rank), the owner's rank reads its fetched keys once, in fetch order, and sends
@@ -545,7 +562,7 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     const auto d = static_cast<std::uint32_t>(i.day);
     if (!world.app_on(i.person, d) || !world.app_on(i.infector, d)) return;
     const auto synced = fetched_on(i.infector, d);
-    if (!synced || *synced - d > kRetentionDays) return;
+    if (!synced || *synced - d > counted_days) return;
     ++s.infected_contacts_notified.total;
     if (matched_owner(i.person, i.infector)) ++s.infected_contacts_notified.hits;
   });
@@ -557,7 +574,7 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
       const std::uint32_t u = f.owner;
       if (infection_day[u] != static_cast<std::int32_t>(f.day)) continue;
       const std::uint32_t i = health.infector()[u];
-      if (i == kNoPerson || f.sync_day - f.day > kRetentionDays) continue;
+      if (i == kNoPerson || f.sync_day - f.day > counted_days) continue;
       if (!world.app_on(u, f.day) || !world.app_on(i, f.day)) continue;
       keys.push_back(pair_of(u, f.day));
     }

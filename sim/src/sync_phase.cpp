@@ -368,7 +368,8 @@ void SyncPhase::score(std::span<const RunHit> hits, std::span<const TemporaryExp
       };
       for (const auto& win : windows) {
         const WindowScore s = scorer.score(win);
-        if (!s.counted) continue;
+        // A window of a day the phone no longer counts is no exposure (nor a hit).
+        if (!s.counted || unix_day(win.day) < oldest_day) continue;
         const std::pair<std::uint32_t, std::uint32_t> kd{win.key_index, win.day};
         if (key_day != kd) {
           flush();
@@ -380,7 +381,6 @@ void SyncPhase::score(std::span<const RunHit> hits, std::span<const TemporaryExp
           h.sync_day = static_cast<std::uint16_t>(t);
         }
         if (h.windows < 0xffff) ++h.windows;
-        if (unix_day(win.day) < oldest_day) continue;
         day_scores[person_day(p, win.day)] += s.normalized_minutes;
         days_touched.push_back(win.day);
       }
@@ -404,12 +404,13 @@ std::int64_t SyncPhase::unix_day(std::uint32_t d) const {
   return w_.schedule.start_unix_seconds() + static_cast<std::int64_t>(d) * kDaySeconds;
 }
 
+std::int32_t SyncPhase::rule_until_day(client::ColourRule rule, std::uint32_t d) const {
+  const std::int64_t until = client::rule_valid_until(rule, unix_day(d), w_.scorer.client_config());
+  return static_cast<std::int32_t>((until - w_.schedule.start_unix_seconds()) / kDaySeconds);
+}
+
 void SyncPhase::raise_by_day(std::uint32_t d, double sum, Update& u) const {
-  const auto valid_until = [&](client::ColourRule rule) {
-    const std::int64_t until =
-        client::rule_valid_until(rule, unix_day(d), w_.scorer.client_config());
-    return static_cast<std::int32_t>((until - w_.schedule.start_unix_seconds()) / kDaySeconds);
-  };
+  const auto valid_until = [&](client::ColourRule rule) { return rule_until_day(rule, d); };
   switch (w_.scorer.day_level(sum)) {
     case client::RiskLevel::kHigh:
       u.red_until = std::max(u.red_until, valid_until(client::ColourRule::kHighRiskExposure));
@@ -521,7 +522,9 @@ Status SyncPhase::revise(std::span<const TemporaryExposureKey> revised, std::uin
       ++st.red_withdrawn;
       phases.health.withdraw_quarantine(c.phone, t);
     }
-    if (!c.fell || c.colour == Colour::kYellow) {
+    // A phone that shows its user's own positive test shows nothing new (as in apply()).
+    const bool own_red = phases.health.own_red_until(c.phone) > static_cast<std::int32_t>(t);
+    if ((!c.fell || c.colour == Colour::kYellow) && !own_red) {
       notify(c.phone, t, c.colour, false, c.red_day, phases.health, st);
       if (c.fell && w_.owns(c.phone)) notifications_.back().withdrawn = true;
     }
@@ -569,11 +572,13 @@ void SyncPhase::match_venues(const std::vector<SealedVenueWarning>& published, s
   // the map lookup.
   std::vector<std::uint64_t> warned((w_.pop.venue_kind.size() + 63) / 64, 0);
   for (const auto& [venue, list] : warnings) warned[venue / 64] |= std::uint64_t{1} << (venue % 64);
-  const auto& risk = w_.config.app.risk;
   for (std::uint32_t d = first_day; d <= last_day; ++d) {
     const DayCheckIns* ring = contacts.checkins(d);
     if (ring == nullptr) continue;
-    if (t - d > risk.venue_warning_days) continue;
+    // A warned visit keeps the phone YELLOW as the client's colour rule says (kVenueWarning:
+    // colour.low_risk_days full days after the visit's day); one over already is skipped.
+    const std::int32_t yellow_until = rule_until_day(client::ColourRule::kVenueWarning, d);
+    if (yellow_until <= static_cast<std::int32_t>(t)) continue;
     const std::uint32_t base = w_.schedule.day_interval(d).value;
     for (const auto& c : ring->check_ins) {
       if ((warned[c.venue / 64] >> (c.venue % 64) & 1) == 0) continue;
@@ -584,8 +589,7 @@ void SyncPhase::match_venues(const std::vector<SealedVenueWarning>& published, s
           base + (c.start_scan + c.scans + kScansPerInterval - 1) / kScansPerInterval;
       for (const auto& warn : it->second) {
         if (warn.start_interval.value < out && in < warn.end_interval().value) {
-          updates.push_back(
-              {c.person, 0, static_cast<std::int32_t>(d + risk.venue_warning_days + 1), true});
+          updates.push_back({c.person, 0, yellow_until, true});
           break;
         }
       }
@@ -633,7 +637,10 @@ void SyncPhase::apply(std::vector<Update>& updates, std::uint32_t t, HealthPhase
       ++j;
     }
     const Colour after = exposure_colour(p, t);
-    if (after > before) notices.push_back({p, after, venue_only, red_day});
+    // A phone that shows its user's own positive test (RED) shows nothing new: no
+    // notification (a case's own visits, warned by its own upload, among them).
+    const bool own_red = health.own_red_until(p) > static_cast<std::int32_t>(t);
+    if (after > before && !own_red) notices.push_back({p, after, venue_only, red_day});
     i = j;
   }
   for (const Notice& n : w_.ranks.gather_all<Notice>(notices)) {

@@ -996,6 +996,85 @@ TEST_CASE("care homes: infections in the home, counted day by day and in the sum
   for (const DailyStats& d : harmless->daily()) CHECK(d.new_infections_by_layer[in_home] == 0);
 }
 
+TEST_CASE("care homes: imported cases and a variant's imports never reach a resident") {
+  // Residents meet nobody outside their home: no import lands on one. Every resident's
+  // infection is then an initial case (day 0) or passed on in the home, and those after day
+  // 0 are the time series' resident infections.
+  SimConfig c = care_run(true);
+  c.care_homes.residents_per_100k = 10000;  // 2,000 of the 20,000 people
+  c.disease.imports_per_day = 20;
+  c.variant.day = 10;
+  c.variant.imports = 200;
+  RecordingPublisher publisher;
+  const auto sim = ran(c, publisher);
+  const Population& pop = sim->population();
+  std::uint64_t imported = 0;
+  std::uint64_t residents_after_day_0 = 0;
+  for (const Infection& i : sim->infections()) {
+    if (i.infector == kNoPerson && i.day > 0) ++imported;
+    if (!pop.is_resident(i.person)) continue;
+    CAPTURE(i.person, i.day);
+    CHECK((i.day == 0 || i.infector != kNoPerson));
+    if (i.day > 0) {
+      ++residents_after_day_0;
+      CHECK(i.layer == static_cast<std::uint8_t>(Layer::kCareHome));
+    }
+  }
+  CHECK(imported > 1000);  // 20 a day and the variant's 200
+  std::uint64_t resident_days = 0;
+  for (const DailyStats& d : sim->daily()) resident_days += d.new_resident_infections;
+  CHECK(resident_days == residents_after_day_0);
+}
+
+TEST_CASE("care homes with reinfection: the summary counts every infection in a home") {
+  // Nobody protected by an infection: residents and staff infected again in their home.
+  SimConfig c = care_run(true, 2);
+  c.run.days = 120;
+  c.care_homes.residents_per_100k = 3000;
+  c.care_homes.visits_per_week = 2;
+  without_immunity(c);
+  RecordingPublisher publisher;
+  const auto sim = ran(c, publisher);
+  const Population& pop = sim->population();
+  const RunSummary s = sim->summary();
+  const auto in_home = static_cast<std::uint8_t>(Layer::kCareHome);
+  std::uint64_t residents_in_home = 0;  // every infection of a resident in its home
+  std::uint64_t staff_by_residents = 0;
+  std::uint64_t latest = 0;  // of them the latest of each person (the summary before)
+  std::set<std::uint32_t> residents;
+  for (const Infection& i : sim->infections()) {
+    if (i.layer != in_home || i.infector == kNoPerson) continue;
+    if (pop.is_resident(i.person)) {
+      ++residents_in_home;
+      if (sim->infection_day()[i.person] == i.day) ++latest;
+      residents.insert(i.person);
+    } else if (is_care_staff(pop, i.person) && pop.is_resident(i.infector)) {
+      ++staff_by_residents;
+    }
+  }
+  REQUIRE(residents_in_home > latest);  // some residents infected in their home twice
+  CHECK(s.residents_infected_by_staff + s.residents_infected_by_residents +
+            s.residents_infected_by_visitors ==
+        residents_in_home);
+  CHECK(s.care_staff_infected_by_residents == staff_by_residents);
+  CHECK(s.residents_infected <= s.residents);
+  CHECK(s.residents_infected >= residents.size());
+  std::uint64_t resident_days = 0;
+  for (const DailyStats& d : sim->daily()) resident_days += d.new_resident_infections;
+  CHECK(resident_days == residents_in_home);
+  // The plot's axis reaches the infections when they outnumber the residents.
+  CHECK(infections_axis_top(s.residents, sim->daily(), {}, &DailyStats::new_resident_infections) ==
+        std::max<std::uint64_t>(s.residents, resident_days));
+  std::vector<DailyStats> two(2);
+  two[0].new_resident_infections = 3;
+  two[1].new_resident_infections = 4;
+  std::vector<DailyStats> one(1);
+  one[0].new_resident_infections = 9;
+  CHECK(infections_axis_top(5, two, {}, &DailyStats::new_resident_infections) == 7);
+  CHECK(infections_axis_top(5, two, one, &DailyStats::new_resident_infections) == 9);
+  CHECK(infections_axis_top(10, two, one, &DailyStats::new_resident_infections) == 10);
+}
+
 TEST_CASE("agency staff: infections they carry between homes, counted in the summary") {
   SimConfig c = care_run(true, 1);
   c.care_homes.agency_share = 0.3;

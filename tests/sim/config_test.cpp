@@ -313,8 +313,19 @@ TEST_CASE("the hospital path's settings are checked") {
         "no_hospital_critical_factor must be in [1, 100]");
   REQUIRE(apply_override(c, "disease.hospital_beds_per_100k=250"));
   CHECK(c.disease.hospital_beds_per_100k == 250);
-  REQUIRE(apply_override(c, "disease.icu_beds_per_100k=7.5"));
-  CHECK(c.disease.icu_beds_per_100k == 7.5);
+  REQUIRE(apply_override(c, "disease.icu_beds_per_100k=27.5"));
+  CHECK(c.disease.icu_beds_per_100k == 27.5);
+  // A limit that rounds to no bed is refused (5,000 people: 10 per 100,000 is half a bed);
+  // one that rounds to a bed is taken.
+  fails("disease.icu_beds_per_100k=9.9",
+        "disease.icu_beds_per_100k gives no bed for population.people (at least one bed, or 0: "
+        "no limit)");
+  fails("disease.hospital_beds_per_100k=5", "disease.hospital_beds_per_100k gives no bed");
+  REQUIRE(apply_override(c, "disease.icu_beds_per_100k=10"));
+  REQUIRE(per_100k(c.disease.icu_beds_per_100k, c.population.people) == 1);
+  SimConfig large;
+  REQUIRE(apply_override(large, "population.people=100000"));
+  REQUIRE(apply_override(large, "disease.hospital_beds_per_100k=5"));
 }
 
 TEST_CASE("the lockdown's settings are checked") {
@@ -340,7 +351,20 @@ TEST_CASE("the lockdown's settings are checked") {
   fails("app.start_day=2001", "app.start_day must be at most 2000");
   fails("app.ramp_days=2001", "app.ramp_days must be at most 2000");
   fails("lockdown.trigger_incidence=-5", "trigger_incidence must be in [0, 100000]");
-  fails("lockdown.release_fraction=1.5", "release_fraction must be in [0, 1]");
+  fails("lockdown.release_fraction=1.5", "release_fraction must be in (0, 1]");
+  // At 0 a triggered lockdown would never end; without a trigger the release and the
+  // least days would do nothing; a repeat needs a lockdown.
+  fails("lockdown.release_fraction=0",
+        "lockdown.release_fraction must be in (0, 1] (at 0 a triggered lockdown never ends)");
+  fails("lockdown.min_days=30",
+        "lockdown.min_days needs a trigger (lockdown.trigger_incidence or trigger_admissions)");
+  fails("lockdown.release_fraction=0.8", "lockdown.release_fraction needs a trigger");
+  fails("lockdown.repeat_every_days=7",
+        "lockdown.repeat_every_days needs a lockdown to repeat (lockdown.days)");
+  SimConfig triggered;
+  REQUIRE(apply_override(triggered, "lockdown.trigger_admissions=5"));
+  REQUIRE(apply_override(triggered, "lockdown.min_days=30"));
+  REQUIRE(apply_override(triggered, "lockdown.release_fraction=0.8"));
   fails("lockdown.trigger_admissions=-1", "trigger_admissions must be in [0, 100000]");
   fails("lockdown.min_days=2001", "min_days must be at most 2000");
   // Repeated: days 20-54, 120-154, ... (a window every 100 days); not more often than it lasts.

@@ -2,6 +2,7 @@
 // staff, the patients' contacts with them (internal/contacts.h), the infections and absences
 // they bring, the summary's figures and the report's section.
 #include <algorithm>
+#include <array>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
@@ -227,7 +228,7 @@ TEST_CASE("staff catch it from patients; the run is the one without staff until 
   RecordingPublisher publisher;
   const auto sim = ran(c, publisher);
   SimConfig none = c;
-  none.hospital.staff_per_100k = 0;
+  none.hospital = HospitalConfig{};  // no staff (the other settings refused without them)
   RecordingPublisher other;
   const auto plain = ran(none, other);
   const Population& pop = sim->population();
@@ -320,6 +321,63 @@ TEST_CASE("staff catch it from patients; the run is the one without staff until 
   CHECK(q.staff == 0);
   CHECK(q.staff_absent_days == 0);
   CHECK(format_staff(none.hospital, q, nullptr).empty());
+}
+
+TEST_CASE("with reinfection the staff's figures count every infection, the rate the first") {
+  // Nobody protected by an infection: staff infected again, by patients and others.
+  SimConfig c = hospital_run(false);
+  without_immunity(c);
+  RecordingPublisher publisher;
+  const auto sim = ran(c, publisher);
+  const Population& pop = sim->population();
+  const RunSummary s = sim->summary();
+  const auto hospital = static_cast<std::uint8_t>(Layer::kHospital);
+  std::uint64_t by_patients = 0;
+  std::uint64_t onward = 0;
+  std::uint32_t staff_again = 0;
+  std::map<std::uint32_t, std::int32_t> first;  // each worker's first infection day
+  for (const Infection& i : sim->infections()) {
+    if (i.infector != kNoPerson && pop.is_staff(i.infector)) ++onward;
+    if (pop.network[i.person] != static_cast<std::uint8_t>(Network::kWork)) continue;
+    if (pop.is_staff(i.person) && i.layer == hospital) ++by_patients;
+    const auto [it, fresh] = first.try_emplace(i.person, i.day);
+    it->second = std::min(it->second, i.day);
+    if (!fresh && pop.is_staff(i.person)) ++staff_again;
+  }
+  REQUIRE(staff_again > 5);
+  // The latest infections alone count fewer (the summary before the fix).
+  std::uint64_t latest_by_patients = 0;
+  std::uint64_t latest_onward = 0;
+  for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    if (sim->infector()[p] != kNoPerson && pop.is_staff(sim->infector()[p])) ++latest_onward;
+    if (pop.is_staff(p) && sim->infection_day()[p] >= 0 && sim->infection_layer()[p] == hospital) {
+      ++latest_by_patients;
+    }
+  }
+  CHECK(s.staff_infected_by_patients == by_patients);
+  CHECK(s.staff_onward_infections == onward);
+  CHECK(onward > latest_onward);
+  std::uint64_t daily_by_patients = 0;
+  for (const DailyStats& d : sim->daily()) {
+    daily_by_patients += d.new_infections_by_layer[static_cast<std::size_t>(Layer::kHospital)];
+  }
+  CHECK(daily_by_patients == by_patients);
+  CHECK(by_patients > latest_by_patients);
+  // The rate: first infections over the person-days before them.
+  std::array<double, 2> infected{};
+  std::array<double, 2> person_days{};
+  for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    if (pop.network[p] != static_cast<std::uint8_t>(Network::kWork)) continue;
+    const std::size_t g = pop.is_staff(p) ? 0 : 1;
+    const auto it = first.find(p);
+    person_days[g] += it == first.end() ? 90.0 : it->second;
+    if (it != first.end()) ++infected[g];
+  }
+  CHECK(s.staff_infected == Approx(infected[0]));
+  CHECK(s.staff_infected <= s.staff);
+  CHECK(s.other_workers_infected == Approx(infected[1]));
+  CHECK(s.staff_rate == Approx(1000 * infected[0] / person_days[0]));
+  CHECK(s.other_workers_rate == Approx(1000 * infected[1] / person_days[1]));
 }
 
 TEST_CASE("staff phones paused at work record no patient; recording, they are warned of them") {
@@ -468,7 +526,20 @@ TEST_CASE("hospital settings: defaults, refusals and the report's section") {
         "hospital.transmission_factor must be in [0, 10]");
   CHECK(refusal("hospital.staff_test_every_days=61") ==
         "hospital.staff_test_every_days must be in [0, 60] (0: no regular testing of staff)");
+  // Without staff the other settings would do nothing; a share that rounds to nobody
+  // would leave the staff out (5,000 people: 9 per 100,000 is half a person).
+  for (const std::string key :
+       {"ward_contacts=5", "icu_contacts=1", "max_staff_contacts=7", "transmission_factor=1",
+        "app_paused_at_work=false", "staff_test_every_days=3"}) {
+    CAPTURE(key);
+    CHECK(refusal("hospital." + key) == "hospital." + key.substr(0, key.find('=')) +
+                                            " needs hospital staff (hospital.staff_per_100k)");
+  }
+  CHECK(refusal("hospital.staff_per_100k=9") ==
+        "hospital.staff_per_100k gives no staff for population.people (at least one, or 0: no "
+        "infections in hospital)");
   SimConfig c;
+  REQUIRE(apply_override(c, "hospital.staff_per_100k=10"));
   REQUIRE(apply_override(c, "hospital.staff_per_100k=69"));
   REQUIRE(apply_override(c, "hospital.app_paused_at_work=false"));
   REQUIRE(apply_override(c, "hospital.staff_test_every_days=4"));

@@ -207,4 +207,41 @@ TEST_CASE("a regional lockdown locks each region on its own incidence, not every
   CHECK(country.regions_on(15, before, 3) == std::vector<std::uint8_t>{0, 0, 0});
 }
 
+TEST_CASE("a region locks on its admissions too, and at exactly the trigger") {
+  // Two regions of 7,600 people. Region 0: 19 positives on day 0, 250 per 100,000 exactly
+  // (trigger 250: locked from day 1; released on day 8, when the week before holds none).
+  // Region 1: 4 admissions on day 2, 52.6 per 100,000 (trigger 50: locked from day 3,
+  // released on day 10, when the week before holds none and 6 days have passed).
+  LockdownConfig c;
+  c.trigger_incidence = 250;
+  c.trigger_admissions = 50;
+  c.release_fraction = 0.5;
+  c.min_days = 6;
+  c.regional = true;
+  LockdownPolicy policy(c, 15200);
+  std::vector<RegionDay> before;
+  std::vector<std::array<int, 2>> on;
+  for (std::uint32_t t = 0; t < 14; ++t) {
+    const auto regions = policy.regions_on(t, before, 2);
+    on.push_back({regions[0], regions[1]});
+    for (std::uint32_t r = 0; r < 2; ++r) {
+      RegionDay x;
+      x.day = t;
+      x.region = r;
+      x.susceptible = 7600;
+      if (r == 0 && t == 0) x.positives = 19;
+      if (r == 1 && t == 2) x.new_hospitalised = 4;
+      before.push_back(x);
+    }
+  }
+  for (std::uint32_t t = 0; t < 14; ++t) {
+    CAPTURE(t);
+    // Region 0: locked from day 1; the week before day 8 (days 1-7) holds none, and day 7
+    // is the sixth day after day 1.
+    CHECK(on[t][0] == (t >= 1 && t < 8 ? 1 : 0));
+    // Region 1: locked from day 3 until the week before holds none (day 10: days 3-9).
+    CHECK(on[t][1] == (t >= 3 && t < 10 ? 1 : 0));
+  }
+}
+
 }  // namespace greenlight::sim::internal

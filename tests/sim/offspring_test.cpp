@@ -337,10 +337,7 @@ TEST_CASE(
     SimConfig c = small(3000, 150, 4);
     c.disease.initial_infections = 30;
     c.disease.infectiousness_sd = 1.4;
-    c.immunity.reinfection = true;
-    c.immunity.efficacy_infection = 0;
-    c.immunity.efficacy_symptoms = 0;
-    c.immunity.efficacy_severe = 0;
+    without_immunity(c);
     InMemoryPublisher publisher;
     const auto sim = ran(c, publisher);
     const DiseaseModel model(c.disease);

@@ -118,13 +118,19 @@ TEST_CASE("a run with the calibrated radio is reproducible per seed and at any t
 
 TEST_CASE("the clean radio preset reproduces the earlier runs byte for byte") {
   // SHA-256 of timeseries.csv of `greenlight sim run --people 2000 --days 30 --seed 3
-  // --no-baseline` built from the tree before the calibrated radio (commit d28653b): its 28
-  // columns, without hospitalisations (the severity model came later and adds columns).
+  // --no-baseline` built from the tree before the calibrated radio (commit d28653b): its
+  // first 18 columns (to `venue_reports_fetched`), without hospitalisations (the severity
+  // model came later and adds columns). Its 28 columns were the same bytes
+  // (9ecbd760...) until a phone showing its user's own positive test was no longer notified
+  // (2026-12-07): that changed the three notification columns alone, to the bytes below.
   SimConfig clean = small_run("clean");
   clean.disease.hospitalised_fraction.fill(0);
-  const std::string csv = first_columns(daily_csv(run_days(clean)), 28);
+  const std::string daily = daily_csv(run_days(clean));
+  CHECK(to_hex(sha256(as_bytes(first_columns(daily, 18)))) ==
+        "216469aa0e4424e0f1dfe951431004bcdd812a1802d42c7c70232949d572bcae");
+  const std::string csv = first_columns(daily, 28);
   CHECK(to_hex(sha256(as_bytes(csv))) ==
-        "9ecbd7601eae295be7bff7662bc97e7107df1ecf70f1e5bba4fc590b821f7bb1");
+        "3e2f0a9870c29f788d1bca9b9e3f201ef39f8e7cb64f9c3e7e1cd43a8198d999");
   // The calibrated radio is another model: other bytes.
   SimConfig calibrated = small_run("calibrated");
   calibrated.disease.hospitalised_fraction.fill(0);

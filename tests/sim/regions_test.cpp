@@ -467,6 +467,35 @@ TEST_CASE("regions: first cases in the seed region; the regions' days add up to 
   CHECK(ran(one, other)->region_daily().empty());
 }
 
+TEST_CASE("regions: with reinfection the regions' positives add up to the day's") {
+  // Short protection and screening with false positives: some people's positive result
+  // comes on the day they are infected again (which clears their positive day).
+  SimConfig c = small(20000, 120, 4);
+  c.population.regions = 3;
+  c.disease.initial_infections = 40;
+  c.immunity.reinfection = true;
+  c.immunity.efficacy_infection = 0.2;
+  c.immunity.waning_half_life_days = 20;
+  c.testing.screening_per_day_per_100k = 3000;
+  c.testing.specificity = 0.95;
+  c.testing.screening_specificity = 0.95;
+  InMemoryPublisher publisher;
+  const auto sim = ran(c, publisher);
+  REQUIRE(sim->summary().reinfections > 100);
+  const auto& daily = sim->daily();
+  const auto& regions = sim->region_daily();
+  REQUIRE(regions.size() == daily.size() * 3);
+  std::uint64_t positives = 0;
+  for (std::size_t d = 0; d < daily.size(); ++d) {
+    CAPTURE(d);
+    std::uint32_t sum = 0;
+    for (std::uint32_t r = 0; r < 3; ++r) sum += regions[d * 3 + r].positives;
+    CHECK(sum == daily[d].positives);
+    positives += sum;
+  }
+  CHECK(positives > 1000);
+}
+
 TEST_CASE("regions: the report's spread of the infected share over the regions") {
   // Four regions of 100 people, 10 / 30 / 20 / 40 ever infected on the last day: the median
   // of an even count is the mean of the middle two. Five regions (60 more): the middle one.

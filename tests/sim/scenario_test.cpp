@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <string>
 #include <vector>
 
 #include "greenlight/sim/config.h"
@@ -205,16 +206,53 @@ TEST_CASE("compare sweep: chaff hides uploads and changes no infection") {
   CHECK(c1.bytes_per_phone_day > c0.bytes_per_phone_day);
   const std::string csv = compare_sweep_csv("app.chaff_per_day", *points);
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 2 * static_cast<long>(kArms));
-  // Each arm's row ends with its hospitalisations and deaths.
-  CHECK(csv.substr(0, csv.find('\n')).ends_with(",hospitalisations,deaths"));
+  // Each arm's row ends with its hospitalisations, deaths and lockdown days (none here).
+  CHECK(csv.substr(0, csv.find('\n'))
+            .ends_with(",hospitalisations,deaths,lockdown_days,region_lockdown_days"));
   const auto& none = with.arms[0].outcome.summary;
   const auto at = csv.find("\napp.chaff_per_day,1,3,none,");
   REQUIRE(at != std::string::npos);
   const std::string row = csv.substr(at + 1, csv.find('\n', at + 1) - at - 1);
   CAPTURE(row);
   CHECK(row.ends_with("," + std::to_string(none.hospitalisations) + "," +
-                      std::to_string(none.deaths)));
+                      std::to_string(none.deaths) + ",0,0"));
   CHECK_FALSE(format_compare_sweep("app.chaff_per_day", *points).empty());
+}
+
+TEST_CASE("compare counts a regional lockdown's region-days, not days of everyone's") {
+  // Four regions, the cases seeded in the first, a regional trigger on positives.
+  SimConfig c = small(2);
+  c.population.people = 6000;
+  c.population.regions = 4;
+  c.disease.seed_region = 0;
+  c.disease.initial_infections = 40;
+  c.lockdown.trigger_incidence = 100;
+  c.lockdown.regional = true;
+  auto a = run_comparison(c);
+  REQUIRE(a);
+  const std::string text = format_comparison(*a);
+  CAPTURE(text);
+  CHECK(text.find("region-days locked down") != std::string::npos);
+  CHECK(text.find("days everyone was locked down") == std::string::npos);
+  const std::string csv = comparison_csv(*a);
+  std::uint64_t locked = 0;
+  for (const auto& arm : a->arms) {
+    const RunSummary& s = arm.outcome.summary;
+    CHECK(s.lockdown_days == 0);
+    locked += s.region_lockdown_days;
+    CHECK(csv.find("\n" + std::string(arm.name) + ",") != std::string::npos);
+    const auto at = csv.find("\n" + std::string(arm.name) + ",");
+    const std::string row = csv.substr(at + 1, csv.find('\n', at + 1) - at - 1);
+    CHECK(row.ends_with(",0," + std::to_string(s.region_lockdown_days)));
+  }
+  CHECK(locked > 0);
+  // A national trigger: the days everyone was locked down, no region-days.
+  c.lockdown.regional = false;
+  auto national = run_comparison(c);
+  REQUIRE(national);
+  const std::string national_text = format_comparison(*national);
+  CHECK(national_text.find("days everyone was locked down") != std::string::npos);
+  CHECK(national_text.find("region-days locked down") == std::string::npos);
 }
 
 TEST_CASE("before the app's launch no phone sends chaff") {

@@ -139,7 +139,6 @@ const std::vector<Choice>& choices() {
       {"adversary.relay_venue_share", {"0.1"}},
       {"risk.high_threshold_minutes", {"5", "60"}},
       {"risk.max_encounter_age_days", {"3"}},
-      {"risk.venue_warning_days", {"3"}},
       {"run.probe_all_runs", {"true"}},
   };
   return table;

@@ -441,7 +441,7 @@ combo_table=(
   testing.sensitivity=0.5 testing.specificity=0.9 testing.isolation_daily_dropout=0.2
   testing.tests_per_day_per_100k=100 testing.max_wait_days=3 testing.capacity_by_region=true
   testing.screening_per_day_per_100k=1000 disease.imports_per_day=2
-  disease.false_symptom_rate=0.01 disease.icu_beds_per_100k=2 disease.seasonality_amplitude=0.3
+  disease.false_symptom_rate=0.01 disease.icu_beds_per_100k=40 disease.seasonality_amplitude=0.3
   disease.infectiousness_sd=1 population.regions=3 population.commuter_share=0.2
   contacts.travel_share=0.3 radio.model=clean radio.missed_scan_probability=0.5
   manual_tracing.enabled=true manual_tracing.workers_per_100k=100 manual_tracing.backward_days=3

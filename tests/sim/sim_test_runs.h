@@ -60,6 +60,15 @@ SimConfig only_contacts_isolate(Contacts contacts) {
 
 // The message with which one --set assignment is refused (as read, or by the range check
 // of the whole configuration that apply_override runs).
+// Reinfection on, and an infection protects nobody from the next (a person may be
+// infected again as soon as its course is over).
+inline void without_immunity(SimConfig& c) {
+  c.immunity.reinfection = true;
+  c.immunity.efficacy_infection = 0;
+  c.immunity.efficacy_symptoms = 0;
+  c.immunity.efficacy_severe = 0;
+}
+
 inline std::string refusal(std::string_view assignment) {
   SimConfig c;
   const Status st = apply_override(c, assignment);

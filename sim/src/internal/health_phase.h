@@ -124,6 +124,11 @@ class HealthPhase {
   // The day of p's first positive result (kNever: none).
   std::int32_t positive_day(std::uint32_t p) const { return positive_day_[p]; }
   std::span<const std::int32_t> positive_days() const { return positive_day_; }
+  // With regions and reinfection: day t's positives in `region` whose positive day a
+  // reinfection the same day cleared (they count in the day's positives all the same).
+  std::uint32_t positives_cleared(std::uint32_t t, std::uint32_t region) const {
+    return cleared_day_ == t && !cleared_positives_.empty() ? cleared_positives_[region] : 0;
+  }
   // Day until which p's own positive test keeps the phone RED (0: never).
   std::int32_t own_red_until(std::uint32_t p) const { return own_red_until_[p]; }
   const Course& course(std::uint32_t p) const { return course_[p]; }
@@ -287,6 +292,9 @@ class HealthPhase {
   // (DiseaseModel::deny_admission), counted in st.hospital_denied. Patients denied
   // intensive care stay on a ward whether or not a bed is free.
   void allocate_ward_beds(std::uint32_t t, DailyStats& st);
+  // The stream of p's draw when denied a bed (which: 1 intensive care, 2 a ward), one per
+  // infection.
+  std::uint64_t denial_key(std::uint32_t p, std::uint64_t which) const;
   // A limited kind of bed on day t: use(course, k) says whether a course on day k since
   // infection holds one (admitted before), needs one today, or neither. The patients who
   // need one take the beds left free in person order; those left without are returned.
@@ -347,13 +355,17 @@ class HealthPhase {
   // The people of a region ([first, end)), or everyone for -1.
   std::pair<std::uint32_t, std::uint32_t> people_of(std::int32_t region) const;
   // Infects `wanted` people drawn at random from r among the people [among.first,
-  // among.second) (at most as many as are susceptible on day t: never infected, not immune by
-  // a vaccine), infected by nobody by `layer` on day t, with `variant` (0: the first); the
-  // initial cases (in disease.seed_region's people) and a variant's imports (anyone).
+  // among.second) (at most as many as may be: susceptible on day t, never infected or no
+  // longer protected, not immune by a vaccine; imported: no care home resident, who meets
+  // nobody outside its home), infected by nobody by `layer` on day t, with `variant` (0: the
+  // first); the initial cases (in disease.seed_region's people, anyone) and imports.
   // Returns how many (breakthrough infections counted in st).
   std::uint32_t infect_drawn(Rng& r, std::uint32_t wanted, Layer layer, std::uint32_t t,
                              std::uint8_t variant, std::pair<std::uint32_t, std::uint32_t> among,
-                             DailyStats& st);
+                             DailyStats& st, bool imported = true);
+  // Whether p may be infected on day t by an import of `variant`: susceptible and not a
+  // care home resident.
+  bool importable(std::uint32_t p, std::uint32_t t, std::uint8_t variant) const;
   // With vaccination: the willing in the order they are vaccinated, and each person's
   // protection (drawn once per person from the seed).
   void plan_vaccination();
@@ -493,6 +505,9 @@ class HealthPhase {
   std::vector<std::int32_t> infector_day_;
   std::vector<PastInfection> past_;
   std::vector<std::uint32_t> past_last_;
+  // positives_cleared(): the day and the count per region.
+  std::uint32_t cleared_day_ = 0;
+  std::vector<std::uint32_t> cleared_positives_;
   std::array<std::array<double, 3>, 2> immunity_efficacy_{};
   std::vector<double> immunity_waning_;
 };

@@ -76,11 +76,9 @@ Reproduction reproduction(const World& world, const HealthPhase& health, std::ui
 // The secondary infections per case of the same complete cohorts (offspring.h).
 Offspring offspring(const World& world, const HealthPhase& health, std::uint32_t days);
 
-// The summary's hospital staff figures (RunSummary::staff ...), from every person's latest
-// infection (not a collective: every rank holds every person's). Nothing without staff.
-void summarise_staff(const Population& pop, std::span<const std::int32_t> infection_day,
-                     std::span<const std::uint32_t> infector,
-                     std::span<const std::uint8_t> infection_layer, std::uint32_t days,
+// The summary's hospital staff figures (RunSummary::staff ...), from every infection (not a
+// collective: every rank holds every person's). Nothing without staff.
+void summarise_staff(const Population& pop, const HealthPhase& health, std::uint32_t days,
                      RunSummary& s);
 // The summary's care-home figures (RunSummary::care_homes ...), from every person's latest
 // infection and course on the run's last day. Nothing without care homes.

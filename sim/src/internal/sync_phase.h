@@ -153,6 +153,9 @@ class SyncPhase {
   std::size_t own_index(std::uint32_t p) const { return p - w_.own_begin; }
   // The unix time of the start of simulation day d.
   std::int64_t unix_day(std::uint32_t d) const;
+  // The simulation day from which the client's colour rule `rule`, applied to day d, no
+  // longer holds (client::rule_valid_until).
+  std::int32_t rule_until_day(client::ColourRule rule, std::uint32_t d) const;
 
   const World& w_;
   KeyPublisher& publisher_;

@@ -356,7 +356,9 @@ struct RiskConfig {
   std::uint8_t infectiousness_when_dsos_missing = 1;
   double high_threshold_minutes = 13;  // per-day sum of normalised minutes
   std::uint32_t max_encounter_age_days = 10;
-  // How long a venue warning keeps the phone YELLOW (days after the check-in).
+  // No longer used, kept so that the config files written before read: it must stay 10. A
+  // venue warning keeps the phone YELLOW as the client's colour rule does (kVenueWarning:
+  // colour.low_risk_days, which is max_encounter_age_days, full days after the visit).
   std::uint32_t venue_warning_days = 10;
 };
 

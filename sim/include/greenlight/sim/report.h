@@ -88,6 +88,11 @@ std::string format_care_homes(const CareHomeConfig& homes, const RunSummary& app
 // Its data (staff_plot_data), one line per day: the day, absent and infected so far with the
 // app, then without (NaN without a baseline).
 std::string staff_plot_data(std::span<const DailyStats> app, std::span<const DailyStats> baseline);
+// The top of the staff and care plots' infections axis: the group's `people`, or more when
+// a run's infections so far (the day's `count` summed) outnumber them (with reinfection).
+std::uint64_t infections_axis_top(std::uint32_t people, std::span<const DailyStats> app,
+                                  std::span<const DailyStats> baseline,
+                                  std::uint32_t DailyStats::*count);
 PlotResult write_staff_plot(const std::filesystem::path& dir, std::uint32_t staff,
                             std::span<const DailyStats> app, std::span<const DailyStats> baseline);
 // care.{svg,png} (with `residents` > 0 care-home residents; nothing without): the residents

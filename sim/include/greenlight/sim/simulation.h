@@ -325,11 +325,11 @@ struct RunSummary {
   // smallest share of the cases that caused 80 % of them.
   double dispersion_k = 0;
   double share_for_80 = 0;
-  // Hospital staff (config.hospital; all 0 without staff): the staff, of them those
-  // infected (their latest infection, initial cases included) and those infected by a
-  // patient (Layer::kHospital); the other working people (Network::kWork) and of them those
-  // infected; the staff absent (DailyStats::staff_absent) summed over the days and on the
-  // worst day.
+  // Hospital staff (config.hospital; all 0 without staff): the staff, of them those ever
+  // infected (initial cases included) and the infections of staff by a patient
+  // (Layer::kHospital; with reinfection every infection, so a person may count twice); the
+  // other working people (Network::kWork) and of them those ever infected; the staff absent
+  // (DailyStats::staff_absent) summed over the days and on the worst day.
   std::uint32_t staff = 0;
   std::uint32_t staff_infected = 0;
   std::uint32_t staff_infected_by_patients = 0;
@@ -337,20 +337,23 @@ struct RunSummary {
   std::uint32_t other_workers_infected = 0;
   std::uint64_t staff_absent_days = 0;
   std::uint32_t peak_staff_absent = 0;
-  // People whose (latest) infector is a member of staff, in any layer.
+  // Infections (every infection, with reinfection) whose infector is a member of staff, in
+  // any layer.
   std::uint64_t staff_onward_infections = 0;
-  // Infections per 1,000 susceptible person-days (each person susceptible from day 0 until
-  // its infection day or the run's end) of the staff and of the other workers, and their
-  // ratio (the incidence rate ratio; 0 when the other workers had no infection).
+  // First infections per 1,000 susceptible person-days (each person susceptible from day 0
+  // until its first infection's day or the run's end) of the staff and of the other workers, and
+  // their ratio (the incidence rate ratio; 0 when the other workers had no infection).
   double staff_rate = 0;
   double other_workers_rate = 0;
   double staff_rate_ratio() const {
     return other_workers_rate > 0 ? staff_rate / other_workers_rate : 0.0;
   }
   // Care homes (config.care_homes; all 0 without them): the homes, their residents and staff;
-  // residents infected (people, their latest infection) and of them those infected by the
-  // home's staff and by another resident (Layer::kCareHome); the homes with a resident
-  // infected; residents who died of it by the end; staff infected, and by a resident.
+  // residents ever infected (people), and the infections of residents by the home's staff and
+  // by another resident (Layer::kCareHome; with reinfection every infection, so a person may
+  // count twice); the homes with a resident infected; residents who died of it by the end;
+  // staff ever infected, and the infections of staff by a resident. The other "by" counts
+  // below count infections the same way.
   std::uint32_t care_homes = 0;
   std::uint32_t residents = 0;
   std::uint32_t care_staff = 0;
