@@ -496,6 +496,52 @@ TEST_CASE("regions: with reinfection the regions' positives add up to the day's"
   CHECK(positives > 1000);
 }
 
+TEST_CASE("regions: each region's lockdown follows its own admissions, for a minimum") {
+  // Four regions, the cases in the first, a regional trigger on admissions with a minimum:
+  // each region's `locked`, recomputed from its own rows of regions.csv (the 7 days before,
+  // per 100,000 of its people), locks and is released.
+  SimConfig c = small(12000, 90, 2);
+  c.population.regions = 4;
+  c.disease.seed_region = 0;
+  c.disease.initial_infections = 40;
+  c.disease.hospitalised_fraction.fill(0.5);
+  c.lockdown.trigger_admissions = 60;  // 1.8 admissions a week among a region's 3,000
+  c.lockdown.release_fraction = 0.4;
+  c.lockdown.min_days = 10;
+  c.lockdown.regional = true;
+  InMemoryPublisher publisher;
+  const auto sim = ran(c, publisher);
+  const auto& regions = sim->region_daily();
+  const std::size_t days = sim->daily().size();
+  REQUIRE(regions.size() == days * 4);
+  std::uint32_t starts = 0;
+  std::uint32_t releases = 0;
+  for (std::uint32_t r = 0; r < 4; ++r) {
+    bool on = false;
+    std::uint32_t since = 0;
+    for (std::uint32_t t = 0; t < days; ++t) {
+      std::uint64_t week = 0;
+      for (std::uint32_t d = t >= 7 ? t - 7 : 0; d < t; ++d) {
+        week += regions[d * 4 + r].new_hospitalised;
+      }
+      const double admissions = static_cast<double>(week) * 1e5 / regions[r].people();
+      if (!on && admissions >= 60) {
+        on = true;
+        since = t;
+        ++starts;
+      } else if (on && admissions < 24 && t - since >= 10) {
+        on = false;
+        ++releases;
+      }
+      CAPTURE(r, t, week);
+      CHECK(regions[t * 4 + r].locked == (on ? 1u : 0u));
+    }
+  }
+  CHECK(starts >= 2);
+  CHECK(releases >= 1);
+  for (const DailyStats& d : sim->daily()) CHECK(d.lockdown == 0);  // never everyone
+}
+
 TEST_CASE("regions: the report's spread of the infected share over the regions") {
   // Four regions of 100 people, 10 / 30 / 20 / 40 ever infected on the last day: the median
   // of an even count is the mean of the middle two. Five regions (60 more): the middle one.
