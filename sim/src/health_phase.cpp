@@ -75,6 +75,7 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
     immunity_draw_.assign(n, 1.0);
     infector_day_.assign(n, kNever);
     past_last_.assign(n, kNoPast);
+    earlier_positive_day_.assign(n, kNever);
     const auto& va = w_.config.variant;
     const ImmunityConfig escaped = im.escaped(
         va.immunity_escape_infection, va.immunity_escape_symptoms, va.immunity_escape_severe);
@@ -195,7 +196,7 @@ void HealthPhase::limit_tests(std::uint32_t t, DailyStats& st) {
   parallel_for(w_.threads, kShards, [&](std::uint32_t shard, std::uint32_t) {
     const auto [p0, p1] = shard_range(n, shard);
     for (std::uint32_t p = p0; p < p1; ++p) {
-      if (test_sample_day_[p] == day) due[shard].push_back(p);
+      if (sample_due(p, day)) due[shard].push_back(p);
     }
   });
   std::vector<WaitingTest> queue;
@@ -535,6 +536,7 @@ void HealthPhase::infect(std::uint32_t p, std::uint32_t by, Layer layer, std::ui
       }
       ++cleared_positives_[w_.pop.region_of(p)];
     }
+    if (positive_day_[p] != kNever) earlier_positive_day_[p] = positive_day_[p];
     positive_day_[p] = kNever;  // a new infection may test positive and be uploaded again
     // and report its symptoms again: an earlier self-report's upload is not the new
     // infection's (its result uploads, and revises none).
@@ -776,7 +778,7 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
         order_test(p, t);
       }
       bool self_test = false;
-      if (test_sample_day_[p] == day) {
+      if (sample_due(p, day)) {
         test_sample_day_[p] = kNever;
         Rng r = w_.decision(kPurposeTesting, p, t, 0);
         // A screening sample has its own test (with screening on); a self-test too, read at

@@ -194,12 +194,16 @@ void ManualTracingPhase::self_notify(std::uint32_t c, std::uint32_t t, HealthPha
 bool ManualTracingPhase::call(const Named& n, std::uint32_t t, HealthPhase& health, bool by_case) {
   const auto today = static_cast<std::int32_t>(t);
   const std::uint32_t q = n.contact;
-  if (health.tested_positive(q) || health.dead(q, t) || quarantined_until_[q] > today) return false;
+  if (health.exempt_as_positive(q) || health.dead(q, t) || quarantined_until_[q] > today) {
+    return false;
+  }
   const auto& m = w_.config.manual_tracing;
   const std::uint32_t start = m.quarantine_from_meeting ? n.met_day : t;
   const auto until = static_cast<std::int32_t>(start + m.quarantine_days);
-  // Not called again today when no quarantine is left.
-  quarantined_until_[q] = std::max(until, today + 1);
+  // Called today already with no quarantine left: called again today only for a name that
+  // leaves one (a later meeting's).
+  if (last_call_[q] == t && until <= today) return false;
+  quarantined_until_[q] = until;
   // Daily self-tests instead of quarantine, with their own adherence if set (the same draw).
   const double follows = m.daily_test_days > 0 && m.daily_test_adherence >= 0
                              ? m.daily_test_adherence

@@ -666,7 +666,7 @@ void SyncPhase::notify(std::uint32_t p, std::uint32_t t, Colour c, bool venue, s
     }
     if (first_any_day_[own_index(p)] == kNever) first_any_day_[own_index(p)] = day;
   }
-  if (health.tested_positive(p)) return;
+  if (health.exempt_as_positive(p)) return;
   const auto& app = w_.config.app;
   if (c == Colour::kRed) {
     // The quarantine counts from the notification, or from the last day of high-risk

@@ -13,6 +13,7 @@
 #include "greenlight/sim/report.h"
 #include "greenlight/sim/simulation.h"
 #include "sim_test_runs.h"
+#include "tracing_test_support.h"
 
 namespace greenlight::sim {
 namespace {
@@ -284,8 +285,11 @@ TEST_CASE("with quarantine_from_meeting the quarantine ends 14 days after the la
     if (const auto it = next_call.find(k.contact); it != next_call.end()) {
       CHECK(k.day >= it->second);
       if (k.day < last_call[k.contact].day + 14) called_again_early = true;
+      // Called again the same day only for a name that leaves a quarantine.
+      if (k.day == last_call[k.contact].day) CHECK(k.met_day + 14 > k.day);
     }
-    next_call[k.contact] = std::max(k.met_day + 14, k.day + 1);
+    // A call that leaves no quarantine lets a later name call again, the same day too.
+    next_call[k.contact] = k.met_day + 14 > k.day ? k.met_day + 14 : k.day;
     last_call[k.contact] = k;
   }
   CHECK(called_again_early);
@@ -320,3 +324,84 @@ TEST_CASE("manual tracing averts infections") {
 }
 
 }  // namespace greenlight::sim
+
+namespace greenlight::sim::internal {
+
+TEST_CASE("a contact called after the day's samples, with no order delay, is tested the next day") {
+  // Every test positive; no delay before a sample: case 10 (sampled on day 0, positive on
+  // day 1, interviewed on day 2) names 20, whose test is ordered after day 2's samples were
+  // taken: it is sampled on day 3 (before, its sample day had passed and stayed pending, so
+  // no test of 20 was ever taken again).
+  SimConfig c = listed({0, 0, 0});
+  c.manual_tracing.traceable_fraction = {1, 1, 1, 1};
+  c.testing.order_delay_days = 0;
+  c.manual_tracing.test_probability = 1;
+  c.manual_tracing.quarantine_compliance = 0;
+  const Driven d = drive(c, {10}, {}, 10, {{{10, 20}}});
+  REQUIRE(d.tracing->calls().size() == 1);
+  CHECK(d.tracing->calls()[0].day == 2);
+  CHECK(d.health->positive_day(20) == 4);  // sampled on day 3, the result a day later
+}
+
+TEST_CASE("a name whose quarantine is over does not stop a later meeting's call that day") {
+  // Quarantine 3 days from the meeting. Cases 10 and 11, positive on day 2, are interviewed
+  // on day 3: 10 met 20 on day 0 (over on day 3: no quarantine), 11 met 20 on day 2 (until
+  // day 5): 20 quarantines until day 5 (before, the first name marked 20 as called and the
+  // second was dropped).
+  SimConfig c = listed({0, 0, 0});
+  c.manual_tracing.traceable_fraction = {1, 1, 1, 1};
+  c.manual_tracing.quarantine_from_meeting = true;
+  c.manual_tracing.quarantine_days = 3;
+  c.manual_tracing.test_probability = 0;
+  c.testing.isolation_daily_dropout = 0;
+  const Driven d = drive(c, {10, 11}, {}, 8, {{{10, 20}}, {}, {{11, 20}}});
+  std::uint32_t calls = 0;
+  for (const TracingCall& k : d.tracing->calls()) {
+    CAPTURE(k.day, k.index_case, k.met_day);
+    if (k.contact == 20) ++calls;
+  }
+  CHECK(calls >= 1);
+  CHECK(d.health->isolated_until()[20] == 5);
+}
+
+TEST_CASE("with reinfection tracers skip a contact who tested positive, infected again or not") {
+  // 20 and 21 test positive on day 2. Case 10, tested on day 30 (positive on day 32,
+  // interviewed on day 33), met 20, 21 and 22 on day 31 and infected 21 again: only 22,
+  // never positive, is called (the tracers know a positive result, not who was infected
+  // again; before, 21 was called because its reinfection cleared its positive day).
+  SimConfig c = listed({0, 0, 0});
+  c.manual_tracing.traceable_fraction = {1, 1, 1, 1};
+  c.manual_tracing.test_probability = 0;
+  without_immunity(c);
+  const auto world = make_world(c);
+  HealthPhase health(*world);
+  ManualTracingPhase tracing(*world);
+  for (std::uint32_t t = 0; t < 36; ++t) {
+    if (t == 0) {
+      health.order_test(20, 0);
+      health.order_test(21, 0);
+    }
+    if (t == 30) health.order_test(10, 30);
+    DailyStats st;
+    std::vector<std::uint32_t> uploaders;
+    health.run(t, st, uploaders);
+    tracing.run(t, health, st);
+    std::vector<MetPair> met;
+    if (t == 0) {
+      health.apply_infections({{20, kNoPerson, Layer::kRandom}, {21, kNoPerson, Layer::kRandom}}, 0,
+                              st);
+    }
+    if (t == 31) {
+      met = {{10, 20}, {10, 21}, {10, 22}};
+      health.apply_infections({{21, 10, Layer::kRandom}}, 31, st);
+    }
+    tracing.record(t, met, {});
+  }
+  REQUIRE(health.infection_day()[21] == 31);                    // infected again
+  REQUIRE_FALSE(health.tested_positive(21));                    // its positive day cleared
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> called;  // (contact, day)
+  for (const TracingCall& k : tracing.calls()) called.emplace_back(k.contact, k.day);
+  CHECK(called == std::vector<std::pair<std::uint32_t, std::uint32_t>>{{22, 33}});
+}
+
+}  // namespace greenlight::sim::internal

@@ -89,8 +89,9 @@ class HealthPhase {
   std::uint64_t release_tests() const { return release_tests_; }
   std::uint64_t quarantines_released() const { return quarantines_released_; }
   std::uint64_t released_infected() const { return released_infected_; }
-  // A test sample after config.testing.order_delay_days, unless one is pending or p tested
-  // positive already.
+  // A test sample after config.testing.order_delay_days (with no delay, an order after p's
+  // samples of the day were taken is sampled the next day: sample_due), unless one is
+  // pending or p tested positive already.
   void order_test(std::uint32_t p, std::uint32_t day);
   // Daily contact testing (app.red_daily_test_days): p takes a self-test on each of days
   // first_day .. first_day + days - 1 (a later call extends the window), when it is not
@@ -121,6 +122,13 @@ class HealthPhase {
   std::span<const std::uint8_t> infection_layer() const { return infection_layer_; }
   std::span<const std::int32_t> isolated_until() const { return isolated_until_; }
   bool tested_positive(std::uint32_t p) const { return positive_day_[p] != kNever; }
+  // Whether a positive result keeps p out of a contact's quarantine and test (the tracers
+  // skip it, a notified user does not act): a positive result of any of its infections. Not
+  // the infection's state, which nobody knows (a reinfection clears positive_day).
+  bool exempt_as_positive(std::uint32_t p) const {
+    return positive_day_[p] != kNever ||
+           (!earlier_positive_day_.empty() && earlier_positive_day_[p] != kNever);
+  }
   // The day of p's first positive result (kNever: none).
   std::int32_t positive_day(std::uint32_t p) const { return positive_day_[p]; }
   std::span<const std::int32_t> positive_days() const { return positive_day_; }
@@ -385,6 +393,12 @@ class HealthPhase {
   std::vector<Course> course_;
   std::vector<std::int32_t> isolated_until_;
   std::vector<std::int32_t> test_sample_day_;
+  // Whether p's sample is taken on day t: its sample day, or one passed already (ordered
+  // with no delay after p's samples of that day were taken: a tracer's call, a household
+  // member's order at a result).
+  bool sample_due(std::uint32_t p, std::int32_t day) const {
+    return test_sample_day_[p] >= 0 && test_sample_day_[p] <= day;
+  }
   std::vector<std::int32_t> test_result_day_;
   std::vector<std::uint8_t> test_positive_;
   std::vector<std::int32_t> positive_day_;
@@ -505,6 +519,9 @@ class HealthPhase {
   std::vector<std::int32_t> infector_day_;
   std::vector<PastInfection> past_;
   std::vector<std::uint32_t> past_last_;
+  // With reinfection: the positive day of p's earlier infection, kept when a reinfection
+  // clears positive_day (kNever: none).
+  std::vector<std::int32_t> earlier_positive_day_;
   // positives_cleared(): the day and the count per region.
   std::uint32_t cleared_day_ = 0;
   std::vector<std::uint32_t> cleared_positives_;
