@@ -969,6 +969,19 @@ Status validate_config(const SimConfig& c) {
   need(c.testing.tests_per_day_per_100k >= 0 && c.testing.tests_per_day_per_100k <= 100000,
        "testing.tests_per_day_per_100k must be in [0, 100000] (0: no limit)");
   need(c.testing.max_wait_days <= 60, "testing.max_wait_days must be at most 60");
+  need(!(c.testing.tests_per_day_per_100k > 0) ||
+           per_100k(c.testing.tests_per_day_per_100k, c.population.people) > 0,
+       "testing.tests_per_day_per_100k gives no test a day for population.people (at least one, "
+       "or 0: no limit)");
+  // Orders of the health phase itself (symptoms, a self-report, an admission) are sampled at
+  // once with no delay, after the day's capacity was given.
+  need(!(c.testing.tests_per_day_per_100k > 0) || c.testing.order_delay_days > 0,
+       "testing.order_delay_days must be at least 1 with a test capacity "
+       "(testing.tests_per_day_per_100k)");
+  need(!c.testing.capacity_by_region ||
+           (c.testing.tests_per_day_per_100k > 0 && c.population.regions > 1),
+       "testing.capacity_by_region needs a test capacity (testing.tests_per_day_per_100k) and "
+       "several regions (population.regions)");
   need(c.testing.screening_per_day_per_100k >= 0 && c.testing.screening_per_day_per_100k <= 100000,
        "testing.screening_per_day_per_100k must be in [0, 100000] (0: no screening)");
   need(is_probability(c.testing.screening_sensitivity) &&

@@ -476,6 +476,12 @@ TEST_CASE("the test capacity's settings are checked") {
   CHECK_FALSE(c.testing.capacity_by_region);  // one national pool by default
   REQUIRE(apply_override(c, "testing.tests_per_day_per_100k=750"));
   REQUIRE(apply_override(c, "testing.max_wait_days=5"));
+  // A capacity per region needs a capacity and several regions.
+  fails("testing.capacity_by_region=true",
+        "testing.capacity_by_region needs a test capacity (testing.tests_per_day_per_100k) and "
+        "several regions (population.regions)");
+  CHECK_FALSE(apply_override(c, "testing.capacity_by_region=true"));  // one region
+  REQUIRE(apply_override(c, "population.regions=3"));
   REQUIRE(apply_override(c, "testing.capacity_by_region=true"));
   const auto back = round_trip(c);
   CHECK(back.testing.tests_per_day_per_100k == 750);
@@ -491,6 +497,23 @@ TEST_CASE("the test capacity's settings are checked") {
   fails("testing.capacity_by_region=yes", "");
   fails("testing.tests_per_day_per_100k=-3", "tests_per_day_per_100k must be in [0, 100000]");
   fails("testing.max_wait_days=61", "max_wait_days must be at most 60");
+  // A capacity that rounds to no test a day for the people (5,000: 9 per 100,000 is under
+  // half a test) is refused, as is a capacity with no delay before a sample (the health
+  // phase's own orders would be sampled at once, outside the day's capacity).
+  fails("testing.tests_per_day_per_100k=9",
+        "testing.tests_per_day_per_100k gives no test a day for population.people (at least "
+        "one, or 0: no limit)");
+  SimConfig at_once;
+  REQUIRE(apply_override(at_once, "testing.tests_per_day_per_100k=10"));  // half a test: one
+  REQUIRE(apply_override(at_once, "testing.tests_per_day_per_100k=0"));
+  REQUIRE(apply_override(at_once, "testing.order_delay_days=0"));
+  const Status st = apply_override(at_once, "testing.tests_per_day_per_100k=100");
+  REQUIRE_FALSE(st);
+  CHECK(st.error().message ==
+        "testing.order_delay_days must be at least 1 with a test capacity "
+        "(testing.tests_per_day_per_100k)");
+  REQUIRE(apply_override(at_once, "testing.order_delay_days=1"));
+  REQUIRE(apply_override(at_once, "testing.tests_per_day_per_100k=100"));
 }
 
 TEST_CASE("the second variant's settings are checked") {

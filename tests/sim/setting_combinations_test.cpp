@@ -2,6 +2,7 @@
 // corners where shares divide by zero): each is either refused with a message naming a setting
 // of the draw, or runs to its end with counts that hold together, a report without NaN, and at
 // another thread count the same days.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <random>
@@ -60,7 +61,7 @@ const std::vector<Choice>& choices() {
       {"testing.isolation_days", {"1", "14"}},
       {"testing.isolation_adherence", {"0", "1"}},
       {"testing.isolation_daily_dropout", {"0", "0.2"}},
-      {"testing.tests_per_day_per_100k", {"10", "500"}},
+      {"testing.tests_per_day_per_100k", {"100", "500"}},
       {"testing.max_wait_days", {"0", "10"}},
       {"testing.capacity_by_region", {"true"}},
       {"testing.screening_per_day_per_100k", {"100", "2000"}},
@@ -68,8 +69,8 @@ const std::vector<Choice>& choices() {
       {"disease.initial_infections", {"1", "50"}},
       {"disease.imports_per_day", {"0.5", "3"}},
       {"disease.false_symptom_rate", {"0", "0.01"}},
-      {"disease.icu_beds_per_100k", {"1", "10"}},
-      {"disease.hospital_beds_per_100k", {"5", "50"}},
+      {"disease.icu_beds_per_100k", {"40", "100"}},
+      {"disease.hospital_beds_per_100k", {"50", "200"}},
       {"disease.seasonality_amplitude", {"0.3"}},
       {"disease.infectiousness_sd", {"1"}},
       {"population.regions", {"2", "5"}},
@@ -144,6 +145,21 @@ const std::vector<Choice>& choices() {
   return table;
 }
 
+// Settings refused without a base setting (the "needs" refusals of validate_config): a
+// drawn one brings its base along unless the draw has that key already, so that such a draw
+// runs rather than being refused for it alone.
+const std::vector<std::pair<std::string_view, std::vector<std::string_view>>>& bases() {
+  static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> b{
+      {"hospital.staff_test_every_days", {"hospital.staff_per_100k=1000"}},
+      {"hospital.app_paused_at_work", {"hospital.staff_per_100k=1000"}},
+      {"lockdown.min_days", {"lockdown.trigger_incidence=50"}},
+      {"lockdown.repeat_every_days", {"lockdown.days=20"}},
+      {"testing.capacity_by_region",
+       {"population.regions=2", "testing.tests_per_day_per_100k=500"}},
+  };
+  return b;
+}
+
 // One draw: the run's size, seed, server, and its assignments.
 struct Draw {
   std::uint32_t people = 0;
@@ -176,6 +192,16 @@ std::vector<Draw> draws(std::uint64_t seed, std::size_t count) {
       const Choice& c = table[keys[k]];
       d.assignments.push_back(std::string(c.key) + "=" +
                               std::string(c.values[below(c.values.size())]));
+    }
+    const auto has_key = [&](std::string_view key) {
+      return std::any_of(d.assignments.begin(), d.assignments.end(),
+                         [&](const std::string& a) { return a.substr(0, a.find('=')) == key; });
+    };
+    for (const auto& [key, needs] : bases()) {
+      if (!has_key(key)) continue;
+      for (const std::string_view base : needs) {
+        if (!has_key(base.substr(0, base.find('=')))) d.assignments.emplace_back(base);
+      }
     }
     out.push_back(std::move(d));
   }
