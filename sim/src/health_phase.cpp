@@ -529,13 +529,6 @@ void HealthPhase::infect(std::uint32_t p, std::uint32_t by, Layer layer, std::ui
     level = immunity_level_on(p, day, variant);
     past_.push_back({latest_infection(p), past_last_[p]});
     past_last_[p] = static_cast<std::uint32_t>(past_.size() - 1);
-    if (positive_day_[p] == static_cast<std::int32_t>(day) && w_.pop.regions() > 1) {
-      if (cleared_day_ != day || cleared_positives_.empty()) {
-        cleared_positives_.assign(w_.pop.regions(), 0);
-        cleared_day_ = day;
-      }
-      ++cleared_positives_[w_.pop.region_of(p)];
-    }
     if (positive_day_[p] != kNever) earlier_positive_day_[p] = positive_day_[p];
     positive_day_[p] = kNever;  // a new infection may test positive and be uploaded again
     // and report its symptoms again: an earlier self-report's upload is not the new

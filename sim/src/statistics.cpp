@@ -117,7 +117,7 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
       }
       if (regions != nullptr) {  // counts of the regions only
         if (d != kNever) ++c[kEver];
-        if (health.positive_day(p) == day) ++c[kPositives];
+        if (health.positive_on(p, day)) ++c[kPositives];
       }
       if (dead) {
         continue;  // in no compartment but the dead; the phone is off
@@ -182,7 +182,7 @@ void finish_day(const World& world, const HealthPhase& health, const SyncPhase& 
       rd.hospitalised = at(kHospital);
       rd.critical = at(kCritical);
       rd.new_deaths = at(kNewDeaths);
-      rd.positives = at(kPositives) + health.positives_cleared(t, r);
+      rd.positives = at(kPositives);
       regions->push_back(rd);
     }
   }

@@ -533,13 +533,21 @@ TEST_CASE("with a gradual uptake each phone starts on its own day of the ramp") 
   }
 }
 
+namespace {
+// 10,000 people, 60 days, every positive app user uploading and every visit checked in.
+SimConfig everyone_checks_in() {
+  SimConfig c = small(10000, 60, 3);
+  c.app.upload_consent = 1;
+  c.app.checkin_probability = 1;
+  return c;
+}
+}  // namespace
+
 TEST_CASE("a case is not notified of its own visits, nor while its own test shows RED") {
   // An upload's venue warnings arrive with its keys at the next sync, while the uploader's
   // phone shows its own positive test: its own visits (and any other exposure then) raise
   // no notification.
-  SimConfig c = small(10000, 60, 3);
-  c.app.upload_consent = 1;
-  c.app.checkin_probability = 1;
+  const SimConfig c = everyone_checks_in();
   InMemoryPublisher publisher;
   const auto sim = ran(c, publisher);
   std::map<std::uint32_t, std::uint32_t> first_fetch;  // uploader -> first sync with its keys
@@ -582,9 +590,7 @@ TEST_CASE("a venue warning's YELLOW lasts as the client's colour rule says") {
   // With 5 days instead of 10 the phones are YELLOW for far fewer days (fewer warnings
   // arrive in time, and each lasts 6 days instead of 11).
   const auto yellow_days = [](std::uint32_t days) {
-    SimConfig c = small(10000, 60, 3);
-    c.app.upload_consent = 1;
-    c.app.checkin_probability = 1;
+    SimConfig c = everyone_checks_in();
     c.app.risk.attenuation_weights = {0, 0, 0, 0};
     c.app.risk.max_encounter_age_days = days;
     InMemoryPublisher publisher;

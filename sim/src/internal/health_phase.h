@@ -132,10 +132,11 @@ class HealthPhase {
   // The day of p's first positive result (kNever: none).
   std::int32_t positive_day(std::uint32_t p) const { return positive_day_[p]; }
   std::span<const std::int32_t> positive_days() const { return positive_day_; }
-  // With regions and reinfection: day t's positives in `region` whose positive day a
-  // reinfection the same day cleared (they count in the day's positives all the same).
-  std::uint32_t positives_cleared(std::uint32_t t, std::uint32_t region) const {
-    return cleared_day_ == t && !cleared_positives_.empty() ? cleared_positives_[region] : 0;
+  // Whether p's positive result came on day t: its infection's, or (with reinfection) the
+  // earlier infection's that a reinfection the same day cleared.
+  bool positive_on(std::uint32_t p, std::int32_t t) const {
+    return positive_day_[p] == t ||
+           (!earlier_positive_day_.empty() && earlier_positive_day_[p] == t);
   }
   // Day until which p's own positive test keeps the phone RED (0: never).
   std::int32_t own_red_until(std::uint32_t p) const { return own_red_until_[p]; }
@@ -522,9 +523,6 @@ class HealthPhase {
   // With reinfection: the positive day of p's earlier infection, kept when a reinfection
   // clears positive_day (kNever: none).
   std::vector<std::int32_t> earlier_positive_day_;
-  // positives_cleared(): the day and the count per region.
-  std::uint32_t cleared_day_ = 0;
-  std::vector<std::uint32_t> cleared_positives_;
   std::array<std::array<double, 3>, 2> immunity_efficacy_{};
   std::vector<double> immunity_waning_;
 };
