@@ -209,13 +209,13 @@ void HealthPhase::limit_tests(std::uint32_t t, DailyStats& st) {
   const bool by_region = tests_per_day_.size() > 1;
   for (const WaitingTest& w : queue) {
     const std::uint32_t pool = by_region ? w_.pop.region_of(w.person) : 0;
-    if (taken[pool] < tests_per_day_[pool]) {
+    if (dead(w.person, t)) {
+      drop_sample(w.person);  // died waiting: no sample, no test used
+    } else if (taken[pool] < tests_per_day_[pool]) {
       test_sample_day_[w.person] = day;
       ++taken[pool];
     } else if (t - w.due_day >= max_wait) {
-      test_sample_day_[w.person] = kNever;  // given up: a later trigger may order a test again
-      if (!screening_sample_.empty()) screening_sample_[w.person] = 0;
-      if (!outbreak_sample_.empty()) outbreak_sample_[w.person] = 0;
+      drop_sample(w.person);  // given up: a later trigger may order a test again
       ++st.tests_given_up;
     } else {
       test_sample_day_[w.person] = kWaitingForTest;
@@ -223,6 +223,12 @@ void HealthPhase::limit_tests(std::uint32_t t, DailyStats& st) {
     }
   }
   st.test_backlog = static_cast<std::uint32_t>(test_backlog_.size());
+}
+
+void HealthPhase::drop_sample(std::uint32_t p) {
+  test_sample_day_[p] = kNever;
+  if (!screening_sample_.empty()) screening_sample_[p] = 0;
+  if (!outbreak_sample_.empty()) outbreak_sample_[p] = 0;
 }
 
 void HealthPhase::screen(std::uint32_t t, DailyStats& st) {
@@ -697,6 +703,10 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
   // contiguous ranges of people), so shards of whole households run in parallel, each in
   // person order: the same draws and decisions as one pass in person order. Counts and
   // uploaders are gathered in shard order, which is person order.
+  // The day's beds first: who is turned away stays at home, and is tested and screened there
+  // that day.
+  allocate_intensive_care(t, st);
+  allocate_ward_beds(t, st);
   if (vaccinating()) vaccinate(t, st);
   if (!release_testers_.empty()) order_release_tests(t);
   if (w_.config.testing.screening_per_day_per_100k > 0) screen(t, st);
@@ -706,8 +716,6 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
   if (!self_test_until_.empty()) take_self_tests(t);  // outside the capacity
   if (w_.config.variant.enabled() && t == w_.config.variant.day) import_variant(t, st);
   if (w_.config.disease.imports_per_day > 0) import_cases(t, st);
-  allocate_intensive_care(t, st);
-  allocate_ward_beds(t, st);
   const std::size_t uploaders_before = uploaders.size();
   std::vector<DailyStats> counted(kShards);
   std::vector<std::vector<std::uint32_t>> uploading(kShards);
@@ -771,6 +779,8 @@ void HealthPhase::run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t
         order_test(p, t);
       }
       bool self_test = false;
+      // The dead give no sample (one due on or after the day of death is dropped).
+      if (sample_due(p, day) && dead(p, t)) drop_sample(p);
       if (sample_due(p, day)) {
         test_sample_day_[p] = kNever;
         Rng r = w_.decision(kPurposeTesting, p, t, 0);

@@ -404,8 +404,14 @@ std::string policy_lines(const SimConfig& c) {
              c.testing.screening_result_delay_days);
   }
   if (c.testing.tests_per_day_per_100k > 0) {
-    o += "testing: " + counted(c.testing.tests_per_day_per_100k, "samples a day") +
-         (c.testing.capacity_by_region && c.population.regions > 1 ? ", each region its own" : "") +
+    // By region each region's figure is rounded from its own people, which the configuration
+    // does not know: the rate alone.
+    o += "testing: " +
+         (c.testing.capacity_by_region && c.population.regions > 1
+              ? fmt("%g samples a day per 100,000 people, each region its own (rounded per "
+                    "region)",
+                    c.testing.tests_per_day_per_100k)
+              : counted(c.testing.tests_per_day_per_100k, "samples a day")) +
          fmt("; the others wait, first come first served, at most %u days\n",
              c.testing.max_wait_days);
   }

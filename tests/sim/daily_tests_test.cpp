@@ -95,6 +95,65 @@ TEST_CASE("self-tests are taken outside the test capacity") {
   for (const DailyStats& d : days) CHECK(d.test_backlog == 0);
 }
 
+TEST_CASE("a patient turned away from a ward takes the day's self-test at home") {
+  // One ward bed (3,000 people, 34 per 100,000); every infection is a ward course (no
+  // intensive care). Patient a holds the bed when patient b is admitted, so b is turned away
+  // and stays at home from its admission day: its self-test of that day is taken (positive:
+  // the screening test's sensitivity 1 on every day). Before the beds were given ahead of the
+  // tests, b counted as in hospital at the self-tests and missed that day's.
+  SimConfig c = daily(false);
+  c.population.people = 3000;
+  c.disease.asymptomatic_fraction.fill(0);
+  c.disease.mild_fraction.fill(0);
+  c.disease.hospitalised_fraction.fill(1);
+  c.disease.critical_fraction.fill(0);
+  c.disease.hospital_beds_per_100k = 34;
+  c.testing.symptom_isolation = 0;
+  c.testing.screening_sensitivity = 1;
+  c.testing.sensitive_from_day = 0;
+  c.testing.sensitive_to_day = 1000;
+  const auto world = make_world(c);
+  REQUIRE(per_100k(34, 3000) == 1);
+  // The courses of people 50-89 infected on day 0 (each drawn from its own person's stream).
+  std::vector<Course> courses;
+  {
+    HealthPhase scratch(*world);
+    DailyStats st;
+    std::vector<InfectionCandidate> all;
+    for (std::uint32_t p = 50; p < 90; ++p) all.push_back({p, kNoPerson, Layer::kRandom});
+    scratch.apply_infections(all, 0, st);
+    for (std::uint32_t p = 50; p < 90; ++p) courses.push_back(scratch.course(p));
+  }
+  // a admitted before b, still in hospital on b's admission day.
+  std::uint32_t a = 0, b = 0;
+  for (std::uint32_t i = 0; i < courses.size() && b == 0; ++i) {
+    for (std::uint32_t j = 0; j < courses.size(); ++j) {
+      if (courses[i].admission_day() < courses[j].admission_day() &&
+          courses[i].in_hospital(courses[j].admission_day())) {
+        a = 50 + i;
+        b = 50 + j;
+        break;
+      }
+    }
+  }
+  REQUIRE(b != 0);
+  const std::uint32_t admitted = courses[b - 50].admission_day();
+  HealthPhase health(*world);
+  const auto days = run_health_days(health, admitted + 2, [&](std::uint32_t t) {
+    if (t == 0) {
+      DailyStats st;
+      health.apply_infections({{a, kNoPerson, Layer::kRandom}, {b, kNoPerson, Layer::kRandom}},
+                              0, st);
+    }
+    if (t == admitted) health.test_daily(b, admitted, 1);
+  });
+  CHECK(days[admitted].hospital_denied == 1);
+  CHECK(health.course(b).denied_ward);
+  CHECK_FALSE(health.absent(b, admitted));
+  CHECK(health.self_tests() == 1);
+  CHECK(health.positive_day(b) == static_cast<std::int32_t>(admitted));
+}
+
 }  // namespace greenlight::sim::internal
 
 namespace greenlight::sim {

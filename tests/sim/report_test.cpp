@@ -611,8 +611,10 @@ TEST_CASE("the report names the vaccination campaign and counts the vaccinated")
   config.testing.capacity_by_region = true;
   CHECK(policy_lines(config).starts_with("testing: 100 samples a day (500 per 100,000 people); "));
   config.population.regions = 4;
-  CHECK(policy_lines(config).find("testing: 100 samples a day (500 per 100,000 people), each "
-                                  "region its own; the others wait") != std::string::npos);
+  // Each region's figure is rounded from its own people: the rate alone.
+  CHECK(policy_lines(config).find("testing: 500 samples a day per 100,000 people, each region "
+                                  "its own (rounded per region); the others wait") !=
+        std::string::npos);
   config.population.regions = 1;
   config.testing.capacity_by_region = false;
   config.variant.imports = 25;

@@ -313,7 +313,7 @@ encounters and venue visits by travel_matrix" \
   "$work/regions-one/report.txt" || fail "regions sim run: the report does not name the regions"
 imported=$(column_sum imported "$work/regions-one/timeseries.csv")
 [ "$imported" -gt 20 ] || fail "imports sim run: only $imported imported cases"
-grep -q "^testing: 30 samples a day (1000 per 100,000 people), each region its own; " \
+grep -q "^testing: 1000 samples a day per 100,000 people, each region its own (rounded per region); " \
   "$work/regions-one/report.txt" || fail "regions sim run: the report does not name the test capacity"
 region_days=$(column_sum regions_locked "$work/regions-one/timeseries.csv")
 [ "$region_days" -gt 5 ] || fail "regional lockdown sim run: only $region_days region-days locked"

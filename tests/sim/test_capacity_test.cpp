@@ -2,6 +2,7 @@
 // day's samples, in which order, and who gives up.
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "greenlight/sim/config.h"
@@ -128,6 +129,68 @@ TEST_CASE("a test capacity by region: each region's samples serve its own people
   }
   CHECK(regional[30] == 2);
   CHECK(regional[31] == 2);
+}
+
+TEST_CASE("the dead give no sample: a waiting test of a person who died is dropped") {
+  // Every infection ends in death (symptomatic, admitted, intensive care, dies) and tests
+  // negative (sensitivity 0 on every day); the uninfected test positive. Person p, infected
+  // on day 0, dies on day `death`; its admission test's result is read before day death - 2.
+  // With a capacity (9 a day), persons 1-9 ordered with p take the day before p's death, so
+  // p's sample waits into the day of its death, when persons 100-108 are due; without one,
+  // p's sample is due on that day. Either way p gives no sample: 19 tests in all (p's
+  // admission test, 1-9, 100-108), and with the capacity 100-108 are sampled on p's death
+  // day (before: p took the first place, and 108 waited a day).
+  for (const bool capacity : {true, false}) {
+    CAPTURE(capacity);
+    SimConfig c = scarce_tests(20);
+    if (!capacity) c.testing.tests_per_day_per_100k = 0;
+    c.testing.symptom_isolation = 0;
+    c.testing.sensitivity = 0;
+    c.testing.sensitive_from_day = 0;
+    c.testing.sensitive_to_day = 1000;
+    c.disease.asymptomatic_fraction.fill(0);
+    c.disease.mild_fraction.fill(0);
+    c.disease.hospitalised_fraction.fill(1);
+    c.disease.critical_fraction.fill(1);
+    c.disease.fatality_fraction.fill(1);
+    const auto world = make_world(c);
+    // The first person from 50 whose course leaves 5 days between admission and death.
+    std::uint32_t p = 50;
+    std::unique_ptr<HealthPhase> health;
+    for (; p < 90; ++p) {
+      health = std::make_unique<HealthPhase>(*world);
+      DailyStats seeded;
+      health->apply_infections({{p, kNoPerson, Layer::kRandom}}, 0, seeded);
+      const Course& course = health->course(p);
+      REQUIRE(course.severity == Severity::kDies);
+      if (course.end_day >= course.admission_day() + 5) break;
+    }
+    REQUIRE(p < 90);
+    const std::uint32_t death = health->course(p).end_day;
+    REQUIRE(health->dead(p, death));
+    REQUIRE_FALSE(health->dead(p, death - 1));
+    const std::vector<DailyStats> days =
+        run_health_days(*health, death + 3, [&](std::uint32_t t) {
+          // Ordered with delay 1: due the next day.
+          if (t == death - 2 && capacity) {
+            for (std::uint32_t q = 1; q < 10; ++q) health->order_test(q, t);
+            health->order_test(p, t);
+          }
+          if (t == death - 1) {
+            if (!capacity) {
+              for (std::uint32_t q = 1; q < 10; ++q) health->order_test(q, t);
+              health->order_test(p, t);
+            }
+            for (std::uint32_t q = 100; q < 109; ++q) health->order_test(q, t);
+          }
+        });
+    std::uint32_t tests = 0;
+    for (const DailyStats& d : days) tests += d.tests;
+    CHECK(tests == 19);
+    CHECK(health->positive_day(p) == kNever);
+    CHECK(health->positive_day(108) == static_cast<std::int32_t>(death + 1));
+    CHECK(health->positive_day(1) == static_cast<std::int32_t>(capacity ? death : death + 1));
+  }
 }
 
 }  // namespace greenlight::sim::internal

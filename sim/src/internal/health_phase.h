@@ -32,7 +32,8 @@ class HealthPhase {
 
   // Day 0: config.disease.initial_infections people drawn from the seed, infected by nobody.
   void seed_infections();
-  // The day's events in person order; positive app users who consent to upload are
+  // The day's events: the beds given first (who is turned away is at home for the day's
+  // tests), then the tests and the people in person order; positive app users who consent to upload are
   // appended to uploaders (with app.upload_delay_days: those whose result came that many
   // days before, or with upload_delay_spread_days their drawn delay's, whose phone still runs
   // the app, and today's who upload at once: app.upload_same_day_share; in person order).
@@ -315,8 +316,11 @@ class HealthPhase {
   // With a test capacity: the day's samples, those waiting from earlier days first and then
   // today's in person order, as far as the capacity goes; the others wait (their sample day
   // kWaitingForTest, in test_backlog_), and a sample due max_wait_days days ago or earlier
-  // is given up. Counted in st.test_backlog and st.tests_given_up.
+  // is given up. A person who died waiting gives no sample and uses no test. Counted in
+  // st.test_backlog and st.tests_given_up.
   void limit_tests(std::uint32_t t, DailyStats& st);
+  // p's waiting sample dropped (died, or given up): a later trigger may order a test again.
+  void drop_sample(std::uint32_t p);
   // With screening: day t's screening samples (of the people alive, out of hospital, without
   // a positive result or a test pending, each with the day's probability), counted in
   // st.screening_samples; before the test capacity, which takes them with the day's others.
