@@ -24,10 +24,21 @@ HealthCodePhase::HealthCodePhase(const World& world)
       shadow_(world.config.health_code.shadow) {
   if (!enabled_) return;
   const std::uint32_t n = w_.pop.size();
+  const AppConfig& app = w_.config.app;
+  const bool days_of_own = app.start_day > 0 || app.ramp_days > 0 || app.dropout_per_day > 0;
   covered_.resize(n);
+  if (days_of_own) {
+    start_.assign(n, 0);
+    end_.assign(n, 0);
+  }
   for (std::uint32_t p = 0; p < n; ++p) {
     covered_[p] = covered_at(w_, p, w_.config.health_code.coverage) ? 1 : 0;
-    view_.covered_people += covered_[p];
+    if (covered_[p] == 0) continue;
+    if (days_of_own) {
+      start_[p] = World::drawn_app_start(app, w_.seed, p);
+      end_[p] = World::drawn_app_end(app, w_.seed, p, start_[p]);
+    }
+    if (ever_covered(p)) ++view_.covered_people;  // identified
   }
   case_.assign(n, 0);
   red_until_.assign(n, 0);
@@ -50,7 +61,7 @@ void HealthCodePhase::record(std::uint32_t t, const ContactPhase& contacts) {
   r.met_start.assign(n + 1, 0);
   for (std::uint32_t shard = 0; shard < kShards; ++shard) {
     for (const auto& [a, b] : contacts.met(shard)) {
-      if (covered_[a] == 0 || covered_[b] == 0) continue;
+      if (!covered(a, t) || !covered(b, t)) continue;
       ++r.met_start[a + 1];
       ++r.met_start[b + 1];
       ++view_.colocation_records;
@@ -61,7 +72,7 @@ void HealthCodePhase::record(std::uint32_t t, const ContactPhase& contacts) {
   std::vector<std::uint32_t> fill(r.met_start.begin(), r.met_start.end() - 1);
   for (std::uint32_t shard = 0; shard < kShards; ++shard) {
     for (const auto& [a, b] : contacts.met(shard)) {
-      if (covered_[a] == 0 || covered_[b] == 0) continue;
+      if (!covered(a, t) || !covered(b, t)) continue;
       r.met[fill[a]++] = b;
       r.met[fill[b]++] = a;
     }
@@ -69,7 +80,7 @@ void HealthCodePhase::record(std::uint32_t t, const ContactPhase& contacts) {
   // Place codes: every visit of a covered person is scanned.
   r.visits_by_venue.clear();
   for (const auto& v : contacts.visits()) {
-    if (covered_[v.person] != 0) r.visits_by_venue.emplace_back(v.venue, v.person);
+    if (covered(v.person, t)) r.visits_by_venue.emplace_back(v.venue, v.person);
   }
   view_.venue_visits += r.visits_by_venue.size();
   r.visits_by_person.clear();
@@ -112,7 +123,12 @@ void HealthCodePhase::run(std::uint32_t t, HealthPhase& health, DailyStats& st) 
   view_.test_results += st.tests;
   std::vector<std::uint32_t> cases;
   for (std::uint32_t p = 0; p < n; ++p) {
-    if (covered_[p] != 0 && case_[p] == 0 && health.tested_positive(p)) {
+    // A reinfection clears the earlier infection's positive result: a case again at its
+    // next one.
+    if (case_[p] != 0 && !health.tested_positive(p)) case_[p] = 0;
+    if (!covered(p, t)) continue;
+    if (!health.dead(p, t)) ++covered_person_days_;
+    if (case_[p] == 0 && health.tested_positive(p)) {
       case_[p] = 1;
       cases.push_back(p);
     }
@@ -161,12 +177,12 @@ void HealthCodePhase::run(std::uint32_t t, HealthPhase& health, DailyStats& st) 
   unique(close);
   std::vector<std::uint32_t> secondary;
   for (const std::uint32_t q : close) {
-    if (case_[q] != 0) continue;
+    if (case_[q] != 0 || !covered(q, t)) continue;
     ++view_.close_contacts_red;
     colour_red(q, t, hc.red_days, health);
     const std::uint32_t h = w_.pop.household[q];
     for (std::uint32_t r = w_.pop.household_start[h]; r < w_.pop.household_start[h + 1]; ++r) {
-      if (r != q && covered_[r] != 0) secondary.push_back(r);
+      if (r != q && covered(r, t)) secondary.push_back(r);
     }
   }
   unique(secondary);
@@ -180,7 +196,7 @@ void HealthCodePhase::run(std::uint32_t t, HealthPhase& health, DailyStats& st) 
     colour_yellow(q, t, hc.secondary_days, health);
   }
   for (const std::uint32_t q : companions) {
-    if (is_red_today(q)) continue;
+    if (is_red_today(q) || !covered(q, t)) continue;
     ++view_.companions_yellow;
     colour_yellow(q, t, hc.companion_days, health);
   }
@@ -192,17 +208,17 @@ void HealthCodePhase::run(std::uint32_t t, HealthPhase& health, DailyStats& st) 
 }
 
 Colour HealthCodePhase::colour(std::uint32_t p, std::uint32_t day) const {
-  if (!enabled_ || covered_[p] == 0) return Colour::kGreen;
+  if (!enabled_ || !covered(p, day)) return Colour::kGreen;
   const auto d = static_cast<std::int32_t>(day);
   if (red_until_[p] > d) return Colour::kRed;
   if (yellow_until_[p] > d) return Colour::kYellow;
   return Colour::kGreen;
 }
 
-HealthCodeView HealthCodePhase::view(std::uint32_t days) const {
+HealthCodeView HealthCodePhase::view() const {
   HealthCodeView v = view_;
-  v.location_person_days = v.covered_people * days;
-  v.colour_person_days = v.covered_people * days;
+  v.location_person_days = covered_person_days_;
+  v.colour_person_days = covered_person_days_;
   return v;
 }
 

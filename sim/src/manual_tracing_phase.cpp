@@ -55,6 +55,7 @@ void ManualTracingPhase::summarise(RunSummary& s) const {
 ManualTracingView ManualTracingPhase::view() const {
   ManualTracingView v;
   v.identified = static_cast<std::uint64_t>(std::count(known_.begin(), known_.end(), 1));
+  v.identified_beyond_code = v.identified;  // no health code beside them (Simulation sets it)
   v.contact_records = named_;
   v.test_results = interviews_.size();
   v.venue_visits = visits_learned_.size();

@@ -53,6 +53,15 @@ class RunCache {
 Result<Comparison> compare_with(RunCache& cache, const SimConfig& base,
                                 const std::function<void(std::size_t)>& done) {
   Comparison out;
+  // The arms set these themselves (the code covers app.uptake's people; shadow on greenlight's
+  // arm): a value given would be overwritten without effect.
+  if (base.health_code.enabled || base.health_code.shadow ||
+      base.health_code.coverage != HealthCodeConfig{}.coverage) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "sim compare sets health_code.enabled, shadow and coverage for each arm "
+                      "(the code covers the people app.uptake gives the app: vary app.uptake "
+                      "instead); leave them unset");
+  }
   const auto configs = comparison_arms(base);
   for (std::size_t i = 0; i < kArms; ++i) {
     GL_RETURN_IF_ERROR(validate_config(configs[i]));
@@ -92,10 +101,14 @@ Learned learned(const ArmResult& a) {
   l.venue_visits = hc.venue_visits;
   l.test_results = hc.test_results;
   l.colour_person_days = hc.colour_person_days;
+  // Tracers beside a health code add the people it does not cover; their cases' results are
+  // among the code's (it holds every result).
   const auto& mt = a.outcome.scenario.manual_tracing;
-  l.identified += mt.identified;
+  l.identified += mt.identified_beyond_code;
   l.contact_records += mt.contact_records;
-  l.test_results += mt.test_results;
+  if (!(a.config.health_code.enabled && !a.config.health_code.shadow)) {
+    l.test_results += mt.test_results;
+  }
   l.venue_visits += mt.venue_visits;
   const auto& s = a.outcome.privacy.server;
   l.anonymous_uploads = s.uploads;
@@ -138,6 +151,7 @@ std::array<SimConfig, kArms> comparison_arms(const SimConfig& base) {
     c.health_code.coverage = i == 2 ? base.app.uptake : HealthCodeConfig{}.coverage;
   }
   arms[2].health_code.enabled = true;
+  arms[2].health_code.shadow = false;
   arms[3].manual_tracing.enabled = true;
   // The health code's rules in shadow mode on greenlight's epidemic: the same people judged
   // by both rules.
@@ -405,6 +419,7 @@ struct SweepMeans {
   double bytes = 0;
   double false_warnings = 0;  // relay (greenlight arm)
   double warned_only = 0;
+  double people = 0;  // the population (a sweep may vary it)
 };
 
 std::map<double, SweepMeans> means_by_value(std::span<const CompareSweepPoint> points) {
@@ -412,6 +427,7 @@ std::map<double, SweepMeans> means_by_value(std::span<const CompareSweepPoint> p
   for (const auto& p : points) {
     SweepMeans& s = m[p.value];
     ++s.runs;
+    s.people += p.comparison.arms[0].outcome.summary.people;
     for (std::size_t i = 0; i < kArms; ++i) {
       const auto& a = p.comparison.arms[i];
       s.infections[i] += static_cast<double>(a.outcome.summary.infections);
@@ -442,6 +458,7 @@ std::map<double, SweepMeans> means_by_value(std::span<const CompareSweepPoint> p
     s.bytes /= n;
     s.false_warnings /= n;
     s.warned_only /= n;
+    s.people /= n;
   }
   return m;
 }
@@ -478,10 +495,9 @@ PlotResult write_compare_sweep_plot(const std::filesystem::path& dir, const std:
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   const std::string stem = "compare_" + sanitise(key);
-  const std::uint32_t people =
-      points.empty() ? 0 : points.front().comparison.arms[0].outcome.summary.people;
   std::string data;
   for (const auto& [value, s] : means_by_value(points)) {
+    const auto people = static_cast<std::uint32_t>(s.people);  // this value's population
     data +=
         strprintf("%.6g %.2f %.2f %.2f %.2f %.2f %.2f %.4f %.4f %.1f %.1f %.1f %.2f %.2f\n", value,
                   per_1000(s.averted[1], people), per_1000(s.averted[2], people),

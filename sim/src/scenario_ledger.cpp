@@ -56,14 +56,14 @@ void ScenarioLedger::observe(std::uint32_t t, const HealthPhase& health, const S
       if (health.dead(p, t)) continue;  // no isolation, no colour (as DailyStats)
       if (isolated_until[p] > day) ++isolation_days_[p - w_.own_begin];
       if (central) {
-        if (!code.covered(p)) continue;
+        if (!code.covered(p, t)) continue;
         const Colour c = code.colour(p, t);
         ++out.colours[c == Colour::kRed ? 2 : c == Colour::kYellow ? 1 : 0];
         note(p, c, 0);
         continue;
       }
       if (w_.app_on(p, t)) note(p, phone_colour(health, sync, p, t), 0);
-      if (code.enabled() && code.covered(p)) note(p, code.colour(p, t), 1);
+      if (code.enabled() && code.covered(p, t)) note(p, code.colour(p, t), 1);
     }
   });
   if (central) st.green = st.yellow = st.red = 0;

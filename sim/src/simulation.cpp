@@ -219,8 +219,18 @@ RunSummary Simulation::summary() const {
 ScenarioMetrics Simulation::scenario_metrics() const {
   ScenarioMetrics m = impl_->ledger.metrics(impl_->health.infection_day(), impl_->current_day);
   if (impl_->health_code.enabled() && !impl_->health_code.shadow())
-    m.health_code = impl_->health_code.view(impl_->current_day);
-  if (impl_->tracing.enabled()) m.manual_tracing = impl_->tracing.view();
+    m.health_code = impl_->health_code.view();
+  if (impl_->tracing.enabled()) {
+    m.manual_tracing = impl_->tracing.view();
+    // Beside a health code: the tracers' people the code does not cover already.
+    if (impl_->health_code.enabled() && !impl_->health_code.shadow()) {
+      std::uint64_t beyond = 0;
+      for (std::uint32_t p = 0; p < impl_->world.pop.size(); ++p) {
+        beyond += impl_->tracing.known(p) && !impl_->health_code.ever_covered(p) ? 1u : 0u;
+      }
+      m.manual_tracing.identified_beyond_code = beyond;
+    }
+  }
   m.relay = impl_->relay.view(impl_->sync);
   return m;
 }

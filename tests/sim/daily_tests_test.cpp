@@ -142,8 +142,8 @@ TEST_CASE("a patient turned away from a ward takes the day's self-test at home")
   const auto days = run_health_days(health, admitted + 2, [&](std::uint32_t t) {
     if (t == 0) {
       DailyStats st;
-      health.apply_infections({{a, kNoPerson, Layer::kRandom}, {b, kNoPerson, Layer::kRandom}},
-                              0, st);
+      health.apply_infections({{a, kNoPerson, Layer::kRandom}, {b, kNoPerson, Layer::kRandom}}, 0,
+                              st);
     }
     if (t == admitted) health.test_daily(b, admitted, 1);
   });

@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "greenlight/sim/config.h"
 #include "greenlight/sim/experiment.h"
+#include "sim_test_runs.h"
 
 namespace greenlight::sim {
 namespace {
@@ -149,8 +152,12 @@ TEST_CASE("compare runs none, greenlight, a health code and manual tracing on on
   }
   {  // what a server learns
     const auto& central = m(*a, 2).health_code;
-    CHECK(central.location_person_days == central.covered_people * c.run.days);
-    CHECK(central.colour_person_days == central.covered_people * c.run.days);
+    // A trail and a colour for every living covered person, each day: the daily colours.
+    std::uint64_t coloured_days = 0;
+    for (const auto& d : hc.outcome.daily) coloured_days += d.green + d.yellow + d.red;
+    CHECK(central.location_person_days == coloured_days);
+    CHECK(central.colour_person_days == coloured_days);
+    CHECK(central.location_person_days <= central.covered_people * c.run.days);
     CHECK(central.colocation_records > 0);
     CHECK(central.venue_visits > 0);
     CHECK(central.cases_red > 0);
@@ -292,6 +299,146 @@ TEST_CASE("compare rejects an unknown sweep key") {
   auto points = run_compare_sweep(small(1), "app.no_such_key", values, seeds);
   REQUIRE_FALSE(points);
   CHECK(points.error().message.find("app.no_such_key") != std::string::npos);
+}
+
+TEST_CASE("the health code covers the app's users on the app's days") {
+  // The phones start over days 0-29 (app.ramp_days): on each day before anyone died the
+  // code's arm colours exactly as many people as the phones run the app in greenlight's arm
+  // (the same people, on the same days); every person's colour counted in each.
+  SimConfig c = small(5);
+  c.app.ramp_days = 30;
+  c.app.dropout_per_day = 0.01;
+  auto a = run_comparison(c);
+  REQUIRE(a);
+  const auto& gl = a->arms[1].outcome.daily;
+  const auto& hc = a->arms[2].outcome.daily;
+  std::uint32_t compared = 0;
+  for (std::size_t t = 0; t < gl.size() && gl[t].deaths == 0 && hc[t].deaths == 0; ++t) {
+    CAPTURE(t);
+    CHECK(hc[t].green + hc[t].yellow + hc[t].red == gl[t].green + gl[t].yellow + gl[t].red);
+    ++compared;
+  }
+  REQUIRE(compared > 10);
+  CHECK(hc[0].green + hc[0].yellow + hc[0].red < hc[20].green + hc[20].yellow + hc[20].red);
+  // Launched after the run: nobody is covered, the code averts nothing and its rules colour
+  // nobody on greenlight's epidemic.
+  c.app.ramp_days = 0;
+  c.app.dropout_per_day = 0;
+  c.app.start_day = c.run.days;
+  auto late = run_comparison(c);
+  REQUIRE(late);
+  CHECK(m(*late, 2).health_code.covered_people == 0);
+  CHECK(m(*late, 2).health_code.location_person_days == 0);
+  CHECK(late->arms[2].averted == 0);
+  CHECK(m(*late, 2).colours.ever_coloured == 0);
+  CHECK(m(*late, 1).shadow_code.ever_coloured == 0);
+}
+
+TEST_CASE("compare refuses health-code settings its arms set themselves") {
+  for (const char* setting :
+       {"health_code.enabled=true", "health_code.shadow=true", "health_code.coverage=0.3"}) {
+    CAPTURE(setting);
+    SimConfig c = small(1);
+    REQUIRE(apply_override(c, setting));
+    auto a = run_comparison(c);
+    REQUIRE_FALSE(a);
+    CHECK(a.error().message.find("vary app.uptake") != std::string::npos);
+  }
+  // A sweep over the coverage is refused the same way (it followed app.uptake all the same).
+  const std::vector<double> values{0.2, 0.9};
+  const std::vector<std::uint64_t> seeds{1};
+  auto points = run_compare_sweep(small(1), "health_code.coverage", values, seeds);
+  REQUIRE_FALSE(points);
+  CHECK(points.error().message.find("health_code.enabled, shadow and coverage") !=
+        std::string::npos);
+  // The health code's arm acts whatever greenlight's arm watches in shadow mode.
+  const auto arms = comparison_arms(small(1));
+  CHECK(arms[2].health_code.enabled);
+  CHECK_FALSE(arms[2].health_code.shadow);
+  CHECK(arms[1].health_code.shadow);
+}
+
+TEST_CASE("tracers beside the health code add only the people it does not cover") {
+  // Everyone has the app (the code covers everyone) and tracers work in every arm: the
+  // code's arm identifies everyone once, and its test results are the code's own (the
+  // tracers' cases' results among them).
+  SimConfig c = small(6);
+  c.app.uptake = 1;
+  c.manual_tracing.enabled = true;
+  auto a = run_comparison(c);
+  REQUIRE(a);
+  const auto& hc = m(*a, 2);
+  REQUIRE(hc.manual_tracing.identified > 0);
+  CHECK(hc.manual_tracing.identified_beyond_code == 0);
+  const std::string csv = comparison_csv(*a);
+  const auto at = csv.find("\nhealth-code,");
+  REQUIRE(at != std::string::npos);
+  std::vector<std::string> fields;
+  std::string row = csv.substr(at + 1, csv.find('\n', at + 1) - at - 1);
+  for (std::size_t from = 0;;) {
+    const std::size_t comma = row.find(',', from);
+    fields.push_back(row.substr(from, comma - from));
+    if (comma == std::string::npos) break;
+    from = comma + 1;
+  }
+  // identified (15th), test_results_by_name (19th).
+  REQUIRE(fields.size() > 19);
+  CHECK(fields[14] == std::to_string(hc.health_code.covered_people));
+  CHECK(std::stoull(fields[14]) <= a->arms[2].outcome.summary.people);
+  CHECK(fields[18] == std::to_string(hc.health_code.test_results));
+  // greenlight's arm: the tracers' people and results are all its server-side knowledge.
+  const auto& gl = m(*a, 1);
+  CHECK(gl.manual_tracing.identified_beyond_code == gl.manual_tracing.identified);
+}
+
+TEST_CASE("a sweep's per-1,000 plot divides each point by its own population") {
+  SimConfig c = small(2);
+  c.run.days = 25;
+  const std::vector<double> sizes{1000, 2000};
+  const std::vector<std::uint64_t> seeds{2};
+  auto points = run_compare_sweep(c, "population.people", sizes, seeds);
+  REQUIRE(points);
+  REQUIRE(points->size() == 2);
+  const auto dir = std::filesystem::temp_directory_path() / "greenlight-compare-sweep-plot";
+  std::filesystem::remove_all(dir);
+  write_compare_sweep_plot(dir, "population.people", *points);
+  std::ifstream in(dir / "compare_population_people_data.txt");
+  REQUIRE(in);
+  for (const auto& p : *points) {
+    double value = 0, gl = 0, code = 0;
+    REQUIRE(in >> value >> gl >> code);
+    std::string rest;
+    std::getline(in, rest);
+    CHECK(value == p.value);
+    const double people = p.comparison.arms[0].outcome.summary.people;
+    CHECK(people == p.value);
+    CHECK(
+        code ==
+        Approx(1000.0 * static_cast<double>(p.comparison.arms[2].averted) / people).margin(0.006));
+    CHECK(
+        gl ==
+        Approx(1000.0 * static_cast<double>(p.comparison.arms[1].averted) / people).margin(0.006));
+  }
+  REQUIRE(points->back().comparison.arms[2].averted != 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("with reinfection the health code makes a case of each infection's positive") {
+  // Everyone covered, nobody acting on a colour; an infection protects nobody: each positive
+  // result (one per infection) turns its person RED as a case, a reinfected person's too.
+  SimConfig c = small(8);
+  c.run.days = 90;
+  c.app.uptake = 1;
+  without_immunity(c);
+  c.health_code.red_adherence = 0;
+  c.health_code.yellow_adherence = 0;
+  auto a = run_comparison(c);
+  REQUIRE(a);
+  const auto& hc = a->arms[2].outcome;
+  REQUIRE(hc.summary.reinfections > 0);
+  std::uint64_t positives = 0;
+  for (const auto& d : hc.daily) positives += d.positives;
+  CHECK(hc.scenario.health_code.cases_red == positives);
 }
 
 }  // namespace greenlight::sim

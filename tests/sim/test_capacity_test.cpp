@@ -169,21 +169,20 @@ TEST_CASE("the dead give no sample: a waiting test of a person who died is dropp
     const std::uint32_t death = health->course(p).end_day;
     REQUIRE(health->dead(p, death));
     REQUIRE_FALSE(health->dead(p, death - 1));
-    const std::vector<DailyStats> days =
-        run_health_days(*health, death + 3, [&](std::uint32_t t) {
-          // Ordered with delay 1: due the next day.
-          if (t == death - 2 && capacity) {
-            for (std::uint32_t q = 1; q < 10; ++q) health->order_test(q, t);
-            health->order_test(p, t);
-          }
-          if (t == death - 1) {
-            if (!capacity) {
-              for (std::uint32_t q = 1; q < 10; ++q) health->order_test(q, t);
-              health->order_test(p, t);
-            }
-            for (std::uint32_t q = 100; q < 109; ++q) health->order_test(q, t);
-          }
-        });
+    const std::vector<DailyStats> days = run_health_days(*health, death + 3, [&](std::uint32_t t) {
+      // Ordered with delay 1: due the next day.
+      if (t == death - 2 && capacity) {
+        for (std::uint32_t q = 1; q < 10; ++q) health->order_test(q, t);
+        health->order_test(p, t);
+      }
+      if (t == death - 1) {
+        if (!capacity) {
+          for (std::uint32_t q = 1; q < 10; ++q) health->order_test(q, t);
+          health->order_test(p, t);
+        }
+        for (std::uint32_t q = 100; q < 109; ++q) health->order_test(q, t);
+      }
+    });
     std::uint32_t tests = 0;
     for (const DailyStats& d : days) tests += d.tests;
     CHECK(tests == 19);

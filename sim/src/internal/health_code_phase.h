@@ -3,7 +3,11 @@
 // Chinese health-code systems did. It knows every covered phone's location (so whom it met,
 // at any distance, and every venue visited: place codes) and every test result, and each
 // day at 09:00, after the test results:
-//  - a covered person newly tested positive turns RED (isolated, enforced);
+// A person is covered on the days its phone would run the app (app.start_day, ramp_days,
+// dropout_per_day: the same draws as the app's days), so coverage = app.uptake covers the
+// app's users on the app's days.
+//  - a covered person newly tested positive (in each infection) turns RED (isolated,
+//    enforced);
 //  - close contacts: every covered person the case met from trace_days_before days before
 //    its symptom onset (or sample) until yesterday: RED for red_days, quarantined
 //    (red_adherence) and tested;
@@ -48,9 +52,17 @@ class HealthCodePhase {
   void record(std::uint32_t t, const ContactPhase& contacts);
 
   Colour colour(std::uint32_t p, std::uint32_t day) const;
-  bool covered(std::uint32_t p) const { return covered_[p] != 0; }
-  // What the system collected (HealthCodeView), for days simulated days.
-  HealthCodeView view(std::uint32_t days) const;
+  // Whether the code covers p on some day of the run.
+  bool ever_covered(std::uint32_t p) const {
+    return covered_[p] != 0 && (start_.empty() || start_[p] < w_.config.run.days);
+  }
+  // Whether the code covers p on day t (see above).
+  bool covered(std::uint32_t p, std::uint32_t t) const {
+    return covered_[p] != 0 && (start_.empty() || (t >= start_[p] && t < end_[p]));
+  }
+  // What the system collected (HealthCodeView) in the days run so far; its location and
+  // colour person-days count the covered people alive on each day.
+  HealthCodeView view() const;
 
  private:
   // One day of records: a CSR of the people each covered person met, and visits by person.
@@ -69,7 +81,12 @@ class HealthCodePhase {
   bool enabled_;
   bool shadow_;
   std::vector<std::uint8_t> covered_;
-  std::vector<std::uint8_t> case_;
+  // With app days per phone or a later launch: each covered person's first day and the day
+  // it stops (empty: every day).
+  std::vector<std::uint16_t> start_;
+  std::vector<std::uint16_t> end_;
+  std::uint64_t covered_person_days_ = 0;  // alive and covered, days run so far
+  std::vector<std::uint8_t> case_;         // a case of its current infection
   std::vector<std::int32_t> red_until_;
   std::vector<std::int32_t> yellow_until_;
   std::vector<std::int32_t> enforced_until_;

@@ -33,10 +33,10 @@ class HealthPhase {
   // Day 0: config.disease.initial_infections people drawn from the seed, infected by nobody.
   void seed_infections();
   // The day's events: the beds given first (who is turned away is at home for the day's
-  // tests), then the tests and the people in person order; positive app users who consent to upload are
-  // appended to uploaders (with app.upload_delay_days: those whose result came that many
-  // days before, or with upload_delay_spread_days their drawn delay's, whose phone still runs
-  // the app, and today's who upload at once: app.upload_same_day_share; in person order).
+  // tests), then the tests and the people in person order; positive app users who consent to upload
+  // are appended to uploaders (with app.upload_delay_days: those whose result came that many days
+  // before, or with upload_delay_spread_days their drawn delay's, whose phone still runs the app,
+  // and today's who upload at once: app.upload_same_day_share; in person order).
   void run(std::uint32_t t, DailyStats& st, std::vector<std::uint32_t>& uploaders);
   // Today's transmissions: a person infected by several contacts keeps the first candidate
   // (candidates in shard order).

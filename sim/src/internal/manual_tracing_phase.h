@@ -64,6 +64,8 @@ class ManualTracingPhase {
   void summarise(RunSummary& s) const;
   // What the tracers learned by name so far.
   ManualTracingView view() const;
+  // Whether the tracers know p by name (interviewed, or named at an interview).
+  bool known(std::uint32_t p) const { return known_[p] == 1; }
 
  private:
   // One day of recalled contacts: a CSR of the people each person would name; with guest

@@ -44,25 +44,34 @@ struct World {
     if (c.app.ramp_days > 0) {
       app_start_day.assign(pop.size(), 0);
       for (std::uint32_t p = 0; p < pop.size(); ++p) {
-        if (pop.has_app[p] == 0) continue;
-        Rng draw(stream_key(seed, kPurposeAppStart, p));
-        const bool at_launch =
-            c.app.ramp_launch_share > 0 && draw.bernoulli(c.app.ramp_launch_share);
-        app_start_day[p] = static_cast<std::uint16_t>(
-            c.app.start_day + (at_launch ? 0 : draw.below(c.app.ramp_days)));
+        if (pop.has_app[p] != 0) app_start_day[p] = drawn_app_start(c.app, seed, p);
       }
     }
     if (c.app.dropout_per_day > 0) {
-      // Days of use: 1 + the days survived at the daily hazard (geometric), drawn per person.
       app_end_day.assign(pop.size(), 0);
-      const double log_stay = std::log1p(-c.app.dropout_per_day);
       for (std::uint32_t p = 0; p < pop.size(); ++p) {
-        if (pop.has_app[p] == 0) continue;
-        const double u = Rng(stream_key(seed, kPurposeAppStop, p)).open_uniform();
-        const double end = app_start(p) + 1.0 + std::floor(std::log(u) / log_stay);
-        app_end_day[p] = static_cast<std::uint16_t>(std::min(end, double{kAppForever}));
+        if (pop.has_app[p] != 0) app_end_day[p] = drawn_app_end(c.app, seed, p, app_start(p));
       }
     }
+  }
+
+  // A phone's first day with the app (app.start_day; with ramp_days a day of the ramp) and
+  // the day it gives the app up (with dropout_per_day; kAppForever without), drawn from p's
+  // own streams: the health code covering the same people covers them on the same days.
+  static std::uint16_t drawn_app_start(const AppConfig& a, std::uint64_t seed, std::uint32_t p) {
+    if (a.ramp_days == 0) return static_cast<std::uint16_t>(a.start_day);
+    Rng draw(stream_key(seed, kPurposeAppStart, p));
+    const bool at_launch = a.ramp_launch_share > 0 && draw.bernoulli(a.ramp_launch_share);
+    return static_cast<std::uint16_t>(a.start_day + (at_launch ? 0 : draw.below(a.ramp_days)));
+  }
+  static std::uint16_t drawn_app_end(const AppConfig& a, std::uint64_t seed, std::uint32_t p,
+                                     std::uint32_t start) {
+    if (a.dropout_per_day <= 0) return kAppForever;
+    // Days of use: 1 + the days survived at the daily hazard (geometric), drawn per person.
+    const double log_stay = std::log1p(-a.dropout_per_day);
+    const double u = Rng(stream_key(seed, kPurposeAppStop, p)).open_uniform();
+    const double end = start + 1.0 + std::floor(std::log(u) / log_stay);
+    return static_cast<std::uint16_t>(std::min(end, double{kAppForever}));
   }
 
   // The first person of rank `rank`'s part of `parts`: about pop.size() / parts people,

@@ -500,19 +500,22 @@ struct HealthCodeConfig {
   // order), so its rules can be judged on another arm's epidemic (ScenarioMetrics::shadow_code).
   bool shadow = false;
   // Share of people whose phone the system tracks. The same per-person draw as app users
-  // (coverage = app.uptake covers exactly the people who would run the app).
+  // (coverage = app.uptake covers exactly the people who would run the app), on the app's
+  // days (app.start_day, ramp_days, dropout_per_day: the same draws).
   double coverage = 0.72;
   // A confirmed case is RED; its close contacts are everyone it met (any distance, any
   // duration: location data cannot tell 1 m from 50 m) from trace_days_before days before
-  // its symptom onset (or sample) until today: RED for red_days (7 days of central
-  // quarantine and 3 of home monitoring), enforced with red_adherence, and tested.
+  // its symptom onset (or sample) until the day before the result: RED for red_days (7 days of
+  // central quarantine and 3 of home monitoring), enforced with red_adherence, and tested.
   std::uint32_t trace_days_before = 4;
   std::uint32_t red_days = 10;
   double red_adherence = 1.0;
   // Household members of close contacts (secondary contacts): YELLOW, home quarantine.
   std::uint32_t secondary_days = 7;
   // Spatiotemporal companions: people at the same venue on the same day as a case within
-  // companion_lookback_days: YELLOW (barred from public places) for companion_days, tested.
+  // companion_lookback_days: YELLOW for companion_days, tested, and at home (the code is
+  // checked at every door: barred from public places, and in this model from work and
+  // school too) with yellow_adherence. Secondary contacts are tested as well.
   std::uint32_t companion_days = 3;
   std::uint32_t companion_lookback_days = 14;
   // YELLOW is checked at every door: the share of YELLOW people who stay home.

@@ -60,6 +60,9 @@ struct RelayView {
 // the lists handed over (each visit once).
 struct ManualTracingView {
   std::uint64_t identified = 0;
+  // Of them, those a health code running beside the tracers does not cover (all of them
+  // without one): the people a comparison adds to the code's (scenario.cpp).
+  std::uint64_t identified_beyond_code = 0;
   std::uint64_t contact_records = 0;
   std::uint64_t test_results = 0;
   std::uint64_t venue_visits = 0;
