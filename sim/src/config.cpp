@@ -1178,6 +1178,10 @@ Status validate_config(const SimConfig& c) {
            (vc.booster_after_days > vc.days_to_protect && vc.booster_after_days <= 2000),
        "vaccination.booster_after_days must be 0 (no boosters) or more than days_to_protect, "
        "at most 2000");
+  // Without waning the protection never falls, and a booster restores nothing.
+  need(vc.booster_after_days == 0 || vc.waning_half_life_days > 0,
+       "vaccination.booster_after_days needs vaccination.waning_half_life_days (without waning "
+       "a booster restores nothing)");
   probability("vaccination.booster_uptake", vc.booster_uptake);
   need(vc.booster_protect_days <= 365, "vaccination.booster_protect_days must be at most 365");
   need(c.variant.day <= 2000, "variant.day must be at most 2000");

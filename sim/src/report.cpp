@@ -803,8 +803,17 @@ std::string format_report(const ReportInput& in) {
   auto row = [&](const char* label, const std::string& x, const std::string& y) {
     o += fmt("  %-36s %-20s %s\n", label, x.c_str(), base ? y.c_str() : "");
   };
-  row("infected (ever)", count_pct(a.infections, a.people),
-      b ? count_pct(b->infections, b->people) : "");
+  // People: with reinfection the infections less the reinfections (a person's later ones).
+  const auto people_infected = [&](const RunSummary& r) {
+    return r.infections - (c.immunity.reinfection ? r.reinfections : 0);
+  };
+  row("infected (ever)", count_pct(people_infected(a), a.people),
+      b ? count_pct(people_infected(*b), b->people) : "");
+  if (c.immunity.reinfection) {
+    row("infections (reinfections included)",
+        fmt("%llu", static_cast<unsigned long long>(a.infections)),
+        b ? fmt("%llu", static_cast<unsigned long long>(b->infections)) : "");
+  }
   row("peak infectious (day)", fmt("%u (day %u)", a.peak_infectious, a.peak_day),
       b ? fmt("%u (day %u)", b->peak_infectious, b->peak_day) : "");
   const auto hospital = [](const RunSummary& r) {

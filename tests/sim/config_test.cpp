@@ -563,6 +563,8 @@ TEST_CASE("waning vaccine protection's half-life is checked") {
   CHECK(boosted.vaccination.booster_uptake == 0.7);
   CHECK(boosted.vaccination.booster_protect_days == 12);
   fails("vaccination.booster_after_days=28", "more than days_to_protect");
+  // Without waning a booster restores nothing (the runs were the same bytes).
+  fails("vaccination.booster_after_days=180", "needs vaccination.waning_half_life_days");
   fails("vaccination.booster_uptake=2", "booster_uptake must be in [0, 1]");
   fails("vaccination.booster_protect_days=400", "booster_protect_days must be at most 365");
   // Efficacy by age: a factor per age group, 1 for all by default, each in [0, 1].

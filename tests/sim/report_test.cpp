@@ -655,6 +655,13 @@ TEST_CASE("the report names the vaccination campaign and counts the vaccinated")
   in.app.reinfections = 900;
   CHECK(format_report(in).find("\n  reinfections                         900 (4.5 %)") !=
         std::string::npos);
+  // People infected: the infections less the reinfections; the infections on a row of their
+  // own.
+  in.app.infections = 5900;
+  CHECK(format_report(in).find("\n  infected (ever)                      5000 (25.0 %)") !=
+        std::string::npos);
+  CHECK(format_report(in).find("\n  infections (reinfections included)   5900") !=
+        std::string::npos);
   config.variant.immunity_escape_infection = 0.554;
   config.variant.immunity_escape_symptoms = 0.554;
   CHECK(policy_lines(config).find(

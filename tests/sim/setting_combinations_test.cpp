@@ -154,6 +154,7 @@ const std::vector<std::pair<std::string_view, std::vector<std::string_view>>>& b
       {"hospital.app_paused_at_work", {"hospital.staff_per_100k=1000"}},
       {"lockdown.min_days", {"lockdown.trigger_incidence=50"}},
       {"lockdown.repeat_every_days", {"lockdown.days=20"}},
+      {"vaccination.booster_after_days", {"vaccination.waning_half_life_days=30"}},
       {"testing.capacity_by_region",
        {"population.regions=2", "testing.tests_per_day_per_100k=500"}},
   };

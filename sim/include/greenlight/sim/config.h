@@ -289,7 +289,9 @@ struct DiseaseConfig {
   // The same per contact layer (Covasim's change_beta with layers: masks outside the home,
   // schools closed to transmission): [day, household, school/work, random, venue] with
   // increasing days; from each day on each layer's hazard is its factor times the one above
-  // (1 before the first day). At most kMaxTransmissionChanges.
+  // (1 before the first day). At most kMaxTransmissionChanges. school/work includes the
+  // elderly day groups; the hospital and care-home layers keep their own transmission_factor
+  // (none of these four).
   std::vector<std::array<double, 5>> transmission_changes_by_layer;
   std::array<double, 4> layer_factors(std::uint32_t day) const {
     std::array<double, 4> f{1.0, 1.0, 1.0, 1.0};

@@ -115,7 +115,8 @@ struct DailyStats {
   // With a second variant (config.variant): today's infections with it, imports included.
   std::uint32_t variant_infections = 0;
   // With vaccination: today's infections of people vaccinated days_to_protect days ago or
-  // earlier (breakthrough infections: the vaccine did not protect them from infection).
+  // earlier (breakthrough infections: the vaccine did not protect them from infection),
+  // imports included (new_infections counts transmissions only).
   std::uint32_t breakthrough_infections = 0;
   // With boosters (vaccination.booster_after_days): people boosted today, and so far.
   std::uint32_t new_boosted = 0;
