@@ -710,6 +710,38 @@ Status apply_overrides(SimConfig& config, std::span<const std::string> assignmen
   return ok();
 }
 
+std::vector<std::string> config_warnings(const SimConfig& c) {
+  std::vector<std::string> out;
+  const std::uint32_t days = c.run.days;
+  const auto after = [&](const std::string& what, double day) {
+    if (day >= days) {
+      out.push_back(what + " begins on day " + std::to_string(static_cast<std::uint64_t>(day)) +
+                    ", after the run's last day (" + std::to_string(days - 1) +
+                    "): it changes nothing");
+    }
+  };
+  for (const auto& w : c.lockdown.schools_closed) after("lockdown.schools_closed's window", w[0]);
+  for (const auto& ch : c.disease.transmission_changes) {
+    after("a disease.transmission_changes entry", ch[0]);
+  }
+  for (const auto& ch : c.disease.transmission_changes_by_layer) {
+    after("a disease.transmission_changes_by_layer entry", ch[0]);
+  }
+  if (c.variant.enabled()) after("the variant (variant.day)", c.variant.day);
+  if (c.vaccination.enabled())
+    after("vaccination (vaccination.start_day)", c.vaccination.start_day);
+  if (c.lockdown.days > 0) after("the lockdown (lockdown.start_day)", c.lockdown.start_day);
+  for (const auto& w : c.lockdown.windows) after("a lockdown.windows window", w[0]);
+  if (c.lockdown.elderly_days > 0) {
+    after("the elderly's lockdown (lockdown.elderly_start_day)", c.lockdown.elderly_start_day);
+  }
+  if (c.app.uptake > 0) after("the app (app.start_day)", c.app.start_day);
+  if (c.manual_tracing.enabled) {
+    after("manual tracing (manual_tracing.start_day)", c.manual_tracing.start_day);
+  }
+  return out;
+}
+
 Status validate_config(const SimConfig& c) {
   Status st = ok();
   auto need = [&](bool condition, std::string_view what) {

@@ -669,4 +669,47 @@ TEST_CASE("presets") {
   CHECK_FALSE(preset("lockdown"));
 }
 
+TEST_CASE("settings that begin after the run's last day are warned about") {
+  SimConfig c;
+  c.run.days = 10;
+  CHECK(config_warnings(c).empty());  // the defaults
+  // On the last day (9): in the run; from day 10: after it.
+  REQUIRE(apply_override(c, "lockdown.schools_closed=[[9,12],[500,600]]"));
+  REQUIRE(apply_override(c, "disease.transmission_changes=[[3,0.5],[1500,0]]"));
+  REQUIRE(apply_override(c, "disease.transmission_changes_by_layer=[[10,1,0,0,0]]"));
+  REQUIRE(apply_override(c, "variant.imports=10"));
+  REQUIRE(apply_override(c, "variant.day=50"));
+  REQUIRE(apply_override(c, "vaccination.people_per_day_per_100k=100"));
+  REQUIRE(apply_override(c, "vaccination.start_day=40"));
+  REQUIRE(apply_override(c, "lockdown.start_day=9"));
+  REQUIRE(apply_override(c, "lockdown.days=5"));
+  REQUIRE(apply_override(c, "app.start_day=10"));
+  REQUIRE(validate_config(c));
+  const std::vector<std::string> w = config_warnings(c);
+  const std::vector<std::string> expected{
+      "lockdown.schools_closed's window begins on day 500, after the run's last day (9): it "
+      "changes nothing",
+      "a disease.transmission_changes entry begins on day 1500, after the run's last day (9): "
+      "it changes nothing",
+      "a disease.transmission_changes_by_layer entry begins on day 10, after the run's last day "
+      "(9): it changes nothing",
+      "the variant (variant.day) begins on day 50, after the run's last day (9): it changes "
+      "nothing",
+      "vaccination (vaccination.start_day) begins on day 40, after the run's last day (9): it "
+      "changes nothing",
+      "the app (app.start_day) begins on day 10, after the run's last day (9): it changes "
+      "nothing"};
+  CHECK(w == expected);
+  // A longer run takes them all.
+  c.run.days = 2000;
+  CHECK(config_warnings(c).empty());
+  // Without imports the variant's day is no setting in use; without an uptake neither is the
+  // app's launch.
+  c.run.days = 10;
+  c.variant.imports = 0;
+  c.app.uptake = 0;
+  const std::vector<std::string> fewer = config_warnings(c);
+  CHECK(fewer.size() == 4);
+}
+
 }  // namespace greenlight::sim

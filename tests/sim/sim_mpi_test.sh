@@ -530,6 +530,14 @@ fi
 grep -q "rank [01] of 2: app.uptake must be in \[0, 1\]" "$work/bad.stderr" ||
   fail "no rank error line: $(cat "$work/bad.stderr")"
 
+# A setting that begins after the run's last day is named in a warning (and the run goes on).
+"$bin" sim run --people 500 --days 5 --quiet --set 'lockdown.schools_closed=[[10,12]]' \
+  --out "$work/late" >"$work/late.stdout" 2>"$work/late.stderr" ||
+  fail "sim run with a late school closure failed: $(cat "$work/late.stderr")"
+grep -q "^greenlight: warning: lockdown.schools_closed's window begins on day 10, after the \
+run's last day (4): it changes nothing$" "$work/late.stderr" ||
+  fail "no warning of a late school closure: $(cat "$work/late.stderr")"
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures failure(s)" >&2
   exit 1

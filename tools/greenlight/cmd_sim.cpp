@@ -211,6 +211,9 @@ SimConfig build_config(const CommonOptions& o) {
     c.disease.initial_infections = c.population.people;
   }
   if (auto v = sim::validate_config(c); !v) throw CommandError{v.error().message};
+  for (const std::string& w : sim::config_warnings(c)) {
+    std::fprintf(stderr, "greenlight: warning: %s\n", w.c_str());
+  }
   return c;
 }
 

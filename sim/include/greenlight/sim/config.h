@@ -1027,6 +1027,11 @@ std::string config_to_json(const SimConfig& config);
 [[nodiscard]] Status apply_overrides(SimConfig& config, std::span<const std::string> assignments);
 // Checks ranges (probabilities in [0, 1], positive sizes, ...).
 [[nodiscard]] Status validate_config(const SimConfig& config);
+// Settings of a valid configuration that take effect only after the run's last day (a school
+// closure, a change of transmission, the variant, the vaccination campaign, a lockdown, the
+// app's launch, manual tracing): one sentence each, for the commands to print as warnings.
+// Days up to 2000 are accepted whatever run.days is, so that a sweep may vary the run's length.
+std::vector<std::string> config_warnings(const SimConfig& config);
 // SHA-256 of config_to_json, hex: identifies a configuration in every output.
 std::string config_hash(const SimConfig& config);
 
