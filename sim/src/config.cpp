@@ -1034,6 +1034,12 @@ Status validate_config(const SimConfig& c) {
   need(r.attenuation_thresholds_db[0] <= r.attenuation_thresholds_db[1] &&
            r.attenuation_thresholds_db[1] <= r.attenuation_thresholds_db[2],
        "risk.attenuation_thresholds_db must be increasing");
+  // The client's thresholds are whole dB of a one-byte attenuation (a fraction was cut off).
+  const auto whole_db = [](double db) { return db >= 0 && db <= 255 && db == std::floor(db); };
+  need(whole_db(r.attenuation_thresholds_db[0]) && whole_db(r.attenuation_thresholds_db[1]) &&
+           whole_db(r.attenuation_thresholds_db[2]) && whole_db(r.min_minutes_attenuation_db),
+       "risk.attenuation_thresholds_db and min_minutes_attenuation_db must be whole dB in "
+       "[0, 255]");
   for (double w : r.attenuation_weights) {
     need(w >= 0 && w <= 2.5, "risk.attenuation_weights must be in [0, 2.5]");
   }

@@ -179,6 +179,12 @@ Result<std::vector<SweepPoint>> run_sweep(const SimConfig& base, std::span<const
                         "a sweep varies app.uptake and run.seed by its uptakes and seeds, not as "
                         "a setting");
     }
+    if (vary[i].key == "run.baseline" || vary[i].key == "run.threads") {
+      return make_error(ErrorCode::kInvalidArgument,
+                        vary[i].key +
+                            " changes no run of a sweep (it runs without a baseline, and threads "
+                            "give the same bytes)");
+    }
     if (vary[i].values.empty()) {
       return make_error(ErrorCode::kInvalidArgument, vary[i].key + ": no values");
     }

@@ -64,7 +64,7 @@ double median_of(std::vector<double> v) {
 std::string setting(std::span<const std::string> keys, const std::array<double, kMaxVaried>& v) {
   std::string out;
   for (std::size_t i = 0; i < keys.size(); ++i)
-    out += (i > 0 ? ", " : "") + keys[i] + strprintf(" = %g", v[i]);
+    out += (i > 0 ? ", " : "") + keys[i] + strprintf(" = %.10g", v[i]);
   return out;
 }
 
@@ -171,6 +171,12 @@ Result<std::vector<FitPoint>> run_fit(const SimConfig& base, std::span<const Swe
   for (std::size_t i = 0; i < vary.size(); ++i) {
     if (vary[i].key == "run.seed")
       return make_error(ErrorCode::kInvalidArgument, "a fit varies run.seed by its seeds");
+    if (vary[i].key == "run.baseline" || vary[i].key == "run.threads") {
+      return make_error(ErrorCode::kInvalidArgument,
+                        vary[i].key +
+                            " changes no run of a fit (it runs without a baseline, and threads "
+                            "give the same bytes)");
+    }
     if (vary[i].values.empty())
       return make_error(ErrorCode::kInvalidArgument, vary[i].key + ": no values");
     for (std::size_t j = 0; j < i; ++j) {
@@ -297,11 +303,11 @@ std::string fit_csv(std::span<const std::string> keys, std::span<const FitPoint>
   for (std::size_t i = 1; i < keys.size(); ++i) out += ",";
   out += ",";
   for (const auto& column : observed.values) {
-    for (const double v : column) out += strprintf(",%.6g", v);
+    for (const double v : column) out += strprintf(",%.10g", v);
   }
   out += "\n";
   for (const FitPoint& p : points) {
-    for (std::size_t i = 0; i < keys.size(); ++i) out += strprintf("%.6g,", p.values[i]);
+    for (std::size_t i = 0; i < keys.size(); ++i) out += strprintf("%.10g,", p.values[i]);
     out += strprintf("%llu,%.6f", static_cast<unsigned long long>(p.seed), p.mismatch);
     for (const double m : p.model) out += strprintf(",%.6g", m);
     out += "\n";
@@ -319,11 +325,12 @@ std::string format_fit(std::span<const std::string> keys, std::span<const FitPoi
   std::string names;
   for (std::size_t c = 0; c < observed.columns.size(); ++c) {
     names +=
-        (c > 0 ? ", " : "") + observed.columns[c] + strprintf(" (%.6g in all)", observed.total(c));
+        (c > 0 ? ", " : "") + observed.columns[c] + strprintf(" (%.10g in all)", observed.total(c));
   }
   std::string out = strprintf(
       "Fit to %zu observed days (from day %u to %u) of %s, %zu seed(s) a combination; mismatch "
-      "= sum over the columns of sum |model - observed| / sum observed, 0 is perfect\n",
+      "= sum over the columns of sum |model - observed| / sum observed (undivided for a column "
+      "observed 0 on every day), 0 is perfect\n",
       observed.days.size(), observed.days.front(), observed.days.back(), names.c_str(), seeds);
   out += strprintf("%10s %10s %21s  %s\n", "mean", "median", "range over seeds", "setting");
   for (std::size_t i = 0; i < ranked.size(); ++i) {

@@ -60,6 +60,8 @@ PlotResult draw_twice(const std::filesystem::path& dir, const std::string& stem,
 }
 
 std::string pct(double x) { return fmt("%.1f %%", 100 * x); }
+// A share of nothing (no RED notification, no close contact, ...) is undefined: "-".
+std::string pct(const Ratio& r) { return r.total == 0 ? "-" : pct(r.value()); }
 
 const RadioTarget* target_at(std::span<const RadioTarget> targets, RadioEnvironment e, double d) {
   for (const auto& t : targets) {
@@ -295,10 +297,9 @@ std::string format_threshold_sweep(std::span<const ThresholdPoint> points, doubl
   for (const auto& q : pool(points)) {
     o += fmt("%4.0f/%4.0f/%4.0f %7.0f %8.0f %9s %9s %9s %9s %10.0f %9.0f %11.0f %12s\n",
              q.thresholds[0], q.thresholds[1], q.thresholds[2], q.minutes, q.red,
-             pct(q.red_precision.value()).c_str(), pct(q.red_recall.value()).c_str(),
-             pct(q.any_recall.value()).c_str(), pct(q.sar.value()).c_str(), q.infections,
-             q.baseline_infections - q.infections, q.extra_isolation,
-             per_thousand(q, days_per_red).c_str());
+             pct(q.red_precision).c_str(), pct(q.red_recall).c_str(), pct(q.any_recall).c_str(),
+             pct(q.sar).c_str(), q.infections, q.baseline_infections - q.infections,
+             q.extra_isolation, per_thousand(q, days_per_red).c_str());
   }
   o += "\nthresholds: attenuation bucket edges t0/t1/t2 (the window-drop limit moves with t2); "
        "min: weighted minutes for RED;\nRED prec / rec: RED notifications that were true close "
@@ -322,8 +323,12 @@ PlotResult write_threshold_sweep_plot(const std::filesystem::path& dir,
     const double averted = q.baseline_infections - q.infections;
     const double days = q.red * days_per_red;
     const std::string ratio = days > 0 ? fmt("%.4f", 1000 * averted / days) : "?";
+    // gnuplot leaves out a point whose share is undefined (NaN).
+    const auto share = [](const Ratio& r) {
+      return r.total == 0 ? std::string("NaN") : fmt("%.2f", 100 * r.value());
+    };
     by_minutes[q.minutes] +=
-        fmt("%.2f %.2f %.2f %.1f %s\n", 100 * q.red_recall.value(), 100 * q.red_precision.value(),
+        fmt("%s %s %.2f %.1f %s\n", share(q.red_recall).c_str(), share(q.red_precision).c_str(),
             q.offset, q.thresholds[0], ratio.c_str());
   }
   const auto data_path = dir / "threshold_sweep_data.txt";

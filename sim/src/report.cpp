@@ -186,14 +186,15 @@ std::string format_privacy(const PrivacyView& v, std::uint32_t people, std::uint
         static_cast<unsigned long long>(v.server.logged_files_verified));
   }
   o += "  What it could reveal:\n";
-  o += fmt(
-      "    greenlight: that %llu people tested positive, and for each uploaded key one day of\n"
-      "    that person's Bluetooth identifiers (linkable only by someone who recorded them\n"
-      "    nearby); which %llu venues had a positive visitor and when. Nothing about the other\n"
-      "    %u people, nobody's contacts, and no check-in of anybody.\n",
-      static_cast<unsigned long long>(v.positive_uploaders),
-      static_cast<unsigned long long>(v.warned_venues),
-      people - static_cast<std::uint32_t>(std::min<std::uint64_t>(people, v.positive_uploaders)));
+  o +=
+      fmt("    greenlight: that %llu anonymous uploads were made (each by someone who tested\n"
+          "    positive or, with symptom reports, reported symptoms; a reinfected person may\n"
+          "    upload again), and for each uploaded key one day of that person's Bluetooth\n"
+          "    identifiers (linkable only by someone who recorded them nearby); which %llu venues\n"
+          "    had a positive visitor and when. Nothing about anyone who did not upload (of %u\n"
+          "    people), nobody's contacts, and no check-in of anybody.\n",
+          static_cast<unsigned long long>(v.positive_uploaders),
+          static_cast<unsigned long long>(v.warned_venues), people);
   o +=
       fmt("    centralized: the social graph and movement trail of every app user over %u days,\n"
           "    and the power to set anyone's colour with one database write.\n",

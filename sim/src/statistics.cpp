@@ -632,7 +632,13 @@ PrivacyView privacy_view(const World& world, const KeyPublisher& publisher,
     v.central_test_results += d.tests;
   }
   v.warned_venues = sync.warned_venues();
-  v.central_people = world.pop.app_users();
+  // The app users whose phone ran the app on some day of the run (a later launch or start
+  // identifies nobody).
+  for (std::uint32_t p = 0; p < world.pop.size(); ++p) {
+    if (world.pop.has_app[p] != 0 && world.app_start(p) < world.config.run.days) {
+      ++v.central_people;
+    }
+  }
   // Phone number + peer + time + duration + attenuation per contact record; phone + venue
   // + times per check-in; phone + date + result per test.
   v.central_bytes = v.central_contact_records * 24 + v.central_check_ins * 20 +

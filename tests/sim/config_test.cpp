@@ -669,6 +669,17 @@ TEST_CASE("presets") {
   CHECK_FALSE(preset("lockdown"));
 }
 
+TEST_CASE("the risk thresholds are whole dB of a one-byte attenuation") {
+  // The client's thresholds are whole dB: a fraction was cut off without a word.
+  fails("risk.attenuation_thresholds_db=[63.5,73,79]", "must be whole dB in [0, 255]");
+  fails("risk.attenuation_thresholds_db=[-137,-127,-121]", "must be whole dB in [0, 255]");
+  fails("risk.min_minutes_attenuation_db=79.5", "must be whole dB in [0, 255]");
+  fails("risk.attenuation_thresholds_db=[63,73,300]", "must be whole dB in [0, 255]");
+  SimConfig c;
+  REQUIRE(apply_override(c, "risk.attenuation_thresholds_db=[0,73,255]"));
+  CHECK(validate_config(c));
+}
+
 TEST_CASE("settings that begin after the run's last day are warned about") {
   SimConfig c;
   c.run.days = 10;

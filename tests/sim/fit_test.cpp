@@ -137,6 +137,11 @@ TEST_CASE("a fit finds the values and seed that made the observations") {
   CHECK(out.find("\n6.5,20,11,0.000000,") != std::string::npos);
   // A setting the fit cannot vary, one varied twice, a bad value, observations beyond the run.
   CHECK_FALSE(run_fit(c, std::vector<SweepVary>{{"run.seed", {1}}}, seeds, *observed));
+  for (const char* key : {"run.baseline", "run.threads"}) {
+    const auto same = run_fit(c, std::vector<SweepVary>{{key, {1, 2}}}, seeds, *observed);
+    REQUIRE_FALSE(same);
+    CHECK(same.error().message.find("changes no run of a fit") != std::string::npos);
+  }
   CHECK_FALSE(run_fit(c, std::vector<SweepVary>{vary[0], vary[0]}, seeds, *observed));
   CHECK_FALSE(
       run_fit(c, std::vector<SweepVary>{{"disease.infectious_rate", {-1}}}, seeds, *observed));

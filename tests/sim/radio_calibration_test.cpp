@@ -261,6 +261,17 @@ TEST_CASE("threshold sweep: one point per seed, offset and minutes, against a ru
   const std::string table = format_threshold_sweep(p, isolation_days_per_red(c));
   CHECK(table.find("RED prec") != std::string::npos);
   CHECK(table.find("avert/1000pd") != std::string::npos);
+  // A share of nothing is undefined, not 0: a point without RED notifications shows "-".
+  auto none = p;
+  for (auto& q : none) {
+    q.summary.red_precision = {};
+    q.summary.red_recall = {3, 10};
+  }
+  const std::string undefined = format_threshold_sweep(none, isolation_days_per_red(c));
+  const auto row = undefined.substr(undefined.find('\n') + 1);
+  CAPTURE(row);
+  CHECK(row.substr(0, row.find('\n')).find(" - ") != std::string::npos);
+  CHECK(row.substr(0, row.find('\n')).find("30.0 %") != std::string::npos);
 }
 
 }  // namespace greenlight::sim

@@ -291,6 +291,19 @@ TEST_CASE("before the app's launch no phone sends chaff") {
   CHECK(flows(*ramp) / phones == Approx(20.5).epsilon(0.1));
   CHECK(ramp->scenario.chaff.bytes_per_phone_day ==
         Approx(from_start->scenario.chaff.bytes_per_phone_day).epsilon(0.1));
+  // A central server would have identified the phones that ran the app during the run: every
+  // app user from day 0, those started by the end with a ramp, nobody launched after the run.
+  CHECK(from_start->privacy.central_people == from_start->summary.app_users);
+  CHECK(late->privacy.central_people == late->summary.app_users);
+  c.app.ramp_days = 60;  // starts over days 0-59: about half within the 30 days
+  auto long_ramp = run_once(c);
+  REQUIRE(long_ramp);
+  CHECK(static_cast<double>(long_ramp->privacy.central_people) == Approx(phones / 2).epsilon(0.1));
+  c.app.ramp_days = 0;
+  c.app.start_day = 30;
+  auto never = run_once(c);
+  REQUIRE(never);
+  CHECK(never->privacy.central_people == 0);
 }
 
 TEST_CASE("compare rejects an unknown sweep key") {

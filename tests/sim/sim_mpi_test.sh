@@ -530,6 +530,41 @@ fi
 grep -q "rank [01] of 2: app.uptake must be in \[0, 1\]" "$work/bad.stderr" ||
   fail "no rank error line: $(cat "$work/bad.stderr")"
 
+# Lists of values refused by name: a value twice (it would be run and counted twice), a number
+# that is none, seeds that are not whole numbers; threshold-sweep without app users or with a
+# fraction of a dB (the client's thresholds are whole dB).
+refused_cli() {
+  local message=$1
+  shift
+  if "$bin" "$@" --people 500 --days 3 --quiet --out "$work/cli-bad" >"$work/cli-bad.out" 2>&1; then
+    fail "$* exited 0"
+  fi
+  grep -qF -- "$message" "$work/cli-bad.out" || fail "$*: $(cat "$work/cli-bad.out")"
+  [ ! -e "$work/cli-bad/sweep-runs" ] && [ ! -e "$work/cli-bad/threshold-sweep-runs" ] ||
+    fail "$*: left runs behind"
+}
+refused_cli "--seeds: 1 given twice" sim sweep --uptake 0,0.5 --seeds 1,2,1
+refused_cli "--uptake: 0.5 given twice" sim sweep --uptake 0.5,0.5
+printf 'day,positives\n1,2\n' >"$work/observed-short.csv"
+refused_cli "--vary: 5 given twice" sim fit --data "$work/observed-short.csv" \
+  --vary disease.infectious_rate=5,5
+refused_cli "--uptake: expected comma-separated numbers (0 and 1 for a switch), got 'nan'" \
+  sim sweep --uptake nan
+refused_cli "--minutes: expected comma-separated numbers (0 and 1 for a switch), got 'nan'" \
+  sim threshold-sweep --minutes nan,1e9
+refused_cli "--seeds must be comma-separated non-negative integers below 2^64, got '1.5'" \
+  sim sweep --uptake 0 --seeds 1.5
+refused_cli "threshold-sweep needs app users: app.uptake (--uptake) must be above 0" \
+  sim threshold-sweep --uptake 0
+refused_cli "--offsets must be whole dB" sim threshold-sweep --offsets=0,0.5
+# A seed above 2^53 is kept exactly (it went through a double: 2^53 + 1 became 2^53).
+"$bin" sim sweep --people 500 --days 3 --uptake 0 --seeds 9007199254740993,18446744073709551615 \
+  --threads 1 --quiet --out "$work/big-seed" >"$work/big-seed.out" 2>&1 ||
+  fail "sim sweep with big seeds: $(cat "$work/big-seed.out")"
+grep -q ",9007199254740993," "$work/big-seed/sweep.csv" &&
+  grep -q ",18446744073709551615," "$work/big-seed/sweep.csv" ||
+  fail "sim sweep: the big seeds are not in sweep.csv: $(cut -d, -f1-4 "$work/big-seed/sweep.csv")"
+
 # A setting that begins after the run's last day is named in a warning (and the run goes on).
 "$bin" sim run --people 500 --days 5 --quiet --set 'lockdown.schools_closed=[[10,12]]' \
   --out "$work/late" >"$work/late.stdout" 2>"$work/late.stderr" ||

@@ -77,6 +77,14 @@ TEST_CASE("a sweep's varied setting runs each value with every uptake and seed, 
   const auto refused = run_sweep(base, uptakes, seeds, {}, Ranks::single(), uptake);
   REQUIRE_FALSE(refused);
   CHECK(refused.error().message.find("by its uptakes and seeds") != std::string::npos);
+  // Settings no run of a sweep depends on (it runs without a baseline; threads give the same
+  // bytes): each value would be the same runs under another label.
+  for (const char* key : {"run.baseline", "run.threads"}) {
+    const std::vector<SweepVary> same{{key, {1, 2}}};
+    const auto no_change = run_sweep(base, uptakes, seeds, {}, Ranks::single(), same);
+    REQUIRE_FALSE(no_change);
+    CHECK(no_change.error().message.find("changes no run of a sweep") != std::string::npos);
+  }
   const std::vector<SweepVary> twice{{"variant.day", {1}}, {"variant.day", {2}}};
   CHECK_FALSE(run_sweep(base, uptakes, seeds, {}, Ranks::single(), twice));
   const std::vector<SweepVary> four{{"variant.day", {1}},

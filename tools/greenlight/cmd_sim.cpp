@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -384,16 +385,23 @@ std::vector<double> parse_list(const std::string& text, const char* what) {
     try {
       std::size_t used = 0;
       out.push_back(std::stod(item, &used));
-      if (used != item.size()) throw std::invalid_argument(item);
+      if (used != item.size() || !std::isfinite(out.back())) throw std::invalid_argument(item);
     } catch (const std::exception&) {
       throw CommandError{std::string(what) +
                          ": expected comma-separated numbers (0 and 1 for a switch), got '" + item +
                          "'"};
     }
+    // A value twice would be run and counted twice.
+    if (std::find(out.begin(), out.end() - 1, out.back()) != out.end() - 1) {
+      throw CommandError{std::string(what) + ": " + item + " given twice"};
+    }
   }
   if (out.empty()) throw CommandError{std::string(what) + ": expected at least one value"};
   return out;
 }
+
+// --seeds S1,S2,...: distinct whole numbers (fallback alone when empty).
+std::vector<std::uint64_t> parse_seeds(const std::string& text, std::uint64_t fallback);
 
 // --vary section.key=V1,V2,... options.
 std::vector<sim::SweepVary> parse_vary(const std::vector<std::string>& texts) {
@@ -496,17 +504,7 @@ void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
     if (u < 0 || u > 1)
       throw CommandError{"--uptake values must be in [0, 1], got " + std::to_string(u)};
   }
-  std::vector<std::uint64_t> seeds;
-  if (seeds_text.empty()) {
-    seeds.push_back(c.run.seed);
-  } else {
-    for (double s : parse_list(seeds_text, "--seeds")) {
-      if (s < 0 || s != static_cast<double>(static_cast<std::uint64_t>(s))) {
-        throw CommandError{"--seeds must be non-negative integers"};
-      }
-      seeds.push_back(static_cast<std::uint64_t>(s));
-    }
-  }
+  const std::vector<std::uint64_t> seeds = parse_seeds(seeds_text, c.run.seed);
   const sim::SweepJournal journal = open_journal(o, "sweep-runs", resume, ranks);
   std::size_t total = uptakes.size() * seeds.size();
   for (const auto& v : vary) total *= v.values.size();
@@ -533,7 +531,6 @@ void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
   if (!ranks.root()) (void)journal.remove();
 }
 
-std::vector<std::uint64_t> parse_seeds(const std::string& text, std::uint64_t fallback);
 void write_fit(const CommonOptions& o, const SimConfig& c, std::span<const std::string> keys,
                std::span<const sim::FitPoint> points, const sim::Observed& observed);
 
@@ -678,12 +675,22 @@ std::vector<std::uint64_t> parse_seeds(const std::string& text, std::uint64_t fa
     seeds.push_back(fallback);
     return seeds;
   }
-  for (double s : parse_list(text, "--seeds")) {
-    if (s < 0 || s != static_cast<double>(static_cast<std::uint64_t>(s))) {
-      throw CommandError{"--seeds must be non-negative integers"};
+  // Whole numbers read as such (through a double, 2^53 + 1 became 2^53).
+  std::stringstream s(text);
+  std::string item;
+  while (std::getline(s, item, ',')) {
+    std::uint64_t seed = 0;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), seed);
+    if (ec != std::errc() || end != item.data() + item.size() || item.empty()) {
+      throw CommandError{"--seeds must be comma-separated non-negative integers below 2^64, got '" +
+                         item + "'"};
     }
-    seeds.push_back(static_cast<std::uint64_t>(s));
+    if (std::find(seeds.begin(), seeds.end(), seed) != seeds.end()) {
+      throw CommandError{"--seeds: " + item + " given twice"};
+    }
+    seeds.push_back(seed);
   }
+  if (seeds.empty()) throw CommandError{"--seeds: expected at least one value"};
   return seeds;
 }
 
@@ -696,6 +703,12 @@ void run_threshold_sweep(const CommonOptions& o, const std::string& offsets_text
   if (!minutes_text.empty()) spec.minutes = parse_list(minutes_text, "--minutes");
   for (double m : spec.minutes) {
     if (m < 0) throw CommandError{"--minutes must be non-negative"};
+  }
+  for (double d : spec.offsets_db) {
+    if (d != std::floor(d)) throw CommandError{"--offsets must be whole dB (the client's are)"};
+  }
+  if (c.app.uptake <= 0) {
+    throw CommandError{"threshold-sweep needs app users: app.uptake (--uptake) must be above 0"};
   }
   spec.seeds = parse_seeds(seeds_text, c.run.seed);
   const sim::SweepJournal journal =
@@ -910,7 +923,8 @@ void setup_sim(CLI::App& app) {
   fit->footer(
       "Runs every value with every seed (without the baseline; over MPI ranks when started with "
       "mpirun) and scores each run by its mismatch: the sum over the observed days of |model - "
-      "observed|, divided by the sum of the observations (0 is perfect). Writes into --out: "
+      "observed|, divided by the sum of the observations (0 is perfect; a column observed 0 on "
+      "every day adds its distance undivided). Writes into --out: "
       "config.json, fit.csv (each run's mismatch and its columns on the observed days), fit.txt "
       "(the combinations of values by mean mismatch, best first; also printed), and per "
       "observed column fit_COLUMN.svg/png (the observations and the best combinations' mean "
