@@ -194,6 +194,7 @@ Result<std::optional<SweepJournal::Found>> SweepJournal::find_file(const SimConf
   if (file->config_hash != to_hex(sha256(as_bytes(text))) || file->build != build_) {
     return std::optional<Found>{};
   }
+  used_.insert(path);
   return std::optional<Found>(Found{path, std::move(*file)});
 }
 
@@ -274,14 +275,31 @@ Status SweepJournal::write(const SimConfig& config, const RunSummary& summary,
                                 days.size() * sizeof(DailyStats)));
   }
   o["config"] = json::parse(text);
-  return write_durably(file_for(text), json::serialize(o) + "\n");
+  const fs::path path = file_for(text);
+  GL_RETURN_IF_ERROR(write_durably(path, json::serialize(o) + "\n"));
+  used_.insert(path);
+  return ok();
 }
 
-Status SweepJournal::remove() const {
+Result<std::size_t> SweepJournal::remove() const {
+  const auto failed = [&](const fs::path& what, const std::error_code& ec) {
+    return make_error(ErrorCode::kIo, "cannot remove " + what.string() + ": " + ec.message());
+  };
   std::error_code ec;
-  fs::remove_all(dir_, ec);
-  if (ec) return make_error(ErrorCode::kIo, "cannot remove " + dir_.string() + ": " + ec.message());
-  return ok();
+  for (const fs::path& path : used_) {
+    if (!fs::remove(path, ec) && ec) return failed(path, ec);
+  }
+  if (!fs::exists(dir_, ec)) return std::size_t{0};
+  std::size_t kept = 0;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    if (entry.path().extension() == ".json") ++kept;
+  }
+  if (ec) return failed(dir_, ec);
+  if (kept == 0) {
+    fs::remove_all(dir_, ec);  // and any temporary file of an interrupted write
+    if (ec) return failed(dir_, ec);
+  }
+  return kept;
 }
 
 }  // namespace greenlight::sim

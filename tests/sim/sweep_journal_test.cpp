@@ -114,7 +114,48 @@ TEST_CASE("an interrupted sweep resumed from its journal gives the uninterrupted
   CHECK(format_sweep(*resumed) == format_sweep(*whole));
   CHECK(files_in(dir, ".json") == 4);  // the runs done now are recorded too
 
-  REQUIRE(journal->remove());
+  const auto removed = journal->remove();
+  REQUIRE(removed);
+  CHECK(*removed == 0);  // every run was this sweep's
+  CHECK_FALSE(fs::exists(dir));
+  fs::remove_all(dir.parent_path());
+}
+
+TEST_CASE("a resumed sweep removes its own runs and keeps those of other settings") {
+  // Two runs of 60 days recorded, then the sweep resumed at 50 days: it reuses none, and at
+  // its end removes the runs it recorded but keeps the 60-day ones, and says how many.
+  SimConfig base = sweep_base();
+  const fs::path dir = journal_dir();
+  const std::vector<double> uptakes{0, 0.6};
+  const std::vector<std::uint64_t> seeds{3};
+  {
+    auto first = SweepJournal::open(dir, false);
+    REQUIRE(first);
+    REQUIRE(run_sweep(base, uptakes, seeds, {}, Ranks::single(), {}, &*first));
+    CHECK(files_in(dir, ".json") == 2);
+  }
+  base.run.days -= 5;
+  auto resumed = SweepJournal::open(dir, true);
+  REQUIRE(resumed);
+  CHECK(resumed->runs_at_open() == 2);
+  const auto points = run_sweep(base, uptakes, seeds, {}, Ranks::single(), {}, &*resumed);
+  REQUIRE(points);
+  for (const auto& p : *points) CHECK_FALSE(p.from_journal);
+  CHECK(files_in(dir, ".json") == 4);
+  const auto kept = resumed->remove();
+  REQUIRE(kept);
+  CHECK(*kept == 2);
+  CHECK(files_in(dir, ".json") == 2);
+  // Resumed at the first length, the sweep uses both, and the folder goes with them.
+  base.run.days += 5;
+  auto again = SweepJournal::open(dir, true);
+  REQUIRE(again);
+  const auto reused = run_sweep(base, uptakes, seeds, {}, Ranks::single(), {}, &*again);
+  REQUIRE(reused);
+  for (const auto& p : *reused) CHECK(p.from_journal);
+  const auto none_kept = again->remove();
+  REQUIRE(none_kept);
+  CHECK(*none_kept == 0);
   CHECK_FALSE(fs::exists(dir));
   fs::remove_all(dir.parent_path());
 }

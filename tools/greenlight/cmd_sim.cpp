@@ -457,16 +457,24 @@ sim::SweepJournal open_journal(const CommonOptions& o, const char* name, bool re
   auto journal = sim::SweepJournal::open(fs::path(o.out) / name, resume);
   if (!journal) throw CommandError{journal.error().message};  // over MPI: stops every rank
   if (!o.quiet && ranks.root() && journal->runs_at_open() > 0) {
-    std::fprintf(stderr, "resuming: %zu finished run(s) in %s\n", journal->runs_at_open(),
-                 journal->dir().c_str());
+    std::fprintf(stderr,
+                 "resuming: %zu finished run(s) in %s (those of these settings are reused)\n",
+                 journal->runs_at_open(), journal->dir().c_str());
   }
   return std::move(*journal);
 }
 
 // Once the outputs holding its runs are written.
 void drop_journal(const sim::SweepJournal& journal) {
-  if (auto removed = journal.remove(); !removed)
+  auto removed = journal.remove();
+  if (!removed) {
     std::fprintf(stderr, "greenlight: warning: %s\n", removed.error().message.c_str());
+  } else if (*removed > 0) {
+    std::fprintf(stderr,
+                 "greenlight: warning: kept %s: %zu finished run(s) of other settings that this "
+                 "run did not use (remove the folder when they are not needed)\n",
+                 journal.dir().c_str(), *removed);
+  }
 }
 
 void write_sweep(const CommonOptions& o, const SimConfig& c,
@@ -523,12 +531,13 @@ void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
       ranks, vary, &journal, &curves);
   if (!points) throw CommandError{(vary.empty() ? "" : "--vary: ") + points.error().message};
   if (ranks.root()) write_sweep(o, c, *points, curves, keys, seeds.size());
-  // The runs are dropped only once the outputs holding them are written: rank 0 removes the
-  // folder, then the other ranks theirs if it is not the same one (no shared file system).
-  ranks.sum(0);
-  if (ranks.root()) drop_journal(journal);
+  // The runs are dropped only once the outputs holding them are written: each rank removes
+  // its own, the other ranks first, so that rank 0 finds only runs of other settings left
+  // (and removes the folder without them; without a shared file system each rank its own).
   ranks.sum(0);
   if (!ranks.root()) (void)journal.remove();
+  ranks.sum(0);
+  if (ranks.root()) drop_journal(journal);
 }
 
 void write_fit(const CommonOptions& o, const SimConfig& c, std::span<const std::string> keys,
@@ -562,9 +571,9 @@ void run_fit(const CommonOptions& o, const std::string& data_path,
   if (ranks.root()) write_fit(o, c, keys, *points, *observed);
   // The runs are dropped once the outputs holding them are written (as run_sweep's).
   ranks.sum(0);
-  if (ranks.root()) drop_journal(journal);
-  ranks.sum(0);
   if (!ranks.root()) (void)journal.remove();
+  ranks.sum(0);
+  if (ranks.root()) drop_journal(journal);
 }
 
 void write_fit(const CommonOptions& o, const SimConfig& c, std::span<const std::string> keys,

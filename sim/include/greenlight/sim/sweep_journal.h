@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -55,8 +56,10 @@ class SweepJournal {
       const SimConfig& config) const;
   [[nodiscard]] Status record_days(const SimConfig& config, const RunSummary& summary,
                                    std::span<const DailyStats> days) const;
-  // Removes the folder and the runs in it (after the sweep's outputs are written).
-  [[nodiscard]] Status remove() const;
+  // After the sweep's outputs are written: removes the runs this journal recorded or found,
+  // and the folder when no other run is left in it. Returns the runs kept: those of other
+  // settings that a resumed folder held and this sweep did not use (left to the user).
+  [[nodiscard]] Result<std::size_t> remove() const;
 
   const std::filesystem::path& dir() const { return dir_; }
   // Runs in the folder when it was opened.
@@ -75,6 +78,7 @@ class SweepJournal {
   std::filesystem::path dir_;
   std::string build_;
   std::size_t runs_at_open_ = 0;
+  mutable std::set<std::filesystem::path> used_;  // recorded or found by this journal
 };
 
 // SHA-256 (hex) of this process's executable (/proc/self/exe): the build that made a result.
