@@ -565,7 +565,7 @@ std::string format_relay(const RelayView& r) {
       "  replays stored by victims' phones  %llu (%llu dropped: would cross midnight)\n"
       "  keys matched only through relays   %llu\n"
       "  false warnings caused by relays    %llu\n"
-      "  people warned only because of one  %llu\n",
+      "  warnings only because of one       %llu (notifications)\n",
       u(r.captured_visits), u(r.relayed_runs), u(r.dropped_runs), u(r.relay_only_hits),
       u(r.false_warnings), u(r.warned_only_by_relay));
 }

@@ -25,7 +25,10 @@ constexpr std::uint8_t kEverYellow = 2;
 ScenarioLedger::ScenarioLedger(const World& world)
     : w_(world),
       ever_(world.own_end - world.own_begin, 0),
-      isolation_days_(world.own_end - world.own_begin, 0) {}
+      isolation_days_(world.own_end - world.own_begin, 0) {
+  if (world.config.app.chaff_per_day > 0)
+    dead_from_.assign(world.own_end - world.own_begin, kAlive);
+}
 
 void ScenarioLedger::observe(std::uint32_t t, const HealthPhase& health, const SyncPhase& sync,
                              const HealthCodePhase& code, DailyStats& st) {
@@ -53,7 +56,12 @@ void ScenarioLedger::observe(std::uint32_t t, const HealthPhase& health, const S
     };
     const auto [i0, i1] = shard_range(w_.own_end - w_.own_begin, shard);
     for (std::uint32_t p = w_.own_begin + i0; p < w_.own_begin + i1; ++p) {
-      if (health.dead(p, t)) continue;  // no isolation, no colour (as DailyStats)
+      if (health.dead(p, t)) {  // no isolation, no colour (as DailyStats), no more chaff
+        if (!dead_from_.empty() && dead_from_[p - w_.own_begin] == kAlive) {
+          dead_from_[p - w_.own_begin] = static_cast<std::uint16_t>(t);
+        }
+        continue;
+      }
       if (isolated_until[p] > day) ++isolation_days_[p - w_.own_begin];
       if (central) {
         if (!code.covered(p, t)) continue;
@@ -145,8 +153,10 @@ ChaffView ScenarioLedger::chaff(std::uint32_t days) const {
   // over the ranks below.
   for (std::uint32_t p = w_.own_begin; p < w_.own_end; ++p) {
     if (w_.pop.has_app[p] == 0) continue;
-    // The days the phone ran the app: from its first day to the day it gave it up, if any.
-    const std::uint32_t until = std::min(days, w_.app_end(p));
+    // The days the phone ran the app: from its first day to the day it gave it up, if any,
+    // or its user died.
+    std::uint32_t until = std::min(days, w_.app_end(p));
+    if (!dead_from_.empty()) until = std::min<std::uint32_t>(until, dead_from_[p - w_.own_begin]);
     if (until > w_.app_start(p)) phone_days += until - w_.app_start(p);
     const auto real = upload_time.find(p);
     const bool uploader = real != upload_time.end();

@@ -11,6 +11,7 @@
 
 #include "greenlight/sim/config.h"
 #include "greenlight/sim/experiment.h"
+#include "greenlight/sim/publisher.h"
 #include "sim_test_runs.h"
 
 namespace greenlight::sim {
@@ -304,6 +305,46 @@ TEST_CASE("before the app's launch no phone sends chaff") {
   auto never = run_once(c);
   REQUIRE(never);
   CHECK(never->privacy.central_people == 0);
+}
+
+TEST_CASE("a dead person's phone sends no more chaff") {
+  // Everyone infected on day 0 and every course fatal: one fake flow a day on average per
+  // phone while its user lives (a real upload replacing a fake), so the flows follow the
+  // living phone-days, not the run's days.
+  SimConfig c = small(9);
+  c.population.people = 1500;
+  c.run.days = 30;
+  c.run.baseline = false;
+  c.app.chaff_per_day = 1;
+  c.disease.initial_infections = 1500;
+  c.disease.asymptomatic_fraction.fill(0);
+  c.disease.mild_fraction.fill(0);
+  c.disease.hospitalised_fraction.fill(1);
+  c.disease.critical_fraction.fill(1);
+  c.disease.fatality_fraction.fill(1);
+  InMemoryPublisher publisher;
+  const auto sim = ran(c, publisher);
+  const auto infection_day = sim->infection_day();
+  const auto courses = sim->courses();
+  const Population& pop = sim->population();
+  double living_days = 0;
+  std::uint32_t dead = 0;
+  for (std::uint32_t p = 0; p < pop.size(); ++p) {
+    if (pop.has_app[p] == 0) continue;
+    std::uint32_t t = 0;
+    for (; t < c.run.days; ++t) {
+      if (infection_day[p] != -1 && t >= static_cast<std::uint32_t>(infection_day[p]) &&
+          courses[p].dead(t - static_cast<std::uint32_t>(infection_day[p]))) {
+        break;
+      }
+    }
+    living_days += t;
+    dead += t < c.run.days ? 1u : 0u;
+  }
+  REQUIRE(dead > pop.app_users() / 2);
+  const ChaffView chaff = sim->scenario_metrics().chaff;
+  CHECK(static_cast<double>(chaff.chaff_flows + chaff.real_flows) ==
+        Approx(living_days).epsilon(0.05));
 }
 
 TEST_CASE("compare rejects an unknown sweep key") {

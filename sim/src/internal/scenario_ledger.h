@@ -47,6 +47,10 @@ class ScenarioLedger {
   // for the shadow health code.
   std::vector<std::uint8_t> ever_;
   std::vector<std::uint16_t> isolation_days_;
+  // With chaff: the first day each person was dead (kAlive: not in the days observed), when
+  // its phone stopped sending.
+  static constexpr std::uint16_t kAlive = 0xffff;
+  std::vector<std::uint16_t> dead_from_;
   std::array<std::uint64_t, 2> red_days_{};  // seen, shadow
   std::array<std::uint64_t, 2> yellow_days_{};
   std::vector<std::pair<std::uint32_t, std::uint32_t>> uploads_;  // (person, day)

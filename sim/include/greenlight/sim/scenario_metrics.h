@@ -48,7 +48,8 @@ struct RelayView {
   std::uint64_t relay_only_hits = 0;
   // Notifications (RED or YELLOW from an exposure) whose sync had a relay-only hit: false
   // warnings caused by the relay; and those whose every counted hit was relay-only (the
-  // person was warned only because of the relay).
+  // person was warned only because of the relay; counted per notification: a person warned
+  // YELLOW and then RED so counts twice).
   std::uint64_t false_warnings = 0;
   std::uint64_t warned_only_by_relay = 0;
 };
