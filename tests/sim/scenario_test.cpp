@@ -317,11 +317,7 @@ TEST_CASE("a dead person's phone sends no more chaff") {
   c.run.baseline = false;
   c.app.chaff_per_day = 1;
   c.disease.initial_infections = 1500;
-  c.disease.asymptomatic_fraction.fill(0);
-  c.disease.mild_fraction.fill(0);
-  c.disease.hospitalised_fraction.fill(1);
-  c.disease.critical_fraction.fill(1);
-  c.disease.fatality_fraction.fill(1);
+  every_course_fatal(c);
   InMemoryPublisher publisher;
   const auto sim = ran(c, publisher);
   const auto infection_day = sim->infection_day();

@@ -69,6 +69,15 @@ inline void without_immunity(SimConfig& c) {
   c.immunity.efficacy_severe = 0;
 }
 
+// Every infection symptomatic, admitted to hospital, in intensive care and fatal.
+inline void every_course_fatal(SimConfig& c) {
+  c.disease.asymptomatic_fraction.fill(0);
+  c.disease.mild_fraction.fill(0);
+  c.disease.hospitalised_fraction.fill(1);
+  c.disease.critical_fraction.fill(1);
+  c.disease.fatality_fraction.fill(1);
+}
+
 inline std::string refusal(std::string_view assignment) {
   SimConfig c;
   const Status st = apply_override(c, assignment);

@@ -8,6 +8,7 @@
 #include "greenlight/sim/config.h"
 #include "internal/health_phase.h"
 #include "internal/world.h"
+#include "sim_test_runs.h"
 #include "world_test_support.h"
 
 namespace greenlight::sim::internal {
@@ -148,11 +149,7 @@ TEST_CASE("the dead give no sample: a waiting test of a person who died is dropp
     c.testing.sensitivity = 0;
     c.testing.sensitive_from_day = 0;
     c.testing.sensitive_to_day = 1000;
-    c.disease.asymptomatic_fraction.fill(0);
-    c.disease.mild_fraction.fill(0);
-    c.disease.hospitalised_fraction.fill(1);
-    c.disease.critical_fraction.fill(1);
-    c.disease.fatality_fraction.fill(1);
+    every_course_fatal(c);
     const auto world = make_world(c);
     // The first person from 50 whose course leaves 5 days between admission and death.
     std::uint32_t p = 50;
