@@ -130,7 +130,9 @@ void HealthCodePhase::run(std::uint32_t t, HealthPhase& health, DailyStats& st) 
     if (!health.dead(p, t)) ++covered_person_days_;
     if (case_[p] == 0 && health.tested_positive(p)) {
       case_[p] = 1;
-      cases.push_back(p);
+      // A result from before p's code existed (a later launch or start) is known, not new:
+      // no RED, no tracing, as the app would not have shown it.
+      if (start_.empty() || health.positive_day(p) >= start_[p]) cases.push_back(p);
     }
   }
   // Colours of today's cases, decided together: RED wins over YELLOW for the same person.

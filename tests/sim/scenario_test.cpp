@@ -382,6 +382,18 @@ TEST_CASE("the health code covers the app's users on the app's days") {
   CHECK(late->arms[2].averted == 0);
   CHECK(m(*late, 2).colours.ever_coloured == 0);
   CHECK(m(*late, 1).shadow_code.ever_coloured == 0);
+  // Launched on day 15 for everyone: the cases are the positive results from day 15 on; an
+  // earlier result is known, not a new case (the app would not show it either).
+  c.app.uptake = 1;
+  c.app.start_day = 15;
+  auto launched = run_comparison(c);
+  REQUIRE(launched);
+  const auto& daily = launched->arms[2].outcome.daily;
+  std::uint64_t before = 0;
+  std::uint64_t after = 0;
+  for (const auto& d : daily) (d.day < 15 ? before : after) += d.positives;
+  REQUIRE(before > 0);
+  CHECK(m(*launched, 2).health_code.cases_red == after);
 }
 
 TEST_CASE("compare refuses health-code settings its arms set themselves") {
