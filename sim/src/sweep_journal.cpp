@@ -59,7 +59,7 @@ Result<T> from_hex_bytes(const fs::path& path, const std::string& hex, const cha
   if (!bytes || bytes->size() != sizeof(T)) {
     return make_error(ErrorCode::kInvalidArgument,
                       path.string() + ": " + what + " must be " + std::to_string(sizeof(T)) +
-                          " bytes in hex; remove the folder to start the sweep over");
+                          " bytes in hex; remove this file (the folder's other runs stay usable)");
   }
   T out;
   std::memcpy(&out, bytes->data(), sizeof out);
@@ -92,7 +92,7 @@ Result<RunFile> read_run_file(const fs::path& path) {
                       path.string() +
                           ": not a sweep run of this format (expected a JSON object "
                           "with greenlight_sweep_run 1, build, config_sha256 and "
-                          "summary); remove the folder to start the sweep over");
+                          "summary); remove this file (the folder's other runs stay usable)");
   }
   const json::string* scenario = string_at("scenario");
   const json::string* server = string_at("server");
