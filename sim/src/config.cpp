@@ -1098,6 +1098,14 @@ Status validate_config(const SimConfig& c) {
        "adversary.relay_delay_minutes must be in [0, 720]");
   need(ad.relay_victims <= 1000 && ad.relay_max_minutes >= 5 && ad.relay_max_minutes <= 240,
        "adversary.relay_victims must be at most 1000, relay_max_minutes in [5, 240]");
+  // The relay's settings do nothing without a relay.
+  const AdversaryConfig no_relay;
+  need(ad.relay_venue_share > 0 || (ad.relay_delay_minutes == no_relay.relay_delay_minutes &&
+                                    ad.relay_victims == no_relay.relay_victims &&
+                                    ad.relay_attenuation_db == no_relay.relay_attenuation_db &&
+                                    ad.relay_max_minutes == no_relay.relay_max_minutes),
+       "adversary.relay_delay_minutes, relay_victims, relay_attenuation_db and relay_max_minutes "
+       "need adversary.relay_venue_share (no relay without it)");
   need(ad.relay_attenuation_db >= 0 && ad.relay_attenuation_db <= 120,
        "adversary.relay_attenuation_db must be in [0, 120]");
   need(ad.relay_venue_share == 0 || c.run.verify_phones == 0,

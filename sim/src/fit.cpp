@@ -78,6 +78,8 @@ double Observed::total(std::size_t column) const {
 
 Result<Observed> parse_observed(std::string_view csv, std::uint32_t run_days) {
   Observed out;
+  // A byte-order mark, as spreadsheet programs write UTF-8, is no part of the header.
+  if (csv.starts_with("\xEF\xBB\xBF")) csv.remove_prefix(3);
   const std::vector<std::string> known = timeseries_columns();
   std::size_t line_no = 0;
   bool header = false;

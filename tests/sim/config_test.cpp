@@ -669,6 +669,19 @@ TEST_CASE("presets") {
   CHECK_FALSE(preset("lockdown"));
 }
 
+TEST_CASE("the relay's settings need a relay") {
+  for (const char* setting :
+       {"adversary.relay_delay_minutes=90", "adversary.relay_victims=50",
+        "adversary.relay_attenuation_db=60", "adversary.relay_max_minutes=30"}) {
+    CAPTURE(setting);
+    fails(setting, "need adversary.relay_venue_share (no relay without it)");
+    SimConfig c;
+    REQUIRE(apply_override(c, "adversary.relay_venue_share=0.1"));
+    REQUIRE(apply_override(c, setting));
+    CHECK(validate_config(c));
+  }
+}
+
 TEST_CASE("the risk thresholds are whole dB of a one-byte attenuation") {
   // The client's thresholds are whole dB: a fraction was cut off without a word.
   fails("risk.attenuation_thresholds_db=[63.5,73,79]", "must be whole dB in [0, 255]");

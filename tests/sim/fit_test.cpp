@@ -39,6 +39,13 @@ TEST_CASE("observations are read from day,COLUMN CSV and bad ones are refused by
   CHECK(o->values[1] == std::vector<double>{0, 1, 2});
   CHECK(o->total(0) == 22.5);
   CHECK(o->total(1) == 3);
+  // A byte-order mark (spreadsheet programs write one) is no part of the header.
+  auto marked = parse_observed(
+      "\xEF\xBB\xBF"
+      "day,positives\n3,10\n",
+      40);
+  REQUIRE(marked);
+  CHECK(marked->columns == std::vector<std::string>{"positives"});
   CHECK(refused("day,cases\n1,2\n").find("line 1: expected the header day,COLUMN") == 0);
   CHECK(refused("when,positives\n1,2\n").find("line 1: expected the header") == 0);
   CHECK(refused("day,positives,positives\n1,2,3\n").find("line 1: expected the header") == 0);
