@@ -65,7 +65,7 @@ TEST_CASE("a relay slower than the acceptance window causes none") {
   CHECK(v.warned_only_by_relay == 0);
   // The run is the run without the adversary: same epidemic, same notifications.
   SimConfig off = relayed(180);
-  off.adversary.relay_venue_share = 0;
+  off.adversary = AdversaryConfig{};  // no relay (its other settings need one)
   auto clean = run_once(off);
   REQUIRE(clean);
   CHECK(clean->scenario.relay.relayed_runs == 0);
