@@ -148,6 +148,25 @@ std::string scenario_report(const SimConfig& config, const ScenarioOutcome& outc
   return text;
 }
 
+Status check_varied(std::span<const SweepVary> vary, const char* what) {
+  for (std::size_t i = 0; i < vary.size(); ++i) {
+    if (vary[i].key == "run.baseline" || vary[i].key == "run.threads") {
+      return make_error(ErrorCode::kInvalidArgument,
+                        vary[i].key + " changes no run of a " + what +
+                            " (it runs without a baseline, and threads give the same bytes)");
+    }
+    if (vary[i].values.empty()) {
+      return make_error(ErrorCode::kInvalidArgument, vary[i].key + ": no values");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (vary[j].key == vary[i].key) {
+        return make_error(ErrorCode::kInvalidArgument, vary[i].key + " is varied twice");
+      }
+    }
+  }
+  return ok();
+}
+
 std::vector<std::array<double, kMaxVaried>> varied_combinations(std::span<const SweepVary> vary) {
   // An odometer, the last setting fastest.
   std::vector<std::array<double, kMaxVaried>> combinations;
@@ -179,21 +198,8 @@ Result<std::vector<SweepPoint>> run_sweep(const SimConfig& base, std::span<const
                         "a sweep varies app.uptake and run.seed by its uptakes and seeds, not as "
                         "a setting");
     }
-    if (vary[i].key == "run.baseline" || vary[i].key == "run.threads") {
-      return make_error(ErrorCode::kInvalidArgument,
-                        vary[i].key +
-                            " changes no run of a sweep (it runs without a baseline, and threads "
-                            "give the same bytes)");
-    }
-    if (vary[i].values.empty()) {
-      return make_error(ErrorCode::kInvalidArgument, vary[i].key + ": no values");
-    }
-    for (std::size_t j = 0; j < i; ++j) {
-      if (vary[j].key == vary[i].key) {
-        return make_error(ErrorCode::kInvalidArgument, vary[i].key + " is varied twice");
-      }
-    }
   }
+  GL_RETURN_IF_ERROR(check_varied(vary, "sweep"));
   const auto combinations = varied_combinations(vary);
   std::vector<SimConfig> configs;
   std::vector<std::array<double, kMaxVaried>> config_values;

@@ -173,19 +173,8 @@ Result<std::vector<FitPoint>> run_fit(const SimConfig& base, std::span<const Swe
   for (std::size_t i = 0; i < vary.size(); ++i) {
     if (vary[i].key == "run.seed")
       return make_error(ErrorCode::kInvalidArgument, "a fit varies run.seed by its seeds");
-    if (vary[i].key == "run.baseline" || vary[i].key == "run.threads") {
-      return make_error(ErrorCode::kInvalidArgument,
-                        vary[i].key +
-                            " changes no run of a fit (it runs without a baseline, and threads "
-                            "give the same bytes)");
-    }
-    if (vary[i].values.empty())
-      return make_error(ErrorCode::kInvalidArgument, vary[i].key + ": no values");
-    for (std::size_t j = 0; j < i; ++j) {
-      if (vary[j].key == vary[i].key)
-        return make_error(ErrorCode::kInvalidArgument, vary[i].key + " is varied twice");
-    }
   }
+  GL_RETURN_IF_ERROR(check_varied(vary, "fit"));
   if (seeds.empty()) return make_error(ErrorCode::kInvalidArgument, "a fit needs a seed");
   const std::vector<std::string> known = timeseries_columns();
   std::vector<std::size_t> columns;

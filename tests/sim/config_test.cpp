@@ -698,16 +698,17 @@ TEST_CASE("settings that begin after the run's last day are warned about") {
   c.run.days = 10;
   CHECK(config_warnings(c).empty());  // the defaults
   // On the last day (9): in the run; from day 10: after it.
-  REQUIRE(apply_override(c, "lockdown.schools_closed=[[9,12],[500,600]]"));
-  REQUIRE(apply_override(c, "disease.transmission_changes=[[3,0.5],[1500,0]]"));
-  REQUIRE(apply_override(c, "disease.transmission_changes_by_layer=[[10,1,0,0,0]]"));
-  REQUIRE(apply_override(c, "variant.imports=10"));
-  REQUIRE(apply_override(c, "variant.day=50"));
-  REQUIRE(apply_override(c, "vaccination.people_per_day_per_100k=100"));
-  REQUIRE(apply_override(c, "vaccination.start_day=40"));
-  REQUIRE(apply_override(c, "lockdown.start_day=9"));
-  REQUIRE(apply_override(c, "lockdown.days=5"));
-  REQUIRE(apply_override(c, "app.start_day=10"));
+  const std::vector<std::string> late{"lockdown.schools_closed=[[9,12],[500,600]]",
+                                      "disease.transmission_changes=[[3,0.5],[1500,0]]",
+                                      "disease.transmission_changes_by_layer=[[10,1,0,0,0]]",
+                                      "variant.imports=10",
+                                      "variant.day=50",
+                                      "vaccination.people_per_day_per_100k=100",
+                                      "vaccination.start_day=40",
+                                      "lockdown.start_day=9",
+                                      "lockdown.days=5",
+                                      "app.start_day=10"};
+  REQUIRE(apply_overrides(c, late));
   REQUIRE(validate_config(c));
   const std::vector<std::string> w = config_warnings(c);
   const std::vector<std::string> expected{

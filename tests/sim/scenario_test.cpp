@@ -263,12 +263,22 @@ TEST_CASE("compare counts a regional lockdown's region-days, not days of everyon
   CHECK(national_text.find("region-days locked down") == std::string::npos);
 }
 
-TEST_CASE("before the app's launch no phone sends chaff") {
-  SimConfig c = small(4);
+namespace {
+
+// 1,500 people for 30 days, one fake upload a day per phone on average.
+SimConfig with_chaff(std::uint64_t seed) {
+  SimConfig c = small(seed);
   c.population.people = 1500;
   c.run.days = 30;
   c.run.baseline = false;
   c.app.chaff_per_day = 1;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("before the app's launch no phone sends chaff") {
+  SimConfig c = with_chaff(4);
   auto from_start = run_once(c);
   c.app.start_day = 20;
   auto late = run_once(c);
@@ -311,11 +321,7 @@ TEST_CASE("a dead person's phone sends no more chaff") {
   // Everyone infected on day 0 and every course fatal: one fake flow a day on average per
   // phone while its user lives (a real upload replacing a fake), so the flows follow the
   // living phone-days, not the run's days.
-  SimConfig c = small(9);
-  c.population.people = 1500;
-  c.run.days = 30;
-  c.run.baseline = false;
-  c.app.chaff_per_day = 1;
+  SimConfig c = with_chaff(9);
   c.disease.initial_infections = 1500;
   every_course_fatal(c);
   InMemoryPublisher publisher;

@@ -73,6 +73,11 @@ struct ScenarioOutcome {
 // the offspring of both runs.
 std::string scenario_report(const SimConfig& config, const ScenarioOutcome& outcome);
 
+// The checks a sweep's and a fit's varied settings share (`what`: "sweep" or "fit"): each has
+// values, none is varied twice, and none is one that changes no run (run.baseline: they run
+// without one; run.threads: the same bytes at any count).
+[[nodiscard]] Status check_varied(std::span<const SweepVary> vary, const char* what);
+
 // Every combination of the varied settings' values (at most kMaxVaried, each with values), the
 // first setting's slowest: the points of a sweep or a fit.
 std::vector<std::array<double, kMaxVaried>> varied_combinations(std::span<const SweepVary> vary);
