@@ -33,7 +33,8 @@ RelayAdversary::RelayAdversary(const World& world)
   }
 }
 
-void RelayAdversary::stage(std::uint32_t t, const ContactPhase& contacts, const RadioPhase& radio) {
+void RelayAdversary::stage(std::uint32_t t, const ContactPhase& contacts, const HealthPhase& health,
+                           const RadioPhase& radio) {
   replays_.clear();
   for (auto& part : staged_) part.clear();
   // Before the app's launch there is nothing to capture and nobody to replay to.
@@ -61,7 +62,12 @@ void RelayAdversary::stage(std::uint32_t t, const ContactPhase& contacts, const 
     Rng r(stream_key(w_.seed, kPurposeRelayVictims, t, v.person, v.venue));
     for (std::uint32_t i = 0; i < ad.relay_victims; ++i) {
       const std::uint32_t q = app_users_[r.below(static_cast<std::uint32_t>(app_users_.size()))];
-      if (q == v.person || !w_.app_on(q, t)) continue;
+      if (q == v.person) continue;
+      // A dead victim's phone is off, and so is one whose app is not running that day.
+      if (health.dead(q, t) || !w_.app_on(q, t)) {
+        ++view_.off_runs;
+        continue;
+      }
       replays_.push_back({v.person, q, capture_scan / kScansPerInterval, meta});
     }
   }

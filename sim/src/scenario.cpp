@@ -563,11 +563,12 @@ std::string format_relay(const RelayView& r) {
   return strprintf(
       "\nRelay adversary (A2)\n  visits recorded by receivers       %llu\n"
       "  replays stored by victims' phones  %llu (%llu dropped: would cross midnight)\n"
+      "  replays to phones that were off    %llu (victim dead or its app not running)\n"
       "  keys matched only through relays   %llu\n"
       "  false warnings caused by relays    %llu\n"
       "  warnings only because of one       %llu (notifications)\n",
-      u(r.captured_visits), u(r.relayed_runs), u(r.dropped_runs), u(r.relay_only_hits),
-      u(r.false_warnings), u(r.warned_only_by_relay));
+      u(r.captured_visits), u(r.relayed_runs), u(r.dropped_runs), u(r.off_runs),
+      u(r.relay_only_hits), u(r.false_warnings), u(r.warned_only_by_relay));
 }
 
 }  // namespace greenlight::sim

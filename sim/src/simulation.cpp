@@ -95,7 +95,7 @@ struct Simulation::Impl {
     tracing.record(t, contacts);
     clock.lap(internal::kPhaseContacts);
     if (relay.enabled()) {
-      relay.stage(t, contacts, radio);
+      relay.stage(t, contacts, health, radio);
       std::vector<internal::StagedRuns> shards(contacts.staged_runs());
       shards.push_back(relay.staged());
       st.runs_stored = world.ranks.sum(radio.store_day(t, shards));

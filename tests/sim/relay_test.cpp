@@ -7,6 +7,7 @@
 #include "greenlight/sim/config.h"
 #include "greenlight/sim/experiment.h"
 #include "greenlight/sim/scenario.h"
+#include "sim_test_runs.h"
 
 namespace greenlight::sim {
 namespace {
@@ -73,6 +74,29 @@ TEST_CASE("a relay slower than the acceptance window causes none") {
   CHECK(slow->summary.notifications_red == clean->summary.notifications_red);
   CHECK(slow->summary.notifications_yellow == clean->summary.notifications_yellow);
   CHECK(slow->summary.uploads == clean->summary.uploads);
+}
+
+TEST_CASE("a dead victim's phone hears no replay") {
+  // Every app user runs the app from day 0 to the end: a victim's phone is off only once
+  // the victim is dead.
+  SimConfig lived = relayed(180);
+  lived.disease.initial_infections = 250;
+  lived.disease.fatality_fraction.fill(0);
+  auto alive = run_once(lived);
+  REQUIRE(alive);
+  CHECK(alive->summary.deaths == 0);
+  CHECK(alive->scenario.relay.relayed_runs > 0);
+  CHECK(alive->scenario.relay.off_runs == 0);
+
+  SimConfig fatal = lived;
+  every_course_fatal(fatal);
+  auto died = run_once(fatal);
+  REQUIRE(died);
+  REQUIRE(died->summary.deaths > 0);
+  CHECK(died->scenario.relay.relayed_runs > 0);
+  CHECK(died->scenario.relay.off_runs > 0);
+  CHECK(format_relay(died->scenario.relay).find("replays to phones that were off") !=
+        std::string::npos);
 }
 
 TEST_CASE("the relay cannot be combined with the per-phone check") {

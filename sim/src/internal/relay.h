@@ -3,6 +3,7 @@
 // advertisements of the app users who visit; a transmitter elsewhere replays each recording
 // relay_delay_minutes later, for the length of the visit (at most relay_max_minutes), to
 // relay_victims app users drawn from the seed, at relay_attenuation_db. A victim's phone
+// that is off (dead, or its app not running that day) hears nothing (counted); one that is on
 // stores the replay as a run: the broadcaster's RPI of the capture interval, heard at the
 // replay time (so the matching's +-2 hour rule decides whether it counts), at a true
 // distance of 12.7 m (never a true close contact). Replays that would cross midnight are
@@ -18,6 +19,7 @@
 #include "greenlight/crypto/gaen.h"
 #include "greenlight/sim/scenario_metrics.h"
 #include "internal/contact_phase.h"
+#include "internal/health_phase.h"
 #include "internal/radio_phase.h"
 #include "internal/sync_phase.h"
 #include "internal/world.h"
@@ -31,7 +33,8 @@ class RelayAdversary {
   bool enabled() const { return enabled_; }
   // After the contact phase: today's recordings and their replays, staged as runs (one
   // extra shard, ordered by broadcaster, stored after the contacts' shards).
-  void stage(std::uint32_t t, const ContactPhase& contacts, const RadioPhase& radio);
+  void stage(std::uint32_t t, const ContactPhase& contacts, const HealthPhase& health,
+             const RadioPhase& radio);
   const StagedRuns& staged() const { return staged_; }
   // After RadioPhase::derive_rpis(t): each replayed run gets the RPI of its capture
   // interval; replays to a phone that also really met the broadcaster today are noted.

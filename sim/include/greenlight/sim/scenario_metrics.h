@@ -44,6 +44,7 @@ struct RelayView {
   std::uint64_t captured_visits = 0;  // app users' visits recorded by a receiver
   std::uint64_t relayed_runs = 0;     // replays stored by victims' phones
   std::uint64_t dropped_runs = 0;     // replays that would cross midnight (not modelled)
+  std::uint64_t off_runs = 0;  // replays to a victim whose phone was off (dead, app not running)
   // Keys that matched at a victim only through relayed runs (with a counted window).
   std::uint64_t relay_only_hits = 0;
   // Notifications (RED or YELLOW from an exposure) whose sync had a relay-only hit: false
