@@ -1531,7 +1531,13 @@ std::string uptake_table(std::span<const SweepPoint> points) {
     reference_by_seed[p->seed] = static_cast<double>(p->summary.infections);
     reference_deaths_by_seed[p->seed] = static_cast<double>(p->summary.deaths);
   }
-  const std::string ref = fmt("%.0f %%", 100 * reference_uptake);
+  // Uptakes as given (72.5 %, not 73 %: two uptakes must not share a label).
+  const auto label = [](double uptake) { return fmt("%g %%", 100 * uptake); };
+  int w_uptake = 6;
+  for (const auto& [u, ps] : groups) {
+    w_uptake = std::max(w_uptake, static_cast<int>(label(u).size()));
+  }
+  const std::string ref = label(reference_uptake);
   const std::string h_inf = "infected: median [min, max]";
   const std::string h_change = "vs " + ref + ": medians";
   const std::string h_paired = "vs " + ref + ", paired by seed: median [min, max]";
@@ -1553,12 +1559,13 @@ std::string uptake_table(std::span<const SweepPoint> points) {
                                  [](const SweepPoint& p) { return p.summary.residents > 0; });
   const std::string h_residents = "residents infected: median [min, max]  residents died";
   std::string o = fmt(
-      "uptake  runs  ended / died out  %s  %s  %s  %s  RED (median)  RED precision  any "
+      "%*s  runs  ended / died out  %s  %s  %s  %s  RED (median)  RED precision  any "
       "recall%s%s%s%s\n",
-      h_inf.c_str(), h_change.c_str(), h_paired.c_str(), h_deaths.c_str(),
+      w_uptake, "uptake", h_inf.c_str(), h_change.c_str(), h_paired.c_str(), h_deaths.c_str(),
       lockdowns ? "  lockdown days (median)" : "", regional ? "  region-days locked (median)" : "",
       homes ? "  " : "", homes ? h_residents.c_str() : "");
   double reference = -1;
+  bool fewer_pairs = false;  // a paired change over fewer seeds than the uptake's runs
   for (const auto& [u, ps] : groups) {
     std::vector<double> inf, red, prec, rec, paired, deaths, deaths_paired, locked, region_days;
     std::vector<double> residents, resident_deaths;
@@ -1594,16 +1601,27 @@ std::string uptake_table(std::span<const SweepPoint> points) {
             *std::max_element(inf.begin(), inf.end()));
     const std::string change =
         reference > 0 ? fmt("%+.1f %%", 100 * (mi - reference) / reference) : std::string("-");
+    // A seed whose reference run had no infection (or death) gives no relative change: the
+    // pairs left are counted when they are fewer than the runs.
+    const auto pairs = [&](std::size_t n) {
+      if (n == ps.size()) return std::string();
+      fewer_pairs = true;
+      return fmt(" n=%zu", n);
+    };
     std::string pair = "-";
     if (!paired.empty()) {
       pair = fmt("%+.1f %% [%+.1f, %+.1f]", internal::median(paired),
                  *std::min_element(paired.begin(), paired.end()),
-                 *std::max_element(paired.begin(), paired.end()));
+                 *std::max_element(paired.begin(), paired.end())) +
+             pairs(paired.size());
     }
     std::string died = fmt("%.0f", internal::median(deaths));
-    if (!deaths_paired.empty()) died += fmt(" (%+.1f %%)", internal::median(deaths_paired));
-    o += fmt("%4.0f %%  %4zu  %16s  %*s  %*s  %*s  %*s  %12.0f  %13s  %10s", 100 * u, ps.size(),
-             fmt("%zu / %zu", ended, died_out).c_str(), w_inf, range.c_str(), w_change,
+    if (!deaths_paired.empty()) {
+      died += fmt(" (%+.1f %%%s)", internal::median(deaths_paired),
+                  pairs(deaths_paired.size()).c_str());
+    }
+    o += fmt("%*s  %4zu  %16s  %*s  %*s  %*s  %*s  %12.0f  %13s  %10s", w_uptake, label(u).c_str(),
+             ps.size(), fmt("%zu / %zu", ended, died_out).c_str(), w_inf, range.c_str(), w_change,
              change.c_str(), w_paired, pair.c_str(), w_deaths, died.c_str(), internal::median(red),
              pct(internal::median(prec)).c_str(), pct(internal::median(rec)).c_str());
     if (lockdowns) o += fmt("  %22.1f", internal::median(locked));
@@ -1615,6 +1633,10 @@ std::string uptake_table(std::span<const SweepPoint> points) {
       o += fmt("  %37s  %15.0f", infected.c_str(), internal::median(resident_deaths));
     }
     o += "\n";
+  }
+  if (fewer_pairs) {
+    o += "n=K: the paired change over K seeds only (the others had no infection, or no death, "
+         "at the reference uptake, or no run there)\n";
   }
   return o;
 }

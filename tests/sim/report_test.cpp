@@ -46,6 +46,28 @@ TEST_CASE("the sweep table pairs each uptake's runs with the reference run of th
   CHECK(half.find("-10.0 % [-25.0, +0.0]") != std::string::npos);
 }
 
+TEST_CASE("the sweep table labels each uptake as given and counts the seeds it pairs") {
+  // 72.5 % and 73 % are two rows (whole percent gave both "73 %"). Seed 2's reference run
+  // had no infection: its change is undefined, so 73 % pairs 2 of its 3 seeds.
+  const std::vector<SweepPoint> points{point(0.725, 1, 100), point(0.725, 2, 0),
+                                       point(0.725, 3, 200), point(0.73, 1, 50),
+                                       point(0.73, 2, 10),   point(0.73, 3, 150)};
+  const std::string table = format_sweep(points);
+  CAPTURE(table);
+  CHECK(table.find("vs 72.5 %: medians") != std::string::npos);
+  const std::string ref = row(table, "72.5 %");
+  CHECK(ref.find("+0.0 % [+0.0, +0.0] n=2") != std::string::npos);
+  // Seeds 1 and 3: -50 % and -25 %.
+  const std::string other = row(table, "  73 %");
+  CHECK(other.find("-37.5 % [-50.0, -25.0] n=2") != std::string::npos);
+  CHECK(table.find("n=K: the paired change over K seeds only") != std::string::npos);
+  // Every seed paired: no count, no legend.
+  const std::vector<SweepPoint> all{point(0, 1, 100), point(1, 1, 50)};
+  const std::string full = format_sweep(all);
+  CHECK(full.find("n=") == std::string::npos);
+  CHECK(row(full, " 100 %").find("-50.0 % [-50.0, -50.0]  ") != std::string::npos);
+}
+
 TEST_CASE("sweep_daily.csv gives each day's median and 10-90 % band over the seeds") {
   // Uptake 50 %: four seeds, two days; uptake 0 %: one seed (listed after, written first).
   const std::vector<SweepPoint> points{point(0.5, 1, 0), point(0.5, 2, 0), point(0.5, 3, 0),
