@@ -572,6 +572,28 @@ grep -q ",9007199254740993," "$work/big-seed/sweep.csv" &&
 grep -q "^greenlight: warning: lockdown.schools_closed's window begins on day 10, after the \
 run's last day (4): it changes nothing$" "$work/late.stderr" ||
   fail "no warning of a late school closure: $(cat "$work/late.stderr")"
+# Under mpirun only rank 0 prints the warning (each rank printed it).
+"${mpi[@]}" "$bin" sim run --people 500 --days 5 --quiet --set 'lockdown.schools_closed=[[10,12]]' \
+  --out "$work/late-two" >"$work/late-two.stdout" 2>"$work/late-two.stderr" ||
+  fail "mpirun -np 2 sim run with a late school closure failed: $(cat "$work/late-two.stderr")"
+[ "$(grep -c "^greenlight: warning: lockdown.schools_closed" "$work/late-two.stderr")" = 1 ] ||
+  fail "mpirun -np 2: the warning is not printed once: $(cat "$work/late-two.stderr")"
+
+# The one-process commands stop every rank with a message under mpirun -np 2 (compare ran a
+# whole comparison on each rank, and its sweep's ranks collided on the same run files).
+for one in "compare" "compare --sweep app.uptake=0.3,0.6" "threshold-sweep --offsets 0" \
+  "radio-plot --contacts 100"; do
+  read -r -a one_args <<<"$one"
+  rm -rf "$work/one-process"
+  if "${mpi[@]}" "$bin" sim "${one_args[@]}" --people 500 --days 3 --quiet \
+    --out "$work/one-process" >"$work/one-process.stdout" 2>"$work/one-process.stderr"; then
+    fail "mpirun -np 2 sim $one exited 0"
+  fi
+  grep -q "rank [01] of 2: sim ${one_args[0]} runs in one process: start it without mpirun" \
+    "$work/one-process.stderr" || fail "mpirun -np 2 sim $one: $(cat "$work/one-process.stderr")"
+  [ ! -e "$work/one-process/compare.csv" ] && [ ! -e "$work/one-process/compare-sweep-runs" ] ||
+    fail "mpirun -np 2 sim $one wrote files"
+done
 
 if [ "$failures" -ne 0 ]; then
   echo "$failures failure(s)" >&2

@@ -212,8 +212,11 @@ SimConfig build_config(const CommonOptions& o) {
     c.disease.initial_infections = c.population.people;
   }
   if (auto v = sim::validate_config(c); !v) throw CommandError{v.error().message};
-  for (const std::string& w : sim::config_warnings(c)) {
-    std::fprintf(stderr, "greenlight: warning: %s\n", w.c_str());
+  // Under mpirun only rank 0 prints (outside MPI, world() is the one rank).
+  if (sim::Ranks::world().root()) {
+    for (const std::string& w : sim::config_warnings(c)) {
+      std::fprintf(stderr, "greenlight: warning: %s\n", w.c_str());
+    }
   }
   return c;
 }
@@ -277,8 +280,8 @@ void in_one_process(const char* command, Fn&& fn) {
   with_ranks([&](const sim::Ranks& ranks) {
     if (ranks.size() > 1) {
       throw CommandError{std::string("sim ") + command +
-                         " runs in one process: start it without mpirun (sim run, sweep and "
-                         "bench use MPI ranks)"};
+                         " runs in one process: start it without mpirun (sim run, sweep, fit "
+                         "and bench use MPI ranks)"};
     }
     fn();
   });
@@ -1008,7 +1011,7 @@ void setup_sim(CLI::App& app) {
                 "finished (OUT/compare-sweep-runs, removed when the sweep completes) for the same "
                 "settings and greenlight build, and run the rest");
   cmp->callback([cmp_opts, cmp_sweep, cmp_seeds, cmp_resume] {
-    run_compare(*cmp_opts, *cmp_sweep, *cmp_seeds, *cmp_resume);
+    in_one_process("compare", [&] { run_compare(*cmp_opts, *cmp_sweep, *cmp_seeds, *cmp_resume); });
   });
 
   auto config_preset = std::make_shared<std::string>("openabm-like");
