@@ -82,7 +82,8 @@ Status SyncPhase::run(std::uint32_t t, std::int64_t now, const Phases& phases, D
   std::vector<Update> updates;
   SharedWindows shared;
   score(hits, keys, owner, t, now, phases.radio, updates, shared);
-  match_venues(batch->venue_warnings, t, first_day, last_day, phases.contacts, updates);
+  match_venues(batch->venue_warnings, t, first_day, last_day, phases.contacts, phases.uploads,
+               updates);
   apply(updates, t, phases.health, st);
   if (!batch->revised_keys.empty()) {
     GL_RETURN_IF_ERROR(revise(batch->revised_keys, t, now, first_day, last_day, phases, st));
@@ -534,7 +535,8 @@ Status SyncPhase::revise(std::span<const TemporaryExposureKey> revised, std::uin
 
 void SyncPhase::match_venues(const std::vector<SealedVenueWarning>& published, std::uint32_t t,
                              std::uint32_t first_day, std::uint32_t last_day,
-                             const ContactPhase& contacts, std::vector<Update>& updates) {
+                             const ContactPhase& contacts, const UploadPhase& uploads,
+                             std::vector<Update>& updates) {
   // Each warning is checked once as every phone that checked in at the venue checks it (the
   // health authority's signature with the pinned key, the owner's with the poster's owner
   // key: check_venue_warning), then phones compare it with their check-ins.
@@ -584,6 +586,9 @@ void SyncPhase::match_venues(const std::vector<SealedVenueWarning>& published, s
       if ((warned[c.venue / 64] >> (c.venue % 64) & 1) == 0) continue;
       auto it = warnings.find(c.venue);
       if (it == warnings.end()) continue;
+      // The phone's own report of this day's visits (a symptom self-report too, which shows
+      // no own RED): the user knows; another case's warning there tells a case nothing.
+      if (uploads.reported_checkins(c.person, d)) continue;
       const std::uint32_t in = base + c.start_scan / kScansPerInterval;
       const std::uint32_t out =
           base + (c.start_scan + c.scans + kScansPerInterval - 1) / kScansPerInterval;

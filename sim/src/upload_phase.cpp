@@ -111,7 +111,8 @@ std::vector<UploadPhase::UploaderCheckIn> UploadPhase::uploader_checkins(
 }
 
 Result<SimUpload> UploadPhase::prepare(std::uint32_t p, std::uint32_t t, const HealthPhase& health,
-                                       std::span<const UploaderCheckIn> checkins) const {
+                                       std::span<const UploaderCheckIn> checkins,
+                                       std::vector<std::uint32_t>& reported_days) const {
   SimUpload up;
   // The health authority records the symptom onset, or the test date without symptoms; a
   // symptom self-report the day the symptoms were reported.
@@ -133,6 +134,7 @@ Result<SimUpload> UploadPhase::prepare(std::uint32_t p, std::uint32_t t, const H
     if (inf == client::Infectiousness::kNone) continue;
     const auto of_day = std::equal_range(checkins.begin(), checkins.end(),
                                          UploaderCheckIn{d, CheckIn{p, 0, 0, 0}}, by_person_day);
+    if (of_day.first != of_day.second) reported_days.push_back(d);
     for (auto it = of_day.first; it != of_day.second; ++it) {
       const CheckIn& c = it->check_in;
       VenueReportRecord rec;
@@ -166,10 +168,22 @@ Status UploadPhase::run(std::uint32_t t, std::int64_t now, std::span<const std::
   // parallel and then published in the order of `uploaders`.
   const std::vector<UploaderCheckIn> checkins = uploader_checkins(t, uploaders, contacts);
   std::vector<std::optional<Result<SimUpload>>> prepared(uploaders.size());
+  std::vector<std::vector<std::uint32_t>> reported_days(uploaders.size());
   parallel_for(w_.threads, static_cast<std::uint32_t>(uploaders.size()),
                [&](std::uint32_t i, std::uint32_t) {
-                 prepared[i].emplace(prepare(uploaders[i], t, health, checkins));
+                 prepared[i].emplace(prepare(uploaders[i], t, health, checkins, reported_days[i]));
                });
+  // The phone remembers the check-ins it reported for as long as the sync matches
+  // check-ins (14 days back; kept one day more).
+  std::erase_if(reported_checkins_, [t](std::uint64_t e) {
+    return static_cast<std::uint32_t>(e) + kRetentionDays + 1 < t;
+  });
+  for (std::size_t i = 0; i < uploaders.size(); ++i) {
+    if (!w_.owns(uploaders[i])) continue;
+    for (const std::uint32_t d : reported_days[i]) {
+      reported_checkins_.insert(std::uint64_t{uploaders[i]} << 32 | std::uint64_t{d});
+    }
+  }
   // With reinfection a person may upload again within 14 days of its last upload; the
   // days both uploads hold keep the key of the first, as the server keeps the first upload
   // of a key (a key it holds already is dropped), so the phones see each key once.

@@ -546,8 +546,15 @@ SimConfig everyone_checks_in() {
 TEST_CASE("a case is not notified of its own visits, nor while its own test shows RED") {
   // An upload's venue warnings arrive with its keys at the next sync, while the uploader's
   // phone shows its own positive test: its own visits (and any other exposure then) raise
-  // no notification.
-  const SimConfig c = everyone_checks_in();
+  // no notification. A phone takes no warning from the check-ins it reported itself,
+  // also when it shows no own RED then: after a symptom self-report (no test result), or
+  // with a 1-day isolation that is over by the next sync (both were warned: 432 and 82
+  // uploaders at the sync with their own keys, by a review on 2026-12-07).
+  SimConfig c = everyone_checks_in();
+  const int variant = GENERATE(0, 1, 2);
+  CAPTURE(variant);
+  if (variant == 1) c.app.symptom_report_share = 1;
+  if (variant == 2) c.testing.isolation_days = 1;
   InMemoryPublisher publisher;
   const auto sim = ran(c, publisher);
   std::map<std::uint32_t, std::uint32_t> first_fetch;  // uploader -> first sync with its keys
@@ -555,13 +562,20 @@ TEST_CASE("a case is not notified of its own visits, nor while its own test show
   REQUIRE(first_fetch.size() > 50);
   std::uint32_t venue = 0;
   std::uint32_t own = 0;
+  std::uint32_t own_venue = 0;  // of them, warnings of visits only
   for (const Notification& n : sim->notifications()) {
     if (n.venue) ++venue;
     const auto it = first_fetch.find(n.phone);
-    if (it != first_fetch.end() && it->second == n.day) ++own;
+    if (it != first_fetch.end() && it->second == n.day) {
+      ++own;
+      if (n.venue) ++own_venue;
+    }
   }
   CHECK(venue > 50);
-  CHECK(own == 0);
+  CHECK(own_venue == 0);
+  // Without an own RED, another case's keys fetched at the same sync (a household member
+  // who uploaded the same day) notify as for anyone.
+  if (variant == 0) CHECK(own == 0);
 }
 
 TEST_CASE("an exposure too old to count at the sync is no match") {

@@ -128,9 +128,10 @@ class SyncPhase {
   void score(std::span<const RunHit> hits, std::span<const TemporaryExposureKey> keys,
              std::span<const std::uint32_t> owner, std::uint32_t t, std::int64_t now,
              const RadioPhase& radio, std::vector<Update>& updates, SharedWindows& shared);
+  // A phone takes no warning from the check-ins it reported itself (UploadPhase).
   void match_venues(const std::vector<SealedVenueWarning>& published, std::uint32_t t,
                     std::uint32_t first_day, std::uint32_t last_day, const ContactPhase& contacts,
-                    std::vector<Update>& updates);
+                    const UploadPhase& uploads, std::vector<Update>& updates);
   // A notification when a phone's exposure colour rises (a dead person's phone is off: ignored).
   void apply(std::vector<Update>& updates, std::uint32_t t, HealthPhase& health, DailyStats& st);
   // The colour a day's sum of window scores gives (the client's day level and how long its
