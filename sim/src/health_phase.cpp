@@ -82,7 +82,7 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
     immunity_efficacy_[0] = {im.efficacy_infection, im.efficacy_symptoms, im.efficacy_severe};
     immunity_efficacy_[1] = {escaped.efficacy_infection, escaped.efficacy_symptoms,
                              escaped.efficacy_severe};
-    // Days since infectious_days after an infection: within the run.
+    // Days since a course ended: within the run.
     immunity_waning_.assign(w_.config.run.days + 1, 1.0);
     if (im.waning_half_life_days > 0) {
       for (std::size_t d = 0; d < immunity_waning_.size(); ++d) {
@@ -95,12 +95,17 @@ HealthPhase::HealthPhase(const World& world) : w_(world) {
 VaccineProtection HealthPhase::immunity_level_on(std::uint32_t p, std::uint32_t t,
                                                  std::uint8_t variant) const {
   const auto k = t - static_cast<std::uint32_t>(infection_day_[p]);
-  const std::uint32_t infectious_days = w_.config.disease.infectious_days;
-  if (k < infectious_days || course_[p].absent(k)) return VaccineProtection::kInfection;
+  // The course lasts its infectious days and, when severe, until the discharge or death
+  // still to come: a reinfection before would replace the course, and its admission or
+  // death would never happen.
+  const Course& c = course_[p];
+  const std::uint32_t ended = std::max<std::uint32_t>(
+      w_.config.disease.infectious_days, c.severity != Severity::kNone ? c.end_day : 0);
+  if (k < ended || c.dead(k)) return VaccineProtection::kInfection;
   const bool escaped = variant != 0 && !variant_.empty() && variant_[p] == 0;
   const auto& e = immunity_efficacy_[escaped ? 1 : 0];
   const auto last = immunity_waning_.size() - 1;
-  const double f = immunity_waning_[std::min<std::size_t>(k - infectious_days, last)];
+  const double f = immunity_waning_[std::min<std::size_t>(k - ended, last)];
   return sim::vaccine_protection(immunity_draw_[p], e[0] * f, e[1] * f, e[2]);
 }
 

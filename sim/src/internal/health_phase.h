@@ -239,9 +239,10 @@ class HealthPhase {
   bool reinfecting() const { return !immunity_draw_.empty(); }
   // What p's latest infection protects p against on day t from `variant` (p infected,
   // reinfection on): kInfection until the course is over (infectious_days after the
-  // infection, and out of hospital; for ever once dead), then the level of p's draw for this
-  // infection against immunity.efficacy_* (escaped by the second variant after an infection
-  // with the first), waning from infectious_days after the infection.
+  // infection, and for a severe course its discharge, even one still to come; for ever once
+  // dead), then the level of p's draw for this infection against immunity.efficacy_*
+  // (escaped by the second variant after an infection with the first), waning from the
+  // course's end.
   VaccineProtection immunity_level_on(std::uint32_t p, std::uint32_t t,
                                       std::uint8_t variant = 0) const;
   // Whether p can be infected by `variant` on day t: never infected, or (with reinfection)
