@@ -139,6 +139,9 @@ std::string run_rows(const std::string& name, const Offspring& o) {
     if ((layer == Layer::kHospital || layer == Layer::kCareHome) && fit.infections == 0) continue;
     out += fit_row("  " + layer_label(l), fit);
   }
+  // The first four weeks' cases apart only when later complete cohorts exist (otherwise
+  // they are every case above, and fewer days than the label says).
+  if (o.cohort_days <= kEarlyCohortDays) return out;
   return out + fit_row("  days 0-27", fit_offspring(o.early_cases_by_count));
 }
 

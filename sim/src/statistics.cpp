@@ -489,7 +489,10 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
     return it->sync_day;
   };
   const auto infection_day = health.infection_day();
-  s.early_r = reproduction(world, health, days).r(0, 27);
+  // Only when the first four weeks' cohorts are complete (a shorter run's would be fewer
+  // days than the report's label says).
+  const Reproduction rep = reproduction(world, health, days);
+  s.early_r = rep.complete >= kEarlyCohortDays ? rep.r(0, kEarlyCohortDays - 1) : 0;
   const OffspringFit fit = fit_offspring(offspring(world, health, days).cases_by_count);
   s.dispersion_k = fit.overdispersed ? fit.k : 0;
   s.share_for_80 = fit.share_for_80;

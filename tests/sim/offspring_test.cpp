@@ -239,6 +239,10 @@ TEST_CASE("offspring are counted per infection of the infector, by layer, in the
   CHECK(text.find("without app") != std::string::npos);
   CHECK(text.find("school/work") != std::string::npos);
   CHECK(text.find("days 0-27") != std::string::npos);
+  // Without a baseline of later cohorts: the first four weeks are every case (days 0-24),
+  // no row of their own under a label of days the run does not have.
+  CHECK(format_offspring(o, nullptr).find("days 0-27") == std::string::npos);
+  CHECK(format_offspring(later, nullptr).find("days 0-27") != std::string::npos);
 }
 
 TEST_CASE("transmission pairs: generation and serial intervals, the infector's stage") {

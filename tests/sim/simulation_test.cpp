@@ -817,6 +817,21 @@ TEST_CASE("the cohorts count each day's cases and the infections they caused") {
   CHECK(s.early_r == Approx(rep.r(0, 27)));
   CHECK(rep.r(0, 0) == Approx(static_cast<double>(expected[0].secondary) / 20));
   CHECK(rep.r(36, 49) == 0);  // incomplete cohorts do not count
+  // A run too short for the first four weeks' cohorts to be complete has no early R (the
+  // report's "R of the cases of days 0-27" gave the R of days 0-15 of a 30-day run).
+  SimConfig shorter = c;
+  shorter.run.days = c.disease.infectious_days + 27;  // cohorts of days 0-26 complete
+  InMemoryPublisher other;
+  const auto short_sim = ran(shorter, other);
+  CHECK(short_sim->summary().early_r == 0);
+  CHECK(short_sim->reproduction().r(0, 27) > 0);
+  ReportInput in;
+  in.config = &shorter;
+  in.app = short_sim->summary();
+  CHECK(format_report(in).find("R of the cases of days") == std::string::npos);
+  shorter.run.days += 1;  // day 27's cohort complete too
+  InMemoryPublisher third;
+  CHECK(ran(shorter, third)->summary().early_r > 0);
 }
 
 TEST_CASE("people in hospital and the dead meet nobody, and the day's columns count them") {
