@@ -11,7 +11,9 @@
 #include <type_traits>
 #include <utility>
 
+#include "greenlight/client/risk.h"
 #include "greenlight/crypto/hash.h"
+#include "greenlight/sim/risk.h"
 
 namespace greenlight::sim {
 namespace json = boost::json;
@@ -766,6 +768,15 @@ Status validate_config(const SimConfig& c) {
   need(c.population.school_size >= 2, "population.school_size must be at least 2");
   need(c.population.mean_workplace_size >= 2, "population.mean_workplace_size must be at least 2");
   need(c.population.elderly_group_size >= 2, "population.elderly_group_size must be at least 2");
+  // Every kind of venue exists (its visits need somewhere to go: a population rounds to at
+  // least one of each); at most one venue per 10 people (the venues' keys are drawn up
+  // front). A negative density crashed the run, a huge one ran out of memory.
+  for (const auto& [key, per_1000] :
+       {std::pair{"population.shops_per_1000", c.population.shops_per_1000},
+        std::pair{"population.restaurants_per_1000", c.population.restaurants_per_1000},
+        std::pair{"population.event_venues_per_1000", c.population.event_venues_per_1000}}) {
+    need(per_1000 > 0 && per_1000 <= 100, std::string(key) + " must be in (0, 100]");
+  }
   const std::uint32_t regions = c.population.regions;
   need(regions >= 1 && regions <= 10000, "population.regions must be in [1, 10000]");
   need(regions == 1 || c.population.people >= 100 * std::uint64_t{regions},
@@ -1031,8 +1042,8 @@ Status validate_config(const SimConfig& c) {
   probability("app.red_test_probability", c.app.red_test_probability);
   probability("app.yellow_test_probability", c.app.yellow_test_probability);
   const auto& r = c.app.risk;
-  need(r.attenuation_thresholds_db[0] <= r.attenuation_thresholds_db[1] &&
-           r.attenuation_thresholds_db[1] <= r.attenuation_thresholds_db[2],
+  need(r.attenuation_thresholds_db[0] < r.attenuation_thresholds_db[1] &&
+           r.attenuation_thresholds_db[1] < r.attenuation_thresholds_db[2],
        "risk.attenuation_thresholds_db must be increasing");
   // The client's thresholds are whole dB of a one-byte attenuation (a fraction was cut off).
   const auto whole_db = [](double db) { return db >= 0 && db <= 255 && db == std::floor(db); };
@@ -1049,6 +1060,21 @@ Status validate_config(const SimConfig& c) {
        "risk.infectiousness_when_dsos_missing must be 0, 1 or 2");
   need(r.max_encounter_age_days >= 1 && r.max_encounter_age_days <= 14,
        "risk.max_encounter_age_days must be in [1, 14]");
+  need(r.drop_trl_at_most <= 8, "risk.drop_trl_at_most must be in [0, 8]");
+  need(r.trl_multiplier >= 0 && r.trl_multiplier <= 2.5, "risk.trl_multiplier must be in [0, 2.5]");
+  need(r.min_window_minutes >= 0 && std::isfinite(r.min_window_minutes),
+       "risk.min_window_minutes must be a number of minutes >= 0");
+  need(r.high_threshold_minutes >= 0 && std::isfinite(r.high_threshold_minutes),
+       "risk.high_threshold_minutes must be a number of minutes >= 0");
+  // The phones score with the client library's rules: what it refuses (its checks, with the
+  // rules above by the simulator's names) is refused here too, not only with
+  // run.verify_phones, where the client checks it.
+  if (st) {
+    if (const Status client_ok = client::validate(to_client_risk_config(r)); !client_ok) {
+      st = check(false,
+                 "risk: the client library refuses these settings: " + client_ok.error().message);
+    }
+  }
   need(r.venue_warning_days == RiskConfig{}.venue_warning_days,
        "risk.venue_warning_days is no longer used (leave it at 10): a venue warning keeps the "
        "phone YELLOW as the client's colour rule does, risk.max_encounter_age_days full days "

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <span>
+#include <vector>
 
 #include "internal/contacts.h"
 #include "internal/parallel.h"
@@ -144,8 +146,10 @@ ChaffView ScenarioLedger::chaff(std::uint32_t days) const {
   ChaffView v;
   const double rate = w_.config.app.chaff_per_day;
   v.chaff_per_day = rate;
-  std::map<std::uint32_t, double> upload_time;  // person -> day (12:00)
-  for (const auto& [p, d] : uploads_) upload_time.emplace(p, d + 0.5);
+  // person -> the times of its uploads (12:00 of each day), in order: a phone may upload
+  // more than once (a self-report, then its test; with reinfection, each infection).
+  std::map<std::uint32_t, std::vector<double>> upload_time;
+  for (const auto& [p, d] : uploads_) upload_time[p].push_back(d + 0.5);
   // Flows per phone, split by whether the phone uploaded: histogram[count] per class.
   std::map<std::uint64_t, std::array<std::uint64_t, 2>> histogram;
   std::uint64_t phone_days = 0;  // days the phones ran the app (from each one's first day)
@@ -160,29 +164,26 @@ ChaffView ScenarioLedger::chaff(std::uint32_t days) const {
     if (until > w_.app_start(p)) phone_days += until - w_.app_start(p);
     const auto real = upload_time.find(p);
     const bool uploader = real != upload_time.end();
-    bool skip_next = false;
+    const std::span<const double> reals =
+        uploader ? std::span<const double>(real->second) : std::span<const double>();
+    std::size_t real_sent = 0;
+    std::uint32_t skips = 0;  // fakes the real uploads sent so far replace
     std::uint64_t flows = 0;
     Rng r(stream_key(w_.seed, kPurposeChaffSchedule, p));
     double at = w_.app_start(p);
-    bool real_sent = !uploader;
     while (rate > 0) {
       at += r.exponential(1.0 / rate);
-      if (!real_sent && at > real->second) {
-        real_sent = true;
-        skip_next = true;  // the real upload replaces this fake
-      }
+      for (; real_sent < reals.size() && at > reals[real_sent]; ++real_sent) ++skips;
       if (at >= until) break;
-      if (skip_next) {
-        skip_next = false;
+      if (skips > 0) {
+        --skips;  // a real upload replaces this fake
         continue;
       }
       ++flows;
       ++v.chaff_flows;
     }
-    if (uploader) {
-      ++flows;
-      ++v.real_flows;
-    }
+    flows += reals.size();
+    v.real_flows += reals.size();
     ++histogram[flows][uploader ? 1 : 0];
   }
   std::array<std::uint64_t, 3> sums{v.real_flows, v.chaff_flows, phone_days};

@@ -6,6 +6,9 @@
 #include <string_view>
 #include <vector>
 
+#include "greenlight/client/risk.h"
+#include "greenlight/sim/risk.h"
+
 namespace greenlight::sim {
 
 namespace {
@@ -691,6 +694,52 @@ TEST_CASE("the risk thresholds are whole dB of a one-byte attenuation") {
   SimConfig c;
   REQUIRE(apply_override(c, "risk.attenuation_thresholds_db=[0,73,255]"));
   CHECK(validate_config(c));
+}
+
+TEST_CASE("the risk settings the client library refuses are refused") {
+  // Each ran as if valid, and stopped with the client's error only with run.verify_phones
+  // (drop_trl_at_most 4294967295 became -1: nothing dropped).
+  fails_validation("risk.trl_multiplier=5", "risk.trl_multiplier must be in [0, 2.5]");
+  fails_validation("risk.trl_multiplier=-1", "risk.trl_multiplier must be in [0, 2.5]");
+  fails_validation("risk.drop_trl_at_most=9", "risk.drop_trl_at_most must be in [0, 8]");
+  fails_validation("risk.drop_trl_at_most=4294967295", "risk.drop_trl_at_most must be in [0, 8]");
+  fails_validation("risk.high_threshold_minutes=-1",
+                   "risk.high_threshold_minutes must be a number of minutes >= 0");
+  fails_validation("risk.min_window_minutes=-1",
+                   "risk.min_window_minutes must be a number of minutes >= 0");
+  fails_validation("risk.attenuation_thresholds_db=[63,63,79]",
+                   "risk.attenuation_thresholds_db must be increasing");
+  // The last bucket's weight needs room above the last threshold (the client's edges rise).
+  SimConfig top;
+  top.app.risk.attenuation_thresholds_db = {63, 73, 255};
+  top.app.risk.attenuation_weights = {0.8, 1, 0.1, 0.5};
+  const Status refused = validate_config(top);
+  REQUIRE_FALSE(refused);
+  CAPTURE(refused.error().message);
+  CHECK(
+      refused.error().message.starts_with("risk: the client library refuses these settings: "
+                                          "risk config: attenuation_weights edges must increase"));
+  // What the simulator accepts, the client accepts: every preset's risk settings.
+  for (const char* name : {"openabm-like", "no-intervention", "self-isolation", "openabm-app"}) {
+    CAPTURE(name);
+    const auto c = preset(name);
+    REQUIRE(c);
+    CHECK(client::validate(to_client_risk_config(c->app.risk)));
+  }
+}
+
+TEST_CASE("every kind of venue exists, at most one per 10 people") {
+  // A negative density crashed the run, a huge one ran out of memory, 0 became one venue.
+  for (const char* key : {"shops_per_1000", "restaurants_per_1000", "event_venues_per_1000"}) {
+    CAPTURE(key);
+    const std::string message = "population." + std::string(key) + " must be in (0, 100]";
+    fails_validation("population." + std::string(key) + "=-1", message);
+    fails_validation("population." + std::string(key) + "=0", message);
+    fails_validation("population." + std::string(key) + "=1e9", message);
+    SimConfig c;
+    REQUIRE(apply_override(c, "population." + std::string(key) + "=100"));
+    CHECK(validate_config(c));
+  }
 }
 
 TEST_CASE("settings that begin after the run's last day are warned about") {

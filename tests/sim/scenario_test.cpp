@@ -349,6 +349,27 @@ TEST_CASE("a dead person's phone sends no more chaff") {
         Approx(living_days).epsilon(0.05));
 }
 
+TEST_CASE("the network observer sees every upload as a flow, also a phone's second") {
+  // Every positive app user with symptoms reports them and uploads, and uploads again with
+  // its positive test: a phone's second upload is a real flow too (it counted one per
+  // phone: 490 real flows for 498 uploads in a review's run).
+  SimConfig c = with_chaff(5);
+  c.population.people = 6000;
+  c.run.days = 60;
+  c.app.upload_consent = 1;
+  c.app.symptom_report_share = 1;
+  InMemoryPublisher publisher;
+  const auto sim = ran(c, publisher);
+  const RunSummary s = sim->summary();
+  const ChaffView chaff = sim->scenario_metrics().chaff;
+  REQUIRE(s.uploads > 20);
+  CHECK(chaff.real_flows == s.uploads);
+  // The flows still follow the phone-days (about one a day each, a real one replacing a
+  // fake).
+  CHECK(static_cast<double>(chaff.chaff_flows + chaff.real_flows) ==
+        Approx(static_cast<double>(s.app_users) * c.run.days).epsilon(0.05));
+}
+
 TEST_CASE("compare rejects an unknown sweep key") {
   const std::vector<double> values{1};
   const std::vector<std::uint64_t> seeds{1};
