@@ -648,8 +648,9 @@ json::value setting_value(const SimConfig& config, std::string_view section, std
 
 }  // namespace
 
-Result<SimConfig> config_from_json(std::string_view text, const SimConfig& base) {
-  return read_config(text, base, true);
+Result<SimConfig> config_from_json(std::string_view text, const SimConfig& base,
+                                   bool check_ranges) {
+  return read_config(text, base, check_ranges);
 }
 
 std::string config_to_json(const SimConfig& config) {
@@ -757,17 +758,25 @@ Status validate_config(const SimConfig& c) {
   need(c.population.people <= 50'000'000, "population.people must be at most 50000000");
   double hh = 0;
   for (double w : c.population.household_size_weights) {
-    need(w >= 0, "population.household_size_weights must be non-negative");
+    need(w >= 0 && w <= 1e6, "population.household_size_weights must be in [0, 1e6]");
     hh += w;
   }
   need(hh > 0, "population.household_size_weights must not all be zero");
   double adults = 0;
   for (std::size_t g = 2; g < kAgeGroups; ++g) adults += c.population.adult_age_weights[g];
+  for (const double w : c.population.adult_age_weights) {
+    need(w >= 0 && w <= 1e6, "population.adult_age_weights must be in [0, 1e6]");
+  }
   need(adults > 0, "population.adult_age_weights must give some weight to ages 20+");
   probability("population.employment_rate", c.population.employment_rate);
-  need(c.population.school_size >= 2, "population.school_size must be at least 2");
-  need(c.population.mean_workplace_size >= 2, "population.mean_workplace_size must be at least 2");
-  need(c.population.elderly_group_size >= 2, "population.elderly_group_size must be at least 2");
+  // Sizes up to 100,000 (beyond, a school became one complete graph, and a workplace size
+  // of 1e300 overflowed into workplaces of two).
+  need(c.population.school_size >= 2 && c.population.school_size <= 100000,
+       "population.school_size must be in [2, 100000]");
+  need(c.population.mean_workplace_size >= 2 && c.population.mean_workplace_size <= 100000,
+       "population.mean_workplace_size must be in [2, 100000]");
+  need(c.population.elderly_group_size >= 2 && c.population.elderly_group_size <= 100000,
+       "population.elderly_group_size must be in [2, 100000]");
   // Every kind of venue exists (its visits need somewhere to go: a population rounds to at
   // least one of each); at most one venue per 10 people (the venues' keys are drawn up
   // front). A negative density crashed the run, a huge one ran out of memory.
@@ -887,6 +896,44 @@ Status validate_config(const SimConfig& c) {
        "contacts distance parameters must be positive");
   need(c.contacts.random_duration_pareto_shape > 1,
        "contacts.random_duration_pareto_shape must be > 1");
+  // Ranges that keep each draw finite and within its type (a negative minute wrapped to
+  // 65,000; a mean of 1e200 made the gamma's shape NaN and the draw loop for ever; 1e9
+  // contacts per visit drew for ever; a huge distance scale made the table NaN, which set
+  // the transmission rate to 0).
+  const auto in = [&](double value, double lo, double hi, const std::string& what) {
+    need(value >= lo && value <= hi, what);
+  };
+  const auto& k = c.contacts;
+  for (const auto& [key, links] :
+       {std::pair{"school_links", k.school_links}, std::pair{"work_links", k.work_links},
+        std::pair{"elderly_links", k.elderly_links}}) {
+    in(links, 0, 100, "contacts." + std::string(key) + " must be in [0, 100]");
+  }
+  for (const auto& [key, mean] : {std::pair{"random_mean_child", k.random_mean_child},
+                                  std::pair{"random_mean_adult", k.random_mean_adult},
+                                  std::pair{"random_mean_elderly", k.random_mean_elderly}}) {
+    in(mean, 0, 50,
+       "contacts." + std::string(key) + " must be in [0, 50] (a day's count is capped at 60)");
+  }
+  for (const auto& [key, n] : {std::pair{"shop_contacts", k.shop_contacts},
+                               std::pair{"restaurant_contacts", k.restaurant_contacts},
+                               std::pair{"event_contacts", k.event_contacts}}) {
+    in(n, 0, 100, "contacts." + std::string(key) + " must be in [0, 100]");
+  }
+  for (const auto& [key, v] : {std::pair{"distance_shape", k.distance_shape},
+                               std::pair{"distance_scale", k.distance_scale},
+                               std::pair{"household_distance_shape", k.household_distance_shape},
+                               std::pair{"household_distance_scale", k.household_distance_scale}}) {
+    need(v <= 100, "contacts." + std::string(key) + " must be in (0, 100]");
+  }
+  in(k.random_duration_pareto_shape, 1, 100,
+     "contacts.random_duration_pareto_shape must be > 1 and at most 100");
+  need(k.random_duration_scale_minutes > 0 && k.random_duration_scale_minutes <= 240,
+       "contacts.random_duration_scale_minutes must be in (0, 240] (minutes; a random "
+       "encounter lasts at most 240)");
+  need(k.link_minutes_min > 0 && k.link_minutes_min <= 480,
+       "contacts.link_minutes_min must be in (0, 480] (minutes; a contact lasts at most 480)");
+  in(k.link_minutes_mean, 0, 480, "contacts.link_minutes_mean must be in [0, 480] (minutes)");
   probability("radio.pocket_probability", c.radio.pocket_probability);
   probability("radio.household_wall_probability", c.radio.household_wall_probability);
   need(c.radio.contact_noise_sigma >= 0 && c.radio.scan_noise_sd_db >= 0,

@@ -275,6 +275,28 @@ Result<std::vector<ThresholdPoint>> run_threshold_sweep(
     const SimConfig& base, const ThresholdSweepSpec& spec,
     const std::function<void(const ThresholdPoint&)>& done, const SweepJournal* journal) {
   std::vector<ThresholdPoint> points;
+  // One point's settings: the thresholds moved by `offset`, the RED threshold `minutes`.
+  const auto shifted = [&](double offset, double minutes, std::uint64_t seed) {
+    SimConfig c = base;
+    c.run.seed = seed;
+    c.run.baseline = false;
+    auto& risk = c.app.risk;
+    for (double& t : risk.attenuation_thresholds_db) t += offset;
+    risk.min_minutes_attenuation_db += offset;
+    risk.high_threshold_minutes = minutes;
+    return c;
+  };
+  // Every point is checked before the first run (an offset beyond the thresholds' range
+  // stopped the sweep after the runs before it).
+  for (const double offset : spec.offsets_db) {
+    for (const double minutes : spec.minutes) {
+      if (const Status st = validate_config(shifted(offset, minutes, base.run.seed)); !st) {
+        return make_error(
+            st.error().code,
+            strprintf("offset %g dB, %g minutes: ", offset, minutes) + st.error().message);
+      }
+    }
+  }
   for (const std::uint64_t seed : spec.seeds) {
     SimConfig without = base;
     without.run.seed = seed;
@@ -287,14 +309,8 @@ Result<std::vector<ThresholdPoint>> run_threshold_sweep(
     GL_RETURN_IF_ERROR(reference);
     for (const double offset : spec.offsets_db) {
       for (const double minutes : spec.minutes) {
-        SimConfig c = base;
-        c.run.seed = seed;
-        c.run.baseline = false;
-        auto& risk = c.app.risk;
-        for (double& t : risk.attenuation_thresholds_db) t += offset;
-        risk.min_minutes_attenuation_db += offset;
-        risk.high_threshold_minutes = minutes;
-        GL_RETURN_IF_ERROR(validate_config(c));
+        const SimConfig c = shifted(offset, minutes, seed);
+        const auto& risk = c.app.risk;
         ThresholdPoint p;
         auto r = journaled_run(c, journal, p.from_journal);
         GL_RETURN_IF_ERROR(r);

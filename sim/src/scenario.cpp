@@ -398,7 +398,7 @@ std::string compare_sweep_csv(const std::string& key, std::span<const CompareSwe
     std::size_t at = rows.find('\n') + 1;
     while (at < rows.size()) {
       const std::size_t end = rows.find('\n', at);
-      out += key + strprintf(",%.6g,%llu,", p.value, u(p.seed)) + rows.substr(at, end - at + 1);
+      out += key + strprintf(",%.10g,%llu,", p.value, u(p.seed)) + rows.substr(at, end - at + 1);
       at = end + 1;
     }
   }
@@ -475,7 +475,7 @@ std::string format_compare_sweep(const std::string& key,
       "needl. HC", "needl. MT", "real", "AUC", "B/day", "relay FW", "only");
   for (const auto& [value, s] : means_by_value(points)) {
     o += strprintf(
-        "%-22.4g %4zu | %8.0f %8.0f %8.0f %8.0f | %9.0f %9.0f %9.0f | %8.1f %8.1f %8.1f %8.1f | "
+        "%-22.10g %4zu | %8.0f %8.0f %8.0f %8.0f | %9.0f %9.0f %9.0f | %8.1f %8.1f %8.1f %8.1f | "
         "%9.0f %9.0f | %10.0f %10.0f %10.0f | %6.3f %6.3f %8.0f | %8.1f %8.1f\n",
         value, s.runs, s.infections[0], s.infections[1], s.infections[2], s.infections[3],
         s.averted[1], s.averted[2], s.averted[3], s.deaths[0], s.deaths[1], s.deaths[2],

@@ -69,7 +69,15 @@ struct Simulation::Impl {
     const std::int64_t midnight = world.midnight(t);
     auto clock = times.start();
     const internal::SyncPhase::Phases phases{health, radio, contacts, uploads, radio.expander()};
-    GL_RETURN_IF_ERROR(sync.run(t, midnight + 6 * 3600, phases, st));
+    // A publisher's error (a key server's refusal, a full disk under its export) names the
+    // day, the phase and the publisher.
+    const auto located = [&](const Status& s, const char* phase) -> Status {
+      if (s) return s;
+      return make_error(s.error().code, "day " + std::to_string(t) + ", " + phase +
+                                            " (publisher: " + std::string(publisher.name()) +
+                                            "): " + s.error().message);
+    };
+    GL_RETURN_IF_ERROR(located(sync.run(t, midnight + 6 * 3600, phases, st), "the phones' sync"));
     clock.lap(internal::kPhaseSync);
     std::vector<std::uint32_t> uploaders;
     health.run(t, st, uploaders);
@@ -77,9 +85,11 @@ struct Simulation::Impl {
     tracing.run(t, health, st);
     ledger.uploaded(t, uploaders);
     clock.lap(internal::kPhaseHealth);
-    GL_RETURN_IF_ERROR(uploads.run(t, midnight + 12 * 3600, uploaders, health, contacts, st));
+    GL_RETURN_IF_ERROR(
+        located(uploads.run(t, midnight + 12 * 3600, uploaders, health, contacts, st), "uploads"));
     if (!health.revisions().empty()) {
-      GL_RETURN_IF_ERROR(uploads.revise(midnight + 12 * 3600, health, st));
+      GL_RETURN_IF_ERROR(
+          located(uploads.revise(midnight + 12 * 3600, health, st), "revised uploads"));
     }
     clock.lap(internal::kPhaseUploads);
     st.lockdown = lockdown.everyone_on(t, daily) ? 1 : 0;

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "greenlight/client/risk.h"
@@ -740,6 +741,65 @@ TEST_CASE("every kind of venue exists, at most one per 10 people") {
     REQUIRE(apply_override(c, "population." + std::string(key) + "=100"));
     CHECK(validate_config(c));
   }
+}
+
+TEST_CASE("the contacts' and the population's sizes are checked") {
+  // Each of these was accepted: some hung (a random mean of 1e200, 1e9 contacts per shop
+  // visit), wrapped (a negative minute became 65,000), ran out of memory, switched the
+  // epidemic off (a distance table of NaN) or were silently clamped.
+  const std::vector<std::pair<std::string, std::string>> refused{
+      {"contacts.random_mean_adult=1e200", "contacts.random_mean_adult must be in [0, 50]"},
+      {"contacts.random_mean_child=-3", "contacts.random_mean_child must be in [0, 50]"},
+      {"contacts.random_mean_elderly=51", "contacts.random_mean_elderly must be in [0, 50]"},
+      {"contacts.shop_contacts=1e9", "contacts.shop_contacts must be in [0, 100]"},
+      {"contacts.restaurant_contacts=-1", "contacts.restaurant_contacts must be in [0, 100]"},
+      {"contacts.event_contacts=101", "contacts.event_contacts must be in [0, 100]"},
+      {"contacts.school_links=1e9", "contacts.school_links must be in [0, 100]"},
+      {"contacts.work_links=-5", "contacts.work_links must be in [0, 100]"},
+      {"contacts.elderly_links=101", "contacts.elderly_links must be in [0, 100]"},
+      {"contacts.link_minutes_min=-100", "contacts.link_minutes_min must be in (0, 480]"},
+      {"contacts.link_minutes_min=0", "contacts.link_minutes_min must be in (0, 480]"},
+      {"contacts.link_minutes_mean=-45", "contacts.link_minutes_mean must be in [0, 480]"},
+      {"contacts.random_duration_scale_minutes=-5",
+       "contacts.random_duration_scale_minutes must be in (0, 240]"},
+      {"contacts.random_duration_pareto_shape=1e9",
+       "contacts.random_duration_pareto_shape must be > 1 and at most 100"},
+      {"contacts.distance_shape=1e300", "contacts.distance_shape must be in (0, 100]"},
+      {"contacts.distance_scale=1e300", "contacts.distance_scale must be in (0, 100]"},
+      {"contacts.household_distance_scale=101",
+       "contacts.household_distance_scale must be in (0, 100]"},
+      {"population.household_size_weights=[1e308,1e308,0,0,0,0]",
+       "population.household_size_weights must be in [0, 1e6]"},
+      {"population.adult_age_weights=[0,0,1e308,1e308,0,0,0,0,0]",
+       "population.adult_age_weights must be in [0, 1e6]"},
+      {"population.mean_workplace_size=1e300",
+       "population.mean_workplace_size must be in [2, 100000]"},
+      {"population.school_size=4000000000", "population.school_size must be in [2, 100000]"},
+      {"population.elderly_group_size=100001",
+       "population.elderly_group_size must be in [2, 100000]"},
+  };
+  for (const auto& [assignment, message] : refused) {
+    CAPTURE(assignment);
+    SimConfig bad;
+    const std::vector<std::string> one{assignment};
+    REQUIRE(apply_overrides(bad, one));
+    const Status st = validate_config(bad);
+    REQUIRE_FALSE(st);
+    CAPTURE(st.error().message);
+    CHECK(st.error().message.starts_with(message));
+  }
+  // The edges are accepted.
+  SimConfig c;
+  for (const char* edge :
+       {"contacts.random_mean_adult=50", "contacts.random_mean_child=0",
+        "contacts.shop_contacts=100", "contacts.school_links=0", "contacts.link_minutes_min=480",
+        "contacts.link_minutes_mean=0", "contacts.random_duration_scale_minutes=240",
+        "contacts.distance_scale=100", "population.school_size=100000",
+        "population.mean_workplace_size=100000"}) {
+    CAPTURE(edge);
+    CHECK(apply_override(c, edge));
+  }
+  CHECK(validate_config(c));
 }
 
 TEST_CASE("settings that begin after the run's last day are warned about") {

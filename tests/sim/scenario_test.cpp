@@ -225,6 +225,16 @@ TEST_CASE("compare sweep: chaff hides uploads and changes no infection") {
   CHECK(row.ends_with("," + std::to_string(none.hospitalisations) + "," +
                       std::to_string(none.deaths) + ",0,0"));
   CHECK_FALSE(format_compare_sweep("app.chaff_per_day", *points).empty());
+  // Values keep their digits in the table and the CSV (10000 and 10001 were both "1e+04",
+  // 1234567 became 1.23457e+06).
+  std::vector<CompareSweepPoint> relabelled(points->begin(), points->end());
+  for (auto& p : relabelled) p.value = p.value == 0 ? 10000 : 1234567;
+  const std::string table = format_compare_sweep("population.people", relabelled);
+  CAPTURE(table);
+  CHECK(table.find("\n10000 ") != std::string::npos);
+  CHECK(table.find("\n1234567 ") != std::string::npos);
+  CHECK(compare_sweep_csv("population.people", relabelled).find("\npopulation.people,1234567,3,") !=
+        std::string::npos);
 }
 
 TEST_CASE("compare counts a regional lockdown's region-days, not days of everyone's") {

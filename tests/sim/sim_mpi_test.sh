@@ -557,6 +557,26 @@ refused_cli "--seeds must be comma-separated non-negative integers below 2^64, g
 refused_cli "threshold-sweep needs app users: app.uptake (--uptake) must be above 0" \
   sim threshold-sweep --uptake 0
 refused_cli "--offsets must be whole dB" sim threshold-sweep --offsets=0,0.5
+# Every offset is checked before the first run (200 dB ran the reference first, then stopped
+# and left its runs behind).
+refused_cli "offset 200 dB, 13 minutes: risk.attenuation_thresholds_db and \
+min_minutes_attenuation_db must be whole dB in [0, 255]" sim threshold-sweep --offsets=0,200 \
+  --minutes 13
+# sim bench measures the in-memory publisher: a server is refused, not ignored.
+if "$bin" sim bench --people 500 --days 3 --set run.server=loopback >"$work/bench-bad.out" 2>&1; then
+  fail "sim bench with run.server=loopback exited 0"
+fi
+grep -qF "sim bench measures the in-memory publisher without the per-phone check" \
+  "$work/bench-bad.out" || fail "sim bench with a server: $(cat "$work/bench-bad.out")"
+if "$bin" sim bench --people 500 --days 3 --server loopback >"$work/bench-bad.out" 2>&1; then
+  fail "sim bench --server exited 0"
+fi
+# A config file's ranges are checked with --set and the options (its regions need the
+# --people beside it).
+printf '{"population": {"regions": 60}}' >"$work/regions.json"
+"$bin" sim run --config "$work/regions.json" --people 6000 --days 2 --quiet --no-baseline \
+  --out "$work/regions-file" >"$work/regions-file.out" 2>&1 ||
+  fail "a config file with 60 regions and --people 6000: $(cat "$work/regions-file.out")"
 # A seed above 2^53 is kept exactly (it went through a double: 2^53 + 1 became 2^53).
 "$bin" sim sweep --people 500 --days 3 --uptake 0 --seeds 9007199254740993,18446744073709551615 \
   --threads 1 --quiet --out "$work/big-seed" >"$work/big-seed.out" 2>&1 ||

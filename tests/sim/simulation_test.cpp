@@ -925,3 +925,50 @@ TEST_CASE("people in hospital and the dead meet nobody, and the day's columns co
 }
 
 }  // namespace greenlight::sim
+
+namespace greenlight::sim {
+
+TEST_CASE("a publisher's error names the day, the phase and the publisher") {
+  // A key server's error (a full disk under its export, a refusal) came without the day or
+  // the phase it stopped.
+  class Failing final : public KeyPublisher {
+   public:
+    explicit Failing(bool on_fetch) : on_fetch_(on_fetch) {}
+    std::string_view name() const override { return "failing"; }
+    Status publish(const SimUpload& upload, std::int64_t t) override {
+      if (!on_fetch_) return make_error(ErrorCode::kInternal, "disk full");
+      return inner_.publish(upload, t);
+    }
+    Result<PublishedBatch> fetch_new(std::int64_t t) override {
+      if (on_fetch_ && ++fetches_ > 3) return make_error(ErrorCode::kInternal, "export failed");
+      return inner_.fetch_new(t);
+    }
+    ServerHoldings holdings() const override { return inner_.holdings(); }
+    std::vector<EcdsaP256PublicKey> authority_keys() const override {
+      return inner_.authority_keys();
+    }
+
+   private:
+    bool on_fetch_;
+    int fetches_ = 0;
+    InMemoryPublisher inner_;
+  };
+  SimConfig c = small(2000, 30, 3);
+  c.app.upload_consent = 1;
+  Failing uploads(false);
+  auto sim = Simulation::create(c, uploads);
+  REQUIRE(sim);
+  const Status failed = (*sim)->run();
+  REQUIRE_FALSE(failed);
+  CAPTURE(failed.error().message);
+  CHECK(failed.error().message.starts_with("day "));
+  CHECK(failed.error().message.ends_with(", uploads (publisher: failing): disk full"));
+  Failing fetches(true);
+  auto other = Simulation::create(c, fetches);
+  REQUIRE(other);
+  const Status stopped = (*other)->run();
+  REQUIRE_FALSE(stopped);
+  CHECK(stopped.error().message == "day 3, the phones' sync (publisher: failing): export failed");
+}
+
+}  // namespace greenlight::sim

@@ -153,7 +153,9 @@ SimConfig build_config(const CommonOptions& o) {
       throw CommandError{"--radio: " + st.error().message};
   }
   if (!o.config_file.empty()) {
-    auto parsed = sim::config_from_json(read_text(o.config_file, "config file"), c);
+    // Types now; the ranges once --set and the options are applied (a file's regions may
+    // need the --people given beside it).
+    auto parsed = sim::config_from_json(read_text(o.config_file, "config file"), c, false);
     if (!parsed) throw CommandError{o.config_file + ": " + parsed.error().message};
     c = *parsed;
   }
@@ -597,6 +599,13 @@ void write_fit(const CommonOptions& o, const SimConfig& c, std::span<const std::
 
 void run_bench(const CommonOptions& o, const sim::Ranks& ranks) {
   SimConfig c = build_config(o);
+  // The benchmark measures the simulator with its in-memory publisher (run_benchmark): a
+  // server or the per-phone check would have been ignored without a word.
+  if (c.run.server != sim::ServerMode::kNone || c.run.verify_phones != 0) {
+    throw CommandError{
+        "sim bench measures the in-memory publisher without the per-phone check: run.server "
+        "(--server) must be none and run.verify_phones 0 (time a server run with sim run)"};
+  }
   auto r = sim::run_benchmark(c, ranks);
   if (!r) throw CommandError{r.error().message};
   struct RankFigures {
@@ -951,6 +960,9 @@ void setup_sim(CLI::App& app) {
   CLI::App* bench = cmd->add_subcommand(
       "bench", "Measure person-days per second and peak memory (default 100000 people, 30 days)");
   add_common(bench, *bench_opts, true, 100000, 30);
+  // It writes no files and always uses the in-memory publisher.
+  bench->remove_option(bench->get_option("--out"));
+  bench->remove_option(bench->get_option("--server"));
   bench->callback(
       [bench_opts] { with_ranks([&](const sim::Ranks& r) { run_bench(*bench_opts, r); }); });
 

@@ -1014,8 +1014,10 @@ struct SimConfig {
 };
 
 // Parses a JSON document on top of base (missing keys keep base's values). Errors name
-// the key and say what was expected.
-[[nodiscard]] Result<SimConfig> config_from_json(std::string_view json, const SimConfig& base = {});
+// the key and say what was expected. With check_ranges false only the types are checked: a
+// caller that applies more settings (--set, options) checks the result with validate_config.
+[[nodiscard]] Result<SimConfig> config_from_json(std::string_view json, const SimConfig& base = {},
+                                                 bool check_ranges = true);
 // The full configuration as pretty-printed JSON (every key).
 std::string config_to_json(const SimConfig& config);
 // Applies "section.key=value" (value in JSON syntax; bare words are taken as strings).
