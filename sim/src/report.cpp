@@ -1052,7 +1052,10 @@ std::string format_report(const ReportInput& in) {
            static_cast<unsigned long long>(a.notifications_red),
            static_cast<unsigned long long>(a.notifications_yellow),
            static_cast<unsigned long long>(a.venue_notifications));
-  o += fmt("  notifications per upload             %.2f\n", a.notifications_per_upload);
+  // Undefined without an upload, or without a notification: "-" (they printed 0).
+  o += "  notifications per upload             " +
+       (a.uploads > 0 ? fmt("%.2f", a.notifications_per_upload) : std::string("- (no upload)")) +
+       "\n";
   if (in.scenario && a.app_users > 0) {
     const ChaffView& ch = in.scenario->chaff;
     o +=
@@ -1060,8 +1063,10 @@ std::string format_report(const ReportInput& in) {
             "and day)\n",
             static_cast<unsigned long long>(ch.real_flows),
             static_cast<unsigned long long>(ch.chaff_flows), ch.chaff_per_day);
-    o += fmt("    flows per phone find the uploaders with AUC %.3f (0.5 = chance)\n",
-             ch.uploader_auc);
+    o += ch.real_flows > 0
+             ? fmt("    flows per phone find the uploaders with AUC %.3f (0.5 = chance)\n",
+                   ch.uploader_auc)
+             : std::string("    flows per phone find the uploaders with AUC - (no upload)\n");
   }
   o += "  against true close contacts (>= 15 min within 2 m of an uploaded case):\n";
   o += "    RED precision                      " + ratio(a.red_precision) + "\n";
@@ -1074,8 +1079,10 @@ std::string format_report(const ReportInput& in) {
   o += "                                       " + ratio(a.infected_contacts_notified) + "\n";
   o += "  uploaders whose infector was notified by their key\n";
   o += "                                       " + ratio(a.infectors_warned) + "\n";
-  o += fmt("  days from infection to notification  median %.1f, mean %.1f\n",
-           a.median_days_infection_to_notification, a.mean_days_infection_to_notification);
+  o += a.notifications_red + a.notifications_yellow > 0
+           ? fmt("  days from infection to notification  median %.1f, mean %.1f\n",
+                 a.median_days_infection_to_notification, a.mean_days_infection_to_notification)
+           : std::string("  days from infection to notification  - (nobody notified)\n");
   if (in.scenario) {
     const ColourCounts& k = in.scenario->colours;
     o += fmt("  people ever RED / YELLOW             %llu / %llu (never infected: %llu / %llu)\n",
@@ -1279,14 +1286,16 @@ PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailySt
 std::string reproduction_csv(const Reproduction& app, const Reproduction* baseline) {
   std::string out = "day,complete,infected,secondary,r";
   out += baseline ? ",infected_without_app,secondary_without_app,r_without_app\n" : "\n";
+  // A day without cases has no R: an empty cell (it was 0.0000).
   const auto cells = [](const Cohort& c) {
-    return fmt("%u,%u,%.4f", c.infected, c.secondary,
-               c.infected > 0 ? static_cast<double>(c.secondary) / c.infected : 0.0);
+    return c.infected > 0 ? fmt("%u,%u,%.4f", c.infected, c.secondary,
+                                static_cast<double>(c.secondary) / c.infected)
+                          : fmt("0,%u,", c.secondary);
   };
   for (std::size_t d = 0; d < app.cohorts.size(); ++d) {
     out += fmt("%zu,%d,", d, d < app.complete ? 1 : 0) + cells(app.cohorts[d]);
     if (baseline) {
-      out += "," + (d < baseline->cohorts.size() ? cells(baseline->cohorts[d]) : "0,0,0.0000");
+      out += "," + (d < baseline->cohorts.size() ? cells(baseline->cohorts[d]) : "0,0,");
     }
     out += "\n";
   }
@@ -1577,8 +1586,9 @@ std::string uptake_table(std::span<const SweepPoint> points) {
       const auto infections = static_cast<double>(p->summary.infections);
       inf.push_back(infections);
       red.push_back(static_cast<double>(p->summary.notifications_red));
-      prec.push_back(p->summary.red_precision.value());
-      rec.push_back(p->summary.any_recall.value());
+      // A share of nothing (no RED notification, no close contact: uptake 0) is left out.
+      if (p->summary.red_precision.total > 0) prec.push_back(p->summary.red_precision.value());
+      if (p->summary.any_recall.total > 0) rec.push_back(p->summary.any_recall.value());
       locked.push_back(p->summary.lockdown_days);
       region_days.push_back(static_cast<double>(p->summary.region_lockdown_days));
       residents.push_back(p->summary.residents_infected);
@@ -1623,7 +1633,8 @@ std::string uptake_table(std::span<const SweepPoint> points) {
     o += fmt("%*s  %4zu  %16s  %*s  %*s  %*s  %*s  %12.0f  %13s  %10s", w_uptake, label(u).c_str(),
              ps.size(), fmt("%zu / %zu", ended, died_out).c_str(), w_inf, range.c_str(), w_change,
              change.c_str(), w_paired, pair.c_str(), w_deaths, died.c_str(), internal::median(red),
-             pct(internal::median(prec)).c_str(), pct(internal::median(rec)).c_str());
+             prec.empty() ? "-" : pct(internal::median(prec)).c_str(),
+             rec.empty() ? "-" : pct(internal::median(rec)).c_str());
     if (lockdowns) o += fmt("  %22.1f", internal::median(locked));
     if (regional) o += fmt("  %28.1f", internal::median(region_days));
     if (homes) {

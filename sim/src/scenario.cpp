@@ -1,6 +1,7 @@
 #include "greenlight/sim/scenario.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <utility>
 
@@ -197,8 +198,13 @@ std::string comparison_csv(const Comparison& c) {
                      u(l.location_person_days), u(l.contact_records), u(l.venue_visits),
                      u(l.test_results), u(l.colour_person_days), u(l.anonymous_uploads),
                      u(l.diagnosis_keys), u(l.venue_reports));
-    out += strprintf("%.4f,%llu,%llu,%.6f,%.6f,", m.chaff.chaff_per_day, u(m.chaff.real_flows),
-                     u(m.chaff.chaff_flows), m.chaff.real_share, m.chaff.uploader_auc);
+    // Without an upload (the arms without the app, or no positive app user) the real share
+    // and the AUC are undefined: empty cells (they were 0).
+    out += strprintf("%.4f,%llu,%llu,", m.chaff.chaff_per_day, u(m.chaff.real_flows),
+                     u(m.chaff.chaff_flows));
+    out += m.chaff.real_flows > 0
+               ? strprintf("%.6f,%.6f,", m.chaff.real_share, m.chaff.uploader_auc)
+               : std::string(",,");
     out += strprintf("%llu,%llu,%llu,%llu,", u(m.relay.relayed_runs), u(m.relay.relay_only_hits),
                      u(m.relay.false_warnings), u(m.relay.warned_only_by_relay));
     const ColourCounts& rules = code_rules(a);
@@ -301,10 +307,11 @@ std::string format_comparison(const Comparison& c) {
   const auto& ch = g.outcome.scenario.chaff;
   o += strprintf(
       "Greenlight uploads seen by a network observer (chaff %.2f per phone and day): %llu real "
-      "and %llu fake flows; a flow is real with probability %.3f; flows per phone find the "
-      "uploaders with AUC %.3f (0.5 = chance); %.0f request bytes per phone and day.\n",
-      ch.chaff_per_day, u(ch.real_flows), u(ch.chaff_flows), ch.real_share, ch.uploader_auc,
-      ch.bytes_per_phone_day);
+      "and %llu fake flows; a flow is real with probability %s; flows per phone find the "
+      "uploaders with AUC %s (0.5 = chance); %.0f request bytes per phone and day.\n",
+      ch.chaff_per_day, u(ch.real_flows), u(ch.chaff_flows),
+      ch.real_flows > 0 ? strprintf("%.3f", ch.real_share).c_str() : "- (no upload)",
+      ch.real_flows > 0 ? strprintf("%.3f", ch.uploader_auc).c_str() : "-", ch.bytes_per_phone_day);
   o += strprintf(
       "Per 1,000 people: averted %.1f (greenlight) / %.1f (health code) / %.1f (manual "
       "tracing); wrongly RED or YELLOW %.1f / %.1f; needless isolation person-days %.1f / %.1f "
@@ -415,7 +422,8 @@ struct SweepMeans {
   std::array<double, kArms> needless{};
   std::array<double, kArms> deaths{};
   double real_share = 0;
-  double auc = 0;
+  double auc = 0;  // over the runs with an upload (auc_runs; NaN without one)
+  std::size_t auc_runs = 0;
   double bytes = 0;
   double false_warnings = 0;  // relay (greenlight arm)
   double warned_only = 0;
@@ -438,7 +446,10 @@ std::map<double, SweepMeans> means_by_value(std::span<const CompareSweepPoint> p
     }
     const auto& ch = p.comparison.arms[1].outcome.scenario.chaff;
     s.real_share += ch.real_share;
-    s.auc += ch.uploader_auc;
+    if (ch.real_flows > 0) {  // without an upload the AUC is undefined
+      s.auc += ch.uploader_auc;
+      ++s.auc_runs;
+    }
     s.bytes += ch.bytes_per_phone_day;
     const auto& relay = p.comparison.arms[1].outcome.scenario.relay;
     s.false_warnings += static_cast<double>(relay.false_warnings);
@@ -454,7 +465,8 @@ std::map<double, SweepMeans> means_by_value(std::span<const CompareSweepPoint> p
       s.deaths[i] /= n;
     }
     s.real_share /= n;
-    s.auc /= n;
+    s.auc = s.auc_runs > 0 ? s.auc / static_cast<double>(s.auc_runs)
+                           : std::numeric_limits<double>::quiet_NaN();
     s.bytes /= n;
     s.false_warnings /= n;
     s.warned_only /= n;
@@ -476,11 +488,12 @@ std::string format_compare_sweep(const std::string& key,
   for (const auto& [value, s] : means_by_value(points)) {
     o += strprintf(
         "%-22.10g %4zu | %8.0f %8.0f %8.0f %8.0f | %9.0f %9.0f %9.0f | %8.1f %8.1f %8.1f %8.1f | "
-        "%9.0f %9.0f | %10.0f %10.0f %10.0f | %6.3f %6.3f %8.0f | %8.1f %8.1f\n",
+        "%9.0f %9.0f | %10.0f %10.0f %10.0f | %6.3f %6s %8.0f | %8.1f %8.1f\n",
         value, s.runs, s.infections[0], s.infections[1], s.infections[2], s.infections[3],
         s.averted[1], s.averted[2], s.averted[3], s.deaths[0], s.deaths[1], s.deaths[2],
         s.deaths[3], s.wrongly_coloured[1], s.wrongly_coloured[2], s.needless[1], s.needless[2],
-        s.needless[3], s.real_share, s.auc, s.bytes, s.false_warnings, s.warned_only);
+        s.needless[3], s.real_share, s.auc_runs > 0 ? strprintf("%.3f", s.auc).c_str() : "-",
+        s.bytes, s.false_warnings, s.warned_only);
   }
   o += "(means over seeds; GL = greenlight, HC = health code, MT = manual tracing; dead = "
        "deaths (no = no app, code or tracers); wrong = people wrongly RED or "
@@ -499,7 +512,7 @@ PlotResult write_compare_sweep_plot(const std::filesystem::path& dir, const std:
   for (const auto& [value, s] : means_by_value(points)) {
     const auto people = static_cast<std::uint32_t>(s.people);  // this value's population
     data +=
-        strprintf("%.6g %.2f %.2f %.2f %.2f %.2f %.2f %.4f %.4f %.1f %.1f %.1f %.2f %.2f\n", value,
+        strprintf("%.10g %.2f %.2f %.2f %.2f %.2f %.2f %.4f %.4f %.1f %.1f %.1f %.2f %.2f\n", value,
                   per_1000(s.averted[1], people), per_1000(s.averted[2], people),
                   per_1000(s.wrongly_coloured[1], people), per_1000(s.wrongly_coloured[2], people),
                   per_1000(s.needless[1], people), per_1000(s.needless[2], people), s.real_share,

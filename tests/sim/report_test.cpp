@@ -68,6 +68,43 @@ TEST_CASE("the sweep table labels each uptake as given and counts the seeds it p
   CHECK(row(full, " 100 %").find("-50.0 % [-50.0, -50.0]  ") != std::string::npos);
 }
 
+TEST_CASE("undefined shares and means print '-', not 0") {
+  // No RED notification and no close contact (uptake 0): precision and recall are shares
+  // of nothing (they printed 0.0 %); at 100 % they are the runs' medians.
+  std::vector<SweepPoint> points{point(0, 1, 100), point(1, 1, 50)};
+  points[1].summary.red_precision = {3, 4};
+  points[1].summary.any_recall = {1, 2};
+  const std::string table = format_sweep(points);
+  CAPTURE(table);
+  CHECK(row(table, "   0 %").ends_with(" -           -"));
+  CHECK(row(table, "   0 %").find(" 0.0 %") == std::string::npos);
+  CHECK(row(table, " 100 %").ends_with(" 75.0 %      50.0 %"));
+  // The report: no upload, nobody notified.
+  SimConfig c;
+  ReportInput in;
+  in.config = &c;
+  in.app.people = 1000;
+  in.app.app_users = 700;
+  in.scenario = ScenarioMetrics{};
+  const std::string report = format_report(in);
+  CAPTURE(report);
+  CHECK(report.find("  notifications per upload             - (no upload)\n") !=
+        std::string::npos);
+  CHECK(report.find("  days from infection to notification  - (nobody notified)\n") !=
+        std::string::npos);
+  CHECK(report.find("find the uploaders with AUC - (no upload)\n") != std::string::npos);
+  in.app.uploads = 4;
+  in.app.notifications_red = 10;
+  in.app.notifications_per_upload = 2.5;
+  in.scenario->chaff.real_flows = 4;
+  in.scenario->chaff.uploader_auc = 0.5;
+  const std::string with = format_report(in);
+  CHECK(with.find("  notifications per upload             2.50\n") != std::string::npos);
+  CHECK(with.find("  days from infection to notification  median 0.0, mean 0.0\n") !=
+        std::string::npos);
+  CHECK(with.find("find the uploaders with AUC 0.500 (0.5 = chance)\n") != std::string::npos);
+}
+
 TEST_CASE("sweep_daily.csv gives each day's median and 10-90 % band over the seeds") {
   // Uptake 50 %: four seeds, two days; uptake 0 %: one seed (listed after, written first).
   const std::vector<SweepPoint> points{point(0.5, 1, 0), point(0.5, 2, 0), point(0.5, 3, 0),
@@ -706,7 +743,7 @@ TEST_CASE("the reproduction CSV gives each day's cohort with and without the app
         "r_without_app\n"
         "0,1,10,25,2.5000,10,30,3.0000\n"
         "1,1,4,2,0.5000,5,5,1.0000\n"
-        "2,0,0,0,0.0000,2,1,0.5000\n");
+        "2,0,0,0,,2,1,0.5000\n");
   CHECK(reproduction_csv(app, nullptr).starts_with("day,complete,infected,secondary,r\n0,1,10,"));
   // R over complete cohorts only: days 0-1 of app, 27 secondary per 14 cases.
   CHECK(app.r(0, 2) == Approx(27.0 / 14));

@@ -224,6 +224,11 @@ TEST_CASE("compare sweep: chaff hides uploads and changes no infection") {
   CAPTURE(row);
   CHECK(row.ends_with("," + std::to_string(none.hospitalisations) + "," +
                       std::to_string(none.deaths) + ",0,0"));
+  // No app, no upload: the real share and the AUC are undefined, empty cells (they were 0).
+  CHECK(row.find(",0.0000,0,0,,,") != std::string::npos);
+  const auto gl = csv.find("\napp.chaff_per_day,1,3,greenlight,");
+  REQUIRE(gl != std::string::npos);
+  CHECK(csv.substr(gl, csv.find('\n', gl + 1) - gl).find(",,,") == std::string::npos);
   CHECK_FALSE(format_compare_sweep("app.chaff_per_day", *points).empty());
   // Values keep their digits in the table and the CSV (10000 and 10001 were both "1e+04",
   // 1234567 became 1.23457e+06).
