@@ -1229,11 +1229,12 @@ PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailySt
   const auto range = [](const char* axis, bool any) {
     return std::string("set ") + axis + (any ? " [0:*]\n" : " [0:1]\n");
   };
-  std::string epi = "set title 'Epidemic curve" + shaded +
-                    "'\nset xlabel 'day'\nset ylabel 'new infections per day'\n"
-                    "set y2label 'infected (cumulative)'\nset y2tics\nset ytics nomirror\n"
-                    "set key top left\nset grid\n" +
-                    bands + range("yrange", new_infections > 0) + range("y2range", infected > 0);
+  std::string epi =
+      "set title 'Epidemic curve" + shaded +
+      "'\nset xlabel 'day'\nset ylabel 'new infections per day'\n"
+      "set y2label 'infections (cumulative; reinfections too)'\nset y2tics\nset ytics nomirror\n"
+      "set key top left\nset grid\n" +
+      bands + range("yrange", new_infections > 0) + range("y2range", infected > 0);
   epi +=
       "plot " + quote(data_path) +
       " using 1:2 with lines lw 2 lc rgb '#1b7837' title 'new, with app', '' using 1:3 axes x1y2 "

@@ -234,7 +234,18 @@ std::string format_comparison(const Comparison& c) {
   };
   const auto& arms = c.arms;
   const std::uint32_t people = arms[0].outcome.summary.people;
-  row("infected", [](const ArmResult& a) { return a.outcome.summary.infections; });
+  // People, as the report's "infected (ever)"; with reinfection the infections (which the
+  // averted count) get a row of their own (the row counted infections under "infected").
+  row("infected", [](const ArmResult& a) {
+    return a.outcome.summary.infections - a.outcome.summary.reinfections;
+  });
+  const bool reinfected = std::any_of(c.arms.begin(), c.arms.end(), [](const ArmResult& a) {
+    return a.outcome.summary.reinfections > 0;
+  });
+  if (reinfected) {
+    row("infections (reinfections included)",
+        [](const ArmResult& a) { return a.outcome.summary.infections; });
+  }
   row("infections averted (against none)", [](const ArmResult& a) { return a.averted; });
   row("hospitalised", [](const ArmResult& a) { return a.outcome.summary.hospitalisations; });
   const auto deaths0 = static_cast<std::int64_t>(arms[0].outcome.summary.deaths);

@@ -543,6 +543,21 @@ TEST_CASE("with reinfection the health code makes a case of each infection's pos
   std::uint64_t positives = 0;
   for (const auto& d : hc.daily) positives += d.positives;
   CHECK(hc.scenario.health_code.cases_red == positives);
+  // The table's "infected" counts people, as the report's "infected (ever)"; the
+  // infections, reinfections included, have their own row.
+  const std::string table = format_comparison(*a);
+  CAPTURE(table);
+  const auto cell = [&](const std::string& label) {
+    const auto at = table.find("\n" + label + "  ");
+    REQUIRE(at != std::string::npos);
+    const std::string line = table.substr(at + 1, table.find('\n', at + 1) - at - 1);
+    return line.substr(line.find_first_not_of(' ', label.size()));
+  };
+  const auto& none = a->arms[0].outcome.summary;
+  REQUIRE(none.reinfections > 0);
+  CHECK(cell("infected").starts_with(std::to_string(none.infections - none.reinfections) + " "));
+  CHECK(cell("infections (reinfections included)")
+            .starts_with(std::to_string(none.infections) + " "));
 }
 
 }  // namespace greenlight::sim
