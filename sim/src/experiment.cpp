@@ -150,10 +150,12 @@ std::string scenario_report(const SimConfig& config, const ScenarioOutcome& outc
 
 Status check_varied(std::span<const SweepVary> vary, const char* what) {
   for (std::size_t i = 0; i < vary.size(); ++i) {
-    if (vary[i].key == "run.baseline" || vary[i].key == "run.threads") {
+    if (vary[i].key == "run.baseline" || vary[i].key == "run.threads" ||
+        vary[i].key == "run.verify_phones") {
       return make_error(ErrorCode::kInvalidArgument,
                         vary[i].key + " changes no run of a " + what +
-                            " (it runs without a baseline, and threads give the same bytes)");
+                            " (it runs without a baseline, threads give the same bytes, and "
+                            "the per-phone check is reported by sim run only)");
     }
     if (vary[i].values.empty()) {
       return make_error(ErrorCode::kInvalidArgument, vary[i].key + ": no values");

@@ -1094,11 +1094,19 @@ std::string format_report(const ReportInput& in) {
   if (a.verified_phones > 0) {
     o +=
         fmt("  client-library check                 %llu phone-syncs, %llu windows, %llu window "
-            "mismatches, %llu colour mismatches\n",
+            "mismatches, %llu colour mismatches\n"
+            "    the client coloured %llu RED or YELLOW; its log evicted or dropped %llu "
+            "sightings, its matcher rejected %llu\n",
             static_cast<unsigned long long>(a.verified_phones),
             static_cast<unsigned long long>(a.verified_windows),
             static_cast<unsigned long long>(a.verify_mismatches),
-            static_cast<unsigned long long>(a.verify_colour_mismatches));
+            static_cast<unsigned long long>(a.verify_colour_mismatches),
+            static_cast<unsigned long long>(a.verified_not_green),
+            static_cast<unsigned long long>(a.verify_client_evictions),
+            static_cast<unsigned long long>(a.verify_client_rejected));
+  } else if (c.run.verify_phones > 0) {
+    o += "  client-library check                 no phone-sync checked (no sync brought published "
+         "keys to a running phone)\n";
   }
   if (!in.app_daily.empty()) {
     o += "\nColours of app users (after the morning sync)\n";

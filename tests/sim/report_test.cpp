@@ -88,8 +88,7 @@ TEST_CASE("undefined shares and means print '-', not 0") {
   in.scenario = ScenarioMetrics{};
   const std::string report = format_report(in);
   CAPTURE(report);
-  CHECK(report.find("  notifications per upload             - (no upload)\n") !=
-        std::string::npos);
+  CHECK(report.find("  notifications per upload             - (no upload)\n") != std::string::npos);
   CHECK(report.find("  days from infection to notification  - (nobody notified)\n") !=
         std::string::npos);
   CHECK(report.find("find the uploaders with AUC - (no upload)\n") != std::string::npos);
@@ -103,6 +102,31 @@ TEST_CASE("undefined shares and means print '-', not 0") {
   CHECK(with.find("  days from infection to notification  median 0.0, mean 0.0\n") !=
         std::string::npos);
   CHECK(with.find("find the uploaders with AUC 0.500 (0.5 = chance)\n") != std::string::npos);
+}
+
+TEST_CASE("the report gives the client-library check's figures, or says none was made") {
+  SimConfig c;
+  c.run.verify_phones = 4;
+  ReportInput in;
+  in.config = &c;
+  in.app.people = 1000;
+  const std::string none = format_report(in);
+  CHECK(none.find("  client-library check                 no phone-sync checked (no sync "
+                  "brought published keys to a running phone)\n") != std::string::npos);
+  in.app.verified_phones = 12;
+  in.app.verified_windows = 30;
+  in.app.verified_not_green = 5;
+  in.app.verify_client_evictions = 7;
+  in.app.verify_client_rejected = 2;
+  const std::string some = format_report(in);
+  CAPTURE(some);
+  CHECK(some.find("  client-library check                 12 phone-syncs, 30 windows, 0 window "
+                  "mismatches, 0 colour mismatches\n    the client coloured 5 RED or YELLOW; "
+                  "its log evicted or dropped 7 sightings, its matcher rejected 2\n") !=
+        std::string::npos);
+  c.run.verify_phones = 0;
+  in.app.verified_phones = 0;
+  CHECK(format_report(in).find("client-library check") == std::string::npos);
 }
 
 TEST_CASE("sweep_daily.csv gives each day's median and 10-90 % band over the seeds") {

@@ -562,6 +562,14 @@ refused_cli "--offsets must be whole dB" sim threshold-sweep --offsets=0,0.5
 refused_cli "offset 200 dB, 13 minutes: risk.attenuation_thresholds_db and \
 min_minutes_attenuation_db must be whole dB in [0, 255]" sim threshold-sweep --offsets=0,200 \
   --minutes 13
+# The per-phone check is reported by sim run only: refused elsewhere (it slowed every run
+# and showed nothing), and not varied.
+refused_cli "run.verify_phones: sim sweep does not report the per-phone check" \
+  sim sweep --uptake 0.5 --set run.verify_phones=2
+refused_cli "run.verify_phones: sim compare does not report the per-phone check" \
+  sim compare --set run.verify_phones=2
+refused_cli "run.verify_phones changes no run of a fit" sim fit --data "$work/observed-short.csv" \
+  --vary run.verify_phones=0,2
 # sim bench measures the in-memory publisher: a server is refused, not ignored.
 if "$bin" sim bench --people 500 --days 3 --set run.server=loopback >"$work/bench-bad.out" 2>&1; then
   fail "sim bench with run.server=loopback exited 0"

@@ -380,6 +380,26 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
   }
   std::fputs(text.c_str(), stdout);
   print_files(files);
+  // The per-phone check found the client library disagreeing: said where it is seen.
+  const sim::RunSummary& s = result->app.summary;
+  if (s.verify_mismatches > 0 || s.verify_colour_mismatches > 0) {
+    std::fprintf(stderr,
+                 "greenlight: warning: the client-library check disagreed with the shared path: "
+                 "%llu window and %llu colour mismatches in %llu phone-syncs (report.txt)\n",
+                 static_cast<unsigned long long>(s.verify_mismatches),
+                 static_cast<unsigned long long>(s.verify_colour_mismatches),
+                 static_cast<unsigned long long>(s.verified_phones));
+  }
+}
+
+// The per-phone check (run.verify_phones) reports in sim run's report only: elsewhere it
+// would slow every run and show nothing.
+void refuse_verify_phones(const SimConfig& c, const char* command) {
+  if (c.run.verify_phones != 0) {
+    throw CommandError{std::string("run.verify_phones: sim ") + command +
+                       " does not report the per-phone check; run it with sim run "
+                       "--verify-phones N"};
+  }
 }
 
 std::vector<double> parse_list(const std::string& text, const char* what) {
@@ -509,6 +529,7 @@ void run_sweep(const CommonOptions& o, const std::string& uptakes_text,
                const std::string& seeds_text, const std::vector<std::string>& vary_texts,
                bool resume, const sim::Ranks& ranks) {
   SimConfig c = build_config(o);
+  refuse_verify_phones(c, "sweep");
   const std::vector<sim::SweepVary> vary = parse_vary(vary_texts);
   std::vector<std::string> keys;
   for (const auto& v : vary) keys.push_back(v.key);
@@ -552,6 +573,7 @@ void run_fit(const CommonOptions& o, const std::string& data_path,
              const std::vector<std::string>& vary_texts, const std::string& seeds_text, bool resume,
              const sim::Ranks& ranks) {
   const SimConfig c = build_config(o);
+  refuse_verify_phones(c, "fit");
   auto observed = sim::parse_observed(read_text(data_path, "--data file"), c.run.days);
   if (!observed) throw CommandError{data_path + ": " + observed.error().message};
   const std::vector<sim::SweepVary> vary = parse_vary(vary_texts);
@@ -719,6 +741,7 @@ void run_threshold_sweep(const CommonOptions& o, const std::string& offsets_text
                          const std::string& minutes_text, const std::string& seeds_text,
                          bool resume) {
   const SimConfig c = build_config(o);
+  refuse_verify_phones(c, "threshold-sweep");
   sim::ThresholdSweepSpec spec;
   if (!offsets_text.empty()) spec.offsets_db = parse_list(offsets_text, "--offsets");
   if (!minutes_text.empty()) spec.minutes = parse_list(minutes_text, "--minutes");
@@ -780,6 +803,7 @@ void run_threshold_sweep(const CommonOptions& o, const std::string& offsets_text
 void run_compare(const CommonOptions& o, const std::string& sweep_text,
                  const std::string& seeds_text, bool resume) {
   const SimConfig c = build_config(o);
+  refuse_verify_phones(c, "compare");
   const fs::path out = o.out;
   const auto start = std::chrono::steady_clock::now();
   const auto elapsed = [&] {
