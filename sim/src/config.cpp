@@ -742,6 +742,43 @@ std::vector<std::string> config_warnings(const SimConfig& c) {
   if (c.manual_tracing.enabled) {
     after("manual tracing (manual_tracing.start_day)", c.manual_tracing.start_day);
   }
+  // A radio setting of the other model than the run's changes nothing.
+  const RadioConfig& r = c.radio;
+  const RadioConfig d;
+  const auto unused = [&](bool changed, const char* key) {
+    if (!changed) return;
+    const bool clean_key = r.model == RadioModelKind::kCalibrated;
+    out.push_back(std::string("radio.") + key + " belongs to the " +
+                  (clean_key ? "clean" : "calibrated") + " radio model, and the run's is " +
+                  std::string(radio_model_name(r.model)) + ": it changes nothing");
+  };
+  if (r.model == RadioModelKind::kCalibrated) {
+    unused(r.lovett_intercept != d.lovett_intercept, "lovett_intercept");
+    unused(r.lovett_slope != d.lovett_slope, "lovett_slope");
+    unused(r.rssi_correction_db != d.rssi_correction_db, "rssi_correction_db");
+    unused(r.contact_noise_sigma != d.contact_noise_sigma, "contact_noise_sigma");
+    unused(r.pocket_probability != d.pocket_probability, "pocket_probability");
+    unused(r.pocket_loss_db != d.pocket_loss_db, "pocket_loss_db");
+    unused(r.scan_noise_sd_db != d.scan_noise_sd_db, "scan_noise_sd_db");
+    unused(r.detection_limit_db != d.detection_limit_db, "detection_limit_db");
+  } else {
+    unused(r.env_intercept_db != d.env_intercept_db, "env_intercept_db");
+    unused(r.env_slope_db_per_decade != d.env_slope_db_per_decade, "env_slope_db_per_decade");
+    unused(r.env_shadowing_sd_db != d.env_shadowing_sd_db, "env_shadowing_sd_db");
+    unused(r.random_environment_shares != d.random_environment_shares, "random_environment_shares");
+    unused(r.carriage_shares != d.carriage_shares, "carriage_shares");
+    unused(r.carriage_loss_db != d.carriage_loss_db, "carriage_loss_db");
+    unused(r.orientation_sd_db != d.orientation_sd_db, "orientation_sd_db");
+    unused(r.phone_models != d.phone_models, "phone_models");
+    unused(r.model_tx_residual_sd_db != d.model_tx_residual_sd_db, "model_tx_residual_sd_db");
+    unused(r.model_rx_residual_sd_db != d.model_rx_residual_sd_db, "model_rx_residual_sd_db");
+    unused(r.fading_sd_db != d.fading_sd_db, "fading_sd_db");
+    unused(r.missed_scan_probability != d.missed_scan_probability, "missed_scan_probability");
+    unused(r.scan_window_seconds != d.scan_window_seconds, "scan_window_seconds");
+    unused(r.advertising_interval_ms != d.advertising_interval_ms, "advertising_interval_ms");
+    unused(r.sensitivity_db != d.sensitivity_db, "sensitivity_db");
+    unused(r.sensitivity_width_db != d.sensitivity_width_db, "sensitivity_width_db");
+  }
   return out;
 }
 
@@ -963,6 +1000,41 @@ Status validate_config(const SimConfig& c) {
     need(r.scan_window_seconds > 0 && r.advertising_interval_ms > 0 && r.sensitivity_width_db > 0,
          "radio.scan_window_seconds, advertising_interval_ms and sensitivity_width_db must be "
          "positive");
+    // Levels, losses and spreads within what a one-byte attenuation can show (none was
+    // checked: a negative loss was a gain, a slope of 1e300 ran as if valid).
+    const auto db = [&](double v, int lo, int hi, const char* key) {
+      need(v >= lo && v <= hi, std::string("radio.") + key + " must be in [" + std::to_string(lo) +
+                                   ", " + std::to_string(hi) + "] dB");
+    };
+    db(r.pocket_loss_db, 0, 100, "pocket_loss_db");
+    db(r.wall_loss_db, 0, 100, "wall_loss_db");
+    db(r.detection_limit_db, 0, 255, "detection_limit_db");
+    db(r.sensitivity_db, 0, 255, "sensitivity_db");
+    db(r.rssi_correction_db, -100, 100, "rssi_correction_db");
+    db(r.scan_noise_sd_db, 0, 50, "scan_noise_sd_db");
+    db(r.fading_sd_db, 0, 50, "fading_sd_db");
+    db(r.orientation_sd_db, 0, 50, "orientation_sd_db");
+    db(r.model_tx_residual_sd_db, 0, 50, "model_tx_residual_sd_db");
+    db(r.model_rx_residual_sd_db, 0, 50, "model_rx_residual_sd_db");
+    db(r.sensitivity_width_db, 0, 50, "sensitivity_width_db");
+    for (std::size_t e = 0; e < kRadioEnvironments; ++e) {
+      db(r.env_intercept_db[e], 0, 255, "env_intercept_db");
+      db(r.env_slope_db_per_decade[e], 0, 100, "env_slope_db_per_decade");
+      db(r.env_shadowing_sd_db[e], 0, 50, "env_shadowing_sd_db");
+    }
+    for (std::size_t k = 0; k < kCarriageStates; ++k)
+      db(r.carriage_loss_db[k], 0, 100, "carriage_loss_db");
+    // Lovett's fit: |rssi| = exp(intercept + slope ln d) stays within a byte's dB.
+    need(r.lovett_intercept >= 0 && r.lovett_intercept <= 5 && r.lovett_slope >= 0 &&
+             r.lovett_slope <= 2 && r.contact_noise_sigma <= 2,
+         "radio.lovett_intercept must be in [0, 5], lovett_slope in [0, 2] and "
+         "contact_noise_sigma in [0, 2]");
+    // A scan hears at least one advertisement (a shorter window was taken as one, silently).
+    need(r.scan_window_seconds <= 300 && r.advertising_interval_ms >= 20 &&
+             r.advertising_interval_ms <= 10240 &&
+             r.scan_window_seconds * 1000 >= r.advertising_interval_ms,
+         "radio.scan_window_seconds must be in (0, 300] and at least one "
+         "radio.advertising_interval_ms, which must be in [20, 10240] (BLE's range)");
   }
   need(c.disease.infectious_rate >= 0, "disease.infectious_rate must be non-negative");
   need(c.disease.infectious_mean_days > 0 && c.disease.infectious_sd_days > 0 &&

@@ -802,6 +802,59 @@ TEST_CASE("the contacts' and the population's sizes are checked") {
   CHECK(validate_config(c));
 }
 
+TEST_CASE("the radio's levels, losses and scan settings are checked") {
+  const std::vector<std::pair<std::string, std::string>> refused{
+      {"radio.pocket_loss_db=-50", "radio.pocket_loss_db must be in [0, 100] dB"},
+      {"radio.wall_loss_db=-1", "radio.wall_loss_db must be in [0, 100] dB"},
+      {"radio.detection_limit_db=300", "radio.detection_limit_db must be in [0, 255] dB"},
+      {"radio.sensitivity_db=-1", "radio.sensitivity_db must be in [0, 255] dB"},
+      {"radio.env_slope_db_per_decade=[27.7,1e300,0]",
+       "radio.env_slope_db_per_decade must be in [0, 100] dB"},
+      {"radio.env_intercept_db=[40.1,44.1,-65]", "radio.env_intercept_db must be in [0, 255] dB"},
+      {"radio.carriage_loss_db=[0,4,7,1000]", "radio.carriage_loss_db must be in [0, 100] dB"},
+      {"radio.fading_sd_db=60", "radio.fading_sd_db must be in [0, 50] dB"},
+      {"radio.lovett_slope=1e300", "radio.lovett_intercept must be in [0, 5], lovett_slope"},
+      {"radio.scan_window_seconds=0.1",
+       "radio.scan_window_seconds must be in (0, 300] and at "
+       "least one radio.advertising_interval_ms"},
+      {"radio.advertising_interval_ms=5", "radio.scan_window_seconds must be in (0, 300]"},
+  };
+  for (const auto& [assignment, message] : refused) {
+    CAPTURE(assignment);
+    SimConfig bad;
+    const std::vector<std::string> one{assignment};
+    REQUIRE(apply_overrides(bad, one));
+    const Status st = validate_config(bad);
+    REQUIRE_FALSE(st);
+    CAPTURE(st.error().message);
+    CHECK(st.error().message.starts_with(message));
+  }
+}
+
+TEST_CASE("a radio setting of the other model is warned about") {
+  // The default model is the calibrated one: the clean model's settings change nothing
+  // (pocket_loss_db=-50 and lovett_slope=1e300 gave the default run's bytes).
+  SimConfig c;
+  REQUIRE(apply_override(c, "radio.pocket_loss_db=8"));
+  REQUIRE(apply_override(c, "radio.fading_sd_db=6"));
+  std::vector<std::string> w = config_warnings(c);
+  REQUIRE(w.size() == 1);
+  CHECK(w[0] ==
+        "radio.pocket_loss_db belongs to the clean radio model, and the run's is "
+        "calibrated: it changes nothing");
+  // Under the clean model the calibrated model's settings are the ones that do nothing.
+  REQUIRE(apply_override(c, "radio.model=\"clean\""));
+  w = config_warnings(c);
+  REQUIRE(w.size() == 1);
+  CHECK(w[0] ==
+        "radio.fading_sd_db belongs to the calibrated radio model, and the run's is "
+        "clean: it changes nothing");
+  // A radio preset alone warns of nothing.
+  SimConfig clean;
+  REQUIRE(apply_radio_preset(clean, "clean"));
+  CHECK(config_warnings(clean).empty());
+}
+
 TEST_CASE("settings that begin after the run's last day are warned about") {
   SimConfig c;
   c.run.days = 10;

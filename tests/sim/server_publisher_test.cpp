@@ -389,7 +389,7 @@ TEST_CASE("a run against the real server over loopback gives the in-memory run's
     CHECK(y.green == x.green);
     CHECK(y.yellow == x.yellow);
     CHECK(y.red == x.red);
-    // The server's exports add random padding keys (at least 1000 per file).
+    // The server pads each export file up to 1000 + a random 0-99 keys in total.
     CHECK(y.keys_fetched >= x.keys_fetched);
     keys_none += x.keys_fetched;
     keys_server += y.keys_fetched;

@@ -570,6 +570,13 @@ refused_cli "run.verify_phones: sim compare does not report the per-phone check"
   sim compare --set run.verify_phones=2
 refused_cli "run.verify_phones changes no run of a fit" sim fit --data "$work/observed-short.csv" \
   --vary run.verify_phones=0,2
+# A full config file's radio.model comes after --radio: said in a warning.
+"$bin" sim config >"$work/full.json" || fail "sim config failed"
+"$bin" sim run --config "$work/full.json" --radio clean --people 500 --days 2 --quiet \
+  --no-baseline --out "$work/radio-file" >/dev/null 2>"$work/radio-file.err" ||
+  fail "sim run --config full.json --radio clean: $(cat "$work/radio-file.err")"
+grep -qF "full.json sets radio.model to calibrated, after --radio clean: the run uses the file's" \
+  "$work/radio-file.err" || fail "no warning of the file's radio model: $(cat "$work/radio-file.err")"
 # sim bench measures the in-memory publisher: a server is refused, not ignored.
 if "$bin" sim bench --people 500 --days 3 --set run.server=loopback >"$work/bench-bad.out" 2>&1; then
   fail "sim bench with run.server=loopback exited 0"

@@ -157,6 +157,15 @@ SimConfig build_config(const CommonOptions& o) {
     // need the --people given beside it).
     auto parsed = sim::config_from_json(read_text(o.config_file, "config file"), c, false);
     if (!parsed) throw CommandError{o.config_file + ": " + parsed.error().message};
+    // A full file (`sim config`) holds radio.model: it comes after --radio and wins.
+    if (o.radio && parsed->radio.model != c.radio.model && sim::Ranks::world().root()) {
+      std::fprintf(stderr,
+                   "greenlight: warning: %s sets radio.model to %s, after --radio %s: the run "
+                   "uses the file's (--set radio.model=... comes after the file)\n",
+                   o.config_file.c_str(),
+                   std::string(sim::radio_model_name(parsed->radio.model)).c_str(),
+                   o.radio->c_str());
+    }
     c = *parsed;
   }
   // Types now, ranges with the options below (validate_config at the end).
