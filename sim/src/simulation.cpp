@@ -245,7 +245,7 @@ ScenarioMetrics Simulation::scenario_metrics() const {
   return m;
 }
 PrivacyView Simulation::privacy() const {
-  return internal::privacy_view(impl_->world, impl_->publisher, impl_->daily, impl_->sync);
+  return internal::privacy_view(impl_->world, impl_->publisher, impl_->daily, impl_->uploads);
 }
 std::span<const std::int32_t> Simulation::infection_day() const {
   return impl_->health.infection_day();

@@ -624,7 +624,7 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
 }
 
 PrivacyView privacy_view(const World& world, const KeyPublisher& publisher,
-                         std::span<const DailyStats> daily, const SyncPhase& sync) {
+                         std::span<const DailyStats> daily, const UploadPhase& uploads) {
   PrivacyView v;
   v.server = publisher.holdings();
   for (const auto& d : daily) {
@@ -634,7 +634,9 @@ PrivacyView privacy_view(const World& world, const KeyPublisher& publisher,
     v.central_check_ins += d.check_ins;
     v.central_test_results += d.tests;
   }
-  v.warned_venues = sync.warned_venues();
+  // The venues the server holds a report of, also those of the last day's uploads, which
+  // no sync fetched (the phones' fetched warnings left them out).
+  v.warned_venues = uploads.reported_venues();
   // The app users whose phone ran the app on some day of the run (a later launch or start
   // identifies nobody).
   for (std::uint32_t p = 0; p < world.pop.size(); ++p) {

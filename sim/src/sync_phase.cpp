@@ -567,7 +567,6 @@ void SyncPhase::match_venues(const std::vector<SealedVenueWarning>& published, s
   }
   for (const auto& a : w_.ranks.gather_all<Accepted>(mine)) {
     warnings[a.venue].push_back(a.record);
-    warned_venues_.insert(a.venue);
   }
   if (warnings.empty()) return;
   // Most check-ins are at venues without a warning: a bit per venue turns them away before

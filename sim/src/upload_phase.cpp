@@ -112,7 +112,8 @@ std::vector<UploadPhase::UploaderCheckIn> UploadPhase::uploader_checkins(
 
 Result<SimUpload> UploadPhase::prepare(std::uint32_t p, std::uint32_t t, const HealthPhase& health,
                                        std::span<const UploaderCheckIn> checkins,
-                                       std::vector<std::uint32_t>& reported_days) const {
+                                       std::vector<std::uint32_t>& reported_days,
+                                       std::vector<std::uint32_t>& venues) const {
   SimUpload up;
   // The health authority records the symptom onset, or the test date without symptoms; a
   // symptom self-report the day the symptoms were reported.
@@ -147,6 +148,7 @@ Result<SimUpload> UploadPhase::prepare(std::uint32_t p, std::uint32_t t, const H
       auto sealed = seal_venue_report(w_.venues.location_id(c.venue), rec, sealing);
       GL_RETURN_IF_ERROR(sealed);
       up.venue_reports.push_back(*sealed);
+      venues.push_back(c.venue);
       // The venue's owner, asked by the health authority, releases this stay.
       auto released = w_.venues.release(c.venue, *sealed, sealing);
       GL_RETURN_IF_ERROR(released);
@@ -169,9 +171,11 @@ Status UploadPhase::run(std::uint32_t t, std::int64_t now, std::span<const std::
   const std::vector<UploaderCheckIn> checkins = uploader_checkins(t, uploaders, contacts);
   std::vector<std::optional<Result<SimUpload>>> prepared(uploaders.size());
   std::vector<std::vector<std::uint32_t>> reported_days(uploaders.size());
+  std::vector<std::vector<std::uint32_t>> venues(uploaders.size());
   parallel_for(w_.threads, static_cast<std::uint32_t>(uploaders.size()),
                [&](std::uint32_t i, std::uint32_t) {
-                 prepared[i].emplace(prepare(uploaders[i], t, health, checkins, reported_days[i]));
+                 prepared[i].emplace(
+                     prepare(uploaders[i], t, health, checkins, reported_days[i], venues[i]));
                });
   // The phone remembers the check-ins it reported for as long as the sync matches
   // check-ins (14 days back; kept one day more).
@@ -179,6 +183,7 @@ Status UploadPhase::run(std::uint32_t t, std::int64_t now, std::span<const std::
     return static_cast<std::uint32_t>(e) + kRetentionDays + 1 < t;
   });
   for (std::size_t i = 0; i < uploaders.size(); ++i) {
+    if (prepared[i]->has_value()) reported_venues_.insert(venues[i].begin(), venues[i].end());
     if (!w_.owns(uploaders[i])) continue;
     for (const std::uint32_t d : reported_days[i]) {
       reported_checkins_.insert(std::uint64_t{uploaders[i]} << 32 | std::uint64_t{d});

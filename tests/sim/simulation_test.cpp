@@ -972,3 +972,23 @@ TEST_CASE("a publisher's error names the day, the phase and the publisher") {
 }
 
 }  // namespace greenlight::sim
+
+namespace greenlight::sim {
+
+TEST_CASE("the privacy view counts the venues of every uploaded venue report") {
+  // The server holds a report of each; the last day's uploads are held too, though no sync
+  // fetched them (the phones' fetched warnings were counted, one venue short).
+  const SimConfig c = everyone_checks_in();
+  RecordingPublisher publisher;
+  const auto sim = ran(c, publisher);
+  std::set<VenueLocationTag> venues;
+  for (const SimUpload& up : publisher.uploads) {
+    for (const auto& w : up.venue_warnings) venues.insert(w.location_tag);
+  }
+  REQUIRE(venues.size() > 20);
+  const PrivacyView v = sim->privacy();
+  CHECK(v.warned_venues == venues.size());
+  CHECK(v.server.venue_reports >= venues.size());
+}
+
+}  // namespace greenlight::sim

@@ -17,6 +17,7 @@
 #include "greenlight/sim/simulation.h"
 #include "internal/health_phase.h"
 #include "internal/sync_phase.h"
+#include "internal/upload_phase.h"
 #include "internal/world.h"
 
 namespace greenlight::sim::internal {
@@ -91,6 +92,6 @@ RunSummary summarise(const World& world, double beta, std::uint32_t days,
                      const SyncPhase& sync);
 
 PrivacyView privacy_view(const World& world, const KeyPublisher& publisher,
-                         std::span<const DailyStats> daily, const SyncPhase& sync);
+                         std::span<const DailyStats> daily, const UploadPhase& uploads);
 
 }  // namespace greenlight::sim::internal

@@ -87,7 +87,6 @@ class SyncPhase {
   std::int32_t first_any_day(std::uint32_t p) const { return first_any_day_[own_index(p)]; }
   // The keys fetched, of the uploaders this rank owns.
   const std::deque<Simulation::FetchedKey>& fetched() const { return fetched_; }
-  std::size_t warned_venues() const { return warned_venues_.size(); }
   const VerifyCounters& verify_counters() const { return verify_; }
 
  private:
@@ -176,7 +175,6 @@ class SyncPhase {
   std::deque<ExposureHit> exposure_hits_;
   std::deque<Notification> notifications_;
   std::deque<Simulation::FetchedKey> fetched_;
-  std::unordered_set<std::uint32_t> warned_venues_;
   VerifyCounters verify_;
 };
 

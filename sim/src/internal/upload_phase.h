@@ -61,6 +61,9 @@ class UploadPhase {
   std::uint64_t self_reports_upgraded() const { return self_reports_upgraded_; }
   // Whether this rank's person p uploaded its check-ins of day d (in the last 15 days): its
   // phone knows them as its own report and takes no warning from them.
+  // The venues of every upload's venue reports so far (the server holds a report of each;
+  // every rank counts all uploads).
+  std::uint64_t reported_venues() const { return reported_venues_.size(); }
   bool reported_checkins(std::uint32_t p, std::uint32_t d) const {
     return !reported_checkins_.empty() &&
            reported_checkins_.contains(std::uint64_t{p} << 32 | std::uint64_t{d});
@@ -82,11 +85,13 @@ class UploadPhase {
                                                  std::span<const std::uint32_t> uploaders,
                                                  const ContactPhase& contacts) const;
   // Thread-safe: reads the world and the phases only.
-  // The days whose check-ins the upload reports go to `reported_days`.
+  // The days whose check-ins the upload reports go to `reported_days`, their venues to
+  // `venues`.
   [[nodiscard]] Result<SimUpload> prepare(std::uint32_t p, std::uint32_t t,
                                           const HealthPhase& health,
                                           std::span<const UploaderCheckIn> checkins,
-                                          std::vector<std::uint32_t>& reported_days) const;
+                                          std::vector<std::uint32_t>& reported_days,
+                                          std::vector<std::uint32_t>& venues) const;
 
   // The first day of the keys an upload on day t carries: the last 14 days', from the
   // phone's first day with the app.
@@ -100,6 +105,7 @@ class UploadPhase {
   std::unordered_map<std::uint32_t, std::uint32_t> last_upload_day_;
   // (person << 32 | day) of this rank's uploaders' reported check-ins, for 15 days.
   std::unordered_set<std::uint64_t> reported_checkins_;
+  std::unordered_set<std::uint32_t> reported_venues_;
   // With app.revoke_on_negative or upgrade_on_positive: the day of each uploaded
   // self-report still revisable, and the revised keys until the sync takes them.
   struct SelfReportUpload {

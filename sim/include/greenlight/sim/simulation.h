@@ -469,7 +469,7 @@ struct RunSummary {
 struct PrivacyView {
   ServerHoldings server;
   std::uint64_t positive_uploaders = 0;
-  std::uint64_t warned_venues = 0;  // venues whose tag appears in a published report
+  std::uint64_t warned_venues = 0;  // venues of the uploaded venue reports (all held)
   // Centralized baseline: every contact between app users (both sides report it), every
   // check-in, every test result, linked to phone numbers.
   std::uint64_t central_people = 0;
