@@ -912,10 +912,12 @@ void setup_sim(CLI::App& app) {
       "recall, colours, what a server holds, secondary infections per case); reproduction.csv "
       "(the case reproduction number by day of infection); offspring.csv (the cases by the "
       "number of people each infected, in all and by layer); intervals.csv (the transmission "
-      "pairs by generation and serial interval); contacts_by_age.csv; plots "
-      "epidemic, colours, hospital, reproduction and offspring (.svg, .png; gnuplot). "
-      "docs/simulation.md "
-      "explains every figure.");
+      "pairs by generation and serial interval); contacts_by_age.csv; with several regions "
+      "regions.csv (and regions_without_app.csv); with --events transmissions.csv and "
+      "exposures.csv (and their _without_app); plots epidemic, colours, hospital, "
+      "reproduction and offspring, with regions regions, with hospital staff staff, with "
+      "care homes care (.svg, .png; gnuplot; each plot's data in a *_data.txt beside it). "
+      "docs/simulation.md explains every figure.");
   run->add_option("--verify-phones", run_opts->verify_phones,
                   "Phones re-matched at each sync through the client library (check)")
       ->check(not_negative());
