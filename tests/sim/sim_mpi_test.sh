@@ -577,6 +577,14 @@ refused_cli "run.verify_phones changes no run of a fit" sim fit --data "$work/ob
   fail "sim run --config full.json --radio clean: $(cat "$work/radio-file.err")"
 grep -qF "full.json sets radio.model to calibrated, after --radio clean: the run uses the file's" \
   "$work/radio-file.err" || fail "no warning of the file's radio model: $(cat "$work/radio-file.err")"
+# sim fit takes observations beyond the base --days when --vary run.days reaches them (it
+# checked them against the base --days), and refuses a varied length that ends before them.
+printf 'day,positives\n1,2\n6,3\n' >"$work/observed-late.csv"
+"$bin" sim fit --data "$work/observed-late.csv" --people 500 --days 3 --vary run.days=8,9 \
+  --threads 1 --quiet --out "$work/fit-days" >"$work/fit-days.out" 2>&1 ||
+  fail "sim fit --days 3 --vary run.days=8,9 with day 6 observed: $(cat "$work/fit-days.out")"
+refused_cli "the observations reach day 6, the run ends before it" sim fit \
+  --data "$work/observed-late.csv" --vary run.days=5,9
 # sim bench measures the in-memory publisher: a server is refused, not ignored.
 if "$bin" sim bench --people 500 --days 3 --set run.server=loopback >"$work/bench-bad.out" 2>&1; then
   fail "sim bench with run.server=loopback exited 0"

@@ -583,9 +583,18 @@ void run_fit(const CommonOptions& o, const std::string& data_path,
              const sim::Ranks& ranks) {
   const SimConfig c = build_config(o);
   refuse_verify_phones(c, "fit");
-  auto observed = sim::parse_observed(read_text(data_path, "--data file"), c.run.days);
-  if (!observed) throw CommandError{data_path + ": " + observed.error().message};
   const std::vector<sim::SweepVary> vary = parse_vary(vary_texts);
+  // The observed days must lie in the longest run: with --vary run.days the longest value's
+  // (each combination's own is checked before the runs); it was the base --days.
+  std::uint32_t longest = c.run.days;
+  for (const auto& v : vary) {
+    if (v.key != "run.days") continue;
+    for (const double days : v.values) {
+      if (days >= 1 && days <= 2000) longest = std::max(longest, static_cast<std::uint32_t>(days));
+    }
+  }
+  auto observed = sim::parse_observed(read_text(data_path, "--data file"), longest);
+  if (!observed) throw CommandError{data_path + ": " + observed.error().message};
   std::vector<std::string> keys;
   for (const auto& v : vary) keys.push_back(v.key);
   const auto seeds = parse_seeds(seeds_text, c.run.seed);
