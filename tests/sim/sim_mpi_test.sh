@@ -585,6 +585,12 @@ printf 'day,positives\n1,2\n6,3\n' >"$work/observed-late.csv"
   fail "sim fit --days 3 --vary run.days=8,9 with day 6 observed: $(cat "$work/fit-days.out")"
 refused_cli "the observations reach day 6, the run ends before it" sim fit \
   --data "$work/observed-late.csv" --vary run.days=5,9
+# More initial cases than people: everyone is infected, and a warning says so.
+"$bin" sim run --people 50 --days 2 --quiet --no-baseline --set disease.initial_infections=100 \
+  --out "$work/all-infected" >/dev/null 2>"$work/all-infected.err" ||
+  fail "sim run with 100 initial cases among 50: $(cat "$work/all-infected.err")"
+grep -qF "disease.initial_infections (100) is more than the 50 people: all of them are infected" \
+  "$work/all-infected.err" || fail "no warning of the initial cases: $(cat "$work/all-infected.err")"
 # sim bench measures the in-memory publisher: a server is refused, not ignored.
 if "$bin" sim bench --people 500 --days 3 --set run.server=loopback >"$work/bench-bad.out" 2>&1; then
   fail "sim bench with run.server=loopback exited 0"

@@ -220,6 +220,14 @@ SimConfig build_config(const CommonOptions& o) {
   if (o.no_baseline) c.run.baseline = false;
   if (o.verify_phones) c.run.verify_phones = *o.verify_phones;
   if (c.disease.initial_infections > c.population.people) {
+    // Everyone, said (a population smaller than the cases asked for, e.g. a --people below a
+    // config file's initial cases).
+    if (sim::Ranks::world().root()) {
+      std::fprintf(stderr,
+                   "greenlight: warning: disease.initial_infections (%u) is more than the %u "
+                   "people: all of them are infected on day 0\n",
+                   c.disease.initial_infections, c.population.people);
+    }
     c.disease.initial_infections = c.population.people;
   }
   if (auto v = sim::validate_config(c); !v) throw CommandError{v.error().message};
