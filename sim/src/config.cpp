@@ -742,6 +742,19 @@ std::vector<std::string> config_warnings(const SimConfig& c) {
   if (c.manual_tracing.enabled) {
     after("manual tracing (manual_tracing.start_day)", c.manual_tracing.start_day);
   }
+  // Movement between regions needs several regions.
+  if (c.population.regions == 1) {
+    if (c.population.commuter_share != PopulationConfig{}.commuter_share) {
+      out.push_back(
+          "population.commuter_share moves workers between regions, and the run has one "
+          "(population.regions): it changes nothing");
+    }
+    if (c.contacts.travel_share != ContactConfig{}.travel_share) {
+      out.push_back(
+          "contacts.travel_share sends random encounters to other regions, and the run has one "
+          "(population.regions): it changes nothing");
+    }
+  }
   // A radio setting of the other model than the run's changes nothing.
   const RadioConfig& r = c.radio;
   const RadioConfig d;

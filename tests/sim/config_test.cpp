@@ -831,7 +831,7 @@ TEST_CASE("the radio's levels, losses and scan settings are checked") {
   }
 }
 
-TEST_CASE("a radio setting of the other model is warned about") {
+TEST_CASE("a setting that changes nothing in the run's setup is warned about") {
   // The default model is the calibrated one: the clean model's settings change nothing
   // (pocket_loss_db=-50 and lovett_slope=1e300 gave the default run's bytes).
   SimConfig c;
@@ -849,6 +849,16 @@ TEST_CASE("a radio setting of the other model is warned about") {
   CHECK(w[0] ==
         "radio.fading_sd_db belongs to the calibrated radio model, and the run's is "
         "clean: it changes nothing");
+  // Movement between regions with one region.
+  SimConfig one;
+  REQUIRE(apply_override(one, "population.commuter_share=0.3"));
+  REQUIRE(apply_override(one, "contacts.travel_share=0.2"));
+  w = config_warnings(one);
+  REQUIRE(w.size() == 2);
+  CHECK(w[0].starts_with("population.commuter_share moves workers between regions"));
+  CHECK(w[1].starts_with("contacts.travel_share sends random encounters to other regions"));
+  REQUIRE(apply_override(one, "population.regions=4"));
+  CHECK(config_warnings(one).empty());
   // A radio preset alone warns of nothing.
   SimConfig clean;
   REQUIRE(apply_radio_preset(clean, "clean"));
