@@ -591,6 +591,16 @@ refused_cli "the observations reach day 6, the run ends before it" sim fit \
   fail "sim run with 100 initial cases among 50: $(cat "$work/all-infected.err")"
 grep -qF "disease.initial_infections (100) is more than the 50 people: all of them are infected" \
   "$work/all-infected.err" || fail "no warning of the initial cases: $(cat "$work/all-infected.err")"
+# radio-plot has no options of the population or the epidemic (they changed nothing), and
+# compare takes --seeds only for a --sweep (they were ignored).
+refused_cli "The following arguments were not expected: 3 --days 500 --people" sim radio-plot \
+  --contacts 10
+if "$bin" sim compare --seeds 1,2 --people 500 --days 2 --quiet --out "$work/cmp-seeds" \
+  >"$work/cmp-seeds.out" 2>&1; then
+  fail "sim compare --seeds without --sweep exited 0"
+fi
+grep -qF -- "--seeds is for a --sweep; one comparison runs at --seed" "$work/cmp-seeds.out" ||
+  fail "sim compare --seeds without --sweep: $(cat "$work/cmp-seeds.out")"
 # sim bench measures the in-memory publisher: a server is refused, not ignored.
 if "$bin" sim bench --people 500 --days 3 --set run.server=loopback >"$work/bench-bad.out" 2>&1; then
   fail "sim bench with run.server=loopback exited 0"
@@ -630,11 +640,11 @@ run's last day (4): it changes nothing$" "$work/late.stderr" ||
 
 # The one-process commands stop every rank with a message under mpirun -np 2 (compare ran a
 # whole comparison on each rank, and its sweep's ranks collided on the same run files).
-for one in "compare" "compare --sweep app.uptake=0.3,0.6" "threshold-sweep --offsets 0" \
-  "radio-plot --contacts 100"; do
+for one in "compare --people 500 --days 3" "compare --sweep app.uptake=0.3,0.6 --people 500" \
+  "threshold-sweep --offsets 0 --people 500 --days 3" "radio-plot --contacts 100"; do
   read -r -a one_args <<<"$one"
   rm -rf "$work/one-process"
-  if "${mpi[@]}" "$bin" sim "${one_args[@]}" --people 500 --days 3 --quiet \
+  if "${mpi[@]}" "$bin" sim "${one_args[@]}" --quiet \
     --out "$work/one-process" >"$work/one-process.stdout" 2>"$work/one-process.stderr"; then
     fail "mpirun -np 2 sim $one exited 0"
   fi

@@ -6,7 +6,7 @@
 //   greenlight sim sweep --uptake 0,0.25,0.5,0.75,1 [--seeds 1,2,3] [the run options]
 //   greenlight sim bench [--people N --days D --threads T --uptake U]
 //   greenlight sim config [--preset NAME]   (print the full configuration as JSON)
-//   greenlight sim radio-plot [--out DIR --contacts N --seed S --radio ... --config/--set]
+//   greenlight sim radio-plot [--out DIR --contacts N --seed S --config/--set]
 //   greenlight sim threshold-sweep [--offsets -8,-4,0,4 --minutes 5,13,20 --seeds 1,2]
 //                         [the run options]
 //   greenlight sim compare [--sweep section.key=V1,V2,... --seeds 1,2] [the run options]
@@ -96,10 +96,15 @@ void add_common(CLI::App* cmd, CommonOptions& o, bool with_uptake, std::uint32_t
   cmd->add_option("--days", o.days, "Simulated days (default " + std::to_string(days) + ")")
       ->check(not_negative());
   cmd->add_option("--seed", o.seed, "Seed of the whole run (default 1)")->check(not_negative());
-  if (with_uptake) cmd->add_option("--uptake", o.uptake, "Fraction of people with the app, 0..1");
+  if (with_uptake) {
+    cmd->add_option("--uptake", o.uptake,
+                    "Fraction of people with the app, 0..1 (default the preset's app.uptake: "
+                    "0.72, 0 in no-intervention and self-isolation)");
+  }
   cmd->add_option("--threads", o.threads, "Worker threads (default 2)")->check(not_negative());
   cmd->add_option("--server", o.server,
-                  "Where positive users upload: none (in memory), inprocess or loopback");
+                  "Where positive users upload: none (in memory, the default), inprocess or "
+                  "loopback");
   cmd->add_option("--config", o.config_file,
                   "JSON configuration file (see `greenlight sim config`)");
   cmd->add_option("--preset", o.preset, kPresetHelp);
@@ -837,6 +842,10 @@ void run_compare(const CommonOptions& o, const std::string& sweep_text,
   };
   std::vector<fs::path> files{out / "config.json"};
   if (sweep_text.empty() && resume) throw CommandError{"--resume continues a --sweep"};
+  // One comparison runs at --seed; several seeds are a sweep's (they were ignored).
+  if (sweep_text.empty() && !seeds_text.empty()) {
+    throw CommandError{"--seeds is for a --sweep; one comparison runs at --seed"};
+  }
   if (sweep_text.empty()) {
     auto result = sim::run_comparison(c, [&](std::size_t arm) {
       if (!o.quiet)
@@ -936,7 +945,8 @@ void setup_sim(CLI::App& app) {
       "care homes care (.svg, .png; gnuplot; each plot's data in a *_data.txt beside it). "
       "docs/simulation.md explains every figure.");
   run->add_option("--verify-phones", run_opts->verify_phones,
-                  "Phones re-matched at each sync through the client library (check)")
+                  "Phones re-matched at each sync through the client library (a check; "
+                  "default 0: none)")
       ->check(not_negative());
   run->callback([run_opts] { with_ranks([&](const sim::Ranks& r) { run_run(*run_opts, r); }); });
 
@@ -1024,6 +1034,12 @@ void setup_sim(CLI::App& app) {
       "radio-plot",
       "Plot simulated attenuation against distance per environment beside published values");
   add_common(plot, *plot_opts, false);
+  // It simulates single contacts of both radio models from the radio settings: the
+  // population, the epidemic and the server do not enter (these options changed nothing).
+  for (const char* unused : {"--people", "--days", "--threads", "--server", "--preset", "--radio",
+                             "--lockdown", "--manual-tracing", "--vaccinate", "--reinfection"}) {
+    plot->remove_option(plot->get_option(unused));
+  }
   plot->add_option("--contacts", *contacts,
                    "Simulated contacts per environment and distance (default 20000)")
       ->check(not_negative());
