@@ -2,14 +2,17 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <boost/json/basic_parser_impl.hpp>
 #include <cmath>
 #include <initializer_list>
 #include <limits>
 #include <map>
 #include <numbers>
 #include <numeric>
+#include <set>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "greenlight/client/risk.h"
 #include "greenlight/crypto/hash.h"
@@ -519,11 +522,92 @@ Result<RadioModelKind> radio_model_from_name(std::string_view name) {
 namespace {
 
 // config_from_json, with the ranges checked (validate_config) or only the types.
+// The events of Boost.JSON's parser (basic_parser), kept only to find a key given twice in
+// one object: json::parse keeps the last without a word, so a second "population" section
+// dropped the first one's settings.
+class DuplicateKeyFinder {
+ public:
+  static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
+  using ec_t = std::error_code;
+  using sv = json::string_view;
+
+  // "section.key" (or "section") of the first key given twice; empty if none.
+  const std::string& duplicate() const { return duplicate_; }
+
+  bool on_document_begin(ec_t&) { return true; }
+  bool on_document_end(ec_t&) { return true; }
+  bool on_object_begin(ec_t&) {
+    open_.push_back({});
+    return true;
+  }
+  bool on_object_end(std::size_t, ec_t&) {
+    open_.pop_back();
+    return true;
+  }
+  bool on_array_begin(ec_t&) {
+    open_.push_back({.array = true});
+    return true;
+  }
+  bool on_array_end(std::size_t, ec_t&) {
+    open_.pop_back();
+    return true;
+  }
+  bool on_key_part(sv s, std::size_t, ec_t&) {
+    part_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(sv s, std::size_t, ec_t&) {
+    part_.append(s.data(), s.size());
+    Level& level = open_.back();
+    if (!level.keys.insert(part_).second && duplicate_.empty()) {
+      for (std::size_t i = 0; i + 1 < open_.size(); ++i) {
+        if (!open_[i].array) duplicate_ += open_[i].key + ".";
+      }
+      duplicate_ += part_;
+    }
+    level.key = std::move(part_);
+    part_.clear();
+    return true;
+  }
+  bool on_string_part(sv, std::size_t, ec_t&) { return true; }
+  bool on_string(sv, std::size_t, ec_t&) { return true; }
+  bool on_number_part(sv, ec_t&) { return true; }
+  bool on_int64(std::int64_t, sv, ec_t&) { return true; }
+  bool on_uint64(std::uint64_t, sv, ec_t&) { return true; }
+  bool on_double(double, sv, ec_t&) { return true; }
+  bool on_bool(bool, ec_t&) { return true; }
+  bool on_null(ec_t&) { return true; }
+  bool on_comment_part(sv, ec_t&) { return true; }
+  bool on_comment(sv, ec_t&) { return true; }
+
+ private:
+  struct Level {
+    bool array = false;
+    std::string key;  // the latest key of this object
+    std::set<std::string> keys;
+  };
+  std::vector<Level> open_;
+  std::string part_;
+  std::string duplicate_;
+};
+
 Result<SimConfig> read_config(std::string_view text, const SimConfig& base, bool validate) {
   std::error_code ec;
   json::value doc = json::parse(text, ec);
   if (ec)
     return make_error(ErrorCode::kInvalidArgument, "config is not valid JSON: " + ec.message());
+  {
+    json::basic_parser<DuplicateKeyFinder> finder{json::parse_options{}};
+    finder.write_some(false, text.data(), text.size(), ec);
+    if (!ec && !finder.handler().duplicate().empty()) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "config: " + finder.handler().duplicate() +
+                            " is given twice (JSON keeps only the last: remove one)");
+    }
+  }
   if (!doc.is_object()) {
     return make_error(ErrorCode::kInvalidArgument,
                       "config must be a JSON object, got " + json::serialize(doc));

@@ -697,6 +697,25 @@ TEST_CASE("the risk thresholds are whole dB of a one-byte attenuation") {
   CHECK(validate_config(c));
 }
 
+TEST_CASE("a key or section given twice in a config file is refused") {
+  // JSON keeps the last: the first section's settings were dropped without a word.
+  auto section = config_from_json(
+      R"({"population": {"people": 3000}, "run": {"days": 5}, "population": {"regions": 2}})");
+  REQUIRE_FALSE(section);
+  CHECK(section.error().message ==
+        "config: population is given twice (JSON keeps only the last: remove one)");
+  auto key = config_from_json(R"({"app": {"uptake": 0.5, "chaff_per_day": 1, "uptake": 0.6}})");
+  REQUIRE_FALSE(key);
+  CHECK(key.error().message ==
+        "config: app.uptake is given twice (JSON keeps only the last: remove one)");
+  // The same name in two sections, and in lists of lists, is no duplicate.
+  auto fine = config_from_json(
+      R"({"lockdown": {"days": 3, "windows": [[1, 2], [5, 6]]}, "run": {"days": 40}})", {}, false);
+  REQUIRE(fine);
+  CHECK(fine->lockdown.days == 3);
+  CHECK(fine->run.days == 40);
+}
+
 TEST_CASE("the risk settings the client library refuses are refused") {
   // Each ran as if valid, and stopped with the client's error only with run.verify_phones
   // (drop_trl_at_most 4294967295 became -1: nothing dropped).
