@@ -601,6 +601,13 @@ if "$bin" sim compare --seeds 1,2 --people 500 --days 2 --quiet --out "$work/cmp
 fi
 grep -qF -- "--seeds is for a --sweep; one comparison runs at --seed" "$work/cmp-seeds.out" ||
   fail "sim compare --seeds without --sweep: $(cat "$work/cmp-seeds.out")"
+# Without gnuplot the plots are skipped with one warning (it came twice when another warning
+# came between).
+env PATH=/nonexistent "$bin" sim run --people 500 --days 20 --quiet --no-baseline \
+  --out "$work/no-gnuplot" >/dev/null 2>"$work/no-gnuplot.err" ||
+  fail "sim run without gnuplot: $(cat "$work/no-gnuplot.err")"
+[ "$(grep -c "gnuplot not found" "$work/no-gnuplot.err")" = 1 ] ||
+  fail "without gnuplot the warning is not printed once: $(cat "$work/no-gnuplot.err")"
 # sim bench measures the in-memory publisher: a server is refused, not ignored.
 if "$bin" sim bench --people 500 --days 3 --set run.server=loopback >"$work/bench-bad.out" 2>&1; then
   fail "sim bench with run.server=loopback exited 0"

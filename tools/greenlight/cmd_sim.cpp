@@ -30,6 +30,7 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <sstream>
 #include <string>
@@ -385,7 +386,7 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
   files.push_back(out / "offspring.csv");
   write_or_throw(out / "intervals.csv", sim::intervals_csv(offspring, baseline_offspring));
   files.push_back(out / "intervals.csv");
-  std::string warned;  // each warning once (without gnuplot both calls give the same)
+  std::set<std::string> warned;  // each warning once (without gnuplot every call gives one)
   for (const auto& plots :
        {sim::write_plots(out, result->app.daily, baseline_daily, c.lockdown),
         sim::write_reproduction_plot(out, result->app.reproduction, baseline_reproduction),
@@ -394,9 +395,8 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
         sim::write_staff_plot(out, result->app.summary.staff, result->app.daily, baseline_daily),
         sim::write_care_plot(out, result->app.summary.residents, result->app.daily,
                              baseline_daily)}) {
-    if (!plots.warning.empty() && plots.warning != warned) {
+    if (!plots.warning.empty() && warned.insert(plots.warning).second) {
       std::fprintf(stderr, "greenlight: warning: %s\n", plots.warning.c_str());
-      warned = plots.warning;
     }
     files.insert(files.end(), plots.files.begin(), plots.files.end());
   }
