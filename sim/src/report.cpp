@@ -156,6 +156,10 @@ std::string daily_csv(std::span<const DailyStats> days) {
 std::string format_privacy(const PrivacyView& v, std::uint32_t people, std::uint32_t days) {
   std::string o;
   o += "Privacy: what a server holds at the end\n";
+  if (v.server.read_error[0] != '\0') {
+    o += "  (the key server's store could not be read: " + std::string(v.server.read_error.data()) +
+         "; its figures below are zero)\n";
+  }
   o += "                                  greenlight key server      centralized health-code "
        "server\n";
   o += fmt("  people identified               %-26s %llu (every app user, by phone number)\n", "0",

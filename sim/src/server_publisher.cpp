@@ -631,7 +631,11 @@ ServerHoldings ServerPublisher::holdings() const {
     h.venue_reports = static_cast<std::uint64_t>(*reports);
     return ok();
   });
-  if (!read) return h;  // the privacy view shows zeros rather than failing the run
+  if (!read) {  // the privacy view says so rather than failing the run at its end
+    const std::string& why = read.error().message;
+    std::copy_n(why.begin(), std::min(why.size(), h.read_error.size() - 1), h.read_error.begin());
+    return h;
+  }
   h.padding_keys =
       static_cast<std::uint64_t>(std::max<std::int64_t>(0, exported_keys - exported_real));
   h.keys = static_cast<std::uint64_t>(stored_keys) + h.padding_keys;

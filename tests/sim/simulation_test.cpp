@@ -989,6 +989,17 @@ TEST_CASE("the privacy view counts the venues of every uploaded venue report") {
   const PrivacyView v = sim->privacy();
   CHECK(v.warned_venues == venues.size());
   CHECK(v.server.venue_reports >= venues.size());
+  CHECK(v.server.read_error[0] == '\0');
+  // A store that could not be read is said, not shown as zeros alone.
+  PrivacyView unread = v;
+  unread.server = ServerHoldings{};
+  const std::string why = "database is locked";
+  std::copy(why.begin(), why.end(), unread.server.read_error.begin());
+  const std::string text = format_privacy(unread, c.population.people, c.run.days);
+  CHECK(text.find("(the key server's store could not be read: database is locked; its "
+                  "figures below are zero)\n") != std::string::npos);
+  CHECK(format_privacy(v, c.population.people, c.run.days).find("could not be read") ==
+        std::string::npos);
 }
 
 }  // namespace greenlight::sim

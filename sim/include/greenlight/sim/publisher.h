@@ -12,6 +12,7 @@
 // Not thread-safe: the simulation calls it from one thread.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -66,6 +67,10 @@ struct ServerHoldings {
   bool transparency_log = false;
   std::uint64_t log_leaves = 0;
   std::uint64_t logged_files_verified = 0;
+  // Why the server's store could not be read (the figures above are then zero), NUL-ended
+  // and cut to fit (the struct stays trivially copyable: sweep journals keep its bytes);
+  // empty when it was read.
+  std::array<char, 160> read_error{};
 };
 
 class KeyPublisher {
