@@ -657,7 +657,7 @@ void run_bench(const CommonOptions& o, const sim::Ranks& ranks) {
   if (c.run.server != sim::ServerMode::kNone || c.run.verify_phones != 0) {
     throw CommandError{
         "sim bench measures the in-memory publisher without the per-phone check: run.server "
-        "(--server) must be none and run.verify_phones 0 (time a server run with sim run)"};
+        "must be none and run.verify_phones 0 (time a server run with sim run --server)"};
   }
   auto r = sim::run_benchmark(c, ranks);
   if (!r) throw CommandError{r.error().message};
