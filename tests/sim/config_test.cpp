@@ -34,6 +34,17 @@ void fails_validation(const std::string& assignment, std::string_view message) {
   CHECK(st.error().message == message);
 }
 
+// As fails_validation, the message beginning with `start` (the rest explains the range).
+void fails_validation_with(const std::string& assignment, std::string_view start) {
+  SimConfig c;
+  const std::vector<std::string> one{assignment};
+  REQUIRE(apply_overrides(c, one));
+  const Status st = validate_config(c);
+  REQUIRE_FALSE(st);
+  CAPTURE(st.error().message);
+  CHECK(st.error().message.starts_with(start));
+}
+
 // `c` written as JSON and read back.
 SimConfig round_trip(const SimConfig& c) {
   auto back = config_from_json(config_to_json(c));
@@ -799,13 +810,7 @@ TEST_CASE("the contacts' and the population's sizes are checked") {
   };
   for (const auto& [assignment, message] : refused) {
     CAPTURE(assignment);
-    SimConfig bad;
-    const std::vector<std::string> one{assignment};
-    REQUIRE(apply_overrides(bad, one));
-    const Status st = validate_config(bad);
-    REQUIRE_FALSE(st);
-    CAPTURE(st.error().message);
-    CHECK(st.error().message.starts_with(message));
+    fails_validation_with(assignment, message);
   }
   // The edges are accepted.
   SimConfig c;
@@ -840,13 +845,7 @@ TEST_CASE("the radio's levels, losses and scan settings are checked") {
   };
   for (const auto& [assignment, message] : refused) {
     CAPTURE(assignment);
-    SimConfig bad;
-    const std::vector<std::string> one{assignment};
-    REQUIRE(apply_overrides(bad, one));
-    const Status st = validate_config(bad);
-    REQUIRE_FALSE(st);
-    CAPTURE(st.error().message);
-    CHECK(st.error().message.starts_with(message));
+    fails_validation_with(assignment, message);
   }
 }
 
