@@ -974,6 +974,14 @@ void setup_sim(CLI::App& app) {
                   "Continue an interrupted sweep into the same --out: reuse the runs it finished "
                   "(OUT/sweep-runs, one file per run, removed when the sweep completes) for the "
                   "same settings and the same greenlight build, and run the rest");
+  sweep->footer(
+      "Runs every uptake with every seed and every combination of the --vary values, each "
+      "without the baseline (over MPI ranks when started with mpirun). Writes into --out: "
+      "config.json, sweep.csv (one line per run: infections, deaths, tests, notifications, "
+      "isolation), sweep_daily.csv (each run's daily series), sweep.txt (per uptake the median "
+      "and range of infections against the lowest uptake, deaths, notifications; also printed), "
+      "plots sweep and sweep_curves (.svg, "
+      ".png; gnuplot; each plot's data in a *_data.txt beside it).");
   sweep->callback([sweep_opts, uptakes, seeds, vary, resume] {
     with_ranks(
         [&](const sim::Ranks& r) { run_sweep(*sweep_opts, *uptakes, *seeds, *vary, *resume, r); });
@@ -1043,6 +1051,11 @@ void setup_sim(CLI::App& app) {
   plot->add_option("--contacts", *contacts,
                    "Simulated contacts per environment and distance (default 20000)")
       ->check(not_negative());
+  plot->footer(
+      "Writes into --out: config.json, radio_profile.csv (the simulated attenuation by "
+      "environment and distance, calibrated and clean models), radio_targets.csv (the "
+      "published values), radio_profile.txt (also printed), plot radio_attenuation (.svg, .png; "
+      "gnuplot; its data in radio_*.txt beside it).");
   plot->callback([plot_opts, contacts] {
     in_one_process("radio-plot", [&] { run_radio_plot(*plot_opts, *contacts); });
   });
@@ -1067,6 +1080,12 @@ void setup_sim(CLI::App& app) {
                "Continue an interrupted threshold sweep into the same --out: reuse the runs it "
                "finished (OUT/threshold-sweep-runs, removed when the sweep completes) for the "
                "same settings and greenlight build, and run the rest");
+  ts->footer(
+      "Runs every offset with every RED threshold and seed (the phones' scoring changed, the "
+      "epidemic's contacts the same). Writes into --out: config.json, threshold_sweep.csv (one "
+      "line per run: notification precision and recall, infections averted, isolation), "
+      "threshold_sweep.txt (also printed), plot threshold_sweep (.svg, .png; gnuplot; its data "
+      "in threshold_sweep_data.txt).");
   ts->callback([ts_opts, offsets, minutes, ts_seeds, ts_resume] {
     in_one_process("threshold-sweep", [&] {
       run_threshold_sweep(*ts_opts, *offsets, *minutes, *ts_seeds, *ts_resume);
@@ -1090,6 +1109,13 @@ void setup_sim(CLI::App& app) {
                 "Continue an interrupted --sweep into the same --out: reuse the arms' runs it "
                 "finished (OUT/compare-sweep-runs, removed when the sweep completes) for the same "
                 "settings and greenlight build, and run the rest");
+  cmp->footer(
+      "Writes into --out: config.json; one comparison: compare.csv and compare.txt (each arm's "
+      "outcomes; also printed), timeseries_ARM.csv per arm (greenlight, health-code, "
+      "manual-tracing, none), plots compare_epidemic and compare_burden; with --sweep "
+      "section.key=...: compare_SECTION_KEY.csv and .txt (each arm's outcomes per value and "
+      "seed) and its plot. Plots are .svg and .png (gnuplot), each with its data in a "
+      "*_data.txt beside it.");
   cmp->callback([cmp_opts, cmp_sweep, cmp_seeds, cmp_resume] {
     in_one_process("compare", [&] { run_compare(*cmp_opts, *cmp_sweep, *cmp_seeds, *cmp_resume); });
   });
