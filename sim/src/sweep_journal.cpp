@@ -36,13 +36,6 @@ std::unexpected<Error> io_error(const std::string& what, const fs::path& path) {
   return make_error(ErrorCode::kIo, what + " " + path.string() + ": " + std::strerror(errno));
 }
 
-// The configuration a run's results depend on: every setting but the threads.
-std::string run_config_text(const SimConfig& config) {
-  SimConfig c = config;
-  c.run.threads = 1;
-  return config_to_json(c);
-}
-
 struct RunFile {
   std::string build;
   std::string config_hash;
@@ -174,8 +167,8 @@ Result<SweepJournal> SweepJournal::open(fs::path dir, bool resume) {
   return journal;
 }
 
-fs::path SweepJournal::file_for(const std::string& config_text) const {
-  return dir_ / (to_hex(sha256(as_bytes(config_text))).substr(0, 32) + ".json");
+fs::path SweepJournal::file_for(const std::string& hash) const {
+  return dir_ / (hash.substr(0, 32) + ".json");
 }
 
 struct SweepJournal::Found {
@@ -184,14 +177,14 @@ struct SweepJournal::Found {
 };
 
 Result<std::optional<SweepJournal::Found>> SweepJournal::find_file(const SimConfig& config) const {
-  const std::string text = run_config_text(config);
-  const fs::path path = file_for(text);
+  const std::string hash = config_hash(config);
+  const fs::path path = file_for(hash);
   std::error_code ec;
   if (!fs::exists(path, ec)) return std::optional<Found>{};
   auto file = read_run_file(path);
   GL_RETURN_IF_ERROR(file);
   // The name holds half the hash: the file must be of this very configuration and build.
-  if (file->config_hash != to_hex(sha256(as_bytes(text))) || file->build != build_) {
+  if (file->config_hash != hash || file->build != build_) {
     return std::optional<Found>{};
   }
   used_.insert(path);
@@ -255,14 +248,14 @@ Status SweepJournal::record_days(const SimConfig& config, const RunSummary& summ
 
 Status SweepJournal::write(const SimConfig& config, const RunSummary& summary,
                            const Outcome* outcome, std::span<const DailyStats> days) const {
-  const std::string text = run_config_text(config);
+  const std::string hash = config_hash(config);
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) return make_error(ErrorCode::kIo, "cannot create " + dir_.string() + ": " + ec.message());
   json::object o;
   o[kFormatKey] = kFormat;
   o["build"] = build_;
-  o["config_sha256"] = to_hex(sha256(as_bytes(text)));
+  o["config_sha256"] = hash;
   o["infections"] = summary.infections;  // for a reader of the folder; not read back
   o["deaths"] = summary.deaths;
   o["summary"] = hex_bytes(summary);
@@ -274,8 +267,8 @@ Status SweepJournal::write(const SimConfig& config, const RunSummary& summary,
     o["days"] = to_hex(ByteSpan(reinterpret_cast<const std::uint8_t*>(days.data()),
                                 days.size() * sizeof(DailyStats)));
   }
-  o["config"] = json::parse(text);
-  const fs::path path = file_for(text);
+  o["config"] = json::parse(config_to_json(config));  // for a reader; not read back
+  const fs::path path = file_for(hash);
   GL_RETURN_IF_ERROR(write_durably(path, json::serialize(o) + "\n"));
   used_.insert(path);
   return ok();

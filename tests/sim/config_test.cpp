@@ -70,6 +70,21 @@ TEST_CASE("config JSON round-trips and keeps defaults for missing keys") {
   CHECK(partial->app.uptake == SimConfig{}.app.uptake);
 }
 
+TEST_CASE("config hash: every setting but the thread count") {
+  // The results are the same at any thread count: so is the hash that report.txt and the sweep
+  // journals name a configuration by.
+  SimConfig c;
+  SimConfig more_threads = c;
+  more_threads.run.threads = 4;
+  CHECK(config_hash(more_threads) == config_hash(c));
+  SimConfig other_seed = c;
+  other_seed.run.seed += 1;
+  CHECK(config_hash(other_seed) != config_hash(c));
+  SimConfig other_uptake = c;
+  other_uptake.app.uptake = 0.3;
+  CHECK(config_hash(other_uptake) != config_hash(c));
+}
+
 TEST_CASE("config errors name the key and what was expected") {
   auto unknown = config_from_json(R"({"population": {"peple": 5}})");
   REQUIRE_FALSE(unknown);

@@ -1034,7 +1034,8 @@ std::string config_to_json(const SimConfig& config);
 // app's launch, manual tracing): one sentence each, for the commands to print as warnings.
 // Days up to 2000 are accepted whatever run.days is, so that a sweep may vary the run's length.
 std::vector<std::string> config_warnings(const SimConfig& config);
-// SHA-256 of config_to_json, hex: identifies a configuration in every output.
+// SHA-256 of config_to_json with run.threads 1, hex: identifies a configuration (what the
+// results depend on; they are the same at any thread count) in every output.
 std::string config_hash(const SimConfig& config);
 
 // Named presets: "openabm-like" (the defaults: CWA thresholds), "no-intervention" (no

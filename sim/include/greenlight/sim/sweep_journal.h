@@ -68,7 +68,7 @@ class SweepJournal {
  private:
   SweepJournal(std::filesystem::path dir, std::string build)
       : dir_(std::move(dir)), build_(std::move(build)) {}
-  std::filesystem::path file_for(const std::string& config_text) const;
+  std::filesystem::path file_for(const std::string& hash) const;
   // The recorded file of `config` by this build, if any (kept hex fields unread).
   struct Found;
   [[nodiscard]] Result<std::optional<Found>> find_file(const SimConfig& config) const;
