@@ -22,41 +22,19 @@ std::string fmt(const char* format, ...) {
   return buf;
 }
 
-std::string quote(const std::filesystem::path& p) {
-  std::string out = "'";
-  for (char c : p.string()) {
-    if (c == '\'') {
-      out += "''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
 // Draws body (which may use multiplot) to SVG and PNG of the given size.
 PlotResult draw_twice(const std::filesystem::path& dir, const std::string& stem,
                       const std::string& body, int width, int height) {
-  PlotResult result;
-  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
-    result.warning = "gnuplot not found (Debian package gnuplot-nox): plots skipped";
-    return result;
-  }
   const auto svg = dir / (stem + ".svg");
   const auto png = dir / (stem + ".png");
   std::string script =
       fmt("set terminal svg size %d,%d dynamic enhanced font 'sans,12' background rgb 'white'\n",
           width, height);
-  script += "set output " + quote(svg) + "\n" + body + "unset multiplot\nset output\nreset\n";
+  script +=
+      "set output " + gnuplot_quote(svg) + "\n" + body + "unset multiplot\nset output\nreset\n";
   script += fmt("set terminal pngcairo size %d,%d enhanced font 'sans,10'\n", width, height);
-  script += "set output " + quote(png) + "\n" + body + "unset multiplot\nset output\n";
-  FILE* pipe = popen("gnuplot 2>&1", "w");
-  if (pipe == nullptr || (std::fwrite(script.data(), 1, script.size(), pipe), pclose(pipe)) != 0) {
-    result.warning = "gnuplot failed: plot '" + stem + "' skipped";
-    return result;
-  }
-  result.files = {svg, png};
-  return result;
+  script += "set output " + gnuplot_quote(png) + "\n" + body + "unset multiplot\nset output\n";
+  return run_plot_script(stem, script, {svg, png});
 }
 
 std::string pct(double x) { return fmt("%.1f %%", 100 * x); }
@@ -240,15 +218,15 @@ PlotResult write_radio_plot(const std::filesystem::path& dir,
     }
     body += "set title '" + name + "'\n";
     body += e == 0 ? "set ylabel 'attenuation (dB)'\n" : "unset ylabel\n";
-    body += "plot " + quote(sim_path) +
+    body += "plot " + gnuplot_quote(sim_path) +
             " using 1:2:6 with filledcurves fc rgb '#c6dbef' title 'calibrated 10-90 %', " +
-            quote(sim_path) +
+            gnuplot_quote(sim_path) +
             " using 1:3:5 with filledcurves fc rgb '#6baed6' title 'calibrated 25-75 %', " +
-            quote(sim_path) +
+            gnuplot_quote(sim_path) +
             " using 1:4 with lines lw 2 lc rgb '#08306b' title 'calibrated median', " +
-            quote(clean_path) +
+            gnuplot_quote(clean_path) +
             " using 1:2 with lines lw 2 dt 2 lc rgb '#636363' title 'clean median', " +
-            quote(target_path) +
+            gnuplot_quote(target_path) +
             " using 1:2:3 with yerrorbars pt 7 ps 1.2 lc rgb '#cb181d' title 'published (+-sd)'\n";
   }
   return draw_twice(dir, "radio_attenuation", body, 1350, 480);
@@ -343,12 +321,12 @@ PlotResult write_threshold_sweep_plot(const std::filesystem::path& dir,
   std::string ratio_plot = "plot ";
   for (std::size_t i = 0; i < minutes.size(); ++i) {
     const std::string sep = i + 1 < minutes.size() ? ", " : "\n";
-    precision_plot += quote(data_path) +
+    precision_plot += gnuplot_quote(data_path) +
                       fmt(" index %zu using 1:2 with linespoints lw 2 pt 7 "
                           "title 'RED at %.0f min'",
                           i, minutes[i]) +
                       sep;
-    ratio_plot += quote(data_path) +
+    ratio_plot += gnuplot_quote(data_path) +
                   fmt(" index %zu using 3:5 with linespoints lw 2 pt 7 title 'RED at %.0f min'", i,
                       minutes[i]) +
                   sep;

@@ -1,13 +1,14 @@
 #include "greenlight/sim/report.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
-#include <fstream>
+#include <cstdlib>
+#include <cstring>
 #include <initializer_list>
 #include <map>
-#include <sstream>
 #include <tuple>
 
 #include "internal/median.h"
@@ -50,16 +51,6 @@ std::string human_bytes(std::uint64_t b) {
   return fmt("%llu B", static_cast<unsigned long long>(b));
 }
 
-// Runs gnuplot with script on stdin; false if it could not run or failed.
-bool run_gnuplot(const std::string& script) {
-  FILE* pipe = popen("gnuplot 2>&1", "w");
-  if (pipe == nullptr) return false;
-  std::fwrite(script.data(), 1, script.size(), pipe);
-  return pclose(pipe) == 0;
-}
-
-bool have_gnuplot() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
-
 std::string quote(const std::filesystem::path& p) {
   std::string s = p.string();
   std::string out = "'";
@@ -75,11 +66,6 @@ std::string quote(const std::filesystem::path& p) {
 // Draws the same plot commands to SVG and PNG.
 PlotResult draw(const std::filesystem::path& dir, const std::string& stem,
                 const std::string& body) {
-  PlotResult result;
-  if (!have_gnuplot()) {
-    result.warning = "gnuplot not found (Debian package gnuplot-nox): plots skipped";
-    return result;
-  }
   const auto svg = dir / (stem + ".svg");
   const auto png = dir / (stem + ".png");
   std::string script;
@@ -88,12 +74,7 @@ PlotResult draw(const std::filesystem::path& dir, const std::string& stem,
   script += "set output " + quote(svg) + "\n" + body;
   script += "set terminal pngcairo size 900,500 enhanced font 'sans,10'\n";
   script += "set output " + quote(png) + "\nreplot\nset output\n";
-  if (!run_gnuplot(script)) {
-    result.warning = "gnuplot failed: plot '" + stem + "' skipped";
-    return result;
-  }
-  result.files = {svg, png};
-  return result;
+  return run_plot_script(stem, script, {svg, png});
 }
 
 }  // namespace
@@ -101,6 +82,31 @@ PlotResult draw(const std::filesystem::path& dir, const std::string& stem,
 PlotResult draw_plot(const std::filesystem::path& dir, const std::string& stem,
                      const std::string& body) {
   return draw(dir, stem, body);
+}
+
+PlotResult run_plot_script(const std::string& stem, const std::string& script,
+                           std::vector<std::filesystem::path> files) {
+  PlotResult result;
+  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
+    result.warning = "gnuplot not found (Debian package gnuplot-nox): plots skipped";
+    return result;
+  }
+  // gnuplot's own messages go to stderr, away from the tables on stdout.
+  FILE* pipe = popen("gnuplot 1>&2", "w");
+  if (pipe == nullptr || (std::fwrite(script.data(), 1, script.size(), pipe), pclose(pipe)) != 0) {
+    result.warning = "gnuplot failed: plot '" + stem + "' skipped";
+    return result;
+  }
+  // gnuplot exits 0 when it could not write its output (a full disk): an empty file is none.
+  for (const auto& f : files) {
+    std::error_code ec;
+    if (std::filesystem::file_size(f, ec) == 0 || ec) {
+      result.warning = "gnuplot could not write " + f.string() + ": plot '" + stem + "' skipped";
+      return result;
+    }
+  }
+  result.files = std::move(files);
+  return result;
 }
 
 std::string gnuplot_quote(const std::filesystem::path& path) { return quote(path); }
@@ -1734,10 +1740,18 @@ PlotResult write_sweep_plot(const std::filesystem::path& dir, std::span<const Sw
 Status write_file(const std::filesystem::path& path, std::string_view text) {
   std::error_code ec;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) return make_error(ErrorCode::kIo, "cannot open " + path.string() + " for writing");
-  f.write(text.data(), static_cast<std::streamsize>(text.size()));
-  if (!f) return make_error(ErrorCode::kIo, "cannot write " + path.string());
+  FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) {
+    return make_error(ErrorCode::kIo,
+                      "cannot open " + path.string() + " for writing: " + std::strerror(errno));
+  }
+  // A full disk shows at the write or only at the close, which flushes the buffer.
+  const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  const int write_errno = errno;
+  if (std::fclose(f) != 0 || !written) {
+    return make_error(ErrorCode::kIo, "cannot write " + path.string() + ": " +
+                                          std::strerror(written ? errno : write_errno));
+  }
   return ok();
 }
 

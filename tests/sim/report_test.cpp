@@ -784,5 +784,19 @@ TEST_CASE("a seed without a reference run or reference infections is not paired"
   CHECK(format_sweep({}) == "no runs\n");
 }
 
+TEST_CASE("write_file fails on a full disk, also when only the close finds it") {
+  // /dev/full refuses every write with ENOSPC; a short text stays in the buffer until the close.
+  for (const std::string text : {std::string("x"), std::string(1 << 20, 'y')}) {
+    const Status s = write_file("/dev/full", text);
+    REQUIRE_FALSE(s);
+    CHECK(s.error().message.find("cannot write /dev/full: No space left on device") !=
+          std::string::npos);
+  }
+  const Status missing = write_file("/dev/null/inside", "x");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().message.find("cannot open /dev/null/inside for writing: Not a directory") !=
+        std::string::npos);
+}
+
 }  // namespace
 }  // namespace greenlight::sim

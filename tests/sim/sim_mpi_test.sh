@@ -645,6 +645,31 @@ run's last day (4): it changes nothing$" "$work/late.stderr" ||
 [ "$(grep -c "^greenlight: warning: lockdown.schools_closed" "$work/late-two.stderr")" = 1 ] ||
   fail "mpirun -np 2: the warning is not printed once: $(cat "$work/late-two.stderr")"
 
+# A full disk fails the command, naming the file (a short file's failure showed only at its close,
+# which went unchecked: exit 0 with empty files). /dev/full stands in for the full disk; a sweep
+# keeps its finished runs for --resume (it removed them).
+if "$bin" sim config >/dev/full 2>"$work/full-config.err"; then
+  fail "sim config to a full disk exited 0"
+fi
+grep -qF "cannot write standard output: No space left on device" "$work/full-config.err" ||
+  fail "sim config to a full disk: $(cat "$work/full-config.err")"
+mkdir -p "$work/full-run" "$work/full-sweep"
+ln -sf /dev/full "$work/full-run/reproduction.csv"
+if "$bin" sim run --people 500 --days 3 --quiet --out "$work/full-run" >"$work/full-run.out" 2>&1; then
+  fail "sim run with a full disk exited 0"
+fi
+grep -qF "cannot write $work/full-run/reproduction.csv: No space left on device" \
+  "$work/full-run.out" || fail "sim run with a full disk: $(cat "$work/full-run.out")"
+ln -sf /dev/full "$work/full-sweep/sweep.txt"
+if "$bin" sim sweep --people 500 --days 3 --uptake 0,0.5 --quiet --out "$work/full-sweep" \
+  >"$work/full-sweep.out" 2>&1; then
+  fail "sim sweep with a full disk exited 0"
+fi
+grep -qF "cannot write $work/full-sweep/sweep.txt: No space left on device" \
+  "$work/full-sweep.out" || fail "sim sweep with a full disk: $(cat "$work/full-sweep.out")"
+[ "$(find "$work/full-sweep/sweep-runs" -name '*.json' 2>/dev/null | wc -l)" = 2 ] ||
+  fail "sim sweep with a full disk did not keep its 2 finished runs"
+
 # The one-process commands stop every rank with a message under mpirun -np 2 (compare ran a
 # whole comparison on each rank, and its sweep's ranks collided on the same run files).
 for one in "compare --people 500 --days 3" "compare --sweep app.uptake=0.3,0.6 --people 500" \

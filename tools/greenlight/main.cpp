@@ -1,7 +1,9 @@
 // `greenlight`: one executable, one subcommand per part (spec/protocol.md,
 // "Command-line contract").
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <optional>
 #include <string>
@@ -65,6 +67,13 @@ int main(int argc, char** argv) {
     return e.exit_code;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "greenlight: error: %s\n", e.what());
+    return 1;
+  }
+  // Output that never reached its file (a full disk, a closed pipe) is a failure too.
+  if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
+    const int why = errno;  // the failed flush's, or the earlier failed write's
+    std::fprintf(stderr, "greenlight: error: cannot write standard output%s%s\n",
+                 why != 0 ? ": " : "", why != 0 ? std::strerror(why) : "");
     return 1;
   }
   return 0;

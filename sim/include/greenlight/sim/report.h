@@ -204,12 +204,17 @@ PlotResult write_sweep_curves(const std::filesystem::path& dir, std::span<const 
 // Draws gnuplot plot commands (body) to dir/stem.svg and dir/stem.png, as the plots above.
 PlotResult draw_plot(const std::filesystem::path& dir, const std::string& stem,
                      const std::string& body);
+// Runs a gnuplot script that writes `files`: the files, or a warning when gnuplot is missing,
+// fails or leaves one of them empty (a full disk).
+PlotResult run_plot_script(const std::string& stem, const std::string& script,
+                           std::vector<std::filesystem::path> files);
 // A path quoted for a gnuplot script.
 std::string gnuplot_quote(const std::filesystem::path& path);
 // printf-style formatting into a string (at most 1,023 characters).
 std::string strprintf(const char* format, ...) __attribute__((format(printf, 1, 2)));
 
-// Writes text to path (creating parent directories).
+// Writes text to path (creating parent directories); an error names the path and the system's
+// reason (also when only the close finds the disk full).
 [[nodiscard]] Status write_file(const std::filesystem::path& path, std::string_view text);
 
 }  // namespace greenlight::sim
