@@ -1134,9 +1134,21 @@ Status validate_config(const SimConfig& c) {
          "radio.advertising_interval_ms, which must be in [20, 10240] (BLE's range)");
   }
   need(c.disease.infectious_rate >= 0, "disease.infectious_rate must be non-negative");
-  need(c.disease.infectious_mean_days > 0 && c.disease.infectious_sd_days > 0 &&
-           c.disease.incubation_mean_days > 0 && c.disease.incubation_sd_days > 0,
-       "disease durations must be positive");
+  // A gamma of a far smaller sd than mean has a shape the sampler never accepts a value of (a
+  // standard deviation of 1e-160 days hung the run): standard deviations from 0.1 day.
+  need(c.disease.infectious_mean_days > 0 && c.disease.infectious_mean_days <= 60 &&
+           c.disease.incubation_mean_days > 0 && c.disease.incubation_mean_days <= 60 &&
+           c.disease.infectious_sd_days >= 0.1 && c.disease.infectious_sd_days <= 60 &&
+           c.disease.incubation_sd_days >= 0.1 && c.disease.incubation_sd_days <= 60,
+       "disease.infectious_mean_days and incubation_mean_days must be in (0, 60], "
+       "infectious_sd_days and incubation_sd_days in [0.1, 60]");
+  // Factors on the transmission of one kind of case or one layer (negative ones turned the
+  // calibration of the infection rate upside down).
+  need(c.disease.asymptomatic_infectiousness >= 0 && c.disease.asymptomatic_infectiousness <= 10 &&
+           c.disease.mild_infectiousness >= 0 && c.disease.mild_infectiousness <= 10 &&
+           c.disease.household_weight >= 0 && c.disease.household_weight <= 100,
+       "disease.asymptomatic_infectiousness and mild_infectiousness must be in [0, 10], "
+       "household_weight in [0, 100]");
   need(c.disease.infectious_days >= 1 && c.disease.infectious_days <= 60,
        "disease.infectious_days must be in [1, 60]");
   need((c.disease.initial_infections >= 1 || c.disease.imports_per_day > 0) &&
@@ -1156,17 +1168,19 @@ Status validate_config(const SimConfig& c) {
   }
   {
     const auto& d = c.disease;
-    const bool positive = d.hospital_mean_days > 0 && d.hospital_sd_days > 0 &&
-                          d.critical_mean_days > 0 && d.critical_sd_days > 0 &&
-                          d.death_mean_days > 0 && d.death_sd_days > 0 &&
-                          d.ward_stay_mean_days > 0 && d.ward_stay_sd_days > 0 &&
-                          d.critical_stay_mean_days > 0 && d.critical_stay_sd_days > 0;
+    const bool positive = d.hospital_mean_days > 0 && d.hospital_sd_days >= 0.1 &&
+                          d.critical_mean_days > 0 && d.critical_sd_days >= 0.1 &&
+                          d.death_mean_days > 0 && d.death_sd_days >= 0.1 &&
+                          d.ward_stay_mean_days > 0 && d.ward_stay_sd_days >= 0.1 &&
+                          d.critical_stay_mean_days > 0 && d.critical_stay_sd_days >= 0.1;
     const bool bounded = d.hospital_mean_days <= 60 && d.critical_mean_days <= 60 &&
                          d.death_mean_days <= 60 && d.ward_stay_mean_days <= 60 &&
-                         d.critical_stay_mean_days <= 60;
+                         d.critical_stay_mean_days <= 60 && d.hospital_sd_days <= 60 &&
+                         d.critical_sd_days <= 60 && d.death_sd_days <= 60 &&
+                         d.ward_stay_sd_days <= 60 && d.critical_stay_sd_days <= 60;
     need(positive && bounded,
-         "disease hospital, critical, death and stay delays must be positive, means at most 60 "
-         "days");
+         "disease hospital, critical, death and stay delays must have means in (0, 60] days and "
+         "standard deviations in [0.1, 60]");
     need(d.icu_beds_per_100k >= 0 && d.icu_beds_per_100k <= 100000,
          "disease.icu_beds_per_100k must be in [0, 100000] (0: no limit)");
     need(d.no_icu_fatality_factor >= 1 && d.no_icu_fatality_factor <= 100,
@@ -1221,6 +1235,11 @@ Status validate_config(const SimConfig& c) {
   probability("testing.specificity", c.testing.specificity);
   probability("testing.isolation_adherence", c.testing.isolation_adherence);
   probability("testing.isolation_daily_dropout", c.testing.isolation_daily_dropout);
+  // Longer isolations would overflow the days they end on (a uint32 day plus the length).
+  need(c.testing.symptom_isolation_days <= 365 && c.testing.isolation_days <= 365 &&
+           c.app.red_isolation_days <= 365,
+       "testing.symptom_isolation_days, testing.isolation_days and app.red_isolation_days must "
+       "be at most 365");
   need(c.testing.order_delay_days <= 14 && c.testing.result_delay_days <= 14,
        "testing delays must be at most 14 days");
   need(c.testing.sensitive_from_day <= c.testing.sensitive_to_day,

@@ -333,8 +333,9 @@ TEST_CASE("the hospital path's settings are checked") {
   CHECK(c.disease.death_mean_days == 9);
   fails("disease.fatality_fraction=[0,0,0,0,0,0,0,0,1.5]", "fatality_fraction must be in [0, 1]");
   fails("disease.critical_fraction=[0,0,0,0,0,-0.1,0,0,0]", "critical_fraction and fatality");
-  fails("disease.hospital_sd_days=0", "delays must be positive");
-  fails("disease.ward_stay_mean_days=61", "means at most 60 days");
+  fails("disease.hospital_sd_days=0", "standard deviations in [0.1, 60]");
+  fails("disease.death_sd_days=1e-160", "standard deviations in [0.1, 60]");
+  fails("disease.ward_stay_mean_days=61", "means in (0, 60] days");
   fails("disease.hospitalised_fraction=[1,1]", "array of 9");
   fails("disease.icu_beds_per_100k=-1", "icu_beds_per_100k must be in [0, 100000]");
   fails("disease.no_icu_fatality_factor=0.5", "no_icu_fatality_factor must be in [1, 100]");
@@ -835,6 +836,48 @@ TEST_CASE("the contacts' and the population's sizes are checked") {
         "contacts.link_minutes_mean=0", "contacts.random_duration_scale_minutes=240",
         "contacts.distance_scale=100", "population.school_size=100000",
         "population.mean_workplace_size=100000"}) {
+    CAPTURE(edge);
+    CHECK(apply_override(c, edge));
+  }
+  CHECK(validate_config(c));
+}
+
+TEST_CASE("the disease's durations, transmission factors and isolations are checked") {
+  // A standard deviation of 1e-160 days hung the run (a gamma shape the sampler never accepts);
+  // negative factors turned the infection rate's calibration upside down; an isolation of 2^32 - 1
+  // days overflowed the day it ends on.
+  const std::vector<std::pair<std::string, std::string>> refused{
+      {"disease.incubation_sd_days=1e-160",
+       "disease.infectious_mean_days and incubation_mean_days"},
+      {"disease.infectious_sd_days=0.05", "disease.infectious_mean_days and incubation_mean_days"},
+      {"disease.incubation_mean_days=1e308",
+       "disease.infectious_mean_days and incubation_mean_days"},
+      {"disease.infectious_sd_days=61", "disease.infectious_mean_days and incubation_mean_days"},
+      {"disease.household_weight=-1",
+       "disease.asymptomatic_infectiousness and mild_infectiousness"},
+      {"disease.household_weight=1e308",
+       "disease.asymptomatic_infectiousness and mild_infectiousness"},
+      {"disease.asymptomatic_infectiousness=-1",
+       "disease.asymptomatic_infectiousness and mild_infectiousness"},
+      {"disease.mild_infectiousness=11",
+       "disease.asymptomatic_infectiousness and mild_infectiousness"},
+      {"testing.isolation_days=4294967295",
+       "testing.symptom_isolation_days, testing.isolation_days"},
+      {"testing.symptom_isolation_days=366",
+       "testing.symptom_isolation_days, testing.isolation_days"},
+      {"app.red_isolation_days=1000", "testing.symptom_isolation_days, testing.isolation_days"},
+  };
+  for (const auto& [assignment, message] : refused) {
+    CAPTURE(assignment);
+    fails_validation_with(assignment, message);
+  }
+  // The edges are accepted.
+  SimConfig c;
+  for (const char* edge : {"disease.incubation_sd_days=0.1", "disease.infectious_mean_days=60",
+                           "disease.household_weight=0", "disease.household_weight=100",
+                           "disease.asymptomatic_infectiousness=0",
+                           "disease.mild_infectiousness=10", "testing.isolation_days=365",
+                           "testing.symptom_isolation_days=0", "app.red_isolation_days=365"}) {
     CAPTURE(edge);
     CHECK(apply_override(c, edge));
   }
