@@ -645,6 +645,18 @@ run's last day (4): it changes nothing$" "$work/late.stderr" ||
 [ "$(grep -c "^greenlight: warning: lockdown.schools_closed" "$work/late-two.stderr")" = 1 ] ||
   fail "mpirun -np 2: the warning is not printed once: $(cat "$work/late-two.stderr")"
 
+# Whole numbers are decimal (CLI11 read "010" as octal 8 and "0x10" as 16) and a seed past 2^64 - 1
+# is refused (it became 2^64 - 1).
+refused_cli "--seed: must be a decimal number, got 0x10" sim run --seed 0x10
+refused_cli "--seed: must be at most 18446744073709551615, got 99999999999999999999999" \
+  sim run --seed 99999999999999999999999
+"$bin" sim run --people 500 --days 010 --seed 010 --no-baseline --quiet --out "$work/decimal" \
+  >"$work/decimal.out" 2>&1 || fail "sim run --days 010: $(cat "$work/decimal.out")"
+[ "$(($(wc -l <"$work/decimal/timeseries.csv") - 1))" = 10 ] ||
+  fail "sim run --days 010 did not run 10 days: $(wc -l <"$work/decimal/timeseries.csv") lines"
+grep -q "10 days, seed 10$" "$work/decimal/report.txt" ||
+  fail "sim run --days 010 --seed 010: $(head -1 "$work/decimal/report.txt")"
+
 # A full disk fails the command, naming the file (a short file's failure showed only at its close,
 # which went unchecked: exit 0 with empty files). /dev/full stands in for the full disk; a sweep
 # keeps its finished runs for --resume (it removed them).

@@ -224,11 +224,11 @@ void setup_export(CLI::App& app) {
   build
       ->add_option("--start-timestamp", build_options->start_timestamp,
                    "UTC seconds (default: start of the earliest key)")
-      ->check(not_negative());
+      ->transform(not_negative());
   build
       ->add_option("--end-timestamp", build_options->end_timestamp,
                    "UTC seconds (default: end of the latest key)")
-      ->check(not_negative());
+      ->transform(not_negative());
   build->callback([build_options] { run_build(*build_options); });
 }
 

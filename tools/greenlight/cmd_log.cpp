@@ -182,7 +182,7 @@ void setup_log(CLI::App& app) {
   au->add_option("--witness", audit->witnesses, "Witness verifier key (repeatable)");
   au->add_option("--witness-threshold", audit->witness_threshold,
                  "Witness cosignatures required (default 0)")
-      ->check(not_negative());
+      ->transform(not_negative());
   au->add_option("--index", audit->indexes,
                  "Content index path to check (repeatable; default v1/exports/index.txt)");
   au->add_option("--retention-days", audit->retention_days,

@@ -120,10 +120,10 @@ struct ExportFlags {
     app->add_option("--key-version", key_version, "verification_key_version (default v1)");
     app->add_option("--region", region, "Region of the exports (default GL)");
     app->add_option("--min-keys", min_keys, "Pad exports to at least this many keys (default 1000)")
-        ->check(not_negative());
+        ->transform(not_negative());
     app->add_option("--padding-range", padding_range,
                     "Plus a random number of keys in [0, N) (default 100)")
-        ->check(not_negative());
+        ->transform(not_negative());
     app->add_option("--max-keys-per-file", max_keys_per_file,
                     "Split exports above this many keys (default 30000)")
         ->check(positive());
@@ -476,18 +476,18 @@ void setup_server(CLI::App& app) {
   run_cmd
       ->add_option("--export-period", run->export_period,
                    "Seconds between scheduled exports, 0 = only on demand (default 3600)")
-      ->check(not_negative());
+      ->transform(not_negative());
   run_cmd
       ->add_option("--retention-period", run->retention_period,
                    "Seconds between retention runs, 0 = only on demand (default 3600)")
-      ->check(not_negative());
+      ->transform(not_negative());
   run_cmd->add_option("--max-body", run->max_body, "Largest request body in bytes (default 65536)")
       ->check(positive());
   run_cmd
       ->add_option("--response-deadline-ms", run->response_deadline_ms,
                    "Upload-flow responses (real, error, chaff) leave at this many ms after the "
                    "request arrived, or the next multiple; 0 = off (default 100)")
-      ->check(not_negative());
+      ->transform(not_negative());
   run_cmd
       ->add_option("--max-connections", run->max_connections,
                    "Connections served normally; beyond, /healthz only and 503 + Retry-After "
@@ -505,7 +505,7 @@ void setup_server(CLI::App& app) {
       ->add_option("--client-requests-per-minute", run->client_requests_per_minute,
                    "Per-client limit on /v1/verify, /v1/certificate and /v1/publish, 429 "
                    "beyond; 0 = off (default 0)")
-      ->check(not_negative());
+      ->transform(not_negative());
   run_cmd->add_option("--client-address-header", run->client_address_header,
                       "Behind a proxy that sets it (e.g. X-Forwarded-For): the client is the "
                       "header's last entry");

@@ -93,16 +93,16 @@ void add_common(CLI::App* cmd, CommonOptions& o, bool with_uptake, std::uint32_t
   o.default_days = days;
   // Counts: -1 refused, not wrapped (not_negative, command.h).
   cmd->add_option("--people", o.people, "Number of people (default " + std::to_string(people) + ")")
-      ->check(not_negative());
+      ->transform(not_negative());
   cmd->add_option("--days", o.days, "Simulated days (default " + std::to_string(days) + ")")
-      ->check(not_negative());
-  cmd->add_option("--seed", o.seed, "Seed of the whole run (default 1)")->check(not_negative());
+      ->transform(not_negative());
+  cmd->add_option("--seed", o.seed, "Seed of the whole run (default 1)")->transform(not_negative());
   if (with_uptake) {
     cmd->add_option("--uptake", o.uptake,
                     "Fraction of people with the app, 0..1 (default the preset's app.uptake: "
                     "0.72, 0 in no-intervention and self-isolation)");
   }
-  cmd->add_option("--threads", o.threads, "Worker threads (default 2)")->check(not_negative());
+  cmd->add_option("--threads", o.threads, "Worker threads (default 2)")->transform(not_negative());
   cmd->add_option("--server", o.server,
                   "Where positive users upload: none (in memory, the default), inprocess or "
                   "loopback");
@@ -947,7 +947,7 @@ void setup_sim(CLI::App& app) {
   run->add_option("--verify-phones", run_opts->verify_phones,
                   "Phones re-matched at each sync through the client library (a check; "
                   "default 0: none)")
-      ->check(not_negative());
+      ->transform(not_negative());
   run->callback([run_opts] { with_ranks([&](const sim::Ranks& r) { run_run(*run_opts, r); }); });
 
   auto sweep_opts = std::make_shared<CommonOptions>();
@@ -1050,7 +1050,7 @@ void setup_sim(CLI::App& app) {
   }
   plot->add_option("--contacts", *contacts,
                    "Simulated contacts per environment and distance (default 20000)")
-      ->check(not_negative());
+      ->transform(not_negative());
   plot->footer(
       "Writes into --out: config.json, radio_profile.csv (the simulated attenuation by "
       "environment and distance, calibrated and clean models), radio_targets.csv (the "

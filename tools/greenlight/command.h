@@ -25,8 +25,10 @@ std::vector<CommandSetup>& command_registry();
 // Option checks for numbers, with short messages (CLI11's NonNegativeNumber and
 // PositiveNumber print the largest double as their bound). Without a check, CLI11 wraps -1
 // given to an unsigned option into its largest value. A value that is no number passes
-// them, and the option's conversion refuses it.
-CLI::Validator not_negative();  // 0 and more
+// them, and the option's conversion refuses it. not_negative also reads a whole number as
+// decimal (CLI11 took "060" as octal 48 and "0x10" as 16) and refuses one past 2^64 - 1 (CLI11
+// took the largest).
+CLI::Validator not_negative();  // 0 and more; add it with ->transform (it rewrites "060")
 CLI::Validator positive();      // more than 0
 
 struct CommandRegistrar {

@@ -1,12 +1,15 @@
 // `greenlight`: one executable, one subcommand per part (spec/protocol.md,
 // "Command-line contract").
 #include <cerrno>
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <optional>
 #include <string>
+#include <system_error>
 
 #include "command.h"
 
@@ -29,6 +32,18 @@ std::optional<double> number_in(const std::string& text) {
 CLI::Validator not_negative() {
   return CLI::Validator(
       [](std::string& text) {
+        // CLI11 reads integers with base 0: "060" was 48 and "0x10" 16, and a number past 2^64
+        // the largest one. Decimal only, leading zeros dropped, the range checked.
+        const auto digits = text.find_first_not_of("0123456789");
+        if (digits == std::string::npos && !text.empty()) {
+          std::uint64_t value = 0;
+          if (std::from_chars(text.data(), text.data() + text.size(), value).ec != std::errc{})
+            return "must be at most 18446744073709551615, got " + text;
+          text = std::to_string(value);
+          return std::string();
+        }
+        if (text.size() > 1 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+          return "must be a decimal number, got " + text;
         const auto value = number_in(text);
         return value && *value < 0 ? "must not be negative, got " + text : std::string();
       },
