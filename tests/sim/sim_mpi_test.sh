@@ -657,6 +657,31 @@ refused_cli "--seed: must be at most 18446744073709551615, got 99999999999999999
 grep -q "10 days, seed 10$" "$work/decimal/report.txt" ||
   fail "sim run --days 010 --seed 010: $(head -1 "$work/decimal/report.txt")"
 
+# --out is checked before the work (compare ran its four arms, then found it could not write).
+: >"$work/a-file"
+for cmd in "run" "compare" "sweep --uptake 0,1" "threshold-sweep --offsets 0"; do
+  read -r -a cmd_args <<<"$cmd"
+  if "$bin" sim "${cmd_args[@]}" --people 500 --days 3 --quiet --out "$work/a-file" \
+    >"$work/out-file.out" 2>&1; then
+    fail "sim $cmd --out a file exited 0"
+  fi
+  grep -qFx "greenlight: error: --out $work/a-file is not a folder" "$work/out-file.out" ||
+    fail "sim $cmd --out a file: $(cat "$work/out-file.out")"
+done
+if "$bin" sim run --people 500 --days 3 --quiet --out "" >"$work/out-empty.out" 2>&1; then
+  fail "sim run --out '' exited 0"
+fi
+grep -qF "an output folder is needed" "$work/out-empty.out" ||
+  fail "sim run --out '': $(cat "$work/out-empty.out")"
+
+# A refused setting comes without warnings about other settings (a population of 0 was warned
+# about the initial cases first).
+if "$bin" sim run --people 0 --days 3 --quiet --out "$work/zero" >"$work/zero.out" 2>&1; then
+  fail "sim run --people 0 exited 0"
+fi
+[ "$(cat "$work/zero.out")" = "greenlight: error: population.people must be at least 10" ] ||
+  fail "sim run --people 0: $(cat "$work/zero.out")"
+
 # A full disk fails the command, naming the file (a short file's failure showed only at its close,
 # which went unchecked: exit 0 with empty files). /dev/full stands in for the full disk; a sweep
 # keeps its finished runs for --resume (it removed them).

@@ -22,10 +22,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -225,18 +227,17 @@ SimConfig build_config(const CommonOptions& o) {
   if (o.reinfection) c.immunity.reinfection = true;
   if (o.no_baseline) c.run.baseline = false;
   if (o.verify_phones) c.run.verify_phones = *o.verify_phones;
-  if (c.disease.initial_infections > c.population.people) {
-    // Everyone, said (a population smaller than the cases asked for, e.g. a --people below a
-    // config file's initial cases).
-    if (sim::Ranks::world().root()) {
-      std::fprintf(stderr,
-                   "greenlight: warning: disease.initial_infections (%u) is more than the %u "
-                   "people: all of them are infected on day 0\n",
-                   c.disease.initial_infections, c.population.people);
-    }
-    c.disease.initial_infections = c.population.people;
-  }
+  // Everyone, said once the settings are valid (a population smaller than the cases asked for,
+  // e.g. a --people below a config file's initial cases).
+  const std::uint32_t asked_cases = c.disease.initial_infections;
+  c.disease.initial_infections = std::min(asked_cases, c.population.people);
   if (auto v = sim::validate_config(c); !v) throw CommandError{v.error().message};
+  if (asked_cases > c.population.people && sim::Ranks::world().root()) {
+    std::fprintf(stderr,
+                 "greenlight: warning: disease.initial_infections (%u) is more than the %u "
+                 "people: all of them are infected on day 0\n",
+                 asked_cases, c.population.people);
+  }
   // Under mpirun only rank 0 prints (outside MPI, world() is the one rank).
   if (sim::Ranks::world().root()) {
     for (const std::string& w : sim::config_warnings(c)) {
@@ -244,6 +245,22 @@ SimConfig build_config(const CommonOptions& o) {
     }
   }
   return c;
+}
+
+// --out made and checked before the work: a folder the command cannot write was found only
+// when the results were done (a whole comparison's runs lost). Every rank checks (under mpirun
+// each writes its finished runs there).
+void prepare_out(const CommonOptions& o) {
+  if (o.out.empty()) throw CommandError{"--out: an output folder is needed (got an empty name)"};
+  const fs::path out = o.out;
+  std::error_code ec;
+  if (fs::exists(out, ec) && !fs::is_directory(out, ec))
+    throw CommandError{"--out " + o.out + " is not a folder"};
+  fs::create_directories(out, ec);
+  if (ec) throw CommandError{"--out: cannot create " + o.out + ": " + ec.message()};
+  if (access(out.c_str(), W_OK | X_OK) != 0) {
+    throw CommandError{"--out: cannot write into " + o.out + ": " + std::strerror(errno)};
+  }
 }
 
 // Redraws one progress line on a terminal; on a pipe, prints a line every 10 %.
@@ -324,7 +341,10 @@ void print_files(const std::vector<fs::path>& files) {
 void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
   const SimConfig c = build_config(o);
   const fs::path out = o.out;
-  if (ranks.root()) write_or_throw(out / "config.json", sim::config_to_json(c));
+  if (ranks.root()) {
+    prepare_out(o);
+    write_or_throw(out / "config.json", sim::config_to_json(c));
+  }
   int pass = 0;
   const bool two = c.run.baseline && c.app.uptake > 0;
   std::optional<ProgressPrinter> printer;
@@ -501,6 +521,7 @@ class RunProgress {
 // interrupted sweep can be resumed (sweep_journal.h).
 sim::SweepJournal open_journal(const CommonOptions& o, const char* name, bool resume,
                                const sim::Ranks& ranks) {
+  prepare_out(o);
   auto journal = sim::SweepJournal::open(fs::path(o.out) / name, resume);
   if (!journal) throw CommandError{journal.error().message};  // over MPI: stops every rank
   if (!o.quiet && ranks.root() && journal->runs_at_open() > 0) {
@@ -716,6 +737,7 @@ void run_bench(const CommonOptions& o, const sim::Ranks& ranks) {
 void run_radio_plot(const CommonOptions& o, std::uint32_t contacts) {
   const SimConfig c = build_config(o);
   if (contacts == 0) throw CommandError{"--contacts must be at least 1"};
+  prepare_out(o);
   const std::vector<double> distances{0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 6};
   SimConfig calibrated = c;
   calibrated.radio.model = sim::RadioModelKind::kCalibrated;
@@ -847,6 +869,7 @@ void run_compare(const CommonOptions& o, const std::string& sweep_text,
     throw CommandError{"--seeds is for a --sweep; one comparison runs at --seed"};
   }
   if (sweep_text.empty()) {
+    prepare_out(o);
     auto result = sim::run_comparison(c, [&](std::size_t arm) {
       if (!o.quiet)
         std::fprintf(stderr, "compare: arm %s done (%.1f s)\n",
