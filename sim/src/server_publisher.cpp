@@ -172,7 +172,26 @@ std::int64_t as_int(const server::SqlValue& v) {
   return 0;
 }
 
+// The folders of the key servers alive in this process (remove_server_directories).
+std::mutex& live_directories_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::set<fs::path>& live_directories() {
+  static std::set<fs::path> directories;
+  return directories;
+}
+
 }  // namespace
+
+void remove_server_directories() {
+  const std::lock_guard lock(live_directories_mutex());
+  for (const auto& directory : live_directories()) {
+    std::error_code ec;
+    fs::remove_all(directory, ec);
+  }
+  live_directories().clear();
+}
 
 struct ServerPublisher::Impl {
   ServerTransport transport = ServerTransport::kLoopback;
@@ -209,8 +228,11 @@ struct ServerPublisher::Impl {
     if (server) server->stop();
     server.reset();
     log.reset();  // closes the log database before the directory goes
+    if (directory.empty()) return;
+    const std::lock_guard lock(live_directories_mutex());
+    live_directories().erase(directory);
     std::error_code ec;
-    if (!directory.empty()) fs::remove_all(directory, ec);
+    fs::remove_all(directory, ec);
   }
 
   Result<Reply> call(Method method, std::string_view path, std::string_view body = {},
@@ -363,6 +385,10 @@ Result<std::unique_ptr<ServerPublisher>> ServerPublisher::create(
                       "cannot create a temporary directory under " + parent.string());
   }
   d->directory = pattern;
+  {
+    const std::lock_guard lock(live_directories_mutex());
+    live_directories().insert(d->directory);
+  }
 
   auto export_key = EcdsaP256PrivateKey::generate();
   GL_RETURN_IF_ERROR(export_key);

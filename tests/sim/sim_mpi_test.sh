@@ -682,6 +682,35 @@ fi
 [ "$(cat "$work/zero.out")" = "greenlight: error: population.people must be at least 10" ] ||
   fail "sim run --people 0: $(cat "$work/zero.out")"
 
+# A signal ends sim run --server as before (exit 128 + the signal) after removing the key
+# server's temporary folder (each SIGINT or SIGTERM left one behind). SIGINT under job control:
+# a background job of a script has SIGINT ignored, which stays ignored.
+signalled_server() {
+  local sig=$1 server=$2 tmp="$work/signal-tmp-$1"
+  mkdir -p "$tmp"
+  TMPDIR=$tmp "$bin" sim run --people 5000 --days 60 --server "$server" --quiet \
+    --out "$work/signal-out" >"$work/signal.out" 2>&1 &
+  local pid=$! i
+  for i in $(seq 1 600); do
+    compgen -G "$tmp/greenlight-sim-server-*" >/dev/null && break
+    sleep 0.1
+  done
+  compgen -G "$tmp/greenlight-sim-server-*" >/dev/null || fail "sim run --server $server made no folder"
+  kill "-$sig" "$pid"
+  signal_rc=0
+  wait "$pid" || signal_rc=$?
+}
+set -m
+signalled_server TERM inprocess
+[ "$signal_rc" = 143 ] || fail "SIGTERM of sim run --server inprocess: exit $signal_rc"
+signalled_server INT loopback
+[ "$signal_rc" = 130 ] || fail "SIGINT of sim run --server loopback: exit $signal_rc"
+set +m
+for sig in TERM INT; do
+  [ -z "$(ls -A "$work/signal-tmp-$sig")" ] ||
+    fail "SIG$sig left the key server's folder: $(ls "$work/signal-tmp-$sig")"
+done
+
 # A full disk fails the command, naming the file (a short file's failure showed only at its close,
 # which went unchecked: exit 0 with empty files). /dev/full stands in for the full disk; a sweep
 # keeps its finished runs for --resume (it removed them).

@@ -19,6 +19,7 @@
 // Under mpirun (or srun), `run` and `bench` spread one population over the ranks and `sweep`
 // spreads its runs over them (docs/simulation.md "MPI"); only rank 0 prints and writes files,
 // and an error on any rank stops all of them.
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,16 +27,19 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <span>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "command.h"
@@ -48,6 +52,7 @@
 #include "greenlight/sim/ranks.h"
 #include "greenlight/sim/report.h"
 #include "greenlight/sim/scenario.h"
+#include "greenlight/sim/server_publisher.h"
 #include "greenlight/sim/simulation.h"
 #include "greenlight/sim/sweep_journal.h"
 
@@ -297,8 +302,35 @@ class ProgressPrinter {
 // Runs one simulator command with the MPI ranks this process was launched with (one rank
 // outside mpirun). Ranks wait for each other in collectives, so an error on one rank ends
 // every rank (MPI_Abort) with the rank and the message, instead of leaving the others hung.
+// SIGINT, SIGTERM and SIGHUP end a sim command as before, after its key servers' temporary
+// folders are removed (the destructors that remove them do not run then: each SIGINT or SIGTERM
+// of `sim run --server` left one behind). The signals are blocked before any thread starts
+// (MPI's and the simulation's inherit the mask) and taken by one thread; one that the process
+// ignores (nohup, a shell's background job) stays ignored.
+void clean_up_on_signals() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    sigset_t set;
+    sigemptyset(&set);
+    for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
+      struct sigaction now {};
+      if (sigaction(sig, nullptr, &now) == 0 && now.sa_handler != SIG_IGN) sigaddset(&set, sig);
+    }
+    if (pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) return;
+    std::thread([set] {
+      int sig = 0;
+      if (sigwait(&set, &sig) != 0) return;
+      sim::remove_server_directories();
+      std::signal(sig, SIG_DFL);
+      pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+      std::raise(sig);  // ends the process as the signal would have
+    }).detach();
+  });
+}
+
 template <typename Fn>
 void with_ranks(Fn&& fn) {
+  clean_up_on_signals();
   auto session = sim::MpiSession::start();
   if (!session) throw CommandError{session.error().message};
   const sim::Ranks ranks = sim::Ranks::world();

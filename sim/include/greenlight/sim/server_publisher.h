@@ -117,4 +117,9 @@ class ServerPublisher final : public KeyPublisher {
   std::unique_ptr<Impl> impl_;
 };
 
+// Removes the temporary folders of the key servers alive in this process. For a signal's
+// cleanup, which ends the process without the destructors that remove them (each SIGINT or
+// SIGTERM of `sim run --server` left one behind).
+void remove_server_directories();
+
 }  // namespace greenlight::sim
