@@ -236,6 +236,15 @@ Result<std::optional<std::vector<DailyStats>>> SweepJournal::find_days(
                           std::to_string(sizeof(DailyStats)) +
                           "-byte days in hex; remove the folder to start over");
   }
+  // A run of this configuration has run.days days (a file cut short gave the missing days as
+  // zeros to the fit).
+  if (bytes->size() / sizeof(DailyStats) != config.run.days) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      (*found)->path.string() + ": holds " +
+                          std::to_string(bytes->size() / sizeof(DailyStats)) +
+                          " days, its run has " + std::to_string(config.run.days) +
+                          "; remove this file (the folder's other runs stay usable)");
+  }
   Days days(bytes->size() / sizeof(DailyStats));
   if (!days.empty()) std::memcpy(days.data(), bytes->data(), bytes->size());
   return std::optional<Days>(std::move(days));

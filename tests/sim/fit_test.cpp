@@ -205,6 +205,15 @@ TEST_CASE("an interrupted fit resumed from its journal gives the uninterrupted f
   auto outcome = run_once(first);
   REQUIRE(outcome);
   CHECK(daily_csv(**days) == daily_csv(outcome->daily));
+  // A file holding fewer days than its run is refused (the fit took the missing days as zeros).
+  const std::span<const DailyStats> cut(outcome->daily.data(), outcome->daily.size() - 1);
+  REQUIRE(journal->record_days(first, outcome->summary, cut));
+  auto short_days = journal->find_days(first);
+  REQUIRE_FALSE(short_days);
+  CAPTURE(short_days.error().message);
+  CHECK(short_days.error().message.find("holds " + std::to_string(cut.size()) +
+                                        " days, its run has " + std::to_string(first.run.days)) !=
+        std::string::npos);
   REQUIRE(journal->record(first, outcome->summary));
   auto without = journal->find_days(first);
   REQUIRE(without);
