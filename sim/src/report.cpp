@@ -809,7 +809,9 @@ std::string format_report(const ReportInput& in) {
 
   const bool base = in.baseline.has_value();
   const RunSummary* b = base ? &*in.baseline : nullptr;
-  o += "Epidemic                                with app";
+  // The run's column: "with app", or "no app" when nobody has it (a no-intervention run).
+  o += a.app_users > 0 ? "Epidemic                                with app"
+                       : "Epidemic                                no app  ";
   o += base ? "             without app\n" : "\n";
   auto row = [&](const char* label, const std::string& x, const std::string& y) {
     o += fmt("  %-36s %-20s %s\n", label, x.c_str(), base ? y.c_str() : "");
@@ -1151,7 +1153,9 @@ std::string progress_line(const Progress& p, double elapsed, std::size_t width) 
 }
 
 PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailyStats> app,
-                       std::span<const DailyStats> baseline, const LockdownConfig& lockdown) {
+                       std::span<const DailyStats> baseline, const LockdownConfig& lockdown,
+                       bool has_app) {
+  const std::string run = has_app ? "with app" : "no app";
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   // Data files for gnuplot (whitespace separated).
@@ -1253,10 +1257,10 @@ PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailySt
       "set y2label 'infections (cumulative; reinfections too)'\nset y2tics\nset ytics nomirror\n"
       "set key top left\nset grid\n" +
       bands + range("yrange", new_infections > 0) + range("y2range", infected > 0);
-  epi +=
-      "plot " + quote(data_path) +
-      " using 1:2 with lines lw 2 lc rgb '#1b7837' title 'new, with app', '' using 1:3 axes x1y2 "
-      "with lines dt 2 lw 2 lc rgb '#1b7837' title 'cumulative, with app'";
+  epi += "plot " + quote(data_path) + " using 1:2 with lines lw 2 lc rgb '#1b7837' title 'new, " +
+         run +
+         "', '' using 1:3 axes x1y2 with lines dt 2 lw 2 lc rgb '#1b7837' title 'cumulative, " +
+         run + "'";
   if (!baseline.empty()) {
     epi +=
         ", '' using 1:4 with lines lw 2 lc rgb '#b2182b' title 'new, without app', '' using "
@@ -1283,9 +1287,10 @@ PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailySt
       bands;
   hosp += range("yrange", beds > 0) + range("y2range", deaths > 0);
   hosp += "plot " + quote(data_path) +
-          " using 1:9 with lines lw 2 lc rgb '#1b7837' title 'in hospital, with app', '' using "
-          "1:10 with lines dt 3 lw 2 lc rgb '#1b7837' title 'in intensive care, with app', '' "
-          "using 1:11 axes x1y2 with lines dt 2 lw 2 lc rgb '#1b7837' title 'deaths, with app'";
+          " using 1:9 with lines lw 2 lc rgb '#1b7837' title 'in hospital, " + run +
+          "', '' using 1:10 with lines dt 3 lw 2 lc rgb '#1b7837' title 'in intensive care, " +
+          run + "', '' using 1:11 axes x1y2 with lines dt 2 lw 2 lc rgb '#1b7837' title 'deaths, " +
+          run + "'";
   if (!baseline.empty()) {
     hosp +=
         ", '' using 1:12 with lines lw 2 lc rgb '#b2182b' title 'in hospital, without app', '' "

@@ -129,6 +129,23 @@ TEST_CASE("the report gives the client-library check's figures, or says none was
   CHECK(format_report(in).find("client-library check") == std::string::npos);
 }
 
+TEST_CASE("the report labels a run without app users 'no app', not 'with app'") {
+  SimConfig c;
+  ReportInput in;
+  in.config = &c;
+  in.app.people = 1000;
+  in.app.app_users = 0;
+  const std::string none = format_report(in);
+  CHECK(none.find("\nEpidemic                                no app  \n") != std::string::npos);
+  CHECK(none.find("with app") == std::string::npos);
+  in.app.app_users = 720;
+  in.baseline = in.app;
+  in.baseline->app_users = 0;
+  const std::string both = format_report(in);
+  CHECK(both.find("\nEpidemic                                with app             without app\n") !=
+        std::string::npos);
+}
+
 TEST_CASE("sweep_daily.csv gives each day's median and 10-90 % band over the seeds") {
   // Uptake 50 %: four seeds, two days; uptake 0 %: one seed (listed after, written first).
   const std::vector<SweepPoint> points{point(0.5, 1, 0), point(0.5, 2, 0), point(0.5, 3, 0),

@@ -440,7 +440,8 @@ void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
   files.push_back(out / "intervals.csv");
   std::set<std::string> warned;  // each warning once (without gnuplot every call gives one)
   for (const auto& plots :
-       {sim::write_plots(out, result->app.daily, baseline_daily, c.lockdown),
+       {sim::write_plots(out, result->app.daily, baseline_daily, c.lockdown,
+                         result->app.summary.app_users > 0),
         sim::write_reproduction_plot(out, result->app.reproduction, baseline_reproduction),
         sim::write_offspring_plot(out, offspring, baseline_offspring),
         sim::write_region_plot(out, result->app.regions),

@@ -57,9 +57,11 @@ struct PlotResult {
 // colours.{svg,png} (app users by colour per day) and hospital.{svg,png} (people in hospital
 // and in intensive care, cumulative deaths) into dir, the lockdowns shaded on the first and
 // the last (the days everyone was locked down from the runs' lockdown column, the elderly's
-// window from `lockdown`). baseline may be empty.
+// window from `lockdown`). baseline may be empty. has_app false: the run's curves are labelled
+// "no app" (nobody had it), not "with app".
 PlotResult write_plots(const std::filesystem::path& dir, std::span<const DailyStats> app,
-                       std::span<const DailyStats> baseline, const LockdownConfig& lockdown = {});
+                       std::span<const DailyStats> baseline, const LockdownConfig& lockdown = {},
+                       bool has_app = true);
 
 // Regions (population.regions > 1; docs/simulation.md "Regions").
 // regions.csv: one line per day and region: day, region, people, the compartments,
