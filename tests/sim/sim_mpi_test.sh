@@ -711,6 +711,25 @@ for sig in TERM INT; do
     fail "SIG$sig left the key server's folder: $(ls "$work/signal-tmp-$sig")"
 done
 
+# A command removes the files the last finished command wrote into its --out (listed in
+# .greenlight-outputs) before its work, and no others: a run without baseline left the earlier
+# timeseries_without_app.csv beside its own files.
+"$bin" sim run --people 500 --days 5 --quiet --out "$work/again" >/dev/null 2>&1 ||
+  fail "sim run into a fresh folder failed"
+grep -qx "timeseries_without_app.csv" "$work/again/.greenlight-outputs" ||
+  fail "the run's outputs are not listed: $(cat "$work/again/.greenlight-outputs")"
+echo "kept" >"$work/again/notes.txt"
+"$bin" sim run --people 500 --days 5 --quiet --no-baseline --out "$work/again" >/dev/null 2>&1 ||
+  fail "sim run --no-baseline into the same folder failed"
+[ ! -e "$work/again/timeseries_without_app.csv" ] ||
+  fail "an earlier run's timeseries_without_app.csv was left beside a run without baseline"
+[ -s "$work/again/timeseries.csv" ] && [ "$(cat "$work/again/notes.txt")" = kept ] ||
+  fail "the run's own file or a file of the user's is missing"
+"$bin" sim sweep --people 500 --days 3 --uptake 0,1 --quiet --out "$work/again" >/dev/null 2>&1 ||
+  fail "sim sweep into a run's folder failed"
+[ ! -e "$work/again/report.txt" ] && [ -s "$work/again/sweep.csv" ] ||
+  fail "a sweep into a run's folder: $(ls "$work/again")"
+
 # A full disk fails the command, naming the file (a short file's failure showed only at its close,
 # which went unchecked: exit 0 with empty files). /dev/full stands in for the full disk; a sweep
 # keeps its finished runs for --resume (it removed them).

@@ -252,9 +252,53 @@ SimConfig build_config(const CommonOptions& o) {
   return c;
 }
 
+// The names of the files the last finished command wrote into its --out, in that folder: the
+// next command there removes them before its work, so that no earlier run's file (a
+// timeseries_without_app.csv beside a run without baseline, an old report.txt beside an
+// interrupted run's config.json) is taken for one of its own.
+constexpr const char* kOutputList = ".greenlight-outputs";
+
+struct OutputFolder {
+  fs::path dir;
+  fs::file_time_type start;
+};
+std::optional<OutputFolder> output_folder;  // set by prepare_out
+
+void remove_earlier_outputs(const fs::path& out) {
+  std::ifstream list(out / kOutputList);
+  if (!list) return;
+  std::error_code ec;
+  for (std::string name; std::getline(list, name);) {
+    // Plain names in this folder only.
+    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
+      continue;
+    if (fs::is_regular_file(fs::symlink_status(out / name, ec))) fs::remove(out / name, ec);
+  }
+  list.close();
+  fs::remove(out / kOutputList, ec);
+}
+
+// The files of this folder written since prepare_out, listed for the next command.
+void record_outputs() {
+  if (!output_folder) return;
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(output_folder->dir, ec)) {
+    std::error_code e;
+    if (!entry.is_regular_file(e) || entry.path().filename() == kOutputList) continue;
+    if (entry.last_write_time(e) >= output_folder->start && !e)
+      names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  std::string text;
+  for (const auto& n : names) text += n + "\n";
+  if (auto st = sim::write_file(output_folder->dir / kOutputList, text); !st)
+    throw CommandError{st.error().message};
+}
+
 // --out made and checked before the work: a folder the command cannot write was found only
 // when the results were done (a whole comparison's runs lost). Every rank checks (under mpirun
-// each writes its finished runs there).
+// each writes its finished runs there); rank 0 removes the earlier command's outputs.
 void prepare_out(const CommonOptions& o) {
   if (o.out.empty()) throw CommandError{"--out: an output folder is needed (got an empty name)"};
   const fs::path out = o.out;
@@ -266,6 +310,10 @@ void prepare_out(const CommonOptions& o) {
   if (access(out.c_str(), W_OK | X_OK) != 0) {
     throw CommandError{"--out: cannot write into " + o.out + ": " + std::strerror(errno)};
   }
+  if (!sim::Ranks::world().root()) return;
+  remove_earlier_outputs(out);
+  // The clock the files' times come from, less a second for file systems that round them.
+  output_folder = OutputFolder{out, fs::file_time_type::clock::now() - std::chrono::seconds(1)};
 }
 
 // Redraws one progress line on a terminal; on a pipe, prints a line every 10 %.
@@ -365,9 +413,11 @@ void write_or_throw(const fs::path& path, std::string_view text) {
   if (auto s = sim::write_file(path, text); !s) throw CommandError{s.error().message};
 }
 
+// The last step of every command that writes into --out.
 void print_files(const std::vector<fs::path>& files) {
   std::printf("\nFiles:\n");
   for (const auto& f : files) std::printf("  %s\n", f.string().c_str());
+  record_outputs();
 }
 
 void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
