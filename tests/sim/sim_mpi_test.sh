@@ -345,7 +345,7 @@ if "$bin" sim fit --data "$work/none.csv" --vary disease.infectious_rate=5 --out
   >"$work/fit-bad.out" 2>&1; then
   fail "sim fit with a missing --data file exited 0"
 fi
-grep -q "cannot read --data file $work/none.csv" "$work/fit-bad.out" ||
+grep -q -- "--data: cannot read $work/none.csv: No such file or directory" "$work/fit-bad.out" ||
   fail "sim fit, missing --data file: $(cat "$work/fit-bad.out")"
 printf 'day,positives\n5,1\n4,2\n' >"$work/unordered.csv"
 if "$bin" sim fit --data "$work/unordered.csv" --vary disease.infectious_rate=5 \
@@ -729,6 +729,17 @@ echo "kept" >"$work/again/notes.txt"
   fail "sim sweep into a run's folder failed"
 [ ! -e "$work/again/report.txt" ] && [ -s "$work/again/sweep.csv" ] ||
   fail "a sweep into a run's folder: $(ls "$work/again")"
+
+# A folder or a device given as the config file is refused by name (a folder was "not valid
+# JSON", /dev/zero was read without end).
+for input in "$work" /dev/zero; do
+  if "$bin" sim run --config "$input" --people 500 --days 3 --quiet --out "$work/input-bad" \
+    >"$work/input-bad.out" 2>&1; then
+    fail "sim run --config $input exited 0"
+  fi
+  grep -q -- "^greenlight: error: --config: cannot read $input: " "$work/input-bad.out" ||
+    fail "sim run --config $input: $(cat "$work/input-bad.out")"
+done
 
 # A full disk fails the command, naming the file (a short file's failure showed only at its close,
 # which went unchecked: exit 0 with empty files). /dev/full stands in for the full disk; a sweep

@@ -55,6 +55,7 @@
 #include "greenlight/sim/server_publisher.h"
 #include "greenlight/sim/simulation.h"
 #include "greenlight/sim/sweep_journal.h"
+#include "text_file.h"
 
 namespace greenlight::cli {
 namespace {
@@ -146,13 +147,11 @@ void add_common(CLI::App* cmd, CommonOptions& o, bool with_uptake, std::uint32_t
 }
 
 // The file's text; `what` names it in the error (e.g. "config file").
-std::string read_text(const fs::path& path, const char* what) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw CommandError{std::string("cannot read ") + what + " " + path.string()};
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+
+// Caps on the input files (a directory or /dev/zero given as one was read without end or
+// taken for broken JSON): a full configuration is 20 KB, a year of daily observations less.
+constexpr std::uintmax_t kMaxConfigBytes = 16 << 20;
+constexpr std::uintmax_t kMaxDataBytes = 64 << 20;
 
 SimConfig build_config(const CommonOptions& o) {
   auto base = sim::preset(o.preset);
@@ -168,7 +167,8 @@ SimConfig build_config(const CommonOptions& o) {
   if (!o.config_file.empty()) {
     // Types now; the ranges once --set and the options are applied (a file's regions may
     // need the --people given beside it).
-    auto parsed = sim::config_from_json(read_text(o.config_file, "config file"), c, false);
+    auto parsed = sim::config_from_json(read_input_file("--config", o.config_file, kMaxConfigBytes),
+                                        c, false);
     if (!parsed) throw CommandError{o.config_file + ": " + parsed.error().message};
     // A full file (`sim config`) holds radio.model: it comes after --radio and wins.
     if (o.radio && parsed->radio.model != c.radio.model && sim::Ranks::world().root()) {
@@ -710,7 +710,7 @@ void run_fit(const CommonOptions& o, const std::string& data_path,
       if (days >= 1 && days <= 2000) longest = std::max(longest, static_cast<std::uint32_t>(days));
     }
   }
-  auto observed = sim::parse_observed(read_text(data_path, "--data file"), longest);
+  auto observed = sim::parse_observed(read_input_file("--data", data_path, kMaxDataBytes), longest);
   if (!observed) throw CommandError{data_path + ": " + observed.error().message};
   std::vector<std::string> keys;
   for (const auto& v : vary) keys.push_back(v.key);
