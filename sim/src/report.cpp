@@ -130,12 +130,13 @@ std::string daily_csv(std::span<const DailyStats> days) {
       "new_vaccinated,vaccinated,test_backlog,tests_given_up,variant_infections,"
       "breakthrough_infections,new_boosted,boosted,reinfections,screening_samples,regions_locked,"
       "imported,schools_closed,new_hospital,new_staff_infections,staff_absent,new_care_home,"
-      "new_resident_infections,new_resident_deaths,revocations,red_withdrawn,upgrades\n";
+      "new_resident_infections,new_resident_deaths,revocations,red_withdrawn,upgrades,"
+      "download_bytes\n";
   for (const auto& d : days) {
     out += fmt(
         "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
         "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,"
-        "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
+        "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu\n",
         d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
         d.new_infections_by_layer[0], d.new_infections_by_layer[1], d.new_infections_by_layer[2],
         d.new_infections_by_layer[3], static_cast<unsigned long long>(d.cumulative_infections),
@@ -154,7 +155,7 @@ std::string daily_csv(std::span<const DailyStats> days) {
         d.new_staff_infections, d.staff_absent,
         d.new_infections_by_layer[static_cast<std::size_t>(Layer::kCareHome)],
         d.new_resident_infections, d.new_resident_deaths, d.revocations, d.red_withdrawn,
-        d.upgrades);
+        d.upgrades, static_cast<unsigned long long>(d.download_bytes));
   }
   return out;
 }
@@ -1079,6 +1080,20 @@ std::string format_report(const ReportInput& in) {
              ? fmt("    flows per phone find the uploaders with AUC %.3f (0.5 = chance)\n",
                    ch.uploader_auc)
              : std::string("    flows per phone find the uploaders with AUC - (no upload)\n");
+  }
+  if (a.app_users > 0 && !in.app_daily.empty()) {
+    // What each phone downloads at its daily sync, the same for every phone.
+    std::uint64_t total = 0;
+    std::uint64_t largest = 0;
+    for (const DailyStats& d : in.app_daily) {
+      total += d.download_bytes;
+      largest = std::max(largest, d.download_bytes);
+    }
+    o +=
+        fmt("  download per phone                   %s over %zu days (mean %s, largest %s a "
+            "day)\n",
+            human_bytes(total).c_str(), in.app_daily.size(),
+            human_bytes(total / in.app_daily.size()).c_str(), human_bytes(largest).c_str());
   }
   o += "  against true close contacts (>= 15 min within 2 m of an uploaded case):\n";
   o += "    RED precision                      " + ratio(a.red_precision) + "\n";

@@ -1039,7 +1039,7 @@ void setup_sim(CLI::App& app) {
       "care, lockdown, manual tracing's interviews, calls and backlogs, patients denied a hospital "
       "bed, people vaccinated today and so far, samples waiting for a test and given up, "
       "infections with a second variant, infections of the vaccinated, people boosted, "
-      "reinfections, screening samples); report.txt (also printed: "
+      "reinfections, screening samples, a phone's download); report.txt (also printed: "
       "epidemic, hospital and deaths, outcomes by age, notifications with precision and "
       "recall, colours, what a server holds, secondary infections per case); reproduction.csv "
       "(the case reproduction number by day of infection); offspring.csv (the cases by the "
