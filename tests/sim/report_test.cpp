@@ -129,12 +129,18 @@ TEST_CASE("the report gives the client-library check's figures, or says none was
   CHECK(format_report(in).find("client-library check") == std::string::npos);
 }
 
-TEST_CASE("the report labels a run without app users 'no app', not 'with app'") {
-  SimConfig c;
+// A report's input of 1,000 people, app_users of them with the app, on config c.
+ReportInput people_with_app(const SimConfig& c, std::uint32_t app_users) {
   ReportInput in;
   in.config = &c;
   in.app.people = 1000;
-  in.app.app_users = 0;
+  in.app.app_users = app_users;
+  return in;
+}
+
+TEST_CASE("the report labels a run without app users 'no app', not 'with app'") {
+  const SimConfig c;
+  ReportInput in = people_with_app(c, 0);
   const std::string none = format_report(in);
   CHECK(none.find("\nEpidemic                                no app  \n") != std::string::npos);
   CHECK(none.find("with app") == std::string::npos);
@@ -147,11 +153,8 @@ TEST_CASE("the report labels a run without app users 'no app', not 'with app'") 
 }
 
 TEST_CASE("the report and timeseries.csv give what each phone downloads at its syncs") {
-  SimConfig c;
-  ReportInput in;
-  in.config = &c;
-  in.app.people = 1000;
-  in.app.app_users = 700;
+  const SimConfig c;
+  ReportInput in = people_with_app(c, 700);
   std::vector<DailyStats> days(3);
   days[0].download_bytes = 0;
   days[1].download_bytes = 2048;
