@@ -990,6 +990,40 @@ TEST_CASE("the privacy view counts the venues of every uploaded venue report") {
   CHECK(v.warned_venues == venues.size());
   CHECK(v.server.venue_reports >= venues.size());
   CHECK(v.server.read_error[0] == '\0');
+  // The view's other counts against the publisher and the days: the uploads it received
+  // (positives would count non-users and those who decline), both records of each contact
+  // pair of app users, every check-in, every test result, and the bytes they take.
+  const RunSummary s = sim->summary();
+  std::uint64_t check_ins = 0;
+  std::uint64_t app_contacts = 0;
+  for (const DailyStats& d : sim->daily()) {
+    check_ins += d.check_ins;
+    app_contacts += d.app_contacts;
+  }
+  REQUIRE(s.positives > s.uploads);
+  CHECK(v.positive_uploaders == publisher.uploads.size());
+  CHECK(v.positive_uploaders == s.uploads);
+  CHECK(v.central_contact_pairs == app_contacts);
+  CHECK(v.central_contact_records == 2 * app_contacts);
+  REQUIRE(check_ins > 0);
+  CHECK(v.central_check_ins == check_ins);
+  CHECK(v.central_test_results == s.tests);
+  CHECK(v.central_people == s.app_users);
+  CHECK(v.central_bytes ==
+        2 * app_contacts * 24 + check_ins * 20 + s.tests * 16 + std::uint64_t{s.app_users} * 32);
+  // The summary's peak, the cases active at the end and the notifications per upload, from
+  // the days.
+  std::uint32_t peak = 0;
+  for (const DailyStats& d : sim->daily()) peak = std::max(peak, d.infectious);
+  REQUIRE(peak > 0);
+  CHECK(s.peak_infectious == peak);
+  REQUIRE(s.peak_day < sim->daily().size());
+  CHECK(sim->daily()[s.peak_day].infectious == peak);
+  CHECK(s.active_at_end == sim->daily().back().exposed + sim->daily().back().infectious);
+  REQUIRE(s.notifications_yellow > 0);
+  CHECK(s.notifications_per_upload ==
+        static_cast<double>(s.notifications_red + s.notifications_yellow) /
+            static_cast<double>(s.uploads));
   // A store that could not be read is said, not shown as zeros alone.
   PrivacyView unread = v;
   unread.server = ServerHoldings{};
