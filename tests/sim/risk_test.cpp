@@ -106,6 +106,47 @@ TEST_CASE("the simulator's scores are the client's score_window, bit for bit") {
   }
 }
 
+// The test above compares the scorer with the client on the same conversion: each setting
+// is checked here on its own (a conversion that kept the client's default for the
+// transmission-risk multiplier passed it).
+TEST_CASE("every risk setting reaches the client's configuration") {
+  RiskConfig r;
+  r.attenuation_thresholds_db = {55, 67, 80};
+  r.attenuation_weights = {1.2, 0.7, 0.3, 0.05};
+  r.min_window_minutes = 10;
+  r.min_minutes_attenuation_db = 71;
+  r.drop_trl_at_most = 3;
+  r.trl_multiplier = 0.35;
+  r.dsos_infectiousness.fill(0);
+  r.dsos_infectiousness[14] = 2;
+  r.dsos_infectiousness[15] = 1;
+  r.infectiousness_when_dsos_missing = 0;
+  r.high_threshold_minutes = 21;
+  r.max_encounter_age_days = 12;
+  const client::RiskConfig c = to_client_risk_config(r);
+  CHECK(c.close_attenuation_below_db == 71);
+  CHECK(c.minimum_close_minutes == 10);
+  REQUIRE(c.attenuation_weights.size() == 4);
+  CHECK(c.attenuation_weights[0].below_db == 55);
+  CHECK(c.attenuation_weights[0].weight == 1.2);
+  CHECK(c.attenuation_weights[1].below_db == 67);
+  CHECK(c.attenuation_weights[1].weight == 0.7);
+  CHECK(c.attenuation_weights[2].below_db == 80);
+  CHECK(c.attenuation_weights[2].weight == 0.3);
+  CHECK(c.attenuation_weights[3].below_db == 255);
+  CHECK(c.attenuation_weights[3].weight == 0.05);
+  CHECK(c.drop_trl_at_most == 3);
+  CHECK(c.trl_multiplier == 0.35);
+  CHECK(c.days_since_onset_to_infectiousness[14] == client::Infectiousness::kHigh);
+  CHECK(c.days_since_onset_to_infectiousness[15] == client::Infectiousness::kStandard);
+  CHECK(c.days_since_onset_to_infectiousness[0] == client::Infectiousness::kNone);
+  CHECK(c.infectiousness_when_dsos_missing == client::Infectiousness::kNone);
+  CHECK(c.high_risk_normalized_minutes == 21);
+  CHECK(c.max_encounter_age_days == 12);
+  CHECK(c.colour.high_risk_days == 12);
+  CHECK(c.colour.low_risk_days == 12);
+}
+
 TEST_CASE("a changed threshold reaches the simulator exactly as the client applies it") {
   RiskConfig config;
   config.high_threshold_minutes = 21.5;
