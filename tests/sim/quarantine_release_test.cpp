@@ -194,6 +194,39 @@ TEST_CASE("a RED notification's quarantine and release test, from the notice or 
   CHECK(isolated_until(true, 10, 3) == 8);
 }
 
+TEST_CASE("a RED phone's household quarantines with it when app.household_isolation_on_red") {
+  // The household of person 100 (followed always): quarantined until the notified person's
+  // end with the setting, not at all without it (the quarantine of the household was
+  // mutated away without a test failing).
+  for (const bool household : {false, true}) {
+    CAPTURE(household);
+    SimConfig c = releasing(false);
+    c.app.uptake = 1;
+    c.app.red_isolation_adherence = 1;
+    c.app.red_test_probability = 0;
+    c.app.red_isolation_days = 10;
+    c.app.household_isolation_on_red = household;
+    const auto world = make_world(c);
+    HealthPhase health(*world);
+    InMemoryPublisher publisher;
+    SyncPhase sync(*world, publisher);
+    DailyStats st;
+    run_health_days(health, 8, [&](std::uint32_t t) {
+      if (t == 6) sync.notify(100, 6, Colour::kRed, false, 2, health, st);
+    });
+    const std::uint32_t h = world->pop.household[100];
+    const std::uint32_t first = world->pop.household_start[h];
+    const std::uint32_t last = world->pop.household_start[h + 1];
+    REQUIRE(last - first > 1);
+    CHECK(health.isolated_until()[100] == 6 + 10);
+    for (std::uint32_t q = first; q < last; ++q) {
+      if (q == 100) continue;
+      CAPTURE(q);
+      CHECK(health.isolated_until()[q] == (household ? 6 + 10 : 0));
+    }
+  }
+}
+
 }  // namespace greenlight::sim::internal
 
 namespace greenlight::sim {
