@@ -1,11 +1,14 @@
 #include "greenlight/sim/simulation.h"
 
+#include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
 #include <map>
 #include <memory>
+#include <numeric>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "greenlight/sim/config.h"
 #include "greenlight/sim/phone_keys.h"
@@ -1024,6 +1027,25 @@ TEST_CASE("the privacy view counts the venues of every uploaded venue report") {
   CHECK(s.notifications_per_upload ==
         static_cast<double>(s.notifications_red + s.notifications_yellow) /
             static_cast<double>(s.uploads));
+  // The days from infection to notification, for the notified who were infected by then (one
+  // infection each: no reinfection here).
+  std::map<std::uint32_t, std::int32_t> infected_on;
+  for (const Infection& i : sim->infections()) infected_on.emplace(i.person, i.day);
+  std::vector<double> delays;
+  for (const Notification& n : sim->notifications()) {
+    const auto it = infected_on.find(n.phone);
+    if (it != infected_on.end() && it->second <= static_cast<std::int32_t>(n.day))
+      delays.push_back(static_cast<double>(static_cast<std::int32_t>(n.day) - it->second));
+  }
+  REQUIRE(delays.size() > 20);
+  std::sort(delays.begin(), delays.end());
+  const std::size_t half = delays.size() / 2;
+  const double median =
+      delays.size() % 2 == 1 ? delays[half] : (delays[half - 1] + delays[half]) / 2;
+  CHECK(s.median_days_infection_to_notification == median);
+  CHECK(s.mean_days_infection_to_notification ==
+        Approx(std::accumulate(delays.begin(), delays.end(), 0.0) /
+               static_cast<double>(delays.size())));
   // A store that could not be read is said, not shown as zeros alone.
   PrivacyView unread = v;
   unread.server = ServerHoldings{};
