@@ -65,6 +65,7 @@ TEST_CASE("a contact testing daily takes a self-test each day of its window, rea
 TEST_CASE("a positive self-test is a positive result that day and ends the daily tests") {
   SimConfig c = daily(true);
   c.testing.isolation_adherence = 1;
+  c.testing.isolation_daily_dropout = 0;
   const auto world = make_world(c);
   HealthPhase health(*world);
   const auto days = run_health_days(health, 6, [&](std::uint32_t t) {
@@ -72,7 +73,8 @@ TEST_CASE("a positive self-test is a positive result that day and ends the daily
   });
   CHECK(days[2].positives == 1);
   CHECK(health.positive_day(100) == 2);
-  CHECK(health.isolated_until()[100] > 2);
+  // Isolated from the result's day for testing.isolation_days (adherence 1).
+  CHECK(health.isolated_until()[100] == 2 + static_cast<std::int32_t>(c.testing.isolation_days));
   CHECK(health.self_tests() == 1);
   CHECK(health.self_test_positives() == 1);
 }
