@@ -2,6 +2,7 @@
 
 #include <array>
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "greenlight/sim/phone_keys.h"
 
@@ -28,7 +29,13 @@ TEST_CASE("in-memory publisher: embargo, days since onset, each key once") {
   REQUIRE(third->keys.size() == 1);
   CHECK(third->keys[0].days_since_onset_of_symptoms == 1);
   CHECK(third->keys[0].report_type == ReportType::kConfirmedTest);
-  for (const auto& k : first->keys) CHECK(k.days_since_onset_of_symptoms.has_value());
+  // Days 0 and 1 with the onset on day 1 (the batch sorted by key bytes, not by day).
+  std::set<std::int32_t> dsos;
+  for (const auto& k : first->keys) {
+    REQUIRE(k.days_since_onset_of_symptoms.has_value());
+    dsos.insert(*k.days_since_onset_of_symptoms);
+  }
+  CHECK(dsos == std::set<std::int32_t>{-1, 0});
   CHECK(pub.holdings().uploads == 1);
   CHECK(pub.holdings().keys == 3);
   CHECK(pub.fetch_new(start + 10 * day)->keys.empty());
