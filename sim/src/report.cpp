@@ -811,9 +811,10 @@ std::string format_report(const ReportInput& in) {
   const bool base = in.baseline.has_value();
   const RunSummary* b = base ? &*in.baseline : nullptr;
   // The run's column: "with app", or "no app" when nobody has it (a no-intervention run).
-  o += a.app_users > 0 ? "Epidemic                                with app"
-                       : "Epidemic                                no app  ";
-  o += base ? "             without app\n" : "\n";
+  const char* run_column = a.app_users > 0 ? "with app" : "no app";
+  o += base ? fmt("Epidemic                                %-8s             without app\n",
+                  run_column)
+            : fmt("Epidemic                                %s\n", run_column);
   auto row = [&](const char* label, const std::string& x, const std::string& y) {
     o += fmt("  %-36s %-20s %s\n", label, x.c_str(), base ? y.c_str() : "");
   };

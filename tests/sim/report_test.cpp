@@ -142,7 +142,7 @@ TEST_CASE("the report labels a run without app users 'no app', not 'with app'") 
   const SimConfig c;
   ReportInput in = people_with_app(c, 0);
   const std::string none = format_report(in);
-  CHECK(none.find("\nEpidemic                                no app  \n") != std::string::npos);
+  CHECK(none.find("\nEpidemic                                no app\n") != std::string::npos);
   CHECK(none.find("with app") == std::string::npos);
   in.app.app_users = 720;
   in.baseline = in.app;

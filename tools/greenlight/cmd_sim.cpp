@@ -146,8 +146,6 @@ void add_common(CLI::App* cmd, CommonOptions& o, bool with_uptake, std::uint32_t
   cmd->add_flag("--quiet", o.quiet, "No progress bar");
 }
 
-// The file's text; `what` names it in the error (e.g. "config file").
-
 // Caps on the input files (a directory or /dev/zero given as one was read without end or
 // taken for broken JSON): a full configuration is 20 KB, a year of daily observations less.
 constexpr std::uintmax_t kMaxConfigBytes = 16 << 20;
@@ -347,9 +345,6 @@ class ProgressPrinter {
   std::uint32_t last_decile_ = 0;
 };
 
-// Runs one simulator command with the MPI ranks this process was launched with (one rank
-// outside mpirun). Ranks wait for each other in collectives, so an error on one rank ends
-// every rank (MPI_Abort) with the rank and the message, instead of leaving the others hung.
 // SIGINT, SIGTERM and SIGHUP end a sim command as before, after its key servers' temporary
 // folders are removed (the destructors that remove them do not run then: each SIGINT or SIGTERM
 // of `sim run --server` left one behind). The signals are blocked before any thread starts
@@ -376,6 +371,9 @@ void clean_up_on_signals() {
   });
 }
 
+// Runs one simulator command with the MPI ranks this process was launched with (one rank
+// outside mpirun). Ranks wait for each other in collectives, so an error on one rank ends
+// every rank (MPI_Abort) with the rank and the message, instead of leaving the others hung.
 template <typename Fn>
 void with_ranks(Fn&& fn) {
   clean_up_on_signals();
