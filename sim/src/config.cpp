@@ -1136,11 +1136,11 @@ Status validate_config(const SimConfig& c) {
   need(c.disease.infectious_rate >= 0, "disease.infectious_rate must be non-negative");
   // A gamma of a far smaller sd than mean has a shape the sampler never accepts a value of (a
   // standard deviation of 1e-160 days hung the run): standard deviations from 0.1 day.
-  need(c.disease.infectious_mean_days > 0 && c.disease.infectious_mean_days <= 60 &&
-           c.disease.incubation_mean_days > 0 && c.disease.incubation_mean_days <= 60 &&
+  need(c.disease.infectious_mean_days >= 0.1 && c.disease.infectious_mean_days <= 60 &&
+           c.disease.incubation_mean_days >= 0.1 && c.disease.incubation_mean_days <= 60 &&
            c.disease.infectious_sd_days >= 0.1 && c.disease.infectious_sd_days <= 60 &&
            c.disease.incubation_sd_days >= 0.1 && c.disease.incubation_sd_days <= 60,
-       "disease.infectious_mean_days and incubation_mean_days must be in (0, 60], "
+       "disease.infectious_mean_days and incubation_mean_days must be in [0.1, 60], "
        "infectious_sd_days and incubation_sd_days in [0.1, 60]");
   // Factors on the transmission of one kind of case or one layer (negative ones turned the
   // calibration of the infection rate upside down).
@@ -1208,8 +1208,10 @@ Status validate_config(const SimConfig& c) {
          "disease.transmission_changes: each change is [day, factor], whole days in [0, 2000] in "
          "increasing order, factors in [0, 10]");
   }
-  need(c.disease.infectiousness_sd >= 0 && c.disease.infectiousness_sd <= 5,
-       "disease.infectiousness_sd must be in [0, 5]");
+  // Gamma(1 / sd^2): a tiny sd (1e-160) is a shape the sampler never accepts a value of.
+  need(c.disease.infectiousness_sd == 0 ||
+           (c.disease.infectiousness_sd >= 0.01 && c.disease.infectiousness_sd <= 5),
+       "disease.infectiousness_sd must be 0 (none) or in [0.01, 5]");
   need(c.disease.seasonality_amplitude >= 0 && c.disease.seasonality_amplitude < 1,
        "disease.seasonality_amplitude must be in [0, 1)");
   need(c.disease.seasonality_peak_day_of_year >= 1 && c.disease.seasonality_peak_day_of_year <= 366,

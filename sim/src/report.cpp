@@ -9,7 +9,9 @@
 #include <cstring>
 #include <initializer_list>
 #include <map>
+#include <mutex>
 #include <tuple>
+#include <utility>
 
 #include "internal/median.h"
 
@@ -130,13 +132,12 @@ std::string daily_csv(std::span<const DailyStats> days) {
       "new_vaccinated,vaccinated,test_backlog,tests_given_up,variant_infections,"
       "breakthrough_infections,new_boosted,boosted,reinfections,screening_samples,regions_locked,"
       "imported,schools_closed,new_hospital,new_staff_infections,staff_absent,new_care_home,"
-      "new_resident_infections,new_resident_deaths,revocations,red_withdrawn,upgrades,"
-      "download_bytes\n";
+      "new_resident_infections,new_resident_deaths,revocations,red_withdrawn,upgrades\n";
   for (const auto& d : days) {
     out += fmt(
         "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,"
         "%llu,%llu,%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,"
-        "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu\n",
+        "%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
         d.day, d.susceptible, d.exposed, d.infectious, d.recovered, d.new_infections,
         d.new_infections_by_layer[0], d.new_infections_by_layer[1], d.new_infections_by_layer[2],
         d.new_infections_by_layer[3], static_cast<unsigned long long>(d.cumulative_infections),
@@ -155,7 +156,7 @@ std::string daily_csv(std::span<const DailyStats> days) {
         d.new_staff_infections, d.staff_absent,
         d.new_infections_by_layer[static_cast<std::size_t>(Layer::kCareHome)],
         d.new_resident_infections, d.new_resident_deaths, d.revocations, d.red_withdrawn,
-        d.upgrades, static_cast<unsigned long long>(d.download_bytes));
+        d.upgrades);
   }
   return out;
 }
@@ -810,8 +811,9 @@ std::string format_report(const ReportInput& in) {
 
   const bool base = in.baseline.has_value();
   const RunSummary* b = base ? &*in.baseline : nullptr;
-  // The run's column: "with app", or "no app" when nobody has it (a no-intervention run).
-  const char* run_column = a.app_users > 0 ? "with app" : "no app";
+  // The run's column: "with app", or "no app" when nobody has it and there is no run without
+  // it beside (a no-intervention run).
+  const char* run_column = a.app_users > 0 || base ? "with app" : "no app";
   o += base ? fmt("Epidemic                                %-8s             without app\n",
                   run_column)
             : fmt("Epidemic                                %s\n", run_column);
@@ -1081,20 +1083,6 @@ std::string format_report(const ReportInput& in) {
              ? fmt("    flows per phone find the uploaders with AUC %.3f (0.5 = chance)\n",
                    ch.uploader_auc)
              : std::string("    flows per phone find the uploaders with AUC - (no upload)\n");
-  }
-  if (a.app_users > 0 && !in.app_daily.empty()) {
-    // What each phone downloads at its daily sync, the same for every phone.
-    std::uint64_t total = 0;
-    std::uint64_t largest = 0;
-    for (const DailyStats& d : in.app_daily) {
-      total += d.download_bytes;
-      largest = std::max(largest, d.download_bytes);
-    }
-    o +=
-        fmt("  download per phone                   %s over %zu days (mean %s, largest %s a "
-            "day)\n",
-            human_bytes(total).c_str(), in.app_daily.size(),
-            human_bytes(total / in.app_daily.size()).c_str(), human_bytes(largest).c_str());
   }
   o += "  against true close contacts (>= 15 min within 2 m of an uploaded case):\n";
   o += "    RED precision                      " + ratio(a.red_precision) + "\n";
@@ -1758,7 +1746,21 @@ PlotResult write_sweep_plot(const std::filesystem::path& dir, std::span<const Sw
   return draw(dir, "sweep", body);
 }
 
+namespace {
+std::mutex written_mutex;
+std::vector<std::filesystem::path> written;  // by write_file, since take_written_files
+}  // namespace
+
+std::vector<std::filesystem::path> take_written_files() {
+  const std::lock_guard lock(written_mutex);
+  return std::exchange(written, {});
+}
+
 Status write_file(const std::filesystem::path& path, std::string_view text) {
+  {
+    const std::lock_guard lock(written_mutex);
+    written.push_back(path);
+  }
   std::error_code ec;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
   FILE* f = std::fopen(path.c_str(), "wb");

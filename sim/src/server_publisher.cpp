@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <shared_mutex>
 #include <string>
 #include <utility>
 #include <variant>
@@ -181,10 +182,19 @@ std::set<fs::path>& live_directories() {
   static std::set<fs::path> directories;
   return directories;
 }
+// Held shared by every call into a key server (and its creation and end), exclusively by
+// remove_server_directories: a folder is not removed while a server writes into it (a
+// server thread recreated files under a folder being removed, which was left behind).
+std::shared_mutex& server_activity() {
+  static std::shared_mutex m;
+  return m;
+}
 
 }  // namespace
 
 void remove_server_directories() {
+  // Never released: the servers stay stopped for the process's end.
+  server_activity().lock();
   const std::lock_guard lock(live_directories_mutex());
   for (const auto& directory : live_directories()) {
     std::error_code ec;
@@ -221,6 +231,7 @@ struct ServerPublisher::Impl {
   client::UploadStatus last_upload;
 
   ~Impl() {
+    const std::shared_lock active(server_activity());
     uploader.reset();
     phone_transport.reset();
     phone.reset();
@@ -367,6 +378,8 @@ ServerPublisher::~ServerPublisher() = default;
 Result<std::unique_ptr<ServerPublisher>> ServerPublisher::create(
     const ServerPublisherOptions& options) {
   auto d = std::make_unique<Impl>();
+  // Released before d's end on an error (~Impl takes it too).
+  const std::shared_lock active(server_activity());
   d->transport = options.transport;
   if (options.seed) {
     // A stream of its own: never the simulation's key streams for the same seed.
@@ -493,6 +506,7 @@ const server::TransparencyLog& ServerPublisher::transparency_log() const { retur
 const client::UploadStatus& ServerPublisher::last_upload() const { return impl_->last_upload; }
 
 Status ServerPublisher::publish(const SimUpload& upload, std::int64_t unix_seconds) {
+  const std::shared_lock active(server_activity());
   Impl& d = *impl_;
   d.clock->set(unix_seconds);
   auto type = code_report_type(upload.report_type);
@@ -565,6 +579,7 @@ std::vector<EcdsaP256PublicKey> ServerPublisher::authority_keys() const {
 }
 
 Result<PublishedBatch> ServerPublisher::fetch_new(std::int64_t unix_seconds) {
+  const std::shared_lock active(server_activity());
   Impl& d = *impl_;
   d.clock->set(unix_seconds);
   // The export run also publishes the venue-warning batches (an export job of the module).
@@ -629,6 +644,7 @@ Result<PublishedBatch> ServerPublisher::fetch_new(std::int64_t unix_seconds) {
 }
 
 ServerHoldings ServerPublisher::holdings() const {
+  const std::shared_lock active(server_activity());
   Impl& d = *impl_;
   ServerHoldings h;
   std::int64_t stored_keys = 0;

@@ -47,7 +47,6 @@ Status SyncPhase::run(std::uint32_t t, std::int64_t now, const Phases& phases, D
   GL_RETURN_IF_ERROR(batch);
   st.keys_fetched = static_cast<std::uint32_t>(batch->keys.size());
   st.venue_reports_fetched = static_cast<std::uint32_t>(batch->venue_warnings.size());
-  st.download_bytes = batch->download_bytes;
   if (t == 0) return ok();
   const std::uint32_t first_day = t > kRetentionDays ? t - kRetentionDays : 0;
   const std::uint32_t last_day = t - 1;

@@ -407,8 +407,10 @@ TEST_CASE("disease.infectiousness_sd: read, written back and range-checked") {
   const auto back = config_from_json(config_to_json(c));
   REQUIRE(back);
   CHECK(back->disease.infectiousness_sd == 1.4);
-  CHECK(refusal("disease.infectiousness_sd=-0.1") == "disease.infectiousness_sd must be in [0, 5]");
-  CHECK(refusal("disease.infectiousness_sd=5.5") == "disease.infectiousness_sd must be in [0, 5]");
+  CHECK(refusal("disease.infectiousness_sd=-0.1") ==
+        "disease.infectiousness_sd must be 0 (none) or in [0.01, 5]");
+  CHECK(refusal("disease.infectiousness_sd=5.5") ==
+        "disease.infectiousness_sd must be 0 (none) or in [0.01, 5]");
 }
 
 }  // namespace greenlight::sim

@@ -152,25 +152,6 @@ TEST_CASE("the report labels a run without app users 'no app', not 'with app'") 
         std::string::npos);
 }
 
-TEST_CASE("the report and timeseries.csv give what each phone downloads at its syncs") {
-  const SimConfig c;
-  ReportInput in = people_with_app(c, 700);
-  std::vector<DailyStats> days(3);
-  days[0].download_bytes = 0;
-  days[1].download_bytes = 2048;
-  days[2].download_bytes = 1024;
-  in.app_daily = days;
-  const std::string report = format_report(in);
-  CAPTURE(report);
-  CHECK(report.find("  download per phone                   3.0 KiB over 3 days (mean 1.0 KiB, "
-                    "largest 2.0 KiB a day)\n") != std::string::npos);
-  const std::string csv = daily_csv(days);
-  CHECK(csv.substr(0, csv.find('\n')).ends_with(",download_bytes"));
-  CHECK(csv.find(",2048\n") != std::string::npos);
-  in.app.app_users = 0;
-  CHECK(format_report(in).find("download per phone") == std::string::npos);
-}
-
 TEST_CASE("sweep_daily.csv gives each day's median and 10-90 % band over the seeds") {
   // Uptake 50 %: four seeds, two days; uptake 0 %: one seed (listed after, written first).
   const std::vector<SweepPoint> points{point(0.5, 1, 0), point(0.5, 2, 0), point(0.5, 3, 0),

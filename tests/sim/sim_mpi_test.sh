@@ -725,21 +725,42 @@ echo "kept" >"$work/again/notes.txt"
   fail "an earlier run's timeseries_without_app.csv was left beside a run without baseline"
 [ -s "$work/again/timeseries.csv" ] && [ "$(cat "$work/again/notes.txt")" = kept ] ||
   fail "the run's own file or a file of the user's is missing"
+# Files in the folder that greenlight did not write stay, the command's own log too (a list by
+# modification time took them and the next run removed them); a refused command removes
+# nothing.
+"$bin" sim run --people 500 --days 5 --quiet --out "$work/again" >"$work/again/run.log" 2>&1 ||
+  fail "sim run logging into its folder failed"
+"$bin" sim run --people 500 --days 5 --quiet --out "$work/again/" >"$work/again/run.log" 2>&1 ||
+  fail "sim run logging into its folder (a trailing /) failed"
+grep -q "^greenlight population simulation" "$work/again/run.log" ||
+  fail "the run's own log in its folder was removed: $(ls "$work/again")"
+! grep -q "run.log" "$work/again/.greenlight-outputs" ||
+  fail "the run's log is listed as an output: $(cat "$work/again/.greenlight-outputs")"
+if "$bin" sim sweep --people 500 --days 3 --vary disease.infectious_rat=5 --quiet \
+  --out "$work/again" >/dev/null 2>&1; then
+  fail "sim sweep with an unknown --vary key exited 0"
+fi
+[ -s "$work/again/report.txt" ] || fail "a refused sweep removed the earlier run's outputs"
 "$bin" sim sweep --people 500 --days 3 --uptake 0,1 --quiet --out "$work/again" >/dev/null 2>&1 ||
   fail "sim sweep into a run's folder failed"
 [ ! -e "$work/again/report.txt" ] && [ -s "$work/again/sweep.csv" ] ||
   fail "a sweep into a run's folder: $(ls "$work/again")"
 
-# A folder or a device given as the config file is refused by name (a folder was "not valid
-# JSON", /dev/zero was read without end).
+# A folder or an endless device given as the config file is refused by name (a folder was
+# "not valid JSON", /dev/zero was read without end); a pipe is read.
 for input in "$work" /dev/zero; do
   if "$bin" sim run --config "$input" --people 500 --days 3 --quiet --out "$work/input-bad" \
     >"$work/input-bad.out" 2>&1; then
     fail "sim run --config $input exited 0"
   fi
-  grep -q -- "^greenlight: error: --config: cannot read $input: " "$work/input-bad.out" ||
+  grep -q -- "^greenlight: error: --config: \(cannot read $input: Is a directory\|$input must \
+be at most 16777216 bytes, got more\)$" "$work/input-bad.out" ||
     fail "sim run --config $input: $(cat "$work/input-bad.out")"
 done
+"$bin" sim run --config <(echo '{"run": {"days": 4}}') --people 500 --quiet --no-baseline \
+  --out "$work/piped" >"$work/piped.out" 2>&1 || fail "sim run --config <(...): $(cat "$work/piped.out")"
+grep -q "4 days, seed 1$" "$work/piped/report.txt" 2>/dev/null ||
+  fail "sim run --config <(...) did not take the piped settings"
 
 # A full disk fails the command, naming the file (a short file's failure showed only at its close,
 # which went unchecked: exit 0 with empty files). /dev/full stands in for the full disk; a sweep

@@ -251,16 +251,18 @@ SimConfig build_config(const CommonOptions& o) {
 }
 
 // The names of the files the last finished command wrote into its --out, in that folder: the
-// next command there removes them before its work, so that no earlier run's file (a
-// timeseries_without_app.csv beside a run without baseline, an old report.txt beside an
-// interrupted run's config.json) is taken for one of its own.
+// next command there removes them before it writes its first file, so that no earlier run's
+// file (a timeseries_without_app.csv beside a run without baseline, an old report.txt beside an
+// interrupted run's config.json) is taken for one of its own. Only the files greenlight wrote
+// are listed (sim::write_file's and the plots'), never another file of the folder; a command
+// refused before it writes leaves the earlier outputs alone.
 constexpr const char* kOutputList = ".greenlight-outputs";
 
 struct OutputFolder {
   fs::path dir;
-  fs::file_time_type start;
+  bool cleared = false;  // the earlier command's outputs removed
 };
-std::optional<OutputFolder> output_folder;  // set by prepare_out
+std::optional<OutputFolder> output_folder;  // set by prepare_out on rank 0
 
 void remove_earlier_outputs(const fs::path& out) {
   std::ifstream list(out / kOutputList);
@@ -276,18 +278,22 @@ void remove_earlier_outputs(const fs::path& out) {
   fs::remove(out / kOutputList, ec);
 }
 
-// The files of this folder written since prepare_out, listed for the next command.
-void record_outputs() {
+// The files of this folder the command wrote (`files`, the plots among them, and those of
+// sim::write_file), listed for the next command.
+void record_outputs(const std::vector<fs::path>& files) {
   if (!output_folder) return;
+  std::vector<fs::path> paths = sim::take_written_files();
+  paths.insert(paths.end(), files.begin(), files.end());
   std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(output_folder->dir, ec)) {
-    std::error_code e;
-    if (!entry.is_regular_file(e) || entry.path().filename() == kOutputList) continue;
-    if (entry.last_write_time(e) >= output_folder->start && !e)
-      names.push_back(entry.path().filename().string());
+  for (const fs::path& p : paths) {
+    std::error_code ec;
+    const fs::path parent = p.has_parent_path() ? p.parent_path() : fs::path(".");
+    if (!fs::is_regular_file(p, ec) || !fs::equivalent(parent, output_folder->dir, ec) || ec)
+      continue;
+    names.push_back(p.filename().string());
   }
   std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
   std::string text;
   for (const auto& n : names) text += n + "\n";
   if (auto st = sim::write_file(output_folder->dir / kOutputList, text); !st)
@@ -309,9 +315,8 @@ void prepare_out(const CommonOptions& o) {
     throw CommandError{"--out: cannot write into " + o.out + ": " + std::strerror(errno)};
   }
   if (!sim::Ranks::world().root()) return;
-  remove_earlier_outputs(out);
-  // The clock the files' times come from, less a second for file systems that round them.
-  output_folder = OutputFolder{out, fs::file_time_type::clock::now() - std::chrono::seconds(1)};
+  output_folder = OutputFolder{out};
+  sim::take_written_files();  // none of this command's yet
 }
 
 // Redraws one progress line on a terminal; on a pipe, prints a line every 10 %.
@@ -407,7 +412,13 @@ void in_one_process(const char* command, Fn&& fn) {
   });
 }
 
+// Every output of a command goes through here, its first after the command can no longer be
+// refused: the earlier command's outputs are removed then.
 void write_or_throw(const fs::path& path, std::string_view text) {
+  if (output_folder && !output_folder->cleared) {
+    remove_earlier_outputs(output_folder->dir);
+    output_folder->cleared = true;
+  }
   if (auto s = sim::write_file(path, text); !s) throw CommandError{s.error().message};
 }
 
@@ -415,7 +426,7 @@ void write_or_throw(const fs::path& path, std::string_view text) {
 void print_files(const std::vector<fs::path>& files) {
   std::printf("\nFiles:\n");
   for (const auto& f : files) std::printf("  %s\n", f.string().c_str());
-  record_outputs();
+  record_outputs(files);
 }
 
 void run_run(const CommonOptions& o, const sim::Ranks& ranks) {
@@ -1037,7 +1048,7 @@ void setup_sim(CLI::App& app) {
       "care, lockdown, manual tracing's interviews, calls and backlogs, patients denied a hospital "
       "bed, people vaccinated today and so far, samples waiting for a test and given up, "
       "infections with a second variant, infections of the vaccinated, people boosted, "
-      "reinfections, screening samples, a phone's download); report.txt (also printed: "
+      "reinfections, screening samples); report.txt (also printed: "
       "epidemic, hospital and deaths, outcomes by age, notifications with precision and "
       "recall, colours, what a server holds, secondary infections per case); reproduction.csv "
       "(the case reproduction number by day of infection); offspring.csv (the cases by the "

@@ -218,5 +218,8 @@ std::string strprintf(const char* format, ...) __attribute__((format(printf, 1, 
 // Writes text to path (creating parent directories); an error names the path and the system's
 // reason (also when only the close finds the disk full).
 [[nodiscard]] Status write_file(const std::filesystem::path& path, std::string_view text);
+// The paths write_file was given (written or not) since the last call: what a command wrote,
+// for its list of outputs (tools/greenlight cmd_sim.cpp).
+std::vector<std::filesystem::path> take_written_files();
 
 }  // namespace greenlight::sim

@@ -149,10 +149,6 @@ struct DailyStats {
   // With app.upgrade_on_positive: self-reports upgraded to a confirmed test today (after
   // their upload).
   std::uint32_t upgrades = 0;
-  // What one app phone downloaded at today's sync: the publisher's batch (PublishedBatch::
-  // download_bytes: the new export files and their index, the venue warnings, the log's
-  // checkpoint and proofs from a key server; the keys and warnings' bytes in memory).
-  std::uint64_t download_bytes = 0;
 };
 
 // One region's counts at the end of a day (population.regions > 1; Simulation::region_daily):
