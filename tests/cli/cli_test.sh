@@ -139,6 +139,14 @@ run "$bin" "${server_args[@]}" --workers -2
 expect_error "server run --workers -2" "--workers: must be positive, got -2"
 run "$bin" "${server_args[@]}" --min-keys -1
 expect_error "server run --min-keys -1" "--min-keys: must not be negative, got -1"
+# Whole numbers are decimal: CLI11 read "010" as octal 8 and "0x10" as 16. An option that
+# cannot be rewritten (a check) refuses the leading zero.
+run "$bin" "${server_args[@]}" --threads 010
+expect_error "server run --threads 010" "--threads: must be written without leading zeros, got 010"
+run "$bin" "${server_args[@]}" --workers +0x10
+expect_error "server run --workers +0x10" "--workers: must be a decimal number, got +0x10"
+run "$bin" "${server_args[@]}" --min-keys 0x10
+expect_error "server run --min-keys 0x10" "--min-keys: must be a decimal number, got 0x10"
 run "$bin" "${server_args[@]}" --client-requests-per-minute -1
 expect_error "server run --client-requests-per-minute -1" \
   "--client-requests-per-minute: must not be negative, got -1"

@@ -852,6 +852,9 @@ TEST_CASE("the disease's durations, transmission factors and isolations are chec
       {"disease.infectious_sd_days=0.05", "disease.infectious_mean_days and incubation_mean_days"},
       {"disease.incubation_mean_days=1e308",
        "disease.infectious_mean_days and incubation_mean_days"},
+      {"disease.infectious_mean_days=1e-300",
+       "disease.infectious_mean_days and incubation_mean_days"},
+      {"disease.infectiousness_sd=1e-160", "disease.infectiousness_sd must be 0 (none) or in"},
       {"disease.infectious_sd_days=61", "disease.infectious_mean_days and incubation_mean_days"},
       {"disease.household_weight=-1",
        "disease.asymptomatic_infectiousness and mild_infectiousness"},
@@ -874,6 +877,7 @@ TEST_CASE("the disease's durations, transmission factors and isolations are chec
   // The edges are accepted.
   SimConfig c;
   for (const char* edge : {"disease.incubation_sd_days=0.1", "disease.infectious_mean_days=60",
+                           "disease.incubation_mean_days=0.1", "disease.infectiousness_sd=0.01",
                            "disease.household_weight=0", "disease.household_weight=100",
                            "disease.asymptomatic_infectiousness=0",
                            "disease.mild_infectiousness=10", "testing.isolation_days=365",
