@@ -160,27 +160,48 @@ TEST_CASE("release tests wait for the test capacity, and a quarantine over takes
   CHECK(health.quarantines_released() == 3);
 }
 
+namespace {
+
+// A RED notice to person 100 on day 6 for an exposure on day 2, followed always, no test
+// ordered with it, with the app's RED quarantine of `days` days (set further by `adjust`);
+// then the health phase's days up to `last_day`, and `check(world, health, day stats)`.
+template <typename Adjust, typename Check>
+void red_notice(std::uint32_t days, std::uint32_t last_day, Adjust&& adjust, Check&& check) {
+  SimConfig c = releasing(false);
+  c.app.uptake = 1;
+  c.app.red_isolation_adherence = 1;
+  c.app.red_test_probability = 0;
+  c.app.red_isolation_days = days;
+  adjust(c);
+  const auto world = make_world(c);
+  HealthPhase health(*world);
+  InMemoryPublisher publisher;
+  SyncPhase sync(*world, publisher);
+  DailyStats st;
+  run_health_days(health, last_day, [&](std::uint32_t t) {
+    if (t == 6) sync.notify(100, 6, Colour::kRed, false, 2, health, st);
+  });
+  check(*world, health, st);
+}
+
+}  // namespace
+
 TEST_CASE("a RED notification's quarantine and release test, from the notice or the exposure") {
   // A RED notice on day 6 for exposure on day 2, followed always, no test ordered with it;
   // then the health phase's days. Returns the end of the isolation on day 13.
   const auto isolated_until = [](bool from_exposure, std::uint32_t days, std::uint32_t release) {
-    SimConfig c = releasing(false);
-    c.app.uptake = 1;
-    c.app.red_isolation_adherence = 1;
-    c.app.red_test_probability = 0;
-    c.app.red_isolation_days = days;
-    c.app.red_release_test_day = release;
-    c.app.red_quarantine_from_exposure = from_exposure;
-    const auto world = make_world(c);
-    HealthPhase health(*world);
-    InMemoryPublisher publisher;
-    SyncPhase sync(*world, publisher);
-    DailyStats st;
-    run_health_days(health, 14, [&](std::uint32_t t) {
-      if (t == 6) sync.notify(100, 6, Colour::kRed, false, 2, health, st);
-    });
-    CHECK(st.notified_red == 1);
-    return health.isolated_until()[100];
+    std::int32_t until = -1;
+    red_notice(
+        days, 14,
+        [&](SimConfig& c) {
+          c.app.red_release_test_day = release;
+          c.app.red_quarantine_from_exposure = from_exposure;
+        },
+        [&](const World&, const HealthPhase& health, const DailyStats& st) {
+          CHECK(st.notified_red == 1);
+          until = health.isolated_until()[100];
+        });
+    return until;
   };
   CHECK(isolated_until(false, 10, 0) == 6 + 10);
   CHECK(isolated_until(true, 10, 0) == 2 + 10);
@@ -200,30 +221,20 @@ TEST_CASE("a RED phone's household quarantines with it when app.household_isolat
   // mutated away without a test failing).
   for (const bool household : {false, true}) {
     CAPTURE(household);
-    SimConfig c = releasing(false);
-    c.app.uptake = 1;
-    c.app.red_isolation_adherence = 1;
-    c.app.red_test_probability = 0;
-    c.app.red_isolation_days = 10;
-    c.app.household_isolation_on_red = household;
-    const auto world = make_world(c);
-    HealthPhase health(*world);
-    InMemoryPublisher publisher;
-    SyncPhase sync(*world, publisher);
-    DailyStats st;
-    run_health_days(health, 8, [&](std::uint32_t t) {
-      if (t == 6) sync.notify(100, 6, Colour::kRed, false, 2, health, st);
-    });
-    const std::uint32_t h = world->pop.household[100];
-    const std::uint32_t first = world->pop.household_start[h];
-    const std::uint32_t last = world->pop.household_start[h + 1];
-    REQUIRE(last - first > 1);
-    CHECK(health.isolated_until()[100] == 6 + 10);
-    for (std::uint32_t q = first; q < last; ++q) {
-      if (q == 100) continue;
-      CAPTURE(q);
-      CHECK(health.isolated_until()[q] == (household ? 6 + 10 : 0));
-    }
+    red_notice(
+        10, 8, [&](SimConfig& c) { c.app.household_isolation_on_red = household; },
+        [&](const World& world, const HealthPhase& health, const DailyStats&) {
+          const std::uint32_t h = world.pop.household[100];
+          const std::uint32_t first = world.pop.household_start[h];
+          const std::uint32_t last = world.pop.household_start[h + 1];
+          REQUIRE(last - first > 1);
+          CHECK(health.isolated_until()[100] == 6 + 10);
+          for (std::uint32_t q = first; q < last; ++q) {
+            if (q == 100) continue;
+            CAPTURE(q);
+            CHECK(health.isolated_until()[q] == (household ? 6 + 10 : 0));
+          }
+        });
   }
 }
 

@@ -72,15 +72,25 @@ TEST_CASE("CWA v2 scoring: weights, minimum minutes, TRL") {
   CHECK_FALSE(scorer.score(w).counted);
 }
 
+namespace {
+
+// Settings away from every default (the simulator's and the client's).
+RiskConfig changed_risk() {
+  RiskConfig r;
+  r.attenuation_thresholds_db = {55, 67, 80};
+  r.attenuation_weights = {1.2, 0.7, 0.3, 0.05};
+  r.min_window_minutes = 10;
+  r.drop_trl_at_most = 3;
+  r.trl_multiplier = 0.35;
+  return r;
+}
+
+}  // namespace
+
 // The simulator holds no copy of the client's rules: whatever the client computes for a
 // window, a day or a colour's duration is what the simulator uses, for any configuration.
 TEST_CASE("the simulator's scores are the client's score_window, bit for bit") {
-  RiskConfig changed;
-  changed.attenuation_thresholds_db = {55, 67, 80};
-  changed.attenuation_weights = {1.2, 0.7, 0.3, 0.05};
-  changed.min_window_minutes = 10;
-  changed.drop_trl_at_most = 3;
-  changed.trl_multiplier = 0.35;
+  RiskConfig changed = changed_risk();
   changed.infectiousness_when_dsos_missing = 2;
   for (const RiskConfig& config : {RiskConfig{}, changed}) {
     const RiskScorer scorer(config);
@@ -110,13 +120,8 @@ TEST_CASE("the simulator's scores are the client's score_window, bit for bit") {
 // is checked here on its own (a conversion that kept the client's default for the
 // transmission-risk multiplier passed it).
 TEST_CASE("every risk setting reaches the client's configuration") {
-  RiskConfig r;
-  r.attenuation_thresholds_db = {55, 67, 80};
-  r.attenuation_weights = {1.2, 0.7, 0.3, 0.05};
-  r.min_window_minutes = 10;
+  RiskConfig r = changed_risk();
   r.min_minutes_attenuation_db = 71;
-  r.drop_trl_at_most = 3;
-  r.trl_multiplier = 0.35;
   r.dsos_infectiousness.fill(0);
   r.dsos_infectiousness[14] = 2;
   r.dsos_infectiousness[15] = 1;
